@@ -1,0 +1,60 @@
+//! Command-line parsing and dispatch. Each subcommand lives in its own file
+//! and only formats what the library computes.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod dis;
+mod inspect;
+
+#[derive(Parser)]
+#[command(name = "pycvm", version, about = "Run, inspect and disassemble CPython 3.11 .pyc files")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Print .pyc headers: magic number, Python version, invalidation mode, source stamp.
+    Inspect(inspect::InspectArgs),
+    /// Disassemble a .pyc exactly as CPython 3.11's `dis.dis` prints it.
+    Dis(dis::DisArgs),
+    /// Run a .pyc file.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The .pyc file to run.
+    pub file: PathBuf,
+    /// Arguments passed to the program as sys.argv[1:].
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<OsString>,
+}
+
+/// `pycvm FILE.pyc ARGS...` is shorthand for `pycvm run FILE.pyc ARGS...`.
+pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    if let Some(first) = args.get(1) {
+        let s = first.to_string_lossy();
+        let known = ["inspect", "dis", "run", "help"];
+        if !s.starts_with('-') && !known.contains(&s.as_ref()) {
+            args.insert(1, OsString::from("run"));
+        }
+    }
+    args
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Inspect(a) => inspect::main(a),
+        Command::Dis(a) => dis::main(a),
+        Command::Run(a) => anyhow::bail!(
+            "cannot run {}: the virtual machine is not built yet",
+            a.file.display()
+        ),
+    }
+}

@@ -1,0 +1,8 @@
+//! pycvm: load, inspect, disassemble and run CPython 3.11 `.pyc` files.
+//!
+//! Data flows one way: bytes → [`pyc`] (header, marshal, code objects, dis)
+//! → the virtual machine. The `pyc` layer knows nothing of the VM.
+
+pub mod pyc;
+pub mod pyhash;
+pub mod unicode;
