@@ -4,5 +4,8 @@
 //! → the virtual machine. The `pyc` layer knows nothing of the VM.
 
 pub mod pyc;
+pub mod pyfmt;
 pub mod pyhash;
 pub mod unicode;
+pub mod objects;
+pub mod vm;

@@ -127,3 +127,268 @@ impl CodeObject {
         self.varnames().len()
     }
 }
+
+/// One `co_lines()` entry: code offsets `start..end` (bytes) and the line,
+/// `None` for instructions with no line (artificial code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineRange {
+    pub start: u32,
+    pub end: u32,
+    pub line: Option<i32>,
+}
+
+/// One `co_positions()` entry (per code unit): start line, end line,
+/// start column and end column (0-based, end exclusive), each possibly
+/// unknown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    pub line: Option<i32>,
+    pub end_line: Option<i32>,
+    pub col: Option<i32>,
+    pub end_col: Option<i32>,
+}
+
+/// One exception-table entry as `dis._parse_exception_table` gives it:
+/// byte offsets, `end` exclusive (dis prints `start to end-2`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExceptionTableEntry {
+    pub start: u64,
+    pub end: u64,
+    pub target: u64,
+    pub depth: u64,
+    pub lasti: bool,
+}
+
+/// One decoded location-table entry (Objects/locations.md), lines and
+/// columns as codeobject.c keeps them, -1 for "unknown".
+#[derive(Clone, Copy, Debug)]
+struct LocEntry {
+    start: u32,
+    end: u32,
+    /// The line as `co_lines` reports it (-1 for the "no location" form).
+    line: i32,
+    end_line: i32,
+    col: i32,
+    end_col: i32,
+}
+
+/// Location-table codes (Include/cpython/code.h `_PyCodeLocationInfoKind`).
+const LOC_LONG: u8 = 14;
+const LOC_NO_COLUMNS: u8 = 13;
+const LOC_ONE_LINE0: u8 = 10;
+const LOC_ONE_LINE2: u8 = 12;
+const LOC_NONE: u8 = 15;
+
+/// A cursor over the location table that never reads past its end.
+struct LocReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl LocReader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.data.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    /// codeobject.c `scan_varint`: little-endian 6-bit groups, bit 6 = more.
+    fn varint(&mut self) -> Option<u32> {
+        let mut read = self.byte()? as u32;
+        let mut val = read & 63;
+        let mut shift = 0u32;
+        while read & 64 != 0 {
+            read = self.byte()? as u32;
+            shift += 6;
+            val |= (read & 63).checked_shl(shift).unwrap_or(0);
+        }
+        Some(val)
+    }
+
+    /// codeobject.c `scan_signed_varint`: the low bit is the sign.
+    fn signed_varint(&mut self) -> Option<i32> {
+        let u = self.varint()?;
+        Some(if u & 1 != 0 {
+            -((u >> 1) as i32)
+        } else {
+            (u >> 1) as i32
+        })
+    }
+}
+
+/// Decode a 3.11 location table as codeobject.c's `advance` and
+/// `advance_with_locations` do. Stops at the first entry that is cut short.
+fn decode_locations(table: &[u8], firstlineno: i32) -> Vec<LocEntry> {
+    let mut r = LocReader {
+        data: table,
+        pos: 0,
+    };
+    let mut out = Vec::new();
+    let mut computed_line = firstlineno;
+    let mut addr = 0u32;
+    while let Some(first) = r.byte() {
+        let code = (first >> 3) & 15;
+        let start = addr;
+        let end = addr.saturating_add(((first & 7) as u32 + 1) * 2);
+        let entry = (|| -> Option<LocEntry> {
+            let e = |line: i32, end_line: i32, col: i32, end_col: i32| LocEntry {
+                start,
+                end,
+                line,
+                end_line,
+                col,
+                end_col,
+            };
+            Some(match code {
+                LOC_NONE => e(-1, -1, -1, -1),
+                LOC_LONG => {
+                    computed_line = computed_line.wrapping_add(r.signed_varint()?);
+                    let end_line = computed_line.wrapping_add(r.varint()? as i32);
+                    let col = (r.varint()? as i32).wrapping_sub(1);
+                    let end_col = (r.varint()? as i32).wrapping_sub(1);
+                    e(computed_line, end_line, col, end_col)
+                }
+                LOC_NO_COLUMNS => {
+                    computed_line = computed_line.wrapping_add(r.signed_varint()?);
+                    e(computed_line, computed_line, -1, -1)
+                }
+                LOC_ONE_LINE0..=LOC_ONE_LINE2 => {
+                    computed_line = computed_line.wrapping_add((code - LOC_ONE_LINE0) as i32);
+                    let col = r.byte()? as i32;
+                    let end_col = r.byte()? as i32;
+                    e(computed_line, computed_line, col, end_col)
+                }
+                _ => {
+                    let second = r.byte()? as i32;
+                    let col = ((code as i32) << 3) | ((second >> 4) & 7);
+                    e(computed_line, computed_line, col, col + (second & 15))
+                }
+            })
+        })();
+        match entry {
+            Some(e) => out.push(e),
+            None => break,
+        }
+        addr = end;
+        // Like `advance`, skip to the next byte with the entry bit set.
+        while r.pos < table.len() && table[r.pos] & 0x80 == 0 {
+            r.pos += 1;
+        }
+    }
+    out
+}
+
+fn opt(v: i32) -> Option<i32> {
+    (v != -1).then_some(v)
+}
+
+/// dis's `_parse_varint`: big-endian 6-bit groups, bit 6 = more (bit 7,
+/// the entry-start marker, is ignored).
+fn exc_varint(it: &mut std::slice::Iter<'_, u8>) -> Option<u64> {
+    let mut b = *it.next()?;
+    let mut val = (b & 63) as u64;
+    while b & 64 != 0 {
+        val = val.checked_mul(64)?;
+        b = *it.next()?;
+        val |= (b & 63) as u64;
+    }
+    Some(val)
+}
+
+/// Parse a 3.11 exception table like `dis._parse_exception_table`: entries
+/// up to the first incomplete one (or one whose numbers overflow 64 bits).
+pub fn parse_exception_table(table: &[u8]) -> Vec<ExceptionTableEntry> {
+    let mut it = table.iter();
+    let mut out = Vec::new();
+    let mut next = || -> Option<ExceptionTableEntry> {
+        let start = exc_varint(&mut it)?.checked_mul(2)?;
+        let length = exc_varint(&mut it)?.checked_mul(2)?;
+        let end = start.checked_add(length)?;
+        let target = exc_varint(&mut it)?.checked_mul(2)?;
+        let dl = exc_varint(&mut it)?;
+        Some(ExceptionTableEntry {
+            start,
+            end,
+            target,
+            depth: dl >> 1,
+            lasti: dl & 1 != 0,
+        })
+    };
+    while let Some(e) = next() {
+        out.push(e);
+    }
+    out
+}
+
+impl CodeObject {
+    /// `co_code` as CPython 3.11 returns it: quickened opcodes mapped back
+    /// to their base instruction and inline caches zeroed.
+    pub fn co_code(&self) -> Vec<u8> {
+        super::opcode::deopt_code(self.code())
+    }
+
+    /// `co_lines()`: one range per location-table entry, as 3.11 reports
+    /// them (consecutive ranges with the same line are not merged).
+    pub fn lines(&self) -> Vec<LineRange> {
+        decode_locations(self.linetable(), self.firstlineno)
+            .into_iter()
+            .map(|e| LineRange {
+                start: e.start,
+                end: e.end,
+                line: opt(e.line),
+            })
+            .collect()
+    }
+
+    /// `co_positions()`: one entry per code unit the location table covers.
+    pub fn positions(&self) -> Vec<Position> {
+        let mut out = Vec::new();
+        for e in decode_locations(self.linetable(), self.firstlineno) {
+            let p = Position {
+                line: opt(e.line),
+                end_line: opt(e.end_line),
+                col: opt(e.col),
+                end_col: opt(e.end_col),
+            };
+            for _ in (e.start..e.end).step_by(2) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// `PyCode_Addr2Line`: the line of the instruction at byte `offset`
+    /// (`None` when it has none or the offset is past the table).
+    pub fn addr2line(&self, offset: u32) -> Option<i32> {
+        decode_locations(self.linetable(), self.firstlineno)
+            .into_iter()
+            .find(|e| e.start <= offset && offset < e.end)
+            .and_then(|e| opt(e.line))
+    }
+
+    /// `PyCode_Addr2Location`: the full position of the instruction at byte
+    /// `offset`.
+    pub fn addr2location(&self, offset: u32) -> Position {
+        decode_locations(self.linetable(), self.firstlineno)
+            .into_iter()
+            .find(|e| e.start <= offset && offset < e.end)
+            .map(|e| Position {
+                line: opt(e.line),
+                end_line: opt(e.end_line),
+                col: opt(e.col),
+                end_col: opt(e.end_col),
+            })
+            .unwrap_or_default()
+    }
+
+    /// The exception table as `dis._parse_exception_table` reads it.
+    pub fn exception_table(&self) -> Vec<ExceptionTableEntry> {
+        parse_exception_table(self.exceptiontable())
+    }
+
+    /// The name of locals-plus slot `i` (`co._varname_from_oparg`), for
+    /// LOAD_FAST, LOAD_DEREF and friends.
+    pub fn localsplus_name(&self, i: usize) -> Option<&PyStr> {
+        self.localsplusnames().get(i).and_then(|o| o.as_str())
+    }
+}

@@ -1,0 +1,133 @@
+//! Decode speed of the marshal reader over every .pyc body of the installed
+//! CPython 3.11 standard library (the same files tests/marshal.rs checks;
+//! scripts/bench_marshal.py times CPython's own `marshal.loads` the same
+//! way). Run: `cargo bench --bench marshal_decode`.
+//!
+//! Method: all bodies are read into memory first; one warm-up pass, then
+//! ROUNDS passes, each decoding every body once (and dropping the result,
+//! as CPython's timing frees its objects too). Prints the best and the
+//! mean pass as MB/s (10^6 bytes of body per second) and files/s, then the
+//! same for the writer.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use pycvm::pyc::marshal::{dumps, loads};
+
+const ROUNDS: usize = 10;
+
+fn stdlib_dir() -> Option<PathBuf> {
+    let out = std::process::Command::new("python3.11")
+        .args(["-c", "import sysconfig;print(sysconfig.get_paths()['stdlib'])"])
+        .output();
+    if let Ok(out) = out {
+        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && p.is_dir() {
+            return Some(p);
+        }
+    }
+    let mut candidates = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/root/.pyenv/versions") {
+        let mut vs: Vec<PathBuf> = rd
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("3.11"))
+            .map(|e| e.path().join("lib/python3.11"))
+            .collect();
+        vs.sort();
+        candidates.extend(vs);
+    }
+    candidates.push("/usr/lib/python3.11".into());
+    candidates.push("/usr/local/lib/python3.11".into());
+    candidates.into_iter().find(|p| p.is_dir())
+}
+
+fn stdlib_pycs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if p.is_dir() {
+            let skip = matches!(name.as_str(), "test" | "site-packages" | "idle_test")
+                || (name == "tests" && dir.ends_with("lib2to3"));
+            if !skip {
+                stdlib_pycs(&p, out);
+            }
+        } else if dir.ends_with("__pycache__")
+            && name.ends_with(".cpython-311.pyc")
+            && !name.contains(".opt-")
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn report(what: &str, times: &[Duration], bytes: usize, files: usize) {
+    let best = times.iter().min().copied().unwrap_or_default().as_secs_f64();
+    let mean = times.iter().map(Duration::as_secs_f64).sum::<f64>() / times.len() as f64;
+    println!(
+        "{what}: best {:.1} MB/s ({:.0} files/s, {:.2} ms/pass), mean {:.1} MB/s",
+        bytes as f64 / best / 1e6,
+        files as f64 / best,
+        best * 1e3,
+        bytes as f64 / mean / 1e6,
+    );
+}
+
+fn main() {
+    let Some(dir) = stdlib_dir() else {
+        println!("SKIPPED: no CPython 3.11 stdlib found");
+        return;
+    };
+    let mut paths = Vec::new();
+    stdlib_pycs(&dir, &mut paths);
+    let bodies: Vec<Vec<u8>> = paths
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter_map(|d| d.get(16..).map(<[u8]>::to_vec))
+        .collect();
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    println!(
+        "{} .pyc bodies, {bytes} bytes, from {}",
+        bodies.len(),
+        dir.display()
+    );
+
+    let mut objs = Vec::with_capacity(bodies.len());
+    for b in &bodies {
+        match loads(b) {
+            Ok(o) => objs.push(o),
+            Err(e) => println!("decode error: {e}"),
+        }
+    }
+    let mut times = Vec::new();
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        for b in &bodies {
+            let obj = loads(std::hint::black_box(b));
+            drop(std::hint::black_box(obj));
+        }
+        times.push(t.elapsed());
+    }
+    report("pycvm marshal::loads", &times, bytes, bodies.len());
+
+    // `cargo bench --bench marshal_decode -- loads` times the reader only.
+    if std::env::args().any(|a| a == "loads") {
+        return;
+    }
+    let mut times = Vec::new();
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        for o in &objs {
+            let out = dumps(std::hint::black_box(o));
+            drop(std::hint::black_box(out));
+        }
+        times.push(t.elapsed());
+    }
+    report("pycvm marshal::dumps", &times, bytes, objs.len());
+}

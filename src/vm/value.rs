@@ -1,0 +1,100 @@
+//! The value representation: small ints, floats, None and bools unboxed,
+//! everything else a reference-counted heap object. See docs/vm-design.md.
+
+use std::rc::Rc;
+
+use crate::objects::PyObject;
+
+/// A counted reference to a heap object.
+pub type PyRef = Rc<PyObject>;
+
+/// One Python value (16 bytes).
+#[derive(Clone, Default)]
+pub enum Value {
+    /// CPython's NULL: an unbound local or the PUSH_NULL marker. Never
+    /// visible to Python code.
+    #[default]
+    Null,
+    None,
+    Bool(bool),
+    /// An int that fits in 64 bits; larger ints are heap objects, and a
+    /// heap int is never a value that fits here (one canonical form).
+    Int(i64),
+    Float(f64),
+    Obj(PyRef),
+}
+
+impl Value {
+    #[inline]
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    #[inline]
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+
+    #[inline]
+    pub fn as_obj(&self) -> Option<&PyRef> {
+        match self {
+            Value::Obj(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Python's `is`. Unboxed ints and floats compare by value (floats by
+    /// bits, so a NaN is itself); see the README on this difference.
+    #[inline]
+    pub fn is(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) | (Value::None, Value::None) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Obj(a), Value::Obj(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl From<PyRef> for Value {
+    fn from(o: PyRef) -> Value {
+        Value::Obj(o)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Float(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_two_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn nan_is_itself() {
+        let v = Value::Float(f64::NAN);
+        assert!(v.is(&v.clone()));
+        assert!(!Value::Int(1).is(&Value::Bool(true)));
+    }
+}
