@@ -2,6 +2,11 @@
 
 mod cli;
 
+/// mimalloc: measured faster than glibc malloc for pycvm's many small
+/// objects (marshal decoding allocates two blocks per object).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use clap::Parser;

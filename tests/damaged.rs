@@ -174,7 +174,10 @@ fn very_deep_nests_stop_at_the_limit() {
         d.push(b'c');
         d.extend_from_slice(&[0u8; 20]);
     }
-    assert_eq!(loads(&d).unwrap_err().kind, MarshalErrorKind::RecursionLimit);
+    assert_eq!(
+        loads(&d).unwrap_err().kind,
+        MarshalErrorKind::RecursionLimit
+    );
 }
 
 #[test]

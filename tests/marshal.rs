@@ -44,14 +44,14 @@ fn check(o: &Obj, want: &Value, path: &str) -> Result<(), String> {
         ("int", Object::Int(i)) if want["v"].as_str() == Some(&i.to_string()) => Ok(()),
         // A Long is only for values beyond i64.
         ("int", Object::Long(b))
-            if want["v"].as_str() == Some(&b.to_string())
-                && i64::try_from(b.clone()).is_err() =>
+            if want["v"].as_str() == Some(&b.to_string()) && i64::try_from(b.clone()).is_err() =>
         {
             Ok(())
         }
         ("float", Object::Float(f)) if f.to_bits() == float_bits(&want["bits"]) => Ok(()),
         ("complex", Object::Complex { re, im })
-            if re.to_bits() == float_bits(&want["re"]) && im.to_bits() == float_bits(&want["im"]) =>
+            if re.to_bits() == float_bits(&want["re"])
+                && im.to_bits() == float_bits(&want["im"]) =>
         {
             Ok(())
         }
@@ -94,7 +94,10 @@ fn check(o: &Obj, want: &Value, path: &str) -> Result<(), String> {
             ];
             for (name, v) in ints {
                 if want[name].as_i64() != Some(i64::from(v)) {
-                    return Err(format!("{path}.{name}: got {v}, CPython says {}", want[name]));
+                    return Err(format!(
+                        "{path}.{name}: got {v}, CPython says {}",
+                        want[name]
+                    ));
                 }
             }
             let bytes = [
@@ -110,8 +113,16 @@ fn check(o: &Obj, want: &Value, path: &str) -> Result<(), String> {
             check(&c.filename, &want["filename"], &format!("{path}.filename"))?;
             check(&c.name, &want["name"], &format!("{path}.name"))?;
             check(&c.qualname, &want["qualname"], &format!("{path}.qualname"))?;
-            check(&c.consts, &tuple_dump(&want["consts"]), &format!("{path}.consts"))?;
-            check(&c.names, &tuple_dump(&want["names"]), &format!("{path}.names"))?;
+            check(
+                &c.consts,
+                &tuple_dump(&want["consts"]),
+                &format!("{path}.consts"),
+            )?;
+            check(
+                &c.names,
+                &tuple_dump(&want["names"]),
+                &format!("{path}.names"),
+            )?;
             let strs = |v: Vec<&pycvm::pyc::object::PyStr>| -> Vec<Vec<u8>> {
                 v.into_iter().map(|s| s.as_wtf8().to_vec()).collect()
             };
@@ -188,7 +199,10 @@ fn fixtures_decode_as_cpython_says_and_round_trip() {
             let (a, b) = (resolve(&obj, &pair[0]), resolve(&obj, &pair[1]));
             identities += 1;
             if !Obj::ptr_eq(a, b) {
-                failures.push(format!("{name}: {} and {} are not one object", pair[0], pair[1]));
+                failures.push(format!(
+                    "{name}: {} and {} are not one object",
+                    pair[0], pair[1]
+                ));
             }
         }
         let again = match dumps(&obj) {
@@ -248,7 +262,11 @@ fn malformed_streams_fail_as_cpython_does() {
                     failures.push(format!("{name}: we say {ours:?}, CPython says {cpython:?}"));
                 }
                 assert!(e.to_string().ends_with(&format!(" at byte {}", e.offset)));
-                assert!(e.offset <= data.len(), "{name}: offset {} past the end", e.offset);
+                assert!(
+                    e.offset <= data.len(),
+                    "{name}: offset {} past the end",
+                    e.offset
+                );
             }
         }
     }
@@ -259,10 +277,16 @@ fn malformed_streams_fail_as_cpython_does() {
 #[test]
 fn error_messages_and_offsets() {
     let e = loads(b"(\x02\x00\x00\x00N\x01").unwrap_err();
-    assert_eq!(e.to_string(), "bad marshal data (unknown type code 0x01) at byte 6");
+    assert_eq!(
+        e.to_string(),
+        "bad marshal data (unknown type code 0x01) at byte 6"
+    );
     let e = loads_at(b"(\x02\x00\x00\x00N\x01", 16).unwrap_err();
     assert_eq!(e.offset, 22);
-    assert_eq!(e.to_string(), "bad marshal data (unknown type code 0x01) at byte 22");
+    assert_eq!(
+        e.to_string(),
+        "bad marshal data (unknown type code 0x01) at byte 22"
+    );
     let e = loads(b")\x02)\x01N").unwrap_err();
     assert_eq!(e.to_string(), "EOF read where object expected at byte 5");
     let e = loads(b")\x01r\x00\x00\x00\x00").unwrap_err();
@@ -270,9 +294,15 @@ fn error_messages_and_offsets() {
     assert_eq!(e.offset, 3);
     // A length beyond what remains fails before allocating anything.
     let e = loads(b"(\xff\xff\xff\x7fN").unwrap_err();
-    assert_eq!(e.to_string(), "bad marshal data (tuple size out of range) at byte 1");
+    assert_eq!(
+        e.to_string(),
+        "bad marshal data (tuple size out of range) at byte 1"
+    );
     let e = loads(b"s\x00\x00\x00\x80").unwrap_err();
-    assert_eq!(e.to_string(), "bad marshal data (bytes object size out of range) at byte 1");
+    assert_eq!(
+        e.to_string(),
+        "bad marshal data (bytes object size out of range) at byte 1"
+    );
 }
 
 #[test]
@@ -338,7 +368,10 @@ fn ints_pick_int_or_long_like_cpython() {
         assert!(matches!(loads(want).unwrap().value(), Object::Int(x) if *x == v));
     }
     let min = dumps(&Obj::new(Object::Int(i64::MIN))).unwrap();
-    assert!(matches!(loads(&min).unwrap().value(), Object::Int(i64::MIN)));
+    assert!(matches!(
+        loads(&min).unwrap().value(),
+        Object::Int(i64::MIN)
+    ));
 }
 
 // ---------------------------------------------------------------------------
@@ -346,7 +379,10 @@ fn ints_pick_int_or_long_like_cpython() {
 
 fn stdlib_dir() -> Option<PathBuf> {
     let out = std::process::Command::new("python3.11")
-        .args(["-c", "import sysconfig;print(sysconfig.get_paths()['stdlib'])"])
+        .args([
+            "-c",
+            "import sysconfig;print(sysconfig.get_paths()['stdlib'])",
+        ])
         .output();
     if let Ok(out) = out {
         let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
@@ -376,7 +412,10 @@ fn stdlib_pycs(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if p.is_dir() {
             let skip = matches!(name.as_str(), "test" | "site-packages" | "idle_test")
                 || (name == "tests" && dir.ends_with("lib2to3"));
@@ -401,7 +440,10 @@ fn stdlib_bodies_decode_and_round_trip() {
     let mut files = Vec::new();
     stdlib_pycs(&dir, &mut files);
     if files.is_empty() {
-        println!("SKIPPED: no CPython 3.11 stdlib .pyc files under {}", dir.display());
+        println!(
+            "SKIPPED: no CPython 3.11 stdlib .pyc files under {}",
+            dir.display()
+        );
         return;
     }
     let mut failures = Vec::new();
@@ -440,5 +482,10 @@ fn stdlib_bodies_decode_and_round_trip() {
         dir.display(),
         files.len() - failures.len()
     );
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -74,7 +74,7 @@ pub fn format_float_r(v: f64, add_dot_0: bool, always_sign: bool) -> String {
 /// The shortest round-trip decimal digits of a finite, non-negative `v`
 /// and the position of the decimal point (`_Py_dg_dtoa` mode 0's `decpt`):
 /// `v = 0.DIGITS * 10**decpt`. Zero gives `("0", 1)`.
-fn shortest_digits(v: f64) -> (String, i32) {
+pub(super) fn shortest_digits(v: f64) -> (String, i32) {
     // Rust's `{:e}` prints the shortest representation that round-trips,
     // choosing the closest such one, which is what mode 0 produces.
     let s = format!("{v:e}");
@@ -136,7 +136,7 @@ fn tie_to_even(v: f64, digits: &str, decpt: i32) -> Option<(String, i32)> {
 }
 
 /// `v = mant * 2**exp2` exactly, for finite non-negative `v`.
-fn decompose(v: f64) -> (u64, i32) {
+pub(super) fn decompose(v: f64) -> (u64, i32) {
     let bits = v.to_bits();
     let exp = ((bits >> 52) & 0x7FF) as i32;
     let frac = bits & ((1 << 52) - 1);

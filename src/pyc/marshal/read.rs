@@ -8,6 +8,12 @@
 //! object not finished yet) is an invalid reference. (CPython lets a list
 //! or tuple refer to itself while it is being filled; handles here are
 //! immutable, so such self-referential streams are rejected.)
+//!
+//! Other departures from CPython, all on streams CPython never writes: a
+//! sequence claiming more elements than bytes remain is refused at once
+//! ("tuple size out of range") where CPython would allocate and hit EOF
+//! later; dict keys and set elements are kept in stream order without
+//! merging duplicates (hashability is checked as CPython does).
 
 use std::collections::HashSet;
 
@@ -70,7 +76,7 @@ enum Frame {
         flag: bool,
         idx: usize,
     },
-    Code(Box<CodeFrame>),
+    Code(CodeFrame),
 }
 
 struct CodeFrame {
@@ -78,7 +84,9 @@ struct CodeFrame {
     header: [i32; 5],
     /// code, consts, names, localsplusnames, localspluskinds, filename,
     /// name, qualname, linetable, exceptiontable (in stream order).
-    fields: Vec<Obj>,
+    fields: [Option<Obj>; 10],
+    /// How many of `fields` are read.
+    nfields: usize,
     firstlineno: i32,
     flag: bool,
     idx: usize,
@@ -131,7 +139,9 @@ impl<'a> Reader<'a> {
             data,
             rest: data,
             base,
-            refs: Vec::new(),
+            // About one flagged object per 16 bytes in CPython's .pyc
+            // bodies: pre-size so the table is rarely grown.
+            refs: Vec::with_capacity((data.len() / 16).min(1 << 16)),
             pending: 0,
             hashable: HashSet::new(),
             none: Obj::new(Object::None),
@@ -260,7 +270,7 @@ impl<'a> Reader<'a> {
     }
 
     fn read_object(&mut self) -> Res<Obj> {
-        let mut stack: Vec<Frame> = Vec::new();
+        let mut stack: Vec<Frame> = Vec::with_capacity(16);
         loop {
             let start = self.pos();
             let Some(code) = self.byte() else {
@@ -392,14 +402,15 @@ impl<'a> Reader<'a> {
                 for h in header.iter_mut() {
                     *h = self.long()?;
                 }
-                stack.push(Frame::Code(Box::new(CodeFrame {
+                stack.push(Frame::Code(CodeFrame {
                     header,
-                    fields: Vec::with_capacity(10),
+                    fields: Default::default(),
+                    nfields: 0,
                     firstlineno: 0,
                     flag,
                     idx,
                     start,
-                })));
+                }));
                 return Ok(Step::Opened);
             }
             TYPE_REF => {
@@ -492,8 +503,11 @@ impl<'a> Reader<'a> {
                 let Some(obj) = value else {
                     return Ok(Delivered::Null);
                 };
-                c.fields.push(obj);
-                match c.fields.len() {
+                if let Some(slot) = c.fields.get_mut(c.nfields) {
+                    *slot = Some(obj);
+                }
+                c.nfields += 1;
+                match c.nfields {
                     8 => {
                         c.firstlineno = self.long()?;
                         Ok(Delivered::More)
@@ -520,7 +534,7 @@ impl<'a> Reader<'a> {
             } => Ok(self.fill(Object::Dict(items), flag, idx)),
             Frame::Code(c) => {
                 let (flag, idx) = (c.flag, c.idx);
-                let code = self.build_code(*c)?;
+                let code = self.build_code(c)?;
                 Ok(self.fill(Object::Code(Box::new(code)), flag, idx))
             }
         }
@@ -683,7 +697,11 @@ impl<'a> Reader<'a> {
             ));
         }
         let mut it = c.fields.into_iter();
-        let mut next = || it.next().unwrap_or_else(|| Obj::new(Object::Null));
+        let mut next = || {
+            it.next()
+                .flatten()
+                .unwrap_or_else(|| Obj::new(Object::Null))
+        };
         let (code, consts, names, localsplusnames, localspluskinds) =
             (next(), next(), next(), next(), next());
         let (filename, name, qualname, linetable, exceptiontable) =
@@ -731,7 +749,12 @@ impl<'a> Reader<'a> {
         if nplain < 0 {
             return Err(bad("code: co_varnames is too small".into()));
         }
-        let all_str = |t: &Obj| t.as_tuple().unwrap_or(&[]).iter().all(|o| o.as_str().is_some());
+        let all_str = |t: &Obj| {
+            t.as_tuple()
+                .unwrap_or(&[])
+                .iter()
+                .all(|o| o.as_str().is_some())
+        };
         if !all_str(&names) || !all_str(&localsplusnames) {
             return Err(bad("non-string found in code slot".into()));
         }

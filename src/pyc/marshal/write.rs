@@ -6,8 +6,14 @@
 //! each handle's remembered flag: a flagged handle seen before becomes a
 //! `TYPE_REF` to its index; otherwise it is written with the flag and
 //! takes the next index, exactly as `w_ref` numbers them.
+//!
+//! Set and frozenset elements are written in their stored order. Streams
+//! from CPython 3.11 already hold them in its order (sorted by each
+//! element's own `marshal.dumps`, bpo-37596), so decoded sets round-trip;
+//! a set built elsewhere is not re-sorted.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -20,11 +26,34 @@ use crate::pyc::object::{Obj, Object};
 pub fn dumps(obj: &Obj) -> Result<Vec<u8>, MarshalError> {
     let mut w = Writer {
         out: Vec::with_capacity(256),
-        refs: HashMap::new(),
+        refs: AddrMap::default(),
     };
     w.write(obj)?;
     Ok(w.out)
 }
+
+/// Hashes handle addresses (the identity map's keys): one multiply, as
+/// addresses are already well spread; SipHash would dominate small dumps.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_right(29);
+    }
+}
+
+type AddrMap = HashMap<usize, u32, BuildHasherDefault<AddrHasher>>;
 
 /// One pending piece of output.
 enum Task<'a> {
@@ -39,7 +68,7 @@ enum Task<'a> {
 struct Writer {
     out: Vec<u8>,
     /// Identity (handle address) → reference index, for flagged objects.
-    refs: HashMap<usize, u32>,
+    refs: AddrMap,
 }
 
 impl Writer {
