@@ -9,7 +9,6 @@
 //! mean pass as MB/s (10^6 bytes of body per second) and files/s, then the
 //! same for the writer.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pycvm::pyc::marshal::{dumps, loads};
@@ -20,60 +19,6 @@ const ROUNDS: usize = 10;
 /// objects (marshal decoding allocates two blocks per object).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn stdlib_dir() -> Option<PathBuf> {
-    let out = std::process::Command::new("python3.11")
-        .args([
-            "-c",
-            "import sysconfig;print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output();
-    if let Ok(out) = out {
-        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if out.status.success() && p.is_dir() {
-            return Some(p);
-        }
-    }
-    let mut candidates = Vec::new();
-    if let Ok(rd) = std::fs::read_dir("/root/.pyenv/versions") {
-        let mut vs: Vec<PathBuf> = rd
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("3.11"))
-            .map(|e| e.path().join("lib/python3.11"))
-            .collect();
-        vs.sort();
-        candidates.extend(vs);
-    }
-    candidates.push("/usr/lib/python3.11".into());
-    candidates.push("/usr/local/lib/python3.11".into());
-    candidates.into_iter().find(|p| p.is_dir())
-}
-
-fn stdlib_pycs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if p.is_dir() {
-            let skip = matches!(name.as_str(), "test" | "site-packages" | "idle_test")
-                || (name == "tests" && dir.ends_with("lib2to3"));
-            if !skip {
-                stdlib_pycs(&p, out);
-            }
-        } else if dir.ends_with("__pycache__")
-            && name.ends_with(".cpython-311.pyc")
-            && !name.contains(".opt-")
-        {
-            out.push(p);
-        }
-    }
-}
 
 fn report(what: &str, times: &[Duration], bytes: usize, files: usize) {
     let best = times
@@ -93,12 +38,11 @@ fn report(what: &str, times: &[Duration], bytes: usize, files: usize) {
 }
 
 fn main() {
-    let Some(dir) = stdlib_dir() else {
+    let Some(dir) = pycvm::import::stdlib::find_stdlib(None).found else {
         println!("SKIPPED: no CPython 3.11 stdlib found");
         return;
     };
-    let mut paths = Vec::new();
-    stdlib_pycs(&dir, &mut paths);
+    let paths = pycvm::import::stdlib::stdlib_pycs(&dir);
     let bodies: Vec<Vec<u8>> = paths
         .iter()
         .filter_map(|p| std::fs::read(p).ok())

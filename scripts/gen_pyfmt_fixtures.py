@@ -49,5 +49,371 @@ def write_tables():
         f.write("\n".join(lines) + "\n")
 
 
+
+def run(f):
+    try:
+        return {"ok": f()}
+    except Exception as e:  # noqa: BLE001 - every exception is a fixture
+        return {"err": f"{type(e).__name__}: {e}"}
+
+
+def hexint(v):
+    """An int as signed hex digits (no 4300-digit str() limit)."""
+    return format(v, "x")
+
+
+def bits(x):
+    return struct.pack(">d", x).hex()
+
+
+def dump(name, cases):
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump({"generator": "scripts/gen_pyfmt_fixtures.py", "cases": cases}, f,
+                  ensure_ascii=False, indent=0)
+    print(f"{name}: {len(cases)} cases")
+
+
+def rand_double():
+    """Doubles of every flavour: random bits, short decimals, halfway cases."""
+    k = rng.random()
+    if k < 0.25:
+        while True:
+            x = struct.unpack(">d", rng.getrandbits(64).to_bytes(8, "big"))[0]
+            if math.isfinite(x):
+                return x
+    if k < 0.5:
+        return float(f"{rng.randint(-99999, 99999)}e{rng.randint(-12, 12)}")
+    if k < 0.7:
+        # exact binary fractions: halfway cases for decimal rounding
+        return rng.randint(-10**6, 10**6) / 2 ** rng.randint(0, 12)
+    if k < 0.85:
+        return rng.uniform(-1000, 1000)
+    return float(f"{rng.random():.{rng.randint(1, 5)}f}") * 10 ** rng.randint(-8, 20)
+
+
+SPECIAL_DOUBLES = [0.0, -0.0, 1.0, -1.0, 0.1, -0.1, 0.5, 1.5, 2.5, -2.5, 2.675, 0.125, 0.375,
+                   1e16, 1e15, 1e-5, 1e-4, 123456.789, -123456.789, 1e300, -1e300, 1e22, 1e23,
+                   5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 9.995, 9.9999999,
+                   0.0001, 0.00001, 1234567890123456789.0, 3.14159, 100.0, 1e100,
+                   float("inf"), float("-inf"), float("nan"), 0.05, 0.95, 0.995, 99.5, 999999.5]
+
+SPECIAL_INTS = [0, 1, -1, 5, 42, -42, 255, -255, 1000, 1234567, -1234567, 10**20, -(2**70),
+                65, 0x10FFFF, 0x110000, 2**63, -(2**63), 2**64, 10**15, 999, 9999, 12345678901234567890]
+
+
+def rand_spec(types, allow_z=True, fills="*x0é"):
+    parts = []
+    r = rng.random()
+    if r < 0.3:
+        parts.append(rng.choice("<>^="))
+    elif r < 0.5:
+        parts.append(rng.choice(fills) + rng.choice("<>^="))
+    if rng.random() < 0.35:
+        parts.append(rng.choice("+- "))
+    if allow_z and rng.random() < 0.12:
+        parts.append("z")
+    if rng.random() < 0.25:
+        parts.append("#")
+    if rng.random() < 0.25:
+        parts.append("0")
+    if rng.random() < 0.6:
+        parts.append(str(rng.choice([1, 2, 5, 8, 10, 12, 15, 20, 25])))
+    r = rng.random()
+    if r < 0.15:
+        parts.append(",")
+    elif r < 0.3:
+        parts.append("_")
+    elif r < 0.31:
+        parts.append(rng.choice([",_", "_,", ",,"]))
+    if rng.random() < 0.4:
+        parts.append("." + str(rng.choice([0, 1, 2, 3, 5, 6, 10, 15, 17, 20, 30])))
+    elif rng.random() < 0.02:
+        parts.append(".")
+    if rng.random() < 0.85:
+        parts.append(rng.choice(types))
+    elif rng.random() < 0.1:
+        parts.append("qq")
+    return "".join(parts)
+
+
+INT_TYPES = list("bcdoxXneEfFgG%") + ["", "s", "q"]
+FLOAT_TYPES = list("eEfFgGn%") + ["", "", "d", "s", "x"]
+COMPLEX_TYPES = list("eEfFgGn") + ["", "", "%", "d"]
+STR_TYPES = ["s", "s", "", "", "d", "r"]
+
+
+def gen_format_int():
+    cases = []
+    fixed = ["", "d", "x", "#x", "#X", "#o", "#b", "_b", "_x", "#_x", ",", "_", "010,", "010_",
+             "0=12,", "012,d", "=+10", "^+10", "c", "5c", "<5c", "+c", "#c", "z", "z5", ".3", "e",
+             ".2%", "*^20,", "0>10", "0<10", "09_x", "015_b", "#015_b", ",x", ",c", "n", ",n", "06n",
+             "abc", "\x00", "\u1234", "99999999999999999999", "\u0665", "x<", "1,", "04,", "05,",
+             "06,", "07,", "08,", "9,", "#011_x", "+#015_X", " 020,", "-020_", "_.3"]
+    for v in SPECIAL_INTS:
+        for spec in fixed:
+            cases.append({"value": hexint(v), "spec": spec, **run(lambda: format(v, spec))})
+    for _ in range(5000):
+        v = rng.choice(SPECIAL_INTS) if rng.random() < 0.4 else rng.randint(-10**rng.randint(1, 25), 10**rng.randint(1, 25))
+        spec = rand_spec(INT_TYPES)
+        cases.append({"value": hexint(v), "spec": spec, **run(lambda: format(v, spec))})
+    for v in [10**4299, 10**4300, -(10**4300), 10**5000, 2**20000]:
+        for spec in ["", "d", ",", "x", "b", "e"]:
+            r = run(lambda: format(v, spec))
+            if "ok" in r and len(r["ok"]) > 200:
+                r = {"ok_len": len(r["ok"]), "ok_head": r["ok"][:50]}
+            cases.append({"value": hexint(v), "spec": spec, **r})
+    dump("format_int.json", cases)
+
+
+def gen_format_float():
+    cases = []
+    fixed = ["", "e", "E", "f", "F", "g", "G", "n", "%", ".0", ".1", ".3", ".17", "#", "#.0", ".0f",
+             "#.0f", "#.0e", "#g", "#.3g", "#.10g", "z", "z.2f", "z.0f", "z.1e", "z.3g", "z%", "+z.2f",
+             "010", "010.2f", "+010.2f", "=10", "^10", "<10", "*^15.3e", "0=15,.2f", "015,.2f", ",",
+             "_", ",.2f", "_.2f", ",e", ",g", ",%", ",.0f", ".60f", ".30e", ".20e", ".40g", ".300f",
+             ".2%", "#.2%", "012", "012e", "+", " ", "-", " .3", "d", "x", "s", ".1000f", ".1100e",
+             "020,.3f", "030_", "0<12", "\x00", ".99999999999", ".2147483648", ".2147483647z"]
+    for v in SPECIAL_DOUBLES:
+        for spec in fixed:
+            r = run(lambda: format(v, spec))
+            cases.append({"value": bits(v), "spec": spec, **r})
+    for _ in range(7000):
+        v = rng.choice(SPECIAL_DOUBLES) if rng.random() < 0.2 else rand_double()
+        spec = rand_spec(FLOAT_TYPES)
+        cases.append({"value": bits(v), "spec": spec, **run(lambda: format(v, spec))})
+    # correctly rounded digits at every precision
+    for _ in range(3000):
+        v = rand_double()
+        code = rng.choice("efg")
+        p = rng.choice([0, 1, 2, 3, 5, 8, 12, 15, 16, 17, 18, 20, 25, 40, 60])
+        spec = f".{p}{code}"
+        cases.append({"value": bits(v), "spec": spec, **run(lambda: format(v, spec))})
+    dump("format_float.json", cases)
+
+
+def gen_format_int_as_float():
+    # ints with float presentation types go through float()
+    cases = []
+    for v in [2**53 + 1, 2**54 + 2, 2**54 + 6, 2**1024, 2**1024 - 2**970, 2**1024 - 2**971, -(2**1023), 10**308, 10**309]:
+        for spec in ["e", ".3e", "f", "g", "%", ".20e"]:
+            r = run(lambda: format(v, spec))
+            if "ok" in r and len(r["ok"]) > 500:
+                continue
+            cases.append({"value": hexint(v), "spec": spec, **r})
+    dump("format_int_float.json", cases)
+
+
+def gen_format_str():
+    values = ["", "a", "abc", "héllo", "日本語", "😀x", "hello world", "12345"]
+    fixed = ["", "s", "10", "<10", ">10", "^10", "^9", "*^9", "010", "0<10", "0>10", "0=10", "=10",
+             "+", "-", " ", "#", "z", "+z#=", "z#=", "#=", ".2", ".0", "10.2", "<10.3s", ".10", ",",
+             "_", ",s", "d", "x", "\u0665", "é^7", "😀>6", "abc", "10.", ".s"]
+    cases = []
+    for v in values:
+        for spec in fixed:
+            cases.append({"value": v, "spec": spec, **run(lambda: format(v, spec))})
+    for _ in range(1500):
+        v = rng.choice(values)
+        spec = rand_spec(STR_TYPES, fills="*x0é😀")
+        cases.append({"value": v, "spec": spec, **run(lambda: format(v, spec))})
+    for _ in range(1500):
+        # mostly valid specs: [[fill]align][0][width][.precision][s]
+        v = rng.choice(values)
+        spec = (rng.choice(["", "", "<", ">", "^", "*<", "é>", "😀^", "0^", " >"])
+                + rng.choice(["", "", "0"]) + rng.choice(["", "1", "3", "7", "12"])
+                + rng.choice(["", "", ".0", ".1", ".3", ".8"]) + rng.choice(["", "s"]))
+        cases.append({"value": v, "spec": spec, **run(lambda: format(v, spec))})
+    dump("format_str.json", cases)
+
+
+def gen_format_complex():
+    values = [0j, 1 + 2j, -1.5 - 2.5j, 1j, -1j, complex(-0.0, 1), complex(0.0, -0.0), 1e20 + 1e-20j,
+              complex(float("inf"), float("nan")), 3.14159 + 2.71828j, 123456.789 - 9876.5j]
+    fixed = ["", "10", "<30", "^30", "e", ".2f", "+.3g", " ", "#", "#.0f", "z.1f", "05", "=10", "*=10",
+             "d", "%", ",.2f", "_", "n", ".3", "G", "E", "F"]
+    cases = []
+    for v in values:
+        for spec in fixed:
+            cases.append({"value": [bits(v.real), bits(v.imag)], "spec": spec, **run(lambda: format(v, spec))})
+    for _ in range(1500):
+        v = rng.choice(values) if rng.random() < 0.5 else complex(rand_double(), rand_double())
+        spec = rand_spec(COMPLEX_TYPES, fills="*x")
+        cases.append({"value": [bits(v.real), bits(v.imag)], "spec": spec, **run(lambda: format(v, spec))})
+    dump("format_complex.json", cases)
+
+
+def gen_percent():
+    cases = []
+
+    def add(fmt, kind, value, args=()):
+        if kind == "int" or kind == "char":
+            pv = value
+            enc = hexint(value)
+        elif kind == "float":
+            pv = value
+            enc = bits(value)
+        else:
+            pv = value
+            enc = {"s": str(value), "r": repr(value), "a": ascii(value)}
+        r = run(lambda: fmt % (tuple(args) + (pv,)))
+        cases.append({"fmt": fmt, "kind": kind, "value": enc, "args": list(args), **r})
+
+    fixed_int = ["%d", "%i", "%u", "%x", "%X", "%o", "%#x", "%#X", "%#o", "%.3d", "%5d", "%-5d", "%05d",
+                 "%+d", "% d", "%+05d", "%-05d", "%#010x", "%#-10x", "%10.5x", "%#10.5o", "% #x", "%+#X",
+                 "%ld", "%hd", "%Ld", "%5%", "%q", "%y", "%5", "%.", "%#5.3x", "%0#8x", "%- 8d", "%00+7d"]
+    for v in SPECIAL_INTS + [-7, 3]:
+        for f in fixed_int:
+            add(f, "int", v)
+    fixed_float = ["%e", "%E", "%f", "%F", "%g", "%G", "%.2f", "%10.3f", "%-10.3e", "%010.2f", "%+f",
+                   "% f", "%#g", "%#.0f", "%#.0e", "%.0e", "%.20e", "%.30f", "%+010.1f", "%.0g", "%#.3g",
+                   "%-+12.4G", "% 012.3E"]
+    for v in SPECIAL_DOUBLES:
+        for f in fixed_float:
+            add(f, "float", v)
+    for v in ["abc", "héllo", "x" * 20, "", "it's"]:
+        for f in ["%s", "%r", "%a", "%10s", "%-10s", "%.2s", "%.2r", "%5.1s", "%010s", "%+s", "%#s", "% s"]:
+            add(f, "text", v)
+    for v in [65, 0x1F600, 0x10FFFF, 0x110000, -1, 2**70]:
+        for f in ["%c", "%5c", "%-5c", "%05c", "%+c"]:
+            add(f, "char", v)
+    for _ in range(2500):
+        kind = rng.choice(["int", "float", "float", "text", "char"])
+        flags = "".join(rng.choice("-+ #0") for _ in range(rng.choice([0, 0, 1, 1, 2, 3])))
+        args = []
+        width = rng.choice(["", "", "1", "5", "12", "*"])
+        if width == "*":
+            args.append(rng.choice([-8, -1, 0, 3, 10]))
+        prec = rng.choice(["", "", ".", ".0", ".2", ".5", ".12", ".*"])
+        if prec == ".*":
+            args.append(rng.choice([-3, 0, 2, 7]))
+        length = rng.choice(["", "", "", "l", "h"])
+        if kind == "int":
+            conv = rng.choice("diuoxX")
+            v = rng.choice(SPECIAL_INTS) if rng.random() < 0.3 else rng.randint(-10**12, 10**12)
+        elif kind == "float":
+            conv = rng.choice("eEfFgG")
+            v = rand_double()
+        elif kind == "text":
+            conv = rng.choice("sra")
+            v = rng.choice(["abc", "héllo", "", "a'b", "1234567"])
+        else:
+            conv = "c"
+            v = rng.choice([65, 97, 0xE9, 0x1F600])
+        add("%" + flags + width + prec + length + conv, kind, v, args)
+    dump("percent.json", cases)
+
+
+def gen_parse_float():
+    fixed = ["1", "1.5", "-1.5", "+1.5", " 1.5 ", "\t1.5\n", "1_000.5", "1__0", "_1", "1_", "1_.5", "1._5",
+             "1e5", "1E5", "1e+5", "1e-5", "1e", "1e+", "e5", ".5", "5.", ".", "-.5", "+.5e2", "inf", "-inf",
+             "+inf", "Infinity", "-INFINITY", "infinit", "infinityx", "nan", "-nan", "NaN", "nan(1)", "0x1p3",
+             "0x10", "", " ", "   ", "\u3000", "\u3000 1.5\u2028", "١٢٣.٤", "1\x00", "1 2", "--1", "+-1",
+             "1e500", "-1e500", "1e-500", "2.4e-324", "2.5e-324", "4.9e-324", "1.7976931348623157e308",
+             "1.7976931348623158e308", "1.7976931348623159e308", "0.1", "100000000000000000000000",
+             "9007199254740993", "9007199254740993.0000000000000000001", "1_0e1_0", "1e1_0", "1e_10",
+             "1.5_", "x", "é", "1.5é", "0" * 400 + "1", "1" + "0" * 400, "0." + "0" * 350 + "1e350",
+             "x" * 300, "\x1c1.5", "1.5\x1f", "\x0b1\x0c", "1e99999999999999999999", "1e-99999999999999999999",
+             "0e99999999999", "۱.۵e۳", "1.5\u00a0", "\u200b1"]
+    cases = []
+    for s in fixed:
+        r = run(lambda: bits(float(s)))
+        cases.append({"s": s, **r})
+    for _ in range(3000):
+        x = rand_double()
+        s = rng.choice([repr(x), f"{x:.17g}", f"{x:.25e}", f"{x:.{rng.randint(0, 30)}f}", f"{x:.3g}"])
+        if rng.random() < 0.1:
+            s = s.upper()
+        cases.append({"s": s, **run(lambda: bits(float(s)))})
+    alphabet = list("0123456789.eE+-_ ") + ["inf", "nan", "x", "\u0663", "\u3000", "i"]
+    for _ in range(2500):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        cases.append({"s": s, **run(lambda: bits(float(s)))})
+    dump("parse_float.json", cases)
+
+
+def gen_parse_int():
+    fixed = [("0", 0), ("00", 0), ("010", 0), ("0_0", 0), ("0x_1f", 0), ("0x1f", 0), ("0X1F", 16), ("0x", 16),
+             ("0x_", 16), ("0b101", 0), ("0o17", 0), ("0O17", 8), ("0b2", 0), ("1_000", 10), ("1__000", 10),
+             ("_1", 10), ("1_", 10), (" 42 ", 10), ("+42", 10), ("-42", 10), ("- 42", 10), ("42x", 10),
+             ("", 10), (" ", 10), ("z", 36), ("Z", 36), ("zz", 35), ("10", 1), ("10", 37), ("10", -1),
+             ("١٢٣", 10), ("\u3000 12\u2028", 10), ("12\x00", 10), ("x" * 300, 10), ("1" * 4300, 10),
+             ("1" * 4301, 10), ("1" * 5000 + "_", 10), ("1" * 5000 + "x", 10), ("f" * 5000, 16),
+             ("1" * 5000, 36), ("1" * 5000, 3), ("0x1f", 16), ("0b1", 16), ("0b1", 2), ("0o7", 8),
+             ("0_7", 0), ("07", 0), ("0_0_0", 0), ("00_0", 0), ("-0", 0), ("-00", 0), ("+0x10", 0),
+             ("0x 10", 0), ("\x1c1", 10), ("1\x1f", 10), ("\t\n\x0b\x0c\r1\r", 10), ("9", 8), ("1e5", 10),
+             ("1.0", 10), ("٣x", 10), ("\U0001D7D9", 10), ("1" * 4300, 0), ("0" * 5000, 10)]
+    cases = []
+
+    def add(s, base):
+        r = run(lambda: hexint(int(s, base)))
+        cases.append({"s": s, "base": base, **r})
+
+    for s, base in fixed:
+        add(s, base)
+    alphabet = list("0123456789abcdefxXoObB_ +-") + ["\u0663", "\u3000", "é"]
+    for _ in range(4000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        base = rng.choice([0, 0, 2, 8, 10, 10, 16, 16, 36, 3, 7])
+        add(s, base)
+    for _ in range(500):
+        v = rng.randint(-10**30, 10**30)
+        base = rng.choice([2, 8, 10, 16])
+        s = {2: bin, 8: oct, 10: str, 16: hex}[base](v)
+        add(s, rng.choice([0, base]))
+    dump("parse_int.json", cases)
+
+
+def gen_hex_round():
+    cases = []
+    doubles = SPECIAL_DOUBLES + [rand_double() for _ in range(1500)] + [
+        struct.unpack(">d", rng.getrandbits(64).to_bytes(8, "big"))[0] for _ in range(500)]
+    for x in doubles:
+        cases.append({"op": "hex", "x": bits(x), **run(lambda: x.hex())})
+    fromhex = ["0x1p3", "0x1.8p1", "-0x1p-2", "1", "0x", "0x.", "0x.8", "0x1.", ".8", "  0x1p0  ",
+               "0x1p", "0x1p+", "0x1pa", "inf", "-Infinity", "nan", "+nan", "0x1.fffffffffffff8p1023",
+               "0x1.fffffffffffff7p1023", "0x1p1024", "0x1p-1074", "0x1p-1075", "0x1.0000000000001p-1075",
+               "0x1p-1076", "0x3p-1076", "0x1.00000000000008p0", "0x1.00000000000018p0", "0x1.000000000000080001p0",
+               "0x0p99999999999999999999", "0x1p99999999999999999999", "0x1p-99999999999999999999",
+               "0X1P3", "0x1_0", "0x1 p3", "", " ", "0x1p3x", "1e5", "0x.0000000000000000000001p+90",
+               "0x" + "f" * 300, "0x" + "0" * 300 + "1p-1200", "0x10000000000000000p-64",
+               "0xffffffffffffffffffp-72", "-0x0p0", "0x1.8p-1074", "0x1.8p-1073", "ff", "é"]
+    for x in doubles[:800]:
+        fromhex.append(x.hex())
+    for _ in range(800):
+        digits = "".join(rng.choice("0123456789abcdef") for _ in range(rng.randint(1, 20)))
+        dot = rng.randint(0, len(digits))
+        fromhex.append(f"{rng.choice(['', '-', '+'])}0x{digits[:dot]}.{digits[dot:]}p{rng.randint(-1100, 1100)}")
+    for s in fromhex:
+        cases.append({"op": "fromhex", "s": s, **run(lambda: bits(float.fromhex(s)))})
+    round_vals = SPECIAL_DOUBLES + [rand_double() for _ in range(1500)]
+    for x in round_vals:
+        n = rng.choice([0, 1, 2, 3, -1, -2, 5, 10, 17, 20, -5, 300, -300, 323, 324, -308, -309, 400, -400])
+        cases.append({"op": "round", "x": bits(x), "n": n, **run(lambda: bits(round(x, n)))})
+    for x in [2.675, 0.125, 0.375, 1e300, 1.7976931348623157e308, 5e-324, 0.5, -0.5, 2.5]:
+        for n in range(-310, 330, 7):
+            cases.append({"op": "round", "x": bits(x), "n": n, **run(lambda: bits(round(x, n)))})
+    cases.append({"op": "round", "x": bits(1.7976931348623157e308), "n": -308,
+                  **run(lambda: bits(round(1.7976931348623157e308, -308)))})
+    for x in round_vals[:800] + [0.5, 1.5, 2.5, -0.5, -1.5, 1e300, float("inf"), float("nan"), -0.0, 4.5]:
+        cases.append({"op": "round0", "x": bits(x), **run(lambda: hexint(round(x)))})
+    for v in [0, 5, -5, 255, -255, 10**30, -(2**100)]:
+        for op, f in [("bin", bin), ("oct", oct), ("hexint", hex)]:
+            cases.append({"op": op, "v": hexint(v), "ok": f(v)})
+    for v in [2**53 + 1, 2**53 + 3, 2**54 + 2, 2**54 + 6, 2**1024, 2**1024 - 2**970, 2**1024 - 2**971,
+              -(2**1023), 10**308, 10**309, 3**500, -(7**300)] + [rng.randint(-10**40, 10**40) for _ in range(300)]:
+        cases.append({"op": "int2float", "v": hexint(v), **run(lambda: bits(float(v)))})
+    dump("hex_round.json", cases)
+
+
 if __name__ == "__main__":
     write_tables()
+    os.makedirs(OUT, exist_ok=True)
+    gen_format_int()
+    gen_format_int_as_float()
+    gen_format_float()
+    gen_format_str()
+    gen_format_complex()
+    gen_percent()
+    gen_parse_float()
+    gen_parse_int()
+    gen_hex_round()

@@ -3,9 +3,11 @@
 //! Data flows one way: bytes → [`pyc`] (header, marshal, code objects, dis)
 //! → the virtual machine. The `pyc` layer knows nothing of the VM.
 
+pub mod import;
+pub mod objects;
 pub mod pyc;
 pub mod pyfmt;
 pub mod pyhash;
+pub mod sre;
 pub mod unicode;
-pub mod objects;
 pub mod vm;

@@ -53,7 +53,10 @@ fn siphash<const C: usize, const D: usize>(k0: u64, k1: u64, data: &[u8]) -> u64
     }
     let mut last = [0u8; 8];
     last[..tail.len()].copy_from_slice(tail);
-    compress(&mut v, ((data.len() as u64) << 56) | u64::from_le_bytes(last));
+    compress(
+        &mut v,
+        ((data.len() as u64) << 56) | u64::from_le_bytes(last),
+    );
     v[2] ^= 0xff;
     for _ in 0..D {
         round(&mut v);

@@ -11,7 +11,11 @@ mod dis;
 mod inspect;
 
 #[derive(Parser)]
-#[command(name = "pycvm", version, about = "Run, inspect and disassemble CPython 3.11 .pyc files")]
+#[command(
+    name = "pycvm",
+    version,
+    about = "Run, inspect and disassemble CPython 3.11 .pyc files"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -52,7 +52,12 @@ impl Probe {
     }
     fn advance(&mut self) {
         self.perturb >>= PERTURB_SHIFT;
-        self.i = (self.i.wrapping_mul(5).wrapping_add(self.perturb as usize).wrapping_add(1)) & self.mask;
+        self.i = (self
+            .i
+            .wrapping_mul(5)
+            .wrapping_add(self.perturb as usize)
+            .wrapping_add(1))
+            & self.mask;
     }
 }
 
@@ -166,7 +171,8 @@ impl DictTable {
 
     /// Replace the value at a live position; returns the old value.
     pub fn replace_value(&mut self, pos: usize, value: Value) -> Option<Value> {
-        self.entry_mut(pos).map(|e| std::mem::replace(&mut e.value, value))
+        self.entry_mut(pos)
+            .map(|e| std::mem::replace(&mut e.value, value))
     }
 
     /// Delete the entry at a live position; returns it.
@@ -207,7 +213,11 @@ impl DictTable {
 
     fn place(&mut self, hash: i64, pos: usize) {
         let mut p = Probe::new(hash, self.indices.len() - 1);
-        while self.indices.get(p.i).is_some_and(|&s| s != EMPTY && s != DUMMY) {
+        while self
+            .indices
+            .get(p.i)
+            .is_some_and(|&s| s != EMPTY && s != DUMMY)
+        {
             p.advance();
         }
         if let Some(slot) = self.indices.get_mut(p.i) {

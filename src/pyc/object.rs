@@ -88,7 +88,10 @@ pub enum Object {
     /// An int beyond 64 bits (`TYPE_LONG`).
     Long(BigInt),
     Float(f64),
-    Complex { re: f64, im: f64 },
+    Complex {
+        re: f64,
+        im: f64,
+    },
     Str(PyStr),
     Bytes(Vec<u8>),
     Tuple(Vec<Obj>),
@@ -250,10 +253,7 @@ pub fn decode_wtf8_char(b: &[u8]) -> Option<(u32, usize)> {
     Some(match b0 {
         0x00..=0x7F => (b0 as u32, 1),
         0xC0..=0xDF if b.len() >= 2 => ((((b0 & 0x1F) as u32) << 6) | cont(1), 2),
-        0xE0..=0xEF if b.len() >= 3 => (
-            (((b0 & 0x0F) as u32) << 12) | (cont(1) << 6) | cont(2),
-            3,
-        ),
+        0xE0..=0xEF if b.len() >= 3 => ((((b0 & 0x0F) as u32) << 12) | (cont(1) << 6) | cont(2), 3),
         0xF0..=0xF7 if b.len() >= 4 => (
             (((b0 & 0x07) as u32) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
             4,

@@ -126,7 +126,11 @@ pub fn double_to_string(v: f64, code: char, precision: i64, flags: DtoaFlags) ->
             out.push('+');
         }
         let word = if v.is_nan() { "nan" } else { "inf" };
-        out.push_str(&if upper { word.to_uppercase() } else { word.to_string() });
+        out.push_str(&if upper {
+            word.to_uppercase()
+        } else {
+            word.to_string()
+        });
         return out;
     }
     let mut precision = precision;

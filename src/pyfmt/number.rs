@@ -193,8 +193,12 @@ pub fn format_int_as(
     }
     let f = FormatSpec::parse(spec, type_name, u32::from('d'), b'>')?;
     match char::from_u32(f.ty) {
-        Some('b' | 'c' | 'd' | 'o' | 'x' | 'X' | 'n') => format_long_internal(v, &f, max_str_digits),
-        Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => format_float_internal(bigint_to_f64(v)?, &f),
+        Some('b' | 'c' | 'd' | 'o' | 'x' | 'X' | 'n') => {
+            format_long_internal(v, &f, max_str_digits)
+        }
+        Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => {
+            format_float_internal(bigint_to_f64(v)?, &f)
+        }
         _ => Err(unknown_code(f.ty, type_name)),
     }
 }
@@ -344,7 +348,12 @@ pub fn format_complex(re: f64, im: f64, spec: &str) -> Result<String, FmtError> 
 }
 
 /// `format(v, spec)` for a complex of type `type_name`.
-pub fn format_complex_as(re: f64, im: f64, spec: &str, type_name: &str) -> Result<String, FmtError> {
+pub fn format_complex_as(
+    re: f64,
+    im: f64,
+    spec: &str,
+    type_name: &str,
+) -> Result<String, FmtError> {
     if spec.is_empty() {
         return Ok(complex_repr(re, im));
     }
@@ -397,7 +406,11 @@ pub fn format_complex_as(re: f64, im: f64, spec: &str, type_name: &str) -> Resul
         };
         fill_number(&parts, tmp, ' ', false)
     };
-    let re_text = if skip_re { String::new() } else { part(&re_buf, &tmp) };
+    let re_text = if skip_re {
+        String::new()
+    } else {
+        part(&re_buf, &tmp)
+    };
     if !skip_re {
         tmp.sign = b'+';
     }
@@ -429,6 +442,9 @@ pub fn format_str_as(s: &str, spec: &str, type_name: &str) -> Result<String, Fmt
     let f = FormatSpec::parse(spec, type_name, u32::from('s'), b'<')?;
     if f.ty != u32::from('s') {
         return Err(unknown_code(f.ty, type_name));
+    }
+    if f.sign == b' ' {
+        return value_err("Space not allowed in string format specifier");
     }
     if f.sign != 0 {
         return value_err("Sign not allowed in string format specifier");

@@ -171,7 +171,7 @@ impl FormatSpec {
         };
         let mut align_specified = false;
         let mut fill_specified = false;
-        if let (Some(c0), Some(c1)) = (at(0), at(1)).filter(|_| end >= 2) {
+        if let (Some(c0), Some(c1)) = (at(0), at(1)) {
             if is_align(c1) {
                 f.align = c1 as u8;
                 f.fill = c0;
@@ -221,7 +221,7 @@ impl FormatSpec {
             f.grouping = Grouping::Underscore;
             pos += 1;
         }
-        if at(pos) == Some(u32::from(',')) {
+        if at(pos) == Some(u32::from(',')) && f.grouping == Grouping::Underscore {
             return value_err("Cannot specify both ',' and '_'.");
         }
         if at(pos) == Some(u32::from('.')) {
@@ -248,7 +248,11 @@ impl FormatSpec {
                     f.grouping = Grouping::UnderscoreFour;
                 }
                 _ => {
-                    let sep = if f.grouping == Grouping::Comma { ',' } else { '_' };
+                    let sep = if f.grouping == Grouping::Comma {
+                        ','
+                    } else {
+                        '_'
+                    };
                     return value_err(format!(
                         "Cannot specify '{sep}' with '{}'.",
                         code_text(f.ty)

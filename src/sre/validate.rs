@@ -51,7 +51,11 @@ impl Cursor<'_> {
 }
 
 fn validate_charset(code: &[u32], start: usize, end: usize) -> V<()> {
-    let mut c = Cursor { code, pos: start, end };
+    let mut c = Cursor {
+        code,
+        pos: start,
+        end,
+    };
     if end > code.len() {
         return Err(Invalid);
     }
@@ -107,7 +111,11 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
     if start > end || end > code.len() || depth > MAX_NESTING {
         return Err(Invalid);
     }
-    let mut c = Cursor { code, pos: start, end };
+    let mut c = Cursor {
+        code,
+        pos: start,
+        end,
+    };
     while c.pos < end {
         let opcode = c.get()?;
         match opcode {
@@ -263,7 +271,10 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                     return Err(Invalid);
                 }
             }
-            op::GROUPREF | op::GROUPREF_IGNORE | op::GROUPREF_UNI_IGNORE | op::GROUPREF_LOC_IGNORE => {
+            op::GROUPREF
+            | op::GROUPREF_IGNORE
+            | op::GROUPREF_UNI_IGNORE
+            | op::GROUPREF_LOC_IGNORE => {
                 if c.get()? as usize >= groups {
                     return Err(Invalid);
                 }
@@ -283,7 +294,9 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                 if then_ends_with_jump {
                     c.pos += skip - 2; // at <skipno>, after the JUMP
                     skip = c.skip(0)?;
-                    if skip == 0 || validate_inner(code, c.pos, c.pos + skip - 1, groups, depth + 1)? {
+                    if skip == 0
+                        || validate_inner(code, c.pos, c.pos + skip - 1, groups, depth + 1)?
+                    {
                         return Err(Invalid);
                     }
                 }
