@@ -11,8 +11,6 @@ It writes
                                 match/search/fullmatch/finditer return in CPython 3.11
   fixtures/sre/validate.json    code lists (valid and damaged) and whether _sre.compile
                                 accepts them
-  src/sre/unicode_tables.rs     the Unicode predicates and simple case mappings the
-                                engine needs (Unicode 14.0 as in CPython 3.11)
 """
 
 import json
@@ -165,7 +163,22 @@ BYTES_CASES = [
     (b"[\\w\\d]+", L | I, [b"aZ9_"]), (b".+", 0, [b"ab\ncd\xff"]), (b"\\xff+", 0, [b"a\xff\xffb"]),
     (b"^a$", M, [b"b\na\nc"]), (b"(?P<x>b)(?P=x)", 0, [b"abbc"]), (b"[^\\x00-\\x7f]+", 0, [b"ab\x80\xfecd"]),
     (b"a|(?<=b)c", 0, [b"bcac"]), (b"(?>a+)b", 0, [b"aab"]), (b"a++b", 0, [b"aab"]),
+    (b"[^a]+", I, [b"AbBa"]), (b"\\B.", 0, [b"ab cd"]), (b"\\D+", 0, [b"ab12"]), (b"\\S+", 0, [b"a b"]),
+    (b"\\W+", 0, [b"a, b"]), (b"[\\D]+", 0, [b"ab12"]), (b"[^\\S]+", 0, [b"a \t b"]),
 ]
+
+# Hand-made code that re's parser never emits (CATEGORY_LINEBREAK has no syntax) but
+# _sre.compile accepts: a set of one category, repeated: [IN skip CATEGORY c FAILURE]+
+def _category_code(c):
+    item = [_constants.IN, 4, _constants.CATEGORY, c, _constants.FAILURE]
+    code = [_constants.REPEAT_ONE, len(item) + 4, 1, _constants.MAXREPEAT] + item + [
+        _constants.SUCCESS, _constants.SUCCESS]
+    return [int(x) for x in code]
+
+
+RAW_CASES = [("category %s" % c.name, _category_code(int(c)), 0) for c in _constants.CHCODES]
+RAW_SUBJECTS = ["ab 12\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029_\u0663\u00b2\u00e9\u00a0\u3000x",
+                "\n\r\n", "  \t", "\u0660\u0669\u00bd"]
 
 # subjects added to each kind of pattern
 STR_SUBJECTS = WORDS + ["\u00e9t\u00e9", "\u212aK\u00df", "a\u0300b\U0001f600\u2028"]
@@ -201,6 +214,18 @@ def positions(n):
     return seen
 
 
+def subject_result(rx, s, groups):
+    ops = []
+    for kinds, pos, endpos in positions(len(s)):
+        for kind in kinds:
+            f = {"m": rx.match, "s": rx.search, "f": rx.fullmatch}[kind]
+            m = f(s, pos) if endpos is None else f(s, pos, endpos)
+            # [kind, pos, endpos (null: end of subject), result]
+            ops.append([kind, pos, endpos, match_result(m, groups)])
+    it = [match_result(m, groups) for m in rx.finditer(s)]
+    return {"s": subject_codes(s), "ops": ops, "finditer": it}
+
+
 def compile_case(pattern, flags):
     p = _parser.parse(pattern, flags)
     code = _compiler._code(p, flags)
@@ -220,16 +245,7 @@ def cases():
                 if s in seen:
                     continue
                 seen.add(s)
-                ops = []
-                n = len(s)
-                for kinds, pos, endpos in positions(n):
-                    for kind in kinds:
-                        f = {"m": rx.match, "s": rx.search, "f": rx.fullmatch}[kind]
-                        m = f(s, pos) if endpos is None else f(s, pos, endpos)
-                        # [kind, pos, endpos (null: end of subject), result]
-                        ops.append([kind, pos, endpos, match_result(m, groups)])
-                it = [match_result(m, groups) for m in rx.finditer(s)]
-                subs.append({"s": subject_codes(s), "ops": ops, "finditer": it})
+                subs.append(subject_result(rx, s, groups))
             out.append({
                 "pattern": repr(pattern),
                 "flags": allflags,
@@ -238,6 +254,16 @@ def cases():
                 "groups": groups,
                 "subjects": subs,
             })
+    for name, code, groups in RAW_CASES:
+        rx = _sre.compile(None, 0, code, groups, {}, tuple([None] * (groups + 1)))
+        out.append({
+            "pattern": name,
+            "flags": 0,
+            "bytes": False,
+            "code": code,
+            "groups": groups,
+            "subjects": [subject_result(rx, s, groups) for s in RAW_SUBJECTS],
+        })
     return out
 
 
@@ -288,94 +314,6 @@ def _sre_accepts(code, groups, flags):
     return r.stdout.strip() == "ok"
 
 
-# ---------------------------------------------------------------------------
-# Unicode tables
-
-
-def ranges(pred):
-    out = []
-    start = None
-    for cp in range(0x110000):
-        if pred(cp):
-            if start is None:
-                start = cp
-        elif start is not None:
-            out.append((start, cp - 1))
-            start = None
-    if start is not None:
-        out.append((start, 0x10FFFF))
-    return out
-
-
-def simple_upper_table(lower):
-    """Simple uppercase mapping as _PyUnicode_ToUppercase: for characters with special
-    casing it is the first code point of the full mapping (makeunicodedata.py stores the
-    full mapping in _PyUnicode_ExtendedCase and the simple function returns its head)."""
-    upper = {}
-    for cp in range(0x110000):
-        u = ord(chr(cp).upper()[0])
-        if u != cp:
-            upper[cp] = u
-        lo = lower.get(cp, cp)
-        assert _sre.unicode_iscased(cp) == (lo != cp or u != cp), hex(cp)
-    return upper
-
-
-def rust_ranges(name, doc, rs):
-    lines = [f"/// {doc}", f"pub(crate) static {name}: [(u32, u32); {len(rs)}] = ["]
-    for a, b in rs:
-        lines.append(f"    (0x{a:04X}, 0x{b:04X}),")
-    lines.append("];")
-    return "\n".join(lines)
-
-
-def rust_pairs(name, doc, mapping):
-    items = sorted(mapping.items())
-    lines = [f"/// {doc}", f"pub(crate) static {name}: [(u32, u32); {len(items)}] = ["]
-    for a, b in items:
-        lines.append(f"    (0x{a:04X}, 0x{b:04X}),")
-    lines.append("];")
-    return "\n".join(lines)
-
-
-def unicode_tables():
-    lower = {}
-    for cp in range(0x110000):
-        lo = _sre.unicode_tolower(cp)
-        if lo != cp:
-            lower[cp] = lo
-    upper = simple_upper_table(lower)
-
-    def is_linebreak(cp):
-        return len(("a" + chr(cp) + "b").splitlines()) == 2
-
-    parts = [
-        "// Generated by scripts/gen_sre_fixtures.py from CPython 3.11 "
-        f"(Unicode {unicodedata.unidata_version}); do not edit.",
-        "",
-        "//! Unicode predicates and simple case mappings used by the regular-expression",
-        "//! engine, as sorted, disjoint, inclusive ranges or sorted (code point, mapping) pairs.",
-        "",
-        rust_ranges("ALNUM", "`str.isalnum()` (`Py_UNICODE_ISALNUM`).",
-                    ranges(lambda c: chr(c).isalnum())),
-        "",
-        rust_ranges("DECIMAL", "`str.isdecimal()` (`Py_UNICODE_ISDECIMAL`).",
-                    ranges(lambda c: chr(c).isdecimal())),
-        "",
-        rust_ranges("SPACE", "`str.isspace()` (`Py_UNICODE_ISSPACE`).",
-                    ranges(lambda c: chr(c).isspace())),
-        "",
-        rust_ranges("LINEBREAK", "`Py_UNICODE_ISLINEBREAK` (what `str.splitlines` splits on).",
-                    ranges(is_linebreak)),
-        "",
-        rust_pairs("LOWER", "Simple lowercase mapping (`_PyUnicode_ToLowercase`), identities omitted.", lower),
-        "",
-        rust_pairs("UPPER", "Simple uppercase mapping (`_PyUnicode_ToUppercase`), identities omitted.", upper),
-        "",
-    ]
-    return "\n".join(parts)
-
-
 def main():
     os.makedirs(FIX, exist_ok=True)
     with open(os.path.join(FIX, "constants.json"), "w") as f:
@@ -390,8 +328,6 @@ def main():
     with open(os.path.join(FIX, "validate.json"), "w") as f:
         json.dump({"generator": "scripts/gen_sre_fixtures.py", "cases": vs}, f, separators=(",", ":"))
         f.write("\n")
-    with open(os.path.join(ROOT, "src", "sre", "unicode_tables.rs"), "w") as f:
-        f.write(unicode_tables())
     nops = sum(len(s["ops"]) + 1 for c in cs for s in c["subjects"])
     print(f"{len(cs)} patterns, {nops} checks, {len(vs)} validation cases")
 

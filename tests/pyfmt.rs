@@ -201,12 +201,12 @@ fn percent_case(case: &Value) -> Result<String, FmtError> {
             pyfmt::percent_int(&int(value.as_str().unwrap_or_default()), &conv)?
         }
         ('e' | 'E' | 'f' | 'F' | 'g' | 'G', "float") => {
-            pyfmt::percent_float(float(value.as_str().unwrap_or_default()), &conv)
+            pyfmt::percent_float(float(value.as_str().unwrap_or_default()), &conv)?
         }
         ('c', "char") => pyfmt::percent_char_code(&int(value.as_str().unwrap_or_default()), &conv)?,
         ('s' | 'r' | 'a', "text") => {
             let key = conv.conv.to_string();
-            pyfmt::percent_text(s(value, &key), &conv)
+            pyfmt::percent_text(s(value, &key), &conv)?
         }
         _ => return Err(pyfmt::unsupported_char(spec.conv, spec.end - 1)),
     };

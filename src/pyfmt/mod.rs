@@ -33,5 +33,7 @@ pub use percent::{
     parse_percent, percent_char_code, percent_float, percent_int, percent_int_limited,
     percent_text, unsupported_char, Count, PercentConv, PercentFlags, PercentSpec,
 };
-pub use spec::{unicode_decimal, unicode_isspace, FmtError, FormatSpec, Grouping};
+pub use spec::{
+    unicode_decimal, unicode_isspace, FmtError, FormatSpec, Grouping, MAX_OUTPUT_CHARS,
+};
 pub use text::{bytes_repr, str_repr, str_repr_str};

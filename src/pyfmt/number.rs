@@ -5,7 +5,7 @@
 use super::dtoa::{double_to_string, DtoaFlags};
 use super::float::{complex_repr, float_repr};
 use super::parse::{bigint_to_f64, int_to_decimal};
-use super::spec::{unknown_code, value_err, FmtError, FormatSpec, Grouping};
+use super::spec::{check_size, unknown_code, value_err, FmtError, FormatSpec, Grouping};
 use num_bigint::{BigInt, Sign};
 use num_traits::ToPrimitive;
 
@@ -192,6 +192,7 @@ pub fn format_int_as(
         return int_to_decimal(v, max_str_digits);
     }
     let f = FormatSpec::parse(spec, type_name, u32::from('d'), b'>')?;
+    check_size(f.width)?;
     match char::from_u32(f.ty) {
         Some('b' | 'c' | 'd' | 'o' | 'x' | 'X' | 'n') => {
             format_long_internal(v, &f, max_str_digits)
@@ -273,6 +274,7 @@ pub fn format_float_as(v: f64, spec: &str, type_name: &str) -> Result<String, Fm
         return Ok(float_repr(v));
     }
     let f = FormatSpec::parse(spec, type_name, 0, b'>')?;
+    check_size(f.width)?;
     match char::from_u32(f.ty) {
         Some('\0' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n' | '%') => format_float_internal(v, &f),
         _ => Err(unknown_code(f.ty, type_name)),
@@ -285,6 +287,7 @@ fn float_code(f: &FormatSpec, default_add_dot_0: bool) -> Result<(char, i64, Dto
     if f.precision > i64::from(i32::MAX) {
         return value_err("precision too big");
     }
+    check_size(f.precision)?;
     let mut flags = DtoaFlags {
         alt: f.alternate,
         no_neg_0: f.no_neg_0,
@@ -358,6 +361,7 @@ pub fn format_complex_as(
         return Ok(complex_repr(re, im));
     }
     let f = FormatSpec::parse(spec, type_name, 0, b'>')?;
+    check_size(f.width)?;
     if !matches!(
         char::from_u32(f.ty),
         Some('\0' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n')
@@ -440,6 +444,7 @@ pub fn format_str_as(s: &str, spec: &str, type_name: &str) -> Result<String, Fmt
         return Ok(s.to_string());
     }
     let f = FormatSpec::parse(spec, type_name, u32::from('s'), b'<')?;
+    check_size(f.width)?;
     if f.ty != u32::from('s') {
         return Err(unknown_code(f.ty, type_name));
     }

@@ -4,7 +4,7 @@
 //! the `str()`/`repr()`/`ascii()` text for `%s`, `%r`, `%a`.
 
 use super::dtoa::{double_to_string, DtoaFlags};
-use super::spec::{value_err, FmtError};
+use super::spec::{check_size, value_err, FmtError};
 use num_bigint::{BigInt, Sign};
 
 /// A width or precision as written: absent, `*`, or a number.
@@ -273,6 +273,8 @@ fn output(c: &PercentConv, text: &str, numeric: bool) -> String {
 
 /// `%d %i %u %o %x %X` of an int (`_PyUnicode_FormatLong` + padding).
 pub fn percent_int(v: &BigInt, c: &PercentConv) -> Result<String, FmtError> {
+    check_size(c.width)?;
+    check_size(c.prec)?;
     if c.prec > i64::from(i32::MAX) - 3 {
         return Err(FmtError::Overflow("precision too large".to_string()));
     }
@@ -294,7 +296,7 @@ pub fn percent_int(v: &BigInt, c: &PercentConv) -> Result<String, FmtError> {
     if c.flags.alt {
         s.push_str(prefix);
     }
-    s.extend(std::iter::repeat('0').take(pad));
+    s.extend(std::iter::repeat_n('0', pad));
     s.push_str(&digits);
     Ok(output(c, &s, true))
 }
@@ -312,14 +314,16 @@ pub fn percent_int_limited(
 }
 
 /// `%e %E %f %F %g %G` of a float.
-pub fn percent_float(x: f64, c: &PercentConv) -> String {
+pub fn percent_float(x: f64, c: &PercentConv) -> Result<String, FmtError> {
+    check_size(c.width)?;
+    check_size(c.prec)?;
     let prec = if c.prec < 0 { 6 } else { c.prec };
     let flags = DtoaFlags {
         alt: c.flags.alt,
         ..DtoaFlags::default()
     };
     let s = double_to_string(x, c.conv, prec, flags);
-    output(c, &s, true)
+    Ok(output(c, &s, true))
 }
 
 /// `%c` of an int code point.
@@ -329,12 +333,14 @@ pub fn percent_char_code(v: &BigInt, c: &PercentConv) -> Result<String, FmtError
         .and_then(|x| u32::try_from(x).ok())
         .filter(|&x| x <= 0x10FFFF)
         .ok_or_else(|| FmtError::Overflow("%c arg not in range(0x110000)".to_string()))?;
+    check_size(c.width)?;
     let text = char::from_u32(ch).unwrap_or('\u{FFFD}').to_string();
     Ok(output(c, &text, false))
 }
 
 /// `%s %r %a %c` of already converted text: precision truncates (s, r, a)
 /// and width pads.
-pub fn percent_text(text: &str, c: &PercentConv) -> String {
-    output(c, text, false)
+pub fn percent_text(text: &str, c: &PercentConv) -> Result<String, FmtError> {
+    check_size(c.width)?;
+    Ok(output(c, text, false))
 }

@@ -15,6 +15,21 @@ pub enum FmtError {
     Overflow(String),
     #[error("{0}")]
     Type(String),
+    /// The result would be too large to build (CPython's `MemoryError`).
+    #[error("{0}")]
+    Memory(String),
+}
+
+/// Widths and precisions beyond this many characters are refused with
+/// [`FmtError::Memory`] rather than attempted.
+pub const MAX_OUTPUT_CHARS: i64 = 1 << 30;
+
+/// Refuse a width or precision that would build an absurdly large string.
+pub(super) fn check_size(n: i64) -> Result<(), FmtError> {
+    if n > MAX_OUTPUT_CHARS {
+        return Err(FmtError::Memory(String::new()));
+    }
+    Ok(())
 }
 
 impl FmtError {
@@ -24,13 +39,17 @@ impl FmtError {
             FmtError::Value(_) => "ValueError",
             FmtError::Overflow(_) => "OverflowError",
             FmtError::Type(_) => "TypeError",
+            FmtError::Memory(_) => "MemoryError",
         }
     }
 
     /// The message text.
     pub fn message(&self) -> &str {
         match self {
-            FmtError::Value(m) | FmtError::Overflow(m) | FmtError::Type(m) => m,
+            FmtError::Value(m)
+            | FmtError::Overflow(m)
+            | FmtError::Type(m)
+            | FmtError::Memory(m) => m,
         }
     }
 }

@@ -2,35 +2,22 @@
 //!
 //! "Locale" variants use the C locale: ASCII letters and digits only, as CPython does
 //! under a UTF-8 or C `LC_CTYPE` (bytes 128..=255 are not alphanumeric there).
-//! The Unicode variants use tables generated from CPython 3.11 (Unicode 14.0) in
-//! `unicode_tables.rs`; [`lower_unicode`] and [`upper_unicode`] are the one place that
-//! maps case, so they can switch to the crate-wide Unicode tables later.
+//! The Unicode variants use the crate's tables generated from CPython 3.11
+//! (Unicode 14.0) in `crate::unicode`.
 
 use super::constants::category as cat;
-use super::unicode_tables::{ALNUM, DECIMAL, LINEBREAK, LOWER, SPACE, UPPER};
-
-fn in_ranges(table: &[(u32, u32)], cp: u32) -> bool {
-    let i = table.partition_point(|&(_, end)| end < cp);
-    matches!(table.get(i), Some(&(start, _)) if start <= cp)
-}
-
-fn mapped(table: &[(u32, u32)], cp: u32) -> u32 {
-    match table.binary_search_by_key(&cp, |&(from, _)| from) {
-        Ok(i) => table.get(i).map_or(cp, |&(_, to)| to),
-        Err(_) => cp,
-    }
-}
+use crate::unicode;
 
 /// `Py_UNICODE_TOLOWER` (simple lowercase mapping; for characters with special casing,
 /// the first code point of the full mapping).
 pub fn lower_unicode(cp: u32) -> u32 {
-    mapped(&LOWER, cp)
+    unicode::simple_lower(cp)
 }
 
 /// `Py_UNICODE_TOUPPER` (simple uppercase mapping; for characters with special casing,
 /// the first code point of the full mapping, e.g. 'ß' -> 'S').
 pub fn upper_unicode(cp: u32) -> u32 {
-    mapped(&UPPER, cp)
+    unicode::simple_upper(cp)
 }
 
 /// `sre_lower_ascii`.
@@ -86,7 +73,7 @@ pub fn is_loc_word(cp: u32) -> bool {
 
 /// `SRE_UNI_IS_WORD`.
 pub fn is_uni_word(cp: u32) -> bool {
-    cp == b'_' as u32 || in_ranges(&ALNUM, cp)
+    cp == b'_' as u32 || unicode::is_alnum(cp)
 }
 
 fn is_digit(cp: u32) -> bool {
@@ -115,14 +102,14 @@ pub fn category(code: u32, cp: u32) -> bool {
         cat::NOT_LINEBREAK => !is_linebreak(cp),
         cat::LOC_WORD => is_loc_word(cp),
         cat::LOC_NOT_WORD => !is_loc_word(cp),
-        cat::UNI_DIGIT => in_ranges(&DECIMAL, cp),
-        cat::UNI_NOT_DIGIT => !in_ranges(&DECIMAL, cp),
-        cat::UNI_SPACE => in_ranges(&SPACE, cp),
-        cat::UNI_NOT_SPACE => !in_ranges(&SPACE, cp),
+        cat::UNI_DIGIT => unicode::is_decimal(cp),
+        cat::UNI_NOT_DIGIT => !unicode::is_decimal(cp),
+        cat::UNI_SPACE => unicode::is_space(cp),
+        cat::UNI_NOT_SPACE => !unicode::is_space(cp),
         cat::UNI_WORD => is_uni_word(cp),
         cat::UNI_NOT_WORD => !is_uni_word(cp),
-        cat::UNI_LINEBREAK => in_ranges(&LINEBREAK, cp),
-        cat::UNI_NOT_LINEBREAK => !in_ranges(&LINEBREAK, cp),
+        cat::UNI_LINEBREAK => unicode::is_linebreak(cp),
+        cat::UNI_NOT_LINEBREAK => !unicode::is_linebreak(cp),
         _ => false,
     }
 }

@@ -256,11 +256,11 @@ impl<'a> State<'a> {
             at::END_LINE => ptr == end || is_linebreak(self.ch(ptr)),
             at::END_STRING => ptr == end,
             at::BOUNDARY => word_boundary(is_word).unwrap_or(false),
-            at::NON_BOUNDARY => word_boundary(is_word).map_or(false, |b| !b),
+            at::NON_BOUNDARY => word_boundary(is_word).is_some_and(|b| !b),
             at::LOC_BOUNDARY => word_boundary(is_loc_word).unwrap_or(false),
-            at::LOC_NON_BOUNDARY => word_boundary(is_loc_word).map_or(false, |b| !b),
+            at::LOC_NON_BOUNDARY => word_boundary(is_loc_word).is_some_and(|b| !b),
             at::UNI_BOUNDARY => word_boundary(is_uni_word).unwrap_or(false),
-            at::UNI_NON_BOUNDARY => word_boundary(is_uni_word).map_or(false, |b| !b),
+            at::UNI_NON_BOUNDARY => word_boundary(is_uni_word).is_some_and(|b| !b),
             _ => false,
         }
     }
@@ -901,20 +901,16 @@ impl<'a> State<'a> {
             let c = self.ctx()?;
             (c.count, c.chr)
         };
-        loop {
-            while count >= min && (ptr >= end || self.ch(ptr) != chr) {
-                ptr = ptr.wrapping_sub(1);
-                count -= 1;
-            }
-            if count < min {
-                break;
-            }
-            self.ctx()?.count = count;
+        while count >= min && (ptr >= end || self.ch(ptr) != chr) {
+            ptr = ptr.wrapping_sub(1);
+            count -= 1;
+        }
+        self.ctx()?.count = count;
+        if count >= min {
             self.ptr = ptr;
             let tail = pc + self.op(pc)? as usize;
             return self.call(pc, ptr, tail, None, Jump::RepeatOne1);
         }
-        self.ctx()?.count = count;
         if self.repeat.is_some() {
             self.mark_pop_discard()?;
         }

@@ -23,7 +23,6 @@
 mod chars;
 pub mod constants;
 mod engine;
-mod unicode_tables;
 mod validate;
 
 pub use chars::{

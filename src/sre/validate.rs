@@ -6,7 +6,7 @@
 //! Nesting deeper than [`MAX_NESTING`] is rejected too (the validator recurses on
 //! nested groups; `re`'s parser cannot produce anything near that deep).
 
-use super::constants::{at, category as cat, info, op, MAXGROUPS, MAXREPEAT};
+use super::constants::{at, category as cat, info, op, MAXGROUPS};
 
 /// Deepest nesting of BRANCH/REPEAT/ASSERT/... accepted.
 pub const MAX_NESTING: usize = 2000;
@@ -232,7 +232,8 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                 let skip = c.skip(0)?;
                 let min = c.get()?;
                 let max = c.get()?;
-                if min > max || max > MAXREPEAT || skip < 4 {
+                // (`max > MAXREPEAT` cannot happen with 32-bit codes)
+                if min > max || skip < 4 {
                     return Err(Invalid);
                 }
                 validate_inner(code, c.pos, c.pos + skip - 4, groups, depth + 1)?;
@@ -245,7 +246,8 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                 let skip = c.skip(0)?;
                 let min = c.get()?;
                 let max = c.get()?;
-                if min > max || max > MAXREPEAT || skip < 3 {
+                // (`max > MAXREPEAT` cannot happen with 32-bit codes)
+                if min > max || skip < 3 {
                     return Err(Invalid);
                 }
                 validate_inner(code, c.pos, c.pos + skip - 3, groups, depth + 1)?;
