@@ -1,5 +1,6 @@
-//! Python's hashing: SipHash (the str/bytes hash and
-//! `importlib.util.source_hash`) and `hash()` of the constant types.
+//! Python's hashing algorithms, shared by the `.pyc` layer and the VM:
+//! SipHash (str/bytes hashes, `importlib.util.source_hash`) and CPython
+//! 3.11's `hash()` of ints, floats, complex, tuples and frozensets.
 
 /// SipHash-1-3 with the 128-bit key (k0, k1), as CPython's `siphash13`
 /// in `Python/pyhash.c` (one compression round, three finalisation rounds):
@@ -67,8 +68,6 @@ fn siphash<const C: usize, const D: usize>(k0: u64, k1: u64, data: &[u8]) -> u64
 use num_bigint::{BigInt, Sign};
 use num_traits::ToPrimitive;
 
-use crate::pyc::object::{Obj, Object, PyStr};
-
 /// `_PyHASH_BITS` on 64-bit builds.
 pub const HASH_BITS: u32 = 61;
 /// `_PyHASH_MODULUS`: the Mersenne prime 2**61 - 1.
@@ -125,15 +124,6 @@ pub fn hash_str_cps(cps: &[u32]) -> i64 {
         buf.extend_from_slice(&c.to_le_bytes()[..width]);
     }
     hash_bytes(&buf)
-}
-
-/// `hash(s)` for a marshal string.
-pub fn hash_pystr(s: &PyStr) -> i64 {
-    if s.is_ascii() {
-        return hash_bytes(s.as_wtf8());
-    }
-    let cps: Vec<u32> = s.chars().collect();
-    hash_str_cps(&cps)
 }
 
 /// `hash(n)` for an int that fits in 64 bits (`long_hash`).
@@ -259,42 +249,4 @@ pub fn hash_frozenset(entry_hashes: &[i64]) -> i64 {
         hash = 590_923_713;
     }
     hash as i64
-}
-
-/// `hash()` of an unhashable value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unhashable type: '{0}'")]
-pub struct Unhashable(pub &'static str);
-
-/// Python's `hash(obj)` for a marshal value, as CPython 3.11 computes it
-/// under `PYTHONHASHSEED=0`, except where CPython hashes by address:
-/// None, Ellipsis and StopIteration get the fixed values above; NaN floats
-/// and code objects hash by the handle's address (CPython's `code_hash`
-/// over the fields is not reproduced).
-pub fn hash_obj(obj: &Obj) -> Result<i64, Unhashable> {
-    Ok(match obj.value() {
-        Object::None => HASH_NONE,
-        Object::False => 0,
-        Object::True => 1,
-        Object::Ellipsis => HASH_ELLIPSIS,
-        Object::StopIteration => HASH_STOP_ITERATION,
-        Object::Int(n) => hash_i64(*n),
-        Object::Long(n) => hash_bigint(n),
-        Object::Float(f) => hash_float(*f, obj.addr()),
-        Object::Complex { re, im } => hash_complex(*re, *im, obj.addr()),
-        Object::Str(s) => hash_pystr(s),
-        Object::Bytes(b) => hash_bytes(b),
-        Object::Tuple(items) => {
-            let lanes = items.iter().map(hash_obj).collect::<Result<Vec<_>, _>>()?;
-            hash_tuple(&lanes)
-        }
-        Object::FrozenSet(items) => {
-            let (_, hashes) = crate::pyc::repr::set_entries(items)?;
-            hash_frozenset(&hashes)
-        }
-        Object::Code(_) => hash_pointer(obj.addr()),
-        Object::Null | Object::List(_) | Object::Dict(_) | Object::Set(_) => {
-            return Err(Unhashable(obj.type_name()))
-        }
-    })
 }

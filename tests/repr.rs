@@ -3,9 +3,9 @@
 //! PYTHONHASHSEED=0).
 
 use pycvm::pyc::marshal;
+use pycvm::pyc::repr::hash_obj;
 use pycvm::pyc::repr::repr;
 use pycvm::pyc::Obj;
-use pycvm::pyhash::hash_obj;
 
 struct Entry {
     data: Vec<u8>,

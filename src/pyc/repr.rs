@@ -10,9 +10,12 @@
 use num_bigint::BigInt;
 use num_traits::{FromPrimitive, ToPrimitive};
 
-use super::object::{Obj, Object};
+use super::object::{Obj, Object, PyStr};
 use crate::pyfmt::{self, settable::SetTable};
-use crate::pyhash::{hash_obj, Unhashable};
+use crate::pyhash::{
+    hash_bigint, hash_bytes, hash_complex, hash_float, hash_frozenset, hash_i64, hash_pointer,
+    hash_str_cps, hash_tuple, HASH_ELLIPSIS, HASH_NONE, HASH_STOP_ITERATION,
+};
 
 /// Python's `repr(obj)`.
 pub fn repr(obj: &Obj) -> String {
@@ -228,4 +231,51 @@ fn set_eq(x: &[Obj], y: &[Obj]) -> bool {
             .iter()
             .filter_map(|&i| x.get(i))
             .all(|a| yi.iter().filter_map(|&j| y.get(j)).any(|b| py_eq(a, b)))
+}
+
+/// `hash(s)` for a marshal string.
+pub fn hash_pystr(s: &PyStr) -> i64 {
+    if s.is_ascii() {
+        return hash_bytes(s.as_wtf8());
+    }
+    let cps: Vec<u32> = s.chars().collect();
+    hash_str_cps(&cps)
+}
+
+/// `hash()` of an unhashable value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unhashable type: '{0}'")]
+pub struct Unhashable(pub &'static str);
+
+/// Python's `hash(obj)` for a marshal value, as CPython 3.11 computes it
+/// under `PYTHONHASHSEED=0`, except where CPython hashes by address:
+/// None, Ellipsis and StopIteration get the fixed values above; NaN floats
+/// and code objects hash by the handle's address (CPython's `code_hash`
+/// over the fields is not reproduced).
+pub fn hash_obj(obj: &Obj) -> Result<i64, Unhashable> {
+    Ok(match obj.value() {
+        Object::None => HASH_NONE,
+        Object::False => 0,
+        Object::True => 1,
+        Object::Ellipsis => HASH_ELLIPSIS,
+        Object::StopIteration => HASH_STOP_ITERATION,
+        Object::Int(n) => hash_i64(*n),
+        Object::Long(n) => hash_bigint(n),
+        Object::Float(f) => hash_float(*f, obj.addr()),
+        Object::Complex { re, im } => hash_complex(*re, *im, obj.addr()),
+        Object::Str(s) => hash_pystr(s),
+        Object::Bytes(b) => hash_bytes(b),
+        Object::Tuple(items) => {
+            let lanes = items.iter().map(hash_obj).collect::<Result<Vec<_>, _>>()?;
+            hash_tuple(&lanes)
+        }
+        Object::FrozenSet(items) => {
+            let (_, hashes) = set_entries(items)?;
+            hash_frozenset(&hashes)
+        }
+        Object::Code(_) => hash_pointer(obj.addr()),
+        Object::Null | Object::List(_) | Object::Dict(_) | Object::Set(_) => {
+            return Err(Unhashable(obj.type_name()))
+        }
+    })
 }
