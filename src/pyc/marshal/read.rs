@@ -179,54 +179,39 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `r_long`: a little-endian signed 32-bit field.
+    /// Run one nom parser on the rest of the input; running out of bytes
+    /// is CPython's "marshal data too short".
     #[inline]
-    fn long(&mut self) -> Res<i32> {
-        let r: NomRes<i32> = le_i32(self.rest);
-        match r {
+    fn parse<T>(&mut self, parser: impl FnOnce(&'a [u8]) -> NomRes<'a, T>) -> Res<T> {
+        match parser(self.rest) {
             Ok((rest, v)) => {
                 self.rest = rest;
                 Ok(v)
             }
             Err(_) => Err(self.err(K::TooShort, self.pos())),
         }
+    }
+
+    /// `r_long`: a little-endian signed 32-bit field.
+    #[inline]
+    fn long(&mut self) -> Res<i32> {
+        self.parse(le_i32)
     }
 
     #[inline]
     fn long64(&mut self) -> Res<i64> {
-        let r: NomRes<i64> = le_i64(self.rest);
-        match r {
-            Ok((rest, v)) => {
-                self.rest = rest;
-                Ok(v)
-            }
-            Err(_) => Err(self.err(K::TooShort, self.pos())),
-        }
+        self.parse(le_i64)
     }
 
     #[inline]
     fn float_bin(&mut self) -> Res<f64> {
-        let r: NomRes<f64> = le_f64(self.rest);
-        match r {
-            Ok((rest, v)) => {
-                self.rest = rest;
-                Ok(v)
-            }
-            Err(_) => Err(self.err(K::TooShort, self.pos())),
-        }
+        self.parse(le_f64)
     }
 
     /// `r_string`: the next `n` bytes, borrowed from the input.
     #[inline]
     fn take(&mut self, n: usize) -> Res<&'a [u8]> {
-        let r: NomRes<&'a [u8]> = take(n)(self.rest);
-        match r {
-            Ok((rest, v)) => {
-                self.rest = rest;
-                Ok(v)
-            }
-            Err(_) => Err(self.err(K::TooShort, self.pos())),
-        }
+        self.parse(take(n))
     }
 
     /// A 32-bit size field; negative sizes are out of range.
