@@ -3,6 +3,9 @@
 //! written by scripts/gen_dis_fixtures.py). Only memory addresses
 //! (`0x[0-9a-f]+`) are normalised.
 
+mod common;
+
+use common::normalize_addresses;
 use pycvm::pyc::dis::{dis, DisOptions};
 use pycvm::pyc::load_pyc;
 
@@ -15,30 +18,6 @@ const PROGRAMS: &[&str] = &[
     "misc",
     "crafted",
 ];
-
-/// Replace every `0x<hex digits>` with `0x?`.
-pub fn normalize_addresses(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'0' && b.get(i + 1) == Some(&b'x') {
-            let mut j = i + 2;
-            while j < b.len() && matches!(b[j], b'0'..=b'9' | b'a'..=b'f') {
-                j += 1;
-            }
-            if j > i + 2 {
-                out.push_str("0x?");
-                i = j;
-                continue;
-            }
-        }
-        let ch = s[i..].chars().next().unwrap();
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
-}
 
 fn first_difference(want: &str, got: &str) -> String {
     for (n, (w, g)) in want.lines().zip(got.lines()).enumerate() {

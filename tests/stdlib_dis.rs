@@ -10,6 +10,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
+use common::normalize_addresses;
 use pycvm::pyc::dis::{all_code_objects, dis, DisOptions};
 use pycvm::pyc::load_pyc;
 
@@ -57,29 +60,6 @@ fn find_python311() -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join("python3.11"))
         .find(|p| p.is_file())
-}
-
-fn normalize_addresses(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'0' && b.get(i + 1) == Some(&b'x') {
-            let mut j = i + 2;
-            while j < b.len() && matches!(b[j], b'0'..=b'9' | b'a'..=b'f') {
-                j += 1;
-            }
-            if j > i + 2 {
-                out.push_str("0x?");
-                i = j;
-                continue;
-            }
-        }
-        let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
-        out.push(ch);
-        i += ch.len_utf8().max(1);
-    }
-    out
 }
 
 fn py_opt(v: Option<i32>) -> String {

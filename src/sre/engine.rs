@@ -237,6 +237,24 @@ impl<'a> State<'a> {
         Ok(())
     }
 
+    /// `if (ctx->toplevel_repeat) MARK_POP_DISCARD`: a child succeeded
+    /// inside a repeat, so the marks it saved are dropped.
+    fn discard_marks_in_repeat(&mut self) -> R<()> {
+        if self.repeat.is_some() {
+            self.mark_pop_discard()?;
+        }
+        Ok(())
+    }
+
+    /// A child failed: inside a repeat restore the marks saved before it
+    /// (MARK_POP with `discard`, else MARK_POP_KEEP), then `lastmark`.
+    fn restore_marks_in_repeat(&mut self, discard: bool) -> R<()> {
+        if self.repeat.is_some() {
+            self.mark_pop(discard)?;
+        }
+        self.lastmark_restore()
+    }
+
     // ----------------------------------------------------------------- SRE(at)
 
     fn at(&self, ptr: usize, code: u32) -> bool {
@@ -887,9 +905,7 @@ impl<'a> State<'a> {
             self.ptr = ptr;
             return self.call(pc, ptr, pc + 1, None, Jump::Branch);
         }
-        if self.repeat.is_some() {
-            self.mark_pop_discard()?;
-        }
+        self.discard_marks_in_repeat()?;
         Ok(Step::Return(false))
     }
 
@@ -911,9 +927,7 @@ impl<'a> State<'a> {
             let tail = pc + self.op(pc)? as usize;
             return self.call(pc, ptr, tail, None, Jump::RepeatOne1);
         }
-        if self.repeat.is_some() {
-            self.mark_pop_discard()?;
-        }
+        self.discard_marks_in_repeat()?;
         Ok(Step::Return(false))
     }
 
@@ -924,9 +938,7 @@ impl<'a> State<'a> {
             let tail = pc + self.op(pc)? as usize;
             return self.call(pc, ptr, tail, None, Jump::RepeatOne2);
         }
-        if self.repeat.is_some() {
-            self.mark_pop_discard()?;
-        }
+        self.discard_marks_in_repeat()?;
         Ok(Step::Return(false))
     }
 
@@ -937,9 +949,7 @@ impl<'a> State<'a> {
             let tail = pc + self.op(pc)? as usize;
             return self.call(pc, ptr, tail, None, Jump::MinRepeatOne);
         }
-        if self.repeat.is_some() {
-            self.mark_pop_discard()?;
-        }
+        self.discard_marks_in_repeat()?;
         Ok(Step::Return(false))
     }
 
@@ -986,29 +996,19 @@ impl<'a> State<'a> {
             Jump::None => Err(SreError::Internal),
             Jump::Branch => {
                 if ret {
-                    if self.repeat.is_some() {
-                        self.mark_pop_discard()?;
-                    }
+                    self.discard_marks_in_repeat()?;
                     return Ok(Step::Return(true));
                 }
-                if self.repeat.is_some() {
-                    self.mark_pop(false)?;
-                }
-                self.lastmark_restore()?;
+                self.restore_marks_in_repeat(false)?;
                 let next = pc + self.op(pc)? as usize;
                 self.branch_next(next, ptr)
             }
             Jump::RepeatOne1 | Jump::RepeatOne2 | Jump::MinRepeatOne => {
                 if ret {
-                    if self.repeat.is_some() {
-                        self.mark_pop_discard()?;
-                    }
+                    self.discard_marks_in_repeat()?;
                     return Ok(Step::Return(true));
                 }
-                if self.repeat.is_some() {
-                    self.mark_pop(false)?;
-                }
-                self.lastmark_restore()?;
+                self.restore_marks_in_repeat(false)?;
                 match jump {
                     Jump::RepeatOne1 => {
                         self.ctx()?.count -= 1;
@@ -1021,9 +1021,7 @@ impl<'a> State<'a> {
                     _ => {
                         self.ptr = ptr;
                         if self.count(pc + 3, 1)? == 0 {
-                            if self.repeat.is_some() {
-                                self.mark_pop_discard()?;
-                            }
+                            self.discard_marks_in_repeat()?;
                             return Ok(Step::Return(false));
                         }
                         self.ctx()?.count += 1;
@@ -1141,15 +1139,10 @@ impl<'a> State<'a> {
             }
             Jump::AssertNot => {
                 if ret {
-                    if self.repeat.is_some() {
-                        self.mark_pop_discard()?;
-                    }
+                    self.discard_marks_in_repeat()?;
                     return Ok(Step::Return(false));
                 }
-                if self.repeat.is_some() {
-                    self.mark_pop(true)?;
-                }
-                self.lastmark_restore()?;
+                self.restore_marks_in_repeat(true)?;
                 let pc = pc + self.op(pc)? as usize;
                 Ok(Step::Dispatch { pc, ptr })
             }
