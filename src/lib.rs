@@ -3,7 +3,9 @@
 //! Data flows one way: bytes → [`pyc`] (header, marshal, code objects, dis)
 //! → the virtual machine. The `pyc` layer knows nothing of the VM.
 
+pub mod builtins;
 pub mod import;
+pub mod modules;
 pub mod objects;
 pub mod pyc;
 pub mod pyfmt;

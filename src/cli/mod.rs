@@ -56,9 +56,17 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Inspect(a) => inspect::main(a),
         Command::Dis(a) => dis::main(a),
-        Command::Run(a) => anyhow::bail!(
-            "cannot run {}: the virtual machine is not built yet",
-            a.file.display()
-        ),
+        Command::Run(a) => {
+            let path = a.file.to_string_lossy().into_owned();
+            let mut argv = vec![path.clone()];
+            argv.extend(a.args.iter().map(|s| s.to_string_lossy().into_owned()));
+            match pycvm::vm::run::run_file(&path, argv) {
+                Ok(status) => Ok(ExitCode::from(status.clamp(0, 255) as u8)),
+                Err(msg) => {
+                    eprintln!("pycvm: {msg}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
     }
 }

@@ -2,40 +2,75 @@
 //! [`PyObject`]: its class, an optional instance dict, and a payload whose
 //! variant is the object's builtin layout. See docs/vm-design.md.
 
-use std::cell::{RefCell, UnsafeCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
+use std::rc::Rc;
 
 use num_bigint::BigInt;
 
 use crate::vm::value::{PyRef, Value};
+use crate::vm::Vm;
+use function::{DescrKind, MethodDescr, NativeFn};
 
+pub mod bytes;
+pub mod descr;
 pub mod dict;
+pub mod dicttable;
+pub mod exception;
+pub mod float;
+pub mod function;
+pub mod int;
+pub mod iter;
+pub mod list;
+pub mod object;
+pub mod setobj;
+pub mod str;
+pub mod str_methods;
+pub mod tuple;
+pub mod typeobj;
+
+pub use str::StrObj;
+pub use typeobj::TypeData;
 
 /// A heap object.
 pub struct PyObject {
-    /// The class. Replaced only by `__class__` assignment.
+    /// The class. Replaced only by `__class__` assignment; `None` only for
+    /// the few objects made before their type exists at start-up.
     ty: UnsafeCell<Option<PyRef>>,
-    /// The instance `__dict__` for objects that have one.
+    /// The instance `__dict__` for objects that have one (a dict object).
     pub dict: RefCell<Option<PyRef>>,
     pub payload: Payload,
 }
 
 impl PyObject {
-    pub fn new(ty: Option<PyRef>, payload: Payload) -> PyObject {
+    pub fn new(ty: PyRef, payload: Payload) -> PyObject {
         PyObject {
-            ty: UnsafeCell::new(ty),
+            ty: UnsafeCell::new(Some(ty)),
             dict: RefCell::new(None),
             payload,
         }
     }
 
-    /// The object's class (a new reference). `None` only for the few
-    /// objects built before their type exists during VM start-up.
+    pub fn new_bootstrap(payload: Payload) -> PyObject {
+        PyObject {
+            ty: UnsafeCell::new(None),
+            dict: RefCell::new(None),
+            payload,
+        }
+    }
+
+    /// The object's class (a new reference).
     pub fn class(&self) -> Option<PyRef> {
-        // SAFETY: `ty` is only written by `set_class`, which takes the old
-        // value out and drops it after the write; this read clones the Rc
-        // without calling anything that could run `set_class` meanwhile,
-        // and PyObject is !Sync (it holds Rc), so no other thread can.
+        // SAFETY: `ty` is only written by `set_class`, which swaps the value
+        // out and drops the old one after the write; this read clones the Rc
+        // without calling anything that could run `set_class` meanwhile, and
+        // PyObject is !Sync (it holds Rc), so no other thread can.
         unsafe { (*self.ty.get()).clone() }
+    }
+
+    /// Whether the class is exactly `cls` (no new reference).
+    pub fn class_is(&self, cls: &PyRef) -> bool {
+        // SAFETY: as in `class`; the borrow ends before this returns.
+        unsafe { (*self.ty.get()).as_ref().is_some_and(|t| Rc::ptr_eq(t, cls)) }
     }
 
     /// `obj.__class__ = cls` (the caller checked layout compatibility).
@@ -44,20 +79,143 @@ impl PyObject {
         let old = unsafe { (*self.ty.get()).replace(cls) };
         drop(old);
     }
+
+    /// The instance dict, if the object has one.
+    pub fn dict(&self) -> Option<PyRef> {
+        self.dict.borrow().clone()
+    }
 }
 
-/// The builtin layouts. Types that need more state get a struct in their
-/// own file; mutable state sits in a `RefCell` that is never held across a
-/// call into Python code.
+/// The builtin layouts. Mutable state sits in a `RefCell` that is never
+/// held across a call into Python code.
 pub enum Payload {
+    /// An instance of `object` or of a class with no builtin base layout.
+    Object,
     /// An int beyond i64 (values that fit are `Value::Int`).
     Int(BigInt),
     /// A float subclass instance (plain floats are `Value::Float`).
     Float(f64),
+    Complex(f64, f64),
+    Str(StrObj),
+    Bytes(Box<[u8]>),
+    ByteArray(RefCell<Vec<u8>>),
     Tuple(Box<[Value]>),
     List(RefCell<Vec<Value>>),
-    Dict(RefCell<dict::DictTable>),
+    Dict(RefCell<dicttable::DictTable>),
+    /// Sets keep their elements as the keys of a dict table (values None).
+    Set(RefCell<dicttable::DictTable>),
+    FrozenSet(dicttable::DictTable),
+    Type(Box<TypeData>),
+    Function(Box<function::Function>),
+    Method(function::Method),
+    Builtin(function::Builtin),
+    MethodDescr(function::MethodDescr),
+    GetSet(function::GetSet),
     Cell(RefCell<Value>),
-    /// An instance of a Python class with no builtin base layout.
-    Instance,
+    Code(Rc<crate::vm::code::Code>),
+    Module(function::Module),
+    Exception(RefCell<exception::ExcData>),
+    Range(iter::Range),
+    Slice(Box<[Value; 3]>),
+    Iter(RefCell<iter::IterState>),
+    /// `dict.keys()`/`values()`/`items()` views (the type says which).
+    DictView(PyRef),
+    Generator(RefCell<crate::vm::gen::GenState>),
+    Property(Box<[Value; 4]>),
+    StaticMethod(Value),
+    ClassMethod(Value),
+    Super(Value, Value),
+    NotImplemented,
+    Ellipsis,
+    /// A placeholder whose identity is all that matters (sentinels).
+    Marker(Cell<u8>),
+}
+
+impl Vm {
+    fn add_descrs(&mut self, ty: &PyRef, methods: &[(&'static str, NativeFn)], kind: DescrKind) {
+        let Some(dict) = ty.dict() else {
+            return;
+        };
+        let meta = match kind {
+            DescrKind::Class => self.types.classmethod_descriptor.clone(),
+            _ => self.types.method_descriptor.clone(),
+        };
+        for (name, func) in methods {
+            let d = self.new_obj(
+                &meta,
+                Payload::MethodDescr(MethodDescr {
+                    name,
+                    func: *func,
+                    owner: ty.clone(),
+                    kind,
+                }),
+            );
+            let key = Value::Obj(self.intern(name));
+            let _ = self.dict_set_nocall(&dict, key, Value::Obj(d));
+        }
+    }
+
+    /// Install native methods in a builtin type's dict.
+    pub fn add_methods(&mut self, ty: &PyRef, methods: &[(&'static str, NativeFn)]) {
+        self.add_descrs(ty, methods, DescrKind::Method);
+    }
+
+    pub fn add_classmethods(&mut self, ty: &PyRef, methods: &[(&'static str, NativeFn)]) {
+        self.add_descrs(ty, methods, DescrKind::Class);
+    }
+
+    pub fn add_staticmethods(&mut self, ty: &PyRef, methods: &[(&'static str, NativeFn)]) {
+        self.add_descrs(ty, methods, DescrKind::Static);
+    }
+
+    /// Install computed attributes in a builtin type's dict.
+    pub fn add_getsets(
+        &mut self,
+        ty: &PyRef,
+        items: &[(&'static str, function::GetterFn, Option<function::SetterFn>)],
+    ) {
+        let Some(dict) = ty.dict() else {
+            return;
+        };
+        for (name, get, set) in items {
+            let d = self.new_obj(
+                &self.types.object,
+                Payload::GetSet(function::GetSet {
+                    name,
+                    get: *get,
+                    set: *set,
+                    owner: ty.clone(),
+                }),
+            );
+            let key = Value::Obj(self.intern(name));
+            let _ = self.dict_set_nocall(&dict, key, Value::Obj(d));
+        }
+    }
+
+    /// Set a plain value in a type's dict.
+    pub fn add_type_attr(&mut self, ty: &PyRef, name: &str, v: Value) {
+        if let Some(dict) = ty.dict() {
+            let key = Value::Obj(self.intern(name));
+            let _ = self.dict_set_nocall(&dict, key, v);
+        }
+    }
+}
+
+/// Fill the dicts of every builtin type.
+pub fn install_all(vm: &mut Vm) {
+    object::install(vm);
+    typeobj::install(vm);
+    int::install(vm);
+    float::install(vm);
+    str::install(vm);
+    bytes::install(vm);
+    tuple::install(vm);
+    list::install(vm);
+    dict::install(vm);
+    setobj::install(vm);
+    function::install(vm);
+    iter::install(vm);
+    exception::install(vm);
+    descr::install(vm);
+    crate::vm::gen::install(vm);
 }

@@ -1,4 +1,399 @@
-//! The virtual machine: values, frames, the eval loop (in progress; see
-//! docs/vm-design.md for the design it follows).
+//! The virtual machine: values, prepared code, frames, the eval loop, and
+//! the operations it calls. See docs/vm-design.md.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::objects::exception::{ExcData, ExcKind, HIERARCHY};
+use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};
+use crate::objects::{dicttable::DictTable, Payload, PyObject, StrObj};
+
+pub mod call;
+pub mod carets;
+pub mod code;
+pub mod errors;
+pub mod frame;
+pub mod gen;
+pub mod interp;
+pub mod ops;
+pub mod proto;
+pub mod run;
+pub mod traceback;
 pub mod value;
+
+pub use errors::{PyErr, PyResult};
+pub use value::{PyRef, Value};
+
+use frame::Frame;
+
+macro_rules! builtin_types {
+    ($( $field:ident : $name:literal, $layout:ident, $base:ident, $flags:expr ;)*) => {
+        /// The builtin types, created once at start-up.
+        pub struct Types {
+            $( pub $field: PyRef, )*
+        }
+
+        impl Types {
+            fn create(object: PyRef, type_: PyRef) -> Types {
+                let object_ = object.clone();
+                let type__ = type_.clone();
+                let _ = (&object_, &type__);
+                $( let $field = builtin_types!(@make $field, $name, $layout, $base, $flags, object, type_); )*
+                Types { $( $field, )* }
+            }
+        }
+    };
+    (@make object, $name:literal, $layout:ident, $base:ident, $flags:expr, $object:ident, $type_:ident) => { $object.clone() };
+    (@make type_, $name:literal, $layout:ident, $base:ident, $flags:expr, $object:ident, $type_:ident) => { $type_.clone() };
+    (@make $field:ident, $name:literal, $layout:ident, $base:ident, $flags:expr, $object:ident, $type_:ident) => {
+        new_static_type(&$type_, $name, vec![$base.clone()], Layout::$layout, $flags)
+    };
+}
+
+const B: u32 = FLAG_BASETYPE;
+
+builtin_types! {
+    object: "object", Object, object, B;
+    type_: "type", Type, object, B;
+    int: "int", Int, object, B;
+    bool_: "bool", Int, int, 0;
+    float: "float", Float, object, B;
+    complex: "complex", Complex, object, B;
+    str: "str", Str, object, B;
+    bytes: "bytes", Bytes, object, B;
+    bytearray: "bytearray", ByteArray, object, B;
+    tuple: "tuple", Tuple, object, B;
+    list: "list", List, object, B;
+    dict: "dict", Dict, object, B;
+    set: "set", Set, object, B;
+    frozenset: "frozenset", FrozenSet, object, B;
+    none_type: "NoneType", Opaque, object, 0;
+    notimpl_type: "NotImplementedType", Opaque, object, 0;
+    ellipsis_type: "ellipsis", Opaque, object, 0;
+    function: "function", Opaque, object, 0;
+    method: "method", Opaque, object, 0;
+    builtin_function: "builtin_function_or_method", Opaque, object, 0;
+    method_descriptor: "method_descriptor", Opaque, object, 0;
+    classmethod_descriptor: "classmethod_descriptor", Opaque, object, 0;
+    cell: "cell", Opaque, object, 0;
+    code: "code", Opaque, object, 0;
+    module: "module", Module, object, B | FLAG_HAS_DICT;
+    range: "range", Opaque, object, 0;
+    slice: "slice", Opaque, object, 0;
+    property: "property", Opaque, object, B;
+    staticmethod: "staticmethod", Opaque, object, B;
+    classmethod: "classmethod", Opaque, object, B;
+    super_: "super", Opaque, object, B;
+    generator: "generator", Opaque, object, 0;
+    coroutine: "coroutine", Opaque, object, 0;
+    async_generator: "async_generator", Opaque, object, 0;
+    coroutine_wrapper: "coroutine_wrapper", Opaque, object, 0;
+    async_gen_asend: "async_generator_asend", Opaque, object, 0;
+    async_gen_wrapped: "async_generator_wrapped_value", Opaque, object, 0;
+    list_iterator: "list_iterator", Opaque, object, 0;
+    tuple_iterator: "tuple_iterator", Opaque, object, 0;
+    range_iterator: "range_iterator", Opaque, object, 0;
+    str_iterator: "str_ascii_iterator", Opaque, object, 0;
+    bytes_iterator: "bytes_iterator", Opaque, object, 0;
+    dict_keyiterator: "dict_keyiterator", Opaque, object, 0;
+    dict_valueiterator: "dict_valueiterator", Opaque, object, 0;
+    dict_itemiterator: "dict_itemiterator", Opaque, object, 0;
+    set_iterator: "set_iterator", Opaque, object, 0;
+    seq_iterator: "iterator", Opaque, object, 0;
+    callable_iterator: "callable_iterator", Opaque, object, 0;
+    enumerate: "enumerate", Opaque, object, B;
+    zip: "zip", Opaque, object, B;
+    map: "map", Opaque, object, B;
+    filter: "filter", Opaque, object, B;
+    reversed: "reversed", Opaque, object, B;
+    dict_keys: "dict_keys", Opaque, object, 0;
+    dict_values: "dict_values", Opaque, object, 0;
+    dict_items: "dict_items", Opaque, object, 0;
+    traceback: "traceback", Opaque, object, 0;
+    frame: "frame", Opaque, object, 0;
+}
+
+/// A type object made at start-up (its dict is filled by the type's file).
+fn new_static_type(meta: &PyRef, name: &str, bases: Vec<PyRef>, layout: Layout, flags: u32) -> PyRef {
+    let td = TypeData::new(name, bases, layout, flags);
+    let t = Rc::new(PyObject::new(meta.clone(), Payload::Type(Box::new(td))));
+    init_type_mro(&t);
+    t
+}
+
+/// Give a new type its dict and its MRO (single inheritance chains and
+/// builtins; classes made by `type()` compute C3 themselves).
+fn init_type_mro(t: &PyRef) {
+    let Payload::Type(td) = &t.payload else {
+        return;
+    };
+    let mut mro = vec![t.clone()];
+    if let Some(base) = td.bases.borrow().first() {
+        if let Payload::Type(btd) = &base.payload {
+            if !Rc::ptr_eq(base, t) {
+                mro.extend(btd.mro.borrow().iter().cloned());
+            }
+        }
+    }
+    *td.mro.borrow_mut() = mro;
+}
+
+/// Interned strings: one object per distinct identifier.
+#[derive(Default)]
+pub struct Interner {
+    map: HashMap<Box<str>, PyRef>,
+}
+
+impl Interner {
+    pub fn get(&self, s: &str) -> Option<PyRef> {
+        self.map.get(s).cloned()
+    }
+}
+
+/// The interpreter: builtin types, interned names, the frame stack.
+pub struct Vm {
+    pub types: Types,
+    /// Builtin exception types, indexed by `ExcKind as usize`.
+    pub exc_types: Vec<PyRef>,
+    pub interned: Interner,
+    pub builtins: PyRef,
+    pub sys: PyRef,
+    pub none_str: PyRef,
+    pub not_implemented: PyRef,
+    pub ellipsis: PyRef,
+    pub empty_tuple: PyRef,
+    /// The type of sys.stdout/stderr/stdin.
+    pub stream_type: PyRef,
+    /// Locals and value stacks of all active frames (see docs/vm-design.md).
+    pub stack: Vec<Value>,
+    pub frames: Vec<Frame>,
+    pub recursion_limit: usize,
+    /// Depth of Rust-level re-entries into the eval loop.
+    pub native_depth: usize,
+    /// The exception being handled (`sys.exc_info()`), or None.
+    pub exc_info: Value,
+    /// Keyword names set by KW_NAMES for the next CALL.
+    pub pending_kwnames: Option<PyRef>,
+    /// exc_info of the callers of running generators (restored on suspend).
+    pub gen_exc_outer: Vec<Value>,
+    pub modules: PyRef,
+    pub argv: Vec<String>,
+    /// Objects being repr'd (cycle guard, as Py_ReprEnter).
+    pub repr_stack: Vec<usize>,
+    /// Output written by `print` and `sys.stdout.write`.
+    pub stdout: std::io::BufWriter<std::io::Stdout>,
+}
+
+impl Vm {
+    pub fn new() -> Vm {
+        // Bootstrap `object` and `type`: type's class is type itself.
+        let object = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(TypeData::new(
+            "object",
+            vec![],
+            Layout::Object,
+            B,
+        )))));
+        let type_ = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(TypeData::new(
+            "type",
+            vec![object.clone()],
+            Layout::Type,
+            B,
+        )))));
+        object.set_class(type_.clone());
+        type_.set_class(type_.clone());
+        init_type_mro(&object);
+        init_type_mro(&type_);
+        let types = Types::create(object, type_);
+        let dict_t = types.dict.clone();
+        let new_dict = |t: &PyRef| {
+            *t.dict.borrow_mut() = Some(Rc::new(PyObject::new(
+                dict_t.clone(),
+                Payload::Dict(std::cell::RefCell::new(DictTable::new())),
+            )));
+        };
+        let empty_tuple = Rc::new(PyObject::new(types.tuple.clone(), Payload::Tuple(Box::new([]))));
+        let not_implemented = Rc::new(PyObject::new(types.notimpl_type.clone(), Payload::NotImplemented));
+        let ellipsis = Rc::new(PyObject::new(types.ellipsis_type.clone(), Payload::Ellipsis));
+        let none_str = Rc::new(PyObject::new(types.str.clone(), Payload::Str(StrObj::new("None"))));
+        let builtins_mod = Rc::new(PyObject::new(
+            types.module.clone(),
+            Payload::Module(crate::objects::function::Module { name: "builtins".into() }),
+        ));
+        let sys_mod = Rc::new(PyObject::new(
+            types.module.clone(),
+            Payload::Module(crate::objects::function::Module { name: "sys".into() }),
+        ));
+        new_dict(&builtins_mod);
+        new_dict(&sys_mod);
+        let modules = Rc::new(PyObject::new(
+            types.dict.clone(),
+            Payload::Dict(std::cell::RefCell::new(DictTable::new())),
+        ));
+        let stream_type = new_static_type(&types.type_, "TextIOWrapper", vec![types.object.clone()], Layout::Opaque, 0);
+        let mut vm = Vm {
+            stream_type,
+            types,
+            exc_types: Vec::new(),
+            interned: Interner::default(),
+            builtins: builtins_mod,
+            sys: sys_mod,
+            none_str,
+            not_implemented,
+            ellipsis,
+            empty_tuple,
+            stack: Vec::with_capacity(1 << 16),
+            frames: Vec::with_capacity(256),
+            recursion_limit: 1000,
+            native_depth: 0,
+            exc_info: Value::None,
+            pending_kwnames: None,
+            gen_exc_outer: Vec::new(),
+            modules,
+            argv: Vec::new(),
+            repr_stack: Vec::new(),
+            stdout: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        };
+        vm.init_types(new_dict);
+        vm
+    }
+
+    fn init_types(&mut self, new_dict: impl Fn(&PyRef)) {
+        let all: Vec<PyRef> = self.all_builtin_types();
+        for t in &all {
+            new_dict(t);
+        }
+        // Exceptions, in table order (bases first).
+        for (kind, name, base) in HIERARCHY {
+            let mut bases = match base {
+                Some(b) => vec![self.exc_types[*b as usize].clone()],
+                None => vec![self.types.object.clone()],
+            };
+            if *kind == ExcKind::ExceptionGroup {
+                bases.push(self.exc_types[ExcKind::Exception as usize].clone());
+            }
+            let t = new_static_type(
+                &self.types.type_,
+                name,
+                bases.clone(),
+                Layout::Exception,
+                B | FLAG_HAS_DICT,
+            );
+            if bases.len() > 1 {
+                if let (Payload::Type(td), Ok(mro)) =
+                    (&t.payload, crate::objects::typeobj::c3_mro(&t, &bases))
+                {
+                    *td.mro.borrow_mut() = mro;
+                }
+            }
+            new_dict(&t);
+            self.exc_types.push(t);
+        }
+        let st = self.stream_type.clone();
+        new_dict(&st);
+        crate::objects::install_all(self);
+        crate::modules::sys::install(self);
+        crate::builtins::install(self);
+    }
+
+    /// Every type in `Types`, for filling their dicts.
+    fn all_builtin_types(&self) -> Vec<PyRef> {
+        let t = &self.types;
+        vec![
+            t.object.clone(), t.type_.clone(), t.int.clone(), t.bool_.clone(), t.float.clone(),
+            t.complex.clone(), t.str.clone(), t.bytes.clone(), t.bytearray.clone(), t.tuple.clone(),
+            t.list.clone(), t.dict.clone(), t.set.clone(), t.frozenset.clone(), t.none_type.clone(),
+            t.notimpl_type.clone(), t.ellipsis_type.clone(), t.function.clone(), t.method.clone(),
+            t.builtin_function.clone(), t.method_descriptor.clone(), t.classmethod_descriptor.clone(),
+            t.cell.clone(), t.code.clone(), t.module.clone(), t.range.clone(), t.slice.clone(),
+            t.property.clone(), t.staticmethod.clone(), t.classmethod.clone(), t.super_.clone(),
+            t.generator.clone(), t.coroutine.clone(), t.async_generator.clone(),
+            t.coroutine_wrapper.clone(), t.async_gen_asend.clone(), t.async_gen_wrapped.clone(),
+            t.list_iterator.clone(), t.tuple_iterator.clone(), t.range_iterator.clone(),
+            t.str_iterator.clone(), t.bytes_iterator.clone(), t.dict_keyiterator.clone(),
+            t.dict_valueiterator.clone(), t.dict_itemiterator.clone(), t.set_iterator.clone(),
+            t.seq_iterator.clone(), t.callable_iterator.clone(), t.enumerate.clone(), t.zip.clone(),
+            t.map.clone(), t.filter.clone(), t.reversed.clone(), t.dict_keys.clone(),
+            t.dict_values.clone(), t.dict_items.clone(), t.traceback.clone(), t.frame.clone(),
+        ]
+    }
+
+    /// The interned str object for a name.
+    pub fn intern(&mut self, s: &str) -> PyRef {
+        if let Some(r) = self.interned.map.get(s) {
+            return r.clone();
+        }
+        let r = Rc::new(PyObject::new(self.types.str.clone(), Payload::Str(StrObj::new(s))));
+        self.interned.map.insert(s.into(), r.clone());
+        r
+    }
+
+    /// The type of a value (a new reference).
+    pub fn type_of(&self, v: &Value) -> PyRef {
+        match v {
+            Value::Int(_) => self.types.int.clone(),
+            Value::Float(_) => self.types.float.clone(),
+            Value::Bool(_) => self.types.bool_.clone(),
+            Value::None | Value::Null => self.types.none_type.clone(),
+            Value::Obj(o) => o.class().unwrap_or_else(|| self.types.object.clone()),
+        }
+    }
+
+    pub fn exc_type(&self, kind: ExcKind) -> PyRef {
+        self.exc_types[kind as usize].clone()
+    }
+
+    // ------------------------------------------------------------------ makers
+
+    pub fn new_obj(&self, ty: &PyRef, payload: Payload) -> PyRef {
+        Rc::new(PyObject::new(ty.clone(), payload))
+    }
+
+    pub fn new_str(&self, s: &str) -> Value {
+        Value::Obj(self.new_obj(&self.types.str, Payload::Str(StrObj::new(s))))
+    }
+
+    pub fn new_string(&self, s: String) -> Value {
+        Value::Obj(self.new_obj(&self.types.str, Payload::Str(StrObj::from_string(s))))
+    }
+
+    pub fn new_tuple(&self, items: Vec<Value>) -> Value {
+        if items.is_empty() {
+            return Value::Obj(self.empty_tuple.clone());
+        }
+        Value::Obj(self.new_obj(&self.types.tuple, Payload::Tuple(items.into_boxed_slice())))
+    }
+
+    pub fn new_list(&self, items: Vec<Value>) -> Value {
+        Value::Obj(self.new_obj(&self.types.list, Payload::List(std::cell::RefCell::new(items))))
+    }
+
+    pub fn new_dict(&self) -> PyRef {
+        self.new_obj(&self.types.dict, Payload::Dict(std::cell::RefCell::new(DictTable::new())))
+    }
+
+    pub fn new_bytes(&self, b: Vec<u8>) -> Value {
+        Value::Obj(self.new_obj(&self.types.bytes, Payload::Bytes(b.into_boxed_slice())))
+    }
+
+    pub fn new_exception(&self, ty: &PyRef, args: Vec<Value>) -> PyRef {
+        let args = self.new_tuple(args);
+        let e = self.new_obj(ty, Payload::Exception(std::cell::RefCell::new(ExcData::new(args))));
+        *e.dict.borrow_mut() = Some(self.new_dict());
+        e
+    }
+
+    /// `NotImplemented` as a value.
+    pub fn not_implemented(&self) -> Value {
+        Value::Obj(self.not_implemented.clone())
+    }
+
+    pub fn is_not_implemented(&self, v: &Value) -> bool {
+        matches!(v, Value::Obj(o) if Rc::ptr_eq(o, &self.not_implemented))
+    }
+}
+
+impl Default for Vm {
+    fn default() -> Self {
+        Vm::new()
+    }
+}

@@ -1,0 +1,193 @@
+//! The numeric and text constructors: `int()`, `bool()`, `float()`, and
+//! `str(bytes, encoding)`.
+
+use crate::objects::function::Args;
+use crate::objects::Payload;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+fn cls_arg(vm: &Vm, args: &Args, default: &PyRef) -> PyRef {
+    let _ = vm;
+    match args.args.first() {
+        Some(Value::Obj(c)) if matches!(c.payload, Payload::Type(_)) => c.clone(),
+        _ => default.clone(),
+    }
+}
+
+/// `int(x=0)` / `int(x, base)`.
+pub fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = cls_arg(vm, &args, &vm.types.int.clone());
+    let pos = args.pos().get(1..).unwrap_or(&[]).to_vec();
+    let mut x = pos.first().cloned();
+    let mut base = pos.get(1).cloned();
+    for (k, v) in args.kwargs() {
+        match crate::vm::proto::str_of(k) {
+            "base" => base = Some(v.clone()),
+            "x" => x = Some(v.clone()),
+            other => return Err(vm.type_error(format!("'{other}' is an invalid keyword argument for int()"))),
+        }
+    }
+    if pos.len() > 2 {
+        return Err(vm.type_error(format!("int() takes at most 2 arguments ({} given)", pos.len())));
+    }
+    let value = match (x, base) {
+        (None, None) => Value::Int(0),
+        (None, Some(_)) => return Err(vm.type_error("int() missing string argument")),
+        (Some(x), Some(b)) => {
+            let b = match vm.index_value(&b)? {
+                Some(b) => b,
+                None => return Err(vm.type_error(format!("'{}' object cannot be interpreted as an integer", vm.type_name_of(&b)))),
+            };
+            let text = match (&x, vm.as_str_obj(&x)) {
+                (_, Some(s)) => s.as_str().to_string(),
+                (v, None) => match crate::objects::bytes::bytes_of(v) {
+                    Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    None => return Err(vm.type_error("int() can't convert non-string with explicit base")),
+                },
+            };
+            let r = crate::pyfmt::parse_int(&text, b).map_err(|e| vm.fmt_err(e))?;
+            vm.new_bigint(r)
+        }
+        (Some(x), None) => vm.to_int(&x)?,
+    };
+    if std::rc::Rc::ptr_eq(&cls, &vm.types.int) {
+        return Ok(value);
+    }
+    let b = crate::objects::int::to_bigint(&value).unwrap_or_default();
+    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Int(b))))
+}
+
+impl Vm {
+    /// `int(x)` for one argument.
+    pub fn to_int(&mut self, x: &Value) -> PyResult<Value> {
+        match x {
+            Value::Int(_) => return Ok(x.clone()),
+            Value::Bool(b) => return Ok(Value::Int(*b as i64)),
+            Value::Float(f) => return self.float_to_int(*f),
+            _ => {}
+        }
+        if let Some(s) = self.as_str_obj(x) {
+            let r = crate::pyfmt::parse_int(s.as_str(), 10).map_err(|e| self.fmt_err(e))?;
+            return Ok(self.new_bigint(r));
+        }
+        if let Some(b) = crate::objects::bytes::bytes_of(x) {
+            let text = String::from_utf8_lossy(&b).into_owned();
+            let r = crate::pyfmt::parse_int(&text, 10).map_err(|_| {
+                self.value_error(format!("invalid literal for int() with base 10: {}", crate::pyfmt::bytes_repr(&b)))
+            })?;
+            return Ok(self.new_bigint(r));
+        }
+        if let Value::Obj(o) = x {
+            if let Payload::Int(b) = &o.payload {
+                return Ok(self.new_bigint(b.clone()));
+            }
+            if let Payload::Float(f) = &o.payload {
+                return self.float_to_int(*f);
+            }
+        }
+        for name in ["__int__", "__index__", "__trunc__"] {
+            if let Some(r) = self.call_special(x, name, &[])? {
+                if crate::objects::int::is_int(&r) {
+                    return Ok(match crate::objects::int::to_bigint(&r) {
+                        Some(b) => self.new_bigint(b),
+                        None => r,
+                    });
+                }
+                if name == "__trunc__" {
+                    return self.to_int(&r);
+                }
+                return Err(self.type_error(format!(
+                    "{name} returned non-int (type {})",
+                    self.type_name_of(&r)
+                )));
+            }
+        }
+        Err(self.type_error(format!(
+            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+            self.type_name_of(x)
+        )))
+    }
+
+    /// `float(x)` for one argument.
+    pub fn to_float(&mut self, x: &Value) -> PyResult<f64> {
+        match x {
+            Value::Float(f) => return Ok(*f),
+            Value::Int(i) => return Ok(*i as f64),
+            Value::Bool(b) => return Ok(*b as i64 as f64),
+            _ => {}
+        }
+        if let Some(s) = self.as_str_obj(x) {
+            return crate::pyfmt::parse_float(s.as_str()).map_err(|e| self.fmt_err(e));
+        }
+        if let Value::Obj(o) = x {
+            match &o.payload {
+                Payload::Int(_) => return self.int_to_f64(x),
+                Payload::Float(f) => return Ok(*f),
+                _ => {}
+            }
+        }
+        if let Some(r) = self.call_special(x, "__float__", &[])? {
+            return match r {
+                Value::Float(f) => Ok(f),
+                Value::Obj(ref o) if matches!(o.payload, Payload::Float(_)) => self.to_float(&r),
+                _ => Err(self.type_error(format!(
+                    "{}.__float__ returned non-float (type {})",
+                    self.type_name_of(x),
+                    self.type_name_of(&r)
+                ))),
+            };
+        }
+        if let Some(r) = self.call_special(x, "__index__", &[])? {
+            return self.int_to_f64(&r);
+        }
+        Err(self.type_error(format!(
+            "float() argument must be a string or a real number, not '{}'",
+            self.type_name_of(x)
+        )))
+    }
+}
+
+pub fn bool_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos().get(1..).unwrap_or(&[]);
+    if args.has_kwargs() {
+        return Err(vm.type_error("bool() takes no keyword arguments"));
+    }
+    if pos.len() > 1 {
+        return Err(vm.type_error(format!("bool expected at most 1 argument, got {}", pos.len())));
+    }
+    match pos.first() {
+        Some(v) => Ok(Value::Bool(vm.truthy(v)?)),
+        None => Ok(Value::Bool(false)),
+    }
+}
+
+pub fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = cls_arg(vm, &args, &vm.types.float.clone());
+    let a = vm.check_args("float", args, 0, 1)?;
+    let f = match a.first() {
+        Some(v) => vm.to_float(v)?,
+        None => 0.0,
+    };
+    if std::rc::Rc::ptr_eq(&cls, &vm.types.float) {
+        return Ok(Value::Float(f));
+    }
+    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Float(f))))
+}
+
+/// `str(bytes, encoding, errors)`.
+pub fn str_decode(vm: &mut Vm, args: Args) -> PyResult<String> {
+    let pos = args.pos().get(1..).unwrap_or(&[]);
+    let obj = pos.first().cloned().unwrap_or(Value::None);
+    match crate::objects::bytes::bytes_of(&obj) {
+        Some(b) => String::from_utf8(b).map_err(|e| {
+            vm.new_error(
+                crate::objects::exception::ExcKind::UnicodeDecodeError,
+                format!("'utf-8' codec can't decode byte in position {}", e.utf8_error().valid_up_to()),
+            )
+        }),
+        None => Err(vm.type_error(format!(
+            "decoding to str: need a bytes-like object, {} found",
+            vm.type_name_of(&obj)
+        ))),
+    }
+}

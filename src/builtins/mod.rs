@@ -1,0 +1,920 @@
+//! The `builtins` module: every builtin function and the builtin types
+//! and exceptions under their names.
+
+use crate::objects::exception::{ExcKind, HIERARCHY};
+use crate::objects::function::Args;
+use crate::objects::Payload;
+use crate::vm::proto::CmpOp;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+pub mod convert;
+
+fn arg(args: &Args, i: usize) -> Value {
+    args.args.get(i).cloned().unwrap_or(Value::None)
+}
+
+fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let mut sep = " ".to_string();
+    let mut end = "\n".to_string();
+    let mut file = Value::None;
+    let mut flush = false;
+    for (k, v) in args.kwargs() {
+        let key = crate::vm::proto::str_of(k);
+        match key {
+            "sep" | "end" => {
+                let s = if v.is_none() {
+                    None
+                } else {
+                    match vm.as_str_obj(v) {
+                        Some(s) => Some(s.as_str().to_string()),
+                        None => {
+                            return Err(vm.type_error(format!(
+                                "{key} must be None or a string, not {}",
+                                vm.type_name_of(v)
+                            )))
+                        }
+                    }
+                };
+                if let Some(s) = s {
+                    if key == "sep" {
+                        sep = s;
+                    } else {
+                        end = s;
+                    }
+                }
+            }
+            "file" => file = v.clone(),
+            "flush" => flush = vm.truthy(v)?,
+            other => return Err(vm.type_error(format!("'{other}' is an invalid keyword argument for print()"))),
+        }
+    }
+    if file.is_none() {
+        file = vm.sys_stream("stdout");
+        if file.is_none() {
+            return Ok(Value::None);
+        }
+    }
+    let mut out = String::new();
+    for (i, v) in args.pos().iter().enumerate() {
+        if i > 0 {
+            out.push_str(&sep);
+        }
+        out.push_str(&vm.str(v)?);
+    }
+    out.push_str(&end);
+    vm.write_to(&file, &out)?;
+    if flush {
+        if let Some(f) = vm.getattr_opt(&file, "flush")? {
+            vm.call(&f, &[])?;
+        }
+    }
+    Ok(Value::None)
+}
+
+fn b_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("len", args, 1, 1)?;
+    Ok(Value::Int(vm.len(&a[0])? as i64))
+}
+
+fn b_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("repr", args, 1, 1)?;
+    let r = vm.repr(&a[0])?;
+    Ok(vm.new_string(r))
+}
+
+fn b_ascii(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("ascii", args, 1, 1)?;
+    let r = vm.ascii(&a[0])?;
+    Ok(vm.new_string(r))
+}
+
+fn b_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("format", args, 1, 2)?;
+    let spec = match a.get(1) {
+        Some(s) => match vm.as_str_obj(s) {
+            Some(t) => t.as_str().to_string(),
+            None => {
+                return Err(vm.type_error(format!(
+                    "format() argument 2 must be str, not {}",
+                    vm.type_name_of(s)
+                )))
+            }
+        },
+        None => String::new(),
+    };
+    let r = vm.format(&a[0], &spec)?;
+    Ok(vm.new_string(r))
+}
+
+fn b_isinstance(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("isinstance", args, 2, 2)?;
+    Ok(Value::Bool(vm.isinstance(&a[0], &a[1])?))
+}
+
+fn b_issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("issubclass", args, 2, 2)?;
+    Ok(Value::Bool(vm.issubclass(&a[0], &a[1])?))
+}
+
+fn attr_name(vm: &Vm, v: &Value, what: &str) -> PyResult<PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => Ok(o.clone()),
+        _ => Err(vm.type_error(format!("{what}: attribute name must be string, not '{}'", vm.type_name_of(v)))),
+    }
+}
+
+fn b_getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("getattr", args, 2, 3)?;
+    let name = match &a[1] {
+        Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => o.clone(),
+        _ => return Err(vm.type_error("getattr(): attribute name must be string")),
+    };
+    match vm.getattr(&a[0], &name) {
+        Ok(v) => Ok(v),
+        Err(e) if a.len() == 3 && vm.err_is(&e, ExcKind::AttributeError) => Ok(a[2].clone()),
+        Err(e) => Err(e),
+    }
+}
+
+fn b_setattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("setattr", args, 3, 3)?;
+    let name = attr_name(vm, &a[1], "setattr()")?;
+    vm.setattr(&a[0], &name, Some(a[2].clone()))?;
+    Ok(Value::None)
+}
+
+fn b_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("delattr", args, 2, 2)?;
+    let name = attr_name(vm, &a[1], "delattr()")?;
+    vm.setattr(&a[0], &name, None)?;
+    Ok(Value::None)
+}
+
+fn b_hasattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("hasattr", args, 2, 2)?;
+    let name = attr_name(vm, &a[1], "hasattr()")?;
+    match vm.getattr(&a[0], &name) {
+        Ok(_) => Ok(Value::Bool(true)),
+        Err(e) if vm.err_is(&e, ExcKind::AttributeError) => Ok(Value::Bool(false)),
+        Err(e) => Err(e),
+    }
+}
+
+fn b_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("iter", args, 1, 2)?;
+    if a.len() == 2 {
+        if !vm.callable(&a[0]) {
+            return Err(vm.type_error("iter(v, w): v must be callable"));
+        }
+        return Ok(vm.new_iter(
+            &vm.types.callable_iterator.clone(),
+            crate::objects::iter::IterState::Callable { func: a[0].clone(), sentinel: a[1].clone() },
+        ));
+    }
+    vm.iter(&a[0])
+}
+
+fn b_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("next", args, 1, 2)?;
+    let ty = vm.type_of(&a[0]);
+    let is_iter = matches!(&a[0], Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
+        || vm.type_lookup_str(&ty, "__next__").is_some();
+    if !is_iter {
+        return Err(vm.type_error(format!("'{}' object is not an iterator", vm.type_name(&ty))));
+    }
+    if a.len() == 1 {
+        // next() must raise StopIteration with the generator's return value.
+        if let Value::Obj(o) = &a[0] {
+            if matches!(o.payload, Payload::Generator(_)) {
+                return vm.call_method(&a[0], "__next__", &[]);
+            }
+        }
+    }
+    match vm.next(&a[0])? {
+        Some(v) => Ok(v),
+        None => match a.get(1) {
+            Some(d) => Ok(d.clone()),
+            None => Err(vm.new_error_noargs(ExcKind::StopIteration)),
+        },
+    }
+}
+
+impl Vm {
+    pub fn callable(&mut self, v: &Value) -> bool {
+        match v {
+            Value::Obj(o) => match &o.payload {
+                Payload::Function(_) | Payload::Method(_) | Payload::Builtin(_) | Payload::Type(_) | Payload::MethodDescr(_) => true,
+                _ => {
+                    let t = self.type_of(v);
+                    self.type_lookup_str(&t, "__call__").is_some()
+                }
+            },
+            _ => false,
+        }
+    }
+}
+
+fn b_callable(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("callable", args, 1, 1)?;
+    Ok(Value::Bool(vm.callable(&a[0])))
+}
+
+fn b_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("abs", args, 1, 1)?;
+    match &a[0] {
+        Value::Int(i) if *i != i64::MIN => Ok(Value::Int(i.abs())),
+        Value::Float(f) => Ok(Value::Float(f.abs())),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        v => match vm.call_special(v, "__abs__", &[])? {
+            Some(r) => Ok(r),
+            None => Err(vm.type_error(format!("bad operand type for abs(): '{}'", vm.type_name_of(v)))),
+        },
+    }
+}
+
+/// `min`/`max` with `key` and `default`.
+fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
+    let pos = args.pos();
+    let mut key = Value::None;
+    let mut default = None;
+    for (k, v) in args.kwargs() {
+        match crate::vm::proto::str_of(k) {
+            "key" => key = v.clone(),
+            "default" => default = Some(v.clone()),
+            other => return Err(vm.type_error(format!("{name}() got an unexpected keyword argument '{other}'"))),
+        }
+    }
+    let items = match pos.len() {
+        0 => return Err(vm.type_error(format!("{name} expected at least 1 argument, got 0"))),
+        1 => vm.collect_iter(&pos[0])?,
+        _ => {
+            if default.is_some() {
+                return Err(vm.type_error(format!(
+                    "Cannot specify a default for {name}() with multiple positional arguments"
+                )));
+            }
+            pos.to_vec()
+        }
+    };
+    let mut best: Option<(Value, Value)> = None;
+    for item in items {
+        let k = if key.is_none() { item.clone() } else { vm.call(&key, &[item.clone()])? };
+        best = match best {
+            None => Some((k, item)),
+            Some((bk, bv)) => {
+                if vm.compare(&k, &bk, op)? {
+                    Some((k, item))
+                } else {
+                    Some((bk, bv))
+                }
+            }
+        };
+    }
+    match best {
+        Some((_, v)) => Ok(v),
+        None => match default {
+            Some(d) => Ok(d),
+            None => Err(vm.value_error(format!("{name}() arg is an empty sequence"))),
+        },
+    }
+}
+
+fn b_min(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    minmax(vm, args, "min", CmpOp::Lt)
+}
+fn b_max(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    minmax(vm, args, "max", CmpOp::Gt)
+}
+
+fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos();
+    if pos.is_empty() || pos.len() > 2 {
+        return Err(vm.type_error(format!("sum() takes at most 2 arguments ({} given)", pos.len())));
+    }
+    let mut acc = pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "start")).unwrap_or(Value::Int(0));
+    if vm.as_str_obj(&acc).is_some() {
+        return Err(vm.type_error("sum() can't sum strings [use ''.join(seq) instead]"));
+    }
+    if crate::objects::bytes::bytes_of(&acc).is_some() {
+        return Err(vm.type_error("sum() can't sum bytes [use b''.join(seq) instead]"));
+    }
+    let it = vm.iter(&pos[0])?;
+    while let Some(x) = vm.next(&it)? {
+        acc = vm.binary_op(&acc, &x, crate::vm::proto::BinOp::Add, false)?;
+    }
+    Ok(acc)
+}
+
+fn b_sorted(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos();
+    if pos.len() != 1 {
+        return Err(vm.type_error(format!("sorted expected 1 argument, got {}", pos.len())));
+    }
+    let items = vm.collect_iter(&pos[0])?;
+    let l = vm.new_list(items);
+    let kw: Vec<Value> = args.kwargs().map(|(_, v)| v.clone()).collect();
+    let mut full = vec![l.clone()];
+    full.extend(kw);
+    let sort = vm.getattr_str(&l, "sort")?;
+    let _ = sort;
+    let list_t = Value::Obj(vm.types.list.clone());
+    let sort_m = vm.getattr_str(&list_t, "sort")?;
+    vm.call_args(&sort_m, Args { args: &full, kwnames: args.kwnames })?;
+    Ok(l)
+}
+
+fn b_any(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("any", args, 1, 1)?;
+    let it = vm.iter(&a[0])?;
+    while let Some(x) = vm.next(&it)? {
+        if vm.truthy(&x)? {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+fn b_all(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("all", args, 1, 1)?;
+    let it = vm.iter(&a[0])?;
+    while let Some(x) = vm.next(&it)? {
+        if !vm.truthy(&x)? {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
+fn b_chr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("chr", args, 1, 1)?;
+    let Some(i) = vm.index_value(&a[0])? else {
+        return Err(vm.type_error(format!("'{}' object cannot be interpreted as an integer", vm.type_name_of(&a[0]))));
+    };
+    if !(0..=0x10FFFF).contains(&i) {
+        return Err(vm.value_error("chr() arg not in range(0x110000)"));
+    }
+    match char::from_u32(i as u32) {
+        Some(c) => Ok(vm.new_char(c)),
+        None => Ok(vm.new_string(char::REPLACEMENT_CHARACTER.to_string())),
+    }
+}
+
+fn b_ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("ord", args, 1, 1)?;
+    if let Some(s) = vm.as_str_obj(&a[0]) {
+        let n = s.char_len();
+        if n != 1 {
+            return Err(vm.type_error(format!("ord() expected a character, but string of length {n} found")));
+        }
+        return Ok(Value::Int(s.char_at(0).map_or(0, |c| c as i64)));
+    }
+    if let Some(b) = crate::objects::bytes::bytes_of(&a[0]) {
+        if b.len() != 1 {
+            return Err(vm.type_error(format!("ord() expected a character, but string of length {} found", b.len())));
+        }
+        return Ok(Value::Int(b[0] as i64));
+    }
+    Err(vm.type_error(format!(
+        "ord() expected string of length 1, but {} found",
+        vm.type_name_of(&a[0])
+    )))
+}
+
+fn radix(vm: &mut Vm, args: Args, name: &str, r: u32) -> PyResult<Value> {
+    let a = vm.fn_args(name, args, 1, 1)?;
+    let v = match &a[0] {
+        v if crate::objects::int::is_int(v) => v.clone(),
+        v => match vm.call_special(v, "__index__", &[])? {
+            Some(i) => i,
+            None => {
+                return Err(vm.type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    vm.type_name_of(v)
+                )))
+            }
+        },
+    };
+    let b = crate::objects::int::to_bigint(&v).unwrap_or_default();
+    Ok(vm.new_string(crate::pyfmt::int_to_str_radix(&b, r)))
+}
+
+fn b_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    radix(vm, args, "hex", 16)
+}
+fn b_oct(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    radix(vm, args, "oct", 8)
+}
+fn b_bin(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    radix(vm, args, "bin", 2)
+}
+
+fn b_divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("divmod", args, 2, 2)?;
+    let q = vm.binary_op(&a[0], &a[1], crate::vm::proto::BinOp::FloorDiv, false);
+    let q = match q {
+        Ok(q) => q,
+        Err(e) if vm.err_is(&e, ExcKind::TypeError) => {
+            if let Some(r) = vm.call_special(&a[0], "__divmod__", &[a[1].clone()])? {
+                if !vm.is_not_implemented(&r) {
+                    return Ok(r);
+                }
+            }
+            if let Some(r) = vm.call_special(&a[1], "__rdivmod__", &[a[0].clone()])? {
+                if !vm.is_not_implemented(&r) {
+                    return Ok(r);
+                }
+            }
+            return Err(vm.type_error(format!(
+                "unsupported operand type(s) for divmod(): '{}' and '{}'",
+                vm.type_name_of(&a[0]),
+                vm.type_name_of(&a[1])
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let r = vm.binary_op(&a[0], &a[1], crate::vm::proto::BinOp::Mod, false)?;
+    Ok(vm.new_tuple(vec![q, r]))
+}
+
+fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos().to_vec();
+    let base = pos.first().cloned().or_else(|| Vm::kwarg(&args, "base")).unwrap_or(Value::None);
+    let exp = pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "exp")).unwrap_or(Value::None);
+    let m = pos.get(2).cloned().or_else(|| Vm::kwarg(&args, "mod")).unwrap_or(Value::None);
+    if m.is_none() {
+        return vm.binary_op(&base, &exp, crate::vm::proto::BinOp::Pow, false);
+    }
+    let (Some(b), Some(e), Some(md)) = (
+        crate::objects::int::to_bigint(&base),
+        crate::objects::int::to_bigint(&exp),
+        crate::objects::int::to_bigint(&m),
+    ) else {
+        return Err(vm.type_error("pow() 3rd argument not allowed unless all arguments are integers"));
+    };
+    use num_traits::{Signed, Zero};
+    if md.is_zero() {
+        return Err(vm.value_error("pow() 3rd argument cannot be 0"));
+    }
+    let (b, e) = if e.is_negative() {
+        // Modular inverse (3.8+).
+        let inv = crate::num::Int::from_bigint(b.clone()).pow_mod(&crate::num::Int::from_bigint(num_bigint::BigInt::from(-1)), &crate::num::Int::from_bigint(md.clone()));
+        match inv {
+            Ok(i) => (i.to_bigint().into_owned(), -e),
+            Err(_) => return Err(vm.value_error("base is not invertible for the given modulus")),
+        }
+    } else {
+        (b, e)
+    };
+    let mut r = b.modpow(&e, &md.abs());
+    if md.is_negative() && !r.is_zero() {
+        r += &md;
+    }
+    Ok(vm.new_bigint(r))
+}
+
+fn b_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos();
+    let x = pos.first().cloned().or_else(|| Vm::kwarg(&args, "number")).unwrap_or(Value::None);
+    let nd = pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "ndigits")).unwrap_or(Value::None);
+    match (&x, &nd) {
+        (Value::Float(f), Value::None) => {
+            let r = crate::pyfmt::float_round_to_int(*f).map_err(|e| vm.fmt_err(e))?;
+            Ok(vm.new_bigint(r))
+        }
+        (Value::Float(f), n) => {
+            let n = vm.index_value(n)?.unwrap_or(0);
+            Ok(Value::Float(crate::pyfmt::float_round(*f, n)))
+        }
+        (v, Value::None) if crate::objects::int::is_int(v) => Ok(match crate::objects::int::to_bigint(v) {
+            Some(b) => vm.new_bigint(b),
+            None => v.clone(),
+        }),
+        _ => {
+            let mut a = vec![];
+            if !nd.is_none() {
+                a.push(nd.clone());
+            }
+            match vm.call_special(&x, "__round__", &a)? {
+                Some(r) => Ok(r),
+                None => Err(vm.type_error(format!(
+                    "type {} doesn't define __round__ method",
+                    vm.type_name_of(&x)
+                ))),
+            }
+        }
+    }
+}
+
+fn b_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("hash", args, 1, 1)?;
+    Ok(Value::Int(vm.hash(&a[0])?))
+}
+
+fn b_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("id", args, 1, 1)?;
+    Ok(Value::Int(match &a[0] {
+        Value::Obj(o) => std::rc::Rc::as_ptr(o) as *const u8 as i64,
+        Value::Int(i) => *i,
+        Value::Float(f) => f.to_bits() as i64,
+        Value::Bool(b) => 0x1000 + *b as i64,
+        Value::None | Value::Null => 0x2000,
+    }))
+}
+
+fn b_globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(vm.frames.last().map(|f| Value::Obj(f.globals.clone())).unwrap_or(Value::None))
+}
+
+fn b_locals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    vm.frame_locals_dict()
+}
+
+impl Vm {
+    /// `locals()` of the running frame (a snapshot for function frames).
+    pub fn frame_locals_dict(&mut self) -> PyResult<Value> {
+        let Some(f) = self.frames.last() else {
+            return Ok(Value::None);
+        };
+        if let Some(l) = &f.locals {
+            return Ok(l.clone());
+        }
+        let code = f.code.clone();
+        let base = f.base;
+        let d = self.new_dict();
+        for (i, name) in code.localsplusnames.iter().enumerate() {
+            let mut v = self.stack.get(base + i).cloned().unwrap_or(Value::Null);
+            if code.is_cell(i) || code.is_free(i) {
+                if let Value::Obj(c) = &v {
+                    if let Payload::Cell(inner) = &c.payload {
+                        v = inner.borrow().clone();
+                    }
+                }
+            }
+            if !v.is_null() {
+                self.dict_set(&d, Value::Obj(name.clone()), v)?;
+            }
+        }
+        Ok(Value::Obj(d))
+    }
+
+    /// `dir(obj)` names, sorted.
+    pub fn dir_names(&mut self, v: &Value) -> PyResult<Vec<Value>> {
+        let mut names: Vec<String> = Vec::new();
+        if let Value::Obj(o) = v {
+            if let Some(d) = o.dict() {
+                if !matches!(o.payload, Payload::Type(_)) {
+                    for (k, _) in self.dict_items(&d) {
+                        if let Some(s) = self.as_str_obj(&k) {
+                            names.push(s.as_str().to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let ty = match v {
+            Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => o.clone(),
+            _ => self.type_of(v),
+        };
+        let mro = crate::objects::typeobj::type_data(&ty).map(|t| t.mro.borrow().clone()).unwrap_or_default();
+        for t in mro {
+            if let Some(d) = t.dict() {
+                for (k, _) in self.dict_items(&d) {
+                    if let Some(s) = self.as_str_obj(&k) {
+                        names.push(s.as_str().to_string());
+                    }
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names.into_iter().map(|n| self.new_string(n)).collect())
+    }
+}
+
+fn b_dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("dir", args, 0, 1)?;
+    match a.first() {
+        Some(v) => {
+            let r = match vm.call_special(v, "__dir__", &[])? {
+                Some(r) => vm.collect_iter(&r)?,
+                None => vm.dir_names(v)?,
+            };
+            let l = vm.new_list(r);
+            let sort = vm.getattr_str(&l, "sort")?;
+            vm.call(&sort, &[])?;
+            Ok(l)
+        }
+        None => {
+            let d = vm.frame_locals_dict()?;
+            let mut keys: Vec<Value> = match &d {
+                Value::Obj(o) => vm.dict_items(o).into_iter().map(|(k, _)| k).collect(),
+                _ => vec![],
+            };
+            let l = vm.new_list(std::mem::take(&mut keys));
+            let sort = vm.getattr_str(&l, "sort")?;
+            vm.call(&sort, &[])?;
+            Ok(l)
+        }
+    }
+}
+
+fn b_vars(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("vars", args, 0, 1)?;
+    match a.first() {
+        Some(v) => match vm.getattr_opt(v, "__dict__")? {
+            Some(d) => Ok(d),
+            None => Err(vm.type_error("vars() argument must have __dict__ attribute")),
+        },
+        None => vm.frame_locals_dict(),
+    }
+}
+
+fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos();
+    if pos.len() < 2 {
+        return Err(vm.type_error("__build_class__: not enough arguments"));
+    }
+    let Value::Obj(func) = &pos[0] else {
+        return Err(vm.type_error("__build_class__: func must be a function"));
+    };
+    if !matches!(func.payload, Payload::Function(_)) {
+        return Err(vm.type_error("__build_class__: func must be a function"));
+    }
+    let name = pos[1].clone();
+    if vm.as_str_obj(&name).is_none() {
+        return Err(vm.type_error("__build_class__: name is not a string"));
+    }
+    let orig_bases: Vec<Value> = pos[2..].to_vec();
+    // PEP 560: __mro_entries__.
+    let mut bases: Vec<Value> = Vec::new();
+    let mut changed = false;
+    for b in &orig_bases {
+        if !vm.is_type(b) {
+            if let Some(me) = vm.getattr_opt(b, "__mro_entries__")? {
+                let t = vm.new_tuple(orig_bases.clone());
+                let r = vm.call(&me, &[t])?;
+                bases.extend(vm.seq_items(&r).unwrap_or_default());
+                changed = true;
+                continue;
+            }
+        }
+        bases.push(b.clone());
+    }
+    let mut meta: Option<Value> = None;
+    let mut kw: Vec<(PyRef, Value)> = Vec::new();
+    for (k, v) in args.kwargs() {
+        if crate::vm::proto::str_of(k) == "metaclass" {
+            meta = Some(v.clone());
+        } else {
+            kw.push((k.clone(), v.clone()));
+        }
+    }
+    let is_class_meta = meta.is_none() || meta.as_ref().is_some_and(|m| vm.is_type(m));
+    let mut meta = match meta {
+        Some(m) => m,
+        None => match bases.first() {
+            Some(b) => Value::Obj(vm.type_of(b)),
+            None => Value::Obj(vm.types.type_.clone()),
+        },
+    };
+    if is_class_meta {
+        if let Value::Obj(m) = &meta {
+            let base_refs: Vec<PyRef> = bases.iter().filter_map(|b| match b {
+                Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => Some(o.clone()),
+                _ => None,
+            }).collect();
+            meta = Value::Obj(vm.calculate_metaclass(m, &base_refs)?);
+        }
+    }
+    let bases_t = vm.new_tuple(bases.clone());
+    let kwnames: Vec<PyRef> = kw.iter().map(|(k, _)| k.clone()).collect();
+    let kwvals: Vec<Value> = kw.iter().map(|(_, v)| v.clone()).collect();
+    let ns = match vm.getattr_opt(&meta, "__prepare__")? {
+        Some(prep) => {
+            let mut a = vec![name.clone(), bases_t.clone()];
+            a.extend(kwvals.clone());
+            vm.call_args(&prep, Args { args: &a, kwnames: &kwnames })?
+        }
+        None => Value::Obj(vm.new_dict()),
+    };
+    if !matches!(&ns, Value::Obj(o) if matches!(o.payload, Payload::Dict(_))) && vm.getattr_opt(&ns, "__getitem__")?.is_none() {
+        let mn = vm.repr(&meta)?;
+        return Err(vm.type_error(format!(
+            "{mn}.__prepare__() must return a mapping, not {}",
+            vm.type_name_of(&ns)
+        )));
+    }
+    let cell = vm.run_with_locals(func, ns.clone())?;
+    if changed {
+        let ob = vm.new_tuple(orig_bases);
+        vm.setitem(&ns, vm.new_str("__orig_bases__"), ob)?;
+    }
+    let mut a = vec![name, bases_t, ns];
+    a.extend(kwvals);
+    let cls = vm.call_args(&meta, Args { args: &a, kwnames: &kwnames })?;
+    if let Value::Obj(c) = &cell {
+        if let Payload::Cell(inner) = &c.payload {
+            let cur = inner.borrow().clone();
+            if cur.is_null() || cur.is_none() {
+                *inner.borrow_mut() = cls.clone();
+            }
+        }
+    }
+    Ok(cls)
+}
+
+fn b_import(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos();
+    let name = pos.first().cloned().or_else(|| Vm::kwarg(&args, "name")).unwrap_or(Value::None);
+    let Some(n) = vm.as_str_obj(&name).map(|s| s.as_str().to_string()) else {
+        return Err(vm.type_error(format!("__import__() argument 1 must be str, not {}", vm.type_name_of(&name))));
+    };
+    let fromlist = pos.get(3).cloned().or_else(|| Vm::kwarg(&args, "fromlist")).unwrap_or(Value::None);
+    let level = pos.get(4).cloned().or_else(|| Vm::kwarg(&args, "level")).unwrap_or(Value::Int(0));
+    vm.import_module(&n, &fromlist, &level)
+}
+
+fn b_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let ty = vm.exc_type(ExcKind::SystemExit);
+    let e = vm.call(&Value::Obj(ty), args.pos())?;
+    match e {
+        Value::Obj(o) => Err(crate::vm::PyErr(o)),
+        _ => Err(vm.system_error("bad SystemExit")),
+    }
+}
+
+fn b_exec_eval(vm: &mut Vm, args: Args, is_eval: bool) -> PyResult<Value> {
+    let pos = args.pos();
+    let what = if is_eval { "eval" } else { "exec" };
+    let src = pos.first().cloned().unwrap_or(Value::None);
+    let code = match &src {
+        Value::Obj(o) => match &o.payload {
+            Payload::Code(c) => c.clone(),
+            Payload::Str(_) => {
+                return Err(vm.new_error(
+                    ExcKind::NotImplementedError,
+                    format!("{what}() of source text needs a compiler, which pycvm does not have: pass a code object"),
+                ))
+            }
+            _ => return Err(vm.type_error(format!("{what}() arg 1 must be a string, bytes or code object"))),
+        },
+        _ => return Err(vm.type_error(format!("{what}() arg 1 must be a string, bytes or code object"))),
+    };
+    let globals = match pos.get(1) {
+        Some(Value::Obj(g)) if matches!(g.payload, Payload::Dict(_)) => g.clone(),
+        _ => match vm.frames.last() {
+            Some(f) => f.globals.clone(),
+            None => vm.new_dict(),
+        },
+    };
+    let locals = match pos.get(2) {
+        Some(l) if !l.is_none() => l.clone(),
+        _ => {
+            if pos.get(1).is_some() {
+                Value::Obj(globals.clone())
+            } else {
+                vm.frame_locals_dict()?
+            }
+        }
+    };
+    let key = vm.new_str("__builtins__");
+    if vm.dict_get(&globals, &key)?.is_none() {
+        let b = Value::Obj(vm.builtins.clone());
+        vm.dict_set(&globals, key, b)?;
+    }
+    vm.run_code(&code, globals, Some(locals))
+}
+
+fn b_exec(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    b_exec_eval(vm, args, false)?;
+    Ok(Value::None)
+}
+fn b_eval(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    b_exec_eval(vm, args, true)
+}
+
+fn b_input(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("input", args, 0, 1)?;
+    if let Some(p) = a.first() {
+        let s = vm.str(p)?;
+        vm.write_stdout(&s)?;
+    }
+    vm.flush_stdout();
+    let mut line = String::new();
+    match std::io::stdin().read_line(&mut line) {
+        Ok(0) | Err(_) => Err(vm.new_error(ExcKind::EOFError, "EOF when reading a line")),
+        Ok(_) => {
+            if line.ends_with('\n') {
+                line.pop();
+            }
+            Ok(vm.new_string(line))
+        }
+    }
+}
+
+pub fn install(vm: &mut Vm) {
+    let b = vm.builtins.clone();
+    vm.add_functions(
+        &b,
+        &[
+            ("print", b_print),
+            ("len", b_len),
+            ("repr", b_repr),
+            ("ascii", b_ascii),
+            ("format", b_format),
+            ("isinstance", b_isinstance),
+            ("issubclass", b_issubclass),
+            ("getattr", b_getattr),
+            ("setattr", b_setattr),
+            ("delattr", b_delattr),
+            ("hasattr", b_hasattr),
+            ("iter", b_iter),
+            ("next", b_next),
+            ("callable", b_callable),
+            ("abs", b_abs),
+            ("min", b_min),
+            ("max", b_max),
+            ("sum", b_sum),
+            ("sorted", b_sorted),
+            ("any", b_any),
+            ("all", b_all),
+            ("chr", b_chr),
+            ("ord", b_ord),
+            ("hex", b_hex),
+            ("oct", b_oct),
+            ("bin", b_bin),
+            ("divmod", b_divmod),
+            ("pow", b_pow),
+            ("round", b_round),
+            ("hash", b_hash),
+            ("id", b_id),
+            ("globals", b_globals),
+            ("locals", b_locals),
+            ("dir", b_dir),
+            ("vars", b_vars),
+            ("__build_class__", b_build_class),
+            ("__import__", b_import),
+            ("exit", b_exit),
+            ("quit", b_exit),
+            ("exec", b_exec),
+            ("eval", b_eval),
+            ("input", b_input),
+        ],
+    );
+    let t = vm.types.clone_list();
+    for (name, ty) in t {
+        vm.set_attr_raw(&b, name, Value::Obj(ty));
+    }
+    for (kind, name, _) in HIERARCHY {
+        let t = vm.exc_type(*kind);
+        vm.set_attr_raw(&b, name, Value::Obj(t));
+    }
+    let ni = Value::Obj(vm.not_implemented.clone());
+    vm.set_attr_raw(&b, "NotImplemented", ni);
+    let el = Value::Obj(vm.ellipsis.clone());
+    vm.set_attr_raw(&b, "Ellipsis", el);
+    vm.set_attr_raw(&b, "None", Value::None);
+    vm.set_attr_raw(&b, "True", Value::Bool(true));
+    vm.set_attr_raw(&b, "False", Value::Bool(false));
+    vm.set_attr_raw(&b, "__debug__", Value::Bool(true));
+    let eg = vm.exc_type(ExcKind::OSError);
+    vm.set_attr_raw(&b, "EnvironmentError", Value::Obj(eg.clone()));
+    vm.set_attr_raw(&b, "IOError", Value::Obj(eg));
+}
+
+impl crate::vm::Types {
+    /// (builtins name, type) of the types that are builtins.
+    pub fn clone_list(&self) -> Vec<(&'static str, PyRef)> {
+        vec![
+            ("object", self.object.clone()),
+            ("type", self.type_.clone()),
+            ("int", self.int.clone()),
+            ("bool", self.bool_.clone()),
+            ("float", self.float.clone()),
+            ("complex", self.complex.clone()),
+            ("str", self.str.clone()),
+            ("bytes", self.bytes.clone()),
+            ("bytearray", self.bytearray.clone()),
+            ("tuple", self.tuple.clone()),
+            ("list", self.list.clone()),
+            ("dict", self.dict.clone()),
+            ("set", self.set.clone()),
+            ("frozenset", self.frozenset.clone()),
+            ("range", self.range.clone()),
+            ("slice", self.slice.clone()),
+            ("property", self.property.clone()),
+            ("staticmethod", self.staticmethod.clone()),
+            ("classmethod", self.classmethod.clone()),
+            ("super", self.super_.clone()),
+            ("enumerate", self.enumerate.clone()),
+            ("zip", self.zip.clone()),
+            ("map", self.map.clone()),
+            ("filter", self.filter.clone()),
+            ("reversed", self.reversed.clone()),
+        ]
+    }
+}
+
+/// `sorted` and `min`/`max` share the comparison of `compare` for keys.
+pub fn _unused(_: CmpOp) {}

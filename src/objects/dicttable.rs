@@ -1,0 +1,301 @@
+//! The compact dict table: CPython's layout (Objects/dictobject.c) — a
+//! dense, insertion-ordered entry array plus a sparse index probed with
+//! CPython's perturbation sequence.
+//!
+//! The table itself never runs Python code: lookups take the key's hash
+//! and an equality callback. The VM layer decides when equality can be
+//! decided without Python (identity, str, int) and otherwise releases its
+//! borrow of the dict before calling `__eq__`, re-checking `version()`
+//! afterwards, as CPython restarts a lookup when the dict mutated.
+
+use crate::vm::value::Value;
+
+const EMPTY: u32 = u32::MAX;
+const DUMMY: u32 = u32::MAX - 1;
+const PERTURB_SHIFT: u32 = 5;
+const MIN_SIZE: usize = 8;
+
+/// One dict entry. A deleted entry keeps its place with a `Null` key until
+/// the next resize compacts the array, so iteration order is insertion order.
+#[derive(Clone, Default)]
+pub struct Entry {
+    pub hash: i64,
+    pub key: Value,
+    pub value: Value,
+}
+
+#[derive(Clone, Default)]
+pub struct DictTable {
+    entries: Vec<Entry>,
+    indices: Vec<u32>,
+    used: usize,
+    /// Bumped on every insertion of a new key, deletion and clear (not on
+    /// value replacement): guards cached lookups and detects mutation
+    /// during iteration or during a Python-level `__eq__`.
+    version: u64,
+}
+
+/// Probe sequence over the sparse index, exactly CPython's.
+struct Probe {
+    i: usize,
+    perturb: u64,
+    mask: usize,
+}
+
+impl Probe {
+    fn new(hash: i64, mask: usize) -> Probe {
+        Probe {
+            i: (hash as u64 as usize) & mask,
+            perturb: hash as u64,
+            mask,
+        }
+    }
+    fn advance(&mut self) {
+        self.perturb >>= PERTURB_SHIFT;
+        self.i = (self
+            .i
+            .wrapping_mul(5)
+            .wrapping_add(self.perturb as usize)
+            .wrapping_add(1))
+            & self.mask;
+    }
+}
+
+impl DictTable {
+    pub fn new() -> DictTable {
+        DictTable::default()
+    }
+
+    pub fn with_capacity(n: usize) -> DictTable {
+        let mut d = DictTable::default();
+        if n > 0 {
+            d.resize_index(size_for(n));
+            d.entries.reserve(n);
+        }
+        d
+    }
+
+    pub fn len(&self) -> usize {
+        self.used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.used == 0
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Number of entry slots, deleted ones included (for iteration by position).
+    pub fn entry_slots(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The live entry at a position, if any.
+    pub fn entry(&self, pos: usize) -> Option<&Entry> {
+        self.entries.get(pos).filter(|e| !e.key.is_null())
+    }
+
+    pub fn entry_mut(&mut self, pos: usize) -> Option<&mut Entry> {
+        self.entries.get_mut(pos).filter(|e| !e.key.is_null())
+    }
+
+    /// Live entries in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| !e.key.is_null())
+    }
+
+    /// Find the entry position of a key with this hash for which `eq`
+    /// says true. `eq` sees only keys whose hash is equal.
+    pub fn find<E>(
+        &self,
+        hash: i64,
+        mut eq: impl FnMut(&Value) -> Result<bool, E>,
+    ) -> Result<Option<usize>, E> {
+        if self.indices.is_empty() {
+            return Ok(None);
+        }
+        let mut p = Probe::new(hash, self.indices.len() - 1);
+        loop {
+            match self.indices.get(p.i).copied().unwrap_or(EMPTY) {
+                EMPTY => return Ok(None),
+                DUMMY => {}
+                ix => {
+                    if let Some(e) = self.entries.get(ix as usize) {
+                        if e.hash == hash && !e.key.is_null() && eq(&e.key)? {
+                            return Ok(Some(ix as usize));
+                        }
+                    }
+                }
+            }
+            p.advance();
+        }
+    }
+
+    /// Candidate entry positions with an equal hash, in probe order (for
+    /// the slow path where equality must run Python code without a borrow).
+    pub fn candidates(&self, hash: i64) -> Vec<usize> {
+        let mut out = Vec::new();
+        if self.indices.is_empty() {
+            return out;
+        }
+        let mut p = Probe::new(hash, self.indices.len() - 1);
+        loop {
+            match self.indices.get(p.i).copied().unwrap_or(EMPTY) {
+                EMPTY => return out,
+                DUMMY => {}
+                ix => {
+                    if let Some(e) = self.entries.get(ix as usize) {
+                        if e.hash == hash && !e.key.is_null() {
+                            out.push(ix as usize);
+                        }
+                    }
+                }
+            }
+            p.advance();
+        }
+    }
+
+    /// Append a new entry for a key known to be absent.
+    pub fn insert_new(&mut self, hash: i64, key: Value, value: Value) {
+        if self.entries.len() >= usable(self.indices.len()) {
+            self.grow();
+        }
+        let pos = self.entries.len();
+        self.entries.push(Entry { hash, key, value });
+        self.place(hash, pos);
+        self.used += 1;
+        self.version = self.version.wrapping_add(1);
+    }
+
+    /// Replace the value at a live position; returns the old value.
+    pub fn replace_value(&mut self, pos: usize, value: Value) -> Option<Value> {
+        self.entry_mut(pos)
+            .map(|e| std::mem::replace(&mut e.value, value))
+    }
+
+    /// Delete the entry at a live position; returns it.
+    pub fn remove_at(&mut self, pos: usize) -> Option<Entry> {
+        let hash = self.entry(pos)?.hash;
+        let mut p = Probe::new(hash, self.indices.len().checked_sub(1)?);
+        loop {
+            match self.indices.get(p.i).copied()? {
+                EMPTY => return None,
+                ix if ix as usize == pos => break,
+                _ => p.advance(),
+            }
+        }
+        if let Some(slot) = self.indices.get_mut(p.i) {
+            *slot = DUMMY;
+        }
+        let e = self.entries.get_mut(pos)?;
+        let out = std::mem::take(e);
+        self.used -= 1;
+        self.version = self.version.wrapping_add(1);
+        Some(out)
+    }
+
+    /// Remove and return the last inserted entry (`dict.popitem`).
+    pub fn pop_last(&mut self) -> Option<Entry> {
+        let pos = self.entries.iter().rposition(|e| !e.key.is_null())?;
+        let out = self.remove_at(pos);
+        self.entries.truncate(pos);
+        out
+    }
+
+    pub fn clear(&mut self) {
+        self.entries = Vec::new();
+        self.indices = Vec::new();
+        self.used = 0;
+        self.version = self.version.wrapping_add(1);
+    }
+
+    fn place(&mut self, hash: i64, pos: usize) {
+        let mut p = Probe::new(hash, self.indices.len() - 1);
+        while self
+            .indices
+            .get(p.i)
+            .is_some_and(|&s| s != EMPTY && s != DUMMY)
+        {
+            p.advance();
+        }
+        if let Some(slot) = self.indices.get_mut(p.i) {
+            *slot = pos as u32;
+        }
+    }
+
+    fn grow(&mut self) {
+        // CPython: GROWTH_RATE(d) = used * 3.
+        let want = size_for_used(self.used * 3);
+        self.resize_index(want);
+    }
+
+    fn resize_index(&mut self, size: usize) {
+        self.entries.retain(|e| !e.key.is_null());
+        self.indices = vec![EMPTY; size];
+        for pos in 0..self.entries.len() {
+            let hash = self.entries[pos].hash;
+            self.place(hash, pos);
+        }
+    }
+}
+
+/// Usable entries for an index of `size` slots (2/3 of it, as CPython).
+fn usable(size: usize) -> usize {
+    (size << 1) / 3
+}
+
+/// Smallest power-of-two index size >= MIN_SIZE whose usable part holds `n`.
+fn size_for(n: usize) -> usize {
+    let mut size = MIN_SIZE;
+    while usable(size) < n {
+        size <<= 1;
+    }
+    size
+}
+
+fn size_for_used(minsize: usize) -> usize {
+    let mut size = MIN_SIZE;
+    while size < minsize {
+        size <<= 1;
+    }
+    size
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ieq(k: i64) -> impl FnMut(&Value) -> Result<bool, ()> {
+        move |v| Ok(matches!(v, Value::Int(x) if *x == k))
+    }
+
+    #[test]
+    fn insert_find_delete_keeps_order() {
+        let mut d = DictTable::new();
+        for k in 0..100i64 {
+            d.insert_new(k % 7, Value::Int(k), Value::Int(k * 2));
+        }
+        assert_eq!(d.len(), 100);
+        for k in 0..100i64 {
+            let pos = d.find(k % 7, ieq(k)).unwrap().unwrap();
+            assert!(matches!(d.entry(pos).unwrap().value, Value::Int(v) if v == k * 2));
+        }
+        for k in (0..100i64).step_by(2) {
+            let pos = d.find(k % 7, ieq(k)).unwrap().unwrap();
+            d.remove_at(pos).unwrap();
+        }
+        let keys: Vec<i64> = d
+            .iter()
+            .map(|e| match e.key {
+                Value::Int(k) => k,
+                _ => -1,
+            })
+            .collect();
+        assert_eq!(keys, (1..100).step_by(2).collect::<Vec<_>>());
+        d.insert_new(3, Value::Int(1000), Value::None);
+        assert_eq!(d.pop_last().map(|e| e.hash), Some(3));
+        assert_eq!(d.len(), 50);
+    }
+}

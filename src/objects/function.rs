@@ -1,0 +1,343 @@
+//! Functions, bound methods, builtin functions, method descriptors of
+//! builtin types, and modules.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::vm::code::Code;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+/// The arguments of a call: positional values, then keyword values, whose
+/// names are `kwnames` (CPython's vectorcall layout).
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    pub args: &'a [Value],
+    pub kwnames: &'a [PyRef],
+}
+
+impl<'a> Args<'a> {
+    pub fn new(args: &'a [Value]) -> Args<'a> {
+        Args { args, kwnames: &[] }
+    }
+
+    /// The positional arguments.
+    pub fn pos(&self) -> &'a [Value] {
+        &self.args[..self.args.len() - self.kwnames.len().min(self.args.len())]
+    }
+
+    /// (name, value) of each keyword argument.
+    pub fn kwargs(&self) -> impl Iterator<Item = (&'a PyRef, &'a Value)> {
+        let start = self.args.len() - self.kwnames.len().min(self.args.len());
+        self.kwnames.iter().zip(&self.args[start..])
+    }
+
+    pub fn has_kwargs(&self) -> bool {
+        !self.kwnames.is_empty()
+    }
+}
+
+/// A native function: `(vm, args)`. For methods, `args.args[0]` is self.
+pub type NativeFn = fn(&mut Vm, Args) -> PyResult<Value>;
+
+/// A function defined in Python.
+pub struct Function {
+    pub code: Rc<Code>,
+    pub globals: PyRef,
+    pub builtins: PyRef,
+    pub name: RefCell<Value>,
+    pub qualname: RefCell<Value>,
+    /// A tuple or None.
+    pub defaults: RefCell<Value>,
+    /// A dict or None.
+    pub kwdefaults: RefCell<Value>,
+    /// The cells of the free variables (a tuple of cells or None).
+    pub closure: Value,
+    pub annotations: RefCell<Value>,
+    pub doc: RefCell<Value>,
+    pub module: RefCell<Value>,
+}
+
+/// A bound method: a callable and the object it is bound to.
+pub struct Method {
+    pub func: Value,
+    pub self_: Value,
+}
+
+/// A builtin function, possibly bound to an object (`[].append`).
+pub struct Builtin {
+    pub name: &'static str,
+    pub func: NativeFn,
+    pub self_: Option<Value>,
+    /// `__qualname__` prefix: the owning type's name for bound methods.
+    pub owner: Option<PyRef>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DescrKind {
+    Method,
+    Class,
+    Static,
+}
+
+/// A method of a builtin type, as found in the type's dict.
+pub struct MethodDescr {
+    pub name: &'static str,
+    pub func: NativeFn,
+    pub owner: PyRef,
+    pub kind: DescrKind,
+}
+
+/// A module: its dict is the object's dict.
+pub struct Module {
+    pub name: String,
+}
+
+pub type GetterFn = fn(&mut Vm, &Value) -> PyResult<Value>;
+/// A setter: `None` deletes.
+pub type SetterFn = fn(&mut Vm, &Value, Option<Value>) -> PyResult<()>;
+
+/// A computed attribute of a builtin type (`function.__name__`,
+/// `object.__class__`): a data descriptor in the type's dict.
+pub struct GetSet {
+    pub name: &'static str,
+    pub get: GetterFn,
+    pub set: Option<SetterFn>,
+    pub owner: PyRef,
+}
+
+fn arg(args: &Args, i: usize) -> Value {
+    args.args.get(i).cloned().unwrap_or(Value::None)
+}
+
+fn func_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, super::Payload::Function(_)) => Ok(o.clone()),
+        _ => Err(vm.type_error("descriptor requires a 'function' object")),
+    }
+}
+
+macro_rules! func_field {
+    ($get:ident, $set:ident, $field:ident) => {
+        fn $get(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+            let f = func_of(vm, v)?;
+            match &f.payload {
+                super::Payload::Function(func) => Ok(func.$field.borrow().clone()),
+                _ => Ok(Value::None),
+            }
+        }
+        fn $set(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+            let f = func_of(vm, v)?;
+            if let super::Payload::Function(func) = &f.payload {
+                *func.$field.borrow_mut() = new.unwrap_or(Value::None);
+            }
+            Ok(())
+        }
+    };
+}
+func_field!(get_fname, set_fname, name);
+func_field!(get_fqualname, set_fqualname, qualname);
+func_field!(get_defaults, set_defaults, defaults);
+func_field!(get_kwdefaults, set_kwdefaults, kwdefaults);
+func_field!(get_doc, set_doc, doc);
+func_field!(get_fmodule, set_fmodule, module);
+
+fn get_annotations(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = func_of(vm, v)?;
+    if let super::Payload::Function(func) = &f.payload {
+        let cur = func.annotations.borrow().clone();
+        if cur.is_none() {
+            let d = Value::Obj(vm.new_dict());
+            *func.annotations.borrow_mut() = d.clone();
+            return Ok(d);
+        }
+        return Ok(cur);
+    }
+    Ok(Value::None)
+}
+fn set_annotations(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let f = func_of(vm, v)?;
+    if let super::Payload::Function(func) = &f.payload {
+        *func.annotations.borrow_mut() = new.unwrap_or(Value::None);
+    }
+    Ok(())
+}
+
+fn get_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = func_of(vm, v)?;
+    match &f.payload {
+        super::Payload::Function(func) => Ok(Value::Obj(vm.new_obj(&vm.types.code, super::Payload::Code(func.code.clone())))),
+        _ => Ok(Value::None),
+    }
+}
+fn get_globals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = func_of(vm, v)?;
+    match &f.payload {
+        super::Payload::Function(func) => Ok(Value::Obj(func.globals.clone())),
+        _ => Ok(Value::None),
+    }
+}
+fn get_closure(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = func_of(vm, v)?;
+    match &f.payload {
+        super::Payload::Function(func) => Ok(func.closure.clone()),
+        _ => Ok(Value::None),
+    }
+}
+fn get_builtins(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = func_of(vm, v)?;
+    match &f.payload {
+        super::Payload::Function(func) => Ok(Value::Obj(func.builtins.clone())),
+        _ => Ok(Value::None),
+    }
+}
+
+fn func_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = arg(&args, 0);
+    let obj = arg(&args, 1);
+    if obj.is_none() {
+        return Ok(f);
+    }
+    Ok(vm.new_method(f, obj))
+}
+
+fn method_part(vm: &mut Vm, v: &Value, which: u8) -> PyResult<Value> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            super::Payload::Method(m) => Ok(if which == 0 { m.func.clone() } else { m.self_.clone() }),
+            super::Payload::Builtin(b) => Ok(if which == 0 {
+                Value::None
+            } else {
+                b.self_.clone().unwrap_or(Value::Obj(vm.builtins.clone()))
+            }),
+            _ => Err(vm.type_error("not a method")),
+        },
+        _ => Err(vm.type_error("not a method")),
+    }
+}
+fn get_mfunc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    method_part(vm, v, 0)
+}
+fn get_mself(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    method_part(vm, v, 1)
+}
+fn method_getattr_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = method_part(vm, v, 0)?;
+    vm.getattr_str(&f, "__name__")
+}
+fn method_getattr_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = method_part(vm, v, 0)?;
+    vm.getattr_str(&f, "__qualname__")
+}
+fn method_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let (a, b) = (arg(&args, 0), arg(&args, 1));
+    match (&a, &b) {
+        (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
+            (super::Payload::Method(m), super::Payload::Method(n)) => Ok(Value::Bool(m.func.is(&n.func) && m.self_.is(&n.self_))),
+            _ => Ok(vm.not_implemented()),
+        },
+        _ => Ok(vm.not_implemented()),
+    }
+}
+
+fn builtin_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            super::Payload::Builtin(b) => Ok(vm.new_str(b.name)),
+            super::Payload::MethodDescr(m) => Ok(vm.new_str(m.name)),
+            _ => Err(vm.type_error("not a builtin")),
+        },
+        _ => Err(vm.type_error("not a builtin")),
+    }
+}
+fn builtin_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            super::Payload::Builtin(b) => match &b.owner {
+                Some(t) => Ok(vm.new_string(format!("{}.{}", vm.type_name(t), b.name))),
+                None => Ok(vm.new_str(b.name)),
+            },
+            super::Payload::MethodDescr(m) => Ok(vm.new_string(format!("{}.{}", vm.type_name(&m.owner), m.name))),
+            _ => Err(vm.type_error("not a builtin")),
+        },
+        _ => Err(vm.type_error("not a builtin")),
+    }
+}
+fn descr_get_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(&args, 0);
+    let obj = arg(&args, 1);
+    let ty = match args.args.get(2) {
+        Some(Value::Obj(t)) => t.clone(),
+        _ => vm.type_of(&obj),
+    };
+    let o = if obj.is_none() { None } else { Some(&obj) };
+    vm.descr_get(d, o, &ty)
+}
+
+fn cell_contents(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            super::Payload::Cell(c) => {
+                let x = c.borrow().clone();
+                if x.is_null() {
+                    Err(vm.value_error("Cell is empty"))
+                } else {
+                    Ok(x)
+                }
+            }
+            _ => Err(vm.type_error("not a cell")),
+        },
+        _ => Err(vm.type_error("not a cell")),
+    }
+}
+
+fn module_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    match v {
+        Value::Obj(o) => match vm.get_attr_raw(o, "__name__") {
+            Some(n) => Ok(n),
+            None => Err(vm.attribute_error("module has no attribute '__name__'")),
+        },
+        _ => Ok(Value::None),
+    }
+}
+
+pub fn install(vm: &mut Vm) {
+    let f = vm.types.function.clone();
+    vm.add_getsets(
+        &f,
+        &[
+            ("__name__", get_fname, Some(set_fname)),
+            ("__qualname__", get_fqualname, Some(set_fqualname)),
+            ("__defaults__", get_defaults, Some(set_defaults)),
+            ("__kwdefaults__", get_kwdefaults, Some(set_kwdefaults)),
+            ("__doc__", get_doc, Some(set_doc)),
+            ("__module__", get_fmodule, Some(set_fmodule)),
+            ("__annotations__", get_annotations, Some(set_annotations)),
+            ("__code__", get_code, None),
+            ("__globals__", get_globals, None),
+            ("__closure__", get_closure, None),
+            ("__builtins__", get_builtins, None),
+        ],
+    );
+    vm.add_methods(&f, &[("__get__", func_get)]);
+    let m = vm.types.method.clone();
+    vm.add_getsets(
+        &m,
+        &[
+            ("__func__", get_mfunc, None),
+            ("__self__", get_mself, None),
+            ("__name__", method_getattr_name, None),
+            ("__qualname__", method_getattr_qualname, None),
+        ],
+    );
+    vm.add_methods(&m, &[("__eq__", method_eq)]);
+    for b in [vm.types.builtin_function.clone(), vm.types.method_descriptor.clone(), vm.types.classmethod_descriptor.clone()] {
+        vm.add_getsets(&b, &[("__name__", builtin_name, None), ("__qualname__", builtin_qualname, None), ("__self__", get_mself, None)]);
+    }
+    let md = vm.types.method_descriptor.clone();
+    vm.add_methods(&md, &[("__get__", descr_get_m)]);
+    let c = vm.types.cell.clone();
+    vm.add_getsets(&c, &[("cell_contents", cell_contents, None)]);
+    let mo = vm.types.module.clone();
+    vm.add_getsets(&mo, &[("__name__", module_name, None)]);
+}

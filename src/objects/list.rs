@@ -1,0 +1,559 @@
+//! `list` objects and their methods.
+
+use std::cell::RefCell;
+
+use super::function::Args;
+use super::Payload;
+use crate::objects::exception::ExcKind;
+use crate::vm::proto::CmpOp;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+fn cell(o: &PyRef) -> Option<&RefCell<Vec<Value>>> {
+    match &o.payload {
+        Payload::List(l) => Some(l),
+        _ => None,
+    }
+}
+
+fn self_list(vm: &Vm, args: &Args, name: &str) -> PyResult<PyRef> {
+    match args.args.first() {
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::List(_)) => Ok(o.clone()),
+        _ => Err(vm.type_error(format!("descriptor '{name}' requires a 'list' object"))),
+    }
+}
+
+fn arg(args: &Args, i: usize) -> Value {
+    args.args.get(i).cloned().unwrap_or(Value::None)
+}
+
+pub fn list_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
+    let Some(l) = cell(o) else {
+        return Err(vm.type_error("not a list"));
+    };
+    if let Some(s) = Vm::as_slice(key) {
+        let len = l.borrow().len();
+        let (start, _, step, n) = vm.slice_indices(&s.clone(), len)?;
+        let items = l.borrow();
+        let out: Vec<Value> = (0..n as i64)
+            .filter_map(|k| items.get((start + k * step) as usize).cloned())
+            .collect();
+        drop(items);
+        return Ok(vm.new_list(out));
+    }
+    match vm.index_value(key)? {
+        Some(i) => {
+            let items = l.borrow();
+            match Vm::norm_index(i, items.len()).and_then(|j| items.get(j)) {
+                Some(v) => Ok(v.clone()),
+                None => Err(vm.index_error("list index out of range")),
+            }
+        }
+        None => Err(vm.type_error(format!(
+            "list indices must be integers or slices, not {}",
+            vm.type_name_of(key)
+        ))),
+    }
+}
+
+/// `l[key] = value`, or `del l[key]` when `value` is None.
+pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -> PyResult<()> {
+    let Some(l) = cell(o) else {
+        return Err(vm.type_error("not a list"));
+    };
+    if let Some(s) = Vm::as_slice(key) {
+        let len = l.borrow().len();
+        let (start, stop, step, n) = vm.slice_indices(&s.clone(), len)?;
+        let new_items = match &value {
+            Some(v) => Some(vm.collect_iter(v)?),
+            None => None,
+        };
+        let mut items = l.try_borrow_mut().map_err(|_| vm.runtime_error("list modified during operation"))?;
+        if step == 1 {
+            let lo = start.clamp(0, items.len() as i64) as usize;
+            let hi = (stop.max(start)).clamp(0, items.len() as i64) as usize;
+            let removed: Vec<Value> = items.splice(lo..hi, new_items.unwrap_or_default()).collect();
+            drop(items);
+            drop(removed);
+            return Ok(());
+        }
+        let idx: Vec<usize> = (0..n as i64).map(|k| (start + k * step) as usize).collect();
+        match new_items {
+            Some(vals) => {
+                if vals.len() != idx.len() {
+                    drop(items);
+                    return Err(vm.value_error(format!(
+                        "attempt to assign sequence of size {} to extended slice of size {}",
+                        vals.len(),
+                        idx.len()
+                    )));
+                }
+                for (i, v) in idx.into_iter().zip(vals) {
+                    if let Some(slot) = items.get_mut(i) {
+                        *slot = v;
+                    }
+                }
+            }
+            None => {
+                let mut sorted = idx;
+                sorted.sort_unstable();
+                for i in sorted.into_iter().rev() {
+                    if i < items.len() {
+                        items.remove(i);
+                    }
+                }
+            }
+        }
+        return Ok(());
+    }
+    let Some(i) = vm.index_value(key)? else {
+        return Err(vm.type_error(format!(
+            "list indices must be integers or slices, not {}",
+            vm.type_name_of(key)
+        )));
+    };
+    let mut items = l.try_borrow_mut().map_err(|_| vm.runtime_error("list modified during operation"))?;
+    let Some(j) = Vm::norm_index(i, items.len()) else {
+        drop(items);
+        return Err(vm.index_error(if value.is_some() {
+            "list assignment index out of range"
+        } else {
+            "list assignment index out of range"
+        }));
+    };
+    let old = match value {
+        Some(v) => std::mem::replace(&mut items[j], v),
+        None => items.remove(j),
+    };
+    drop(items);
+    drop(old);
+    Ok(())
+}
+
+fn list_append(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "append")?;
+    let a = vm.check_args("list.append", args, 1, 1)?;
+    if let Some(c) = cell(&l) {
+        c.borrow_mut().push(a[0].clone());
+    }
+    Ok(Value::None)
+}
+
+fn list_extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "extend")?;
+    let a = vm.check_args("list.extend", args, 1, 1)?;
+    let items = vm.collect_iter(&a[0])?;
+    if let Some(c) = cell(&l) {
+        c.borrow_mut().extend(items);
+    }
+    Ok(Value::None)
+}
+
+fn list_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "insert")?;
+    let a = vm.check_args("insert", args, 2, 2)?;
+    let Some(i) = vm.index_value(&a[0])? else {
+        return Err(vm.type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            vm.type_name_of(&a[0])
+        )));
+    };
+    if let Some(c) = cell(&l) {
+        let mut items = c.borrow_mut();
+        let n = items.len() as i64;
+        let j = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
+        items.insert(j, a[1].clone());
+    }
+    Ok(Value::None)
+}
+
+fn list_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "pop")?;
+    let a = vm.check_args("pop", args, 0, 1)?;
+    let i = match a.first() {
+        Some(v) => vm.index_value(v)?.unwrap_or(-1),
+        None => -1,
+    };
+    let Some(c) = cell(&l) else {
+        return Ok(Value::None);
+    };
+    let mut items = c.borrow_mut();
+    if items.is_empty() {
+        drop(items);
+        return Err(vm.index_error("pop from empty list"));
+    }
+    match Vm::norm_index(i, items.len()) {
+        Some(j) => Ok(items.remove(j)),
+        None => {
+            drop(items);
+            Err(vm.index_error("pop index out of range"))
+        }
+    }
+}
+
+fn list_remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "remove")?;
+    let a = vm.check_args("list.remove", args, 1, 1)?;
+    let items = cell(&l).map(|c| c.borrow().clone()).unwrap_or_default();
+    for (i, x) in items.iter().enumerate() {
+        if vm.eq(x, &a[0])? {
+            if let Some(c) = cell(&l) {
+                let mut m = c.borrow_mut();
+                if i < m.len() {
+                    m.remove(i);
+                }
+            }
+            return Ok(Value::None);
+        }
+    }
+    Err(vm.value_error("list.remove(x): x not in list"))
+}
+
+fn list_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "index")?;
+    let a = vm.check_args("index", args, 1, 3)?;
+    let items = cell(&l).map(|c| c.borrow().clone()).unwrap_or_default();
+    let n = items.len() as i64;
+    let norm = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
+    let start = match a.get(1) {
+        Some(v) => norm(vm.index_value(v)?.unwrap_or(0)),
+        None => 0,
+    };
+    let stop = match a.get(2) {
+        Some(v) => norm(vm.index_value(v)?.unwrap_or(n)),
+        None => n,
+    };
+    for i in start..stop {
+        if let Some(x) = items.get(i as usize) {
+            if vm.eq(x, &a[0])? {
+                return Ok(Value::Int(i));
+            }
+        }
+    }
+    let r = vm.repr(&a[0])?;
+    Err(vm.value_error(format!("{r} is not in list")))
+}
+
+fn list_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "count")?;
+    let a = vm.check_args("list.count", args, 1, 1)?;
+    let items = cell(&l).map(|c| c.borrow().clone()).unwrap_or_default();
+    let mut n = 0;
+    for x in &items {
+        if vm.eq(x, &a[0])? {
+            n += 1;
+        }
+    }
+    Ok(Value::Int(n))
+}
+
+fn list_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "clear")?;
+    let old = cell(&l).map(|c| std::mem::take(&mut *c.borrow_mut()));
+    drop(old);
+    Ok(Value::None)
+}
+
+fn list_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "copy")?;
+    let items = cell(&l).map(|c| c.borrow().clone()).unwrap_or_default();
+    Ok(vm.new_list(items))
+}
+
+fn list_reverse(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "reverse")?;
+    if let Some(c) = cell(&l) {
+        c.borrow_mut().reverse();
+    }
+    Ok(Value::None)
+}
+
+/// A stable merge sort with a fallible less-than.
+pub fn merge_sort(vm: &mut Vm, items: &mut Vec<(Value, Value)>, reverse: bool) -> PyResult<()> {
+    if reverse {
+        items.reverse();
+    }
+    let n = items.len();
+    let mut width = 1;
+    let mut buf: Vec<(Value, Value)> = Vec::with_capacity(n);
+    while width < n {
+        let mut i = 0;
+        buf.clear();
+        while i < n {
+            let mid = (i + width).min(n);
+            let hi = (i + 2 * width).min(n);
+            let (mut a, mut b) = (i, mid);
+            while a < mid && b < hi {
+                let lt = if reverse {
+                    vm.compare(&items[a].0, &items[b].0, CmpOp::Lt)?
+                } else {
+                    vm.compare(&items[b].0, &items[a].0, CmpOp::Lt)?
+                };
+                if lt {
+                    buf.push(items[b].clone());
+                    b += 1;
+                } else {
+                    buf.push(items[a].clone());
+                    a += 1;
+                }
+            }
+            buf.extend_from_slice(&items[a..mid]);
+            buf.extend_from_slice(&items[b..hi]);
+            i = hi;
+        }
+        std::mem::swap(items, &mut buf);
+        width *= 2;
+    }
+    if reverse {
+        items.reverse();
+    }
+    Ok(())
+}
+
+/// `list.sort(key=None, reverse=False)` on a vector.
+pub fn sort_values(vm: &mut Vm, items: Vec<Value>, key: &Value, reverse: bool) -> PyResult<Vec<Value>> {
+    let mut pairs = Vec::with_capacity(items.len());
+    for v in items {
+        let k = if key.is_none() { v.clone() } else { vm.call(key, &[v.clone()])? };
+        pairs.push((k, v));
+    }
+    merge_sort(vm, &mut pairs, reverse)?;
+    Ok(pairs.into_iter().map(|(_, v)| v).collect())
+}
+
+fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "sort")?;
+    if args.pos().len() > 1 {
+        return Err(vm.type_error("sort() takes no positional arguments"));
+    }
+    let mut key = Value::None;
+    let mut reverse = false;
+    for (k, v) in args.kwargs() {
+        match crate::vm::proto::str_of(k) {
+            "key" => key = v.clone(),
+            "reverse" => reverse = vm.truthy(v)?,
+            other => {
+                return Err(vm.type_error(format!("'{other}' is an invalid keyword argument for sort()")))
+            }
+        }
+    }
+    let Some(c) = cell(&l) else {
+        return Ok(Value::None);
+    };
+    let items = std::mem::take(&mut *c.borrow_mut());
+    let r = sort_values(vm, items.clone(), &key, reverse);
+    let modified = !c.borrow().is_empty();
+    match r {
+        Ok(sorted) => {
+            *c.borrow_mut() = sorted;
+            if modified {
+                return Err(vm.value_error("list modified during sort"));
+            }
+            Ok(Value::None)
+        }
+        Err(e) => {
+            *c.borrow_mut() = items;
+            Err(e)
+        }
+    }
+}
+
+fn list_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__len__")?;
+    Ok(Value::Int(cell(&l).map_or(0, |c| c.borrow().len()) as i64))
+}
+
+fn list_getitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__getitem__")?;
+    list_getitem(vm, &l, &arg(&args, 1))
+}
+
+fn list_setitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__setitem__")?;
+    list_setitem(vm, &l, &arg(&args, 1), Some(arg(&args, 2)))?;
+    Ok(Value::None)
+}
+
+fn list_delitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__delitem__")?;
+    list_setitem(vm, &l, &arg(&args, 1), None)?;
+    Ok(Value::None)
+}
+
+fn list_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let items = vm.seq_items(&arg(&args, 0)).unwrap_or_default();
+    let x = arg(&args, 1);
+    for i in &items {
+        if vm.eq(i, &x)? {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+fn list_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__iter__")?;
+    Ok(vm.new_iter(&vm.types.list_iterator.clone(), crate::objects::iter::IterState::Seq { seq: Value::Obj(l), idx: 0 }))
+}
+
+fn list_add(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = arg(&args, 0);
+    let b = arg(&args, 1);
+    let (Some(mut x), true) = (vm.seq_items(&a), matches!(&b, Value::Obj(o) if matches!(o.payload, Payload::List(_)))) else {
+        return Err(vm.type_error(format!(
+            "can only concatenate list (not \"{}\") to list",
+            vm.type_name_of(&b)
+        )));
+    };
+    x.extend(vm.seq_items(&b).unwrap_or_default());
+    Ok(vm.new_list(x))
+}
+
+fn list_iadd(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__iadd__")?;
+    let items = vm.collect_iter(&arg(&args, 1))?;
+    if let Some(c) = cell(&l) {
+        c.borrow_mut().extend(items);
+    }
+    Ok(Value::Obj(l))
+}
+
+/// A repeat count for `seq * n` (negative counts are 0).
+pub fn repeat_count(vm: &mut Vm, n: &Value, elem_size: usize) -> PyResult<Option<usize>> {
+    let Some(k) = vm.index_value(n)? else {
+        return Ok(None);
+    };
+    let k = k.max(0) as usize;
+    if elem_size.saturating_mul(k) > (1usize << 40) {
+        return Err(vm.new_error(ExcKind::MemoryError, ""));
+    }
+    Ok(Some(k))
+}
+
+fn list_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let items = vm.seq_items(&arg(&args, 0)).unwrap_or_default();
+    let Some(k) = repeat_count(vm, &arg(&args, 1), items.len())? else {
+        return Ok(vm.not_implemented());
+    };
+    let mut out = Vec::with_capacity(items.len() * k);
+    for _ in 0..k {
+        out.extend_from_slice(&items);
+    }
+    Ok(vm.new_list(out))
+}
+
+fn list_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__imul__")?;
+    let items = vm.seq_items(&arg(&args, 0)).unwrap_or_default();
+    let Some(k) = repeat_count(vm, &arg(&args, 1), items.len())? else {
+        return Ok(vm.not_implemented());
+    };
+    let mut out = Vec::with_capacity(items.len() * k);
+    for _ in 0..k {
+        out.extend_from_slice(&items);
+    }
+    if let Some(c) = cell(&l) {
+        *c.borrow_mut() = out;
+    }
+    Ok(Value::Obj(l))
+}
+
+/// Lexicographic comparison of two sequences.
+pub fn seq_compare(vm: &mut Vm, a: &[Value], b: &[Value], op: CmpOp) -> PyResult<bool> {
+    let n = a.len().min(b.len());
+    for i in 0..n {
+        if !vm.eq(&a[i], &b[i])? {
+            return match op {
+                CmpOp::Eq => Ok(false),
+                CmpOp::Ne => Ok(true),
+                _ => vm.compare(&a[i], &b[i], op),
+            };
+        }
+    }
+    Ok(op.test(a.len().cmp(&b.len())))
+}
+
+fn list_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
+    let b = arg(&args, 1);
+    if !matches!(&b, Value::Obj(o) if matches!(o.payload, Payload::List(_))) {
+        return Ok(vm.not_implemented());
+    }
+    let x = vm.seq_items(&arg(&args, 0)).unwrap_or_default();
+    let y = vm.seq_items(&b).unwrap_or_default();
+    Ok(Value::Bool(seq_compare(vm, &x, &y, op)?))
+}
+
+macro_rules! cmp_methods {
+    ($($name:ident, $op:ident;)*) => {
+        $( fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> { list_cmp(vm, args, CmpOp::$op) } )*
+    };
+}
+cmp_methods! { list_lt, Lt; list_le, Le; list_eq, Eq; list_ne, Ne; list_gt, Gt; list_ge, Ge; }
+
+fn list_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__init__")?;
+    let a = vm.check_args("list", args, 0, 1)?;
+    let items = match a.first() {
+        Some(v) => vm.collect_iter(v)?,
+        None => Vec::new(),
+    };
+    if let Some(c) = cell(&l) {
+        *c.borrow_mut() = items;
+    }
+    Ok(Value::None)
+}
+
+fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = match args.args.first() {
+        Some(Value::Obj(c)) => c.clone(),
+        _ => vm.types.list.clone(),
+    };
+    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::List(RefCell::new(Vec::new())))))
+}
+
+fn list_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let l = self_list(vm, &args, "__reversed__")?;
+    let n = cell(&l).map_or(0, |c| c.borrow().len()) as i64;
+    Ok(vm.new_iter(&vm.types.reversed.clone(), crate::objects::iter::IterState::Reversed { seq: Value::Obj(l), idx: n - 1 }))
+}
+
+pub fn install(vm: &mut Vm) {
+    let t = vm.types.list.clone();
+    vm.add_methods(
+        &t,
+        &[
+            ("append", list_append),
+            ("extend", list_extend),
+            ("insert", list_insert),
+            ("pop", list_pop),
+            ("remove", list_remove),
+            ("index", list_index),
+            ("count", list_count),
+            ("clear", list_clear),
+            ("copy", list_copy),
+            ("reverse", list_reverse),
+            ("sort", list_sort),
+            ("__len__", list_len),
+            ("__getitem__", list_getitem_m),
+            ("__setitem__", list_setitem_m),
+            ("__delitem__", list_delitem_m),
+            ("__contains__", list_contains),
+            ("__iter__", list_iter),
+            ("__reversed__", list_reversed),
+            ("__add__", list_add),
+            ("__iadd__", list_iadd),
+            ("__mul__", list_mul),
+            ("__rmul__", list_mul),
+            ("__imul__", list_imul),
+            ("__lt__", list_lt),
+            ("__le__", list_le),
+            ("__eq__", list_eq),
+            ("__ne__", list_ne),
+            ("__gt__", list_gt),
+            ("__ge__", list_ge),
+            ("__init__", list_init),
+        ],
+    );
+    vm.add_staticmethods(&t, &[("__new__", list_new)]);
+    vm.add_type_attr(&t, "__hash__", Value::None);
+}

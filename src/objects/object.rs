@@ -1,0 +1,266 @@
+//! `object`: the base of every class — instance creation, default
+//! attribute access, identity equality and hashing, `__class__`, `__dict__`.
+
+use std::rc::Rc;
+
+use super::function::Args;
+use super::typeobj::{type_data, FLAG_HAS_DICT};
+use super::{Payload, PyObject};
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+impl Vm {
+    /// A new instance of `cls` with a builtin payload, plus a `__dict__`
+    /// when the class gives its instances one.
+    pub fn new_instance_of(&self, cls: &PyRef, payload: Payload) -> PyRef {
+        let o = Rc::new(PyObject::new(cls.clone(), payload));
+        if type_data(cls).is_some_and(|t| t.has_flag(FLAG_HAS_DICT)) {
+            *o.dict.borrow_mut() = Some(self.new_dict());
+        }
+        o
+    }
+}
+
+fn arg(args: &Args, i: usize) -> Value {
+    args.args.get(i).cloned().unwrap_or(Value::None)
+}
+
+/// Whether `cls` overrides `name` relative to `object`.
+fn overrides(vm: &mut Vm, cls: &PyRef, name: &str) -> bool {
+    match vm.type_lookup_str(cls, name) {
+        Some(Value::Obj(o)) => !matches!(&o.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &vm.types.object)),
+        _ => false,
+    }
+}
+
+fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = match args.args.first() {
+        Some(Value::Obj(c)) if matches!(c.payload, Payload::Type(_)) => c.clone(),
+        _ => return Err(vm.type_error("object.__new__(X): X is not a type object")),
+    };
+    let excess = args.args.len() > 1;
+    if excess {
+        let new_over = overrides(vm, &cls, "__new__");
+        let init_over = overrides(vm, &cls, "__init__");
+        if new_over || !init_over {
+            let name = vm.type_name(&cls);
+            return Err(vm.type_error(format!("{name}() takes no arguments")));
+        }
+    }
+    let td_layout = type_data(&cls).map(|t| t.layout);
+    if let Some(l) = td_layout {
+        if !matches!(l, super::typeobj::Layout::Object) {
+            // A class whose solid base is a builtin must use its __new__.
+            let name = vm.type_name(&cls);
+            return Err(vm.type_error(format!(
+                "object.__new__({name}) is not safe, use {name}.__new__()"
+            )));
+        }
+    }
+    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Object)))
+}
+
+fn object_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if args.args.len() > 1 {
+        let s = arg(&args, 0);
+        let cls = vm.type_of(&s);
+        let init_over = overrides(vm, &cls, "__init__");
+        let new_over = overrides(vm, &cls, "__new__");
+        if init_over || !new_over {
+            let name = vm.type_name(&cls);
+            return Err(vm.type_error(format!(
+                "{name}.__init__() takes exactly one argument (the instance to initialize)"
+            )));
+        }
+    }
+    Ok(Value::None)
+}
+
+fn object_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let r = match &s {
+        Value::Obj(o) => vm.default_repr(o),
+        _ => vm.repr(&s)?,
+    };
+    Ok(vm.new_string(r))
+}
+
+fn object_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let r = vm.repr(&s)?;
+    Ok(vm.new_string(r))
+}
+
+fn object_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if arg(&args, 0).is(&arg(&args, 1)) {
+        Ok(Value::Bool(true))
+    } else {
+        Ok(vm.not_implemented())
+    }
+}
+
+fn object_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let (a, b) = (arg(&args, 0), arg(&args, 1));
+    let r = match vm.call_special(&a, "__eq__", &[b])? {
+        Some(r) => r,
+        None => return Ok(vm.not_implemented()),
+    };
+    if vm.is_not_implemented(&r) {
+        return Ok(r);
+    }
+    Ok(Value::Bool(!vm.truthy(&r)?))
+}
+
+fn object_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    match &s {
+        Value::Obj(o) => Ok(Value::Int(crate::pyhash::hash_pointer(Rc::as_ptr(o) as *const u8 as usize))),
+        _ => Ok(Value::Int(vm.hash(&s)?)),
+    }
+}
+
+fn name_arg(vm: &Vm, v: &Value) -> PyResult<PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => Ok(o.clone()),
+        _ => Err(vm.type_error(format!(
+            "attribute name must be string, not '{}'",
+            vm.type_name_of(v)
+        ))),
+    }
+}
+
+fn object_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let name = name_arg(vm, &arg(&args, 1))?;
+    let ty = vm.type_of(&s);
+    vm.generic_getattr(&s, &name, &ty)
+}
+
+fn object_setattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let name = name_arg(vm, &arg(&args, 1))?;
+    vm.generic_setattr(&s, &name, Some(arg(&args, 2)))?;
+    Ok(Value::None)
+}
+
+fn object_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let name = name_arg(vm, &arg(&args, 1))?;
+    vm.generic_setattr(&s, &name, None)?;
+    Ok(Value::None)
+}
+
+fn object_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let spec = arg(&args, 1);
+    if vm.as_str_obj(&spec).is_some_and(|t| !t.as_str().is_empty()) {
+        let tn = vm.type_name_of(&s);
+        return Err(vm.type_error(format!("unsupported format string passed to {tn}.__format__")));
+    }
+    vm.str_value(&s)
+}
+
+fn object_init_subclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if args.has_kwargs() {
+        let cls = arg(&args, 0);
+        let name = vm.type_name_of(&cls);
+        let _ = name;
+        return Err(vm.type_error(format!(
+            "{}.__init_subclass__() takes no keyword arguments",
+            "object"
+        )));
+    }
+    Ok(Value::None)
+}
+
+fn object_subclasshook(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(vm.not_implemented())
+}
+
+fn object_dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let names = vm.dir_names(&s)?;
+    Ok(vm.new_list(names))
+}
+
+fn get_class(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(Value::Obj(vm.type_of(v)))
+}
+
+fn set_class(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let Some(Value::Obj(cls)) = new else {
+        return Err(vm.type_error("can't delete __class__ attribute"));
+    };
+    let Value::Obj(o) = v else {
+        return Err(vm.type_error("__class__ assignment only supported for mutable types or ModuleType subclasses"));
+    };
+    let old = vm.type_of(v);
+    let (Some(a), Some(b)) = (type_data(&old), type_data(&cls)) else {
+        return Err(vm.type_error("__class__ must be set to a class"));
+    };
+    if a.layout != b.layout || !b.has_flag(super::typeobj::FLAG_HEAPTYPE) || !a.has_flag(super::typeobj::FLAG_HEAPTYPE) {
+        return Err(vm.type_error(format!(
+            "__class__ assignment: '{}' object layout differs from '{}'",
+            b.name(),
+            a.name()
+        )));
+    }
+    o.set_class(cls);
+    Ok(())
+}
+
+fn get_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    if let Value::Obj(o) = v {
+        if let Some(d) = o.dict() {
+            if !matches!(o.payload, Payload::Type(_)) {
+                return Ok(Value::Obj(d));
+            }
+        }
+    }
+    let ty = vm.type_of(v);
+    let name = vm.intern("__dict__");
+    Err(vm.no_attribute(v, &ty, &name))
+}
+
+fn set_dict(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    match (v, new) {
+        (Value::Obj(o), Some(Value::Obj(d))) if matches!(d.payload, Payload::Dict(_)) && o.dict().is_some() => {
+            *o.dict.borrow_mut() = Some(d);
+            Ok(())
+        }
+        (_, Some(other)) => Err(vm.type_error(format!(
+            "__dict__ must be set to a dictionary, not a '{}'",
+            vm.type_name_of(&other)
+        ))),
+        _ => Err(vm.type_error("cannot delete __dict__")),
+    }
+}
+
+pub fn install(vm: &mut Vm) {
+    let t = vm.types.object.clone();
+    vm.add_methods(
+        &t,
+        &[
+            ("__init__", object_init),
+            ("__repr__", object_repr),
+            ("__str__", object_str),
+            ("__eq__", object_eq),
+            ("__ne__", object_ne),
+            ("__hash__", object_hash),
+            ("__getattribute__", object_getattribute),
+            ("__setattr__", object_setattr),
+            ("__delattr__", object_delattr),
+            ("__format__", object_format),
+            ("__dir__", object_dir),
+        ],
+    );
+    vm.add_staticmethods(&t, &[("__new__", object_new)]);
+    vm.add_classmethods(&t, &[("__init_subclass__", object_init_subclass), ("__subclasshook__", object_subclasshook)]);
+    vm.add_getsets(&t, &[("__class__", get_class, Some(set_class)), ("__dict__", get_dict, Some(set_dict))]);
+    let none = vm.types.none_type.clone();
+    vm.add_methods(&none, &[("__repr__", object_repr), ("__bool__", none_bool)]);
+}
+
+fn none_bool(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Bool(false))
+}

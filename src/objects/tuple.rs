@@ -1,0 +1,207 @@
+//! `tuple` objects and their methods.
+
+use super::function::Args;
+use super::list::{repeat_count, seq_compare};
+use super::Payload;
+use crate::vm::proto::CmpOp;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+fn arg(args: &Args, i: usize) -> Value {
+    args.args.get(i).cloned().unwrap_or(Value::None)
+}
+
+fn items_of(v: &Value) -> Option<&[Value]> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Tuple(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn tuple_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
+    let Payload::Tuple(items) = &o.payload else {
+        return Err(vm.type_error("not a tuple"));
+    };
+    if let Some(s) = Vm::as_slice(key) {
+        let (start, _, step, n) = vm.slice_indices(&s.clone(), items.len())?;
+        if step == 1 && n == items.len() && o.class_is(&vm.types.tuple) {
+            return Ok(Value::Obj(o.clone()));
+        }
+        let out: Vec<Value> = (0..n as i64)
+            .filter_map(|k| items.get((start + k * step) as usize).cloned())
+            .collect();
+        return Ok(vm.new_tuple(out));
+    }
+    match vm.index_value(key)? {
+        Some(i) => match Vm::norm_index(i, items.len()).and_then(|j| items.get(j)) {
+            Some(v) => Ok(v.clone()),
+            None => Err(vm.index_error("tuple index out of range")),
+        },
+        None => Err(vm.type_error(format!(
+            "tuple indices must be integers or slices, not {}",
+            vm.type_name_of(key)
+        ))),
+    }
+}
+
+fn tuple_getitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.args.first() {
+        Some(Value::Obj(o)) => tuple_getitem(vm, &o.clone(), &arg(&args, 1)),
+        _ => Err(vm.type_error("descriptor '__getitem__' requires a 'tuple' object")),
+    }
+}
+
+fn tuple_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let _ = vm;
+    Ok(Value::Int(items_of(&arg(&args, 0)).map_or(0, |t| t.len()) as i64))
+}
+
+fn tuple_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("index", args, 1, 3)?;
+    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let n = items.len() as i64;
+    let norm = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
+    let start = match a.get(1) {
+        Some(v) => norm(vm.index_value(v)?.unwrap_or(0)),
+        None => 0,
+    };
+    let stop = match a.get(2) {
+        Some(v) => norm(vm.index_value(v)?.unwrap_or(n)),
+        None => n,
+    };
+    for i in start..stop {
+        if let Some(x) = items.get(i as usize) {
+            if vm.eq(x, &a[0])? {
+                return Ok(Value::Int(i));
+            }
+        }
+    }
+    Err(vm.value_error("tuple.index(x): x not in tuple"))
+}
+
+fn tuple_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("tuple.count", args, 1, 1)?;
+    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let mut n = 0;
+    for x in &items {
+        if vm.eq(x, &a[0])? {
+            n += 1;
+        }
+    }
+    Ok(Value::Int(n))
+}
+
+fn tuple_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let x = arg(&args, 1);
+    for i in &items {
+        if vm.eq(i, &x)? {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+fn tuple_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(vm.new_iter(&vm.types.tuple_iterator.clone(), crate::objects::iter::IterState::Seq { seq: arg(&args, 0), idx: 0 }))
+}
+
+fn tuple_add(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = arg(&args, 1);
+    let Some(y) = items_of(&b) else {
+        return Err(vm.type_error(format!(
+            "can only concatenate tuple (not \"{}\") to tuple",
+            vm.type_name_of(&b)
+        )));
+    };
+    let mut x = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    x.extend_from_slice(y);
+    Ok(vm.new_tuple(x))
+}
+
+fn tuple_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let Some(k) = repeat_count(vm, &arg(&args, 1), items.len())? else {
+        return Ok(vm.not_implemented());
+    };
+    let mut out = Vec::with_capacity(items.len() * k);
+    for _ in 0..k {
+        out.extend_from_slice(&items);
+    }
+    Ok(vm.new_tuple(out))
+}
+
+fn tuple_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let mut lanes = Vec::with_capacity(items.len());
+    for i in &items {
+        lanes.push(vm.hash(i)?);
+    }
+    Ok(Value::Int(crate::pyhash::hash_tuple(&lanes)))
+}
+
+fn tuple_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
+    let b = arg(&args, 1);
+    let Some(y) = items_of(&b).map(|t| t.to_vec()) else {
+        return Ok(vm.not_implemented());
+    };
+    let x = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    Ok(Value::Bool(seq_compare(vm, &x, &y, op)?))
+}
+
+macro_rules! cmp_methods {
+    ($($name:ident, $op:ident;)*) => {
+        $( fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> { tuple_cmp(vm, args, CmpOp::$op) } )*
+    };
+}
+cmp_methods! { tuple_lt, Lt; tuple_le, Le; tuple_eq, Eq; tuple_ne, Ne; tuple_gt, Gt; tuple_ge, Ge; }
+
+fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("tuple", args, 0, 1)?;
+    let cls = match args.args.first() {
+        Some(Value::Obj(c)) => c.clone(),
+        _ => vm.types.tuple.clone(),
+    };
+    let items = match a.first() {
+        Some(v) => {
+            if std::rc::Rc::ptr_eq(&cls, &vm.types.tuple) && vm.exact(v, &vm.types.tuple.clone()) {
+                return Ok(v.clone());
+            }
+            vm.collect_iter(v)?
+        }
+        None => Vec::new(),
+    };
+    if std::rc::Rc::ptr_eq(&cls, &vm.types.tuple) {
+        return Ok(vm.new_tuple(items));
+    }
+    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Tuple(items.into_boxed_slice()))))
+}
+
+pub fn install(vm: &mut Vm) {
+    let t = vm.types.tuple.clone();
+    vm.add_methods(
+        &t,
+        &[
+            ("index", tuple_index),
+            ("count", tuple_count),
+            ("__len__", tuple_len),
+            ("__getitem__", tuple_getitem_m),
+            ("__contains__", tuple_contains),
+            ("__iter__", tuple_iter),
+            ("__add__", tuple_add),
+            ("__mul__", tuple_mul),
+            ("__rmul__", tuple_mul),
+            ("__hash__", tuple_hash),
+            ("__lt__", tuple_lt),
+            ("__le__", tuple_le),
+            ("__eq__", tuple_eq),
+            ("__ne__", tuple_ne),
+            ("__gt__", tuple_gt),
+            ("__ge__", tuple_ge),
+        ],
+    );
+    vm.add_staticmethods(&t, &[("__new__", tuple_new)]);
+}

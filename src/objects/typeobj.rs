@@ -1,0 +1,605 @@
+//! `type` objects: name, bases, the C3 method resolution order, the layout
+//! instances get, and lookup along the MRO.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::vm::value::PyRef;
+
+use super::Payload;
+
+/// Which builtin payload the instances of a type carry (its "solid base").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    Object,
+    Int,
+    Float,
+    Complex,
+    Str,
+    Bytes,
+    ByteArray,
+    Tuple,
+    List,
+    Dict,
+    Set,
+    FrozenSet,
+    Type,
+    Exception,
+    Module,
+    /// Builtin types whose instances only the VM makes (function, code...).
+    Opaque,
+}
+
+pub const FLAG_HEAPTYPE: u32 = 1;
+pub const FLAG_BASETYPE: u32 = 2;
+/// Instances have a `__dict__`.
+pub const FLAG_HAS_DICT: u32 = 4;
+/// The class defines `__eq__` but not `__hash__` (so `__hash__` is None).
+pub const FLAG_ABSTRACT: u32 = 8;
+/// The class (or a base) defines `__getattribute__` in Python.
+pub const FLAG_CUSTOM_GETATTRIBUTE: u32 = 16;
+/// The class (or a base) defines `__getattr__`.
+pub const FLAG_HAS_GETATTR: u32 = 32;
+/// The class (or a base) defines `__setattr__` or `__delattr__` in Python.
+pub const FLAG_CUSTOM_SETATTR: u32 = 64;
+/// Instances have no `__dict__` (`__slots__` without `__dict__`).
+pub const FLAG_SLOTS_ONLY: u32 = 128;
+
+pub struct TypeData {
+    pub name: RefCell<String>,
+    pub qualname: RefCell<String>,
+    pub bases: RefCell<Vec<PyRef>>,
+    pub mro: RefCell<Vec<PyRef>>,
+    pub layout: Layout,
+    pub flags: Cell<u32>,
+    /// Names from `__slots__` (instance attributes stored in the dict of
+    /// slot values, not a `__dict__`).
+    pub slots: RefCell<Vec<String>>,
+    /// Bumped whenever this type's or a base's dict changes: guards caches.
+    pub version: Cell<u64>,
+}
+
+impl TypeData {
+    pub fn new(name: &str, bases: Vec<PyRef>, layout: Layout, flags: u32) -> TypeData {
+        TypeData {
+            name: RefCell::new(name.to_string()),
+            qualname: RefCell::new(name.to_string()),
+            bases: RefCell::new(bases),
+            mro: RefCell::new(Vec::new()),
+            layout,
+            flags: Cell::new(flags),
+            slots: RefCell::new(Vec::new()),
+            version: Cell::new(0),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        self.name.borrow().clone()
+    }
+
+    pub fn has_flag(&self, f: u32) -> bool {
+        self.flags.get() & f != 0
+    }
+}
+
+/// The TypeData of a type object.
+pub fn type_data(t: &PyRef) -> Option<&TypeData> {
+    match &t.payload {
+        Payload::Type(td) => Some(td),
+        _ => None,
+    }
+}
+
+/// `issubclass(a, b)` along a's MRO (types only, no `__subclasscheck__`).
+pub fn is_subtype(a: &PyRef, b: &PyRef) -> bool {
+    if Rc::ptr_eq(a, b) {
+        return true;
+    }
+    match type_data(a) {
+        Some(td) => td.mro.borrow().iter().any(|t| Rc::ptr_eq(t, b)),
+        None => false,
+    }
+}
+
+/// C3 linearisation: `Ok(mro)` or `Err(names)` of the bases that could not
+/// be ordered (for CPython's "Cannot create a consistent method resolution
+/// order (MRO) for bases A, B").
+pub fn c3_mro(cls: &PyRef, bases: &[PyRef]) -> Result<Vec<PyRef>, Vec<PyRef>> {
+    let mut seqs: Vec<Vec<PyRef>> = bases
+        .iter()
+        .map(|b| type_data(b).map(|td| td.mro.borrow().clone()).unwrap_or_default())
+        .collect();
+    seqs.push(bases.to_vec());
+    let mut out = vec![cls.clone()];
+    loop {
+        seqs.retain(|s| !s.is_empty());
+        if seqs.is_empty() {
+            return Ok(out);
+        }
+        let candidate = seqs.iter().find_map(|s| {
+            let head = s.first()?;
+            let in_tail = seqs
+                .iter()
+                .any(|t| t.iter().skip(1).any(|x| Rc::ptr_eq(x, head)));
+            (!in_tail).then(|| head.clone())
+        });
+        let Some(next) = candidate else {
+            let mut blocked: Vec<PyRef> = Vec::new();
+            for s in &seqs {
+                if let Some(h) = s.first() {
+                    if !blocked.iter().any(|b| Rc::ptr_eq(b, h)) {
+                        blocked.push(h.clone());
+                    }
+                }
+            }
+            return Err(blocked);
+        };
+        for s in seqs.iter_mut() {
+            if s.first().is_some_and(|h| Rc::ptr_eq(h, &next)) {
+                s.remove(0);
+            }
+        }
+        out.push(next);
+    }
+}
+
+use super::function::Args;
+use crate::vm::proto::str_of;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Vm};
+
+fn arg(args: &Args, i: usize) -> Value {
+    args.args.get(i).cloned().unwrap_or(Value::None)
+}
+
+/// The `__repr__` every builtin type gets: its payload's repr.
+fn builtin_repr_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let r = match &s {
+        Value::Obj(o) => match vm.builtin_repr(o)? {
+            Some(r) => r,
+            None => vm.default_repr(o),
+        },
+        _ => vm.repr(&s)?,
+    };
+    Ok(vm.new_string(r))
+}
+
+impl Vm {
+    /// The most derived metaclass of `meta` and the bases' metaclasses.
+    pub fn calculate_metaclass(&self, meta: &PyRef, bases: &[PyRef]) -> PyResult<PyRef> {
+        let mut winner = meta.clone();
+        for b in bases {
+            let bt = self.type_of(&Value::Obj(b.clone()));
+            if is_subtype(&winner, &bt) {
+                continue;
+            }
+            if is_subtype(&bt, &winner) {
+                winner = bt;
+                continue;
+            }
+            return Err(self.type_error(
+                "metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases",
+            ));
+        }
+        Ok(winner)
+    }
+
+    /// `type(name, bases, ns, **kw)`: create a class.
+    pub fn make_class(&mut self, meta: &PyRef, name: &str, bases: Vec<PyRef>, ns: &PyRef, kwargs: Vec<(PyRef, Value)>) -> PyResult<Value> {
+        let bases = if bases.is_empty() { vec![self.types.object.clone()] } else { bases };
+        // The solid base decides the instances' layout.
+        let mut layout = Layout::Object;
+        for b in &bases {
+            let Some(td) = type_data(b) else {
+                return Err(self.type_error("bases must be types"));
+            };
+            if !td.has_flag(FLAG_BASETYPE) {
+                return Err(self.type_error(format!("type '{}' is not an acceptable base type", td.name())));
+            }
+            let bl = match td.layout {
+                Layout::Opaque => Layout::Object,
+                l => l,
+            };
+            if bl != Layout::Object {
+                if layout != Layout::Object && layout != bl {
+                    return Err(self.type_error("multiple bases have instance lay-out conflict"));
+                }
+                layout = bl;
+            }
+        }
+        let mut flags = FLAG_HEAPTYPE | FLAG_BASETYPE | FLAG_HAS_DICT;
+        let dict = self.new_dict();
+        for (k, v) in self.dict_items(ns) {
+            self.dict_set(&dict, k, v)?;
+        }
+        let mut slot_names = Vec::new();
+        let slots_key = Value::Obj(self.intern("__slots__"));
+        if let Some(slots) = self.dict_get(&dict, &slots_key)? {
+            let items = if self.as_str_obj(&slots).is_some() { vec![slots] } else { self.collect_iter(&slots)? };
+            let mut has_dict = false;
+            for s in items {
+                let n = self.as_str_obj(&s).map(|t| t.as_str().to_string()).unwrap_or_default();
+                if n == "__dict__" {
+                    has_dict = true;
+                } else {
+                    slot_names.push(n);
+                }
+            }
+            let base_has_dict = bases.iter().any(|b| {
+                type_data(b).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE) && !t.has_flag(FLAG_SLOTS_ONLY))
+            });
+            if !has_dict && !base_has_dict {
+                flags |= FLAG_SLOTS_ONLY;
+            }
+        }
+        let td = TypeData::new(name, bases.clone(), layout, flags);
+        *td.slots.borrow_mut() = slot_names.clone();
+        let qual_key = Value::Obj(self.intern("__qualname__"));
+        if let Some(q) = self.dict_del(&dict, &qual_key)? {
+            match self.as_str_obj(&q) {
+                Some(s) => *td.qualname.borrow_mut() = s.as_str().to_string(),
+                None => {
+                    return Err(self.type_error(format!(
+                        "type __qualname__ must be a str, not {}",
+                        self.type_name_of(&q)
+                    )))
+                }
+            }
+        }
+        let cls = self.new_obj(meta, super::Payload::Type(Box::new(td)));
+        *cls.dict.borrow_mut() = Some(dict.clone());
+        match c3_mro(&cls, &bases) {
+            Ok(mro) => {
+                if let Some(td) = type_data(&cls) {
+                    *td.mro.borrow_mut() = mro;
+                }
+            }
+            Err(blocked) => {
+                let names: Vec<String> = blocked.iter().map(|b| self.type_name(b)).collect();
+                return Err(self.type_error(format!(
+                    "Cannot create a consistent method resolution order (MRO) for bases {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        // Slot members are stored in the instance dict; make them visible
+        // as names so AttributeError messages stay right.
+        let doc_key = Value::Obj(self.intern("__doc__"));
+        if self.dict_get(&dict, &doc_key)?.is_none() {
+            self.dict_set(&dict, doc_key, Value::None)?;
+        }
+        for (name, wrap) in [("__new__", 0u8), ("__init_subclass__", 1), ("__class_getitem__", 1)] {
+            let key = Value::Obj(self.intern(name));
+            if let Some(Value::Obj(f)) = self.dict_get(&dict, &key)? {
+                if matches!(f.payload, super::Payload::Function(_)) {
+                    let wrapped = if wrap == 0 {
+                        super::Payload::StaticMethod(Value::Obj(f.clone()))
+                    } else {
+                        super::Payload::ClassMethod(Value::Obj(f.clone()))
+                    };
+                    let ty = if wrap == 0 { self.types.staticmethod.clone() } else { self.types.classmethod.clone() };
+                    let w = self.new_obj(&ty, wrapped);
+                    self.dict_set(&dict, key, Value::Obj(w))?;
+                }
+            }
+        }
+        let eq_key = Value::Obj(self.intern("__eq__"));
+        let hash_key = Value::Obj(self.intern("__hash__"));
+        if self.dict_get(&dict, &eq_key)?.is_some() && self.dict_get(&dict, &hash_key)?.is_none() {
+            self.dict_set(&dict, hash_key, Value::None)?;
+        }
+        let cell_key = Value::Obj(self.intern("__classcell__"));
+        if let Some(Value::Obj(cell)) = self.dict_del(&dict, &cell_key)? {
+            if let super::Payload::Cell(c) = &cell.payload {
+                *c.borrow_mut() = Value::Obj(cls.clone());
+            }
+        }
+        self.update_type_flags(&cls);
+        let clsv = Value::Obj(cls.clone());
+        // __set_name__ on the namespace's values.
+        for (k, v) in self.dict_items(&dict) {
+            let vt = self.type_of(&v);
+            if type_data(&vt).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) {
+                if let Some(sn) = self.type_lookup_str(&vt, "__set_name__") {
+                    let f = self.descr_get(sn, Some(&v), &vt)?;
+                    self.call(&f, &[clsv.clone(), k])?;
+                }
+            }
+        }
+        // __init_subclass__ of the parent.
+        let mro: Vec<PyRef> = type_data(&cls).map(|t| t.mro.borrow().clone()).unwrap_or_default();
+        let init_name = self.intern("__init_subclass__");
+        for t in mro.iter().skip(1) {
+            let found = t.dict().and_then(|d| self.dict_get_str_nocall(&d, &init_name).ok().flatten());
+            if let Some(f) = found {
+                let f = match &f {
+                    Value::Obj(o) => match &o.payload {
+                        super::Payload::ClassMethod(inner) => self.new_method(inner.clone(), clsv.clone()),
+                        super::Payload::MethodDescr(md) if md.kind == super::function::DescrKind::Class => {
+                            self.descr_get(f.clone(), None, &cls)?
+                        }
+                        super::Payload::Function(_) => self.new_method(f.clone(), clsv.clone()),
+                        _ => f.clone(),
+                    },
+                    _ => f.clone(),
+                };
+                let kwnames: Vec<PyRef> = kwargs.iter().map(|(k, _)| k.clone()).collect();
+                let vals: Vec<Value> = kwargs.iter().map(|(_, v)| v.clone()).collect();
+                self.call_args(&f, Args { args: &vals, kwnames: &kwnames })?;
+                break;
+            }
+        }
+        Ok(clsv)
+    }
+
+    /// `isinstance(obj, cls)` for a single class (with `__instancecheck__`).
+    pub fn isinstance(&mut self, obj: &Value, cls: &Value) -> PyResult<bool> {
+        if let Value::Obj(c) = cls {
+            if let super::Payload::Tuple(items) = &c.payload {
+                for i in items.clone().iter() {
+                    if self.isinstance(obj, i)? {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+            if matches!(c.payload, super::Payload::Type(_)) {
+                let t = self.type_of(obj);
+                if is_subtype(&t, c) {
+                    return Ok(true);
+                }
+                let meta = self.type_of(cls);
+                if Rc::ptr_eq(&meta, &self.types.type_) {
+                    return Ok(false);
+                }
+            }
+        }
+        if let Some(r) = self.call_special(cls, "__instancecheck__", &[obj.clone()])? {
+            return self.truthy(&r);
+        }
+        Err(self.type_error("isinstance() arg 2 must be a type, a tuple of types, or a union"))
+    }
+
+    /// `issubclass(sub, cls)` (with `__subclasscheck__`).
+    pub fn issubclass(&mut self, sub: &Value, cls: &Value) -> PyResult<bool> {
+        if let Value::Obj(c) = cls {
+            if let super::Payload::Tuple(items) = &c.payload {
+                for i in items.clone().iter() {
+                    if self.issubclass(sub, i)? {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+        }
+        let Value::Obj(s) = sub else {
+            return Err(self.type_error("issubclass() arg 1 must be a class"));
+        };
+        if !matches!(s.payload, super::Payload::Type(_)) {
+            return Err(self.type_error("issubclass() arg 1 must be a class"));
+        }
+        if let Value::Obj(c) = cls {
+            if matches!(c.payload, super::Payload::Type(_)) {
+                let meta = self.type_of(cls);
+                if Rc::ptr_eq(&meta, &self.types.type_) {
+                    return Ok(is_subtype(s, c));
+                }
+            }
+        }
+        if let Some(r) = self.call_special(cls, "__subclasscheck__", &[sub.clone()])? {
+            return self.truthy(&r);
+        }
+        Err(self.type_error("issubclass() arg 2 must be a class, a tuple of classes, or a union"))
+    }
+}
+
+fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let pos = args.pos();
+    if pos.len() == 2 && !args.has_kwargs() {
+        return Ok(Value::Obj(vm.type_of(&pos[1])));
+    }
+    if pos.len() != 4 {
+        return Err(vm.type_error("type() takes 1 or 3 arguments"));
+    }
+    let meta = match &pos[0] {
+        Value::Obj(m) => m.clone(),
+        _ => vm.types.type_.clone(),
+    };
+    let name = match vm.as_str_obj(&pos[1]) {
+        Some(s) => s.as_str().to_string(),
+        None => {
+            return Err(vm.type_error(format!(
+                "type.__new__() argument 1 must be str, not {}",
+                vm.type_name_of(&pos[1])
+            )))
+        }
+    };
+    let bases: Vec<PyRef> = match vm.seq_items(&pos[2]) {
+        Some(items) => items
+            .into_iter()
+            .filter_map(|b| match b {
+                Value::Obj(o) => Some(o),
+                _ => None,
+            })
+            .collect(),
+        None => {
+            return Err(vm.type_error(format!(
+                "type.__new__() argument 2 must be tuple, not {}",
+                vm.type_name_of(&pos[2])
+            )))
+        }
+    };
+    let ns = match &pos[3] {
+        Value::Obj(d) if matches!(d.payload, super::Payload::Dict(_)) => d.clone(),
+        other => {
+            return Err(vm.type_error(format!(
+                "type.__new__() argument 3 must be dict, not {}",
+                vm.type_name_of(other)
+            )))
+        }
+    };
+    let winner = vm.calculate_metaclass(&meta, &bases)?;
+    let kw: Vec<(PyRef, Value)> = args.kwargs().map(|(k, v)| (k.clone(), v.clone())).collect();
+    vm.make_class(&winner, &name, bases, &ns, kw)
+}
+
+fn type_init(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::None)
+}
+
+fn type_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.args.first() {
+        Some(Value::Obj(c)) if matches!(c.payload, super::Payload::Type(_)) => {
+            let c = c.clone();
+            vm.type_call_default(&c, Args { args: &args.args[1..], kwnames: args.kwnames })
+        }
+        _ => Err(vm.type_error("descriptor '__call__' requires a 'type' object")),
+    }
+}
+
+fn type_prepare(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Obj(vm.new_dict()))
+}
+
+fn type_mro(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let c = arg(&args, 0);
+    let mro: Vec<Value> = match &c {
+        Value::Obj(o) => type_data(o).map(|t| t.mro.borrow().iter().map(|x| Value::Obj(x.clone())).collect()).unwrap_or_default(),
+        _ => vec![],
+    };
+    Ok(vm.new_list(mro))
+}
+
+fn type_instancecheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let (cls, obj) = (arg(&args, 0), arg(&args, 1));
+    let t = vm.type_of(&obj);
+    Ok(Value::Bool(matches!(&cls, Value::Obj(c) if is_subtype(&t, c))))
+}
+
+fn type_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let (cls, sub) = (arg(&args, 0), arg(&args, 1));
+    let _ = vm;
+    Ok(Value::Bool(matches!((&cls, &sub), (Value::Obj(c), Value::Obj(s)) if is_subtype(s, c))))
+}
+
+fn type_subclasses(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(vm.new_list(vec![]))
+}
+
+fn td_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, super::Payload::Type(_)) => Ok(o.clone()),
+        _ => Err(vm.type_error("descriptor requires a 'type' object")),
+    }
+}
+
+fn get_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    Ok(vm.new_string(vm.type_name(&t)))
+}
+fn set_name(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let t = td_of(vm, v)?;
+    match new.as_ref().and_then(|n| vm.as_str_obj(n)) {
+        Some(s) => {
+            if let Some(td) = type_data(&t) {
+                *td.name.borrow_mut() = s.as_str().to_string();
+            }
+            Ok(())
+        }
+        None => Err(vm.type_error("can only assign string to __name__")),
+    }
+}
+fn get_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    let q = type_data(&t).map(|td| td.qualname.borrow().clone()).unwrap_or_default();
+    Ok(vm.new_string(q))
+}
+fn set_qualname(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let t = td_of(vm, v)?;
+    match new.as_ref().and_then(|n| vm.as_str_obj(n)) {
+        Some(s) => {
+            if let Some(td) = type_data(&t) {
+                *td.qualname.borrow_mut() = s.as_str().to_string();
+            }
+            Ok(())
+        }
+        None => Err(vm.type_error("can only assign string to __qualname__")),
+    }
+}
+fn get_bases(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    let b: Vec<Value> = type_data(&t).map(|td| td.bases.borrow().iter().map(|x| Value::Obj(x.clone())).collect()).unwrap_or_default();
+    Ok(vm.new_tuple(b))
+}
+fn get_base(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    Ok(type_data(&t).and_then(|td| td.bases.borrow().first().cloned()).map(Value::Obj).unwrap_or(Value::None))
+}
+fn get_mro(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    let m: Vec<Value> = type_data(&t).map(|td| td.mro.borrow().iter().map(|x| Value::Obj(x.clone())).collect()).unwrap_or_default();
+    Ok(vm.new_tuple(m))
+}
+fn get_type_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    Ok(t.dict().map(Value::Obj).unwrap_or(Value::None))
+}
+fn get_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    match vm.get_attr_raw(&t, "__module__") {
+        Some(m) => Ok(m),
+        None => Ok(vm.new_str("builtins")),
+    }
+}
+fn set_module(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let t = td_of(vm, v)?;
+    vm.set_attr_raw(&t, "__module__", new.unwrap_or(Value::None));
+    Ok(())
+}
+fn get_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    Ok(vm.get_attr_raw(&t, "__doc__").unwrap_or(Value::None))
+}
+
+pub fn install(vm: &mut Vm) {
+    let t = vm.types.type_.clone();
+    vm.add_methods(
+        &t,
+        &[
+            ("__init__", type_init),
+            ("__call__", type_call),
+            ("mro", type_mro),
+            ("__instancecheck__", type_instancecheck),
+            ("__subclasscheck__", type_subclasscheck),
+            ("__subclasses__", type_subclasses),
+        ],
+    );
+    vm.add_staticmethods(&t, &[("__new__", type_new)]);
+    vm.add_classmethods(&t, &[("__prepare__", type_prepare)]);
+    vm.add_getsets(
+        &t,
+        &[
+            ("__name__", get_name, Some(set_name)),
+            ("__qualname__", get_qualname, Some(set_qualname)),
+            ("__bases__", get_bases, None),
+            ("__base__", get_base, None),
+            ("__mro__", get_mro, None),
+            ("__dict__", get_type_dict, None),
+            ("__module__", get_module, Some(set_module)),
+            ("__doc__", get_doc, None),
+        ],
+    );
+    let builtin: Vec<PyRef> = vec![
+        vm.types.type_.clone(), vm.types.int.clone(), vm.types.bool_.clone(), vm.types.float.clone(),
+        vm.types.complex.clone(), vm.types.bytes.clone(), vm.types.bytearray.clone(), vm.types.tuple.clone(),
+        vm.types.list.clone(), vm.types.dict.clone(), vm.types.set.clone(), vm.types.frozenset.clone(),
+        vm.types.range.clone(), vm.types.slice.clone(), vm.types.function.clone(), vm.types.method.clone(),
+        vm.types.builtin_function.clone(), vm.types.module.clone(), vm.types.cell.clone(), vm.types.code.clone(),
+        vm.types.dict_keys.clone(), vm.types.dict_values.clone(), vm.types.dict_items.clone(),
+        vm.types.notimpl_type.clone(), vm.types.ellipsis_type.clone(), vm.types.method_descriptor.clone(),
+    ];
+    for b in builtin {
+        vm.add_methods(&b, &[("__repr__", builtin_repr_m)]);
+    }
+}

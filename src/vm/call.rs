@@ -1,0 +1,416 @@
+//! Calling: Python functions (binding arguments into a new frame), bound
+//! methods, builtins, types, and objects with `__call__`.
+
+use std::rc::Rc;
+
+use crate::objects::function::{Args, DescrKind, Function};
+use crate::objects::typeobj::type_data;
+use crate::objects::Payload;
+use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
+
+use super::frame::Frame;
+use super::interp::Exit;
+use super::proto::str_of;
+use super::value::{PyRef, Value};
+use super::{PyResult, Vm};
+
+/// Where native code may re-enter the loop before pycvm reports recursion.
+const MAX_NATIVE_DEPTH: usize = 4_000;
+
+impl Vm {
+    /// `f(*args)`.
+    pub fn call(&mut self, f: &Value, args: &[Value]) -> PyResult<Value> {
+        self.call_args(f, Args::new(args))
+    }
+
+    /// `f(*args, **kw)` with vectorcall-style arguments.
+    pub fn call_args(&mut self, f: &Value, args: Args) -> PyResult<Value> {
+        let Value::Obj(fo) = f else {
+            return Err(self.not_callable(f));
+        };
+        match &fo.payload {
+            Payload::Function(_) => self.call_function(fo, args),
+            Payload::Method(m) => {
+                let mut full = Vec::with_capacity(args.args.len() + 1);
+                full.push(m.self_.clone());
+                full.extend_from_slice(args.args);
+                let func = m.func.clone();
+                self.call_args(&func, Args { args: &full, kwnames: args.kwnames })
+            }
+            Payload::Builtin(b) => match &b.self_ {
+                Some(s) => {
+                    let mut full = Vec::with_capacity(args.args.len() + 1);
+                    full.push(s.clone());
+                    full.extend_from_slice(args.args);
+                    (b.func)(self, Args { args: &full, kwnames: args.kwnames })
+                }
+                None => (b.func)(self, args),
+            },
+            Payload::MethodDescr(md) => {
+                if md.kind == DescrKind::Method {
+                    let ok = args.args.first().is_some_and(|s| {
+                        let t = self.type_of(s);
+                        crate::objects::typeobj::is_subtype(&t, &md.owner)
+                    });
+                    if !ok {
+                        let owner = self.type_name(&md.owner);
+                        return Err(match args.args.first() {
+                            Some(s) => self.type_error(format!(
+                                "descriptor '{}' for '{owner}' objects doesn't apply to a '{}' object",
+                                md.name,
+                                self.type_name_of(s)
+                            )),
+                            None => self.type_error(format!(
+                                "unbound method {owner}.{}() needs an argument",
+                                md.name
+                            )),
+                        });
+                    }
+                }
+                (md.func)(self, args)
+            }
+            Payload::Type(_) => self.call_type(fo, args),
+            _ => {
+                let ty = self.type_of(f);
+                match self.type_lookup_str(&ty, "__call__") {
+                    Some(c) => {
+                        let bound = self.descr_get(c, Some(f), &ty)?;
+                        self.call_args(&bound, args)
+                    }
+                    None => Err(self.not_callable(f)),
+                }
+            }
+        }
+    }
+
+    pub fn not_callable(&self, f: &Value) -> super::PyErr {
+        self.type_error(format!("'{}' object is not callable", self.type_name_of(f)))
+    }
+
+    /// Call `obj.name(*args)`.
+    pub fn call_method(&mut self, obj: &Value, name: &str, args: &[Value]) -> PyResult<Value> {
+        let m = self.getattr_str(obj, name)?;
+        self.call(&m, args)
+    }
+
+    /// Call a special method found on the type (`type(obj).__name__(obj, ...)`),
+    /// or None if the type has none.
+    pub fn call_special(&mut self, obj: &Value, name: &str, args: &[Value]) -> PyResult<Option<Value>> {
+        let ty = self.type_of(obj);
+        let Some(m) = self.type_lookup_str(&ty, name) else {
+            return Ok(None);
+        };
+        let bound = self.descr_get(m, Some(obj), &ty)?;
+        self.call(&bound, args).map(Some)
+    }
+
+    /// Run a Python function to completion (re-entering the eval loop).
+    pub fn call_function(&mut self, func: &PyRef, args: Args) -> PyResult<Value> {
+        if self.native_depth >= MAX_NATIVE_DEPTH {
+            return Err(self.new_error(
+                crate::objects::exception::ExcKind::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
+        }
+        let ret_base = self.stack.len();
+        self.push_function_frame(func, args, ret_base, true)?;
+        self.native_depth += 1;
+        let r = self.run();
+        self.native_depth -= 1;
+        match r? {
+            Exit::Return(v) => Ok(v),
+            Exit::Yield(_) => Err(self.system_error("a function frame yielded")),
+        }
+    }
+
+    /// Bind `args` into fresh local slots at the top of the stack and push
+    /// the frame. On a binding error nothing is left pushed.
+    pub fn push_function_frame(&mut self, func: &PyRef, args: Args, ret_base: usize, entry: bool) -> PyResult<()> {
+        let Payload::Function(f) = &func.payload else {
+            return Err(self.system_error("not a function"));
+        };
+        if self.frames.len() >= self.recursion_limit {
+            return Err(self.new_error(
+                crate::objects::exception::ExcKind::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
+        }
+        let base = self.stack.len();
+        let n = f.code.nlocalsplus();
+        self.stack.resize(base + n, Value::Null);
+        if let Err(e) = self.bind_args(f, args, base) {
+            self.stack.truncate(base);
+            return Err(e);
+        }
+        self.frames.push(Frame {
+            code: f.code.clone(),
+            func: Some(func.clone()),
+            globals: f.globals.clone(),
+            builtins: f.builtins.clone(),
+            locals: None,
+            base,
+            ret_base,
+            lasti: 0,
+            pc: 0,
+            entry,
+            generator: None,
+            exc_depth: 0,
+        });
+        Ok(())
+    }
+
+    /// CPython's `initialize_locals`: positional, keyword, `*args`,
+    /// `**kwargs`, defaults, with CPython's error messages.
+    fn bind_args(&mut self, f: &Function, args: Args, base: usize) -> PyResult<()> {
+        let code = f.code.clone();
+        let argcount = code.argcount;
+        let kwonly = code.kwonlyargcount;
+        let total = argcount + kwonly;
+        let pos = args.pos();
+        let has_varargs = code.flags & CO_VARARGS != 0;
+        let has_varkw = code.flags & CO_VARKEYWORDS != 0;
+        let qualname = str_of(&code.qualname).to_string();
+
+        for (i, v) in pos.iter().take(argcount).enumerate() {
+            self.stack[base + i] = v.clone();
+        }
+        let mut slot = total;
+        if has_varargs {
+            let extra = pos.get(argcount..).map(|s| s.to_vec()).unwrap_or_default();
+            self.stack[base + slot] = self.new_tuple(extra);
+            slot += 1;
+        }
+        let kwdict = if has_varkw {
+            let d = self.new_dict();
+            self.stack[base + slot] = Value::Obj(d.clone());
+            Some(d)
+        } else {
+            None
+        };
+        let mut posonly_as_kw: Vec<String> = Vec::new();
+        for (name, value) in args.kwargs() {
+            let n = str_of(name);
+            let idx = code.localsplusnames[code.posonlyargcount..total]
+                .iter()
+                .position(|p| Rc::ptr_eq(p, name) || str_of(p) == n)
+                .map(|i| i + code.posonlyargcount);
+            match idx {
+                Some(i) => {
+                    if !self.stack[base + i].is_null() {
+                        return Err(self.type_error(format!(
+                            "{qualname}() got multiple values for argument '{n}'"
+                        )));
+                    }
+                    self.stack[base + i] = value.clone();
+                }
+                None => {
+                    if let Some(d) = &kwdict {
+                        self.dict_set(d, Value::Obj(name.clone()), value.clone())?;
+                    } else if code.localsplusnames[..code.posonlyargcount].iter().any(|p| str_of(p) == n) {
+                        posonly_as_kw.push(n.to_string());
+                    } else {
+                        return Err(self.type_error(format!(
+                            "{qualname}() got an unexpected keyword argument '{n}'"
+                        )));
+                    }
+                }
+            }
+        }
+        if !posonly_as_kw.is_empty() {
+            return Err(self.type_error(format!(
+                "{qualname}() got some positional-only arguments passed as keyword arguments: '{}'",
+                posonly_as_kw.join(", ")
+            )));
+        }
+        if pos.len() > argcount && !has_varargs {
+            return Err(self.too_many_positional(f, pos.len(), base));
+        }
+        // Defaults for missing positional arguments.
+        let defaults: Vec<Value> = match &*f.defaults.borrow() {
+            Value::Obj(t) => match &t.payload {
+                Payload::Tuple(items) => items.to_vec(),
+                _ => vec![],
+            },
+            _ => vec![],
+        };
+        let first_default = argcount.saturating_sub(defaults.len());
+        let mut missing: Vec<String> = Vec::new();
+        for i in pos.len().min(argcount)..argcount {
+            if self.stack[base + i].is_null() {
+                if i >= first_default {
+                    self.stack[base + i] = defaults[i - first_default].clone();
+                } else {
+                    missing.push(str_of(&code.localsplusnames[i]).to_string());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(self.missing_args(&qualname, &missing, "positional"));
+        }
+        let kwdefaults = f.kwdefaults.borrow().clone();
+        for i in argcount..total {
+            if self.stack[base + i].is_null() {
+                let name = code.localsplusnames[i].clone();
+                let d = match &kwdefaults {
+                    Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => self.dict_get_str(d, &name)?,
+                    _ => None,
+                };
+                match d {
+                    Some(v) => self.stack[base + i] = v,
+                    None => missing.push(str_of(&name).to_string()),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(self.missing_args(&qualname, &missing, "keyword-only"));
+        }
+        Ok(())
+    }
+
+    fn missing_args(&self, qualname: &str, names: &[String], kind: &str) -> super::PyErr {
+        let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+        let list = match quoted.len() {
+            1 => quoted[0].clone(),
+            2 => format!("{} and {}", quoted[0], quoted[1]),
+            _ => format!("{}, and {}", quoted[..quoted.len() - 1].join(", "), quoted[quoted.len() - 1]),
+        };
+        let s = if names.len() == 1 { "" } else { "s" };
+        self.type_error(format!(
+            "{qualname}() missing {} required {kind} argument{s}: {list}",
+            names.len()
+        ))
+    }
+
+    fn too_many_positional(&self, f: &Function, given: usize, base: usize) -> super::PyErr {
+        let code = &f.code;
+        let argcount = code.argcount;
+        let ndefaults = match &*f.defaults.borrow() {
+            Value::Obj(t) => match &t.payload {
+                Payload::Tuple(items) => items.len(),
+                _ => 0,
+            },
+            _ => 0,
+        };
+        let kwonly_given = (argcount..argcount + code.kwonlyargcount)
+            .filter(|i| !self.stack[base + i].is_null())
+            .count();
+        let takes = if ndefaults > 0 {
+            format!("from {} to {} positional arguments", argcount - ndefaults, argcount)
+        } else {
+            format!("{argcount} positional argument{}", if argcount == 1 { "" } else { "s" })
+        };
+        let given_s = if kwonly_given > 0 {
+            format!(
+                "{given} positional argument{} (and {kwonly_given} keyword-only argument{}) were given",
+                if given == 1 { "" } else { "s" },
+                if kwonly_given == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("{given} {} given", if given == 1 { "was" } else { "were" })
+        };
+        self.type_error(format!("{}() takes {takes} but {given_s}", str_of(&code.qualname)))
+    }
+
+    /// Calling a type: metaclass `__call__`, then `__new__` and `__init__`.
+    pub fn call_type(&mut self, cls: &PyRef, args: Args) -> PyResult<Value> {
+        let clsv = Value::Obj(cls.clone());
+        let meta = self.type_of(&clsv);
+        if !Rc::ptr_eq(&meta, &self.types.type_) {
+            if let Some(c) = self.type_lookup_str(&meta, "__call__") {
+                let native = matches!(&c, Value::Obj(o) if matches!(o.payload, Payload::MethodDescr(_)));
+                if !native {
+                    let bound = self.descr_get(c, Some(&clsv), &meta)?;
+                    return self.call_args(&bound, args);
+                }
+            }
+        }
+        self.type_call_default(cls, args)
+    }
+
+    /// `type.__call__(cls, *args, **kw)`.
+    pub fn type_call_default(&mut self, cls: &PyRef, args: Args) -> PyResult<Value> {
+        let clsv = Value::Obj(cls.clone());
+        if Rc::ptr_eq(cls, &self.types.type_) && args.args.len() == 1 && !args.has_kwargs() {
+            return Ok(Value::Obj(self.type_of(&args.args[0])));
+        }
+        let Some(new) = self.type_lookup_str(cls, "__new__") else {
+            return Err(self.type_error(format!("cannot create '{}' instances", self.type_name(cls))));
+        };
+        let new = match &new {
+            Value::Obj(o) => match &o.payload {
+                Payload::StaticMethod(f) => f.clone(),
+                _ => new.clone(),
+            },
+            _ => new.clone(),
+        };
+        let mut full = Vec::with_capacity(args.args.len() + 1);
+        full.push(clsv.clone());
+        full.extend_from_slice(args.args);
+        let obj = self.call_args(&new, Args { args: &full, kwnames: args.kwnames })?;
+        let ot = self.type_of(&obj);
+        if !crate::objects::typeobj::is_subtype(&ot, cls) {
+            return Ok(obj);
+        }
+        if let Some(init) = self.type_lookup_str(&ot, "__init__") {
+            let bound = self.descr_get(init, Some(&obj), &ot)?;
+            let r = self.call_args(&bound, args)?;
+            if !r.is_none() {
+                return Err(self.type_error(format!(
+                    "__init__() should return None, not '{}'",
+                    self.type_name_of(&r)
+                )));
+            }
+        }
+        Ok(obj)
+    }
+
+    /// Positional arguments of a native method after `self`, checked.
+    pub fn check_args<'a>(&self, name: &str, args: Args<'a>, min: usize, max: usize) -> PyResult<&'a [Value]> {
+        let pos = args.pos();
+        let a = pos.get(1..).unwrap_or(&[]);
+        self.check_count(name, args, a, min, max)
+    }
+
+    /// Positional arguments of a native function (no self), checked.
+    pub fn fn_args<'a>(&self, name: &str, args: Args<'a>, min: usize, max: usize) -> PyResult<&'a [Value]> {
+        let a = args.pos();
+        self.check_count(name, args, a, min, max)
+    }
+
+    fn check_count<'a>(&self, name: &str, args: Args<'a>, a: &'a [Value], min: usize, max: usize) -> PyResult<&'a [Value]> {
+        if args.has_kwargs() {
+            return Err(self.type_error(format!("{name}() takes no keyword arguments")));
+        }
+        let n = a.len();
+        let short = name.rsplit('.').next().unwrap_or(name);
+        if max == 0 && n > 0 {
+            return Err(self.type_error(format!("{name}() takes no arguments ({n} given)")));
+        }
+        if min == 1 && max == 1 && n != 1 {
+            return Err(self.type_error(format!("{name}() takes exactly one argument ({n} given)")));
+        }
+        if n > max {
+            return Err(self.type_error(format!(
+                "{short} expected at most {max} argument{}, got {n}",
+                if max == 1 { "" } else { "s" }
+            )));
+        }
+        if n < min {
+            return Err(self.type_error(format!(
+                "{short} expected at least {min} argument{}, got {n}",
+                if min == 1 { "" } else { "s" }
+            )));
+        }
+        Ok(a)
+    }
+
+    /// A keyword argument by name, if given.
+    pub fn kwarg(args: &Args, name: &str) -> Option<Value> {
+        args.kwargs().find(|(k, _)| str_of(k) == name).map(|(_, v)| v.clone())
+    }
+
+    /// The class's name for messages (`type_data` of a type object).
+    pub fn class_name(cls: &PyRef) -> String {
+        type_data(cls).map(|t| t.name()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,201 @@
+//! Code objects prepared for execution: constants converted to values,
+//! names interned, the exception table decoded (offsets in code units).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::objects::dicttable::DictTable;
+use crate::objects::Payload;
+use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
+use crate::pyc::{CodeObject, Obj, Object};
+
+use super::value::{PyRef, Value};
+use super::Vm;
+
+/// One exception-table entry, in code units.
+#[derive(Clone, Copy, Debug)]
+pub struct Handler {
+    pub start: usize,
+    pub end: usize,
+    pub target: usize,
+    pub depth: usize,
+    pub lasti: bool,
+}
+
+pub struct Code {
+    /// The marshal code object (line and position tables, raw fields).
+    pub src: Obj,
+    /// The instruction bytes (two per code unit).
+    pub code: Box<[u8]>,
+    pub consts: Box<[Value]>,
+    pub names: Box<[PyRef]>,
+    pub localsplusnames: Box<[PyRef]>,
+    pub localspluskinds: Box<[u8]>,
+    pub handlers: Box<[Handler]>,
+    pub argcount: usize,
+    pub posonlyargcount: usize,
+    pub kwonlyargcount: usize,
+    pub flags: u32,
+    pub stacksize: usize,
+    pub name: PyRef,
+    pub qualname: PyRef,
+    pub filename: PyRef,
+    pub firstlineno: i32,
+}
+
+impl Code {
+    pub fn nlocalsplus(&self) -> usize {
+        self.localsplusnames.len()
+    }
+
+    /// The marshal code object's views (lines, positions).
+    pub fn co(&self) -> Option<&CodeObject> {
+        self.src.as_code()
+    }
+
+    /// The line of the instruction at code unit `lasti`.
+    pub fn line_of(&self, lasti: usize) -> Option<i32> {
+        self.co()?.addr2line((lasti * 2) as u32)
+    }
+
+    /// The handler covering code unit `lasti`, if any.
+    pub fn handler_for(&self, lasti: usize) -> Option<Handler> {
+        self.handlers
+            .iter()
+            .find(|h| h.start <= lasti && lasti < h.end)
+            .copied()
+    }
+
+    pub fn is_cell(&self, i: usize) -> bool {
+        self.localspluskinds.get(i).is_some_and(|k| k & CO_FAST_CELL != 0)
+    }
+
+    pub fn is_free(&self, i: usize) -> bool {
+        self.localspluskinds.get(i).is_some_and(|k| k & CO_FAST_FREE != 0)
+    }
+
+    pub fn name_str(&self) -> &str {
+        str_of(&self.name)
+    }
+
+    pub fn qualname_str(&self) -> &str {
+        str_of(&self.qualname)
+    }
+
+    pub fn filename_str(&self) -> &str {
+        str_of(&self.filename)
+    }
+}
+
+fn str_of(r: &PyRef) -> &str {
+    match &r.payload {
+        Payload::Str(s) => s.as_str(),
+        _ => "",
+    }
+}
+
+impl Vm {
+    /// Prepare a marshal code object for execution.
+    pub fn prepare_code(&mut self, obj: &Obj, co: &CodeObject) -> Rc<Code> {
+        let consts: Vec<Value> = co.consts().iter().map(|c| self.const_value(c)).collect();
+        let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
+        let lnames: Vec<PyRef> = co.localsplusnames().iter().map(|n| self.intern_obj(n)).collect();
+        let handlers = co
+            .exception_table()
+            .iter()
+            .map(|e| Handler {
+                start: (e.start / 2) as usize,
+                end: (e.end / 2) as usize,
+                target: (e.target / 2) as usize,
+                depth: e.depth as usize,
+                lasti: e.lasti,
+            })
+            .collect::<Vec<_>>();
+        let name = self.intern_obj(&co.name);
+        let qualname = self.intern_obj(&co.qualname);
+        let filename = self.intern_obj(&co.filename);
+        Rc::new(Code {
+            src: obj.clone(),
+            code: co.code().into(),
+            consts: consts.into_boxed_slice(),
+            names: names.into_boxed_slice(),
+            localsplusnames: lnames.into_boxed_slice(),
+            localspluskinds: co.localspluskinds().into(),
+            handlers: handlers.into_boxed_slice(),
+            argcount: co.argcount.max(0) as usize,
+            posonlyargcount: co.posonlyargcount.max(0) as usize,
+            kwonlyargcount: co.kwonlyargcount.max(0) as usize,
+            flags: co.flags(),
+            stacksize: co.stacksize.max(0) as usize,
+            name,
+            qualname,
+            filename,
+            firstlineno: co.firstlineno,
+        })
+    }
+
+    fn intern_obj(&mut self, o: &Obj) -> PyRef {
+        match o.value() {
+            Object::Str(s) => self.intern(&s.to_string_lossy()),
+            _ => self.intern(""),
+        }
+    }
+
+    /// A marshal constant as a value.
+    pub fn const_value(&mut self, c: &Obj) -> Value {
+        match c.value() {
+            Object::Null | Object::None => Value::None,
+            Object::True => Value::Bool(true),
+            Object::False => Value::Bool(false),
+            Object::Ellipsis => Value::Obj(self.ellipsis.clone()),
+            Object::StopIteration => {
+                Value::Obj(self.exc_type(crate::objects::exception::ExcKind::StopIteration))
+            }
+            Object::Int(i) => Value::Int(*i),
+            Object::Long(b) => self.new_bigint(b.clone()),
+            Object::Float(f) => Value::Float(*f),
+            Object::Complex { re, im } => Value::Obj(self.new_obj(&self.types.complex, Payload::Complex(*re, *im))),
+            Object::Str(s) => {
+                let text = s.to_string_lossy();
+                if s.interned() {
+                    Value::Obj(self.intern(&text))
+                } else {
+                    self.new_string(text)
+                }
+            }
+            Object::Bytes(b) => self.new_bytes(b.clone()),
+            Object::Tuple(items) => {
+                let v = items.iter().map(|i| self.const_value(i)).collect();
+                self.new_tuple(v)
+            }
+            Object::List(items) => {
+                let v = items.iter().map(|i| self.const_value(i)).collect();
+                self.new_list(v)
+            }
+            Object::Set(items) | Object::FrozenSet(items) => {
+                let vals: Vec<Value> = items.iter().map(|i| self.const_value(i)).collect();
+                let mut table = DictTable::new();
+                for v in vals {
+                    let _ = self.set_table_add(&mut table, v);
+                }
+                if matches!(c.value(), Object::Set(_)) {
+                    Value::Obj(self.new_obj(&self.types.set, Payload::Set(RefCell::new(table))))
+                } else {
+                    Value::Obj(self.new_obj(&self.types.frozenset, Payload::FrozenSet(table)))
+                }
+            }
+            Object::Dict(pairs) => {
+                let d = self.new_dict();
+                for (k, v) in pairs {
+                    let (k, v) = (self.const_value(k), self.const_value(v));
+                    let _ = self.dict_set(&d, k, v);
+                }
+                Value::Obj(d)
+            }
+            Object::Code(co) => {
+                let code = self.prepare_code(c, co);
+                Value::Obj(self.new_obj(&self.types.code, Payload::Code(code)))
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Frame records. A frame's locals-plus and value stack live in the VM's
+//! contiguous `stack`; the record says where.
+
+use std::rc::Rc;
+
+use super::code::Code;
+use super::value::{PyRef, Value};
+
+pub struct Frame {
+    pub code: Rc<Code>,
+    /// The function being run (for its closure and defaults), if any.
+    pub func: Option<PyRef>,
+    pub globals: PyRef,
+    pub builtins: PyRef,
+    /// The locals mapping of module and class bodies (`LOAD_NAME`).
+    pub locals: Option<Value>,
+    /// Index in `vm.stack` of `localsplus[0]`.
+    pub base: usize,
+    /// Where the caller's stack ends: on return the stack is cut back to
+    /// here and the result pushed (for frames called from CALL).
+    pub ret_base: usize,
+    /// Code unit index of the instruction being executed.
+    pub lasti: usize,
+    /// Code unit index where the frame resumes (after a call or a yield).
+    pub pc: usize,
+    /// Returning from this frame returns from the `run` that pushed it.
+    pub entry: bool,
+    /// The generator/coroutine object running this frame, if any.
+    pub generator: Option<PyRef>,
+    /// The exception-stack depth when the frame started (for cleanup).
+    pub exc_depth: usize,
+}
+
+impl Frame {
+    /// Index in `vm.stack` where the value stack starts.
+    pub fn stack_base(&self) -> usize {
+        self.base + self.code.nlocalsplus()
+    }
+}

@@ -1,0 +1,189 @@
+//! The eval loop: one dispatch over the opcode table whose arms call the
+//! `op_*` functions of `vm/ops/`. Python-to-Python calls push a frame and
+//! continue here; they do not recurse on the Rust stack.
+
+use crate::objects::exception::ExcKind;
+use crate::pyc::opcode::Op;
+
+use super::ops::Flow;
+use super::value::Value;
+use super::{PyErr, PyResult, Vm};
+
+/// How the entry frame of a `run` ended.
+pub enum Exit {
+    Return(Value),
+    Yield(Value),
+}
+
+impl Vm {
+    /// Run the frame on top of the frame stack (pushed by the caller with
+    /// `entry = true`) until it returns or yields.
+    pub fn run(&mut self) -> PyResult<Exit> {
+        loop {
+            match self.dispatch() {
+                Ok(exit) => return Ok(exit),
+                Err((err, add_tb)) => self.unwind(err, add_tb)?,
+            }
+        }
+    }
+
+    /// Execute instructions until the entry frame exits or an error needs
+    /// unwinding (`(error, whether to add a traceback entry)`).
+    fn dispatch(&mut self) -> Result<Exit, (PyErr, bool)> {
+        'frame: loop {
+            let Some(frame) = self.frames.last() else {
+                return Err((self.system_error("no frame to run"), false));
+            };
+            let code = frame.code.clone();
+            let mut pc = frame.pc;
+            let mut ext: u32 = 0;
+            loop {
+                let (opb, argb) = match code.code.get(pc * 2..pc * 2 + 2) {
+                    Some(&[o, a]) => (o, a),
+                    _ => return Err((self.system_error("bytecode ran past the end of the code"), false)),
+                };
+                let oparg = ext | argb as u32;
+                let Some(op) = Op::from_u8(opb) else {
+                    return Err((self.system_error(format!("unknown opcode {opb}")), false));
+                };
+                if let Some(f) = self.frames.last_mut() {
+                    f.lasti = pc;
+                }
+                let next = pc + 1 + op.caches();
+                let flow: PyResult<Flow> = match op {
+                    Op::Cache | Op::Nop | Op::Resume => Ok(Flow::Next),
+                    Op::ExtendedArg => {
+                        ext = oparg << 8;
+                        pc = next;
+                        continue;
+                    }
+                    Op::PopTop => self.op_pop_top(),
+                    Op::PushNull => self.op_push(Value::Null),
+                    Op::UnaryPositive => self.op_unary(op),
+                    Op::UnaryNegative => self.op_unary(op),
+                    Op::UnaryNot => self.op_unary_not(),
+                    Op::UnaryInvert => self.op_unary(op),
+                    Op::BinarySubscr => self.op_binary_subscr(),
+                    Op::GetLen => self.op_get_len(),
+                    Op::MatchMapping => self.op_match_mapping(),
+                    Op::MatchSequence => self.op_match_sequence(),
+                    Op::MatchKeys => self.op_match_keys(),
+                    Op::PushExcInfo => self.op_push_exc_info(),
+                    Op::CheckExcMatch => self.op_check_exc_match(),
+                    Op::CheckEgMatch => self.op_check_eg_match(),
+                    Op::WithExceptStart => self.op_with_except_start(),
+                    Op::GetAiter => self.op_get_aiter(),
+                    Op::GetAnext => self.op_get_anext(),
+                    Op::BeforeAsyncWith => self.op_before_async_with(),
+                    Op::BeforeWith => self.op_before_with(),
+                    Op::EndAsyncFor => self.op_end_async_for(),
+                    Op::StoreSubscr => self.op_store_subscr(),
+                    Op::DeleteSubscr => self.op_delete_subscr(),
+                    Op::GetIter => self.op_get_iter(),
+                    Op::GetYieldFromIter => self.op_get_yield_from_iter(),
+                    Op::PrintExpr => self.op_print_expr(),
+                    Op::LoadBuildClass => self.op_load_build_class(),
+                    Op::LoadAssertionError => self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError))),
+                    Op::ReturnGenerator => self.op_return_generator(next),
+                    Op::ListToTuple => self.op_list_to_tuple(),
+                    Op::ReturnValue => self.op_return_value(),
+                    Op::ImportStar => self.op_import_star(),
+                    Op::SetupAnnotations => self.op_setup_annotations(),
+                    Op::YieldValue => self.op_yield_value(next),
+                    Op::AsyncGenWrap => self.op_async_gen_wrap(),
+                    Op::PrepReraiseStar => self.op_prep_reraise_star(),
+                    Op::PopExcept => self.op_pop_except(),
+                    Op::StoreName => self.op_store_name(&code, oparg),
+                    Op::DeleteName => self.op_delete_name(&code, oparg),
+                    Op::UnpackSequence => self.op_unpack_sequence(oparg),
+                    Op::ForIter => self.op_for_iter(next, oparg),
+                    Op::UnpackEx => self.op_unpack_ex(oparg),
+                    Op::StoreAttr => self.op_store_attr(&code, oparg),
+                    Op::DeleteAttr => self.op_delete_attr(&code, oparg),
+                    Op::StoreGlobal => self.op_store_global(&code, oparg),
+                    Op::DeleteGlobal => self.op_delete_global(&code, oparg),
+                    Op::Swap => self.op_swap(oparg),
+                    Op::LoadConst => self.op_load_const(&code, oparg),
+                    Op::LoadName => self.op_load_name(&code, oparg),
+                    Op::BuildTuple => self.op_build_tuple(oparg),
+                    Op::BuildList => self.op_build_list(oparg),
+                    Op::BuildSet => self.op_build_set(oparg),
+                    Op::BuildMap => self.op_build_map(oparg),
+                    Op::LoadAttr => self.op_load_attr(&code, oparg),
+                    Op::CompareOp => self.op_compare(oparg),
+                    Op::ImportName => self.op_import_name(&code, oparg),
+                    Op::ImportFrom => self.op_import_from(&code, oparg),
+                    Op::JumpForward => Ok(Flow::Jump(next + oparg as usize)),
+                    Op::JumpIfFalseOrPop => self.op_jump_or_pop(false, next + oparg as usize),
+                    Op::JumpIfTrueOrPop => self.op_jump_or_pop(true, next + oparg as usize),
+                    Op::PopJumpForwardIfFalse => self.op_pop_jump_if(false, next + oparg as usize),
+                    Op::PopJumpForwardIfTrue => self.op_pop_jump_if(true, next + oparg as usize),
+                    Op::PopJumpBackwardIfFalse => self.op_pop_jump_if(false, back(next, oparg)),
+                    Op::PopJumpBackwardIfTrue => self.op_pop_jump_if(true, back(next, oparg)),
+                    Op::PopJumpForwardIfNone => self.op_pop_jump_if_none(true, next + oparg as usize),
+                    Op::PopJumpForwardIfNotNone => self.op_pop_jump_if_none(false, next + oparg as usize),
+                    Op::PopJumpBackwardIfNone => self.op_pop_jump_if_none(true, back(next, oparg)),
+                    Op::PopJumpBackwardIfNotNone => self.op_pop_jump_if_none(false, back(next, oparg)),
+                    Op::JumpBackward | Op::JumpBackwardNoInterrupt => Ok(Flow::Jump(back(next, oparg))),
+                    Op::LoadGlobal => self.op_load_global(&code, oparg),
+                    Op::IsOp => self.op_is(oparg),
+                    Op::ContainsOp => self.op_contains(oparg),
+                    Op::Reraise => match self.op_reraise(oparg) {
+                        Err(e) => return Err((e, false)),
+                        ok => ok,
+                    },
+                    Op::Copy => self.op_copy(oparg),
+                    Op::BinaryOp => self.op_binary(oparg),
+                    Op::Send => self.op_send(next, oparg),
+                    Op::LoadFast => self.op_load_fast(&code, oparg),
+                    Op::StoreFast => self.op_store_fast(oparg),
+                    Op::DeleteFast => self.op_delete_fast(&code, oparg),
+                    Op::RaiseVarargs => match self.op_raise(oparg) {
+                        Err(e) => return Err((e, oparg != 0)),
+                        ok => ok,
+                    },
+                    Op::GetAwaitable => self.op_get_awaitable(oparg),
+                    Op::MakeFunction => self.op_make_function(oparg),
+                    Op::BuildSlice => self.op_build_slice(oparg),
+                    Op::MakeCell => self.op_make_cell(oparg),
+                    Op::LoadClosure => self.op_load_closure(oparg),
+                    Op::LoadDeref => self.op_load_deref(&code, oparg),
+                    Op::StoreDeref => self.op_store_deref(oparg),
+                    Op::DeleteDeref => self.op_delete_deref(&code, oparg),
+                    Op::CallFunctionEx => self.op_call_function_ex(oparg, next),
+                    Op::ListAppend => self.op_list_append(oparg),
+                    Op::SetAdd => self.op_set_add(oparg),
+                    Op::MapAdd => self.op_map_add(oparg),
+                    Op::LoadClassderef => self.op_load_classderef(&code, oparg),
+                    Op::CopyFreeVars => self.op_copy_free_vars(oparg),
+                    Op::MatchClass => self.op_match_class(oparg),
+                    Op::FormatValue => self.op_format_value(oparg),
+                    Op::BuildConstKeyMap => self.op_build_const_key_map(oparg),
+                    Op::BuildString => self.op_build_string(oparg),
+                    Op::LoadMethod => self.op_load_method(&code, oparg),
+                    Op::ListExtend => self.op_list_extend(oparg),
+                    Op::SetUpdate => self.op_set_update(oparg),
+                    Op::DictMerge => self.op_dict_merge(oparg),
+                    Op::DictUpdate => self.op_dict_update(oparg),
+                    Op::Precall => self.op_precall(oparg),
+                    Op::Call => self.op_call(oparg, next),
+                    Op::KwNames => self.op_kw_names(&code, oparg),
+                };
+                ext = 0;
+                match flow {
+                    Ok(Flow::Next) => pc = next,
+                    Ok(Flow::Jump(target)) => pc = target,
+                    Ok(Flow::Reload) => continue 'frame,
+                    Ok(Flow::Exit(exit)) => return Ok(exit),
+                    Err(e) => return Err((e, true)),
+                }
+            }
+        }
+    }
+}
+
+/// A backward jump target (`next - oparg`), saturating on bad bytecode.
+#[inline]
+fn back(next: usize, oparg: u32) -> usize {
+    next.saturating_sub(oparg as usize)
+}

@@ -1,0 +1,277 @@
+//! Building containers and strings, unpacking, and f-string formatting.
+
+use crate::objects::exception::ExcKind;
+use crate::objects::Payload;
+
+use super::Flow;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Vm};
+
+impl Vm {
+    pub(crate) fn op_build_tuple(&mut self, n: u32) -> PyResult<Flow> {
+        let items = self.pop_n(n as usize);
+        let t = self.new_tuple(items);
+        self.op_push(t)
+    }
+
+    pub(crate) fn op_build_list(&mut self, n: u32) -> PyResult<Flow> {
+        let items = self.pop_n(n as usize);
+        let l = self.new_list(items);
+        self.op_push(l)
+    }
+
+    pub(crate) fn op_build_set(&mut self, n: u32) -> PyResult<Flow> {
+        let items = self.pop_n(n as usize);
+        let s = self.new_set_from(items, false)?;
+        self.op_push(s)
+    }
+
+    pub(crate) fn op_build_map(&mut self, n: u32) -> PyResult<Flow> {
+        let items = self.pop_n(2 * n as usize);
+        let d = self.new_dict();
+        let mut it = items.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            self.dict_set(&d, k, v)?;
+        }
+        self.op_push(Value::Obj(d))
+    }
+
+    pub(crate) fn op_build_const_key_map(&mut self, n: u32) -> PyResult<Flow> {
+        let keys = self.pop();
+        let values = self.pop_n(n as usize);
+        let keys = self.seq_items(&keys).unwrap_or_default();
+        let d = self.new_dict();
+        for (k, v) in keys.into_iter().zip(values) {
+            self.dict_set(&d, k, v)?;
+        }
+        self.op_push(Value::Obj(d))
+    }
+
+    pub(crate) fn op_build_string(&mut self, n: u32) -> PyResult<Flow> {
+        let parts = self.pop_n(n as usize);
+        let mut s = String::new();
+        for p in &parts {
+            if let Some(t) = self.as_str_obj(p) {
+                s.push_str(t.as_str());
+            }
+        }
+        let v = self.new_string(s);
+        self.op_push(v)
+    }
+
+    pub(crate) fn op_build_slice(&mut self, n: u32) -> PyResult<Flow> {
+        let step = if n == 3 { self.pop() } else { Value::None };
+        let stop = self.pop();
+        let start = self.pop();
+        let s = self.new_obj(&self.types.slice, Payload::Slice(Box::new([start, stop, step])));
+        self.op_push(Value::Obj(s))
+    }
+
+    pub(crate) fn op_list_append(&mut self, i: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        if let Value::Obj(l) = self.peek((i as usize).saturating_sub(1)) {
+            if let Payload::List(items) = &l.payload {
+                items.borrow_mut().push(v);
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_set_add(&mut self, i: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        if let Value::Obj(s) = self.peek((i as usize).saturating_sub(1)).clone() {
+            self.set_add(&s, v)?;
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_map_add(&mut self, i: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        let k = self.pop();
+        if let Value::Obj(d) = self.peek((i as usize).saturating_sub(1)).clone() {
+            self.dict_set(&d, k, v)?;
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_list_extend(&mut self, i: u32) -> PyResult<Flow> {
+        let iterable = self.pop();
+        let items = match self.collect_iter(&iterable) {
+            Ok(items) => items,
+            Err(e) if self.err_is(&e, ExcKind::TypeError) => {
+                let ty = self.type_of(&iterable);
+                if self.type_lookup_str(&ty, "__iter__").is_none() && self.type_lookup_str(&ty, "__getitem__").is_none() {
+                    return Err(self.type_error(format!(
+                        "Value after * must be an iterable, not {}",
+                        self.type_name(&ty)
+                    )));
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        if let Value::Obj(l) = self.peek((i as usize).saturating_sub(1)) {
+            if let Payload::List(list) = &l.payload {
+                list.borrow_mut().extend(items);
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_set_update(&mut self, i: u32) -> PyResult<Flow> {
+        let iterable = self.pop();
+        let items = self.collect_iter(&iterable)?;
+        if let Value::Obj(s) = self.peek((i as usize).saturating_sub(1)).clone() {
+            for v in items {
+                self.set_add(&s, v)?;
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_dict_update(&mut self, i: u32) -> PyResult<Flow> {
+        let update = self.pop();
+        let Value::Obj(d) = self.peek((i as usize).saturating_sub(1)).clone() else {
+            return Ok(Flow::Next);
+        };
+        if self.getattr_opt(&update, "keys")?.is_none() {
+            return Err(self.type_error(format!("'{}' object is not a mapping", self.type_name_of(&update))));
+        }
+        crate::objects::dict::dict_update_from(self, &d, &update)?;
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_dict_merge(&mut self, i: u32) -> PyResult<Flow> {
+        let update = self.pop();
+        let i = i as usize;
+        let Value::Obj(d) = self.peek(i.saturating_sub(1)).clone() else {
+            return Ok(Flow::Next);
+        };
+        let func = self.peek(i + 1).clone();
+        if self.getattr_opt(&update, "keys")?.is_none() {
+            let fname = self.func_description(&func)?;
+            return Err(self.type_error(format!(
+                "{fname} argument after ** must be a mapping, not {}",
+                self.type_name_of(&update)
+            )));
+        }
+        let keys = self.call_method(&update, "keys", &[])?;
+        for k in self.collect_iter(&keys)? {
+            if self.dict_get(&d, &k)?.is_some() {
+                let fname = self.func_description(&func)?;
+                let ks = self.str(&k)?;
+                return Err(self.type_error(format!("{fname} got multiple values for keyword argument '{ks}'")));
+            }
+            let v = self.getitem(&update, &k)?;
+            self.dict_set(&d, k, v)?;
+        }
+        Ok(Flow::Next)
+    }
+
+    /// `f()` or `C.f()` as CPython's call error messages name a callable.
+    pub fn func_description(&mut self, f: &Value) -> PyResult<String> {
+        if let Some(q) = self.getattr_opt(f, "__qualname__")? {
+            if let Some(s) = self.as_str_obj(&q) {
+                return Ok(format!("{}()", s.as_str()));
+            }
+        }
+        Ok(format!("{} object", self.type_name_of(f)))
+    }
+
+    pub(crate) fn op_list_to_tuple(&mut self) -> PyResult<Flow> {
+        let l = self.pop();
+        let items = self.seq_items(&l).unwrap_or_default();
+        let t = self.new_tuple(items);
+        self.op_push(t)
+    }
+
+    /// Items for unpacking, with CPython's error for non-iterables.
+    fn unpack_items(&mut self, seq: &Value) -> PyResult<Vec<Value>> {
+        match self.collect_iter(seq) {
+            Ok(items) => Ok(items),
+            Err(e) if self.err_is(&e, ExcKind::TypeError) => {
+                let ty = self.type_of(seq);
+                if self.type_lookup_str(&ty, "__iter__").is_none() && self.type_lookup_str(&ty, "__getitem__").is_none() {
+                    return Err(self.type_error(format!(
+                        "cannot unpack non-iterable {} object",
+                        self.type_name(&ty)
+                    )));
+                }
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn op_unpack_sequence(&mut self, n: u32) -> PyResult<Flow> {
+        let seq = self.pop();
+        let n = n as usize;
+        let items = self.unpack_items(&seq)?;
+        if items.len() != n {
+            return Err(if items.len() > n {
+                self.value_error(format!("too many values to unpack (expected {n})"))
+            } else {
+                self.value_error(format!("not enough values to unpack (expected {n}, got {})", items.len()))
+            });
+        }
+        self.stack.extend(items.into_iter().rev());
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_unpack_ex(&mut self, arg: u32) -> PyResult<Flow> {
+        let before = (arg & 0xFF) as usize;
+        let after = (arg >> 8) as usize;
+        let seq = self.pop();
+        let mut items = self.unpack_items(&seq)?;
+        if items.len() < before + after {
+            return Err(self.value_error(format!(
+                "not enough values to unpack (expected at least {}, got {})",
+                before + after,
+                items.len()
+            )));
+        }
+        let tail = items.split_off(items.len() - after);
+        let middle = items.split_off(before);
+        for v in tail.into_iter().rev() {
+            self.push(v);
+        }
+        let l = self.new_list(middle);
+        self.push(l);
+        for v in items.into_iter().rev() {
+            self.push(v);
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_format_value(&mut self, flags: u32) -> PyResult<Flow> {
+        let spec = if flags & 4 != 0 { Some(self.pop()) } else { None };
+        let v = self.pop();
+        let v = match flags & 3 {
+            1 => self.str_value(&v)?,
+            2 => {
+                let r = self.repr(&v)?;
+                self.new_string(r)
+            }
+            3 => {
+                let r = self.ascii(&v)?;
+                self.new_string(r)
+            }
+            _ => v,
+        };
+        let spec_s = spec
+            .as_ref()
+            .and_then(|s| self.as_str_obj(s))
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        if spec_s.is_empty() {
+            if let Value::Obj(o) = &v {
+                if o.class_is(&self.types.str) {
+                    return self.op_push(v);
+                }
+            }
+        }
+        let s = self.format(&v, &spec_s)?;
+        let r = self.new_string(s);
+        self.op_push(r)
+    }
+}

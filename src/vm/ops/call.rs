@@ -1,0 +1,257 @@
+//! Calls (PRECALL/CALL/KW_NAMES/CALL_FUNCTION_EX), returns, and making
+//! functions.
+
+use std::cell::RefCell;
+
+use crate::objects::function::{Args, Function};
+use crate::objects::Payload;
+use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
+
+use super::Flow;
+use crate::vm::code::Code;
+use crate::vm::frame::Frame;
+use crate::vm::interp::Exit;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+impl Vm {
+    pub(crate) fn op_kw_names(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        self.pending_kwnames = match code.consts.get(oparg as usize) {
+            Some(Value::Obj(t)) => Some(t.clone()),
+            _ => None,
+        };
+        Ok(Flow::Next)
+    }
+
+    /// PRECALL: unpack a bound method into (function, self).
+    pub(crate) fn op_precall(&mut self, n: u32) -> PyResult<Flow> {
+        let len = self.stack.len();
+        let Some(meth_idx) = len.checked_sub(n as usize + 2) else {
+            return Ok(Flow::Next);
+        };
+        if self.stack[meth_idx].is_null() {
+            if let Value::Obj(o) = &self.stack[meth_idx + 1] {
+                if let Payload::Method(m) = &o.payload {
+                    let (f, s) = (m.func.clone(), m.self_.clone());
+                    self.stack[meth_idx] = f;
+                    self.stack[meth_idx + 1] = s;
+                }
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    fn kwnames_vec(t: &Option<PyRef>) -> Vec<PyRef> {
+        match t.as_ref().map(|t| &t.payload) {
+            Some(Payload::Tuple(items)) => items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Obj(o) => Some(o.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn op_call(&mut self, n: u32, next: usize) -> PyResult<Flow> {
+        let kwnames = self.pending_kwnames.take();
+        let n = n as usize;
+        let len = self.stack.len();
+        let Some(meth_idx) = len.checked_sub(n + 2) else {
+            return Err(self.system_error("stack underflow in CALL"));
+        };
+        let is_meth = !self.stack[meth_idx].is_null();
+        let (func, args_start) = if is_meth {
+            (self.stack[meth_idx].clone(), meth_idx + 1)
+        } else {
+            (self.stack[meth_idx + 1].clone(), meth_idx + 2)
+        };
+        if let Value::Obj(f) = &func {
+            if let Payload::Function(fd) = &f.payload {
+                let code = &fd.code;
+                let nargs = len - args_start;
+                if let Some(frame) = self.frames.last_mut() {
+                    frame.pc = next;
+                }
+                if kwnames.is_none()
+                    && nargs == code.argcount
+                    && code.kwonlyargcount == 0
+                    && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
+                {
+                    if self.frames.len() >= self.recursion_limit {
+                        return Err(self.new_error(
+                            crate::objects::exception::ExcKind::RecursionError,
+                            "maximum recursion depth exceeded",
+                        ));
+                    }
+                    self.stack.resize(args_start + code.nlocalsplus(), Value::Null);
+                    self.frames.push(Frame {
+                        code: code.clone(),
+                        func: Some(f.clone()),
+                        globals: fd.globals.clone(),
+                        builtins: fd.builtins.clone(),
+                        locals: None,
+                        base: args_start,
+                        ret_base: meth_idx,
+                        lasti: 0,
+                        pc: 0,
+                        entry: false,
+                        generator: None,
+                        exc_depth: 0,
+                    });
+                    return Ok(Flow::Reload);
+                }
+                let args = self.stack.split_off(args_start);
+                self.stack.truncate(meth_idx);
+                let kw = Self::kwnames_vec(&kwnames);
+                self.push_function_frame(f, Args { args: &args, kwnames: &kw }, meth_idx, false)?;
+                return Ok(Flow::Reload);
+            }
+        }
+        let args = self.stack.split_off(args_start);
+        self.stack.truncate(meth_idx);
+        let kw = Self::kwnames_vec(&kwnames);
+        let r = self.call_args(&func, Args { args: &args, kwnames: &kw })?;
+        self.op_push(r)
+    }
+
+    pub(crate) fn op_call_function_ex(&mut self, flags: u32, _next: usize) -> PyResult<Flow> {
+        let kwargs = if flags & 1 != 0 { Some(self.pop()) } else { None };
+        let callargs = self.pop();
+        let func = self.pop();
+        let _null = self.pop();
+        let mut args = match &callargs {
+            Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => self.seq_items(&callargs).unwrap_or_default(),
+            _ => match self.collect_iter(&callargs) {
+                Ok(a) => a,
+                Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::TypeError) => {
+                    let fname = self.func_description(&func)?;
+                    return Err(self.type_error(format!(
+                        "{fname} argument after * must be an iterable, not {}",
+                        self.type_name_of(&callargs)
+                    )));
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let mut kwnames = Vec::new();
+        if let Some(Value::Obj(d)) = &kwargs {
+            for (k, v) in self.dict_items(d) {
+                match k {
+                    Value::Obj(ko) if matches!(ko.payload, Payload::Str(_)) => {
+                        kwnames.push(ko);
+                        args.push(v);
+                    }
+                    _ => return Err(self.type_error("keywords must be strings")),
+                }
+            }
+        }
+        let r = self.call_args(&func, Args { args: &args, kwnames: &kwnames })?;
+        self.op_push(r)
+    }
+
+    pub(crate) fn op_return_value(&mut self) -> PyResult<Flow> {
+        let v = self.pop();
+        let Some(frame) = self.frames.pop() else {
+            return Err(self.system_error("return outside a frame"));
+        };
+        self.stack.truncate(frame.ret_base);
+        if frame.entry {
+            return Ok(Flow::Exit(Exit::Return(v)));
+        }
+        self.push(v);
+        Ok(Flow::Reload)
+    }
+
+    pub(crate) fn op_make_function(&mut self, flags: u32) -> PyResult<Flow> {
+        let code_v = self.pop();
+        let closure = if flags & 8 != 0 { self.pop() } else { Value::None };
+        let annotations = if flags & 4 != 0 { self.pop() } else { Value::None };
+        let kwdefaults = if flags & 2 != 0 { self.pop() } else { Value::None };
+        let defaults = if flags & 1 != 0 { self.pop() } else { Value::None };
+        let Value::Obj(co) = &code_v else {
+            return Err(self.system_error("MAKE_FUNCTION without a code object"));
+        };
+        let Payload::Code(code) = &co.payload else {
+            return Err(self.system_error("MAKE_FUNCTION without a code object"));
+        };
+        let (globals, builtins) = match self.frames.last() {
+            Some(f) => (f.globals.clone(), f.builtins.clone()),
+            None => (self.new_dict(), self.builtins_dict()),
+        };
+        let doc = match code.consts.first() {
+            Some(v @ Value::Obj(o)) if matches!(o.payload, Payload::Str(_)) => v.clone(),
+            _ => Value::None,
+        };
+        let module = self.dict_get_by_str_nocall(&globals, "__name__").unwrap_or(Value::None);
+        let annotations = match self.seq_items(&annotations) {
+            Some(items) => {
+                let d = self.new_dict();
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    self.dict_set(&d, k, v)?;
+                }
+                Value::Obj(d)
+            }
+            None => annotations,
+        };
+        let f = Function {
+            code: code.clone(),
+            globals,
+            builtins,
+            name: RefCell::new(Value::Obj(code.name.clone())),
+            qualname: RefCell::new(Value::Obj(code.qualname.clone())),
+            defaults: RefCell::new(defaults),
+            kwdefaults: RefCell::new(kwdefaults),
+            closure,
+            annotations: RefCell::new(annotations),
+            doc: RefCell::new(doc),
+            module: RefCell::new(module),
+        };
+        let fo = self.new_obj(&self.types.function, Payload::Function(Box::new(f)));
+        *fo.dict.borrow_mut() = Some(self.new_dict());
+        self.op_push(Value::Obj(fo))
+    }
+
+    pub(crate) fn op_load_build_class(&mut self) -> PyResult<Flow> {
+        let b = self.builtins_dict();
+        match self.dict_get_by_str_nocall(&b, "__build_class__") {
+            Some(v) => self.op_push(v),
+            None => Err(self.new_error(crate::objects::exception::ExcKind::NameError, "__build_class__ not found")),
+        }
+    }
+
+    /// The builtins dict.
+    pub fn builtins_dict(&self) -> PyRef {
+        self.builtins.dict().unwrap_or_else(|| self.new_dict())
+    }
+
+    /// Run a function's code with a given locals mapping (class bodies).
+    pub fn run_with_locals(&mut self, func: &PyRef, locals: Value) -> PyResult<Value> {
+        let Payload::Function(f) = &func.payload else {
+            return Err(self.type_error("not a function"));
+        };
+        let ret_base = self.stack.len();
+        let n = f.code.nlocalsplus();
+        self.stack.resize(ret_base + n, Value::Null);
+        self.frames.push(Frame {
+            code: f.code.clone(),
+            func: Some(func.clone()),
+            globals: f.globals.clone(),
+            builtins: f.builtins.clone(),
+            locals: Some(locals),
+            base: ret_base,
+            ret_base,
+            lasti: 0,
+            pc: 0,
+            entry: true,
+            generator: None,
+            exc_depth: 0,
+        });
+        match self.run()? {
+            Exit::Return(v) => Ok(v),
+            Exit::Yield(_) => Err(self.system_error("class body yielded")),
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! Exceptions: unwinding through the exception table, raising,
+//! re-raising, `except` matching (incl. `except*`), and `with`.
+
+use crate::objects::exception::{ExcKind, TbEntry};
+use crate::objects::typeobj::is_subtype;
+use crate::objects::Payload;
+
+use super::Flow;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyErr, PyResult, Vm};
+
+impl Vm {
+    /// Unwind `err` from the top frame: find a handler in the exception
+    /// table, or pop frames until one has a handler or an entry frame is
+    /// left (then the error is returned). `add_tb` says whether the top
+    /// frame gets a traceback entry (not for RERAISE and bare `raise`).
+    pub(crate) fn unwind(&mut self, err: PyErr, add_tb: bool) -> PyResult<()> {
+        if add_tb {
+            self.chain_context(&err);
+        }
+        let mut add = add_tb;
+        loop {
+            let Some(frame) = self.frames.last() else {
+                return Err(err);
+            };
+            if add {
+                if let Payload::Exception(d) = &err.0.payload {
+                    d.borrow_mut().traceback.push(TbEntry {
+                        code: frame.code.clone(),
+                        lasti: frame.lasti,
+                    });
+                }
+            }
+            add = true;
+            if let Some(h) = frame.code.handler_for(frame.lasti) {
+                let depth = frame.stack_base() + h.depth;
+                let lasti = frame.lasti;
+                self.stack.truncate(depth);
+                if h.lasti {
+                    self.push(Value::Int(lasti as i64));
+                }
+                self.push(err.value());
+                if let Some(f) = self.frames.last_mut() {
+                    f.pc = h.target;
+                }
+                return Ok(());
+            }
+            let Some(frame) = self.frames.pop() else {
+                return Err(err);
+            };
+            self.stack.truncate(frame.ret_base.min(self.stack.len()));
+            if frame.entry {
+                return Err(err);
+            }
+        }
+    }
+
+    /// Set `__context__` of a newly raised exception to the exception
+    /// being handled (avoiding cycles), as `_PyErr_SetObject` does.
+    fn chain_context(&mut self, err: &PyErr) {
+        let cur = self.exc_info.clone();
+        let Value::Obj(c) = &cur else {
+            return;
+        };
+        if std::rc::Rc::ptr_eq(c, &err.0) {
+            return;
+        }
+        let Payload::Exception(d) = &err.0.payload else {
+            return;
+        };
+        if !d.borrow().context.is_none() {
+            return;
+        }
+        // Break a cycle: if err is somewhere in cur's context chain, cut it.
+        let mut o = c.clone();
+        for _ in 0..10_000 {
+            let next = match &o.payload {
+                Payload::Exception(od) => od.borrow().context.clone(),
+                _ => Value::None,
+            };
+            match next {
+                Value::Obj(n) => {
+                    if std::rc::Rc::ptr_eq(&n, &err.0) {
+                        if let Payload::Exception(od) = &o.payload {
+                            od.borrow_mut().context = Value::None;
+                        }
+                        break;
+                    }
+                    o = n;
+                }
+                _ => break,
+            }
+        }
+        d.borrow_mut().context = cur;
+    }
+
+    pub(crate) fn op_push_exc_info(&mut self) -> PyResult<Flow> {
+        let v = self.pop();
+        let prev = std::mem::replace(&mut self.exc_info, v.clone());
+        self.push(prev);
+        self.op_push(v)
+    }
+
+    pub(crate) fn op_pop_except(&mut self) -> PyResult<Flow> {
+        self.exc_info = self.pop();
+        Ok(Flow::Next)
+    }
+
+    fn check_except_type(&mut self, t: &Value, star: bool) -> PyResult<()> {
+        let base = self.exc_type(ExcKind::BaseException);
+        let ok = |v: &Value| matches!(v, Value::Obj(o) if matches!(o.payload, Payload::Type(_)) && is_subtype(o, &base));
+        let items = match self.seq_items(t) {
+            Some(items) if matches!(t, Value::Obj(o) if matches!(o.payload, Payload::Tuple(_))) => items,
+            _ => vec![t.clone()],
+        };
+        for i in &items {
+            if !ok(i) {
+                return Err(self.type_error(
+                    "catching classes that do not inherit from BaseException is not allowed",
+                ));
+            }
+            if star {
+                let beg = self.exc_type(ExcKind::BaseExceptionGroup);
+                if let Value::Obj(o) = i {
+                    if is_subtype(o, &beg) {
+                        return Err(self.type_error(
+                            "catching ExceptionGroup with except* is not allowed. Use except instead.",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn op_check_exc_match(&mut self) -> PyResult<Flow> {
+        let right = self.pop();
+        self.check_except_type(&right, false)?;
+        let left = self.peek(0).clone();
+        let r = self.isinstance(&left, &right)?;
+        self.op_push(Value::Bool(r))
+    }
+
+    pub(crate) fn op_check_eg_match(&mut self) -> PyResult<Flow> {
+        let match_type = self.pop();
+        self.check_except_type(&match_type, true)?;
+        let exc = self.pop();
+        let (m, rest) = self.exception_group_match(&exc, &match_type)?;
+        if m.is_none() {
+            self.push(exc);
+            self.push(Value::None);
+        } else {
+            self.push(rest);
+            self.push(m.clone());
+            self.exc_info = m;
+        }
+        Ok(Flow::Next)
+    }
+
+    /// CPython's `exception_group_match`: (match, rest).
+    fn exception_group_match(&mut self, exc: &Value, match_type: &Value) -> PyResult<(Value, Value)> {
+        if exc.is_none() {
+            return Ok((Value::None, Value::None));
+        }
+        let beg = self.exc_type(ExcKind::BaseExceptionGroup);
+        let is_eg = is_subtype(&self.type_of(exc), &beg);
+        if self.isinstance(exc, match_type)? {
+            if is_eg {
+                return Ok((exc.clone(), Value::None));
+            }
+            let msg = self.new_str("");
+            let excs = self.new_tuple(vec![exc.clone()]);
+            let eg_t = Value::Obj(self.exc_type(ExcKind::BaseExceptionGroup));
+            let wrapped = self.call(&eg_t, &[msg, excs])?;
+            if let (Value::Obj(w), Value::Obj(e)) = (&wrapped, exc) {
+                if let (Payload::Exception(wd), Payload::Exception(ed)) = (&w.payload, &e.payload) {
+                    wd.borrow_mut().traceback = ed.borrow().traceback.clone();
+                }
+            }
+            return Ok((wrapped, Value::None));
+        }
+        if is_eg {
+            let pair = self.call_method(exc, "split", &[match_type.clone()])?;
+            let items = self.seq_items(&pair).unwrap_or_default();
+            if items.len() == 2 {
+                return Ok((items[0].clone(), items[1].clone()));
+            }
+        }
+        Ok((Value::None, Value::None))
+    }
+
+    pub(crate) fn op_prep_reraise_star(&mut self) -> PyResult<Flow> {
+        let excs = self.pop();
+        let orig = self.pop();
+        let list: Vec<Value> = self.seq_items(&excs).unwrap_or_default().into_iter().filter(|e| !e.is_none()).collect();
+        let r = self.prep_reraise_star(&orig, list)?;
+        self.op_push(r)
+    }
+
+    fn leaf_ids(&self, v: &Value, out: &mut Vec<usize>) {
+        if let Value::Obj(o) = v {
+            if let Some(excs) = self.get_attr_raw(o, "exceptions") {
+                if let Payload::Exception(_) = &o.payload {
+                    if self.seq_items(&excs).is_some() && is_subtype(&self.type_of(v), &self.exc_type(ExcKind::BaseExceptionGroup)) {
+                        for e in self.seq_items(&excs).unwrap_or_default() {
+                            self.leaf_ids(&e, out);
+                        }
+                        return;
+                    }
+                }
+            }
+            out.push(std::rc::Rc::as_ptr(o) as *const u8 as usize);
+        }
+    }
+
+    fn prep_reraise_star(&mut self, orig: &Value, excs: Vec<Value>) -> PyResult<Value> {
+        if excs.is_empty() {
+            return Ok(Value::None);
+        }
+        let beg = self.exc_type(ExcKind::BaseExceptionGroup);
+        if !is_subtype(&self.type_of(orig), &beg) {
+            return Ok(excs[0].clone());
+        }
+        let mut orig_leaves = Vec::new();
+        self.leaf_ids(orig, &mut orig_leaves);
+        let mut raised = Vec::new();
+        let mut reraised_leaves = Vec::new();
+        for e in &excs {
+            let mut leaves = Vec::new();
+            self.leaf_ids(e, &mut leaves);
+            if leaves.iter().all(|l| orig_leaves.contains(l)) {
+                reraised_leaves.extend(leaves);
+            } else {
+                raised.push(e.clone());
+            }
+        }
+        let keep = if reraised_leaves.is_empty() {
+            Value::None
+        } else {
+            let f = self.leaf_filter(reraised_leaves);
+            let pair = self.call_method(orig, "split", &[f])?;
+            self.seq_items(&pair).and_then(|p| p.first().cloned()).unwrap_or(Value::None)
+        };
+        if raised.is_empty() {
+            return Ok(keep);
+        }
+        if !keep.is_none() {
+            raised.push(keep);
+        }
+        if raised.len() == 1 {
+            return Ok(raised.remove(0));
+        }
+        let msg = self.new_str("");
+        let l = self.new_list(raised);
+        let eg_t = Value::Obj(self.exc_type(ExcKind::BaseExceptionGroup));
+        self.call(&eg_t, &[msg, l])
+    }
+
+    /// A predicate matching exceptions by identity (for `split`).
+    fn leaf_filter(&mut self, ids: Vec<usize>) -> Value {
+        let l: Vec<Value> = ids.into_iter().map(|i| Value::Int(i as i64)).collect();
+        let t = self.new_tuple(l);
+        Value::Obj(self.new_obj(
+            &self.types.builtin_function,
+            Payload::Builtin(crate::objects::function::Builtin {
+                name: "_leaf_filter",
+                func: leaf_filter_call,
+                self_: Some(t),
+                owner: None,
+            }),
+        ))
+    }
+
+    pub(crate) fn op_reraise(&mut self, oparg: u32) -> PyResult<Flow> {
+        let exc = self.pop();
+        if oparg != 0 {
+            if let Value::Int(l) = self.peek((oparg as usize).saturating_sub(1)) {
+                let l = *l as usize;
+                if let Some(f) = self.frames.last_mut() {
+                    f.lasti = l;
+                }
+            }
+        }
+        match exc {
+            Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => Err(PyErr(o)),
+            _ => Err(self.system_error("RERAISE of a non-exception")),
+        }
+    }
+
+    /// An exception instance from a `raise` operand (class or instance).
+    fn make_exception(&mut self, v: &Value, what: &str) -> PyResult<PyRef> {
+        let base = self.exc_type(ExcKind::BaseException);
+        if let Value::Obj(o) = v {
+            if matches!(o.payload, Payload::Exception(_)) {
+                return Ok(o.clone());
+            }
+            if matches!(o.payload, Payload::Type(_)) && is_subtype(o, &base) {
+                let inst = self.call(v, &[])?;
+                return match inst {
+                    Value::Obj(i) if matches!(i.payload, Payload::Exception(_)) => Ok(i),
+                    other => Err(self.type_error(format!(
+                        "calling {} should have returned an instance of BaseException, not {}",
+                        self.repr(v)?,
+                        self.type_name_of(&other)
+                    ))),
+                };
+            }
+        }
+        Err(self.type_error(format!("{what} must derive from BaseException")))
+    }
+
+    pub(crate) fn op_raise(&mut self, oparg: u32) -> PyResult<Flow> {
+        match oparg {
+            0 => match self.exc_info.clone() {
+                Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => Err(PyErr(o)),
+                _ => Err(self.runtime_error("No active exception to reraise")),
+            },
+            1 => {
+                let v = self.pop();
+                let e = self.make_exception(&v, "exceptions")?;
+                Err(PyErr(e))
+            }
+            _ => {
+                let cause = self.pop();
+                let v = self.pop();
+                let e = self.make_exception(&v, "exceptions")?;
+                let cause = if cause.is_none() {
+                    Value::None
+                } else {
+                    match self.make_exception(&cause, "exception causes") {
+                        Ok(c) => Value::Obj(c),
+                        Err(err) => return Err(err),
+                    }
+                };
+                if let Payload::Exception(d) = &e.payload {
+                    let mut d = d.borrow_mut();
+                    d.cause = cause;
+                    d.suppress_context = true;
+                }
+                Err(PyErr(e))
+            }
+        }
+    }
+
+    pub(crate) fn op_before_with(&mut self) -> PyResult<Flow> {
+        let mgr = self.pop();
+        let ty = self.type_of(&mgr);
+        let Some(enter) = self.type_lookup_str(&ty, "__enter__") else {
+            return Err(self.type_error(format!(
+                "'{}' object does not support the context manager protocol",
+                self.type_name(&ty)
+            )));
+        };
+        let Some(exit) = self.type_lookup_str(&ty, "__exit__") else {
+            return Err(self.type_error(format!(
+                "'{}' object does not support the context manager protocol (missed __exit__ method)",
+                self.type_name(&ty)
+            )));
+        };
+        let exit = self.descr_get(exit, Some(&mgr), &ty)?;
+        self.push(exit);
+        let enter = self.descr_get(enter, Some(&mgr), &ty)?;
+        let r = self.call(&enter, &[])?;
+        self.op_push(r)
+    }
+
+    pub(crate) fn op_with_except_start(&mut self) -> PyResult<Flow> {
+        let val = self.peek(0).clone();
+        let exit = self.peek(3).clone();
+        let ty = Value::Obj(self.type_of(&val));
+        let tb = self.traceback_of(&val);
+        let r = self.call(&exit, &[ty, val, tb])?;
+        self.op_push(r)
+    }
+
+    /// `exc.__traceback__` (None until tracebacks are objects).
+    pub fn traceback_of(&mut self, exc: &Value) -> Value {
+        match exc {
+            Value::Obj(o) => self.get_attr_raw(o, "__traceback__").unwrap_or(Value::None),
+            _ => Value::None,
+        }
+    }
+}
+
+fn leaf_filter_call(_vm: &mut Vm, args: crate::objects::function::Args) -> PyResult<Value> {
+    let ids = args.args.first().cloned().unwrap_or(Value::None);
+    let e = args.args.get(1).cloned().unwrap_or(Value::None);
+    let id = match &e {
+        Value::Obj(o) => std::rc::Rc::as_ptr(o) as *const u8 as i64,
+        _ => 0,
+    };
+    let found = match &ids {
+        Value::Obj(t) => match &t.payload {
+            Payload::Tuple(items) => items.iter().any(|i| matches!(i, Value::Int(x) if *x == id)),
+            _ => false,
+        },
+        _ => false,
+    };
+    Ok(Value::Bool(found))
+}

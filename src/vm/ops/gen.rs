@@ -1,0 +1,268 @@
+//! Generators, `yield from`/`await` (SEND), and the async protocols.
+
+use std::cell::RefCell;
+
+use crate::objects::exception::ExcKind;
+use crate::objects::iter::IterState;
+use crate::objects::Payload;
+
+use super::Flow;
+use crate::vm::gen::GenResult;
+use crate::vm::interp::Exit;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+impl Vm {
+    pub(crate) fn op_return_generator(&mut self, next: usize) -> PyResult<Flow> {
+        let (gen, entry, _) = self.make_generator(next)?;
+        if entry {
+            return Ok(Flow::Exit(Exit::Return(gen)));
+        }
+        self.push(gen);
+        Ok(Flow::Reload)
+    }
+
+    pub(crate) fn op_yield_value(&mut self, next: usize) -> PyResult<Flow> {
+        let v = self.pop();
+        self.suspend_generator(next)?;
+        Ok(Flow::Exit(Exit::Yield(v)))
+    }
+
+    /// Send a value into any iterator-like receiver (SEND and `yield from`).
+    pub fn send_to(&mut self, receiver: &Value, v: Value) -> PyResult<GenResult> {
+        if let Value::Obj(r) = receiver {
+            if matches!(r.payload, Payload::Generator(_)) && self.builtin_class(r) {
+                return self.gen_send(r, v);
+            }
+        }
+        let r = if v.is_none() {
+            match self.next(receiver) {
+                Ok(Some(x)) => return Ok(GenResult::Yield(x)),
+                Ok(None) => return Ok(GenResult::Return(Value::None)),
+                Err(e) => Err(e),
+            }
+        } else {
+            self.call_method(receiver, "send", &[v])
+        };
+        match r {
+            Ok(x) => Ok(GenResult::Yield(x)),
+            Err(e) if self.err_is(&e, ExcKind::StopIteration) => {
+                let val = self.get_attr_raw(&e.0, "value").unwrap_or(Value::None);
+                Ok(GenResult::Return(val))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn op_send(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        let receiver = self.peek(0).clone();
+        match self.send_to(&receiver, v)? {
+            GenResult::Return(r) => {
+                if let Some(top) = self.stack.last_mut() {
+                    *top = r;
+                }
+                Ok(Flow::Jump(next + oparg as usize))
+            }
+            GenResult::Yield(x) => self.op_push(x),
+        }
+    }
+
+    fn is_coroutine(&self, v: &Value) -> bool {
+        matches!(v, Value::Obj(o) if o.class_is(&self.types.coroutine))
+    }
+
+    pub(crate) fn op_get_yield_from_iter(&mut self) -> PyResult<Flow> {
+        let v = self.pop();
+        if self.is_coroutine(&v) {
+            let in_coro = self.frames.last().is_some_and(|f| {
+                f.code.flags & (crate::pyc::code::CO_COROUTINE | crate::pyc::code::CO_ITERABLE_COROUTINE) != 0
+            });
+            if !in_coro {
+                return Err(self.type_error("cannot 'yield from' a coroutine object in a non-coroutine generator"));
+            }
+            return self.op_push(v);
+        }
+        if matches!(&v, Value::Obj(o) if o.class_is(&self.types.generator)) {
+            return self.op_push(v);
+        }
+        let it = self.iter(&v)?;
+        self.op_push(it)
+    }
+
+    /// `_PyCoro_GetAwaitableIter`.
+    pub fn get_awaitable(&mut self, v: &Value) -> PyResult<Value> {
+        if self.is_coroutine(v) {
+            return Ok(v.clone());
+        }
+        if let Value::Obj(o) = v {
+            if let Payload::Generator(g) = &o.payload {
+                if g.borrow().code.flags & crate::pyc::code::CO_ITERABLE_COROUTINE != 0 {
+                    return Ok(v.clone());
+                }
+            }
+        }
+        let ty = self.type_of(v);
+        let Some(aw) = self.type_lookup_str(&ty, "__await__") else {
+            return Err(self.type_error(format!(
+                "object {} can't be used in 'await' expression",
+                self.type_name(&ty)
+            )));
+        };
+        let f = self.descr_get(aw, Some(v), &ty)?;
+        let it = self.call(&f, &[])?;
+        if self.is_coroutine(&it) {
+            return Err(self.type_error("__await__() returned a coroutine"));
+        }
+        let it_ty = self.type_of(&it);
+        let is_iter = matches!(&it, Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
+            || self.type_lookup_str(&it_ty, "__next__").is_some();
+        if !is_iter {
+            return Err(self.type_error(format!(
+                "__await__() returned non-iterator of type '{}'",
+                self.type_name(&it_ty)
+            )));
+        }
+        Ok(it)
+    }
+
+    pub(crate) fn op_get_awaitable(&mut self, where_: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        match self.get_awaitable(&v) {
+            Ok(it) => {
+                if let Value::Obj(o) = &it {
+                    if self.is_coroutine(&it) {
+                        if let Payload::Generator(g) = &o.payload {
+                            let g = g.borrow();
+                            let awaited = g.started && g.suspended.as_ref().is_some_and(|s| {
+                                let pc = s.frame.pc;
+                                matches!(s.frame.code.code.get(pc * 2..pc * 2 + 2), Some(&[151, a]) if a >= 2)
+                            });
+                            if awaited {
+                                drop(g);
+                                return Err(self.runtime_error("coroutine is being awaited already"));
+                            }
+                        }
+                    }
+                }
+                self.op_push(it)
+            }
+            Err(e) => {
+                let tn = self.type_name_of(&v);
+                if self.err_is(&e, ExcKind::TypeError) && where_ == 1 {
+                    return Err(self.type_error(format!(
+                        "'async with' received an object from __aenter__ that does not implement __await__: {tn}"
+                    )));
+                }
+                if self.err_is(&e, ExcKind::TypeError) && where_ == 2 {
+                    return Err(self.type_error(format!(
+                        "'async with' received an object from __aexit__ that does not implement __await__: {tn}"
+                    )));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn op_get_aiter(&mut self) -> PyResult<Flow> {
+        let obj = self.pop();
+        let ty = self.type_of(&obj);
+        let Some(m) = self.type_lookup_str(&ty, "__aiter__") else {
+            return Err(self.type_error(format!(
+                "'async for' requires an object with __aiter__ method, got {}",
+                self.type_name(&ty)
+            )));
+        };
+        let f = self.descr_get(m, Some(&obj), &ty)?;
+        let it = self.call(&f, &[])?;
+        let it_ty = self.type_of(&it);
+        if self.type_lookup_str(&it_ty, "__anext__").is_none() {
+            return Err(self.type_error(format!(
+                "'async for' received an object from __aiter__ that does not implement __anext__: {}",
+                self.type_name(&it_ty)
+            )));
+        }
+        self.op_push(it)
+    }
+
+    pub(crate) fn op_get_anext(&mut self) -> PyResult<Flow> {
+        let aiter = self.peek(0).clone();
+        let ty = self.type_of(&aiter);
+        let Some(m) = self.type_lookup_str(&ty, "__anext__") else {
+            return Err(self.type_error(format!(
+                "'async for' requires an iterator with __anext__ method, got {}",
+                self.type_name(&ty)
+            )));
+        };
+        let f = self.descr_get(m, Some(&aiter), &ty)?;
+        let next = self.call(&f, &[])?;
+        let aw = match self.get_awaitable(&next) {
+            Ok(a) => a,
+            Err(e) if self.err_is(&e, ExcKind::TypeError) => {
+                return Err(self.type_error(format!(
+                    "'async for' received an invalid object from __anext__: {}",
+                    self.type_name_of(&next)
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        self.op_push(aw)
+    }
+
+    pub(crate) fn op_end_async_for(&mut self) -> PyResult<Flow> {
+        let exc = self.pop();
+        let _aiter = self.pop();
+        match exc {
+            Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => {
+                let e = crate::vm::PyErr(o);
+                if self.err_is(&e, ExcKind::StopAsyncIteration) {
+                    Ok(Flow::Next)
+                } else {
+                    Err(e)
+                }
+            }
+            _ => Ok(Flow::Next),
+        }
+    }
+
+    pub(crate) fn op_before_async_with(&mut self) -> PyResult<Flow> {
+        let mgr = self.pop();
+        let ty = self.type_of(&mgr);
+        let enter = self.type_lookup_str(&ty, "__aenter__");
+        let exit = self.type_lookup_str(&ty, "__aexit__");
+        let (Some(enter), Some(exit)) = (enter, exit) else {
+            let extra = if self.type_lookup_str(&ty, "__aenter__").is_some() { " (missed __aexit__ method)" } else { "" };
+            return Err(self.type_error(format!(
+                "'{}' object does not support the asynchronous context manager protocol{extra}",
+                self.type_name(&ty)
+            )));
+        };
+        let exit = self.descr_get(exit, Some(&mgr), &ty)?;
+        self.push(exit);
+        let enter = self.descr_get(enter, Some(&mgr), &ty)?;
+        let r = self.call(&enter, &[])?;
+        self.op_push(r)
+    }
+
+    pub(crate) fn op_async_gen_wrap(&mut self) -> PyResult<Flow> {
+        let v = self.pop();
+        let w = self.new_obj(&self.types.async_gen_wrapped, Payload::Cell(RefCell::new(v)));
+        self.op_push(Value::Obj(w))
+    }
+
+    /// The value inside an ASYNC_GEN_WRAP wrapper, if `v` is one.
+    pub fn unwrap_async_yield(&self, v: &Value) -> Option<Value> {
+        match v {
+            Value::Obj(o) if o.class_is(&self.types.async_gen_wrapped) => match &o.payload {
+                Payload::Cell(c) => Some(c.borrow().clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// An `asend`/`athrow` awaitable for an async generator.
+    pub fn new_async_send(&self, gen: &PyRef, value: Value, throw: Option<Value>) -> Value {
+        self.new_iter(&self.types.async_gen_asend, IterState::AsyncSend { gen: gen.clone(), value, throw, done: false })
+    }
+}

@@ -1,0 +1,335 @@
+//! Loads and stores: constants, fast locals, names, globals, cells,
+//! attributes and methods.
+
+use std::rc::Rc;
+
+use crate::objects::exception::ExcKind;
+use crate::objects::Payload;
+
+use super::Flow;
+use crate::vm::code::Code;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+fn name_at(code: &Code, i: u32) -> PyRef {
+    code.names.get(i as usize).cloned().unwrap_or_else(|| code.name.clone())
+}
+
+fn local_name(code: &Code, i: u32) -> String {
+    code.localsplusnames
+        .get(i as usize)
+        .map(|n| crate::vm::proto::str_of(n).to_string())
+        .unwrap_or_default()
+}
+
+impl Vm {
+    /// Index in the stack of local slot `i` of the current frame.
+    #[inline]
+    pub(crate) fn local_index(&self, i: u32) -> usize {
+        self.frames.last().map_or(0, |f| f.base) + i as usize
+    }
+
+    pub(crate) fn op_load_const(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let v = code.consts.get(oparg as usize).cloned().unwrap_or(Value::None);
+        self.op_push(v)
+    }
+
+    pub(crate) fn op_load_fast(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let v = self.stack.get(self.local_index(oparg)).cloned().unwrap_or(Value::Null);
+        if v.is_null() {
+            return Err(self.new_error(
+                ExcKind::UnboundLocalError,
+                format!(
+                    "cannot access local variable '{}' where it is not associated with a value",
+                    local_name(code, oparg)
+                ),
+            ));
+        }
+        self.op_push(v)
+    }
+
+    pub(crate) fn op_store_fast(&mut self, oparg: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        let i = self.local_index(oparg);
+        if let Some(slot) = self.stack.get_mut(i) {
+            *slot = v;
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_delete_fast(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let i = self.local_index(oparg);
+        let old = self.stack.get_mut(i).map(std::mem::take).unwrap_or(Value::Null);
+        if old.is_null() {
+            return Err(self.new_error(
+                ExcKind::UnboundLocalError,
+                format!(
+                    "cannot access local variable '{}' where it is not associated with a value",
+                    local_name(code, oparg)
+                ),
+            ));
+        }
+        Ok(Flow::Next)
+    }
+
+    fn frame_locals(&self) -> PyResult<Value> {
+        match self.frames.last().and_then(|f| f.locals.clone()) {
+            Some(l) => Ok(l),
+            None => Err(self.system_error("no locals found")),
+        }
+    }
+
+    fn frame_globals(&self) -> PyRef {
+        match self.frames.last() {
+            Some(f) => f.globals.clone(),
+            None => self.new_dict(),
+        }
+    }
+
+    fn frame_builtins(&self) -> PyRef {
+        match self.frames.last() {
+            Some(f) => f.builtins.clone(),
+            None => self.new_dict(),
+        }
+    }
+
+    pub(crate) fn op_store_name(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        let name = name_at(code, oparg);
+        let locals = self.frame_locals()?;
+        self.setitem(&locals, Value::Obj(name), v)?;
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_delete_name(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let name = name_at(code, oparg);
+        let locals = self.frame_locals()?;
+        if let Err(e) = self.delitem(&locals, Value::Obj(name.clone())) {
+            if self.err_is(&e, ExcKind::KeyError) {
+                return Err(self.name_not_defined(&name));
+            }
+            return Err(e);
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn name_not_defined(&self, name: &PyRef) -> crate::vm::PyErr {
+        let e = self.name_error(format!("name '{}' is not defined", crate::vm::proto::str_of(name)));
+        self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
+        e
+    }
+
+    pub(crate) fn op_load_name(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let name = name_at(code, oparg);
+        let locals = self.frame_locals()?;
+        let found = match &locals {
+            Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => self.dict_get_str(d, &name)?,
+            _ => match self.getitem(&locals, &Value::Obj(name.clone())) {
+                Ok(v) => Some(v),
+                Err(e) if self.err_is(&e, ExcKind::KeyError) => None,
+                Err(e) => return Err(e),
+            },
+        };
+        let v = match found {
+            Some(v) => v,
+            None => self.load_global_name(&name)?,
+        };
+        self.op_push(v)
+    }
+
+    fn load_global_name(&mut self, name: &PyRef) -> PyResult<Value> {
+        let globals = self.frame_globals();
+        if let Some(v) = self.dict_get_str(&globals, name)? {
+            return Ok(v);
+        }
+        let builtins = self.frame_builtins();
+        if let Some(v) = self.dict_get_str(&builtins, name)? {
+            return Ok(v);
+        }
+        Err(self.name_not_defined(name))
+    }
+
+    pub(crate) fn op_load_global(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let name = name_at(code, oparg >> 1);
+        let v = self.load_global_name(&name)?;
+        if oparg & 1 != 0 {
+            self.push(Value::Null);
+        }
+        self.op_push(v)
+    }
+
+    pub(crate) fn op_store_global(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        let name = name_at(code, oparg);
+        let globals = self.frame_globals();
+        self.dict_set(&globals, Value::Obj(name), v)?;
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_delete_global(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let name = name_at(code, oparg);
+        let globals = self.frame_globals();
+        if self.dict_del(&globals, &Value::Obj(name.clone()))?.is_none() {
+            return Err(self.name_not_defined(&name));
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_load_attr(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let obj = self.pop();
+        let v = self.getattr(&obj, &name_at(code, oparg))?;
+        self.op_push(v)
+    }
+
+    pub(crate) fn op_store_attr(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let owner = self.pop();
+        let v = self.pop();
+        self.setattr(&owner, &name_at(code, oparg), Some(v))?;
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_delete_attr(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let owner = self.pop();
+        self.setattr(&owner, &name_at(code, oparg), None)?;
+        Ok(Flow::Next)
+    }
+
+    /// LOAD_METHOD: `[meth, self]` when the attribute is a plain method
+    /// found on the type, else `[NULL, attr]`.
+    pub(crate) fn op_load_method(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let obj = self.pop();
+        let name = name_at(code, oparg);
+        match self.lookup_method(&obj, &name)? {
+            Some(meth) => {
+                self.push(meth);
+                self.push(obj);
+            }
+            None => {
+                let attr = self.getattr(&obj, &name)?;
+                self.push(Value::Null);
+                self.push(attr);
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    // ------------------------------------------------------------- cells
+
+    fn cell_at(&self, oparg: u32) -> Option<PyRef> {
+        match self.stack.get(self.local_index(oparg)) {
+            Some(Value::Obj(c)) if matches!(c.payload, Payload::Cell(_)) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn op_make_cell(&mut self, oparg: u32) -> PyResult<Flow> {
+        let i = self.local_index(oparg);
+        let old = self.stack.get_mut(i).map(std::mem::take).unwrap_or(Value::Null);
+        let cell = self.new_cell(old);
+        if let Some(slot) = self.stack.get_mut(i) {
+            *slot = Value::Obj(cell);
+        }
+        Ok(Flow::Next)
+    }
+
+    pub fn new_cell(&self, v: Value) -> PyRef {
+        self.new_obj(&self.types.cell, Payload::Cell(std::cell::RefCell::new(v)))
+    }
+
+    pub(crate) fn op_load_closure(&mut self, oparg: u32) -> PyResult<Flow> {
+        let v = self.stack.get(self.local_index(oparg)).cloned().unwrap_or(Value::Null);
+        self.op_push(v)
+    }
+
+    fn unbound_deref(&self, code: &Code, oparg: u32) -> crate::vm::PyErr {
+        let name = local_name(code, oparg);
+        if code.is_free(oparg as usize) {
+            self.name_error(format!(
+                "cannot access free variable '{name}' where it is not associated with a value in enclosing scope"
+            ))
+        } else {
+            self.new_error(
+                ExcKind::UnboundLocalError,
+                format!("cannot access local variable '{name}' where it is not associated with a value"),
+            )
+        }
+    }
+
+    pub(crate) fn op_load_deref(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let v = match self.cell_at(oparg) {
+            Some(c) => match &c.payload {
+                Payload::Cell(v) => v.borrow().clone(),
+                _ => Value::Null,
+            },
+            None => Value::Null,
+        };
+        if v.is_null() {
+            return Err(self.unbound_deref(code, oparg));
+        }
+        self.op_push(v)
+    }
+
+    pub(crate) fn op_store_deref(&mut self, oparg: u32) -> PyResult<Flow> {
+        let v = self.pop();
+        if let Some(c) = self.cell_at(oparg) {
+            if let Payload::Cell(slot) = &c.payload {
+                let old = slot.replace(v);
+                drop(old);
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_delete_deref(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let old = match self.cell_at(oparg) {
+            Some(c) => match &c.payload {
+                Payload::Cell(slot) => slot.replace(Value::Null),
+                _ => Value::Null,
+            },
+            None => Value::Null,
+        };
+        if old.is_null() {
+            return Err(self.unbound_deref(code, oparg));
+        }
+        Ok(Flow::Next)
+    }
+
+    pub(crate) fn op_load_classderef(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+        let name = code.localsplusnames.get(oparg as usize).cloned();
+        if let (Some(name), Ok(Value::Obj(d))) = (name, self.frame_locals()) {
+            if matches!(d.payload, Payload::Dict(_)) {
+                if let Some(v) = self.dict_get_str(&d, &name)? {
+                    return self.op_push(v);
+                }
+            }
+        }
+        self.op_load_deref(code, oparg)
+    }
+
+    pub(crate) fn op_copy_free_vars(&mut self, oparg: u32) -> PyResult<Flow> {
+        let Some(frame) = self.frames.last() else {
+            return Ok(Flow::Next);
+        };
+        let closure = match frame.func.as_ref().map(|f| &f.payload) {
+            Some(Payload::Function(func)) => func.closure.clone(),
+            _ => Value::None,
+        };
+        let n = oparg as usize;
+        let start = frame.base + frame.code.nlocalsplus() - n.min(frame.code.nlocalsplus());
+        if let Value::Obj(t) = closure {
+            if let Payload::Tuple(cells) = &t.payload {
+                for (j, c) in cells.iter().take(n).enumerate() {
+                    if let Some(slot) = self.stack.get_mut(start + j) {
+                        *slot = c.clone();
+                    }
+                }
+            }
+        }
+        Ok(Flow::Next)
+    }
+}
+
+/// Whether two refs are the same object.
+pub(crate) fn same(a: &PyRef, b: &PyRef) -> bool {
+    Rc::ptr_eq(a, b)
+}

@@ -1,0 +1,520 @@
+//! Attribute access (CPython's `PyObject_GenericGetAttr`,
+//! `type_getattro`, `PyObject_GenericSetAttr`) and descriptors.
+
+use std::rc::Rc;
+
+use crate::objects::function::{Builtin, DescrKind, Method};
+use crate::objects::typeobj::{
+    type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HAS_GETATTR, FLAG_HEAPTYPE,
+    FLAG_SLOTS_ONLY,
+};
+use crate::objects::{Payload, PyObject};
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+use super::str_of;
+
+impl Vm {
+    /// Look a name up along a type's MRO (no descriptors applied).
+    pub fn type_lookup(&self, ty: &PyRef, name: &PyRef) -> Option<Value> {
+        let td = type_data(ty)?;
+        let mro = td.mro.borrow();
+        for t in mro.iter() {
+            if let Some(d) = t.dict.borrow().as_ref() {
+                if let Ok(Some(v)) = self.dict_get_str_nocall(d, name) {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
+    /// `type_lookup` by a Rust string.
+    pub fn type_lookup_str(&mut self, ty: &PyRef, name: &str) -> Option<Value> {
+        let n = self.intern(name);
+        self.type_lookup(ty, &n)
+    }
+
+    fn type_flag(&self, ty: &PyRef, flag: u32) -> bool {
+        type_data(ty).is_some_and(|td| td.has_flag(flag))
+    }
+
+    /// Whether a descriptor found on a type is a data descriptor.
+    pub fn is_data_descr(&mut self, d: &Value) -> bool {
+        match d {
+            Value::Obj(o) => match &o.payload {
+                Payload::Property(_) | Payload::GetSet(_) => true,
+                Payload::Function(_) | Payload::MethodDescr(_) | Payload::Builtin(_) => false,
+                Payload::StaticMethod(_) | Payload::ClassMethod(_) => false,
+                Payload::Str(_) | Payload::Tuple(_) | Payload::Dict(_) | Payload::List(_) => false,
+                _ => {
+                    let t = self.type_of(d);
+                    if !self.type_flag(&t, FLAG_HEAPTYPE) {
+                        return false;
+                    }
+                    self.type_lookup_str(&t, "__set__").is_some()
+                        || self.type_lookup_str(&t, "__delete__").is_some()
+                }
+            },
+            _ => false,
+        }
+    }
+
+    /// `descr.__get__(obj, ty)` for a value found on a type; `obj` is None
+    /// for access through the class. Returns the value itself when it is
+    /// not a descriptor.
+    pub fn descr_get(&mut self, d: Value, obj: Option<&Value>, ty: &PyRef) -> PyResult<Value> {
+        let Value::Obj(o) = &d else {
+            return Ok(d);
+        };
+        match &o.payload {
+            Payload::Function(_) => match obj {
+                Some(obj) => Ok(self.new_method(d.clone(), obj.clone())),
+                None => Ok(d),
+            },
+            Payload::MethodDescr(md) => match (md.kind, obj) {
+                (DescrKind::Method, Some(obj)) => Ok(self.new_builtin_bound(md, obj.clone())),
+                (DescrKind::Method, None) => Ok(d),
+                (DescrKind::Class, _) => Ok(self.new_builtin_bound(md, Value::Obj(ty.clone()))),
+                (DescrKind::Static, _) => Ok(d),
+            },
+            Payload::GetSet(gs) => match obj {
+                Some(obj) => (gs.get)(self, obj),
+                None => Ok(d),
+            },
+            Payload::Property(p) => match obj {
+                Some(obj) => {
+                    let fget = p[0].clone();
+                    if fget.is_none() || fget.is_null() {
+                        let name = self.property_name(&d);
+                        let tn = self.type_name(&self.type_of(obj));
+                        return Err(self.attribute_error(format!(
+                            "property {name}of '{tn}' object has no getter"
+                        )));
+                    }
+                    self.call(&fget, &[obj.clone()])
+                }
+                None => Ok(d),
+            },
+            Payload::StaticMethod(f) => Ok(f.clone()),
+            Payload::ClassMethod(f) => Ok(self.new_method(f.clone(), Value::Obj(ty.clone()))),
+            Payload::Builtin(_) | Payload::Str(_) | Payload::Tuple(_) | Payload::Type(_) => Ok(d),
+            _ => {
+                let t = self.type_of(&d);
+                if !self.type_flag(&t, FLAG_HEAPTYPE) {
+                    return Ok(d);
+                }
+                match self.type_lookup_str(&t, "__get__") {
+                    Some(get) => {
+                        let o = obj.cloned().unwrap_or(Value::None);
+                        self.call(&get, &[d.clone(), o, Value::Obj(ty.clone())])
+                    }
+                    None => Ok(d),
+                }
+            }
+        }
+    }
+
+    /// `'name' ` for a property's error messages (empty if unknown).
+    fn property_name(&mut self, prop: &Value) -> String {
+        match self.get_attr_raw_value(prop, "__name__") {
+            Some(Value::Obj(n)) if matches!(n.payload, Payload::Str(_)) => format!("'{}' ", str_of(&n)),
+            _ => String::new(),
+        }
+    }
+
+    pub fn new_method(&self, func: Value, self_: Value) -> Value {
+        Value::Obj(self.new_obj(&self.types.method, Payload::Method(Method { func, self_ })))
+    }
+
+    fn new_builtin_bound(&self, md: &crate::objects::function::MethodDescr, self_: Value) -> Value {
+        Value::Obj(self.new_obj(
+            &self.types.builtin_function,
+            Payload::Builtin(Builtin {
+                name: md.name,
+                func: md.func,
+                self_: Some(self_),
+                owner: Some(md.owner.clone()),
+            }),
+        ))
+    }
+
+    /// `getattr(obj, name)`.
+    pub fn getattr(&mut self, obj: &Value, name: &PyRef) -> PyResult<Value> {
+        let ty = self.type_of(obj);
+        if self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE) {
+            if let Some(ga) = self.type_lookup_str(&ty, "__getattribute__") {
+                let r = self.call(&ga, &[obj.clone(), Value::Obj(name.clone())]);
+                return match r {
+                    Err(e)
+                        if self.type_flag(&ty, FLAG_HAS_GETATTR)
+                            && self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) =>
+                    {
+                        self.call_getattr_hook(&ty, obj, name, e)
+                    }
+                    r => r,
+                };
+            }
+        }
+        self.generic_getattr(obj, name, &ty)
+    }
+
+    fn call_getattr_hook(
+        &mut self,
+        ty: &PyRef,
+        obj: &Value,
+        name: &PyRef,
+        err: crate::vm::PyErr,
+    ) -> PyResult<Value> {
+        match self.type_lookup_str(ty, "__getattr__") {
+            Some(hook) => {
+                let hook = self.descr_get(hook, Some(obj), ty)?;
+                self.call(&hook, &[Value::Obj(name.clone())])
+            }
+            None => Err(err),
+        }
+    }
+
+    /// `object.__getattribute__(obj, name)` (and `type.__getattribute__`
+    /// for types), then `__getattr__`.
+    pub fn generic_getattr(&mut self, obj: &Value, name: &PyRef, ty: &PyRef) -> PyResult<Value> {
+        if let Value::Obj(o) = obj {
+            if matches!(o.payload, Payload::Type(_)) {
+                return self.type_getattr(o, name);
+            }
+        }
+        let descr = self.type_lookup(ty, name);
+        if let Some(d) = &descr {
+            if self.is_data_descr(d) {
+                return self.descr_get(d.clone(), Some(obj), ty);
+            }
+        }
+        if let Value::Obj(o) = obj {
+            if let Some(dict) = o.dict() {
+                if let Some(v) = self.dict_get_str(&dict, name)? {
+                    return Ok(v);
+                }
+            }
+        }
+        if let Some(d) = descr {
+            return self.descr_get(d, Some(obj), ty);
+        }
+        let err = self.no_attribute(obj, ty, name);
+        if self.type_flag(ty, FLAG_HAS_GETATTR) {
+            return self.call_getattr_hook(ty, obj, name, err);
+        }
+        Err(err)
+    }
+
+    /// The AttributeError for a missing attribute, worded as CPython.
+    pub fn no_attribute(&self, obj: &Value, ty: &PyRef, name: &PyRef) -> crate::vm::PyErr {
+        let n = str_of(name);
+        let msg = match obj {
+            Value::Obj(o) => match &o.payload {
+                Payload::Module(m) => format!("module '{}' has no attribute '{n}'", m.name),
+                Payload::Type(td) => format!("type object '{}' has no attribute '{n}'", td.name()),
+                _ => format!("'{}' object has no attribute '{n}'", self.type_name(ty)),
+            },
+            _ => format!("'{}' object has no attribute '{n}'", self.type_name(ty)),
+        };
+        let e = self.attribute_error(msg);
+        self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
+        self.set_attr_raw(&e.0, "obj", obj.clone());
+        e
+    }
+
+    fn type_getattr(&mut self, cls: &PyRef, name: &PyRef) -> PyResult<Value> {
+        let clsv = Value::Obj(cls.clone());
+        let meta = self.type_of(&clsv);
+        let meta_attr = self.type_lookup(&meta, name);
+        if let Some(d) = &meta_attr {
+            if self.is_data_descr(d) {
+                return self.descr_get(d.clone(), Some(&clsv), &meta);
+            }
+        }
+        if let Some(attr) = self.type_lookup(cls, name) {
+            return self.descr_get(attr, None, cls);
+        }
+        if let Some(d) = meta_attr {
+            return self.descr_get(d, Some(&clsv), &meta);
+        }
+        let err = self.no_attribute(&clsv, &meta, name);
+        if self.type_flag(&meta, FLAG_HAS_GETATTR) {
+            return self.call_getattr_hook(&meta, &clsv, name, err);
+        }
+        Err(err)
+    }
+
+    /// `getattr` returning None where it would raise AttributeError.
+    pub fn getattr_opt(&mut self, obj: &Value, name: &str) -> PyResult<Option<Value>> {
+        let n = self.intern(name);
+        match self.getattr(obj, &n) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn getattr_str(&mut self, obj: &Value, name: &str) -> PyResult<Value> {
+        let n = self.intern(name);
+        self.getattr(obj, &n)
+    }
+
+    /// For LOAD_METHOD: the unbound method when `obj.name` would be a
+    /// function or builtin method found on the type (not shadowed by the
+    /// instance dict); else None (the caller then uses `getattr`).
+    pub fn lookup_method(&mut self, obj: &Value, name: &PyRef) -> PyResult<Option<Value>> {
+        let ty = self.type_of(obj);
+        if self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE) {
+            return Ok(None);
+        }
+        if let Value::Obj(o) = obj {
+            if matches!(o.payload, Payload::Type(_)) {
+                return Ok(None);
+            }
+        }
+        let Some(d) = self.type_lookup(&ty, name) else {
+            return Ok(None);
+        };
+        let is_method = match &d {
+            Value::Obj(o) => match &o.payload {
+                Payload::Function(_) => true,
+                Payload::MethodDescr(md) => md.kind == DescrKind::Method,
+                _ => false,
+            },
+            _ => false,
+        };
+        if !is_method {
+            return Ok(None);
+        }
+        if let Value::Obj(o) = obj {
+            if let Some(dict) = o.dict() {
+                if self.dict_get_str(&dict, name)?.is_some() {
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(d))
+    }
+
+    /// `setattr(obj, name, value)`, or `delattr` when `value` is None.
+    pub fn setattr(&mut self, obj: &Value, name: &PyRef, value: Option<Value>) -> PyResult<()> {
+        let ty = self.type_of(obj);
+        if self.type_flag(&ty, FLAG_CUSTOM_SETATTR) {
+            let hook_name = if value.is_some() { "__setattr__" } else { "__delattr__" };
+            if let Some(hook) = self.type_lookup_str(&ty, hook_name) {
+                let native = matches!(&hook, Value::Obj(h) if matches!(h.payload, Payload::MethodDescr(_)));
+                if !native {
+                    let mut args = vec![obj.clone(), Value::Obj(name.clone())];
+                    args.extend(value);
+                    self.call(&hook, &args)?;
+                    return Ok(());
+                }
+            }
+        }
+        self.generic_setattr(obj, name, value)
+    }
+
+    /// `object.__setattr__` / `object.__delattr__`.
+    pub fn generic_setattr(&mut self, obj: &Value, name: &PyRef, value: Option<Value>) -> PyResult<()> {
+        let ty = self.type_of(obj);
+        if let Value::Obj(o) = obj {
+            if matches!(o.payload, Payload::Type(_)) {
+                return self.type_setattr(o, name, value);
+            }
+        }
+        if let Some(d) = self.type_lookup(&ty, name) {
+            if let Value::Obj(dobj) = &d {
+                match &dobj.payload {
+                    Payload::GetSet(gs) => {
+                        return match gs.set {
+                            Some(set) => set(self, obj, value),
+                            None => Err(self.attribute_error(format!(
+                                "attribute '{}' of '{}' objects is not writable",
+                                gs.name,
+                                self.type_name(&ty)
+                            ))),
+                        };
+                    }
+                    Payload::Property(p) => {
+                        let f = if value.is_some() { p[1].clone() } else { p[2].clone() };
+                        if f.is_none() || f.is_null() {
+                            let pname = self.property_name(&d);
+                            let what = if value.is_some() { "setter" } else { "deleter" };
+                            return Err(self.attribute_error(format!(
+                                "property {pname}of '{}' object has no {what}",
+                                self.type_name(&ty)
+                            )));
+                        }
+                        let mut args = vec![obj.clone()];
+                        args.extend(value);
+                        self.call(&f, &args)?;
+                        return Ok(());
+                    }
+                    _ => {
+                        if self.is_data_descr(&d) {
+                            let dt = self.type_of(&d);
+                            let hook = if value.is_some() { "__set__" } else { "__delete__" };
+                            if let Some(h) = self.type_lookup_str(&dt, hook) {
+                                let mut args = vec![d.clone(), obj.clone()];
+                                args.extend(value);
+                                self.call(&h, &args)?;
+                                return Ok(());
+                            }
+                            return Err(self.attribute_error(format!("__{}__", &hook[2..hook.len() - 2])));
+                        }
+                    }
+                }
+            }
+        }
+        let Value::Obj(o) = obj else {
+            return Err(self.no_attribute(obj, &ty, name));
+        };
+        if self.type_flag(&ty, FLAG_SLOTS_ONLY) && !self.slot_allowed(&ty, name) {
+            return Err(self.no_attribute(obj, &ty, name));
+        }
+        let Some(dict) = o.dict() else {
+            return Err(self.no_attribute(obj, &ty, name));
+        };
+        match value {
+            Some(v) => self.dict_set(&dict, Value::Obj(name.clone()), v),
+            None => match self.dict_del(&dict, &Value::Obj(name.clone()))? {
+                Some(_) => Ok(()),
+                None => Err(self.no_attribute(obj, &ty, name)),
+            },
+        }
+    }
+
+    fn slot_allowed(&self, ty: &PyRef, name: &PyRef) -> bool {
+        let n = str_of(name);
+        type_data(ty).is_some_and(|td| {
+            td.mro
+                .borrow()
+                .iter()
+                .any(|t| type_data(t).is_some_and(|d| d.slots.borrow().iter().any(|s| s == n)))
+        })
+    }
+
+    fn type_setattr(&mut self, cls: &PyRef, name: &PyRef, value: Option<Value>) -> PyResult<()> {
+        let clsv = Value::Obj(cls.clone());
+        let meta = self.type_of(&clsv);
+        if let Some(d) = self.type_lookup(&meta, name) {
+            if self.is_data_descr(&d) {
+                if let Value::Obj(dobj) = &d {
+                    if let Payload::GetSet(gs) = &dobj.payload {
+                        if let Some(set) = gs.set {
+                            return set(self, &clsv, value);
+                        }
+                    }
+                }
+            }
+        }
+        let Some(td) = type_data(cls) else {
+            return Err(self.no_attribute(&clsv, &meta, name));
+        };
+        if !td.has_flag(FLAG_HEAPTYPE) {
+            return Err(self.type_error(format!(
+                "cannot set '{}' attribute of immutable type '{}'",
+                str_of(name),
+                td.name()
+            )));
+        }
+        let Some(dict) = cls.dict() else {
+            return Err(self.no_attribute(&clsv, &meta, name));
+        };
+        match value {
+            Some(v) => self.dict_set(&dict, Value::Obj(name.clone()), v)?,
+            None => {
+                if self.dict_del(&dict, &Value::Obj(name.clone()))?.is_none() {
+                    return Err(self.no_attribute(&clsv, &meta, name));
+                }
+            }
+        }
+        td.version.set(td.version.get() + 1);
+        self.update_type_flags(cls);
+        Ok(())
+    }
+
+    /// Recompute the dunder-presence flags of a Python class.
+    pub fn update_type_flags(&mut self, cls: &PyRef) {
+        let custom_ga = self.defined_in_python(cls, "__getattribute__");
+        let has_ga = self.type_lookup_str(cls, "__getattr__").is_some();
+        let custom_sa =
+            self.defined_in_python(cls, "__setattr__") || self.defined_in_python(cls, "__delattr__");
+        if let Some(td) = type_data(cls) {
+            let mut f = td.flags.get()
+                & !(FLAG_CUSTOM_GETATTRIBUTE | FLAG_HAS_GETATTR | FLAG_CUSTOM_SETATTR);
+            if custom_ga {
+                f |= FLAG_CUSTOM_GETATTRIBUTE;
+            }
+            if has_ga {
+                f |= FLAG_HAS_GETATTR;
+            }
+            if custom_sa {
+                f |= FLAG_CUSTOM_SETATTR;
+            }
+            td.flags.set(f);
+        }
+    }
+
+    /// Whether a dunder found along the MRO is not a builtin method.
+    fn defined_in_python(&mut self, cls: &PyRef, name: &str) -> bool {
+        match self.type_lookup_str(cls, name) {
+            Some(Value::Obj(o)) => !matches!(o.payload, Payload::MethodDescr(_) | Payload::Builtin(_)),
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Set a name in an object's own dict, creating none (for exception
+    /// attributes and the like). Ignores objects without a dict.
+    pub fn set_attr_raw(&self, obj: &PyRef, name: &str, v: Value) {
+        if let Some(d) = obj.dict() {
+            let key = match self.interned_get(name) {
+                Some(k) => Value::Obj(k),
+                None => self.new_str(name),
+            };
+            let _ = self.dict_set_nocall(&d, key, v);
+        }
+    }
+
+    /// Read a name from an object's own dict only.
+    pub fn get_attr_raw(&self, obj: &PyRef, name: &str) -> Option<Value> {
+        let d = obj.dict()?;
+        self.dict_get_by_str_nocall(&d, name)
+    }
+
+    fn get_attr_raw_value(&self, v: &Value, name: &str) -> Option<Value> {
+        match v {
+            Value::Obj(o) => self.get_attr_raw(o, name),
+            _ => None,
+        }
+    }
+
+    /// The `__name__` of a type.
+    pub fn type_name(&self, ty: &PyRef) -> String {
+        type_data(ty).map(|td| td.name()).unwrap_or_else(|| "?".into())
+    }
+
+    /// The type name of a value (`type(v).__name__`).
+    pub fn type_name_of(&self, v: &Value) -> String {
+        self.type_name(&self.type_of(v))
+    }
+
+    pub fn is_type(&self, v: &Value) -> bool {
+        matches!(v, Value::Obj(o) if matches!(o.payload, Payload::Type(_)))
+    }
+
+    /// Whether `v` is a heap object of exactly this class.
+    pub fn exact(&self, v: &Value, cls: &PyRef) -> bool {
+        matches!(v, Value::Obj(o) if o.class_is(cls))
+    }
+
+    pub fn obj_ptr(o: &PyObject) -> usize {
+        o as *const PyObject as usize
+    }
+
+    pub fn same_obj(a: &PyRef, b: &PyRef) -> bool {
+        Rc::ptr_eq(a, b)
+    }
+}

@@ -1,0 +1,313 @@
+//! Rich comparison (`do_richcompare`), equality, hashing and truth.
+
+use std::rc::Rc;
+
+use crate::objects::Payload;
+use crate::pyhash;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Vm};
+
+/// The six comparison operators, in COMPARE_OP's order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn from_arg(a: u32) -> CmpOp {
+        match a {
+            0 => CmpOp::Lt,
+            1 => CmpOp::Le,
+            2 => CmpOp::Eq,
+            3 => CmpOp::Ne,
+            4 => CmpOp::Gt,
+            _ => CmpOp::Ge,
+        }
+    }
+    pub fn dunder(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "__lt__",
+            CmpOp::Le => "__le__",
+            CmpOp::Eq => "__eq__",
+            CmpOp::Ne => "__ne__",
+            CmpOp::Gt => "__gt__",
+            CmpOp::Ge => "__ge__",
+        }
+    }
+    pub fn swapped(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Eq => CmpOp::Eq,
+            CmpOp::Ne => CmpOp::Ne,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+    /// Apply to an ordering.
+    pub fn test(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Lt => ord == Less,
+            CmpOp::Le => ord != Greater,
+            CmpOp::Eq => ord == Equal,
+            CmpOp::Ne => ord != Equal,
+            CmpOp::Gt => ord == Greater,
+            CmpOp::Ge => ord != Less,
+        }
+    }
+}
+
+/// A number view of unboxed numeric values (bool counts as int).
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Bool(b) => Some(*b as i64 as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(*b as i64),
+        _ => None,
+    }
+}
+
+impl Vm {
+    /// Comparison needing no Python code, when both sides are simple.
+    fn fast_compare(&self, a: &Value, b: &Value, op: CmpOp) -> Option<bool> {
+        if let (Some(x), Some(y)) = (int_of(a), int_of(b)) {
+            return Some(op.test(x.cmp(&y)));
+        }
+        match (a, b) {
+            (Value::Float(_), _) | (_, Value::Float(_)) => {
+                if let (Value::Int(_) | Value::Bool(_), Value::Float(_)) | (Value::Float(_), Value::Int(_) | Value::Bool(_)) = (a, b) {
+                    return Some(crate::objects::int::compare_int_float(a, b, op));
+                }
+                let (x, y) = (num(a)?, num(b)?);
+                Some(match op {
+                    CmpOp::Lt => x < y,
+                    CmpOp::Le => x <= y,
+                    CmpOp::Eq => x == y,
+                    CmpOp::Ne => x != y,
+                    CmpOp::Gt => x > y,
+                    CmpOp::Ge => x >= y,
+                })
+            }
+            (Value::None, Value::None) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Some(op == CmpOp::Eq),
+            (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
+                (Payload::Str(s), Payload::Str(t)) if x.class_is(&self.types.str) && y.class_is(&self.types.str) => {
+                    Some(op.test(s.as_str().cmp(t.as_str())))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `a <op> b` as a value (CPython's `PyObject_RichCompare`).
+    pub fn richcompare(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
+        if let Some(r) = self.fast_compare(a, b, op) {
+            return Ok(Value::Bool(r));
+        }
+        let ta = self.type_of(a);
+        let tb = self.type_of(b);
+        let mut checked_reverse = false;
+        if !Rc::ptr_eq(&ta, &tb)
+            && crate::objects::typeobj::is_subtype(&tb, &ta)
+            && self.type_lookup_str(&tb, op.swapped().dunder()).is_some()
+        {
+            checked_reverse = true;
+            if let Some(r) = self.call_special(b, op.swapped().dunder(), &[a.clone()])? {
+                if !self.is_not_implemented(&r) {
+                    return Ok(r);
+                }
+            }
+        }
+        if let Some(r) = self.call_special(a, op.dunder(), &[b.clone()])? {
+            if !self.is_not_implemented(&r) {
+                return Ok(r);
+            }
+        }
+        if !checked_reverse {
+            if let Some(r) = self.call_special(b, op.swapped().dunder(), &[a.clone()])? {
+                if !self.is_not_implemented(&r) {
+                    return Ok(r);
+                }
+            }
+        }
+        match op {
+            CmpOp::Eq => Ok(Value::Bool(a.is(b))),
+            CmpOp::Ne => Ok(Value::Bool(!a.is(b))),
+            _ => Err(self.type_error(format!(
+                "'{}' not supported between instances of '{}' and '{}'",
+                op.symbol(),
+                self.type_name(&ta),
+                self.type_name(&tb)
+            ))),
+        }
+    }
+
+    /// `bool(a <op> b)`.
+    pub fn compare(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<bool> {
+        if let Some(r) = self.fast_compare(a, b, op) {
+            return Ok(r);
+        }
+        let r = self.richcompare(a, b, op)?;
+        self.truthy(&r)
+    }
+
+    /// `a == b` with the identity shortcut containers use.
+    pub fn eq(&mut self, a: &Value, b: &Value) -> PyResult<bool> {
+        if a.is(b) && !matches!(a, Value::Float(f) if f.is_nan()) {
+            return Ok(true);
+        }
+        self.compare(a, b, CmpOp::Eq)
+    }
+
+    /// `hash(v)`.
+    pub fn hash(&mut self, v: &Value) -> PyResult<i64> {
+        Ok(match v {
+            Value::Int(i) => pyhash::hash_i64(*i),
+            Value::Bool(b) => *b as i64,
+            Value::Float(f) => pyhash::hash_float(*f, 0),
+            Value::None | Value::Null => pyhash::HASH_NONE,
+            Value::Obj(o) => {
+                let builtin_layout_hash = match &o.payload {
+                    Payload::Str(s) => Some(s.hash()),
+                    Payload::Int(b) => Some(pyhash::hash_bigint(b)),
+                    Payload::Bytes(b) => Some(pyhash::hash_bytes(b)),
+                    Payload::Float(f) => Some(pyhash::hash_float(*f, Rc::as_ptr(o) as usize)),
+                    Payload::Complex(re, im) => Some(pyhash::hash_complex(*re, *im, Rc::as_ptr(o) as usize)),
+                    _ => None,
+                };
+                let cls = o.class().unwrap_or_else(|| self.types.object.clone());
+                let heap = crate::objects::typeobj::type_data(&cls)
+                    .is_some_and(|td| td.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE));
+                if let (Some(h), false) = (builtin_layout_hash, heap) {
+                    return Ok(h);
+                }
+                match &o.payload {
+                    Payload::Tuple(items) if !heap => {
+                        let items = items.clone();
+                        let mut lanes = Vec::with_capacity(items.len());
+                        for i in items.iter() {
+                            lanes.push(self.hash(i)?);
+                        }
+                        return Ok(pyhash::hash_tuple(&lanes));
+                    }
+                    Payload::FrozenSet(t) if !heap => {
+                        let hs: Vec<i64> = t.iter().map(|e| e.hash).collect();
+                        return Ok(pyhash::hash_frozenset(&hs));
+                    }
+                    _ => {}
+                }
+                match self.type_lookup_str(&cls, "__hash__") {
+                    Some(Value::None) | None => {
+                        return Err(self.type_error(format!("unhashable type: '{}'", self.type_name(&cls))));
+                    }
+                    Some(h) => {
+                        if let Value::Obj(ho) = &h {
+                            if let Payload::MethodDescr(md) = &ho.payload {
+                                if md.name == "__hash__" && Rc::ptr_eq(&md.owner, &self.types.object) {
+                                    return Ok(pyhash::hash_pointer(Rc::as_ptr(o) as usize));
+                                }
+                            }
+                        }
+                        let bound = self.descr_get(h, Some(v), &cls)?;
+                        let r = self.call(&bound, &[])?;
+                        match r {
+                            Value::Int(i) => {
+                                if i == -1 {
+                                    -2
+                                } else {
+                                    i
+                                }
+                            }
+                            Value::Bool(b) => b as i64,
+                            Value::Obj(ro) if matches!(ro.payload, Payload::Int(_)) => self.hash(&r)?,
+                            _ => return Err(self.type_error("__hash__ method should return an integer")),
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// `bool(v)`.
+    pub fn truthy(&mut self, v: &Value) -> PyResult<bool> {
+        Ok(match v {
+            Value::Bool(b) => *b,
+            Value::None | Value::Null => false,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Obj(o) => {
+                let heap = o
+                    .class()
+                    .and_then(|c| crate::objects::typeobj::type_data(&c).map(|t| t.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE)))
+                    .unwrap_or(false);
+                if !heap {
+                    match &o.payload {
+                        Payload::Str(s) => return Ok(s.char_len() > 0),
+                        Payload::List(l) => return Ok(!l.borrow().is_empty()),
+                        Payload::Tuple(t) => return Ok(!t.is_empty()),
+                        Payload::Dict(d) | Payload::Set(d) => return Ok(!d.borrow().is_empty()),
+                        Payload::FrozenSet(d) => return Ok(!d.is_empty()),
+                        Payload::Bytes(b) => return Ok(!b.is_empty()),
+                        Payload::Int(_) => return Ok(true),
+                        Payload::Complex(re, im) => return Ok(*re != 0.0 || *im != 0.0),
+                        Payload::Range(r) => return Ok(!r.is_empty()),
+                        _ => {}
+                    }
+                }
+                if let Some(r) = self.call_special(v, "__bool__", &[])? {
+                    return match r {
+                        Value::Bool(b) => Ok(b),
+                        _ => Err(self.type_error(format!(
+                            "__bool__ should return bool, returned {}",
+                            self.type_name_of(&r)
+                        ))),
+                    };
+                }
+                if let Some(r) = self.call_special(v, "__len__", &[])? {
+                    return Ok(self.len_result(&r)? > 0);
+                }
+                true
+            }
+        })
+    }
+
+    /// Check a `__len__` result: a non-negative int.
+    pub fn len_result(&mut self, r: &Value) -> PyResult<usize> {
+        match r {
+            Value::Int(i) if *i >= 0 => Ok(*i as usize),
+            Value::Bool(b) => Ok(*b as usize),
+            Value::Int(_) => Err(self.value_error("__len__() should return >= 0")),
+            Value::Obj(o) if matches!(o.payload, Payload::Int(_)) => {
+                Err(self.overflow_error("cannot fit 'int' into an index-sized integer"))
+            }
+            _ => Err(self.type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                self.type_name_of(r)
+            ))),
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! Subscription, length, membership and iteration (CPython's
+//! `PyObject_GetItem`, `PyObject_Size`, `PySequence_Contains`,
+//! `PyObject_GetIter`, `PyIter_Next`).
+
+use std::cell::RefCell;
+
+use crate::objects::exception::ExcKind;
+use crate::objects::iter::IterState;
+use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};
+use crate::objects::Payload;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+impl Vm {
+    /// Whether a heap object's class is a builtin (non-heap) type, so its
+    /// payload's native behaviour applies without looking for overrides.
+    pub fn builtin_class(&self, o: &PyRef) -> bool {
+        o.class()
+            .and_then(|c| type_data(&c).map(|t| !t.has_flag(FLAG_HEAPTYPE)))
+            .unwrap_or(true)
+    }
+
+    /// An int usable as an index (`__index__`), as i64.
+    pub fn index_value(&mut self, v: &Value) -> PyResult<Option<i64>> {
+        match v {
+            Value::Int(i) => Ok(Some(*i)),
+            Value::Bool(b) => Ok(Some(*b as i64)),
+            Value::Obj(o) => match &o.payload {
+                Payload::Int(b) => Ok(Some(if num_traits::Signed::is_negative(b) { i64::MIN } else { i64::MAX })),
+                _ => match self.call_special(v, "__index__", &[])? {
+                    Some(r) => match r {
+                        Value::Int(i) => Ok(Some(i)),
+                        Value::Bool(b) => Ok(Some(b as i64)),
+                        _ => Err(self.type_error(format!(
+                            "__index__ returned non-int (type {})",
+                            self.type_name_of(&r)
+                        ))),
+                    },
+                    None => Ok(None),
+                },
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// `obj[key]`.
+    pub fn getitem(&mut self, obj: &Value, key: &Value) -> PyResult<Value> {
+        if let Value::Obj(o) = obj {
+            if self.builtin_class(o) {
+                match &o.payload {
+                    Payload::List(_) => return crate::objects::list::list_getitem(self, o, key),
+                    Payload::Tuple(_) => return crate::objects::tuple::tuple_getitem(self, o, key),
+                    Payload::Str(_) => return crate::objects::str::str_getitem(self, o, key),
+                    Payload::Dict(_) => {
+                        return match self.dict_get(o, key)? {
+                            Some(v) => Ok(v),
+                            None => Err(self.key_error(key.clone())),
+                        }
+                    }
+                    Payload::Range(_) => return crate::objects::iter::range_getitem(self, o, key),
+                    Payload::Bytes(_) | Payload::ByteArray(_) => {
+                        return crate::objects::bytes::bytes_getitem(self, o, key)
+                    }
+                    Payload::Type(_) => {
+                        if let Some(cg) = self.getattr_opt(obj, "__class_getitem__")? {
+                            return self.call(&cg, &[key.clone()]);
+                        }
+                        return Err(self.type_error(format!(
+                            "type '{}' is not subscriptable",
+                            self.type_name(o)
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        match self.call_special(obj, "__getitem__", &[key.clone()])? {
+            Some(v) => Ok(v),
+            None => {
+                if let Value::Obj(o) = obj {
+                    if matches!(o.payload, Payload::Type(_)) {
+                        if let Some(cg) = self.getattr_opt(obj, "__class_getitem__")? {
+                            return self.call(&cg, &[key.clone()]);
+                        }
+                    }
+                }
+                Err(self.type_error(format!("'{}' object is not subscriptable", self.type_name_of(obj))))
+            }
+        }
+    }
+
+    /// `obj[key] = value`.
+    pub fn setitem(&mut self, obj: &Value, key: Value, value: Value) -> PyResult<()> {
+        if let Value::Obj(o) = obj {
+            if self.builtin_class(o) {
+                match &o.payload {
+                    Payload::Dict(_) => return self.dict_set(o, key, value),
+                    Payload::List(_) => return crate::objects::list::list_setitem(self, o, &key, Some(value)),
+                    _ => {}
+                }
+            }
+        }
+        match self.call_special(obj, "__setitem__", &[key, value])? {
+            Some(_) => Ok(()),
+            None => Err(self.type_error(format!(
+                "'{}' object does not support item assignment",
+                self.type_name_of(obj)
+            ))),
+        }
+    }
+
+    /// `del obj[key]`.
+    pub fn delitem(&mut self, obj: &Value, key: Value) -> PyResult<()> {
+        if let Value::Obj(o) = obj {
+            if self.builtin_class(o) {
+                match &o.payload {
+                    Payload::Dict(_) => {
+                        return match self.dict_del(o, &key)? {
+                            Some(_) => Ok(()),
+                            None => Err(self.key_error(key)),
+                        }
+                    }
+                    Payload::List(_) => return crate::objects::list::list_setitem(self, o, &key, None),
+                    _ => {}
+                }
+            }
+        }
+        match self.call_special(obj, "__delitem__", &[key])? {
+            Some(_) => Ok(()),
+            None => Err(self.type_error(format!(
+                "'{}' object doesn't support item deletion",
+                self.type_name_of(obj)
+            ))),
+        }
+    }
+
+    /// `len(v)`.
+    pub fn len(&mut self, v: &Value) -> PyResult<usize> {
+        if let Value::Obj(o) = v {
+            if self.builtin_class(o) {
+                match &o.payload {
+                    Payload::Str(s) => return Ok(s.char_len()),
+                    Payload::List(l) => return Ok(l.borrow().len()),
+                    Payload::Tuple(t) => return Ok(t.len()),
+                    Payload::Dict(d) | Payload::Set(d) => return Ok(d.borrow().len()),
+                    Payload::FrozenSet(d) => return Ok(d.len()),
+                    Payload::Bytes(b) => return Ok(b.len()),
+                    Payload::ByteArray(b) => return Ok(b.borrow().len()),
+                    Payload::Range(r) => return Ok(r.len().max(0) as usize),
+                    Payload::DictView(d) => return Ok(self.dict_len(d)),
+                    _ => {}
+                }
+            }
+        }
+        match self.call_special(v, "__len__", &[])? {
+            Some(r) => self.len_result(&r),
+            None => Err(self.type_error(format!("object of type '{}' has no len()", self.type_name_of(v)))),
+        }
+    }
+
+    /// `item in container`.
+    pub fn contains(&mut self, container: &Value, item: &Value) -> PyResult<bool> {
+        if let Value::Obj(o) = container {
+            if self.builtin_class(o) {
+                match &o.payload {
+                    Payload::Dict(_) | Payload::Set(_) => return Ok(self.dict_get(o, item)?.is_some()),
+                    Payload::FrozenSet(_) => return crate::objects::setobj::frozenset_contains(self, o, item),
+                    Payload::DictView(d) => {
+                        let d = d.clone();
+                        return crate::objects::iter::dict_view_contains(self, o, &d, item);
+                    }
+                    Payload::Str(s) => {
+                        return match self.as_str_obj(item) {
+                            Some(t) => Ok(s.as_str().contains(t.as_str())),
+                            None => Err(self.type_error(format!(
+                                "'in <string>' requires string as left operand, not {}",
+                                self.type_name_of(item)
+                            ))),
+                        }
+                    }
+                    Payload::List(_) | Payload::Tuple(_) => {
+                        let items = self.seq_items(container).unwrap_or_default();
+                        for x in items {
+                            if self.eq(&x, item)? {
+                                return Ok(true);
+                            }
+                        }
+                        return Ok(false);
+                    }
+                    Payload::Range(r) => {
+                        if let Value::Int(i) = item {
+                            let r = *r;
+                            let n = r.len();
+                            let off = i.wrapping_sub(r.start);
+                            return Ok(n > 0 && off % r.step == 0 && off / r.step >= 0 && off / r.step < n);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(r) = self.call_special(container, "__contains__", &[item.clone()])? {
+            return self.truthy(&r);
+        }
+        let it = match self.iter(container) {
+            Ok(it) => it,
+            Err(e) if self.err_is(&e, ExcKind::TypeError) => {
+                return Err(self.type_error(format!(
+                    "argument of type '{}' is not iterable",
+                    self.type_name_of(container)
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        while let Some(x) = self.next(&it)? {
+            if self.eq(&x, item)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// A list's or tuple's items (a snapshot), None for other values.
+    pub fn seq_items(&self, v: &Value) -> Option<Vec<Value>> {
+        match v {
+            Value::Obj(o) => match &o.payload {
+                Payload::List(l) => Some(l.borrow().clone()),
+                Payload::Tuple(t) => Some(t.to_vec()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn new_iter(&self, ty: &PyRef, state: IterState) -> Value {
+        Value::Obj(self.new_obj(ty, Payload::Iter(RefCell::new(state))))
+    }
+
+    pub fn new_dict_iter(&self, d: &PyRef, kind: u8) -> Value {
+        let len = self.dict_len(d);
+        let (ty, st) = match kind {
+            0 => (&self.types.dict_keyiterator, IterState::DictKeys { dict: d.clone(), pos: 0, len }),
+            1 => (&self.types.dict_valueiterator, IterState::DictValues { dict: d.clone(), pos: 0, len }),
+            _ => (&self.types.dict_itemiterator, IterState::DictItems { dict: d.clone(), pos: 0, len }),
+        };
+        self.new_iter(ty, st)
+    }
+
+    /// `iter(v)`.
+    pub fn iter(&mut self, v: &Value) -> PyResult<Value> {
+        if let Value::Obj(o) = v {
+            if self.builtin_class(o) {
+                match &o.payload {
+                    Payload::List(_) => {
+                        return Ok(self.new_iter(&self.types.list_iterator, IterState::Seq { seq: v.clone(), idx: 0 }))
+                    }
+                    Payload::Tuple(_) => {
+                        return Ok(self.new_iter(&self.types.tuple_iterator, IterState::Seq { seq: v.clone(), idx: 0 }))
+                    }
+                    Payload::Str(_) => {
+                        return Ok(self.new_iter(&self.types.str_iterator, IterState::Str { s: o.clone(), pos: 0 }))
+                    }
+                    Payload::Bytes(_) | Payload::ByteArray(_) => {
+                        return Ok(self.new_iter(&self.types.bytes_iterator, IterState::Bytes { b: v.clone(), idx: 0 }))
+                    }
+                    Payload::Range(r) => {
+                        let r = *r;
+                        return Ok(self.new_iter(
+                            &self.types.range_iterator,
+                            IterState::Range { next: r.start, remaining: r.len(), step: r.step },
+                        ));
+                    }
+                    Payload::Dict(_) => return Ok(self.new_dict_iter(o, 0)),
+                    Payload::Set(_) | Payload::FrozenSet(_) => {
+                        let len = self.len(v)?;
+                        return Ok(self.new_iter(&self.types.set_iterator, IterState::DictKeys { dict: o.clone(), pos: 0, len }));
+                    }
+                    Payload::DictView(d) => {
+                        let kind = if o.class_is(&self.types.dict_keys) {
+                            0
+                        } else if o.class_is(&self.types.dict_values) {
+                            1
+                        } else {
+                            2
+                        };
+                        return Ok(self.new_dict_iter(d, kind));
+                    }
+                    Payload::Iter(_) | Payload::Generator(_) => return Ok(v.clone()),
+                    _ => {}
+                }
+            }
+        }
+        let ty = self.type_of(v);
+        if let Some(m) = self.type_lookup_str(&ty, "__iter__") {
+            if m.is_none() {
+                return Err(self.type_error(format!("'{}' object is not iterable", self.type_name(&ty))));
+            }
+            let f = self.descr_get(m, Some(v), &ty)?;
+            let it = self.call(&f, &[])?;
+            let it_ty = self.type_of(&it);
+            let is_iter = matches!(&it, Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
+                || self.type_lookup_str(&it_ty, "__next__").is_some();
+            if !is_iter {
+                return Err(self.type_error(format!(
+                    "iter() returned non-iterator of type '{}'",
+                    self.type_name(&it_ty)
+                )));
+            }
+            return Ok(it);
+        }
+        if self.type_lookup_str(&ty, "__getitem__").is_some() {
+            return Ok(self.new_iter(&self.types.seq_iterator, IterState::GetItem { obj: v.clone(), idx: 0 }));
+        }
+        Err(self.type_error(format!("'{}' object is not iterable", self.type_name(&ty))))
+    }
+
+    /// `next(it)`: Some(value), or None when exhausted.
+    pub fn next(&mut self, it: &Value) -> PyResult<Option<Value>> {
+        if let Value::Obj(o) = it {
+            match &o.payload {
+                Payload::Iter(_) if self.builtin_class(o) => return crate::objects::iter::iter_next(self, o),
+                Payload::Generator(_) if self.builtin_class(o) => return self.gen_next(o),
+                _ => {}
+            }
+        }
+        match self.call_special(it, "__next__", &[]) {
+            Ok(Some(v)) => Ok(Some(v)),
+            Ok(None) => Err(self.type_error(format!("'{}' object is not an iterator", self.type_name_of(it)))),
+            Err(e) if self.err_is(&e, ExcKind::StopIteration) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// All the items of an iterable.
+    pub fn collect_iter(&mut self, v: &Value) -> PyResult<Vec<Value>> {
+        if let Value::Obj(o) = v {
+            if self.builtin_class(o) {
+                if let Some(items) = self.seq_items(v) {
+                    return Ok(items);
+                }
+            }
+        }
+        let it = self.iter(v)?;
+        let mut out = Vec::new();
+        while let Some(x) = self.next(&it)? {
+            out.push(x);
+        }
+        Ok(out)
+    }
+
+    /// Normalise a Python index against a length (negative from the end).
+    pub fn norm_index(i: i64, len: usize) -> Option<usize> {
+        let len = len as i64;
+        let j = if i < 0 { i + len } else { i };
+        (0..len).contains(&j).then_some(j as usize)
+    }
+
+    /// `slice.indices(len)`: (start, stop, step, slicelength).
+    pub fn slice_indices(&mut self, slice: &PyRef, len: usize) -> PyResult<(i64, i64, i64, usize)> {
+        let Payload::Slice(parts) = &slice.payload else {
+            return Err(self.type_error("expected a slice"));
+        };
+        let [start, stop, step] = (**parts).clone();
+        let len = len as i64;
+        let step = if step.is_none() {
+            1
+        } else {
+            match self.index_value(&step)? {
+                Some(s) => s,
+                None => return Err(self.type_error("slice indices must be integers or None or have an __index__ method")),
+            }
+        };
+        if step == 0 {
+            return Err(self.value_error("slice step cannot be zero"));
+        }
+        let conv = |vm: &mut Vm, v: &Value, default: i64| -> PyResult<i64> {
+            if v.is_none() {
+                return Ok(default);
+            }
+            match vm.index_value(v)? {
+                Some(i) => Ok(i),
+                None => Err(vm.type_error("slice indices must be integers or None or have an __index__ method")),
+            }
+        };
+        let (lo_default, hi_default) = if step < 0 { (len - 1, -1) } else { (0, len) };
+        let clamp = |i: i64, is_start: bool| -> i64 {
+            let _ = is_start;
+            if i < 0 {
+                let j = i.saturating_add(len);
+                if j < 0 {
+                    if step < 0 { -1 } else { 0 }
+                } else {
+                    j
+                }
+            } else if i >= len {
+                if step < 0 { len - 1 } else { len }
+            } else {
+                i
+            }
+        };
+        let start = if start.is_none() { lo_default } else { clamp(conv(self, &start, 0)?, true) };
+        let stop = if stop.is_none() { hi_default } else { clamp(conv(self, &stop, 0)?, false) };
+        let n = if step < 0 {
+            if stop < start { (start - stop - 1) / (-step) + 1 } else { 0 }
+        } else if start < stop {
+            (stop - start - 1) / step + 1
+        } else {
+            0
+        };
+        Ok((start, stop, step, n as usize))
+    }
+
+    /// Whether a value is a slice object.
+    pub fn as_slice(v: &Value) -> Option<&PyRef> {
+        match v {
+            Value::Obj(o) if matches!(o.payload, Payload::Slice(_)) => Some(o),
+            _ => None,
+        }
+    }
+}

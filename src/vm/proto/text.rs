@@ -1,0 +1,358 @@
+//! `repr()`, `str()` and `format()` (CPython's `PyObject_Repr`,
+//! `PyObject_Str`, `PyObject_Format`), with the builtin types' reprs.
+
+use std::rc::Rc;
+
+use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};
+use crate::objects::Payload;
+use crate::pyfmt;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyErr, PyResult, Vm};
+
+use super::str_of;
+
+impl Vm {
+    /// A `pyfmt` error as the Python exception CPython raises.
+    pub fn fmt_err(&self, e: pyfmt::FmtError) -> PyErr {
+        use crate::objects::exception::ExcKind;
+        let kind = match e {
+            pyfmt::FmtError::Value(_) => ExcKind::ValueError,
+            pyfmt::FmtError::Overflow(_) => ExcKind::OverflowError,
+            pyfmt::FmtError::Type(_) => ExcKind::TypeError,
+            pyfmt::FmtError::Memory(_) => ExcKind::MemoryError,
+        };
+        self.new_error(kind, e.message().to_string())
+    }
+
+    /// The module-qualified name used in reprs of classes and instances.
+    pub fn qualified_type_name(&self, ty: &PyRef) -> String {
+        let Some(td) = type_data(ty) else {
+            return "?".into();
+        };
+        let module = self.get_attr_raw(ty, "__module__");
+        let qual = td.qualname.borrow().clone();
+        match module {
+            Some(Value::Obj(m)) if matches!(m.payload, Payload::Str(_)) && str_of(&m) != "builtins" => {
+                format!("{}.{qual}", str_of(&m))
+            }
+            _ => qual,
+        }
+    }
+
+    fn addr(o: &PyRef) -> String {
+        format!("0x{:x}", Rc::as_ptr(o) as *const u8 as usize)
+    }
+
+    /// `repr(v)`.
+    pub fn repr(&mut self, v: &Value) -> PyResult<String> {
+        match v {
+            Value::None | Value::Null => return Ok("None".into()),
+            Value::Bool(b) => return Ok(if *b { "True" } else { "False" }.into()),
+            Value::Int(i) => return Ok(i.to_string()),
+            Value::Float(f) => return Ok(pyfmt::float_repr(*f)),
+            Value::Obj(_) => {}
+        }
+        let Value::Obj(o) = v else {
+            return Ok(String::new());
+        };
+        if self.builtin_class(o) {
+            if let Some(r) = self.builtin_repr(o)? {
+                return Ok(r);
+            }
+        }
+        match self.call_special(v, "__repr__", &[])? {
+            Some(r) => match &r {
+                Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => Ok(str_of(s).to_string()),
+                _ => Err(self.type_error(format!(
+                    "__repr__ returned non-string (type {})",
+                    self.type_name_of(&r)
+                ))),
+            },
+            None => Ok(self.default_repr(o)),
+        }
+    }
+
+    /// `object.__repr__`: `<module.Class object at 0x...>`.
+    pub fn default_repr(&self, o: &PyRef) -> String {
+        let ty = o.class().unwrap_or_else(|| self.types.object.clone());
+        format!("<{} object at {}>", self.qualified_type_name(&ty), Self::addr(o))
+    }
+
+    /// Reprs of builtin payloads (None: use the type's `__repr__`).
+    pub(crate) fn builtin_repr(&mut self, o: &PyRef) -> PyResult<Option<String>> {
+        let v = Value::Obj(o.clone());
+        Ok(Some(match &o.payload {
+            Payload::Str(s) => pyfmt::str_repr_str(s.as_str()),
+            Payload::Int(b) => pyfmt::int_to_decimal(b, pyfmt::INT_MAX_STR_DIGITS).map_err(|e| self.fmt_err(e))?,
+            Payload::Float(f) => pyfmt::float_repr(*f),
+            Payload::Complex(re, im) => pyfmt::complex_repr(*re, *im),
+            Payload::Bytes(b) => pyfmt::bytes_repr(b),
+            Payload::ByteArray(b) => format!("bytearray({})", pyfmt::bytes_repr(&b.borrow())),
+            Payload::List(_) | Payload::Tuple(_) => {
+                let is_list = matches!(o.payload, Payload::List(_));
+                let items = self.seq_items(&v).unwrap_or_default();
+                if is_list && items.is_empty() {
+                    return Ok(Some("[]".into()));
+                }
+                if !self.repr_enter(o) {
+                    return Ok(Some(if is_list { "[...]" } else { "(...)" }.into()));
+                }
+                let r = self.join_reprs(&items);
+                self.repr_leave(o);
+                let body = r?;
+                if is_list {
+                    format!("[{body}]")
+                } else if items.len() == 1 {
+                    format!("({body},)")
+                } else {
+                    format!("({body})")
+                }
+            }
+            Payload::Dict(_) => {
+                let items = self.dict_items(o);
+                if items.is_empty() {
+                    return Ok(Some("{}".into()));
+                }
+                if !self.repr_enter(o) {
+                    return Ok(Some("{...}".into()));
+                }
+                let mut parts = Vec::with_capacity(items.len());
+                let mut err = None;
+                for (k, val) in items {
+                    match (self.repr(&k), self.repr(&val)) {
+                        (Ok(a), Ok(b)) => parts.push(format!("{a}: {b}")),
+                        (Err(e), _) | (_, Err(e)) => {
+                            err = Some(e);
+                            break;
+                        }
+                    }
+                }
+                self.repr_leave(o);
+                if let Some(e) = err {
+                    return Err(e);
+                }
+                format!("{{{}}}", parts.join(", "))
+            }
+            Payload::Set(_) | Payload::FrozenSet(_) => {
+                let is_set = matches!(o.payload, Payload::Set(_));
+                let items = crate::objects::setobj::set_items(o);
+                let name = if is_set { "set" } else { "frozenset" };
+                if items.is_empty() {
+                    return Ok(Some(format!("{name}()")));
+                }
+                if !self.repr_enter(o) {
+                    return Ok(Some(format!("{name}(...)")));
+                }
+                let r = self.join_reprs(&items);
+                self.repr_leave(o);
+                if is_set {
+                    format!("{{{}}}", r?)
+                } else {
+                    format!("frozenset({{{}}})", r?)
+                }
+            }
+            Payload::Type(_) => format!("<class '{}'>", self.qualified_type_name(o)),
+            Payload::Function(f) => format!("<function {} at {}>", str_of_value(&f.qualname.borrow()), Self::addr(o)),
+            Payload::Builtin(b) => match &b.self_ {
+                Some(Value::Obj(so)) if !matches!(so.payload, Payload::Module(_)) => format!(
+                    "<built-in method {} of {} object at {}>",
+                    b.name,
+                    self.type_name(&self.type_of(&Value::Obj(so.clone()))),
+                    Self::addr(so)
+                ),
+                Some(s) if !matches!(s, Value::Obj(_)) => {
+                    format!("<built-in method {} of {} object at 0x0>", b.name, self.type_name_of(s))
+                }
+                _ => format!("<built-in function {}>", b.name),
+            },
+            Payload::MethodDescr(md) => format!("<method '{}' of '{}' objects>", md.name, self.type_name(&md.owner)),
+            Payload::Method(m) => {
+                let fname = match &m.func {
+                    Value::Obj(f) => match &f.payload {
+                        Payload::Function(func) => str_of_value(&func.qualname.borrow()),
+                        _ => "?".into(),
+                    },
+                    _ => "?".into(),
+                };
+                let s = self.repr(&m.self_)?;
+                format!("<bound method {fname} of {s}>")
+            }
+            Payload::Module(m) => format!("<module '{}'>", m.name),
+            Payload::Range(r) => {
+                if r.step == 1 {
+                    format!("range({}, {})", r.start, r.stop)
+                } else {
+                    format!("range({}, {}, {})", r.start, r.stop, r.step)
+                }
+            }
+            Payload::Slice(parts) => {
+                let p = (**parts).clone();
+                format!("slice({}, {}, {})", self.repr(&p[0])?, self.repr(&p[1])?, self.repr(&p[2])?)
+            }
+            Payload::Cell(c) => {
+                let inner = c.borrow().clone();
+                if inner.is_null() {
+                    format!("<cell at {}: empty>", Self::addr(o))
+                } else {
+                    format!("<cell at {}: {} object at {}>", Self::addr(o), self.type_name_of(&inner), match &inner {
+                        Value::Obj(i) => Self::addr(i),
+                        _ => "0x0".into(),
+                    })
+                }
+            }
+            Payload::Exception(_) => return self.exception_repr(o).map(Some),
+            Payload::NotImplemented => "NotImplemented".into(),
+            Payload::Ellipsis => "Ellipsis".into(),
+            Payload::Code(c) => format!(
+                "<code object {} at {}, file \"{}\", line {}>",
+                c.name_str(),
+                Self::addr(o),
+                c.filename_str(),
+                c.firstlineno
+            ),
+            Payload::DictView(d) => {
+                let name = self.type_name_of(&v);
+                let items = self.dict_items(d);
+                let vals: Vec<Value> = if o.class_is(&self.types.dict_keys) {
+                    items.into_iter().map(|(k, _)| k).collect()
+                } else if o.class_is(&self.types.dict_values) {
+                    items.into_iter().map(|(_, x)| x).collect()
+                } else {
+                    items.into_iter().map(|(k, x)| self.new_tuple(vec![k, x])).collect()
+                };
+                format!("{name}([{}])", self.join_reprs(&vals)?)
+            }
+            Payload::Generator(_) => return Ok(None),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
+        let mut parts = Vec::with_capacity(items.len());
+        for i in items {
+            parts.push(self.repr(i)?);
+        }
+        Ok(parts.join(", "))
+    }
+
+    /// Py_ReprEnter: false if `o` is already being repr'd (a cycle).
+    fn repr_enter(&mut self, o: &PyRef) -> bool {
+        let p = Rc::as_ptr(o) as *const u8 as usize;
+        if self.repr_stack.contains(&p) {
+            return false;
+        }
+        self.repr_stack.push(p);
+        true
+    }
+
+    fn repr_leave(&mut self, o: &PyRef) {
+        let p = Rc::as_ptr(o) as *const u8 as usize;
+        if let Some(i) = self.repr_stack.iter().rposition(|&x| x == p) {
+            self.repr_stack.remove(i);
+        }
+    }
+
+    /// `str(v)`.
+    pub fn str(&mut self, v: &Value) -> PyResult<String> {
+        match v {
+            Value::Obj(o) => {
+                if let Payload::Str(s) = &o.payload {
+                    if self.builtin_class(o) {
+                        return Ok(s.as_str().to_string());
+                    }
+                }
+                if self.builtin_class(o) {
+                    if let Payload::Exception(_) = &o.payload {
+                        return self.exception_str(o);
+                    }
+                }
+                let ty = self.type_of(v);
+                let heap = type_data(&ty).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE));
+                if heap || matches!(o.payload, Payload::Exception(_)) {
+                    if let Some(m) = self.type_lookup_str(&ty, "__str__") {
+                        let native = matches!(&m, Value::Obj(mo) if matches!(&mo.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &self.types.object)));
+                        if !native {
+                            let f = self.descr_get(m, Some(v), &ty)?;
+                            let r = self.call(&f, &[])?;
+                            return match &r {
+                                Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => Ok(str_of(s).to_string()),
+                                _ => Err(self.type_error(format!(
+                                    "__str__ returned non-string (type {})",
+                                    self.type_name_of(&r)
+                                ))),
+                            };
+                        }
+                    }
+                }
+                self.repr(v)
+            }
+            _ => self.repr(v),
+        }
+    }
+
+    /// `str(v)` as a str value (no copy for str objects).
+    pub fn str_value(&mut self, v: &Value) -> PyResult<Value> {
+        if let Value::Obj(o) = v {
+            if o.class_is(&self.types.str) {
+                return Ok(v.clone());
+            }
+        }
+        let s = self.str(v)?;
+        Ok(self.new_string(s))
+    }
+
+    /// `ascii(v)`: the repr with non-ASCII escaped.
+    pub fn ascii(&mut self, v: &Value) -> PyResult<String> {
+        let r = self.repr(v)?;
+        let mut out = String::with_capacity(r.len());
+        for c in r.chars() {
+            let cp = c as u32;
+            if cp < 0x80 {
+                out.push(c);
+            } else if cp < 0x100 {
+                out.push_str(&format!("\\x{cp:02x}"));
+            } else if cp < 0x10000 {
+                out.push_str(&format!("\\u{cp:04x}"));
+            } else {
+                out.push_str(&format!("\\U{cp:08x}"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `format(v, spec)`.
+    pub fn format(&mut self, v: &Value, spec: &str) -> PyResult<String> {
+        match v {
+            Value::Int(i) => {
+                return pyfmt::format_int(&num_bigint::BigInt::from(*i), spec).map_err(|e| self.fmt_err(e))
+            }
+            Value::Float(f) => return pyfmt::format_float(*f, spec).map_err(|e| self.fmt_err(e)),
+            Value::Bool(b) if spec.is_empty() => return Ok(if *b { "True" } else { "False" }.into()),
+            Value::Obj(o) if self.builtin_class(o) => match &o.payload {
+                Payload::Str(s) => return pyfmt::format_str(s.as_str(), spec).map_err(|e| self.fmt_err(e)),
+                Payload::Int(b) => return pyfmt::format_int(b, spec).map_err(|e| self.fmt_err(e)),
+                _ => {}
+            },
+            _ => {}
+        }
+        let spec_v = self.new_str(spec);
+        match self.call_special(v, "__format__", &[spec_v])? {
+            Some(r) => match &r {
+                Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => Ok(str_of(s).to_string()),
+                _ => Err(self.type_error(format!(
+                    "__format__ must return a str, not {}",
+                    self.type_name_of(&r)
+                ))),
+            },
+            None => self.str(v),
+        }
+    }
+}
+
+/// The text of a str value ("" otherwise).
+pub fn str_of_value(v: &Value) -> String {
+    match v {
+        Value::Obj(o) => str_of(o).to_string(),
+        _ => String::new(),
+    }
+}
