@@ -4,10 +4,12 @@
 //! → the virtual machine. The `pyc` layer knows nothing of the VM.
 
 pub mod import;
+pub mod num;
 pub mod objects;
 pub mod pyc;
 pub mod pyfmt;
 pub mod pyhash;
 pub mod sre;
+pub mod text;
 pub mod unicode;
 pub mod vm;

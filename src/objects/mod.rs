@@ -9,6 +9,8 @@ use num_bigint::BigInt;
 use crate::vm::value::{PyRef, Value};
 
 pub mod dict;
+pub mod set;
+pub mod sort;
 
 /// A heap object.
 pub struct PyObject {
