@@ -24,11 +24,18 @@ pub fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         match crate::vm::proto::str_of(k) {
             "base" => base = Some(v.clone()),
             "x" => x = Some(v.clone()),
-            other => return Err(vm.type_error(format!("'{other}' is an invalid keyword argument for int()"))),
+            other => {
+                return Err(vm.type_error(format!(
+                    "'{other}' is an invalid keyword argument for int()"
+                )))
+            }
         }
     }
     if pos.len() > 2 {
-        return Err(vm.type_error(format!("int() takes at most 2 arguments ({} given)", pos.len())));
+        return Err(vm.type_error(format!(
+            "int() takes at most 2 arguments ({} given)",
+            pos.len()
+        )));
     }
     let value = match (x, base) {
         (None, None) => Value::Int(0),
@@ -36,13 +43,22 @@ pub fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         (Some(x), Some(b)) => {
             let b = match vm.index_value(&b)? {
                 Some(b) => b,
-                None => return Err(vm.type_error(format!("'{}' object cannot be interpreted as an integer", vm.type_name_of(&b)))),
+                None => {
+                    return Err(vm.type_error(format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        vm.type_name_of(&b)
+                    )))
+                }
             };
             let text = match (&x, vm.as_str_obj(&x)) {
                 (_, Some(s)) => s.as_str().to_string(),
                 (v, None) => match crate::objects::bytes::bytes_of(v) {
                     Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                    None => return Err(vm.type_error("int() can't convert non-string with explicit base")),
+                    None => {
+                        return Err(
+                            vm.type_error("int() can't convert non-string with explicit base")
+                        )
+                    }
                 },
             };
             let r = crate::pyfmt::parse_int(&text, b).map_err(|e| vm.fmt_err(e))?;
@@ -73,7 +89,10 @@ impl Vm {
         if let Some(b) = crate::objects::bytes::bytes_of(x) {
             let text = String::from_utf8_lossy(&b).into_owned();
             let r = crate::pyfmt::parse_int(&text, 10).map_err(|_| {
-                self.value_error(format!("invalid literal for int() with base 10: {}", crate::pyfmt::bytes_repr(&b)))
+                self.value_error(format!(
+                    "invalid literal for int() with base 10: {}",
+                    crate::pyfmt::bytes_repr(&b)
+                ))
             })?;
             return Ok(self.new_bigint(r));
         }
@@ -153,7 +172,10 @@ pub fn bool_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("bool() takes no keyword arguments"));
     }
     if pos.len() > 1 {
-        return Err(vm.type_error(format!("bool expected at most 1 argument, got {}", pos.len())));
+        return Err(vm.type_error(format!(
+            "bool expected at most 1 argument, got {}",
+            pos.len()
+        )));
     }
     match pos.first() {
         Some(v) => Ok(Value::Bool(vm.truthy(v)?)),
@@ -182,7 +204,10 @@ pub fn str_decode(vm: &mut Vm, args: Args) -> PyResult<String> {
         Some(b) => String::from_utf8(b).map_err(|e| {
             vm.new_error(
                 crate::objects::exception::ExcKind::UnicodeDecodeError,
-                format!("'utf-8' codec can't decode byte in position {}", e.utf8_error().valid_up_to()),
+                format!(
+                    "'utf-8' codec can't decode byte in position {}",
+                    e.utf8_error().valid_up_to()
+                ),
             )
         }),
         None => Err(vm.type_error(format!(

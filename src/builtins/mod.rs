@@ -10,10 +10,6 @@ use crate::vm::{PyResult, Vm};
 
 pub mod convert;
 
-fn arg(args: &Args, i: usize) -> Value {
-    args.args.get(i).cloned().unwrap_or(Value::None)
-}
-
 fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut sep = " ".to_string();
     let mut end = "\n".to_string();
@@ -46,7 +42,11 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             "file" => file = v.clone(),
             "flush" => flush = vm.truthy(v)?,
-            other => return Err(vm.type_error(format!("'{other}' is an invalid keyword argument for print()"))),
+            other => {
+                return Err(vm.type_error(format!(
+                    "'{other}' is an invalid keyword argument for print()"
+                )))
+            }
         }
     }
     if file.is_none() {
@@ -120,7 +120,10 @@ fn b_issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn attr_name(vm: &Vm, v: &Value, what: &str) -> PyResult<PyRef> {
     match v {
         Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => Ok(o.clone()),
-        _ => Err(vm.type_error(format!("{what}: attribute name must be string, not '{}'", vm.type_name_of(v)))),
+        _ => Err(vm.type_error(format!(
+            "{what}: attribute name must be string, not '{}'",
+            vm.type_name_of(v)
+        ))),
     }
 }
 
@@ -169,7 +172,10 @@ fn b_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         return Ok(vm.new_iter(
             &vm.types.callable_iterator.clone(),
-            crate::objects::iter::IterState::Callable { func: a[0].clone(), sentinel: a[1].clone() },
+            crate::objects::iter::IterState::Callable {
+                func: a[0].clone(),
+                sentinel: a[1].clone(),
+            },
         ));
     }
     vm.iter(&a[0])
@@ -204,7 +210,11 @@ impl Vm {
     pub fn callable(&mut self, v: &Value) -> bool {
         match v {
             Value::Obj(o) => match &o.payload {
-                Payload::Function(_) | Payload::Method(_) | Payload::Builtin(_) | Payload::Type(_) | Payload::MethodDescr(_) => true,
+                Payload::Function(_)
+                | Payload::Method(_)
+                | Payload::Builtin(_)
+                | Payload::Type(_)
+                | Payload::MethodDescr(_) => true,
                 _ => {
                     let t = self.type_of(v);
                     self.type_lookup_str(&t, "__call__").is_some()
@@ -228,7 +238,10 @@ fn b_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         v => match vm.call_special(v, "__abs__", &[])? {
             Some(r) => Ok(r),
-            None => Err(vm.type_error(format!("bad operand type for abs(): '{}'", vm.type_name_of(v)))),
+            None => Err(vm.type_error(format!(
+                "bad operand type for abs(): '{}'",
+                vm.type_name_of(v)
+            ))),
         },
     }
 }
@@ -242,7 +255,11 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
         match crate::vm::proto::str_of(k) {
             "key" => key = v.clone(),
             "default" => default = Some(v.clone()),
-            other => return Err(vm.type_error(format!("{name}() got an unexpected keyword argument '{other}'"))),
+            other => {
+                return Err(vm.type_error(format!(
+                    "{name}() got an unexpected keyword argument '{other}'"
+                )))
+            }
         }
     }
     let items = match pos.len() {
@@ -259,7 +276,11 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
     };
     let mut best: Option<(Value, Value)> = None;
     for item in items {
-        let k = if key.is_none() { item.clone() } else { vm.call(&key, &[item.clone()])? };
+        let k = if key.is_none() {
+            item.clone()
+        } else {
+            vm.call(&key, &[item.clone()])?
+        };
         best = match best {
             None => Some((k, item)),
             Some((bk, bv)) => {
@@ -290,9 +311,16 @@ fn b_max(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
     if pos.is_empty() || pos.len() > 2 {
-        return Err(vm.type_error(format!("sum() takes at most 2 arguments ({} given)", pos.len())));
+        return Err(vm.type_error(format!(
+            "sum() takes at most 2 arguments ({} given)",
+            pos.len()
+        )));
     }
-    let mut acc = pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "start")).unwrap_or(Value::Int(0));
+    let mut acc = pos
+        .get(1)
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "start"))
+        .unwrap_or(Value::Int(0));
     if vm.as_str_obj(&acc).is_some() {
         return Err(vm.type_error("sum() can't sum strings [use ''.join(seq) instead]"));
     }
@@ -320,7 +348,13 @@ fn b_sorted(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let _ = sort;
     let list_t = Value::Obj(vm.types.list.clone());
     let sort_m = vm.getattr_str(&list_t, "sort")?;
-    vm.call_args(&sort_m, Args { args: &full, kwnames: args.kwnames })?;
+    vm.call_args(
+        &sort_m,
+        Args {
+            args: &full,
+            kwnames: args.kwnames,
+        },
+    )?;
     Ok(l)
 }
 
@@ -349,7 +383,10 @@ fn b_all(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn b_chr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("chr", args, 1, 1)?;
     let Some(i) = vm.index_value(&a[0])? else {
-        return Err(vm.type_error(format!("'{}' object cannot be interpreted as an integer", vm.type_name_of(&a[0]))));
+        return Err(vm.type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            vm.type_name_of(&a[0])
+        )));
     };
     if !(0..=0x10FFFF).contains(&i) {
         return Err(vm.value_error("chr() arg not in range(0x110000)"));
@@ -365,13 +402,18 @@ fn b_ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if let Some(s) = vm.as_str_obj(&a[0]) {
         let n = s.char_len();
         if n != 1 {
-            return Err(vm.type_error(format!("ord() expected a character, but string of length {n} found")));
+            return Err(vm.type_error(format!(
+                "ord() expected a character, but string of length {n} found"
+            )));
         }
         return Ok(Value::Int(s.char_at(0).map_or(0, |c| c as i64)));
     }
     if let Some(b) = crate::objects::bytes::bytes_of(&a[0]) {
         if b.len() != 1 {
-            return Err(vm.type_error(format!("ord() expected a character, but string of length {} found", b.len())));
+            return Err(vm.type_error(format!(
+                "ord() expected a character, but string of length {} found",
+                b.len()
+            )));
         }
         return Ok(Value::Int(b[0] as i64));
     }
@@ -439,9 +481,21 @@ fn b_divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos().to_vec();
-    let base = pos.first().cloned().or_else(|| Vm::kwarg(&args, "base")).unwrap_or(Value::None);
-    let exp = pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "exp")).unwrap_or(Value::None);
-    let m = pos.get(2).cloned().or_else(|| Vm::kwarg(&args, "mod")).unwrap_or(Value::None);
+    let base = pos
+        .first()
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "base"))
+        .unwrap_or(Value::None);
+    let exp = pos
+        .get(1)
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "exp"))
+        .unwrap_or(Value::None);
+    let m = pos
+        .get(2)
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "mod"))
+        .unwrap_or(Value::None);
     if m.is_none() {
         return vm.binary_op(&base, &exp, crate::vm::proto::BinOp::Pow, false);
     }
@@ -450,33 +504,30 @@ fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
         crate::objects::int::to_bigint(&exp),
         crate::objects::int::to_bigint(&m),
     ) else {
-        return Err(vm.type_error("pow() 3rd argument not allowed unless all arguments are integers"));
+        return Err(
+            vm.type_error("pow() 3rd argument not allowed unless all arguments are integers")
+        );
     };
-    use num_traits::{Signed, Zero};
-    if md.is_zero() {
-        return Err(vm.value_error("pow() 3rd argument cannot be 0"));
+    let to_int = |b: num_bigint::BigInt| crate::num::Int::from_bigint(b);
+    match to_int(b).pow(&to_int(e), Some(&to_int(md))) {
+        Ok(crate::num::IntPow::Int(r)) => Ok(vm.new_bigint(r.to_bigint().into_owned())),
+        Ok(crate::num::IntPow::Float(f)) => Ok(Value::Float(f)),
+        Err(e) => Err(vm.num_err(e)),
     }
-    let (b, e) = if e.is_negative() {
-        // Modular inverse (3.8+).
-        let inv = crate::num::Int::from_bigint(b.clone()).pow_mod(&crate::num::Int::from_bigint(num_bigint::BigInt::from(-1)), &crate::num::Int::from_bigint(md.clone()));
-        match inv {
-            Ok(i) => (i.to_bigint().into_owned(), -e),
-            Err(_) => return Err(vm.value_error("base is not invertible for the given modulus")),
-        }
-    } else {
-        (b, e)
-    };
-    let mut r = b.modpow(&e, &md.abs());
-    if md.is_negative() && !r.is_zero() {
-        r += &md;
-    }
-    Ok(vm.new_bigint(r))
 }
 
 fn b_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
-    let x = pos.first().cloned().or_else(|| Vm::kwarg(&args, "number")).unwrap_or(Value::None);
-    let nd = pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "ndigits")).unwrap_or(Value::None);
+    let x = pos
+        .first()
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "number"))
+        .unwrap_or(Value::None);
+    let nd = pos
+        .get(1)
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "ndigits"))
+        .unwrap_or(Value::None);
     match (&x, &nd) {
         (Value::Float(f), Value::None) => {
             let r = crate::pyfmt::float_round_to_int(*f).map_err(|e| vm.fmt_err(e))?;
@@ -484,12 +535,16 @@ fn b_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         (Value::Float(f), n) => {
             let n = vm.index_value(n)?.unwrap_or(0);
-            Ok(Value::Float(crate::pyfmt::float_round(*f, n)))
+            Ok(Value::Float(
+                crate::pyfmt::float_round(*f, n).map_err(|e| vm.fmt_err(e))?,
+            ))
         }
-        (v, Value::None) if crate::objects::int::is_int(v) => Ok(match crate::objects::int::to_bigint(v) {
-            Some(b) => vm.new_bigint(b),
-            None => v.clone(),
-        }),
+        (v, Value::None) if crate::objects::int::is_int(v) => {
+            Ok(match crate::objects::int::to_bigint(v) {
+                Some(b) => vm.new_bigint(b),
+                None => v.clone(),
+            })
+        }
         _ => {
             let mut a = vec![];
             if !nd.is_none() {
@@ -523,7 +578,11 @@ fn b_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn b_globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(vm.frames.last().map(|f| Value::Obj(f.globals.clone())).unwrap_or(Value::None))
+    Ok(vm
+        .frames
+        .last()
+        .map(|f| Value::Obj(f.globals.clone()))
+        .unwrap_or(Value::None))
 }
 
 fn b_locals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
@@ -545,10 +604,15 @@ impl Vm {
         for (i, name) in code.localsplusnames.iter().enumerate() {
             let mut v = self.stack.get(base + i).cloned().unwrap_or(Value::Null);
             if code.is_cell(i) || code.is_free(i) {
-                if let Value::Obj(c) = &v {
-                    if let Payload::Cell(inner) = &c.payload {
-                        v = inner.borrow().clone();
-                    }
+                let inner = match &v {
+                    Value::Obj(c) => match &c.payload {
+                        Payload::Cell(inner) => Some(inner.borrow().clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(x) = inner {
+                    v = x;
                 }
             }
             if !v.is_null() {
@@ -576,7 +640,9 @@ impl Vm {
             Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => o.clone(),
             _ => self.type_of(v),
         };
-        let mro = crate::objects::typeobj::type_data(&ty).map(|t| t.mro.borrow().clone()).unwrap_or_default();
+        let mro = crate::objects::typeobj::type_data(&ty)
+            .map(|t| t.mro.borrow().clone())
+            .unwrap_or_default();
         for t in mro {
             if let Some(d) = t.dict() {
                 for (k, _) in self.dict_items(&d) {
@@ -680,10 +746,13 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     if is_class_meta {
         if let Value::Obj(m) = &meta {
-            let base_refs: Vec<PyRef> = bases.iter().filter_map(|b| match b {
-                Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => Some(o.clone()),
-                _ => None,
-            }).collect();
+            let base_refs: Vec<PyRef> = bases
+                .iter()
+                .filter_map(|b| match b {
+                    Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => Some(o.clone()),
+                    _ => None,
+                })
+                .collect();
             meta = Value::Obj(vm.calculate_metaclass(m, &base_refs)?);
         }
     }
@@ -694,11 +763,19 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(prep) => {
             let mut a = vec![name.clone(), bases_t.clone()];
             a.extend(kwvals.clone());
-            vm.call_args(&prep, Args { args: &a, kwnames: &kwnames })?
+            vm.call_args(
+                &prep,
+                Args {
+                    args: &a,
+                    kwnames: &kwnames,
+                },
+            )?
         }
         None => Value::Obj(vm.new_dict()),
     };
-    if !matches!(&ns, Value::Obj(o) if matches!(o.payload, Payload::Dict(_))) && vm.getattr_opt(&ns, "__getitem__")?.is_none() {
+    if !matches!(&ns, Value::Obj(o) if matches!(o.payload, Payload::Dict(_)))
+        && vm.getattr_opt(&ns, "__getitem__")?.is_none()
+    {
         let mn = vm.repr(&meta)?;
         return Err(vm.type_error(format!(
             "{mn}.__prepare__() must return a mapping, not {}",
@@ -712,7 +789,13 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let mut a = vec![name, bases_t, ns];
     a.extend(kwvals);
-    let cls = vm.call_args(&meta, Args { args: &a, kwnames: &kwnames })?;
+    let cls = vm.call_args(
+        &meta,
+        Args {
+            args: &a,
+            kwnames: &kwnames,
+        },
+    )?;
     if let Value::Obj(c) = &cell {
         if let Payload::Cell(inner) = &c.payload {
             let cur = inner.borrow().clone();
@@ -726,12 +809,27 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn b_import(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
-    let name = pos.first().cloned().or_else(|| Vm::kwarg(&args, "name")).unwrap_or(Value::None);
+    let name = pos
+        .first()
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "name"))
+        .unwrap_or(Value::None);
     let Some(n) = vm.as_str_obj(&name).map(|s| s.as_str().to_string()) else {
-        return Err(vm.type_error(format!("__import__() argument 1 must be str, not {}", vm.type_name_of(&name))));
+        return Err(vm.type_error(format!(
+            "__import__() argument 1 must be str, not {}",
+            vm.type_name_of(&name)
+        )));
     };
-    let fromlist = pos.get(3).cloned().or_else(|| Vm::kwarg(&args, "fromlist")).unwrap_or(Value::None);
-    let level = pos.get(4).cloned().or_else(|| Vm::kwarg(&args, "level")).unwrap_or(Value::Int(0));
+    let fromlist = pos
+        .get(3)
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "fromlist"))
+        .unwrap_or(Value::None);
+    let level = pos
+        .get(4)
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "level"))
+        .unwrap_or(Value::Int(0));
     vm.import_module(&n, &fromlist, &level)
 }
 
@@ -915,6 +1013,3 @@ impl crate::vm::Types {
         ]
     }
 }
-
-/// `sorted` and `min`/`max` share the comparison of `compare` for keys.
-pub fn _unused(_: CmpOp) {}

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod conform;
 mod dis;
 mod inspect;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Dis(dis::DisArgs),
     /// Run a .pyc file.
     Run(RunArgs),
+    /// Compare .py programs run under CPython and under pycvm.
+    Conform(conform::ConformArgs),
 }
 
 #[derive(Args)]
@@ -44,7 +47,7 @@ pub struct RunArgs {
 pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
     if let Some(first) = args.get(1) {
         let s = first.to_string_lossy();
-        let known = ["inspect", "dis", "run", "help"];
+        let known = ["inspect", "dis", "run", "conform", "help"];
         if !s.starts_with('-') && !known.contains(&s.as_ref()) {
             args.insert(1, OsString::from("run"));
         }
@@ -68,5 +71,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Conform(a) => conform::main(a),
     }
 }

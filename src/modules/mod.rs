@@ -11,7 +11,12 @@ pub mod sys;
 impl Vm {
     /// A new module object with `__name__` set.
     pub fn new_module(&mut self, name: &str) -> PyRef {
-        let m = self.new_obj(&self.types.module, Payload::Module(Module { name: name.to_string() }));
+        let m = self.new_obj(
+            &self.types.module,
+            Payload::Module(Module {
+                name: name.to_string(),
+            }),
+        );
         *m.dict.borrow_mut() = Some(self.new_dict());
         let n = self.new_str(name);
         self.set_attr_raw(&m, "__name__", n);
@@ -27,7 +32,12 @@ impl Vm {
         for (name, f) in funcs {
             let b = self.new_obj(
                 &self.types.builtin_function,
-                Payload::Builtin(Builtin { name, func: *f, self_: None, owner: None }),
+                Payload::Builtin(Builtin {
+                    name,
+                    func: *f,
+                    self_: None,
+                    owner: None,
+                }),
             );
             self.set_attr_raw(m, name, Value::Obj(b));
         }

@@ -25,7 +25,10 @@ impl Vm {
     /// Write text to the program's stdout (buffered).
     pub fn write_stdout(&mut self, s: &str) -> PyResult<()> {
         if self.stdout.write_all(s.as_bytes()).is_err() {
-            return Err(self.new_error(crate::objects::exception::ExcKind::BrokenPipeError, "[Errno 32] Broken pipe"));
+            return Err(self.new_error(
+                crate::objects::exception::ExcKind::BrokenPipeError,
+                "[Errno 32] Broken pipe",
+            ));
         }
         Ok(())
     }
@@ -54,7 +57,8 @@ impl Vm {
 
     /// `sys.stdout` (or `sys.stderr`) as the program currently sees it.
     pub fn sys_stream(&mut self, name: &str) -> Value {
-        self.get_attr_raw(&self.sys.clone(), name).unwrap_or(Value::None)
+        self.get_attr_raw(&self.sys.clone(), name)
+            .unwrap_or(Value::None)
     }
 }
 
@@ -62,7 +66,10 @@ fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = args.args.first().cloned().unwrap_or(Value::None);
     let text = args.args.get(1).cloned().unwrap_or(Value::None);
     let Some(t) = vm.as_str_obj(&text).map(|t| t.as_str().to_string()) else {
-        return Err(vm.type_error(format!("write() argument must be str, not {}", vm.type_name_of(&text))));
+        return Err(vm.type_error(format!(
+            "write() argument must be str, not {}",
+            vm.type_name_of(&text)
+        )));
     };
     let n = t.chars().count();
     vm.write_to(&s, &t)?;
@@ -108,7 +115,10 @@ fn sys_setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Ok(Value::None)
         }
         Value::Int(_) => Err(vm.value_error("recursion limit must be greater or equal than 1")),
-        other => Err(vm.type_error(format!("'{}' object cannot be interpreted as an integer", vm.type_name_of(other)))),
+        other => Err(vm.type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            vm.type_name_of(other)
+        ))),
     }
 }
 
@@ -130,7 +140,10 @@ fn sys_intern(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("intern", args, 1, 1)?;
     match vm.as_str_obj(&a[0]).map(|s| s.as_str().to_string()) {
         Some(s) => Ok(Value::Obj(vm.intern(&s))),
-        None => Err(vm.type_error(format!("intern() argument must be str, not {}", vm.type_name_of(&a[0])))),
+        None => Err(vm.type_error(format!(
+            "intern() argument must be str, not {}",
+            vm.type_name_of(&a[0])
+        ))),
     }
 }
 
@@ -143,7 +156,15 @@ fn sys_getsizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub fn install(vm: &mut Vm) {
     let sys = vm.sys.clone();
     let st = vm.stream_type.clone();
-    vm.add_methods(&st, &[("write", stream_write), ("flush", stream_flush), ("fileno", stream_fileno), ("isatty", stream_isatty)]);
+    vm.add_methods(
+        &st,
+        &[
+            ("write", stream_write),
+            ("flush", stream_flush),
+            ("fileno", stream_fileno),
+            ("isatty", stream_isatty),
+        ],
+    );
     for (name, fd) in [("stdout", 1), ("stderr", 2), ("stdin", 0)] {
         let s = vm.new_obj(&st, Payload::Cell(std::cell::RefCell::new(Value::Int(fd))));
         vm.set_attr_raw(&sys, name, Value::Obj(s.clone()));
@@ -163,7 +184,13 @@ pub fn install(vm: &mut Vm) {
     );
     let maxsize = Value::Int(i64::MAX);
     vm.set_attr_raw(&sys, "maxsize", maxsize);
-    let v = vm.new_tuple(vec![Value::Int(3), Value::Int(11), Value::Int(7), vm.new_str("final"), Value::Int(0)]);
+    let v = vm.new_tuple(vec![
+        Value::Int(3),
+        Value::Int(11),
+        Value::Int(7),
+        vm.new_str("final"),
+        Value::Int(0),
+    ]);
     vm.set_attr_raw(&sys, "version_info", v);
     let ver = vm.new_str("3.11.7 (pycvm)");
     vm.set_attr_raw(&sys, "version", ver);

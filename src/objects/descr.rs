@@ -27,7 +27,12 @@ fn prop_parts(o: &PyRef) -> [Value; 4] {
     }
 }
 
-fn make_property(vm: &mut Vm, cls: &PyRef, parts: [Value; 4], name: Option<Value>) -> PyResult<Value> {
+fn make_property(
+    vm: &mut Vm,
+    cls: &PyRef,
+    parts: [Value; 4],
+    name: Option<Value>,
+) -> PyResult<Value> {
     let o = vm.new_instance_of(cls, Payload::Property(Box::new(parts.clone())));
     if o.dict().is_none() {
         *o.dict.borrow_mut() = Some(vm.new_dict());
@@ -138,7 +143,11 @@ fn wrapper_new(vm: &mut Vm, args: Args, class: bool) -> PyResult<Value> {
     let name = if class { "classmethod" } else { "staticmethod" };
     let a = vm.check_args(name, args, 1, 1)?;
     let f = a[0].clone();
-    let payload = if class { Payload::ClassMethod(f.clone()) } else { Payload::StaticMethod(f.clone()) };
+    let payload = if class {
+        Payload::ClassMethod(f.clone())
+    } else {
+        Payload::StaticMethod(f.clone())
+    };
     let o = vm.new_instance_of(&cls, payload);
     if o.dict().is_none() {
         *o.dict.borrow_mut() = Some(vm.new_dict());
@@ -181,7 +190,13 @@ fn wrapper_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn staticmethod_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = get_func(vm, &arg(&args, 0))?;
-    vm.call_args(&f, Args { args: &args.args[1..], kwnames: args.kwnames })
+    vm.call_args(
+        &f,
+        Args {
+            args: &args.args[1..],
+            kwnames: args.kwnames,
+        },
+    )
 }
 
 // ------------------------------------------------------------------ super
@@ -210,10 +225,15 @@ fn super_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let ok = super::typeobj::is_subtype(&ot, t)
             || matches!(&obj, Value::Obj(o) if matches!(o.payload, Payload::Type(_)) && super::typeobj::is_subtype(o, t));
         if !ok {
-            return Err(vm.type_error("super(type, obj): obj must be an instance or subtype of type"));
+            return Err(
+                vm.type_error("super(type, obj): obj must be an instance or subtype of type")
+            );
         }
     }
-    Ok(Value::Obj(vm.new_obj(&vm.types.super_, Payload::Super(ty.clone(), obj))))
+    Ok(Value::Obj(vm.new_obj(
+        &vm.types.super_,
+        Payload::Super(ty.clone(), obj),
+    )))
 }
 
 impl Vm {
@@ -229,11 +249,16 @@ impl Vm {
         }
         let base = frame.base;
         let mut first = self.stack.get(base).cloned().unwrap_or(Value::Null);
-        if let Value::Obj(c) = &first {
-            if let Payload::Cell(inner) = &c.payload {
-                if code.is_cell(0) {
-                    first = inner.borrow().clone();
-                }
+        if code.is_cell(0) {
+            let inner = match &first {
+                Value::Obj(c) => match &c.payload {
+                    Payload::Cell(inner) => Some(inner.borrow().clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(x) = inner {
+                first = x;
             }
         }
         if first.is_null() {
@@ -242,7 +267,7 @@ impl Vm {
         let idx = code
             .localsplusnames
             .iter()
-            .position(|n| crate::vm::proto::str_of(n) == "__class__" && true);
+            .position(|n| crate::vm::proto::str_of(n) == "__class__");
         let Some(i) = idx.filter(|&i| code.is_free(i)) else {
             return Err(self.runtime_error("super(): __class__ cell not found"));
         };
@@ -279,15 +304,21 @@ fn super_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => o.clone(),
             _ => vm.type_of(&obj),
         };
-        let mro: Vec<PyRef> = type_data(&start).map(|t| t.mro.borrow().clone()).unwrap_or_default();
+        let mro: Vec<PyRef> = type_data(&start)
+            .map(|t| t.mro.borrow().clone())
+            .unwrap_or_default();
         let Value::Obj(t) = &ty else {
             return Err(vm.type_error("bad super"));
         };
         if let Some(i) = mro.iter().position(|m| Rc::ptr_eq(m, t)) {
             for m in mro.iter().skip(i + 1) {
-                let found = m.dict().and_then(|d| vm.dict_get_str_nocall(&d, &name).ok().flatten());
+                let found = m
+                    .dict()
+                    .and_then(|d| vm.dict_get_str_nocall(&d, &name).ok().flatten());
                 if let Some(v) = found {
-                    let inst = if Rc::ptr_eq(&start, &vm.type_of(&obj)) && !matches!(&obj, Value::Obj(o) if matches!(o.payload, Payload::Type(_)) && Rc::ptr_eq(o, &start)) {
+                    let inst = if Rc::ptr_eq(&start, &vm.type_of(&obj))
+                        && !matches!(&obj, Value::Obj(o) if matches!(o.payload, Payload::Type(_)) && Rc::ptr_eq(o, &start))
+                    {
                         Some(&obj)
                     } else {
                         None
@@ -330,10 +361,24 @@ pub fn install(vm: &mut Vm) {
             ("__set__", property_set),
         ],
     );
-    vm.add_getsets(&p, &[("fget", get_fget, None), ("fset", get_fset, None), ("fdel", get_fdel, None)]);
+    vm.add_getsets(
+        &p,
+        &[
+            ("fget", get_fget, None),
+            ("fset", get_fset, None),
+            ("fdel", get_fdel, None),
+        ],
+    );
     let sm = vm.types.staticmethod.clone();
     vm.add_staticmethods(&sm, &[("__new__", staticmethod_new)]);
-    vm.add_methods(&sm, &[("__init__", wrapper_init), ("__get__", wrapper_get), ("__call__", staticmethod_call)]);
+    vm.add_methods(
+        &sm,
+        &[
+            ("__init__", wrapper_init),
+            ("__get__", wrapper_get),
+            ("__call__", staticmethod_call),
+        ],
+    );
     vm.add_getsets(&sm, &[("__func__", get_func, None)]);
     let cm = vm.types.classmethod.clone();
     vm.add_staticmethods(&cm, &[("__new__", classmethod_new)]);
@@ -341,7 +386,13 @@ pub fn install(vm: &mut Vm) {
     vm.add_getsets(&cm, &[("__func__", get_func, None)]);
     let su = vm.types.super_.clone();
     vm.add_staticmethods(&su, &[("__new__", super_new)]);
-    vm.add_methods(&su, &[("__init__", super_init), ("__getattribute__", super_getattribute)]);
+    vm.add_methods(
+        &su,
+        &[
+            ("__init__", super_init),
+            ("__getattribute__", super_getattribute),
+        ],
+    );
     vm.add_getsets(&su, &[("__thisclass__", super_thisclass, None)]);
     if let Some(td) = type_data(&su) {
         td.flags.set(td.flags.get() | FLAG_CUSTOM_GETATTRIBUTE);

@@ -15,7 +15,9 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x == y),
         (Value::Float(x), Value::Float(y)) => Some(x == y),
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => Some((*x as f64) == *y && (*y as i64) == *x),
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
+            Some((*x as f64) == *y && (*y as i64) == *x)
+        }
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),
         (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => Some(*x as i64 == *y),
         (Value::None, Value::None) => Some(true),
@@ -52,7 +54,9 @@ impl Vm {
         let Some(t) = table(d) else {
             return Ok(None);
         };
-        let fast = t.borrow().find(hash, |k| fast_key_eq(k, key).ok_or(NeedSlow));
+        let fast = t
+            .borrow()
+            .find(hash, |k| fast_key_eq(k, key).ok_or(NeedSlow));
         if let Ok(pos) = fast {
             return Ok(pos);
         }
@@ -112,7 +116,9 @@ impl Vm {
             return Ok(None);
         };
         let tb = t.borrow();
-        let pos = tb.find::<()>(h, |x| Ok(fast_key_eq(x, &k).unwrap_or(false))).unwrap_or(None);
+        let pos = tb
+            .find::<()>(h, |x| Ok(fast_key_eq(x, &k).unwrap_or(false)))
+            .unwrap_or(None);
         Ok(pos.and_then(|p| tb.entry(p).map(|e| e.value.clone())))
     }
 
@@ -154,7 +160,10 @@ impl Vm {
         let Some(t) = table(d) else {
             return Ok(());
         };
-        let pos = t.borrow().find::<()>(h, |x| Ok(fast_key_eq(x, &key).unwrap_or(false))).unwrap_or(None);
+        let pos = t
+            .borrow()
+            .find::<()>(h, |x| Ok(fast_key_eq(x, &key).unwrap_or(false)))
+            .unwrap_or(None);
         let old = match pos {
             Some(p) => t.borrow_mut().replace_value(p, value),
             None => {
@@ -207,7 +216,11 @@ impl Vm {
     /// A snapshot of a dict's (key, value) pairs in order.
     pub fn dict_items(&self, d: &PyRef) -> Vec<(Value, Value)> {
         match table(d) {
-            Some(t) => t.borrow().iter().map(|e| (e.key.clone(), e.value.clone())).collect(),
+            Some(t) => t
+                .borrow()
+                .iter()
+                .map(|e| (e.key.clone(), e.value.clone()))
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -306,7 +319,9 @@ fn dict_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn dict_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "copy")?;
     let t = table(&d).map(|t| t.borrow().clone()).unwrap_or_default();
-    Ok(Value::Obj(vm.new_obj(&vm.types.dict, Payload::Dict(RefCell::new(t)))))
+    Ok(Value::Obj(
+        vm.new_obj(&vm.types.dict, Payload::Dict(RefCell::new(t))),
+    ))
 }
 
 fn dict_view(vm: &mut Vm, args: Args, which: u8) -> PyResult<Value> {
@@ -316,11 +331,7 @@ fn dict_view(vm: &mut Vm, args: Args, which: u8) -> PyResult<Value> {
         1 => vm.types.dict_values.clone(),
         _ => vm.types.dict_items.clone(),
     };
-    Ok(Value::Obj(vm.new_obj(&ty, Payload::Iter(RefCell::new(crate::objects::iter::IterState::DictKeys {
-        dict: d,
-        pos: 0,
-        len: 0,
-    })))))
+    Ok(Value::Obj(vm.new_obj(&ty, Payload::DictView(d))))
 }
 
 fn dict_keys(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -379,7 +390,10 @@ fn dict_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "update")?;
     let pos = &args.pos()[1..];
     if pos.len() > 1 {
-        return Err(vm.type_error(format!("update expected at most 1 argument, got {}", pos.len())));
+        return Err(vm.type_error(format!(
+            "update expected at most 1 argument, got {}",
+            pos.len()
+        )));
     }
     if let Some(o) = pos.first() {
         dict_update_from(vm, &d, o)?;
@@ -393,9 +407,23 @@ fn dict_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn dict_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
     if pos.len() > 2 {
-        return Err(vm.type_error(format!("dict expected at most 1 argument, got {}", pos.len() - 1)));
+        return Err(vm.type_error(format!(
+            "dict expected at most 1 argument, got {}",
+            pos.len() - 1
+        )));
     }
     dict_update(vm, args)
+}
+
+fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = match args.args.first() {
+        Some(Value::Obj(c)) => c.clone(),
+        _ => vm.types.dict.clone(),
+    };
+    Ok(Value::Obj(vm.new_instance_of(
+        &cls,
+        Payload::Dict(RefCell::new(DictTable::new())),
+    )))
 }
 
 fn dict_fromkeys(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -442,7 +470,12 @@ fn dict_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "__reversed__")?;
-    let keys: Vec<Value> = vm.dict_items(&d).into_iter().rev().map(|(k, _)| k).collect();
+    let keys: Vec<Value> = vm
+        .dict_items(&d)
+        .into_iter()
+        .rev()
+        .map(|(k, _)| k)
+        .collect();
     let l = vm.new_list(keys);
     vm.iter(&l)
 }
@@ -494,4 +527,6 @@ pub fn install(vm: &mut Vm) {
         ],
     );
     vm.add_classmethods(&t, &[("fromkeys", dict_fromkeys)]);
+    vm.add_staticmethods(&t, &[("__new__", dict_new)]);
+    vm.add_type_attr(&t, "__hash__", Value::None);
 }

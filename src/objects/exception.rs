@@ -148,7 +148,9 @@ fn data(o: &PyRef) -> Option<&std::cell::RefCell<ExcData>> {
 
 impl Vm {
     pub fn exc_args_vec(&self, o: &PyRef) -> Vec<Value> {
-        let a = data(o).map(|d| d.borrow().args.clone()).unwrap_or(Value::None);
+        let a = data(o)
+            .map(|d| d.borrow().args.clone())
+            .unwrap_or(Value::None);
         self.seq_items(&a).unwrap_or_default()
     }
 
@@ -172,9 +174,19 @@ impl Vm {
             });
         }
         if self.exc_is(o, ExcKind::BaseExceptionGroup) {
-            let msg = args.first().map(|m| self.str(m)).transpose()?.unwrap_or_default();
-            let n = args.get(1).and_then(|e| self.seq_items(e)).map_or(0, |v| v.len());
-            return Ok(format!("{msg} ({n} sub-exception{})", if n == 1 { "" } else { "s" }));
+            let msg = args
+                .first()
+                .map(|m| self.str(m))
+                .transpose()?
+                .unwrap_or_default();
+            let n = args
+                .get(1)
+                .and_then(|e| self.seq_items(e))
+                .map_or(0, |v| v.len());
+            return Ok(format!(
+                "{msg} ({n} sub-exception{})",
+                if n == 1 { "" } else { "s" }
+            ));
         }
         match args.len() {
             0 => Ok(String::new()),
@@ -225,7 +237,11 @@ impl Vm {
         }
         if self.exc_is(o, ExcKind::OSError) {
             let (errno, strerror, filename) = if args.len() >= 2 {
-                (args[0].clone(), args[1].clone(), args.get(2).cloned().unwrap_or(Value::None))
+                (
+                    args[0].clone(),
+                    args[1].clone(),
+                    args.get(2).cloned().unwrap_or(Value::None),
+                )
             } else {
                 (Value::None, Value::None, Value::None)
             };
@@ -243,7 +259,9 @@ impl Vm {
             self.set_attr_raw(o, "message", args[0].clone());
             let excs = self.collect_iter(&args[1])?;
             if excs.is_empty() {
-                return Err(self.value_error("second argument (exceptions) must be a non-empty sequence"));
+                return Err(
+                    self.value_error("second argument (exceptions) must be a non-empty sequence")
+                );
             }
             let t = self.new_tuple(excs);
             self.set_attr_raw(o, "exceptions", t);
@@ -259,15 +277,24 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let pos: Vec<Value> = args.pos().get(1..).map(|s| s.to_vec()).unwrap_or_default();
     // BaseExceptionGroup(msg, excs) of only Exceptions is an ExceptionGroup.
-    if std::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::BaseExceptionGroup as usize]) && pos.len() == 2 {
+    if std::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::BaseExceptionGroup as usize])
+        && pos.len() == 2
+    {
         let excs = vm.collect_iter(&pos[1])?;
         let exc_t = vm.exc_type(ExcKind::Exception);
-        if !excs.is_empty() && excs.iter().all(|e| super::typeobj::is_subtype(&vm.type_of(e), &exc_t)) {
+        if !excs.is_empty()
+            && excs
+                .iter()
+                .all(|e| super::typeobj::is_subtype(&vm.type_of(e), &exc_t))
+        {
             cls = vm.exc_type(ExcKind::ExceptionGroup);
         }
     }
     let t = vm.new_tuple(pos.clone());
-    let o = vm.new_instance_of(&cls, Payload::Exception(std::cell::RefCell::new(ExcData::new(t))));
+    let o = vm.new_instance_of(
+        &cls,
+        Payload::Exception(std::cell::RefCell::new(ExcData::new(t))),
+    );
     if o.dict().is_none() {
         *o.dict.borrow_mut() = Some(vm.new_dict());
     }
@@ -300,7 +327,9 @@ fn exc_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn get_args(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let o = exc_of(vm, v)?;
-    Ok(data(&o).map(|d| d.borrow().args.clone()).unwrap_or(Value::None))
+    Ok(data(&o)
+        .map(|d| d.borrow().args.clone())
+        .unwrap_or(Value::None))
 }
 fn set_args(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
@@ -313,7 +342,9 @@ fn set_args(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_cause(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let o = exc_of(vm, v)?;
-    Ok(data(&o).map(|d| d.borrow().cause.clone()).unwrap_or(Value::None))
+    Ok(data(&o)
+        .map(|d| d.borrow().cause.clone())
+        .unwrap_or(Value::None))
 }
 fn set_cause(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
@@ -326,7 +357,9 @@ fn set_cause(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_context(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let o = exc_of(vm, v)?;
-    Ok(data(&o).map(|d| d.borrow().context.clone()).unwrap_or(Value::None))
+    Ok(data(&o)
+        .map(|d| d.borrow().context.clone())
+        .unwrap_or(Value::None))
 }
 fn set_context(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
@@ -337,7 +370,9 @@ fn set_context(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_suppress(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let o = exc_of(vm, v)?;
-    Ok(Value::Bool(data(&o).is_some_and(|d| d.borrow().suppress_context)))
+    Ok(Value::Bool(
+        data(&o).is_some_and(|d| d.borrow().suppress_context),
+    ))
 }
 fn set_suppress(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
@@ -367,7 +402,10 @@ fn exc_add_note(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let o = exc_of(vm, &arg(&args, 0))?;
     let note = arg(&args, 1);
     if vm.as_str_obj(&note).is_none() {
-        return Err(vm.type_error(format!("note must be a str, not '{}'", vm.type_name_of(&note))));
+        return Err(vm.type_error(format!(
+            "note must be a str, not '{}'",
+            vm.type_name_of(&note)
+        )));
     }
     let notes = match vm.get_attr_raw(&o, "__notes__") {
         Some(n) => n,

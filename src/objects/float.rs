@@ -146,10 +146,9 @@ impl Vm {
     pub fn to_f64(&self, v: &Value) -> PyResult<f64> {
         match as_f64(self, v) {
             Some(r) => r,
-            None => Err(self.type_error(format!(
-                "must be real number, not {}",
-                self.type_name_of(v)
-            ))),
+            None => {
+                Err(self.type_error(format!("must be real number, not {}", self.type_name_of(v))))
+            }
         }
     }
 }
@@ -229,10 +228,17 @@ fn float_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(vm.new_string(crate::pyfmt::float_hex(f)))
 }
 fn float_richcmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
-    let (a, b) = (args.args.first().cloned().unwrap_or(Value::None), args.args.get(1).cloned().unwrap_or(Value::None));
+    let (a, b) = (
+        args.args.first().cloned().unwrap_or(Value::None),
+        args.args.get(1).cloned().unwrap_or(Value::None),
+    );
     let x = self_f64(vm, &args)?;
     match &b {
-        Value::Int(_) | Value::Bool(_) => Ok(Value::Bool(crate::objects::int::compare_int_float(&b, &Value::Float(x), op.swapped()))),
+        Value::Int(_) | Value::Bool(_) => Ok(Value::Bool(crate::objects::int::compare_int_float(
+            &b,
+            &Value::Float(x),
+            op.swapped(),
+        ))),
         _ => match as_f64(vm, &b) {
             Some(Ok(y)) => Ok(Value::Bool(cmp_floats(x, y, op))),
             Some(Err(_)) => {

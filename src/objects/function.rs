@@ -166,7 +166,9 @@ fn set_annotations(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 fn get_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = func_of(vm, v)?;
     match &f.payload {
-        super::Payload::Function(func) => Ok(Value::Obj(vm.new_obj(&vm.types.code, super::Payload::Code(func.code.clone())))),
+        super::Payload::Function(func) => Ok(Value::Obj(
+            vm.new_obj(&vm.types.code, super::Payload::Code(func.code.clone())),
+        )),
         _ => Ok(Value::None),
     }
 }
@@ -204,7 +206,11 @@ fn func_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn method_part(vm: &mut Vm, v: &Value, which: u8) -> PyResult<Value> {
     match v {
         Value::Obj(o) => match &o.payload {
-            super::Payload::Method(m) => Ok(if which == 0 { m.func.clone() } else { m.self_.clone() }),
+            super::Payload::Method(m) => Ok(if which == 0 {
+                m.func.clone()
+            } else {
+                m.self_.clone()
+            }),
             super::Payload::Builtin(b) => Ok(if which == 0 {
                 Value::None
             } else {
@@ -233,7 +239,9 @@ fn method_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (a, b) = (arg(&args, 0), arg(&args, 1));
     match (&a, &b) {
         (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
-            (super::Payload::Method(m), super::Payload::Method(n)) => Ok(Value::Bool(m.func.is(&n.func) && m.self_.is(&n.self_))),
+            (super::Payload::Method(m), super::Payload::Method(n)) => {
+                Ok(Value::Bool(m.func.is(&n.func) && m.self_.is(&n.self_)))
+            }
             _ => Ok(vm.not_implemented()),
         },
         _ => Ok(vm.not_implemented()),
@@ -257,7 +265,9 @@ fn builtin_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
                 Some(t) => Ok(vm.new_string(format!("{}.{}", vm.type_name(t), b.name))),
                 None => Ok(vm.new_str(b.name)),
             },
-            super::Payload::MethodDescr(m) => Ok(vm.new_string(format!("{}.{}", vm.type_name(&m.owner), m.name))),
+            super::Payload::MethodDescr(m) => {
+                Ok(vm.new_string(format!("{}.{}", vm.type_name(&m.owner), m.name)))
+            }
             _ => Err(vm.type_error("not a builtin")),
         },
         _ => Err(vm.type_error("not a builtin")),
@@ -331,8 +341,19 @@ pub fn install(vm: &mut Vm) {
         ],
     );
     vm.add_methods(&m, &[("__eq__", method_eq)]);
-    for b in [vm.types.builtin_function.clone(), vm.types.method_descriptor.clone(), vm.types.classmethod_descriptor.clone()] {
-        vm.add_getsets(&b, &[("__name__", builtin_name, None), ("__qualname__", builtin_qualname, None), ("__self__", get_mself, None)]);
+    for b in [
+        vm.types.builtin_function.clone(),
+        vm.types.method_descriptor.clone(),
+        vm.types.classmethod_descriptor.clone(),
+    ] {
+        vm.add_getsets(
+            &b,
+            &[
+                ("__name__", builtin_name, None),
+                ("__qualname__", builtin_qualname, None),
+                ("__self__", get_mself, None),
+            ],
+        );
     }
     let md = vm.types.method_descriptor.clone();
     vm.add_methods(&md, &[("__get__", descr_get_m)]);

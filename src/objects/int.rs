@@ -93,9 +93,9 @@ pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResu
                 if x == i64::MIN && y == -1 {
                     None
                 } else if op == BinOp::FloorDiv {
-                    Some(Value::Int(x.div_floor(&y)))
+                    Some(Value::Int(Integer::div_floor(&x, &y)))
                 } else {
-                    Some(Value::Int(x.mod_floor(&y)))
+                    Some(Value::Int(Integer::mod_floor(&x, &y)))
                 }
             }
             BinOp::TrueDiv => {
@@ -111,7 +111,9 @@ pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResu
             BinOp::Pow => {
                 if y < 0 {
                     if x == 0 {
-                        return Some(Err(vm.zero_division("0.0 cannot be raised to a negative power")));
+                        return Some(Err(
+                            vm.zero_division("0.0 cannot be raised to a negative power")
+                        ));
                     }
                     Some(Value::Float((x as f64).powf(y as f64)))
                 } else if let Ok(e) = u32::try_from(y) {
@@ -134,7 +136,15 @@ pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResu
                 if y < 0 {
                     return Some(Err(vm.value_error("negative shift count")));
                 }
-                Some(Value::Int(if y >= 64 { if x < 0 { -1 } else { 0 } } else { x >> y }))
+                Some(Value::Int(if y >= 64 {
+                    if x < 0 {
+                        -1
+                    } else {
+                        0
+                    }
+                } else {
+                    x >> y
+                }))
             }
             BinOp::MatMul => return None,
         };
@@ -353,7 +363,11 @@ fn int_bit_length(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn int_bit_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args)?;
-    let n: u64 = x.abs().iter_u64_digits().map(|d| d.count_ones() as u64).sum();
+    let n: u64 = x
+        .abs()
+        .iter_u64_digits()
+        .map(|d| d.count_ones() as u64)
+        .sum();
     Ok(Value::Int(n as i64))
 }
 fn int_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -361,7 +375,10 @@ fn int_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn int_richcmp(vm: &mut Vm, args: Args, op: crate::vm::proto::CmpOp) -> PyResult<Value> {
-    let (a, b) = (args.args.first().cloned().unwrap_or(Value::None), args.args.get(1).cloned().unwrap_or(Value::None));
+    let (a, b) = (
+        args.args.first().cloned().unwrap_or(Value::None),
+        args.args.get(1).cloned().unwrap_or(Value::None),
+    );
     if let (Some(x), Some(y)) = (to_bigint(&a), to_bigint(&b)) {
         return Ok(Value::Bool(op.test(x.cmp(&y))));
     }
@@ -370,7 +387,14 @@ fn int_richcmp(vm: &mut Vm, args: Args, op: crate::vm::proto::CmpOp) -> PyResult
             return Ok(Value::Bool(compare_int_float(&Value::Int(x), &b, op)));
         }
         let fa = vm.int_to_f64(&a).unwrap_or(f64::INFINITY);
-        return Ok(Value::Bool(crate::objects::float::cmp_floats(fa, match b { Value::Float(f) => f, _ => 0.0 }, op)));
+        return Ok(Value::Bool(crate::objects::float::cmp_floats(
+            fa,
+            match b {
+                Value::Float(f) => f,
+                _ => 0.0,
+            },
+            op,
+        )));
     }
     Ok(vm.not_implemented())
 }

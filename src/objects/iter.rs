@@ -38,24 +38,75 @@ impl Range {
 /// The state of an iterator object.
 pub enum IterState {
     /// list/tuple iteration by index (sees list growth, as CPython).
-    Seq { seq: Value, idx: usize },
-    Range { next: i64, remaining: i64, step: i64 },
+    Seq {
+        seq: Value,
+        idx: usize,
+    },
+    Range {
+        next: i64,
+        remaining: i64,
+        step: i64,
+    },
     /// str iteration by byte offset.
-    Str { s: PyRef, pos: usize },
-    Bytes { b: Value, idx: usize },
-    DictKeys { dict: PyRef, pos: usize, len: usize },
-    DictValues { dict: PyRef, pos: usize, len: usize },
-    DictItems { dict: PyRef, pos: usize, len: usize },
+    Str {
+        s: PyRef,
+        pos: usize,
+    },
+    Bytes {
+        b: Value,
+        idx: usize,
+    },
+    DictKeys {
+        dict: PyRef,
+        pos: usize,
+        len: usize,
+    },
+    DictValues {
+        dict: PyRef,
+        pos: usize,
+        len: usize,
+    },
+    DictItems {
+        dict: PyRef,
+        pos: usize,
+        len: usize,
+    },
     /// `__getitem__`-based iteration of any object.
-    GetItem { obj: Value, idx: i64 },
-    Callable { func: Value, sentinel: Value },
-    Enumerate { it: Value, count: i64 },
-    Zip { its: Vec<Value>, strict: bool },
-    Map { func: Value, its: Vec<Value> },
-    Filter { func: Value, it: Value },
-    Reversed { seq: Value, idx: i64 },
+    GetItem {
+        obj: Value,
+        idx: i64,
+    },
+    Callable {
+        func: Value,
+        sentinel: Value,
+    },
+    Enumerate {
+        it: Value,
+        count: i64,
+    },
+    Zip {
+        its: Vec<Value>,
+        strict: bool,
+    },
+    Map {
+        func: Value,
+        its: Vec<Value>,
+    },
+    Filter {
+        func: Value,
+        it: Value,
+    },
+    Reversed {
+        seq: Value,
+        idx: i64,
+    },
     /// `agen.asend(v)` / `agen.athrow(e)` awaitables.
-    AsyncSend { gen: PyRef, value: Value, throw: Option<Value>, done: bool },
+    AsyncSend {
+        gen: PyRef,
+        value: Value,
+        throw: Option<Value>,
+        done: bool,
+    },
     Exhausted,
 }
 
@@ -99,7 +150,11 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                 }
                 Step::Done(item)
             }
-            IterState::Range { next, remaining, step } => {
+            IterState::Range {
+                next,
+                remaining,
+                step,
+            } => {
                 if *remaining <= 0 {
                     Step::Done(None)
                 } else {
@@ -127,7 +182,9 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                 *idx += 1;
                 Step::Done(v.map(|x| Value::Int(x as i64)))
             }
-            IterState::DictKeys { dict, pos, len } | IterState::DictValues { dict, pos, len } | IterState::DictItems { dict, pos, len } => {
+            IterState::DictKeys { dict, pos, len }
+            | IterState::DictValues { dict, pos, len }
+            | IterState::DictItems { dict, pos, len } => {
                 let table = match &dict.payload {
                     Payload::Dict(t) | Payload::Set(t) => Some(t.borrow()),
                     _ => None,
@@ -136,20 +193,33 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                     Payload::FrozenSet(t) => Some(t),
                     _ => None,
                 };
-                let cur_len = table.as_ref().map(|t| t.len()).or(frozen.map(|t| t.len())).unwrap_or(0);
+                let cur_len = table
+                    .as_ref()
+                    .map(|t| t.len())
+                    .or(frozen.map(|t| t.len()))
+                    .unwrap_or(0);
                 if cur_len != *len {
                     drop(table);
                     *len = usize::MAX;
-                    return Err(vm.runtime_error(if matches!(dict.payload, Payload::Dict(_)) {
-                        "dictionary changed size during iteration"
-                    } else {
-                        "Set changed size during iteration"
-                    }));
+                    return Err(
+                        vm.runtime_error(if matches!(dict.payload, Payload::Dict(_)) {
+                            "dictionary changed size during iteration"
+                        } else {
+                            "Set changed size during iteration"
+                        }),
+                    );
                 }
                 let mut found = None;
-                let slots = table.as_ref().map(|t| t.entry_slots()).or(frozen.map(|t| t.entry_slots())).unwrap_or(0);
+                let slots = table
+                    .as_ref()
+                    .map(|t| t.entry_slots())
+                    .or(frozen.map(|t| t.entry_slots()))
+                    .unwrap_or(0);
                 while *pos < slots {
-                    let e = table.as_ref().and_then(|t| t.entry(*pos)).or(frozen.and_then(|t| t.entry(*pos)));
+                    let e = table
+                        .as_ref()
+                        .and_then(|t| t.entry(*pos))
+                        .or(frozen.and_then(|t| t.entry(*pos)));
                     *pos += 1;
                     if let Some(e) = e {
                         found = Some((e.key.clone(), e.value.clone()));
@@ -198,7 +268,9 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
         Step::Done(v) => Ok(v),
         Step::GetItem(obj, idx) => match vm.getitem(&obj, &Value::Int(idx)) {
             Ok(v) => Ok(Some(v)),
-            Err(e) if vm.err_is(&e, ExcKind::IndexError) || vm.err_is(&e, ExcKind::StopIteration) => {
+            Err(e)
+                if vm.err_is(&e, ExcKind::IndexError) || vm.err_is(&e, ExcKind::StopIteration) =>
+            {
                 *cell.borrow_mut() = IterState::Exhausted;
                 Ok(None)
             }
@@ -287,7 +359,11 @@ pub fn range_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
     let r = *r;
     if let Some(s) = Vm::as_slice(key) {
         let (start, stop, step, _) = vm.slice_indices(&s.clone(), r.len() as usize)?;
-        let nr = Range { start: r.get(start), stop: r.get(stop), step: r.step * step };
+        let nr = Range {
+            start: r.get(start),
+            stop: r.get(stop),
+            step: r.step * step,
+        };
         return Ok(Value::Obj(vm.new_obj(&vm.types.range, Payload::Range(nr))));
     }
     match vm.index_value(key)? {
@@ -308,7 +384,11 @@ pub fn dict_view_contains(vm: &mut Vm, view: &PyRef, d: &PyRef, item: &Value) ->
     }
     let items = vm.dict_items(d);
     for (k, v) in items {
-        let cand = if view.class_is(&vm.types.dict_values) { v } else { vm.new_tuple(vec![k, v]) };
+        let cand = if view.class_is(&vm.types.dict_values) {
+            v
+        } else {
+            vm.new_tuple(vec![k, v])
+        };
         if vm.eq(&cand, item)? {
             return Ok(true);
         }
@@ -344,13 +424,25 @@ fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         };
     }
     let r = match a.len() {
-        1 => Range { start: 0, stop: n[0], step: 1 },
-        2 => Range { start: n[0], stop: n[1], step: 1 },
+        1 => Range {
+            start: 0,
+            stop: n[0],
+            step: 1,
+        },
+        2 => Range {
+            start: n[0],
+            stop: n[1],
+            step: 1,
+        },
         _ => {
             if n[2] == 0 {
                 return Err(vm.value_error("range() arg 3 must not be zero"));
             }
-            Range { start: n[0], stop: n[1], step: n[2] }
+            Range {
+                start: n[0],
+                stop: n[1],
+                step: n[2],
+            }
         }
     };
     Ok(Value::Obj(vm.new_obj(&vm.types.range, Payload::Range(r))))
@@ -381,16 +473,33 @@ fn range_step(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 
 fn enumerate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = &args.pos()[1.min(args.pos().len())..];
-    let iterable = match (pos.first(), Vm::kwarg(&args, "iterable")) {
-        (Some(v), _) | (None, Some(ref v)) => v.clone(),
-        _ => return Err(vm.type_error("enumerate() missing required argument 'iterable' (pos 1)")),
+    let iterable = match pos
+        .first()
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "iterable"))
+    {
+        Some(v) => v,
+        None => {
+            return Err(vm.type_error("enumerate() missing required argument 'iterable' (pos 1)"))
+        }
     };
-    let start = match (pos.get(1), Vm::kwarg(&args, "start")) {
-        (Some(v), _) | (None, Some(ref v)) => vm.index_value(v)?.unwrap_or(0),
-        _ => 0,
+    let start = match pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "start")) {
+        Some(v) => match vm.index_value(&v)? {
+            Some(i) => i,
+            None => {
+                return Err(vm.type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    vm.type_name_of(&v)
+                )))
+            }
+        },
+        None => 0,
     };
     let it = vm.iter(&iterable)?;
-    Ok(vm.new_iter(&vm.types.enumerate.clone(), IterState::Enumerate { it, count: start }))
+    Ok(vm.new_iter(
+        &vm.types.enumerate.clone(),
+        IterState::Enumerate { it, count: start },
+    ))
 }
 
 fn zip_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -404,10 +513,7 @@ fn zip_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         match vm.iter(p) {
             Ok(it) => its.push(it),
             Err(e) if vm.err_is(&e, ExcKind::TypeError) => {
-                return Err(vm.type_error(format!(
-                    "zip argument #{} must support iteration",
-                    i + 1
-                )))
+                return Err(vm.type_error(format!("zip argument #{} must support iteration", i + 1)))
             }
             Err(e) => return Err(e),
         }
@@ -424,7 +530,13 @@ fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     for p in &pos[1..] {
         its.push(vm.iter(p)?);
     }
-    Ok(vm.new_iter(&vm.types.map.clone(), IterState::Map { func: pos[0].clone(), its }))
+    Ok(vm.new_iter(
+        &vm.types.map.clone(),
+        IterState::Map {
+            func: pos[0].clone(),
+            its,
+        },
+    ))
 }
 
 fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -433,7 +545,13 @@ fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error(format!("filter expected 2 arguments, got {}", pos.len())));
     }
     let it = vm.iter(&pos[1])?;
-    Ok(vm.new_iter(&vm.types.filter.clone(), IterState::Filter { func: pos[0].clone(), it }))
+    Ok(vm.new_iter(
+        &vm.types.filter.clone(),
+        IterState::Filter {
+            func: pos[0].clone(),
+            it,
+        },
+    ))
 }
 
 fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -446,11 +564,16 @@ fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(r);
     }
     let ty = vm.type_of(&seq);
-    if vm.type_lookup_str(&ty, "__getitem__").is_none() || matches!(&seq, Value::Obj(o) if matches!(o.payload, Payload::Dict(_))) {
+    if vm.type_lookup_str(&ty, "__getitem__").is_none()
+        || matches!(&seq, Value::Obj(o) if matches!(o.payload, Payload::Dict(_)))
+    {
         return Err(vm.type_error(format!("'{}' object is not reversible", vm.type_name(&ty))));
     }
     let n = vm.len(&seq)? as i64;
-    Ok(vm.new_iter(&vm.types.reversed.clone(), IterState::Reversed { seq, idx: n - 1 }))
+    Ok(vm.new_iter(
+        &vm.types.reversed.clone(),
+        IterState::Reversed { seq, idx: n - 1 },
+    ))
 }
 
 fn range_len_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -483,9 +606,19 @@ pub fn install(vm: &mut Vm) {
     let r = vm.types.range.clone();
     vm.add_staticmethods(&r, &[("__new__", range_new)]);
     vm.add_methods(&r, &[("__len__", range_len_m)]);
-    vm.add_getsets(&r, &[("start", range_start, None), ("stop", range_stop, None), ("step", range_step, None)]);
+    vm.add_getsets(
+        &r,
+        &[
+            ("start", range_start, None),
+            ("stop", range_stop, None),
+            ("step", range_step, None),
+        ],
+    );
     for (t, f) in [
-        (vm.types.enumerate.clone(), enumerate_new as super::function::NativeFn),
+        (
+            vm.types.enumerate.clone(),
+            enumerate_new as super::function::NativeFn,
+        ),
         (vm.types.zip.clone(), zip_new),
         (vm.types.map.clone(), map_new),
         (vm.types.filter.clone(), filter_new),
@@ -493,7 +626,11 @@ pub fn install(vm: &mut Vm) {
     ] {
         vm.add_staticmethods(&t, &[("__new__", f)]);
     }
-    for t in [vm.types.dict_keys.clone(), vm.types.dict_values.clone(), vm.types.dict_items.clone()] {
+    for t in [
+        vm.types.dict_keys.clone(),
+        vm.types.dict_values.clone(),
+        vm.types.dict_items.clone(),
+    ] {
         vm.add_methods(&t, &[("__len__", range_len_m)]);
     }
 }

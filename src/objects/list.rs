@@ -68,11 +68,15 @@ pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -
             Some(v) => Some(vm.collect_iter(v)?),
             None => None,
         };
-        let mut items = l.try_borrow_mut().map_err(|_| vm.runtime_error("list modified during operation"))?;
+        let mut items = l
+            .try_borrow_mut()
+            .map_err(|_| vm.runtime_error("list modified during operation"))?;
         if step == 1 {
             let lo = start.clamp(0, items.len() as i64) as usize;
             let hi = (stop.max(start)).clamp(0, items.len() as i64) as usize;
-            let removed: Vec<Value> = items.splice(lo..hi, new_items.unwrap_or_default()).collect();
+            let removed: Vec<Value> = items
+                .splice(lo..hi, new_items.unwrap_or_default())
+                .collect();
             drop(items);
             drop(removed);
             return Ok(());
@@ -112,14 +116,12 @@ pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -
             vm.type_name_of(key)
         )));
     };
-    let mut items = l.try_borrow_mut().map_err(|_| vm.runtime_error("list modified during operation"))?;
+    let mut items = l
+        .try_borrow_mut()
+        .map_err(|_| vm.runtime_error("list modified during operation"))?;
     let Some(j) = Vm::norm_index(i, items.len()) else {
         drop(items);
-        return Err(vm.index_error(if value.is_some() {
-            "list assignment index out of range"
-        } else {
-            "list assignment index out of range"
-        }));
+        return Err(vm.index_error("list assignment index out of range"));
     };
     let old = match value {
         Some(v) => std::mem::replace(&mut items[j], v),
@@ -311,10 +313,19 @@ pub fn merge_sort(vm: &mut Vm, items: &mut Vec<(Value, Value)>, reverse: bool) -
 }
 
 /// `list.sort(key=None, reverse=False)` on a vector.
-pub fn sort_values(vm: &mut Vm, items: Vec<Value>, key: &Value, reverse: bool) -> PyResult<Vec<Value>> {
+pub fn sort_values(
+    vm: &mut Vm,
+    items: Vec<Value>,
+    key: &Value,
+    reverse: bool,
+) -> PyResult<Vec<Value>> {
     let mut pairs = Vec::with_capacity(items.len());
     for v in items {
-        let k = if key.is_none() { v.clone() } else { vm.call(key, &[v.clone()])? };
+        let k = if key.is_none() {
+            v.clone()
+        } else {
+            vm.call(key, &[v.clone()])?
+        };
         pairs.push((k, v));
     }
     merge_sort(vm, &mut pairs, reverse)?;
@@ -333,7 +344,9 @@ fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
             "key" => key = v.clone(),
             "reverse" => reverse = vm.truthy(v)?,
             other => {
-                return Err(vm.type_error(format!("'{other}' is an invalid keyword argument for sort()")))
+                return Err(vm.type_error(format!(
+                    "'{other}' is an invalid keyword argument for sort()"
+                )))
             }
         }
     }
@@ -393,13 +406,22 @@ fn list_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "__iter__")?;
-    Ok(vm.new_iter(&vm.types.list_iterator.clone(), crate::objects::iter::IterState::Seq { seq: Value::Obj(l), idx: 0 }))
+    Ok(vm.new_iter(
+        &vm.types.list_iterator.clone(),
+        crate::objects::iter::IterState::Seq {
+            seq: Value::Obj(l),
+            idx: 0,
+        },
+    ))
 }
 
 fn list_add(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = arg(&args, 0);
     let b = arg(&args, 1);
-    let (Some(mut x), true) = (vm.seq_items(&a), matches!(&b, Value::Obj(o) if matches!(o.payload, Payload::List(_)))) else {
+    let (Some(mut x), true) = (
+        vm.seq_items(&a),
+        matches!(&b, Value::Obj(o) if matches!(o.payload, Payload::List(_))),
+    ) else {
         return Err(vm.type_error(format!(
             "can only concatenate list (not \"{}\") to list",
             vm.type_name_of(&b)
@@ -508,13 +530,22 @@ fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Obj(c)) => c.clone(),
         _ => vm.types.list.clone(),
     };
-    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::List(RefCell::new(Vec::new())))))
+    Ok(Value::Obj(vm.new_instance_of(
+        &cls,
+        Payload::List(RefCell::new(Vec::new())),
+    )))
 }
 
 fn list_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "__reversed__")?;
     let n = cell(&l).map_or(0, |c| c.borrow().len()) as i64;
-    Ok(vm.new_iter(&vm.types.reversed.clone(), crate::objects::iter::IterState::Reversed { seq: Value::Obj(l), idx: n - 1 }))
+    Ok(vm.new_iter(
+        &vm.types.reversed.clone(),
+        crate::objects::iter::IterState::Reversed {
+            seq: Value::Obj(l),
+            idx: n - 1,
+        },
+    ))
 }
 
 pub fn install(vm: &mut Vm) {

@@ -22,7 +22,9 @@ pub mod int;
 pub mod iter;
 pub mod list;
 pub mod object;
+pub mod set;
 pub mod setobj;
+pub mod sort;
 pub mod str;
 pub mod str_methods;
 pub mod tuple;
@@ -70,7 +72,11 @@ impl PyObject {
     /// Whether the class is exactly `cls` (no new reference).
     pub fn class_is(&self, cls: &PyRef) -> bool {
         // SAFETY: as in `class`; the borrow ends before this returns.
-        unsafe { (*self.ty.get()).as_ref().is_some_and(|t| Rc::ptr_eq(t, cls)) }
+        unsafe {
+            (*self.ty.get())
+                .as_ref()
+                .is_some_and(|t| Rc::ptr_eq(t, cls))
+        }
     }
 
     /// `obj.__class__ = cls` (the caller checked layout compatibility).

@@ -28,7 +28,9 @@ fn arg(args: &Args, i: usize) -> Value {
 /// Whether `cls` overrides `name` relative to `object`.
 fn overrides(vm: &mut Vm, cls: &PyRef, name: &str) -> bool {
     match vm.type_lookup_str(cls, name) {
-        Some(Value::Obj(o)) => !matches!(&o.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &vm.types.object)),
+        Some(Value::Obj(o)) => {
+            !matches!(&o.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &vm.types.object))
+        }
         _ => false,
     }
 }
@@ -114,7 +116,9 @@ fn object_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn object_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
     match &s {
-        Value::Obj(o) => Ok(Value::Int(crate::pyhash::hash_pointer(Rc::as_ptr(o) as *const u8 as usize))),
+        Value::Obj(o) => Ok(Value::Int(crate::pyhash::hash_pointer(
+            Rc::as_ptr(o) as *const u8 as usize,
+        ))),
         _ => Ok(Value::Int(vm.hash(&s)?)),
     }
 }
@@ -155,7 +159,9 @@ fn object_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let spec = arg(&args, 1);
     if vm.as_str_obj(&spec).is_some_and(|t| !t.as_str().is_empty()) {
         let tn = vm.type_name_of(&s);
-        return Err(vm.type_error(format!("unsupported format string passed to {tn}.__format__")));
+        return Err(vm.type_error(format!(
+            "unsupported format string passed to {tn}.__format__"
+        )));
     }
     vm.str_value(&s)
 }
@@ -192,13 +198,18 @@ fn set_class(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
         return Err(vm.type_error("can't delete __class__ attribute"));
     };
     let Value::Obj(o) = v else {
-        return Err(vm.type_error("__class__ assignment only supported for mutable types or ModuleType subclasses"));
+        return Err(vm.type_error(
+            "__class__ assignment only supported for mutable types or ModuleType subclasses",
+        ));
     };
     let old = vm.type_of(v);
     let (Some(a), Some(b)) = (type_data(&old), type_data(&cls)) else {
         return Err(vm.type_error("__class__ must be set to a class"));
     };
-    if a.layout != b.layout || !b.has_flag(super::typeobj::FLAG_HEAPTYPE) || !a.has_flag(super::typeobj::FLAG_HEAPTYPE) {
+    if a.layout != b.layout
+        || !b.has_flag(super::typeobj::FLAG_HEAPTYPE)
+        || !a.has_flag(super::typeobj::FLAG_HEAPTYPE)
+    {
         return Err(vm.type_error(format!(
             "__class__ assignment: '{}' object layout differs from '{}'",
             b.name(),
@@ -224,7 +235,9 @@ fn get_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 
 fn set_dict(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     match (v, new) {
-        (Value::Obj(o), Some(Value::Obj(d))) if matches!(d.payload, Payload::Dict(_)) && o.dict().is_some() => {
+        (Value::Obj(o), Some(Value::Obj(d)))
+            if matches!(d.payload, Payload::Dict(_)) && o.dict().is_some() =>
+        {
             *o.dict.borrow_mut() = Some(d);
             Ok(())
         }
@@ -255,8 +268,20 @@ pub fn install(vm: &mut Vm) {
         ],
     );
     vm.add_staticmethods(&t, &[("__new__", object_new)]);
-    vm.add_classmethods(&t, &[("__init_subclass__", object_init_subclass), ("__subclasshook__", object_subclasshook)]);
-    vm.add_getsets(&t, &[("__class__", get_class, Some(set_class)), ("__dict__", get_dict, Some(set_dict))]);
+    vm.add_classmethods(
+        &t,
+        &[
+            ("__init_subclass__", object_init_subclass),
+            ("__subclasshook__", object_subclasshook),
+        ],
+    );
+    vm.add_getsets(
+        &t,
+        &[
+            ("__class__", get_class, Some(set_class)),
+            ("__dict__", get_dict, Some(set_dict)),
+        ],
+    );
     let none = vm.types.none_type.clone();
     vm.add_methods(&none, &[("__repr__", object_repr), ("__bool__", none_bool)]);
 }

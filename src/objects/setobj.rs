@@ -71,7 +71,9 @@ fn arg(args: &Args, i: usize) -> Value {
 
 fn self_set(vm: &Vm, args: &Args) -> PyResult<PyRef> {
     match args.args.first() {
-        Some(Value::Obj(o)) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)) => Ok(o.clone()),
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)) => {
+            Ok(o.clone())
+        }
         _ => Err(vm.type_error("descriptor requires a 'set' object")),
     }
 }
@@ -144,7 +146,9 @@ fn new_like(vm: &mut Vm, like: &PyRef, items: Vec<Value>) -> PyResult<Value> {
 
 fn other_items(vm: &mut Vm, v: &Value) -> PyResult<Vec<Value>> {
     match v {
-        Value::Obj(o) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)) => Ok(set_items(o)),
+        Value::Obj(o) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)) => {
+            Ok(set_items(o))
+        }
         _ => vm.collect_iter(v),
     }
 }
@@ -166,7 +170,8 @@ fn set_intersection(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args)?;
     let mut items = set_items(&s);
     for o in &args.pos()[1..] {
-        let other = vm.new_set_from(other_items(vm, o)?, true)?;
+        let oitems = other_items(vm, o)?;
+        let other = vm.new_set_from(oitems, true)?;
         let mut keep = Vec::new();
         for i in items {
             if contains_in(vm, &other, &i)? {
@@ -182,7 +187,8 @@ fn set_difference(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args)?;
     let mut items = set_items(&s);
     for o in &args.pos()[1..] {
-        let other = vm.new_set_from(other_items(vm, o)?, true)?;
+        let oitems = other_items(vm, o)?;
+        let other = vm.new_set_from(oitems, true)?;
         let mut keep = Vec::new();
         for i in items {
             if !contains_in(vm, &other, &i)? {
@@ -213,11 +219,21 @@ fn set_symmetric_difference(vm: &mut Vm, args: Args) -> PyResult<Value> {
     new_like(vm, &s, out)
 }
 
-fn binop_guard(vm: &mut Vm, args: &Args, f: fn(&mut Vm, Args) -> PyResult<Value>) -> PyResult<Value> {
+fn binop_guard(
+    vm: &mut Vm,
+    args: &Args,
+    f: fn(&mut Vm, Args) -> PyResult<Value>,
+) -> PyResult<Value> {
     if !is_anyset(&arg(args, 1)) {
         return Ok(vm.not_implemented());
     }
-    f(vm, Args { args: &args.args[..2.min(args.args.len())], kwnames: &[] })
+    f(
+        vm,
+        Args {
+            args: &args.args[..2.min(args.args.len())],
+            kwnames: &[],
+        },
+    )
 }
 fn set_or(vm: &mut Vm, args: Args) -> PyResult<Value> {
     binop_guard(vm, &args, set_union)
@@ -247,7 +263,13 @@ fn inplace(vm: &mut Vm, args: Args, f: fn(&mut Vm, Args) -> PyResult<Value>) -> 
     if !is_anyset(&arg(&args, 1)) {
         return Ok(vm.not_implemented());
     }
-    let r = f(vm, Args { args: &args.args[..2], kwnames: &[] })?;
+    let r = f(
+        vm,
+        Args {
+            args: &args.args[..2],
+            kwnames: &[],
+        },
+    )?;
     if let (Payload::Set(t), Value::Obj(ro)) = (&s.payload, &r) {
         let items = set_items(ro);
         let mut table = DictTable::new();
@@ -311,7 +333,8 @@ cmp_methods! { set_lt, Lt; set_le, Le; set_eq, Eq; set_ne, Ne; set_gt, Gt; set_g
 
 fn set_issubset(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args)?;
-    let other = vm.new_set_from(other_items(vm, &arg(&args, 1))?, true)?;
+    let items = other_items(vm, &arg(&args, 1))?;
+    let other = vm.new_set_from(items, true)?;
     Ok(Value::Bool(subset(vm, &set_items(&s), &other)?))
 }
 fn set_issuperset(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -341,7 +364,14 @@ fn set_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn set_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args)?;
     let len = set_items(&s).len();
-    Ok(vm.new_iter(&vm.types.set_iterator.clone(), crate::objects::iter::IterState::DictKeys { dict: s, pos: 0, len }))
+    Ok(vm.new_iter(
+        &vm.types.set_iterator.clone(),
+        crate::objects::iter::IterState::DictKeys {
+            dict: s,
+            pos: 0,
+            len,
+        },
+    ))
 }
 
 fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -360,7 +390,11 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     for i in items {
         vm.set_table_add(&mut t, i)?;
     }
-    let payload = if is_frozen { Payload::FrozenSet(t) } else { Payload::Set(RefCell::new(t)) };
+    let payload = if is_frozen {
+        Payload::FrozenSet(t)
+    } else {
+        Payload::Set(RefCell::new(t))
+    };
     Ok(Value::Obj(vm.new_instance_of(&cls, payload)))
 }
 

@@ -13,7 +13,11 @@ pub struct StrObj {
 impl StrObj {
     pub fn new(s: &str) -> StrObj {
         StrObj {
-            chars: if s.is_ascii() { s.len() } else { s.chars().count() },
+            chars: if s.is_ascii() {
+                s.len()
+            } else {
+                s.chars().count()
+            },
             s: s.into(),
             hash: Cell::new(None),
         }
@@ -21,7 +25,11 @@ impl StrObj {
 
     pub fn from_string(s: String) -> StrObj {
         StrObj {
-            chars: if s.is_ascii() { s.len() } else { s.chars().count() },
+            chars: if s.is_ascii() {
+                s.len()
+            } else {
+                s.chars().count()
+            },
             s: s.into_boxed_str(),
             hash: Cell::new(None),
         }
@@ -102,10 +110,14 @@ pub fn str_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
         let (start, _, step, n) = vm.slice_indices(&sl.clone(), s.char_len())?;
         let out: String = if s.is_ascii() {
             let b = s.as_str().as_bytes();
-            (0..n as i64).filter_map(|k| b.get((start + k * step) as usize).map(|&c| c as char)).collect()
+            (0..n as i64)
+                .filter_map(|k| b.get((start + k * step) as usize).map(|&c| c as char))
+                .collect()
         } else {
             let chars: Vec<char> = s.as_str().chars().collect();
-            (0..n as i64).filter_map(|k| chars.get((start + k * step) as usize).copied()).collect()
+            (0..n as i64)
+                .filter_map(|k| chars.get((start + k * step) as usize).copied())
+                .collect()
         };
         return Ok(vm.new_string(out));
     }
@@ -198,7 +210,13 @@ fn str_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match args.args.first() {
-        Some(Value::Obj(o)) => Ok(vm.new_iter(&vm.types.str_iterator.clone(), crate::objects::iter::IterState::Str { s: o.clone(), pos: 0 })),
+        Some(Value::Obj(o)) => Ok(vm.new_iter(
+            &vm.types.str_iterator.clone(),
+            crate::objects::iter::IterState::Str {
+                s: o.clone(),
+                pos: 0,
+            },
+        )),
         _ => Err(vm.type_error("descriptor '__iter__' requires a 'str' object")),
     }
 }
@@ -280,7 +298,10 @@ fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if std::rc::Rc::ptr_eq(&cls, &vm.types.str) {
         return Ok(vm.new_string(value));
     }
-    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Str(StrObj::from_string(value)))))
+    Ok(Value::Obj(vm.new_instance_of(
+        &cls,
+        Payload::Str(StrObj::from_string(value)),
+    )))
 }
 
 pub fn install(vm: &mut Vm) {

@@ -56,12 +56,16 @@ fn tuple_getitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn tuple_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let _ = vm;
-    Ok(Value::Int(items_of(&arg(&args, 0)).map_or(0, |t| t.len()) as i64))
+    Ok(Value::Int(
+        items_of(&arg(&args, 0)).map_or(0, |t| t.len()) as i64
+    ))
 }
 
 fn tuple_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_args("index", args, 1, 3)?;
-    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let items = items_of(&arg(&args, 0))
+        .map(|t| t.to_vec())
+        .unwrap_or_default();
     let n = items.len() as i64;
     let norm = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
     let start = match a.get(1) {
@@ -84,7 +88,9 @@ fn tuple_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn tuple_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_args("tuple.count", args, 1, 1)?;
-    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let items = items_of(&arg(&args, 0))
+        .map(|t| t.to_vec())
+        .unwrap_or_default();
     let mut n = 0;
     for x in &items {
         if vm.eq(x, &a[0])? {
@@ -95,7 +101,9 @@ fn tuple_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn tuple_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let items = items_of(&arg(&args, 0))
+        .map(|t| t.to_vec())
+        .unwrap_or_default();
     let x = arg(&args, 1);
     for i in &items {
         if vm.eq(i, &x)? {
@@ -106,7 +114,13 @@ fn tuple_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn tuple_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(vm.new_iter(&vm.types.tuple_iterator.clone(), crate::objects::iter::IterState::Seq { seq: arg(&args, 0), idx: 0 }))
+    Ok(vm.new_iter(
+        &vm.types.tuple_iterator.clone(),
+        crate::objects::iter::IterState::Seq {
+            seq: arg(&args, 0),
+            idx: 0,
+        },
+    ))
 }
 
 fn tuple_add(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -117,13 +131,17 @@ fn tuple_add(vm: &mut Vm, args: Args) -> PyResult<Value> {
             vm.type_name_of(&b)
         )));
     };
-    let mut x = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let mut x = items_of(&arg(&args, 0))
+        .map(|t| t.to_vec())
+        .unwrap_or_default();
     x.extend_from_slice(y);
     Ok(vm.new_tuple(x))
 }
 
 fn tuple_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let items = items_of(&arg(&args, 0))
+        .map(|t| t.to_vec())
+        .unwrap_or_default();
     let Some(k) = repeat_count(vm, &arg(&args, 1), items.len())? else {
         return Ok(vm.not_implemented());
     };
@@ -135,7 +153,9 @@ fn tuple_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn tuple_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let items = items_of(&arg(&args, 0))
+        .map(|t| t.to_vec())
+        .unwrap_or_default();
     let mut lanes = Vec::with_capacity(items.len());
     for i in &items {
         lanes.push(vm.hash(i)?);
@@ -148,7 +168,9 @@ fn tuple_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     let Some(y) = items_of(&b).map(|t| t.to_vec()) else {
         return Ok(vm.not_implemented());
     };
-    let x = items_of(&arg(&args, 0)).map(|t| t.to_vec()).unwrap_or_default();
+    let x = items_of(&arg(&args, 0))
+        .map(|t| t.to_vec())
+        .unwrap_or_default();
     Ok(Value::Bool(seq_compare(vm, &x, &y, op)?))
 }
 
@@ -177,7 +199,10 @@ fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if std::rc::Rc::ptr_eq(&cls, &vm.types.tuple) {
         return Ok(vm.new_tuple(items));
     }
-    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Tuple(items.into_boxed_slice()))))
+    Ok(Value::Obj(vm.new_instance_of(
+        &cls,
+        Payload::Tuple(items.into_boxed_slice()),
+    )))
 }
 
 pub fn install(vm: &mut Vm) {

@@ -107,7 +107,11 @@ pub fn is_subtype(a: &PyRef, b: &PyRef) -> bool {
 pub fn c3_mro(cls: &PyRef, bases: &[PyRef]) -> Result<Vec<PyRef>, Vec<PyRef>> {
     let mut seqs: Vec<Vec<PyRef>> = bases
         .iter()
-        .map(|b| type_data(b).map(|td| td.mro.borrow().clone()).unwrap_or_default())
+        .map(|b| {
+            type_data(b)
+                .map(|td| td.mro.borrow().clone())
+                .unwrap_or_default()
+        })
         .collect();
     seqs.push(bases.to_vec());
     let mut out = vec![cls.clone()];
@@ -144,7 +148,6 @@ pub fn c3_mro(cls: &PyRef, bases: &[PyRef]) -> Result<Vec<PyRef>, Vec<PyRef>> {
 }
 
 use super::function::Args;
-use crate::vm::proto::str_of;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
@@ -186,8 +189,19 @@ impl Vm {
     }
 
     /// `type(name, bases, ns, **kw)`: create a class.
-    pub fn make_class(&mut self, meta: &PyRef, name: &str, bases: Vec<PyRef>, ns: &PyRef, kwargs: Vec<(PyRef, Value)>) -> PyResult<Value> {
-        let bases = if bases.is_empty() { vec![self.types.object.clone()] } else { bases };
+    pub fn make_class(
+        &mut self,
+        meta: &PyRef,
+        name: &str,
+        bases: Vec<PyRef>,
+        ns: &PyRef,
+        kwargs: Vec<(PyRef, Value)>,
+    ) -> PyResult<Value> {
+        let bases = if bases.is_empty() {
+            vec![self.types.object.clone()]
+        } else {
+            bases
+        };
         // The solid base decides the instances' layout.
         let mut layout = Layout::Object;
         for b in &bases {
@@ -195,7 +209,10 @@ impl Vm {
                 return Err(self.type_error("bases must be types"));
             };
             if !td.has_flag(FLAG_BASETYPE) {
-                return Err(self.type_error(format!("type '{}' is not an acceptable base type", td.name())));
+                return Err(self.type_error(format!(
+                    "type '{}' is not an acceptable base type",
+                    td.name()
+                )));
             }
             let bl = match td.layout {
                 Layout::Opaque => Layout::Object,
@@ -216,10 +233,17 @@ impl Vm {
         let mut slot_names = Vec::new();
         let slots_key = Value::Obj(self.intern("__slots__"));
         if let Some(slots) = self.dict_get(&dict, &slots_key)? {
-            let items = if self.as_str_obj(&slots).is_some() { vec![slots] } else { self.collect_iter(&slots)? };
+            let items = if self.as_str_obj(&slots).is_some() {
+                vec![slots]
+            } else {
+                self.collect_iter(&slots)?
+            };
             let mut has_dict = false;
             for s in items {
-                let n = self.as_str_obj(&s).map(|t| t.as_str().to_string()).unwrap_or_default();
+                let n = self
+                    .as_str_obj(&s)
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default();
                 if n == "__dict__" {
                     has_dict = true;
                 } else {
@@ -227,7 +251,8 @@ impl Vm {
                 }
             }
             let base_has_dict = bases.iter().any(|b| {
-                type_data(b).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE) && !t.has_flag(FLAG_SLOTS_ONLY))
+                type_data(b)
+                    .is_some_and(|t| t.has_flag(FLAG_HEAPTYPE) && !t.has_flag(FLAG_SLOTS_ONLY))
             });
             if !has_dict && !base_has_dict {
                 flags |= FLAG_SLOTS_ONLY;
@@ -269,7 +294,11 @@ impl Vm {
         if self.dict_get(&dict, &doc_key)?.is_none() {
             self.dict_set(&dict, doc_key, Value::None)?;
         }
-        for (name, wrap) in [("__new__", 0u8), ("__init_subclass__", 1), ("__class_getitem__", 1)] {
+        for (name, wrap) in [
+            ("__new__", 0u8),
+            ("__init_subclass__", 1),
+            ("__class_getitem__", 1),
+        ] {
             let key = Value::Obj(self.intern(name));
             if let Some(Value::Obj(f)) = self.dict_get(&dict, &key)? {
                 if matches!(f.payload, super::Payload::Function(_)) {
@@ -278,7 +307,11 @@ impl Vm {
                     } else {
                         super::Payload::ClassMethod(Value::Obj(f.clone()))
                     };
-                    let ty = if wrap == 0 { self.types.staticmethod.clone() } else { self.types.classmethod.clone() };
+                    let ty = if wrap == 0 {
+                        self.types.staticmethod.clone()
+                    } else {
+                        self.types.classmethod.clone()
+                    };
                     let w = self.new_obj(&ty, wrapped);
                     self.dict_set(&dict, key, Value::Obj(w))?;
                 }
@@ -308,15 +341,23 @@ impl Vm {
             }
         }
         // __init_subclass__ of the parent.
-        let mro: Vec<PyRef> = type_data(&cls).map(|t| t.mro.borrow().clone()).unwrap_or_default();
+        let mro: Vec<PyRef> = type_data(&cls)
+            .map(|t| t.mro.borrow().clone())
+            .unwrap_or_default();
         let init_name = self.intern("__init_subclass__");
         for t in mro.iter().skip(1) {
-            let found = t.dict().and_then(|d| self.dict_get_str_nocall(&d, &init_name).ok().flatten());
+            let found = t
+                .dict()
+                .and_then(|d| self.dict_get_str_nocall(&d, &init_name).ok().flatten());
             if let Some(f) = found {
                 let f = match &f {
                     Value::Obj(o) => match &o.payload {
-                        super::Payload::ClassMethod(inner) => self.new_method(inner.clone(), clsv.clone()),
-                        super::Payload::MethodDescr(md) if md.kind == super::function::DescrKind::Class => {
+                        super::Payload::ClassMethod(inner) => {
+                            self.new_method(inner.clone(), clsv.clone())
+                        }
+                        super::Payload::MethodDescr(md)
+                            if md.kind == super::function::DescrKind::Class =>
+                        {
                             self.descr_get(f.clone(), None, &cls)?
                         }
                         super::Payload::Function(_) => self.new_method(f.clone(), clsv.clone()),
@@ -326,7 +367,13 @@ impl Vm {
                 };
                 let kwnames: Vec<PyRef> = kwargs.iter().map(|(k, _)| k.clone()).collect();
                 let vals: Vec<Value> = kwargs.iter().map(|(_, v)| v.clone()).collect();
-                self.call_args(&f, Args { args: &vals, kwnames: &kwnames })?;
+                self.call_args(
+                    &f,
+                    Args {
+                        args: &vals,
+                        kwnames: &kwnames,
+                    },
+                )?;
                 break;
             }
         }
@@ -452,7 +499,13 @@ fn type_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match args.args.first() {
         Some(Value::Obj(c)) if matches!(c.payload, super::Payload::Type(_)) => {
             let c = c.clone();
-            vm.type_call_default(&c, Args { args: &args.args[1..], kwnames: args.kwnames })
+            vm.type_call_default(
+                &c,
+                Args {
+                    args: &args.args[1..],
+                    kwnames: args.kwnames,
+                },
+            )
         }
         _ => Err(vm.type_error("descriptor '__call__' requires a 'type' object")),
     }
@@ -465,7 +518,15 @@ fn type_prepare(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 fn type_mro(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let c = arg(&args, 0);
     let mro: Vec<Value> = match &c {
-        Value::Obj(o) => type_data(o).map(|t| t.mro.borrow().iter().map(|x| Value::Obj(x.clone())).collect()).unwrap_or_default(),
+        Value::Obj(o) => type_data(o)
+            .map(|t| {
+                t.mro
+                    .borrow()
+                    .iter()
+                    .map(|x| Value::Obj(x.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         _ => vec![],
     };
     Ok(vm.new_list(mro))
@@ -474,13 +535,17 @@ fn type_mro(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn type_instancecheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (cls, obj) = (arg(&args, 0), arg(&args, 1));
     let t = vm.type_of(&obj);
-    Ok(Value::Bool(matches!(&cls, Value::Obj(c) if is_subtype(&t, c))))
+    Ok(Value::Bool(
+        matches!(&cls, Value::Obj(c) if is_subtype(&t, c)),
+    ))
 }
 
 fn type_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (cls, sub) = (arg(&args, 0), arg(&args, 1));
     let _ = vm;
-    Ok(Value::Bool(matches!((&cls, &sub), (Value::Obj(c), Value::Obj(s)) if is_subtype(s, c))))
+    Ok(Value::Bool(
+        matches!((&cls, &sub), (Value::Obj(c), Value::Obj(s)) if is_subtype(s, c)),
+    ))
 }
 
 fn type_subclasses(vm: &mut Vm, _args: Args) -> PyResult<Value> {
@@ -512,7 +577,9 @@ fn set_name(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
-    let q = type_data(&t).map(|td| td.qualname.borrow().clone()).unwrap_or_default();
+    let q = type_data(&t)
+        .map(|td| td.qualname.borrow().clone())
+        .unwrap_or_default();
     Ok(vm.new_string(q))
 }
 fn set_qualname(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
@@ -529,16 +596,35 @@ fn set_qualname(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_bases(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
-    let b: Vec<Value> = type_data(&t).map(|td| td.bases.borrow().iter().map(|x| Value::Obj(x.clone())).collect()).unwrap_or_default();
+    let b: Vec<Value> = type_data(&t)
+        .map(|td| {
+            td.bases
+                .borrow()
+                .iter()
+                .map(|x| Value::Obj(x.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(vm.new_tuple(b))
 }
 fn get_base(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
-    Ok(type_data(&t).and_then(|td| td.bases.borrow().first().cloned()).map(Value::Obj).unwrap_or(Value::None))
+    Ok(type_data(&t)
+        .and_then(|td| td.bases.borrow().first().cloned())
+        .map(Value::Obj)
+        .unwrap_or(Value::None))
 }
 fn get_mro(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
-    let m: Vec<Value> = type_data(&t).map(|td| td.mro.borrow().iter().map(|x| Value::Obj(x.clone())).collect()).unwrap_or_default();
+    let m: Vec<Value> = type_data(&t)
+        .map(|td| {
+            td.mro
+                .borrow()
+                .iter()
+                .map(|x| Value::Obj(x.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(vm.new_tuple(m))
 }
 fn get_type_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -591,13 +677,32 @@ pub fn install(vm: &mut Vm) {
         ],
     );
     let builtin: Vec<PyRef> = vec![
-        vm.types.type_.clone(), vm.types.int.clone(), vm.types.bool_.clone(), vm.types.float.clone(),
-        vm.types.complex.clone(), vm.types.bytes.clone(), vm.types.bytearray.clone(), vm.types.tuple.clone(),
-        vm.types.list.clone(), vm.types.dict.clone(), vm.types.set.clone(), vm.types.frozenset.clone(),
-        vm.types.range.clone(), vm.types.slice.clone(), vm.types.function.clone(), vm.types.method.clone(),
-        vm.types.builtin_function.clone(), vm.types.module.clone(), vm.types.cell.clone(), vm.types.code.clone(),
-        vm.types.dict_keys.clone(), vm.types.dict_values.clone(), vm.types.dict_items.clone(),
-        vm.types.notimpl_type.clone(), vm.types.ellipsis_type.clone(), vm.types.method_descriptor.clone(),
+        vm.types.type_.clone(),
+        vm.types.int.clone(),
+        vm.types.bool_.clone(),
+        vm.types.float.clone(),
+        vm.types.complex.clone(),
+        vm.types.bytes.clone(),
+        vm.types.bytearray.clone(),
+        vm.types.tuple.clone(),
+        vm.types.list.clone(),
+        vm.types.dict.clone(),
+        vm.types.set.clone(),
+        vm.types.frozenset.clone(),
+        vm.types.range.clone(),
+        vm.types.slice.clone(),
+        vm.types.function.clone(),
+        vm.types.method.clone(),
+        vm.types.builtin_function.clone(),
+        vm.types.module.clone(),
+        vm.types.cell.clone(),
+        vm.types.code.clone(),
+        vm.types.dict_keys.clone(),
+        vm.types.dict_values.clone(),
+        vm.types.dict_items.clone(),
+        vm.types.notimpl_type.clone(),
+        vm.types.ellipsis_type.clone(),
+        vm.types.method_descriptor.clone(),
     ];
     for b in builtin {
         vm.add_methods(&b, &[("__repr__", builtin_repr_m)]);

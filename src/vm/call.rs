@@ -35,14 +35,26 @@ impl Vm {
                 full.push(m.self_.clone());
                 full.extend_from_slice(args.args);
                 let func = m.func.clone();
-                self.call_args(&func, Args { args: &full, kwnames: args.kwnames })
+                self.call_args(
+                    &func,
+                    Args {
+                        args: &full,
+                        kwnames: args.kwnames,
+                    },
+                )
             }
             Payload::Builtin(b) => match &b.self_ {
                 Some(s) => {
                     let mut full = Vec::with_capacity(args.args.len() + 1);
                     full.push(s.clone());
                     full.extend_from_slice(args.args);
-                    (b.func)(self, Args { args: &full, kwnames: args.kwnames })
+                    (b.func)(
+                        self,
+                        Args {
+                            args: &full,
+                            kwnames: args.kwnames,
+                        },
+                    )
                 }
                 None => (b.func)(self, args),
             },
@@ -95,7 +107,12 @@ impl Vm {
 
     /// Call a special method found on the type (`type(obj).__name__(obj, ...)`),
     /// or None if the type has none.
-    pub fn call_special(&mut self, obj: &Value, name: &str, args: &[Value]) -> PyResult<Option<Value>> {
+    pub fn call_special(
+        &mut self,
+        obj: &Value,
+        name: &str,
+        args: &[Value],
+    ) -> PyResult<Option<Value>> {
         let ty = self.type_of(obj);
         let Some(m) = self.type_lookup_str(&ty, name) else {
             return Ok(None);
@@ -125,7 +142,13 @@ impl Vm {
 
     /// Bind `args` into fresh local slots at the top of the stack and push
     /// the frame. On a binding error nothing is left pushed.
-    pub fn push_function_frame(&mut self, func: &PyRef, args: Args, ret_base: usize, entry: bool) -> PyResult<()> {
+    pub fn push_function_frame(
+        &mut self,
+        func: &PyRef,
+        args: Args,
+        ret_base: usize,
+        entry: bool,
+    ) -> PyResult<()> {
         let Payload::Function(f) = &func.payload else {
             return Err(self.system_error("not a function"));
         };
@@ -206,7 +229,10 @@ impl Vm {
                 None => {
                     if let Some(d) = &kwdict {
                         self.dict_set(d, Value::Obj(name.clone()), value.clone())?;
-                    } else if code.localsplusnames[..code.posonlyargcount].iter().any(|p| str_of(p) == n) {
+                    } else if code.localsplusnames[..code.posonlyargcount]
+                        .iter()
+                        .any(|p| str_of(p) == n)
+                    {
                         posonly_as_kw.push(n.to_string());
                     } else {
                         return Err(self.type_error(format!(
@@ -252,7 +278,9 @@ impl Vm {
             if self.stack[base + i].is_null() {
                 let name = code.localsplusnames[i].clone();
                 let d = match &kwdefaults {
-                    Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => self.dict_get_str(d, &name)?,
+                    Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => {
+                        self.dict_get_str(d, &name)?
+                    }
                     _ => None,
                 };
                 match d {
@@ -272,7 +300,11 @@ impl Vm {
         let list = match quoted.len() {
             1 => quoted[0].clone(),
             2 => format!("{} and {}", quoted[0], quoted[1]),
-            _ => format!("{}, and {}", quoted[..quoted.len() - 1].join(", "), quoted[quoted.len() - 1]),
+            _ => format!(
+                "{}, and {}",
+                quoted[..quoted.len() - 1].join(", "),
+                quoted[quoted.len() - 1]
+            ),
         };
         let s = if names.len() == 1 { "" } else { "s" };
         self.type_error(format!(
@@ -295,9 +327,16 @@ impl Vm {
             .filter(|i| !self.stack[base + i].is_null())
             .count();
         let takes = if ndefaults > 0 {
-            format!("from {} to {} positional arguments", argcount - ndefaults, argcount)
+            format!(
+                "from {} to {} positional arguments",
+                argcount - ndefaults,
+                argcount
+            )
         } else {
-            format!("{argcount} positional argument{}", if argcount == 1 { "" } else { "s" })
+            format!(
+                "{argcount} positional argument{}",
+                if argcount == 1 { "" } else { "s" }
+            )
         };
         let given_s = if kwonly_given > 0 {
             format!(
@@ -308,7 +347,10 @@ impl Vm {
         } else {
             format!("{given} {} given", if given == 1 { "was" } else { "were" })
         };
-        self.type_error(format!("{}() takes {takes} but {given_s}", str_of(&code.qualname)))
+        self.type_error(format!(
+            "{}() takes {takes} but {given_s}",
+            str_of(&code.qualname)
+        ))
     }
 
     /// Calling a type: metaclass `__call__`, then `__new__` and `__init__`.
@@ -317,7 +359,8 @@ impl Vm {
         let meta = self.type_of(&clsv);
         if !Rc::ptr_eq(&meta, &self.types.type_) {
             if let Some(c) = self.type_lookup_str(&meta, "__call__") {
-                let native = matches!(&c, Value::Obj(o) if matches!(o.payload, Payload::MethodDescr(_)));
+                let native =
+                    matches!(&c, Value::Obj(o) if matches!(o.payload, Payload::MethodDescr(_)));
                 if !native {
                     let bound = self.descr_get(c, Some(&clsv), &meta)?;
                     return self.call_args(&bound, args);
@@ -334,7 +377,9 @@ impl Vm {
             return Ok(Value::Obj(self.type_of(&args.args[0])));
         }
         let Some(new) = self.type_lookup_str(cls, "__new__") else {
-            return Err(self.type_error(format!("cannot create '{}' instances", self.type_name(cls))));
+            return Err(
+                self.type_error(format!("cannot create '{}' instances", self.type_name(cls)))
+            );
         };
         let new = match &new {
             Value::Obj(o) => match &o.payload {
@@ -346,7 +391,13 @@ impl Vm {
         let mut full = Vec::with_capacity(args.args.len() + 1);
         full.push(clsv.clone());
         full.extend_from_slice(args.args);
-        let obj = self.call_args(&new, Args { args: &full, kwnames: args.kwnames })?;
+        let obj = self.call_args(
+            &new,
+            Args {
+                args: &full,
+                kwnames: args.kwnames,
+            },
+        )?;
         let ot = self.type_of(&obj);
         if !crate::objects::typeobj::is_subtype(&ot, cls) {
             return Ok(obj);
@@ -365,19 +416,38 @@ impl Vm {
     }
 
     /// Positional arguments of a native method after `self`, checked.
-    pub fn check_args<'a>(&self, name: &str, args: Args<'a>, min: usize, max: usize) -> PyResult<&'a [Value]> {
+    pub fn check_args<'a>(
+        &self,
+        name: &str,
+        args: Args<'a>,
+        min: usize,
+        max: usize,
+    ) -> PyResult<&'a [Value]> {
         let pos = args.pos();
         let a = pos.get(1..).unwrap_or(&[]);
         self.check_count(name, args, a, min, max)
     }
 
     /// Positional arguments of a native function (no self), checked.
-    pub fn fn_args<'a>(&self, name: &str, args: Args<'a>, min: usize, max: usize) -> PyResult<&'a [Value]> {
+    pub fn fn_args<'a>(
+        &self,
+        name: &str,
+        args: Args<'a>,
+        min: usize,
+        max: usize,
+    ) -> PyResult<&'a [Value]> {
         let a = args.pos();
         self.check_count(name, args, a, min, max)
     }
 
-    fn check_count<'a>(&self, name: &str, args: Args<'a>, a: &'a [Value], min: usize, max: usize) -> PyResult<&'a [Value]> {
+    fn check_count<'a>(
+        &self,
+        name: &str,
+        args: Args<'a>,
+        a: &'a [Value],
+        min: usize,
+        max: usize,
+    ) -> PyResult<&'a [Value]> {
         if args.has_kwargs() {
             return Err(self.type_error(format!("{name}() takes no keyword arguments")));
         }
@@ -406,7 +476,9 @@ impl Vm {
 
     /// A keyword argument by name, if given.
     pub fn kwarg(args: &Args, name: &str) -> Option<Value> {
-        args.kwargs().find(|(k, _)| str_of(k) == name).map(|(_, v)| v.clone())
+        args.kwargs()
+            .find(|(k, _)| str_of(k) == name)
+            .map(|(_, v)| v.clone())
     }
 
     /// The class's name for messages (`type_data` of a type object).

@@ -67,11 +67,15 @@ impl Code {
     }
 
     pub fn is_cell(&self, i: usize) -> bool {
-        self.localspluskinds.get(i).is_some_and(|k| k & CO_FAST_CELL != 0)
+        self.localspluskinds
+            .get(i)
+            .is_some_and(|k| k & CO_FAST_CELL != 0)
     }
 
     pub fn is_free(&self, i: usize) -> bool {
-        self.localspluskinds.get(i).is_some_and(|k| k & CO_FAST_FREE != 0)
+        self.localspluskinds
+            .get(i)
+            .is_some_and(|k| k & CO_FAST_FREE != 0)
     }
 
     pub fn name_str(&self) -> &str {
@@ -99,7 +103,11 @@ impl Vm {
     pub fn prepare_code(&mut self, obj: &Obj, co: &CodeObject) -> Rc<Code> {
         let consts: Vec<Value> = co.consts().iter().map(|c| self.const_value(c)).collect();
         let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
-        let lnames: Vec<PyRef> = co.localsplusnames().iter().map(|n| self.intern_obj(n)).collect();
+        let lnames: Vec<PyRef> = co
+            .localsplusnames()
+            .iter()
+            .map(|n| self.intern_obj(n))
+            .collect();
         let handlers = co
             .exception_table()
             .iter()
@@ -154,7 +162,9 @@ impl Vm {
             Object::Int(i) => Value::Int(*i),
             Object::Long(b) => self.new_bigint(b.clone()),
             Object::Float(f) => Value::Float(*f),
-            Object::Complex { re, im } => Value::Obj(self.new_obj(&self.types.complex, Payload::Complex(*re, *im))),
+            Object::Complex { re, im } => {
+                Value::Obj(self.new_obj(&self.types.complex, Payload::Complex(*re, *im)))
+            }
             Object::Str(s) => {
                 let text = s.to_string_lossy();
                 if s.interned() {

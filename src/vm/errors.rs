@@ -89,3 +89,16 @@ impl Vm {
         }
     }
 }
+
+impl Vm {
+    /// A `num` error as the Python exception CPython raises.
+    pub fn num_err(&self, e: crate::num::NumError) -> PyErr {
+        let kind = match e.kind() {
+            "ZeroDivisionError" => ExcKind::ZeroDivisionError,
+            "OverflowError" => ExcKind::OverflowError,
+            "MemoryError" => ExcKind::MemoryError,
+            _ => ExcKind::ValueError,
+        };
+        self.new_error(kind, e.message().to_string())
+    }
+}

@@ -74,7 +74,10 @@ impl Vm {
         };
         let (name, qualname) = match frame.func.as_ref().map(|f| &f.payload) {
             Some(Payload::Function(f)) => (f.name.borrow().clone(), f.qualname.borrow().clone()),
-            _ => (Value::Obj(code.name.clone()), Value::Obj(code.qualname.clone())),
+            _ => (
+                Value::Obj(code.name.clone()),
+                Value::Obj(code.qualname.clone()),
+            ),
         };
         let ty = match kind {
             GenKind::Generator => self.types.generator.clone(),
@@ -122,7 +125,11 @@ impl Vm {
         };
         let mut s = st.borrow_mut();
         if s.running {
-            let what = if s.kind == GenKind::Generator { "generator" } else { "coroutine" };
+            let what = if s.kind == GenKind::Generator {
+                "generator"
+            } else {
+                "coroutine"
+            };
             drop(s);
             return Err(self.value_error(format!("{what} already executing")));
         }
@@ -148,11 +155,18 @@ impl Vm {
 
     /// Run the resumed generator frame and record how it stopped.
     fn finish_resume(&mut self, gen: &PyRef, r: PyResult<Exit>) -> PyResult<GenResult> {
-        let inner = std::mem::replace(&mut self.exc_info, self.gen_exc_outer.pop().unwrap_or(Value::None));
+        let inner = std::mem::replace(
+            &mut self.exc_info,
+            self.gen_exc_outer.pop().unwrap_or(Value::None),
+        );
         if let Some(st) = state(gen) {
             let mut s = st.borrow_mut();
             s.running = false;
-            s.exc_state = if s.suspended.is_some() { inner } else { Value::None };
+            s.exc_state = if s.suspended.is_some() {
+                inner
+            } else {
+                Value::None
+            };
         }
         match r {
             Ok(Exit::Yield(v)) => Ok(GenResult::Yield(v)),
@@ -166,9 +180,12 @@ impl Vm {
                 if let Some(st) = state(gen) {
                     st.borrow_mut().suspended = None;
                 }
-                let kind = state(gen).map(|s| s.borrow().kind).unwrap_or(GenKind::Generator);
+                let kind = state(gen)
+                    .map(|s| s.borrow().kind)
+                    .unwrap_or(GenKind::Generator);
                 if self.err_is(&e, ExcKind::StopIteration)
-                    || (kind == GenKind::AsyncGenerator && self.err_is(&e, ExcKind::StopAsyncIteration))
+                    || (kind == GenKind::AsyncGenerator
+                        && self.err_is(&e, ExcKind::StopAsyncIteration))
                 {
                     let what = match kind {
                         GenKind::Generator => "generator raised StopIteration",
@@ -208,7 +225,9 @@ impl Vm {
                 Some(GenKind::AsyncGenerator) => "async generator",
                 _ => "generator",
             };
-            return Err(self.type_error(format!("can't send non-None value to a just-started {what}")));
+            return Err(self.type_error(format!(
+                "can't send non-None value to a just-started {what}"
+            )));
         }
         if !self.resume_frame(gen)? {
             let kind = state(gen).map(|s| s.borrow().kind);
@@ -239,7 +258,10 @@ impl Vm {
         }
         let code = &susp.frame.code;
         let pc = susp.frame.pc;
-        let (op, arg) = (code.code.get(pc * 2).copied()?, code.code.get(pc * 2 + 1).copied()?);
+        let (op, arg) = (
+            code.code.get(pc * 2).copied()?,
+            code.code.get(pc * 2 + 1).copied()?,
+        );
         if Op::from_u8(op) != Some(Op::Resume) || arg < 2 {
             return None;
         }
@@ -354,7 +376,9 @@ impl Vm {
         let exit = self.new_error_noargs(ExcKind::GeneratorExit);
         match self.gen_throw(gen, exit) {
             Ok(GenResult::Yield(_)) => {
-                let kind = state(gen).map(|s| s.borrow().kind).unwrap_or(GenKind::Generator);
+                let kind = state(gen)
+                    .map(|s| s.borrow().kind)
+                    .unwrap_or(GenKind::Generator);
                 Err(self.runtime_error(match kind {
                     GenKind::AsyncGenerator => "async generator ignored GeneratorExit",
                     GenKind::Coroutine => "coroutine ignored GeneratorExit",
@@ -362,7 +386,12 @@ impl Vm {
                 }))
             }
             Ok(GenResult::Return(_)) => Ok(()),
-            Err(e) if self.err_is(&e, ExcKind::GeneratorExit) || self.err_is(&e, ExcKind::StopIteration) => Ok(()),
+            Err(e)
+                if self.err_is(&e, ExcKind::GeneratorExit)
+                    || self.err_is(&e, ExcKind::StopIteration) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
@@ -380,7 +409,11 @@ impl Vm {
                             return Ok(PyErr(v.clone()));
                         }
                     }
-                    let inst = if val.is_none() { self.call(&typ, &[])? } else { self.call(&typ, &[val])? };
+                    let inst = if val.is_none() {
+                        self.call(&typ, &[])?
+                    } else {
+                        self.call(&typ, &[val.clone()])?
+                    };
                     if let Value::Obj(i) = inst {
                         return Ok(PyErr(i));
                     }
@@ -423,7 +456,9 @@ fn result_to_value(vm: &mut Vm, gen: &PyRef, r: GenResult) -> PyResult<Value> {
     match r {
         GenResult::Yield(v) => Ok(v),
         GenResult::Return(v) => {
-            let kind = state(gen).map(|s| s.borrow().kind).unwrap_or(GenKind::Generator);
+            let kind = state(gen)
+                .map(|s| s.borrow().kind)
+                .unwrap_or(GenKind::Generator);
             if kind == GenKind::AsyncGenerator {
                 return Err(vm.new_error_noargs(ExcKind::StopAsyncIteration));
             }
@@ -463,11 +498,15 @@ fn gen_iter(_vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn gen_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
-    Ok(state(&g).map(|s| s.borrow().name.clone()).unwrap_or(Value::None))
+    Ok(state(&g)
+        .map(|s| s.borrow().name.clone())
+        .unwrap_or(Value::None))
 }
 fn gen_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
-    Ok(state(&g).map(|s| s.borrow().qualname.clone()).unwrap_or(Value::None))
+    Ok(state(&g)
+        .map(|s| s.borrow().qualname.clone())
+        .unwrap_or(Value::None))
 }
 fn gen_running(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
@@ -493,15 +532,23 @@ fn gen_yieldfrom(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 
 fn coro_await(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = arg(&args, 0);
-    Ok(Value::Obj(vm.new_obj(&vm.types.coroutine_wrapper, Payload::Iter(RefCell::new(
-        crate::objects::iter::IterState::Map { func: g, its: vec![] },
-    )))))
+    Ok(Value::Obj(vm.new_obj(
+        &vm.types.coroutine_wrapper,
+        Payload::Iter(RefCell::new(crate::objects::iter::IterState::Map {
+            func: g,
+            its: vec![],
+        })),
+    )))
 }
 
 fn wrapper_target(vm: &Vm, v: &Value) -> PyResult<PyRef> {
     if let Value::Obj(o) = v {
         if let Payload::Iter(st) = &o.payload {
-            if let crate::objects::iter::IterState::Map { func: Value::Obj(g), .. } = &*st.borrow() {
+            if let crate::objects::iter::IterState::Map {
+                func: Value::Obj(g),
+                ..
+            } = &*st.borrow()
+            {
                 return Ok(g.clone());
             }
         }
@@ -532,9 +579,26 @@ fn wrapper_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 pub fn install(vm: &mut Vm) {
-    for t in [vm.types.generator.clone(), vm.types.coroutine.clone(), vm.types.async_generator.clone()] {
-        vm.add_methods(&t, &[("send", gen_send_m), ("throw", gen_throw_m), ("close", gen_close_m)]);
-        vm.add_getsets(&t, &[("__name__", gen_name, None), ("__qualname__", gen_qualname, None)]);
+    for t in [
+        vm.types.generator.clone(),
+        vm.types.coroutine.clone(),
+        vm.types.async_generator.clone(),
+    ] {
+        vm.add_methods(
+            &t,
+            &[
+                ("send", gen_send_m),
+                ("throw", gen_throw_m),
+                ("close", gen_close_m),
+            ],
+        );
+        vm.add_getsets(
+            &t,
+            &[
+                ("__name__", gen_name, None),
+                ("__qualname__", gen_qualname, None),
+            ],
+        );
     }
     let g = vm.types.generator.clone();
     vm.add_methods(&g, &[("__next__", gen_next_m), ("__iter__", gen_iter)]);
@@ -561,6 +625,12 @@ pub fn install(vm: &mut Vm) {
     let w = vm.types.coroutine_wrapper.clone();
     vm.add_methods(
         &w,
-        &[("send", wrapper_send), ("__next__", wrapper_next), ("throw", wrapper_throw), ("close", wrapper_close), ("__iter__", gen_iter)],
+        &[
+            ("send", wrapper_send),
+            ("__next__", wrapper_next),
+            ("throw", wrapper_throw),
+            ("close", wrapper_close),
+            ("__iter__", gen_iter),
+        ],
     );
 }

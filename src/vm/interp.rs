@@ -40,7 +40,12 @@ impl Vm {
             loop {
                 let (opb, argb) = match code.code.get(pc * 2..pc * 2 + 2) {
                     Some(&[o, a]) => (o, a),
-                    _ => return Err((self.system_error("bytecode ran past the end of the code"), false)),
+                    _ => {
+                        return Err((
+                            self.system_error("bytecode ran past the end of the code"),
+                            false,
+                        ))
+                    }
                 };
                 let oparg = ext | argb as u32;
                 let Some(op) = Op::from_u8(opb) else {
@@ -83,7 +88,9 @@ impl Vm {
                     Op::GetYieldFromIter => self.op_get_yield_from_iter(),
                     Op::PrintExpr => self.op_print_expr(),
                     Op::LoadBuildClass => self.op_load_build_class(),
-                    Op::LoadAssertionError => self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError))),
+                    Op::LoadAssertionError => {
+                        self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError)))
+                    }
                     Op::ReturnGenerator => self.op_return_generator(next),
                     Op::ListToTuple => self.op_list_to_tuple(),
                     Op::ReturnValue => self.op_return_value(),
@@ -120,11 +127,19 @@ impl Vm {
                     Op::PopJumpForwardIfTrue => self.op_pop_jump_if(true, next + oparg as usize),
                     Op::PopJumpBackwardIfFalse => self.op_pop_jump_if(false, back(next, oparg)),
                     Op::PopJumpBackwardIfTrue => self.op_pop_jump_if(true, back(next, oparg)),
-                    Op::PopJumpForwardIfNone => self.op_pop_jump_if_none(true, next + oparg as usize),
-                    Op::PopJumpForwardIfNotNone => self.op_pop_jump_if_none(false, next + oparg as usize),
+                    Op::PopJumpForwardIfNone => {
+                        self.op_pop_jump_if_none(true, next + oparg as usize)
+                    }
+                    Op::PopJumpForwardIfNotNone => {
+                        self.op_pop_jump_if_none(false, next + oparg as usize)
+                    }
                     Op::PopJumpBackwardIfNone => self.op_pop_jump_if_none(true, back(next, oparg)),
-                    Op::PopJumpBackwardIfNotNone => self.op_pop_jump_if_none(false, back(next, oparg)),
-                    Op::JumpBackward | Op::JumpBackwardNoInterrupt => Ok(Flow::Jump(back(next, oparg))),
+                    Op::PopJumpBackwardIfNotNone => {
+                        self.op_pop_jump_if_none(false, back(next, oparg))
+                    }
+                    Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
+                        Ok(Flow::Jump(back(next, oparg)))
+                    }
                     Op::LoadGlobal => self.op_load_global(&code, oparg),
                     Op::IsOp => self.op_is(oparg),
                     Op::ContainsOp => self.op_contains(oparg),

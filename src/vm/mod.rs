@@ -114,7 +114,13 @@ builtin_types! {
 }
 
 /// A type object made at start-up (its dict is filled by the type's file).
-fn new_static_type(meta: &PyRef, name: &str, bases: Vec<PyRef>, layout: Layout, flags: u32) -> PyRef {
+fn new_static_type(
+    meta: &PyRef,
+    name: &str,
+    bases: Vec<PyRef>,
+    layout: Layout,
+    flags: u32,
+) -> PyRef {
     let td = TypeData::new(name, bases, layout, flags);
     let t = Rc::new(PyObject::new(meta.clone(), Payload::Type(Box::new(td))));
     init_type_mro(&t);
@@ -187,18 +193,12 @@ pub struct Vm {
 impl Vm {
     pub fn new() -> Vm {
         // Bootstrap `object` and `type`: type's class is type itself.
-        let object = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(TypeData::new(
-            "object",
-            vec![],
-            Layout::Object,
-            B,
-        )))));
-        let type_ = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(TypeData::new(
-            "type",
-            vec![object.clone()],
-            Layout::Type,
-            B,
-        )))));
+        let object = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(
+            TypeData::new("object", vec![], Layout::Object, B),
+        ))));
+        let type_ = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(
+            TypeData::new("type", vec![object.clone()], Layout::Type, B),
+        ))));
         object.set_class(type_.clone());
         type_.set_class(type_.clone());
         init_type_mro(&object);
@@ -211,13 +211,27 @@ impl Vm {
                 Payload::Dict(std::cell::RefCell::new(DictTable::new())),
             )));
         };
-        let empty_tuple = Rc::new(PyObject::new(types.tuple.clone(), Payload::Tuple(Box::new([]))));
-        let not_implemented = Rc::new(PyObject::new(types.notimpl_type.clone(), Payload::NotImplemented));
-        let ellipsis = Rc::new(PyObject::new(types.ellipsis_type.clone(), Payload::Ellipsis));
-        let none_str = Rc::new(PyObject::new(types.str.clone(), Payload::Str(StrObj::new("None"))));
+        let empty_tuple = Rc::new(PyObject::new(
+            types.tuple.clone(),
+            Payload::Tuple(Box::new([])),
+        ));
+        let not_implemented = Rc::new(PyObject::new(
+            types.notimpl_type.clone(),
+            Payload::NotImplemented,
+        ));
+        let ellipsis = Rc::new(PyObject::new(
+            types.ellipsis_type.clone(),
+            Payload::Ellipsis,
+        ));
+        let none_str = Rc::new(PyObject::new(
+            types.str.clone(),
+            Payload::Str(StrObj::new("None")),
+        ));
         let builtins_mod = Rc::new(PyObject::new(
             types.module.clone(),
-            Payload::Module(crate::objects::function::Module { name: "builtins".into() }),
+            Payload::Module(crate::objects::function::Module {
+                name: "builtins".into(),
+            }),
         ));
         let sys_mod = Rc::new(PyObject::new(
             types.module.clone(),
@@ -225,11 +239,33 @@ impl Vm {
         ));
         new_dict(&builtins_mod);
         new_dict(&sys_mod);
+        for (m, name) in [(&builtins_mod, "builtins"), (&sys_mod, "sys")] {
+            if let Some(d) = m.dict() {
+                let k = Value::Obj(Rc::new(PyObject::new(
+                    types.str.clone(),
+                    Payload::Str(StrObj::new("__name__")),
+                )));
+                let v = Value::Obj(Rc::new(PyObject::new(
+                    types.str.clone(),
+                    Payload::Str(StrObj::new(name)),
+                )));
+                if let Payload::Dict(t) = &d.payload {
+                    let h = crate::pyhash::hash_bytes(b"__name__");
+                    t.borrow_mut().insert_new(h, k, v);
+                }
+            }
+        }
         let modules = Rc::new(PyObject::new(
             types.dict.clone(),
             Payload::Dict(std::cell::RefCell::new(DictTable::new())),
         ));
-        let stream_type = new_static_type(&types.type_, "TextIOWrapper", vec![types.object.clone()], Layout::Opaque, 0);
+        let stream_type = new_static_type(
+            &types.type_,
+            "TextIOWrapper",
+            vec![types.object.clone()],
+            Layout::Opaque,
+            0,
+        );
         let mut vm = Vm {
             stream_type,
             types,
@@ -299,21 +335,64 @@ impl Vm {
     fn all_builtin_types(&self) -> Vec<PyRef> {
         let t = &self.types;
         vec![
-            t.object.clone(), t.type_.clone(), t.int.clone(), t.bool_.clone(), t.float.clone(),
-            t.complex.clone(), t.str.clone(), t.bytes.clone(), t.bytearray.clone(), t.tuple.clone(),
-            t.list.clone(), t.dict.clone(), t.set.clone(), t.frozenset.clone(), t.none_type.clone(),
-            t.notimpl_type.clone(), t.ellipsis_type.clone(), t.function.clone(), t.method.clone(),
-            t.builtin_function.clone(), t.method_descriptor.clone(), t.classmethod_descriptor.clone(),
-            t.cell.clone(), t.code.clone(), t.module.clone(), t.range.clone(), t.slice.clone(),
-            t.property.clone(), t.staticmethod.clone(), t.classmethod.clone(), t.super_.clone(),
-            t.generator.clone(), t.coroutine.clone(), t.async_generator.clone(),
-            t.coroutine_wrapper.clone(), t.async_gen_asend.clone(), t.async_gen_wrapped.clone(),
-            t.list_iterator.clone(), t.tuple_iterator.clone(), t.range_iterator.clone(),
-            t.str_iterator.clone(), t.bytes_iterator.clone(), t.dict_keyiterator.clone(),
-            t.dict_valueiterator.clone(), t.dict_itemiterator.clone(), t.set_iterator.clone(),
-            t.seq_iterator.clone(), t.callable_iterator.clone(), t.enumerate.clone(), t.zip.clone(),
-            t.map.clone(), t.filter.clone(), t.reversed.clone(), t.dict_keys.clone(),
-            t.dict_values.clone(), t.dict_items.clone(), t.traceback.clone(), t.frame.clone(),
+            t.object.clone(),
+            t.type_.clone(),
+            t.int.clone(),
+            t.bool_.clone(),
+            t.float.clone(),
+            t.complex.clone(),
+            t.str.clone(),
+            t.bytes.clone(),
+            t.bytearray.clone(),
+            t.tuple.clone(),
+            t.list.clone(),
+            t.dict.clone(),
+            t.set.clone(),
+            t.frozenset.clone(),
+            t.none_type.clone(),
+            t.notimpl_type.clone(),
+            t.ellipsis_type.clone(),
+            t.function.clone(),
+            t.method.clone(),
+            t.builtin_function.clone(),
+            t.method_descriptor.clone(),
+            t.classmethod_descriptor.clone(),
+            t.cell.clone(),
+            t.code.clone(),
+            t.module.clone(),
+            t.range.clone(),
+            t.slice.clone(),
+            t.property.clone(),
+            t.staticmethod.clone(),
+            t.classmethod.clone(),
+            t.super_.clone(),
+            t.generator.clone(),
+            t.coroutine.clone(),
+            t.async_generator.clone(),
+            t.coroutine_wrapper.clone(),
+            t.async_gen_asend.clone(),
+            t.async_gen_wrapped.clone(),
+            t.list_iterator.clone(),
+            t.tuple_iterator.clone(),
+            t.range_iterator.clone(),
+            t.str_iterator.clone(),
+            t.bytes_iterator.clone(),
+            t.dict_keyiterator.clone(),
+            t.dict_valueiterator.clone(),
+            t.dict_itemiterator.clone(),
+            t.set_iterator.clone(),
+            t.seq_iterator.clone(),
+            t.callable_iterator.clone(),
+            t.enumerate.clone(),
+            t.zip.clone(),
+            t.map.clone(),
+            t.filter.clone(),
+            t.reversed.clone(),
+            t.dict_keys.clone(),
+            t.dict_values.clone(),
+            t.dict_items.clone(),
+            t.traceback.clone(),
+            t.frame.clone(),
         ]
     }
 
@@ -322,7 +401,10 @@ impl Vm {
         if let Some(r) = self.interned.map.get(s) {
             return r.clone();
         }
-        let r = Rc::new(PyObject::new(self.types.str.clone(), Payload::Str(StrObj::new(s))));
+        let r = Rc::new(PyObject::new(
+            self.types.str.clone(),
+            Payload::Str(StrObj::new(s)),
+        ));
         self.interned.map.insert(s.into(), r.clone());
         r
     }
@@ -364,11 +446,17 @@ impl Vm {
     }
 
     pub fn new_list(&self, items: Vec<Value>) -> Value {
-        Value::Obj(self.new_obj(&self.types.list, Payload::List(std::cell::RefCell::new(items))))
+        Value::Obj(self.new_obj(
+            &self.types.list,
+            Payload::List(std::cell::RefCell::new(items)),
+        ))
     }
 
     pub fn new_dict(&self) -> PyRef {
-        self.new_obj(&self.types.dict, Payload::Dict(std::cell::RefCell::new(DictTable::new())))
+        self.new_obj(
+            &self.types.dict,
+            Payload::Dict(std::cell::RefCell::new(DictTable::new())),
+        )
     }
 
     pub fn new_bytes(&self, b: Vec<u8>) -> Value {
@@ -377,7 +465,10 @@ impl Vm {
 
     pub fn new_exception(&self, ty: &PyRef, args: Vec<Value>) -> PyRef {
         let args = self.new_tuple(args);
-        let e = self.new_obj(ty, Payload::Exception(std::cell::RefCell::new(ExcData::new(args))));
+        let e = self.new_obj(
+            ty,
+            Payload::Exception(std::cell::RefCell::new(ExcData::new(args))),
+        );
         *e.dict.borrow_mut() = Some(self.new_dict());
         e
     }

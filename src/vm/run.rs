@@ -15,7 +15,12 @@ use super::{PyResult, Vm};
 
 impl Vm {
     /// Run a code object with the given globals (and locals mapping).
-    pub fn run_code(&mut self, code: &Rc<Code>, globals: PyRef, locals: Option<Value>) -> PyResult<Value> {
+    pub fn run_code(
+        &mut self,
+        code: &Rc<Code>,
+        globals: PyRef,
+        locals: Option<Value>,
+    ) -> PyResult<Value> {
         let builtins = match self.dict_get_by_str_nocall(&globals, "__builtins__") {
             Some(Value::Obj(b)) => match &b.payload {
                 Payload::Dict(_) => b,
@@ -104,16 +109,22 @@ impl Vm {
 /// Load and run a `.pyc` file on a thread with a large stack; the exit status.
 pub fn run_file(path: &str, argv: Vec<String>) -> Result<i32, String> {
     let data = std::fs::read(path).map_err(|e| format!("can't open file '{path}': {e}"))?;
-    let (_, code) = load_pyc(&data).map_err(|e| format!("{path}: {e}"))?;
+    // Check the file before starting the interpreter thread.
+    load_pyc(&data).map_err(|e| format!("{path}: {e}"))?;
     let path = path.to_string();
     let handle = std::thread::Builder::new()
         .name("pycvm-main".into())
         .stack_size(1 << 30)
-        .spawn(move || {
+        .spawn(move || -> i32 {
+            let Ok((_, code)) = load_pyc(&data) else {
+                return 1;
+            };
             let mut vm = Vm::new();
             vm.argv = argv.clone();
             vm.run_main(&path, &code, &argv)
         })
         .map_err(|e| format!("cannot start the interpreter thread: {e}"))?;
-    handle.join().map_err(|_| "the interpreter thread panicked".to_string())
+    handle
+        .join()
+        .map_err(|_| "the interpreter thread panicked".to_string())
 }

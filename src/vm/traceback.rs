@@ -37,12 +37,16 @@ impl Vm {
         if unseen(&cause, seen) {
             if let Value::Obj(c) = &cause {
                 self.format_chain(c, seen, out);
-                out.push_str("\nThe above exception was the direct cause of the following exception:\n\n");
+                out.push_str(
+                    "\nThe above exception was the direct cause of the following exception:\n\n",
+                );
             }
         } else if !suppress && unseen(&context, seen) {
             if let Value::Obj(c) = &context {
                 self.format_chain(c, seen, out);
-                out.push_str("\nDuring handling of the above exception, another exception occurred:\n\n");
+                out.push_str(
+                    "\nDuring handling of the above exception, another exception occurred:\n\n",
+                );
             }
         }
         self.format_single(exc, out);
@@ -98,7 +102,10 @@ impl Vm {
         let line = e.code.line_of(e.lasti);
         let file = e.code.filename_str();
         let lno = line.map_or("None".to_string(), |l| l.to_string());
-        out.push_str(&format!("  File \"{file}\", line {lno}, in {}\n", e.code.name_str()));
+        out.push_str(&format!(
+            "  File \"{file}\", line {lno}, in {}\n",
+            e.code.name_str()
+        ));
         let Some(l) = line else {
             return;
         };
@@ -115,7 +122,9 @@ impl Vm {
         let Some(pos) = pos else {
             return;
         };
-        let (Some(sl), Some(el), Some(sc), Some(ec)) = (pos.line, pos.end_line, pos.col, pos.end_col) else {
+        let (Some(sl), Some(el), Some(sc), Some(ec)) =
+            (pos.line, pos.end_line, pos.col, pos.end_col)
+        else {
             return;
         };
         if sl != l {
@@ -123,7 +132,11 @@ impl Vm {
         }
         // Columns are UTF-8 byte offsets into the source line.
         let start = (sc as usize).saturating_sub(indent);
-        let end = if el != sl { text.len() } else { (ec as usize).saturating_sub(indent) };
+        let end = if el != sl {
+            text.len()
+        } else {
+            (ec as usize).saturating_sub(indent)
+        };
         if start >= end || end > text.len() + 1 {
             return;
         }
@@ -152,7 +165,9 @@ impl Vm {
     pub fn exception_line(&mut self, exc: &PyRef) -> String {
         let v = Value::Obj(exc.clone());
         let ty = self.type_of(&v);
-        let qual = crate::objects::typeobj::type_data(&ty).map(|t| t.qualname.borrow().clone()).unwrap_or_default();
+        let qual = crate::objects::typeobj::type_data(&ty)
+            .map(|t| t.qualname.borrow().clone())
+            .unwrap_or_default();
         let name = match self.get_attr_raw(&ty, "__module__") {
             Some(Value::Obj(m)) if matches!(m.payload, Payload::Str(_)) => {
                 let m = crate::vm::proto::str_of(&m);
@@ -191,7 +206,7 @@ fn push_repeat(out: &mut String, n: usize) {
 fn source_line(file: &str, n: i32) -> Option<String> {
     let data = std::fs::read(file).ok()?;
     let text = String::from_utf8_lossy(&data);
-    text.split_inclusive('\n').nth((n as usize).checked_sub(1)?).map(|l| {
-        l.trim_end_matches(['\n', '\r']).to_string()
-    })
+    text.split_inclusive('\n')
+        .nth((n as usize).checked_sub(1)?)
+        .map(|l| l.trim_end_matches(['\n', '\r']).to_string())
 }

@@ -63,7 +63,10 @@ impl Vm {
         let step = if n == 3 { self.pop() } else { Value::None };
         let stop = self.pop();
         let start = self.pop();
-        let s = self.new_obj(&self.types.slice, Payload::Slice(Box::new([start, stop, step])));
+        let s = self.new_obj(
+            &self.types.slice,
+            Payload::Slice(Box::new([start, stop, step])),
+        );
         self.op_push(Value::Obj(s))
     }
 
@@ -100,7 +103,9 @@ impl Vm {
             Ok(items) => items,
             Err(e) if self.err_is(&e, ExcKind::TypeError) => {
                 let ty = self.type_of(&iterable);
-                if self.type_lookup_str(&ty, "__iter__").is_none() && self.type_lookup_str(&ty, "__getitem__").is_none() {
+                if self.type_lookup_str(&ty, "__iter__").is_none()
+                    && self.type_lookup_str(&ty, "__getitem__").is_none()
+                {
                     return Err(self.type_error(format!(
                         "Value after * must be an iterable, not {}",
                         self.type_name(&ty)
@@ -135,7 +140,10 @@ impl Vm {
             return Ok(Flow::Next);
         };
         if self.getattr_opt(&update, "keys")?.is_none() {
-            return Err(self.type_error(format!("'{}' object is not a mapping", self.type_name_of(&update))));
+            return Err(self.type_error(format!(
+                "'{}' object is not a mapping",
+                self.type_name_of(&update)
+            )));
         }
         crate::objects::dict::dict_update_from(self, &d, &update)?;
         Ok(Flow::Next)
@@ -160,7 +168,9 @@ impl Vm {
             if self.dict_get(&d, &k)?.is_some() {
                 let fname = self.func_description(&func)?;
                 let ks = self.str(&k)?;
-                return Err(self.type_error(format!("{fname} got multiple values for keyword argument '{ks}'")));
+                return Err(self.type_error(format!(
+                    "{fname} got multiple values for keyword argument '{ks}'"
+                )));
             }
             let v = self.getitem(&update, &k)?;
             self.dict_set(&d, k, v)?;
@@ -191,7 +201,9 @@ impl Vm {
             Ok(items) => Ok(items),
             Err(e) if self.err_is(&e, ExcKind::TypeError) => {
                 let ty = self.type_of(seq);
-                if self.type_lookup_str(&ty, "__iter__").is_none() && self.type_lookup_str(&ty, "__getitem__").is_none() {
+                if self.type_lookup_str(&ty, "__iter__").is_none()
+                    && self.type_lookup_str(&ty, "__getitem__").is_none()
+                {
                     return Err(self.type_error(format!(
                         "cannot unpack non-iterable {} object",
                         self.type_name(&ty)
@@ -211,7 +223,10 @@ impl Vm {
             return Err(if items.len() > n {
                 self.value_error(format!("too many values to unpack (expected {n})"))
             } else {
-                self.value_error(format!("not enough values to unpack (expected {n}, got {})", items.len()))
+                self.value_error(format!(
+                    "not enough values to unpack (expected {n}, got {})",
+                    items.len()
+                ))
             });
         }
         self.stack.extend(items.into_iter().rev());
@@ -244,7 +259,11 @@ impl Vm {
     }
 
     pub(crate) fn op_format_value(&mut self, flags: u32) -> PyResult<Flow> {
-        let spec = if flags & 4 != 0 { Some(self.pop()) } else { None };
+        let spec = if flags & 4 != 0 {
+            Some(self.pop())
+        } else {
+            None
+        };
         let v = self.pop();
         let v = match flags & 3 {
             1 => self.str_value(&v)?,

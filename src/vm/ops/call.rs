@@ -85,7 +85,8 @@ impl Vm {
                             "maximum recursion depth exceeded",
                         ));
                     }
-                    self.stack.resize(args_start + code.nlocalsplus(), Value::Null);
+                    self.stack
+                        .resize(args_start + code.nlocalsplus(), Value::Null);
                     self.frames.push(Frame {
                         code: code.clone(),
                         func: Some(f.clone()),
@@ -105,24 +106,44 @@ impl Vm {
                 let args = self.stack.split_off(args_start);
                 self.stack.truncate(meth_idx);
                 let kw = Self::kwnames_vec(&kwnames);
-                self.push_function_frame(f, Args { args: &args, kwnames: &kw }, meth_idx, false)?;
+                self.push_function_frame(
+                    f,
+                    Args {
+                        args: &args,
+                        kwnames: &kw,
+                    },
+                    meth_idx,
+                    false,
+                )?;
                 return Ok(Flow::Reload);
             }
         }
         let args = self.stack.split_off(args_start);
         self.stack.truncate(meth_idx);
         let kw = Self::kwnames_vec(&kwnames);
-        let r = self.call_args(&func, Args { args: &args, kwnames: &kw })?;
+        let r = self.call_args(
+            &func,
+            Args {
+                args: &args,
+                kwnames: &kw,
+            },
+        )?;
         self.op_push(r)
     }
 
     pub(crate) fn op_call_function_ex(&mut self, flags: u32, _next: usize) -> PyResult<Flow> {
-        let kwargs = if flags & 1 != 0 { Some(self.pop()) } else { None };
+        let kwargs = if flags & 1 != 0 {
+            Some(self.pop())
+        } else {
+            None
+        };
         let callargs = self.pop();
         let func = self.pop();
         let _null = self.pop();
         let mut args = match &callargs {
-            Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => self.seq_items(&callargs).unwrap_or_default(),
+            Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => {
+                self.seq_items(&callargs).unwrap_or_default()
+            }
             _ => match self.collect_iter(&callargs) {
                 Ok(a) => a,
                 Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::TypeError) => {
@@ -147,7 +168,13 @@ impl Vm {
                 }
             }
         }
-        let r = self.call_args(&func, Args { args: &args, kwnames: &kwnames })?;
+        let r = self.call_args(
+            &func,
+            Args {
+                args: &args,
+                kwnames: &kwnames,
+            },
+        )?;
         self.op_push(r)
     }
 
@@ -166,10 +193,26 @@ impl Vm {
 
     pub(crate) fn op_make_function(&mut self, flags: u32) -> PyResult<Flow> {
         let code_v = self.pop();
-        let closure = if flags & 8 != 0 { self.pop() } else { Value::None };
-        let annotations = if flags & 4 != 0 { self.pop() } else { Value::None };
-        let kwdefaults = if flags & 2 != 0 { self.pop() } else { Value::None };
-        let defaults = if flags & 1 != 0 { self.pop() } else { Value::None };
+        let closure = if flags & 8 != 0 {
+            self.pop()
+        } else {
+            Value::None
+        };
+        let annotations = if flags & 4 != 0 {
+            self.pop()
+        } else {
+            Value::None
+        };
+        let kwdefaults = if flags & 2 != 0 {
+            self.pop()
+        } else {
+            Value::None
+        };
+        let defaults = if flags & 1 != 0 {
+            self.pop()
+        } else {
+            Value::None
+        };
         let Value::Obj(co) = &code_v else {
             return Err(self.system_error("MAKE_FUNCTION without a code object"));
         };
@@ -184,7 +227,9 @@ impl Vm {
             Some(v @ Value::Obj(o)) if matches!(o.payload, Payload::Str(_)) => v.clone(),
             _ => Value::None,
         };
-        let module = self.dict_get_by_str_nocall(&globals, "__name__").unwrap_or(Value::None);
+        let module = self
+            .dict_get_by_str_nocall(&globals, "__name__")
+            .unwrap_or(Value::None);
         let annotations = match self.seq_items(&annotations) {
             Some(items) => {
                 let d = self.new_dict();
@@ -218,7 +263,10 @@ impl Vm {
         let b = self.builtins_dict();
         match self.dict_get_by_str_nocall(&b, "__build_class__") {
             Some(v) => self.op_push(v),
-            None => Err(self.new_error(crate::objects::exception::ExcKind::NameError, "__build_class__ not found")),
+            None => Err(self.new_error(
+                crate::objects::exception::ExcKind::NameError,
+                "__build_class__ not found",
+            )),
         }
     }
 

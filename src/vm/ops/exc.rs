@@ -110,7 +110,9 @@ impl Vm {
         let base = self.exc_type(ExcKind::BaseException);
         let ok = |v: &Value| matches!(v, Value::Obj(o) if matches!(o.payload, Payload::Type(_)) && is_subtype(o, &base));
         let items = match self.seq_items(t) {
-            Some(items) if matches!(t, Value::Obj(o) if matches!(o.payload, Payload::Tuple(_))) => items,
+            Some(items) if matches!(t, Value::Obj(o) if matches!(o.payload, Payload::Tuple(_))) => {
+                items
+            }
             _ => vec![t.clone()],
         };
         for i in &items {
@@ -158,7 +160,11 @@ impl Vm {
     }
 
     /// CPython's `exception_group_match`: (match, rest).
-    fn exception_group_match(&mut self, exc: &Value, match_type: &Value) -> PyResult<(Value, Value)> {
+    fn exception_group_match(
+        &mut self,
+        exc: &Value,
+        match_type: &Value,
+    ) -> PyResult<(Value, Value)> {
         if exc.is_none() {
             return Ok((Value::None, Value::None));
         }
@@ -192,7 +198,12 @@ impl Vm {
     pub(crate) fn op_prep_reraise_star(&mut self) -> PyResult<Flow> {
         let excs = self.pop();
         let orig = self.pop();
-        let list: Vec<Value> = self.seq_items(&excs).unwrap_or_default().into_iter().filter(|e| !e.is_none()).collect();
+        let list: Vec<Value> = self
+            .seq_items(&excs)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| !e.is_none())
+            .collect();
         let r = self.prep_reraise_star(&orig, list)?;
         self.op_push(r)
     }
@@ -201,7 +212,12 @@ impl Vm {
         if let Value::Obj(o) = v {
             if let Some(excs) = self.get_attr_raw(o, "exceptions") {
                 if let Payload::Exception(_) = &o.payload {
-                    if self.seq_items(&excs).is_some() && is_subtype(&self.type_of(v), &self.exc_type(ExcKind::BaseExceptionGroup)) {
+                    if self.seq_items(&excs).is_some()
+                        && is_subtype(
+                            &self.type_of(v),
+                            &self.exc_type(ExcKind::BaseExceptionGroup),
+                        )
+                    {
                         for e in self.seq_items(&excs).unwrap_or_default() {
                             self.leaf_ids(&e, out);
                         }
@@ -239,7 +255,9 @@ impl Vm {
         } else {
             let f = self.leaf_filter(reraised_leaves);
             let pair = self.call_method(orig, "split", &[f])?;
-            self.seq_items(&pair).and_then(|p| p.first().cloned()).unwrap_or(Value::None)
+            self.seq_items(&pair)
+                .and_then(|p| p.first().cloned())
+                .unwrap_or(Value::None)
         };
         if raised.is_empty() {
             return Ok(keep);
@@ -272,15 +290,11 @@ impl Vm {
     }
 
     pub(crate) fn op_reraise(&mut self, oparg: u32) -> PyResult<Flow> {
+        // With oparg, CPython also restores f_lasti from the stack for the
+        // frame's line number; the handler is still looked up from the
+        // RERAISE itself, and no traceback entry is added.
+        let _ = oparg;
         let exc = self.pop();
-        if oparg != 0 {
-            if let Value::Int(l) = self.peek((oparg as usize).saturating_sub(1)) {
-                let l = *l as usize;
-                if let Some(f) = self.frames.last_mut() {
-                    f.lasti = l;
-                }
-            }
-        }
         match exc {
             Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => Err(PyErr(o)),
             _ => Err(self.system_error("RERAISE of a non-exception")),
@@ -298,11 +312,13 @@ impl Vm {
                 let inst = self.call(v, &[])?;
                 return match inst {
                     Value::Obj(i) if matches!(i.payload, Payload::Exception(_)) => Ok(i),
-                    other => Err(self.type_error(format!(
-                        "calling {} should have returned an instance of BaseException, not {}",
-                        self.repr(v)?,
-                        self.type_name_of(&other)
-                    ))),
+                    other => {
+                        let r = self.repr(v)?;
+                        Err(self.type_error(format!(
+                            "calling {r} should have returned an instance of BaseException, not {}",
+                            self.type_name_of(&other)
+                        )))
+                    }
                 };
             }
         }

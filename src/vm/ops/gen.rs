@@ -76,10 +76,14 @@ impl Vm {
         let v = self.pop();
         if self.is_coroutine(&v) {
             let in_coro = self.frames.last().is_some_and(|f| {
-                f.code.flags & (crate::pyc::code::CO_COROUTINE | crate::pyc::code::CO_ITERABLE_COROUTINE) != 0
+                f.code.flags
+                    & (crate::pyc::code::CO_COROUTINE | crate::pyc::code::CO_ITERABLE_COROUTINE)
+                    != 0
             });
             if !in_coro {
-                return Err(self.type_error("cannot 'yield from' a coroutine object in a non-coroutine generator"));
+                return Err(self.type_error(
+                    "cannot 'yield from' a coroutine object in a non-coroutine generator",
+                ));
             }
             return self.op_push(v);
         }
@@ -140,7 +144,9 @@ impl Vm {
                             });
                             if awaited {
                                 drop(g);
-                                return Err(self.runtime_error("coroutine is being awaited already"));
+                                return Err(
+                                    self.runtime_error("coroutine is being awaited already")
+                                );
                             }
                         }
                     }
@@ -231,7 +237,11 @@ impl Vm {
         let enter = self.type_lookup_str(&ty, "__aenter__");
         let exit = self.type_lookup_str(&ty, "__aexit__");
         let (Some(enter), Some(exit)) = (enter, exit) else {
-            let extra = if self.type_lookup_str(&ty, "__aenter__").is_some() { " (missed __aexit__ method)" } else { "" };
+            let extra = if self.type_lookup_str(&ty, "__aenter__").is_some() {
+                " (missed __aexit__ method)"
+            } else {
+                ""
+            };
             return Err(self.type_error(format!(
                 "'{}' object does not support the asynchronous context manager protocol{extra}",
                 self.type_name(&ty)
@@ -246,7 +256,10 @@ impl Vm {
 
     pub(crate) fn op_async_gen_wrap(&mut self) -> PyResult<Flow> {
         let v = self.pop();
-        let w = self.new_obj(&self.types.async_gen_wrapped, Payload::Cell(RefCell::new(v)));
+        let w = self.new_obj(
+            &self.types.async_gen_wrapped,
+            Payload::Cell(RefCell::new(v)),
+        );
         self.op_push(Value::Obj(w))
     }
 
@@ -263,6 +276,14 @@ impl Vm {
 
     /// An `asend`/`athrow` awaitable for an async generator.
     pub fn new_async_send(&self, gen: &PyRef, value: Value, throw: Option<Value>) -> Value {
-        self.new_iter(&self.types.async_gen_asend, IterState::AsyncSend { gen: gen.clone(), value, throw, done: false })
+        self.new_iter(
+            &self.types.async_gen_asend,
+            IterState::AsyncSend {
+                gen: gen.clone(),
+                value,
+                throw,
+                done: false,
+            },
+        )
     }
 }

@@ -22,9 +22,17 @@ impl Vm {
     }
 
     /// `__import__(name, fromlist, level)` over the modules pycvm has.
-    pub fn import_module(&mut self, name: &str, fromlist: &Value, level: &Value) -> PyResult<Value> {
+    pub fn import_module(
+        &mut self,
+        name: &str,
+        fromlist: &Value,
+        level: &Value,
+    ) -> PyResult<Value> {
         if !matches!(level, Value::Int(0)) && !level.is_none() {
-            return Err(self.new_error(ExcKind::ImportError, "attempted relative import with no known parent package"));
+            return Err(self.new_error(
+                ExcKind::ImportError,
+                "attempted relative import with no known parent package",
+            ));
         }
         let top = name.split('.').next().unwrap_or(name).to_string();
         let full = self.load_module(name)?;
@@ -49,7 +57,10 @@ impl Vm {
                 Ok(m)
             }
             None => {
-                let e = self.new_error(ExcKind::ModuleNotFoundError, format!("No module named '{name}'"));
+                let e = self.new_error(
+                    ExcKind::ModuleNotFoundError,
+                    format!("No module named '{name}'"),
+                );
                 let n = self.new_str(name);
                 self.set_attr_raw(&e.0, "name", n);
                 Err(e)
@@ -103,7 +114,11 @@ impl Vm {
                     _ => vec![],
                 };
                 keys.into_iter()
-                    .filter(|k| !self.as_str_obj(k).is_some_and(|s| s.as_str().starts_with('_')))
+                    .filter(|k| {
+                        !self
+                            .as_str_obj(k)
+                            .is_some_and(|s| s.as_str().starts_with('_'))
+                    })
                     .collect()
             }
         };
@@ -124,7 +139,9 @@ impl Vm {
         };
         let key = Value::Obj(self.intern("__annotations__"));
         let exists = match &locals {
-            Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => self.dict_get(d, &key)?.is_some(),
+            Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => {
+                self.dict_get(d, &key)?.is_some()
+            }
             _ => match self.getitem(&locals, &key) {
                 Ok(_) => true,
                 Err(e) if self.err_is(&e, ExcKind::KeyError) => false,

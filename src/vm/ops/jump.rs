@@ -11,12 +11,20 @@ impl Vm {
             Value::Bool(b) => b,
             _ => self.truthy(&v)?,
         };
-        Ok(if b == when { Flow::Jump(target) } else { Flow::Next })
+        Ok(if b == when {
+            Flow::Jump(target)
+        } else {
+            Flow::Next
+        })
     }
 
     pub(crate) fn op_pop_jump_if_none(&mut self, when_none: bool, target: usize) -> PyResult<Flow> {
         let v = self.pop();
-        Ok(if v.is_none() == when_none { Flow::Jump(target) } else { Flow::Next })
+        Ok(if v.is_none() == when_none {
+            Flow::Jump(target)
+        } else {
+            Flow::Next
+        })
     }
 
     pub(crate) fn op_jump_or_pop(&mut self, when: bool, target: usize) -> PyResult<Flow> {

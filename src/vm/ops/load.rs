@@ -1,8 +1,6 @@
 //! Loads and stores: constants, fast locals, names, globals, cells,
 //! attributes and methods.
 
-use std::rc::Rc;
-
 use crate::objects::exception::ExcKind;
 use crate::objects::Payload;
 
@@ -12,7 +10,10 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
 fn name_at(code: &Code, i: u32) -> PyRef {
-    code.names.get(i as usize).cloned().unwrap_or_else(|| code.name.clone())
+    code.names
+        .get(i as usize)
+        .cloned()
+        .unwrap_or_else(|| code.name.clone())
 }
 
 fn local_name(code: &Code, i: u32) -> String {
@@ -30,12 +31,20 @@ impl Vm {
     }
 
     pub(crate) fn op_load_const(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
-        let v = code.consts.get(oparg as usize).cloned().unwrap_or(Value::None);
+        let v = code
+            .consts
+            .get(oparg as usize)
+            .cloned()
+            .unwrap_or(Value::None);
         self.op_push(v)
     }
 
     pub(crate) fn op_load_fast(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
-        let v = self.stack.get(self.local_index(oparg)).cloned().unwrap_or(Value::Null);
+        let v = self
+            .stack
+            .get(self.local_index(oparg))
+            .cloned()
+            .unwrap_or(Value::Null);
         if v.is_null() {
             return Err(self.new_error(
                 ExcKind::UnboundLocalError,
@@ -59,7 +68,11 @@ impl Vm {
 
     pub(crate) fn op_delete_fast(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
         let i = self.local_index(oparg);
-        let old = self.stack.get_mut(i).map(std::mem::take).unwrap_or(Value::Null);
+        let old = self
+            .stack
+            .get_mut(i)
+            .map(std::mem::take)
+            .unwrap_or(Value::Null);
         if old.is_null() {
             return Err(self.new_error(
                 ExcKind::UnboundLocalError,
@@ -114,7 +127,10 @@ impl Vm {
     }
 
     pub(crate) fn name_not_defined(&self, name: &PyRef) -> crate::vm::PyErr {
-        let e = self.name_error(format!("name '{}' is not defined", crate::vm::proto::str_of(name)));
+        let e = self.name_error(format!(
+            "name '{}' is not defined",
+            crate::vm::proto::str_of(name)
+        ));
         self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
         e
     }
@@ -123,7 +139,9 @@ impl Vm {
         let name = name_at(code, oparg);
         let locals = self.frame_locals()?;
         let found = match &locals {
-            Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => self.dict_get_str(d, &name)?,
+            Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => {
+                self.dict_get_str(d, &name)?
+            }
             _ => match self.getitem(&locals, &Value::Obj(name.clone())) {
                 Ok(v) => Some(v),
                 Err(e) if self.err_is(&e, ExcKind::KeyError) => None,
@@ -169,7 +187,10 @@ impl Vm {
     pub(crate) fn op_delete_global(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
         let name = name_at(code, oparg);
         let globals = self.frame_globals();
-        if self.dict_del(&globals, &Value::Obj(name.clone()))?.is_none() {
+        if self
+            .dict_del(&globals, &Value::Obj(name.clone()))?
+            .is_none()
+        {
             return Err(self.name_not_defined(&name));
         }
         Ok(Flow::Next)
@@ -224,7 +245,11 @@ impl Vm {
 
     pub(crate) fn op_make_cell(&mut self, oparg: u32) -> PyResult<Flow> {
         let i = self.local_index(oparg);
-        let old = self.stack.get_mut(i).map(std::mem::take).unwrap_or(Value::Null);
+        let old = self
+            .stack
+            .get_mut(i)
+            .map(std::mem::take)
+            .unwrap_or(Value::Null);
         let cell = self.new_cell(old);
         if let Some(slot) = self.stack.get_mut(i) {
             *slot = Value::Obj(cell);
@@ -237,7 +262,11 @@ impl Vm {
     }
 
     pub(crate) fn op_load_closure(&mut self, oparg: u32) -> PyResult<Flow> {
-        let v = self.stack.get(self.local_index(oparg)).cloned().unwrap_or(Value::Null);
+        let v = self
+            .stack
+            .get(self.local_index(oparg))
+            .cloned()
+            .unwrap_or(Value::Null);
         self.op_push(v)
     }
 
@@ -250,7 +279,9 @@ impl Vm {
         } else {
             self.new_error(
                 ExcKind::UnboundLocalError,
-                format!("cannot access local variable '{name}' where it is not associated with a value"),
+                format!(
+                    "cannot access local variable '{name}' where it is not associated with a value"
+                ),
             )
         }
     }
@@ -327,9 +358,4 @@ impl Vm {
         }
         Ok(Flow::Next)
     }
-}
-
-/// Whether two refs are the same object.
-pub(crate) fn same(a: &PyRef, b: &PyRef) -> bool {
-    Rc::ptr_eq(a, b)
 }

@@ -18,7 +18,9 @@ impl Vm {
 
     fn is_mapping(&mut self, v: &Value) -> bool {
         match v {
-            Value::Obj(o) => matches!(o.payload, Payload::Dict(_)) || self.abc_registered(v, "Mapping"),
+            Value::Obj(o) => {
+                matches!(o.payload, Payload::Dict(_)) || self.abc_registered(v, "Mapping")
+            }
             _ => false,
         }
     }
@@ -26,8 +28,10 @@ impl Vm {
     fn is_sequence(&mut self, v: &Value) -> bool {
         match v {
             Value::Obj(o) => {
-                matches!(o.payload, Payload::List(_) | Payload::Tuple(_) | Payload::Range(_))
-                    || self.abc_registered(v, "Sequence")
+                matches!(
+                    o.payload,
+                    Payload::List(_) | Payload::Tuple(_) | Payload::Range(_)
+                ) || self.abc_registered(v, "Sequence")
             }
             _ => false,
         }
@@ -37,7 +41,9 @@ impl Vm {
     /// `collections.abc` (how Py_TPFLAGS_MAPPING/SEQUENCE are inherited).
     fn abc_registered(&mut self, v: &Value, name: &str) -> bool {
         let ty = self.type_of(v);
-        let mro = crate::objects::typeobj::type_data(&ty).map(|t| t.mro.borrow().clone()).unwrap_or_default();
+        let mro = crate::objects::typeobj::type_data(&ty)
+            .map(|t| t.mro.borrow().clone())
+            .unwrap_or_default();
         mro.iter().any(|t| {
             self.type_name(t) == name
                 && matches!(self.get_attr_raw(t, "__module__"), Some(Value::Obj(m)) if crate::vm::proto::str_of(&m).starts_with("collections.abc") || crate::vm::proto::str_of(&m) == "_collections_abc")
@@ -72,7 +78,9 @@ impl Vm {
             for s in &seen {
                 if self.eq(s, &k)? {
                     let r = self.repr(&k)?;
-                    return Err(self.value_error(format!("mapping pattern checks duplicate key ({r})")));
+                    return Err(
+                        self.value_error(format!("mapping pattern checks duplicate key ({r})"))
+                    );
                 }
             }
             seen.push(k.clone());
@@ -94,7 +102,13 @@ impl Vm {
         self.op_push(r.unwrap_or(Value::None))
     }
 
-    fn match_class(&mut self, subject: &Value, ty: &Value, nargs: usize, names: &Value) -> PyResult<Option<Value>> {
+    fn match_class(
+        &mut self,
+        subject: &Value,
+        ty: &Value,
+        nargs: usize,
+        names: &Value,
+    ) -> PyResult<Option<Value>> {
         let Value::Obj(t) = ty else {
             return Err(self.type_error("called match pattern must be a type"));
         };
@@ -122,9 +136,17 @@ impl Vm {
                 }
                 None => {
                     let self_matching = [
-                        &self.types.bool_, &self.types.bytearray, &self.types.bytes, &self.types.dict,
-                        &self.types.float, &self.types.frozenset, &self.types.int, &self.types.list,
-                        &self.types.set, &self.types.str, &self.types.tuple,
+                        &self.types.bool_,
+                        &self.types.bytearray,
+                        &self.types.bytes,
+                        &self.types.dict,
+                        &self.types.float,
+                        &self.types.frozenset,
+                        &self.types.int,
+                        &self.types.list,
+                        &self.types.set,
+                        &self.types.str,
+                        &self.types.tuple,
                     ]
                     .iter()
                     .any(|b| crate::objects::typeobj::is_subtype(t, b));
@@ -140,7 +162,11 @@ impl Vm {
                     }
                 }
             };
-            let allowed = if attrs.is_empty() { positional.len() } else { 1 };
+            let allowed = if attrs.is_empty() {
+                positional.len()
+            } else {
+                1
+            };
             if nargs > allowed {
                 let s = if allowed == 1 { "" } else { "s" };
                 return Err(self.type_error(format!(
@@ -155,7 +181,9 @@ impl Vm {
                     )));
                 };
                 if seen.contains(&n) {
-                    return Err(self.type_error(format!("{tname}() got multiple sub-patterns for attribute '{n}'")));
+                    return Err(self.type_error(format!(
+                        "{tname}() got multiple sub-patterns for attribute '{n}'"
+                    )));
                 }
                 seen.push(n.clone());
                 match self.getattr_opt(subject, &n)? {
@@ -165,9 +193,14 @@ impl Vm {
             }
         }
         for name in kw {
-            let n = self.as_str_obj(&name).map(|s| s.as_str().to_string()).unwrap_or_default();
+            let n = self
+                .as_str_obj(&name)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
             if seen.contains(&n) {
-                return Err(self.type_error(format!("{tname}() got multiple sub-patterns for attribute '{n}'")));
+                return Err(self.type_error(format!(
+                    "{tname}() got multiple sub-patterns for attribute '{n}'"
+                )));
             }
             seen.push(n.clone());
             match self.getattr_opt(subject, &n)? {

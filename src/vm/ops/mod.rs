@@ -42,13 +42,13 @@ impl Vm {
 
     /// The value `n` below the top (0 = top).
     #[inline]
-    pub(crate) fn peek(&self, n: usize) -> &Value {
-        static NULL: Value = Value::Null;
+    pub(crate) fn peek(&self, n: usize) -> Value {
         self.stack
             .len()
             .checked_sub(n + 1)
             .and_then(|i| self.stack.get(i))
-            .unwrap_or(&NULL)
+            .cloned()
+            .unwrap_or(Value::Null)
     }
 
     /// Pop the top `n` values, in stack order.

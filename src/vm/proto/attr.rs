@@ -118,7 +118,9 @@ impl Vm {
     /// `'name' ` for a property's error messages (empty if unknown).
     fn property_name(&mut self, prop: &Value) -> String {
         match self.get_attr_raw_value(prop, "__name__") {
-            Some(Value::Obj(n)) if matches!(n.payload, Payload::Str(_)) => format!("'{}' ", str_of(&n)),
+            Some(Value::Obj(n)) if matches!(n.payload, Payload::Str(_)) => {
+                format!("'{}' ", str_of(&n))
+            }
             _ => String::new(),
         }
     }
@@ -148,7 +150,8 @@ impl Vm {
                 return match r {
                     Err(e)
                         if self.type_flag(&ty, FLAG_HAS_GETATTR)
-                            && self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) =>
+                            && self
+                                .err_is(&e, crate::objects::exception::ExcKind::AttributeError) =>
                     {
                         self.call_getattr_hook(&ty, obj, name, e)
                     }
@@ -250,7 +253,9 @@ impl Vm {
         let n = self.intern(name);
         match self.getattr(obj, &n) {
             Ok(v) => Ok(Some(v)),
-            Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) => Ok(None),
+            Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) => {
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }
@@ -301,9 +306,14 @@ impl Vm {
     pub fn setattr(&mut self, obj: &Value, name: &PyRef, value: Option<Value>) -> PyResult<()> {
         let ty = self.type_of(obj);
         if self.type_flag(&ty, FLAG_CUSTOM_SETATTR) {
-            let hook_name = if value.is_some() { "__setattr__" } else { "__delattr__" };
+            let hook_name = if value.is_some() {
+                "__setattr__"
+            } else {
+                "__delattr__"
+            };
             if let Some(hook) = self.type_lookup_str(&ty, hook_name) {
-                let native = matches!(&hook, Value::Obj(h) if matches!(h.payload, Payload::MethodDescr(_)));
+                let native =
+                    matches!(&hook, Value::Obj(h) if matches!(h.payload, Payload::MethodDescr(_)));
                 if !native {
                     let mut args = vec![obj.clone(), Value::Obj(name.clone())];
                     args.extend(value);
@@ -316,7 +326,12 @@ impl Vm {
     }
 
     /// `object.__setattr__` / `object.__delattr__`.
-    pub fn generic_setattr(&mut self, obj: &Value, name: &PyRef, value: Option<Value>) -> PyResult<()> {
+    pub fn generic_setattr(
+        &mut self,
+        obj: &Value,
+        name: &PyRef,
+        value: Option<Value>,
+    ) -> PyResult<()> {
         let ty = self.type_of(obj);
         if let Value::Obj(o) = obj {
             if matches!(o.payload, Payload::Type(_)) {
@@ -337,7 +352,11 @@ impl Vm {
                         };
                     }
                     Payload::Property(p) => {
-                        let f = if value.is_some() { p[1].clone() } else { p[2].clone() };
+                        let f = if value.is_some() {
+                            p[1].clone()
+                        } else {
+                            p[2].clone()
+                        };
                         if f.is_none() || f.is_null() {
                             let pname = self.property_name(&d);
                             let what = if value.is_some() { "setter" } else { "deleter" };
@@ -354,14 +373,20 @@ impl Vm {
                     _ => {
                         if self.is_data_descr(&d) {
                             let dt = self.type_of(&d);
-                            let hook = if value.is_some() { "__set__" } else { "__delete__" };
+                            let hook = if value.is_some() {
+                                "__set__"
+                            } else {
+                                "__delete__"
+                            };
                             if let Some(h) = self.type_lookup_str(&dt, hook) {
                                 let mut args = vec![d.clone(), obj.clone()];
                                 args.extend(value);
                                 self.call(&h, &args)?;
                                 return Ok(());
                             }
-                            return Err(self.attribute_error(format!("__{}__", &hook[2..hook.len() - 2])));
+                            return Err(
+                                self.attribute_error(format!("__{}__", &hook[2..hook.len() - 2]))
+                            );
                         }
                     }
                 }
@@ -439,8 +464,8 @@ impl Vm {
     pub fn update_type_flags(&mut self, cls: &PyRef) {
         let custom_ga = self.defined_in_python(cls, "__getattribute__");
         let has_ga = self.type_lookup_str(cls, "__getattr__").is_some();
-        let custom_sa =
-            self.defined_in_python(cls, "__setattr__") || self.defined_in_python(cls, "__delattr__");
+        let custom_sa = self.defined_in_python(cls, "__setattr__")
+            || self.defined_in_python(cls, "__delattr__");
         if let Some(td) = type_data(cls) {
             let mut f = td.flags.get()
                 & !(FLAG_CUSTOM_GETATTRIBUTE | FLAG_HAS_GETATTR | FLAG_CUSTOM_SETATTR);
@@ -460,7 +485,9 @@ impl Vm {
     /// Whether a dunder found along the MRO is not a builtin method.
     fn defined_in_python(&mut self, cls: &PyRef, name: &str) -> bool {
         match self.type_lookup_str(cls, name) {
-            Some(Value::Obj(o)) => !matches!(o.payload, Payload::MethodDescr(_) | Payload::Builtin(_)),
+            Some(Value::Obj(o)) => {
+                !matches!(o.payload, Payload::MethodDescr(_) | Payload::Builtin(_))
+            }
             Some(_) => true,
             None => false,
         }
@@ -493,7 +520,9 @@ impl Vm {
 
     /// The `__name__` of a type.
     pub fn type_name(&self, ty: &PyRef) -> String {
-        type_data(ty).map(|td| td.name()).unwrap_or_else(|| "?".into())
+        type_data(ty)
+            .map(|td| td.name())
+            .unwrap_or_else(|| "?".into())
     }
 
     /// The type name of a value (`type(v).__name__`).

@@ -99,7 +99,9 @@ impl Vm {
         }
         match (a, b) {
             (Value::Float(_), _) | (_, Value::Float(_)) => {
-                if let (Value::Int(_) | Value::Bool(_), Value::Float(_)) | (Value::Float(_), Value::Int(_) | Value::Bool(_)) = (a, b) {
+                if let (Value::Int(_) | Value::Bool(_), Value::Float(_))
+                | (Value::Float(_), Value::Int(_) | Value::Bool(_)) = (a, b)
+                {
                     return Some(crate::objects::int::compare_int_float(a, b, op));
                 }
                 let (x, y) = (num(a)?, num(b)?);
@@ -112,9 +114,13 @@ impl Vm {
                     CmpOp::Ge => x >= y,
                 })
             }
-            (Value::None, Value::None) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Some(op == CmpOp::Eq),
+            (Value::None, Value::None) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                Some(op == CmpOp::Eq)
+            }
             (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
-                (Payload::Str(s), Payload::Str(t)) if x.class_is(&self.types.str) && y.class_is(&self.types.str) => {
+                (Payload::Str(s), Payload::Str(t))
+                    if x.class_is(&self.types.str) && y.class_is(&self.types.str) =>
+                {
                     Some(op.test(s.as_str().cmp(t.as_str())))
                 }
                 _ => None,
@@ -196,7 +202,9 @@ impl Vm {
                     Payload::Int(b) => Some(pyhash::hash_bigint(b)),
                     Payload::Bytes(b) => Some(pyhash::hash_bytes(b)),
                     Payload::Float(f) => Some(pyhash::hash_float(*f, Rc::as_ptr(o) as usize)),
-                    Payload::Complex(re, im) => Some(pyhash::hash_complex(*re, *im, Rc::as_ptr(o) as usize)),
+                    Payload::Complex(re, im) => {
+                        Some(pyhash::hash_complex(*re, *im, Rc::as_ptr(o) as usize))
+                    }
                     _ => None,
                 };
                 let cls = o.class().unwrap_or_else(|| self.types.object.clone());
@@ -222,12 +230,16 @@ impl Vm {
                 }
                 match self.type_lookup_str(&cls, "__hash__") {
                     Some(Value::None) | None => {
-                        return Err(self.type_error(format!("unhashable type: '{}'", self.type_name(&cls))));
+                        return Err(
+                            self.type_error(format!("unhashable type: '{}'", self.type_name(&cls)))
+                        );
                     }
                     Some(h) => {
                         if let Value::Obj(ho) = &h {
                             if let Payload::MethodDescr(md) = &ho.payload {
-                                if md.name == "__hash__" && Rc::ptr_eq(&md.owner, &self.types.object) {
+                                if md.name == "__hash__"
+                                    && Rc::ptr_eq(&md.owner, &self.types.object)
+                                {
                                     return Ok(pyhash::hash_pointer(Rc::as_ptr(o) as usize));
                                 }
                             }
@@ -243,8 +255,14 @@ impl Vm {
                                 }
                             }
                             Value::Bool(b) => b as i64,
-                            Value::Obj(ro) if matches!(ro.payload, Payload::Int(_)) => self.hash(&r)?,
-                            _ => return Err(self.type_error("__hash__ method should return an integer")),
+                            Value::Obj(ref ro) if matches!(ro.payload, Payload::Int(_)) => {
+                                self.hash(&r)?
+                            }
+                            _ => {
+                                return Err(
+                                    self.type_error("__hash__ method should return an integer")
+                                )
+                            }
                         }
                     }
                 }
@@ -262,7 +280,10 @@ impl Vm {
             Value::Obj(o) => {
                 let heap = o
                     .class()
-                    .and_then(|c| crate::objects::typeobj::type_data(&c).map(|t| t.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE)))
+                    .and_then(|c| {
+                        crate::objects::typeobj::type_data(&c)
+                            .map(|t| t.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE))
+                    })
                     .unwrap_or(false);
                 if !heap {
                     match &o.payload {

@@ -12,6 +12,7 @@ mod number;
 mod seq;
 mod text;
 
+pub use compare::CmpOp;
 pub use number::BinOp;
 
 /// The text of a str object ("" for anything else).

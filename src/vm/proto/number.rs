@@ -142,7 +142,11 @@ impl Vm {
         let tb = self.type_of(b);
         let same = Rc::ptr_eq(&ta, &tb);
         let slotv = self.type_lookup_str(&ta, &op.dunder());
-        let slotw = if same { None } else { self.type_lookup_str(&tb, &op.rdunder()) };
+        let slotw = if same {
+            None
+        } else {
+            self.type_lookup_str(&tb, &op.rdunder())
+        };
         let mut w_done = false;
         if let Some(w) = &slotw {
             let overrides = match &slotv {

@@ -26,7 +26,11 @@ impl Vm {
             Value::Int(i) => Ok(Some(*i)),
             Value::Bool(b) => Ok(Some(*b as i64)),
             Value::Obj(o) => match &o.payload {
-                Payload::Int(b) => Ok(Some(if num_traits::Signed::is_negative(b) { i64::MIN } else { i64::MAX })),
+                Payload::Int(b) => Ok(Some(if num_traits::Signed::is_negative(b) {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                })),
                 _ => match self.call_special(v, "__index__", &[])? {
                     Some(r) => match r {
                         Value::Int(i) => Ok(Some(i)),
@@ -84,7 +88,10 @@ impl Vm {
                         }
                     }
                 }
-                Err(self.type_error(format!("'{}' object is not subscriptable", self.type_name_of(obj))))
+                Err(self.type_error(format!(
+                    "'{}' object is not subscriptable",
+                    self.type_name_of(obj)
+                )))
             }
         }
     }
@@ -95,7 +102,9 @@ impl Vm {
             if self.builtin_class(o) {
                 match &o.payload {
                     Payload::Dict(_) => return self.dict_set(o, key, value),
-                    Payload::List(_) => return crate::objects::list::list_setitem(self, o, &key, Some(value)),
+                    Payload::List(_) => {
+                        return crate::objects::list::list_setitem(self, o, &key, Some(value))
+                    }
                     _ => {}
                 }
             }
@@ -120,7 +129,9 @@ impl Vm {
                             None => Err(self.key_error(key)),
                         }
                     }
-                    Payload::List(_) => return crate::objects::list::list_setitem(self, o, &key, None),
+                    Payload::List(_) => {
+                        return crate::objects::list::list_setitem(self, o, &key, None)
+                    }
                     _ => {}
                 }
             }
@@ -154,7 +165,10 @@ impl Vm {
         }
         match self.call_special(v, "__len__", &[])? {
             Some(r) => self.len_result(&r),
-            None => Err(self.type_error(format!("object of type '{}' has no len()", self.type_name_of(v)))),
+            None => Err(self.type_error(format!(
+                "object of type '{}' has no len()",
+                self.type_name_of(v)
+            ))),
         }
     }
 
@@ -163,8 +177,12 @@ impl Vm {
         if let Value::Obj(o) = container {
             if self.builtin_class(o) {
                 match &o.payload {
-                    Payload::Dict(_) | Payload::Set(_) => return Ok(self.dict_get(o, item)?.is_some()),
-                    Payload::FrozenSet(_) => return crate::objects::setobj::frozenset_contains(self, o, item),
+                    Payload::Dict(_) | Payload::Set(_) => {
+                        return Ok(self.dict_get(o, item)?.is_some())
+                    }
+                    Payload::FrozenSet(_) => {
+                        return crate::objects::setobj::frozenset_contains(self, o, item)
+                    }
                     Payload::DictView(d) => {
                         let d = d.clone();
                         return crate::objects::iter::dict_view_contains(self, o, &d, item);
@@ -192,7 +210,10 @@ impl Vm {
                             let r = *r;
                             let n = r.len();
                             let off = i.wrapping_sub(r.start);
-                            return Ok(n > 0 && off % r.step == 0 && off / r.step >= 0 && off / r.step < n);
+                            return Ok(n > 0
+                                && off % r.step == 0
+                                && off / r.step >= 0
+                                && off / r.step < n);
                         }
                     }
                     _ => {}
@@ -239,9 +260,30 @@ impl Vm {
     pub fn new_dict_iter(&self, d: &PyRef, kind: u8) -> Value {
         let len = self.dict_len(d);
         let (ty, st) = match kind {
-            0 => (&self.types.dict_keyiterator, IterState::DictKeys { dict: d.clone(), pos: 0, len }),
-            1 => (&self.types.dict_valueiterator, IterState::DictValues { dict: d.clone(), pos: 0, len }),
-            _ => (&self.types.dict_itemiterator, IterState::DictItems { dict: d.clone(), pos: 0, len }),
+            0 => (
+                &self.types.dict_keyiterator,
+                IterState::DictKeys {
+                    dict: d.clone(),
+                    pos: 0,
+                    len,
+                },
+            ),
+            1 => (
+                &self.types.dict_valueiterator,
+                IterState::DictValues {
+                    dict: d.clone(),
+                    pos: 0,
+                    len,
+                },
+            ),
+            _ => (
+                &self.types.dict_itemiterator,
+                IterState::DictItems {
+                    dict: d.clone(),
+                    pos: 0,
+                    len,
+                },
+            ),
         };
         self.new_iter(ty, st)
     }
@@ -252,28 +294,63 @@ impl Vm {
             if self.builtin_class(o) {
                 match &o.payload {
                     Payload::List(_) => {
-                        return Ok(self.new_iter(&self.types.list_iterator, IterState::Seq { seq: v.clone(), idx: 0 }))
+                        return Ok(self.new_iter(
+                            &self.types.list_iterator,
+                            IterState::Seq {
+                                seq: v.clone(),
+                                idx: 0,
+                            },
+                        ))
                     }
                     Payload::Tuple(_) => {
-                        return Ok(self.new_iter(&self.types.tuple_iterator, IterState::Seq { seq: v.clone(), idx: 0 }))
+                        return Ok(self.new_iter(
+                            &self.types.tuple_iterator,
+                            IterState::Seq {
+                                seq: v.clone(),
+                                idx: 0,
+                            },
+                        ))
                     }
                     Payload::Str(_) => {
-                        return Ok(self.new_iter(&self.types.str_iterator, IterState::Str { s: o.clone(), pos: 0 }))
+                        return Ok(self.new_iter(
+                            &self.types.str_iterator,
+                            IterState::Str {
+                                s: o.clone(),
+                                pos: 0,
+                            },
+                        ))
                     }
                     Payload::Bytes(_) | Payload::ByteArray(_) => {
-                        return Ok(self.new_iter(&self.types.bytes_iterator, IterState::Bytes { b: v.clone(), idx: 0 }))
+                        return Ok(self.new_iter(
+                            &self.types.bytes_iterator,
+                            IterState::Bytes {
+                                b: v.clone(),
+                                idx: 0,
+                            },
+                        ))
                     }
                     Payload::Range(r) => {
                         let r = *r;
                         return Ok(self.new_iter(
                             &self.types.range_iterator,
-                            IterState::Range { next: r.start, remaining: r.len(), step: r.step },
+                            IterState::Range {
+                                next: r.start,
+                                remaining: r.len(),
+                                step: r.step,
+                            },
                         ));
                     }
                     Payload::Dict(_) => return Ok(self.new_dict_iter(o, 0)),
                     Payload::Set(_) | Payload::FrozenSet(_) => {
                         let len = self.len(v)?;
-                        return Ok(self.new_iter(&self.types.set_iterator, IterState::DictKeys { dict: o.clone(), pos: 0, len }));
+                        return Ok(self.new_iter(
+                            &self.types.set_iterator,
+                            IterState::DictKeys {
+                                dict: o.clone(),
+                                pos: 0,
+                                len,
+                            },
+                        ));
                     }
                     Payload::DictView(d) => {
                         let kind = if o.class_is(&self.types.dict_keys) {
@@ -293,7 +370,9 @@ impl Vm {
         let ty = self.type_of(v);
         if let Some(m) = self.type_lookup_str(&ty, "__iter__") {
             if m.is_none() {
-                return Err(self.type_error(format!("'{}' object is not iterable", self.type_name(&ty))));
+                return Err(
+                    self.type_error(format!("'{}' object is not iterable", self.type_name(&ty)))
+                );
             }
             let f = self.descr_get(m, Some(v), &ty)?;
             let it = self.call(&f, &[])?;
@@ -309,7 +388,13 @@ impl Vm {
             return Ok(it);
         }
         if self.type_lookup_str(&ty, "__getitem__").is_some() {
-            return Ok(self.new_iter(&self.types.seq_iterator, IterState::GetItem { obj: v.clone(), idx: 0 }));
+            return Ok(self.new_iter(
+                &self.types.seq_iterator,
+                IterState::GetItem {
+                    obj: v.clone(),
+                    idx: 0,
+                },
+            ));
         }
         Err(self.type_error(format!("'{}' object is not iterable", self.type_name(&ty))))
     }
@@ -318,14 +403,19 @@ impl Vm {
     pub fn next(&mut self, it: &Value) -> PyResult<Option<Value>> {
         if let Value::Obj(o) = it {
             match &o.payload {
-                Payload::Iter(_) if self.builtin_class(o) => return crate::objects::iter::iter_next(self, o),
+                Payload::Iter(_) if self.builtin_class(o) => {
+                    return crate::objects::iter::iter_next(self, o)
+                }
                 Payload::Generator(_) if self.builtin_class(o) => return self.gen_next(o),
                 _ => {}
             }
         }
         match self.call_special(it, "__next__", &[]) {
             Ok(Some(v)) => Ok(Some(v)),
-            Ok(None) => Err(self.type_error(format!("'{}' object is not an iterator", self.type_name_of(it)))),
+            Ok(None) => Err(self.type_error(format!(
+                "'{}' object is not an iterator",
+                self.type_name_of(it)
+            ))),
             Err(e) if self.err_is(&e, ExcKind::StopIteration) => Ok(None),
             Err(e) => Err(e),
         }
@@ -367,7 +457,11 @@ impl Vm {
         } else {
             match self.index_value(&step)? {
                 Some(s) => s,
-                None => return Err(self.type_error("slice indices must be integers or None or have an __index__ method")),
+                None => {
+                    return Err(self.type_error(
+                        "slice indices must be integers or None or have an __index__ method",
+                    ))
+                }
             }
         };
         if step == 0 {
@@ -379,7 +473,9 @@ impl Vm {
             }
             match vm.index_value(v)? {
                 Some(i) => Ok(i),
-                None => Err(vm.type_error("slice indices must be integers or None or have an __index__ method")),
+                None => Err(vm.type_error(
+                    "slice indices must be integers or None or have an __index__ method",
+                )),
             }
         };
         let (lo_default, hi_default) = if step < 0 { (len - 1, -1) } else { (0, len) };
@@ -388,20 +484,40 @@ impl Vm {
             if i < 0 {
                 let j = i.saturating_add(len);
                 if j < 0 {
-                    if step < 0 { -1 } else { 0 }
+                    if step < 0 {
+                        -1
+                    } else {
+                        0
+                    }
                 } else {
                     j
                 }
             } else if i >= len {
-                if step < 0 { len - 1 } else { len }
+                if step < 0 {
+                    len - 1
+                } else {
+                    len
+                }
             } else {
                 i
             }
         };
-        let start = if start.is_none() { lo_default } else { clamp(conv(self, &start, 0)?, true) };
-        let stop = if stop.is_none() { hi_default } else { clamp(conv(self, &stop, 0)?, false) };
+        let start = if start.is_none() {
+            lo_default
+        } else {
+            clamp(conv(self, &start, 0)?, true)
+        };
+        let stop = if stop.is_none() {
+            hi_default
+        } else {
+            clamp(conv(self, &stop, 0)?, false)
+        };
         let n = if step < 0 {
-            if stop < start { (start - stop - 1) / (-step) + 1 } else { 0 }
+            if stop < start {
+                (start - stop - 1) / (-step) + 1
+            } else {
+                0
+            }
         } else if start < stop {
             (stop - start - 1) / step + 1
         } else {

@@ -32,7 +32,9 @@ impl Vm {
         let module = self.get_attr_raw(ty, "__module__");
         let qual = td.qualname.borrow().clone();
         match module {
-            Some(Value::Obj(m)) if matches!(m.payload, Payload::Str(_)) && str_of(&m) != "builtins" => {
+            Some(Value::Obj(m))
+                if matches!(m.payload, Payload::Str(_)) && str_of(&m) != "builtins" =>
+            {
                 format!("{}.{qual}", str_of(&m))
             }
             _ => qual,
@@ -75,7 +77,11 @@ impl Vm {
     /// `object.__repr__`: `<module.Class object at 0x...>`.
     pub fn default_repr(&self, o: &PyRef) -> String {
         let ty = o.class().unwrap_or_else(|| self.types.object.clone());
-        format!("<{} object at {}>", self.qualified_type_name(&ty), Self::addr(o))
+        format!(
+            "<{} object at {}>",
+            self.qualified_type_name(&ty),
+            Self::addr(o)
+        )
     }
 
     /// Reprs of builtin payloads (None: use the type's `__repr__`).
@@ -83,7 +89,9 @@ impl Vm {
         let v = Value::Obj(o.clone());
         Ok(Some(match &o.payload {
             Payload::Str(s) => pyfmt::str_repr_str(s.as_str()),
-            Payload::Int(b) => pyfmt::int_to_decimal(b, pyfmt::INT_MAX_STR_DIGITS).map_err(|e| self.fmt_err(e))?,
+            Payload::Int(b) => {
+                pyfmt::int_to_decimal(b, pyfmt::INT_MAX_STR_DIGITS).map_err(|e| self.fmt_err(e))?
+            }
             Payload::Float(f) => pyfmt::float_repr(*f),
             Payload::Complex(re, im) => pyfmt::complex_repr(*re, *im),
             Payload::Bytes(b) => pyfmt::bytes_repr(b),
@@ -152,7 +160,11 @@ impl Vm {
                 }
             }
             Payload::Type(_) => format!("<class '{}'>", self.qualified_type_name(o)),
-            Payload::Function(f) => format!("<function {} at {}>", str_of_value(&f.qualname.borrow()), Self::addr(o)),
+            Payload::Function(f) => format!(
+                "<function {} at {}>",
+                str_of_value(&f.qualname.borrow()),
+                Self::addr(o)
+            ),
             Payload::Builtin(b) => match &b.self_ {
                 Some(Value::Obj(so)) if !matches!(so.payload, Payload::Module(_)) => format!(
                     "<built-in method {} of {} object at {}>",
@@ -161,11 +173,19 @@ impl Vm {
                     Self::addr(so)
                 ),
                 Some(s) if !matches!(s, Value::Obj(_)) => {
-                    format!("<built-in method {} of {} object at 0x0>", b.name, self.type_name_of(s))
+                    format!(
+                        "<built-in method {} of {} object at 0x0>",
+                        b.name,
+                        self.type_name_of(s)
+                    )
                 }
                 _ => format!("<built-in function {}>", b.name),
             },
-            Payload::MethodDescr(md) => format!("<method '{}' of '{}' objects>", md.name, self.type_name(&md.owner)),
+            Payload::MethodDescr(md) => format!(
+                "<method '{}' of '{}' objects>",
+                md.name,
+                self.type_name(&md.owner)
+            ),
             Payload::Method(m) => {
                 let fname = match &m.func {
                     Value::Obj(f) => match &f.payload {
@@ -187,17 +207,27 @@ impl Vm {
             }
             Payload::Slice(parts) => {
                 let p = (**parts).clone();
-                format!("slice({}, {}, {})", self.repr(&p[0])?, self.repr(&p[1])?, self.repr(&p[2])?)
+                format!(
+                    "slice({}, {}, {})",
+                    self.repr(&p[0])?,
+                    self.repr(&p[1])?,
+                    self.repr(&p[2])?
+                )
             }
             Payload::Cell(c) => {
                 let inner = c.borrow().clone();
                 if inner.is_null() {
                     format!("<cell at {}: empty>", Self::addr(o))
                 } else {
-                    format!("<cell at {}: {} object at {}>", Self::addr(o), self.type_name_of(&inner), match &inner {
-                        Value::Obj(i) => Self::addr(i),
-                        _ => "0x0".into(),
-                    })
+                    format!(
+                        "<cell at {}: {} object at {}>",
+                        Self::addr(o),
+                        self.type_name_of(&inner),
+                        match &inner {
+                            Value::Obj(i) => Self::addr(i),
+                            _ => "0x0".into(),
+                        }
+                    )
                 }
             }
             Payload::Exception(_) => return self.exception_repr(o).map(Some),
@@ -218,7 +248,10 @@ impl Vm {
                 } else if o.class_is(&self.types.dict_values) {
                     items.into_iter().map(|(_, x)| x).collect()
                 } else {
-                    items.into_iter().map(|(k, x)| self.new_tuple(vec![k, x])).collect()
+                    items
+                        .into_iter()
+                        .map(|(k, x)| self.new_tuple(vec![k, x]))
+                        .collect()
                 };
                 format!("{name}([{}])", self.join_reprs(&vals)?)
             }
@@ -275,7 +308,9 @@ impl Vm {
                             let f = self.descr_get(m, Some(v), &ty)?;
                             let r = self.call(&f, &[])?;
                             return match &r {
-                                Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => Ok(str_of(s).to_string()),
+                                Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => {
+                                    Ok(str_of(s).to_string())
+                                }
                                 _ => Err(self.type_error(format!(
                                     "__str__ returned non-string (type {})",
                                     self.type_name_of(&r)
@@ -324,12 +359,17 @@ impl Vm {
     pub fn format(&mut self, v: &Value, spec: &str) -> PyResult<String> {
         match v {
             Value::Int(i) => {
-                return pyfmt::format_int(&num_bigint::BigInt::from(*i), spec).map_err(|e| self.fmt_err(e))
+                return pyfmt::format_int(&num_bigint::BigInt::from(*i), spec)
+                    .map_err(|e| self.fmt_err(e))
             }
             Value::Float(f) => return pyfmt::format_float(*f, spec).map_err(|e| self.fmt_err(e)),
-            Value::Bool(b) if spec.is_empty() => return Ok(if *b { "True" } else { "False" }.into()),
+            Value::Bool(b) if spec.is_empty() => {
+                return Ok(if *b { "True" } else { "False" }.into())
+            }
             Value::Obj(o) if self.builtin_class(o) => match &o.payload {
-                Payload::Str(s) => return pyfmt::format_str(s.as_str(), spec).map_err(|e| self.fmt_err(e)),
+                Payload::Str(s) => {
+                    return pyfmt::format_str(s.as_str(), spec).map_err(|e| self.fmt_err(e))
+                }
                 Payload::Int(b) => return pyfmt::format_int(b, spec).map_err(|e| self.fmt_err(e)),
                 _ => {}
             },
