@@ -109,8 +109,15 @@ impl Vm {
 /// Load and run a `.pyc` file on a thread with a large stack; the exit status.
 pub fn run_file(path: &str, argv: Vec<String>) -> Result<i32, String> {
     let data = std::fs::read(path).map_err(|e| format!("can't open file '{path}': {e}"))?;
-    // Check the file before starting the interpreter thread.
-    load_pyc(&data).map_err(|e| format!("{path}: {e}"))?;
+    // Check the file, and verify every code object in it, before starting
+    // the interpreter thread.
+    let (_, code) = load_pyc(&data).map_err(|e| format!("{path}: {e}"))?;
+    if let Some(co) = code.as_code() {
+        for c in crate::pyc::dis::all_code_objects(co) {
+            super::verify::verify(c).map_err(|e| format!("{path}: {e}"))?;
+        }
+    }
+    drop(code);
     let path = path.to_string();
     let handle = std::thread::Builder::new()
         .name("pycvm-main".into())

@@ -1,0 +1,284 @@
+//! The bytecode verifier: run once per code object before it executes.
+//! It checks that every opcode is known, every argument is in range
+//! (constants, names, locals, cells, compare and binary operators, jump
+//! targets inside the code), that the exception table is well formed, and
+//! that the value stack never goes below zero nor above `co_stacksize`
+//! along any path. The eval loop still bounds-checks every access (so bad
+//! bytecode can never crash pycvm), but a verified code object runs
+//! without surprises, and a rejected one gets a clear error.
+
+use crate::pyc::code::CodeObject;
+use crate::pyc::opcode::{ArgKind, Op};
+
+/// Why a code object was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad bytecode in code object '{name}' at offset {offset}: {reason}")]
+pub struct VerifyError {
+    pub name: String,
+    /// Byte offset into `co_code`.
+    pub offset: usize,
+    pub reason: String,
+}
+
+/// A decoded instruction: where it starts, the opcode, the full argument
+/// (EXTENDED_ARG folded in) and the index of the next instruction.
+struct Instr {
+    op: Op,
+    arg: u32,
+    next: usize,
+}
+
+fn err(co: &CodeObject, unit: usize, reason: impl Into<String>) -> VerifyError {
+    VerifyError {
+        name: co.name().to_string_lossy(),
+        offset: unit * 2,
+        reason: reason.into(),
+    }
+}
+
+/// Verify one code object (not its nested code constants).
+pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
+    let code = co.code();
+    if !code.len().is_multiple_of(2) {
+        return Err(err(co, 0, "co_code has an odd length"));
+    }
+    let n = code.len() / 2;
+    let nconsts = co.consts().len();
+    let nnames = co.names().len();
+    let nlocals = co.localsplusnames().len();
+    if co.localspluskinds().len() != nlocals {
+        return Err(err(
+            co,
+            0,
+            "co_localspluskinds and co_localsplusnames differ in length",
+        ));
+    }
+    // Decode every instruction start (EXTENDED_ARG prefixes fold into the
+    // instruction they precede; CACHE units after an instruction are skipped).
+    let mut instrs: Vec<Option<Instr>> = (0..n).map(|_| None).collect();
+    let mut i = 0;
+    let mut ext: u32 = 0;
+    let mut ext_start: Option<usize> = None;
+    while i < n {
+        let (opb, argb) = (code[2 * i], code[2 * i + 1]);
+        let Some(op) = Op::from_u8(opb) else {
+            return Err(err(co, i, format!("unknown opcode {opb}")));
+        };
+        let arg = ext | argb as u32;
+        let next = i + 1 + op.caches();
+        if next > n {
+            return Err(err(
+                co,
+                i,
+                format!("{} runs past the end of the code", op.name()),
+            ));
+        }
+        if op == Op::ExtendedArg {
+            ext = arg << 8;
+            ext_start.get_or_insert(i);
+            i = next;
+            continue;
+        }
+        if op == Op::Cache {
+            return Err(err(co, i, "CACHE where an instruction was expected"));
+        }
+        let in_range = |limit: usize, what: &str| -> Result<(), VerifyError> {
+            if (arg as usize) < limit {
+                Ok(())
+            } else {
+                Err(err(
+                    co,
+                    i,
+                    format!(
+                        "{} argument {arg} is out of range for {limit} {what}",
+                        op.name()
+                    ),
+                ))
+            }
+        };
+        match op.arg_kind() {
+            ArgKind::Const => in_range(nconsts, "constants")?,
+            ArgKind::Name => in_range(nnames, "names")?,
+            ArgKind::GlobalName if (arg >> 1) as usize >= nnames => {
+                return Err(err(
+                    co,
+                    i,
+                    format!("LOAD_GLOBAL name index {} is out of range", arg >> 1),
+                ));
+            }
+            ArgKind::Local | ArgKind::Free => in_range(nlocals, "local slots")?,
+            ArgKind::Compare => in_range(6, "comparison operators")?,
+            ArgKind::BinaryOp => in_range(26, "binary operators")?,
+            ArgKind::JumpForward if next + arg as usize >= n => {
+                return Err(err(
+                    co,
+                    i,
+                    format!("{} jumps past the end of the code", op.name()),
+                ));
+            }
+            ArgKind::JumpBackward if arg as usize > next => {
+                return Err(err(
+                    co,
+                    i,
+                    format!("{} jumps before the start of the code", op.name()),
+                ));
+            }
+            _ => {}
+        }
+        // Jumps land on the first EXTENDED_ARG of an instruction.
+        let start = ext_start.take().unwrap_or(i);
+        instrs[start] = Some(Instr { op, arg, next });
+        ext = 0;
+        i = next;
+    }
+    if ext != 0 {
+        return Err(err(
+            co,
+            n.saturating_sub(1),
+            "EXTENDED_ARG at the end of the code",
+        ));
+    }
+    // The exception table.
+    let stacksize = co.stacksize.max(0) as usize;
+    let handlers = co.exception_table();
+    for h in &handlers {
+        let (start, end, target) = (
+            (h.start / 2) as usize,
+            (h.end / 2) as usize,
+            (h.target / 2) as usize,
+        );
+        if start >= end || end > n {
+            return Err(err(
+                co,
+                start,
+                "an exception-table entry covers no valid range",
+            ));
+        }
+        if instrs.get(target).is_none_or(|x| x.is_none()) {
+            return Err(err(
+                co,
+                start,
+                format!(
+                    "an exception handler targets offset {} which is not an instruction",
+                    target * 2
+                ),
+            ));
+        }
+        if h.depth as usize + 1 + h.lasti as usize > stacksize {
+            return Err(err(
+                co,
+                start,
+                "an exception handler's stack depth exceeds co_stacksize",
+            ));
+        }
+    }
+    stack_depths(co, &instrs, stacksize, &handlers)
+}
+
+/// Abstract interpretation of the stack depth: every reachable
+/// instruction gets a depth range, which must stay within 0..=stacksize.
+fn stack_depths(
+    co: &CodeObject,
+    instrs: &[Option<Instr>],
+    stacksize: usize,
+    handlers: &[crate::pyc::code::ExceptionTableEntry],
+) -> Result<(), VerifyError> {
+    let n = instrs.len();
+    let mut depth: Vec<Option<(i64, i64)>> = vec![None; n];
+    let mut work: Vec<usize> = Vec::new();
+    let reach = |depth: &mut Vec<Option<(i64, i64)>>,
+                 work: &mut Vec<usize>,
+                 at: usize,
+                 lo: i64,
+                 hi: i64| {
+        let merged = match depth[at] {
+            None => (lo, hi),
+            Some((a, b)) => (a.min(lo), b.max(hi)),
+        };
+        if depth[at] != Some(merged) {
+            depth[at] = Some(merged);
+            work.push(at);
+        }
+    };
+    if n > 0 {
+        reach(&mut depth, &mut work, 0, 0, 0);
+    }
+    for h in handlers {
+        let d = (h.depth + 1 + h.lasti as u64) as i64;
+        reach(&mut depth, &mut work, (h.target / 2) as usize, d, d);
+    }
+    while let Some(at) = work.pop() {
+        let Some(ins) = instrs.get(at).and_then(|x| x.as_ref()) else {
+            return Err(err(
+                co,
+                at,
+                "execution reaches the middle of an instruction",
+            ));
+        };
+        let Some((lo, hi)) = depth[at] else {
+            continue;
+        };
+        let arg = ins.op.has_arg().then_some(ins.arg as i32);
+        let target = match ins.op.arg_kind() {
+            ArgKind::JumpForward => Some(ins.next + ins.arg as usize),
+            ArgKind::JumpBackward => Some(ins.next - ins.arg as usize),
+            _ => None,
+        };
+        let unconditional = matches!(
+            ins.op,
+            Op::JumpForward | Op::JumpBackward | Op::JumpBackwardNoInterrupt
+        );
+        let terminal = matches!(ins.op, Op::ReturnValue | Op::RaiseVarargs | Op::Reraise);
+        let mut edges: Vec<(usize, bool)> = Vec::new();
+        if let Some(t) = target {
+            edges.push((t, true));
+        }
+        if !unconditional && !terminal {
+            edges.push((ins.next, false));
+        }
+        for (to, jump) in edges {
+            let effect = if ins.op == Op::ReturnGenerator {
+                // Resuming pushes the sent value (which the POP_TOP after
+                // RETURN_GENERATOR discards); compile.c counts neither.
+                1
+            } else {
+                ins.op
+                    .stack_effect(arg, if target.is_some() { Some(jump) } else { None })
+                    .map_err(|_| {
+                        err(
+                            co,
+                            at,
+                            format!(
+                                "{} has no stack effect for argument {}",
+                                ins.op.name(),
+                                ins.arg
+                            ),
+                        )
+                    })?
+            };
+            let (nlo, nhi) = (lo + effect as i64, hi + effect as i64);
+            if nlo < 0 {
+                return Err(err(
+                    co,
+                    at,
+                    format!("{} pops below the bottom of the stack", ins.op.name()),
+                ));
+            }
+            if nhi > stacksize as i64 {
+                return Err(err(
+                    co,
+                    at,
+                    format!(
+                        "{} grows the stack beyond co_stacksize ({stacksize})",
+                        ins.op.name()
+                    ),
+                ));
+            }
+            if to >= n {
+                return Err(err(co, at, "execution runs past the end of the code"));
+            }
+            reach(&mut depth, &mut work, to, nlo, nhi);
+        }
+    }
+    Ok(())
+}
