@@ -20,6 +20,7 @@ pub mod proto;
 pub mod run;
 pub mod traceback;
 pub mod value;
+pub mod verify;
 
 pub use errors::{PyErr, PyResult};
 pub use value::{PyRef, Value};
