@@ -14,16 +14,46 @@ fn cls_arg(vm: &Vm, args: &Args, default: &PyRef) -> PyRef {
     }
 }
 
-/// `int(x=0)` / `int(x, base)`.
+/// `int(x, base)` for a str or bytes-like `x`.
+fn int_from_text(vm: &mut Vm, x: &Value, base: i64) -> PyResult<Value> {
+    if let Some(s) = vm.as_str_obj(x) {
+        let r = crate::pyfmt::parse_int_limited(
+            s.as_str(),
+            base,
+            crate::modules::sys::int_max_str_digits(),
+        )
+        .map_err(|e| vm.fmt_err(e))?;
+        return Ok(vm.new_bigint(r));
+    }
+    let Some(bytes) = crate::objects::bytes::bytes_of(x) else {
+        return Err(vm.type_error("int() can't convert non-string with explicit base"));
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    match crate::pyfmt::parse_int_limited(&text, base, crate::modules::sys::int_max_str_digits()) {
+        Ok(r) => Ok(vm.new_bigint(r)),
+        Err(crate::pyfmt::FmtError::Value(m)) if m.starts_with("invalid literal") => Err(vm
+            .value_error(format!(
+                "invalid literal for int() with base {base}: {}",
+                crate::pyfmt::bytes_repr(&bytes)
+            ))),
+        Err(e) => Err(vm.fmt_err(e)),
+    }
+}
+
+/// `int(x=0, /)` / `int(x, /, base=10)`.
 pub fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = cls_arg(vm, &args, &vm.types.int.clone());
     let pos = args.pos().get(1..).unwrap_or(&[]).to_vec();
-    let mut x = pos.first().cloned();
+    let x = pos.first().cloned();
     let mut base = pos.get(1).cloned();
     for (k, v) in args.kwargs() {
         match crate::vm::proto::str_of(k) {
-            "base" => base = Some(v.clone()),
-            "x" => x = Some(v.clone()),
+            "base" if base.is_none() => base = Some(v.clone()),
+            "base" => {
+                return Err(
+                    vm.type_error("argument for int() given by name ('base') and position (2)")
+                )
+            }
             other => {
                 return Err(vm.type_error(format!(
                     "'{other}' is an invalid keyword argument for int()"
@@ -41,28 +71,11 @@ pub fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         (None, None) => Value::Int(0),
         (None, Some(_)) => return Err(vm.type_error("int() missing string argument")),
         (Some(x), Some(b)) => {
-            let b = match vm.index_value(&b)? {
-                Some(b) => b,
-                None => {
-                    return Err(vm.type_error(format!(
-                        "'{}' object cannot be interpreted as an integer",
-                        vm.type_name_of(&b)
-                    )))
-                }
-            };
-            let text = match (&x, vm.as_str_obj(&x)) {
-                (_, Some(s)) => s.as_str().to_string(),
-                (v, None) => match crate::objects::bytes::bytes_of(v) {
-                    Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                    None => {
-                        return Err(
-                            vm.type_error("int() can't convert non-string with explicit base")
-                        )
-                    }
-                },
-            };
-            let r = crate::pyfmt::parse_int(&text, b).map_err(|e| vm.fmt_err(e))?;
-            vm.new_bigint(r)
+            let b = vm.index_int(&b)?.to_i64().unwrap_or(i64::MAX);
+            if b != 0 && !(2..=36).contains(&b) {
+                return Err(vm.value_error("int() base must be >= 2 and <= 36, or 0"));
+            }
+            int_from_text(vm, &x, b)?
         }
         (Some(x), None) => vm.to_int(&x)?,
     };
@@ -82,19 +95,8 @@ impl Vm {
             Value::Float(f) => return self.float_to_int(*f),
             _ => {}
         }
-        if let Some(s) = self.as_str_obj(x) {
-            let r = crate::pyfmt::parse_int(s.as_str(), 10).map_err(|e| self.fmt_err(e))?;
-            return Ok(self.new_bigint(r));
-        }
-        if let Some(b) = crate::objects::bytes::bytes_of(x) {
-            let text = String::from_utf8_lossy(&b).into_owned();
-            let r = crate::pyfmt::parse_int(&text, 10).map_err(|_| {
-                self.value_error(format!(
-                    "invalid literal for int() with base 10: {}",
-                    crate::pyfmt::bytes_repr(&b)
-                ))
-            })?;
-            return Ok(self.new_bigint(r));
+        if self.as_str_obj(x).is_some() || crate::objects::bytes::bytes_of(x).is_some() {
+            return int_from_text(self, x, 10);
         }
         if let Value::Obj(o) = x {
             if let Payload::Int(b) = &o.payload {
@@ -138,6 +140,16 @@ impl Vm {
         if let Some(s) = self.as_str_obj(x) {
             return crate::pyfmt::parse_float(s.as_str()).map_err(|e| self.fmt_err(e));
         }
+        if let Some(b) = crate::objects::bytes::bytes_of(x) {
+            let text = String::from_utf8_lossy(&b).into_owned();
+            return crate::pyfmt::parse_float(&text).map_err(|e| match e {
+                crate::pyfmt::FmtError::Value(_) => self.value_error(format!(
+                    "could not convert string to float: {}",
+                    crate::pyfmt::bytes_repr(&b)
+                )),
+                e => self.fmt_err(e),
+            });
+        }
         if let Value::Obj(o) = x {
             match &o.payload {
                 Payload::Int(_) => return self.int_to_f64(x),
@@ -156,8 +168,10 @@ impl Vm {
                 ))),
             };
         }
-        if let Some(r) = self.call_special(x, "__index__", &[])? {
-            return self.int_to_f64(&r);
+        let ty = self.type_of(x);
+        if self.type_lookup_str(&ty, "__index__").is_some() {
+            let i = self.index_int(x)?;
+            return i.to_f64().map_err(|e| self.num_err(e));
         }
         Err(self.type_error(format!(
             "float() argument must be a string or a real number, not '{}'",

@@ -55,15 +55,28 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Ok(Value::None);
         }
     }
-    let mut out = String::new();
-    for (i, v) in args.pos().iter().enumerate() {
-        if i > 0 {
-            out.push_str(&sep);
+    if vm.exact(&file, &vm.stream_type.clone()) {
+        // The standard streams: one buffered write.
+        let mut out = String::new();
+        for (i, v) in args.pos().iter().enumerate() {
+            if i > 0 {
+                out.push_str(&sep);
+            }
+            out.push_str(&vm.str(v)?);
         }
-        out.push_str(&vm.str(v)?);
+        out.push_str(&end);
+        vm.write_to(&file, &out)?;
+    } else {
+        // Any other file gets one write() per piece, as CPython's print.
+        for (i, v) in args.pos().iter().enumerate() {
+            if i > 0 {
+                vm.write_to(&file, &sep)?;
+            }
+            let s = vm.str(v)?;
+            vm.write_to(&file, &s)?;
+        }
+        vm.write_to(&file, &end)?;
     }
-    out.push_str(&end);
-    vm.write_to(&file, &out)?;
     if flush {
         if let Some(f) = vm.getattr_opt(&file, "flush")? {
             vm.call(&f, &[])?;
@@ -117,11 +130,11 @@ fn b_issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Bool(vm.issubclass(&a[0], &a[1])?))
 }
 
-fn attr_name(vm: &Vm, v: &Value, what: &str) -> PyResult<PyRef> {
+fn attr_name(vm: &Vm, v: &Value) -> PyResult<PyRef> {
     match v {
         Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => Ok(o.clone()),
         _ => Err(vm.type_error(format!(
-            "{what}: attribute name must be string, not '{}'",
+            "attribute name must be string, not '{}'",
             vm.type_name_of(v)
         ))),
     }
@@ -131,7 +144,12 @@ fn b_getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("getattr", args, 2, 3)?;
     let name = match &a[1] {
         Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => o.clone(),
-        _ => return Err(vm.type_error("getattr(): attribute name must be string")),
+        other => {
+            return Err(vm.type_error(format!(
+                "attribute name must be string, not '{}'",
+                vm.type_name_of(other)
+            )))
+        }
     };
     match vm.getattr(&a[0], &name) {
         Ok(v) => Ok(v),
@@ -142,21 +160,21 @@ fn b_getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn b_setattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("setattr", args, 3, 3)?;
-    let name = attr_name(vm, &a[1], "setattr()")?;
+    let name = attr_name(vm, &a[1])?;
     vm.setattr(&a[0], &name, Some(a[2].clone()))?;
     Ok(Value::None)
 }
 
 fn b_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("delattr", args, 2, 2)?;
-    let name = attr_name(vm, &a[1], "delattr()")?;
+    let name = attr_name(vm, &a[1])?;
     vm.setattr(&a[0], &name, None)?;
     Ok(Value::None)
 }
 
 fn b_hasattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("hasattr", args, 2, 2)?;
-    let name = attr_name(vm, &a[1], "hasattr()")?;
+    let name = attr_name(vm, &a[1])?;
     match vm.getattr(&a[0], &name) {
         Ok(_) => Ok(Value::Bool(true)),
         Err(e) if vm.err_is(&e, ExcKind::AttributeError) => Ok(Value::Bool(false)),
@@ -190,10 +208,12 @@ fn b_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error(format!("'{}' object is not an iterator", vm.type_name(&ty))));
     }
     if a.len() == 1 {
-        // next() must raise StopIteration with the generator's return value.
-        if let Value::Obj(o) = &a[0] {
-            if matches!(o.payload, Payload::Generator(_)) {
-                return vm.call_method(&a[0], "__next__", &[]);
+        // next() passes on the StopIteration that __next__ raised (with its
+        // value); only builtin iterators end without one.
+        if !matches!(&a[0], Value::Obj(o) if matches!(o.payload, Payload::Iter(_)) && vm.builtin_class(o))
+        {
+            if let Some(r) = vm.call_special(&a[0], "__next__", &[])? {
+                return Ok(r);
             }
         }
     }
@@ -246,7 +266,8 @@ fn b_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-/// `min`/`max` with `key` and `default`.
+/// `min`/`max` with `key` and `default` (CPython's `min_max`): items are
+/// taken one at a time, each key computed before the next item is read.
 fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
     let pos = args.pos();
     let mut key = Value::None;
@@ -257,29 +278,30 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
             "default" => default = Some(v.clone()),
             other => {
                 return Err(vm.type_error(format!(
-                    "{name}() got an unexpected keyword argument '{other}'"
+                    "'{other}' is an invalid keyword argument for {name}()"
                 )))
             }
         }
     }
-    let items = match pos.len() {
+    let it = match pos.len() {
         0 => return Err(vm.type_error(format!("{name} expected at least 1 argument, got 0"))),
-        1 => vm.collect_iter(&pos[0])?,
+        1 => vm.iter(&pos[0])?,
         _ => {
             if default.is_some() {
                 return Err(vm.type_error(format!(
                     "Cannot specify a default for {name}() with multiple positional arguments"
                 )));
             }
-            pos.to_vec()
+            let t = vm.new_tuple(pos.to_vec());
+            vm.iter(&t)?
         }
     };
     let mut best: Option<(Value, Value)> = None;
-    for item in items {
+    while let Some(item) = vm.next(&it)? {
         let k = if key.is_none() {
             item.clone()
         } else {
-            vm.call(&key, &[item.clone()])?
+            vm.call(&key, std::slice::from_ref(&item))?
         };
         best = match best {
             None => Some((k, item)),
@@ -453,30 +475,7 @@ fn b_bin(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn b_divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("divmod", args, 2, 2)?;
-    let q = vm.binary_op(&a[0], &a[1], crate::vm::proto::BinOp::FloorDiv, false);
-    let q = match q {
-        Ok(q) => q,
-        Err(e) if vm.err_is(&e, ExcKind::TypeError) => {
-            if let Some(r) = vm.call_special(&a[0], "__divmod__", &[a[1].clone()])? {
-                if !vm.is_not_implemented(&r) {
-                    return Ok(r);
-                }
-            }
-            if let Some(r) = vm.call_special(&a[1], "__rdivmod__", &[a[0].clone()])? {
-                if !vm.is_not_implemented(&r) {
-                    return Ok(r);
-                }
-            }
-            return Err(vm.type_error(format!(
-                "unsupported operand type(s) for divmod(): '{}' and '{}'",
-                vm.type_name_of(&a[0]),
-                vm.type_name_of(&a[1])
-            )));
-        }
-        Err(e) => return Err(e),
-    };
-    let r = vm.binary_op(&a[0], &a[1], crate::vm::proto::BinOp::Mod, false)?;
-    Ok(vm.new_tuple(vec![q, r]))
+    vm.divmod(&a[0], &a[1])
 }
 
 fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -499,65 +498,77 @@ fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if m.is_none() {
         return vm.binary_op(&base, &exp, crate::vm::proto::BinOp::Pow, false);
     }
-    let (Some(b), Some(e), Some(md)) = (
-        crate::objects::int::to_bigint(&base),
-        crate::objects::int::to_bigint(&exp),
-        crate::objects::int::to_bigint(&m),
-    ) else {
+    use crate::objects::int::as_int;
+    if let (Some(b), Some(e), Some(md)) = (as_int(&base), as_int(&exp), as_int(&m)) {
+        return match b.pow(&e, Some(&md)) {
+            Ok(crate::num::IntPow::Int(r)) => Ok(vm.new_int(r)),
+            Ok(crate::num::IntPow::Float(f)) => Ok(Value::Float(f)),
+            Err(e) => Err(vm.num_err(e)),
+        };
+    }
+    // Three-argument pow only asks the base's type (CPython's ternary_op;
+    // Python classes' __rpow__ is never called with a modulus).
+    if let Some(r) = vm.call_special(&base, "__pow__", &[exp.clone(), m.clone()])? {
+        if !vm.is_not_implemented(&r) {
+            return Ok(r);
+        }
+    }
+    let builtin_exp = match &exp {
+        Value::Obj(o) => vm.builtin_class(o),
+        _ => true,
+    };
+    if builtin_exp && !std::rc::Rc::ptr_eq(&vm.type_of(&base), &vm.type_of(&exp)) {
+        if let Some(r) = vm.call_special(&exp, "__rpow__", &[base.clone(), m.clone()])? {
+            if !vm.is_not_implemented(&r) {
+                return Ok(r);
+            }
+        }
+    }
+    // The modulus's own builtin power slot (float's and complex's refuse
+    // any modulus).
+    if crate::objects::int::float_payload(&m).is_some() {
         return Err(
             vm.type_error("pow() 3rd argument not allowed unless all arguments are integers")
         );
-    };
-    let to_int = |b: num_bigint::BigInt| crate::num::Int::from_bigint(b);
-    match to_int(b).pow(&to_int(e), Some(&to_int(md))) {
-        Ok(crate::num::IntPow::Int(r)) => Ok(vm.new_bigint(r.to_bigint().into_owned())),
-        Ok(crate::num::IntPow::Float(f)) => Ok(Value::Float(f)),
-        Err(e) => Err(vm.num_err(e)),
     }
+    if crate::objects::complex::complex_of(&m).is_some() {
+        return Err(vm.value_error("complex modulo"));
+    }
+    Err(vm.type_error(format!(
+        "unsupported operand type(s) for ** or pow(): '{}', '{}', '{}'",
+        vm.type_name_of(&base),
+        vm.type_name_of(&exp),
+        vm.type_name_of(&m)
+    )))
 }
 
 fn b_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
-    let x = pos
-        .first()
-        .cloned()
-        .or_else(|| Vm::kwarg(&args, "number"))
-        .unwrap_or(Value::None);
+    let Some(x) = pos.first().cloned().or_else(|| Vm::kwarg(&args, "number")) else {
+        return Err(vm.type_error("round() missing required argument 'number' (pos 1)"));
+    };
     let nd = pos
         .get(1)
         .cloned()
         .or_else(|| Vm::kwarg(&args, "ndigits"))
         .unwrap_or(Value::None);
-    match (&x, &nd) {
-        (Value::Float(f), Value::None) => {
-            let r = crate::pyfmt::float_round_to_int(*f).map_err(|e| vm.fmt_err(e))?;
-            Ok(vm.new_bigint(r))
-        }
-        (Value::Float(f), n) => {
-            let n = vm.index_value(n)?.unwrap_or(0);
-            Ok(Value::Float(
-                crate::pyfmt::float_round(*f, n).map_err(|e| vm.fmt_err(e))?,
-            ))
-        }
-        (v, Value::None) if crate::objects::int::is_int(v) => {
-            Ok(match crate::objects::int::to_bigint(v) {
-                Some(b) => vm.new_bigint(b),
-                None => v.clone(),
-            })
-        }
-        _ => {
-            let mut a = vec![];
-            if !nd.is_none() {
-                a.push(nd.clone());
-            }
-            match vm.call_special(&x, "__round__", &a)? {
-                Some(r) => Ok(r),
-                None => Err(vm.type_error(format!(
-                    "type {} doesn't define __round__ method",
-                    vm.type_name_of(&x)
-                ))),
-            }
-        }
+    if let (Value::Float(f), Value::None) = (&x, &nd) {
+        return match crate::num::float_round(*f) {
+            Ok(r) => Ok(vm.new_int(r)),
+            Err(e) => Err(vm.num_err(e)),
+        };
+    }
+    let a = if nd.is_none() {
+        vec![]
+    } else {
+        vec![nd.clone()]
+    };
+    match vm.call_special(&x, "__round__", &a)? {
+        Some(r) => Ok(r),
+        None => Err(vm.type_error(format!(
+            "type {} doesn't define __round__ method",
+            vm.type_name_of(&x)
+        ))),
     }
 }
 
@@ -929,6 +940,8 @@ pub fn install(vm: &mut Vm) {
             ("hasattr", b_hasattr),
             ("iter", b_iter),
             ("next", b_next),
+            ("aiter", crate::objects::genobject::builtin_aiter),
+            ("anext", crate::objects::genobject::builtin_anext),
             ("callable", b_callable),
             ("abs", b_abs),
             ("min", b_min),
@@ -994,6 +1007,7 @@ impl crate::vm::Types {
             ("str", self.str.clone()),
             ("bytes", self.bytes.clone()),
             ("bytearray", self.bytearray.clone()),
+            ("memoryview", self.memoryview.clone()),
             ("tuple", self.tuple.clone()),
             ("list", self.list.clone()),
             ("dict", self.dict.clone()),

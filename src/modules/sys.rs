@@ -10,15 +10,24 @@ use crate::vm::{PyResult, Vm};
 /// Which standard stream a stream object writes to.
 fn stream_fd(vm: &Vm, v: &Value) -> Option<i64> {
     match v {
-        Value::Obj(o) if o.class_is(&vm.stream_type) => match &o.payload {
-            Payload::Cell(c) => match &*c.borrow() {
-                Value::Int(fd) => Some(*fd),
-                _ => None,
-            },
-            _ => None,
-        },
+        Value::Obj(o) if o.class_is(&vm.stream_type) => marker_fd(o),
         _ => None,
     }
+}
+
+/// The file descriptor a stream object (a `Marker` payload) stands for.
+fn marker_fd(o: &PyRef) -> Option<i64> {
+    match &o.payload {
+        Payload::Marker(fd) => Some(i64::from(fd.get())),
+        _ => None,
+    }
+}
+
+fn new_stream(vm: &Vm, ty: &PyRef, fd: i64) -> PyRef {
+    vm.new_obj(
+        ty,
+        Payload::Marker(std::cell::Cell::new(u8::try_from(fd).unwrap_or(1))),
+    )
 }
 
 impl Vm {
@@ -62,9 +71,13 @@ impl Vm {
     }
 }
 
+fn self_arg(args: &Args) -> Value {
+    args.args.first().cloned().unwrap_or(Value::None)
+}
+
 fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = args.args.first().cloned().unwrap_or(Value::None);
-    let text = args.args.get(1).cloned().unwrap_or(Value::None);
+    let a = vm.check_args("write", args, 1, 1)?;
+    let text = a[0].clone();
     let Some(t) = vm.as_str_obj(&text).map(|t| t.as_str().to_string()) else {
         return Err(vm.type_error(format!(
             "write() argument must be str, not {}",
@@ -72,25 +85,211 @@ fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
         )));
     };
     let n = t.chars().count();
-    vm.write_to(&s, &t)?;
+    vm.write_to(&self_arg(&args), &t)?;
     Ok(Value::Int(n as i64))
 }
 
+fn stream_writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("writelines", args, 1, 1)?;
+    let lines = vm.collect_iter(&a[0])?;
+    let s = self_arg(&args);
+    for l in lines {
+        let Some(t) = vm.as_str_obj(&l).map(|t| t.as_str().to_string()) else {
+            return Err(vm.type_error(format!(
+                "write() argument must be str, not {}",
+                vm.type_name_of(&l)
+            )));
+        };
+        vm.write_to(&s, &t)?;
+    }
+    Ok(Value::None)
+}
+
 fn stream_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = args.args.first().cloned().unwrap_or(Value::None);
-    if stream_fd(vm, &s) == Some(1) {
-        vm.flush_stdout();
+    match stream_fd(vm, &self_arg(&args)) {
+        Some(1) => vm.flush_stdout(),
+        Some(2) => {
+            let _ = std::io::stderr().flush();
+        }
+        _ => {}
     }
     Ok(Value::None)
 }
 
 fn stream_fileno(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = args.args.first().cloned().unwrap_or(Value::None);
-    Ok(Value::Int(stream_fd(vm, &s).unwrap_or(-1)))
+    Ok(Value::Int(stream_fd(vm, &self_arg(&args)).unwrap_or(-1)))
 }
 
-fn stream_isatty(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+fn stream_false(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(Value::Bool(false))
+}
+
+fn stream_writable(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(Value::Bool(
+        stream_fd(vm, &self_arg(&args)).unwrap_or(0) != 0,
+    ))
+}
+
+fn stream_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(Value::Bool(stream_fd(vm, &self_arg(&args)) == Some(0)))
+}
+
+fn not_readable(vm: &Vm) -> crate::vm::PyErr {
+    vm.new_error(crate::objects::exception::ExcKind::OSError, "not readable")
+}
+
+/// `sys.stdin.readline()`: one line, with its newline ('' at EOF).
+fn stream_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if stream_fd(vm, &self_arg(&args)) != Some(0) {
+        return Err(not_readable(vm));
+    }
+    vm.flush_stdout();
+    let mut line = String::new();
+    let _ = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
+    Ok(vm.new_string(line))
+}
+
+/// `sys.stdin.read()`: everything left.
+fn stream_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if stream_fd(vm, &self_arg(&args)) != Some(0) {
+        return Err(not_readable(vm));
+    }
+    vm.flush_stdout();
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text);
+    Ok(vm.new_string(text))
+}
+
+fn stream_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(match stream_fd(vm, v) {
+        Some(0) => vm.new_str("<stdin>"),
+        Some(1) => vm.new_str("<stdout>"),
+        Some(2) => vm.new_str("<stderr>"),
+        _ => vm.new_str("?"),
+    })
+}
+
+fn stream_mode(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let text = v.as_obj().is_some_and(|o| o.class_is(&vm.stream_type));
+    Ok(match (stream_fd(vm, v), text) {
+        (Some(0), true) => vm.new_str("r"),
+        (Some(0), false) => vm.new_str("rb"),
+        (_, true) => vm.new_str("w"),
+        (_, false) => vm.new_str("wb"),
+    })
+}
+
+fn stream_encoding(vm: &mut Vm, _v: &Value) -> PyResult<Value> {
+    Ok(vm.new_str("utf-8"))
+}
+
+fn stream_errors(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(if stream_fd(vm, v) == Some(2) {
+        vm.new_str("backslashreplace")
+    } else {
+        vm.new_str("strict")
+    })
+}
+
+fn stream_closed(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
+    Ok(Value::Bool(false))
+}
+
+fn stream_none(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
+    Ok(Value::None)
+}
+
+/// `sys.stdout.buffer`: the binary stream under a text stream.
+fn stream_buffer(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let fd = stream_fd(vm, v).unwrap_or(1);
+    let bt = buffer_type(vm);
+    Ok(Value::Obj(new_stream(vm, &bt, fd)))
+}
+
+fn buffer_type(vm: &mut Vm) -> PyRef {
+    let st = vm.stream_type.clone();
+    match vm.type_lookup_str(&st, "__buffer_type__") {
+        Some(Value::Obj(t)) => t,
+        _ => st,
+    }
+}
+
+fn stream_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = self_arg(&args);
+    let name = stream_name(vm, &s)?;
+    let name = vm.repr(&name)?;
+    let mode = stream_mode(vm, &s)?;
+    let mode = vm.repr(&mode)?;
+    Ok(vm.new_string(format!(
+        "<_io.TextIOWrapper name={name} mode={mode} encoding='utf-8'>"
+    )))
+}
+
+/// `sys.stdout.buffer.write(b)`: bytes straight to the file descriptor.
+fn buffer_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("write", args, 1, 1)?;
+    let data: Vec<u8> = match &a[0] {
+        Value::Obj(o) => match &o.payload {
+            Payload::Bytes(b) => b.to_vec(),
+            Payload::ByteArray(b) => b.borrow().clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    if !matches!(&a[0], Value::Obj(o) if matches!(o.payload, Payload::Bytes(_) | Payload::ByteArray(_)))
+    {
+        return Err(vm.type_error(format!(
+            "a bytes-like object is required, not '{}'",
+            vm.type_name_of(&a[0])
+        )));
+    }
+    match buffer_fd(vm, &self_arg(&args)) {
+        Some(2) => {
+            vm.flush_stdout();
+            let _ = std::io::stderr().write_all(&data);
+        }
+        _ => {
+            if vm.stdout.write_all(&data).is_err() {
+                return Err(vm.new_error(
+                    crate::objects::exception::ExcKind::BrokenPipeError,
+                    "[Errno 32] Broken pipe",
+                ));
+            }
+        }
+    }
+    Ok(Value::Int(data.len() as i64))
+}
+
+fn buffer_fd(vm: &mut Vm, v: &Value) -> Option<i64> {
+    let bt = buffer_type(vm);
+    match v {
+        Value::Obj(o) if o.class_is(&bt) => marker_fd(o),
+        _ => None,
+    }
+}
+
+fn buffer_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if buffer_fd(vm, &self_arg(&args)) == Some(2) {
+        let _ = std::io::stderr().flush();
+    } else {
+        vm.flush_stdout();
+    }
+    Ok(Value::None)
+}
+
+fn buffer_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(match buffer_fd(vm, v) {
+        Some(0) => vm.new_str("<stdin>"),
+        Some(2) => vm.new_str("<stderr>"),
+        _ => vm.new_str("<stdout>"),
+    })
+}
+
+fn buffer_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = self_arg(&args);
+    let name = buffer_name(vm, &s)?;
+    let name = vm.repr(&name)?;
+    Ok(vm.new_string(format!("<_io.BufferedWriter name={name}>")))
 }
 
 fn sys_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -123,7 +322,7 @@ fn sys_setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn sys_exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    let e = vm.exc_info.clone();
+    let e = vm.topmost_exc_info();
     if e.is_none() {
         return Ok(vm.new_tuple(vec![Value::None, Value::None, Value::None]));
     }
@@ -133,7 +332,7 @@ fn sys_exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 fn sys_exception(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(vm.exc_info.clone())
+    Ok(vm.topmost_exc_info())
 }
 
 fn sys_intern(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -153,23 +352,336 @@ fn sys_getsizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Int(64))
 }
 
-pub fn install(vm: &mut Vm) {
+fn sys_getdefaultencoding(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("getdefaultencoding", args, 0, 0)?;
+    Ok(vm.new_str("utf-8"))
+}
+
+fn sys_getrefcount(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("getrefcount", args, 1, 1)?;
+    Ok(match &a[0] {
+        // The argument itself holds one reference, as in CPython.
+        Value::Obj(o) => Value::Int(std::rc::Rc::strong_count(o) as i64),
+        // Unboxed values behave like CPython's immortal small ints.
+        _ => Value::Int(4294967295),
+    })
+}
+
+std::thread_local! {
+    static INT_MAX_STR_DIGITS: std::cell::Cell<usize> =
+        const { std::cell::Cell::new(crate::pyfmt::INT_MAX_STR_DIGITS) };
+}
+
+/// The limit `sys.set_int_max_str_digits` set (0 = none) for int/str
+/// conversions.
+pub fn int_max_str_digits() -> usize {
+    INT_MAX_STR_DIGITS.with(|c| c.get())
+}
+
+fn sys_get_int_max_str_digits(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("get_int_max_str_digits", args, 0, 0)?;
+    Ok(Value::Int(int_max_str_digits() as i64))
+}
+
+fn sys_set_int_max_str_digits(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = match (args.pos(), Vm::kwarg(&args, "maxdigits")) {
+        ([v], None) => v.clone(),
+        ([], Some(v)) => v,
+        ([], None) => {
+            return Err(vm.type_error(
+                "set_int_max_str_digits() missing required argument 'maxdigits' (pos 1)",
+            ))
+        }
+        _ => return Err(vm.type_error("set_int_max_str_digits() takes at most 1 argument")),
+    };
+    let n = match vm.index_value(&v)? {
+        Some(n) => n,
+        None => {
+            return Err(vm.type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                vm.type_name_of(&v)
+            )))
+        }
+    };
+    if n != 0 && n < 640 {
+        return Err(vm.value_error("maxdigits must be 0 or larger than 640"));
+    }
+    INT_MAX_STR_DIGITS.with(|c| c.set(usize::try_from(n).unwrap_or(0)));
+    Ok(Value::None)
+}
+
+/// `sys.displayhook(value)`: print the repr and bind `builtins._`.
+fn sys_displayhook(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("displayhook", args, 1, 1)?;
+    let v = a[0].clone();
+    if v.is_none() {
+        return Ok(Value::None);
+    }
+    let b = vm.builtins.clone();
+    vm.set_attr_raw(&b, "_", Value::None);
+    let r = vm.repr(&v)?;
+    let out = vm.sys_stream("stdout");
+    vm.write_to(&out, &format!("{r}\n"))?;
+    vm.set_attr_raw(&b, "_", v);
+    Ok(Value::None)
+}
+
+/// `sys.excepthook(type, value, traceback)`: print the traceback.
+fn sys_excepthook(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("excepthook", args, 3, 3)?;
+    match &a[1] {
+        Value::Obj(e) if matches!(e.payload, Payload::Exception(_)) => {
+            let text = vm.format_exception(e);
+            vm.flush_stdout();
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            Ok(Value::None)
+        }
+        other => {
+            let msg = format!(
+                "TypeError: print_exception(): Exception expected for value, {} found\n",
+                vm.type_name_of(other)
+            );
+            let _ = std::io::stderr().write_all(msg.as_bytes());
+            Ok(Value::None)
+        }
+    }
+}
+
+fn set(vm: &mut Vm, name: &str, v: Value) {
+    let sys = vm.sys.clone();
+    vm.set_attr_raw(&sys, name, v);
+}
+
+/// The struct sequences and namespaces of `sys`.
+fn install_info(vm: &mut Vm) {
+    let vt = vm.new_structseq_type(
+        "sys",
+        "version_info",
+        &["major", "minor", "micro", "releaselevel", "serial"],
+        false,
+    );
+    let final_ = vm.new_str("final");
+    let vi = vm.new_structseq(
+        &vt,
+        vec![
+            Value::Int(3),
+            Value::Int(11),
+            Value::Int(7),
+            final_,
+            Value::Int(0),
+        ],
+    );
+    set(vm, "version_info", vi.clone());
+    let ft = vm.new_structseq_type(
+        "sys",
+        "float_info",
+        &[
+            "max",
+            "max_exp",
+            "max_10_exp",
+            "min",
+            "min_exp",
+            "min_10_exp",
+            "dig",
+            "mant_dig",
+            "epsilon",
+            "radix",
+            "rounds",
+        ],
+        false,
+    );
+    let fi = vm.new_structseq(
+        &ft,
+        vec![
+            Value::Float(f64::MAX),
+            Value::Int(1024),
+            Value::Int(308),
+            Value::Float(f64::MIN_POSITIVE),
+            Value::Int(-1021),
+            Value::Int(-307),
+            Value::Int(15),
+            Value::Int(53),
+            Value::Float(f64::EPSILON),
+            Value::Int(2),
+            Value::Int(1),
+        ],
+    );
+    set(vm, "float_info", fi);
+    let it = vm.new_structseq_type(
+        "sys",
+        "int_info",
+        &[
+            "bits_per_digit",
+            "sizeof_digit",
+            "default_max_str_digits",
+            "str_digits_check_threshold",
+        ],
+        false,
+    );
+    let ii = vm.new_structseq(
+        &it,
+        vec![
+            Value::Int(30),
+            Value::Int(4),
+            Value::Int(4300),
+            Value::Int(640),
+        ],
+    );
+    set(vm, "int_info", ii);
+    let ht = vm.new_structseq_type(
+        "sys",
+        "hash_info",
+        &[
+            "width",
+            "modulus",
+            "inf",
+            "nan",
+            "imag",
+            "algorithm",
+            "hash_bits",
+            "seed_bits",
+            "cutoff",
+        ],
+        false,
+    );
+    let alg = vm.new_str("siphash13");
+    let hi = vm.new_structseq(
+        &ht,
+        vec![
+            Value::Int(64),
+            Value::Int((1i64 << 61) - 1),
+            Value::Int(314159),
+            Value::Int(0),
+            Value::Int(1000003),
+            alg,
+            Value::Int(64),
+            Value::Int(128),
+            Value::Int(0),
+        ],
+    );
+    set(vm, "hash_info", hi);
+    let flag_names = [
+        "debug",
+        "inspect",
+        "interactive",
+        "optimize",
+        "dont_write_bytecode",
+        "no_user_site",
+        "no_site",
+        "ignore_environment",
+        "verbose",
+        "bytes_warning",
+        "quiet",
+        "hash_randomization",
+        "isolated",
+        "dev_mode",
+        "utf8_mode",
+        "warn_default_encoding",
+        "safe_path",
+        "int_max_str_digits",
+    ];
+    let flt = vm.new_structseq_type("sys", "flags", &flag_names, false);
+    let mut fv: Vec<Value> = flag_names.iter().map(|_| Value::Int(0)).collect();
+    for (i, n) in flag_names.iter().enumerate() {
+        if let Some(slot) = fv.get_mut(i) {
+            *slot = match *n {
+                "dev_mode" | "safe_path" => Value::Bool(false),
+                "int_max_str_digits" => Value::Int(-1),
+                _ => Value::Int(0),
+            };
+        }
+    }
+    let fl = vm.new_structseq(&flt, fv);
+    set(vm, "flags", fl);
+    let tt = vm.new_structseq_type("sys", "thread_info", &["name", "lock", "version"], false);
+    let (a, b) = (vm.new_str("pthread"), vm.new_str("semaphore"));
+    let ti = vm.new_structseq(&tt, vec![a, b, Value::None]);
+    set(vm, "thread_info", ti);
+    let nst = vm.new_namespace_type();
+    let name = vm.new_str("cpython");
+    let tag = vm.new_str("cpython-311");
+    let arch = vm.new_str("x86_64-linux-gnu");
+    let imp = vm.new_namespace(
+        &nst,
+        vec![
+            ("name", name),
+            ("cache_tag", tag),
+            ("version", vi),
+            ("hexversion", Value::Int(0x030B07F0)),
+            ("_multiarch", arch),
+        ],
+    );
+    set(vm, "implementation", imp);
+}
+
+/// The stream types and `sys.stdin`/`stdout`/`stderr`.
+fn install_streams(vm: &mut Vm) {
     let sys = vm.sys.clone();
     let st = vm.stream_type.clone();
+    let m = vm.new_str("_io");
+    vm.add_type_attr(&st, "__module__", m);
     vm.add_methods(
         &st,
         &[
             ("write", stream_write),
+            ("writelines", stream_writelines),
             ("flush", stream_flush),
             ("fileno", stream_fileno),
-            ("isatty", stream_isatty),
+            ("isatty", stream_false),
+            ("writable", stream_writable),
+            ("readable", stream_readable),
+            ("seekable", stream_false),
+            ("readline", stream_readline),
+            ("read", stream_read),
+            ("__repr__", stream_repr),
         ],
     );
+    vm.add_getsets(
+        &st,
+        &[
+            ("name", stream_name, None),
+            ("mode", stream_mode, None),
+            ("encoding", stream_encoding, None),
+            ("errors", stream_errors, None),
+            ("closed", stream_closed, None),
+            ("line_buffering", stream_closed, None),
+            ("newlines", stream_none, None),
+            ("buffer", stream_buffer, None),
+        ],
+    );
+    let object = vm.types.object.clone();
+    let bt = vm.new_native_type(
+        "_io",
+        "BufferedWriter",
+        &object,
+        crate::objects::typeobj::Layout::Opaque,
+        0,
+    );
+    vm.add_methods(
+        &bt,
+        &[
+            ("write", buffer_write),
+            ("flush", buffer_flush),
+            ("fileno", stream_fileno),
+            ("isatty", stream_false),
+            ("__repr__", buffer_repr),
+        ],
+    );
+    vm.add_getsets(
+        &bt,
+        &[("name", buffer_name, None), ("closed", stream_closed, None)],
+    );
+    vm.add_type_attr(&st, "__buffer_type__", Value::Obj(bt));
     for (name, fd) in [("stdout", 1), ("stderr", 2), ("stdin", 0)] {
-        let s = vm.new_obj(&st, Payload::Cell(std::cell::RefCell::new(Value::Int(fd))));
+        let s = new_stream(vm, &st, fd);
         vm.set_attr_raw(&sys, name, Value::Obj(s.clone()));
         vm.set_attr_raw(&sys, &format!("__{name}__"), Value::Obj(s));
     }
+}
+
+pub fn install(vm: &mut Vm) {
+    let sys = vm.sys.clone();
+    install_streams(vm);
     vm.add_functions(
         &sys,
         &[
@@ -177,35 +689,71 @@ pub fn install(vm: &mut Vm) {
             ("getrecursionlimit", sys_getrecursionlimit),
             ("setrecursionlimit", sys_setrecursionlimit),
             ("exc_info", sys_exc_info),
+            ("_getframe", crate::objects::frame::sys_getframe),
             ("exception", sys_exception),
             ("intern", sys_intern),
             ("getsizeof", sys_getsizeof),
+            ("getrefcount", sys_getrefcount),
+            ("getdefaultencoding", sys_getdefaultencoding),
+            ("getfilesystemencoding", sys_getdefaultencoding),
+            ("get_int_max_str_digits", sys_get_int_max_str_digits),
+            ("set_int_max_str_digits", sys_set_int_max_str_digits),
+            ("displayhook", sys_displayhook),
+            ("excepthook", sys_excepthook),
         ],
     );
-    let maxsize = Value::Int(i64::MAX);
-    vm.set_attr_raw(&sys, "maxsize", maxsize);
-    let v = vm.new_tuple(vec![
-        Value::Int(3),
-        Value::Int(11),
-        Value::Int(7),
-        vm.new_str("final"),
-        Value::Int(0),
-    ]);
-    vm.set_attr_raw(&sys, "version_info", v);
-    let ver = vm.new_str("3.11.7 (pycvm)");
-    vm.set_attr_raw(&sys, "version", ver);
-    let hv = Value::Int(0x030B07F0);
-    vm.set_attr_raw(&sys, "hexversion", hv);
-    let p = vm.new_str("linux");
-    vm.set_attr_raw(&sys, "platform", p);
-    let bo = vm.new_str("little");
-    vm.set_attr_raw(&sys, "byteorder", bo);
+    for name in ["displayhook", "excepthook"] {
+        if let Some(f) = vm.get_attr_raw(&sys, name) {
+            vm.set_attr_raw(&sys, &format!("__{name}__"), f);
+        }
+    }
+    install_info(vm);
+    set(vm, "maxsize", Value::Int(i64::MAX));
+    let ver = vm.new_str("3.11.7 (main, pycvm) [rustc]");
+    set(vm, "version", ver);
+    set(vm, "hexversion", Value::Int(0x030B07F0));
+    set(vm, "api_version", Value::Int(1013));
+    for (name, val) in [
+        ("platform", "linux"),
+        ("byteorder", "little"),
+        ("float_repr_style", "short"),
+        ("abiflags", ""),
+        ("platlibdir", "lib"),
+        ("prefix", "/usr"),
+        ("base_prefix", "/usr"),
+        ("exec_prefix", "/usr"),
+        ("base_exec_prefix", "/usr"),
+        (
+            "copyright",
+            "Copyright (c) 2001-2023 Python Software Foundation.\nAll Rights Reserved.",
+        ),
+    ] {
+        let v = vm.new_str(val);
+        set(vm, name, v);
+    }
+    let exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let exe = vm.new_string(exe);
+    set(vm, "executable", exe);
+    set(vm, "dont_write_bytecode", Value::Bool(false));
     let modules = Value::Obj(vm.modules.clone());
-    vm.set_attr_raw(&sys, "modules", modules);
+    set(vm, "modules", modules);
     let path = vm.new_list(vec![]);
-    vm.set_attr_raw(&sys, "path", path);
-    let mu = Value::Int(0x10FFFF);
-    vm.set_attr_raw(&sys, "maxunicode", mu);
+    set(vm, "path", path);
+    for name in ["meta_path", "path_hooks", "warnoptions"] {
+        let l = vm.new_list(vec![]);
+        set(vm, name, l);
+    }
+    let pic = Value::Obj(vm.new_dict());
+    set(vm, "path_importer_cache", pic);
+    let xo = Value::Obj(vm.new_dict());
+    set(vm, "_xoptions", xo);
+    let orig = vm.new_list(vec![]);
+    set(vm, "orig_argv", orig);
+    set(vm, "maxunicode", Value::Int(0x10FFFF));
+    let bmn = vm.new_tuple(vec![]);
+    set(vm, "builtin_module_names", bmn);
 }
 
 /// Set `sys.argv`.

@@ -285,6 +285,15 @@ impl Vm {
     }
 }
 
+/// CPython's `supercheck`: the type whose MRO `super(t, obj)` searches —
+/// `obj` itself when it is a subclass of `t`, else `type(obj)`.
+fn super_start(vm: &Vm, t: &PyRef, obj: &Value) -> PyRef {
+    match obj {
+        Value::Obj(o) if type_data(o).is_some() && super::typeobj::is_subtype(o, t) => o.clone(),
+        _ => vm.type_of(obj),
+    }
+}
+
 fn super_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
     let name = match &arg(&args, 1) {
@@ -300,29 +309,22 @@ fn super_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let n = crate::vm::proto::str_of(&name).to_string();
     if n != "__class__" && !obj.is_none() {
-        let start = match &obj {
-            Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => o.clone(),
-            _ => vm.type_of(&obj),
-        };
-        let mro: Vec<PyRef> = type_data(&start)
-            .map(|t| t.mro.borrow().clone())
-            .unwrap_or_default();
         let Value::Obj(t) = &ty else {
             return Err(vm.type_error("bad super"));
         };
+        let start = super_start(vm, t, &obj);
+        let mro: Vec<PyRef> = type_data(&start)
+            .map(|t| t.mro.borrow().clone())
+            .unwrap_or_default();
         if let Some(i) = mro.iter().position(|m| Rc::ptr_eq(m, t)) {
             for m in mro.iter().skip(i + 1) {
                 let found = m
                     .dict()
                     .and_then(|d| vm.dict_get_str_nocall(&d, &name).ok().flatten());
                 if let Some(v) = found {
-                    let inst = if Rc::ptr_eq(&start, &vm.type_of(&obj))
-                        && !matches!(&obj, Value::Obj(o) if matches!(o.payload, Payload::Type(_)) && Rc::ptr_eq(o, &start))
-                    {
-                        Some(&obj)
-                    } else {
-                        None
-                    };
+                    // CPython passes no instance when obj is the start type.
+                    let is_start = matches!(&obj, Value::Obj(o) if Rc::ptr_eq(o, &start));
+                    let inst = if is_start { None } else { Some(&obj) };
                     return vm.descr_get(v, inst, &start);
                 }
             }

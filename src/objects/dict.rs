@@ -20,13 +20,16 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
         }
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),
         (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => Some(*x as i64 == *y),
+        (Value::Bool(x), Value::Float(y)) | (Value::Float(y), Value::Bool(x)) => {
+            Some(*x as i64 as f64 == *y)
+        }
         (Value::None, Value::None) => Some(true),
         (Value::Obj(x), Value::Obj(y)) => {
             if std::rc::Rc::ptr_eq(x, y) {
                 return Some(true);
             }
             match (&x.payload, &y.payload) {
-                (Payload::Str(s), Payload::Str(t)) => Some(s.as_str() == t.as_str()),
+                (Payload::Str(s), Payload::Str(t)) => Some(s.same_text(t)),
                 (Payload::Bytes(s), Payload::Bytes(t)) => Some(s == t),
                 _ => None,
             }
@@ -41,7 +44,7 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
 
 fn table(d: &PyRef) -> Option<&RefCell<DictTable>> {
     match &d.payload {
-        Payload::Dict(t) | Payload::Set(t) => Some(t),
+        Payload::Dict(t) => Some(t),
         _ => None,
     }
 }
@@ -132,6 +135,11 @@ impl Vm {
 
     pub fn dict_set(&mut self, d: &PyRef, key: Value, value: Value) -> PyResult<()> {
         let h = self.hash(&key)?;
+        self.dict_set_hashed(d, key, h, value)
+    }
+
+    /// `dict_set` with the key's hash known (`_PyDict_SetItem_KnownHash`).
+    pub fn dict_set_hashed(&mut self, d: &PyRef, key: Value, h: i64, value: Value) -> PyResult<()> {
         let pos = self.dict_find(d, &key, h)?;
         let Some(t) = table(d) else {
             return Ok(());
@@ -186,31 +194,35 @@ impl Vm {
         Ok(removed.map(|e| e.value))
     }
 
-    /// Add a key to a set table (values unused).
-    pub fn set_table_add(&mut self, t: &mut DictTable, key: Value) -> PyResult<()> {
-        let h = self.hash(&key)?;
-        let exists = match t.find(h, |k| fast_key_eq(k, &key).ok_or(NeedSlow)) {
-            Ok(p) => p.is_some(),
-            Err(NeedSlow) => {
-                let cands: Vec<Value> = t
-                    .candidates(h)
-                    .into_iter()
-                    .filter_map(|p| t.entry(p).map(|e| e.key.clone()))
-                    .collect();
-                let mut found = false;
-                for k in cands {
-                    if self.eq(&k, &key)? {
-                        found = true;
-                        break;
-                    }
-                }
-                found
-            }
-        };
-        if !exists {
-            t.insert_new(h, key, Value::None);
+    /// `(hash, key)` of a dict's entries in order.
+    pub fn dict_keys_hashed(&self, d: &PyRef) -> Vec<(i64, Value)> {
+        match table(d) {
+            Some(t) => t.borrow().iter().map(|e| (e.hash, e.key.clone())).collect(),
+            None => Vec::new(),
         }
-        Ok(())
+    }
+
+    /// `(hash, key, value)` of a dict's entries in order.
+    pub fn dict_entries_hashed(&self, d: &PyRef) -> Vec<(i64, Value, Value)> {
+        match table(d) {
+            Some(t) => t
+                .borrow()
+                .iter()
+                .map(|e| (e.hash, e.key.clone(), e.value.clone()))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The value at a live entry position.
+    pub fn dict_value_at(&self, d: &PyRef, pos: usize) -> Option<Value> {
+        table(d).and_then(|t| t.borrow().entry(pos).map(|e| e.value.clone()))
+    }
+
+    /// `PyDict_Copy`: a new exact dict with the same entries.
+    pub fn dict_copy_of(&self, d: &PyRef) -> PyResult<PyRef> {
+        let t = table(d).map(|t| t.borrow().clone()).unwrap_or_default();
+        Ok(self.new_obj(&self.types.dict, Payload::Dict(RefCell::new(t))))
     }
 
     /// A snapshot of a dict's (key, value) pairs in order.
@@ -318,10 +330,8 @@ fn dict_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "copy")?;
-    let t = table(&d).map(|t| t.borrow().clone()).unwrap_or_default();
-    Ok(Value::Obj(
-        vm.new_obj(&vm.types.dict, Payload::Dict(RefCell::new(t))),
-    ))
+    vm.check_args("dict.copy", args, 0, 0)?;
+    Ok(Value::Obj(vm.dict_copy_of(&d)?))
 }
 
 fn dict_view(vm: &mut Vm, args: Args, which: u8) -> PyResult<Value> {
@@ -344,54 +354,83 @@ fn dict_items_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     dict_view(vm, args, 2)
 }
 
-/// `d.update(other)` semantics shared by `dict()`, `update` and `|=`.
+/// Whether `o` is a dict whose iteration is dict's own (CPython merges
+/// such a dict entry by entry, with the stored hashes).
+fn plain_dict_iter(vm: &mut Vm, o: &PyRef) -> bool {
+    if !matches!(o.payload, Payload::Dict(_)) {
+        return false;
+    }
+    if o.class_is(&vm.types.dict) {
+        return true;
+    }
+    let cls = vm.type_of(&Value::Obj(o.clone()));
+    let dict_ty = vm.types.dict.clone();
+    match (
+        vm.type_lookup_str(&cls, "__iter__"),
+        vm.type_lookup_str(&dict_ty, "__iter__"),
+    ) {
+        (Some(a), Some(b)) => a.is(&b),
+        _ => false,
+    }
+}
+
+/// `dict_update_arg`: merge a dict or mapping (anything with `keys`),
+/// else a sequence of pairs (`PyDict_MergeFromSeq2`).
 pub fn dict_update_from(vm: &mut Vm, d: &PyRef, other: &Value) -> PyResult<()> {
     if let Value::Obj(o) = other {
-        if matches!(o.payload, Payload::Dict(_)) {
-            for (k, v) in vm.dict_items(o) {
-                vm.dict_set(d, k, v)?;
+        if plain_dict_iter(vm, o) {
+            if std::rc::Rc::ptr_eq(o, d) {
+                return Ok(());
+            }
+            for (h, k, v) in vm.dict_entries_hashed(o) {
+                vm.dict_set_hashed(d, k, h, v)?;
             }
             return Ok(());
         }
     }
     if vm.getattr_opt(other, "keys")?.is_some() {
         let keys = vm.call_method(other, "keys", &[])?;
-        for k in vm.collect_iter(&keys)? {
+        let it = vm.iter(&keys)?;
+        while let Some(k) = vm.next(&it)? {
             let v = vm.getitem(other, &k)?;
             vm.dict_set(d, k, v)?;
         }
         return Ok(());
     }
-    for (i, item) in vm.collect_iter(other)?.into_iter().enumerate() {
-        let pair = vm.collect_iter(&item).map_err(|e| {
-            if vm.err_is(&e, ExcKind::TypeError) {
-                vm.type_error(format!(
+    let it = vm.iter(other)?;
+    let mut i = 0usize;
+    while let Some(item) = vm.next(&it)? {
+        let pair = match vm.collect_iter(&item) {
+            Ok(p) => p,
+            Err(e) if vm.err_is(&e, ExcKind::TypeError) => {
+                return Err(vm.type_error(format!(
                     "cannot convert dictionary update sequence element #{i} to a sequence"
-                ))
-            } else {
-                e
+                )))
             }
-        })?;
+            Err(e) => return Err(e),
+        };
         if pair.len() != 2 {
             return Err(vm.value_error(format!(
                 "dictionary update sequence element #{i} has length {}; 2 is required",
                 pair.len()
             )));
         }
-        let mut it = pair.into_iter();
-        if let (Some(k), Some(v)) = (it.next(), it.next()) {
+        let mut p = pair.into_iter();
+        if let (Some(k), Some(v)) = (p.next(), p.next()) {
             vm.dict_set(d, k, v)?;
         }
+        i += 1;
     }
     Ok(())
 }
 
-fn dict_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let d = self_dict(vm, &args, "update")?;
-    let pos = &args.pos()[1..];
+/// `dict_update_common`: at most one positional argument, then keywords.
+fn update_common(vm: &mut Vm, args: Args, name: &str) -> PyResult<Value> {
+    let d = self_dict(vm, &args, name)?;
+    let pos = args.pos().get(1..).unwrap_or(&[]);
     if pos.len() > 1 {
         return Err(vm.type_error(format!(
-            "update expected at most 1 argument, got {}",
+            "{name} expected at most 1 argument, got {}",
             pos.len()
         )));
     }
@@ -404,15 +443,12 @@ fn dict_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
+fn dict_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    update_common(vm, args, "update")
+}
+
 fn dict_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let pos = args.pos();
-    if pos.len() > 2 {
-        return Err(vm.type_error(format!(
-            "dict expected at most 1 argument, got {}",
-            pos.len() - 1
-        )));
-    }
-    dict_update(vm, args)
+    update_common(vm, args, "dict")
 }
 
 fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -426,14 +462,45 @@ fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     )))
 }
 
+/// `dict.fromkeys(iterable, value=None)` (a classmethod: `cls()` is
+/// filled through `__setitem__` unless it is an exact dict).
 fn dict_fromkeys(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = args.args.first().cloned().unwrap_or(Value::None);
     let a = vm.check_args("fromkeys", args, 1, 2)?;
     let value = a.get(1).cloned().unwrap_or(Value::None);
-    let d = vm.new_dict();
-    for k in vm.collect_iter(&a[0])? {
-        vm.dict_set(&d, k, value.clone())?;
+    let d = vm.call(&cls, &[])?;
+    let exact = match &d {
+        Value::Obj(o) if o.class_is(&vm.types.dict) => Some(o.clone()),
+        _ => None,
+    };
+    if let Some(dd) = &exact {
+        if let Value::Obj(src) = &a[0] {
+            if src.class_is(&vm.types.dict) {
+                for (h, k, _) in vm.dict_entries_hashed(src) {
+                    vm.dict_set_hashed(dd, k, h, value.clone())?;
+                }
+                return Ok(d);
+            }
+            if src.class_is(&vm.types.set) || src.class_is(&vm.types.frozenset) {
+                let entries: Vec<(i64, Value)> = super::setobj::table_ref(vm, src)?
+                    .iter()
+                    .map(|(h, k)| (h, k.clone()))
+                    .collect();
+                for (h, k) in entries {
+                    vm.dict_set_hashed(dd, k, h, value.clone())?;
+                }
+                return Ok(d);
+            }
+        }
     }
-    Ok(Value::Obj(d))
+    let it = vm.iter(&a[0])?;
+    while let Some(k) = vm.next(&it)? {
+        match &exact {
+            Some(dd) => vm.dict_set(dd, k, value.clone())?,
+            None => vm.setitem(&d, k, value.clone())?,
+        }
+    }
+    Ok(d)
 }
 
 fn dict_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -470,26 +537,73 @@ fn dict_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "__reversed__")?;
-    let keys: Vec<Value> = vm
-        .dict_items(&d)
-        .into_iter()
-        .rev()
-        .map(|(k, _)| k)
-        .collect();
-    let l = vm.new_list(keys);
-    vm.iter(&l)
+    Ok(vm.new_dict_iter_dir(&d, 0, true))
+}
+
+/// `dict_equal`: same length, and each key of `a` maps to an equal value
+/// in `b`.
+fn dict_equal(vm: &mut Vm, a: &PyRef, b: &PyRef) -> PyResult<bool> {
+    if vm.dict_len(a) != vm.dict_len(b) {
+        return Ok(false);
+    }
+    for (h, k, av) in vm.dict_entries_hashed(a) {
+        let Some(pos) = vm.dict_find(b, &k, h)? else {
+            return Ok(false);
+        };
+        let Some(bv) = vm.dict_value_at(b, pos) else {
+            return Ok(false);
+        };
+        if !vm.eq(&av, &bv)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn as_dict(v: &Value) -> Option<&PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Dict(_)) => Some(o),
+        _ => None,
+    }
+}
+
+fn dict_cmp(vm: &mut Vm, args: Args, eq: bool) -> PyResult<Value> {
+    let d = self_dict(vm, &args, if eq { "__eq__" } else { "__ne__" })?;
+    let other = args.args.get(1).cloned().unwrap_or(Value::None);
+    let Some(o) = as_dict(&other) else {
+        return Ok(vm.not_implemented());
+    };
+    Ok(Value::Bool(dict_equal(vm, &d, o)? == eq))
+}
+
+fn dict_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    dict_cmp(vm, args, true)
+}
+
+fn dict_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    dict_cmp(vm, args, false)
+}
+
+/// `dict_or(left, right)`: both dicts, else NotImplemented.
+fn or_impl(vm: &mut Vm, left: &Value, right: &Value) -> PyResult<Value> {
+    let (Some(l), Some(_)) = (as_dict(left), as_dict(right)) else {
+        return Ok(vm.not_implemented());
+    };
+    let new = vm.dict_copy_of(l)?;
+    dict_update_from(vm, &new, right)?;
+    Ok(Value::Obj(new))
 }
 
 fn dict_or(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let d = self_dict(vm, &args, "__or__")?;
-    let other = args.args.get(1).cloned().unwrap_or(Value::None);
-    if !matches!(&other, Value::Obj(o) if matches!(o.payload, Payload::Dict(_))) {
-        return Ok(vm.not_implemented());
-    }
-    let t = table(&d).map(|t| t.borrow().clone()).unwrap_or_default();
-    let new = vm.new_obj(&vm.types.dict, Payload::Dict(RefCell::new(t)));
-    dict_update_from(vm, &new, &other)?;
-    Ok(Value::Obj(new))
+    let a = args.args.first().cloned().unwrap_or(Value::None);
+    let b = args.args.get(1).cloned().unwrap_or(Value::None);
+    or_impl(vm, &a, &b)
+}
+
+fn dict_ror(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = args.args.first().cloned().unwrap_or(Value::None);
+    let b = args.args.get(1).cloned().unwrap_or(Value::None);
+    or_impl(vm, &b, &a)
 }
 
 fn dict_ior(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -513,7 +627,10 @@ pub fn install(vm: &mut Vm) {
             ("__reversed__", dict_reversed),
             ("__init__", dict_init),
             ("__or__", dict_or),
+            ("__ror__", dict_ror),
             ("__ior__", dict_ior),
+            ("__eq__", dict_eq),
+            ("__ne__", dict_ne),
             ("get", dict_get),
             ("setdefault", dict_setdefault),
             ("pop", dict_pop),

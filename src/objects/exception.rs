@@ -92,33 +92,35 @@ exception_hierarchy! {
     UserWarning: Warning,
 }
 
-/// One traceback entry: a frame's code and the instruction it was at.
-#[derive(Clone)]
-pub struct TbEntry {
-    pub code: std::rc::Rc<crate::vm::code::Code>,
-    /// Code-unit index of the instruction.
-    pub lasti: usize,
-}
-
 /// The state of an exception instance.
 pub struct ExcData {
     /// `args` (a tuple value).
     pub args: Value,
-    /// Innermost frame last, as the exception travelled outwards.
-    pub traceback: Vec<TbEntry>,
+    /// `__traceback__`: None or a traceback object (outermost frame first).
+    pub traceback: Value,
     pub cause: Value,
     pub context: Value,
     pub suppress_context: bool,
+    /// `message` and `exceptions` of an exception group.
+    pub group: Option<Box<GroupData>>,
+}
+
+/// The fields of a `BaseExceptionGroup`.
+pub struct GroupData {
+    pub message: Value,
+    /// A tuple.
+    pub excs: Value,
 }
 
 impl ExcData {
     pub fn new(args: Value) -> ExcData {
         ExcData {
             args,
-            traceback: Vec::new(),
+            traceback: Value::None,
             cause: Value::None,
             context: Value::None,
             suppress_context: false,
+            group: None,
         }
     }
 }
@@ -165,28 +167,26 @@ impl Vm {
         if self.exc_is(o, ExcKind::KeyError) && args.len() == 1 {
             return self.repr(&args[0]);
         }
-        if self.exc_is(o, ExcKind::OSError) && args.len() >= 2 {
-            let errno = self.str(&args[0])?;
-            let msg = self.str(&args[1])?;
-            return Ok(match self.get_attr_raw(o, "filename") {
-                Some(f) if !f.is_none() => format!("[Errno {errno}] {msg}: {}", self.repr(&f)?),
-                _ => format!("[Errno {errno}] {msg}"),
-            });
+        if self.exc_is(o, ExcKind::OSError) {
+            if let Some(s) = self.oserror_str(o)? {
+                return Ok(s);
+            }
         }
-        if self.exc_is(o, ExcKind::BaseExceptionGroup) {
-            let msg = args
-                .first()
-                .map(|m| self.str(m))
-                .transpose()?
-                .unwrap_or_default();
-            let n = args
-                .get(1)
-                .and_then(|e| self.seq_items(e))
-                .map_or(0, |v| v.len());
-            return Ok(format!(
-                "{msg} ({n} sub-exception{})",
-                if n == 1 { "" } else { "s" }
-            ));
+        if let Some(g) = data(o).and_then(|d| {
+            d.borrow()
+                .group
+                .as_ref()
+                .map(|g| (g.message.clone(), g.excs.clone()))
+        }) {
+            let m = self.str(&g.0)?;
+            let n = self.seq_items(&g.1).map_or(0, |v| v.len());
+            let s = if n > 1 { "s" } else { "" };
+            return Ok(format!("{m} ({n} sub-exception{s})"));
+        }
+        if self.exc_is(o, ExcKind::UnicodeError) {
+            if let Some(s) = self.unicode_error_str(o)? {
+                return Ok(s);
+            }
         }
         match args.len() {
             0 => Ok(String::new()),
@@ -196,6 +196,99 @@ impl Vm {
                 self.repr(&t)
             }
         }
+    }
+
+    /// `OSError_str`, or None to use the generic str.
+    fn oserror_str(&mut self, o: &PyRef) -> PyResult<Option<String>> {
+        let get = |vm: &Vm, n: &str| vm.get_attr_raw(o, n).unwrap_or(Value::None);
+        let (errno, strerror) = (get(self, "errno"), get(self, "strerror"));
+        let (filename, filename2) = (get(self, "filename"), get(self, "filename2"));
+        if !filename.is_none() {
+            let e = self.str(&errno)?;
+            let m = self.str(&strerror)?;
+            let f = self.repr(&filename)?;
+            if !filename2.is_none() {
+                let f2 = self.repr(&filename2)?;
+                return Ok(Some(format!("[Errno {e}] {m}: {f} -> {f2}")));
+            }
+            return Ok(Some(format!("[Errno {e}] {m}: {f}")));
+        }
+        if !errno.is_none() && !strerror.is_none() {
+            let e = self.str(&errno)?;
+            let m = self.str(&strerror)?;
+            return Ok(Some(format!("[Errno {e}] {m}")));
+        }
+        Ok(None)
+    }
+
+    /// `UnicodeDecodeError_str` and its siblings, for errors made from
+    /// Python with all their fields; None to use the generic str.
+    fn unicode_error_str(&mut self, o: &PyRef) -> PyResult<Option<String>> {
+        let Some(object) = self.get_attr_raw(o, "object") else {
+            return Ok(None);
+        };
+        let get = |vm: &Vm, n: &str| vm.get_attr_raw(o, n).unwrap_or(Value::None);
+        let (Value::Int(start), Value::Int(end)) = (get(self, "start"), get(self, "end")) else {
+            return Ok(None);
+        };
+        let reason = self.str(&get(self, "reason"))?;
+        let translate = self.exc_is(o, ExcKind::UnicodeTranslateError);
+        let enc = if translate {
+            String::new()
+        } else {
+            self.str(&get(self, "encoding"))?
+        };
+        if self.exc_is(o, ExcKind::UnicodeDecodeError) {
+            let bytes: Option<Vec<u8>> = match &object {
+                Value::Obj(b) => match &b.payload {
+                    Payload::Bytes(b) => Some(b.to_vec()),
+                    Payload::ByteArray(b) => Some(b.borrow().clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(bytes) = bytes else {
+                return Ok(None);
+            };
+            let byte = usize::try_from(start).ok().and_then(|i| bytes.get(i));
+            return Ok(Some(match byte {
+                Some(b) if end == start + 1 => format!(
+                    "'{enc}' codec can't decode byte 0x{b:02x} in position {start}: {reason}"
+                ),
+                _ => format!(
+                    "'{enc}' codec can't decode bytes in position {start}-{}: {reason}",
+                    end - 1
+                ),
+            }));
+        }
+        let Some(text) = self.as_str_obj(&object).map(|s| s.as_str().to_string()) else {
+            return Ok(None);
+        };
+        let ch = usize::try_from(start)
+            .ok()
+            .and_then(|i| text.chars().nth(i));
+        let what = if translate {
+            "can't translate".to_string()
+        } else {
+            format!("'{enc}' codec can't encode")
+        };
+        Ok(Some(match ch {
+            Some(c) if end == start + 1 => {
+                let c = c as u32;
+                let shown = if c <= 0xFF {
+                    format!("\\x{c:02x}")
+                } else if c <= 0xFFFF {
+                    format!("\\u{c:04x}")
+                } else {
+                    format!("\\U{c:08x}")
+                };
+                format!("{what} character '{shown}' in position {start}: {reason}")
+            }
+            _ => format!(
+                "{what} characters in position {start}-{}: {reason}",
+                end - 1
+            ),
+        }))
     }
 
     /// `repr(exc)`: `Name(args)`.
@@ -228,68 +321,68 @@ impl Vm {
             self.set_attr_raw(o, "name", Vm::kwarg(kw, "name").unwrap_or(Value::None));
             self.set_attr_raw(o, "path", Vm::kwarg(kw, "path").unwrap_or(Value::None));
         }
-        if self.exc_is(o, ExcKind::AttributeError) {
-            self.set_attr_raw(o, "name", Vm::kwarg(kw, "name").unwrap_or(Value::None));
-            self.set_attr_raw(o, "obj", Vm::kwarg(kw, "obj").unwrap_or(Value::None));
+        // name/obj stay unset unless given (an unset obj offers no
+        // "Did you mean" suggestion); their getters default to None.
+        if self.exc_is(o, ExcKind::AttributeError) || self.exc_is(o, ExcKind::NameError) {
+            if let Some(n) = Vm::kwarg(kw, "name") {
+                self.set_attr_raw(o, "name", n);
+            }
         }
-        if self.exc_is(o, ExcKind::NameError) {
-            self.set_attr_raw(o, "name", Vm::kwarg(kw, "name").unwrap_or(Value::None));
+        if self.exc_is(o, ExcKind::AttributeError) {
+            if let Some(obj) = Vm::kwarg(kw, "obj") {
+                self.set_attr_raw(o, "obj", obj);
+            }
         }
         if self.exc_is(o, ExcKind::OSError) {
-            let (errno, strerror, filename) = if args.len() >= 2 {
-                (
-                    args[0].clone(),
-                    args[1].clone(),
-                    args.get(2).cloned().unwrap_or(Value::None),
-                )
-            } else {
-                (Value::None, Value::None, Value::None)
-            };
+            // oserror_parse_args: 2 to 5 arguments are
+            // (errno, strerror, filename, winerror, filename2); with a
+            // filename, args keeps only the first two.
+            let (mut errno, mut strerror, mut filename, mut filename2) =
+                (Value::None, Value::None, Value::None, Value::None);
+            if (2..=5).contains(&args.len()) {
+                errno = args[0].clone();
+                strerror = args[1].clone();
+                filename = args.get(2).cloned().unwrap_or(Value::None);
+                if !filename.is_none() {
+                    filename2 = args.get(4).cloned().unwrap_or(Value::None);
+                    let t = self.new_tuple(args[..2].to_vec());
+                    if let Some(d) = data(o) {
+                        d.borrow_mut().args = t;
+                    }
+                }
+            }
             self.set_attr_raw(o, "errno", errno);
             self.set_attr_raw(o, "strerror", strerror);
             self.set_attr_raw(o, "filename", filename);
+            self.set_attr_raw(o, "filename2", filename2);
         }
-        if self.exc_is(o, ExcKind::BaseExceptionGroup) {
-            if args.len() != 2 {
-                return Err(self.type_error(format!(
-                    "BaseExceptionGroup.__new__() takes exactly 2 arguments ({} given)",
-                    args.len()
-                )));
+        if self.exc_is(o, ExcKind::UnicodeError) {
+            let names: &[&str] = if self.exc_is(o, ExcKind::UnicodeTranslateError) {
+                &["object", "start", "end", "reason"]
+            } else if self.exc_is(o, ExcKind::UnicodeDecodeError)
+                || self.exc_is(o, ExcKind::UnicodeEncodeError)
+            {
+                &["encoding", "object", "start", "end", "reason"]
+            } else {
+                &[]
+            };
+            if !names.is_empty() && args.len() == names.len() {
+                for (n, v) in names.iter().zip(args) {
+                    self.set_attr_raw(o, n, v.clone());
+                }
             }
-            self.set_attr_raw(o, "message", args[0].clone());
-            let excs = self.collect_iter(&args[1])?;
-            if excs.is_empty() {
-                return Err(
-                    self.value_error("second argument (exceptions) must be a non-empty sequence")
-                );
-            }
-            let t = self.new_tuple(excs);
-            self.set_attr_raw(o, "exceptions", t);
         }
         Ok(())
     }
 }
 
 fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let mut cls = match args.args.first() {
+    let cls = match args.args.first() {
         Some(Value::Obj(c)) => c.clone(),
         _ => return Err(vm.type_error("BaseException.__new__(X): X is not a type object")),
     };
     let pos: Vec<Value> = args.pos().get(1..).map(|s| s.to_vec()).unwrap_or_default();
-    // BaseExceptionGroup(msg, excs) of only Exceptions is an ExceptionGroup.
-    if std::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::BaseExceptionGroup as usize])
-        && pos.len() == 2
-    {
-        let excs = vm.collect_iter(&pos[1])?;
-        let exc_t = vm.exc_type(ExcKind::Exception);
-        if !excs.is_empty()
-            && excs
-                .iter()
-                .all(|e| super::typeobj::is_subtype(&vm.type_of(e), &exc_t))
-        {
-            cls = vm.exc_type(ExcKind::ExceptionGroup);
-        }
-    }
+    let cls = oserror_subclass(vm, cls, &pos);
     let t = vm.new_tuple(pos.clone());
     let o = vm.new_instance_of(
         &cls,
@@ -300,6 +393,35 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     vm.exception_init_attrs(&o, &pos, &args)?;
     Ok(Value::Obj(o))
+}
+
+/// `OSError(errno, ...)` makes the subclass for the errno
+/// (Objects/exceptions.c `errnomap`, Linux errno values).
+fn oserror_subclass(vm: &Vm, cls: PyRef, pos: &[Value]) -> PyRef {
+    if !std::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::OSError as usize]) || pos.len() < 2 {
+        return cls;
+    }
+    let Some(Value::Int(errno)) = pos.first() else {
+        return cls;
+    };
+    let kind = match errno {
+        11 | 114 | 115 => ExcKind::BlockingIOError,
+        10 => ExcKind::ChildProcessError,
+        32 | 108 => ExcKind::BrokenPipeError,
+        103 => ExcKind::ConnectionAbortedError,
+        111 => ExcKind::ConnectionRefusedError,
+        104 => ExcKind::ConnectionResetError,
+        17 => ExcKind::FileExistsError,
+        2 => ExcKind::FileNotFoundError,
+        21 => ExcKind::IsADirectoryError,
+        20 => ExcKind::NotADirectoryError,
+        4 => ExcKind::InterruptedError,
+        1 | 13 => ExcKind::PermissionError,
+        3 => ExcKind::ProcessLookupError,
+        110 => ExcKind::TimeoutError,
+        _ => return cls,
+    };
+    vm.exc_type(kind)
 }
 
 fn exc_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -348,12 +470,25 @@ fn get_cause(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 fn set_cause(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
+    let new = chain_value(vm, new, "__cause__", "cause")?;
     if let Some(d) = data(&o) {
         let mut d = d.borrow_mut();
-        d.cause = new.unwrap_or(Value::None);
+        d.cause = new;
         d.suppress_context = true;
     }
     Ok(())
+}
+
+/// Check a value for `__cause__`/`__context__`: None or an exception.
+fn chain_value(vm: &Vm, new: Option<Value>, attr: &str, what: &str) -> PyResult<Value> {
+    match new {
+        None => Err(vm.type_error(format!("{attr} may not be deleted"))),
+        Some(Value::None) => Ok(Value::None),
+        Some(Value::Obj(e)) if matches!(e.payload, Payload::Exception(_)) => Ok(Value::Obj(e)),
+        Some(_) => Err(vm.type_error(format!(
+            "exception {what} must be None or derive from BaseException"
+        ))),
+    }
 }
 fn get_context(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let o = exc_of(vm, v)?;
@@ -363,8 +498,9 @@ fn get_context(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 fn set_context(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
+    let new = chain_value(vm, new, "__context__", "context")?;
     if let Some(d) = data(&o) {
-        d.borrow_mut().context = new.unwrap_or(Value::None);
+        d.borrow_mut().context = new;
     }
     Ok(())
 }
@@ -384,17 +520,36 @@ fn set_suppress(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_traceback(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let o = exc_of(vm, v)?;
-    Ok(vm.get_attr_raw(&o, "__traceback__").unwrap_or(Value::None))
+    Ok(data(&o).map_or(Value::None, |d| d.borrow().traceback.clone()))
 }
+
+/// Set `__traceback__` (None or a traceback object).
+fn store_traceback(vm: &Vm, o: &PyRef, tb: Value) -> PyResult<()> {
+    let ok = match &tb {
+        Value::None => true,
+        Value::Obj(t) => matches!(t.payload, Payload::Traceback(_)),
+        _ => false,
+    };
+    if !ok {
+        return Err(vm.type_error("__traceback__ must be a traceback or None"));
+    }
+    if let Some(d) = data(o) {
+        d.borrow_mut().traceback = tb;
+    }
+    Ok(())
+}
+
 fn set_traceback(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
-    vm.set_attr_raw(&o, "__traceback__", new.unwrap_or(Value::None));
-    Ok(())
+    let Some(new) = new else {
+        return Err(vm.type_error("__traceback__ may not be deleted"));
+    };
+    store_traceback(vm, &o, new)
 }
 
 fn exc_with_traceback(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let o = exc_of(vm, &arg(&args, 0))?;
-    vm.set_attr_raw(&o, "__traceback__", arg(&args, 1));
+    store_traceback(vm, &o, arg(&args, 1))?;
     Ok(Value::Obj(o))
 }
 
@@ -424,6 +579,26 @@ fn exc_add_note(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Err(vm.type_error("Cannot add note: __notes__ is not a list"))
 }
 
+/// A getter/setter pair for an exception attribute kept in the instance
+/// dict, None until set.
+macro_rules! dict_attr {
+    ($get:ident, $set:ident, $name:literal) => {
+        fn $get(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+            let o = exc_of(vm, v)?;
+            Ok(vm.get_attr_raw(&o, $name).unwrap_or(Value::None))
+        }
+        fn $set(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+            let o = exc_of(vm, v)?;
+            vm.set_attr_raw(&o, $name, new.unwrap_or(Value::None));
+            Ok(())
+        }
+    };
+}
+
+dict_attr!(get_name, set_name, "name");
+dict_attr!(get_obj, set_obj, "obj");
+dict_attr!(get_value, set_value, "value");
+
 pub fn install(vm: &mut Vm) {
     let base = vm.exc_type(ExcKind::BaseException);
     vm.add_methods(
@@ -437,6 +612,21 @@ pub fn install(vm: &mut Vm) {
         ],
     );
     vm.add_staticmethods(&base, &[("__new__", exc_new)]);
+    super::excgroup::install(vm);
+    let attr = vm.exc_type(ExcKind::AttributeError);
+    vm.add_getsets(
+        &attr,
+        &[
+            ("name", get_name, Some(set_name)),
+            ("obj", get_obj, Some(set_obj)),
+        ],
+    );
+    let name = vm.exc_type(ExcKind::NameError);
+    vm.add_getsets(&name, &[("name", get_name, Some(set_name))]);
+    for kind in [ExcKind::StopIteration, ExcKind::StopAsyncIteration] {
+        let t = vm.exc_type(kind);
+        vm.add_getsets(&t, &[("value", get_value, Some(set_value))]);
+    }
     vm.add_getsets(
         &base,
         &[

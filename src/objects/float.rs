@@ -1,12 +1,18 @@
-//! `float` and `complex`: arithmetic with CPython's rules, and methods.
+//! `float`: the BINARY_OP fast paths for floats mixed with ints, and the
+//! type's methods, with the arithmetic of `crate::num`.
+
+use std::rc::Rc;
 
 use super::function::Args;
+use super::int::{arg, as_int};
 use super::Payload;
+use crate::num::{self, cmp_int_float, Complex, FloatPow, Int};
 use crate::vm::proto::{BinOp, CmpOp};
 use crate::vm::value::Value;
-use crate::vm::{PyErr, PyResult, Vm};
+use crate::vm::{PyResult, Vm};
 
-/// A float view of a float, int or bool operand (None for others).
+/// A float view of a float, int or bool operand (None for others); a huge
+/// int gives CPython's OverflowError.
 fn as_f64(vm: &Vm, v: &Value) -> Option<PyResult<f64>> {
     match v {
         Value::Float(f) => Some(Ok(*f)),
@@ -40,63 +46,66 @@ pub fn cmp_floats(a: f64, b: f64, op: CmpOp) -> bool {
     }
 }
 
-/// Python's float `divmod` (Objects/floatobject.c `_float_div_mod`).
+/// Python's float `divmod` for a nonzero divisor.
 pub fn float_divmod(vx: f64, wx: f64) -> (f64, f64) {
-    let mut m = vx % wx;
-    let mut div = (vx - m) / wx;
-    if m != 0.0 {
-        if (wx < 0.0) != (m < 0.0) {
-            m += wx;
-            div -= 1.0;
-        }
-    } else {
-        m = 0.0f64.copysign(wx);
-    }
-    let floordiv = if div != 0.0 {
-        let mut f = div.floor();
-        if div - f > 0.5 {
-            f += 1.0;
-        }
-        f
-    } else {
-        0.0f64.copysign(vx / wx)
-    };
-    (floordiv, m)
+    num::float_divmod(vx, wx).unwrap_or((f64::NAN, f64::NAN))
 }
 
-fn range_error(vm: &Vm) -> PyErr {
-    vm.overflow_error("(34, 'Numerical result out of range')")
-}
-
-/// `x ** y` for floats (CPython's float_pow), or a complex result marker.
+/// `x ** y` for floats (CPython's `float_pow`): a complex when a negative
+/// base meets a fractional exponent.
 pub fn float_pow(vm: &Vm, x: f64, y: f64) -> PyResult<Value> {
-    if y == 0.0 {
-        return Ok(Value::Float(1.0));
+    match num::float_pow(x, y) {
+        Ok(FloatPow::Float(f)) => Ok(Value::Float(f)),
+        Ok(FloatPow::Complex) => {
+            let c = num::complex_pow(Complex::new(x, 0.0), Complex::new(y, 0.0))
+                .map_err(|e| vm.num_err(e))?;
+            Ok(vm.new_complex(c.re, c.im))
+        }
+        Err(e) => Err(vm.num_err(e)),
     }
-    if x.is_nan() {
-        return Ok(Value::Float(if y == 0.0 { 1.0 } else { x }));
-    }
-    if y.is_nan() {
-        return Ok(Value::Float(if x == 1.0 { 1.0 } else { y }));
-    }
-    if x == 0.0 && y < 0.0 && y.is_finite() {
-        return Err(vm.zero_division("0.0 cannot be raised to a negative power"));
-    }
-    if x < 0.0 && y.is_finite() && y.floor() != y {
-        // A negative base with a fractional exponent gives a complex.
-        let (r, th) = (x.abs().powf(y), std::f64::consts::PI * y);
-        return Ok(vm.new_complex(r * th.cos(), r * th.sin()));
-    }
-    let r = x.powf(y);
-    if r.is_infinite() && x.is_finite() && y.is_finite() {
-        return Err(range_error(vm));
-    }
-    Ok(Value::Float(r))
 }
 
-/// `a <op> b` when one side is a float and the other a number.
+/// `x <op> y` for two floats; None for operators floats lack.
+fn float_binop(vm: &Vm, x: f64, y: f64, op: BinOp) -> Option<PyResult<Value>> {
+    let f = |r: Result<f64, num::NumError>| r.map(Value::Float).map_err(|e| vm.num_err(e));
+    Some(match op {
+        BinOp::Add => Ok(Value::Float(x + y)),
+        BinOp::Sub => Ok(Value::Float(x - y)),
+        BinOp::Mul => Ok(Value::Float(x * y)),
+        BinOp::TrueDiv => f(num::float_div(x, y)),
+        BinOp::FloorDiv => f(num::float_floordiv(x, y)),
+        BinOp::Mod => f(num::float_mod(x, y)),
+        BinOp::Pow => float_pow(vm, x, y),
+        _ => return None,
+    })
+}
+
+/// `a <op> b` when one side is a float and the other a float or int.
 pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResult<Value>> {
-    if !is_float(a) && !is_float(b) {
+    if let (Value::Float(x), Value::Float(y)) = (a, b) {
+        return float_binop(vm, *x, *y, op);
+    }
+    let exact = |v: &Value| match v {
+        Value::Obj(o) => {
+            !matches!(o.payload, Payload::Int(_) | Payload::Float(_))
+                || o.class_is(&vm.types.int)
+                || o.class_is(&vm.types.float)
+        }
+        _ => true,
+    };
+    if (!is_float(a) && !is_float(b)) || !exact(a) || !exact(b) {
+        return None;
+    }
+    if !matches!(
+        op,
+        BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mul
+            | BinOp::TrueDiv
+            | BinOp::FloorDiv
+            | BinOp::Mod
+            | BinOp::Pow
+    ) {
         return None;
     }
     let x = match as_f64(vm, a)? {
@@ -107,34 +116,7 @@ pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResu
         Ok(y) => y,
         Err(e) => return Some(Err(e)),
     };
-    Some(match op {
-        BinOp::Add => Ok(Value::Float(x + y)),
-        BinOp::Sub => Ok(Value::Float(x - y)),
-        BinOp::Mul => Ok(Value::Float(x * y)),
-        BinOp::TrueDiv => {
-            if y == 0.0 {
-                Err(vm.zero_division("float division by zero"))
-            } else {
-                Ok(Value::Float(x / y))
-            }
-        }
-        BinOp::FloorDiv => {
-            if y == 0.0 {
-                Err(vm.zero_division("float floor division by zero"))
-            } else {
-                Ok(Value::Float(float_divmod(x, y).0))
-            }
-        }
-        BinOp::Mod => {
-            if y == 0.0 {
-                Err(vm.zero_division("float modulo"))
-            } else {
-                Ok(Value::Float(float_divmod(x, y).1))
-            }
-        }
-        BinOp::Pow => float_pow(vm, x, y),
-        _ => return None,
-    })
+    float_binop(vm, x, y, op)
 }
 
 impl Vm {
@@ -151,25 +133,57 @@ impl Vm {
             }
         }
     }
+
+    /// `int(f)` for a float (truncating).
+    pub fn float_to_int(&self, f: f64) -> PyResult<Value> {
+        match num::float_trunc(f) {
+            Ok(i) => Ok(self.new_int(i)),
+            Err(e) => Err(self.num_err(e)),
+        }
+    }
+}
+
+/// An integral float >= 2**53 in magnitude as (mantissa, exponent >= 0).
+pub fn frexp_int(t: f64) -> (i64, i32) {
+    let bits = t.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
+    let mant = ((bits & ((1u64 << 52) - 1)) | (1u64 << 52)) as i64;
+    let mant = if t < 0.0 { -mant } else { mant };
+    (mant, exp.max(0))
+}
+
+/// `self` and `other` of a float binary method: None (NotImplemented)
+/// when `other` is not a float or int.
+fn operands(vm: &Vm, args: &Args) -> Option<PyResult<(f64, f64)>> {
+    let x = match as_f64(vm, &arg(args, 0))? {
+        Ok(x) => x,
+        Err(e) => return Some(Err(e)),
+    };
+    match as_f64(vm, &arg(args, 1))? {
+        Ok(y) => Some(Ok((x, y))),
+        Err(e) => Some(Err(e)),
+    }
 }
 
 macro_rules! float_binary_methods {
     ($( $fname:ident, $rname:ident, $op:expr ;)*) => {
         $(
             fn $fname(vm: &mut Vm, args: Args) -> PyResult<Value> {
-                let (a, b) = (args.args.first().cloned().unwrap_or(Value::None), args.args.get(1).cloned().unwrap_or(Value::None));
-                if as_f64(vm, &b).is_none() { return Ok(vm.not_implemented()); }
-                match fast_binop(vm, &a, &Value::Float(match as_f64(vm, &b) { Some(Ok(f)) => f, Some(Err(e)) => return Err(e), None => 0.0 }), $op) {
-                    Some(r) => r,
+                match operands(vm, &args) {
                     None => Ok(vm.not_implemented()),
+                    Some(r) => {
+                        let (x, y) = r?;
+                        float_binop(vm, x, y, $op).unwrap_or_else(|| Ok(vm.not_implemented()))
+                    }
                 }
             }
             fn $rname(vm: &mut Vm, args: Args) -> PyResult<Value> {
-                let (a, b) = (args.args.first().cloned().unwrap_or(Value::None), args.args.get(1).cloned().unwrap_or(Value::None));
-                let bf = match as_f64(vm, &b) { Some(Ok(f)) => f, Some(Err(e)) => return Err(e), None => return Ok(vm.not_implemented()) };
-                match fast_binop(vm, &Value::Float(bf), &a, $op) {
-                    Some(r) => r,
+                match operands(vm, &args) {
                     None => Ok(vm.not_implemented()),
+                    Some(r) => {
+                        let (x, y) = r?;
+                        float_binop(vm, y, x, $op).unwrap_or_else(|| Ok(vm.not_implemented()))
+                    }
                 }
             }
         )*
@@ -183,82 +197,195 @@ float_binary_methods! {
     float_truediv, float_rtruediv, BinOp::TrueDiv;
     float_floordiv, float_rfloordiv, BinOp::FloorDiv;
     float_mod, float_rmod, BinOp::Mod;
-    float_pow_m, float_rpow, BinOp::Pow;
 }
 
-fn self_f64(vm: &Vm, args: &Args) -> PyResult<f64> {
-    match args.args.first().and_then(|v| as_f64(vm, v)) {
-        Some(r) => r,
-        None => Err(vm.type_error("descriptor requires a 'float' object")),
+fn pow_method(vm: &mut Vm, args: Args, name: &str, reflected: bool) -> PyResult<Value> {
+    let a = vm.check_args(name, args, 1, 2)?;
+    if a.get(1).is_some_and(|m| !m.is_none()) {
+        return Err(
+            vm.type_error("pow() 3rd argument not allowed unless all arguments are integers")
+        );
+    }
+    match operands(vm, &args) {
+        None => Ok(vm.not_implemented()),
+        Some(r) => {
+            let (x, y) = r?;
+            if reflected {
+                float_pow(vm, y, x)
+            } else {
+                float_pow(vm, x, y)
+            }
+        }
+    }
+}
+fn float_pow_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    pow_method(vm, args, "__pow__", false)
+}
+fn float_rpow(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    pow_method(vm, args, "__rpow__", true)
+}
+
+fn divmod_value(vm: &mut Vm, x: f64, y: f64) -> PyResult<Value> {
+    let (q, r) = num::float_divmod(x, y).map_err(|e| vm.num_err(e))?;
+    Ok(vm.new_tuple(vec![Value::Float(q), Value::Float(r)]))
+}
+fn float_divmod_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match operands(vm, &args) {
+        None => Ok(vm.not_implemented()),
+        Some(r) => {
+            let (x, y) = r?;
+            divmod_value(vm, x, y)
+        }
+    }
+}
+fn float_rdivmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match operands(vm, &args) {
+        None => Ok(vm.not_implemented()),
+        Some(r) => {
+            let (x, y) = r?;
+            divmod_value(vm, y, x)
+        }
     }
 }
 
+fn self_f64(vm: &Vm, args: &Args, name: &str) -> PyResult<f64> {
+    let v = arg(args, 0);
+    super::int::float_payload(&v).ok_or_else(|| {
+        vm.type_error(format!(
+            "descriptor '{name}' requires a 'float' object but received a '{}'",
+            vm.type_name_of(&v)
+        ))
+    })
+}
+
 fn float_neg(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(-self_f64(vm, &args)?))
+    Ok(Value::Float(-self_f64(vm, &args, "__neg__")?))
 }
 fn float_pos(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(self_f64(vm, &args)?))
+    Ok(Value::Float(self_f64(vm, &args, "__pos__")?))
 }
 fn float_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(self_f64(vm, &args)?.abs()))
+    Ok(Value::Float(self_f64(vm, &args, "__abs__")?.abs()))
 }
 fn float_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(self_f64(vm, &args)? != 0.0))
+    Ok(Value::Bool(self_f64(vm, &args, "__bool__")? != 0.0))
 }
 fn float_float(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(self_f64(vm, &args)?))
-}
-fn float_int(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = self_f64(vm, &args)?;
-    vm.float_to_int(f)
-}
-fn float_is_integer(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = self_f64(vm, &args)?;
-    Ok(Value::Bool(f.is_finite() && f.floor() == f))
-}
-fn float_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = self_f64(vm, &args)?;
-    Ok(Value::Int(crate::pyhash::hash_float(f, 0)))
+    Ok(Value::Float(self_f64(vm, &args, "__float__")?))
 }
 fn float_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    float_float(vm, args)
+    Ok(Value::Float(self_f64(vm, &args, "conjugate")?))
+}
+
+fn int_result(vm: &Vm, r: Result<Int, num::NumError>) -> PyResult<Value> {
+    match r {
+        Ok(i) => Ok(vm.new_int(i)),
+        Err(e) => Err(vm.num_err(e)),
+    }
+}
+fn float_int(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "__int__")?;
+    int_result(vm, num::float_trunc(f))
+}
+fn float_trunc(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "__trunc__")?;
+    int_result(vm, num::float_trunc(f))
+}
+fn float_floor(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "__floor__")?;
+    int_result(vm, num::float_floor(f))
+}
+fn float_ceil(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "__ceil__")?;
+    int_result(vm, num::float_ceil(f))
+}
+fn float_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("__round__", args, 0, 1)?;
+    let f = self_f64(vm, &args, "__round__")?;
+    match a.first() {
+        None | Some(Value::None) => int_result(vm, num::float_round(f)),
+        Some(nd) => {
+            let nd = vm.index_int(nd)?;
+            num::float_round_ndigits(f, &nd)
+                .map(Value::Float)
+                .map_err(|e| vm.num_err(e))
+        }
+    }
+}
+
+fn float_is_integer(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "is_integer")?;
+    Ok(Value::Bool(num::float_is_integer(f)))
+}
+fn float_as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "as_integer_ratio")?;
+    let (n, d) = num::float_as_integer_ratio(f).map_err(|e| vm.num_err(e))?;
+    let (n, d) = (vm.new_int(n), vm.new_int(d));
+    Ok(vm.new_tuple(vec![n, d]))
+}
+fn float_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = arg(&args, 0);
+    let f = self_f64(vm, &args, "__hash__")?;
+    let addr = match &v {
+        Value::Obj(o) => Rc::as_ptr(o) as usize,
+        _ => 0,
+    };
+    Ok(Value::Int(crate::pyhash::hash_float(f, addr)))
 }
 fn float_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = self_f64(vm, &args)?;
-    Ok(vm.new_string(crate::pyfmt::float_hex(f)))
+    let f = self_f64(vm, &args, "hex")?;
+    Ok(vm.new_string(num::float_hex(f)))
 }
-fn float_richcmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
-    let (a, b) = (
-        args.args.first().cloned().unwrap_or(Value::None),
-        args.args.get(1).cloned().unwrap_or(Value::None),
-    );
-    let x = self_f64(vm, &args)?;
-    match &b {
-        Value::Int(_) | Value::Bool(_) => Ok(Value::Bool(crate::objects::int::compare_int_float(
-            &b,
-            &Value::Float(x),
-            op.swapped(),
+fn float_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "__repr__")?;
+    Ok(vm.new_string(crate::pyfmt::float_repr(f)))
+}
+fn float_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let f = self_f64(vm, &args, "__getnewargs__")?;
+    Ok(vm.new_tuple(vec![Value::Float(f)]))
+}
+fn float_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    self_f64(vm, &args, "__sizeof__")?;
+    Ok(Value::Int(24))
+}
+
+/// The str argument of `__format__`-like methods.
+pub(crate) fn str_arg<'a>(vm: &Vm, v: &'a Value, what: &str) -> PyResult<&'a str> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => Ok(crate::vm::proto::str_of(o)),
+        other => Err(vm.type_error(format!(
+            "{what} argument must be str, not {}",
+            vm.type_name_of(other)
         ))),
-        _ => match as_f64(vm, &b) {
-            Some(Ok(y)) => Ok(Value::Bool(cmp_floats(x, y, op))),
-            Some(Err(_)) => {
-                // A huge int against a float: compare by sign and magnitude.
-                let _ = a;
-                let big = crate::objects::int::to_bigint(&b).unwrap_or_default();
-                let r = if x.is_nan() {
-                    op == CmpOp::Ne
-                } else {
-                    let ord = if num_traits::Signed::is_negative(&big) {
-                        std::cmp::Ordering::Greater
-                    } else {
-                        std::cmp::Ordering::Less
-                    };
-                    op.test(ord)
-                };
-                Ok(Value::Bool(r))
-            }
-            None => Ok(vm.not_implemented()),
-        },
+    }
+}
+
+fn float_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("__format__", args, 1, 1)?;
+    let this = arg(&args, 0);
+    let f = self_f64(vm, &args, "__format__")?;
+    let spec = str_arg(vm, &a[0], "__format__()")?;
+    if spec.is_empty() {
+        let s = vm.str(&this)?;
+        return Ok(vm.new_string(s));
+    }
+    let name = vm.type_name_of(&this);
+    let r = crate::pyfmt::format_float_as(f, spec, &name).map_err(|e| vm.fmt_err(e))?;
+    Ok(vm.new_string(r))
+}
+
+fn float_richcmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
+    let x = self_f64(vm, &args, op.dunder())?;
+    let other = arg(&args, 1);
+    if let Some(y) = super::int::float_payload(&other) {
+        return Ok(Value::Bool(cmp_floats(x, y, op)));
+    }
+    match as_int(&other) {
+        Some(i) => Ok(Value::Bool(match cmp_int_float(&i, x) {
+            None => op == CmpOp::Ne,
+            Some(ord) => op.test(ord.reverse()),
+        })),
+        None => Ok(vm.not_implemented()),
     }
 }
 macro_rules! cmp_methods {
@@ -268,32 +395,37 @@ macro_rules! cmp_methods {
 }
 cmp_methods! { float_lt, Lt; float_le, Le; float_eq, Eq; float_ne, Ne; float_gt, Gt; float_ge, Ge; }
 
-impl Vm {
-    /// `int(f)` for a float (truncating).
-    pub fn float_to_int(&self, f: f64) -> PyResult<Value> {
-        if f.is_nan() {
-            return Err(self.value_error("cannot convert float NaN to integer"));
-        }
-        if f.is_infinite() {
-            return Err(self.overflow_error("cannot convert float infinity to integer"));
-        }
-        let t = f.trunc();
-        if t.abs() < 9.0e18 {
-            return Ok(Value::Int(t as i64));
-        }
-        let (m, e) = frexp_int(t);
-        let b = num_bigint::BigInt::from(m) << (e as usize);
-        Ok(self.new_bigint(b))
+fn float_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("fromhex", args, 1, 1)?;
+    let cls = arg(&args, 0);
+    let s = match &a[0] {
+        Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => crate::vm::proto::str_of(o),
+        _ => return Err(vm.type_error("bad argument type for built-in operation")),
+    };
+    let f = num::float_fromhex(s).map_err(|e| vm.fmt_err(e))?;
+    match &cls {
+        Value::Obj(c) if Rc::ptr_eq(c, &vm.types.float) => Ok(Value::Float(f)),
+        _ => vm.call(&cls, &[Value::Float(f)]),
     }
 }
 
-/// An integral float >= 2**53 in magnitude as (mantissa, exponent >= 0).
-pub fn frexp_int(t: f64) -> (i64, i32) {
-    let bits = t.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
-    let mant = ((bits & ((1u64 << 52) - 1)) | (1u64 << 52)) as i64;
-    let mant = if t < 0.0 { -mant } else { mant };
-    (mant, exp.max(0))
+fn float_getformat(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("__getformat__", args, 1, 1)?;
+    let s = str_arg(vm, &a[0], "__getformat__()")?;
+    match s {
+        "double" | "float" => Ok(vm.new_str("IEEE, little-endian")),
+        _ => Err(vm.value_error("__getformat__() argument 1 must be 'double' or 'float'")),
+    }
+}
+
+fn get_real(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    match super::int::float_payload(v) {
+        Some(f) => Ok(Value::Float(f)),
+        None => Err(vm.type_error("descriptor requires a 'float' object")),
+    }
+}
+fn get_imag(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
+    Ok(Value::Float(0.0))
 }
 
 pub fn install(vm: &mut Vm) {
@@ -313,6 +445,8 @@ pub fn install(vm: &mut Vm) {
             ("__rfloordiv__", float_rfloordiv),
             ("__mod__", float_mod),
             ("__rmod__", float_rmod),
+            ("__divmod__", float_divmod_m),
+            ("__rdivmod__", float_rdivmod),
             ("__pow__", float_pow_m),
             ("__rpow__", float_rpow),
             ("__neg__", float_neg),
@@ -321,8 +455,15 @@ pub fn install(vm: &mut Vm) {
             ("__bool__", float_bool),
             ("__float__", float_float),
             ("__int__", float_int),
-            ("__trunc__", float_int),
+            ("__trunc__", float_trunc),
+            ("__floor__", float_floor),
+            ("__ceil__", float_ceil),
+            ("__round__", float_round),
             ("__hash__", float_hash),
+            ("__repr__", float_repr),
+            ("__format__", float_format),
+            ("__getnewargs__", float_getnewargs),
+            ("__sizeof__", float_sizeof),
             ("__lt__", float_lt),
             ("__le__", float_le),
             ("__eq__", float_eq),
@@ -330,9 +471,18 @@ pub fn install(vm: &mut Vm) {
             ("__gt__", float_gt),
             ("__ge__", float_ge),
             ("is_integer", float_is_integer),
+            ("as_integer_ratio", float_as_integer_ratio),
             ("conjugate", float_conjugate),
             ("hex", float_hex),
         ],
     );
+    vm.add_classmethods(
+        &t,
+        &[
+            ("fromhex", float_fromhex),
+            ("__getformat__", float_getformat),
+        ],
+    );
+    vm.add_getsets(&t, &[("real", get_real, None), ("imag", get_imag, None)]);
     vm.add_staticmethods(&t, &[("__new__", crate::builtins::convert::float_new)]);
 }

@@ -118,7 +118,7 @@ fn func_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
 }
 
 macro_rules! func_field {
-    ($get:ident, $set:ident, $field:ident) => {
+    ($get:ident, $set:ident, $field:ident, $check:expr) => {
         fn $get(vm: &mut Vm, v: &Value) -> PyResult<Value> {
             let f = func_of(vm, v)?;
             match &f.payload {
@@ -128,19 +128,82 @@ macro_rules! func_field {
         }
         fn $set(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
             let f = func_of(vm, v)?;
+            let check: fn(&Vm, Option<Value>) -> PyResult<Value> = $check;
+            let new = check(vm, new)?;
             if let super::Payload::Function(func) = &f.payload {
-                *func.$field.borrow_mut() = new.unwrap_or(Value::None);
+                *func.$field.borrow_mut() = new;
             }
             Ok(())
         }
     };
 }
-func_field!(get_fname, set_fname, name);
-func_field!(get_fqualname, set_fqualname, qualname);
-func_field!(get_defaults, set_defaults, defaults);
-func_field!(get_kwdefaults, set_kwdefaults, kwdefaults);
-func_field!(get_doc, set_doc, doc);
-func_field!(get_fmodule, set_fmodule, module);
+
+/// A setter check: deletion (when `$del_ok`, storing None), None (when
+/// `$none_ok`) and objects passing `$ok` are accepted; anything else raises
+/// CPython's TypeError `$what`.
+macro_rules! typed_check {
+    ($what:literal, $none_ok:expr, $del_ok:expr, |$o:ident| $ok:expr) => {
+        |vm: &Vm, new: Option<Value>| -> PyResult<Value> {
+            match new {
+                None if $del_ok => Ok(Value::None),
+                Some(Value::None) if $none_ok => Ok(Value::None),
+                Some(Value::Obj($o)) if $ok => Ok(Value::Obj($o)),
+                _ => Err(vm.type_error($what)),
+            }
+        }
+    };
+}
+
+func_field!(
+    get_fname,
+    set_fname,
+    name,
+    typed_check!(
+        "__name__ must be set to a string object",
+        false,
+        false,
+        |o| { matches!(o.payload, super::Payload::Str(_)) }
+    )
+);
+func_field!(
+    get_fqualname,
+    set_fqualname,
+    qualname,
+    typed_check!(
+        "__qualname__ must be set to a string object",
+        false,
+        false,
+        |o| { matches!(o.payload, super::Payload::Str(_)) }
+    )
+);
+func_field!(
+    get_defaults,
+    set_defaults,
+    defaults,
+    typed_check!(
+        "__defaults__ must be set to a tuple object",
+        true,
+        true,
+        |o| { matches!(o.payload, super::Payload::Tuple(_)) }
+    )
+);
+func_field!(
+    get_kwdefaults,
+    set_kwdefaults,
+    kwdefaults,
+    typed_check!(
+        "__kwdefaults__ must be set to a dict object",
+        true,
+        true,
+        |o| { matches!(o.payload, super::Payload::Dict(_)) }
+    )
+);
+func_field!(get_doc, set_doc, doc, |_vm, new| Ok(
+    new.unwrap_or(Value::None)
+));
+func_field!(get_fmodule, set_fmodule, module, |_vm, new| Ok(
+    new.unwrap_or(Value::None)
+));
 
 fn get_annotations(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = func_of(vm, v)?;
@@ -157,10 +220,48 @@ fn get_annotations(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 fn set_annotations(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let f = func_of(vm, v)?;
+    let new = match new {
+        None | Some(Value::None) => Value::None,
+        Some(Value::Obj(d)) if matches!(d.payload, super::Payload::Dict(_)) => Value::Obj(d),
+        Some(_) => return Err(vm.type_error("__annotations__ must be set to a dict object")),
+    };
     if let super::Payload::Function(func) = &f.payload {
-        *func.annotations.borrow_mut() = new.unwrap_or(Value::None);
+        *func.annotations.borrow_mut() = new;
     }
     Ok(())
+}
+
+/// `function.__dict__`, created on first use.
+fn get_fdict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = func_of(vm, v)?;
+    Ok(Value::Obj(vm.ensure_dict(&f)))
+}
+fn set_fdict(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let f = func_of(vm, v)?;
+    match new {
+        Some(Value::Obj(d)) if matches!(d.payload, super::Payload::Dict(_)) => {
+            *f.dict.borrow_mut() = Some(d);
+            Ok(())
+        }
+        Some(other) => Err(vm.type_error(format!(
+            "__dict__ must be set to a dictionary, not a '{}'",
+            vm.type_name_of(&other)
+        ))),
+        None => Err(vm.type_error("cannot delete __dict__")),
+    }
+}
+
+impl Vm {
+    /// The instance dict of `o`, made now if it has none yet (functions
+    /// create theirs on first use).
+    pub fn ensure_dict(&self, o: &PyRef) -> PyRef {
+        if let Some(d) = o.dict() {
+            return d;
+        }
+        let d = self.new_dict();
+        *o.dict.borrow_mut() = Some(d.clone());
+        d
+    }
 }
 
 fn get_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -248,6 +349,32 @@ fn method_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
+fn method_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match method_eq(vm, args)? {
+        Value::Bool(b) => Ok(Value::Bool(!b)),
+        other => Ok(other),
+    }
+}
+/// `hash(bound_method)`: the identity hash of `__self__` xor the hash of
+/// `__func__` (CPython's meth_hash).
+fn method_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let m = arg(&args, 0);
+    let (func, self_) = match &m {
+        Value::Obj(o) => match &o.payload {
+            super::Payload::Method(m) => (m.func.clone(), m.self_.clone()),
+            _ => return Err(vm.type_error("descriptor '__hash__' requires a 'method' object")),
+        },
+        _ => return Err(vm.type_error("descriptor '__hash__' requires a 'method' object")),
+    };
+    let x = match &self_ {
+        Value::Obj(o) => crate::pyhash::hash_pointer(Rc::as_ptr(o) as *const u8 as usize),
+        other => vm.hash(other)?,
+    };
+    let y = vm.hash(&func)?;
+    let h = x ^ y;
+    Ok(Value::Int(if h == -1 { -2 } else { h }))
+}
+
 fn builtin_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match v {
         Value::Obj(o) => match &o.payload {
@@ -323,6 +450,7 @@ pub fn install(vm: &mut Vm) {
             ("__doc__", get_doc, Some(set_doc)),
             ("__module__", get_fmodule, Some(set_fmodule)),
             ("__annotations__", get_annotations, Some(set_annotations)),
+            ("__dict__", get_fdict, Some(set_fdict)),
             ("__code__", get_code, None),
             ("__globals__", get_globals, None),
             ("__closure__", get_closure, None),
@@ -340,7 +468,14 @@ pub fn install(vm: &mut Vm) {
             ("__qualname__", method_getattr_qualname, None),
         ],
     );
-    vm.add_methods(&m, &[("__eq__", method_eq)]);
+    vm.add_methods(
+        &m,
+        &[
+            ("__eq__", method_eq),
+            ("__ne__", method_ne),
+            ("__hash__", method_hash),
+        ],
+    );
     for b in [
         vm.types.builtin_function.clone(),
         vm.types.method_descriptor.clone(),

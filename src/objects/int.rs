@@ -1,13 +1,13 @@
-//! `int` and `bool`: arithmetic with i64 fast paths promoting to
-//! num-bigint, and the types' methods.
+//! `int` and `bool`: the value helpers, the BINARY_OP fast paths (i64
+//! first, then `crate::num::Int`), comparison, and the types' arithmetic
+//! dunders. The other methods are in `int_methods.rs`.
 
 use num_bigint::BigInt;
-use num_integer::Integer;
-use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::function::Args;
 use super::Payload;
-use crate::vm::proto::BinOp;
+use crate::num::{cmp_int_float, Int, IntPow};
+use crate::vm::proto::{BinOp, CmpOp};
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
@@ -18,6 +18,20 @@ pub fn to_bigint(v: &Value) -> Option<BigInt> {
         Value::Bool(b) => Some(BigInt::from(*b as i64)),
         Value::Obj(o) => match &o.payload {
             Payload::Int(b) => Some(b.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The value of an int or bool (subclass instances included) as an
+/// [`Int`] in canonical form.
+pub fn as_int(v: &Value) -> Option<Int> {
+    match v {
+        Value::Int(i) => Some(Int::Small(*i)),
+        Value::Bool(b) => Some(Int::Small(*b as i64)),
+        Value::Obj(o) => match &o.payload {
+            Payload::Int(b) => Some(Int::from_bigint(b.clone())),
             _ => None,
         },
         _ => None,
@@ -44,31 +58,66 @@ fn small(v: &Value) -> Option<i64> {
 impl Vm {
     /// An int value in canonical form (unboxed when it fits 64 bits).
     pub fn new_bigint(&self, b: BigInt) -> Value {
-        match b.to_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Obj(self.new_obj(&self.types.int, Payload::Int(b))),
+        self.new_int(Int::from_bigint(b))
+    }
+
+    /// An int value from a `num::Int`.
+    pub fn new_int(&self, i: Int) -> Value {
+        match i {
+            Int::Small(i) => Value::Int(i),
+            Int::Big(b) => Value::Obj(self.new_obj(&self.types.int, Payload::Int(b))),
         }
     }
 
     /// An int as f64, with CPython's OverflowError.
     pub fn int_to_f64(&self, v: &Value) -> PyResult<f64> {
-        match v {
-            Value::Int(i) => Ok(*i as f64),
-            Value::Bool(b) => Ok(*b as i64 as f64),
-            _ => {
-                let b = to_bigint(v).unwrap_or_default();
-                let f = crate::pyfmt::bigint_to_f64(&b).unwrap_or(f64::INFINITY);
-                if f.is_infinite() {
-                    return Err(self.overflow_error("int too large to convert to float"));
-                }
-                Ok(f)
-            }
+        match as_int(v) {
+            Some(i) => i.to_f64().map_err(|e| self.num_err(e)),
+            None => Err(self.type_error("an integer is required")),
+        }
+    }
+
+    /// `operator.index(v)` (`PyNumber_Index`) at full precision.
+    pub fn index_int(&mut self, v: &Value) -> PyResult<Int> {
+        if let Some(i) = as_int(v) {
+            return Ok(i);
+        }
+        match self.call_special(v, "__index__", &[])? {
+            Some(r) => match as_int(&r) {
+                Some(i) => Ok(i),
+                None => Err(self.type_error(format!(
+                    "__index__ returned non-int (type {})",
+                    self.type_name_of(&r)
+                ))),
+            },
+            None => Err(self.type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                self.type_name_of(v)
+            ))),
         }
     }
 }
 
-/// `a <op> b` when both are ints; None otherwise.
+/// Whether `v` is an int or bool of the builtin types themselves (not a
+/// subclass instance, whose class may override the operators).
+fn is_exact_int(vm: &Vm, v: &Value) -> bool {
+    match v {
+        Value::Int(_) | Value::Bool(_) => true,
+        Value::Obj(o) => matches!(o.payload, Payload::Int(_)) && o.class_is(&vm.types.int),
+        _ => false,
+    }
+}
+
+/// `a <op> b` when both are exact ints or bools; None otherwise.
 pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResult<Value>> {
+    if !is_exact_int(vm, a) || !is_exact_int(vm, b) {
+        return None;
+    }
+    binop_values(vm, a, b, op)
+}
+
+/// `a <op> b` for any two ints (subclass instances included).
+fn binop_values(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResult<Value>> {
     if let (Some(x), Some(y)) = (small(a), small(b)) {
         let r = match op {
             BinOp::Add => x.checked_add(y).map(Value::Int),
@@ -86,213 +135,178 @@ pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResu
                     Value::Int(r)
                 })
             }
-            BinOp::FloorDiv | BinOp::Mod => {
-                if y == 0 {
-                    return Some(Err(vm.zero_division("integer division or modulo by zero")));
-                }
-                if x == i64::MIN && y == -1 {
-                    None
-                } else if op == BinOp::FloorDiv {
-                    Some(Value::Int(Integer::div_floor(&x, &y)))
+            BinOp::FloorDiv | BinOp::Mod if y != 0 && !(x == i64::MIN && y == -1) => {
+                let (q, r) = (x / y, x % y);
+                let (q, r) = if r != 0 && ((r < 0) != (y < 0)) {
+                    (q - 1, r + y)
                 } else {
-                    Some(Value::Int(Integer::mod_floor(&x, &y)))
-                }
+                    (q, r)
+                };
+                Some(Value::Int(if op == BinOp::FloorDiv { q } else { r }))
             }
-            BinOp::TrueDiv => {
-                if y == 0 {
-                    return Some(Err(vm.zero_division("division by zero")));
-                }
-                if x.unsigned_abs() < (1 << 53) && y.unsigned_abs() < (1 << 53) {
-                    Some(Value::Float(x as f64 / y as f64))
+            BinOp::TrueDiv
+                if y != 0 && x.unsigned_abs() <= (1 << 53) && y.unsigned_abs() <= (1 << 53) =>
+            {
+                Some(Value::Float(x as f64 / y as f64))
+            }
+            BinOp::Pow if y >= 0 => u32::try_from(y)
+                .ok()
+                .and_then(|e| x.checked_pow(e))
+                .map(Value::Int),
+            BinOp::LShift if (0..63).contains(&y) => {
+                let r = i128::from(x) << y;
+                i64::try_from(r).ok().map(Value::Int)
+            }
+            BinOp::RShift if y >= 0 => Some(Value::Int(if y >= 64 {
+                if x < 0 {
+                    -1
                 } else {
-                    None
+                    0
                 }
-            }
-            BinOp::Pow => {
-                if y < 0 {
-                    if x == 0 {
-                        return Some(Err(
-                            vm.zero_division("0.0 cannot be raised to a negative power")
-                        ));
-                    }
-                    Some(Value::Float((x as f64).powf(y as f64)))
-                } else if let Ok(e) = u32::try_from(y) {
-                    x.checked_pow(e).map(Value::Int)
-                } else {
-                    None
-                }
-            }
-            BinOp::LShift => {
-                if y < 0 {
-                    return Some(Err(vm.value_error("negative shift count")));
-                }
-                if y < 63 && (x << y) >> y == x {
-                    Some(Value::Int(x << y))
-                } else {
-                    None
-                }
-            }
-            BinOp::RShift => {
-                if y < 0 {
-                    return Some(Err(vm.value_error("negative shift count")));
-                }
-                Some(Value::Int(if y >= 64 {
-                    if x < 0 {
-                        -1
-                    } else {
-                        0
-                    }
-                } else {
-                    x >> y
-                }))
-            }
-            BinOp::MatMul => return None,
+            } else {
+                x >> y
+            })),
+            _ => None,
         };
         if let Some(r) = r {
             return Some(Ok(r));
         }
     }
-    if !is_int(a) || !is_int(b) || op == BinOp::MatMul {
+    if op == BinOp::MatMul {
         return None;
     }
-    let x = to_bigint(a)?;
-    let y = to_bigint(b)?;
-    Some(big_binop(vm, &x, &y, op))
+    let x = as_int(a)?;
+    let y = as_int(b)?;
+    Some(int_binop(vm, &x, &y, op))
 }
 
-fn big_binop(vm: &mut Vm, x: &BigInt, y: &BigInt, op: BinOp) -> PyResult<Value> {
-    Ok(match op {
-        BinOp::Add => vm.new_bigint(x + y),
-        BinOp::Sub => vm.new_bigint(x - y),
-        BinOp::Mul => vm.new_bigint(x * y),
-        BinOp::And => vm.new_bigint(x & y),
-        BinOp::Or => vm.new_bigint(x | y),
-        BinOp::Xor => vm.new_bigint(x ^ y),
-        BinOp::FloorDiv | BinOp::Mod => {
-            if y.is_zero() {
-                return Err(vm.zero_division("integer division or modulo by zero"));
-            }
-            if op == BinOp::FloorDiv {
-                vm.new_bigint(x.div_floor(y))
-            } else {
-                vm.new_bigint(x.mod_floor(y))
-            }
-        }
-        BinOp::TrueDiv => {
-            if y.is_zero() {
-                return Err(vm.zero_division("division by zero"));
-            }
-            let fx = crate::pyfmt::bigint_to_f64(x).unwrap_or(f64::INFINITY);
-            let fy = crate::pyfmt::bigint_to_f64(y).unwrap_or(f64::INFINITY);
-            if fx.is_finite() && fy.is_finite() {
-                Value::Float(fx / fy)
-            } else {
-                let (q, r) = x.div_rem(y);
-                let f = crate::pyfmt::bigint_to_f64(&q).unwrap_or(f64::INFINITY)
-                    + crate::pyfmt::bigint_to_f64(&r).unwrap_or(0.0) / fy;
-                if f.is_infinite() {
-                    return Err(vm.overflow_error("integer division result too large for a float"));
-                }
-                Value::Float(f)
-            }
-        }
+/// `x <op> y` for two ints, through `crate::num`.
+pub fn int_binop(vm: &mut Vm, x: &Int, y: &Int, op: BinOp) -> PyResult<Value> {
+    let r = match op {
+        BinOp::Add => Ok(x.add(y)),
+        BinOp::Sub => Ok(x.sub(y)),
+        BinOp::Mul => x.mul(y),
+        BinOp::And => Ok(x.bitand(y)),
+        BinOp::Or => Ok(x.bitor(y)),
+        BinOp::Xor => Ok(x.bitxor(y)),
+        BinOp::FloorDiv => x.floordiv(y),
+        BinOp::Mod => x.modulo(y),
+        BinOp::LShift => x.lshift(y),
+        BinOp::RShift => x.rshift(y),
+        BinOp::TrueDiv => return x.truediv(y).map(Value::Float).map_err(|e| vm.num_err(e)),
         BinOp::Pow => {
-            if y.is_negative() {
-                if x.is_zero() {
-                    return Err(vm.zero_division("0.0 cannot be raised to a negative power"));
-                }
-                let fx = crate::pyfmt::bigint_to_f64(x).unwrap_or(f64::INFINITY);
-                let fy = crate::pyfmt::bigint_to_f64(y).unwrap_or(f64::NEG_INFINITY);
-                Value::Float(fx.powf(fy))
-            } else {
-                let Some(e) = y.to_u32() else {
-                    if x.abs() <= BigInt::from(1) {
-                        return Ok(if x.is_negative() && y.is_odd() {
-                            Value::Int(-1)
-                        } else if x.is_zero() {
-                            Value::Int(0)
-                        } else {
-                            Value::Int(1)
-                        });
-                    }
-                    return Err(vm.new_error(crate::objects::exception::ExcKind::MemoryError, ""));
-                };
-                if x.bits().saturating_mul(e as u64) > (1 << 32) {
-                    return Err(vm.new_error(crate::objects::exception::ExcKind::MemoryError, ""));
-                }
-                vm.new_bigint(num_traits::Pow::pow(x, e))
+            return match x.pow(y, None) {
+                Ok(IntPow::Int(i)) => Ok(vm.new_int(i)),
+                Ok(IntPow::Float(f)) => Ok(Value::Float(f)),
+                Err(e) => Err(vm.num_err(e)),
             }
         }
-        BinOp::LShift => {
-            if y.is_negative() {
-                return Err(vm.value_error("negative shift count"));
-            }
-            if x.is_zero() {
-                return Ok(Value::Int(0));
-            }
-            let Some(s) = y.to_usize().filter(|s| *s < (1 << 32)) else {
-                return Err(vm.overflow_error("too many digits in integer"));
-            };
-            vm.new_bigint(x << s)
-        }
-        BinOp::RShift => {
-            if y.is_negative() {
-                return Err(vm.value_error("negative shift count"));
-            }
-            match y.to_usize() {
-                Some(s) => vm.new_bigint(x >> s),
-                None => Value::Int(if x.is_negative() { -1 } else { 0 }),
-            }
-        }
-        BinOp::MatMul => vm.not_implemented(),
-    })
+        BinOp::MatMul => return Ok(vm.not_implemented()),
+    };
+    match r {
+        Ok(i) => Ok(vm.new_int(i)),
+        Err(e) => Err(vm.num_err(e)),
+    }
 }
 
-/// Exact comparison of an int with a float (never lossy).
-pub fn compare_int_float(a: &Value, b: &Value, op: crate::vm::proto::CmpOp) -> bool {
-    use std::cmp::Ordering;
+/// Exact comparison of an unboxed int or bool with a float (never lossy).
+pub fn compare_int_float(a: &Value, b: &Value, op: CmpOp) -> bool {
     let (i, f, flipped) = match (a, b) {
         (Value::Float(f), other) => (small(other).unwrap_or(0), *f, true),
         (other, Value::Float(f)) => (small(other).unwrap_or(0), *f, false),
         _ => return false,
     };
-    let ord = if f.is_nan() {
-        return op == crate::vm::proto::CmpOp::Ne;
-    } else if f == f64::INFINITY {
-        Ordering::Less
-    } else if f == f64::NEG_INFINITY {
-        Ordering::Greater
-    } else {
-        // Compare i with f exactly: both as i128 after flooring f.
-        let fl = f.floor();
-        if fl >= 9.3e18 {
-            Ordering::Less
-        } else if fl < -9.3e18 {
-            Ordering::Greater
+    match cmp_int_float(&Int::Small(i), f) {
+        None => op == CmpOp::Ne,
+        Some(ord) => op.test(if flipped { ord.reverse() } else { ord }),
+    }
+}
+
+/// The float value of a float or float-subclass instance.
+pub fn float_payload(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(f) => Some(*f),
+        Value::Obj(o) => match &o.payload {
+            Payload::Float(f) => Some(*f),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub(crate) fn arg(args: &Args, i: usize) -> Value {
+    args.args.get(i).cloned().unwrap_or(Value::None)
+}
+
+/// Bind a native method's arguments after `self` to `names`: at most
+/// `max_pos` positionally, the rest by keyword (Argument Clinic's rules
+/// and messages).
+pub(crate) fn bind(
+    vm: &Vm,
+    fname: &str,
+    args: &Args,
+    names: &[&str],
+    max_pos: usize,
+) -> PyResult<Vec<Option<Value>>> {
+    let pos = args.pos().get(1..).unwrap_or(&[]);
+    let mut out: Vec<Option<Value>> = vec![None; names.len()];
+    if pos.len() > max_pos {
+        return Err(vm.type_error(if max_pos == 0 {
+            format!("{fname}() takes no positional arguments")
         } else {
-            let fi = fl as i128;
-            match (i as i128).cmp(&fi) {
-                Ordering::Equal if f > fl => Ordering::Less,
-                o => o,
+            format!(
+                "{fname}() takes at most {max_pos} positional argument{} ({} given)",
+                if max_pos == 1 { "" } else { "s" },
+                pos.len()
+            )
+        }));
+    }
+    for (slot, v) in out.iter_mut().zip(pos) {
+        *slot = Some(v.clone());
+    }
+    for (k, v) in args.kwargs() {
+        let name = crate::vm::proto::str_of(k);
+        match names.iter().position(|n| *n == name) {
+            Some(i) => {
+                if i < pos.len() {
+                    return Err(vm.type_error(format!(
+                        "argument for {fname}() given by name ('{name}') and position ({})",
+                        i + 1
+                    )));
+                }
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = Some(v.clone());
+                }
+            }
+            None => {
+                return Err(vm.type_error(format!(
+                    "'{name}' is an invalid keyword argument for {fname}()"
+                )))
             }
         }
-    };
-    op.test(if flipped { ord.reverse() } else { ord })
+    }
+    Ok(out)
 }
 
 macro_rules! int_binary_methods {
     ($( $fname:ident, $rname:ident, $op:expr ;)*) => {
         $(
             fn $fname(vm: &mut Vm, args: Args) -> PyResult<Value> {
-                let (a, b) = (args.args.first().cloned().unwrap_or(Value::None), args.args.get(1).cloned().unwrap_or(Value::None));
-                match fast_binop(vm, &a, &b, $op) {
+                let (a, b) = (arg(&args, 0), arg(&args, 1));
+                if !is_int(&a) || !is_int(&b) {
+                    return Ok(vm.not_implemented());
+                }
+                match binop_values(vm, &a, &b, $op) {
                     Some(r) => r,
                     None => Ok(vm.not_implemented()),
                 }
             }
             fn $rname(vm: &mut Vm, args: Args) -> PyResult<Value> {
-                let (a, b) = (args.args.first().cloned().unwrap_or(Value::None), args.args.get(1).cloned().unwrap_or(Value::None));
-                match fast_binop(vm, &b, &a, $op) {
+                let (a, b) = (arg(&args, 0), arg(&args, 1));
+                if !is_int(&a) || !is_int(&b) {
+                    return Ok(vm.not_implemented());
+                }
+                match binop_values(vm, &b, &a, $op) {
                     Some(r) => r,
                     None => Ok(vm.not_implemented()),
                 }
@@ -308,7 +322,6 @@ int_binary_methods! {
     int_floordiv, int_rfloordiv, BinOp::FloorDiv;
     int_truediv, int_rtruediv, BinOp::TrueDiv;
     int_mod, int_rmod, BinOp::Mod;
-    int_pow, int_rpow, BinOp::Pow;
     int_lshift, int_rlshift, BinOp::LShift;
     int_rshift, int_rrshift, BinOp::RShift;
     int_and, int_rand, BinOp::And;
@@ -316,95 +329,125 @@ int_binary_methods! {
     int_xor, int_rxor, BinOp::Xor;
 }
 
-fn self_int(vm: &Vm, args: &Args) -> PyResult<BigInt> {
-    args.args
-        .first()
-        .and_then(to_bigint)
-        .ok_or_else(|| vm.type_error("descriptor requires an 'int' object"))
+/// `int.__pow__(self, other, mod=None)` and `__rpow__`.
+fn int_pow_impl(vm: &mut Vm, base: &Value, exp: &Value, m: &Value) -> PyResult<Value> {
+    let (Some(x), Some(y)) = (as_int(base), as_int(exp)) else {
+        return Ok(vm.not_implemented());
+    };
+    if m.is_none() {
+        return int_binop(vm, &x, &y, BinOp::Pow);
+    }
+    let Some(z) = as_int(m) else {
+        return Ok(vm.not_implemented());
+    };
+    match x.pow(&y, Some(&z)) {
+        Ok(IntPow::Int(i)) => Ok(vm.new_int(i)),
+        Ok(IntPow::Float(f)) => Ok(Value::Float(f)),
+        Err(e) => Err(vm.num_err(e)),
+    }
 }
 
-fn int_neg(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    Ok(vm.new_bigint(-x))
-}
-fn int_pos(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    Ok(vm.new_bigint(x))
-}
-fn int_invert(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    Ok(vm.new_bigint(-x - 1))
-}
-fn int_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    Ok(vm.new_bigint(x.abs()))
-}
-fn int_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    Ok(Value::Bool(!x.is_zero()))
-}
-fn int_int(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    Ok(vm.new_bigint(x))
-}
-fn int_float(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = args.args.first().cloned().unwrap_or(Value::Int(0));
-    Ok(Value::Float(vm.int_to_f64(&v)?))
-}
-fn int_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = args.args.first().cloned().unwrap_or(Value::Int(0));
-    let x = self_int(vm, &args)?;
-    let _ = v;
-    Ok(Value::Int(crate::pyhash::hash_bigint(&x)))
-}
-fn int_bit_length(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    Ok(Value::Int(x.bits() as i64))
-}
-fn int_bit_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = self_int(vm, &args)?;
-    let n: u64 = x
-        .abs()
-        .iter_u64_digits()
-        .map(|d| d.count_ones() as u64)
-        .sum();
-    Ok(Value::Int(n as i64))
-}
-fn int_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    int_int(vm, args)
+fn int_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("__pow__", args, 1, 2)?;
+    let m = a.get(1).cloned().unwrap_or(Value::None);
+    int_pow_impl(vm, &arg(&args, 0), &arg(&args, 1), &m)
 }
 
-fn int_richcmp(vm: &mut Vm, args: Args, op: crate::vm::proto::CmpOp) -> PyResult<Value> {
-    let (a, b) = (
-        args.args.first().cloned().unwrap_or(Value::None),
-        args.args.get(1).cloned().unwrap_or(Value::None),
-    );
-    if let (Some(x), Some(y)) = (to_bigint(&a), to_bigint(&b)) {
-        return Ok(Value::Bool(op.test(x.cmp(&y))));
+fn int_rpow(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.check_args("__rpow__", args, 1, 2)?;
+    let m = a.get(1).cloned().unwrap_or(Value::None);
+    int_pow_impl(vm, &arg(&args, 1), &arg(&args, 0), &m)
+}
+
+fn divmod_tuple(vm: &mut Vm, x: &Int, y: &Int) -> PyResult<Value> {
+    let (q, r) = x.divmod(y).map_err(|e| vm.num_err(e))?;
+    let (q, r) = (vm.new_int(q), vm.new_int(r));
+    Ok(vm.new_tuple(vec![q, r]))
+}
+
+fn int_divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match (as_int(&arg(&args, 0)), as_int(&arg(&args, 1))) {
+        (Some(x), Some(y)) => divmod_tuple(vm, &x, &y),
+        _ => Ok(vm.not_implemented()),
     }
-    if let Value::Float(_) = b {
-        if let Some(x) = small(&a) {
-            return Ok(Value::Bool(compare_int_float(&Value::Int(x), &b, op)));
-        }
-        let fa = vm.int_to_f64(&a).unwrap_or(f64::INFINITY);
-        return Ok(Value::Bool(crate::objects::float::cmp_floats(
-            fa,
-            match b {
-                Value::Float(f) => f,
-                _ => 0.0,
-            },
-            op,
-        )));
+}
+
+fn int_rdivmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match (as_int(&arg(&args, 0)), as_int(&arg(&args, 1))) {
+        (Some(x), Some(y)) => divmod_tuple(vm, &y, &x),
+        _ => Ok(vm.not_implemented()),
     }
-    Ok(vm.not_implemented())
+}
+
+/// The int value of `self` for a method of int.
+pub(crate) fn self_int(vm: &Vm, args: &Args, name: &str) -> PyResult<Int> {
+    let v = arg(args, 0);
+    as_int(&v).ok_or_else(|| {
+        vm.type_error(format!(
+            "descriptor '{name}' requires a 'int' object but received a '{}'",
+            vm.type_name_of(&v)
+        ))
+    })
+}
+
+fn int_richcmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
+    let x = self_int(vm, &args, op.dunder())?;
+    // Like CPython's long_richcompare, only ints: a float's own
+    // comparison handles int operands.
+    match as_int(&arg(&args, 1)) {
+        Some(y) => Ok(Value::Bool(op.test(x.cmp(&y)))),
+        None => Ok(vm.not_implemented()),
+    }
 }
 
 macro_rules! cmp_methods {
     ($($name:ident, $op:ident;)*) => {
-        $( fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> { int_richcmp(vm, args, crate::vm::proto::CmpOp::$op) } )*
+        $( fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> { int_richcmp(vm, args, CmpOp::$op) } )*
     };
 }
 cmp_methods! { int_lt, Lt; int_le, Le; int_eq, Eq; int_ne, Ne; int_gt, Gt; int_ge, Ge; }
+
+/// The bitwise operators of bool: bool when both sides are bools.
+fn bool_bitop(vm: &mut Vm, args: Args, op: BinOp, reflected: bool) -> PyResult<Value> {
+    let (a, b) = (arg(&args, 0), arg(&args, 1));
+    let (a, b) = if reflected { (b, a) } else { (a, b) };
+    if !is_int(&a) || !is_int(&b) {
+        return Ok(vm.not_implemented());
+    }
+    match binop_values(vm, &a, &b, op) {
+        Some(r) => r,
+        None => Ok(vm.not_implemented()),
+    }
+}
+
+fn bool_and(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    bool_bitop(vm, args, BinOp::And, false)
+}
+fn bool_rand(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    bool_bitop(vm, args, BinOp::And, true)
+}
+fn bool_or(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    bool_bitop(vm, args, BinOp::Or, false)
+}
+fn bool_ror(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    bool_bitop(vm, args, BinOp::Or, true)
+}
+fn bool_xor(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    bool_bitop(vm, args, BinOp::Xor, false)
+}
+fn bool_rxor(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    bool_bitop(vm, args, BinOp::Xor, true)
+}
+
+fn bool_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match arg(&args, 0) {
+        Value::Bool(b) => Ok(vm.new_str(if b { "True" } else { "False" })),
+        v => Err(vm.type_error(format!(
+            "descriptor '__repr__' requires a 'bool' object but received a '{}'",
+            vm.type_name_of(&v)
+        ))),
+    }
+}
 
 pub fn install(vm: &mut Vm) {
     let t = vm.types.int.clone();
@@ -423,6 +466,8 @@ pub fn install(vm: &mut Vm) {
             ("__rtruediv__", int_rtruediv),
             ("__mod__", int_mod),
             ("__rmod__", int_rmod),
+            ("__divmod__", int_divmod),
+            ("__rdivmod__", int_rdivmod),
             ("__pow__", int_pow),
             ("__rpow__", int_rpow),
             ("__lshift__", int_lshift),
@@ -435,27 +480,28 @@ pub fn install(vm: &mut Vm) {
             ("__ror__", int_ror),
             ("__xor__", int_xor),
             ("__rxor__", int_rxor),
-            ("__neg__", int_neg),
-            ("__pos__", int_pos),
-            ("__invert__", int_invert),
-            ("__abs__", int_abs),
-            ("__bool__", int_bool),
-            ("__int__", int_int),
-            ("__index__", int_int),
-            ("__float__", int_float),
-            ("__hash__", int_hash),
             ("__lt__", int_lt),
             ("__le__", int_le),
             ("__eq__", int_eq),
             ("__ne__", int_ne),
             ("__gt__", int_gt),
             ("__ge__", int_ge),
-            ("bit_length", int_bit_length),
-            ("bit_count", int_bit_count),
-            ("conjugate", int_conjugate),
         ],
     );
+    super::int_methods::install(vm);
     vm.add_staticmethods(&t, &[("__new__", crate::builtins::convert::int_new)]);
     let b = vm.types.bool_.clone();
+    vm.add_methods(
+        &b,
+        &[
+            ("__and__", bool_and),
+            ("__rand__", bool_rand),
+            ("__or__", bool_or),
+            ("__ror__", bool_ror),
+            ("__xor__", bool_xor),
+            ("__rxor__", bool_rxor),
+            ("__repr__", bool_repr),
+        ],
+    );
     vm.add_staticmethods(&b, &[("__new__", crate::builtins::convert::bool_new)]);
 }

@@ -1,39 +1,9 @@
-//! `range`, and the iterators of the builtin containers and builtins
+//! The iterators of the builtin containers and builtins
 //! (`enumerate`, `zip`, `map`, `filter`, `reversed`, `iter(f, sentinel)`).
 
 use crate::vm::value::{PyRef, Value};
 
-/// A `range` (ints that fit in 64 bits).
-#[derive(Clone, Copy)]
-pub struct Range {
-    pub start: i64,
-    pub stop: i64,
-    pub step: i64,
-}
-
-impl Range {
-    /// Number of elements.
-    pub fn len(&self) -> i64 {
-        let (lo, hi, step) = (self.start as i128, self.stop as i128, self.step as i128);
-        let n = if step > 0 && lo < hi {
-            (hi - lo - 1) / step + 1
-        } else if step < 0 && lo > hi {
-            (lo - hi - 1) / (-step) + 1
-        } else {
-            0
-        };
-        n as i64
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The i-th element (0 <= i < len).
-    pub fn get(&self, i: i64) -> i64 {
-        self.start.wrapping_add(i.wrapping_mul(self.step))
-    }
-}
+pub use super::range::Range;
 
 /// The state of an iterator object.
 pub enum IterState {
@@ -47,6 +17,12 @@ pub enum IterState {
         remaining: i64,
         step: i64,
     },
+    /// A range beyond 64 bits.
+    BigRange {
+        next: num_bigint::BigInt,
+        remaining: num_bigint::BigInt,
+        step: num_bigint::BigInt,
+    },
     /// str iteration by byte offset.
     Str {
         s: PyRef,
@@ -56,20 +32,24 @@ pub enum IterState {
         b: Value,
         idx: usize,
     },
-    DictKeys {
+    /// A dict's keys, values or items (`kind` 0/1/2), forward or
+    /// reversed. `used` is the dict's length when iteration started
+    /// (`usize::MAX` once a change was reported), `remaining` how many
+    /// entries are still expected (CPython's `di_used` and `len`).
+    Dict {
         dict: PyRef,
         pos: usize,
-        len: usize,
+        used: usize,
+        remaining: usize,
+        kind: u8,
+        reverse: bool,
     },
-    DictValues {
-        dict: PyRef,
+    /// A set or frozenset by slot position; `used` is the length it had
+    /// when iteration started (`usize::MAX` once a change was reported).
+    Set {
+        set: PyRef,
         pos: usize,
-        len: usize,
-    },
-    DictItems {
-        dict: PyRef,
-        pos: usize,
-        len: usize,
+        used: usize,
     },
     /// `__getitem__`-based iteration of any object.
     GetItem {
@@ -164,6 +144,20 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                     Step::Done(Some(Value::Int(v)))
                 }
             }
+            IterState::BigRange {
+                next,
+                remaining,
+                step,
+            } => {
+                if num_traits::Signed::is_positive(remaining) {
+                    let v = next.clone();
+                    *next += &*step;
+                    *remaining -= 1;
+                    Step::Done(Some(vm.new_bigint(v)))
+                } else {
+                    Step::Done(None)
+                }
+            }
             IterState::Str { s, pos } => {
                 let text = match &s.payload {
                     Payload::Str(t) => t.as_str(),
@@ -178,65 +172,87 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                 }
             }
             IterState::Bytes { b, idx } => {
-                let v = super::bytes::bytes_of(b).and_then(|d| d.get(*idx).copied());
+                let v = super::bytes::byte_at(b, *idx);
                 *idx += 1;
                 Step::Done(v.map(|x| Value::Int(x as i64)))
             }
-            IterState::DictKeys { dict, pos, len }
-            | IterState::DictValues { dict, pos, len }
-            | IterState::DictItems { dict, pos, len } => {
-                let table = match &dict.payload {
-                    Payload::Dict(t) | Payload::Set(t) => Some(t.borrow()),
-                    _ => None,
+            IterState::Dict {
+                dict,
+                pos,
+                used,
+                remaining,
+                kind,
+                reverse,
+            } => {
+                let next = {
+                    let Payload::Dict(t) = &dict.payload else {
+                        return Ok(None);
+                    };
+                    let t = t.borrow();
+                    if t.len() != *used {
+                        *used = usize::MAX;
+                        return Err(vm.runtime_error("dictionary changed size during iteration"));
+                    }
+                    let mut found = None;
+                    if *reverse {
+                        // `pos` counts down from the number of entry slots.
+                        while *pos > 0 {
+                            *pos -= 1;
+                            if let Some(e) = t.entry(*pos) {
+                                found = Some((e.key.clone(), e.value.clone()));
+                                break;
+                            }
+                        }
+                    } else {
+                        while *pos < t.entry_slots() {
+                            let e = t.entry(*pos);
+                            *pos += 1;
+                            if let Some(e) = e {
+                                found = Some((e.key.clone(), e.value.clone()));
+                                break;
+                            }
+                        }
+                    }
+                    found
                 };
-                let frozen = match &dict.payload {
-                    Payload::FrozenSet(t) => Some(t),
-                    _ => None,
-                };
-                let cur_len = table
-                    .as_ref()
-                    .map(|t| t.len())
-                    .or(frozen.map(|t| t.len()))
-                    .unwrap_or(0);
-                if cur_len != *len {
-                    drop(table);
-                    *len = usize::MAX;
-                    return Err(
-                        vm.runtime_error(if matches!(dict.payload, Payload::Dict(_)) {
-                            "dictionary changed size during iteration"
-                        } else {
-                            "Set changed size during iteration"
-                        }),
-                    );
-                }
-                let mut found = None;
-                let slots = table
-                    .as_ref()
-                    .map(|t| t.entry_slots())
-                    .or(frozen.map(|t| t.entry_slots()))
-                    .unwrap_or(0);
-                while *pos < slots {
-                    let e = table
-                        .as_ref()
-                        .and_then(|t| t.entry(*pos))
-                        .or(frozen.and_then(|t| t.entry(*pos)));
-                    *pos += 1;
-                    if let Some(e) = e {
-                        found = Some((e.key.clone(), e.value.clone()));
-                        break;
+                match next {
+                    None => {
+                        *st = IterState::Exhausted;
+                        Step::Done(None)
+                    }
+                    Some(_) if *remaining == 0 && !*reverse => {
+                        *st = IterState::Exhausted;
+                        return Err(vm.runtime_error("dictionary keys changed during iteration"));
+                    }
+                    Some((k, v)) => {
+                        *remaining = remaining.saturating_sub(1);
+                        Step::Done(Some(match *kind {
+                            0 => k,
+                            1 => v,
+                            _ => vm.new_tuple(vec![k, v]),
+                        }))
                     }
                 }
-                drop(table);
-                let kind = match &*st {
-                    IterState::DictKeys { .. } => 0,
-                    IterState::DictValues { .. } => 1,
-                    _ => 2,
+            }
+            IterState::Set { set, pos, used } => {
+                let (len, next) = match super::setobj::table_ref(vm, set) {
+                    Ok(t) => (t.len(), t.next_entry(*pos).map(|(i, _, k)| (i, k.clone()))),
+                    Err(e) => return Err(e),
                 };
-                Step::Done(found.map(|(k, v)| match kind {
-                    0 => k,
-                    1 => v,
-                    _ => vm.new_tuple(vec![k, v]),
-                }))
+                if len != *used {
+                    *used = usize::MAX;
+                    return Err(vm.runtime_error("Set changed size during iteration"));
+                }
+                match next {
+                    Some((i, k)) => {
+                        *pos = i + 1;
+                        Step::Done(Some(k))
+                    }
+                    None => {
+                        *st = IterState::Exhausted;
+                        Step::Done(None)
+                    }
+                }
             }
             IterState::GetItem { obj, idx } => {
                 let r = Step::GetItem(obj.clone(), *idx);
@@ -352,50 +368,6 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
     }
 }
 
-pub fn range_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
-    let Payload::Range(r) = &o.payload else {
-        return Err(vm.type_error("not a range"));
-    };
-    let r = *r;
-    if let Some(s) = Vm::as_slice(key) {
-        let (start, stop, step, _) = vm.slice_indices(&s.clone(), r.len() as usize)?;
-        let nr = Range {
-            start: r.get(start),
-            stop: r.get(stop),
-            step: r.step * step,
-        };
-        return Ok(Value::Obj(vm.new_obj(&vm.types.range, Payload::Range(nr))));
-    }
-    match vm.index_value(key)? {
-        Some(i) => match Vm::norm_index(i, r.len() as usize) {
-            Some(j) => Ok(Value::Int(r.get(j as i64))),
-            None => Err(vm.index_error("range object index out of range")),
-        },
-        None => Err(vm.type_error(format!(
-            "range indices must be integers or slices, not {}",
-            vm.type_name_of(key)
-        ))),
-    }
-}
-
-pub fn dict_view_contains(vm: &mut Vm, view: &PyRef, d: &PyRef, item: &Value) -> PyResult<bool> {
-    if view.class_is(&vm.types.dict_keys) {
-        return Ok(vm.dict_get(d, item)?.is_some());
-    }
-    let items = vm.dict_items(d);
-    for (k, v) in items {
-        let cand = if view.class_is(&vm.types.dict_values) {
-            v
-        } else {
-            vm.new_tuple(vec![k, v])
-        };
-        if vm.eq(&cand, item)? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 fn iter_self(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let _ = vm;
     Ok(args.args.first().cloned().unwrap_or(Value::None))
@@ -409,79 +381,29 @@ fn iter_next_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.check_args("range", args, 1, 3)?;
-    let mut n = [0i64; 3];
-    for (i, v) in a.iter().enumerate() {
-        n[i] = match vm.index_value(v)? {
-            Some(x) => x,
-            None => {
-                return Err(vm.type_error(format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    vm.type_name_of(v)
-                )))
-            }
-        };
-    }
-    let r = match a.len() {
-        1 => Range {
-            start: 0,
-            stop: n[0],
-            step: 1,
-        },
-        2 => Range {
-            start: n[0],
-            stop: n[1],
-            step: 1,
-        },
-        _ => {
-            if n[2] == 0 {
-                return Err(vm.value_error("range() arg 3 must not be zero"));
-            }
-            Range {
-                start: n[0],
-                stop: n[1],
-                step: n[2],
-            }
-        }
-    };
-    Ok(Value::Obj(vm.new_obj(&vm.types.range, Payload::Range(r))))
-}
-
-fn range_field(vm: &mut Vm, v: &Value, which: u8) -> PyResult<Value> {
-    match v {
-        Value::Obj(o) => match &o.payload {
-            Payload::Range(r) => Ok(Value::Int(match which {
-                0 => r.start,
-                1 => r.stop,
-                _ => r.step,
-            })),
-            _ => Err(vm.type_error("not a range")),
-        },
-        _ => Err(vm.type_error("not a range")),
-    }
-}
-fn range_start(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    range_field(vm, v, 0)
-}
-fn range_stop(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    range_field(vm, v, 1)
-}
-fn range_step(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    range_field(vm, v, 2)
-}
-
 fn enumerate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = &args.pos()[1.min(args.pos().len())..];
+    let given = pos.len() + args.kwnames.len();
+    if given > 2 {
+        return Err(vm.type_error(format!(
+            "enumerate() takes at most 2 arguments ({given} given)"
+        )));
+    }
+    for (k, _) in args.kwargs() {
+        let k = crate::vm::proto::str_of(k);
+        if k != "iterable" && k != "start" {
+            return Err(vm.type_error(format!(
+                "'{k}' is an invalid keyword argument for enumerate()"
+            )));
+        }
+    }
     let iterable = match pos
         .first()
         .cloned()
         .or_else(|| Vm::kwarg(&args, "iterable"))
     {
         Some(v) => v,
-        None => {
-            return Err(vm.type_error("enumerate() missing required argument 'iterable' (pos 1)"))
-        }
+        None => return Err(vm.type_error("enumerate() missing required argument 'iterable'")),
     };
     let start = match pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "start")) {
         Some(v) => match vm.index_value(&v)? {
@@ -504,19 +426,20 @@ fn enumerate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn zip_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = &args.pos()[1.min(args.pos().len())..];
-    let strict = match Vm::kwarg(&args, "strict") {
-        Some(v) => vm.truthy(&v)?,
-        None => false,
-    };
-    let mut its = Vec::with_capacity(pos.len());
-    for (i, p) in pos.iter().enumerate() {
-        match vm.iter(p) {
-            Ok(it) => its.push(it),
-            Err(e) if vm.err_is(&e, ExcKind::TypeError) => {
-                return Err(vm.type_error(format!("zip argument #{} must support iteration", i + 1)))
+    let mut strict = false;
+    for (k, v) in args.kwargs() {
+        match crate::vm::proto::str_of(k) {
+            "strict" => strict = vm.truthy(v)?,
+            other => {
+                return Err(vm.type_error(format!(
+                    "'{other}' is an invalid keyword argument for zip()"
+                )))
             }
-            Err(e) => return Err(e),
         }
+    }
+    let mut its = Vec::with_capacity(pos.len());
+    for p in pos {
+        its.push(vm.iter(p)?);
     }
     Ok(vm.new_iter(&vm.types.zip.clone(), IterState::Zip { its, strict }))
 }
@@ -576,11 +499,6 @@ fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     ))
 }
 
-fn range_len_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = args.args.first().cloned().unwrap_or(Value::None);
-    Ok(Value::Int(vm.len(&v)? as i64))
-}
-
 pub fn install(vm: &mut Vm) {
     let its = [
         vm.types.list_iterator.clone(),
@@ -591,6 +509,10 @@ pub fn install(vm: &mut Vm) {
         vm.types.dict_keyiterator.clone(),
         vm.types.dict_valueiterator.clone(),
         vm.types.dict_itemiterator.clone(),
+        vm.types.dict_reversekeyiterator.clone(),
+        vm.types.dict_reversevalueiterator.clone(),
+        vm.types.dict_reverseitemiterator.clone(),
+        vm.types.list_reverseiterator.clone(),
         vm.types.set_iterator.clone(),
         vm.types.seq_iterator.clone(),
         vm.types.callable_iterator.clone(),
@@ -603,17 +525,6 @@ pub fn install(vm: &mut Vm) {
     for t in its {
         vm.add_methods(&t, &[("__iter__", iter_self), ("__next__", iter_next_m)]);
     }
-    let r = vm.types.range.clone();
-    vm.add_staticmethods(&r, &[("__new__", range_new)]);
-    vm.add_methods(&r, &[("__len__", range_len_m)]);
-    vm.add_getsets(
-        &r,
-        &[
-            ("start", range_start, None),
-            ("stop", range_stop, None),
-            ("step", range_step, None),
-        ],
-    );
     for (t, f) in [
         (
             vm.types.enumerate.clone(),
@@ -625,12 +536,5 @@ pub fn install(vm: &mut Vm) {
         (vm.types.reversed.clone(), reversed_new),
     ] {
         vm.add_staticmethods(&t, &[("__new__", f)]);
-    }
-    for t in [
-        vm.types.dict_keys.clone(),
-        vm.types.dict_values.clone(),
-        vm.types.dict_items.clone(),
-    ] {
-        vm.add_methods(&t, &[("__len__", range_len_m)]);
     }
 }

@@ -56,6 +56,24 @@ pub fn list_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
     }
 }
 
+/// `PySequence_Fast(v, msg)`: the items of an iterable; a TypeError from
+/// `iter(v)` becomes `msg`.
+pub fn sequence_fast(vm: &mut Vm, v: &Value, msg: &str) -> PyResult<Vec<Value>> {
+    if let Some(items) = vm.seq_items(v) {
+        return Ok(items);
+    }
+    let it = match vm.iter(v) {
+        Ok(it) => it,
+        Err(e) if vm.err_is(&e, ExcKind::TypeError) => return Err(vm.type_error(msg)),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    while let Some(x) = vm.next(&it)? {
+        out.push(x);
+    }
+    Ok(out)
+}
+
 /// `l[key] = value`, or `del l[key]` when `value` is None.
 pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -> PyResult<()> {
     let Some(l) = cell(o) else {
@@ -65,7 +83,14 @@ pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -
         let len = l.borrow().len();
         let (start, stop, step, n) = vm.slice_indices(&s.clone(), len)?;
         let new_items = match &value {
-            Some(v) => Some(vm.collect_iter(v)?),
+            Some(v) => {
+                let msg = if step == 1 {
+                    "can only assign an iterable"
+                } else {
+                    "must assign iterable to extended slice"
+                };
+                Some(sequence_fast(vm, v, msg)?)
+            }
             None => None,
         };
         let mut items = l
@@ -154,12 +179,7 @@ fn list_extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn list_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "insert")?;
     let a = vm.check_args("insert", args, 2, 2)?;
-    let Some(i) = vm.index_value(&a[0])? else {
-        return Err(vm.type_error(format!(
-            "'{}' object cannot be interpreted as an integer",
-            vm.type_name_of(&a[0])
-        )));
-    };
+    let i = int_arg(vm, &a[0])?;
     if let Some(c) = cell(&l) {
         let mut items = c.borrow_mut();
         let n = items.len() as i64;
@@ -173,7 +193,7 @@ fn list_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "pop")?;
     let a = vm.check_args("pop", args, 0, 1)?;
     let i = match a.first() {
-        Some(v) => vm.index_value(v)?.unwrap_or(-1),
+        Some(v) => int_arg(vm, v)?,
         None => -1,
     };
     let Some(c) = cell(&l) else {
@@ -190,6 +210,25 @@ fn list_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
             drop(items);
             Err(vm.index_error("pop index out of range"))
         }
+    }
+}
+
+/// An integer argument (`__index__`), else CPython's TypeError.
+fn int_arg(vm: &mut Vm, v: &Value) -> PyResult<i64> {
+    match vm.index_value(v)? {
+        Some(i) => Ok(i),
+        None => Err(vm.type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            vm.type_name_of(v)
+        ))),
+    }
+}
+
+/// A start/stop argument of `index` (`_PyEval_SliceIndexNotNone`).
+pub fn slice_index_arg(vm: &mut Vm, v: &Value) -> PyResult<i64> {
+    match vm.index_value(v)? {
+        Some(i) => Ok(i),
+        None => Err(vm.type_error("slice indices must be integers or have an __index__ method")),
     }
 }
 
@@ -218,11 +257,11 @@ fn list_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = items.len() as i64;
     let norm = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
     let start = match a.get(1) {
-        Some(v) => norm(vm.index_value(v)?.unwrap_or(0)),
+        Some(v) => norm(slice_index_arg(vm, v)?),
         None => 0,
     };
     let stop = match a.get(2) {
-        Some(v) => norm(vm.index_value(v)?.unwrap_or(n)),
+        Some(v) => norm(slice_index_arg(vm, v)?),
         None => n,
     };
     for i in start..stop {
@@ -270,68 +309,34 @@ fn list_reverse(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-/// A stable merge sort with a fallible less-than.
-pub fn merge_sort(vm: &mut Vm, items: &mut Vec<(Value, Value)>, reverse: bool) -> PyResult<()> {
-    if reverse {
-        items.reverse();
-    }
-    let n = items.len();
-    let mut width = 1;
-    let mut buf: Vec<(Value, Value)> = Vec::with_capacity(n);
-    while width < n {
-        let mut i = 0;
-        buf.clear();
-        while i < n {
-            let mid = (i + width).min(n);
-            let hi = (i + 2 * width).min(n);
-            let (mut a, mut b) = (i, mid);
-            while a < mid && b < hi {
-                let lt = if reverse {
-                    vm.compare(&items[a].0, &items[b].0, CmpOp::Lt)?
-                } else {
-                    vm.compare(&items[b].0, &items[a].0, CmpOp::Lt)?
-                };
-                if lt {
-                    buf.push(items[b].clone());
-                    b += 1;
-                } else {
-                    buf.push(items[a].clone());
-                    a += 1;
-                }
-            }
-            buf.extend_from_slice(&items[a..mid]);
-            buf.extend_from_slice(&items[b..hi]);
-            i = hi;
-        }
-        std::mem::swap(items, &mut buf);
-        width *= 2;
-    }
-    if reverse {
-        items.reverse();
-    }
-    Ok(())
-}
-
-/// `list.sort(key=None, reverse=False)` on a vector.
+/// Sort values as `list.sort(key=..., reverse=...)` does (CPython's
+/// timsort; keys are computed first, an error there leaves the order).
 pub fn sort_values(
     vm: &mut Vm,
-    items: Vec<Value>,
+    mut items: Vec<Value>,
     key: &Value,
     reverse: bool,
 ) -> PyResult<Vec<Value>> {
-    let mut pairs = Vec::with_capacity(items.len());
-    for v in items {
-        let k = if key.is_none() {
-            v.clone()
-        } else {
-            vm.call(key, &[v.clone()])?
-        };
-        pairs.push((k, v));
-    }
-    merge_sort(vm, &mut pairs, reverse)?;
-    Ok(pairs.into_iter().map(|(_, v)| v).collect())
+    sort_in_place(vm, &mut items, key, reverse)?;
+    Ok(items)
 }
 
+/// Sort a vector in place (on error it holds a permutation of the items).
+fn sort_in_place(vm: &mut Vm, items: &mut [Value], key: &Value, reverse: bool) -> PyResult<()> {
+    let lt = |vm: &mut Vm, a: &Value, b: &Value| vm.compare(a, b, CmpOp::Lt);
+    if key.is_none() {
+        return super::sort::sort_values(items, reverse, |a, b| lt(vm, a, b));
+    }
+    let mut keys = Vec::with_capacity(items.len());
+    for v in items.iter() {
+        keys.push(vm.call(key, std::slice::from_ref(v))?);
+    }
+    super::sort::sort_keyed(items, keys, reverse, |a, b| lt(vm, a, b))
+}
+
+/// `list.sort(*, key=None, reverse=False)`: the items are moved out of
+/// the list while sorting (it looks empty meanwhile); anything put in the
+/// list during the sort is discarded and reported.
 fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "sort")?;
     if args.pos().len() > 1 {
@@ -342,7 +347,20 @@ fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
     for (k, v) in args.kwargs() {
         match crate::vm::proto::str_of(k) {
             "key" => key = v.clone(),
-            "reverse" => reverse = vm.truthy(v)?,
+            "reverse" => {
+                reverse = match v {
+                    Value::Bool(b) => *b,
+                    _ => match vm.index_value(v)? {
+                        Some(i) => i != 0,
+                        None => {
+                            return Err(vm.type_error(format!(
+                                "'{}' object cannot be interpreted as an integer",
+                                vm.type_name_of(v)
+                            )))
+                        }
+                    },
+                }
+            }
             other => {
                 return Err(vm.type_error(format!(
                     "'{other}' is an invalid keyword argument for sort()"
@@ -353,22 +371,22 @@ fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(c) = cell(&l) else {
         return Ok(Value::None);
     };
-    let items = std::mem::take(&mut *c.borrow_mut());
-    let r = sort_values(vm, items.clone(), &key, reverse);
-    let modified = !c.borrow().is_empty();
-    match r {
-        Ok(sorted) => {
-            *c.borrow_mut() = sorted;
-            if modified {
-                return Err(vm.value_error("list modified during sort"));
-            }
-            Ok(Value::None)
-        }
-        Err(e) => {
-            *c.borrow_mut() = items;
-            Err(e)
-        }
+    let mut items = match c.try_borrow_mut() {
+        Ok(mut b) => std::mem::take(&mut *b),
+        Err(_) => return Err(vm.runtime_error("list modified during operation")),
+    };
+    let r = sort_in_place(vm, &mut items, &key, reverse);
+    let during = match c.try_borrow_mut() {
+        Ok(mut b) => std::mem::replace(&mut *b, items),
+        Err(_) => return Err(vm.runtime_error("list modified during operation")),
+    };
+    let modified = !during.is_empty();
+    drop(during);
+    r?;
+    if modified {
+        return Err(vm.value_error("list modified during sort"));
     }
+    Ok(Value::None)
 }
 
 fn list_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -480,19 +498,30 @@ fn list_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Obj(l))
 }
 
-/// Lexicographic comparison of two sequences.
-pub fn seq_compare(vm: &mut Vm, a: &[Value], b: &[Value], op: CmpOp) -> PyResult<bool> {
-    let n = a.len().min(b.len());
-    for i in 0..n {
-        if !vm.eq(&a[i], &b[i])? {
+/// `list_richcompare` / `tuplerichcompare` over item snapshots: the
+/// first unequal pair decides (compared again with `op`), else the
+/// lengths. Lists answer `==`/`!=` of different lengths at once
+/// (`early_out`); tuples compare items first.
+pub fn seq_richcompare(
+    vm: &mut Vm,
+    a: &[Value],
+    b: &[Value],
+    op: CmpOp,
+    early_out: bool,
+) -> PyResult<Value> {
+    if early_out && matches!(op, CmpOp::Eq | CmpOp::Ne) && a.len() != b.len() {
+        return Ok(Value::Bool(op == CmpOp::Ne));
+    }
+    for (x, y) in a.iter().zip(b) {
+        if !vm.eq(x, y)? {
             return match op {
-                CmpOp::Eq => Ok(false),
-                CmpOp::Ne => Ok(true),
-                _ => vm.compare(&a[i], &b[i], op),
+                CmpOp::Eq => Ok(Value::Bool(false)),
+                CmpOp::Ne => Ok(Value::Bool(true)),
+                _ => vm.richcompare(x, y, op),
             };
         }
     }
-    Ok(op.test(a.len().cmp(&b.len())))
+    Ok(Value::Bool(op.test(a.len().cmp(&b.len()))))
 }
 
 fn list_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
@@ -502,7 +531,7 @@ fn list_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     }
     let x = vm.seq_items(&arg(&args, 0)).unwrap_or_default();
     let y = vm.seq_items(&b).unwrap_or_default();
-    Ok(Value::Bool(seq_compare(vm, &x, &y, op)?))
+    seq_richcompare(vm, &x, &y, op, true)
 }
 
 macro_rules! cmp_methods {
@@ -540,7 +569,7 @@ fn list_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "__reversed__")?;
     let n = cell(&l).map_or(0, |c| c.borrow().len()) as i64;
     Ok(vm.new_iter(
-        &vm.types.reversed.clone(),
+        &vm.types.list_reverseiterator.clone(),
         crate::objects::iter::IterState::Reversed {
             seq: Value::Obj(l),
             idx: n - 1,

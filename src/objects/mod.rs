@@ -11,24 +11,47 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::Vm;
 use function::{DescrKind, MethodDescr, NativeFn};
 
+pub mod bytearray;
 pub mod bytes;
+pub mod bytes_format;
+pub mod bytes_ops;
+pub mod code;
+pub mod complex;
 pub mod descr;
 pub mod dict;
 pub mod dicttable;
+pub mod dictview;
 pub mod exception;
+pub mod excgroup;
+pub mod finalize;
 pub mod float;
+pub mod frame;
 pub mod function;
+pub mod genobject;
 pub mod int;
+pub mod int_methods;
 pub mod iter;
 pub mod list;
+pub mod mappingproxy;
+pub mod memoryview;
+pub mod namespace;
 pub mod object;
+pub mod range;
 pub mod set;
+pub mod setmethods;
 pub mod setobj;
+pub mod slice;
+pub mod slots;
 pub mod sort;
 pub mod str;
+pub mod str_codecs;
+pub mod str_format;
 pub mod str_methods;
+pub mod structseq;
+pub mod traceback;
 pub mod tuple;
 pub mod typeobj;
+pub mod union;
 
 pub use str::StrObj;
 pub use typeobj::TypeData;
@@ -108,9 +131,9 @@ pub enum Payload {
     Tuple(Box<[Value]>),
     List(RefCell<Vec<Value>>),
     Dict(RefCell<dicttable::DictTable>),
-    /// Sets keep their elements as the keys of a dict table (values None).
-    Set(RefCell<dicttable::DictTable>),
-    FrozenSet(dicttable::DictTable),
+    /// CPython's set table (`set.rs`), so iteration order matches.
+    Set(RefCell<set::SetTable>),
+    FrozenSet(set::SetTable),
     Type(Box<TypeData>),
     Function(Box<function::Function>),
     Method(function::Method),
@@ -121,20 +144,41 @@ pub enum Payload {
     Code(Rc<crate::vm::code::Code>),
     Module(function::Module),
     Exception(RefCell<exception::ExcData>),
+    /// A traceback entry.
+    Traceback(Box<traceback::TbObj>),
+    /// A frame object (of a traceback entry).
+    FrameObj(Box<traceback::FrameObj>),
     Range(iter::Range),
     Slice(Box<[Value; 3]>),
     Iter(RefCell<iter::IterState>),
     /// `dict.keys()`/`values()`/`items()` views (the type says which).
     DictView(PyRef),
     Generator(RefCell<crate::vm::gen::GenState>),
+    /// Awaitables around generators (objects/genobject.rs).
+    GenOp(RefCell<genobject::GenOp>),
+    /// A frame object (objects/frame.rs).
+    Frame(Box<frame::FrameObj>),
     Property(Box<[Value; 4]>),
     StaticMethod(Value),
     ClassMethod(Value),
     Super(Value, Value),
     NotImplemented,
     Ellipsis,
+    /// A memoryview (see memoryview.rs).
+    MemoryView(Box<memoryview::MemView>),
     /// A placeholder whose identity is all that matters (sentinels).
     Marker(Cell<u8>),
+    /// An instance of a class with `__slots__` whose solid base is
+    /// `object`: the slot values (Null = unset).
+    Instance(RefCell<Box<[Value]>>),
+    /// A `__slots__` member descriptor.
+    Member(Box<slots::MemberDescr>),
+    /// A read-only view of a mapping (`type.__dict__`).
+    MappingProxy(Value),
+    /// `int | str`: the `__args__` tuple.
+    Union(Value),
+    /// `list[int]`: origin and the `__args__` tuple.
+    GenericAlias(Box<[Value; 2]>),
 }
 
 impl Vm {
@@ -185,7 +229,7 @@ impl Vm {
         };
         for (name, get, set) in items {
             let d = self.new_obj(
-                &self.types.object,
+                &self.types.getset_descriptor,
                 Payload::GetSet(function::GetSet {
                     name,
                     get: *get,
@@ -213,15 +257,24 @@ pub fn install_all(vm: &mut Vm) {
     typeobj::install(vm);
     int::install(vm);
     float::install(vm);
+    complex::install(vm);
     str::install(vm);
     bytes::install(vm);
     tuple::install(vm);
     list::install(vm);
     dict::install(vm);
+    dictview::install(vm);
+    range::install(vm);
+    slice::install(vm);
     setobj::install(vm);
     function::install(vm);
+    code::install(vm);
+    slots::install(vm);
+    union::install(vm);
+    mappingproxy::install(vm);
     iter::install(vm);
     exception::install(vm);
+    traceback::install(vm);
     descr::install(vm);
     crate::vm::gen::install(vm);
 }

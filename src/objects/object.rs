@@ -13,6 +13,12 @@ impl Vm {
     /// A new instance of `cls` with a builtin payload, plus a `__dict__`
     /// when the class gives its instances one.
     pub fn new_instance_of(&self, cls: &PyRef, payload: Payload) -> PyRef {
+        let payload = match payload {
+            Payload::Object if super::slots::uses_instance_payload(cls) => {
+                super::slots::new_slot_payload(cls)
+            }
+            p => p,
+        };
         let o = Rc::new(PyObject::new(cls.clone(), payload));
         if type_data(cls).is_some_and(|t| t.has_flag(FLAG_HAS_DICT)) {
             *o.dict.borrow_mut() = Some(self.new_dict());
@@ -168,12 +174,12 @@ fn object_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn object_init_subclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if args.has_kwargs() {
-        let cls = arg(&args, 0);
-        let name = vm.type_name_of(&cls);
-        let _ = name;
+        let name = match arg(&args, 0) {
+            Value::Obj(c) if type_data(&c).is_some() => vm.type_name(&c),
+            _ => "object".to_string(),
+        };
         return Err(vm.type_error(format!(
-            "{}.__init_subclass__() takes no keyword arguments",
-            "object"
+            "{name}.__init_subclass__() takes no keyword arguments"
         )));
     }
     Ok(Value::None)
@@ -220,7 +226,7 @@ fn set_class(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     Ok(())
 }
 
-fn get_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+pub(crate) fn get_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     if let Value::Obj(o) = v {
         if let Some(d) = o.dict() {
             if !matches!(o.payload, Payload::Type(_)) {
@@ -233,7 +239,7 @@ fn get_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Err(vm.no_attribute(v, &ty, &name))
 }
 
-fn set_dict(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+pub(crate) fn set_dict(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     match (v, new) {
         (Value::Obj(o), Some(Value::Obj(d)))
             if matches!(d.payload, Payload::Dict(_)) && o.dict().is_some() =>
@@ -284,8 +290,36 @@ pub fn install(vm: &mut Vm) {
     );
     let none = vm.types.none_type.clone();
     vm.add_methods(&none, &[("__repr__", object_repr), ("__bool__", none_bool)]);
+    vm.add_staticmethods(&none, &[("__new__", none_new)]);
+    let ni = vm.types.notimpl_type.clone();
+    vm.add_staticmethods(&ni, &[("__new__", notimpl_new)]);
+    let el = vm.types.ellipsis_type.clone();
+    vm.add_staticmethods(&el, &[("__new__", ellipsis_new)]);
 }
 
 fn none_bool(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(Value::Bool(false))
+}
+
+/// The singletons' types return the singleton and take no arguments.
+fn singleton_new(vm: &mut Vm, args: Args, name: &str) -> PyResult<()> {
+    if args.args.len() > 1 {
+        return Err(vm.type_error(format!("{name} takes no arguments")));
+    }
+    Ok(())
+}
+
+fn none_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    singleton_new(vm, args, "NoneType")?;
+    Ok(Value::None)
+}
+
+fn notimpl_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    singleton_new(vm, args, "NotImplementedType")?;
+    Ok(vm.not_implemented())
+}
+
+fn ellipsis_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    singleton_new(vm, args, "ellipsis")?;
+    Ok(Value::Obj(vm.ellipsis.clone()))
 }

@@ -1,470 +1,547 @@
-//! `set` and `frozenset` objects and their methods.
+//! `set` and `frozenset` objects over CPython's set table
+//! ([`super::set::SetTable`]): element lookups that may run a Python
+//! `__eq__` without holding a borrow, the bulk operations in the order
+//! Objects/setobject.c performs them, and the types' methods.
+//!
+//! Bulk operations that only compare (merge, difference, ...) work on the
+//! set's table taken out of its `RefCell` and put back afterwards, so a
+//! Python `__eq__` running meanwhile sees an empty set rather than a held
+//! borrow. Operations that iterate a general iterable add or discard one
+//! key at a time through the resumable probe (see `set.rs`).
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
+use std::ops::Deref;
 
-use super::dicttable::DictTable;
-use super::function::Args;
+use super::dict::fast_key_eq;
+use super::set::{self as st, SetTable, Step};
 use super::Payload;
 use crate::objects::exception::ExcKind;
-use crate::vm::proto::CmpOp;
+use crate::objects::iter::IterState;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
+
+/// A borrowed set table (a set's `RefCell` borrow or a frozenset's table).
+pub enum TableRef<'a> {
+    Cell(Ref<'a, SetTable>),
+    Frozen(&'a SetTable),
+}
+
+impl Deref for TableRef<'_> {
+    type Target = SetTable;
+    fn deref(&self) -> &SetTable {
+        match self {
+            TableRef::Cell(r) => r,
+            TableRef::Frozen(t) => t,
+        }
+    }
+}
+
+/// The mutable table of a `set` (not a frozenset).
+pub fn set_cell(o: &PyRef) -> Option<&RefCell<SetTable>> {
+    match &o.payload {
+        Payload::Set(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// Whether a value is a set or frozenset (or a subclass instance).
+pub fn as_anyset(v: &Value) -> Option<&PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)) => Some(o),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_frozen(o: &PyRef) -> bool {
+    matches!(o.payload, Payload::FrozenSet(_))
+}
+
+pub(crate) fn busy(vm: &Vm) -> crate::vm::PyErr {
+    vm.runtime_error("set changed during an operation on it")
+}
+
+/// Borrow a set's or frozenset's table.
+pub fn table_ref<'a>(vm: &Vm, o: &'a PyRef) -> PyResult<TableRef<'a>> {
+    match &o.payload {
+        Payload::Set(c) => c.try_borrow().map(TableRef::Cell).map_err(|_| busy(vm)),
+        Payload::FrozenSet(t) => Ok(TableRef::Frozen(t)),
+        _ => Err(vm.type_error("expected a set")),
+    }
+}
 
 /// The elements of a set or frozenset, in iteration order.
 pub fn set_items(o: &PyRef) -> Vec<Value> {
     match &o.payload {
-        Payload::Set(t) => t.borrow().iter().map(|e| e.key.clone()).collect(),
-        Payload::FrozenSet(t) => t.iter().map(|e| e.key.clone()).collect(),
+        Payload::Set(t) => t
+            .try_borrow()
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default(),
+        Payload::FrozenSet(t) => t.keys().cloned().collect(),
         _ => Vec::new(),
     }
 }
 
-fn is_anyset(v: &Value) -> bool {
-    matches!(v, Value::Obj(o) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)))
+/// `(hash, key)` of each element, in iteration order.
+pub(crate) fn set_entries(vm: &Vm, o: &PyRef) -> PyResult<Vec<(i64, Value)>> {
+    Ok(table_ref(vm, o)?
+        .iter()
+        .map(|(h, k)| (h, k.clone()))
+        .collect())
 }
 
-pub fn frozenset_contains(vm: &mut Vm, o: &PyRef, item: &Value) -> PyResult<bool> {
-    let Payload::FrozenSet(t) = &o.payload else {
-        return Ok(false);
-    };
-    let h = vm.hash(item)?;
-    for p in t.candidates(h) {
-        if let Some(e) = t.entry(p) {
-            let k = e.key.clone();
-            if vm.eq(&k, item)? {
-                return Ok(true);
-            }
-        }
+/// Number of elements of a set or frozenset.
+pub fn set_len(o: &PyRef) -> usize {
+    match &o.payload {
+        Payload::Set(t) => t.try_borrow().map(|t| t.len()).unwrap_or(0),
+        Payload::FrozenSet(t) => t.len(),
+        _ => 0,
     }
-    Ok(false)
+}
+
+/// `frozenset.__hash__` of a table.
+pub fn frozenset_hash(t: &SetTable) -> i64 {
+    let hs: Vec<i64> = t.iter().map(|(h, _)| h).collect();
+    crate::pyhash::hash_frozenset(&hs)
+}
+
+/// Key equality as the set table asks it (`startkey == key`).
+pub(crate) fn key_eq(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
+    match fast_key_eq(a, b) {
+        Some(r) => Ok(r),
+        None => vm.eq(a, b),
+    }
+}
+
+/// Run `f` on a set's table taken out of its cell, then put it back.
+pub(crate) fn with_taken<R>(
+    vm: &mut Vm,
+    s: &PyRef,
+    f: impl FnOnce(&mut Vm, &mut SetTable) -> PyResult<R>,
+) -> PyResult<R> {
+    let Some(cell) = set_cell(s) else {
+        return Err(vm.type_error("expected a set"));
+    };
+    let mut t = match cell.try_borrow_mut() {
+        Ok(mut b) => std::mem::take(&mut *b),
+        Err(_) => return Err(busy(vm)),
+    };
+    let r = f(vm, &mut t);
+    match cell.try_borrow_mut() {
+        Ok(mut b) => *b = t,
+        Err(_) => return Err(busy(vm)),
+    }
+    r
+}
+
+/// Wrap a table as a new exact set or frozenset.
+pub(crate) fn wrap(vm: &Vm, t: SetTable, frozen: bool) -> Value {
+    Value::Obj(if frozen {
+        vm.new_obj(&vm.types.frozenset, Payload::FrozenSet(t))
+    } else {
+        vm.new_obj(&vm.types.set, Payload::Set(RefCell::new(t)))
+    })
+}
+
+/// Dict entries `(hash, key)` of an exact dict, or None for other values.
+pub(crate) fn exact_dict_keys(vm: &Vm, v: &Value) -> Option<Vec<(i64, Value)>> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Dict(_)) && o.class_is(&vm.types.dict) => {
+            Some(vm.dict_keys_hashed(o))
+        }
+        _ => None,
+    }
 }
 
 impl Vm {
-    /// A new set (or frozenset) from values.
+    /// A new set (or frozenset) of values, added in order.
     pub fn new_set_from(&mut self, items: Vec<Value>, frozen: bool) -> PyResult<Value> {
-        let mut t = DictTable::new();
+        let mut t = SetTable::new();
         for v in items {
-            self.set_table_add(&mut t, v)?;
+            let h = self.hash(&v)?;
+            t.add_entry(h, v, |a, b| key_eq(self, a, b))?;
         }
-        Ok(if frozen {
-            Value::Obj(self.new_obj(&self.types.frozenset, Payload::FrozenSet(t)))
+        Ok(wrap(self, t, frozen))
+    }
+
+    /// `set_update_internal` on a table: merge a set, add a dict's keys
+    /// with their stored hashes, or add each item of an iterable.
+    pub fn set_table_update(&mut self, t: &mut SetTable, other: &Value) -> PyResult<()> {
+        if let Some(o) = as_anyset(other) {
+            let ot = table_ref(self, o)?;
+            return t.merge(&ot, |a, b| key_eq(self, a, b));
+        }
+        if let Some(keys) = exact_dict_keys(self, other) {
+            t.presize_for(keys.len());
+            for (h, k) in keys {
+                t.add_entry(h, k, |a, b| key_eq(self, a, b))?;
+            }
+            return Ok(());
+        }
+        let it = self.iter(other)?;
+        while let Some(k) = self.next(&it)? {
+            let h = self.hash(&k)?;
+            t.add_entry(h, k, |a, b| key_eq(self, a, b))?;
+        }
+        Ok(())
+    }
+
+    /// A new table holding the elements of an iterable (`make_new_set`).
+    pub fn set_table_from(&mut self, iterable: &Value) -> PyResult<SetTable> {
+        let mut t = SetTable::new();
+        self.set_table_update(&mut t, iterable)?;
+        Ok(t)
+    }
+
+    /// `SET_UPDATE` / `set.update(x)` for one argument.
+    pub fn set_update(&mut self, s: &PyRef, other: &Value) -> PyResult<()> {
+        if as_anyset(other).is_some() || exact_dict_keys(self, other).is_some() {
+            if matches!(other, Value::Obj(o) if std::rc::Rc::ptr_eq(o, s)) {
+                return Ok(());
+            }
+            let other = other.clone();
+            return with_taken(self, s, |vm, t| vm.set_table_update(t, &other));
+        }
+        let it = self.iter(other)?;
+        while let Some(k) = self.next(&it)? {
+            let h = self.hash(&k)?;
+            self.set_add_entry(s, h, k)?;
+        }
+        Ok(())
+    }
+
+    /// The slot of a key equal to `key` in a set or frozenset.
+    pub(crate) fn set_lookup(
+        &mut self,
+        s: &PyRef,
+        hash: i64,
+        key: &Value,
+    ) -> PyResult<Option<usize>> {
+        let cell = match &s.payload {
+            Payload::FrozenSet(t) => return t.lookup(hash, key, |a, b| key_eq(self, a, b)),
+            Payload::Set(c) => c,
+            _ => return Ok(None),
+        };
+        let borrow = |vm: &Vm| cell.try_borrow().map_err(|_| busy(vm));
+        let mut p = borrow(self)?.probe(hash);
+        loop {
+            let step = borrow(self)?.probe_step(&mut p, key);
+            match step {
+                Step::Found(slot) => return Ok(Some(slot)),
+                Step::Absent(_) => return Ok(None),
+                Step::Compare(slot, start) => {
+                    let eq = key_eq(self, &start, key)?;
+                    let t = borrow(self)?;
+                    if !t.still_valid(&p, slot, &start) {
+                        p = t.probe(hash);
+                    } else if eq {
+                        return Ok(Some(slot));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `set_add_entry` on a set object. Returns whether the key was added.
+    pub fn set_add_entry(&mut self, s: &PyRef, hash: i64, key: Value) -> PyResult<bool> {
+        let Some(cell) = set_cell(s) else {
+            return Ok(false);
+        };
+        let borrow = |vm: &Vm| cell.try_borrow().map_err(|_| busy(vm));
+        let mut p = borrow(self)?.probe(hash);
+        loop {
+            let step = borrow(self)?.probe_step(&mut p, &key);
+            match step {
+                Step::Found(_) => return Ok(false),
+                Step::Compare(slot, start) => {
+                    if key_eq(self, &start, &key)? {
+                        return Ok(false);
+                    }
+                    let t = borrow(self)?;
+                    if !t.still_valid(&p, slot, &start) {
+                        p = t.probe(hash);
+                    }
+                }
+                Step::Absent(v) => {
+                    let inserted = cell.try_borrow_mut().map_err(|_| busy(self))?.insert_at(
+                        v,
+                        hash,
+                        key.clone(),
+                    );
+                    if inserted {
+                        return Ok(true);
+                    }
+                    p = borrow(self)?.probe(hash);
+                }
+            }
+        }
+    }
+
+    /// Add to a mutable set object (`PySet_Add`).
+    pub fn set_add(&mut self, s: &PyRef, v: Value) -> PyResult<()> {
+        let h = self.hash(&v)?;
+        self.set_add_entry(s, h, v).map(|_| ())
+    }
+
+    /// `set_discard_entry`: the removed key, if an equal one was present.
+    pub(crate) fn set_discard_entry(
+        &mut self,
+        s: &PyRef,
+        hash: i64,
+        key: &Value,
+    ) -> PyResult<Option<Value>> {
+        let Some(slot) = self.set_lookup(s, hash, key)? else {
+            return Ok(None);
+        };
+        let Some(cell) = set_cell(s) else {
+            return Ok(None);
+        };
+        let removed = cell
+            .try_borrow_mut()
+            .map_err(|_| busy(self))?
+            .remove_at(slot);
+        Ok(removed.map(|(_, k)| k))
+    }
+
+    /// The hash of a key for `in`, `remove` and `discard`: an unhashable
+    /// set is looked up as the equal frozenset.
+    pub(crate) fn set_key_hash(&mut self, key: &Value) -> PyResult<(i64, Value)> {
+        match self.hash(key) {
+            Ok(h) => Ok((h, key.clone())),
+            Err(e) => match key {
+                Value::Obj(o) if matches!(o.payload, Payload::Set(_)) => {
+                    if !self.err_is(&e, ExcKind::TypeError) {
+                        return Err(e);
+                    }
+                    let t = table_ref(self, o)?.copy();
+                    let h = frozenset_hash(&t);
+                    Ok((h, wrap(self, t, true)))
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// `key in s` for a set or frozenset.
+    pub fn set_contains(&mut self, s: &PyRef, key: &Value) -> PyResult<bool> {
+        let (h, k) = self.set_key_hash(key)?;
+        Ok(self.set_lookup(s, h, &k)?.is_some())
+    }
+
+    /// `key in s` with the key's own hash (no frozenset retry).
+    pub(crate) fn set_contains_key(&mut self, s: &PyRef, key: &Value) -> PyResult<bool> {
+        let h = self.hash(key)?;
+        Ok(self.set_lookup(s, h, key)?.is_some())
+    }
+
+    /// A `set_iterator` over a set or frozenset.
+    pub fn new_set_iter(&self, s: &PyRef) -> Value {
+        self.new_iter(
+            &self.types.set_iterator,
+            IterState::Set {
+                set: s.clone(),
+                pos: 0,
+                used: set_len(s),
+            },
+        )
+    }
+
+    /// `repr()` of a set or frozenset (`{1, 2}`, `frozenset({1})`,
+    /// `MySet({1})`, `set()`, `set(...)` when recursive).
+    pub fn set_repr(&mut self, o: &PyRef) -> PyResult<String> {
+        let cls = self.type_of(&Value::Obj(o.clone()));
+        let name = self.type_name(&cls);
+        if !self.repr_enter(o) {
+            return Ok(format!("{name}(...)"));
+        }
+        let items = set_items(o);
+        if items.is_empty() {
+            self.repr_leave(o);
+            return Ok(format!("{name}()"));
+        }
+        let r = self.join_reprs(&items);
+        self.repr_leave(o);
+        let body = r?;
+        Ok(if o.class_is(&self.types.set) {
+            format!("{{{body}}}")
         } else {
-            Value::Obj(self.new_obj(&self.types.set, Payload::Set(RefCell::new(t))))
+            format!("{name}({{{body}}})")
         })
     }
+}
 
-    /// Add to a mutable set object.
-    pub fn set_add(&mut self, s: &PyRef, v: Value) -> PyResult<()> {
-        let Payload::Set(t) = &s.payload else {
-            return Ok(());
-        };
-        let mut table = std::mem::take(&mut *t.borrow_mut());
-        let r = self.set_table_add(&mut table, v);
-        *t.borrow_mut() = table;
-        r
+/// Whether `v` is the set object `s` itself.
+pub(crate) fn is_same(v: &Value, s: &PyRef) -> bool {
+    matches!(v, Value::Obj(o) if std::rc::Rc::ptr_eq(o, s))
+}
+
+// ------------------------------------------------------------ the algorithms
+
+/// `set_intersection(so, other)` on a table: a new table.
+pub(crate) fn intersection(vm: &mut Vm, so: &SetTable, other: &Value) -> PyResult<SetTable> {
+    if let Some(o) = as_anyset(other) {
+        let ot = table_ref(vm, o)?;
+        return st::intersection(so, &ot, |a, b| key_eq(vm, a, b));
     }
-}
-
-fn arg(args: &Args, i: usize) -> Value {
-    args.args.get(i).cloned().unwrap_or(Value::None)
-}
-
-fn self_set(vm: &Vm, args: &Args) -> PyResult<PyRef> {
-    match args.args.first() {
-        Some(Value::Obj(o)) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)) => {
-            Ok(o.clone())
+    let mut out = SetTable::new();
+    let it = vm.iter(other)?;
+    while let Some(k) = vm.next(&it)? {
+        let h = vm.hash(&k)?;
+        if so.contains(h, &k, |a, b| key_eq(vm, a, b))? {
+            out.add_entry(h, k, |a, b| key_eq(vm, a, b))?;
+            if out.len() >= so.len() {
+                break;
+            }
         }
-        _ => Err(vm.type_error("descriptor requires a 'set' object")),
     }
+    Ok(out)
 }
 
-fn frozen(o: &PyRef) -> bool {
-    matches!(o.payload, Payload::FrozenSet(_))
-}
-
-fn set_add_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let a = vm.check_args("set.add", args, 1, 1)?;
-    vm.set_add(&s, a[0].clone())?;
-    Ok(Value::None)
-}
-
-fn set_discard_impl(vm: &mut Vm, args: Args, must: bool) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let a = vm.check_args(if must { "set.remove" } else { "set.discard" }, args, 1, 1)?;
-    if vm.dict_del(&s, &a[0])?.is_none() && must {
-        return Err(vm.key_error(a[0].clone()));
-    }
-    Ok(Value::None)
-}
-fn set_discard(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    set_discard_impl(vm, args, false)
-}
-fn set_remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    set_discard_impl(vm, args, true)
-}
-
-fn set_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let Payload::Set(t) = &s.payload else {
-        return Ok(Value::None);
+/// `s.intersection(*others)` as a table.
+pub(crate) fn intersection_multi(vm: &mut Vm, s: &PyRef, others: &[Value]) -> PyResult<SetTable> {
+    let Some((first, rest)) = others.split_first() else {
+        return Ok(table_ref(vm, s)?.copy());
     };
-    let first = t.borrow().iter().next().map(|e| e.key.clone());
-    match first {
-        Some(k) => {
-            vm.dict_del(&s, &k)?;
-            Ok(k)
+    let mut out = if is_same(first, s) {
+        table_ref(vm, s)?.copy()
+    } else {
+        let so = table_ref(vm, s)?;
+        intersection(vm, &so, first)?
+    };
+    for o in rest {
+        out = intersection(vm, &out, o)?;
+    }
+    Ok(out)
+}
+
+/// `set_difference_update_internal(t, other)` for a table that is not
+/// `other`'s.
+pub(crate) fn difference_update(vm: &mut Vm, t: &mut SetTable, other: &Value) -> PyResult<()> {
+    if let Some(o) = as_anyset(other) {
+        let ot = table_ref(vm, o)?;
+        return st::difference_update(t, &ot, |a, b| key_eq(vm, a, b));
+    }
+    let it = vm.iter(other)?;
+    while let Some(k) = vm.next(&it)? {
+        let h = vm.hash(&k)?;
+        t.discard_entry(h, &k, |a, b| key_eq(vm, a, b))?;
+    }
+    t.purge_dummies_after_discards();
+    Ok(())
+}
+
+/// `set_difference(so, other)` as a table.
+pub(crate) fn difference(vm: &mut Vm, so: &PyRef, other: &Value) -> PyResult<SetTable> {
+    let dict_keys = exact_dict_keys(vm, other);
+    let other_size = match (as_anyset(other), &dict_keys) {
+        (Some(o), _) => Some(set_len(o)),
+        (None, Some(k)) => Some(k.len()),
+        _ => None,
+    };
+    let copy_and_difference = |vm: &mut Vm| -> PyResult<SetTable> {
+        let mut out = table_ref(vm, so)?.copy();
+        if matches!(other, Value::Obj(o) if std::rc::Rc::ptr_eq(o, so)) {
+            out.clear();
+        } else {
+            difference_update(vm, &mut out, other)?;
         }
-        None => Err(vm.new_error(ExcKind::KeyError, "pop from an empty set")),
+        Ok(out)
+    };
+    let Some(other_size) = other_size else {
+        return copy_and_difference(vm);
+    };
+    if (set_len(so) >> 2) > other_size {
+        return copy_and_difference(vm);
     }
-}
-
-fn set_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    if let Payload::Set(t) = &s.payload {
-        let old = std::mem::take(&mut *t.borrow_mut());
-        drop(old);
-    }
-    Ok(Value::None)
-}
-
-fn set_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    Ok(Value::Int(set_items(&s).len() as i64))
-}
-
-fn set_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = vm.new_set_from(vec![], true)?;
-    let _ = s;
-    let c = arg(&args, 0);
-    Ok(Value::Bool(vm.contains(&c, &arg(&args, 1))?))
-}
-
-fn new_like(vm: &mut Vm, like: &PyRef, items: Vec<Value>) -> PyResult<Value> {
-    vm.new_set_from(items, frozen(like))
-}
-
-fn other_items(vm: &mut Vm, v: &Value) -> PyResult<Vec<Value>> {
-    match v {
-        Value::Obj(o) if matches!(o.payload, Payload::Set(_) | Payload::FrozenSet(_)) => {
-            Ok(set_items(o))
-        }
-        _ => vm.collect_iter(v),
-    }
-}
-
-fn contains_in(vm: &mut Vm, set: &Value, item: &Value) -> PyResult<bool> {
-    vm.contains(set, item)
-}
-
-fn set_union(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let mut items = set_items(&s);
-    for o in &args.pos()[1..] {
-        items.extend(other_items(vm, o)?);
-    }
-    new_like(vm, &s, items)
-}
-
-fn set_intersection(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let mut items = set_items(&s);
-    for o in &args.pos()[1..] {
-        let oitems = other_items(vm, o)?;
-        let other = vm.new_set_from(oitems, true)?;
-        let mut keep = Vec::new();
-        for i in items {
-            if contains_in(vm, &other, &i)? {
-                keep.push(i);
+    let mut out = SetTable::new();
+    let entries = set_entries(vm, so)?;
+    if let (Value::Obj(d), true) = (other, dict_keys.is_some()) {
+        for (h, k) in entries {
+            if vm.dict_find(d, &k, h)?.is_none() {
+                out.add_entry(h, k, |a, b| key_eq(vm, a, b))?;
             }
         }
-        items = keep;
+        return Ok(out);
     }
-    new_like(vm, &s, items)
-}
-
-fn set_difference(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let mut items = set_items(&s);
-    for o in &args.pos()[1..] {
-        let oitems = other_items(vm, o)?;
-        let other = vm.new_set_from(oitems, true)?;
-        let mut keep = Vec::new();
-        for i in items {
-            if !contains_in(vm, &other, &i)? {
-                keep.push(i);
+    if let Some(o) = as_anyset(other) {
+        for (h, k) in entries {
+            if vm.set_lookup(o, h, &k)?.is_none() {
+                out.add_entry(h, k, |a, b| key_eq(vm, a, b))?;
             }
         }
-        items = keep;
     }
-    new_like(vm, &s, items)
+    Ok(out)
 }
 
-fn set_symmetric_difference(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let sv = Value::Obj(s.clone());
-    let other_list = other_items(vm, &arg(&args, 1))?;
-    let other = vm.new_set_from(other_list.clone(), true)?;
-    let mut out = Vec::new();
-    for i in set_items(&s) {
-        if !contains_in(vm, &other, &i)? {
-            out.push(i);
-        }
-    }
-    for i in other_list {
-        if !contains_in(vm, &sv, &i)? {
-            out.push(i);
-        }
-    }
-    new_like(vm, &s, out)
-}
-
-fn binop_guard(
+/// `set_symmetric_difference_update(t, other)` for a table that is not
+/// `other`'s; `other` a set, frozenset or dict (else made into a set).
+pub(crate) fn symmetric_difference_update(
     vm: &mut Vm,
-    args: &Args,
-    f: fn(&mut Vm, Args) -> PyResult<Value>,
-) -> PyResult<Value> {
-    if !is_anyset(&arg(args, 1)) {
-        return Ok(vm.not_implemented());
-    }
-    f(
-        vm,
-        Args {
-            args: &args.args[..2.min(args.args.len())],
-            kwnames: &[],
-        },
-    )
-}
-fn set_or(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    binop_guard(vm, &args, set_union)
-}
-fn set_and(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    binop_guard(vm, &args, set_intersection)
-}
-fn set_sub(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    binop_guard(vm, &args, set_difference)
-}
-fn set_xor(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    binop_guard(vm, &args, set_symmetric_difference)
-}
-
-fn set_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    for o in &args.pos()[1..] {
-        for i in other_items(vm, o)? {
-            vm.set_add(&s, i)?;
+    t: &mut SetTable,
+    other: &Value,
+) -> PyResult<()> {
+    let entries = if let Some(keys) = exact_dict_keys(vm, other) {
+        keys
+    } else if let Some(o) = as_anyset(other) {
+        set_entries(vm, o)?
+    } else {
+        let tmp = vm.set_table_from(other)?;
+        tmp.iter().map(|(h, k)| (h, k.clone())).collect()
+    };
+    for (h, k) in entries {
+        if t.discard_entry(h, &k, |a, b| key_eq(vm, a, b))?.is_none() {
+            t.add_entry(h, k, |a, b| key_eq(vm, a, b))?;
         }
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-fn inplace(vm: &mut Vm, args: Args, f: fn(&mut Vm, Args) -> PyResult<Value>) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    if !is_anyset(&arg(&args, 1)) {
-        return Ok(vm.not_implemented());
-    }
-    let r = f(
-        vm,
-        Args {
-            args: &args.args[..2],
-            kwnames: &[],
-        },
-    )?;
-    if let (Payload::Set(t), Value::Obj(ro)) = (&s.payload, &r) {
-        let items = set_items(ro);
-        let mut table = DictTable::new();
-        for i in items {
-            vm.set_table_add(&mut table, i)?;
+/// `set_symmetric_difference(so, other)`: a set made from `other`,
+/// updated with `so`.
+pub(crate) fn symmetric_difference(vm: &mut Vm, so: &PyRef, other: &Value) -> PyResult<SetTable> {
+    let mut out = vm.set_table_from(other)?;
+    symmetric_difference_update(vm, &mut out, &Value::Obj(so.clone()))?;
+    Ok(out)
+}
+
+/// `set_issubset(so, other)`.
+pub(crate) fn is_subset(vm: &mut Vm, so: &PyRef, other: &Value) -> PyResult<bool> {
+    let o = match as_anyset(other) {
+        Some(o) => o.clone(),
+        None => {
+            let t = vm.set_table_from(other)?;
+            match wrap(vm, t, false) {
+                Value::Obj(o) => o,
+                _ => return Ok(false),
+            }
         }
-        *t.borrow_mut() = table;
+    };
+    if set_len(so) > set_len(&o) {
+        return Ok(false);
     }
-    Ok(Value::Obj(s))
-}
-fn set_ior(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, args, set_union)
-}
-fn set_iand(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, args, set_intersection)
-}
-fn set_isub(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, args, set_difference)
-}
-fn set_ixor(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, args, set_symmetric_difference)
-}
-
-fn subset(vm: &mut Vm, a: &[Value], b: &Value) -> PyResult<bool> {
-    for i in a {
-        if !vm.contains(b, i)? {
+    for (h, k) in set_entries(vm, so)? {
+        if vm.set_lookup(&o, h, &k)?.is_none() {
             return Ok(false);
         }
     }
     Ok(true)
 }
 
-fn set_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let o = arg(&args, 1);
-    let Value::Obj(oo) = &o else {
-        return Ok(vm.not_implemented());
-    };
-    if !is_anyset(&o) {
-        return Ok(vm.not_implemented());
+/// `set_issuperset(so, other)`.
+pub(crate) fn is_superset(vm: &mut Vm, so: &PyRef, other: &Value) -> PyResult<bool> {
+    if let Some(o) = as_anyset(other) {
+        return is_subset(vm, o, &Value::Obj(so.clone()));
     }
-    let a = set_items(&s);
-    let b = set_items(oo);
-    let sv = Value::Obj(s.clone());
-    let r = match op {
-        CmpOp::Eq => a.len() == b.len() && subset(vm, &a, &o)?,
-        CmpOp::Ne => !(a.len() == b.len() && subset(vm, &a, &o)?),
-        CmpOp::Le => subset(vm, &a, &o)?,
-        CmpOp::Lt => a.len() < b.len() && subset(vm, &a, &o)?,
-        CmpOp::Ge => subset(vm, &b, &sv)?,
-        CmpOp::Gt => a.len() > b.len() && subset(vm, &b, &sv)?,
-    };
-    Ok(Value::Bool(r))
-}
-macro_rules! cmp_methods {
-    ($($name:ident, $op:ident;)*) => {
-        $( fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> { set_cmp(vm, args, CmpOp::$op) } )*
-    };
-}
-cmp_methods! { set_lt, Lt; set_le, Le; set_eq, Eq; set_ne, Ne; set_gt, Gt; set_ge, Ge; }
-
-fn set_issubset(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let items = other_items(vm, &arg(&args, 1))?;
-    let other = vm.new_set_from(items, true)?;
-    Ok(Value::Bool(subset(vm, &set_items(&s), &other)?))
-}
-fn set_issuperset(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let items = other_items(vm, &arg(&args, 1))?;
-    Ok(Value::Bool(subset(vm, &items, &Value::Obj(s))?))
-}
-fn set_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let sv = Value::Obj(s);
-    for i in other_items(vm, &arg(&args, 1))? {
-        if vm.contains(&sv, &i)? {
-            return Ok(Value::Bool(false));
+    let it = vm.iter(other)?;
+    while let Some(k) = vm.next(&it)? {
+        if !vm.set_contains_key(so, &k)? {
+            return Ok(false);
         }
     }
-    Ok(Value::Bool(true))
+    Ok(true)
 }
 
-fn set_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    if frozen(&s) && s.class_is(&vm.types.frozenset) {
-        return Ok(Value::Obj(s));
-    }
-    new_like(vm, &s, set_items(&s))
-}
-
-fn set_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let len = set_items(&s).len();
-    Ok(vm.new_iter(
-        &vm.types.set_iterator.clone(),
-        crate::objects::iter::IterState::DictKeys {
-            dict: s,
-            pos: 0,
-            len,
-        },
-    ))
-}
-
-fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = match args.args.first() {
-        Some(Value::Obj(c)) => c.clone(),
-        _ => vm.types.set.clone(),
-    };
-    let is_frozen = crate::objects::typeobj::is_subtype(&cls, &vm.types.frozenset);
-    let name = if is_frozen { "frozenset" } else { "set" };
-    let a = vm.check_args(name, args, 0, 1)?;
-    let items = match (a.first(), is_frozen) {
-        (Some(v), true) => vm.collect_iter(v)?,
-        _ => Vec::new(),
-    };
-    let mut t = DictTable::new();
-    for i in items {
-        vm.set_table_add(&mut t, i)?;
-    }
-    let payload = if is_frozen {
-        Payload::FrozenSet(t)
-    } else {
-        Payload::Set(RefCell::new(t))
-    };
-    Ok(Value::Obj(vm.new_instance_of(&cls, payload)))
-}
-
-fn set_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let a = vm.check_args("set", args, 0, 1)?;
-    if let Payload::Set(t) = &s.payload {
-        let old = std::mem::take(&mut *t.borrow_mut());
-        drop(old);
-    }
-    if let Some(v) = a.first() {
-        for i in vm.collect_iter(v)? {
-            vm.set_add(&s, i)?;
-        }
-    }
-    Ok(Value::None)
-}
-
-fn frozenset_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_set(vm, &args)?;
-    let h = vm.hash(&Value::Obj(s))?;
-    Ok(Value::Int(h))
-}
-
+/// Fill the `set` and `frozenset` type dicts (the methods are in
+/// `setmethods.rs`).
 pub fn install(vm: &mut Vm) {
-    let common: &[(&'static str, super::function::NativeFn)] = &[
-        ("__len__", set_len),
-        ("__contains__", set_contains),
-        ("__iter__", set_iter),
-        ("__or__", set_or),
-        ("__and__", set_and),
-        ("__sub__", set_sub),
-        ("__xor__", set_xor),
-        ("__lt__", set_lt),
-        ("__le__", set_le),
-        ("__eq__", set_eq),
-        ("__ne__", set_ne),
-        ("__gt__", set_gt),
-        ("__ge__", set_ge),
-        ("union", set_union),
-        ("intersection", set_intersection),
-        ("difference", set_difference),
-        ("symmetric_difference", set_symmetric_difference),
-        ("issubset", set_issubset),
-        ("issuperset", set_issuperset),
-        ("isdisjoint", set_isdisjoint),
-        ("copy", set_copy),
-    ];
-    let s = vm.types.set.clone();
-    let f = vm.types.frozenset.clone();
-    vm.add_methods(&s, common);
-    vm.add_methods(&f, common);
-    vm.add_methods(
-        &s,
-        &[
-            ("add", set_add_m),
-            ("discard", set_discard),
-            ("remove", set_remove),
-            ("pop", set_pop),
-            ("clear", set_clear),
-            ("update", set_update),
-            ("__ior__", set_ior),
-            ("__iand__", set_iand),
-            ("__isub__", set_isub),
-            ("__ixor__", set_ixor),
-            ("__init__", set_init),
-        ],
-    );
-    vm.add_methods(&f, &[("__hash__", frozenset_hash)]);
-    vm.add_staticmethods(&s, &[("__new__", set_new)]);
-    vm.add_staticmethods(&f, &[("__new__", set_new)]);
-    vm.add_type_attr(&s, "__hash__", Value::None);
+    super::setmethods::install(vm);
 }

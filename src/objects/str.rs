@@ -4,10 +4,15 @@ use std::cell::Cell;
 
 /// The payload of a `str`: UTF-8 text with its length in code points and
 /// a cached hash (CPython 3.11's, under PYTHONHASHSEED=0).
+///
+/// A str holding lone surrogates (`'\ud800'`, which UTF-8 cannot carry)
+/// keeps its exact code points in `cps`; `s` then shows each surrogate
+/// as U+FFFD. `repr`, hashing and the str methods use the exact form.
 pub struct StrObj {
     s: Box<str>,
     chars: usize,
     hash: Cell<Option<i64>>,
+    cps: Option<Box<[u32]>>,
 }
 
 impl StrObj {
@@ -20,6 +25,7 @@ impl StrObj {
             },
             s: s.into(),
             hash: Cell::new(None),
+            cps: None,
         }
     }
 
@@ -32,6 +38,68 @@ impl StrObj {
             },
             s: s.into_boxed_str(),
             hash: Cell::new(None),
+            cps: None,
+        }
+    }
+
+    /// From code points that may include lone surrogates.
+    pub fn from_code_points(cps: &[u32]) -> StrObj {
+        let text: String = cps
+            .iter()
+            .map(|&c| char::from_u32(c).unwrap_or('\u{FFFD}'))
+            .collect();
+        let mut o = StrObj::from_string(text);
+        if cps.iter().any(|&c| (0xD800..=0xDFFF).contains(&c)) {
+            o.cps = Some(cps.into());
+        }
+        o
+    }
+
+    /// The exact code points when the string holds lone surrogates.
+    pub fn surrogate_cps(&self) -> Option<&[u32]> {
+        self.cps.as_deref()
+    }
+
+    /// The code points (exact, surrogates included).
+    pub fn code_points(&self) -> Vec<u32> {
+        match &self.cps {
+            Some(cps) => cps.to_vec(),
+            None => self.s.chars().map(u32::from).collect(),
+        }
+    }
+
+    /// Code point order (equal only for the same code points).
+    pub fn compare(&self, other: &StrObj) -> std::cmp::Ordering {
+        if self.cps.is_none() && other.cps.is_none() {
+            return self.s.cmp(&other.s);
+        }
+        self.code_points().cmp(&other.code_points())
+    }
+
+    /// Whether both hold the same code points.
+    #[inline]
+    pub fn same_text(&self, other: &StrObj) -> bool {
+        if self.cps.is_none() && other.cps.is_none() {
+            return self.s == other.s;
+        }
+        self.cps == other.cps && self.s == other.s
+    }
+
+    /// `other in self`.
+    pub fn contains(&self, other: &StrObj) -> bool {
+        if self.cps.is_none() && other.cps.is_none() {
+            return self.s.contains(&*other.s);
+        }
+        let x = crate::text::PyStrData::from_code_points(&self.code_points());
+        let y = crate::text::PyStrData::from_code_points(&other.code_points());
+        crate::text::str_methods::contains(&x, &y)
+    }
+
+    /// `repr(s)`.
+    pub fn repr(&self) -> String {
+        match &self.cps {
+            Some(cps) => crate::pyfmt::str_repr(cps),
+            None => crate::pyfmt::str_repr_str(&self.s),
         }
     }
 
@@ -55,7 +123,9 @@ impl StrObj {
         if let Some(h) = self.hash.get() {
             return h;
         }
-        let h = if self.is_ascii() {
+        let h = if let Some(cps) = &self.cps {
+            crate::pyhash::hash_str_cps(cps)
+        } else if self.is_ascii() {
             crate::pyhash::hash_bytes(self.s.as_bytes())
         } else {
             let cps: Vec<u32> = self.s.chars().map(|c| c as u32).collect();
@@ -147,6 +217,18 @@ impl Vm {
 fn str_add(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = self_text(vm, &args, "__add__")?;
     let b = arg(&args, 1);
+    if let (Some(Value::Obj(x)), Value::Obj(y)) = (args.args.first(), &b) {
+        if let (Payload::Str(x), Payload::Str(y)) = (&x.payload, &y.payload) {
+            if x.surrogate_cps().is_some() || y.surrogate_cps().is_some() {
+                let mut cps = x.code_points();
+                cps.extend(y.code_points());
+                return Ok(Value::Obj(vm.new_obj(
+                    &vm.types.str,
+                    Payload::Str(StrObj::from_code_points(&cps)),
+                )));
+            }
+        }
+    }
     match text(&b) {
         Some(t) => {
             let mut s = String::with_capacity(a.len() + t.len());
@@ -182,6 +264,11 @@ fn str_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn str_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = self_text(vm, &args, "__contains__")?;
     let b = arg(&args, 1);
+    if let (Some(Value::Obj(x)), Value::Obj(y)) = (args.args.first(), &b) {
+        if let (Payload::Str(x), Payload::Str(y)) = (&x.payload, &y.payload) {
+            return Ok(Value::Bool(x.contains(y)));
+        }
+    }
     match text(&b) {
         Some(t) => Ok(Value::Bool(a.contains(t))),
         None => Err(vm.type_error(format!(
@@ -222,11 +309,17 @@ fn str_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn str_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
-    let a = self_text(vm, &args, "__eq__")?;
     let b = arg(&args, 1);
-    match text(&b) {
-        Some(t) => Ok(Value::Bool(op.test(a.cmp(t)))),
-        None => Ok(vm.not_implemented()),
+    match (args.args.first(), &b) {
+        (Some(Value::Obj(x)), Value::Obj(y)) => match (&x.payload, &y.payload) {
+            (Payload::Str(s), Payload::Str(t)) => Ok(Value::Bool(op.test(s.compare(t)))),
+            (Payload::Str(_), _) => Ok(vm.not_implemented()),
+            _ => Err(vm.type_error("descriptor '__eq__' requires a 'str' object")),
+        },
+        (Some(Value::Obj(x)), _) if matches!(x.payload, Payload::Str(_)) => {
+            Ok(vm.not_implemented())
+        }
+        _ => Err(vm.type_error("descriptor '__eq__' requires a 'str' object")),
     }
 }
 
@@ -240,7 +333,24 @@ cmp_methods! { str_lt, Lt; str_le, Le; str_eq, Eq; str_ne, Ne; str_gt, Gt; str_g
 fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let sep = self_text(vm, &args, "join")?.to_string();
     let a = vm.check_args("str.join", args, 1, 1)?;
-    let items = vm.collect_iter(&a[0])?;
+    let exact = matches!(&a[0], Value::Obj(o) if vm.builtin_class(o));
+    let items = match vm.seq_items(&a[0]).filter(|_| exact) {
+        Some(items) => items,
+        None => {
+            let it = match vm.iter(&a[0]) {
+                Ok(it) => it,
+                Err(e) if vm.err_is(&e, super::exception::ExcKind::TypeError) => {
+                    return Err(vm.type_error("can only join an iterable"))
+                }
+                Err(e) => return Err(e),
+            };
+            let mut items = Vec::new();
+            while let Some(x) = vm.next(&it)? {
+                items.push(x);
+            }
+            items
+        }
+    };
     let mut out = String::new();
     for (i, it) in items.iter().enumerate() {
         match text(it) {
@@ -274,8 +384,13 @@ fn str_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn str_repr_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_text(vm, &args, "__repr__")?;
-    let r = crate::pyfmt::str_repr_str(s);
+    let r = match args.args.first() {
+        Some(Value::Obj(o)) => match &o.payload {
+            Payload::Str(s) => s.repr(),
+            _ => return Err(vm.type_error("descriptor '__repr__' requires a 'str' object")),
+        },
+        _ => return Err(vm.type_error("descriptor '__repr__' requires a 'str' object")),
+    };
     Ok(vm.new_string(r))
 }
 
@@ -284,16 +399,19 @@ fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Obj(c)) => c.clone(),
         _ => vm.types.str.clone(),
     };
-    let pos = &args.pos()[1.min(args.pos().len())..];
-    let value = match pos.first() {
-        Some(v) => {
-            if pos.len() > 1 || args.has_kwargs() {
-                crate::builtins::convert::str_decode(vm, args)?
-            } else {
-                vm.str(v)?
+    let a = super::str_methods::kw_args(vm, &args, "str", &["object", "encoding", "errors"])?;
+    let value = match (
+        a.first().cloned().flatten(),
+        a.len() > 1 && a[1..].iter().any(Option::is_some),
+    ) {
+        (None, false) => String::new(),
+        (Some(v), false) => {
+            if vm.exact(&v, &vm.types.str) && std::rc::Rc::ptr_eq(&cls, &vm.types.str) {
+                return Ok(v);
             }
+            vm.str(&v)?
         }
-        None => String::new(),
+        (obj, true) => str_decode(vm, obj, &a)?,
     };
     if std::rc::Rc::ptr_eq(&cls, &vm.types.str) {
         return Ok(vm.new_string(value));
@@ -302,6 +420,39 @@ fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         &cls,
         Payload::Str(StrObj::from_string(value)),
     )))
+}
+
+/// `str(object, encoding, errors)`: decode a bytes-like object.
+fn str_decode(vm: &mut Vm, obj: Option<Value>, a: &[Option<Value>]) -> PyResult<String> {
+    let mut names = ["utf-8".to_string(), "strict".to_string()];
+    for (i, (slot, what)) in names.iter_mut().zip(["encoding", "errors"]).enumerate() {
+        if let Some(v) = a.get(i + 1).cloned().flatten() {
+            match text(&v) {
+                Some(t) => *slot = t.to_string(),
+                None => {
+                    return Err(vm.type_error(format!(
+                        "str() argument '{what}' must be str, not {}",
+                        vm.type_name_of(&v)
+                    )))
+                }
+            }
+        }
+    }
+    let obj = obj.unwrap_or_else(|| vm.new_bytes(Vec::new()));
+    if text(&obj).is_some() {
+        return Err(vm.type_error("decoding str is not supported"));
+    }
+    let Some(bytes) = super::bytes::buffer_bytes(vm, &obj)? else {
+        return Err(vm.type_error(format!(
+            "decoding to str: need a bytes-like object, {} found",
+            vm.type_name_of(&obj)
+        )));
+    };
+    let [encoding, errors] = names;
+    match crate::text::codecs::decode(&bytes, &encoding, &errors) {
+        Ok(d) => Ok(d.to_string_lossy()),
+        Err(e) => Err(super::str_methods::text_err(vm, e)),
+    }
 }
 
 pub fn install(vm: &mut Vm) {

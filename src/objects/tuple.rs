@@ -1,7 +1,7 @@
 //! `tuple` objects and their methods.
 
 use super::function::Args;
-use super::list::{repeat_count, seq_compare};
+use super::list::{repeat_count, seq_richcompare};
 use super::Payload;
 use crate::vm::proto::CmpOp;
 use crate::vm::value::{PyRef, Value};
@@ -171,7 +171,7 @@ fn tuple_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     let x = items_of(&arg(&args, 0))
         .map(|t| t.to_vec())
         .unwrap_or_default();
-    Ok(Value::Bool(seq_compare(vm, &x, &y, op)?))
+    seq_richcompare(vm, &x, &y, op, false)
 }
 
 macro_rules! cmp_methods {

@@ -44,6 +44,10 @@ pub const FLAG_HAS_GETATTR: u32 = 32;
 pub const FLAG_CUSTOM_SETATTR: u32 = 64;
 /// Instances have no `__dict__` (`__slots__` without `__dict__`).
 pub const FLAG_SLOTS_ONLY: u32 = 128;
+/// Instances support weak references (`__weakref__`).
+pub const FLAG_HAS_WEAKREF: u32 = 256;
+/// The class (or a base) defines `__del__`: instances get finalized.
+pub const FLAG_HAS_DEL: u32 = 512;
 
 pub struct TypeData {
     pub name: RefCell<String>,
@@ -55,6 +59,11 @@ pub struct TypeData {
     /// Names from `__slots__` (instance attributes stored in the dict of
     /// slot values, not a `__dict__`).
     pub slots: RefCell<Vec<String>>,
+    /// How many slot values instances carry (this class's members and
+    /// its bases').
+    pub slot_count: Cell<usize>,
+    /// The classes that name this one as a base (`__subclasses__()`).
+    pub subclasses: RefCell<Vec<std::rc::Weak<super::PyObject>>>,
     /// Bumped whenever this type's or a base's dict changes: guards caches.
     pub version: Cell<u64>,
 }
@@ -69,6 +78,8 @@ impl TypeData {
             layout,
             flags: Cell::new(flags),
             slots: RefCell::new(Vec::new()),
+            slot_count: Cell::new(0),
+            subclasses: RefCell::new(Vec::new()),
             version: Cell::new(0),
         }
     }
@@ -87,6 +98,35 @@ pub fn type_data(t: &PyRef) -> Option<&TypeData> {
     match &t.payload {
         Payload::Type(td) => Some(td),
         _ => None,
+    }
+}
+
+impl Vm {
+    /// A type made by native code after start-up (`sys.version_info`'s
+    /// type, the stream types): its dict, `__module__`, and a single
+    /// inheritance MRO.
+    pub fn new_native_type(
+        &mut self,
+        module: &str,
+        name: &str,
+        base: &PyRef,
+        layout: Layout,
+        flags: u32,
+    ) -> PyRef {
+        let td = TypeData::new(name, vec![base.clone()], layout, flags);
+        let t = self.new_obj(&self.types.type_, Payload::Type(Box::new(td)));
+        let mut mro = vec![t.clone()];
+        if let Some(btd) = type_data(base) {
+            mro.extend(btd.mro.borrow().iter().cloned());
+        }
+        if let Some(td) = type_data(&t) {
+            *td.mro.borrow_mut() = mro;
+        }
+        *t.dict.borrow_mut() = Some(self.new_dict());
+        let m = self.new_str(module);
+        self.add_type_attr(&t, "__module__", m);
+        self.add_type_attr(&t, "__doc__", Value::None);
+        t
     }
 }
 
@@ -225,41 +265,26 @@ impl Vm {
                 layout = bl;
             }
         }
-        let mut flags = FLAG_HEAPTYPE | FLAG_BASETYPE | FLAG_HAS_DICT;
+        for (i, b) in bases.iter().enumerate() {
+            if bases.iter().skip(i + 1).any(|x| Rc::ptr_eq(x, b)) {
+                return Err(self.type_error(format!("duplicate base class {}", self.type_name(b))));
+            }
+        }
+        let mut flags = FLAG_HEAPTYPE | FLAG_BASETYPE;
         let dict = self.new_dict();
         for (k, v) in self.dict_items(ns) {
             self.dict_set(&dict, k, v)?;
         }
-        let mut slot_names = Vec::new();
-        let slots_key = Value::Obj(self.intern("__slots__"));
-        if let Some(slots) = self.dict_get(&dict, &slots_key)? {
-            let items = if self.as_str_obj(&slots).is_some() {
-                vec![slots]
-            } else {
-                self.collect_iter(&slots)?
-            };
-            let mut has_dict = false;
-            for s in items {
-                let n = self
-                    .as_str_obj(&s)
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default();
-                if n == "__dict__" {
-                    has_dict = true;
-                } else {
-                    slot_names.push(n);
-                }
-            }
-            let base_has_dict = bases.iter().any(|b| {
-                type_data(b)
-                    .is_some_and(|t| t.has_flag(FLAG_HEAPTYPE) && !t.has_flag(FLAG_SLOTS_ONLY))
-            });
-            if !has_dict && !base_has_dict {
-                flags |= FLAG_SLOTS_ONLY;
-            }
+        let plan = self.plan_slots(name, &bases, layout, &dict)?;
+        flags |= if plan.has_dict {
+            FLAG_HAS_DICT
+        } else {
+            FLAG_SLOTS_ONLY
+        };
+        if plan.has_weakref {
+            flags |= FLAG_HAS_WEAKREF;
         }
         let td = TypeData::new(name, bases.clone(), layout, flags);
-        *td.slots.borrow_mut() = slot_names.clone();
         let qual_key = Value::Obj(self.intern("__qualname__"));
         if let Some(q) = self.dict_del(&dict, &qual_key)? {
             match self.as_str_obj(&q) {
@@ -283,13 +308,19 @@ impl Vm {
             Err(blocked) => {
                 let names: Vec<String> = blocked.iter().map(|b| self.type_name(b)).collect();
                 return Err(self.type_error(format!(
-                    "Cannot create a consistent method resolution order (MRO) for bases {}",
+                    "Cannot create a consistent method resolution\norder (MRO) for bases {}",
                     names.join(", ")
                 )));
             }
         }
-        // Slot members are stored in the instance dict; make them visible
-        // as names so AttributeError messages stay right.
+        self.install_slots(&cls, &plan)?;
+        for b in &bases {
+            if let Some(btd) = type_data(b) {
+                let mut subs = btd.subclasses.borrow_mut();
+                subs.retain(|w| w.strong_count() > 0);
+                subs.push(Rc::downgrade(&cls));
+            }
+        }
         let doc_key = Value::Obj(self.intern("__doc__"));
         if self.dict_get(&dict, &doc_key)?.is_none() {
             self.dict_set(&dict, doc_key, Value::None)?;
@@ -332,12 +363,13 @@ impl Vm {
         let clsv = Value::Obj(cls.clone());
         // __set_name__ on the namespace's values.
         for (k, v) in self.dict_items(&dict) {
+            if !matches!(v, Value::Obj(_)) {
+                continue;
+            }
             let vt = self.type_of(&v);
-            if type_data(&vt).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) {
-                if let Some(sn) = self.type_lookup_str(&vt, "__set_name__") {
-                    let f = self.descr_get(sn, Some(&v), &vt)?;
-                    self.call(&f, &[clsv.clone(), k])?;
-                }
+            if let Some(sn) = self.type_lookup_str(&vt, "__set_name__") {
+                let f = self.descr_get(sn, Some(&v), &vt)?;
+                self.call(&f, &[clsv.clone(), k])?;
             }
         }
         // __init_subclass__ of the parent.
@@ -548,8 +580,19 @@ fn type_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     ))
 }
 
-fn type_subclasses(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(vm.new_list(vec![]))
+fn type_subclasses(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let t = td_of(vm, &arg(&args, 0))?;
+    let subs: Vec<Value> = type_data(&t)
+        .map(|td| {
+            td.subclasses
+                .borrow()
+                .iter()
+                .filter_map(|w| w.upgrade())
+                .map(Value::Obj)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(vm.new_list(subs))
 }
 
 fn td_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
@@ -629,7 +672,10 @@ fn get_mro(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 fn get_type_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
-    Ok(t.dict().map(Value::Obj).unwrap_or(Value::None))
+    Ok(match t.dict() {
+        Some(d) => vm.new_mappingproxy(Value::Obj(d)),
+        None => Value::None,
+    })
 }
 fn get_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;

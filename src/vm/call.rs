@@ -459,6 +459,9 @@ impl Vm {
         if min == 1 && max == 1 && n != 1 {
             return Err(self.type_error(format!("{name}() takes exactly one argument ({n} given)")));
         }
+        if min == max && n != min {
+            return Err(self.type_error(format!("{short} expected {min} arguments, got {n}")));
+        }
         if n > max {
             return Err(self.type_error(format!(
                 "{short} expected at most {max} argument{}, got {n}",

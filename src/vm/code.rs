@@ -1,10 +1,8 @@
 //! Code objects prepared for execution: constants converted to values,
 //! names interned, the exception table decoded (offsets in code units).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::objects::dicttable::DictTable;
 use crate::objects::Payload;
 use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
 use crate::pyc::{CodeObject, Obj, Object};
@@ -165,6 +163,11 @@ impl Vm {
             Object::Complex { re, im } => {
                 Value::Obj(self.new_obj(&self.types.complex, Payload::Complex(*re, *im)))
             }
+            Object::Str(s) if s.as_str().is_none() => {
+                let cps: Vec<u32> = s.chars().collect();
+                let o = crate::objects::StrObj::from_code_points(&cps);
+                Value::Obj(self.new_obj(&self.types.str, Payload::Str(o)))
+            }
             Object::Str(s) => {
                 let text = s.to_string_lossy();
                 if s.interned() {
@@ -184,15 +187,8 @@ impl Vm {
             }
             Object::Set(items) | Object::FrozenSet(items) => {
                 let vals: Vec<Value> = items.iter().map(|i| self.const_value(i)).collect();
-                let mut table = DictTable::new();
-                for v in vals {
-                    let _ = self.set_table_add(&mut table, v);
-                }
-                if matches!(c.value(), Object::Set(_)) {
-                    Value::Obj(self.new_obj(&self.types.set, Payload::Set(RefCell::new(table))))
-                } else {
-                    Value::Obj(self.new_obj(&self.types.frozenset, Payload::FrozenSet(table)))
-                }
+                let frozen = !matches!(c.value(), Object::Set(_));
+                self.new_set_from(vals, frozen).unwrap_or(Value::None)
             }
             Object::Dict(pairs) => {
                 let d = self.new_dict();

@@ -1,13 +1,17 @@
-//! Generators and coroutines: a suspended frame held by the object, moved
-//! back onto the VM's stack to resume (`send`, `throw`, `close`).
+//! Generators, coroutines and async generators: a suspended frame held by
+//! the object, moved back onto the VM's stack to resume. This is the engine
+//! of CPython 3.11's Objects/genobject.c (`gen_send_ex2`, `_gen_throw`,
+//! `gen_close`, `_PyGen_Finalize`); the Python-facing methods and the
+//! awaitable objects live in objects/genobject.rs.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use crate::objects::exception::ExcKind;
-use crate::objects::function::Args;
 use crate::objects::Payload;
 use crate::pyc::opcode::Op;
 
+use super::code::Code;
 use super::frame::Frame;
 use super::interp::Exit;
 use super::value::{PyRef, Value};
@@ -20,6 +24,17 @@ pub enum GenKind {
     AsyncGenerator,
 }
 
+impl GenKind {
+    /// The word CPython's messages use for this kind.
+    pub fn noun(self) -> &'static str {
+        match self {
+            GenKind::Generator => "generator",
+            GenKind::Coroutine => "coroutine",
+            GenKind::AsyncGenerator => "async generator",
+        }
+    }
+}
+
 /// A suspended frame: its record and its locals-plus and value stack.
 pub struct Suspended {
     pub frame: Frame,
@@ -28,16 +43,34 @@ pub struct Suspended {
 
 pub struct GenState {
     pub kind: GenKind,
-    /// None once the generator has finished.
+    /// The frame while suspended (or not yet started); None while it runs
+    /// (it is then on the VM's frame stack) and once it has finished.
     pub suspended: Option<Suspended>,
+    /// `gi_frame_state == FRAME_EXECUTING`.
     pub running: bool,
+    /// False until the frame first runs (`FRAME_CREATED`).
     pub started: bool,
     pub name: Value,
     pub qualname: Value,
     /// The exception being handled inside the generator while suspended.
     pub exc_state: Value,
-    /// Set when a coroutine has been awaited (for error messages).
-    pub code: std::rc::Rc<super::code::Code>,
+    pub code: Rc<Code>,
+    /// The frame object handed out by `gi_frame` (made on first use).
+    pub frame_obj: Option<PyRef>,
+    /// Async generators: `ag_running_async` and `ag_closed`.
+    pub running_async: bool,
+    pub closed: bool,
+    /// Finalization already ran (PEP 442: at most once).
+    pub finalized: bool,
+    /// The emptied value buffer of the last suspension, reused.
+    pub spare: Vec<Value>,
+}
+
+impl GenState {
+    /// Finished (`FRAME_COMPLETED` or `FRAME_CLEARED`).
+    pub fn finished(&self) -> bool {
+        self.suspended.is_none() && !self.running
+    }
 }
 
 /// How a resumed generator stopped.
@@ -46,14 +79,173 @@ pub enum GenResult {
     Return(Value),
 }
 
-fn state(o: &PyRef) -> Option<&RefCell<GenState>> {
+/// The arguments of a `throw()` as given (`typ[, val[, tb]]`); normalized
+/// only where the exception is raised, as `_gen_throw` does.
+#[derive(Clone)]
+pub struct Thrown {
+    pub typ: Value,
+    pub val: Option<Value>,
+    pub tb: Option<Value>,
+}
+
+impl Thrown {
+    /// An exception instance thrown as it is.
+    pub fn exc(e: &PyErr) -> Thrown {
+        Thrown {
+            typ: e.value(),
+            val: None,
+            tb: None,
+        }
+    }
+
+    /// The arguments for a delegate's `throw` method (stopping at the
+    /// first absent one, as `PyObject_CallFunctionObjArgs`).
+    pub fn call_args(&self) -> Vec<Value> {
+        let mut v = vec![self.typ.clone()];
+        if let Some(val) = &self.val {
+            v.push(val.clone());
+            if let Some(tb) = &self.tb {
+                v.push(tb.clone());
+            }
+        }
+        v
+    }
+}
+
+pub fn state(o: &PyRef) -> Option<&RefCell<GenState>> {
     match &o.payload {
         Payload::Generator(g) => Some(g),
         _ => None,
     }
 }
 
+// ------------------------------------------------------------ finalization
+
+thread_local! {
+    /// Suspended generators whose last reference went away, waiting to be
+    /// closed by the eval loop (their object is gone; the state moved here).
+    static PENDING: RefCell<Vec<GenState>> = const { RefCell::new(Vec::new()) };
+    static HAS_PENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether dropped generators wait to be closed (checked by the eval loop).
+#[inline]
+pub fn finalizers_pending() -> bool {
+    HAS_PENDING.try_with(|c| c.get()).unwrap_or(false)
+}
+
+impl Drop for GenState {
+    fn drop(&mut self) {
+        // CPython closes a started, unfinished generator on dealloc. The
+        // object is gone by now, so its state moves to a queue that the
+        // eval loop drains into a fresh object before the next instruction.
+        if self.finalized || !self.started || self.running || self.suspended.is_none() {
+            return;
+        }
+        let zombie = GenState {
+            kind: self.kind,
+            suspended: self.suspended.take(),
+            running: false,
+            started: true,
+            name: std::mem::replace(&mut self.name, Value::None),
+            qualname: std::mem::replace(&mut self.qualname, Value::None),
+            exc_state: std::mem::replace(&mut self.exc_state, Value::None),
+            code: self.code.clone(),
+            frame_obj: None,
+            running_async: false,
+            closed: self.closed,
+            finalized: true,
+            spare: Vec::new(),
+        };
+        let queued = PENDING
+            .try_with(|p| match p.try_borrow_mut() {
+                Ok(mut q) => {
+                    q.push(zombie);
+                    true
+                }
+                Err(_) => false,
+            })
+            .unwrap_or(false);
+        if queued {
+            let _ = HAS_PENDING.try_with(|c| c.set(true));
+        }
+    }
+}
+
 impl Vm {
+    /// Close the generators dropped while suspended (`_PyGen_Finalize`);
+    /// errors are reported as unraisable, never propagated.
+    pub fn run_gen_finalizers(&mut self) {
+        loop {
+            let _ = HAS_PENDING.try_with(|c| c.set(false));
+            let batch: Vec<GenState> = PENDING
+                .try_with(|p| match p.try_borrow_mut() {
+                    Ok(mut q) => std::mem::take(&mut *q),
+                    Err(_) => Vec::new(),
+                })
+                .unwrap_or_default();
+            if batch.is_empty() {
+                return;
+            }
+            for st in batch {
+                let ty = self.gen_type(st.kind);
+                let g = self.new_obj(&ty, Payload::Generator(RefCell::new(st)));
+                if let Err(e) = self.gen_close(&g) {
+                    self.write_unraisable(&e, &Value::Obj(g.clone()));
+                }
+            }
+        }
+    }
+
+    /// `PyErr_WriteUnraisable`: "Exception ignored in: obj" and the
+    /// traceback on stderr.
+    pub fn write_unraisable(&mut self, e: &PyErr, obj: &Value) {
+        self.flush_stdout();
+        let what = self
+            .repr(obj)
+            .unwrap_or_else(|_| "<object repr() failed>".to_string());
+        // A traceback-less error gets the current frame (3.11's
+        // `_PyErr_WriteUnraisableMsg`).
+        if let Payload::Exception(d) = &e.0.payload {
+            let none = d.try_borrow().is_ok_and(|d| d.traceback.is_none());
+            if none {
+                if let Some(tb) = self.new_traceback_here(Value::None) {
+                    if let Ok(mut d) = d.try_borrow_mut() {
+                        d.traceback = Value::Obj(tb);
+                    }
+                }
+            }
+        }
+        // The hook prints the traceback and `Type: message`, no chain.
+        let chain = match &e.0.payload {
+            Payload::Exception(d) => d.try_borrow_mut().ok().map(|mut d| {
+                (
+                    std::mem::replace(&mut d.cause, Value::None),
+                    std::mem::replace(&mut d.context, Value::None),
+                )
+            }),
+            _ => None,
+        };
+        let text = self.format_exception(&e.0);
+        if let (Some((cause, context)), Payload::Exception(d)) = (chain, &e.0.payload) {
+            if let Ok(mut d) = d.try_borrow_mut() {
+                d.cause = cause;
+                d.context = context;
+            }
+        }
+        eprint!("Exception ignored in: {what}\n{text}");
+    }
+
+    pub(crate) fn gen_type(&self, kind: GenKind) -> PyRef {
+        match kind {
+            GenKind::Generator => self.types.generator.clone(),
+            GenKind::Coroutine => self.types.coroutine.clone(),
+            GenKind::AsyncGenerator => self.types.async_generator.clone(),
+        }
+    }
+
+    // ------------------------------------------------------------ creation
+
     /// RETURN_GENERATOR: turn the running frame into a generator object.
     pub(crate) fn make_generator(&mut self, next_pc: usize) -> PyResult<(Value, bool, usize)> {
         let Some(mut frame) = self.frames.pop() else {
@@ -63,6 +255,7 @@ impl Vm {
         let entry = frame.entry;
         let ret_base = frame.ret_base;
         frame.pc = next_pc;
+        frame.generator = None;
         let code = frame.code.clone();
         let flags = code.flags;
         let kind = if flags & crate::pyc::code::CO_COROUTINE != 0 {
@@ -79,11 +272,7 @@ impl Vm {
                 Value::Obj(code.qualname.clone()),
             ),
         };
-        let ty = match kind {
-            GenKind::Generator => self.types.generator.clone(),
-            GenKind::Coroutine => self.types.coroutine.clone(),
-            GenKind::AsyncGenerator => self.types.async_generator.clone(),
-        };
+        let ty = self.gen_type(kind);
         let gen = self.new_obj(
             &ty,
             Payload::Generator(RefCell::new(GenState {
@@ -95,6 +284,11 @@ impl Vm {
                 qualname,
                 exc_state: Value::None,
                 code,
+                frame_obj: None,
+                running_async: false,
+                closed: false,
+                finalized: false,
+                spare: Vec::new(),
             })),
         );
         self.stack.truncate(ret_base);
@@ -106,156 +300,210 @@ impl Vm {
         let Some(mut frame) = self.frames.pop() else {
             return Err(self.system_error("no frame"));
         };
-        let values = self.stack.split_off(frame.base.min(self.stack.len()));
         frame.pc = next_pc;
-        let Some(gen) = frame.generator.clone() else {
+        // The generator refers to its frame, not the other way round while
+        // suspended (no reference cycle).
+        let Some(gen) = frame.generator.take() else {
             return Err(self.system_error("yield outside a generator frame"));
         };
-        if let Some(st) = state(&gen) {
-            let mut st = st.borrow_mut();
-            st.suspended = Some(Suspended { frame, values });
-        }
+        let base = frame.base.min(self.stack.len());
+        let Some(st) = state(&gen) else {
+            return Err(self.system_error("yield outside a generator frame"));
+        };
+        let Ok(mut st) = st.try_borrow_mut() else {
+            return Err(self.system_error("generator state is in use"));
+        };
+        // Reuse the buffer of the last suspension (no allocation per yield).
+        let mut values = std::mem::take(&mut st.spare);
+        values.extend(self.stack.drain(base..));
+        st.suspended = Some(Suspended { frame, values });
         Ok(())
     }
 
-    /// Push a suspended generator's frame back onto the stack.
-    fn resume_frame(&mut self, gen: &PyRef) -> PyResult<bool> {
+    // ------------------------------------------------------------ resuming
+
+    /// `gen_send_ex2`: resume `gen` with `arg` pushed (None for
+    /// `__next__`), or with `exc` raised at the suspension point.
+    /// `closing` silences the error for an exhausted coroutine.
+    pub fn gen_send_ex(
+        &mut self,
+        gen: &PyRef,
+        arg: Option<Value>,
+        exc: Option<PyErr>,
+        closing: bool,
+    ) -> PyResult<GenResult> {
         let Some(st) = state(gen) else {
             return Err(self.type_error("not a generator"));
         };
-        let mut s = st.borrow_mut();
-        if s.running {
-            let what = if s.kind == GenKind::Generator {
-                "generator"
-            } else {
-                "coroutine"
-            };
-            drop(s);
-            return Err(self.value_error(format!("{what} already executing")));
-        }
-        let Some(susp) = s.suspended.take() else {
-            return Ok(false);
+        let (kind, created, running, finished) = match st.try_borrow() {
+            Ok(s) => (
+                s.kind,
+                !s.started && s.suspended.is_some(),
+                s.running,
+                s.finished(),
+            ),
+            Err(_) => return Err(self.runtime_error("generator state is in use")),
         };
-        s.running = true;
-        s.started = true;
-        let exc = std::mem::replace(&mut s.exc_state, Value::None);
-        drop(s);
+        if created && arg.as_ref().is_some_and(|a| !a.is_none()) {
+            return Err(self.type_error(format!(
+                "can't send non-None value to a just-started {}",
+                kind.noun()
+            )));
+        }
+        if running {
+            return Err(self.value_error(format!("{} already executing", kind.noun())));
+        }
+        if finished {
+            if kind == GenKind::Coroutine && !closing {
+                return Err(self.runtime_error("cannot reuse already awaited coroutine"));
+            }
+            return match exc {
+                Some(e) => Err(e),
+                None => Ok(GenResult::Return(Value::None)),
+            };
+        }
+        if self.frames.len() >= self.recursion_limit {
+            return Err(self.new_error(ExcKind::RecursionError, "maximum recursion depth exceeded"));
+        }
+        let (susp, saved_exc) = {
+            let Ok(mut s) = st.try_borrow_mut() else {
+                return Err(self.runtime_error("generator state is in use"));
+            };
+            let Some(susp) = s.suspended.take() else {
+                return Ok(GenResult::Return(Value::None));
+            };
+            s.running = true;
+            s.started = true;
+            (susp, std::mem::replace(&mut s.exc_state, Value::None))
+        };
         let mut frame = susp.frame;
+        let mut values = susp.values;
         let base = self.stack.len();
-        self.stack.extend(susp.values);
+        self.stack.append(&mut values);
+        if let Ok(mut s) = st.try_borrow_mut() {
+            s.spare = values;
+        }
         frame.base = base;
         frame.ret_base = base;
         frame.entry = true;
         frame.generator = Some(gen.clone());
         self.frames.push(frame);
-        let outer = std::mem::replace(&mut self.exc_info, exc);
+        self.push(arg.unwrap_or(Value::None));
+        // `exc_info` is the generator's own handled exception while it
+        // runs; the callers' are on `gen_exc_outer` (CPython's exc_info
+        // chain, see `topmost_exc_info`). A thrown exception is chained to
+        // the generator's own only, as `_PyErr_ChainStackItem`.
+        let outer = std::mem::replace(&mut self.exc_info, saved_exc);
         self.gen_exc_outer.push(outer);
-        Ok(true)
+        self.native_depth += 1;
+        let r = match exc {
+            Some(e) => {
+                // Chain to the generator's own exception only: hide the
+                // callers' while unwinding (which runs no Python code).
+                let callers = std::mem::take(&mut self.gen_exc_outer);
+                let r = self.unwind(e, true);
+                self.gen_exc_outer = callers;
+                match r {
+                    Ok(()) => self.run(),
+                    Err(e) => Err(e),
+                }
+            }
+            None => self.run(),
+        };
+        self.native_depth -= 1;
+        self.finish_resume(gen, kind, r)
     }
 
-    /// Run the resumed generator frame and record how it stopped.
-    fn finish_resume(&mut self, gen: &PyRef, r: PyResult<Exit>) -> PyResult<GenResult> {
-        let inner = std::mem::replace(
-            &mut self.exc_info,
-            self.gen_exc_outer.pop().unwrap_or(Value::None),
-        );
+    /// Record how the resumed frame stopped; convert StopIteration (and
+    /// StopAsyncIteration in async generators) into RuntimeError.
+    fn finish_resume(
+        &mut self,
+        gen: &PyRef,
+        kind: GenKind,
+        r: PyResult<Exit>,
+    ) -> PyResult<GenResult> {
+        let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
+        let inner = std::mem::replace(&mut self.exc_info, outer);
+        let yielded = matches!(r, Ok(Exit::Yield(_)));
         if let Some(st) = state(gen) {
-            let mut s = st.borrow_mut();
-            s.running = false;
-            s.exc_state = if s.suspended.is_some() {
-                inner
-            } else {
-                Value::None
-            };
+            if let Ok(mut s) = st.try_borrow_mut() {
+                s.running = false;
+                if yielded {
+                    s.exc_state = inner;
+                } else {
+                    s.suspended = None;
+                    s.exc_state = Value::None;
+                }
+            }
         }
         match r {
             Ok(Exit::Yield(v)) => Ok(GenResult::Yield(v)),
-            Ok(Exit::Return(v)) => {
-                if let Some(st) = state(gen) {
-                    st.borrow_mut().suspended = None;
-                }
-                Ok(GenResult::Return(v))
-            }
+            Ok(Exit::Return(v)) => Ok(GenResult::Return(v)),
             Err(e) => {
-                if let Some(st) = state(gen) {
-                    st.borrow_mut().suspended = None;
-                }
-                let kind = state(gen)
-                    .map(|s| s.borrow().kind)
-                    .unwrap_or(GenKind::Generator);
-                if self.err_is(&e, ExcKind::StopIteration)
-                    || (kind == GenKind::AsyncGenerator
-                        && self.err_is(&e, ExcKind::StopAsyncIteration))
+                let msg = if self.err_is(&e, ExcKind::StopIteration) {
+                    Some(format!("{} raised StopIteration", kind.noun()))
+                } else if kind == GenKind::AsyncGenerator
+                    && self.err_is(&e, ExcKind::StopAsyncIteration)
                 {
-                    let what = match kind {
-                        GenKind::Generator => "generator raised StopIteration",
-                        GenKind::Coroutine => "coroutine raised StopIteration",
-                        GenKind::AsyncGenerator => {
-                            if self.err_is(&e, ExcKind::StopAsyncIteration) {
-                                "async generator raised StopAsyncIteration"
-                            } else {
-                                "async generator raised StopIteration"
-                            }
-                        }
-                    };
-                    let rt = self.runtime_error(what);
-                    self.set_cause(&rt, &e);
-                    return Err(rt);
+                    Some("async generator raised StopAsyncIteration".to_string())
+                } else {
+                    None
+                };
+                match msg {
+                    Some(m) => {
+                        let rt = self.runtime_error(m);
+                        set_cause(&rt, &e);
+                        Err(rt)
+                    }
+                    None => Err(e),
                 }
-                Err(e)
             }
         }
     }
 
-    fn set_cause(&self, e: &PyErr, cause: &PyErr) {
-        if let Payload::Exception(d) = &e.0.payload {
-            let mut d = d.borrow_mut();
-            d.cause = cause.value();
-            d.context = cause.value();
-            d.suppress_context = true;
+    /// The exception being handled as `sys.exc_info()` and implicit
+    /// chaining see it (`_PyErr_GetTopmostException`): the running frame's,
+    /// else that of the nearest caller of a running generator that has one.
+    pub fn topmost_exc_info(&self) -> Value {
+        if !self.exc_info.is_none() {
+            return self.exc_info.clone();
         }
+        self.gen_exc_outer
+            .iter()
+            .rev()
+            .find(|v| !v.is_none())
+            .cloned()
+            .unwrap_or(Value::None)
     }
 
     /// `gen.send(value)`.
     pub fn gen_send(&mut self, gen: &PyRef, value: Value) -> PyResult<GenResult> {
-        let started = state(gen).is_some_and(|s| s.borrow().started);
-        if !started && !value.is_none() {
-            let what = match state(gen).map(|s| s.borrow().kind) {
-                Some(GenKind::Coroutine) => "coroutine",
-                Some(GenKind::AsyncGenerator) => "async generator",
-                _ => "generator",
-            };
-            return Err(self.type_error(format!(
-                "can't send non-None value to a just-started {what}"
-            )));
-        }
-        if !self.resume_frame(gen)? {
-            let kind = state(gen).map(|s| s.borrow().kind);
-            if kind == Some(GenKind::Coroutine) {
-                return Err(self.runtime_error("cannot reuse already awaited coroutine"));
-            }
-            return Ok(GenResult::Return(Value::None));
-        }
-        self.push(value);
-        let r = self.run();
-        self.finish_resume(gen, r)
+        self.gen_send_ex(gen, Some(value), None, false)
     }
 
     /// `next(gen)` for a generator: Some(yielded) or None when it returned.
     pub fn gen_next(&mut self, gen: &PyRef) -> PyResult<Option<Value>> {
-        match self.gen_send(gen, Value::None)? {
+        let kind = state(gen).map(|s| s.borrow().kind);
+        if kind != Some(GenKind::Generator) {
+            return Err(self.type_error(format!(
+                "'{}' object is not an iterator",
+                self.type_name_of(&Value::Obj(gen.clone()))
+            )));
+        }
+        match self.gen_send_ex(gen, None, None, false)? {
             GenResult::Yield(v) => Ok(Some(v)),
             GenResult::Return(_) => Ok(None),
         }
     }
 
-    /// The object a suspended generator delegates to (`yield from`/`await`).
-    fn gen_yield_from(&self, gen: &PyRef) -> Option<Value> {
-        let st = state(gen)?.borrow();
-        let susp = st.suspended.as_ref()?;
+    /// `_PyGen_yf`: the object a suspended generator delegates to
+    /// (`yield from`/`await`), if any.
+    pub fn gen_yield_from(&self, gen: &PyRef) -> Option<Value> {
+        let st = state(gen)?.try_borrow().ok()?;
         if !st.started {
             return None;
         }
+        let susp = st.suspended.as_ref()?;
         let code = &susp.frame.code;
         let pc = susp.frame.pc;
         let (op, arg) = (
@@ -268,122 +516,235 @@ impl Vm {
         susp.values.last().cloned()
     }
 
-    /// `gen.throw(exc)`: raise `exc` at the suspension point.
-    pub fn gen_throw(&mut self, gen: &PyRef, exc: PyErr) -> PyResult<GenResult> {
-        if let Some(yf) = self.gen_yield_from(gen) {
-            let is_exit = self.err_is(&exc, ExcKind::GeneratorExit);
-            let sub: PyResult<Option<GenResult>> = if is_exit {
-                match self.close_subiterator(&yf) {
-                    Ok(()) => Ok(None),
-                    Err(e) => Err(e),
-                }
-            } else if let Value::Obj(yo) = &yf {
-                if matches!(yo.payload, Payload::Generator(_)) {
-                    if let Some(st) = state(gen) {
-                        st.borrow_mut().running = true;
-                    }
-                    let r = self.gen_throw(yo, exc.clone());
-                    if let Some(st) = state(gen) {
-                        st.borrow_mut().running = false;
-                    }
-                    r.map(Some)
-                } else {
-                    match self.getattr_opt(&yf, "throw")? {
-                        Some(t) => match self.call(&t, &[exc.value()]) {
-                            Ok(v) => Ok(Some(GenResult::Yield(v))),
-                            Err(e) if self.err_is(&e, ExcKind::StopIteration) => {
-                                let v = self.get_attr_raw(&e.0, "value").unwrap_or(Value::None);
-                                Ok(Some(GenResult::Return(v)))
-                            }
-                            Err(e) => Err(e),
-                        },
-                        None => Ok(None),
-                    }
-                }
-            } else {
-                Ok(None)
-            };
-            match sub {
-                Ok(Some(GenResult::Yield(v))) => return Ok(GenResult::Yield(v)),
-                Ok(Some(GenResult::Return(v))) => return self.gen_resume_after_send(gen, v),
-                Ok(None) => {}
-                Err(e) => return self.gen_throw_here(gen, e),
-            }
-        }
-        self.gen_throw_here(gen, exc)
-    }
-
-    /// Resume a generator whose `yield from` target returned `v`: continue
-    /// after the SEND loop with `v` as its result.
-    fn gen_resume_after_send(&mut self, gen: &PyRef, v: Value) -> PyResult<GenResult> {
+    fn set_running(&self, gen: &PyRef, running: bool) {
         if let Some(st) = state(gen) {
-            let mut s = st.borrow_mut();
-            if let Some(susp) = s.suspended.as_mut() {
-                let code = susp.frame.code.clone();
-                // After the yield: RESUME, JUMP_BACKWARD_NO_INTERRUPT to SEND.
-                let jpc = susp.frame.pc + 1;
-                let jarg = code.code.get(jpc * 2 + 1).copied().unwrap_or(0) as usize;
-                let send_pc = (jpc + 1).saturating_sub(jarg);
-                let sarg = code.code.get(send_pc * 2 + 1).copied().unwrap_or(0) as usize;
-                susp.frame.pc = send_pc + 1 + sarg;
-                if let Some(top) = susp.values.last_mut() {
-                    *top = v;
-                }
+            if let Ok(mut s) = st.try_borrow_mut() {
+                s.running = running;
             }
         }
-        if !self.resume_frame(gen)? {
-            return Ok(GenResult::Return(Value::None));
-        }
-        let r = self.run();
-        self.finish_resume(gen, r)
     }
 
-    fn close_subiterator(&mut self, yf: &Value) -> PyResult<()> {
+    /// After the delegate of a `yield from`/`await` finished from a
+    /// throw(): pop it and move to the end of the SEND loop (CPython's
+    /// "Termination repetition of SEND loop").
+    fn leave_yield_from(&self, gen: &PyRef) {
+        let Some(st) = state(gen) else {
+            return;
+        };
+        let Ok(mut s) = st.try_borrow_mut() else {
+            return;
+        };
+        let Some(susp) = s.suspended.as_mut() else {
+            return;
+        };
+        susp.values.pop();
+        let Some(send) = susp.frame.lasti.checked_sub(1) else {
+            return;
+        };
+        let code = &susp.frame.code.code;
+        if code.get(send * 2).copied().and_then(Op::from_u8) != Some(Op::Send) {
+            return;
+        }
+        // The SEND's argument, with any EXTENDED_ARG prefixes.
+        let mut oparg = code.get(send * 2 + 1).copied().unwrap_or(0) as usize;
+        let mut shift = 8;
+        let mut i = send;
+        while i > 0 && shift <= 24 {
+            i -= 1;
+            if code.get(i * 2).copied().and_then(Op::from_u8) != Some(Op::ExtendedArg) {
+                break;
+            }
+            oparg |= (code.get(i * 2 + 1).copied().unwrap_or(0) as usize) << shift;
+            shift += 8;
+        }
+        susp.frame.lasti = send + oparg;
+        susp.frame.pc = send + oparg + 1;
+    }
+
+    /// `gen.throw(...)` (`_gen_throw` with close_on_genexit).
+    pub fn gen_throw(&mut self, gen: &PyRef, t: Thrown) -> PyResult<GenResult> {
+        self.gen_throw_ex(gen, true, t)
+    }
+
+    /// `_gen_throw`: delegate to the `yield from` target first, then raise
+    /// the exception at the suspension point.
+    pub fn gen_throw_ex(
+        &mut self,
+        gen: &PyRef,
+        close_on_genexit: bool,
+        t: Thrown,
+    ) -> PyResult<GenResult> {
+        if let Some(yf) = self.gen_yield_from(gen) {
+            if close_on_genexit && self.given_matches(&t.typ, ExcKind::GeneratorExit) {
+                self.set_running(gen, true);
+                let r = self.close_iter(&yf);
+                self.set_running(gen, false);
+                if let Err(e) = r {
+                    return self.gen_send_ex(gen, Some(Value::None), Some(e), false);
+                }
+                return self.throw_here(gen, t);
+            }
+            let exact = matches!(&yf, Value::Obj(o)
+                if o.class_is(&self.types.generator) || o.class_is(&self.types.coroutine));
+            let ret: PyResult<GenResult> = if exact {
+                let Value::Obj(yo) = &yf else {
+                    return self.throw_here(gen, t);
+                };
+                self.set_running(gen, true);
+                let r = self.gen_throw_ex(yo, close_on_genexit, t);
+                self.set_running(gen, false);
+                r
+            } else {
+                let Some(meth) = self.getattr_opt(&yf, "throw")? else {
+                    return self.throw_here(gen, t);
+                };
+                self.set_running(gen, true);
+                let r = self.call(&meth, &t.call_args());
+                self.set_running(gen, false);
+                r.map(GenResult::Yield)
+            };
+            return match ret {
+                Ok(GenResult::Yield(v)) => Ok(GenResult::Yield(v)),
+                Ok(GenResult::Return(v)) => {
+                    self.leave_yield_from(gen);
+                    self.gen_send_ex(gen, Some(v), None, false)
+                }
+                Err(e) if self.err_is(&e, ExcKind::StopIteration) => {
+                    self.leave_yield_from(gen);
+                    let v = self.get_attr_raw(&e.0, "value").unwrap_or(Value::None);
+                    self.gen_send_ex(gen, Some(v), None, false)
+                }
+                Err(e) => {
+                    self.leave_yield_from(gen);
+                    self.gen_send_ex(gen, Some(Value::None), Some(e), false)
+                }
+            };
+        }
+        self.throw_here(gen, t)
+    }
+
+    /// `throw_here:` normalize the arguments and raise in the frame.
+    fn throw_here(&mut self, gen: &PyRef, t: Thrown) -> PyResult<GenResult> {
+        let exc = self.normalize_thrown(&t)?;
+        self.gen_send_ex(gen, Some(Value::None), Some(exc), false)
+    }
+
+    /// `PyErr_GivenExceptionMatches(typ, kind)` for a class or instance.
+    fn given_matches(&self, typ: &Value, kind: ExcKind) -> bool {
+        let Value::Obj(o) = typ else {
+            return false;
+        };
+        let target = self.exc_type(kind);
+        match &o.payload {
+            Payload::Type(_) => crate::objects::typeobj::is_subtype(o, &target),
+            Payload::Exception(_) => {
+                crate::objects::typeobj::is_subtype(&self.type_of(typ), &target)
+            }
+            _ => false,
+        }
+    }
+
+    /// The exception a throw()'s arguments describe, with CPython's checks.
+    pub fn normalize_thrown(&mut self, t: &Thrown) -> PyResult<PyErr> {
+        let tb = match &t.tb {
+            None | Some(Value::None) => None,
+            Some(tb) => {
+                if !matches!(tb, Value::Obj(o) if o.class_is(&self.types.traceback)) {
+                    return Err(
+                        self.type_error("throw() third argument must be a traceback object")
+                    );
+                }
+                Some(tb.clone())
+            }
+        };
+        let typ = &t.typ;
+        let base = self.exc_type(ExcKind::BaseException);
+        let inst = match typ {
+            Value::Obj(o)
+                if matches!(o.payload, Payload::Type(_))
+                    && crate::objects::typeobj::is_subtype(o, &base) =>
+            {
+                let val = t.val.clone().unwrap_or(Value::None);
+                let is_inst = matches!(&val, Value::Obj(_))
+                    && crate::objects::typeobj::is_subtype(&self.type_of(&val), o);
+                let made = if is_inst {
+                    val
+                } else if val.is_none() {
+                    self.call(typ, &[])?
+                } else if let Value::Obj(tup) = &val {
+                    match &tup.payload {
+                        Payload::Tuple(items) if tup.class_is(&self.types.tuple) => {
+                            let items = items.to_vec();
+                            self.call(typ, &items)?
+                        }
+                        _ => self.call(typ, &[val.clone()])?,
+                    }
+                } else {
+                    self.call(typ, &[val.clone()])?
+                };
+                match &made {
+                    Value::Obj(m) if matches!(m.payload, Payload::Exception(_)) => m.clone(),
+                    _ => {
+                        let r = self.repr(typ)?;
+                        return Err(self.type_error(format!(
+                            "calling {r} should have returned an instance of BaseException, not {}",
+                            self.type_name_of(&made)
+                        )));
+                    }
+                }
+            }
+            Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => {
+                if t.val.as_ref().is_some_and(|v| !v.is_none()) {
+                    return Err(self.type_error("instance exception may not have a separate value"));
+                }
+                o.clone()
+            }
+            _ => {
+                return Err(self.type_error(format!(
+                    "exceptions must be classes or instances deriving from BaseException, not {}",
+                    self.type_name_of(typ)
+                )))
+            }
+        };
+        if let Some(tb) = tb {
+            self.set_attr_raw(&inst, "__traceback__", tb);
+        }
+        Ok(PyErr(inst))
+    }
+
+    /// `gen_close_iter`: close a `yield from`/`await` delegate.
+    fn close_iter(&mut self, yf: &Value) -> PyResult<()> {
         if let Value::Obj(o) = yf {
-            if matches!(o.payload, Payload::Generator(_)) {
+            if o.class_is(&self.types.generator) || o.class_is(&self.types.coroutine) {
                 return self.gen_close(o);
             }
         }
-        if let Some(c) = self.getattr_opt(yf, "close")? {
-            self.call(&c, &[])?;
+        match self.getattr_opt(yf, "close") {
+            Ok(Some(c)) => {
+                self.call(&c, &[])?;
+            }
+            Ok(None) => {}
+            Err(e) => self.write_unraisable(&e, yf),
         }
         Ok(())
     }
 
-    fn gen_throw_here(&mut self, gen: &PyRef, exc: PyErr) -> PyResult<GenResult> {
-        if !self.resume_frame(gen)? {
-            return Err(exc);
-        }
-        let r = match self.unwind(exc, true) {
-            Ok(()) => self.run(),
-            Err(e) => Err(e),
-        };
-        self.finish_resume(gen, r)
-    }
-
     /// `gen.close()`.
     pub fn gen_close(&mut self, gen: &PyRef) -> PyResult<()> {
-        let live = state(gen).is_some_and(|s| {
-            let s = s.borrow();
-            s.suspended.is_some() && s.started
-        });
-        if !live {
-            if let Some(st) = state(gen) {
-                st.borrow_mut().suspended = None;
-            }
-            return Ok(());
+        let mut err = None;
+        if let Some(yf) = self.gen_yield_from(gen) {
+            self.set_running(gen, true);
+            let r = self.close_iter(&yf);
+            self.set_running(gen, false);
+            err = r.err();
         }
-        let exit = self.new_error_noargs(ExcKind::GeneratorExit);
-        match self.gen_throw(gen, exit) {
+        let exc = err.unwrap_or_else(|| self.new_error_noargs(ExcKind::GeneratorExit));
+        match self.gen_send_ex(gen, Some(Value::None), Some(exc), true) {
             Ok(GenResult::Yield(_)) => {
                 let kind = state(gen)
                     .map(|s| s.borrow().kind)
                     .unwrap_or(GenKind::Generator);
-                Err(self.runtime_error(match kind {
-                    GenKind::AsyncGenerator => "async generator ignored GeneratorExit",
-                    GenKind::Coroutine => "coroutine ignored GeneratorExit",
-                    GenKind::Generator => "generator ignored GeneratorExit",
-                }))
+                Err(self.runtime_error(format!("{} ignored GeneratorExit", kind.noun())))
             }
             Ok(GenResult::Return(_)) => Ok(()),
             Err(e)
@@ -396,241 +757,29 @@ impl Vm {
         }
     }
 
-    /// The exception a throw() call's arguments describe.
-    pub fn exc_from_throw_args(&mut self, args: &[Value]) -> PyResult<PyErr> {
-        let typ = args.first().cloned().unwrap_or(Value::None);
-        let val = args.get(1).cloned().unwrap_or(Value::None);
-        if let Value::Obj(t) = &typ {
-            if matches!(t.payload, Payload::Type(_)) {
-                let base = self.exc_type(ExcKind::BaseException);
-                if crate::objects::typeobj::is_subtype(t, &base) {
-                    if let Value::Obj(v) = &val {
-                        if matches!(v.payload, Payload::Exception(_)) {
-                            return Ok(PyErr(v.clone()));
-                        }
-                    }
-                    let inst = if val.is_none() {
-                        self.call(&typ, &[])?
-                    } else {
-                        self.call(&typ, &[val.clone()])?
-                    };
-                    if let Value::Obj(i) = inst {
-                        return Ok(PyErr(i));
-                    }
-                }
-            }
-            if matches!(t.payload, Payload::Exception(_)) {
-                if !val.is_none() {
-                    return Err(self.type_error("instance exception may not have a separate value"));
-                }
-                return Ok(PyErr(t.clone()));
-            }
-        }
-        Err(self.type_error(format!(
-            "exceptions must be classes or instances deriving from BaseException, not {}",
-            self.type_name_of(&typ)
-        )))
+    /// A StopIteration carrying `v` (`_PyGen_SetStopIterationValue`).
+    pub fn stop_iteration(&mut self, v: Value) -> PyErr {
+        let ty = self.exc_type(ExcKind::StopIteration);
+        let args = if v.is_none() { vec![] } else { vec![v.clone()] };
+        let e = self.new_exception(&ty, args);
+        self.set_attr_raw(&e, "value", v);
+        PyErr(e)
     }
 }
 
-fn arg(args: &Args, i: usize) -> Value {
-    args.args.get(i).cloned().unwrap_or(Value::None)
-}
-
-fn gen_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
-    match v {
-        Value::Obj(o) if matches!(o.payload, Payload::Generator(_)) => Ok(o.clone()),
-        _ => Err(vm.type_error("descriptor requires a generator object")),
-    }
-}
-
-fn stop_iteration(vm: &mut Vm, v: Value) -> PyErr {
-    let ty = vm.exc_type(ExcKind::StopIteration);
-    let args = if v.is_none() { vec![] } else { vec![v.clone()] };
-    let e = vm.new_exception(&ty, args);
-    vm.set_attr_raw(&e, "value", v);
-    PyErr(e)
-}
-
-fn result_to_value(vm: &mut Vm, gen: &PyRef, r: GenResult) -> PyResult<Value> {
-    match r {
-        GenResult::Yield(v) => Ok(v),
-        GenResult::Return(v) => {
-            let kind = state(gen)
-                .map(|s| s.borrow().kind)
-                .unwrap_or(GenKind::Generator);
-            if kind == GenKind::AsyncGenerator {
-                return Err(vm.new_error_noargs(ExcKind::StopAsyncIteration));
-            }
-            Err(stop_iteration(vm, v))
+/// `_PyErr_FormatFromCause`: `e.__cause__ = e.__context__ = cause`.
+fn set_cause(e: &PyErr, cause: &PyErr) {
+    if let Payload::Exception(d) = &e.0.payload {
+        if let Ok(mut d) = d.try_borrow_mut() {
+            d.cause = cause.value();
+            d.context = cause.value();
+            d.suppress_context = true;
         }
     }
 }
 
-fn gen_send_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = gen_of(vm, &arg(&args, 0))?;
-    let r = vm.gen_send(&g, arg(&args, 1))?;
-    result_to_value(vm, &g, r)
-}
-
-fn gen_next_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = gen_of(vm, &arg(&args, 0))?;
-    let r = vm.gen_send(&g, Value::None)?;
-    result_to_value(vm, &g, r)
-}
-
-fn gen_throw_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = gen_of(vm, &arg(&args, 0))?;
-    let e = vm.exc_from_throw_args(&args.args[1..])?;
-    let r = vm.gen_throw(&g, e)?;
-    result_to_value(vm, &g, r)
-}
-
-fn gen_close_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = gen_of(vm, &arg(&args, 0))?;
-    vm.gen_close(&g)?;
-    Ok(Value::None)
-}
-
-fn gen_iter(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(arg(&args, 0))
-}
-
-fn gen_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let g = gen_of(vm, v)?;
-    Ok(state(&g)
-        .map(|s| s.borrow().name.clone())
-        .unwrap_or(Value::None))
-}
-fn gen_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let g = gen_of(vm, v)?;
-    Ok(state(&g)
-        .map(|s| s.borrow().qualname.clone())
-        .unwrap_or(Value::None))
-}
-fn gen_running(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let g = gen_of(vm, v)?;
-    Ok(Value::Bool(state(&g).is_some_and(|s| s.borrow().running)))
-}
-fn gen_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let g = gen_of(vm, v)?;
-    let code = state(&g).map(|s| s.borrow().code.clone());
-    match code {
-        Some(c) => Ok(Value::Obj(vm.new_obj(&vm.types.code, Payload::Code(c)))),
-        None => Ok(Value::None),
-    }
-}
-fn gen_frame(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let g = gen_of(vm, v)?;
-    let live = state(&g).is_some_and(|s| s.borrow().suspended.is_some());
-    Ok(if live { Value::Bool(true) } else { Value::None })
-}
-fn gen_yieldfrom(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let g = gen_of(vm, v)?;
-    Ok(vm.gen_yield_from(&g).unwrap_or(Value::None))
-}
-
-fn coro_await(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = arg(&args, 0);
-    Ok(Value::Obj(vm.new_obj(
-        &vm.types.coroutine_wrapper,
-        Payload::Iter(RefCell::new(crate::objects::iter::IterState::Map {
-            func: g,
-            its: vec![],
-        })),
-    )))
-}
-
-fn wrapper_target(vm: &Vm, v: &Value) -> PyResult<PyRef> {
-    if let Value::Obj(o) = v {
-        if let Payload::Iter(st) = &o.payload {
-            if let crate::objects::iter::IterState::Map {
-                func: Value::Obj(g),
-                ..
-            } = &*st.borrow()
-            {
-                return Ok(g.clone());
-            }
-        }
-    }
-    Err(vm.type_error("bad coroutine wrapper"))
-}
-
-fn wrapper_send(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = wrapper_target(vm, &arg(&args, 0))?;
-    let r = vm.gen_send(&g, arg(&args, 1))?;
-    result_to_value(vm, &g, r)
-}
-fn wrapper_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = wrapper_target(vm, &arg(&args, 0))?;
-    let r = vm.gen_send(&g, Value::None)?;
-    result_to_value(vm, &g, r)
-}
-fn wrapper_throw(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = wrapper_target(vm, &arg(&args, 0))?;
-    let e = vm.exc_from_throw_args(&args.args[1..])?;
-    let r = vm.gen_throw(&g, e)?;
-    result_to_value(vm, &g, r)
-}
-fn wrapper_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = wrapper_target(vm, &arg(&args, 0))?;
-    vm.gen_close(&g)?;
-    Ok(Value::None)
-}
-
+/// Fill the dicts of the generator, coroutine and frame types.
 pub fn install(vm: &mut Vm) {
-    for t in [
-        vm.types.generator.clone(),
-        vm.types.coroutine.clone(),
-        vm.types.async_generator.clone(),
-    ] {
-        vm.add_methods(
-            &t,
-            &[
-                ("send", gen_send_m),
-                ("throw", gen_throw_m),
-                ("close", gen_close_m),
-            ],
-        );
-        vm.add_getsets(
-            &t,
-            &[
-                ("__name__", gen_name, None),
-                ("__qualname__", gen_qualname, None),
-            ],
-        );
-    }
-    let g = vm.types.generator.clone();
-    vm.add_methods(&g, &[("__next__", gen_next_m), ("__iter__", gen_iter)]);
-    vm.add_getsets(
-        &g,
-        &[
-            ("gi_running", gen_running, None),
-            ("gi_code", gen_code, None),
-            ("gi_frame", gen_frame, None),
-            ("gi_yieldfrom", gen_yieldfrom, None),
-        ],
-    );
-    let c = vm.types.coroutine.clone();
-    vm.add_methods(&c, &[("__await__", coro_await)]);
-    vm.add_getsets(
-        &c,
-        &[
-            ("cr_running", gen_running, None),
-            ("cr_code", gen_code, None),
-            ("cr_frame", gen_frame, None),
-            ("cr_await", gen_yieldfrom, None),
-        ],
-    );
-    let w = vm.types.coroutine_wrapper.clone();
-    vm.add_methods(
-        &w,
-        &[
-            ("send", wrapper_send),
-            ("__next__", wrapper_next),
-            ("throw", wrapper_throw),
-            ("close", wrapper_close),
-            ("__iter__", gen_iter),
-        ],
-    );
+    crate::objects::genobject::install(vm);
+    crate::objects::frame::install(vm);
 }

@@ -38,6 +38,15 @@ impl Vm {
             let mut pc = frame.pc;
             let mut ext: u32 = 0;
             loop {
+                // Close generators dropped while suspended (as CPython's
+                // dealloc does) before the next instruction.
+                if super::gen::finalizers_pending() {
+                    self.run_gen_finalizers();
+                }
+                // Run `__del__` of objects dropped by the last instruction.
+                if crate::objects::finalize::pending() {
+                    self.run_finalizers();
+                }
                 let (opb, argb) = match code.code.get(pc * 2..pc * 2 + 2) {
                     Some(&[o, a]) => (o, a),
                     _ => {
@@ -154,7 +163,12 @@ impl Vm {
                     Op::StoreFast => self.op_store_fast(oparg),
                     Op::DeleteFast => self.op_delete_fast(&code, oparg),
                     Op::RaiseVarargs => match self.op_raise(oparg) {
-                        Err(e) => return Err((e, oparg != 0)),
+                        // A bare `raise` re-raises without a traceback
+                        // entry; its "No active exception" error gets one.
+                        Err(e) => {
+                            let reraise = oparg == 0 && self.topmost_exc_info().is(&e.value());
+                            return Err((e, !reraise));
+                        }
                         ok => ok,
                     },
                     Op::GetAwaitable => self.op_get_awaitable(oparg),

@@ -63,6 +63,7 @@ builtin_types! {
     str: "str", Str, object, B;
     bytes: "bytes", Bytes, object, B;
     bytearray: "bytearray", ByteArray, object, B;
+    memoryview: "memoryview", Opaque, object, 0;
     tuple: "tuple", Tuple, object, B;
     list: "list", List, object, B;
     dict: "dict", Dict, object, B;
@@ -91,6 +92,8 @@ builtin_types! {
     coroutine_wrapper: "coroutine_wrapper", Opaque, object, 0;
     async_gen_asend: "async_generator_asend", Opaque, object, 0;
     async_gen_wrapped: "async_generator_wrapped_value", Opaque, object, 0;
+    async_gen_athrow: "async_generator_athrow", Opaque, object, 0;
+    anext_awaitable: "anext_awaitable", Opaque, object, 0;
     list_iterator: "list_iterator", Opaque, object, 0;
     tuple_iterator: "tuple_iterator", Opaque, object, 0;
     range_iterator: "range_iterator", Opaque, object, 0;
@@ -99,6 +102,10 @@ builtin_types! {
     dict_keyiterator: "dict_keyiterator", Opaque, object, 0;
     dict_valueiterator: "dict_valueiterator", Opaque, object, 0;
     dict_itemiterator: "dict_itemiterator", Opaque, object, 0;
+    dict_reversekeyiterator: "dict_reversekeyiterator", Opaque, object, 0;
+    dict_reversevalueiterator: "dict_reversevalueiterator", Opaque, object, 0;
+    dict_reverseitemiterator: "dict_reverseitemiterator", Opaque, object, 0;
+    list_reverseiterator: "list_reverseiterator", Opaque, object, 0;
     set_iterator: "set_iterator", Opaque, object, 0;
     seq_iterator: "iterator", Opaque, object, 0;
     callable_iterator: "callable_iterator", Opaque, object, 0;
@@ -112,6 +119,11 @@ builtin_types! {
     dict_items: "dict_items", Opaque, object, 0;
     traceback: "traceback", Opaque, object, 0;
     frame: "frame", Opaque, object, 0;
+    getset_descriptor: "getset_descriptor", Opaque, object, 0;
+    member_descriptor: "member_descriptor", Opaque, object, 0;
+    mappingproxy: "mappingproxy", Opaque, object, 0;
+    union_type: "UnionType", Opaque, object, 0;
+    generic_alias: "GenericAlias", Opaque, object, B;
 }
 
 /// A type object made at start-up (its dict is filled by the type's file).
@@ -345,6 +357,7 @@ impl Vm {
             t.str.clone(),
             t.bytes.clone(),
             t.bytearray.clone(),
+            t.memoryview.clone(),
             t.tuple.clone(),
             t.list.clone(),
             t.dict.clone(),
@@ -373,6 +386,8 @@ impl Vm {
             t.coroutine_wrapper.clone(),
             t.async_gen_asend.clone(),
             t.async_gen_wrapped.clone(),
+            t.async_gen_athrow.clone(),
+            t.anext_awaitable.clone(),
             t.list_iterator.clone(),
             t.tuple_iterator.clone(),
             t.range_iterator.clone(),
@@ -381,6 +396,10 @@ impl Vm {
             t.dict_keyiterator.clone(),
             t.dict_valueiterator.clone(),
             t.dict_itemiterator.clone(),
+            t.dict_reversekeyiterator.clone(),
+            t.dict_reversevalueiterator.clone(),
+            t.dict_reverseitemiterator.clone(),
+            t.list_reverseiterator.clone(),
             t.set_iterator.clone(),
             t.seq_iterator.clone(),
             t.callable_iterator.clone(),
@@ -394,6 +413,11 @@ impl Vm {
             t.dict_items.clone(),
             t.traceback.clone(),
             t.frame.clone(),
+            t.getset_descriptor.clone(),
+            t.member_descriptor.clone(),
+            t.mappingproxy.clone(),
+            t.union_type.clone(),
+            t.generic_alias.clone(),
         ]
     }
 

@@ -73,11 +73,12 @@ impl Vm {
         let Some(globals) = main.dict() else {
             return 1;
         };
-        let r = self.run_code(&code, globals.clone(), Some(Value::Obj(globals)));
+        let r = self.run_code(&code, globals.clone(), Some(Value::Obj(globals.clone())));
         let status = match r {
             Ok(_) => 0,
             Err(e) => self.handle_uncaught(&e.0),
         };
+        self.finalize_main(&globals);
         self.flush_stdout();
         status
     }

@@ -1,125 +1,316 @@
-//! Printing uncaught exceptions as CPython 3.11 does: chained tracebacks,
-//! source lines with position carets, and the final `Type: message` line.
+//! Printing uncaught exceptions as CPython 3.11 does (Python/pythonrun.c
+//! `print_exception_recursive`, Python/traceback.c `tb_printinternal` and
+//! `tb_displayline`): chained exceptions, exception groups with their
+//! `| ` margins, source lines with position carets, the final
+//! `Type: message` line with "Did you mean" suggestions, and notes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use crate::objects::exception::TbEntry;
+use crate::objects::exception::ExcKind;
+use crate::objects::typeobj::is_subtype;
 use crate::objects::Payload;
 
 use super::value::{PyRef, Value};
 use super::Vm;
 
+/// Sub-exceptions shown per group, and group nesting shown
+/// (`PyErr_MAX_GROUP_WIDTH`, `PyErr_MAX_GROUP_DEPTH`).
+const MAX_GROUP_WIDTH: usize = 15;
+const MAX_GROUP_DEPTH: usize = 10;
+/// Identical traceback lines shown before "[Previous line repeated ...]".
+const TB_RECURSIVE_CUTOFF: usize = 3;
+/// Traceback entries shown by default (`PyTraceBack_LIMIT`).
+const TB_LIMIT: i64 = 1000;
+/// Bound on the nesting of chained/grouped exceptions printed (CPython
+/// stops at its recursion limit).
+const MAX_PRINT_NESTING: usize = 1000;
+
+const CAUSE_MESSAGE: &str =
+    "The above exception was the direct cause of the following exception:\n";
+const CONTEXT_MESSAGE: &str =
+    "During handling of the above exception, another exception occurred:\n";
+
+/// CPython's `struct exception_print_context`, plus the output.
+struct Ctx {
+    out: String,
+    group_depth: usize,
+    need_close: bool,
+    seen: HashSet<usize>,
+    nesting: usize,
+    /// Source files read so far (path -> lines), None if unreadable.
+    sources: HashMap<String, Option<Rc<Vec<String>>>>,
+}
+
+impl Ctx {
+    fn margin(&self) -> &'static str {
+        if self.group_depth > 0 {
+            "| "
+        } else {
+            ""
+        }
+    }
+
+    fn indent(&self) -> usize {
+        2 * self.group_depth
+    }
+
+    fn write_indent(&mut self, n: usize) {
+        self.out.extend(std::iter::repeat_n(' ', n));
+    }
+
+    fn write_indented_margin(&mut self) {
+        self.write_indent(self.indent());
+        let m = self.margin();
+        self.out.push_str(m);
+    }
+}
+
+fn obj_id(o: &PyRef) -> usize {
+    Rc::as_ptr(o) as *const u8 as usize
+}
+
 impl Vm {
     /// The whole report CPython prints on stderr for an uncaught exception.
     pub fn format_exception(&mut self, exc: &PyRef) -> String {
-        let mut out = String::new();
-        let mut seen = HashSet::new();
-        self.format_chain(exc, &mut seen, &mut out);
-        out
+        let mut ctx = Ctx {
+            out: String::new(),
+            group_depth: 0,
+            need_close: false,
+            seen: HashSet::new(),
+            nesting: 0,
+            sources: HashMap::new(),
+        };
+        self.print_exception_recursive(&mut ctx, exc);
+        ctx.out
     }
 
-    fn format_chain(&mut self, exc: &PyRef, seen: &mut HashSet<usize>, out: &mut String) {
-        seen.insert(Rc::as_ptr(exc) as *const u8 as usize);
+    fn is_exception_group(&self, exc: &PyRef) -> bool {
+        let t = self.type_of(&Value::Obj(exc.clone()));
+        is_subtype(&t, &self.exc_types[ExcKind::BaseExceptionGroup as usize])
+    }
+
+    fn print_exception_recursive(&mut self, ctx: &mut Ctx, exc: &PyRef) {
+        if ctx.nesting >= MAX_PRINT_NESTING {
+            return;
+        }
+        ctx.nesting += 1;
+        self.print_cause_and_context(ctx, exc);
+        if self.is_exception_group(exc) {
+            self.print_exception_group(ctx, exc);
+        } else {
+            self.print_exception(ctx, exc);
+        }
+        ctx.nesting -= 1;
+    }
+
+    fn print_cause_and_context(&mut self, ctx: &mut Ctx, exc: &PyRef) {
+        ctx.seen.insert(obj_id(exc));
         let (cause, context, suppress) = match &exc.payload {
             Payload::Exception(d) => {
                 let d = d.borrow();
                 (d.cause.clone(), d.context.clone(), d.suppress_context)
             }
-            _ => (Value::None, Value::None, false),
+            _ => return,
         };
-        let unseen = |v: &Value, seen: &HashSet<usize>| match v {
-            Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => {
-                !seen.contains(&(Rc::as_ptr(o) as *const u8 as usize))
+        if let Value::Obj(c) = &cause {
+            if !ctx.seen.contains(&obj_id(c)) {
+                self.print_chained(ctx, c, CAUSE_MESSAGE);
             }
-            _ => false,
-        };
-        if unseen(&cause, seen) {
-            if let Value::Obj(c) = &cause {
-                self.format_chain(c, seen, out);
-                out.push_str(
-                    "\nThe above exception was the direct cause of the following exception:\n\n",
-                );
-            }
-        } else if !suppress && unseen(&context, seen) {
-            if let Value::Obj(c) = &context {
-                self.format_chain(c, seen, out);
-                out.push_str(
-                    "\nDuring handling of the above exception, another exception occurred:\n\n",
-                );
+            return;
+        }
+        if suppress {
+            return;
+        }
+        if let Value::Obj(c) = &context {
+            if !ctx.seen.contains(&obj_id(c)) {
+                self.print_chained(ctx, c, CONTEXT_MESSAGE);
             }
         }
-        self.format_single(exc, out);
     }
 
-    fn format_single(&mut self, exc: &PyRef, out: &mut String) {
-        let tb: Vec<TbEntry> = match &exc.payload {
+    fn print_chained(&mut self, ctx: &mut Ctx, exc: &PyRef, message: &str) {
+        let need_close = ctx.need_close;
+        self.print_exception_recursive(ctx, exc);
+        ctx.need_close = need_close;
+        ctx.write_indented_margin();
+        ctx.out.push('\n');
+        ctx.write_indented_margin();
+        ctx.out.push_str(message);
+        ctx.write_indented_margin();
+        ctx.out.push('\n');
+    }
+
+    fn print_exception_group(&mut self, ctx: &mut Ctx, exc: &PyRef) {
+        if ctx.group_depth > MAX_GROUP_DEPTH {
+            ctx.write_indented_margin();
+            ctx.out
+                .push_str(&format!("... (max_group_depth is {MAX_GROUP_DEPTH})\n"));
+            return;
+        }
+        if ctx.group_depth == 0 {
+            ctx.group_depth += 1;
+        }
+        self.print_exception(ctx, exc);
+        let excs = self
+            .group_data(&Value::Obj(exc.clone()))
+            .map(|g| g.1)
+            .unwrap_or_default();
+        let num = excs.len();
+        let n = if num <= MAX_GROUP_WIDTH {
+            num
+        } else {
+            MAX_GROUP_WIDTH + 1
+        };
+        ctx.need_close = false;
+        for i in 0..n {
+            let last = i + 1 == n;
+            if last {
+                // The closing frame may be added in a recursive call.
+                ctx.need_close = true;
+            }
+            ctx.write_indent(ctx.indent());
+            let lead = if i == 0 { "+-" } else { "  " };
+            let truncated = i >= MAX_GROUP_WIDTH;
+            if truncated {
+                ctx.out
+                    .push_str(&format!("{lead}+---------------- ... ----------------\n"));
+            } else {
+                ctx.out.push_str(&format!(
+                    "{lead}+---------------- {} ----------------\n",
+                    i + 1
+                ));
+            }
+            ctx.group_depth += 1;
+            if truncated {
+                let remaining = num - MAX_GROUP_WIDTH;
+                ctx.write_indented_margin();
+                let s = if remaining > 1 { "s" } else { "" };
+                ctx.out
+                    .push_str(&format!("and {remaining} more exception{s}\n"));
+            } else if let Some(Value::Obj(e)) = excs.get(i) {
+                if matches!(e.payload, Payload::Exception(_)) {
+                    self.print_exception_recursive(ctx, e);
+                }
+            }
+            if last && ctx.need_close {
+                ctx.write_indent(ctx.indent());
+                ctx.out.push_str("+------------------------------------\n");
+                ctx.need_close = false;
+            }
+            ctx.group_depth -= 1;
+        }
+        if ctx.group_depth == 1 {
+            ctx.group_depth -= 1;
+        }
+    }
+
+    fn print_exception(&mut self, ctx: &mut Ctx, exc: &PyRef) {
+        let _ = self.flush_stdout_quiet();
+        self.print_exception_traceback(ctx, exc);
+        ctx.write_indented_margin();
+        let line = self.exception_line(exc);
+        ctx.out.push_str(&line);
+        self.print_exception_notes(ctx, exc);
+    }
+
+    fn flush_stdout_quiet(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        self.stdout.flush()
+    }
+
+    fn print_exception_traceback(&mut self, ctx: &mut Ctx, exc: &PyRef) {
+        let tb = match &exc.payload {
             Payload::Exception(d) => d.borrow().traceback.clone(),
-            _ => Vec::new(),
+            _ => Value::None,
         };
-        if !tb.is_empty() {
-            out.push_str("Traceback (most recent call last):\n");
-            let mut last: Option<(String, Option<i32>, String)> = None;
-            let mut repeat = 0usize;
-            for e in &tb {
-                let file = e.code.filename_str().to_string();
-                let line = e.code.line_of(e.lasti);
-                let name = e.code.name_str().to_string();
-                let key = (file.clone(), line, name.clone());
-                if last.as_ref() == Some(&key) {
-                    repeat += 1;
-                    if repeat >= 3 {
-                        continue;
-                    }
-                } else {
-                    if repeat >= 3 {
-                        push_repeat(out, repeat - 2);
-                    }
-                    repeat = 0;
-                    last = Some(key);
-                }
-                self.format_entry(e, out);
+        if tb.is_none() {
+            return;
+        }
+        let mut limit = TB_LIMIT;
+        if let Some(Value::Int(l)) = self.get_attr_raw(&self.sys.clone(), "tracebacklimit") {
+            if l <= 0 {
+                return;
             }
-            if repeat >= 3 {
-                push_repeat(out, repeat - 2);
+            limit = l;
+        }
+        let (header, header_margin) = if self.is_exception_group(exc) {
+            let m = if ctx.group_depth == 1 {
+                "+ "
+            } else {
+                ctx.margin()
+            };
+            ("Exception Group Traceback (most recent call last):\n", m)
+        } else {
+            ("Traceback (most recent call last):\n", ctx.margin())
+        };
+        ctx.write_indent(ctx.indent());
+        ctx.out.push_str(header_margin);
+        ctx.out.push_str(header);
+        self.tb_print_internal(ctx, &tb, limit);
+    }
+
+    fn tb_print_internal(&mut self, ctx: &mut Ctx, tb: &Value, limit: i64) {
+        let entries = self.traceback_entries(tb);
+        let skip = usize::try_from((entries.len() as i64).saturating_sub(limit)).unwrap_or(0);
+        let mut last: Option<(String, i32, String)> = None;
+        let mut cnt = 0usize;
+        for e in entries.iter().skip(skip) {
+            let Payload::Traceback(t) = &e.payload else {
+                continue;
+            };
+            let code = t.frame.code.clone();
+            let lineno = t.lineno();
+            let file = code.filename_str().to_string();
+            let name = code.name_str().to_string();
+            let same = match &last {
+                Some((f, l, n)) => *f == file && *l != -1 && *l == lineno && *n == name,
+                None => false,
+            };
+            if !same {
+                if cnt > TB_RECURSIVE_CUTOFF {
+                    push_repeated(&mut ctx.out, cnt);
+                }
+                last = Some((file.clone(), lineno, name.clone()));
+                cnt = 0;
+            }
+            cnt += 1;
+            if cnt <= TB_RECURSIVE_CUTOFF {
+                self.tb_display_line(ctx, &code, t.frame.lasti, &file, lineno, &name);
             }
         }
-        out.push_str(&self.exception_line(exc));
-        if let Some(notes) = self.get_attr_raw(exc, "__notes__") {
-            for n in self.seq_items(&notes).unwrap_or_default() {
-                match self.str(&n) {
-                    Ok(s) => {
-                        out.push_str(&s);
-                        out.push('\n');
-                    }
-                    Err(_) => out.push_str("<note str() failed>\n"),
-                }
-            }
+        if cnt > TB_RECURSIVE_CUTOFF {
+            push_repeated(&mut ctx.out, cnt);
         }
     }
 
-    fn format_entry(&mut self, e: &TbEntry, out: &mut String) {
-        let line = e.code.line_of(e.lasti);
-        let file = e.code.filename_str();
-        let lno = line.map_or("None".to_string(), |l| l.to_string());
-        out.push_str(&format!(
-            "  File \"{file}\", line {lno}, in {}\n",
-            e.code.name_str()
-        ));
-        let Some(l) = line else {
+    fn tb_display_line(
+        &mut self,
+        ctx: &mut Ctx,
+        code: &crate::vm::code::Code,
+        lasti: usize,
+        file: &str,
+        lineno: i32,
+        name: &str,
+    ) {
+        ctx.write_indented_margin();
+        ctx.out
+            .push_str(&format!("  File \"{file}\", line {lineno}, in {name}\n"));
+        let Some(line) = self.source_line(ctx, file, lineno) else {
             return;
         };
-        let Some(src) = source_line(file, l) else {
-            return;
-        };
-        let stripped = src.trim_start_matches([' ', '\t', '\x0c']);
-        let indent = src.len() - stripped.len();
-        let text = stripped.trim_end();
-        out.push_str("    ");
-        out.push_str(text);
-        out.push('\n');
-        let pos = e.code.co().map(|c| c.addr2location((e.lasti * 2) as u32));
-        let Some(pos) = pos else {
+        // display_source_line_with_margin: strip the indentation, print
+        // the rest (trailing whitespace kept) after 4 spaces.
+        let indent_chars = line
+            .chars()
+            .take_while(|c| matches!(c, ' ' | '\t' | '\x0c'))
+            .count();
+        let indent_bytes: usize = line.chars().take(indent_chars).map(char::len_utf8).sum();
+        ctx.write_indented_margin();
+        ctx.out.push_str("    ");
+        ctx.out.push_str(line.get(indent_bytes..).unwrap_or(""));
+        ctx.out.push('\n');
+        let Some(pos) = code.co().map(|c| c.addr2location((lasti * 2) as u32)) else {
             return;
         };
         let (Some(sl), Some(el), Some(sc), Some(ec)) =
@@ -127,86 +318,209 @@ impl Vm {
         else {
             return;
         };
-        if sl != l {
+        if sl < 0 || el < 0 {
             return;
         }
-        // Columns are UTF-8 byte offsets into the source line.
-        let start = (sc as usize).saturating_sub(indent);
-        let end = if el != sl {
-            text.len()
-        } else {
-            (ec as usize).saturating_sub(indent)
-        };
-        if start >= end || end > text.len() + 1 {
-            return;
+        let carets =
+            super::carets::caret_line(&line, indent_chars, sl == el, sc as usize, ec as usize);
+        if let Some(c) = carets {
+            ctx.write_indented_margin();
+            ctx.out.push_str(&c);
+            ctx.out.push('\n');
         }
-        if start == 0 && end >= text.len() {
-            return;
-        }
-        let width = |s: &str| s.chars().count();
-        let pre = text.get(..start).map(width).unwrap_or(start);
-        let seg = text.get(start..end.min(text.len())).unwrap_or("");
-        let carets = match crate::vm::carets::anchors(seg) {
-            Some((a, b)) if el == sl => {
-                let w1 = seg.get(..a).map(width).unwrap_or(a);
-                let w2 = seg.get(a..b).map(width).unwrap_or(b - a);
-                let w3 = width(seg) - w1 - w2;
-                format!("{}{}{}", "~".repeat(w1), "^".repeat(w2), "~".repeat(w3))
-            }
-            _ => "^".repeat(width(seg).max(1)),
-        };
-        out.push_str("    ");
-        out.push_str(&" ".repeat(pre));
-        out.push_str(&carets);
-        out.push('\n');
     }
 
-    /// `Type: message` (module-qualified outside builtins and __main__).
+    /// Line `n` (1-based) of a source file, without its line ending.
+    fn source_line(&mut self, ctx: &mut Ctx, file: &str, n: i32) -> Option<String> {
+        if file.starts_with('<') && file.ends_with('>') {
+            return None;
+        }
+        let idx = usize::try_from(n).ok()?.checked_sub(1)?;
+        if !ctx.sources.contains_key(file) {
+            let lines = self.read_source(file).map(Rc::new);
+            ctx.sources.insert(file.to_string(), lines);
+        }
+        let lines = ctx.sources.get(file)?.as_ref()?;
+        lines.get(idx).cloned()
+    }
+
+    /// A source file's lines (universal newlines), looked for as CPython's
+    /// `_Py_FindSourceFile` does: the path, then its last component under
+    /// each `sys.path` entry.
+    fn read_source(&mut self, file: &str) -> Option<Vec<String>> {
+        let data = match std::fs::read(file) {
+            Ok(d) => d,
+            Err(_) => {
+                let tail = file.rsplit('/').next().unwrap_or(file);
+                let path = self.get_attr_raw(&self.sys.clone(), "path")?;
+                let dirs = self.seq_items(&path)?;
+                let mut found = None;
+                for d in dirs {
+                    let Some(dir) = self.as_str_obj(&d).map(|s| s.as_str().to_string()) else {
+                        continue;
+                    };
+                    let p = if dir.is_empty() || dir.ends_with('/') {
+                        format!("{dir}{tail}")
+                    } else {
+                        format!("{dir}/{tail}")
+                    };
+                    if let Ok(d) = std::fs::read(&p) {
+                        found = Some(d);
+                        break;
+                    }
+                }
+                found?
+            }
+        };
+        let text = String::from_utf8_lossy(&data);
+        let mut lines = Vec::new();
+        let mut cur = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\n' => lines.push(std::mem::take(&mut cur)),
+                '\r' => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    lines.push(std::mem::take(&mut cur));
+                }
+                c => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        Some(lines)
+    }
+
+    fn print_exception_notes(&mut self, ctx: &mut Ctx, exc: &PyRef) {
+        let v = Value::Obj(exc.clone());
+        let notes = match self.getattr_opt(&v, "__notes__") {
+            Ok(Some(n)) => n,
+            _ => return,
+        };
+        let Some(items) = self.notes_sequence(&notes) else {
+            // Not a sequence: its repr (3.11 writes no newline after it).
+            ctx.write_indented_margin();
+            match self.repr(&notes) {
+                Ok(s) => ctx.out.push_str(&s),
+                Err(_) => ctx.out.push_str("<__notes__ repr() failed>"),
+            }
+            return;
+        };
+        for note in items {
+            match self.str(&note) {
+                Ok(s) => {
+                    for line in splitlines_keepends(&s) {
+                        ctx.write_indented_margin();
+                        ctx.out.push_str(line);
+                    }
+                }
+                Err(_) => ctx.out.push_str("<note str() failed>"),
+            }
+            ctx.out.push('\n');
+        }
+    }
+
+    /// The items of `__notes__` if it is a sequence (`PySequence_Check`:
+    /// str, list, tuple, or a non-dict class with `__getitem__`).
+    fn notes_sequence(&mut self, notes: &Value) -> Option<Vec<Value>> {
+        if let Some(s) = self.as_str_obj(notes) {
+            let chars: Vec<String> = s.as_str().chars().map(String::from).collect();
+            return Some(chars.into_iter().map(|c| self.new_string(c)).collect());
+        }
+        if let Some(items) = self.seq_items(notes) {
+            return Some(items);
+        }
+        let ty = self.type_of(notes);
+        if is_subtype(&ty, &self.types.dict) || self.type_lookup_str(&ty, "__getitem__").is_none() {
+            return None;
+        }
+        self.collect_iter(notes).ok()
+    }
+
+    /// `Type: message` (module-qualified outside builtins and __main__),
+    /// with the "Did you mean" suggestion, and the newline.
     pub fn exception_line(&mut self, exc: &PyRef) -> String {
         let v = Value::Obj(exc.clone());
         let ty = self.type_of(&v);
-        let qual = crate::objects::typeobj::type_data(&ty)
-            .map(|t| t.qualname.borrow().clone())
-            .unwrap_or_default();
-        let name = match self.get_attr_raw(&ty, "__module__") {
-            Some(Value::Obj(m)) if matches!(m.payload, Payload::Str(_)) => {
-                let m = crate::vm::proto::str_of(&m);
-                if m == "builtins" || m == "__main__" {
-                    qual
-                } else {
-                    format!("{m}.{qual}")
+        let tyv = Value::Obj(ty.clone());
+        let mut out = String::new();
+        match self.getattr_str(&tyv, "__module__") {
+            Ok(m) => match self.as_str_obj(&m).map(|s| s.as_str().to_string()) {
+                Some(m) => {
+                    if m != "builtins" && m != "__main__" {
+                        out.push_str(&m);
+                        out.push('.');
+                    }
                 }
-            }
-            _ => qual,
-        };
-        let msg = match self.str(&v) {
-            Ok(s) => s,
-            Err(_) => "<exception str() failed>".to_string(),
-        };
-        let msg = msg + &self.suggestion(exc);
-        if msg.is_empty() {
-            format!("{name}\n")
-        } else {
-            format!("{name}: {msg}\n")
+                None => out.push_str("<unknown>."),
+            },
+            Err(_) => out.push_str("<unknown>."),
         }
-    }
-
-    /// Hook for "Did you mean" suggestions (NameError/AttributeError).
-    fn suggestion(&mut self, exc: &PyRef) -> String {
-        crate::vm::carets::suggestion(self, exc)
+        match crate::objects::typeobj::type_data(&ty) {
+            Some(td) => out.push_str(&td.qualname.borrow()),
+            None => out.push_str("<unknown>"),
+        }
+        match self.str(&v) {
+            Ok(s) => {
+                if !s.is_empty() {
+                    out.push_str(": ");
+                }
+                out.push_str(&s);
+            }
+            Err(_) => out.push_str(": <exception str() failed>"),
+        }
+        if let Some(s) = super::carets::suggestion(self, exc) {
+            out.push_str(". Did you mean: '");
+            out.push_str(&s);
+            out.push_str("'?");
+        }
+        out.push('\n');
+        out
     }
 }
 
-fn push_repeat(out: &mut String, n: usize) {
-    let s = if n == 1 { "" } else { "s" };
+/// `str.splitlines(keepends=True)` for the line breaks of str.
+fn splitlines_keepends(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let is_break = matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        );
+        if !is_break {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        if c == '\r' {
+            if let Some(&(j, '\n')) = it.peek() {
+                end = j + 1;
+                it.next();
+            }
+        }
+        out.push(&s[start..end]);
+        start = end;
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
+fn push_repeated(out: &mut String, cnt: usize) {
+    let n = cnt - TB_RECURSIVE_CUTOFF;
+    let s = if n > 1 { "s" } else { "" };
     out.push_str(&format!("  [Previous line repeated {n} more time{s}]\n"));
-}
-
-/// Line `n` (1-based) of a source file, if it can be read.
-fn source_line(file: &str, n: i32) -> Option<String> {
-    let data = std::fs::read(file).ok()?;
-    let text = String::from_utf8_lossy(&data);
-    text.split_inclusive('\n')
-        .nth((n as usize).checked_sub(1)?)
-        .map(|l| l.trim_end_matches(['\n', '\r']).to_string())
 }

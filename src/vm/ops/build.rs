@@ -125,11 +125,8 @@ impl Vm {
 
     pub(crate) fn op_set_update(&mut self, i: u32) -> PyResult<Flow> {
         let iterable = self.pop();
-        let items = self.collect_iter(&iterable)?;
         if let Value::Obj(s) = self.peek((i as usize).saturating_sub(1)).clone() {
-            for v in items {
-                self.set_add(&s, v)?;
-            }
+            self.set_update(&s, &iterable)?;
         }
         Ok(Flow::Next)
     }
@@ -178,14 +175,22 @@ impl Vm {
         Ok(Flow::Next)
     }
 
-    /// `f()` or `C.f()` as CPython's call error messages name a callable.
+    /// `_PyObject_FunctionStr`: `module.qualname()` (no module for
+    /// builtins), else `str(f)`.
     pub fn func_description(&mut self, f: &Value) -> PyResult<String> {
-        if let Some(q) = self.getattr_opt(f, "__qualname__")? {
-            if let Some(s) = self.as_str_obj(&q) {
-                return Ok(format!("{}()", s.as_str()));
+        let Some(q) = self.getattr_opt(f, "__qualname__")? else {
+            return self.str(f);
+        };
+        let qualname = self.str(&q)?;
+        if let Some(m) = self.getattr_opt(f, "__module__")? {
+            if !m.is_none() {
+                let module = self.str(&m)?;
+                if module != "builtins" {
+                    return Ok(format!("{module}.{qualname}()"));
+                }
             }
         }
-        Ok(format!("{} object", self.type_name_of(f)))
+        Ok(format!("{qualname}()"))
     }
 
     pub(crate) fn op_list_to_tuple(&mut self) -> PyResult<Flow> {

@@ -1,7 +1,7 @@
 //! Exceptions: unwinding through the exception table, raising,
 //! re-raising, `except` matching (incl. `except*`), and `with`.
 
-use crate::objects::exception::{ExcKind, TbEntry};
+use crate::objects::exception::ExcKind;
 use crate::objects::typeobj::is_subtype;
 use crate::objects::Payload;
 
@@ -25,10 +25,10 @@ impl Vm {
             };
             if add {
                 if let Payload::Exception(d) = &err.0.payload {
-                    d.borrow_mut().traceback.push(TbEntry {
-                        code: frame.code.clone(),
-                        lasti: frame.lasti,
-                    });
+                    let old = d.borrow().traceback.clone();
+                    if let Some(tb) = self.new_traceback_here(old) {
+                        d.borrow_mut().traceback = Value::Obj(tb);
+                    }
                 }
             }
             add = true;
@@ -58,7 +58,7 @@ impl Vm {
     /// Set `__context__` of a newly raised exception to the exception
     /// being handled (avoiding cycles), as `_PyErr_SetObject` does.
     fn chain_context(&mut self, err: &PyErr) {
-        let cur = self.exc_info.clone();
+        let cur = self.topmost_exc_info();
         let Value::Obj(c) = &cur else {
             return;
         };
@@ -152,6 +152,7 @@ impl Vm {
             self.push(exc);
             self.push(Value::None);
         } else {
+            // [val] -> [rest, match]; the match becomes the handled one.
             self.push(rest);
             self.push(m.clone());
             self.exc_info = m;
@@ -168,29 +169,21 @@ impl Vm {
         if exc.is_none() {
             return Ok((Value::None, Value::None));
         }
-        let beg = self.exc_type(ExcKind::BaseExceptionGroup);
-        let is_eg = is_subtype(&self.type_of(exc), &beg);
-        if self.isinstance(exc, match_type)? {
-            if is_eg {
+        if self.given_exception_matches(exc, match_type) {
+            if self.is_group(exc) {
                 return Ok((exc.clone(), Value::None));
             }
-            let msg = self.new_str("");
-            let excs = self.new_tuple(vec![exc.clone()]);
-            let eg_t = Value::Obj(self.exc_type(ExcKind::BaseExceptionGroup));
-            let wrapped = self.call(&eg_t, &[msg, excs])?;
-            if let (Value::Obj(w), Value::Obj(e)) = (&wrapped, exc) {
-                if let (Payload::Exception(wd), Payload::Exception(ed)) = (&w.payload, &e.payload) {
-                    wd.borrow_mut().traceback = ed.borrow().traceback.clone();
-                }
-            }
+            // A naked exception: wrap it (without its traceback, as 3.11).
+            let t = self.new_tuple(vec![exc.clone()]);
+            let wrapped = self.create_exception_group("", t)?;
             return Ok((wrapped, Value::None));
         }
-        if is_eg {
-            let pair = self.call_method(exc, "split", &[match_type.clone()])?;
-            let items = self.seq_items(&pair).unwrap_or_default();
-            if items.len() == 2 {
-                return Ok((items[0].clone(), items[1].clone()));
+        if self.is_group(exc) {
+            let pair = self.call_method(exc, "split", std::slice::from_ref(match_type))?;
+            if let Some([m, r]) = self.seq_items(&pair).as_deref() {
+                return Ok((m.clone(), r.clone()));
             }
+            return Err(self.type_error("split must return a 2-tuple"));
         }
         Ok((Value::None, Value::None))
     }
@@ -198,95 +191,9 @@ impl Vm {
     pub(crate) fn op_prep_reraise_star(&mut self) -> PyResult<Flow> {
         let excs = self.pop();
         let orig = self.pop();
-        let list: Vec<Value> = self
-            .seq_items(&excs)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|e| !e.is_none())
-            .collect();
-        let r = self.prep_reraise_star(&orig, list)?;
+        let list = self.seq_items(&excs).unwrap_or_default();
+        let r = self.prep_reraise_star(&orig, &list)?;
         self.op_push(r)
-    }
-
-    fn leaf_ids(&self, v: &Value, out: &mut Vec<usize>) {
-        if let Value::Obj(o) = v {
-            if let Some(excs) = self.get_attr_raw(o, "exceptions") {
-                if let Payload::Exception(_) = &o.payload {
-                    if self.seq_items(&excs).is_some()
-                        && is_subtype(
-                            &self.type_of(v),
-                            &self.exc_type(ExcKind::BaseExceptionGroup),
-                        )
-                    {
-                        for e in self.seq_items(&excs).unwrap_or_default() {
-                            self.leaf_ids(&e, out);
-                        }
-                        return;
-                    }
-                }
-            }
-            out.push(std::rc::Rc::as_ptr(o) as *const u8 as usize);
-        }
-    }
-
-    fn prep_reraise_star(&mut self, orig: &Value, excs: Vec<Value>) -> PyResult<Value> {
-        if excs.is_empty() {
-            return Ok(Value::None);
-        }
-        let beg = self.exc_type(ExcKind::BaseExceptionGroup);
-        if !is_subtype(&self.type_of(orig), &beg) {
-            return Ok(excs[0].clone());
-        }
-        let mut orig_leaves = Vec::new();
-        self.leaf_ids(orig, &mut orig_leaves);
-        let mut raised = Vec::new();
-        let mut reraised_leaves = Vec::new();
-        for e in &excs {
-            let mut leaves = Vec::new();
-            self.leaf_ids(e, &mut leaves);
-            if leaves.iter().all(|l| orig_leaves.contains(l)) {
-                reraised_leaves.extend(leaves);
-            } else {
-                raised.push(e.clone());
-            }
-        }
-        let keep = if reraised_leaves.is_empty() {
-            Value::None
-        } else {
-            let f = self.leaf_filter(reraised_leaves);
-            let pair = self.call_method(orig, "split", &[f])?;
-            self.seq_items(&pair)
-                .and_then(|p| p.first().cloned())
-                .unwrap_or(Value::None)
-        };
-        if raised.is_empty() {
-            return Ok(keep);
-        }
-        if !keep.is_none() {
-            raised.push(keep);
-        }
-        if raised.len() == 1 {
-            return Ok(raised.remove(0));
-        }
-        let msg = self.new_str("");
-        let l = self.new_list(raised);
-        let eg_t = Value::Obj(self.exc_type(ExcKind::BaseExceptionGroup));
-        self.call(&eg_t, &[msg, l])
-    }
-
-    /// A predicate matching exceptions by identity (for `split`).
-    fn leaf_filter(&mut self, ids: Vec<usize>) -> Value {
-        let l: Vec<Value> = ids.into_iter().map(|i| Value::Int(i as i64)).collect();
-        let t = self.new_tuple(l);
-        Value::Obj(self.new_obj(
-            &self.types.builtin_function,
-            Payload::Builtin(crate::objects::function::Builtin {
-                name: "_leaf_filter",
-                func: leaf_filter_call,
-                self_: Some(t),
-                owner: None,
-            }),
-        ))
     }
 
     pub(crate) fn op_reraise(&mut self, oparg: u32) -> PyResult<Flow> {
@@ -327,7 +234,7 @@ impl Vm {
 
     pub(crate) fn op_raise(&mut self, oparg: u32) -> PyResult<Flow> {
         match oparg {
-            0 => match self.exc_info.clone() {
+            0 => match self.topmost_exc_info() {
                 Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => Err(PyErr(o)),
                 _ => Err(self.runtime_error("No active exception to reraise")),
             },
@@ -389,28 +296,14 @@ impl Vm {
         self.op_push(r)
     }
 
-    /// `exc.__traceback__` (None until tracebacks are objects).
+    /// `exc.__traceback__`.
     pub fn traceback_of(&mut self, exc: &Value) -> Value {
         match exc {
-            Value::Obj(o) => self.get_attr_raw(o, "__traceback__").unwrap_or(Value::None),
+            Value::Obj(o) => match &o.payload {
+                Payload::Exception(d) => d.borrow().traceback.clone(),
+                _ => Value::None,
+            },
             _ => Value::None,
         }
     }
-}
-
-fn leaf_filter_call(_vm: &mut Vm, args: crate::objects::function::Args) -> PyResult<Value> {
-    let ids = args.args.first().cloned().unwrap_or(Value::None);
-    let e = args.args.get(1).cloned().unwrap_or(Value::None);
-    let id = match &e {
-        Value::Obj(o) => std::rc::Rc::as_ptr(o) as *const u8 as i64,
-        _ => 0,
-    };
-    let found = match &ids {
-        Value::Obj(t) => match &t.payload {
-            Payload::Tuple(items) => items.iter().any(|i| matches!(i, Value::Int(x) if *x == id)),
-            _ => false,
-        },
-        _ => false,
-    };
-    Ok(Value::Bool(found))
 }

@@ -3,13 +3,12 @@
 use std::cell::RefCell;
 
 use crate::objects::exception::ExcKind;
-use crate::objects::iter::IterState;
 use crate::objects::Payload;
 
 use super::Flow;
 use crate::vm::gen::GenResult;
 use crate::vm::interp::Exit;
-use crate::vm::value::{PyRef, Value};
+use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
 impl Vm {
@@ -28,24 +27,62 @@ impl Vm {
         Ok(Flow::Exit(Exit::Yield(v)))
     }
 
-    /// Send a value into any iterator-like receiver (SEND and `yield from`).
+    /// `PyIter_Send`: send a value into the receiver of SEND / `yield
+    /// from` (generators and coroutines directly, `__next__` for None and
+    /// iterators, else the `send` method).
     pub fn send_to(&mut self, receiver: &Value, v: Value) -> PyResult<GenResult> {
         if let Value::Obj(r) = receiver {
-            if matches!(r.payload, Payload::Generator(_)) && self.builtin_class(r) {
-                return self.gen_send(r, v);
+            match &r.payload {
+                Payload::Generator(_) => return self.gen_send_ex(r, Some(v), None, false),
+                Payload::GenOp(_) => {
+                    let arg = if v.is_none() { None } else { Some(v) };
+                    return crate::objects::genobject::genop_send(self, r, arg);
+                }
+                _ => {}
             }
         }
-        let r = if v.is_none() {
-            match self.next(receiver) {
-                Ok(Some(x)) => return Ok(GenResult::Yield(x)),
-                Ok(None) => return Ok(GenResult::Return(Value::None)),
-                Err(e) => Err(e),
+        if v.is_none() {
+            let ty = self.type_of(receiver);
+            let is_iter = matches!(receiver, Value::Obj(o) if matches!(o.payload, Payload::Iter(_)))
+                || self.type_lookup_str(&ty, "__next__").is_some();
+            if is_iter {
+                return self.iternext_value(receiver);
             }
-        } else {
-            self.call_method(receiver, "send", &[v])
-        };
-        match r {
+        }
+        match self.call_method(receiver, "send", &[v]) {
             Ok(x) => Ok(GenResult::Yield(x)),
+            Err(e) if self.err_is(&e, ExcKind::StopIteration) => {
+                let val = self.get_attr_raw(&e.0, "value").unwrap_or(Value::None);
+                Ok(GenResult::Return(val))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `tp_iternext` keeping the StopIteration value: Yield(next value) or
+    /// Return(the value the iterator finished with).
+    pub fn iternext_value(&mut self, it: &Value) -> PyResult<GenResult> {
+        if let Value::Obj(o) = it {
+            match &o.payload {
+                Payload::Generator(_) if o.class_is(&self.types.generator) => {
+                    return self.gen_send_ex(o, None, None, false)
+                }
+                Payload::GenOp(_) => return crate::objects::genobject::genop_send(self, o, None),
+                Payload::Iter(_) if self.builtin_class(o) => {
+                    return Ok(match self.next(it)? {
+                        Some(v) => GenResult::Yield(v),
+                        None => GenResult::Return(Value::None),
+                    })
+                }
+                _ => {}
+            }
+        }
+        match self.call_special(it, "__next__", &[]) {
+            Ok(Some(v)) => Ok(GenResult::Yield(v)),
+            Ok(None) => Err(self.type_error(format!(
+                "'{}' object is not an iterator",
+                self.type_name_of(it)
+            ))),
             Err(e) if self.err_is(&e, ExcKind::StopIteration) => {
                 let val = self.get_attr_raw(&e.0, "value").unwrap_or(Value::None);
                 Ok(GenResult::Return(val))
@@ -135,20 +172,8 @@ impl Vm {
         match self.get_awaitable(&v) {
             Ok(it) => {
                 if let Value::Obj(o) = &it {
-                    if self.is_coroutine(&it) {
-                        if let Payload::Generator(g) = &o.payload {
-                            let g = g.borrow();
-                            let awaited = g.started && g.suspended.as_ref().is_some_and(|s| {
-                                let pc = s.frame.pc;
-                                matches!(s.frame.code.code.get(pc * 2..pc * 2 + 2), Some(&[151, a]) if a >= 2)
-                            });
-                            if awaited {
-                                drop(g);
-                                return Err(
-                                    self.runtime_error("coroutine is being awaited already")
-                                );
-                            }
-                        }
+                    if self.is_coroutine(&it) && self.gen_yield_from(o).is_some() {
+                        return Err(self.runtime_error("coroutine is being awaited already"));
                     }
                 }
                 self.op_push(it)
@@ -272,18 +297,5 @@ impl Vm {
             },
             _ => None,
         }
-    }
-
-    /// An `asend`/`athrow` awaitable for an async generator.
-    pub fn new_async_send(&self, gen: &PyRef, value: Value, throw: Option<Value>) -> Value {
-        self.new_iter(
-            &self.types.async_gen_asend,
-            IterState::AsyncSend {
-                gen: gen.clone(),
-                value,
-                throw,
-                done: false,
-            },
-        )
     }
 }

@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use crate::objects::function::{Builtin, DescrKind, Method};
 use crate::objects::typeobj::{
-    type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HAS_GETATTR, FLAG_HEAPTYPE,
-    FLAG_SLOTS_ONLY,
+    type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HAS_DEL, FLAG_HAS_GETATTR,
+    FLAG_HEAPTYPE,
 };
 use crate::objects::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
@@ -43,7 +43,7 @@ impl Vm {
     pub fn is_data_descr(&mut self, d: &Value) -> bool {
         match d {
             Value::Obj(o) => match &o.payload {
-                Payload::Property(_) | Payload::GetSet(_) => true,
+                Payload::Property(_) | Payload::GetSet(_) | Payload::Member(_) => true,
                 Payload::Function(_) | Payload::MethodDescr(_) | Payload::Builtin(_) => false,
                 Payload::StaticMethod(_) | Payload::ClassMethod(_) => false,
                 Payload::Str(_) | Payload::Tuple(_) | Payload::Dict(_) | Payload::List(_) => false,
@@ -94,6 +94,10 @@ impl Vm {
                     }
                     self.call(&fget, &[obj.clone()])
                 }
+                None => Ok(d),
+            },
+            Payload::Member(md) => match obj {
+                Some(obj) => self.member_get(md, obj),
                 None => Ok(d),
             },
             Payload::StaticMethod(f) => Ok(f.clone()),
@@ -187,6 +191,16 @@ impl Vm {
             }
         }
         let descr = self.type_lookup(ty, name);
+        if let Value::Obj(o) = obj {
+            if let Payload::Method(m) = &o.payload {
+                // A bound method forwards what its type lacks to `__func__`
+                // (object's `__dict__` included: methods have none).
+                if descr.is_none() || str_of(name) == "__dict__" {
+                    let f = m.func.clone();
+                    return self.getattr(&f, name);
+                }
+            }
+        }
         if let Some(d) = &descr {
             if self.is_data_descr(d) {
                 return self.descr_get(d.clone(), Some(obj), ty);
@@ -341,6 +355,7 @@ impl Vm {
         if let Some(d) = self.type_lookup(&ty, name) {
             if let Value::Obj(dobj) = &d {
                 match &dobj.payload {
+                    Payload::Member(md) => return self.member_set(md, obj, value),
                     Payload::GetSet(gs) => {
                         return match gs.set {
                             Some(set) => set(self, obj, value),
@@ -392,13 +407,24 @@ impl Vm {
                 }
             }
         }
-        let Value::Obj(o) = obj else {
-            return Err(self.no_attribute(obj, &ty, name));
+        let dict = match obj {
+            Value::Obj(o) => match o.dict() {
+                Some(d) => Some(d),
+                None if matches!(o.payload, Payload::Function(_)) => Some(self.ensure_dict(o)),
+                None => None,
+            },
+            _ => None,
         };
-        if self.type_flag(&ty, FLAG_SLOTS_ONLY) && !self.slot_allowed(&ty, name) {
-            return Err(self.no_attribute(obj, &ty, name));
-        }
-        let Some(dict) = o.dict() else {
+        let Some(dict) = dict else {
+            // No instance dict: a (non-data) descriptor on the type makes
+            // the name read-only.
+            if self.type_lookup(&ty, name).is_some() {
+                return Err(self.attribute_error(format!(
+                    "'{}' object attribute '{}' is read-only",
+                    self.type_name(&ty),
+                    str_of(name)
+                )));
+            }
             return Err(self.no_attribute(obj, &ty, name));
         };
         match value {
@@ -408,16 +434,6 @@ impl Vm {
                 None => Err(self.no_attribute(obj, &ty, name)),
             },
         }
-    }
-
-    fn slot_allowed(&self, ty: &PyRef, name: &PyRef) -> bool {
-        let n = str_of(name);
-        type_data(ty).is_some_and(|td| {
-            td.mro
-                .borrow()
-                .iter()
-                .any(|t| type_data(t).is_some_and(|d| d.slots.borrow().iter().any(|s| s == n)))
-        })
     }
 
     fn type_setattr(&mut self, cls: &PyRef, name: &PyRef, value: Option<Value>) -> PyResult<()> {
@@ -457,6 +473,20 @@ impl Vm {
         }
         td.version.set(td.version.get() + 1);
         self.update_type_flags(cls);
+        // Subclasses inherit what the change means for their dunders.
+        let mut todo: Vec<PyRef> = td
+            .subclasses
+            .borrow()
+            .iter()
+            .filter_map(|w| w.upgrade())
+            .collect();
+        while let Some(sub) = todo.pop() {
+            self.update_type_flags(&sub);
+            if let Some(std) = type_data(&sub) {
+                std.version.set(std.version.get() + 1);
+                todo.extend(std.subclasses.borrow().iter().filter_map(|w| w.upgrade()));
+            }
+        }
         Ok(())
     }
 
@@ -466,9 +496,13 @@ impl Vm {
         let has_ga = self.type_lookup_str(cls, "__getattr__").is_some();
         let custom_sa = self.defined_in_python(cls, "__setattr__")
             || self.defined_in_python(cls, "__delattr__");
+        let has_del = self.type_lookup_str(cls, "__del__").is_some();
         if let Some(td) = type_data(cls) {
             let mut f = td.flags.get()
-                & !(FLAG_CUSTOM_GETATTRIBUTE | FLAG_HAS_GETATTR | FLAG_CUSTOM_SETATTR);
+                & !(FLAG_CUSTOM_GETATTRIBUTE
+                    | FLAG_HAS_GETATTR
+                    | FLAG_CUSTOM_SETATTR
+                    | FLAG_HAS_DEL);
             if custom_ga {
                 f |= FLAG_CUSTOM_GETATTRIBUTE;
             }
@@ -477,6 +511,9 @@ impl Vm {
             }
             if custom_sa {
                 f |= FLAG_CUSTOM_SETATTR;
+            }
+            if has_del {
+                f |= FLAG_HAS_DEL;
             }
             td.flags.set(f);
         }

@@ -121,7 +121,7 @@ impl Vm {
                 (Payload::Str(s), Payload::Str(t))
                     if x.class_is(&self.types.str) && y.class_is(&self.types.str) =>
                 {
-                    Some(op.test(s.as_str().cmp(t.as_str())))
+                    Some(op.test(s.compare(t)))
                 }
                 _ => None,
             },
@@ -223,8 +223,7 @@ impl Vm {
                         return Ok(pyhash::hash_tuple(&lanes));
                     }
                     Payload::FrozenSet(t) if !heap => {
-                        let hs: Vec<i64> = t.iter().map(|e| e.hash).collect();
-                        return Ok(pyhash::hash_frozenset(&hs));
+                        return Ok(crate::objects::setobj::frozenset_hash(t));
                     }
                     _ => {}
                 }
@@ -290,8 +289,10 @@ impl Vm {
                         Payload::Str(s) => return Ok(s.char_len() > 0),
                         Payload::List(l) => return Ok(!l.borrow().is_empty()),
                         Payload::Tuple(t) => return Ok(!t.is_empty()),
-                        Payload::Dict(d) | Payload::Set(d) => return Ok(!d.borrow().is_empty()),
-                        Payload::FrozenSet(d) => return Ok(!d.is_empty()),
+                        Payload::Dict(d) => return Ok(!d.borrow().is_empty()),
+                        Payload::Set(_) | Payload::FrozenSet(_) => {
+                            return Ok(crate::objects::setobj::set_len(o) > 0)
+                        }
                         Payload::Bytes(b) => return Ok(!b.is_empty()),
                         Payload::Int(_) => return Ok(true),
                         Payload::Complex(re, im) => return Ok(*re != 0.0 || *im != 0.0),

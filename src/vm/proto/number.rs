@@ -119,15 +119,8 @@ impl Vm {
         } else {
             op.symbol().to_string()
         };
-        if op == BinOp::Mod || op == BinOp::Add {
-            if let (Some(_), true) = (self.as_str_obj(a), true) {
-                if op == BinOp::Add {
-                    return Err(self.type_error(format!(
-                        "can only concatenate str (not \"{}\") to str",
-                        self.type_name_of(b)
-                    )));
-                }
-            }
+        if let Some(msg) = self.sequence_op_error(a, b, op) {
+            return Err(self.type_error(msg));
         }
         Err(self.type_error(format!(
             "unsupported operand type(s) for {sym}: '{}' and '{}'",
@@ -136,16 +129,90 @@ impl Vm {
         )))
     }
 
+    /// The error of `+` or `*` when the left or right operand is a builtin
+    /// sequence (CPython's `sq_concat` / `sequence_repeat` fallbacks).
+    fn sequence_op_error(&self, a: &Value, b: &Value, op: BinOp) -> Option<String> {
+        let seq_kind = |v: &Value| match v {
+            Value::Obj(o) => match &o.payload {
+                Payload::Str(_) => Some("str"),
+                Payload::List(_) => Some("list"),
+                Payload::Tuple(_) => Some("tuple"),
+                Payload::Bytes(_) => Some("bytes"),
+                Payload::ByteArray(_) => Some("bytearray"),
+                _ => None,
+            },
+            _ => None,
+        };
+        match op {
+            BinOp::Mul => {
+                let other = if seq_kind(a).is_some() {
+                    b
+                } else if seq_kind(b).is_some() {
+                    a
+                } else {
+                    return None;
+                };
+                Some(format!(
+                    "can't multiply sequence by non-int of type '{}'",
+                    self.type_name_of(other)
+                ))
+            }
+            BinOp::Add => match seq_kind(a)? {
+                "bytes" | "bytearray" => Some(format!(
+                    "can't concat {} to {}",
+                    self.type_name_of(b),
+                    self.type_name_of(a)
+                )),
+                kind => Some(format!(
+                    "can only concatenate {kind} (not \"{}\") to {kind}",
+                    self.type_name_of(b)
+                )),
+            },
+            _ => None,
+        }
+    }
+
+    /// `divmod(a, b)` (`PyNumber_Divmod`).
+    pub fn divmod(&mut self, a: &Value, b: &Value) -> PyResult<Value> {
+        use crate::objects::int::as_int;
+        if let (Some(x), Some(y)) = (as_int(a), as_int(b)) {
+            if let (Value::Int(_) | Value::Bool(_), Value::Int(_) | Value::Bool(_)) = (a, b) {
+                let (q, r) = x.divmod(&y).map_err(|e| self.num_err(e))?;
+                let (q, r) = (self.new_int(q), self.new_int(r));
+                return Ok(self.new_tuple(vec![q, r]));
+            }
+        }
+        if let Some(r) = self.binary_op1_named(a, b, "__divmod__", "__rdivmod__")? {
+            return Ok(r);
+        }
+        Err(self.type_error(format!(
+            "unsupported operand type(s) for divmod(): '{}' and '{}'",
+            self.type_name_of(a),
+            self.type_name_of(b)
+        )))
+    }
+
     /// CPython's `binary_op1`: `a.__op__(b)`, `b.__rop__(a)` (subclass first).
     fn binary_op1(&mut self, a: &Value, b: &Value, op: BinOp) -> PyResult<Option<Value>> {
+        self.binary_op1_named(a, b, &op.dunder(), &op.rdunder())
+    }
+
+    /// `binary_op1` for the dunder pair `name` / `rname`.
+    pub fn binary_op1_named(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        name: &str,
+        rname: &str,
+    ) -> PyResult<Option<Value>> {
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         let same = Rc::ptr_eq(&ta, &tb);
-        let slotv = self.type_lookup_str(&ta, &op.dunder());
+        let slotv = self.type_lookup_str(&ta, name);
         let slotw = if same {
             None
         } else {
-            self.type_lookup_str(&tb, &op.rdunder())
+            self.type_lookup_str(&tb, rname)
         };
         let mut w_done = false;
         if let Some(w) = &slotw {

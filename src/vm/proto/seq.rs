@@ -61,7 +61,7 @@ impl Vm {
                             None => Err(self.key_error(key.clone())),
                         }
                     }
-                    Payload::Range(_) => return crate::objects::iter::range_getitem(self, o, key),
+                    Payload::Range(_) => return crate::objects::range::range_getitem(self, o, key),
                     Payload::Bytes(_) | Payload::ByteArray(_) => {
                         return crate::objects::bytes::bytes_getitem(self, o, key)
                     }
@@ -153,11 +153,13 @@ impl Vm {
                     Payload::Str(s) => return Ok(s.char_len()),
                     Payload::List(l) => return Ok(l.borrow().len()),
                     Payload::Tuple(t) => return Ok(t.len()),
-                    Payload::Dict(d) | Payload::Set(d) => return Ok(d.borrow().len()),
-                    Payload::FrozenSet(d) => return Ok(d.len()),
+                    Payload::Dict(d) => return Ok(d.borrow().len()),
+                    Payload::Set(_) | Payload::FrozenSet(_) => {
+                        return Ok(crate::objects::setobj::set_len(o))
+                    }
                     Payload::Bytes(b) => return Ok(b.len()),
                     Payload::ByteArray(b) => return Ok(b.borrow().len()),
-                    Payload::Range(r) => return Ok(r.len().max(0) as usize),
+                    Payload::Range(r) => return self.range_len(r),
                     Payload::DictView(d) => return Ok(self.dict_len(d)),
                     _ => {}
                 }
@@ -177,19 +179,15 @@ impl Vm {
         if let Value::Obj(o) = container {
             if self.builtin_class(o) {
                 match &o.payload {
-                    Payload::Dict(_) | Payload::Set(_) => {
-                        return Ok(self.dict_get(o, item)?.is_some())
-                    }
-                    Payload::FrozenSet(_) => {
-                        return crate::objects::setobj::frozenset_contains(self, o, item)
-                    }
+                    Payload::Dict(_) => return Ok(self.dict_get(o, item)?.is_some()),
+                    Payload::Set(_) | Payload::FrozenSet(_) => return self.set_contains(o, item),
                     Payload::DictView(d) => {
                         let d = d.clone();
-                        return crate::objects::iter::dict_view_contains(self, o, &d, item);
+                        return crate::objects::dictview::dict_view_contains(self, o, &d, item);
                     }
                     Payload::Str(s) => {
                         return match self.as_str_obj(item) {
-                            Some(t) => Ok(s.as_str().contains(t.as_str())),
+                            Some(t) => Ok(s.contains(t)),
                             None => Err(self.type_error(format!(
                                 "'in <string>' requires string as left operand, not {}",
                                 self.type_name_of(item)
@@ -205,17 +203,7 @@ impl Vm {
                         }
                         return Ok(false);
                     }
-                    Payload::Range(r) => {
-                        if let Value::Int(i) = item {
-                            let r = *r;
-                            let n = r.len();
-                            let off = i.wrapping_sub(r.start);
-                            return Ok(n > 0
-                                && off % r.step == 0
-                                && off / r.step >= 0
-                                && off / r.step < n);
-                        }
-                    }
+                    Payload::Range(_) => return self.range_contains(o, item),
                     _ => {}
                 }
             }
@@ -257,33 +245,37 @@ impl Vm {
         Value::Obj(self.new_obj(ty, Payload::Iter(RefCell::new(state))))
     }
 
+    /// An iterator over a dict's keys (`kind` 0), values (1) or items (2).
     pub fn new_dict_iter(&self, d: &PyRef, kind: u8) -> Value {
-        let len = self.dict_len(d);
-        let (ty, st) = match kind {
-            0 => (
-                &self.types.dict_keyiterator,
-                IterState::DictKeys {
-                    dict: d.clone(),
-                    pos: 0,
-                    len,
-                },
-            ),
-            1 => (
-                &self.types.dict_valueiterator,
-                IterState::DictValues {
-                    dict: d.clone(),
-                    pos: 0,
-                    len,
-                },
-            ),
-            _ => (
-                &self.types.dict_itemiterator,
-                IterState::DictItems {
-                    dict: d.clone(),
-                    pos: 0,
-                    len,
-                },
-            ),
+        self.new_dict_iter_dir(d, kind, false)
+    }
+
+    /// A dict iterator, forward or reversed (`reversed(d.items())`).
+    pub fn new_dict_iter_dir(&self, d: &PyRef, kind: u8, reverse: bool) -> Value {
+        let used = self.dict_len(d);
+        let pos = if reverse {
+            match &d.payload {
+                Payload::Dict(t) => t.borrow().entry_slots(),
+                _ => 0,
+            }
+        } else {
+            0
+        };
+        let ty = match (kind, reverse) {
+            (0, false) => &self.types.dict_keyiterator,
+            (1, false) => &self.types.dict_valueiterator,
+            (_, false) => &self.types.dict_itemiterator,
+            (0, true) => &self.types.dict_reversekeyiterator,
+            (1, true) => &self.types.dict_reversevalueiterator,
+            (_, true) => &self.types.dict_reverseitemiterator,
+        };
+        let st = IterState::Dict {
+            dict: d.clone(),
+            pos,
+            used,
+            remaining: used,
+            kind,
+            reverse,
         };
         self.new_iter(ty, st)
     }
@@ -329,29 +321,9 @@ impl Vm {
                             },
                         ))
                     }
-                    Payload::Range(r) => {
-                        let r = *r;
-                        return Ok(self.new_iter(
-                            &self.types.range_iterator,
-                            IterState::Range {
-                                next: r.start,
-                                remaining: r.len(),
-                                step: r.step,
-                            },
-                        ));
-                    }
+                    Payload::Range(r) => return Ok(self.range_iter(r, false)),
                     Payload::Dict(_) => return Ok(self.new_dict_iter(o, 0)),
-                    Payload::Set(_) | Payload::FrozenSet(_) => {
-                        let len = self.len(v)?;
-                        return Ok(self.new_iter(
-                            &self.types.set_iterator,
-                            IterState::DictKeys {
-                                dict: o.clone(),
-                                pos: 0,
-                                len,
-                            },
-                        ));
-                    }
+                    Payload::Set(_) | Payload::FrozenSet(_) => return Ok(self.new_set_iter(o)),
                     Payload::DictView(d) => {
                         let kind = if o.class_is(&self.types.dict_keys) {
                             0

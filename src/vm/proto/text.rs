@@ -88,14 +88,18 @@ impl Vm {
     pub(crate) fn builtin_repr(&mut self, o: &PyRef) -> PyResult<Option<String>> {
         let v = Value::Obj(o.clone());
         Ok(Some(match &o.payload {
-            Payload::Str(s) => pyfmt::str_repr_str(s.as_str()),
+            Payload::Str(s) => s.repr(),
             Payload::Int(b) => {
-                pyfmt::int_to_decimal(b, pyfmt::INT_MAX_STR_DIGITS).map_err(|e| self.fmt_err(e))?
+                let limit = crate::modules::sys::int_max_str_digits();
+                pyfmt::int_to_decimal(b, limit).map_err(|e| self.fmt_err(e))?
             }
             Payload::Float(f) => pyfmt::float_repr(*f),
             Payload::Complex(re, im) => pyfmt::complex_repr(*re, *im),
             Payload::Bytes(b) => pyfmt::bytes_repr(b),
-            Payload::ByteArray(b) => format!("bytearray({})", pyfmt::bytes_repr(&b.borrow())),
+            Payload::ByteArray(b) => format!(
+                "bytearray({})",
+                crate::objects::bytes::bytearray_repr(&b.borrow())
+            ),
             Payload::List(_) | Payload::Tuple(_) => {
                 let is_list = matches!(o.payload, Payload::List(_));
                 let items = self.seq_items(&v).unwrap_or_default();
@@ -141,24 +145,7 @@ impl Vm {
                 }
                 format!("{{{}}}", parts.join(", "))
             }
-            Payload::Set(_) | Payload::FrozenSet(_) => {
-                let is_set = matches!(o.payload, Payload::Set(_));
-                let items = crate::objects::setobj::set_items(o);
-                let name = if is_set { "set" } else { "frozenset" };
-                if items.is_empty() {
-                    return Ok(Some(format!("{name}()")));
-                }
-                if !self.repr_enter(o) {
-                    return Ok(Some(format!("{name}(...)")));
-                }
-                let r = self.join_reprs(&items);
-                self.repr_leave(o);
-                if is_set {
-                    format!("{{{}}}", r?)
-                } else {
-                    format!("frozenset({{{}}})", r?)
-                }
-            }
+            Payload::Set(_) | Payload::FrozenSet(_) => self.set_repr(o)?,
             Payload::Type(_) => format!("<class '{}'>", self.qualified_type_name(o)),
             Payload::Function(f) => format!(
                 "<function {} at {}>",
@@ -198,13 +185,7 @@ impl Vm {
                 format!("<bound method {fname} of {s}>")
             }
             Payload::Module(m) => format!("<module '{}'>", m.name),
-            Payload::Range(r) => {
-                if r.step == 1 {
-                    format!("range({}, {})", r.start, r.stop)
-                } else {
-                    format!("range({}, {}, {})", r.start, r.stop, r.step)
-                }
-            }
+            Payload::Range(r) => r.repr(),
             Payload::Slice(parts) => {
                 let p = (**parts).clone();
                 format!(
@@ -260,7 +241,7 @@ impl Vm {
         }))
     }
 
-    fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
+    pub(crate) fn join_reprs(&mut self, items: &[Value]) -> PyResult<String> {
         let mut parts = Vec::with_capacity(items.len());
         for i in items {
             parts.push(self.repr(i)?);
@@ -269,7 +250,7 @@ impl Vm {
     }
 
     /// Py_ReprEnter: false if `o` is already being repr'd (a cycle).
-    fn repr_enter(&mut self, o: &PyRef) -> bool {
+    pub(crate) fn repr_enter(&mut self, o: &PyRef) -> bool {
         let p = Rc::as_ptr(o) as *const u8 as usize;
         if self.repr_stack.contains(&p) {
             return false;
@@ -278,7 +259,7 @@ impl Vm {
         true
     }
 
-    fn repr_leave(&mut self, o: &PyRef) {
+    pub(crate) fn repr_leave(&mut self, o: &PyRef) {
         let p = Rc::as_ptr(o) as *const u8 as usize;
         if let Some(i) = self.repr_stack.iter().rposition(|&x| x == p) {
             self.repr_stack.remove(i);

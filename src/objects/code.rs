@@ -1,0 +1,152 @@
+//! Code objects as Python sees them: the `co_*` attributes, `co_lines()`
+//! and `co_positions()`. The data comes from the prepared [`Code`] and the
+//! marshal `CodeObject` it was made from.
+
+use std::rc::Rc;
+
+use super::function::Args;
+use super::Payload;
+use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE, CO_FAST_LOCAL};
+use crate::vm::code::Code;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Vm};
+
+fn code_of(vm: &Vm, v: &Value) -> PyResult<Rc<Code>> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Code(c) => Ok(c.clone()),
+            _ => Err(vm.type_error("descriptor requires a 'code' object")),
+        },
+        _ => Err(vm.type_error("descriptor requires a 'code' object")),
+    }
+}
+
+/// The names of the locals-plus slots whose kind has a bit of `mask`.
+fn names_of_kind(vm: &Vm, c: &Code, mask: u8) -> Value {
+    let names: Vec<Value> = c
+        .localsplusnames
+        .iter()
+        .zip(c.localspluskinds.iter())
+        .filter(|(_, &k)| k & mask != 0)
+        .map(|(n, _)| Value::Obj(n.clone()))
+        .collect();
+    vm.new_tuple(names)
+}
+
+fn int_of(n: usize) -> Value {
+    Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+macro_rules! code_getter {
+    ($name:ident, |$vm:ident, $c:ident| $body:expr) => {
+        fn $name($vm: &mut Vm, v: &Value) -> PyResult<Value> {
+            let $c = code_of($vm, v)?;
+            Ok($body)
+        }
+    };
+}
+
+code_getter!(co_name, |vm, c| Value::Obj(c.name.clone()));
+code_getter!(co_qualname, |vm, c| Value::Obj(c.qualname.clone()));
+code_getter!(co_filename, |vm, c| Value::Obj(c.filename.clone()));
+code_getter!(co_firstlineno, |vm, c| Value::Int(i64::from(c.firstlineno)));
+code_getter!(co_argcount, |vm, c| int_of(c.argcount));
+code_getter!(co_posonlyargcount, |vm, c| int_of(c.posonlyargcount));
+code_getter!(co_kwonlyargcount, |vm, c| int_of(c.kwonlyargcount));
+code_getter!(co_stacksize, |vm, c| int_of(c.stacksize));
+code_getter!(co_flags, |vm, c| Value::Int(i64::from(c.flags)));
+code_getter!(co_nlocals, |vm, c| int_of(
+    c.localspluskinds
+        .iter()
+        .filter(|&&k| k & CO_FAST_LOCAL != 0)
+        .count()
+));
+code_getter!(co_varnames, |vm, c| names_of_kind(vm, &c, CO_FAST_LOCAL));
+code_getter!(co_cellvars, |vm, c| names_of_kind(vm, &c, CO_FAST_CELL));
+code_getter!(co_freevars, |vm, c| names_of_kind(vm, &c, CO_FAST_FREE));
+code_getter!(co_consts, |vm, c| vm.new_tuple(c.consts.to_vec()));
+code_getter!(co_names, |vm, c| vm
+    .new_tuple(c.names.iter().map(|n| Value::Obj(n.clone())).collect()));
+code_getter!(co_code, |vm, c| vm
+    .new_bytes(c.co().map(|co| co.co_code()).unwrap_or_default()));
+code_getter!(co_linetable, |vm, c| vm.new_bytes(
+    c.co().map(|co| co.linetable().to_vec()).unwrap_or_default()
+));
+code_getter!(co_exceptiontable, |vm, c| vm.new_bytes(
+    c.co()
+        .map(|co| co.exceptiontable().to_vec())
+        .unwrap_or_default()
+));
+
+fn opt_int(v: Option<i32>) -> Value {
+    v.map_or(Value::None, |i| Value::Int(i64::from(i)))
+}
+
+/// `co_lines()`: an iterator of `(start, end, line)`.
+fn code_lines(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let c = code_of(vm, args.args.first().unwrap_or(&Value::None))?;
+    let ranges = c.co().map(|co| co.lines()).unwrap_or_default();
+    let items: Vec<Value> = ranges
+        .iter()
+        .map(|r| {
+            vm.new_tuple(vec![
+                Value::Int(i64::from(r.start)),
+                Value::Int(i64::from(r.end)),
+                opt_int(r.line),
+            ])
+        })
+        .collect();
+    let l = vm.new_list(items);
+    vm.iter(&l)
+}
+
+/// `co_positions()`: an iterator of `(line, end_line, col, end_col)`, one
+/// per code unit.
+fn code_positions(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let c = code_of(vm, args.args.first().unwrap_or(&Value::None))?;
+    let pos = c.co().map(|co| co.positions()).unwrap_or_default();
+    let items: Vec<Value> = pos
+        .iter()
+        .map(|p| {
+            vm.new_tuple(vec![
+                opt_int(p.line),
+                opt_int(p.end_line),
+                opt_int(p.col),
+                opt_int(p.end_col),
+            ])
+        })
+        .collect();
+    let l = vm.new_list(items);
+    vm.iter(&l)
+}
+
+pub fn install(vm: &mut Vm) {
+    let t = vm.types.code.clone();
+    vm.add_getsets(
+        &t,
+        &[
+            ("co_name", co_name, None),
+            ("co_qualname", co_qualname, None),
+            ("co_filename", co_filename, None),
+            ("co_firstlineno", co_firstlineno, None),
+            ("co_argcount", co_argcount, None),
+            ("co_posonlyargcount", co_posonlyargcount, None),
+            ("co_kwonlyargcount", co_kwonlyargcount, None),
+            ("co_stacksize", co_stacksize, None),
+            ("co_flags", co_flags, None),
+            ("co_nlocals", co_nlocals, None),
+            ("co_varnames", co_varnames, None),
+            ("co_cellvars", co_cellvars, None),
+            ("co_freevars", co_freevars, None),
+            ("co_consts", co_consts, None),
+            ("co_names", co_names, None),
+            ("co_code", co_code, None),
+            ("co_linetable", co_linetable, None),
+            ("co_exceptiontable", co_exceptiontable, None),
+        ],
+    );
+    vm.add_methods(
+        &t,
+        &[("co_lines", code_lines), ("co_positions", code_positions)],
+    );
+}

@@ -1,0 +1,170 @@
+//! `__del__` finalizers (PEP 442). When the last reference to an instance
+//! of a class defining `__del__` goes, `Drop` moves the object's class,
+//! dict and payload into a new allocation and queues it; the eval loop
+//! runs the queued finalizers before its next instruction (so a `__del__`
+//! runs before the statement after the one that dropped the object, as in
+//! CPython), with a live `self` that may even be resurrected. Each object
+//! is finalized once: a re-wrapped object is remembered until it dies.
+//!
+//! Finalizers never run inside `Drop` itself: the VM is borrowed up the
+//! Rust stack there, and arbitrary RefCells may be borrowed.
+
+use std::cell::{Cell, RefCell, UnsafeCell};
+use std::collections::{HashSet, VecDeque};
+use std::rc::Rc;
+
+use super::typeobj::{type_data, FLAG_HAS_DEL};
+use super::{Payload, PyObject};
+use crate::vm::value::{PyRef, Value};
+use crate::vm::Vm;
+
+std::thread_local! {
+    /// Objects whose `__del__` is due, oldest first.
+    static PENDING: RefCell<VecDeque<PyRef>> = const { RefCell::new(VecDeque::new()) };
+    /// Whether PENDING is non-empty (checked once per instruction).
+    static HAS_PENDING: Cell<bool> = const { Cell::new(false) };
+    /// Addresses of live objects already handed to the finalizer queue.
+    static FINALIZED: RefCell<Option<HashSet<usize>>> = const { RefCell::new(None) };
+}
+
+/// Whether finalizers are waiting to run (cheap; called per instruction).
+#[inline]
+pub fn pending() -> bool {
+    HAS_PENDING.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Take every queued object (a finalizer running meanwhile only sees the
+/// objects dropped after this).
+fn take_pending() -> VecDeque<PyRef> {
+    PENDING
+        .try_with(|p| {
+            let batch = p
+                .try_borrow_mut()
+                .map(|mut q| std::mem::take(&mut *q))
+                .unwrap_or_default();
+            HAS_PENDING.with(|h| h.set(false));
+            batch
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `addr` was finalized already (and forget it: it is dying).
+fn take_finalized(addr: usize) -> Option<bool> {
+    FINALIZED
+        .try_with(|f| {
+            let mut set = f.try_borrow_mut().ok()?;
+            Some(set.as_mut().is_some_and(|s| s.remove(&addr)))
+        })
+        .ok()
+        .flatten()
+}
+
+fn mark_finalized(addr: usize) -> bool {
+    FINALIZED
+        .try_with(|f| match f.try_borrow_mut() {
+            Ok(mut set) => {
+                set.get_or_insert_with(HashSet::new).insert(addr);
+                true
+            }
+            Err(_) => false,
+        })
+        .unwrap_or(false)
+}
+
+/// Called from `Drop` for objects whose class has `__del__`.
+fn on_drop(obj: &mut PyObject) {
+    let addr = obj as *const PyObject as usize;
+    match take_finalized(addr) {
+        Some(false) => {}
+        // Already finalized, or the thread is shutting down.
+        _ => return,
+    }
+    let revived = Rc::new(PyObject {
+        ty: UnsafeCell::new(obj.ty.get_mut().take()),
+        dict: RefCell::new(obj.dict.get_mut().take()),
+        payload: std::mem::replace(&mut obj.payload, Payload::Object),
+    });
+    if !mark_finalized(Rc::as_ptr(&revived) as usize) {
+        return;
+    }
+    let queued = PENDING
+        .try_with(|p| match p.try_borrow_mut() {
+            Ok(mut q) => {
+                q.push_back(revived.clone());
+                true
+            }
+            Err(_) => false,
+        })
+        .unwrap_or(false);
+    if queued {
+        let _ = HAS_PENDING.try_with(|h| h.set(true));
+    }
+    drop(revived);
+}
+
+impl Drop for PyObject {
+    fn drop(&mut self) {
+        let has_del = self
+            .ty
+            .get_mut()
+            .as_ref()
+            .and_then(type_data)
+            .is_some_and(|td| td.has_flag(FLAG_HAS_DEL));
+        if has_del {
+            on_drop(self);
+        }
+        // CPython releases list and tuple items last to first.
+        match &mut self.payload {
+            Payload::List(items) => {
+                let items = items.get_mut();
+                while let Some(v) = items.pop() {
+                    drop(v);
+                }
+            }
+            Payload::Tuple(items) => {
+                for v in items.iter_mut().rev() {
+                    drop(std::mem::take(v));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Vm {
+    /// Run the queued `__del__` methods.
+    pub fn run_finalizers(&mut self) {
+        let mut batch = take_pending();
+        while let Some(o) = batch.pop_front() {
+            let v = Value::Obj(o);
+            let ty = self.type_of(&v);
+            if let Some(del) = self.type_lookup_str(&ty, "__del__") {
+                let r = self
+                    .descr_get(del.clone(), Some(&v), &ty)
+                    .and_then(|f| self.call(&f, &[]));
+                if let Err(e) = r {
+                    self.write_unraisable(&e, &del);
+                }
+            }
+            drop(v);
+        }
+    }
+
+    /// At exit: empty `__main__`'s globals in insertion order, running
+    /// finalizers as each value goes (CPython frees the module dict).
+    pub fn finalize_main(&mut self, globals: &PyRef) {
+        self.run_gen_finalizers();
+        self.run_finalizers();
+        let keys: Vec<Value> = self
+            .dict_items(globals)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        for k in keys {
+            let old = self.dict_del(globals, &k);
+            drop(old);
+            self.run_gen_finalizers();
+            self.run_finalizers();
+        }
+    }
+}

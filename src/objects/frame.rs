@@ -1,0 +1,396 @@
+//! Frame objects (`sys._getframe()`, `gen.gi_frame`, `tb.tb_frame`), as
+//! CPython 3.11's Objects/frameobject.c shows them. A frame record lives on
+//! `vm.frames` (or inside a suspended generator); the object refers to it
+//! and reads it while it exists, and afterwards reports what it last saw.
+
+use std::cell::Cell;
+use std::rc::{Rc, Weak};
+
+use super::function::Args;
+use super::{Payload, PyObject};
+use crate::vm::code::Code;
+use crate::vm::gen::state;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+/// Where a frame object finds its frame.
+pub enum FrameLink {
+    /// `vm.frames[index]`, while it is the record that has this `base`
+    /// and code (a later frame at the same depth is another frame).
+    Stack { index: usize, base: usize },
+    /// The frame of a generator, coroutine or async generator.
+    Gen(Weak<PyObject>),
+    /// A finished frame (for tracebacks made after the frame was popped).
+    Detached,
+}
+
+pub struct FrameObj {
+    pub code: Rc<Code>,
+    pub globals: PyRef,
+    pub builtins: PyRef,
+    /// The locals mapping of module and class bodies.
+    pub locals: Option<Value>,
+    pub link: FrameLink,
+    /// The last instruction seen (what a finished frame reports).
+    pub lasti: Cell<usize>,
+}
+
+/// Where a frame's live state is now.
+enum Where {
+    Stack(usize),
+    Suspended(PyRef),
+    Gone,
+}
+
+fn locate(vm: &Vm, f: &FrameObj) -> Where {
+    match &f.link {
+        FrameLink::Stack { index, base } => match vm.frames.get(*index) {
+            Some(r) if r.base == *base && Rc::ptr_eq(&r.code, &f.code) => Where::Stack(*index),
+            _ => Where::Gone,
+        },
+        FrameLink::Gen(w) => {
+            let Some(g) = w.upgrade() else {
+                return Where::Gone;
+            };
+            let (running, suspended) = match state(&g).and_then(|s| s.try_borrow().ok()) {
+                Some(s) => (s.running, s.suspended.is_some()),
+                None => (false, false),
+            };
+            if suspended {
+                return Where::Suspended(g);
+            }
+            if running {
+                if let Some(i) = vm
+                    .frames
+                    .iter()
+                    .rposition(|r| r.generator.as_ref().is_some_and(|x| Rc::ptr_eq(x, &g)))
+                {
+                    return Where::Stack(i);
+                }
+            }
+            Where::Gone
+        }
+        FrameLink::Detached => Where::Gone,
+    }
+}
+
+/// The frame's current instruction (code units), remembered for later.
+fn current_lasti(vm: &Vm, f: &FrameObj) -> usize {
+    let l = match locate(vm, f) {
+        Where::Stack(i) => vm.frames.get(i).map(|r| r.lasti),
+        Where::Suspended(g) => state(&g).and_then(|s| {
+            s.try_borrow()
+                .ok()
+                .and_then(|s| s.suspended.as_ref().map(|x| x.frame.lasti))
+        }),
+        Where::Gone => None,
+    };
+    if let Some(l) = l {
+        f.lasti.set(l);
+    }
+    f.lasti.get()
+}
+
+/// The frame object for `vm.frames[index]` (a generator's own object for
+/// a generator frame).
+pub fn frame_at(vm: &mut Vm, index: usize) -> Option<PyRef> {
+    let r = vm.frames.get(index)?;
+    if let Some(g) = r.generator.clone() {
+        return gen_frame_object(vm, &g);
+    }
+    let fo = FrameObj {
+        code: r.code.clone(),
+        globals: r.globals.clone(),
+        builtins: r.builtins.clone(),
+        locals: r.locals.clone(),
+        link: FrameLink::Stack {
+            index,
+            base: r.base,
+        },
+        lasti: Cell::new(r.lasti),
+    };
+    Some(vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo))))
+}
+
+/// A frame object for a frame that no longer runs (traceback entries).
+pub fn detached_frame(
+    vm: &Vm,
+    code: Rc<Code>,
+    globals: PyRef,
+    builtins: PyRef,
+    lasti: usize,
+) -> PyRef {
+    let fo = FrameObj {
+        code,
+        globals,
+        builtins,
+        locals: None,
+        link: FrameLink::Detached,
+        lasti: Cell::new(lasti),
+    };
+    vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo)))
+}
+
+/// `gen.gi_frame`: the generator's frame object, or None once finished.
+pub fn gen_frame_object(vm: &mut Vm, gen: &PyRef) -> Option<PyRef> {
+    let st = state(gen)?;
+    let (cached, finished) = {
+        let s = st.try_borrow().ok()?;
+        (s.frame_obj.clone(), s.finished())
+    };
+    if finished {
+        return None;
+    }
+    if let Some(f) = cached {
+        return Some(f);
+    }
+    let (code, globals, builtins, lasti) = {
+        let s = st.try_borrow().ok()?;
+        match s.suspended.as_ref() {
+            Some(x) => (
+                x.frame.code.clone(),
+                x.frame.globals.clone(),
+                x.frame.builtins.clone(),
+                x.frame.lasti,
+            ),
+            None => {
+                let r = vm
+                    .frames
+                    .iter()
+                    .rev()
+                    .find(|r| r.generator.as_ref().is_some_and(|x| Rc::ptr_eq(x, gen)))?;
+                (
+                    r.code.clone(),
+                    r.globals.clone(),
+                    r.builtins.clone(),
+                    r.lasti,
+                )
+            }
+        }
+    };
+    let fo = FrameObj {
+        code,
+        globals,
+        builtins,
+        locals: None,
+        link: FrameLink::Gen(Rc::downgrade(gen)),
+        lasti: Cell::new(lasti),
+    };
+    let obj = vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo)));
+    if let Ok(mut s) = st.try_borrow_mut() {
+        s.frame_obj = Some(obj.clone());
+    }
+    Some(obj)
+}
+
+/// What a frame object shows now. Frame objects of traceback entries
+/// (objects/traceback.rs) are read the same way, as finished frames.
+struct Snap {
+    code: Rc<Code>,
+    globals: PyRef,
+    builtins: PyRef,
+    locals: Option<Value>,
+    lasti: usize,
+    at: Where,
+}
+
+fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
+    let Value::Obj(o) = v else {
+        return Err(vm.type_error("descriptor requires a 'frame' object"));
+    };
+    let s = match &o.payload {
+        Payload::Frame(f) => Snap {
+            code: f.code.clone(),
+            globals: f.globals.clone(),
+            builtins: f.builtins.clone(),
+            locals: f.locals.clone(),
+            lasti: current_lasti(vm, f),
+            at: locate(vm, f),
+        },
+        Payload::FrameObj(f) => Snap {
+            code: f.code.clone(),
+            globals: f.globals.clone(),
+            builtins: f.builtins.clone(),
+            locals: f.locals.clone(),
+            lasti: f.lasti,
+            at: Where::Gone,
+        },
+        _ => return Err(vm.type_error("descriptor requires a 'frame' object")),
+    };
+    Ok((o.clone(), s))
+}
+
+fn f_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let (_, s) = snap(vm, v)?;
+    Ok(Value::Obj(
+        vm.new_obj(&vm.types.code, Payload::Code(s.code)),
+    ))
+}
+
+fn f_globals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(Value::Obj(snap(vm, v)?.1.globals))
+}
+
+fn f_builtins(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(Value::Obj(snap(vm, v)?.1.builtins))
+}
+
+fn f_lineno(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let (_, s) = snap(vm, v)?;
+    Ok(s.code
+        .line_of(s.lasti)
+        .map_or(Value::None, |l| Value::Int(l as i64)))
+}
+
+fn f_lasti(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let (_, s) = snap(vm, v)?;
+    Ok(Value::Int((s.lasti as i64).saturating_mul(2)))
+}
+
+fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let (_, s) = snap(vm, v)?;
+    match s.at {
+        Where::Stack(i) if i > 0 => Ok(frame_at(vm, i - 1).map_or(Value::None, Value::Obj)),
+        _ => Ok(Value::None),
+    }
+}
+
+fn f_locals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let (_, s) = snap(vm, v)?;
+    if let Some(l) = &s.locals {
+        return Ok(l.clone());
+    }
+    let n = s.code.nlocalsplus();
+    let values: Vec<Value> = match &s.at {
+        Where::Stack(i) => match vm.frames.get(*i) {
+            Some(r) => vm
+                .stack
+                .get(r.base..(r.base + n).min(vm.stack.len()))
+                .map(|x| x.to_vec())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        },
+        Where::Suspended(g) => state(g)
+            .and_then(|st| {
+                st.try_borrow().ok().and_then(|st| {
+                    st.suspended
+                        .as_ref()
+                        .map(|x| x.values.iter().take(n).cloned().collect())
+                })
+            })
+            .unwrap_or_default(),
+        Where::Gone => Vec::new(),
+    };
+    let code = s.code.clone();
+    let d = vm.new_dict();
+    for (i, (name, v)) in code.localsplusnames.iter().zip(values).enumerate() {
+        let mut v = v;
+        if code.is_cell(i) || code.is_free(i) {
+            let inner = match &v {
+                Value::Obj(c) => match &c.payload {
+                    Payload::Cell(inner) => Some(inner.borrow().clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(x) = inner {
+                v = x;
+            }
+        }
+        if !v.is_null() {
+            vm.dict_set(&d, Value::Obj(name.clone()), v)?;
+        }
+    }
+    Ok(Value::Obj(d))
+}
+
+fn f_trace(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    snap(vm, v)?;
+    Ok(Value::None)
+}
+
+fn f_trace_lines(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    snap(vm, v)?;
+    Ok(Value::Bool(true))
+}
+
+fn f_trace_opcodes(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    snap(vm, v)?;
+    Ok(Value::Bool(false))
+}
+
+fn frame_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = args.args.first().cloned().unwrap_or(Value::None);
+    let (o, s) = snap(vm, &v)?;
+    let line = s.code.line_of(s.lasti).unwrap_or(-1);
+    let file = vm.repr(&Value::Obj(s.code.filename.clone()))?;
+    let text = format!(
+        "<frame at 0x{:x}, file {file}, line {line}, code {}>",
+        Rc::as_ptr(&o) as *const u8 as usize,
+        s.code.name_str()
+    );
+    Ok(vm.new_string(text))
+}
+
+/// `frame.clear()`: refused for a running frame; a suspended generator's
+/// frame is closed.
+fn frame_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = args.args.first().cloned().unwrap_or(Value::None);
+    let (_, s) = snap(vm, &v)?;
+    match s.at {
+        Where::Stack(_) => Err(vm.runtime_error("cannot clear an executing frame")),
+        Where::Suspended(g) => {
+            vm.gen_close(&g)?;
+            Ok(Value::None)
+        }
+        Where::Gone => Ok(Value::None),
+    }
+}
+
+/// `sys._getframe([depth])`.
+pub fn sys_getframe(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("_getframe", args, 0, 1)?;
+    let depth = match a.first() {
+        None => 0,
+        Some(Value::Int(i)) => *i,
+        Some(Value::Bool(b)) => *b as i64,
+        Some(other) => match vm.index_value(other)? {
+            Some(i) => i,
+            None => {
+                return Err(vm.type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    vm.type_name_of(other)
+                )))
+            }
+        },
+    };
+    let n = vm.frames.len() as i64;
+    let idx = n - 1 - depth.max(0);
+    if idx < 0 {
+        return Err(vm.value_error("call stack is not deep enough"));
+    }
+    match frame_at(vm, idx as usize) {
+        Some(f) => Ok(Value::Obj(f)),
+        None => Err(vm.value_error("call stack is not deep enough")),
+    }
+}
+
+pub fn install(vm: &mut Vm) {
+    let t = vm.types.frame.clone();
+    vm.add_methods(&t, &[("__repr__", frame_repr), ("clear", frame_clear)]);
+    vm.add_getsets(
+        &t,
+        &[
+            ("f_back", f_back, None),
+            ("f_code", f_code, None),
+            ("f_globals", f_globals, None),
+            ("f_builtins", f_builtins, None),
+            ("f_locals", f_locals, None),
+            ("f_lineno", f_lineno, None),
+            ("f_lasti", f_lasti, None),
+            ("f_trace", f_trace, None),
+            ("f_trace_lines", f_trace_lines, None),
+            ("f_trace_opcodes", f_trace_opcodes, None),
+        ],
+    );
+}

@@ -1,0 +1,261 @@
+//! `traceback` objects and the minimal `frame` objects they point to.
+//!
+//! A traceback entry is made each time an exception leaves (or is caught
+//! in) a frame, as CPython's `PyTraceBack_Here`: the new entry's `tb_next`
+//! is the exception's previous traceback, so the chain runs from the
+//! outermost frame to the innermost. pycvm's frames are records on the VM's
+//! frame stack, gone once they return, so a traceback keeps what is needed
+//! later (code, globals, builtins, the locals mapping of module and class
+//! bodies, the instruction) and makes its `tb_frame` object on demand.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::function::Args;
+use super::Payload;
+use crate::vm::code::Code;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+/// What a frame object shows of a frame that may be gone.
+pub struct FrameObj {
+    pub code: Rc<Code>,
+    pub globals: PyRef,
+    pub builtins: PyRef,
+    /// The locals mapping of module and class bodies (None for functions,
+    /// whose fast locals are not kept).
+    pub locals: Option<Value>,
+    /// Code-unit index of the instruction the frame was at.
+    pub lasti: usize,
+}
+
+/// One traceback entry.
+pub struct TbObj {
+    pub next: RefCell<Value>,
+    pub frame: FrameObj,
+    /// The frame object, made the first time `tb_frame` is read.
+    pub frame_obj: RefCell<Option<PyRef>>,
+}
+
+impl TbObj {
+    /// `tb_lineno`: the line of the instruction, -1 when it has none.
+    pub fn lineno(&self) -> i32 {
+        self.frame.code.line_of(self.frame.lasti).unwrap_or(-1)
+    }
+}
+
+impl Vm {
+    /// A new traceback entry for the frame on top of the frame stack, in
+    /// front of `next` (None or a traceback).
+    pub fn new_traceback_here(&self, next: Value) -> Option<PyRef> {
+        let f = self.frames.last()?;
+        let frame = FrameObj {
+            code: f.code.clone(),
+            globals: f.globals.clone(),
+            builtins: f.builtins.clone(),
+            locals: f.locals.clone(),
+            lasti: f.lasti,
+        };
+        Some(self.new_obj(
+            &self.types.traceback,
+            Payload::Traceback(Box::new(TbObj {
+                next: RefCell::new(next),
+                frame,
+                frame_obj: RefCell::new(None),
+            })),
+        ))
+    }
+
+    /// The traceback entries of a chain, outermost first (stops at a loop).
+    pub fn traceback_entries(&self, tb: &Value) -> Vec<PyRef> {
+        let mut out: Vec<PyRef> = Vec::new();
+        let mut cur = tb.clone();
+        while let Value::Obj(o) = cur {
+            let Payload::Traceback(t) = &o.payload else {
+                break;
+            };
+            if out.iter().any(|x| Rc::ptr_eq(x, &o)) {
+                break;
+            }
+            let next = t.next.borrow().clone();
+            out.push(o.clone());
+            cur = next;
+        }
+        out
+    }
+}
+
+fn tb_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Traceback(_)) => Ok(o.clone()),
+        _ => Err(vm.type_error("descriptor requires a 'traceback' object")),
+    }
+}
+
+fn tb_data(o: &PyRef) -> Option<&TbObj> {
+    match &o.payload {
+        Payload::Traceback(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn tb_next(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = tb_of(vm, v)?;
+    Ok(tb_data(&o).map_or(Value::None, |t| t.next.borrow().clone()))
+}
+
+fn tb_set_next(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let o = tb_of(vm, v)?;
+    let Some(new) = new else {
+        return Err(vm.type_error("can't delete tb_next attribute"));
+    };
+    if !new.is_none() {
+        let Value::Obj(n) = &new else {
+            return Err(vm.type_error(format!(
+                "expected traceback object, got '{}'",
+                vm.type_name_of(&new)
+            )));
+        };
+        if !matches!(n.payload, Payload::Traceback(_)) {
+            return Err(vm.type_error(format!(
+                "expected traceback object, got '{}'",
+                vm.type_name_of(&new)
+            )));
+        }
+        if vm.traceback_entries(&new).iter().any(|x| Rc::ptr_eq(x, &o)) {
+            return Err(vm.value_error("traceback loop detected"));
+        }
+    }
+    if let Some(t) = tb_data(&o) {
+        *t.next.borrow_mut() = new;
+    }
+    Ok(())
+}
+
+fn tb_frame(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = tb_of(vm, v)?;
+    let Some(t) = tb_data(&o) else {
+        return Ok(Value::None);
+    };
+    if let Some(f) = t.frame_obj.borrow().as_ref() {
+        return Ok(Value::Obj(f.clone()));
+    }
+    let f = vm.new_obj(
+        &vm.types.frame,
+        Payload::FrameObj(Box::new(FrameObj {
+            code: t.frame.code.clone(),
+            globals: t.frame.globals.clone(),
+            builtins: t.frame.builtins.clone(),
+            locals: t.frame.locals.clone(),
+            lasti: t.frame.lasti,
+        })),
+    );
+    *t.frame_obj.borrow_mut() = Some(f.clone());
+    Ok(Value::Obj(f))
+}
+
+fn tb_lineno(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = tb_of(vm, v)?;
+    Ok(Value::Int(
+        tb_data(&o).map_or(-1, |t| i64::from(t.lineno())),
+    ))
+}
+
+fn tb_lasti(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = tb_of(vm, v)?;
+    Ok(Value::Int(
+        tb_data(&o).map_or(-1, |t| (t.frame.lasti as i64).saturating_mul(2)),
+    ))
+}
+
+fn tb_dir(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    let names = ["tb_frame", "tb_next", "tb_lasti", "tb_lineno"]
+        .iter()
+        .map(|n| vm.new_str(n))
+        .collect();
+    Ok(vm.new_list(names))
+}
+
+fn frame_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::FrameObj(_)) => Ok(o.clone()),
+        _ => Err(vm.type_error("descriptor requires a 'frame' object")),
+    }
+}
+
+macro_rules! frame_getter {
+    ($name:ident, |$vm:ident, $f:ident| $body:expr) => {
+        fn $name($vm: &mut Vm, v: &Value) -> PyResult<Value> {
+            let o = frame_of($vm, v)?;
+            let Payload::FrameObj($f) = &o.payload else {
+                return Ok(Value::None);
+            };
+            Ok($body)
+        }
+    };
+}
+
+frame_getter!(f_code, |vm, f| Value::Obj(
+    vm.new_obj(&vm.types.code, Payload::Code(f.code.clone()))
+));
+frame_getter!(f_globals, |vm, f| Value::Obj(f.globals.clone()));
+frame_getter!(f_builtins, |vm, f| Value::Obj(f.builtins.clone()));
+frame_getter!(f_locals, |vm, f| match &f.locals {
+    Some(l) => l.clone(),
+    None => Value::Obj(vm.new_dict()),
+});
+frame_getter!(f_lineno, |vm, f| match f.code.line_of(f.lasti) {
+    Some(l) => Value::Int(i64::from(l)),
+    None => Value::None,
+});
+frame_getter!(f_lasti, |vm, f| Value::Int(
+    (f.lasti as i64).saturating_mul(2)
+));
+fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    frame_of(vm, v)?;
+    Ok(Value::None)
+}
+
+fn frame_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = args.args.first().cloned().unwrap_or(Value::None);
+    let o = frame_of(vm, &v)?;
+    let Payload::FrameObj(f) = &o.payload else {
+        return Ok(Value::None);
+    };
+    let file = vm.repr(&Value::Obj(f.code.filename.clone()))?;
+    let line = f.code.line_of(f.lasti).unwrap_or(-1);
+    let s = format!(
+        "<frame at {:#x}, file {file}, line {line}, code {}>",
+        Rc::as_ptr(&o) as *const u8 as usize,
+        f.code.name_str()
+    );
+    Ok(vm.new_string(s))
+}
+
+pub fn install(vm: &mut Vm) {
+    let tb = vm.types.traceback.clone();
+    vm.add_getsets(
+        &tb,
+        &[
+            ("tb_next", tb_next, Some(tb_set_next)),
+            ("tb_frame", tb_frame, None),
+            ("tb_lineno", tb_lineno, None),
+            ("tb_lasti", tb_lasti, None),
+        ],
+    );
+    vm.add_methods(&tb, &[("__dir__", tb_dir)]);
+    let fr = vm.types.frame.clone();
+    vm.add_getsets(
+        &fr,
+        &[
+            ("f_code", f_code, None),
+            ("f_globals", f_globals, None),
+            ("f_builtins", f_builtins, None),
+            ("f_locals", f_locals, None),
+            ("f_lineno", f_lineno, None),
+            ("f_lasti", f_lasti, None),
+            ("f_back", f_back, None),
+        ],
+    );
+    vm.add_methods(&fr, &[("__repr__", frame_repr)]);
+}
