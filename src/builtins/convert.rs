@@ -3,15 +3,46 @@
 
 use crate::objects::function::Args;
 use crate::objects::Payload;
+use std::rc::Rc;
+
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-fn cls_arg(vm: &Vm, args: &Args, default: &PyRef) -> PyRef {
-    let _ = vm;
-    match args.args.first() {
+/// The class `X.__new__(cls, ...)` builds, checked as CPython's
+/// `tp_new_wrapper` does: `cls` must be a subtype of `default` whose nearest
+/// builtin base is `default` itself.
+fn cls_arg(vm: &Vm, args: &Args, default: &PyRef) -> PyResult<PyRef> {
+    use crate::objects::typeobj::{is_subtype, type_data, FLAG_HEAPTYPE};
+    let c = match args.args.first() {
         Some(Value::Obj(c)) if matches!(c.payload, Payload::Type(_)) => c.clone(),
-        _ => default.clone(),
+        _ => return Ok(default.clone()),
+    };
+    if Rc::ptr_eq(&c, default) {
+        return Ok(c);
     }
+    let what = vm.type_name(default);
+    let n = vm.type_name(&c);
+    if !is_subtype(&c, default) {
+        return Err(vm.type_error(format!(
+            "{what}.__new__({n}): {n} is not a subtype of {what}"
+        )));
+    }
+    let static_base = type_data(&c).and_then(|td| {
+        td.mro
+            .borrow()
+            .iter()
+            .find(|t| type_data(t).is_some_and(|d| !d.has_flag(FLAG_HEAPTYPE)))
+            .cloned()
+    });
+    if let Some(sb) = static_base {
+        if !Rc::ptr_eq(&sb, default) {
+            let sn = vm.type_name(&sb);
+            return Err(vm.type_error(format!(
+                "{what}.__new__({n}) is not safe, use {sn}.__new__()"
+            )));
+        }
+    }
+    Ok(c)
 }
 
 /// `int(x, base)` for a str or bytes-like `x`.
@@ -42,7 +73,7 @@ fn int_from_text(vm: &mut Vm, x: &Value, base: i64) -> PyResult<Value> {
 
 /// `int(x=0, /)` / `int(x, /, base=10)`.
 pub fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = cls_arg(vm, &args, &vm.types.int.clone());
+    let cls = cls_arg(vm, &args, &vm.types.int.clone())?;
     let pos = args.pos().get(1..).unwrap_or(&[]).to_vec();
     let x = pos.first().cloned();
     let mut base = pos.get(1).cloned();
@@ -95,6 +126,14 @@ impl Vm {
             Value::Float(f) => return self.float_to_int(*f),
             _ => {}
         }
+        // An instance of a Python class: its `__int__` (etc.) comes first, even
+        // over the str or int it derives from (CPython's `nb_int` slot).
+        let heap = matches!(x, Value::Obj(o) if !self.builtin_class(o));
+        if heap {
+            if let Some(r) = self.int_via_dunders(x)? {
+                return Ok(r);
+            }
+        }
         if self.as_str_obj(x).is_some() || crate::objects::bytes::bytes_of(x).is_some() {
             return int_from_text(self, x, 10);
         }
@@ -106,16 +145,34 @@ impl Vm {
                 return self.float_to_int(*f);
             }
         }
+        if !heap {
+            if let Some(r) = self.int_via_dunders(x)? {
+                return Ok(r);
+            }
+        }
+        if let Some(bytes) = crate::objects::memoryview::view_bytes(self, x)? {
+            let b = self.new_bytes(bytes);
+            return int_from_text(self, &b, 10);
+        }
+        Err(self.type_error(format!(
+            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+            self.type_name_of(x)
+        )))
+    }
+
+    /// `int(x)` through `__int__`, `__index__` or `__trunc__`; None when `x`
+    /// has none of them.
+    fn int_via_dunders(&mut self, x: &Value) -> PyResult<Option<Value>> {
         for name in ["__int__", "__index__", "__trunc__"] {
             if let Some(r) = self.call_special(x, name, &[])? {
                 if crate::objects::int::is_int(&r) {
-                    return Ok(match crate::objects::int::to_bigint(&r) {
+                    return Ok(Some(match crate::objects::int::to_bigint(&r) {
                         Some(b) => self.new_bigint(b),
                         None => r,
-                    });
+                    }));
                 }
                 if name == "__trunc__" {
-                    return self.to_int(&r);
+                    return self.to_int(&r).map(Some);
                 }
                 return Err(self.type_error(format!(
                     "{name} returned non-int (type {})",
@@ -123,9 +180,27 @@ impl Vm {
                 )));
             }
         }
+        Ok(None)
+    }
+
+    /// `float(x)` through `__float__`; None when `x` has none.
+    fn float_via_dunder(&mut self, x: &Value) -> PyResult<Option<f64>> {
+        let r = match self.call_special(x, "__float__", &[])? {
+            None => return Ok(None),
+            Some(r) => r,
+        };
+        if let Value::Float(f) = r {
+            return Ok(Some(f));
+        }
+        if let Value::Obj(o) = &r {
+            if let Payload::Float(f) = o.payload {
+                return Ok(Some(f));
+            }
+        }
         Err(self.type_error(format!(
-            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
-            self.type_name_of(x)
+            "{}.__float__ returned non-float (type {})",
+            self.type_name_of(x),
+            self.type_name_of(&r)
         )))
     }
 
@@ -137,10 +212,21 @@ impl Vm {
             Value::Bool(b) => return Ok(*b as i64 as f64),
             _ => {}
         }
+        // An instance of a Python class: its `__float__` comes first (`nb_float`).
+        let heap = matches!(x, Value::Obj(o) if !self.builtin_class(o));
+        if heap {
+            if let Some(f) = self.float_via_dunder(x)? {
+                return Ok(f);
+            }
+        }
         if let Some(s) = self.as_str_obj(x) {
             return crate::pyfmt::parse_float(s.as_str()).map_err(|e| self.fmt_err(e));
         }
-        if let Some(b) = crate::objects::bytes::bytes_of(x) {
+        let buffer = match crate::objects::bytes::bytes_of(x) {
+            Some(b) => Some(b),
+            None => crate::objects::memoryview::view_bytes(self, x)?,
+        };
+        if let Some(b) = buffer {
             let text = String::from_utf8_lossy(&b).into_owned();
             return crate::pyfmt::parse_float(&text).map_err(|e| match e {
                 crate::pyfmt::FmtError::Value(_) => self.value_error(format!(
@@ -151,22 +237,18 @@ impl Vm {
             });
         }
         if let Value::Obj(o) = x {
+            // Subclasses may override `__float__` (PyNumber_Float).
+            let heap = !o.class_is(&self.types.int) && !o.class_is(&self.types.float);
             match &o.payload {
-                Payload::Int(_) => return self.int_to_f64(x),
-                Payload::Float(f) => return Ok(*f),
+                Payload::Int(_) if !heap => return self.int_to_f64(x),
+                Payload::Float(f) if !heap => return Ok(*f),
                 _ => {}
             }
         }
-        if let Some(r) = self.call_special(x, "__float__", &[])? {
-            return match r {
-                Value::Float(f) => Ok(f),
-                Value::Obj(ref o) if matches!(o.payload, Payload::Float(_)) => self.to_float(&r),
-                _ => Err(self.type_error(format!(
-                    "{}.__float__ returned non-float (type {})",
-                    self.type_name_of(x),
-                    self.type_name_of(&r)
-                ))),
-            };
+        if !heap {
+            if let Some(f) = self.float_via_dunder(x)? {
+                return Ok(f);
+            }
         }
         let ty = self.type_of(x);
         if self.type_lookup_str(&ty, "__index__").is_some() {
@@ -198,13 +280,15 @@ pub fn bool_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 pub fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = cls_arg(vm, &args, &vm.types.float.clone());
+    let cls = cls_arg(vm, &args, &vm.types.float.clone())?;
     let a = vm.check_args("float", args, 0, 1)?;
     let f = match a.first() {
         Some(v) => vm.to_float(v)?,
         None => 0.0,
     };
-    if std::rc::Rc::ptr_eq(&cls, &vm.types.float) {
+    // A NaN is boxed so that it has an identity: `x in [x]` is True (containers compare by
+    // identity first) while `float('nan') in [float('nan')]` is False, as in CPython.
+    if std::rc::Rc::ptr_eq(&cls, &vm.types.float) && !f.is_nan() {
         return Ok(Value::Float(f));
     }
     Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Float(f))))

@@ -332,11 +332,18 @@ fn b_max(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
-    if pos.is_empty() || pos.len() > 2 {
-        return Err(vm.type_error(format!(
-            "sum() takes at most 2 arguments ({} given)",
-            pos.len()
-        )));
+    let total = pos.len() + args.kwargs().count();
+    if total > 2 {
+        return Err(vm.type_error(format!("sum() takes at most 2 arguments ({total} given)")));
+    }
+    if pos.is_empty() {
+        return Err(vm.type_error("sum() takes at least 1 positional argument (0 given)"));
+    }
+    for (k, _) in args.kwargs() {
+        let k = crate::vm::proto::str_of(k);
+        if k != "start" {
+            return Err(vm.type_error(format!("'{k}' is an invalid keyword argument for sum()")));
+        }
     }
     let mut acc = pos
         .get(1)
@@ -346,8 +353,16 @@ fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if vm.as_str_obj(&acc).is_some() {
         return Err(vm.type_error("sum() can't sum strings [use ''.join(seq) instead]"));
     }
-    if crate::objects::bytes::bytes_of(&acc).is_some() {
-        return Err(vm.type_error("sum() can't sum bytes [use b''.join(seq) instead]"));
+    if let Value::Obj(o) = &acc {
+        match o.payload {
+            Payload::Bytes(_) => {
+                return Err(vm.type_error("sum() can't sum bytes [use b''.join(seq) instead]"))
+            }
+            Payload::ByteArray(_) => {
+                return Err(vm.type_error("sum() can't sum bytearray [use b''.join(seq) instead]"))
+            }
+            _ => {}
+        }
     }
     let it = vm.iter(&pos[0])?;
     while let Some(x) = vm.next(&it)? {
@@ -447,19 +462,8 @@ fn b_ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn radix(vm: &mut Vm, args: Args, name: &str, r: u32) -> PyResult<Value> {
     let a = vm.fn_args(name, args, 1, 1)?;
-    let v = match &a[0] {
-        v if crate::objects::int::is_int(v) => v.clone(),
-        v => match vm.call_special(v, "__index__", &[])? {
-            Some(i) => i,
-            None => {
-                return Err(vm.type_error(format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    vm.type_name_of(v)
-                )))
-            }
-        },
-    };
-    let b = crate::objects::int::to_bigint(&v).unwrap_or_default();
+    let i = vm.index_int(&a[0])?;
+    let b = i.to_bigint();
     Ok(vm.new_string(crate::pyfmt::int_to_str_radix(&b, r)))
 }
 

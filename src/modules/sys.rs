@@ -620,6 +620,10 @@ fn install_streams(vm: &mut Vm) {
     let st = vm.stream_type.clone();
     let m = vm.new_str("_io");
     vm.add_type_attr(&st, "__module__", m);
+    if let Some(td) = crate::objects::typeobj::type_data(&st) {
+        td.flags
+            .set(td.flags.get() | crate::objects::typeobj::FLAG_MODULE_IN_NAME);
+    }
     vm.add_methods(
         &st,
         &[

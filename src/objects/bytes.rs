@@ -114,7 +114,10 @@ pub fn text_err(vm: &Vm, e: TextError) -> PyErr {
 pub(crate) fn str_value(vm: &Vm, s: &PyStrData) -> Value {
     match s.as_str() {
         Some(t) => vm.new_str(t),
-        None => vm.new_string(s.to_string_lossy()),
+        None => Value::Obj(vm.new_obj(
+            &vm.types.str,
+            Payload::Str(super::StrObj::from_code_points(&s.to_cps())),
+        )),
     }
 }
 
@@ -360,11 +363,7 @@ fn construct(vm: &mut Vm, args: Args, array: bool) -> PyResult<Vec<u8>> {
         };
         let data = PyStrData::from_str(s.as_str());
         let errs = errs.unwrap_or_else(|| "strict".to_string());
-        let r = match super::str_codecs::encode_extra(&data, &enc, &errs) {
-            Some(r) => r,
-            None => crate::text::codecs::encode(&data, &enc, &errs),
-        };
-        return r.map_err(|e| text_err(vm, e));
+        return super::str_codecs::encode(&data, &enc, &errs).map_err(|e| text_err(vm, e));
     }
     if enc.is_some() {
         return Err(vm.type_error("encoding without a string argument"));
@@ -497,7 +496,7 @@ pub fn bytes_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
             .collect();
         return Ok(make(vm, array, out));
     }
-    match vm.index_value(key)? {
+    match vm.item_index(key)? {
         Some(i) => {
             let len = match &o.payload {
                 Payload::Bytes(b) => b.len(),

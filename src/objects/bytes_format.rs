@@ -124,8 +124,11 @@ fn int_arg(vm: &mut Vm, v: &Value, conv: char) -> PyResult<BigInt> {
     } else {
         "an integer"
     };
+    // bytes formatting reports `%i` as `%d` (PyBytes_FromFormat turns it
+    // into 'd' before converting).
+    let shown = if conv == 'i' { 'd' } else { conv };
     Err(vm.type_error(format!(
-        "%{conv} format: {what} is required, not {}",
+        "%{shown} format: {what} is required, not {}",
         vm.type_name_of(v)
     )))
 }

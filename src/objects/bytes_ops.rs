@@ -420,11 +420,11 @@ fn b_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `data.decode(encoding, errors)` as a str value, with CPython's
 /// `LookupError`/`UnicodeDecodeError` (its `object` attribute set).
 pub fn decode_str(vm: &mut Vm, data: &[u8], encoding: &str, errors: &str) -> PyResult<Value> {
-    let s = crate::text::codecs::decode(data, encoding, errors).map_err(|e| {
+    let s = super::str_codecs::decode(data, encoding, errors).map_err(|e| {
         let decode_error = matches!(e, crate::text::TextError::UnicodeDecode(_));
         let err = text_err(vm, e);
         if decode_error {
-            let obj = vm.new_bytes(data.to_vec());
+            let obj = vm.new_bytes(super::str_codecs::decode_object(data, encoding).to_vec());
             vm.set_attr_raw(&err.0, "object", obj);
         }
         err

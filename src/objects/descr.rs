@@ -188,6 +188,13 @@ fn wrapper_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let o = if obj.is_none() { None } else { Some(&obj) };
     vm.descr_get(w, o, &ty)
 }
+fn wrapper_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let w = arg(&args, 0);
+    let name = vm.type_name_of(&w);
+    let f = get_func(vm, &w)?;
+    let r = vm.repr(&f)?;
+    Ok(vm.new_string(format!("<{name}({r})>")))
+}
 fn staticmethod_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = get_func(vm, &arg(&args, 0))?;
     vm.call_args(
@@ -338,6 +345,47 @@ fn super_init(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
+fn super_parts(vm: &Vm, v: &Value) -> PyResult<(Value, Value)> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Super(t, ob) => Ok((t.clone(), ob.clone())),
+            _ => Err(vm.type_error("not a super object")),
+        },
+        _ => Err(vm.type_error("not a super object")),
+    }
+}
+
+fn super_self(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(super_parts(vm, v)?.1)
+}
+
+fn super_self_class(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let (t, obj) = super_parts(vm, v)?;
+    match (&t, obj.is_none()) {
+        (Value::Obj(t), false) => Ok(Value::Obj(super_start(vm, t, &obj))),
+        _ => Ok(Value::None),
+    }
+}
+
+fn super_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let (t, obj) = super_parts(vm, &arg(&args, 0))?;
+    let tn = match &t {
+        Value::Obj(o) => vm.type_name(o),
+        _ => "NULL".to_string(),
+    };
+    let r = if obj.is_none() {
+        format!("<super: <class '{tn}'>, NULL>")
+    } else {
+        let st = super_self_class(vm, &arg(&args, 0))?;
+        let sn = match &st {
+            Value::Obj(o) => vm.type_name(o),
+            _ => "NULL".to_string(),
+        };
+        format!("<super: <class '{tn}'>, <{sn} object>>")
+    };
+    Ok(vm.new_string(r))
+}
+
 fn super_thisclass(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match v {
         Value::Obj(o) => match &o.payload {
@@ -379,12 +427,20 @@ pub fn install(vm: &mut Vm) {
             ("__init__", wrapper_init),
             ("__get__", wrapper_get),
             ("__call__", staticmethod_call),
+            ("__repr__", wrapper_repr),
         ],
     );
     vm.add_getsets(&sm, &[("__func__", get_func, None)]);
     let cm = vm.types.classmethod.clone();
     vm.add_staticmethods(&cm, &[("__new__", classmethod_new)]);
-    vm.add_methods(&cm, &[("__init__", wrapper_init), ("__get__", wrapper_get)]);
+    vm.add_methods(
+        &cm,
+        &[
+            ("__init__", wrapper_init),
+            ("__get__", wrapper_get),
+            ("__repr__", wrapper_repr),
+        ],
+    );
     vm.add_getsets(&cm, &[("__func__", get_func, None)]);
     let su = vm.types.super_.clone();
     vm.add_staticmethods(&su, &[("__new__", super_new)]);
@@ -393,9 +449,17 @@ pub fn install(vm: &mut Vm) {
         &[
             ("__init__", super_init),
             ("__getattribute__", super_getattribute),
+            ("__repr__", super_repr),
         ],
     );
-    vm.add_getsets(&su, &[("__thisclass__", super_thisclass, None)]);
+    vm.add_getsets(
+        &su,
+        &[
+            ("__thisclass__", super_thisclass, None),
+            ("__self__", super_self, None),
+            ("__self_class__", super_self_class, None),
+        ],
+    );
     if let Some(td) = type_data(&su) {
         td.flags.set(td.flags.get() | FLAG_CUSTOM_GETATTRIBUTE);
     }

@@ -261,12 +261,16 @@ impl Vm {
                 ),
             }));
         }
-        let Some(text) = self.as_str_obj(&object).map(|s| s.as_str().to_string()) else {
+        // Code points, so a lone surrogate shows as itself.
+        let Some(cps) = self.as_str_obj(&object).map(|s| match s.surrogate_cps() {
+            Some(c) => c.to_vec(),
+            None => s.as_str().chars().map(u32::from).collect::<Vec<u32>>(),
+        }) else {
             return Ok(None);
         };
         let ch = usize::try_from(start)
             .ok()
-            .and_then(|i| text.chars().nth(i));
+            .and_then(|i| cps.get(i).copied());
         let what = if translate {
             "can't translate".to_string()
         } else {
@@ -274,7 +278,6 @@ impl Vm {
         };
         Ok(Some(match ch {
             Some(c) if end == start + 1 => {
-                let c = c as u32;
                 let shown = if c <= 0xFF {
                     format!("\\x{c:02x}")
                 } else if c <= 0xFFFF {

@@ -203,6 +203,7 @@ fn int_from_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 Err(e) => {
                     if crate::objects::int::is_int(&data)
                         || matches!(&data, Value::Float(_) | Value::None)
+                        || vm.as_str_obj(&data).is_some()
                     {
                         return Err(vm.type_error(format!(
                             "cannot convert '{}' object to bytes",

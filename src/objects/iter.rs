@@ -62,7 +62,8 @@ pub enum IterState {
     },
     Enumerate {
         it: Value,
-        count: i64,
+        /// The next index: an int, small or big (`enumerate(x, 2**70)`).
+        count: Value,
     },
     Zip {
         its: Vec<Value>,
@@ -106,7 +107,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
         Done(Option<Value>),
         GetItem(Value, i64),
         Call(Value, Value),
-        Enumerate(Value, i64),
+        Enumerate(Value, Value),
         Zip(Vec<Value>, bool),
         Map(Value, Vec<Value>),
         Filter(Value, Value),
@@ -261,9 +262,17 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
             }
             IterState::Callable { func, sentinel } => Step::Call(func.clone(), sentinel.clone()),
             IterState::Enumerate { it, count } => {
-                let r = Step::Enumerate(it.clone(), *count);
-                *count += 1;
-                r
+                let next = match &*count {
+                    Value::Int(i) => match i.checked_add(1) {
+                        Some(j) => Value::Int(j),
+                        None => vm.new_bigint(num_bigint::BigInt::from(*i) + 1),
+                    },
+                    other => match super::int::to_bigint(other) {
+                        Some(b) => vm.new_bigint(b + 1),
+                        None => other.clone(),
+                    },
+                };
+                Step::Enumerate(it.clone(), std::mem::replace(count, next))
             }
             IterState::Zip { its, strict } => Step::Zip(its.clone(), *strict),
             IterState::Map { func, its } => Step::Map(func.clone(), its.clone()),
@@ -302,7 +311,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
             }
         }
         Step::Enumerate(it, count) => match vm.next(&it)? {
-            Some(v) => Ok(Some(vm.new_tuple(vec![Value::Int(count), v]))),
+            Some(v) => Ok(Some(vm.new_tuple(vec![count, v]))),
             None => Ok(None),
         },
         Step::Zip(its, strict) => {
@@ -406,8 +415,14 @@ fn enumerate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => return Err(vm.type_error("enumerate() missing required argument 'iterable'")),
     };
     let start = match pos.get(1).cloned().or_else(|| Vm::kwarg(&args, "start")) {
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::Int(_)) => {
+            match super::int::to_bigint(&Value::Obj(o)) {
+                Some(b) => vm.new_bigint(b),
+                None => Value::Int(0),
+            }
+        }
         Some(v) => match vm.index_value(&v)? {
-            Some(i) => i,
+            Some(i) => Value::Int(i),
             None => {
                 return Err(vm.type_error(format!(
                     "'{}' object cannot be interpreted as an integer",
@@ -415,7 +430,7 @@ fn enumerate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 )))
             }
         },
-        None => 0,
+        None => Value::Int(0),
     };
     let it = vm.iter(&iterable)?;
     Ok(vm.new_iter(

@@ -41,7 +41,7 @@ pub fn list_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
         drop(items);
         return Ok(vm.new_list(out));
     }
-    match vm.index_value(key)? {
+    match vm.item_index(key)? {
         Some(i) => {
             let items = l.borrow();
             match Vm::norm_index(i, items.len()).and_then(|j| items.get(j)) {
@@ -135,7 +135,7 @@ pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -
         }
         return Ok(());
     }
-    let Some(i) = vm.index_value(key)? else {
+    let Some(i) = vm.item_index(key)? else {
         return Err(vm.type_error(format!(
             "list indices must be integers or slices, not {}",
             vm.type_name_of(key)
@@ -215,7 +215,7 @@ fn list_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// An integer argument (`__index__`), else CPython's TypeError.
 fn int_arg(vm: &mut Vm, v: &Value) -> PyResult<i64> {
-    match vm.index_value(v)? {
+    match vm.ssize_arg(v)? {
         Some(i) => Ok(i),
         None => Err(vm.type_error(format!(
             "'{}' object cannot be interpreted as an integer",

@@ -45,6 +45,7 @@ pub mod slots;
 pub mod sort;
 pub mod str;
 pub mod str_codecs;
+pub mod str_escape_codec;
 pub mod str_format;
 pub mod str_methods;
 pub mod structseq;

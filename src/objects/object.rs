@@ -48,9 +48,12 @@ fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let excess = args.args.len() > 1;
     if excess {
-        let new_over = overrides(vm, &cls, "__new__");
-        let init_over = overrides(vm, &cls, "__init__");
-        if new_over || !init_over {
+        if overrides(vm, &cls, "__new__") {
+            return Err(vm.type_error(
+                "object.__new__() takes exactly one argument (the type to instantiate)",
+            ));
+        }
+        if !overrides(vm, &cls, "__init__") {
             let name = vm.type_name(&cls);
             return Err(vm.type_error(format!("{name}() takes no arguments")));
         }
@@ -72,9 +75,12 @@ fn object_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if args.args.len() > 1 {
         let s = arg(&args, 0);
         let cls = vm.type_of(&s);
-        let init_over = overrides(vm, &cls, "__init__");
-        let new_over = overrides(vm, &cls, "__new__");
-        if init_over || !new_over {
+        if overrides(vm, &cls, "__init__") {
+            return Err(vm.type_error(
+                "object.__init__() takes exactly one argument (the instance to initialize)",
+            ));
+        }
+        if !overrides(vm, &cls, "__new__") {
             let name = vm.type_name(&cls);
             return Err(vm.type_error(format!(
                 "{name}.__init__() takes exactly one argument (the instance to initialize)"
@@ -117,6 +123,11 @@ fn object_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(r);
     }
     Ok(Value::Bool(!vm.truthy(&r)?))
+}
+
+/// `object.__lt__` and friends: only identity equality is defined.
+fn object_richcmp_unimpl(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(vm.not_implemented())
 }
 
 fn object_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -200,8 +211,15 @@ fn get_class(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn set_class(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
-    let Some(Value::Obj(cls)) = new else {
-        return Err(vm.type_error("can't delete __class__ attribute"));
+    let cls = match new {
+        Some(Value::Obj(c)) if type_data(&c).is_some() => c,
+        Some(other) => {
+            return Err(vm.type_error(format!(
+                "__class__ must be set to a class, not '{}' object",
+                vm.type_name_of(&other)
+            )))
+        }
+        None => return Err(vm.type_error("can't delete __class__ attribute")),
     };
     let Value::Obj(o) = v else {
         return Err(vm.type_error(
@@ -212,10 +230,12 @@ fn set_class(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let (Some(a), Some(b)) = (type_data(&old), type_data(&cls)) else {
         return Err(vm.type_error("__class__ must be set to a class"));
     };
-    if a.layout != b.layout
-        || !b.has_flag(super::typeobj::FLAG_HEAPTYPE)
-        || !a.has_flag(super::typeobj::FLAG_HEAPTYPE)
-    {
+    if !b.has_flag(super::typeobj::FLAG_HEAPTYPE) || !a.has_flag(super::typeobj::FLAG_HEAPTYPE) {
+        return Err(vm.type_error(
+            "__class__ assignment only supported for mutable types or ModuleType subclasses",
+        ));
+    }
+    if a.layout != b.layout {
         return Err(vm.type_error(format!(
             "__class__ assignment: '{}' object layout differs from '{}'",
             b.name(),
@@ -265,6 +285,10 @@ pub fn install(vm: &mut Vm) {
             ("__str__", object_str),
             ("__eq__", object_eq),
             ("__ne__", object_ne),
+            ("__lt__", object_richcmp_unimpl),
+            ("__le__", object_richcmp_unimpl),
+            ("__gt__", object_richcmp_unimpl),
+            ("__ge__", object_richcmp_unimpl),
             ("__hash__", object_hash),
             ("__getattribute__", object_getattribute),
             ("__setattr__", object_setattr),

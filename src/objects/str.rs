@@ -191,7 +191,7 @@ pub fn str_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
         };
         return Ok(vm.new_string(out));
     }
-    match vm.index_value(key)? {
+    match vm.item_index(key)? {
         Some(i) => match Vm::norm_index(i, s.char_len()).and_then(|j| s.char_at(j)) {
             Some(c) => Ok(vm.new_char(c)),
             None => Err(vm.index_error("string index out of range")),
@@ -372,8 +372,18 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn str_format_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let spec = text(&arg(&args, 1)).unwrap_or("").to_string();
+    vm.check_args("__format__", args, 1, 1)?;
+    let spec_v = arg(&args, 1);
+    let Some(spec) = text(&spec_v).map(str::to_string) else {
+        let tn = vm.type_name_of(&spec_v);
+        return Err(vm.type_error(format!("__format__() argument must be str, not {tn}")));
+    };
     let s = self_text(vm, &args, "__format__")?.to_string();
+    if spec.is_empty() {
+        // CPython's format_obj: an empty spec formats `str(self)`, which runs
+        // a subclass's `__str__`.
+        return vm.str_value(&arg(&args, 0));
+    }
     let r = crate::pyfmt::format_str(&s, &spec).map_err(|e| vm.fmt_err(e))?;
     Ok(vm.new_string(r))
 }
@@ -411,7 +421,17 @@ fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             vm.str(&v)?
         }
-        (obj, true) => str_decode(vm, obj, &a)?,
+        (obj, true) => {
+            let d = str_decode(vm, obj, &a)?;
+            match d.as_str() {
+                Some(s) => s.to_string(),
+                None => {
+                    // Lone surrogates (surrogateescape ...) kept as they are.
+                    let payload = Payload::Str(StrObj::from_code_points(&d.to_cps()));
+                    return Ok(Value::Obj(vm.new_instance_of(&cls, payload)));
+                }
+            }
+        }
     };
     if std::rc::Rc::ptr_eq(&cls, &vm.types.str) {
         return Ok(vm.new_string(value));
@@ -423,7 +443,11 @@ fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// `str(object, encoding, errors)`: decode a bytes-like object.
-fn str_decode(vm: &mut Vm, obj: Option<Value>, a: &[Option<Value>]) -> PyResult<String> {
+fn str_decode(
+    vm: &mut Vm,
+    obj: Option<Value>,
+    a: &[Option<Value>],
+) -> PyResult<crate::text::PyStrData> {
     let mut names = ["utf-8".to_string(), "strict".to_string()];
     for (i, (slot, what)) in names.iter_mut().zip(["encoding", "errors"]).enumerate() {
         if let Some(v) = a.get(i + 1).cloned().flatten() {
@@ -449,8 +473,8 @@ fn str_decode(vm: &mut Vm, obj: Option<Value>, a: &[Option<Value>]) -> PyResult<
         )));
     };
     let [encoding, errors] = names;
-    match crate::text::codecs::decode(&bytes, &encoding, &errors) {
-        Ok(d) => Ok(d.to_string_lossy()),
+    match super::str_codecs::decode(&bytes, &encoding, &errors) {
+        Ok(d) => Ok(d),
         Err(e) => Err(super::str_methods::text_err(vm, e)),
     }
 }

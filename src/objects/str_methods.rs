@@ -8,7 +8,7 @@ use num_bigint::BigInt;
 use super::exception::ExcKind;
 use super::function::Args;
 use super::Payload;
-use crate::text::{self, str_methods as sm, PyStrData, TextError};
+use crate::text::{str_methods as sm, PyStrData, TextError};
 use crate::vm::value::Value;
 use crate::vm::{PyErr, PyResult, Vm};
 
@@ -37,19 +37,10 @@ fn this(vm: &Vm, args: &Args) -> PyResult<PyStrData> {
         .ok_or_else(|| vm.type_error("descriptor requires a 'str' object"))
 }
 
-/// A text-layer error as the Python exception.
+/// A text-layer error as the Python exception (with a Unicode error's
+/// `encoding`/`start`/`end`/`reason` attributes).
 pub(crate) fn text_err(vm: &Vm, e: TextError) -> PyErr {
-    let kind = match &e {
-        TextError::Value(_) => ExcKind::ValueError,
-        TextError::Type(_) => ExcKind::TypeError,
-        TextError::Overflow(_) => ExcKind::OverflowError,
-        TextError::Memory(_) => ExcKind::MemoryError,
-        TextError::Lookup(_) => ExcKind::LookupError,
-        TextError::Index(_) => ExcKind::IndexError,
-        TextError::UnicodeEncode(_) => ExcKind::UnicodeEncodeError,
-        TextError::UnicodeDecode(_) => ExcKind::UnicodeDecodeError,
-    };
-    vm.new_error(kind, e.message())
+    super::bytes::text_err(vm, e)
 }
 
 /// A str value from text data.
@@ -563,15 +554,17 @@ fn str_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let s = this(vm, &args)?;
     let [encoding, errors] = names;
-    let bytes = match text::codecs::encode(&s, &encoding, &errors) {
+    let bytes = match super::str_codecs::encode(&s, &encoding, &errors) {
         Ok(b) => b,
-        Err(TextError::Lookup(m)) if m.starts_with("unknown encoding") => {
-            match super::str_codecs::encode_extra(&s, &encoding, &errors) {
-                Some(r) => r.map_err(|e| text_err(vm, e))?,
-                None => return Err(text_err(vm, TextError::Lookup(m))),
+        Err(e) => {
+            let encode_error = matches!(e, TextError::UnicodeEncode(_));
+            let err = text_err(vm, e);
+            if encode_error {
+                let obj = out(vm, &s);
+                vm.set_attr_raw(&err.0, "object", obj);
             }
+            return Err(err);
         }
-        Err(e) => return Err(text_err(vm, e)),
     };
     Ok(vm.new_bytes(bytes))
 }

@@ -2,6 +2,7 @@
 //! items are also named attributes, such as `sys.version_info` and
 //! `sys.float_info`. Instances are tuples whose class is the struct type.
 
+use super::exception::ExcKind;
 use super::function::{Args, Builtin};
 use super::typeobj::{type_data, Layout};
 use super::Payload;
@@ -21,6 +22,11 @@ fn field_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
         },
         _ => Err(vm.type_error("descriptor requires a struct sequence")),
     }
+}
+
+/// The setter and deleter of each field property: fields are read-only members.
+fn field_readonly(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Err(vm.new_error(ExcKind::AttributeError, "readonly attribute"))
 }
 
 /// The visible field names, from the type's `__match_args__`.
@@ -121,12 +127,21 @@ impl Vm {
                     owner: None,
                 }),
             );
+            let readonly = Value::Obj(self.new_obj(
+                &self.types.builtin_function,
+                Payload::Builtin(Builtin {
+                    name: "readonly",
+                    func: field_readonly,
+                    self_: None,
+                    owner: None,
+                }),
+            ));
             let prop = self.new_obj(
                 &self.types.property,
                 Payload::Property(Box::new([
                     Value::Obj(getter),
-                    Value::None,
-                    Value::None,
+                    readonly.clone(),
+                    readonly,
                     Value::None,
                 ])),
             );

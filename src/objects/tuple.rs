@@ -35,7 +35,7 @@ pub fn tuple_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
             .collect();
         return Ok(vm.new_tuple(out));
     }
-    match vm.index_value(key)? {
+    match vm.item_index(key)? {
         Some(i) => match Vm::norm_index(i, items.len()).and_then(|j| items.get(j)) {
             Some(v) => Ok(v.clone()),
             None => Err(vm.index_error("tuple index out of range")),
@@ -69,11 +69,11 @@ fn tuple_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = items.len() as i64;
     let norm = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
     let start = match a.get(1) {
-        Some(v) => norm(vm.index_value(v)?.unwrap_or(0)),
+        Some(v) => norm(crate::objects::list::slice_index_arg(vm, v)?),
         None => 0,
     };
     let stop = match a.get(2) {
-        Some(v) => norm(vm.index_value(v)?.unwrap_or(n)),
+        Some(v) => norm(crate::objects::list::slice_index_arg(vm, v)?),
         None => n,
     };
     for i in start..stop {

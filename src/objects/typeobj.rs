@@ -48,6 +48,9 @@ pub const FLAG_SLOTS_ONLY: u32 = 128;
 pub const FLAG_HAS_WEAKREF: u32 = 256;
 /// The class (or a base) defines `__del__`: instances get finalized.
 pub const FLAG_HAS_DEL: u32 = 512;
+/// A native type of a module other than builtins: its CPython `tp_name`, used in error
+/// messages, is `module.name` ('sys.flags', 'types.SimpleNamespace'); `__name__` stays `name`.
+pub const FLAG_MODULE_IN_NAME: u32 = 1024;
 
 pub struct TypeData {
     pub name: RefCell<String>,
@@ -113,6 +116,11 @@ impl Vm {
         layout: Layout,
         flags: u32,
     ) -> PyRef {
+        let flags = if module == "builtins" {
+            flags
+        } else {
+            flags | FLAG_MODULE_IN_NAME
+        };
         let td = TypeData::new(name, vec![base.clone()], layout, flags);
         let t = self.new_obj(&self.types.type_, Payload::Type(Box::new(td)));
         let mut mro = vec![t.clone()];
@@ -321,6 +329,16 @@ impl Vm {
                 subs.push(Rc::downgrade(&cls));
             }
         }
+        let mod_key = Value::Obj(self.intern("__module__"));
+        if self.dict_get(&dict, &mod_key)?.is_none() {
+            // type(name, bases, ns): the caller's module.
+            let g = self.frames.last().map(|f| f.globals.clone());
+            if let Some(g) = g {
+                if let Some(m) = self.dict_get_by_str_nocall(&g, "__name__") {
+                    self.dict_set(&dict, mod_key, m)?;
+                }
+            }
+        }
         let doc_key = Value::Obj(self.intern("__doc__"));
         if self.dict_get(&dict, &doc_key)?.is_none() {
             self.dict_set(&dict, doc_key, Value::None)?;
@@ -369,7 +387,18 @@ impl Vm {
             let vt = self.type_of(&v);
             if let Some(sn) = self.type_lookup_str(&vt, "__set_name__") {
                 let f = self.descr_get(sn, Some(&v), &vt)?;
-                self.call(&f, &[clsv.clone(), k])?;
+                if let Err(cause) = self.call(&f, &[clsv.clone(), k.clone()]) {
+                    let kr = self.repr(&k)?;
+                    let e = self.new_error(
+                        super::exception::ExcKind::RuntimeError,
+                        format!(
+                            "Error calling __set_name__ on '{}' instance {kr} in '{name}'",
+                            self.type_name(&vt)
+                        ),
+                    );
+                    crate::vm::gen::set_cause(&e, &cause);
+                    return Err(e);
+                }
             }
         }
         // __init_subclass__ of the parent.
@@ -478,13 +507,17 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if pos.len() == 2 && !args.has_kwargs() {
         return Ok(Value::Obj(vm.type_of(&pos[1])));
     }
+    let meta = match pos.first() {
+        Some(Value::Obj(m)) if type_data(m).is_some() => m.clone(),
+        _ => vm.types.type_.clone(),
+    };
+    if !is_subtype(&meta, &vm.types.type_) {
+        let n = vm.type_name(&meta);
+        return Err(vm.type_error(format!("type.__new__({n}): {n} is not a subtype of type")));
+    }
     if pos.len() != 4 {
         return Err(vm.type_error("type() takes 1 or 3 arguments"));
     }
-    let meta = match &pos[0] {
-        Value::Obj(m) => m.clone(),
-        _ => vm.types.type_.clone(),
-    };
     let name = match vm.as_str_obj(&pos[1]) {
         Some(s) => s.as_str().to_string(),
         None => {
@@ -495,13 +528,26 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     };
     let bases: Vec<PyRef> = match vm.seq_items(&pos[2]) {
-        Some(items) => items
-            .into_iter()
-            .filter_map(|b| match b {
-                Value::Obj(o) => Some(o),
-                _ => None,
-            })
-            .collect(),
+        Some(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for b in items {
+                match b {
+                    Value::Obj(o) if type_data(&o).is_some() => out.push(o),
+                    other => {
+                        // CPython computes the metaclass from every base's
+                        // type first: a non-class base conflicts.
+                        let bt = vm.type_of(&other);
+                        if !is_subtype(&bt, &vm.types.type_) {
+                            return Err(vm.type_error(
+                                "metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases",
+                            ));
+                        }
+                        return Err(vm.type_error("bases must be types"));
+                    }
+                }
+            }
+            out
+        }
         None => {
             return Err(vm.type_error(format!(
                 "type.__new__() argument 2 must be tuple, not {}",
@@ -519,6 +565,31 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     };
     let winner = vm.calculate_metaclass(&meta, &bases)?;
+    if !Rc::ptr_eq(&winner, &meta) {
+        // A more derived metaclass with its own __new__ makes the class.
+        if let Some(new) = vm.type_lookup_str(&winner, "__new__") {
+            let is_type_new = matches!(&new, Value::Obj(o)
+                if matches!(&o.payload, super::Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &vm.types.type_)));
+            if !is_type_new {
+                let new = match &new {
+                    Value::Obj(o) => match &o.payload {
+                        super::Payload::StaticMethod(f) => f.clone(),
+                        _ => new.clone(),
+                    },
+                    _ => new.clone(),
+                };
+                let mut all = vec![Value::Obj(winner.clone())];
+                all.extend_from_slice(args.args.get(1..).unwrap_or_default());
+                return vm.call_args(
+                    &new,
+                    Args {
+                        args: &all,
+                        kwnames: args.kwnames,
+                    },
+                );
+            }
+        }
+    }
     let kw: Vec<(PyRef, Value)> = args.kwargs().map(|(k, v)| (k.clone(), v.clone())).collect();
     vm.make_class(&winner, &name, bases, &ns, kw)
 }
@@ -582,6 +653,13 @@ fn type_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn type_subclasses(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let t = td_of(vm, &arg(&args, 0))?;
+    let given = args.args.len().saturating_sub(1);
+    if given > 0 {
+        return Err(vm.type_error(format!(
+            "{}.__subclasses__() takes no arguments ({given} given)",
+            vm.type_name(&t)
+        )));
+    }
     let subs: Vec<Value> = type_data(&t)
         .map(|td| {
             td.subclasses
@@ -604,10 +682,25 @@ fn td_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
 
 fn get_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
-    Ok(vm.new_string(vm.type_name(&t)))
+    let name = type_data(&t).map(|td| td.name()).unwrap_or_default();
+    Ok(vm.new_string(name))
 }
+/// `type_setattro`'s checks before a special attribute's setter: builtin
+/// types are immutable and these attributes can't be deleted.
+fn check_settable(vm: &Vm, t: &PyRef, attr: &str, new: &Option<Value>) -> PyResult<()> {
+    let tn = vm.type_name(t);
+    if !type_data(t).is_some_and(|td| td.has_flag(FLAG_HEAPTYPE)) || new.is_none() {
+        let what = if new.is_none() { "delete" } else { "set" };
+        return Err(vm.type_error(format!(
+            "cannot {what} '{attr}' attribute of immutable type '{tn}'"
+        )));
+    }
+    Ok(())
+}
+
 fn set_name(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let t = td_of(vm, v)?;
+    check_settable(vm, &t, "__name__", &new)?;
     match new.as_ref().and_then(|n| vm.as_str_obj(n)) {
         Some(s) => {
             if let Some(td) = type_data(&t) {
@@ -615,7 +708,11 @@ fn set_name(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
             }
             Ok(())
         }
-        None => Err(vm.type_error("can only assign string to __name__")),
+        None => Err(vm.type_error(format!(
+            "can only assign string to {}.__name__, not '{}'",
+            vm.type_name(&t),
+            vm.type_name_of(&new.unwrap_or(Value::None))
+        ))),
     }
 }
 fn get_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -627,6 +724,7 @@ fn get_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 fn set_qualname(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let t = td_of(vm, v)?;
+    check_settable(vm, &t, "__qualname__", &new)?;
     match new.as_ref().and_then(|n| vm.as_str_obj(n)) {
         Some(s) => {
             if let Some(td) = type_data(&t) {
@@ -634,7 +732,11 @@ fn set_qualname(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
             }
             Ok(())
         }
-        None => Err(vm.type_error("can only assign string to __qualname__")),
+        None => Err(vm.type_error(format!(
+            "can only assign string to {}.__qualname__, not '{}'",
+            vm.type_name(&t),
+            vm.type_name_of(&new.unwrap_or(Value::None))
+        ))),
     }
 }
 fn get_bases(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -650,6 +752,102 @@ fn get_bases(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         .unwrap_or_default();
     Ok(vm.new_tuple(b))
 }
+/// `C.__bases__ = (...)`: CPython's `type_set_bases` checks, then the new
+/// MRO of the class and of its subclasses.
+fn set_bases(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let t = td_of(vm, v)?;
+    check_settable(vm, &t, "__bases__", &new)?;
+    let tn = vm.type_name(&t);
+    let new = new.unwrap_or(Value::None);
+    let items = match &new {
+        Value::Obj(o) => match &o.payload {
+            Payload::Tuple(items) => items.to_vec(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let is_tuple = matches!(&new, Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)));
+    if !is_tuple {
+        return Err(vm.type_error(format!(
+            "can only assign tuple to {tn}.__bases__, not {}",
+            vm.type_name_of(&new)
+        )));
+    }
+    if items.is_empty() {
+        return Err(vm.type_error(format!(
+            "can only assign non-empty tuple to {tn}.__bases__, not ()"
+        )));
+    }
+    let mut bases = Vec::with_capacity(items.len());
+    for b in &items {
+        match b {
+            Value::Obj(o) if type_data(o).is_some() => {
+                if is_subtype(o, &t) {
+                    return Err(vm.type_error("a __bases__ item causes an inheritance cycle"));
+                }
+                bases.push(o.clone());
+            }
+            other => {
+                return Err(vm.type_error(format!(
+                    "{tn}.__bases__ must be tuple of classes, not '{}'",
+                    vm.type_name_of(other)
+                )))
+            }
+        }
+    }
+    let Some(td) = type_data(&t) else {
+        return Ok(());
+    };
+    let old_layout = |bs: &[PyRef]| {
+        bs.iter()
+            .filter_map(|b| type_data(b).map(|d| d.layout))
+            .find(|l| !matches!(l, Layout::Object | Layout::Opaque))
+            .unwrap_or(Layout::Object)
+    };
+    let (was, now) = (old_layout(&td.bases.borrow()), old_layout(&bases));
+    if was != now {
+        let first = td.bases.borrow().first().map(|b| vm.type_name(b));
+        return Err(vm.type_error(format!(
+            "__bases__ assignment: '{}' deallocator differs from '{}'",
+            vm.type_name(&bases[0]),
+            first.unwrap_or_default()
+        )));
+    }
+    let old = std::mem::replace(&mut *td.bases.borrow_mut(), bases.clone());
+    let mut todo = vec![t.clone()];
+    while let Some(c) = todo.pop() {
+        let Some(ctd) = type_data(&c) else { continue };
+        let cb = ctd.bases.borrow().clone();
+        match c3_mro(&c, &cb) {
+            Ok(mro) => *ctd.mro.borrow_mut() = mro,
+            Err(blocked) => {
+                *td.bases.borrow_mut() = old;
+                let names: Vec<String> = blocked.iter().map(|b| vm.type_name(b)).collect();
+                return Err(vm.type_error(format!(
+                    "Cannot create a consistent method resolution\norder (MRO) for bases {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        ctd.version.set(ctd.version.get() + 1);
+        vm.update_type_flags(&c);
+        todo.extend(ctd.subclasses.borrow().iter().filter_map(|w| w.upgrade()));
+    }
+    for b in &old {
+        if let Some(btd) = type_data(b) {
+            btd.subclasses
+                .borrow_mut()
+                .retain(|w| w.upgrade().is_some_and(|x| !Rc::ptr_eq(&x, &t)));
+        }
+    }
+    for b in &bases {
+        if let Some(btd) = type_data(b) {
+            btd.subclasses.borrow_mut().push(Rc::downgrade(&t));
+        }
+    }
+    Ok(())
+}
+
 fn get_base(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
     Ok(type_data(&t)
@@ -714,7 +912,7 @@ pub fn install(vm: &mut Vm) {
         &[
             ("__name__", get_name, Some(set_name)),
             ("__qualname__", get_qualname, Some(set_qualname)),
-            ("__bases__", get_bases, None),
+            ("__bases__", get_bases, Some(set_bases)),
             ("__base__", get_base, None),
             ("__mro__", get_mro, None),
             ("__dict__", get_type_dict, None),

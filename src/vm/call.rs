@@ -17,6 +17,19 @@ use super::{PyResult, Vm};
 /// Where native code may re-enter the loop before pycvm reports recursion.
 const MAX_NATIVE_DEPTH: usize = 4_000;
 
+/// How many `Py_EnterRecursiveCall` units CPython 3.11 takes around a call
+/// of the builtin function `name` once its call site is specialized: the
+/// METH_O and METH_VARARGS builtins keep their guard; `sorted` guards its
+/// `list.sort` call and `print` its `write` call.
+fn builtin_call_guards(name: &str) -> usize {
+    match name {
+        "print" => 2,
+        "repr" | "ascii" | "abs" | "all" | "any" | "bin" | "callable" | "chr" | "hash" | "hex"
+        | "id" | "oct" | "ord" | "max" | "min" | "sorted" | "vars" | "dir" => 1,
+        _ => 0,
+    }
+}
+
 impl Vm {
     /// `f(*args)`.
     pub fn call(&mut self, f: &Value, args: &[Value]) -> PyResult<Value> {
@@ -56,7 +69,29 @@ impl Vm {
                         },
                     )
                 }
-                None => (b.func)(self, args),
+                None => {
+                    // CPython guards calls of its METH_O/METH_VARARGS
+                    // builtins (print also guards its `write` call).
+                    let units = builtin_call_guards(b.name);
+                    const CALLING: &str = " while calling a Python object";
+                    if units > 0 {
+                        self.enter_recursive(CALLING)?;
+                        if units > 1 {
+                            // print: its `write` call is guarded one level
+                            // down, beside the conversion of its arguments.
+                            if let Err(e) = self.enter_recursive(CALLING) {
+                                self.leave_recursive();
+                                return Err(e);
+                            }
+                            self.leave_recursive();
+                        }
+                    }
+                    let r = (b.func)(self, args);
+                    if units > 0 {
+                        self.leave_recursive();
+                    }
+                    r
+                }
             },
             Payload::MethodDescr(md) => {
                 if md.kind == DescrKind::Method {
@@ -66,13 +101,23 @@ impl Vm {
                     });
                     if !ok {
                         let owner = self.type_name(&md.owner);
-                        return Err(match args.args.first() {
-                            Some(s) => self.type_error(format!(
+                        let slot = is_slot_wrapper_name(md.name);
+                        return Err(match (args.args.first(), slot) {
+                            (Some(s), true) => self.type_error(format!(
+                                "descriptor '{}' requires a '{owner}' object but received a '{}'",
+                                md.name,
+                                self.type_name_of(s)
+                            )),
+                            (Some(s), false) => self.type_error(format!(
                                 "descriptor '{}' for '{owner}' objects doesn't apply to a '{}' object",
                                 md.name,
                                 self.type_name_of(s)
                             )),
-                            None => self.type_error(format!(
+                            (None, true) => self.type_error(format!(
+                                "descriptor '{}' of '{owner}' object needs an argument",
+                                md.name
+                            )),
+                            (None, false) => self.type_error(format!(
                                 "unbound method {owner}.{}() needs an argument",
                                 md.name
                             )),
@@ -152,7 +197,7 @@ impl Vm {
         let Payload::Function(f) = &func.payload else {
             return Err(self.system_error("not a function"));
         };
-        if self.frames.len() >= self.recursion_limit {
+        if self.recursion_depth() >= self.recursion_limit {
             return Err(self.new_error(
                 crate::objects::exception::ExcKind::RecursionError,
                 "maximum recursion depth exceeded",
@@ -488,4 +533,90 @@ impl Vm {
     pub fn class_name(cls: &PyRef) -> String {
         type_data(cls).map(|t| t.name()).unwrap_or_default()
     }
+}
+
+/// Whether a builtin dunder is one of CPython's type slots (a
+/// `wrapper_descriptor`, whose misuse is worded differently from a
+/// `method_descriptor`'s).
+pub fn is_slot_wrapper_name(name: &str) -> bool {
+    const SLOTS: &[&str] = &[
+        "__repr__",
+        "__str__",
+        "__hash__",
+        "__call__",
+        "__getattribute__",
+        "__setattr__",
+        "__delattr__",
+        "__lt__",
+        "__le__",
+        "__eq__",
+        "__ne__",
+        "__gt__",
+        "__ge__",
+        "__iter__",
+        "__next__",
+        "__get__",
+        "__set__",
+        "__delete__",
+        "__init__",
+        "__del__",
+        "__await__",
+        "__aiter__",
+        "__anext__",
+        "__add__",
+        "__radd__",
+        "__sub__",
+        "__rsub__",
+        "__mul__",
+        "__rmul__",
+        "__mod__",
+        "__rmod__",
+        "__divmod__",
+        "__rdivmod__",
+        "__pow__",
+        "__rpow__",
+        "__neg__",
+        "__pos__",
+        "__abs__",
+        "__bool__",
+        "__invert__",
+        "__lshift__",
+        "__rlshift__",
+        "__rshift__",
+        "__rrshift__",
+        "__and__",
+        "__rand__",
+        "__xor__",
+        "__rxor__",
+        "__or__",
+        "__ror__",
+        "__int__",
+        "__float__",
+        "__iadd__",
+        "__isub__",
+        "__imul__",
+        "__imod__",
+        "__ipow__",
+        "__ilshift__",
+        "__irshift__",
+        "__iand__",
+        "__ixor__",
+        "__ior__",
+        "__floordiv__",
+        "__rfloordiv__",
+        "__truediv__",
+        "__rtruediv__",
+        "__ifloordiv__",
+        "__itruediv__",
+        "__index__",
+        "__matmul__",
+        "__rmatmul__",
+        "__imatmul__",
+        "__len__",
+        "__getitem__",
+        "__setitem__",
+        "__delitem__",
+        "__contains__",
+    ];
+    SLOTS.contains(&name)
 }

@@ -362,7 +362,7 @@ impl Vm {
                 None => Ok(GenResult::Return(Value::None)),
             };
         }
-        if self.frames.len() >= self.recursion_limit {
+        if self.recursion_depth() >= self.recursion_limit {
             return Err(self.new_error(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }
         let (susp, saved_exc) = {
@@ -768,7 +768,7 @@ impl Vm {
 }
 
 /// `_PyErr_FormatFromCause`: `e.__cause__ = e.__context__ = cause`.
-fn set_cause(e: &PyErr, cause: &PyErr) {
+pub(crate) fn set_cause(e: &PyErr, cause: &PyErr) {
     if let Payload::Exception(d) = &e.0.payload {
         if let Ok(mut d) = d.try_borrow_mut() {
             d.cause = cause.value();

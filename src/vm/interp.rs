@@ -16,6 +16,29 @@ pub enum Exit {
 }
 
 impl Vm {
+    /// CPython's recursion depth: frames plus active native guards.
+    pub fn recursion_depth(&self) -> usize {
+        self.frames.len() + self.c_recursion
+    }
+
+    /// CPython's `Py_EnterRecursiveCall(where_)`: native code that may
+    /// recurse (repr, str, comparison, some builtin calls) takes one unit of
+    /// the recursion limit until the matching `leave_recursive`.
+    pub fn enter_recursive(&mut self, where_: &str) -> PyResult<()> {
+        if self.recursion_depth() >= self.recursion_limit {
+            return Err(self.new_error(
+                ExcKind::RecursionError,
+                format!("maximum recursion depth exceeded{where_}"),
+            ));
+        }
+        self.c_recursion += 1;
+        Ok(())
+    }
+
+    pub fn leave_recursive(&mut self) {
+        self.c_recursion = self.c_recursion.saturating_sub(1);
+    }
+
     /// Run the frame on top of the frame stack (pushed by the caller with
     /// `entry = true`) until it returns or yields.
     pub fn run(&mut self) -> PyResult<Exit> {

@@ -189,6 +189,9 @@ pub struct Vm {
     pub recursion_limit: usize,
     /// Depth of Rust-level re-entries into the eval loop.
     pub native_depth: usize,
+    /// Active native recursion guards (CPython's `Py_EnterRecursiveCall`);
+    /// they count toward `recursion_limit` together with the frames.
+    pub c_recursion: usize,
     /// The exception being handled (`sys.exc_info()`), or None.
     pub exc_info: Value,
     /// Keyword names set by KW_NAMES for the next CALL.
@@ -210,7 +213,12 @@ impl Vm {
             TypeData::new("object", vec![], Layout::Object, B),
         ))));
         let type_ = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(
-            TypeData::new("type", vec![object.clone()], Layout::Type, B),
+            TypeData::new(
+                "type",
+                vec![object.clone()],
+                Layout::Type,
+                B | FLAG_HAS_DICT | crate::objects::typeobj::FLAG_HAS_WEAKREF,
+            ),
         ))));
         object.set_class(type_.clone());
         type_.set_class(type_.clone());
@@ -294,6 +302,7 @@ impl Vm {
             frames: Vec::with_capacity(256),
             recursion_limit: 1000,
             native_depth: 0,
+            c_recursion: 0,
             exc_info: Value::None,
             pending_kwnames: None,
             gen_exc_outer: Vec::new(),

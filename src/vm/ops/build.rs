@@ -288,10 +288,16 @@ impl Vm {
             .map(|s| s.as_str().to_string())
             .unwrap_or_default();
         if spec_s.is_empty() {
-            if let Value::Obj(o) = &v {
-                if o.class_is(&self.types.str) {
-                    return self.op_push(v);
-                }
+            let exact_int = match &v {
+                Value::Obj(o) if o.class_is(&self.types.str) => return self.op_push(v),
+                Value::Obj(o) => o.class_is(&self.types.int),
+                Value::Int(_) => true,
+                _ => false,
+            };
+            if exact_int {
+                // PyObject_Format's fast path: PyObject_Str (and its guard).
+                let s = self.str_value(&v)?;
+                return self.op_push(s);
             }
         }
         let s = self.format(&v, &spec_s)?;

@@ -79,7 +79,7 @@ impl Vm {
                     && code.kwonlyargcount == 0
                     && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
                 {
-                    if self.frames.len() >= self.recursion_limit {
+                    if self.recursion_depth() >= self.recursion_limit {
                         return Err(self.new_error(
                             crate::objects::exception::ExcKind::RecursionError,
                             "maximum recursion depth exceeded",

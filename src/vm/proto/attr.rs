@@ -60,6 +60,21 @@ impl Vm {
         }
     }
 
+    /// Whether a data descriptor has a `__get__` (one with only `__set__`
+    /// lets the instance dict answer reads).
+    fn has_descr_get(&mut self, d: &Value) -> bool {
+        match d {
+            Value::Obj(o) => match &o.payload {
+                Payload::Property(_) | Payload::GetSet(_) | Payload::Member(_) => true,
+                _ => {
+                    let t = self.type_of(d);
+                    self.type_lookup_str(&t, "__get__").is_some()
+                }
+            },
+            _ => false,
+        }
+    }
+
     /// `descr.__get__(obj, ty)` for a value found on a type; `obj` is None
     /// for access through the class. Returns the value itself when it is
     /// not a descriptor.
@@ -145,25 +160,43 @@ impl Vm {
         ))
     }
 
-    /// `getattr(obj, name)`.
+    /// `getattr(obj, name)` (`PyObject_GetAttr`): an AttributeError that
+    /// escapes gets `name` and `obj` for the "Did you mean" suggestion,
+    /// unless it already carries either.
     pub fn getattr(&mut self, obj: &Value, name: &PyRef) -> PyResult<Value> {
-        let ty = self.type_of(obj);
-        if self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE) {
-            if let Some(ga) = self.type_lookup_str(&ty, "__getattribute__") {
-                let r = self.call(&ga, &[obj.clone(), Value::Obj(name.clone())]);
-                return match r {
-                    Err(e)
-                        if self.type_flag(&ty, FLAG_HAS_GETATTR)
-                            && self
-                                .err_is(&e, crate::objects::exception::ExcKind::AttributeError) =>
-                    {
-                        self.call_getattr_hook(&ty, obj, name, e)
-                    }
-                    r => r,
-                };
+        let r = self.getattr_inner(obj, name);
+        if let Err(e) = &r {
+            if self.err_is(e, crate::objects::exception::ExcKind::AttributeError)
+                && self.get_attr_raw(&e.0, "name").is_none()
+                && self.get_attr_raw(&e.0, "obj").is_none()
+            {
+                self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
+                self.set_attr_raw(&e.0, "obj", obj.clone());
             }
         }
-        self.generic_getattr(obj, name, &ty)
+        r
+    }
+
+    fn getattr_inner(&mut self, obj: &Value, name: &PyRef) -> PyResult<Value> {
+        let ty = self.type_of(obj);
+        let r = match self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE) {
+            true => match self.type_lookup_str(&ty, "__getattribute__") {
+                Some(ga) => self.call(&ga, &[obj.clone(), Value::Obj(name.clone())]),
+                None => self.generic_getattr(obj, name, &ty),
+            },
+            false => self.generic_getattr(obj, name, &ty),
+        };
+        // CPython's slot_tp_getattr_hook: `__getattr__` after any
+        // AttributeError of `__getattribute__` (a property's included).
+        match r {
+            Err(e)
+                if self.type_flag(&ty, FLAG_HAS_GETATTR)
+                    && self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) =>
+            {
+                self.call_getattr_hook(&ty, obj, name, e)
+            }
+            r => r,
+        }
     }
 
     fn call_getattr_hook(
@@ -183,7 +216,7 @@ impl Vm {
     }
 
     /// `object.__getattribute__(obj, name)` (and `type.__getattribute__`
-    /// for types), then `__getattr__`.
+    /// for types); `__getattr__` is the caller's business.
     pub fn generic_getattr(&mut self, obj: &Value, name: &PyRef, ty: &PyRef) -> PyResult<Value> {
         if let Value::Obj(o) = obj {
             if matches!(o.payload, Payload::Type(_)) {
@@ -202,7 +235,7 @@ impl Vm {
             }
         }
         if let Some(d) = &descr {
-            if self.is_data_descr(d) {
+            if self.is_data_descr(d) && self.has_descr_get(d) {
                 return self.descr_get(d.clone(), Some(obj), ty);
             }
         }
@@ -216,11 +249,7 @@ impl Vm {
         if let Some(d) = descr {
             return self.descr_get(d, Some(obj), ty);
         }
-        let err = self.no_attribute(obj, ty, name);
-        if self.type_flag(ty, FLAG_HAS_GETATTR) {
-            return self.call_getattr_hook(ty, obj, name, err);
-        }
-        Err(err)
+        Err(self.no_attribute(obj, ty, name))
     }
 
     /// The AttributeError for a missing attribute, worded as CPython.
@@ -255,11 +284,7 @@ impl Vm {
         if let Some(d) = meta_attr {
             return self.descr_get(d, Some(&clsv), &meta);
         }
-        let err = self.no_attribute(&clsv, &meta, name);
-        if self.type_flag(&meta, FLAG_HAS_GETATTR) {
-            return self.call_getattr_hook(&meta, &clsv, name, err);
-        }
-        Err(err)
+        Err(self.no_attribute(&clsv, &meta, name))
     }
 
     /// `getattr` returning None where it would raise AttributeError.
@@ -326,9 +351,7 @@ impl Vm {
                 "__delattr__"
             };
             if let Some(hook) = self.type_lookup_str(&ty, hook_name) {
-                let native =
-                    matches!(&hook, Value::Obj(h) if matches!(h.payload, Payload::MethodDescr(_)));
-                if !native {
+                if !self.is_object_method(&hook) {
                     let mut args = vec![obj.clone(), Value::Obj(name.clone())];
                     args.extend(value);
                     self.call(&hook, &args)?;
@@ -519,15 +542,19 @@ impl Vm {
         }
     }
 
-    /// Whether a dunder found along the MRO is not a builtin method.
+    /// Whether a dunder found along the MRO is not `object`'s own (generic)
+    /// implementation.
     fn defined_in_python(&mut self, cls: &PyRef, name: &str) -> bool {
         match self.type_lookup_str(cls, name) {
-            Some(Value::Obj(o)) => {
-                !matches!(o.payload, Payload::MethodDescr(_) | Payload::Builtin(_))
-            }
-            Some(_) => true,
+            Some(v) => !self.is_object_method(&v),
             None => false,
         }
+    }
+
+    /// Whether `v` is a builtin method of `object` itself.
+    fn is_object_method(&self, v: &Value) -> bool {
+        matches!(v, Value::Obj(o)
+            if matches!(&o.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &self.types.object)))
     }
 
     /// Set a name in an object's own dict, creating none (for exception
@@ -557,9 +584,18 @@ impl Vm {
 
     /// The `__name__` of a type.
     pub fn type_name(&self, ty: &PyRef) -> String {
-        type_data(ty)
-            .map(|td| td.name())
-            .unwrap_or_else(|| "?".into())
+        match type_data(ty) {
+            Some(td) if td.has_flag(crate::objects::typeobj::FLAG_MODULE_IN_NAME) => {
+                match self.get_attr_raw(ty, "__module__") {
+                    Some(Value::Obj(m)) if matches!(m.payload, Payload::Str(_)) => {
+                        format!("{}.{}", super::str_of(&m), td.name())
+                    }
+                    _ => td.name(),
+                }
+            }
+            Some(td) => td.name(),
+            None => "?".into(),
+        }
     }
 
     /// The type name of a value (`type(v).__name__`).

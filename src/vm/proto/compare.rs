@@ -134,6 +134,13 @@ impl Vm {
         if let Some(r) = self.fast_compare(a, b, op) {
             return Ok(Value::Bool(r));
         }
+        self.enter_recursive(" in comparison")?;
+        let r = self.richcompare_slow(a, b, op);
+        self.leave_recursive();
+        r
+    }
+
+    fn richcompare_slow(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         let mut checked_reverse = false;

@@ -20,30 +20,78 @@ impl Vm {
             .unwrap_or(true)
     }
 
-    /// An int usable as an index (`__index__`), as i64.
+    /// An int usable as an index (`__index__`), as i64; ints beyond i64
+    /// are clamped (as `PyNumber_AsSsize_t(v, NULL)` does for slices).
     pub fn index_value(&mut self, v: &Value) -> PyResult<Option<i64>> {
-        match v {
-            Value::Int(i) => Ok(Some(*i)),
-            Value::Bool(b) => Ok(Some(*b as i64)),
+        Ok(self.index_exact(v)?.map(|r| match r {
+            Ok(i) => i,
+            Err(true) => i64::MIN,
+            Err(false) => i64::MAX,
+        }))
+    }
+
+    /// `__index__` as i64, or `Err(negative)` for an int beyond i64.
+    fn index_exact(&mut self, v: &Value) -> PyResult<Option<Result<i64, bool>>> {
+        // An int held as a BigInt (an int subclass instance holds any value so):
+        // its value, or `Err(negative)` when beyond i64.
+        let big = |r: &Value| match r {
             Value::Obj(o) => match &o.payload {
-                Payload::Int(b) => Ok(Some(if num_traits::Signed::is_negative(b) {
-                    i64::MIN
-                } else {
-                    i64::MAX
-                })),
-                _ => match self.call_special(v, "__index__", &[])? {
+                Payload::Int(b) => Some(
+                    num_traits::ToPrimitive::to_i64(b)
+                        .ok_or_else(|| num_traits::Signed::is_negative(b)),
+                ),
+                _ => None,
+            },
+            _ => None,
+        };
+        match v {
+            Value::Int(i) => Ok(Some(Ok(*i))),
+            Value::Bool(b) => Ok(Some(Ok(*b as i64))),
+            Value::Obj(_) => {
+                if let Some(r) = big(v) {
+                    return Ok(Some(r));
+                }
+                match self.call_special(v, "__index__", &[])? {
                     Some(r) => match r {
-                        Value::Int(i) => Ok(Some(i)),
-                        Value::Bool(b) => Ok(Some(b as i64)),
-                        _ => Err(self.type_error(format!(
-                            "__index__ returned non-int (type {})",
-                            self.type_name_of(&r)
-                        ))),
+                        Value::Int(i) => Ok(Some(Ok(i))),
+                        Value::Bool(b) => Ok(Some(Ok(b as i64))),
+                        _ => match big(&r) {
+                            Some(r) => Ok(Some(r)),
+                            None => Err(self.type_error(format!(
+                                "__index__ returned non-int (type {})",
+                                self.type_name_of(&r)
+                            ))),
+                        },
                     },
                     None => Ok(None),
-                },
-            },
+                }
+            }
             _ => Ok(None),
+        }
+    }
+
+    /// A subscript index (`PyNumber_AsSsize_t(v, PyExc_IndexError)`): an int
+    /// beyond i64 is an IndexError; `None` when `v` has no `__index__`.
+    pub fn item_index(&mut self, v: &Value) -> PyResult<Option<i64>> {
+        match self.index_exact(v)? {
+            Some(Ok(i)) => Ok(Some(i)),
+            Some(Err(_)) => Err(self.index_error(format!(
+                "cannot fit '{}' into an index-sized integer",
+                self.type_name_of(v)
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// An ssize_t argument (`PyNumber_AsSsize_t(v, PyExc_OverflowError)`).
+    pub fn ssize_arg(&mut self, v: &Value) -> PyResult<Option<i64>> {
+        match self.index_exact(v)? {
+            Some(Ok(i)) => Ok(Some(i)),
+            Some(Err(_)) => Err(self.new_error(
+                crate::objects::exception::ExcKind::OverflowError,
+                "Python int too large to convert to C ssize_t",
+            )),
+            None => Ok(None),
         }
     }
 
@@ -428,7 +476,8 @@ impl Vm {
             1
         } else {
             match self.index_value(&step)? {
-                Some(s) => s,
+                // CPython clamps the step to -PY_SSIZE_T_MAX so it can be negated.
+                Some(s) => s.max(-i64::MAX),
                 None => {
                     return Err(self.type_error(
                         "slice indices must be integers or None or have an __index__ method",

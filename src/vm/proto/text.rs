@@ -45,8 +45,15 @@ impl Vm {
         format!("0x{:x}", Rc::as_ptr(o) as *const u8 as usize)
     }
 
-    /// `repr(v)`.
+    /// `repr(v)` (`PyObject_Repr`, with its recursion guard).
     pub fn repr(&mut self, v: &Value) -> PyResult<String> {
+        self.enter_recursive(" while getting the repr of an object")?;
+        let r = self.repr_unguarded(v);
+        self.leave_recursive();
+        r
+    }
+
+    fn repr_unguarded(&mut self, v: &Value) -> PyResult<String> {
         match v {
             Value::None | Value::Null => return Ok("None".into()),
             Value::Bool(b) => return Ok(if *b { "True" } else { "False" }.into()),
@@ -266,15 +273,24 @@ impl Vm {
         }
     }
 
-    /// `str(v)`.
+    /// `str(v)` (`PyObject_Str`, with its recursion guard).
     pub fn str(&mut self, v: &Value) -> PyResult<String> {
+        if let Value::Obj(o) = v {
+            if let Payload::Str(s) = &o.payload {
+                if self.builtin_class(o) {
+                    return Ok(s.as_str().to_string());
+                }
+            }
+        }
+        self.enter_recursive(" while getting the str of an object")?;
+        let r = self.str_unguarded(v);
+        self.leave_recursive();
+        r
+    }
+
+    fn str_unguarded(&mut self, v: &Value) -> PyResult<String> {
         match v {
             Value::Obj(o) => {
-                if let Payload::Str(s) = &o.payload {
-                    if self.builtin_class(o) {
-                        return Ok(s.as_str().to_string());
-                    }
-                }
                 if self.builtin_class(o) {
                     if let Payload::Exception(_) = &o.payload {
                         return self.exception_str(o);
@@ -282,7 +298,7 @@ impl Vm {
                 }
                 let ty = self.type_of(v);
                 let heap = type_data(&ty).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE));
-                if heap || matches!(o.payload, Payload::Exception(_)) {
+                if heap || matches!(o.payload, Payload::Exception(_) | Payload::MappingProxy(_)) {
                     if let Some(m) = self.type_lookup_str(&ty, "__str__") {
                         let native = matches!(&m, Value::Obj(mo) if matches!(&mo.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &self.types.object)));
                         if !native {
@@ -300,9 +316,12 @@ impl Vm {
                         }
                     }
                 }
+                if !heap {
+                    return self.repr_unguarded(v);
+                }
                 self.repr(v)
             }
-            _ => self.repr(v),
+            _ => self.repr_unguarded(v),
         }
     }
 
