@@ -13,4 +13,7 @@ fn objects_stay_small() {
         std::mem::size_of::<Value>()
     );
     assert_eq!(std::mem::size_of::<Value>(), 16);
+    // Large or rare payloads are boxed so that every object stays small.
+    assert!(payload <= 48, "Payload grew to {payload} bytes");
+    assert!(object <= 72, "PyObject grew to {object} bytes");
 }

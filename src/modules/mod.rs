@@ -32,12 +32,12 @@ impl Vm {
         for (name, f) in funcs {
             let b = self.new_obj(
                 &self.types.builtin_function,
-                Payload::Builtin(Builtin {
+                Payload::Builtin(Box::new(Builtin {
                     name,
                     func: *f,
                     self_: None,
                     owner: None,
-                }),
+                })),
             );
             self.set_attr_raw(m, name, Value::Obj(b));
         }

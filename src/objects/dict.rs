@@ -235,7 +235,7 @@ impl Vm {
     /// `PyDict_Copy`: a new exact dict with the same entries.
     pub fn dict_copy_of(&self, d: &PyRef) -> PyResult<PyRef> {
         let t = table(d).map(|t| t.borrow().clone()).unwrap_or_default();
-        Ok(self.new_obj(&self.types.dict, Payload::Dict(RefCell::new(t))))
+        Ok(self.new_obj(&self.types.dict, Payload::Dict(Box::new(RefCell::new(t)))))
     }
 
     /// A snapshot of a dict's (key, value) pairs in order.
@@ -474,7 +474,7 @@ fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     Ok(Value::Obj(vm.new_instance_of(
         &cls,
-        Payload::Dict(RefCell::new(DictTable::new())),
+        Payload::Dict(Box::new(RefCell::new(DictTable::new()))),
     )))
 }
 

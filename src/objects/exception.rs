@@ -389,7 +389,7 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let t = vm.new_tuple(pos.clone());
     let o = vm.new_instance_of(
         &cls,
-        Payload::Exception(std::cell::RefCell::new(ExcData::new(t))),
+        Payload::Exception(Box::new(std::cell::RefCell::new(ExcData::new(t)))),
     );
     if o.dict().is_none() {
         *o.dict.borrow_mut() = Some(vm.new_dict());

@@ -366,7 +366,9 @@ fn group_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let all = vm.new_tuple(pos.clone());
     let o = vm.new_instance_of(
         &cls,
-        Payload::Exception(std::cell::RefCell::new(super::exception::ExcData::new(all))),
+        Payload::Exception(Box::new(std::cell::RefCell::new(
+            super::exception::ExcData::new(all),
+        ))),
     );
     if o.dict().is_none() {
         *o.dict.borrow_mut() = Some(vm.new_dict());

@@ -247,7 +247,7 @@ fn coro_await(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
     Ok(Value::Obj(vm.new_obj(
         &vm.types.coroutine_wrapper,
-        Payload::GenOp(RefCell::new(GenOp::CoroWrapper(g))),
+        Payload::GenOp(Box::new(RefCell::new(GenOp::CoroWrapper(g)))),
     )))
 }
 
@@ -256,22 +256,22 @@ fn coro_await(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn new_asend(vm: &Vm, gen: &PyRef, sendval: Value) -> Value {
     Value::Obj(vm.new_obj(
         &vm.types.async_gen_asend,
-        Payload::GenOp(RefCell::new(GenOp::ASend {
+        Payload::GenOp(Box::new(RefCell::new(GenOp::ASend {
             gen: gen.clone(),
             sendval,
             state: AwaitState::Init,
-        })),
+        }))),
     ))
 }
 
 fn new_athrow(vm: &Vm, gen: &PyRef, args: Option<Vec<Value>>) -> Value {
     Value::Obj(vm.new_obj(
         &vm.types.async_gen_athrow,
-        Payload::GenOp(RefCell::new(GenOp::AThrow {
+        Payload::GenOp(Box::new(RefCell::new(GenOp::AThrow {
             gen: gen.clone(),
             args,
             state: AwaitState::Init,
-        })),
+        }))),
     ))
 }
 
@@ -630,7 +630,7 @@ fn anext_proxy(vm: &mut Vm, wrapped: &Value, default: &Value, how: Proxy) -> PyR
         if c.class_is(&vm.types.coroutine) {
             aw = Value::Obj(vm.new_obj(
                 &vm.types.coroutine_wrapper,
-                Payload::GenOp(RefCell::new(GenOp::CoroWrapper(c.clone()))),
+                Payload::GenOp(Box::new(RefCell::new(GenOp::CoroWrapper(c.clone())))),
             ));
         }
     }
@@ -730,10 +730,10 @@ pub fn builtin_anext(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     Ok(Value::Obj(vm.new_obj(
         &vm.types.anext_awaitable,
-        Payload::GenOp(RefCell::new(GenOp::Anext {
+        Payload::GenOp(Box::new(RefCell::new(GenOp::Anext {
             wrapped: awaitable,
             default,
-        })),
+        }))),
     )))
 }
 

@@ -395,7 +395,7 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     if !is_subtype(&cls, &vm.types.frozenset) {
         // `set.__init__` checks the arguments.
-        let payload = Payload::Set(RefCell::new(SetTable::new()));
+        let payload = Payload::Set(Box::new(RefCell::new(SetTable::new())));
         return Ok(Value::Obj(vm.new_instance_of(&cls, payload)));
     }
     let exact = std::rc::Rc::ptr_eq(&cls, &vm.types.frozenset);
@@ -419,7 +419,9 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(v) => vm.set_table_from(v)?,
         None => SetTable::new(),
     };
-    Ok(Value::Obj(vm.new_instance_of(&cls, Payload::FrozenSet(t))))
+    Ok(Value::Obj(
+        vm.new_instance_of(&cls, Payload::FrozenSet(Box::new(t))),
+    ))
 }
 
 fn set_init(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -136,9 +136,9 @@ pub(crate) fn with_taken<R>(
 /// Wrap a table as a new exact set or frozenset.
 pub(crate) fn wrap(vm: &Vm, t: SetTable, frozen: bool) -> Value {
     Value::Obj(if frozen {
-        vm.new_obj(&vm.types.frozenset, Payload::FrozenSet(t))
+        vm.new_obj(&vm.types.frozenset, Payload::FrozenSet(Box::new(t)))
     } else {
-        vm.new_obj(&vm.types.set, Payload::Set(RefCell::new(t)))
+        vm.new_obj(&vm.types.set, Payload::Set(Box::new(RefCell::new(t))))
     })
 }
 

@@ -11,8 +11,11 @@ use std::cell::Cell;
 pub struct StrObj {
     s: Box<str>,
     chars: usize,
-    hash: Cell<Option<i64>>,
-    cps: Option<Box<[u32]>>,
+    /// CPython's str hash, or -1 until computed (a hash is never -1).
+    hash: Cell<i64>,
+    /// Boxed twice over so the common case costs one pointer.
+    #[allow(clippy::box_collection)]
+    cps: Option<Box<Vec<u32>>>,
 }
 
 impl StrObj {
@@ -24,7 +27,7 @@ impl StrObj {
                 s.chars().count()
             },
             s: s.into(),
-            hash: Cell::new(None),
+            hash: Cell::new(-1),
             cps: None,
         }
     }
@@ -37,7 +40,7 @@ impl StrObj {
                 s.chars().count()
             },
             s: s.into_boxed_str(),
-            hash: Cell::new(None),
+            hash: Cell::new(-1),
             cps: None,
         }
     }
@@ -50,14 +53,14 @@ impl StrObj {
             .collect();
         let mut o = StrObj::from_string(text);
         if cps.iter().any(|&c| (0xD800..=0xDFFF).contains(&c)) {
-            o.cps = Some(cps.into());
+            o.cps = Some(Box::new(cps.to_vec()));
         }
         o
     }
 
     /// The exact code points when the string holds lone surrogates.
     pub fn surrogate_cps(&self) -> Option<&[u32]> {
-        self.cps.as_deref()
+        self.cps.as_deref().map(|v| v.as_slice())
     }
 
     /// The code points (exact, surrogates included).
@@ -120,7 +123,8 @@ impl StrObj {
     }
 
     pub fn hash(&self) -> i64 {
-        if let Some(h) = self.hash.get() {
+        let h = self.hash.get();
+        if h != -1 {
             return h;
         }
         let h = if let Some(cps) = &self.cps {
@@ -131,7 +135,7 @@ impl StrObj {
             let cps: Vec<u32> = self.s.chars().map(|c| c as u32).collect();
             crate::pyhash::hash_str_cps(&cps)
         };
-        self.hash.set(Some(h));
+        self.hash.set(h);
         h
     }
 

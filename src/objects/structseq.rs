@@ -120,21 +120,21 @@ impl Vm {
         for (i, f) in fields.iter().enumerate() {
             let getter = self.new_obj(
                 &self.types.builtin_function,
-                Payload::Builtin(Builtin {
+                Payload::Builtin(Box::new(Builtin {
                     name: "field",
                     func: field_get,
                     self_: Some(Value::Int(i as i64)),
                     owner: None,
-                }),
+                })),
             );
             let readonly = Value::Obj(self.new_obj(
                 &self.types.builtin_function,
-                Payload::Builtin(Builtin {
+                Payload::Builtin(Box::new(Builtin {
                     name: "readonly",
                     func: field_readonly,
                     self_: None,
                     owner: None,
-                }),
+                })),
             ));
             let prop = self.new_obj(
                 &self.types.property,

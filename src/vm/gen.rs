@@ -189,7 +189,7 @@ impl Vm {
             }
             for st in batch {
                 let ty = self.gen_type(st.kind);
-                let g = self.new_obj(&ty, Payload::Generator(RefCell::new(st)));
+                let g = self.new_obj(&ty, Payload::Generator(Box::new(RefCell::new(st))));
                 if let Err(e) = self.gen_close(&g) {
                     self.write_unraisable(&e, &Value::Obj(g.clone()));
                 }
@@ -275,7 +275,7 @@ impl Vm {
         let ty = self.gen_type(kind);
         let gen = self.new_obj(
             &ty,
-            Payload::Generator(RefCell::new(GenState {
+            Payload::Generator(Box::new(RefCell::new(GenState {
                 kind,
                 suspended: Some(Suspended { frame, values }),
                 running: false,
@@ -289,7 +289,7 @@ impl Vm {
                 closed: false,
                 finalized: false,
                 spare: Vec::new(),
-            })),
+            }))),
         );
         self.stack.truncate(ret_base);
         Ok((Value::Obj(gen), entry, ret_base))

@@ -229,7 +229,7 @@ impl Vm {
         let new_dict = |t: &PyRef| {
             *t.dict.borrow_mut() = Some(Rc::new(PyObject::new(
                 dict_t.clone(),
-                Payload::Dict(std::cell::RefCell::new(DictTable::new())),
+                Payload::Dict(Box::new(std::cell::RefCell::new(DictTable::new()))),
             )));
         };
         let empty_tuple = Rc::new(PyObject::new(
@@ -278,7 +278,7 @@ impl Vm {
         }
         let modules = Rc::new(PyObject::new(
             types.dict.clone(),
-            Payload::Dict(std::cell::RefCell::new(DictTable::new())),
+            Payload::Dict(Box::new(std::cell::RefCell::new(DictTable::new()))),
         ));
         let stream_type = new_static_type(
             &types.type_,
@@ -489,7 +489,7 @@ impl Vm {
     pub fn new_dict(&self) -> PyRef {
         self.new_obj(
             &self.types.dict,
-            Payload::Dict(std::cell::RefCell::new(DictTable::new())),
+            Payload::Dict(Box::new(std::cell::RefCell::new(DictTable::new()))),
         )
     }
 
@@ -501,7 +501,7 @@ impl Vm {
         let args = self.new_tuple(args);
         let e = self.new_obj(
             ty,
-            Payload::Exception(std::cell::RefCell::new(ExcData::new(args))),
+            Payload::Exception(Box::new(std::cell::RefCell::new(ExcData::new(args)))),
         );
         *e.dict.borrow_mut() = Some(self.new_dict());
         e

@@ -151,12 +151,12 @@ impl Vm {
     fn new_builtin_bound(&self, md: &crate::objects::function::MethodDescr, self_: Value) -> Value {
         Value::Obj(self.new_obj(
             &self.types.builtin_function,
-            Payload::Builtin(Builtin {
+            Payload::Builtin(Box::new(Builtin {
                 name: md.name,
                 func: md.func,
                 self_: Some(self_),
                 owner: Some(md.owner.clone()),
-            }),
+            })),
         ))
     }
 

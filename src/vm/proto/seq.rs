@@ -290,7 +290,7 @@ impl Vm {
     }
 
     pub fn new_iter(&self, ty: &PyRef, state: IterState) -> Value {
-        Value::Obj(self.new_obj(ty, Payload::Iter(RefCell::new(state))))
+        Value::Obj(self.new_obj(ty, Payload::Iter(Box::new(RefCell::new(state)))))
     }
 
     /// An iterator over a dict's keys (`kind` 0), values (1) or items (2).
