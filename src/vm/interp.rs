@@ -224,8 +224,18 @@ impl Vm {
                 ext = 0;
                 match flow {
                     Ok(Flow::Next) => pc = next,
-                    Ok(Flow::Jump(target)) => pc = target,
-                    Ok(Flow::Reload) => continue 'frame,
+                    Ok(Flow::Jump(target)) => {
+                        if target < next && super::signals::take_pending() {
+                            return Err((self.new_error_noargs(ExcKind::KeyboardInterrupt), true));
+                        }
+                        pc = target
+                    }
+                    Ok(Flow::Reload) => {
+                        if super::signals::take_pending() {
+                            return Err((self.new_error_noargs(ExcKind::KeyboardInterrupt), true));
+                        }
+                        continue 'frame;
+                    }
                     Ok(Flow::Exit(exit)) => return Ok(exit),
                     Err(e) => return Err((e, true)),
                 }

@@ -18,6 +18,7 @@ pub mod interp;
 pub mod ops;
 pub mod proto;
 pub mod run;
+pub mod signals;
 pub mod traceback;
 pub mod value;
 pub mod verify;

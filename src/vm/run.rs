@@ -103,6 +103,10 @@ impl Vm {
         }
         let text = self.format_exception(exc);
         eprint!("{text}");
+        if self.err_is(&e, ExcKind::KeyboardInterrupt) {
+            self.flush_stdout();
+            super::signals::die_by_sigint();
+        }
         1
     }
 }
@@ -120,6 +124,7 @@ pub fn run_file(path: &str, argv: Vec<String>) -> Result<i32, String> {
     }
     drop(code);
     let path = path.to_string();
+    super::signals::install();
     let handle = std::thread::Builder::new()
         .name("pycvm-main".into())
         .stack_size(1 << 30)
