@@ -11,10 +11,10 @@
 //! identical stdout and, like CPython, nothing on stderr; programs that pass but are not
 //! listed are printed so the list can grow.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -64,52 +64,21 @@ fn read(name: &str, ext: &str) -> Vec<u8> {
 /// None when pycvm prints the expected output and exits 0, else why not.
 fn check(name: &str) -> Option<String> {
     let want = read(name, ".quick.out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pycvm"))
-        .arg("run")
-        .arg(format!("benches/programs/{name}.pyc"))
-        .arg("quick")
-        .current_dir(root())
-        .env("PYTHONHASHSEED", "0")
-        .env("PYTHONIOENCODING", "utf-8")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn pycvm");
-    let mut so = child.stdout.take().expect("stdout piped");
-    let mut se = child.stderr.take().expect("stderr piped");
-    let t_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = so.read_to_end(&mut b);
-        b
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = se.read_to_end(&mut b);
-        b
-    });
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
-        }
-        if start.elapsed() > TIMEOUT {
-            timed_out = true;
-            let _ = child.kill();
-            break child.wait().expect("wait after kill");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let got = t_out.join().unwrap_or_default();
-    let err = t_err.join().unwrap_or_default();
+    let args = [
+        "run".to_string(),
+        format!("benches/programs/{name}.pyc"),
+        "quick".to_string(),
+    ];
+    let r = common::run_pycvm(&args, &root(), TIMEOUT);
+    let (got, err, timed_out) = (r.stdout, r.stderr, r.timed_out);
+    let status_code = r.status;
     if timed_out {
         return Some(format!("    timed out after {}s", TIMEOUT.as_secs()));
     }
-    if status.code() != Some(0) {
+    if status_code != Some(0) {
         let err = String::from_utf8_lossy(&err);
         let line = err.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
-        return Some(format!("    exit status {:?}: {line}", status.code()));
+        return Some(format!("    exit status {status_code:?}: {line}"));
     }
     if !err.is_empty() {
         let err = String::from_utf8_lossy(&err);

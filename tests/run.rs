@@ -11,10 +11,10 @@
 //! ratchet: every program named in `fixtures/run/PASSING` must pass; programs that pass but
 //! are not listed are printed so the list can be extended.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -70,48 +70,14 @@ fn run_program(name: &str) -> Outcome {
     let args: Vec<String> = std::fs::read_to_string(run_dir().join(format!("{name}.args")))
         .map(|s| s.lines().map(str::to_string).collect())
         .unwrap_or_default();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pycvm"))
-        .arg("run")
-        .arg(format!("fixtures/run/{name}.pyc"))
-        .args(&args)
-        .current_dir(root())
-        .env("PYTHONHASHSEED", "0")
-        .env("PYTHONIOENCODING", "utf-8")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn pycvm");
-    let mut so = child.stdout.take().expect("stdout piped");
-    let mut se = child.stderr.take().expect("stderr piped");
-    let t_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = so.read_to_end(&mut b);
-        b
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = se.read_to_end(&mut b);
-        b
-    });
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
-        }
-        if start.elapsed() > TIMEOUT {
-            timed_out = true;
-            let _ = child.kill();
-            break child.wait().expect("wait after kill");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let mut full = vec!["run".to_string(), format!("fixtures/run/{name}.pyc")];
+    full.extend(args);
+    let r = common::run_pycvm(&full, &root(), TIMEOUT);
     Outcome {
-        stdout: t_out.join().unwrap_or_default(),
-        stderr: t_err.join().unwrap_or_default(),
-        status: status.code(),
-        timed_out,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        status: r.status,
+        timed_out: r.timed_out,
     }
 }
 
