@@ -8,6 +8,7 @@
 #![allow(clippy::cloned_ref_to_slice_refs)]
 
 pub mod builtins;
+pub mod compile;
 pub mod import;
 pub mod modules;
 pub mod num;

@@ -1,6 +1,7 @@
 //! Faults that must end as under CPython 3.11: SIGINT in a running loop
 //! (KeyboardInterrupt traceback, then death by SIGINT), a closed stdout
-//! pipe (BrokenPipeError, no panic).
+//! pipe (BrokenPipeError, no panic); damaged bytecode given to `marshal.loads` (refused by
+//! the verifier with a ValueError instead of running).
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
@@ -67,6 +68,22 @@ fn closed_stdout_pipe_is_a_broken_pipe_error_not_a_panic() {
     assert_eq!(
         err.lines().last(),
         Some("BrokenPipeError: [Errno 32] Broken pipe"),
+        "{err}"
+    );
+}
+
+#[test]
+fn marshal_loads_refuses_damaged_bytecode() {
+    let out = pycvm()
+        .args(["run", "fixtures/faults/marshal_bad_code.pyc"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "loading\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().last(),
+        Some("ValueError: bad marshal data (bad bytecode in code object 'f' at offset 2: unknown opcode 255)"),
         "{err}"
     );
 }

@@ -430,7 +430,11 @@ fn b_chr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     match char::from_u32(i as u32) {
         Some(c) => Ok(vm.new_char(c)),
-        None => Ok(vm.new_string(char::REPLACEMENT_CHARACTER.to_string())),
+        // A lone surrogate: a str that keeps its exact code point.
+        None => Ok(Value::Obj(vm.new_obj(
+            &vm.types.str,
+            Payload::Str(crate::objects::StrObj::from_code_points(&[i as u32])),
+        ))),
     }
 }
 
@@ -442,6 +446,9 @@ fn b_ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(vm.type_error(format!(
                 "ord() expected a character, but string of length {n} found"
             )));
+        }
+        if let Some(cps) = s.surrogate_cps() {
+            return Ok(Value::Int(cps.first().map_or(0, |&c| i64::from(c))));
         }
         return Ok(Value::Int(s.char_at(0).map_or(0, |c| c as i64)));
     }
@@ -822,30 +829,33 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(cls)
 }
 
+/// `__import__(name, globals=None, locals=None, fromlist=(), level=0)`.
 fn b_import(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
-    let name = pos
-        .first()
-        .cloned()
-        .or_else(|| Vm::kwarg(&args, "name"))
-        .unwrap_or(Value::None);
-    let Some(n) = vm.as_str_obj(&name).map(|s| s.as_str().to_string()) else {
+    let get = |i: usize, kw: &str| pos.get(i).cloned().or_else(|| Vm::kwarg(&args, kw));
+    let name = get(0, "name").unwrap_or(Value::None);
+    if vm.as_str_obj(&name).is_none() {
         return Err(vm.type_error(format!(
             "__import__() argument 1 must be str, not {}",
             vm.type_name_of(&name)
         )));
+    }
+    let globals = match get(1, "globals") {
+        Some(Value::Obj(g)) if matches!(g.payload, crate::objects::Payload::Dict(_)) => Some(g),
+        _ => None,
     };
-    let fromlist = pos
-        .get(3)
-        .cloned()
-        .or_else(|| Vm::kwarg(&args, "fromlist"))
-        .unwrap_or(Value::None);
-    let level = pos
-        .get(4)
-        .cloned()
-        .or_else(|| Vm::kwarg(&args, "level"))
-        .unwrap_or(Value::Int(0));
-    vm.import_module(&n, &fromlist, &level)
+    let fromlist = get(3, "fromlist").unwrap_or(Value::None);
+    let level = match get(4, "level").unwrap_or(Value::Int(0)) {
+        Value::Int(i) => i,
+        Value::Bool(b) => i64::from(b),
+        other => {
+            return Err(vm.type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                vm.type_name_of(&other)
+            )))
+        }
+    };
+    vm.import_module_level(&name, globals.as_ref(), &fromlist, level)
 }
 
 fn b_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -857,6 +867,15 @@ fn b_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
+/// `breakpoint(*args, **kws)`: calls `sys.breakpointhook`.
+fn b_breakpoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let sys = Value::Obj(vm.sys.clone());
+    let Some(hook) = vm.getattr_opt(&sys, "breakpointhook")? else {
+        return Err(vm.new_error(ExcKind::RuntimeError, "lost sys.breakpointhook"));
+    };
+    vm.call_args(&hook, args)
+}
+
 fn b_exec_eval(vm: &mut Vm, args: Args, is_eval: bool) -> PyResult<Value> {
     let pos = args.pos();
     let what = if is_eval { "eval" } else { "exec" };
@@ -864,15 +883,20 @@ fn b_exec_eval(vm: &mut Vm, args: Args, is_eval: bool) -> PyResult<Value> {
     let code = match &src {
         Value::Obj(o) => match &o.payload {
             Payload::Code(c) => c.clone(),
-            Payload::Str(_) => {
-                return Err(vm.new_error(
-                    ExcKind::NotImplementedError,
-                    format!("{what}() of source text needs a compiler, which pycvm does not have: pass a code object"),
-                ))
-            }
-            _ => return Err(vm.type_error(format!("{what}() arg 1 must be a string, bytes or code object"))),
+            _ => match crate::compile::vmglue::exec_eval_code(vm, &src, is_eval)? {
+                Some(c) => c,
+                None => {
+                    return Err(vm.type_error(format!(
+                        "{what}() arg 1 must be a string, bytes or code object"
+                    )))
+                }
+            },
         },
-        _ => return Err(vm.type_error(format!("{what}() arg 1 must be a string, bytes or code object"))),
+        _ => {
+            return Err(vm.type_error(format!(
+                "{what}() arg 1 must be a string, bytes or code object"
+            )))
+        }
     };
     let globals = match pos.get(1) {
         Some(Value::Obj(g)) if matches!(g.payload, Payload::Dict(_)) => g.clone(),
@@ -973,7 +997,9 @@ pub fn install(vm: &mut Vm) {
             ("exit", b_exit),
             ("quit", b_exit),
             ("exec", b_exec),
+            ("breakpoint", b_breakpoint),
             ("eval", b_eval),
+            ("compile", crate::compile::vmglue::builtin_compile),
             ("input", b_input),
         ],
     );
@@ -996,6 +1022,8 @@ pub fn install(vm: &mut Vm) {
     let eg = vm.exc_type(ExcKind::OSError);
     vm.set_attr_raw(&b, "EnvironmentError", Value::Obj(eg.clone()));
     vm.set_attr_raw(&b, "IOError", Value::Obj(eg));
+    // `open` is `_io.open` (the `_io` module is made at start-up).
+    crate::modules::io::install(vm);
 }
 
 impl crate::vm::Types {

@@ -36,8 +36,16 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// The .pyc file to run.
-    pub file: PathBuf,
+    /// Run a module found on sys.path as __main__ (like `python -m`).
+    #[arg(short = 'm', value_name = "MODULE")]
+    pub module: Option<String>,
+    /// The CPython 3.11 standard library directory (default: PYCVM_STDLIB,
+    /// then a python3.11 on PATH, pyenv, /usr/lib/python3.11, /usr/local/lib/python3.11).
+    #[arg(long, value_name = "DIR")]
+    pub stdlib: Option<PathBuf>,
+    /// The .pyc file to run (with -m, the first program argument).
+    #[arg(required_unless_present = "module")]
+    pub file: Option<PathBuf>,
     /// Arguments passed to the program as sys.argv[1:].
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
@@ -60,10 +68,23 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(a) => inspect::main(a),
         Command::Dis(a) => dis::main(a),
         Command::Run(a) => {
-            let path = a.file.to_string_lossy().into_owned();
-            let mut argv = vec![path.clone()];
+            use pycvm::vm::run::Target;
+            let mut argv = Vec::new();
+            let target = match (&a.module, &a.file) {
+                (Some(m), first) => {
+                    argv.push("-m".to_string());
+                    argv.extend(first.iter().map(|f| f.to_string_lossy().into_owned()));
+                    Target::Module(m.clone())
+                }
+                (None, Some(f)) => {
+                    let path = f.to_string_lossy().into_owned();
+                    argv.push(path.clone());
+                    Target::File(path)
+                }
+                (None, None) => anyhow::bail!("nothing to run: give a .pyc file or -m MODULE"),
+            };
             argv.extend(a.args.iter().map(|s| s.to_string_lossy().into_owned()));
-            match pycvm::vm::run::run_file(&path, argv) {
+            match pycvm::vm::run::run(target, argv, a.stdlib) {
                 Ok(status) => Ok(ExitCode::from(status.clamp(0, 255) as u8)),
                 Err(msg) => {
                     eprintln!("pycvm: {msg}");

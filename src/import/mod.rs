@@ -1,5 +1,10 @@
-//! The import system: finding the standard library, finders and loaders
-//! (the machinery itself is issue 4; stdlib discovery is shared already
-//! by the tests and benchmarks that walk the installed stdlib).
+//! The import system: CPython's own importlib bootstrap (frozen into
+//! pycvm) over native `_imp`, the import statement's fast path and name
+//! resolution, and finding the standard library.
 
+pub mod bootstrap;
+pub mod frozen;
+pub mod machinery;
 pub mod stdlib;
+
+pub use bootstrap::{ImportState, MainPath};

@@ -1,12 +1,66 @@
-//! Native modules: the modules pycvm implements in Rust (`sys` now; the
-//! rest of the standard library's C modules come with the import system).
+//! Native modules: the modules pycvm implements in Rust in place of
+//! CPython's C modules. Each lives in its own file (or folder) with a
+//! `pub fn init(vm: &mut Vm) -> PyResult<PyRef>` that builds the module
+//! object, and has one line in [`NATIVE_MODULES`].
 
 use crate::objects::function::{Builtin, Module, NativeFn};
 use crate::objects::Payload;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
+pub mod abc;
+pub mod array;
+pub mod array_methods;
+pub mod ast;
+pub mod ast_nodes;
+pub mod atexit;
+pub mod binargs;
+pub mod binascii;
+pub mod bisect;
+pub mod blake2;
+pub mod cmath;
+pub mod codecs;
+pub mod collections;
+pub mod contextvars;
+pub mod errnomod;
+pub mod fcntl;
+pub mod functools;
+pub mod gc;
+pub mod grp;
+pub mod hashes;
+pub mod heapq;
+pub mod imp;
+pub mod io;
+pub mod itertools;
+pub mod marshal;
+pub mod math;
+pub mod opcode;
+pub mod operator;
+pub mod os_consts;
+pub mod posix;
+pub mod posixsubprocess;
+pub mod pwd;
+pub mod queue;
+pub mod random;
+pub mod resource;
+pub mod select;
+pub mod signal;
+pub mod sre;
+pub mod statistics;
+pub mod statmod;
+pub mod string;
+pub mod structfmt;
+pub mod structmod;
 pub mod sys;
+pub mod thread;
+pub mod time;
+pub mod tracemalloc;
+pub mod typing;
+pub mod unicodedata;
+pub mod warnings;
+pub mod weakref;
+pub mod zlibmod;
+pub mod zstream;
 
 impl Vm {
     /// A new module object with `__name__` set.
@@ -27,6 +81,20 @@ impl Vm {
         m
     }
 
+    /// A builtin function object (not bound to anything).
+    pub fn new_builtin_function(&mut self, name: &'static str, f: NativeFn) -> Value {
+        let b = self.new_obj(
+            &self.types.builtin_function,
+            Payload::Builtin(Box::new(Builtin {
+                name,
+                func: f,
+                self_: None,
+                owner: None,
+            })),
+        );
+        Value::Obj(b)
+    }
+
     /// Add native functions to a module.
     pub fn add_functions(&mut self, m: &PyRef, funcs: &[(&'static str, NativeFn)]) {
         for (name, f) in funcs {
@@ -44,11 +112,83 @@ impl Vm {
     }
 }
 
-/// Create the builtin module `name`, or None if pycvm has none.
+/// Builds a native module (a fresh module object each call).
+pub type ModuleInit = fn(&mut Vm) -> PyResult<PyRef>;
+
+/// Every native module by name, sorted (`sys.builtin_module_names`,
+/// `_imp.is_builtin` and the builtin importer read this table).
+pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
+    ("_abc", abc::init),
+    ("_ast", ast::init),
+    ("_bisect", bisect::init),
+    ("_blake2", hashes::init_blake2),
+    ("_collections", collections::init),
+    ("_contextvars", contextvars::init),
+    ("_functools", functools::init),
+    ("_heapq", heapq::init),
+    ("_codecs", codecs::init),
+    ("_imp", imp::init),
+    ("_io", io::init),
+    ("_md5", hashes::init_md5),
+    ("_opcode", opcode::init),
+    ("_operator", operator::init),
+    ("_posixsubprocess", posixsubprocess::init),
+    ("_queue", queue::init),
+    ("_random", random::init),
+    ("_sha1", hashes::init_sha1),
+    ("_sha256", hashes::init_sha256),
+    ("_sha3", hashes::init_sha3),
+    ("_sha512", hashes::init_sha512),
+    ("_signal", signal::init),
+    ("_sre", sre::init),
+    ("_stat", statmod::init),
+    ("_statistics", statistics::init),
+    ("_string", string::init),
+    ("_struct", structmod::init),
+    ("_thread", thread::init),
+    ("_tracemalloc", tracemalloc::init),
+    ("_typing", typing::init),
+    ("_warnings", warnings::init),
+    ("_weakref", weakref::init),
+    ("atexit", atexit::init),
+    ("array", array::init),
+    ("binascii", binascii::init),
+    ("builtins", init_builtins),
+    ("cmath", cmath::init),
+    ("errno", errnomod::init),
+    ("fcntl", fcntl::init),
+    ("gc", gc::init),
+    ("grp", grp::init),
+    ("itertools", itertools::init),
+    ("marshal", marshal::init),
+    ("math", math::init),
+    ("posix", posix::init),
+    ("pwd", pwd::init),
+    ("resource", resource::init),
+    ("select", select::init),
+    ("sys", init_sys),
+    ("unicodedata", unicodedata::init),
+    ("zlib", zlibmod::init),
+    ("time", time::init),
+];
+
+fn init_builtins(vm: &mut Vm) -> PyResult<PyRef> {
+    Ok(vm.builtins.clone())
+}
+
+fn init_sys(vm: &mut Vm) -> PyResult<PyRef> {
+    Ok(vm.sys.clone())
+}
+
+/// Whether pycvm has a native module `name`.
+pub fn is_native(name: &str) -> bool {
+    NATIVE_MODULES.iter().any(|(n, _)| *n == name)
+}
+
+/// Create the native module `name`, or None if pycvm has none.
 pub fn create(vm: &mut Vm, name: &str) -> PyResult<Option<Value>> {
-    Ok(match name {
-        "sys" => Some(Value::Obj(vm.sys.clone())),
-        "builtins" => Some(Value::Obj(vm.builtins.clone())),
-        _ => None,
-    })
+    match NATIVE_MODULES.iter().find(|(n, _)| *n == name) {
+        Some((_, init)) => Ok(Some(Value::Obj(init(vm)?))),
+        None => Ok(None),
+    }
 }

@@ -268,6 +268,16 @@ fn buffer_fd(vm: &mut Vm, v: &Value) -> Option<i64> {
     }
 }
 
+fn buffer_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(Value::Bool(buffer_fd(vm, &self_arg(&args)) == Some(0)))
+}
+
+fn buffer_writable(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(Value::Bool(
+        buffer_fd(vm, &self_arg(&args)).unwrap_or(1) != 0,
+    ))
+}
+
 fn buffer_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if buffer_fd(vm, &self_arg(&args)) == Some(2) {
         let _ = std::io::stderr().flush();
@@ -355,6 +365,62 @@ fn sys_getsizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn sys_getdefaultencoding(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("getdefaultencoding", args, 0, 0)?;
     Ok(vm.new_str("utf-8"))
+}
+
+/// `sys.audit(event, *args)`: pycvm raises no audit events and runs no
+/// hooks (`sys.addaudithook` accepts and ignores them).
+fn sys_audit(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.pos().first() {
+        Some(e) if vm.as_str_obj(e).is_some() => Ok(Value::None),
+        Some(e) => Err(vm.type_error(format!(
+            "expected str for argument 'event', not {}",
+            vm.type_name_of(e)
+        ))),
+        None => Err(vm.type_error("audit() missing 1 required positional argument: 'event'")),
+    }
+}
+
+fn sys_addaudithook(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("addaudithook", args, 1, 1)?;
+    Ok(Value::None)
+}
+
+/// `sys.breakpointhook(*args, **kws)`: as CPython, `PYTHONBREAKPOINT`
+/// names the hook (`0` disables it; default `pdb.set_trace`), imported and
+/// called with the arguments.
+fn sys_breakpointhook(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let hook = std::env::var("PYTHONBREAKPOINT").unwrap_or_default();
+    if hook == "0" {
+        return Ok(Value::None);
+    }
+    let hook = if hook.is_empty() {
+        "pdb.set_trace".to_string()
+    } else {
+        hook
+    };
+    let (module, attr) = match hook.rsplit_once('.') {
+        Some((m, a)) => (m.to_string(), a.to_string()),
+        None => ("builtins".to_string(), hook.clone()),
+    };
+    let found = vm
+        .import_by_name(&module)
+        .and_then(|m| vm.getattr_str(&m, &attr));
+    match found {
+        Ok(f) => vm.call_args(&f, args),
+        Err(_) => {
+            let text = format!("Ignoring unimportable $PYTHONBREAKPOINT: \"{hook}\"\n");
+            let w = vm.new_string(text);
+            let cat = Value::Obj(vm.exc_type(crate::objects::exception::ExcKind::RuntimeWarning));
+            let warnings = vm.import_by_name("warnings")?;
+            vm.call_method(&warnings, "warn", &[w, cat])?;
+            Ok(Value::None)
+        }
+    }
+}
+
+fn sys_getfilesystemencodeerrors(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("getfilesystemencodeerrors", args, 0, 0)?;
+    Ok(vm.new_str("surrogateescape"))
 }
 
 fn sys_getrefcount(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -669,6 +735,12 @@ fn install_streams(vm: &mut Vm) {
             ("fileno", stream_fileno),
             ("isatty", stream_false),
             ("__repr__", buffer_repr),
+            // So `_io.TextIOWrapper(sys.stdout.buffer)` works.
+            ("readable", buffer_readable),
+            ("writable", buffer_writable),
+            ("seekable", stream_false),
+            // Closing only flushes: pycvm's standard streams stay usable.
+            ("close", buffer_flush),
         ],
     );
     vm.add_getsets(
@@ -700,13 +772,17 @@ pub fn install(vm: &mut Vm) {
             ("getrefcount", sys_getrefcount),
             ("getdefaultencoding", sys_getdefaultencoding),
             ("getfilesystemencoding", sys_getdefaultencoding),
+            ("getfilesystemencodeerrors", sys_getfilesystemencodeerrors),
             ("get_int_max_str_digits", sys_get_int_max_str_digits),
             ("set_int_max_str_digits", sys_set_int_max_str_digits),
             ("displayhook", sys_displayhook),
             ("excepthook", sys_excepthook),
+            ("breakpointhook", sys_breakpointhook),
+            ("audit", sys_audit),
+            ("addaudithook", sys_addaudithook),
         ],
     );
-    for name in ["displayhook", "excepthook"] {
+    for name in ["displayhook", "excepthook", "breakpointhook"] {
         if let Some(f) = vm.get_attr_raw(&sys, name) {
             vm.set_attr_raw(&sys, &format!("__{name}__"), f);
         }
@@ -741,6 +817,7 @@ pub fn install(vm: &mut Vm) {
     let exe = vm.new_string(exe);
     set(vm, "executable", exe);
     set(vm, "dont_write_bytecode", Value::Bool(false));
+    set(vm, "pycache_prefix", Value::None);
     let modules = Value::Obj(vm.modules.clone());
     set(vm, "modules", modules);
     let path = vm.new_list(vec![]);
@@ -756,7 +833,11 @@ pub fn install(vm: &mut Vm) {
     let orig = vm.new_list(vec![]);
     set(vm, "orig_argv", orig);
     set(vm, "maxunicode", Value::Int(0x10FFFF));
-    let bmn = vm.new_tuple(vec![]);
+    let names: Vec<Value> = crate::modules::NATIVE_MODULES
+        .iter()
+        .map(|(n, _)| vm.new_str(n))
+        .collect();
+    let bmn = vm.new_tuple(names);
     set(vm, "builtin_module_names", bmn);
 }
 

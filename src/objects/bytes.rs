@@ -71,7 +71,13 @@ pub(crate) fn make(vm: &Vm, array: bool, data: Vec<u8>) -> Value {
 pub fn buffer_bytes(vm: &mut Vm, v: &Value) -> PyResult<Option<Vec<u8>>> {
     match bytes_of(v) {
         Some(b) => Ok(Some(b)),
-        None => super::memoryview::view_bytes(vm, v),
+        None => match v {
+            Value::Obj(o) => match &o.payload {
+                Payload::Native(d) => Ok(d.buffer()),
+                _ => super::memoryview::view_bytes(vm, v),
+            },
+            _ => super::memoryview::view_bytes(vm, v),
+        },
     }
 }
 

@@ -420,7 +420,13 @@ fn b_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `data.decode(encoding, errors)` as a str value, with CPython's
 /// `LookupError`/`UnicodeDecodeError` (its `object` attribute set).
 pub fn decode_str(vm: &mut Vm, data: &[u8], encoding: &str, errors: &str) -> PyResult<Value> {
-    let s = super::str_codecs::decode(data, encoding, errors).map_err(|e| {
+    let r = super::str_codecs::decode(data, encoding, errors);
+    if let Err(crate::text::TextError::Lookup(_)) = r {
+        // Not known natively: the codec registry (`_codecs`), as CPython.
+        let obj = vm.new_bytes(data.to_vec());
+        return crate::modules::codecs::decode_text(vm, &obj, encoding, errors);
+    }
+    let s = r.map_err(|e| {
         let decode_error = matches!(e, crate::text::TextError::UnicodeDecode(_));
         let err = text_err(vm, e);
         if decode_error {

@@ -48,7 +48,7 @@ macro_rules! code_getter {
 
 code_getter!(co_name, |vm, c| Value::Obj(c.name.clone()));
 code_getter!(co_qualname, |vm, c| Value::Obj(c.qualname.clone()));
-code_getter!(co_filename, |vm, c| Value::Obj(c.filename.clone()));
+code_getter!(co_filename, |vm, c| Value::Obj(c.filename()));
 code_getter!(co_firstlineno, |vm, c| Value::Int(i64::from(c.firstlineno)));
 code_getter!(co_argcount, |vm, c| int_of(c.argcount));
 code_getter!(co_posonlyargcount, |vm, c| int_of(c.posonlyargcount));
@@ -80,6 +80,26 @@ code_getter!(co_exceptiontable, |vm, c| vm.new_bytes(
 
 fn opt_int(v: Option<i32>) -> Value {
     v.map_or(Value::None, |i| Value::Int(i64::from(i)))
+}
+
+/// `_varname_from_oparg(oparg)`: the name of local slot `oparg` (`dis`
+/// uses it for LOAD_FAST and friends).
+fn code_varname_from_oparg(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let c = code_of(vm, args.args.first().unwrap_or(&Value::None))?;
+    let i = match args.args.get(1) {
+        Some(Value::Int(i)) => *i,
+        _ => return Err(vm.type_error("an integer is required")),
+    };
+    match usize::try_from(i)
+        .ok()
+        .and_then(|i| c.localsplusnames.get(i))
+    {
+        Some(n) => Ok(Value::Obj(n.clone())),
+        None => Err(vm.new_error(
+            crate::objects::exception::ExcKind::IndexError,
+            "tuple index out of range",
+        )),
+    }
 }
 
 /// `co_lines()`: an iterator of `(start, end, line)`.
@@ -147,6 +167,10 @@ pub fn install(vm: &mut Vm) {
     );
     vm.add_methods(
         &t,
-        &[("co_lines", code_lines), ("co_positions", code_positions)],
+        &[
+            ("co_lines", code_lines),
+            ("co_positions", code_positions),
+            ("_varname_from_oparg", code_varname_from_oparg),
+        ],
     );
 }

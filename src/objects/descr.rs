@@ -135,6 +135,34 @@ fn get_fdel(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     prop_field(vm, v, 2)
 }
 
+/// Whether `f.__isabstractmethod__` is true (missing means false).
+fn is_abstract(vm: &mut Vm, f: &Value) -> PyResult<bool> {
+    if f.is_none() {
+        return Ok(false);
+    }
+    match vm.getattr_opt(f, "__isabstractmethod__")? {
+        Some(v) => vm.truthy(&v),
+        None => Ok(false),
+    }
+}
+
+/// `property.__isabstractmethod__`: any of fget/fset/fdel is abstract.
+fn prop_isabstract(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    for i in 0..3 {
+        let f = prop_field(vm, v, i)?;
+        if is_abstract(vm, &f)? {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+/// `staticmethod/classmethod.__isabstractmethod__`: the wrapped function's.
+fn wrapper_isabstract(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = get_func(vm, v)?;
+    Ok(Value::Bool(is_abstract(vm, &f)?))
+}
+
 fn wrapper_new(vm: &mut Vm, args: Args, class: bool) -> PyResult<Value> {
     let cls = match args.args.first() {
         Some(Value::Obj(c)) => c.clone(),
@@ -417,6 +445,7 @@ pub fn install(vm: &mut Vm) {
             ("fget", get_fget, None),
             ("fset", get_fset, None),
             ("fdel", get_fdel, None),
+            ("__isabstractmethod__", prop_isabstract, None),
         ],
     );
     let sm = vm.types.staticmethod.clone();
@@ -430,7 +459,13 @@ pub fn install(vm: &mut Vm) {
             ("__repr__", wrapper_repr),
         ],
     );
-    vm.add_getsets(&sm, &[("__func__", get_func, None)]);
+    vm.add_getsets(
+        &sm,
+        &[
+            ("__func__", get_func, None),
+            ("__isabstractmethod__", wrapper_isabstract, None),
+        ],
+    );
     let cm = vm.types.classmethod.clone();
     vm.add_staticmethods(&cm, &[("__new__", classmethod_new)]);
     vm.add_methods(
@@ -441,7 +476,13 @@ pub fn install(vm: &mut Vm) {
             ("__repr__", wrapper_repr),
         ],
     );
-    vm.add_getsets(&cm, &[("__func__", get_func, None)]);
+    vm.add_getsets(
+        &cm,
+        &[
+            ("__func__", get_func, None),
+            ("__isabstractmethod__", wrapper_isabstract, None),
+        ],
+    );
     let su = vm.types.super_.clone();
     vm.add_staticmethods(&su, &[("__new__", super_new)]);
     vm.add_methods(

@@ -188,6 +188,9 @@ impl Vm {
                 return Ok(s);
             }
         }
+        if self.exc_is(o, ExcKind::SyntaxError) {
+            return self.syntax_error_str(o);
+        }
         match args.len() {
             0 => Ok(String::new()),
             1 => self.str(&args[0]),
@@ -196,6 +199,25 @@ impl Vm {
                 self.repr(&t)
             }
         }
+    }
+
+    /// `SyntaxError_str`: `msg (file, line N)` with the file's basename.
+    fn syntax_error_str(&mut self, o: &PyRef) -> PyResult<String> {
+        let get = |vm: &Vm, n: &str| vm.get_attr_raw(o, n).unwrap_or(Value::None);
+        let msg = self.str(&get(self, "msg"))?;
+        let filename = self
+            .as_str_obj(&get(self, "filename"))
+            .map(|f| f.as_str().rsplit('/').next().unwrap_or("").to_string());
+        let lineno = match get(self, "lineno") {
+            Value::Int(i) => Some(i),
+            _ => None,
+        };
+        Ok(match (filename, lineno) {
+            (Some(f), Some(l)) => format!("{msg} ({f}, line {l})"),
+            (Some(f), None) => format!("{msg} ({f})"),
+            (None, Some(l)) => format!("{msg} (line {l})"),
+            (None, None) => msg,
+        })
     }
 
     /// `OSError_str`, or None to use the generic str.
@@ -318,6 +340,27 @@ impl Vm {
                 _ => self.new_tuple(args.to_vec()),
             };
             self.set_attr_raw(o, "code", code);
+        }
+        if self.exc_is(o, ExcKind::SyntaxError) {
+            // SyntaxError_init: (msg, (filename, lineno, offset, text
+            // [, end_lineno, end_offset])).
+            let names = [
+                "filename",
+                "lineno",
+                "offset",
+                "text",
+                "end_lineno",
+                "end_offset",
+            ];
+            let info = match args.get(1) {
+                Some(v) if args.len() == 2 => self.seq_items(v).unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            self.set_attr_raw(o, "msg", args.first().cloned().unwrap_or(Value::None));
+            for (i, n) in names.iter().enumerate() {
+                self.set_attr_raw(o, n, info.get(i).cloned().unwrap_or(Value::None));
+            }
+            self.set_attr_raw(o, "print_file_and_line", Value::None);
         }
         if self.exc_is(o, ExcKind::ImportError) {
             self.set_attr_raw(o, "msg", args.first().cloned().unwrap_or(Value::None));

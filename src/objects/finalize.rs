@@ -33,6 +33,12 @@ pub fn pending() -> bool {
     HAS_PENDING.try_with(Cell::get).unwrap_or(false)
 }
 
+/// Ask the eval loop to run pending work (weakref callbacks) before its
+/// next instruction.
+pub fn wake() {
+    let _ = HAS_PENDING.try_with(|h| h.set(true));
+}
+
 /// Take every queued object (a finalizer running meanwhile only sees the
 /// objects dropped after this).
 fn take_pending() -> VecDeque<PyRef> {
@@ -87,6 +93,7 @@ fn on_drop(obj: &mut PyObject) {
     if !mark_finalized(Rc::as_ptr(&revived) as usize) {
         return;
     }
+    super::weakref::on_revive(addr, &revived);
     let queued = PENDING
         .try_with(|p| match p.try_borrow_mut() {
             Ok(mut q) => {
@@ -113,6 +120,7 @@ impl Drop for PyObject {
         if has_del {
             on_drop(self);
         }
+        super::weakref::on_drop(self);
         // CPython releases list and tuple items last to first.
         match &mut self.payload {
             Payload::List(items) => {
@@ -148,6 +156,7 @@ impl Vm {
             }
             drop(v);
         }
+        self.run_weakref_callbacks();
     }
 
     /// At exit: empty `__main__`'s globals in insertion order, running

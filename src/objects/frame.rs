@@ -323,7 +323,7 @@ fn frame_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = args.args.first().cloned().unwrap_or(Value::None);
     let (o, s) = snap(vm, &v)?;
     let line = s.code.line_of(s.lasti).unwrap_or(-1);
-    let file = vm.repr(&Value::Obj(s.code.filename.clone()))?;
+    let file = vm.repr(&Value::Obj(s.code.filename()))?;
     let text = format!(
         "<frame at 0x{:x}, file {file}, line {line}, code {}>",
         Rc::as_ptr(&o) as *const u8 as usize,

@@ -322,6 +322,24 @@ fn method_part(vm: &mut Vm, v: &Value, which: u8) -> PyResult<Value> {
         _ => Err(vm.type_error("not a method")),
     }
 }
+/// `types.MethodType(function, instance)`.
+fn method_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if args.has_kwargs() {
+        return Err(vm.type_error("method() takes no keyword arguments"));
+    }
+    let a = args.pos().get(1..).unwrap_or(&[]);
+    let [func, self_] = a else {
+        return Err(vm.type_error(format!("method expected 2 arguments, got {}", a.len())));
+    };
+    if !vm.callable(func) {
+        return Err(vm.type_error("first argument must be callable"));
+    }
+    if self_.is_none() {
+        return Err(vm.type_error("instance must not be None"));
+    }
+    Ok(vm.new_method(func.clone(), self_.clone()))
+}
+
 fn get_mfunc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     method_part(vm, v, 0)
 }
@@ -428,14 +446,18 @@ fn cell_contents(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     }
 }
 
-fn module_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    match v {
-        Value::Obj(o) => match vm.get_attr_raw(o, "__name__") {
-            Some(n) => Ok(n),
-            None => Err(vm.attribute_error("module has no attribute '__name__'")),
-        },
-        _ => Ok(Value::None),
-    }
+/// `__call__` of the builtin callable types (functions, methods, builtin
+/// functions, method descriptors): the VM calls them by payload; this is
+/// what `type(f).__call__(f, ...)` and `collections.abc.Callable` see.
+fn callable_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let Some(f) = args.args.first().cloned() else {
+        return Err(vm.type_error("descriptor '__call__' needs an argument"));
+    };
+    let rest = Args {
+        args: &args.args[1..],
+        kwnames: args.kwnames,
+    };
+    vm.call_args(&f, rest)
 }
 
 pub fn install(vm: &mut Vm) {
@@ -476,6 +498,16 @@ pub fn install(vm: &mut Vm) {
             ("__hash__", method_hash),
         ],
     );
+    vm.add_staticmethods(&m, &[("__new__", method_new)]);
+    for t in [
+        vm.types.function.clone(),
+        vm.types.method.clone(),
+        vm.types.builtin_function.clone(),
+        vm.types.method_descriptor.clone(),
+        vm.types.classmethod_descriptor.clone(),
+    ] {
+        vm.add_methods(&t, &[("__call__", callable_call)]);
+    }
     for b in [
         vm.types.builtin_function.clone(),
         vm.types.method_descriptor.clone(),
@@ -494,6 +526,4 @@ pub fn install(vm: &mut Vm) {
     vm.add_methods(&md, &[("__get__", descr_get_m)]);
     let c = vm.types.cell.clone();
     vm.add_getsets(&c, &[("cell_contents", cell_contents, None)]);
-    let mo = vm.types.module.clone();
-    vm.add_getsets(&mo, &[("__name__", module_name, None)]);
 }

@@ -164,7 +164,21 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                     Payload::Str(t) => t.as_str(),
                     _ => "",
                 };
+                let exact = match &s.payload {
+                    Payload::Str(t) => t.surrogate_cps(),
+                    _ => None,
+                };
                 match text.get(*pos..).and_then(|r| r.chars().next()) {
+                    // A str with lone surrogates: its exact code point.
+                    Some(c) if exact.is_some() => {
+                        let idx = text.get(..*pos).map_or(0, |t| t.chars().count());
+                        *pos += c.len_utf8();
+                        let cp = exact.and_then(|e| e.get(idx)).copied().unwrap_or(0xFFFD);
+                        Step::Done(Some(Value::Obj(vm.new_obj(
+                            &vm.types.str,
+                            Payload::Str(super::StrObj::from_code_points(&[cp])),
+                        ))))
+                    }
                     Some(c) => {
                         *pos += c.len_utf8();
                         Step::Done(Some(vm.new_char(c)))

@@ -34,9 +34,12 @@ pub mod iter;
 pub mod list;
 pub mod mappingproxy;
 pub mod memoryview;
+pub mod module;
 pub mod namespace;
+pub mod native;
 pub mod object;
 pub mod range;
+pub mod reduce;
 pub mod set;
 pub mod setmethods;
 pub mod setobj;
@@ -53,6 +56,7 @@ pub mod traceback;
 pub mod tuple;
 pub mod typeobj;
 pub mod union;
+pub mod weakref;
 
 pub use str::StrObj;
 pub use typeobj::TypeData;
@@ -180,6 +184,9 @@ pub enum Payload {
     Union(Value),
     /// `list[int]`: origin and the `__args__` tuple.
     GenericAlias(Box<[Value; 2]>),
+    /// An instance of a native module's type (`_collections.deque`,
+    /// `_io.StringIO`, ...): state the module's file defines.
+    Native(Box<dyn native::NativeData>),
 }
 
 impl Vm {
@@ -255,6 +262,7 @@ impl Vm {
 /// Fill the dicts of every builtin type.
 pub fn install_all(vm: &mut Vm) {
     object::install(vm);
+    reduce::install(vm);
     typeobj::install(vm);
     int::install(vm);
     float::install(vm);
@@ -269,6 +277,7 @@ pub fn install_all(vm: &mut Vm) {
     slice::install(vm);
     setobj::install(vm);
     function::install(vm);
+    module::install(vm);
     code::install(vm);
     slots::install(vm);
     union::install(vm);
@@ -278,4 +287,13 @@ pub fn install_all(vm: &mut Vm) {
     traceback::install(vm);
     descr::install(vm);
     crate::vm::gen::install(vm);
+    // Every type has a `__doc__` (None when it has no docstring), as
+    // CPython's type_new and static types do.
+    for t in vm.all_builtin_types() {
+        if let Some(d) = t.dict() {
+            if vm.dict_get_by_str_nocall(&d, "__doc__").is_none() {
+                vm.add_type_attr(&t, "__doc__", Value::None);
+            }
+        }
+    }
 }

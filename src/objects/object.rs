@@ -68,6 +68,7 @@ fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             )));
         }
     }
+    crate::modules::abc::check_instantiable(vm, &cls)?;
     Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Object)))
 }
 
@@ -200,6 +201,17 @@ fn object_subclasshook(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(vm.not_implemented())
 }
 
+/// `object.__sizeof__()`: the size of the instance's fixed part, as the
+/// type's `__basicsize__` reports it.
+fn object_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(&args, 0);
+    let cls = Value::Obj(vm.type_of(&s));
+    match vm.getattr_opt(&cls, "__basicsize__")? {
+        Some(v) => Ok(v),
+        None => Ok(Value::Int(16)),
+    }
+}
+
 fn object_dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
     let names = vm.dir_names(&s)?;
@@ -305,13 +317,18 @@ pub fn install(vm: &mut Vm) {
             ("__subclasshook__", object_subclasshook),
         ],
     );
-    vm.add_getsets(
-        &t,
-        &[
-            ("__class__", get_class, Some(set_class)),
-            ("__dict__", get_dict, Some(set_dict)),
-        ],
+    vm.add_getsets(&t, &[("__class__", get_class, Some(set_class))]);
+    vm.add_methods(&t, &[("__sizeof__", object_sizeof)]);
+    let doc = vm.new_str(
+        "The base class of the class hierarchy.\n\nWhen called, it accepts no arguments and returns a new featureless\ninstance that has no instance attributes and cannot be given any.\n",
     );
+    vm.add_type_attr(&t, "__doc__", doc);
+    // Builtin types whose instances carry a `__dict__` (CPython gives each
+    // its own `__dict__` descriptor; classes get theirs when created).
+    let base_exc = vm.exc_type(crate::objects::exception::ExcKind::BaseException);
+    for ty in [vm.types.function.clone(), vm.types.module.clone(), base_exc] {
+        vm.add_getsets(&ty, &[("__dict__", get_dict, Some(set_dict))]);
+    }
     let none = vm.types.none_type.clone();
     vm.add_methods(&none, &[("__repr__", object_repr), ("__bool__", none_bool)]);
     vm.add_staticmethods(&none, &[("__new__", none_new)]);

@@ -180,6 +180,26 @@ pub fn str_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
     let Payload::Str(s) = &o.payload else {
         return Err(vm.type_error("not a str"));
     };
+    if let Some(cps) = s.surrogate_cps() {
+        // Lone surrogates: index the exact code points.
+        let cps = cps.to_vec();
+        let pick = |vm: &Vm, part: &[u32]| {
+            Value::Obj(vm.new_obj(&vm.types.str, Payload::Str(StrObj::from_code_points(part))))
+        };
+        if let Some(sl) = Vm::as_slice(key) {
+            let (start, _, step, n) = vm.slice_indices(&sl.clone(), cps.len())?;
+            let part: Vec<u32> = (0..n as i64)
+                .filter_map(|k| cps.get((start + k * step) as usize).copied())
+                .collect();
+            return Ok(pick(vm, &part));
+        }
+        if let Some(i) = vm.item_index(key)? {
+            return match Vm::norm_index(i, cps.len()).and_then(|j| cps.get(j)) {
+                Some(&c) => Ok(pick(vm, &[c])),
+                None => Err(vm.index_error("string index out of range")),
+            };
+        }
+    }
     if let Some(sl) = Vm::as_slice(key) {
         let (start, _, step, n) = vm.slice_indices(&sl.clone(), s.char_len())?;
         let out: String = if s.is_ascii() {
@@ -479,6 +499,12 @@ fn str_decode(
     let [encoding, errors] = names;
     match super::str_codecs::decode(&bytes, &encoding, &errors) {
         Ok(d) => Ok(d),
+        Err(crate::text::TextError::Lookup(_)) => {
+            // Not known natively: the codec registry (`_codecs`), as CPython.
+            let b = vm.new_bytes(bytes);
+            let v = crate::modules::codecs::decode_text(vm, &b, &encoding, &errors)?;
+            Ok(super::str_methods::str_data(&v).unwrap_or_else(crate::text::PyStrData::empty))
+        }
         Err(e) => Err(super::str_methods::text_err(vm, e)),
     }
 }

@@ -556,6 +556,12 @@ fn str_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let [encoding, errors] = names;
     let bytes = match super::str_codecs::encode(&s, &encoding, &errors) {
         Ok(b) => b,
+        Err(TextError::Lookup(_)) => {
+            // Encodings and error handlers pycvm does not know natively:
+            // the codec registry (`_codecs`), as CPython.
+            let me = args.args.first().cloned().unwrap_or(Value::None);
+            return crate::modules::codecs::encode_text(vm, &me, &encoding, &errors);
+        }
         Err(e) => {
             let encode_error = matches!(e, TextError::UnicodeEncode(_));
             let err = text_err(vm, e);

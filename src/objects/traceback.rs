@@ -222,7 +222,7 @@ fn frame_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Payload::FrameObj(f) = &o.payload else {
         return Ok(Value::None);
     };
-    let file = vm.repr(&Value::Obj(f.code.filename.clone()))?;
+    let file = vm.repr(&Value::Obj(f.code.filename()))?;
     let line = f.code.line_of(f.lasti).unwrap_or(-1);
     let s = format!(
         "<frame at {:#x}, file {file}, line {line}, code {}>",

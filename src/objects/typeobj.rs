@@ -28,6 +28,10 @@ pub enum Layout {
     Module,
     /// Builtin types whose instances only the VM makes (function, code...).
     Opaque,
+    /// A native module's type whose instances carry `Payload::Native`
+    /// state; the name tells layouts apart (`class X(deque, Random)` is a
+    /// lay-out conflict, as in CPython).
+    Native(&'static str),
 }
 
 pub const FLAG_HEAPTYPE: u32 = 1;
@@ -134,6 +138,18 @@ impl Vm {
         let m = self.new_str(module);
         self.add_type_attr(&t, "__module__", m);
         self.add_type_attr(&t, "__doc__", Value::None);
+        // Instances with a dict show it through their type's own
+        // `__dict__` descriptor, as CPython's types with a dict offset.
+        if flags & FLAG_HAS_DICT != 0 {
+            self.add_getsets(
+                &t,
+                &[(
+                    "__dict__",
+                    super::object::get_dict,
+                    Some(super::object::set_dict),
+                )],
+            );
+        }
         t
     }
 }
@@ -259,7 +275,7 @@ impl Vm {
             if !td.has_flag(FLAG_BASETYPE) {
                 return Err(self.type_error(format!(
                     "type '{}' is not an acceptable base type",
-                    td.name()
+                    self.type_name(b)
                 )));
             }
             let bl = match td.layout {

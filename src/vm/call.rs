@@ -237,7 +237,7 @@ impl Vm {
         let pos = args.pos();
         let has_varargs = code.flags & CO_VARARGS != 0;
         let has_varkw = code.flags & CO_VARKEYWORDS != 0;
-        let qualname = str_of(&code.qualname).to_string();
+        let qualname = func_qualname(f);
 
         for (i, v) in pos.iter().take(argcount).enumerate() {
             self.stack[base + i] = v.clone();
@@ -394,7 +394,7 @@ impl Vm {
         };
         self.type_error(format!(
             "{}() takes {takes} but {given_s}",
-            str_of(&code.qualname)
+            func_qualname(f)
         ))
     }
 
@@ -532,6 +532,18 @@ impl Vm {
     /// The class's name for messages (`type_data` of a type object).
     pub fn class_name(cls: &PyRef) -> String {
         type_data(cls).map(|t| t.name()).unwrap_or_default()
+    }
+}
+
+/// `func.__qualname__` (which the error messages of argument binding
+/// use, as CPython's do), falling back to the code's qualname.
+fn func_qualname(f: &Function) -> String {
+    match &*f.qualname.borrow() {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) => s.as_str().to_string(),
+            _ => str_of(&f.code.qualname).to_string(),
+        },
+        _ => str_of(&f.code.qualname).to_string(),
     }
 }
 

@@ -37,7 +37,9 @@ pub struct Code {
     pub stacksize: usize,
     pub name: PyRef,
     pub qualname: PyRef,
-    pub filename: PyRef,
+    /// `co_filename`: replaced by `_imp._fix_co_filename` when a module's
+    /// cached code names another path than where it was found.
+    filename: std::cell::RefCell<PyRef>,
     pub firstlineno: i32,
 }
 
@@ -84,8 +86,25 @@ impl Code {
         str_of(&self.qualname)
     }
 
-    pub fn filename_str(&self) -> &str {
-        str_of(&self.filename)
+    /// `co_filename` as a str object.
+    pub fn filename(&self) -> PyRef {
+        self.filename.borrow().clone()
+    }
+
+    pub fn filename_string(&self) -> String {
+        str_of(&self.filename.borrow()).to_string()
+    }
+
+    /// Set `co_filename` here and in every nested code object.
+    pub fn set_filename(&self, name: &PyRef) {
+        *self.filename.borrow_mut() = name.clone();
+        for c in self.consts.iter() {
+            if let Value::Obj(o) = c {
+                if let Payload::Code(inner) = &o.payload {
+                    inner.set_filename(name);
+                }
+            }
+        }
     }
 }
 
@@ -135,7 +154,7 @@ impl Vm {
             stacksize: co.stacksize.max(0) as usize,
             name,
             qualname,
-            filename,
+            filename: std::cell::RefCell::new(filename),
             firstlineno: co.firstlineno,
         })
     }

@@ -200,6 +200,12 @@ impl Vm {
     /// `PyErr_WriteUnraisable`: "Exception ignored in: obj" and the
     /// traceback on stderr.
     pub fn write_unraisable(&mut self, e: &PyErr, obj: &Value) {
+        self.write_unraisable_msg(e, "in", obj);
+    }
+
+    /// `_PyErr_WriteUnraisableMsg`: "Exception ignored {msg}: obj" (msg
+    /// such as "in atexit callback") and the traceback on stderr.
+    pub fn write_unraisable_msg(&mut self, e: &PyErr, msg: &str, obj: &Value) {
         self.flush_stdout();
         let what = self
             .repr(obj)
@@ -233,7 +239,7 @@ impl Vm {
                 d.context = context;
             }
         }
-        eprint!("Exception ignored in: {what}\n{text}");
+        eprint!("Exception ignored {msg}: {what}\n{text}");
     }
 
     pub(crate) fn gen_type(&self, kind: GenKind) -> PyRef {

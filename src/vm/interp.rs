@@ -226,13 +226,17 @@ impl Vm {
                     Ok(Flow::Next) => pc = next,
                     Ok(Flow::Jump(target)) => {
                         if target < next && super::signals::take_pending() {
-                            return Err((self.new_error_noargs(ExcKind::KeyboardInterrupt), true));
+                            if let Err(e) = self.run_signal_handlers() {
+                                return Err((e, true));
+                            }
                         }
                         pc = target
                     }
                     Ok(Flow::Reload) => {
                         if super::signals::take_pending() {
-                            return Err((self.new_error_noargs(ExcKind::KeyboardInterrupt), true));
+                            if let Err(e) = self.run_signal_handlers() {
+                                return Err((e, true));
+                            }
                         }
                         continue 'frame;
                     }

@@ -205,6 +205,8 @@ pub struct Vm {
     pub repr_stack: Vec<usize>,
     /// Output written by `print` and `sys.stdout.write`.
     pub stdout: std::io::BufWriter<std::io::Stdout>,
+    /// The import system's state (src/import/).
+    pub import: crate::import::ImportState,
 }
 
 impl Vm {
@@ -311,6 +313,7 @@ impl Vm {
             argv: Vec::new(),
             repr_stack: Vec::new(),
             stdout: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            import: crate::import::ImportState::default(),
         };
         vm.init_types(new_dict);
         vm
@@ -355,7 +358,7 @@ impl Vm {
     }
 
     /// Every type in `Types`, for filling their dicts.
-    fn all_builtin_types(&self) -> Vec<PyRef> {
+    pub fn all_builtin_types(&self) -> Vec<PyRef> {
         let t = &self.types;
         vec![
             t.object.clone(),

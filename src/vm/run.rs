@@ -1,7 +1,10 @@
 //! Running a program: the `__main__` module, `sys.argv`, and how the
 //! process ends (exit status, SystemExit, uncaught exceptions).
 
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+
+use crate::import::MainPath;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::Payload;
@@ -50,6 +53,26 @@ impl Vm {
         }
     }
 
+    /// The `__main__` module, registered in `sys.modules` (as CPython's
+    /// `add_main_module`): its dict starts with the keys CPython puts there.
+    fn new_main_module(&mut self) -> PyRef {
+        let main = self.new_module("__main__");
+        let ann = Value::Obj(self.new_dict());
+        self.set_attr_raw(&main, "__annotations__", ann);
+        let b = Value::Obj(self.builtins.clone());
+        self.set_attr_raw(&main, "__builtins__", b);
+        let modules = self.modules.clone();
+        for (name, m) in [
+            ("__main__", main.clone()),
+            ("builtins", self.builtins.clone()),
+            ("sys", self.sys.clone()),
+        ] {
+            let key = self.new_str(name);
+            let _ = self.dict_set(&modules, key, Value::Obj(m));
+        }
+        main
+    }
+
     /// Run a loaded `.pyc` as `__main__`; returns the process exit status.
     pub fn run_main(&mut self, path: &str, code_obj: &Obj, argv: &[String]) -> i32 {
         crate::modules::sys::set_argv(self, argv);
@@ -57,28 +80,48 @@ impl Vm {
             return 1;
         };
         let code = self.prepare_code(code_obj, co);
-        let main = self.new_module("__main__");
-        let b = Value::Obj(self.builtins.clone());
-        self.set_attr_raw(&main, "__builtins__", b);
-        let f = self.new_str(path);
-        self.set_attr_raw(&main, "__file__", f);
-        self.set_attr_raw(&main, "__cached__", Value::None);
-        let key = self.new_str("__main__");
-        let modules = self.modules.clone();
-        let _ = self.dict_set(&modules, key, Value::Obj(main.clone()));
-        let key = self.new_str("builtins");
-        let _ = self.dict_set(&modules, key, Value::Obj(self.builtins.clone()));
-        let key = self.new_str("sys");
-        let _ = self.dict_set(&modules, key, Value::Obj(self.sys.clone()));
+        let main = self.new_main_module();
         let Some(globals) = main.dict() else {
             return 1;
         };
-        let r = self.run_code(&code, globals.clone(), Some(Value::Obj(globals.clone())));
+        let r = match self.init_main_module(&main, &main_file(path)) {
+            Ok(()) => self.run_code(&code, globals.clone(), Some(Value::Obj(globals.clone()))),
+            Err(e) => Err(e),
+        };
+        self.finish(r, &globals)
+    }
+
+    /// `-m MODULE`: run a module found on `sys.path` as `__main__`, by the
+    /// stdlib's `runpy._run_module_as_main` as CPython does.
+    pub fn run_module_main(&mut self, module: &str, argv: &[String]) -> i32 {
+        crate::modules::sys::set_argv(self, argv);
+        let main = self.new_main_module();
+        let Some(globals) = main.dict() else {
+            return 1;
+        };
+        let r = match self.import_by_name("runpy") {
+            Ok(runpy) => {
+                let name = self.new_str(module);
+                self.call_method(&runpy, "_run_module_as_main", &[name, Value::Bool(true)])
+            }
+            Err(e) => {
+                self.flush_stdout();
+                let text = self.format_exception(&e.0);
+                eprint!("{text}");
+                eprintln!("Could not import runpy module");
+                return 1;
+            }
+        };
+        self.finish(r, &globals)
+    }
+
+    fn finish(&mut self, r: PyResult<Value>, globals: &PyRef) -> i32 {
         let status = match r {
             Ok(_) => 0,
             Err(e) => self.handle_uncaught(&e.0),
         };
-        self.finalize_main(&globals);
+        crate::modules::atexit::run_exitfuncs(self);
+        self.finalize_main(globals);
         self.flush_stdout();
         status
     }
@@ -104,6 +147,7 @@ impl Vm {
         let text = self.format_exception(exc);
         eprint!("{text}");
         if self.err_is(&e, ExcKind::KeyboardInterrupt) {
+            crate::modules::atexit::run_exitfuncs(self);
             self.flush_stdout();
             super::signals::die_by_sigint();
         }
@@ -111,32 +155,75 @@ impl Vm {
     }
 }
 
+/// What to run as `__main__`.
+pub enum Target {
+    /// A .pyc file.
+    File(String),
+    /// `-m NAME`: a module found on `sys.path`.
+    Module(String),
+}
+
+/// `__file__` of a script: CPython 3.11 makes a relative path absolute by
+/// joining it to the current directory (`_Py_abspath`).
+fn main_file(path: &str) -> String {
+    if Path::new(path).is_absolute() {
+        return path.to_string();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => format!("{}/{path}", cwd.display()),
+        Err(_) => path.to_string(),
+    }
+}
+
 /// Load and run a `.pyc` file on a thread with a large stack; the exit status.
 pub fn run_file(path: &str, argv: Vec<String>) -> Result<i32, String> {
-    let data = std::fs::read(path).map_err(|e| format!("can't open file '{path}': {e}"))?;
-    // Check the file, and verify every code object in it, before starting
-    // the interpreter thread.
-    let (_, code) = load_pyc(&data).map_err(|e| format!("{path}: {e}"))?;
-    if let Some(co) = code.as_code() {
-        for c in crate::pyc::dis::all_code_objects(co) {
-            super::verify::verify(c).map_err(|e| format!("{path}: {e}"))?;
+    run(Target::File(path.to_string()), argv, None)
+}
+
+/// Run a program; `stdlib` is `--stdlib DIR` (searched for when None).
+pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result<i32, String> {
+    let data = match &target {
+        Target::File(path) => {
+            let data = std::fs::read(path).map_err(|e| format!("can't open file '{path}': {e}"))?;
+            // Check the file, and verify every code object in it, before
+            // starting the interpreter thread.
+            let (_, code) = load_pyc(&data).map_err(|e| format!("{path}: {e}"))?;
+            if let Some(co) = code.as_code() {
+                for c in crate::pyc::dis::all_code_objects(co) {
+                    super::verify::verify(c).map_err(|e| format!("{path}: {e}"))?;
+                }
+            }
+            data
         }
-    }
-    drop(code);
-    let path = path.to_string();
+        Target::Module(_) => Vec::new(),
+    };
+    let search = crate::import::stdlib::find_stdlib(stdlib.as_deref());
     super::signals::install();
     let handle = std::thread::Builder::new()
         .name("pycvm-main".into())
         .stack_size(1 << 30)
         .spawn(move || -> i32 {
-            let Ok((_, code)) = load_pyc(&data) else {
-                return 1;
-            };
             let mut vm = Vm::new();
             vm.argv = argv.clone();
-            vm.run_main(&path, &code, &argv)
+            match &target {
+                Target::File(path) => {
+                    let Ok((_, code)) = load_pyc(&data) else {
+                        return 1;
+                    };
+                    vm.init_import_system(search, MainPath::Script(Path::new(path)));
+                    vm.run_main(path, &code, &argv)
+                }
+                Target::Module(name) => {
+                    vm.init_import_system(search, MainPath::Cwd);
+                    vm.run_module_main(name, &argv)
+                }
+            }
         })
         .map_err(|e| format!("cannot start the interpreter thread: {e}"))?;
+    // Signals sent to the process go to the interpreter thread (which
+    // inherited the open mask), so `os.kill(os.getpid(), sig)` runs its
+    // handler before the next instruction, as in CPython.
+    super::signals::block_in_this_thread();
     handle
         .join()
         .map_err(|_| "the interpreter thread panicked".to_string())

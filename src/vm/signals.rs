@@ -1,20 +1,40 @@
-//! SIGINT as CPython handles it: the signal only sets a flag; the eval loop
-//! raises KeyboardInterrupt in the running Python code at its next
-//! backward jump or call, and an uncaught KeyboardInterrupt ends the
-//! process by SIGINT after the traceback (so the exit status says so).
+//! Signals as CPython handles them: the C-level handler only sets a flag
+//! per signal; the eval loop runs the Python-level handlers (the `_signal`
+//! module's table, src/modules/signal.rs) in the running Python code at
+//! its next backward jump or call. SIGINT's default Python handler raises
+//! KeyboardInterrupt, and an uncaught KeyboardInterrupt ends the process
+//! by SIGINT after the traceback (so the exit status says so).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-static SIGINT_PENDING: AtomicBool = AtomicBool::new(false);
+use super::{PyResult, Vm};
 
-extern "C" fn on_sigint(_: libc::c_int) {
-    SIGINT_PENDING.store(true, Ordering::Relaxed);
+/// Signal numbers are below this (Linux's `NSIG`).
+pub const NSIG: usize = 65;
+
+/// Whether any signal arrived since the last check.
+static ANY_PENDING: AtomicBool = AtomicBool::new(false);
+/// Which signals arrived.
+static PENDING: [AtomicBool; NSIG] = [const { AtomicBool::new(false) }; NSIG];
+
+extern "C" fn on_signal(signum: libc::c_int) {
+    if let Some(flag) = usize::try_from(signum).ok().and_then(|i| PENDING.get(i)) {
+        flag.store(true, Ordering::Relaxed);
+        ANY_PENDING.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Route `signum` to the flag (its Python handler runs later).
+pub fn catch(signum: i32) -> bool {
+    let handler: extern "C" fn(libc::c_int) = on_signal;
+    // SAFETY: the handler only stores to atomic flags (async-signal-safe).
+    unsafe { libc::signal(signum, handler as libc::sighandler_t) != libc::SIG_ERR }
 }
 
 /// Route SIGINT to the flag — unless it was ignored when pycvm started
 /// (a background job), which CPython also leaves alone.
 pub fn install() {
-    let handler: extern "C" fn(libc::c_int) = on_sigint;
+    let handler: extern "C" fn(libc::c_int) = on_signal;
     // SAFETY: `signal` installs a handler that only stores to an atomic
     // flag, which is async-signal-safe; if the previous disposition was
     // "ignore", it is put back unchanged.
@@ -26,10 +46,58 @@ pub fn install() {
     }
 }
 
-/// Whether a SIGINT arrived since the last call (clears the flag).
+/// Block the catchable signals in the calling thread (the launcher
+/// thread waiting for the interpreter thread).
+pub fn block_in_this_thread() {
+    // SAFETY: sigfillset initialises the set; pthread_sigmask only changes
+    // the calling thread's mask. SIGKILL/SIGSTOP cannot be blocked anyway,
+    // and faults (SIGSEGV...) raised in the interpreter thread still go to it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Mark `signum` as arrived (`_thread.interrupt_main`, tests).
+pub fn trip(signum: usize) {
+    if let Some(flag) = PENDING.get(signum) {
+        flag.store(true, Ordering::Relaxed);
+        ANY_PENDING.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether a signal arrived since the last call (clears the flag; the
+/// caller then runs [`Vm::run_signal_handlers`]).
 #[inline]
 pub fn take_pending() -> bool {
-    SIGINT_PENDING.load(Ordering::Relaxed) && SIGINT_PENDING.swap(false, Ordering::Relaxed)
+    ANY_PENDING.load(Ordering::Relaxed) && ANY_PENDING.swap(false, Ordering::Relaxed)
+}
+
+/// Whether `signum` arrived (clears its flag).
+pub fn take_signal(signum: usize) -> bool {
+    PENDING
+        .get(signum)
+        .is_some_and(|f| f.load(Ordering::Relaxed) && f.swap(false, Ordering::Relaxed))
+}
+
+impl Vm {
+    /// Run the Python handlers of the signals that arrived, lowest number
+    /// first; an exception from a handler propagates (the remaining
+    /// signals stay pending).
+    pub fn run_signal_handlers(&mut self) -> PyResult<()> {
+        for signum in 1..NSIG {
+            if take_signal(signum) {
+                if let Err(e) = crate::modules::signal::dispatch(self, signum) {
+                    if PENDING.iter().any(|f| f.load(Ordering::Relaxed)) {
+                        ANY_PENDING.store(true, Ordering::Relaxed);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// End the process by SIGINT with the default disposition, as CPython does

@@ -208,10 +208,105 @@ impl Vm {
     fn print_exception(&mut self, ctx: &mut Ctx, exc: &PyRef) {
         let _ = self.flush_stdout_quiet();
         self.print_exception_traceback(ctx, exc);
+        if let Some(line) = self.syntax_error_display(ctx, exc) {
+            ctx.write_indented_margin();
+            ctx.out.push_str(&line);
+            self.print_exception_notes(ctx, exc);
+            return;
+        }
         ctx.write_indented_margin();
         let line = self.exception_line(exc);
         ctx.out.push_str(&line);
         self.print_exception_notes(ctx, exc);
+    }
+
+    /// pythonrun.c `print_exception_file_and_line` and
+    /// `print_error_text` for a SyntaxError: the file and line, the
+    /// source text with carets; returns the `Type: msg` line to print.
+    fn syntax_error_display(&mut self, ctx: &mut Ctx, exc: &PyRef) -> Option<String> {
+        self.get_attr_raw(exc, "print_file_and_line")?;
+        let get = |vm: &Vm, n: &str| vm.get_attr_raw(exc, n).unwrap_or(Value::None);
+        let filename = self
+            .as_str_obj(&get(self, "filename"))
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "<string>".into());
+        let Value::Int(lineno) = get(self, "lineno") else {
+            return None;
+        };
+        ctx.write_indented_margin();
+        ctx.out
+            .push_str(&format!("  File \"{filename}\", line {lineno}\n"));
+        let text = self
+            .as_str_obj(&get(self, "text"))
+            .map(|s| s.as_str().to_string());
+        if let Some(text) = text {
+            let offset = match get(self, "offset") {
+                Value::Int(i) => i,
+                _ => -1,
+            };
+            let end_offset = match get(self, "end_offset") {
+                Value::Int(i) => i,
+                _ => -1,
+            };
+            let reps = if end_offset > 0 && end_offset > offset {
+                end_offset - offset
+            } else {
+                1
+            };
+            let mut off = offset - 1;
+            let mut t: &str = &text;
+            while let Some(c) = t.chars().next() {
+                if c == ' ' || c == '\t' || c == '\x0c' {
+                    t = &t[1..];
+                    off -= 1;
+                } else {
+                    break;
+                }
+            }
+            let len = t.chars().count() as i64 - i64::from(t.ends_with('\n'));
+            if off > len {
+                off = len;
+            }
+            while let Some(nl) = t.find('\n') {
+                let inl = t[..nl].chars().count() as i64;
+                if inl >= off {
+                    break;
+                }
+                t = &t[nl + 1..];
+                off -= inl + 1;
+            }
+            ctx.write_indented_margin();
+            ctx.out.push_str("    ");
+            ctx.out.push_str(t);
+            if !t.ends_with('\n') {
+                ctx.out.push('\n');
+            }
+            if off >= 0 {
+                ctx.write_indented_margin();
+                ctx.out.push_str("    ");
+                for _ in 0..off {
+                    ctx.out.push(' ');
+                }
+                for _ in 0..reps.max(1) {
+                    ctx.out.push('^');
+                }
+                ctx.out.push('\n');
+            }
+        }
+        let line = self.exception_line(exc);
+        let msg = self.str(&get(self, "msg")).unwrap_or_default();
+        // The line is `Type: str(exc)`; print `Type: msg` instead.
+        let head = line
+            .split(": ")
+            .next()
+            .unwrap_or("SyntaxError")
+            .trim_end()
+            .to_string();
+        Some(if msg.is_empty() {
+            format!("{head}\n")
+        } else {
+            format!("{head}: {msg}\n")
+        })
     }
 
     fn flush_stdout_quiet(&mut self) -> std::io::Result<()> {
@@ -261,7 +356,7 @@ impl Vm {
             };
             let code = t.frame.code.clone();
             let lineno = t.lineno();
-            let file = code.filename_str().to_string();
+            let file = code.filename_string();
             let name = code.name_str().to_string();
             let same = match &last {
                 Some((f, l, n)) => *f == file && *l != -1 && *l == lineno && *n == name,

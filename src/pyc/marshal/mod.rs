@@ -120,4 +120,4 @@ impl MarshalError {
 }
 
 pub use read::{loads, loads_at};
-pub use write::dumps;
+pub use write::{dumps, dumps_version};

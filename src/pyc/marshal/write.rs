@@ -24,9 +24,18 @@ use crate::pyc::object::{Obj, Object};
 
 /// Write `obj` as CPython 3.11's `marshal.dumps(obj)` (version 4) would.
 pub fn dumps(obj: &Obj) -> Result<Vec<u8>, MarshalError> {
+    dumps_version(obj, 4)
+}
+
+/// Write `obj` as `marshal.dumps(obj, version)` would: version 3 spells
+/// strings without the ASCII forms and tuples without the small form,
+/// version 2 also writes no references, versions 0 and 1 also write
+/// floats as text (`%.17g`).
+pub fn dumps_version(obj: &Obj, version: u8) -> Result<Vec<u8>, MarshalError> {
     let mut w = Writer {
         out: Vec::with_capacity(256),
         refs: AddrMap::default(),
+        version,
     };
     w.write(obj)?;
     Ok(w.out)
@@ -69,6 +78,8 @@ struct Writer {
     out: Vec<u8>,
     /// Identity (handle address) → reference index, for flagged objects.
     refs: AddrMap,
+    /// The marshal format version (4 unless asked otherwise).
+    version: u8,
 }
 
 impl Writer {
@@ -89,6 +100,13 @@ impl Writer {
             }
             Err(_) => Err(self.err(K::Unmarshallable)),
         }
+    }
+
+    /// `w_float_str`: a one-byte length and `%.17g` text (versions 0-1).
+    fn w_float_str(&mut self, v: f64) {
+        let text = crate::pyfmt::double_to_string(v, 'g', 17, crate::pyfmt::DtoaFlags::default());
+        self.out.push(text.len().min(255) as u8);
+        self.out.extend_from_slice(text.as_bytes());
     }
 
     fn w_pstring(&mut self, b: &[u8]) -> Result<(), MarshalError> {
@@ -131,7 +149,7 @@ impl Writer {
                 continue;
             }
             let mut flag = 0u8;
-            if obj.ref_flag() {
+            if obj.ref_flag() && self.version >= 3 {
                 if let Some(&idx) = self.refs.get(&obj.addr()) {
                     self.out.push(TYPE_REF);
                     self.out.extend_from_slice(&idx.to_le_bytes());
@@ -174,6 +192,15 @@ impl Writer {
                 }
                 None => self.w_bigint(b, flag)?,
             },
+            Object::Float(v) if self.version <= 1 => {
+                self.out.push(TYPE_FLOAT | flag);
+                self.w_float_str(*v);
+            }
+            Object::Complex { re, im } if self.version <= 1 => {
+                self.out.push(TYPE_COMPLEX | flag);
+                self.w_float_str(*re);
+                self.w_float_str(*im);
+            }
             Object::Float(v) => {
                 self.out.push(TYPE_BINARY_FLOAT | flag);
                 self.out.extend_from_slice(&v.to_le_bytes());
@@ -189,7 +216,7 @@ impl Writer {
             }
             Object::Str(s) => {
                 let b = s.as_wtf8();
-                if s.is_ascii() {
+                if s.is_ascii() && self.version >= 4 {
                     if b.len() < 256 {
                         let code = if s.interned() {
                             TYPE_SHORT_ASCII_INTERNED
@@ -209,7 +236,7 @@ impl Writer {
                         self.w_pstring(b)?;
                     }
                 } else {
-                    let code = if s.interned() {
+                    let code = if s.interned() && self.version >= 3 {
                         TYPE_INTERNED
                     } else {
                         TYPE_UNICODE
@@ -219,7 +246,7 @@ impl Writer {
                 }
             }
             Object::Tuple(items) => {
-                if items.len() < 256 {
+                if items.len() < 256 && self.version >= 4 {
                     self.out.push(TYPE_SMALL_TUPLE | flag);
                     self.out.push(items.len() as u8);
                 } else {

@@ -128,7 +128,13 @@ impl Vm {
                 kwnames: &kw,
             },
         )?;
-        self.op_push(r)
+        let flow = self.op_push(r)?;
+        // CPython checks for signals after each call (CHECK_EVAL_BREAKER),
+        // so a handler for a signal the callee raised runs now.
+        if crate::vm::signals::take_pending() {
+            self.run_signal_handlers()?;
+        }
+        Ok(flow)
     }
 
     pub(crate) fn op_call_function_ex(&mut self, flags: u32, _next: usize) -> PyResult<Flow> {

@@ -17,34 +17,23 @@ impl Vm {
         let Some(name) = name else {
             return Err(self.system_error("bad IMPORT_NAME"));
         };
-        let m = self.import_module(crate::vm::proto::str_of(&name), &fromlist, &level)?;
+        let Some(f) = self.frames.last() else {
+            return Err(self.system_error("IMPORT_NAME outside a frame"));
+        };
+        let (globals, builtins, locals) = (f.globals.clone(), f.builtins.clone(), f.locals.clone());
+        let m = self.import_name(
+            &Value::Obj(name),
+            &globals,
+            &builtins,
+            locals,
+            &fromlist,
+            &level,
+        )?;
         self.op_push(m)
     }
 
-    /// `__import__(name, fromlist, level)` over the modules pycvm has.
-    pub fn import_module(
-        &mut self,
-        name: &str,
-        fromlist: &Value,
-        level: &Value,
-    ) -> PyResult<Value> {
-        if !matches!(level, Value::Int(0)) && !level.is_none() {
-            return Err(self.new_error(
-                ExcKind::ImportError,
-                "attempted relative import with no known parent package",
-            ));
-        }
-        let top = name.split('.').next().unwrap_or(name).to_string();
-        let full = self.load_module(name)?;
-        let has_from = self.seq_items(fromlist).is_some_and(|l| !l.is_empty());
-        if has_from || top == name {
-            Ok(full)
-        } else {
-            self.load_module(&top)
-        }
-    }
-
-    /// A module from `sys.modules`, or a builtin module created now.
+    /// A module from `sys.modules`, or a native module created now (the
+    /// import path before the importlib bootstrap runs).
     pub fn load_module(&mut self, name: &str) -> PyResult<Value> {
         let key = self.new_str(name);
         let modules = self.modules.clone();
@@ -76,27 +65,70 @@ impl Vm {
         match self.getattr(&module, &name) {
             Ok(v) => self.op_push(v),
             Err(e) if self.err_is(&e, ExcKind::AttributeError) => {
-                let mname = match &module {
-                    Value::Obj(o) => match &o.payload {
-                        Payload::Module(m) => m.name.clone(),
-                        _ => "<unknown module name>".into(),
-                    },
-                    _ => "<unknown module name>".into(),
-                };
-                let n = crate::vm::proto::str_of(&name);
-                let full = format!("{mname}.{n}");
-                let key = self.new_str(&full);
-                let modules = self.modules.clone();
-                if let Some(m) = self.dict_get(&modules, &key)? {
-                    return self.op_push(m);
-                }
-                Err(self.new_error(
-                    ExcKind::ImportError,
-                    format!("cannot import name '{n}' from '{mname}' (unknown location)"),
-                ))
+                let v = self.import_from_fallback(&module, &name)?;
+                self.op_push(v)
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// `from m import name` where `m` has no attribute `name`: the
+    /// submodule `m.name` from `sys.modules` (circular imports), else
+    /// CPython's ImportError.
+    fn import_from_fallback(
+        &mut self,
+        module: &Value,
+        name: &crate::vm::value::PyRef,
+    ) -> PyResult<Value> {
+        let n = crate::vm::proto::str_of(name).to_string();
+        let pkgname = match self.getattr_opt(module, "__name__") {
+            Ok(Some(p)) => self.as_str_obj(&p).map(|s| s.as_str().to_string()),
+            _ => None,
+        };
+        if let Some(pkg) = &pkgname {
+            let key = self.new_string(format!("{pkg}.{n}"));
+            let modules = self.modules.clone();
+            if let Some(m) = self.dict_get(&modules, &key)? {
+                return Ok(m);
+            }
+        }
+        let path = match module {
+            Value::Obj(o) if matches!(o.payload, Payload::Module(_)) => o
+                .dict()
+                .and_then(|d| self.dict_get_by_str_nocall(&d, "__file__"))
+                .filter(|p| self.as_str_obj(p).is_some()),
+            _ => None,
+        };
+        let shown = pkgname
+            .clone()
+            .unwrap_or_else(|| "<unknown module name>".into());
+        let (name_r, shown_r) = (
+            crate::pyfmt::str_repr_str(&n),
+            crate::pyfmt::str_repr_str(&shown),
+        );
+        let msg = match &path {
+            None => format!("cannot import name {name_r} from {shown_r} (unknown location)"),
+            Some(p) => {
+                let p = self.str(p)?;
+                let spec = self.getattr_opt(module, "__spec__")?.unwrap_or(Value::None);
+                if self.spec_is_initializing(&spec) {
+                    format!(
+                        "cannot import name {name_r} from partially initialized module {shown_r} \
+                         (most likely due to a circular import) ({p})"
+                    )
+                } else {
+                    format!("cannot import name {name_r} from {shown_r} ({p})")
+                }
+            }
+        };
+        let e = self.new_error(ExcKind::ImportError, msg);
+        let nv = match &pkgname {
+            Some(p) => self.new_str(p),
+            None => Value::None,
+        };
+        self.set_attr_raw(&e.0, "name", nv);
+        self.set_attr_raw(&e.0, "path", path.unwrap_or(Value::None));
+        Err(e)
     }
 
     pub(crate) fn op_import_star(&mut self) -> PyResult<Flow> {

@@ -249,6 +249,11 @@ impl Vm {
         if let Some(d) = descr {
             return self.descr_get(d, Some(obj), ty);
         }
+        if let Value::Obj(o) = obj {
+            if let Payload::Module(_) = &o.payload {
+                return self.module_missing_attr(o, name);
+            }
+        }
         Err(self.no_attribute(obj, ty, name))
     }
 

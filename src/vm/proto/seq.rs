@@ -114,6 +114,10 @@ impl Vm {
                         return crate::objects::bytes::bytes_getitem(self, o, key)
                     }
                     Payload::Type(_) => {
+                        // `type[int]`: CPython special-cases `type` itself.
+                        if std::rc::Rc::ptr_eq(o, &self.types.type_) {
+                            return Ok(self.new_generic_alias(obj.clone(), key.clone()));
+                        }
                         if let Some(cg) = self.getattr_opt(obj, "__class_getitem__")? {
                             return self.call(&cg, &[key.clone()]);
                         }

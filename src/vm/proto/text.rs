@@ -191,7 +191,7 @@ impl Vm {
                 let s = self.repr(&m.self_)?;
                 format!("<bound method {fname} of {s}>")
             }
-            Payload::Module(m) => format!("<module '{}'>", m.name),
+            Payload::Module(_) => self.module_repr(o)?,
             Payload::Range(r) => r.repr(),
             Payload::Slice(parts) => {
                 let p = (**parts).clone();
@@ -225,7 +225,7 @@ impl Vm {
                 "<code object {} at {}, file \"{}\", line {}>",
                 c.name_str(),
                 Self::addr(o),
-                c.filename_str(),
+                c.filename_string(),
                 c.firstlineno
             ),
             Payload::DictView(d) => {
@@ -298,7 +298,12 @@ impl Vm {
                 }
                 let ty = self.type_of(v);
                 let heap = type_data(&ty).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE));
-                if heap || matches!(o.payload, Payload::Exception(_) | Payload::MappingProxy(_)) {
+                if heap
+                    || matches!(
+                        o.payload,
+                        Payload::Exception(_) | Payload::MappingProxy(_) | Payload::Native(_)
+                    )
+                {
                     if let Some(m) = self.type_lookup_str(&ty, "__str__") {
                         let native = matches!(&m, Value::Obj(mo) if matches!(&mo.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &self.types.object)));
                         if !native {

@@ -1,0 +1,549 @@
+//! The tokenizer: Python source text to tokens, as Parser/tokenizer.c
+//! produces them (NEWLINE/INDENT/DEDENT from indentation, implicit line
+//! joining inside brackets, backslash continuations, string literals kept
+//! whole with their prefix for the parser to decode).
+
+use super::CompileError;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tok {
+    Name(String),
+    /// A number literal's text.
+    Number(String),
+    /// A string literal's full text: prefix, quotes and body.
+    Str(String),
+    Op(&'static str),
+    Newline,
+    Indent,
+    Dedent,
+    EndMarker,
+}
+
+/// A token and its span (1-based line, 0-based byte column).
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub tok: Tok,
+    pub line: u32,
+    pub col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+}
+
+const OPS: [&str; 48] = [
+    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**", "//", "<<", ">>", "<=", ">=", "==", "!=",
+    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@", "&", "|",
+    "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "!",
+];
+
+fn is_id_start(c: char) -> bool {
+    c == '_' || c.is_ascii_alphabetic() || (!c.is_ascii() && crate::unicode::is_xid_start(c as u32))
+}
+
+fn is_id_continue(c: char) -> bool {
+    c == '_'
+        || c.is_ascii_alphanumeric()
+        || (!c.is_ascii() && crate::unicode::is_xid_continue(c as u32))
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    line: u32,
+    line_start: usize,
+    parens: Vec<(char, u32, u32)>,
+    indents: Vec<u32>,
+    toks: Vec<Token>,
+    at_line_start: bool,
+    /// Column shift of the first line (f-string expressions).
+    first_line: u32,
+    col_adjust: i64,
+    eof_error: Option<CompileError>,
+}
+
+/// Split source into tokens.
+pub fn tokenize(src: &str) -> Result<Vec<Token>, CompileError> {
+    tokenize_at(src, 1, 0)
+}
+
+/// Tokenize text that starts at `line`, column `col` of some source (an
+/// f-string's expression); its first line's columns are shifted by `col`.
+pub fn tokenize_at(src: &str, line: u32, col: i64) -> Result<Vec<Token>, CompileError> {
+    let (toks, eof) = lex(src, line, col)?;
+    match eof {
+        Some(e) => Err(e),
+        None => Ok(toks),
+    }
+}
+
+/// Tokens, and the error found at the end of input (an unclosed
+/// bracket), which CPython reports only when the parser gets there.
+pub fn tokenize_deferred(src: &str) -> Result<(Vec<Token>, Option<CompileError>), CompileError> {
+    lex(src, 1, 0)
+}
+
+fn lex(src: &str, line: u32, col: i64) -> Result<(Vec<Token>, Option<CompileError>), CompileError> {
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        line,
+        line_start: 0,
+        parens: Vec::new(),
+        indents: vec![0],
+        toks: Vec::new(),
+        at_line_start: true,
+        first_line: line,
+        col_adjust: col,
+        eof_error: None,
+    };
+    lx.run()?;
+    Ok((lx.toks, lx.eof_error))
+}
+
+impl<'a> Lexer<'a> {
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+    fn peek_at(&self, n: usize) -> Option<char> {
+        self.src[self.pos..].chars().nth(n)
+    }
+    fn col(&self) -> u32 {
+        let c = (self.pos - self.line_start) as i64;
+        if self.line == self.first_line {
+            (c + self.col_adjust).max(0) as u32
+        } else {
+            c as u32
+        }
+    }
+    fn err(&self, msg: &str, line: u32, col: u32) -> CompileError {
+        CompileError::syntax(msg, line, col + 1)
+    }
+    fn push(&mut self, tok: Tok, line: u32, col: u32) {
+        self.toks.push(Token {
+            tok,
+            line,
+            col,
+            end_line: self.line,
+            end_col: self.col(),
+        });
+    }
+    fn newline(&mut self) {
+        self.line += 1;
+        self.line_start = self.pos;
+    }
+
+    fn run(&mut self) -> Result<(), CompileError> {
+        loop {
+            if self.at_line_start && self.parens.is_empty() && !self.indentation()? {
+                break;
+            }
+            let Some(c) = self.peek() else { break };
+            let (line, col) = (self.line, self.col());
+            match c {
+                ' ' | '\t' | '\x0c' => self.pos += 1,
+                '#' => {
+                    while let Some(c) = self.peek() {
+                        if c == '\n' || c == '\r' {
+                            break;
+                        }
+                        self.pos += c.len_utf8();
+                    }
+                }
+                '\r' | '\n' => {
+                    self.pos += 1;
+                    if c == '\r' && self.peek() == Some('\n') {
+                        self.pos += 1;
+                    }
+                    if self.parens.is_empty() {
+                        self.toks.push(Token {
+                            tok: Tok::Newline,
+                            line,
+                            col,
+                            end_line: line,
+                            end_col: col + 1,
+                        });
+                        self.at_line_start = true;
+                    }
+                    self.newline();
+                }
+                '\\' => {
+                    self.pos += 1;
+                    match self.peek() {
+                        Some('\n') => {
+                            self.pos += 1;
+                            self.newline();
+                        }
+                        Some('\r') => {
+                            self.pos += 1;
+                            if self.peek() == Some('\n') {
+                                self.pos += 1;
+                            }
+                            self.newline();
+                        }
+                        None => return Err(self.err("unexpected EOF while parsing", line, col)),
+                        _ => {
+                            return Err(self.err(
+                                "unexpected character after line continuation character",
+                                line,
+                                col + 1,
+                            ))
+                        }
+                    }
+                }
+                c if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) => {
+                    self.number(line, col)?
+                }
+                c if is_id_start(c) => {
+                    let start = self.pos;
+                    while let Some(c) = self.peek() {
+                        if !is_id_continue(c) {
+                            break;
+                        }
+                        self.pos += c.len_utf8();
+                    }
+                    let word = &self.src[start..self.pos];
+                    if matches!(self.peek(), Some('"' | '\''))
+                        && word.len() <= 2
+                        && matches!(
+                            word.to_ascii_lowercase().as_str(),
+                            "r" | "u" | "b" | "br" | "rb" | "f" | "fr" | "rf"
+                        )
+                    {
+                        self.string(start, line, col)?;
+                    } else {
+                        self.push(Tok::Name(word.to_string()), line, col);
+                    }
+                }
+                '"' | '\'' => self.string(self.pos, line, col)?,
+                _ => {
+                    let rest = &self.src[self.pos..];
+                    let Some(op) = OPS.iter().find(|o| rest.starts_with(**o)) else {
+                        let msg = if c.is_ascii() {
+                            "invalid syntax".to_string()
+                        } else {
+                            format!("invalid character '{c}' (U+{:04X})", c as u32)
+                        };
+                        return Err(self.err(&msg, line, col));
+                    };
+                    if *op == "!" {
+                        return Err(self.err("invalid syntax", line, col));
+                    }
+                    self.pos += op.len();
+                    match *op {
+                        "(" | "[" | "{" => self.parens.push((c, line, col)),
+                        ")" | "]" | "}" => {
+                            let open = match *op {
+                                ")" => '(',
+                                "]" => '[',
+                                _ => '{',
+                            };
+                            match self.parens.pop() {
+                                None => {
+                                    return Err(self.err(&format!("unmatched '{op}'"), line, col))
+                                }
+                                Some((o, oline, _)) if o != open => {
+                                    let msg = if oline != line {
+                                        format!("closing parenthesis '{op}' does not match opening parenthesis '{o}' on line {oline}")
+                                    } else {
+                                        format!("closing parenthesis '{op}' does not match opening parenthesis '{o}'")
+                                    };
+                                    return Err(self.err(&msg, line, col));
+                                }
+                                _ => {}
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.push(Tok::Op(op), line, col);
+                }
+            }
+        }
+        if let Some((o, l, c)) = self.parens.last() {
+            // Reported when the parser reaches the end (an earlier syntax
+            // error wins, as in CPython).
+            self.eof_error = Some(self.err(&format!("'{o}' was never closed"), *l, *c));
+        }
+        let (line, col) = (self.line, self.col());
+        if !matches!(
+            self.toks.last().map(|t| &t.tok),
+            None | Some(Tok::Newline) | Some(Tok::Dedent)
+        ) {
+            self.toks.push(Token {
+                tok: Tok::Newline,
+                line,
+                col,
+                end_line: line,
+                end_col: col + 1,
+            });
+        }
+        while self.indents.len() > 1 {
+            self.indents.pop();
+            self.toks.push(Token {
+                tok: Tok::Dedent,
+                line,
+                col: 0,
+                end_line: line,
+                end_col: 0,
+            });
+        }
+        self.toks.push(Token {
+            tok: Tok::EndMarker,
+            line,
+            col: 0,
+            end_line: line,
+            end_col: 0,
+        });
+        Ok(())
+    }
+
+    /// At the start of a logical line: measure the indentation, skip blank
+    /// and comment-only lines, emit INDENT/DEDENT. False at end of input.
+    fn indentation(&mut self) -> Result<bool, CompileError> {
+        loop {
+            let mut width = 0u32;
+            while let Some(c) = self.peek() {
+                match c {
+                    ' ' => width += 1,
+                    '\t' => width = (width / 8 + 1) * 8,
+                    '\x0c' => width = 0,
+                    _ => break,
+                }
+                self.pos += 1;
+            }
+            match self.peek() {
+                None => return Ok(false),
+                Some('#') | Some('\n') | Some('\r') => {
+                    while let Some(c) = self.peek() {
+                        if c == '\n' || c == '\r' {
+                            break;
+                        }
+                        self.pos += c.len_utf8();
+                    }
+                    if self.peek() == Some('\r') {
+                        self.pos += 1;
+                    }
+                    if self.peek() == Some('\n') {
+                        self.pos += 1;
+                    }
+                    if self.pos >= self.src.len() {
+                        return Ok(false);
+                    }
+                    self.newline();
+                    continue;
+                }
+                _ => {}
+            }
+            self.at_line_start = false;
+            let cur = *self.indents.last().unwrap_or(&0);
+            let (line, col) = (self.line, self.col());
+            if width > cur {
+                self.indents.push(width);
+                self.toks.push(Token {
+                    tok: Tok::Indent,
+                    line,
+                    col: 0,
+                    end_line: line,
+                    end_col: col,
+                });
+            } else if width < cur {
+                while width < *self.indents.last().unwrap_or(&0) {
+                    self.indents.pop();
+                    self.toks.push(Token {
+                        tok: Tok::Dedent,
+                        line,
+                        col,
+                        end_line: line,
+                        end_col: col,
+                    });
+                }
+                if width != *self.indents.last().unwrap_or(&0) {
+                    let rest = &self.src[self.line_start..];
+                    let eol = rest.find(['\n', '\r']).unwrap_or(rest.len());
+                    let mut e = CompileError::syntax(
+                        "unindent does not match any outer indentation level",
+                        line,
+                        eol as u32 + 1,
+                    );
+                    e.kind = super::ErrorKind::Indentation;
+                    return Err(e);
+                }
+            }
+            return Ok(true);
+        }
+    }
+
+    fn number(&mut self, line: u32, col: u32) -> Result<(), CompileError> {
+        let start = self.pos;
+        let bytes = self.src.as_bytes();
+        let digits = |lx: &mut Self, ok: &dyn Fn(u8) -> bool| {
+            while let Some(&b) = bytes.get(lx.pos) {
+                if ok(b) || (b == b'_' && bytes.get(lx.pos + 1).is_some_and(|&n| ok(n))) {
+                    lx.pos += 1;
+                } else {
+                    break;
+                }
+            }
+        };
+        let radix_prefix = bytes.get(self.pos) == Some(&b'0')
+            && matches!(bytes.get(self.pos + 1), Some(b'x' | b'X' | b'o' | b'O' | b'b' | b'B'));
+        if radix_prefix {
+            let kind = bytes.get(self.pos + 1).copied().unwrap_or(b'x').to_ascii_lowercase();
+            self.pos += 2;
+            if bytes.get(self.pos) == Some(&b'_') {
+                self.pos += 1;
+            }
+            let before = self.pos;
+            match kind {
+                b'x' => digits(self, &|b: u8| b.is_ascii_hexdigit()),
+                b'o' => digits(self, &|b: u8| (b'0'..=b'7').contains(&b)),
+                _ => digits(self, &|b: u8| b == b'0' || b == b'1'),
+            }
+            let name = match kind {
+                b'x' => "hexadecimal",
+                b'o' => "octal",
+                _ => "binary",
+            };
+            if self.pos == before
+                || bytes.get(self.pos).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            {
+                let c = bytes.get(self.pos).copied().unwrap_or(b' ');
+                let msg = if c.is_ascii_digit() {
+                    format!("invalid digit '{}' in {name} literal", c as char)
+                } else {
+                    format!("invalid {name} literal")
+                };
+                return Err(self.err(&msg, line, self.col()));
+            }
+        } else {
+            digits(self, &|b: u8| b.is_ascii_digit());
+            let mut is_float = false;
+            if bytes.get(self.pos) == Some(&b'.') {
+                is_float = true;
+                self.pos += 1;
+                digits(self, &|b: u8| b.is_ascii_digit());
+            }
+            if matches!(bytes.get(self.pos), Some(b'e' | b'E')) {
+                let save = self.pos;
+                self.pos += 1;
+                if matches!(bytes.get(self.pos), Some(b'+' | b'-')) {
+                    self.pos += 1;
+                }
+                if bytes.get(self.pos).is_some_and(|b| b.is_ascii_digit()) {
+                    is_float = true;
+                    digits(self, &|b: u8| b.is_ascii_digit());
+                } else {
+                    self.pos = save;
+                }
+            }
+            if matches!(bytes.get(self.pos), Some(b'j' | b'J')) {
+                self.pos += 1;
+            } else if !is_float {
+                let text = &self.src[start..self.pos];
+                if text.len() > 1
+                    && text.starts_with('0')
+                    && text.bytes().any(|b| b != b'0' && b != b'_')
+                {
+                    return Err(self.err(
+                        "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+                        line,
+                        col,
+                    ));
+                }
+            }
+            if let Some(c) = self.peek() {
+                if is_id_start(c) || c.is_ascii_digit() {
+                    return Err(self.err("invalid decimal literal", line, self.col()));
+                }
+            }
+        }
+        let text = self.src[start..self.pos].to_string();
+        self.push(Tok::Number(text), line, col);
+        Ok(())
+    }
+
+    /// An unterminated-string error: CPython reports the line as read,
+    /// before any implicit final newline.
+    fn string_error(&self, msg: &str, line: u32, col: u32, start: usize) -> CompileError {
+        let line_start = self.src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let rest = &self.src[line_start..];
+        let text = match rest.find('\n') {
+            Some(i) => &rest[..=i],
+            None => rest,
+        };
+        let mut e = self.err(msg, line, col);
+        e.text = Some(text.to_string());
+        e
+    }
+
+    fn string(&mut self, start: usize, line: u32, col: u32) -> Result<(), CompileError> {
+        let Some(q) = self.peek() else {
+            return Err(self.err("invalid syntax", line, col));
+        };
+        let triple = self.src[self.pos..].starts_with(if q == '"' { "\"\"\"" } else { "'''" });
+        let qlen = if triple { 3 } else { 1 };
+        self.pos += qlen;
+        loop {
+            let Some(c) = self.peek() else {
+                let msg = if triple {
+                    format!("unterminated triple-quoted string literal (detected at line {})", self.line)
+                } else {
+                    format!("unterminated string literal (detected at line {line})")
+                };
+                return Err(self.string_error(&msg, line, col, start));
+            };
+            match c {
+                '\\' => {
+                    self.pos += 1;
+                    match self.peek() {
+                        Some('\r') => {
+                            self.pos += 1;
+                            if self.peek() == Some('\n') {
+                                self.pos += 1;
+                            }
+                            self.newline();
+                        }
+                        Some('\n') => {
+                            self.pos += 1;
+                            self.newline();
+                        }
+                        Some(c) => self.pos += c.len_utf8(),
+                        None => {}
+                    }
+                }
+                '\n' | '\r' if !triple => {
+                    return Err(self.string_error(
+                        &format!("unterminated string literal (detected at line {line})"),
+                        line,
+                        col,
+                        start,
+                    ));
+                }
+                '\n' => {
+                    self.pos += 1;
+                    self.newline();
+                }
+                '\r' => {
+                    self.pos += 1;
+                    if self.peek() == Some('\n') {
+                        self.pos += 1;
+                    }
+                    self.newline();
+                }
+                c if c == q => {
+                    if !triple {
+                        self.pos += 1;
+                        break;
+                    }
+                    if self.src[self.pos..].starts_with(if q == '"' { "\"\"\"" } else { "'''" }) {
+                        self.pos += 3;
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                c => self.pos += c.len_utf8(),
+            }
+        }
+        let text = self.src[start..self.pos].to_string();
+        self.push(Tok::Str(text), line, col);
+        Ok(())
+    }
+}

@@ -1,0 +1,260 @@
+//! The compiler as the VM sees it: source text from a str or bytes value,
+//! compile errors raised as SyntaxError (with filename, lineno, offset,
+//! text, end_lineno, end_offset), verified code objects, and the
+//! `compile()` builtin.
+
+use std::rc::Rc;
+
+use crate::objects::exception::ExcKind;
+use crate::objects::function::Args;
+use crate::objects::Payload;
+use crate::vm::code::Code;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Vm};
+
+use super::{compile_source, CompileError, ErrorKind, Mode};
+
+/// Byte offset (1-based) in `line` to a character offset (1-based), as
+/// CPython reports SyntaxError offsets.
+fn char_offset(line: &str, byte_off: u32) -> u32 {
+    if byte_off == 0 {
+        return 0;
+    }
+    let b = (byte_off - 1) as usize;
+    let prefix = line.get(..b.min(line.len())).unwrap_or(line);
+    prefix.chars().count() as u32 + 1 + b.saturating_sub(line.len()) as u32
+}
+
+impl Vm {
+    /// Raise a compile error as SyntaxError (or IndentationError/TabError).
+    pub fn syntax_error(&mut self, e: &CompileError) -> crate::vm::PyErr {
+        if e.msg.starts_with("pycvm compiler:") {
+            return self.system_error(e.msg.clone());
+        }
+        let kind = match e.kind {
+            ErrorKind::Syntax => ExcKind::SyntaxError,
+            ErrorKind::Indentation => ExcKind::IndentationError,
+            ErrorKind::Tab => ExcKind::TabError,
+        };
+        let ty = self.exc_type(kind);
+        let (offset, end_offset) = match &e.text {
+            Some(t) => {
+                let end_line_text = if e.end_line == e.lineno { Some(t.as_str()) } else { None };
+                (
+                    char_offset(t, e.offset),
+                    match end_line_text {
+                        Some(t) => char_offset(t, e.end_offset),
+                        None => e.end_offset,
+                    },
+                )
+            }
+            None => (e.offset, e.end_offset),
+        };
+        let int = |v: u32| Value::Int(v as i64);
+        let text = match &e.text {
+            Some(t) => self.new_str(t),
+            None => Value::None,
+        };
+        let (end_lineno, end_offset) = if e.end_line == 0 {
+            (int(e.lineno), int(offset))
+        } else {
+            (int(e.end_line), int(end_offset))
+        };
+        let details = self.new_tuple(vec![
+            self.new_str(&e.filename),
+            int(e.lineno),
+            int(offset),
+            text,
+            end_lineno,
+            end_offset,
+        ]);
+        let msg = self.new_str(&e.msg);
+        match self.call(&Value::Obj(ty), &[msg, details]) {
+            Ok(Value::Obj(o)) => crate::vm::PyErr(o),
+            Ok(_) => self.system_error("SyntaxError() returned a non-exception"),
+            Err(err) => err,
+        }
+    }
+
+    /// Compile source text and prepare the code object for the VM.
+    pub fn compile_text(&mut self, source: &str, filename: &str, mode: Mode) -> PyResult<Rc<Code>> {
+        let obj = compile_source(source, filename, mode).map_err(|e| self.syntax_error(&e))?;
+        if let Some(co) = obj.as_code() {
+            for c in crate::pyc::dis::all_code_objects(co) {
+                crate::vm::verify::verify(c)
+                    .map_err(|e| self.system_error(format!("pycvm compiler produced {e}")))?;
+            }
+        }
+        match self.const_value(&obj) {
+            Value::Obj(o) => match &o.payload {
+                Payload::Code(c) => Ok(c.clone()),
+                _ => Err(self.system_error("compile produced no code object")),
+            },
+            _ => Err(self.system_error("compile produced no code object")),
+        }
+    }
+
+    /// The text of a str/bytes source argument (`what` names the caller).
+    pub fn source_text(&mut self, v: &Value, what: &str) -> PyResult<Option<String>> {
+        if let Some(s) = self.as_str_obj(v) {
+            let s = s.as_str().to_string();
+            return self.check_nul(s).map(Some);
+        }
+        let is_bytes = matches!(v, Value::Obj(o) if matches!(o.payload, Payload::Bytes(_) | Payload::ByteArray(_)));
+        if is_bytes {
+            let b = crate::objects::bytes::bytes_of(v).unwrap_or_default();
+            let b = b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&b).to_vec();
+            return match String::from_utf8(b) {
+                Ok(s) => self.check_nul(s).map(Some),
+                Err(e) => {
+                    let pos = e.utf8_error().valid_up_to();
+                    let err = CompileError::syntax(
+                        &format!(
+                            "(unicode error) 'utf-8' codec can't decode byte 0x{:02x} in position {pos}: invalid start byte",
+                            e.as_bytes().get(pos).copied().unwrap_or(0)
+                        ),
+                        0,
+                        0,
+                    );
+                    let mut err = err;
+                    err.filename = "<string>".into();
+                    Err(self.syntax_error(&err))
+                }
+            };
+        }
+        let _ = what;
+        Ok(None)
+    }
+
+    fn check_nul(&mut self, s: String) -> PyResult<String> {
+        if s.contains('\0') {
+            // 3.11.7 raises a SyntaxError with no location.
+            let ty = self.exc_type(ExcKind::SyntaxError);
+            let msg = self.new_str("source code string cannot contain null bytes");
+            return Err(match self.call(&Value::Obj(ty), &[msg]) {
+                Ok(Value::Obj(o)) => crate::vm::PyErr(o),
+                Ok(_) => self.system_error("SyntaxError() returned a non-exception"),
+                Err(e) => e,
+            });
+        }
+        Ok(s)
+    }
+}
+
+/// `compile(source, filename, mode, flags=0, dont_inherit=False,
+/// optimize=-1, *, _feature_version=-1)`.
+pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    const NAMES: [&str; 7] = [
+        "source",
+        "filename",
+        "mode",
+        "flags",
+        "dont_inherit",
+        "optimize",
+        "_feature_version",
+    ];
+    let pos = args.pos();
+    if pos.len() > 6 {
+        return Err(vm.type_error(format!(
+            "compile() takes at most 6 arguments ({} given)",
+            pos.len() + args.kwargs().count()
+        )));
+    }
+    let mut vals: Vec<Option<Value>> = vec![None; 7];
+    for (i, v) in pos.iter().enumerate() {
+        vals[i] = Some(v.clone());
+    }
+    for (k, v) in args.kwargs() {
+        let name = crate::vm::proto::str_of(k);
+        match NAMES.iter().position(|n| *n == name) {
+            Some(i) if i < pos.len() => {
+                return Err(vm.type_error(format!(
+                    "argument for compile() given by name ('{name}') and position ({})",
+                    i + 1
+                )))
+            }
+            Some(i) => vals[i] = Some(v.clone()),
+            None => {
+                return Err(vm.type_error(format!(
+                    "compile() got an unexpected keyword argument '{name}'"
+                )))
+            }
+        }
+    }
+    for (i, n) in NAMES.iter().enumerate().take(3) {
+        if vals[i].is_none() {
+            return Err(vm.type_error(format!(
+                "compile() missing required argument '{n}' (pos {})",
+                i + 1
+            )));
+        }
+    }
+    let source = vals[0].clone().unwrap_or(Value::None);
+    let filename_v = vals[1].clone().unwrap_or(Value::None);
+    let filename = match vm.as_str_obj(&filename_v) {
+        Some(s) => s.as_str().to_string(),
+        None => match crate::objects::bytes::bytes_of(&filename_v) {
+            Some(b) => String::from_utf8_lossy(&b).into_owned(),
+            None => {
+                return Err(vm.type_error(format!(
+                    "expected str, bytes or os.PathLike object, not {}",
+                    vm.type_name_of(&filename_v)
+                )))
+            }
+        },
+    };
+    let mode_v = vals[2].clone().unwrap_or(Value::None);
+    let mode = match vm.as_str_obj(&mode_v).map(|s| s.as_str().to_string()) {
+        Some(m) => m,
+        None => {
+            return Err(vm.type_error(format!(
+                "compile() argument 'mode' must be str, not {}",
+                vm.type_name_of(&mode_v)
+            )))
+        }
+    };
+    let flags = match &vals[3] {
+        Some(Value::Int(i)) => *i,
+        Some(Value::Bool(b)) => *b as i64,
+        _ => 0,
+    };
+    let mode = match mode.as_str() {
+        "exec" => Mode::Exec,
+        "eval" => Mode::Eval,
+        "single" => Mode::Single,
+        "func_type" if flags & 0x400 != 0 => {
+            return Err(vm.new_error(ExcKind::NotImplementedError, "compile() to an AST is not supported by pycvm"))
+        }
+        _ => {
+            return Err(vm.value_error(
+                "compile() mode must be 'exec', 'eval' or 'single'",
+            ))
+        }
+    };
+    if flags & 0x400 != 0 {
+        return Err(vm.new_error(
+            ExcKind::NotImplementedError,
+            "compile() to an AST (PyCF_ONLY_AST) is not supported by pycvm",
+        ));
+    }
+    let Some(text) = vm.source_text(&source, "compile")? else {
+        return Err(vm.type_error("compile() arg 1 must be a string, bytes or AST object"));
+    };
+    let code = vm.compile_text(&text, &filename, mode)?;
+    Ok(Value::Obj(vm.new_obj(&vm.types.code, Payload::Code(code))))
+}
+
+/// The code to run for `exec`/`eval` of source text.
+pub fn exec_eval_code(vm: &mut Vm, src: &Value, is_eval: bool) -> PyResult<Option<Rc<Code>>> {
+    let what = if is_eval { "eval" } else { "exec" };
+    let Some(text) = vm.source_text(src, what)? else {
+        return Ok(None);
+    };
+    let code = if is_eval {
+        let t = text.trim_start_matches([' ', '\t']);
+        vm.compile_text(t, "<string>", Mode::Eval)?
+    } else {
+        vm.compile_text(&text, "<string>", Mode::Exec)?
+    };
+    Ok(Some(code))
+}

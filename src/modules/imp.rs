@@ -1,0 +1,256 @@
+//! `_imp`: the primitives CPython's importlib bootstrap calls — native and
+//! frozen modules, the import lock, `_fix_co_filename`, source hashes.
+
+use crate::import::frozen;
+use crate::objects::exception::ExcKind;
+use crate::objects::function::Args;
+use crate::objects::Payload;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+/// What C extension modules would be called; pycvm cannot load them, but
+/// the path finder must see them to report them clearly.
+const EXTENSION_SUFFIXES: [&str; 3] = [".cpython-311-x86_64-linux-gnu.so", ".abi3.so", ".so"];
+
+fn str_arg(vm: &Vm, v: &Value, func: &str) -> PyResult<String> {
+    match vm.as_str_obj(v) {
+        Some(s) => Ok(s.as_str().to_string()),
+        None => Err(vm.type_error(format!(
+            "{func}() argument 1 must be str, not {}",
+            vm.type_name_of(v)
+        ))),
+    }
+}
+
+fn imp_lock_held(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Bool(false))
+}
+
+fn imp_noop(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::None)
+}
+
+fn imp_is_builtin(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("is_builtin", args, 1, 1)?;
+    let name = str_arg(vm, &a[0], "is_builtin")?;
+    Ok(Value::Int(match name.as_str() {
+        // CPython's: builtin but cannot be initialised again.
+        "sys" | "builtins" => -1,
+        n if crate::modules::is_native(n) => 1,
+        _ => 0,
+    }))
+}
+
+fn imp_create_builtin(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("create_builtin", args, 1, 1)?;
+    let name = vm.getattr_str(&a[0], "name")?;
+    let Some(n) = vm.as_str_obj(&name).map(|s| s.as_str().to_string()) else {
+        return Err(vm.type_error(format!(
+            "name must be string, not {}",
+            vm.type_name_of(&name)
+        )));
+    };
+    match crate::modules::create(vm, &n)? {
+        Some(m) => Ok(m),
+        None => {
+            let e = vm.new_error(
+                ExcKind::ImportError,
+                format!("no built-in module named {n}"),
+            );
+            let nv = vm.new_str(&n);
+            vm.set_attr_raw(&e.0, "name", nv);
+            Err(e)
+        }
+    }
+}
+
+fn imp_exec_builtin(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Int(0))
+}
+
+fn imp_is_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("is_frozen", args, 1, 1)?;
+    let name = str_arg(vm, &a[0], "is_frozen")?;
+    Ok(Value::Bool(frozen::find(&name).is_some()))
+}
+
+fn imp_is_frozen_package(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("is_frozen_package", args, 1, 1)?;
+    let name = str_arg(vm, &a[0], "is_frozen_package")?;
+    if frozen::find(&name).is_none() {
+        return Err(not_frozen(vm, &name));
+    }
+    Ok(Value::Bool(false))
+}
+
+fn not_frozen(vm: &mut Vm, name: &str) -> crate::vm::PyErr {
+    let e = vm.new_error(
+        ExcKind::ImportError,
+        format!("No such frozen object named '{name}'"),
+    );
+    let nv = vm.new_str(name);
+    vm.set_attr_raw(&e.0, "name", nv);
+    e
+}
+
+/// `find_frozen(name, *, withdata=False)`: `(None, ispkg, origname)` or None.
+fn imp_find_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = args.pos();
+    let Some(first) = a.first() else {
+        return Err(vm.type_error("find_frozen() missing required argument 'name' (pos 1)"));
+    };
+    let name = str_arg(vm, first, "find_frozen")?;
+    Ok(match frozen::find(&name) {
+        Some(f) => {
+            let orig = vm.new_str(f.origname);
+            vm.new_tuple(vec![Value::None, Value::Bool(false), orig])
+        }
+        None => Value::None,
+    })
+}
+
+/// The code object of a frozen module.
+pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
+    let Some(f) = frozen::find(name) else {
+        return Err(not_frozen(vm, name));
+    };
+    match crate::pyc::marshal::loads(f.code) {
+        Ok(obj) => Ok(vm.const_value(&obj)),
+        Err(e) => Err(vm.new_error(
+            ExcKind::ImportError,
+            format!("frozen object {name} is invalid: {e}"),
+        )),
+    }
+}
+
+fn imp_get_frozen_object(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("get_frozen_object", args, 1, 2)?;
+    let name = str_arg(vm, &a[0], "get_frozen_object")?;
+    frozen_code(vm, &name)
+}
+
+fn imp_init_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("init_frozen", args, 1, 1)?;
+    let name = str_arg(vm, &a[0], "init_frozen")?;
+    let code = frozen_code(vm, &name)?;
+    let m = vm.new_module(&name);
+    let key = vm.new_str(&name);
+    let modules = vm.modules.clone();
+    vm.dict_set(&modules, key, Value::Obj(m.clone()))?;
+    vm.exec_module_code(&m, &code)?;
+    Ok(Value::Obj(m))
+}
+
+fn imp_frozen_module_names(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    let names: Vec<Value> = frozen::FROZEN.iter().map(|f| vm.new_str(f.name)).collect();
+    Ok(vm.new_list(names))
+}
+
+fn imp_extension_suffixes(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    let s: Vec<Value> = EXTENSION_SUFFIXES.iter().map(|x| vm.new_str(x)).collect();
+    Ok(vm.new_list(s))
+}
+
+/// `create_dynamic(spec)`: pycvm runs no C code; say so clearly.
+fn imp_create_dynamic(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("create_dynamic", args, 1, 2)?;
+    let name = vm.getattr_str(&a[0], "name")?;
+    let origin = vm.getattr_str(&a[0], "origin")?;
+    let (n, o) = (vm.str(&name)?, vm.str(&origin)?);
+    let e = vm.new_error(
+        ExcKind::ImportError,
+        format!("pycvm cannot load C extension module '{n}' ({o}): it runs only Python bytecode"),
+    );
+    vm.set_attr_raw(&e.0, "name", name);
+    vm.set_attr_raw(&e.0, "path", origin);
+    Err(e)
+}
+
+/// `_fix_co_filename(code, path)`: name `path` as the file of the code
+/// object and every code object nested in it.
+fn imp_fix_co_filename(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("_fix_co_filename", args, 2, 2)?;
+    let Value::Obj(co) = &a[0] else {
+        return Err(vm.type_error(format!(
+            "_fix_co_filename() argument 1 must be code, not {}",
+            vm.type_name_of(&a[0])
+        )));
+    };
+    let Payload::Code(code) = &co.payload else {
+        return Err(vm.type_error(format!(
+            "_fix_co_filename() argument 1 must be code, not {}",
+            vm.type_name_of(&a[0])
+        )));
+    };
+    let path: PyRef = match &a[1] {
+        Value::Obj(p) if vm.as_str_obj(&a[1]).is_some() => p.clone(),
+        other => {
+            return Err(vm.type_error(format!(
+                "_fix_co_filename() argument 2 must be str, not {}",
+                vm.type_name_of(other)
+            )))
+        }
+    };
+    code.set_filename(&path);
+    Ok(Value::None)
+}
+
+/// `source_hash(key, source)`: SipHash-1-3 keyed with `key`, 8 bytes.
+fn imp_source_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let key = args
+        .pos()
+        .first()
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "key"));
+    let source = args
+        .pos()
+        .get(1)
+        .cloned()
+        .or_else(|| Vm::kwarg(&args, "source"));
+    let (Some(key), Some(source)) = (key, source) else {
+        return Err(vm.type_error("source_hash() missing required argument"));
+    };
+    let k = match key {
+        Value::Int(i) => i as u64,
+        Value::Bool(b) => u64::from(b),
+        _ => return Err(vm.type_error("an integer is required")),
+    };
+    let Some(data) = crate::objects::bytes::buffer_bytes(vm, &source)? else {
+        return Err(vm.type_error(format!(
+            "a bytes-like object is required, not '{}'",
+            vm.type_name_of(&source)
+        )));
+    };
+    let h = crate::pyhash::siphash13(k, 0, &data).to_le_bytes();
+    Ok(vm.new_bytes(h.to_vec()))
+}
+
+pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
+    let m = vm.new_module("_imp");
+    vm.add_functions(
+        &m,
+        &[
+            ("lock_held", imp_lock_held),
+            ("acquire_lock", imp_noop),
+            ("release_lock", imp_noop),
+            ("is_builtin", imp_is_builtin),
+            ("create_builtin", imp_create_builtin),
+            ("exec_builtin", imp_exec_builtin),
+            ("is_frozen", imp_is_frozen),
+            ("is_frozen_package", imp_is_frozen_package),
+            ("find_frozen", imp_find_frozen),
+            ("get_frozen_object", imp_get_frozen_object),
+            ("init_frozen", imp_init_frozen),
+            ("_frozen_module_names", imp_frozen_module_names),
+            ("_override_frozen_modules_for_tests", imp_noop),
+            ("extension_suffixes", imp_extension_suffixes),
+            ("create_dynamic", imp_create_dynamic),
+            ("exec_dynamic", imp_exec_builtin),
+            ("_fix_co_filename", imp_fix_co_filename),
+            ("source_hash", imp_source_hash),
+        ],
+    );
+    let s = vm.new_str("default");
+    vm.set_attr_raw(&m, "check_hash_based_pycs", s);
+    Ok(m)
+}

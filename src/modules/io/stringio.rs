@@ -1,0 +1,468 @@
+//! `_io.StringIO` (Modules/_io/stringio.c): an in-memory text stream over
+//! code points, with the `newline` modes of CPython (None translates
+//! `\r\n`/`\r` to `\n` on write; `''` keeps everything and reads universal
+//! line endings; `'\r'`/`'\r\n'` translate `\n` on write).
+
+use std::cell::{Cell, RefCell};
+
+use crate::objects::exception::ExcKind;
+use crate::objects::function::Args;
+use crate::objects::native::NativeData;
+use crate::objects::typeobj::{Layout, FLAG_BASETYPE, FLAG_HAS_DICT};
+use crate::objects::Payload;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+use super::bytesio::index_arg;
+use super::newlines::{cps_of, str_from_cps, NlDecoder};
+use super::{int_arg, parse_args, size_arg};
+
+const LF: u32 = b'\n' as u32;
+const CR: u32 = b'\r' as u32;
+
+/// The state of a StringIO.
+#[derive(Default)]
+pub struct StringIo {
+    buf: RefCell<Vec<u32>>,
+    pos: Cell<usize>,
+    closed: Cell<bool>,
+    ok: Cell<bool>,
+    /// The newline argument as given (None = universal, translating).
+    readnl: RefCell<Option<Vec<u32>>>,
+    writenl: RefCell<Option<Vec<u32>>>,
+    decoder: Cell<Option<NlDecoder>>,
+}
+
+impl NativeData for StringIo {}
+
+pub(super) fn make_type(vm: &mut Vm, base: &PyRef) -> PyRef {
+    let t = vm.new_native_type(
+        "_io",
+        "StringIO",
+        base,
+        Layout::Native("StringIO"),
+        FLAG_BASETYPE | FLAG_HAS_DICT,
+    );
+    vm.add_staticmethods(&t, &[("__new__", stringio_new)]);
+    vm.add_methods(
+        &t,
+        &[
+            ("__init__", stringio_init),
+            ("getvalue", stringio_getvalue),
+            ("close", stringio_close),
+            ("readable", stringio_true),
+            ("writable", stringio_true),
+            ("seekable", stringio_true),
+            ("tell", stringio_tell),
+            ("seek", stringio_seek),
+            ("read", stringio_read),
+            ("readline", stringio_readline),
+            ("truncate", stringio_truncate),
+            ("write", stringio_write),
+            ("__next__", stringio_next),
+            ("__getstate__", stringio_getstate),
+            ("__setstate__", stringio_setstate),
+        ],
+    );
+    vm.add_getsets(
+        &t,
+        &[
+            ("closed", stringio_closed, None),
+            ("line_buffering", stringio_line_buffering, None),
+            ("newlines", stringio_newlines, None),
+        ],
+    );
+    t
+}
+
+fn stringio_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = match args.args.first() {
+        Some(Value::Obj(c)) if matches!(c.payload, Payload::Type(_)) => c.clone(),
+        _ => return Err(vm.type_error("StringIO.__new__(X): X is not a type object")),
+    };
+    Ok(Value::Obj(vm.new_native(&cls, StringIo::default())))
+}
+
+fn state<'a>(vm: &Vm, args: &Args<'a>, m: &str) -> PyResult<&'a StringIo> {
+    let s = vm.native_self::<StringIo>(args, "_io.StringIO", m)?;
+    if !s.ok.get() {
+        return Err(vm.value_error("I/O operation on uninitialized object"));
+    }
+    Ok(s)
+}
+
+/// The state of `self`, which must be open.
+fn open_state<'a>(vm: &Vm, args: &Args<'a>, m: &str) -> PyResult<&'a StringIo> {
+    let s = state(vm, args, m)?;
+    if s.closed.get() {
+        return Err(vm.value_error("I/O operation on closed file"));
+    }
+    Ok(s)
+}
+
+fn stringio_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = parse_args(vm, &args, "StringIO", &["initial_value", "newline"], 0, 1)?;
+    let newline: Option<Vec<u32>> = match &a[1] {
+        None => Some(vec![LF]),
+        Some(Value::None) => None,
+        Some(v) => match cps_of(vm, v) {
+            Some(c) => Some(c),
+            None => {
+                return Err(vm.type_error(format!(
+                    "newline must be str or None, not {}",
+                    vm.type_name_of(v)
+                )))
+            }
+        },
+    };
+    if let Some(nl) = &newline {
+        if !matches!(nl.as_slice(), [] | [LF] | [CR] | [CR, LF]) {
+            let r = vm.repr(a[1].as_ref().unwrap_or(&Value::None))?;
+            return Err(vm.value_error(format!("illegal newline value: {r}")));
+        }
+    }
+    let initial = match &a[0] {
+        None | Some(Value::None) => None,
+        Some(v) => match cps_of(vm, v) {
+            Some(c) => Some(c),
+            None => {
+                return Err(vm.type_error(format!(
+                    "initial_value must be str or None, not {}",
+                    vm.type_name_of(v)
+                )))
+            }
+        },
+    };
+    let s = vm.native_self::<StringIo>(&args, "_io.StringIO", "__init__")?;
+    let universal = newline.as_ref().is_none_or(|n| n.is_empty());
+    let translate = newline.is_none();
+    *s.writenl.borrow_mut() = match &newline {
+        Some(n) if n.first() == Some(&CR) => Some(n.clone()),
+        _ => None,
+    };
+    s.decoder.set(universal.then(|| NlDecoder::new(translate)));
+    *s.readnl.borrow_mut() = newline;
+    s.buf.borrow_mut().clear();
+    s.pos.set(0);
+    s.closed.set(false);
+    s.ok.set(true);
+    if let Some(init) = initial {
+        write_cps(s, init);
+        s.pos.set(0);
+    }
+    Ok(Value::None)
+}
+
+/// Translate and write text at the position; returns nothing (callers
+/// report the length given).
+fn write_cps(s: &StringIo, text: Vec<u32>) {
+    let mut text = match s.decoder.get() {
+        Some(mut d) => {
+            let out = d.decode(text, true);
+            s.decoder.set(Some(d));
+            out
+        }
+        None => text,
+    };
+    if let Some(nl) = s.writenl.borrow().as_ref() {
+        if text.contains(&LF) {
+            let mut t = Vec::with_capacity(text.len());
+            for c in text {
+                if c == LF {
+                    t.extend_from_slice(nl);
+                } else {
+                    t.push(c);
+                }
+            }
+            text = t;
+        }
+    }
+    if text.is_empty() {
+        return;
+    }
+    let mut buf = s.buf.borrow_mut();
+    let pos = s.pos.get();
+    if pos > buf.len() {
+        buf.resize(pos, 0);
+    }
+    let end = pos + text.len();
+    if end > buf.len() {
+        buf.resize(end, 0);
+    }
+    buf[pos..end].copy_from_slice(&text);
+    s.pos.set(end);
+}
+
+fn stringio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = parse_args(vm, &args, "write", &["s"], 1, 1)?;
+    let v = a[0].clone().unwrap_or(Value::None);
+    let s = state(vm, &args, "write")?;
+    let Some(text) = cps_of(vm, &v) else {
+        return Err(vm.type_error(format!(
+            "string argument expected, got '{}'",
+            vm.type_name_of(&v)
+        )));
+    };
+    let s = open_state(vm, &args, "write").map(|_| s)?;
+    let n = text.len();
+    write_cps(s, text);
+    Ok(Value::Int(n as i64))
+}
+
+fn stringio_getvalue(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = open_state(vm, &args, "getvalue")?;
+    let v = str_from_cps(vm, &s.buf.borrow());
+    Ok(v)
+}
+
+fn stringio_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = vm.native_self::<StringIo>(&args, "_io.StringIO", "close")?;
+    s.closed.set(true);
+    *s.buf.borrow_mut() = Vec::new();
+    Ok(Value::None)
+}
+
+fn stringio_closed(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    match vm.native::<StringIo>(v) {
+        Some(s) if s.ok.get() => Ok(Value::Bool(s.closed.get())),
+        _ => Err(vm.value_error("I/O operation on uninitialized object")),
+    }
+}
+
+fn getter_state<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a StringIo> {
+    match vm.native::<StringIo>(v) {
+        Some(s) if !s.ok.get() => Err(vm.value_error("I/O operation on uninitialized object")),
+        Some(s) if s.closed.get() => Err(vm.value_error("I/O operation on closed file")),
+        Some(s) => Ok(s),
+        None => Err(vm.type_error("descriptor for '_io.StringIO' objects doesn't apply")),
+    }
+}
+
+fn stringio_line_buffering(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    getter_state(vm, v)?;
+    Ok(Value::Bool(false))
+}
+
+fn stringio_newlines(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let s = getter_state(vm, v)?;
+    Ok(match s.decoder.get() {
+        Some(d) => d.newlines(vm),
+        None => Value::None,
+    })
+}
+
+fn stringio_true(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    open_state(vm, &args, "readable")?;
+    Ok(Value::Bool(true))
+}
+
+fn stringio_tell(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = open_state(vm, &args, "tell")?;
+    Ok(Value::Int(s.pos.get() as i64))
+}
+
+fn stringio_seek(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = parse_args(vm, &args, "seek", &["pos", "whence"], 1, 1)?;
+    let pos = index_arg(vm, a[0].as_ref().unwrap_or(&Value::None))?;
+    let whence = match &a[1] {
+        None => 0,
+        Some(v) => int_arg(vm, v)?,
+    };
+    let s = open_state(vm, &args, "seek")?;
+    if !(0..=2).contains(&whence) {
+        return Err(vm.value_error(format!("Invalid whence ({whence}, should be 0, 1 or 2)")));
+    }
+    if pos < 0 && whence == 0 {
+        return Err(vm.value_error(format!("Negative seek position {pos}")));
+    }
+    if whence != 0 && pos != 0 {
+        return Err(vm.new_error(ExcKind::OSError, "Can't do nonzero cur-relative seeks"));
+    }
+    let new = match whence {
+        1 => s.pos.get(),
+        2 => s.buf.borrow().len(),
+        _ => usize::try_from(pos).unwrap_or(0),
+    };
+    s.pos.set(new);
+    Ok(Value::Int(new as i64))
+}
+
+fn stringio_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = parse_args(vm, &args, "read", &["size"], 0, 1)?;
+    let n = size_arg(vm, a[0].as_ref())?;
+    let s = open_state(vm, &args, "read")?;
+    let buf = s.buf.borrow();
+    let pos = s.pos.get().min(buf.len());
+    let avail = buf.len() - pos;
+    let n = if n < 0 {
+        avail
+    } else {
+        (n as usize).min(avail)
+    };
+    let out = str_from_cps(vm, &buf[pos..pos + n]);
+    s.pos.set(pos + n);
+    Ok(out)
+}
+
+/// The length of the line at the start of `text` (CPython's
+/// `_PyIO_find_line_ending` for a complete buffer).
+pub(crate) fn line_end(text: &[u32], translated: bool, readnl: Option<&[u32]>) -> usize {
+    if translated {
+        return text
+            .iter()
+            .position(|&c| c == LF)
+            .map_or(text.len(), |i| i + 1);
+    }
+    match readnl {
+        None | Some([]) => match text.iter().position(|&c| c == LF || c == CR) {
+            Some(i) if text[i] == CR && text.get(i + 1) == Some(&LF) => i + 2,
+            Some(i) => i + 1,
+            None => text.len(),
+        },
+        Some(nl) => text
+            .windows(nl.len())
+            .position(|w| w == nl)
+            .map_or(text.len(), |i| i + nl.len()),
+    }
+}
+
+fn read_line(s: &StringIo, limit: i64) -> Vec<u32> {
+    let buf = s.buf.borrow();
+    let pos = s.pos.get().min(buf.len());
+    let rest = &buf[pos..];
+    let readnl = s.readnl.borrow();
+    let translated = readnl.is_none();
+    let mut n = line_end(rest, translated, readnl.as_deref());
+    if limit >= 0 {
+        n = n.min(limit as usize);
+    }
+    s.pos.set(pos + n);
+    rest[..n].to_vec()
+}
+
+fn stringio_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = parse_args(vm, &args, "readline", &["size"], 0, 1)?;
+    let n = size_arg(vm, a[0].as_ref())?;
+    let s = open_state(vm, &args, "readline")?;
+    let line = read_line(s, n);
+    Ok(str_from_cps(vm, &line))
+}
+
+fn stringio_truncate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = parse_args(vm, &args, "truncate", &["pos"], 0, 1)?;
+    let s = open_state(vm, &args, "truncate")?;
+    let size = match &a[0] {
+        None | Some(Value::None) => s.pos.get() as i64,
+        Some(v) => index_arg(vm, v)?,
+    };
+    if size < 0 {
+        return Err(vm.value_error(format!("Negative size value {size}")));
+    }
+    let mut buf = s.buf.borrow_mut();
+    if (size as usize) < buf.len() {
+        buf.truncate(size as usize);
+    }
+    Ok(Value::Int(size))
+}
+
+fn stringio_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let me = args.args.first().cloned().unwrap_or(Value::None);
+    let exact = super::io_types(vm).is_ok_and(|t| vm.exact(&me, &t.stringio));
+    let line = if exact {
+        let s = open_state(vm, &args, "__next__")?;
+        str_from_cps(vm, &read_line(s, -1))
+    } else {
+        open_state(vm, &args, "__next__")?;
+        let l = vm.call_method(&me, "readline", &[])?;
+        if vm.as_str_obj(&l).is_none() {
+            return Err(vm.new_error(
+                ExcKind::OSError,
+                format!(
+                    "readline() should have returned a str object, not '{}'",
+                    vm.type_name_of(&l)
+                ),
+            ));
+        }
+        l
+    };
+    if vm.as_str_obj(&line).is_some_and(|s| s.char_len() == 0) {
+        return Err(vm.new_error_noargs(ExcKind::StopIteration));
+    }
+    Ok(line)
+}
+
+/// A copy of the instance dict, or None when it is empty.
+pub(crate) fn dict_state(vm: &mut Vm, me: &Value) -> PyResult<Value> {
+    if let Value::Obj(o) = me {
+        if let Some(d) = o.dict() {
+            if vm.len(&Value::Obj(d.clone()))? > 0 {
+                return vm.call_method(&Value::Obj(d), "copy", &[]);
+            }
+        }
+    }
+    Ok(Value::None)
+}
+
+/// Merge a pickled dict state into the instance dict.
+pub(crate) fn restore_dict(vm: &mut Vm, me: &Value, d: &Value) -> PyResult<()> {
+    if d.is_none() {
+        return Ok(());
+    }
+    if !matches!(d, Value::Obj(o) if matches!(o.payload, Payload::Dict(_))) {
+        return Err(vm.type_error(format!(
+            "fourth item of state should be a dict, got a {}",
+            vm.type_name_of(d)
+        )));
+    }
+    if let Value::Obj(o) = me {
+        if let Some(own) = o.dict() {
+            vm.call_method(&Value::Obj(own), "update", &[d.clone()])?;
+        }
+    }
+    Ok(())
+}
+
+/// `(value, newline, position, dict)`, as CPython's `__getstate__`.
+fn stringio_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let me = args.args.first().cloned().unwrap_or(Value::None);
+    let s = open_state(vm, &args, "__getstate__")?;
+    let value = str_from_cps(vm, &s.buf.borrow());
+    let nl = match s.readnl.borrow().as_ref() {
+        Some(n) => str_from_cps(vm, n),
+        None => Value::None,
+    };
+    let pos = Value::Int(s.pos.get() as i64);
+    let d = dict_state(vm, &me)?;
+    Ok(vm.new_tuple(vec![value, nl, pos, d]))
+}
+
+fn stringio_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = parse_args(vm, &args, "__setstate__", &["state"], 1, 1)?;
+    let me = args.args.first().cloned().unwrap_or(Value::None);
+    let st = a[0].clone().unwrap_or(Value::None);
+    let items = match &st {
+        Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => {
+            vm.seq_items(&st).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let [value, nl, pos, d] = items.as_slice() else {
+        return Err(vm.type_error(format!(
+            "{}.__setstate__ argument should be 4-tuple, got {}",
+            vm.type_name_of(&me),
+            vm.type_name_of(&st)
+        )));
+    };
+    let init = vm.getattr_str(&me, "__init__")?;
+    vm.call(&init, &[value.clone(), nl.clone()])?;
+    let s = state(vm, &args, "__setstate__")?;
+    // The value as it was, without a second newline translation.
+    *s.buf.borrow_mut() = cps_of(vm, value).unwrap_or_default();
+    let p = index_arg(vm, pos)?;
+    if p < 0 {
+        return Err(vm.value_error("position value cannot be negative"));
+    }
+    s.pos.set(p as usize);
+    restore_dict(vm, &me, d)?;
+    Ok(Value::None)
+}

@@ -1,0 +1,237 @@
+//! `_queue`: `SimpleQueue` (an unbounded FIFO) and `Empty`. With one
+//! thread, a blocking `get` on an empty queue sleeps out its timeout
+//! (forever without one, as CPython would deadlock), interruptible by
+//! signals, then raises `Empty`.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::objects::function::Args;
+use crate::objects::native::NativeData;
+use crate::objects::typeobj::{type_data, Layout, FLAG_BASETYPE, FLAG_HAS_WEAKREF};
+use crate::vm::proto::str_of;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+pub struct SimpleQueue {
+    items: RefCell<VecDeque<Value>>,
+}
+
+impl NativeData for SimpleQueue {
+    fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
+        if let Ok(items) = self.items.try_borrow() {
+            items.iter().for_each(visit);
+        }
+    }
+}
+
+std::thread_local! {
+    static EMPTY: RefCell<Option<Value>> = const { RefCell::new(None) };
+}
+
+pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
+    let m = vm.new_module("_queue");
+    let object = vm.types.object.clone();
+    let t = vm.new_native_type(
+        "_queue",
+        "SimpleQueue",
+        &object,
+        Layout::Native("SimpleQueue"),
+        FLAG_BASETYPE,
+    );
+    if let Some(td) = type_data(&t) {
+        td.flags.set(td.flags.get() | FLAG_HAS_WEAKREF);
+    }
+    vm.add_staticmethods(&t, &[("__new__", queue_new)]);
+    vm.add_methods(
+        &t,
+        &[
+            ("put", queue_put),
+            ("put_nowait", queue_put_nowait),
+            ("get", queue_get),
+            ("get_nowait", queue_get_nowait),
+            ("empty", queue_empty),
+            ("qsize", queue_qsize),
+        ],
+    );
+    vm.add_classmethods(&t, &[("__class_getitem__", queue_class_getitem)]);
+    let ns = vm.new_dict();
+    let key = vm.new_str("__module__");
+    let modname = vm.new_str("_queue");
+    vm.dict_set(&ns, key, modname)?;
+    let base = vm.exc_type(crate::objects::exception::ExcKind::Exception);
+    let meta = vm.types.type_.clone();
+    let empty = vm.make_class(&meta, "Empty", vec![base], &ns, Vec::new())?;
+    EMPTY.with(|e| *e.borrow_mut() = Some(empty.clone()));
+    vm.set_attr_raw(&m, "Empty", empty);
+    vm.set_attr_raw(&m, "SimpleQueue", Value::Obj(t));
+    Ok(m)
+}
+
+fn queue_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let Some(Value::Obj(cls)) = args.args.first() else {
+        return Err(vm.type_error("SimpleQueue.__new__(): not enough arguments"));
+    };
+    if args.pos().len() > 1 {
+        return Err(vm.type_error("SimpleQueue() takes no positional arguments"));
+    }
+    if let Some((k, _)) = args.kwargs().next() {
+        return Err(vm.type_error(format!(
+            "SimpleQueue() takes no keyword arguments (got '{}')",
+            str_of(k)
+        )));
+    }
+    Ok(Value::Obj(vm.new_native(
+        cls,
+        SimpleQueue {
+            items: RefCell::new(VecDeque::new()),
+        },
+    )))
+}
+
+fn state<'a>(vm: &Vm, args: &Args<'a>, m: &str) -> PyResult<&'a SimpleQueue> {
+    vm.native_self::<SimpleQueue>(args, "_queue.SimpleQueue", m)
+}
+
+/// The arguments of a method `(names...)` after self, by position or name.
+fn method_args(vm: &Vm, args: &Args, method: &str, names: &[&str]) -> PyResult<Vec<Option<Value>>> {
+    let pos = args.pos().get(1..).unwrap_or(&[]);
+    if pos.len() > names.len() {
+        return Err(vm.type_error(format!(
+            "{method}() takes at most {} arguments ({} given)",
+            names.len(),
+            pos.len() + args.kwnames.len()
+        )));
+    }
+    let mut out: Vec<Option<Value>> = vec![None; names.len()];
+    for (slot, v) in out.iter_mut().zip(pos) {
+        *slot = Some(v.clone());
+    }
+    for (k, v) in args.kwargs() {
+        let k = str_of(k);
+        match names.iter().position(|n| *n == k) {
+            Some(i) if out.get(i).is_some_and(Option::is_none) => out[i] = Some(v.clone()),
+            Some(i) => {
+                return Err(vm.type_error(format!(
+                    "argument for {method}() given by name ('{k}') and position ({})",
+                    i + 1
+                )))
+            }
+            None => {
+                return Err(vm.type_error(format!(
+                    "'{k}' is an invalid keyword argument for {method}()"
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn queue_put(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let q = state(vm, &args, "put")?;
+    let a = method_args(vm, &args, "put", &["item", "block", "timeout"])?;
+    let Some(item) = a.first().cloned().flatten() else {
+        return Err(vm.type_error("put() missing required argument 'item' (pos 1)"));
+    };
+    q.items.borrow_mut().push_back(item);
+    Ok(Value::None)
+}
+
+fn queue_put_nowait(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let q = state(vm, &args, "put_nowait")?;
+    let a = method_args(vm, &args, "put_nowait", &["item"])?;
+    let Some(item) = a.first().cloned().flatten() else {
+        return Err(vm.type_error("put_nowait() missing required argument 'item' (pos 1)"));
+    };
+    q.items.borrow_mut().push_back(item);
+    Ok(Value::None)
+}
+
+fn empty_error(vm: &mut Vm) -> crate::vm::PyErr {
+    let cls = EMPTY.with(|e| e.borrow().clone());
+    match cls {
+        Some(c) => match vm.call(&c, &[]) {
+            Ok(Value::Obj(e)) => crate::vm::PyErr(e),
+            Ok(_) => vm.system_error("_queue.Empty() did not return an exception"),
+            Err(e) => e,
+        },
+        None => vm.system_error("_queue.Empty is missing"),
+    }
+}
+
+fn queue_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let q = state(vm, &args, "get")?;
+    let a = method_args(vm, &args, "get", &["block", "timeout"])?;
+    let block = match a.first().cloned().flatten() {
+        Some(b) => vm.truthy(&b)?,
+        None => true,
+    };
+    let timeout = match a.get(1).cloned().flatten() {
+        None | Some(Value::None) => None,
+        Some(Value::Float(f)) => Some(f),
+        Some(Value::Int(i)) => Some(i as f64),
+        Some(v) => {
+            let f = vm.call(&Value::Obj(vm.types.float.clone()), &[v])?;
+            match f {
+                Value::Float(f) => Some(f),
+                _ => None,
+            }
+        }
+    };
+    if let Some(v) = q.items.borrow_mut().pop_front() {
+        return Ok(v);
+    }
+    if !block {
+        return Err(empty_error(vm));
+    }
+    let deadline = match timeout {
+        Some(t) if t < 0.0 => return Err(vm.value_error("'timeout' must be a non-negative number")),
+        Some(t) => Some(Instant::now() + Duration::from_secs_f64(t.min(1e9))),
+        None => None,
+    };
+    // Nothing can be put while this thread waits: sleep out the timeout.
+    loop {
+        let step = Duration::from_millis(50);
+        let wait = match deadline {
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => left.min(step),
+                _ => return Err(empty_error(vm)),
+            },
+            None => step,
+        };
+        std::thread::sleep(wait);
+        super::signal::check_signals(vm)?;
+        if let Some(v) = q.items.borrow_mut().pop_front() {
+            return Ok(v);
+        }
+    }
+}
+
+fn queue_get_nowait(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let q = state(vm, &args, "get_nowait")?;
+    vm.check_args("get_nowait", args, 0, 0)?;
+    let item = q.items.borrow_mut().pop_front();
+    match item {
+        Some(v) => Ok(v),
+        None => Err(empty_error(vm)),
+    }
+}
+
+fn queue_empty(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let q = state(vm, &args, "empty")?;
+    vm.check_args("empty", args, 0, 0)?;
+    Ok(Value::Bool(q.items.borrow().is_empty()))
+}
+
+fn queue_qsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let q = state(vm, &args, "qsize")?;
+    vm.check_args("qsize", args, 0, 0)?;
+    Ok(Value::Int(q.items.borrow().len() as i64))
+}
+
+fn queue_class_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = args.args.first().cloned().unwrap_or(Value::None);
+    let b = args.args.get(1).cloned().unwrap_or(Value::None);
+    Ok(vm.new_generic_alias(a, b))
+}

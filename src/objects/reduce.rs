@@ -1,0 +1,228 @@
+//! Pickling support on `object` (CPython's `Objects/typeobject.c`):
+//! `__reduce_ex__`, `__reduce__` and `__getstate__`, which `copy`,
+//! `pickle` and `enum` rely on. Protocol 2 and later build
+//! `(copyreg.__newobj__, (cls, *args), state, listitems, dictitems)` from
+//! `__getnewargs_ex__`/`__getnewargs__` and `__getstate__`; older protocols
+//! defer to `copyreg._reduce_ex`.
+
+use super::function::Args;
+use super::Payload;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Vm};
+
+/// A tuple's items (None for anything else, tuple subclasses included).
+fn tuple_items(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Tuple(t) => Some(t.to_vec()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn this(vm: &Vm, args: &Args, name: &str) -> PyResult<Value> {
+    args.args.first().cloned().ok_or_else(|| {
+        vm.type_error(format!(
+            "descriptor '{name}' of 'object' object needs an argument"
+        ))
+    })
+}
+
+/// Whether the type of `v` defines `name` somewhere other than on `object`.
+fn overrides(vm: &mut Vm, v: &Value, name: &str) -> bool {
+    let ty = vm.type_of(v);
+    let key = vm.intern(name);
+    let mine = vm.type_lookup(&ty, &key);
+    let base = vm.type_lookup(&vm.types.object.clone(), &key);
+    match (mine, base) {
+        (Some(a), Some(b)) => !a.is(&b),
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+fn object_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = this(vm, &args, "__reduce_ex__")?;
+    let proto = match args.pos().get(1) {
+        Some(Value::Int(i)) => *i,
+        Some(Value::Bool(b)) => i64::from(*b),
+        Some(other) => {
+            return Err(vm.type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                vm.type_name_of(other)
+            )))
+        }
+        None => {
+            return Err(vm.type_error("object.__reduce_ex__() takes exactly one argument (0 given)"))
+        }
+    };
+    if overrides(vm, &obj, "__reduce__") {
+        return vm.call_method(&obj, "__reduce__", &[]);
+    }
+    common_reduce(vm, &obj, proto)
+}
+
+fn object_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = this(vm, &args, "__reduce__")?;
+    common_reduce(vm, &obj, 0)
+}
+
+fn common_reduce(vm: &mut Vm, obj: &Value, proto: i64) -> PyResult<Value> {
+    if proto >= 2 {
+        return reduce_newobj(vm, obj);
+    }
+    let copyreg = vm.import_by_name("copyreg")?;
+    let f = vm.getattr_str(&copyreg, "_reduce_ex")?;
+    vm.call(&f, &[obj.clone(), Value::Int(proto)])
+}
+
+/// `__getnewargs_ex__()` or `__getnewargs__()`: (args, kwargs), checked.
+fn new_arguments(vm: &mut Vm, obj: &Value) -> PyResult<(Option<Value>, Option<Value>)> {
+    if let Some(f) = vm.getattr_opt(obj, "__getnewargs_ex__")? {
+        let r = vm.call(&f, &[])?;
+        let Some(items) = tuple_items(&r) else {
+            return Err(vm.type_error(format!(
+                "__getnewargs_ex__ should return a tuple, not '{}'",
+                vm.type_name_of(&r)
+            )));
+        };
+        if items.len() != 2 {
+            return Err(vm.type_error(format!(
+                "__getnewargs_ex__ should return a tuple of length 2, not {}",
+                items.len()
+            )));
+        }
+        let (a, k) = (items[0].clone(), items[1].clone());
+        if tuple_items(&a).is_none() {
+            return Err(vm.type_error(format!(
+                "first item of the tuple returned by __getnewargs_ex__ must be a tuple, not '{}'",
+                vm.type_name_of(&a)
+            )));
+        }
+        if !matches!(&k, Value::Obj(o) if matches!(o.payload, Payload::Dict(_))) {
+            return Err(vm.type_error(format!(
+                "second item of the tuple returned by __getnewargs_ex__ must be a dict, not '{}'",
+                vm.type_name_of(&k)
+            )));
+        }
+        return Ok((Some(a), Some(k)));
+    }
+    if let Some(f) = vm.getattr_opt(obj, "__getnewargs__")? {
+        let r = vm.call(&f, &[])?;
+        if tuple_items(&r).is_none() {
+            return Err(vm.type_error(format!(
+                "__getnewargs__ should return a tuple, not '{}'",
+                vm.type_name_of(&r)
+            )));
+        }
+        return Ok((Some(r), None));
+    }
+    Ok((None, None))
+}
+
+fn reduce_newobj(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
+    let cls = vm.type_of(obj);
+    let (args, kwargs) = new_arguments(vm, obj)?;
+    let copyreg = vm.import_by_name("copyreg")?;
+    let has_args = args.is_some();
+    let kw_empty = match &kwargs {
+        None => true,
+        Some(Value::Obj(d)) => vm.dict_items(d).is_empty(),
+        Some(_) => true,
+    };
+    let (newobj, newargs) = if kw_empty {
+        let mut items = vec![Value::Obj(cls.clone())];
+        if let Some(a) = &args {
+            items.extend(tuple_items(a).unwrap_or_default());
+        }
+        (vm.getattr_str(&copyreg, "__newobj__")?, vm.new_tuple(items))
+    } else {
+        let a = args.unwrap_or_else(|| vm.new_tuple(vec![]));
+        let k = kwargs.unwrap_or(Value::None);
+        let t = vm.new_tuple(vec![Value::Obj(cls.clone()), a, k]);
+        (vm.getattr_str(&copyreg, "__newobj_ex__")?, t)
+    };
+    let (is_list, is_dict) = match obj {
+        Value::Obj(o) => (
+            matches!(o.payload, Payload::List(_)),
+            matches!(o.payload, Payload::Dict(_)),
+        ),
+        _ => (false, false),
+    };
+    let state = getstate(vm, obj, !(has_args || is_list || is_dict))?;
+    let listitems = if is_list { vm.iter(obj)? } else { Value::None };
+    let dictitems = if is_dict {
+        let items = vm.call_method(obj, "items", &[])?;
+        vm.iter(&items)?
+    } else {
+        Value::None
+    };
+    Ok(vm.new_tuple(vec![newobj, newargs, state, listitems, dictitems]))
+}
+
+/// `obj.__getstate__()`, or the default state when it is object's own.
+fn getstate(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
+    if overrides(vm, obj, "__getstate__") {
+        return vm.call_method(obj, "__getstate__", &[]);
+    }
+    default_state(vm, obj, required)
+}
+
+/// CPython's `object_getstate_default`: the instance dict (None when
+/// empty), paired with a dict of the `__slots__` values that are set.
+fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
+    if required {
+        let builtin_layout = match obj {
+            Value::Obj(o) => !matches!(o.payload, Payload::Object | Payload::Instance(_)),
+            _ => true,
+        };
+        if builtin_layout {
+            let n = vm.type_name_of(obj);
+            return Err(vm.type_error(format!("cannot pickle '{n}' object")));
+        }
+    }
+    let mut state = match obj {
+        Value::Obj(o) => match o.dict() {
+            Some(d) if !vm.dict_items(&d).is_empty() => Value::Obj(d),
+            _ => Value::None,
+        },
+        _ => Value::None,
+    };
+    let cls = Value::Obj(vm.type_of(obj));
+    let copyreg = vm.import_by_name("copyreg")?;
+    let names = vm.call_method(&copyreg, "_slotnames", &[cls])?;
+    let names = vm.collect_iter(&names)?;
+    if !names.is_empty() {
+        let slots = vm.new_dict();
+        for n in names {
+            let Value::Obj(name) = &n else { continue };
+            match vm.getattr(obj, name) {
+                Ok(v) => vm.dict_set(&slots, n.clone(), v)?,
+                Err(e) if vm.err_is(&e, crate::objects::exception::ExcKind::AttributeError) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !vm.dict_items(&slots).is_empty() {
+            state = vm.new_tuple(vec![state, Value::Obj(slots)]);
+        }
+    }
+    Ok(state)
+}
+
+fn object_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = this(vm, &args, "__getstate__")?;
+    default_state(vm, &obj, false)
+}
+
+pub fn install(vm: &mut Vm) {
+    let t = vm.types.object.clone();
+    vm.add_methods(
+        &t,
+        &[
+            ("__reduce_ex__", object_reduce_ex),
+            ("__reduce__", object_reduce),
+            ("__getstate__", object_getstate),
+        ],
+    );
+}

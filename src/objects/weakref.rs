@@ -1,0 +1,309 @@
+//! Weak references (the mechanism; the `_weakref` module builds the types
+//! on it). A weakref object carries a [`WeakRefData`] holding a
+//! `Weak<PyObject>` to its referent. A per-thread registry maps the
+//! address of every object that has weakrefs to those weakref objects
+//! (held weakly too, in CPython's list order). `Drop` of a `PyObject`
+//! calls [`on_drop`]: when the registry is not empty and the dying object
+//! is in it, its weakrefs are cleared and those with a callback are queued;
+//! the eval loop runs the callbacks before its next instruction, together
+//! with `__del__` finalizers (see finalize.rs). An object with `__del__`
+//! is re-wrapped by finalize.rs before it dies: [`on_revive`] moves its
+//! weakrefs to the new allocation, so they stay alive during `__del__` and
+//! are cleared after it, as in CPython.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::{Rc, Weak};
+
+use super::native::NativeData;
+use super::{Payload, PyObject};
+use crate::vm::value::{PyRef, Value};
+use crate::vm::Vm;
+
+/// What kind of weak reference an object is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WeakKind {
+    Ref,
+    Proxy,
+    CallableProxy,
+}
+
+/// The state of a `weakref.ref` / proxy object.
+pub struct WeakRefData {
+    /// The referent; dangling once it died.
+    target: RefCell<Weak<PyObject>>,
+    /// The callback, `None` if none (or once it ran).
+    pub callback: RefCell<Value>,
+    /// `hash(ref)`, cached from the referent's hash.
+    pub hash: Cell<Option<i64>>,
+    pub kind: WeakKind,
+    /// A plain `ref(obj)` with no callback (shared by later calls).
+    pub basic: bool,
+}
+
+impl NativeData for WeakRefData {
+    fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
+        if let Ok(c) = self.callback.try_borrow() {
+            visit(&c);
+        }
+    }
+}
+
+impl WeakRefData {
+    pub fn new(target: &PyRef, callback: Value, kind: WeakKind, basic: bool) -> WeakRefData {
+        WeakRefData {
+            target: RefCell::new(Rc::downgrade(target)),
+            callback: RefCell::new(callback),
+            hash: Cell::new(None),
+            kind,
+            basic,
+        }
+    }
+
+    /// The referent, if alive.
+    pub fn get(&self) -> Option<PyRef> {
+        self.target.try_borrow().ok()?.upgrade()
+    }
+
+    fn clear(&self) {
+        if let Ok(mut t) = self.target.try_borrow_mut() {
+            *t = Weak::new();
+        }
+    }
+}
+
+impl Drop for WeakRefData {
+    fn drop(&mut self) {
+        // Forget this (dying) weakref in its live referent's entry.
+        let t = self.target.get_mut();
+        if t.strong_count() == 0 {
+            return;
+        }
+        let addr = t.as_ptr() as usize;
+        let _ = REGISTRY.try_with(|r| {
+            if let Ok(mut r) = r.try_borrow_mut() {
+                if let Some(list) = r.get_mut(&addr) {
+                    list.retain(|w| w.strong_count() > 0);
+                    if list.is_empty() {
+                        r.remove(&addr);
+                        LIVE.with(|l| l.set(r.len()));
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// A cheap hash for object addresses (the registry is probed on every
+/// drop of a possibly weakly referenced object while any weakref lives).
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = ((n as u64) >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type AddrMap<V> = HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
+
+std::thread_local! {
+    /// Referent address -> its weakref objects, in CPython's list order.
+    static REGISTRY: RefCell<AddrMap<Vec<Weak<PyObject>>>> =
+        RefCell::new(AddrMap::default());
+    /// How many objects have weakrefs (0: `on_drop` does nothing).
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+    /// (weakref, callback) pairs due to run, oldest first.
+    static CALLBACKS: RefCell<Vec<(PyRef, Value)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The weakref state of `o`, if `o` is a weakref object.
+pub fn data_of(o: &PyRef) -> Option<&WeakRefData> {
+    match &o.payload {
+        Payload::Native(d) => d.downcast_ref::<WeakRefData>(),
+        _ => None,
+    }
+}
+
+/// The live weakref objects of `target`, in CPython's list order.
+pub fn weakrefs_of(target: &PyRef) -> Vec<PyRef> {
+    let addr = Rc::as_ptr(target) as usize;
+    REGISTRY
+        .try_with(|r| {
+            r.try_borrow()
+                .ok()
+                .and_then(|r| {
+                    r.get(&addr)
+                        .map(|l| l.iter().filter_map(Weak::upgrade).collect())
+                })
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
+}
+
+/// Record a new weakref object `wr` to `target`: basic refs first, then a
+/// basic proxy, then the others newest first (CPython's insertion rule,
+/// which makes callbacks run newest first).
+pub fn register(target: &PyRef, wr: &PyRef) {
+    let addr = Rc::as_ptr(target) as usize;
+    let Some(d) = data_of(wr) else {
+        return;
+    };
+    let (kind, basic) = (d.kind, d.basic);
+    let _ = REGISTRY.try_with(|r| {
+        let Ok(mut r) = r.try_borrow_mut() else {
+            return;
+        };
+        let list = r.entry(addr).or_default();
+        list.retain(|w| w.strong_count() > 0);
+        let is_basic = |w: &Weak<PyObject>, proxy: bool| {
+            w.upgrade()
+                .and_then(|o| data_of(&o).map(|d| d.basic && (d.kind != WeakKind::Ref) == proxy))
+                .unwrap_or(false)
+        };
+        let has_ref = list.first().is_some_and(|w| is_basic(w, false));
+        let pos = if kind == WeakKind::Ref && basic {
+            0
+        } else {
+            let has_proxy = list
+                .get(has_ref as usize)
+                .is_some_and(|w| is_basic(w, true));
+            match basic {
+                true => has_ref as usize,
+                false => has_ref as usize + has_proxy as usize,
+            }
+        };
+        list.insert(pos.min(list.len()), Rc::downgrade(wr));
+        LIVE.with(|l| l.set(r.len()));
+    });
+}
+
+/// Take the registry entry of the object at `addr`.
+fn take_entry(addr: usize) -> Option<Vec<Weak<PyObject>>> {
+    REGISTRY
+        .try_with(|r| {
+            let mut r = r.try_borrow_mut().ok()?;
+            let e = r.remove(&addr);
+            LIVE.with(|l| l.set(r.len()));
+            e
+        })
+        .ok()
+        .flatten()
+}
+
+/// Called from `PyObject`'s `Drop`: clear the dying object's weakrefs and
+/// queue their callbacks.
+#[inline]
+pub fn on_drop(obj: &PyObject) {
+    if LIVE.try_with(Cell::get).unwrap_or(0) == 0 {
+        return;
+    }
+    // Layouts that can never be weakly referenced (even in subclasses).
+    if matches!(
+        obj.payload,
+        Payload::Int(_)
+            | Payload::Float(_)
+            | Payload::Str(_)
+            | Payload::Bytes(_)
+            | Payload::Tuple(_)
+            | Payload::Iter(_)
+            | Payload::Cell(_)
+    ) {
+        return;
+    }
+    let Some(list) = take_entry(obj as *const PyObject as usize) else {
+        return;
+    };
+    let mut due = Vec::new();
+    for w in list {
+        let Some(wr) = w.upgrade() else {
+            continue;
+        };
+        let Some(d) = data_of(&wr) else {
+            continue;
+        };
+        d.clear();
+        let cb = d
+            .callback
+            .try_borrow_mut()
+            .map(|mut c| std::mem::replace(&mut *c, Value::None))
+            .unwrap_or(Value::None);
+        if !cb.is_none() {
+            due.push((wr, cb));
+        }
+    }
+    if due.is_empty() {
+        return;
+    }
+    let queued = CALLBACKS
+        .try_with(|c| match c.try_borrow_mut() {
+            Ok(mut c) => {
+                c.append(&mut due);
+                true
+            }
+            Err(_) => false,
+        })
+        .unwrap_or(false);
+    if queued {
+        super::finalize::wake();
+    }
+}
+
+/// finalize.rs re-wrapped the dying object at `old` as `new` to run its
+/// `__del__`: its weakrefs now point at `new`.
+pub fn on_revive(old: usize, new: &PyRef) {
+    if LIVE.try_with(Cell::get).unwrap_or(0) == 0 {
+        return;
+    }
+    let Some(list) = take_entry(old) else {
+        return;
+    };
+    for w in &list {
+        if let Some(o) = w.upgrade() {
+            if let Some(d) = data_of(&o) {
+                if let Ok(mut t) = d.target.try_borrow_mut() {
+                    *t = Rc::downgrade(new);
+                }
+            }
+        }
+    }
+    let addr = Rc::as_ptr(new) as usize;
+    let _ = REGISTRY.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            r.insert(addr, list);
+            LIVE.with(|l| l.set(r.len()));
+        }
+    });
+}
+
+impl Vm {
+    /// Run the queued weakref callbacks (errors are unraisable).
+    pub fn run_weakref_callbacks(&mut self) {
+        loop {
+            let batch = CALLBACKS
+                .try_with(|c| {
+                    c.try_borrow_mut()
+                        .map(|mut c| std::mem::take(&mut *c))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default();
+            if batch.is_empty() {
+                return;
+            }
+            for (wr, cb) in batch {
+                if let Err(e) = self.call(&cb, &[Value::Obj(wr)]) {
+                    self.write_unraisable(&e, &cb);
+                }
+            }
+        }
+    }
+}
