@@ -268,6 +268,10 @@ x if x > 5 else -x
 [1, 2
 a b c
 lambda x=1, y: 0
+not (x is None)
+not (1 in [1])
+-(1 << 40)
+{3 * 2, 1 + 1, 2 ** 3}
 f(**x, *y)
 f(a=1, a=2)
 x = 1
@@ -909,6 +913,77 @@ def bare():
         return 'bare caught'
 print(bare())
 ''',
+r'''
+def describe(v):
+    match v:
+        case 0 | 1 as small:
+            return f'small {small}'
+        case [x, y, *rest] if x == y:
+            return f'pair {x} {rest}'
+        case [x, *_, last]:
+            return f'seq {x} {last}'
+        case {'k': k, **others}:
+            return f'map {k} {others}'
+        case str() as s:
+            return 'str ' + s
+        case None:
+            return 'none'
+        case _:
+            return 'other'
+for v in [0, 1, [2, 2, 3], [1, 2, 3], {'k': 1, 'z': 2}, 'hi', None, 3.5]:
+    print(describe(v))
+''',
+r'''
+async def inner(x):
+    return x * 2
+async def agen():
+    for i in range(3):
+        yield i
+async def main():
+    r = [await inner(1)]
+    async for v in agen():
+        r.append(v)
+    r.append([x async for x in agen() if x])
+    return r
+c = main()
+try:
+    c.send(None)
+except StopIteration as e:
+    print(e.value)
+f = lambda: (yield 1)
+g = f()
+print(next(g))
+try:
+    g.send('back')
+except StopIteration as e:
+    print('returned', e.value)
+def h(a, b):
+    print(not (a is b), not (a in [b]))
+h(1, 2)
+def ann():
+    x: int
+    (y): int
+    return 1
+print(ann.__code__.co_varnames, ann())
+''',
+r'''
+def f():
+    try:
+        raise ExceptionGroup('eg', [ValueError('v'), TypeError('t')])
+    except* ValueError as e:
+        print('caught', repr(e.exceptions))
+    except* TypeError:
+        print('type')
+    print('after')
+f()
+try:
+    try:
+        raise ExceptionGroup('eg', [KeyError('k')])
+    except* ValueError:
+        print('no')
+except ExceptionGroup as e:
+    print('propagated', repr(e.exceptions))
+''',
 ]
 
 ERRORS = [
@@ -942,6 +1017,15 @@ ERRORS = [
     ('eval', ')'),
     ('eval', '[1, 2'),
     ('eval', 'lambda: (yield)'),
+    ('exec', 'from __future__ import braces'),
+    ('exec', 'from __future__ import nope'),
+    ('exec', 'x = 1\nfrom __future__ import annotations'),
+    ('exec', '"doc"\nfrom __future__ import annotations\nx = 1'),
+    ('exec', 'if 1:\n\tx = 1\n        y = 2\n'),
+    ('exec', 'x = a ? b\ns = "unterminated\n'),
+    ('exec', 'f(a, b\ndef g(): pass\n'),
+    ('exec', 'x = 5 ?'),
+    ('exec', 'x = €'),
 ]
 
 

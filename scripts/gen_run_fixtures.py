@@ -11,7 +11,9 @@ For each fixtures/run/NAME.py (or only the NAMEs given) it writes
                invalidation (so regeneration is byte-stable)
   NAME.stdout  what `python3.11 fixtures/run/NAME.pyc [ARGS]` printed, run from the
   NAME.stderr  repository root with PYTHONHASHSEED=0, PYTHONIOENCODING=utf-8 and
-  NAME.exit    no stdin; .exit holds the exit status as text ("0\\n")
+  NAME.exit    no stdin; .exit holds the exit status as text ("0\\n"); the standard
+               library's directory is written `$STDLIB` (tracebacks through stdlib modules
+               then hold wherever the stdlib is installed)
 An optional NAME.args (written by hand) holds extra argv entries, one per line.
 
 Each program is run twice; a program whose two runs differ is reported as
@@ -72,6 +74,8 @@ def generate(name):
     first = run_once(name)
     second = run_once(name)
     out, err, code = first
+    stdlib = os.path.dirname(os.__file__).encode()
+    out, err = out.replace(stdlib, b"$STDLIB"), err.replace(stdlib, b"$STDLIB")
     for ext, data in ((".stdout", out), (".stderr", err), (".exit", f"{code}\n".encode())):
         with open(os.path.join(DIR, name + ext), "wb") as f:
             f.write(data)

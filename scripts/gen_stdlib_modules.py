@@ -5,7 +5,8 @@ Writes fixtures/stdlib/modules.txt (one module name per line, sorted): every mod
 package under the stdlib directory that `python3.11 -c "import NAME"` imports in a fresh
 process, leaving out tests (test, */tests, idle_test), site-packages, the `__main__`/
 `__phello__`-style demo modules, modules that need a display or run something on import
-(idlelib, tkinter, turtle*, antigravity, this), and those only for other platforms.
+(idlelib, tkinter, turtle*, antigravity, this), `pkg.__main__` scripts, and those only for
+other platforms.
 Also compiles fixtures/stdlib/import_one.py. tests/stdlib_imports.rs imports each listed
 module under pycvm and reports which fail and why.
 """
@@ -29,7 +30,8 @@ def candidates():
         name = info.name
         top = name.split(".")[0]
         parts = name.split(".")
-        if top in SKIP_TOP or "tests" in parts or "test" in parts or "idle_test" in parts:
+        if top in SKIP_TOP or "tests" in parts or "test" in parts or "idle_test" in parts \
+                or parts[-1] == "__main__":
             continue
         if top.startswith("_") and top not in ("_collections_abc", "_compat_pickle",
                                                "_compression", "_markupbase", "_pydecimal",

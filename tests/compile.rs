@@ -2,7 +2,7 @@
 //! fixtures/compile/cases.jsonl (made by scripts/gen_compile_cases.py) is
 //! compiled by pycvm and run on the VM; eval cases compare the repr of
 //! the result, exec cases the printed output, error cases the
-//! SyntaxError's type, message and line. Cases that import pure-Python
+//! SyntaxError's type, message, line and offset. Cases that import pure-Python
 //! stdlib modules are skipped when no CPython stdlib is installed.
 
 use std::path::Path;
@@ -37,15 +37,6 @@ fn load_cases() -> Vec<Case> {
             }
         })
         .collect()
-}
-
-/// "Type: msg (line" of a SyntaxError expectation (offsets are compared
-/// separately and only reported).
-fn error_head(s: &str) -> &str {
-    match s.rfind(" (") {
-        Some(i) => &s[..i],
-        None => s,
-    }
 }
 
 fn syntax_error_text(e: &pycvm::compile::CompileError) -> String {
@@ -145,7 +136,6 @@ fn compile_cases_match_cpython() {
             let have_stdlib = search.found.is_some();
             vm.init_import_system(search, pycvm::import::bootstrap::MainPath::Cwd);
             let mut failures = Vec::new();
-            let mut offsets = 0;
             let mut passed = 0;
             let mut skipped = 0;
             for c in &cases {
@@ -154,23 +144,8 @@ fn compile_cases_match_cpython() {
                     continue;
                 }
                 let got = run_case(&mut vm, c);
-                let ok = if c.out.starts_with("!SyntaxError")
-                    || c.out.starts_with("!IndentationError")
-                {
-                    let same_head = error_head(&got) == error_head(&c.out);
-                    let line = |s: &str| {
-                        s.rsplit(" (")
-                            .next()
-                            .and_then(|t| t.split(',').next())
-                            .map(str::to_string)
-                    };
-                    if same_head && got != c.out {
-                        offsets += 1;
-                    }
-                    same_head && line(&got) == line(&c.out)
-                } else {
-                    got == c.out
-                };
+                // SyntaxErrors compare type, message, line and offset.
+                let ok = got == c.out;
                 if ok {
                     passed += 1;
                 } else {
@@ -180,12 +155,12 @@ fn compile_cases_match_cpython() {
                     ));
                 }
             }
-            (passed, skipped, offsets, failures)
+            (passed, skipped, failures)
         })
         .expect("spawn");
-    let (passed, skipped, offsets, failures) = handle.join().expect("test thread");
+    let (passed, skipped, failures) = handle.join().expect("test thread");
     eprintln!(
-        "compile cases: {passed} passed, {} failed, {skipped} skipped; {offsets} SyntaxError offsets differ",
+        "compile cases: {passed} passed, {} failed, {skipped} skipped",
         failures.len()
     );
     for f in &failures {

@@ -12,7 +12,9 @@
 //! are not listed are printed so the list can be extended.
 //!
 //! Programs named `std_*` import pure-Python modules of CPython's standard library; they are
-//! skipped, with a message, when no CPython 3.11 stdlib is installed.
+//! skipped, with a message, when no CPython 3.11 stdlib is installed. The expected outputs
+//! write the stdlib's directory as `$STDLIB`; pycvm's output is compared after the same
+//! substitution of the directory it found.
 
 mod common;
 
@@ -77,11 +79,37 @@ fn run_program(name: &str) -> Outcome {
     full.extend(args);
     let r = common::run_pycvm(&full, &root(), TIMEOUT);
     Outcome {
-        stdout: r.stdout,
-        stderr: r.stderr,
+        stdout: stdlib_placeholder(r.stdout),
+        stderr: stdlib_placeholder(r.stderr),
         status: r.status,
         timed_out: r.timed_out,
     }
+}
+
+/// `$STDLIB` in place of the standard library's directory (as the expected files have it).
+fn stdlib_placeholder(out: Vec<u8>) -> Vec<u8> {
+    static DIR: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        pycvm::import::stdlib::find_stdlib(None)
+            .found
+            .map(|d| d.display().to_string())
+    });
+    let Some(d) = dir.as_deref().filter(|d| !d.is_empty()) else {
+        return out;
+    };
+    let needle = d.as_bytes();
+    let mut res = Vec::with_capacity(out.len());
+    let mut i = 0;
+    while i < out.len() {
+        if out[i..].starts_with(needle) {
+            res.extend_from_slice(b"$STDLIB");
+            i += needle.len();
+        } else {
+            res.push(out[i]);
+            i += 1;
+        }
+    }
+    res
 }
 
 fn last_line(b: &[u8]) -> &[u8] {

@@ -164,6 +164,17 @@ impl Vm {
     /// has none of them.
     fn int_via_dunders(&mut self, x: &Value) -> PyResult<Option<Value>> {
         for name in ["__int__", "__index__", "__trunc__"] {
+            if name == "__trunc__" {
+                let t = self.type_of(x);
+                if self.type_lookup_str(&t, "__trunc__").is_some() {
+                    crate::modules::warnings::warn(
+                        self,
+                        crate::objects::exception::ExcKind::DeprecationWarning,
+                        "The delegation of int() to __trunc__ is deprecated.",
+                        1,
+                    )?;
+                }
+            }
             if let Some(r) = self.call_special(x, name, &[])? {
                 if crate::objects::int::is_int(&r) {
                     return Ok(Some(match crate::objects::int::to_bigint(&r) {
@@ -172,7 +183,16 @@ impl Vm {
                     }));
                 }
                 if name == "__trunc__" {
-                    return self.to_int(&r).map(Some);
+                    // An Integral result converts through `__index__`.
+                    let t = self.type_of(&r);
+                    if self.type_lookup_str(&t, "__index__").is_none() {
+                        return Err(self.type_error(format!(
+                            "__trunc__ returned non-Integral (type {})",
+                            self.type_name_of(&r)
+                        )));
+                    }
+                    let i = self.index_int(&r)?;
+                    return Ok(Some(self.new_int(i)));
                 }
                 return Err(self.type_error(format!(
                     "{name} returned non-int (type {})",

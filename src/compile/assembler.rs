@@ -149,7 +149,9 @@ pub fn assemble(
     let mut work = vec![0usize];
     while let Some(i) = work.pop() {
         let Some(ins) = instrs.get(i) else { continue };
-        let Some(mut stack) = stacks[i].clone() else { continue };
+        let Some(mut stack) = stacks[i].clone() else {
+            continue;
+        };
         let mut succ: Vec<(usize, Vec<Handler>)> = Vec::new();
         if is_setup(ins.op) {
             let target = match ins.target {
@@ -159,9 +161,21 @@ pub fn assemble(
             succ.push((target, stack.clone()));
             let d = depth[i].unwrap_or(0).max(0) as u32;
             let h = match ins.op {
-                IOp::SetupFinally => Handler { target, depth: d, lasti: false },
-                IOp::SetupCleanup => Handler { target, depth: d, lasti: true },
-                _ => Handler { target, depth: d.saturating_sub(1), lasti: true },
+                IOp::SetupFinally => Handler {
+                    target,
+                    depth: d,
+                    lasti: false,
+                },
+                IOp::SetupCleanup => Handler {
+                    target,
+                    depth: d,
+                    lasti: true,
+                },
+                _ => Handler {
+                    target,
+                    depth: d.saturating_sub(1),
+                    lasti: true,
+                },
             };
             stack.push(h);
             succ.push((i + 1, stack));
@@ -260,8 +274,13 @@ pub fn assemble(
             }
             _ => return Err(CompileError::internal("pseudo-instruction left")),
         };
-        if target.is_some() && !forward && op.arg_kind() != crate::pyc::opcode::ArgKind::JumpBackward {
-            return Err(CompileError::internal("backward jump with a forward-only opcode"));
+        if target.is_some()
+            && !forward
+            && op.arg_kind() != crate::pyc::opcode::ArgKind::JumpBackward
+        {
+            return Err(CompileError::internal(
+                "backward jump with a forward-only opcode",
+            ));
         }
         let handler = handler[i].map(|h| Handler {
             target: newidx[h.target],
@@ -302,7 +321,11 @@ pub fn assemble(
             if let Some(t) = f.target {
                 let end = offsets[k] + exts[k] + 1 + f.op.caches();
                 let to = offsets[t];
-                args[k] = if to >= end { (to - end) as u32 } else { (end - to) as u32 };
+                args[k] = if to >= end {
+                    (to - end) as u32
+                } else {
+                    (end - to) as u32
+                };
             }
             let e = ext_len(args[k]);
             if e > exts[k] {

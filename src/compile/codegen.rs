@@ -45,6 +45,7 @@ pub enum FBlock {
     HandlerCleanup { name: Option<String> },
     PopValue,
     ExceptionHandler,
+    ExceptionGroupHandler,
 }
 
 pub struct Unit {
@@ -74,6 +75,10 @@ pub struct Compiler<'a> {
     pub units: Vec<Unit>,
     pub filename: String,
     pub interactive: bool,
+    /// The line of the last `from __future__` import at the top (0: none).
+    pub future_lineno: u32,
+    /// SyntaxWarnings found while compiling: (message, where).
+    pub warnings: Vec<(String, Loc)>,
 }
 
 fn const_eq(a: &Const, b: &Const) -> bool {
@@ -126,6 +131,12 @@ impl<'a> Compiler<'a> {
     }
     pub fn ur(&self) -> &Unit {
         &self.units[self.units.len() - 1]
+    }
+
+    /// compile.c `compiler_warn`: a SyntaxWarning at the current line.
+    pub fn warn(&mut self, msg: &str) {
+        let loc = self.ur().loc.unwrap_or_default();
+        self.warnings.push((msg.to_string(), loc));
     }
 
     pub fn err(&self, msg: &str, loc: Loc) -> CompileError {
@@ -256,7 +267,11 @@ impl<'a> Compiler<'a> {
 
     pub fn add_const(&mut self, c: Const) -> u32 {
         let u = self.u();
-        if let Some(i) = u.consts.iter().position(|e| matches!(e, CEntry::C(x) if const_eq(x, &c))) {
+        if let Some(i) = u
+            .consts
+            .iter()
+            .position(|e| matches!(e, CEntry::C(x) if const_eq(x, &c)))
+        {
             return i as u32;
         }
         u.consts.push(CEntry::C(c));
@@ -288,6 +303,13 @@ impl<'a> Compiler<'a> {
     /// grows while compiling: their index is [`DEREF_AFTER_VARNAMES`] plus
     /// the offset, fixed in `finish` (compile.c's `fix_cell_offsets`).
     pub fn deref_index(&self, name: &str) -> u32 {
+        self.deref_index_in(name, false)
+    }
+
+    /// Like `deref_index`; `prefer_free` looks among the free variables
+    /// first (a class body reading an outer `__class__` while it also
+    /// has its own `__class__` cell).
+    pub fn deref_index_in(&self, name: &str, prefer_free: bool) -> u32 {
         let u = self.ur();
         let nparams = self.st.scopes[u.scope].params.len();
         if let Some(i) = u.varnames.iter().take(nparams).position(|n| n == name) {
@@ -298,10 +320,14 @@ impl<'a> Compiler<'a> {
             .iter()
             .filter(|c| !u.varnames.iter().take(nparams).any(|v| v == *c))
             .collect();
+        let free = u.freevars.iter().position(|n| n == name);
+        if let (true, Some(i)) = (prefer_free, free) {
+            return DEREF_AFTER_VARNAMES + (cells.len() + i) as u32;
+        }
         if let Some(i) = cells.iter().position(|n| *n == name) {
             return DEREF_AFTER_VARNAMES + i as u32;
         }
-        match u.freevars.iter().position(|n| n == name) {
+        match free {
             Some(i) => DEREF_AFTER_VARNAMES + (cells.len() + i) as u32,
             None => 0,
         }
@@ -347,7 +373,7 @@ impl<'a> Compiler<'a> {
                 self.emit(op, i);
             }
             How::Deref => {
-                let i = self.deref_index(&m);
+                let i = self.deref_index_in(&m, scope == NameScope::Free);
                 let op = match ctx {
                     Ctx::Load if kind == ScopeKind::Class => Op::LoadClassderef,
                     Ctx::Load => Op::LoadDeref,
@@ -488,7 +514,7 @@ impl<'a> Compiler<'a> {
     pub fn end_reachable(&self) -> bool {
         let u = self.ur();
         let n = u.instrs.len();
-        if u.labels.iter().any(|l| *l == Some(n)) {
+        if u.labels.contains(&Some(n)) {
             return true;
         }
         !matches!(

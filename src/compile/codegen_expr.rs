@@ -128,6 +128,21 @@ impl<'a> Compiler<'a> {
                 self.expr(b)?;
                 self.emit(Op::BinaryOp, *op as u32);
             }
+            // `not (a is b)` is `a is not b` (the AST optimizer's fold).
+            ExprKind::UnaryOp(UnaryOp::Not, a)
+                if matches!(&a.kind, ExprKind::Compare(_, ops, _)
+                    if ops.len() == 1 && matches!(ops[0], CmpOp::Is | CmpOp::IsNot | CmpOp::In | CmpOp::NotIn)) =>
+            {
+                if let ExprKind::Compare(l, ops, r) = &a.kind {
+                    let inv = match ops[0] {
+                        CmpOp::Is => CmpOp::IsNot,
+                        CmpOp::IsNot => CmpOp::Is,
+                        CmpOp::In => CmpOp::NotIn,
+                        _ => CmpOp::In,
+                    };
+                    self.compare(l, &[inv], r)?;
+                }
+            }
             ExprKind::UnaryOp(op, a) => {
                 self.expr(a)?;
                 self.emit0(match op {
@@ -149,7 +164,9 @@ impl<'a> Compiler<'a> {
                 self.bind(end);
             }
             ExprKind::Dict(keys, values) => self.dict_display(keys, values)?,
-            ExprKind::Set(items) => self.starunpack(items, Op::BuildSet, Op::SetAdd, Op::SetUpdate, false)?,
+            ExprKind::Set(items) => {
+                self.starunpack(items, Op::BuildSet, Op::SetAdd, Op::SetUpdate, false)?
+            }
             ExprKind::List(items, Ctx::Load) => {
                 self.starunpack(items, Op::BuildList, Op::ListAppend, Op::ListExtend, false)?
             }
@@ -265,7 +282,12 @@ impl<'a> Compiler<'a> {
     }
 
     /// Jump to `target` when `e` is truthy (`cond` true) or falsy.
-    pub fn jump_if(&mut self, e: &Expr, target: super::assembler::Label, cond: bool) -> CResult<()> {
+    pub fn jump_if(
+        &mut self,
+        e: &Expr,
+        target: super::assembler::Label,
+        cond: bool,
+    ) -> CResult<()> {
         if let ExprKind::UnaryOp(UnaryOp::Not, inner) = &e.kind {
             return self.jump_if(inner, target, !cond);
         }
@@ -287,13 +309,43 @@ impl<'a> Compiler<'a> {
         }
         self.expr(e)?;
         self.emit_jump(
-            if cond { IOp::PopJumpIfTrue } else { IOp::PopJumpIfFalse },
+            if cond {
+                IOp::PopJumpIfTrue
+            } else {
+                IOp::PopJumpIfFalse
+            },
             target,
         );
         Ok(())
     }
 
+    /// compile.c `check_compare`: `is` against a literal other than the
+    /// named singletons.
+    fn check_compare(&mut self, left: &Expr, ops: &[CmpOp], rights: &[Expr]) {
+        let is_arg = |e: &Expr| match const_of(e) {
+            None => true,
+            Some(c) => matches!(
+                c,
+                Const::None | Const::True | Const::False | Const::Ellipsis
+            ),
+        };
+        let mut l = is_arg(left);
+        for (op, r) in ops.iter().zip(rights) {
+            let r = is_arg(r);
+            if matches!(op, CmpOp::Is | CmpOp::IsNot) && (!l || !r) {
+                self.warn(if *op == CmpOp::Is {
+                    "\"is\" with a literal. Did you mean \"==\"?"
+                } else {
+                    "\"is not\" with a literal. Did you mean \"!=\"?"
+                });
+                return;
+            }
+            l = r;
+        }
+    }
+
     fn compare(&mut self, left: &Expr, ops: &[CmpOp], rights: &[Expr]) -> CResult<()> {
+        self.check_compare(left, ops, rights);
         self.expr(left)?;
         let n = ops.len();
         if n == 1 {
@@ -325,7 +377,14 @@ impl<'a> Compiler<'a> {
 
     /// compile.c `starunpack_helper`: build a list/tuple/set from items
     /// that may include `*iterable`.
-    fn starunpack(&mut self, items: &[Expr], build: Op, add: Op, extend: Op, tuple: bool) -> CResult<()> {
+    fn starunpack(
+        &mut self,
+        items: &[Expr],
+        build: Op,
+        add: Op,
+        extend: Op,
+        tuple: bool,
+    ) -> CResult<()> {
         self.starunpack_from(items, build, add, extend, tuple, 0)
     }
 
@@ -485,7 +544,14 @@ impl<'a> Compiler<'a> {
             return Ok(());
         }
         if extra > 0 {
-            self.starunpack_from(args, Op::BuildList, Op::ListAppend, Op::ListExtend, true, extra)?;
+            self.starunpack_from(
+                args,
+                Op::BuildList,
+                Op::ListAppend,
+                Op::ListExtend,
+                true,
+                extra,
+            )?;
         } else if args.len() == 1 {
             if let ExprKind::Starred(v, _) = &args[0].kind {
                 self.expr(v)?;
@@ -594,16 +660,26 @@ impl<'a> Compiler<'a> {
                 self.emit0(Op::StoreSubscr);
             }
             ExprKind::Tuple(items, _) | ExprKind::List(items, _) => {
-                let star = items.iter().position(|e| matches!(e.kind, ExprKind::Starred(..)));
+                let star = items
+                    .iter()
+                    .position(|e| matches!(e.kind, ExprKind::Starred(..)));
                 match star {
                     None => self.emit(Op::UnpackSequence, items.len() as u32),
                     Some(i) => {
-                        if items.iter().filter(|e| matches!(e.kind, ExprKind::Starred(..))).count() > 1 {
-                            return Err(self.err("multiple starred expressions in assignment", t.loc));
+                        if items
+                            .iter()
+                            .filter(|e| matches!(e.kind, ExprKind::Starred(..)))
+                            .count()
+                            > 1
+                        {
+                            return Err(
+                                self.err("multiple starred expressions in assignment", t.loc)
+                            );
                         }
                         let after = items.len() - i - 1;
                         if i >= 256 || after >= (1 << 23) {
-                            return Err(self.err("too many expressions in star-unpacking assignment", t.loc));
+                            return Err(self
+                                .err("too many expressions in star-unpacking assignment", t.loc));
                         }
                         self.emit(Op::UnpackEx, (i as u32) | ((after as u32) << 8));
                     }
@@ -616,7 +692,10 @@ impl<'a> Compiler<'a> {
                 }
             }
             ExprKind::Starred(..) => {
-                return Err(self.err("starred assignment target must be in a list or tuple", t.loc));
+                return Err(self.err(
+                    "starred assignment target must be in a list or tuple",
+                    t.loc,
+                ));
             }
             _ => return Err(self.err("cannot assign to expression", t.loc)),
         }
@@ -635,11 +714,8 @@ impl<'a> Compiler<'a> {
         // None first, so a lambda has no docstring.
         self.add_const(Const::None);
         self.emit_resume();
+        // A generator lambda returns its body's value too (compile.c).
         self.expr(body)?;
-        if self.ur().flags & crate::pyc::code::CO_GENERATOR != 0 {
-            self.emit0(Op::PopTop);
-            self.load_const(Const::None);
-        }
         self.emit0(Op::ReturnValue);
         let code = self.finish()?;
         self.make_function(scope, code, flags);
@@ -714,6 +790,16 @@ impl<'a> Compiler<'a> {
             CompKind::Gen => "<genexpr>",
         };
         let is_async = self.st.scopes[scope].is_coroutine;
+        let outer_async = self.ur().flags
+            & (crate::pyc::code::CO_COROUTINE | crate::pyc::code::CO_ASYNC_GENERATOR)
+            != 0;
+        let outer_comp = self.ur().name.starts_with('<') && self.ur().name != "<lambda>";
+        if is_async && *kind != CompKind::Gen && !outer_async && !outer_comp {
+            return Err(self.err(
+                "asynchronous comprehension outside of an asynchronous function",
+                e.loc,
+            ));
+        }
         self.enter(scope, name, e.loc.line);
         self.u().argcount = 1;
         self.u().loc = Some(e.loc);
@@ -759,20 +845,29 @@ impl<'a> Compiler<'a> {
         value: Option<&Expr>,
     ) -> CResult<()> {
         let g = &gens[index];
-        if g.is_async {
-            return Err(self.err("asynchronous comprehension outside of an asynchronous function", elt.loc));
-        }
         if index == 0 {
             self.emit(Op::LoadFast, 0);
         } else {
             self.expr(&g.iter)?;
-            self.emit0(Op::GetIter);
+            self.emit0(if g.is_async {
+                Op::GetAiter
+            } else {
+                Op::GetIter
+            });
         }
         let start = self.new_label();
         let anchor = self.new_label();
         let if_cleanup = self.new_label();
         self.bind(start);
-        self.emit_real_jump(Op::ForIter, anchor);
+        if g.is_async {
+            self.emit_jump(IOp::SetupFinally, anchor);
+            self.emit0(Op::GetAnext);
+            self.load_const(Const::None);
+            self.yield_from_loop(true);
+            self.emit_pseudo(IOp::PopBlock);
+        } else {
+            self.emit_real_jump(Op::ForIter, anchor);
+        }
         self.store_target(&g.target)?;
         let depth = depth + 1;
         for c in &g.ifs {
@@ -784,6 +879,9 @@ impl<'a> Compiler<'a> {
             match kind {
                 CompKind::Gen => {
                     self.expr(elt)?;
+                    if self.ur().flags & crate::pyc::code::CO_ASYNC_GENERATOR != 0 {
+                        self.emit0(Op::AsyncGenWrap);
+                    }
                     self.emit0(Op::YieldValue);
                     self.emit(Op::Resume, 1);
                     self.emit0(Op::PopTop);
@@ -808,6 +906,9 @@ impl<'a> Compiler<'a> {
         self.bind(if_cleanup);
         self.emit_jump(IOp::Jump, start);
         self.bind(anchor);
+        if g.is_async {
+            self.emit0(Op::EndAsyncFor);
+        }
         Ok(())
     }
 }

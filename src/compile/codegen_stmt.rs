@@ -44,6 +44,7 @@ fn has_annotations(body: &[Stmt]) -> bool {
 impl<'a> Compiler<'a> {
     /// The module code object for 'exec'/'single' mode.
     pub fn compile_module(&mut self, body: &[Stmt]) -> CResult<Obj> {
+        self.check_futures(body)?;
         self.enter(0, "<module>", 1);
         self.emit_resume();
         if has_annotations(body) {
@@ -64,6 +65,51 @@ impl<'a> Compiler<'a> {
         self.load_const(Const::None);
         self.emit0(Op::ReturnValue);
         self.finish()
+    }
+
+    /// future.c: `from __future__ import` statements may only follow the
+    /// docstring and each other, and must name known features. Sets the
+    /// line of the last valid one (later ones are errors when compiled).
+    fn check_futures(&mut self, body: &[Stmt]) -> CResult<()> {
+        const FEATURES: [&str; 10] = [
+            "nested_scopes",
+            "generators",
+            "division",
+            "absolute_import",
+            "with_statement",
+            "print_function",
+            "unicode_literals",
+            "barry_as_FLUFL",
+            "generator_stop",
+            "annotations",
+        ];
+        let skip = usize::from(docstring(body).is_some());
+        let mut done = false;
+        for s in body.iter().skip(skip) {
+            let names = match &s.kind {
+                StmtKind::ImportFrom(Some(m), names, 0) if m == "__future__" => names,
+                _ => {
+                    done = true;
+                    continue;
+                }
+            };
+            if done {
+                return Err(self.err(
+                    "from __future__ imports must occur at the beginning of the file",
+                    s.loc,
+                ));
+            }
+            for a in names {
+                if a.name == "braces" {
+                    return Err(self.err("not a chance", s.loc));
+                }
+                if !FEATURES.contains(&a.name.as_str()) {
+                    return Err(self.err(&format!("future feature {} is not defined", a.name), s.loc));
+                }
+            }
+            self.future_lineno = s.loc.line;
+        }
+        Ok(())
     }
 
     /// The code object for 'eval' mode.
@@ -104,17 +150,24 @@ impl<'a> Compiler<'a> {
                 }
             }
             StmtKind::AugAssign(t, op, v) => self.augassign(t, *op, v)?,
-            StmtKind::AnnAssign(t, ann, v, simple) => self.annassign(t, ann, v.as_ref(), *simple)?,
+            StmtKind::AnnAssign(t, ann, v, simple) => {
+                self.annassign(t, ann, v.as_ref(), *simple)?
+            }
             StmtKind::For(t, it, body, orelse, is_async) => {
                 if *is_async {
-                    return Err(self.err("'async for' is not supported by pycvm's compiler", s.loc));
+                    self.async_for(s, t, it, body, orelse)?
+                } else {
+                    self.for_stmt(t, it, body, orelse)?
                 }
-                self.for_stmt(t, it, body, orelse)?
             }
             StmtKind::While(test, body, orelse) => self.while_stmt(test, body, orelse)?,
             StmtKind::If(test, body, orelse) => {
                 let end = self.new_label();
-                let else_ = if orelse.is_empty() { end } else { self.new_label() };
+                let else_ = if orelse.is_empty() {
+                    end
+                } else {
+                    self.new_label()
+                };
                 self.jump_if(test, else_, false)?;
                 self.stmts(body)?;
                 if !orelse.is_empty() {
@@ -126,13 +179,12 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::With(items, body, is_async) => {
                 if *is_async {
-                    return Err(self.err("'async with' is not supported by pycvm's compiler", s.loc));
+                    self.async_with(s, items, 0, body)?
+                } else {
+                    self.with_stmt(s, items, 0, body)?
                 }
-                self.with_stmt(s, items, 0, body)?
             }
-            StmtKind::Match(..) => {
-                return Err(self.err("'match' statements are not supported by pycvm's compiler", s.loc))
-            }
+            StmtKind::Match(subject, cases) => self.match_stmt(subject, cases)?,
             StmtKind::Raise(exc, cause) => {
                 let mut n = 0;
                 if let Some(e) = exc {
@@ -147,16 +199,16 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::RaiseVarargs, n);
             }
             StmtKind::Try(body, handlers, orelse, fin, star) => {
-                if *star {
-                    return Err(self.err("'except*' is not supported by pycvm's compiler", s.loc));
-                }
                 if fin.is_empty() {
-                    self.try_except(body, handlers, orelse)?;
+                    self.try_except_any(body, handlers, orelse, *star)?;
                 } else {
-                    self.try_finally(body, handlers, orelse, fin)?;
+                    self.try_finally(body, handlers, orelse, fin, *star)?;
                 }
             }
             StmtKind::Assert(test, msg) => {
+                if matches!(&test.kind, ExprKind::Tuple(items, _) if !items.is_empty()) {
+                    self.warn("assertion is always true, perhaps remove parentheses?");
+                }
                 let end = self.new_label();
                 self.jump_if(test, end, true)?;
                 self.u().loc = Some(s.loc);
@@ -200,6 +252,12 @@ impl<'a> Compiler<'a> {
                         }
                     }
                 }
+            }
+            StmtKind::ImportFrom(Some(m), _, 0) if m == "__future__" && s.loc.line > self.future_lineno => {
+                return Err(self.err(
+                    "from __future__ imports must occur at the beginning of the file",
+                    s.loc,
+                ));
             }
             StmtKind::ImportFrom(module, names, level) => {
                 self.load_const(Const::Int(*level as i64));
@@ -380,13 +438,58 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    pub(crate) fn check_async_scope(&self, s: &Stmt, what: &str) -> CResult<()> {
+        let f = self.ur().flags;
+        if f & (crate::pyc::code::CO_COROUTINE | crate::pyc::code::CO_ASYNC_GENERATOR) == 0 {
+            return Err(self.err(&format!("'{what}' outside async function"), s.loc));
+        }
+        Ok(())
+    }
+
+    /// compile.c `compiler_async_for`.
+    fn async_for(
+        &mut self,
+        s: &Stmt,
+        t: &Expr,
+        it: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> CResult<()> {
+        self.check_async_scope(s, "async for")?;
+        let start = self.new_label();
+        let except = self.new_label();
+        let end = self.new_label();
+        self.expr(it)?;
+        self.emit0(Op::GetAiter);
+        self.bind(start);
+        self.u().fblocks.push(FBlock::ForLoop { start, exit: end });
+        self.emit_jump(IOp::SetupFinally, except);
+        self.emit0(Op::GetAnext);
+        self.load_const(Const::None);
+        self.yield_from_loop(true);
+        self.emit_pseudo(IOp::PopBlock);
+        self.store_target(t)?;
+        self.stmts(body)?;
+        self.u().loc = None;
+        self.emit_jump(IOp::Jump, start);
+        self.u().fblocks.pop();
+        self.bind(except);
+        self.u().loc = Some(it.loc);
+        self.emit0(Op::EndAsyncFor);
+        self.stmts(orelse)?;
+        self.bind(end);
+        Ok(())
+    }
+
     fn while_stmt(&mut self, test: &Expr, body: &[Stmt], orelse: &[Stmt]) -> CResult<()> {
         let start = self.new_label();
         let anchor = self.new_label();
         let end = self.new_label();
         self.bind(start);
         self.jump_if(test, anchor, false)?;
-        self.u().fblocks.push(FBlock::WhileLoop { start, exit: end });
+        self.u()
+            .fblocks
+            .push(FBlock::WhileLoop { start, exit: end });
         self.stmts(body)?;
         self.u().loc = None;
         self.emit_jump(IOp::Jump, start);
@@ -401,6 +504,13 @@ impl<'a> Compiler<'a> {
     fn unwind(&mut self, fb: &FBlock, preserve_tos: bool) -> CResult<()> {
         match fb {
             FBlock::WhileLoop { .. } | FBlock::ExceptionHandler => {}
+            FBlock::ExceptionGroupHandler => {
+                let loc = self.ur().loc.unwrap_or_default();
+                return Err(self.err(
+                    "'break', 'continue' and 'return' cannot appear in an except* block",
+                    loc,
+                ));
+            }
             FBlock::ForLoop { .. } => {
                 if preserve_tos {
                     self.emit(Op::Swap, 2);
@@ -437,6 +547,11 @@ impl<'a> Compiler<'a> {
                     self.emit(Op::Swap, 2);
                 }
                 self.call_exit_with_nones();
+                if matches!(fb, FBlock::AsyncWith { .. }) {
+                    self.emit(Op::GetAwaitable, 2);
+                    self.load_const(Const::None);
+                    self.yield_from_loop(true);
+                }
                 self.emit0(Op::PopTop);
             }
             FBlock::HandlerCleanup { name } => {
@@ -489,7 +604,9 @@ impl<'a> Compiler<'a> {
         if gen && v.is_some() {
             return Err(self.err("'return' with value in async generator", s.loc));
         }
-        let constant = v.and_then(const_of).or(if v.is_none() { Some(Const::None) } else { None });
+        let constant = v
+            .and_then(const_of)
+            .or(if v.is_none() { Some(Const::None) } else { None });
         match (&constant, v) {
             (None, Some(v)) => {
                 self.expr(v)?;
@@ -546,181 +663,6 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn call_exit_with_nones(&mut self) {
-        self.load_const(Const::None);
-        self.load_const(Const::None);
-        self.load_const(Const::None);
-        self.emit(Op::Precall, 2);
-        self.emit(Op::Call, 2);
-    }
-
-    /// `COPY 3; POP_EXCEPT; RERAISE 1`.
-    fn pop_except_and_reraise(&mut self) {
-        self.emit(Op::Copy, 3);
-        self.emit0(Op::PopExcept);
-        self.emit(Op::Reraise, 1);
-    }
-
-    fn try_except(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt]) -> CResult<()> {
-        let end = self.new_label();
-        let except = self.new_label();
-        let cleanup = self.new_label();
-        self.emit_jump(IOp::SetupFinally, except);
-        self.u().fblocks.push(FBlock::TryExcept);
-        self.stmts(body)?;
-        self.u().fblocks.pop();
-        self.u().loc = None;
-        self.emit_pseudo(IOp::PopBlock);
-        self.stmts(orelse)?;
-        self.u().loc = None;
-        self.emit_jump(IOp::Jump, end);
-        self.bind(except);
-        self.u().loc = None;
-        self.emit_jump(IOp::SetupCleanup, cleanup);
-        self.emit0(Op::PushExcInfo);
-        self.u().fblocks.push(FBlock::ExceptionHandler);
-        let n = handlers.len();
-        for (i, h) in handlers.iter().enumerate() {
-            self.u().loc = Some(h.loc);
-            if h.typ.is_none() && i + 1 < n {
-                return Err(self.err("default 'except:' must be last", h.loc));
-            }
-            let next = self.new_label();
-            if let Some(t) = &h.typ {
-                self.expr(t)?;
-                self.u().loc = Some(h.loc);
-                self.emit0(Op::CheckExcMatch);
-                self.emit_jump(IOp::PopJumpIfFalse, next);
-            }
-            match &h.name {
-                Some(name) => {
-                    let cleanup_end = self.new_label();
-                    self.name_op(name, Ctx::Store);
-                    self.emit_jump(IOp::SetupCleanup, cleanup_end);
-                    self.u().fblocks.push(FBlock::HandlerCleanup { name: Some(name.clone()) });
-                    self.stmts(&h.body)?;
-                    self.u().fblocks.pop();
-                    self.u().loc = None;
-                    self.emit_pseudo(IOp::PopBlock);
-                    self.emit_pseudo(IOp::PopBlock);
-                    self.emit0(Op::PopExcept);
-                    self.load_const(Const::None);
-                    self.name_op(name, Ctx::Store);
-                    self.name_op(name, Ctx::Del);
-                    self.emit_jump(IOp::Jump, end);
-                    self.bind(cleanup_end);
-                    self.u().loc = None;
-                    self.load_const(Const::None);
-                    self.name_op(name, Ctx::Store);
-                    self.name_op(name, Ctx::Del);
-                    self.emit(Op::Reraise, 1);
-                }
-                None => {
-                    self.emit0(Op::PopTop);
-                    self.u().fblocks.push(FBlock::HandlerCleanup { name: None });
-                    self.stmts(&h.body)?;
-                    self.u().fblocks.pop();
-                    self.u().loc = None;
-                    self.emit_pseudo(IOp::PopBlock);
-                    self.emit0(Op::PopExcept);
-                    self.emit_jump(IOp::Jump, end);
-                }
-            }
-            self.bind(next);
-        }
-        self.u().loc = None;
-        self.u().fblocks.pop();
-        self.emit(Op::Reraise, 0);
-        self.bind(cleanup);
-        self.pop_except_and_reraise();
-        self.bind(end);
-        Ok(())
-    }
-
-    fn try_finally(
-        &mut self,
-        body: &[Stmt],
-        handlers: &[ExceptHandler],
-        orelse: &[Stmt],
-        fin: &[Stmt],
-    ) -> CResult<()> {
-        let end = self.new_label();
-        let exit = self.new_label();
-        let cleanup = self.new_label();
-        self.emit_jump(IOp::SetupFinally, end);
-        self.u().fblocks.push(FBlock::FinallyTry { body: fin.to_vec() });
-        if handlers.is_empty() {
-            self.stmts(body)?;
-        } else {
-            self.try_except(body, handlers, orelse)?;
-        }
-        self.u().loc = None;
-        self.emit_pseudo(IOp::PopBlock);
-        self.u().fblocks.pop();
-        self.stmts(fin)?;
-        self.u().loc = None;
-        self.emit_jump(IOp::Jump, exit);
-        self.bind(end);
-        self.u().loc = None;
-        self.emit_jump(IOp::SetupCleanup, cleanup);
-        self.emit0(Op::PushExcInfo);
-        self.u().fblocks.push(FBlock::FinallyEnd);
-        self.stmts(fin)?;
-        self.u().fblocks.pop();
-        self.u().loc = None;
-        self.emit(Op::Reraise, 0);
-        self.bind(cleanup);
-        self.pop_except_and_reraise();
-        self.bind(exit);
-        Ok(())
-    }
-
-    fn with_stmt(&mut self, s: &Stmt, items: &[WithItem], pos: usize, body: &[Stmt]) -> CResult<()> {
-        let Some(item) = items.get(pos) else {
-            return Ok(());
-        };
-        let block_exit = self.new_label();
-        let fin = self.new_label();
-        let cleanup = self.new_label();
-        self.expr(&item.context)?;
-        self.u().loc = Some(s.loc);
-        self.emit0(Op::BeforeWith);
-        self.emit_jump(IOp::SetupWith, fin);
-        self.u().fblocks.push(FBlock::With { loc: s.loc });
-        match &item.vars {
-            Some(v) => self.store_target(v)?,
-            None => self.emit0(Op::PopTop),
-        }
-        if pos + 1 == items.len() {
-            self.stmts(body)?;
-        } else {
-            self.with_stmt(s, items, pos + 1, body)?;
-        }
-        self.u().fblocks.pop();
-        self.u().loc = Some(s.loc);
-        self.emit_pseudo(IOp::PopBlock);
-        self.call_exit_with_nones();
-        self.emit0(Op::PopTop);
-        self.emit_jump(IOp::Jump, block_exit);
-        self.bind(fin);
-        self.emit_jump(IOp::SetupCleanup, cleanup);
-        self.emit0(Op::PushExcInfo);
-        self.emit0(Op::WithExceptStart);
-        let exit = self.new_label();
-        self.emit_jump(IOp::PopJumpIfTrue, exit);
-        self.emit(Op::Reraise, 2);
-        self.bind(cleanup);
-        self.pop_except_and_reraise();
-        self.bind(exit);
-        self.emit0(Op::PopTop);
-        self.emit_pseudo(IOp::PopBlock);
-        self.emit0(Op::PopExcept);
-        self.emit0(Op::PopTop);
-        self.emit0(Op::PopTop);
-        self.bind(block_exit);
-        Ok(())
-    }
-
     fn decorators(&mut self, decos: &[Expr]) -> CResult<()> {
         self.exprs(decos)
     }
@@ -745,7 +687,11 @@ impl<'a> Compiler<'a> {
         if self.annotations(&f.args, f.returns.as_ref())? {
             flags |= 4;
         }
-        let first = f.decorators.first().map(|d| d.loc.line).unwrap_or(s.loc.line);
+        let first = f
+            .decorators
+            .first()
+            .map(|d| d.loc.line)
+            .unwrap_or(s.loc.line);
         self.enter(scope, &f.name, first);
         self.set_arg_counts(&f.args);
         let mut body: &[Stmt] = &f.body;
@@ -789,7 +735,14 @@ impl<'a> Compiler<'a> {
             if let Some(ann) = &arg.annotation {
                 let m = self.mangle(&arg.name);
                 self.load_const(Const::Str(m.into_bytes()));
-                self.expr(ann)?;
+                match &ann.kind {
+                    // `*args: *Ts`: the single unpacked value.
+                    ExprKind::Starred(v, _) => {
+                        self.expr(v)?;
+                        self.emit(Op::UnpackSequence, 1);
+                    }
+                    _ => self.expr(ann)?,
+                }
                 n += 2;
             }
         }
@@ -811,7 +764,11 @@ impl<'a> Compiler<'a> {
             .get(&node_key(&s.loc, 0))
             .ok_or_else(|| super::CompileError::internal("class scope"))?;
         self.decorators(&c.decorators)?;
-        let first = c.decorators.first().map(|d| d.loc.line).unwrap_or(s.loc.line);
+        let first = c
+            .decorators
+            .first()
+            .map(|d| d.loc.line)
+            .unwrap_or(s.loc.line);
         self.enter(scope, &c.name, first);
         self.emit_resume();
         self.u().loc = Some(s.loc);

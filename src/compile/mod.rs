@@ -12,9 +12,12 @@ pub mod assembler;
 pub mod ast;
 pub mod codegen;
 pub mod codegen_expr;
+pub mod codegen_match;
 pub mod codegen_stmt;
+pub mod codegen_try;
 pub mod parser;
 pub mod parser_expr;
+pub mod parser_match;
 pub mod strings;
 pub mod symtable;
 pub mod tokenizer;
@@ -80,8 +83,29 @@ impl CompileError {
 
 /// Compile source text to a code object (`compile(source, filename, mode)`).
 pub fn compile_source(source: &str, filename: &str, mode: Mode) -> Result<Obj, CompileError> {
+    compile_with_warnings(source, filename, mode).map(|(code, _)| code)
+}
+
+/// Like [`compile_source`], also returning the SyntaxWarnings CPython's
+/// compiler would issue (message, where).
+pub fn compile_with_warnings(
+    source: &str,
+    filename: &str,
+    mode: Mode,
+) -> Result<Compiled, CompileError> {
     compile_inner(source, filename, mode).map_err(|mut e| {
         e.filename = filename.to_string();
+        // In eval mode an error at the implicit end of a source without a
+        // final newline has offset 0 in CPython.
+        if mode == Mode::Eval && !source.ends_with('\n') {
+            let last = source.rsplit('\n').next().unwrap_or("");
+            let nlines = source.split('\n').count() as u32;
+            if e.lineno == nlines && e.offset as usize == last.len() + 1 {
+                e.offset = 0;
+                e.end_offset = 0;
+                e.end_line = e.lineno;
+            }
+        }
         if e.lineno > 0 && e.text.is_none() && !e.no_text {
             e.text = source
                 .split_inclusive('\n')
@@ -100,26 +124,35 @@ pub fn compile_source(source: &str, filename: &str, mode: Mode) -> Result<Obj, C
     })
 }
 
-fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Obj, CompileError> {
+fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, CompileError> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let (toks, eof_error) = tokenizer::tokenize_deferred(source)?;
     let last = toks.len().saturating_sub(2);
     let mut p = parser::Parser::new(toks);
     let r = compile_parsed(&mut p, filename, mode);
     match (r, eof_error) {
         (Ok(_), Some(e)) => Err(e),
-        (Err(pe), Some(e)) => {
-            // A syntax error before the end of input wins.
-            if p.position() < last {
-                Err(pe)
-            } else {
-                Err(e)
-            }
-        }
+        (Err(pe), Some(e)) => Err(if prefer_eof_error(&p, &pe, &e, last) { e } else { pe }),
         (r, None) => r,
     }
 }
 
-fn compile_parsed(p: &mut parser::Parser, filename: &str, mode: Mode) -> Result<Obj, CompileError> {
+/// Whether an unclosed bracket (`eof`) is reported instead of the
+/// parser's error `pe`: when the parser got to the end of the input, or
+/// its error is on a later line than the bracket (pegen's
+/// `_PyPegen_tokenize_full_source_to_check_for_errors`).
+fn prefer_eof_error(p: &parser::Parser, pe: &CompileError, eof: &CompileError, last: usize) -> bool {
+    p.position() >= last || pe.lineno > eof.lineno
+}
+
+/// The code object and the SyntaxWarnings found: (message, where).
+pub type Compiled = (Obj, Vec<(String, ast::Loc)>);
+
+fn compile_parsed(
+    p: &mut parser::Parser,
+    filename: &str,
+    mode: Mode,
+) -> Result<Compiled, CompileError> {
     match mode {
         Mode::Eval => {
             let e = p.parse_eval()?;
@@ -129,8 +162,11 @@ fn compile_parsed(p: &mut parser::Parser, filename: &str, mode: Mode) -> Result<
                 units: Vec::new(),
                 filename: filename.to_string(),
                 interactive: false,
+                warnings: Vec::new(),
+                future_lineno: 0,
             };
-            c.compile_eval(&e)
+            let code = c.compile_eval(&e)?;
+            Ok((code, c.warnings))
         }
         Mode::Exec | Mode::Single => {
             let body = p.parse_module()?;
@@ -140,8 +176,12 @@ fn compile_parsed(p: &mut parser::Parser, filename: &str, mode: Mode) -> Result<
                 units: Vec::new(),
                 filename: filename.to_string(),
                 interactive: mode == Mode::Single,
+                warnings: Vec::new(),
+                future_lineno: 0,
             };
-            if mode == Mode::Single && body.len() > 1 {
+            // One logical line: simple statements joined by `;` are fine.
+            let one_line = body.windows(2).all(|w| w[1].loc.line == w[0].loc.end_line);
+            if mode == Mode::Single && body.len() > 1 && !one_line {
                 let l = body[0].loc;
                 return Err(CompileError::syntax(
                     "multiple statements found while compiling a single statement",
@@ -149,7 +189,60 @@ fn compile_parsed(p: &mut parser::Parser, filename: &str, mode: Mode) -> Result<
                     l.end_col + 1,
                 ));
             }
-            c.compile_module(&body)
+            let code = c.compile_module(&body)?;
+            Ok((code, c.warnings))
         }
     }
+}
+
+/// A parse result for `compile(..., PyCF_ONLY_AST)`, converted to `_ast`
+/// objects by src/modules/ast_build.rs.
+pub enum Tree {
+    Module(Vec<ast::Stmt>),
+    Interactive(Vec<ast::Stmt>),
+    Expression(ast::Expr),
+}
+
+/// Parse source text without compiling it (`ast.parse`): syntax errors as
+/// `compile_source` reports them; no symbol-table checks (CPython's
+/// `ast.parse` accepts `return` outside a function).
+pub fn parse_source(source: &str, filename: &str, mode: Mode) -> Result<Tree, CompileError> {
+    let fail = |e| compile_source_error(e, source, filename, mode);
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let (toks, eof_error) = tokenizer::tokenize_deferred(text).map_err(fail)?;
+    let last = toks.len().saturating_sub(2);
+    let mut p = parser::Parser::new(toks);
+    let r = match mode {
+        Mode::Eval => p.parse_eval().map(Tree::Expression),
+        Mode::Exec => p.parse_module().map(Tree::Module),
+        Mode::Single => p.parse_module().map(Tree::Interactive),
+    };
+    match (r, eof_error) {
+        (Ok(_), Some(e)) => Err(fail(e)),
+        (Err(pe), Some(e)) => Err(fail(if prefer_eof_error(&p, &pe, &e, last) { e } else { pe })),
+        (r, None) => r.map_err(fail),
+    }
+}
+
+/// `compile_source`'s error with its filename and source line filled in.
+fn compile_source_error(
+    mut e: CompileError,
+    source: &str,
+    filename: &str,
+    mode: Mode,
+) -> CompileError {
+    e.filename = filename.to_string();
+    if e.lineno > 0 && e.text.is_none() && !e.no_text {
+        e.text = source
+            .split_inclusive('\n')
+            .nth(e.lineno as usize - 1)
+            .map(|l| {
+                if mode != Mode::Eval && !l.ends_with('\n') {
+                    format!("{l}\n")
+                } else {
+                    l.to_string()
+                }
+            });
+    }
+    e
 }

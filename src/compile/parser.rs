@@ -36,6 +36,11 @@ impl Parser {
         self.pos
     }
 
+    /// Move the cursor back to a saved position (backtracking).
+    pub fn set_position(&mut self, pos: usize) {
+        self.pos = pos.min(self.toks.len());
+    }
+
     pub fn tok(&self) -> &Tok {
         self.toks
             .get(self.pos)
@@ -363,7 +368,10 @@ impl Parser {
                     loop {
                         let e = self.bitwise_or()?;
                         targets.push(self.to_ctx(e, Ctx::Del)?);
-                        if !self.eat_op(",") || matches!(self.tok(), Tok::Newline) || self.at_op(";") {
+                        if !self.eat_op(",")
+                            || matches!(self.tok(), Tok::Newline)
+                            || self.at_op(";")
+                        {
                             break;
                         }
                     }
@@ -475,9 +483,9 @@ impl Parser {
                 break;
             }
             if !paren && matches!(self.tok(), Tok::Newline) {
-                return Err(self.error_here(
-                    "trailing comma not allowed without surrounding parentheses",
-                ));
+                return Err(
+                    self.error_here("trailing comma not allowed without surrounding parentheses")
+                );
             }
         }
         if paren {
@@ -496,8 +504,7 @@ impl Parser {
         };
         if self.at_op(":") {
             self.advance();
-            let simple = matches!(first.kind, ExprKind::Name(..))
-                && !self.paren_before(first.loc);
+            let simple = matches!(first.kind, ExprKind::Name(..)) && !self.paren_before(first.loc);
             let target = match &first.kind {
                 ExprKind::Name(..) | ExprKind::Attribute(..) | ExprKind::Subscript(..) => {
                     self.to_store(first)?
@@ -509,17 +516,10 @@ impl Parser {
                     ))
                 }
                 ExprKind::List(..) => {
-                    return Err(self.error_at_loc(
-                        "only single target (not list) can be annotated",
-                        first.loc,
-                    ))
+                    return Err(self
+                        .error_at_loc("only single target (not list) can be annotated", first.loc))
                 }
-                _ => {
-                    return Err(self.error_at_loc(
-                        "illegal target for annotation",
-                        first.loc,
-                    ))
-                }
+                _ => return Err(self.error_at_loc("illegal target for annotation", first.loc)),
             };
             let ann = self.expression()?;
             let value = if self.eat_op("=") {
@@ -588,7 +588,9 @@ impl Parser {
                 self.star_expressions()?
             });
         }
-        let value = exprs.pop().ok_or_else(|| self.error_here("invalid syntax"))?;
+        let value = exprs
+            .pop()
+            .ok_or_else(|| self.error_here("invalid syntax"))?;
         let targets = exprs
             .into_iter()
             .map(|t| self.to_store(t))
@@ -857,15 +859,5 @@ impl Parser {
         let r = self.call_args()?;
         self.expect_op(")")?;
         Ok(r)
-    }
-
-    /// Whether a line starting with the soft keyword `match` is a match
-    /// statement (not supported yet: always an expression statement).
-    fn is_match_stmt(&self) -> bool {
-        false
-    }
-
-    fn match_stmt(&mut self) -> PResult<StmtKind> {
-        Err(self.error_here("invalid syntax"))
     }
 }

@@ -99,7 +99,10 @@ impl Parser {
             self.advance();
             let test = self.disjunction()?;
             if !self.at_kw("else") {
-                return Err(self.error_here("expected 'else' after 'if' expression"));
+                return Err(self.error_at_loc(
+                    "expected 'else' after 'if' expression",
+                    start.to(self.prev_end()),
+                ));
             }
             self.advance();
             let orelse = self.expression()?;
@@ -261,7 +264,10 @@ impl Parser {
         };
         if self.eat_op("**") {
             let exp = self.factor()?;
-            return Ok(self.mk(start, ExprKind::BinOp(Box::new(base), BinOp::Pow, Box::new(exp))));
+            return Ok(self.mk(
+                start,
+                ExprKind::BinOp(Box::new(base), BinOp::Pow, Box::new(exp)),
+            ));
         }
         Ok(base)
     }
@@ -283,7 +289,10 @@ impl Parser {
                 self.advance();
                 let s = self.slices()?;
                 self.expect_op("]")?;
-                e = self.mk(start, ExprKind::Subscript(Box::new(e), Box::new(s), Ctx::Load));
+                e = self.mk(
+                    start,
+                    ExprKind::Subscript(Box::new(e), Box::new(s), Ctx::Load),
+                );
             } else {
                 break;
             }
@@ -295,6 +304,10 @@ impl Parser {
         let start = self.loc();
         let first = self.slice()?;
         if !self.at_op(",") {
+            // `x[*a]` subscripts with a one-element tuple (PEP 646).
+            if let ExprKind::Starred(..) = first.kind {
+                return Ok(self.mk(start, ExprKind::Tuple(vec![first], Ctx::Load)));
+            }
             return Ok(first);
         }
         let mut v = vec![first];
@@ -384,12 +397,14 @@ impl Parser {
                 }
                 if self.at_kw("for") || self.at_kw("async") {
                     let gens = self.comp_for()?;
-                    let g = self.mk(start, ExprKind::Comp(CompKind::Gen, Box::new(e), None, gens));
+                    let g = self.mk(
+                        start,
+                        ExprKind::Comp(CompKind::Gen, Box::new(e), None, gens),
+                    );
                     if !args.is_empty() || !kws.is_empty() || !self.at_op(")") {
-                        return Err(self.error_at_loc(
-                            "Generator expression must be parenthesized",
-                            g.loc,
-                        ));
+                        return Err(
+                            self.error_at_loc("Generator expression must be parenthesized", g.loc)
+                        );
                     }
                     args.push(g);
                     continue;
@@ -469,7 +484,9 @@ impl Parser {
         let e = if comma || items.len() > 1 {
             self.mk(start, ExprKind::Tuple(items, Ctx::Load))
         } else {
-            items.pop().ok_or_else(|| self.error_here("invalid syntax"))?
+            items
+                .pop()
+                .ok_or_else(|| self.error_here("invalid syntax"))?
         };
         self.to_store(e)
     }
@@ -708,7 +725,7 @@ impl Parser {
                 }
                 seen_star = true;
                 if !self.at_op(",") && !self.at_op(close) {
-                    let arg = self.param(annotations)?;
+                    let arg = self.param_star_annotation(annotations)?;
                     names.push(arg.name.clone());
                     a.vararg = Some(arg);
                 }
@@ -757,6 +774,22 @@ impl Parser {
             return Err(self.error_here("named arguments must follow bare *"));
         }
         Ok(a)
+    }
+
+    /// `*args: *Ts` (PEP 646): the vararg's annotation may be starred.
+    fn param_star_annotation(&mut self, annotations: bool) -> PResult<Arg> {
+        let start = self.loc();
+        let name = self.name()?;
+        let annotation = if annotations && self.eat_op(":") {
+            Some(Box::new(self.star_expression()?))
+        } else {
+            None
+        };
+        Ok(Arg {
+            name,
+            annotation,
+            loc: start.to(self.prev_end()),
+        })
     }
 
     fn param(&mut self, annotations: bool) -> PResult<Arg> {
@@ -809,11 +842,20 @@ impl Parser {
             ),
             other => {
                 let e = Expr { loc, kind: other };
-                let verb = if ctx == Ctx::Del { "delete" } else { "assign to" };
+                let verb = if ctx == Ctx::Del {
+                    "delete"
+                } else {
+                    "assign to"
+                };
                 let what = describe(&e);
                 let msg = if ctx == Ctx::Store && matches!(e.kind, ExprKind::Compare(..)) {
                     format!("cannot {verb} {what}")
-                } else if ctx == Ctx::Store && matches!(e.kind, ExprKind::Constant(_) | ExprKind::Call(..) | ExprKind::BinOp(..)) {
+                } else if ctx == Ctx::Store
+                    && matches!(
+                        e.kind,
+                        ExprKind::Constant(_) | ExprKind::Call(..) | ExprKind::BinOp(..)
+                    )
+                {
                     format!("cannot {verb} {what} here. Maybe you meant '==' instead of '='?")
                 } else {
                     format!("cannot {verb} {what}")

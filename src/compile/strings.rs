@@ -63,7 +63,11 @@ pub fn push_cp(out: &mut Vec<u8>, cp: u32) {
 pub fn decode_escapes(body: &str, bytes: bool) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(body.len());
     let mut it = body.char_indices().peekable();
-    let codec = if bytes { "bytes" } else { "(unicode error) 'unicodeescape' codec" };
+    let codec = if bytes {
+        "bytes"
+    } else {
+        "(unicode error) 'unicodeescape' codec"
+    };
     let push = |out: &mut Vec<u8>, cp: u32| {
         if bytes {
             out.push(cp as u8)
@@ -129,7 +133,10 @@ pub fn decode_escapes(body: &str, bytes: bool) -> Result<Vec<u8>, String> {
                                 _ => "truncated \\UXXXXXXXX escape",
                             };
                             if bytes {
-                                return Err(format!("(value error) invalid \\x escape at position {}", i));
+                                return Err(format!(
+                                    "(value error) invalid \\x escape at position {}",
+                                    i
+                                ));
                             }
                             return Err(format!(
                                 "{codec} can't decode bytes in position {}-{}: {what}",
@@ -166,7 +173,11 @@ pub fn decode_escapes(body: &str, bytes: bool) -> Result<Vec<u8>, String> {
                             "{codec} can't decode bytes in position {}-{}: {}",
                             i,
                             i + 1,
-                            if name.is_some() { "unknown Unicode character name" } else { "malformed \\N character escape" }
+                            if name.is_some() {
+                                "unknown Unicode character name"
+                            } else {
+                                "malformed \\N character escape"
+                            }
                         ))
                     }
                 }
@@ -199,7 +210,11 @@ fn split_literal(text: &str) -> Option<Lit<'_>> {
     let qpos = text.find(['\'', '"'])?;
     let prefix = text[..qpos].to_ascii_lowercase();
     let rest = &text[qpos..];
-    let q = if rest.starts_with("\"\"\"") || rest.starts_with("'''") { 3 } else { 1 };
+    let q = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+        3
+    } else {
+        1
+    };
     let body = rest.get(q..rest.len().checked_sub(q)?)?;
     Some(Lit {
         raw: prefix.contains('r'),
@@ -231,7 +246,8 @@ impl Parser {
         while let Tok::Str(text) = self.tok().clone() {
             let tloc = self.loc();
             self.advance();
-            let lit = split_literal(&text).ok_or_else(|| self.error_at_loc("invalid syntax", tloc))?;
+            let lit =
+                split_literal(&text).ok_or_else(|| self.error_at_loc("invalid syntax", tloc))?;
             if let Some(b) = any_bytes {
                 if b != lit.bytes {
                     return Err(self.error_at_loc("cannot mix bytes and nonbytes literals", tloc));
@@ -245,7 +261,8 @@ impl Parser {
                 let v = if lit.raw {
                     lit.body.as_bytes().to_vec()
                 } else {
-                    decode_escapes(lit.body, lit.bytes).map_err(|m| self.error_at_str_end(&m, tloc))?
+                    decode_escapes(lit.body, lit.bytes)
+                        .map_err(|m| self.error_at_str_end(&m, tloc))?
                 };
                 if lit.bytes && lit.raw && !lit.body.is_ascii() {
                     return Err(self.error_at_str_end(
@@ -315,7 +332,11 @@ impl Parser {
             match b[i] {
                 b'\\' if !raw => {
                     // Keep escapes whole (so `\{` is not an expression start).
-                    let n = body[i + 1..].chars().next().map(|c| c.len_utf8()).unwrap_or(0);
+                    let n = body[i + 1..]
+                        .chars()
+                        .next()
+                        .map(|c| c.len_utf8())
+                        .unwrap_or(0);
                     literal.push_str(&body[i..i + 1 + n]);
                     i += 1 + n;
                     if n == 1 && b.get(i - 1) == Some(&b'N') && b.get(i) == Some(&b'{') {
@@ -338,7 +359,9 @@ impl Parser {
                 }
                 b'{' => {
                     if depth >= 2 {
-                        return Err(self.error_at_str_end("f-string: expressions nested too deeply", tloc));
+                        return Err(
+                            self.error_at_str_end("f-string: expressions nested too deeply", tloc)
+                        );
                     }
                     flush(self, pieces, &literal)?;
                     literal.clear();
@@ -394,7 +417,10 @@ impl Parser {
             }
             match c {
                 b'\\' => {
-                    return Err(self.error_at_str_end("f-string expression part cannot include a backslash", tloc))
+                    return Err(self.error_at_str_end(
+                        "f-string expression part cannot include a backslash",
+                        tloc,
+                    ))
                 }
                 b'\'' | b'"' => {
                     let triple = b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&c);
@@ -410,7 +436,9 @@ impl Parser {
                     nest.pop();
                 }
                 b'#' => {
-                    return Err(self.error_at_str_end("f-string expression part cannot include '#'", tloc))
+                    return Err(
+                        self.error_at_str_end("f-string expression part cannot include '#'", tloc)
+                    )
                 }
                 b'}' | b':' if nest.is_empty() => {
                     end_expr = i;
@@ -461,7 +489,10 @@ impl Parser {
                 Some(b'r') => 'r' as i32,
                 Some(b'a') => 'a' as i32,
                 _ => {
-                    return Err(self.error_at_str_end("f-string: invalid conversion character: expected 's', 'r', or 'a'", tloc))
+                    return Err(self.error_at_str_end(
+                        "f-string: invalid conversion character: expected 's', 'r', or 'a'",
+                        tloc,
+                    ))
                 }
             };
             i += 2;
@@ -472,18 +503,31 @@ impl Parser {
             let sstart = i + 1;
             let mut d = 0;
             let mut j = sstart;
+            let mut q: Option<u8> = None;
             loop {
-                match b.get(j) {
-                    None => return Err(self.error_at_str_end("f-string: expecting '}'", tloc)),
-                    Some(b'{') => d += 1,
-                    Some(b'}') if d == 0 => break,
-                    Some(b'}') => d -= 1,
+                match (b.get(j), q) {
+                    (None, _) => return Err(self.error_at_str_end("f-string: expecting '}'", tloc)),
+                    // Quotes inside a nested field's expression.
+                    (Some(&c), Some(qc)) if c == qc => q = None,
+                    (Some(_), Some(_)) => {}
+                    (Some(&c @ (b'\'' | b'"')), None) if d > 0 => q = Some(c),
+                    (Some(b'{'), None) => d += 1,
+                    (Some(b'}'), None) if d == 0 => break,
+                    (Some(b'}'), None) => d -= 1,
                     _ => {}
                 }
                 j += 1;
             }
             let mut sp = Vec::new();
-            self.fstring_body(text, &body[sstart..j], body_off + sstart, raw, tloc, &mut sp, depth + 1)?;
+            self.fstring_body(
+                text,
+                &body[sstart..j],
+                body_off + sstart,
+                raw,
+                tloc,
+                &mut sp,
+                depth + 1,
+            )?;
             spec = Some(Box::new(join_pieces(sp, true, tloc)));
             i = j;
         }

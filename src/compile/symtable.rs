@@ -176,7 +176,11 @@ impl SymTable {
         let sc = self.cur();
         let old = sc.flags.get(&name).copied();
         if flag == DEF_GLOBAL || flag == DEF_NONLOCAL {
-            let what = if flag == DEF_GLOBAL { "global" } else { "nonlocal" };
+            let what = if flag == DEF_GLOBAL {
+                "global"
+            } else {
+                "nonlocal"
+            };
             if let Some(o) = old {
                 if o & DEF_PARAM != 0 {
                     return Err(err(format!("name '{name}' is parameter and {what}"), loc));
@@ -188,10 +192,16 @@ impl SymTable {
                     return Err(err(format!("name '{name}' is nonlocal and global"), loc));
                 }
                 if o & USE != 0 {
-                    return Err(err(format!("name '{name}' is used prior to {what} declaration"), loc));
+                    return Err(err(
+                        format!("name '{name}' is used prior to {what} declaration"),
+                        loc,
+                    ));
                 }
                 if o & DEF_LOCAL != 0 {
-                    return Err(err(format!("name '{name}' is assigned to before {what} declaration"), loc));
+                    return Err(err(
+                        format!("name '{name}' is assigned to before {what} declaration"),
+                        loc,
+                    ));
                 }
             }
         }
@@ -326,15 +336,23 @@ impl SymTable {
                     let m = mangle(private.as_deref(), n);
                     let f = self.cur().flags.get(&m).copied().unwrap_or(0);
                     if f & (DEF_GLOBAL | DEF_NONLOCAL) != 0 && *simple {
-                        let what = if f & DEF_GLOBAL != 0 { "global" } else { "nonlocal" };
+                        let what = if f & DEF_GLOBAL != 0 {
+                            "global"
+                        } else {
+                            "nonlocal"
+                        };
                         return Err(err(format!("annotated name '{n}' can't be {what}"), t.loc));
                     }
                 }
                 self.cur().has_annotations = true;
-                if v.is_some() || !*simple || !matches!(t.kind, ExprKind::Name(..)) {
-                    self.expr(t)?;
-                } else if let ExprKind::Name(n, _) = &t.kind {
-                    self.add(n, DEF_LOCAL, t.loc)?;
+                match &t.kind {
+                    // symtable.c: a parenthesized name binds only with a value.
+                    ExprKind::Name(n, _) => {
+                        if *simple || v.is_some() {
+                            self.add(n, DEF_LOCAL, t.loc)?;
+                        }
+                    }
+                    _ => self.expr(t)?,
                 }
                 self.expr(ann)?;
                 if let Some(v) = v {
@@ -403,10 +421,7 @@ impl SymTable {
                 for a in names {
                     if a.name == "*" {
                         if self.cur().kind != ScopeKind::Module {
-                            return Err(err(
-                                "import * only allowed at module level".into(),
-                                s.loc,
-                            ));
+                            return Err(err("import * only allowed at module level".into(), s.loc));
                         }
                         continue;
                     }
@@ -523,7 +538,15 @@ impl SymTable {
                     self.stack = save;
                     if !inner.is_empty() {
                         // Inside the comprehension the name is free or global.
-                        let flag = if self.scopes[target_scope].kind == ScopeKind::Module {
+                        let private = self.cur().private.clone();
+                        let tf = self.scopes[target_scope]
+                            .flags
+                            .get(&mangle(private.as_deref(), n))
+                            .copied()
+                            .unwrap_or(0);
+                        let flag = if self.scopes[target_scope].kind == ScopeKind::Module
+                            || tf & DEF_GLOBAL != 0
+                        {
                             DEF_GLOBAL
                         } else {
                             DEF_NONLOCAL
@@ -608,7 +631,19 @@ impl SymTable {
                 if let Some(v) = value {
                     self.expr(v)?;
                 }
+                let inner_async = self.cur().is_coroutine;
                 self.stack.pop();
+                // Awaiting an async comprehension makes an enclosing
+                // comprehension a coroutine too.
+                if inner_async && *kind != CompKind::Gen {
+                    let sc = self.cur();
+                    if sc.kind == ScopeKind::Function
+                        && sc.name.starts_with('<')
+                        && sc.name != "<lambda>"
+                    {
+                        sc.is_coroutine = true;
+                    }
+                }
             }
             ExprKind::Yield(v) => {
                 self.mark_generator(e, false)?;
@@ -642,10 +677,7 @@ impl SymTable {
             ExprKind::Name(n, ctx) => {
                 let flag = if *ctx == Ctx::Load { USE } else { DEF_LOCAL };
                 self.add(n, flag, e.loc)?;
-                if *ctx == Ctx::Load
-                    && n == "super"
-                    && self.cur().kind == ScopeKind::Function
-                {
+                if *ctx == Ctx::Load && n == "super" && self.cur().kind == ScopeKind::Function {
                     self.add("__class__", USE, e.loc)?;
                 }
             }
@@ -663,6 +695,9 @@ impl SymTable {
         if is_await {
             if sc.kind != ScopeKind::Function {
                 return Err(err("'await' outside function".into(), e.loc));
+            }
+            if sc.name.starts_with('<') && sc.name != "<lambda>" {
+                sc.is_coroutine = true;
             }
             return Ok(());
         }
@@ -713,7 +748,11 @@ impl SymTable {
                 NameScope::GlobalExplicit
             } else if f & DEF_NONLOCAL != 0 {
                 if !bound.contains(name) {
-                    let loc = self.scopes[id].nonlocal_locs.get(name).copied().unwrap_or_default();
+                    let loc = self.scopes[id]
+                        .nonlocal_locs
+                        .get(name)
+                        .copied()
+                        .unwrap_or_default();
                     return Err(err(format!("no binding for nonlocal '{name}' found"), loc));
                 }
                 free.insert(name.clone());

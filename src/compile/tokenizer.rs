@@ -13,6 +13,9 @@ pub enum Tok {
     /// A string literal's full text: prefix, quotes and body.
     Str(String),
     Op(&'static str),
+    /// A character no token starts with (`?`, `$`, a lone `!`): CPython's
+    /// ERRORTOKEN, which only the parser rejects.
+    Error,
     Newline,
     Indent,
     Dedent,
@@ -52,6 +55,7 @@ struct Lexer<'a> {
     line_start: usize,
     parens: Vec<(char, u32, u32)>,
     indents: Vec<u32>,
+    alt_indents: Vec<u32>,
     toks: Vec<Token>,
     at_line_start: bool,
     /// Column shift of the first line (f-string expressions).
@@ -89,6 +93,7 @@ fn lex(src: &str, line: u32, col: i64) -> Result<(Vec<Token>, Option<CompileErro
         line_start: 0,
         parens: Vec::new(),
         indents: vec![0],
+        alt_indents: vec![0],
         toks: Vec::new(),
         at_line_start: true,
         first_line: line,
@@ -189,7 +194,9 @@ impl<'a> Lexer<'a> {
                         }
                     }
                 }
-                c if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) => {
+                c if c.is_ascii_digit()
+                    || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) =>
+                {
                     self.number(line, col)?
                 }
                 c if is_id_start(c) => {
@@ -216,17 +223,17 @@ impl<'a> Lexer<'a> {
                 '"' | '\'' => self.string(self.pos, line, col)?,
                 _ => {
                     let rest = &self.src[self.pos..];
-                    let Some(op) = OPS.iter().find(|o| rest.starts_with(**o)) else {
-                        let msg = if c.is_ascii() {
-                            "invalid syntax".to_string()
-                        } else {
-                            format!("invalid character '{c}' (U+{:04X})", c as u32)
-                        };
-                        return Err(self.err(&msg, line, col));
-                    };
-                    if *op == "!" {
-                        return Err(self.err("invalid syntax", line, col));
+                    let op = OPS.iter().find(|o| rest.starts_with(**o));
+                    if op.is_none() || op == Some(&"!") {
+                        if !c.is_ascii() {
+                            let msg = format!("invalid character '{c}' (U+{:04X})", c as u32);
+                            return Err(self.err(&msg, line, col));
+                        }
+                        self.pos += 1;
+                        self.push(Tok::Error, line, col);
+                        continue;
                     }
+                    let Some(op) = op else { continue };
                     self.pos += op.len();
                     match *op {
                         "(" | "[" | "{" => self.parens.push((c, line, col)),
@@ -299,12 +306,23 @@ impl<'a> Lexer<'a> {
     /// and comment-only lines, emit INDENT/DEDENT. False at end of input.
     fn indentation(&mut self) -> Result<bool, CompileError> {
         loop {
-            let mut width = 0u32;
+            // `alt` counts a tab as one column: both measures must agree
+            // on the block structure (tokenizer.c's altcol).
+            let (mut width, mut alt) = (0u32, 0u32);
             while let Some(c) = self.peek() {
                 match c {
-                    ' ' => width += 1,
-                    '\t' => width = (width / 8 + 1) * 8,
-                    '\x0c' => width = 0,
+                    ' ' => {
+                        width += 1;
+                        alt += 1;
+                    }
+                    '\t' => {
+                        width = (width / 8 + 1) * 8;
+                        alt += 1;
+                    }
+                    '\x0c' => {
+                        width = 0;
+                        alt = 0;
+                    }
                     _ => break,
                 }
                 self.pos += 1;
@@ -334,9 +352,26 @@ impl<'a> Lexer<'a> {
             }
             self.at_line_start = false;
             let cur = *self.indents.last().unwrap_or(&0);
+            let cur_alt = *self.alt_indents.last().unwrap_or(&0);
             let (line, col) = (self.line, self.col());
+            let tab_error = |_: &Self| {
+                let mut e = CompileError::syntax(
+                    "inconsistent use of tabs and spaces in indentation",
+                    line,
+                    1,
+                );
+                e.kind = super::ErrorKind::Tab;
+                e
+            };
+            if width == cur && alt != cur_alt {
+                return Err(tab_error(self));
+            }
             if width > cur {
+                if alt <= cur_alt {
+                    return Err(tab_error(self));
+                }
                 self.indents.push(width);
+                self.alt_indents.push(alt);
                 self.toks.push(Token {
                     tok: Tok::Indent,
                     line,
@@ -347,6 +382,7 @@ impl<'a> Lexer<'a> {
             } else if width < cur {
                 while width < *self.indents.last().unwrap_or(&0) {
                     self.indents.pop();
+                    self.alt_indents.pop();
                     self.toks.push(Token {
                         tok: Tok::Dedent,
                         line,
@@ -366,6 +402,9 @@ impl<'a> Lexer<'a> {
                     e.kind = super::ErrorKind::Indentation;
                     return Err(e);
                 }
+                if alt != *self.alt_indents.last().unwrap_or(&0) {
+                    return Err(tab_error(self));
+                }
             }
             return Ok(true);
         }
@@ -384,9 +423,16 @@ impl<'a> Lexer<'a> {
             }
         };
         let radix_prefix = bytes.get(self.pos) == Some(&b'0')
-            && matches!(bytes.get(self.pos + 1), Some(b'x' | b'X' | b'o' | b'O' | b'b' | b'B'));
+            && matches!(
+                bytes.get(self.pos + 1),
+                Some(b'x' | b'X' | b'o' | b'O' | b'b' | b'B')
+            );
         if radix_prefix {
-            let kind = bytes.get(self.pos + 1).copied().unwrap_or(b'x').to_ascii_lowercase();
+            let kind = bytes
+                .get(self.pos + 1)
+                .copied()
+                .unwrap_or(b'x')
+                .to_ascii_lowercase();
             self.pos += 2;
             if bytes.get(self.pos) == Some(&b'_') {
                 self.pos += 1;
@@ -403,7 +449,9 @@ impl<'a> Lexer<'a> {
                 _ => "binary",
             };
             if self.pos == before
-                || bytes.get(self.pos).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                || bytes
+                    .get(self.pos)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
             {
                 let c = bytes.get(self.pos).copied().unwrap_or(b' ');
                 let msg = if c.is_ascii_digit() {
@@ -411,7 +459,8 @@ impl<'a> Lexer<'a> {
                 } else {
                     format!("invalid {name} literal")
                 };
-                return Err(self.err(&msg, line, self.col()));
+                // CPython reports the 0-based column of its cursor here.
+                return Err(CompileError::syntax(&msg, line, self.col()));
             }
         } else {
             digits(self, &|b: u8| b.is_ascii_digit());
@@ -451,7 +500,14 @@ impl<'a> Lexer<'a> {
             }
             if let Some(c) = self.peek() {
                 if is_id_start(c) || c.is_ascii_digit() {
-                    return Err(self.err("invalid decimal literal", line, self.col()));
+                    // After an exponent without digits CPython's cursor
+                    // is back on the 'e'.
+                    let off = if matches!(c, 'e' | 'E') {
+                        self.col()
+                    } else {
+                        self.col() + 1
+                    };
+                    return Err(CompileError::syntax("invalid decimal literal", line, off));
                 }
             }
         }
@@ -466,7 +522,7 @@ impl<'a> Lexer<'a> {
         let line_start = self.src[..start].rfind('\n').map_or(0, |i| i + 1);
         let rest = &self.src[line_start..];
         let text = match rest.find('\n') {
-            Some(i) => &rest[..=i],
+            Some(i) => &rest[..i],
             None => rest,
         };
         let mut e = self.err(msg, line, col);
@@ -484,7 +540,10 @@ impl<'a> Lexer<'a> {
         loop {
             let Some(c) = self.peek() else {
                 let msg = if triple {
-                    format!("unterminated triple-quoted string literal (detected at line {})", self.line)
+                    format!(
+                        "unterminated triple-quoted string literal (detected at line {})",
+                        self.line
+                    )
                 } else {
                     format!("unterminated string literal (detected at line {line})")
                 };

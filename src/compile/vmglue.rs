@@ -12,7 +12,7 @@ use crate::vm::code::Code;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
-use super::{compile_source, CompileError, ErrorKind, Mode};
+use super::{compile_with_warnings, CompileError, ErrorKind, Mode};
 
 /// Byte offset (1-based) in `line` to a character offset (1-based), as
 /// CPython reports SyntaxError offsets.
@@ -39,7 +39,11 @@ impl Vm {
         let ty = self.exc_type(kind);
         let (offset, end_offset) = match &e.text {
             Some(t) => {
-                let end_line_text = if e.end_line == e.lineno { Some(t.as_str()) } else { None };
+                let end_line_text = if e.end_line == e.lineno {
+                    Some(t.as_str())
+                } else {
+                    None
+                };
                 (
                     char_offset(t, e.offset),
                     match end_line_text {
@@ -78,7 +82,23 @@ impl Vm {
 
     /// Compile source text and prepare the code object for the VM.
     pub fn compile_text(&mut self, source: &str, filename: &str, mode: Mode) -> PyResult<Rc<Code>> {
-        let obj = compile_source(source, filename, mode).map_err(|e| self.syntax_error(&e))?;
+        let (obj, warnings) =
+            compile_with_warnings(source, filename, mode).map_err(|e| self.syntax_error(&e))?;
+        for (msg, loc) in warnings {
+            if let Err(e) = self.compile_warning(&msg, filename, loc.line) {
+                // A warning made an error becomes a SyntaxError (compiler_warn).
+                let sw = self.exc_type(ExcKind::SyntaxWarning);
+                let t = self.type_of(&e.value());
+                if !crate::objects::typeobj::is_subtype(&t, &sw) {
+                    return Err(e);
+                }
+                let mut ce = CompileError::syntax(&msg, loc.line, loc.col + 1);
+                ce.filename = filename.to_string();
+                ce.end_line = loc.end_line;
+                ce.end_offset = loc.end_col + 1;
+                return Err(self.syntax_error(&ce));
+            }
+        }
         if let Some(co) = obj.as_code() {
             for c in crate::pyc::dis::all_code_objects(co) {
                 crate::vm::verify::verify(c)
@@ -92,6 +112,23 @@ impl Vm {
             },
             _ => Err(self.system_error("compile produced no code object")),
         }
+    }
+
+    /// `PyErr_WarnExplicitObject(PyExc_SyntaxWarning, ...)`, through
+    /// `_warnings.warn_explicit` (filters apply; "error" raises).
+    fn compile_warning(&mut self, msg: &str, filename: &str, line: u32) -> PyResult<()> {
+        let none = Value::None;
+        let Ok(m) = self.import_module("_warnings", &none, &Value::Int(0)) else {
+            return Ok(());
+        };
+        let f = self.getattr_str(&m, "warn_explicit")?;
+        let args = [
+            self.new_str(msg),
+            Value::Obj(self.exc_type(ExcKind::SyntaxWarning)),
+            self.new_str(filename),
+            Value::Int(line as i64),
+        ];
+        self.call(&f, &args).map(|_| ())
     }
 
     /// The text of a str/bytes source argument (`what` names the caller).
@@ -223,23 +260,30 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         "eval" => Mode::Eval,
         "single" => Mode::Single,
         "func_type" if flags & 0x400 != 0 => {
-            return Err(vm.new_error(ExcKind::NotImplementedError, "compile() to an AST is not supported by pycvm"))
-        }
-        _ => {
-            return Err(vm.value_error(
-                "compile() mode must be 'exec', 'eval' or 'single'",
+            return Err(vm.new_error(
+                ExcKind::NotImplementedError,
+                "compile() to an AST is not supported by pycvm",
             ))
         }
+        _ => return Err(vm.value_error("compile() mode must be 'exec', 'eval' or 'single'")),
     };
-    if flags & 0x400 != 0 {
+    if crate::modules::ast_build::is_ast_node(vm, &source)? {
+        if flags & 0x400 != 0 {
+            return Ok(source);
+        }
         return Err(vm.new_error(
             ExcKind::NotImplementedError,
-            "compile() to an AST (PyCF_ONLY_AST) is not supported by pycvm",
+            "compile() of an AST object is not supported by pycvm",
         ));
     }
     let Some(text) = vm.source_text(&source, "compile")? else {
         return Err(vm.type_error("compile() arg 1 must be a string, bytes or AST object"));
     };
+    if flags & 0x400 != 0 {
+        let tree = crate::compile::parse_source(&text, &filename, mode)
+            .map_err(|e| vm.syntax_error(&e))?;
+        return crate::modules::ast_build::tree_to_pyast(vm, &tree, &text);
+    }
     let code = vm.compile_text(&text, &filename, mode)?;
     Ok(Value::Obj(vm.new_obj(&vm.types.code, Payload::Code(code))))
 }

@@ -173,6 +173,10 @@ impl Vm {
         let imp = crate::modules::imp::init(self)?;
         let key = self.new_str("_imp");
         self.dict_set(&modules, key, Value::Obj(imp.clone()))?;
+        // `_install` gives every builtin module already in sys.modules its
+        // __spec__/__loader__ (so `builtins` reprs as `(built-in)`).
+        let key = self.new_str("builtins");
+        self.dict_set(&modules, key, Value::Obj(self.builtins.clone()))?;
 
         let code = crate::modules::imp::frozen_code(self, "_frozen_importlib")?;
         let bootstrap = self.new_module("_frozen_importlib");

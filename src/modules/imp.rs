@@ -68,16 +68,27 @@ fn imp_exec_builtin(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(Value::Int(0))
 }
 
+/// The origin name of frozen module `name`: one built into pycvm, or a
+/// stdlib module CPython freezes whose cached .pyc the stdlib has.
+fn frozen_origin(vm: &Vm, name: &str) -> Option<&'static str> {
+    if let Some(f) = frozen::find(name) {
+        return Some(f.origname);
+    }
+    let orig = frozen::stdlib_origin(name)?;
+    let lib = vm.import.stdlib.as_ref()?;
+    frozen::stdlib_pyc(lib, orig).is_file().then_some(orig)
+}
+
 fn imp_is_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_frozen", args, 1, 1)?;
     let name = str_arg(vm, &a[0], "is_frozen")?;
-    Ok(Value::Bool(frozen::find(&name).is_some()))
+    Ok(Value::Bool(frozen_origin(vm, &name).is_some()))
 }
 
 fn imp_is_frozen_package(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_frozen_package", args, 1, 1)?;
     let name = str_arg(vm, &a[0], "is_frozen_package")?;
-    if frozen::find(&name).is_none() {
+    if frozen_origin(vm, &name).is_none() {
         return Err(not_frozen(vm, &name));
     }
     Ok(Value::Bool(false))
@@ -100,9 +111,9 @@ fn imp_find_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("find_frozen() missing required argument 'name' (pos 1)"));
     };
     let name = str_arg(vm, first, "find_frozen")?;
-    Ok(match frozen::find(&name) {
-        Some(f) => {
-            let orig = vm.new_str(f.origname);
+    Ok(match frozen_origin(vm, &name) {
+        Some(orig) => {
+            let orig = vm.new_str(orig);
             vm.new_tuple(vec![Value::None, Value::Bool(false), orig])
         }
         None => Value::None,
@@ -111,16 +122,48 @@ fn imp_find_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// The code object of a frozen module.
 pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
-    let Some(f) = frozen::find(name) else {
+    if let Some(f) = frozen::find(name) {
+        return match crate::pyc::marshal::loads(f.code) {
+            Ok(obj) => Ok(vm.const_value(&obj)),
+            Err(e) => Err(vm.new_error(
+                ExcKind::ImportError,
+                format!("frozen object {name} is invalid: {e}"),
+            )),
+        };
+    }
+    let (Some(orig), Some(lib)) = (frozen::stdlib_origin(name), vm.import.stdlib.clone()) else {
         return Err(not_frozen(vm, name));
     };
-    match crate::pyc::marshal::loads(f.code) {
-        Ok(obj) => Ok(vm.const_value(&obj)),
-        Err(e) => Err(vm.new_error(
+    let path = frozen::stdlib_pyc(&lib, orig);
+    let bad = |vm: &mut Vm, why: String| {
+        vm.new_error(
             ExcKind::ImportError,
-            format!("frozen object {name} is invalid: {e}"),
-        )),
+            format!("frozen object {name} ({}) is invalid: {why}", path.display()),
+        )
+    };
+    let data = match std::fs::read(&path) {
+        Ok(d) => d,
+        Err(e) => return Err(bad(vm, e.to_string())),
+    };
+    let code = match crate::pyc::load_pyc(&data) {
+        Ok((_, c)) => c,
+        Err(e) => return Err(bad(vm, e.to_string())),
+    };
+    if let Some(co) = code.as_code() {
+        for c in crate::pyc::dis::all_code_objects(co) {
+            if let Err(e) = crate::vm::verify::verify(c) {
+                return Err(bad(vm, e.to_string()));
+            }
+        }
     }
+    let v = vm.const_value(&code);
+    if let Value::Obj(o) = &v {
+        if let crate::objects::Payload::Code(c) = &o.payload {
+            let fname = vm.intern(&format!("<frozen {orig}>"));
+            c.set_filename(&fname);
+        }
+    }
+    Ok(v)
 }
 
 fn imp_get_frozen_object(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -142,7 +185,12 @@ fn imp_init_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn imp_frozen_module_names(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    let names: Vec<Value> = frozen::FROZEN.iter().map(|f| vm.new_str(f.name)).collect();
+    let mut names: Vec<Value> = frozen::FROZEN.iter().map(|f| vm.new_str(f.name)).collect();
+    if vm.import.stdlib.is_some() {
+        for (n, _) in frozen::STDLIB_FROZEN {
+            names.push(vm.new_str(n));
+        }
+    }
     Ok(vm.new_list(names))
 }
 

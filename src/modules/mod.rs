@@ -12,26 +12,33 @@ pub mod abc;
 pub mod array;
 pub mod array_methods;
 pub mod ast;
+pub mod ast_build;
 pub mod ast_nodes;
 pub mod atexit;
 pub mod binargs;
 pub mod binascii;
 pub mod bisect;
 pub mod blake2;
+pub mod bz2mod;
 pub mod cmath;
 pub mod codecs;
 pub mod collections;
 pub mod contextvars;
+pub mod csv;
 pub mod errnomod;
 pub mod fcntl;
 pub mod functools;
 pub mod gc;
 pub mod grp;
 pub mod hashes;
+pub mod hashlib_ossl;
 pub mod heapq;
 pub mod imp;
 pub mod io;
 pub mod itertools;
+pub mod json;
+pub mod lzma;
+pub mod locale;
 pub mod marshal;
 pub mod math;
 pub mod opcode;
@@ -40,11 +47,14 @@ pub mod os_consts;
 pub mod posix;
 pub mod posixsubprocess;
 pub mod pwd;
+pub mod pyexpat;
 pub mod queue;
 pub mod random;
 pub mod resource;
 pub mod select;
+pub mod select_epoll;
 pub mod signal;
+pub mod socket;
 pub mod sre;
 pub mod statistics;
 pub mod statmod;
@@ -52,6 +62,10 @@ pub mod string;
 pub mod structfmt;
 pub mod structmod;
 pub mod sys;
+pub mod termios;
+pub mod termios_consts;
+pub mod sys_hooks;
+pub mod sys_trace;
 pub mod thread;
 pub mod time;
 pub mod tracemalloc;
@@ -97,6 +111,9 @@ impl Vm {
 
     /// Add native functions to a module.
     pub fn add_functions(&mut self, m: &PyRef, funcs: &[(&'static str, NativeFn)]) {
+        if let Payload::Module(md) = &m.payload {
+            crate::objects::builtin_sigs::register_module_functions(&md.name, funcs);
+        }
         for (name, f) in funcs {
             let b = self.new_obj(
                 &self.types.builtin_function,
@@ -122,13 +139,19 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_ast", ast::init),
     ("_bisect", bisect::init),
     ("_blake2", hashes::init_blake2),
+    ("_bz2", bz2mod::init),
     ("_collections", collections::init),
     ("_contextvars", contextvars::init),
+    ("_csv", csv::init),
     ("_functools", functools::init),
+    ("_hashlib", hashlib_ossl::init),
     ("_heapq", heapq::init),
     ("_codecs", codecs::init),
     ("_imp", imp::init),
     ("_io", io::init),
+    ("_json", json::init),
+    ("_lzma", lzma::init),
+    ("_locale", locale::init),
     ("_md5", hashes::init_md5),
     ("_opcode", opcode::init),
     ("_operator", operator::init),
@@ -140,6 +163,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_sha3", hashes::init_sha3),
     ("_sha512", hashes::init_sha512),
     ("_signal", signal::init),
+    ("_socket", socket::init),
     ("_sre", sre::init),
     ("_stat", statmod::init),
     ("_statistics", statistics::init),
@@ -164,9 +188,11 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("math", math::init),
     ("posix", posix::init),
     ("pwd", pwd::init),
+    ("pyexpat", pyexpat::init),
     ("resource", resource::init),
     ("select", select::init),
     ("sys", init_sys),
+    ("termios", termios::init),
     ("unicodedata", unicodedata::init),
     ("zlib", zlibmod::init),
     ("time", time::init),

@@ -253,6 +253,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
     let err = vm.exc_type(crate::objects::exception::ExcKind::OSError);
     vm.set_attr_raw(&m, "error", Value::Obj(err));
     vm.add_functions(&m, &[("select", select_select)]);
+    super::select_epoll::install(vm, &m, os_consts::SELECT);
     let object = vm.types.object.clone();
     let t = vm.new_native_type("select", "poll", &object, Layout::Native("poll"), 0);
     vm.add_methods(

@@ -277,8 +277,9 @@ fn signal_alarm(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Int(unsafe { libc::alarm(secs) } as i64))
 }
 
-/// `set_wakeup_fd(fd, *, warn_on_full_buffer=True)`: accepted and ignored
-/// (no wakeup fd is written yet); returns the previous fd.
+/// `set_wakeup_fd(fd, *, warn_on_full_buffer=True)`: the C handler writes
+/// each arriving signal's number to `fd` (non-blocking); returns the
+/// previous fd.
 fn signal_set_wakeup_fd(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
     if pos.len() != 1 {
@@ -287,8 +288,30 @@ fn signal_set_wakeup_fd(vm: &mut Vm, args: Args) -> PyResult<Value> {
             pos.len()
         )));
     }
-    int_arg(vm, &pos[0])?;
-    Ok(Value::Int(-1))
+    for (k, _) in args.kwargs() {
+        let key = vm
+            .as_str_obj(&Value::Obj(k.clone()))
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        if key != "warn_on_full_buffer" {
+            return Err(vm.type_error(format!(
+                "'{key}' is an invalid keyword argument for set_wakeup_fd()"
+            )));
+        }
+    }
+    let fd = int_arg(vm, &pos[0])?;
+    let fd = i32::try_from(fd).map_err(|_| vm.overflow_error("Python int too large to convert to C int"))?;
+    if fd != -1 {
+        // SAFETY: fcntl F_GETFL only reads the descriptor's flags.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        if flags < 0 {
+            return Err(errno_error(vm));
+        }
+        if flags & libc::O_NONBLOCK == 0 {
+            return Err(vm.value_error(format!("the fd {fd} must be in non-blocking mode")));
+        }
+    }
+    Ok(Value::Int(i64::from(signals::set_wakeup_fd(fd))))
 }
 
 fn signal_siginterrupt(vm: &mut Vm, args: Args) -> PyResult<Value> {

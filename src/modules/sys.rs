@@ -788,6 +788,8 @@ pub fn install(vm: &mut Vm) {
         }
     }
     install_info(vm);
+    crate::modules::sys_hooks::install(vm);
+    crate::modules::sys_trace::install(vm);
     set(vm, "maxsize", Value::Int(i64::MAX));
     let ver = vm.new_str("3.11.7 (main, pycvm) [rustc]");
     set(vm, "version", ver);

@@ -102,6 +102,109 @@ fn code_varname_from_oparg(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
+/// A non-negative int keyword of `replace`.
+fn replace_count(vm: &mut Vm, v: &Value, key: &str) -> PyResult<usize> {
+    match vm.index_value(v)? {
+        Some(i) => usize::try_from(i)
+            .map_err(|_| vm.value_error(format!("{key} must be a positive integer"))),
+        None => Err(vm.type_error(format!(
+            "replace() argument '{key}' must be int, not {}",
+            vm.type_name_of(v)
+        ))),
+    }
+}
+
+/// A str keyword of `replace`.
+fn replace_str(vm: &Vm, v: &Value, key: &str) -> PyResult<crate::vm::value::PyRef> {
+    match v {
+        Value::Obj(o) if vm.as_str_obj(v).is_some() => Ok(o.clone()),
+        _ => Err(vm.type_error(format!(
+            "replace() argument '{key}' must be str, not {}",
+            vm.type_name_of(v)
+        ))),
+    }
+}
+
+/// `code.replace(**changes)`: a copy with the given fields replaced (the
+/// scalar fields, names, constants and filename; bytecode and variable
+/// tables cannot be replaced in pycvm).
+fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let c = code_of(vm, args.args.first().unwrap_or(&Value::None))?;
+    if args.pos().len() > 1 {
+        return Err(vm.type_error("replace() takes no positional arguments"));
+    }
+    let mut new = (*c).clone();
+    for (k, v) in args.kwargs() {
+        let key = vm
+            .as_str_obj(&Value::Obj(k.clone()))
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        match key.as_str() {
+            "co_flags" => {
+                let f = replace_count(vm, v, &key)?;
+                new.flags =
+                    u32::try_from(f).map_err(|_| vm.overflow_error("co_flags too large"))?;
+            }
+            "co_argcount" => new.argcount = replace_count(vm, v, &key)?,
+            "co_posonlyargcount" => new.posonlyargcount = replace_count(vm, v, &key)?,
+            "co_kwonlyargcount" => new.kwonlyargcount = replace_count(vm, v, &key)?,
+            "co_stacksize" => new.stacksize = replace_count(vm, v, &key)?,
+            "co_firstlineno" => {
+                let n = replace_count(vm, v, &key)?;
+                new.firstlineno =
+                    i32::try_from(n).map_err(|_| vm.overflow_error("co_firstlineno too large"))?;
+            }
+            "co_name" => new.name = replace_str(vm, v, &key)?,
+            "co_qualname" => new.qualname = replace_str(vm, v, &key)?,
+            "co_filename" => {
+                let f = replace_str(vm, v, &key)?;
+                new.set_filename(&f);
+            }
+            "co_consts" => match v {
+                Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => {
+                    if let Payload::Tuple(items) = &o.payload {
+                        new.consts = items.clone();
+                    }
+                }
+                _ => {
+                    return Err(vm.type_error(format!(
+                        "replace() argument 'co_consts' must be tuple, not {}",
+                        vm.type_name_of(v)
+                    )))
+                }
+            },
+            "co_names" => {
+                let items = match v {
+                    Value::Obj(o) => match &o.payload {
+                        Payload::Tuple(items) => items.to_vec(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                let mut names = Vec::with_capacity(items.len());
+                for it in &items {
+                    names.push(replace_str(vm, it, "co_names")?);
+                }
+                new.names = names.into_boxed_slice();
+            }
+            "co_code" | "co_linetable" | "co_exceptiontable" | "co_varnames" | "co_freevars"
+            | "co_cellvars" | "co_nlocals" => {
+                return Err(
+                    vm.value_error(format!("code.replace(): {key} cannot be replaced in pycvm"))
+                );
+            }
+            _ => {
+                return Err(vm.type_error(format!(
+                    "'{key}' is an invalid keyword argument for replace()"
+                )))
+            }
+        }
+    }
+    Ok(Value::Obj(
+        vm.new_obj(&vm.types.code, Payload::Code(Rc::new(new))),
+    ))
+}
+
 /// `co_lines()`: an iterator of `(start, end, line)`.
 fn code_lines(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let c = code_of(vm, args.args.first().unwrap_or(&Value::None))?;
@@ -170,6 +273,7 @@ pub fn install(vm: &mut Vm) {
         &[
             ("co_lines", code_lines),
             ("co_positions", code_positions),
+            ("replace", code_replace),
             ("_varname_from_oparg", code_varname_from_oparg),
         ],
     );

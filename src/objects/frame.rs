@@ -190,6 +190,8 @@ struct Snap {
     globals: PyRef,
     builtins: PyRef,
     locals: Option<Value>,
+    /// The fast locals a traceback entry kept of a finished frame.
+    fast: Option<Rc<Vec<Value>>>,
     lasti: usize,
     at: Where,
 }
@@ -204,6 +206,7 @@ fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),
             locals: f.locals.clone(),
+            fast: None,
             lasti: current_lasti(vm, f),
             at: locate(vm, f),
         },
@@ -212,6 +215,7 @@ fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),
             locals: f.locals.clone(),
+            fast: f.fast.clone(),
             lasti: f.lasti,
             at: Where::Gone,
         },
@@ -279,7 +283,7 @@ fn f_locals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
                 })
             })
             .unwrap_or_default(),
-        Where::Gone => Vec::new(),
+        Where::Gone => s.fast.as_ref().map(|v| v.to_vec()).unwrap_or_default(),
     };
     let code = s.code.clone();
     let d = vm.new_dict();

@@ -42,7 +42,7 @@ pub type NativeFn = fn(&mut Vm, Args) -> PyResult<Value>;
 
 /// A function defined in Python.
 pub struct Function {
-    pub code: Rc<Code>,
+    pub code: RefCell<Rc<Code>>,
     pub globals: PyRef,
     pub builtins: PyRef,
     pub name: RefCell<Value>,
@@ -268,10 +268,45 @@ fn get_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = func_of(vm, v)?;
     match &f.payload {
         super::Payload::Function(func) => Ok(Value::Obj(
-            vm.new_obj(&vm.types.code, super::Payload::Code(func.code.clone())),
+            vm.new_obj(&vm.types.code, super::Payload::Code(func.code.borrow().clone())),
         )),
         _ => Ok(Value::None),
     }
+}
+/// `function.__code__ = code`: the code's free variables must match the
+/// closure, as CPython checks.
+fn set_code(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let f = func_of(vm, v)?;
+    let code = match &new {
+        Some(Value::Obj(o)) => match &o.payload {
+            super::Payload::Code(c) => c.clone(),
+            _ => return Err(vm.type_error("__code__ must be set to a code object")),
+        },
+        None => return Err(vm.type_error("__code__ must be set to a code object")),
+        Some(_) => return Err(vm.type_error("__code__ must be set to a code object")),
+    };
+    if let super::Payload::Function(func) = &f.payload {
+        let nclosure = match &func.closure {
+            Value::Obj(t) => match &t.payload {
+                super::Payload::Tuple(items) => items.len(),
+                _ => 0,
+            },
+            _ => 0,
+        };
+        let nfree = (0..code.nlocalsplus()).filter(|i| code.is_free(*i)).count();
+        if nfree != nclosure {
+            let name = func.name.borrow().clone();
+            let name = vm
+                .as_str_obj(&name)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            return Err(vm.value_error(format!(
+                "{name}() requires a code object with {nclosure} free vars, not {nfree}"
+            )));
+        }
+        *func.code.borrow_mut() = code;
+    }
+    Ok(())
 }
 fn get_globals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = func_of(vm, v)?;
@@ -349,6 +384,11 @@ fn get_mself(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 fn method_getattr_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = method_part(vm, v, 0)?;
     vm.getattr_str(&f, "__name__")
+}
+/// `method.__doc__`: the function's (CPython's `method_get_doc`).
+fn method_getattr_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let f = method_part(vm, v, 0)?;
+    vm.getattr_str(&f, "__doc__")
 }
 fn method_getattr_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = method_part(vm, v, 0)?;
@@ -473,7 +513,7 @@ pub fn install(vm: &mut Vm) {
             ("__module__", get_fmodule, Some(set_fmodule)),
             ("__annotations__", get_annotations, Some(set_annotations)),
             ("__dict__", get_fdict, Some(set_fdict)),
-            ("__code__", get_code, None),
+            ("__code__", get_code, Some(set_code)),
             ("__globals__", get_globals, None),
             ("__closure__", get_closure, None),
             ("__builtins__", get_builtins, None),
@@ -488,6 +528,7 @@ pub fn install(vm: &mut Vm) {
             ("__self__", get_mself, None),
             ("__name__", method_getattr_name, None),
             ("__qualname__", method_getattr_qualname, None),
+            ("__doc__", method_getattr_doc, None),
         ],
     );
     vm.add_methods(
@@ -524,6 +565,7 @@ pub fn install(vm: &mut Vm) {
     }
     let md = vm.types.method_descriptor.clone();
     vm.add_methods(&md, &[("__get__", descr_get_m)]);
+    super::builtin_sigs::install(vm);
     let c = vm.types.cell.clone();
     vm.add_getsets(&c, &[("cell_contents", cell_contents, None)]);
 }

@@ -275,14 +275,40 @@ fn new_athrow(vm: &Vm, gen: &PyRef, args: Option<Vec<Value>>) -> Value {
     ))
 }
 
+/// `async_gen_init_hooks`: on first use, remember the `sys` finalizer hook
+/// and call the firstiter hook with the generator.
+fn agen_init_hooks(vm: &mut Vm, g: &PyRef) -> PyResult<()> {
+    let Some(st) = state(g) else { return Ok(()) };
+    let firstiter = {
+        let Ok(mut s) = st.try_borrow_mut() else {
+            return Ok(());
+        };
+        if s.hooks_inited {
+            return Ok(());
+        }
+        s.hooks_inited = true;
+        let (firstiter, finalizer) = crate::modules::sys_hooks::asyncgen_hooks();
+        if !finalizer.is_none() {
+            s.finalizer = finalizer;
+        }
+        firstiter
+    };
+    if !firstiter.is_none() {
+        vm.call(&firstiter, &[Value::Obj(g.clone())])?;
+    }
+    Ok(())
+}
+
 fn agen_anext(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
+    agen_init_hooks(vm, &g)?;
     Ok(new_asend(vm, &g, Value::None))
 }
 
 fn agen_asend(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
     let a = vm.check_args("asend", args, 1, 1)?;
+    agen_init_hooks(vm, &g)?;
     Ok(new_asend(vm, &g, a.first().cloned().unwrap_or(Value::None)))
 }
 
@@ -291,6 +317,7 @@ fn agen_athrow(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if args.has_kwargs() {
         return Err(vm.type_error("athrow() takes no keyword arguments"));
     }
+    agen_init_hooks(vm, &g)?;
     let rest = args.pos().get(1..).unwrap_or(&[]).to_vec();
     Ok(new_athrow(vm, &g, Some(rest)))
 }
@@ -298,6 +325,7 @@ fn agen_athrow(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn agen_aclose(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
     vm.check_args("aclose", args, 0, 0)?;
+    agen_init_hooks(vm, &g)?;
     Ok(new_athrow(vm, &g, None))
 }
 

@@ -528,6 +528,81 @@ fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     ))
 }
 
+/// `__length_hint__` of the sequence-like builtin iterators: how many
+/// items remain (CPython's `listiter_len`, `rangeiter_len`, `dictiter_len`...).
+fn iter_length_hint(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let Some(Value::Obj(o)) = args.args.first() else {
+        return Ok(Value::Int(0));
+    };
+    let Payload::Iter(cell) = &o.payload else {
+        return Ok(Value::Int(0));
+    };
+    // Copy what is needed out of the state before calling `len` (which may
+    // run Python code for `reversed(obj)`).
+    enum Hint {
+        Known(i64),
+        Big(num_bigint::BigInt),
+        SeqFrom(Value, i64),
+        Reversed(Value, i64),
+        SetFrom(PyRef, usize, usize),
+    }
+    let hint = match &*cell.borrow() {
+        IterState::Seq { seq, idx } => {
+            Hint::SeqFrom(seq.clone(), i64::try_from(*idx).unwrap_or(i64::MAX))
+        }
+        IterState::Bytes { b, idx } => {
+            Hint::SeqFrom(b.clone(), i64::try_from(*idx).unwrap_or(i64::MAX))
+        }
+        IterState::Range { remaining, .. } => Hint::Known((*remaining).max(0)),
+        IterState::BigRange { remaining, .. } => Hint::Big(remaining.clone()),
+        IterState::Str { s, pos } => {
+            let n = match &s.payload {
+                Payload::Str(t) => t.as_str().get(*pos..).map_or(0, |r| r.chars().count()),
+                _ => 0,
+            };
+            Hint::Known(i64::try_from(n).unwrap_or(i64::MAX))
+        }
+        IterState::Dict {
+            used, remaining, ..
+        } if *used != usize::MAX => Hint::Known(i64::try_from(*remaining).unwrap_or(i64::MAX)),
+        IterState::Set { set, pos, used } if *used != usize::MAX => {
+            Hint::SetFrom(set.clone(), *pos, *used)
+        }
+        IterState::Reversed { seq, idx } => Hint::Reversed(seq.clone(), *idx),
+        _ => Hint::Known(0),
+    };
+    let n = match hint {
+        Hint::Known(n) => n,
+        Hint::Big(b) => return Ok(vm.new_bigint(b.max(num_bigint::BigInt::from(0)))),
+        Hint::SeqFrom(seq, idx) => {
+            let len = i64::try_from(vm.len(&seq)?).unwrap_or(i64::MAX);
+            (len - idx).max(0)
+        }
+        Hint::Reversed(seq, idx) => {
+            let len = i64::try_from(vm.len(&seq)?).unwrap_or(i64::MAX);
+            if idx < 0 || idx + 1 > len {
+                0
+            } else {
+                idx + 1
+            }
+        }
+        Hint::SetFrom(set, mut pos, used) => {
+            let t = super::setobj::table_ref(vm, &set)?;
+            if t.len() != used {
+                0
+            } else {
+                let mut n = 0i64;
+                while let Some((i, _, _)) = t.next_entry(pos) {
+                    pos = i + 1;
+                    n += 1;
+                }
+                n
+            }
+        }
+    };
+    Ok(Value::Int(n))
+}
+
 pub fn install(vm: &mut Vm) {
     let its = [
         vm.types.list_iterator.clone(),
@@ -553,6 +628,25 @@ pub fn install(vm: &mut Vm) {
     ];
     for t in its {
         vm.add_methods(&t, &[("__iter__", iter_self), ("__next__", iter_next_m)]);
+    }
+    let hinted = [
+        vm.types.list_iterator.clone(),
+        vm.types.tuple_iterator.clone(),
+        vm.types.range_iterator.clone(),
+        vm.types.str_iterator.clone(),
+        vm.types.bytes_iterator.clone(),
+        vm.types.dict_keyiterator.clone(),
+        vm.types.dict_valueiterator.clone(),
+        vm.types.dict_itemiterator.clone(),
+        vm.types.dict_reversekeyiterator.clone(),
+        vm.types.dict_reversevalueiterator.clone(),
+        vm.types.dict_reverseitemiterator.clone(),
+        vm.types.list_reverseiterator.clone(),
+        vm.types.set_iterator.clone(),
+        vm.types.reversed.clone(),
+    ];
+    for t in hinted {
+        vm.add_methods(&t, &[("__length_hint__", iter_length_hint)]);
     }
     for (t, f) in [
         (

@@ -11,6 +11,7 @@ use num_bigint::BigInt;
 use super::bytes::{buffer_bytes, bytes_of, kw_args, no_args, one_arg, pos_args};
 use super::function::Args;
 use super::Payload;
+use crate::modules::array::{itemsize as array_itemsize, ArrayObj};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyErr, PyResult, Vm};
 
@@ -171,6 +172,14 @@ impl MemView {
     /// The bytes of the viewed items, in order.
     fn bytes(&self) -> Vec<u8> {
         let gather = |d: &[u8]| -> Vec<u8> {
+            if self.contiguous() {
+                // One copy for the common case (`memoryview(data)[16:]`).
+                let start = self.offset(0);
+                return d
+                    .get(start..start + self.nbytes())
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+            }
             let mut out = Vec::with_capacity(self.nbytes());
             for i in 0..self.len {
                 let o = self.offset(i);
@@ -181,6 +190,10 @@ impl MemView {
         match &self.obj.payload {
             Payload::Bytes(b) => gather(b),
             Payload::ByteArray(b) => gather(&b.borrow()),
+            Payload::Native(d) => match d.downcast_ref::<ArrayObj>() {
+                Some(a) => gather(&a.data.borrow()),
+                None => Vec::new(),
+            },
             _ => Vec::new(),
         }
     }
@@ -297,6 +310,18 @@ fn pack(vm: &mut Vm, code: char, size: usize, v: &Value) -> PyResult<Vec<u8>> {
     }
 }
 
+/// CPython's NotImplementedError for item access in a format it cannot
+/// unpack (an `array('u')` exports "w").
+fn check_format(vm: &Vm, m: &MemView) -> PyResult<()> {
+    if format_info(&m.format).is_none() {
+        return Err(vm.new_error(
+            super::exception::ExcKind::NotImplementedError,
+            format!("memoryview: format {} not supported", m.format),
+        ));
+    }
+    Ok(())
+}
+
 fn items(vm: &Vm, m: &MemView) -> Vec<Value> {
     let code = m.code();
     m.bytes()
@@ -327,6 +352,17 @@ fn mv_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 let m = view(vm, &obj)?;
                 Some(m.sub(0, 1, m.len))
             }
+            // An `array.array` exports its items with its typecode as format.
+            Payload::Native(d) => d.downcast_ref::<ArrayObj>().map(|a| {
+                let size = array_itemsize(a.code);
+                // A wide-char array exports CPython's "w" (UCS-4) format.
+                let fmt = if a.code == b'u' {
+                    "w".to_string()
+                } else {
+                    char::from(a.code).to_string()
+                };
+                MemView::new(o.clone(), (0, size as isize, a.len()), size, fmt, false)
+            }),
             _ => None,
         },
         _ => None,
@@ -369,6 +405,7 @@ fn mv_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     match key_index(vm, m, &key)? {
         Some(j) => {
+            check_format(vm, m)?;
             let one = m.sub(j as i64, 1, 1);
             Ok(unpack(vm, m.code(), &one.bytes()))
         }
@@ -377,6 +414,20 @@ fn mv_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn write(vm: &Vm, m: &MemView, at: usize, data: &[u8]) -> PyResult<()> {
+    if let Payload::Native(d) = &m.obj.payload {
+        if let Some(a) = d.downcast_ref::<ArrayObj>() {
+            let mut b = a.data.try_borrow_mut().map_err(|_| {
+                vm.new_error(
+                    super::exception::ExcKind::BufferError,
+                    "memoryview: underlying buffer is busy",
+                )
+            })?;
+            if let Some(dst) = b.get_mut(at..at + data.len()) {
+                dst.copy_from_slice(data);
+            }
+            return Ok(());
+        }
+    }
     if let Payload::ByteArray(c) = &m.obj.payload {
         let mut b = c.try_borrow_mut().map_err(|_| {
             vm.new_error(
@@ -430,6 +481,7 @@ fn mv_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     match key_index(vm, m, key)? {
         Some(j) => {
+            check_format(vm, m)?;
             let data = pack(vm, m.code(), m.itemsize, value)?;
             write(vm, m, m.offset(j), &data)?;
             Ok(Value::None)
@@ -462,6 +514,7 @@ fn mv_tobytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn mv_tolist(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let m = self_view(vm, &args)?;
     no_args(vm, args, "tolist")?;
+    check_format(vm, m)?;
     let v = items(vm, m);
     Ok(vm.new_list(v))
 }

@@ -11,6 +11,8 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::Vm;
 use function::{DescrKind, MethodDescr, NativeFn};
 
+pub mod builtin_docs;
+pub mod builtin_sigs;
 pub mod bytearray;
 pub mod bytes;
 pub mod bytes_format;
@@ -53,9 +55,11 @@ pub mod str_format;
 pub mod str_methods;
 pub mod structseq;
 pub mod traceback;
+pub mod text_signatures;
 pub mod tuple;
 pub mod typeobj;
 pub mod union;
+pub mod alias_subst;
 pub mod weakref;
 
 pub use str::StrObj;
@@ -196,7 +200,10 @@ impl Vm {
         };
         let meta = match kind {
             DescrKind::Class => self.types.classmethod_descriptor.clone(),
-            _ => self.types.method_descriptor.clone(),
+            // `X.__new__` and other C static methods are
+            // builtin_function_or_method objects in CPython.
+            DescrKind::Static => self.types.builtin_function.clone(),
+            DescrKind::Method => self.types.method_descriptor.clone(),
         };
         for (name, func) in methods {
             let d = self.new_obj(

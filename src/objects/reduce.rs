@@ -3,7 +3,9 @@
 //! `pickle` and `enum` rely on. Protocol 2 and later build
 //! `(copyreg.__newobj__, (cls, *args), state, listitems, dictitems)` from
 //! `__getnewargs_ex__`/`__getnewargs__` and `__getstate__`; older protocols
-//! defer to `copyreg._reduce_ex`.
+//! defer to `copyreg._reduce_ex`. Also the `__reduce__`/`__getnewargs__`
+//! of builtin types that CPython defines in C (set, range, slice,
+//! bytearray, tuple, Ellipsis, builtin functions and method descriptors).
 
 use super::function::Args;
 use super::Payload;
@@ -175,6 +177,7 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
     if required {
         let builtin_layout = match obj {
             Value::Obj(o) => !matches!(o.payload, Payload::Object | Payload::Instance(_)),
+            Value::None => false,
             _ => true,
         };
         if builtin_layout {
@@ -215,7 +218,196 @@ fn object_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     default_state(vm, &obj, false)
 }
 
+/// The first argument of a builtin `__reduce__`.
+fn first(vm: &Vm, args: &Args, ty: &str) -> PyResult<Value> {
+    args.args.first().cloned().ok_or_else(|| {
+        vm.type_error(format!(
+            "descriptor '__reduce__' of '{ty}' object needs an argument"
+        ))
+    })
+}
+
+/// The instance dict as pickle state: None when absent (CPython's
+/// `_PyObject_GetState` for sets and bytearrays keeps an empty dict out).
+fn dict_state(obj: &Value) -> Value {
+    match obj {
+        Value::Obj(o) => o.dict().map_or(Value::None, Value::Obj),
+        _ => Value::None,
+    }
+}
+
+/// `set.__reduce__` / `frozenset.__reduce__`: `(type, (list,), dict)`.
+fn set_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "set")?;
+    let items = vm.collect_iter(&obj)?;
+    let ty = Value::Obj(vm.type_of(&obj));
+    let arg = vm.new_tuple(vec![vm.new_list(items)]);
+    Ok(vm.new_tuple(vec![ty, arg, dict_state(&obj)]))
+}
+
+/// `range.__reduce__` / `slice.__reduce__`: `(type, (start, stop, step))`.
+fn bounds_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "range")?;
+    let mut parts = Vec::with_capacity(3);
+    for name in ["start", "stop", "step"] {
+        parts.push(vm.getattr_str(&obj, name)?);
+    }
+    let ty = Value::Obj(vm.type_of(&obj));
+    Ok(vm.new_tuple(vec![ty, vm.new_tuple(parts)]))
+}
+
+/// `bytearray.__reduce_ex__(proto)`: `(type, (bytes,), dict)`, or before
+/// protocol 3 `(type, (latin-1 str, 'latin-1'), dict)`.
+fn bytearray_reduce_common(vm: &mut Vm, obj: Value, proto: i64) -> PyResult<Value> {
+    let data = match &obj {
+        Value::Obj(o) => match &o.payload {
+            Payload::ByteArray(b) => b.borrow().clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let ty = Value::Obj(vm.type_of(&obj));
+    let arg = if data.is_empty() {
+        vm.new_tuple(vec![])
+    } else if proto < 3 {
+        let text: String = data.iter().map(|&b| char::from(b)).collect();
+        vm.new_tuple(vec![vm.new_string(text), vm.new_str("latin-1")])
+    } else {
+        vm.new_tuple(vec![vm.new_bytes(data)])
+    };
+    Ok(vm.new_tuple(vec![ty, arg, dict_state(&obj)]))
+}
+
+fn bytearray_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "bytearray")?;
+    bytearray_reduce_common(vm, obj, 0)
+}
+
+fn bytearray_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "bytearray")?;
+    let proto = match args.pos().get(1) {
+        Some(Value::Int(i)) => *i,
+        Some(Value::Bool(b)) => i64::from(*b),
+        _ => 0,
+    };
+    bytearray_reduce_common(vm, obj, proto)
+}
+
+/// `tuple.__getnewargs__()`: `(tuple(self),)`.
+fn tuple_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "tuple")?;
+    let items = tuple_items(&obj).unwrap_or_default();
+    Ok(vm.new_tuple(vec![vm.new_tuple(items)]))
+}
+
+/// `Ellipsis.__reduce__()` / `NotImplemented.__reduce__()`: the global name.
+fn singleton_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "ellipsis")?;
+    let is_ellipsis = matches!(&obj, Value::Obj(o) if std::rc::Rc::ptr_eq(o, &vm.ellipsis));
+    Ok(vm.new_str(if is_ellipsis {
+        "Ellipsis"
+    } else {
+        "NotImplemented"
+    }))
+}
+
+/// `(getattr, (owner, name))`, how C methods pickle.
+fn getattr_reduce(vm: &mut Vm, owner: Value, name: &str) -> PyResult<Value> {
+    let builtins = Value::Obj(vm.builtins.clone());
+    let getattr = vm.getattr_str(&builtins, "getattr")?;
+    let arg = vm.new_tuple(vec![owner, vm.new_str(name)]);
+    Ok(vm.new_tuple(vec![getattr, arg]))
+}
+
+/// `builtin_function_or_method.__reduce__`: the name for module functions,
+/// `(getattr, (self, name))` for bound methods (CPython's meth_reduce).
+fn builtin_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "builtin_function_or_method")?;
+    let (name, self_) = match &obj {
+        Value::Obj(o) => match &o.payload {
+            // Module functions (no owning type; some carry a hidden module
+            // state as `self_`) pickle by name.
+            Payload::Builtin(b) if b.owner.is_none() => return Ok(vm.new_str(b.name)),
+            Payload::Builtin(b) => (b.name, b.self_.clone()),
+            // C static methods (`object.__new__`): `(getattr, (type, name))`.
+            Payload::MethodDescr(m) => {
+                let owner = Value::Obj(m.owner.clone());
+                return getattr_reduce(vm, owner, m.name);
+            }
+            _ => return common_reduce(vm, &obj, 0),
+        },
+        _ => return common_reduce(vm, &obj, 0),
+    };
+    match self_ {
+        Some(Value::Obj(s)) if !matches!(s.payload, Payload::Module(_)) => {
+            getattr_reduce(vm, Value::Obj(s), name)
+        }
+        Some(s @ (Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None)) => {
+            getattr_reduce(vm, s, name)
+        }
+        _ => Ok(vm.new_str(name)),
+    }
+}
+
+/// `method_descriptor.__reduce__`: `(getattr, (owner, name))`.
+fn method_descr_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "method_descriptor")?;
+    let (name, owner) = match &obj {
+        Value::Obj(o) => match &o.payload {
+            Payload::MethodDescr(m) => (m.name, m.owner.clone()),
+            _ => return common_reduce(vm, &obj, 0),
+        },
+        _ => return common_reduce(vm, &obj, 0),
+    };
+    getattr_reduce(vm, Value::Obj(owner), name)
+}
+
+/// `method.__reduce__` (a bound Python method): `(getattr, (self.__self__,
+/// self.__func__.__name__))`, CPython's method___reduce__.
+fn method_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let obj = first(vm, &args, "method")?;
+    let owner = vm.getattr_str(&obj, "__self__")?;
+    let func = vm.getattr_str(&obj, "__func__")?;
+    let name = vm.getattr_str(&func, "__name__")?;
+    let builtins = Value::Obj(vm.builtins.clone());
+    let getattr = vm.getattr_str(&builtins, "getattr")?;
+    let arg = vm.new_tuple(vec![owner, name]);
+    Ok(vm.new_tuple(vec![getattr, arg]))
+}
+
+fn install_builtin_reduces(vm: &mut Vm) {
+    for t in [vm.types.set.clone(), vm.types.frozenset.clone()] {
+        vm.add_methods(&t, &[("__reduce__", set_reduce)]);
+    }
+    for t in [vm.types.range.clone(), vm.types.slice.clone()] {
+        vm.add_methods(&t, &[("__reduce__", bounds_reduce)]);
+    }
+    let ba = vm.types.bytearray.clone();
+    vm.add_methods(
+        &ba,
+        &[
+            ("__reduce__", bytearray_reduce),
+            ("__reduce_ex__", bytearray_reduce_ex),
+        ],
+    );
+    let tu = vm.types.tuple.clone();
+    vm.add_methods(&tu, &[("__getnewargs__", tuple_getnewargs)]);
+    for t in [
+        vm.types.ellipsis_type.clone(),
+        vm.types.notimpl_type.clone(),
+    ] {
+        vm.add_methods(&t, &[("__reduce__", singleton_reduce)]);
+    }
+    let bf = vm.types.builtin_function.clone();
+    vm.add_methods(&bf, &[("__reduce__", builtin_reduce)]);
+    let md = vm.types.method_descriptor.clone();
+    vm.add_methods(&md, &[("__reduce__", method_descr_reduce)]);
+    let bm = vm.types.method.clone();
+    vm.add_methods(&bm, &[("__reduce__", method_reduce)]);
+}
+
 pub fn install(vm: &mut Vm) {
+    install_builtin_reduces(vm);
     let t = vm.types.object.clone();
     vm.add_methods(
         &t,

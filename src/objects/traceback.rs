@@ -22,9 +22,12 @@ pub struct FrameObj {
     pub code: Rc<Code>,
     pub globals: PyRef,
     pub builtins: PyRef,
-    /// The locals mapping of module and class bodies (None for functions,
-    /// whose fast locals are not kept).
+    /// The locals mapping of module and class bodies (None for functions).
     pub locals: Option<Value>,
+    /// A function frame's fast locals (cells included) when the entry was
+    /// made, for `tb_frame.f_locals` after the frame is gone
+    /// (`traceback`'s `capture_locals`, post-mortem inspection).
+    pub fast: Option<Rc<Vec<Value>>>,
     /// Code-unit index of the instruction the frame was at.
     pub lasti: usize,
 }
@@ -49,11 +52,19 @@ impl Vm {
     /// front of `next` (None or a traceback).
     pub fn new_traceback_here(&self, next: Value) -> Option<PyRef> {
         let f = self.frames.last()?;
+        let fast = match f.locals {
+            None => self
+                .stack
+                .get(f.base..f.base + f.code.nlocalsplus())
+                .map(|s| Rc::new(s.to_vec())),
+            Some(_) => None,
+        };
         let frame = FrameObj {
             code: f.code.clone(),
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),
             locals: f.locals.clone(),
+            fast,
             lasti: f.lasti,
         };
         Some(self.new_obj(
@@ -147,6 +158,7 @@ fn tb_frame(vm: &mut Vm, v: &Value) -> PyResult<Value> {
             globals: t.frame.globals.clone(),
             builtins: t.frame.builtins.clone(),
             locals: t.frame.locals.clone(),
+            fast: t.frame.fast.clone(),
             lasti: t.frame.lasti,
         })),
     );

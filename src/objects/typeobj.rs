@@ -475,7 +475,7 @@ impl Vm {
                 }
                 let meta = self.type_of(cls);
                 if Rc::ptr_eq(&meta, &self.types.type_) {
-                    return Ok(false);
+                    return self.isinstance_by_class_attr(obj, c);
                 }
             }
         }
@@ -483,6 +483,23 @@ impl Vm {
             return self.truthy(&r);
         }
         Err(self.type_error("isinstance() arg 2 must be a type, a tuple of types, or a union"))
+    }
+
+    /// The end of CPython's `object_isinstance` once `type(obj)` is not a
+    /// subtype of `cls`: an object whose `__class__` attribute names another
+    /// class (a mock with a `spec`, a proxy) is an instance of that class's
+    /// bases.
+    pub fn isinstance_by_class_attr(&mut self, obj: &Value, cls: &PyRef) -> PyResult<bool> {
+        let Some(icls) = self.getattr_opt(obj, "__class__")? else {
+            return Ok(false);
+        };
+        let t = self.type_of(obj);
+        Ok(match &icls {
+            Value::Obj(ic) if matches!(ic.payload, super::Payload::Type(_)) => {
+                !Rc::ptr_eq(ic, &t) && is_subtype(ic, cls)
+            }
+            _ => false,
+        })
     }
 
     /// `issubclass(sub, cls)` (with `__subclasscheck__`).
@@ -654,9 +671,13 @@ fn type_mro(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn type_instancecheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (cls, obj) = (arg(&args, 0), arg(&args, 1));
     let t = vm.type_of(&obj);
-    Ok(Value::Bool(
-        matches!(&cls, Value::Obj(c) if is_subtype(&t, c)),
-    ))
+    let Value::Obj(c) = &cls else {
+        return Ok(Value::Bool(false));
+    };
+    if is_subtype(&t, c) {
+        return Ok(Value::Bool(true));
+    }
+    Ok(Value::Bool(vm.isinstance_by_class_attr(&obj, c)?))
 }
 
 fn type_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -884,6 +905,49 @@ fn get_mro(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         .unwrap_or_default();
     Ok(vm.new_tuple(m))
 }
+/// `type.__flags__`: CPython's `Py_TPFLAGS_*` bits for what pycvm models
+/// (heap type, base type, abstract, the fast-subclass bits); read by
+/// `inspect.isabstract` and `copyreg._reduce_ex`.
+fn get_flags(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let t = td_of(vm, v)?;
+    let own = type_data(&t).map_or(0, |td| td.flags.get());
+    // Py_TPFLAGS_READY | Py_TPFLAGS_VALID_VERSION_TAG
+    let mut f: i64 = (1 << 12) | (1 << 19);
+    if own & FLAG_HEAPTYPE != 0 {
+        f |= (1 << 9) | (1 << 14); // HEAPTYPE | HAVE_GC
+    } else {
+        f |= 1 << 8; // IMMUTABLETYPE
+    }
+    if own & FLAG_BASETYPE != 0 {
+        f |= 1 << 10;
+    }
+    if let Some(dict) = t.dict() {
+        if let Some(am) = vm.dict_get_by_str_nocall(&dict, "__abstractmethods__") {
+            if vm.truthy(&am)? {
+                f |= 1 << 20; // IS_ABSTRACT
+            }
+        }
+    }
+    let base_exc = vm.exc_type(crate::objects::exception::ExcKind::BaseException);
+    let ty = &vm.types;
+    let subclass_bits = [
+        (&ty.int, 24),
+        (&ty.list, 25),
+        (&ty.tuple, 26),
+        (&ty.bytes, 27),
+        (&ty.str, 28),
+        (&ty.dict, 29),
+        (&base_exc, 30),
+        (&ty.type_, 31),
+    ];
+    let mro: Vec<PyRef> = type_data(&t).map_or_else(Vec::new, |td| td.mro.borrow().clone());
+    for (base, bit) in subclass_bits {
+        if mro.iter().any(|m| Rc::ptr_eq(m, base)) {
+            f |= 1i64 << bit;
+        }
+    }
+    Ok(Value::Int(f))
+}
 fn get_type_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
     Ok(match t.dict() {
@@ -894,6 +958,10 @@ fn get_type_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 fn get_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
     match vm.get_attr_raw(&t, "__module__") {
+        // `type`'s own dict holds this getset itself, not a module name.
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::GetSet(_)) => {
+            Ok(vm.new_str("builtins"))
+        }
         Some(m) => Ok(m),
         None => Ok(vm.new_str("builtins")),
     }
@@ -905,7 +973,13 @@ fn set_module(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
-    Ok(vm.get_attr_raw(&t, "__doc__").unwrap_or(Value::None))
+    match vm.get_attr_raw(&t, "__doc__") {
+        // `type`'s own dict holds this getset itself, not its docstring.
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::GetSet(_)) => Ok(vm.new_str(
+            "type(object) -> the object's type\ntype(name, bases, dict, **kwds) -> a new type",
+        )),
+        d => Ok(d.unwrap_or(Value::None)),
+    }
 }
 
 pub fn install(vm: &mut Vm) {
@@ -931,6 +1005,7 @@ pub fn install(vm: &mut Vm) {
             ("__bases__", get_bases, Some(set_bases)),
             ("__base__", get_base, None),
             ("__mro__", get_mro, None),
+            ("__flags__", get_flags, None),
             ("__dict__", get_type_dict, None),
             ("__module__", get_module, Some(set_module)),
             ("__doc__", get_doc, None),

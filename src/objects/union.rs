@@ -167,8 +167,8 @@ fn get_args(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     })
 }
 
-fn get_parameters(vm: &mut Vm, _v: &Value) -> PyResult<Value> {
-    Ok(vm.new_tuple(vec![]))
+fn get_parameters(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    super::alias_subst::get_parameters(vm, v)
 }
 
 /// Whether two argument lists hold the same members, in any order.
@@ -246,7 +246,20 @@ fn class_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn alias_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_args("GenericAlias", args, 2, 2)?;
-    Ok(vm.new_generic_alias(a[0].clone(), a[1].clone()))
+    let alias = vm.new_generic_alias(a[0].clone(), a[1].clone());
+    // A subclass (`collections.abc._CallableGenericAlias`) gets its own type.
+    match (args.args.first(), &alias) {
+        (Some(Value::Obj(cls)), Value::Obj(o))
+            if type_data(cls).is_some() && !Rc::ptr_eq(cls, &vm.types.generic_alias) =>
+        {
+            let Payload::GenericAlias(p) = &o.payload else {
+                return Ok(alias);
+            };
+            let payload = Payload::GenericAlias(Box::new([p[0].clone(), p[1].clone()]));
+            Ok(Value::Obj(vm.new_instance_of(cls, payload)))
+        }
+        _ => Ok(alias),
+    }
 }
 
 fn alias_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -356,7 +369,7 @@ fn alias_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return vm.getattr(&origin, &name);
         }
     }
-    let t = vm.types.generic_alias.clone();
+    let t = vm.type_of(&s);
     vm.generic_getattr(&s, &name, &t)
 }
 
@@ -380,6 +393,7 @@ pub fn install(vm: &mut Vm) {
             ("__ror__", type_ror_m),
             ("__instancecheck__", union_instancecheck),
             ("__subclasscheck__", union_subclasscheck),
+            ("__getitem__", super::alias_subst::union_getitem),
         ],
     );
     vm.add_getsets(
@@ -405,6 +419,8 @@ pub fn install(vm: &mut Vm) {
             ("__instancecheck__", alias_instancecheck),
             ("__subclasscheck__", alias_subclasscheck),
             ("__getattribute__", alias_getattribute),
+            ("__getitem__", super::alias_subst::alias_getitem),
+            ("__reduce__", super::alias_subst::alias_reduce),
         ],
     );
     vm.add_getsets(
@@ -413,6 +429,12 @@ pub fn install(vm: &mut Vm) {
             ("__origin__", get_origin, None),
             ("__args__", get_args, None),
             ("__parameters__", get_parameters, None),
+            ("__unpacked__", super::alias_subst::get_unpacked, None),
+            (
+                "__typing_unpacked_tuple_args__",
+                super::alias_subst::get_unpacked_tuple_args,
+                None,
+            ),
         ],
     );
     if let Some(td) = type_data(&g) {

@@ -188,6 +188,9 @@ impl PyStr {
 
     /// The text with any lone surrogate shown as U+FFFD (for messages).
     pub fn to_string_lossy(&self) -> String {
+        if let Some(s) = self.as_str() {
+            return s.to_string();
+        }
         self.chars()
             .map(|c| char::from_u32(c).unwrap_or('\u{fffd}'))
             .collect()

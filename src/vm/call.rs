@@ -204,14 +204,14 @@ impl Vm {
             ));
         }
         let base = self.stack.len();
-        let n = f.code.nlocalsplus();
+        let n = f.code.borrow().nlocalsplus();
         self.stack.resize(base + n, Value::Null);
         if let Err(e) = self.bind_args(f, args, base) {
             self.stack.truncate(base);
             return Err(e);
         }
         self.frames.push(Frame {
-            code: f.code.clone(),
+            code: f.code.borrow().clone(),
             func: Some(func.clone()),
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),
@@ -230,7 +230,7 @@ impl Vm {
     /// CPython's `initialize_locals`: positional, keyword, `*args`,
     /// `**kwargs`, defaults, with CPython's error messages.
     fn bind_args(&mut self, f: &Function, args: Args, base: usize) -> PyResult<()> {
-        let code = f.code.clone();
+        let code = f.code.borrow().clone();
         let argcount = code.argcount;
         let kwonly = code.kwonlyargcount;
         let total = argcount + kwonly;
@@ -359,7 +359,7 @@ impl Vm {
     }
 
     fn too_many_positional(&self, f: &Function, given: usize, base: usize) -> super::PyErr {
-        let code = &f.code;
+        let code = f.code.borrow().clone();
         let argcount = code.argcount;
         let ndefaults = match &*f.defaults.borrow() {
             Value::Obj(t) => match &t.payload {
@@ -541,9 +541,9 @@ fn func_qualname(f: &Function) -> String {
     match &*f.qualname.borrow() {
         Value::Obj(o) => match &o.payload {
             Payload::Str(s) => s.as_str().to_string(),
-            _ => str_of(&f.code.qualname).to_string(),
+            _ => str_of(&f.code.borrow().qualname).to_string(),
         },
-        _ => str_of(&f.code.qualname).to_string(),
+        _ => str_of(&f.code.borrow().qualname).to_string(),
     }
 }
 

@@ -20,6 +20,7 @@ pub struct Handler {
     pub lasti: bool,
 }
 
+#[derive(Clone)]
 pub struct Code {
     /// The marshal code object (line and position tables, raw fields).
     pub src: Obj,
@@ -161,7 +162,10 @@ impl Vm {
 
     fn intern_obj(&mut self, o: &Obj) -> PyRef {
         match o.value() {
-            Object::Str(s) => self.intern(&s.to_string_lossy()),
+            Object::Str(s) => match s.as_str() {
+                Some(t) => self.intern(t),
+                None => self.intern(&s.to_string_lossy()),
+            },
             _ => self.intern(""),
         }
     }

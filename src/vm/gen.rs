@@ -62,6 +62,11 @@ pub struct GenState {
     pub closed: bool,
     /// Finalization already ran (PEP 442: at most once).
     pub finalized: bool,
+    /// Async generators: whether `sys` asyncgen hooks were consulted
+    /// (first `__anext__`/`asend`/`athrow`/`aclose`), and the finalizer
+    /// hook then in force (called instead of closing on destruction).
+    pub hooks_inited: bool,
+    pub finalizer: Value,
     /// The emptied value buffer of the last suspension, reused.
     pub spare: Vec<Value>,
 }
@@ -155,6 +160,8 @@ impl Drop for GenState {
             running_async: false,
             closed: self.closed,
             finalized: true,
+            hooks_inited: true,
+            finalizer: std::mem::replace(&mut self.finalizer, Value::None),
             spare: Vec::new(),
         };
         let queued = PENDING
@@ -187,9 +194,18 @@ impl Vm {
             if batch.is_empty() {
                 return;
             }
-            for st in batch {
+            for mut st in batch {
                 let ty = self.gen_type(st.kind);
+                let finalizer = std::mem::replace(&mut st.finalizer, Value::None);
                 let g = self.new_obj(&ty, Payload::Generator(Box::new(RefCell::new(st))));
+                if !finalizer.is_none() {
+                    // An async generator's `sys.set_asyncgen_hooks`
+                    // finalizer (asyncio schedules `aclose()`).
+                    if let Err(e) = self.call(&finalizer, &[Value::Obj(g.clone())]) {
+                        self.write_unraisable(&e, &Value::Obj(g.clone()));
+                    }
+                    continue;
+                }
                 if let Err(e) = self.gen_close(&g) {
                     self.write_unraisable(&e, &Value::Obj(g.clone()));
                 }
@@ -294,6 +310,8 @@ impl Vm {
                 running_async: false,
                 closed: false,
                 finalized: false,
+                hooks_inited: false,
+                finalizer: Value::None,
                 spare: Vec::new(),
             }))),
         );

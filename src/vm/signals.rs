@@ -5,7 +5,7 @@
 //! KeyboardInterrupt, and an uncaught KeyboardInterrupt ends the process
 //! by SIGINT after the traceback (so the exit status says so).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use super::{PyResult, Vm};
 
@@ -17,11 +17,32 @@ static ANY_PENDING: AtomicBool = AtomicBool::new(false);
 /// Which signals arrived.
 static PENDING: [AtomicBool; NSIG] = [const { AtomicBool::new(false) }; NSIG];
 
+/// `signal.set_wakeup_fd`: the descriptor the handler writes each
+/// arriving signal's number to (as one byte), or -1.
+static WAKEUP_FD: AtomicI32 = AtomicI32::new(-1);
+
 extern "C" fn on_signal(signum: libc::c_int) {
     if let Some(flag) = usize::try_from(signum).ok().and_then(|i| PENDING.get(i)) {
         flag.store(true, Ordering::Relaxed);
         ANY_PENDING.store(true, Ordering::Relaxed);
     }
+    let fd = WAKEUP_FD.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let byte = signum as u8;
+        // SAFETY: write(2) is async-signal-safe; one byte from a local. A
+        // full or closed descriptor is ignored, as CPython does by default;
+        // errno is saved and restored around it.
+        unsafe {
+            let saved = *libc::__errno_location();
+            libc::write(fd, (&byte as *const u8).cast(), 1);
+            *libc::__errno_location() = saved;
+        }
+    }
+}
+
+/// Set the wakeup descriptor (-1: none); the previous one.
+pub fn set_wakeup_fd(fd: i32) -> i32 {
+    WAKEUP_FD.swap(fd, Ordering::Relaxed)
 }
 
 /// Route `signum` to the flag (its Python handler runs later).

@@ -442,7 +442,7 @@ impl Vm {
     /// A source file's lines (universal newlines), looked for as CPython's
     /// `_Py_FindSourceFile` does: the path, then its last component under
     /// each `sys.path` entry.
-    fn read_source(&mut self, file: &str) -> Option<Vec<String>> {
+    pub(crate) fn read_source(&mut self, file: &str) -> Option<Vec<String>> {
         let data = match std::fs::read(file) {
             Ok(d) => d,
             Err(_) => {

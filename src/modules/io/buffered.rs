@@ -242,13 +242,13 @@ fn buffered_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(v) => index_arg(vm, v)?,
     };
     if kind == Kind::Random {
-        vm.call_method(&raw, "_checkSeekable", &[])?;
+        super::iobase::check_true(vm, &raw, "seekable", "File or stream is not seekable.")?;
     }
     if kind != Kind::Writer {
-        vm.call_method(&raw, "_checkReadable", &[])?;
+        super::iobase::check_true(vm, &raw, "readable", "File or stream is not readable.")?;
     }
     if kind != Kind::Reader {
-        vm.call_method(&raw, "_checkWritable", &[])?;
+        super::iobase::check_true(vm, &raw, "writable", "File or stream is not writable.")?;
     }
     if size <= 0 {
         return Err(vm.value_error("buffer size must be strictly positive"));
@@ -868,8 +868,8 @@ fn rwpair_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let size = a[2]
         .clone()
         .unwrap_or(Value::Int(DEFAULT_BUFFER_SIZE as i64));
-    vm.call_method(&reader, "_checkReadable", &[])?;
-    vm.call_method(&writer, "_checkWritable", &[])?;
+    super::iobase::check_true(vm, &reader, "readable", "File or stream is not readable.")?;
+    super::iobase::check_true(vm, &writer, "writable", "File or stream is not writable.")?;
     let t = super::io_types(vm)?;
     let r = vm.call(
         &Value::Obj(t.buffered_reader.clone()),

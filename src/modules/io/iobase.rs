@@ -171,7 +171,9 @@ fn iobase_check_closed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn check_true(vm: &mut Vm, s: &Value, method: &str, msg: &str) -> PyResult<Value> {
+/// `_PyIOBase_check_readable` and friends: `s.method()` must return True
+/// (raw streams need not derive from IOBase, so no `_checkX` call).
+pub(super) fn check_true(vm: &mut Vm, s: &Value, method: &str, msg: &str) -> PyResult<Value> {
     let r = vm.call_method(s, method, &[])?;
     if !matches!(r, Value::Bool(true)) {
         return Err(unsupported(vm, msg));

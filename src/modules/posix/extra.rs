@@ -597,3 +597,29 @@ pub fn posix_tcsetpgrp(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     Ok(Value::None)
 }
+
+/// `os.openpty()`: a (master, slave) pseudo-terminal pair, both
+/// non-inheritable as in CPython.
+pub fn posix_openpty(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("posix.openpty", args, 0, 0)?;
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: the out-pointers are live ints; NULL name/termios/winsize
+    // are allowed.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    if r != 0 {
+        return Err(vm.os_error(super::util::last_errno(), None, None));
+    }
+    for fd in [master, slave] {
+        // SAFETY: fd is an open descriptor returned by openpty.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok(vm.new_tuple(vec![Value::Int(master as i64), Value::Int(slave as i64)]))
+}

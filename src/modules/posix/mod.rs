@@ -109,6 +109,7 @@ const FUNCS: &[(&str, NativeFn)] = &[
     ("getsid", extra::posix_getsid),
     ("getuid", process::posix_getuid),
     ("isatty", fileops::posix_isatty),
+    ("openpty", extra::posix_openpty),
     ("kill", process::posix_kill),
     ("killpg", process::posix_killpg),
     ("lchown", extra::posix_lchown),

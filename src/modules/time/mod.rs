@@ -292,6 +292,8 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
     ] {
         vm.set_attr_raw(&m, name, Value::Int(i64::from(v)));
     }
+    // The number of struct_time fields (`_strptime` slices its result by it).
+    vm.set_attr_raw(&m, "_STRUCT_TM_ITEMS", Value::Int(11));
     calendar::install(vm, &m)?;
     Ok(m)
 }

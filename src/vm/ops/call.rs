@@ -69,7 +69,7 @@ impl Vm {
         };
         if let Value::Obj(f) = &func {
             if let Payload::Function(fd) = &f.payload {
-                let code = &fd.code;
+                let code = fd.code.borrow().clone();
                 let nargs = len - args_start;
                 if let Some(frame) = self.frames.last_mut() {
                     frame.pc = next;
@@ -248,7 +248,7 @@ impl Vm {
             None => annotations,
         };
         let f = Function {
-            code: code.clone(),
+            code: RefCell::new(code.clone()),
             globals,
             builtins,
             name: RefCell::new(Value::Obj(code.name.clone())),
@@ -287,10 +287,10 @@ impl Vm {
             return Err(self.type_error("not a function"));
         };
         let ret_base = self.stack.len();
-        let n = f.code.nlocalsplus();
+        let n = f.code.borrow().nlocalsplus();
         self.stack.resize(ret_base + n, Value::Null);
         self.frames.push(Frame {
-            code: f.code.clone(),
+            code: f.code.borrow().clone(),
             func: Some(func.clone()),
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),

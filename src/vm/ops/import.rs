@@ -188,11 +188,13 @@ impl Vm {
     }
 
     pub(crate) fn op_print_expr(&mut self) -> PyResult<Flow> {
+        // CPython calls `sys.displayhook(value)` (doctest and REPL-like
+        // tools replace it, or `sys.stdout` which the default hook uses).
         let v = self.pop();
-        if !v.is_none() {
-            let r = self.repr(&v)?;
-            self.write_stdout(&format!("{r}\n"))?;
-        }
+        let Some(hook) = self.get_attr_raw(&self.sys.clone(), "displayhook") else {
+            return Err(self.runtime_error("lost sys.displayhook"));
+        };
+        self.call(&hook, &[v])?;
         Ok(Flow::Next)
     }
 }

@@ -175,6 +175,13 @@ impl Vm {
                 }
                 _ => format!("<built-in function {}>", b.name),
             },
+            Payload::MethodDescr(md) if md.kind == crate::objects::function::DescrKind::Static => {
+                format!(
+                    "<built-in method {} of type object at {}>",
+                    md.name,
+                    Self::addr(&md.owner)
+                )
+            }
             Payload::MethodDescr(md) => format!(
                 "<method '{}' of '{}' objects>",
                 md.name,

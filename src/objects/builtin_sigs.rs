@@ -1,0 +1,177 @@
+//! What builtin functions and methods know about themselves beyond their
+//! name: `__text_signature__` and `__doc__` (CPython's, from the generated
+//! tables in text_signatures.rs and builtin_docs.rs; read by
+//! `inspect.signature` and `help`), and for module-level
+//! functions `__module__` and `__self__` (the module, as in CPython).
+//! Module functions are created by `Vm::add_functions`, which records here
+//! which module each native function belongs to.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::builtin_docs::BUILTIN_DOCS;
+use super::exception::ExcKind;
+use super::function::NativeFn;
+use super::text_signatures::TEXT_SIGNATURES;
+use super::Payload;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+thread_local! {
+    /// Native function (by address) -> the module it was added to.
+    static FUNCTION_MODULES: RefCell<HashMap<usize, Rc<str>>> = RefCell::new(HashMap::new());
+}
+
+/// Record that `funcs` are functions of module `module` (first one wins
+/// when a function is shared, like `_io.open` and `builtins.open`).
+pub fn register_module_functions(module: &str, funcs: &[(&'static str, NativeFn)]) {
+    let name: Rc<str> = Rc::from(module);
+    FUNCTION_MODULES.with(|m| {
+        let mut m = m.borrow_mut();
+        for (_, f) in funcs {
+            m.entry(*f as usize).or_insert_with(|| name.clone());
+        }
+    });
+}
+
+fn module_of(f: NativeFn) -> Option<Rc<str>> {
+    FUNCTION_MODULES.with(|m| m.borrow().get(&(f as usize)).cloned())
+}
+
+/// The table key of a method of type `t`: `Type.name` for builtins' types,
+/// `module.Type.name` for others.
+fn method_key(vm: &mut Vm, t: &PyRef, name: &str) -> PyResult<String> {
+    let tv = Value::Obj(t.clone());
+    let module = vm.getattr_str(&tv, "__module__")?;
+    let qual = vm.getattr_str(&tv, "__qualname__")?;
+    let qual = vm.str(&qual)?;
+    Ok(
+        match vm.as_str_obj(&module).map(|s| s.as_str().to_string()) {
+            Some(m) if m != "builtins" => format!("{m}.{qual}.{name}"),
+            _ => format!("{qual}.{name}"),
+        },
+    )
+}
+
+fn lookup(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
+    table
+        .binary_search_by(|(k, _)| (*k).cmp(key))
+        .ok()
+        .and_then(|i| table.get(i))
+        .map(|(_, s)| *s)
+}
+
+/// The table key of a builtin function or method descriptor.
+fn builtin_key(vm: &mut Vm, v: &Value) -> PyResult<Option<String>> {
+    let Value::Obj(o) = v else {
+        return Ok(None);
+    };
+    Ok(match &o.payload {
+        Payload::Builtin(b) => match (&b.owner, module_of(b.func)) {
+            (Some(t), _) => Some(method_key(vm, t, b.name)?),
+            (None, Some(m)) => Some(format!("{m}.{}", b.name)),
+            (None, None) => None,
+        },
+        Payload::MethodDescr(m) => Some(method_key(vm, &m.owner, m.name)?),
+        _ => None,
+    })
+}
+
+/// `__text_signature__` of builtin functions and method descriptors.
+fn builtin_text_signature(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let key = builtin_key(vm, v)?;
+    Ok(match key.and_then(|k| lookup(TEXT_SIGNATURES, &k)) {
+        Some(s) => vm.new_str(s),
+        None => Value::None,
+    })
+}
+
+/// `__doc__` of builtin functions and method descriptors.
+fn builtin_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let key = builtin_key(vm, v)?;
+    Ok(match key.and_then(|k| lookup(BUILTIN_DOCS, &k)) {
+        Some(s) => vm.new_str(s),
+        None => Value::None,
+    })
+}
+
+/// `builtin_function_or_method.__module__`: the module of a module-level
+/// function, None for methods.
+fn builtin_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Builtin(b) if b.owner.is_none() && b.self_.is_none() => {
+                match module_of(b.func) {
+                    Some(m) => vm.new_str(&m),
+                    None => Value::None,
+                }
+            }
+            _ => Value::None,
+        },
+        _ => Value::None,
+    })
+}
+
+/// `builtin_function_or_method.__self__`: the bound object, or for a
+/// module-level function its module (from `sys.modules`).
+fn builtin_self(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let Value::Obj(o) = v else {
+        return Ok(Value::None);
+    };
+    let b = match &o.payload {
+        Payload::Builtin(b) => b,
+        // `T.__new__` is bound to its type; other static methods to nothing.
+        Payload::MethodDescr(m) if m.name == "__new__" => return Ok(Value::Obj(m.owner.clone())),
+        _ => return Ok(Value::None),
+    };
+    if let Some(s) = &b.self_ {
+        return Ok(s.clone());
+    }
+    if b.owner.is_some() {
+        return Ok(Value::None);
+    }
+    let Some(name) = module_of(b.func) else {
+        return Ok(Value::None);
+    };
+    let modules = vm.modules.clone();
+    let key = vm.new_str(&name);
+    Ok(vm.dict_get(&modules, &key)?.unwrap_or(Value::None))
+}
+
+/// Method descriptors have no `__self__` (CPython raises AttributeError,
+/// so `getattr(d, "__self__", None)` is None).
+fn descr_no_self(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let tname = vm.type_name_of(v);
+    Err(vm.new_error(
+        ExcKind::AttributeError,
+        format!("'{tname}' object has no attribute '__self__'"),
+    ))
+}
+
+/// Install the getters on the builtin function and descriptor types.
+pub fn install(vm: &mut Vm) {
+    let bf = vm.types.builtin_function.clone();
+    vm.add_getsets(
+        &bf,
+        &[
+            ("__text_signature__", builtin_text_signature, None),
+            ("__doc__", builtin_doc, None),
+            ("__module__", builtin_module, None),
+            ("__self__", builtin_self, None),
+        ],
+    );
+    for t in [
+        vm.types.method_descriptor.clone(),
+        vm.types.classmethod_descriptor.clone(),
+    ] {
+        vm.add_getsets(
+            &t,
+            &[
+                ("__text_signature__", builtin_text_signature, None),
+                ("__doc__", builtin_doc, None),
+                ("__self__", descr_no_self, None),
+            ],
+        );
+    }
+}
