@@ -104,7 +104,9 @@ impl<'a> Compiler<'a> {
                     return Err(self.err("not a chance", s.loc));
                 }
                 if !FEATURES.contains(&a.name.as_str()) {
-                    return Err(self.err(&format!("future feature {} is not defined", a.name), s.loc));
+                    return Err(
+                        self.err(&format!("future feature {} is not defined", a.name), s.loc)
+                    );
                 }
             }
             self.future_lineno = s.loc.line;
@@ -253,7 +255,9 @@ impl<'a> Compiler<'a> {
                     }
                 }
             }
-            StmtKind::ImportFrom(Some(m), _, 0) if m == "__future__" && s.loc.line > self.future_lineno => {
+            StmtKind::ImportFrom(Some(m), _, 0)
+                if m == "__future__" && s.loc.line > self.future_lineno =>
+            {
                 return Err(self.err(
                     "from __future__ imports must occur at the beginning of the file",
                     s.loc,

@@ -132,7 +132,11 @@ fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, C
     let r = compile_parsed(&mut p, filename, mode);
     match (r, eof_error) {
         (Ok(_), Some(e)) => Err(e),
-        (Err(pe), Some(e)) => Err(if prefer_eof_error(&p, &pe, &e, last) { e } else { pe }),
+        (Err(pe), Some(e)) => Err(if prefer_eof_error(&p, &pe, &e, last) {
+            e
+        } else {
+            pe
+        }),
         (r, None) => r,
     }
 }
@@ -141,7 +145,12 @@ fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, C
 /// parser's error `pe`: when the parser got to the end of the input, or
 /// its error is on a later line than the bracket (pegen's
 /// `_PyPegen_tokenize_full_source_to_check_for_errors`).
-fn prefer_eof_error(p: &parser::Parser, pe: &CompileError, eof: &CompileError, last: usize) -> bool {
+fn prefer_eof_error(
+    p: &parser::Parser,
+    pe: &CompileError,
+    eof: &CompileError,
+    last: usize,
+) -> bool {
     p.position() >= last || pe.lineno > eof.lineno
 }
 
@@ -219,7 +228,11 @@ pub fn parse_source(source: &str, filename: &str, mode: Mode) -> Result<Tree, Co
     };
     match (r, eof_error) {
         (Ok(_), Some(e)) => Err(fail(e)),
-        (Err(pe), Some(e)) => Err(fail(if prefer_eof_error(&p, &pe, &e, last) { e } else { pe })),
+        (Err(pe), Some(e)) => Err(fail(if prefer_eof_error(&p, &pe, &e, last) {
+            e
+        } else {
+            pe
+        })),
         (r, None) => r.map_err(fail),
     }
 }

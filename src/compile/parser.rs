@@ -22,11 +22,18 @@ pub fn is_keyword(s: &str) -> bool {
 pub struct Parser {
     toks: Vec<Token>,
     pos: usize,
+    /// Whether an invalid assignment target gets the "Maybe you meant
+    /// '=='" hint (a single `target = value`).
+    pub assign_hint: bool,
 }
 
 impl Parser {
     pub fn new(toks: Vec<Token>) -> Parser {
-        Parser { toks, pos: 0 }
+        Parser {
+            toks,
+            pos: 0,
+            assign_hint: true,
+        }
     }
 
     // ---- the token cursor ----
@@ -131,7 +138,12 @@ impl Parser {
         let l = self.loc();
         let mut e = CompileError::syntax(msg, l.line, l.col + 1);
         e.end_line = l.end_line;
-        e.end_offset = l.end_col + 1;
+        // A NEWLINE token's error range is empty.
+        e.end_offset = if matches!(self.tok(), Tok::Newline) {
+            l.col + 1
+        } else {
+            l.end_col + 1
+        };
         e
     }
     pub fn error_at_loc(&self, msg: &str, l: Loc) -> CompileError {
@@ -497,6 +509,27 @@ impl Parser {
     /// Expression statements, assignments, augmented and annotated
     /// assignments.
     fn expr_stmt(&mut self) -> PResult<StmtKind> {
+        // `print x` / `exec code`: the grammar's invalid_legacy_expression.
+        if let Tok::Name(n) = self.tok().clone() {
+            if (n == "print" || n == "exec") && !self.peek_op(1, "(") {
+                let save = self.position();
+                let a = self.loc();
+                self.advance();
+                if self.starts_expr()
+                    && !matches!(self.tok(), Tok::Op("-" | "+" | "*" | "~" | "[" | "("))
+                {
+                    if let Ok(b) = self.star_expressions() {
+                        return Err(self.error_at_loc(
+                            &format!(
+                                "Missing parentheses in call to '{n}'. Did you mean {n}(...)?"
+                            ),
+                            a.to(b.loc),
+                        ));
+                    }
+                }
+                self.set_position(save);
+            }
+        }
         let first = if self.at_kw("yield") {
             self.yield_expr()?
         } else {
@@ -591,11 +624,13 @@ impl Parser {
         let value = exprs
             .pop()
             .ok_or_else(|| self.error_here("invalid syntax"))?;
+        self.assign_hint = exprs.len() == 1;
         let targets = exprs
             .into_iter()
             .map(|t| self.to_store(t))
-            .collect::<PResult<Vec<_>>>()?;
-        Ok(StmtKind::Assign(targets, value))
+            .collect::<PResult<Vec<_>>>();
+        self.assign_hint = true;
+        Ok(StmtKind::Assign(targets?, value))
     }
 
     /// Whether the token before the span `l` is an opening parenthesis

@@ -40,12 +40,15 @@ impl Parser {
             let e = self.bitwise_or()?;
             return Ok(self.mk(start, ExprKind::Starred(Box::new(e), Ctx::Load)));
         }
-        self.named_expression()
+        self.expression()
     }
 
-    /// `star_named_expression` (display elements).
+    /// `star_named_expression` (display elements): walrus allowed.
     fn star_named_expression(&mut self) -> PResult<Expr> {
-        self.star_expression()
+        if self.at_op("*") {
+            return self.star_expression();
+        }
+        self.named_expression()
     }
 
     /// `named_expression`: `NAME := expr` or an expression.
@@ -68,7 +71,41 @@ impl Parser {
                 e.loc,
             ));
         }
+        if self.at_op("=") {
+            self.invalid_named_expression(&e)?;
+        }
         Ok(e)
+    }
+
+    /// The grammar's `invalid_named_expression`: `a = b` where an
+    /// expression was expected (`if x = 1:`).
+    fn invalid_named_expression(&mut self, a: &Expr) -> PResult<()> {
+        let save = self.position();
+        self.advance();
+        let b = self.bitwise_or();
+        let followed = self.at_op("=") || self.at_op(":=");
+        self.set_position(save);
+        let Ok(b) = b else { return Ok(()) };
+        if followed {
+            return Ok(());
+        }
+        match &a.kind {
+            ExprKind::Name(..) => Err(self.error_at_loc(
+                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
+                a.loc.to(b.loc),
+            )),
+            ExprKind::List(..)
+            | ExprKind::Tuple(..)
+            | ExprKind::Comp(CompKind::Gen, ..)
+            | ExprKind::Constant(Const::True | Const::False | Const::None) => Ok(()),
+            _ => Err(self.error_at_loc(
+                &format!(
+                    "cannot assign to {} here. Maybe you meant '==' instead of '='?",
+                    describe(a)
+                ),
+                a.loc,
+            )),
+        }
     }
 
     /// `expressions`: like star_expressions without stars.
@@ -488,7 +525,12 @@ impl Parser {
                 .pop()
                 .ok_or_else(|| self.error_here("invalid syntax"))?
         };
-        self.to_store(e)
+        {
+            self.assign_hint = false;
+            let r = self.to_store(e);
+            self.assign_hint = true;
+            r
+        }
     }
 
     fn atom(&mut self) -> PResult<Expr> {
@@ -851,9 +893,14 @@ impl Parser {
                 let msg = if ctx == Ctx::Store && matches!(e.kind, ExprKind::Compare(..)) {
                     format!("cannot {verb} {what}")
                 } else if ctx == Ctx::Store
+                    && self.assign_hint
                     && matches!(
                         e.kind,
                         ExprKind::Constant(_) | ExprKind::Call(..) | ExprKind::BinOp(..)
+                    )
+                    && !matches!(
+                        e.kind,
+                        ExprKind::Constant(Const::True | Const::False | Const::None)
                     )
                 {
                     format!("cannot {verb} {what} here. Maybe you meant '==' instead of '='?")

@@ -74,5 +74,6 @@ pub fn stdlib_pyc(stdlib: &std::path::Path, origname: &str) -> std::path::PathBu
     for p in parts {
         dir.push(p);
     }
-    dir.join("__pycache__").join(format!("{last}.cpython-311.pyc"))
+    dir.join("__pycache__")
+        .join(format!("{last}.cpython-311.pyc"))
 }

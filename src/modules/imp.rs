@@ -138,7 +138,10 @@ pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
     let bad = |vm: &mut Vm, why: String| {
         vm.new_error(
             ExcKind::ImportError,
-            format!("frozen object {name} ({}) is invalid: {why}", path.display()),
+            format!(
+                "frozen object {name} ({}) is invalid: {why}",
+                path.display()
+            ),
         )
     };
     let data = match std::fs::read(&path) {

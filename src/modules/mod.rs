@@ -37,8 +37,8 @@ pub mod imp;
 pub mod io;
 pub mod itertools;
 pub mod json;
-pub mod lzma;
 pub mod locale;
+pub mod lzma;
 pub mod marshal;
 pub mod math;
 pub mod opcode;
@@ -62,10 +62,10 @@ pub mod string;
 pub mod structfmt;
 pub mod structmod;
 pub mod sys;
-pub mod termios;
-pub mod termios_consts;
 pub mod sys_hooks;
 pub mod sys_trace;
+pub mod termios;
+pub mod termios_consts;
 pub mod thread;
 pub mod time;
 pub mod tracemalloc;
@@ -140,18 +140,18 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_bisect", bisect::init),
     ("_blake2", hashes::init_blake2),
     ("_bz2", bz2mod::init),
+    ("_codecs", codecs::init),
     ("_collections", collections::init),
     ("_contextvars", contextvars::init),
     ("_csv", csv::init),
     ("_functools", functools::init),
     ("_hashlib", hashlib_ossl::init),
     ("_heapq", heapq::init),
-    ("_codecs", codecs::init),
     ("_imp", imp::init),
     ("_io", io::init),
     ("_json", json::init),
-    ("_lzma", lzma::init),
     ("_locale", locale::init),
+    ("_lzma", lzma::init),
     ("_md5", hashes::init_md5),
     ("_opcode", opcode::init),
     ("_operator", operator::init),
@@ -174,8 +174,8 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_typing", typing::init),
     ("_warnings", warnings::init),
     ("_weakref", weakref::init),
-    ("atexit", atexit::init),
     ("array", array::init),
+    ("atexit", atexit::init),
     ("binascii", binascii::init),
     ("builtins", init_builtins),
     ("cmath", cmath::init),
@@ -193,9 +193,9 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("select", select::init),
     ("sys", init_sys),
     ("termios", termios::init),
+    ("time", time::init),
     ("unicodedata", unicodedata::init),
     ("zlib", zlibmod::init),
-    ("time", time::init),
 ];
 
 fn init_builtins(vm: &mut Vm) -> PyResult<PyRef> {

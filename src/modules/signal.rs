@@ -300,7 +300,8 @@ fn signal_set_wakeup_fd(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     }
     let fd = int_arg(vm, &pos[0])?;
-    let fd = i32::try_from(fd).map_err(|_| vm.overflow_error("Python int too large to convert to C int"))?;
+    let fd = i32::try_from(fd)
+        .map_err(|_| vm.overflow_error("Python int too large to convert to C int"))?;
     if fd != -1 {
         // SAFETY: fcntl F_GETFL only reads the descriptor's flags.
         let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };

@@ -267,9 +267,10 @@ impl Vm {
 fn get_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = func_of(vm, v)?;
     match &f.payload {
-        super::Payload::Function(func) => Ok(Value::Obj(
-            vm.new_obj(&vm.types.code, super::Payload::Code(func.code.borrow().clone())),
-        )),
+        super::Payload::Function(func) => Ok(Value::Obj(vm.new_obj(
+            &vm.types.code,
+            super::Payload::Code(func.code.borrow().clone()),
+        ))),
         _ => Ok(Value::None),
     }
 }

@@ -11,6 +11,7 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::Vm;
 use function::{DescrKind, MethodDescr, NativeFn};
 
+pub mod alias_subst;
 pub mod builtin_docs;
 pub mod builtin_sigs;
 pub mod bytearray;
@@ -54,12 +55,11 @@ pub mod str_escape_codec;
 pub mod str_format;
 pub mod str_methods;
 pub mod structseq;
-pub mod traceback;
 pub mod text_signatures;
+pub mod traceback;
 pub mod tuple;
 pub mod typeobj;
 pub mod union;
-pub mod alias_subst;
 pub mod weakref;
 
 pub use str::StrObj;

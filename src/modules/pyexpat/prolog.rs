@@ -120,6 +120,11 @@ impl Core {
             };
         };
         let body = rest.get(5..end).unwrap_or(&[]);
+        if let Ok(s) = std::str::from_utf8(body) {
+            if let Some((k, _)) = s.char_indices().find(|(_, c)| !input::is_xml_char(*c)) {
+                return Step::Fail(ERR_INVALID_TOKEN, i + 5 + k);
+            }
+        }
         let (version, encoding, standalone) = match parse_xml_decl(body) {
             Ok(v) => v,
             Err(off) => return Step::Fail(ERR_XML_DECL, i + 5 + off),

@@ -389,6 +389,11 @@ impl Core {
             NameScan::End => return more(fin),
             NameScan::Bad(j) => return Step::Fail(ERR_INVALID_TOKEN, j),
         };
+        // Only the first character is checked in namespace mode: the
+        // rest must match the start tag anyway.
+        if self.ns_sep.is_some() && qname.starts_with(':') {
+            return Step::Fail(ERR_INVALID_TOKEN, i + 2);
+        }
         while matches!(t.get(j), Some(b' ' | b'\t' | b'\r' | b'\n')) {
             j += 1;
         }

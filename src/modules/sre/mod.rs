@@ -46,11 +46,34 @@ pub(crate) struct Subject {
     pub is_bytes: bool,
 }
 
+thread_local! {
+    /// The last str subject and its code points: scanners that call
+    /// `pattern.match(s, pos)` along one long string (tokenizers, json's
+    /// pure-Python decoder) convert it once, not once per call. The entry
+    /// holds the str itself, so its address cannot be reused meanwhile.
+    static LAST_SUBJECT: std::cell::RefCell<Option<(Value, Rc<[u32]>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// `getstring`: the code points of a str or the bytes of a bytes-like object.
 pub(crate) fn subject_of(vm: &mut Vm, v: &Value) -> PyResult<Subject> {
     if let Some(s) = vm.as_str_obj(v) {
+        let cached = LAST_SUBJECT.with(|c| match &*c.borrow() {
+            Some((k, cps)) if k.is(v) => Some(cps.clone()),
+            _ => None,
+        });
+        let cps = match cached {
+            Some(cps) => cps,
+            None => {
+                let cps: Rc<[u32]> = s.code_points().into();
+                if cps.len() >= 256 {
+                    LAST_SUBJECT.with(|c| *c.borrow_mut() = Some((v.clone(), cps.clone())));
+                }
+                cps
+            }
+        };
         return Ok(Subject {
-            cps: s.code_points().into(),
+            cps,
             is_bytes: false,
         });
     }
