@@ -51,6 +51,10 @@ def main():
         if t in seen_types:
             return
         seen_types.add(t)
+        # The type's own signature (type.__text_signature__, from tp_doc).
+        ts = type.__dict__["__text_signature__"].__get__(t)
+        if isinstance(ts, str):
+            sigs[type_key(t)] = ts
         for name, v in vars(t).items():
             s = getattr(v, "__text_signature__", None)
             if isinstance(s, str):

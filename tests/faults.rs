@@ -87,3 +87,17 @@ fn marshal_loads_refuses_damaged_bytecode() {
         "{err}"
     );
 }
+
+#[test]
+fn running_a_source_file_says_how_to_compile_it() {
+    let out = pycvm()
+        .args(["run", "fixtures/faults/big_print.py"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("pycvm: fixtures/faults/big_print.py is Python source; pycvm runs compiled 3.11 bytecode: compile it with `python3.11 -m py_compile fixtures/faults/big_print.py`"),
+        "{err}"
+    );
+}

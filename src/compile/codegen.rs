@@ -542,18 +542,36 @@ impl<'a> Compiler<'a> {
     pub fn emit_resume(&mut self) {
         let f = self.ur().flags;
         let line = self.ur().firstlineno;
-        // The first line, without columns.
-        self.u().loc = Some(Loc {
-            line,
-            col: NO_COLUMN,
-            end_line: line,
-            end_col: NO_COLUMN,
-        });
         if f & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR) != 0 {
+            // The generator prefix: the first line, without columns.
+            self.u().loc = Some(Loc {
+                line,
+                col: NO_COLUMN,
+                end_line: line,
+                end_col: NO_COLUMN,
+            });
             self.emit(Op::ReturnGenerator, 0);
             self.emit(Op::PopTop, 0);
         }
+        self.u().loc = Some(self.unit_start_loc());
         self.emit(Op::Resume, 0);
         self.u().loc = None;
+    }
+
+    /// The location a unit starts with (compiler_enter_scope): the first
+    /// line with columns 0..0; a module's line is 0 (up to line 1).
+    pub fn unit_start_loc(&self) -> Loc {
+        let line = self.ur().firstlineno;
+        let start = if self.ur().kind == ScopeKind::Module {
+            0
+        } else {
+            line
+        };
+        Loc {
+            line: start,
+            col: 0,
+            end_line: line,
+            end_col: 0,
+        }
     }
 }

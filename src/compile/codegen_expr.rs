@@ -714,8 +714,10 @@ impl<'a> Compiler<'a> {
         // None first, so a lambda has no docstring.
         self.add_const(Const::None);
         self.emit_resume();
-        // A generator lambda returns its body's value too (compile.c).
+        // A generator lambda returns its body's value too (compile.c),
+        // at the location the unit started with.
         self.expr(body)?;
+        self.u().loc = Some(self.unit_start_loc());
         self.emit0(Op::ReturnValue);
         let code = self.finish()?;
         self.make_function(scope, code, flags);

@@ -61,7 +61,13 @@ impl<'a> Compiler<'a> {
             }
         }
         self.stmts(rest)?;
-        self.u().loc = None;
+        // An empty module returns at its start location; otherwise the
+        // location carries over from the last statement.
+        self.u().loc = if body.is_empty() {
+            Some(self.unit_start_loc())
+        } else {
+            None
+        };
         self.load_const(Const::None);
         self.emit0(Op::ReturnValue);
         self.finish()
@@ -775,7 +781,8 @@ impl<'a> Compiler<'a> {
             .unwrap_or(s.loc.line);
         self.enter(scope, &c.name, first);
         self.emit_resume();
-        self.u().loc = Some(s.loc);
+        // compiler_class: the prologue keeps the unit's start location.
+        self.u().loc = Some(self.unit_start_loc());
         self.name_op("__name__", Ctx::Load);
         self.name_op("__module__", Ctx::Store);
         let q = self.ur().qualname.clone();

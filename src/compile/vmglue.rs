@@ -285,7 +285,7 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return crate::modules::ast_build::tree_to_pyast(vm, &tree, &text);
     }
     let code = vm.compile_text(&text, &filename, mode)?;
-    Ok(Value::Obj(vm.new_obj(&vm.types.code, Payload::Code(code))))
+    Ok(Value::Obj(vm.code_object(&code)))
 }
 
 /// The code to run for `exec`/`eval` of source text.

@@ -26,27 +26,43 @@ fn items(vm: &Vm, a: &ArrayObj) -> Vec<Value> {
     d.chunks(n).map(|c| decode_item(vm, a.code, c)).collect()
 }
 
+/// arraymodule.c `array_resize`: an array a memoryview is exporting may
+/// not change size (`new_bytes` is the size it would get).
+fn resize_guard(vm: &Vm, owner: &Value, a: &ArrayObj, new_bytes: usize) -> PyResult<()> {
+    let exported = matches!(owner, Value::Obj(o) if crate::objects::memoryview::is_exported(o));
+    if exported && new_bytes != a.data.borrow().len() {
+        return Err(vm.new_error(
+            ExcKind::BufferError,
+            "cannot resize an array that is exporting buffers",
+        ));
+    }
+    Ok(())
+}
+
 fn arr_append(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = me(vm, &args, "append")?;
     let v = vm.check_args("append", args, 1, 1)?;
     let b = encode_item(vm, a.code, &v[0])?;
+    resize_guard(vm, &this(&args), a, a.data.borrow().len() + b.len())?;
     a.data.borrow_mut().extend(b);
     Ok(Value::None)
 }
 
 /// `extend`: an array of the same kind, or any iterable.
-fn extend_with(vm: &mut Vm, a: &ArrayObj, other: &Value) -> PyResult<()> {
+fn extend_with(vm: &mut Vm, owner: &Value, a: &ArrayObj, other: &Value) -> PyResult<()> {
     if let Some(o) = as_array(vm, other) {
         if o.code != a.code {
             return Err(vm.type_error("can only extend with array of same kind"));
         }
         let add = o.data.borrow().clone();
+        resize_guard(vm, owner, a, a.data.borrow().len() + add.len())?;
         a.data.borrow_mut().extend(add);
         return Ok(());
     }
     let vals = vm.collect_iter(other)?;
     for v in &vals {
         let b = encode_item(vm, a.code, v)?;
+        resize_guard(vm, owner, a, a.data.borrow().len() + b.len())?;
         a.data.borrow_mut().extend(b);
     }
     Ok(())
@@ -55,7 +71,7 @@ fn extend_with(vm: &mut Vm, a: &ArrayObj, other: &Value) -> PyResult<()> {
 fn arr_extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = me(vm, &args, "extend")?;
     let v = vm.check_args("extend", args, 1, 1)?;
-    extend_with(vm, a, &v[0])?;
+    extend_with(vm, &this(&args), a, &v[0])?;
     Ok(Value::None)
 }
 
@@ -67,6 +83,7 @@ fn arr_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = a.len() as i64;
     let i = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
     let at = i * itemsize(a.code);
+    resize_guard(vm, &this(&args), a, a.data.borrow().len() + b.len())?;
     a.data.borrow_mut().splice(at..at, b);
     Ok(Value::None)
 }
@@ -87,6 +104,7 @@ fn arr_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let item = decode_item(vm, a.code, &a.item_bytes(j));
     let sz = itemsize(a.code);
+    resize_guard(vm, &this(&args), a, (n - 1) * sz)?;
     a.data.borrow_mut().drain(j * sz..j * sz + sz);
     Ok(item)
 }
@@ -116,6 +134,7 @@ fn arr_remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match find(vm, a, &v[0], 0, usize::MAX)? {
         Some(j) => {
             let sz = itemsize(a.code);
+            resize_guard(vm, &this(&args), a, a.len().saturating_sub(1) * sz)?;
             a.data.borrow_mut().drain(j * sz..j * sz + sz);
             Ok(Value::None)
         }
@@ -187,10 +206,11 @@ fn arr_buffer_info(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(vm.new_tuple(vec![Value::Int(addr), Value::Int(a.len() as i64)]))
 }
 
-fn frombytes_into(vm: &mut Vm, a: &ArrayObj, b: &[u8]) -> PyResult<()> {
+fn frombytes_into(vm: &mut Vm, owner: &Value, a: &ArrayObj, b: &[u8]) -> PyResult<()> {
     if !b.len().is_multiple_of(itemsize(a.code)) {
         return Err(vm.value_error("bytes length not a multiple of item size"));
     }
+    resize_guard(vm, owner, a, a.data.borrow().len() + b.len())?;
     a.data.borrow_mut().extend_from_slice(b);
     Ok(())
 }
@@ -199,7 +219,7 @@ fn arr_frombytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = me(vm, &args, "frombytes")?;
     let v = vm.check_args("frombytes", args, 1, 1)?;
     let b = need_bytes(vm, &v[0])?;
-    frombytes_into(vm, a, &b)?;
+    frombytes_into(vm, &this(&args), a, &b)?;
     Ok(Value::None)
 }
 
@@ -224,6 +244,7 @@ fn arr_fromlist(vm: &mut Vm, args: Args) -> PyResult<Value> {
     for it in &list {
         add.extend(encode_item(vm, a.code, it)?);
     }
+    resize_guard(vm, &this(&args), a, a.data.borrow().len() + add.len())?;
     a.data.borrow_mut().extend(add);
     Ok(Value::None)
 }
@@ -258,6 +279,7 @@ fn arr_fromunicode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if a.code != b'u' {
         return Err(vm.value_error("fromunicode() may only be called on unicode type arrays"));
     }
+    resize_guard(vm, &this(&args), a, a.data.borrow().len() + cps.len() * 4)?;
     let mut d = a.data.borrow_mut();
     for c in cps {
         d.extend_from_slice(&c.to_ne_bytes());
@@ -300,7 +322,7 @@ fn arr_fromfile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         _ => return Err(vm.type_error("read() didn't return bytes")),
     };
     let whole = b.len() / itemsize(a.code) * itemsize(a.code);
-    frombytes_into(vm, a, b.get(..whole).unwrap_or(&[]))?;
+    frombytes_into(vm, &this(&args), a, b.get(..whole).unwrap_or(&[]))?;
     if b.len() != want {
         return Err(vm.new_error(ExcKind::EOFError, "read() didn't return enough bytes"));
     }
@@ -399,6 +421,12 @@ fn arr_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
         };
         let (start, stop, step, n) = vm.slice_indices(&s.clone(), a.len())?;
         let sz = itemsize(a.code);
+        // array_ass_subscr: assigning an empty array or one of another
+        // length than the slice fails early.
+        let needed = src.len() / sz;
+        if needed == 0 || needed != n {
+            resize_guard(vm, &this(&args), a, usize::MAX)?;
+        }
         if step == 1 {
             let lo = start as usize * sz;
             let hi = (stop.max(start) as usize) * sz;
@@ -437,6 +465,8 @@ fn arr_delitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = vm.check_args("__delitem__", args, 1, 1)?;
     let sz = itemsize(a.code);
     if let Some(s) = Vm::as_slice(&v[0]) {
+        // array_ass_subscr: deleting a slice fails early, even an empty one.
+        resize_guard(vm, &this(&args), a, usize::MAX)?;
         let mut idx = slice_of(vm, a, &s.clone())?;
         idx.sort_unstable();
         let mut d = a.data.borrow_mut();
@@ -451,6 +481,7 @@ fn arr_delitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(j) = Vm::norm_index(i, a.len()) else {
         return Err(vm.index_error("array assignment index out of range"));
     };
+    resize_guard(vm, &this(&args), a, a.len().saturating_sub(1) * sz)?;
     a.data.borrow_mut().drain(j * sz..j * sz + sz);
     Ok(Value::None)
 }
@@ -483,7 +514,7 @@ fn arr_iadd(vm: &mut Vm, args: Args) -> PyResult<Value> {
             vm.type_name_of(&v[0])
         )));
     }
-    extend_with(vm, a, &v[0])?;
+    extend_with(vm, &this(&args), a, &v[0])?;
     Ok(this(&args))
 }
 
@@ -519,6 +550,7 @@ fn arr_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if d.len().saturating_mul(n) > isize::MAX as usize / 2 {
         return Err(vm.new_error_noargs(ExcKind::MemoryError));
     }
+    resize_guard(vm, &this(&args), a, d.len() * n)?;
     *a.data.borrow_mut() = d.repeat(n);
     Ok(this(&args))
 }

@@ -64,6 +64,7 @@ pub mod structmod;
 pub mod sys;
 pub mod sys_hooks;
 pub mod sys_trace;
+pub mod sys_unraisable;
 pub mod termios;
 pub mod termios_consts;
 pub mod thread;

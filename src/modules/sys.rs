@@ -331,6 +331,32 @@ fn sys_setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
+thread_local! {
+    /// `sys.setswitchinterval`'s value in microseconds (CPython's GIL
+    /// interval, 5 ms by default); kept for `getswitchinterval`.
+    static SWITCH_INTERVAL_US: std::cell::Cell<u64> = const { std::cell::Cell::new(5000) };
+}
+
+fn sys_getswitchinterval(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("getswitchinterval", args, 0, 0)?;
+    let us = SWITCH_INTERVAL_US.with(|c| c.get());
+    Ok(Value::Float(1e-6 * us as f64))
+}
+
+fn sys_setswitchinterval(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("setswitchinterval", args, 1, 1)?;
+    let x = vm.to_f64(&a[0])?;
+    if x <= 0.0 {
+        return Err(vm.value_error("switch interval must be strictly positive"));
+    }
+    // CPython stores `(unsigned long)(1e6 * interval)`; an interval too big
+    // for that reads back as 0 there.
+    let us = 1e6 * x;
+    let us = if us < u64::MAX as f64 { us as u64 } else { 0 };
+    SWITCH_INTERVAL_US.with(|c| c.set(us));
+    Ok(Value::None)
+}
+
 fn sys_exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     let e = vm.topmost_exc_info();
     if e.is_none() {
@@ -764,6 +790,8 @@ pub fn install(vm: &mut Vm) {
             ("exit", sys_exit),
             ("getrecursionlimit", sys_getrecursionlimit),
             ("setrecursionlimit", sys_setrecursionlimit),
+            ("getswitchinterval", sys_getswitchinterval),
+            ("setswitchinterval", sys_setswitchinterval),
             ("exc_info", sys_exc_info),
             ("_getframe", crate::objects::frame::sys_getframe),
             ("exception", sys_exception),
@@ -789,6 +817,7 @@ pub fn install(vm: &mut Vm) {
     }
     install_info(vm);
     crate::modules::sys_hooks::install(vm);
+    crate::modules::sys_unraisable::install(vm);
     crate::modules::sys_trace::install(vm);
     set(vm, "maxsize", Value::Int(i64::MAX));
     let ver = vm.new_str("3.11.7 (main, pycvm) [rustc]");

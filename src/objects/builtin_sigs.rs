@@ -14,6 +14,7 @@ use super::builtin_docs::BUILTIN_DOCS;
 use super::exception::ExcKind;
 use super::function::NativeFn;
 use super::text_signatures::TEXT_SIGNATURES;
+use super::typeobj::type_data;
 use super::Payload;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -92,8 +93,24 @@ fn builtin_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let key = builtin_key(vm, v)?;
     Ok(match key.and_then(|k| lookup(BUILTIN_DOCS, &k)) {
         Some(s) => vm.new_str(s),
-        None => Value::None,
+        None => match slot_wrapper_doc(vm, v) {
+            Some(s) => vm.new_str(s),
+            None => Value::None,
+        },
     })
+}
+
+/// The generic slotdefs doc of a slot wrapper or method-wrapper.
+fn slot_wrapper_doc(vm: &Vm, v: &Value) -> Option<&'static str> {
+    let Value::Obj(o) = v else {
+        return None;
+    };
+    let name = match &o.payload {
+        Payload::MethodDescr(m) if o.class_is(&vm.types.wrapper_descriptor) => m.name,
+        Payload::Builtin(b) if o.class_is(&vm.types.method_wrapper) => b.name,
+        _ => return None,
+    };
+    super::slot_docs::slot_doc(name)
 }
 
 /// `builtin_function_or_method.__module__`: the module of a module-level
@@ -149,8 +166,84 @@ fn descr_no_self(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     ))
 }
 
+/// `__objclass__` of method descriptors and method-wrappers: the type
+/// that defines the method.
+fn descr_objclass(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    if let Value::Obj(o) = v {
+        match &o.payload {
+            Payload::MethodDescr(m) => return Ok(Value::Obj(m.owner.clone())),
+            Payload::Builtin(b) => {
+                if let Some(t) = &b.owner {
+                    return Ok(Value::Obj(t.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let tname = vm.type_name_of(v);
+    Err(vm.new_error(
+        ExcKind::AttributeError,
+        format!("'{tname}' object has no attribute '__objclass__'"),
+    ))
+}
+
+/// typeobject.c `_PyType_GetTextSignatureFromInternalDoc`: the
+/// `(...)` after the type's (last dotted) name at the start of `doc`,
+/// ended by `)\n--\n\n` before any blank line.
+fn signature_from_doc(name: &str, doc: &str) -> Option<String> {
+    const END: &str = ")\n--\n\n";
+    let name = name.rsplit('.').next().unwrap_or(name);
+    let rest = doc.strip_prefix(name)?;
+    if !rest.starts_with('(') {
+        return None;
+    }
+    let end = rest.find(END)?;
+    if rest.get(..end).is_some_and(|s| s.contains("\n\n")) {
+        return None;
+    }
+    rest.get(..=end).map(str::to_string)
+}
+
+/// `type.__text_signature__` (typeobject.c `type_get_text_signature`):
+/// a builtin type's signature from its doc; None for classes.
+fn type_text_signature(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let Value::Obj(t) = v else {
+        return Ok(Value::None);
+    };
+    let heap = type_data(t).is_none_or(|td| td.has_flag(super::typeobj::FLAG_HEAPTYPE));
+    if heap {
+        // A class's signature comes from its own docstring, as CPython
+        // reads tp_doc: "Name(...)\n--\n\n".
+        let doc = match t
+            .dict()
+            .and_then(|d| vm.dict_get_by_str_nocall(&d, "__doc__"))
+        {
+            Some(d) => vm.as_str_obj(&d).map(|s| s.as_str().to_string()),
+            None => None,
+        };
+        let name = type_data(t).map(|td| td.name()).unwrap_or_default();
+        return Ok(match doc.and_then(|d| signature_from_doc(&name, &d)) {
+            Some(sig) => vm.new_str(&sig),
+            None => Value::None,
+        });
+    }
+    let module = vm.getattr_str(v, "__module__")?;
+    let qual = vm.getattr_str(v, "__qualname__")?;
+    let qual = vm.str(&qual)?;
+    let key = match vm.as_str_obj(&module).map(|s| s.as_str().to_string()) {
+        Some(m) if m != "builtins" => format!("{m}.{qual}"),
+        _ => qual,
+    };
+    Ok(match lookup(TEXT_SIGNATURES, &key) {
+        Some(s) => vm.new_str(s),
+        None => Value::None,
+    })
+}
+
 /// Install the getters on the builtin function and descriptor types.
 pub fn install(vm: &mut Vm) {
+    let ty = vm.types.type_.clone();
+    vm.add_getsets(&ty, &[("__text_signature__", type_text_signature, None)]);
     let bf = vm.types.builtin_function.clone();
     vm.add_getsets(
         &bf,
@@ -161,9 +254,20 @@ pub fn install(vm: &mut Vm) {
             ("__self__", builtin_self, None),
         ],
     );
+    let mw = vm.types.method_wrapper.clone();
+    vm.add_getsets(
+        &mw,
+        &[
+            ("__text_signature__", builtin_text_signature, None),
+            ("__doc__", builtin_doc, None),
+            ("__self__", builtin_self, None),
+            ("__objclass__", descr_objclass, None),
+        ],
+    );
     for t in [
         vm.types.method_descriptor.clone(),
         vm.types.classmethod_descriptor.clone(),
+        vm.types.wrapper_descriptor.clone(),
     ] {
         vm.add_getsets(
             &t,
@@ -171,6 +275,7 @@ pub fn install(vm: &mut Vm) {
                 ("__text_signature__", builtin_text_signature, None),
                 ("__doc__", builtin_doc, None),
                 ("__self__", descr_no_self, None),
+                ("__objclass__", descr_objclass, None),
             ],
         );
     }

@@ -72,6 +72,8 @@ code_getter!(co_code, |vm, c| vm
 code_getter!(co_linetable, |vm, c| vm.new_bytes(
     c.co().map(|co| co.linetable().to_vec()).unwrap_or_default()
 ));
+code_getter!(co_lnotab, |vm, c| vm
+    .new_bytes(c.co().map(|co| co.lnotab()).unwrap_or_default()));
 code_getter!(co_exceptiontable, |vm, c| vm.new_bytes(
     c.co()
         .map(|co| co.exceptiontable().to_vec())
@@ -133,7 +135,7 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if args.pos().len() > 1 {
         return Err(vm.type_error("replace() takes no positional arguments"));
     }
-    let mut new = (*c).clone();
+    let mut new = c.detached_clone();
     for (k, v) in args.kwargs() {
         let key = vm
             .as_str_obj(&Value::Obj(k.clone()))
@@ -265,6 +267,7 @@ pub fn install(vm: &mut Vm) {
             ("co_names", co_names, None),
             ("co_code", co_code, None),
             ("co_linetable", co_linetable, None),
+            ("co_lnotab", co_lnotab, None),
             ("co_exceptiontable", co_exceptiontable, None),
         ],
     );

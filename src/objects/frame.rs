@@ -226,9 +226,7 @@ fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
 
 fn f_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let (_, s) = snap(vm, v)?;
-    Ok(Value::Obj(
-        vm.new_obj(&vm.types.code, Payload::Code(s.code)),
-    ))
+    Ok(Value::Obj(vm.code_object(&s.code)))
 }
 
 fn f_globals(vm: &mut Vm, v: &Value) -> PyResult<Value> {

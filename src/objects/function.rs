@@ -80,6 +80,18 @@ pub enum DescrKind {
     Static,
 }
 
+/// Whether CPython exposes `owner.name` as a `wrapper_descriptor`
+/// (`<slot wrapper '__len__' of 'list' objects>`) rather than a method
+/// descriptor: the type-slot names, except where the C type also lists the
+/// name in its method table (`list.__getitem__`, `dict.__contains__`, ...).
+pub fn is_slot_wrapper(owner: &str, name: &str) -> bool {
+    let method_too = matches!(
+        (owner, name),
+        ("list" | "dict", "__getitem__") | ("dict" | "set" | "frozenset", "__contains__")
+    );
+    !method_too && crate::vm::call::is_slot_wrapper_name(name)
+}
+
 /// A method of a builtin type, as found in the type's dict.
 pub struct MethodDescr {
     pub name: &'static str,
@@ -267,10 +279,10 @@ impl Vm {
 fn get_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = func_of(vm, v)?;
     match &f.payload {
-        super::Payload::Function(func) => Ok(Value::Obj(vm.new_obj(
-            &vm.types.code,
-            super::Payload::Code(func.code.borrow().clone()),
-        ))),
+        super::Payload::Function(func) => {
+            let code = func.code.borrow().clone();
+            Ok(Value::Obj(vm.code_object(&code)))
+        }
         _ => Ok(Value::None),
     }
 }
@@ -501,8 +513,118 @@ fn callable_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.call_args(&f, rest)
 }
 
+/// `function(code, globals, name=None, argdefs=None, closure=None)`
+/// (funcobject.c `func_new`), what `types.FunctionType(...)` calls.
+fn function_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    use crate::modules::itertools::clinic::{parse, Sig};
+    use crate::objects::typeobj::is_subtype;
+    use crate::objects::Payload;
+    const SIG: Sig = Sig::new(
+        "function",
+        &["code", "globals", "name", "argdefs", "closure"],
+        2,
+    );
+    let a = parse(vm, &args, 1, &SIG)?;
+    let arg = |i: usize| a.get(i).cloned().flatten().unwrap_or(Value::None);
+    let (code_v, globals_v) = (arg(0), arg(1));
+    let code = match &code_v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Code(c) => Some(c.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(code) = code else {
+        let t = vm.type_name_of(&code_v);
+        return Err(vm.type_error(format!("function() argument 'code' must be code, not {t}")));
+    };
+    let globals = match &globals_v {
+        Value::Obj(o) if is_subtype(&vm.type_of(&globals_v), &vm.types.dict) => o.clone(),
+        _ => {
+            let t = vm.type_name_of(&globals_v);
+            return Err(vm.type_error(format!(
+                "function() argument 'globals' must be dict, not {t}"
+            )));
+        }
+    };
+    let name = arg(2);
+    if !name.is_none() && !is_subtype(&vm.type_of(&name), &vm.types.str) {
+        return Err(vm.type_error("arg 3 (name) must be None or string"));
+    }
+    let defaults = arg(3);
+    if !defaults.is_none() && !is_subtype(&vm.type_of(&defaults), &vm.types.tuple) {
+        return Err(vm.type_error("arg 4 (defaults) must be None or tuple"));
+    }
+    let closure = arg(4);
+    let nfree = code
+        .localspluskinds
+        .iter()
+        .filter(|k| **k & crate::pyc::code::CO_FAST_FREE != 0)
+        .count();
+    let cells = if closure.is_none() {
+        Vec::new()
+    } else {
+        if !is_subtype(&vm.type_of(&closure), &vm.types.tuple) {
+            return Err(vm.type_error("arg 5 (closure) must be tuple"));
+        }
+        vm.seq_items(&closure).unwrap_or_default()
+    };
+    if nfree > 0 && closure.is_none() {
+        return Err(vm.type_error("arg 5 (closure) must be tuple"));
+    }
+    if cells.len() != nfree {
+        let cname = crate::vm::proto::str_of(&code.name);
+        return Err(vm.value_error(format!(
+            "{cname} requires closure of length {nfree}, not {}",
+            cells.len()
+        )));
+    }
+    for c in &cells {
+        if !matches!(c, Value::Obj(o) if matches!(o.payload, Payload::Cell(_))) {
+            let t = vm.type_name_of(c);
+            return Err(vm.type_error(format!("arg 5 (closure) expected cell, found {t}")));
+        }
+    }
+    let builtins = match vm.dict_get_by_str_nocall(&globals, "__builtins__") {
+        Some(Value::Obj(b)) => match &b.payload {
+            Payload::Dict(_) => b,
+            _ => b.dict().unwrap_or_else(|| vm.builtins_dict()),
+        },
+        _ => vm.builtins_dict(),
+    };
+    let doc = match code.consts.first() {
+        Some(v @ Value::Obj(o)) if matches!(o.payload, Payload::Str(_)) => v.clone(),
+        _ => Value::None,
+    };
+    let module = vm
+        .dict_get_by_str_nocall(&globals, "__name__")
+        .unwrap_or(Value::None);
+    let name = if name.is_none() {
+        Value::Obj(code.name.clone())
+    } else {
+        name
+    };
+    let f = Function {
+        code: RefCell::new(code.clone()),
+        globals,
+        builtins,
+        name: RefCell::new(name),
+        qualname: RefCell::new(Value::Obj(code.qualname.clone())),
+        defaults: RefCell::new(defaults),
+        kwdefaults: RefCell::new(Value::None),
+        closure: if nfree == 0 { Value::None } else { closure },
+        annotations: RefCell::new(Value::None),
+        doc: RefCell::new(doc),
+        module: RefCell::new(module),
+    };
+    let fo = vm.new_obj(&vm.types.function.clone(), Payload::Function(Box::new(f)));
+    *fo.dict.borrow_mut() = Some(vm.new_dict());
+    Ok(Value::Obj(fo))
+}
+
 pub fn install(vm: &mut Vm) {
     let f = vm.types.function.clone();
+    vm.add_staticmethods(&f, &[("__new__", function_new)]);
     vm.add_getsets(
         &f,
         &[
@@ -547,6 +669,8 @@ pub fn install(vm: &mut Vm) {
         vm.types.builtin_function.clone(),
         vm.types.method_descriptor.clone(),
         vm.types.classmethod_descriptor.clone(),
+        vm.types.wrapper_descriptor.clone(),
+        vm.types.method_wrapper.clone(),
     ] {
         vm.add_methods(&t, &[("__call__", callable_call)]);
     }
@@ -554,6 +678,8 @@ pub fn install(vm: &mut Vm) {
         vm.types.builtin_function.clone(),
         vm.types.method_descriptor.clone(),
         vm.types.classmethod_descriptor.clone(),
+        vm.types.wrapper_descriptor.clone(),
+        vm.types.method_wrapper.clone(),
     ] {
         vm.add_getsets(
             &b,
@@ -564,8 +690,12 @@ pub fn install(vm: &mut Vm) {
             ],
         );
     }
-    let md = vm.types.method_descriptor.clone();
-    vm.add_methods(&md, &[("__get__", descr_get_m)]);
+    for md in [
+        vm.types.method_descriptor.clone(),
+        vm.types.wrapper_descriptor.clone(),
+    ] {
+        vm.add_methods(&md, &[("__get__", descr_get_m)]);
+    }
     super::builtin_sigs::install(vm);
     let c = vm.types.cell.clone();
     vm.add_getsets(&c, &[("cell_contents", cell_contents, None)]);

@@ -220,7 +220,7 @@ fn gen_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
     let code = state(&g).map(|s| s.borrow().code.clone());
     match code {
-        Some(c) => Ok(Value::Obj(vm.new_obj(&vm.types.code, Payload::Code(c)))),
+        Some(c) => Ok(Value::Obj(vm.code_object(&c))),
         None => Ok(Value::None),
     }
 }

@@ -43,7 +43,13 @@ fn addr(o: &PyRef) -> usize {
 }
 
 fn exports_update(o: &PyRef, up: bool) {
-    if !matches!(o.payload, Payload::ByteArray(_)) {
+    // Resizable exporters: bytearrays and `array.array`s.
+    let resizable = match &o.payload {
+        Payload::ByteArray(_) => true,
+        Payload::Native(d) => d.downcast_ref::<ArrayObj>().is_some(),
+        _ => false,
+    };
+    if !resizable {
         return;
     }
     let a = addr(o);
@@ -62,7 +68,8 @@ fn exports_update(o: &PyRef, up: bool) {
     }
 }
 
-/// Whether a bytearray has live memoryviews (then it cannot be resized).
+/// Whether a bytearray or array has live memoryviews (then it cannot be
+/// resized).
 pub fn is_exported(o: &PyRef) -> bool {
     let a = addr(o);
     let t = EXPORTS.lock().unwrap_or_else(|e| e.into_inner());

@@ -47,6 +47,7 @@ pub mod set;
 pub mod setmethods;
 pub mod setobj;
 pub mod slice;
+pub mod slot_docs;
 pub mod slots;
 pub mod sort;
 pub mod str;
@@ -205,9 +206,12 @@ impl Vm {
             DescrKind::Static => self.types.builtin_function.clone(),
             DescrKind::Method => self.types.method_descriptor.clone(),
         };
+        let slot_meta = self.types.wrapper_descriptor.clone();
+        let owner_name = self.type_name(ty);
         for (name, func) in methods {
+            let is_slot = kind == DescrKind::Method && function::is_slot_wrapper(&owner_name, name);
             let d = self.new_obj(
-                &meta,
+                if is_slot { &slot_meta } else { &meta },
                 Payload::MethodDescr(MethodDescr {
                     name,
                     func: *func,

@@ -398,10 +398,18 @@ fn install_builtin_reduces(vm: &mut Vm) {
     ] {
         vm.add_methods(&t, &[("__reduce__", singleton_reduce)]);
     }
-    let bf = vm.types.builtin_function.clone();
-    vm.add_methods(&bf, &[("__reduce__", builtin_reduce)]);
-    let md = vm.types.method_descriptor.clone();
-    vm.add_methods(&md, &[("__reduce__", method_descr_reduce)]);
+    for bf in [
+        vm.types.builtin_function.clone(),
+        vm.types.method_wrapper.clone(),
+    ] {
+        vm.add_methods(&bf, &[("__reduce__", builtin_reduce)]);
+    }
+    for md in [
+        vm.types.method_descriptor.clone(),
+        vm.types.wrapper_descriptor.clone(),
+    ] {
+        vm.add_methods(&md, &[("__reduce__", method_descr_reduce)]);
+    }
     let bm = vm.types.method.clone();
     vm.add_methods(&bm, &[("__reduce__", method_reduce)]);
 }

@@ -207,9 +207,7 @@ macro_rules! frame_getter {
     };
 }
 
-frame_getter!(f_code, |vm, f| Value::Obj(
-    vm.new_obj(&vm.types.code, Payload::Code(f.code.clone()))
-));
+frame_getter!(f_code, |vm, f| Value::Obj(vm.code_object(&f.code)));
 frame_getter!(f_globals, |vm, f| Value::Obj(f.globals.clone()));
 frame_getter!(f_builtins, |vm, f| Value::Obj(f.builtins.clone()));
 frame_getter!(f_locals, |vm, f| match &f.locals {

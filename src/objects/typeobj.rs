@@ -1038,6 +1038,8 @@ pub fn install(vm: &mut Vm) {
         vm.types.notimpl_type.clone(),
         vm.types.ellipsis_type.clone(),
         vm.types.method_descriptor.clone(),
+        vm.types.wrapper_descriptor.clone(),
+        vm.types.method_wrapper.clone(),
     ];
     for b in builtin {
         vm.add_methods(&b, &[("__repr__", builtin_repr_m)]);

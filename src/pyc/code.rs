@@ -340,6 +340,48 @@ impl CodeObject {
             .collect()
     }
 
+    /// `co_lnotab` (codeobject.c `decode_linetable`): (byte delta, line
+    /// delta) pairs, emitted where the computed line changes; "no location"
+    /// entries keep the line before them.
+    pub fn lnotab(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut emit = |b: i32, l: i32| {
+            out.push(b as u8);
+            out.push(l as i8 as u8);
+        };
+        let mut line = self.firstlineno;
+        let mut computed = self.firstlineno;
+        let mut code_offset = 0i32;
+        for e in decode_locations(self.linetable(), self.firstlineno) {
+            if e.line != -1 {
+                computed = e.line;
+            }
+            if computed == line {
+                continue;
+            }
+            let start = e.start as i32;
+            let (mut bdelta, mut ldelta) = (start - code_offset, computed - line);
+            while bdelta > 255 {
+                emit(255, 0);
+                bdelta -= 255;
+            }
+            while ldelta > 127 {
+                emit(bdelta, 127);
+                bdelta = 0;
+                ldelta -= 127;
+            }
+            while ldelta < -128 {
+                emit(bdelta, -128);
+                bdelta = 0;
+                ldelta += 128;
+            }
+            emit(bdelta, ldelta);
+            code_offset = start;
+            line = computed;
+        }
+        out
+    }
+
     /// `co_positions()`: one entry per code unit the location table covers.
     pub fn positions(&self) -> Vec<Position> {
         let mut out = Vec::new();

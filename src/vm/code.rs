@@ -42,9 +42,20 @@ pub struct Code {
     /// cached code names another path than where it was found.
     filename: std::cell::RefCell<PyRef>,
     pub firstlineno: i32,
+    /// The `code` object last handed out for this code (`Vm::code_object`),
+    /// so `f.__code__ is f.__code__` and `frame.f_code is f.__code__`.
+    wrapper: std::cell::RefCell<std::rc::Weak<crate::objects::PyObject>>,
 }
 
 impl Code {
+    /// A copy of this code for `code.replace`: the same fields, no cached
+    /// `code` object of its own yet.
+    pub fn detached_clone(&self) -> Code {
+        let c = self.clone();
+        *c.wrapper.borrow_mut() = std::rc::Weak::new();
+        c
+    }
+
     pub fn nlocalsplus(&self) -> usize {
         self.localsplusnames.len()
     }
@@ -157,6 +168,7 @@ impl Vm {
             qualname,
             filename: std::cell::RefCell::new(filename),
             firstlineno: co.firstlineno,
+            wrapper: Default::default(),
         })
     }
 
@@ -168,6 +180,17 @@ impl Vm {
             },
             _ => self.intern(""),
         }
+    }
+
+    /// The `code` object of `code`: the one already handed out while it is
+    /// alive (CPython's code objects are unique), else a new one.
+    pub fn code_object(&self, code: &Rc<Code>) -> PyRef {
+        if let Some(o) = code.wrapper.borrow().upgrade() {
+            return o;
+        }
+        let o = self.new_obj(&self.types.code, Payload::Code(code.clone()));
+        *code.wrapper.borrow_mut() = Rc::downgrade(&o);
+        o
     }
 
     /// A marshal constant as a value.
@@ -223,7 +246,7 @@ impl Vm {
             }
             Object::Code(co) => {
                 let code = self.prepare_code(c, co);
-                Value::Obj(self.new_obj(&self.types.code, Payload::Code(code)))
+                Value::Obj(self.code_object(&code))
             }
         }
     }

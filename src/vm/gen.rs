@@ -222,6 +222,14 @@ impl Vm {
     /// `_PyErr_WriteUnraisableMsg`: "Exception ignored {msg}: obj" (msg
     /// such as "in atexit callback") and the traceback on stderr.
     pub fn write_unraisable_msg(&mut self, e: &PyErr, msg: &str, obj: &Value) {
+        if crate::modules::sys_unraisable::call_user_hook(self, e, msg, obj) {
+            return;
+        }
+        self.write_default_unraisable(e, msg, obj);
+    }
+
+    /// The default `sys.unraisablehook`'s report (see `write_unraisable_msg`).
+    pub fn write_default_unraisable(&mut self, e: &PyErr, msg: &str, obj: &Value) {
         self.flush_stdout();
         let what = self
             .repr(obj)

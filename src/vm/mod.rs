@@ -78,6 +78,8 @@ builtin_types! {
     builtin_function: "builtin_function_or_method", Opaque, object, 0;
     method_descriptor: "method_descriptor", Opaque, object, 0;
     classmethod_descriptor: "classmethod_descriptor", Opaque, object, 0;
+    wrapper_descriptor: "wrapper_descriptor", Opaque, object, 0;
+    method_wrapper: "method-wrapper", Opaque, object, 0;
     cell: "cell", Opaque, object, 0;
     code: "code", Opaque, object, 0;
     module: "module", Module, object, B | FLAG_HAS_DICT;
@@ -384,6 +386,8 @@ impl Vm {
             t.builtin_function.clone(),
             t.method_descriptor.clone(),
             t.classmethod_descriptor.clone(),
+            t.wrapper_descriptor.clone(),
+            t.method_wrapper.clone(),
             t.cell.clone(),
             t.code.clone(),
             t.module.clone(),

@@ -187,7 +187,17 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
             let data = std::fs::read(path).map_err(|e| format!("can't open file '{path}': {e}"))?;
             // Check the file, and verify every code object in it, before
             // starting the interpreter thread.
-            let (_, code) = load_pyc(&data).map_err(|e| format!("{path}: {e}"))?;
+            let (_, code) = load_pyc(&data).map_err(|e| {
+                if path.ends_with(".py") {
+                    format!(
+                        "{path} is Python source; pycvm runs compiled 3.11 bytecode: \
+                         compile it with `python3.11 -m py_compile {path}` and run the .pyc \
+                         from __pycache__ ({e})"
+                    )
+                } else {
+                    format!("{path}: {e}")
+                }
+            })?;
             if let Some(co) = code.as_code() {
                 for c in crate::pyc::dis::all_code_objects(co) {
                     super::verify::verify(c).map_err(|e| format!("{path}: {e}"))?;

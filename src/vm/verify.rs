@@ -191,12 +191,15 @@ fn stack_depths(
                  at: usize,
                  lo: i64,
                  hi: i64| {
-        let merged = match depth[at] {
+        let Some(slot) = depth.get_mut(at) else {
+            return;
+        };
+        let merged = match *slot {
             None => (lo, hi),
             Some((a, b)) => (a.min(lo), b.max(hi)),
         };
-        if depth[at] != Some(merged) {
-            depth[at] = Some(merged);
+        if *slot != Some(merged) {
+            *slot = Some(merged);
             work.push(at);
         }
     };
@@ -215,7 +218,7 @@ fn stack_depths(
                 "execution reaches the middle of an instruction",
             ));
         };
-        let Some((lo, hi)) = depth[at] else {
+        let Some((lo, hi)) = depth.get(at).copied().flatten() else {
             continue;
         };
         let arg = ins.op.has_arg().then_some(ins.arg as i32);
@@ -229,14 +232,12 @@ fn stack_depths(
             Op::JumpForward | Op::JumpBackward | Op::JumpBackwardNoInterrupt
         );
         let terminal = matches!(ins.op, Op::ReturnValue | Op::RaiseVarargs | Op::Reraise);
-        let mut edges: Vec<(usize, bool)> = Vec::new();
-        if let Some(t) = target {
-            edges.push((t, true));
-        }
-        if !unconditional && !terminal {
-            edges.push((ins.next, false));
-        }
-        for (to, jump) in edges {
+        // At most two successors: the jump target and the next instruction.
+        let edges = [
+            target.map(|t| (t, true)),
+            (!unconditional && !terminal).then_some((ins.next, false)),
+        ];
+        for (to, jump) in edges.into_iter().flatten() {
             let effect = if ins.op == Op::ReturnGenerator {
                 // Resuming pushes the sent value (which the POP_TOP after
                 // RETURN_GENERATOR discards); compile.c counts neither.

@@ -149,8 +149,15 @@ impl Vm {
     }
 
     fn new_builtin_bound(&self, md: &crate::objects::function::MethodDescr, self_: Value) -> Value {
+        // A bound slot wrapper (`[].__len__`) is a `method-wrapper`.
+        let slot = md.name.starts_with("__")
+            && crate::objects::function::is_slot_wrapper(&self.type_name(&md.owner), md.name);
         Value::Obj(self.new_obj(
-            &self.types.builtin_function,
+            if slot {
+                &self.types.method_wrapper
+            } else {
+                &self.types.builtin_function
+            },
             Payload::Builtin(Box::new(Builtin {
                 name: md.name,
                 func: md.func,

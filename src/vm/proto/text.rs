@@ -159,6 +159,18 @@ impl Vm {
                 str_of_value(&f.qualname.borrow()),
                 Self::addr(o)
             ),
+            Payload::Builtin(b) if o.class_is(&self.types.method_wrapper) => {
+                let s = b.self_.clone().unwrap_or(Value::None);
+                let addr = match &s {
+                    Value::Obj(so) => Self::addr(so),
+                    _ => "0x0".to_string(),
+                };
+                format!(
+                    "<method-wrapper '{}' of {} object at {addr}>",
+                    b.name,
+                    self.type_name_of(&s)
+                )
+            }
             Payload::Builtin(b) => match &b.self_ {
                 Some(Value::Obj(so)) if !matches!(so.payload, Payload::Module(_)) => format!(
                     "<built-in method {} of {} object at {}>",
@@ -183,7 +195,12 @@ impl Vm {
                 )
             }
             Payload::MethodDescr(md) => format!(
-                "<method '{}' of '{}' objects>",
+                "<{} '{}' of '{}' objects>",
+                if o.class_is(&self.types.wrapper_descriptor) {
+                    "slot wrapper"
+                } else {
+                    "method"
+                },
                 md.name,
                 self.type_name(&md.owner)
             ),
