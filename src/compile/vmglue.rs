@@ -100,10 +100,8 @@ impl Vm {
             }
         }
         if let Some(co) = obj.as_code() {
-            for c in crate::pyc::dis::all_code_objects(co) {
-                crate::vm::verify::verify(c)
-                    .map_err(|e| self.system_error(format!("pycvm compiler produced {e}")))?;
-            }
+            crate::vm::verify::verify_nested(co)
+                .map_err(|e| self.system_error(format!("pycvm compiler produced {e}")))?;
         }
         match self.const_value(&obj) {
             Value::Obj(o) => match &o.payload {

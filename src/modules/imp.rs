@@ -153,10 +153,8 @@ pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
         Err(e) => return Err(bad(vm, e.to_string())),
     };
     if let Some(co) = code.as_code() {
-        for c in crate::pyc::dis::all_code_objects(co) {
-            if let Err(e) = crate::vm::verify::verify(c) {
-                return Err(bad(vm, e.to_string()));
-            }
+        if let Err(e) = crate::vm::verify::verify_nested(co) {
+            return Err(bad(vm, e.to_string()));
         }
     }
     let v = vm.const_value(&code);

@@ -226,15 +226,9 @@ fn marshal_dump(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// needs that to leave the file after the object). Every code object in
 /// it passes the bytecode verifier first, as all code pycvm runs does.
 fn loads_value(vm: &mut Vm, data: &[u8]) -> PyResult<(Value, usize)> {
-    let (v, o) = loads_verified(vm, data)?;
-    let used = pm::dumps(&o).map(|b| b.len()).unwrap_or(data.len());
-    Ok((v, used))
-}
-
-fn loads_verified(vm: &mut Vm, data: &[u8]) -> PyResult<(Value, Obj)> {
-    let o = pm::loads(data).map_err(|e| load_error(vm, e))?;
+    let (o, used) = pm::loads_prefix(data).map_err(|e| load_error(vm, e))?;
     verify_codes(vm, &o)?;
-    Ok((vm.const_value(&o), o))
+    Ok((vm.const_value(&o), used))
 }
 
 /// Run the verifier over every code object inside `obj`.
@@ -243,10 +237,8 @@ fn verify_codes(vm: &Vm, obj: &Obj) -> PyResult<()> {
     while let Some(o) = todo.pop() {
         match o.value() {
             Object::Code(co) => {
-                for c in crate::pyc::dis::all_code_objects(co) {
-                    if let Err(e) = crate::vm::verify::verify(c) {
-                        return Err(vm.value_error(format!("bad marshal data ({e})")));
-                    }
+                if let Err(e) = crate::vm::verify::verify_nested(co) {
+                    return Err(vm.value_error(format!("bad marshal data ({e})")));
                 }
             }
             Object::Tuple(items)
@@ -275,7 +267,7 @@ fn marshal_loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     .bind(vm, &args, 1)?;
     let data = need_bytes(vm, &b[0].clone().unwrap_or(Value::None))?;
-    Ok(loads_verified(vm, &data)?.0)
+    Ok(loads_value(vm, &data)?.0)
 }
 
 fn marshal_load(vm: &mut Vm, args: Args) -> PyResult<Value> {

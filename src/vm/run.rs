@@ -199,9 +199,7 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
                 }
             })?;
             if let Some(co) = code.as_code() {
-                for c in crate::pyc::dis::all_code_objects(co) {
-                    super::verify::verify(c).map_err(|e| format!("{path}: {e}"))?;
-                }
+                super::verify::verify_nested(co).map_err(|e| format!("{path}: {e}"))?;
             }
             data
         }

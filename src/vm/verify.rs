@@ -36,6 +36,13 @@ fn err(co: &CodeObject, unit: usize, reason: impl Into<String>) -> VerifyError {
     }
 }
 
+/// Verify `co` and every code object nested in its constants.
+pub fn verify_nested(co: &CodeObject) -> Result<(), VerifyError> {
+    crate::pyc::dis::all_code_objects(co)
+        .into_iter()
+        .try_for_each(verify)
+}
+
 /// Verify one code object (not its nested code constants).
 pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
     let code = co.code();

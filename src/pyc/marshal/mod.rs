@@ -119,5 +119,5 @@ impl MarshalError {
     }
 }
 
-pub use read::{loads, loads_at};
+pub use read::{loads, loads_at, loads_prefix};
 pub use write::{dumps, dumps_version};

@@ -43,6 +43,14 @@ pub fn loads_at(data: &[u8], base_offset: usize) -> Res<Obj> {
     Reader::new(data, base_offset).read_object()
 }
 
+/// Like [`loads`], also giving how many bytes the object took (what
+/// follows it is left alone, as `marshal.load` leaves it in the file).
+pub fn loads_prefix(data: &[u8]) -> Res<(Obj, usize)> {
+    let mut r = Reader::new(data, 0);
+    let obj = r.read_object()?;
+    Ok((obj, r.pos()))
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SeqKind {
     Tuple,
