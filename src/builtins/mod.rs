@@ -939,7 +939,7 @@ fn b_input(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     vm.flush_stdout();
     let mut line = String::new();
-    match std::io::stdin().read_line(&mut line) {
+    match vm.allow_threads(|| std::io::stdin().read_line(&mut line)) {
         Ok(0) | Err(_) => Err(vm.new_error(ExcKind::EOFError, "EOF when reading a line")),
         Ok(_) => {
             if line.ends_with('\n') {

@@ -43,8 +43,12 @@ pub struct RunArgs {
     /// then a python3.11 on PATH, pyenv, /usr/lib/python3.11, /usr/local/lib/python3.11).
     #[arg(long, value_name = "DIR")]
     pub stdlib: Option<PathBuf>,
+    /// Run the program under cProfile and print its table sorted by
+    /// cumulative time (as `python3.11 -m cProfile -s cumulative`).
+    #[arg(long)]
+    pub profile: bool,
     /// The .pyc file to run (with -m, the first program argument).
-    #[arg(required_unless_present = "module")]
+    #[arg(required_unless_present = "module", allow_hyphen_values = true)]
     pub file: Option<PathBuf>,
     /// Arguments passed to the program as sys.argv[1:].
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -84,8 +88,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, None) => anyhow::bail!("nothing to run: give a .pyc file or -m MODULE"),
             };
             argv.extend(a.args.iter().map(|s| s.to_string_lossy().into_owned()));
+            if a.profile {
+                pycvm::vm::profile_main::enable_profile_main();
+            }
             match pycvm::vm::run::run(target, argv, a.stdlib) {
-                Ok(status) => Ok(ExitCode::from(status.clamp(0, 255) as u8)),
+                // As C's exit(status): the low 8 bits (sys.exit(-1) is 255).
+                Ok(status) => Ok(ExitCode::from((status & 0xFF) as u8)),
                 Err(msg) => {
                     eprintln!("pycvm: {msg}");
                     Ok(ExitCode::from(1))

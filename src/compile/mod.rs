@@ -50,6 +50,11 @@ pub struct CompileError {
     /// Raised by the symbol table or code generator: CPython gives those
     /// no source text (it would read it from the file).
     pub no_text: bool,
+    /// Placed at the token after the offending one (pegen's
+    /// `RAISE_SYNTAX_ERROR` after a run of string literals): in eval mode
+    /// at the end of a source without a final newline CPython gives that
+    /// token no column and reports its cursor, the line's length.
+    pub at_next_token: bool,
 }
 
 impl std::fmt::Display for CompileError {
@@ -72,6 +77,7 @@ impl CompileError {
             end_offset: 0,
             text: None,
             no_text: false,
+            at_next_token: false,
         }
     }
 
@@ -100,8 +106,9 @@ pub fn compile_with_warnings(
         if mode == Mode::Eval && !source.ends_with('\n') {
             let last = source.rsplit('\n').next().unwrap_or("");
             let nlines = source.split('\n').count() as u32;
-            if e.lineno == nlines && e.offset as usize == last.len() + 1 {
-                e.offset = 0;
+            let len = last.chars().count();
+            if e.lineno == nlines && e.offset as usize == len + 1 {
+                e.offset = if e.at_next_token { len as u32 } else { 0 };
                 e.end_offset = 0;
                 e.end_line = e.lineno;
             }
@@ -126,10 +133,24 @@ pub fn compile_with_warnings(
 
 fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, CompileError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let (toks, eof_error) = tokenizer::tokenize_deferred(source)?;
+    let (toks, eof_error, tok_warnings) = tokenizer::tokenize_deferred_warn(source)?;
     let last = toks.len().saturating_sub(2);
     let mut p = parser::Parser::new(toks);
-    let r = compile_parsed(&mut p, filename, mode);
+    let r = compile_parsed(&mut p, filename, mode).map(|(code, mut warnings)| {
+        // The tokenizer's warnings come first (CPython's parser emits
+        // them before compiling).
+        let tw = tok_warnings.into_iter().map(|(msg, line)| {
+            let loc = ast::Loc {
+                line,
+                col: 0,
+                end_line: line,
+                end_col: 0,
+            };
+            (msg, loc)
+        });
+        warnings.splice(0..0, tw);
+        (code, warnings)
+    });
     match (r, eof_error) {
         (Ok(_), Some(e)) => Err(e),
         (Err(pe), Some(e)) => Err(if prefer_eof_error(&p, &pe, &e, last) {

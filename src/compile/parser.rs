@@ -55,7 +55,7 @@ impl Parser {
             .map(|t| &t.tok)
             .unwrap_or(&Tok::EndMarker)
     }
-    fn token(&self, i: usize) -> Option<&Token> {
+    pub(crate) fn token(&self, i: usize) -> Option<&Token> {
         self.toks.get(i).or(self.toks.last())
     }
     pub fn advance(&mut self) {

@@ -169,16 +169,25 @@ pub fn decode_escapes(body: &str, bytes: bool) -> Result<Vec<u8>, String> {
                         }
                     }
                     _ => {
+                        // The decoder's end position: after the '}' of an
+                        // unknown name, at the '}' of an empty one, at the
+                        // end of the body when there is no '}'.
+                        let last = match name {
+                            Some("") => i + 2,
+                            Some(n) => i + 3 + n.len(),
+                            None if rest.starts_with('{') => body.len().saturating_sub(1),
+                            None => i + 1,
+                        };
                         return Err(format!(
                             "{codec} can't decode bytes in position {}-{}: {}",
                             i,
-                            i + 1,
-                            if name.is_some() {
+                            last,
+                            if matches!(name, Some(n) if !n.is_empty()) {
                                 "unknown Unicode character name"
                             } else {
                                 "malformed \\N character escape"
                             }
-                        ))
+                        ));
                     }
                 }
             }
@@ -231,9 +240,35 @@ enum Piece {
 }
 
 impl Parser {
-    /// An error pointing at the last character of a string token, where
-    /// CPython reports decoding and f-string errors.
+    /// pegen's `RAISE_SYNTAX_ERROR` from the action of `strings`: at the
+    /// token after the run of string literals (the one the parser last
+    /// read), 1-based; the bytes-literal check is at the literal itself.
     fn error_at_str_end(&self, msg: &str, tloc: Loc) -> CompileError {
+        let at = |line: u32, col: u32, end_line: u32, end_col: u32| {
+            let mut e = CompileError::syntax(msg, line, col + 1);
+            e.end_line = end_line;
+            e.end_offset = end_col + 1;
+            e.at_next_token = true;
+            e
+        };
+        if msg == "bytes can only contain ASCII literal characters" {
+            let mut e = at(tloc.line, tloc.col, tloc.end_line, tloc.end_col);
+            e.at_next_token = false;
+            return e;
+        }
+        let mut i = self.position();
+        while let Some(t) = self.token(i) {
+            if !matches!(t.tok, Tok::Str(_)) {
+                // CPython's NEWLINE token is empty.
+                let end_col = if matches!(t.tok, Tok::Newline) {
+                    t.col
+                } else {
+                    t.end_col
+                };
+                return at(t.line, t.col, t.end_line, end_col);
+            }
+            i += 1;
+        }
         CompileError::syntax(msg, tloc.end_line, tloc.end_col)
     }
 

@@ -62,7 +62,11 @@ struct Lexer<'a> {
     first_line: u32,
     col_adjust: i64,
     eof_error: Option<CompileError>,
+    /// SyntaxWarnings (message, line): a number run into a keyword.
+    warnings: Vec<(String, u32)>,
 }
+
+mod number;
 
 /// Split source into tokens.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, CompileError> {
@@ -72,7 +76,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, CompileError> {
 /// Tokenize text that starts at `line`, column `col` of some source (an
 /// f-string's expression); its first line's columns are shifted by `col`.
 pub fn tokenize_at(src: &str, line: u32, col: i64) -> Result<Vec<Token>, CompileError> {
-    let (toks, eof) = lex(src, line, col)?;
+    let (toks, eof, _) = lex(src, line, col)?;
     match eof {
         Some(e) => Err(e),
         None => Ok(toks),
@@ -82,10 +86,19 @@ pub fn tokenize_at(src: &str, line: u32, col: i64) -> Result<Vec<Token>, Compile
 /// Tokens, and the error found at the end of input (an unclosed
 /// bracket), which CPython reports only when the parser gets there.
 pub fn tokenize_deferred(src: &str) -> Result<(Vec<Token>, Option<CompileError>), CompileError> {
+    lex(src, 1, 0).map(|(t, e, _)| (t, e))
+}
+
+/// [`tokenize_deferred`], also returning the tokenizer's SyntaxWarnings
+/// as (message, line).
+pub fn tokenize_deferred_warn(src: &str) -> Result<Lexed, CompileError> {
     lex(src, 1, 0)
 }
 
-fn lex(src: &str, line: u32, col: i64) -> Result<(Vec<Token>, Option<CompileError>), CompileError> {
+/// Tokens, the deferred end-of-input error and the SyntaxWarnings.
+type Lexed = (Vec<Token>, Option<CompileError>, Vec<(String, u32)>);
+
+fn lex(src: &str, line: u32, col: i64) -> Result<Lexed, CompileError> {
     let mut lx = Lexer {
         src,
         pos: 0,
@@ -99,9 +112,10 @@ fn lex(src: &str, line: u32, col: i64) -> Result<(Vec<Token>, Option<CompileErro
         first_line: line,
         col_adjust: col,
         eof_error: None,
+        warnings: Vec::new(),
     };
     lx.run()?;
-    Ok((lx.toks, lx.eof_error))
+    Ok((lx.toks, lx.eof_error, lx.warnings))
 }
 
 impl<'a> Lexer<'a> {
@@ -227,7 +241,8 @@ impl<'a> Lexer<'a> {
                     if op.is_none() || op == Some(&"!") {
                         if !c.is_ascii() {
                             let msg = format!("invalid character '{c}' (U+{:04X})", c as u32);
-                            return Err(self.err(&msg, line, col));
+                            let at = self.pos + 1;
+                            return Err(self.number_error(&msg, at, at));
                         }
                         self.pos += 1;
                         self.push(Tok::Error, line, col);
@@ -408,112 +423,6 @@ impl<'a> Lexer<'a> {
             }
             return Ok(true);
         }
-    }
-
-    fn number(&mut self, line: u32, col: u32) -> Result<(), CompileError> {
-        let start = self.pos;
-        let bytes = self.src.as_bytes();
-        let digits = |lx: &mut Self, ok: &dyn Fn(u8) -> bool| {
-            while let Some(&b) = bytes.get(lx.pos) {
-                if ok(b) || (b == b'_' && bytes.get(lx.pos + 1).is_some_and(|&n| ok(n))) {
-                    lx.pos += 1;
-                } else {
-                    break;
-                }
-            }
-        };
-        let radix_prefix = bytes.get(self.pos) == Some(&b'0')
-            && matches!(
-                bytes.get(self.pos + 1),
-                Some(b'x' | b'X' | b'o' | b'O' | b'b' | b'B')
-            );
-        if radix_prefix {
-            let kind = bytes
-                .get(self.pos + 1)
-                .copied()
-                .unwrap_or(b'x')
-                .to_ascii_lowercase();
-            self.pos += 2;
-            if bytes.get(self.pos) == Some(&b'_') {
-                self.pos += 1;
-            }
-            let before = self.pos;
-            match kind {
-                b'x' => digits(self, &|b: u8| b.is_ascii_hexdigit()),
-                b'o' => digits(self, &|b: u8| (b'0'..=b'7').contains(&b)),
-                _ => digits(self, &|b: u8| b == b'0' || b == b'1'),
-            }
-            let name = match kind {
-                b'x' => "hexadecimal",
-                b'o' => "octal",
-                _ => "binary",
-            };
-            if self.pos == before
-                || bytes
-                    .get(self.pos)
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            {
-                let c = bytes.get(self.pos).copied().unwrap_or(b' ');
-                let msg = if c.is_ascii_digit() {
-                    format!("invalid digit '{}' in {name} literal", c as char)
-                } else {
-                    format!("invalid {name} literal")
-                };
-                // CPython reports the 0-based column of its cursor here.
-                return Err(CompileError::syntax(&msg, line, self.col()));
-            }
-        } else {
-            digits(self, &|b: u8| b.is_ascii_digit());
-            let mut is_float = false;
-            if bytes.get(self.pos) == Some(&b'.') {
-                is_float = true;
-                self.pos += 1;
-                digits(self, &|b: u8| b.is_ascii_digit());
-            }
-            if matches!(bytes.get(self.pos), Some(b'e' | b'E')) {
-                let save = self.pos;
-                self.pos += 1;
-                if matches!(bytes.get(self.pos), Some(b'+' | b'-')) {
-                    self.pos += 1;
-                }
-                if bytes.get(self.pos).is_some_and(|b| b.is_ascii_digit()) {
-                    is_float = true;
-                    digits(self, &|b: u8| b.is_ascii_digit());
-                } else {
-                    self.pos = save;
-                }
-            }
-            if matches!(bytes.get(self.pos), Some(b'j' | b'J')) {
-                self.pos += 1;
-            } else if !is_float {
-                let text = &self.src[start..self.pos];
-                if text.len() > 1
-                    && text.starts_with('0')
-                    && text.bytes().any(|b| b != b'0' && b != b'_')
-                {
-                    return Err(self.err(
-                        "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
-                        line,
-                        col,
-                    ));
-                }
-            }
-            if let Some(c) = self.peek() {
-                if is_id_start(c) || c.is_ascii_digit() {
-                    // After an exponent without digits CPython's cursor
-                    // is back on the 'e'.
-                    let off = if matches!(c, 'e' | 'E') {
-                        self.col()
-                    } else {
-                        self.col() + 1
-                    };
-                    return Err(CompileError::syntax("invalid decimal literal", line, off));
-                }
-            }
-        }
-        let text = self.src[start..self.pos].to_string();
-        self.push(Tok::Number(text), line, col);
-        Ok(())
     }
 
     /// An unterminated-string error: CPython reports the line as read,

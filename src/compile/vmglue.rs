@@ -61,6 +61,9 @@ impl Vm {
         };
         let (end_lineno, end_offset) = if e.end_line == 0 {
             (int(e.lineno), int(offset))
+        } else if e.at_next_token && end_offset == 0 {
+            // A token without a column (see `CompileError::at_next_token`).
+            (int(e.end_line), Value::Int(-1))
         } else {
             (int(e.end_line), int(end_offset))
         };

@@ -16,7 +16,7 @@ use crate::objects::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-std::thread_local! {
+crate::interp_local! {
     /// `abc_invalidation_counter`: bumped by every registration.
     static COUNTER: Cell<u64> = const { Cell::new(0) };
     static DATA_TYPE: RefCell<Option<PyRef>> = const { RefCell::new(None) };

@@ -526,7 +526,7 @@ fn repeat_count(vm: &mut Vm, v: &Value) -> PyResult<usize> {
             vm.type_name_of(v)
         )));
     }
-    let n = vm.index_value(v)?.unwrap_or(0);
+    let n = vm.repeat_index(v)?.unwrap_or(0);
     Ok(n.max(0) as usize)
 }
 
@@ -539,7 +539,8 @@ fn arr_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.new_error_noargs(ExcKind::MemoryError));
     }
     let cls = super::array::array_type(vm, &this(&args));
-    Ok(new_array(vm, &cls, a.code, d.repeat(n)))
+    let out = crate::objects::alloc::repeat_slice(vm, &d, n)?;
+    Ok(new_array(vm, &cls, a.code, out))
 }
 
 fn arr_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -551,7 +552,7 @@ fn arr_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.new_error_noargs(ExcKind::MemoryError));
     }
     resize_guard(vm, &this(&args), a, d.len() * n)?;
-    *a.data.borrow_mut() = d.repeat(n);
+    *a.data.borrow_mut() = crate::objects::alloc::repeat_slice(vm, &d, n)?;
     Ok(this(&args))
 }
 

@@ -18,7 +18,7 @@ struct Callback {
     kwnames: Vec<PyRef>,
 }
 
-std::thread_local! {
+crate::interp_local! {
     /// Registered handlers in order; `unregister` leaves a hole (as
     /// CPython, `_ncallbacks` still counts it until the next run).
     static CALLBACKS: RefCell<Vec<Option<Callback>>> = const { RefCell::new(Vec::new()) };

@@ -73,9 +73,15 @@ struct Types {
     missing: Option<PyRef>,
 }
 
-std::thread_local! {
+crate::interp_local! {
     static TYPES: RefCell<Types> = RefCell::new(Types::default());
     static CURRENT: RefCell<Option<PyRef>> = const { RefCell::new(None) };
+}
+
+/// Exchange the current context with `other` (a thread switch: each
+/// thread has its own, src/vm/gil.rs).
+pub fn swap_current(other: &mut Option<PyRef>) {
+    CURRENT.with(|c| std::mem::swap(&mut *c.borrow_mut(), other));
 }
 
 fn ty(vm: &Vm, pick: fn(&Types) -> Option<PyRef>) -> PyResult<PyRef> {

@@ -54,7 +54,7 @@ impl NativeData for KeyWrapper {
     }
 }
 
-std::thread_local! {
+crate::interp_local! {
     static KEY_TYPE: RefCell<Option<PyRef>> = const { RefCell::new(None) };
 }
 

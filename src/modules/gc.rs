@@ -1,20 +1,14 @@
-//! `gc`: the collector's interface. Reference counting frees everything
-//! but cycles, and the cycle collector is issue 7: until then `collect()`
-//! runs pending finalizers and weakref callbacks and returns 0, the
-//! thresholds and debug flags are stored, and `get_objects()` is empty.
-
-use std::cell::Cell;
+//! `gc`: the interface of the cycle collector (src/objects/gc.rs, see
+//! docs/gc.md): collection, thresholds and counts, debug flags, the
+//! tracked objects and their references, freezing, `callbacks` and
+//! `garbage`.
 
 use crate::objects::function::Args;
+use crate::objects::gc::{self as core, GenStats};
+use crate::objects::gc_traverse;
 use crate::objects::Payload;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
-
-std::thread_local! {
-    static ENABLED: Cell<bool> = const { Cell::new(true) };
-    static THRESHOLD: Cell<(i64, i64, i64)> = const { Cell::new((700, 10, 10)) };
-    static DEBUG: Cell<i64> = const { Cell::new(0) };
-}
 
 pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
     let m = vm.new_module("gc");
@@ -37,7 +31,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             ("is_tracked", gc_is_tracked),
             ("is_finalized", gc_is_finalized),
             ("freeze", gc_freeze),
-            ("unfreeze", gc_freeze),
+            ("unfreeze", gc_unfreeze),
             ("get_freeze_count", gc_get_freeze_count),
         ],
     );
@@ -51,8 +45,11 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
         vm.set_attr_raw(&m, name, Value::Int(v));
     }
     let callbacks = vm.new_list(Vec::new());
-    vm.set_attr_raw(&m, "callbacks", callbacks);
     let garbage = vm.new_list(Vec::new());
+    if let (Value::Obj(c), Value::Obj(g)) = (&callbacks, &garbage) {
+        core::set_lists(c.clone(), g.clone());
+    }
+    vm.set_attr_raw(&m, "callbacks", callbacks);
     vm.set_attr_raw(&m, "garbage", garbage);
     Ok(m)
 }
@@ -69,22 +66,24 @@ fn int_arg(vm: &mut Vm, v: &Value) -> PyResult<i64> {
 
 fn gc_enable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("enable", args, 0, 0)?;
-    ENABLED.with(|e| e.set(true));
+    core::with_ctl(|c| c.enabled = true);
+    core::settings_changed();
     Ok(Value::None)
 }
 
 fn gc_disable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("disable", args, 0, 0)?;
-    ENABLED.with(|e| e.set(false));
+    core::with_ctl(|c| c.enabled = false);
+    core::settings_changed();
     Ok(Value::None)
 }
 
 fn gc_isenabled(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("isenabled", args, 0, 0)?;
-    Ok(Value::Bool(ENABLED.with(Cell::get)))
+    Ok(Value::Bool(core::with_ctl(|c| c.enabled).unwrap_or(false)))
 }
 
-/// `collect(generation=2)`: run what dropped objects left to do; 0 found.
+/// `collect(generation=2)`: the number of unreachable objects found.
 fn gc_collect(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let gen = args
         .pos()
@@ -97,26 +96,33 @@ fn gc_collect(vm: &mut Vm, args: Args) -> PyResult<Value> {
             args.args.len()
         )));
     }
-    if let Some(g) = gen {
-        let g = int_arg(vm, &g)?;
+    let mut g = 2;
+    if let Some(v) = gen {
+        g = int_arg(vm, &v)?;
         if !(0..=2).contains(&g) {
             return Err(vm.value_error("invalid generation"));
         }
     }
+    // What dropped objects left to do first, as it would have run before
+    // this call in CPython.
     vm.run_gen_finalizers();
     vm.run_finalizers();
-    Ok(Value::Int(0))
+    let n = vm.gc_collect_with_callback(g as usize);
+    vm.run_gen_finalizers();
+    vm.run_finalizers();
+    Ok(Value::Int(n))
 }
 
 fn gc_get_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("get_count", args, 0, 0)?;
-    Ok(vm.new_tuple(vec![Value::Int(0), Value::Int(0), Value::Int(0)]))
+    let c = core::get_count();
+    Ok(vm.new_tuple(c.iter().map(|&x| Value::Int(x)).collect()))
 }
 
 fn gc_get_threshold(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("get_threshold", args, 0, 0)?;
-    let (a, b, c) = THRESHOLD.with(Cell::get);
-    Ok(vm.new_tuple(vec![Value::Int(a), Value::Int(b), Value::Int(c)]))
+    let t = core::with_ctl(|c| c.thresholds).unwrap_or([700, 10, 10]);
+    Ok(vm.new_tuple(t.iter().map(|&x| Value::Int(x)).collect()))
 }
 
 fn gc_set_threshold(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -133,37 +139,58 @@ fn gc_set_threshold(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         _ => {}
     }
-    let mut t = THRESHOLD.with(Cell::get);
     let mut vals = Vec::new();
     for v in pos {
         vals.push(int_arg(vm, v)?);
     }
-    if let Some(v) = vals.first() {
-        t.0 = *v;
-    }
-    if let Some(v) = vals.get(1) {
-        t.1 = *v;
-    }
-    if let Some(v) = vals.get(2) {
-        t.2 = *v;
-    }
-    THRESHOLD.with(|c| c.set(t));
+    core::with_ctl(|c| {
+        for (t, v) in c.thresholds.iter_mut().zip(vals) {
+            *t = v;
+        }
+    });
+    core::settings_changed();
     Ok(Value::None)
 }
 
 fn gc_get_debug(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("get_debug", args, 0, 0)?;
-    Ok(Value::Int(DEBUG.with(Cell::get)))
+    Ok(Value::Int(core::with_ctl(|c| c.debug).unwrap_or(0)))
 }
 
 fn gc_set_debug(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("set_debug", args, 1, 1)?;
     let f = int_arg(vm, &a[0])?;
-    DEBUG.with(|d| d.set(f));
+    core::with_ctl(|c| c.debug = f);
     Ok(Value::None)
 }
 
-/// `get_objects(generation=None)`: no object list is kept yet.
+/// Whether the collector tracks `o` (CPython's rules: atomic values never;
+/// dicts only while they hold something trackable).
+fn is_tracked(o: &PyRef) -> bool {
+    if let Payload::Dict(t) = &o.payload {
+        let holds = t
+            .try_borrow()
+            .map(|t| t.iter().any(|e| may_track(&e.key) || may_track(&e.value)))
+            .unwrap_or(true);
+        if !holds {
+            return false;
+        }
+    }
+    core::is_registered(o)
+}
+
+/// Whether a dict holding `v` is tracked (`MAINTAIN_TRACKING`).
+fn may_track(v: &Value) -> bool {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Tuple(_) | Payload::Dict(_) => is_tracked(o),
+            p => gc_traverse::is_container(p) || core::is_registered(o),
+        },
+        _ => false,
+    }
+}
+
+/// `get_objects(generation=None)`: the tracked objects.
 fn gc_get_objects(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let gen = args
         .pos()
@@ -171,68 +198,91 @@ fn gc_get_objects(vm: &mut Vm, args: Args) -> PyResult<Value> {
         .cloned()
         .or_else(|| Vm::kwarg(&args, "generation"))
         .unwrap_or(Value::None);
-    if !gen.is_none() && int_arg(vm, &gen)? >= 3 {
-        return Err(vm.value_error(
-            "generation parameter must be less than the number of available generations (3)",
-        ));
-    }
-    Ok(vm.new_list(Vec::new()))
+    let gen = if gen.is_none() {
+        None
+    } else {
+        let g = int_arg(vm, &gen)?;
+        if g >= 3 {
+            return Err(vm.value_error(
+                "generation parameter must be less than the number of available generations (3)",
+            ));
+        }
+        if g < 0 {
+            return Err(vm.value_error("generation parameter cannot be negative"));
+        }
+        Some(g as usize)
+    };
+    let objs: Vec<Value> = core::objects(gen)
+        .into_iter()
+        .filter(|o| match &o.payload {
+            Payload::Dict(_) => is_tracked(o),
+            _ => true,
+        })
+        .map(Value::Obj)
+        .collect();
+    Ok(vm.new_list(objs))
 }
 
 fn gc_get_stats(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("get_stats", args, 0, 0)?;
+    let stats = core::with_ctl(|c| c.stats).unwrap_or([GenStats::default(); 3]);
     let mut gens = Vec::new();
-    for _ in 0..3 {
+    for s in stats {
         let d = vm.new_dict();
-        for k in ["collections", "collected", "uncollectable"] {
+        for (k, v) in [
+            ("collections", s.collections),
+            ("collected", s.collected),
+            ("uncollectable", s.uncollectable),
+        ] {
             let key = vm.new_str(k);
-            vm.dict_set(&d, key, Value::Int(0))?;
+            vm.dict_set(&d, key, Value::Int(v))?;
         }
         gens.push(Value::Obj(d));
     }
     Ok(vm.new_list(gens))
 }
 
-fn gc_get_referrers(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(vm.new_list(Vec::new()))
-}
-
-/// Whether the collector would track `v` (CPython's rules: atomic values
-/// never; dicts and tuples only when they hold something trackable).
-fn is_tracked(v: &Value) -> bool {
-    let Value::Obj(o) = v else {
-        return false;
-    };
-    match &o.payload {
-        Payload::Int(_)
-        | Payload::Float(_)
-        | Payload::Complex(..)
-        | Payload::Str(_)
-        | Payload::Bytes(_)
-        | Payload::Range(_)
-        | Payload::NotImplemented
-        | Payload::Ellipsis => o.dict().is_some(),
-        Payload::Object => o.dict().is_some(),
-        Payload::Tuple(items) => items.iter().any(is_tracked),
-        Payload::Dict(t) => t
-            .try_borrow()
-            .map(|t| t.iter().any(|e| is_tracked(&e.key) || is_tracked(&e.value)))
-            .unwrap_or(true),
-        _ => true,
+/// `get_referrers(*objs)`: the tracked objects that refer to any of objs.
+fn gc_get_referrers(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("get_referrers", args, 0, usize::MAX)?;
+    let targets: Vec<*const crate::objects::PyObject> = a
+        .iter()
+        .filter_map(|v| v.as_obj().map(std::rc::Rc::as_ptr))
+        .collect();
+    let mut out = Vec::new();
+    if !targets.is_empty() {
+        for o in core::objects(None) {
+            let mut hit = false;
+            gc_traverse::traverse(&o, &mut |v| {
+                if let Value::Obj(r) = v {
+                    hit |= targets.contains(&std::rc::Rc::as_ptr(r));
+                }
+            });
+            if hit {
+                out.push(Value::Obj(o));
+            }
+        }
     }
+    Ok(vm.new_list(out))
 }
 
 fn gc_is_tracked(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_tracked", args, 1, 1)?;
-    Ok(Value::Bool(is_tracked(&a[0])))
+    Ok(Value::Bool(match &a[0] {
+        Value::Obj(o) => is_tracked(o),
+        _ => false,
+    }))
 }
 
 fn gc_is_finalized(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    vm.fn_args("is_finalized", args, 1, 1)?;
-    Ok(Value::Bool(false))
+    let a = vm.fn_args("is_finalized", args, 1, 1)?;
+    Ok(Value::Bool(match &a[0] {
+        Value::Obj(o) => crate::objects::finalize::is_finalized(std::rc::Rc::as_ptr(o) as usize),
+        _ => false,
+    }))
 }
 
-/// `get_referents(*objs)`: the trackable values the containers hold.
+/// `get_referents(*objs)`: what the containers among objs refer to.
 fn gc_get_referents(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("get_referents", args, 0, usize::MAX)?;
     let mut out = Vec::new();
@@ -240,32 +290,81 @@ fn gc_get_referents(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let Value::Obj(o) = v else {
             continue;
         };
-        match &o.payload {
-            Payload::List(items) => {
-                let items = items.try_borrow().map(|i| i.clone()).unwrap_or_default();
-                out.extend(items.into_iter().rev());
-            }
-            Payload::Tuple(items) => out.extend(items.iter().cloned()),
-            Payload::Dict(_) => {
-                for (k, val) in vm.dict_items(o) {
-                    if vm.as_str_obj(&k).is_none() {
-                        out.push(k);
-                    }
-                    out.push(val);
-                }
-            }
-            _ => {}
+        let heap = o
+            .class()
+            .as_ref()
+            .and_then(crate::objects::typeobj::type_data)
+            .is_some_and(|t| t.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE));
+        if !heap && !gc_traverse::is_container(&o.payload) {
+            continue;
         }
+        // A dict whose keys are all str visits only its values.
+        let str_keys = match &o.payload {
+            Payload::Dict(t) => t.try_borrow().is_ok_and(|t| {
+                t.iter().all(
+                    |e| matches!(&e.key, Value::Obj(k) if matches!(k.payload, Payload::Str(_))),
+                )
+            }),
+            _ => false,
+        };
+        let mut items = Vec::new();
+        if let Some(vals) = inline_values(o) {
+            // CPython 3.11 keeps an instance's attributes in the instance.
+            out.extend(vals);
+            if let Some(c) = o.class() {
+                out.push(Value::Obj(c));
+            }
+            continue;
+        }
+        gc_traverse::traverse(o, &mut |r| {
+            if !r.is_null() {
+                items.push(r.clone());
+            }
+        });
+        if str_keys {
+            // traverse gives value, key pairs: keep the values.
+            items = items.into_iter().step_by(2).collect();
+        }
+        out.extend(items);
     }
     Ok(vm.new_list(out))
 }
 
 fn gc_freeze(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("freeze", args, 0, 0)?;
+    core::freeze();
+    Ok(Value::None)
+}
+
+fn gc_unfreeze(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("unfreeze", args, 0, 0)?;
+    core::unfreeze();
     Ok(Value::None)
 }
 
 fn gc_get_freeze_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("get_freeze_count", args, 0, 0)?;
-    Ok(Value::Int(0))
+    Ok(Value::Int(core::freeze_count() as i64))
+}
+
+/// The attribute values of an instance whose `__dict__` nobody else holds
+/// (CPython 3.11's inline values).
+fn inline_values(o: &PyRef) -> Option<Vec<Value>> {
+    if !matches!(o.payload, Payload::Object) {
+        return None;
+    }
+    let d = o.dict.try_borrow().ok()?.clone()?;
+    if std::rc::Rc::strong_count(&d) != 2 {
+        return None;
+    }
+    match &d.payload {
+        Payload::Dict(t) => Some(
+            t.try_borrow()
+                .ok()?
+                .iter()
+                .map(|e| e.value.clone())
+                .collect(),
+        ),
+        _ => None,
+    }
 }

@@ -38,6 +38,7 @@ pub mod io;
 pub mod itertools;
 pub mod json;
 pub mod locale;
+pub mod lsprof;
 pub mod lzma;
 pub mod marshal;
 pub mod math;
@@ -54,6 +55,7 @@ pub mod resource;
 pub mod select;
 pub mod select_epoll;
 pub mod signal;
+pub mod signal_itimer;
 pub mod socket;
 pub mod sre;
 pub mod statistics;
@@ -68,6 +70,7 @@ pub mod sys_unraisable;
 pub mod termios;
 pub mod termios_consts;
 pub mod thread;
+pub mod thread_start;
 pub mod time;
 pub mod tracemalloc;
 pub mod typing;
@@ -152,6 +155,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_io", io::init),
     ("_json", json::init),
     ("_locale", locale::init),
+    ("_lsprof", lsprof::init),
     ("_lzma", lzma::init),
     ("_md5", hashes::init_md5),
     ("_opcode", opcode::init),

@@ -1,7 +1,8 @@
-//! `_queue`: `SimpleQueue` (an unbounded FIFO) and `Empty`. With one
-//! thread, a blocking `get` on an empty queue sleeps out its timeout
-//! (forever without one, as CPython would deadlock), interruptible by
-//! signals, then raises `Empty`.
+//! `_queue`: `SimpleQueue` (an unbounded FIFO) and `Empty`. A blocking
+//! `get` on an empty queue waits with the interpreter lock released until
+//! a `put` (or its timeout), interruptible by signals in the main thread;
+//! with no other thread it sleeps out its timeout (forever without one,
+//! as CPython would deadlock).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -16,6 +17,42 @@ use crate::vm::{PyResult, Vm};
 
 pub struct SimpleQueue {
     items: RefCell<VecDeque<Value>>,
+    puts: PutSignal,
+}
+
+/// Counts `put`s, so a waiting `get` (GIL released) wakes on one.
+#[derive(Default)]
+struct PutSignal {
+    count: std::sync::Mutex<u64>,
+    cv: std::sync::Condvar,
+}
+
+impl PutSignal {
+    fn current(&self) -> u64 {
+        *self.count.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn bump(&self) {
+        let mut c = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        *c = c.wrapping_add(1);
+        self.cv.notify_all();
+    }
+
+    /// Wait (GIL released) until the count is not `seen` or `until`.
+    fn wait(&self, seen: u64, until: Instant) {
+        let mut c = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        while *c == seen {
+            let now = Instant::now();
+            if now >= until {
+                return;
+            }
+            c = self
+                .cv
+                .wait_timeout(c, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
 }
 
 impl NativeData for SimpleQueue {
@@ -26,7 +63,7 @@ impl NativeData for SimpleQueue {
     }
 }
 
-std::thread_local! {
+crate::interp_local! {
     static EMPTY: RefCell<Option<Value>> = const { RefCell::new(None) };
 }
 
@@ -86,6 +123,7 @@ fn queue_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         cls,
         SimpleQueue {
             items: RefCell::new(VecDeque::new()),
+            puts: PutSignal::default(),
         },
     )))
 }
@@ -135,6 +173,7 @@ fn queue_put(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("put() missing required argument 'item' (pos 1)"));
     };
     q.items.borrow_mut().push_back(item);
+    q.puts.bump();
     Ok(Value::None)
 }
 
@@ -145,6 +184,7 @@ fn queue_put_nowait(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("put_nowait() missing required argument 'item' (pos 1)"));
     };
     q.items.borrow_mut().push_back(item);
+    q.puts.bump();
     Ok(Value::None)
 }
 
@@ -190,9 +230,10 @@ fn queue_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(t) => Some(Instant::now() + Duration::from_secs_f64(t.min(1e9))),
         None => None,
     };
-    // Nothing can be put while this thread waits: sleep out the timeout.
+    // Wait for a put; the main thread wakes every 50 ms for signals.
+    let main = crate::vm::gil::is_main_thread();
     loop {
-        let step = Duration::from_millis(50);
+        let step = Duration::from_millis(if main { 50 } else { 1000 });
         let wait = match deadline {
             Some(d) => match d.checked_duration_since(Instant::now()) {
                 Some(left) if !left.is_zero() => left.min(step),
@@ -200,8 +241,13 @@ fn queue_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
             },
             None => step,
         };
-        std::thread::sleep(wait);
-        super::signal::check_signals(vm)?;
+        let seen = q.puts.current();
+        let until = Instant::now() + wait;
+        let puts = &q.puts;
+        vm.allow_threads(|| puts.wait(seen, until));
+        if main {
+            super::signal::check_signals(vm)?;
+        }
         if let Some(v) = q.items.borrow_mut().pop_front() {
             return Ok(v);
         }

@@ -83,7 +83,8 @@ fn select_select(vm: &mut Vm, args: Args) -> PyResult<Value> {
             });
         }
     }
-    do_poll(&mut fds, timeout).map_err(|e| vm.os_error(e, None, None))?;
+    vm.allow_threads(|| do_poll(&mut fds, timeout))
+        .map_err(|e| vm.os_error(e, None, None))?;
     if fds.iter().any(|p| p.revents & libc::POLLNVAL != 0) {
         return Err(vm.os_error(libc::EBADF, None, None));
     }
@@ -227,7 +228,8 @@ fn poll_poll(vm: &mut Vm, args: Args) -> PyResult<Value> {
             revents: 0,
         })
         .collect();
-    do_poll(&mut fds, timeout).map_err(|e| vm.os_error(e, None, None))?;
+    vm.allow_threads(|| do_poll(&mut fds, timeout))
+        .map_err(|e| vm.os_error(e, None, None))?;
     let out: Vec<Value> = fds
         .iter()
         .filter(|p| p.revents != 0)

@@ -262,9 +262,12 @@ fn epoll_poll(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; maxevents as usize];
     let n = loop {
         // SAFETY: `events` has room for `maxevents` entries.
-        let r = unsafe { libc::epoll_wait(epfd, events.as_mut_ptr(), maxevents, timeout_ms) };
+        let (r, e) = vm.allow_threads(|| {
+            // SAFETY: `events` has room for `maxevents` entries.
+            let r = unsafe { libc::epoll_wait(epfd, events.as_mut_ptr(), maxevents, timeout_ms) };
+            (r, last_errno())
+        });
         if r < 0 {
-            let e = last_errno();
             if e == libc::EINTR {
                 super::signal::check_signals(vm)?;
                 continue;

@@ -16,7 +16,7 @@ use crate::vm::{PyResult, Vm};
 const SIG_DFL: i64 = 0;
 const SIG_IGN: i64 = 1;
 
-std::thread_local! {
+crate::interp_local! {
     /// The Python handler of each signal (`SIG_DFL`/`SIG_IGN` ints, None
     /// for a handler not installed from Python, or a callable); empty until
     /// the module is first made.
@@ -79,6 +79,8 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
         &[
             ("default_int_handler", signal_default_int_handler),
             ("alarm", signal_alarm),
+            ("setitimer", super::signal_itimer::signal_setitimer),
+            ("getitimer", super::signal_itimer::signal_getitimer),
             ("signal", signal_signal),
             ("raise_signal", signal_raise_signal),
             ("strsignal", signal_strsignal),

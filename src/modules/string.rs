@@ -30,7 +30,7 @@ impl NativeData for Precomputed {
     }
 }
 
-std::thread_local! {
+crate::interp_local! {
     static TYPES: RefCell<Vec<PyRef>> = const { RefCell::new(Vec::new()) };
 }
 

@@ -8,7 +8,7 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
 /// Which standard stream a stream object writes to.
-fn stream_fd(vm: &Vm, v: &Value) -> Option<i64> {
+pub(crate) fn stream_fd(vm: &Vm, v: &Value) -> Option<i64> {
     match v {
         Value::Obj(o) if o.class_is(&vm.stream_type) => marker_fd(o),
         _ => None,
@@ -145,7 +145,8 @@ fn stream_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     vm.flush_stdout();
     let mut line = String::new();
-    let _ = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
+    let _ =
+        vm.allow_threads(|| std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line));
     Ok(vm.new_string(line))
 }
 
@@ -331,15 +332,9 @@ fn sys_setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-thread_local! {
-    /// `sys.setswitchinterval`'s value in microseconds (CPython's GIL
-    /// interval, 5 ms by default); kept for `getswitchinterval`.
-    static SWITCH_INTERVAL_US: std::cell::Cell<u64> = const { std::cell::Cell::new(5000) };
-}
-
 fn sys_getswitchinterval(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("getswitchinterval", args, 0, 0)?;
-    let us = SWITCH_INTERVAL_US.with(|c| c.get());
+    let us = crate::vm::gil::switch_interval_us();
     Ok(Value::Float(1e-6 * us as f64))
 }
 
@@ -353,7 +348,7 @@ fn sys_setswitchinterval(vm: &mut Vm, args: Args) -> PyResult<Value> {
     // for that reads back as 0 there.
     let us = 1e6 * x;
     let us = if us < u64::MAX as f64 { us as u64 } else { 0 };
-    SWITCH_INTERVAL_US.with(|c| c.set(us));
+    crate::vm::gil::set_switch_interval_us(us);
     Ok(Value::None)
 }
 
@@ -459,7 +454,7 @@ fn sys_getrefcount(vm: &mut Vm, args: Args) -> PyResult<Value> {
     })
 }
 
-std::thread_local! {
+crate::interp_local! {
     static INT_MAX_STR_DIGITS: std::cell::Cell<usize> =
         const { std::cell::Cell::new(crate::pyfmt::INT_MAX_STR_DIGITS) };
 }

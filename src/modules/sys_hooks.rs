@@ -8,10 +8,16 @@ use crate::objects::function::Args;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-std::thread_local! {
+crate::interp_local! {
     /// (firstiter, finalizer); None when unset.
     static HOOKS: RefCell<(Value, Value)> = const { RefCell::new((Value::None, Value::None)) };
     static HOOKS_TYPE: RefCell<Option<PyRef>> = const { RefCell::new(None) };
+}
+
+/// Exchange the asyncgen hooks with `other` (a thread switch: they are
+/// per thread, src/vm/gil.rs).
+pub fn swap_hooks(other: &mut (Value, Value)) {
+    HOOKS.with(|h| std::mem::swap(&mut *h.borrow_mut(), other));
 }
 
 /// Add the functions to `sys`.

@@ -1,7 +1,6 @@
 //! `sys.settrace`/`gettrace` and `sys.setprofile`/`getprofile`: the hook
-//! functions are kept and returned as CPython does (doctest, pdb and
-//! coverage tools save and restore them), but pycvm's eval loop does not
-//! deliver trace or profile events to them yet. Likewise
+//! functions, kept per thread; the events are delivered by vm/trace.rs.
+//! `sys.set_coroutine_origin_tracking_depth`
 //! `sys.set_coroutine_origin_tracking_depth` (asyncio's debug mode) keeps
 //! the depth, but coroutines do not record `cr_origin` yet.
 
@@ -11,10 +10,16 @@ use crate::objects::function::Args;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
-std::thread_local! {
+crate::interp_local! {
     /// (trace function, profile function); None when unset.
     static HOOKS: RefCell<(Value, Value)> = const { RefCell::new((Value::None, Value::None)) };
     static ORIGIN_DEPTH: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+/// Exchange the hooks with `other` (a thread switch: they are per
+/// thread, src/vm/gil.rs).
+pub fn swap_hooks(other: &mut (Value, Value)) {
+    HOOKS.with(|h| std::mem::swap(&mut *h.borrow_mut(), other));
 }
 
 /// Add the functions to `sys`.
@@ -27,6 +32,7 @@ pub fn install(vm: &mut Vm) {
             ("gettrace", sys_gettrace),
             ("setprofile", sys_setprofile),
             ("getprofile", sys_getprofile),
+            ("call_tracing", sys_call_tracing),
             (
                 "get_coroutine_origin_tracking_depth",
                 sys_get_coroutine_origin_tracking_depth,
@@ -39,10 +45,28 @@ pub fn install(vm: &mut Vm) {
     );
 }
 
+/// The current thread's (trace function, profile function).
+pub fn hooks() -> (Value, Value) {
+    HOOKS.with(|h| h.borrow().clone())
+}
+
+/// Set the trace function (`which` 0) or the profile function (1).
+pub fn set_hook(vm: &mut Vm, which: usize, f: Value) {
+    HOOKS.with(|h| {
+        let mut h = h.borrow_mut();
+        if which == 0 {
+            h.0 = f;
+        } else {
+            h.1 = f;
+        }
+    });
+    crate::vm::trace::refresh_flag(vm);
+}
+
 fn sys_settrace(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("sys.settrace", args, 1, 1)?;
     let f = a.first().cloned().unwrap_or(Value::None);
-    HOOKS.with(|h| h.borrow_mut().0 = f);
+    set_hook(vm, 0, f);
     Ok(Value::None)
 }
 
@@ -54,13 +78,33 @@ fn sys_gettrace(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn sys_setprofile(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("sys.setprofile", args, 1, 1)?;
     let f = a.first().cloned().unwrap_or(Value::None);
-    HOOKS.with(|h| h.borrow_mut().1 = f);
+    set_hook(vm, 1, f);
     Ok(Value::None)
 }
 
 fn sys_getprofile(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("sys.getprofile", args, 0, 0)?;
     Ok(HOOKS.with(|h| h.borrow().1.clone()))
+}
+
+/// `sys.call_tracing(func, args)`.
+fn sys_call_tracing(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = vm.fn_args("call_tracing", args, 2, 2)?;
+    let (Some(f), Some(t)) = (a.first().cloned(), a.get(1).cloned()) else {
+        return Err(vm.type_error("call_tracing expected 2 arguments"));
+    };
+    let items = match &t {
+        Value::Obj(o) if matches!(o.payload, crate::objects::Payload::Tuple(_)) => {
+            vm.seq_items(&t).unwrap_or_default()
+        }
+        _ => {
+            return Err(vm.type_error(format!(
+                "call_tracing() argument 2 must be tuple, not {}",
+                vm.type_name_of(&t)
+            )))
+        }
+    };
+    crate::vm::trace::call_tracing(vm, &f, &items)
 }
 
 fn sys_get_coroutine_origin_tracking_depth(vm: &mut Vm, args: Args) -> PyResult<Value> {

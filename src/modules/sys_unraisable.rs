@@ -11,7 +11,7 @@ use crate::objects::Payload;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyErr, PyResult, Vm};
 
-std::thread_local! {
+crate::interp_local! {
     /// The `UnraisableHookArgs` type and the default hook function.
     static STATE: RefCell<Option<(PyRef, PyRef)>> = const { RefCell::new(None) };
 }
@@ -107,6 +107,6 @@ fn sys_unraisablehook(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     }
     vm.flush_stdout();
-    eprint!("{text}");
+    vm.write_report(&text);
     Ok(Value::None)
 }

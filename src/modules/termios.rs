@@ -13,7 +13,7 @@ use crate::objects::Payload;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyErr, PyResult, Vm};
 
-std::thread_local! {
+crate::interp_local! {
     static ERROR: std::cell::RefCell<Option<PyRef>> = const { std::cell::RefCell::new(None) };
 }
 

@@ -1,11 +1,10 @@
-//! `_thread`, single-threaded until threads proper (issue 7): locks and
-//! re-entrant locks that work for the one thread there is, `get_ident`,
-//! `_local`, `stack_size`; `start_new_thread` raises
-//! `RuntimeError("can't start new thread")`. Waiting on a lock nobody can
-//! release sleeps out its timeout (forever without one, as CPython would
-//! deadlock), interruptible by signals.
+//! `_thread`: locks (`lock`, `RLock`) whose waits release the interpreter
+//! lock, thread identity, and the module's table. Starting threads,
+//! `_local`, `_count` and interpreter shutdown are in thread_start.rs;
+//! the interpreter lock itself in src/vm/gil.rs (see docs/threads.md).
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::objects::exception::ExcKind;
@@ -19,22 +18,93 @@ use crate::vm::{PyResult, Vm};
 /// CPython's `TIMEOUT_MAX` on 64-bit Linux (seconds).
 const TIMEOUT_MAX: f64 = 9223372036.0;
 
-/// A `_thread.lock`.
+/// A `_thread.lock`: a real lock, waited for with the GIL released.
+#[derive(Default)]
 pub struct LockState {
-    locked: Cell<bool>,
+    locked: Mutex<bool>,
+    cv: Condvar,
 }
 impl NativeData for LockState {}
 
-/// A `_thread.RLock`: owner thread id (0 = none) and recursion count.
+impl LockState {
+    fn flag(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.locked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Take the lock if it is free.
+    pub fn try_acquire(&self) -> bool {
+        let mut g = self.flag();
+        if *g {
+            return false;
+        }
+        *g = true;
+        true
+    }
+
+    /// Wait until the lock is free (or `deadline` passes) and take it.
+    /// Called with the GIL released.
+    pub fn acquire_until(&self, deadline: Option<Instant>) -> bool {
+        let mut g = self.flag();
+        loop {
+            if !*g {
+                *g = true;
+                return true;
+            }
+            g = match deadline {
+                None => self.cv.wait(g).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return false;
+                    }
+                    self.cv
+                        .wait_timeout(g, d - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+
+    /// Unlock; false if it was not locked.
+    pub fn release(&self) -> bool {
+        let mut g = self.flag();
+        if !*g {
+            return false;
+        }
+        *g = false;
+        drop(g);
+        self.cv.notify_one();
+        true
+    }
+
+    pub fn is_locked(&self) -> bool {
+        *self.flag()
+    }
+}
+
+/// A `_thread.RLock`: a lock plus owner thread id (0 = none) and
+/// recursion count (both changed only by the owner, under the GIL).
+#[derive(Default)]
 pub struct RLockState {
-    owner: Cell<i64>,
-    count: Cell<i64>,
+    lock: LockState,
+    owner: AtomicI64,
+    count: AtomicI64,
 }
 impl NativeData for RLockState {}
 
-/// `_thread._local` instances carry only their dict.
-struct LocalState;
-impl NativeData for LocalState {}
+impl RLockState {
+    fn owner(&self) -> i64 {
+        self.owner.load(Ordering::Relaxed)
+    }
+    fn count(&self) -> i64 {
+        self.count.load(Ordering::Relaxed)
+    }
+    fn set(&self, owner: i64, count: i64) {
+        self.owner.store(owner, Ordering::Relaxed);
+        self.count.store(count, Ordering::Relaxed);
+    }
+}
 
 /// The calling thread's id (`threading.get_ident()`).
 pub fn thread_ident() -> i64 {
@@ -93,7 +163,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
         Layout::Native("_local"),
         FLAG_BASETYPE | FLAG_HAS_DICT,
     );
-    vm.add_staticmethods(&local, &[("__new__", local_new)]);
+    super::thread_start::init_local_type(vm, &local);
     flag_weakref(&local);
     vm.set_attr_raw(&m, "LockType", Value::Obj(lock.clone()));
     vm.set_attr_raw(&m, "lock", Value::Obj(lock));
@@ -108,17 +178,9 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             ("allocate_lock", thread_allocate_lock),
             ("allocate", thread_allocate_lock),
             ("_set_sentinel", thread_set_sentinel),
-            ("get_ident", thread_get_ident),
-            ("get_native_id", thread_get_native_id),
-            ("_count", thread_count),
-            ("stack_size", thread_stack_size),
-            ("start_new_thread", thread_start_new_thread),
-            ("start_new", thread_start_new_thread),
-            ("exit", thread_exit),
-            ("exit_thread", thread_exit),
-            ("interrupt_main", thread_interrupt_main),
         ],
     );
+    super::thread_start::add_functions(vm, &m);
     let hook_args = vm.new_structseq_type(
         "_thread",
         "_ExceptHookArgs",
@@ -126,7 +188,6 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
         true,
     );
     vm.set_attr_raw(&m, "_ExceptHookArgs", Value::Obj(hook_args));
-    vm.add_functions(&m, &[("_excepthook", thread_excepthook)]);
     // The lock type is looked up by `allocate_lock` through the module.
     LOCK_TYPE.with(|t| *t.borrow_mut() = vm.get_attr_raw(&m, "LockType"));
     Ok(m)
@@ -138,7 +199,7 @@ fn flag_weakref(t: &PyRef) {
     }
 }
 
-std::thread_local! {
+crate::interp_local! {
     static LOCK_TYPE: std::cell::RefCell<Option<Value>> = const { std::cell::RefCell::new(None) };
 }
 
@@ -155,12 +216,7 @@ pub fn new_lock(vm: &mut Vm) -> PyResult<Value> {
             }
         }
     };
-    Ok(Value::Obj(vm.new_native(
-        &t,
-        LockState {
-            locked: Cell::new(false),
-        },
-    )))
+    Ok(Value::Obj(vm.new_native(&t, LockState::default())))
 }
 
 /// `_thread.lock()`: not creatable from Python (use `allocate_lock`).
@@ -178,9 +234,13 @@ fn thread_allocate_lock(vm: &mut Vm, args: Args) -> PyResult<Value> {
     new_lock(vm)
 }
 
+/// `_set_sentinel()`: a lock released when the calling thread's state
+/// goes (threading's `_tstate_lock`, which `join` waits for).
 fn thread_set_sentinel(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("_set_sentinel", args, 0, 0)?;
-    new_lock(vm)
+    let lock = new_lock(vm)?;
+    super::thread_start::add_sentinel(&lock);
+    Ok(lock)
 }
 
 /// `(blocking, timeout)` of `acquire(blocking=True, timeout=-1)`: the
@@ -250,20 +310,31 @@ fn acquire_args(vm: &mut Vm, args: &Args) -> PyResult<Option<Option<Duration>>> 
     })
 }
 
-/// Wait for a lock no other thread can release: sleep out the timeout,
-/// running signal handlers meanwhile (an exception from one ends the wait).
-fn wait_unreleasable(vm: &mut Vm, timeout: Option<Duration>) -> PyResult<()> {
-    let start = Instant::now();
+/// Wait for `st` with the GIL released, until `timeout` (None: forever).
+/// The main thread wakes up every 50 ms to run signal handlers (an
+/// exception from one ends the wait), as CPython's interrupted waits do.
+pub fn wait_lock(vm: &mut Vm, st: &LockState, timeout: Option<Duration>) -> PyResult<bool> {
+    if st.try_acquire() {
+        return Ok(true);
+    }
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let main = crate::vm::gil::is_main_thread();
     loop {
-        let left = match timeout {
-            Some(t) => match t.checked_sub(start.elapsed()) {
-                Some(l) if !l.is_zero() => l,
-                _ => return Ok(()),
-            },
-            None => Duration::from_millis(50),
+        let slice_end = if main {
+            let s = Instant::now() + Duration::from_millis(50);
+            Some(deadline.map_or(s, |d| d.min(s)))
+        } else {
+            deadline
         };
-        std::thread::sleep(left.min(Duration::from_millis(50)));
-        super::signal::check_signals(vm)?;
+        if vm.allow_threads(|| st.acquire_until(slice_end)) {
+            return Ok(true);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(false);
+        }
+        if main {
+            super::signal::check_signals(vm)?;
+        }
     }
 }
 
@@ -275,41 +346,31 @@ fn lock_acquire(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = lock_state(vm, &args, "acquire")?;
     // `__enter__` takes no arguments; acquire's are checked either way.
     let wait = acquire_args(vm, &args)?;
-    if !st.locked.get() {
-        st.locked.set(true);
-        return Ok(Value::Bool(true));
-    }
-    match wait {
-        Some(None) => Ok(Value::Bool(false)),
-        Some(Some(t)) => {
-            wait_unreleasable(vm, Some(t))?;
-            Ok(Value::Bool(false))
-        }
-        None => {
-            wait_unreleasable(vm, None)?;
-            Ok(Value::Bool(false))
-        }
-    }
+    let got = match wait {
+        Some(None) => st.try_acquire(),
+        Some(t) => wait_lock(vm, st, t)?,
+        None => wait_lock(vm, st, None)?,
+    };
+    Ok(Value::Bool(got))
 }
 
 fn lock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = lock_state(vm, &args, "release")?;
-    if !st.locked.get() {
+    if !st.release() {
         return Err(vm.runtime_error("release unlocked lock"));
     }
-    st.locked.set(false);
     Ok(Value::None)
 }
 
 fn lock_locked(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = lock_state(vm, &args, "locked")?;
     vm.check_args("locked", args, 0, 0)?;
-    Ok(Value::Bool(st.locked.get()))
+    Ok(Value::Bool(st.is_locked()))
 }
 
 fn lock_at_fork_reinit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = lock_state(vm, &args, "_at_fork_reinit")?;
-    st.locked.set(false);
+    st.release();
     Ok(Value::None)
 }
 
@@ -322,11 +383,7 @@ fn addr_of(args: &Args) -> String {
 
 fn lock_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = lock_state(vm, &args, "__repr__")?;
-    let what = if st.locked.get() {
-        "locked"
-    } else {
-        "unlocked"
-    };
+    let what = if st.is_locked() { "locked" } else { "unlocked" };
     let ty = vm.type_of(args.args.first().unwrap_or(&Value::None));
     let tn = vm.qualified_type_name(&ty);
     Ok(vm.new_string(format!("<{what} {tn} object at {}>", addr_of(&args))))
@@ -336,13 +393,7 @@ fn rlock_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(Value::Obj(cls)) = args.args.first() else {
         return Err(vm.type_error("RLock.__new__(): not enough arguments"));
     };
-    Ok(Value::Obj(vm.new_native(
-        cls,
-        RLockState {
-            owner: Cell::new(0),
-            count: Cell::new(0),
-        },
-    )))
+    Ok(Value::Obj(vm.new_native(cls, RLockState::default())))
 }
 
 fn rlock_state<'a>(vm: &Vm, args: &Args<'a>, m: &str) -> PyResult<&'a RLockState> {
@@ -353,51 +404,53 @@ fn rlock_acquire(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "acquire")?;
     let wait = acquire_args(vm, &args)?;
     let me = thread_ident();
-    if st.count.get() == 0 || st.owner.get() == me {
-        let c = st.count.get();
+    if st.count() > 0 && st.owner() == me {
+        let c = st.count();
         if c == i64::MAX {
             return Err(vm.overflow_error("Internal lock count overflowed"));
         }
-        st.owner.set(me);
-        st.count.set(c + 1);
+        st.set(me, c + 1);
         return Ok(Value::Bool(true));
     }
-    match wait {
-        Some(None) => {}
-        Some(Some(t)) => wait_unreleasable(vm, Some(t))?,
-        None => wait_unreleasable(vm, None)?,
+    let got = match wait {
+        Some(None) => st.lock.try_acquire(),
+        Some(t) => wait_lock(vm, &st.lock, t)?,
+        None => wait_lock(vm, &st.lock, None)?,
+    };
+    if got {
+        st.set(me, 1);
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(got))
 }
 
 fn rlock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "release")?;
-    if st.count.get() == 0 || st.owner.get() != thread_ident() {
+    if st.count() == 0 || st.owner() != thread_ident() {
         return Err(vm.runtime_error("cannot release un-acquired lock"));
     }
-    let c = st.count.get() - 1;
-    st.count.set(c);
+    let c = st.count() - 1;
     if c == 0 {
-        st.owner.set(0);
+        st.set(0, 0);
+        st.lock.release();
+    } else {
+        st.set(st.owner(), c);
     }
     Ok(Value::None)
 }
 
 fn rlock_is_owned(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "_is_owned")?;
-    Ok(Value::Bool(
-        st.count.get() > 0 && st.owner.get() == thread_ident(),
-    ))
+    Ok(Value::Bool(st.count() > 0 && st.owner() == thread_ident()))
 }
 
 fn rlock_release_save(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "_release_save")?;
-    if st.count.get() == 0 {
+    if st.count() == 0 {
         return Err(vm.runtime_error("cannot release un-acquired lock"));
     }
-    let saved = vm.new_tuple(vec![Value::Int(st.count.get()), Value::Int(st.owner.get())]);
-    st.count.set(0);
-    st.owner.set(0);
+    let saved = vm.new_tuple(vec![Value::Int(st.count()), Value::Int(st.owner())]);
+    st.set(0, 0);
+    st.lock.release();
     Ok(saved)
 }
 
@@ -405,177 +458,33 @@ fn rlock_acquire_restore(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "_acquire_restore")?;
     let a = vm.check_args("_acquire_restore", args, 1, 1)?;
     let items = vm.seq_items(&a[0]).unwrap_or_default();
-    match items.as_slice() {
-        [Value::Int(c), Value::Int(o)] => {
-            st.count.set(*c);
-            st.owner.set(*o);
-            Ok(Value::None)
+    let (c, o) = match items.as_slice() {
+        [Value::Int(c), Value::Int(o)] => (*c, *o),
+        _ => {
+            return Err(vm.type_error("_acquire_restore() argument must be a (count, owner) tuple"))
         }
-        _ => Err(vm.type_error("_acquire_restore() argument must be a (count, owner) tuple")),
-    }
+    };
+    wait_lock(vm, &st.lock, None)?;
+    st.set(o, c);
+    Ok(Value::None)
 }
 
 fn rlock_at_fork_reinit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "_at_fork_reinit")?;
-    st.count.set(0);
-    st.owner.set(0);
+    st.set(0, 0);
+    st.lock.release();
     Ok(Value::None)
 }
 
 fn rlock_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "__repr__")?;
-    let what = if st.count.get() > 0 {
-        "locked"
-    } else {
-        "unlocked"
-    };
+    let what = if st.count() > 0 { "locked" } else { "unlocked" };
     let ty = vm.type_of(args.args.first().unwrap_or(&Value::None));
     let tn = vm.qualified_type_name(&ty);
     Ok(vm.new_string(format!(
         "<{what} {tn} object owner={} count={} at {}>",
-        st.owner.get(),
-        st.count.get(),
+        st.owner(),
+        st.count(),
         addr_of(&args)
     )))
-}
-
-/// `_local(*args, **kw)`: arguments only when a subclass defines `__init__`.
-fn local_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let Some(Value::Obj(cls)) = args.args.first() else {
-        return Err(vm.type_error("_local.__new__(): not enough arguments"));
-    };
-    let cls = cls.clone();
-    if args.args.len() > 1 {
-        let own_init = match vm.type_lookup_str(&cls, "__init__") {
-            Some(Value::Obj(o)) => !matches!(
-                &o.payload,
-                crate::objects::Payload::MethodDescr(md)
-                    if std::rc::Rc::ptr_eq(&md.owner, &vm.types.object)
-            ),
-            _ => false,
-        };
-        if !own_init {
-            return Err(vm.type_error("Initialization arguments are not supported"));
-        }
-    }
-    Ok(Value::Obj(vm.new_native(&cls, LocalState)))
-}
-
-fn thread_get_ident(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    vm.fn_args("get_ident", args, 0, 0)?;
-    Ok(Value::Int(thread_ident()))
-}
-
-fn thread_get_native_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    vm.fn_args("get_native_id", args, 0, 0)?;
-    // SAFETY: gettid has no preconditions.
-    #[cfg(target_os = "linux")]
-    let id = unsafe { libc::gettid() } as i64;
-    #[cfg(not(target_os = "linux"))]
-    let id = std::process::id() as i64;
-    Ok(Value::Int(id))
-}
-
-fn thread_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    vm.fn_args("_count", args, 0, 0)?;
-    Ok(Value::Int(0))
-}
-
-std::thread_local! {
-    static STACK_SIZE: Cell<i64> = const { Cell::new(0) };
-}
-
-/// `stack_size([size])`: the previous setting; 0 or >= 32 KiB.
-fn thread_stack_size(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.fn_args("stack_size", args, 0, 1)?;
-    let old = STACK_SIZE.with(Cell::get);
-    if let Some(v) = a.first() {
-        let n = match vm.index_value(v)? {
-            Some(n) => n,
-            None => {
-                return Err(vm.type_error(format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    vm.type_name_of(v)
-                )))
-            }
-        };
-        if n < 0 {
-            return Err(vm.value_error("size must be 0 or a positive value"));
-        }
-        if n != 0 && n < 32768 {
-            return Err(vm.value_error(format!("size not valid: {n} bytes")));
-        }
-        STACK_SIZE.with(|c| c.set(n));
-    }
-    Ok(Value::Int(old))
-}
-
-fn thread_start_new_thread(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Err(vm.runtime_error("can't start new thread"))
-}
-
-fn thread_exit(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Err(vm.new_error_noargs(ExcKind::SystemExit))
-}
-
-/// `interrupt_main(signum=SIGINT)`: as if the signal arrived.
-fn thread_interrupt_main(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.fn_args("interrupt_main", args, 0, 1)?;
-    let signum = match a.first() {
-        Some(Value::Int(n)) => *n,
-        Some(_) => return Err(vm.type_error("an integer is required")),
-        None => libc::SIGINT as i64,
-    };
-    super::signal::simulate_signal(vm, signum)?;
-    // CPython's eval loop checks for signals right after the call.
-    super::signal::check_signals(vm)?;
-    Ok(Value::None)
-}
-
-/// `_excepthook(args)`: threading's default `excepthook`: "Exception in
-/// thread NAME:" and the traceback on `sys.stderr`; SystemExit is silent.
-fn thread_excepthook(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.fn_args("_excepthook", args, 1, 1)?;
-    let arg = &a[0];
-    let is_hook_args = vm.type_name_of(arg).eq("_thread._ExceptHookArgs");
-    let items = match vm.seq_items(arg) {
-        Some(items) if is_hook_args && items.len() == 4 => items,
-        _ => return Err(vm.type_error("_thread.excepthook argument type must be ExceptHookArgs")),
-    };
-    let (exc_type, exc_value, thread) = (&items[0], &items[1], &items[3]);
-    let system_exit = Value::Obj(vm.exc_type(ExcKind::SystemExit));
-    if vm.eq(exc_type, &system_exit)? {
-        return Ok(Value::None);
-    }
-    let name = if thread.is_none() {
-        None
-    } else {
-        match vm.getattr_opt(thread, "name") {
-            Ok(Some(n)) => Some(vm.str(&n)?),
-            _ => None,
-        }
-    };
-    let name = name.unwrap_or_else(|| thread_ident().to_string());
-    let mut text = format!("Exception in thread {name}:\n");
-    match exc_value {
-        Value::Obj(e) if matches!(e.payload, crate::objects::Payload::Exception(_)) => {
-            text.push_str(&vm.format_exception(e));
-        }
-        other => {
-            let tn = vm.repr(exc_type)?;
-            let v = vm.str(other)?;
-            text.push_str(&format!("{tn}: {v}\n"));
-        }
-    }
-    let sys = Value::Obj(vm.sys.clone());
-    let stderr = vm.getattr_str(&sys, "stderr")?;
-    if stderr.is_none() {
-        return Ok(Value::None);
-    }
-    let t = vm.new_string(text);
-    vm.call_method(&stderr, "write", &[t])?;
-    if let Ok(Some(flush)) = vm.getattr_opt(&stderr, "flush") {
-        vm.call(&flush, &[])?;
-    }
-    Ok(Value::None)
 }

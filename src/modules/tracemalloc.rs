@@ -9,7 +9,7 @@ use crate::objects::function::Args;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-std::thread_local! {
+crate::interp_local! {
     static TRACING: Cell<bool> = const { Cell::new(false) };
     static LIMIT: Cell<i64> = const { Cell::new(1) };
 }

@@ -26,7 +26,7 @@ struct WarningsState {
     filters_version: i64,
 }
 
-std::thread_local! {
+crate::interp_local! {
     static STATE: RefCell<Option<WarningsState>> = const { RefCell::new(None) };
 }
 

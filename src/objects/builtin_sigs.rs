@@ -19,7 +19,7 @@ use super::Payload;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-thread_local! {
+crate::interp_local! {
     /// Native function (by address) -> the module it was added to.
     static FUNCTION_MODULES: RefCell<HashMap<usize, Rc<str>>> = RefCell::new(HashMap::new());
 }

@@ -318,8 +318,8 @@ fn ba_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(k) = repeat_arg(vm, &v, len)? else {
         return Ok(vm.not_implemented());
     };
+    let r = super::alloc::repeat_slice(vm, &c.borrow(), k)?;
     with_mut(vm, &this, c, |d| {
-        let r = d.repeat(k);
         *d = r;
     })?;
     Ok(this)

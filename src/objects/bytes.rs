@@ -398,17 +398,15 @@ fn construct(vm: &mut Vm, args: Args, array: bool) -> PyResult<Vec<u8>> {
         vm.type_lookup_str(&t, "__index__").is_some()
     };
     if has_index {
-        let n: i64 = vm.index_value(&source)?.unwrap_or_default();
+        let n: i64 = vm.repeat_index(&source)?.unwrap_or_default();
         if n < 0 {
             return Err(vm.value_error("negative count"));
         }
-        if n == i64::MAX {
-            return Err(vm.overflow_error("cannot fit 'int' into an index-sized integer"));
+        // PyBytes_FromStringAndSize: the size plus the 33-byte header.
+        if !array && n > i64::MAX - 33 {
+            return Err(vm.overflow_error("byte string is too large"));
         }
-        if n > (1 << 40) {
-            return Err(vm.new_error(ExcKind::MemoryError, ""));
-        }
-        return Ok(vec![0u8; n as usize]);
+        return super::alloc::zeroed_bytes(vm, n as usize);
     }
     let range_msg = if array {
         "byte must be in range(0, 256)"
@@ -596,10 +594,12 @@ pub(crate) fn repeat_arg(vm: &mut Vm, n: &Value, size: usize) -> PyResult<Option
 
 fn bytes_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (a, array) = self_data(vm, &args, "__mul__")?;
-    let Some(k) = repeat_arg(vm, &arg(&args, 1), a.len())? else {
+    let Some(k) = repeat_arg(vm, &arg(&args, 1), if array { a.len() } else { 0 })? else {
         return Ok(vm.not_implemented());
     };
-    Ok(make(vm, array, a.repeat(k)))
+    super::alloc::repeat_fits(vm, a.len(), k, "repeated bytes are too long")?;
+    let out = super::alloc::repeat_slice(vm, &a, k)?;
+    Ok(make(vm, array, out))
 }
 
 /// `item in b`: an int byte or a bytes-like subsequence.
@@ -726,10 +726,13 @@ fn bytes_mod(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn bytes_rmul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (a, array) = self_data(vm, &args, "__rmul__")?;
-    let Some(k) = super::list::repeat_count(vm, &arg(&args, 1), a.len())? else {
+    let size = if array { a.len() } else { 0 };
+    let Some(k) = super::list::repeat_count(vm, &arg(&args, 1), size)? else {
         return Ok(vm.not_implemented());
     };
-    Ok(make(vm, array, a.repeat(k)))
+    super::alloc::repeat_fits(vm, a.len(), k, "repeated bytes are too long")?;
+    let out = super::alloc::repeat_slice(vm, &a, k)?;
+    Ok(make(vm, array, out))
 }
 
 pub fn install(vm: &mut Vm) {

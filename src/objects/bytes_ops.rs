@@ -225,6 +225,13 @@ fn b_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(v) => index_arg(vm, v)?,
         None => -1,
     };
+    if new.len() > old.len() {
+        // Size the result first (MemoryError rather than an abort).
+        let n = bm::count(&data, &old, None, None);
+        let n = usize::try_from(count).map_or(n, |c| n.min(c));
+        let grow = n.saturating_mul(new.len() - old.len());
+        super::alloc::check_room(vm, data.len().saturating_add(grow), 1)?;
+    }
     Ok(make(vm, array, bm::replace(&data, &old, &new, count)))
 }
 
@@ -232,6 +239,18 @@ fn b_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sep, array) = self_data(vm, &args, "join")?;
     let it = one_arg(vm, args, "join")?;
     let items = vm.collect_iter(&it)?;
+    // Size the result before copying any item (MemoryError up front).
+    let mut total = sep.len().saturating_mul(items.len().saturating_sub(1));
+    for x in &items {
+        if let Value::Obj(o) = x {
+            match &o.payload {
+                Payload::Bytes(b) => total = total.saturating_add(b.len()),
+                Payload::ByteArray(b) => total = total.saturating_add(b.borrow().len()),
+                _ => {}
+            }
+        }
+    }
+    super::alloc::check_room(vm, total, 1)?;
     let mut parts = Vec::with_capacity(items.len());
     for (i, x) in items.iter().enumerate() {
         match buffer_bytes(vm, x)? {
@@ -266,6 +285,7 @@ fn justify(vm: &mut Vm, args: Args, name: &str, f: Justify) -> PyResult<Value> {
             }
         },
     };
+    super::alloc::check_bytes_room(vm, array, width)?;
     Ok(make(vm, array, f(&data, width, fill)))
 }
 
@@ -283,6 +303,7 @@ fn b_zfill(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (data, array) = self_data(vm, &args, "zfill")?;
     let w = one_arg(vm, args, "zfill")?;
     let w = index_arg(vm, &w)?;
+    super::alloc::check_bytes_room(vm, array, w)?;
     Ok(make(vm, array, bm::zfill(&data, w)))
 }
 
@@ -290,7 +311,10 @@ fn b_expandtabs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (data, array) = self_data(vm, &args, "expandtabs")?;
     let a = kw_args(vm, args, "expandtabs", &["tabsize"], 0)?;
     let size = match &a[0] {
-        Some(v) => index_arg(vm, v)?,
+        Some(v) => {
+            let n = index_arg(vm, v)?;
+            super::alloc::c_int_arg(vm, n)?
+        }
         None => 8,
     };
     let out = bm::expandtabs(&data, size).map_err(|e| text_err(vm, e))?;

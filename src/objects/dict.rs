@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use super::dicttable::DictTable;
 use super::function::Args;
-use super::Payload;
+use super::{Payload, StrObj};
 use crate::objects::exception::ExcKind;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -50,9 +50,67 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
 /// Whether `o`'s class is a builtin (not a Python subclass that could
 /// override `__eq__`).
 fn not_subclassed(o: &PyRef) -> bool {
-    o.class().is_some_and(|c| {
-        super::typeobj::type_data(&c).is_some_and(|td| !td.has_flag(super::typeobj::FLAG_HEAPTYPE))
-    })
+    o.class_is_static()
+}
+
+/// `lookup_str` for the eval loop's caches: `Some(Some((pos, value)))`
+/// found, `Some(None)` certainly absent, `None` undecidable without Python.
+#[inline]
+pub fn find_str(d: &PyRef, key: &PyRef) -> Option<Option<(usize, Value)>> {
+    match &key.payload {
+        Payload::Str(s) => lookup_str(d, key, s),
+        _ => None,
+    }
+}
+
+/// The key-set version of a dict's table (see `DictTable::version`).
+#[inline]
+pub fn key_version(d: &PyRef) -> Option<u64> {
+    table(d)?.try_borrow().ok().map(|t| t.version())
+}
+
+/// The value at entry `pos` if its key is `key` (the object itself).
+#[inline]
+pub fn value_at_if_key(d: &PyRef, pos: usize, key: &PyRef) -> Option<Value> {
+    let t = table(d)?.try_borrow().ok()?;
+    let e = t.entry(pos)?;
+    match (&e.key, &key.payload) {
+        (Value::Obj(k), _) if std::rc::Rc::ptr_eq(k, key) => Some(e.value.clone()),
+        (Value::Obj(k), Payload::Str(s)) => match &k.payload {
+            Payload::Str(t) if t.same_text(s) => Some(e.value.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Lookup of a str key (`s` is `key`'s text) that runs no Python code:
+/// `Some(found)` when the answer is certain, `None` when `d` is not a dict
+/// or holds a key with the same hash whose equality only Python can decide.
+#[inline]
+fn lookup_str(d: &PyRef, key: &PyRef, s: &StrObj) -> Option<Option<(usize, Value)>> {
+    let tb = table(d)?.try_borrow().ok()?;
+    let mut uncertain = false;
+    let found = tb
+        .find::<()>(s.hash(), |k| {
+            Ok(match k {
+                Value::Obj(o) if std::rc::Rc::ptr_eq(o, key) => true,
+                Value::Obj(o) => match &o.payload {
+                    Payload::Str(t) if o.class_is_static() => t.same_text(s),
+                    _ => {
+                        uncertain = true;
+                        false
+                    }
+                },
+                _ => false,
+            })
+        })
+        .unwrap_or(None);
+    match found {
+        Some(p) => tb.entry(p).map(|e| Some((p, e.value.clone()))),
+        None if uncertain => None,
+        None => Some(None),
+    }
 }
 
 fn table(d: &PyRef) -> Option<&RefCell<DictTable>> {
@@ -109,6 +167,15 @@ impl Vm {
     }
 
     pub fn dict_get(&mut self, d: &PyRef, key: &Value) -> PyResult<Option<Value>> {
+        if let Value::Obj(k) = key {
+            if let Payload::Str(s) = &k.payload {
+                if k.class_is_static() {
+                    if let Some(r) = lookup_str(d, k, s) {
+                        return Ok(r.map(|(_, v)| v));
+                    }
+                }
+            }
+        }
         let h = self.hash(key)?;
         let pos = self.dict_find(d, key, h)?;
         Ok(pos.and_then(|p| table(d).and_then(|t| t.borrow().entry(p).map(|e| e.value.clone()))))
@@ -147,6 +214,27 @@ impl Vm {
     }
 
     pub fn dict_set(&mut self, d: &PyRef, key: Value, value: Value) -> PyResult<()> {
+        if let Value::Obj(k) = &key {
+            if let Payload::Str(s) = &k.payload {
+                if k.class_is_static() {
+                    let h = s.hash();
+                    match lookup_str(d, k, s) {
+                        Some(Some((p, _))) => {
+                            let old = table(d).and_then(|t| t.borrow_mut().replace_value(p, value));
+                            drop(old);
+                            return Ok(());
+                        }
+                        Some(None) => {
+                            if let Some(t) = table(d) {
+                                t.borrow_mut().insert_new(h, key, value);
+                            }
+                            return Ok(());
+                        }
+                        None => return self.dict_set_hashed(d, key, h, value),
+                    }
+                }
+            }
+        }
         let h = self.hash(&key)?;
         self.dict_set_hashed(d, key, h, value)
     }

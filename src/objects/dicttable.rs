@@ -83,6 +83,9 @@ impl DictTable {
         self.used == 0
     }
 
+    /// Changes whenever the set of keys (or their positions) changes, to a
+    /// value no table had before: so (dict, version) names one key layout
+    /// and caches of entry positions can trust it.
     pub fn version(&self) -> u64 {
         self.version
     }
@@ -166,7 +169,7 @@ impl DictTable {
         self.entries.push(Entry { hash, key, value });
         self.place(hash, pos);
         self.used += 1;
-        self.version = self.version.wrapping_add(1);
+        self.version = next_version();
     }
 
     /// Replace the value at a live position; returns the old value.
@@ -192,7 +195,7 @@ impl DictTable {
         let e = self.entries.get_mut(pos)?;
         let out = std::mem::take(e);
         self.used -= 1;
-        self.version = self.version.wrapping_add(1);
+        self.version = next_version();
         Some(out)
     }
 
@@ -208,7 +211,7 @@ impl DictTable {
         self.entries = Vec::new();
         self.indices = Vec::new();
         self.used = 0;
-        self.version = self.version.wrapping_add(1);
+        self.version = next_version();
     }
 
     fn place(&mut self, hash: i64, pos: usize) {
@@ -261,6 +264,16 @@ fn size_for_used(minsize: usize) -> usize {
         size <<= 1;
     }
     size
+}
+
+/// A fresh key-set version (see `DictTable::version`). Tables change only
+/// under the interpreter lock, so a plain load and store suffice.
+fn next_version() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static VERSION: AtomicU64 = AtomicU64::new(1);
+    let v = VERSION.load(Ordering::Relaxed).wrapping_add(1);
+    VERSION.store(v, Ordering::Relaxed);
+    v
 }
 
 #[cfg(test)]

@@ -18,13 +18,13 @@ use super::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::Vm;
 
-std::thread_local! {
+crate::interp_local! {
     /// Objects whose `__del__` is due, oldest first.
     static PENDING: RefCell<VecDeque<PyRef>> = const { RefCell::new(VecDeque::new()) };
-    /// Whether PENDING is non-empty (checked once per instruction).
-    static HAS_PENDING: Cell<bool> = const { Cell::new(false) };
     /// Addresses of live objects already handed to the finalizer queue.
     static FINALIZED: RefCell<Option<HashSet<usize>>> = const { RefCell::new(None) };
+    /// Whether PENDING is non-empty (checked when the eval breaker is set).
+    static HAS_PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether finalizers are waiting to run (cheap; called per instruction).
@@ -37,6 +37,7 @@ pub fn pending() -> bool {
 /// next instruction.
 pub fn wake() {
     let _ = HAS_PENDING.try_with(|h| h.set(true));
+    crate::vm::breaker::set(crate::vm::breaker::FINALIZERS);
 }
 
 /// Take every queued object (a finalizer running meanwhile only sees the
@@ -49,6 +50,7 @@ fn take_pending() -> VecDeque<PyRef> {
                 .map(|mut q| std::mem::take(&mut *q))
                 .unwrap_or_default();
             HAS_PENDING.with(|h| h.set(false));
+            crate::vm::breaker::clear(crate::vm::breaker::FINALIZERS);
             batch
         })
         .unwrap_or_default()
@@ -65,7 +67,20 @@ fn take_finalized(addr: usize) -> Option<bool> {
         .flatten()
 }
 
-fn mark_finalized(addr: usize) -> bool {
+/// Whether the live object at `addr` had its `__del__` run already
+/// (`gc.is_finalized`).
+pub fn is_finalized(addr: usize) -> bool {
+    FINALIZED
+        .try_with(|f| {
+            f.try_borrow()
+                .is_ok_and(|s| s.as_ref().is_some_and(|s| s.contains(&addr)))
+        })
+        .unwrap_or(false)
+}
+
+/// Record that the live object at `addr` is being finalized (the cycle
+/// collector calls `__del__` itself; the object's `Drop` then skips it).
+pub(crate) fn mark_finalized(addr: usize) -> bool {
     FINALIZED
         .try_with(|f| match f.try_borrow_mut() {
             Ok(mut set) => {
@@ -105,6 +120,7 @@ fn on_drop(obj: &mut PyObject) {
         .unwrap_or(false);
     if queued {
         let _ = HAS_PENDING.try_with(|h| h.set(true));
+        crate::vm::breaker::set(crate::vm::breaker::FINALIZERS);
     }
     drop(revived);
 }
@@ -121,6 +137,12 @@ impl Drop for PyObject {
             on_drop(self);
         }
         super::weakref::on_drop(self);
+        // Deeply nested contents are released iteratively (the trashcan).
+        let Some(level) = super::trashcan::enter() else {
+            let payload = std::mem::replace(&mut self.payload, Payload::Object);
+            super::trashcan::park(payload, self.dict.get_mut().take());
+            return;
+        };
         // CPython releases list and tuple items last to first.
         match &mut self.payload {
             Payload::List(items) => {
@@ -136,12 +158,18 @@ impl Drop for PyObject {
             }
             _ => {}
         }
+        drop(std::mem::replace(&mut self.payload, Payload::Object));
+        drop(self.dict.get_mut().take());
+        super::trashcan::leave(level);
     }
 }
 
 impl Vm {
     /// Run the queued `__del__` methods.
     pub fn run_finalizers(&mut self) {
+        if super::gc::due() {
+            self.gc_collect_due();
+        }
         let mut batch = take_pending();
         while let Some(o) = batch.pop_front() {
             let v = Value::Obj(o);
@@ -164,6 +192,38 @@ impl Vm {
     pub fn finalize_main(&mut self, globals: &PyRef) {
         self.run_gen_finalizers();
         self.run_finalizers();
+        // CPython collects the cyclic garbage at exit (even when the
+        // collector is disabled) before the modules are cleared.
+        self.gc_collect_at_exit();
+        // A function of the module (or a method of one of its classes)
+        // holds the dict, so CPython frees it only in the final garbage
+        // collection, which runs every finalizer of the garbage before
+        // clearing anything: the globals' own `__del__`s run first, in
+        // order, with all the globals still there.
+        if holds_globals(self, globals) {
+            for (_, v) in self.dict_items(globals) {
+                let Value::Obj(o) = &v else { continue };
+                let has_del = o
+                    .class()
+                    .as_ref()
+                    .and_then(type_data)
+                    .is_some_and(|td| td.has_flag(FLAG_HAS_DEL));
+                let addr = Rc::as_ptr(o) as usize;
+                if !has_del || is_finalized(addr) || !mark_finalized(addr) {
+                    continue;
+                }
+                let ty = self.type_of(&v);
+                if let Some(del) = self.type_lookup_str(&ty, "__del__") {
+                    let r = self
+                        .descr_get(del.clone(), Some(&v), &ty)
+                        .and_then(|f| self.call(&f, &[]));
+                    if let Err(e) = r {
+                        self.write_unraisable(&e, &del);
+                    }
+                }
+                self.run_finalizers();
+            }
+        }
         let keys: Vec<Value> = self
             .dict_items(globals)
             .into_iter()
@@ -175,5 +235,28 @@ impl Vm {
             self.run_gen_finalizers();
             self.run_finalizers();
         }
+        // And the cycles the globals held.
+        self.gc_collect_at_exit();
     }
+}
+
+/// Whether a function in `globals` (or a method in the dict of a class
+/// there) has `globals` as its `__globals__`.
+fn holds_globals(vm: &Vm, globals: &PyRef) -> bool {
+    let is_own = |v: &Value| match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Function(f) => Rc::ptr_eq(&f.globals, globals),
+            _ => false,
+        },
+        _ => false,
+    };
+    vm.dict_items(globals).iter().any(|(_, v)| {
+        is_own(v)
+            || match v {
+                Value::Obj(o) if matches!(o.payload, Payload::Type(_)) => o
+                    .dict()
+                    .is_some_and(|d| vm.dict_items(&d).iter().any(|(_, m)| is_own(m))),
+                _ => false,
+            }
+    })
 }

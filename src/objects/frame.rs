@@ -3,7 +3,7 @@
 //! `vm.frames` (or inside a suspended generator); the object refers to it
 //! and reads it while it exists, and afterwards reports what it last saw.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use super::function::Args;
@@ -33,6 +33,49 @@ pub struct FrameObj {
     pub link: FrameLink,
     /// The last instruction seen (what a finished frame reports).
     pub lasti: Cell<usize>,
+    /// `f_trace`, `f_trace_lines`, `f_trace_opcodes` (vm/trace.rs).
+    pub trace: RefCell<Value>,
+    pub trace_lines: Cell<bool>,
+    pub trace_opcodes: Cell<bool>,
+    /// The fast locals kept when the frame finished with an exception
+    /// (its traceback entry's), for `f_locals` afterwards.
+    pub dead_fast: RefCell<Option<Rc<Vec<Value>>>>,
+    /// The `f_locals` dict of a function frame (the same dict each time,
+    /// refreshed on each read, as CPython's `PyFrame_FastToLocals`).
+    pub locals_dict: RefCell<Option<PyRef>>,
+}
+
+impl FrameObj {
+    pub fn new(
+        code: Rc<Code>,
+        globals: PyRef,
+        builtins: PyRef,
+        locals: Option<Value>,
+        link: FrameLink,
+        lasti: usize,
+    ) -> FrameObj {
+        FrameObj {
+            code,
+            globals,
+            builtins,
+            locals,
+            link,
+            lasti: Cell::new(lasti),
+            trace: RefCell::new(Value::None),
+            trace_lines: Cell::new(true),
+            trace_opcodes: Cell::new(false),
+            dead_fast: RefCell::new(None),
+            locals_dict: RefCell::new(None),
+        }
+    }
+}
+
+/// The frame object payload of `o`, if it is a live-frame object.
+pub fn frame_data(o: &PyRef) -> Option<&FrameObj> {
+    match &o.payload {
+        Payload::Frame(f) => Some(f),
+        _ => None,
+    }
 }
 
 /// Where a frame's live state is now.
@@ -45,7 +88,15 @@ enum Where {
 fn locate(vm: &Vm, f: &FrameObj) -> Where {
     match &f.link {
         FrameLink::Stack { index, base } => match vm.frames.get(*index) {
-            Some(r) if r.base == *base && Rc::ptr_eq(&r.code, &f.code) => Where::Stack(*index),
+            Some(r)
+                if r.base == *base
+                    && r.obj
+                        .as_ref()
+                        .and_then(frame_data)
+                        .is_some_and(|o| std::ptr::eq(o, f)) =>
+            {
+                Where::Stack(*index)
+            }
             _ => Where::Gone,
         },
         FrameLink::Gen(w) => {
@@ -98,18 +149,25 @@ pub fn frame_at(vm: &mut Vm, index: usize) -> Option<PyRef> {
     if let Some(g) = r.generator.clone() {
         return gen_frame_object(vm, &g);
     }
-    let fo = FrameObj {
-        code: r.code.clone(),
-        globals: r.globals.clone(),
-        builtins: r.builtins.clone(),
-        locals: r.locals.clone(),
-        link: FrameLink::Stack {
+    if let Some(o) = &r.obj {
+        return Some(o.clone());
+    }
+    let fo = FrameObj::new(
+        r.code.clone(),
+        r.globals.clone(),
+        r.builtins.clone(),
+        r.locals.clone(),
+        FrameLink::Stack {
             index,
             base: r.base,
         },
-        lasti: Cell::new(r.lasti),
-    };
-    Some(vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo))))
+        r.lasti,
+    );
+    let o = vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo)));
+    if let Some(r) = vm.frames.get_mut(index) {
+        r.obj = Some(o.clone());
+    }
+    Some(o)
 }
 
 /// A frame object for a frame that no longer runs (traceback entries).
@@ -120,14 +178,7 @@ pub fn detached_frame(
     builtins: PyRef,
     lasti: usize,
 ) -> PyRef {
-    let fo = FrameObj {
-        code,
-        globals,
-        builtins,
-        locals: None,
-        link: FrameLink::Detached,
-        lasti: Cell::new(lasti),
-    };
+    let fo = FrameObj::new(code, globals, builtins, None, FrameLink::Detached, lasti);
     vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo)))
 }
 
@@ -168,14 +219,14 @@ pub fn gen_frame_object(vm: &mut Vm, gen: &PyRef) -> Option<PyRef> {
             }
         }
     };
-    let fo = FrameObj {
+    let fo = FrameObj::new(
         code,
         globals,
         builtins,
-        locals: None,
-        link: FrameLink::Gen(Rc::downgrade(gen)),
-        lasti: Cell::new(lasti),
-    };
+        None,
+        FrameLink::Gen(Rc::downgrade(gen)),
+        lasti,
+    );
     let obj = vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo)));
     if let Ok(mut s) = st.try_borrow_mut() {
         s.frame_obj = Some(obj.clone());
@@ -206,7 +257,7 @@ fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),
             locals: f.locals.clone(),
-            fast: None,
+            fast: f.dead_fast.borrow().clone(),
             lasti: current_lasti(vm, f),
             at: locate(vm, f),
         },
@@ -258,7 +309,7 @@ fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn f_locals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let (_, s) = snap(vm, v)?;
+    let (o, s) = snap(vm, v)?;
     if let Some(l) = &s.locals {
         return Ok(l.clone());
     }
@@ -284,7 +335,20 @@ fn f_locals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         Where::Gone => s.fast.as_ref().map(|v| v.to_vec()).unwrap_or_default(),
     };
     let code = s.code.clone();
-    let d = vm.new_dict();
+    let cached = match &o.payload {
+        Payload::Frame(f) => f.locals_dict.borrow().clone(),
+        _ => None,
+    };
+    let d = match cached {
+        Some(d) => d,
+        None => {
+            let d = vm.new_dict();
+            if let Payload::Frame(f) = &o.payload {
+                *f.locals_dict.borrow_mut() = Some(d.clone());
+            }
+            d
+        }
+    };
     for (i, (name, v)) in code.localsplusnames.iter().zip(values).enumerate() {
         let mut v = v;
         if code.is_cell(i) || code.is_free(i) {
@@ -299,26 +363,148 @@ fn f_locals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
                 v = x;
             }
         }
+        let key = Value::Obj(name.clone());
         if !v.is_null() {
-            vm.dict_set(&d, Value::Obj(name.clone()), v)?;
+            vm.dict_set(&d, key, v)?;
+        } else if vm.dict_get(&d, &key)?.is_some() {
+            vm.dict_del(&d, &key)?;
         }
     }
     Ok(Value::Obj(d))
 }
 
+/// `PyFrame_LocalsToFast(frame, 1)` after a trace function ran: the
+/// values of the frame's `f_locals` dict (if it has one) are written back
+/// to the running frame's fast locals.
+pub fn locals_to_fast(vm: &mut Vm, fo: &PyRef) {
+    let Some(f) = frame_data(fo) else {
+        return;
+    };
+    let Some(d) = f.locals_dict.borrow().clone() else {
+        return;
+    };
+    if f.locals.is_some() {
+        return;
+    }
+    let Where::Stack(i) = locate(vm, f) else {
+        return;
+    };
+    let Some(base) = vm.frames.get(i).map(|r| r.base) else {
+        return;
+    };
+    let code = f.code.clone();
+    for (j, name) in code.localsplusnames.iter().enumerate() {
+        let new = vm
+            .dict_get(&d, &Value::Obj(name.clone()))
+            .ok()
+            .flatten()
+            .unwrap_or(Value::Null);
+        let Some(slot) = vm.stack.get_mut(base + j) else {
+            return;
+        };
+        if code.is_cell(j) || code.is_free(j) {
+            if let Value::Obj(c) = &*slot {
+                if let Payload::Cell(inner) = &c.payload {
+                    if !new.is_null() {
+                        *inner.borrow_mut() = new;
+                    }
+                    continue;
+                }
+            }
+        }
+        *slot = new;
+    }
+}
+
+/// `PyFrame_FastToLocals` before a trace function runs: refresh the
+/// frame's `f_locals` dict if it has one.
+pub fn fast_to_locals(vm: &mut Vm, fo: &PyRef) {
+    let has = frame_data(fo).is_some_and(|f| f.locals_dict.borrow().is_some());
+    if has {
+        let _ = f_locals(vm, &Value::Obj(fo.clone()));
+    }
+}
+
 fn f_trace(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    snap(vm, v)?;
-    Ok(Value::None)
+    let (o, _) = snap(vm, v)?;
+    Ok(frame_data(&o).map_or(Value::None, |f| f.trace.borrow().clone()))
 }
 
 fn f_trace_lines(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    snap(vm, v)?;
-    Ok(Value::Bool(true))
+    let (o, _) = snap(vm, v)?;
+    Ok(Value::Bool(
+        frame_data(&o).is_none_or(|f| f.trace_lines.get()),
+    ))
 }
 
 fn f_trace_opcodes(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    snap(vm, v)?;
-    Ok(Value::Bool(false))
+    let (o, _) = snap(vm, v)?;
+    Ok(Value::Bool(
+        frame_data(&o).is_some_and(|f| f.trace_opcodes.get()),
+    ))
+}
+
+fn set_f_trace(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let (o, _) = snap(vm, v)?;
+    if let Some(f) = frame_data(&o) {
+        *f.trace.borrow_mut() = new.unwrap_or(Value::None);
+    }
+    Ok(())
+}
+
+fn bool_arg(vm: &mut Vm, new: Option<Value>, what: &str) -> PyResult<bool> {
+    match new {
+        Some(Value::Bool(b)) => Ok(b),
+        Some(_) | None => Err(vm.type_error(format!("attribute value type must be bool{what}"))),
+    }
+}
+
+fn set_f_trace_lines(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let (o, _) = snap(vm, v)?;
+    let b = bool_arg(vm, new, "")?;
+    if let Some(f) = frame_data(&o) {
+        f.trace_lines.set(b);
+    }
+    Ok(())
+}
+
+fn set_f_trace_opcodes(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let (o, _) = snap(vm, v)?;
+    let b = bool_arg(vm, new, "")?;
+    if let Some(f) = frame_data(&o) {
+        f.trace_opcodes.set(b);
+    }
+    Ok(())
+}
+
+/// `frame.f_lineno = n`: jumps are not supported; the errors CPython
+/// gives outside a `line` event are kept.
+fn set_f_lineno(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let (o, _) = snap(vm, v)?;
+    if !matches!(new, Some(Value::Int(_))) {
+        return Err(vm.value_error("lineno must be an integer"));
+    }
+    use crate::vm::trace::Event;
+    match crate::vm::trace::tracing_what() {
+        Event::Exception => return Err(vm.value_error("can only jump from a 'line' trace event")),
+        Event::Call => {
+            return Err(vm.value_error("can't jump from the 'call' trace event of a new frame"))
+        }
+        Event::Line => {}
+        Event::Return
+            if matches!(
+                locate(
+                    vm,
+                    frame_data(&o).ok_or_else(|| vm.type_error("not a frame"))?
+                ),
+                Where::Suspended(_)
+            ) => {}
+        _ => return Err(vm.value_error("can only jump from a 'line' trace event")),
+    }
+    if frame_data(&o).is_some_and(|f| f.trace.borrow().is_none()) {
+        return Err(vm.value_error("f_lineno can only be set by a trace function"));
+    }
+    Err(vm.value_error("pycvm does not support jumping (setting f_lineno)"))
 }
 
 fn frame_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -388,11 +574,32 @@ pub fn install(vm: &mut Vm) {
             ("f_globals", f_globals, None),
             ("f_builtins", f_builtins, None),
             ("f_locals", f_locals, None),
-            ("f_lineno", f_lineno, None),
+            ("f_lineno", f_lineno, Some(set_f_lineno)),
             ("f_lasti", f_lasti, None),
-            ("f_trace", f_trace, None),
-            ("f_trace_lines", f_trace_lines, None),
-            ("f_trace_opcodes", f_trace_opcodes, None),
+            ("f_trace", f_trace, Some(set_f_trace)),
+            ("f_trace_lines", f_trace_lines, Some(set_f_trace_lines)),
+            (
+                "f_trace_opcodes",
+                f_trace_opcodes,
+                Some(set_f_trace_opcodes),
+            ),
         ],
     );
+}
+
+/// The frame object a new traceback entry for frame record `f` shows as
+/// `tb_frame`: the frame's own object if it has one (so that
+/// `tb.tb_frame is frame`, as bdb expects), which keeps the entry's
+/// instruction and fast locals for after the frame is gone.
+pub fn tb_live_frame(f: &crate::vm::frame::Frame, fast: Option<&Rc<Vec<Value>>>) -> Option<PyRef> {
+    let o = match &f.generator {
+        Some(g) => state(g).and_then(|s| s.try_borrow().ok().and_then(|s| s.frame_obj.clone())),
+        None => f.obj.clone(),
+    }?;
+    let fd = frame_data(&o)?;
+    fd.lasti.set(f.lasti);
+    if let Some(v) = fast {
+        *fd.dead_fast.borrow_mut() = Some(v.clone());
+    }
+    Some(o)
 }

@@ -460,12 +460,13 @@ fn list_iadd(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// A repeat count for `seq * n` (negative counts are 0).
 pub fn repeat_count(vm: &mut Vm, n: &Value, elem_size: usize) -> PyResult<Option<usize>> {
-    let Some(k) = vm.index_value(n)? else {
+    let Some(k) = vm.repeat_index(n)? else {
         return Ok(None);
     };
     let k = k.max(0) as usize;
-    if elem_size.saturating_mul(k) > (1usize << 40) {
-        return Err(vm.new_error(ExcKind::MemoryError, ""));
+    // CPython: `if (size > PY_SSIZE_T_MAX / n) return PyErr_NoMemory();`
+    if k > 0 && elem_size > isize::MAX as usize / k {
+        return Err(super::alloc::no_memory(vm));
     }
     Ok(Some(k))
 }
@@ -475,10 +476,7 @@ fn list_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(k) = repeat_count(vm, &arg(&args, 1), items.len())? else {
         return Ok(vm.not_implemented());
     };
-    let mut out = Vec::with_capacity(items.len() * k);
-    for _ in 0..k {
-        out.extend_from_slice(&items);
-    }
+    let out = super::alloc::repeat_slice(vm, &items, k)?;
     Ok(vm.new_list(out))
 }
 
@@ -488,10 +486,7 @@ fn list_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(k) = repeat_count(vm, &arg(&args, 1), items.len())? else {
         return Ok(vm.not_implemented());
     };
-    let mut out = Vec::with_capacity(items.len() * k);
-    for _ in 0..k {
-        out.extend_from_slice(&items);
-    }
+    let out = super::alloc::repeat_slice(vm, &items, k)?;
     if let Some(c) = cell(&l) {
         *c.borrow_mut() = out;
     }

@@ -12,12 +12,14 @@ use crate::vm::Vm;
 use function::{DescrKind, MethodDescr, NativeFn};
 
 pub mod alias_subst;
+pub mod alloc;
 pub mod builtin_docs;
 pub mod builtin_sigs;
 pub mod bytearray;
 pub mod bytes;
 pub mod bytes_format;
 pub mod bytes_ops;
+pub mod c_accel;
 pub mod code;
 pub mod complex;
 pub mod descr;
@@ -30,6 +32,8 @@ pub mod finalize;
 pub mod float;
 pub mod frame;
 pub mod function;
+pub mod gc;
+pub mod gc_traverse;
 pub mod genobject;
 pub mod int;
 pub mod int_methods;
@@ -58,6 +62,7 @@ pub mod str_methods;
 pub mod structseq;
 pub mod text_signatures;
 pub mod traceback;
+mod trashcan;
 pub mod tuple;
 pub mod typeobj;
 pub mod union;
@@ -109,6 +114,31 @@ impl PyObject {
             (*self.ty.get())
                 .as_ref()
                 .is_some_and(|t| Rc::ptr_eq(t, cls))
+        }
+    }
+
+    /// Whether the class is a builtin (static) type, so the object's
+    /// `__eq__`/`__hash__` are the builtin ones (no new reference).
+    #[inline]
+    pub fn class_is_static(&self) -> bool {
+        // SAFETY: as in `class`; the borrow ends before this returns.
+        unsafe {
+            (*self.ty.get()).as_ref().is_some_and(|t| {
+                typeobj::type_data(t).is_some_and(|td| !td.has_flag(typeobj::FLAG_HEAPTYPE))
+            })
+        }
+    }
+
+    /// The class's version tag and flags (no new reference): what the
+    /// eval loop's inline caches compare.
+    #[inline(always)]
+    pub fn class_version_flags(&self) -> Option<(u64, u32)> {
+        // SAFETY: as in `class`; the borrow ends before this returns.
+        unsafe {
+            (*self.ty.get())
+                .as_ref()
+                .and_then(|t| typeobj::type_data(t))
+                .map(|td| (td.version.get(), td.flags.get()))
         }
     }
 

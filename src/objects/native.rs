@@ -20,6 +20,10 @@ pub trait NativeData: Any {
     /// traversal, issue 7). Objects holding no values keep the default.
     fn traverse(&self, _visit: &mut dyn FnMut(&Value)) {}
 
+    /// Move the values that can form cycles into `out` (the cycle
+    /// collector's `tp_clear`; it drops them after releasing borrows).
+    fn clear(&self, _out: &mut Vec<Value>) {}
+
     /// The bytes the object exports through the buffer protocol
     /// (`array.array`), or None for objects that export none.
     fn buffer(&self) -> Option<Vec<u8>> {

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use super::function::Args;
-use super::typeobj::{type_data, FLAG_HAS_DICT};
+use super::typeobj::{type_data, FLAG_HAS_DICT, FLAG_HEAPTYPE};
 use super::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -20,6 +20,12 @@ impl Vm {
             p => p,
         };
         let o = Rc::new(PyObject::new(cls.clone(), payload));
+        // Instances of classes are containers (they reference their class).
+        if super::gc_traverse::is_container(&o.payload)
+            || type_data(cls).is_some_and(|t| t.has_flag(FLAG_HAS_DICT | FLAG_HEAPTYPE))
+        {
+            super::gc::track(&o);
+        }
         if type_data(cls).is_some_and(|t| t.has_flag(FLAG_HAS_DICT)) {
             *o.dict.borrow_mut() = Some(self.new_dict());
         }

@@ -269,10 +269,13 @@ fn str_add(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = self_text(vm, &args, "__mul__")?.to_string();
-    let Some(k) = super::list::repeat_count(vm, &arg(&args, 1), a.len())? else {
+    let Some(k) = super::list::repeat_count(vm, &arg(&args, 1), 0)? else {
         return Ok(vm.not_implemented());
     };
-    Ok(vm.new_string(a.repeat(k)))
+    let chars = a.chars().count();
+    super::alloc::repeat_fits(vm, chars, k, "repeated string is too long")?;
+    let out = super::alloc::repeat_str(vm, &a, k)?;
+    Ok(vm.new_string(out))
 }
 
 fn str_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -375,15 +378,11 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
             items
         }
     };
-    let mut out = String::new();
+    // As CPython: check the items and size the result, then allocate once.
+    let mut total = sep.len().saturating_mul(items.len().saturating_sub(1));
     for (i, it) in items.iter().enumerate() {
         match text(it) {
-            Some(t) => {
-                if i > 0 {
-                    out.push_str(&sep);
-                }
-                out.push_str(t);
-            }
+            Some(t) => total = total.saturating_add(t.len()),
             None => {
                 return Err(vm.type_error(format!(
                     "sequence item {i}: expected str instance, {} found",
@@ -391,6 +390,16 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 )))
             }
         }
+    }
+    if total > isize::MAX as usize {
+        return Err(vm.overflow_error("join() result is too long for a Python string"));
+    }
+    let mut out = super::alloc::string_with_capacity(vm, total)?;
+    for (i, t) in items.iter().filter_map(text).enumerate() {
+        if i > 0 {
+            out.push_str(&sep);
+        }
+        out.push_str(t);
     }
     Ok(vm.new_string(out))
 }

@@ -448,6 +448,14 @@ fn str_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => -1,
     };
     let s = this(vm, &args)?;
+    if new.len() > old.len() {
+        // Size the result first, as CPython does, so a huge one is a
+        // MemoryError rather than an abort.
+        let n = sm::count(&s, &old, None, None);
+        let n = usize::try_from(count).map_or(n, |c| n.min(c));
+        let grow = n.saturating_mul(new.len() - old.len());
+        super::alloc::check_room(vm, s.len().saturating_add(grow), 1)?;
+    }
     let r = sm::replace(&s, &old, &new, count);
     Ok(out_same(vm, &args, &s, &r))
 }
@@ -494,6 +502,7 @@ fn justify_impl(vm: &mut Vm, args: Args, name: &str, how: char) -> PyResult<Valu
         },
     };
     let s = this(vm, &args)?;
+    super::alloc::check_room(vm, usize::try_from(width).unwrap_or(0), 1)?;
     let r = match how {
         'c' => sm::center(&s, width, fill),
         'l' => sm::ljust(&s, width, fill),
@@ -518,6 +527,7 @@ fn str_zfill(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_args("str.zfill", args, 1, 1)?;
     let width = ssize_arg(vm, &a[0])?;
     let s = this(vm, &args)?;
+    super::alloc::check_room(vm, usize::try_from(width).unwrap_or(0), 1)?;
     let r = sm::zfill(&s, width);
     Ok(out_same(vm, &args, &s, &r))
 }
@@ -525,7 +535,10 @@ fn str_zfill(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn str_expandtabs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = kw_args(vm, &args, "expandtabs", &["tabsize"])?;
     let tabsize = match a.first().and_then(Option::as_ref) {
-        Some(v) => ssize_arg(vm, v)?,
+        Some(v) => {
+            let n = ssize_arg(vm, v)?;
+            super::alloc::c_int_arg(vm, n)?
+        }
         None => 8,
     };
     let s = this(vm, &args)?;

@@ -52,6 +52,9 @@ impl Vm {
     /// front of `next` (None or a traceback).
     pub fn new_traceback_here(&self, next: Value) -> Option<PyRef> {
         let f = self.frames.last()?;
+        if super::c_accel::native_in_cpython(&f.code) {
+            return None;
+        }
         let fast = match f.locals {
             None => self
                 .stack
@@ -59,6 +62,7 @@ impl Vm {
                 .map(|s| Rc::new(s.to_vec())),
             Some(_) => None,
         };
+        let live = crate::objects::frame::tb_live_frame(f, fast.as_ref());
         let frame = FrameObj {
             code: f.code.clone(),
             globals: f.globals.clone(),
@@ -72,7 +76,7 @@ impl Vm {
             Payload::Traceback(Box::new(TbObj {
                 next: RefCell::new(next),
                 frame,
-                frame_obj: RefCell::new(None),
+                frame_obj: RefCell::new(live),
             })),
         ))
     }

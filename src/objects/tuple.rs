@@ -145,10 +145,7 @@ fn tuple_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(k) = repeat_count(vm, &arg(&args, 1), items.len())? else {
         return Ok(vm.not_implemented());
     };
-    let mut out = Vec::with_capacity(items.len() * k);
-    for _ in 0..k {
-        out.extend_from_slice(&items);
-    }
+    let out = super::alloc::repeat_slice(vm, &items, k)?;
     Ok(vm.new_tuple(out))
 }
 

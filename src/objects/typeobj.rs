@@ -72,7 +72,60 @@ pub struct TypeData {
     /// The classes that name this one as a base (`__subclasses__()`).
     pub subclasses: RefCell<Vec<std::rc::Weak<super::PyObject>>>,
     /// Bumped whenever this type's or a base's dict changes: guards caches.
+    /// Unique across all types (a global counter), so a version names one
+    /// state of one type.
     pub version: Cell<u64>,
+    /// What `type_lookup` found on this type, by interned name (see
+    /// `AttrCache`); emptied whenever `version` changes.
+    pub attr_cache: RefCell<Option<Box<AttrCache>>>,
+}
+
+/// A fresh, never used type version.
+pub fn next_type_version() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Slots of a type's attribute cache (a power of two).
+const ATTR_CACHE_SLOTS: usize = 64;
+
+/// A type's cache of MRO lookups (CPython keeps one global cache keyed by
+/// version tag; a per-type one is dropped with the type and emptied when
+/// it changes, so it never keeps a deleted attribute alive). Direct-mapped
+/// by the name's address; the entry holds the name, so the address stays
+/// its. `Value::Null` caches "not found".
+pub struct AttrCache {
+    slots: [(Option<PyRef>, Value); ATTR_CACHE_SLOTS],
+}
+
+impl AttrCache {
+    #[inline(always)]
+    fn slot(name: &PyRef) -> usize {
+        let a = std::rc::Rc::as_ptr(name) as usize;
+        ((a >> 4) ^ (a >> 10)) & (ATTR_CACHE_SLOTS - 1)
+    }
+
+    /// The cached result for `name`: `Some(Null)` = known absent.
+    #[inline(always)]
+    pub fn get(&self, name: &PyRef) -> Option<Value> {
+        match self.slots.get(Self::slot(name)) {
+            Some((Some(n), v)) if std::rc::Rc::ptr_eq(n, name) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn put(&mut self, name: &PyRef, v: Value) {
+        if let Some(e) = self.slots.get_mut(Self::slot(name)) {
+            *e = (Some(name.clone()), v);
+        }
+    }
+
+    pub fn new() -> Box<AttrCache> {
+        Box::new(AttrCache {
+            slots: std::array::from_fn(|_| (None, Value::Null)),
+        })
+    }
 }
 
 impl TypeData {
@@ -87,8 +140,21 @@ impl TypeData {
             slots: RefCell::new(Vec::new()),
             slot_count: Cell::new(0),
             subclasses: RefCell::new(Vec::new()),
-            version: Cell::new(0),
+            version: Cell::new(next_type_version()),
+            attr_cache: RefCell::new(None),
         }
+    }
+
+    /// This type's dict or MRO changed: a new version, and what was cached
+    /// from the old one goes (dropped after the borrow ends).
+    pub fn modified(&self) {
+        self.version.set(next_type_version());
+        let old = self
+            .attr_cache
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut c| c.take());
+        drop(old);
     }
 
     pub fn name(&self) -> String {
@@ -307,6 +373,13 @@ impl Vm {
         };
         if plan.has_weakref {
             flags |= FLAG_HAS_WEAKREF;
+        }
+        if let Some(Value::Obj(m)) = self.dict_get_by_str_nocall(&dict, "__module__") {
+            if let super::Payload::Str(m) = &m.payload {
+                if super::c_accel::c_type_in_cpython(m.as_str(), name) {
+                    flags |= FLAG_MODULE_IN_NAME;
+                }
+            }
         }
         let td = TypeData::new(name, bases.clone(), layout, flags);
         let qual_key = Value::Obj(self.intern("__qualname__"));
@@ -866,7 +939,7 @@ fn set_bases(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
                 )));
             }
         }
-        ctd.version.set(ctd.version.get() + 1);
+        ctd.modified();
         vm.update_type_flags(&c);
         todo.extend(ctd.subclasses.borrow().iter().filter_map(|w| w.upgrade()));
     }

@@ -87,7 +87,7 @@ impl Drop for WeakRefData {
                     list.retain(|w| w.strong_count() > 0);
                     if list.is_empty() {
                         r.remove(&addr);
-                        LIVE.with(|l| l.set(r.len()));
+                        LIVE.store(r.len(), std::sync::atomic::Ordering::Relaxed);
                     }
                 }
             }
@@ -114,14 +114,17 @@ impl Hasher for AddrHasher {
     }
 }
 
+/// How many objects have weakrefs (0: `on_drop` does nothing). Process
+/// wide, as every thread of the interpreter drops objects; with several
+/// interpreters in one process it is only a hint (non-zero: look).
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 type AddrMap<V> = HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
 
-std::thread_local! {
+crate::interp_local! {
     /// Referent address -> its weakref objects, in CPython's list order.
     static REGISTRY: RefCell<AddrMap<Vec<Weak<PyObject>>>> =
         RefCell::new(AddrMap::default());
-    /// How many objects have weakrefs (0: `on_drop` does nothing).
-    static LIVE: Cell<usize> = const { Cell::new(0) };
     /// (weakref, callback) pairs due to run, oldest first.
     static CALLBACKS: RefCell<Vec<(PyRef, Value)>> = const { RefCell::new(Vec::new()) };
 }
@@ -183,7 +186,7 @@ pub fn register(target: &PyRef, wr: &PyRef) {
             }
         };
         list.insert(pos.min(list.len()), Rc::downgrade(wr));
-        LIVE.with(|l| l.set(r.len()));
+        LIVE.store(r.len(), std::sync::atomic::Ordering::Relaxed);
     });
 }
 
@@ -193,7 +196,7 @@ fn take_entry(addr: usize) -> Option<Vec<Weak<PyObject>>> {
         .try_with(|r| {
             let mut r = r.try_borrow_mut().ok()?;
             let e = r.remove(&addr);
-            LIVE.with(|l| l.set(r.len()));
+            LIVE.store(r.len(), std::sync::atomic::Ordering::Relaxed);
             e
         })
         .ok()
@@ -204,7 +207,7 @@ fn take_entry(addr: usize) -> Option<Vec<Weak<PyObject>>> {
 /// queue their callbacks.
 #[inline]
 pub fn on_drop(obj: &PyObject) {
-    if LIVE.try_with(Cell::get).unwrap_or(0) == 0 {
+    if LIVE.load(std::sync::atomic::Ordering::Relaxed) == 0 {
         return;
     }
     // Layouts that can never be weakly referenced (even in subclasses).
@@ -258,10 +261,41 @@ pub fn on_drop(obj: &PyObject) {
     }
 }
 
+/// The cycle collector found `target` unreachable: clear its weakrefs now
+/// (before any finalizer runs, as CPython's `handle_weakrefs`) and return
+/// each weakref that had a callback with the callback taken out of it.
+pub fn clear_for_gc(target: &PyRef) -> Vec<(PyRef, Value)> {
+    if LIVE.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        return Vec::new();
+    }
+    let Some(list) = take_entry(Rc::as_ptr(target) as usize) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for w in list {
+        let Some(wr) = w.upgrade() else {
+            continue;
+        };
+        let Some(d) = data_of(&wr) else {
+            continue;
+        };
+        d.clear();
+        let cb = d
+            .callback
+            .try_borrow_mut()
+            .map(|mut c| std::mem::replace(&mut *c, Value::None))
+            .unwrap_or(Value::None);
+        if !cb.is_none() {
+            out.push((wr, cb));
+        }
+    }
+    out
+}
+
 /// finalize.rs re-wrapped the dying object at `old` as `new` to run its
 /// `__del__`: its weakrefs now point at `new`.
 pub fn on_revive(old: usize, new: &PyRef) {
-    if LIVE.try_with(Cell::get).unwrap_or(0) == 0 {
+    if LIVE.load(std::sync::atomic::Ordering::Relaxed) == 0 {
         return;
     }
     let Some(list) = take_entry(old) else {
@@ -280,7 +314,7 @@ pub fn on_revive(old: usize, new: &PyRef) {
     let _ = REGISTRY.try_with(|r| {
         if let Ok(mut r) = r.try_borrow_mut() {
             r.insert(addr, list);
-            LIVE.with(|l| l.set(r.len()));
+            LIVE.store(r.len(), std::sync::atomic::Ordering::Relaxed);
         }
     });
 }

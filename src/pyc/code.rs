@@ -159,6 +159,9 @@ pub struct ExceptionTableEntry {
     pub lasti: bool,
 }
 
+/// The most bytes [`CodeObject::lnotab`] returns (16 MiB).
+pub const LNOTAB_MAX: i64 = 1 << 24;
+
 /// One decoded location-table entry (Objects/locations.md), lines and
 /// columns as codeobject.c keeps them, -1 for "unknown".
 #[derive(Clone, Copy, Debug)]
@@ -343,15 +346,19 @@ impl CodeObject {
     /// `co_lnotab` (codeobject.c `decode_linetable`): (byte delta, line
     /// delta) pairs, emitted where the computed line changes; "no location"
     /// entries keep the line before them.
+    /// Deltas are computed in 64 bits (a damaged table's lines can be
+    /// 2**32 apart), and the output stops at [`LNOTAB_MAX`] bytes (at
+    /// 127 lines per pair, such tables would otherwise need gigabytes).
     pub fn lnotab(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut emit = |b: i32, l: i32| {
+        let mut emit = |b: i64, l: i64| {
             out.push(b as u8);
             out.push(l as i8 as u8);
         };
         let mut line = self.firstlineno;
         let mut computed = self.firstlineno;
-        let mut code_offset = 0i32;
+        let mut code_offset = 0i64;
+        let mut budget = LNOTAB_MAX / 2;
         for e in decode_locations(self.linetable(), self.firstlineno) {
             if e.line != -1 {
                 computed = e.line;
@@ -359,8 +366,14 @@ impl CodeObject {
             if computed == line {
                 continue;
             }
-            let start = e.start as i32;
-            let (mut bdelta, mut ldelta) = (start - code_offset, computed - line);
+            let start = i64::from(e.start);
+            let (mut bdelta, mut ldelta) =
+                (start - code_offset, i64::from(computed) - i64::from(line));
+            let pairs = bdelta / 255 + ldelta.abs() / 127 + 1;
+            if pairs > budget {
+                break;
+            }
+            budget -= pairs;
             while bdelta > 255 {
                 emit(255, 0);
                 bdelta -= 255;

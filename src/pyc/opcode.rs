@@ -377,10 +377,46 @@ pub enum StackEffectError {
     Invalid,
 }
 
+/// `Op::from_u8` as a table, for the eval loop's decode.
+static DECODE: [Option<Op>; 256] = {
+    let mut t = [None; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = Op::from_u8(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// `Op::caches` by opcode number (0 for unknown numbers).
+static CACHES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(op) = Op::from_u8(i as u8) {
+            t[i] = op.caches() as u8;
+        }
+        i += 1;
+    }
+    t
+};
+
 impl Op {
     /// The number (`opcode.opmap[name]`).
     pub const fn number(self) -> u8 {
         self as u8
+    }
+
+    /// `from_u8` by table lookup (the eval loop's decode).
+    #[inline(always)]
+    pub fn decode(b: u8) -> Option<Op> {
+        DECODE[b as usize]
+    }
+
+    /// `caches` by table lookup.
+    #[inline(always)]
+    pub fn cache_units(self) -> usize {
+        CACHES[self as usize] as usize
     }
 
     /// Whether the instruction takes an argument (op >= HAVE_ARGUMENT).

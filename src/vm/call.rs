@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use crate::objects::function::{Args, DescrKind, Function};
-use crate::objects::typeobj::type_data;
+use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};
 use crate::objects::Payload;
 use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
 
@@ -15,12 +15,15 @@ use super::value::{PyRef, Value};
 use super::{PyResult, Vm};
 
 /// Where native code may re-enter the loop before pycvm reports recursion.
-const MAX_NATIVE_DEPTH: usize = 4_000;
+const MAX_NATIVE_DEPTH: usize = 20_000;
 
 /// How many `Py_EnterRecursiveCall` units CPython 3.11 takes around a call
 /// of the builtin function `name` once its call site is specialized: the
 /// METH_O and METH_VARARGS builtins keep their guard; `sorted` guards its
 /// `list.sort` call and `print` its `write` call.
+/// Arguments gathered for one call: on the Rust stack up to 8.
+pub type ArgBuf = smallvec::SmallVec<[Value; 8]>;
+
 fn builtin_call_guards(name: &str) -> usize {
     match name {
         "print" => 2,
@@ -31,6 +34,24 @@ fn builtin_call_guards(name: &str) -> usize {
 }
 
 impl Vm {
+    /// Move the values from `start` to the top of the stack into an
+    /// argument buffer (reused: calls allocate nothing in the steady state).
+    #[inline]
+    pub(crate) fn take_args(&mut self, start: usize) -> Vec<Value> {
+        let mut buf = self.arg_pool.pop().unwrap_or_default();
+        buf.extend(self.stack.drain(start.min(self.stack.len())..));
+        buf
+    }
+
+    /// Give a buffer from `take_args` back (its values are dropped now).
+    #[inline]
+    pub(crate) fn recycle_args(&mut self, mut buf: Vec<Value>) {
+        buf.clear();
+        if self.arg_pool.len() < 64 && buf.capacity() <= 256 {
+            self.arg_pool.push(buf);
+        }
+    }
+
     /// `f(*args)`.
     pub fn call(&mut self, f: &Value, args: &[Value]) -> PyResult<Value> {
         self.call_args(f, Args::new(args))
@@ -44,9 +65,9 @@ impl Vm {
         match &fo.payload {
             Payload::Function(_) => self.call_function(fo, args),
             Payload::Method(m) => {
-                let mut full = Vec::with_capacity(args.args.len() + 1);
+                let mut full = ArgBuf::with_capacity(args.args.len() + 1);
                 full.push(m.self_.clone());
-                full.extend_from_slice(args.args);
+                full.extend(args.args.iter().cloned());
                 let func = m.func.clone();
                 self.call_args(
                     &func,
@@ -58,9 +79,9 @@ impl Vm {
             }
             Payload::Builtin(b) => match &b.self_ {
                 Some(s) => {
-                    let mut full = Vec::with_capacity(args.args.len() + 1);
+                    let mut full = ArgBuf::with_capacity(args.args.len() + 1);
                     full.push(s.clone());
-                    full.extend_from_slice(args.args);
+                    full.extend(args.args.iter().cloned());
                     (b.func)(
                         self,
                         Args {
@@ -95,10 +116,13 @@ impl Vm {
             },
             Payload::MethodDescr(md) => {
                 if md.kind == DescrKind::Method {
-                    let ok = args.args.first().is_some_and(|s| {
-                        let t = self.type_of(s);
-                        crate::objects::typeobj::is_subtype(&t, &md.owner)
-                    });
+                    let exact =
+                        matches!(args.args.first(), Some(Value::Obj(s)) if s.class_is(&md.owner));
+                    let ok = exact
+                        || args.args.first().is_some_and(|s| {
+                            let t = self.type_of(s);
+                            crate::objects::typeobj::is_subtype(&t, &md.owner)
+                        });
                     if !ok {
                         let owner = self.type_name(&md.owner);
                         let slot = crate::objects::function::is_slot_wrapper(&owner, md.name);
@@ -126,13 +150,33 @@ impl Vm {
                 }
                 (md.func)(self, args)
             }
-            Payload::Type(_) => self.call_type(fo, args),
+            Payload::Type(_) => {
+                // CPython's `_PyObject_MakeTpCall` guard: classes have no vectorcall.
+                let guard = type_data(fo).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE));
+                if guard {
+                    self.enter_recursive(" while calling a Python object")?;
+                }
+                let r = self.call_type(fo, args);
+                if guard {
+                    self.leave_recursive();
+                }
+                r
+            }
             _ => {
                 let ty = self.type_of(f);
                 match self.type_lookup_str(&ty, "__call__") {
                     Some(c) => {
                         let bound = self.descr_get(c, Some(f), &ty)?;
-                        self.call_args(&bound, args)
+                        // `_PyObject_MakeTpCall`'s guard, as for classes.
+                        let guard = type_data(&ty).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE));
+                        if guard {
+                            self.enter_recursive(" while calling a Python object")?;
+                        }
+                        let r = self.call_args(&bound, args);
+                        if guard {
+                            self.leave_recursive();
+                        }
+                        r
                     }
                     None => Err(self.not_callable(f)),
                 }
@@ -168,7 +212,7 @@ impl Vm {
 
     /// Run a Python function to completion (re-entering the eval loop).
     pub fn call_function(&mut self, func: &PyRef, args: Args) -> PyResult<Value> {
-        if self.native_depth >= MAX_NATIVE_DEPTH {
+        if self.native_depth >= MAX_NATIVE_DEPTH || super::stack_guard::exhausted() {
             return Err(self.new_error(
                 crate::objects::exception::ExcKind::RecursionError,
                 "maximum recursion depth exceeded",
@@ -223,6 +267,7 @@ impl Vm {
             entry,
             generator: None,
             exc_depth: 0,
+            obj: None,
         });
         Ok(())
     }
@@ -374,7 +419,7 @@ impl Vm {
         let takes = if ndefaults > 0 {
             format!(
                 "from {} to {} positional arguments",
-                argcount - ndefaults,
+                argcount as i64 - ndefaults as i64,
                 argcount
             )
         } else {
@@ -435,7 +480,7 @@ impl Vm {
         };
         let mut full = Vec::with_capacity(args.args.len() + 1);
         full.push(clsv.clone());
-        full.extend_from_slice(args.args);
+        full.extend(args.args.iter().cloned());
         let obj = self.call_args(
             &new,
             Args {
@@ -497,6 +542,9 @@ impl Vm {
             return Err(self.type_error(format!("{name}() takes no keyword arguments")));
         }
         let n = a.len();
+        if (min..=max).contains(&n) {
+            return Ok(a);
+        }
         let short = name.rsplit('.').next().unwrap_or(name);
         if max == 0 && n > 0 {
             return Err(self.type_error(format!("{name}() takes no arguments ({n} given)")));

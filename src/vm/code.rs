@@ -20,12 +20,45 @@ pub struct Handler {
     pub lasti: bool,
 }
 
+/// One code unit decoded for the eval loop: the opcode (None: a number
+/// `opcode.opmap` lacks), its argument byte, and how many units the
+/// instruction spans with its inline cache entries.
+#[derive(Clone, Copy)]
+pub struct Instr {
+    pub op: Option<crate::pyc::opcode::Op>,
+    pub arg: u8,
+    pub len: u8,
+}
+
+/// Decode every code unit of `code`.
+fn decode_units(code: &[u8]) -> Box<[Instr]> {
+    let (units, _) = code.as_chunks::<2>();
+    units
+        .iter()
+        .map(|&[o, a]| {
+            let op = crate::pyc::opcode::Op::decode(o);
+            Instr {
+                op,
+                arg: a,
+                len: 1 + op.map_or(0, |op| op.cache_units() as u8),
+            }
+        })
+        .collect()
+}
+
 #[derive(Clone)]
 pub struct Code {
     /// The marshal code object (line and position tables, raw fields).
     pub src: Obj,
-    /// The instruction bytes (two per code unit).
+    /// The instruction bytes (two per code unit), with the inline-cache
+    /// slot numbers of vm/ops/cache.rs in the first CACHE unit of the
+    /// instructions that have one (`co_code` comes from `src`, untouched).
     pub code: Box<[u8]>,
+    /// `code` decoded once, one entry per code unit (what the eval loop
+    /// reads).
+    pub instrs: Box<[Instr]>,
+    /// The inline caches (vm/ops/cache.rs), by slot number.
+    pub ics: std::cell::RefCell<Box<[super::ops::Ic]>>,
     pub consts: Box<[Value]>,
     pub names: Box<[PyRef]>,
     pub localsplusnames: Box<[PyRef]>,
@@ -151,9 +184,13 @@ impl Vm {
         let name = self.intern_obj(&co.name);
         let qualname = self.intern_obj(&co.qualname);
         let filename = self.intern_obj(&co.filename);
+        let (code, nslots) = super::ops::assign_ic_slots(co.code());
+        let instrs = decode_units(&code);
         Rc::new(Code {
             src: obj.clone(),
-            code: co.code().into(),
+            instrs,
+            code,
+            ics: std::cell::RefCell::new(vec![super::ops::Ic::Empty; nslots].into_boxed_slice()),
             consts: consts.into_boxed_slice(),
             names: names.into_boxed_slice(),
             localsplusnames: lnames.into_boxed_slice(),

@@ -29,6 +29,9 @@ pub struct Frame {
     pub generator: Option<PyRef>,
     /// The exception-stack depth when the frame started (for cleanup).
     pub exc_depth: usize,
+    /// The frame's Python frame object once one was made (`sys._getframe`,
+    /// tracing), so that it keeps its identity and `f_trace`.
+    pub obj: Option<PyRef>,
 }
 
 impl Frame {

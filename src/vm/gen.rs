@@ -126,7 +126,7 @@ pub fn state(o: &PyRef) -> Option<&RefCell<GenState>> {
 
 // ------------------------------------------------------------ finalization
 
-thread_local! {
+crate::interp_local! {
     /// Suspended generators whose last reference went away, waiting to be
     /// closed by the eval loop (their object is gone; the state moved here).
     static PENDING: RefCell<Vec<GenState>> = const { RefCell::new(Vec::new()) };
@@ -175,6 +175,7 @@ impl Drop for GenState {
             .unwrap_or(false);
         if queued {
             let _ = HAS_PENDING.try_with(|c| c.set(true));
+            super::breaker::set(super::breaker::GENERATORS);
         }
     }
 }
@@ -185,6 +186,7 @@ impl Vm {
     pub fn run_gen_finalizers(&mut self) {
         loop {
             let _ = HAS_PENDING.try_with(|c| c.set(false));
+            super::breaker::clear(super::breaker::GENERATORS);
             let batch: Vec<GenState> = PENDING
                 .try_with(|p| match p.try_borrow_mut() {
                     Ok(mut q) => std::mem::take(&mut *q),
@@ -263,7 +265,7 @@ impl Vm {
                 d.context = context;
             }
         }
-        eprint!("Exception ignored {msg}: {what}\n{text}");
+        self.write_report(&format!("Exception ignored {msg}: {what}\n{text}"));
     }
 
     pub(crate) fn gen_type(&self, kind: GenKind) -> PyRef {
@@ -433,6 +435,9 @@ impl Vm {
                 // Chain to the generator's own exception only: hide the
                 // callers' while unwinding (which runs no Python code).
                 let callers = std::mem::take(&mut self.gen_exc_outer);
+                if self.tracing {
+                    self.trace_throw_entry();
+                }
                 let r = self.unwind(e, true);
                 self.gen_exc_outer = callers;
                 match r {

@@ -25,7 +25,7 @@ impl Vm {
     /// recurse (repr, str, comparison, some builtin calls) takes one unit of
     /// the recursion limit until the matching `leave_recursive`.
     pub fn enter_recursive(&mut self, where_: &str) -> PyResult<()> {
-        if self.recursion_depth() >= self.recursion_limit {
+        if self.recursion_depth() >= self.recursion_limit || super::stack_guard::exhausted() {
             return Err(self.new_error(
                 ExcKind::RecursionError,
                 format!("maximum recursion depth exceeded{where_}"),
@@ -37,6 +37,19 @@ impl Vm {
 
     pub fn leave_recursive(&mut self) {
         self.c_recursion = self.c_recursion.saturating_sub(1);
+    }
+
+    /// Run what the eval breaker asks for before the next instruction:
+    /// close generators dropped while suspended (as CPython's dealloc does),
+    /// then `__del__` of objects dropped by the last instruction.
+    #[cold]
+    fn on_eval_breaker(&mut self) {
+        if super::gen::finalizers_pending() {
+            self.run_gen_finalizers();
+        }
+        if crate::objects::finalize::pending() {
+            self.run_finalizers();
+        }
     }
 
     /// Run the frame on top of the frame stack (pushed by the caller with
@@ -58,37 +71,45 @@ impl Vm {
                 return Err((self.system_error("no frame to run"), false));
             };
             let code = frame.code.clone();
+            let base = frame.base;
             let mut pc = frame.pc;
             let mut ext: u32 = 0;
+            let instrs: &[super::code::Instr] = &code.instrs;
             loop {
-                // Close generators dropped while suspended (as CPython's
-                // dealloc does) before the next instruction.
-                if super::gen::finalizers_pending() {
-                    self.run_gen_finalizers();
+                // Whatever waits between instructions (finalizers of dropped
+                // objects, generators to close) raised the eval breaker.
+                if super::breaker::any() {
+                    self.on_eval_breaker();
                 }
-                // Run `__del__` of objects dropped by the last instruction.
-                if crate::objects::finalize::pending() {
-                    self.run_finalizers();
-                }
-                let (opb, argb) = match code.code.get(pc * 2..pc * 2 + 2) {
-                    Some(&[o, a]) => (o, a),
-                    _ => {
-                        return Err((
-                            self.system_error("bytecode ran past the end of the code"),
-                            false,
-                        ))
-                    }
+                let Some(&super::code::Instr { op, arg, len }) = instrs.get(pc) else {
+                    return Err((
+                        self.system_error("bytecode ran past the end of the code"),
+                        false,
+                    ));
                 };
-                let oparg = ext | argb as u32;
-                let Some(op) = Op::from_u8(opb) else {
+                let oparg = ext | arg as u32;
+                let Some(op) = op else {
+                    let opb = code.code.get(pc * 2).copied().unwrap_or(0);
                     return Err((self.system_error(format!("unknown opcode {opb}")), false));
                 };
+                if self.tracing {
+                    if let Err(e) = self.trace_instruction(pc, op, ext) {
+                        return Err((e, true));
+                    }
+                }
                 if let Some(f) = self.frames.last_mut() {
                     f.lasti = pc;
                 }
-                let next = pc + 1 + op.caches();
+                let next = pc + len as usize;
                 let flow: PyResult<Flow> = match op {
-                    Op::Cache | Op::Nop | Op::Resume => Ok(Flow::Next),
+                    Op::Cache | Op::Nop => Ok(Flow::Next),
+                    // As in CPython 3.11, RESUME at a function's start or
+                    // after a yield handles pending signals (and charges an
+                    // untrusted run's budget, vm/limited.rs).
+                    Op::Resume if oparg < 2 && super::signals::take_pending() => {
+                        self.run_signal_handlers().map(|()| Flow::Next)
+                    }
+                    Op::Resume => Ok(Flow::Next),
                     Op::ExtendedArg => {
                         ext = oparg << 8;
                         pc = next;
@@ -137,7 +158,7 @@ impl Vm {
                     Op::UnpackSequence => self.op_unpack_sequence(oparg),
                     Op::ForIter => self.op_for_iter(next, oparg),
                     Op::UnpackEx => self.op_unpack_ex(oparg),
-                    Op::StoreAttr => self.op_store_attr(&code, oparg),
+                    Op::StoreAttr => self.op_store_attr(&code, pc, oparg),
                     Op::DeleteAttr => self.op_delete_attr(&code, oparg),
                     Op::StoreGlobal => self.op_store_global(&code, oparg),
                     Op::DeleteGlobal => self.op_delete_global(&code, oparg),
@@ -148,7 +169,7 @@ impl Vm {
                     Op::BuildList => self.op_build_list(oparg),
                     Op::BuildSet => self.op_build_set(oparg),
                     Op::BuildMap => self.op_build_map(oparg),
-                    Op::LoadAttr => self.op_load_attr(&code, oparg),
+                    Op::LoadAttr => self.op_load_attr(&code, pc, oparg),
                     Op::CompareOp => self.op_compare(oparg),
                     Op::ImportName => self.op_import_name(&code, oparg),
                     Op::ImportFrom => self.op_import_from(&code, oparg),
@@ -172,7 +193,7 @@ impl Vm {
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
                         Ok(Flow::Jump(back(next, oparg)))
                     }
-                    Op::LoadGlobal => self.op_load_global(&code, oparg),
+                    Op::LoadGlobal => self.op_load_global(&code, pc, oparg),
                     Op::IsOp => self.op_is(oparg),
                     Op::ContainsOp => self.op_contains(oparg),
                     Op::Reraise => match self.op_reraise(oparg) {
@@ -182,8 +203,8 @@ impl Vm {
                     Op::Copy => self.op_copy(oparg),
                     Op::BinaryOp => self.op_binary(oparg),
                     Op::Send => self.op_send(next, oparg),
-                    Op::LoadFast => self.op_load_fast(&code, oparg),
-                    Op::StoreFast => self.op_store_fast(oparg),
+                    Op::LoadFast => self.op_load_fast(base, &code, oparg),
+                    Op::StoreFast => self.op_store_fast(base, oparg),
                     Op::DeleteFast => self.op_delete_fast(&code, oparg),
                     Op::RaiseVarargs => match self.op_raise(oparg) {
                         // A bare `raise` re-raises without a traceback
@@ -212,7 +233,7 @@ impl Vm {
                     Op::FormatValue => self.op_format_value(oparg),
                     Op::BuildConstKeyMap => self.op_build_const_key_map(oparg),
                     Op::BuildString => self.op_build_string(oparg),
-                    Op::LoadMethod => self.op_load_method(&code, oparg),
+                    Op::LoadMethod => self.op_load_method(&code, pc, oparg),
                     Op::ListExtend => self.op_list_extend(oparg),
                     Op::SetUpdate => self.op_set_update(oparg),
                     Op::DictMerge => self.op_dict_merge(oparg),
@@ -240,7 +261,12 @@ impl Vm {
                         }
                         continue 'frame;
                     }
-                    Ok(Flow::Exit(exit)) => return Ok(exit),
+                    Ok(Flow::Return) => {
+                        return Ok(Exit::Return(std::mem::take(&mut self.exit_value)))
+                    }
+                    Ok(Flow::Yield) => {
+                        return Ok(Exit::Yield(std::mem::take(&mut self.exit_value)))
+                    }
                     Err(e) => return Err((e, true)),
                 }
             }

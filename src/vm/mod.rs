@@ -8,17 +8,25 @@ use crate::objects::exception::{ExcData, ExcKind, HIERARCHY};
 use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};
 use crate::objects::{dicttable::DictTable, Payload, PyObject, StrObj};
 
+pub mod breaker;
 pub mod call;
 pub mod carets;
 pub mod code;
 pub mod errors;
 pub mod frame;
 pub mod gen;
+pub mod gil;
 pub mod interp;
+pub mod interp_local;
+pub mod limited;
 pub mod ops;
+pub mod profile_main;
 pub mod proto;
+pub mod report;
 pub mod run;
 pub mod signals;
+pub mod stack_guard;
+pub mod trace;
 pub mod traceback;
 pub mod value;
 pub mod verify;
@@ -209,6 +217,16 @@ pub struct Vm {
     pub stdout: std::io::BufWriter<std::io::Stdout>,
     /// The import system's state (src/import/).
     pub import: crate::import::ImportState,
+    /// A trace or profile function is set (vm/trace.rs): the eval loop
+    /// reports events only while this is true.
+    pub tracing: bool,
+    /// Types cache their MRO lookups (objects/typeobj.rs `AttrCache`) once
+    /// start-up has filled the builtin types' dicts.
+    pub type_cache_on: bool,
+    /// What the entry frame returned or yielded (`Flow::Return`/`Yield`).
+    pub exit_value: Value,
+    /// Spare argument buffers (vm/call.rs `take_args`).
+    pub arg_pool: Vec<Vec<Value>>,
 }
 
 impl Vm {
@@ -316,8 +334,13 @@ impl Vm {
             repr_stack: Vec::new(),
             stdout: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
             import: crate::import::ImportState::default(),
+            tracing: false,
+            type_cache_on: false,
+            exit_value: Value::Null,
+            arg_pool: Vec::new(),
         };
         vm.init_types(new_dict);
+        vm.type_cache_on = true;
         vm
     }
 
@@ -469,7 +492,9 @@ impl Vm {
     // ------------------------------------------------------------------ makers
 
     pub fn new_obj(&self, ty: &PyRef, payload: Payload) -> PyRef {
-        Rc::new(PyObject::new(ty.clone(), payload))
+        let o = Rc::new(PyObject::new(ty.clone(), payload));
+        crate::objects::gc::track_new(&o);
+        o
     }
 
     pub fn new_str(&self, s: &str) -> Value {

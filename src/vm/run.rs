@@ -46,6 +46,7 @@ impl Vm {
             entry: true,
             generator: None,
             exc_depth: 0,
+            obj: None,
         });
         match self.run()? {
             Exit::Return(v) => Ok(v),
@@ -85,7 +86,7 @@ impl Vm {
             return 1;
         };
         let r = match self.init_main_module(&main, &main_file(path)) {
-            Ok(()) => self.run_code(&code, globals.clone(), Some(Value::Obj(globals.clone()))),
+            Ok(()) => self.run_main_code(&code, globals.clone()),
             Err(e) => Err(e),
         };
         self.finish(r, &globals)
@@ -120,7 +121,11 @@ impl Vm {
             Ok(_) => 0,
             Err(e) => self.handle_uncaught(&e.0),
         };
+        crate::modules::thread_start::shutdown(self);
         crate::modules::atexit::run_exitfuncs(self);
+        crate::modules::thread_start::finalizing();
+        self.restore_std_streams();
+        super::report::set_finalizing();
         self.finalize_main(globals);
         self.flush_stdout();
         status
@@ -139,13 +144,13 @@ impl Vm {
                 Value::Bool(b) => b as i32,
                 other => {
                     let s = self.str(&other).unwrap_or_default();
-                    eprintln!("{s}");
+                    self.write_report(&format!("{s}\n"));
                     1
                 }
             };
         }
         let text = self.format_exception(exc);
-        eprint!("{text}");
+        self.write_report(&text);
         if self.err_is(&e, ExcKind::KeyboardInterrupt) {
             crate::modules::atexit::run_exitfuncs(self);
             self.flush_stdout();

@@ -95,6 +95,23 @@ pub fn take_pending() -> bool {
     ANY_PENDING.load(Ordering::Relaxed) && ANY_PENDING.swap(false, Ordering::Relaxed)
 }
 
+/// Make the eval loop's next check call `run_signal_handlers` (the
+/// GIL's drop request, src/vm/gil.rs).
+pub fn request_break() {
+    ANY_PENDING.store(true, Ordering::Relaxed);
+}
+
+/// Whether any signal waits for its handler.
+pub fn any_signal_pending() -> bool {
+    PENDING.iter().any(|f| f.load(Ordering::Relaxed))
+}
+
+/// Raise the "check signals" flag with no signal (an instruction budget
+/// of vm/limited.rs is charged at each check while it stays raised).
+pub fn arm() {
+    ANY_PENDING.store(true, Ordering::Relaxed);
+}
+
 /// Whether `signum` arrived (clears its flag).
 pub fn take_signal(signum: usize) -> bool {
     PENDING
@@ -107,6 +124,15 @@ impl Vm {
     /// first; an exception from a handler propagates (the remaining
     /// signals stay pending).
     pub fn run_signal_handlers(&mut self) -> PyResult<()> {
+        if super::limited::active() {
+            arm();
+            super::limited::charge(self)?;
+        }
+        // The GIL's drop request rides on the same flag (src/vm/gil.rs);
+        // only the main thread runs handlers.
+        if !super::gil::eval_breaker(self) {
+            return Ok(());
+        }
         for signum in 1..NSIG {
             if take_signal(signum) {
                 if let Err(e) = crate::modules::signal::dispatch(self, signum) {

@@ -427,7 +427,7 @@ impl Vm {
 
     /// Line `n` (1-based) of a source file, without its line ending.
     fn source_line(&mut self, ctx: &mut Ctx, file: &str, n: i32) -> Option<String> {
-        if file.starts_with('<') && file.ends_with('>') {
+        if (file.starts_with('<') && file.ends_with('>')) || super::report::finalizing() {
             return None;
         }
         let idx = usize::try_from(n).ok()?.checked_sub(1)?;

@@ -8,8 +8,11 @@ use crate::objects::PyObject;
 /// A counted reference to a heap object.
 pub type PyRef = Rc<PyObject>;
 
-/// One Python value (16 bytes).
+/// One Python value (16 bytes). The tag is a full word so that a value is
+/// two clean words: copies never mix a byte store with a wide load (which
+/// stalls store forwarding in the eval loop's pushes).
 #[derive(Clone, Default)]
+#[repr(u64)]
 pub enum Value {
     /// CPython's NULL: an unbound local or the PUSH_NULL marker. Never
     /// visible to Python code.

@@ -55,7 +55,11 @@ pub fn run_pycvm(args: &[String], dir: &Path, timeout: Duration) -> Run {
     Run {
         stdout: t_out.join().unwrap_or_default(),
         stderr: t_err.join().unwrap_or_default(),
-        status: status.code(),
+        // Death by a signal is -SIGNUM, as Python's subprocess reports it
+        // (and as the .exit files CPython's runs recorded hold).
+        status: status
+            .code()
+            .or_else(|| std::os::unix::process::ExitStatusExt::signal(&status).map(|s| -s)),
         timed_out,
     }
 }

@@ -14,7 +14,7 @@ use crate::objects::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-std::thread_local! {
+crate::interp_local! {
     static FACTORIES: RefCell<Factories> = RefCell::new(Factories::default());
 }
 

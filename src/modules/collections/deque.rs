@@ -27,6 +27,13 @@ impl NativeData for Deque {
             items.iter().for_each(visit);
         }
     }
+
+    fn clear(&self, out: &mut Vec<Value>) {
+        if let Ok(mut items) = self.items.try_borrow_mut() {
+            out.extend(items.drain(..));
+            self.bump();
+        }
+    }
 }
 
 impl Deque {

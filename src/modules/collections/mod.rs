@@ -18,7 +18,7 @@ pub mod defaultdict;
 pub mod deque;
 pub mod deque_seq;
 
-std::thread_local! {
+crate::interp_local! {
     /// The `_collections` types native code needs (from the most recent
     /// import of the module).
     static TYPES: RefCell<Vec<(&'static str, PyRef)>> = const { RefCell::new(Vec::new()) };

@@ -31,7 +31,7 @@ struct CsvState {
     field_limit: i64,
 }
 
-std::thread_local! {
+crate::interp_local! {
     static STATE: RefCell<Option<CsvState>> = const { RefCell::new(None) };
 }
 

@@ -344,11 +344,14 @@ fn check_writable(vm: &mut Vm, f: &FileIo) -> PyResult<()> {
 pub(crate) fn raw_read(vm: &mut Vm, fd: i32, buf: &mut [u8]) -> PyResult<Option<usize>> {
     loop {
         // SAFETY: `buf` is a valid writable region of `buf.len()` bytes.
-        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        let (n, e) = vm.allow_threads(|| {
+            // SAFETY: `buf` is a valid writable region of `buf.len()` bytes.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            (n, last_errno())
+        });
         if n >= 0 {
             return Ok(Some(n as usize));
         }
-        let e = last_errno();
         if e == libc::EINTR {
             check_signals(vm)?;
             continue;
@@ -368,11 +371,14 @@ pub(crate) fn raw_write(vm: &mut Vm, fd: i32, data: &[u8]) -> PyResult<Option<us
     }
     loop {
         // SAFETY: `data` is a valid readable region of `data.len()` bytes.
-        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
+        let (n, e) = vm.allow_threads(|| {
+            // SAFETY: `data` is a valid readable region of `data.len()` bytes.
+            let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
+            (n, last_errno())
+        });
         if n >= 0 {
             return Ok(Some(n as usize));
         }
-        let e = last_errno();
         if e == libc::EINTR {
             check_signals(vm)?;
             continue;

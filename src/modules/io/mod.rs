@@ -49,7 +49,7 @@ pub struct IoTypes {
     pub unsupported: PyRef,
 }
 
-std::thread_local! {
+crate::interp_local! {
     static TYPES: RefCell<Option<Rc<IoTypes>>> = const { RefCell::new(None) };
 }
 

@@ -177,7 +177,7 @@ impl NativeData for ItObj {
     }
 }
 
-std::thread_local! {
+crate::interp_local! {
     /// The itertools types native code creates instances of (`_grouper`,
     /// `_tee`), from the most recent `import itertools`.
     static TYPES: RefCell<Vec<(&'static str, PyRef)>> = const { RefCell::new(Vec::new()) };

@@ -49,7 +49,7 @@ struct Decompressor {
 
 impl NativeData for Decompressor {}
 
-std::thread_local! {
+crate::interp_local! {
     static ERROR: RefCell<Option<PyRef>> = const { RefCell::new(None) };
 }
 

@@ -84,7 +84,8 @@ pub fn posix_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let mut buf = vec![0u8; usize::try_from(n).unwrap_or(0)];
     // SAFETY: `buf` has `buf.len()` writable bytes for the duration of the call.
-    let r = retry(|| unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) });
+    let r = vm
+        .allow_threads(|| retry(|| unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) }));
     let got = ok_or_err(vm, r)?;
     buf.truncate(usize::try_from(got).unwrap_or(0));
     Ok(vm.new_bytes(buf))
@@ -105,7 +106,8 @@ pub fn posix_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
         vm.flush_stdout();
     }
     // SAFETY: `data` holds `data.len()` readable bytes across the call.
-    let r = retry(|| unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) });
+    let r =
+        vm.allow_threads(|| retry(|| unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) }));
     let n = ok_or_err(vm, r)?;
     Ok(Value::Int(n as i64))
 }

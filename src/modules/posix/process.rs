@@ -226,6 +226,9 @@ pub fn posix_fork(vm: &mut Vm, args: Args) -> PyResult<Value> {
         run_hooks(vm, &m, 2, false);
         return Err(e);
     }
+    if pid == 0 {
+        crate::vm::gil::after_fork_child();
+    }
     run_hooks(vm, &m, if pid == 0 { 1 } else { 2 }, false);
     Ok(Value::Int(i64::from(pid)))
 }
@@ -341,7 +344,8 @@ pub fn posix_waitpid(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let opts = c_int_arg(vm, &a[1])?;
     let mut status = 0;
     // SAFETY: `status` is a valid out-pointer for the call.
-    let r = super::util::retry(|| unsafe { libc::waitpid(pid, &mut status, opts) });
+    let r = vm
+        .allow_threads(|| super::util::retry(|| unsafe { libc::waitpid(pid, &mut status, opts) }));
     let r = r.map_err(|e| vm.os_error(e, None, None))?;
     Ok(vm.new_tuple(vec![
         Value::Int(i64::from(r)),

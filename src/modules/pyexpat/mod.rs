@@ -25,7 +25,7 @@ use crate::vm::{PyErr, PyResult, Vm};
 
 use events::{error_string, XmlError, ERROR_NAMES};
 
-std::thread_local! {
+crate::interp_local! {
     /// `ExpatError` and the `xmlparser` type of the last-created module.
     static CLASSES: RefCell<Option<(Value, PyRef)>> = const { RefCell::new(None) };
 }

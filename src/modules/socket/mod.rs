@@ -28,7 +28,7 @@ struct Registry {
     herror: PyRef,
 }
 
-std::thread_local! {
+crate::interp_local! {
     static REGISTRY: RefCell<Option<Registry>> = const { RefCell::new(None) };
     /// `setdefaulttimeout`: seconds, negative for None.
     static DEFAULT_TIMEOUT: Cell<f64> = const { Cell::new(-1.0) };

@@ -310,9 +310,12 @@ fn sock_sendall(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         let rest = data.get(off..).unwrap_or(&[]);
         // SAFETY: `rest` is readable for its length.
-        let r = unsafe { libc::send(fd, rest.as_ptr().cast(), rest.len(), flags) };
+        let (r, e) = vm.allow_threads(|| {
+            // SAFETY: `rest` is readable for its length.
+            let r = unsafe { libc::send(fd, rest.as_ptr().cast(), rest.len(), flags) };
+            (r, last_errno())
+        });
         if r < 0 {
-            let e = last_errno();
             if e == libc::EINTR {
                 crate::modules::signal::check_signals(vm)?;
                 continue;

@@ -394,9 +394,12 @@ pub fn wait_fd(vm: &mut Vm, fd: i32, writing: bool, deadline: Instant) -> PyResu
             revents: 0,
         };
         // SAFETY: one valid pollfd.
-        let r = unsafe { libc::poll(&mut p, 1, ms) };
+        let (r, e) = vm.allow_threads(|| {
+            // SAFETY: one valid pollfd.
+            let r = unsafe { libc::poll(&mut p, 1, ms) };
+            (r, last_errno())
+        });
         if r < 0 {
-            let e = last_errno();
             if e == libc::EINTR {
                 crate::modules::signal::check_signals(vm)?;
                 continue;
@@ -413,7 +416,7 @@ pub fn sock_call(
     vm: &mut Vm,
     st: &SockState,
     writing: bool,
-    mut f: impl FnMut(i32) -> isize,
+    mut f: impl FnMut(i32) -> isize + Send,
 ) -> PyResult<Result<usize, i32>> {
     let timeout = st.timeout.get();
     let deadline =
@@ -425,11 +428,14 @@ pub fn sock_call(
             }
         }
         let err = loop {
-            let r = f(st.fd.get());
+            let fd = st.fd.get();
+            let (r, e) = vm.allow_threads(|| {
+                let r = f(fd);
+                (r, last_errno())
+            });
             if r >= 0 {
                 return Ok(Ok(r as usize));
             }
-            let e = last_errno();
             if e != libc::EINTR {
                 break e;
             }

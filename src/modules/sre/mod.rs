@@ -46,7 +46,7 @@ pub(crate) struct Subject {
     pub is_bytes: bool,
 }
 
-thread_local! {
+crate::interp_local! {
     /// The last str subject and its code points: scanners that call
     /// `pattern.match(s, pos)` along one long string (tokenizers, json's
     /// pure-Python decoder) convert it once, not once per call. The entry

@@ -232,6 +232,10 @@ fn time_sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
             "timestamp too large to convert to C _PyTime_t",
         ));
     }
+    if secs == 0.0 {
+        // `sleep(0)` still lets other threads run.
+        vm.allow_threads(std::thread::yield_now);
+    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
     loop {
         let now = std::time::Instant::now();
@@ -239,7 +243,7 @@ fn time_sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
             break;
         }
         let step = (deadline - now).min(std::time::Duration::from_millis(20));
-        std::thread::sleep(step);
+        vm.allow_threads(|| std::thread::sleep(step));
         if crate::vm::signals::take_pending() {
             vm.run_signal_handlers()?;
         }

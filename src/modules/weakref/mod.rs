@@ -25,7 +25,7 @@ pub(crate) struct WeakTypes {
     pub callable_proxy: PyRef,
 }
 
-std::thread_local! {
+crate::interp_local! {
     static TYPES: RefCell<Option<WeakTypes>> = const { RefCell::new(None) };
 }
 

@@ -24,20 +24,24 @@ impl Vm {
         self.op_push(Value::Bool(!b))
     }
 
+    #[inline(always)]
     pub(crate) fn op_binary(&mut self, oparg: u32) -> PyResult<Flow> {
         let b = self.pop();
         let a = self.pop();
-        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
-            let r = match oparg {
-                0 | 13 => x.checked_add(*y),
-                10 | 23 => x.checked_sub(*y),
-                5 | 18 => x.checked_mul(*y),
-                _ => None,
-            };
-            if let Some(r) = r {
-                return self.op_push(Value::Int(r));
-            }
+        let fast = match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => int_binop(oparg, *x, *y).map(Value::Int),
+            (Value::Float(x), Value::Float(y)) => float_binop(oparg, *x, *y).map(Value::Float),
+            _ => None,
+        };
+        if let Some(r) = fast {
+            self.push(r);
+            return Ok(Flow::Next);
         }
+        self.binary_slow(oparg, a, b)
+    }
+
+    #[inline(never)]
+    fn binary_slow(&mut self, oparg: u32, a: Value, b: Value) -> PyResult<Flow> {
         let (op, inplace) = BinOp::from_arg(oparg);
         let r = self.binary_op(&a, &b, op, inplace)?;
         self.op_push(r)
@@ -65,9 +69,24 @@ impl Vm {
         Ok(Flow::Next)
     }
 
+    #[inline(always)]
     pub(crate) fn op_compare(&mut self, oparg: u32) -> PyResult<Flow> {
         let b = self.pop();
         let a = self.pop();
+        let fast = match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => cmp_fast(oparg, x, y),
+            (Value::Float(x), Value::Float(y)) => cmp_fast(oparg, x, y),
+            _ => None,
+        };
+        if let Some(r) = fast {
+            self.push(Value::Bool(r));
+            return Ok(Flow::Next);
+        }
+        self.compare_slow(oparg, a, b)
+    }
+
+    #[inline(never)]
+    fn compare_slow(&mut self, oparg: u32, a: Value, b: Value) -> PyResult<Flow> {
         let r = self.richcompare(&a, &b, CmpOp::from_arg(oparg))?;
         self.op_push(r)
     }
@@ -84,4 +103,68 @@ impl Vm {
         let r = self.contains(&container, &item)?;
         self.op_push(Value::Bool(r != (oparg == 1)))
     }
+}
+
+/// BINARY_OP on two machine ints when the result is a machine int
+/// (`NB_*` numbering, in-place forms included); None: the general path.
+#[inline(always)]
+fn int_binop(oparg: u32, x: i64, y: i64) -> Option<i64> {
+    match oparg {
+        0 | 13 => x.checked_add(y),
+        10 | 23 => x.checked_sub(y),
+        5 | 18 => x.checked_mul(y),
+        1 | 14 => Some(x & y),
+        7 | 20 => Some(x | y),
+        12 | 25 => Some(x ^ y),
+        // Floor division and modulo round toward negative infinity.
+        2 | 15 if y != 0 => {
+            let q = x.checked_div(y)?;
+            Some(if x % y != 0 && ((x < 0) != (y < 0)) {
+                q - 1
+            } else {
+                q
+            })
+        }
+        6 | 19 if y != 0 => {
+            let r = x.checked_rem(y)?;
+            Some(if r != 0 && ((r < 0) != (y < 0)) {
+                r + y
+            } else {
+                r
+            })
+        }
+        3 | 16 if (0..63).contains(&y) => {
+            let r = x << y;
+            (r >> y == x).then_some(r)
+        }
+        9 | 22 if y >= 0 => Some(x >> y.min(63)),
+        _ => None,
+    }
+}
+
+/// BINARY_OP on two floats for the IEEE operations Python does not
+/// adjust (+, -, *, and / by a non-zero); None: the general path.
+#[inline(always)]
+fn float_binop(oparg: u32, x: f64, y: f64) -> Option<f64> {
+    match oparg {
+        0 | 13 => Some(x + y),
+        10 | 23 => Some(x - y),
+        5 | 18 => Some(x * y),
+        11 | 24 if y != 0.0 => Some(x / y),
+        _ => None,
+    }
+}
+
+/// COMPARE_OP on two values of one primitive type (`Py_LT`.. order).
+#[inline(always)]
+fn cmp_fast<T: PartialOrd>(oparg: u32, x: &T, y: &T) -> Option<bool> {
+    Some(match oparg {
+        0 => x < y,
+        1 => x <= y,
+        2 => x == y,
+        3 => x != y,
+        4 => x > y,
+        5 => x >= y,
+        _ => return None,
+    })
 }

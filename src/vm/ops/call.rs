@@ -100,13 +100,14 @@ impl Vm {
                         entry: false,
                         generator: None,
                         exc_depth: 0,
+                        obj: None,
                     });
                     return Ok(Flow::Reload);
                 }
-                let args = self.stack.split_off(args_start);
+                let args = self.take_args(args_start);
                 self.stack.truncate(meth_idx);
                 let kw = Self::kwnames_vec(&kwnames);
-                self.push_function_frame(
+                let r = self.push_function_frame(
                     f,
                     Args {
                         args: &args,
@@ -114,20 +115,24 @@ impl Vm {
                     },
                     meth_idx,
                     false,
-                )?;
+                );
+                self.recycle_args(args);
+                r?;
                 return Ok(Flow::Reload);
             }
         }
-        let args = self.stack.split_off(args_start);
+        let args = self.take_args(args_start);
         self.stack.truncate(meth_idx);
         let kw = Self::kwnames_vec(&kwnames);
-        let r = self.call_args(
+        let r = self.call_traced(
             &func,
             Args {
                 args: &args,
                 kwnames: &kw,
             },
-        )?;
+        );
+        self.recycle_args(args);
+        let r = r?;
         let flow = self.op_push(r)?;
         // CPython checks for signals after each call (CHECK_EVAL_BREAKER),
         // so a handler for a signal the callee raised runs now.
@@ -174,7 +179,7 @@ impl Vm {
                 }
             }
         }
-        let r = self.call_args(
+        let r = self.call_traced(
             &func,
             Args {
                 args: &args,
@@ -191,7 +196,8 @@ impl Vm {
         };
         self.stack.truncate(frame.ret_base);
         if frame.entry {
-            return Ok(Flow::Exit(Exit::Return(v)));
+            self.exit_value = v;
+            return Ok(Flow::Return);
         }
         self.push(v);
         Ok(Flow::Reload)
@@ -302,6 +308,7 @@ impl Vm {
             entry: true,
             generator: None,
             exc_depth: 0,
+            obj: None,
         });
         match self.run()? {
             Exit::Return(v) => Ok(v),

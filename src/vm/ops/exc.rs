@@ -20,9 +20,9 @@ impl Vm {
         }
         let mut add = add_tb;
         loop {
-            let Some(frame) = self.frames.last() else {
+            if self.frames.is_empty() {
                 return Err(err);
-            };
+            }
             if add {
                 if let Payload::Exception(d) = &err.0.payload {
                     let old = d.borrow().traceback.clone();
@@ -31,8 +31,22 @@ impl Vm {
                     }
                 }
             }
+            if add && self.tracing {
+                self.trace_exception(&err);
+            }
             add = true;
-            if let Some(h) = frame.code.handler_for(frame.lasti) {
+            let Some(frame) = self.frames.last() else {
+                return Err(err);
+            };
+            // An untrusted run's budget (vm/limited.rs) is charged per
+            // handler entered; once spent, no handler catches anything.
+            let spent = crate::vm::limited::active() && !crate::vm::limited::charge_handler();
+            let handler = if spent {
+                None
+            } else {
+                frame.code.handler_for(frame.lasti)
+            };
+            if let Some(h) = handler {
                 let depth = frame.stack_base() + h.depth;
                 let lasti = frame.lasti;
                 self.stack.truncate(depth);
@@ -44,6 +58,9 @@ impl Vm {
                     f.pc = h.target;
                 }
                 return Ok(());
+            }
+            if self.tracing {
+                self.trace_unwind_exit();
             }
             let Some(frame) = self.frames.pop() else {
                 return Err(err);
@@ -200,7 +217,9 @@ impl Vm {
         // With oparg, CPython also restores f_lasti from the stack for the
         // frame's line number; the handler is still looked up from the
         // RERAISE itself, and no traceback entry is added.
-        let _ = oparg;
+        if self.tracing {
+            self.trace_note_reraise(oparg);
+        }
         let exc = self.pop();
         match exc {
             Value::Obj(o) if matches!(o.payload, Payload::Exception(_)) => Err(PyErr(o)),

@@ -7,7 +7,6 @@ use crate::objects::Payload;
 
 use super::Flow;
 use crate::vm::gen::GenResult;
-use crate::vm::interp::Exit;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
@@ -15,7 +14,8 @@ impl Vm {
     pub(crate) fn op_return_generator(&mut self, next: usize) -> PyResult<Flow> {
         let (gen, entry, _) = self.make_generator(next)?;
         if entry {
-            return Ok(Flow::Exit(Exit::Return(gen)));
+            self.exit_value = gen;
+            return Ok(Flow::Return);
         }
         self.push(gen);
         Ok(Flow::Reload)
@@ -24,7 +24,8 @@ impl Vm {
     pub(crate) fn op_yield_value(&mut self, next: usize) -> PyResult<Flow> {
         let v = self.pop();
         self.suspend_generator(next)?;
-        Ok(Flow::Exit(Exit::Yield(v)))
+        self.exit_value = v;
+        Ok(Flow::Yield)
     }
 
     /// `PyIter_Send`: send a value into the receiver of SEND / `yield
@@ -96,6 +97,9 @@ impl Vm {
         let receiver = self.peek(0).clone();
         match self.send_to(&receiver, v)? {
             GenResult::Return(r) => {
+                if self.tracing {
+                    self.trace_iter_stop(&receiver, Some(&r));
+                }
                 if let Some(top) = self.stack.last_mut() {
                     *top = r;
                 }

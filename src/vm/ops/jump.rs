@@ -5,6 +5,7 @@ use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
 impl Vm {
+    #[inline(always)]
     pub(crate) fn op_pop_jump_if(&mut self, when: bool, target: usize) -> PyResult<Flow> {
         let v = self.pop();
         let b = match v {
@@ -49,6 +50,9 @@ impl Vm {
         match self.next(&it)? {
             Some(v) => self.op_push(v),
             None => {
+                if self.tracing {
+                    self.trace_iter_stop(&it, None);
+                }
                 self.pop();
                 Ok(Flow::Jump(next + oparg as usize))
             }

@@ -30,37 +30,42 @@ impl Vm {
         self.frames.last().map_or(0, |f| f.base) + i as usize
     }
 
+    #[inline(always)]
     pub(crate) fn op_load_const(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
-        let v = code
-            .consts
-            .get(oparg as usize)
-            .cloned()
-            .unwrap_or(Value::None);
-        self.op_push(v)
-    }
-
-    pub(crate) fn op_load_fast(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
-        let v = self
-            .stack
-            .get(self.local_index(oparg))
-            .cloned()
-            .unwrap_or(Value::Null);
-        if v.is_null() {
-            return Err(self.new_error(
-                ExcKind::UnboundLocalError,
-                format!(
-                    "cannot access local variable '{}' where it is not associated with a value",
-                    local_name(code, oparg)
-                ),
-            ));
+        match code.consts.get(oparg as usize) {
+            Some(v) => self.push(v.clone()),
+            None => self.push(Value::None),
         }
-        self.op_push(v)
+        Ok(Flow::Next)
     }
 
-    pub(crate) fn op_store_fast(&mut self, oparg: u32) -> PyResult<Flow> {
+    #[inline(always)]
+    pub(crate) fn op_load_fast(&mut self, base: usize, code: &Code, oparg: u32) -> PyResult<Flow> {
+        match self.stack.get(base + oparg as usize) {
+            Some(v) if !v.is_null() => {
+                let v = v.clone();
+                self.stack.push(v);
+                Ok(Flow::Next)
+            }
+            _ => Err(self.unbound_local(code, oparg)),
+        }
+    }
+
+    #[cold]
+    fn unbound_local(&self, code: &Code, oparg: u32) -> crate::vm::PyErr {
+        self.new_error(
+            ExcKind::UnboundLocalError,
+            format!(
+                "cannot access local variable '{}' where it is not associated with a value",
+                local_name(code, oparg)
+            ),
+        )
+    }
+
+    #[inline(always)]
+    pub(crate) fn op_store_fast(&mut self, base: usize, oparg: u32) -> PyResult<Flow> {
         let v = self.pop();
-        let i = self.local_index(oparg);
-        if let Some(slot) = self.stack.get_mut(i) {
+        if let Some(slot) = self.stack.get_mut(base + oparg as usize) {
             *slot = v;
         }
         Ok(Flow::Next)
@@ -155,7 +160,7 @@ impl Vm {
         self.op_push(v)
     }
 
-    fn load_global_name(&mut self, name: &PyRef) -> PyResult<Value> {
+    pub(crate) fn load_global_name(&mut self, name: &PyRef) -> PyResult<Value> {
         let globals = self.frame_globals();
         if let Some(v) = self.dict_get_str(&globals, name)? {
             return Ok(v);
@@ -167,9 +172,9 @@ impl Vm {
         Err(self.name_not_defined(name))
     }
 
-    pub(crate) fn op_load_global(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+    pub(crate) fn op_load_global(&mut self, code: &Code, pc: usize, oparg: u32) -> PyResult<Flow> {
         let name = name_at(code, oparg >> 1);
-        let v = self.load_global_name(&name)?;
+        let v = self.load_global_cached(code, code.ic_slot(pc), &name)?;
         if oparg & 1 != 0 {
             self.push(Value::Null);
         }
@@ -196,16 +201,16 @@ impl Vm {
         Ok(Flow::Next)
     }
 
-    pub(crate) fn op_load_attr(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+    pub(crate) fn op_load_attr(&mut self, code: &Code, pc: usize, oparg: u32) -> PyResult<Flow> {
         let obj = self.pop();
-        let v = self.getattr(&obj, &name_at(code, oparg))?;
+        let v = self.load_attr_cached(code, code.ic_slot(pc), &obj, &name_at(code, oparg))?;
         self.op_push(v)
     }
 
-    pub(crate) fn op_store_attr(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+    pub(crate) fn op_store_attr(&mut self, code: &Code, pc: usize, oparg: u32) -> PyResult<Flow> {
         let owner = self.pop();
         let v = self.pop();
-        self.setattr(&owner, &name_at(code, oparg), Some(v))?;
+        self.store_attr_cached(code, code.ic_slot(pc), &owner, &name_at(code, oparg), v)?;
         Ok(Flow::Next)
     }
 
@@ -217,20 +222,10 @@ impl Vm {
 
     /// LOAD_METHOD: `[meth, self]` when the attribute is a plain method
     /// found on the type, else `[NULL, attr]`.
-    pub(crate) fn op_load_method(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+    pub(crate) fn op_load_method(&mut self, code: &Code, pc: usize, oparg: u32) -> PyResult<Flow> {
         let obj = self.pop();
         let name = name_at(code, oparg);
-        match self.lookup_method(&obj, &name)? {
-            Some(meth) => {
-                self.push(meth);
-                self.push(obj);
-            }
-            None => {
-                let attr = self.getattr(&obj, &name)?;
-                self.push(Value::Null);
-                self.push(attr);
-            }
-        }
+        self.load_method_cached(code, code.ic_slot(pc), obj, &name)?;
         Ok(Flow::Next)
     }
 

@@ -18,6 +18,27 @@ impl Vm {
     /// Look a name up along a type's MRO (no descriptors applied).
     pub fn type_lookup(&self, ty: &PyRef, name: &PyRef) -> Option<Value> {
         let td = type_data(ty)?;
+        if let Ok(c) = td.attr_cache.try_borrow() {
+            if let Some(v) = c.as_ref().and_then(|c| c.get(name)) {
+                return if v.is_null() { None } else { Some(v) };
+            }
+        }
+        let found = self.type_lookup_uncached(td, name);
+        if self.type_cache_on {
+            if let Ok(mut c) = td.attr_cache.try_borrow_mut() {
+                c.get_or_insert_with(crate::objects::typeobj::AttrCache::new)
+                    .put(name, found.clone().unwrap_or(Value::Null));
+            }
+        }
+        found
+    }
+
+    /// The MRO walk behind `type_lookup`.
+    fn type_lookup_uncached(
+        &self,
+        td: &crate::objects::typeobj::TypeData,
+        name: &PyRef,
+    ) -> Option<Value> {
         let mro = td.mro.borrow();
         for t in mro.iter() {
             if let Some(d) = t.dict.borrow().as_ref() {
@@ -506,7 +527,7 @@ impl Vm {
                 }
             }
         }
-        td.version.set(td.version.get() + 1);
+        td.modified();
         self.update_type_flags(cls);
         // Subclasses inherit what the change means for their dunders.
         let mut todo: Vec<PyRef> = td
@@ -518,7 +539,7 @@ impl Vm {
         while let Some(sub) = todo.pop() {
             self.update_type_flags(&sub);
             if let Some(std) = type_data(&sub) {
-                std.version.set(std.version.get() + 1);
+                std.modified();
                 todo.extend(std.subclasses.borrow().iter().filter_map(|w| w.upgrade()));
             }
         }
@@ -572,6 +593,9 @@ impl Vm {
     /// Set a name in an object's own dict, creating none (for exception
     /// attributes and the like). Ignores objects without a dict.
     pub fn set_attr_raw(&self, obj: &PyRef, name: &str, v: Value) {
+        if let Some(td) = type_data(obj) {
+            td.modified();
+        }
         if let Some(d) = obj.dict() {
             let key = match self.interned_get(name) {
                 Some(k) => Value::Obj(k),

@@ -83,6 +83,19 @@ impl Vm {
         }
     }
 
+    /// A repeat count (`PyNumber_AsSsize_t(v, PyExc_OverflowError)` in
+    /// `sequence_repeat`): an int beyond i64 is an OverflowError.
+    pub fn repeat_index(&mut self, v: &Value) -> PyResult<Option<i64>> {
+        match self.index_exact(v)? {
+            Some(Ok(i)) => Ok(Some(i)),
+            Some(Err(_)) => Err(self.overflow_error(format!(
+                "cannot fit '{}' into an index-sized integer",
+                self.type_name_of(v)
+            ))),
+            None => Ok(None),
+        }
+    }
+
     /// An ssize_t argument (`PyNumber_AsSsize_t(v, PyExc_OverflowError)`).
     pub fn ssize_arg(&mut self, v: &Value) -> PyResult<Option<i64>> {
         match self.index_exact(v)? {
@@ -451,6 +464,13 @@ impl Vm {
             if self.builtin_class(o) {
                 if let Some(items) = self.seq_items(v) {
                     return Ok(items);
+                }
+                // CPython preallocates from the length hint: a huge range
+                // is a MemoryError up front.
+                if let Payload::Range(r) = &o.payload {
+                    let n = self.range_len(r)?;
+                    let size = std::mem::size_of::<Value>();
+                    crate::objects::alloc::check_room(self, n, size)?;
                 }
             }
         }

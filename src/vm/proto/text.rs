@@ -405,7 +405,19 @@ impl Vm {
             _ => {}
         }
         let spec_v = self.new_str(spec);
-        match self.call_special(v, "__format__", &[spec_v])? {
+        // A native `__format__` (object.__format__) is a C function called
+        // through its vectorcall, which takes a recursion unit in CPython.
+        let ty = self.type_of(v);
+        let native = matches!(self.type_lookup_str(&ty, "__format__"),
+            Some(Value::Obj(m)) if matches!(m.payload, Payload::MethodDescr(_)));
+        if native {
+            self.enter_recursive(" while calling a Python object")?;
+        }
+        let r = self.call_special(v, "__format__", &[spec_v]);
+        if native {
+            self.leave_recursive();
+        }
+        match r? {
             Some(r) => match &r {
                 Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => Ok(str_of(s).to_string()),
                 _ => Err(self.type_error(format!(

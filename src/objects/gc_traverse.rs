@@ -1,0 +1,405 @@
+//! The cycle collector's view of an object (CPython's `tp_traverse` and
+//! `tp_clear`). [`traverse`] visits every strong reference a heap object
+//! owns, each exactly once; visiting a reference the object does not own
+//! would let the collector free a live object, so anything shared or
+//! weak is left out (an unvisited reference only makes its target look
+//! externally referenced). [`clear`] moves the references that break
+//! cycles out of an unreachable object into `out`; the collector drops
+//! them after every borrow is released.
+
+use std::rc::Rc;
+
+use super::iter::IterState;
+use super::typeobj::{type_data, FLAG_HEAPTYPE};
+use super::{Payload, PyObject};
+use crate::vm::value::Value;
+
+/// Whether objects of this layout can hold references (and so are
+/// tracked by the collector when allocated).
+#[inline]
+pub fn is_container(p: &Payload) -> bool {
+    !matches!(
+        p,
+        Payload::Object
+            | Payload::Int(_)
+            | Payload::Float(_)
+            | Payload::Complex(..)
+            | Payload::Str(_)
+            | Payload::Bytes(_)
+            | Payload::ByteArray(_)
+            | Payload::Code(_)
+            | Payload::Range(_)
+            | Payload::NotImplemented
+            | Payload::Ellipsis
+            | Payload::Marker(_)
+    )
+}
+
+fn visit_opt(v: &Option<Value>, visit: &mut dyn FnMut(&Value)) {
+    if let Some(v) = v {
+        visit(v);
+    }
+}
+
+/// Visit every reference `o` holds: its class when that is a heap type,
+/// its instance dict, and what its payload holds.
+pub fn traverse(o: &PyObject, visit: &mut dyn FnMut(&Value)) {
+    traverse_payload(&o.payload, visit);
+    if let Ok(d) = o.dict.try_borrow() {
+        if let Some(d) = d.as_ref() {
+            visit(&Value::Obj(d.clone()));
+        }
+    }
+    if let Some(ty) = o.class() {
+        if type_data(&ty).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) {
+            visit(&Value::Obj(ty));
+        }
+    }
+}
+
+/// Visit the references of a payload, in CPython's traversal order where
+/// that is observable (`gc.get_referents`: lists and tuples last item
+/// first, dicts value before key).
+pub fn traverse_payload(p: &Payload, visit: &mut dyn FnMut(&Value)) {
+    match p {
+        Payload::Tuple(items) => items.iter().rev().for_each(visit),
+        Payload::List(items) => {
+            if let Ok(items) = items.try_borrow() {
+                items.iter().rev().for_each(visit);
+            }
+        }
+        Payload::Dict(t) => {
+            if let Ok(t) = t.try_borrow() {
+                for e in t.iter() {
+                    visit(&e.value);
+                    visit(&e.key);
+                }
+            }
+        }
+        Payload::Set(t) => {
+            if let Ok(t) = t.try_borrow() {
+                t.keys().for_each(visit);
+            }
+        }
+        Payload::FrozenSet(t) => t.keys().for_each(visit),
+        Payload::Type(td) => {
+            if let Ok(b) = td.bases.try_borrow() {
+                for t in b.iter() {
+                    visit(&Value::Obj(t.clone()));
+                }
+            }
+            if let Ok(m) = td.mro.try_borrow() {
+                for t in m.iter() {
+                    visit(&Value::Obj(t.clone()));
+                }
+            }
+        }
+        Payload::Function(f) => {
+            visit(&Value::Obj(f.globals.clone()));
+            visit(&Value::Obj(f.builtins.clone()));
+            visit(&f.closure);
+            for c in [
+                &f.name,
+                &f.qualname,
+                &f.defaults,
+                &f.kwdefaults,
+                &f.annotations,
+                &f.doc,
+                &f.module,
+            ] {
+                if let Ok(v) = c.try_borrow() {
+                    visit(&v);
+                }
+            }
+        }
+        Payload::Method(m) => {
+            visit(&m.func);
+            visit(&m.self_);
+        }
+        Payload::Cell(c) => {
+            if let Ok(v) = c.try_borrow() {
+                visit(&v);
+            }
+        }
+        Payload::Exception(d) => {
+            if let Ok(d) = d.try_borrow() {
+                visit(&d.args);
+                visit(&d.traceback);
+                visit(&d.cause);
+                visit(&d.context);
+                if let Some(g) = &d.group {
+                    visit(&g.message);
+                    visit(&g.excs);
+                }
+            }
+        }
+        Payload::Traceback(tb) => {
+            if let Ok(n) = tb.next.try_borrow() {
+                visit(&n);
+            }
+            let f = &tb.frame;
+            visit(&Value::Obj(f.globals.clone()));
+            visit(&Value::Obj(f.builtins.clone()));
+            visit_opt(&f.locals, visit);
+            // The fast locals may be shared by several tracebacks: only an
+            // unshared copy is this object's own.
+            if let Some(fast) = &f.fast {
+                if Rc::strong_count(fast) == 1 && Rc::weak_count(fast) == 0 {
+                    fast.iter().for_each(&mut *visit);
+                }
+            }
+            if let Ok(fo) = tb.frame_obj.try_borrow() {
+                if let Some(fo) = fo.as_ref() {
+                    visit(&Value::Obj(fo.clone()));
+                }
+            }
+        }
+        Payload::FrameObj(f) => {
+            visit(&Value::Obj(f.globals.clone()));
+            visit(&Value::Obj(f.builtins.clone()));
+            visit_opt(&f.locals, visit);
+            if let Some(fast) = &f.fast {
+                if Rc::strong_count(fast) == 1 && Rc::weak_count(fast) == 0 {
+                    fast.iter().for_each(&mut *visit);
+                }
+            }
+        }
+        Payload::Frame(f) => {
+            visit(&Value::Obj(f.globals.clone()));
+            visit(&Value::Obj(f.builtins.clone()));
+            visit_opt(&f.locals, visit);
+        }
+        Payload::Slice(v) => v.iter().for_each(visit),
+        Payload::Property(v) => v.iter().for_each(visit),
+        Payload::GenericAlias(v) => v.iter().for_each(visit),
+        Payload::StaticMethod(v)
+        | Payload::ClassMethod(v)
+        | Payload::MappingProxy(v)
+        | Payload::Union(v) => visit(v),
+        Payload::Super(a, b) => {
+            visit(a);
+            visit(b);
+        }
+        Payload::DictView(d) => visit(&Value::Obj(d.clone())),
+        Payload::MemoryView(m) => visit(&Value::Obj(m.obj.clone())),
+        Payload::Instance(slots) => {
+            if let Ok(s) = slots.try_borrow() {
+                s.iter().for_each(visit);
+            }
+        }
+        Payload::Iter(st) => {
+            if let Ok(st) = st.try_borrow() {
+                traverse_iter(&st, visit);
+            }
+        }
+        Payload::Generator(g) => {
+            if let Ok(g) = g.try_borrow() {
+                if let Some(s) = &g.suspended {
+                    if let Some(f) = &s.frame.func {
+                        visit(&Value::Obj(f.clone()));
+                    }
+                    visit(&Value::Obj(s.frame.globals.clone()));
+                    visit(&Value::Obj(s.frame.builtins.clone()));
+                    visit_opt(&s.frame.locals, visit);
+                    s.values.iter().for_each(&mut *visit);
+                }
+                visit(&g.name);
+                visit(&g.qualname);
+                visit(&g.exc_state);
+                if let Some(f) = &g.frame_obj {
+                    visit(&Value::Obj(f.clone()));
+                }
+                visit(&g.finalizer);
+                g.spare.iter().for_each(&mut *visit);
+            }
+        }
+        Payload::GenOp(op) => {
+            if let Ok(op) = op.try_borrow() {
+                use super::genobject::GenOp;
+                match &*op {
+                    GenOp::CoroWrapper(g) => visit(&Value::Obj(g.clone())),
+                    GenOp::ASend { gen, sendval, .. } => {
+                        visit(&Value::Obj(gen.clone()));
+                        visit(sendval);
+                    }
+                    GenOp::AThrow { gen, args, .. } => {
+                        visit(&Value::Obj(gen.clone()));
+                        if let Some(a) = args {
+                            a.iter().for_each(&mut *visit);
+                        }
+                    }
+                    GenOp::Anext { wrapped, default } => {
+                        visit(wrapped);
+                        visit(default);
+                    }
+                }
+            }
+        }
+        Payload::Builtin(b) => {
+            visit_opt(&b.self_, visit);
+            if let Some(o) = &b.owner {
+                visit(&Value::Obj(o.clone()));
+            }
+        }
+        Payload::MethodDescr(d) => visit(&Value::Obj(d.owner.clone())),
+        Payload::GetSet(d) => visit(&Value::Obj(d.owner.clone())),
+        Payload::Member(d) => visit(&Value::Obj(d.owner.clone())),
+        Payload::Native(n) => n.traverse(visit),
+        Payload::Object
+        | Payload::Int(_)
+        | Payload::Float(_)
+        | Payload::Complex(..)
+        | Payload::Str(_)
+        | Payload::Bytes(_)
+        | Payload::ByteArray(_)
+        | Payload::Code(_)
+        | Payload::Module(_)
+        | Payload::Range(_)
+        | Payload::NotImplemented
+        | Payload::Ellipsis
+        | Payload::Marker(_) => {}
+    }
+}
+
+fn traverse_iter(st: &IterState, visit: &mut dyn FnMut(&Value)) {
+    match st {
+        IterState::Seq { seq, .. } => visit(seq),
+        IterState::Str { s, .. } => visit(&Value::Obj(s.clone())),
+        IterState::Bytes { b, .. } => visit(b),
+        IterState::Dict { dict, .. } => visit(&Value::Obj(dict.clone())),
+        IterState::Set { set, .. } => visit(&Value::Obj(set.clone())),
+        IterState::GetItem { obj, .. } => visit(obj),
+        IterState::Callable { func, sentinel } => {
+            visit(func);
+            visit(sentinel);
+        }
+        IterState::Enumerate { it, count, .. } => {
+            visit(it);
+            visit(count);
+        }
+        IterState::Zip { its, .. } => its.iter().for_each(visit),
+        IterState::Map { func, its } => {
+            visit(func);
+            its.iter().for_each(visit);
+        }
+        IterState::Filter { func, it } => {
+            visit(func);
+            visit(it);
+        }
+        IterState::Reversed { seq, .. } => visit(seq),
+        IterState::AsyncSend {
+            gen, value, throw, ..
+        } => {
+            visit(&Value::Obj(gen.clone()));
+            visit(value);
+            visit_opt(throw, visit);
+        }
+        _ => {}
+    }
+}
+
+/// `tp_clear`: move the references that can form cycles out of `o` into
+/// `out` (tuples, like CPython's, have none to clear). Nothing is dropped
+/// here; a borrowed part is skipped.
+pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
+    match &o.payload {
+        Payload::List(items) => {
+            if let Ok(mut items) = items.try_borrow_mut() {
+                out.append(&mut items);
+            }
+        }
+        Payload::Dict(t) => {
+            if let Ok(mut t) = t.try_borrow_mut() {
+                for e in t.iter() {
+                    out.push(e.key.clone());
+                    out.push(e.value.clone());
+                }
+                t.clear();
+            }
+        }
+        Payload::Set(t) => {
+            if let Ok(mut t) = t.try_borrow_mut() {
+                out.extend(t.keys().cloned());
+                t.clear();
+            }
+        }
+        Payload::Type(td) => {
+            if let Ok(mut m) = td.mro.try_borrow_mut() {
+                out.extend(m.drain(..).map(Value::Obj));
+            }
+        }
+        Payload::Function(f) => {
+            for c in [
+                &f.defaults,
+                &f.kwdefaults,
+                &f.annotations,
+                &f.doc,
+                &f.module,
+            ] {
+                if let Ok(mut v) = c.try_borrow_mut() {
+                    out.push(std::mem::replace(&mut *v, Value::None));
+                }
+            }
+        }
+        Payload::Cell(c) => {
+            if let Ok(mut v) = c.try_borrow_mut() {
+                out.push(std::mem::take(&mut *v));
+            }
+        }
+        Payload::Exception(d) => {
+            if let Ok(mut d) = d.try_borrow_mut() {
+                out.push(std::mem::replace(&mut d.traceback, Value::None));
+                out.push(std::mem::replace(&mut d.cause, Value::None));
+                out.push(std::mem::replace(&mut d.context, Value::None));
+            }
+        }
+        Payload::Traceback(tb) => {
+            if let Ok(mut n) = tb.next.try_borrow_mut() {
+                out.push(std::mem::replace(&mut *n, Value::None));
+            }
+            if let Ok(mut fo) = tb.frame_obj.try_borrow_mut() {
+                if let Some(f) = fo.take() {
+                    out.push(Value::Obj(f));
+                }
+            }
+        }
+        Payload::Instance(slots) => {
+            if let Ok(mut s) = slots.try_borrow_mut() {
+                out.extend(s.iter_mut().map(std::mem::take));
+            }
+        }
+        Payload::Iter(st) => {
+            if let Ok(mut st) = st.try_borrow_mut() {
+                let old = std::mem::replace(&mut *st, IterState::Exhausted);
+                traverse_iter(&old, &mut |v| out.push(v.clone()));
+                // Every value of `old` is kept alive by `out`: nothing dies here.
+                drop(old);
+            }
+        }
+        Payload::Generator(g) => {
+            if let Ok(mut g) = g.try_borrow_mut() {
+                if !g.running {
+                    if let Some(s) = g.suspended.take() {
+                        g.finalized = true;
+                        let values = s.values;
+                        out.extend(values);
+                        if let Some(f) = s.frame.func {
+                            out.push(Value::Obj(f));
+                        }
+                        if let Some(l) = s.frame.locals {
+                            out.push(l);
+                        }
+                        out.push(Value::Obj(s.frame.globals));
+                        out.push(Value::Obj(s.frame.builtins));
+                    }
+                    out.push(std::mem::replace(&mut g.exc_state, Value::None));
+                    if let Some(f) = g.frame_obj.take() {
+                        out.push(Value::Obj(f));
+                    }
+                }
+            }
+        }
+        Payload::Native(n) => n.clear(out),
+        _ => {}
+    }
+}
