@@ -93,6 +93,11 @@ pub fn traverse_payload(p: &Payload, visit: &mut dyn FnMut(&Value)) {
                     visit(&Value::Obj(t.clone()));
                 }
             }
+            if let Ok(c) = td.attr_cache.try_borrow() {
+                if let Some(c) = c.as_ref() {
+                    c.for_each(&mut *visit);
+                }
+            }
         }
         Payload::Function(f) => {
             visit(&Value::Obj(f.globals.clone()));
@@ -326,6 +331,13 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
         Payload::Type(td) => {
             if let Ok(mut m) = td.mro.try_borrow_mut() {
                 out.extend(m.drain(..).map(Value::Obj));
+            }
+            // The MRO is gone: so is what was looked up through it (the
+            // cache is dropped after the borrows end, with `out`).
+            if let Ok(mut c) = td.attr_cache.try_borrow_mut() {
+                if let Some(c) = c.take() {
+                    c.for_each(|v| out.push(v.clone()));
+                }
             }
         }
         Payload::Function(f) => {

@@ -121,6 +121,17 @@ impl AttrCache {
         }
     }
 
+    /// Every name and value held (for the cycle collector's traversal:
+    /// the cache's references are the type's own).
+    pub fn for_each(&self, mut visit: impl FnMut(&Value)) {
+        for (n, v) in self.slots.iter() {
+            if let Some(n) = n {
+                visit(&Value::Obj(n.clone()));
+            }
+            visit(v);
+        }
+    }
+
     pub fn new() -> Box<AttrCache> {
         Box::new(AttrCache {
             slots: std::array::from_fn(|_| (None, Value::Null)),

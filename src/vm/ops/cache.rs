@@ -32,13 +32,18 @@ pub const NO_SLOT: u16 = u16::MAX;
 pub enum Ic {
     #[default]
     Empty,
-    /// LOAD_GLOBAL: the name is at entry `pos` of `globals` (key-set
-    /// version `gver`), or, with `bver` set, absent from `globals` at
-    /// `gver` and at entry `pos` of `builtins` at `bver`.
+    /// LOAD_GLOBAL: the name is at entry `pos` of the globals dict at
+    /// address `globals` (key-set version `gver`), or, with `bver` set,
+    /// absent from it at `gver` and at entry `pos` of the builtins dict at
+    /// `builtins` at `bver`. Addresses, not references, so a cache never
+    /// keeps a module's dict alive (or hides it from the collector); a
+    /// dict freed and another made at the same address has fresh versions
+    /// (only an empty, never changed dict has version 0, and then
+    /// "absent" is still true).
     Global {
-        globals: PyRef,
+        globals: usize,
         gver: u64,
-        builtins: PyRef,
+        builtins: usize,
         bver: Option<u64>,
         pos: usize,
     },
@@ -78,6 +83,12 @@ impl Code {
         };
         drop(old);
     }
+}
+
+/// An object's address (identity only; never dereferenced).
+#[inline(always)]
+fn addr(o: &PyRef) -> usize {
+    std::rc::Rc::as_ptr(o) as usize
 }
 
 /// The (version, flags) of `v`'s class when it is an object.
@@ -127,16 +138,14 @@ impl Vm {
                     builtins,
                     bver,
                     pos,
-                } if std::rc::Rc::ptr_eq(&f.globals, globals)
-                    && key_version(globals) == Some(*gver) =>
-                {
+                } if addr(&f.globals) == *globals && key_version(&f.globals) == Some(*gver) => {
                     match bver {
-                        None => value_at_if_key(globals, *pos, name),
+                        None => value_at_if_key(&f.globals, *pos, name),
                         Some(bv)
-                            if std::rc::Rc::ptr_eq(&f.builtins, builtins)
-                                && key_version(builtins) == Some(*bv) =>
+                            if addr(&f.builtins) == *builtins
+                                && key_version(&f.builtins) == Some(*bv) =>
                         {
-                            value_at_if_key(builtins, *pos, name)
+                            value_at_if_key(&f.builtins, *pos, name)
                         }
                         Some(_) => None,
                     }
@@ -164,9 +173,9 @@ impl Vm {
                         code.ic_set(
                             slot,
                             Ic::Global {
-                                globals,
+                                globals: addr(&globals),
                                 gver,
-                                builtins,
+                                builtins: addr(&builtins),
                                 bver: None,
                                 pos,
                             },
@@ -182,9 +191,9 @@ impl Vm {
                         code.ic_set(
                             slot,
                             Ic::Global {
-                                globals,
+                                globals: addr(&globals),
                                 gver,
-                                builtins,
+                                builtins: addr(&builtins),
                                 bver: Some(bver),
                                 pos,
                             },
