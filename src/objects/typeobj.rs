@@ -80,6 +80,19 @@ pub struct TypeData {
     pub attr_cache: RefCell<Option<Box<AttrCache>>>,
 }
 
+/// `TypeData::modified` for `t` and every class below it.
+pub fn modified_with_subclasses(t: &PyRef) {
+    let mut todo = vec![t.clone()];
+    while let Some(c) = todo.pop() {
+        if let Some(td) = type_data(&c) {
+            td.modified();
+            if let Ok(subs) = td.subclasses.try_borrow() {
+                todo.extend(subs.iter().filter_map(|w| w.upgrade()));
+            }
+        }
+    }
+}
+
 /// A fresh, never used type version.
 pub fn next_type_version() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -593,8 +593,8 @@ impl Vm {
     /// Set a name in an object's own dict, creating none (for exception
     /// attributes and the like). Ignores objects without a dict.
     pub fn set_attr_raw(&self, obj: &PyRef, name: &str, v: Value) {
-        if let Some(td) = type_data(obj) {
-            td.modified();
+        if type_data(obj).is_some() {
+            crate::objects::typeobj::modified_with_subclasses(obj);
         }
         if let Some(d) = obj.dict() {
             let key = match self.interned_get(name) {
