@@ -8,19 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pycvm::pyc::code::CodeObject;
-use pycvm::pyc::dis::{self, DisOptions};
-use pycvm::pyc::header;
+use pycvm::pyc::fuzz;
 use pycvm::pyc::load_pyc;
-use pycvm::pyc::marshal::{dumps, loads, MarshalErrorKind};
-use pycvm::pyc::repr::repr;
-use pycvm::vm::limited::{run_untrusted_code, run_untrusted_pyc, Limits, Outcome};
-
-/// The fuzz targets' bounds (fuzz/src/lib.rs).
-const LIMITS: Limits = Limits {
-    budget: 2_000,
-    recursion_limit: 60,
-};
+use pycvm::pyc::marshal::{loads, MarshalErrorKind};
+use pycvm::vm::limited::{run_untrusted_code, run_untrusted_pyc, Outcome, FUZZ_LIMITS};
 
 fn fixtures(prefix: &str) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir("fixtures/fuzz")
@@ -41,65 +32,17 @@ fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// The `header` target.
-fn header_target(data: &[u8]) {
-    let Ok(h) = header::parse(data) else {
-        return;
-    };
-    let _ = (h.python_version(), h.implementation(), h.magic_hex());
-    let _ = (h.source_mtime_utc(), h.source_hash_hex());
-    let _ = header::source_hash_for(h.entry, data);
-    let src = header::SourceInfo {
-        bytes: data,
-        mtime: i64::from(h.source_mtime.unwrap_or(0)) ^ 0x5a5a,
-    };
-    let _ = header::check_source(&h, src).describe();
-}
-
-/// What the `dis` target (and `pycvm dis`, text and --json) asks of a
-/// code object.
-fn exercise_code(co: &CodeObject) {
-    for c in dis::all_code_objects(co) {
-        let _ = c.lines();
-        let _ = c.positions();
-        let _ = c.exception_table();
-        let _ = c.lnotab();
-        let _ = dis::findlinestarts(c);
-        let _ = dis::get_instructions(c, true);
-        let _ = (c.varnames(), c.cellvars(), c.freevars(), c.nlocals());
-        let _: Vec<String> = c.consts().iter().map(repr).collect();
-    }
-    for (show_caches, positions) in [(false, false), (true, true)] {
-        let _ = dis::dis(
-            co,
-            DisOptions {
-                show_caches,
-                positions,
-            },
-        );
-    }
-}
-
-/// The `marshal` target: read, and write→read→write what reads.
+/// The `marshal` target: a broken round trip fails the test.
 fn marshal_target(data: &[u8]) {
-    let Ok(obj) = loads(data) else {
-        return;
-    };
-    let _ = repr(&obj);
-    if let Some(co) = obj.as_code() {
-        exercise_code(co);
+    if let Err(e) = fuzz::marshal(data) {
+        panic!("{e}");
     }
-    let Ok(once) = dumps(&obj) else {
-        return;
-    };
-    let again = loads(&once).expect("the writer's output reads back");
-    assert_eq!(dumps(&again).ok(), Some(once), "write→read→write is stable");
 }
 
 /// The `verify_exec` target (with a fresh VM per input).
 fn verify_exec_target(data: &[u8]) -> Option<Outcome> {
     let (_, code) = load_pyc(data).ok()?;
-    run_untrusted_code(&code, LIMITS).ok()
+    run_untrusted_code(&code, FUZZ_LIMITS).ok()
 }
 
 #[test]
@@ -117,7 +60,7 @@ fn exec_crash_inputs_end_within_the_budget() {
         let data = read(&p);
         if let Ok((_, obj)) = load_pyc(&data) {
             if let Some(co) = obj.as_code() {
-                exercise_code(co);
+                fuzz::exercise_code(co);
             }
         }
         let _ = verify_exec_target(&data);
@@ -128,11 +71,11 @@ fn exec_crash_inputs_end_within_the_budget() {
 fn hand_made_files_through_every_target() {
     for p in fixtures("hand_") {
         let data = read(&p);
-        header_target(&data);
+        fuzz::header(&data);
         marshal_target(data.get(16..).unwrap_or(&[]));
         if let Ok((_, obj)) = load_pyc(&data) {
             if let Some(co) = obj.as_code() {
-                exercise_code(co);
+                fuzz::exercise_code(co);
             }
         }
         let _ = verify_exec_target(&data);
@@ -144,7 +87,7 @@ fn a_spent_budget_cannot_be_caught() {
     // `while True: try: while True: pass / except BaseException: pass`:
     // the budget's KeyboardInterrupt is caught once per budget unit, then
     // no handler runs and the run ends.
-    let out = run_untrusted_pyc(&src_fixture("caught_budget"), LIMITS).expect("verifies");
+    let out = run_untrusted_pyc(&src_fixture("caught_budget"), FUZZ_LIMITS).expect("verifies");
     assert_eq!(out, Outcome::Raised("KeyboardInterrupt".into()));
 }
 
@@ -156,7 +99,7 @@ fn untrusted_runs_get_no_open_and_no_import() {
         ("exec_import", "ImportError"),
         ("sum", ""),
     ] {
-        let out = run_untrusted_pyc(&src_fixture(name), LIMITS).expect("verifies");
+        let out = run_untrusted_pyc(&src_fixture(name), FUZZ_LIMITS).expect("verifies");
         let want = if exc.is_empty() {
             Outcome::Returned
         } else {

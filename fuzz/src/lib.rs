@@ -1,92 +1,23 @@
 //! What the fuzz targets share: the calls each one makes into pycvm (the
-//! same library functions the CLI uses) and the structure-aware mutator
-//! of the `mutate_code` target. tests/fuzz_regressions.rs repeats these
-//! calls on the saved crash inputs without needing this crate.
+//! `.pyc` side lives in `pycvm::pyc::fuzz`, which tests/fuzz_regressions.rs
+//! also calls on the saved crash inputs), a VM kept across runs, and the
+//! structure-aware mutator of the `mutate_code` target.
 
 pub mod mutate;
 
+pub use pycvm::pyc::fuzz::{dis_pyc, exercise_code, header};
+pub use pycvm::vm::limited::FUZZ_LIMITS as LIMITS;
+
 use pycvm::pyc::code::CodeObject;
-use pycvm::pyc::dis::{self, DisOptions};
-use pycvm::pyc::header;
-use pycvm::pyc::marshal::{dumps, loads};
-use pycvm::pyc::repr::repr;
+use pycvm::pyc::dis;
 use pycvm::pyc::{Obj, Object};
-use pycvm::vm::limited::{Limits, UntrustedVm};
+use pycvm::vm::limited::UntrustedVm;
 
-/// The bounds of a fuzzed run: small enough for thousands of runs a
-/// second, large enough to get through the fixtures' loops.
-pub const LIMITS: Limits = Limits {
-    budget: 2_000,
-    recursion_limit: 60,
-};
-
-/// The header reader and everything `pycvm inspect` derives from it.
-pub fn header(data: &[u8]) {
-    let Ok(h) = header::parse(data) else {
-        return;
-    };
-    let _ = (h.python_version(), h.implementation(), h.magic_hex());
-    let _ = (h.source_mtime_utc(), h.source_hash_hex());
-    let _ = header::source_hash_for(h.entry, data);
-    let src = header::SourceInfo {
-        bytes: data,
-        mtime: i64::from(h.source_mtime.unwrap_or(0)) ^ 0x5a5a,
-    };
-    let _ = header::check_source(&h, src).describe();
-}
-
-/// The marshal reader, and for what it accepts: the reprs, and a
-/// round trip through the writer that must reproduce its own output.
+/// The marshal reader and writer (`pycvm::pyc::fuzz::marshal`); a broken
+/// round trip is a crash.
 pub fn marshal(data: &[u8]) {
-    let Ok(obj) = loads(data) else {
-        return;
-    };
-    let _ = repr(&obj);
-    if let Some(co) = obj.as_code() {
-        exercise_code(co);
-    }
-    let Ok(once) = dumps(&obj) else {
-        return;
-    };
-    let again = match loads(&once) {
-        Ok(o) => o,
-        Err(e) => panic!("the writer's output does not read back: {e}"),
-    };
-    match dumps(&again) {
-        Ok(twice) => assert!(once == twice, "write→read→write changed the stream"),
-        Err(e) => panic!("a re-read object does not write: {e}"),
-    }
-}
-
-/// Every view `pycvm dis` (text and --json) takes of a code object.
-pub fn exercise_code(co: &CodeObject) {
-    for c in dis::all_code_objects(co) {
-        let _ = c.lines();
-        let _ = c.positions();
-        let _ = c.exception_table();
-        let _ = c.lnotab();
-        let _ = dis::findlinestarts(c);
-        let _ = dis::get_instructions(c, true);
-        let _ = (c.varnames(), c.cellvars(), c.freevars(), c.nlocals());
-        let _: Vec<String> = c.consts().iter().map(repr).collect();
-    }
-    for (show_caches, positions) in [(false, false), (true, true)] {
-        let _ = dis::dis(
-            co,
-            DisOptions {
-                show_caches,
-                positions,
-            },
-        );
-    }
-}
-
-/// A `.pyc` through `pycvm dis`'s calls.
-pub fn dis_pyc(data: &[u8]) {
-    if let Ok((_, obj)) = pycvm::pyc::load_pyc(data) {
-        if let Some(co) = obj.as_code() {
-            exercise_code(co);
-        }
+    if let Err(e) = pycvm::pyc::fuzz::marshal(data) {
+        panic!("{e}");
     }
 }
 

@@ -190,19 +190,7 @@ impl Vm {
     /// Lookup by a str key that never runs Python code (keys needing it
     /// are treated as unequal).
     pub fn dict_get_str_nocall(&self, d: &PyRef, key: &PyRef) -> PyResult<Option<Value>> {
-        let Payload::Str(s) = &key.payload else {
-            return Ok(None);
-        };
-        let h = s.hash();
-        let k = Value::Obj(key.clone());
-        let Some(t) = table(d) else {
-            return Ok(None);
-        };
-        let tb = t.borrow();
-        let pos = tb
-            .find::<()>(h, |x| Ok(fast_key_eq(x, &k).unwrap_or(false)))
-            .unwrap_or(None);
-        Ok(pos.and_then(|p| tb.entry(p).map(|e| e.value.clone())))
+        Ok(find_str(d, key).flatten().map(|(_, v)| v))
     }
 
     pub fn dict_get_by_str_nocall(&self, d: &PyRef, key: &str) -> Option<Value> {

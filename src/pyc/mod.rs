@@ -4,6 +4,7 @@
 
 pub mod code;
 pub mod dis;
+pub mod fuzz;
 pub mod header;
 pub mod marshal;
 pub mod object;

@@ -32,6 +32,14 @@ pub struct Limits {
     pub recursion_limit: usize,
 }
 
+/// The bounds of a fuzzed run (fuzz/, tests/fuzz_regressions.rs): small
+/// enough for thousands of runs a second, large enough to get through the
+/// fixtures' loops.
+pub const FUZZ_LIMITS: Limits = Limits {
+    budget: 2_000,
+    recursion_limit: 60,
+};
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
