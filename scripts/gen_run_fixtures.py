@@ -10,10 +10,11 @@ For each fixtures/run/NAME.py (or only the NAMEs given) it writes
                tracebacks are the same on any checkout) and UNCHECKED_HASH
                invalidation (so regeneration is byte-stable)
   NAME.stdout  what `python3.11 fixtures/run/NAME.pyc [ARGS]` printed, run from the
-  NAME.stderr  repository root with PYTHONHASHSEED=0, PYTHONIOENCODING=utf-8 and
-  NAME.exit    no stdin; .exit holds the exit status as text ("0\\n"); the standard
-               library's directory is written `$STDLIB` (tracebacks through stdlib modules
-               then hold wherever the stdlib is installed)
+  NAME.stderr  repository root with PYTHONHASHSEED=0, PYTHONIOENCODING=utf-8, no
+  NAME.exit    PYTHONUNBUFFERED and no stdin; .exit holds the exit status as text
+               ("0\\n"); the standard library's directory is written `$STDLIB`
+               (tracebacks through stdlib modules then hold wherever the stdlib is
+               installed)
 An optional NAME.args (written by hand) holds extra argv entries, one per line.
 
 Each program is run twice; a program whose two runs differ is reported as
@@ -41,7 +42,10 @@ def env():
     e = dict(os.environ)
     e["PYTHONHASHSEED"] = "0"
     e["PYTHONIOENCODING"] = "utf-8"
-    for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONWARNINGS", "PYTHONSTARTUP", "PYTHONINSPECT"):
+    # Without PYTHONUNBUFFERED (some machines set it) stdout is block-buffered, as for
+    # any user piping a program's output: what os._exit or a signal cuts off is lost.
+    for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONWARNINGS", "PYTHONSTARTUP", "PYTHONINSPECT",
+              "PYTHONUNBUFFERED"):
         e.pop(k, None)
     return e
 

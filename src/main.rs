@@ -3,9 +3,10 @@
 mod cli;
 
 /// mimalloc: measured faster than glibc malloc for pycvm's many small
-/// objects (marshal decoding allocates two blocks per object).
+/// objects (marshal decoding allocates two blocks per object); entered
+/// through its plain `mi_malloc` where alignment allows (cli/allocator.rs).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: cli::allocator::PyAlloc = cli::allocator::PyAlloc;
 
 use std::process::ExitCode;
 
@@ -13,6 +14,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     disable_transparent_huge_pages();
+    purge_freed_arena_memory_at_once();
     let args = cli::Cli::parse_from(cli::normalize_args(std::env::args_os().collect()));
     match cli::dispatch(args) {
         Ok(code) => code,
@@ -20,6 +22,26 @@ fn main() -> ExitCode {
             eprintln!("pycvm: error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// mimalloc keeps freed arena memory resident for `purge_delay` times
+/// `arena_purge_mult` (10 ms x 10) before returning it to the system: a
+/// list grown by reallocation (CPython's growth, an eighth at a time)
+/// leaves its old buffers resident meanwhile. Measured, purging them at
+/// once took the peak RSS of benches/programs/exceptions from 57 to 37 MB
+/// and text_processing's from 142 to 128 MB, with no change in CPU time.
+fn purge_freed_arena_memory_at_once() {
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
+    const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
+    // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
+    // allocator) stores an option value; it is called before any other
+    // thread exists, as mimalloc requires.
+    unsafe {
+        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 0);
     }
 }
 

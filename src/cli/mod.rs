@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod alloc_info;
+pub mod allocator;
 mod conform;
 mod dis;
 mod inspect;
@@ -47,6 +49,10 @@ pub struct RunArgs {
     /// cumulative time (as `python3.11 -m cProfile -s cumulative`).
     #[arg(long)]
     pub profile: bool,
+    /// Print a memory report on stderr when the program ends (peak RSS,
+    /// allocator figures, collector generations, live objects by type).
+    #[arg(long)]
+    pub memstats: bool,
     /// The .pyc file to run (with -m, the first program argument).
     #[arg(required_unless_present = "module", allow_hyphen_values = true)]
     pub file: Option<PathBuf>,
@@ -90,6 +96,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             argv.extend(a.args.iter().map(|s| s.to_string_lossy().into_owned()));
             if a.profile {
                 pycvm::vm::profile_main::enable_profile_main();
+            }
+            alloc_info::register();
+            if a.memstats {
+                pycvm::vm::memstats::enable_memstats_main();
             }
             match pycvm::vm::run::run(target, argv, a.stdlib) {
                 // As C's exit(status): the low 8 bits (sys.exit(-1) is 255).

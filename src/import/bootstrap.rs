@@ -42,6 +42,12 @@ impl Vm {
     /// Build `sys.path` and start the import machinery. A failure to start
     /// it is reported on stderr and leaves only native modules importable.
     pub fn init_import_system(&mut self, search: StdlibSearch, main: MainPath) {
+        crate::objects::gc::boot_begin();
+        self.start_import_system(search, main);
+        crate::objects::gc::boot_end();
+    }
+
+    fn start_import_system(&mut self, search: StdlibSearch, main: MainPath) {
         self.import.stdlib = search.found;
         self.import.stdlib_tried = search.tried;
         self.init_sys_path(main);

@@ -366,7 +366,10 @@ pub fn check_instantiable(vm: &mut Vm, cls: &PyRef) -> PyResult<()> {
     let Some(dict) = cls.dict() else {
         return Ok(());
     };
-    let Some(am) = vm.dict_get_by_str_nocall(&dict, "__abstractmethods__") else {
+    // An interned key: its hash is cached, so the common "no abstract
+    // methods" answer costs one probe.
+    let key = vm.intern("__abstractmethods__");
+    let Some(Some((_, am))) = crate::objects::dict::find_str(&dict, &key) else {
         return Ok(());
     };
     if !vm.truthy(&am)? {

@@ -32,6 +32,17 @@ impl NativeData for Context {
             }
         }
     }
+
+    /// `context_tp_clear`: the variables' values go.
+    fn clear(&self, out: &mut Vec<Value>) {
+        self.traverse(&mut |v| out.push(v.clone()));
+        if let Ok(mut v) = self.vars.try_borrow_mut() {
+            let old = std::mem::take(&mut *v);
+            drop(v);
+            // Every value `old` held has a reference in `out`.
+            drop(old);
+        }
+    }
 }
 
 struct ContextVar {

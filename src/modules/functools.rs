@@ -52,6 +52,12 @@ impl NativeData for KeyWrapper {
             o.iter().for_each(visit);
         }
     }
+
+    fn clear(&self, out: &mut Vec<Value>) {
+        if let Ok(mut o) = self.obj.try_borrow_mut() {
+            out.extend(o.take());
+        }
+    }
 }
 
 crate::interp_local! {
@@ -137,6 +143,15 @@ impl NativeData for Partial {
         for c in [&self.func, &self.args, &self.kw] {
             if let Ok(v) = c.try_borrow() {
                 visit(&v);
+            }
+        }
+    }
+
+    /// `partial_clear`: function, arguments and keywords go.
+    fn clear(&self, out: &mut Vec<Value>) {
+        for c in [&self.func, &self.args, &self.kw] {
+            if let Ok(mut v) = c.try_borrow_mut() {
+                out.push(std::mem::replace(&mut *v, Value::None));
             }
         }
     }
@@ -470,6 +485,20 @@ impl NativeData for Lru {
                 visit(&x.key);
                 visit(&x.value);
             }
+        }
+    }
+
+    /// `lru_cache_tp_clear`: the cached keys and results go (the cache
+    /// dict is cleared as a container of its own).
+    fn clear(&self, out: &mut Vec<Value>) {
+        if let Ok(mut l) = self.links.try_borrow_mut() {
+            for x in l.drain(..) {
+                out.push(x.key);
+                out.push(x.value);
+            }
+        }
+        if let Ok(mut f) = self.free.try_borrow_mut() {
+            f.clear();
         }
     }
 }

@@ -34,6 +34,9 @@ fn load_error(vm: &Vm, e: pm::MarshalError) -> PyErr {
         | MarshalErrorKind::TooShort => vm.new_error(ExcKind::EOFError, e.kind.to_string()),
         MarshalErrorKind::UnknownType(_) => vm.value_error("bad marshal data (unknown type code)"),
         MarshalErrorKind::NestedTooDeep => vm.value_error(e.kind.to_string()),
+        MarshalErrorKind::NullObject(_) | MarshalErrorKind::Unhashable(_) => {
+            vm.type_error(e.kind.to_string())
+        }
         k => vm.value_error(k.to_string()),
     }
 }
@@ -196,7 +199,10 @@ fn dump_bytes(vm: &mut Vm, v: &Value, version: i64) -> PyResult<Vec<u8>> {
         version,
     };
     let o = c.obj(vm, v, TOP_EXTRA)?;
-    pm::dumps_version(&o, version).map_err(|_| unmarshallable(vm))
+    pm::dumps_version(&o, version).map_err(|e| match e.kind {
+        MarshalErrorKind::NestedTooDeep => vm.value_error(e.kind.to_string()),
+        _ => unmarshallable(vm),
+    })
 }
 
 fn version_arg(vm: &mut Vm, v: Option<Value>) -> PyResult<i64> {
@@ -266,8 +272,34 @@ fn marshal_loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
         kwonly: &[],
     }
     .bind(vm, &args, 1)?;
-    let data = need_bytes(vm, &b[0].clone().unwrap_or(Value::None))?;
+    let arg = b[0].clone().unwrap_or(Value::None);
+    // A bytes object, or a plain view of one (importlib passes
+    // `memoryview(data)[16:]`), is read in place.
+    if let Some(data) = contiguous_bytes(&arg) {
+        return Ok(loads_value(vm, data)?.0);
+    }
+    let data = need_bytes(vm, &arg)?;
     Ok(loads_value(vm, &data)?.0)
+}
+
+/// The bytes of `v` without copying: a bytes object, or a live
+/// contiguous byte-format memoryview of one.
+fn contiguous_bytes(v: &Value) -> Option<&[u8]> {
+    let Value::Obj(o) = v else {
+        return None;
+    };
+    match &o.payload {
+        Payload::Bytes(b) => Some(b),
+        Payload::MemoryView(m)
+            if m.step == 1 && m.itemsize == 1 && m.format == "B" && !m.released.get() =>
+        {
+            match &m.obj.payload {
+                Payload::Bytes(b) => b.get(m.start..m.start.checked_add(m.len)?),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 fn marshal_load(vm: &mut Vm, args: Args) -> PyResult<Value> {

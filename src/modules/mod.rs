@@ -9,6 +9,7 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
 pub mod abc;
+pub mod accel;
 pub mod array;
 pub mod array_methods;
 pub mod ast;
@@ -64,6 +65,7 @@ pub mod string;
 pub mod structfmt;
 pub mod structmod;
 pub mod sys;
+pub mod sys_excepthook;
 pub mod sys_hooks;
 pub mod sys_trace;
 pub mod sys_unraisable;
@@ -140,6 +142,7 @@ pub type ModuleInit = fn(&mut Vm) -> PyResult<PyRef>;
 /// `_imp.is_builtin` and the builtin importer read this table).
 pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_abc", abc::init),
+    ("_asyncio", accel::init_asyncio),
     ("_ast", ast::init),
     ("_bisect", bisect::init),
     ("_blake2", hashes::init_blake2),
@@ -148,6 +151,9 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_collections", collections::init),
     ("_contextvars", contextvars::init),
     ("_csv", csv::init),
+    ("_datetime", accel::init_datetime),
+    ("_decimal", accel::init_decimal),
+    ("_elementtree", accel::init_elementtree),
     ("_functools", functools::init),
     ("_hashlib", hashlib_ossl::init),
     ("_heapq", heapq::init),
@@ -160,6 +166,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_md5", hashes::init_md5),
     ("_opcode", opcode::init),
     ("_operator", operator::init),
+    ("_pickle", accel::init_pickle),
     ("_posixsubprocess", posixsubprocess::init),
     ("_queue", queue::init),
     ("_random", random::init),
@@ -179,6 +186,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_typing", typing::init),
     ("_warnings", warnings::init),
     ("_weakref", weakref::init),
+    ("_zoneinfo", accel::init_zoneinfo),
     ("array", array::init),
     ("atexit", atexit::init),
     ("binascii", binascii::init),

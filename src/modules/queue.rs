@@ -61,6 +61,12 @@ impl NativeData for SimpleQueue {
             items.iter().for_each(visit);
         }
     }
+
+    fn clear(&self, out: &mut Vec<Value>) {
+        if let Ok(mut items) = self.items.try_borrow_mut() {
+            out.extend(items.drain(..));
+        }
+    }
 }
 
 crate::interp_local! {

@@ -365,8 +365,10 @@ fn signal_pthread_sigmask(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("pthread_sigmask", args, 2, 2)?;
     let how = int_arg(vm, &a[0])?;
     let nums = vm.collect_iter(&a[1])?;
-    // SAFETY: sigemptyset initialises the set before use.
+    // SAFETY: sigset_t is plain data (all-zero is a valid value), and
+    // sigemptyset initialises the set before use.
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live, writable sigset_t.
     unsafe { libc::sigemptyset(&mut set) };
     for v in &nums {
         let n = int_arg(vm, v)?;
@@ -381,6 +383,7 @@ fn signal_pthread_sigmask(vm: &mut Vm, args: Args) -> PyResult<Value> {
         // SAFETY: adding a valid signal number to an initialised set.
         unsafe { libc::sigaddset(&mut set, n as i32) };
     }
+    // SAFETY: sigset_t is plain data; all-zero is a valid value.
     let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
     // SAFETY: both sets are initialised; a bad `how` gives EINVAL.
     let r = unsafe { libc::pthread_sigmask(how as i32, &set, &mut old) };
@@ -393,6 +396,7 @@ fn signal_pthread_sigmask(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn signal_sigpending(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("sigpending", args, 0, 0)?;
+    // SAFETY: sigset_t is plain data; all-zero is a valid value.
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
     // SAFETY: sigpending fills the set.
     if unsafe { libc::sigpending(&mut set) } != 0 {
@@ -403,6 +407,7 @@ fn signal_sigpending(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn signal_valid_signals(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("valid_signals", args, 0, 0)?;
+    // SAFETY: sigset_t is plain data; all-zero is a valid value.
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
     // SAFETY: sigfillset initialises the set.
     unsafe { libc::sigfillset(&mut set) };

@@ -23,6 +23,30 @@ fn marker_fd(o: &PyRef) -> Option<i64> {
     }
 }
 
+/// How CPython buffers `sys.stdout`: unbuffered under a non-empty
+/// PYTHONUNBUFFERED, line-buffered on a terminal, else in blocks (what a
+/// block holds is lost when the process ends without flushing, as by
+/// `os._exit` or a signal).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Buffering {
+    Unbuffered,
+    Line,
+    Block,
+}
+
+fn stdout_buffering() -> Buffering {
+    static MODE: std::sync::OnceLock<Buffering> = std::sync::OnceLock::new();
+    *MODE.get_or_init(|| {
+        if std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty()) {
+            Buffering::Unbuffered
+        } else if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            Buffering::Line
+        } else {
+            Buffering::Block
+        }
+    })
+}
+
 fn new_stream(vm: &Vm, ty: &PyRef, fd: i64) -> PyRef {
     vm.new_obj(
         ty,
@@ -33,7 +57,16 @@ fn new_stream(vm: &Vm, ty: &PyRef, fd: i64) -> PyRef {
 impl Vm {
     /// Write text to the program's stdout (buffered).
     pub fn write_stdout(&mut self, s: &str) -> PyResult<()> {
-        if self.stdout.write_all(s.as_bytes()).is_err() {
+        let flush = match stdout_buffering() {
+            Buffering::Unbuffered => true,
+            Buffering::Line => s.contains(['\n', '\r']),
+            Buffering::Block => false,
+        };
+        let mut r = self.stdout.write_all(s.as_bytes());
+        if flush && r.is_ok() {
+            r = self.stdout.flush();
+        }
+        if r.is_err() {
             return Err(self.new_error(
                 crate::objects::exception::ExcKind::BrokenPipeError,
                 "[Errno 32] Broken pipe",
@@ -250,7 +283,11 @@ fn buffer_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let _ = std::io::stderr().write_all(&data);
         }
         _ => {
-            if vm.stdout.write_all(&data).is_err() {
+            let mut r = vm.stdout.write_all(&data);
+            if r.is_ok() && stdout_buffering() == Buffering::Unbuffered {
+                r = vm.stdout.flush();
+            }
+            if r.is_err() {
                 return Err(vm.new_error(
                     crate::objects::exception::ExcKind::BrokenPipeError,
                     "[Errno 32] Broken pipe",
@@ -518,9 +555,7 @@ fn sys_excepthook(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("excepthook", args, 3, 3)?;
     match &a[1] {
         Value::Obj(e) if matches!(e.payload, Payload::Exception(_)) => {
-            let text = vm.format_exception(e);
-            vm.flush_stdout();
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            crate::modules::sys_excepthook::display(vm, e);
             Ok(Value::None)
         }
         other => {
@@ -814,6 +849,7 @@ pub fn install(vm: &mut Vm) {
     crate::modules::sys_hooks::install(vm);
     crate::modules::sys_unraisable::install(vm);
     crate::modules::sys_trace::install(vm);
+    crate::vm::memstats::install(vm);
     set(vm, "maxsize", Value::Int(i64::MAX));
     let ver = vm.new_str("3.11.7 (main, pycvm) [rustc]");
     set(vm, "version", ver);

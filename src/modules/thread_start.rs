@@ -272,6 +272,13 @@ impl NativeData for LocalState {
         }
         self.args.iter().for_each(visit);
     }
+
+    /// `local_clear`: the per-thread dicts go.
+    fn clear(&self, out: &mut Vec<Value>) {
+        if let Ok(mut d) = self.dicts.try_borrow_mut() {
+            out.extend(d.drain().map(|(_, v)| Value::Obj(v)));
+        }
+    }
 }
 
 pub fn init_local_type(vm: &mut Vm, local: &PyRef) {

@@ -493,6 +493,22 @@ pub fn bytes_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
     let this = Value::Obj(o.clone());
     let array = is_array(&this);
     if let Some(s) = Vm::as_slice(key) {
+        // An immutable bytes is sliced in place (importlib slices whole
+        // .pyc files for their header fields).
+        if let Payload::Bytes(b) = &o.payload {
+            let (start, _, step, n) = vm.slice_indices(&s.clone(), b.len())?;
+            let out: Vec<u8> = if step == 1 {
+                let from = usize::try_from(start).unwrap_or(0);
+                b.get(from..from.saturating_add(n))
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default()
+            } else {
+                (0..n as i64)
+                    .filter_map(|k| b.get((start + k * step) as usize).copied())
+                    .collect()
+            };
+            return Ok(make(vm, array, out));
+        }
         let data = bytes_of(&this).unwrap_or_default();
         let (start, _, step, n) = vm.slice_indices(&s.clone(), data.len())?;
         let out: Vec<u8> = (0..n as i64)

@@ -13,13 +13,18 @@ use crate::vm::code::Code;
 /// `datetime.py` (`_datetime`) and `_pydecimal.py` (`_decimal`), pickle's
 /// pickler and unpickler (`_pickle`), and `_asyncio`'s part of asyncio
 /// (`Future` and `Task` methods, the running-loop functions). pycvm runs
-/// the fallback and leaves its frames out likewise.
+/// the fallback and leaves its frames out likewise; so too the C parts of
+/// `xml.etree.ElementTree` (`_elementtree`) and the sources pycvm compiles
+/// for the accelerators themselves (`modules::accel`).
 pub fn native_in_cpython(code: &Code) -> bool {
     let name = code.filename();
     let Payload::Str(file) = &name.payload else {
         return false;
     };
     let file = file.as_str();
+    if file.starts_with(crate::modules::accel::FILENAME_PREFIX) {
+        return true;
+    }
     let Some(base) = file.rsplit('/').next() else {
         return false;
     };
@@ -41,6 +46,12 @@ pub fn native_in_cpython(code: &Code) -> bool {
                 ))
                 && file.ends_with("/asyncio/tasks.py")
         }
+        "ElementTree.py" => {
+            ["Element.", "TreeBuilder.", "XMLParser."]
+                .iter()
+                .any(|p| q.starts_with(p))
+                && file.ends_with("/xml/etree/ElementTree.py")
+        }
         "events.py" => {
             matches!(
                 q,
@@ -58,9 +69,13 @@ pub fn c_type_in_cpython(module: &str, name: &str) -> bool {
     match module {
         "datetime" => matches!(
             name,
-            "date" | "time" | "datetime" | "timedelta" | "tzinfo" | "timezone"
+            "date" | "time" | "datetime" | "timedelta" | "tzinfo" | "timezone" | "IsoCalendarDate"
         ),
         "decimal" => matches!(name, "Decimal" | "Context"),
+        "zoneinfo" => name == "ZoneInfo",
+        "_pickle" => matches!(name, "Pickler" | "Unpickler"),
+        "_asyncio" => matches!(name, "Future" | "Task"),
+        "xml.etree.ElementTree" => matches!(name, "Element" | "TreeBuilder" | "XMLParser"),
         _ => false,
     }
 }

@@ -84,6 +84,33 @@ pub fn value_at_if_key(d: &PyRef, pos: usize, key: &PyRef) -> Option<Value> {
     }
 }
 
+/// Replace the value at entry `pos` if its key is the object `key`
+/// (identity only); gives the value back otherwise. The old value is
+/// returned to be dropped by the caller after the table is released.
+#[inline]
+pub fn replace_at_if_key(d: &PyRef, pos: usize, key: &PyRef, value: Value) -> Result<Value, Value> {
+    let Some(Ok(mut t)) = table(d).map(|t| t.try_borrow_mut()) else {
+        return Err(value);
+    };
+    match t.entry_mut(pos) {
+        Some(e) if matches!(&e.key, Value::Obj(k) if std::rc::Rc::ptr_eq(k, key)) => {
+            Ok(std::mem::replace(&mut e.value, value))
+        }
+        _ => Err(value),
+    }
+}
+
+/// The position of the last entry if its key is the object `key`.
+#[inline]
+pub fn last_entry_if_key(d: &PyRef, key: &PyRef) -> Option<usize> {
+    let t = table(d)?.try_borrow().ok()?;
+    let pos = t.entry_slots().checked_sub(1)?;
+    match &t.entry(pos)?.key {
+        Value::Obj(k) if std::rc::Rc::ptr_eq(k, key) => Some(pos),
+        _ => None,
+    }
+}
+
 /// Lookup of a str key (`s` is `key`'s text) that runs no Python code:
 /// `Some(found)` when the answer is certain, `None` when `d` is not a dict
 /// or holds a key with the same hash whose equality only Python can decide.

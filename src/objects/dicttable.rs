@@ -27,7 +27,10 @@ pub struct Entry {
 #[derive(Clone, Default)]
 pub struct DictTable {
     entries: Vec<Entry>,
-    indices: Vec<u32>,
+    /// The sparse index, 1, 2 or 4 bytes a slot by size as CPython's
+    /// `dk_indices` (see [`Index`]): a boxed slice, so the table is seven
+    /// words and the dict's `RefCell<DictTable>` fills a 64-byte block.
+    indices: Index,
     used: usize,
     /// Bumped on every insertion of a new key, deletion and clear (not on
     /// value replacement): guards cached lookups and detects mutation
@@ -121,7 +124,7 @@ impl DictTable {
         }
         let mut p = Probe::new(hash, self.indices.len() - 1);
         loop {
-            match self.indices.get(p.i).copied().unwrap_or(EMPTY) {
+            match self.indices.get(p.i) {
                 EMPTY => return Ok(None),
                 DUMMY => {}
                 ix => {
@@ -145,7 +148,7 @@ impl DictTable {
         }
         let mut p = Probe::new(hash, self.indices.len() - 1);
         loop {
-            match self.indices.get(p.i).copied().unwrap_or(EMPTY) {
+            match self.indices.get(p.i) {
                 EMPTY => return out,
                 DUMMY => {}
                 ix => {
@@ -183,15 +186,13 @@ impl DictTable {
         let hash = self.entry(pos)?.hash;
         let mut p = Probe::new(hash, self.indices.len().checked_sub(1)?);
         loop {
-            match self.indices.get(p.i).copied()? {
+            match self.indices.get(p.i) {
                 EMPTY => return None,
                 ix if ix as usize == pos => break,
                 _ => p.advance(),
             }
         }
-        if let Some(slot) = self.indices.get_mut(p.i) {
-            *slot = DUMMY;
-        }
+        self.indices.set(p.i, DUMMY);
         let e = self.entries.get_mut(pos)?;
         let out = std::mem::take(e);
         self.used -= 1;
@@ -209,23 +210,17 @@ impl DictTable {
 
     pub fn clear(&mut self) {
         self.entries = Vec::new();
-        self.indices = Vec::new();
+        self.indices = Index::default();
         self.used = 0;
         self.version = next_version();
     }
 
     fn place(&mut self, hash: i64, pos: usize) {
         let mut p = Probe::new(hash, self.indices.len() - 1);
-        while self
-            .indices
-            .get(p.i)
-            .is_some_and(|&s| s != EMPTY && s != DUMMY)
-        {
+        while !matches!(self.indices.get(p.i), EMPTY | DUMMY) {
             p.advance();
         }
-        if let Some(slot) = self.indices.get_mut(p.i) {
-            *slot = pos as u32;
-        }
+        self.indices.set(p.i, pos as u32);
     }
 
     fn grow(&mut self) {
@@ -236,11 +231,115 @@ impl DictTable {
 
     fn resize_index(&mut self, size: usize) {
         self.entries.retain(|e| !e.key.is_null());
-        self.indices = vec![EMPTY; size];
+        self.indices = Index::new(size);
         for pos in 0..self.entries.len() {
             let hash = self.entries[pos].hash;
             self.place(hash, pos);
         }
+    }
+}
+
+/// The sparse index: `size` slots (a power of two) stored 1 byte wide up
+/// to 128 slots, 2 up to 32768, else 4 (CPython's int8/int16/int32
+/// `dk_indices`; a slot never holds a position >= 2/3 of its size, so
+/// the two top values of each width are free for EMPTY and DUMMY). The
+/// byte length determines the width: 1-byte indexes are at most 128
+/// bytes, 2-byte ones 512 to 65536, 4-byte ones at least 262144.
+#[derive(Clone, Default)]
+struct Index(Box<[u8]>);
+
+impl Index {
+    fn new(size: usize) -> Index {
+        // All-ones bytes are EMPTY at every width.
+        Index(vec![0xFF; size * width_for(size)].into_boxed_slice())
+    }
+
+    #[inline]
+    fn width(&self) -> usize {
+        let n = self.0.len();
+        if n <= 128 {
+            1
+        } else if n <= 65536 {
+            2
+        } else {
+            4
+        }
+    }
+
+    /// Number of slots.
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len() / self.width()
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The slot's entry position, EMPTY or DUMMY (EMPTY when out of range).
+    #[inline]
+    fn get(&self, i: usize) -> u32 {
+        let b = &self.0;
+        match self.width() {
+            1 => match b.get(i) {
+                Some(&v) if v < 0xFE => u32::from(v),
+                Some(&v) => u32::MAX - u32::from(0xFF - v),
+                None => EMPTY,
+            },
+            2 => match b.get(2 * i..2 * i + 2) {
+                Some(&[x, y]) => {
+                    let v = u16::from_ne_bytes([x, y]);
+                    if v < 0xFFFE {
+                        u32::from(v)
+                    } else {
+                        u32::MAX - u32::from(0xFFFF - v)
+                    }
+                }
+                _ => EMPTY,
+            },
+            _ => match b.get(4 * i..4 * i + 4) {
+                Some(&[w, x, y, z]) => u32::from_ne_bytes([w, x, y, z]),
+                _ => EMPTY,
+            },
+        }
+    }
+
+    /// Store a position, EMPTY or DUMMY in slot `i` (ignored out of range).
+    #[inline]
+    fn set(&mut self, i: usize, v: u32) {
+        let w = self.width();
+        // EMPTY and DUMMY keep their distance from the top of the width;
+        // positions are below both.
+        let narrow = |top: u32| if v >= DUMMY { top - (u32::MAX - v) } else { v };
+        match w {
+            1 => {
+                if let Some(s) = self.0.get_mut(i) {
+                    *s = narrow(0xFF) as u8;
+                }
+            }
+            2 => {
+                if let Some(s) = self.0.get_mut(2 * i..2 * i + 2) {
+                    s.copy_from_slice(&(narrow(0xFFFF) as u16).to_ne_bytes());
+                }
+            }
+            _ => {
+                if let Some(s) = self.0.get_mut(4 * i..4 * i + 4) {
+                    s.copy_from_slice(&v.to_ne_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// Bytes per slot of an index of `size` slots.
+fn width_for(size: usize) -> usize {
+    if size <= 128 {
+        1
+    } else if size <= 32768 {
+        2
+    } else {
+        4
     }
 }
 
@@ -310,5 +409,33 @@ mod tests {
         d.insert_new(3, Value::Int(1000), Value::None);
         assert_eq!(d.pop_last().map(|e| e.hash), Some(3));
         assert_eq!(d.len(), 50);
+    }
+
+    #[test]
+    fn every_index_width_round_trips() {
+        for size in [8usize, 128, 256, 32768, 65536] {
+            let mut ix = Index::new(size);
+            assert_eq!(ix.len(), size);
+            assert_eq!(ix.get(size - 1), EMPTY);
+            let top = usable(size) as u32 - 1;
+            ix.set(0, top);
+            ix.set(1, DUMMY);
+            ix.set(2, 0);
+            assert_eq!((ix.get(0), ix.get(1), ix.get(2)), (top, DUMMY, 0));
+            assert_eq!(ix.get(3), EMPTY);
+            assert_eq!(ix.get(size), EMPTY);
+        }
+    }
+
+    #[test]
+    fn large_tables_keep_every_key() {
+        let mut d = DictTable::new();
+        for k in 0..100_000i64 {
+            d.insert_new(k.wrapping_mul(0x9E37_79B9), Value::Int(k), Value::Int(k));
+        }
+        for k in (0..100_000i64).step_by(997) {
+            let pos = d.find(k.wrapping_mul(0x9E37_79B9), ieq(k)).unwrap();
+            assert!(pos.is_some());
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
 
-use super::typeobj::{type_data, FLAG_HAS_DEL};
+use super::typeobj::{type_data, FLAG_HAS_DEL, FLAG_HAS_DICT, FLAG_HEAPTYPE};
 use super::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::Vm;
@@ -127,14 +127,33 @@ fn on_drop(obj: &mut PyObject) {
 
 impl Drop for PyObject {
     fn drop(&mut self) {
-        let has_del = self
-            .ty
-            .get_mut()
-            .as_ref()
-            .and_then(type_data)
-            .is_some_and(|td| td.has_flag(FLAG_HAS_DEL));
+        let flags = self.ty.get_mut().as_ref().and_then(type_data).map(|td| {
+            (
+                td.has_flag(FLAG_HAS_DEL),
+                td.has_flag(FLAG_HAS_DICT | FLAG_HEAPTYPE),
+            )
+        });
+        let (has_del, instance) = flags.unwrap_or((false, false));
+        // Counted at allocation (`gc::track`): the same test as there.
+        // An instance's own dict, freed with it, counts for both (CPython
+        // keeps the attributes inline).
+        let counted = (instance || super::gc_traverse::is_container(&self.payload))
+            && !(instance
+                && self
+                    .dict
+                    .get_mut()
+                    .as_ref()
+                    .is_some_and(|d| Rc::strong_count(d) == 1));
         if has_del {
             on_drop(self);
+        }
+        // A finalizer revived the object (moved into a new allocation):
+        // that one is freed later.
+        if counted && (!has_del || self.ty.get_mut().is_some()) {
+            super::gc::note_free();
+        }
+        if crate::modules::tracemalloc::tracing() {
+            crate::modules::tracemalloc::on_free(self as *const PyObject as usize);
         }
         super::weakref::on_drop(self);
         // Deeply nested contents are released iteratively (the trashcan).

@@ -477,13 +477,26 @@ fn set_f_trace_opcodes(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<(
     Ok(())
 }
 
-/// `frame.f_lineno = n`: jumps are not supported; the errors CPython
-/// gives outside a `line` event are kept.
+/// `frame.f_lineno = n` (`frame_setlineno`): a jump, from a `line` event
+/// of the frame being traced (src/objects/frame_jump.rs).
 fn set_f_lineno(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let (o, _) = snap(vm, v)?;
-    if !matches!(new, Some(Value::Int(_))) {
-        return Err(vm.value_error("lineno must be an integer"));
-    }
+    let new_lineno = match &new {
+        None => {
+            return Err(vm.new_error(
+                crate::objects::exception::ExcKind::AttributeError,
+                "cannot delete attribute",
+            ))
+        }
+        Some(Value::Int(i)) => *i,
+        // A big int (PyLong_CheckExact holds; out of range below).
+        Some(Value::Obj(b))
+            if matches!(b.payload, Payload::Int(_)) && b.class_is(&vm.types.int) =>
+        {
+            i64::MAX
+        }
+        Some(_) => return Err(vm.value_error("lineno must be an integer")),
+    };
     use crate::vm::trace::Event;
     match crate::vm::trace::tracing_what() {
         Event::Exception => return Err(vm.value_error("can only jump from a 'line' trace event")),
@@ -504,7 +517,28 @@ fn set_f_lineno(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     if frame_data(&o).is_some_and(|f| f.trace.borrow().is_none()) {
         return Err(vm.value_error("f_lineno can only be set by a trace function"));
     }
-    Err(vm.value_error("pycvm does not support jumping (setting f_lineno)"))
+    let fd = frame_data(&o).ok_or_else(|| vm.type_error("not a frame"))?;
+    let depth = super::frame_jump::traced_depth();
+    let lasti = match locate(vm, fd) {
+        Where::Stack(i) if i + 1 == depth => match vm.frames.get(i) {
+            Some(f) => f.lasti,
+            None => return Err(vm.value_error("f_lineno: the frame is gone")),
+        },
+        _ => {
+            return Err(vm.value_error(
+                "pycvm only jumps in the frame whose trace event is running (setting f_lineno)",
+            ))
+        }
+    };
+    let code = fd.code.clone();
+    let jump =
+        super::frame_jump::plan(&code, lasti, new_lineno, false).map_err(|m| vm.value_error(m))?;
+    if let Some(f) = depth.checked_sub(1).and_then(|i| vm.frames.get_mut(i)) {
+        f.lasti = jump.target;
+    }
+    fd.lasti.set(jump.target);
+    super::frame_jump::request(depth, jump.target, jump.pops);
+    Ok(())
 }
 
 fn frame_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {

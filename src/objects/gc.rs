@@ -41,6 +41,12 @@ struct Gens {
     lists: [Vec<Weak<PyObject>>; 3],
     /// `gc.freeze()`'s permanent generation.
     permanent: Vec<Weak<PyObject>>,
+    /// What start-up made (builtin types, the import system): frozen like
+    /// `gc.freeze()` (collections skip it) but not counted by
+    /// `gc.get_freeze_count()`; listed as generation 2 ([`boot_end`]).
+    boot: Vec<Weak<PyObject>>,
+    /// Start-up is running: no automatic collection ([`boot_begin`]).
+    booting: bool,
     /// Container allocations since the last collection (generation 0's
     /// count).
     count0: u64,
@@ -53,6 +59,10 @@ struct Gens {
     /// Generation 2's length that makes the next move into it drop its
     /// dead entries first.
     purge2_at: usize,
+    /// Generation 0's length that makes the next allocation drop its dead
+    /// entries (frees decrement `count0`, so the count alone does not
+    /// bound the list).
+    purge0_at: usize,
 }
 
 /// Entries kept before a purge of dead ones is worth it.
@@ -85,10 +95,13 @@ crate::interp_local! {
         RefCell::new(Gens {
             lists: [Vec::new(), Vec::new(), Vec::new()],
             permanent: Vec::new(),
+            boot: Vec::new(),
+            booting: false,
             count0: 0,
             trigger: 700,
             auto: true,
             purge2_at: PURGE_MIN,
+            purge0_at: PURGE_MIN,
         })
     };
     /// A collection is due at the next safe point.
@@ -164,21 +177,34 @@ pub fn track(o: &PyRef) {
         if let Ok(mut g) = g.try_borrow_mut() {
             g.lists[0].push(Rc::downgrade(o));
             g.count0 += 1;
-            if g.count0 > g.trigger {
+            if g.count0 > g.trigger || g.lists[0].len() > g.purge0_at {
                 checkpoint(&mut g);
             }
         }
     });
 }
 
+/// A container was freed: generation 0's count goes down (CPython's
+/// `PyObject_GC_Del`), so allocating and freeing does not schedule
+/// collections.
+#[inline]
+pub fn note_free() {
+    let _ = GENS.try_with(|g| {
+        if let Ok(mut g) = g.try_borrow_mut() {
+            g.count0 = g.count0.saturating_sub(1);
+        }
+    });
+}
+
 #[cold]
 fn checkpoint(g: &mut Gens) {
-    if g.auto {
+    if g.auto && g.count0 > g.trigger {
         g.trigger = u64::MAX;
         schedule();
-    } else {
+    }
+    if g.lists[0].len() > g.purge0_at {
         g.lists[0].retain(|w| w.strong_count() > 0);
-        g.trigger = g.count0 + PURGE_MIN.max(g.lists[0].len()) as u64;
+        g.purge0_at = PURGE_MIN.max(2 * g.lists[0].len());
     }
 }
 
@@ -200,11 +226,11 @@ fn rearm() {
     let (enabled, t0) = with_ctl(|c| (c.enabled, c.thresholds[0])).unwrap_or((false, 0));
     let _ = GENS.try_with(|g| {
         if let Ok(mut g) = g.try_borrow_mut() {
-            g.auto = enabled && t0 > 0;
+            g.auto = enabled && t0 > 0 && !g.booting;
             g.trigger = if g.auto {
                 u64::try_from(t0).unwrap_or(u64::MAX - 1)
             } else {
-                g.count0 + PURGE_MIN.max(g.lists[0].len()) as u64
+                u64::MAX
             };
             if g.count0 > g.trigger {
                 checkpoint(&mut g);
@@ -262,6 +288,9 @@ pub fn objects(gen: Option<usize>) -> Vec<PyRef> {
             return Vec::new();
         };
         let mut out = Vec::new();
+        if gen.is_none_or(|x| x == 2) {
+            out.extend(g.boot.iter().filter_map(Weak::upgrade));
+        }
         for (i, l) in g.lists.iter().enumerate() {
             if gen.is_none_or(|x| x == i) {
                 out.extend(l.iter().filter_map(Weak::upgrade));
@@ -279,7 +308,7 @@ pub fn is_registered(o: &PyRef) -> bool {
         g.try_borrow().is_ok_and(|g| {
             g.lists
                 .iter()
-                .chain(std::iter::once(&g.permanent))
+                .chain([&g.permanent, &g.boot])
                 .any(|l| l.iter().any(|w| std::ptr::eq(w.as_ptr(), p)))
         })
     })
@@ -291,6 +320,7 @@ pub fn freeze() {
     let _ = GENS.try_with(|g| {
         if let Ok(mut g) = g.try_borrow_mut() {
             let g = &mut *g;
+            g.permanent.append(&mut g.boot);
             for l in g.lists.iter_mut() {
                 g.permanent.append(l);
             }
@@ -298,6 +328,39 @@ pub fn freeze() {
         }
     });
     let _ = with_ctl(|c| c.counts = [0; 3]);
+}
+
+/// Start-up begins: no automatic collection until [`boot_end`] (what it
+/// allocates lives as long as the interpreter).
+pub fn boot_begin() {
+    let _ = GENS.try_with(|g| {
+        if let Ok(mut g) = g.try_borrow_mut() {
+            g.booting = true;
+        }
+    });
+    let _ = DUE.try_with(|d| d.set(false));
+    rearm();
+}
+
+/// Start-up is done: every object tracked so far is set aside like
+/// `gc.freeze()` does (CPython's collections would scan them and find
+/// nothing to free), so collections, the one at exit included, cost only
+/// what the program itself made.
+pub fn boot_end() {
+    let _ = GENS.try_with(|g| {
+        if let Ok(mut g) = g.try_borrow_mut() {
+            let g = &mut *g;
+            g.booting = false;
+            for l in g.lists.iter_mut() {
+                g.boot.append(l);
+            }
+            g.boot.retain(|w| w.strong_count() > 0);
+            g.count0 = 0;
+            g.purge0_at = PURGE_MIN;
+        }
+    });
+    let _ = DUE.try_with(|d| d.set(false));
+    rearm();
 }
 
 /// `gc.unfreeze()`: back into the oldest generation.
@@ -327,7 +390,9 @@ struct AddrHasher(u64);
 
 impl Hasher for AddrHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The product's low bits (the table index) depend only on the
+        // address's low bits: fold the well-mixed high half into them.
+        self.0 ^ (self.0 >> 32)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
@@ -631,13 +696,17 @@ impl Vm {
                     all.append(&mut g.lists[i]);
                 }
                 g.count0 = 0;
+                g.purge0_at = PURGE_MIN;
                 all
             })
             .unwrap_or_default();
         rearm();
+        // Sized up front: growing the index holds the old and new tables
+        // at once, at the collection that is the program's memory peak.
+        let live = taken.iter().filter(|w| w.strong_count() > 0).count();
         let mut y = Young {
-            objs: Vec::with_capacity(taken.len()),
-            index: AddrMap::default(),
+            objs: Vec::with_capacity(live),
+            index: AddrMap::with_capacity_and_hasher(live, Default::default()),
         };
         for w in taken {
             if let Some(o) = w.upgrade() {
@@ -818,12 +887,15 @@ impl Vm {
             }
             return (counted, 0);
         }
-        // Break the cycles; the references die after every borrow ended.
+        // Break the cycles; the references die after every borrow ended
+        // (object by object, as CPython's tp_clear drops them: gathering
+        // all of them first held ~16 MB more at deltablue's peak).
         let mut out = Vec::new();
         for &i in &garbage {
             if let Some(o) = y.objs.get(i) {
                 clear(o, &mut out);
             }
+            out.clear();
         }
         drop(out);
         (counted, 0)

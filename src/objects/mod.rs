@@ -31,6 +31,7 @@ pub mod excgroup;
 pub mod finalize;
 pub mod float;
 pub mod frame;
+pub mod frame_jump;
 pub mod function;
 pub mod gc;
 pub mod gc_traverse;
@@ -178,8 +179,11 @@ pub enum Payload {
     Function(Box<function::Function>),
     Method(function::Method),
     Builtin(Box<function::Builtin>),
-    MethodDescr(function::MethodDescr),
-    GetSet(function::GetSet),
+    /// Boxed, as are the other rare layouts over four words: the payload
+    /// is five words, so a `PyObject` is 64 bytes (size test in
+    /// tests/mem_layout.rs).
+    MethodDescr(Box<function::MethodDescr>),
+    GetSet(Box<function::GetSet>),
     Cell(RefCell<Value>),
     Code(Rc<crate::vm::code::Code>),
     Module(function::Module),
@@ -242,12 +246,12 @@ impl Vm {
             let is_slot = kind == DescrKind::Method && function::is_slot_wrapper(&owner_name, name);
             let d = self.new_obj(
                 if is_slot { &slot_meta } else { &meta },
-                Payload::MethodDescr(MethodDescr {
+                Payload::MethodDescr(Box::new(MethodDescr {
                     name,
                     func: *func,
                     owner: ty.clone(),
                     kind,
-                }),
+                })),
             );
             let key = Value::Obj(self.intern(name));
             let _ = self.dict_set_nocall(&dict, key, Value::Obj(d));
@@ -279,12 +283,12 @@ impl Vm {
         for (name, get, set) in items {
             let d = self.new_obj(
                 &self.types.getset_descriptor,
-                Payload::GetSet(function::GetSet {
+                Payload::GetSet(Box::new(function::GetSet {
                     name,
                     get: *get,
                     set: *set,
                     owner: ty.clone(),
-                }),
+                })),
             );
             let key = Value::Obj(self.intern(name));
             let _ = self.dict_set_nocall(&dict, key, Value::Obj(d));

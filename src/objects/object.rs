@@ -28,6 +28,12 @@ impl Vm {
         }
         if type_data(cls).is_some_and(|t| t.has_flag(FLAG_HAS_DICT)) {
             *o.dict.borrow_mut() = Some(self.new_dict());
+            // CPython 3.11 keeps the attributes inline: the dict is not
+            // counted in generation 0 (nor is its free, see finalize.rs).
+            super::gc::note_free();
+        }
+        if crate::modules::tracemalloc::tracing() {
+            crate::modules::tracemalloc::on_alloc(self, &o);
         }
         o
     }

@@ -222,12 +222,12 @@ impl Vm {
             }
             let d = self.new_obj(
                 &self.types.getset_descriptor,
-                Payload::GetSet(GetSet {
+                Payload::GetSet(Box::new(GetSet {
                     name,
                     get,
                     set,
                     owner: cls.clone(),
-                }),
+                })),
             );
             let k = Value::Obj(self.intern(name));
             self.dict_set(&dict, k, Value::Obj(d))?;

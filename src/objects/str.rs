@@ -10,38 +10,46 @@ use std::cell::Cell;
 /// as U+FFFD. `repr`, hashing and the str methods use the exact form.
 pub struct StrObj {
     s: Box<str>,
-    chars: usize,
     /// CPython's str hash, or -1 until computed (a hash is never -1).
     hash: Cell<i64>,
-    /// Boxed twice over so the common case costs one pointer.
-    #[allow(clippy::box_collection)]
-    cps: Option<Box<Vec<u32>>>,
+    /// `None` for ASCII text (the length in code points is the byte
+    /// length); otherwise the code-point count and any lone surrogates.
+    /// Kept out of line so a str payload is four words (see
+    /// `Payload`'s size).
+    wide: Option<Box<Wide>>,
+}
+
+/// What a non-ASCII str keeps besides its UTF-8 text.
+struct Wide {
+    chars: usize,
+    cps: Option<Vec<u32>>,
+}
+
+fn wide_of(s: &str) -> Option<Box<Wide>> {
+    if s.is_ascii() {
+        None
+    } else {
+        Some(Box::new(Wide {
+            chars: s.chars().count(),
+            cps: None,
+        }))
+    }
 }
 
 impl StrObj {
     pub fn new(s: &str) -> StrObj {
         StrObj {
-            chars: if s.is_ascii() {
-                s.len()
-            } else {
-                s.chars().count()
-            },
+            wide: wide_of(s),
             s: s.into(),
             hash: Cell::new(-1),
-            cps: None,
         }
     }
 
     pub fn from_string(s: String) -> StrObj {
         StrObj {
-            chars: if s.is_ascii() {
-                s.len()
-            } else {
-                s.chars().count()
-            },
+            wide: wide_of(&s),
             s: s.into_boxed_str(),
             hash: Cell::new(-1),
-            cps: None,
         }
     }
 
@@ -53,19 +61,26 @@ impl StrObj {
             .collect();
         let mut o = StrObj::from_string(text);
         if cps.iter().any(|&c| (0xD800..=0xDFFF).contains(&c)) {
-            o.cps = Some(Box::new(cps.to_vec()));
+            if let Some(w) = o.wide.as_mut() {
+                w.cps = Some(cps.to_vec());
+            }
         }
         o
     }
 
     /// The exact code points when the string holds lone surrogates.
     pub fn surrogate_cps(&self) -> Option<&[u32]> {
-        self.cps.as_deref().map(|v| v.as_slice())
+        self.cps()
+    }
+
+    #[inline]
+    fn cps(&self) -> Option<&[u32]> {
+        self.wide.as_ref().and_then(|w| w.cps.as_deref())
     }
 
     /// The code points (exact, surrogates included).
     pub fn code_points(&self) -> Vec<u32> {
-        match &self.cps {
+        match self.cps() {
             Some(cps) => cps.to_vec(),
             None => self.s.chars().map(u32::from).collect(),
         }
@@ -73,7 +88,7 @@ impl StrObj {
 
     /// Code point order (equal only for the same code points).
     pub fn compare(&self, other: &StrObj) -> std::cmp::Ordering {
-        if self.cps.is_none() && other.cps.is_none() {
+        if self.cps().is_none() && other.cps().is_none() {
             return self.s.cmp(&other.s);
         }
         self.code_points().cmp(&other.code_points())
@@ -82,15 +97,15 @@ impl StrObj {
     /// Whether both hold the same code points.
     #[inline]
     pub fn same_text(&self, other: &StrObj) -> bool {
-        if self.cps.is_none() && other.cps.is_none() {
+        if self.cps().is_none() && other.cps().is_none() {
             return self.s == other.s;
         }
-        self.cps == other.cps && self.s == other.s
+        self.cps() == other.cps() && self.s == other.s
     }
 
     /// `other in self`.
     pub fn contains(&self, other: &StrObj) -> bool {
-        if self.cps.is_none() && other.cps.is_none() {
+        if self.cps().is_none() && other.cps().is_none() {
             return self.s.contains(&*other.s);
         }
         let x = crate::text::PyStrData::from_code_points(&self.code_points());
@@ -100,7 +115,7 @@ impl StrObj {
 
     /// `repr(s)`.
     pub fn repr(&self) -> String {
-        match &self.cps {
+        match self.cps() {
             Some(cps) => crate::pyfmt::str_repr(cps),
             None => crate::pyfmt::str_repr_str(&self.s),
         }
@@ -114,12 +129,15 @@ impl StrObj {
     /// Length in code points.
     #[inline]
     pub fn char_len(&self) -> usize {
-        self.chars
+        match &self.wide {
+            None => self.s.len(),
+            Some(w) => w.chars,
+        }
     }
 
     #[inline]
     pub fn is_ascii(&self) -> bool {
-        self.chars == self.s.len()
+        self.wide.is_none()
     }
 
     pub fn hash(&self) -> i64 {
@@ -127,7 +145,7 @@ impl StrObj {
         if h != -1 {
             return h;
         }
-        let h = if let Some(cps) = &self.cps {
+        let h = if let Some(cps) = self.cps() {
             crate::pyhash::hash_str_cps(cps)
         } else if self.is_ascii() {
             crate::pyhash::hash_bytes(self.s.as_bytes())
@@ -231,8 +249,7 @@ impl Vm {
     /// A one-character str (interned for ASCII).
     pub fn new_char(&mut self, c: char) -> Value {
         if c.is_ascii() {
-            let mut b = [0u8; 4];
-            return Value::Obj(self.intern(c.encode_utf8(&mut b)));
+            return Value::Obj(self.intern_ascii_char(c as u8));
         }
         self.new_string(c.to_string())
     }

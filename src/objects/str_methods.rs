@@ -346,13 +346,22 @@ fn split_impl(vm: &mut Vm, args: Args, name: &str, right: bool) -> PyResult<Valu
         None => -1,
     };
     let s = this(vm, &args)?;
-    let parts = if right {
-        sm::rsplit(&s, sep.as_ref(), maxsplit)
+    let ranges = if right {
+        sm::rsplit_ranges(&s, sep.as_ref(), maxsplit)
     } else {
-        sm::split(&s, sep.as_ref(), maxsplit)
+        sm::split_ranges(&s, sep.as_ref(), maxsplit)
     }
     .map_err(|e| text_err(vm, e))?;
-    let items = parts.iter().map(|p| out(vm, p)).collect();
+    // Each piece becomes a str at once (no intermediate copies: splitting
+    // a large text held them all at the same time).
+    let ascii = s.as_str().filter(|_| s.is_ascii());
+    let items = ranges
+        .into_iter()
+        .map(|r| match ascii.and_then(|t| t.get(r.clone())) {
+            Some(piece) => vm.new_str(piece),
+            None => out(vm, &s.substring(r.start, r.end)),
+        })
+        .collect();
     Ok(vm.new_list(items))
 }
 

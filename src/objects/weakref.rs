@@ -48,6 +48,13 @@ impl NativeData for WeakRefData {
             visit(&c);
         }
     }
+
+    /// `gc_clear`: a garbage weakref's callback goes.
+    fn clear(&self, out: &mut Vec<Value>) {
+        if let Ok(mut c) = self.callback.try_borrow_mut() {
+            out.push(std::mem::replace(&mut *c, Value::None));
+        }
+    }
 }
 
 impl WeakRefData {
@@ -102,7 +109,9 @@ struct AddrHasher(u64);
 
 impl Hasher for AddrHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The product's low bits (the table index) depend only on the
+        // address's low bits: fold the well-mixed high half into them.
+        self.0 ^ (self.0 >> 32)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {

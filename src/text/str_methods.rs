@@ -138,12 +138,22 @@ pub fn split(
     sep: Option<&PyStrData>,
     maxsplit: i64,
 ) -> Result<Vec<PyStrData>, TextError> {
-    let ranges = match sep {
+    Ok(pieces(s, split_ranges(s, sep, maxsplit)?))
+}
+
+/// The code-point ranges of `s.split(sep, maxsplit)`'s pieces (callers
+/// that make str objects straight from them skip the copies [`split`]
+/// makes).
+pub fn split_ranges(
+    s: &PyStrData,
+    sep: Option<&PyStrData>,
+    maxsplit: i64,
+) -> Result<Vec<std::ops::Range<usize>>, TextError> {
+    Ok(match sep {
         None => units!(s, |x| core::split_whitespace(x, maxsplit, space)),
         Some(sep) if sep.is_empty() => return value_err("empty separator"),
         Some(sep) => units!(s, sep, |x, y| core::split(x, y, maxsplit)),
-    };
-    Ok(pieces(s, ranges))
+    })
 }
 
 /// `s.rsplit(sep, maxsplit)`.
@@ -152,12 +162,20 @@ pub fn rsplit(
     sep: Option<&PyStrData>,
     maxsplit: i64,
 ) -> Result<Vec<PyStrData>, TextError> {
-    let ranges = match sep {
+    Ok(pieces(s, rsplit_ranges(s, sep, maxsplit)?))
+}
+
+/// The code-point ranges of `s.rsplit(sep, maxsplit)`'s pieces.
+pub fn rsplit_ranges(
+    s: &PyStrData,
+    sep: Option<&PyStrData>,
+    maxsplit: i64,
+) -> Result<Vec<std::ops::Range<usize>>, TextError> {
+    Ok(match sep {
         None => units!(s, |x| core::rsplit_whitespace(x, maxsplit, space)),
         Some(sep) if sep.is_empty() => return value_err("empty separator"),
         Some(sep) => units!(s, sep, |x, y| core::rsplit(x, y, maxsplit)),
-    };
-    Ok(pieces(s, ranges))
+    })
 }
 
 /// `s.splitlines(keepends)`.

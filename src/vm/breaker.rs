@@ -18,6 +18,9 @@ pub const SIGNALS: u32 = 4;
 pub const GIL_DROP: u32 = 8;
 /// The cycle collector's allocation threshold was crossed.
 pub const GC: u32 = 16;
+/// A trace or profile function is set (`vm.tracing`): while it is, the loop
+/// takes its slow path before every instruction.
+pub const TRACING: u32 = 32;
 
 /// Whether any bit is set (the loop's per-instruction check).
 #[inline(always)]

@@ -39,7 +39,24 @@ impl Vm {
     #[inline]
     pub(crate) fn take_args(&mut self, start: usize) -> Vec<Value> {
         let mut buf = self.arg_pool.pop().unwrap_or_default();
-        buf.extend(self.stack.drain(start.min(self.stack.len())..));
+        let len = self.stack.len();
+        let start = start.min(len);
+        let n = len - start;
+        buf.clear();
+        buf.reserve(n);
+        // SAFETY: slots `start..len` of the stack hold values, moved (word
+        // by word, see `ops::write_words`) into the first `n` slots of the
+        // empty buffer, which has room for them (reserved above). The
+        // stack's length is cut to `start` so each value has one owner.
+        unsafe {
+            let src = self.stack.as_ptr().add(start);
+            let dst = buf.as_mut_ptr();
+            for i in 0..n {
+                super::ops::write_words(dst.add(i), super::ops::read_words(src.add(i)));
+            }
+            self.stack.set_len(start);
+            buf.set_len(n);
+        }
         buf
     }
 
@@ -199,15 +216,36 @@ impl Vm {
     pub fn call_special(
         &mut self,
         obj: &Value,
-        name: &str,
+        name: &'static str,
         args: &[Value],
     ) -> PyResult<Option<Value>> {
         let ty = self.type_of(obj);
-        let Some(m) = self.type_lookup_str(&ty, name) else {
+        let Some(m) = self.type_lookup_static(&ty, name) else {
             return Ok(None);
         };
-        let bound = self.descr_get(m, Some(obj), &ty)?;
-        self.call(&bound, args).map(Some)
+        self.call_descr(m, obj, &ty, args).map(Some)
+    }
+
+    /// `descr.__get__(obj, ty)(*args)`. A Python function is called with
+    /// `obj` prepended, as binding it would do, without making the bound
+    /// method.
+    pub fn call_descr(
+        &mut self,
+        descr: Value,
+        obj: &Value,
+        ty: &PyRef,
+        args: &[Value],
+    ) -> PyResult<Value> {
+        if let Value::Obj(f) = &descr {
+            if matches!(f.payload, Payload::Function(_)) {
+                let mut full = ArgBuf::with_capacity(args.len() + 1);
+                full.push(obj.clone());
+                full.extend(args.iter().cloned());
+                return self.call_function(f, Args::new(&full));
+            }
+        }
+        let bound = self.descr_get(descr, Some(obj), ty)?;
+        self.call(&bound, args)
     }
 
     /// Run a Python function to completion (re-entering the eval loop).
@@ -466,11 +504,14 @@ impl Vm {
         if Rc::ptr_eq(cls, &self.types.type_) && args.args.len() == 1 && !args.has_kwargs() {
             return Ok(Value::Obj(self.type_of(&args.args[0])));
         }
-        let Some(new) = self.type_lookup_str(cls, "__new__") else {
+        let Some(new) = self.type_lookup_static(cls, "__new__") else {
             return Err(
                 self.type_error(format!("cannot create '{}' instances", self.type_name(cls)))
             );
         };
+        if let Some(r) = self.instantiate_fast(cls, &new, args) {
+            return r;
+        }
         let new = match &new {
             Value::Obj(o) => match &o.payload {
                 Payload::StaticMethod(f) => f.clone(),
@@ -478,7 +519,7 @@ impl Vm {
             },
             _ => new.clone(),
         };
-        let mut full = Vec::with_capacity(args.args.len() + 1);
+        let mut full = ArgBuf::with_capacity(args.args.len() + 1);
         full.push(clsv.clone());
         full.extend(args.args.iter().cloned());
         let obj = self.call_args(
@@ -503,6 +544,67 @@ impl Vm {
             }
         }
         Ok(obj)
+    }
+
+    /// `cls(*args)` for a class that inherits `object.__new__` and defines
+    /// `__init__` as a Python function (or inherits `object.__init__`): the
+    /// instance is made directly and `__init__` called without a bound
+    /// method. `None` means "not this case" (the general path decides).
+    fn instantiate_fast(
+        &mut self,
+        cls: &PyRef,
+        new: &Value,
+        args: Args,
+    ) -> Option<PyResult<Value>> {
+        if self.object_new_init.is_none() {
+            let object = self.types.object.clone();
+            let n = self.type_lookup_str(&object, "__new__")?;
+            let i = self.type_lookup_str(&object, "__init__")?;
+            self.object_new_init = Some((n, i));
+        }
+        let (obj_new, obj_init) = self.object_new_init.as_ref()?;
+        if !new.is(obj_new) {
+            return None;
+        }
+        let td = crate::objects::typeobj::type_data(cls)?;
+        if !matches!(td.layout, crate::objects::typeobj::Layout::Object) {
+            return None;
+        }
+        let obj_init = obj_init.clone();
+        let init = self.type_lookup_static(cls, "__init__")?;
+        let plain_init = init.is(&obj_init);
+        let init_fn = match &init {
+            Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => Some(f.clone()),
+            _ => None,
+        };
+        if init_fn.is_none() && !(plain_init && args.args.is_empty()) {
+            return None;
+        }
+        if let Err(e) = crate::modules::abc::check_instantiable(self, cls) {
+            return Some(Err(e));
+        }
+        let obj = Value::Obj(self.new_instance_of(cls, Payload::Object));
+        let Some(f) = init_fn else {
+            return Some(Ok(obj));
+        };
+        let mut full = ArgBuf::with_capacity(args.args.len() + 1);
+        full.push(obj.clone());
+        full.extend(args.args.iter().cloned());
+        let r = self.call_function(
+            &f,
+            Args {
+                args: &full,
+                kwnames: args.kwnames,
+            },
+        );
+        Some(match r {
+            Ok(Value::None) => Ok(obj),
+            Ok(r) => Err(self.type_error(format!(
+                "__init__() should return None, not '{}'",
+                self.type_name_of(&r)
+            ))),
+            Err(e) => Err(e),
+        })
     }
 
     /// Positional arguments of a native method after `self`, checked.

@@ -76,11 +76,6 @@ impl Vm {
             let mut ext: u32 = 0;
             let instrs: &[super::code::Instr] = &code.instrs;
             loop {
-                // Whatever waits between instructions (finalizers of dropped
-                // objects, generators to close) raised the eval breaker.
-                if super::breaker::any() {
-                    self.on_eval_breaker();
-                }
                 let Some(&super::code::Instr { op, arg, len }) = instrs.get(pc) else {
                     return Err((
                         self.system_error("bytecode ran past the end of the code"),
@@ -92,9 +87,20 @@ impl Vm {
                     let opb = code.code.get(pc * 2).copied().unwrap_or(0);
                     return Err((self.system_error(format!("unknown opcode {opb}")), false));
                 };
-                if self.tracing {
-                    if let Err(e) = self.trace_instruction(pc, op, ext) {
-                        return Err((e, true));
+                // Whatever waits between instructions (finalizers of dropped
+                // objects, generators to close, a trace function: its bit
+                // stays set while one is) raised the eval breaker.
+                if super::breaker::any() {
+                    self.on_eval_breaker();
+                    if self.tracing {
+                        if let Err(e) = self.trace_instruction(pc, op, ext) {
+                            return Err((e, true));
+                        }
+                        // A trace function set `f_lineno` (objects/frame_jump.rs).
+                        if let Some(to) = crate::objects::frame_jump::take_jump(self) {
+                            pc = to;
+                            continue;
+                        }
                     }
                 }
                 if let Some(f) = self.frames.last_mut() {

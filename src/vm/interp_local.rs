@@ -134,8 +134,7 @@ impl<T: 'static> InterpLocal<T> {
                 return s.ptr.cast::<T>();
             }
         }
-        let value: Box<T> = Box::new((self.init)());
-        let ptr: *const T = &*value;
+        let value: Box<dyn Any> = Box::new((self.init)());
         // SAFETY: as above; the reference to the vector ends before return.
         unsafe {
             let slots = &mut *t.slots.get();
@@ -147,11 +146,15 @@ impl<T: 'static> InterpLocal<T> {
                 // `init` itself filled the slot (re-entrantly): keep that.
                 Some(s) => s.ptr.cast::<T>(),
                 None => {
-                    *entry = Some(Slot {
-                        ptr: ptr.cast::<()>(),
+                    // The address is taken from the box once it is in its
+                    // slot: moving a Box invalidates pointers taken into it
+                    // before (Miri, Stacked Borrows).
+                    let s = entry.insert(Slot {
+                        ptr: std::ptr::null(),
                         _value: value,
                     });
-                    ptr
+                    s.ptr = (&*s._value as *const dyn Any).cast::<()>();
+                    s.ptr.cast::<T>()
                 }
             }
         }

@@ -19,6 +19,7 @@ pub mod gil;
 pub mod interp;
 pub mod interp_local;
 pub mod limited;
+pub mod memstats;
 pub mod ops;
 pub mod profile_main;
 pub mod proto;
@@ -28,6 +29,8 @@ pub mod signals;
 pub mod stack_guard;
 pub mod trace;
 pub mod traceback;
+#[cfg(test)]
+mod unsafe_tests;
 pub mod value;
 pub mod verify;
 
@@ -168,10 +171,18 @@ fn init_type_mro(t: &PyRef) {
     *td.mro.borrow_mut() = mro;
 }
 
+/// Slots of `Interner::statics` (a power of two).
+const STATIC_CACHE: usize = 512;
+
 /// Interned strings: one object per distinct identifier.
 #[derive(Default)]
 pub struct Interner {
-    map: HashMap<Box<str>, PyRef>,
+    map: HashMap<Box<str>, PyRef, crate::pyhash::FxBuild>,
+    /// The one-character ASCII strings (CPython's latin-1 singletons).
+    chars: Vec<Option<PyRef>>,
+    /// `intern_static`'s direct-mapped cache: (address, length) of a
+    /// `&'static str` and its interned object.
+    statics: Vec<Option<(usize, usize, PyRef)>>,
 }
 
 impl Interner {
@@ -207,6 +218,9 @@ pub struct Vm {
     pub exc_info: Value,
     /// Keyword names set by KW_NAMES for the next CALL.
     pub pending_kwnames: Option<PyRef>,
+    /// `object.__dict__['__new__']` and `['__init__']` once looked up (the
+    /// fast path of instantiating classes that inherit them).
+    pub object_new_init: Option<(Value, Value)>,
     /// exc_info of the callers of running generators (restored on suspend).
     pub gen_exc_outer: Vec<Value>,
     pub modules: PyRef,
@@ -328,6 +342,7 @@ impl Vm {
             c_recursion: 0,
             exc_info: Value::None,
             pending_kwnames: None,
+            object_new_init: None,
             gen_exc_outer: Vec::new(),
             modules,
             argv: Vec::new(),
@@ -474,6 +489,50 @@ impl Vm {
         r
     }
 
+    /// `intern` for a string literal: a static string's address and length
+    /// identify its text for the whole run, so the interned object is found
+    /// without hashing the text (the dunder names the runtime looks up).
+    #[inline]
+    pub fn intern_static(&mut self, s: &'static str) -> PyRef {
+        let key = s.as_ptr() as usize;
+        let i = (key >> 3) & (STATIC_CACHE - 1);
+        if let Some(Some((k, n, r))) = self.interned.statics.get(i) {
+            if *k == key && *n == s.len() {
+                return r.clone();
+            }
+        }
+        let r = self.intern(s);
+        if self.interned.statics.len() < STATIC_CACHE {
+            self.interned.statics.resize(STATIC_CACHE, None);
+        }
+        if let Some(slot) = self.interned.statics.get_mut(i) {
+            *slot = Some((key, s.len(), r.clone()));
+        }
+        r
+    }
+
+    /// The interned one-character string of an ASCII character.
+    #[inline]
+    pub fn intern_ascii_char(&mut self, c: u8) -> PyRef {
+        if let Some(Some(r)) = self.interned.chars.get(c as usize) {
+            return r.clone();
+        }
+        self.intern_ascii_char_slow(c)
+    }
+
+    #[cold]
+    fn intern_ascii_char_slow(&mut self, c: u8) -> PyRef {
+        let b = [c & 0x7f];
+        let r = self.intern(std::str::from_utf8(&b).unwrap_or("?"));
+        if self.interned.chars.len() < 128 {
+            self.interned.chars.resize(128, None);
+        }
+        if let Some(slot) = self.interned.chars.get_mut(c as usize) {
+            *slot = Some(r.clone());
+        }
+        r
+    }
+
     /// The type of a value (a new reference).
     pub fn type_of(&self, v: &Value) -> PyRef {
         match v {
@@ -494,6 +553,9 @@ impl Vm {
     pub fn new_obj(&self, ty: &PyRef, payload: Payload) -> PyRef {
         let o = Rc::new(PyObject::new(ty.clone(), payload));
         crate::objects::gc::track_new(&o);
+        if crate::modules::tracemalloc::tracing() {
+            crate::modules::tracemalloc::on_alloc(self, &o);
+        }
         o
     }
 

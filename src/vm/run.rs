@@ -123,6 +123,7 @@ impl Vm {
         };
         crate::modules::thread_start::shutdown(self);
         crate::modules::atexit::run_exitfuncs(self);
+        self.memstats_at_exit();
         crate::modules::thread_start::finalizing();
         self.restore_std_streams();
         super::report::set_finalizing();
@@ -149,8 +150,9 @@ impl Vm {
                 }
             };
         }
-        let text = self.format_exception(exc);
-        self.write_report(&text);
+        if let Some(status) = crate::modules::sys_excepthook::display_uncaught(self, exc) {
+            return status;
+        }
         if self.err_is(&e, ExcKind::KeyboardInterrupt) {
             crate::modules::atexit::run_exitfuncs(self);
             self.flush_stdout();

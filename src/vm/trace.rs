@@ -121,6 +121,11 @@ fn hook(which: Hook) -> Value {
 pub fn refresh_flag(vm: &mut Vm) {
     let (t, p) = crate::modules::sys_trace::hooks();
     vm.tracing = !t.is_none() || !p.is_none();
+    if vm.tracing {
+        super::breaker::set(super::breaker::TRACING);
+    } else {
+        super::breaker::clear(super::breaker::TRACING);
+    }
 }
 
 fn set_trace(vm: &mut Vm, f: Value) {
@@ -282,6 +287,8 @@ impl Vm {
         if ext != 0 || busy() {
             return Ok(());
         }
+        // The target of an `f_lineno` jump runs without repeating events.
+        let jumped = crate::objects::frame_jump::entering(self.frames.len(), pc);
         let Some(frame) = self.frames.last_mut() else {
             return Ok(());
         };
@@ -299,9 +306,9 @@ impl Vm {
             return Ok(());
         };
         frame.lasti = pc;
-        if op == Op::Resume {
+        if op == Op::Resume && !jumped {
             self.trace_entry()?;
-        } else if !hook(Hook::Trace).is_none() {
+        } else if !jumped && !hook(Hook::Trace).is_none() {
             let lastline = if prev <= la.first { -1 } else { la.line(prev) };
             let line = la.line(pc);
             let Some(fo) = self.top_frame_object() else {

@@ -11,7 +11,7 @@ pub type PyRef = Rc<PyObject>;
 /// One Python value (16 bytes). The tag is a full word so that a value is
 /// two clean words: copies never mix a byte store with a wide load (which
 /// stalls store forwarding in the eval loop's pushes).
-#[derive(Clone, Default)]
+#[derive(Default)]
 #[repr(u64)]
 pub enum Value {
     /// CPython's NULL: an unbound local or the PUSH_NULL marker. Never
@@ -27,7 +27,31 @@ pub enum Value {
     Obj(PyRef),
 }
 
+/// A value as its two machine words (tag, payload); padding stays
+/// uninitialised, which `MaybeUninit` allows.
+pub type Words = [std::mem::MaybeUninit<u64>; 2];
+
 impl Value {
+    /// The value's two words, moved out (the value is not dropped).
+    #[inline(always)]
+    pub fn into_words(self) -> Words {
+        // SAFETY: `Value` is `repr(u64)`: 16 bytes, a u64 tag then the
+        // payload; `Words` is 16 bytes that may hold any bits, padding
+        // included. The value moves into the words (no double drop).
+        unsafe { std::mem::transmute::<Value, Words>(self) }
+    }
+
+    /// Rebuild a value from `into_words`.
+    ///
+    /// # Safety
+    /// `w` must be the words of a valid `Value` (from `into_words` or a
+    /// slot holding one), which moves back into the result.
+    #[inline(always)]
+    pub unsafe fn from_words(w: Words) -> Value {
+        // SAFETY: the caller guarantees the words form a valid `Value`.
+        unsafe { std::mem::transmute::<Words, Value>(w) }
+    }
+
     #[inline]
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
@@ -58,6 +82,25 @@ impl Value {
             (Value::Obj(a), Value::Obj(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
+    }
+}
+
+impl Clone for Value {
+    /// A new reference: the heap object's count goes up, and the two words
+    /// are copied as two word loads (see `vm::ops::write_words` on why not
+    /// one 16-byte copy).
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        if let Value::Obj(o) = self {
+            // SAFETY: `o` is a live Rc (we hold a reference to it); one
+            // more strong count is owned by the copy made below.
+            unsafe { Rc::increment_strong_count(Rc::as_ptr(o)) };
+        }
+        let p = (self as *const Value).cast::<std::mem::MaybeUninit<u64>>();
+        // SAFETY: `self` is a valid value; its words copied form the same
+        // value, which now owns the count taken above (for `Obj`) or plain
+        // data (every other variant is `Copy` data).
+        unsafe { Value::from_words([p.read_volatile(), p.add(1).read_volatile()]) }
     }
 }
 

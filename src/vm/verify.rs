@@ -20,14 +20,18 @@ pub struct VerifyError {
     pub reason: String,
 }
 
-/// A decoded instruction: where it starts, the opcode, the full argument
-/// (EXTENDED_ARG folded in) and the index of the next instruction.
+/// A decoded instruction: the opcode, the full argument (EXTENDED_ARG
+/// folded in), how the argument is read and the index of the next
+/// instruction.
+#[derive(Clone, Copy)]
 struct Instr {
     op: Op,
+    kind: ArgKind,
     arg: u32,
     next: usize,
 }
 
+#[cold]
 fn err(co: &CodeObject, unit: usize, reason: impl Into<String>) -> VerifyError {
     VerifyError {
         name: co.name().to_string_lossy(),
@@ -62,17 +66,19 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
     }
     // Decode every instruction start (EXTENDED_ARG prefixes fold into the
     // instruction they precede; CACHE units after an instruction are skipped).
-    let mut instrs: Vec<Option<Instr>> = (0..n).map(|_| None).collect();
+    let mut instrs: Vec<Option<Instr>> = vec![None; n];
     let mut i = 0;
     let mut ext: u32 = 0;
     let mut ext_start: Option<usize> = None;
     while i < n {
-        let (opb, argb) = (code[2 * i], code[2 * i + 1]);
-        let Some(op) = Op::from_u8(opb) else {
+        let Some(&[opb, argb]) = code.get(2 * i..2 * i + 2) else {
+            break;
+        };
+        let Some(op) = Op::decode(opb) else {
             return Err(err(co, i, format!("unknown opcode {opb}")));
         };
         let arg = ext | argb as u32;
-        let next = i + 1 + op.caches();
+        let next = i + 1 + op.cache_units();
         if next > n {
             return Err(err(
                 co,
@@ -89,23 +95,10 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
         if op == Op::Cache {
             return Err(err(co, i, "CACHE where an instruction was expected"));
         }
-        let in_range = |limit: usize, what: &str| -> Result<(), VerifyError> {
-            if (arg as usize) < limit {
-                Ok(())
-            } else {
-                Err(err(
-                    co,
-                    i,
-                    format!(
-                        "{} argument {arg} is out of range for {limit} {what}",
-                        op.name()
-                    ),
-                ))
-            }
-        };
-        match op.arg_kind() {
-            ArgKind::Const => in_range(nconsts, "constants")?,
-            ArgKind::Name => in_range(nnames, "names")?,
+        let kind = op.arg_kind();
+        let limit = match kind {
+            ArgKind::Const => Some((nconsts, "constants")),
+            ArgKind::Name => Some((nnames, "names")),
             ArgKind::GlobalName if (arg >> 1) as usize >= nnames => {
                 return Err(err(
                     co,
@@ -113,9 +106,9 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
                     format!("LOAD_GLOBAL name index {} is out of range", arg >> 1),
                 ));
             }
-            ArgKind::Local | ArgKind::Free => in_range(nlocals, "local slots")?,
-            ArgKind::Compare => in_range(6, "comparison operators")?,
-            ArgKind::BinaryOp => in_range(26, "binary operators")?,
+            ArgKind::Local | ArgKind::Free => Some((nlocals, "local slots")),
+            ArgKind::Compare => Some((6, "comparison operators")),
+            ArgKind::BinaryOp => Some((26, "binary operators")),
             ArgKind::JumpForward if next + arg as usize >= n => {
                 return Err(err(
                     co,
@@ -130,11 +123,30 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
                     format!("{} jumps before the start of the code", op.name()),
                 ));
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some((limit, what)) = limit {
+            if arg as usize >= limit {
+                return Err(err(
+                    co,
+                    i,
+                    format!(
+                        "{} argument {arg} is out of range for {limit} {what}",
+                        op.name()
+                    ),
+                ));
+            }
         }
         // Jumps land on the first EXTENDED_ARG of an instruction.
         let start = ext_start.take().unwrap_or(i);
-        instrs[start] = Some(Instr { op, arg, next });
+        if let Some(slot) = instrs.get_mut(start) {
+            *slot = Some(Instr {
+                op,
+                kind,
+                arg,
+                next,
+            });
+        }
         ext = 0;
         i = next;
     }
@@ -191,25 +203,10 @@ fn stack_depths(
     handlers: &[crate::pyc::code::ExceptionTableEntry],
 ) -> Result<(), VerifyError> {
     let n = instrs.len();
-    let mut depth: Vec<Option<(i64, i64)>> = vec![None; n];
-    let mut work: Vec<usize> = Vec::new();
-    let reach = |depth: &mut Vec<Option<(i64, i64)>>,
-                 work: &mut Vec<usize>,
-                 at: usize,
-                 lo: i64,
-                 hi: i64| {
-        let Some(slot) = depth.get_mut(at) else {
-            return;
-        };
-        let merged = match *slot {
-            None => (lo, hi),
-            Some((a, b)) => (a.min(lo), b.max(hi)),
-        };
-        if *slot != Some(merged) {
-            *slot = Some(merged);
-            work.push(at);
-        }
-    };
+    // The lowest and highest depth reaching each instruction (lo > hi:
+    // not reached yet).
+    let mut depth: Vec<(i64, i64)> = vec![(i64::MAX, i64::MIN); n];
+    let mut work: Vec<usize> = Vec::with_capacity(16);
     if n > 0 {
         reach(&mut depth, &mut work, 0, 0, 0);
     }
@@ -217,76 +214,119 @@ fn stack_depths(
         let d = (h.depth + 1 + h.lasti as u64) as i64;
         reach(&mut depth, &mut work, (h.target / 2) as usize, d, d);
     }
-    while let Some(at) = work.pop() {
-        let Some(ins) = instrs.get(at).and_then(|x| x.as_ref()) else {
-            return Err(err(
-                co,
-                at,
-                "execution reaches the middle of an instruction",
-            ));
-        };
-        let Some((lo, hi)) = depth.get(at).copied().flatten() else {
-            continue;
-        };
-        let arg = ins.op.has_arg().then_some(ins.arg as i32);
-        let target = match ins.op.arg_kind() {
-            ArgKind::JumpForward => Some(ins.next + ins.arg as usize),
-            ArgKind::JumpBackward => Some(ins.next - ins.arg as usize),
-            _ => None,
-        };
-        let unconditional = matches!(
-            ins.op,
-            Op::JumpForward | Op::JumpBackward | Op::JumpBackwardNoInterrupt
-        );
-        let terminal = matches!(ins.op, Op::ReturnValue | Op::RaiseVarargs | Op::Reraise);
-        // At most two successors: the jump target and the next instruction.
-        let edges = [
-            target.map(|t| (t, true)),
-            (!unconditional && !terminal).then_some((ins.next, false)),
-        ];
-        for (to, jump) in edges.into_iter().flatten() {
-            let effect = if ins.op == Op::ReturnGenerator {
-                // Resuming pushes the sent value (which the POP_TOP after
-                // RETURN_GENERATOR discards); compile.c counts neither.
-                1
-            } else {
-                ins.op
-                    .stack_effect(arg, if target.is_some() { Some(jump) } else { None })
-                    .map_err(|_| {
-                        err(
-                            co,
-                            at,
-                            format!(
-                                "{} has no stack effect for argument {}",
-                                ins.op.name(),
-                                ins.arg
-                            ),
-                        )
-                    })?
+    while let Some(first) = work.pop() {
+        // Follow the fall-through chain directly; jump targets are queued.
+        let mut at = first;
+        loop {
+            let Some(ins) = instrs.get(at).copied().flatten() else {
+                return Err(err(
+                    co,
+                    at,
+                    "execution reaches the middle of an instruction",
+                ));
             };
-            let (nlo, nhi) = (lo + effect as i64, hi + effect as i64);
-            if nlo < 0 {
-                return Err(err(
-                    co,
-                    at,
-                    format!("{} pops below the bottom of the stack", ins.op.name()),
-                ));
+            let Some(&(lo, hi)) = depth.get(at) else {
+                break;
+            };
+            let arg = ins.op.has_arg().then_some(ins.arg as i32);
+            let target = match ins.kind {
+                ArgKind::JumpForward => Some(ins.next + ins.arg as usize),
+                ArgKind::JumpBackward => Some(ins.next - ins.arg as usize),
+                _ => None,
+            };
+            let unconditional = matches!(
+                ins.op,
+                Op::JumpForward | Op::JumpBackward | Op::JumpBackwardNoInterrupt
+            );
+            let terminal = matches!(ins.op, Op::ReturnValue | Op::RaiseVarargs | Op::Reraise);
+            if let Some(t) = target {
+                let (nlo, nhi) = successor(co, at, &ins, arg, Some(true), (lo, hi), stacksize)?;
+                if t >= n {
+                    return Err(err(co, at, "execution runs past the end of the code"));
+                }
+                reach(&mut depth, &mut work, t, nlo, nhi);
             }
-            if nhi > stacksize as i64 {
-                return Err(err(
-                    co,
-                    at,
-                    format!(
-                        "{} grows the stack beyond co_stacksize ({stacksize})",
-                        ins.op.name()
-                    ),
-                ));
+            if unconditional || terminal {
+                break;
             }
+            let jump = target.map(|_| false);
+            let (nlo, nhi) = successor(co, at, &ins, arg, jump, (lo, hi), stacksize)?;
+            let to = ins.next;
             if to >= n {
                 return Err(err(co, at, "execution runs past the end of the code"));
             }
-            reach(&mut depth, &mut work, to, nlo, nhi);
+            match depth.get_mut(to) {
+                Some(slot) if nlo < slot.0 || nhi > slot.1 => {
+                    *slot = (slot.0.min(nlo), slot.1.max(nhi));
+                    at = to;
+                }
+                _ => break,
+            }
         }
     }
     Ok(())
+}
+
+/// Widen the depth range of instruction `at` by `lo..=hi`; queue it when
+/// that changed it.
+#[inline(always)]
+fn reach(depth: &mut [(i64, i64)], work: &mut Vec<usize>, at: usize, lo: i64, hi: i64) {
+    let Some(slot) = depth.get_mut(at) else {
+        return;
+    };
+    if lo < slot.0 || hi > slot.1 {
+        *slot = (slot.0.min(lo), slot.1.max(hi));
+        work.push(at);
+    }
+}
+
+/// The depth range after instruction `ins` (at unit `at`) along one edge
+/// (`jump`: the taken or not-taken side of a jump, None for a plain
+/// instruction), checked against the stack's bounds.
+#[inline(always)]
+fn successor(
+    co: &CodeObject,
+    at: usize,
+    ins: &Instr,
+    arg: Option<i32>,
+    jump: Option<bool>,
+    (lo, hi): (i64, i64),
+    stacksize: usize,
+) -> Result<(i64, i64), VerifyError> {
+    let effect = if ins.op == Op::ReturnGenerator {
+        // Resuming pushes the sent value (which the POP_TOP after
+        // RETURN_GENERATOR discards); compile.c counts neither.
+        1
+    } else {
+        ins.op.stack_effect(arg, jump).map_err(|_| {
+            err(
+                co,
+                at,
+                format!(
+                    "{} has no stack effect for argument {}",
+                    ins.op.name(),
+                    ins.arg
+                ),
+            )
+        })?
+    };
+    let (nlo, nhi) = (lo + effect as i64, hi + effect as i64);
+    if nlo < 0 {
+        return Err(err(
+            co,
+            at,
+            format!("{} pops below the bottom of the stack", ins.op.name()),
+        ));
+    }
+    if nhi > stacksize as i64 {
+        return Err(err(
+            co,
+            at,
+            format!(
+                "{} grows the stack beyond co_stacksize ({stacksize})",
+                ins.op.name()
+            ),
+        ));
+    }
+    Ok((nlo, nhi))
 }

@@ -22,6 +22,7 @@ pub fn run_pycvm(args: &[String], dir: &Path, timeout: Duration) -> Run {
         .current_dir(dir)
         .env("PYTHONHASHSEED", "0")
         .env("PYTHONIOENCODING", "utf-8")
+        .env_remove("PYTHONUNBUFFERED")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

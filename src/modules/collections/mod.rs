@@ -103,6 +103,12 @@ impl NativeData for TupleGetter {
             visit(&d);
         }
     }
+
+    fn clear(&self, out: &mut Vec<Value>) {
+        if let Ok(mut d) = self.doc.try_borrow_mut() {
+            out.push(std::mem::replace(&mut *d, Value::None));
+        }
+    }
 }
 
 fn tg<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a TupleGetter> {

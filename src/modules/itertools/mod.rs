@@ -119,6 +119,20 @@ impl ItObj {
 }
 
 impl NativeData for ItObj {
+    /// The cycle collector's `tp_clear`: the iterator becomes exhausted;
+    /// the values it held go to `out` (a tee's shared buffer stays).
+    fn clear(&self, out: &mut Vec<Value>) {
+        self.traverse(&mut |v| out.push(v.clone()));
+        if let Ok(mut st) = self.st.try_borrow_mut() {
+            if !matches!(*st, St::Tee { .. }) {
+                let old = std::mem::replace(&mut *st, St::Done);
+                drop(st);
+                // Every value `old` held has a reference in `out`.
+                drop(old);
+            }
+        }
+    }
+
     fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
         let Ok(st) = self.st.try_borrow() else {
             return;

@@ -198,7 +198,7 @@ fn round_with(
     vm: &mut Vm,
     args: Args,
     name: &str,
-    dunder: &str,
+    dunder: &'static str,
     f: fn(f64) -> f64,
 ) -> PyResult<Value> {
     let a = vm.fn_args(name, args, 1, 1)?;

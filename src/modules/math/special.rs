@@ -30,10 +30,12 @@ mod libm {
 // points to a live local.
 
 pub fn libm_erf(x: f64) -> f64 {
+    // SAFETY: a C99 libm function on plain values (see above).
     unsafe { libm::erf(x) }
 }
 
 pub fn libm_erfc(x: f64) -> f64 {
+    // SAFETY: a C99 libm function on plain values (see above).
     unsafe { libm::erfc(x) }
 }
 
@@ -65,22 +67,27 @@ pub fn libm_cbrt(x: f64) -> f64 {
 }
 
 pub fn libm_acosh(x: f64) -> f64 {
+    // SAFETY: a C99 libm function on plain values (see above).
     unsafe { libm::acosh(x) }
 }
 
 pub fn libm_asinh(x: f64) -> f64 {
+    // SAFETY: a C99 libm function on plain values (see above).
     unsafe { libm::asinh(x) }
 }
 
 pub fn libm_atanh(x: f64) -> f64 {
+    // SAFETY: a C99 libm function on plain values (see above).
     unsafe { libm::atanh(x) }
 }
 
 pub fn nextafter(x: f64, y: f64) -> f64 {
+    // SAFETY: a C99 libm function on plain values (see above).
     unsafe { libm::nextafter(x, y) }
 }
 
 pub fn ldexp(x: f64, e: i32) -> f64 {
+    // SAFETY: a C99 libm function on plain values (see above).
     unsafe { libm::ldexp(x, e) }
 }
 
@@ -90,6 +97,7 @@ pub fn frexp(x: f64) -> (f64, i32) {
         return (x, 0);
     }
     let mut e: i32 = 0;
+    // SAFETY: `e` is a live local the out-parameter may write.
     let m = unsafe { libm::frexp(x, &mut e) };
     (m, e)
 }

@@ -132,9 +132,8 @@ pub fn posix_killpg(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub fn posix_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = parse_args(vm, &args, "_exit", &["status"], 1, 1)?;
     let code = c_int_arg(vm, a[0].as_ref().unwrap_or(&Value::None))?;
-    // What print() buffered is out already in CPython (line-buffered on a
-    // terminal, unbuffered under the test harness).
-    vm.flush_stdout();
+    // What print() left in the buffer is lost, as in CPython (write_stdout
+    // flushed already when stdout is unbuffered or line-buffered).
     // SAFETY: _exit never returns; nothing is left half-done in Rust.
     unsafe { libc::_exit(code) }
 }

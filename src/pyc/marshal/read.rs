@@ -9,10 +9,10 @@
 //! or tuple refer to itself while it is being filled; handles here are
 //! immutable, so such self-referential streams are rejected.)
 //!
-//! Other departures from CPython, all on streams CPython never writes: a
-//! sequence claiming more elements than bytes remain is refused at once
-//! ("tuple size out of range") where CPython would allocate and hit EOF
-//! later; dict keys and set elements are kept in stream order without
+//! A sequence claiming more elements than bytes remain is read until EOF
+//! as in CPython, but its storage is sized only for what the input can
+//! still hold. Another departure from CPython, on streams CPython never
+//! writes: dict keys and set elements are kept in stream order without
 //! merging duplicates (hashability is checked as CPython does).
 
 use std::collections::HashSet;
@@ -437,17 +437,13 @@ impl<'a> Reader<'a> {
             let value = seq_value(kind, Vec::new());
             return Ok(Step::Value(Some(self.fill(value, flag, idx))));
         }
-        // Every element takes at least one byte: a claim beyond the bytes
-        // left is refused before anything is allocated.
-        if len > self.rest.len() {
-            // The size field follows the type byte.
-            return Err(self.err(K::SizeOutOfRange(kind.name()), start + 1));
-        }
-        // Pre-size only for what the input can still hold once the
-        // enclosing sequences' outstanding elements are set aside, so
-        // nested claims never add up to more than the input's length.
+        // A claim beyond the bytes left reads on until the data runs out
+        // ("EOF read where object expected", as CPython). Pre-size only
+        // for what the input can still hold once the enclosing sequences'
+        // outstanding elements are set aside, so nested claims never add
+        // up to more than the input's length.
         let capacity = len.min(self.rest.len().saturating_sub(self.pending));
-        self.pending += len - 1;
+        self.pending = self.pending.saturating_add(len - 1);
         stack.push(Frame::Seq {
             kind,
             items: Vec::with_capacity(capacity),

@@ -1,5 +1,6 @@
 //! Operators: unary, binary, subscripts, comparisons, identity, membership.
 
+use crate::objects::Payload;
 use crate::pyc::opcode::Op;
 
 use super::Flow;
@@ -50,6 +51,24 @@ impl Vm {
     pub(crate) fn op_binary_subscr(&mut self) -> PyResult<Flow> {
         let key = self.pop();
         let obj = self.pop();
+        // BINARY_SUBSCR_LIST_INT / _TUPLE_INT: an exact list or tuple
+        // indexed by an in-range int.
+        if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
+            if o.class_is_static() {
+                let hit = match &o.payload {
+                    Payload::List(l) => l.try_borrow().ok().and_then(|l| {
+                        let v = seq_index(l.len(), *i).and_then(|j| l.get(j)).cloned();
+                        v
+                    }),
+                    Payload::Tuple(t) => seq_index(t.len(), *i).and_then(|j| t.get(j)).cloned(),
+                    _ => None,
+                };
+                if let Some(v) = hit {
+                    self.push(v);
+                    return Ok(Flow::Next);
+                }
+            }
+        }
         let r = self.getitem(&obj, &key)?;
         self.op_push(r)
     }
@@ -58,6 +77,23 @@ impl Vm {
         let key = self.pop();
         let obj = self.pop();
         let v = self.pop();
+        // STORE_SUBSCR_LIST_INT: an exact list, an in-range int index.
+        if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
+            if let Payload::List(l) = &o.payload {
+                if o.class_is_static() {
+                    if let Ok(mut items) = l.try_borrow_mut() {
+                        if let Some(slot) =
+                            seq_index(items.len(), *i).and_then(|j| items.get_mut(j))
+                        {
+                            let old = std::mem::replace(slot, v);
+                            drop(items);
+                            drop(old);
+                            return Ok(Flow::Next);
+                        }
+                    }
+                }
+            }
+        }
         self.setitem(&obj, key, v)?;
         Ok(Flow::Next)
     }
@@ -81,6 +117,16 @@ impl Vm {
         if let Some(r) = fast {
             self.push(Value::Bool(r));
             return Ok(Flow::Next);
+        }
+        // COMPARE_OP_STR_JUMP's case: == and != of two exact strs.
+        if let (Value::Obj(x), Value::Obj(y), 2 | 3) = (&a, &b, oparg) {
+            if let (Payload::Str(sx), Payload::Str(sy)) = (&x.payload, &y.payload) {
+                if x.class_is_static() && y.class_is_static() {
+                    let eq = std::rc::Rc::ptr_eq(x, y) || sx.same_text(sy);
+                    self.push(Value::Bool(eq == (oparg == 2)));
+                    return Ok(Flow::Next);
+                }
+            }
         }
         self.compare_slow(oparg, a, b)
     }
@@ -167,4 +213,12 @@ fn cmp_fast<T: PartialOrd>(oparg: u32, x: &T, y: &T) -> Option<bool> {
         5 => x >= y,
         _ => return None,
     })
+}
+
+/// The position of index `i` in a sequence of `len` items (negative
+/// indices from the end), if in range.
+#[inline(always)]
+fn seq_index(len: usize, i: i64) -> Option<usize> {
+    let j = if i < 0 { i.checked_add(len as i64)? } else { i };
+    usize::try_from(j).ok().filter(|&j| j < len)
 }

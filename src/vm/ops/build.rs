@@ -74,7 +74,7 @@ impl Vm {
         let v = self.pop();
         if let Value::Obj(l) = self.peek((i as usize).saturating_sub(1)) {
             if let Payload::List(items) = &l.payload {
-                items.borrow_mut().push(v);
+                crate::objects::list::push_item(&mut items.borrow_mut(), v);
             }
         }
         Ok(Flow::Next)

@@ -13,7 +13,9 @@
 //! whenever a key is added or removed (unique across dicts over time), so
 //! an entry position under an unchanged version still holds the same key.
 
-use crate::objects::dict::{find_str, key_version, value_at_if_key};
+use crate::objects::dict::{
+    find_str, key_version, last_entry_if_key, replace_at_if_key, value_at_if_key,
+};
 use crate::objects::function::DescrKind;
 use crate::objects::typeobj::{
     type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HEAPTYPE,
@@ -22,6 +24,7 @@ use crate::objects::Payload;
 use crate::vm::code::Code;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
+use std::cell::Cell;
 
 /// Slot number meaning "no cache" (a code object with more than 65535
 /// cacheable instructions).
@@ -51,12 +54,38 @@ pub enum Ic {
     /// type at version `tver` (no custom `__getattribute__`), the type's
     /// attribute `descr` (Null: none) is not a data descriptor, so the
     /// instance dict answers first.
-    Attr { tver: u64, descr: Value },
+    /// `hint`: the entry position where the last instance dict held the
+    /// name (instances of a class usually share their attribute order).
+    Attr {
+        tver: u64,
+        descr: Value,
+        hint: Cell<u32>,
+    },
     /// LOAD_METHOD: the type at `tver` has the plain method `meth`.
-    Method { tver: u64, meth: Value },
+    /// `dver`: the key-set version of the last instance dict seen without
+    /// the name (versions are unique across dicts, so a match means that
+    /// same dict, unchanged: the method is not shadowed).
+    Method {
+        tver: u64,
+        meth: Value,
+        dver: Cell<u64>,
+    },
     /// STORE_ATTR: the type at `tver` has no data descriptor of the name
     /// and no custom `__setattr__`: the value goes to the instance dict.
-    Store { tver: u64 },
+    Store { tver: u64, hint: Cell<u32> },
+    /// LOAD_ATTR / STORE_ATTR: the type at `tver` has a `__slots__`
+    /// member of the name, slot `index` of its instances' slot values.
+    Slot { tver: u64, index: usize },
+    /// LOAD_ATTR: the type at `tver` has a `property` of the name whose
+    /// getter is the Python function `fget`.
+    Property { tver: u64, fget: PyRef },
+}
+
+/// What a LOAD_ATTR cache hit says to do.
+enum AttrHit {
+    Dict(Value, u32),
+    Slot(usize),
+    Property(PyRef),
 }
 
 impl Code {
@@ -106,6 +135,84 @@ fn dict_first(vm: &Vm, o: &PyRef, flags: u32) -> bool {
     flags & FLAG_CUSTOM_GETATTRIBUTE == 0
         && !matches!(o.payload, Payload::Type(_) | Payload::Method(_))
         && (flags & FLAG_HEAPTYPE != 0 || o.class_is(&vm.types.module))
+}
+
+/// LOAD_ATTR's cache hits that run no code: an instance-dict value at the
+/// cached entry position, or a `__slots__` value. Inlined into the loop so
+/// the value goes from the dict to the stack in registers.
+#[inline(always)]
+pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, name: &PyRef) -> Option<Value> {
+    let (o, ver, _) = obj_class(obj)?;
+    let (dict, n) = code.ic_with(slot, |ic| match ic {
+        Ic::Attr { tver, hint, .. } if *tver == ver => Some((true, hint.get() as usize)),
+        Ic::Slot { tver, index } if *tver == ver => Some((false, *index)),
+        _ => None,
+    })?;
+    if dict {
+        let d = o.dict.try_borrow().ok()?;
+        value_at_if_key(d.as_ref()?, n, name)
+    } else {
+        slot_value(o, n)
+    }
+}
+
+/// Whether `o`'s instance dict (if any) certainly lacks `name`: its key-set
+/// version is the one remembered in the LOAD_METHOD slot, or a lookup says
+/// so (and the version is remembered).
+#[inline(always)]
+fn not_shadowed(code: &Code, slot: u16, o: &PyRef, name: &PyRef, dv: u64) -> bool {
+    let Ok(d) = o.dict.try_borrow() else {
+        return false;
+    };
+    let Some(d) = d.as_ref() else {
+        return true;
+    };
+    let kv = key_version(d);
+    if kv == Some(dv) {
+        return true;
+    }
+    match (find_str(d, name), kv) {
+        (Some(None), Some(kv)) => {
+            code.ic_with(slot, |ic| match ic {
+                Ic::Method { dver, .. } => {
+                    dver.set(kv);
+                    Some(())
+                }
+                _ => None,
+            });
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The value in `__slots__` slot `i` of `o`, if set.
+#[inline(always)]
+fn slot_value(o: &PyRef, i: usize) -> Option<Value> {
+    match &o.payload {
+        Payload::Instance(slots) => slots
+            .try_borrow()
+            .ok()
+            .and_then(|s| s.get(i).filter(|v| !v.is_null()).cloned()),
+        _ => None,
+    }
+}
+
+/// The value at entry `pos` of `o`'s instance dict if its key is `name`.
+#[inline(always)]
+fn dict_value_at(o: &PyRef, pos: u32, name: &PyRef) -> Option<Value> {
+    let d = o.dict.try_borrow().ok()?;
+    value_at_if_key(d.as_ref()?, pos as usize, name)
+}
+
+/// `in_instance_dict` with the entry position of a found name.
+#[inline(always)]
+fn in_instance_dict_at(o: &PyRef, name: &PyRef) -> Option<Option<(usize, Value)>> {
+    let d = o.dict.try_borrow().ok()?;
+    match d.as_ref() {
+        Some(d) => find_str(d, name),
+        None => Some(None),
+    }
 }
 
 /// Look `name` up in `o`'s instance dict: Some(found) when certain.
@@ -219,13 +326,47 @@ impl Vm {
         name: &PyRef,
     ) -> PyResult<Value> {
         if let Some((o, ver, _)) = obj_class(obj) {
-            let descr = code.ic_with(slot, |ic| match ic {
-                Ic::Attr { tver, descr } if *tver == ver => Some(descr.clone()),
+            let hit = code.ic_with(slot, |ic| match ic {
+                Ic::Attr { tver, descr, hint } if *tver == ver => {
+                    Some(AttrHit::Dict(descr.clone(), hint.get()))
+                }
+                Ic::Slot { tver, index } if *tver == ver => Some(AttrHit::Slot(*index)),
+                Ic::Property { tver, fget } if *tver == ver => {
+                    Some(AttrHit::Property(fget.clone()))
+                }
                 _ => None,
             });
+            let descr = match hit {
+                Some(AttrHit::Dict(descr, hint)) => {
+                    if let Some(v) = dict_value_at(o, hint, name) {
+                        return Ok(v);
+                    }
+                    Some(descr)
+                }
+                Some(AttrHit::Slot(i)) => {
+                    if let Some(v) = slot_value(o, i) {
+                        return Ok(v);
+                    }
+                    None
+                }
+                Some(AttrHit::Property(fget)) => {
+                    return self
+                        .call_function(&fget, crate::objects::function::Args::new(&[obj.clone()]));
+                }
+                None => None,
+            };
             if let Some(descr) = descr {
-                match in_instance_dict(o, name) {
-                    Some(Some(v)) => return Ok(v),
+                match in_instance_dict_at(o, name) {
+                    Some(Some((pos, v))) => {
+                        code.ic_with(slot, |ic| match ic {
+                            Ic::Attr { hint, .. } => {
+                                hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
+                                Some(())
+                            }
+                            _ => None,
+                        });
+                        return Ok(v);
+                    }
                     Some(None) if !descr.is_null() => {
                         return match &descr {
                             Value::Obj(d) if matches!(d.payload, Payload::Function(_)) => {
@@ -252,13 +393,38 @@ impl Vm {
         obj: &Value,
         name: &PyRef,
     ) -> PyResult<Value> {
-        let v = self.getattr(obj, name)?;
+        // Refill the slot first, then answer through what it says (one
+        // lookup on a miss, which polymorphic sites take often); the
+        // general lookup for what it cannot answer.
         if slot != NO_SLOT {
-            if let Some(ic) = self.attr_ic(obj, name) {
+            if let (Some(ic), Value::Obj(o)) = (self.attr_ic(obj, name), obj) {
+                let hit: Option<PyResult<Value>> = match &ic {
+                    Ic::Attr { descr, hint, .. } => match in_instance_dict_at(o, name) {
+                        Some(Some((pos, v))) => {
+                            hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
+                            Some(Ok(v))
+                        }
+                        Some(None) if !descr.is_null() => Some(match descr {
+                            Value::Obj(d) if matches!(d.payload, Payload::Function(_)) => {
+                                Ok(self.new_method(descr.clone(), obj.clone()))
+                            }
+                            _ => {
+                                let ty = self.type_of(obj);
+                                self.descr_get(descr.clone(), Some(obj), &ty)
+                            }
+                        }),
+                        _ => None,
+                    },
+                    Ic::Slot { index, .. } => slot_value(o, *index).map(Ok),
+                    _ => None,
+                };
                 code.ic_set(slot, ic);
+                if let Some(r) = hit {
+                    return r;
+                }
             }
         }
-        Ok(v)
+        self.getattr(obj, name)
     }
 
     /// The `Ic::Attr` that describes `obj.name` now, if one can.
@@ -270,9 +436,33 @@ impl Vm {
         let ty = o.class()?;
         let descr = self.type_lookup(&ty, name).unwrap_or(Value::Null);
         if !descr.is_null() && self.is_data_descr(&descr) {
-            return None;
+            let Value::Obj(d) = &descr else {
+                return None;
+            };
+            return match &d.payload {
+                Payload::Member(md) if matches!(o.payload, Payload::Instance(_)) => {
+                    Some(Ic::Slot {
+                        tver: ver,
+                        index: md.index,
+                    })
+                }
+                Payload::Property(p) if d.class_is(&self.types.property) => match &p[0] {
+                    Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => {
+                        Some(Ic::Property {
+                            tver: ver,
+                            fget: f.clone(),
+                        })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
         }
-        Some(Ic::Attr { tver: ver, descr })
+        Some(Ic::Attr {
+            tver: ver,
+            descr,
+            hint: Cell::new(0),
+        })
     }
 
     /// LOAD_METHOD through the cache `slot`: pushes `[meth, self]` or
@@ -288,10 +478,20 @@ impl Vm {
         if let Some((o, ver, _)) = obj_class(&obj) {
             // Some(Some(meth)): a method; Some(None): an attribute.
             let cached = code.ic_with(slot, |ic| match ic {
-                Ic::Method { tver, meth } if *tver == ver => Some(Some(meth.clone())),
+                Ic::Method { tver, meth, dver } if *tver == ver => {
+                    Some(Some((meth.clone(), dver.get())))
+                }
                 Ic::Attr { tver, .. } if *tver == ver => Some(None),
                 _ => None,
             });
+            if let Some(Some((meth, dv))) = &cached {
+                if not_shadowed(code, slot, o, name, *dv) {
+                    self.push(meth.clone());
+                    self.push(obj);
+                    return Ok(());
+                }
+            }
+            let cached = cached.map(|c| c.map(|(m, _)| m));
             match (cached, in_instance_dict(o, name)) {
                 (Some(Some(meth)), Some(None)) => {
                     self.push(meth);
@@ -332,6 +532,7 @@ impl Vm {
                                 Ic::Method {
                                     tver: ver,
                                     meth: meth.clone(),
+                                    dver: Cell::new(u64::MAX),
                                 },
                             );
                         }
@@ -365,17 +566,49 @@ impl Vm {
         v: Value,
     ) -> PyResult<()> {
         if let Some((o, ver, _)) = obj_class(obj) {
-            if code
-                .ic_with(slot, |ic| match ic {
-                    Ic::Store { tver } if *tver == ver => Some(()),
-                    _ => None,
-                })
-                .is_some()
-            {
-                let d = o.dict.try_borrow().ok().and_then(|d| d.clone());
-                if let Some(d) = d {
-                    return self.dict_set(&d, Value::Obj(name.clone()), v);
+            match code.ic_with(slot, |ic| match ic {
+                Ic::Store { tver, hint } if *tver == ver => Some(Err(hint.get())),
+                Ic::Slot { tver, index } if *tver == ver => Some(Ok(*index)),
+                _ => None,
+            }) {
+                Some(Err(hint)) => {
+                    let d = o.dict.try_borrow().ok().and_then(|d| d.clone());
+                    if let Some(d) = d {
+                        let v = match replace_at_if_key(&d, hint as usize, name, v) {
+                            Ok(old) => {
+                                drop(old);
+                                return Ok(());
+                            }
+                            Err(v) => v,
+                        };
+                        self.dict_set(&d, Value::Obj(name.clone()), v)?;
+                        // A new attribute is the last entry: the next
+                        // instance's store goes there too.
+                        if let Some(pos) = last_entry_if_key(&d, name) {
+                            code.ic_with(slot, |ic| match ic {
+                                Ic::Store { hint, .. } => {
+                                    hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
+                                    Some(())
+                                }
+                                _ => None,
+                            });
+                        }
+                        return Ok(());
+                    }
                 }
+                Some(Ok(i)) => {
+                    if let Payload::Instance(slots) = &o.payload {
+                        if let Ok(mut slots) = slots.try_borrow_mut() {
+                            if let Some(s) = slots.get_mut(i) {
+                                let old = std::mem::replace(s, v);
+                                drop(slots);
+                                drop(old);
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+                None => {}
             }
         }
         self.store_attr_fill(code, slot, obj, name, v)
@@ -399,7 +632,6 @@ impl Vm {
         };
         if flags & (FLAG_CUSTOM_SETATTR | FLAG_HEAPTYPE) != FLAG_HEAPTYPE
             || matches!(o.payload, Payload::Type(_))
-            || o.dict.try_borrow().map_or(true, |d| d.is_none())
         {
             return Ok(());
         }
@@ -408,11 +640,33 @@ impl Vm {
         };
         if let Some(d) = self.type_lookup(&ty, name) {
             if self.is_data_descr(&d) {
+                if let (Value::Obj(d), Payload::Instance(_)) = (&d, &o.payload) {
+                    if let Payload::Member(md) = &d.payload {
+                        if type_data(&ty).is_some_and(|td| td.version.get() == ver) {
+                            code.ic_set(
+                                slot,
+                                Ic::Slot {
+                                    tver: ver,
+                                    index: md.index,
+                                },
+                            );
+                        }
+                    }
+                }
                 return Ok(());
             }
         }
+        if o.dict.try_borrow().map_or(true, |d| d.is_none()) {
+            return Ok(());
+        }
         if type_data(&ty).is_some_and(|td| td.version.get() == ver) {
-            code.ic_set(slot, Ic::Store { tver: ver });
+            code.ic_set(
+                slot,
+                Ic::Store {
+                    tver: ver,
+                    hint: Cell::new(0),
+                },
+            );
         }
         Ok(())
     }

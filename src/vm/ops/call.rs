@@ -41,7 +41,7 @@ impl Vm {
         Ok(Flow::Next)
     }
 
-    fn kwnames_vec(t: &Option<PyRef>) -> Vec<PyRef> {
+    fn kwnames_vec(t: &Option<PyRef>) -> smallvec::SmallVec<[PyRef; 4]> {
         match t.as_ref().map(|t| &t.payload) {
             Some(Payload::Tuple(items)) => items
                 .iter()
@@ -50,7 +50,29 @@ impl Vm {
                     _ => None,
                 })
                 .collect(),
-            _ => Vec::new(),
+            _ => smallvec::SmallVec::new(),
+        }
+    }
+
+    /// Whether `f`'s defaults supply its last `missing` parameters.
+    #[inline]
+    fn defaults_cover(&self, f: &Function, missing: usize) -> bool {
+        match &*f.defaults.borrow() {
+            Value::Obj(t) => matches!(&t.payload, Payload::Tuple(d) if d.len() >= missing),
+            _ => false,
+        }
+    }
+
+    /// Push the last `missing` defaults of `f` (checked by
+    /// `defaults_cover`).
+    fn push_defaults(&mut self, f: &Function, missing: usize) {
+        let d = f.defaults.borrow().clone();
+        if let Value::Obj(t) = &d {
+            if let Payload::Tuple(d) = &t.payload {
+                for v in d.get(d.len().saturating_sub(missing)..).unwrap_or(&[]) {
+                    self.push(v.clone());
+                }
+            }
         }
     }
 
@@ -74,16 +96,24 @@ impl Vm {
                 if let Some(frame) = self.frames.last_mut() {
                     frame.pc = next;
                 }
+                // Positional arguments only, the missing trailing ones
+                // from the defaults: bound in place, as CPython's
+                // CALL_PY_EXACT_ARGS / CALL_PY_WITH_DEFAULTS.
+                let missing = code.argcount.wrapping_sub(nargs);
                 if kwnames.is_none()
-                    && nargs == code.argcount
+                    && nargs <= code.argcount
                     && code.kwonlyargcount == 0
                     && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
+                    && (missing == 0 || self.defaults_cover(fd, missing))
                 {
                     if self.recursion_depth() >= self.recursion_limit {
                         return Err(self.new_error(
                             crate::objects::exception::ExcKind::RecursionError,
                             "maximum recursion depth exceeded",
                         ));
+                    }
+                    if missing > 0 {
+                        self.push_defaults(fd, missing);
                     }
                     self.stack
                         .resize(args_start + code.nlocalsplus(), Value::Null);
@@ -119,6 +149,26 @@ impl Vm {
                 self.recycle_args(args);
                 r?;
                 return Ok(Flow::Reload);
+            }
+        }
+        // A builtin method called on an instance of its own type
+        // (`lst.append(x)` after LOAD_METHOD): straight to its function.
+        if let (Value::Obj(f), None, false) = (&func, &kwnames, self.tracing) {
+            if let Payload::MethodDescr(md) = &f.payload {
+                if md.kind == crate::objects::function::DescrKind::Method
+                    && matches!(self.stack.get(args_start), Some(Value::Obj(s)) if s.class_is(&md.owner))
+                {
+                    let native = md.func;
+                    let args = self.take_args(args_start);
+                    self.stack.truncate(meth_idx);
+                    let r = native(self, Args::new(&args));
+                    self.recycle_args(args);
+                    self.push(r?);
+                    if crate::vm::signals::take_pending() {
+                        self.run_signal_handlers()?;
+                    }
+                    return Ok(Flow::Next);
+                }
             }
         }
         let args = self.take_args(args_start);

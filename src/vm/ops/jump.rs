@@ -46,6 +46,13 @@ impl Vm {
     }
 
     pub(crate) fn op_for_iter(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
+        // FOR_ITER_RANGE / FOR_ITER_LIST: the next item of a range, list or
+        // tuple iterator straight from its state (the end of the iteration
+        // and every other iterator take the general path below).
+        if let Some(v) = self.stack.last().and_then(for_iter_fast) {
+            self.push(v);
+            return Ok(Flow::Next);
+        }
         let it = self.peek(0).clone();
         match self.next(&it)? {
             Some(v) => self.op_push(v),
@@ -57,5 +64,48 @@ impl Vm {
                 Ok(Flow::Jump(next + oparg as usize))
             }
         }
+    }
+}
+
+/// The next item of a builtin range or sequence iterator, if it has one
+/// (None: exhausted, or another kind of iterator).
+#[inline(always)]
+fn for_iter_fast(it: &Value) -> Option<Value> {
+    use crate::objects::iter::IterState;
+    use crate::objects::Payload;
+    let Value::Obj(o) = it else {
+        return None;
+    };
+    let Payload::Iter(cell) = &o.payload else {
+        return None;
+    };
+    if !o.class_is_static() {
+        return None;
+    }
+    let mut st = cell.try_borrow_mut().ok()?;
+    match &mut *st {
+        IterState::Range {
+            next,
+            remaining,
+            step,
+        } if *remaining > 0 => {
+            let v = *next;
+            *next = next.wrapping_add(*step);
+            *remaining -= 1;
+            Some(Value::Int(v))
+        }
+        IterState::Seq {
+            seq: Value::Obj(s),
+            idx,
+        } => {
+            let item = match &s.payload {
+                Payload::List(l) => l.try_borrow().ok()?.get(*idx).cloned(),
+                Payload::Tuple(t) => t.get(*idx).cloned(),
+                _ => None,
+            }?;
+            *idx += 1;
+            Some(item)
+        }
+        _ => None,
     }
 }

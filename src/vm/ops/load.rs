@@ -44,7 +44,7 @@ impl Vm {
         match self.stack.get(base + oparg as usize) {
             Some(v) if !v.is_null() => {
                 let v = v.clone();
-                self.stack.push(v);
+                self.push(v);
                 Ok(Flow::Next)
             }
             _ => Err(self.unbound_local(code, oparg)),
@@ -66,7 +66,12 @@ impl Vm {
     pub(crate) fn op_store_fast(&mut self, base: usize, oparg: u32) -> PyResult<Flow> {
         let v = self.pop();
         if let Some(slot) = self.stack.get_mut(base + oparg as usize) {
-            *slot = v;
+            let old = std::mem::take(slot);
+            // SAFETY: `slot` is a valid, initialised element of the stack
+            // whose value was moved out just above (it holds `Null`, which
+            // owns nothing), so overwriting it leaks nothing.
+            unsafe { super::write_words(slot, v) };
+            drop(old);
         }
         Ok(Flow::Next)
     }
@@ -202,6 +207,17 @@ impl Vm {
     }
 
     pub(crate) fn op_load_attr(&mut self, code: &Code, pc: usize, oparg: u32) -> PyResult<Flow> {
+        if let Some(name) = code.names.get(oparg as usize) {
+            let slot = code.ic_slot(pc);
+            if let Some(v) = self
+                .stack
+                .last()
+                .and_then(|obj| super::cache::load_attr_fast(code, slot, obj, name))
+            {
+                self.set_top(v);
+                return Ok(Flow::Next);
+            }
+        }
         let obj = self.pop();
         let v = self.load_attr_cached(code, code.ic_slot(pc), &obj, &name_at(code, oparg))?;
         self.op_push(v)

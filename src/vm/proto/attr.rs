@@ -56,6 +56,13 @@ impl Vm {
         self.type_lookup(ty, &n)
     }
 
+    /// `type_lookup_str` for a string literal (see `Vm::intern_static`).
+    #[inline]
+    pub fn type_lookup_static(&mut self, ty: &PyRef, name: &'static str) -> Option<Value> {
+        let n = self.intern_static(name);
+        self.type_lookup(ty, &n)
+    }
+
     fn type_flag(&self, ty: &PyRef, flag: u32) -> bool {
         type_data(ty).is_some_and(|td| td.has_flag(flag))
     }
@@ -123,7 +130,7 @@ impl Vm {
                     let fget = p[0].clone();
                     if fget.is_none() || fget.is_null() {
                         let name = self.property_name(&d);
-                        let tn = self.type_name(&self.type_of(obj));
+                        let tn = type_qualname(&self.type_of(obj));
                         return Err(self.attribute_error(format!(
                             "property {name}of '{tn}' object has no getter"
                         )));
@@ -433,7 +440,7 @@ impl Vm {
                             let what = if value.is_some() { "setter" } else { "deleter" };
                             return Err(self.attribute_error(format!(
                                 "property {pname}of '{}' object has no {what}",
-                                self.type_name(&ty)
+                                type_qualname(&ty)
                             )));
                         }
                         let mut args = vec![obj.clone()];
@@ -655,4 +662,12 @@ impl Vm {
     pub fn same_obj(a: &PyRef, b: &PyRef) -> bool {
         Rc::ptr_eq(a, b)
     }
+}
+
+/// A type's `__qualname__` (CPython's `PyType_GetQualName`, as property
+/// errors name the type).
+fn type_qualname(ty: &PyRef) -> String {
+    crate::objects::typeobj::type_data(ty)
+        .map(|td| td.qualname.borrow().clone())
+        .unwrap_or_default()
 }

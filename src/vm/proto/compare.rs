@@ -250,8 +250,7 @@ impl Vm {
                                 }
                             }
                         }
-                        let bound = self.descr_get(h, Some(v), &cls)?;
-                        let r = self.call(&bound, &[])?;
+                        let r = self.call_descr(h, v, &cls, &[])?;
                         match r {
                             Value::Int(i) => {
                                 if i == -1 {

@@ -64,31 +64,56 @@ impl BinOp {
             BinOp::Xor => "^",
         }
     }
-    fn name(self) -> &'static str {
+    pub fn dunder(self) -> &'static str {
         match self {
-            BinOp::Add => "add",
-            BinOp::And => "and",
-            BinOp::FloorDiv => "floordiv",
-            BinOp::LShift => "lshift",
-            BinOp::MatMul => "matmul",
-            BinOp::Mul => "mul",
-            BinOp::Mod => "mod",
-            BinOp::Or => "or",
-            BinOp::Pow => "pow",
-            BinOp::RShift => "rshift",
-            BinOp::Sub => "sub",
-            BinOp::TrueDiv => "truediv",
-            BinOp::Xor => "xor",
+            BinOp::Add => "__add__",
+            BinOp::And => "__and__",
+            BinOp::FloorDiv => "__floordiv__",
+            BinOp::LShift => "__lshift__",
+            BinOp::MatMul => "__matmul__",
+            BinOp::Mul => "__mul__",
+            BinOp::Mod => "__mod__",
+            BinOp::Or => "__or__",
+            BinOp::Pow => "__pow__",
+            BinOp::RShift => "__rshift__",
+            BinOp::Sub => "__sub__",
+            BinOp::TrueDiv => "__truediv__",
+            BinOp::Xor => "__xor__",
         }
     }
-    pub fn dunder(self) -> String {
-        format!("__{}__", self.name())
+    pub fn rdunder(self) -> &'static str {
+        match self {
+            BinOp::Add => "__radd__",
+            BinOp::And => "__rand__",
+            BinOp::FloorDiv => "__rfloordiv__",
+            BinOp::LShift => "__rlshift__",
+            BinOp::MatMul => "__rmatmul__",
+            BinOp::Mul => "__rmul__",
+            BinOp::Mod => "__rmod__",
+            BinOp::Or => "__ror__",
+            BinOp::Pow => "__rpow__",
+            BinOp::RShift => "__rrshift__",
+            BinOp::Sub => "__rsub__",
+            BinOp::TrueDiv => "__rtruediv__",
+            BinOp::Xor => "__rxor__",
+        }
     }
-    pub fn rdunder(self) -> String {
-        format!("__r{}__", self.name())
-    }
-    pub fn idunder(self) -> String {
-        format!("__i{}__", self.name())
+    pub fn idunder(self) -> &'static str {
+        match self {
+            BinOp::Add => "__iadd__",
+            BinOp::And => "__iand__",
+            BinOp::FloorDiv => "__ifloordiv__",
+            BinOp::LShift => "__ilshift__",
+            BinOp::MatMul => "__imatmul__",
+            BinOp::Mul => "__imul__",
+            BinOp::Mod => "__imod__",
+            BinOp::Or => "__ior__",
+            BinOp::Pow => "__ipow__",
+            BinOp::RShift => "__irshift__",
+            BinOp::Sub => "__isub__",
+            BinOp::TrueDiv => "__itruediv__",
+            BinOp::Xor => "__ixor__",
+        }
     }
 }
 
@@ -102,7 +127,7 @@ impl Vm {
             return r;
         }
         if inplace {
-            if let Some(r) = self.call_special(a, &op.idunder(), &[b.clone()])? {
+            if let Some(r) = self.call_special(a, op.idunder(), &[b.clone()])? {
                 if !self.is_not_implemented(&r) {
                     return Ok(r);
                 }
@@ -194,7 +219,7 @@ impl Vm {
 
     /// CPython's `binary_op1`: `a.__op__(b)`, `b.__rop__(a)` (subclass first).
     fn binary_op1(&mut self, a: &Value, b: &Value, op: BinOp) -> PyResult<Option<Value>> {
-        self.binary_op1_named(a, b, &op.dunder(), &op.rdunder())
+        self.binary_op1_named(a, b, op.dunder(), op.rdunder())
     }
 
     /// `binary_op1` for the dunder pair `name` / `rname`.
@@ -202,17 +227,17 @@ impl Vm {
         &mut self,
         a: &Value,
         b: &Value,
-        name: &str,
-        rname: &str,
+        name: &'static str,
+        rname: &'static str,
     ) -> PyResult<Option<Value>> {
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         let same = Rc::ptr_eq(&ta, &tb);
-        let slotv = self.type_lookup_str(&ta, name);
+        let slotv = self.type_lookup_static(&ta, name);
         let slotw = if same {
             None
         } else {
-            self.type_lookup_str(&tb, rname)
+            self.type_lookup_static(&tb, rname)
         };
         let mut w_done = false;
         if let Some(w) = &slotw {
@@ -222,23 +247,20 @@ impl Vm {
             };
             if overrides && crate::objects::typeobj::is_subtype(&tb, &ta) {
                 w_done = true;
-                let f = self.descr_get(w.clone(), Some(b), &tb)?;
-                let r = self.call(&f, &[a.clone()])?;
+                let r = self.call_descr(w.clone(), b, &tb, &[a.clone()])?;
                 if !self.is_not_implemented(&r) {
                     return Ok(Some(r));
                 }
             }
         }
         if let Some(v) = slotv {
-            let f = self.descr_get(v, Some(a), &ta)?;
-            let r = self.call(&f, &[b.clone()])?;
+            let r = self.call_descr(v, a, &ta, &[b.clone()])?;
             if !self.is_not_implemented(&r) {
                 return Ok(Some(r));
             }
         }
         if let (Some(w), false) = (slotw, w_done) {
-            let f = self.descr_get(w, Some(b), &tb)?;
-            let r = self.call(&f, &[a.clone()])?;
+            let r = self.call_descr(w, b, &tb, &[a.clone()])?;
             if !self.is_not_implemented(&r) {
                 return Ok(Some(r));
             }
@@ -247,7 +269,7 @@ impl Vm {
     }
 
     /// Unary `-`, `+`, `~`.
-    pub fn unary_op(&mut self, v: &Value, dunder: &str, symbol: &str) -> PyResult<Value> {
+    pub fn unary_op(&mut self, v: &Value, dunder: &'static str, symbol: &str) -> PyResult<Value> {
         match (v, dunder) {
             (Value::Int(i), "__neg__") => {
                 if let Some(r) = i.checked_neg() {

@@ -411,8 +411,7 @@ impl Vm {
                     self.type_error(format!("'{}' object is not iterable", self.type_name(&ty)))
                 );
             }
-            let f = self.descr_get(m, Some(v), &ty)?;
-            let it = self.call(&f, &[])?;
+            let it = self.call_descr(m, v, &ty, &[])?;
             let it_ty = self.type_of(&it);
             let is_iter = matches!(&it, Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
                 || self.type_lookup_str(&it_ty, "__next__").is_some();

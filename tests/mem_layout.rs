@@ -1,0 +1,39 @@
+//! Object sizes that peak memory depends on: every heap object is an
+//! `Rc<PyObject>` (two counts + the object), and mimalloc rounds a block
+//! to its size class (64, 80, 96, ...), so a word more in `PyObject` or in
+//! a dict's table costs a whole size class on every object.
+
+use std::cell::RefCell;
+use std::mem::size_of;
+
+use pycvm::objects::dicttable::DictTable;
+use pycvm::objects::{Payload, PyObject, StrObj};
+
+#[test]
+fn pyobject_fits_an_80_byte_block() {
+    assert!(
+        size_of::<Payload>() <= 40,
+        "Payload is {}",
+        size_of::<Payload>()
+    );
+    assert!(
+        size_of::<PyObject>() <= 64,
+        "PyObject is {}",
+        size_of::<PyObject>()
+    );
+}
+
+#[test]
+fn str_payload_is_four_words() {
+    assert!(
+        size_of::<StrObj>() <= 32,
+        "StrObj is {}",
+        size_of::<StrObj>()
+    );
+}
+
+#[test]
+fn dict_table_fits_a_64_byte_block() {
+    let n = size_of::<RefCell<DictTable>>();
+    assert!(n <= 64, "RefCell<DictTable> is {n}");
+}
