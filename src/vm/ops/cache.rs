@@ -18,7 +18,7 @@ use crate::objects::dict::{
 };
 use crate::objects::function::DescrKind;
 use crate::objects::typeobj::{
-    type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HEAPTYPE,
+    type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HAS_GETATTR, FLAG_HEAPTYPE,
 };
 use crate::objects::Payload;
 use crate::vm::code::Code;
@@ -446,15 +446,21 @@ impl Vm {
                         index: md.index,
                     })
                 }
-                Payload::Property(p) if d.class_is(&self.types.property) => match &p[0] {
-                    Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => {
-                        Some(Ic::Property {
-                            tver: ver,
-                            fget: f.clone(),
-                        })
+                // Not with `__getattr__`: an AttributeError from the getter
+                // must reach it (the general path).
+                Payload::Property(p)
+                    if d.class_is(&self.types.property) && flags & FLAG_HAS_GETATTR == 0 =>
+                {
+                    match &p[0] {
+                        Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => {
+                            Some(Ic::Property {
+                                tver: ver,
+                                fget: f.clone(),
+                            })
+                        }
+                        _ => None,
                     }
-                    _ => None,
-                },
+                }
                 _ => None,
             };
         }
