@@ -368,7 +368,7 @@ pub fn check_instantiable(vm: &mut Vm, cls: &PyRef) -> PyResult<()> {
     };
     // An interned key: its hash is cached, so the common "no abstract
     // methods" answer costs one probe.
-    let key = vm.intern("__abstractmethods__");
+    let key = vm.intern_static("__abstractmethods__");
     let Some(Some((_, am))) = crate::objects::dict::find_str(&dict, &key) else {
         return Ok(());
     };

@@ -199,6 +199,30 @@ pub fn register(target: &PyRef, wr: &PyRef) {
     });
 }
 
+/// Clear the weakrefs of a dying object (`list`: its registry entry) and
+/// return each one that had a callback, with the callback taken out.
+fn clear_refs(list: Vec<Weak<PyObject>>) -> Vec<(PyRef, Value)> {
+    let mut out = Vec::new();
+    for w in list {
+        let Some(wr) = w.upgrade() else {
+            continue;
+        };
+        let Some(d) = data_of(&wr) else {
+            continue;
+        };
+        d.clear();
+        let cb = d
+            .callback
+            .try_borrow_mut()
+            .map(|mut c| std::mem::replace(&mut *c, Value::None))
+            .unwrap_or(Value::None);
+        if !cb.is_none() {
+            out.push((wr, cb));
+        }
+    }
+    out
+}
+
 /// Take the registry entry of the object at `addr`.
 fn take_entry(addr: usize) -> Option<Vec<Weak<PyObject>>> {
     REGISTRY
@@ -235,24 +259,7 @@ pub fn on_drop(obj: &PyObject) {
     let Some(list) = take_entry(obj as *const PyObject as usize) else {
         return;
     };
-    let mut due = Vec::new();
-    for w in list {
-        let Some(wr) = w.upgrade() else {
-            continue;
-        };
-        let Some(d) = data_of(&wr) else {
-            continue;
-        };
-        d.clear();
-        let cb = d
-            .callback
-            .try_borrow_mut()
-            .map(|mut c| std::mem::replace(&mut *c, Value::None))
-            .unwrap_or(Value::None);
-        if !cb.is_none() {
-            due.push((wr, cb));
-        }
-    }
+    let mut due = clear_refs(list);
     if due.is_empty() {
         return;
     }
@@ -280,25 +287,7 @@ pub fn clear_for_gc(target: &PyRef) -> Vec<(PyRef, Value)> {
     let Some(list) = take_entry(Rc::as_ptr(target) as usize) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for w in list {
-        let Some(wr) = w.upgrade() else {
-            continue;
-        };
-        let Some(d) = data_of(&wr) else {
-            continue;
-        };
-        d.clear();
-        let cb = d
-            .callback
-            .try_borrow_mut()
-            .map(|mut c| std::mem::replace(&mut *c, Value::None))
-            .unwrap_or(Value::None);
-        if !cb.is_none() {
-            out.push((wr, cb));
-        }
-    }
-    out
+    clear_refs(list)
 }
 
 /// finalize.rs re-wrapped the dying object at `old` as `new` to run its

@@ -40,6 +40,16 @@ pub fn clear(bit: u32) {
     BREAKER.fetch_and(!bit, Ordering::Relaxed);
 }
 
+/// Set `bit` when `on`, else clear it.
+#[inline]
+pub fn set_to(bit: u32, on: bool) {
+    if on {
+        set(bit);
+    } else {
+        clear(bit);
+    }
+}
+
 /// Whether `bit` is set.
 #[inline]
 pub fn is_set(bit: u32) -> bool {

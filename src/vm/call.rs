@@ -24,6 +24,16 @@ const MAX_NATIVE_DEPTH: usize = 20_000;
 /// Arguments gathered for one call: on the Rust stack up to 8.
 pub type ArgBuf = smallvec::SmallVec<[Value; 8]>;
 
+/// `first` followed by `rest`: the arguments of a call that binding would
+/// make (a method's self, a class for `__new__`).
+#[inline]
+pub fn with_first(first: &Value, rest: &[Value]) -> ArgBuf {
+    let mut full = ArgBuf::with_capacity(rest.len() + 1);
+    full.push(first.clone());
+    full.extend(rest.iter().cloned());
+    full
+}
+
 fn builtin_call_guards(name: &str) -> usize {
     match name {
         "print" => 2,
@@ -39,24 +49,7 @@ impl Vm {
     #[inline]
     pub(crate) fn take_args(&mut self, start: usize) -> Vec<Value> {
         let mut buf = self.arg_pool.pop().unwrap_or_default();
-        let len = self.stack.len();
-        let start = start.min(len);
-        let n = len - start;
-        buf.clear();
-        buf.reserve(n);
-        // SAFETY: slots `start..len` of the stack hold values, moved (word
-        // by word, see `ops::write_words`) into the first `n` slots of the
-        // empty buffer, which has room for them (reserved above). The
-        // stack's length is cut to `start` so each value has one owner.
-        unsafe {
-            let src = self.stack.as_ptr().add(start);
-            let dst = buf.as_mut_ptr();
-            for i in 0..n {
-                super::ops::write_words(dst.add(i), super::ops::read_words(src.add(i)));
-            }
-            self.stack.set_len(start);
-            buf.set_len(n);
-        }
+        super::ops::move_tail(&mut self.stack, start, &mut buf);
         buf
     }
 
@@ -82,9 +75,7 @@ impl Vm {
         match &fo.payload {
             Payload::Function(_) => self.call_function(fo, args),
             Payload::Method(m) => {
-                let mut full = ArgBuf::with_capacity(args.args.len() + 1);
-                full.push(m.self_.clone());
-                full.extend(args.args.iter().cloned());
+                let full = with_first(&m.self_, args.args);
                 let func = m.func.clone();
                 self.call_args(
                     &func,
@@ -96,9 +87,7 @@ impl Vm {
             }
             Payload::Builtin(b) => match &b.self_ {
                 Some(s) => {
-                    let mut full = ArgBuf::with_capacity(args.args.len() + 1);
-                    full.push(s.clone());
-                    full.extend(args.args.iter().cloned());
+                    let full = with_first(s, args.args);
                     (b.func)(
                         self,
                         Args {
@@ -238,9 +227,7 @@ impl Vm {
     ) -> PyResult<Value> {
         if let Value::Obj(f) = &descr {
             if matches!(f.payload, Payload::Function(_)) {
-                let mut full = ArgBuf::with_capacity(args.len() + 1);
-                full.push(obj.clone());
-                full.extend(args.iter().cloned());
+                let full = with_first(obj, args);
                 return self.call_function(f, Args::new(&full));
             }
         }
@@ -519,9 +506,7 @@ impl Vm {
             },
             _ => new.clone(),
         };
-        let mut full = ArgBuf::with_capacity(args.args.len() + 1);
-        full.push(clsv.clone());
-        full.extend(args.args.iter().cloned());
+        let full = with_first(&clsv, args.args);
         let obj = self.call_args(
             &new,
             Args {
@@ -587,9 +572,7 @@ impl Vm {
         let Some(f) = init_fn else {
             return Some(Ok(obj));
         };
-        let mut full = ArgBuf::with_capacity(args.args.len() + 1);
-        full.push(obj.clone());
-        full.extend(args.args.iter().cloned());
+        let full = with_first(&obj, args.args);
         let r = self.call_function(
             &f,
             Args {

@@ -349,21 +349,7 @@ impl Vm {
         };
         // Reuse the buffer of the last suspension (no allocation per yield).
         let mut values = std::mem::take(&mut st.spare);
-        let n = self.stack.len() - base;
-        values.clear();
-        values.reserve(n);
-        // SAFETY: slots `base..len` of the stack hold values, moved word by
-        // word (vm/ops: `write_words`) into the empty buffer, which has room
-        // for `n`; the stack is cut to `base` so each value has one owner.
-        unsafe {
-            let src = self.stack.as_ptr().add(base);
-            let dst = values.as_mut_ptr();
-            for i in 0..n {
-                super::ops::write_words(dst.add(i), super::ops::read_words(src.add(i)));
-            }
-            self.stack.set_len(base);
-            values.set_len(n);
-        }
+        super::ops::move_tail(&mut self.stack, base, &mut values);
         st.suspended = Some(Suspended { frame, values });
         Ok(())
     }

@@ -236,11 +236,7 @@ impl ThreadState {
         std::mem::swap(&mut self.repr_stack, &mut vm.repr_stack);
         std::mem::swap(&mut self.tracing, &mut vm.tracing);
         // The eval breaker's tracing bit follows the running thread's flag.
-        if vm.tracing {
-            super::breaker::set(super::breaker::TRACING);
-        } else {
-            super::breaker::clear(super::breaker::TRACING);
-        }
+        super::breaker::set_to(super::breaker::TRACING, vm.tracing);
         crate::modules::contextvars::swap_current(&mut self.context);
         crate::modules::sys_trace::swap_hooks(&mut self.trace_hooks);
         crate::modules::sys_hooks::swap_hooks(&mut self.asyncgen_hooks);

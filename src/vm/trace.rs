@@ -121,11 +121,7 @@ fn hook(which: Hook) -> Value {
 pub fn refresh_flag(vm: &mut Vm) {
     let (t, p) = crate::modules::sys_trace::hooks();
     vm.tracing = !t.is_none() || !p.is_none();
-    if vm.tracing {
-        super::breaker::set(super::breaker::TRACING);
-    } else {
-        super::breaker::clear(super::breaker::TRACING);
-    }
+    super::breaker::set_to(super::breaker::TRACING, vm.tracing);
 }
 
 fn set_trace(vm: &mut Vm, f: Value) {

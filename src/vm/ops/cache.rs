@@ -81,11 +81,18 @@ pub enum Ic {
     Property { tver: u64, fget: PyRef },
 }
 
-/// What a LOAD_ATTR cache hit says to do.
-enum AttrHit {
-    Dict(Value, u32),
-    Slot(usize),
-    Property(PyRef),
+impl Ic {
+    /// The type version guarding a LOAD_ATTR cache (attribute, slot or
+    /// property), if this is one.
+    #[inline]
+    fn attr_version(&self) -> Option<u64> {
+        match self {
+            Ic::Attr { tver, .. } | Ic::Slot { tver, .. } | Ic::Property { tver, .. } => {
+                Some(*tver)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Code {
@@ -149,8 +156,7 @@ pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, name: &PyRef) 
         _ => None,
     })?;
     if dict {
-        let d = o.dict.try_borrow().ok()?;
-        value_at_if_key(d.as_ref()?, n, name)
+        dict_value_at(o, n, name)
     } else {
         slot_value(o, n)
     }
@@ -200,9 +206,9 @@ fn slot_value(o: &PyRef, i: usize) -> Option<Value> {
 
 /// The value at entry `pos` of `o`'s instance dict if its key is `name`.
 #[inline(always)]
-fn dict_value_at(o: &PyRef, pos: u32, name: &PyRef) -> Option<Value> {
+fn dict_value_at(o: &PyRef, pos: usize, name: &PyRef) -> Option<Value> {
     let d = o.dict.try_borrow().ok()?;
-    value_at_if_key(d.as_ref()?, pos as usize, name)
+    value_at_if_key(d.as_ref()?, pos, name)
 }
 
 /// `in_instance_dict` with the entry position of a found name.
@@ -218,11 +224,7 @@ fn in_instance_dict_at(o: &PyRef, name: &PyRef) -> Option<Option<(usize, Value)>
 /// Look `name` up in `o`'s instance dict: Some(found) when certain.
 #[inline(always)]
 fn in_instance_dict(o: &PyRef, name: &PyRef) -> Option<Option<Value>> {
-    let d = o.dict.try_borrow().ok()?;
-    match d.as_ref() {
-        Some(d) => find_str(d, name).map(|r| r.map(|(_, v)| v)),
-        None => Some(None),
-    }
+    in_instance_dict_at(o, name).map(|r| r.map(|(_, v)| v))
 }
 
 impl Vm {
@@ -316,7 +318,9 @@ impl Vm {
 
     // --------------------------------------------------------- attributes
 
-    /// LOAD_ATTR through the cache `slot`.
+    /// LOAD_ATTR through the cache `slot`, after `load_attr_fast` missed:
+    /// the slot's content still guides the lookup (an instance-dict entry
+    /// elsewhere, a class attribute to bind, a property to call).
     #[inline(always)]
     pub(crate) fn load_attr_cached(
         &mut self,
@@ -326,59 +330,20 @@ impl Vm {
         name: &PyRef,
     ) -> PyResult<Value> {
         if let Some((o, ver, _)) = obj_class(obj) {
-            let hit = code.ic_with(slot, |ic| match ic {
-                Ic::Attr { tver, descr, hint } if *tver == ver => {
-                    Some(AttrHit::Dict(descr.clone(), hint.get()))
-                }
-                Ic::Slot { tver, index } if *tver == ver => Some(AttrHit::Slot(*index)),
-                Ic::Property { tver, fget } if *tver == ver => {
-                    Some(AttrHit::Property(fget.clone()))
-                }
-                _ => None,
-            });
-            let descr = match hit {
-                Some(AttrHit::Dict(descr, hint)) => {
-                    if let Some(v) = dict_value_at(o, hint, name) {
-                        return Ok(v);
-                    }
-                    Some(descr)
-                }
-                Some(AttrHit::Slot(i)) => {
-                    if let Some(v) = slot_value(o, i) {
-                        return Ok(v);
-                    }
-                    None
-                }
-                Some(AttrHit::Property(fget)) => {
-                    return self
-                        .call_function(&fget, crate::objects::function::Args::new(&[obj.clone()]));
-                }
-                None => None,
-            };
-            if let Some(descr) = descr {
-                match in_instance_dict_at(o, name) {
-                    Some(Some((pos, v))) => {
-                        code.ic_with(slot, |ic| match ic {
-                            Ic::Attr { hint, .. } => {
-                                hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
+            if let Some(ic) = code.ic_with(slot, |ic| {
+                (ic.attr_version() == Some(ver)).then(|| ic.clone())
+            }) {
+                if let Some(r) = self.attr_through(&ic, o, obj, name) {
+                    if let Ic::Attr { hint, .. } = &ic {
+                        code.ic_with(slot, |c| match c {
+                            Ic::Attr { hint: h, .. } => {
+                                h.set(hint.get());
                                 Some(())
                             }
                             _ => None,
                         });
-                        return Ok(v);
                     }
-                    Some(None) if !descr.is_null() => {
-                        return match &descr {
-                            Value::Obj(d) if matches!(d.payload, Payload::Function(_)) => {
-                                Ok(self.new_method(descr.clone(), obj.clone()))
-                            }
-                            _ => {
-                                let ty = self.type_of(obj);
-                                self.descr_get(descr, Some(obj), &ty)
-                            }
-                        };
-                    }
-                    _ => {}
+                    return r;
                 }
             }
         }
@@ -398,33 +363,46 @@ impl Vm {
         // general lookup for what it cannot answer.
         if slot != NO_SLOT {
             if let (Some(ic), Value::Obj(o)) = (self.attr_ic(obj, name), obj) {
-                let hit: Option<PyResult<Value>> = match &ic {
-                    Ic::Attr { descr, hint, .. } => match in_instance_dict_at(o, name) {
-                        Some(Some((pos, v))) => {
-                            hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
-                            Some(Ok(v))
-                        }
-                        Some(None) if !descr.is_null() => Some(match descr {
-                            Value::Obj(d) if matches!(d.payload, Payload::Function(_)) => {
-                                Ok(self.new_method(descr.clone(), obj.clone()))
-                            }
-                            _ => {
-                                let ty = self.type_of(obj);
-                                self.descr_get(descr.clone(), Some(obj), &ty)
-                            }
-                        }),
-                        _ => None,
-                    },
-                    Ic::Slot { index, .. } => slot_value(o, *index).map(Ok),
-                    _ => None,
-                };
+                let r = self.attr_through(&ic, o, obj, name);
                 code.ic_set(slot, ic);
-                if let Some(r) = hit {
+                if let Some(r) = r {
                     return r;
                 }
             }
         }
         self.getattr(obj, name)
+    }
+
+    /// `obj.name` as the attribute cache `ic` (valid for `obj`'s type)
+    /// describes it; None when only the general lookup can answer (absent
+    /// name: AttributeError or `__getattr__`). An instance-dict hit records
+    /// its entry position in `ic`'s hint.
+    fn attr_through(
+        &mut self,
+        ic: &Ic,
+        o: &PyRef,
+        obj: &Value,
+        name: &PyRef,
+    ) -> Option<PyResult<Value>> {
+        match ic {
+            Ic::Attr { descr, hint, .. } => match in_instance_dict_at(o, name) {
+                Some(Some((pos, v))) => {
+                    hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
+                    Some(Ok(v))
+                }
+                Some(None) if !descr.is_null() => {
+                    let ty = self.type_of(obj);
+                    Some(self.descr_get(descr.clone(), Some(obj), &ty))
+                }
+                _ => None,
+            },
+            Ic::Slot { index, .. } => slot_value(o, *index).map(Ok),
+            Ic::Property { fget, .. } => Some(self.call_function(
+                fget,
+                crate::objects::function::Args::new(std::slice::from_ref(obj)),
+            )),
+            _ => None,
+        }
     }
 
     /// The `Ic::Attr` that describes `obj.name` now, if one can.

@@ -77,6 +77,30 @@ pub(crate) unsafe fn read_words(src: *const Value) -> Value {
     unsafe { Value::from_words([p.read_volatile(), p.add(1).read_volatile()]) }
 }
 
+/// Move `stack[start..]` into `buf` (emptied first), word by word as
+/// `write_words` explains; the stack is cut to `start`.
+#[inline]
+pub(crate) fn move_tail(stack: &mut Vec<Value>, start: usize, buf: &mut Vec<Value>) {
+    let len = stack.len();
+    let start = start.min(len);
+    let n = len - start;
+    buf.clear();
+    buf.reserve(n);
+    // SAFETY: slots `start..len` of the stack hold values, moved into the
+    // first `n` slots of the empty buffer, which has room for them
+    // (reserved above); the stack's length is cut to `start` so each value
+    // has one owner.
+    unsafe {
+        let src = stack.as_ptr().add(start);
+        let dst = buf.as_mut_ptr();
+        for i in 0..n {
+            write_words(dst.add(i), read_words(src.add(i)));
+        }
+        stack.set_len(start);
+        buf.set_len(n);
+    }
+}
+
 /// What the loop does after an instruction.
 pub enum Flow {
     /// Go on with the next instruction.
