@@ -61,7 +61,7 @@ def main():
                 sigs[f"{type_key(t)}.{name}"] = s
             d = getattr(v, "__doc__", None)
             # Not the slot wrappers' generic "Return self+value." texts.
-            if isinstance(d, str) and isinstance(v, DOC_KINDS) and not name.startswith("__"):
+            if isinstance(d, str) and isinstance(v, DOC_KINDS):
                 docs[f"{type_key(t)}.{name}"] = d
 
     mods = []

@@ -110,7 +110,7 @@ fn b_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
             None => {
                 return Err(vm.type_error(format!(
                     "format() argument 2 must be str, not {}",
-                    vm.type_name_of(s)
+                    vm.arg_type_name(s)
                 )))
             }
         },
@@ -376,7 +376,7 @@ fn b_sorted(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if pos.len() != 1 {
         return Err(vm.type_error(format!("sorted expected 1 argument, got {}", pos.len())));
     }
-    let items = vm.collect_iter(&pos[0])?;
+    let items = crate::objects::list::collect_list(vm, &pos[0])?;
     let l = vm.new_list(items);
     let kw: Vec<Value> = args.kwargs().map(|(_, v)| v.clone()).collect();
     let mut full = vec![l.clone()];
@@ -599,7 +599,8 @@ fn b_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }))
 }
 
-fn b_globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+fn b_globals(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("globals", args, 0, 0)?;
     Ok(vm
         .frames
         .last()
@@ -607,7 +608,8 @@ fn b_globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
         .unwrap_or(Value::None))
 }
 
-fn b_locals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+fn b_locals(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("locals", args, 0, 0)?;
     vm.frame_locals_dict()
 }
 
@@ -835,10 +837,7 @@ fn b_import(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let get = |i: usize, kw: &str| pos.get(i).cloned().or_else(|| Vm::kwarg(&args, kw));
     let name = get(0, "name").unwrap_or(Value::None);
     if vm.as_str_obj(&name).is_none() {
-        return Err(vm.type_error(format!(
-            "__import__() argument 1 must be str, not {}",
-            vm.type_name_of(&name)
-        )));
+        return Err(vm.type_error("module name must be a string"));
     }
     let globals = match get(1, "globals") {
         Some(Value::Obj(g)) if matches!(g.payload, crate::objects::Payload::Dict(_)) => Some(g),

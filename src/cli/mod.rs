@@ -39,8 +39,11 @@ pub enum Command {
 #[derive(Args)]
 pub struct RunArgs {
     /// Run a module found on sys.path as __main__ (like `python -m`).
-    #[arg(short = 'm', value_name = "MODULE")]
+    #[arg(short = 'm', value_name = "MODULE", conflicts_with = "command")]
     pub module: Option<String>,
+    /// Run Python source given as a string (like `python -c`).
+    #[arg(short = 'c', value_name = "COMMAND", allow_hyphen_values = true)]
+    pub command: Option<String>,
     /// The CPython 3.11 standard library directory (default: PYCVM_STDLIB,
     /// then a python3.11 on PATH, pyenv, /usr/lib/python3.11, /usr/local/lib/python3.11).
     #[arg(long, value_name = "DIR")]
@@ -54,7 +57,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub memstats: bool,
     /// The .pyc file to run (with -m, the first program argument).
-    #[arg(required_unless_present = "module", allow_hyphen_values = true)]
+    #[arg(required_unless_present_any = ["module", "command"], allow_hyphen_values = true)]
     pub file: Option<PathBuf>,
     /// Arguments passed to the program as sys.argv[1:].
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -66,7 +69,9 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
     if let Some(first) = args.get(1) {
         let s = first.to_string_lossy();
         let known = ["inspect", "dis", "run", "conform", "help"];
-        if !s.starts_with('-') && !known.contains(&s.as_ref()) {
+        // `pycvm -c CODE` and `pycvm -m MODULE` as `python` takes them
+        // (`subprocess.run([sys.executable, "-c", ...])`).
+        if (!s.starts_with('-') && !known.contains(&s.as_ref())) || s == "-c" || s == "-m" {
             args.insert(1, OsString::from("run"));
         }
     }
@@ -81,6 +86,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             use pycvm::vm::run::Target;
             let mut argv = Vec::new();
             let target = match (&a.module, &a.file) {
+                _ if a.command.is_some() => {
+                    argv.push("-c".to_string());
+                    argv.extend(a.file.iter().map(|f| f.to_string_lossy().into_owned()));
+                    Target::Command(a.command.clone().unwrap_or_default())
+                }
                 (Some(m), first) => {
                     argv.push("-m".to_string());
                     argv.extend(first.iter().map(|f| f.to_string_lossy().into_owned()));

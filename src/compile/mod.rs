@@ -10,6 +10,7 @@
 
 pub mod assembler;
 pub mod ast;
+pub mod ast_compile;
 pub mod codegen;
 pub mod codegen_expr;
 pub mod codegen_match;

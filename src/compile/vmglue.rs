@@ -247,7 +247,7 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => {
             return Err(vm.type_error(format!(
                 "compile() argument 'mode' must be str, not {}",
-                vm.type_name_of(&mode_v)
+                vm.arg_type_name(&mode_v)
             )))
         }
     };
@@ -272,10 +272,8 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         if flags & 0x400 != 0 {
             return Ok(source);
         }
-        return Err(vm.new_error(
-            ExcKind::NotImplementedError,
-            "compile() of an AST object is not supported by pycvm",
-        ));
+        let code = super::ast_compile::compile_ast(vm, &source, &filename, mode)?;
+        return Ok(Value::Obj(vm.code_object(&code)));
     }
     let Some(text) = vm.source_text(&source, "compile")? else {
         return Err(vm.type_error("compile() arg 1 must be a string, bytes or AST object"));

@@ -158,6 +158,9 @@ impl Vm {
                 path.push(prefix.join("python311.zip").to_string_lossy().into_owned());
             }
             path.push(lib.to_string_lossy().into_owned());
+            if let Some(d) = crate::modules::dynload::dynload_dir(self) {
+                path.push(d.to_string_lossy().into_owned());
+            }
             let site = lib.join("site-packages");
             if site.is_dir() {
                 path.push(site.to_string_lossy().into_owned());
@@ -172,6 +175,14 @@ impl Vm {
             None => Value::None,
         };
         self.set_attr_raw(&sys, "_stdlib_dir", dir);
+        // The modules CPython has as shared libraries are not built in.
+        let names: Vec<Value> = crate::modules::NATIVE_MODULES
+            .iter()
+            .filter(|(n, _)| !crate::modules::dynload::is_dynload(self, n))
+            .map(|(n, _)| self.new_str(n))
+            .collect();
+        let bmn = self.new_tuple(names);
+        self.set_attr_raw(&sys, "builtin_module_names", bmn);
     }
 
     fn install_importlib(&mut self) -> PyResult<()> {

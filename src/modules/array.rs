@@ -313,7 +313,7 @@ fn array_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if code == u32::MAX {
         return Err(vm.type_error(format!(
             "array() argument 1 must be a unicode character, not {}",
-            vm.type_name_of(&pos[0])
+            vm.arg_type_name(&pos[0])
         )));
     }
     let code = match u8::try_from(code) {

@@ -265,14 +265,14 @@ fn arr_fromunicode(vm: &mut Vm, args: Args) -> PyResult<Value> {
             _ => {
                 return Err(vm.type_error(format!(
                     "fromunicode() argument must be str, not {}",
-                    vm.type_name_of(&v[0])
+                    vm.arg_type_name(&v[0])
                 )))
             }
         },
         _ => {
             return Err(vm.type_error(format!(
                 "fromunicode() argument must be str, not {}",
-                vm.type_name_of(&v[0])
+                vm.arg_type_name(&v[0])
             )))
         }
     };

@@ -66,7 +66,7 @@ fn grp_getgrnam(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(name) = vm.as_str_obj(&a[0]).map(|s| s.as_str().to_string()) else {
         return Err(vm.type_error(format!(
             "getgrnam() argument must be str, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let c = CString::new(name).map_err(|_| vm.value_error("embedded null character"))?;

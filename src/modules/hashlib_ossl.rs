@@ -72,7 +72,7 @@ fn hashlib_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if !is_str(&name) {
         return Err(vm.type_error(format!(
             "new() argument 'name' must be str, not {}",
-            vm.type_name_of(&name)
+            vm.arg_type_name(&name)
         )));
     }
     let n = str_value(&name);
@@ -241,7 +241,7 @@ fn hashlib_pbkdf2_hmac(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if !is_str(&name) {
         return Err(vm.type_error(format!(
             "pbkdf2_hmac() argument 'hash_name' must be str, not {}",
-            vm.type_name_of(&name)
+            vm.arg_type_name(&name)
         )));
     }
     let pw = need_bytes(vm, &get(1))?;

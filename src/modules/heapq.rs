@@ -25,7 +25,7 @@ fn heap_list<'a>(
     let which = if nargs == 1 { "argument" } else { "argument 1" };
     Err(vm.type_error(format!(
         "{fname}() {which} must be list, not {}",
-        vm.type_name_of(v)
+        vm.arg_type_name(v)
     )))
 }
 

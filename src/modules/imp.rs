@@ -17,7 +17,7 @@ fn str_arg(vm: &Vm, v: &Value, func: &str) -> PyResult<String> {
         Some(s) => Ok(s.as_str().to_string()),
         None => Err(vm.type_error(format!(
             "{func}() argument 1 must be str, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -36,6 +36,8 @@ fn imp_is_builtin(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Int(match name.as_str() {
         // CPython's: builtin but cannot be initialised again.
         "sys" | "builtins" => -1,
+        // A shared library in CPython: found on lib-dynload instead.
+        n if crate::modules::dynload::is_dynload(vm, n) => 0,
         n if crate::modules::is_native(n) => 1,
         _ => 0,
     }))
@@ -152,11 +154,6 @@ pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
         Ok((_, c)) => c,
         Err(e) => return Err(bad(vm, e.to_string())),
     };
-    if let Some(co) = code.as_code() {
-        if let Err(e) = crate::vm::verify::verify_nested(co) {
-            return Err(bad(vm, e.to_string()));
-        }
-    }
     let v = vm.const_value(&code);
     if let Value::Obj(o) = &v {
         if let crate::objects::Payload::Code(c) = &o.payload {
@@ -206,6 +203,12 @@ fn imp_create_dynamic(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let name = vm.getattr_str(&a[0], "name")?;
     let origin = vm.getattr_str(&a[0], "origin")?;
     let (n, o) = (vm.str(&name)?, vm.str(&origin)?);
+    // A native module standing for CPython's shared library of that name.
+    if crate::modules::dynload::is_dynload(vm, &n) {
+        if let Some(m) = crate::modules::create(vm, &n)? {
+            return Ok(m);
+        }
+    }
     let e = vm.new_error(
         ExcKind::ImportError,
         format!("pycvm cannot load C extension module '{n}' ({o}): it runs only Python bytecode"),
@@ -222,13 +225,13 @@ fn imp_fix_co_filename(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Value::Obj(co) = &a[0] else {
         return Err(vm.type_error(format!(
             "_fix_co_filename() argument 1 must be code, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let Payload::Code(code) = &co.payload else {
         return Err(vm.type_error(format!(
             "_fix_co_filename() argument 1 must be code, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let path: PyRef = match &a[1] {
@@ -236,7 +239,7 @@ fn imp_fix_co_filename(vm: &mut Vm, args: Args) -> PyResult<Value> {
         other => {
             return Err(vm.type_error(format!(
                 "_fix_co_filename() argument 2 must be str, not {}",
-                vm.type_name_of(other)
+                vm.arg_type_name(other)
             )))
         }
     };

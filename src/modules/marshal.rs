@@ -1,13 +1,19 @@
 //! `marshal`: `loads`/`dumps`/`load`/`dump` over the project's marshal
 //! reader and writer (`pyc::marshal`). Values become marshal objects and
 //! back through the same conversion the VM uses for code constants
-//! (`Vm::const_value`); code objects keep their original marshal form.
+//! (`Vm::const_value`). A code object is rebuilt from the prepared
+//! code's current fields (which keep no marshal tree), so
+//! `code.replace(...)` results dump what they hold.
 //!
 //! CPython flags an object for back-references when its reference count
 //! is above one; pycvm approximates that with `Rc` counts for heap
-//! objects and treats unboxed ints and floats as shared (small ints and
-//! constants are). Set elements are sorted by their own marshal bytes,
-//! as CPython 3.11 writes them.
+//! objects and treats unboxed ints and floats as shared, one object per
+//! value (small ints and constants are). Set elements are sorted by their
+//! own marshal bytes, as CPython 3.11 writes them. Inside code objects the
+//! flags follow
+//! CPython's counts more closely: interned names always, small ints,
+//! numbers, names, tuples and tables the module's code objects share
+//! (recorded at load, `Code::share_ids`), the `co_code` bytes (cached).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -18,6 +24,8 @@ use crate::objects::function::Args;
 use crate::objects::Payload;
 use crate::pyc::marshal::{self as pm, MarshalErrorKind};
 use crate::pyc::object::{Obj, Object, PyStr};
+use crate::pyc::CodeObject;
+use crate::vm::code::Code;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyErr, PyResult, Vm};
 
@@ -75,6 +83,17 @@ fn push_wtf8(out: &mut Vec<u8>, c: u32) {
 
 struct Conv {
     seen: HashMap<usize, Obj>,
+    /// The one `b''` of a dump (CPython's is a singleton).
+    empty_bytes: Option<Obj>,
+    /// Unboxed ints (false) and floats (true, by their bits) met so far.
+    nums: HashMap<(bool, u64), Obj>,
+    /// The shared tuples and tables written so far, by `Code::share_ids`.
+    shared: HashMap<u32, Obj>,
+    /// How many code objects' constants are being converted.
+    code_depth: usize,
+    /// How often each number occurs among the outermost code object's
+    /// constants.
+    num_count: HashMap<(bool, u64), u32>,
     depth: usize,
     /// The format version (0..=4).
     version: u8,
@@ -89,8 +108,22 @@ impl Conv {
             Value::Null | Value::None => Obj::new(Object::None),
             Value::Bool(true) => Obj::new(Object::True),
             Value::Bool(false) => Obj::new(Object::False),
-            Value::Int(i) => Obj::with_ref_flag(Object::Int(*i), true),
-            Value::Float(f) => Obj::with_ref_flag(Object::Float(*f), true),
+            // Equal numbers are one object (small ints are cached, and the
+            // compiler merges equal constants), written once and referred to.
+            Value::Int(i) => {
+                let flag = self.num_flag((false, *i as u64), (-5..=256).contains(i));
+                self.nums
+                    .entry((false, *i as u64))
+                    .or_insert_with(|| Obj::with_ref_flag(Object::Int(*i), flag))
+                    .clone()
+            }
+            Value::Float(f) => {
+                let flag = self.num_flag((true, f.to_bits()), false);
+                self.nums
+                    .entry((true, f.to_bits()))
+                    .or_insert_with(|| Obj::with_ref_flag(Object::Float(*f), flag))
+                    .clone()
+            }
             Value::Obj(o) => {
                 let key = Rc::as_ptr(o) as *const u8 as usize;
                 if let Some(prev) = self.seen.get(&key) {
@@ -108,8 +141,195 @@ impl Conv {
         })
     }
 
+    /// Whether a number gets the reference flag: outside code objects
+    /// always (held by the caller too, as far as pycvm can tell); among a
+    /// code object's constants when it is a cached small int or occurs
+    /// more than once (the compiler merges equal constants), as CPython's
+    /// reference counts give.
+    fn num_flag(&self, key: (bool, u64), small: bool) -> bool {
+        self.code_depth == 0 || small || self.num_count.get(&key).is_some_and(|&n| n > 1)
+    }
+
+    /// Count the numbers among `vals`, nested tuples, frozensets and code
+    /// constants included.
+    /// `shared`: bit i set when `vals[i]` is a number other code objects
+    /// share (`Code::shared_consts`), counted as a second occurrence.
+    fn count_nums(&mut self, vals: &[Value], shared: &[u64], depth: usize) {
+        if depth > pm::MAX_MARSHAL_STACK_DEPTH {
+            return;
+        }
+        for (i, v) in vals.iter().enumerate() {
+            let key = match v {
+                Value::Int(i) => (false, *i as u64),
+                Value::Float(f) => (true, f.to_bits()),
+                Value::Obj(o) => {
+                    match &o.payload {
+                        Payload::Tuple(t) => self.count_nums(t, &[], depth + 1),
+                        Payload::FrozenSet(_) => {
+                            let items = crate::objects::setobj::set_items(o);
+                            self.count_nums(&items, &[], depth + 1);
+                        }
+                        Payload::Code(c) => self.count_nums(&c.consts, &c.shared_consts, depth + 1),
+                        _ => {}
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let bit = shared.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+            *self.num_count.entry(key).or_insert(0) += 1 + u32::from(bit);
+        }
+    }
+
     fn items(&mut self, vm: &mut Vm, vals: &[Value]) -> PyResult<Vec<Obj>> {
         vals.iter().map(|x| self.obj(vm, x, 1)).collect()
+    }
+
+    /// A code object rebuilt from a prepared code's current fields, as
+    /// CPython's `w_object` writes one (`code.replace` results included).
+    /// `live`: whether functions or frames hold the code.
+    fn code(&mut self, vm: &mut Vm, c: &Code, live: bool) -> PyResult<CodeObject> {
+        let skel = c.co().ok_or_else(|| unmarshallable(vm))?;
+        // `_PyCode_GetCode` caches the bytes it returns: two references.
+        let code = Obj::with_ref_flag(Object::Bytes(c.co_code()), true);
+        if self.code_depth == 0 {
+            self.num_count.clear();
+            self.count_nums(&c.consts, &c.shared_consts, 0);
+        }
+        self.code_depth += 1;
+        let [consts_id, names_id, lpn_id, lines_id, exc_id] = c.share_ids;
+        let consts = match self.shared.get(&consts_id) {
+            Some(t) if consts_id != 0 => {
+                self.code_depth -= 1;
+                t.clone()
+            }
+            _ => {
+                let extra = usize::from(c.shared_names & 4 != 0);
+                let items = c
+                    .consts
+                    .iter()
+                    .map(|x| self.obj(vm, x, extra))
+                    .collect::<PyResult<Vec<Obj>>>();
+                self.code_depth -= 1;
+                self.tuple(vm, items?, consts_id)?
+            }
+        };
+        let names = self.names(vm, &c.names, names_id)?;
+        let localsplusnames = self.names(vm, &c.localsplusnames, lpn_id)?;
+        let localspluskinds = self.bytes(c.localspluskinds.to_vec());
+        // A module's code objects share their filename (marshal refers back
+        // to it); a function holds its code's name and qualname, which are
+        // one object when they are equal (a top-level function's).
+        let filename = self.str_field(vm, &c.filename(), Some(false), true)?;
+        let held = live || Rc::ptr_eq(&c.name, &c.qualname);
+        let name = self.str_field(vm, &c.name, None, held || c.shared_names & 1 != 0)?;
+        let qualname = self.str_field(vm, &c.qualname, None, held || c.shared_names & 2 != 0)?;
+        let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(CodeObject {
+            argcount: to_i32(c.argcount),
+            posonlyargcount: to_i32(c.posonlyargcount),
+            kwonlyargcount: to_i32(c.kwonlyargcount),
+            stacksize: to_i32(c.stacksize),
+            flags: c.flags as i32,
+            code,
+            consts,
+            names,
+            localsplusnames,
+            localspluskinds,
+            filename,
+            name,
+            qualname,
+            firstlineno: c.firstlineno,
+            linetable: self.table(skel.linetable(), lines_id),
+            exceptiontable: self.table(skel.exceptiontable(), exc_id),
+        })
+    }
+
+    /// A tuple field of a code object: its own, or (`id` not 0) one that
+    /// code objects of its module share (the empty one is CPython's
+    /// singleton).
+    fn tuple(&mut self, vm: &mut Vm, items: Vec<Obj>, id: u32) -> PyResult<Obj> {
+        if items.is_empty() {
+            let e = Value::Obj(vm.empty_tuple.clone());
+            return self.obj(vm, &e, 1);
+        }
+        let t = Obj::with_ref_flag(Object::Tuple(items), id != 0);
+        if id != 0 {
+            self.shared.insert(id, t.clone());
+        }
+        Ok(t)
+    }
+
+    /// Bytes a code object holds alone (`b''` is CPython's shared
+    /// singleton).
+    fn bytes(&mut self, b: Vec<u8>) -> Obj {
+        if b.is_empty() {
+            return self.empty_bytes();
+        }
+        Obj::new(Object::Bytes(b))
+    }
+
+    /// `co_linetable` or `co_exceptiontable`: its own, or (`id` not 0)
+    /// one that code objects of its module share.
+    fn table(&mut self, b: &[u8], id: u32) -> Obj {
+        if b.is_empty() {
+            return self.empty_bytes();
+        }
+        if id == 0 {
+            return Obj::new(Object::Bytes(b.to_vec()));
+        }
+        self.shared
+            .entry(id)
+            .or_insert_with(|| Obj::with_ref_flag(Object::Bytes(b.to_vec()), true))
+            .clone()
+    }
+
+    fn empty_bytes(&mut self) -> Obj {
+        self.empty_bytes
+            .get_or_insert_with(|| Obj::with_ref_flag(Object::Bytes(Vec::new()), true))
+            .clone()
+    }
+
+    /// `co_names` or `co_localsplusnames`: interned strs (code objects
+    /// intern them; marshal always flags interned strs).
+    fn names(&mut self, vm: &mut Vm, names: &[PyRef], id: u32) -> PyResult<Obj> {
+        if let Some(t) = self.shared.get(&id).filter(|_| id != 0) {
+            return Ok(t.clone());
+        }
+        let items = names
+            .iter()
+            .map(|n| self.str_field(vm, n, Some(true), true))
+            .collect::<PyResult<Vec<Obj>>>()?;
+        self.tuple(vm, items, id)
+    }
+
+    /// A str field of a code object; `interned`: whether CPython has it
+    /// interned (None: when it looks like an identifier, as the names
+    /// the compiler takes from the source are); `shared`: whether CPython
+    /// would count more than one reference to it (pycvm interns every
+    /// such field, so its own counts say little).
+    fn str_field(
+        &mut self,
+        vm: &mut Vm,
+        s: &PyRef,
+        interned: Option<bool>,
+        shared: bool,
+    ) -> PyResult<Obj> {
+        let key = Rc::as_ptr(s) as *const u8 as usize;
+        if let Some(prev) = self.seen.get(&key) {
+            return Ok(prev.clone());
+        }
+        let text = match &s.payload {
+            Payload::Str(t) if t.surrogate_cps().is_none() => t.as_str(),
+            _ => return self.obj(vm, &Value::Obj(s.clone()), 1),
+        };
+        let interned = interned.unwrap_or_else(|| {
+            !text.is_empty() && text.chars().all(|ch| ch.is_alphanumeric() || ch == '_')
+        });
+        let flag = interned || shared;
+        let o = Obj::with_ref_flag(Object::Str(PyStr::new(text, interned)), flag);
+        self.seen.insert(key, o.clone());
+        Ok(o)
     }
 
     fn heap(&mut self, vm: &mut Vm, v: &Value, o: &PyRef, flag: bool) -> PyResult<Obj> {
@@ -141,6 +361,7 @@ impl Conv {
                 };
                 Object::Str(ps)
             }
+            Payload::Bytes(b) if b.is_empty() => return Ok(self.empty_bytes()),
             Payload::Bytes(b) => Object::Bytes(b.to_vec()),
             Payload::ByteArray(b) => Object::Bytes(b.borrow().clone()),
             Payload::Tuple(t) => {
@@ -175,7 +396,15 @@ impl Conv {
                     Object::FrozenSet(objs)
                 }
             }
-            Payload::Code(c) => return Ok(c.src.clone()),
+            Payload::Code(c) => {
+                // CPython counts the functions and frames running the code
+                // as references to the code object.
+                let live = Rc::strong_count(c) > 1;
+                let c = c.clone();
+                let co = self.code(vm, &c, live)?;
+                let flag = flag || live;
+                return Ok(Obj::with_ref_flag(Object::Code(Box::new(co)), flag));
+            }
             Payload::MemoryView(_) => match crate::objects::bytes::buffer_bytes(vm, v)? {
                 Some(b) => Object::Bytes(b),
                 None => return Err(unmarshallable(vm)),
@@ -195,6 +424,11 @@ fn dump_bytes(vm: &mut Vm, v: &Value, version: i64) -> PyResult<Vec<u8>> {
     let version = version.clamp(0, 4) as u8;
     let mut c = Conv {
         seen: HashMap::new(),
+        empty_bytes: None,
+        nums: HashMap::new(),
+        code_depth: 0,
+        shared: HashMap::new(),
+        num_count: HashMap::new(),
         depth: 0,
         version,
     };
@@ -229,38 +463,11 @@ fn marshal_dump(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// Decode marshal data; the value and how many bytes it took (`load`
-/// needs that to leave the file after the object). Every code object in
-/// it passes the bytecode verifier first, as all code pycvm runs does.
+/// needs that to leave the file after the object). Code objects in it
+/// pass the bytecode verifier before they first run (vm/code.rs).
 fn loads_value(vm: &mut Vm, data: &[u8]) -> PyResult<(Value, usize)> {
     let (o, used) = pm::loads_prefix(data).map_err(|e| load_error(vm, e))?;
-    verify_codes(vm, &o)?;
     Ok((vm.const_value(&o), used))
-}
-
-/// Run the verifier over every code object inside `obj`.
-fn verify_codes(vm: &Vm, obj: &Obj) -> PyResult<()> {
-    let mut todo: Vec<&Obj> = vec![obj];
-    while let Some(o) = todo.pop() {
-        match o.value() {
-            Object::Code(co) => {
-                if let Err(e) = crate::vm::verify::verify_nested(co) {
-                    return Err(vm.value_error(format!("bad marshal data ({e})")));
-                }
-            }
-            Object::Tuple(items)
-            | Object::List(items)
-            | Object::Set(items)
-            | Object::FrozenSet(items) => todo.extend(items.iter()),
-            Object::Dict(pairs) => {
-                for (k, v) in pairs {
-                    todo.push(k);
-                    todo.push(v);
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 fn marshal_loads(vm: &mut Vm, args: Args) -> PyResult<Value> {

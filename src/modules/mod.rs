@@ -26,7 +26,9 @@ pub mod codecs;
 pub mod collections;
 pub mod contextvars;
 pub mod csv;
+pub mod dynload;
 pub mod errnomod;
+pub mod faulthandler;
 pub mod fcntl;
 pub mod functools;
 pub mod gc;
@@ -43,6 +45,8 @@ pub mod lsprof;
 pub mod lzma;
 pub mod marshal;
 pub mod math;
+pub mod mmap;
+pub mod multiprocessing;
 pub mod opcode;
 pub mod operator;
 pub mod os_consts;
@@ -52,6 +56,7 @@ pub mod pwd;
 pub mod pyexpat;
 pub mod queue;
 pub mod random;
+pub mod readline;
 pub mod resource;
 pub mod select;
 pub mod select_epoll;
@@ -67,6 +72,7 @@ pub mod structmod;
 pub mod sys;
 pub mod sys_excepthook;
 pub mod sys_hooks;
+pub mod sys_stream_close;
 pub mod sys_trace;
 pub mod sys_unraisable;
 pub mod termios;
@@ -164,6 +170,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_lsprof", lsprof::init),
     ("_lzma", lzma::init),
     ("_md5", hashes::init_md5),
+    ("_multiprocessing", multiprocessing::init),
     ("_opcode", opcode::init),
     ("_operator", operator::init),
     ("_pickle", accel::init_pickle),
@@ -193,15 +200,18 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("builtins", init_builtins),
     ("cmath", cmath::init),
     ("errno", errnomod::init),
+    ("faulthandler", faulthandler::init),
     ("fcntl", fcntl::init),
     ("gc", gc::init),
     ("grp", grp::init),
     ("itertools", itertools::init),
     ("marshal", marshal::init),
     ("math", math::init),
+    ("mmap", mmap::init),
     ("posix", posix::init),
     ("pwd", pwd::init),
     ("pyexpat", pyexpat::init),
+    ("readline", readline::init),
     ("resource", resource::init),
     ("select", select::init),
     ("sys", init_sys),

@@ -109,12 +109,15 @@ fn self_arg(args: &Args) -> Value {
 }
 
 fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if stream_fd(vm, &self_arg(&args)).is_some_and(super::sys_stream_close::is_closed) {
+        return Err(super::sys_stream_close::closed_error(vm));
+    }
     let a = vm.check_args("write", args, 1, 1)?;
     let text = a[0].clone();
     let Some(t) = vm.as_str_obj(&text).map(|t| t.as_str().to_string()) else {
         return Err(vm.type_error(format!(
             "write() argument must be str, not {}",
-            vm.type_name_of(&text)
+            vm.arg_type_name(&text)
         )));
     };
     let n = t.chars().count();
@@ -130,7 +133,7 @@ fn stream_writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let Some(t) = vm.as_str_obj(&l).map(|t| t.as_str().to_string()) else {
             return Err(vm.type_error(format!(
                 "write() argument must be str, not {}",
-                vm.type_name_of(&l)
+                vm.arg_type_name(&l)
             )));
         };
         vm.write_to(&s, &t)?;
@@ -176,6 +179,9 @@ fn stream_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if stream_fd(vm, &self_arg(&args)) != Some(0) {
         return Err(not_readable(vm));
     }
+    if super::sys_stream_close::is_closed(0) {
+        return Err(super::sys_stream_close::closed_error(vm));
+    }
     vm.flush_stdout();
     let mut line = String::new();
     let _ =
@@ -187,6 +193,9 @@ fn stream_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn stream_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if stream_fd(vm, &self_arg(&args)) != Some(0) {
         return Err(not_readable(vm));
+    }
+    if super::sys_stream_close::is_closed(0) {
+        return Err(super::sys_stream_close::closed_error(vm));
     }
     vm.flush_stdout();
     let mut text = String::new();
@@ -350,7 +359,8 @@ fn sys_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn sys_getrecursionlimit(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+fn sys_getrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("sys.getrecursionlimit", args, 0, 0)?;
     Ok(Value::Int(vm.recursion_limit as i64))
 }
 
@@ -389,7 +399,8 @@ fn sys_setswitchinterval(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn sys_exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+fn sys_exc_info(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("sys.exc_info", args, 0, 0)?;
     let e = vm.topmost_exc_info();
     if e.is_none() {
         return Ok(vm.new_tuple(vec![Value::None, Value::None, Value::None]));
@@ -399,7 +410,8 @@ fn sys_exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(vm.new_tuple(vec![t, e, tb]))
 }
 
-fn sys_exception(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+fn sys_exception(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.fn_args("sys.exception", args, 0, 0)?;
     Ok(vm.topmost_exc_info())
 }
 
@@ -409,15 +421,23 @@ fn sys_intern(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(s) => Ok(Value::Obj(vm.intern(&s))),
         None => Err(vm.type_error(format!(
             "intern() argument must be str, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         ))),
     }
 }
 
 fn sys_getsizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.fn_args("getsizeof", args, 1, 2)?;
-    let _ = a;
-    Ok(Value::Int(64))
+    let b = super::binargs::Sig {
+        name: "getsizeof",
+        pos: &["object", "default"],
+        posonly: 0,
+        required: 1,
+        kwonly: &[],
+    }
+    .bind(vm, &args, 0)?;
+    let obj = b.first().cloned().flatten().unwrap_or(Value::None);
+    let default = b.get(1).cloned().flatten();
+    vm.getsizeof(&obj, default)
 }
 
 fn sys_getdefaultencoding(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -760,6 +780,9 @@ fn install_streams(vm: &mut Vm) {
             ("readline", stream_readline),
             ("read", stream_read),
             ("__repr__", stream_repr),
+            ("close", super::sys_stream_close::stream_close),
+            ("__enter__", super::sys_stream_close::stream_enter),
+            ("__exit__", super::sys_stream_close::stream_exit),
         ],
     );
     vm.add_getsets(
@@ -769,7 +792,7 @@ fn install_streams(vm: &mut Vm) {
             ("mode", stream_mode, None),
             ("encoding", stream_encoding, None),
             ("errors", stream_errors, None),
-            ("closed", stream_closed, None),
+            ("closed", super::sys_stream_close::stream_closed, None),
             ("line_buffering", stream_closed, None),
             ("newlines", stream_none, None),
             ("buffer", stream_buffer, None),
@@ -814,6 +837,7 @@ fn install_streams(vm: &mut Vm) {
 pub fn install(vm: &mut Vm) {
     let sys = vm.sys.clone();
     install_streams(vm);
+    let _ = crate::objects::doc_lookup::install_module_extras(vm);
     vm.add_functions(
         &sys,
         &[

@@ -100,7 +100,7 @@ fn sys_call_tracing(vm: &mut Vm, args: Args) -> PyResult<Value> {
         _ => {
             return Err(vm.type_error(format!(
                 "call_tracing() argument 2 must be tuple, not {}",
-                vm.type_name_of(&t)
+                vm.arg_type_name(&t)
             )))
         }
     };

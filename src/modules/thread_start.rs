@@ -444,6 +444,12 @@ fn thread_get_native_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Int(id))
 }
 
+/// Whether threads other than the main one still run (daemon threads, at
+/// exit).
+pub fn others_running() -> bool {
+    COUNT.try_with(Cell::get).unwrap_or(0) > 0
+}
+
 fn thread_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("_count", args, 0, 0)?;
     Ok(Value::Int(COUNT.get()))

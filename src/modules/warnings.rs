@@ -289,7 +289,7 @@ fn warnings_warn_explicit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if vm.as_str_obj(&filename).is_none() {
         return Err(vm.type_error(format!(
             "warn_explicit() argument 3 must be str, not {}",
-            vm.type_name_of(&filename)
+            vm.arg_type_name(&filename)
         )));
     }
     let lineno = match it.next().flatten() {

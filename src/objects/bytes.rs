@@ -347,7 +347,7 @@ fn construct(vm: &mut Vm, args: Args, array: bool) -> PyResult<Vec<u8>> {
                 Some(s) => Ok(Some(s.as_str().to_string())),
                 None => Err(vm.type_error(format!(
                     "{what}() argument '{arg}' must be str, not {}",
-                    vm.type_name_of(x)
+                    vm.arg_type_name(x)
                 ))),
             },
         }

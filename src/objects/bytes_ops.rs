@@ -238,6 +238,13 @@ fn b_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn b_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sep, array) = self_data(vm, &args, "join")?;
     let it = one_arg(vm, args, "join")?;
+    // PySequence_Fast(iterable, "can only join an iterable").
+    if let Err(e) = vm.iter(&it) {
+        if vm.err_is(&e, super::exception::ExcKind::TypeError) {
+            return Err(vm.type_error("can only join an iterable"));
+        }
+        return Err(e);
+    }
     let items = vm.collect_iter(&it)?;
     // Size the result before copying any item (MemoryError up front).
     let mut total = sep.len().saturating_mul(items.len().saturating_sub(1));
@@ -280,7 +287,7 @@ fn justify(vm: &mut Vm, args: Args, name: &str, f: Justify) -> PyResult<Value> {
             _ => {
                 return Err(vm.type_error(format!(
                     "{name}() argument 2 must be a byte string of length 1, not {}",
-                    vm.type_name_of(v)
+                    vm.arg_type_name(v)
                 )))
             }
         },
@@ -422,7 +429,7 @@ fn text_of(vm: &Vm, v: &Value, func: &str, arg: &str) -> PyResult<String> {
         Some(s) => Ok(s.as_str().to_string()),
         None => Err(vm.type_error(format!(
             "{func}() argument '{arg}' must be str, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -515,7 +522,7 @@ fn b_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(text) = vm.as_str_obj(s) else {
         return Err(vm.type_error(format!(
             "fromhex() argument must be str, not {}",
-            vm.type_name_of(s)
+            vm.arg_type_name(s)
         )));
     };
     let cps: Vec<u32> = text.as_str().chars().map(u32::from).collect();

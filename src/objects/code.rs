@@ -1,6 +1,6 @@
 //! Code objects as Python sees them: the `co_*` attributes, `co_lines()`
 //! and `co_positions()`. The data comes from the prepared [`Code`] and the
-//! marshal `CodeObject` it was made from.
+//! skeleton of the marshal `CodeObject` it keeps (line and exception tables).
 
 use std::rc::Rc;
 
@@ -67,18 +67,12 @@ code_getter!(co_freevars, |vm, c| names_of_kind(vm, &c, CO_FAST_FREE));
 code_getter!(co_consts, |vm, c| vm.new_tuple(c.consts.to_vec()));
 code_getter!(co_names, |vm, c| vm
     .new_tuple(c.names.iter().map(|n| Value::Obj(n.clone())).collect()));
-code_getter!(co_code, |vm, c| vm
-    .new_bytes(c.co().map(|co| co.co_code()).unwrap_or_default()));
-code_getter!(co_linetable, |vm, c| vm.new_bytes(
-    c.co().map(|co| co.linetable().to_vec()).unwrap_or_default()
-));
+code_getter!(co_code, |vm, c| vm.new_bytes(c.co_code()));
+code_getter!(co_linetable, |vm, c| vm.new_bytes(c.linetable().to_vec()));
 code_getter!(co_lnotab, |vm, c| vm
     .new_bytes(c.co().map(|co| co.lnotab()).unwrap_or_default()));
-code_getter!(co_exceptiontable, |vm, c| vm.new_bytes(
-    c.co()
-        .map(|co| co.exceptiontable().to_vec())
-        .unwrap_or_default()
-));
+code_getter!(co_exceptiontable, |vm, c| vm
+    .new_bytes(c.exceptiontable().to_vec()));
 
 fn opt_int(v: Option<i32>) -> Value {
     v.map_or(Value::None, |i| Value::Int(i64::from(i)))
@@ -111,7 +105,7 @@ fn replace_count(vm: &mut Vm, v: &Value, key: &str) -> PyResult<usize> {
             .map_err(|_| vm.value_error(format!("{key} must be a positive integer"))),
         None => Err(vm.type_error(format!(
             "replace() argument '{key}' must be int, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -122,7 +116,7 @@ fn replace_str(vm: &Vm, v: &Value, key: &str) -> PyResult<crate::vm::value::PyRe
         Value::Obj(o) if vm.as_str_obj(v).is_some() => Ok(o.clone()),
         _ => Err(vm.type_error(format!(
             "replace() argument '{key}' must be str, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -136,6 +130,14 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("replace() takes no positional arguments"));
     }
     let mut new = c.detached_clone();
+    // The copy shares the tuples and tables it does not replace with the
+    // original (marshal flags them for back-references); CPython builds
+    // co_localsplusnames anew.
+    for (i, id) in new.share_ids.iter_mut().enumerate() {
+        if *id == 0 && i != 2 {
+            *id = vm.new_share_id();
+        }
+    }
     for (k, v) in args.kwargs() {
         let key = vm
             .as_str_obj(&Value::Obj(k.clone()))
@@ -153,11 +155,18 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
             "co_stacksize" => new.stacksize = replace_count(vm, v, &key)?,
             "co_firstlineno" => {
                 let n = replace_count(vm, v, &key)?;
-                new.firstlineno =
-                    i32::try_from(n).map_err(|_| vm.overflow_error("co_firstlineno too large"))?;
+                new.set_firstlineno(
+                    i32::try_from(n).map_err(|_| vm.overflow_error("co_firstlineno too large"))?,
+                );
             }
-            "co_name" => new.name = replace_str(vm, v, &key)?,
-            "co_qualname" => new.qualname = replace_str(vm, v, &key)?,
+            "co_name" => {
+                new.name = replace_str(vm, v, &key)?;
+                new.shared_names &= !1;
+            }
+            "co_qualname" => {
+                new.qualname = replace_str(vm, v, &key)?;
+                new.shared_names &= !2;
+            }
             "co_filename" => {
                 let f = replace_str(vm, v, &key)?;
                 new.set_filename(&f);
@@ -166,28 +175,37 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => {
                     if let Payload::Tuple(items) = &o.payload {
                         new.consts = items.clone();
+                        // A tuple held elsewhere too (a constant) is shared,
+                        // and its items have one reference fewer in CPython
+                        // (pycvm copies them); numbers in a new tuple come
+                        // from elsewhere.
+                        let alive = Rc::strong_count(o) > 1;
+                        new.share_ids[0] = if alive { vm.new_share_id() } else { 0 };
+                        new.shared_consts = vec![u64::MAX; items.len().div_ceil(64)].into();
+                        new.shared_names = (new.shared_names & !4) | (u8::from(alive) << 2);
                     }
                 }
                 _ => {
                     return Err(vm.type_error(format!(
                         "replace() argument 'co_consts' must be tuple, not {}",
-                        vm.type_name_of(v)
+                        vm.arg_type_name(v)
                     )))
                 }
             },
             "co_names" => {
-                let items = match v {
+                let (items, shared) = match v {
                     Value::Obj(o) => match &o.payload {
-                        Payload::Tuple(items) => items.to_vec(),
-                        _ => Vec::new(),
+                        Payload::Tuple(items) => (items.to_vec(), Rc::strong_count(o) > 1),
+                        _ => (Vec::new(), false),
                     },
-                    _ => Vec::new(),
+                    _ => (Vec::new(), false),
                 };
                 let mut names = Vec::with_capacity(items.len());
                 for it in &items {
                     names.push(replace_str(vm, it, "co_names")?);
                 }
                 new.names = names.into_boxed_slice();
+                new.share_ids[1] = if shared { vm.new_share_id() } else { 0 };
             }
             "co_code" | "co_linetable" | "co_exceptiontable" | "co_varnames" | "co_freevars"
             | "co_cellvars" | "co_nlocals" => {

@@ -121,6 +121,14 @@ fn property_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     vm.call(&f, &[arg(&args, 1), arg(&args, 2)])
 }
+fn property_delete(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let p = prop_of(vm, &arg(&args, 0))?;
+    let f = prop_parts(&p)[2].clone();
+    if f.is_none() {
+        return Err(vm.attribute_error("can't delete attribute"));
+    }
+    vm.call(&f, &[arg(&args, 1)])
+}
 fn prop_field(vm: &mut Vm, v: &Value, i: usize) -> PyResult<Value> {
     let p = prop_of(vm, v)?;
     Ok(prop_parts(&p)[i].clone())
@@ -180,12 +188,19 @@ fn wrapper_new(vm: &mut Vm, args: Args, class: bool) -> PyResult<Value> {
     if o.dict().is_none() {
         *o.dict.borrow_mut() = Some(vm.new_dict());
     }
-    for attr in ["__doc__", "__name__", "__qualname__"] {
+    // `functools_wraps` (Objects/funcobject.c): the callable's metadata
+    // copied into the wrapper's dict; `__wrapped__` is a member.
+    for attr in [
+        "__module__",
+        "__name__",
+        "__qualname__",
+        "__doc__",
+        "__annotations__",
+    ] {
         if let Some(v) = vm.getattr_opt(&f, attr)? {
             vm.set_attr_raw(&o, attr, v);
         }
     }
-    vm.set_attr_raw(&o, "__wrapped__", f);
     Ok(Value::Obj(o))
 }
 fn staticmethod_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -437,6 +452,7 @@ pub fn install(vm: &mut Vm) {
             ("__set_name__", property_set_name),
             ("__get__", property_get),
             ("__set__", property_set),
+            ("__delete__", property_delete),
         ],
     );
     vm.add_getsets(
@@ -463,7 +479,13 @@ pub fn install(vm: &mut Vm) {
         &sm,
         &[
             ("__func__", get_func, None),
+            ("__wrapped__", get_func, None),
             ("__isabstractmethod__", wrapper_isabstract, None),
+            (
+                "__dict__",
+                super::object::get_dict,
+                Some(super::object::set_dict),
+            ),
         ],
     );
     let cm = vm.types.classmethod.clone();
@@ -480,7 +502,13 @@ pub fn install(vm: &mut Vm) {
         &cm,
         &[
             ("__func__", get_func, None),
+            ("__wrapped__", get_func, None),
             ("__isabstractmethod__", wrapper_isabstract, None),
+            (
+                "__dict__",
+                super::object::get_dict,
+                Some(super::object::set_dict),
+            ),
         ],
     );
     let su = vm.types.super_.clone();

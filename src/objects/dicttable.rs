@@ -93,6 +93,12 @@ impl DictTable {
         self.version
     }
 
+    /// Slots of the sparse index (CPython's `1 << dk_log2_size`; 0 for a
+    /// dict that never held a key).
+    pub fn index_slots(&self) -> usize {
+        self.indices.len()
+    }
+
     /// Number of entry slots, deleted ones included (for iteration by position).
     pub fn entry_slots(&self) -> usize {
         self.entries.len()

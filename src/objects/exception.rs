@@ -659,6 +659,7 @@ pub fn install(vm: &mut Vm) {
     );
     vm.add_staticmethods(&base, &[("__new__", exc_new)]);
     super::excgroup::install(vm);
+    super::exc_reduce::install(vm);
     let attr = vm.exc_type(ExcKind::AttributeError);
     vm.add_getsets(
         &attr,

@@ -312,7 +312,7 @@ fn group_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if vm.as_str_obj(&message).is_none() {
         return Err(vm.type_error(format!(
             "BaseExceptionGroup.__new__() argument 1 must be str, not {}",
-            vm.type_name_of(&message)
+            vm.arg_type_name(&message)
         )));
     }
     let seq = &pos[1];

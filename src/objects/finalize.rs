@@ -156,6 +156,10 @@ impl Drop for PyObject {
             crate::modules::tracemalloc::on_free(self as *const PyObject as usize);
         }
         super::weakref::on_drop(self);
+        // A defaultdict's factory (in a side table) dies with it.
+        if super::gc_traverse::may_have_factory(self) {
+            drop(crate::modules::collections::defaultdict::take_factory(self));
+        }
         // Deeply nested contents are released iteratively (the trashcan).
         let Some(level) = super::trashcan::enter() else {
             let payload = std::mem::replace(&mut self.payload, Payload::Object);
@@ -209,6 +213,11 @@ impl Vm {
     /// At exit: empty `__main__`'s globals in insertion order, running
     /// finalizers as each value goes (CPython frees the module dict).
     pub fn finalize_main(&mut self, globals: &PyRef) {
+        // A daemon thread still running (a function of the script, as a
+        // rule) keeps the module's globals alive: CPython never frees them.
+        if crate::modules::thread_start::others_running() && holds_globals(self, globals) {
+            return;
+        }
         self.run_gen_finalizers();
         self.run_finalizers();
         // CPython collects the cyclic garbage at exit (even when the
@@ -220,7 +229,7 @@ impl Vm {
         // clearing anything: the globals' own `__del__`s run first, in
         // order, with all the globals still there.
         if holds_globals(self, globals) {
-            for (_, v) in self.dict_items(globals) {
+            for v in finalizable_from(self, globals) {
                 let Value::Obj(o) = &v else { continue };
                 let has_del = o
                     .class()
@@ -257,6 +266,44 @@ impl Vm {
         // And the cycles the globals held.
         self.gc_collect_at_exit();
     }
+}
+
+/// The objects reachable from the values of `globals` (not through other
+/// modules or builtin types), depth first in dict order: what dies with
+/// the module dict in CPython's final garbage collection.
+fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
+    let mut seen: HashSet<usize> = HashSet::new();
+    seen.insert(Rc::as_ptr(globals) as usize);
+    let mut out = Vec::new();
+    let mut stack: Vec<Value> = vm
+        .dict_items(globals)
+        .into_iter()
+        .rev()
+        .map(|(_, v)| v)
+        .collect();
+    while let Some(v) = stack.pop() {
+        let Value::Obj(o) = &v else { continue };
+        if !seen.insert(Rc::as_ptr(o) as usize) {
+            continue;
+        }
+        match &o.payload {
+            Payload::Module(_) => continue,
+            Payload::Type(_) if !type_data(o).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) => {
+                continue
+            }
+            _ => {}
+        }
+        let mut children = Vec::new();
+        super::gc_traverse::traverse(o, &mut |c: &Value| {
+            if matches!(c, Value::Obj(_)) {
+                children.push(c.clone());
+            }
+        });
+        // Payloads visit last item first (CPython's order); walk items in order.
+        stack.extend(children);
+        out.push(v);
+    }
+    out
 }
 
 /// Whether a function in `globals` (or a method in the dict of a class

@@ -301,9 +301,11 @@ fn f_lasti(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let (_, s) = snap(vm, v)?;
+    let (o, s) = snap(vm, v)?;
     match s.at {
         Where::Stack(i) if i > 0 => Ok(frame_at(vm, i - 1).map_or(Value::None, Value::Obj)),
+        // A traceback entry's frame finds its caller through the entries.
+        _ if matches!(o.payload, Payload::FrameObj(_)) => super::traceback::f_back(vm, v),
         _ => Ok(Value::None),
     }
 }

@@ -98,6 +98,8 @@ pub struct MethodDescr {
     pub func: NativeFn,
     pub owner: PyRef,
     pub kind: DescrKind,
+    /// A type slot (`wrapper_descriptor`; bound: `method-wrapper`).
+    pub slot: bool,
 }
 
 /// A module: its dict is the object's dict.

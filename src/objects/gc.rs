@@ -21,10 +21,9 @@
 //! object.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::{Rc, Weak};
 
+use super::gc_index::AddrIndex;
 use super::gc_traverse::{clear, is_container, traverse};
 use super::typeobj::{type_data, FLAG_HAS_DEL, FLAG_HEAPTYPE};
 use super::{Payload, PyObject};
@@ -384,42 +383,26 @@ pub fn freeze_count() -> usize {
     .unwrap_or(0)
 }
 
-/// A cheap hash for object addresses.
-#[derive(Default)]
-struct AddrHasher(u64);
-
-impl Hasher for AddrHasher {
-    fn finish(&self) -> u64 {
-        // The product's low bits (the table index) depend only on the
-        // address's low bits: fold the well-mixed high half into them.
-        self.0 ^ (self.0 >> 32)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = ((n as u64) >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type AddrMap = HashMap<usize, usize, BuildHasherDefault<AddrHasher>>;
-
 fn addr(o: &PyObject) -> usize {
     o as *const PyObject as usize
 }
 
+/// `Young::reachable`'s mark of an object that is not a member.
+const NOT_MEMBER: isize = isize::MIN;
+
 /// The objects of one collection with their index by address.
 struct Young {
     objs: Vec<PyRef>,
-    index: AddrMap,
+    /// The generation list's entry of each object (moved on to the next
+    /// generation as it is for a survivor).
+    weak: Vec<Weak<PyObject>>,
+    index: AddrIndex,
 }
 
 impl Young {
     fn find(&self, v: &Value) -> Option<usize> {
         match v {
-            Value::Obj(o) => self.index.get(&addr(o)).copied(),
+            Value::Obj(o) => self.index.get(addr(o)),
             _ => None,
         }
     }
@@ -429,56 +412,76 @@ impl Young {
     /// the members, and propagate from what stays above zero.
     fn reachable(&self, members: &[usize]) -> Vec<bool> {
         let n = self.objs.len();
-        let mut inside = vec![false; n];
-        let mut refs = vec![0isize; n];
+        // `refs[i]` is member `i`'s `gc_refs`; [`NOT_MEMBER`] otherwise.
+        let mut refs = vec![NOT_MEMBER; n];
         for &i in members {
-            if let Some(o) = self.objs.get(i) {
-                inside[i] = true;
-                refs[i] = Rc::strong_count(o) as isize - 1;
+            if let (Some(o), Some(r)) = (self.objs.get(i), refs.get_mut(i)) {
+                *r = Rc::strong_count(o) as isize - 1;
             }
         }
+        // The references among the members, found once (one address
+        // lookup per reference) and kept for the propagation: member
+        // `k`'s targets are `targets[start[k]..start[k + 1]]`.
+        let mut start: Vec<u32> = Vec::with_capacity(members.len() + 1);
+        let mut targets: Vec<u32> = Vec::with_capacity(members.len() * 4);
         for &i in members {
+            start.push(targets.len() as u32);
             let Some(o) = self.objs.get(i) else {
                 continue;
             };
             traverse(o, &mut |v| {
-                if let Some(j) = self.find(v) {
-                    if let (true, Some(r)) = (inside[j], refs.get_mut(j)) {
-                        *r -= 1;
+                if let Value::Obj(t) = v {
+                    if let Some(j) = self.index.get(addr(t)) {
+                        if let Some(r) = refs.get_mut(j) {
+                            if *r != NOT_MEMBER {
+                                *r -= 1;
+                                targets.push(j as u32);
+                            }
+                        }
                     }
                 }
             });
         }
+        start.push(targets.len() as u32);
+        // Member position of each object index, for the propagation.
+        let mut pos = vec![u32::MAX; n];
+        for (k, &i) in members.iter().enumerate() {
+            if let Some(p) = pos.get_mut(i) {
+                *p = k as u32;
+            }
+        }
         let mut reached = vec![false; n];
         let mut stack: Vec<usize> = Vec::new();
         for &i in members {
-            if refs[i] > 0 {
+            if refs.get(i).is_some_and(|&r| r > 0) && !reached[i] {
                 reached[i] = true;
                 stack.push(i);
             }
         }
         while let Some(i) = stack.pop() {
-            let Some(o) = self.objs.get(i) else {
+            let k = pos.get(i).copied().unwrap_or(u32::MAX) as usize;
+            let (Some(&a), Some(&b)) = (start.get(k), start.get(k + 1)) else {
                 continue;
             };
-            traverse(o, &mut |v| {
-                if let Some(j) = self.find(v) {
-                    if inside[j] && !reached[j] {
-                        reached[j] = true;
-                        stack.push(j);
-                    }
+            for &j in targets.get(a as usize..b as usize).unwrap_or(&[]) {
+                let j = j as usize;
+                if !reached[j] {
+                    reached[j] = true;
+                    stack.push(j);
                 }
-            });
+            }
         }
         reached
     }
 }
 
 /// Whether a tuple item may be tracked (`_PyObject_GC_MAY_BE_TRACKED`).
-fn may_be_tracked(v: &Value, untracked: &std::collections::HashSet<usize>) -> bool {
+fn may_be_tracked(v: &Value, y: &Young, untracked: &[bool]) -> bool {
     match v {
         Value::Obj(o) => match &o.payload {
-            Payload::Tuple(_) => !untracked.contains(&addr(o)),
+            Payload::Tuple(_) => !y
+                .find(v)
+                .is_some_and(|j| untracked.get(j).copied().unwrap_or(false)),
             p => {
                 is_container(p) || o.dict.try_borrow().map_or(true, |d| d.is_some()) || {
                     o.class()
@@ -561,7 +564,7 @@ fn inline_dicts(y: &Young, garbage: &[usize], is_garbage: &[bool]) -> Vec<bool> 
         if function && !empty {
             continue;
         }
-        if let Some(j) = y.index.get(&addr(d)).copied() {
+        if let Some(j) = y.index.get(addr(d)) {
             if is_garbage.get(j).copied().unwrap_or(false) {
                 inline[j] = true;
             }
@@ -706,14 +709,14 @@ impl Vm {
         let live = taken.iter().filter(|w| w.strong_count() > 0).count();
         let mut y = Young {
             objs: Vec::with_capacity(live),
-            index: AddrMap::with_capacity_and_hasher(live, Default::default()),
+            weak: Vec::with_capacity(live),
+            index: AddrIndex::with_capacity(live),
         };
         for w in taken {
             if let Some(o) = w.upgrade() {
-                let a = addr(&o);
-                if let std::collections::hash_map::Entry::Vacant(e) = y.index.entry(a) {
-                    e.insert(y.objs.len());
+                if y.index.insert(addr(&o), y.objs.len()) {
                     y.objs.push(o);
+                    y.weak.push(w);
                 }
             }
         }
@@ -721,18 +724,22 @@ impl Vm {
         let reached = y.reachable(&all);
         // Survivors move on (tuples of atomic values are untracked).
         let target = (gen + 1).min(2);
-        let mut untracked = std::collections::HashSet::new();
+        let mut untracked = vec![false; y.objs.len()];
         let mut survivors = Vec::new();
         let mut unreachable = Vec::new();
         for (i, o) in y.objs.iter().enumerate() {
             if reached[i] {
                 if let Payload::Tuple(items) = &o.payload {
-                    if !items.iter().any(|v| may_be_tracked(v, &untracked)) {
-                        untracked.insert(addr(o));
+                    if !items.iter().any(|v| may_be_tracked(v, &y, &untracked)) {
+                        if let Some(u) = untracked.get_mut(i) {
+                            *u = true;
+                        }
                         continue;
                     }
                 }
-                survivors.push(Rc::downgrade(o));
+                if let Some(w) = y.weak.get_mut(i) {
+                    survivors.push(std::mem::take(w));
+                }
             } else {
                 unreachable.push(i);
             }
@@ -763,6 +770,9 @@ impl Vm {
             self.flush_stdout();
             eprintln!("gc: done, {m} unreachable, {n} uncollectable.");
         }
+        let Young { objs, weak, index } = y;
+        index.recycle();
+        drop((objs, weak));
         (m, n)
     }
 
@@ -920,7 +930,7 @@ impl Vm {
             for i in freed {
                 if let Some(slot) = y.objs.get_mut(i) {
                     let o = std::mem::replace(slot, self.types.object.clone());
-                    y.index.remove(&addr(&o));
+                    y.index.remove(addr(&o));
                     drop(o);
                 }
             }

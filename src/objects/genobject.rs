@@ -853,3 +853,18 @@ pub fn install(vm: &mut Vm) {
         vm.add_methods(t, &[("__await__", self_iter)]);
     }
 }
+
+/// `_PyErr_WarnUnawaitedCoroutine`: a coroutine finalized before it ever
+/// ran warns through `warnings._warn_unawaited_coroutine` (a
+/// RuntimeWarning pointing at the running frame); an error from it (such
+/// as the warning turned into an exception) is reported as unraisable.
+pub fn warn_unawaited_coroutine(vm: &mut Vm, coro: &PyRef) {
+    let cv = Value::Obj(coro.clone());
+    let r = vm
+        .import_module("warnings", &Value::None, &Value::Int(0))
+        .and_then(|m| vm.getattr_str(&m, "_warn_unawaited_coroutine"))
+        .and_then(|f| vm.call(&f, std::slice::from_ref(&cv)));
+    if let Err(e) = r {
+        vm.write_unraisable(&e, &cv);
+    }
+}

@@ -110,7 +110,7 @@ fn int_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
         other => {
             return Err(vm.type_error(format!(
                 "__format__() argument must be str, not {}",
-                vm.type_name_of(other)
+                vm.arg_type_name(other)
             )))
         }
     };
@@ -144,7 +144,7 @@ fn order_and_sign(
         Some(v) => {
             return Err(vm.type_error(format!(
                 "{fname}() argument 'byteorder' must be str, not {}",
-                vm.type_name_of(&v)
+                vm.arg_type_name(&v)
             )))
         }
     };

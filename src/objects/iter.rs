@@ -660,4 +660,5 @@ pub fn install(vm: &mut Vm) {
     ] {
         vm.add_staticmethods(&t, &[("__new__", f)]);
     }
+    super::iter_reduce::install(vm);
 }

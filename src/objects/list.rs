@@ -555,11 +555,40 @@ macro_rules! cmp_methods {
 }
 cmp_methods! { list_lt, Lt; list_le, Le; list_eq, Eq; list_ne, Ne; list_gt, Gt; list_ge, Ge; }
 
+/// The items of `list(src)` with CPython 3.11's allocation (what
+/// `sys.getsizeof` reports): exactly the length rounded up to even when
+/// `src` has a length (`list_preallocate_exact`), else as appends grow it.
+pub fn collect_list(vm: &mut Vm, src: &Value) -> PyResult<Vec<Value>> {
+    let mut items = vm.collect_iter(src)?;
+    let ty = vm.type_of(src);
+    let sized = vm.type_lookup_static(&ty, "__len__").is_some();
+    let n = items.len();
+    let want = if n == 0 {
+        0
+    } else if sized {
+        (n + 1) & !1
+    } else {
+        let mut cap = 0;
+        for size in 1..=n {
+            if size > cap {
+                cap = (size + (size >> 3) + 6) & !3;
+            }
+        }
+        cap
+    };
+    if items.capacity() > want {
+        items.shrink_to(want);
+    } else {
+        items.reserve_exact(want - n);
+    }
+    Ok(items)
+}
+
 fn list_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "__init__")?;
     let a = vm.check_args("list", args, 0, 1)?;
     let items = match a.first() {
-        Some(v) => vm.collect_iter(v)?,
+        Some(v) => collect_list(vm, v)?,
         None => Vec::new(),
     };
     if let Some(c) = cell(&l) {

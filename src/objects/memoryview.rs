@@ -571,7 +571,7 @@ fn mv_cast(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(fmt) = vm.as_str_obj(&fv).map(|s| s.as_str().to_string()) else {
         return Err(vm.type_error(format!(
             "cast() argument 'format' must be str, not {}",
-            vm.type_name_of(&fv)
+            vm.arg_type_name(&fv)
         )));
     };
     let Some((code, size)) = format_info(&fmt) else {

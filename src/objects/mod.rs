@@ -26,6 +26,8 @@ pub mod descr;
 pub mod dict;
 pub mod dicttable;
 pub mod dictview;
+pub mod doc_lookup;
+pub mod exc_reduce;
 pub mod exception;
 pub mod excgroup;
 pub mod finalize;
@@ -34,11 +36,13 @@ pub mod frame;
 pub mod frame_jump;
 pub mod function;
 pub mod gc;
+pub mod gc_index;
 pub mod gc_traverse;
 pub mod genobject;
 pub mod int;
 pub mod int_methods;
 pub mod iter;
+pub mod iter_reduce;
 pub mod list;
 pub mod mappingproxy;
 pub mod memoryview;
@@ -51,6 +55,7 @@ pub mod reduce;
 pub mod set;
 pub mod setmethods;
 pub mod setobj;
+pub mod sizeof;
 pub mod slice;
 pub mod slot_docs;
 pub mod slots;
@@ -60,11 +65,13 @@ pub mod str_codecs;
 pub mod str_escape_codec;
 pub mod str_format;
 pub mod str_methods;
+pub mod str_surrogates;
 pub mod structseq;
 pub mod text_signatures;
 pub mod traceback;
 mod trashcan;
 pub mod tuple;
+pub mod type_docs;
 pub mod typeobj;
 pub mod union;
 pub mod weakref;
@@ -251,6 +258,7 @@ impl Vm {
                     func: *func,
                     owner: ty.clone(),
                     kind,
+                    slot: is_slot,
                 })),
             );
             let key = Value::Obj(self.intern(name));

@@ -111,8 +111,8 @@ fn module_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     if vm.as_str_obj(&name).is_none() {
         return Err(vm.type_error(format!(
-            "module.__init__() argument 'name' must be str, not {}",
-            vm.type_name_of(&name)
+            "module() argument 'name' must be str, not {}",
+            vm.arg_type_name(&name)
         )));
     }
     if pos.len() > 3 {

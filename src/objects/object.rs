@@ -26,8 +26,14 @@ impl Vm {
         {
             super::gc::track(&o);
         }
-        if type_data(cls).is_some_and(|t| t.has_flag(FLAG_HAS_DICT)) {
-            *o.dict.borrow_mut() = Some(self.new_dict());
+        if let Some(t) = type_data(cls).filter(|t| t.has_flag(FLAG_HAS_DICT)) {
+            let n = usize::from(t.attr_hint.get());
+            *o.dict.borrow_mut() = Some(self.new_obj(
+                &self.types.dict,
+                Payload::Dict(Box::new(std::cell::RefCell::new(
+                    super::dicttable::DictTable::with_capacity(n),
+                ))),
+            ));
             // CPython 3.11 keeps the attributes inline: the dict is not
             // counted in generation 0 (nor is its free, see finalize.rs).
             super::gc::note_free();
@@ -213,15 +219,11 @@ fn object_subclasshook(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(vm.not_implemented())
 }
 
-/// `object.__sizeof__()`: the size of the instance's fixed part, as the
-/// type's `__basicsize__` reports it.
+/// `object.__sizeof__()` (and the builtin types' own): CPython 3.11's
+/// size of the object (objects/sizeof.rs).
 fn object_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
-    let cls = Value::Obj(vm.type_of(&s));
-    match vm.getattr_opt(&cls, "__basicsize__")? {
-        Some(v) => Ok(v),
-        None => Ok(Value::Int(16)),
-    }
+    Ok(Value::Int(vm.object_sizeof(&s) as i64))
 }
 
 fn object_dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -346,8 +348,20 @@ pub fn install(vm: &mut Vm) {
     vm.add_staticmethods(&none, &[("__new__", none_new)]);
     let ni = vm.types.notimpl_type.clone();
     vm.add_staticmethods(&ni, &[("__new__", notimpl_new)]);
+    vm.add_methods(&ni, &[("__bool__", notimpl_bool)]);
     let el = vm.types.ellipsis_type.clone();
     vm.add_staticmethods(&el, &[("__new__", ellipsis_new)]);
+}
+
+/// `bool(NotImplemented)`: True, with a DeprecationWarning (3.9+).
+fn notimpl_bool(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    crate::modules::warnings::warn(
+        vm,
+        crate::objects::exception::ExcKind::DeprecationWarning,
+        "NotImplemented should not be used in a boolean context",
+        1,
+    )?;
+    Ok(Value::Bool(true))
 }
 
 fn none_bool(_vm: &mut Vm, _args: Args) -> PyResult<Value> {

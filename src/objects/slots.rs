@@ -478,6 +478,17 @@ fn getset_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(vm.new_string(format!("{q}.{name}")))
 }
 
+fn getset_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let (name, owner) = getset_parts(vm, v)?;
+    Ok(super::doc_lookup::descr_doc_value(vm, &owner, name))
+}
+
+fn member_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    with_member(vm, v, |vm, md| {
+        Ok(super::doc_lookup::descr_doc_value(vm, &md.owner, &md.name))
+    })
+}
+
 fn getset_objclass(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let (_, owner) = getset_parts(vm, v)?;
     Ok(Value::Obj(owner))
@@ -516,6 +527,7 @@ pub fn install(vm: &mut Vm) {
             ("__name__", member_name, None),
             ("__qualname__", member_qualname, None),
             ("__objclass__", member_objclass, None),
+            ("__doc__", member_doc, None),
         ],
     );
     let g = vm.types.getset_descriptor.clone();
@@ -534,6 +546,7 @@ pub fn install(vm: &mut Vm) {
             ("__name__", getset_name, None),
             ("__qualname__", getset_qualname, None),
             ("__objclass__", getset_objclass, None),
+            ("__doc__", getset_doc, None),
         ],
     );
 }

@@ -291,6 +291,16 @@ fn str_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let chars = a.chars().count();
     super::alloc::repeat_fits(vm, chars, k, "repeated string is too long")?;
+    // Lone surrogates are repeated by code point.
+    if let Some(Value::Obj(o)) = args.args.first() {
+        if let Payload::Str(s) = &o.payload {
+            if let Some(cps) = s.surrogate_cps() {
+                let all: Vec<u32> = cps.repeat(k);
+                let o = vm.new_obj(&vm.types.str, Payload::Str(StrObj::from_code_points(&all)));
+                return Ok(Value::Obj(o));
+            }
+        }
+    }
     let out = super::alloc::repeat_str(vm, &a, k)?;
     Ok(vm.new_string(out))
 }
@@ -411,6 +421,30 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if total > isize::MAX as usize {
         return Err(vm.overflow_error("join() result is too long for a Python string"));
     }
+    // Lone surrogates (surrogateescape text) are joined by code point.
+    let has_surrogates = |v: &Value| match v {
+        Value::Obj(o) => matches!(&o.payload, Payload::Str(s) if s.surrogate_cps().is_some()),
+        _ => false,
+    };
+    if args.args.first().is_some_and(has_surrogates) || items.iter().any(has_surrogates) {
+        let cps_of = |v: &Value| match v {
+            Value::Obj(o) => match &o.payload {
+                Payload::Str(s) => s.code_points(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let sep_cps = args.args.first().map(cps_of).unwrap_or_default();
+        let mut cps: Vec<u32> = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            if i > 0 {
+                cps.extend_from_slice(&sep_cps);
+            }
+            cps.extend(cps_of(it));
+        }
+        let o = vm.new_obj(&vm.types.str, Payload::Str(StrObj::from_code_points(&cps)));
+        return Ok(Value::Obj(o));
+    }
     let mut out = super::alloc::string_with_capacity(vm, total)?;
     for (i, t) in items.iter().filter_map(text).enumerate() {
         if i > 0 {
@@ -425,7 +459,7 @@ fn str_format_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("__format__", args, 1, 1)?;
     let spec_v = arg(&args, 1);
     let Some(spec) = text(&spec_v).map(str::to_string) else {
-        let tn = vm.type_name_of(&spec_v);
+        let tn = vm.arg_type_name(&spec_v);
         return Err(vm.type_error(format!("__format__() argument must be str, not {tn}")));
     };
     let s = self_text(vm, &args, "__format__")?.to_string();
@@ -506,7 +540,7 @@ fn str_decode(
                 None => {
                     return Err(vm.type_error(format!(
                         "str() argument '{what}' must be str, not {}",
-                        vm.type_name_of(&v)
+                        vm.arg_type_name(&v)
                     )))
                 }
             }

@@ -294,6 +294,15 @@ fn format_char(vm: &mut Vm, v: &Value, conv: &PercentConv) -> PyResult<String> {
 }
 
 fn str_mod(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if super::str_surrogates::any_surrogates(vm, args.args) {
+        let mapped = super::str_surrogates::map_args(vm, &args);
+        let fmt = mapped.first().and_then(str_data);
+        let (Some(fmt), Some(a)) = (fmt, mapped.get(1)) else {
+            return Ok(vm.not_implemented());
+        };
+        let r = percent_format(vm, &fmt.to_string_lossy(), &a.clone())?;
+        return Ok(super::str_surrogates::from_private(vm, r));
+    }
     let fmt = args.args.first().and_then(str_data);
     let (Some(fmt), Some(a)) = (fmt, args.args.get(1)) else {
         return Ok(vm.not_implemented());
@@ -628,6 +637,23 @@ fn get_field_object(vm: &mut Vm, name: &[char], ctx: &mut FormatCtx) -> PyResult
 }
 
 fn str_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if super::str_surrogates::any_surrogates(vm, args.args) {
+        let mapped = super::str_surrogates::map_args(vm, &args);
+        let r = str_format(
+            vm,
+            Args {
+                args: &mapped,
+                kwnames: args.kwnames,
+            },
+        )?;
+        return Ok(match &r {
+            Value::Obj(o) => match &o.payload {
+                Payload::Str(s) => super::str_surrogates::from_private(vm, s.as_str().to_string()),
+                _ => r.clone(),
+            },
+            _ => r,
+        });
+    }
     let Some(fmt) = args.args.first().and_then(str_data) else {
         return Err(vm.type_error("descriptor 'format' requires a 'str' object"));
     };

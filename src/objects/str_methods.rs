@@ -100,7 +100,7 @@ fn slice_arg(vm: &mut Vm, v: Option<&Value>) -> PyResult<Option<i64>> {
 /// A str argument; `what` prefixes "must be str, not T".
 fn str_arg(vm: &Vm, v: &Value, what: &str) -> PyResult<PyStrData> {
     str_data(v)
-        .ok_or_else(|| vm.type_error(format!("{what}must be str, not {}", vm.type_name_of(v))))
+        .ok_or_else(|| vm.type_error(format!("{what}must be str, not {}", vm.arg_type_name(v))))
 }
 
 /// Positional-or-keyword arguments of an Argument Clinic method (`split`,
@@ -355,13 +355,30 @@ fn split_impl(vm: &mut Vm, args: Args, name: &str, right: bool) -> PyResult<Valu
     // Each piece becomes a str at once (no intermediate copies: splitting
     // a large text held them all at the same time).
     let ascii = s.as_str().filter(|_| s.is_ascii());
-    let items = ranges
+    let mut items: Vec<Value> = ranges
         .into_iter()
         .map(|r| match ascii.and_then(|t| t.get(r.clone())) {
             Some(piece) => vm.new_str(piece),
             None => out(vm, &s.substring(r.start, r.end)),
         })
         .collect();
+    // CPython's allocation (`sys.getsizeof`): a list made for
+    // `PREALLOC_SIZE(maxsplit)` items (12 at most), grown by appends.
+    let mut cap = if (0..12).contains(&maxsplit) {
+        maxsplit as usize + 1
+    } else {
+        12
+    };
+    for size in cap + 1..=items.len() {
+        if size > cap {
+            cap = (size + (size >> 3) + 6) & !3;
+        }
+    }
+    if items.capacity() > cap {
+        items.shrink_to(cap);
+    } else {
+        items.reserve_exact(cap - items.len());
+    }
     Ok(vm.new_list(items))
 }
 
@@ -568,7 +585,7 @@ fn str_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 None => {
                     return Err(vm.type_error(format!(
                         "encode() argument '{what}' must be str, not {}",
-                        vm.type_name_of(v)
+                        vm.arg_type_name(v)
                     )))
                 }
             }

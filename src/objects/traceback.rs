@@ -9,10 +9,10 @@
 //! bodies, the instruction) and makes its `tb_frame` object on demand.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::function::Args;
-use super::Payload;
+use super::{Payload, PyObject};
 use crate::vm::code::Code;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -30,6 +30,8 @@ pub struct FrameObj {
     pub fast: Option<Rc<Vec<Value>>>,
     /// Code-unit index of the instruction the frame was at.
     pub lasti: usize,
+    /// The traceback entry this frame object was made for (`f_back`).
+    pub tb: Weak<PyObject>,
 }
 
 /// One traceback entry.
@@ -38,6 +40,14 @@ pub struct TbObj {
     pub frame: FrameObj,
     /// The frame object, made the first time `tb_frame` is read.
     pub frame_obj: RefCell<Option<PyRef>>,
+    /// Where the frame was on the frame stack: its index and base, and
+    /// its caller's base (to find them again while they still run).
+    pub depth: usize,
+    pub base: usize,
+    pub caller_base: Option<usize>,
+    /// The entry made next for the caller as the exception went up
+    /// (the frame's `f_back` once it has returned).
+    pub outer: RefCell<Weak<PyObject>>,
 }
 
 impl TbObj {
@@ -70,15 +80,37 @@ impl Vm {
             locals: f.locals.clone(),
             fast,
             lasti: f.lasti,
+            tb: Weak::new(),
         };
-        Some(self.new_obj(
+        let depth = self.frames.len() - 1;
+        let caller_base = depth
+            .checked_sub(1)
+            .and_then(|i| self.frames.get(i))
+            .map(|c| c.base);
+        let inner = match &next {
+            Value::Obj(n) => Some(n.clone()),
+            _ => None,
+        };
+        let tb = self.new_obj(
             &self.types.traceback,
             Payload::Traceback(Box::new(TbObj {
                 next: RefCell::new(next),
                 frame,
                 frame_obj: RefCell::new(live),
+                depth,
+                base: f.base,
+                caller_base,
+                outer: RefCell::new(Weak::new()),
             })),
-        ))
+        );
+        // The exception came up from the frame just above: this entry's
+        // frame is that one's caller.
+        if let Some(t) = inner.as_ref().and_then(|n| tb_data(n)) {
+            if t.depth == depth + 1 {
+                *t.outer.borrow_mut() = Rc::downgrade(&tb);
+            }
+        }
+        Some(tb)
     }
 
     /// The traceback entries of a chain, outermost first (stops at a loop).
@@ -155,6 +187,18 @@ fn tb_frame(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     if let Some(f) = t.frame_obj.borrow().as_ref() {
         return Ok(Value::Obj(f.clone()));
     }
+    // The frame still runs (the handler's own frame): its live object.
+    if live_record(vm, t.depth, t.base, &t.frame.code) {
+        if let Some(f) = crate::objects::frame::frame_at(vm, t.depth) {
+            if let Some(fd) = crate::objects::frame::frame_data(&f) {
+                if let Some(v) = &t.frame.fast {
+                    *fd.dead_fast.borrow_mut() = Some(v.clone());
+                }
+            }
+            *t.frame_obj.borrow_mut() = Some(f.clone());
+            return Ok(Value::Obj(f));
+        }
+    }
     let f = vm.new_obj(
         &vm.types.frame,
         Payload::FrameObj(Box::new(FrameObj {
@@ -164,6 +208,7 @@ fn tb_frame(vm: &mut Vm, v: &Value) -> PyResult<Value> {
             locals: t.frame.locals.clone(),
             fast: t.frame.fast.clone(),
             lasti: t.frame.lasti,
+            tb: Rc::downgrade(&o),
         })),
     );
     *t.frame_obj.borrow_mut() = Some(f.clone());
@@ -225,8 +270,36 @@ frame_getter!(f_lineno, |vm, f| match f.code.line_of(f.lasti) {
 frame_getter!(f_lasti, |vm, f| Value::Int(
     (f.lasti as i64).saturating_mul(2)
 ));
-fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    frame_of(vm, v)?;
+/// Whether `vm.frames[depth]` is still the frame record with this base
+/// and code.
+fn live_record(vm: &Vm, depth: usize, base: usize, code: &Rc<Code>) -> bool {
+    vm.frames
+        .get(depth)
+        .is_some_and(|r| r.base == base && Rc::ptr_eq(&r.code, code))
+}
+
+/// `f_back` of a finished frame: the frame of the traceback entry made for
+/// its caller, or the caller itself while that still runs.
+pub(crate) fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = frame_of(vm, v)?;
+    let Payload::FrameObj(f) = &o.payload else {
+        return Ok(Value::None);
+    };
+    let Some(tb) = f.tb.upgrade() else {
+        return Ok(Value::None);
+    };
+    let Some(t) = tb_data(&tb) else {
+        return Ok(Value::None);
+    };
+    let outer = t.outer.borrow().upgrade();
+    if let Some(outer) = outer {
+        return tb_frame(vm, &Value::Obj(outer));
+    }
+    if let (Some(i), Some(b)) = (t.depth.checked_sub(1), t.caller_base) {
+        if vm.frames.get(i).is_some_and(|r| r.base == b) {
+            return Ok(crate::objects::frame::frame_at(vm, i).map_or(Value::None, Value::Obj));
+        }
+    }
     Ok(Value::None)
 }
 

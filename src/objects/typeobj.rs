@@ -78,6 +78,11 @@ pub struct TypeData {
     /// What `type_lookup` found on this type, by interned name (see
     /// `AttrCache`); emptied whenever `version` changes.
     pub attr_cache: RefCell<Option<Box<AttrCache>>>,
+    /// How many attributes the instance dicts of this class reached (the
+    /// most seen when STORE_ATTR added one): new instances' dicts are made
+    /// that big, as CPython 3.11 sizes instance values by the class's
+    /// shared keys, so building an instance does not regrow its dict.
+    pub attr_hint: Cell<u8>,
 }
 
 /// `TypeData::modified` for `t` and every class below it.
@@ -139,7 +144,7 @@ impl AttrCache {
     pub fn for_each(&self, mut visit: impl FnMut(&Value)) {
         for (n, v) in self.slots.iter() {
             if let Some(n) = n {
-                visit(&Value::Obj(n.clone()));
+                super::gc_traverse::visit_ref(n, &mut visit);
             }
             visit(v);
         }
@@ -166,6 +171,7 @@ impl TypeData {
             subclasses: RefCell::new(Vec::new()),
             version: Cell::new(next_type_version()),
             attr_cache: RefCell::new(None),
+            attr_hint: Cell::new(0),
         }
     }
 
@@ -198,6 +204,23 @@ pub fn type_data(t: &PyRef) -> Option<&TypeData> {
     }
 }
 
+/// Record `t` in its bases' `__subclasses__()`.
+pub fn register_subclass(t: &PyRef) {
+    let Some(td) = type_data(t) else {
+        return;
+    };
+    for b in td.bases.borrow().iter() {
+        if Rc::ptr_eq(b, t) {
+            continue;
+        }
+        if let Some(btd) = type_data(b) {
+            if let Ok(mut subs) = btd.subclasses.try_borrow_mut() {
+                subs.push(Rc::downgrade(t));
+            }
+        }
+    }
+}
+
 impl Vm {
     /// A type made by native code after start-up (`sys.version_info`'s
     /// type, the stream types): its dict, `__module__`, and a single
@@ -224,6 +247,7 @@ impl Vm {
         if let Some(td) = type_data(&t) {
             *td.mro.borrow_mut() = mro;
         }
+        register_subclass(&t);
         *t.dict.borrow_mut() = Some(self.new_dict());
         let m = self.new_str(module);
         self.add_type_attr(&t, "__module__", m);
@@ -653,7 +677,7 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => {
             return Err(vm.type_error(format!(
                 "type.__new__() argument 1 must be str, not {}",
-                vm.type_name_of(&pos[1])
+                vm.arg_type_name(&pos[1])
             )))
         }
     };
@@ -681,7 +705,7 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => {
             return Err(vm.type_error(format!(
                 "type.__new__() argument 2 must be tuple, not {}",
-                vm.type_name_of(&pos[2])
+                vm.arg_type_name(&pos[2])
             )))
         }
     };
@@ -690,7 +714,7 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         other => {
             return Err(vm.type_error(format!(
                 "type.__new__() argument 3 must be dict, not {}",
-                vm.type_name_of(other)
+                vm.arg_type_name(other)
             )))
         }
     };
@@ -1072,9 +1096,22 @@ fn get_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
     match vm.get_attr_raw(&t, "__doc__") {
         // `type`'s own dict holds this getset itself, not its docstring.
-        Some(Value::Obj(o)) if matches!(o.payload, Payload::GetSet(_)) => Ok(vm.new_str(
-            "type(object) -> the object's type\ntype(name, bases, dict, **kwds) -> a new type",
-        )),
+        Some(Value::Obj(o))
+            if matches!(o.payload, Payload::GetSet(_)) && Rc::ptr_eq(&t, &vm.types.type_) =>
+        {
+            Ok(vm.new_str(
+                "type(object) -> the object's type\ntype(name, bases, dict, **kwds) -> a new type",
+            ))
+        }
+        // Another type whose dict holds a `__doc__` descriptor (the
+        // descriptor types): the descriptor bound to nothing, itself.
+        Some(d @ Value::Obj(_)) if matches!(&d, Value::Obj(o) if matches!(o.payload, Payload::GetSet(_))) => {
+            Ok(d)
+        }
+        // A builtin type's docstring comes from CPython's table.
+        None | Some(Value::None) => {
+            Ok(super::doc_lookup::builtin_type_doc(vm, &t).map_or(Value::None, |s| vm.new_str(s)))
+        }
         d => Ok(d.unwrap_or(Value::None)),
     }
 }

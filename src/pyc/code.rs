@@ -25,7 +25,7 @@ pub const CO_ASYNC_GENERATOR: u32 = 0x0200;
 /// object-valued fields keep their [`Obj`] handles so the marshal writer
 /// reproduces flags and back-references exactly; the accessors below give
 /// typed views (the reader has checked the types, like `_PyCode_Validate`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CodeObject {
     pub argcount: i32,
     pub posonlyargcount: i32,

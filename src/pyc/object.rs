@@ -54,6 +54,12 @@ impl Obj {
         Rc::as_ptr(&self.0) as *const u8 as usize
     }
 
+    /// Whether more than one handle refers to this object (marshal
+    /// back-references make one object appear in several places).
+    pub fn is_shared(&self) -> bool {
+        Rc::strong_count(&self.0) > 1
+    }
+
     pub fn value(&self) -> &Object {
         &self.0.value
     }

@@ -34,13 +34,25 @@ pub fn with_first(first: &Value, rest: &[Value]) -> ArgBuf {
     full
 }
 
+#[inline]
 fn builtin_call_guards(name: &str) -> usize {
-    match name {
-        "print" => 2,
-        "repr" | "ascii" | "abs" | "all" | "any" | "bin" | "callable" | "chr" | "hash" | "hex"
-        | "id" | "oct" | "ord" | "max" | "min" | "sorted" | "vars" | "dir" => 1,
-        _ => 0,
-    }
+    // By first letter: most calls (`len`, `isinstance`...) compare nothing.
+    let guarded = match name.as_bytes().first() {
+        Some(b'p') => return if name == "print" { 2 } else { 0 },
+        Some(b'a') => matches!(name, "ascii" | "abs" | "all" | "any"),
+        Some(b'b') => name == "bin",
+        Some(b'c') => matches!(name, "callable" | "chr"),
+        Some(b'd') => name == "dir",
+        Some(b'h') => matches!(name, "hash" | "hex"),
+        Some(b'i') => name == "id",
+        Some(b'm') => matches!(name, "max" | "min"),
+        Some(b'o') => matches!(name, "oct" | "ord"),
+        Some(b'r') => name == "repr",
+        Some(b's') => name == "sorted",
+        Some(b'v') => name == "vars",
+        _ => false,
+    };
+    usize::from(guarded)
 }
 
 impl Vm {
@@ -60,6 +72,39 @@ impl Vm {
         if self.arg_pool.len() < 64 && buf.capacity() <= 256 {
             self.arg_pool.push(buf);
         }
+    }
+
+    /// Call a builtin with its arguments (a bound one's `self` first).
+    #[inline]
+    pub(crate) fn call_builtin_args(
+        &mut self,
+        b: &crate::objects::function::Builtin,
+        args: Args,
+    ) -> PyResult<Value> {
+        if b.self_.is_some() {
+            return (b.func)(self, args);
+        }
+        // CPython guards calls of its METH_O/METH_VARARGS builtins (print
+        // also guards its `write` call).
+        let units = builtin_call_guards(b.name);
+        const CALLING: &str = " while calling a Python object";
+        if units > 0 {
+            self.enter_recursive(CALLING)?;
+            if units > 1 {
+                // print: its `write` call is guarded one level down,
+                // beside the conversion of its arguments.
+                if let Err(e) = self.enter_recursive(CALLING) {
+                    self.leave_recursive();
+                    return Err(e);
+                }
+                self.leave_recursive();
+            }
+        }
+        let r = (b.func)(self, args);
+        if units > 0 {
+            self.leave_recursive();
+        }
+        r
     }
 
     /// `f(*args)`.
@@ -96,29 +141,7 @@ impl Vm {
                         },
                     )
                 }
-                None => {
-                    // CPython guards calls of its METH_O/METH_VARARGS
-                    // builtins (print also guards its `write` call).
-                    let units = builtin_call_guards(b.name);
-                    const CALLING: &str = " while calling a Python object";
-                    if units > 0 {
-                        self.enter_recursive(CALLING)?;
-                        if units > 1 {
-                            // print: its `write` call is guarded one level
-                            // down, beside the conversion of its arguments.
-                            if let Err(e) = self.enter_recursive(CALLING) {
-                                self.leave_recursive();
-                                return Err(e);
-                            }
-                            self.leave_recursive();
-                        }
-                    }
-                    let r = (b.func)(self, args);
-                    if units > 0 {
-                        self.leave_recursive();
-                    }
-                    r
-                }
+                None => self.call_builtin_args(b, args),
             },
             Payload::MethodDescr(md) => {
                 if md.kind == DescrKind::Method {
@@ -272,6 +295,7 @@ impl Vm {
                 "maximum recursion depth exceeded",
             ));
         }
+        f.code.borrow().ensure_verified(self)?;
         let base = self.stack.len();
         let n = f.code.borrow().nlocalsplus();
         self.stack.resize(base + n, Value::Null);
@@ -518,7 +542,14 @@ impl Vm {
         if !crate::objects::typeobj::is_subtype(&ot, cls) {
             return Ok(obj);
         }
-        if let Some(init) = self.type_lookup_str(&ot, "__init__") {
+        if let Some(init) = self.type_lookup_static(&ot, "__init__") {
+            // `object.__init__` (range, int, a class overriding only
+            // `__new__`) raises only for excess arguments when `__new__`
+            // is `object.__new__`, which raised for them already
+            // (CPython's `object_init`/`object_new`): no call.
+            if init.is(&self.object_new_init_pair().1) {
+                return Ok(obj);
+            }
             let bound = self.descr_get(init, Some(&obj), &ot)?;
             let r = self.call_args(&bound, args)?;
             if !r.is_none() {
@@ -535,19 +566,30 @@ impl Vm {
     /// `__init__` as a Python function (or inherits `object.__init__`): the
     /// instance is made directly and `__init__` called without a bound
     /// method. `None` means "not this case" (the general path decides).
+    /// `object.__new__` and `object.__init__` (looked up once).
+    fn object_new_init_pair(&mut self) -> (Value, Value) {
+        if self.object_new_init.is_none() {
+            let object = self.types.object.clone();
+            let n = self
+                .type_lookup_str(&object, "__new__")
+                .unwrap_or(Value::Null);
+            let i = self
+                .type_lookup_str(&object, "__init__")
+                .unwrap_or(Value::Null);
+            self.object_new_init = Some((n, i));
+        }
+        self.object_new_init
+            .clone()
+            .unwrap_or((Value::Null, Value::Null))
+    }
+
     fn instantiate_fast(
         &mut self,
         cls: &PyRef,
         new: &Value,
         args: Args,
     ) -> Option<PyResult<Value>> {
-        if self.object_new_init.is_none() {
-            let object = self.types.object.clone();
-            let n = self.type_lookup_str(&object, "__new__")?;
-            let i = self.type_lookup_str(&object, "__init__")?;
-            self.object_new_init = Some((n, i));
-        }
-        let (obj_new, obj_init) = self.object_new_init.as_ref()?;
+        let (obj_new, obj_init) = &self.object_new_init_pair();
         if !new.is(obj_new) {
             return None;
         }
@@ -615,6 +657,7 @@ impl Vm {
         self.check_count(name, args, a, min, max)
     }
 
+    #[inline]
     fn check_count<'a>(
         &self,
         name: &str,
@@ -623,36 +666,45 @@ impl Vm {
         min: usize,
         max: usize,
     ) -> PyResult<&'a [Value]> {
-        if args.has_kwargs() {
-            return Err(self.type_error(format!("{name}() takes no keyword arguments")));
-        }
-        let n = a.len();
-        if (min..=max).contains(&n) {
+        if !args.has_kwargs() && (min..=max).contains(&a.len()) {
             return Ok(a);
+        }
+        Err(self.count_error(name, args, a.len(), min, max))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_error(
+        &self,
+        name: &str,
+        args: Args,
+        n: usize,
+        min: usize,
+        max: usize,
+    ) -> super::PyErr {
+        if args.has_kwargs() {
+            return self.type_error(format!("{name}() takes no keyword arguments"));
         }
         let short = name.rsplit('.').next().unwrap_or(name);
         if max == 0 && n > 0 {
-            return Err(self.type_error(format!("{name}() takes no arguments ({n} given)")));
+            return self.type_error(format!("{name}() takes no arguments ({n} given)"));
         }
         if min == 1 && max == 1 && n != 1 {
-            return Err(self.type_error(format!("{name}() takes exactly one argument ({n} given)")));
+            return self.type_error(format!("{name}() takes exactly one argument ({n} given)"));
         }
         if min == max && n != min {
-            return Err(self.type_error(format!("{short} expected {min} arguments, got {n}")));
+            return self.type_error(format!("{short} expected {min} arguments, got {n}"));
         }
         if n > max {
-            return Err(self.type_error(format!(
+            return self.type_error(format!(
                 "{short} expected at most {max} argument{}, got {n}",
                 if max == 1 { "" } else { "s" }
-            )));
+            ));
         }
-        if n < min {
-            return Err(self.type_error(format!(
-                "{short} expected at least {min} argument{}, got {n}",
-                if min == 1 { "" } else { "s" }
-            )));
-        }
-        Ok(a)
+        self.type_error(format!(
+            "{short} expected at least {min} argument{}, got {n}",
+            if min == 1 { "" } else { "s" }
+        ))
     }
 
     /// A keyword argument by name, if given.
@@ -684,84 +736,84 @@ fn func_qualname(f: &Function) -> String {
 /// `wrapper_descriptor`, whose misuse is worded differently from a
 /// `method_descriptor`'s).
 pub fn is_slot_wrapper_name(name: &str) -> bool {
-    const SLOTS: &[&str] = &[
-        "__repr__",
-        "__str__",
-        "__hash__",
-        "__call__",
-        "__getattribute__",
-        "__setattr__",
-        "__delattr__",
-        "__lt__",
-        "__le__",
-        "__eq__",
-        "__ne__",
-        "__gt__",
-        "__ge__",
-        "__iter__",
-        "__next__",
-        "__get__",
-        "__set__",
-        "__delete__",
-        "__init__",
-        "__del__",
-        "__await__",
-        "__aiter__",
-        "__anext__",
-        "__add__",
-        "__radd__",
-        "__sub__",
-        "__rsub__",
-        "__mul__",
-        "__rmul__",
-        "__mod__",
-        "__rmod__",
-        "__divmod__",
-        "__rdivmod__",
-        "__pow__",
-        "__rpow__",
-        "__neg__",
-        "__pos__",
-        "__abs__",
-        "__bool__",
-        "__invert__",
-        "__lshift__",
-        "__rlshift__",
-        "__rshift__",
-        "__rrshift__",
-        "__and__",
-        "__rand__",
-        "__xor__",
-        "__rxor__",
-        "__or__",
-        "__ror__",
-        "__int__",
-        "__float__",
-        "__iadd__",
-        "__isub__",
-        "__imul__",
-        "__imod__",
-        "__ipow__",
-        "__ilshift__",
-        "__irshift__",
-        "__iand__",
-        "__ixor__",
-        "__ior__",
-        "__floordiv__",
-        "__rfloordiv__",
-        "__truediv__",
-        "__rtruediv__",
-        "__ifloordiv__",
-        "__itruediv__",
-        "__index__",
-        "__matmul__",
-        "__rmatmul__",
-        "__imatmul__",
-        "__len__",
-        "__getitem__",
-        "__setitem__",
-        "__delitem__",
-        "__contains__",
-    ];
-    SLOTS.contains(&name)
+    matches!(
+        name,
+        "__repr__"
+            | "__str__"
+            | "__hash__"
+            | "__call__"
+            | "__getattribute__"
+            | "__setattr__"
+            | "__delattr__"
+            | "__lt__"
+            | "__le__"
+            | "__eq__"
+            | "__ne__"
+            | "__gt__"
+            | "__ge__"
+            | "__iter__"
+            | "__next__"
+            | "__get__"
+            | "__set__"
+            | "__delete__"
+            | "__init__"
+            | "__del__"
+            | "__await__"
+            | "__aiter__"
+            | "__anext__"
+            | "__add__"
+            | "__radd__"
+            | "__sub__"
+            | "__rsub__"
+            | "__mul__"
+            | "__rmul__"
+            | "__mod__"
+            | "__rmod__"
+            | "__divmod__"
+            | "__rdivmod__"
+            | "__pow__"
+            | "__rpow__"
+            | "__neg__"
+            | "__pos__"
+            | "__abs__"
+            | "__bool__"
+            | "__invert__"
+            | "__lshift__"
+            | "__rlshift__"
+            | "__rshift__"
+            | "__rrshift__"
+            | "__and__"
+            | "__rand__"
+            | "__xor__"
+            | "__rxor__"
+            | "__or__"
+            | "__ror__"
+            | "__int__"
+            | "__float__"
+            | "__iadd__"
+            | "__isub__"
+            | "__imul__"
+            | "__imod__"
+            | "__ipow__"
+            | "__ilshift__"
+            | "__irshift__"
+            | "__iand__"
+            | "__ixor__"
+            | "__ior__"
+            | "__floordiv__"
+            | "__rfloordiv__"
+            | "__truediv__"
+            | "__rtruediv__"
+            | "__ifloordiv__"
+            | "__itruediv__"
+            | "__index__"
+            | "__matmul__"
+            | "__rmatmul__"
+            | "__imatmul__"
+            | "__len__"
+            | "__getitem__"
+            | "__setitem__"
+            | "__delitem__"
+            | "__contains__"
+    )
 }

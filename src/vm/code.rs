@@ -48,17 +48,25 @@ fn decode_units(code: &[u8]) -> Box<[Instr]> {
 
 #[derive(Clone)]
 pub struct Code {
-    /// The marshal code object (line and position tables, raw fields).
-    pub src: Obj,
+    /// A skeleton of the marshal code object this was made from: its
+    /// scalar fields, `co_linetable` and `co_exceptiontable` (the line and
+    /// position views of `co()` read them), and `co_code` only when
+    /// `code` cannot give it back (see `co_code`). Its constants, names,
+    /// slot names and kinds are empty: those live converted below, and
+    /// `marshal.dumps` rebuilds a full code object from them.
+    skel: CodeObject,
     /// The instruction bytes (two per code unit), with the inline-cache
     /// slot numbers of vm/ops/cache.rs in the first CACHE unit of the
-    /// instructions that have one (`co_code` comes from `src`, untouched).
+    /// instructions that have one (`co_code` undoes that).
     pub code: Box<[u8]>,
     /// `code` decoded once, one entry per code unit (what the eval loop
     /// reads).
     pub instrs: Box<[Instr]>,
-    /// The inline caches (vm/ops/cache.rs), by slot number.
+    /// The inline caches (vm/ops/cache.rs), by slot number: empty until
+    /// the first one is filled (most code of an imported module never
+    /// runs), then `nslots` of them.
     pub ics: std::cell::RefCell<Box<[super::ops::Ic]>>,
+    pub nslots: u32,
     pub consts: Box<[Value]>,
     pub names: Box<[PyRef]>,
     pub localsplusnames: Box<[PyRef]>,
@@ -78,6 +86,24 @@ pub struct Code {
     /// The `code` object last handed out for this code (`Vm::code_object`),
     /// so `f.__code__ is f.__code__` and `frame.f_code is f.__code__`.
     wrapper: std::cell::RefCell<std::rc::Weak<crate::objects::PyObject>>,
+    /// Which load-wide object `co_consts`, `co_names`,
+    /// `co_localsplusnames`, `co_linetable` and `co_exceptiontable` were
+    /// (0: one of its own). The compiler merges equal tuples and tables
+    /// across a module's code objects and marshal writes a shared one
+    /// once; `marshal.dumps` does the same for equal ids.
+    pub share_ids: [u32; 5],
+    /// Bit i: constant i is a number that other code objects of its
+    /// module share (marshal then flags it for back-references).
+    pub shared_consts: Box<[u64]>,
+    /// Bit 0: `co_name`, bit 1: `co_qualname` is shared with other code
+    /// objects of its module (`<listcomp>`, `<lambda>`, ...); bit 2: the
+    /// constants are a copy of a live tuple's items (`code.replace`), one
+    /// reference more each than CPython counts.
+    pub shared_names: u8,
+    /// Whether the bytecode verifier accepted this code (it runs before
+    /// the code's first frame: most functions of an imported module never
+    /// run, and loading stays one pass).
+    verified: std::cell::Cell<bool>,
 }
 
 impl Code {
@@ -86,16 +112,76 @@ impl Code {
     pub fn detached_clone(&self) -> Code {
         let c = self.clone();
         *c.wrapper.borrow_mut() = std::rc::Weak::new();
+        // Replaced constants or names change what the verifier checks.
+        c.verified.set(false);
         c
+    }
+
+    /// Check the bytecode before its first frame (vm/verify.rs): a code
+    /// object the verifier refuses raises SystemError where it would run
+    /// (CPython runs such code and fails or crashes inside it).
+    #[inline(always)]
+    pub fn ensure_verified(&self, vm: &super::Vm) -> super::PyResult<()> {
+        if self.verified.get() {
+            return Ok(());
+        }
+        self.verify_now(vm)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn verify_now(&self, vm: &super::Vm) -> super::PyResult<()> {
+        // The slot numbers in `code` sit in inline-cache units, which the
+        // verifier skips; code they could have changed (an unknown opcode
+        // at an instruction start) keeps its original bytes in `skel`.
+        let orig = self.skel.code();
+        let input = super::verify::VerifyInput {
+            name: std::borrow::Cow::Borrowed(self.name_str()),
+            code: if orig.is_empty() { &self.code } else { orig },
+            nconsts: self.consts.len(),
+            nnames: self.names.len(),
+            nlocalsplus: self.localsplusnames.len(),
+            kinds: &self.localspluskinds,
+            stacksize: self.stacksize,
+            exceptiontable: self.skel.exceptiontable(),
+        };
+        super::verify::verify_input(&input).map_err(|e| vm.system_error(e.to_string()))?;
+        self.verified.set(true);
+        Ok(())
     }
 
     pub fn nlocalsplus(&self) -> usize {
         self.localsplusnames.len()
     }
 
-    /// The marshal code object's views (lines, positions).
+    /// The skeleton marshal code object, for its line, position and
+    /// exception-table views (`lines`, `positions`, `addr2line`, ...). Its
+    /// constants, names and slot tables are empty: use this code's fields.
     pub fn co(&self) -> Option<&CodeObject> {
-        self.src.as_code()
+        Some(&self.skel)
+    }
+
+    /// `co_code`: the instruction bytes as CPython gives them (inline
+    /// caches zeroed, specialised opcodes undone).
+    pub fn co_code(&self) -> Vec<u8> {
+        let orig = self.skel.code();
+        crate::pyc::opcode::deopt_code(if orig.is_empty() { &self.code } else { orig })
+    }
+
+    /// `co_linetable`.
+    pub fn linetable(&self) -> &[u8] {
+        self.skel.linetable()
+    }
+
+    /// `co_exceptiontable`.
+    pub fn exceptiontable(&self) -> &[u8] {
+        self.skel.exceptiontable()
+    }
+
+    /// Set `co_firstlineno` (`code.replace`): the line tables count from it.
+    pub fn set_firstlineno(&mut self, line: i32) {
+        self.firstlineno = line;
+        self.skel.firstlineno = line;
     }
 
     /// The line of the instruction at code unit `lasti`.
@@ -153,6 +239,84 @@ impl Code {
     }
 }
 
+/// Whether the inline-cache slot numbers `assign_ic_slots` wrote into
+/// `code` sit only where `deopt_code` zeroes: every instruction start of
+/// the walk decodes (and the length is even), so `co_code` and the
+/// verifier can read `code` instead of a copy of the original bytes.
+fn regular(orig: &[u8], instrs: &[Instr]) -> bool {
+    if !orig.len().is_multiple_of(2) {
+        return false;
+    }
+    let mut i = 0;
+    while let Some(ins) = instrs.get(i) {
+        if ins.op.is_none() {
+            return false;
+        }
+        i += ins.len as usize;
+    }
+    true
+}
+
+/// `Code::shared_consts`: which of `consts` are numbers the load shares
+/// (no allocation when none is).
+fn shared_numbers(consts: &[Obj]) -> Box<[u64]> {
+    let shared = |c: &Obj| matches!(c.value(), Object::Int(_) | Object::Float(_)) && c.is_shared();
+    if !consts.iter().any(shared) {
+        return Box::default();
+    }
+    let mut bits = vec![0u64; consts.len().div_ceil(64)];
+    for (i, c) in consts.iter().enumerate() {
+        if shared(c) {
+            if let Some(w) = bits.get_mut(i / 64) {
+                *w |= 1 << (i % 64);
+            }
+        }
+    }
+    bits.into_boxed_slice()
+}
+
+/// The shared empty objects of the skeletons.
+struct Empties {
+    bytes: Obj,
+    tuple: Obj,
+    str: Obj,
+}
+
+thread_local! {
+    static EMPTIES: Empties = Empties {
+        bytes: Obj::new(Object::Bytes(Vec::new())),
+        tuple: Obj::new(Object::Tuple(Vec::new())),
+        str: Obj::new(Object::Str(crate::pyc::object::PyStr::new("", false))),
+    };
+}
+
+/// The skeleton of `co` a `Code` keeps (see `Code::skel`): no constants,
+/// names or slot tables, and the code bytes only when not `regular`.
+fn skeleton(co: &CodeObject, regular: bool) -> CodeObject {
+    EMPTIES.with(|e| CodeObject {
+        argcount: co.argcount,
+        posonlyargcount: co.posonlyargcount,
+        kwonlyargcount: co.kwonlyargcount,
+        stacksize: co.stacksize,
+        flags: co.flags,
+        code: if regular {
+            e.bytes.clone()
+        } else {
+            co.code.clone()
+        },
+        consts: e.tuple.clone(),
+        names: e.tuple.clone(),
+        localsplusnames: e.tuple.clone(),
+        localspluskinds: e.bytes.clone(),
+        filename: e.str.clone(),
+        name: e.str.clone(),
+        qualname: e.str.clone(),
+        firstlineno: co.firstlineno,
+        linetable: co.linetable.clone(),
+        exceptiontable: co.exceptiontable.clone(),
+    })
+}
+
 fn str_of(r: &PyRef) -> &str {
     match &r.payload {
         Payload::Str(s) => s.as_str(),
@@ -160,10 +324,76 @@ fn str_of(r: &PyRef) -> &str {
     }
 }
 
+/// The values made from the shared objects of one marshal load, by the
+/// object's address: a name that marshal writes once and refers back to
+/// (`self`, `__class__`, ...) is interned once, and an object referred to
+/// twice converts to one value, as CPython's `r_ref` gives. A
+/// direct-mapped table; entries of earlier loads are cleared when the
+/// outermost conversion ends, so no address is reused across loads.
+#[derive(Default)]
+pub struct LoadMemo {
+    depth: u32,
+    /// The last id handed out for a shared object (`Code::share_ids`).
+    share_id: u32,
+    used: Vec<usize>,
+    slots: Vec<(usize, Value)>,
+}
+
+const MEMO_SLOTS: usize = 1024;
+
+impl LoadMemo {
+    fn slot(key: usize) -> usize {
+        ((key >> 4) + (key & 1) * (MEMO_SLOTS / 2)) & (MEMO_SLOTS - 1)
+    }
+
+    /// Keys: the object's address for its value, the address plus one
+    /// (addresses are even) for its interned form as a name.
+    fn get(&self, key: usize) -> Option<Value> {
+        match self.slots.get(Self::slot(key)) {
+            Some((a, v)) if *a == key => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, key: usize, v: &Value) {
+        if self.slots.is_empty() {
+            self.slots.resize(MEMO_SLOTS, (0, Value::None));
+        }
+        let i = Self::slot(key);
+        if let Some(s) = self.slots.get_mut(i) {
+            if s.0 == 0 {
+                self.used.push(i);
+            }
+            *s = (key, v.clone());
+        }
+    }
+
+    /// Forget every entry (the outermost conversion ended).
+    fn clear(&mut self) {
+        for i in self.used.drain(..) {
+            if let Some(s) = self.slots.get_mut(i) {
+                *s = (0, Value::None);
+            }
+        }
+    }
+}
+
 impl Vm {
     /// Prepare a marshal code object for execution.
-    pub fn prepare_code(&mut self, obj: &Obj, co: &CodeObject) -> Rc<Code> {
-        let consts: Vec<Value> = co.consts().iter().map(|c| self.const_value(c)).collect();
+    pub fn prepare_code(&mut self, _obj: &Obj, co: &CodeObject) -> Rc<Code> {
+        self.load_memo.depth += 1;
+        let code = self.prepare_code_in(co);
+        self.load_memo.depth -= 1;
+        if self.load_memo.depth == 0 {
+            self.load_memo.clear();
+        }
+        code
+    }
+
+    fn prepare_code_in(&mut self, co: &CodeObject) -> Rc<Code> {
+        let consts: Vec<Value> = co.consts().iter().map(|c| self.const_in(c)).collect();
+        let shared_consts = shared_numbers(co.consts());
+        let shared_names = u8::from(co.name.is_shared()) | (u8::from(co.qualname.is_shared()) << 1);
         let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
         let lnames: Vec<PyRef> = co
             .localsplusnames()
@@ -186,11 +416,21 @@ impl Vm {
         let filename = self.intern_obj(&co.filename);
         let (code, nslots) = super::ops::assign_ic_slots(co.code());
         let instrs = decode_units(&code);
+        // Before `skeleton` takes its own handles on the tables.
+        let share_ids = [
+            self.share_id(&co.consts),
+            self.share_id(&co.names),
+            self.share_id(&co.localsplusnames),
+            self.share_id(&co.linetable),
+            self.share_id(&co.exceptiontable),
+        ];
+        let skel = skeleton(co, regular(co.code(), &instrs));
         Rc::new(Code {
-            src: obj.clone(),
+            skel,
             instrs,
             code,
-            ics: std::cell::RefCell::new(vec![super::ops::Ic::Empty; nslots].into_boxed_slice()),
+            ics: std::cell::RefCell::new(Box::new([])),
+            nslots: u32::try_from(nslots).unwrap_or(0),
             consts: consts.into_boxed_slice(),
             names: names.into_boxed_slice(),
             localsplusnames: lnames.into_boxed_slice(),
@@ -206,17 +446,60 @@ impl Vm {
             filename: std::cell::RefCell::new(filename),
             firstlineno: co.firstlineno,
             wrapper: Default::default(),
+            share_ids,
+            shared_consts,
+            shared_names,
+            verified: std::cell::Cell::new(false),
         })
     }
 
+    /// A fresh id for `Code::share_ids` (`code.replace` copies share their
+    /// fields with the original).
+    pub fn new_share_id(&mut self) -> u32 {
+        let m = &mut self.load_memo;
+        m.share_id = m.share_id.checked_add(1).unwrap_or(1);
+        m.share_id
+    }
+
+    /// The id of a non-empty tuple or bytes object that several code
+    /// objects of this load share, else 0 (see `Code::share_ids`).
+    fn share_id(&mut self, t: &Obj) -> u32 {
+        let empty = match t.value() {
+            Object::Tuple(v) => v.is_empty(),
+            Object::Bytes(b) => b.is_empty(),
+            _ => true,
+        };
+        if empty || !t.is_shared() {
+            return 0;
+        }
+        // Tuples and bytes are never interned as names: the odd key is free.
+        let key = t.addr() + 1;
+        if let Some(Value::Int(id)) = self.load_memo.get(key) {
+            return u32::try_from(id).unwrap_or(0);
+        }
+        let id = self.new_share_id();
+        self.load_memo.put(key, &Value::Int(i64::from(id)));
+        id
+    }
+
     fn intern_obj(&mut self, o: &Obj) -> PyRef {
-        match o.value() {
+        let shared = o.is_shared();
+        if shared {
+            if let Some(Value::Obj(r)) = self.load_memo.get(o.addr() + 1) {
+                return r;
+            }
+        }
+        let r = match o.value() {
             Object::Str(s) => match s.as_str() {
                 Some(t) => self.intern(t),
                 None => self.intern(&s.to_string_lossy()),
             },
             _ => self.intern(""),
+        };
+        if shared {
+            self.load_memo.put(o.addr() + 1, &Value::Obj(r.clone()));
         }
+        r
     }
 
     /// The `code` object of `code`: the one already handed out while it is
@@ -232,6 +515,42 @@ impl Vm {
 
     /// A marshal constant as a value.
     pub fn const_value(&mut self, c: &Obj) -> Value {
+        self.load_memo.depth += 1;
+        let v = self.const_in(c);
+        self.load_memo.depth -= 1;
+        if self.load_memo.depth == 0 {
+            self.load_memo.clear();
+        }
+        v
+    }
+
+    /// `const_value` within a conversion: a shared immutable object
+    /// converts once.
+    fn const_in(&mut self, c: &Obj) -> Value {
+        let memo = c.is_shared()
+            && matches!(
+                c.value(),
+                Object::Str(_)
+                    | Object::Bytes(_)
+                    | Object::Tuple(_)
+                    | Object::FrozenSet(_)
+                    | Object::Long(_)
+                    | Object::Complex { .. }
+                    | Object::Code(_)
+            );
+        if memo {
+            if let Some(v) = self.load_memo.get(c.addr()) {
+                return v;
+            }
+        }
+        let v = self.const_new(c);
+        if memo {
+            self.load_memo.put(c.addr(), &v);
+        }
+        v
+    }
+
+    fn const_new(&mut self, c: &Obj) -> Value {
         match c.value() {
             Object::Null | Object::None => Value::None,
             Object::True => Value::Bool(true),
@@ -261,28 +580,28 @@ impl Vm {
             }
             Object::Bytes(b) => self.new_bytes(b.clone()),
             Object::Tuple(items) => {
-                let v = items.iter().map(|i| self.const_value(i)).collect();
+                let v = items.iter().map(|i| self.const_in(i)).collect();
                 self.new_tuple(v)
             }
             Object::List(items) => {
-                let v = items.iter().map(|i| self.const_value(i)).collect();
+                let v = items.iter().map(|i| self.const_in(i)).collect();
                 self.new_list(v)
             }
             Object::Set(items) | Object::FrozenSet(items) => {
-                let vals: Vec<Value> = items.iter().map(|i| self.const_value(i)).collect();
+                let vals: Vec<Value> = items.iter().map(|i| self.const_in(i)).collect();
                 let frozen = !matches!(c.value(), Object::Set(_));
                 self.new_set_from(vals, frozen).unwrap_or(Value::None)
             }
             Object::Dict(pairs) => {
                 let d = self.new_dict();
                 for (k, v) in pairs {
-                    let (k, v) = (self.const_value(k), self.const_value(v));
+                    let (k, v) = (self.const_in(k), self.const_in(v));
                     let _ = self.dict_set(&d, k, v);
                 }
                 Value::Obj(d)
             }
             Object::Code(co) => {
-                let code = self.prepare_code(c, co);
+                let code = self.prepare_code_in(co);
                 Value::Obj(self.code_object(&code))
             }
         }

@@ -76,6 +76,29 @@ impl GenState {
     pub fn finished(&self) -> bool {
         self.suspended.is_none() && !self.running
     }
+
+    /// Whether closing this generator runs nothing: suspended at a yield
+    /// that no exception handler covers and not delegating (`yield from`),
+    /// GeneratorExit thrown there would leave the frame at once (CPython
+    /// 3.12 finishes such a generator without resuming it; 3.11's throw
+    /// ends the same way when nothing traces). The caller checks tracing.
+    pub fn closes_trivially(&self) -> bool {
+        if self.kind != GenKind::Generator || self.running || !self.started {
+            return false;
+        }
+        let Some(susp) = self.suspended.as_ref() else {
+            return false;
+        };
+        let code = &susp.frame.code;
+        let at = susp.frame.lasti;
+        let at_yield = matches!(code.instrs.get(at).and_then(|i| i.op), Some(Op::YieldValue));
+        // `yield from`/`await` resume with RESUME 2 or 3 (`gen_yield_from`).
+        let delegating = matches!(
+            code.instrs.get(susp.frame.pc),
+            Some(i) if i.op == Some(Op::Resume) && i.arg >= 2
+        );
+        at_yield && !delegating && code.handler_for(at).is_none()
+    }
 }
 
 /// How a resumed generator stopped.
@@ -144,14 +167,25 @@ impl Drop for GenState {
         // CPython closes a started, unfinished generator on dealloc. The
         // object is gone by now, so its state moves to a queue that the
         // eval loop drains into a fresh object before the next instruction.
-        if self.finalized || !self.started || self.running || self.suspended.is_none() {
+        // A coroutine never started is finalized too: it warns that it was
+        // never awaited (`_PyGen_Finalize`).
+        let unawaited = self.kind == GenKind::Coroutine && !self.started;
+        if self.finalized
+            || (!self.started && !unawaited)
+            || self.running
+            || self.suspended.is_none()
+        {
+            return;
+        }
+        // Nothing would run: the frame just goes with the state.
+        if self.closes_trivially() && !super::breaker::is_set(super::breaker::TRACING) {
             return;
         }
         let zombie = GenState {
             kind: self.kind,
             suspended: self.suspended.take(),
             running: false,
-            started: true,
+            started: self.started,
             name: std::mem::replace(&mut self.name, Value::None),
             qualname: std::mem::replace(&mut self.qualname, Value::None),
             exc_state: std::mem::replace(&mut self.exc_state, Value::None),
@@ -199,7 +233,12 @@ impl Vm {
             for mut st in batch {
                 let ty = self.gen_type(st.kind);
                 let finalizer = std::mem::replace(&mut st.finalizer, Value::None);
+                let unawaited = st.kind == GenKind::Coroutine && !st.started;
                 let g = self.new_obj(&ty, Payload::Generator(Box::new(RefCell::new(st))));
+                if unawaited {
+                    crate::objects::genobject::warn_unawaited_coroutine(self, &g);
+                    continue;
+                }
                 if !finalizer.is_none() {
                     // An async generator's `sys.set_asyncgen_hooks`
                     // finalizer (asyncio schedules `aclose()`).
@@ -768,6 +807,12 @@ impl Vm {
 
     /// `gen.close()`.
     pub fn gen_close(&mut self, gen: &PyRef) -> PyResult<()> {
+        if !self.tracing {
+            if let Some(dropped) = close_at_plain_yield(gen) {
+                drop(dropped);
+                return Ok(());
+            }
+        }
         let mut err = None;
         if let Some(yf) = self.gen_yield_from(gen) {
             self.set_running(gen, true);
@@ -802,6 +847,20 @@ impl Vm {
         self.set_attr_raw(&e, "value", v);
         PyErr(e)
     }
+}
+
+/// Finish a generator that `GenState::closes_trivially`; returns what it
+/// held (dropped by the caller, outside the state's borrow), or None when
+/// the full close is needed.
+fn close_at_plain_yield(gen: &PyRef) -> Option<(Suspended, Value)> {
+    let st = state(gen)?;
+    let mut s = st.try_borrow_mut().ok()?;
+    if !s.closes_trivially() {
+        return None;
+    }
+    let susp = s.suspended.take()?;
+    let exc = std::mem::replace(&mut s.exc_state, Value::None);
+    Some((susp, exc))
 }
 
 /// `_PyErr_FormatFromCause`: `e.__cause__ = e.__context__ = cause`.

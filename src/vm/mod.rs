@@ -25,6 +25,7 @@ pub mod profile_main;
 pub mod proto;
 pub mod report;
 pub mod run;
+pub mod run_command;
 pub mod signals;
 pub mod stack_guard;
 pub mod trace;
@@ -197,6 +198,8 @@ pub struct Vm {
     /// Builtin exception types, indexed by `ExcKind as usize`.
     pub exc_types: Vec<PyRef>,
     pub interned: Interner,
+    /// Conversions of the marshal load in progress (vm/code.rs).
+    pub load_memo: code::LoadMemo,
     pub builtins: PyRef,
     pub sys: PyRef,
     pub none_str: PyRef,
@@ -329,6 +332,7 @@ impl Vm {
             types,
             exc_types: Vec::new(),
             interned: Interner::default(),
+            load_memo: Default::default(),
             builtins: builtins_mod,
             sys: sys_mod,
             none_str,
@@ -389,6 +393,19 @@ impl Vm {
             }
             new_dict(&t);
             self.exc_types.push(t);
+        }
+        // Each builtin type is among its bases' `__subclasses__()`; the
+        // exceptions in CPython's order (siblings by name, ExceptionGroup
+        // made last).
+        let mut excs: Vec<PyRef> = self.exc_types.clone();
+        excs.sort_by_key(|t| {
+            let name = crate::objects::typeobj::type_data(t)
+                .map(|td| td.name.borrow().to_string())
+                .unwrap_or_default();
+            (name == "ExceptionGroup", name)
+        });
+        for t in all.iter().chain(excs.iter()) {
+            crate::objects::typeobj::register_subclass(t);
         }
         let st = self.stream_type.clone();
         new_dict(&st);

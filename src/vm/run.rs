@@ -24,6 +24,7 @@ impl Vm {
         globals: PyRef,
         locals: Option<Value>,
     ) -> PyResult<Value> {
+        code.ensure_verified(self)?;
         let builtins = match self.dict_get_by_str_nocall(&globals, "__builtins__") {
             Some(Value::Obj(b)) => match &b.payload {
                 Payload::Dict(_) => b,
@@ -56,7 +57,7 @@ impl Vm {
 
     /// The `__main__` module, registered in `sys.modules` (as CPython's
     /// `add_main_module`): its dict starts with the keys CPython puts there.
-    fn new_main_module(&mut self) -> PyRef {
+    pub(crate) fn new_main_module(&mut self) -> PyRef {
         let main = self.new_module("__main__");
         let ann = Value::Obj(self.new_dict());
         self.set_attr_raw(&main, "__annotations__", ann);
@@ -116,7 +117,7 @@ impl Vm {
         self.finish(r, &globals)
     }
 
-    fn finish(&mut self, r: PyResult<Value>, globals: &PyRef) -> i32 {
+    pub(crate) fn finish(&mut self, r: PyResult<Value>, globals: &PyRef) -> i32 {
         let status = match r {
             Ok(_) => 0,
             Err(e) => self.handle_uncaught(&e.0),
@@ -168,6 +169,8 @@ pub enum Target {
     File(String),
     /// `-m NAME`: a module found on `sys.path`.
     Module(String),
+    /// `-c COMMAND`: Python source (run_command.rs).
+    Command(String),
 }
 
 /// `__file__` of a script: CPython 3.11 makes a relative path absolute by
@@ -210,14 +213,20 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
             }
             data
         }
-        Target::Module(_) => Vec::new(),
+        Target::Module(_) | Target::Command(_) => Vec::new(),
     };
     let search = crate::import::stdlib::find_stdlib(stdlib.as_deref());
     super::signals::install();
+    // Signals sent to the process go to the interpreter thread: blocked
+    // here before it starts (so none reaches this thread, however late it
+    // runs), open again there. `os.kill(os.getpid(), sig)` then runs the
+    // handler before the next instruction, as in CPython.
+    let mask = super::signals::block_in_this_thread();
     let handle = std::thread::Builder::new()
         .name("pycvm-main".into())
         .stack_size(1 << 30)
         .spawn(move || -> i32 {
+            super::signals::set_mask_in_this_thread(&mask);
             let mut vm = Vm::new();
             vm.argv = argv.clone();
             match &target {
@@ -232,13 +241,13 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
                     vm.init_import_system(search, MainPath::Cwd);
                     vm.run_module_main(name, &argv)
                 }
+                Target::Command(source) => {
+                    vm.init_import_system(search, MainPath::Cwd);
+                    vm.run_command_main(source, &argv)
+                }
             }
         })
         .map_err(|e| format!("cannot start the interpreter thread: {e}"))?;
-    // Signals sent to the process go to the interpreter thread (which
-    // inherited the open mask), so `os.kill(os.getpid(), sig)` runs its
-    // handler before the next instruction, as in CPython.
-    super::signals::block_in_this_thread();
     handle
         .join()
         .map_err(|_| "the interpreter thread panicked".to_string())

@@ -68,15 +68,29 @@ pub fn install() {
 }
 
 /// Block the catchable signals in the calling thread (the launcher
-/// thread waiting for the interpreter thread).
-pub fn block_in_this_thread() {
-    // SAFETY: sigfillset initialises the set; pthread_sigmask only changes
-    // the calling thread's mask. SIGKILL/SIGSTOP cannot be blocked anyway,
-    // and faults (SIGSEGV...) raised in the interpreter thread still go to it.
+/// thread waiting for the interpreter thread); returns the mask it had.
+pub fn block_in_this_thread() -> libc::sigset_t {
+    // SAFETY: sigfillset/sigemptyset initialise the sets; pthread_sigmask
+    // only changes the calling thread's mask and writes the old one into
+    // `old`. SIGKILL/SIGSTOP cannot be blocked anyway, and faults
+    // (SIGSEGV...) raised in the interpreter thread still go to it.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut old);
         libc::sigfillset(&mut set);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        old
+    }
+}
+
+/// Give the calling thread the signal mask `mask` (the interpreter thread
+/// takes back the mask its launcher had before blocking).
+pub fn set_mask_in_this_thread(mask: &libc::sigset_t) {
+    // SAFETY: `mask` is an initialised set (from `block_in_this_thread`);
+    // pthread_sigmask only changes the calling thread's mask.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, mask, std::ptr::null_mut());
     }
 }
 

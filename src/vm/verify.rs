@@ -28,13 +28,56 @@ struct Instr {
     op: Op,
     kind: ArgKind,
     arg: u32,
-    next: usize,
+    next: u32,
+}
+
+/// What the verifier reads of a code object: its name (for messages),
+/// the instruction bytes, the sizes of the tables the arguments index,
+/// the slot kinds, `co_stacksize` and the exception table. A prepared
+/// [`crate::vm::code::Code`] fills it from its own fields (it keeps no
+/// marshal constants or names), a marshal [`CodeObject`] through
+/// [`VerifyInput::of`].
+pub struct VerifyInput<'a> {
+    pub name: std::borrow::Cow<'a, str>,
+    /// `co_code` (two bytes per code unit; inline-cache units are skipped,
+    /// so their contents do not matter).
+    pub code: &'a [u8],
+    pub nconsts: usize,
+    pub nnames: usize,
+    /// `len(co_localsplusnames)`.
+    pub nlocalsplus: usize,
+    /// `co_localspluskinds`.
+    pub kinds: &'a [u8],
+    /// `co_stacksize` (negative values read as 0).
+    pub stacksize: usize,
+    /// `co_exceptiontable`.
+    pub exceptiontable: &'a [u8],
+}
+
+impl<'a> VerifyInput<'a> {
+    /// The verifier's view of a marshal code object.
+    pub fn of(co: &'a CodeObject) -> VerifyInput<'a> {
+        let name = match co.name().as_str() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(co.name().to_string_lossy()),
+        };
+        VerifyInput {
+            name,
+            code: co.code(),
+            nconsts: co.consts().len(),
+            nnames: co.names().len(),
+            nlocalsplus: co.localsplusnames().len(),
+            kinds: co.localspluskinds(),
+            stacksize: co.stacksize.max(0) as usize,
+            exceptiontable: co.exceptiontable(),
+        }
+    }
 }
 
 #[cold]
-fn err(co: &CodeObject, unit: usize, reason: impl Into<String>) -> VerifyError {
+fn err(co: &VerifyInput<'_>, unit: usize, reason: impl Into<String>) -> VerifyError {
     VerifyError {
-        name: co.name().to_string_lossy(),
+        name: co.name.to_string(),
         offset: unit * 2,
         reason: reason.into(),
     }
@@ -49,15 +92,20 @@ pub fn verify_nested(co: &CodeObject) -> Result<(), VerifyError> {
 
 /// Verify one code object (not its nested code constants).
 pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
-    let code = co.code();
+    verify_input(&VerifyInput::of(co))
+}
+
+/// Verify one code object given as the parts the checks read.
+pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
+    let code = co.code;
     if !code.len().is_multiple_of(2) {
         return Err(err(co, 0, "co_code has an odd length"));
     }
     let n = code.len() / 2;
-    let nconsts = co.consts().len();
-    let nnames = co.names().len();
-    let nlocals = co.localsplusnames().len();
-    if co.localspluskinds().len() != nlocals {
+    let nconsts = co.nconsts;
+    let nnames = co.nnames;
+    let nlocals = co.nlocalsplus;
+    if co.kinds.len() != nlocals {
         return Err(err(
             co,
             0,
@@ -144,7 +192,7 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
                 op,
                 kind,
                 arg,
-                next,
+                next: next as u32,
             });
         }
         ext = 0;
@@ -158,8 +206,8 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
         ));
     }
     // The exception table.
-    let stacksize = co.stacksize.max(0) as usize;
-    let handlers = co.exception_table();
+    let stacksize = co.stacksize;
+    let handlers = crate::pyc::code::parse_exception_table(co.exceptiontable);
     for h in &handlers {
         let (start, end, target) = (
             (h.start / 2) as usize,
@@ -197,7 +245,7 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
 /// Abstract interpretation of the stack depth: every reachable
 /// instruction gets a depth range, which must stay within 0..=stacksize.
 fn stack_depths(
-    co: &CodeObject,
+    co: &VerifyInput<'_>,
     instrs: &[Option<Instr>],
     stacksize: usize,
     handlers: &[crate::pyc::code::ExceptionTableEntry],
@@ -205,13 +253,14 @@ fn stack_depths(
     let n = instrs.len();
     // The lowest and highest depth reaching each instruction (lo > hi:
     // not reached yet).
-    let mut depth: Vec<(i64, i64)> = vec![(i64::MAX, i64::MIN); n];
+    let mut depth: Vec<(i32, i32)> = vec![(i32::MAX, i32::MIN); n];
     let mut work: Vec<usize> = Vec::with_capacity(16);
     if n > 0 {
         reach(&mut depth, &mut work, 0, 0, 0);
     }
     for h in handlers {
-        let d = (h.depth + 1 + h.lasti as u64) as i64;
+        // Checked against co_stacksize (an i32) by `verify`.
+        let d = i32::try_from(h.depth + 1 + h.lasti as u64).unwrap_or(i32::MAX);
         reach(&mut depth, &mut work, (h.target / 2) as usize, d, d);
     }
     while let Some(first) = work.pop() {
@@ -229,9 +278,10 @@ fn stack_depths(
                 break;
             };
             let arg = ins.op.has_arg().then_some(ins.arg as i32);
+            let next = ins.next as usize;
             let target = match ins.kind {
-                ArgKind::JumpForward => Some(ins.next + ins.arg as usize),
-                ArgKind::JumpBackward => Some(ins.next - ins.arg as usize),
+                ArgKind::JumpForward => Some(next + ins.arg as usize),
+                ArgKind::JumpBackward => Some(next - ins.arg as usize),
                 _ => None,
             };
             let unconditional = matches!(
@@ -251,7 +301,7 @@ fn stack_depths(
             }
             let jump = target.map(|_| false);
             let (nlo, nhi) = successor(co, at, &ins, arg, jump, (lo, hi), stacksize)?;
-            let to = ins.next;
+            let to = next;
             if to >= n {
                 return Err(err(co, at, "execution runs past the end of the code"));
             }
@@ -270,7 +320,7 @@ fn stack_depths(
 /// Widen the depth range of instruction `at` by `lo..=hi`; queue it when
 /// that changed it.
 #[inline(always)]
-fn reach(depth: &mut [(i64, i64)], work: &mut Vec<usize>, at: usize, lo: i64, hi: i64) {
+fn reach(depth: &mut [(i32, i32)], work: &mut Vec<usize>, at: usize, lo: i32, hi: i32) {
     let Some(slot) = depth.get_mut(at) else {
         return;
     };
@@ -285,14 +335,14 @@ fn reach(depth: &mut [(i64, i64)], work: &mut Vec<usize>, at: usize, lo: i64, hi
 /// instruction), checked against the stack's bounds.
 #[inline(always)]
 fn successor(
-    co: &CodeObject,
+    co: &VerifyInput<'_>,
     at: usize,
     ins: &Instr,
     arg: Option<i32>,
     jump: Option<bool>,
-    (lo, hi): (i64, i64),
+    (lo, hi): (i32, i32),
     stacksize: usize,
-) -> Result<(i64, i64), VerifyError> {
+) -> Result<(i32, i32), VerifyError> {
     let effect = if ins.op == Op::ReturnGenerator {
         // Resuming pushes the sent value (which the POP_TOP after
         // RETURN_GENERATOR discards); compile.c counts neither.
@@ -310,7 +360,7 @@ fn successor(
             )
         })?
     };
-    let (nlo, nhi) = (lo + effect as i64, hi + effect as i64);
+    let (nlo, nhi) = (lo.saturating_add(effect), hi.saturating_add(effect));
     if nlo < 0 {
         return Err(err(
             co,
@@ -318,7 +368,7 @@ fn successor(
             format!("{} pops below the bottom of the stack", ins.op.name()),
         ));
     }
-    if nhi > stacksize as i64 {
+    if nhi as i64 > stacksize as i64 {
         return Err(err(
             co,
             at,

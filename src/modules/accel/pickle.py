@@ -139,6 +139,13 @@ def _make_pickler(p):
                                     f"on {module_name} failed")
             return super().save_global(obj, name)
 
+        # The base class's dispatch table holds its own save_global (for
+        # functions); functions go through this one too.
+        dispatch = dict(p._Pickler.dispatch)
+
+    for t, f in Pickler.dispatch.items():
+        if f is p._Pickler.save_global:
+            Pickler.dispatch[t] = Pickler.save_global
     return Pickler
 
 

@@ -31,7 +31,7 @@ fn errors_of(vm: &Vm, a: &[Value], func: &str) -> PyResult<String> {
             Some(s) => Ok(s.as_str().to_string()),
             None => Err(vm.type_error(format!(
                 "{func}() argument 2 must be str or None, not {}",
-                vm.type_name_of(v)
+                vm.arg_type_name(v)
             ))),
         },
     }
@@ -234,7 +234,7 @@ fn charmap_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(s) = str_data(&a[0]).filter(|_| vm.as_str_obj(&a[0]).is_some()) else {
         return Err(vm.type_error(format!(
             "charmap_encode() argument 1 must be str, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let errors = errors_of(vm, a, "charmap_encode")?;
@@ -329,7 +329,7 @@ fn charmap_build(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(s) = vm.as_str_obj(&a[0]) else {
         return Err(vm.type_error(format!(
             "charmap_build() argument must be str, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let cps = s.code_points();

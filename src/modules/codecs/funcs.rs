@@ -21,7 +21,7 @@ fn str_param(vm: &Vm, v: &Value, func: &str) -> PyResult<PyStrData> {
         Some(s) if vm.as_str_obj(v).is_some() => Ok(s),
         _ => Err(vm.type_error(format!(
             "{func}() argument 1 must be str, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -35,7 +35,7 @@ fn errors_param(vm: &Vm, a: &[Value], i: usize, func: &str) -> PyResult<String> 
             None => Err(vm.type_error(format!(
                 "{func}() argument {} must be str or None, not {}",
                 i + 1,
-                vm.type_name_of(v)
+                vm.arg_type_name(v)
             ))),
         },
     }
@@ -611,7 +611,7 @@ fn escape_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     else {
         return Err(vm.type_error(format!(
             "escape_encode() argument 1 must be bytes, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     errors_param(vm, a, 1, "escape_encode")?;

@@ -89,7 +89,7 @@ fn str_arg(vm: &Vm, v: &Value, func: &str, what: &str) -> PyResult<String> {
         Some(s) => Ok(s.as_str().to_string()),
         None => Err(vm.type_error(format!(
             "{func}() argument {what} must be str, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -160,7 +160,7 @@ fn codecs_lookup(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => {
             return Err(vm.type_error(format!(
                 "lookup() argument must be str, not {}",
-                vm.type_name_of(&a[0])
+                vm.arg_type_name(&a[0])
             )))
         }
     };

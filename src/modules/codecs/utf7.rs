@@ -272,7 +272,7 @@ pub(super) fn utf_7_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(s) = vm.as_str_obj(&a[0]) else {
         return Err(vm.type_error(format!(
             "utf_7_encode() argument 1 must be str, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let cps = s.code_points();
@@ -298,7 +298,7 @@ pub(super) fn utf_7_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
             None => {
                 return Err(vm.type_error(format!(
                     "utf_7_decode() argument 2 must be str or None, not {}",
-                    vm.type_name_of(v)
+                    vm.arg_type_name(v)
                 )))
             }
         },

@@ -62,6 +62,37 @@ pub fn set_factory(o: &PyRef, v: Value) {
     drop(old);
 }
 
+/// The collector's view of the factory (CPython's `defdict_traverse`):
+/// the side table's entry for the live dict `o` is owned by `o`, so a
+/// cycle through its factory (`defaultdict(lambda: owner)`) is found.
+pub fn traverse_factory(o: &PyObject, visit: &mut dyn FnMut(&Value)) {
+    let _ = FACTORIES.try_with(|f| {
+        if let Ok(f) = f.try_borrow() {
+            if let Some((w, v)) = f.map.get(&(o as *const PyObject as usize)) {
+                if std::ptr::eq(w.as_ptr(), o) && w.strong_count() > 0 {
+                    visit(v);
+                }
+            }
+        }
+    });
+}
+
+/// Take the factory of `o` out of the side table (the collector's clear,
+/// and the dict's deallocation: the factory dies with its dict).
+pub fn take_factory(o: &PyObject) -> Option<Value> {
+    FACTORIES
+        .try_with(|f| {
+            let mut f = f.try_borrow_mut().ok()?;
+            let k = o as *const PyObject as usize;
+            match f.map.get(&k) {
+                Some((w, _)) if std::ptr::eq(w.as_ptr(), o) => f.map.remove(&k).map(|(_, v)| v),
+                _ => None,
+            }
+        })
+        .ok()
+        .flatten()
+}
+
 fn self_dd(vm: &Vm, args: &Args, name: &str) -> PyResult<PyRef> {
     match args.args.first() {
         Some(Value::Obj(o)) if matches!(o.payload, Payload::Dict(_)) => Ok(o.clone()),

@@ -164,7 +164,7 @@ fn fileio_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
             None => {
                 return Err(vm.type_error(format!(
                     "FileIO() argument 'mode' must be str, not {}",
-                    vm.type_name_of(v)
+                    vm.arg_type_name(v)
                 )))
             }
         },

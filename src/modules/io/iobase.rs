@@ -463,7 +463,7 @@ pub(crate) fn writable_len(vm: &mut Vm, v: &Value, fname: &str) -> PyResult<usiz
     }
     Err(vm.type_error(format!(
         "{fname}() argument must be read-write bytes-like object, not {}",
-        vm.type_name_of(v)
+        vm.arg_type_name(v)
     )))
 }
 

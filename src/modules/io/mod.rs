@@ -334,7 +334,7 @@ pub(crate) fn opt_str_arg(
             Some(s) => Ok(Some(s.as_str().to_string())),
             None => Err(vm.type_error(format!(
                 "{fname}() argument '{name}' must be str or None, not {}",
-                vm.type_name_of(v)
+                vm.arg_type_name(v)
             ))),
         },
     }
@@ -441,7 +441,7 @@ fn io_open(vm: &mut Vm, args: Args) -> PyResult<Value> {
             None => {
                 return Err(vm.type_error(format!(
                     "open() argument 'mode' must be str, not {}",
-                    vm.type_name_of(v)
+                    vm.arg_type_name(v)
                 )))
             }
         },
@@ -596,7 +596,7 @@ fn io_open_code(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if vm.as_str_obj(&path).is_none() {
         return Err(vm.type_error(format!(
             "open_code() argument 'path' must be str, not {}",
-            vm.type_name_of(&path)
+            vm.arg_type_name(&path)
         )));
     }
     let t = io_types(vm)?;

@@ -184,7 +184,7 @@ fn parse_newline(vm: &mut Vm, v: Option<&Value>, fname: &str) -> PyResult<Option
             let Some(c) = cps_of(vm, v) else {
                 return Err(vm.type_error(format!(
                     "{fname}() argument 'newline' must be str or None, not {}",
-                    vm.type_name_of(v)
+                    vm.arg_type_name(v)
                 )));
             };
             if !matches!(c.as_slice(), [] | [LF] | [CR] | [CR, LF]) {
@@ -338,7 +338,7 @@ fn textio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(mut cps) = cps_of(vm, &text) else {
         return Err(vm.type_error(format!(
             "write() argument must be str, not {}",
-            vm.type_name_of(&text)
+            vm.arg_type_name(&text)
         )));
     };
     check_closed(vm, &s)?;

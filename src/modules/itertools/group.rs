@@ -204,7 +204,7 @@ pub fn grouper_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         other => {
             return Err(vm.type_error(format!(
                 "_grouper() argument 1 must be itertools.groupby, not {}",
-                vm.type_name_of(other)
+                vm.arg_type_name(other)
             )))
         }
     };

@@ -131,7 +131,7 @@ fn encoder_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(vm.type_error(format!(
                 "make_encoder() argument {} must be str, not {}",
                 i + 1,
-                vm.type_name_of(&v)
+                vm.arg_type_name(&v)
             )));
         }
     }
@@ -139,7 +139,7 @@ fn encoder_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if !markers.is_none() && !is_dict(vm, &markers) {
         return Err(vm.type_error(format!(
             "make_encoder() argument 1 must be dict or None, not {}",
-            vm.type_name_of(&markers)
+            vm.arg_type_name(&markers)
         )));
     }
     let sort_keys = vm.truthy(&get(6))?;

@@ -247,7 +247,7 @@ pub fn parser_create(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 Some(s) => Ok(Some(s.as_str().to_string())),
                 None => Err(vm.type_error(format!(
                     "ParserCreate() argument '{name}' must be str or None, not {}",
-                    vm.type_name_of(v)
+                    vm.arg_type_name(v)
                 ))),
             },
         }
@@ -819,7 +819,7 @@ fn xmlparser_set_base(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if vm.as_str_obj(&v).is_none() {
         return Err(vm.type_error(format!(
             "SetBase() argument must be str, not {}",
-            vm.type_name_of(&v)
+            vm.arg_type_name(&v)
         )));
     }
     *p.base.borrow_mut() = v;

@@ -41,7 +41,7 @@ fn str_arg(vm: &Vm, v: &Value, fname: &str, argn: usize) -> PyResult<String> {
         Some(s) => Ok(s.as_str().to_string()),
         None => Err(vm.type_error(format!(
             "{fname}() argument {argn} must be str, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -178,7 +178,7 @@ fn host_arg(vm: &mut Vm, v: &Value, fname: &str) -> PyResult<Vec<u8>> {
         Some(b) => Ok(b),
         None => Err(vm.type_error(format!(
             "{fname}() argument 1 must be str, bytes or bytearray, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }

@@ -134,7 +134,7 @@ fn writable_len(vm: &mut Vm, v: &Value, meth: &str) -> PyResult<usize> {
     }
     Err(vm.type_error(format!(
         "{meth}() argument 1 must be read-write bytes-like object, not {}",
-        vm.type_name_of(v)
+        vm.arg_type_name(v)
     )))
 }
 

@@ -188,7 +188,7 @@ fn sre_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         } else {
             Err(vm.type_error(format!(
                 "compile() argument '{arg}' must be {want}, not {}",
-                vm.type_name_of(v)
+                vm.arg_type_name(v)
             )))
         }
     };

@@ -273,7 +273,7 @@ fn time_strftime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(fmt) = vm.as_str_obj(&a[0]).map(|s| s.as_str().to_string()) else {
         return Err(vm.type_error(format!(
             "strftime() argument 1 must be str, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let mut t = match a.get(1) {

@@ -157,7 +157,7 @@ fn time_get_clock_info(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(name) = vm.as_str_obj(&a[0]).map(|s| s.as_str().to_string()) else {
         return Err(vm.type_error(format!(
             "get_clock_info() argument must be str, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     let (imp, clock, monotonic, adjustable) = match name.as_str() {

@@ -57,7 +57,7 @@ fn char_arg(vm: &Vm, v: &Value, func: &str, nargs: usize) -> PyResult<u32> {
         Some(s) if s.char_len() == 1 => Ok(s.code_points().first().copied().unwrap_or(0)),
         _ => Err(vm.type_error(format!(
             "{func}() {what} must be a unicode character, not {}",
-            vm.type_name_of(v)
+            vm.arg_type_name(v)
         ))),
     }
 }
@@ -183,7 +183,7 @@ fn normalized(vm: &mut Vm, args: Args, name: &str) -> PyResult<(Vec<u32>, Vec<u3
                 return Err(vm.type_error(format!(
                     "{name}() argument {} must be str, not {}",
                     i + 1,
-                    vm.type_name_of(v)
+                    vm.arg_type_name(v)
                 )))
             }
         }

@@ -349,13 +349,13 @@ fn weakref_remove_dead_weakref(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Value::Obj(d) = &a[0] else {
         return Err(vm.type_error(format!(
             "_remove_dead_weakref() argument 1 must be dict, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     };
     if !matches!(d.payload, Payload::Dict(_)) {
         return Err(vm.type_error(format!(
             "_remove_dead_weakref() argument 1 must be dict, not {}",
-            vm.type_name_of(&a[0])
+            vm.arg_type_name(&a[0])
         )));
     }
     let Some(v) = vm.dict_get(d, &a[1])? else {

@@ -26,6 +26,8 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 use std::cell::Cell;
 
+use super::ic_ref::IcRef;
+
 /// Slot number meaning "no cache" (a code object with more than 65535
 /// cacheable instructions).
 pub const NO_SLOT: u16 = u16::MAX;
@@ -58,7 +60,7 @@ pub enum Ic {
     /// name (instances of a class usually share their attribute order).
     Attr {
         tver: u64,
-        descr: Value,
+        descr: IcRef,
         hint: Cell<u32>,
     },
     /// LOAD_METHOD: the type at `tver` has the plain method `meth`.
@@ -67,7 +69,7 @@ pub enum Ic {
     /// same dict, unchanged: the method is not shadowed).
     Method {
         tver: u64,
-        meth: Value,
+        meth: IcRef,
         dver: Cell<u64>,
     },
     /// STORE_ATTR: the type at `tver` has no data descriptor of the name
@@ -78,10 +80,61 @@ pub enum Ic {
     Slot { tver: u64, index: usize },
     /// LOAD_ATTR: the type at `tver` has a `property` of the name whose
     /// getter is the Python function `fget`.
-    Property { tver: u64, fget: PyRef },
+    Property { tver: u64, fget: IcRef },
+    /// A polymorphic site (a method of a base class run on instances of
+    /// its subclasses): up to `POLY` of the caches above for as many type
+    /// versions, newest first.
+    Poly(Box<[Ic; POLY]>),
 }
 
+/// How many types a polymorphic attribute site remembers.
+const POLY: usize = 4;
+
 impl Ic {
+    /// The type version guarding an attribute cache of any kind.
+    fn type_version(&self) -> Option<u64> {
+        match self {
+            Ic::Attr { tver, .. }
+            | Ic::Slot { tver, .. }
+            | Ic::Property { tver, .. }
+            | Ic::Method { tver, .. }
+            | Ic::Store { tver, .. } => Some(*tver),
+            _ => None,
+        }
+    }
+
+    /// The slot's content after a refill with `new`, and what it no longer
+    /// holds (dropped by the caller once the slots are not borrowed): a
+    /// cache for another type version of the same site joins the old one
+    /// in a `Poly`, the oldest falling out when it is full.
+    fn merge(self, new: Ic) -> (Ic, Option<Ic>) {
+        let Some(v) = new.type_version() else {
+            return (new, Some(self));
+        };
+        match self {
+            Ic::Poly(mut es) => {
+                // The entry for this version (or else the oldest) goes;
+                // the others move down one place.
+                let at = es
+                    .iter()
+                    .position(|e| e.type_version() == Some(v))
+                    .unwrap_or(POLY - 1);
+                let mut gone = new;
+                for e in es.iter_mut().take(at + 1) {
+                    gone = std::mem::replace(e, gone);
+                }
+                (Ic::Poly(es), Some(gone))
+            }
+            old => match old.type_version() {
+                Some(ov) if ov != v => {
+                    let es = Box::new([new, old, Ic::Empty, Ic::Empty]);
+                    (Ic::Poly(es), None)
+                }
+                _ => (new, Some(old)),
+            },
+        }
+    }
+
     /// The type version guarding a LOAD_ATTR cache (attribute, slot or
     /// property), if this is one.
     #[inline]
@@ -105,19 +158,35 @@ impl Code {
         }
     }
 
-    /// Look at slot `slot` (no Python code may run inside `f`).
+    /// Look at slot `slot` (no Python code may run inside `f`): the first
+    /// answer of `f` for the cache there, or for the caches of a
+    /// polymorphic slot in turn (`f` checks the type version).
     #[inline(always)]
-    fn ic_with<R>(&self, slot: u16, f: impl FnOnce(&Ic) -> Option<R>) -> Option<R> {
+    fn ic_with<R>(&self, slot: u16, f: impl Fn(&Ic) -> Option<R>) -> Option<R> {
         let v = self.ics.try_borrow().ok()?;
-        f(v.get(slot as usize)?)
+        match v.get(slot as usize)? {
+            Ic::Poly(es) => es.iter().find_map(f),
+            ic => f(ic),
+        }
     }
 
+    /// Refill slot `slot` with `ic` (joining the caches of other types at
+    /// a polymorphic site).
     fn ic_set(&self, slot: u16, ic: Ic) {
-        let old = match self.ics.try_borrow_mut() {
-            Ok(mut v) => v.get_mut(slot as usize).map(|e| std::mem::replace(e, ic)),
+        let gone = match self.ics.try_borrow_mut() {
+            Ok(mut v) => {
+                if v.is_empty() && self.nslots > 0 {
+                    *v = vec![Ic::Empty; self.nslots as usize].into_boxed_slice();
+                }
+                v.get_mut(slot as usize).map(|e| {
+                    let (now, gone) = std::mem::take(e).merge(ic);
+                    *e = now;
+                    gone
+                })
+            }
             Err(_) => None,
         };
-        drop(old);
+        drop(gone);
     }
 }
 
@@ -336,7 +405,7 @@ impl Vm {
                 if let Some(r) = self.attr_through(&ic, o, obj, name) {
                     if let Ic::Attr { hint, .. } = &ic {
                         code.ic_with(slot, |c| match c {
-                            Ic::Attr { hint: h, .. } => {
+                            Ic::Attr { tver, hint: h, .. } if *tver == ver => {
                                 h.set(hint.get());
                                 Some(())
                             }
@@ -390,17 +459,22 @@ impl Vm {
                     hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
                     Some(Ok(v))
                 }
-                Some(None) if !descr.is_null() => {
-                    let ty = self.type_of(obj);
-                    Some(self.descr_get(descr.clone(), Some(obj), &ty))
-                }
+                Some(None) => match descr.get() {
+                    Some(descr) if !descr.is_null() => {
+                        let ty = self.type_of(obj);
+                        Some(self.descr_get(descr, Some(obj), &ty))
+                    }
+                    _ => None,
+                },
                 _ => None,
             },
             Ic::Slot { index, .. } => slot_value(o, *index).map(Ok),
-            Ic::Property { fget, .. } => Some(self.call_function(
-                fget,
-                crate::objects::function::Args::new(std::slice::from_ref(obj)),
-            )),
+            Ic::Property { fget, .. } => fget.get_obj().map(|fget| {
+                self.call_function(
+                    &fget,
+                    crate::objects::function::Args::new(std::slice::from_ref(obj)),
+                )
+            }),
             _ => None,
         }
     }
@@ -433,7 +507,7 @@ impl Vm {
                         Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => {
                             Some(Ic::Property {
                                 tver: ver,
-                                fget: f.clone(),
+                                fget: IcRef::obj(f),
                             })
                         }
                         _ => None,
@@ -444,7 +518,7 @@ impl Vm {
         }
         Some(Ic::Attr {
             tver: ver,
-            descr,
+            descr: IcRef::new(&descr),
             hint: Cell::new(0),
         })
     }
@@ -463,7 +537,7 @@ impl Vm {
             // Some(Some(meth)): a method; Some(None): an attribute.
             let cached = code.ic_with(slot, |ic| match ic {
                 Ic::Method { tver, meth, dver } if *tver == ver => {
-                    Some(Some((meth.clone(), dver.get())))
+                    meth.get().map(|m| Some((m, dver.get())))
                 }
                 Ic::Attr { tver, .. } if *tver == ver => Some(None),
                 _ => None,
@@ -515,7 +589,7 @@ impl Vm {
                                 slot,
                                 Ic::Method {
                                     tver: ver,
-                                    meth: meth.clone(),
+                                    meth: IcRef::new(&meth),
                                     dver: Cell::new(u64::MAX),
                                 },
                             );
@@ -566,11 +640,15 @@ impl Vm {
                             Err(v) => v,
                         };
                         self.dict_set(&d, Value::Obj(name.clone()), v)?;
-                        // A new attribute is the last entry: the next
-                        // instance's store goes there too.
-                        if let Some(pos) = last_entry_if_key(&d, name) {
+                        note_attr_count(o, &d);
+                        // Where the name is now (a new attribute is the
+                        // last entry): the next store, to this instance or
+                        // the next one made alike, goes there.
+                        let pos = last_entry_if_key(&d, name)
+                            .or_else(|| find_str(&d, name).flatten().map(|(pos, _)| pos));
+                        if let Some(pos) = pos {
                             code.ic_with(slot, |ic| match ic {
-                                Ic::Store { hint, .. } => {
+                                Ic::Store { tver, hint } if *tver == ver => {
                                     hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
                                     Some(())
                                 }
@@ -644,15 +722,35 @@ impl Vm {
             return Ok(());
         }
         if type_data(&ty).is_some_and(|td| td.version.get() == ver) {
+            // The entry the value went to: the next store looks there first.
+            let pos = in_instance_dict_at(o, name)
+                .flatten()
+                .map_or(0, |(pos, _)| pos);
             code.ic_set(
                 slot,
                 Ic::Store {
                     tver: ver,
-                    hint: Cell::new(0),
+                    hint: Cell::new(u32::try_from(pos).unwrap_or(u32::MAX)),
                 },
             );
         }
         Ok(())
+    }
+}
+
+/// Remember how many attributes instances of `o`'s class hold (their
+/// dicts are made that big: `TypeData::attr_hint`).
+fn note_attr_count(o: &PyRef, d: &PyRef) {
+    let n = match &d.payload {
+        Payload::Dict(t) => t.try_borrow().map_or(0, |t| t.len()),
+        _ => return,
+    };
+    // CPython stops sharing keys beyond SHARED_KEYS_MAX_SIZE (30).
+    let n = u8::try_from(n.min(30)).unwrap_or(30);
+    if let Some(td) = o.class().as_ref().and_then(type_data) {
+        if td.attr_hint.get() < n {
+            td.attr_hint.set(n);
+        }
     }
 }
 

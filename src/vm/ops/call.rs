@@ -112,6 +112,7 @@ impl Vm {
                             "maximum recursion depth exceeded",
                         ));
                     }
+                    code.ensure_verified(self)?;
                     if missing > 0 {
                         self.push_defaults(fd, missing);
                     }
@@ -159,16 +160,29 @@ impl Vm {
                     && matches!(self.stack.get(args_start), Some(Value::Obj(s)) if s.class_is(&md.owner))
                 {
                     let native = md.func;
-                    let args = self.take_args(args_start);
+                    let args = super::take_tail_small(&mut self.stack, args_start, None);
                     self.stack.truncate(meth_idx);
                     let r = native(self, Args::new(&args));
-                    self.recycle_args(args);
+                    drop(args);
                     self.push(r?);
                     if crate::vm::signals::take_pending() {
                         self.run_signal_handlers()?;
                     }
                     return Ok(Flow::Next);
                 }
+            }
+            // A builtin function or bound builtin method (`len(x)`,
+            // `append(x)` after `append = lst.append`).
+            if let Payload::Builtin(b) = &f.payload {
+                let args = super::take_tail_small(&mut self.stack, args_start, b.self_.clone());
+                self.stack.truncate(meth_idx);
+                let r = self.call_builtin_args(b, Args::new(&args));
+                drop(args);
+                self.push(r?);
+                if crate::vm::signals::take_pending() {
+                    self.run_signal_handlers()?;
+                }
+                return Ok(Flow::Next);
             }
         }
         let args = self.take_args(args_start);
@@ -343,6 +357,7 @@ impl Vm {
             return Err(self.type_error("not a function"));
         };
         let ret_base = self.stack.len();
+        f.code.borrow().ensure_verified(self)?;
         let n = f.code.borrow().nlocalsplus();
         self.stack.resize(ret_base + n, Value::Null);
         self.frames.push(Frame {

@@ -10,6 +10,7 @@ mod cache;
 mod call;
 mod exc;
 mod gen;
+mod ic_ref;
 mod import;
 mod jump;
 mod load;
@@ -99,6 +100,39 @@ pub(crate) fn move_tail(stack: &mut Vec<Value>, start: usize, buf: &mut Vec<Valu
         stack.set_len(start);
         buf.set_len(n);
     }
+}
+
+/// Move the values `stack[start..]` into a small inline buffer after
+/// `first` (the bound `self` of a builtin method), cutting the stack to
+/// `start`: the arguments of a builtin call, with no heap buffer.
+#[inline]
+pub(crate) fn take_tail_small(
+    stack: &mut Vec<Value>,
+    start: usize,
+    first: Option<Value>,
+) -> crate::vm::call::ArgBuf {
+    let len = stack.len();
+    let start = start.min(len);
+    let n = len - start;
+    let mut buf = crate::vm::call::ArgBuf::new();
+    buf.reserve(n + 1);
+    if let Some(f) = first {
+        buf.push(f);
+    }
+    let k = buf.len();
+    // SAFETY: as `move_tail`: slots `start..len` of the stack hold values,
+    // moved into slots `k..k + n` of the buffer, which has room for them
+    // (reserved above); both lengths are set so each value has one owner.
+    unsafe {
+        let src = stack.as_ptr().add(start);
+        let dst = buf.as_mut_ptr().add(k);
+        for i in 0..n {
+            write_words(dst.add(i), read_words(src.add(i)));
+        }
+        stack.set_len(start);
+        buf.set_len(k + n);
+    }
+    buf
 }
 
 /// What the loop does after an instruction.

@@ -178,8 +178,7 @@ impl Vm {
 
     fn new_builtin_bound(&self, md: &crate::objects::function::MethodDescr, self_: Value) -> Value {
         // A bound slot wrapper (`[].__len__`) is a `method-wrapper`.
-        let slot = md.name.starts_with("__")
-            && crate::objects::function::is_slot_wrapper(&self.type_name(&md.owner), md.name);
+        let slot = md.slot;
         Value::Obj(self.new_obj(
             if slot {
                 &self.types.method_wrapper
@@ -644,6 +643,16 @@ impl Vm {
     /// The type name of a value (`type(v).__name__`).
     pub fn type_name_of(&self, v: &Value) -> String {
         self.type_name(&self.type_of(v))
+    }
+
+    /// What Argument Clinic's "must be X, not Y" names: "None" for None,
+    /// else the type name (`_PyArg_BadArgument`).
+    pub fn arg_type_name(&self, v: &Value) -> String {
+        if v.is_none() {
+            "None".to_string()
+        } else {
+            self.type_name_of(v)
+        }
     }
 
     pub fn is_type(&self, v: &Value) -> bool {
