@@ -6,7 +6,7 @@
 //! file (no CPython installed) it stays a built-in module.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::vm::Vm;
@@ -14,23 +14,54 @@ use crate::vm::Vm;
 /// CPython 3.11's extension module suffix on x86-64 Linux.
 const SUFFIX: &str = ".cpython-311-x86_64-linux-gnu.so";
 
+/// `lib-dynload` and the module names it has shared libraries for, read
+/// once (one directory listing, not a `stat` per native module at
+/// start-up).
+struct Listing {
+    dir: Option<PathBuf>,
+    names: HashSet<String>,
+}
+
 crate::interp_local! {
-    static CACHE: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<Option<Listing>> = RefCell::new(None);
+}
+
+fn with_listing<R>(vm: &Vm, f: impl FnOnce(&Listing) -> R) -> Option<R> {
+    CACHE
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            let listing = c.get_or_insert_with(|| {
+                let dir = vm
+                    .import
+                    .stdlib
+                    .as_ref()
+                    .map(|s| s.join("lib-dynload"))
+                    .filter(|d| d.is_dir());
+                let names = dir
+                    .as_ref()
+                    .and_then(|d| std::fs::read_dir(d).ok())
+                    .map(|rd| {
+                        rd.flatten()
+                            .filter_map(|e| {
+                                let n = e.file_name().into_string().ok()?;
+                                n.strip_suffix(SUFFIX).map(str::to_string)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Listing { dir, names }
+            });
+            f(listing)
+        })
+        .ok()
 }
 
 /// `<stdlib>/lib-dynload`, when the standard library has one.
 pub fn dynload_dir(vm: &Vm) -> Option<PathBuf> {
-    let d = vm.import.stdlib.as_ref()?.join("lib-dynload");
-    d.is_dir().then_some(d)
+    with_listing(vm, |l| l.dir.clone()).flatten()
 }
 
 /// Whether native module `name` is a shared library in CPython's install.
 pub fn is_dynload(vm: &Vm, name: &str) -> bool {
-    if let Ok(Some(hit)) = CACHE.try_with(|c| c.borrow().get(name).copied()) {
-        return hit;
-    }
-    let hit = crate::modules::is_native(name)
-        && dynload_dir(vm).is_some_and(|d| d.join(format!("{name}{SUFFIX}")).is_file());
-    let _ = CACHE.try_with(|c| c.borrow_mut().insert(name.to_string(), hit));
-    hit
+    crate::modules::is_native(name) && with_listing(vm, |l| l.names.contains(name)).unwrap_or(false)
 }
