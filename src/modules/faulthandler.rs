@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
-use super::multiprocessing::named_args;
+use super::binargs::named_args;
 use crate::objects::function::Args;
 use crate::vm::proto::str_of;
 use crate::vm::value::{PyRef, Value};

@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 
-use super::multiprocessing::named_args;
+use super::binargs::named_args;
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
 use crate::objects::typeobj::{Layout, FLAG_BASETYPE};

@@ -6,13 +6,13 @@
 use std::cell::Cell;
 use std::ffi::CString;
 
+use crate::modules::binargs::named_args;
 use crate::modules::posix::util::last_errno;
 use crate::modules::thread::thread_ident;
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
 use crate::objects::typeobj::{Layout, FLAG_BASETYPE};
-use crate::vm::proto::str_of;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -123,40 +123,6 @@ fn int_arg(vm: &Vm, v: &Value, what: &str) -> PyResult<i64> {
         Value::Bool(b) => Ok(i64::from(*b)),
         _ => Err(vm.type_error(format!("{what} must be int, not {}", vm.arg_type_name(v)))),
     }
-}
-
-/// The arguments after the receiver, by position or by name.
-pub(crate) fn named_args(
-    vm: &Vm,
-    args: &Args,
-    skip: usize,
-    fname: &str,
-    names: &[&str],
-) -> PyResult<Vec<Option<Value>>> {
-    let pos = args.pos().get(skip..).unwrap_or(&[]);
-    if pos.len() > names.len() {
-        return Err(vm.type_error(format!(
-            "{fname}() takes at most {} arguments ({} given)",
-            names.len(),
-            pos.len() + args.kwnames.len()
-        )));
-    }
-    let mut out: Vec<Option<Value>> = vec![None; names.len()];
-    for (slot, v) in out.iter_mut().zip(pos) {
-        *slot = Some(v.clone());
-    }
-    for (k, v) in args.kwargs() {
-        let k = str_of(k);
-        match names.iter().position(|n| *n == k) {
-            Some(i) if out.get(i).is_some_and(Option::is_none) => out[i] = Some(v.clone()),
-            _ => {
-                return Err(vm.type_error(format!(
-                    "'{k}' is an invalid keyword argument for {fname}()"
-                )))
-            }
-        }
-    }
-    Ok(out)
 }
 
 fn required(vm: &Vm, a: &[Option<Value>], i: usize, fname: &str, name: &str) -> PyResult<Value> {

@@ -140,36 +140,7 @@ fn state<'a>(vm: &Vm, args: &Args<'a>, m: &str) -> PyResult<&'a SimpleQueue> {
 
 /// The arguments of a method `(names...)` after self, by position or name.
 fn method_args(vm: &Vm, args: &Args, method: &str, names: &[&str]) -> PyResult<Vec<Option<Value>>> {
-    let pos = args.pos().get(1..).unwrap_or(&[]);
-    if pos.len() > names.len() {
-        return Err(vm.type_error(format!(
-            "{method}() takes at most {} arguments ({} given)",
-            names.len(),
-            pos.len() + args.kwnames.len()
-        )));
-    }
-    let mut out: Vec<Option<Value>> = vec![None; names.len()];
-    for (slot, v) in out.iter_mut().zip(pos) {
-        *slot = Some(v.clone());
-    }
-    for (k, v) in args.kwargs() {
-        let k = str_of(k);
-        match names.iter().position(|n| *n == k) {
-            Some(i) if out.get(i).is_some_and(Option::is_none) => out[i] = Some(v.clone()),
-            Some(i) => {
-                return Err(vm.type_error(format!(
-                    "argument for {method}() given by name ('{k}') and position ({})",
-                    i + 1
-                )))
-            }
-            None => {
-                return Err(vm.type_error(format!(
-                    "'{k}' is an invalid keyword argument for {method}()"
-                )))
-            }
-        }
-    }
-    Ok(out)
+    super::binargs::named_args(vm, args, 1, method, names)
 }
 
 fn queue_put(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -85,15 +85,7 @@ fn str_arg(vm: &Vm, v: &Value, fname: &str) -> PyResult<String> {
         })
 }
 
-fn int_arg(vm: &mut Vm, v: &Value) -> PyResult<i64> {
-    match vm.index_value(v)? {
-        Some(i) => Ok(i),
-        None => Err(vm.type_error(format!(
-            "'{}' object cannot be interpreted as an integer",
-            vm.type_name_of(v)
-        ))),
-    }
-}
+use super::binargs::int_arg;
 
 fn rl_none(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(Value::None)

@@ -49,6 +49,23 @@ impl Vm {
 
     pub(crate) fn op_build_string(&mut self, n: u32) -> PyResult<Flow> {
         let parts = self.pop_n(n as usize);
+        // A part holding lone surrogates (text decoded with
+        // `surrogateescape`): join by code points to keep them.
+        let surrogates = parts.iter().any(|p| {
+            self.as_str_obj(p)
+                .is_some_and(|t| t.surrogate_cps().is_some())
+        });
+        if surrogates {
+            let mut cps: Vec<u32> = Vec::new();
+            for p in &parts {
+                if let Some(t) = self.as_str_obj(p) {
+                    cps.extend(t.code_points());
+                }
+            }
+            let o = crate::objects::StrObj::from_code_points(&cps);
+            let v = Value::Obj(self.new_obj(&self.types.str, Payload::Str(o)));
+            return self.op_push(v);
+        }
         let mut s = String::new();
         for p in &parts {
             if let Some(t) = self.as_str_obj(p) {
