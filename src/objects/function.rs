@@ -484,6 +484,40 @@ fn descr_get_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.descr_get(d, o, &ty)
 }
 
+/// `cell_contents = x` / `del cell_contents` (writable since 3.7).
+fn cell_contents_set(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            super::Payload::Cell(c) => {
+                let old = std::mem::replace(&mut *c.borrow_mut(), new.unwrap_or(Value::Null));
+                drop(old);
+                Ok(())
+            }
+            _ => Err(vm.type_error("not a cell")),
+        },
+        _ => Err(vm.type_error("not a cell")),
+    }
+}
+
+/// `types.CellType([contents])` (CPython's `cell_new`).
+fn cell_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if args.has_kwargs() {
+        return Err(vm.type_error("cell() takes no keyword arguments"));
+    }
+    let pos = args.pos().get(1..).unwrap_or(&[]);
+    if pos.len() > 1 {
+        return Err(vm.type_error(format!(
+            "cell expected at most 1 argument, got {}",
+            pos.len()
+        )));
+    }
+    let v = pos.first().cloned().unwrap_or(Value::Null);
+    Ok(Value::Obj(vm.new_obj(
+        &vm.types.cell,
+        super::Payload::Cell(std::cell::RefCell::new(v)),
+    )))
+}
+
 fn cell_contents(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match v {
         Value::Obj(o) => match &o.payload {
@@ -567,7 +601,8 @@ fn function_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Vec::new()
     } else {
         if !is_subtype(&vm.type_of(&closure), &vm.types.tuple) {
-            return Err(vm.type_error("arg 5 (closure) must be tuple"));
+            // CPython's func_new: "must be tuple" only for a missing closure.
+            return Err(vm.type_error("arg 5 (closure) must be None or tuple"));
         }
         vm.seq_items(&closure).unwrap_or_default()
     };
@@ -700,5 +735,9 @@ pub fn install(vm: &mut Vm) {
     }
     super::builtin_sigs::install(vm);
     let c = vm.types.cell.clone();
-    vm.add_getsets(&c, &[("cell_contents", cell_contents, None)]);
+    vm.add_getsets(
+        &c,
+        &[("cell_contents", cell_contents, Some(cell_contents_set))],
+    );
+    vm.add_staticmethods(&c, &[("__new__", cell_new)]);
 }
