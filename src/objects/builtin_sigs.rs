@@ -55,7 +55,11 @@ fn method_key(vm: &mut Vm, t: &PyRef, name: &str) -> PyResult<String> {
     )
 }
 
-fn lookup(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
+/// Binary search of a sorted generated table (also doc_lookup.rs's).
+pub(crate) fn lookup(
+    table: &'static [(&'static str, &'static str)],
+    key: &str,
+) -> Option<&'static str> {
     table
         .binary_search_by(|(k, _)| (*k).cmp(key))
         .ok()

@@ -6,13 +6,7 @@ use super::typeobj::{type_data, FLAG_HEAPTYPE};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::Vm;
 
-fn lookup(table: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
-    table
-        .binary_search_by(|(k, _)| (*k).cmp(key))
-        .ok()
-        .and_then(|i| table.get(i))
-        .map(|(_, s)| *s)
-}
+use super::builtin_sigs::lookup;
 
 fn is_heap(t: &PyRef) -> bool {
     type_data(t).is_some_and(|td| td.has_flag(FLAG_HEAPTYPE))

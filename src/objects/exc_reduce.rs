@@ -9,7 +9,6 @@
 
 use super::exception::ExcKind;
 use super::function::Args;
-use super::typeobj::is_subtype;
 use super::Payload;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -46,11 +45,6 @@ const MEMBERS: &[(ExcKind, &[&str])] = &[
     (ExcKind::NameError, &["name"]),
 ];
 
-fn is_kind(vm: &Vm, o: &PyRef, kind: ExcKind) -> bool {
-    let t = vm.type_of(&Value::Obj(o.clone()));
-    is_subtype(&t, &vm.exc_types[kind as usize])
-}
-
 fn exc_of(vm: &Vm, args: &Args) -> PyResult<PyRef> {
     match args.args.first() {
         Some(Value::Obj(o)) if matches!(o.payload, Payload::Exception(_)) => Ok(o.clone()),
@@ -73,7 +67,7 @@ fn user_items(vm: &Vm, o: &PyRef) -> Vec<(Value, Value)> {
     };
     let hidden: Vec<&str> = MEMBERS
         .iter()
-        .filter(|(k, _)| is_kind(vm, o, *k))
+        .filter(|(k, _)| vm.exc_is(o, *k))
         .flat_map(|(_, names)| names.iter().copied())
         .collect();
     vm.dict_items(&d)
@@ -97,7 +91,7 @@ fn exc_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = Value::Obj(vm.type_of(&Value::Obj(o.clone())));
     let mut a = exc_args(&o);
     let mut items = user_items(vm, &o);
-    if is_kind(vm, &o, ExcKind::OSError) {
+    if vm.exc_is(&o, ExcKind::OSError) {
         let filename = field(vm, &o, "filename");
         let parts = vm.seq_items(&a).unwrap_or_default();
         if parts.len() == 2 && !filename.is_none() {
@@ -111,7 +105,7 @@ fn exc_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             a = vm.new_tuple(t);
         }
     }
-    if is_kind(vm, &o, ExcKind::ImportError) {
+    if vm.exc_is(&o, ExcKind::ImportError) {
         for n in ["name", "path"] {
             let v = field(vm, &o, n);
             if !v.is_none() {

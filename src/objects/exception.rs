@@ -156,7 +156,7 @@ impl Vm {
         self.seq_items(&a).unwrap_or_default()
     }
 
-    fn exc_is(&self, o: &PyRef, kind: ExcKind) -> bool {
+    pub(crate) fn exc_is(&self, o: &PyRef, kind: ExcKind) -> bool {
         let t = self.type_of(&Value::Obj(o.clone()));
         super::typeobj::is_subtype(&t, &self.exc_types[kind as usize])
     }

@@ -154,8 +154,7 @@ impl Vm {
                         });
                     if !ok {
                         let owner = self.type_name(&md.owner);
-                        let slot = crate::objects::function::is_slot_wrapper(&owner, md.name);
-                        return Err(match (args.args.first(), slot) {
+                        return Err(match (args.args.first(), md.slot) {
                             (Some(s), true) => self.type_error(format!(
                                 "descriptor '{}' requires a '{owner}' object but received a '{}'",
                                 md.name,
