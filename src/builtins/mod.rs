@@ -10,9 +10,40 @@ use crate::vm::{PyResult, Vm};
 
 pub mod convert;
 
+/// `print` of pieces some of which hold lone surrogates: one `write` per
+/// piece, each the str object itself (a standard stream encodes it with
+/// its error handler, which may raise, as CPython's TextIOWrapper does).
+fn print_pieces(
+    vm: &mut Vm,
+    file: &Value,
+    items: &[Value],
+    sep: Option<Value>,
+    end: Option<Value>,
+) -> PyResult<()> {
+    let sep = sep.unwrap_or_else(|| vm.new_str(" "));
+    let end = end.unwrap_or_else(|| vm.new_str("\n"));
+    let fd = crate::modules::sys::stream_fd(vm, file);
+    let write = |vm: &mut Vm, v: &Value| match fd {
+        Some(fd @ (1 | 2)) => vm.write_stream_value(fd, v),
+        _ => vm
+            .call_method(file, "write", std::slice::from_ref(v))
+            .map(|_| ()),
+    };
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            write(vm, &sep)?;
+        }
+        let s = vm.str_value(v)?;
+        write(vm, &s)?;
+    }
+    write(vm, &end)
+}
+
 fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut sep = " ".to_string();
     let mut end = "\n".to_string();
+    // The sep/end str objects given (they may hold lone surrogates).
+    let (mut sep_v, mut end_v) = (None, None);
     let mut file = Value::None;
     let mut flush = false;
     for (k, v) in args.kwargs() {
@@ -35,8 +66,10 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 if let Some(s) = s {
                     if key == "sep" {
                         sep = s;
+                        sep_v = Some(v.clone());
                     } else {
                         end = s;
+                        end_v = Some(v.clone());
                     }
                 }
             }
@@ -55,7 +88,14 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Ok(Value::None);
         }
     }
-    if vm.exact(&file, &vm.stream_type.clone()) {
+    let surrogates = crate::modules::sys_stream_text::has_surrogates;
+    let special = sep_v.as_ref().is_some_and(surrogates)
+        || end_v.as_ref().is_some_and(surrogates)
+        || args.pos().iter().any(surrogates);
+    if special {
+        // Lone surrogates: each piece written as the str it is.
+        print_pieces(vm, &file, args.pos(), sep_v, end_v)?;
+    } else if vm.exact(&file, &vm.stream_type.clone()) {
         // The standard streams: one buffered write.
         let mut out = String::new();
         for (i, v) in args.pos().iter().enumerate() {
@@ -72,8 +112,8 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
             if i > 0 {
                 vm.write_to(&file, &sep)?;
             }
-            let s = vm.str(v)?;
-            vm.write_to(&file, &s)?;
+            let s = vm.str_value(v)?;
+            vm.call_method(&file, "write", &[s])?;
         }
         vm.write_to(&file, &end)?;
     }

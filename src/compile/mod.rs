@@ -16,8 +16,10 @@ pub mod codegen_expr;
 pub mod codegen_match;
 pub mod codegen_stmt;
 pub mod codegen_try;
+pub mod interactive;
 pub mod parser;
 pub mod parser_expr;
+pub mod parser_hints;
 pub mod parser_match;
 pub mod strings;
 pub mod symtable;
@@ -102,9 +104,10 @@ pub fn compile_with_warnings(
 ) -> Result<Compiled, CompileError> {
     compile_inner(source, filename, mode).map_err(|mut e| {
         e.filename = filename.to_string();
-        // In eval mode an error at the implicit end of a source without a
-        // final newline has offset 0 in CPython.
-        if mode == Mode::Eval && !source.ends_with('\n') {
+        // In eval and single modes (no newline appended) an error at the
+        // implicit end of a source without a final newline has offset 0
+        // in CPython.
+        if mode != Mode::Exec && !source.ends_with('\n') {
             let last = source.rsplit('\n').next().unwrap_or("");
             let nlines = source.split('\n').count() as u32;
             let len = last.chars().count();
@@ -121,7 +124,7 @@ pub fn compile_with_warnings(
                 .map(|l| {
                     // The tokenizer ends the last line with a newline in
                     // exec mode, as CPython's does.
-                    if mode != Mode::Eval && !l.ends_with('\n') {
+                    if mode == Mode::Exec && !l.ends_with('\n') {
                         format!("{l}\n")
                     } else {
                         l.to_string()
@@ -134,10 +137,18 @@ pub fn compile_with_warnings(
 
 fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, CompileError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let (toks, eof_error, tok_warnings) = tokenizer::tokenize_deferred_warn(source)?;
+    let (toks, eof_error, tok_warnings) = match tokenizer::tokenize_deferred_warn(source) {
+        Ok(t) => t,
+        Err(e) if mode == Mode::Single => {
+            return Err(interactive::single_tokenizer_error(source, &e).unwrap_or(e))
+        }
+        Err(e) => return Err(e),
+    };
     let last = toks.len().saturating_sub(2);
     let mut p = parser::Parser::new(toks);
-    let r = compile_parsed(&mut p, filename, mode).map(|(code, mut warnings)| {
+    let r = compile_parsed(&mut p, filename, mode);
+    let r = r.map_err(|e| parser_hints::comma_hint(&mut p, e, source));
+    let r = r.map(|(code, mut warnings)| {
         // The tokenizer's warnings come first (CPython's parser emits
         // them before compiling).
         let tw = tok_warnings.into_iter().map(|(msg, line)| {
@@ -200,7 +211,11 @@ fn compile_parsed(
             Ok((code, c.warnings))
         }
         Mode::Exec | Mode::Single => {
-            let body = p.parse_module()?;
+            let body = if mode == Mode::Single {
+                interactive::parse_single(p)?
+            } else {
+                p.parse_module()?
+            };
             let st = symtable::SymTable::build_module(&body)?;
             let mut c = codegen::Compiler {
                 st: &st,
@@ -246,8 +261,9 @@ pub fn parse_source(source: &str, filename: &str, mode: Mode) -> Result<Tree, Co
     let r = match mode {
         Mode::Eval => p.parse_eval().map(Tree::Expression),
         Mode::Exec => p.parse_module().map(Tree::Module),
-        Mode::Single => p.parse_module().map(Tree::Interactive),
+        Mode::Single => interactive::parse_single(&mut p).map(Tree::Interactive),
     };
+    let r = r.map_err(|e| parser_hints::comma_hint(&mut p, e, text));
     match (r, eof_error) {
         (Ok(_), Some(e)) => Err(fail(e)),
         (Err(pe), Some(e)) => Err(fail(if prefer_eof_error(&p, &pe, &e, last) {
@@ -272,7 +288,7 @@ fn compile_source_error(
             .split_inclusive('\n')
             .nth(e.lineno as usize - 1)
             .map(|l| {
-                if mode != Mode::Eval && !l.ends_with('\n') {
+                if mode == Mode::Exec && !l.ends_with('\n') {
                     format!("{l}\n")
                 } else {
                     l.to_string()

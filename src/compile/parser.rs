@@ -25,6 +25,9 @@ pub struct Parser {
     /// Whether an invalid assignment target gets the "Maybe you meant
     /// '=='" hint (a single `target = value`).
     pub assign_hint: bool,
+    /// The farthest token index the cursor reached (codeop's "incomplete
+    /// input" test: did the parse fail at the end of the source?).
+    far: usize,
 }
 
 impl Parser {
@@ -33,6 +36,7 @@ impl Parser {
             toks,
             pos: 0,
             assign_hint: true,
+            far: 0,
         }
     }
 
@@ -46,6 +50,12 @@ impl Parser {
     /// Move the cursor back to a saved position (backtracking).
     pub fn set_position(&mut self, pos: usize) {
         self.pos = pos.min(self.toks.len());
+        self.far = self.far.max(self.pos);
+    }
+
+    /// The farthest token index the cursor has reached.
+    pub fn farthest(&self) -> usize {
+        self.far.max(self.pos)
     }
 
     pub fn tok(&self) -> &Tok {
@@ -61,6 +71,7 @@ impl Parser {
     pub fn advance(&mut self) {
         if self.pos < self.toks.len() {
             self.pos += 1;
+            self.far = self.far.max(self.pos);
         }
     }
     /// The start of the current token as a zero-width span.
@@ -159,6 +170,9 @@ impl Parser {
         let (line, width) = t.map(|t| (t.line, t.end_col)).unwrap_or((0, 0));
         let mut e = CompileError::syntax("unexpected indent", line, width);
         e.kind = ErrorKind::Indentation;
+        // An INDENT token has no end column: end_offset -1.
+        e.end_line = line;
+        e.at_next_token = true;
         e
     }
 

@@ -155,12 +155,15 @@ impl Parser {
         let start = self.loc();
         self.advance();
         let args = self.parameters(":", false)?;
-        self.expect_op(":")?;
+        // pegen has no "expected ':'" for a lambda.
+        if !self.eat_op(":") {
+            return Err(self.error_here("invalid syntax"));
+        }
         let body = self.expression()?;
         Ok(self.mk(start, ExprKind::Lambda(Box::new(args), Box::new(body))))
     }
 
-    fn disjunction(&mut self) -> PResult<Expr> {
+    pub(crate) fn disjunction(&mut self) -> PResult<Expr> {
         let start = self.loc();
         let first = self.conjunction()?;
         if !self.at_kw("or") {

@@ -436,7 +436,12 @@ impl Parser {
         let end_expr;
         loop {
             let Some(&c) = b.get(i) else {
-                return Err(self.error_at_str_end("f-string: expecting '}'", tloc));
+                let msg = match (quote, nest.last()) {
+                    (Some(_), _) => "f-string: unterminated string".to_string(),
+                    (None, Some(&o)) => format!("f-string: unmatched '{}'", o as char),
+                    (None, None) => "f-string: expecting '}'".to_string(),
+                };
+                return Err(self.error_at_str_end(&msg, tloc));
             };
             if let Some((q, triple)) = quote {
                 if c == q {
@@ -464,11 +469,19 @@ impl Parser {
                     continue;
                 }
                 b'(' | b'[' | b'{' => nest.push(c),
-                b')' | b']' => {
-                    nest.pop();
-                }
-                b'}' if !nest.is_empty() => {
-                    nest.pop();
+                b')' | b']' | b'}' if c != b'}' || !nest.is_empty() => {
+                    // fstring_find_expr's own bracket check.
+                    let Some(open) = nest.pop() else {
+                        let msg = format!("f-string: unmatched '{}'", c as char);
+                        return Err(self.error_at_str_end(&msg, tloc));
+                    };
+                    if !matches!((open, c), (b'(', b')') | (b'[', b']') | (b'{', b'}')) {
+                        let msg = format!(
+                            "f-string: closing parenthesis '{}' does not match opening parenthesis '{}'",
+                            c as char, open as char
+                        );
+                        return Err(self.error_at_str_end(&msg, tloc));
+                    }
                 }
                 b'#' => {
                     return Err(
@@ -485,8 +498,7 @@ impl Parser {
                 }
                 b'=' if nest.is_empty()
                     && b.get(i + 1) != Some(&b'=')
-                    && !matches!(b.get(i.wrapping_sub(1)), Some(b'=' | b'!' | b'<' | b'>'))
-                    && i > start =>
+                    && !matches!(b.get(i.wrapping_sub(1)), Some(b'=' | b'!' | b'<' | b'>')) =>
                 {
                     eq = true;
                     end_expr = i;
@@ -497,8 +509,14 @@ impl Parser {
             i += 1;
         }
         let expr_text = &body[start..end_expr];
-        if expr_text.trim().is_empty() {
-            return Err(self.error_at_str_end("f-string: empty expression not allowed", tloc));
+        if expr_text.trim_matches([' ', '\t', '\n', '\x0c']).is_empty() {
+            let msg = match b.get(end_expr) {
+                Some(&c @ (b'!' | b':' | b'=')) => {
+                    format!("f-string: expression required before '{}'", c as char)
+                }
+                _ => "f-string: empty expression not allowed".to_string(),
+            };
+            return Err(self.error_at_str_end(&msg, tloc));
         }
         // Where the expression starts in the source.
         let abs = body_off + start;
@@ -582,11 +600,54 @@ impl Parser {
 }
 
 /// Parse an f-string's expression text as `(text)` at a source position.
+/// Its syntax errors are CPython 3.11's for that `(text)` string: prefixed
+/// "f-string: ", with the columns and text of `(text)`.
 fn parse_sub_expr(text: &str, line: u32, col: u32) -> PResult<Expr> {
+    parse_sub_expr_at(text, line, col).map_err(|e| sub_expr_error(e, text, line, col))
+}
+
+fn sub_expr_error(mut e: CompileError, text: &str, line: u32, col: u32) -> CompileError {
+    if e.lineno < line || e.kind != super::ErrorKind::Syntax {
+        return e;
+    }
+    if !e.msg.starts_with("f-string") {
+        e.msg = format!("f-string: {}", e.msg);
+    }
+    let src = format!("({text})");
+    let k = (e.lineno - line) as usize;
+    let Some(l) = src.split_inclusive('\n').nth(k) else {
+        return e;
+    };
+    e.text = Some(if l.ends_with('\n') {
+        l.to_string()
+    } else {
+        format!("{l}\n")
+    });
+    if k == 0 {
+        // Columns of `(text)`, whose '(' stands at `col - 1`.
+        let shift = |o: u32| {
+            if o > 0 {
+                (o + 1).saturating_sub(col)
+            } else {
+                o
+            }
+        };
+        e.offset = shift(e.offset);
+        if e.end_line == e.lineno {
+            e.end_offset = shift(e.end_offset);
+        }
+    }
+    e
+}
+
+fn parse_sub_expr_at(text: &str, line: u32, col: u32) -> PResult<Expr> {
     let src = format!("({text})");
     let toks = super::tokenizer::tokenize_at(&src, line, col as i64 - 1)?;
     let mut p = Parser::new(toks);
-    let e = p.primary()?;
+    let e = match p.primary() {
+        Ok(e) => e,
+        Err(e) => return Err(super::parser_hints::comma_hint(&mut p, e, &src)),
+    };
     while matches!(p.tok(), Tok::Newline) {
         p.advance();
     }

@@ -25,11 +25,18 @@ pub enum NameScope {
     Cell,
 }
 
-const DEF_LOCAL: u32 = 1;
-const DEF_GLOBAL: u32 = 2;
-const DEF_NONLOCAL: u32 = 4;
-const DEF_PARAM: u32 = 8;
-const USE: u32 = 16;
+// CPython's flag values (Include/internal/pycore_symtable.h), which
+// `_symtable` exposes.
+pub const DEF_GLOBAL: u32 = 1;
+pub const DEF_LOCAL: u32 = 2;
+pub const DEF_PARAM: u32 = 4;
+pub const DEF_NONLOCAL: u32 = 8;
+pub const USE: u32 = 16;
+pub const DEF_FREE_CLASS: u32 = 64;
+pub const DEF_IMPORT: u32 = 128;
+pub const DEF_ANNOT: u32 = 256;
+pub const DEF_COMP_ITER: u32 = 512;
+pub const DEF_BOUND: u32 = DEF_LOCAL | DEF_PARAM | DEF_IMPORT;
 
 pub type ScopeId = usize;
 
@@ -57,6 +64,8 @@ pub struct Scope {
     pub has_annotations: bool,
     /// Where each `nonlocal` name was declared (for the error).
     nonlocal_locs: HashMap<String, Loc>,
+    /// The line of the node that made the scope (0 for the module).
+    pub lineno: u32,
 }
 
 impl Scope {
@@ -78,7 +87,17 @@ impl Scope {
             nested: false,
             has_annotations: false,
             nonlocal_locs: HashMap::new(),
+            lineno: 0,
         }
+    }
+
+    /// The names with their DEF_/USE flags, in order of first appearance
+    /// (CPython's `ste_symbols` before analysis adds the scope bits).
+    pub fn symbol_flags(&self) -> Vec<(String, u32)> {
+        self.order
+            .iter()
+            .map(|n| (n.clone(), self.flags.get(n).copied().unwrap_or(0)))
+            .collect()
     }
 
     /// How a name resolves here (unknown names are implicit globals).
@@ -120,6 +139,8 @@ pub struct SymTable {
     /// Scope-making node → its scope.
     pub by_node: HashMap<NodeKey, ScopeId>,
     stack: Vec<ScopeId>,
+    /// Visiting a comprehension's target (names get DEF_COMP_ITER).
+    comp_iter_target: bool,
 }
 
 /// The key of a scope-making node: its span and whether it is a
@@ -146,6 +167,7 @@ impl SymTable {
             scopes: vec![Scope::new(ScopeKind::Module, "top", None)],
             by_node: HashMap::new(),
             stack: vec![0],
+            comp_iter_target: false,
         };
         for s in body {
             st.stmt(s)?;
@@ -159,6 +181,7 @@ impl SymTable {
             scopes: vec![Scope::new(ScopeKind::Module, "top", None)],
             by_node: HashMap::new(),
             stack: vec![0],
+            comp_iter_target: false,
         };
         st.expr(e)?;
         st.analyze()?;
@@ -197,6 +220,9 @@ impl SymTable {
                         loc,
                     ));
                 }
+                if o & DEF_ANNOT != 0 {
+                    return Err(err(format!("annotated name '{name}' can't be {what}"), loc));
+                }
                 if o & DEF_LOCAL != 0 {
                     return Err(err(
                         format!("name '{name}' is assigned to before {what} declaration"),
@@ -205,13 +231,29 @@ impl SymTable {
                 }
             }
         }
+        let flag = if self.comp_iter_target {
+            flag | DEF_COMP_ITER
+        } else {
+            flag
+        };
+        let sc = self.cur();
         match old {
             None => {
                 sc.order.push(name.clone());
-                sc.flags.insert(name, flag);
+                sc.flags.insert(name.clone(), flag);
             }
             Some(o) => {
-                sc.flags.insert(name, o | flag);
+                sc.flags.insert(name.clone(), o | flag);
+            }
+        }
+        // `global x` anywhere marks `x` in the module's table too
+        // (symtable.c's `st_global`).
+        if flag == DEF_GLOBAL && self.stack.len() > 1 {
+            if let Some(top) = self.scopes.first_mut() {
+                if !top.flags.contains_key(&name) {
+                    top.order.push(name.clone());
+                }
+                *top.flags.entry(name).or_insert(0) |= DEF_GLOBAL;
             }
         }
         Ok(())
@@ -231,6 +273,7 @@ impl SymTable {
             private
         };
         let mut sc = Scope::new(kind, name, private);
+        sc.lineno = key.0;
         sc.nested = self.scopes[parent].kind == ScopeKind::Function
             || self.scopes[parent].nested && self.scopes[parent].kind == ScopeKind::Class;
         let id = self.scopes.len();
@@ -274,9 +317,6 @@ impl SymTable {
         match &s.kind {
             StmtKind::FunctionDef(f) => {
                 self.add(&f.name, DEF_LOCAL, s.loc)?;
-                for d in &f.decorators {
-                    self.expr(d)?;
-                }
                 for d in &f.args.defaults {
                     self.expr(d)?;
                 }
@@ -284,6 +324,9 @@ impl SymTable {
                     self.expr(d)?;
                 }
                 self.annotations(&f.args, f.returns.as_ref())?;
+                for d in &f.decorators {
+                    self.expr(d)?;
+                }
                 self.push_scope(node_key(&s.loc, 0), ScopeKind::Function, &f.name);
                 if f.is_async {
                     self.cur().is_coroutine = true;
@@ -294,14 +337,14 @@ impl SymTable {
             }
             StmtKind::ClassDef(c) => {
                 self.add(&c.name, DEF_LOCAL, s.loc)?;
-                for d in &c.decorators {
-                    self.expr(d)?;
-                }
                 for b in &c.bases {
                     self.expr(b)?;
                 }
                 for k in &c.keywords {
                     self.expr(&k.value)?;
+                }
+                for d in &c.decorators {
+                    self.expr(d)?;
                 }
                 self.push_scope(node_key(&s.loc, 0), ScopeKind::Class, &c.name);
                 self.stmts(&c.body)?;
@@ -325,9 +368,6 @@ impl SymTable {
             }
             StmtKind::AugAssign(t, _, v) => {
                 self.expr(t)?;
-                if let ExprKind::Name(n, _) = &t.kind {
-                    self.add(n, USE, t.loc)?;
-                }
                 self.expr(v)?;
             }
             StmtKind::AnnAssign(t, ann, v, simple) => {
@@ -335,7 +375,7 @@ impl SymTable {
                     let private = self.cur().private.clone();
                     let m = mangle(private.as_deref(), n);
                     let f = self.cur().flags.get(&m).copied().unwrap_or(0);
-                    if f & (DEF_GLOBAL | DEF_NONLOCAL) != 0 && *simple {
+                    if f & (DEF_GLOBAL | DEF_NONLOCAL) != 0 && *simple && self.stack.len() > 1 {
                         let what = if f & DEF_GLOBAL != 0 {
                             "global"
                         } else {
@@ -348,7 +388,9 @@ impl SymTable {
                 match &t.kind {
                     // symtable.c: a parenthesized name binds only with a value.
                     ExprKind::Name(n, _) => {
-                        if *simple || v.is_some() {
+                        if *simple {
+                            self.add(n, DEF_ANNOT | DEF_LOCAL, t.loc)?;
+                        } else if v.is_some() {
                             self.add(n, DEF_LOCAL, t.loc)?;
                         }
                     }
@@ -398,7 +440,9 @@ impl SymTable {
                 }
             }
             StmtKind::Try(body, handlers, orelse, fin, _) => {
+                // symtable.c's order: body, else, handlers, finally.
                 self.stmts(body)?;
+                self.stmts(orelse)?;
                 for h in handlers {
                     if let Some(t) = &h.typ {
                         self.expr(t)?;
@@ -408,7 +452,6 @@ impl SymTable {
                     }
                     self.stmts(&h.body)?;
                 }
-                self.stmts(orelse)?;
                 self.stmts(fin)?;
             }
             StmtKind::Assert(t, m) => {
@@ -429,7 +472,7 @@ impl SymTable {
                         Some(n) => n.as_str(),
                         None => a.name.split('.').next().unwrap_or(&a.name),
                     };
-                    self.add(bound, DEF_LOCAL, a.loc)?;
+                    self.add(bound, DEF_IMPORT, a.loc)?;
                 }
             }
             StmtKind::Global(names) => {
@@ -510,60 +553,55 @@ impl SymTable {
             ExprKind::BoolOp(_, v) | ExprKind::Set(v) | ExprKind::JoinedStr(v) => self.exprs(v)?,
             ExprKind::List(v, _) | ExprKind::Tuple(v, _) => self.exprs(v)?,
             ExprKind::NamedExpr(t, v) => {
-                self.expr(v)?;
-                // The target binds in the nearest non-comprehension scope.
-                if let ExprKind::Name(n, _) = &t.kind {
-                    let save = self.stack.clone();
-                    while let Some(&top) = self.stack.last() {
-                        if self.scopes[top].name.starts_with('<')
-                            && self.scopes[top].name != "<lambda>"
-                            && self.scopes[top].kind == ScopeKind::Function
-                        {
-                            self.stack.pop();
-                        } else {
-                            break;
-                        }
-                    }
-                    let outer_changed = self.stack.len() != save.len();
-                    if outer_changed && self.cur().kind == ScopeKind::Class {
-                        self.stack = save;
+                let ExprKind::Name(n, _) = &t.kind else {
+                    self.expr(v)?;
+                    return self.expr(t);
+                };
+                // In a comprehension the target binds in the nearest
+                // enclosing non-comprehension scope (symtable.c's
+                // `symtable_extend_namedexpr_scope`), before the value is
+                // visited.
+                let is_comp = |sc: &Scope| {
+                    sc.kind == ScopeKind::Function
+                        && sc.name.starts_with('<')
+                        && sc.name != "<lambda>"
+                };
+                let depth = self
+                    .stack
+                    .iter()
+                    .rposition(|&id| !is_comp(&self.scopes[id]))
+                    .unwrap_or(0);
+                if depth + 1 < self.stack.len() {
+                    let target = self.stack[depth];
+                    if self.scopes[target].kind == ScopeKind::Class {
                         return Err(err(
                             "assignment expression within a comprehension cannot be used in a class body".into(),
                             e.loc,
                         ));
                     }
-                    self.add(n, DEF_LOCAL, t.loc)?;
-                    let target_scope = *self.stack.last().unwrap_or(&0);
-                    let inner: Vec<ScopeId> = save[self.stack.len()..].to_vec();
-                    self.stack = save;
-                    if !inner.is_empty() {
-                        // Inside the comprehension the name is free or global.
-                        let private = self.cur().private.clone();
-                        let tf = self.scopes[target_scope]
-                            .flags
-                            .get(&mangle(private.as_deref(), n))
-                            .copied()
-                            .unwrap_or(0);
-                        let flag = if self.scopes[target_scope].kind == ScopeKind::Module
-                            || tf & DEF_GLOBAL != 0
-                        {
-                            DEF_GLOBAL
-                        } else {
-                            DEF_NONLOCAL
-                        };
-                        let private = self.cur().private.clone();
-                        let m = mangle(private.as_deref(), n);
-                        for id in inner {
-                            let sc = &mut self.scopes[id];
-                            if !sc.flags.contains_key(&m) {
-                                sc.order.push(m.clone());
-                            }
-                            *sc.flags.entry(m.clone()).or_insert(0) |= flag;
-                        }
+                    let private = self.cur().private.clone();
+                    let m = mangle(private.as_deref(), n);
+                    let tsc = &mut self.scopes[target];
+                    let tf = tsc.flags.get(&m).copied().unwrap_or(0);
+                    let (flag, outer) = if tsc.kind == ScopeKind::Module {
+                        (DEF_GLOBAL, DEF_GLOBAL)
+                    } else if tf & DEF_GLOBAL != 0 {
+                        (DEF_GLOBAL, DEF_LOCAL)
+                    } else {
+                        (DEF_NONLOCAL, DEF_LOCAL)
+                    };
+                    if !tsc.flags.contains_key(&m) {
+                        tsc.order.push(m.clone());
                     }
-                } else {
-                    self.expr(t)?;
+                    *tsc.flags.entry(m.clone()).or_insert(0) |= outer;
+                    let sc = self.cur();
+                    if !sc.flags.contains_key(&m) {
+                        sc.order.push(m.clone());
+                    }
+                    *sc.flags.entry(m).or_insert(0) |= flag;
                 }
+                self.expr(v)?;
+                self.add(n, DEF_LOCAL, t.loc)?;
             }
             ExprKind::BinOp(a, _, b) => {
                 self.expr(a)?;
@@ -621,16 +659,20 @@ impl SymTable {
                     if g.is_async {
                         self.cur().is_coroutine = true;
                     }
-                    self.expr(&g.target)?;
+                    self.comp_iter_target = true;
+                    let r = self.expr(&g.target);
+                    self.comp_iter_target = false;
+                    r?;
                     if i > 0 {
                         self.expr(&g.iter)?;
                     }
                     self.exprs(&g.ifs)?;
                 }
-                self.expr(elt)?;
+                // symtable.c visits a dict comprehension's value first.
                 if let Some(v) = value {
                     self.expr(v)?;
                 }
+                self.expr(elt)?;
                 let inner_async = self.cur().is_coroutine;
                 self.stack.pop();
                 // Awaiting an async comprehension makes an enclosing
@@ -757,7 +799,7 @@ impl SymTable {
                 }
                 free.insert(name.clone());
                 NameScope::Free
-            } else if f & (DEF_LOCAL | DEF_PARAM) != 0 {
+            } else if f & DEF_BOUND != 0 {
                 local.insert(name.clone());
                 newglobal.remove(name);
                 NameScope::Local
@@ -800,6 +842,14 @@ impl SymTable {
                 }
                 ScopeKind::Module => {}
                 _ => {
+                    if kind == ScopeKind::Class {
+                        // A method's free variable the class also binds.
+                        if let Some(f) = self.scopes[id].flags.get_mut(&name) {
+                            if *f & (DEF_BOUND | DEF_GLOBAL) != 0 {
+                                *f |= DEF_FREE_CLASS;
+                            }
+                        }
+                    }
                     if !self.scopes[id].scopes.contains_key(&name) {
                         self.scopes[id].scopes.insert(name.clone(), NameScope::Free);
                     }

@@ -136,6 +136,16 @@ impl<'a> Lexer<'a> {
     fn err(&self, msg: &str, line: u32, col: u32) -> CompileError {
         CompileError::syntax(msg, line, col + 1)
     }
+    /// An error tokenizer.c's `syntaxerror` raises on the current line:
+    /// its text is that line without the newline.
+    fn line_err(&self, msg: &str, line: u32, col: u32) -> CompileError {
+        let mut e = self.err(msg, line, col);
+        if self.col_adjust == 0 {
+            let rest = self.src.get(self.line_start..).unwrap_or("");
+            e.text = Some(rest.split(['\n', '\r']).next().unwrap_or("").to_string());
+        }
+        e
+    }
     fn push(&mut self, tok: Tok, line: u32, col: u32) {
         self.toks.push(Token {
             tok,
@@ -260,7 +270,11 @@ impl<'a> Lexer<'a> {
                             };
                             match self.parens.pop() {
                                 None => {
-                                    return Err(self.err(&format!("unmatched '{op}'"), line, col))
+                                    return Err(self.line_err(
+                                        &format!("unmatched '{op}'"),
+                                        line,
+                                        col,
+                                    ))
                                 }
                                 Some((o, oline, _)) if o != open => {
                                     let msg = if oline != line {
@@ -268,7 +282,7 @@ impl<'a> Lexer<'a> {
                                     } else {
                                         format!("closing parenthesis '{op}' does not match opening parenthesis '{o}'")
                                     };
-                                    return Err(self.err(&msg, line, col));
+                                    return Err(self.line_err(&msg, line, col));
                                 }
                                 _ => {}
                             }
@@ -415,6 +429,9 @@ impl<'a> Lexer<'a> {
                         eol as u32 + 1,
                     );
                     e.kind = super::ErrorKind::Indentation;
+                    // E_DEDENT has no end column: end_offset -1.
+                    e.end_line = line;
+                    e.at_next_token = true;
                     return Err(e);
                 }
                 if alt != *self.alt_indents.last().unwrap_or(&0) {

@@ -283,6 +283,11 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
             .map_err(|e| vm.syntax_error(&e))?;
         return crate::modules::ast_build::tree_to_pyast(vm, &tree, &text);
     }
+    if flags & super::interactive::ALLOW_INCOMPLETE_INPUT != 0 {
+        if let Some(e) = super::interactive::incomplete_input(&text, &filename, mode, flags) {
+            return Err(vm.syntax_error(&e));
+        }
+    }
     let code = vm.compile_text(&text, &filename, mode)?;
     Ok(Value::Obj(vm.code_object(&code)))
 }

@@ -619,12 +619,7 @@ fn arr_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = vm.new_list(items(vm, a));
     let cargs = vm.new_tuple(vec![code, l]);
     let dict = match &this(&args) {
-        Value::Obj(o) => o
-            .dict
-            .borrow()
-            .clone()
-            .map(Value::Obj)
-            .unwrap_or(Value::None),
+        Value::Obj(o) => o.dict().map(Value::Obj).unwrap_or(Value::None),
         _ => Value::None,
     };
     Ok(vm.new_tuple(vec![Value::Obj(cls), cargs, dict]))

@@ -330,7 +330,7 @@ fn partial_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     *p.kw.borrow_mut() = kwv;
     if let (Value::Obj(o), Value::Obj(d)) = (&s, dict) {
         if matches!(d.payload, Payload::Dict(_)) {
-            *o.dict.borrow_mut() = Some(d.clone());
+            o.set_dict(Some(d.clone()));
         }
     }
     Ok(Value::None)

@@ -353,7 +353,10 @@ fn inline_values(o: &PyRef) -> Option<Vec<Value>> {
     if !matches!(o.payload, Payload::Object) {
         return None;
     }
-    let d = o.dict.try_borrow().ok()?.clone()?;
+    if let Some(vs) = o.inline_values() {
+        return Some(vs);
+    }
+    let d = o.dict_made()?;
     if std::rc::Rc::strong_count(&d) != 2 {
         return None;
     }

@@ -34,6 +34,23 @@ impl NativeData for Mmap {
     fn buffer(&self) -> Option<Vec<u8>> {
         Some(self.bytes().to_vec())
     }
+
+    fn buffer_write(&self, at: usize, data: &[u8]) -> bool {
+        if self.access == ACCESS_READ {
+            return false;
+        }
+        self.with_mut(|b| match b.get_mut(at..at + data.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(data);
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn buffer_readonly(&self) -> bool {
+        self.access == ACCESS_READ
+    }
 }
 
 impl Drop for Mmap {
@@ -332,6 +349,14 @@ fn bytes_arg(vm: &Vm, v: &Value) -> PyResult<Vec<u8>> {
 
 fn mm_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let m = vm.native_self::<Mmap>(&args, "mmap.mmap", "close")?;
+    if let Some(Value::Obj(o)) = args.args.first() {
+        if crate::objects::memoryview::is_exported(o) {
+            return Err(vm.new_error(
+                crate::objects::exception::ExcKind::BufferError,
+                "cannot close exported pointers exist",
+            ));
+        }
+    }
     m.unmap();
     m.closed.set(true);
     Ok(Value::None)

@@ -21,6 +21,7 @@ pub mod binascii;
 pub mod bisect;
 pub mod blake2;
 pub mod bz2mod;
+pub mod cjk;
 pub mod cmath;
 pub mod codecs;
 pub mod collections;
@@ -51,6 +52,7 @@ pub mod opcode;
 pub mod operator;
 pub mod os_consts;
 pub mod posix;
+pub mod posixshmem;
 pub mod posixsubprocess;
 pub mod pwd;
 pub mod pyexpat;
@@ -69,10 +71,13 @@ pub mod statmod;
 pub mod string;
 pub mod structfmt;
 pub mod structmod;
+pub mod symtablemod;
 pub mod sys;
 pub mod sys_excepthook;
 pub mod sys_hooks;
+pub mod sys_stdin;
 pub mod sys_stream_close;
+pub mod sys_stream_text;
 pub mod sys_trace;
 pub mod sys_unraisable;
 pub mod termios;
@@ -97,7 +102,7 @@ impl Vm {
                 name: name.to_string(),
             }),
         );
-        *m.dict.borrow_mut() = Some(self.new_dict());
+        m.set_dict(Some(self.new_dict()));
         let n = self.new_str(name);
         self.set_attr_raw(&m, "__name__", n);
         self.set_attr_raw(&m, "__doc__", Value::None);
@@ -154,6 +159,12 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_blake2", hashes::init_blake2),
     ("_bz2", bz2mod::init),
     ("_codecs", codecs::init),
+    ("_codecs_cn", cjk::init_cn),
+    ("_codecs_hk", cjk::init_hk),
+    ("_codecs_iso2022", cjk::init_iso2022),
+    ("_codecs_jp", cjk::init_jp),
+    ("_codecs_kr", cjk::init_kr),
+    ("_codecs_tw", cjk::init_tw),
     ("_collections", collections::init),
     ("_contextvars", contextvars::init),
     ("_csv", csv::init),
@@ -170,10 +181,12 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_lsprof", lsprof::init),
     ("_lzma", lzma::init),
     ("_md5", hashes::init_md5),
+    ("_multibytecodec", cjk::init_multibytecodec),
     ("_multiprocessing", multiprocessing::init),
     ("_opcode", opcode::init),
     ("_operator", operator::init),
     ("_pickle", accel::init_pickle),
+    ("_posixshmem", posixshmem::init),
     ("_posixsubprocess", posixsubprocess::init),
     ("_queue", queue::init),
     ("_random", random::init),
@@ -188,6 +201,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_statistics", statistics::init),
     ("_string", string::init),
     ("_struct", structmod::init),
+    ("_symtable", symtablemod::init),
     ("_thread", thread::init),
     ("_tracemalloc", tracemalloc::init),
     ("_typing", typing::init),

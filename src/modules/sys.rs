@@ -57,12 +57,19 @@ fn new_stream(vm: &Vm, ty: &PyRef, fd: i64) -> PyRef {
 impl Vm {
     /// Write text to the program's stdout (buffered).
     pub fn write_stdout(&mut self, s: &str) -> PyResult<()> {
+        self.write_stdout_bytes(s.as_bytes())
+    }
+
+    /// Write encoded text to the program's stdout (buffered).
+    pub fn write_stdout_bytes(&mut self, s: &[u8]) -> PyResult<()> {
+        let newline = || s.iter().any(|&b| b == b'\n' || b == b'\r');
         let flush = match stdout_buffering() {
             Buffering::Unbuffered => true,
-            Buffering::Line => s.contains(['\n', '\r']),
+            _ if super::sys_stream_text::line_buffering(1) == Some(true) => newline(),
+            Buffering::Line => newline(),
             Buffering::Block => false,
         };
-        let mut r = self.stdout.write_all(s.as_bytes());
+        let mut r = self.stdout.write_all(s);
         if flush && r.is_ok() {
             r = self.stdout.flush();
         }
@@ -83,6 +90,9 @@ impl Vm {
     /// else through its `write` method.
     pub fn write_to(&mut self, file: &Value, s: &str) -> PyResult<()> {
         match stream_fd(self, file) {
+            Some(fd @ (1 | 2)) if super::sys_stream_text::custom_encoding(fd) => {
+                self.write_stream_text(fd, s)
+            }
             Some(1) => self.write_stdout(s),
             Some(2) => {
                 self.flush_stdout();
@@ -121,7 +131,12 @@ fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
         )));
     };
     let n = t.chars().count();
-    vm.write_to(&self_arg(&args), &t)?;
+    match stream_fd(vm, &self_arg(&args)) {
+        Some(fd @ (1 | 2)) if super::sys_stream_text::has_surrogates(&text) => {
+            vm.write_stream_value(fd, &text)?
+        }
+        _ => vm.write_to(&self_arg(&args), &t)?,
+    }
     Ok(Value::Int(n as i64))
 }
 
@@ -170,39 +185,6 @@ fn stream_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Bool(stream_fd(vm, &self_arg(&args)) == Some(0)))
 }
 
-fn not_readable(vm: &Vm) -> crate::vm::PyErr {
-    vm.new_error(crate::objects::exception::ExcKind::OSError, "not readable")
-}
-
-/// `sys.stdin.readline()`: one line, with its newline ('' at EOF).
-fn stream_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if stream_fd(vm, &self_arg(&args)) != Some(0) {
-        return Err(not_readable(vm));
-    }
-    if super::sys_stream_close::is_closed(0) {
-        return Err(super::sys_stream_close::closed_error(vm));
-    }
-    vm.flush_stdout();
-    let mut line = String::new();
-    let _ =
-        vm.allow_threads(|| std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line));
-    Ok(vm.new_string(line))
-}
-
-/// `sys.stdin.read()`: everything left.
-fn stream_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if stream_fd(vm, &self_arg(&args)) != Some(0) {
-        return Err(not_readable(vm));
-    }
-    if super::sys_stream_close::is_closed(0) {
-        return Err(super::sys_stream_close::closed_error(vm));
-    }
-    vm.flush_stdout();
-    let mut text = String::new();
-    let _ = std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text);
-    Ok(vm.new_string(text))
-}
-
 fn stream_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(match stream_fd(vm, v) {
         Some(0) => vm.new_str("<stdin>"),
@@ -222,16 +204,29 @@ fn stream_mode(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     })
 }
 
-fn stream_encoding(vm: &mut Vm, _v: &Value) -> PyResult<Value> {
-    Ok(vm.new_str("utf-8"))
+fn stream_encoding(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let fd = stream_fd(vm, v).unwrap_or(1);
+    Ok(vm.new_str(&super::sys_stream_text::stdio_encoding(fd)))
+}
+
+fn stream_line_buffering(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let fd = stream_fd(vm, v).unwrap_or(1);
+    // CPython's create_stdio: line-buffered when buffered and on a
+    // terminal (stderr too when not a terminal: fixtures/run/
+    // sys_stdout_methods still expects False there).
+    let default = || {
+        let buffered = std::env::var_os("PYTHONUNBUFFERED").is_none_or(|v| v.is_empty());
+        // SAFETY: isatty only inspects the descriptor number.
+        buffered && unsafe { libc::isatty(fd as libc::c_int) } == 1
+    };
+    Ok(Value::Bool(
+        super::sys_stream_text::line_buffering(fd).unwrap_or_else(default),
+    ))
 }
 
 fn stream_errors(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(if stream_fd(vm, v) == Some(2) {
-        vm.new_str("backslashreplace")
-    } else {
-        vm.new_str("strict")
-    })
+    let fd = stream_fd(vm, v).unwrap_or(1);
+    Ok(vm.new_str(&super::sys_stream_text::stdio_errors(fd)))
 }
 
 fn stream_closed(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
@@ -245,6 +240,9 @@ fn stream_none(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
 /// `sys.stdout.buffer`: the binary stream under a text stream.
 fn stream_buffer(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let fd = stream_fd(vm, v).unwrap_or(1);
+    if fd == 0 {
+        return Ok(super::sys_stdin::stdin_buffer(vm));
+    }
     let bt = buffer_type(vm);
     Ok(Value::Obj(new_stream(vm, &bt, fd)))
 }
@@ -486,7 +484,7 @@ fn sys_breakpointhook(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match found {
         Ok(f) => vm.call_args(&f, args),
         Err(_) => {
-            let text = format!("Ignoring unimportable $PYTHONBREAKPOINT: \"{hook}\"\n");
+            let text = format!("Ignoring unimportable $PYTHONBREAKPOINT: \"{hook}\"");
             let w = vm.new_string(text);
             let cat = Value::Obj(vm.exc_type(crate::objects::exception::ExcKind::RuntimeWarning));
             let warnings = vm.import_by_name("warnings")?;
@@ -777,13 +775,17 @@ fn install_streams(vm: &mut Vm) {
             ("writable", stream_writable),
             ("readable", stream_readable),
             ("seekable", stream_false),
-            ("readline", stream_readline),
-            ("read", stream_read),
             ("__repr__", stream_repr),
             ("close", super::sys_stream_close::stream_close),
             ("__enter__", super::sys_stream_close::stream_enter),
             ("__exit__", super::sys_stream_close::stream_exit),
         ],
+    );
+    // read, readline, readlines and iteration (stdin).
+    super::sys_stdin::install(vm, &st);
+    vm.add_methods(
+        &st,
+        &[("reconfigure", super::sys_stream_text::stream_reconfigure)],
     );
     vm.add_getsets(
         &st,
@@ -793,7 +795,7 @@ fn install_streams(vm: &mut Vm) {
             ("encoding", stream_encoding, None),
             ("errors", stream_errors, None),
             ("closed", super::sys_stream_close::stream_closed, None),
-            ("line_buffering", stream_closed, None),
+            ("line_buffering", stream_line_buffering, None),
             ("newlines", stream_none, None),
             ("buffer", stream_buffer, None),
         ],

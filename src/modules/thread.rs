@@ -149,6 +149,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             ("release", rlock_release),
             ("__exit__", rlock_release),
             ("_is_owned", rlock_is_owned),
+            ("_recursion_count", rlock_recursion_count),
             ("_release_save", rlock_release_save),
             ("_acquire_restore", rlock_acquire_restore),
             ("_at_fork_reinit", rlock_at_fork_reinit),
@@ -364,7 +365,7 @@ fn lock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn lock_locked(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = lock_state(vm, &args, "locked")?;
-    vm.check_args("locked", args, 0, 0)?;
+    vm.check_args("lock.locked", args, 0, 0)?;
     Ok(Value::Bool(st.is_locked()))
 }
 
@@ -441,6 +442,13 @@ fn rlock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn rlock_is_owned(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "_is_owned")?;
     Ok(Value::Bool(st.count() > 0 && st.owner() == thread_ident()))
+}
+
+/// `RLock._recursion_count()`: the count when the caller owns it, else 0.
+fn rlock_recursion_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let st = rlock_state(vm, &args, "_recursion_count")?;
+    let owned = st.count() > 0 && st.owner() == thread_ident();
+    Ok(Value::Int(if owned { st.count() } else { 0 }))
 }
 
 fn rlock_release_save(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -323,7 +323,7 @@ fn local_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         kwnames: args.kwnames.to_vec(),
     };
     let o = vm.new_native(&cls, st);
-    let first = match o.dict.borrow().clone() {
+    let first = match o.dict() {
         Some(d) => d,
         None => vm.new_dict(),
     };
@@ -354,11 +354,11 @@ fn enter_local(vm: &mut Vm, args: &Args, what: &str) -> PyResult<Value> {
     let me = serial();
     let existing = ls.dicts.borrow().get(&me).cloned();
     match existing {
-        Some(d) => *o.dict.borrow_mut() = Some(d),
+        Some(d) => o.set_dict(Some(d)),
         None => {
             let d = vm.new_dict();
             ls.dicts.borrow_mut().insert(me, d.clone());
-            *o.dict.borrow_mut() = Some(d);
+            o.set_dict(Some(d));
             let cls = vm.type_of(obj);
             if has_own_init(vm, &cls) {
                 let mut all = vec![obj.clone()];

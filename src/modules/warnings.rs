@@ -218,7 +218,7 @@ fn setup_context(vm: &mut Vm, stack_level: i64) -> PyResult<Context> {
             f.code.line_of(f.lasti).map_or(-1, i64::from),
         ),
         None => {
-            let sysdict = vm.sys.dict.borrow().clone();
+            let sysdict = vm.sys.dict();
             let Some(d) = sysdict else {
                 return Err(vm.runtime_error("lost sys module dict"));
             };

@@ -146,11 +146,13 @@ fn complex_pos(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn complex_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let z = self_complex(vm, &args, "conjugate")?;
+    vm.check_args("complex.conjugate", args, 0, 0)?;
     Ok(vm.new_complex(z.re, -z.im))
 }
 fn complex_complex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(&args, 0);
     let z = self_complex(vm, &args, "__complex__")?;
+    vm.check_args("complex.__complex__", args, 0, 0)?;
     match &v {
         Value::Obj(o) if o.class_is(&vm.types.complex) => Ok(v.clone()),
         _ => Ok(complex_value(vm, z)),

@@ -34,8 +34,8 @@ fn make_property(
     name: Option<Value>,
 ) -> PyResult<Value> {
     let o = vm.new_instance_of(cls, Payload::Property(Box::new(parts.clone())));
-    if o.dict().is_none() {
-        *o.dict.borrow_mut() = Some(vm.new_dict());
+    if !o.has_attrs() {
+        o.set_dict(Some(vm.new_dict()));
     }
     // The doc defaults to the getter's docstring.
     if parts[3].is_none() && !parts[0].is_none() {
@@ -185,8 +185,8 @@ fn wrapper_new(vm: &mut Vm, args: Args, class: bool) -> PyResult<Value> {
         Payload::StaticMethod(f.clone())
     };
     let o = vm.new_instance_of(&cls, payload);
-    if o.dict().is_none() {
-        *o.dict.borrow_mut() = Some(vm.new_dict());
+    if !o.has_attrs() {
+        o.set_dict(Some(vm.new_dict()));
     }
     // `functools_wraps` (Objects/funcobject.c): the callable's metadata
     // copied into the wrapper's dict; `__wrapped__` is a member.

@@ -84,6 +84,18 @@ pub fn value_at_if_key(d: &PyRef, pos: usize, key: &PyRef) -> Option<Value> {
     }
 }
 
+/// The value at entry `pos` if the table's key-set version is `ver` (one
+/// borrow): under an unchanged version the entry still holds the key it
+/// held when the position was recorded.
+#[inline(always)]
+pub fn value_at_if_version(d: &PyRef, ver: u64, pos: usize) -> Option<Value> {
+    let t = table(d)?.try_borrow().ok()?;
+    if t.version() != ver {
+        return None;
+    }
+    t.entry(pos).map(|e| e.value.clone())
+}
+
 /// Replace the value at entry `pos` if its key is the object `key`
 /// (identity only); gives the value back otherwise. The old value is
 /// returned to be dropped by the caller after the table is released.
@@ -399,14 +411,14 @@ fn dict_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "get")?;
-    let a = vm.check_args("get", args, 1, 2)?;
+    let a = vm.check_args("dict.get", args, 1, 2)?;
     let default = a.get(1).cloned().unwrap_or(Value::None);
     Ok(vm.dict_get(&d, &a[0])?.unwrap_or(default))
 }
 
 fn dict_setdefault(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "setdefault")?;
-    let a = vm.check_args("setdefault", args, 1, 2)?;
+    let a = vm.check_args("dict.setdefault", args, 1, 2)?;
     let default = a.get(1).cloned().unwrap_or(Value::None);
     if let Some(v) = vm.dict_get(&d, &a[0])? {
         return Ok(v);
@@ -417,7 +429,7 @@ fn dict_setdefault(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "pop")?;
-    let a = vm.check_args("pop", args, 1, 2)?;
+    let a = vm.check_args("dict.pop", args, 1, 2)?;
     // An empty dict answers without hashing the key (`{}.pop([], 1)` is 1).
     let empty = table(&d).is_some_and(|t| t.borrow().is_empty());
     let found = if empty { None } else { vm.dict_del(&d, &a[0])? };
@@ -432,7 +444,7 @@ fn dict_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_popitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "popitem")?;
-    vm.check_args("popitem", args, 0, 0)?;
+    vm.check_args("dict.popitem", args, 0, 0)?;
     let e = table(&d).and_then(|t| t.borrow_mut().pop_last());
     match e {
         Some(e) => Ok(vm.new_tuple(vec![e.key, e.value])),
@@ -442,6 +454,7 @@ fn dict_popitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "clear")?;
+    vm.check_args("dict.clear", args, 0, 0)?;
     let old = table(&d).map(|t| std::mem::take(&mut *t.borrow_mut()));
     drop(old);
     Ok(Value::None)
@@ -464,12 +477,15 @@ fn dict_view(vm: &mut Vm, args: Args, which: u8) -> PyResult<Value> {
 }
 
 fn dict_keys(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("dict.keys", args, 0, 0)?;
     dict_view(vm, args, 0)
 }
 fn dict_values(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("dict.values", args, 0, 0)?;
     dict_view(vm, args, 1)
 }
 fn dict_items_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("dict.items", args, 0, 0)?;
     dict_view(vm, args, 2)
 }
 
@@ -585,7 +601,7 @@ fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// filled through `__setitem__` unless it is an exact dict).
 fn dict_fromkeys(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = args.args.first().cloned().unwrap_or(Value::None);
-    let a = vm.check_args("fromkeys", args, 1, 2)?;
+    let a = vm.check_args("dict.fromkeys", args, 1, 2)?;
     let value = a.get(1).cloned().unwrap_or(Value::None);
     let d = vm.call(&cls, &[])?;
     let exact = match &d {
@@ -656,6 +672,7 @@ fn dict_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "__reversed__")?;
+    vm.check_args("dict.__reversed__", args, 0, 0)?;
     Ok(vm.new_dict_iter_dir(&d, 0, true))
 }
 

@@ -434,8 +434,8 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         &cls,
         Payload::Exception(Box::new(std::cell::RefCell::new(ExcData::new(t)))),
     );
-    if o.dict().is_none() {
-        *o.dict.borrow_mut() = Some(vm.new_dict());
+    if !o.has_attrs() {
+        o.set_dict(Some(vm.new_dict()));
     }
     vm.exception_init_attrs(&o, &pos, &args)?;
     Ok(Value::Obj(o))

@@ -370,8 +370,8 @@ fn group_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             super::exception::ExcData::new(all),
         ))),
     );
-    if o.dict().is_none() {
-        *o.dict.borrow_mut() = Some(vm.new_dict());
+    if !o.has_attrs() {
+        o.set_dict(Some(vm.new_dict()));
     }
     let excs = vm.new_tuple(excs);
     if let Payload::Exception(d) = &o.payload {

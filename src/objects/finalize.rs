@@ -102,7 +102,7 @@ fn on_drop(obj: &mut PyObject) {
     }
     let revived = Rc::new(PyObject {
         ty: UnsafeCell::new(obj.ty.get_mut().take()),
-        dict: RefCell::new(obj.dict.get_mut().take()),
+        attrs: UnsafeCell::new(obj.take_attrs()),
         payload: std::mem::replace(&mut obj.payload, Payload::Object),
     });
     if !mark_finalized(Rc::as_ptr(&revived) as usize) {
@@ -138,12 +138,7 @@ impl Drop for PyObject {
         // An instance's own dict, freed with it, counts for both (CPython
         // keeps the attributes inline).
         let counted = (instance || super::gc_traverse::is_container(&self.payload))
-            && !(instance
-                && self
-                    .dict
-                    .get_mut()
-                    .as_ref()
-                    .is_some_and(|d| Rc::strong_count(d) == 1));
+            && !(instance && self.dict_mut().is_some_and(|d| Rc::strong_count(d) == 1));
         if has_del {
             on_drop(self);
         }
@@ -163,7 +158,7 @@ impl Drop for PyObject {
         // Deeply nested contents are released iteratively (the trashcan).
         let Some(level) = super::trashcan::enter() else {
             let payload = std::mem::replace(&mut self.payload, Payload::Object);
-            super::trashcan::park(payload, self.dict.get_mut().take());
+            super::trashcan::park(payload, self.take_attrs());
             return;
         };
         // CPython releases list and tuple items last to first.
@@ -182,7 +177,7 @@ impl Drop for PyObject {
             _ => {}
         }
         drop(std::mem::replace(&mut self.payload, Payload::Object));
-        drop(self.dict.get_mut().take());
+        drop(self.take_attrs());
         super::trashcan::leave(level);
     }
 }

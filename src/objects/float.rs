@@ -274,7 +274,9 @@ fn float_float(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Float(self_f64(vm, &args, "__float__")?))
 }
 fn float_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(self_f64(vm, &args, "conjugate")?))
+    let f = self_f64(vm, &args, "conjugate")?;
+    vm.check_args("float.conjugate", args, 0, 0)?;
+    Ok(Value::Float(f))
 }
 
 fn int_result(vm: &Vm, r: Result<Int, num::NumError>) -> PyResult<Value> {
@@ -289,14 +291,17 @@ fn float_int(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn float_trunc(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "__trunc__")?;
+    vm.check_args("float.__trunc__", args, 0, 0)?;
     int_result(vm, num::float_trunc(f))
 }
 fn float_floor(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "__floor__")?;
+    vm.check_args("float.__floor__", args, 0, 0)?;
     int_result(vm, num::float_floor(f))
 }
 fn float_ceil(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "__ceil__")?;
+    vm.check_args("float.__ceil__", args, 0, 0)?;
     int_result(vm, num::float_ceil(f))
 }
 fn float_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -315,10 +320,12 @@ fn float_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn float_is_integer(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "is_integer")?;
+    vm.check_args("float.is_integer", args, 0, 0)?;
     Ok(Value::Bool(num::float_is_integer(f)))
 }
 fn float_as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "as_integer_ratio")?;
+    vm.check_args("float.as_integer_ratio", args, 0, 0)?;
     let (n, d) = num::float_as_integer_ratio(f).map_err(|e| vm.num_err(e))?;
     let (n, d) = (vm.new_int(n), vm.new_int(d));
     Ok(vm.new_tuple(vec![n, d]))
@@ -334,6 +341,7 @@ fn float_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn float_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "hex")?;
+    vm.check_args("float.hex", args, 0, 0)?;
     Ok(vm.new_string(num::float_hex(f)))
 }
 fn float_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -254,7 +254,7 @@ fn set_fdict(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let f = func_of(vm, v)?;
     match new {
         Some(Value::Obj(d)) if matches!(d.payload, super::Payload::Dict(_)) => {
-            *f.dict.borrow_mut() = Some(d);
+            f.set_dict(Some(d));
             Ok(())
         }
         Some(other) => Err(vm.type_error(format!(
@@ -273,7 +273,7 @@ impl Vm {
             return d;
         }
         let d = self.new_dict();
-        *o.dict.borrow_mut() = Some(d.clone());
+        o.set_dict(Some(d.clone()));
         d
     }
 }
@@ -655,7 +655,7 @@ fn function_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         module: RefCell::new(module),
     };
     let fo = vm.new_obj(&vm.types.function.clone(), Payload::Function(Box::new(f)));
-    *fo.dict.borrow_mut() = Some(vm.new_dict());
+    fo.set_dict(Some(vm.new_dict()));
     Ok(Value::Obj(fo))
 }
 

@@ -483,7 +483,7 @@ fn may_be_tracked(v: &Value, y: &Young, untracked: &[bool]) -> bool {
                 .find(v)
                 .is_some_and(|j| untracked.get(j).copied().unwrap_or(false)),
             p => {
-                is_container(p) || o.dict.try_borrow().map_or(true, |d| d.is_some()) || {
+                is_container(p) || o.has_attrs() || {
                     o.class()
                         .as_ref()
                         .and_then(type_data)
@@ -507,9 +507,7 @@ pub fn value_may_be_tracked(v: &Value, depth: u32) -> bool {
     match &o.payload {
         Payload::Tuple(items) => items.iter().any(|x| value_may_be_tracked(x, depth + 1)),
         Payload::Dict(_) if !heap_instance(o) => dict_may_be_tracked(o, depth),
-        p => {
-            is_container(p) || o.dict.try_borrow().map_or(true, |d| d.is_some()) || heap_instance(o)
-        }
+        p => is_container(p) || o.has_attrs() || heap_instance(o),
     }
 }
 
@@ -547,13 +545,12 @@ fn inline_dicts(y: &Young, garbage: &[usize], is_garbage: &[bool]) -> Vec<bool> 
         if !function && !matches!(o.payload, Payload::Object) {
             continue;
         }
-        let Ok(d) = o.dict.try_borrow() else {
+        // (A clone: the owner's, the young list's and this one.)
+        let Some(d) = o.dict_made() else {
             continue;
         };
-        let Some(d) = d.as_ref() else {
-            continue;
-        };
-        if Rc::strong_count(d) != 2 {
+        let d = &d;
+        if Rc::strong_count(d) != 3 {
             continue;
         }
         // A function's dict exists in CPython once an attribute was set.

@@ -69,11 +69,7 @@ pub fn traverse<F: FnMut(&Value)>(o: &PyObject, visit: &mut F) {
         crate::modules::collections::defaultdict::traverse_factory(o, visit);
     }
     traverse_payload(&o.payload, visit);
-    if let Ok(d) = o.dict.try_borrow() {
-        if let Some(d) = d.as_ref() {
-            visit_ref(d, visit);
-        }
-    }
+    o.visit_attrs(visit);
     if flags & FLAG_HEAPTYPE != 0 {
         if let Some(ty) = o.class() {
             visit(&Value::Obj(ty));
@@ -450,4 +446,5 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
         Payload::Native(n) => n.clear(out),
         _ => {}
     }
+    out.extend(o.take_values().into_iter().filter(|v| !v.is_null()));
 }

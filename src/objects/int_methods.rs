@@ -63,14 +63,17 @@ fn int_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn int_bit_length(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "bit_length")?;
+    vm.check_args("int.bit_length", args, 0, 0)?;
     Ok(vm.new_bigint(x.bit_length().into()))
 }
 fn int_bit_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "bit_count")?;
+    vm.check_args("int.bit_count", args, 0, 0)?;
     Ok(vm.new_bigint(x.bit_count().into()))
 }
 fn int_as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "as_integer_ratio")?;
+    vm.check_args("int.as_integer_ratio", args, 0, 0)?;
     let (n, d) = x.as_integer_ratio();
     let (n, d) = (vm.new_int(n), vm.new_int(d));
     Ok(vm.new_tuple(vec![n, d]))

@@ -197,7 +197,7 @@ fn list_extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "insert")?;
-    let a = vm.check_args("insert", args, 2, 2)?;
+    let a = vm.check_args("list.insert", args, 2, 2)?;
     let i = int_arg(vm, &a[0])?;
     if let Some(c) = cell(&l) {
         let mut items = c.borrow_mut();
@@ -210,7 +210,7 @@ fn list_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "pop")?;
-    let a = vm.check_args("pop", args, 0, 1)?;
+    let a = vm.check_args("list.pop", args, 0, 1)?;
     let i = match a.first() {
         Some(v) => int_arg(vm, v)?,
         None => -1,
@@ -271,7 +271,7 @@ fn list_remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "index")?;
-    let a = vm.check_args("index", args, 1, 3)?;
+    let a = vm.check_args("list.index", args, 1, 3)?;
     let items = cell(&l).map(|c| c.borrow().clone()).unwrap_or_default();
     let n = items.len() as i64;
     let norm = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
@@ -309,6 +309,7 @@ fn list_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "clear")?;
+    vm.check_args("list.clear", args, 0, 0)?;
     let old = cell(&l).map(|c| std::mem::take(&mut *c.borrow_mut()));
     drop(old);
     Ok(Value::None)
@@ -316,12 +317,14 @@ fn list_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "copy")?;
+    vm.check_args("list.copy", args, 0, 0)?;
     let items = cell(&l).map(|c| c.borrow().clone()).unwrap_or_default();
     Ok(vm.new_list(items))
 }
 
 fn list_reverse(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "reverse")?;
+    vm.check_args("list.reverse", args, 0, 0)?;
     if let Some(c) = cell(&l) {
         c.borrow_mut().reverse();
     }
@@ -610,6 +613,7 @@ fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "__reversed__")?;
+    vm.check_args("list.__reversed__", args, 0, 0)?;
     let n = cell(&l).map_or(0, |c| c.borrow().len()) as i64;
     Ok(vm.new_iter(
         &vm.types.list_reverseiterator.clone(),

@@ -46,7 +46,8 @@ fn exports_update(o: &PyRef, up: bool) {
     // Resizable exporters: bytearrays and `array.array`s.
     let resizable = match &o.payload {
         Payload::ByteArray(_) => true,
-        Payload::Native(d) => d.downcast_ref::<ArrayObj>().is_some(),
+        // Other native exporters (`mmap`) refuse to close while viewed.
+        Payload::Native(_) => true,
         _ => false,
     };
     if !resizable {
@@ -199,7 +200,7 @@ impl MemView {
             Payload::ByteArray(b) => gather(&b.borrow()),
             Payload::Native(d) => match d.downcast_ref::<ArrayObj>() {
                 Some(a) => gather(&a.data.borrow()),
-                None => Vec::new(),
+                None => d.buffer().map(|b| gather(&b)).unwrap_or_default(),
             },
             _ => Vec::new(),
         }
@@ -360,16 +361,29 @@ fn mv_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 Some(m.sub(0, 1, m.len))
             }
             // An `array.array` exports its items with its typecode as format.
-            Payload::Native(d) => d.downcast_ref::<ArrayObj>().map(|a| {
-                let size = array_itemsize(a.code);
-                // A wide-char array exports CPython's "w" (UCS-4) format.
-                let fmt = if a.code == b'u' {
-                    "w".to_string()
-                } else {
-                    char::from(a.code).to_string()
-                };
-                MemView::new(o.clone(), (0, size as isize, a.len()), size, fmt, false)
-            }),
+            Payload::Native(d) => match d.downcast_ref::<ArrayObj>() {
+                Some(a) => {
+                    let size = array_itemsize(a.code);
+                    // A wide-char array exports CPython's "w" (UCS-4) format.
+                    let fmt = if a.code == b'u' {
+                        "w".to_string()
+                    } else {
+                        char::from(a.code).to_string()
+                    };
+                    Some(MemView::new(
+                        o.clone(),
+                        (0, size as isize, a.len()),
+                        size,
+                        fmt,
+                        false,
+                    ))
+                }
+                // Other exporters (`mmap`): unsigned bytes.
+                None => d.buffer().map(|b| {
+                    let ro = d.buffer_readonly();
+                    MemView::new(o.clone(), (0, 1, b.len()), 1, "B".into(), ro)
+                }),
+            },
             _ => None,
         },
         _ => None,
@@ -434,6 +448,8 @@ fn write(vm: &Vm, m: &MemView, at: usize, data: &[u8]) -> PyResult<()> {
             }
             return Ok(());
         }
+        d.buffer_write(at, data);
+        return Ok(());
     }
     if let Payload::ByteArray(c) = &m.obj.payload {
         let mut b = c.try_borrow_mut().map_err(|_| {

@@ -13,6 +13,7 @@ use function::{DescrKind, MethodDescr, NativeFn};
 
 pub mod alias_subst;
 pub mod alloc;
+pub mod attrs;
 pub mod builtin_docs;
 pub mod builtin_sigs;
 pub mod bytearray;
@@ -84,8 +85,9 @@ pub struct PyObject {
     /// The class. Replaced only by `__class__` assignment; `None` only for
     /// the few objects made before their type exists at start-up.
     ty: UnsafeCell<Option<PyRef>>,
-    /// The instance `__dict__` for objects that have one (a dict object).
-    pub dict: RefCell<Option<PyRef>>,
+    /// The object's own attributes: inline values or a `__dict__` object
+    /// (attrs.rs, which alone touches the cell).
+    attrs: UnsafeCell<attrs::Attrs>,
     pub payload: Payload,
 }
 
@@ -93,7 +95,7 @@ impl PyObject {
     pub fn new(ty: PyRef, payload: Payload) -> PyObject {
         PyObject {
             ty: UnsafeCell::new(Some(ty)),
-            dict: RefCell::new(None),
+            attrs: UnsafeCell::new(attrs::Attrs::None),
             payload,
         }
     }
@@ -101,7 +103,7 @@ impl PyObject {
     pub fn new_bootstrap(payload: Payload) -> PyObject {
         PyObject {
             ty: UnsafeCell::new(None),
-            dict: RefCell::new(None),
+            attrs: UnsafeCell::new(attrs::Attrs::None),
             payload,
         }
     }
@@ -155,11 +157,6 @@ impl PyObject {
         // SAFETY: as in `class`: no reference into the cell outlives a call.
         let old = unsafe { (*self.ty.get()).replace(cls) };
         drop(old);
-    }
-
-    /// The instance dict, if the object has one.
-    pub fn dict(&self) -> Option<PyRef> {
-        self.dict.borrow().clone()
     }
 }
 

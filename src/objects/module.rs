@@ -91,8 +91,8 @@ fn module_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             name: String::new(),
         }),
     );
-    if m.dict().is_none() {
-        *m.dict.borrow_mut() = Some(vm.new_dict());
+    if !m.has_attrs() {
+        m.set_dict(Some(vm.new_dict()));
     }
     Ok(Value::Obj(m))
 }
@@ -124,8 +124,8 @@ fn module_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Value::Obj(m) = arg(&args, 0) else {
         return Err(vm.type_error("module.__init__ needs a module"));
     };
-    if m.dict().is_none() {
-        *m.dict.borrow_mut() = Some(vm.new_dict());
+    if !m.has_attrs() {
+        m.set_dict(Some(vm.new_dict()));
     }
     vm.set_attr_raw(&m, "__name__", name);
     vm.set_attr_raw(&m, "__doc__", doc);

@@ -29,6 +29,18 @@ pub trait NativeData: Any {
     fn buffer(&self) -> Option<Vec<u8>> {
         None
     }
+
+    /// Write `data` at byte `at` of the exported buffer (a writable
+    /// exporter such as `mmap`, through a memoryview); false when the
+    /// object has no writable buffer or the range is outside it.
+    fn buffer_write(&self, _at: usize, _data: &[u8]) -> bool {
+        false
+    }
+
+    /// Whether the exported buffer is read-only.
+    fn buffer_readonly(&self) -> bool {
+        true
+    }
 }
 
 impl dyn NativeData {

@@ -27,16 +27,10 @@ impl Vm {
             super::gc::track(&o);
         }
         if let Some(t) = type_data(cls).filter(|t| t.has_flag(FLAG_HAS_DICT)) {
-            let n = usize::from(t.attr_hint.get());
-            *o.dict.borrow_mut() = Some(self.new_obj(
-                &self.types.dict,
-                Payload::Dict(Box::new(std::cell::RefCell::new(
-                    super::dicttable::DictTable::with_capacity(n),
-                ))),
-            ));
-            // CPython 3.11 keeps the attributes inline: the dict is not
-            // counted in generation 0 (nor is its free, see finalize.rs).
-            super::gc::note_free();
+            // CPython 3.11's inline values, sized for the class's shared
+            // keys (attrs.rs).
+            let n = t.shared_keys.try_borrow().map_or(0, |k| k.len());
+            o.init_values(n);
         }
         if crate::modules::tracemalloc::tracing() {
             crate::modules::tracemalloc::on_alloc(self, &o);
@@ -268,6 +262,11 @@ fn set_class(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
             a.name()
         )));
     }
+    // Inline values are indexed by the old class's shared keys: the
+    // object keeps its attributes in a dict from now on.
+    if o.has_values() {
+        drop(o.dict());
+    }
     o.set_class(cls);
     Ok(())
 }
@@ -288,9 +287,9 @@ pub(crate) fn get_dict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 pub(crate) fn set_dict(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     match (v, new) {
         (Value::Obj(o), Some(Value::Obj(d)))
-            if matches!(d.payload, Payload::Dict(_)) && o.dict().is_some() =>
+            if matches!(d.payload, Payload::Dict(_)) && o.has_attrs() =>
         {
-            *o.dict.borrow_mut() = Some(d);
+            o.set_dict(Some(d));
             Ok(())
         }
         (_, Some(other)) => Err(vm.type_error(format!(

@@ -45,6 +45,20 @@ fn big_len(start: &BigInt, stop: &BigInt, step: &BigInt) -> BigInt {
     (hi - lo - BigInt::one()) / step + BigInt::one()
 }
 
+/// The length of `range(start, stop, step)` (`step` not zero) if it fits
+/// in an i64.
+fn small_len(start: i64, stop: i64, step: i64) -> Option<i64> {
+    let (lo, hi, step) = (i128::from(start), i128::from(stop), i128::from(step));
+    let n = if step > 0 && lo < hi {
+        (hi - lo - 1) / step + 1
+    } else if step < 0 && lo > hi {
+        (lo - hi - 1) / (-step) + 1
+    } else {
+        0
+    };
+    i64::try_from(n).ok()
+}
+
 impl Range {
     /// A small range (the caller knows the length fits in i64).
     pub fn small(start: i64, stop: i64, step: i64) -> Range {
@@ -302,6 +316,20 @@ pub fn range_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
 
 fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_args("range", args, 1, 3)?;
+    // Plain ints whose length fits (the usual case): no big arithmetic.
+    let small = match a {
+        [Value::Int(stop)] => Some((0, *stop, 1)),
+        [Value::Int(start), Value::Int(stop)] => Some((*start, *stop, 1)),
+        [Value::Int(start), Value::Int(stop), Value::Int(step)] if *step != 0 => {
+            Some((*start, *stop, *step))
+        }
+        _ => None,
+    };
+    if let Some((start, stop, step)) = small {
+        if small_len(start, stop, step).is_some() {
+            return Ok(vm.new_range(Range::small(start, stop, step)));
+        }
+    }
     let mut n = Vec::with_capacity(3);
     for v in a {
         let i = vm.index_int(v)?;
@@ -383,6 +411,7 @@ fn range_iter_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn range_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (_, r) = self_range(vm, &args)?;
+    vm.check_args("range.__reversed__", args, 0, 0)?;
     Ok(vm.range_iter(&r, true))
 }
 

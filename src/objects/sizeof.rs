@@ -210,7 +210,7 @@ impl Vm {
             Payload::Method(_) => 48,
             Payload::Cell(_) => 24,
             Payload::Type(_) => {
-                if o.dict().is_some() && type_data(o).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) {
+                if o.has_attrs() && type_data(o).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) {
                     1672
                 } else {
                     408

@@ -9,7 +9,6 @@
 use std::cell::{Cell, RefCell};
 
 use super::Payload;
-use crate::vm::value::PyRef;
 
 /// Nested releases handled inline before contents are parked. Each level
 /// costs a few hundred bytes of stack in debug builds, so this stays far
@@ -19,7 +18,7 @@ const MAX_DEPTH: usize = 500;
 /// The contents of an object whose release was put off.
 struct Parked {
     _payload: Payload,
-    _dict: Option<PyRef>,
+    _dict: super::attrs::Attrs,
 }
 
 std::thread_local! {
@@ -49,7 +48,7 @@ pub(super) fn enter() -> Option<usize> {
 }
 
 /// Put off the release of `payload` and `dict` to the outermost release.
-pub(super) fn park(payload: Payload, dict: Option<PyRef>) {
+pub(super) fn park(payload: Payload, dict: super::attrs::Attrs) {
     let item = Parked {
         _payload: payload,
         _dict: dict,

@@ -62,7 +62,7 @@ fn tuple_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn tuple_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.check_args("index", args, 1, 3)?;
+    let a = vm.check_args("tuple.index", args, 1, 3)?;
     let items = items_of(&arg(&args, 0))
         .map(|t| t.to_vec())
         .unwrap_or_default();

@@ -55,6 +55,9 @@ pub const FLAG_HAS_DEL: u32 = 512;
 /// A native type of a module other than builtins: its CPython `tp_name`, used in error
 /// messages, is `module.name` ('sys.flags', 'types.SimpleNamespace'); `__name__` stays `name`.
 pub const FLAG_MODULE_IN_NAME: u32 = 1024;
+/// Neither `__bool__` nor `__len__` anywhere on the MRO: every instance
+/// is true (kept by `update_type_flags`).
+pub const FLAG_ALWAYS_TRUE: u32 = 2048;
 
 pub struct TypeData {
     pub name: RefCell<String>,
@@ -78,11 +81,10 @@ pub struct TypeData {
     /// What `type_lookup` found on this type, by interned name (see
     /// `AttrCache`); emptied whenever `version` changes.
     pub attr_cache: RefCell<Option<Box<AttrCache>>>,
-    /// How many attributes the instance dicts of this class reached (the
-    /// most seen when STORE_ATTR added one): new instances' dicts are made
-    /// that big, as CPython 3.11 sizes instance values by the class's
-    /// shared keys, so building an instance does not regrow its dict.
-    pub attr_hint: Cell<u8>,
+    /// The shared keys of its instances' inline values (attrs.rs): names
+    /// in the order instances first set them, at most 30; only added to,
+    /// and each addition changes `version`.
+    pub shared_keys: RefCell<Vec<PyRef>>,
 }
 
 /// `TypeData::modified` for `t` and every class below it.
@@ -171,7 +173,7 @@ impl TypeData {
             subclasses: RefCell::new(Vec::new()),
             version: Cell::new(next_type_version()),
             attr_cache: RefCell::new(None),
-            attr_hint: Cell::new(0),
+            shared_keys: RefCell::new(Vec::new()),
         }
     }
 
@@ -248,7 +250,7 @@ impl Vm {
             *td.mro.borrow_mut() = mro;
         }
         register_subclass(&t);
-        *t.dict.borrow_mut() = Some(self.new_dict());
+        t.set_dict(Some(self.new_dict()));
         let m = self.new_str(module);
         self.add_type_attr(&t, "__module__", m);
         self.add_type_attr(&t, "__doc__", Value::None);
@@ -443,7 +445,7 @@ impl Vm {
             }
         }
         let cls = self.new_obj(meta, super::Payload::Type(Box::new(td)));
-        *cls.dict.borrow_mut() = Some(dict.clone());
+        cls.set_dict(Some(dict.clone()));
         match c3_mro(&cls, &bases) {
             Ok(mro) => {
                 if let Some(td) = type_data(&cls) {

@@ -120,6 +120,11 @@ impl Vm {
         match &fo.payload {
             Payload::Function(_) => self.call_function(fo, args),
             Payload::Method(m) => {
+                if let Value::Obj(func) = &m.func {
+                    if matches!(func.payload, Payload::Function(_)) {
+                        return self.call_function_self(func, &m.self_, args);
+                    }
+                }
                 let full = with_first(&m.self_, args.args);
                 let func = m.func.clone();
                 self.call_args(
@@ -249,8 +254,7 @@ impl Vm {
     ) -> PyResult<Value> {
         if let Value::Obj(f) = &descr {
             if matches!(f.payload, Payload::Function(_)) {
-                let full = with_first(obj, args);
-                return self.call_function(f, Args::new(&full));
+                return self.call_function_self(f, obj, Args::new(args));
             }
         }
         let bound = self.descr_get(descr, Some(obj), ty)?;
@@ -274,6 +278,83 @@ impl Vm {
             Exit::Return(v) => Ok(v),
             Exit::Yield(_) => Err(self.system_error("a function frame yielded")),
         }
+    }
+
+    /// `call_function(func, (first, *args))` (a method's self, an
+    /// instance for `__init__`). A call with positional arguments only of a
+    /// function without `*args`, `**kwargs` or keyword-only parameters is
+    /// bound straight into the new frame's slots, as CPython's vectorcall
+    /// with `PY_VECTORCALL_ARGUMENTS_OFFSET` avoids a copy; others go
+    /// through an argument buffer and the general binder.
+    pub fn call_function_self(
+        &mut self,
+        func: &PyRef,
+        first: &Value,
+        args: Args,
+    ) -> PyResult<Value> {
+        if let Payload::Function(f) = &func.payload {
+            let code = f.code.borrow().clone();
+            let nargs = args.args.len() + 1;
+            let missing = code.argcount.wrapping_sub(nargs);
+            if args.kwnames.is_empty()
+                && nargs <= code.argcount
+                && code.kwonlyargcount == 0
+                && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
+                && (missing == 0 || self.defaults_cover(f, missing))
+            {
+                // The checks of `call_function` and `push_function_frame`,
+                // in their order.
+                if self.native_depth >= MAX_NATIVE_DEPTH
+                    || super::stack_guard::exhausted()
+                    || self.recursion_depth() >= self.recursion_limit
+                {
+                    return Err(self.new_error(
+                        crate::objects::exception::ExcKind::RecursionError,
+                        "maximum recursion depth exceeded",
+                    ));
+                }
+                code.ensure_verified(self)?;
+                let base = self.stack.len();
+                self.push(first.clone());
+                for a in args.args {
+                    self.push(a.clone());
+                }
+                if missing > 0 {
+                    self.push_defaults(f, missing);
+                }
+                self.fill_nulls_to(base + code.nlocalsplus());
+                self.frames.push(Frame {
+                    code,
+                    func: Some(func.clone()),
+                    globals: f.globals.clone(),
+                    builtins: f.builtins.clone(),
+                    locals: None,
+                    base,
+                    ret_base: base,
+                    lasti: 0,
+                    pc: 0,
+                    entry: true,
+                    generator: None,
+                    exc_depth: 0,
+                    obj: None,
+                });
+                self.native_depth += 1;
+                let r = self.run();
+                self.native_depth -= 1;
+                return match r? {
+                    Exit::Return(v) => Ok(v),
+                    Exit::Yield(_) => Err(self.system_error("a function frame yielded")),
+                };
+            }
+        }
+        let full = with_first(first, args.args);
+        self.call_function(
+            func,
+            Args {
+                args: &full,
+                kwnames: args.kwnames,
+            },
+        )
     }
 
     /// Bind `args` into fresh local slots at the top of the stack and push
@@ -330,7 +411,8 @@ impl Vm {
         let pos = args.pos();
         let has_varargs = code.flags & CO_VARARGS != 0;
         let has_varkw = code.flags & CO_VARKEYWORDS != 0;
-        let qualname = func_qualname(f);
+        // The qualname is made only for an error message.
+        let qualname = || func_qualname(f);
 
         for (i, v) in pos.iter().take(argcount).enumerate() {
             self.stack[base + i] = v.clone();
@@ -359,7 +441,8 @@ impl Vm {
                 Some(i) => {
                     if !self.stack[base + i].is_null() {
                         return Err(self.type_error(format!(
-                            "{qualname}() got multiple values for argument '{n}'"
+                            "{}() got multiple values for argument '{n}'",
+                            qualname()
                         )));
                     }
                     self.stack[base + i] = value.clone();
@@ -374,7 +457,8 @@ impl Vm {
                         posonly_as_kw.push(n.to_string());
                     } else {
                         return Err(self.type_error(format!(
-                            "{qualname}() got an unexpected keyword argument '{n}'"
+                            "{}() got an unexpected keyword argument '{n}'",
+                            qualname()
                         )));
                     }
                 }
@@ -382,34 +466,36 @@ impl Vm {
         }
         if !posonly_as_kw.is_empty() {
             return Err(self.type_error(format!(
-                "{qualname}() got some positional-only arguments passed as keyword arguments: '{}'",
+                "{}() got some positional-only arguments passed as keyword arguments: '{}'",
+                qualname(),
                 posonly_as_kw.join(", ")
             )));
         }
         if pos.len() > argcount && !has_varargs {
             return Err(self.too_many_positional(f, pos.len(), base));
         }
-        // Defaults for missing positional arguments.
-        let defaults: Vec<Value> = match &*f.defaults.borrow() {
+        // Defaults for missing positional arguments (the tuple is held by
+        // a cloned reference, its items are not copied).
+        let defaults_v = f.defaults.borrow().clone();
+        let defaults: &[Value] = match &defaults_v {
             Value::Obj(t) => match &t.payload {
-                Payload::Tuple(items) => items.to_vec(),
-                _ => vec![],
+                Payload::Tuple(items) => items,
+                _ => &[],
             },
-            _ => vec![],
+            _ => &[],
         };
         let first_default = argcount.saturating_sub(defaults.len());
         let mut missing: Vec<String> = Vec::new();
         for i in pos.len().min(argcount)..argcount {
             if self.stack[base + i].is_null() {
-                if i >= first_default {
-                    self.stack[base + i] = defaults[i - first_default].clone();
-                } else {
-                    missing.push(str_of(&code.localsplusnames[i]).to_string());
+                match defaults.get(i.wrapping_sub(first_default)) {
+                    Some(d) if i >= first_default => self.stack[base + i] = d.clone(),
+                    _ => missing.push(str_of(&code.localsplusnames[i]).to_string()),
                 }
             }
         }
         if !missing.is_empty() {
-            return Err(self.missing_args(&qualname, &missing, "positional"));
+            return Err(self.missing_args(&qualname(), &missing, "positional"));
         }
         let kwdefaults = f.kwdefaults.borrow().clone();
         for i in argcount..total {
@@ -428,7 +514,7 @@ impl Vm {
             }
         }
         if !missing.is_empty() {
-            return Err(self.missing_args(&qualname, &missing, "keyword-only"));
+            return Err(self.missing_args(&qualname(), &missing, "keyword-only"));
         }
         Ok(())
     }
@@ -546,7 +632,7 @@ impl Vm {
             // `__new__`) raises only for excess arguments when `__new__`
             // is `object.__new__`, which raised for them already
             // (CPython's `object_init`/`object_new`): no call.
-            if init.is(&self.object_new_init_pair().1) {
+            if init.is(&self.object_new_init_ref().1) {
                 return Ok(obj);
             }
             let bound = self.descr_get(init, Some(&obj), &ot)?;
@@ -561,12 +647,8 @@ impl Vm {
         Ok(obj)
     }
 
-    /// `cls(*args)` for a class that inherits `object.__new__` and defines
-    /// `__init__` as a Python function (or inherits `object.__init__`): the
-    /// instance is made directly and `__init__` called without a bound
-    /// method. `None` means "not this case" (the general path decides).
-    /// `object.__new__` and `object.__init__` (looked up once).
-    fn object_new_init_pair(&mut self) -> (Value, Value) {
+    /// `object.__new__` and `object.__init__` (looked up once), borrowed.
+    fn object_new_init_ref(&mut self) -> &(Value, Value) {
         if self.object_new_init.is_none() {
             let object = self.types.object.clone();
             let n = self
@@ -578,27 +660,28 @@ impl Vm {
             self.object_new_init = Some((n, i));
         }
         self.object_new_init
-            .clone()
-            .unwrap_or((Value::Null, Value::Null))
+            .get_or_insert((Value::Null, Value::Null))
     }
 
+    /// `cls(*args)` for a class that inherits `object.__new__` and defines
+    /// `__init__` as a Python function (or inherits `object.__init__`): the
+    /// instance is made directly and `__init__` called without a bound
+    /// method. `None` means "not this case" (the general path decides).
     fn instantiate_fast(
         &mut self,
         cls: &PyRef,
         new: &Value,
         args: Args,
     ) -> Option<PyResult<Value>> {
-        let (obj_new, obj_init) = &self.object_new_init_pair();
-        if !new.is(obj_new) {
+        if !new.is(&self.object_new_init_ref().0) {
             return None;
         }
         let td = crate::objects::typeobj::type_data(cls)?;
         if !matches!(td.layout, crate::objects::typeobj::Layout::Object) {
             return None;
         }
-        let obj_init = obj_init.clone();
         let init = self.type_lookup_static(cls, "__init__")?;
-        let plain_init = init.is(&obj_init);
+        let plain_init = init.is(&self.object_new_init_ref().1);
         let init_fn = match &init {
             Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => Some(f.clone()),
             _ => None,
@@ -613,14 +696,7 @@ impl Vm {
         let Some(f) = init_fn else {
             return Some(Ok(obj));
         };
-        let full = with_first(&obj, args.args);
-        let r = self.call_function(
-            &f,
-            Args {
-                args: &full,
-                kwnames: args.kwnames,
-            },
-        );
+        let r = self.call_function_self(&f, &obj, args);
         Some(match r {
             Ok(Value::None) => Ok(obj),
             Ok(r) => Err(self.type_error(format!(

@@ -94,6 +94,7 @@ impl Vm {
                     self.on_eval_breaker();
                     if self.tracing {
                         if let Err(e) = self.trace_instruction(pc, op, ext) {
+                            self.mark_lasti(pc);
                             return Err((e, true));
                         }
                         // A trace function set `f_lineno` (objects/frame_jump.rs).
@@ -101,18 +102,37 @@ impl Vm {
                             pc = to;
                             continue;
                         }
+                        // Line events compare with the last instruction's.
+                        self.mark_lasti(pc);
                     }
                 }
-                if let Some(f) = self.frames.last_mut() {
-                    f.lasti = pc;
-                }
+                // The frame's `lasti` is stored by each instruction that can
+                // run code, raise or drop a value (`mark_lasti` in its arm,
+                // or when it fails): what reads it (tracebacks, `f_lineno`,
+                // finalizers at the next instruction) runs only then. The
+                // loads, COPY, SWAP and forward jumps skip the store.
                 let next = pc + len as usize;
+                // An instruction that went on to the next one goes straight
+                // back to the loop's head; any other outcome is `flow`'s.
+                macro_rules! step {
+                    ($e:expr) => {
+                        match $e {
+                            Ok(Flow::Next) => {
+                                ext = 0;
+                                pc = next;
+                                continue;
+                            }
+                            other => other,
+                        }
+                    };
+                }
                 let flow: PyResult<Flow> = match op {
                     Op::Cache | Op::Nop => Ok(Flow::Next),
                     // As in CPython 3.11, RESUME at a function's start or
                     // after a yield handles pending signals (and charges an
                     // untrusted run's budget, vm/limited.rs).
                     Op::Resume if oparg < 2 && super::signals::take_pending() => {
+                        self.mark_lasti(pc);
                         self.run_signal_handlers().map(|()| Flow::Next)
                     }
                     Op::Resume => Ok(Flow::Next),
@@ -121,132 +141,416 @@ impl Vm {
                         pc = next;
                         continue;
                     }
-                    Op::PopTop => self.op_pop_top(),
+                    Op::PopTop => {
+                        self.mark_lasti(pc);
+                        step!(self.op_pop_top())
+                    }
                     Op::PushNull => self.op_push(Value::Null),
-                    Op::UnaryPositive => self.op_unary(op),
-                    Op::UnaryNegative => self.op_unary(op),
-                    Op::UnaryNot => self.op_unary_not(),
-                    Op::UnaryInvert => self.op_unary(op),
-                    Op::BinarySubscr => self.op_binary_subscr(),
-                    Op::GetLen => self.op_get_len(),
-                    Op::MatchMapping => self.op_match_mapping(),
-                    Op::MatchSequence => self.op_match_sequence(),
-                    Op::MatchKeys => self.op_match_keys(),
-                    Op::PushExcInfo => self.op_push_exc_info(),
-                    Op::CheckExcMatch => self.op_check_exc_match(),
-                    Op::CheckEgMatch => self.op_check_eg_match(),
-                    Op::WithExceptStart => self.op_with_except_start(),
-                    Op::GetAiter => self.op_get_aiter(),
-                    Op::GetAnext => self.op_get_anext(),
-                    Op::BeforeAsyncWith => self.op_before_async_with(),
-                    Op::BeforeWith => self.op_before_with(),
-                    Op::EndAsyncFor => self.op_end_async_for(),
-                    Op::StoreSubscr => self.op_store_subscr(),
-                    Op::DeleteSubscr => self.op_delete_subscr(),
-                    Op::GetIter => self.op_get_iter(),
-                    Op::GetYieldFromIter => self.op_get_yield_from_iter(),
-                    Op::PrintExpr => self.op_print_expr(),
-                    Op::LoadBuildClass => self.op_load_build_class(),
+                    Op::UnaryPositive => {
+                        self.mark_lasti(pc);
+                        self.op_unary(op)
+                    }
+                    Op::UnaryNegative => {
+                        self.mark_lasti(pc);
+                        self.op_unary(op)
+                    }
+                    Op::UnaryNot => {
+                        self.mark_lasti(pc);
+                        step!(self.op_unary_not())
+                    }
+                    Op::UnaryInvert => {
+                        self.mark_lasti(pc);
+                        self.op_unary(op)
+                    }
+                    Op::BinarySubscr => {
+                        self.mark_lasti(pc);
+                        step!(self.op_binary_subscr())
+                    }
+                    Op::GetLen => {
+                        self.mark_lasti(pc);
+                        self.op_get_len()
+                    }
+                    Op::MatchMapping => {
+                        self.mark_lasti(pc);
+                        self.op_match_mapping()
+                    }
+                    Op::MatchSequence => {
+                        self.mark_lasti(pc);
+                        self.op_match_sequence()
+                    }
+                    Op::MatchKeys => {
+                        self.mark_lasti(pc);
+                        self.op_match_keys()
+                    }
+                    Op::PushExcInfo => {
+                        self.mark_lasti(pc);
+                        self.op_push_exc_info()
+                    }
+                    Op::CheckExcMatch => {
+                        self.mark_lasti(pc);
+                        self.op_check_exc_match()
+                    }
+                    Op::CheckEgMatch => {
+                        self.mark_lasti(pc);
+                        self.op_check_eg_match()
+                    }
+                    Op::WithExceptStart => {
+                        self.mark_lasti(pc);
+                        self.op_with_except_start()
+                    }
+                    Op::GetAiter => {
+                        self.mark_lasti(pc);
+                        self.op_get_aiter()
+                    }
+                    Op::GetAnext => {
+                        self.mark_lasti(pc);
+                        self.op_get_anext()
+                    }
+                    Op::BeforeAsyncWith => {
+                        self.mark_lasti(pc);
+                        self.op_before_async_with()
+                    }
+                    Op::BeforeWith => {
+                        self.mark_lasti(pc);
+                        self.op_before_with()
+                    }
+                    Op::EndAsyncFor => {
+                        self.mark_lasti(pc);
+                        self.op_end_async_for()
+                    }
+                    Op::StoreSubscr => {
+                        self.mark_lasti(pc);
+                        step!(self.op_store_subscr())
+                    }
+                    Op::DeleteSubscr => {
+                        self.mark_lasti(pc);
+                        self.op_delete_subscr()
+                    }
+                    Op::GetIter => {
+                        self.mark_lasti(pc);
+                        self.op_get_iter()
+                    }
+                    Op::GetYieldFromIter => {
+                        self.mark_lasti(pc);
+                        self.op_get_yield_from_iter()
+                    }
+                    Op::PrintExpr => {
+                        self.mark_lasti(pc);
+                        self.op_print_expr()
+                    }
+                    Op::LoadBuildClass => {
+                        self.mark_lasti(pc);
+                        self.op_load_build_class()
+                    }
                     Op::LoadAssertionError => {
+                        self.mark_lasti(pc);
                         self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError)))
                     }
-                    Op::ReturnGenerator => self.op_return_generator(next),
-                    Op::ListToTuple => self.op_list_to_tuple(),
-                    Op::ReturnValue => self.op_return_value(),
-                    Op::ImportStar => self.op_import_star(),
-                    Op::SetupAnnotations => self.op_setup_annotations(),
-                    Op::YieldValue => self.op_yield_value(next),
-                    Op::AsyncGenWrap => self.op_async_gen_wrap(),
-                    Op::PrepReraiseStar => self.op_prep_reraise_star(),
-                    Op::PopExcept => self.op_pop_except(),
-                    Op::StoreName => self.op_store_name(&code, oparg),
-                    Op::DeleteName => self.op_delete_name(&code, oparg),
-                    Op::UnpackSequence => self.op_unpack_sequence(oparg),
-                    Op::ForIter => self.op_for_iter(next, oparg),
-                    Op::UnpackEx => self.op_unpack_ex(oparg),
-                    Op::StoreAttr => self.op_store_attr(&code, pc, oparg),
-                    Op::DeleteAttr => self.op_delete_attr(&code, oparg),
-                    Op::StoreGlobal => self.op_store_global(&code, oparg),
-                    Op::DeleteGlobal => self.op_delete_global(&code, oparg),
-                    Op::Swap => self.op_swap(oparg),
-                    Op::LoadConst => self.op_load_const(&code, oparg),
-                    Op::LoadName => self.op_load_name(&code, oparg),
-                    Op::BuildTuple => self.op_build_tuple(oparg),
-                    Op::BuildList => self.op_build_list(oparg),
-                    Op::BuildSet => self.op_build_set(oparg),
-                    Op::BuildMap => self.op_build_map(oparg),
-                    Op::LoadAttr => self.op_load_attr(&code, pc, oparg),
-                    Op::CompareOp => self.op_compare(oparg),
-                    Op::ImportName => self.op_import_name(&code, oparg),
-                    Op::ImportFrom => self.op_import_from(&code, oparg),
+                    Op::ReturnGenerator => {
+                        self.mark_lasti(pc);
+                        self.op_return_generator(next)
+                    }
+                    Op::ListToTuple => {
+                        self.mark_lasti(pc);
+                        self.op_list_to_tuple()
+                    }
+                    Op::ReturnValue => {
+                        self.mark_lasti(pc);
+                        self.op_return_value()
+                    }
+                    Op::ImportStar => {
+                        self.mark_lasti(pc);
+                        self.op_import_star()
+                    }
+                    Op::SetupAnnotations => {
+                        self.mark_lasti(pc);
+                        self.op_setup_annotations()
+                    }
+                    Op::YieldValue => {
+                        self.mark_lasti(pc);
+                        self.op_yield_value(next)
+                    }
+                    Op::AsyncGenWrap => {
+                        self.mark_lasti(pc);
+                        self.op_async_gen_wrap()
+                    }
+                    Op::PrepReraiseStar => {
+                        self.mark_lasti(pc);
+                        self.op_prep_reraise_star()
+                    }
+                    Op::PopExcept => {
+                        self.mark_lasti(pc);
+                        self.op_pop_except()
+                    }
+                    Op::StoreName => {
+                        self.mark_lasti(pc);
+                        self.op_store_name(&code, oparg)
+                    }
+                    Op::DeleteName => {
+                        self.mark_lasti(pc);
+                        self.op_delete_name(&code, oparg)
+                    }
+                    Op::UnpackSequence => {
+                        self.mark_lasti(pc);
+                        self.op_unpack_sequence(oparg)
+                    }
+                    Op::ForIter => {
+                        self.mark_lasti(pc);
+                        step!(self.op_for_iter(next, oparg))
+                    }
+                    Op::UnpackEx => {
+                        self.mark_lasti(pc);
+                        self.op_unpack_ex(oparg)
+                    }
+                    Op::StoreAttr => {
+                        self.mark_lasti(pc);
+                        step!(self.op_store_attr(&code, pc, oparg))
+                    }
+                    Op::DeleteAttr => {
+                        self.mark_lasti(pc);
+                        self.op_delete_attr(&code, oparg)
+                    }
+                    Op::StoreGlobal => {
+                        self.mark_lasti(pc);
+                        self.op_store_global(&code, oparg)
+                    }
+                    Op::DeleteGlobal => {
+                        self.mark_lasti(pc);
+                        self.op_delete_global(&code, oparg)
+                    }
+                    Op::Swap => step!(self.op_swap(oparg)),
+                    Op::LoadConst => step!(self.op_load_const(&code, oparg)),
+                    Op::LoadName => {
+                        self.mark_lasti(pc);
+                        self.op_load_name(&code, oparg)
+                    }
+                    Op::BuildTuple => {
+                        self.mark_lasti(pc);
+                        step!(self.op_build_tuple(oparg))
+                    }
+                    Op::BuildList => {
+                        self.mark_lasti(pc);
+                        self.op_build_list(oparg)
+                    }
+                    Op::BuildSet => {
+                        self.mark_lasti(pc);
+                        self.op_build_set(oparg)
+                    }
+                    Op::BuildMap => {
+                        self.mark_lasti(pc);
+                        self.op_build_map(oparg)
+                    }
+                    Op::LoadAttr => {
+                        self.mark_lasti(pc);
+                        step!(self.op_load_attr(&code, pc, oparg))
+                    }
+                    Op::CompareOp => {
+                        self.mark_lasti(pc);
+                        step!(self.op_compare(oparg))
+                    }
+                    Op::ImportName => {
+                        self.mark_lasti(pc);
+                        self.op_import_name(&code, oparg)
+                    }
+                    Op::ImportFrom => {
+                        self.mark_lasti(pc);
+                        self.op_import_from(&code, oparg)
+                    }
                     Op::JumpForward => Ok(Flow::Jump(next + oparg as usize)),
-                    Op::JumpIfFalseOrPop => self.op_jump_or_pop(false, next + oparg as usize),
-                    Op::JumpIfTrueOrPop => self.op_jump_or_pop(true, next + oparg as usize),
-                    Op::PopJumpForwardIfFalse => self.op_pop_jump_if(false, next + oparg as usize),
-                    Op::PopJumpForwardIfTrue => self.op_pop_jump_if(true, next + oparg as usize),
-                    Op::PopJumpBackwardIfFalse => self.op_pop_jump_if(false, back(next, oparg)),
-                    Op::PopJumpBackwardIfTrue => self.op_pop_jump_if(true, back(next, oparg)),
+                    Op::JumpIfFalseOrPop => {
+                        self.mark_lasti(pc);
+                        self.op_jump_or_pop(false, next + oparg as usize)
+                    }
+                    Op::JumpIfTrueOrPop => {
+                        self.mark_lasti(pc);
+                        self.op_jump_or_pop(true, next + oparg as usize)
+                    }
+                    Op::PopJumpForwardIfFalse => {
+                        self.mark_lasti(pc);
+                        step!(self.op_pop_jump_if(false, next + oparg as usize))
+                    }
+                    Op::PopJumpForwardIfTrue => {
+                        self.mark_lasti(pc);
+                        step!(self.op_pop_jump_if(true, next + oparg as usize))
+                    }
+                    Op::PopJumpBackwardIfFalse => {
+                        self.mark_lasti(pc);
+                        self.op_pop_jump_if(false, back(next, oparg))
+                    }
+                    Op::PopJumpBackwardIfTrue => {
+                        self.mark_lasti(pc);
+                        self.op_pop_jump_if(true, back(next, oparg))
+                    }
                     Op::PopJumpForwardIfNone => {
+                        self.mark_lasti(pc);
                         self.op_pop_jump_if_none(true, next + oparg as usize)
                     }
                     Op::PopJumpForwardIfNotNone => {
+                        self.mark_lasti(pc);
                         self.op_pop_jump_if_none(false, next + oparg as usize)
                     }
-                    Op::PopJumpBackwardIfNone => self.op_pop_jump_if_none(true, back(next, oparg)),
+                    Op::PopJumpBackwardIfNone => {
+                        self.mark_lasti(pc);
+                        self.op_pop_jump_if_none(true, back(next, oparg))
+                    }
                     Op::PopJumpBackwardIfNotNone => {
+                        self.mark_lasti(pc);
                         self.op_pop_jump_if_none(false, back(next, oparg))
                     }
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
+                        self.mark_lasti(pc);
                         Ok(Flow::Jump(back(next, oparg)))
                     }
-                    Op::LoadGlobal => self.op_load_global(&code, pc, oparg),
-                    Op::IsOp => self.op_is(oparg),
-                    Op::ContainsOp => self.op_contains(oparg),
-                    Op::Reraise => match self.op_reraise(oparg) {
-                        Err(e) => return Err((e, false)),
-                        ok => ok,
-                    },
-                    Op::Copy => self.op_copy(oparg),
-                    Op::BinaryOp => self.op_binary(oparg),
-                    Op::Send => self.op_send(next, oparg),
-                    Op::LoadFast => self.op_load_fast(base, &code, oparg),
-                    Op::StoreFast => self.op_store_fast(base, oparg),
-                    Op::DeleteFast => self.op_delete_fast(&code, oparg),
-                    Op::RaiseVarargs => match self.op_raise(oparg) {
-                        // A bare `raise` re-raises without a traceback
-                        // entry; its "No active exception" error gets one.
-                        Err(e) => {
-                            let reraise = oparg == 0 && self.topmost_exc_info().is(&e.value());
-                            return Err((e, !reraise));
+                    Op::LoadGlobal => {
+                        self.mark_lasti(pc);
+                        step!(self.op_load_global(&code, pc, oparg))
+                    }
+                    Op::IsOp => {
+                        self.mark_lasti(pc);
+                        step!(self.op_is(oparg))
+                    }
+                    Op::ContainsOp => {
+                        self.mark_lasti(pc);
+                        step!(self.op_contains(oparg))
+                    }
+                    Op::Reraise => {
+                        self.mark_lasti(pc);
+                        match self.op_reraise(oparg) {
+                            Err(e) => return Err((e, false)),
+                            ok => ok,
                         }
-                        ok => ok,
-                    },
-                    Op::GetAwaitable => self.op_get_awaitable(oparg),
-                    Op::MakeFunction => self.op_make_function(oparg),
-                    Op::BuildSlice => self.op_build_slice(oparg),
-                    Op::MakeCell => self.op_make_cell(oparg),
+                    }
+                    Op::Copy => step!(self.op_copy(oparg)),
+                    Op::BinaryOp => {
+                        self.mark_lasti(pc);
+                        step!(self.op_binary(oparg))
+                    }
+                    Op::Send => {
+                        self.mark_lasti(pc);
+                        self.op_send(next, oparg)
+                    }
+                    Op::LoadFast => step!(self.op_load_fast(base, &code, oparg)),
+                    Op::StoreFast => {
+                        self.mark_lasti(pc);
+                        step!(self.op_store_fast(base, oparg))
+                    }
+                    Op::DeleteFast => {
+                        self.mark_lasti(pc);
+                        self.op_delete_fast(&code, oparg)
+                    }
+                    Op::RaiseVarargs => {
+                        self.mark_lasti(pc);
+                        match self.op_raise(oparg) {
+                            // A bare `raise` re-raises without a traceback
+                            // entry; its "No active exception" error gets one.
+                            Err(e) => {
+                                let reraise = oparg == 0 && self.topmost_exc_info().is(&e.value());
+                                return Err((e, !reraise));
+                            }
+                            ok => ok,
+                        }
+                    }
+                    Op::GetAwaitable => {
+                        self.mark_lasti(pc);
+                        self.op_get_awaitable(oparg)
+                    }
+                    Op::MakeFunction => {
+                        self.mark_lasti(pc);
+                        self.op_make_function(oparg)
+                    }
+                    Op::BuildSlice => {
+                        self.mark_lasti(pc);
+                        self.op_build_slice(oparg)
+                    }
+                    Op::MakeCell => {
+                        self.mark_lasti(pc);
+                        self.op_make_cell(oparg)
+                    }
                     Op::LoadClosure => self.op_load_closure(oparg),
-                    Op::LoadDeref => self.op_load_deref(&code, oparg),
-                    Op::StoreDeref => self.op_store_deref(oparg),
-                    Op::DeleteDeref => self.op_delete_deref(&code, oparg),
-                    Op::CallFunctionEx => self.op_call_function_ex(oparg, next),
-                    Op::ListAppend => self.op_list_append(oparg),
-                    Op::SetAdd => self.op_set_add(oparg),
-                    Op::MapAdd => self.op_map_add(oparg),
-                    Op::LoadClassderef => self.op_load_classderef(&code, oparg),
-                    Op::CopyFreeVars => self.op_copy_free_vars(oparg),
-                    Op::MatchClass => self.op_match_class(oparg),
-                    Op::FormatValue => self.op_format_value(oparg),
-                    Op::BuildConstKeyMap => self.op_build_const_key_map(oparg),
-                    Op::BuildString => self.op_build_string(oparg),
-                    Op::LoadMethod => self.op_load_method(&code, pc, oparg),
-                    Op::ListExtend => self.op_list_extend(oparg),
-                    Op::SetUpdate => self.op_set_update(oparg),
-                    Op::DictMerge => self.op_dict_merge(oparg),
-                    Op::DictUpdate => self.op_dict_update(oparg),
-                    Op::Precall => self.op_precall(oparg),
-                    Op::Call => self.op_call(oparg, next),
-                    Op::KwNames => self.op_kw_names(&code, oparg),
+                    Op::LoadDeref => {
+                        self.mark_lasti(pc);
+                        step!(self.op_load_deref(&code, oparg))
+                    }
+                    Op::StoreDeref => {
+                        self.mark_lasti(pc);
+                        self.op_store_deref(oparg)
+                    }
+                    Op::DeleteDeref => {
+                        self.mark_lasti(pc);
+                        self.op_delete_deref(&code, oparg)
+                    }
+                    Op::CallFunctionEx => {
+                        self.mark_lasti(pc);
+                        self.op_call_function_ex(oparg, next)
+                    }
+                    Op::ListAppend => {
+                        self.mark_lasti(pc);
+                        step!(self.op_list_append(oparg))
+                    }
+                    Op::SetAdd => {
+                        self.mark_lasti(pc);
+                        self.op_set_add(oparg)
+                    }
+                    Op::MapAdd => {
+                        self.mark_lasti(pc);
+                        self.op_map_add(oparg)
+                    }
+                    Op::LoadClassderef => {
+                        self.mark_lasti(pc);
+                        self.op_load_classderef(&code, oparg)
+                    }
+                    Op::CopyFreeVars => {
+                        self.mark_lasti(pc);
+                        self.op_copy_free_vars(oparg)
+                    }
+                    Op::MatchClass => {
+                        self.mark_lasti(pc);
+                        self.op_match_class(oparg)
+                    }
+                    Op::FormatValue => {
+                        self.mark_lasti(pc);
+                        self.op_format_value(oparg)
+                    }
+                    Op::BuildConstKeyMap => {
+                        self.mark_lasti(pc);
+                        self.op_build_const_key_map(oparg)
+                    }
+                    Op::BuildString => {
+                        self.mark_lasti(pc);
+                        self.op_build_string(oparg)
+                    }
+                    Op::LoadMethod => {
+                        self.mark_lasti(pc);
+                        step!(self.op_load_method(&code, pc, oparg))
+                    }
+                    Op::ListExtend => {
+                        self.mark_lasti(pc);
+                        self.op_list_extend(oparg)
+                    }
+                    Op::SetUpdate => {
+                        self.mark_lasti(pc);
+                        self.op_set_update(oparg)
+                    }
+                    Op::DictMerge => {
+                        self.mark_lasti(pc);
+                        self.op_dict_merge(oparg)
+                    }
+                    Op::DictUpdate => {
+                        self.mark_lasti(pc);
+                        self.op_dict_update(oparg)
+                    }
+                    Op::Precall => {
+                        self.mark_lasti(pc);
+                        step!(self.op_precall(oparg))
+                    }
+                    Op::Call => {
+                        self.mark_lasti(pc);
+                        step!(self.op_call(oparg, next))
+                    }
+                    Op::KwNames => {
+                        self.mark_lasti(pc);
+                        self.op_kw_names(&code, oparg)
+                    }
                 };
                 ext = 0;
                 match flow {
@@ -273,9 +577,20 @@ impl Vm {
                     Ok(Flow::Yield) => {
                         return Ok(Exit::Yield(std::mem::take(&mut self.exit_value)))
                     }
-                    Err(e) => return Err((e, true)),
+                    Err(e) => {
+                        self.mark_lasti(pc);
+                        return Err((e, true));
+                    }
                 }
             }
+        }
+    }
+
+    /// Record `pc` as the top frame's instruction being executed.
+    #[inline(always)]
+    fn mark_lasti(&mut self, pc: usize) {
+        if let Some(f) = self.frames.last_mut() {
+            f.lasti = pc;
         }
     }
 }

@@ -267,10 +267,10 @@ impl Vm {
         let types = Types::create(object, type_);
         let dict_t = types.dict.clone();
         let new_dict = |t: &PyRef| {
-            *t.dict.borrow_mut() = Some(Rc::new(PyObject::new(
+            t.set_dict(Some(Rc::new(PyObject::new(
                 dict_t.clone(),
                 Payload::Dict(Box::new(std::cell::RefCell::new(DictTable::new()))),
-            )));
+            ))));
         };
         let empty_tuple = Rc::new(PyObject::new(
             types.tuple.clone(),
@@ -615,7 +615,7 @@ impl Vm {
             ty,
             Payload::Exception(Box::new(std::cell::RefCell::new(ExcData::new(args)))),
         );
-        *e.dict.borrow_mut() = Some(self.new_dict());
+        e.set_dict(Some(self.new_dict()));
         e
     }
 

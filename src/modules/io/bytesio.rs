@@ -147,12 +147,14 @@ fn bytesio_closed(vm: &mut Vm, s: &Value) -> PyResult<Value> {
 }
 
 fn bytesio_getvalue(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("BytesIO.getvalue", args, 0, 0)?;
     let b = open_self(vm, &args, "getvalue")?;
     let d = data_of(b).borrow().clone();
     Ok(vm.new_bytes(d))
 }
 
 fn bytesio_getbuffer(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("BytesIO.getbuffer", args, 0, 0)?;
     let b = open_self(vm, &args, "getbuffer")?;
     let mv = Value::Obj(vm.types.memoryview.clone());
     vm.call(&mv, &[Value::Obj(b.buf.clone())])
@@ -172,16 +174,19 @@ fn bytesio_true(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn bytesio_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("BytesIO.flush", args, 0, 0)?;
     open_self(vm, &args, "flush")?;
     Ok(Value::None)
 }
 
 fn bytesio_isatty(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("BytesIO.isatty", args, 0, 0)?;
     open_self(vm, &args, "isatty")?;
     Ok(Value::Bool(false))
 }
 
 fn bytesio_tell(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("BytesIO.tell", args, 0, 0)?;
     let b = open_self(vm, &args, "tell")?;
     Ok(Value::Int(b.pos.get() as i64))
 }

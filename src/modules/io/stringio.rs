@@ -210,6 +210,7 @@ fn stringio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stringio_getvalue(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("StringIO.getvalue", args, 0, 0)?;
     let s = open_state(vm, &args, "getvalue")?;
     let v = str_from_cps(vm, &s.buf.borrow());
     Ok(v)
@@ -257,6 +258,7 @@ fn stringio_true(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stringio_tell(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("StringIO.tell", args, 0, 0)?;
     let s = open_state(vm, &args, "tell")?;
     Ok(Value::Int(s.pos.get() as i64))
 }

@@ -45,6 +45,33 @@ fn utf8_incomplete_tail(b: &[u8]) -> usize {
     0
 }
 
+/// The error `codecs.getincrementaldecoder(encoding)(errors)` raises on
+/// `data`: CPython's TextIOWrapper decodes through that Python object, so
+/// its traceback ends in the codec's frame (`<frozen codecs>`, line 322,
+/// in decode). None when the codecs module is missing or raises nothing.
+fn py_decoder_error(
+    vm: &mut Vm,
+    encoding: &str,
+    errors: &str,
+    data: &[u8],
+    fin: bool,
+) -> Option<crate::vm::PyErr> {
+    let codecs = vm
+        .import_module("codecs", &Value::None, &Value::Int(0))
+        .ok()?;
+    let f = vm.getattr_str(&codecs, "getincrementaldecoder").ok()?;
+    let enc = vm.new_str(encoding);
+    let cls = vm.call(&f, &[enc]).ok()?;
+    let err = vm.new_str(errors);
+    let dec = vm.call(&cls, &[err]).ok()?;
+    let b = vm.new_bytes(data.to_vec());
+    let e = vm
+        .call_method(&dec, "decode", &[b, Value::Bool(fin)])
+        .err()?;
+    vm.err_is(&e, crate::objects::exception::ExcKind::UnicodeDecodeError)
+        .then_some(e)
+}
+
 impl ByteDec {
     /// The decoder for an encoding name (the name was checked before).
     pub fn new(vm: &mut Vm, encoding: &str, errors: &str) -> ByteDec {
@@ -84,9 +111,13 @@ impl ByteDec {
                     let keep = utf8_incomplete_tail(&data);
                     *pending = data.split_off(data.len() - keep);
                 }
-                crate::text::codecs::decode_with(&data, *codec, errors)
-                    .map(|s| s.to_cps())
-                    .map_err(|e| crate::objects::bytes::text_err(vm, e))
+                match crate::text::codecs::decode_with(&data, *codec, errors) {
+                    Ok(s) => Ok(s.to_cps()),
+                    Err(e) => {
+                        let native = crate::objects::bytes::text_err(vm, e);
+                        Err(py_decoder_error(vm, encoding, errors, &data, fin).unwrap_or(native))
+                    }
+                }
             }
             ByteDec::Py(d) => {
                 let d = d.clone();

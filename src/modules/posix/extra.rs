@@ -73,7 +73,7 @@ fn statvfs_value(vm: &mut Vm, m: &PyRef, s: &libc::statvfs) -> PyResult<Value> {
         let k = vm.new_str("f_fsid");
         let fsid = uint(vm, s.f_fsid);
         vm.dict_set(&d, k, fsid)?;
-        *o.dict.borrow_mut() = Some(d);
+        o.set_dict(Some(d));
     }
     Ok(v)
 }

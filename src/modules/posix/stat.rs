@@ -108,7 +108,7 @@ fn make_stat_result(
         let k = vm.new_str(n);
         vm.dict_set(&d, k, v)?;
     }
-    *o.dict.borrow_mut() = Some(d);
+    o.set_dict(Some(d));
     Ok(Value::Obj(o))
 }
 

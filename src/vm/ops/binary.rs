@@ -21,7 +21,11 @@ impl Vm {
 
     pub(crate) fn op_unary_not(&mut self) -> PyResult<Flow> {
         let v = self.pop();
-        let b = self.truthy(&v)?;
+        let b = match v {
+            Value::Bool(b) => b,
+            Value::None => false,
+            _ => self.truthy(&v)?,
+        };
         self.op_push(Value::Bool(!b))
     }
 
@@ -66,6 +70,17 @@ impl Vm {
                 if let Some(v) = hit {
                     self.push(v);
                     return Ok(Flow::Next);
+                }
+                // An ASCII str: the cached one-character string.
+                if let Payload::Str(s) = &o.payload {
+                    if s.is_ascii() {
+                        let b = s.as_str().as_bytes();
+                        if let Some(&c) = seq_index(b.len(), *i).and_then(|j| b.get(j)) {
+                            let ch = self.intern_ascii_char(c);
+                            self.push(Value::Obj(ch));
+                            return Ok(Flow::Next);
+                        }
+                    }
                 }
             }
         }
@@ -118,12 +133,16 @@ impl Vm {
             self.push(Value::Bool(r));
             return Ok(Flow::Next);
         }
-        // COMPARE_OP_STR_JUMP's case: == and != of two exact strs.
-        if let (Value::Obj(x), Value::Obj(y), 2 | 3) = (&a, &b, oparg) {
+        // Two exact strs: == and != (COMPARE_OP_STR_JUMP's case) and the
+        // orderings, by code point as str's own comparison.
+        if let (Value::Obj(x), Value::Obj(y)) = (&a, &b) {
             if let (Payload::Str(sx), Payload::Str(sy)) = (&x.payload, &y.payload) {
                 if x.class_is_static() && y.class_is_static() {
-                    let eq = std::rc::Rc::ptr_eq(x, y) || sx.same_text(sy);
-                    self.push(Value::Bool(eq == (oparg == 2)));
+                    let r = match oparg {
+                        2 | 3 => (std::rc::Rc::ptr_eq(x, y) || sx.same_text(sy)) == (oparg == 2),
+                        _ => CmpOp::from_arg(oparg).test(sx.compare(sy)),
+                    };
+                    self.push(Value::Bool(r));
                     return Ok(Flow::Next);
                 }
             }

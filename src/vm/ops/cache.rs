@@ -15,6 +15,7 @@
 
 use crate::objects::dict::{
     find_str, key_version, last_entry_if_key, replace_at_if_key, value_at_if_key,
+    value_at_if_version,
 };
 use crate::objects::function::DescrKind;
 use crate::objects::typeobj::{
@@ -57,24 +58,36 @@ pub enum Ic {
     /// attribute `descr` (Null: none) is not a data descriptor, so the
     /// instance dict answers first.
     /// `hint`: the entry position where the last instance dict held the
-    /// name (instances of a class usually share their attribute order).
+    /// name (instances of a class usually share their attribute order);
+    /// `vidx`: the name's index in the class's shared keys, the place of
+    /// its inline value (`NO_KEY`: not a key; adding one changes `tver`).
     Attr {
         tver: u64,
         descr: IcRef,
         hint: Cell<u32>,
+        vidx: u32,
     },
     /// LOAD_METHOD: the type at `tver` has the plain method `meth`.
     /// `dver`: the key-set version of the last instance dict seen without
     /// the name (versions are unique across dicts, so a match means that
     /// same dict, unchanged: the method is not shadowed).
+    /// `vidx`: as in `Attr` (an instance with inline values shadows the
+    /// method only if it holds that value).
     Method {
         tver: u64,
         meth: IcRef,
         dver: Cell<u64>,
+        vidx: u32,
     },
     /// STORE_ATTR: the type at `tver` has no data descriptor of the name
     /// and no custom `__setattr__`: the value goes to the instance dict.
-    Store { tver: u64, hint: Cell<u32> },
+    /// `vidx`: the name's index in the class's shared keys (`NO_KEY`: not
+    /// a key), where instances with inline values keep it.
+    Store {
+        tver: u64,
+        hint: Cell<u32>,
+        vidx: u32,
+    },
     /// LOAD_ATTR / STORE_ATTR: the type at `tver` has a `__slots__`
     /// member of the name, slot `index` of its instances' slot values.
     Slot { tver: u64, index: usize },
@@ -85,6 +98,20 @@ pub enum Ic {
     /// its subclasses): up to `POLY` of the caches above for as many type
     /// versions, newest first.
     Poly(Box<[Ic; POLY]>),
+}
+
+/// `vidx` of a name that is not among the class's shared keys.
+const NO_KEY: u32 = u32::MAX;
+
+/// The index of `name` in the shared keys of `o`'s class, as a cache's
+/// `vidx`.
+fn shared_key_index(o: &PyRef, name: &PyRef) -> u32 {
+    o.class()
+        .as_ref()
+        .and_then(type_data)
+        .and_then(|td| crate::objects::attrs::key_index(td, name))
+        .and_then(|i| u32::try_from(i).ok())
+        .unwrap_or(NO_KEY)
 }
 
 /// How many types a polymorphic attribute site remembers.
@@ -219,15 +246,19 @@ fn dict_first(vm: &Vm, o: &PyRef, flags: u32) -> bool {
 #[inline(always)]
 pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, name: &PyRef) -> Option<Value> {
     let (o, ver, _) = obj_class(obj)?;
-    let (dict, n) = code.ic_with(slot, |ic| match ic {
-        Ic::Attr { tver, hint, .. } if *tver == ver => Some((true, hint.get() as usize)),
-        Ic::Slot { tver, index } if *tver == ver => Some((false, *index)),
+    let (dict, n, vidx) = code.ic_with(slot, |ic| match ic {
+        Ic::Attr {
+            tver, hint, vidx, ..
+        } if *tver == ver => Some((true, hint.get() as usize, *vidx)),
+        Ic::Slot { tver, index } if *tver == ver => Some((false, *index, NO_KEY)),
         _ => None,
     })?;
-    if dict {
-        dict_value_at(o, n, name)
-    } else {
+    if !dict {
         slot_value(o, n)
+    } else if o.has_values() {
+        o.value_at(vidx as usize)
+    } else {
+        dict_value_at(o, n, name)
     }
 }
 
@@ -235,13 +266,14 @@ pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, name: &PyRef) 
 /// version is the one remembered in the LOAD_METHOD slot, or a lookup says
 /// so (and the version is remembered).
 #[inline(always)]
-fn not_shadowed(code: &Code, slot: u16, o: &PyRef, name: &PyRef, dv: u64) -> bool {
-    let Ok(d) = o.dict.try_borrow() else {
-        return false;
+fn not_shadowed(code: &Code, slot: u16, o: &PyRef, name: &PyRef, dv: u64, vidx: u32) -> bool {
+    if o.has_values() {
+        return vidx == NO_KEY || o.value_at(vidx as usize).is_none();
+    }
+    let Some(d) = o.dict_made() else {
+        return !o.has_attrs();
     };
-    let Some(d) = d.as_ref() else {
-        return true;
-    };
+    let d = &d;
     let kv = key_version(d);
     if kv == Some(dv) {
         return true;
@@ -276,17 +308,18 @@ fn slot_value(o: &PyRef, i: usize) -> Option<Value> {
 /// The value at entry `pos` of `o`'s instance dict if its key is `name`.
 #[inline(always)]
 fn dict_value_at(o: &PyRef, pos: usize, name: &PyRef) -> Option<Value> {
-    let d = o.dict.try_borrow().ok()?;
-    value_at_if_key(d.as_ref()?, pos, name)
+    value_at_if_key(&o.dict_made()?, pos, name)
 }
 
-/// `in_instance_dict` with the entry position of a found name.
+/// `in_instance_dict` with the entry position of a found name (its key
+/// index for inline values).
 #[inline(always)]
 fn in_instance_dict_at(o: &PyRef, name: &PyRef) -> Option<Option<(usize, Value)>> {
-    let d = o.dict.try_borrow().ok()?;
-    match d.as_ref() {
-        Some(d) => find_str(d, name),
-        None => Some(None),
+    use crate::objects::attrs::{lookup, Lookup};
+    match lookup(o, name) {
+        Lookup::Found(v) => Some(Some((0, v))),
+        Lookup::Absent | Lookup::NoStorage => Some(None),
+        Lookup::Dict(d) => find_str(&d, name),
     }
 }
 
@@ -316,18 +349,16 @@ impl Vm {
                     builtins,
                     bver,
                     pos,
-                } if addr(&f.globals) == *globals && key_version(&f.globals) == Some(*gver) => {
-                    match bver {
-                        None => value_at_if_key(&f.globals, *pos, name),
-                        Some(bv)
-                            if addr(&f.builtins) == *builtins
-                                && key_version(&f.builtins) == Some(*bv) =>
-                        {
-                            value_at_if_key(&f.builtins, *pos, name)
-                        }
-                        Some(_) => None,
+                } if addr(&f.globals) == *globals => match bver {
+                    None => value_at_if_version(&f.globals, *gver, *pos),
+                    Some(bv)
+                        if addr(&f.builtins) == *builtins
+                            && key_version(&f.globals) == Some(*gver) =>
+                    {
+                        value_at_if_version(&f.builtins, *bv, *pos)
                     }
-                }
+                    Some(_) => None,
+                },
                 _ => None,
             })
         });
@@ -456,7 +487,9 @@ impl Vm {
         match ic {
             Ic::Attr { descr, hint, .. } => match in_instance_dict_at(o, name) {
                 Some(Some((pos, v))) => {
-                    hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
+                    if !o.has_values() {
+                        hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
+                    }
                     Some(Ok(v))
                 }
                 Some(None) => match descr.get() {
@@ -520,6 +553,7 @@ impl Vm {
             tver: ver,
             descr: IcRef::new(&descr),
             hint: Cell::new(0),
+            vidx: shared_key_index(o, name),
         })
     }
 
@@ -536,20 +570,23 @@ impl Vm {
         if let Some((o, ver, _)) = obj_class(&obj) {
             // Some(Some(meth)): a method; Some(None): an attribute.
             let cached = code.ic_with(slot, |ic| match ic {
-                Ic::Method { tver, meth, dver } if *tver == ver => {
-                    meth.get().map(|m| Some((m, dver.get())))
-                }
+                Ic::Method {
+                    tver,
+                    meth,
+                    dver,
+                    vidx,
+                } if *tver == ver => meth.get().map(|m| Some((m, dver.get(), *vidx))),
                 Ic::Attr { tver, .. } if *tver == ver => Some(None),
                 _ => None,
             });
-            if let Some(Some((meth, dv))) = &cached {
-                if not_shadowed(code, slot, o, name, *dv) {
+            if let Some(Some((meth, dv, vidx))) = &cached {
+                if not_shadowed(code, slot, o, name, *dv, *vidx) {
                     self.push(meth.clone());
                     self.push(obj);
                     return Ok(());
                 }
             }
-            let cached = cached.map(|c| c.map(|(m, _)| m));
+            let cached = cached.map(|c| c.map(|(m, _, _)| m));
             match (cached, in_instance_dict(o, name)) {
                 (Some(Some(meth)), Some(None)) => {
                     self.push(meth);
@@ -591,6 +628,7 @@ impl Vm {
                                     tver: ver,
                                     meth: IcRef::new(&meth),
                                     dver: Cell::new(u64::MAX),
+                                    vidx: shared_key_index(o, name),
                                 },
                             );
                         }
@@ -625,13 +663,30 @@ impl Vm {
     ) -> PyResult<()> {
         if let Some((o, ver, _)) = obj_class(obj) {
             match code.ic_with(slot, |ic| match ic {
-                Ic::Store { tver, hint } if *tver == ver => Some(Err(hint.get())),
+                Ic::Store { tver, hint, vidx } if *tver == ver => Some(Err((hint.get(), *vidx))),
                 Ic::Slot { tver, index } if *tver == ver => Some(Ok(*index)),
                 _ => None,
             }) {
-                Some(Err(hint)) => {
-                    let d = o.dict.try_borrow().ok().and_then(|d| d.clone());
-                    if let Some(d) = d {
+                Some(Err((_, vidx))) if vidx != NO_KEY && o.has_values() => {
+                    // An inline value: set (the usual case), or new (in
+                    // insertion order).
+                    let v = match o.replace_value_at(vidx as usize, v) {
+                        Ok(old) => {
+                            drop(old);
+                            return Ok(());
+                        }
+                        Err(v) => v,
+                    };
+                    match o.set_value_at(vidx as usize, v) {
+                        Ok(old) => {
+                            drop(old);
+                            return Ok(());
+                        }
+                        Err(v) => return self.store_attr_fill(code, slot, obj, name, v),
+                    }
+                }
+                Some(Err((hint, _))) => {
+                    if let Some(d) = o.dict_made() {
                         let v = match replace_at_if_key(&d, hint as usize, name, v) {
                             Ok(old) => {
                                 drop(old);
@@ -640,7 +695,6 @@ impl Vm {
                             Err(v) => v,
                         };
                         self.dict_set(&d, Value::Obj(name.clone()), v)?;
-                        note_attr_count(o, &d);
                         // Where the name is now (a new attribute is the
                         // last entry): the next store, to this instance or
                         // the next one made alike, goes there.
@@ -648,7 +702,7 @@ impl Vm {
                             .or_else(|| find_str(&d, name).flatten().map(|(pos, _)| pos));
                         if let Some(pos) = pos {
                             code.ic_with(slot, |ic| match ic {
-                                Ic::Store { tver, hint } if *tver == ver => {
+                                Ic::Store { tver, hint, .. } if *tver == ver => {
                                     hint.set(u32::try_from(pos).unwrap_or(u32::MAX));
                                     Some(())
                                 }
@@ -718,7 +772,7 @@ impl Vm {
                 return Ok(());
             }
         }
-        if o.dict.try_borrow().map_or(true, |d| d.is_none()) {
+        if !o.has_attrs() {
             return Ok(());
         }
         if type_data(&ty).is_some_and(|td| td.version.get() == ver) {
@@ -731,26 +785,11 @@ impl Vm {
                 Ic::Store {
                     tver: ver,
                     hint: Cell::new(u32::try_from(pos).unwrap_or(u32::MAX)),
+                    vidx: shared_key_index(o, name),
                 },
             );
         }
         Ok(())
-    }
-}
-
-/// Remember how many attributes instances of `o`'s class hold (their
-/// dicts are made that big: `TypeData::attr_hint`).
-fn note_attr_count(o: &PyRef, d: &PyRef) {
-    let n = match &d.payload {
-        Payload::Dict(t) => t.try_borrow().map_or(0, |t| t.len()),
-        _ => return,
-    };
-    // CPython stops sharing keys beyond SHARED_KEYS_MAX_SIZE (30).
-    let n = u8::try_from(n.min(30)).unwrap_or(30);
-    if let Some(td) = o.class().as_ref().and_then(type_data) {
-        if td.attr_hint.get() < n {
-            td.attr_hint.set(n);
-        }
     }
 }
 

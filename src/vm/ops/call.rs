@@ -14,6 +14,15 @@ use crate::vm::interp::Exit;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
+/// At most this many keyword arguments are bound in place.
+const KW_MAX: usize = 8;
+
+/// The parameter slot of each keyword argument of a call (`kw_plan`).
+struct KwPlan {
+    slots: [u16; KW_MAX],
+    k: usize,
+}
+
 impl Vm {
     pub(crate) fn op_kw_names(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
         self.pending_kwnames = match code.consts.get(oparg as usize) {
@@ -56,7 +65,7 @@ impl Vm {
 
     /// Whether `f`'s defaults supply its last `missing` parameters.
     #[inline]
-    fn defaults_cover(&self, f: &Function, missing: usize) -> bool {
+    pub(crate) fn defaults_cover(&self, f: &Function, missing: usize) -> bool {
         match &*f.defaults.borrow() {
             Value::Obj(t) => matches!(&t.payload, Payload::Tuple(d) if d.len() >= missing),
             _ => false,
@@ -65,12 +74,116 @@ impl Vm {
 
     /// Push the last `missing` defaults of `f` (checked by
     /// `defaults_cover`).
-    fn push_defaults(&mut self, f: &Function, missing: usize) {
+    pub(crate) fn push_defaults(&mut self, f: &Function, missing: usize) {
         let d = f.defaults.borrow().clone();
         if let Value::Obj(t) = &d {
             if let Payload::Tuple(d) = &t.payload {
                 for v in d.get(d.len().saturating_sub(missing)..).unwrap_or(&[]) {
                     self.push(v.clone());
+                }
+            }
+        }
+    }
+
+    /// Where each keyword argument of a call of `f` with `nargs` values
+    /// (the last `kwnames.len()` of them keywords) goes, if the call binds
+    /// without error with no `*args`, `**kwargs` or keyword-only
+    /// parameters: each keyword names a distinct positional-or-keyword
+    /// parameter after the positional arguments, and the defaults cover
+    /// every parameter left unset. `None`: the general binder decides.
+    fn kw_plan(f: &Function, code: &Code, kwnames: &PyRef, nargs: usize) -> Option<KwPlan> {
+        let Payload::Tuple(names) = &kwnames.payload else {
+            return None;
+        };
+        let k = names.len();
+        let npos = nargs.checked_sub(k)?;
+        if k > KW_MAX || npos > code.argcount {
+            return None;
+        }
+        let params = code
+            .localsplusnames
+            .get(code.posonlyargcount.max(npos)..code.argcount)?;
+        let first = code.posonlyargcount.max(npos);
+        let mut slots = [0u16; KW_MAX];
+        for (j, name) in names.iter().enumerate() {
+            let Value::Obj(name) = name else {
+                return None;
+            };
+            let i = match params.iter().position(|p| std::rc::Rc::ptr_eq(p, name)) {
+                Some(i) => i,
+                None => {
+                    let n = crate::vm::proto::str_of(name);
+                    params
+                        .iter()
+                        .position(|p| crate::vm::proto::str_of(p) == n)?
+                }
+            };
+            let slot = u16::try_from(first + i).ok()?;
+            if slots.get(..j)?.contains(&slot) {
+                return None;
+            }
+            *slots.get_mut(j)? = slot;
+        }
+        // Every parameter from `npos` on that no keyword sets needs a
+        // default: the unset ones are the `argcount - nargs` lowest of
+        // those not named, so the lowest unset one decides.
+        if nargs < code.argcount {
+            let ndef = match &*f.defaults.borrow() {
+                Value::Obj(t) => match &t.payload {
+                    Payload::Tuple(d) => d.len(),
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            let first_default = code.argcount.saturating_sub(ndef);
+            let lowest_unset = (npos..code.argcount)
+                .find(|i| !slots[..k].iter().any(|&s| usize::from(s) == *i))
+                .unwrap_or(code.argcount);
+            if lowest_unset < first_default {
+                return None;
+            }
+        }
+        Some(KwPlan { slots, k })
+    }
+
+    /// Bind a call checked by `kw_plan` in place: the keyword values move
+    /// from the top of the stack to their parameters' slots of the new
+    /// frame's locals (based at `base`), the unset ones take defaults.
+    fn bind_kw_in_place(
+        &mut self,
+        f: &Function,
+        code: &Code,
+        plan: &KwPlan,
+        base: usize,
+        nargs: usize,
+    ) {
+        let npos = nargs - plan.k;
+        let mut vals: [Value; KW_MAX] = Default::default();
+        for (j, v) in vals.iter_mut().take(plan.k).enumerate() {
+            if let Some(slot) = self.stack.get_mut(base + npos + j) {
+                *v = std::mem::take(slot);
+            }
+        }
+        self.fill_nulls_to(base + code.nlocalsplus());
+        for (j, v) in vals.iter_mut().take(plan.k).enumerate() {
+            if let Some(slot) = self.stack.get_mut(base + usize::from(plan.slots[j])) {
+                *slot = std::mem::take(v);
+            }
+        }
+        if nargs < code.argcount {
+            let d = f.defaults.borrow().clone();
+            if let Value::Obj(t) = &d {
+                if let Payload::Tuple(d) = &t.payload {
+                    let first_default = code.argcount.saturating_sub(d.len());
+                    for i in npos..code.argcount {
+                        if let Some(slot) = self.stack.get_mut(base + i) {
+                            if slot.is_null() {
+                                if let Some(v) = d.get(i.wrapping_sub(first_default)) {
+                                    *slot = v.clone();
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -100,11 +213,19 @@ impl Vm {
                 // from the defaults: bound in place, as CPython's
                 // CALL_PY_EXACT_ARGS / CALL_PY_WITH_DEFAULTS.
                 let missing = code.argcount.wrapping_sub(nargs);
-                if kwnames.is_none()
-                    && nargs <= code.argcount
-                    && code.kwonlyargcount == 0
-                    && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
-                    && (missing == 0 || self.defaults_cover(fd, missing))
+                let simple =
+                    code.kwonlyargcount == 0 && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0;
+                // Keyword arguments that name positional parameters, with
+                // the rest from the defaults: bound in place too.
+                let kw_plan = match &kwnames {
+                    Some(t) if simple => Self::kw_plan(fd, &code, t, nargs),
+                    _ => None,
+                };
+                if kw_plan.is_some()
+                    || (kwnames.is_none()
+                        && simple
+                        && nargs <= code.argcount
+                        && (missing == 0 || self.defaults_cover(fd, missing)))
                 {
                     if self.recursion_depth() >= self.recursion_limit {
                         return Err(self.new_error(
@@ -113,16 +234,27 @@ impl Vm {
                         ));
                     }
                     code.ensure_verified(self)?;
-                    if missing > 0 {
-                        self.push_defaults(fd, missing);
+                    if let Some(plan) = &kw_plan {
+                        self.bind_kw_in_place(fd, &code, plan, args_start, nargs);
+                    } else {
+                        if missing > 0 {
+                            self.push_defaults(fd, missing);
+                        }
+                        self.fill_nulls_to(args_start + code.nlocalsplus());
                     }
-                    self.stack
-                        .resize(args_start + code.nlocalsplus(), Value::Null);
+                    let globals = fd.globals.clone();
+                    let builtins = fd.builtins.clone();
+                    // The function and code references taken above move
+                    // into the frame (no second count).
+                    let func = match func {
+                        Value::Obj(o) => Some(o),
+                        _ => None,
+                    };
                     self.frames.push(Frame {
-                        code: code.clone(),
-                        func: Some(f.clone()),
-                        globals: fd.globals.clone(),
-                        builtins: fd.builtins.clone(),
+                        code,
+                        func,
+                        globals,
+                        builtins,
                         locals: None,
                         base: args_start,
                         ret_base: meth_idx,
@@ -160,10 +292,10 @@ impl Vm {
                     && matches!(self.stack.get(args_start), Some(Value::Obj(s)) if s.class_is(&md.owner))
                 {
                     let native = md.func;
-                    let args = super::take_tail_small(&mut self.stack, args_start, None);
-                    self.stack.truncate(meth_idx);
-                    let r = native(self, Args::new(&args));
-                    drop(args);
+                    let r = self.call_with_tail(args_start, None, |vm, args| {
+                        vm.stack.truncate(meth_idx);
+                        native(vm, args)
+                    });
                     self.push(r?);
                     if crate::vm::signals::take_pending() {
                         self.run_signal_handlers()?;
@@ -174,10 +306,10 @@ impl Vm {
             // A builtin function or bound builtin method (`len(x)`,
             // `append(x)` after `append = lst.append`).
             if let Payload::Builtin(b) = &f.payload {
-                let args = super::take_tail_small(&mut self.stack, args_start, b.self_.clone());
-                self.stack.truncate(meth_idx);
-                let r = self.call_builtin_args(b, Args::new(&args));
-                drop(args);
+                let r = self.call_with_tail(args_start, b.self_.clone(), |vm, args| {
+                    vm.stack.truncate(meth_idx);
+                    vm.call_builtin_args(b, args)
+                });
                 self.push(r?);
                 if crate::vm::signals::take_pending() {
                     self.run_signal_handlers()?;
@@ -185,19 +317,28 @@ impl Vm {
                 return Ok(Flow::Next);
             }
         }
-        let args = self.take_args(args_start);
-        self.stack.truncate(meth_idx);
-        let kw = Self::kwnames_vec(&kwnames);
-        let r = self.call_traced(
-            &func,
-            Args {
-                args: &args,
-                kwnames: &kw,
-            },
-        );
-        self.recycle_args(args);
-        let r = r?;
-        let flow = self.op_push(r)?;
+        let r = if kwnames.is_none() {
+            // Positional arguments only (a class, a bound method object,
+            // a callable instance): off the stack without a heap buffer.
+            self.call_with_tail(args_start, None, |vm, args| {
+                vm.stack.truncate(meth_idx);
+                vm.call_traced(&func, args)
+            })
+        } else {
+            let args = self.take_args(args_start);
+            self.stack.truncate(meth_idx);
+            let kw = Self::kwnames_vec(&kwnames);
+            let r = self.call_traced(
+                &func,
+                Args {
+                    args: &args,
+                    kwnames: &kw,
+                },
+            );
+            self.recycle_args(args);
+            r
+        };
+        let flow = self.op_push(r?)?;
         // CPython checks for signals after each call (CHECK_EVAL_BREAKER),
         // so a handler for a signal the callee raised runs now.
         if crate::vm::signals::take_pending() {
@@ -255,11 +396,15 @@ impl Vm {
 
     pub(crate) fn op_return_value(&mut self) -> PyResult<Flow> {
         let v = self.pop();
-        let Some(frame) = self.frames.pop() else {
+        let Some(frame) = self.frames.last() else {
             return Err(self.system_error("return outside a frame"));
         };
-        self.stack.truncate(frame.ret_base);
-        if frame.entry {
+        let (ret_base, entry) = (frame.ret_base, frame.entry);
+        self.stack.truncate(ret_base);
+        // Dropped where it lies (popping moves the whole record out first).
+        let depth = self.frames.len() - 1;
+        self.frames.truncate(depth);
+        if entry {
             self.exit_value = v;
             return Ok(Flow::Return);
         }
@@ -331,7 +476,7 @@ impl Vm {
             module: RefCell::new(module),
         };
         let fo = self.new_obj(&self.types.function, Payload::Function(Box::new(f)));
-        *fo.dict.borrow_mut() = Some(self.new_dict());
+        fo.set_dict(Some(self.new_dict()));
         self.op_push(Value::Obj(fo))
     }
 

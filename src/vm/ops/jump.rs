@@ -10,6 +10,7 @@ impl Vm {
         let v = self.pop();
         let b = match v {
             Value::Bool(b) => b,
+            Value::None => false,
             _ => self.truthy(&v)?,
         };
         Ok(if b == when {
@@ -29,8 +30,11 @@ impl Vm {
     }
 
     pub(crate) fn op_jump_or_pop(&mut self, when: bool, target: usize) -> PyResult<Flow> {
-        let v = self.peek(0).clone();
-        let b = self.truthy(&v)?;
+        let b = match self.peek(0) {
+            Value::Bool(b) => b,
+            Value::None => false,
+            v => self.truthy(&v)?,
+        };
         if b == when {
             Ok(Flow::Jump(target))
         } else {

@@ -4,6 +4,7 @@
 use super::value::Value;
 use super::{PyResult, Vm};
 
+mod argtail;
 mod binary;
 mod build;
 mod cache;
@@ -166,6 +167,31 @@ impl Vm {
         unsafe {
             write_words(self.stack.as_mut_ptr().add(len), v);
             self.stack.set_len(len + 1);
+        }
+    }
+
+    /// Extend the value stack with `Null` up to `new_len` (the unbound
+    /// locals of a new frame); a shorter `new_len` cuts it, as
+    /// `Vec::resize` would. Written out: `resize` is not inlined and costs
+    /// a call and a generic loop per frame.
+    #[inline(always)]
+    pub(crate) fn fill_nulls_to(&mut self, new_len: usize) {
+        let len = self.stack.len();
+        if new_len <= len {
+            self.stack.truncate(new_len);
+            return;
+        }
+        let n = new_len - len;
+        self.stack.reserve(n);
+        // SAFETY: `reserve` made room for `n` more values after `len`; each
+        // of those slots is written with `Null` before the length is set
+        // to cover them.
+        unsafe {
+            let p = self.stack.as_mut_ptr().add(len);
+            for i in 0..n {
+                p.add(i).write(Value::Null);
+            }
+            self.stack.set_len(new_len);
         }
     }
 

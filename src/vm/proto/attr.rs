@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use crate::objects::attrs::{self, Lookup, Store};
 use crate::objects::function::{Builtin, DescrKind, Method};
 use crate::objects::typeobj::{
     type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HAS_DEL, FLAG_HAS_GETATTR,
@@ -41,8 +42,8 @@ impl Vm {
     ) -> Option<Value> {
         let mro = td.mro.borrow();
         for t in mro.iter() {
-            if let Some(d) = t.dict.borrow().as_ref() {
-                if let Ok(Some(v)) = self.dict_get_str_nocall(d, name) {
+            if let Some(d) = t.dict_made() {
+                if let Ok(Some(v)) = self.dict_get_str_nocall(&d, name) {
                     return Some(v);
                 }
             }
@@ -274,10 +275,14 @@ impl Vm {
             }
         }
         if let Value::Obj(o) = obj {
-            if let Some(dict) = o.dict() {
-                if let Some(v) = self.dict_get_str(&dict, name)? {
-                    return Ok(v);
+            match attrs::lookup(o, name) {
+                Lookup::Found(v) => return Ok(v),
+                Lookup::Dict(dict) => {
+                    if let Some(v) = self.dict_get_str(&dict, name)? {
+                        return Ok(v);
+                    }
                 }
+                Lookup::Absent | Lookup::NoStorage => {}
             }
         }
         if let Some(d) = descr {
@@ -371,10 +376,14 @@ impl Vm {
             return Ok(None);
         }
         if let Value::Obj(o) = obj {
-            if let Some(dict) = o.dict() {
-                if self.dict_get_str(&dict, name)?.is_some() {
-                    return Ok(None);
+            match attrs::lookup(o, name) {
+                Lookup::Found(_) => return Ok(None),
+                Lookup::Dict(dict) => {
+                    if self.dict_get_str(&dict, name)?.is_some() {
+                        return Ok(None);
+                    }
                 }
+                Lookup::Absent | Lookup::NoStorage => {}
             }
         }
         Ok(Some(d))
@@ -469,11 +478,26 @@ impl Vm {
                 }
             }
         }
+        let mut value = value;
         let dict = match obj {
-            Value::Obj(o) => match o.dict() {
-                Some(d) => Some(d),
-                None if matches!(o.payload, Payload::Function(_)) => Some(self.ensure_dict(o)),
-                None => None,
+            Value::Obj(o) => match attrs::store(o, name, value.take()) {
+                (Store::Done(old), _) => {
+                    drop(old);
+                    return Ok(());
+                }
+                (Store::Absent, _) => return Err(self.no_attribute(obj, &ty, name)),
+                (Store::Dict(d), v) => {
+                    value = v;
+                    Some(d)
+                }
+                (Store::NoStorage, v) => {
+                    value = v;
+                    if matches!(o.payload, Payload::Function(_)) {
+                        Some(self.ensure_dict(o))
+                    } else {
+                        None
+                    }
+                }
             },
             _ => None,
         };
@@ -559,12 +583,18 @@ impl Vm {
         let custom_sa = self.defined_in_python(cls, "__setattr__")
             || self.defined_in_python(cls, "__delattr__");
         let has_del = self.type_lookup_str(cls, "__del__").is_some();
+        let always_true = self.type_lookup_str(cls, "__bool__").is_none()
+            && self.type_lookup_str(cls, "__len__").is_none();
         if let Some(td) = type_data(cls) {
             let mut f = td.flags.get()
                 & !(FLAG_CUSTOM_GETATTRIBUTE
                     | FLAG_HAS_GETATTR
                     | FLAG_CUSTOM_SETATTR
-                    | FLAG_HAS_DEL);
+                    | FLAG_HAS_DEL
+                    | crate::objects::typeobj::FLAG_ALWAYS_TRUE);
+            if always_true {
+                f |= crate::objects::typeobj::FLAG_ALWAYS_TRUE;
+            }
             if custom_ga {
                 f |= FLAG_CUSTOM_GETATTRIBUTE;
             }

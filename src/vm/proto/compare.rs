@@ -282,6 +282,14 @@ impl Vm {
             Value::None | Value::Null => false,
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
+            Value::Obj(o)
+                if o.class_version_flags().is_some_and(|(_, f)| {
+                    use crate::objects::typeobj::{FLAG_ALWAYS_TRUE, FLAG_HEAPTYPE};
+                    f & (FLAG_ALWAYS_TRUE | FLAG_HEAPTYPE) == FLAG_ALWAYS_TRUE | FLAG_HEAPTYPE
+                }) =>
+            {
+                true
+            }
             Value::Obj(o) => {
                 let heap = o
                     .class()

@@ -1,0 +1,437 @@
+//! Where an object's own attributes live: CPython 3.11's inline values
+//! with per-class shared keys (Objects/dictobject.c, "split tables"), or a
+//! dict object.
+//!
+//! An instance of a class whose instances have a `__dict__` starts with
+//! *values*: one slot per name in its class's shared keys
+//! (`TypeData::shared_keys`, names in the order instances first set them,
+//! at most 30 as CPython's `SHARED_KEYS_MAX_SIZE`). Building an instance
+//! allocates one small array, not a dict object with its tables, and an
+//! attribute read through an inline cache is an index into it.
+//!
+//! The values are the `__dict__` until someone asks for the dict itself
+//! (`obj.__dict__`, `vars(obj)`, a name the keys cannot take, an insertion
+//! that would break insertion order): then a dict object is made from them
+//! and the object uses it from then on ("materialised"), which keeps every
+//! dict semantic (identity, mutation through the dict, order) exact.
+//!
+//! Invariant of the values: present attributes (non-`Null` slots) in
+//! ascending key index are in insertion order. A store that would break it
+//! (setting an absent name whose key index is below a present one's)
+//! materialises the dict instead.
+
+use std::rc::Rc;
+
+use thin_vec::ThinVec;
+
+use super::dicttable::DictTable;
+use super::typeobj::{next_type_version, type_data, TypeData};
+use super::{Payload, PyObject};
+use crate::vm::value::{PyRef, Value};
+
+/// CPython's `SHARED_KEYS_MAX_SIZE`: names a class's shared keys take.
+pub const SHARED_KEYS_MAX: usize = 30;
+
+/// An object's attribute storage.
+#[derive(Default)]
+pub enum Attrs {
+    /// No `__dict__`.
+    #[default]
+    None,
+    /// A dict object: modules, functions, types, and instances whose dict
+    /// was materialised.
+    Dict(PyRef),
+    /// Inline values indexed by the class's shared keys (`Null`: absent).
+    Values(ThinVec<Value>),
+}
+
+/// What `lookup` found.
+pub enum Lookup {
+    /// The attribute's value (from the inline values).
+    Found(Value),
+    /// Inline values without the name.
+    Absent,
+    /// The object's dict answers.
+    Dict(PyRef),
+    /// The object has no `__dict__`.
+    NoStorage,
+}
+
+/// What `store` did.
+pub enum Store {
+    /// Stored or deleted in the inline values; the old value (dropped by
+    /// the caller).
+    Done(Option<Value>),
+    /// A delete of an absent name.
+    Absent,
+    /// The dict (made now if need be) takes the store.
+    Dict(PyRef),
+    /// The object has no `__dict__`.
+    NoStorage,
+}
+
+/// Whether `name` is an exact `str` (what shared keys hold).
+#[inline]
+fn exact_str(name: &PyObject) -> bool {
+    matches!(name.payload, Payload::Str(_)) && name.class_is_static()
+}
+
+/// Whether key `k` is the name `name`: the same object (interned names),
+/// or an equal exact str.
+#[inline]
+fn same_name(k: &PyRef, name: &PyObject) -> bool {
+    if std::ptr::eq(Rc::as_ptr(k), name) {
+        return true;
+    }
+    match (&k.payload, &name.payload) {
+        (Payload::Str(a), Payload::Str(b)) => a.hash() == b.hash() && a.as_str() == b.as_str(),
+        _ => false,
+    }
+}
+
+/// The index of `name` in `td`'s shared keys.
+pub fn key_index(td: &TypeData, name: &PyObject) -> Option<usize> {
+    let keys = td.shared_keys.try_borrow().ok()?;
+    if let Some(i) = keys.iter().position(|k| std::ptr::eq(Rc::as_ptr(k), name)) {
+        return Some(i);
+    }
+    if !exact_str(name) {
+        return None;
+    }
+    keys.iter().position(|k| same_name(k, name))
+}
+
+/// The index of `name` in `td`'s shared keys, added if absent and there is
+/// room. Adding a key changes the class's version tag, so a cache that saw
+/// a name absent from the keys under a version may trust that.
+fn key_index_or_add(td: &TypeData, name: &PyRef) -> Option<usize> {
+    if let Some(i) = key_index(td, name) {
+        return Some(i);
+    }
+    if !exact_str(name) {
+        return None;
+    }
+    let mut keys = td.shared_keys.try_borrow_mut().ok()?;
+    if keys.len() >= SHARED_KEYS_MAX {
+        return None;
+    }
+    keys.push(name.clone());
+    td.version.set(next_type_version());
+    Some(keys.len() - 1)
+}
+
+impl PyObject {
+    /// A shared view of the attribute storage for `f`, which must not run
+    /// Python code, drop a value or reach this object's storage again.
+    #[inline(always)]
+    fn attrs_view<R>(&self, f: impl FnOnce(&Attrs) -> R) -> R {
+        // SAFETY: `attrs` is only written by `replace_attrs` and the
+        // in-place stores below, none of which runs while a view is alive:
+        // the closures given here are private to this module and only
+        // read or clone. PyObject is !Sync, so no other thread can write.
+        unsafe { f(&*self.attrs.get()) }
+    }
+
+    /// A mutable view for `f`, with the same rules as `attrs_view` (values
+    /// it displaces are returned and dropped by the caller, after).
+    #[inline(always)]
+    fn attrs_edit<R>(&self, f: impl FnOnce(&mut Attrs) -> R) -> R {
+        // SAFETY: as `attrs_view`: no other reference into the cell exists
+        // while `f` runs (views end before any write; `f` never calls out).
+        unsafe { f(&mut *self.attrs.get()) }
+    }
+
+    /// Swap the storage; the old one goes to the caller (to drop after).
+    fn replace_attrs(&self, new: Attrs) -> Attrs {
+        self.attrs_edit(|a| std::mem::replace(a, new))
+    }
+
+    /// The instance `__dict__`, made from the inline values if need be.
+    pub fn dict(&self) -> Option<PyRef> {
+        match self.attrs_view(|a| match a {
+            Attrs::None => Some(None),
+            Attrs::Dict(d) => Some(Some(d.clone())),
+            Attrs::Values(_) => None,
+        }) {
+            Some(d) => d,
+            None => self.materialize(),
+        }
+    }
+
+    /// The dict object if the object has one already (inline values are
+    /// not turned into one).
+    pub fn dict_made(&self) -> Option<PyRef> {
+        self.attrs_view(|a| match a {
+            Attrs::Dict(d) => Some(d.clone()),
+            _ => None,
+        })
+    }
+
+    /// Give the object this dict (or none).
+    pub fn set_dict(&self, d: Option<PyRef>) {
+        let old = self.replace_attrs(d.map_or(Attrs::None, Attrs::Dict));
+        drop(old);
+    }
+
+    /// Start the object with empty inline values sized for its class's
+    /// shared keys.
+    pub fn init_values(&self, capacity: usize) {
+        let old = self.replace_attrs(Attrs::Values(ThinVec::with_capacity(capacity)));
+        drop(old);
+    }
+
+    /// Whether the object has a `__dict__` (inline values or a dict).
+    pub fn has_attrs(&self) -> bool {
+        self.attrs_view(|a| !matches!(a, Attrs::None))
+    }
+
+    /// Whether the attributes are inline values.
+    #[inline]
+    pub fn has_values(&self) -> bool {
+        self.attrs_view(|a| matches!(a, Attrs::Values(_)))
+    }
+
+    /// Inline value `i`, if the object has inline values and `i` is set.
+    #[inline(always)]
+    pub fn value_at(&self, i: usize) -> Option<Value> {
+        self.attrs_view(|a| match a {
+            Attrs::Values(vs) => vs.get(i).filter(|v| !v.is_null()).cloned(),
+            _ => None,
+        })
+    }
+
+    /// Replace inline value `i` when it is set: the old value (to drop),
+    /// or `v` back when the object has no such value.
+    #[inline(always)]
+    pub fn replace_value_at(&self, i: usize, v: Value) -> Result<Value, Value> {
+        self.attrs_edit(|a| match a {
+            Attrs::Values(vs) => match vs.get_mut(i) {
+                Some(slot) if !slot.is_null() => Ok(std::mem::replace(slot, v)),
+                _ => Err(v),
+            },
+            _ => Err(v),
+        })
+    }
+
+    /// Set inline value `i` (new or not), keeping insertion order: the old
+    /// value (None if it was absent), or `v` back when the object has no
+    /// inline values or the store would break insertion order.
+    pub fn set_value_at(&self, i: usize, v: Value) -> Result<Option<Value>, Value> {
+        self.attrs_edit(|a| {
+            let Attrs::Values(vs) = a else {
+                return Err(v);
+            };
+            if let Some(slot) = vs.get_mut(i) {
+                if !slot.is_null() {
+                    return Ok(Some(std::mem::replace(slot, v)));
+                }
+                // Absent: only if no later name is present.
+                if vs
+                    .get(i + 1..)
+                    .is_some_and(|rest| rest.iter().any(|x| !x.is_null()))
+                {
+                    return Err(v);
+                }
+                if let Some(slot) = vs.get_mut(i) {
+                    *slot = v;
+                }
+                return Ok(None);
+            }
+            while vs.len() < i {
+                vs.push(Value::Null);
+            }
+            vs.push(v);
+            Ok(None)
+        })
+    }
+
+    /// Delete inline value `i`: the old value if it was set.
+    pub fn delete_value_at(&self, i: usize) -> Option<Value> {
+        self.attrs_edit(|a| {
+            let Attrs::Values(vs) = a else {
+                return None;
+            };
+            let old = vs.get_mut(i).map(std::mem::take).filter(|v| !v.is_null());
+            while vs.last().is_some_and(Value::is_null) {
+                vs.pop();
+            }
+            old
+        })
+    }
+
+    /// Visit the dict object or each inline value, for the collector's
+    /// traversal (`visit` must not touch this object's storage).
+    #[inline]
+    pub fn visit_attrs<F: FnMut(&Value)>(&self, visit: &mut F) {
+        self.attrs_view(|a| match a {
+            Attrs::None => {}
+            Attrs::Dict(d) => super::gc_traverse::visit_ref(d, visit),
+            Attrs::Values(vs) => vs.iter().filter(|v| !v.is_null()).for_each(visit),
+        })
+    }
+
+    /// Empty the inline values (the collector breaking a cycle, as
+    /// `tp_clear`): what they held, for the caller to drop. A dict object
+    /// stays (the collector clears it as a dict).
+    pub fn take_values(&self) -> ThinVec<Value> {
+        self.attrs_edit(|a| match a {
+            Attrs::Values(vs) => std::mem::take(vs),
+            _ => ThinVec::new(),
+        })
+    }
+
+    /// The storage, moved out (for `Drop` and finalizer revival).
+    pub(super) fn take_attrs(&mut self) -> Attrs {
+        std::mem::take(self.attrs.get_mut())
+    }
+
+    /// The dict, if the storage is one (for `Drop`).
+    pub(super) fn dict_mut(&mut self) -> Option<&PyRef> {
+        match self.attrs.get_mut() {
+            Attrs::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The inline values present, in insertion order (None without
+    /// inline values).
+    pub fn inline_values(&self) -> Option<Vec<Value>> {
+        self.attrs_view(|a| match a {
+            Attrs::Values(vs) => Some(vs.iter().filter(|v| !v.is_null()).cloned().collect()),
+            _ => None,
+        })
+    }
+
+    /// Number of inline values present (0 without inline values).
+    pub fn values_len(&self) -> usize {
+        self.attrs_view(|a| match a {
+            Attrs::Values(vs) => vs.iter().filter(|v| !v.is_null()).count(),
+            _ => 0,
+        })
+    }
+
+    /// Turn the inline values into a dict object (keys in insertion
+    /// order) and use it from now on.
+    #[cold]
+    fn materialize(&self) -> Option<PyRef> {
+        let cls = self.class()?;
+        let td = type_data(&cls)?;
+        // The dict type: the class of the class's own dict.
+        let dict_type = cls.dict_made()?.class()?;
+        let pairs: Option<Vec<(PyRef, Value)>> = self.attrs_view(|a| match a {
+            Attrs::Values(vs) => {
+                let keys = td.shared_keys.try_borrow().ok()?;
+                let mut out = Vec::with_capacity(vs.len());
+                for (i, v) in vs.iter().enumerate() {
+                    if !v.is_null() {
+                        out.push((keys.get(i)?.clone(), v.clone()));
+                    }
+                }
+                Some(out)
+            }
+            _ => None,
+        });
+        let Some(pairs) = pairs else {
+            // Not values (any more), or keys unreadable: what is there.
+            return self.dict_made();
+        };
+        let mut table = DictTable::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            let h = match &k.payload {
+                Payload::Str(s) => s.hash(),
+                _ => continue,
+            };
+            table.insert_new(h, Value::Obj(k), v);
+        }
+        let d = Rc::new(PyObject::new(
+            dict_type,
+            Payload::Dict(Box::new(std::cell::RefCell::new(table))),
+        ));
+        super::gc::track_new(&d);
+        let old = self.replace_attrs(Attrs::Dict(d.clone()));
+        drop(old);
+        Some(d)
+    }
+}
+
+/// `obj.name` from the object's own storage.
+pub fn lookup(o: &PyObject, name: &PyObject) -> Lookup {
+    enum Q {
+        Values,
+        Dict(PyRef),
+        None,
+    }
+    let q = o.attrs_view(|a| match a {
+        Attrs::None => Q::None,
+        Attrs::Dict(d) => Q::Dict(d.clone()),
+        Attrs::Values(_) => Q::Values,
+    });
+    match q {
+        Q::None => Lookup::NoStorage,
+        Q::Dict(d) => Lookup::Dict(d),
+        Q::Values => {
+            let Some(cls) = o.class() else {
+                return Lookup::Absent;
+            };
+            let idx = type_data(&cls).and_then(|td| key_index(td, name));
+            match idx {
+                Some(i) => match o.value_at(i) {
+                    Some(v) => Lookup::Found(v),
+                    None => Lookup::Absent,
+                },
+                // A name the keys cannot hold (not an exact str) is never
+                // among the values; a str subclass equal to a key is.
+                None if !exact_str(name) && matches!(name.payload, Payload::Str(_)) => {
+                    match o.dict() {
+                        Some(d) => Lookup::Dict(d),
+                        None => Lookup::Absent,
+                    }
+                }
+                None => Lookup::Absent,
+            }
+        }
+    }
+}
+
+/// `obj.name = v` (`v` Some) or `del obj.name` (None) in the object's own
+/// storage.
+pub fn store(o: &PyObject, name: &PyRef, v: Option<Value>) -> (Store, Option<Value>) {
+    if !o.has_values() {
+        return match o.dict_made() {
+            Some(d) => (Store::Dict(d), v),
+            None => (Store::NoStorage, v),
+        };
+    }
+    let Some(cls) = o.class() else {
+        return (Store::NoStorage, v);
+    };
+    let Some(td) = type_data(&cls) else {
+        return (Store::NoStorage, v);
+    };
+    match v {
+        Some(v) => {
+            if let Some(i) = key_index_or_add(td, name) {
+                match o.set_value_at(i, v) {
+                    Ok(old) => return (Store::Done(old), None),
+                    Err(v) => return materialized(o, Some(v)),
+                }
+            }
+            materialized(o, Some(v))
+        }
+        None => match key_index(td, name) {
+            Some(i) => match o.delete_value_at(i) {
+                Some(old) => (Store::Done(Some(old)), None),
+                None => (Store::Absent, None),
+            },
+            None if exact_str(name) => (Store::Absent, None),
+            None => materialized(o, None),
+        },
+    }
+}
+
+fn materialized(o: &PyObject, v: Option<Value>) -> (Store, Option<Value>) {
+    match o.dict() {
+        Some(d) => (Store::Dict(d), v),
+        None => (Store::NoStorage, v),
+    }
+}
