@@ -224,6 +224,9 @@ impl<'a> Compiler<'a> {
                 }
             }
             ExprKind::Subscript(v, s, ctx) => {
+                if *ctx == Ctx::Load {
+                    self.check_subscript(v, s);
+                }
                 self.expr(v)?;
                 self.expr(s)?;
                 match ctx {
@@ -488,6 +491,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn call(&mut self, f: &Expr, args: &[Expr], kws: &[Keyword]) -> CResult<()> {
+        self.check_caller(f);
         for (i, k) in kws.iter().enumerate() {
             if let Some(a) = &k.arg {
                 if kws[..i].iter().any(|p| p.arg.as_deref() == Some(a)) {
@@ -708,6 +712,7 @@ impl<'a> Compiler<'a> {
             .by_node
             .get(&node_key(&e.loc, 1))
             .ok_or_else(|| super::CompileError::internal("lambda scope"))?;
+        self.check_debug_args(args, e.loc)?;
         let flags = self.default_args(args)?;
         self.enter(scope, "<lambda>", e.loc.line);
         self.set_arg_counts(args);

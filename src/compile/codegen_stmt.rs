@@ -691,6 +691,7 @@ impl<'a> Compiler<'a> {
             .by_node
             .get(&node_key(&s.loc, 0))
             .ok_or_else(|| super::CompileError::internal("function scope"))?;
+        self.check_debug_args(&f.args, s.loc)?;
         self.decorators(&f.decorators)?;
         self.u().loc = Some(s.loc);
         let mut flags = self.default_args(&f.args)?;

@@ -16,6 +16,7 @@ pub mod codegen_expr;
 pub mod codegen_match;
 pub mod codegen_stmt;
 pub mod codegen_try;
+pub mod codegen_warn;
 pub mod interactive;
 pub mod parser;
 pub mod parser_expr;

@@ -392,6 +392,16 @@ impl Parser {
                     self.advance();
                     let mut targets = Vec::new();
                     loop {
+                        if self.at_op("*") {
+                            // invalid_del_stmt: `del *a`.
+                            let start = self.loc();
+                            self.advance();
+                            if self.bitwise_or().is_err() {
+                                return Err(self.error_at_loc("invalid syntax", start));
+                            }
+                            let l = start.to(self.prev_end());
+                            return Err(self.error_at_loc("cannot delete starred", l));
+                        }
                         let e = self.bitwise_or()?;
                         targets.push(self.to_ctx(e, Ctx::Del)?);
                         if !self.eat_op(",")
@@ -747,9 +757,14 @@ impl Parser {
         while self.at_kw("except") {
             let start = self.loc();
             self.advance();
-            if self.eat_op("*") {
-                star = true;
+            let star_loc = self.loc();
+            let this_star = self.eat_op("*");
+            if handlers.is_empty() {
+                star = this_star;
             }
+            // invalid_try_stmt: `except` and `except*` mixed.
+            let mixed =
+                (this_star != star).then(|| if this_star { start.to(star_loc) } else { start });
             let (typ, name) = if self.at_op(":") {
                 (None, None)
             } else {
@@ -777,6 +792,12 @@ impl Parser {
                 };
                 (Some(t), name)
             };
+            if let (Some(l), true) = (mixed, self.at_op(":")) {
+                return Err(self.error_at_loc(
+                    "cannot have both 'except' and 'except*' on the same 'try'",
+                    l,
+                ));
+            }
             let hbody = self.block("'except' statement", start.line)?;
             handlers.push(ExceptHandler {
                 typ,

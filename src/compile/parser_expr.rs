@@ -418,6 +418,16 @@ impl Parser {
                 self.advance();
                 let v = self.expression()?;
                 args.push(self.mk(start, ExprKind::Starred(Box::new(v), Ctx::Load)));
+            } else if let (Some(kw), true) = (
+                ["True", "False", "None"]
+                    .into_iter()
+                    .find(|k| self.at_kw(k)),
+                self.peek_op(1, "="),
+            ) {
+                // invalid_kwarg: `f(True=1)`, through the `=`.
+                let msg = format!("cannot assign to {kw}");
+                self.advance();
+                return Err(self.error_at_loc(&msg, start.to(self.loc())));
             } else if matches!(self.tok(), Tok::Name(_)) && self.peek_op(1, "=") {
                 let name = self.name()?;
                 self.advance();

@@ -362,6 +362,16 @@ fn abc_get_cache_token(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `object.__new__`'s refusal to instantiate an abstract class: CPython's
 /// "Can't instantiate abstract class X with abstract method(s) a, b"
 /// when the class's own `__abstractmethods__` is non-empty.
+/// Whether `cls`'s own dict has no `__abstractmethods__` (so it stays
+/// instantiable until its dict changes, which changes its version).
+pub fn abstract_key_absent(vm: &mut Vm, cls: &PyRef) -> bool {
+    let Some(dict) = cls.dict() else {
+        return true;
+    };
+    let key = vm.intern_static("__abstractmethods__");
+    matches!(crate::objects::dict::find_str(&dict, &key), Some(None))
+}
+
 pub fn check_instantiable(vm: &mut Vm, cls: &PyRef) -> PyResult<()> {
     let Some(dict) = cls.dict() else {
         return Ok(());

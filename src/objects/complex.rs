@@ -189,7 +189,7 @@ fn complex_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Int(32))
 }
 fn complex_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.check_args("__format__", args, 1, 1)?;
+    let a = vm.check_args("complex.__format__", args, 1, 1)?;
     let this = arg(&args, 0);
     let z = self_complex(vm, &args, "__format__")?;
     let spec = super::float::str_arg(vm, &a[0], "__format__()")?;

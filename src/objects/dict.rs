@@ -393,7 +393,7 @@ fn self_dict(vm: &Vm, args: &Args, name: &str) -> PyResult<PyRef> {
 
 fn dict_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "__getitem__")?;
-    let key = args.args.get(1).cloned().unwrap_or(Value::None);
+    let key = vm.check_args("dict.__getitem__", args, 1, 1)?[0].clone();
     match vm.dict_get(&d, &key)? {
         Some(v) => Ok(v),
         None => {
@@ -645,7 +645,7 @@ fn dict_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn dict_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "__contains__")?;
-    let key = args.args.get(1).cloned().unwrap_or(Value::None);
+    let key = vm.check_args("dict.__contains__", args, 1, 1)?[0].clone();
     Ok(Value::Bool(vm.dict_get(&d, &key)?.is_some()))
 }
 

@@ -369,7 +369,7 @@ pub(crate) fn str_arg<'a>(vm: &Vm, v: &'a Value, what: &str) -> PyResult<&'a str
 }
 
 fn float_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.check_args("__format__", args, 1, 1)?;
+    let a = vm.check_args("float.__format__", args, 1, 1)?;
     let this = arg(&args, 0);
     let f = self_f64(vm, &args, "__format__")?;
     let spec = str_arg(vm, &a[0], "__format__()")?;

@@ -105,7 +105,7 @@ fn int_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn int_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.check_args("__format__", args, 1, 1)?;
+    let a = vm.check_args("int.__format__", args, 1, 1)?;
     let this = arg(&args, 0);
     let x = self_int(vm, &args, "__format__")?;
     let spec = match &a[0] {

@@ -418,7 +418,8 @@ fn list_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn list_getitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "__getitem__")?;
-    list_getitem(vm, &l, &arg(&args, 1))
+    let a = vm.check_args("list.__getitem__", args, 1, 1)?;
+    list_getitem(vm, &l, &a[0])
 }
 
 fn list_setitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -72,6 +72,7 @@ pub mod text_signatures;
 pub mod traceback;
 mod trashcan;
 pub mod tuple;
+pub mod type_annotations;
 pub mod type_docs;
 pub mod typeobj;
 pub mod union;

@@ -112,6 +112,80 @@ pub(crate) fn key_eq(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
     }
 }
 
+/// `hash(v)` for keys whose hash runs no Python code: ints, bools,
+/// `None`, floats, exact strs, and exact tuples of these. `None` for
+/// anything else (the caller asks `Vm::hash`).
+#[inline]
+pub(crate) fn fast_hash(v: &Value) -> Option<i64> {
+    match v {
+        // hash(n) == n for 0 <= n < 2**61 - 1 (`_PyHASH_MODULUS`).
+        Value::Int(i) if (0..(1i64 << 61) - 1).contains(i) => Some(*i),
+        Value::Int(i) => Some(crate::pyhash::hash_i64(*i)),
+        Value::Bool(b) => Some(*b as i64),
+        Value::None => Some(crate::pyhash::HASH_NONE),
+        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if o.class_is_static() => Some(s.hash()),
+            Payload::Tuple(items) if o.class_is_static() => fast_hash_tuple(items),
+            _ => None,
+        },
+        Value::Null => None,
+    }
+}
+
+/// [`fast_hash`] of an exact tuple of at most 8 ints, strs, ...
+#[inline(never)]
+fn fast_hash_tuple(items: &[Value]) -> Option<i64> {
+    if items.len() > 8 {
+        return None;
+    }
+    let mut lanes = [0i64; 8];
+    for (lane, item) in lanes.iter_mut().zip(items.iter()) {
+        *lane = match item {
+            Value::Obj(_) | Value::Float(_) => fast_hash_leaf(item)?,
+            _ => fast_hash(item)?,
+        };
+    }
+    Some(crate::pyhash::hash_tuple(lanes.get(..items.len())?))
+}
+
+/// [`fast_hash`] without tuples (no recursion into nested tuples).
+#[inline]
+fn fast_hash_leaf(v: &Value) -> Option<i64> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if o.class_is_static() => Some(s.hash()),
+            _ => None,
+        },
+        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
+        _ => None,
+    }
+}
+
+/// The hash of a set key: [`fast_hash`], else `Vm::hash`.
+#[inline]
+fn key_hash(vm: &mut Vm, v: &Value) -> PyResult<i64> {
+    match fast_hash(v) {
+        Some(h) => Ok(h),
+        None => vm.hash(v),
+    }
+}
+
+/// A lookup that runs no Python code: `Some(found)` when every
+/// comparison it needed was decided by [`fast_key_eq`], else `None` (the
+/// resumable lookup must run). An unborrowable set also gives `None`.
+#[inline]
+fn find_fast(s: &PyRef, hash: i64, key: &Value) -> Option<bool> {
+    match &s.payload {
+        Payload::Set(c) => {
+            let t = c.try_borrow().ok()?;
+            Some(t.find_fast(hash, key, fast_key_eq)?.is_ok())
+        }
+        Payload::FrozenSet(t) => Some(t.find_fast(hash, key, fast_key_eq)?.is_ok()),
+        _ => None,
+    }
+}
+
 /// Run `f` on a set's table taken out of its cell, then put it back.
 pub(crate) fn with_taken<R>(
     vm: &mut Vm,
@@ -221,6 +295,11 @@ impl Vm {
             Payload::Set(c) => c,
             _ => return Ok(None),
         };
+        if let Ok(t) = cell.try_borrow() {
+            if let Some(r) = t.find_fast(hash, key, fast_key_eq) {
+                return Ok(r.ok());
+            }
+        }
         let borrow = |vm: &Vm| cell.try_borrow().map_err(|_| busy(vm));
         let mut p = borrow(self)?.probe(hash);
         loop {
@@ -246,6 +325,14 @@ impl Vm {
         let Some(cell) = set_cell(s) else {
             return Ok(false);
         };
+        // Without foreign comparisons, one probe under one borrow.
+        if let Ok(mut t) = cell.try_borrow_mut() {
+            match t.find_fast(hash, &key, fast_key_eq) {
+                Some(Ok(_)) => return Ok(false),
+                Some(Err(v)) if t.insert_at(v, hash, key.clone()) => return Ok(true),
+                _ => {}
+            }
+        }
         let borrow = |vm: &Vm| cell.try_borrow().map_err(|_| busy(vm));
         let mut p = borrow(self)?.probe(hash);
         loop {
@@ -278,7 +365,7 @@ impl Vm {
 
     /// Add to a mutable set object (`PySet_Add`).
     pub fn set_add(&mut self, s: &PyRef, v: Value) -> PyResult<()> {
-        let h = self.hash(&v)?;
+        let h = key_hash(self, &v)?;
         self.set_add_entry(s, h, v).map(|_| ())
     }
 
@@ -305,31 +392,54 @@ impl Vm {
     /// The hash of a key for `in`, `remove` and `discard`: an unhashable
     /// set is looked up as the equal frozenset.
     pub(crate) fn set_key_hash(&mut self, key: &Value) -> PyResult<(i64, Value)> {
+        if let Some(h) = fast_hash(key) {
+            return Ok((h, key.clone()));
+        }
         match self.hash(key) {
             Ok(h) => Ok((h, key.clone())),
-            Err(e) => match key {
-                Value::Obj(o) if matches!(o.payload, Payload::Set(_)) => {
-                    if !self.err_is(&e, ExcKind::TypeError) {
-                        return Err(e);
-                    }
-                    let t = table_ref(self, o)?.copy();
-                    let h = frozenset_hash(&t);
-                    Ok((h, wrap(self, t, true)))
+            Err(e) => self.set_key_hash_retry(key, e),
+        }
+    }
+
+    /// The end of [`Vm::set_key_hash`] once `hash(key)` raised `e`.
+    fn set_key_hash_retry(&mut self, key: &Value, e: crate::vm::PyErr) -> PyResult<(i64, Value)> {
+        match key {
+            Value::Obj(o) if matches!(o.payload, Payload::Set(_)) => {
+                if !self.err_is(&e, ExcKind::TypeError) {
+                    return Err(e);
                 }
-                _ => Err(e),
-            },
+                let t = table_ref(self, o)?.copy();
+                let h = frozenset_hash(&t);
+                Ok((h, wrap(self, t, true)))
+            }
+            _ => Err(e),
         }
     }
 
     /// `key in s` for a set or frozenset.
     pub fn set_contains(&mut self, s: &PyRef, key: &Value) -> PyResult<bool> {
-        let (h, k) = self.set_key_hash(key)?;
-        Ok(self.set_lookup(s, h, &k)?.is_some())
+        let h = match fast_hash(key) {
+            Some(h) => h,
+            None => match self.hash(key) {
+                Ok(h) => h,
+                Err(e) => {
+                    let (h, k) = self.set_key_hash_retry(key, e)?;
+                    return Ok(self.set_lookup(s, h, &k)?.is_some());
+                }
+            },
+        };
+        if let Some(found) = find_fast(s, h, key) {
+            return Ok(found);
+        }
+        Ok(self.set_lookup(s, h, key)?.is_some())
     }
 
     /// `key in s` with the key's own hash (no frozenset retry).
     pub(crate) fn set_contains_key(&mut self, s: &PyRef, key: &Value) -> PyResult<bool> {
-        let h = self.hash(key)?;
+        let h = key_hash(self, key)?;
+        if let Some(found) = find_fast(s, h, key) {
+            return Ok(found);
+        }
         Ok(self.set_lookup(s, h, key)?.is_some())
     }
 

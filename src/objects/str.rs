@@ -456,7 +456,7 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn str_format_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    vm.check_args("__format__", args, 1, 1)?;
+    vm.check_args("str.__format__", args, 1, 1)?;
     let spec_v = arg(&args, 1);
     let Some(spec) = text(&spec_v).map(str::to_string) else {
         let tn = vm.arg_type_name(&spec_v);

@@ -1147,6 +1147,7 @@ pub fn install(vm: &mut Vm) {
             ("__doc__", get_doc, None),
         ],
     );
+    super::type_annotations::install(vm);
     let builtin: Vec<PyRef> = vec![
         vm.types.type_.clone(),
         vm.types.int.clone(),

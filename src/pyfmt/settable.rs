@@ -399,6 +399,44 @@ impl<K: SetKey> RawSet<K> {
         }
     }
 
+    /// `set_lookkey` without foreign code: `eq` answers `None` when a
+    /// comparison would need it, and then so does this (nothing was
+    /// changed, so the caller may redo the lookup the resumable way).
+    /// `Some(Ok(slot))`: an equal key is at `slot`; `Some(Err(vacancy))`:
+    /// absent, and where `set_add_entry` would insert it.
+    #[inline]
+    pub fn find_fast(
+        &self,
+        hash: i64,
+        key: &K,
+        mut eq: impl FnMut(&K, &K) -> Option<bool>,
+    ) -> Option<Result<usize, Vacancy>> {
+        let mask = self.mask();
+        let mut p = Probe::start(hash, mask, self.generation);
+        loop {
+            let idx = p.i + p.j;
+            match self.table.get(idx) {
+                None | Some(Slot::Empty) => {
+                    return Some(Err(match p.freeslot {
+                        Some(slot) => Vacancy { slot, dummy: true },
+                        None => Vacancy {
+                            slot: idx,
+                            dummy: false,
+                        },
+                    }))
+                }
+                Some(Slot::Dummy) => p.freeslot = Some(idx),
+                Some(Slot::Live { hash: h, key: k }) if *h == hash => {
+                    if k.same(key) || eq(k, key)? {
+                        return Some(Ok(idx));
+                    }
+                }
+                Some(Slot::Live { .. }) => {}
+            }
+            p.advance(mask);
+        }
+    }
+
     /// After a comparison that ran foreign code: whether the probe may
     /// continue (CPython's `table == so->table && entry->key == startkey`).
     /// If not, restart with [`RawSet::probe`].

@@ -180,6 +180,24 @@ impl Vm {
                             )),
                         });
                     }
+                    if md.slot {
+                        let nargs = args.pos().len().saturating_sub(1);
+                        // Only `*` depends on the owner (`sq_repeat`).
+                        let owner = if md.name.ends_with("mul__") {
+                            self.type_name(&md.owner)
+                        } else {
+                            String::new()
+                        };
+                        let msg = super::slot_args::slot_call_error(
+                            md.name,
+                            &owner,
+                            nargs,
+                            args.has_kwargs(),
+                        );
+                        if let Some(msg) = msg {
+                            return Err(self.type_error(msg));
+                        }
+                    }
                 }
                 (md.func)(self, args)
             }
@@ -600,6 +618,9 @@ impl Vm {
         if Rc::ptr_eq(cls, &self.types.type_) && args.args.len() == 1 && !args.has_kwargs() {
             return Ok(Value::Obj(self.type_of(&args.args[0])));
         }
+        if let Some(r) = self.instantiate_cached(cls, args) {
+            return r;
+        }
         let Some(new) = self.type_lookup_static(cls, "__new__") else {
             return Err(
                 self.type_error(format!("cannot create '{}' instances", self.type_name(cls)))
@@ -691,6 +712,9 @@ impl Vm {
         }
         if let Err(e) = crate::modules::abc::check_instantiable(self, cls) {
             return Some(Err(e));
+        }
+        if crate::modules::abc::abstract_key_absent(self, cls) {
+            super::inst_cache::remember(td.version.get(), init_fn.as_ref());
         }
         let obj = Value::Obj(self.new_instance_of(cls, Payload::Object));
         let Some(f) = init_fn else {

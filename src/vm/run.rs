@@ -229,7 +229,7 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
             super::signals::set_mask_in_this_thread(&mask);
             let mut vm = Vm::new();
             vm.argv = argv.clone();
-            match &target {
+            let status = match &target {
                 Target::File(path) => {
                     let Ok((_, code)) = load_pyc(&data) else {
                         return 1;
@@ -245,10 +245,37 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
                     vm.init_import_system(search, MainPath::Cwd);
                     vm.run_command_main(source, &argv)
                 }
-            }
+            };
+            keep_freed_memory_until_exit();
+            status
         })
         .map_err(|e| format!("cannot start the interpreter thread: {e}"))?;
     handle
         .join()
         .map_err(|_| "the interpreter thread panicked".to_string())
+}
+
+/// The program has ended: what is freed from here on (the interpreter's
+/// objects, then this thread's heap, then the process's) need not go back
+/// to the system page by page before the process exits. mimalloc purges
+/// freed arena memory at once (main.rs sets `arena_purge_mult` to 0),
+/// which at exit was some 30 `madvise` calls; a negative multiplier turns
+/// purging off. Only when no other Python thread runs, as mimalloc's
+/// options are not meant to change under threads that allocate.
+fn keep_freed_memory_until_exit() {
+    if crate::modules::thread_start::others_running() {
+        return;
+    }
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
+    const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
+    // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
+    // allocator) stores an option value; no other thread of the program
+    // runs Python code or allocates now (the starting thread only waits
+    // to join this one).
+    unsafe {
+        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, -1);
+    }
 }

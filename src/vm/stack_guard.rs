@@ -22,9 +22,12 @@ fn reserve(size: usize) -> usize {
 std::thread_local! {
     /// (lowest usable address, reserve) of this thread's stack; (0, 0)
     /// before the first look and when unknown.
-    static LIMIT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
-    static LOOKED: Cell<bool> = const { Cell::new(false) };
+    /// `NOT_LOOKED` until the first look.
+    static LIMIT: Cell<(usize, usize)> = const { Cell::new(NOT_LOOKED) };
 }
+
+/// `LIMIT` before the thread's stack bounds were read.
+const NOT_LOOKED: (usize, usize) = (usize::MAX, 0);
 
 /// The lowest address of the current thread's stack and its size.
 fn stack_bounds() -> Option<(usize, usize)> {
@@ -43,18 +46,28 @@ fn stack_bounds() -> Option<(usize, usize)> {
     }
 }
 
+#[inline]
 fn limit() -> (usize, usize) {
-    let looked = LOOKED.try_with(|l| l.replace(true)).unwrap_or(true);
-    if !looked {
-        if let Some((low, size)) = stack_bounds() {
-            let _ = LIMIT.try_with(|l| l.set((low, reserve(size))));
-        }
+    let l = LIMIT.try_with(Cell::get).unwrap_or((0, 0));
+    if l.0 == usize::MAX {
+        return limit_first_look();
     }
-    LIMIT.try_with(Cell::get).unwrap_or((0, 0))
+    l
+}
+
+/// Read the thread's stack bounds (once per thread).
+#[cold]
+#[inline(never)]
+fn limit_first_look() -> (usize, usize) {
+    let l = stack_bounds()
+        .map(|(low, size)| (low, reserve(size)))
+        .unwrap_or((0, 0));
+    let _ = LIMIT.try_with(|c| c.set(l));
+    l
 }
 
 /// The address of a local: how deep the stack is now (it grows down).
-#[inline(never)]
+#[inline(always)]
 fn current_sp() -> usize {
     let marker = 0u8;
     std::hint::black_box(&marker) as *const u8 as usize

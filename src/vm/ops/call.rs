@@ -288,7 +288,9 @@ impl Vm {
         // (`lst.append(x)` after LOAD_METHOD): straight to its function.
         if let (Value::Obj(f), None, false) = (&func, &kwnames, self.tracing) {
             if let Payload::MethodDescr(md) = &f.payload {
+                // (Slot wrappers take the checked path: `[].__len__(1)`.)
                 if md.kind == crate::objects::function::DescrKind::Method
+                    && !md.slot
                     && matches!(self.stack.get(args_start), Some(Value::Obj(s)) if s.class_is(&md.owner))
                 {
                     let native = md.func;
