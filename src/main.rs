@@ -15,6 +15,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     disable_transparent_huge_pages();
     purge_freed_arena_memory_at_once();
+    pycvm::vm::run::set_program_end_hook(keep_freed_memory_until_exit);
     let args = cli::Cli::parse_from(cli::normalize_args(std::env::args_os().collect()));
     match cli::dispatch(args) {
         Ok(code) => code,
@@ -42,6 +43,25 @@ fn purge_freed_arena_memory_at_once() {
     // thread exists, as mimalloc requires.
     unsafe {
         mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 0);
+    }
+}
+
+/// Once the program has ended, freed memory need not go back to the
+/// system page by page before the process exits: at exit that was some 30
+/// `madvise` calls (vm/run.rs calls this when no other Python thread runs;
+/// a negative multiplier turns purging off).
+fn keep_freed_memory_until_exit() {
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
+    const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
+    // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
+    // allocator) stores an option value; the interpreter calls this only
+    // when no other thread of the program runs Python code or allocates
+    // (the starting thread only waits to join the interpreter's).
+    unsafe {
+        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, -1);
     }
 }
 

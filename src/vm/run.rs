@@ -255,27 +255,27 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
         .map_err(|_| "the interpreter thread panicked".to_string())
 }
 
+/// What the binary does once the program has ended (main.rs installs
+/// it: the library does not link the allocator itself).
+static AT_PROGRAM_END: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Install the hook run when the program has ended and no other Python
+/// thread runs (main.rs: stop mimalloc purging freed memory page by page
+/// before the process exits).
+pub fn set_program_end_hook(f: fn()) {
+    let _ = AT_PROGRAM_END.set(f);
+}
+
 /// The program has ended: what is freed from here on (the interpreter's
 /// objects, then this thread's heap, then the process's) need not go back
-/// to the system page by page before the process exits. mimalloc purges
-/// freed arena memory at once (main.rs sets `arena_purge_mult` to 0),
-/// which at exit was some 30 `madvise` calls; a negative multiplier turns
-/// purging off. Only when no other Python thread runs, as mimalloc's
-/// options are not meant to change under threads that allocate.
+/// to the system page by page before the process exits. Only when no
+/// other Python thread runs, as the allocator's options are not meant to
+/// change under threads that allocate.
 fn keep_freed_memory_until_exit() {
     if crate::modules::thread_start::others_running() {
         return;
     }
-    extern "C" {
-        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-    }
-    /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
-    const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
-    // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
-    // allocator) stores an option value; no other thread of the program
-    // runs Python code or allocates now (the starting thread only waits
-    // to join this one).
-    unsafe {
-        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, -1);
+    if let Some(f) = AT_PROGRAM_END.get() {
+        f();
     }
 }
