@@ -302,14 +302,6 @@ impl PyObject {
         })
     }
 
-    /// Number of inline values present (0 without inline values).
-    pub fn values_len(&self) -> usize {
-        self.attrs_view(|a| match a {
-            Attrs::Values(vs) => vs.iter().filter(|v| !v.is_null()).count(),
-            _ => 0,
-        })
-    }
-
     /// Turn the inline values into a dict object (keys in insertion
     /// order) and use it from now on.
     #[cold]

@@ -9,6 +9,7 @@
 //! borrow. Operations that iterate a general iterable add or discard one
 //! key at a time through the resumable probe (see `set.rs`).
 
+use crate::vm::proto::fast_hash;
 use std::cell::{Ref, RefCell};
 use std::ops::Deref;
 
@@ -112,57 +113,7 @@ pub(crate) fn key_eq(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
     }
 }
 
-/// `hash(v)` for keys whose hash runs no Python code: ints, bools,
-/// `None`, floats, exact strs, and exact tuples of these. `None` for
-/// anything else (the caller asks `Vm::hash`).
-#[inline]
-pub(crate) fn fast_hash(v: &Value) -> Option<i64> {
-    match v {
-        // hash(n) == n for 0 <= n < 2**61 - 1 (`_PyHASH_MODULUS`).
-        Value::Int(i) if (0..(1i64 << 61) - 1).contains(i) => Some(*i),
-        Value::Int(i) => Some(crate::pyhash::hash_i64(*i)),
-        Value::Bool(b) => Some(*b as i64),
-        Value::None => Some(crate::pyhash::HASH_NONE),
-        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
-        Value::Obj(o) => match &o.payload {
-            Payload::Str(s) if o.class_is_static() => Some(s.hash()),
-            Payload::Tuple(items) if o.class_is_static() => fast_hash_tuple(items),
-            _ => None,
-        },
-        Value::Null => None,
-    }
-}
-
-/// [`fast_hash`] of an exact tuple of at most 8 ints, strs, ...
-#[inline(never)]
-fn fast_hash_tuple(items: &[Value]) -> Option<i64> {
-    if items.len() > 8 {
-        return None;
-    }
-    let mut lanes = [0i64; 8];
-    for (lane, item) in lanes.iter_mut().zip(items.iter()) {
-        *lane = match item {
-            Value::Obj(_) | Value::Float(_) => fast_hash_leaf(item)?,
-            _ => fast_hash(item)?,
-        };
-    }
-    Some(crate::pyhash::hash_tuple(lanes.get(..items.len())?))
-}
-
-/// [`fast_hash`] without tuples (no recursion into nested tuples).
-#[inline]
-fn fast_hash_leaf(v: &Value) -> Option<i64> {
-    match v {
-        Value::Obj(o) => match &o.payload {
-            Payload::Str(s) if o.class_is_static() => Some(s.hash()),
-            _ => None,
-        },
-        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
-        _ => None,
-    }
-}
-
-/// The hash of a set key: [`fast_hash`], else `Vm::hash`.
+/// The hash of a set key: `fast_hash` inline, else `Vm::hash`.
 #[inline]
 fn key_hash(vm: &mut Vm, v: &Value) -> PyResult<i64> {
     match fast_hash(v) {

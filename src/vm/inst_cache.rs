@@ -26,7 +26,9 @@ const SLOTS: usize = 256;
 /// `None`: `__init__` is `object.__init__`; else the Python function.
 type Entry = (u64, Option<Weak<PyObject>>);
 
-std::thread_local! {
+crate::interp_local! {
+    /// Per interpreter (its threads share it, as they share the classes
+    /// and the `Weak` counts it holds).
     static CACHE: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 

@@ -405,14 +405,8 @@ fn ienc_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
             vm.type_name_of(&a[0])
         )));
     };
-    if n.sign() == num_bigint::Sign::Minus {
-        return Err(vm.overflow_error("can't convert negative int to unsigned"));
-    }
-    let (_, bytes) = n.to_bytes_le();
     // 1 + MAXENCPENDING*4 + 8 bytes at most.
-    if bytes.len() > 1 + 2 * 4 + 8 {
-        return Err(vm.overflow_error("int too big to convert"));
-    }
+    let bytes = state_bytes(vm, &n, 1 + 2 * 4 + 8)?;
     let pending = usize::from(bytes.first().copied().unwrap_or(0));
     if pending > 2 * 4 {
         return Err(vm.new_error(ExcKind::UnicodeError, "pending buffer too large"));
@@ -427,13 +421,28 @@ fn ienc_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(vm.value_error("invalid pending buffer"));
         }
     };
-    let mut st = [0u8; 8];
-    for (k, slot) in st.iter_mut().enumerate() {
-        *slot = bytes.get(1 + pending + k).copied().unwrap_or(0);
-    }
-    c.state.set(st);
+    c.state.set(state_at(&bytes, 1 + pending));
     *c.pending_text.borrow_mut() = text;
     Ok(Value::None)
+}
+
+/// The little-endian bytes of a `setstate()` int, as CPython's
+/// `_PyLong_AsByteArray` into `max` bytes: OverflowError when negative or
+/// too long.
+fn state_bytes(vm: &mut Vm, n: &num_bigint::BigInt, max: usize) -> PyResult<Vec<u8>> {
+    if n.sign() == num_bigint::Sign::Minus {
+        return Err(vm.overflow_error("can't convert negative int to unsigned"));
+    }
+    let (_, bytes) = n.to_bytes_le();
+    if bytes.len() > max {
+        return Err(vm.overflow_error("int too big to convert"));
+    }
+    Ok(bytes)
+}
+
+/// The 8 codec state bytes starting at `off` (missing ones zero).
+fn state_at(bytes: &[u8], off: usize) -> [u8; 8] {
+    std::array::from_fn(|k| bytes.get(off + k).copied().unwrap_or(0))
 }
 
 /// `MultibyteIncrementalDecoder(errors=None)`.
@@ -514,18 +523,8 @@ fn idec_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if buf.len() > MAXDECPENDING {
         return Err(vm.new_error(ExcKind::UnicodeError, "pending buffer too large"));
     }
-    if n.sign() == num_bigint::Sign::Minus {
-        return Err(vm.overflow_error("can't convert negative int to unsigned"));
-    }
-    let (_, bytes) = n.to_bytes_le();
-    if bytes.len() > 8 {
-        return Err(vm.overflow_error("int too big to convert"));
-    }
-    let mut st = [0u8; 8];
-    for (k, slot) in st.iter_mut().enumerate() {
-        *slot = bytes.get(k).copied().unwrap_or(0);
-    }
-    c.state.set(st);
+    let bytes = state_bytes(vm, &n, 8)?;
+    c.state.set(state_at(&bytes, 0));
     *c.pending.borrow_mut() = buf;
     Ok(Value::None)
 }

@@ -198,11 +198,10 @@ impl Vm {
 
     /// `hash(v)`.
     pub fn hash(&mut self, v: &Value) -> PyResult<i64> {
+        if let Some(h) = fast_hash(v) {
+            return Ok(h);
+        }
         Ok(match v {
-            Value::Int(i) => pyhash::hash_i64(*i),
-            Value::Bool(b) => *b as i64,
-            Value::Float(f) => pyhash::hash_float(*f, 0),
-            Value::None | Value::Null => pyhash::HASH_NONE,
             Value::Obj(o) => {
                 let builtin_layout_hash = match &o.payload {
                     Payload::Str(s) => Some(s.hash()),
@@ -272,6 +271,8 @@ impl Vm {
                     }
                 }
             }
+            // Ints, bools, floats and None went through `fast_hash`: `Null`.
+            _ => pyhash::HASH_NONE,
         })
     }
 
@@ -345,5 +346,55 @@ impl Vm {
                 self.type_name_of(r)
             ))),
         }
+    }
+}
+
+/// `hash(v)` for keys whose hash runs no Python code: ints, bools,
+/// `None`, floats, exact strs, and exact tuples of these. `None` for
+/// anything else (the caller asks `Vm::hash`).
+#[inline]
+pub(crate) fn fast_hash(v: &Value) -> Option<i64> {
+    match v {
+        // hash(n) == n for 0 <= n < 2**61 - 1 (`_PyHASH_MODULUS`).
+        Value::Int(i) if (0..(1i64 << 61) - 1).contains(i) => Some(*i),
+        Value::Int(i) => Some(crate::pyhash::hash_i64(*i)),
+        Value::Bool(b) => Some(*b as i64),
+        Value::None => Some(crate::pyhash::HASH_NONE),
+        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if o.class_is_static() => Some(s.hash()),
+            Payload::Tuple(items) if o.class_is_static() => fast_hash_tuple(items),
+            _ => None,
+        },
+        Value::Null => None,
+    }
+}
+
+/// [`fast_hash`] of an exact tuple of at most 8 ints, strs, ...
+#[inline(never)]
+fn fast_hash_tuple(items: &[Value]) -> Option<i64> {
+    if items.len() > 8 {
+        return None;
+    }
+    let mut lanes = [0i64; 8];
+    for (lane, item) in lanes.iter_mut().zip(items.iter()) {
+        *lane = match item {
+            Value::Obj(_) | Value::Float(_) => fast_hash_leaf(item)?,
+            _ => fast_hash(item)?,
+        };
+    }
+    Some(crate::pyhash::hash_tuple(lanes.get(..items.len())?))
+}
+
+/// [`fast_hash`] without tuples (no recursion into nested tuples).
+#[inline]
+fn fast_hash_leaf(v: &Value) -> Option<i64> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if o.class_is_static() => Some(s.hash()),
+            _ => None,
+        },
+        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
+        _ => None,
     }
 }

@@ -12,6 +12,7 @@ mod number;
 mod seq;
 mod text;
 
+pub(crate) use compare::fast_hash;
 pub use compare::CmpOp;
 pub use number::BinOp;
 
