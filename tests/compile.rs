@@ -44,6 +44,8 @@ fn syntax_error_text(e: &pycvm::compile::CompileError) -> String {
         pycvm::compile::ErrorKind::Syntax => "SyntaxError",
         pycvm::compile::ErrorKind::Indentation => "IndentationError",
         pycvm::compile::ErrorKind::Tab => "TabError",
+        pycvm::compile::ErrorKind::Memory => "MemoryError",
+        pycvm::compile::ErrorKind::Recursion => "RecursionError",
     };
     format!("!{kind}: {} ({}, {})", e.msg, e.lineno, e.offset)
 }

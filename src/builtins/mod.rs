@@ -125,7 +125,7 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn b_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn b_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("len", args, 1, 1)?;
     Ok(Value::Int(vm.len(&a[0])? as i64))
 }
@@ -160,7 +160,7 @@ fn b_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(vm.new_string(r))
 }
 
-fn b_isinstance(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn b_isinstance(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("isinstance", args, 2, 2)?;
     Ok(Value::Bool(vm.isinstance(&a[0], &a[1])?))
 }
@@ -191,11 +191,12 @@ fn b_getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
             )))
         }
     };
-    match vm.getattr(&a[0], &name) {
-        Ok(v) => Ok(v),
-        Err(e) if a.len() == 3 && vm.err_is(&e, ExcKind::AttributeError) => Ok(a[2].clone()),
-        Err(e) => Err(e),
+    if a.len() == 3 {
+        return Ok(vm
+            .lookup_attr(&a[0], &name)?
+            .unwrap_or_else(|| a[2].clone()));
     }
+    vm.getattr(&a[0], &name)
 }
 
 fn b_setattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -215,11 +216,7 @@ fn b_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn b_hasattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("hasattr", args, 2, 2)?;
     let name = attr_name(vm, &a[1])?;
-    match vm.getattr(&a[0], &name) {
-        Ok(_) => Ok(Value::Bool(true)),
-        Err(e) if vm.err_is(&e, ExcKind::AttributeError) => Ok(Value::Bool(false)),
-        Err(e) => Err(e),
-    }
+    Ok(Value::Bool(vm.lookup_attr(&a[0], &name)?.is_some()))
 }
 
 fn b_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -54,7 +54,11 @@ pub struct Unit {
     pub instrs: Vec<Instr>,
     pub labels: Vec<Option<usize>>,
     pub consts: Vec<CEntry>,
+    /// `consts` by [`const_hash`] (the constants with that hash), and
+    /// `names` by name: lookups without a scan of every entry.
+    pub const_index: std::collections::HashMap<u64, Vec<u32>>,
     pub names: Vec<String>,
+    pub name_index: std::collections::HashMap<String, u32>,
     pub varnames: Vec<String>,
     pub cellvars: Vec<String>,
     pub freevars: Vec<String>,
@@ -79,7 +83,13 @@ pub struct Compiler<'a> {
     pub future_lineno: u32,
     /// SyntaxWarnings found while compiling: (message, where).
     pub warnings: Vec<(String, Loc)>,
+    /// `from __future__ import annotations` is in effect: annotations
+    /// compile to their source text.
+    pub future_annotations: bool,
 }
+
+/// `CO_FUTURE_ANNOTATIONS` (also `compile()`'s flag for the feature).
+pub const CO_FUTURE_ANNOTATIONS: u32 = 0x100_0000;
 
 fn const_eq(a: &Const, b: &Const) -> bool {
     match (a, b) {
@@ -92,6 +102,35 @@ fn const_eq(a: &Const, b: &Const) -> bool {
         }
         _ => std::mem::discriminant(a) == std::mem::discriminant(b) && a == b,
     }
+}
+
+/// A hash of a constant that agrees with [`const_eq`] (floats by their
+/// bits, the kind of constant included).
+fn const_hash(c: &Const) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn feed(c: &Const, h: &mut std::collections::hash_map::DefaultHasher) {
+        std::mem::discriminant(c).hash(h);
+        match c {
+            Const::None | Const::True | Const::False | Const::Ellipsis => {}
+            Const::Int(i) => i.hash(h),
+            Const::BigInt(b) => b.hash(h),
+            Const::Float(f) => f.to_bits().hash(h),
+            Const::Complex(re, im) => {
+                re.to_bits().hash(h);
+                im.to_bits().hash(h);
+            }
+            Const::Str(s) | Const::Bytes(s) => s.hash(h),
+            Const::Tuple(v) | Const::FrozenSet(v) => {
+                v.len().hash(h);
+                for x in v {
+                    feed(x, h);
+                }
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    feed(c, &mut h);
+    h.finish()
 }
 
 fn is_identifier_like(s: &[u8]) -> bool {
@@ -167,13 +206,18 @@ impl<'a> Compiler<'a> {
                 flags |= CO_GENERATOR;
             }
         }
+        if self.future_annotations {
+            flags |= CO_FUTURE_ANNOTATIONS;
+        }
         self.units.push(Unit {
             scope,
             kind: sc.kind,
             instrs: Vec::new(),
             labels: Vec::new(),
             consts: Vec::new(),
+            const_index: std::collections::HashMap::new(),
             names: Vec::new(),
+            name_index: std::collections::HashMap::new(),
             varnames,
             cellvars: sc.cellvars.clone(),
             freevars: sc.freevars.clone(),
@@ -267,20 +311,35 @@ impl<'a> Compiler<'a> {
 
     pub fn add_const(&mut self, c: Const) -> u32 {
         let u = self.u();
-        if let Some(i) = u
-            .consts
-            .iter()
-            .position(|e| matches!(e, CEntry::C(x) if const_eq(x, &c)))
-        {
-            return i as u32;
+        let h = const_hash(&c);
+        let same = u.const_index.get(&h).and_then(|ix| {
+            ix.iter().copied().find(
+                |&i| matches!(u.consts.get(i as usize), Some(CEntry::C(x)) if const_eq(x, &c)),
+            )
+        });
+        if let Some(i) = same {
+            return i;
         }
         u.consts.push(CEntry::C(c));
-        (u.consts.len() - 1) as u32
+        let i = (u.consts.len() - 1) as u32;
+        u.const_index.entry(h).or_default().push(i);
+        i
     }
     pub fn load_const(&mut self, c: Const) {
         let i = self.add_const(c);
         self.emit(Op::LoadConst, i);
     }
+    /// compiler_push_fblock: at most CO_MAXBLOCKS (20) blocks nested in
+    /// one code object, the error at the statement being compiled.
+    pub fn push_fblock(&mut self, fb: FBlock) -> CResult<()> {
+        if self.ur().fblocks.len() >= 20 {
+            let loc = self.ur().loc.unwrap_or_default();
+            return Err(self.err("too many statically nested blocks", loc));
+        }
+        self.u().fblocks.push(fb);
+        Ok(())
+    }
+
     pub fn add_code_const(&mut self, o: Obj) -> u32 {
         let u = self.u();
         u.consts.push(CEntry::Code(o));
@@ -288,11 +347,13 @@ impl<'a> Compiler<'a> {
     }
     pub fn add_name(&mut self, name: &str) -> u32 {
         let u = self.u();
-        if let Some(i) = u.names.iter().position(|n| n == name) {
-            return i as u32;
+        if let Some(&i) = u.name_index.get(name) {
+            return i;
         }
         u.names.push(name.to_string());
-        (u.names.len() - 1) as u32
+        let i = (u.names.len() - 1) as u32;
+        u.name_index.insert(name.to_string(), i);
+        i
     }
     pub fn mangle(&self, name: &str) -> String {
         mangle(self.ur().private.as_deref(), name)

@@ -800,7 +800,10 @@ impl<'a> Compiler<'a> {
         let outer_async = self.ur().flags
             & (crate::pyc::code::CO_COROUTINE | crate::pyc::code::CO_ASYNC_GENERATOR)
             != 0;
-        let outer_comp = self.ur().name.starts_with('<') && self.ur().name != "<lambda>";
+        let outer_comp = matches!(
+            self.ur().name.as_str(),
+            "<listcomp>" | "<setcomp>" | "<dictcomp>" | "<genexpr>"
+        );
         if is_async && *kind != CompKind::Gen && !outer_async && !outer_comp {
             return Err(self.err(
                 "asynchronous comprehension outside of an asynchronous function",

@@ -385,11 +385,16 @@ impl<'a> Compiler<'a> {
             self.expr(v)?;
             self.store_target(t)?;
         }
-        let kind = self.ur().kind;
+        // compile.c's check_annotation: under the annotations future an
+        // annotation of a complex target is not evaluated at all.
+        let kind = match self.ur().kind {
+            _ if self.future_annotations && !simple => ScopeKind::Function,
+            k => k,
+        };
         match &t.kind {
             ExprKind::Name(n, _) if simple => {
                 if kind != ScopeKind::Function {
-                    self.expr(ann)?;
+                    self.annotation_value(ann)?;
                     self.name_op("__annotations__", Ctx::Load);
                     let m = self.mangle(n);
                     self.load_const(Const::Str(m.into_bytes()));
@@ -436,7 +441,7 @@ impl<'a> Compiler<'a> {
         self.emit0(Op::GetIter);
         self.bind(start);
         self.emit_real_jump(Op::ForIter, cleanup);
-        self.u().fblocks.push(FBlock::ForLoop { start, exit: end });
+        self.push_fblock(FBlock::ForLoop { start, exit: end })?;
         self.store_target(t)?;
         self.stmts(body)?;
         self.u().loc = None;
@@ -472,7 +477,7 @@ impl<'a> Compiler<'a> {
         self.expr(it)?;
         self.emit0(Op::GetAiter);
         self.bind(start);
-        self.u().fblocks.push(FBlock::ForLoop { start, exit: end });
+        self.push_fblock(FBlock::ForLoop { start, exit: end })?;
         self.emit_jump(IOp::SetupFinally, except);
         self.emit0(Op::GetAnext);
         self.load_const(Const::None);
@@ -497,9 +502,7 @@ impl<'a> Compiler<'a> {
         let end = self.new_label();
         self.bind(start);
         self.jump_if(test, anchor, false)?;
-        self.u()
-            .fblocks
-            .push(FBlock::WhileLoop { start, exit: end });
+        self.push_fblock(FBlock::WhileLoop { start, exit: end })?;
         self.stmts(body)?;
         self.u().loc = None;
         self.emit_jump(IOp::Jump, start);
@@ -531,7 +534,7 @@ impl<'a> Compiler<'a> {
             FBlock::FinallyTry { body } => {
                 self.emit_pseudo(IOp::PopBlock);
                 if preserve_tos {
-                    self.u().fblocks.push(FBlock::PopValue);
+                    self.push_fblock(FBlock::PopValue)?;
                 }
                 let body = body.clone();
                 self.stmts(&body)?;
@@ -731,6 +734,17 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// An annotation's value: its source text under the annotations
+    /// future (compiler_visit_annexpr), else the expression.
+    fn annotation_value(&mut self, ann: &Expr) -> CResult<()> {
+        if self.future_annotations {
+            let text = super::unparse::annotation_text(ann);
+            self.load_const(Const::Str(text.into_bytes()));
+            return Ok(());
+        }
+        self.expr(ann)
+    }
+
     /// The annotations tuple (name, value, ...); true when emitted.
     fn annotations(&mut self, a: &Arguments, returns: Option<&Expr>) -> CResult<bool> {
         let mut n = 0;
@@ -747,6 +761,7 @@ impl<'a> Compiler<'a> {
                 let m = self.mangle(&arg.name);
                 self.load_const(Const::Str(m.into_bytes()));
                 match &ann.kind {
+                    _ if self.future_annotations => self.annotation_value(ann)?,
                     // `*args: *Ts`: the single unpacked value.
                     ExprKind::Starred(v, _) => {
                         self.expr(v)?;
@@ -759,7 +774,7 @@ impl<'a> Compiler<'a> {
         }
         if let Some(r) = returns {
             self.load_const(Const::Str(b"return".to_vec()));
-            self.expr(r)?;
+            self.annotation_value(r)?;
             n += 2;
         }
         if n > 0 {

@@ -36,7 +36,7 @@ impl<'a> Compiler<'a> {
         let except = self.new_label();
         let cleanup = self.new_label();
         self.emit_jump(IOp::SetupFinally, except);
-        self.u().fblocks.push(FBlock::TryExcept);
+        self.push_fblock(FBlock::TryExcept)?;
         self.stmts(body)?;
         self.u().fblocks.pop();
         self.u().loc = None;
@@ -48,7 +48,7 @@ impl<'a> Compiler<'a> {
         self.u().loc = None;
         self.emit_jump(IOp::SetupCleanup, cleanup);
         self.emit0(Op::PushExcInfo);
-        self.u().fblocks.push(FBlock::ExceptionHandler);
+        self.push_fblock(FBlock::ExceptionHandler)?;
         let n = handlers.len();
         for (i, h) in handlers.iter().enumerate() {
             self.u().loc = Some(h.loc);
@@ -67,9 +67,9 @@ impl<'a> Compiler<'a> {
                     let cleanup_end = self.new_label();
                     self.name_op(name, Ctx::Store);
                     self.emit_jump(IOp::SetupCleanup, cleanup_end);
-                    self.u().fblocks.push(FBlock::HandlerCleanup {
+                    self.push_fblock(FBlock::HandlerCleanup {
                         name: Some(name.clone()),
-                    });
+                    })?;
                     self.stmts(&h.body)?;
                     self.u().fblocks.pop();
                     self.u().loc = None;
@@ -89,7 +89,7 @@ impl<'a> Compiler<'a> {
                 }
                 None => {
                     self.emit0(Op::PopTop);
-                    self.u().fblocks.push(FBlock::HandlerCleanup { name: None });
+                    self.push_fblock(FBlock::HandlerCleanup { name: None })?;
                     self.stmts(&h.body)?;
                     self.u().fblocks.pop();
                     self.u().loc = None;
@@ -121,9 +121,7 @@ impl<'a> Compiler<'a> {
         let exit = self.new_label();
         let cleanup = self.new_label();
         self.emit_jump(IOp::SetupFinally, end);
-        self.u()
-            .fblocks
-            .push(FBlock::FinallyTry { body: fin.to_vec() });
+        self.push_fblock(FBlock::FinallyTry { body: fin.to_vec() })?;
         if handlers.is_empty() {
             self.stmts(body)?;
         } else {
@@ -139,7 +137,7 @@ impl<'a> Compiler<'a> {
         self.u().loc = None;
         self.emit_jump(IOp::SetupCleanup, cleanup);
         self.emit0(Op::PushExcInfo);
-        self.u().fblocks.push(FBlock::FinallyEnd);
+        self.push_fblock(FBlock::FinallyEnd)?;
         self.stmts(fin)?;
         self.u().fblocks.pop();
         self.u().loc = None;
@@ -172,7 +170,7 @@ impl<'a> Compiler<'a> {
         self.load_const(Const::None);
         self.yield_from_loop(true);
         self.emit_jump(IOp::SetupWith, fin);
-        self.u().fblocks.push(FBlock::AsyncWith { loc: s.loc });
+        self.push_fblock(FBlock::AsyncWith { loc: s.loc })?;
         match &item.vars {
             Some(v) => self.store_target(v)?,
             None => self.emit0(Op::PopTop),
@@ -235,7 +233,7 @@ impl<'a> Compiler<'a> {
         self.u().loc = Some(s.loc);
         self.emit0(Op::BeforeWith);
         self.emit_jump(IOp::SetupWith, fin);
-        self.u().fblocks.push(FBlock::With { loc: s.loc });
+        self.push_fblock(FBlock::With { loc: s.loc })?;
         match &item.vars {
             Some(v) => self.store_target(v)?,
             None => self.emit0(Op::PopTop),
@@ -291,7 +289,7 @@ impl<'a> Compiler<'a> {
         let cleanup = self.new_label();
         let reraise_star = self.new_label();
         self.emit_jump(IOp::SetupFinally, except);
-        self.u().fblocks.push(FBlock::TryExcept);
+        self.push_fblock(FBlock::TryExcept)?;
         self.stmts(body)?;
         self.u().fblocks.pop();
         self.u().loc = None;
@@ -300,7 +298,7 @@ impl<'a> Compiler<'a> {
         self.bind(except);
         self.emit_jump(IOp::SetupCleanup, cleanup);
         self.emit0(Op::PushExcInfo);
-        self.u().fblocks.push(FBlock::ExceptionGroupHandler);
+        self.push_fblock(FBlock::ExceptionGroupHandler)?;
         let n = handlers.len();
         for (i, h) in handlers.iter().enumerate() {
             self.u().loc = Some(h.loc);
@@ -328,9 +326,9 @@ impl<'a> Compiler<'a> {
                 None => self.emit0(Op::PopTop),
             }
             self.emit_jump(IOp::SetupCleanup, cleanup_end);
-            self.u().fblocks.push(FBlock::HandlerCleanup {
+            self.push_fblock(FBlock::HandlerCleanup {
                 name: h.name.clone(),
-            });
+            })?;
             self.stmts(&h.body)?;
             self.u().fblocks.pop();
             self.u().loc = None;

@@ -52,7 +52,38 @@ pub fn parse_single(p: &mut Parser) -> PResult<Vec<Stmt>> {
     Err(e)
 }
 
-fn is_compound(k: &StmtKind) -> bool {
+/// Whether a compound statement compiled in 'single' mode gets the
+/// NEWLINE after it that pegen's `compound_stmt NEWLINE` needs. pegen turns
+/// the first ENDMARKER into a NEWLINE (which the statement's own last line
+/// takes when the source does not end with a newline) and, unless
+/// `PyCF_DONT_IMPLY_DEDENT`, adds the open blocks' DEDENTs, after which the
+/// next ENDMARKER is a NEWLINE again. So: a final newline, or a last line
+/// of code inside an indented block with dedents implied. Else CPython's
+/// "invalid syntax" at the start of the last line.
+pub fn compound_terminated(source: &str, p: &Parser, flags: i64) -> Result<(), CompileError> {
+    if source.is_empty() || source.ends_with(['\n', '\r']) {
+        return Ok(());
+    }
+    let last = source.rsplit(['\n', '\r']).next().unwrap_or(source);
+    let code = last.trim_start_matches([' ', '\t', '\x0c']);
+    let is_code = !code.is_empty() && !code.starts_with('#');
+    // The token before the ENDMARKER: a DEDENT when blocks are open.
+    let mut i = p.position();
+    while p.token(i).is_some_and(|t| !matches!(t.tok, Tok::EndMarker)) {
+        i += 1;
+    }
+    let open_blocks = i > 0 && p.token(i - 1).is_some_and(|t| matches!(t.tok, Tok::Dedent));
+    if is_code && open_blocks && flags & DONT_IMPLY_DEDENT == 0 {
+        return Ok(());
+    }
+    let line = source.split_inclusive(['\n', '\r']).count() as u32;
+    let mut e = CompileError::syntax("invalid syntax", line, 0);
+    e.end_line = line;
+    e.text = Some(last.to_string());
+    Err(e)
+}
+
+pub(crate) fn is_compound(k: &StmtKind) -> bool {
     matches!(
         k,
         StmtKind::FunctionDef(_)
@@ -131,7 +162,16 @@ pub fn incomplete_input(
     let r = match mode {
         Mode::Eval => p.parse_eval().map(|_| ()),
         Mode::Exec => p.parse_module().map(|_| ()),
-        Mode::Single => parse_single(&mut p).map(|_| ()),
+        Mode::Single => match parse_single(&mut p) {
+            Ok(body) if body.first().is_some_and(|s| is_compound(&s.kind)) => {
+                if compound_terminated(&src, &p, flags).is_err() {
+                    // The NEWLINE it waits for would come with more input.
+                    return Some(incomplete_at_end(&src, filename));
+                }
+                Ok(())
+            }
+            r => r.map(|_| ()),
+        },
     };
     let at_end = match r {
         Ok(()) => eof_error.is_some() || open_blocks,

@@ -25,6 +25,7 @@ pub mod parser_match;
 pub mod strings;
 pub mod symtable;
 pub mod tokenizer;
+pub mod unparse;
 pub mod vmglue;
 
 pub use ast::Mode;
@@ -37,6 +38,11 @@ pub enum ErrorKind {
     Syntax,
     Indentation,
     Tab,
+    /// pegen's parser stack overflow (MAXSTACK): MemoryError in 3.11.
+    Memory,
+    /// The compiler's nesting limit: RecursionError "maximum recursion
+    /// depth exceeded during compilation".
+    Recursion,
 }
 
 /// A compile error with CPython's SyntaxError fields (`offset` and
@@ -85,6 +91,27 @@ impl CompileError {
         }
     }
 
+    /// Source nested too deeply for the parser (MemoryError).
+    pub fn memory() -> CompileError {
+        let mut e = CompileError::syntax("", 0, 0);
+        e.kind = ErrorKind::Memory;
+        e
+    }
+
+    /// An AST nested too deeply to compile (RecursionError).
+    pub fn recursion() -> CompileError {
+        let mut e =
+            CompileError::syntax("maximum recursion depth exceeded during compilation", 0, 0);
+        e.kind = ErrorKind::Recursion;
+        e
+    }
+
+    /// Whether this is a MemoryError or RecursionError, not a SyntaxError:
+    /// it ends the compilation whatever else was found.
+    pub fn is_resource(&self) -> bool {
+        matches!(self.kind, ErrorKind::Memory | ErrorKind::Recursion)
+    }
+
     /// A failure of the compiler itself (reported as SystemError).
     pub fn internal(msg: &str) -> CompileError {
         CompileError::syntax(&format!("pycvm compiler: {msg}"), 0, 0)
@@ -103,7 +130,20 @@ pub fn compile_with_warnings(
     filename: &str,
     mode: Mode,
 ) -> Result<Compiled, CompileError> {
-    compile_inner(source, filename, mode).map_err(|mut e| {
+    compile_with_flags(source, filename, mode, 0)
+}
+
+/// Like [`compile_with_warnings`] with `compile()`'s flags: the future
+/// flags (given and inherited from the calling code), of which only
+/// `CO_FUTURE_ANNOTATIONS` changes what is compiled, and
+/// `PyCF_DONT_IMPLY_DEDENT` for 'single' mode.
+pub fn compile_with_flags(
+    source: &str,
+    filename: &str,
+    mode: Mode,
+    flags: u32,
+) -> Result<Compiled, CompileError> {
+    compile_inner(source, filename, mode, flags).map_err(|mut e| {
         e.filename = filename.to_string();
         // In eval and single modes (no newline appended) an error at the
         // implicit end of a source without a final newline has offset 0
@@ -136,7 +176,12 @@ pub fn compile_with_warnings(
     })
 }
 
-fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, CompileError> {
+fn compile_inner(
+    source: &str,
+    filename: &str,
+    mode: Mode,
+    flags: u32,
+) -> Result<Compiled, CompileError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let (toks, eof_error, tok_warnings) = match tokenizer::tokenize_deferred_warn(source) {
         Ok(t) => t,
@@ -147,7 +192,7 @@ fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, C
     };
     let last = toks.len().saturating_sub(2);
     let mut p = parser::Parser::new(toks);
-    let r = compile_parsed(&mut p, filename, mode);
+    let r = compile_parsed(&mut p, source, filename, mode, flags);
     let r = r.map_err(|e| parser_hints::comma_hint(&mut p, e, source));
     let r = r.map(|(code, mut warnings)| {
         // The tokenizer's warnings come first (CPython's parser emits
@@ -166,11 +211,13 @@ fn compile_inner(source: &str, filename: &str, mode: Mode) -> Result<Compiled, C
     });
     match (r, eof_error) {
         (Ok(_), Some(e)) => Err(e),
-        (Err(pe), Some(e)) => Err(if prefer_eof_error(&p, &pe, &e, last) {
-            e
-        } else {
-            pe
-        }),
+        (Err(pe), Some(e)) => Err(
+            if !pe.is_resource() && prefer_eof_error(&p, &pe, &e, last) {
+                e
+            } else {
+                pe
+            },
+        ),
         (r, None) => r,
     }
 }
@@ -191,11 +238,31 @@ fn prefer_eof_error(
 /// The code object and the SyntaxWarnings found: (message, where).
 pub type Compiled = (Obj, Vec<(String, ast::Loc)>);
 
+/// Whether the module's leading `from __future__ import` statements (after
+/// an optional docstring) include `annotations` (future.c).
+fn imports_future_annotations(body: &[ast::Stmt]) -> bool {
+    let mut found = false;
+    for (i, s) in body.iter().enumerate() {
+        match &s.kind {
+            ast::StmtKind::ImportFrom(Some(m), names, 0) if m == "__future__" => {
+                found |= names.iter().any(|a| a.name == "annotations");
+            }
+            ast::StmtKind::Expr(e)
+                if i == 0 && matches!(e.kind, ast::ExprKind::Constant(ast::Const::Str(_))) => {}
+            _ => break,
+        }
+    }
+    found
+}
+
 fn compile_parsed(
     p: &mut parser::Parser,
+    source: &str,
     filename: &str,
     mode: Mode,
+    flags: u32,
 ) -> Result<Compiled, CompileError> {
+    let future_flag = flags & codegen::CO_FUTURE_ANNOTATIONS != 0;
     match mode {
         Mode::Eval => {
             let e = p.parse_eval()?;
@@ -207,17 +274,27 @@ fn compile_parsed(
                 interactive: false,
                 warnings: Vec::new(),
                 future_lineno: 0,
+                future_annotations: future_flag,
             };
             let code = c.compile_eval(&e)?;
             Ok((code, c.warnings))
         }
         Mode::Exec | Mode::Single => {
             let body = if mode == Mode::Single {
-                interactive::parse_single(p)?
+                let body = interactive::parse_single(p)?;
+                if body
+                    .first()
+                    .is_some_and(|s| interactive::is_compound(&s.kind))
+                {
+                    let dedent = i64::from(flags) & interactive::DONT_IMPLY_DEDENT;
+                    interactive::compound_terminated(source, p, dedent)?;
+                }
+                body
             } else {
                 p.parse_module()?
             };
-            let st = symtable::SymTable::build_module(&body)?;
+            let future_annotations = future_flag || imports_future_annotations(&body);
+            let st = symtable::SymTable::build_module_with(&body, future_annotations)?;
             let mut c = codegen::Compiler {
                 st: &st,
                 units: Vec::new(),
@@ -225,6 +302,7 @@ fn compile_parsed(
                 interactive: mode == Mode::Single,
                 warnings: Vec::new(),
                 future_lineno: 0,
+                future_annotations,
             };
             // One logical line: simple statements joined by `;` are fine.
             let one_line = body.windows(2).all(|w| w[1].loc.line == w[0].loc.end_line);

@@ -28,7 +28,14 @@ pub struct Parser {
     /// The farthest token index the cursor reached (codeop's "incomplete
     /// input" test: did the parse fail at the end of the source?).
     far: usize,
+    /// Nesting of the recursive expression rules, counted as pegen counts
+    /// its rule levels (see [`Parser::enter`]).
+    depth: u32,
 }
+
+/// pegen's MAXSTACK (6000) less the levels it spends above the first
+/// expression: deeper source raises MemoryError in CPython 3.11.
+const MAX_DEPTH: u32 = 5978;
 
 impl Parser {
     pub fn new(toks: Vec<Token>) -> Parser {
@@ -37,7 +44,25 @@ impl Parser {
             pos: 0,
             assign_hint: true,
             far: 0,
+            depth: 0,
         }
+    }
+
+    /// Take `n` levels of the parser's stack (a recursive rule: unary
+    /// operators, `not`, `**`, conditional expressions, lambdas): past
+    /// pegen's limit, or near the end of the native stack, the source is
+    /// too deep (MemoryError). Undone by [`Parser::leave`].
+    pub(crate) fn enter(&mut self, n: u32) -> PResult<()> {
+        self.depth += n;
+        if self.depth > MAX_DEPTH || crate::vm::stack_guard::exhausted() {
+            self.depth -= n;
+            return Err(CompileError::memory());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn leave(&mut self, n: u32) {
+        self.depth = self.depth.saturating_sub(n);
     }
 
     // ---- the token cursor ----
@@ -194,6 +219,14 @@ impl Parser {
 
     /// `file`: statements up to the end marker.
     pub fn parse_module(&mut self) -> PResult<Vec<Stmt>> {
+        // pegen's levels above a statement's expression (see `enter`).
+        self.enter(6)?;
+        let r = self.module_statements();
+        self.leave(6);
+        r
+    }
+
+    fn module_statements(&mut self) -> PResult<Vec<Stmt>> {
         let mut body = Vec::new();
         while !matches!(self.tok(), Tok::EndMarker) {
             if matches!(self.tok(), Tok::Newline) {
@@ -671,6 +704,14 @@ impl Parser {
     /// A block after `:`: an indented suite or simple statements on the
     /// same line. `what` names the statement for the indentation error.
     pub fn block(&mut self, what: &str, line: u32) -> PResult<Vec<Stmt>> {
+        // pegen's levels for a nested block (see `enter`).
+        self.enter(6)?;
+        let r = self.block_statements(what, line);
+        self.leave(6);
+        r
+    }
+
+    fn block_statements(&mut self, what: &str, line: u32) -> PResult<Vec<Stmt>> {
         self.expect_op(":")?;
         if !matches!(self.tok(), Tok::Newline) {
             return self.simple_stmts();
@@ -714,7 +755,10 @@ impl Parser {
             self.advance();
             let test = self.named_expression()?;
             let body = self.block("'elif' statement", line)?;
-            let orelse = self.else_part(true)?;
+            self.enter(1)?;
+            let orelse = self.else_part(true);
+            self.leave(1);
+            let orelse = orelse?;
             return Ok(vec![Stmt {
                 loc: start.to(self.prev_end_stmt()),
                 kind: StmtKind::If(test, body, orelse),

@@ -127,6 +127,13 @@ impl Parser {
 
     /// `expression`: conditional expression or lambda.
     pub fn expression(&mut self) -> PResult<Expr> {
+        self.enter(1)?;
+        let r = self.expression_level();
+        self.leave(1);
+        r
+    }
+
+    fn expression_level(&mut self) -> PResult<Expr> {
         if self.at_kw("lambda") {
             return self.lambda();
         }
@@ -159,7 +166,10 @@ impl Parser {
         if !self.eat_op(":") {
             return Err(self.error_here("invalid syntax"));
         }
-        let body = self.expression()?;
+        self.enter(1)?;
+        let body = self.expression();
+        self.leave(1);
+        let body = body?;
         Ok(self.mk(start, ExprKind::Lambda(Box::new(args), Box::new(body))))
     }
 
@@ -192,6 +202,13 @@ impl Parser {
     }
 
     fn inversion(&mut self) -> PResult<Expr> {
+        self.enter(1)?;
+        let r = self.inversion_level();
+        self.leave(1);
+        r
+    }
+
+    fn inversion_level(&mut self) -> PResult<Expr> {
         if self.at_kw("not") {
             let start = self.loc();
             self.advance();
@@ -281,6 +298,13 @@ impl Parser {
     }
 
     fn factor(&mut self) -> PResult<Expr> {
+        self.enter(1)?;
+        let r = self.factor_level();
+        self.leave(1);
+        r
+    }
+
+    fn factor_level(&mut self) -> PResult<Expr> {
         let op = match self.tok() {
             Tok::Op("+") => UnaryOp::UAdd,
             Tok::Op("-") => UnaryOp::USub,
@@ -303,7 +327,10 @@ impl Parser {
             self.primary()?
         };
         if self.eat_op("**") {
-            let exp = self.factor()?;
+            self.enter(1)?;
+            let exp = self.factor();
+            self.leave(1);
+            let exp = exp?;
             return Ok(self.mk(
                 start,
                 ExprKind::BinOp(Box::new(base), BinOp::Pow, Box::new(exp)),
@@ -755,6 +782,7 @@ impl Parser {
         let mut a = Arguments::default();
         let mut seen_star = false;
         let mut seen_default = false;
+        let mut star_loc = None;
         let mut names: Vec<String> = Vec::new();
         while !self.at_op(close) {
             let start = self.loc();
@@ -779,6 +807,7 @@ impl Parser {
                     return Err(self.error_at_loc("* argument may appear only once", start));
                 }
                 seen_star = true;
+                star_loc = Some(start);
                 if !self.at_op(",") && !self.at_op(close) {
                     let arg = self.param_star_annotation(annotations)?;
                     names.push(arg.name.clone());
@@ -826,7 +855,12 @@ impl Parser {
             }
         }
         if seen_star && a.vararg.is_none() && a.kwonly.is_empty() {
-            return Err(self.error_here("named arguments must follow bare *"));
+            // pegen's invalid_parameters: at the bare `*` itself.
+            let msg = "named arguments must follow bare *";
+            return Err(match star_loc {
+                Some(l) => self.error_at_loc(msg, l),
+                None => self.error_here(msg),
+            });
         }
         Ok(a)
     }

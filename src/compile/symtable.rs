@@ -141,6 +141,34 @@ pub struct SymTable {
     stack: Vec<ScopeId>,
     /// Visiting a comprehension's target (names get DEF_COMP_ITER).
     comp_iter_target: bool,
+    /// Nesting of the statement or expression being visited, and the
+    /// most allowed (symtable.c's recursion_depth and recursion_limit).
+    depth: u32,
+    budget: u32,
+    /// `from __future__ import annotations`: annotations are strings,
+    /// visited as symtable.c's AnnotationBlock (no names bound or used;
+    /// no yield, await or `:=`) while `in_annotation` is above zero.
+    future_annotations: bool,
+    in_annotation: u32,
+    /// The scope stack's length when the annotation began (its own
+    /// block: a comprehension or lambda inside is another scope).
+    annotation_scopes: usize,
+}
+
+std::thread_local! {
+    /// The nesting the next symbol table may reach: CPython allows three
+    /// times the recursion limit less three times the current depth
+    /// (COMPILER_STACK_FRAME_SCALE). Set by the VM before compiling.
+    static DEPTH_BUDGET: std::cell::Cell<u32> = const { std::cell::Cell::new(3000) };
+}
+
+/// Set the nesting the symbol tables built on this thread may reach.
+pub fn set_depth_budget(budget: u32) {
+    DEPTH_BUDGET.with(|b| b.set(budget));
+}
+
+fn depth_budget() -> u32 {
+    DEPTH_BUDGET.with(std::cell::Cell::get)
 }
 
 /// The key of a scope-making node: its span and whether it is a
@@ -163,12 +191,27 @@ fn err(msg: String, loc: Loc) -> CompileError {
 
 impl SymTable {
     pub fn build_module(body: &[Stmt]) -> Result<SymTable, CompileError> {
+        SymTable::build_module_with(body, false)
+    }
+
+    /// Like `build_module`; `future_annotations` when the code is compiled
+    /// with `from __future__ import annotations` in effect.
+    pub fn build_module_with(
+        body: &[Stmt],
+        future_annotations: bool,
+    ) -> Result<SymTable, CompileError> {
         let mut st = SymTable {
             scopes: vec![Scope::new(ScopeKind::Module, "top", None)],
             by_node: HashMap::new(),
             stack: vec![0],
             comp_iter_target: false,
+            depth: 0,
+            budget: depth_budget(),
+            future_annotations: false,
+            in_annotation: 0,
+            annotation_scopes: 0,
         };
+        st.future_annotations = future_annotations;
         for s in body {
             st.stmt(s)?;
         }
@@ -182,6 +225,11 @@ impl SymTable {
             by_node: HashMap::new(),
             stack: vec![0],
             comp_iter_target: false,
+            depth: 0,
+            budget: depth_budget(),
+            future_annotations: false,
+            in_annotation: 0,
+            annotation_scopes: 0,
         };
         st.expr(e)?;
         st.analyze()?;
@@ -194,6 +242,9 @@ impl SymTable {
     }
 
     fn add(&mut self, name: &str, flag: u32, loc: Loc) -> Result<(), CompileError> {
+        if self.in_annotation > 0 {
+            return Ok(());
+        }
         let private = self.cur().private.clone();
         let name = mangle(private.as_deref(), name);
         let sc = self.cur();
@@ -297,11 +348,34 @@ impl SymTable {
     fn annotations(&mut self, a: &Arguments, returns: Option<&Expr>) -> Result<(), CompileError> {
         for p in a.all() {
             if let Some(ann) = &p.annotation {
-                self.expr(ann)?;
+                self.annotation(ann)?;
             }
         }
         if let Some(r) = returns {
-            self.expr(r)?;
+            self.annotation(r)?;
+        }
+        Ok(())
+    }
+
+    /// symtable_visit_annotation.
+    fn annotation(&mut self, ann: &Expr) -> Result<(), CompileError> {
+        if !self.future_annotations {
+            return self.expr(ann);
+        }
+        self.in_annotation += 1;
+        self.annotation_scopes = self.stack.len();
+        let r = self.expr(ann);
+        self.in_annotation -= 1;
+        r
+    }
+
+    /// symtable_raise_if_annotation_block.
+    fn check_not_annotation(&self, what: &str, e: &Expr) -> Result<(), CompileError> {
+        if self.in_annotation > 0 && self.stack.len() == self.annotation_scopes {
+            return Err(err(
+                format!("'{what}' can not be used within an annotation"),
+                e.loc,
+            ));
         }
         Ok(())
     }
@@ -313,7 +387,25 @@ impl SymTable {
         Ok(())
     }
 
+    /// One more level of nesting: past the budget, or near the end of the
+    /// native stack, RecursionError (undone by `leave`).
+    fn enter(&mut self) -> Result<(), CompileError> {
+        self.depth += 1;
+        if self.depth > self.budget || crate::vm::stack_guard::exhausted() {
+            self.depth -= 1;
+            return Err(CompileError::recursion());
+        }
+        Ok(())
+    }
+
     fn stmt(&mut self, s: &Stmt) -> Result<(), CompileError> {
+        self.enter()?;
+        let r = self.stmt_level(s);
+        self.depth -= 1;
+        r
+    }
+
+    fn stmt_level(&mut self, s: &Stmt) -> Result<(), CompileError> {
         match &s.kind {
             StmtKind::FunctionDef(f) => {
                 self.add(&f.name, DEF_LOCAL, s.loc)?;
@@ -396,7 +488,7 @@ impl SymTable {
                     }
                     _ => self.expr(t)?,
                 }
-                self.expr(ann)?;
+                self.annotation(ann)?;
                 if let Some(v) = v {
                     self.expr(v)?;
                 }
@@ -464,7 +556,7 @@ impl SymTable {
                 for a in names {
                     if a.name == "*" {
                         if self.cur().kind != ScopeKind::Module {
-                            return Err(err("import * only allowed at module level".into(), s.loc));
+                            return Err(err("import * only allowed at module level".into(), a.loc));
                         }
                         continue;
                     }
@@ -549,10 +641,18 @@ impl SymTable {
     }
 
     fn expr(&mut self, e: &Expr) -> Result<(), CompileError> {
+        self.enter()?;
+        let r = self.expr_level(e);
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_level(&mut self, e: &Expr) -> Result<(), CompileError> {
         match &e.kind {
             ExprKind::BoolOp(_, v) | ExprKind::Set(v) | ExprKind::JoinedStr(v) => self.exprs(v)?,
             ExprKind::List(v, _) | ExprKind::Tuple(v, _) => self.exprs(v)?,
             ExprKind::NamedExpr(t, v) => {
+                self.check_not_annotation("named expression", e)?;
                 let ExprKind::Name(n, _) = &t.kind else {
                     self.expr(v)?;
                     return self.expr(t);
@@ -733,6 +833,12 @@ impl SymTable {
     }
 
     fn mark_generator(&mut self, e: &Expr, is_await: bool) -> Result<(), CompileError> {
+        let what = if is_await {
+            "await expression"
+        } else {
+            "yield expression"
+        };
+        self.check_not_annotation(what, e)?;
         let sc = self.cur();
         if is_await {
             if sc.kind != ScopeKind::Function {

@@ -136,6 +136,15 @@ impl<'a> Lexer<'a> {
     fn err(&self, msg: &str, line: u32, col: u32) -> CompileError {
         CompileError::syntax(msg, line, col + 1)
     }
+    /// A line continuation at the end of the input (tokenizer.c's E_EOF
+    /// after `\\`): the offset is just past the line's newline (exec mode
+    /// ends the input with one), with no end column (end_offset -1).
+    fn continuation_eof(&self, line: u32, col: u32) -> CompileError {
+        let mut e = self.err("unexpected EOF while parsing", line, col + 1);
+        e.end_line = line;
+        e.at_next_token = true;
+        e
+    }
     /// An error tokenizer.c's `syntaxerror` raises on the current line:
     /// its text is that line without the newline.
     fn line_err(&self, msg: &str, line: u32, col: u32) -> CompileError {
@@ -200,6 +209,9 @@ impl<'a> Lexer<'a> {
                         Some('\n') => {
                             self.pos += 1;
                             self.newline();
+                            if self.peek().is_none() {
+                                return Err(self.continuation_eof(line, col));
+                            }
                         }
                         Some('\r') => {
                             self.pos += 1;
@@ -207,8 +219,11 @@ impl<'a> Lexer<'a> {
                                 self.pos += 1;
                             }
                             self.newline();
+                            if self.peek().is_none() {
+                                return Err(self.continuation_eof(line, col));
+                            }
                         }
-                        None => return Err(self.err("unexpected EOF while parsing", line, col)),
+                        None => return Err(self.continuation_eof(line, col)),
                         _ => {
                             return Err(self.err(
                                 "unexpected character after line continuation character",
@@ -261,7 +276,16 @@ impl<'a> Lexer<'a> {
                     let Some(op) = op else { continue };
                     self.pos += op.len();
                     match *op {
-                        "(" | "[" | "{" => self.parens.push((c, line, col)),
+                        "(" | "[" | "{" => {
+                            // tokenizer.c's MAXLEVEL.
+                            if self.parens.len() >= 200 {
+                                let mut e = self.line_err("too many nested parentheses", line, col);
+                                e.end_line = line;
+                                e.end_offset = col + 1;
+                                return Err(e);
+                            }
+                            self.parens.push((c, line, col))
+                        }
                         ")" | "]" | "}" => {
                             let open = match *op {
                                 ")" => '(',
@@ -296,7 +320,20 @@ impl<'a> Lexer<'a> {
         if let Some((o, l, c)) = self.parens.last() {
             // Reported when the parser reaches the end (an earlier syntax
             // error wins, as in CPython).
-            self.eof_error = Some(self.err(&format!("'{o}' was never closed"), *l, *c));
+            // pegen's raise_unclosed_parentheses_error: no end column
+            // (end_offset 0); the text of a line before the last has no
+            // newline (get_error_line_from_tokenizer_buffers).
+            let mut e = self.err(&format!("'{o}' was never closed"), *l, *c);
+            e.end_line = *l;
+            let nlines = self.src.split_inclusive('\n').count() as u32;
+            if self.col_adjust == 0 && *l >= self.first_line && *l - self.first_line + 1 < nlines {
+                let text = self
+                    .src
+                    .split_inclusive('\n')
+                    .nth((*l - self.first_line) as usize);
+                e.text = text.map(|t| t.trim_end_matches(['\n', '\r']).to_string());
+            }
+            self.eof_error = Some(e);
         }
         let (line, col) = (self.line, self.col());
         if !matches!(
@@ -396,6 +433,13 @@ impl<'a> Lexer<'a> {
                 return Err(tab_error(self));
             }
             if width > cur {
+                // tokenizer.c's MAXINDENT (E_TOODEEP): no end column.
+                if self.indents.len() >= 100 {
+                    let mut e = CompileError::syntax("too many levels of indentation", line, 1);
+                    e.kind = super::ErrorKind::Indentation;
+                    e.end_line = line;
+                    return Err(e);
+                }
                 if alt <= cur_alt {
                     return Err(tab_error(self));
                 }

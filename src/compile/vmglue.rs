@@ -12,7 +12,7 @@ use crate::vm::code::Code;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
-use super::{compile_with_warnings, CompileError, ErrorKind, Mode};
+use super::{compile_with_flags, CompileError, ErrorKind, Mode};
 
 /// Byte offset (1-based) in `line` to a character offset (1-based), as
 /// CPython reports SyntaxError offsets.
@@ -35,6 +35,8 @@ impl Vm {
             ErrorKind::Syntax => ExcKind::SyntaxError,
             ErrorKind::Indentation => ExcKind::IndentationError,
             ErrorKind::Tab => ExcKind::TabError,
+            ErrorKind::Memory => return self.new_error_noargs(ExcKind::MemoryError),
+            ErrorKind::Recursion => return self.new_error(ExcKind::RecursionError, e.msg.clone()),
         };
         let ty = self.exc_type(kind);
         let (offset, end_offset) = match &e.text {
@@ -85,8 +87,33 @@ impl Vm {
 
     /// Compile source text and prepare the code object for the VM.
     pub fn compile_text(&mut self, source: &str, filename: &str, mode: Mode) -> PyResult<Rc<Code>> {
+        self.compile_text_flags(source, filename, mode, 0)
+    }
+
+    /// The future flags of the running code (what `exec` of a string, and
+    /// `compile()` without `dont_inherit`, compile with).
+    pub fn inherited_future_flags(&self) -> u32 {
+        self.frames
+            .last()
+            .map_or(0, |f| f.code.flags & super::codegen::CO_FUTURE_ANNOTATIONS)
+    }
+
+    /// Like `compile_text`, with `compile()`'s future flags.
+    pub fn compile_text_flags(
+        &mut self,
+        source: &str,
+        filename: &str,
+        mode: Mode,
+        flags: u32,
+    ) -> PyResult<Rc<Code>> {
+        // symtable.c's nesting limit: COMPILER_STACK_FRAME_SCALE (3) times
+        // the recursion limit, less three times the current depth.
+        let left = self.recursion_limit.saturating_sub(self.recursion_depth());
+        super::symtable::set_depth_budget(
+            u32::try_from(left.saturating_mul(3)).unwrap_or(u32::MAX),
+        );
         let (obj, warnings) =
-            compile_with_warnings(source, filename, mode).map_err(|e| self.syntax_error(&e))?;
+            compile_with_flags(source, filename, mode, flags).map_err(|e| self.syntax_error(&e))?;
         for (msg, loc) in warnings {
             if let Err(e) = self.compile_warning(&msg, filename, loc.line) {
                 // A warning made an error becomes a SyntaxError (compiler_warn).
@@ -288,7 +315,17 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(vm.syntax_error(&e));
         }
     }
-    let code = vm.compile_text(&text, &filename, mode)?;
+    let dont_inherit = match &vals[4] {
+        Some(v) => vm.truthy(v)?,
+        None => false,
+    };
+    // The future flags, and PyCF_DONT_IMPLY_DEDENT for 'single' mode.
+    let mut future = (flags as u32)
+        & (super::codegen::CO_FUTURE_ANNOTATIONS | super::interactive::DONT_IMPLY_DEDENT as u32);
+    if !dont_inherit {
+        future |= vm.inherited_future_flags();
+    }
+    let code = vm.compile_text_flags(&text, &filename, mode, future)?;
     Ok(Value::Obj(vm.code_object(&code)))
 }
 
@@ -298,11 +335,12 @@ pub fn exec_eval_code(vm: &mut Vm, src: &Value, is_eval: bool) -> PyResult<Optio
     let Some(text) = vm.source_text(src, what)? else {
         return Ok(None);
     };
+    let future = vm.inherited_future_flags();
     let code = if is_eval {
         let t = text.trim_start_matches([' ', '\t']);
-        vm.compile_text(t, "<string>", Mode::Eval)?
+        vm.compile_text_flags(t, "<string>", Mode::Eval, future)?
     } else {
-        vm.compile_text(&text, "<string>", Mode::Exec)?
+        vm.compile_text_flags(&text, "<string>", Mode::Exec, future)?
     };
     Ok(Some(code))
 }

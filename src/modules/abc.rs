@@ -104,6 +104,18 @@ fn data<'a>(vm: &Vm, imp: &'a Value) -> PyResult<&'a AbcData> {
 
 /// `_PyObject_IsAbstract`: `getattr(v, '__isabstractmethod__', False)`.
 fn is_abstract(vm: &mut Vm, v: &Value) -> PyResult<bool> {
+    // Most of a class body is plain functions: their type defines no
+    // `__isabstractmethod__`, so only their own dict can (`abstractmethod`
+    // sets it there); a failed getattr would make an AttributeError.
+    if let Value::Obj(o) = v {
+        let plain = Rc::ptr_eq(&vm.type_of(v), &vm.types.function);
+        if plain && matches!(o.payload, Payload::Function(_)) {
+            return match vm.get_attr_raw(o, "__isabstractmethod__") {
+                Some(x) => vm.truthy(&x),
+                None => Ok(false),
+            };
+        }
+    }
     match vm.getattr_opt(v, "__isabstractmethod__")? {
         Some(x) => vm.truthy(&x),
         None => Ok(false),

@@ -24,6 +24,11 @@ struct AstBuilder<'v> {
     lines: Vec<&'v str>,
     module: Value,
     singletons: HashMap<&'static str, Value>,
+    /// Nodes being converted, the tree's own node first, and the most
+    /// allowed: ast2obj's recursion_depth and recursion_limit (three times
+    /// the recursion limit less three times the current depth).
+    depth: usize,
+    budget: usize,
 }
 
 /// The `_ast` object for a whole parse result (`Module`, `Expression` or
@@ -31,11 +36,17 @@ struct AstBuilder<'v> {
 pub fn tree_to_pyast(vm: &mut Vm, tree: &Tree, source: &str) -> PyResult<Value> {
     let module = vm.import_by_name("_ast")?;
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let budget = vm
+        .recursion_limit
+        .saturating_sub(vm.recursion_depth())
+        .saturating_mul(3);
     let mut b = AstBuilder {
         vm,
         lines: source.split('\n').collect(),
         module,
         singletons: HashMap::new(),
+        depth: 1,
+        budget,
     };
     match tree {
         Tree::Module(body) => {
@@ -248,7 +259,28 @@ impl AstBuilder<'_> {
         }
     }
 
+    /// One node deeper: RecursionError past the budget or near the end of
+    /// the native stack (undone by the caller).
+    fn enter(&mut self) -> PyResult<()> {
+        self.depth += 1;
+        if self.depth > self.budget || crate::vm::stack_guard::exhausted() {
+            self.depth -= 1;
+            return Err(self.vm.new_error(
+                crate::objects::exception::ExcKind::RecursionError,
+                "maximum recursion depth exceeded during ast construction",
+            ));
+        }
+        Ok(())
+    }
+
     fn stmt(&mut self, s: &Stmt) -> PyResult<Value> {
+        self.enter()?;
+        let r = self.stmt_node(s);
+        self.depth -= 1;
+        r
+    }
+
+    fn stmt_node(&mut self, s: &Stmt) -> PyResult<Value> {
         let loc = Some(s.loc);
         match &s.kind {
             StmtKind::FunctionDef(f) => {
@@ -451,6 +483,13 @@ impl AstBuilder<'_> {
     }
 
     fn expr(&mut self, e: &Expr) -> PyResult<Value> {
+        self.enter()?;
+        let r = self.expr_node(e);
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_node(&mut self, e: &Expr) -> PyResult<Value> {
         let loc = Some(e.loc);
         match &e.kind {
             ExprKind::BoolOp(op, values) => {

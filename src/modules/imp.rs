@@ -126,7 +126,7 @@ fn imp_find_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
     if let Some(f) = frozen::find(name) {
         return match crate::pyc::marshal::loads(f.code) {
-            Ok(obj) => Ok(vm.const_value(&obj)),
+            Ok(obj) => Ok(vm.const_value_trusted(&obj)),
             Err(e) => Err(vm.new_error(
                 ExcKind::ImportError,
                 format!("frozen object {name} is invalid: {e}"),

@@ -401,6 +401,9 @@ impl Conv {
                 // as references to the code object.
                 let live = Rc::strong_count(c) > 1;
                 let c = c.clone();
+                // Code objects nested in it are prepared when first used
+                // (vm/code_lazy.rs): the writer reads all their fields.
+                vm.ensure_prepared_deep(&c);
                 let co = self.code(vm, &c, live)?;
                 let flag = flag || live;
                 return Ok(Obj::with_ref_flag(Object::Code(Box::new(co)), flag));

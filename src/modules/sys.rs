@@ -350,7 +350,14 @@ fn buffer_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn sys_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("exit", args, 0, 1)?;
     let ty = vm.exc_type(crate::objects::exception::ExcKind::SystemExit);
-    let e = vm.call(&Value::Obj(ty), a)?;
+    // PyErr_SetObject: None means no arguments (`e.args == ()`). (A
+    // tuple would be the arguments once the exception is normalised,
+    // but an uncaught one never is: the tuple is the exit code.)
+    let call_args: Vec<Value> = match a.first() {
+        None | Some(Value::None) => Vec::new(),
+        Some(v) => vec![v.clone()],
+    };
+    let e = vm.call(&Value::Obj(ty), &call_args)?;
     match e {
         Value::Obj(o) => Err(crate::vm::PyErr(o)),
         _ => Err(vm.system_error("bad SystemExit")),

@@ -51,9 +51,11 @@ type Finder = fn(&[u8], &[u8], Option<i64>, Option<i64>) -> Option<usize>;
 fn find_common(vm: &mut Vm, args: Args, name: &str) -> PyResult<FindArgs> {
     let (data, _) = self_data(vm, &args, name)?;
     let a = tuple_args(vm, args, name, 1, 3)?;
-    let sub = sub_arg(vm, &a[0])?;
+    // CPython's `stringlib_parse_args_finds` converts start/end while
+    // parsing, before it looks at `sub`.
     let start = slice_arg(vm, a.get(1))?;
     let end = slice_arg(vm, a.get(2))?;
+    let sub = sub_arg(vm, &a[0])?;
     Ok((data, sub, start, end))
 }
 
@@ -392,7 +394,7 @@ fn b_translate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (data, array) = self_data(vm, &args, "translate")?;
     let pos = args.pos().len().saturating_sub(1);
     if pos == 0 && !args.has_kwargs() {
-        return Err(vm.type_error("translate() takes at least 1 argument (0 given)"));
+        return Err(vm.type_error("translate() takes at least 1 positional argument (0 given)"));
     }
     let a = kw_args(vm, args, "translate", &["table", "delete"], 1)?;
     if args

@@ -11,10 +11,15 @@ use crate::vm::code::Code;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
-fn code_of(vm: &Vm, v: &Value) -> PyResult<Rc<Code>> {
+fn code_of(vm: &mut Vm, v: &Value) -> PyResult<Rc<Code>> {
     match v {
         Value::Obj(o) => match &o.payload {
-            Payload::Code(c) => Ok(c.clone()),
+            Payload::Code(c) => {
+                // Its constants, names and instructions are made when first
+                // looked at (vm/code_lazy.rs).
+                vm.ensure_prepared(c);
+                Ok(c.clone())
+            }
             _ => Err(vm.type_error("descriptor requires a 'code' object")),
         },
         _ => Err(vm.type_error("descriptor requires a 'code' object")),
@@ -174,7 +179,7 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
             "co_consts" => match v {
                 Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => {
                     if let Payload::Tuple(items) = &o.payload {
-                        new.consts = items.clone();
+                        new.set_consts(items.iter().cloned().collect());
                         // A tuple held elsewhere too (a constant) is shared,
                         // and its items have one reference fewer in CPython
                         // (pycvm copies them); numbers in a new tuple come
@@ -204,7 +209,7 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 for it in &items {
                     names.push(replace_str(vm, it, "co_names")?);
                 }
-                new.names = names.into_boxed_slice();
+                new.set_names(names.into_boxed_slice());
                 new.share_ids[1] = if shared { vm.new_share_id() } else { 0 };
             }
             "co_code" | "co_linetable" | "co_exceptiontable" | "co_varnames" | "co_freevars"

@@ -182,10 +182,13 @@ fn complex_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn complex_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let z = self_complex(vm, &args, "__getnewargs__")?;
+    vm.check_args("complex.__getnewargs__", args, 0, 0)?;
     Ok(vm.new_tuple(vec![Value::Float(z.re), Value::Float(z.im)]))
 }
 fn complex_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_complex(vm, &args, "__sizeof__")?;
+    // CPython's complex inherits `object.__sizeof__`.
+    vm.check_args("object.__sizeof__", args, 0, 0)?;
     Ok(Value::Int(32))
 }
 fn complex_format(vm: &mut Vm, args: Args) -> PyResult<Value> {

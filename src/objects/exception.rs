@@ -148,12 +148,54 @@ fn data(o: &PyRef) -> Option<&std::cell::RefCell<ExcData>> {
     }
 }
 
+/// The exception kinds whose `__init__` sets attributes beyond `args`.
+const INIT_KINDS: [ExcKind; 12] = [
+    ExcKind::StopIteration,
+    ExcKind::StopAsyncIteration,
+    ExcKind::SystemExit,
+    ExcKind::SyntaxError,
+    ExcKind::ImportError,
+    ExcKind::AttributeError,
+    ExcKind::NameError,
+    ExcKind::OSError,
+    ExcKind::UnicodeError,
+    ExcKind::UnicodeTranslateError,
+    ExcKind::UnicodeDecodeError,
+    ExcKind::UnicodeEncodeError,
+];
+
+fn init_kind_bit(k: ExcKind) -> u16 {
+    INIT_KINDS
+        .iter()
+        .position(|&x| x == k)
+        .map_or(0, |i| 1 << i)
+}
+
 impl Vm {
     pub fn exc_args_vec(&self, o: &PyRef) -> Vec<Value> {
         let a = data(o)
             .map(|d| d.borrow().args.clone())
             .unwrap_or(Value::None);
         self.seq_items(&a).unwrap_or_default()
+    }
+
+    /// The exception kinds whose `__init__` sets attributes (bits of
+    /// `init_kind_bit`) that `o` is an instance of.
+    fn init_kinds(&self, o: &PyRef) -> u16 {
+        let t = self.type_of(&Value::Obj(o.clone()));
+        let mut bits = 0;
+        let mut note = |cls: &PyRef| {
+            for k in INIT_KINDS {
+                if std::rc::Rc::ptr_eq(cls, &self.exc_types[k as usize]) {
+                    bits |= init_kind_bit(k);
+                }
+            }
+        };
+        match super::typeobj::type_data(&t) {
+            Some(td) => td.mro.borrow().iter().for_each(&mut note),
+            None => note(&t),
+        }
+        bits
     }
 
     pub(crate) fn exc_is(&self, o: &PyRef, kind: ExcKind) -> bool {
@@ -330,10 +372,16 @@ impl Vm {
     /// Set the per-kind attributes from the args (StopIteration.value,
     /// SystemExit.code, ImportError.name...).
     fn exception_init_attrs(&mut self, o: &PyRef, args: &[Value], kw: &Args) -> PyResult<()> {
-        if self.exc_is(o, ExcKind::StopIteration) || self.exc_is(o, ExcKind::StopAsyncIteration) {
+        // One walk of the class's MRO answers every `isinstance` below.
+        let kinds = self.init_kinds(o);
+        if kinds == 0 {
+            return Ok(());
+        }
+        let is = |k: ExcKind| kinds & init_kind_bit(k) != 0;
+        if is(ExcKind::StopIteration) || is(ExcKind::StopAsyncIteration) {
             self.set_attr_raw(o, "value", args.first().cloned().unwrap_or(Value::None));
         }
-        if self.exc_is(o, ExcKind::SystemExit) {
+        if is(ExcKind::SystemExit) {
             let code = match args.len() {
                 0 => Value::None,
                 1 => args[0].clone(),
@@ -341,7 +389,7 @@ impl Vm {
             };
             self.set_attr_raw(o, "code", code);
         }
-        if self.exc_is(o, ExcKind::SyntaxError) {
+        if is(ExcKind::SyntaxError) {
             // SyntaxError_init: (msg, (filename, lineno, offset, text
             // [, end_lineno, end_offset])).
             let names = [
@@ -362,24 +410,24 @@ impl Vm {
             }
             self.set_attr_raw(o, "print_file_and_line", Value::None);
         }
-        if self.exc_is(o, ExcKind::ImportError) {
+        if is(ExcKind::ImportError) {
             self.set_attr_raw(o, "msg", args.first().cloned().unwrap_or(Value::None));
             self.set_attr_raw(o, "name", Vm::kwarg(kw, "name").unwrap_or(Value::None));
             self.set_attr_raw(o, "path", Vm::kwarg(kw, "path").unwrap_or(Value::None));
         }
         // name/obj stay unset unless given (an unset obj offers no
         // "Did you mean" suggestion); their getters default to None.
-        if self.exc_is(o, ExcKind::AttributeError) || self.exc_is(o, ExcKind::NameError) {
+        if is(ExcKind::AttributeError) || is(ExcKind::NameError) {
             if let Some(n) = Vm::kwarg(kw, "name") {
                 self.set_attr_raw(o, "name", n);
             }
         }
-        if self.exc_is(o, ExcKind::AttributeError) {
+        if is(ExcKind::AttributeError) {
             if let Some(obj) = Vm::kwarg(kw, "obj") {
                 self.set_attr_raw(o, "obj", obj);
             }
         }
-        if self.exc_is(o, ExcKind::OSError) {
+        if is(ExcKind::OSError) {
             // oserror_parse_args: 2 to 5 arguments are
             // (errno, strerror, filename, winerror, filename2); with a
             // filename, args keeps only the first two.
@@ -402,12 +450,10 @@ impl Vm {
             self.set_attr_raw(o, "filename", filename);
             self.set_attr_raw(o, "filename2", filename2);
         }
-        if self.exc_is(o, ExcKind::UnicodeError) {
-            let names: &[&str] = if self.exc_is(o, ExcKind::UnicodeTranslateError) {
+        if is(ExcKind::UnicodeError) {
+            let names: &[&str] = if is(ExcKind::UnicodeTranslateError) {
                 &["object", "start", "end", "reason"]
-            } else if self.exc_is(o, ExcKind::UnicodeDecodeError)
-                || self.exc_is(o, ExcKind::UnicodeEncodeError)
-            {
+            } else if is(ExcKind::UnicodeDecodeError) || is(ExcKind::UnicodeEncodeError) {
                 &["encoding", "object", "start", "end", "reason"]
             } else {
                 &[]
@@ -415,6 +461,10 @@ impl Vm {
             if !names.is_empty() && args.len() == names.len() {
                 for (n, v) in names.iter().zip(args) {
                     self.set_attr_raw(o, n, v.clone());
+                }
+                // UnicodeTranslateError has the `encoding` member, unset.
+                if is(ExcKind::UnicodeTranslateError) {
+                    self.set_attr_raw(o, "encoding", Value::None);
                 }
             }
         }

@@ -350,10 +350,13 @@ fn float_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn float_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "__getnewargs__")?;
+    vm.check_args("float.__getnewargs__", args, 0, 0)?;
     Ok(vm.new_tuple(vec![Value::Float(f)]))
 }
 fn float_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_f64(vm, &args, "__sizeof__")?;
+    // CPython's float inherits `object.__sizeof__`.
+    vm.check_args("object.__sizeof__", args, 0, 0)?;
     Ok(Value::Int(24))
 }
 
@@ -404,7 +407,7 @@ macro_rules! cmp_methods {
 cmp_methods! { float_lt, Lt; float_le, Le; float_eq, Eq; float_ne, Ne; float_gt, Gt; float_ge, Ge; }
 
 fn float_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.check_args("fromhex", args, 1, 1)?;
+    let a = vm.check_args("float.fromhex", args, 1, 1)?;
     let cls = arg(&args, 0);
     let s = match &a[0] {
         Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => crate::vm::proto::str_of(o),
@@ -418,7 +421,7 @@ fn float_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn float_getformat(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = vm.check_args("__getformat__", args, 1, 1)?;
+    let a = vm.check_args("float.__getformat__", args, 1, 1)?;
     let s = str_arg(vm, &a[0], "__getformat__()")?;
     match s {
         "double" | "float" => Ok(vm.new_str("IEEE, little-endian")),

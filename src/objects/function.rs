@@ -629,10 +629,7 @@ fn function_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         },
         _ => vm.builtins_dict(),
     };
-    let doc = match code.consts.first() {
-        Some(v @ Value::Obj(o)) if matches!(o.payload, Payload::Str(_)) => v.clone(),
-        _ => Value::None,
-    };
+    let doc = code.doc_const();
     let module = vm
         .dict_get_by_str_nocall(&globals, "__name__")
         .unwrap_or(Value::None);

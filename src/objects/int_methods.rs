@@ -37,6 +37,26 @@ fn int_int(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__int__")?;
     Ok(vm.new_int(x))
 }
+/// `int.__trunc__` / `__floor__` / `__ceil__` / `conjugate`: METH_NOARGS.
+fn int_noargs_self(vm: &mut Vm, args: Args, name: &str) -> PyResult<Value> {
+    let x = self_int(vm, &args, name)?;
+    if args.args.len() > 1 || args.has_kwargs() {
+        vm.check_args(&format!("int.{name}"), args, 0, 0)?;
+    }
+    Ok(vm.new_int(x))
+}
+fn int_trunc(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    int_noargs_self(vm, args, "__trunc__")
+}
+fn int_floor(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    int_noargs_self(vm, args, "__floor__")
+}
+fn int_ceil(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    int_noargs_self(vm, args, "__ceil__")
+}
+fn int_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    int_noargs_self(vm, args, "conjugate")
+}
 fn int_float(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__float__")?;
     x.to_f64().map(Value::Float).map_err(|e| vm.num_err(e))
@@ -80,11 +100,13 @@ fn int_as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn int_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__getnewargs__")?;
+    vm.check_args("int.__getnewargs__", args, 0, 0)?;
     let v = vm.new_int(x);
     Ok(vm.new_tuple(vec![v]))
 }
 fn int_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__sizeof__")?;
+    vm.check_args("int.__sizeof__", args, 0, 0)?;
     let digits = x.bit_length().div_ceil(30).max(1);
     Ok(vm.new_bigint((24 + 4 * digits).into()))
 }
@@ -199,6 +221,16 @@ fn int_from_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let bytes = match crate::objects::bytes::bytes_of(&data) {
         Some(b) => b,
         None => {
+            // CPython's `PyObject_Bytes`: an int is no buffer or iterable
+            // (`bytes(5)`'s zero-filled meaning does not apply).
+            let ty = vm.type_of(&data);
+            if crate::objects::int::is_int(&data) && vm.type_lookup_str(&ty, "__bytes__").is_none()
+            {
+                return Err(vm.type_error(format!(
+                    "cannot convert '{}' object to bytes",
+                    vm.type_name_of(&data)
+                )));
+            }
             let bytes_ty = Value::Obj(vm.types.bytes.clone());
             let r = vm.call(&bytes_ty, &[data.clone()]);
             match r {
@@ -257,9 +289,9 @@ pub fn install(vm: &mut Vm) {
             ("__int__", int_int),
             ("__index__", int_int),
             ("__float__", int_float),
-            ("__trunc__", int_int),
-            ("__floor__", int_int),
-            ("__ceil__", int_int),
+            ("__trunc__", int_trunc),
+            ("__floor__", int_floor),
+            ("__ceil__", int_ceil),
             ("__round__", int_round),
             ("__hash__", int_hash),
             ("__repr__", int_repr),
@@ -268,7 +300,7 @@ pub fn install(vm: &mut Vm) {
             ("__sizeof__", int_sizeof),
             ("bit_length", int_bit_length),
             ("bit_count", int_bit_count),
-            ("conjugate", int_int),
+            ("conjugate", int_conjugate),
             ("as_integer_ratio", int_as_integer_ratio),
             ("to_bytes", int_to_bytes),
         ],

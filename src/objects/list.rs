@@ -157,7 +157,7 @@ pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -
     Ok(())
 }
 
-fn list_append(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn list_append(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "append")?;
     let a = vm.check_args("list.append", args, 1, 1)?;
     if let Some(c) = cell(&l) {
@@ -361,7 +361,16 @@ fn sort_in_place(vm: &mut Vm, items: &mut [Value], key: &Value, reverse: bool) -
 /// list during the sort is discarded and reported.
 fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "sort")?;
-    if args.pos().len() > 1 {
+    // Argument Clinic's `_PyArg_UnpackKeywords`: the total first.
+    let npos = args.pos().len().saturating_sub(1);
+    let total = npos + args.kwargs().count();
+    if total > 2 {
+        let kw = if npos == 0 { "keyword " } else { "" };
+        return Err(vm.type_error(format!(
+            "sort() takes at most 2 {kw}arguments ({total} given)"
+        )));
+    }
+    if npos > 0 {
         return Err(vm.type_error("sort() takes no positional arguments"));
     }
     let mut key = Value::None;

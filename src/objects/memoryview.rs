@@ -528,6 +528,12 @@ fn mv_tobytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
         match vm.as_str_obj(o).map(|s| s.as_str().to_string()) {
             Some(s) if matches!(s.as_str(), "C" | "F" | "A") => {}
             None if o.is_none() => {}
+            None => {
+                return Err(vm.type_error(format!(
+                    "tobytes() argument 'order' must be str or None, not {}",
+                    vm.type_name_of(o)
+                )))
+            }
             _ => return Err(vm.value_error("order must be 'C', 'F' or 'A'")),
         }
     }
@@ -559,6 +565,7 @@ fn mv_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn mv_enter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_view(vm, &args)?;
+    vm.check_args("memoryview.__enter__", args, 0, 0)?;
     Ok(args.args.first().cloned().unwrap_or(Value::None))
 }
 

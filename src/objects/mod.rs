@@ -13,6 +13,7 @@ use function::{DescrKind, MethodDescr, NativeFn};
 
 pub mod alias_subst;
 pub mod alloc;
+pub mod argcheck;
 pub mod attrs;
 pub mod builtin_docs;
 pub mod builtin_sigs;

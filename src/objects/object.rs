@@ -56,7 +56,13 @@ fn overrides(vm: &mut Vm, cls: &PyRef, name: &str) -> bool {
 fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = match args.args.first() {
         Some(Value::Obj(c)) if matches!(c.payload, Payload::Type(_)) => c.clone(),
-        _ => return Err(vm.type_error("object.__new__(X): X is not a type object")),
+        Some(other) => {
+            return Err(vm.type_error(format!(
+                "object.__new__(X): X is not a type object ({})",
+                vm.type_name_of(other)
+            )))
+        }
+        None => return Err(vm.type_error("object.__new__(): not enough arguments")),
     };
     let excess = args.args.len() > 1;
     if excess {
@@ -186,8 +192,14 @@ fn object_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn object_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
-    let spec = arg(&args, 1);
-    if vm.as_str_obj(&spec).is_some_and(|t| !t.as_str().is_empty()) {
+    let spec = vm.check_args("object.__format__", args, 1, 1)?[0].clone();
+    let Some(text) = vm.as_str_obj(&spec) else {
+        return Err(vm.type_error(format!(
+            "__format__() argument must be str, not {}",
+            vm.type_name_of(&spec)
+        )));
+    };
+    if !text.as_str().is_empty() {
         let tn = vm.type_name_of(&s);
         return Err(vm.type_error(format!(
             "unsupported format string passed to {tn}.__format__"
@@ -197,7 +209,9 @@ fn object_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn object_init_subclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.has_kwargs() {
+    if !args.has_kwargs() {
+        vm.check_args("object.__init_subclass__", args, 0, 0)?;
+    } else {
         let name = match arg(&args, 0) {
             Value::Obj(c) if type_data(&c).is_some() => vm.type_name(&c),
             _ => "object".to_string(),
@@ -217,11 +231,13 @@ fn object_subclasshook(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 /// size of the object (objects/sizeof.rs).
 fn object_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
+    vm.check_shared_args(object_sizeof, "__sizeof__", args, 0, 0)?;
     Ok(Value::Int(vm.object_sizeof(&s) as i64))
 }
 
 fn object_dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
+    vm.check_args("object.__dir__", args, 0, 0)?;
     let names = vm.dir_names(&s)?;
     Ok(vm.new_list(names))
 }
@@ -332,6 +348,20 @@ pub fn install(vm: &mut Vm) {
     );
     vm.add_getsets(&t, &[("__class__", get_class, Some(set_class))]);
     vm.add_methods(&t, &[("__sizeof__", object_sizeof)]);
+    // The types whose method tables list their own `__sizeof__` in CPython
+    // (the descriptor names them in its messages).
+    for c in [
+        vm.types.bytearray.clone(),
+        vm.types.list.clone(),
+        vm.types.dict.clone(),
+        vm.types.set.clone(),
+        vm.types.frozenset.clone(),
+        vm.types.type_.clone(),
+        vm.types.code.clone(),
+        vm.types.generator.clone(),
+    ] {
+        vm.add_methods(&c, &[("__sizeof__", object_sizeof)]);
+    }
     let doc = vm.new_str(
         "The base class of the class hierarchy.\n\nWhen called, it accepts no arguments and returns a new featureless\ninstance that has no instance attributes and cannot be given any.\n",
     );

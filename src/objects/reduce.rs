@@ -46,7 +46,7 @@ fn overrides(vm: &mut Vm, v: &Value, name: &str) -> bool {
 
 fn object_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = this(vm, &args, "__reduce_ex__")?;
-    let proto = match args.pos().get(1) {
+    let proto = match vm.check_args("object.__reduce_ex__", args, 1, 1)?.first() {
         Some(Value::Int(i)) => *i,
         Some(Value::Bool(b)) => i64::from(*b),
         Some(other) => {
@@ -67,6 +67,7 @@ fn object_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn object_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = this(vm, &args, "__reduce__")?;
+    vm.check_args("object.__reduce__", args, 0, 0)?;
     common_reduce(vm, &obj, 0)
 }
 
@@ -215,6 +216,7 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
 
 fn object_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = this(vm, &args, "__getstate__")?;
+    vm.check_args("object.__getstate__", args, 0, 0)?;
     default_state(vm, &obj, false)
 }
 
@@ -239,6 +241,7 @@ fn dict_state(obj: &Value) -> Value {
 /// `set.__reduce__` / `frozenset.__reduce__`: `(type, (list,), dict)`.
 fn set_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = first(vm, &args, "set")?;
+    vm.check_shared_args(set_reduce, "__reduce__", args, 0, 0)?;
     let items = vm.collect_iter(&obj)?;
     let ty = Value::Obj(vm.type_of(&obj));
     let arg = vm.new_tuple(vec![vm.new_list(items)]);
@@ -248,6 +251,10 @@ fn set_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `range.__reduce__` / `slice.__reduce__`: `(type, (start, stop, step))`.
 fn bounds_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = first(vm, &args, "range")?;
+    // `slice.__reduce__` is METH_NOARGS; `range.__reduce__` takes anything.
+    if !matches!(&obj, Value::Obj(o) if matches!(o.payload, Payload::Range(_))) {
+        vm.check_shared_args(bounds_reduce, "__reduce__", args, 0, 0)?;
+    }
     let mut parts = Vec::with_capacity(3);
     for name in ["start", "stop", "step"] {
         parts.push(vm.getattr_str(&obj, name)?);
@@ -296,6 +303,7 @@ fn bytearray_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `tuple.__getnewargs__()`: `(tuple(self),)`.
 fn tuple_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = first(vm, &args, "tuple")?;
+    vm.check_args("tuple.__getnewargs__", args, 0, 0)?;
     let items = tuple_items(&obj).unwrap_or_default();
     Ok(vm.new_tuple(vec![vm.new_tuple(items)]))
 }

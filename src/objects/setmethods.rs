@@ -120,13 +120,13 @@ fn set_len_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn set_contains_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "__contains__")?;
-    let a = vm.check_args("set.__contains__", args, 1, 1)?;
+    let a = vm.check_shared_args(set_contains_m, "__contains__", args, 1, 1)?;
     Ok(Value::Bool(vm.set_contains(&s, &a[0])?))
 }
 
 fn set_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "copy")?;
-    vm.check_args("set.copy", args, 0, 0)?;
+    vm.check_shared_args(set_copy, "copy", args, 0, 0)?;
     if s.class_is(&vm.types.frozenset) {
         return Ok(Value::Obj(s));
     }
@@ -136,7 +136,7 @@ fn set_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn set_union(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "union")?;
-    no_kwargs(vm, &args, "set.union")?;
+    vm.check_shared_no_kwargs(set_union, "union", &args)?;
     let mut t = table_ref(vm, &s)?.copy();
     for o in args.pos().get(1..).unwrap_or(&[]) {
         if is_same(o, &s) {
@@ -158,7 +158,7 @@ fn set_update_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn set_intersection(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "intersection")?;
-    no_kwargs(vm, &args, "set.intersection")?;
+    vm.check_shared_no_kwargs(set_intersection, "intersection", &args)?;
     let t = intersection_multi(vm, &s, args.pos().get(1..).unwrap_or(&[]))?;
     Ok(wrap(vm, t, is_frozen(&s)))
 }
@@ -173,7 +173,7 @@ fn set_intersection_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn set_difference(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "difference")?;
-    no_kwargs(vm, &args, "set.difference")?;
+    vm.check_shared_no_kwargs(set_difference, "difference", &args)?;
     let others = args.pos().get(1..).unwrap_or(&[]);
     let Some((first, rest)) = others.split_first() else {
         let t = table_ref(vm, &s)?.copy();
@@ -206,7 +206,7 @@ fn set_difference_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn set_symmetric_difference(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "symmetric_difference")?;
-    let a = vm.check_args("set.symmetric_difference", args, 1, 1)?;
+    let a = vm.check_shared_args(set_symmetric_difference, "symmetric_difference", args, 1, 1)?;
     let t = symmetric_difference(vm, &s, &a[0])?;
     Ok(wrap(vm, t, is_frozen(&s)))
 }
@@ -234,19 +234,19 @@ fn set_symmetric_difference_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn set_issubset(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "issubset")?;
-    let a = vm.check_args("set.issubset", args, 1, 1)?;
+    let a = vm.check_shared_args(set_issubset, "issubset", args, 1, 1)?;
     Ok(Value::Bool(is_subset(vm, &s, &a[0])?))
 }
 
 fn set_issuperset(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "issuperset")?;
-    let a = vm.check_args("set.issuperset", args, 1, 1)?;
+    let a = vm.check_shared_args(set_issuperset, "issuperset", args, 1, 1)?;
     Ok(Value::Bool(is_superset(vm, &s, &a[0])?))
 }
 
 fn set_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "isdisjoint")?;
-    let a = vm.check_args("set.isdisjoint", args, 1, 1)?;
+    let a = vm.check_shared_args(set_isdisjoint, "isdisjoint", args, 1, 1)?;
     let other = &a[0];
     if is_same(other, &s) {
         return Ok(Value::Bool(set_len(&s) == 0));

@@ -82,6 +82,8 @@ impl Vm {
         args: Args,
     ) -> PyResult<Value> {
         if b.self_.is_some() {
+            let nargs = args.pos().len().saturating_sub(1);
+            crate::objects::argcheck::check_bound_slot(self, b, nargs, args.has_kwargs())?;
             return (b.func)(self, args);
         }
         // CPython guards calls of its METH_O/METH_VARARGS builtins (print
@@ -137,6 +139,8 @@ impl Vm {
             }
             Payload::Builtin(b) => match &b.self_ {
                 Some(s) => {
+                    let nargs = args.pos().len();
+                    crate::objects::argcheck::check_bound_slot(self, b, nargs, args.has_kwargs())?;
                     let full = with_first(s, args.args);
                     (b.func)(
                         self,
@@ -198,6 +202,8 @@ impl Vm {
                             return Err(self.type_error(msg));
                         }
                     }
+                } else if md.kind == DescrKind::Static && md.name == "__new__" {
+                    crate::objects::argcheck::check_new_args(self, &md.owner, &args)?;
                 }
                 (md.func)(self, args)
             }
@@ -353,7 +359,7 @@ impl Vm {
                     pc: 0,
                     entry: true,
                     generator: None,
-                    exc_depth: 0,
+                    gen_exit: crate::vm::frame::GenExit::No,
                     obj: None,
                 });
                 self.native_depth += 1;
@@ -413,7 +419,7 @@ impl Vm {
             pc: 0,
             entry,
             generator: None,
-            exc_depth: 0,
+            gen_exit: crate::vm::frame::GenExit::No,
             obj: None,
         });
         Ok(())
@@ -669,7 +675,7 @@ impl Vm {
     }
 
     /// `object.__new__` and `object.__init__` (looked up once), borrowed.
-    fn object_new_init_ref(&mut self) -> &(Value, Value) {
+    pub(crate) fn object_new_init_ref(&mut self) -> &(Value, Value) {
         if self.object_new_init.is_none() {
             let object = self.types.object.clone();
             let n = self

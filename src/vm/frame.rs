@@ -27,11 +27,28 @@ pub struct Frame {
     pub entry: bool,
     /// The generator/coroutine object running this frame, if any.
     pub generator: Option<PyRef>,
-    /// The exception-stack depth when the frame started (for cleanup).
-    pub exc_depth: usize,
+    /// How the caller goes on when this generator frame, resumed in the
+    /// caller's loop, yields or finishes (`GenExit::No` for other frames).
+    pub gen_exit: GenExit,
     /// The frame's Python frame object once one was made (`sys._getframe`,
     /// tracing), so that it keeps its identity and `f_trace`.
     pub obj: Option<PyRef>,
+}
+
+/// Where a generator frame resumed by FOR_ITER or SEND in the same eval
+/// loop hands control back (CPython 3.12's FOR_ITER_GEN / SEND_GEN): a
+/// yield pushes the value on the caller's stack and goes on at the
+/// instruction after FOR_ITER/SEND; a return goes to the jump target.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum GenExit {
+    /// Not a generator frame resumed in its caller's loop.
+    No,
+    /// Resumed by FOR_ITER: on return, pop the iterator and go to this
+    /// code unit (the loop's exit).
+    ForIter(u32),
+    /// Resumed by SEND: on return, the value replaces the receiver and the
+    /// caller goes to this code unit.
+    Send(u32),
 }
 
 impl Frame {

@@ -368,12 +368,17 @@ impl Vm {
         Ok((Value::Obj(gen), entry, ret_base))
     }
 
-    /// YIELD_VALUE: suspend the running generator frame.
-    pub(crate) fn suspend_generator(&mut self, next_pc: usize) -> PyResult<()> {
+    /// YIELD_VALUE: suspend the running generator frame. True when the
+    /// frame was resumed in its caller's loop (vm/gen_inline.rs): the
+    /// generator is then left as `finish_resume` leaves it, and the caller
+    /// takes the value.
+    pub(crate) fn suspend_generator(&mut self, next_pc: usize) -> PyResult<bool> {
         let Some(mut frame) = self.frames.pop() else {
             return Err(self.system_error("no frame"));
         };
         frame.pc = next_pc;
+        let inline = frame.gen_exit != super::frame::GenExit::No;
+        frame.gen_exit = super::frame::GenExit::No;
         // The generator refers to its frame, not the other way round while
         // suspended (no reference cycle).
         let Some(gen) = frame.generator.take() else {
@@ -390,7 +395,12 @@ impl Vm {
         let mut values = std::mem::take(&mut st.spare);
         super::ops::move_tail(&mut self.stack, base, &mut values);
         st.suspended = Some(Suspended { frame, values });
-        Ok(())
+        if inline {
+            st.running = false;
+            let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
+            st.exc_state = std::mem::replace(&mut self.exc_info, outer);
+        }
+        Ok(inline)
     }
 
     // ------------------------------------------------------------ resuming
@@ -459,6 +469,7 @@ impl Vm {
         frame.base = base;
         frame.ret_base = base;
         frame.entry = true;
+        frame.gen_exit = super::frame::GenExit::No;
         frame.generator = Some(gen.clone());
         self.frames.push(frame);
         self.push(arg.unwrap_or(Value::None));
@@ -515,26 +526,24 @@ impl Vm {
         match r {
             Ok(Exit::Yield(v)) => Ok(GenResult::Yield(v)),
             Ok(Exit::Return(v)) => Ok(GenResult::Return(v)),
-            Err(e) => {
-                let msg = if self.err_is(&e, ExcKind::StopIteration) {
-                    Some(format!("{} raised StopIteration", kind.noun()))
-                } else if kind == GenKind::AsyncGenerator
-                    && self.err_is(&e, ExcKind::StopAsyncIteration)
-                {
-                    Some("async generator raised StopAsyncIteration".to_string())
-                } else {
-                    None
-                };
-                match msg {
-                    Some(m) => {
-                        let rt = self.runtime_error(m);
-                        set_cause(&rt, &e);
-                        Err(rt)
-                    }
-                    None => Err(e),
-                }
-            }
+            Err(e) => Err(self.gen_raised(kind, e)),
         }
+    }
+
+    /// The error a generator frame's exception becomes in its caller:
+    /// StopIteration (and StopAsyncIteration in async generators) turns
+    /// into RuntimeError, as `gen_send_ex2` does.
+    pub(crate) fn gen_raised(&mut self, kind: GenKind, e: PyErr) -> PyErr {
+        let msg = if self.err_is(&e, ExcKind::StopIteration) {
+            format!("{} raised StopIteration", kind.noun())
+        } else if kind == GenKind::AsyncGenerator && self.err_is(&e, ExcKind::StopAsyncIteration) {
+            "async generator raised StopAsyncIteration".to_string()
+        } else {
+            return e;
+        };
+        let rt = self.runtime_error(msg);
+        set_cause(&rt, &e);
+        rt
     }
 
     /// The exception being handled as `sys.exc_info()` and implicit

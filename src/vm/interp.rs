@@ -294,6 +294,12 @@ impl Vm {
                         self.mark_lasti(pc);
                         self.op_unpack_sequence(oparg)
                     }
+                    // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
+                    Op::ForIter if self.for_iter_fast() => {
+                        ext = 0;
+                        pc = next;
+                        continue;
+                    }
                     Op::ForIter => {
                         self.mark_lasti(pc);
                         step!(self.op_for_iter(next, oparg))
@@ -397,9 +403,17 @@ impl Vm {
                         self.mark_lasti(pc);
                         self.op_pop_jump_if_none(false, back(next, oparg))
                     }
+                    // Signal handlers run at a backward jump (with its `lasti`).
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
-                        self.mark_lasti(pc);
-                        Ok(Flow::Jump(back(next, oparg)))
+                        if super::signals::take_pending() {
+                            self.mark_lasti(pc);
+                            if let Err(e) = self.run_signal_handlers() {
+                                return Err((e, true));
+                            }
+                        }
+                        ext = 0;
+                        pc = back(next, oparg);
+                        continue;
                     }
                     Op::LoadGlobal => {
                         self.mark_lasti(pc);
@@ -430,10 +444,8 @@ impl Vm {
                         self.op_send(next, oparg)
                     }
                     Op::LoadFast => step!(self.op_load_fast(base, &code, oparg)),
-                    Op::StoreFast => {
-                        self.mark_lasti(pc);
-                        step!(self.op_store_fast(base, oparg))
-                    }
+                    // (Marks `lasti` only when it drops an object.)
+                    Op::StoreFast => step!(self.op_store_fast(base, oparg, pc)),
                     Op::DeleteFast => {
                         self.mark_lasti(pc);
                         self.op_delete_fast(&code, oparg)
@@ -588,7 +600,7 @@ impl Vm {
 
     /// Record `pc` as the top frame's instruction being executed.
     #[inline(always)]
-    fn mark_lasti(&mut self, pc: usize) {
+    pub(crate) fn mark_lasti(&mut self, pc: usize) {
         if let Some(f) = self.frames.last_mut() {
             f.lasti = pc;
         }

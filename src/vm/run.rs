@@ -46,7 +46,7 @@ impl Vm {
             pc: 0,
             entry: true,
             generator: None,
-            exc_depth: 0,
+            gen_exit: crate::vm::frame::GenExit::No,
             obj: None,
         });
         match self.run()? {

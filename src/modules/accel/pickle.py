@@ -99,19 +99,80 @@ _REDUCE_MESSAGES = (
 )
 
 
+def _python_depth():
+    # The frames CPython would count for the caller of dump(): every
+    # frame but this module's own (C code in CPython).
+    f = _sys._getframe(1)
+    n = 0
+    here = globals()
+    while f is not None:
+        if f.f_globals is not here:
+            n += 1
+        f = f.f_back
+    return n
+
+
+def _recursion_error():
+    return RecursionError("maximum recursion depth exceeded while pickling an object")
+
+
+def _counted(save_container):
+    # C's save_list and save_dict take one more unit of the recursion
+    # limit while they run.
+    def op(self, obj):
+        self._c_units += 1
+        try:
+            if self._c_units > self._c_budget:
+                raise _recursion_error()
+            return save_container(self, obj)
+        finally:
+            self._c_units -= 1
+
+    return op
+
+
 def _make_pickler(p):
     class Pickler(p._Pickler):
-        def save(self, obj, save_persistent_id=True):
+        # CPython's C pickler counts one unit of the recursion limit per
+        # save() and one more per list or dict being saved (on top of the
+        # caller's Python frames), where the pure pickler runs three to
+        # eight Python frames per object: dump() allows the pure frames
+        # the C depth and raises RecursionError where C would.
+        _c_units = 0
+        _c_budget = 1 << 62
+
+        def dump(self, obj):
+            limit = _sys.getrecursionlimit()
+            depth = _python_depth()
+            self._c_units = 0
+            self._c_budget = limit - depth
+            # At most three pure frames per unit, plus the user code
+            # (__reduce__, persistent_id) the pickler calls.
+            raised = max(limit, depth + 3 * self._c_budget + 100)
+            _sys.setrecursionlimit(raised)
             try:
-                return super().save(obj, save_persistent_id)
-            except PicklingError as exc:
-                text = str(exc)
-                for pure, c in _REDUCE_MESSAGES:
-                    if text.endswith(pure):
-                        break
-                else:
-                    raise
-            raise PicklingError(c)
+                return super().dump(obj)
+            finally:
+                if _sys.getrecursionlimit() == raised:
+                    _sys.setrecursionlimit(limit)
+
+        def save(self, obj, save_persistent_id=True):
+            self._c_units += 1
+            try:
+                if self._c_units > self._c_budget:
+                    raise _recursion_error()
+                try:
+                    return super().save(obj, save_persistent_id)
+                except PicklingError as exc:
+                    text = str(exc)
+                    for pure, c in _REDUCE_MESSAGES:
+                        if text.endswith(pure):
+                            break
+                    else:
+                        raise
+                raise PicklingError(c)
+            finally:
+                self._c_units -= 1
 
         def save_global(self, obj, name=None):
             if name is None:
@@ -146,6 +207,8 @@ def _make_pickler(p):
     for t, f in Pickler.dispatch.items():
         if f is p._Pickler.save_global:
             Pickler.dispatch[t] = Pickler.save_global
+    Pickler.dispatch[list] = _counted(p._Pickler.save_list)
+    Pickler.dispatch[dict] = _counted(p._Pickler.save_dict)
     return Pickler
 
 

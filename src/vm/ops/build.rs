@@ -170,6 +170,20 @@ impl Vm {
             return Ok(Flow::Next);
         };
         let func = self.peek(i + 1).clone();
+        // A dict whose class keeps dict's `__iter__` merges entry by entry
+        // (`_PyDict_MergeEx`'s dict path): no `keys()`/`__getitem__` calls,
+        // hashes reused.
+        if let Value::Obj(u) = &update {
+            if self.merges_as_dict(u) {
+                for (h, k, v) in self.dict_entries_hashed(u) {
+                    if self.dict_find(&d, &k, h)?.is_some() {
+                        return Err(self.multiple_values_error(&func, &k));
+                    }
+                    self.dict_set_hashed(&d, k, h, v)?;
+                }
+                return Ok(Flow::Next);
+            }
+        }
         if self.getattr_opt(&update, "keys")?.is_none() {
             let fname = self.func_description(&func)?;
             return Err(self.type_error(format!(
@@ -180,16 +194,42 @@ impl Vm {
         let keys = self.call_method(&update, "keys", &[])?;
         for k in self.collect_iter(&keys)? {
             if self.dict_get(&d, &k)?.is_some() {
-                let fname = self.func_description(&func)?;
-                let ks = self.str(&k)?;
-                return Err(self.type_error(format!(
-                    "{fname} got multiple values for keyword argument '{ks}'"
-                )));
+                return Err(self.multiple_values_error(&func, &k));
             }
             let v = self.getitem(&update, &k)?;
             self.dict_set(&d, k, v)?;
         }
         Ok(Flow::Next)
+    }
+
+    /// A dict or a dict subclass that does not override `__iter__`
+    /// (CPython tests `tp_iter == dict_iter`).
+    fn merges_as_dict(&mut self, u: &crate::vm::value::PyRef) -> bool {
+        if !matches!(u.payload, crate::objects::Payload::Dict(_)) {
+            return false;
+        }
+        if u.class_is(&self.types.dict) {
+            return true;
+        }
+        let ty = self.type_of(&Value::Obj(u.clone()));
+        let dict_ty = self.types.dict.clone();
+        let own = self.type_lookup_str(&ty, "__iter__");
+        let base = self.type_lookup_str(&dict_ty, "__iter__");
+        matches!((own, base), (Some(Value::Obj(a)), Some(Value::Obj(b))) if std::rc::Rc::ptr_eq(&a, &b))
+    }
+
+    /// `f() got multiple values for keyword argument 'k'` (DICT_MERGE).
+    fn multiple_values_error(&mut self, func: &Value, k: &Value) -> crate::vm::PyErr {
+        let fname = match self.func_description(func) {
+            Ok(f) => f,
+            Err(e) => return e,
+        };
+        match self.str(k) {
+            Ok(ks) => self.type_error(format!(
+                "{fname} got multiple values for keyword argument '{ks}'"
+            )),
+            Err(e) => e,
+        }
     }
 
     /// `_PyObject_FunctionStr`: `module.qualname()` (no module for

@@ -202,8 +202,8 @@ impl Code {
     fn ic_set(&self, slot: u16, ic: Ic) {
         let gone = match self.ics.try_borrow_mut() {
             Ok(mut v) => {
-                if v.is_empty() && self.nslots > 0 {
-                    *v = vec![Ic::Empty; self.nslots as usize].into_boxed_slice();
+                if v.is_empty() && self.nslots() > 0 {
+                    *v = vec![Ic::Empty; self.nslots() as usize].into_boxed_slice();
                 }
                 v.get_mut(slot as usize).map(|e| {
                     let (now, gone) = std::mem::take(e).merge(ic);

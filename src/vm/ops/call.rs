@@ -262,7 +262,7 @@ impl Vm {
                         pc: 0,
                         entry: false,
                         generator: None,
-                        exc_depth: 0,
+                        gen_exit: crate::vm::frame::GenExit::No,
                         obj: None,
                     });
                     return Ok(Flow::Reload);
@@ -287,6 +287,13 @@ impl Vm {
         // A builtin method called on an instance of its own type
         // (`lst.append(x)` after LOAD_METHOD): straight to its function.
         if let (Value::Obj(f), None, false) = (&func, &kwnames, self.tracing) {
+            // CPython's specialised forms (`lst.append(x)`, `len(x)`,
+            // `list()`, ...; ops/call_spec.rs).
+            let fidx = args_start - 1;
+            if let Some(r) = self.call_specialised(fidx, meth_idx, args_start) {
+                r?;
+                return Ok(Flow::Next);
+            }
             if let Payload::MethodDescr(md) = &f.payload {
                 // (Slot wrappers take the checked path: `[].__len__(1)`.)
                 if md.kind == crate::objects::function::DescrKind::Method
@@ -401,6 +408,9 @@ impl Vm {
         let Some(frame) = self.frames.last() else {
             return Err(self.system_error("return outside a frame"));
         };
+        if frame.gen_exit != crate::vm::frame::GenExit::No {
+            return self.return_inline(v);
+        }
         let (ret_base, entry) = (frame.ret_base, frame.entry);
         self.stack.truncate(ret_base);
         // Dropped where it lies (popping moves the whole record out first).
@@ -446,10 +456,7 @@ impl Vm {
             Some(f) => (f.globals.clone(), f.builtins.clone()),
             None => (self.new_dict(), self.builtins_dict()),
         };
-        let doc = match code.consts.first() {
-            Some(v @ Value::Obj(o)) if matches!(o.payload, Payload::Str(_)) => v.clone(),
-            _ => Value::None,
-        };
+        let doc = code.doc_const();
         let module = self
             .dict_get_by_str_nocall(&globals, "__name__")
             .unwrap_or(Value::None);
@@ -519,7 +526,7 @@ impl Vm {
             pc: 0,
             entry: true,
             generator: None,
-            exc_depth: 0,
+            gen_exit: crate::vm::frame::GenExit::No,
             obj: None,
         });
         match self.run()? {

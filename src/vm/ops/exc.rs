@@ -14,7 +14,7 @@ impl Vm {
     /// table, or pop frames until one has a handler or an entry frame is
     /// left (then the error is returned). `add_tb` says whether the top
     /// frame gets a traceback entry (not for RERAISE and bare `raise`).
-    pub(crate) fn unwind(&mut self, err: PyErr, add_tb: bool) -> PyResult<()> {
+    pub(crate) fn unwind(&mut self, mut err: PyErr, add_tb: bool) -> PyResult<()> {
         if add_tb {
             self.chain_context(&err);
         }
@@ -68,6 +68,12 @@ impl Vm {
             self.stack.truncate(frame.ret_base.min(self.stack.len()));
             if frame.entry {
                 return Err(err);
+            }
+            if frame.gen_exit != crate::vm::frame::GenExit::No {
+                // A generator resumed in this loop: its caller sees the
+                // error as `next()`/`send()` would have raised it.
+                err = self.gen_unwound(frame, err);
+                self.chain_context(&err);
             }
         }
     }

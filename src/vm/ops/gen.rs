@@ -6,6 +6,7 @@ use crate::objects::exception::ExcKind;
 use crate::objects::Payload;
 
 use super::Flow;
+use crate::vm::frame::GenExit;
 use crate::vm::gen::GenResult;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
@@ -23,7 +24,11 @@ impl Vm {
 
     pub(crate) fn op_yield_value(&mut self, next: usize) -> PyResult<Flow> {
         let v = self.pop();
-        self.suspend_generator(next)?;
+        if self.suspend_generator(next)? {
+            // Resumed by the caller's FOR_ITER/SEND: it takes the value.
+            self.push(v);
+            return Ok(Flow::Reload);
+        }
         self.exit_value = v;
         Ok(Flow::Yield)
     }
@@ -93,8 +98,18 @@ impl Vm {
     }
 
     pub(crate) fn op_send(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
-        let v = self.pop();
+        let mut v = self.pop();
         let receiver = self.peek(0).clone();
+        // SEND_GEN: a generator or coroutine runs on in this loop.
+        if let Value::Obj(r) = &receiver {
+            if let Payload::Generator(_) = r.payload {
+                let exit = GenExit::Send((next + oparg as usize) as u32);
+                match self.resume_inline(r, v, next, exit) {
+                    Ok(()) => return Ok(Flow::Reload),
+                    Err(back) => v = back,
+                }
+            }
+        }
         match self.send_to(&receiver, v)? {
             GenResult::Return(r) => {
                 if self.tracing {

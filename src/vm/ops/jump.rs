@@ -49,15 +49,31 @@ impl Vm {
         self.op_push(it)
     }
 
-    pub(crate) fn op_for_iter(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
-        // FOR_ITER_RANGE / FOR_ITER_LIST: the next item of a range, list or
-        // tuple iterator straight from its state (the end of the iteration
-        // and every other iterator take the general path below).
-        if let Some(v) = self.stack.last().and_then(for_iter_fast) {
-            self.push(v);
-            return Ok(Flow::Next);
+    /// FOR_ITER_RANGE / FOR_ITER_LIST: push the next item of a range, list
+    /// or tuple iterator straight from its state. False for the end of the
+    /// iteration and every other iterator (`op_for_iter` then).
+    #[inline(always)]
+    pub(crate) fn for_iter_fast(&mut self) -> bool {
+        match self.stack.last().and_then(for_iter_fast) {
+            Some(v) => {
+                self.push(v);
+                true
+            }
+            None => false,
         }
+    }
+
+    pub(crate) fn op_for_iter(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
         let it = self.peek(0).clone();
+        // FOR_ITER_GEN: a generator's frame runs on in this loop.
+        if let Value::Obj(g) = &it {
+            if g.class_is(&self.types.generator) {
+                let exit = crate::vm::frame::GenExit::ForIter((next + oparg as usize) as u32);
+                if self.resume_inline(g, Value::None, next, exit).is_ok() {
+                    return Ok(Flow::Reload);
+                }
+            }
+        }
         match self.next(&it)? {
             Some(v) => self.op_push(v),
             None => {

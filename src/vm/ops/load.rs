@@ -63,7 +63,7 @@ impl Vm {
     }
 
     #[inline(always)]
-    pub(crate) fn op_store_fast(&mut self, base: usize, oparg: u32) -> PyResult<Flow> {
+    pub(crate) fn op_store_fast(&mut self, base: usize, oparg: u32, pc: usize) -> PyResult<Flow> {
         let v = self.pop();
         if let Some(slot) = self.stack.get_mut(base + oparg as usize) {
             let old = std::mem::take(slot);
@@ -71,6 +71,10 @@ impl Vm {
             // whose value was moved out just above (it holds `Null`, which
             // owns nothing), so overwriting it leaks nothing.
             unsafe { super::write_words(slot, v) };
+            // Dropping an object may queue a finalizer, which sees `lasti`.
+            if let Value::Obj(_) = old {
+                self.mark_lasti(pc);
+            }
             drop(old);
         }
         Ok(Flow::Next)

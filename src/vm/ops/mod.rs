@@ -9,6 +9,8 @@ mod binary;
 mod build;
 mod cache;
 mod call;
+mod call_class;
+mod call_spec;
 mod exc;
 mod gen;
 mod ic_ref;

@@ -253,9 +253,29 @@ impl Vm {
     /// `object.__getattribute__(obj, name)` (and `type.__getattribute__`
     /// for types); `__getattr__` is the caller's business.
     pub fn generic_getattr(&mut self, obj: &Value, name: &PyRef, ty: &PyRef) -> PyResult<Value> {
+        if let Some(v) = self.generic_lookup(obj, name, ty)? {
+            return Ok(v);
+        }
+        if let Value::Obj(o) = obj {
+            match &o.payload {
+                Payload::Module(_) => return self.module_missing_attr(o, name),
+                Payload::Type(_) => {
+                    let meta = self.type_of(obj);
+                    return Err(self.no_attribute(obj, &meta, name));
+                }
+                _ => {}
+            }
+        }
+        Err(self.no_attribute(obj, ty, name))
+    }
+
+    /// `generic_getattr` without the error for a missing attribute
+    /// (`None`; a module's `__getattr__` is not consulted), as CPython's
+    /// `_PyObject_LookupAttr` avoids making the AttributeError.
+    fn generic_lookup(&mut self, obj: &Value, name: &PyRef, ty: &PyRef) -> PyResult<Option<Value>> {
         if let Value::Obj(o) = obj {
             if matches!(o.payload, Payload::Type(_)) {
-                return self.type_getattr(o, name);
+                return self.type_lookup_attr(o, name);
             }
         }
         let descr = self.type_lookup(ty, name);
@@ -265,35 +285,30 @@ impl Vm {
                 // (object's `__dict__` included: methods have none).
                 if descr.is_none() || str_of(name) == "__dict__" {
                     let f = m.func.clone();
-                    return self.getattr(&f, name);
+                    return self.getattr(&f, name).map(Some);
                 }
             }
         }
         if let Some(d) = &descr {
             if self.is_data_descr(d) && self.has_descr_get(d) {
-                return self.descr_get(d.clone(), Some(obj), ty);
+                return self.descr_get(d.clone(), Some(obj), ty).map(Some);
             }
         }
         if let Value::Obj(o) = obj {
             match attrs::lookup(o, name) {
-                Lookup::Found(v) => return Ok(v),
+                Lookup::Found(v) => return Ok(Some(v)),
                 Lookup::Dict(dict) => {
                     if let Some(v) = self.dict_get_str(&dict, name)? {
-                        return Ok(v);
+                        return Ok(Some(v));
                     }
                 }
                 Lookup::Absent | Lookup::NoStorage => {}
             }
         }
-        if let Some(d) = descr {
-            return self.descr_get(d, Some(obj), ty);
+        match descr {
+            Some(d) => self.descr_get(d, Some(obj), ty).map(Some),
+            None => Ok(None),
         }
-        if let Value::Obj(o) = obj {
-            if let Payload::Module(_) = &o.payload {
-                return self.module_missing_attr(o, name);
-            }
-        }
-        Err(self.no_attribute(obj, ty, name))
     }
 
     /// The AttributeError for a missing attribute, worded as CPython.
@@ -313,28 +328,49 @@ impl Vm {
         e
     }
 
-    fn type_getattr(&mut self, cls: &PyRef, name: &PyRef) -> PyResult<Value> {
+    /// `type.__getattribute__(cls, name)`, None for a missing attribute.
+    fn type_lookup_attr(&mut self, cls: &PyRef, name: &PyRef) -> PyResult<Option<Value>> {
         let clsv = Value::Obj(cls.clone());
         let meta = self.type_of(&clsv);
         let meta_attr = self.type_lookup(&meta, name);
         if let Some(d) = &meta_attr {
             if self.is_data_descr(d) {
-                return self.descr_get(d.clone(), Some(&clsv), &meta);
+                return self.descr_get(d.clone(), Some(&clsv), &meta).map(Some);
             }
         }
         if let Some(attr) = self.type_lookup(cls, name) {
-            return self.descr_get(attr, None, cls);
+            return self.descr_get(attr, None, cls).map(Some);
         }
-        if let Some(d) = meta_attr {
-            return self.descr_get(d, Some(&clsv), &meta);
+        match meta_attr {
+            Some(d) => self.descr_get(d, Some(&clsv), &meta).map(Some),
+            None => Ok(None),
         }
-        Err(self.no_attribute(&clsv, &meta, name))
     }
 
     /// `getattr` returning None where it would raise AttributeError.
     pub fn getattr_opt(&mut self, obj: &Value, name: &str) -> PyResult<Option<Value>> {
         let n = self.intern(name);
-        match self.getattr(obj, &n) {
+        self.lookup_attr(obj, &n)
+    }
+
+    /// `_PyObject_LookupAttr`: `getattr` with None where it would raise
+    /// AttributeError; with the generic `__getattribute__` and no
+    /// `__getattr__`, a missing attribute makes no exception object.
+    pub fn lookup_attr(&mut self, obj: &Value, n: &PyRef) -> PyResult<Option<Value>> {
+        let ty = self.type_of(obj);
+        let module = matches!(obj, Value::Obj(o) if matches!(o.payload, Payload::Module(_)));
+        if !module
+            && !self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE)
+            && !self.type_flag(&ty, FLAG_HAS_GETATTR)
+        {
+            return match self.generic_lookup(obj, n, &ty) {
+                Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) => {
+                    Ok(None)
+                }
+                r => r,
+            };
+        }
+        match self.getattr(obj, n) {
             Ok(v) => Ok(Some(v)),
             Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) => {
                 Ok(None)

@@ -1,0 +1,143 @@
+//! Generator frames resumed in their caller's eval loop (CPython 3.12's
+//! FOR_ITER_GEN and SEND_GEN). `for x in gen` and `yield from`/`await`
+//! push the generator's suspended frame onto the frame stack and go on in
+//! the same loop, instead of a nested `run` per item as `gen_send_ex`
+//! does. The frame's `gen_exit` says how its caller takes over:
+//! - YIELD_VALUE suspends the frame (`suspend_generator`) and pushes the
+//!   value on the caller's stack; the caller goes on after FOR_ITER/SEND.
+//! - RETURN_VALUE finishes the generator (`return_inline`): FOR_ITER pops
+//!   the iterator, SEND replaces the receiver with the value, and the
+//!   caller jumps to the instruction's target.
+//! - An exception leaving the frame finishes the generator and is
+//!   converted as `gen_send_ex2` converts it (`gen_unwound`), then goes on
+//!   unwinding in the caller.
+//!
+//! The generator's state moves exactly as in `gen_send_ex`/`finish_resume`
+//! (running flag, its own handled exception swapped with the callers'),
+//! so everything that looks at a running generator sees the same thing.
+//! Whatever the fast entry does not cover (tracing, a first `send` of a
+//! value, a running or finished generator, async generators, the recursion
+//! limit) takes `gen_send_ex`, which raises CPython's errors.
+
+use super::frame::{Frame, GenExit};
+use super::gen::{state, GenKind};
+use super::ops::Flow;
+use super::value::{PyRef, Value};
+use super::{PyErr, PyResult, Vm};
+
+impl Vm {
+    /// Push `gen`'s suspended frame to run next, with `arg` sent in; the
+    /// caller's frame resumes at `next` when it yields. Gives `arg` back
+    /// when the generator must take the general path.
+    pub(crate) fn resume_inline(
+        &mut self,
+        gen: &PyRef,
+        arg: Value,
+        next: usize,
+        exit: GenExit,
+    ) -> Result<(), Value> {
+        if self.tracing || self.recursion_depth() >= self.recursion_limit {
+            return Err(arg);
+        }
+        let Some(st) = state(gen) else {
+            return Err(arg);
+        };
+        let Ok(mut s) = st.try_borrow_mut() else {
+            return Err(arg);
+        };
+        if s.kind == GenKind::AsyncGenerator || s.running || (!s.started && !arg.is_none()) {
+            return Err(arg);
+        }
+        let Some(susp) = s.suspended.take() else {
+            return Err(arg);
+        };
+        s.running = true;
+        s.started = true;
+        let saved_exc = std::mem::replace(&mut s.exc_state, Value::None);
+        let mut frame = susp.frame;
+        let mut values = susp.values;
+        let base = self.stack.len();
+        self.stack.append(&mut values);
+        s.spare = values;
+        drop(s);
+        if let Some(caller) = self.frames.last_mut() {
+            caller.pc = next;
+        }
+        frame.base = base;
+        frame.ret_base = base;
+        frame.entry = false;
+        frame.gen_exit = exit;
+        frame.generator = Some(gen.clone());
+        self.frames.push(frame);
+        self.push(arg);
+        // As in `gen_send_ex`: the generator's own handled exception is
+        // current while it runs; the callers' waits on `gen_exc_outer`.
+        let outer = std::mem::replace(&mut self.exc_info, saved_exc);
+        self.gen_exc_outer.push(outer);
+        Ok(())
+    }
+
+    /// RETURN_VALUE of a generator frame resumed in its caller's loop.
+    pub(crate) fn return_inline(&mut self, v: Value) -> PyResult<Flow> {
+        let Some(frame) = self.frames.pop() else {
+            return Err(self.system_error("return outside a frame"));
+        };
+        self.stack.truncate(frame.ret_base.min(self.stack.len()));
+        let exit = frame.gen_exit;
+        self.finish_inline(&frame);
+        drop(frame);
+        let target = match exit {
+            GenExit::ForIter(t) => {
+                let it = self.pop();
+                if self.tracing {
+                    self.trace_iter_stop(&it, None);
+                }
+                t
+            }
+            GenExit::Send(t) => {
+                if self.tracing {
+                    let receiver = self.peek(0).clone();
+                    self.trace_iter_stop(&receiver, Some(&v));
+                }
+                if let Some(top) = self.stack.last_mut() {
+                    *top = v;
+                }
+                t
+            }
+            GenExit::No => return Err(self.system_error("not a resumed generator frame")),
+        };
+        if let Some(caller) = self.frames.last_mut() {
+            caller.pc = target as usize;
+        }
+        Ok(Flow::Reload)
+    }
+
+    /// An exception left a generator frame resumed in its caller's loop
+    /// (already popped, its values cut from the stack): finish the
+    /// generator and give the error its caller sees.
+    pub(crate) fn gen_unwound(&mut self, frame: Frame, err: PyErr) -> PyErr {
+        self.finish_inline(&frame);
+        let kind = frame
+            .generator
+            .as_ref()
+            .and_then(|g| state(g))
+            .and_then(|s| s.try_borrow().ok().map(|s| s.kind))
+            .unwrap_or(GenKind::Generator);
+        drop(frame);
+        self.gen_raised(kind, err)
+    }
+
+    /// The generator of `frame` finished: not running, no frame, and the
+    /// callers' handled exception current again.
+    fn finish_inline(&mut self, frame: &Frame) {
+        let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
+        self.exc_info = outer;
+        if let Some(st) = frame.generator.as_ref().and_then(|g| state(g)) {
+            if let Ok(mut s) = st.try_borrow_mut() {
+                s.running = false;
+                s.suspended = None;
+                s.exc_state = Value::None;
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! CPython 3.11's specialised PRECALL forms for calls of builtins, checked
+//! at each CALL instead of by rewriting the instruction: `lst.append(x)`
+//! (PRECALL_NO_KW_LIST_APPEND, also through a bound `append`), `len(x)`
+//! (PRECALL_NO_KW_LEN), `isinstance(x, t)` (PRECALL_NO_KW_ISINSTANCE),
+//! `type(x)` (PRECALL_NO_KW_TYPE_1), `str(x)` (PRECALL_NO_KW_STR_1) and
+//! `tuple(x)` (PRECALL_NO_KW_TUPLE_1).
+//!
+//! Guards: the callable runs exactly the native function the general path
+//! would run (compared by address: two functions at one address have the
+//! same code, so a match can never run anything else; a miss only takes
+//! the general path), or is exactly the builtin type; no keyword
+//! arguments; no trace or profile function (those see the `c_call` events
+//! of the general path). Each form then does what that native function
+//! does for its arguments, without moving them into an argument buffer.
+
+use std::ptr::fn_addr_eq;
+use std::rc::Rc;
+
+use crate::objects::function::NativeFn;
+use crate::objects::Payload;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+/// `list.append`'s native function.
+const LIST_APPEND: NativeFn = crate::objects::list::list_append;
+/// The builtins `len` and `isinstance`.
+const LEN: NativeFn = crate::builtins::b_len;
+const ISINSTANCE: NativeFn = crate::builtins::b_isinstance;
+
+/// Which specialised form a call takes.
+#[derive(Clone, Copy)]
+enum Spec {
+    /// `lst.append(x)` after LOAD_METHOD: (descr, lst, x).
+    AppendDescr,
+    /// `append(x)` with `append = lst.append`: (NULL, append, x).
+    AppendBound,
+    Len,
+    IsInstance,
+    Type,
+    Str,
+    Tuple,
+}
+
+impl Vm {
+    /// The call of the callable at `fidx` with the values from
+    /// `args_start` to the top of the stack as its positional arguments (a
+    /// method's `self` first), when it is one of the specialised forms: the
+    /// stack is cut to `meth_idx` and the call's result pushed. `None`: not
+    /// specialised, nothing done. The caller has checked that there are no
+    /// keyword arguments and no trace or profile function.
+    #[inline(always)]
+    pub(crate) fn call_specialised(
+        &mut self,
+        fidx: usize,
+        meth_idx: usize,
+        args_start: usize,
+    ) -> Option<PyResult<()>> {
+        let nargs = self.stack.len().checked_sub(args_start)?;
+        let Some(Value::Obj(f)) = self.stack.get(fidx) else {
+            return None;
+        };
+        let spec = match &f.payload {
+            Payload::MethodDescr(md)
+                if nargs == 2
+                    && fn_addr_eq(md.func, LIST_APPEND)
+                    && is_list(self.stack.get(args_start)) =>
+            {
+                Spec::AppendDescr
+            }
+            Payload::Builtin(b) if nargs == 1 => match &b.self_ {
+                s @ Some(_) if fn_addr_eq(b.func, LIST_APPEND) && is_list(s.as_ref()) => {
+                    Spec::AppendBound
+                }
+                None if fn_addr_eq(b.func, LEN) => Spec::Len,
+                _ => return None,
+            },
+            Payload::Builtin(b)
+                if nargs == 2 && b.self_.is_none() && fn_addr_eq(b.func, ISINSTANCE) =>
+            {
+                Spec::IsInstance
+            }
+            Payload::Type(_) => {
+                if nargs == 1 && Rc::ptr_eq(f, &self.types.type_) {
+                    Spec::Type
+                } else if nargs == 1 && Rc::ptr_eq(f, &self.types.str) {
+                    Spec::Str
+                } else if nargs == 1 && Rc::ptr_eq(f, &self.types.tuple) {
+                    Spec::Tuple
+                } else {
+                    // PRECALL_BUILTIN_CLASS (ops/call_class.rs).
+                    return self.call_builtin_class_at(fidx, meth_idx);
+                }
+            }
+            _ => return None,
+        };
+        Some(self.run_specialised(spec, fidx, meth_idx, args_start))
+    }
+
+    #[inline(always)]
+    fn run_specialised(
+        &mut self,
+        spec: Spec,
+        fidx: usize,
+        meth_idx: usize,
+        args_start: usize,
+    ) -> PyResult<()> {
+        let r = match spec {
+            Spec::AppendDescr | Spec::AppendBound => {
+                let x = self.pop();
+                let target = match spec {
+                    Spec::AppendDescr => self.stack.get(args_start),
+                    _ => match self.stack.get(fidx) {
+                        Some(Value::Obj(f)) => match &f.payload {
+                            Payload::Builtin(b) => b.self_.as_ref(),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                };
+                let done = match target {
+                    Some(Value::Obj(l)) => append_item(l, x),
+                    _ => Err(x),
+                };
+                if let Err(x) = done {
+                    // Its items borrowed by native code, which never holds
+                    // them across a call into Python code.
+                    drop(x);
+                    self.cut_to(meth_idx);
+                    return Err(self.system_error("list.append: list items in use"));
+                }
+                self.cut_to(meth_idx);
+                Ok(Value::None)
+            }
+            Spec::Len => {
+                let x = self.pop();
+                self.cut_to(meth_idx);
+                let r = self.len(&x).map(|n| Value::Int(n as i64));
+                drop(x);
+                self.after_native_call(r)
+            }
+            Spec::IsInstance => {
+                let cls = self.pop();
+                let x = self.pop();
+                self.cut_to(meth_idx);
+                let r = self.isinstance(&x, &cls).map(Value::Bool);
+                drop((x, cls));
+                self.after_native_call(r)
+            }
+            Spec::Type => {
+                let x = self.pop();
+                self.cut_to(meth_idx);
+                Ok(Value::Obj(self.type_of(&x)))
+            }
+            Spec::Str => {
+                let x = self.pop();
+                self.cut_to(meth_idx);
+                let r = self.str_value(&x);
+                drop(x);
+                self.after_native_call(r)
+            }
+            Spec::Tuple => {
+                let x = self.pop();
+                self.cut_to(meth_idx);
+                let r = if self.exact(&x, &self.types.tuple) {
+                    Ok(x)
+                } else {
+                    let r = self.collect_iter(&x).map(|items| self.new_tuple(items));
+                    drop(x);
+                    r
+                };
+                self.after_native_call(r)
+            }
+        };
+        self.push(r?);
+        Ok(())
+    }
+
+    /// PRECALL_BUILTIN_CLASS for the class at `fidx` (out of line: the
+    /// eval loop's code stays small).
+    #[inline(never)]
+    fn call_builtin_class_at(&mut self, fidx: usize, meth_idx: usize) -> Option<PyResult<()>> {
+        let cls = match self.stack.get(fidx) {
+            Some(Value::Obj(f)) => f.clone(),
+            _ => return None,
+        };
+        let version = self.builtin_class_version(&cls)?;
+        let r = self.call_builtin_class(&cls, version, fidx, meth_idx)?;
+        let r = self.after_native_call(r);
+        Some(r.map(|v| self.push(v)))
+    }
+
+    /// Drop the values above `at` (the callable and what is left of the
+    /// call's arguments: two values): popped one by one, as `truncate`
+    /// calls an out-of-line slice drop.
+    #[inline(always)]
+    pub(super) fn cut_to(&mut self, at: usize) {
+        while self.stack.len() > at {
+            drop(self.pop());
+        }
+    }
+
+    /// What follows a native call that may have run Python code: CPython
+    /// checks for signals after it (CHECK_EVAL_BREAKER), so a handler for a
+    /// signal the callee raised runs now.
+    #[inline(always)]
+    fn after_native_call(&mut self, r: PyResult<Value>) -> PyResult<Value> {
+        let v = r?;
+        if crate::vm::signals::take_pending() {
+            self.run_signal_handlers()?;
+        }
+        Ok(v)
+    }
+}
+
+/// `l.append(x)` as `list_append` does it; `x` back when `l` is not a
+/// list or its items are borrowed.
+#[inline(always)]
+fn append_item(l: &PyRef, x: Value) -> Result<(), Value> {
+    let Payload::List(items) = &l.payload else {
+        return Err(x);
+    };
+    match items.try_borrow_mut() {
+        Ok(mut items) => {
+            crate::objects::list::push_item(&mut items, x);
+            Ok(())
+        }
+        Err(_) => Err(x),
+    }
+}
+
+/// Whether `v` is a list (of any class: `list_append` takes them all).
+#[inline(always)]
+fn is_list(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Obj(l)) if matches!(l.payload, Payload::List(_)))
+}
