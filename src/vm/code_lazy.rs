@@ -57,7 +57,7 @@ impl<T> Deref for Lazy<T> {
         match self.0.get() {
             Some(b) => b,
             None => {
-                debug_assert!(false, "H7IMP-LAZY read before prepared");
+                debug_assert!(false, "a lazy code field was read before `ensure_prepared`");
                 &[]
             }
         }
