@@ -13,7 +13,7 @@
 //! prepared, so the memo of a load ([`MemoMap`]) lives as long as a code
 //! object of that load still waits for its preparation.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
@@ -24,28 +24,66 @@ use crate::pyc::Obj;
 use super::value::Value;
 
 /// A slice filled once: empty until then (`Code` fills it before the code
-/// first runs or is looked into).
-#[derive(Clone, Default)]
-pub struct Lazy<T>(OnceCell<Box<[T]>>);
+/// first runs or is looked into). Reading it is a plain load of the slice
+/// (no "is it filled?" branch on the eval loop's constant and name reads).
+pub struct Lazy<T> {
+    items: UnsafeCell<Box<[T]>>,
+    ready: Cell<bool>,
+}
+
+impl<T: Clone> Clone for Lazy<T> {
+    fn clone(&self) -> Self {
+        Lazy {
+            items: UnsafeCell::new(Box::<[T]>::from(&**self)),
+            ready: Cell::new(self.ready.get()),
+        }
+    }
+}
+
+impl<T> Default for Lazy<T> {
+    fn default() -> Self {
+        Lazy::empty()
+    }
+}
 
 impl<T> Lazy<T> {
     /// A slice that is already there.
     pub fn ready(items: Box<[T]>) -> Lazy<T> {
-        Lazy(OnceCell::from(items))
+        Lazy {
+            items: UnsafeCell::new(items),
+            ready: Cell::new(true),
+        }
     }
 
-    /// Not filled yet.
+    /// Not filled yet (reads as empty).
     pub fn empty() -> Lazy<T> {
-        Lazy(OnceCell::new())
+        Lazy {
+            items: UnsafeCell::new(Box::default()),
+            ready: Cell::new(false),
+        }
     }
 
     /// Fill it (no effect when already filled).
     pub fn fill(&self, items: Box<[T]>) {
-        let _ = self.0.set(items);
+        if self.ready.get() {
+            return;
+        }
+        // SAFETY: until `ready` is set the cell holds the empty box made by
+        // `empty()`, and the only references ever handed out (by `deref`)
+        // point into the box's heap block, which for an empty box is a
+        // zero-sized region that is never allocated nor freed; no reference
+        // to the cell itself outlives a method of this type. Replacing the
+        // box therefore invalidates no live reference to any byte, and
+        // `Lazy` is `!Sync` (the cell), so no other thread writes at once.
+        // Once `ready` is set the cell is never written again.
+        unsafe {
+            *self.items.get() = items;
+        }
+        self.ready.set(true);
     }
 
     pub fn is_ready(&self) -> bool {
-        self.0.get().is_some()
+        self.ready.get()
     }
 }
 
@@ -54,13 +92,14 @@ impl<T> Deref for Lazy<T> {
 
     #[inline(always)]
     fn deref(&self) -> &[T] {
-        match self.0.get() {
-            Some(b) => b,
-            None => {
-                debug_assert!(false, "a lazy code field was read before `ensure_prepared`");
-                &[]
-            }
-        }
+        debug_assert!(
+            self.ready.get(),
+            "a lazy code field was read before `ensure_prepared`"
+        );
+        // SAFETY: the cell is written only by `fill`, once, while it holds
+        // an empty box (see there); the slice returned here borrows the
+        // box's heap block, which stays in place for as long as `self`.
+        unsafe { &**self.items.get() }
     }
 }
 
