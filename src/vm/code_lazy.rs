@@ -99,7 +99,7 @@ impl<T> Deref for Lazy<T> {
         // SAFETY: the cell is written only by `fill`, once, while it holds
         // an empty box (see there); the slice returned here borrows the
         // box's heap block, which stays in place for as long as `self`.
-        unsafe { &**self.items.get() }
+        unsafe { &*self.items.get() }
     }
 }
 
