@@ -263,9 +263,11 @@ impl Vm {
     }
 }
 
-/// The objects reachable from the values of `globals` (not through other
-/// modules or builtin types), depth first in dict order: what dies with
-/// the module dict in CPython's final garbage collection.
+/// The objects with `__del__` reachable from the values of `globals` (not
+/// through other modules or builtin types), depth first in dict order:
+/// what dies with the module dict in CPython's final garbage collection.
+/// Strings, bytes and numbers without attributes lead nowhere and are
+/// passed over without being remembered (big data held in globals).
 fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
     let mut seen: HashSet<usize> = HashSet::new();
     seen.insert(Rc::as_ptr(globals) as usize);
@@ -278,6 +280,18 @@ fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
         .collect();
     while let Some(v) = stack.pop() {
         let Value::Obj(o) = &v else { continue };
+        let has_del = o
+            .class()
+            .as_ref()
+            .and_then(type_data)
+            .is_some_and(|td| td.has_flag(FLAG_HAS_DEL));
+        let leaf = matches!(
+            o.payload,
+            Payload::Str(_) | Payload::Bytes(_) | Payload::Int(_) | Payload::Float(_)
+        );
+        if leaf && !has_del && !o.has_attrs() {
+            continue;
+        }
         if !seen.insert(Rc::as_ptr(o) as usize) {
             continue;
         }
@@ -296,7 +310,9 @@ fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
         });
         // Payloads visit last item first (CPython's order); walk items in order.
         stack.extend(children);
-        out.push(v);
+        if has_del {
+            out.push(v);
+        }
     }
     out
 }
