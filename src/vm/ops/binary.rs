@@ -8,6 +8,10 @@ use crate::vm::proto::{BinOp, CmpOp};
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
+/// BINARY_OP's arguments for `+` and `+=` (`opcode._nb_ops`).
+const NB_ADD: u32 = 0;
+const NB_INPLACE_ADD: u32 = 13;
+
 impl Vm {
     pub(crate) fn op_unary(&mut self, op: Op) -> PyResult<Flow> {
         let v = self.pop();
@@ -42,7 +46,42 @@ impl Vm {
             self.push(r);
             return Ok(Flow::Next);
         }
+        // BINARY_OP_ADD_UNICODE: `+` and `+=` of two exact strs.
+        if oparg == NB_ADD || oparg == NB_INPLACE_ADD {
+            if let Some(r) = self.str_concat_fast(&a, &b) {
+                self.push(r);
+                return Ok(Flow::Next);
+            }
+        }
         self.binary_slow(oparg, a, b)
+    }
+
+    /// The concatenation of two exact strs without lone surrogates; as
+    /// `PyUnicode_Concat`, an empty operand gives the other one itself.
+    fn str_concat_fast(&mut self, a: &Value, b: &Value) -> Option<Value> {
+        let (Value::Obj(x), Value::Obj(y)) = (a, b) else {
+            return None;
+        };
+        let (Payload::Str(xs), Payload::Str(ys)) = (&x.payload, &y.payload) else {
+            return None;
+        };
+        if !x.class_is(&self.types.str) || !y.class_is(&self.types.str) {
+            return None;
+        }
+        if xs.surrogate_cps().is_some() || ys.surrogate_cps().is_some() {
+            return None;
+        }
+        let (p, q) = (xs.as_str(), ys.as_str());
+        if p.is_empty() {
+            return Some(b.clone());
+        }
+        if q.is_empty() {
+            return Some(a.clone());
+        }
+        let mut s = String::with_capacity(p.len() + q.len());
+        s.push_str(p);
+        s.push_str(q);
+        Some(self.new_string(s))
     }
 
     #[inline(never)]
