@@ -551,9 +551,31 @@ impl Vm {
                         self.mark_lasti(pc);
                         self.op_dict_update(oparg)
                     }
+                    // PRECALL runs no code and cannot fail (no `lasti`); the
+                    // CALL right after it runs in the same step (one dispatch
+                    // per call), as CALL, unless something traces.
                     Op::Precall => {
-                        self.mark_lasti(pc);
-                        step!(self.op_precall(oparg))
+                        self.op_precall(oparg);
+                        match instrs.get(next) {
+                            Some(&super::code::Instr {
+                                op: Some(Op::Call),
+                                arg: call_arg,
+                                len: call_len,
+                            }) if !self.tracing => {
+                                pc = next;
+                                let after = next + call_len as usize;
+                                self.mark_lasti(pc);
+                                match self.op_call(call_arg as u32, after) {
+                                    Ok(Flow::Next) => {
+                                        ext = 0;
+                                        pc = after;
+                                        continue;
+                                    }
+                                    other => other,
+                                }
+                            }
+                            _ => Ok(Flow::Next),
+                        }
                     }
                     Op::Call => {
                         self.mark_lasti(pc);

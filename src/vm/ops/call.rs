@@ -33,10 +33,12 @@ impl Vm {
     }
 
     /// PRECALL: unpack a bound method into (function, self).
-    pub(crate) fn op_precall(&mut self, n: u32) -> PyResult<Flow> {
+    /// PRECALL: a bound method called after LOAD_METHOD found none is
+    /// split into its function and `self` (CPython 3.11's PRECALL).
+    pub(crate) fn op_precall(&mut self, n: u32) {
         let len = self.stack.len();
         let Some(meth_idx) = len.checked_sub(n as usize + 2) else {
-            return Ok(Flow::Next);
+            return;
         };
         if self.stack[meth_idx].is_null() {
             if let Value::Obj(o) = &self.stack[meth_idx + 1] {
@@ -47,7 +49,6 @@ impl Vm {
                 }
             }
         }
-        Ok(Flow::Next)
     }
 
     fn kwnames_vec(t: &Option<PyRef>) -> smallvec::SmallVec<[PyRef; 4]> {
