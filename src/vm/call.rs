@@ -348,19 +348,16 @@ impl Vm {
                 }
                 self.fill_nulls_to(base + code.nlocalsplus());
                 self.frames.push(Frame {
-                    code,
-                    func: Some(func.clone()),
-                    globals: f.globals.clone(),
-                    builtins: f.builtins.clone(),
-                    locals: None,
-                    base,
-                    ret_base: base,
-                    lasti: 0,
-                    pc: 0,
                     entry: true,
-                    generator: None,
-                    gen_exit: crate::vm::frame::GenExit::No,
-                    obj: None,
+                    ..Frame::new(
+                        code,
+                        Some(func.clone()),
+                        f.globals.clone(),
+                        f.builtins.clone(),
+                        None,
+                        base,
+                        base,
+                    )
                 });
                 self.native_depth += 1;
                 let r = self.run();
@@ -408,19 +405,16 @@ impl Vm {
             return Err(e);
         }
         self.frames.push(Frame {
-            code: f.code.borrow().clone(),
-            func: Some(func.clone()),
-            globals: f.globals.clone(),
-            builtins: f.builtins.clone(),
-            locals: None,
-            base,
-            ret_base,
-            lasti: 0,
-            pc: 0,
             entry,
-            generator: None,
-            gen_exit: crate::vm::frame::GenExit::No,
-            obj: None,
+            ..Frame::new(
+                f.code.borrow().clone(),
+                Some(func.clone()),
+                f.globals.clone(),
+                f.builtins.clone(),
+                None,
+                base,
+                ret_base,
+            )
         });
         Ok(())
     }

@@ -52,6 +52,36 @@ pub enum GenExit {
 }
 
 impl Frame {
+    /// A frame about to run `code` from its start, its locals-plus at
+    /// `base`; returning cuts the stack back to `ret_base`. Not an entry
+    /// frame (`Frame { entry: true, ..Frame::new(..) }` for one).
+    #[inline]
+    pub fn new(
+        code: Rc<Code>,
+        func: Option<PyRef>,
+        globals: PyRef,
+        builtins: PyRef,
+        locals: Option<Value>,
+        base: usize,
+        ret_base: usize,
+    ) -> Frame {
+        Frame {
+            code,
+            func,
+            globals,
+            builtins,
+            locals,
+            base,
+            ret_base,
+            lasti: 0,
+            pc: 0,
+            entry: false,
+            generator: None,
+            gen_exit: GenExit::No,
+            obj: None,
+        }
+    }
+
     /// Index in `vm.stack` where the value stack starts.
     pub fn stack_base(&self) -> usize {
         self.base + self.code.nlocalsplus()

@@ -12,7 +12,7 @@ use crate::objects::Payload;
 use crate::pyc::opcode::Op;
 
 use super::code::Code;
-use super::frame::Frame;
+use super::frame::{Frame, GenExit};
 use super::interp::Exit;
 use super::value::{PyRef, Value};
 use super::{PyErr, PyResult, Vm};
@@ -377,8 +377,8 @@ impl Vm {
             return Err(self.system_error("no frame"));
         };
         frame.pc = next_pc;
-        let inline = frame.gen_exit != super::frame::GenExit::No;
-        frame.gen_exit = super::frame::GenExit::No;
+        let inline = frame.gen_exit != GenExit::No;
+        frame.gen_exit = GenExit::No;
         // The generator refers to its frame, not the other way round while
         // suspended (no reference cycle).
         let Some(gen) = frame.generator.take() else {
@@ -448,37 +448,15 @@ impl Vm {
         if self.recursion_depth() >= self.recursion_limit {
             return Err(self.new_error(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }
-        let (susp, saved_exc) = {
+        {
             let Ok(mut s) = st.try_borrow_mut() else {
                 return Err(self.runtime_error("generator state is in use"));
             };
-            let Some(susp) = s.suspended.take() else {
+            if s.suspended.is_none() {
                 return Ok(GenResult::Return(Value::None));
-            };
-            s.running = true;
-            s.started = true;
-            (susp, std::mem::replace(&mut s.exc_state, Value::None))
-        };
-        let mut frame = susp.frame;
-        let mut values = susp.values;
-        let base = self.stack.len();
-        self.stack.append(&mut values);
-        if let Ok(mut s) = st.try_borrow_mut() {
-            s.spare = values;
+            }
+            self.enter_generator(gen, &mut s, arg.unwrap_or(Value::None), GenExit::No);
         }
-        frame.base = base;
-        frame.ret_base = base;
-        frame.entry = true;
-        frame.gen_exit = super::frame::GenExit::No;
-        frame.generator = Some(gen.clone());
-        self.frames.push(frame);
-        self.push(arg.unwrap_or(Value::None));
-        // `exc_info` is the generator's own handled exception while it
-        // runs; the callers' are on `gen_exc_outer` (CPython's exc_info
-        // chain, see `topmost_exc_info`). A thrown exception is chained to
-        // the generator's own only, as `_PyErr_ChainStackItem`.
-        let outer = std::mem::replace(&mut self.exc_info, saved_exc);
-        self.gen_exc_outer.push(outer);
         self.native_depth += 1;
         let r = match exc {
             Some(e) => {
@@ -499,6 +477,46 @@ impl Vm {
         };
         self.native_depth -= 1;
         self.finish_resume(gen, kind, r)
+    }
+
+    /// Push the suspended frame of `gen` (state `s`, which has one) to run
+    /// next with `arg` sent in: the generator is running, and its own
+    /// handled exception is current while the callers' waits on
+    /// `gen_exc_outer` (CPython's exc_info chain, see `topmost_exc_info`;
+    /// a thrown exception is chained to the generator's own only, as
+    /// `_PyErr_ChainStackItem`). `exit` says how the caller's loop goes on
+    /// (vm/gen_inline.rs); `GenExit::No` makes it the entry frame of a
+    /// nested `run`.
+    pub(crate) fn enter_generator(
+        &mut self,
+        gen: &PyRef,
+        s: &mut GenState,
+        arg: Value,
+        exit: GenExit,
+    ) {
+        let Some(Suspended {
+            mut frame,
+            mut values,
+        }) = s.suspended.take()
+        else {
+            return;
+        };
+        s.running = true;
+        s.started = true;
+        let saved_exc = std::mem::replace(&mut s.exc_state, Value::None);
+        let base = self.stack.len();
+        self.stack.append(&mut values);
+        // The emptied buffer serves the next suspension.
+        s.spare = values;
+        frame.base = base;
+        frame.ret_base = base;
+        frame.entry = exit == GenExit::No;
+        frame.gen_exit = exit;
+        frame.generator = Some(gen.clone());
+        self.frames.push(frame);
+        self.push(arg);
+        let outer = std::mem::replace(&mut self.exc_info, saved_exc);
+        self.gen_exc_outer.push(outer);
     }
 
     /// Record how the resumed frame stopped; convert StopIteration (and

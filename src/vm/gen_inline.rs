@@ -45,35 +45,17 @@ impl Vm {
         let Ok(mut s) = st.try_borrow_mut() else {
             return Err(arg);
         };
-        if s.kind == GenKind::AsyncGenerator || s.running || (!s.started && !arg.is_none()) {
+        if s.kind == GenKind::AsyncGenerator
+            || s.running
+            || s.suspended.is_none()
+            || (!s.started && !arg.is_none())
+        {
             return Err(arg);
         }
-        let Some(susp) = s.suspended.take() else {
-            return Err(arg);
-        };
-        s.running = true;
-        s.started = true;
-        let saved_exc = std::mem::replace(&mut s.exc_state, Value::None);
-        let mut frame = susp.frame;
-        let mut values = susp.values;
-        let base = self.stack.len();
-        self.stack.append(&mut values);
-        s.spare = values;
-        drop(s);
         if let Some(caller) = self.frames.last_mut() {
             caller.pc = next;
         }
-        frame.base = base;
-        frame.ret_base = base;
-        frame.entry = false;
-        frame.gen_exit = exit;
-        frame.generator = Some(gen.clone());
-        self.frames.push(frame);
-        self.push(arg);
-        // As in `gen_send_ex`: the generator's own handled exception is
-        // current while it runs; the callers' waits on `gen_exc_outer`.
-        let outer = std::mem::replace(&mut self.exc_info, saved_exc);
-        self.gen_exc_outer.push(outer);
+        self.enter_generator(gen, &mut s, arg, exit);
         Ok(())
     }
 

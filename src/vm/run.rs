@@ -35,19 +35,8 @@ impl Vm {
         let base = self.stack.len();
         self.stack.resize(base + code.nlocalsplus(), Value::Null);
         self.frames.push(Frame {
-            code: code.clone(),
-            func: None,
-            globals,
-            builtins,
-            locals,
-            base,
-            ret_base: base,
-            lasti: 0,
-            pc: 0,
             entry: true,
-            generator: None,
-            gen_exit: crate::vm::frame::GenExit::No,
-            obj: None,
+            ..Frame::new(code.clone(), None, globals, builtins, locals, base, base)
         });
         match self.run()? {
             Exit::Return(v) => Ok(v),

@@ -251,21 +251,9 @@ impl Vm {
                         Value::Obj(o) => Some(o),
                         _ => None,
                     };
-                    self.frames.push(Frame {
-                        code,
-                        func,
-                        globals,
-                        builtins,
-                        locals: None,
-                        base: args_start,
-                        ret_base: meth_idx,
-                        lasti: 0,
-                        pc: 0,
-                        entry: false,
-                        generator: None,
-                        gen_exit: crate::vm::frame::GenExit::No,
-                        obj: None,
-                    });
+                    self.frames.push(Frame::new(
+                        code, func, globals, builtins, None, args_start, meth_idx,
+                    ));
                     return Ok(Flow::Reload);
                 }
                 let args = self.take_args(args_start);
@@ -516,19 +504,16 @@ impl Vm {
         let n = f.code.borrow().nlocalsplus();
         self.stack.resize(ret_base + n, Value::Null);
         self.frames.push(Frame {
-            code: f.code.borrow().clone(),
-            func: Some(func.clone()),
-            globals: f.globals.clone(),
-            builtins: f.builtins.clone(),
-            locals: Some(locals),
-            base: ret_base,
-            ret_base,
-            lasti: 0,
-            pc: 0,
             entry: true,
-            generator: None,
-            gen_exit: crate::vm::frame::GenExit::No,
-            obj: None,
+            ..Frame::new(
+                f.code.borrow().clone(),
+                Some(func.clone()),
+                f.globals.clone(),
+                f.builtins.clone(),
+                Some(locals),
+                ret_base,
+                ret_base,
+            )
         });
         match self.run()? {
             Exit::Return(v) => Ok(v),
