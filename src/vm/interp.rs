@@ -5,7 +5,9 @@
 use crate::objects::exception::ExcKind;
 use crate::pyc::opcode::Op;
 
+use super::ops::binary::{cmp_fast, float_binop, int_binop};
 use super::ops::Flow;
+use super::regs::Regs;
 use super::value::Value;
 use super::{PyErr, PyResult, Vm};
 
@@ -75,6 +77,13 @@ impl Vm {
             let mut pc = frame.pc;
             let mut ext: u32 = 0;
             let instrs: &[super::code::Instr] = &code.instrs;
+            // The registers' pushes need the frame's whole value stack
+            // allocated (vm/regs.rs).
+            let need = frame.stack_base() + code.stacksize;
+            if self.stack.capacity() < need {
+                self.stack.reserve(need - self.stack.len());
+            }
+            let mut r = Regs::load(&mut self.stack, base);
             loop {
                 let Some(&super::code::Instr { op, arg, len }) = instrs.get(pc) else {
                     return Err((
@@ -91,6 +100,7 @@ impl Vm {
                 // objects, generators to close, a trace function: its bit
                 // stays set while one is) raised the eval breaker.
                 if super::breaker::any() {
+                    r.sync(&mut self.stack);
                     self.on_eval_breaker();
                     if self.tracing {
                         if let Err(e) = self.trace_instruction(pc, op, ext) {
@@ -99,12 +109,14 @@ impl Vm {
                         }
                         // A trace function set `f_lineno` (objects/frame_jump.rs).
                         if let Some(to) = crate::objects::frame_jump::take_jump(self) {
+                            r = Regs::load(&mut self.stack, base);
                             pc = to;
                             continue;
                         }
                         // Line events compare with the last instruction's.
                         self.mark_lasti(pc);
                     }
+                    r = Regs::load(&mut self.stack, base);
                 }
                 // The frame's `lasti` is stored by each instruction that can
                 // run code, raise or drop a value (`mark_lasti` in its arm,
@@ -112,30 +124,51 @@ impl Vm {
                 // finalizers at the next instruction) runs only then. The
                 // loads, COPY, SWAP and forward jumps skip the store.
                 let next = pc + len as usize;
+                // The hot instructions run through the registers; the
+                // others write the stack length back first and reload the
+                // registers after (vm/regs.rs). SAFETY of each `unsafe`
+                // block: verified code keeps `r.sp` within the frame's
+                // reserved value stack and above its base, and local
+                // indices below `nlocalsplus`; the slots below `r.sp` and
+                // the locals hold values.
+                macro_rules! go_on {
+                    ($to:expr) => {{
+                        ext = 0;
+                        pc = $to;
+                        continue;
+                    }};
+                }
                 // An instruction that went on to the next one goes straight
                 // back to the loop's head; any other outcome is `flow`'s.
                 macro_rules! step {
                     ($e:expr) => {
                         match $e {
                             Ok(Flow::Next) => {
-                                ext = 0;
-                                pc = next;
-                                continue;
+                                r = Regs::load(&mut self.stack, base);
+                                go_on!(next)
                             }
                             other => other,
                         }
                     };
                 }
+
                 let flow: PyResult<Flow> = match op {
-                    Op::Cache | Op::Nop => Ok(Flow::Next),
+                    Op::Cache | Op::Nop => go_on!(next),
+                    Op::Resume if oparg >= 2 || !super::signals::pending() => go_on!(next),
                     // As in CPython 3.11, RESUME at a function's start or
                     // after a yield handles pending signals (and charges an
                     // untrusted run's budget, vm/limited.rs).
                     Op::Resume if oparg < 2 && super::signals::take_pending() => {
-                        self.mark_lasti(pc);
-                        self.run_signal_handlers().map(|()| Flow::Next)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.run_signal_handlers().map(|()| Flow::Next)
+                        }
                     }
-                    Op::Resume => Ok(Flow::Next),
+                    Op::Resume => {
+                        r.sync(&mut self.stack);
+                        Ok(Flow::Next)
+                    }
                     Op::ExtendedArg => {
                         ext = oparg << 8;
                         pc = next;
@@ -143,453 +176,831 @@ impl Vm {
                     }
                     Op::PopTop => {
                         self.mark_lasti(pc);
-                        step!(self.op_pop_top())
+                        drop(unsafe { r.pop() });
+                        go_on!(next);
                     }
-                    Op::PushNull => self.op_push(Value::Null),
+                    Op::PushNull => {
+                        unsafe { r.push(Value::Null) };
+                        go_on!(next);
+                    }
                     Op::UnaryPositive => {
-                        self.mark_lasti(pc);
-                        self.op_unary(op)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_unary(op)
+                        }
                     }
                     Op::UnaryNegative => {
-                        self.mark_lasti(pc);
-                        self.op_unary(op)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_unary(op)
+                        }
                     }
                     Op::UnaryNot => {
-                        self.mark_lasti(pc);
-                        step!(self.op_unary_not())
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_unary_not())
+                        }
                     }
                     Op::UnaryInvert => {
-                        self.mark_lasti(pc);
-                        self.op_unary(op)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_unary(op)
+                        }
                     }
                     Op::BinarySubscr => {
-                        self.mark_lasti(pc);
-                        step!(self.op_binary_subscr())
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_binary_subscr())
+                        }
                     }
                     Op::GetLen => {
-                        self.mark_lasti(pc);
-                        self.op_get_len()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_get_len()
+                        }
                     }
                     Op::MatchMapping => {
-                        self.mark_lasti(pc);
-                        self.op_match_mapping()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_match_mapping()
+                        }
                     }
                     Op::MatchSequence => {
-                        self.mark_lasti(pc);
-                        self.op_match_sequence()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_match_sequence()
+                        }
                     }
                     Op::MatchKeys => {
-                        self.mark_lasti(pc);
-                        self.op_match_keys()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_match_keys()
+                        }
                     }
                     Op::PushExcInfo => {
-                        self.mark_lasti(pc);
-                        self.op_push_exc_info()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_push_exc_info()
+                        }
                     }
                     Op::CheckExcMatch => {
-                        self.mark_lasti(pc);
-                        self.op_check_exc_match()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_check_exc_match()
+                        }
                     }
                     Op::CheckEgMatch => {
-                        self.mark_lasti(pc);
-                        self.op_check_eg_match()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_check_eg_match()
+                        }
                     }
                     Op::WithExceptStart => {
-                        self.mark_lasti(pc);
-                        self.op_with_except_start()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_with_except_start()
+                        }
                     }
                     Op::GetAiter => {
-                        self.mark_lasti(pc);
-                        self.op_get_aiter()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_get_aiter()
+                        }
                     }
                     Op::GetAnext => {
-                        self.mark_lasti(pc);
-                        self.op_get_anext()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_get_anext()
+                        }
                     }
                     Op::BeforeAsyncWith => {
-                        self.mark_lasti(pc);
-                        self.op_before_async_with()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_before_async_with()
+                        }
                     }
                     Op::BeforeWith => {
-                        self.mark_lasti(pc);
-                        self.op_before_with()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_before_with()
+                        }
                     }
                     Op::EndAsyncFor => {
-                        self.mark_lasti(pc);
-                        self.op_end_async_for()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_end_async_for()
+                        }
                     }
                     Op::StoreSubscr => {
-                        self.mark_lasti(pc);
-                        step!(self.op_store_subscr())
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_store_subscr())
+                        }
                     }
                     Op::DeleteSubscr => {
-                        self.mark_lasti(pc);
-                        self.op_delete_subscr()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_delete_subscr()
+                        }
                     }
                     Op::GetIter => {
-                        self.mark_lasti(pc);
-                        self.op_get_iter()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_get_iter()
+                        }
                     }
                     Op::GetYieldFromIter => {
-                        self.mark_lasti(pc);
-                        self.op_get_yield_from_iter()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_get_yield_from_iter()
+                        }
                     }
                     Op::PrintExpr => {
-                        self.mark_lasti(pc);
-                        self.op_print_expr()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_print_expr()
+                        }
                     }
                     Op::LoadBuildClass => {
-                        self.mark_lasti(pc);
-                        self.op_load_build_class()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_load_build_class()
+                        }
                     }
                     Op::LoadAssertionError => {
-                        self.mark_lasti(pc);
-                        self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError)))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError)))
+                        }
                     }
                     Op::ReturnGenerator => {
-                        self.mark_lasti(pc);
-                        self.op_return_generator(next)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_return_generator(next)
+                        }
                     }
                     Op::ListToTuple => {
-                        self.mark_lasti(pc);
-                        self.op_list_to_tuple()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_list_to_tuple()
+                        }
                     }
                     Op::ReturnValue => {
-                        self.mark_lasti(pc);
-                        self.op_return_value()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_return_value()
+                        }
                     }
                     Op::ImportStar => {
-                        self.mark_lasti(pc);
-                        self.op_import_star()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_import_star()
+                        }
                     }
                     Op::SetupAnnotations => {
-                        self.mark_lasti(pc);
-                        self.op_setup_annotations()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_setup_annotations()
+                        }
                     }
                     Op::YieldValue => {
-                        self.mark_lasti(pc);
-                        self.op_yield_value(next)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_yield_value(next)
+                        }
                     }
                     Op::AsyncGenWrap => {
-                        self.mark_lasti(pc);
-                        self.op_async_gen_wrap()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_async_gen_wrap()
+                        }
                     }
                     Op::PrepReraiseStar => {
-                        self.mark_lasti(pc);
-                        self.op_prep_reraise_star()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_prep_reraise_star()
+                        }
                     }
                     Op::PopExcept => {
-                        self.mark_lasti(pc);
-                        self.op_pop_except()
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_pop_except()
+                        }
                     }
                     Op::StoreName => {
-                        self.mark_lasti(pc);
-                        self.op_store_name(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_store_name(&code, oparg)
+                        }
                     }
                     Op::DeleteName => {
-                        self.mark_lasti(pc);
-                        self.op_delete_name(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_delete_name(&code, oparg)
+                        }
                     }
                     Op::UnpackSequence => {
-                        self.mark_lasti(pc);
-                        self.op_unpack_sequence(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_unpack_sequence(oparg)
+                        }
                     }
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
-                    Op::ForIter if self.for_iter_fast() => {
-                        ext = 0;
-                        pc = next;
-                        continue;
-                    }
+                    Op::ForIter if for_iter_regs(&mut r) => go_on!(next),
                     Op::ForIter => {
-                        self.mark_lasti(pc);
-                        step!(self.op_for_iter(next, oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_for_iter(next, oparg))
+                        }
                     }
                     Op::UnpackEx => {
-                        self.mark_lasti(pc);
-                        self.op_unpack_ex(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_unpack_ex(oparg)
+                        }
                     }
                     Op::StoreAttr => {
-                        self.mark_lasti(pc);
-                        step!(self.op_store_attr(&code, pc, oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_store_attr(&code, pc, oparg))
+                        }
                     }
                     Op::DeleteAttr => {
-                        self.mark_lasti(pc);
-                        self.op_delete_attr(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_delete_attr(&code, oparg)
+                        }
                     }
                     Op::StoreGlobal => {
-                        self.mark_lasti(pc);
-                        self.op_store_global(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_store_global(&code, oparg)
+                        }
                     }
                     Op::DeleteGlobal => {
-                        self.mark_lasti(pc);
-                        self.op_delete_global(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_delete_global(&code, oparg)
+                        }
                     }
-                    Op::Swap => step!(self.op_swap(oparg)),
-                    Op::LoadConst => step!(self.op_load_const(&code, oparg)),
+                    Op::Swap if oparg >= 1 => {
+                        unsafe { std::ptr::swap(r.sp.sub(1), r.sp.sub(oparg as usize)) };
+                        go_on!(next);
+                    }
+                    Op::Swap => {
+                        r.sync(&mut self.stack);
+                        step!(self.op_swap(oparg))
+                    }
+                    Op::LoadConst => {
+                        if let Some(v) = code.consts.get(oparg as usize) {
+                            unsafe { r.push(v.clone()) };
+                            go_on!(next);
+                        }
+                        r.sync(&mut self.stack);
+                        step!(self.op_load_const(&code, oparg))
+                    }
                     Op::LoadName => {
-                        self.mark_lasti(pc);
-                        self.op_load_name(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_load_name(&code, oparg)
+                        }
                     }
                     Op::BuildTuple => {
-                        self.mark_lasti(pc);
-                        step!(self.op_build_tuple(oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_build_tuple(oparg))
+                        }
                     }
                     Op::BuildList => {
-                        self.mark_lasti(pc);
-                        self.op_build_list(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_build_list(oparg)
+                        }
                     }
                     Op::BuildSet => {
-                        self.mark_lasti(pc);
-                        self.op_build_set(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_build_set(oparg)
+                        }
                     }
                     Op::BuildMap => {
-                        self.mark_lasti(pc);
-                        self.op_build_map(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_build_map(oparg)
+                        }
                     }
                     Op::LoadAttr => {
-                        self.mark_lasti(pc);
-                        step!(self.op_load_attr(&code, pc, oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_load_attr(&code, pc, oparg))
+                        }
                     }
                     Op::CompareOp => {
-                        self.mark_lasti(pc);
-                        step!(self.op_compare(oparg))
+                        let (a, b) = unsafe { (&*r.sp.sub(2), &*r.sp.sub(1)) };
+                        let v = match (a, b) {
+                            (Value::Int(x), Value::Int(y)) => cmp_fast(oparg, x, y),
+                            (Value::Float(x), Value::Float(y)) => cmp_fast(oparg, x, y),
+                            _ => None,
+                        };
+                        if let Some(v) = v {
+                            unsafe { r.replace2(Value::Bool(v)) };
+                            go_on!(next);
+                        }
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_compare(oparg))
+                        }
                     }
                     Op::ImportName => {
-                        self.mark_lasti(pc);
-                        self.op_import_name(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_import_name(&code, oparg)
+                        }
                     }
                     Op::ImportFrom => {
-                        self.mark_lasti(pc);
-                        self.op_import_from(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_import_from(&code, oparg)
+                        }
                     }
-                    Op::JumpForward => Ok(Flow::Jump(next + oparg as usize)),
+                    Op::JumpForward => go_on!(next + oparg as usize),
                     Op::JumpIfFalseOrPop => {
-                        self.mark_lasti(pc);
-                        self.op_jump_or_pop(false, next + oparg as usize)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_jump_or_pop(false, next + oparg as usize)
+                        }
                     }
                     Op::JumpIfTrueOrPop => {
-                        self.mark_lasti(pc);
-                        self.op_jump_or_pop(true, next + oparg as usize)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_jump_or_pop(true, next + oparg as usize)
+                        }
                     }
                     Op::PopJumpForwardIfFalse => {
-                        self.mark_lasti(pc);
-                        step!(self.op_pop_jump_if(false, next + oparg as usize))
+                        if let Some(b) = unsafe { r.pop_bool() } {
+                            go_on!(if b { next } else { next + oparg as usize })
+                        }
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_pop_jump_if(false, next + oparg as usize))
+                        }
                     }
                     Op::PopJumpForwardIfTrue => {
-                        self.mark_lasti(pc);
-                        step!(self.op_pop_jump_if(true, next + oparg as usize))
+                        if let Some(b) = unsafe { r.pop_bool() } {
+                            go_on!(if b { next + oparg as usize } else { next })
+                        }
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_pop_jump_if(true, next + oparg as usize))
+                        }
                     }
                     Op::PopJumpBackwardIfFalse => {
-                        self.mark_lasti(pc);
-                        self.op_pop_jump_if(false, back(next, oparg))
+                        if !super::signals::pending() {
+                            if let Some(b) = unsafe { r.pop_bool() } {
+                                go_on!(if b { next } else { back(next, oparg) })
+                            }
+                        }
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_pop_jump_if(false, back(next, oparg))
+                        }
                     }
                     Op::PopJumpBackwardIfTrue => {
-                        self.mark_lasti(pc);
-                        self.op_pop_jump_if(true, back(next, oparg))
+                        if !super::signals::pending() {
+                            if let Some(b) = unsafe { r.pop_bool() } {
+                                go_on!(if b { back(next, oparg) } else { next })
+                            }
+                        }
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_pop_jump_if(true, back(next, oparg))
+                        }
                     }
                     Op::PopJumpForwardIfNone => {
-                        self.mark_lasti(pc);
-                        self.op_pop_jump_if_none(true, next + oparg as usize)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_pop_jump_if_none(true, next + oparg as usize)
+                        }
                     }
                     Op::PopJumpForwardIfNotNone => {
-                        self.mark_lasti(pc);
-                        self.op_pop_jump_if_none(false, next + oparg as usize)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_pop_jump_if_none(false, next + oparg as usize)
+                        }
                     }
                     Op::PopJumpBackwardIfNone => {
-                        self.mark_lasti(pc);
-                        self.op_pop_jump_if_none(true, back(next, oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_pop_jump_if_none(true, back(next, oparg))
+                        }
                     }
                     Op::PopJumpBackwardIfNotNone => {
-                        self.mark_lasti(pc);
-                        self.op_pop_jump_if_none(false, back(next, oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_pop_jump_if_none(false, back(next, oparg))
+                        }
+                    }
+                    Op::JumpBackward | Op::JumpBackwardNoInterrupt
+                        if !super::signals::pending() =>
+                    {
+                        go_on!(back(next, oparg))
                     }
                     // Signal handlers run at a backward jump (with its `lasti`).
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
-                        if super::signals::take_pending() {
-                            self.mark_lasti(pc);
-                            if let Err(e) = self.run_signal_handlers() {
-                                return Err((e, true));
+                        r.sync(&mut self.stack);
+                        {
+                            if super::signals::take_pending() {
+                                self.mark_lasti(pc);
+                                if let Err(e) = self.run_signal_handlers() {
+                                    return Err((e, true));
+                                }
                             }
+                            r = Regs::load(&mut self.stack, base);
+                            go_on!(back(next, oparg))
                         }
-                        ext = 0;
-                        pc = back(next, oparg);
-                        continue;
                     }
                     Op::LoadGlobal => {
-                        self.mark_lasti(pc);
-                        step!(self.op_load_global(&code, pc, oparg))
-                    }
-                    Op::IsOp => {
-                        self.mark_lasti(pc);
-                        step!(self.op_is(oparg))
-                    }
-                    Op::ContainsOp => {
-                        self.mark_lasti(pc);
-                        step!(self.op_contains(oparg))
-                    }
-                    Op::Reraise => {
-                        self.mark_lasti(pc);
-                        match self.op_reraise(oparg) {
-                            Err(e) => return Err((e, false)),
-                            ok => ok,
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_load_global(&code, pc, oparg))
                         }
                     }
-                    Op::Copy => step!(self.op_copy(oparg)),
+                    Op::IsOp => {
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_is(oparg))
+                        }
+                    }
+                    Op::ContainsOp => {
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_contains(oparg))
+                        }
+                    }
+                    Op::Reraise => {
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            match self.op_reraise(oparg) {
+                                Err(e) => return Err((e, false)),
+                                ok => ok,
+                            }
+                        }
+                    }
+                    Op::Copy if oparg >= 1 => {
+                        let v = unsafe { (*r.sp.sub(oparg as usize)).clone() };
+                        unsafe { r.push(v) };
+                        go_on!(next);
+                    }
+                    Op::Copy => {
+                        r.sync(&mut self.stack);
+                        step!(self.op_copy(oparg))
+                    }
                     Op::BinaryOp => {
-                        self.mark_lasti(pc);
-                        step!(self.op_binary(oparg))
+                        let (a, b) = unsafe { (&*r.sp.sub(2), &*r.sp.sub(1)) };
+                        let v = match (a, b) {
+                            (Value::Int(x), Value::Int(y)) => {
+                                int_binop(oparg, *x, *y).map(Value::Int)
+                            }
+                            (Value::Float(x), Value::Float(y)) => {
+                                float_binop(oparg, *x, *y).map(Value::Float)
+                            }
+                            _ => None,
+                        };
+                        if let Some(v) = v {
+                            // Both operands are plain data: nothing to drop.
+                            unsafe { r.replace2(v) };
+                            go_on!(next);
+                        }
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_binary(oparg))
+                        }
                     }
                     Op::Send => {
-                        self.mark_lasti(pc);
-                        self.op_send(next, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_send(next, oparg)
+                        }
                     }
-                    Op::LoadFast => step!(self.op_load_fast(base, &code, oparg)),
-                    // (Marks `lasti` only when it drops an object.)
-                    Op::StoreFast => step!(self.op_store_fast(base, oparg, pc)),
+                    Op::LoadFast => {
+                        let v = unsafe { &*r.fast.add(oparg as usize) };
+                        if !v.is_null() {
+                            unsafe { r.push(v.clone()) };
+                            go_on!(next);
+                        }
+                        r.sync(&mut self.stack);
+                        step!(self.op_load_fast(base, &code, oparg))
+                    }
+                    Op::StoreFast => {
+                        let old = unsafe { r.store_local(oparg as usize) };
+                        // Dropping an object may queue a finalizer, which
+                        // sees `lasti`.
+                        if let Value::Obj(_) = old {
+                            self.mark_lasti(pc);
+                        }
+                        drop(old);
+                        go_on!(next);
+                    }
                     Op::DeleteFast => {
-                        self.mark_lasti(pc);
-                        self.op_delete_fast(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_delete_fast(&code, oparg)
+                        }
                     }
                     Op::RaiseVarargs => {
-                        self.mark_lasti(pc);
-                        match self.op_raise(oparg) {
-                            // A bare `raise` re-raises without a traceback
-                            // entry; its "No active exception" error gets one.
-                            Err(e) => {
-                                let reraise = oparg == 0 && self.topmost_exc_info().is(&e.value());
-                                return Err((e, !reraise));
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            match self.op_raise(oparg) {
+                                // A bare `raise` re-raises without a traceback
+                                // entry; its "No active exception" error gets one.
+                                Err(e) => {
+                                    let reraise =
+                                        oparg == 0 && self.topmost_exc_info().is(&e.value());
+                                    return Err((e, !reraise));
+                                }
+                                ok => ok,
                             }
-                            ok => ok,
                         }
                     }
                     Op::GetAwaitable => {
-                        self.mark_lasti(pc);
-                        self.op_get_awaitable(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_get_awaitable(oparg)
+                        }
                     }
                     Op::MakeFunction => {
-                        self.mark_lasti(pc);
-                        self.op_make_function(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_make_function(oparg)
+                        }
                     }
                     Op::BuildSlice => {
-                        self.mark_lasti(pc);
-                        self.op_build_slice(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_build_slice(oparg)
+                        }
                     }
                     Op::MakeCell => {
-                        self.mark_lasti(pc);
-                        self.op_make_cell(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_make_cell(oparg)
+                        }
                     }
-                    Op::LoadClosure => self.op_load_closure(oparg),
+                    Op::LoadClosure => {
+                        r.sync(&mut self.stack);
+                        self.op_load_closure(oparg)
+                    }
                     Op::LoadDeref => {
-                        self.mark_lasti(pc);
-                        step!(self.op_load_deref(&code, oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_load_deref(&code, oparg))
+                        }
                     }
                     Op::StoreDeref => {
-                        self.mark_lasti(pc);
-                        self.op_store_deref(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_store_deref(oparg)
+                        }
                     }
                     Op::DeleteDeref => {
-                        self.mark_lasti(pc);
-                        self.op_delete_deref(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_delete_deref(&code, oparg)
+                        }
                     }
                     Op::CallFunctionEx => {
-                        self.mark_lasti(pc);
-                        self.op_call_function_ex(oparg, next)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_call_function_ex(oparg, next)
+                        }
                     }
                     Op::ListAppend => {
-                        self.mark_lasti(pc);
-                        step!(self.op_list_append(oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_list_append(oparg))
+                        }
                     }
                     Op::SetAdd => {
-                        self.mark_lasti(pc);
-                        self.op_set_add(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_set_add(oparg)
+                        }
                     }
                     Op::MapAdd => {
-                        self.mark_lasti(pc);
-                        self.op_map_add(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_map_add(oparg)
+                        }
                     }
                     Op::LoadClassderef => {
-                        self.mark_lasti(pc);
-                        self.op_load_classderef(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_load_classderef(&code, oparg)
+                        }
                     }
                     Op::CopyFreeVars => {
-                        self.mark_lasti(pc);
-                        self.op_copy_free_vars(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_copy_free_vars(oparg)
+                        }
                     }
                     Op::MatchClass => {
-                        self.mark_lasti(pc);
-                        self.op_match_class(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_match_class(oparg)
+                        }
                     }
                     Op::FormatValue => {
-                        self.mark_lasti(pc);
-                        self.op_format_value(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_format_value(oparg)
+                        }
                     }
                     Op::BuildConstKeyMap => {
-                        self.mark_lasti(pc);
-                        self.op_build_const_key_map(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_build_const_key_map(oparg)
+                        }
                     }
                     Op::BuildString => {
-                        self.mark_lasti(pc);
-                        self.op_build_string(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_build_string(oparg)
+                        }
                     }
                     Op::LoadMethod => {
-                        self.mark_lasti(pc);
-                        step!(self.op_load_method(&code, pc, oparg))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_load_method(&code, pc, oparg))
+                        }
                     }
                     Op::ListExtend => {
-                        self.mark_lasti(pc);
-                        self.op_list_extend(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_list_extend(oparg)
+                        }
                     }
                     Op::SetUpdate => {
-                        self.mark_lasti(pc);
-                        self.op_set_update(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_set_update(oparg)
+                        }
                     }
                     Op::DictMerge => {
-                        self.mark_lasti(pc);
-                        self.op_dict_merge(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_dict_merge(oparg)
+                        }
                     }
                     Op::DictUpdate => {
-                        self.mark_lasti(pc);
-                        self.op_dict_update(oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_dict_update(oparg)
+                        }
                     }
                     // PRECALL runs no code and cannot fail (no `lasti`); the
                     // CALL right after it runs in the same step (one dispatch
                     // per call), as CALL, unless something traces.
                     Op::Precall => {
-                        self.op_precall(oparg);
-                        match instrs.get(next) {
-                            Some(&super::code::Instr {
-                                op: Some(Op::Call),
-                                arg: call_arg,
-                                len: call_len,
-                            }) if !self.tracing => {
-                                pc = next;
-                                let after = next + call_len as usize;
-                                self.mark_lasti(pc);
-                                match self.op_call(call_arg as u32, after) {
-                                    Ok(Flow::Next) => {
-                                        ext = 0;
-                                        pc = after;
-                                        continue;
+                        r.sync(&mut self.stack);
+                        {
+                            self.op_precall(oparg);
+                            match instrs.get(next) {
+                                Some(&super::code::Instr {
+                                    op: Some(Op::Call),
+                                    arg: call_arg,
+                                    len: call_len,
+                                }) if !self.tracing => {
+                                    pc = next;
+                                    let after = next + call_len as usize;
+                                    self.mark_lasti(pc);
+                                    match self.op_call(call_arg as u32, after) {
+                                        Ok(Flow::Next) => {
+                                            r = Regs::load(&mut self.stack, base);
+                                            go_on!(after)
+                                        }
+                                        other => other,
                                     }
-                                    other => other,
                                 }
+                                _ => Ok(Flow::Next),
                             }
-                            _ => Ok(Flow::Next),
                         }
                     }
                     Op::Call => {
-                        self.mark_lasti(pc);
-                        step!(self.op_call(oparg, next))
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            step!(self.op_call(oparg, next))
+                        }
                     }
                     Op::KwNames => {
-                        self.mark_lasti(pc);
-                        self.op_kw_names(&code, oparg)
+                        r.sync(&mut self.stack);
+                        {
+                            self.mark_lasti(pc);
+                            self.op_kw_names(&code, oparg)
+                        }
                     }
                 };
                 ext = 0;
                 match flow {
-                    Ok(Flow::Next) => pc = next,
+                    Ok(Flow::Next) => {
+                        r = Regs::load(&mut self.stack, base);
+                        pc = next
+                    }
                     Ok(Flow::Jump(target)) => {
+                        r = Regs::load(&mut self.stack, base);
                         if target < next && super::signals::take_pending() {
                             if let Err(e) = self.run_signal_handlers() {
                                 return Err((e, true));
@@ -625,6 +1036,23 @@ impl Vm {
     pub(crate) fn mark_lasti(&mut self, pc: usize) {
         if let Some(f) = self.frames.last_mut() {
             f.lasti = pc;
+        }
+    }
+}
+
+/// FOR_ITER_RANGE / FOR_ITER_LIST: push the next item of the range or
+/// sequence iterator on top, if it is one and has one.
+#[inline(always)]
+fn for_iter_regs(r: &mut Regs) -> bool {
+    // SAFETY: FOR_ITER's iterator is on top of the stack (verified code),
+    // and the push stays within the reserved value stack (vm/regs.rs).
+    unsafe {
+        match super::ops::jump::for_iter_fast(&*r.sp.sub(1)) {
+            Some(v) => {
+                r.push(v);
+                true
+            }
+            None => false,
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod memstats;
 pub mod ops;
 pub mod profile_main;
 pub mod proto;
+mod regs;
 pub mod report;
 pub mod run;
 pub mod run_command;

@@ -109,6 +109,12 @@ pub fn take_pending() -> bool {
     ANY_PENDING.load(Ordering::Relaxed) && ANY_PENDING.swap(false, Ordering::Relaxed)
 }
 
+/// Whether a signal (or a GIL drop request) waits, without clearing it.
+#[inline(always)]
+pub fn pending() -> bool {
+    ANY_PENDING.load(Ordering::Relaxed)
+}
+
 /// Make the eval loop's next check call `run_signal_handlers` (the
 /// GIL's drop request, src/vm/gil.rs).
 pub fn request_break() {

@@ -212,7 +212,7 @@ impl Vm {
 /// BINARY_OP on two machine ints when the result is a machine int
 /// (`NB_*` numbering, in-place forms included); None: the general path.
 #[inline(always)]
-fn int_binop(oparg: u32, x: i64, y: i64) -> Option<i64> {
+pub(crate) fn int_binop(oparg: u32, x: i64, y: i64) -> Option<i64> {
     match oparg {
         0 | 13 => x.checked_add(y),
         10 | 23 => x.checked_sub(y),
@@ -249,7 +249,7 @@ fn int_binop(oparg: u32, x: i64, y: i64) -> Option<i64> {
 /// BINARY_OP on two floats for the IEEE operations Python does not
 /// adjust (+, -, *, and / by a non-zero); None: the general path.
 #[inline(always)]
-fn float_binop(oparg: u32, x: f64, y: f64) -> Option<f64> {
+pub(crate) fn float_binop(oparg: u32, x: f64, y: f64) -> Option<f64> {
     match oparg {
         0 | 13 => Some(x + y),
         10 | 23 => Some(x - y),
@@ -261,7 +261,7 @@ fn float_binop(oparg: u32, x: f64, y: f64) -> Option<f64> {
 
 /// COMPARE_OP on two values of one primitive type (`Py_LT`.. order).
 #[inline(always)]
-fn cmp_fast<T: PartialOrd>(oparg: u32, x: &T, y: &T) -> Option<bool> {
+pub(crate) fn cmp_fast<T: PartialOrd>(oparg: u32, x: &T, y: &T) -> Option<bool> {
     Some(match oparg {
         0 => x < y,
         1 => x <= y,

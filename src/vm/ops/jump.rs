@@ -49,20 +49,6 @@ impl Vm {
         self.op_push(it)
     }
 
-    /// FOR_ITER_RANGE / FOR_ITER_LIST: push the next item of a range, list
-    /// or tuple iterator straight from its state. False for the end of the
-    /// iteration and every other iterator (`op_for_iter` then).
-    #[inline(always)]
-    pub(crate) fn for_iter_fast(&mut self) -> bool {
-        match self.stack.last().and_then(for_iter_fast) {
-            Some(v) => {
-                self.push(v);
-                true
-            }
-            None => false,
-        }
-    }
-
     pub(crate) fn op_for_iter(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
         let it = self.peek(0).clone();
         // FOR_ITER_GEN: a generator's frame runs on in this loop.
@@ -90,7 +76,7 @@ impl Vm {
 /// The next item of a builtin range or sequence iterator, if it has one
 /// (None: exhausted, or another kind of iterator).
 #[inline(always)]
-fn for_iter_fast(it: &Value) -> Option<Value> {
+pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
     use crate::objects::iter::IterState;
     use crate::objects::Payload;
     let Value::Obj(o) = it else {

@@ -62,24 +62,6 @@ impl Vm {
         )
     }
 
-    #[inline(always)]
-    pub(crate) fn op_store_fast(&mut self, base: usize, oparg: u32, pc: usize) -> PyResult<Flow> {
-        let v = self.pop();
-        if let Some(slot) = self.stack.get_mut(base + oparg as usize) {
-            let old = std::mem::take(slot);
-            // SAFETY: `slot` is a valid, initialised element of the stack
-            // whose value was moved out just above (it holds `Null`, which
-            // owns nothing), so overwriting it leaks nothing.
-            unsafe { super::write_words(slot, v) };
-            // Dropping an object may queue a finalizer, which sees `lasti`.
-            if let Value::Obj(_) = old {
-                self.mark_lasti(pc);
-            }
-            drop(old);
-        }
-        Ok(Flow::Next)
-    }
-
     pub(crate) fn op_delete_fast(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
         let i = self.local_index(oparg);
         let old = self

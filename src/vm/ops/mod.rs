@@ -5,7 +5,7 @@ use super::value::Value;
 use super::{PyResult, Vm};
 
 mod argtail;
-mod binary;
+pub(crate) mod binary;
 mod build;
 mod cache;
 mod call;
@@ -15,7 +15,7 @@ mod exc;
 mod gen;
 mod ic_ref;
 mod import;
-mod jump;
+pub(crate) mod jump;
 mod load;
 mod matching;
 
@@ -258,11 +258,6 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn op_push(&mut self, v: Value) -> PyResult<Flow> {
         self.push(v);
-        Ok(Flow::Next)
-    }
-
-    pub(crate) fn op_pop_top(&mut self) -> PyResult<Flow> {
-        self.pop();
         Ok(Flow::Next)
     }
 

@@ -1,0 +1,141 @@
+//! The eval loop's registers: the top of the value stack and the current
+//! frame's fast locals as raw pointers held in locals of `dispatch`, as
+//! CPython's `stack_pointer` and `localsplus`. The hot instructions
+//! (LOAD_FAST, LOAD_CONST, STORE_FAST, POP_TOP, ...) push and pop through
+//! them; every other instruction first writes the stack length back
+//! (`sync`) and reloads the registers after (`load`), since it may grow
+//! the stack (which moves it) or switch threads (which swaps it).
+//!
+//! Soundness rests on two facts established before an instruction runs
+//! through the registers:
+//! - the stack's capacity covers the frame's value stack at its full
+//!   `co_stacksize` (`reserve_frame` at each frame (re)load; capacity never
+//!   shrinks while the frame runs);
+//! - the code was verified (vm/verify.rs): local indices are below
+//!   `nlocalsplus`, and every instruction's stack depth stays within
+//!   `0..=co_stacksize`, so a push never passes the reserved capacity and a
+//!   pop never goes below the frame's value stack. pycvm's frozen import
+//!   code, which skips the run-time verifier, is verified by
+//!   tests/frozen_verify.rs.
+
+use super::value::Value;
+
+/// Raw pointers into `Vm::stack` valid until the next `sync`.
+#[derive(Clone, Copy)]
+pub(crate) struct Regs {
+    /// One past the top of the value stack.
+    pub sp: *mut Value,
+    /// The current frame's `localsplus[0]`.
+    pub fast: *mut Value,
+}
+
+impl Regs {
+    /// The registers of a stack whose current frame's locals start at
+    /// `base` (`base <= stack.len()`, true of every frame on the stack).
+    #[inline(always)]
+    pub fn load(stack: &mut Vec<Value>, base: usize) -> Regs {
+        let len = stack.len();
+        let p = stack.as_mut_ptr();
+        Regs {
+            // SAFETY: `len` is within the allocation (one past the end at
+            // most).
+            sp: unsafe { p.add(len) },
+            // Within the stack too for every frame on it; computed without
+            // that assumption (only dereferencing it relies on it).
+            fast: p.wrapping_add(base),
+        }
+    }
+
+    /// Push `v`.
+    ///
+    /// # Safety
+    /// The push stays within the frame's reserved value stack (verified
+    /// code; module doc).
+    #[inline(always)]
+    pub unsafe fn push(&mut self, v: Value) {
+        // SAFETY: the caller's contract: slot `sp` is allocated and free.
+        unsafe {
+            super::ops::write_words(self.sp, v);
+            self.sp = self.sp.add(1);
+        }
+    }
+
+    /// Pop the top value.
+    ///
+    /// # Safety
+    /// The frame's value stack is not empty (verified code).
+    #[inline(always)]
+    pub unsafe fn pop(&mut self) -> Value {
+        // SAFETY: the caller's contract: slot `sp - 1` holds a value, which
+        // moves out as the stack shrinks past it.
+        unsafe {
+            self.sp = self.sp.sub(1);
+            super::ops::read_words(self.sp)
+        }
+    }
+
+    /// If the top value is a bool, pop it and give it.
+    ///
+    /// # Safety
+    /// The frame's value stack is not empty (verified code).
+    #[inline(always)]
+    pub unsafe fn pop_bool(&mut self) -> Option<bool> {
+        // SAFETY: the caller's contract: slot `sp - 1` holds a value; a
+        // bool owns nothing, so dropping the slot needs no drop.
+        unsafe {
+            match *self.sp.sub(1) {
+                Value::Bool(b) => {
+                    self.sp = self.sp.sub(1);
+                    Some(b)
+                }
+                _ => None,
+            }
+        }
+    }
+
+    /// Replace the top two values, which own nothing (ints, floats), by `v`.
+    ///
+    /// # Safety
+    /// The frame's value stack holds at least two values, neither an
+    /// object (nothing is dropped).
+    #[inline(always)]
+    pub unsafe fn replace2(&mut self, v: Value) {
+        // SAFETY: the caller's contract; slot `sp - 2` stays in the stack.
+        unsafe {
+            self.sp = self.sp.sub(1);
+            super::ops::write_words(self.sp.sub(1), v);
+        }
+    }
+
+    /// Pop the top value into local slot `i`, giving the slot's old value.
+    ///
+    /// # Safety
+    /// `i < nlocalsplus` and the value stack is not empty (verified code).
+    #[inline(always)]
+    pub unsafe fn store_local(&mut self, i: usize) -> Value {
+        // SAFETY: the caller's contract: the top slot and local slot `i`
+        // hold values; the top moves into the local, whose old value moves
+        // out to the caller.
+        unsafe {
+            let v = self.pop();
+            let slot = self.fast.add(i);
+            let old = super::ops::read_words(slot);
+            super::ops::write_words(slot, v);
+            old
+        }
+    }
+
+    /// Write the stack length back into `stack` (before code that uses
+    /// the `Vec`).
+    #[inline(always)]
+    pub fn sync(self, stack: &mut Vec<Value>) {
+        // SAFETY: `sp` points into (or one past) `stack`'s allocation, at
+        // or above its start: pushes and pops through the registers stay
+        // between the frame's value stack base and the reserved capacity
+        // (module doc), and every slot below `sp` holds a value.
+        unsafe {
+            let n = self.sp.offset_from(stack.as_ptr());
+            stack.set_len(n as usize);
+        }
+    }
+}
