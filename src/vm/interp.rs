@@ -459,6 +459,20 @@ impl Vm {
                         }
                     }
                     Op::StoreAttr => {
+                        let (owner, v) = unsafe { (r.pop(), r.pop()) };
+                        match Vm::store_attr_hit(&code, code.ic_slot(pc), &owner, v) {
+                            Ok(old) => {
+                                // Dropping either may queue a finalizer.
+                                self.mark_lasti(pc);
+                                drop(old);
+                                drop(owner);
+                                go_on!(next);
+                            }
+                            Err(v) => unsafe {
+                                r.push(v);
+                                r.push(owner);
+                            },
+                        }
                         r.sync(&mut self.stack);
                         {
                             self.mark_lasti(pc);
@@ -538,6 +552,18 @@ impl Vm {
                         }
                     }
                     Op::LoadAttr => {
+                        if let Some(name) = code.names.get(oparg as usize) {
+                            let owner = unsafe { &*r.sp.sub(1) };
+                            let slot = code.ic_slot(pc);
+                            if let Some(v) =
+                                super::ops::cache::load_attr_fast(&code, slot, owner, name)
+                            {
+                                // Dropping the owner may queue a finalizer.
+                                self.mark_lasti(pc);
+                                drop(unsafe { r.replace_top(v) });
+                                go_on!(next);
+                            }
+                        }
                         r.sync(&mut self.stack);
                         {
                             self.mark_lasti(pc);
@@ -682,6 +708,13 @@ impl Vm {
                         }
                     }
                     Op::LoadGlobal => {
+                        if let Some(v) = self.load_global_hit(&code, code.ic_slot(pc)) {
+                            if oparg & 1 != 0 {
+                                unsafe { r.push(Value::Null) };
+                            }
+                            unsafe { r.push(v) };
+                            go_on!(next);
+                        }
                         r.sync(&mut self.stack);
                         {
                             self.mark_lasti(pc);
@@ -916,6 +949,17 @@ impl Vm {
                         }
                     }
                     Op::LoadMethod => {
+                        if let Some(name) = code.names.get(oparg as usize) {
+                            let owner = unsafe { &*r.sp.sub(1) };
+                            let slot = code.ic_slot(pc);
+                            if let Some(m) = Vm::load_method_hit(&code, slot, owner, name) {
+                                unsafe {
+                                    let owner = r.replace_top(m);
+                                    r.push(owner);
+                                }
+                                go_on!(next);
+                            }
+                        }
                         r.sync(&mut self.stack);
                         {
                             self.mark_lasti(pc);

@@ -107,6 +107,22 @@ impl Regs {
         }
     }
 
+    /// Replace the top value by `v`, giving the old one (to be dropped).
+    ///
+    /// # Safety
+    /// The frame's value stack is not empty (verified code).
+    #[inline(always)]
+    pub unsafe fn replace_top(&mut self, v: Value) -> Value {
+        // SAFETY: the caller's contract: slot `sp - 1` holds a value, which
+        // moves out as `v` moves in.
+        unsafe {
+            let p = self.sp.sub(1);
+            let old = super::ops::read_words(p);
+            super::ops::write_words(p, v);
+            old
+        }
+    }
+
     /// Pop the top value into local slot `i`, giving the slot's old value.
     ///
     /// # Safety

@@ -340,8 +340,18 @@ impl Vm {
         slot: u16,
         name: &PyRef,
     ) -> PyResult<Value> {
+        if let Some(v) = self.load_global_hit(code, slot) {
+            return Ok(v);
+        }
+        self.load_global_fill(code, slot, name)
+    }
+
+    /// LOAD_GLOBAL_MODULE / LOAD_GLOBAL_BUILTIN: the global at cache slot
+    /// `slot` while the dicts' key sets are those the cache saw.
+    #[inline(always)]
+    pub(crate) fn load_global_hit(&self, code: &Code, slot: u16) -> Option<Value> {
         let f = self.frames.last();
-        let hit = f.and_then(|f| {
+        f.and_then(|f| {
             code.ic_with(slot, |ic| match ic {
                 Ic::Global {
                     globals,
@@ -361,11 +371,7 @@ impl Vm {
                 },
                 _ => None,
             })
-        });
-        if let Some(v) = hit {
-            return Ok(v);
-        }
-        self.load_global_fill(code, slot, name)
+        })
     }
 
     #[inline(never)]
@@ -555,6 +561,50 @@ impl Vm {
             hint: Cell::new(0),
             vidx: shared_key_index(o, name),
         })
+    }
+
+    /// LOAD_METHOD_WITH_VALUES / _NO_DICT: the method cached at `slot` for
+    /// `obj`'s class version when `obj`'s own attributes do not shadow it.
+    #[inline(always)]
+    pub(crate) fn load_method_hit(
+        code: &Code,
+        slot: u16,
+        obj: &Value,
+        name: &PyRef,
+    ) -> Option<Value> {
+        let (o, ver, _) = obj_class(obj)?;
+        let (meth, dv, vidx) = code.ic_with(slot, |ic| match ic {
+            Ic::Method {
+                tver,
+                meth,
+                dver,
+                vidx,
+            } if *tver == ver => meth.get().map(|m| (m, dver.get(), *vidx)),
+            _ => None,
+        })?;
+        not_shadowed(code, slot, o, name, dv, vidx).then_some(meth)
+    }
+
+    /// STORE_ATTR_INSTANCE_VALUE: store `v` into the inline value of
+    /// `owner` cached at `slot`, giving the old value (to be dropped); `v`
+    /// comes back when the cache does not apply.
+    #[inline(always)]
+    pub(crate) fn store_attr_hit(
+        code: &Code,
+        slot: u16,
+        owner: &Value,
+        v: Value,
+    ) -> Result<Value, Value> {
+        let Some((o, ver, _)) = obj_class(owner) else {
+            return Err(v);
+        };
+        match code.ic_with(slot, |ic| match ic {
+            Ic::Store { tver, vidx, .. } if *tver == ver && *vidx != NO_KEY => Some(*vidx),
+            _ => None,
+        }) {
+            Some(vidx) => o.replace_value_at(vidx as usize, v),
+            None => Err(v),
+        }
     }
 
     /// LOAD_METHOD through the cache `slot`: pushes `[meth, self]` or

@@ -7,7 +7,7 @@ use super::{PyResult, Vm};
 mod argtail;
 pub(crate) mod binary;
 mod build;
-mod cache;
+pub(crate) mod cache;
 mod call;
 mod call_class;
 mod call_spec;
