@@ -1,4 +1,12 @@
 //! The `pycvm` command line: a thin layer over the library.
+//!
+//! The binary has its own C `main` (`no_main`): std's start-up reads
+//! `/proc/self/maps` (glibc's `pthread_getattr_np` for the main thread's
+//! stack guard, parsed with `sscanf`) and sets up signal stacks for its
+//! stack-overflow message, ~140,000 instructions and several system calls
+//! at every start. pycvm guards its own stack (vm/stack_guard.rs); `entry`
+//! does the rest of what std's start-up did (see `start_as_std_does`).
+#![cfg_attr(not(test), no_main)]
 
 mod cli;
 
@@ -10,19 +18,117 @@ static GLOBAL: cli::allocator::PyAlloc = cli::allocator::PyAlloc;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+/// The process's entry point, called by the C runtime (arguments are read
+/// through `std::env::args_os`, which glibc gives std before `main`).
+#[cfg(not(test))]
+#[no_mangle]
+pub extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    entry()
+}
 
-fn main() -> ExitCode {
+#[cfg(test)]
+fn main() {
+    entry();
+}
+
+/// Run the command line and end the process with its status (flushing
+/// std's stdout as a return from a std `main` does); a panic ends it with
+/// status 101 as under std's `main`, after the panic hook printed it.
+fn entry() -> ! {
+    reserve_smaller_arenas();
+    start_as_std_does();
+    match std::panic::catch_unwind(run) {
+        Ok(code) => std::process::exit(status_of(code)),
+        Err(_) => std::process::exit(101),
+    }
+}
+
+/// The status an `ExitCode` stands for (std has no stable accessor; every
+/// code pycvm makes is `ExitCode::from` a byte, SUCCESS and FAILURE being
+/// 0 and 1).
+fn status_of(code: ExitCode) -> i32 {
+    (0..=255u8)
+        .find(|b| ExitCode::from(*b) == code)
+        .map_or(1, i32::from)
+}
+
+fn run() -> ExitCode {
     disable_transparent_huge_pages();
-    purge_freed_arena_memory_at_once();
+    // Not during start-up: the blocks it frees are soon reused, and
+    // purging them at once cost ~25 page faults and a dozen `madvise`s.
+    pycvm::vm::run::set_startup_end_hook(purge_freed_arena_memory_at_once);
     pycvm::vm::run::set_program_end_hook(keep_freed_memory_until_exit);
-    let args = cli::Cli::parse_from(cli::normalize_args(std::env::args_os().collect()));
+    let args = cli::parse(cli::normalize_args(std::env::args_os().collect()));
     match cli::dispatch(args) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("pycvm: error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// What std's start-up does that pycvm relies on: standard descriptors
+/// 0-2 that are closed are opened on /dev/null (so no file the program
+/// opens becomes its stdout), and SIGPIPE is ignored (a write to a closed
+/// pipe is a BrokenPipeError, as in CPython; child processes get the
+/// default back, as std spawns them).
+fn start_as_std_does() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: poll reads and writes the three pollfd records of `fds`,
+    // whose length is passed; open/fcntl/signal take no pointers of ours
+    // except the NUL-terminated path literal.
+    unsafe {
+        let dev_null = c"/dev/null".as_ptr();
+        loop {
+            if libc::poll(fds.as_mut_ptr(), 3, 0) != -1 {
+                for p in &fds {
+                    if p.revents & libc::POLLNVAL != 0 {
+                        libc::open(dev_null, libc::O_RDWR, 0);
+                    }
+                }
+                break;
+            }
+            let err = std::io::Error::last_os_error().raw_os_error();
+            if err == Some(libc::EINTR) {
+                continue;
+            }
+            for fd in 0..3 {
+                if libc::fcntl(fd, libc::F_GETFD) == -1
+                    && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+                {
+                    libc::open(dev_null, libc::O_RDWR, 0);
+                }
+            }
+            break;
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+/// mimalloc reserves its address space an arena at a time (1 GiB first)
+/// and writes the arena's bitmaps, sized by the arena, on its first
+/// pages: a 64 MiB first arena took ~30 page faults off every start
+/// (later arenas grow: mimalloc doubles their size every eight).
+/// Called before the first allocation.
+fn reserve_smaller_arenas() {
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    /// `mi_option_arena_reserve` in mimalloc.h (v3), in KiB.
+    const MI_OPTION_ARENA_RESERVE: std::ffi::c_int = 23;
+    // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
+    // allocator) stores an option value; it is called before any other
+    // thread exists, as mimalloc requires.
+    unsafe {
+        mi_option_set(MI_OPTION_ARENA_RESERVE, 64 * 1024);
     }
 }
 
@@ -39,8 +145,9 @@ fn purge_freed_arena_memory_at_once() {
     /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
     const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
     // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
-    // allocator) stores an option value; it is called before any other
-    // thread exists, as mimalloc requires.
+    // allocator) stores an option value; it is called when the interpreter
+    // has started (vm/run.rs), on its thread, while the only other thread
+    // waits to join it and allocates nothing.
     unsafe {
         mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 0);
     }

@@ -78,6 +78,29 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
     args
 }
 
+/// Parse the (normalized) command line. The commonest one, `pycvm run
+/// FILE` with nothing else, is recognised directly: building clap's
+/// parser is ~100,000 instructions and its page faults at every start.
+pub fn parse(args: Vec<OsString>) -> Cli {
+    if let [_, run, file] = args.as_slice() {
+        let plain = |s: &OsString| !s.is_empty() && !s.as_encoded_bytes().starts_with(b"-");
+        if run == "run" && plain(file) {
+            return Cli {
+                command: Command::Run(RunArgs {
+                    module: None,
+                    command: None,
+                    stdlib: None,
+                    profile: false,
+                    memstats: false,
+                    file: Some(PathBuf::from(file)),
+                    args: Vec::new(),
+                }),
+            };
+        }
+    }
+    Cli::parse_from(args)
+}
+
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Inspect(a) => inspect::main(a),

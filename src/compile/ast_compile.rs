@@ -37,6 +37,55 @@ fn line_of(vm: &mut Vm, node: &Value) -> PyResult<Option<i64>> {
     Ok(first)
 }
 
+/// `ast.unparse`, except that a JoinedStr may hold any expression (as
+/// CPython's compiler allows and tree-building code such as werkzeug's
+/// routing uses): one that is not a Constant or FormattedValue is written
+/// as a replacement field.
+const UNPARSE: &str = "\
+import ast
+class _Unparser(ast._Unparser):
+    def _write_fstring_inner(self, node):
+        if not isinstance(node, (ast.JoinedStr, ast.Constant, ast.FormattedValue)):
+            node = ast.FormattedValue(node, -1, None)
+        super()._write_fstring_inner(node)
+def unparse(node):
+    return _Unparser().visit(node)
+_LOCATED = ((ast.stmt, 'stmt'), (ast.expr, 'expr'), (ast.excepthandler, 'excepthandler'),
+            (ast.arg, 'arg'), (ast.keyword, 'keyword'), (ast.alias, 'alias'), (ast.pattern, 'pattern'))
+def check(node):
+    for base, kind in _LOCATED:
+        if isinstance(node, base):
+            for attr in ('lineno', 'col_offset'):
+                if not hasattr(node, attr):
+                    raise TypeError(f'required field \"{attr}\" missing from {kind}')
+            break
+    for field in node._fields:
+        value = getattr(node, field, None)
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, ast.AST):
+                check(item)
+";
+
+/// The helper's `check` (CPython's obj2ast location checks: a node
+/// without `lineno` or `col_offset` is a TypeError) and `unparse`.
+fn unparser(vm: &mut Vm) -> PyResult<(Value, Value)> {
+    let code = vm.compile_text(
+        UNPARSE,
+        &format!("{}ast>", crate::modules::accel::FILENAME_PREFIX),
+        Mode::Exec,
+    )?;
+    let ns = vm.new_dict();
+    vm.run_code(&code, ns.clone(), Some(Value::Obj(ns.clone())))?;
+    let mut get = |name: &str| -> PyResult<Value> {
+        let key = vm.new_str(name);
+        match vm.dict_get(&ns, &key)? {
+            Some(f) => Ok(f),
+            None => Err(vm.system_error("ast unparser missing")),
+        }
+    };
+    Ok((get("check")?, get("unparse")?))
+}
+
 /// Compile the AST node `tree` (already known to be an `ast.AST`).
 pub fn compile_ast(vm: &mut Vm, tree: &Value, filename: &str, mode: Mode) -> PyResult<Rc<Code>> {
     let want = expected(mode);
@@ -48,7 +97,8 @@ pub fn compile_ast(vm: &mut Vm, tree: &Value, filename: &str, mode: Mode) -> PyR
             vm.type_name_of(tree)
         )));
     }
-    let unparse = vm.getattr_str(&ast, "unparse")?;
+    let (check, unparse) = unparser(vm)?;
+    vm.call(&check, &[tree.clone()])?;
     let text = match mode {
         Mode::Eval => {
             let body = vm.getattr_str(tree, "body")?;

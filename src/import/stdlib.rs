@@ -22,12 +22,34 @@ fn is_stdlib(dir: &Path) -> bool {
 /// pyenv shim stands for pyenv's 3.11 versions), pyenv's 3.11 versions (`PYENV_ROOT` or `~/.pyenv`), `/usr/lib/python3.11`,
 /// `/usr/local/lib/python3.11`.
 pub fn find_stdlib(explicit: Option<&Path>) -> StdlibSearch {
-    let mut candidates: Vec<PathBuf> = Vec::new();
+    // Each candidate is tried as soon as it is known: the search stops at
+    // the first hit, without the system calls of the later ones (the PATH
+    // entries after a pyenv shim, a second listing of pyenv's versions),
+    // as it runs at every start.
+    let mut search = StdlibSearch::default();
+    let mut try_dir = |dir: PathBuf| -> bool {
+        if search.found.is_some() {
+            return true;
+        }
+        if search.tried.contains(&dir) {
+            return false;
+        }
+        search.tried.push(dir.clone());
+        if is_stdlib(&dir) {
+            search.found = Some(dir);
+            return true;
+        }
+        false
+    };
     if let Some(dir) = explicit {
-        candidates.push(dir.to_path_buf());
+        if try_dir(dir.to_path_buf()) {
+            return search;
+        }
     }
     if let Some(dir) = std::env::var_os("PYCVM_STDLIB") {
-        candidates.push(PathBuf::from(dir));
+        if try_dir(PathBuf::from(dir)) {
+            return search;
+        }
     }
     let pyenv_versions = |root: &Path| -> Vec<PathBuf> {
         let Ok(rd) = std::fs::read_dir(root.join("versions")) else {
@@ -51,13 +73,19 @@ pub fn find_stdlib(explicit: Option<&Path>) -> StdlibSearch {
             // A pyenv shim (ROOT/shims/python3.11) stands for ROOT/versions/3.11.*.
             if bin.ends_with("shims") {
                 if let Some(root) = bin.parent() {
-                    candidates.extend(pyenv_versions(root));
+                    for dir in pyenv_versions(root) {
+                        if try_dir(dir) {
+                            return search;
+                        }
+                    }
                 }
                 continue;
             }
             let exe = exe.canonicalize().unwrap_or(exe);
             if let Some(prefix) = exe.parent().and_then(Path::parent) {
-                candidates.push(prefix.join("lib/python3.11"));
+                if try_dir(prefix.join("lib/python3.11")) {
+                    return search;
+                }
             }
         }
     }
@@ -65,20 +93,15 @@ pub fn find_stdlib(explicit: Option<&Path>) -> StdlibSearch {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
     if let Some(root) = pyenv_root {
-        candidates.extend(pyenv_versions(&root));
-    }
-    candidates.push("/usr/lib/python3.11".into());
-    candidates.push("/usr/local/lib/python3.11".into());
-
-    let mut search = StdlibSearch::default();
-    for dir in candidates {
-        if search.tried.contains(&dir) {
-            continue;
+        for dir in pyenv_versions(&root) {
+            if try_dir(dir) {
+                return search;
+            }
         }
-        search.tried.push(dir.clone());
-        if is_stdlib(&dir) {
-            search.found = Some(dir);
-            break;
+    }
+    for dir in ["/usr/lib/python3.11", "/usr/local/lib/python3.11"] {
+        if try_dir(dir.into()) {
+            return search;
         }
     }
     search

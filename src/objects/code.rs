@@ -73,6 +73,9 @@ code_getter!(co_consts, |vm, c| vm.new_tuple(c.consts.to_vec()));
 code_getter!(co_names, |vm, c| vm
     .new_tuple(c.names.iter().map(|n| Value::Obj(n.clone())).collect()));
 code_getter!(co_code, |vm, c| vm.new_bytes(c.co_code()));
+// pycvm does not specialize instructions: the adaptive code is co_code
+// (what CPython shows for code that has not warmed up).
+code_getter!(co_code_adaptive, |vm, c| vm.new_bytes(c.co_code()));
 code_getter!(co_linetable, |vm, c| vm.new_bytes(c.linetable().to_vec()));
 code_getter!(co_lnotab, |vm, c| vm
     .new_bytes(c.co().map(|co| co.lnotab()).unwrap_or_default()));
@@ -289,6 +292,7 @@ pub fn install(vm: &mut Vm) {
             ("co_consts", co_consts, None),
             ("co_names", co_names, None),
             ("co_code", co_code, None),
+            ("_co_code_adaptive", co_code_adaptive, None),
             ("co_linetable", co_linetable, None),
             ("co_lnotab", co_lnotab, None),
             ("co_exceptiontable", co_exceptiontable, None),

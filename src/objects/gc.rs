@@ -388,14 +388,11 @@ fn addr(o: &PyObject) -> usize {
 }
 
 /// `Young::reachable`'s mark of an object that is not a member.
-const NOT_MEMBER: isize = isize::MIN;
+const NOT_MEMBER: i32 = i32::MIN;
 
 /// The objects of one collection with their index by address.
 struct Young {
     objs: Vec<PyRef>,
-    /// The generation list's entry of each object (moved on to the next
-    /// generation as it is for a survivor).
-    weak: Vec<Weak<PyObject>>,
     index: AddrIndex,
 }
 
@@ -410,21 +407,39 @@ impl Young {
     /// Which of `members` are reachable from outside them: copy the strong
     /// counts (less the one `objs` holds), subtract the references among
     /// the members, and propagate from what stays above zero.
-    fn reachable(&self, members: &[usize]) -> Vec<bool> {
+    ///
+    /// `members` `None` means every object (the whole collection): then
+    /// no list of them and no position table is built, which at a large
+    /// collection (often the program's memory peak) is 12 bytes an object.
+    fn reachable(&self, members: Option<&[usize]>) -> Vec<bool> {
+        match members {
+            Some(m) => self.reachable_of(m.iter().copied(), m.len(), false),
+            None => self.reachable_of(0..self.objs.len(), self.objs.len(), true),
+        }
+    }
+
+    /// `reachable` over the `count` members `members` yields; `identity`:
+    /// they are `0..objs.len()` in order.
+    fn reachable_of(
+        &self,
+        members: impl Iterator<Item = usize> + Clone,
+        count: usize,
+        identity: bool,
+    ) -> Vec<bool> {
         let n = self.objs.len();
         // `refs[i]` is member `i`'s `gc_refs`; [`NOT_MEMBER`] otherwise.
         let mut refs = vec![NOT_MEMBER; n];
-        for &i in members {
+        for i in members.clone() {
             if let (Some(o), Some(r)) = (self.objs.get(i), refs.get_mut(i)) {
-                *r = Rc::strong_count(o) as isize - 1;
+                *r = i32::try_from(Rc::strong_count(o)).unwrap_or(i32::MAX) - 1;
             }
         }
         // The references among the members, found once (one address
-        // lookup per reference) and kept for the propagation: member
-        // `k`'s targets are `targets[start[k]..start[k + 1]]`.
-        let mut start: Vec<u32> = Vec::with_capacity(members.len() + 1);
-        let mut targets: Vec<u32> = Vec::with_capacity(members.len() * 4);
-        for &i in members {
+        // lookup per reference) and kept for the propagation: the `k`th
+        // member's targets are `targets[start[k]..start[k + 1]]`.
+        let mut start: Vec<u32> = Vec::with_capacity(count + 1);
+        let mut targets: Vec<u32> = Vec::with_capacity(count * 4);
+        for i in members.clone() {
             start.push(targets.len() as u32);
             let Some(o) = self.objs.get(i) else {
                 continue;
@@ -443,23 +458,32 @@ impl Young {
             });
         }
         start.push(targets.len() as u32);
-        // Member position of each object index, for the propagation.
-        let mut pos = vec![u32::MAX; n];
-        for (k, &i) in members.iter().enumerate() {
-            if let Some(p) = pos.get_mut(i) {
-                *p = k as u32;
+        // Member position of each object index, for the propagation (the
+        // identity when every object is a member).
+        let mut pos = Vec::new();
+        if !identity {
+            pos = vec![u32::MAX; n];
+            for (k, i) in members.clone().enumerate() {
+                if let Some(p) = pos.get_mut(i) {
+                    *p = k as u32;
+                }
             }
         }
         let mut reached = vec![false; n];
         let mut stack: Vec<usize> = Vec::new();
-        for &i in members {
+        for i in members {
             if refs.get(i).is_some_and(|&r| r > 0) && !reached[i] {
                 reached[i] = true;
                 stack.push(i);
             }
         }
+        drop(refs);
         while let Some(i) = stack.pop() {
-            let k = pos.get(i).copied().unwrap_or(u32::MAX) as usize;
+            let k = if identity {
+                i
+            } else {
+                pos.get(i).copied().unwrap_or(u32::MAX) as usize
+            };
             let (Some(&a), Some(&b)) = (start.get(k), start.get(k + 1)) else {
                 continue;
             };
@@ -703,22 +727,23 @@ impl Vm {
         rearm();
         // Sized up front: growing the index holds the old and new tables
         // at once, at the collection that is the program's memory peak.
-        let live = taken.iter().filter(|w| w.strong_count() > 0).count();
+        let (mut live, mut lo, mut hi) = (0, usize::MAX, 0);
+        for w in taken.iter().filter(|w| w.strong_count() > 0) {
+            let a = w.as_ptr() as usize;
+            (live, lo, hi) = (live + 1, lo.min(a), hi.max(a));
+        }
         let mut y = Young {
             objs: Vec::with_capacity(live),
-            weak: Vec::with_capacity(live),
-            index: AddrIndex::with_capacity(live),
+            index: AddrIndex::with_bounds(live, lo, hi),
         };
         for w in taken {
             if let Some(o) = w.upgrade() {
                 if y.index.insert(addr(&o), y.objs.len()) {
                     y.objs.push(o);
-                    y.weak.push(w);
                 }
             }
         }
-        let all: Vec<usize> = (0..y.objs.len()).collect();
-        let reached = y.reachable(&all);
+        let reached = y.reachable(None);
         // Survivors move on (tuples of atomic values are untracked).
         let target = (gen + 1).min(2);
         let mut untracked = vec![false; y.objs.len()];
@@ -734,13 +759,12 @@ impl Vm {
                         continue;
                     }
                 }
-                if let Some(w) = y.weak.get_mut(i) {
-                    survivors.push(std::mem::take(w));
-                }
+                survivors.push(Rc::downgrade(o));
             } else {
                 unreachable.push(i);
             }
         }
+        drop(reached);
         let nsurv = survivors.len();
         self.gc_keep(target, survivors);
         let _ = with_ctl(|c| {
@@ -767,9 +791,9 @@ impl Vm {
             self.flush_stdout();
             eprintln!("gc: done, {m} unreachable, {n} uncollectable.");
         }
-        let Young { objs, weak, index } = y;
+        let Young { objs, index } = y;
         index.recycle();
-        drop((objs, weak));
+        drop(objs);
         (m, n)
     }
 
@@ -852,7 +876,7 @@ impl Vm {
         };
         // Objects a finalizer resurrected survive, with all they reach.
         let garbage: Vec<usize> = if finalized_any {
-            let reached = y.reachable(&unreachable);
+            let reached = y.reachable(Some(&unreachable));
             let (alive, dead): (Vec<usize>, Vec<usize>) =
                 unreachable.into_iter().partition(|&i| reached[i]);
             let keep: Vec<Weak<PyObject>> = alive

@@ -68,6 +68,7 @@ pub mod str_escape_codec;
 pub mod str_format;
 pub mod str_methods;
 pub mod str_surrogates;
+pub mod str_text;
 pub mod structseq;
 pub mod text_signatures;
 pub mod traceback;

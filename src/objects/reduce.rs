@@ -183,6 +183,10 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
         };
         if builtin_layout {
             let n = vm.type_name_of(obj);
+            // Variable-size layouts (tp_itemsize != 0) fail first, worded so.
+            if matches!(n.as_str(), "memoryview" | "code") {
+                return Err(vm.type_error(format!("cannot pickle {n} objects")));
+            }
             return Err(vm.type_error(format!("cannot pickle '{n}' object")));
         }
     }

@@ -2,6 +2,8 @@
 
 use std::cell::Cell;
 
+use super::str_text::Text;
+
 /// The payload of a `str`: UTF-8 text with its length in code points and
 /// a cached hash (CPython 3.11's, under PYTHONHASHSEED=0).
 ///
@@ -9,46 +11,23 @@ use std::cell::Cell;
 /// keeps its exact code points in `cps`; `s` then shows each surrogate
 /// as U+FFFD. `repr`, hashing and the str methods use the exact form.
 pub struct StrObj {
-    s: Box<str>,
+    /// The text, short ASCII text in place (str_text.rs).
+    s: Text,
     /// CPython's str hash, or -1 until computed (a hash is never -1).
     hash: Cell<i64>,
-    /// `None` for ASCII text (the length in code points is the byte
-    /// length); otherwise the code-point count and any lone surrogates.
-    /// Kept out of line so a str payload is four words (see
-    /// `Payload`'s size).
-    wide: Option<Box<Wide>>,
-}
-
-/// What a non-ASCII str keeps besides its UTF-8 text.
-struct Wide {
-    chars: usize,
-    cps: Option<Vec<u32>>,
-}
-
-fn wide_of(s: &str) -> Option<Box<Wide>> {
-    if s.is_ascii() {
-        None
-    } else {
-        Some(Box::new(Wide {
-            chars: s.chars().count(),
-            cps: None,
-        }))
-    }
 }
 
 impl StrObj {
     pub fn new(s: &str) -> StrObj {
         StrObj {
-            wide: wide_of(s),
-            s: s.into(),
+            s: Text::new(s),
             hash: Cell::new(-1),
         }
     }
 
     pub fn from_string(s: String) -> StrObj {
         StrObj {
-            wide: wide_of(&s),
-            s: s.into_boxed_str(),
+            s: Text::from_string(s),
             hash: Cell::new(-1),
         }
     }
@@ -61,7 +40,7 @@ impl StrObj {
             .collect();
         let mut o = StrObj::from_string(text);
         if cps.iter().any(|&c| (0xD800..=0xDFFF).contains(&c)) {
-            if let Some(w) = o.wide.as_mut() {
+            if let Some(w) = o.s.wide_mut() {
                 w.cps = Some(cps.to_vec());
             }
         }
@@ -75,21 +54,21 @@ impl StrObj {
 
     #[inline]
     fn cps(&self) -> Option<&[u32]> {
-        self.wide.as_ref().and_then(|w| w.cps.as_deref())
+        self.s.wide().and_then(|w| w.cps.as_deref())
     }
 
     /// The code points (exact, surrogates included).
     pub fn code_points(&self) -> Vec<u32> {
         match self.cps() {
             Some(cps) => cps.to_vec(),
-            None => self.s.chars().map(u32::from).collect(),
+            None => self.s.as_str().chars().map(u32::from).collect(),
         }
     }
 
     /// Code point order (equal only for the same code points).
     pub fn compare(&self, other: &StrObj) -> std::cmp::Ordering {
         if self.cps().is_none() && other.cps().is_none() {
-            return self.s.cmp(&other.s);
+            return self.s.as_str().cmp(other.s.as_str());
         }
         self.code_points().cmp(&other.code_points())
     }
@@ -98,15 +77,15 @@ impl StrObj {
     #[inline]
     pub fn same_text(&self, other: &StrObj) -> bool {
         if self.cps().is_none() && other.cps().is_none() {
-            return self.s == other.s;
+            return self.s.as_str() == other.s.as_str();
         }
-        self.cps() == other.cps() && self.s == other.s
+        self.cps() == other.cps() && self.s.as_str() == other.s.as_str()
     }
 
     /// `other in self`.
     pub fn contains(&self, other: &StrObj) -> bool {
         if self.cps().is_none() && other.cps().is_none() {
-            return self.s.contains(&*other.s);
+            return self.s.as_str().contains(other.s.as_str());
         }
         let x = crate::text::PyStrData::from_code_points(&self.code_points());
         let y = crate::text::PyStrData::from_code_points(&other.code_points());
@@ -117,27 +96,27 @@ impl StrObj {
     pub fn repr(&self) -> String {
         match self.cps() {
             Some(cps) => crate::pyfmt::str_repr(cps),
-            None => crate::pyfmt::str_repr_str(&self.s),
+            None => crate::pyfmt::str_repr_str(self.s.as_str()),
         }
     }
 
     #[inline]
     pub fn as_str(&self) -> &str {
-        &self.s
+        self.s.as_str()
     }
 
     /// Length in code points.
     #[inline]
     pub fn char_len(&self) -> usize {
-        match &self.wide {
-            None => self.s.len(),
+        match self.s.wide() {
+            None => self.s.as_str().len(),
             Some(w) => w.chars,
         }
     }
 
     #[inline]
     pub fn is_ascii(&self) -> bool {
-        self.wide.is_none()
+        self.s.wide().is_none()
     }
 
     pub fn hash(&self) -> i64 {
@@ -148,9 +127,9 @@ impl StrObj {
         let h = if let Some(cps) = self.cps() {
             crate::pyhash::hash_str_cps(cps)
         } else if self.is_ascii() {
-            crate::pyhash::hash_bytes(self.s.as_bytes())
+            crate::pyhash::hash_bytes(self.s.as_str().as_bytes())
         } else {
-            let cps: Vec<u32> = self.s.chars().map(|c| c as u32).collect();
+            let cps: Vec<u32> = self.s.as_str().chars().map(|c| c as u32).collect();
             crate::pyhash::hash_str_cps(&cps)
         };
         self.hash.set(h);
@@ -160,9 +139,9 @@ impl StrObj {
     /// The code point at index `i` (0 <= i < len).
     pub fn char_at(&self, i: usize) -> Option<char> {
         if self.is_ascii() {
-            self.s.as_bytes().get(i).map(|&b| b as char)
+            self.s.as_str().as_bytes().get(i).map(|&b| b as char)
         } else {
-            self.s.chars().nth(i)
+            self.s.as_str().chars().nth(i)
         }
     }
 }

@@ -685,6 +685,16 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let bases: Vec<PyRef> = match vm.seq_items(&pos[2]) {
         Some(items) => {
+            // type_new_get_bases: a base that would resolve through
+            // __mro_entries__ (a generic alias) is refused first.
+            for b in &items {
+                let is_type = matches!(b, Value::Obj(o) if type_data(o).is_some());
+                if !is_type && vm.getattr_str(b, "__mro_entries__").is_ok() {
+                    return Err(vm.type_error(
+                        "type() doesn't support MRO entry resolution; use types.new_class()",
+                    ));
+                }
+            }
             let mut out = Vec::with_capacity(items.len());
             for b in items {
                 match b {

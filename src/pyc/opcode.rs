@@ -454,6 +454,37 @@ impl Op {
         self.arg_kind() == ArgKind::JumpBackward
     }
 
+    /// How many values the instruction reads from the top of the stack:
+    /// its inputs, which compile.c's net stack effect does not tell (an
+    /// instruction that pops two and pushes one has effect -1). The
+    /// verifier requires at least this depth; the eval loop's registers
+    /// (vm/regs.rs) read these slots unchecked. Instructions not listed
+    /// read no more than their net effect pops.
+    pub fn stack_inputs(self, oparg: u32) -> u32 {
+        use Op::*;
+        match self {
+            UnaryPositive | UnaryNegative | UnaryNot | UnaryInvert | GetIter | GetYieldFromIter
+            | GetAwaitable | GetAiter | GetAnext | GetLen | LoadAttr | LoadMethod | ListToTuple
+            | JumpIfFalseOrPop | JumpIfTrueOrPop | BeforeWith | BeforeAsyncWith | MatchMapping
+            | MatchSequence | PushExcInfo | ForIter | UnpackSequence | UnpackEx | YieldValue
+            | ImportFrom | ReturnValue | PrintExpr => 1,
+            BinaryOp | CompareOp | IsOp | ContainsOp | BinarySubscr | CheckExcMatch
+            | CheckEgMatch | PrepReraiseStar | Send | MatchKeys | ImportName | Call => 2,
+            MatchClass => 3,
+            WithExceptStart => 4,
+            FormatValue => 1 + u32::from(oparg & 0x04 != 0),
+            Copy | Swap => oparg.max(1),
+            ListAppend | SetAdd | ListExtend | SetUpdate | DictUpdate | DictMerge => {
+                oparg.saturating_add(1)
+            }
+            MapAdd => oparg.saturating_add(2),
+            // compile.c charges the arguments to PRECALL (-oparg); CALL
+            // then takes the two callable slots (-1).
+            Precall => oparg.saturating_add(2),
+            _ => 0,
+        }
+    }
+
     /// `dis.stack_effect(op, oparg, jump=jump)` of 3.11: `jump` None means
     /// "either" (compile.c's -1), which is not always the maximum.
     pub fn stack_effect(

@@ -22,29 +22,48 @@ pub struct Handler {
 }
 
 /// One code unit decoded for the eval loop: the opcode (None: a number
-/// `opcode.opmap` lacks), its argument byte, and how many units the
-/// instruction spans with its inline cache entries.
+/// `opcode.opmap` lacks), its argument with the EXTENDED_ARG prefixes
+/// before it folded in, and how many units the instruction spans with its
+/// inline cache entries.
 #[derive(Clone, Copy)]
 pub struct Instr {
     pub op: Option<crate::pyc::opcode::Op>,
-    pub arg: u8,
     pub len: u8,
+    /// An EXTENDED_ARG comes right before (a trace skips the instruction).
+    pub prefixed: bool,
+    pub arg: u32,
 }
 
-/// Decode every code unit of `code`.
+/// Decode every code unit of `code`. Along the instruction starts (cache
+/// units skipped), each EXTENDED_ARG's byte is folded into the argument of
+/// the instruction it precedes, as the eval loop of CPython does at run
+/// time; an EXTENDED_ARG itself then runs as a no-op.
 fn decode_units(code: &[u8]) -> Box<[Instr]> {
+    use crate::pyc::opcode::Op;
     let (units, _) = code.as_chunks::<2>();
-    units
+    let mut out: Vec<Instr> = units
         .iter()
         .map(|&[o, a]| {
-            let op = crate::pyc::opcode::Op::decode(o);
+            let op = Op::decode(o);
             Instr {
                 op,
-                arg: a,
                 len: 1 + op.map_or(0, |op| op.cache_units() as u8),
+                prefixed: false,
+                arg: a as u32,
             }
         })
-        .collect()
+        .collect();
+    let (mut i, mut ext, mut prefixed) = (0, 0u32, false);
+    while let Some(ins) = out.get_mut(i) {
+        ins.arg |= ext;
+        ins.prefixed = prefixed;
+        (ext, prefixed) = match ins.op {
+            Some(Op::ExtendedArg) => (ins.arg << 8, true),
+            _ => (0, false),
+        };
+        i += ins.len as usize;
+    }
+    out.into_boxed_slice()
 }
 
 #[derive(Clone)]
@@ -108,7 +127,8 @@ pub struct Code {
     /// `co_consts[0]` (a function's `__doc__`) until the code is
     /// prepared (then `consts` holds it: no extra reference stays).
     first: std::cell::RefCell<Option<Value>>,
-    /// Until the code is prepared (vm/code_lazy.rs): its marshal object.
+    /// Until the code is prepared (vm/code_lazy.rs): its marshal
+    /// constants and names.
     /// `code`, `instrs`, `nslots`, `consts`, `names` and `handlers` are
     /// empty until then.
     pending: std::cell::RefCell<Option<Pending>>,
@@ -409,10 +429,12 @@ impl LoadMemo {
 impl Vm {
     /// Prepare a marshal code object for execution (the code objects
     /// nested in its constants are prepared when they first run).
-    pub fn prepare_code(&mut self, obj: &Obj, co: &CodeObject) -> Rc<Code> {
+    /// (`_obj` is `co`'s marshal handle; what the code keeps of it comes
+    /// from `co`.)
+    pub fn prepare_code(&mut self, _obj: &Obj, co: &CodeObject) -> Rc<Code> {
         self.load_memo.enter();
-        let code = self.code_stub(obj, co);
-        self.fill_code(&code, co);
+        let code = self.code_stub(co);
+        self.fill_code(&code, co.consts(), co.names());
         self.load_memo.leave();
         Rc::new(code)
     }
@@ -446,9 +468,6 @@ impl Vm {
         let Some(p) = code.pending.borrow_mut().take() else {
             return;
         };
-        let Object::Code(co) = p.obj.value() else {
-            return;
-        };
         let saved = std::mem::replace(
             &mut self.load_memo,
             LoadMemo {
@@ -459,7 +478,7 @@ impl Vm {
         );
         let share_id = saved.share_id;
         self.load_memo.share_id = share_id;
-        self.fill_code(code, co);
+        self.fill_code(code, p.consts(), p.names());
         let used = self.load_memo.share_id;
         self.load_memo = saved;
         self.load_memo.share_id = used;
@@ -477,7 +496,7 @@ impl Vm {
 
     /// What a code object needs before it runs: everything a function
     /// definition and argument binding read; the rest waits (`fill_code`).
-    fn code_stub(&mut self, obj: &Obj, co: &CodeObject) -> Code {
+    fn code_stub(&mut self, co: &CodeObject) -> Code {
         let shared_consts = shared_numbers(co.consts());
         let shared_names = u8::from(co.name.is_shared()) | (u8::from(co.qualname.is_shared()) << 1);
         let lnames: Vec<PyRef> = co
@@ -501,7 +520,8 @@ impl Vm {
         let memo = self.load_memo.current();
         let trusted = memo.trusted.get();
         let pending = Pending {
-            obj: obj.clone(),
+            consts: co.consts.clone(),
+            names: co.names.clone(),
             memo,
         };
         Code {
@@ -537,19 +557,20 @@ impl Vm {
     }
 
     /// Fill what `code_stub` left out, within the conversion of its load.
-    fn fill_code(&mut self, code: &Code, co: &CodeObject) {
-        let mut consts: Vec<Value> = Vec::with_capacity(co.consts().len());
+    fn fill_code(&mut self, code: &Code, co_consts: &[Obj], co_names: &[Obj]) {
+        let mut consts: Vec<Value> = Vec::with_capacity(co_consts.len());
         // The first constant was converted with the stub (a function's
         // `__doc__` is that object).
         let mut first = code.first.borrow_mut().take();
-        for c in co.consts().iter() {
+        for c in co_consts.iter() {
             match first.take() {
                 Some(v) => consts.push(v),
                 None => consts.push(self.const_in(c)),
             }
         }
-        let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
-        let handlers = co
+        let names: Vec<PyRef> = co_names.iter().map(|n| self.intern_obj(n)).collect();
+        let handlers = code
+            .skel
             .exception_table()
             .iter()
             .map(|e| Handler {
@@ -560,7 +581,7 @@ impl Vm {
                 lasti: e.lasti,
             })
             .collect::<Vec<_>>();
-        let (bytes, nslots) = super::ops::assign_ic_slots(co.code());
+        let (bytes, nslots) = super::ops::assign_ic_slots(code.skel.code());
         let instrs = decode_units(&bytes);
         code.consts.fill(consts.into_boxed_slice());
         code.names.fill(names.into_boxed_slice());
@@ -729,7 +750,7 @@ impl Vm {
                 Value::Obj(d)
             }
             Object::Code(co) => {
-                let code = Rc::new(self.code_stub(c, co));
+                let code = Rc::new(self.code_stub(co));
                 Value::Obj(self.code_object(&code))
             }
         }

@@ -5,8 +5,10 @@
 //! code is loaded it gets only what defining a function and binding its
 //! arguments read (names, argument counts, flags, slot names and kinds,
 //! the first constant for `__doc__`); its constants, names, instructions
-//! and exception handlers are made from the marshal object it keeps when
-//! it first runs or is looked into (`Vm::ensure_prepared`).
+//! and exception handlers are made when it first runs or is looked into
+//! (`Vm::ensure_prepared`), from the marshal tuples of its constants and
+//! names it keeps ([`Pending`]) and its skeleton (code bytes, exception
+//! table).
 //!
 //! Converted constants that marshal shares between code objects of one
 //! load (`r_ref`) must stay one object however late each code object is
@@ -138,10 +140,25 @@ pub struct MemoMap {
     pub trusted: std::cell::Cell<bool>,
 }
 
-/// What a code object waiting for its preparation keeps: its marshal
-/// object and the memo of the load it came from.
+/// What a code object waiting for its preparation keeps: the marshal
+/// tuples of its constants and names (the rest of its marshal object was
+/// converted by the stub or lives on in its skeleton, so it is not kept)
+/// and the memo of the load it came from.
 #[derive(Clone)]
 pub struct Pending {
-    pub obj: Obj,
+    pub consts: Obj,
+    pub names: Obj,
     pub memo: Rc<MemoMap>,
+}
+
+impl Pending {
+    /// The constants' marshal objects.
+    pub fn consts(&self) -> &[Obj] {
+        self.consts.as_tuple().unwrap_or(&[])
+    }
+
+    /// The names' marshal objects.
+    pub fn names(&self) -> &[Obj] {
+        self.names.as_tuple().unwrap_or(&[])
+    }
 }

@@ -5,7 +5,7 @@
 use crate::objects::exception::ExcKind;
 use crate::pyc::opcode::Op;
 
-use super::ops::binary::{cmp_fast, float_binop, int_binop};
+use super::ops::binary::{cmp_fast, float_binop, int_binop, store_subscr_hit, subscr_hit};
 use super::ops::Flow;
 use super::regs::Regs;
 use super::value::Value;
@@ -75,23 +75,31 @@ impl Vm {
             let code = frame.code.clone();
             let base = frame.base;
             let mut pc = frame.pc;
-            let mut ext: u32 = 0;
             let instrs: &[super::code::Instr] = &code.instrs;
             // The registers' pushes need the frame's whole value stack
             // allocated (vm/regs.rs).
-            let need = frame.stack_base() + code.stacksize;
-            if self.stack.capacity() < need {
-                self.stack.reserve(need - self.stack.len());
+            let floor = frame.stack_base();
+            let need = floor + code.stacksize;
+            if self.stack.capacity() < need
+                && self.stack.try_reserve(need - self.stack.len()).is_err()
+            {
+                // An absurd co_stacksize (bad bytecode).
+                return Err((self.new_error(ExcKind::MemoryError, String::new()), true));
             }
-            let mut r = Regs::load(&mut self.stack, base);
+            let mut r = Regs::load(&mut self.stack, base, floor);
             loop {
-                let Some(&super::code::Instr { op, arg, len }) = instrs.get(pc) else {
+                let Some(&super::code::Instr {
+                    op,
+                    len,
+                    prefixed,
+                    arg: oparg,
+                }) = instrs.get(pc)
+                else {
                     return Err((
                         self.system_error("bytecode ran past the end of the code"),
                         false,
                     ));
                 };
-                let oparg = ext | arg as u32;
                 let Some(op) = op else {
                     let opb = code.code.get(pc * 2).copied().unwrap_or(0);
                     return Err((self.system_error(format!("unknown opcode {opb}")), false));
@@ -103,20 +111,20 @@ impl Vm {
                     r.sync(&mut self.stack);
                     self.on_eval_breaker();
                     if self.tracing {
-                        if let Err(e) = self.trace_instruction(pc, op, ext) {
+                        if let Err(e) = self.trace_instruction(pc, op, prefixed) {
                             self.mark_lasti(pc);
                             return Err((e, true));
                         }
                         // A trace function set `f_lineno` (objects/frame_jump.rs).
                         if let Some(to) = crate::objects::frame_jump::take_jump(self) {
-                            r = Regs::load(&mut self.stack, base);
+                            r = Regs::load(&mut self.stack, base, floor);
                             pc = to;
                             continue;
                         }
                         // Line events compare with the last instruction's.
                         self.mark_lasti(pc);
                     }
-                    r = Regs::load(&mut self.stack, base);
+                    r = Regs::load(&mut self.stack, base, floor);
                 }
                 // The frame's `lasti` is stored by each instruction that can
                 // run code, raise or drop a value (`mark_lasti` in its arm,
@@ -133,7 +141,6 @@ impl Vm {
                 // the locals hold values.
                 macro_rules! go_on {
                     ($to:expr) => {{
-                        ext = 0;
                         pc = $to;
                         continue;
                     }};
@@ -144,7 +151,7 @@ impl Vm {
                     ($e:expr) => {
                         match $e {
                             Ok(Flow::Next) => {
-                                r = Regs::load(&mut self.stack, base);
+                                r = Regs::load(&mut self.stack, base, floor);
                                 go_on!(next)
                             }
                             other => other,
@@ -169,11 +176,8 @@ impl Vm {
                         r.sync(&mut self.stack);
                         Ok(Flow::Next)
                     }
-                    Op::ExtendedArg => {
-                        ext = oparg << 8;
-                        pc = next;
-                        continue;
-                    }
+                    // Folded into the next instruction's argument (Instr).
+                    Op::ExtendedArg => go_on!(next),
                     Op::PopTop => {
                         self.mark_lasti(pc);
                         drop(unsafe { r.pop() });
@@ -212,6 +216,17 @@ impl Vm {
                         }
                     }
                     Op::BinarySubscr => {
+                        let (obj, key) = unsafe { (&*r.at(2), &*r.at(1)) };
+                        if let Some(v) = subscr_hit(obj, key) {
+                            // The key is an int; dropping the container may
+                            // queue a finalizer.
+                            self.mark_lasti(pc);
+                            unsafe {
+                                r.drop_plain();
+                                drop(r.replace_top(v));
+                            }
+                            go_on!(next);
+                        }
                         r.sync(&mut self.stack);
                         {
                             self.mark_lasti(pc);
@@ -310,6 +325,22 @@ impl Vm {
                         }
                     }
                     Op::StoreSubscr => {
+                        let (key, obj, v) = unsafe { (r.pop(), r.pop(), r.pop()) };
+                        match store_subscr_hit(&obj, &key, v) {
+                            Ok(old) => {
+                                // Dropping the old item or the list may queue
+                                // a finalizer.
+                                self.mark_lasti(pc);
+                                drop(old);
+                                drop(obj);
+                                go_on!(next);
+                            }
+                            Err(v) => unsafe {
+                                r.push(v);
+                                r.push(obj);
+                                r.push(key);
+                            },
+                        }
                         r.sync(&mut self.stack);
                         {
                             self.mark_lasti(pc);
@@ -501,7 +532,7 @@ impl Vm {
                         }
                     }
                     Op::Swap if oparg >= 1 => {
-                        unsafe { std::ptr::swap(r.sp.sub(1), r.sp.sub(oparg as usize)) };
+                        unsafe { std::ptr::swap(r.at(1), r.at(oparg as usize)) };
                         go_on!(next);
                     }
                     Op::Swap => {
@@ -553,7 +584,7 @@ impl Vm {
                     }
                     Op::LoadAttr => {
                         if let Some(name) = code.names.get(oparg as usize) {
-                            let owner = unsafe { &*r.sp.sub(1) };
+                            let owner = unsafe { &*r.at(1) };
                             let slot = code.ic_slot(pc);
                             if let Some(v) =
                                 super::ops::cache::load_attr_fast(&code, slot, owner, name)
@@ -571,7 +602,7 @@ impl Vm {
                         }
                     }
                     Op::CompareOp => {
-                        let (a, b) = unsafe { (&*r.sp.sub(2), &*r.sp.sub(1)) };
+                        let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
                         let v = match (a, b) {
                             (Value::Int(x), Value::Int(y)) => cmp_fast(oparg, x, y),
                             (Value::Float(x), Value::Float(y)) => cmp_fast(oparg, x, y),
@@ -703,7 +734,7 @@ impl Vm {
                                     return Err((e, true));
                                 }
                             }
-                            r = Regs::load(&mut self.stack, base);
+                            r = Regs::load(&mut self.stack, base, floor);
                             go_on!(back(next, oparg))
                         }
                     }
@@ -746,7 +777,7 @@ impl Vm {
                         }
                     }
                     Op::Copy if oparg >= 1 => {
-                        let v = unsafe { (*r.sp.sub(oparg as usize)).clone() };
+                        let v = unsafe { (*r.at(oparg as usize)).clone() };
                         unsafe { r.push(v) };
                         go_on!(next);
                     }
@@ -755,7 +786,7 @@ impl Vm {
                         step!(self.op_copy(oparg))
                     }
                     Op::BinaryOp => {
-                        let (a, b) = unsafe { (&*r.sp.sub(2), &*r.sp.sub(1)) };
+                        let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
                         let v = match (a, b) {
                             (Value::Int(x), Value::Int(y)) => {
                                 int_binop(oparg, *x, *y).map(Value::Int)
@@ -950,7 +981,7 @@ impl Vm {
                     }
                     Op::LoadMethod => {
                         if let Some(name) = code.names.get(oparg as usize) {
-                            let owner = unsafe { &*r.sp.sub(1) };
+                            let owner = unsafe { &*r.at(1) };
                             let slot = code.ic_slot(pc);
                             if let Some(m) = Vm::load_method_hit(&code, slot, owner, name) {
                                 unsafe {
@@ -1006,13 +1037,14 @@ impl Vm {
                                     op: Some(Op::Call),
                                     arg: call_arg,
                                     len: call_len,
+                                    ..
                                 }) if !self.tracing => {
                                     pc = next;
                                     let after = next + call_len as usize;
                                     self.mark_lasti(pc);
-                                    match self.op_call(call_arg as u32, after) {
+                                    match self.op_call(call_arg, after) {
                                         Ok(Flow::Next) => {
-                                            r = Regs::load(&mut self.stack, base);
+                                            r = Regs::load(&mut self.stack, base, floor);
                                             go_on!(after)
                                         }
                                         other => other,
@@ -1037,14 +1069,13 @@ impl Vm {
                         }
                     }
                 };
-                ext = 0;
                 match flow {
                     Ok(Flow::Next) => {
-                        r = Regs::load(&mut self.stack, base);
+                        r = Regs::load(&mut self.stack, base, floor);
                         pc = next
                     }
                     Ok(Flow::Jump(target)) => {
-                        r = Regs::load(&mut self.stack, base);
+                        r = Regs::load(&mut self.stack, base, floor);
                         if target < next && super::signals::take_pending() {
                             if let Err(e) = self.run_signal_handlers() {
                                 return Err((e, true));
@@ -1091,7 +1122,7 @@ fn for_iter_regs(r: &mut Regs) -> bool {
     // SAFETY: FOR_ITER's iterator is on top of the stack (verified code),
     // and the push stays within the reserved value stack (vm/regs.rs).
     unsafe {
-        match super::ops::jump::for_iter_fast(&*r.sp.sub(1)) {
+        match super::ops::jump::for_iter_fast(&*r.at(1)) {
             Some(v) => {
                 r.push(v);
                 true

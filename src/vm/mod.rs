@@ -336,7 +336,11 @@ impl Vm {
             stream_type,
             types,
             exc_types: Vec::new(),
-            interned: Interner::default(),
+            // Sized for the names start-up interns (no rehash on the way).
+            interned: Interner {
+                map: HashMap::with_capacity_and_hasher(3000, Default::default()),
+                ..Interner::default()
+            },
             load_memo: Default::default(),
             builtins: builtins_mod,
             sys: sys_mod,
@@ -403,7 +407,8 @@ impl Vm {
         // exceptions in CPython's order (siblings by name, ExceptionGroup
         // made last).
         let mut excs: Vec<PyRef> = self.exc_types.clone();
-        excs.sort_by_key(|t| {
+        // Cached: the key allocates its name (start-up cost).
+        excs.sort_by_cached_key(|t| {
             let name = crate::objects::typeobj::type_data(t)
                 .map(|td| td.name.borrow().to_string())
                 .unwrap_or_default();

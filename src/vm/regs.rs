@@ -27,13 +27,22 @@ pub(crate) struct Regs {
     pub sp: *mut Value,
     /// The current frame's `localsplus[0]`.
     pub fast: *mut Value,
+    /// Debug builds check every access against the frame's locals start
+    /// and the stack's capacity (tests run the fuzz corpora with them).
+    #[cfg(debug_assertions)]
+    lo: *mut Value,
+    #[cfg(debug_assertions)]
+    hi: *mut Value,
 }
 
 impl Regs {
     /// The registers of a stack whose current frame's locals start at
     /// `base` (`base <= stack.len()`, true of every frame on the stack).
+    #[cfg_attr(not(debug_assertions), allow(unused_variables))]
     #[inline(always)]
-    pub fn load(stack: &mut Vec<Value>, base: usize) -> Regs {
+    /// `floor`: where the frame's value stack starts (checked against
+    /// in debug builds only).
+    pub fn load(stack: &mut Vec<Value>, base: usize, floor: usize) -> Regs {
         let len = stack.len();
         let p = stack.as_mut_ptr();
         Regs {
@@ -43,7 +52,38 @@ impl Regs {
             // Within the stack too for every frame on it; computed without
             // that assumption (only dereferencing it relies on it).
             fast: p.wrapping_add(base),
+            #[cfg(debug_assertions)]
+            lo: p.wrapping_add(floor),
+            #[cfg(debug_assertions)]
+            hi: p.wrapping_add(stack.capacity()),
         }
+    }
+
+    /// The slot `n` below the top (1 = the top value).
+    ///
+    /// # Safety
+    /// The frame's value stack holds at least `n` values (verified code).
+    #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
+    pub unsafe fn at(&self, n: usize) -> *mut Value {
+        #[cfg(debug_assertions)]
+        assert!(
+            n >= 1 && self.sp.wrapping_sub(n) >= self.lo,
+            "value stack underflow"
+        );
+        // SAFETY: the caller's contract: `sp - n` is a slot of the stack.
+        unsafe { self.sp.sub(n) }
+    }
+
+    /// Drop the top value, which owns nothing (an int, a float, a bool).
+    ///
+    /// # Safety
+    /// The stack is not empty and its top value is not an object.
+    #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
+    pub unsafe fn drop_plain(&mut self) {
+        // SAFETY: the caller's contract.
+        unsafe { self.sp = self.at(1) };
     }
 
     /// Push `v`.
@@ -52,7 +92,10 @@ impl Regs {
     /// The push stays within the frame's reserved value stack (verified
     /// code; module doc).
     #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
     pub unsafe fn push(&mut self, v: Value) {
+        #[cfg(debug_assertions)]
+        assert!(self.sp < self.hi, "value stack overflow");
         // SAFETY: the caller's contract: slot `sp` is allocated and free.
         unsafe {
             super::ops::write_words(self.sp, v);
@@ -65,11 +108,12 @@ impl Regs {
     /// # Safety
     /// The frame's value stack is not empty (verified code).
     #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
     pub unsafe fn pop(&mut self) -> Value {
         // SAFETY: the caller's contract: slot `sp - 1` holds a value, which
         // moves out as the stack shrinks past it.
         unsafe {
-            self.sp = self.sp.sub(1);
+            self.sp = self.at(1);
             super::ops::read_words(self.sp)
         }
     }
@@ -79,13 +123,14 @@ impl Regs {
     /// # Safety
     /// The frame's value stack is not empty (verified code).
     #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
     pub unsafe fn pop_bool(&mut self) -> Option<bool> {
         // SAFETY: the caller's contract: slot `sp - 1` holds a value; a
         // bool owns nothing, so dropping the slot needs no drop.
         unsafe {
-            match *self.sp.sub(1) {
+            match *self.at(1) {
                 Value::Bool(b) => {
-                    self.sp = self.sp.sub(1);
+                    self.sp = self.at(1);
                     Some(b)
                 }
                 _ => None,
@@ -99,11 +144,12 @@ impl Regs {
     /// The frame's value stack holds at least two values, neither an
     /// object (nothing is dropped).
     #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
     pub unsafe fn replace2(&mut self, v: Value) {
         // SAFETY: the caller's contract; slot `sp - 2` stays in the stack.
         unsafe {
-            self.sp = self.sp.sub(1);
-            super::ops::write_words(self.sp.sub(1), v);
+            self.sp = self.at(1);
+            super::ops::write_words(self.at(1), v);
         }
     }
 
@@ -112,11 +158,12 @@ impl Regs {
     /// # Safety
     /// The frame's value stack is not empty (verified code).
     #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
     pub unsafe fn replace_top(&mut self, v: Value) -> Value {
         // SAFETY: the caller's contract: slot `sp - 1` holds a value, which
         // moves out as `v` moves in.
         unsafe {
-            let p = self.sp.sub(1);
+            let p = self.at(1);
             let old = super::ops::read_words(p);
             super::ops::write_words(p, v);
             old
@@ -128,6 +175,7 @@ impl Regs {
     /// # Safety
     /// `i < nlocalsplus` and the value stack is not empty (verified code).
     #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
     pub unsafe fn store_local(&mut self, i: usize) -> Value {
         // SAFETY: the caller's contract: the top slot and local slot `i`
         // hold values; the top moves into the local, whose old value moves

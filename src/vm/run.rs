@@ -224,14 +224,17 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
                         return 1;
                     };
                     vm.init_import_system(search, MainPath::Script(Path::new(path)));
+                    run_hook(&AT_STARTUP_END);
                     vm.run_main(path, &code, &argv)
                 }
                 Target::Module(name) => {
                     vm.init_import_system(search, MainPath::Cwd);
+                    run_hook(&AT_STARTUP_END);
                     vm.run_module_main(name, &argv)
                 }
                 Target::Command(source) => {
                     vm.init_import_system(search, MainPath::Cwd);
+                    run_hook(&AT_STARTUP_END);
                     vm.run_command_main(source, &argv)
                 }
             };
@@ -247,6 +250,23 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
 /// What the binary does once the program has ended (main.rs installs
 /// it: the library does not link the allocator itself).
 static AT_PROGRAM_END: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// What the binary does once the interpreter has started, before the
+/// program runs (main.rs: let mimalloc return freed memory at once from
+/// here on, not during start-up, whose freed blocks are soon reused).
+static AT_STARTUP_END: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Install the hook run once the interpreter has started; it runs on the
+/// interpreter thread while the starting thread only waits to join it.
+pub fn set_startup_end_hook(f: fn()) {
+    let _ = AT_STARTUP_END.set(f);
+}
+
+fn run_hook(hook: &std::sync::OnceLock<fn()>) {
+    if let Some(f) = hook.get() {
+        f();
+    }
+}
 
 /// Install the hook run when the program has ended and no other Python
 /// thread runs (main.rs: stop mimalloc purging freed memory page by page

@@ -277,10 +277,10 @@ impl Vm {
     }
 
     /// `DO_TRACING`: before instruction `pc` (`op`) of the top frame runs.
-    /// `ext` is the pending EXTENDED_ARG (the instruction after one is not
-    /// traced, as in CPython).
-    pub fn trace_instruction(&mut self, pc: usize, op: Op, ext: u32) -> PyResult<()> {
-        if ext != 0 || busy() {
+    /// `prefixed`: an EXTENDED_ARG came right before (the instruction after
+    /// one is not traced, as in CPython).
+    pub fn trace_instruction(&mut self, pc: usize, op: Op, prefixed: bool) -> PyResult<()> {
+        if prefixed || busy() {
             return Ok(());
         }
         // The target of an `f_lineno` jump runs without repeating events.

@@ -101,7 +101,8 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     if !code.len().is_multiple_of(2) {
         return Err(err(co, 0, "co_code has an odd length"));
     }
-    let n = code.len() / 2;
+    let (units, _) = code.as_chunks::<2>();
+    let n = units.len();
     let nconsts = co.nconsts;
     let nnames = co.nnames;
     let nlocals = co.nlocalsplus;
@@ -118,10 +119,8 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     let mut i = 0;
     let mut ext: u32 = 0;
     let mut ext_start: Option<usize> = None;
-    while i < n {
-        let Some(&[opb, argb]) = code.get(2 * i..2 * i + 2) else {
-            break;
-        };
+    let mut prev_precall: Option<u32> = None;
+    while let Some(&[opb, argb]) = units.get(i) {
         let Some(op) = Op::decode(opb) else {
             return Err(err(co, i, format!("unknown opcode {opb}")));
         };
@@ -143,10 +142,20 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
         if op == Op::Cache {
             return Err(err(co, i, "CACHE where an instruction was expected"));
         }
+        // compile.c charges a call's arguments to its PRECALL; the CALL
+        // right after must take as many (the eval loop pops CALL's count).
+        if op == Op::Call && prev_precall != Some(arg) {
+            return Err(err(
+                co,
+                i,
+                "CALL without a PRECALL of the same count before it",
+            ));
+        }
+        prev_precall = (op == Op::Precall).then_some(arg);
         let kind = op.arg_kind();
         let limit = match kind {
-            ArgKind::Const => Some((nconsts, "constants")),
-            ArgKind::Name => Some((nnames, "names")),
+            ArgKind::Const => nconsts,
+            ArgKind::Name => nnames,
             ArgKind::GlobalName if (arg >> 1) as usize >= nnames => {
                 return Err(err(
                     co,
@@ -154,9 +163,9 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
                     format!("LOAD_GLOBAL name index {} is out of range", arg >> 1),
                 ));
             }
-            ArgKind::Local | ArgKind::Free => Some((nlocals, "local slots")),
-            ArgKind::Compare => Some((6, "comparison operators")),
-            ArgKind::BinaryOp => Some((26, "binary operators")),
+            ArgKind::Local | ArgKind::Free => nlocals,
+            ArgKind::Compare => 6,
+            ArgKind::BinaryOp => 26,
             ArgKind::JumpForward if next + arg as usize >= n => {
                 return Err(err(
                     co,
@@ -171,19 +180,10 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
                     format!("{} jumps before the start of the code", op.name()),
                 ));
             }
-            _ => None,
+            _ => usize::MAX,
         };
-        if let Some((limit, what)) = limit {
-            if arg as usize >= limit {
-                return Err(err(
-                    co,
-                    i,
-                    format!(
-                        "{} argument {arg} is out of range for {limit} {what}",
-                        op.name()
-                    ),
-                ));
-            }
+        if arg as usize >= limit {
+            return Err(out_of_range(co, i, op, arg, kind, limit));
         }
         // Jumps land on the first EXTENDED_ARG of an instruction.
         let start = ext_start.take().unwrap_or(i);
@@ -242,6 +242,33 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     stack_depths(co, &instrs, stacksize, &handlers)
 }
 
+/// The error for an argument beyond the table it indexes.
+#[cold]
+fn out_of_range(
+    co: &VerifyInput<'_>,
+    at: usize,
+    op: Op,
+    arg: u32,
+    kind: ArgKind,
+    limit: usize,
+) -> VerifyError {
+    let what = match kind {
+        ArgKind::Const => "constants",
+        ArgKind::Name => "names",
+        ArgKind::Local | ArgKind::Free => "local slots",
+        ArgKind::Compare => "comparison operators",
+        _ => "binary operators",
+    };
+    err(
+        co,
+        at,
+        format!(
+            "{} argument {arg} is out of range for {limit} {what}",
+            op.name()
+        ),
+    )
+}
+
 /// Abstract interpretation of the stack depth: every reachable
 /// instruction gets a depth range, which must stay within 0..=stacksize.
 fn stack_depths(
@@ -251,6 +278,8 @@ fn stack_depths(
     handlers: &[crate::pyc::code::ExceptionTableEntry],
 ) -> Result<(), VerifyError> {
     let n = instrs.len();
+    // Compared with depths as i32 (a larger co_stacksize bounds nothing).
+    let max = i32::try_from(stacksize).unwrap_or(i32::MAX);
     // The lowest and highest depth reaching each instruction (lo > hi:
     // not reached yet).
     let mut depth: Vec<(i32, i32)> = vec![(i32::MAX, i32::MIN); n];
@@ -267,50 +296,55 @@ fn stack_depths(
         // Follow the fall-through chain directly; jump targets are queued.
         let mut at = first;
         loop {
-            let Some(ins) = instrs.get(at).copied().flatten() else {
-                return Err(err(
-                    co,
-                    at,
-                    "execution reaches the middle of an instruction",
-                ));
-            };
-            let Some(&(lo, hi)) = depth.get(at) else {
+            let (Some(Some(ins)), Some(&(lo, hi))) = (instrs.get(at), depth.get(at)) else {
+                if at < n {
+                    return Err(err(
+                        co,
+                        at,
+                        "execution reaches the middle of an instruction",
+                    ));
+                }
                 break;
             };
-            let arg = ins.op.has_arg().then_some(ins.arg as i32);
             let next = ins.next as usize;
             let target = match ins.kind {
                 ArgKind::JumpForward => Some(next + ins.arg as usize),
                 ArgKind::JumpBackward => Some(next - ins.arg as usize),
                 _ => None,
             };
-            let unconditional = matches!(
-                ins.op,
-                Op::JumpForward | Op::JumpBackward | Op::JumpBackwardNoInterrupt
-            );
-            let terminal = matches!(ins.op, Op::ReturnValue | Op::RaiseVarargs | Op::Reraise);
             if let Some(t) = target {
-                let (nlo, nhi) = successor(co, at, &ins, arg, Some(true), (lo, hi), stacksize)?;
+                let (nlo, nhi) = successor(co, at, ins, Some(true), (lo, hi), max)?;
                 if t >= n {
                     return Err(err(co, at, "execution runs past the end of the code"));
                 }
                 reach(&mut depth, &mut work, t, nlo, nhi);
             }
-            if unconditional || terminal {
+            if matches!(
+                ins.op,
+                Op::JumpForward
+                    | Op::JumpBackward
+                    | Op::JumpBackwardNoInterrupt
+                    | Op::ReturnValue
+                    | Op::RaiseVarargs
+                    | Op::Reraise
+            ) {
                 break;
             }
             let jump = target.map(|_| false);
-            let (nlo, nhi) = successor(co, at, &ins, arg, jump, (lo, hi), stacksize)?;
+            let (nlo, nhi) = successor(co, at, ins, jump, (lo, hi), max)?;
             let to = next;
-            if to >= n {
-                return Err(err(co, at, "execution runs past the end of the code"));
-            }
             match depth.get_mut(to) {
-                Some(slot) if nlo < slot.0 || nhi > slot.1 => {
-                    *slot = (slot.0.min(nlo), slot.1.max(nhi));
-                    at = to;
+                Some(slot) => {
+                    if nlo < slot.0 || nhi > slot.1 {
+                        *slot = (slot.0.min(nlo), slot.1.max(nhi));
+                        at = to;
+                    } else {
+                        break;
+                    }
                 }
-                _ => break,
+                None => {
+                    return Err(err(co, at, "execution runs past the end of the code"));
+                }
             }
         }
     }
@@ -332,51 +366,60 @@ fn reach(depth: &mut [(i32, i32)], work: &mut Vec<usize>, at: usize, lo: i32, hi
 
 /// The depth range after instruction `ins` (at unit `at`) along one edge
 /// (`jump`: the taken or not-taken side of a jump, None for a plain
-/// instruction), checked against the stack's bounds.
+/// instruction), checked against the stack's bounds (`max`:
+/// `co_stacksize`).
 #[inline(always)]
 fn successor(
     co: &VerifyInput<'_>,
     at: usize,
     ins: &Instr,
-    arg: Option<i32>,
     jump: Option<bool>,
     (lo, hi): (i32, i32),
-    stacksize: usize,
+    max: i32,
 ) -> Result<(i32, i32), VerifyError> {
     let effect = if ins.op == Op::ReturnGenerator {
         // Resuming pushes the sent value (which the POP_TOP after
         // RETURN_GENERATOR discards); compile.c counts neither.
         1
     } else {
-        ins.op.stack_effect(arg, jump).map_err(|_| {
-            err(
-                co,
-                at,
-                format!(
-                    "{} has no stack effect for argument {}",
-                    ins.op.name(),
-                    ins.arg
-                ),
-            )
-        })?
+        let arg = ins.op.has_arg().then_some(ins.arg as i32);
+        match ins.op.stack_effect(arg, jump) {
+            Ok(e) => e,
+            Err(_) => return Err(no_effect(co, at, ins)),
+        }
     };
     let (nlo, nhi) = (lo.saturating_add(effect), hi.saturating_add(effect));
-    if nlo < 0 {
+    let inputs = i32::try_from(ins.op.stack_inputs(ins.arg)).unwrap_or(i32::MAX);
+    if nlo < 0 || lo < inputs {
         return Err(err(
             co,
             at,
             format!("{} pops below the bottom of the stack", ins.op.name()),
         ));
     }
-    if nhi as i64 > stacksize as i64 {
+    if nhi > max {
         return Err(err(
             co,
             at,
             format!(
-                "{} grows the stack beyond co_stacksize ({stacksize})",
-                ins.op.name()
+                "{} grows the stack beyond co_stacksize ({})",
+                ins.op.name(),
+                co.stacksize
             ),
         ));
     }
     Ok((nlo, nhi))
+}
+
+#[cold]
+fn no_effect(co: &VerifyInput<'_>, at: usize, ins: &Instr) -> VerifyError {
+    err(
+        co,
+        at,
+        format!(
+            "{} has no stack effect for argument {}",
+            ins.op.name(),
+            ins.arg
+        ),
+    )
 }

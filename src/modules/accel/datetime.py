@@ -33,6 +33,11 @@ def _tpname(obj):
     return "datetime." + cls.__name__ if cls in _C_TYPES else cls.__name__
 
 
+def _argname(obj):
+    """How C's argument-type errors name `obj`'s type."""
+    return "None" if obj is None else _tpname(obj)
+
+
 def _c_int(value):
     value = _py._index(value)
     if not -(1 << 63) <= value < (1 << 63):
@@ -188,9 +193,9 @@ _timezone_new = timezone.__dict__["__new__"].__func__
 def _timezone_new_c(cls, offset, name=timezone._Omitted):
     if not isinstance(offset, timedelta):
         raise TypeError("timezone() argument 1 must be datetime.timedelta, "
-                        f"not {_tpname(offset)}")
+                        f"not {_argname(offset)}")
     if name is not timezone._Omitted and not isinstance(name, str):
-        raise TypeError(f"timezone() argument 2 must be str, not {_tpname(name)}")
+        raise TypeError(f"timezone() argument 2 must be str, not {_argname(name)}")
     if not timezone._minoffset <= offset <= timezone._maxoffset:
         raise ValueError("offset must be a timedelta strictly between "
                          "-timedelta(hours=24) and timedelta(hours=24), "
@@ -237,3 +242,292 @@ def _astimezone_c(self, tz=None):
 
 datetime.astimezone = _astimezone_c
 del _cls, _names, _name
+
+
+# Constructor arguments as C's PyArg_ParseTupleAndKeywords checks them.
+_MISSING = object()
+
+
+def _getargs(fname, args, kwargs, names, nreq, npos, ints=()):
+    """Raise C's TypeError for `args`/`kwargs` against `names` (the first
+    `nreq` required, the first `npos` positional, those in `ints` C ints),
+    if any."""
+    n, nargs, nkw = len(names), len(args), len(kwargs)
+    where = "function" if fname is None else fname + "()"
+    if nargs + nkw > n:
+        raise TypeError(f"{where} takes at most {n} {'keyword ' if nargs == 0 else ''}"
+                        f"argument{'s' if n != 1 else ''} ({nargs + nkw} given)")
+    if nargs > npos:
+        raise TypeError(f"{where} takes at most {npos} positional "
+                        f"argument{'s' if npos != 1 else ''} ({nargs} given)")
+    left = nkw
+    for i, name in enumerate(names):
+        if i < nargs:
+            if name in ints:
+                _c_int(args[i])
+            continue
+        if left and name in kwargs:
+            left -= 1
+            if name in ints:
+                _c_int(kwargs[name])
+            continue
+        if i < nreq:
+            raise TypeError(f"{where} missing required argument '{name}' (pos {i + 1})")
+        if not left:
+            return
+    for i in range(nargs):
+        if names[i] in kwargs:
+            raise TypeError(f"argument for {where} given by name ('{names[i]}') "
+                            f"and position ({i + 1})")
+    for key in kwargs:
+        if key not in names:
+            where = "this function" if fname is None else fname + "()"
+            raise TypeError(f"{key!r} is an invalid keyword argument for {where}")
+
+
+def _checked_new(cls, names, nreq, npos, state_len, ints):
+    orig = cls.__dict__["__new__"].__func__
+
+    def __new__(cls, *args, **kwargs):
+        if kwargs or not nreq <= len(args) <= npos:
+            if not (args and isinstance(args[0], (bytes, str)) and len(args[0]) == state_len):
+                _getargs(None, args, kwargs, names, nreq, npos, ints)
+        return orig(cls, *args, **kwargs)
+
+    cls.__new__ = staticmethod(__new__)
+
+
+_TIME_ARGS = ("hour", "minute", "second", "microsecond", "tzinfo", "fold")
+_INTS = {"year", "month", "day", "hour", "minute", "second", "microsecond", "fold"}
+_checked_new(date, ("year", "month", "day"), 3, 3, 4, _INTS)
+_checked_new(time, _TIME_ARGS, 0, 5, 6, _INTS)
+_checked_new(datetime, ("year", "month", "day") + _TIME_ARGS, 3, 8, 10, _INTS)
+_TD_ARGS = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+_td_new = timedelta.__dict__["__new__"].__func__
+
+
+def _timedelta_new(cls, *args, **kwargs):
+    if kwargs or len(args) > 7:
+        _getargs("__new__", args, kwargs, _TD_ARGS, 0, 7)
+    values = dict(zip(_TD_ARGS, args), **kwargs)
+    # C adds the components from the smallest unit up.
+    for name in ("microseconds", "milliseconds", "seconds", "minutes", "hours", "days",
+                 "weeks"):
+        v = values.get(name, 0)
+        if not isinstance(v, (int, float)):
+            tp = type(v)
+            tpname = "decimal.Decimal" if tp.__module__ == "decimal" and \
+                tp.__name__ == "Decimal" else tp.__name__
+            raise TypeError(f"unsupported type for timedelta {name} component: {tpname}")
+    return _td_new(cls, *args, **kwargs)
+
+
+timedelta.__new__ = staticmethod(_timedelta_new)
+_reword(timedelta, "__new__")
+
+
+def _tz_abstract(name):
+    def method(self, dt):
+        raise NotImplementedError(f"a tzinfo subclass must implement {name}()")
+
+    method.__name__ = name
+    method.__qualname__ = "tzinfo." + name
+    setattr(tzinfo, name, method)
+
+
+for _name in ("tzname", "utcoffset", "dst"):
+    _tz_abstract(_name)
+
+
+def _tzinfo_fromutc(self, dt):
+    if not isinstance(dt, datetime):
+        raise TypeError("fromutc: argument must be a datetime")
+    if dt.tzinfo is not self:
+        raise ValueError("fromutc: dt.tzinfo is not self")
+    dtoff = dt.utcoffset()
+    if dtoff is None:
+        raise ValueError("fromutc: non-None utcoffset() result required")
+    dtdst = dt.dst()
+    if dtdst is None:
+        raise ValueError("fromutc: non-None dst() result required")
+    delta = dtoff - dtdst
+    if delta:
+        dt += delta
+        dtdst = dt.dst()
+        if dtdst is None:
+            raise ValueError("fromutc: tz.dst() gave inconsistent results; cannot convert")
+    return dt + dtdst
+
+
+tzinfo.fromutc = _tzinfo_fromutc
+
+
+def _check_utc_offset(name, offset):
+    if offset is None:
+        return
+    if not isinstance(offset, timedelta):
+        raise TypeError(f"tzinfo.{name}() must return None or timedelta, not '{_tpname(offset)}'")
+    if not -timedelta(1) < offset < timedelta(1):
+        raise ValueError("offset must be a timedelta strictly between "
+                         "-timedelta(hours=24) and timedelta(hours=24).")
+
+
+_py._check_utc_offset = _check_utc_offset
+
+
+def _timezone_arg(name):
+    orig = timezone.__dict__[name]
+
+    def method(self, dt):
+        if dt is not None and not isinstance(dt, datetime):
+            raise TypeError(f"{name}(dt) argument must be a datetime instance or None, "
+                            f"not {_tpname(dt)}")
+        return orig(self, dt)
+
+    method.__name__ = name
+    method.__qualname__ = "timezone." + name
+    setattr(timezone, name, method)
+
+
+for _name in ("tzname", "utcoffset", "dst"):
+    _timezone_arg(_name)
+_tz_fromutc = timezone.fromutc
+
+
+def _timezone_fromutc(self, dt):
+    if not isinstance(dt, datetime):
+        raise TypeError("fromutc: argument must be a datetime")
+    return _tz_fromutc(self, dt)
+
+
+timezone.fromutc = _timezone_fromutc
+_fromordinal = date.__dict__["fromordinal"].__func__
+
+
+def _fromordinal_c(cls, n):
+    n = _c_int(n)
+    if n < 1:
+        raise ValueError("ordinal must be >= 1")
+    return _fromordinal(cls, n)
+
+
+date.fromordinal = classmethod(_fromordinal_c)
+_fromisocalendar = date.__dict__["fromisocalendar"].__func__
+
+
+def _fromisocalendar_c(cls, year, week, day):
+    if not 1 <= day <= 7 and isinstance(day, int) and 1 <= week <= 52 \
+            and MINYEAR <= year <= MAXYEAR:
+        raise ValueError(f"Invalid day: {day} (range is [1, 7])")
+    return _fromisocalendar(cls, year, week, day)
+
+
+date.fromisocalendar = classmethod(_fromisocalendar_c)
+
+
+def _fromisoformat_c(cls, parse):
+    orig = cls.__dict__["fromisoformat"].__func__
+
+    def fromisoformat(cls, text):
+        """Construct from a string in ISO 8601 format; a well-formed string
+        with an invalid field fails with the constructor's message."""
+        try:
+            return orig(cls, text)
+        except ValueError:
+            if not isinstance(text, str):
+                raise
+            try:
+                fields = parse(text)
+            except ValueError as exc:
+                if str(exc).startswith("offset must be a timedelta"):
+                    raise exc from None
+                fields = None
+            except Exception:
+                fields = None
+            if fields is None:
+                raise
+        return cls(*fields)
+
+    cls.fromisoformat = classmethod(fromisoformat)
+
+
+def _parse_time(text):
+    fields = _py._parse_isoformat_time(text.removeprefix("T"))
+    tz = fields[-1]
+    if isinstance(tz, timezone):
+        fields = fields[:-1] + [tz]
+    return fields
+
+
+def _parse_date(text):
+    if len(text) not in (7, 8, 10):
+        return None
+    return _py._parse_isoformat_date(text)
+
+
+_fromisoformat_c(time, _parse_time)
+_fromisoformat_c(date, _parse_date)
+
+
+def _datetime_repr_c(self):
+    text = _dt_repr(self)
+    if self._fold and self._tzinfo is not None:
+        tail = ", tzinfo=%r, fold=1)" % self._tzinfo
+        if text.endswith(tail):
+            return text[:-len(tail)] + ", fold=1, tzinfo=%r)" % self._tzinfo
+    return text
+
+
+_dt_repr = datetime.__repr__
+datetime.__repr__ = _datetime_repr_c
+_strptime = datetime.__dict__["strptime"].__func__
+
+
+def _strptime_c(cls, date_string, format):
+    for i, v in enumerate((date_string, format), 1):
+        if not isinstance(v, str):
+            raise TypeError(f"strptime() argument {i} must be str, not {_argname(v)}")
+    return _strptime(cls, date_string, format)
+
+
+datetime.strptime = classmethod(_strptime_c)
+
+
+def _strftime_arg(cls):
+    orig = cls.strftime
+
+    def strftime(self, format):
+        if not isinstance(format, str):
+            raise TypeError(f"strftime() argument 1 must be str, not {_argname(format)}")
+        return orig(self, format)
+
+    cls.strftime = strftime
+
+
+for _cls in (date, time):
+    _strftime_arg(_cls)
+_isoformat = datetime.isoformat
+
+
+def _isoformat_c(self, sep="T", timespec="auto"):
+    if not isinstance(sep, str) or len(sep) != 1:
+        raise TypeError(f"isoformat() argument 1 must be a unicode character, not {_argname(sep)}")
+    if not isinstance(timespec, str):
+        raise TypeError(f"isoformat() argument 2 must be str, not {_argname(timespec)}")
+    return _isoformat(self, sep, timespec)
+
+
+datetime.isoformat = _isoformat_c
+_combine = datetime.__dict__["combine"].__func__
+
+
+def _combine_c(cls, date_, time_, tzinfo=True):
+    if not isinstance(date_, date):
+        raise TypeError(f"combine() argument 1 must be datetime.date, not {_argname(date_)}")
+    if not isinstance(time_, time):
+        raise TypeError(f"combine() argument 2 must be datetime.time, not {_argname(time_)}")
+    return _combine(cls, date_, time_, tzinfo)
+
+
+datetime.combine = classmethod(_combine_c)
+del _cls, _name

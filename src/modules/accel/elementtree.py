@@ -23,11 +23,81 @@ def _need(what, value, cls, cname):
 _ELEMENT = "xml.etree.ElementTree.Element"
 
 
+def _check_element(value):
+    if not isinstance(value, Element):
+        raise TypeError(f'expected an Element, not "{type(value).__name__}"')
+
+
+def _child_index(index):
+    if not hasattr(type(index), "__index__"):
+        raise TypeError("element indices must be integers")
+    return index.__index__()
+
+
+def _attrib_keyword(extra):
+    """C's get_attrib_from_keywords: an `attrib` keyword must be a dict."""
+    if "attrib" not in extra:
+        return {}
+    attrib = extra.pop("attrib")
+    if not isinstance(attrib, dict):
+        raise TypeError(f"attrib must be dict, not {type(attrib).__name__}")
+    return attrib
+
+
 class Element(_ET.Element):
     __module__ = "xml.etree.ElementTree"
 
+    def __init__(self, *args, **extra):
+        if not 1 <= len(args) <= 2:
+            raise TypeError(f"Element() takes {'at least 1 argument' if not args else 'at most 2 arguments'}"
+                            f" ({len(args)} given)")
+        if len(args) == 2:
+            _need("Element() argument 2", args[1], dict, "dict")
+            attrib = args[1]
+        else:
+            attrib = _attrib_keyword(extra)
+        super().__init__(args[0], {**attrib, **extra})
+
     def __repr__(self):
         return f"<Element {self.tag!r} at {id(self):#x}>"
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._children[index]
+        i = _child_index(index)
+        try:
+            return self._children[i]
+        except IndexError:
+            pass
+        raise IndexError("child index out of range")
+
+    def __setitem__(self, index, element):
+        if isinstance(index, slice):
+            element = list(element)
+            for e in element:
+                _check_element(e)
+            self._children[index] = element
+            return
+        i = _child_index(index)
+        _check_element(element)
+        try:
+            self._children[i] = element
+            return
+        except IndexError:
+            pass
+        raise IndexError("child assignment index out of range")
+
+    def __delitem__(self, index):
+        if isinstance(index, slice):
+            del self._children[index]
+            return
+        i = _child_index(index)
+        try:
+            del self._children[i]
+            return
+        except IndexError:
+            pass
+        raise IndexError("child assignment index out of range")
 
     def __bool__(self):
         return len(self._children) != 0
@@ -50,8 +120,7 @@ class Element(_ET.Element):
 
     def extend(self, elements):
         for element in elements:
-            if not isinstance(element, Element):
-                raise TypeError(f'expected an Element, not "{type(element).__name__}"')
+            _check_element(element)
             self._children.append(element)
 
     def keys(self):
@@ -74,9 +143,15 @@ class Element(_ET.Element):
 Element.__qualname__ = "Element"
 
 
-def SubElement(parent, tag, attrib={}, **extra):
+def SubElement(parent, tag, *args, **extra):
     _need("SubElement() argument 1", parent, Element, _ELEMENT)
-    _need("SubElement() argument 3", attrib, dict, "dict")
+    if len(args) > 1:
+        raise TypeError(f"SubElement() takes at most 3 arguments ({len(args) + 2} given)")
+    if args:
+        attrib = args[0]
+        _need("SubElement() argument 3", attrib, dict, "dict")
+    else:
+        attrib = _attrib_keyword(extra)
     element = Element(tag, {**attrib, **extra})
     parent.append(element)
     return element

@@ -47,12 +47,30 @@ def _make_unpickler(p):
         dispatch[p.INT[0]] = _c_number(p, p._Unpickler.load_int, "int")
         dispatch[p.FLOAT[0]] = _c_number(p, p._Unpickler.load_float, "float")
 
+        def load_pop(self):
+            if self.stack:
+                del self.stack[-1]
+            elif self.metastack:
+                self.pop_mark()
+            else:
+                raise UnpicklingError("unpickling stack underflow")
+
+        dispatch[p.POP[0]] = load_pop
+
         def load(self):
             if not hasattr(self, "_file_read"):
                 raise UnpicklingError("Unpickler.__init__() was not called by "
                                       f"{type(self).__name__}.__init__()")
             unframer = p._Unframer(self._file_read, self._file_readline)
             self._unframer = unframer
+            load_frame = unframer.load_frame
+
+            def checked_frame(frame_size):
+                load_frame(frame_size)
+                if len(unframer.current_frame.getvalue()) < frame_size:
+                    raise _truncated()
+
+            unframer.load_frame = checked_frame
 
             def read(n):
                 data = unframer.read(n)
@@ -83,9 +101,45 @@ def _make_unpickler(p):
                         c = key[0]
                         shown = chr(c) if 0x20 <= c <= 0x7E and c not in b"'\\" else f"\\x{c:02x}"
                         raise UnpicklingError(f"invalid load key, '{shown}'.")
-                    op(self)
+                    try:
+                        op(self)
+                    except IndexError:
+                        # An opcode popped an empty stack (C: Pdata_pop).
+                        raise UnpicklingError("unexpected MARK found" if self.metastack
+                                              else "unpickling stack underflow") from None
             except p._Stop as stopinst:
                 return stopinst.value
+
+        def persistent_load(self, pid):
+            raise UnpicklingError("A load persistent id instruction was encountered,\n"
+                                  "but no persistent_load function was specified.")
+
+        def pop_mark(self):
+            if not self.metastack:
+                raise UnpicklingError("could not find MARK")
+            return super().pop_mark()
+
+        def find_class(self, module, name):
+            try:
+                return super().find_class(module, name)
+            except AttributeError as exc:
+                if self.proto >= 4 or str(exc).startswith("Can't get attribute"):
+                    raise
+            # C words a missing global the same way for every protocol.
+            if self.proto < 3 and self.fix_imports:
+                import _compat_pickle
+                if (module, name) in _compat_pickle.NAME_MAPPING:
+                    module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+                elif module in _compat_pickle.IMPORT_MAPPING:
+                    module = _compat_pickle.IMPORT_MAPPING[module]
+            raise AttributeError(f"Can't get attribute {name!r} on {_sys.modules[module]!r}")
+
+        def __init__(self, file, *, fix_imports=True, encoding="ASCII", errors="strict",
+                     buffers=()):
+            if not (hasattr(file, "read") and hasattr(file, "readline")):
+                raise TypeError("file must have 'read' and 'readline' attributes")
+            super().__init__(file, fix_imports=fix_imports, encoding=encoding,
+                             errors=errors, buffers=buffers)
 
     Unpickler.__module__, Unpickler.__qualname__ = "_pickle", "Unpickler"
     return Unpickler
@@ -96,7 +150,18 @@ _REDUCE_MESSAGES = (
     (" must return string or tuple", "__reduce__ must return a string or tuple"),
     (" must have two to six elements",
      "tuple returned by __reduce__ must contain 2 through 6 elements"),
+    ("func from save_reduce() must be callable",
+     "first item of the tuple returned by __reduce__ must be callable"),
+    ("args from save_reduce() must be a tuple",
+     "second item of the tuple returned by __reduce__ must be a tuple"),
 )
+
+
+def _check_text_args(fname, encoding, errors):
+    for name, value in (("encoding", encoding), ("errors", errors)):
+        if not isinstance(value, str):
+            shown = "None" if value is None else type(value).__name__
+            raise TypeError(f"{fname}() argument {name!r} must be str, not {shown}")
 
 
 def _python_depth():
@@ -131,6 +196,69 @@ def _counted(save_container):
     return op
 
 
+# The types C's save() handles before it asks reducer_override.
+_ATOMIC = (type(None), bool, int, float)
+_BUILTIN = (bytes, str, dict, set, frozenset, list, tuple, bytearray)
+
+
+def _save_c(self, obj, save_persistent_id):
+    """The pure Pickler.save in C's order: None, bools, ints, floats, the
+    memo, then bytes, str and the builtin containers, and only then
+    reducer_override; the type dispatch is the pickler's own (a subclass's
+    `dispatch` attribute plays no part, as in C)."""
+    p = _sys.modules["pickle"]
+    self.framer.commit_frame()
+    pid = self.persistent_id(obj)
+    if pid is not None and save_persistent_id:
+        self.save_pers(pid)
+        return
+    t = type(obj)
+    dispatch = type(self)._c_dispatch
+    if t in _ATOMIC:
+        dispatch[t](self, obj)
+        return
+    x = self.memo.get(id(obj))
+    if x is not None:
+        self.write(self.get(x[0]))
+        return
+    if t in _BUILTIN:
+        dispatch[t](self, obj)
+        return
+    rv = NotImplemented
+    reduce = getattr(self, "reducer_override", None)
+    if reduce is not None:
+        rv = reduce(obj)
+    if rv is NotImplemented:
+        f = dispatch.get(t)
+        if f is not None:
+            f(self, obj)
+            return
+        reduce = getattr(self, "dispatch_table", p.dispatch_table).get(t)
+        if reduce is not None:
+            rv = reduce(obj)
+        else:
+            if issubclass(t, type):
+                self.save_global(obj)
+                return
+            reduce = getattr(obj, "__reduce_ex__", None)
+            if reduce is not None:
+                rv = reduce(self.proto)
+            else:
+                reduce = getattr(obj, "__reduce__", None)
+                if reduce is not None:
+                    rv = reduce()
+                else:
+                    raise PicklingError(f"Can't pickle {t.__name__!r} object: {obj!r}")
+    if isinstance(rv, str):
+        self.save_global(obj, rv)
+        return
+    if not isinstance(rv, tuple):
+        raise PicklingError("%s must return string or tuple" % reduce)
+    if not 2 <= len(rv) <= 6:
+        raise PicklingError("Tuple returned by %s must have two to six elements" % reduce)
+    self.save_reduce(obj=obj, *rv)
+
+
 def _make_pickler(p):
     class Pickler(p._Pickler):
         # CPython's C pickler counts one unit of the recursion limit per
@@ -162,7 +290,7 @@ def _make_pickler(p):
                 if self._c_units > self._c_budget:
                     raise _recursion_error()
                 try:
-                    return super().save(obj, save_persistent_id)
+                    return _save_c(self, obj, save_persistent_id)
                 except PicklingError as exc:
                     text = str(exc)
                     for pure, c in _REDUCE_MESSAGES:
@@ -209,6 +337,7 @@ def _make_pickler(p):
             Pickler.dispatch[t] = Pickler.save_global
     Pickler.dispatch[list] = _counted(p._Pickler.save_list)
     Pickler.dispatch[dict] = _counted(p._Pickler.save_dict)
+    Pickler._c_dispatch = Pickler.dispatch
     return Pickler
 
 
@@ -230,12 +359,14 @@ def _make():
         return f.getvalue()
 
     def load(file, *, fix_imports=True, encoding="ASCII", errors="strict", buffers=()):
+        _check_text_args("load", encoding, errors)
         return Unpickler(file, fix_imports=fix_imports, buffers=buffers,
                          encoding=encoding, errors=errors).load()
 
     def loads(data, /, *, fix_imports=True, encoding="ASCII", errors="strict", buffers=()):
         if isinstance(data, str):
             raise TypeError("a bytes-like object is required, not 'str'")
+        _check_text_args("loads", encoding, errors)
         return Unpickler(_io.BytesIO(data), fix_imports=fix_imports, buffers=buffers,
                          encoding=encoding, errors=errors).load()
 

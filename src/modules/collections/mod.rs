@@ -1,8 +1,8 @@
 //! `_collections`: the native half of `collections` — `deque` (deque.rs,
 //! deque_seq.rs), `defaultdict` (defaultdict.rs), the deque iterators,
 //! `_count_elements` (Counter's loop) and `_tuplegetter` (namedtuple's
-//! field descriptor). `OrderedDict` is left to collections' pure-Python
-//! version, as `collections/__init__.py` allows.
+//! field descriptor). `OrderedDict` is collections' pure-Python version,
+//! handed back by the module `__getattr__` (odict.rs).
 
 use std::cell::{Cell, RefCell};
 
@@ -17,6 +17,7 @@ use crate::vm::{PyResult, Vm};
 pub mod defaultdict;
 pub mod deque;
 pub mod deque_seq;
+pub mod odict;
 
 crate::interp_local! {
     /// The `_collections` types native code needs (from the most recent
@@ -233,7 +234,13 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
         vm.set_attr_raw(&m, name, Value::Obj(t.clone()));
     }
     TYPES.with(|t| *t.borrow_mut() = types);
-    vm.add_functions(&m, &[("_count_elements", count_elements)]);
+    vm.add_functions(
+        &m,
+        &[
+            ("_count_elements", count_elements),
+            ("__getattr__", odict::module_getattr),
+        ],
+    );
     let doc = vm.new_str("High performance data structures.\n- deque:        ordered collection accessible from endpoints only\n- defaultdict:  dict subclass with a default value factory\n");
     vm.set_attr_raw(&m, "__doc__", doc);
     Ok(m)

@@ -138,14 +138,15 @@ fn build(vm: &mut Vm) -> PyResult<PyRef> {
     );
     let bio = vm.exc_type(ExcKind::BlockingIOError);
     vm.set_attr_raw(&m, "BlockingIOError", Value::Obj(bio));
-    vm.add_functions(
-        &m,
-        &[
-            ("open", io_open),
-            ("open_code", io_open_code),
-            ("text_encoding", io_text_encoding),
-        ],
-    );
+    let funcs: &[(&'static str, crate::objects::function::NativeFn)] = &[
+        ("open", io_open),
+        ("open_code", io_open_code),
+        ("text_encoding", io_text_encoding),
+    ];
+    // CPython's _io module is named "io": its functions' __module__ (which
+    // pickle uses to find them) is "io". The first registration wins.
+    crate::objects::builtin_sigs::register_module_functions("io", funcs);
+    vm.add_functions(&m, funcs);
     let _ = TYPES.try_with(|cell| *cell.borrow_mut() = Some(Rc::new(types)));
     Ok(m)
 }

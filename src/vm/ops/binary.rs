@@ -94,22 +94,12 @@ impl Vm {
     pub(crate) fn op_binary_subscr(&mut self) -> PyResult<Flow> {
         let key = self.pop();
         let obj = self.pop();
-        // BINARY_SUBSCR_LIST_INT / _TUPLE_INT: an exact list or tuple
-        // indexed by an in-range int.
+        if let Some(v) = subscr_hit(&obj, &key) {
+            self.push(v);
+            return Ok(Flow::Next);
+        }
         if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
             if o.class_is_static() {
-                let hit = match &o.payload {
-                    Payload::List(l) => l.try_borrow().ok().and_then(|l| {
-                        let v = seq_index(l.len(), *i).and_then(|j| l.get(j)).cloned();
-                        v
-                    }),
-                    Payload::Tuple(t) => seq_index(t.len(), *i).and_then(|j| t.get(j)).cloned(),
-                    _ => None,
-                };
-                if let Some(v) = hit {
-                    self.push(v);
-                    return Ok(Flow::Next);
-                }
                 // An ASCII str: the cached one-character string.
                 if let Payload::Str(s) = &o.payload {
                     if s.is_ascii() {
@@ -131,23 +121,13 @@ impl Vm {
         let key = self.pop();
         let obj = self.pop();
         let v = self.pop();
-        // STORE_SUBSCR_LIST_INT: an exact list, an in-range int index.
-        if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
-            if let Payload::List(l) = &o.payload {
-                if o.class_is_static() {
-                    if let Ok(mut items) = l.try_borrow_mut() {
-                        if let Some(slot) =
-                            seq_index(items.len(), *i).and_then(|j| items.get_mut(j))
-                        {
-                            let old = std::mem::replace(slot, v);
-                            drop(items);
-                            drop(old);
-                            return Ok(Flow::Next);
-                        }
-                    }
-                }
+        let v = match store_subscr_hit(&obj, &key, v) {
+            Ok(old) => {
+                drop(old);
+                return Ok(Flow::Next);
             }
-        }
+            Err(v) => v,
+        };
         self.setitem(&obj, key, v)?;
         Ok(Flow::Next)
     }
@@ -206,6 +186,49 @@ impl Vm {
         let item = self.pop();
         let r = self.contains(&container, &item)?;
         self.op_push(Value::Bool(r != (oparg == 1)))
+    }
+}
+
+/// BINARY_SUBSCR_LIST_INT / _TUPLE_INT: the item of an exact list or tuple
+/// at an in-range int index.
+#[inline(always)]
+pub(crate) fn subscr_hit(obj: &Value, key: &Value) -> Option<Value> {
+    let (Value::Obj(o), Value::Int(i)) = (obj, key) else {
+        return None;
+    };
+    if !o.class_is_static() {
+        return None;
+    }
+    match &o.payload {
+        Payload::List(l) => {
+            let l = l.try_borrow().ok()?;
+            seq_index(l.len(), *i).and_then(|j| l.get(j)).cloned()
+        }
+        Payload::Tuple(t) => seq_index(t.len(), *i).and_then(|j| t.get(j)).cloned(),
+        _ => None,
+    }
+}
+
+/// STORE_SUBSCR_LIST_INT: store `v` into an exact list at an in-range int
+/// index, giving the old item (to be dropped once the list is released);
+/// `v` comes back otherwise.
+#[inline(always)]
+pub(crate) fn store_subscr_hit(obj: &Value, key: &Value, v: Value) -> Result<Value, Value> {
+    let (Value::Obj(o), Value::Int(i)) = (obj, key) else {
+        return Err(v);
+    };
+    let Payload::List(l) = &o.payload else {
+        return Err(v);
+    };
+    if !o.class_is_static() {
+        return Err(v);
+    }
+    let Ok(mut items) = l.try_borrow_mut() else {
+        return Err(v);
+    };
+    match seq_index(items.len(), *i).and_then(|j| items.get_mut(j)) {
+        Some(slot) => Ok(std::mem::replace(slot, v)),
+        None => Err(v),
     }
 }
 

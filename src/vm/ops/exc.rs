@@ -46,6 +46,12 @@ impl Vm {
             } else {
                 frame.code.handler_for(frame.lasti)
             };
+            // A handler expecting more values than the stack holds (bad
+            // bytecode the verifier's per-path depths cannot see: an
+            // instruction of lower depth inside the protected range) is not
+            // entered; the eval loop's registers rely on the handler's
+            // depth being real (vm/regs.rs).
+            let handler = handler.filter(|h| frame.stack_base() + h.depth <= self.stack.len());
             if let Some(h) = handler {
                 let depth = frame.stack_base() + h.depth;
                 let lasti = frame.lasti;

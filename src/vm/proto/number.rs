@@ -126,15 +126,27 @@ impl Vm {
         if let Some(r) = crate::objects::float::fast_binop(self, a, b, op) {
             return r;
         }
-        if inplace {
-            if let Some(r) = self.call_special(a, op.idunder(), &[b.clone()])? {
-                if !self.is_not_implemented(&r) {
-                    return Ok(r);
+        // With only builtin types involved the dunders below behave as
+        // CPython's slots; a class of the user's meets the sequence
+        // slots in CPython's order.
+        if matches!(op, BinOp::Add | BinOp::Mul)
+            && (is_seq_payload(a) || is_seq_payload(b))
+            && (is_heap_instance(a) || is_heap_instance(b))
+        {
+            if let Some(r) = self.binary_op_seq(a, b, op, inplace)? {
+                return Ok(r);
+            }
+        } else {
+            if inplace {
+                if let Some(r) = self.call_special(a, op.idunder(), &[b.clone()])? {
+                    if !self.is_not_implemented(&r) {
+                        return Ok(r);
+                    }
                 }
             }
-        }
-        if let Some(r) = self.binary_op1(a, b, op)? {
-            return Ok(r);
+            if let Some(r) = self.binary_op1(a, b, op)? {
+                return Ok(r);
+            }
         }
         let sym = if inplace {
             match op {
@@ -222,6 +234,113 @@ impl Vm {
         self.binary_op1_named(a, b, op.dunder(), op.rdunder())
     }
 
+    /// Whether `descr` is a builtin sequence's `name` method: CPython's
+    /// `sq_concat`/`sq_repeat`/`sq_inplace_*` slots of str, bytes,
+    /// bytearray, tuple and list, which are not number slots.
+    fn is_seq_slot(&mut self, descr: &Value, name: &'static str) -> bool {
+        let types = [
+            self.types.str.clone(),
+            self.types.list.clone(),
+            self.types.tuple.clone(),
+            self.types.bytes.clone(),
+            self.types.bytearray.clone(),
+        ];
+        types.iter().any(|t| {
+            self.type_lookup_static(t, name)
+                .is_some_and(|d| d.is(descr))
+        })
+    }
+
+    /// `a + b`, `a * b` (or in place) when an operand is a builtin
+    /// sequence (`PyNumber_Add`/`PyNumber_Multiply`/`PyNumber_InPlace*`):
+    /// both operands' number methods first, the sequence slots only after
+    /// they decline. None when every method declined.
+    fn binary_op_seq(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        op: BinOp,
+        inplace: bool,
+    ) -> PyResult<Option<Value>> {
+        let ta = self.type_of(a);
+        let mut seq_inplace = None;
+        if inplace {
+            let iname = op.idunder();
+            if let Some(d) = self.type_lookup_static(&ta, iname) {
+                if self.is_seq_slot(&d, iname) {
+                    seq_inplace = Some(d);
+                } else {
+                    let r = self.call_descr(d, a, &ta, &[b.clone()])?;
+                    if !self.is_not_implemented(&r) {
+                        return Ok(Some(r));
+                    }
+                }
+            }
+        }
+        let (name, rname) = (op.dunder(), op.rdunder());
+        let tb = self.type_of(b);
+        let same = Rc::ptr_eq(&ta, &tb);
+        let slotv = self
+            .type_lookup_static(&ta, name)
+            .filter(|d| !self.is_seq_slot(d, name));
+        let slotw = if same {
+            None
+        } else {
+            self.type_lookup_static(&tb, rname)
+                .filter(|d| !self.is_seq_slot(d, rname))
+        };
+        let mut w_done = false;
+        if let Some(w) = &slotw {
+            let overrides = slotv.as_ref().is_none_or(|v| !v.is(w));
+            if overrides && crate::objects::typeobj::is_subtype(&tb, &ta) {
+                w_done = true;
+                let r = self.call_descr(w.clone(), b, &tb, &[a.clone()])?;
+                if !self.is_not_implemented(&r) {
+                    return Ok(Some(r));
+                }
+            }
+        }
+        if let Some(v) = slotv {
+            let r = self.call_descr(v, a, &ta, &[b.clone()])?;
+            if !self.is_not_implemented(&r) {
+                return Ok(Some(r));
+            }
+        }
+        if let (Some(w), false) = (slotw, w_done) {
+            let r = self.call_descr(w, b, &tb, &[a.clone()])?;
+            if !self.is_not_implemented(&r) {
+                return Ok(Some(r));
+            }
+        }
+        // The sequence slots: in place on `a`, else `a`'s concat or
+        // repeat, else (for `*`) `b`'s repeat.
+        if let Some(d) = seq_inplace {
+            let r = self.call_descr(d, a, &ta, &[b.clone()])?;
+            if !self.is_not_implemented(&r) {
+                return Ok(Some(r));
+            }
+        }
+        if let Some(d) = self.type_lookup_static(&ta, name) {
+            if self.is_seq_slot(&d, name) {
+                let r = self.call_descr(d, a, &ta, &[b.clone()])?;
+                if !self.is_not_implemented(&r) {
+                    return Ok(Some(r));
+                }
+            }
+        }
+        if op == BinOp::Mul {
+            if let Some(d) = self.type_lookup_static(&tb, rname) {
+                if self.is_seq_slot(&d, rname) {
+                    let r = self.call_descr(d, b, &tb, &[a.clone()])?;
+                    if !self.is_not_implemented(&r) {
+                        return Ok(Some(r));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// `binary_op1` for the dunder pair `name` / `rname`.
     pub fn binary_op1_named(
         &mut self,
@@ -304,4 +423,21 @@ impl Vm {
             _ => None,
         }
     }
+}
+
+/// Whether `v` is a str, bytes, bytearray, tuple or list (or a subclass).
+fn is_seq_payload(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Obj(o) if matches!(
+            o.payload,
+            Payload::Str(_) | Payload::List(_) | Payload::Tuple(_) | Payload::Bytes(_)
+                | Payload::ByteArray(_)
+        )
+    )
+}
+
+/// Whether `v`'s class is a heap type (a class statement's, not a builtin).
+fn is_heap_instance(v: &Value) -> bool {
+    matches!(v, Value::Obj(o) if !o.class_is_static())
 }

@@ -1,0 +1,65 @@
+//! `_collections.OrderedDict`: pycvm keeps collections' pure-Python
+//! `OrderedDict`, which `collections/__init__.py` then asks this module
+//! for (`from _collections import OrderedDict`). A module `__getattr__`
+//! hands back that class once its key, item and value views look like
+//! CPython's C ones: named `odict_keys`, `odict_items`, `odict_values`
+//! (module builtins) with reprs such as `odict_keys(['a', 'b'])`.
+
+use crate::compile::Mode;
+use crate::modules::accel::FILENAME_PREFIX;
+use crate::objects::function::Args;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Vm};
+
+/// Renames the pure views (given as globals K, I, V) to the C names.
+const PATCH: &str = "\
+def __repr__(self):
+    return f'{type(self).__name__}({list(self)!r})'
+for cls, name in ((K, 'odict_keys'), (I, 'odict_items'), (V, 'odict_values')):
+    cls.__name__ = cls.__qualname__ = name
+    cls.__module__ = 'builtins'
+    cls.__repr__ = __repr__
+";
+
+/// The views of collections' pure OrderedDict, by their module names.
+const VIEWS: [(&str, &str); 3] = [
+    ("K", "_OrderedDictKeysView"),
+    ("I", "_OrderedDictItemsView"),
+    ("V", "_OrderedDictValuesView"),
+];
+
+/// `_collections.__getattr__(name)`: `OrderedDict` while `collections`
+/// is importing (or after), an AttributeError otherwise.
+pub fn module_getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let name = match args.args.first() {
+        Some(v) => vm.str(v)?,
+        None => return Err(vm.type_error("__getattr__ expected 1 argument, got 0")),
+    };
+    let missing = || format!("module '_collections' has no attribute '{name}'");
+    if name != "OrderedDict" {
+        return Err(vm.attribute_error(missing()));
+    }
+    let modules = vm.modules.clone();
+    let key = vm.new_str("collections");
+    let Some(coll) = vm.dict_get(&modules, &key)? else {
+        return Err(vm.attribute_error(missing()));
+    };
+    let Ok(odict) = vm.getattr_str(&coll, "OrderedDict") else {
+        return Err(vm.attribute_error(missing()));
+    };
+    let ns = vm.new_dict();
+    for (short, long) in VIEWS {
+        let Ok(view) = vm.getattr_str(&coll, long) else {
+            return Ok(odict);
+        };
+        let k = vm.new_str(short);
+        vm.dict_set(&ns, k, view)?;
+    }
+    let code = vm.compile_text(
+        PATCH,
+        &format!("{FILENAME_PREFIX}_collections>"),
+        Mode::Exec,
+    )?;
+    vm.run_code(&code, ns.clone(), Some(Value::Obj(ns)))?;
+    Ok(odict)
+}
