@@ -159,6 +159,22 @@ impl Vm {
                     };
                 }
 
+                // An instruction outside the registers: the stack length is
+                // written back first (the registers are reloaded after it);
+                // `marked!` also records `lasti` (it may run code or raise).
+                macro_rules! slow {
+                    ($e:expr) => {{
+                        r.sync(&mut self.stack);
+                        $e
+                    }};
+                }
+                macro_rules! marked {
+                    ($e:expr) => {{
+                        r.sync(&mut self.stack);
+                        self.mark_lasti(pc);
+                        $e
+                    }};
+                }
                 let flow: PyResult<Flow> = match op {
                     Op::Cache | Op::Nop => go_on!(next),
                     Op::Resume if oparg >= 2 || !super::signals::pending() => go_on!(next),
@@ -166,16 +182,9 @@ impl Vm {
                     // after a yield handles pending signals (and charges an
                     // untrusted run's budget, vm/limited.rs).
                     Op::Resume if oparg < 2 && super::signals::take_pending() => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.run_signal_handlers().map(|()| Flow::Next)
-                        }
+                        marked!(self.run_signal_handlers().map(|()| Flow::Next))
                     }
-                    Op::Resume => {
-                        r.sync(&mut self.stack);
-                        Ok(Flow::Next)
-                    }
+                    Op::Resume => slow!(Ok(Flow::Next)),
                     // Folded into the next instruction's argument (Instr).
                     Op::ExtendedArg => go_on!(next),
                     Op::PopTop => {
@@ -187,34 +196,10 @@ impl Vm {
                         unsafe { r.push(Value::Null) };
                         go_on!(next);
                     }
-                    Op::UnaryPositive => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_unary(op)
-                        }
-                    }
-                    Op::UnaryNegative => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_unary(op)
-                        }
-                    }
-                    Op::UnaryNot => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_unary_not())
-                        }
-                    }
-                    Op::UnaryInvert => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_unary(op)
-                        }
-                    }
+                    Op::UnaryPositive => marked!(self.op_unary(op)),
+                    Op::UnaryNegative => marked!(self.op_unary(op)),
+                    Op::UnaryNot => marked!(step!(self.op_unary_not())),
+                    Op::UnaryInvert => marked!(self.op_unary(op)),
                     Op::BinarySubscr => {
                         let (obj, key) = unsafe { (&*r.at(2), &*r.at(1)) };
                         if let Some(v) = subscr_hit(obj, key) {
@@ -233,97 +218,19 @@ impl Vm {
                             step!(self.op_binary_subscr())
                         }
                     }
-                    Op::GetLen => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_get_len()
-                        }
-                    }
-                    Op::MatchMapping => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_match_mapping()
-                        }
-                    }
-                    Op::MatchSequence => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_match_sequence()
-                        }
-                    }
-                    Op::MatchKeys => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_match_keys()
-                        }
-                    }
-                    Op::PushExcInfo => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_push_exc_info()
-                        }
-                    }
-                    Op::CheckExcMatch => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_check_exc_match()
-                        }
-                    }
-                    Op::CheckEgMatch => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_check_eg_match()
-                        }
-                    }
-                    Op::WithExceptStart => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_with_except_start()
-                        }
-                    }
-                    Op::GetAiter => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_get_aiter()
-                        }
-                    }
-                    Op::GetAnext => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_get_anext()
-                        }
-                    }
-                    Op::BeforeAsyncWith => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_before_async_with()
-                        }
-                    }
-                    Op::BeforeWith => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_before_with()
-                        }
-                    }
-                    Op::EndAsyncFor => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_end_async_for()
-                        }
-                    }
+                    Op::GetLen => marked!(self.op_get_len()),
+                    Op::MatchMapping => marked!(self.op_match_mapping()),
+                    Op::MatchSequence => marked!(self.op_match_sequence()),
+                    Op::MatchKeys => marked!(self.op_match_keys()),
+                    Op::PushExcInfo => marked!(self.op_push_exc_info()),
+                    Op::CheckExcMatch => marked!(self.op_check_exc_match()),
+                    Op::CheckEgMatch => marked!(self.op_check_eg_match()),
+                    Op::WithExceptStart => marked!(self.op_with_except_start()),
+                    Op::GetAiter => marked!(self.op_get_aiter()),
+                    Op::GetAnext => marked!(self.op_get_anext()),
+                    Op::BeforeAsyncWith => marked!(self.op_before_async_with()),
+                    Op::BeforeWith => marked!(self.op_before_with()),
+                    Op::EndAsyncFor => marked!(self.op_end_async_for()),
                     Op::StoreSubscr => {
                         let (key, obj, v) = unsafe { (r.pop(), r.pop(), r.pop()) };
                         match store_subscr_hit(&obj, &key, v) {
@@ -347,148 +254,30 @@ impl Vm {
                             step!(self.op_store_subscr())
                         }
                     }
-                    Op::DeleteSubscr => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_delete_subscr()
-                        }
-                    }
-                    Op::GetIter => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_get_iter()
-                        }
-                    }
-                    Op::GetYieldFromIter => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_get_yield_from_iter()
-                        }
-                    }
-                    Op::PrintExpr => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_print_expr()
-                        }
-                    }
-                    Op::LoadBuildClass => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_load_build_class()
-                        }
-                    }
+                    Op::DeleteSubscr => marked!(self.op_delete_subscr()),
+                    Op::GetIter => marked!(self.op_get_iter()),
+                    Op::GetYieldFromIter => marked!(self.op_get_yield_from_iter()),
+                    Op::PrintExpr => marked!(self.op_print_expr()),
+                    Op::LoadBuildClass => marked!(self.op_load_build_class()),
                     Op::LoadAssertionError => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError)))
-                        }
+                        marked!(self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError))))
                     }
-                    Op::ReturnGenerator => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_return_generator(next)
-                        }
-                    }
-                    Op::ListToTuple => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_list_to_tuple()
-                        }
-                    }
-                    Op::ReturnValue => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_return_value()
-                        }
-                    }
-                    Op::ImportStar => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_import_star()
-                        }
-                    }
-                    Op::SetupAnnotations => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_setup_annotations()
-                        }
-                    }
-                    Op::YieldValue => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_yield_value(next)
-                        }
-                    }
-                    Op::AsyncGenWrap => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_async_gen_wrap()
-                        }
-                    }
-                    Op::PrepReraiseStar => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_prep_reraise_star()
-                        }
-                    }
-                    Op::PopExcept => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_pop_except()
-                        }
-                    }
-                    Op::StoreName => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_store_name(&code, oparg)
-                        }
-                    }
-                    Op::DeleteName => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_delete_name(&code, oparg)
-                        }
-                    }
-                    Op::UnpackSequence => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_unpack_sequence(oparg)
-                        }
-                    }
+                    Op::ReturnGenerator => marked!(self.op_return_generator(next)),
+                    Op::ListToTuple => marked!(self.op_list_to_tuple()),
+                    Op::ReturnValue => marked!(self.op_return_value()),
+                    Op::ImportStar => marked!(self.op_import_star()),
+                    Op::SetupAnnotations => marked!(self.op_setup_annotations()),
+                    Op::YieldValue => marked!(self.op_yield_value(next)),
+                    Op::AsyncGenWrap => marked!(self.op_async_gen_wrap()),
+                    Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
+                    Op::PopExcept => marked!(self.op_pop_except()),
+                    Op::StoreName => marked!(self.op_store_name(&code, oparg)),
+                    Op::DeleteName => marked!(self.op_delete_name(&code, oparg)),
+                    Op::UnpackSequence => marked!(self.op_unpack_sequence(oparg)),
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
                     Op::ForIter if for_iter_regs(&mut r) => go_on!(next),
-                    Op::ForIter => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_for_iter(next, oparg))
-                        }
-                    }
-                    Op::UnpackEx => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_unpack_ex(oparg)
-                        }
-                    }
+                    Op::ForIter => marked!(step!(self.op_for_iter(next, oparg))),
+                    Op::UnpackEx => marked!(self.op_unpack_ex(oparg)),
                     Op::StoreAttr => {
                         let (owner, v) = unsafe { (r.pop(), r.pop()) };
                         match Vm::store_attr_hit(&code, code.ic_slot(pc), &owner, v) {
@@ -510,35 +299,14 @@ impl Vm {
                             step!(self.op_store_attr(&code, pc, oparg))
                         }
                     }
-                    Op::DeleteAttr => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_delete_attr(&code, oparg)
-                        }
-                    }
-                    Op::StoreGlobal => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_store_global(&code, oparg)
-                        }
-                    }
-                    Op::DeleteGlobal => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_delete_global(&code, oparg)
-                        }
-                    }
+                    Op::DeleteAttr => marked!(self.op_delete_attr(&code, oparg)),
+                    Op::StoreGlobal => marked!(self.op_store_global(&code, oparg)),
+                    Op::DeleteGlobal => marked!(self.op_delete_global(&code, oparg)),
                     Op::Swap if oparg >= 1 => {
                         unsafe { std::ptr::swap(r.at(1), r.at(oparg as usize)) };
                         go_on!(next);
                     }
-                    Op::Swap => {
-                        r.sync(&mut self.stack);
-                        step!(self.op_swap(oparg))
-                    }
+                    Op::Swap => slow!(step!(self.op_swap(oparg))),
                     Op::LoadConst => {
                         if let Some(v) = code.consts.get(oparg as usize) {
                             unsafe { r.push(v.clone()) };
@@ -547,41 +315,11 @@ impl Vm {
                         r.sync(&mut self.stack);
                         step!(self.op_load_const(&code, oparg))
                     }
-                    Op::LoadName => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_load_name(&code, oparg)
-                        }
-                    }
-                    Op::BuildTuple => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_build_tuple(oparg))
-                        }
-                    }
-                    Op::BuildList => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_build_list(oparg)
-                        }
-                    }
-                    Op::BuildSet => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_build_set(oparg)
-                        }
-                    }
-                    Op::BuildMap => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_build_map(oparg)
-                        }
-                    }
+                    Op::LoadName => marked!(self.op_load_name(&code, oparg)),
+                    Op::BuildTuple => marked!(step!(self.op_build_tuple(oparg))),
+                    Op::BuildList => marked!(self.op_build_list(oparg)),
+                    Op::BuildSet => marked!(self.op_build_set(oparg)),
+                    Op::BuildMap => marked!(self.op_build_map(oparg)),
                     Op::LoadAttr => {
                         if let Some(name) = code.names.get(oparg as usize) {
                             let owner = unsafe { &*r.at(1) };
@@ -618,34 +356,14 @@ impl Vm {
                             step!(self.op_compare(oparg))
                         }
                     }
-                    Op::ImportName => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_import_name(&code, oparg)
-                        }
-                    }
-                    Op::ImportFrom => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_import_from(&code, oparg)
-                        }
-                    }
+                    Op::ImportName => marked!(self.op_import_name(&code, oparg)),
+                    Op::ImportFrom => marked!(self.op_import_from(&code, oparg)),
                     Op::JumpForward => go_on!(next + oparg as usize),
                     Op::JumpIfFalseOrPop => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_jump_or_pop(false, next + oparg as usize)
-                        }
+                        marked!(self.op_jump_or_pop(false, next + oparg as usize))
                     }
                     Op::JumpIfTrueOrPop => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_jump_or_pop(true, next + oparg as usize)
-                        }
+                        marked!(self.op_jump_or_pop(true, next + oparg as usize))
                     }
                     Op::PopJumpForwardIfFalse => {
                         if let Some(b) = unsafe { r.pop_bool() } {
@@ -692,32 +410,16 @@ impl Vm {
                         }
                     }
                     Op::PopJumpForwardIfNone => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_pop_jump_if_none(true, next + oparg as usize)
-                        }
+                        marked!(self.op_pop_jump_if_none(true, next + oparg as usize))
                     }
                     Op::PopJumpForwardIfNotNone => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_pop_jump_if_none(false, next + oparg as usize)
-                        }
+                        marked!(self.op_pop_jump_if_none(false, next + oparg as usize))
                     }
                     Op::PopJumpBackwardIfNone => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_pop_jump_if_none(true, back(next, oparg))
-                        }
+                        marked!(self.op_pop_jump_if_none(true, back(next, oparg)))
                     }
                     Op::PopJumpBackwardIfNotNone => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_pop_jump_if_none(false, back(next, oparg))
-                        }
+                        marked!(self.op_pop_jump_if_none(false, back(next, oparg)))
                     }
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt
                         if !super::signals::pending() =>
@@ -752,20 +454,8 @@ impl Vm {
                             step!(self.op_load_global(&code, pc, oparg))
                         }
                     }
-                    Op::IsOp => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_is(oparg))
-                        }
-                    }
-                    Op::ContainsOp => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_contains(oparg))
-                        }
-                    }
+                    Op::IsOp => marked!(step!(self.op_is(oparg))),
+                    Op::ContainsOp => marked!(step!(self.op_contains(oparg))),
                     Op::Reraise => {
                         r.sync(&mut self.stack);
                         {
@@ -781,10 +471,7 @@ impl Vm {
                         unsafe { r.push(v) };
                         go_on!(next);
                     }
-                    Op::Copy => {
-                        r.sync(&mut self.stack);
-                        step!(self.op_copy(oparg))
-                    }
+                    Op::Copy => slow!(step!(self.op_copy(oparg))),
                     Op::BinaryOp => {
                         let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
                         let v = match (a, b) {
@@ -807,13 +494,7 @@ impl Vm {
                             step!(self.op_binary(oparg))
                         }
                     }
-                    Op::Send => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_send(next, oparg)
-                        }
-                    }
+                    Op::Send => marked!(self.op_send(next, oparg)),
                     Op::LoadFast => {
                         let v = unsafe { &*r.fast.add(oparg as usize) };
                         if !v.is_null() {
@@ -833,13 +514,7 @@ impl Vm {
                         drop(old);
                         go_on!(next);
                     }
-                    Op::DeleteFast => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_delete_fast(&code, oparg)
-                        }
-                    }
+                    Op::DeleteFast => marked!(self.op_delete_fast(&code, oparg)),
                     Op::RaiseVarargs => {
                         r.sync(&mut self.stack);
                         {
@@ -856,129 +531,24 @@ impl Vm {
                             }
                         }
                     }
-                    Op::GetAwaitable => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_get_awaitable(oparg)
-                        }
-                    }
-                    Op::MakeFunction => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_make_function(oparg)
-                        }
-                    }
-                    Op::BuildSlice => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_build_slice(oparg)
-                        }
-                    }
-                    Op::MakeCell => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_make_cell(oparg)
-                        }
-                    }
-                    Op::LoadClosure => {
-                        r.sync(&mut self.stack);
-                        self.op_load_closure(oparg)
-                    }
-                    Op::LoadDeref => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_load_deref(&code, oparg))
-                        }
-                    }
-                    Op::StoreDeref => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_store_deref(oparg)
-                        }
-                    }
-                    Op::DeleteDeref => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_delete_deref(&code, oparg)
-                        }
-                    }
-                    Op::CallFunctionEx => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_call_function_ex(oparg, next)
-                        }
-                    }
-                    Op::ListAppend => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_list_append(oparg))
-                        }
-                    }
-                    Op::SetAdd => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_set_add(oparg)
-                        }
-                    }
-                    Op::MapAdd => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_map_add(oparg)
-                        }
-                    }
-                    Op::LoadClassderef => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_load_classderef(&code, oparg)
-                        }
-                    }
-                    Op::CopyFreeVars => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_copy_free_vars(oparg)
-                        }
-                    }
-                    Op::MatchClass => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_match_class(oparg)
-                        }
-                    }
-                    Op::FormatValue => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_format_value(oparg)
-                        }
-                    }
-                    Op::BuildConstKeyMap => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_build_const_key_map(oparg)
-                        }
-                    }
-                    Op::BuildString => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_build_string(oparg)
-                        }
-                    }
+                    Op::GetAwaitable => marked!(self.op_get_awaitable(oparg)),
+                    Op::MakeFunction => marked!(self.op_make_function(oparg)),
+                    Op::BuildSlice => marked!(self.op_build_slice(oparg)),
+                    Op::MakeCell => marked!(self.op_make_cell(oparg)),
+                    Op::LoadClosure => slow!(self.op_load_closure(oparg)),
+                    Op::LoadDeref => marked!(step!(self.op_load_deref(&code, oparg))),
+                    Op::StoreDeref => marked!(self.op_store_deref(oparg)),
+                    Op::DeleteDeref => marked!(self.op_delete_deref(&code, oparg)),
+                    Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg, next)),
+                    Op::ListAppend => marked!(step!(self.op_list_append(oparg))),
+                    Op::SetAdd => marked!(self.op_set_add(oparg)),
+                    Op::MapAdd => marked!(self.op_map_add(oparg)),
+                    Op::LoadClassderef => marked!(self.op_load_classderef(&code, oparg)),
+                    Op::CopyFreeVars => marked!(self.op_copy_free_vars(oparg)),
+                    Op::MatchClass => marked!(self.op_match_class(oparg)),
+                    Op::FormatValue => marked!(self.op_format_value(oparg)),
+                    Op::BuildConstKeyMap => marked!(self.op_build_const_key_map(oparg)),
+                    Op::BuildString => marked!(self.op_build_string(oparg)),
                     Op::LoadMethod => {
                         if let Some(name) = code.names.get(oparg as usize) {
                             let owner = unsafe { &*r.at(1) };
@@ -997,34 +567,10 @@ impl Vm {
                             step!(self.op_load_method(&code, pc, oparg))
                         }
                     }
-                    Op::ListExtend => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_list_extend(oparg)
-                        }
-                    }
-                    Op::SetUpdate => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_set_update(oparg)
-                        }
-                    }
-                    Op::DictMerge => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_dict_merge(oparg)
-                        }
-                    }
-                    Op::DictUpdate => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_dict_update(oparg)
-                        }
-                    }
+                    Op::ListExtend => marked!(self.op_list_extend(oparg)),
+                    Op::SetUpdate => marked!(self.op_set_update(oparg)),
+                    Op::DictMerge => marked!(self.op_dict_merge(oparg)),
+                    Op::DictUpdate => marked!(self.op_dict_update(oparg)),
                     // PRECALL runs no code and cannot fail (no `lasti`); the
                     // CALL right after it runs in the same step (one dispatch
                     // per call), as CALL, unless something traces.
@@ -1054,20 +600,8 @@ impl Vm {
                             }
                         }
                     }
-                    Op::Call => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_call(oparg, next))
-                        }
-                    }
-                    Op::KwNames => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_kw_names(&code, oparg)
-                        }
-                    }
+                    Op::Call => marked!(step!(self.op_call(oparg, next))),
+                    Op::KwNames => marked!(self.op_kw_names(&code, oparg)),
                 };
                 match flow {
                     Ok(Flow::Next) => {

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use crate::objects::Payload;
-use crate::vm::value::Value;
+use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
 /// BINARY_OP's operators, in `dis._nb_ops` order (inplace forms + 13).
@@ -270,8 +270,7 @@ impl Vm {
                 if self.is_seq_slot(&d, iname) {
                     seq_inplace = Some(d);
                 } else {
-                    let r = self.call_descr(d, a, &ta, &[b.clone()])?;
-                    if !self.is_not_implemented(&r) {
+                    if let Some(r) = self.call_unless_ni(d, a, &ta, b)? {
                         return Ok(Some(r));
                     }
                 }
@@ -289,41 +288,19 @@ impl Vm {
             self.type_lookup_static(&tb, rname)
                 .filter(|d| !self.is_seq_slot(d, rname))
         };
-        let mut w_done = false;
-        if let Some(w) = &slotw {
-            let overrides = slotv.as_ref().is_none_or(|v| !v.is(w));
-            if overrides && crate::objects::typeobj::is_subtype(&tb, &ta) {
-                w_done = true;
-                let r = self.call_descr(w.clone(), b, &tb, &[a.clone()])?;
-                if !self.is_not_implemented(&r) {
-                    return Ok(Some(r));
-                }
-            }
-        }
-        if let Some(v) = slotv {
-            let r = self.call_descr(v, a, &ta, &[b.clone()])?;
-            if !self.is_not_implemented(&r) {
-                return Ok(Some(r));
-            }
-        }
-        if let (Some(w), false) = (slotw, w_done) {
-            let r = self.call_descr(w, b, &tb, &[a.clone()])?;
-            if !self.is_not_implemented(&r) {
-                return Ok(Some(r));
-            }
+        if let Some(r) = self.binary_slots(a, b, &ta, &tb, slotv, slotw)? {
+            return Ok(Some(r));
         }
         // The sequence slots: in place on `a`, else `a`'s concat or
         // repeat, else (for `*`) `b`'s repeat.
         if let Some(d) = seq_inplace {
-            let r = self.call_descr(d, a, &ta, &[b.clone()])?;
-            if !self.is_not_implemented(&r) {
+            if let Some(r) = self.call_unless_ni(d, a, &ta, b)? {
                 return Ok(Some(r));
             }
         }
         if let Some(d) = self.type_lookup_static(&ta, name) {
             if self.is_seq_slot(&d, name) {
-                let r = self.call_descr(d, a, &ta, &[b.clone()])?;
-                if !self.is_not_implemented(&r) {
+                if let Some(r) = self.call_unless_ni(d, a, &ta, b)? {
                     return Ok(Some(r));
                 }
             }
@@ -331,8 +308,7 @@ impl Vm {
         if op == BinOp::Mul {
             if let Some(d) = self.type_lookup_static(&tb, rname) {
                 if self.is_seq_slot(&d, rname) {
-                    let r = self.call_descr(d, b, &tb, &[a.clone()])?;
-                    if !self.is_not_implemented(&r) {
+                    if let Some(r) = self.call_unless_ni(d, b, &tb, a)? {
                         return Ok(Some(r));
                     }
                 }
@@ -358,33 +334,53 @@ impl Vm {
         } else {
             self.type_lookup_static(&tb, rname)
         };
+        self.binary_slots(a, b, &ta, &tb, slotv, slotw)
+    }
+
+    /// `binary_op1`'s order over the slot functions found for `a`'s type
+    /// (`slotv`) and `b`'s (`slotw`): `b`'s first when its type is a
+    /// subtype of `a`'s overriding the slot, then `a`'s, then `b`'s; the
+    /// first result that is not NotImplemented.
+    fn binary_slots(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        ta: &PyRef,
+        tb: &PyRef,
+        slotv: Option<Value>,
+        slotw: Option<Value>,
+    ) -> PyResult<Option<Value>> {
         let mut w_done = false;
         if let Some(w) = &slotw {
-            let overrides = match &slotv {
-                Some(v) => !v.is(w),
-                None => true,
-            };
-            if overrides && crate::objects::typeobj::is_subtype(&tb, &ta) {
+            let overrides = slotv.as_ref().is_none_or(|v| !v.is(w));
+            if overrides && crate::objects::typeobj::is_subtype(tb, ta) {
                 w_done = true;
-                let r = self.call_descr(w.clone(), b, &tb, &[a.clone()])?;
-                if !self.is_not_implemented(&r) {
+                if let Some(r) = self.call_unless_ni(w.clone(), b, tb, a)? {
                     return Ok(Some(r));
                 }
             }
         }
         if let Some(v) = slotv {
-            let r = self.call_descr(v, a, &ta, &[b.clone()])?;
-            if !self.is_not_implemented(&r) {
+            if let Some(r) = self.call_unless_ni(v, a, ta, b)? {
                 return Ok(Some(r));
             }
         }
-        if let (Some(w), false) = (slotw, w_done) {
-            let r = self.call_descr(w, b, &tb, &[a.clone()])?;
-            if !self.is_not_implemented(&r) {
-                return Ok(Some(r));
-            }
+        match (slotw, w_done) {
+            (Some(w), false) => self.call_unless_ni(w, b, tb, a),
+            _ => Ok(None),
         }
-        Ok(None)
+    }
+
+    /// `descr(obj, arg)` unless it answers NotImplemented.
+    fn call_unless_ni(
+        &mut self,
+        descr: Value,
+        obj: &Value,
+        ty: &PyRef,
+        arg: &Value,
+    ) -> PyResult<Option<Value>> {
+        let r = self.call_descr(descr, obj, ty, &[arg.clone()])?;
+        Ok((!self.is_not_implemented(&r)).then_some(r))
     }
 
     /// Unary `-`, `+`, `~`.
