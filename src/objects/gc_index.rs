@@ -144,31 +144,10 @@ impl AddrIndex {
     /// The slot holding address `a`, if it is there.
     #[inline(always)]
     fn find(&self, a: usize) -> Option<usize> {
-        let mut i = self.home(a);
+        let i = self.home(a);
         match &self.keys {
-            Keys::Narrow(keys) => {
-                let c = narrow(a, self.base)?;
-                loop {
-                    let k = *keys.get(i)?;
-                    if k == c {
-                        return Some(i);
-                    }
-                    if k == 0 {
-                        return None;
-                    }
-                    i = (i + 1) & self.mask;
-                }
-            }
-            Keys::Wide(keys) => loop {
-                let k = *keys.get(i)?;
-                if k == 0 {
-                    return None;
-                }
-                if k == a {
-                    return Some(i);
-                }
-                i = (i + 1) & self.mask;
-            },
+            Keys::Narrow(keys) => probe(keys, i, self.mask, narrow(a, self.base)?),
+            Keys::Wide(keys) => probe(keys, i, self.mask, a),
         }
     }
 
@@ -194,40 +173,17 @@ impl AddrIndex {
         if (self.len + 1) * 2 > self.keys.len() {
             self.grow();
         }
-        let mut i = self.home(a);
+        let i = self.home(a);
         let base = self.base;
-        let slot = match &mut self.keys {
-            Keys::Narrow(keys) => {
-                let Some(c) = narrow(a, base) else {
-                    return false;
-                };
-                loop {
-                    let Some(k) = keys.get_mut(i) else {
-                        return false;
-                    };
-                    if *k == 0 {
-                        *k = c;
-                        break i;
-                    }
-                    if *k == c {
-                        return false;
-                    }
-                    i = (i + 1) & self.mask;
-                }
-            }
-            Keys::Wide(keys) => loop {
-                let Some(k) = keys.get_mut(i) else {
-                    return false;
-                };
-                if *k == 0 {
-                    *k = a;
-                    break i;
-                }
-                if *k == a {
-                    return false;
-                }
-                i = (i + 1) & self.mask;
+        let found = match &mut self.keys {
+            Keys::Narrow(keys) => match narrow(a, base) {
+                Some(c) => probe_free(keys, i, self.mask, c),
+                None => return false,
             },
+            Keys::Wide(keys) => probe_free(keys, i, self.mask, a),
+        };
+        let Some(slot) = found else {
+            return false;
         };
         if let Some(x) = self.vals.get_mut(slot) {
             *x = v as u32;
@@ -275,6 +231,49 @@ impl AddrIndex {
             }
         }
         *self = bigger;
+    }
+}
+
+/// Linear probing from `i` for key `k`: its slot, or None at the first
+/// empty (zero) slot, so a zero key is never found.
+#[inline(always)]
+fn probe<K: Copy + PartialEq + Default>(
+    keys: &[K],
+    mut i: usize,
+    mask: usize,
+    k: K,
+) -> Option<usize> {
+    loop {
+        let at = *keys.get(i)?;
+        if at == K::default() {
+            return None;
+        }
+        if at == k {
+            return Some(i);
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+/// Linear probing from `i` to store key `k` (non-zero): the empty slot it
+/// took, or None when `k` is there already.
+#[inline(always)]
+fn probe_free<K: Copy + PartialEq + Default>(
+    keys: &mut [K],
+    mut i: usize,
+    mask: usize,
+    k: K,
+) -> Option<usize> {
+    loop {
+        let at = keys.get_mut(i)?;
+        if *at == K::default() {
+            *at = k;
+            return Some(i);
+        }
+        if *at == k {
+            return None;
+        }
+        i = (i + 1) & mask;
     }
 }
 

@@ -212,11 +212,7 @@ impl Vm {
                             }
                             go_on!(next);
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_binary_subscr())
-                        }
+                        marked!(step!(self.op_binary_subscr()))
                     }
                     Op::GetLen => marked!(self.op_get_len()),
                     Op::MatchMapping => marked!(self.op_match_mapping()),
@@ -248,11 +244,7 @@ impl Vm {
                                 r.push(key);
                             },
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_store_subscr())
-                        }
+                        marked!(step!(self.op_store_subscr()))
                     }
                     Op::DeleteSubscr => marked!(self.op_delete_subscr()),
                     Op::GetIter => marked!(self.op_get_iter()),
@@ -293,11 +285,7 @@ impl Vm {
                                 r.push(owner);
                             },
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_store_attr(&code, pc, oparg))
-                        }
+                        marked!(step!(self.op_store_attr(&code, pc, oparg)))
                     }
                     Op::DeleteAttr => marked!(self.op_delete_attr(&code, oparg)),
                     Op::StoreGlobal => marked!(self.op_store_global(&code, oparg)),
@@ -312,8 +300,7 @@ impl Vm {
                             unsafe { r.push(v.clone()) };
                             go_on!(next);
                         }
-                        r.sync(&mut self.stack);
-                        step!(self.op_load_const(&code, oparg))
+                        slow!(step!(self.op_load_const(&code, oparg)))
                     }
                     Op::LoadName => marked!(self.op_load_name(&code, oparg)),
                     Op::BuildTuple => marked!(step!(self.op_build_tuple(oparg))),
@@ -333,11 +320,7 @@ impl Vm {
                                 go_on!(next);
                             }
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_load_attr(&code, pc, oparg))
-                        }
+                        marked!(step!(self.op_load_attr(&code, pc, oparg)))
                     }
                     Op::CompareOp => {
                         let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
@@ -350,11 +333,7 @@ impl Vm {
                             unsafe { r.replace2(Value::Bool(v)) };
                             go_on!(next);
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_compare(oparg))
-                        }
+                        marked!(step!(self.op_compare(oparg)))
                     }
                     Op::ImportName => marked!(self.op_import_name(&code, oparg)),
                     Op::ImportFrom => marked!(self.op_import_from(&code, oparg)),
@@ -369,21 +348,13 @@ impl Vm {
                         if let Some(b) = unsafe { r.pop_bool() } {
                             go_on!(if b { next } else { next + oparg as usize })
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_pop_jump_if(false, next + oparg as usize))
-                        }
+                        marked!(step!(self.op_pop_jump_if(false, next + oparg as usize)))
                     }
                     Op::PopJumpForwardIfTrue => {
                         if let Some(b) = unsafe { r.pop_bool() } {
                             go_on!(if b { next + oparg as usize } else { next })
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_pop_jump_if(true, next + oparg as usize))
-                        }
+                        marked!(step!(self.op_pop_jump_if(true, next + oparg as usize)))
                     }
                     Op::PopJumpBackwardIfFalse => {
                         if !super::signals::pending() {
@@ -391,11 +362,7 @@ impl Vm {
                                 go_on!(if b { next } else { back(next, oparg) })
                             }
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_pop_jump_if(false, back(next, oparg))
-                        }
+                        marked!(self.op_pop_jump_if(false, back(next, oparg)))
                     }
                     Op::PopJumpBackwardIfTrue => {
                         if !super::signals::pending() {
@@ -403,11 +370,7 @@ impl Vm {
                                 go_on!(if b { back(next, oparg) } else { next })
                             }
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            self.op_pop_jump_if(true, back(next, oparg))
-                        }
+                        marked!(self.op_pop_jump_if(true, back(next, oparg)))
                     }
                     Op::PopJumpForwardIfNone => {
                         marked!(self.op_pop_jump_if_none(true, next + oparg as usize))
@@ -426,19 +389,10 @@ impl Vm {
                     {
                         go_on!(back(next, oparg))
                     }
-                    // Signal handlers run at a backward jump (with its `lasti`).
+                    // A signal is pending: its handlers run at the jump (as a
+                    // backward Flow::Jump), with the jump's `lasti`.
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
-                        r.sync(&mut self.stack);
-                        {
-                            if super::signals::take_pending() {
-                                self.mark_lasti(pc);
-                                if let Err(e) = self.run_signal_handlers() {
-                                    return Err((e, true));
-                                }
-                            }
-                            r = Regs::load(&mut self.stack, base, floor);
-                            go_on!(back(next, oparg))
-                        }
+                        marked!(Ok(Flow::Jump(back(next, oparg))))
                     }
                     Op::LoadGlobal => {
                         if let Some(v) = self.load_global_hit(&code, code.ic_slot(pc)) {
@@ -448,23 +402,17 @@ impl Vm {
                             unsafe { r.push(v) };
                             go_on!(next);
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_load_global(&code, pc, oparg))
-                        }
+                        marked!(step!(self.op_load_global(&code, pc, oparg)))
                     }
                     Op::IsOp => marked!(step!(self.op_is(oparg))),
                     Op::ContainsOp => marked!(step!(self.op_contains(oparg))),
                     Op::Reraise => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
+                        marked!({
                             match self.op_reraise(oparg) {
                                 Err(e) => return Err((e, false)),
                                 ok => ok,
                             }
-                        }
+                        })
                     }
                     Op::Copy if oparg >= 1 => {
                         let v = unsafe { (*r.at(oparg as usize)).clone() };
@@ -488,11 +436,7 @@ impl Vm {
                             unsafe { r.replace2(v) };
                             go_on!(next);
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_binary(oparg))
-                        }
+                        marked!(step!(self.op_binary(oparg)))
                     }
                     Op::Send => marked!(self.op_send(next, oparg)),
                     Op::LoadFast => {
@@ -501,8 +445,7 @@ impl Vm {
                             unsafe { r.push(v.clone()) };
                             go_on!(next);
                         }
-                        r.sync(&mut self.stack);
-                        step!(self.op_load_fast(base, &code, oparg))
+                        slow!(step!(self.op_load_fast(base, &code, oparg)))
                     }
                     Op::StoreFast => {
                         let old = unsafe { r.store_local(oparg as usize) };
@@ -516,9 +459,7 @@ impl Vm {
                     }
                     Op::DeleteFast => marked!(self.op_delete_fast(&code, oparg)),
                     Op::RaiseVarargs => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
+                        marked!({
                             match self.op_raise(oparg) {
                                 // A bare `raise` re-raises without a traceback
                                 // entry; its "No active exception" error gets one.
@@ -529,7 +470,7 @@ impl Vm {
                                 }
                                 ok => ok,
                             }
-                        }
+                        })
                     }
                     Op::GetAwaitable => marked!(self.op_get_awaitable(oparg)),
                     Op::MakeFunction => marked!(self.op_make_function(oparg)),
@@ -561,11 +502,7 @@ impl Vm {
                                 go_on!(next);
                             }
                         }
-                        r.sync(&mut self.stack);
-                        {
-                            self.mark_lasti(pc);
-                            step!(self.op_load_method(&code, pc, oparg))
-                        }
+                        marked!(step!(self.op_load_method(&code, pc, oparg)))
                     }
                     Op::ListExtend => marked!(self.op_list_extend(oparg)),
                     Op::SetUpdate => marked!(self.op_set_update(oparg)),
@@ -574,32 +511,29 @@ impl Vm {
                     // PRECALL runs no code and cannot fail (no `lasti`); the
                     // CALL right after it runs in the same step (one dispatch
                     // per call), as CALL, unless something traces.
-                    Op::Precall => {
-                        r.sync(&mut self.stack);
-                        {
-                            self.op_precall(oparg);
-                            match instrs.get(next) {
-                                Some(&super::code::Instr {
-                                    op: Some(Op::Call),
-                                    arg: call_arg,
-                                    len: call_len,
-                                    ..
-                                }) if !self.tracing => {
-                                    pc = next;
-                                    let after = next + call_len as usize;
-                                    self.mark_lasti(pc);
-                                    match self.op_call(call_arg, after) {
-                                        Ok(Flow::Next) => {
-                                            r = Regs::load(&mut self.stack, base, floor);
-                                            go_on!(after)
-                                        }
-                                        other => other,
+                    Op::Precall => slow!({
+                        self.op_precall(oparg);
+                        match instrs.get(next) {
+                            Some(&super::code::Instr {
+                                op: Some(Op::Call),
+                                arg: call_arg,
+                                len: call_len,
+                                ..
+                            }) if !self.tracing => {
+                                pc = next;
+                                let after = next + call_len as usize;
+                                self.mark_lasti(pc);
+                                match self.op_call(call_arg, after) {
+                                    Ok(Flow::Next) => {
+                                        r = Regs::load(&mut self.stack, base, floor);
+                                        go_on!(after)
                                     }
+                                    other => other,
                                 }
-                                _ => Ok(Flow::Next),
                             }
+                            _ => Ok(Flow::Next),
                         }
-                    }
+                    }),
                     Op::Call => marked!(step!(self.op_call(oparg, next))),
                     Op::KwNames => marked!(self.op_kw_names(&code, oparg)),
                 };
@@ -609,12 +543,14 @@ impl Vm {
                         pc = next
                     }
                     Ok(Flow::Jump(target)) => {
-                        r = Regs::load(&mut self.stack, base, floor);
+                        // Signal handlers at a backward jump (they run code:
+                        // the registers are reloaded after them).
                         if target < next && super::signals::take_pending() {
                             if let Err(e) = self.run_signal_handlers() {
                                 return Err((e, true));
                             }
                         }
+                        r = Regs::load(&mut self.stack, base, floor);
                         pc = target
                     }
                     Ok(Flow::Reload) => {
