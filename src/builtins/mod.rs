@@ -403,7 +403,14 @@ fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let it = vm.iter(&pos[0])?;
     while let Some(x) = vm.next(&it)? {
-        acc = vm.binary_op(&acc, &x, crate::vm::proto::BinOp::Add, false)?;
+        // CPython's int and float fast paths (same results as `+`).
+        match (&acc, &x) {
+            (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
+                acc = Value::Int(a.wrapping_add(*b));
+            }
+            (Value::Float(a), Value::Float(b)) => acc = Value::Float(a + b),
+            _ => acc = vm.binary_op(&acc, &x, crate::vm::proto::BinOp::Add, false)?,
+        }
     }
     Ok(acc)
 }

@@ -545,3 +545,19 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
     vm.set_attr_raw(&m, "version", Value::Int(VERSION));
     Ok(m)
 }
+
+/// `v` as a marshal object (what `types.CodeType(...)` builds a code
+/// object's constants and names from; objects/code_new.rs).
+pub(crate) fn to_marshal_obj(vm: &mut Vm, v: &Value) -> PyResult<Obj> {
+    let mut c = Conv {
+        seen: HashMap::new(),
+        empty_bytes: None,
+        nums: HashMap::new(),
+        code_depth: 0,
+        shared: HashMap::new(),
+        num_count: HashMap::new(),
+        depth: 0,
+        version: VERSION as u8,
+    };
+    c.obj(vm, v, 0)
+}

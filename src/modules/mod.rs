@@ -74,6 +74,7 @@ pub mod structmod;
 pub mod symtablemod;
 pub mod sys;
 pub mod sys_excepthook;
+pub mod sys_extra;
 pub mod sys_hooks;
 pub mod sys_stdin;
 pub mod sys_stream_close;

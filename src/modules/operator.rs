@@ -514,10 +514,24 @@ fn getter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             kwnames,
         } => {
             if !kwnames.is_empty() {
-                return Err(vm.new_error(
-                    ExcKind::NotImplementedError,
-                    "pickling a methodcaller with keyword arguments is not supported by pycvm",
-                ));
+                // CPython: (functools.partial(methodcaller, name, **kwds), args).
+                let npos = margs.len() - kwnames.len().min(margs.len());
+                let (pos, kwvals) = margs.split_at(npos);
+                let (pos, kwvals, kwnames) = (pos.to_vec(), kwvals.to_vec(), kwnames.clone());
+                let name = name.clone();
+                let functools = vm.import_by_name("functools")?;
+                let partial = vm.getattr_str(&functools, "partial")?;
+                let mut cargs = vec![cls, name];
+                cargs.extend(kwvals);
+                let ctor = vm.call_args(
+                    &partial,
+                    Args {
+                        args: &cargs,
+                        kwnames: &kwnames,
+                    },
+                )?;
+                let pos = vm.new_tuple(pos);
+                return Ok(vm.new_tuple(vec![ctor, pos]));
             }
             let mut v = vec![name.clone()];
             v.extend(margs.iter().cloned());

@@ -742,7 +742,11 @@ fn install_info(vm: &mut Vm) {
     set(vm, "flags", fl);
     let tt = vm.new_structseq_type("sys", "thread_info", &["name", "lock", "version"], false);
     let (a, b) = (vm.new_str("pthread"), vm.new_str("semaphore"));
-    let ti = vm.new_structseq(&tt, vec![a, b, Value::None]);
+    let ver = match pthread_version() {
+        Some(v) => vm.new_string(v),
+        None => Value::None,
+    };
+    let ti = vm.new_structseq(&tt, vec![a, b, ver]);
     set(vm, "thread_info", ti);
     let nst = vm.new_namespace_type();
     let name = vm.new_str("cpython");
@@ -880,6 +884,7 @@ pub fn install(vm: &mut Vm) {
     }
     install_info(vm);
     crate::modules::sys_hooks::install(vm);
+    crate::modules::sys_extra::install(vm);
     crate::modules::sys_unraisable::install(vm);
     crate::modules::sys_trace::install(vm);
     crate::vm::memstats::install(vm);
@@ -925,7 +930,11 @@ pub fn install(vm: &mut Vm) {
     set(vm, "path_importer_cache", pic);
     let xo = Value::Obj(vm.new_dict());
     set(vm, "_xoptions", xo);
-    let orig = vm.new_list(vec![]);
+    // CPython's orig_argv is the interpreter's own argv: for pycvm, pycvm's.
+    let orig: Vec<Value> = std::env::args_os()
+        .map(|a| vm.new_string(a.to_string_lossy().into_owned()))
+        .collect();
+    let orig = vm.new_list(orig);
     set(vm, "orig_argv", orig);
     set(vm, "maxunicode", Value::Int(0x10FFFF));
     let names: Vec<Value> = crate::modules::NATIVE_MODULES
@@ -942,4 +951,27 @@ pub fn set_argv(vm: &mut Vm, argv: &[String]) {
     let l = vm.new_list(items);
     let sys: PyRef = vm.sys.clone();
     vm.set_attr_raw(&sys, "argv", l);
+}
+
+/// The C library's thread implementation name (`confstr(_CS_GNU_LIBPTHREAD_VERSION)`),
+/// as CPython's `sys.thread_info.version` reports it ("NPTL 2.36"); None elsewhere.
+fn pthread_version() -> Option<String> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut buf = [0u8; 128];
+        // SAFETY: `buf` has `buf.len()` writable bytes and confstr writes at most that many.
+        let len = unsafe {
+            libc::confstr(
+                libc::_CS_GNU_LIBPTHREAD_VERSION,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        let text = buf.get(..len.checked_sub(1)?)?;
+        Some(String::from_utf8_lossy(text).into_owned())
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        None
+    }
 }

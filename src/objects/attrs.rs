@@ -43,6 +43,9 @@ pub enum Attrs {
     Dict(PyRef),
     /// Inline values indexed by the class's shared keys (`Null`: absent).
     Values(ThinVec<Value>),
+    /// A `__dict__` not made yet: an empty dict object is made on first
+    /// use (functions: CPython's `func_dict` is NULL until asked for).
+    Lazy,
 }
 
 /// What `lookup` found.
@@ -151,11 +154,17 @@ impl PyObject {
         match self.attrs_view(|a| match a {
             Attrs::None => Some(None),
             Attrs::Dict(d) => Some(Some(d.clone())),
-            Attrs::Values(_) => None,
+            Attrs::Values(_) | Attrs::Lazy => None,
         }) {
             Some(d) => d,
             None => self.materialize(),
         }
+    }
+
+    /// Give the object a `__dict__` made on first use (an empty dict).
+    pub fn set_lazy_dict(&self) {
+        let old = self.replace_attrs(Attrs::Lazy);
+        drop(old);
     }
 
     /// The dict object if the object has one already (inline values are
@@ -264,7 +273,7 @@ impl PyObject {
     #[inline]
     pub fn visit_attrs<F: FnMut(&Value)>(&self, visit: &mut F) {
         self.attrs_view(|a| match a {
-            Attrs::None => {}
+            Attrs::None | Attrs::Lazy => {}
             Attrs::Dict(d) => super::gc_traverse::visit_ref(d, visit),
             Attrs::Values(vs) => vs.iter().filter(|v| !v.is_null()).for_each(visit),
         })
@@ -302,8 +311,8 @@ impl PyObject {
         })
     }
 
-    /// Turn the inline values into a dict object (keys in insertion
-    /// order) and use it from now on.
+    /// Turn the inline values (or the dict not made yet) into a dict
+    /// object (keys in insertion order) and use it from now on.
     #[cold]
     fn materialize(&self) -> Option<PyRef> {
         let cls = self.class()?;
@@ -311,6 +320,7 @@ impl PyObject {
         // The dict type: the class of the class's own dict.
         let dict_type = cls.dict_made()?.class()?;
         let pairs: Option<Vec<(PyRef, Value)>> = self.attrs_view(|a| match a {
+            Attrs::Lazy => Some(Vec::new()),
             Attrs::Values(vs) => {
                 let keys = td.shared_keys.try_borrow().ok()?;
                 let mut out = Vec::with_capacity(vs.len());
@@ -352,14 +362,17 @@ pub fn lookup(o: &PyObject, name: &PyObject) -> Lookup {
         Values,
         Dict(PyRef),
         None,
+        Lazy,
     }
     let q = o.attrs_view(|a| match a {
         Attrs::None => Q::None,
         Attrs::Dict(d) => Q::Dict(d.clone()),
         Attrs::Values(_) => Q::Values,
+        Attrs::Lazy => Q::Lazy,
     });
     match q {
         Q::None => Lookup::NoStorage,
+        Q::Lazy => Lookup::Absent,
         Q::Dict(d) => Lookup::Dict(d),
         Q::Values => {
             let Some(cls) = o.class() else {
@@ -389,6 +402,12 @@ pub fn lookup(o: &PyObject, name: &PyObject) -> Lookup {
 /// storage.
 pub fn store(o: &PyObject, name: &PyRef, v: Option<Value>) -> (Store, Option<Value>) {
     if !o.has_values() {
+        if o.attrs_view(|a| matches!(a, Attrs::Lazy)) {
+            if v.is_none() {
+                return (Store::Absent, None);
+            }
+            return materialized(o, v);
+        }
         return match o.dict_made() {
             Some(d) => (Store::Dict(d), v),
             None => (Store::NoStorage, v),

@@ -123,8 +123,9 @@ fn builtin_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(match v {
         Value::Obj(o) => match &o.payload {
             Payload::Builtin(b) if b.owner.is_none() && b.self_.is_none() => {
+                // One str object per module name, as CPython's m_module.
                 match module_of(b.func) {
-                    Some(m) => vm.new_str(&m),
+                    Some(m) => Value::Obj(vm.intern(&m)),
                     None => Value::None,
                 }
             }

@@ -307,4 +307,13 @@ pub fn install(vm: &mut Vm) {
             ("_varname_from_oparg", code_varname_from_oparg),
         ],
     );
+    vm.add_staticmethods(&t, &[("__new__", super::code_new::code_new)]);
+    vm.add_methods(
+        &t,
+        &[
+            ("__eq__", super::code_new::code_richeq),
+            ("__ne__", super::code_new::code_richne),
+            ("__hash__", super::code_new::code_hash),
+        ],
+    );
 }

@@ -694,6 +694,31 @@ macro_rules! dict_attr {
 dict_attr!(get_name, set_name, "name");
 dict_attr!(get_obj, set_obj, "obj");
 dict_attr!(get_value, set_value, "value");
+dict_attr!(get_path, set_path, "path");
+
+/// `ImportError.msg`: set by `__init__`; for one the VM raised without
+/// it (`new_error`), the message it was made with, as CPython's init sets.
+fn get_import_msg(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = exc_of(vm, v)?;
+    if let Some(m) = vm.get_attr_raw(&o, "msg") {
+        return Ok(m);
+    }
+    let args = match &o.payload {
+        Payload::Exception(d) => d.borrow().args.clone(),
+        _ => return Ok(Value::None),
+    };
+    let items = vm.seq_items(&args).unwrap_or_default();
+    Ok(match items.as_slice() {
+        [m] => m.clone(),
+        _ => Value::None,
+    })
+}
+
+fn set_import_msg(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let o = exc_of(vm, v)?;
+    vm.set_attr_raw(&o, "msg", new.unwrap_or(Value::None));
+    Ok(())
+}
 
 pub fn install(vm: &mut Vm) {
     let base = vm.exc_type(ExcKind::BaseException);
@@ -716,6 +741,15 @@ pub fn install(vm: &mut Vm) {
         &[
             ("name", get_name, Some(set_name)),
             ("obj", get_obj, Some(set_obj)),
+        ],
+    );
+    let imp = vm.exc_type(ExcKind::ImportError);
+    vm.add_getsets(
+        &imp,
+        &[
+            ("msg", get_import_msg, Some(set_import_msg)),
+            ("name", get_name, Some(set_name)),
+            ("path", get_path, Some(set_path)),
         ],
     );
     let name = vm.exc_type(ExcKind::NameError);

@@ -652,7 +652,7 @@ fn function_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         module: RefCell::new(module),
     };
     let fo = vm.new_obj(&vm.types.function.clone(), Payload::Function(Box::new(f)));
-    fo.set_dict(Some(vm.new_dict()));
+    fo.set_lazy_dict();
     Ok(Value::Obj(fo))
 }
 

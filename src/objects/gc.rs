@@ -62,6 +62,14 @@ struct Gens {
     /// entries (frees decrement `count0`, so the count alone does not
     /// bound the list).
     purge0_at: usize,
+    /// Containers freed since the older generations last dropped their
+    /// dead entries. A dead entry is a `Weak`, which keeps the freed
+    /// object's block allocated: without this, objects dying in
+    /// generations 1 and 2 (a data structure built, then dropped) kept
+    /// their blocks until the next full collection.
+    freed: usize,
+    /// `freed` above this drops the older generations' dead entries.
+    purge_old_at: usize,
 }
 
 /// Entries kept before a purge of dead ones is worth it.
@@ -101,6 +109,8 @@ crate::interp_local! {
             auto: true,
             purge2_at: PURGE_MIN,
             purge0_at: PURGE_MIN,
+            freed: 0,
+            purge_old_at: PURGE_MIN,
         })
     };
     /// A collection is due at the next safe point.
@@ -191,8 +201,26 @@ pub fn note_free() {
     let _ = GENS.try_with(|g| {
         if let Ok(mut g) = g.try_borrow_mut() {
             g.count0 = g.count0.saturating_sub(1);
+            g.freed += 1;
+            if g.freed > g.purge_old_at {
+                purge_old(&mut g);
+            }
         }
     });
+}
+
+/// Drop the dead entries of generations 1 and 2 (generation 0 has its
+/// own purge, at allocation): the next purge comes after as many frees as
+/// half the entries left, so dead blocks stay a bounded fraction of the
+/// live ones at a constant cost per free.
+#[cold]
+fn purge_old(g: &mut Gens) {
+    let [_, l1, l2] = &mut g.lists;
+    l1.retain(|w| w.strong_count() > 0);
+    l2.retain(|w| w.strong_count() > 0);
+    g.freed = 0;
+    g.purge_old_at = PURGE_MIN.max((l1.len() + l2.len()) / 2);
+    g.purge2_at = PURGE_MIN.max(2 * l2.len());
 }
 
 #[cold]

@@ -23,6 +23,7 @@ pub mod bytes_format;
 pub mod bytes_ops;
 pub mod c_accel;
 pub mod code;
+pub mod code_new;
 pub mod complex;
 pub mod descr;
 pub mod dict;

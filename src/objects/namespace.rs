@@ -20,10 +20,8 @@ fn ns_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn ns_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = args.args.first().cloned().unwrap_or(Value::None);
     if args.pos().len() > 1 {
-        return Err(vm.type_error(format!(
-            "SimpleNamespace expected at most 0 arguments, got {}",
-            args.pos().len() - 1
-        )));
+        // namespace_init in 3.11 (3.13 accepts one mapping).
+        return Err(vm.type_error("no positional arguments expected"));
     }
     for (k, v) in args.kwargs() {
         vm.setattr(&s, k, Some(v.clone()))?;
@@ -86,6 +84,18 @@ fn ns_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
+/// `SimpleNamespace.__reduce__`: `(type(ns), (), ns.__dict__)`.
+fn ns_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = args.args.first().cloned().unwrap_or(Value::None);
+    let cls = Value::Obj(vm.type_of(&s));
+    let dict = match &s {
+        Value::Obj(o) => o.dict().map_or(Value::None, Value::Obj),
+        _ => Value::None,
+    };
+    let empty = vm.new_tuple(vec![]);
+    Ok(vm.new_tuple(vec![cls, empty, dict]))
+}
+
 impl Vm {
     /// Create the SimpleNamespace type.
     pub fn new_namespace_type(&mut self) -> PyRef {
@@ -104,6 +114,7 @@ impl Vm {
                 ("__init__", ns_init),
                 ("__repr__", ns_repr),
                 ("__eq__", ns_eq),
+                ("__reduce__", ns_reduce),
             ],
         );
         self.add_type_attr(&t, "__hash__", Value::None);

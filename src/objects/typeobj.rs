@@ -80,7 +80,7 @@ pub struct TypeData {
     pub version: Cell<u64>,
     /// What `type_lookup` found on this type, by interned name (see
     /// `AttrCache`); emptied whenever `version` changes.
-    pub attr_cache: RefCell<Option<Box<AttrCache>>>,
+    pub attr_cache: RefCell<Option<AttrCache>>,
     /// The shared keys of its instances' inline values (attrs.rs): names
     /// in the order instances first set them, at most 30; only added to,
     /// and each addition changes `version`.
@@ -107,8 +107,15 @@ pub fn next_type_version() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Slots of a type's attribute cache (a power of two).
+/// Slots of a type's attribute cache at most (a power of two).
 const ATTR_CACHE_SLOTS: usize = 64;
+
+/// Slots a type's attribute cache starts with (a power of two): most
+/// classes are looked up in for a few names (an import makes thousands of
+/// classes, and 64 slots were 1.5 KB each, more than CPython's whole type
+/// object); as many collisions as slots double the table, up to
+/// [`ATTR_CACHE_SLOTS`].
+const ATTR_CACHE_FIRST: usize = 8;
 
 /// A type's cache of MRO lookups (CPython keeps one global cache keyed by
 /// version tag; a per-type one is dropped with the type and emptied when
@@ -116,29 +123,62 @@ const ATTR_CACHE_SLOTS: usize = 64;
 /// by the name's address; the entry holds the name, so the address stays
 /// its. `Value::Null` caches "not found".
 pub struct AttrCache {
-    slots: [(Option<PyRef>, Value); ATTR_CACHE_SLOTS],
+    /// A power of two long.
+    slots: Box<[(Option<PyRef>, Value)]>,
+    /// Entries replaced by another name's since the table last grew.
+    collisions: usize,
 }
 
 impl AttrCache {
     #[inline(always)]
-    fn slot(name: &PyRef) -> usize {
+    fn slot(name: &PyRef, len: usize) -> usize {
         let a = std::rc::Rc::as_ptr(name) as usize;
-        ((a >> 4) ^ (a >> 10)) & (ATTR_CACHE_SLOTS - 1)
+        ((a >> 4) ^ (a >> 10)) & (len - 1)
     }
 
     /// The cached result for `name`: `Some(Null)` = known absent.
     #[inline(always)]
     pub fn get(&self, name: &PyRef) -> Option<Value> {
-        match self.slots.get(Self::slot(name)) {
+        match self.slots.get(Self::slot(name, self.slots.len())) {
             Some((Some(n), v)) if std::rc::Rc::ptr_eq(n, name) => Some(v.clone()),
             _ => None,
         }
     }
 
     pub fn put(&mut self, name: &PyRef, v: Value) {
-        if let Some(e) = self.slots.get_mut(Self::slot(name)) {
+        let i = Self::slot(name, self.slots.len());
+        let collides = self
+            .slots
+            .get(i)
+            .is_some_and(|(n, _)| n.as_ref().is_some_and(|n| !std::rc::Rc::ptr_eq(n, name)));
+        if collides && self.slots.len() < ATTR_CACHE_SLOTS {
+            self.collisions += 1;
+            if self.collisions >= self.slots.len() {
+                self.grow();
+            }
+        }
+        if let Some(e) = self.slots.get_mut(Self::slot(name, self.slots.len())) {
             *e = (Some(name.clone()), v);
         }
+    }
+
+    /// Double the table, keeping the entries (two may share a slot in the
+    /// larger table only if they shared one in the smaller: none is lost
+    /// that was not lost already).
+    #[cold]
+    fn grow(&mut self) {
+        let len = self.slots.len() * 2;
+        let mut slots: Box<[(Option<PyRef>, Value)]> =
+            (0..len).map(|_| (None, Value::Null)).collect();
+        for (n, v) in std::mem::take(&mut self.slots).into_vec() {
+            if let Some(n) = n {
+                if let Some(e) = slots.get_mut(Self::slot(&n, len)) {
+                    *e = (Some(n), v);
+                }
+            }
+        }
+        self.slots = slots;
+        self.collisions = 0;
     }
 
     /// Every name and value held (for the cycle collector's traversal:
@@ -152,10 +192,17 @@ impl AttrCache {
         }
     }
 
-    pub fn new() -> Box<AttrCache> {
-        Box::new(AttrCache {
-            slots: std::array::from_fn(|_| (None, Value::Null)),
-        })
+    pub fn new() -> AttrCache {
+        AttrCache {
+            slots: (0..ATTR_CACHE_FIRST).map(|_| (None, Value::Null)).collect(),
+            collisions: 0,
+        }
+    }
+}
+
+impl Default for AttrCache {
+    fn default() -> AttrCache {
+        AttrCache::new()
     }
 }
 
@@ -1092,11 +1139,12 @@ fn get_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
     match vm.get_attr_raw(&t, "__module__") {
         // `type`'s own dict holds this getset itself, not a module name.
+        // Interned, as CPython's (pickle memoizes it by identity).
         Some(Value::Obj(o)) if matches!(o.payload, Payload::GetSet(_)) => {
-            Ok(vm.new_str("builtins"))
+            Ok(Value::Obj(vm.intern("builtins")))
         }
         Some(m) => Ok(m),
-        None => Ok(vm.new_str("builtins")),
+        None => Ok(Value::Obj(vm.intern("builtins"))),
     }
 }
 fn set_module(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {

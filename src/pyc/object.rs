@@ -22,21 +22,49 @@ pub struct Obj(Rc<Node>);
 
 struct Node {
     flag_ref: bool,
+    /// The reference-table index the reader gave it (`NO_REF`: none).
+    ref_index: u32,
     value: Object,
 }
+
+/// `Node::ref_index` of an object no reader put in its reference table.
+const NO_REF: u32 = u32::MAX;
 
 impl Obj {
     /// A new object that a writer will emit without the reference flag.
     pub fn new(value: Object) -> Obj {
         Obj(Rc::new(Node {
             flag_ref: false,
+            ref_index: NO_REF,
             value,
         }))
     }
 
     /// A new object carrying the given reference flag.
     pub fn with_ref_flag(value: Object, flag_ref: bool) -> Obj {
-        Obj(Rc::new(Node { flag_ref, value }))
+        Obj(Rc::new(Node {
+            flag_ref,
+            ref_index: NO_REF,
+            value,
+        }))
+    }
+
+    /// A new flagged object that a reader put at `index` of its
+    /// reference table (indices stay below 2**31 - 2).
+    pub fn with_ref_index(value: Object, index: usize) -> Obj {
+        Obj(Rc::new(Node {
+            flag_ref: true,
+            ref_index: u32::try_from(index).unwrap_or(NO_REF),
+            value,
+        }))
+    }
+
+    /// Where the reader that made this object put it in its reference
+    /// table (objects of one load have distinct indices), if it did.
+    #[inline]
+    pub fn ref_index(&self) -> Option<usize> {
+        let i = self.0.ref_index;
+        (i != NO_REF).then_some(i as usize)
     }
 
     /// Whether the object was written with marshal's `FLAG_REF` bit.
@@ -167,18 +195,46 @@ impl Object {
 pub struct PyStr {
     utf8: Box<[u8]>,
     interned: bool,
+    /// `utf8` is valid UTF-8 (no lone surrogates): decided once when the
+    /// string is made (a function of `utf8`, which never changes).
+    text: bool,
 }
 
 impl PyStr {
     /// From bytes already checked to be surrogate-tolerant UTF-8.
     pub fn from_wtf8_unchecked(utf8: Box<[u8]>, interned: bool) -> PyStr {
-        PyStr { utf8, interned }
+        let text = std::str::from_utf8(&utf8).is_ok();
+        PyStr {
+            utf8,
+            interned,
+            text,
+        }
+    }
+
+    /// From bytes that are all ASCII (None otherwise).
+    #[inline]
+    pub fn from_ascii(b: &[u8], interned: bool) -> Option<PyStr> {
+        b.is_ascii().then(|| PyStr {
+            utf8: b.into(),
+            interned,
+            text: true,
+        })
+    }
+
+    /// From text (valid UTF-8, so no lone surrogates).
+    pub fn from_text(text: Box<str>, interned: bool) -> PyStr {
+        PyStr {
+            utf8: text.into_boxed_bytes(),
+            interned,
+            text: true,
+        }
     }
 
     pub fn new(s: &str, interned: bool) -> PyStr {
         PyStr {
             utf8: s.as_bytes().into(),
             interned,
+            text: true,
         }
     }
 
@@ -188,8 +244,15 @@ impl PyStr {
     }
 
     /// The text, when it holds no lone surrogates.
+    #[inline]
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.utf8).ok()
+        if !self.text {
+            return None;
+        }
+        // SAFETY: `text` is true only when `utf8` was valid UTF-8 when the
+        // string was made (`from_utf8` succeeded, or it came from a `str`),
+        // and `utf8` is private and never mutated afterwards.
+        Some(unsafe { std::str::from_utf8_unchecked(&self.utf8) })
     }
 
     /// The text with any lone surrogate shown as U+FFFD (for messages).

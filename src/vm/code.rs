@@ -7,7 +7,7 @@ use crate::objects::Payload;
 use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
 use crate::pyc::{CodeObject, Obj, Object};
 
-use super::code_lazy::{Lazy, MemoMap, Pending};
+use super::code_lazy::{Form, Lazy, MemoMap, Pending};
 use super::value::{PyRef, Value};
 use super::Vm;
 
@@ -21,49 +21,73 @@ pub struct Handler {
     pub lasti: bool,
 }
 
-/// One code unit decoded for the eval loop: the opcode (None: a number
-/// `opcode.opmap` lacks), its argument with the EXTENDED_ARG prefixes
-/// before it folded in, and how many units the instruction spans with its
-/// inline cache entries.
+/// One code unit decoded for the eval loop. At an instruction start: the
+/// opcode, its argument with the EXTENDED_ARG prefixes before it folded
+/// in, how many units the instruction spans with its inline cache entries,
+/// and its inline-cache slot (vm/ops/cache.rs). An opcode number
+/// `opcode.opmap` lacks reads as CACHE, which the loop reports as an
+/// unknown opcode (as CPython does for CACHE, it never runs); so does every
+/// unit that is not an instruction start (the verifier keeps execution
+/// off them).
 #[derive(Clone, Copy)]
 pub struct Instr {
-    pub op: Option<crate::pyc::opcode::Op>,
+    pub op: crate::pyc::opcode::Op,
     pub len: u8,
-    /// An EXTENDED_ARG comes right before (a trace skips the instruction).
-    pub prefixed: bool,
+    /// The inline-cache slot of LOAD_GLOBAL, LOAD_ATTR, LOAD_METHOD and
+    /// STORE_ATTR (`NO_SLOT` otherwise).
+    pub slot: u16,
     pub arg: u32,
 }
 
-/// Decode every code unit of `code`. Along the instruction starts (cache
-/// units skipped), each EXTENDED_ARG's byte is folded into the argument of
-/// the instruction it precedes, as the eval loop of CPython does at run
-/// time; an EXTENDED_ARG itself then runs as a no-op.
+impl Instr {
+    const NOT_A_START: Instr = Instr {
+        op: crate::pyc::opcode::Op::Cache,
+        len: 1,
+        slot: super::ops::cache::NO_SLOT,
+        arg: 0,
+    };
+}
+
+/// Decode `code` (with the inline-cache slot numbers of
+/// `assign_ic_slots` in it) along its instruction starts (cache units
+/// skipped). Each EXTENDED_ARG's byte is folded into the argument of the
+/// instruction it precedes, as the eval loop of CPython does at run time;
+/// an EXTENDED_ARG itself then runs as a no-op.
 fn decode_units(code: &[u8]) -> Box<[Instr]> {
     use crate::pyc::opcode::Op;
     let (units, _) = code.as_chunks::<2>();
-    let mut out: Vec<Instr> = units
-        .iter()
-        .map(|&[o, a]| {
-            let op = Op::decode(o);
-            Instr {
-                op,
-                len: 1 + op.map_or(0, |op| op.cache_units() as u8),
-                prefixed: false,
-                arg: a as u32,
-            }
-        })
-        .collect();
-    let (mut i, mut ext, mut prefixed) = (0, 0u32, false);
-    while let Some(ins) = out.get_mut(i) {
-        ins.arg |= ext;
-        ins.prefixed = prefixed;
-        (ext, prefixed) = match ins.op {
-            Some(Op::ExtendedArg) => (ins.arg << 8, true),
-            _ => (0, false),
+    let mut out: Vec<Instr> = vec![Instr::NOT_A_START; units.len()];
+    let (mut i, mut ext) = (0, 0u32);
+    while let (Some(&[o, a]), Some(slot)) = (units.get(i), out.get_mut(i)) {
+        let op = Op::decode(o);
+        let caches = op.map_or(0, |op| op.cache_units());
+        let ic = match op {
+            Some(Op::LoadGlobal | Op::LoadAttr | Op::LoadMethod | Op::StoreAttr) => units
+                .get(i + 1)
+                .map_or(super::ops::cache::NO_SLOT, |&u| u16::from_le_bytes(u)),
+            _ => super::ops::cache::NO_SLOT,
         };
-        i += ins.len as usize;
+        *slot = Instr {
+            op: op.unwrap_or(Op::Cache),
+            len: 1 + caches as u8,
+            slot: ic,
+            arg: a as u32 | ext,
+        };
+        ext = match op {
+            Some(Op::ExtendedArg) => slot.arg << 8,
+            _ => 0,
+        };
+        i += 1 + caches;
     }
     out.into_boxed_slice()
+}
+
+/// Whether an EXTENDED_ARG comes right before the instruction at `pc` (a
+/// trace skips the instruction after it, as CPython's does).
+pub fn prefixed(instrs: &[Instr], pc: usize) -> bool {
+    pc.checked_sub(1)
+        .and_then(|p| instrs.get(p))
+        .is_some_and(|i| i.op == crate::pyc::opcode::Op::ExtendedArg)
 }
 
 #[derive(Clone)]
@@ -396,15 +420,16 @@ pub struct LoadMemo {
 }
 
 impl LoadMemo {
-    /// Keys: the object's address for its value, the address plus one
-    /// (addresses are even) for its interned form as a name.
-    fn get(&self, key: usize) -> Option<Value> {
-        self.map.as_ref()?.map.borrow().get(&key).cloned()
+    /// The value (`Form::Value`) or the interned form as a name
+    /// (`Form::Name`) of `o` made earlier in this load.
+    fn get(&self, o: &Obj, form: Form) -> Option<Value> {
+        self.map.as_ref()?.get(o, form)
     }
 
-    fn put(&mut self, key: usize, v: &Value) {
-        let map = self.map.get_or_insert_with(Default::default);
-        map.map.borrow_mut().insert(key, v.clone());
+    fn put(&mut self, o: &Obj, form: Form, v: &Value) {
+        self.map
+            .get_or_insert_with(Default::default)
+            .put(o, form, v);
     }
 
     /// The map of the current load, for a code object prepared later.
@@ -611,20 +636,20 @@ impl Vm {
         if empty || !t.is_shared() {
             return 0;
         }
-        // Tuples and bytes are never interned as names: the odd key is free.
-        let key = t.addr() + 1;
-        if let Some(Value::Int(id)) = self.load_memo.get(key) {
+        // Tuples and bytes are never interned as names: that form is free.
+        if let Some(Value::Int(id)) = self.load_memo.get(t, Form::Name) {
             return u32::try_from(id).unwrap_or(0);
         }
         let id = self.new_share_id();
-        self.load_memo.put(key, &Value::Int(i64::from(id)));
+        self.load_memo
+            .put(t, Form::Name, &Value::Int(i64::from(id)));
         id
     }
 
     fn intern_obj(&mut self, o: &Obj) -> PyRef {
         let shared = o.is_shared();
         if shared {
-            if let Some(Value::Obj(r)) = self.load_memo.get(o.addr() + 1) {
+            if let Some(Value::Obj(r)) = self.load_memo.get(o, Form::Name) {
                 return r;
             }
         }
@@ -636,7 +661,7 @@ impl Vm {
             _ => self.intern(""),
         };
         if shared {
-            self.load_memo.put(o.addr() + 1, &Value::Obj(r.clone()));
+            self.load_memo.put(o, Form::Name, &Value::Obj(r.clone()));
         }
         r
     }
@@ -688,13 +713,13 @@ impl Vm {
                     | Object::Code(_)
             );
         if memo {
-            if let Some(v) = self.load_memo.get(c.addr()) {
+            if let Some(v) = self.load_memo.get(c, Form::Value) {
                 return v;
             }
         }
         let v = self.const_new(c);
         if memo {
-            self.load_memo.put(c.addr(), &v);
+            self.load_memo.put(c, Form::Value, &v);
         }
         v
     }

@@ -127,17 +127,87 @@ impl Hasher for AddrHasher {
     }
 }
 
-/// The values made from the shared objects of one marshal load, by the
-/// object's address (see `LoadMemo` in vm/code.rs). Every object of a load
-/// was allocated before any of them was freed, so two of them never share
-/// an address, and only objects of its own load look a map up.
+/// The values made from the shared objects of one marshal load (see
+/// `LoadMemo` in vm/code.rs), in two forms per object: its value and its
+/// interned form as a name (or, for a tuple or bytes object, its share
+/// id). An object the marshal reader put in its reference table is found
+/// by that index (objects of one load have distinct indices), checked
+/// against its address; any other object by its address. Every object of
+/// a load was allocated before any of them was freed, so two of them never
+/// share an address, and only objects of its own load look a map up.
 #[derive(Default)]
 pub struct MemoMap {
-    pub map: RefCell<HashMap<usize, Value, BuildHasherDefault<AddrHasher>>>,
+    inner: RefCell<MemoInner>,
     /// The load is pycvm's own frozen import system (src/import/frozen,
     /// made by CPython's compiler and built into the binary): its code
     /// objects skip the bytecode verifier.
     pub trusted: std::cell::Cell<bool>,
+}
+
+#[derive(Default)]
+struct MemoInner {
+    /// By reference index: for each form, 1 + the entry's position in
+    /// `entries` (0: none yet).
+    by_ref: Vec<[u32; 2]>,
+    /// (address, value) of the entries found through `by_ref`.
+    entries: Vec<(usize, Value)>,
+    /// Objects without a reference index (or whose slot another object
+    /// took), by address plus the form (addresses are even).
+    other: HashMap<usize, Value, BuildHasherDefault<AddrHasher>>,
+}
+
+/// Which form of an object a memo entry holds.
+#[derive(Clone, Copy)]
+pub enum Form {
+    /// The object converted to a value.
+    Value = 0,
+    /// A str interned as a name; a tuple or bytes object's share id.
+    Name = 1,
+}
+
+impl MemoMap {
+    /// The `form` of `o` made earlier in this load.
+    #[inline]
+    pub fn get(&self, o: &Obj, form: Form) -> Option<Value> {
+        let inner = self.inner.borrow();
+        let addr = o.addr();
+        if let Some(i) = o.ref_index() {
+            let at = inner.by_ref.get(i).map_or(0, |s| s[form as usize]);
+            if let Some((a, v)) = (at as usize)
+                .checked_sub(1)
+                .and_then(|k| inner.entries.get(k))
+            {
+                if *a == addr {
+                    return Some(v.clone());
+                }
+            }
+        }
+        if inner.other.is_empty() {
+            return None;
+        }
+        inner.other.get(&(addr + form as usize)).cloned()
+    }
+
+    /// Remember the `form` of `o`.
+    pub fn put(&self, o: &Obj, form: Form, v: &Value) {
+        let mut inner = self.inner.borrow_mut();
+        let inner = &mut *inner;
+        let addr = o.addr();
+        if let Some(i) = o.ref_index() {
+            if inner.by_ref.len() <= i {
+                inner.by_ref.resize(i + 1, [0, 0]);
+            }
+            let pos = u32::try_from(inner.entries.len() + 1).ok();
+            if let (Some(slot), Some(pos)) = (inner.by_ref.get_mut(i), pos) {
+                if slot[form as usize] == 0 {
+                    slot[form as usize] = pos;
+                    inner.entries.push((addr, v.clone()));
+                    return;
+                }
+            }
+        }
+        inner.other.insert(addr + form as usize, v.clone());
+    }
 }
 
 /// What a code object waiting for its preparation keeps: the marshal

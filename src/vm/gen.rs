@@ -13,6 +13,7 @@ use crate::pyc::opcode::Op;
 
 use super::code::Code;
 use super::frame::{Frame, GenExit};
+use super::gen_move::{append_values, frame_from_stack, frame_to_stack, keep_spare, push_value};
 use super::interp::Exit;
 use super::value::{PyRef, Value};
 use super::{PyErr, PyResult, Vm};
@@ -77,6 +78,13 @@ impl GenState {
         self.suspended.is_none() && !self.running
     }
 
+    /// Whether a resumption needs none of `gen_send_ex`'s checks: not
+    /// running, not finished, and a just-started one sent None.
+    #[inline]
+    pub fn resumable(&self, arg_none: bool) -> bool {
+        !self.running && self.suspended.is_some() && (self.started || arg_none)
+    }
+
     /// Whether closing this generator runs nothing: suspended at a yield
     /// that no exception handler covers and not delegating (`yield from`),
     /// GeneratorExit thrown there would leave the frame at once (CPython
@@ -91,11 +99,11 @@ impl GenState {
         };
         let code = &susp.frame.code;
         let at = susp.frame.lasti;
-        let at_yield = matches!(code.instrs.get(at).and_then(|i| i.op), Some(Op::YieldValue));
+        let at_yield = matches!(code.instrs.get(at).map(|i| i.op), Some(Op::YieldValue));
         // `yield from`/`await` resume with RESUME 2 or 3 (`gen_yield_from`).
         let delegating = matches!(
             code.instrs.get(susp.frame.pc),
-            Some(i) if i.op == Some(Op::Resume) && i.arg >= 2
+            Some(i) if i.op == Op::Resume && i.arg >= 2
         );
         at_yield && !delegating && code.handler_for(at).is_none()
     }
@@ -372,19 +380,22 @@ impl Vm {
     /// frame was resumed in its caller's loop (vm/gen_inline.rs): the
     /// generator is then left as `finish_resume` leaves it, and the caller
     /// takes the value.
+    #[inline(always)]
     pub(crate) fn suspend_generator(&mut self, next_pc: usize) -> PyResult<bool> {
-        let Some(mut frame) = self.frames.pop() else {
+        // Everything is read and set while the frame is still on the frame
+        // stack; it then moves once, straight into the generator's state.
+        let Some(top) = self.frames.last_mut() else {
             return Err(self.system_error("no frame"));
         };
-        frame.pc = next_pc;
-        let inline = frame.gen_exit != GenExit::No;
-        frame.gen_exit = GenExit::No;
         // The generator refers to its frame, not the other way round while
         // suspended (no reference cycle).
-        let Some(gen) = frame.generator.take() else {
+        let Some(gen) = top.generator.take() else {
             return Err(self.system_error("yield outside a generator frame"));
         };
-        let base = frame.base.min(self.stack.len());
+        top.pc = next_pc;
+        let inline = top.gen_exit != GenExit::No;
+        top.gen_exit = GenExit::No;
+        let base = top.base;
         let Some(st) = state(&gen) else {
             return Err(self.system_error("yield outside a generator frame"));
         };
@@ -394,12 +405,12 @@ impl Vm {
         // Reuse the buffer of the last suspension (no allocation per yield).
         let mut values = std::mem::take(&mut st.spare);
         super::ops::move_tail(&mut self.stack, base, &mut values);
-        st.suspended = Some(Suspended { frame, values });
         if inline {
             st.running = false;
             let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
             st.exc_state = std::mem::replace(&mut self.exc_info, outer);
         }
+        frame_from_stack(&mut self.frames, &mut st.suspended, values);
         Ok(inline)
     }
 
@@ -418,6 +429,14 @@ impl Vm {
         let Some(st) = state(gen) else {
             return Err(self.type_error("not a generator"));
         };
+        if exc.is_none() {
+            if let Ok(s) = st.try_borrow_mut() {
+                let arg_none = arg.as_ref().is_none_or(|a| a.is_none());
+                if s.resumable(arg_none) && self.recursion_depth() < self.recursion_limit {
+                    return self.resume_nested(gen, s, arg.unwrap_or(Value::None));
+                }
+            }
+        }
         let (kind, created, running, finished) = match st.try_borrow() {
             Ok(s) => (
                 s.kind,
@@ -487,6 +506,7 @@ impl Vm {
     /// `_PyErr_ChainStackItem`). `exit` says how the caller's loop goes on
     /// (vm/gen_inline.rs); `GenExit::No` makes it the entry frame of a
     /// nested `run`.
+    #[inline(always)]
     pub(crate) fn enter_generator(
         &mut self,
         gen: &PyRef,
@@ -494,29 +514,46 @@ impl Vm {
         arg: Value,
         exit: GenExit,
     ) {
-        let Some(Suspended {
-            mut frame,
-            mut values,
-        }) = s.suspended.take()
-        else {
+        // The frame is set up in place; it then moves once, straight onto
+        // the frame stack.
+        let Some(susp) = s.suspended.as_mut() else {
             return;
         };
-        s.running = true;
-        s.started = true;
-        let saved_exc = std::mem::replace(&mut s.exc_state, Value::None);
         let base = self.stack.len();
-        self.stack.append(&mut values);
-        // The emptied buffer serves the next suspension.
-        s.spare = values;
+        let frame = &mut susp.frame;
         frame.base = base;
         frame.ret_base = base;
         frame.entry = exit == GenExit::No;
         frame.gen_exit = exit;
         frame.generator = Some(gen.clone());
-        self.frames.push(frame);
-        self.push(arg);
+        append_values(&mut self.stack, &mut susp.values);
+        push_value(&mut self.stack, arg);
+        s.running = true;
+        s.started = true;
+        let saved_exc = std::mem::replace(&mut s.exc_state, Value::None);
         let outer = std::mem::replace(&mut self.exc_info, saved_exc);
-        self.gen_exc_outer.push(outer);
+        push_value(&mut self.gen_exc_outer, outer);
+        if let Some(values) = frame_to_stack(&mut self.frames, &mut s.suspended) {
+            // The emptied buffer serves the next suspension.
+            keep_spare(&mut s.spare, values);
+        }
+    }
+
+    /// Resume `gen` (state `s`, `resumable`) with `arg` sent in, in a
+    /// nested `run` (`gen_send_ex2` without an exception).
+    fn resume_nested(
+        &mut self,
+        gen: &PyRef,
+        mut s: std::cell::RefMut<'_, GenState>,
+        arg: Value,
+    ) -> PyResult<GenResult> {
+        let kind = s.kind;
+        self.enter_generator(gen, &mut s, arg, GenExit::No);
+        drop(s);
+        self.native_depth += 1;
+        let r = self.run();
+        self.native_depth -= 1;
+        self.finish_resume(gen, kind, r)
     }
 
     /// Record how the resumed frame stopped; convert StopIteration (and
@@ -586,6 +623,21 @@ impl Vm {
 
     /// `next(gen)` for a generator: Some(yielded) or None when it returned.
     pub fn gen_next(&mut self, gen: &PyRef) -> PyResult<Option<Value>> {
+        // The common case in one borrow: a plain generator, suspended or
+        // not started, not running (what `gen_send_ex` checks first).
+        if let Some(st) = state(gen) {
+            if let Ok(s) = st.try_borrow_mut() {
+                if s.kind == GenKind::Generator
+                    && s.resumable(true)
+                    && self.recursion_depth() < self.recursion_limit
+                {
+                    return match self.resume_nested(gen, s, Value::None)? {
+                        GenResult::Yield(v) => Ok(Some(v)),
+                        GenResult::Return(_) => Ok(None),
+                    };
+                }
+            }
+        }
         let kind = state(gen).map(|s| s.borrow().kind);
         if kind != Some(GenKind::Generator) {
             return Err(self.type_error(format!(

@@ -29,6 +29,9 @@ impl Vm {
     /// Push `gen`'s suspended frame to run next, with `arg` sent in; the
     /// caller's frame resumes at `next` when it yields. Gives `arg` back
     /// when the generator must take the general path.
+    // Out of line (the eval loop's arm stays a call); the frame moves of
+    // vm/gen_move.rs are inlined here.
+    #[inline(never)]
     pub(crate) fn resume_inline(
         &mut self,
         gen: &PyRef,

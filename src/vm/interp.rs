@@ -76,6 +76,14 @@ impl Vm {
             let base = frame.base;
             let mut pc = frame.pc;
             let instrs: &[super::code::Instr] = &code.instrs;
+            // Verified code (vm/verify.rs) keeps execution on instruction
+            // starts inside the code from wherever it starts: where a frame
+            // (re)starts is checked here, and so is every `pc` an `op_*`
+            // function or a trace function gives; the instructions run
+            // through the registers go on unchecked.
+            if pc >= instrs.len() {
+                return Err((past_end(self), false));
+            }
             // The registers' pushes need the frame's whole value stack
             // allocated (vm/regs.rs).
             let floor = frame.stack_base();
@@ -86,24 +94,40 @@ impl Vm {
                 // An absurd co_stacksize (bad bytecode).
                 return Err((self.new_error(ExcKind::MemoryError, String::new()), true));
             }
-            let mut r = Regs::load(&mut self.stack, base, floor);
+            // The registers for the current state of the stacks.
+            macro_rules! reload {
+                () => {
+                    Regs::load(&mut self.stack, base, floor)
+                };
+            }
+            let mut r = reload!();
             loop {
-                let Some(&super::code::Instr {
+                debug_assert!(pc < instrs.len(), "pc past the end of verified code");
+                // SAFETY: `pc < instrs.len()` (above).
+                let super::code::Instr {
                     op,
                     len,
-                    prefixed,
+                    slot,
                     arg: oparg,
-                }) = instrs.get(pc)
-                else {
-                    return Err((
-                        self.system_error("bytecode ran past the end of the code"),
-                        false,
-                    ));
-                };
-                let Some(op) = op else {
-                    let opb = code.code.get(pc * 2).copied().unwrap_or(0);
-                    return Err((self.system_error(format!("unknown opcode {opb}")), false));
-                };
+                } = unsafe { *instrs.as_ptr().add(pc) };
+                macro_rules! go_on {
+                    ($to:expr) => {{
+                        pc = $to;
+                        continue;
+                    }};
+                }
+                // A `pc` that the verifier's facts about this instruction
+                // do not cover.
+                macro_rules! go_checked {
+                    ($to:expr) => {{
+                        let to = $to;
+                        if to >= instrs.len() {
+                            return Err((past_end(self), false));
+                        }
+                        pc = to;
+                        continue;
+                    }};
+                }
                 // Whatever waits between instructions (finalizers of dropped
                 // objects, generators to close, a trace function: its bit
                 // stays set while one is) raised the eval breaker.
@@ -111,20 +135,20 @@ impl Vm {
                     r.sync(&mut self.stack);
                     self.on_eval_breaker();
                     if self.tracing {
+                        let prefixed = super::code::prefixed(instrs, pc);
                         if let Err(e) = self.trace_instruction(pc, op, prefixed) {
                             self.mark_lasti(pc);
                             return Err((e, true));
                         }
                         // A trace function set `f_lineno` (objects/frame_jump.rs).
                         if let Some(to) = crate::objects::frame_jump::take_jump(self) {
-                            r = Regs::load(&mut self.stack, base, floor);
-                            pc = to;
-                            continue;
+                            r = reload!();
+                            go_checked!(to);
                         }
                         // Line events compare with the last instruction's.
                         self.mark_lasti(pc);
                     }
-                    r = Regs::load(&mut self.stack, base, floor);
+                    r = reload!();
                 }
                 // The frame's `lasti` is stored by each instruction that can
                 // run code, raise or drop a value (`mark_lasti` in its arm,
@@ -139,20 +163,14 @@ impl Vm {
                 // reserved value stack and above its base, and local
                 // indices below `nlocalsplus`; the slots below `r.sp` and
                 // the locals hold values.
-                macro_rules! go_on {
-                    ($to:expr) => {{
-                        pc = $to;
-                        continue;
-                    }};
-                }
                 // An instruction that went on to the next one goes straight
                 // back to the loop's head; any other outcome is `flow`'s.
                 macro_rules! step {
                     ($e:expr) => {
                         match $e {
                             Ok(Flow::Next) => {
-                                r = Regs::load(&mut self.stack, base, floor);
-                                go_on!(next)
+                                r = reload!();
+                                go_checked!(next)
                             }
                             other => other,
                         }
@@ -176,7 +194,13 @@ impl Vm {
                     }};
                 }
                 let flow: PyResult<Flow> = match op {
-                    Op::Cache | Op::Nop => go_on!(next),
+                    Op::Nop => go_on!(next),
+                    // CACHE, an opcode number `opcode.opmap` lacks, or a
+                    // unit inside an instruction (code.rs's Instr).
+                    Op::Cache => {
+                        let opb = code.code.get(pc * 2).copied().unwrap_or(0);
+                        return Err((self.system_error(format!("unknown opcode {opb}")), false));
+                    }
                     Op::Resume if oparg >= 2 || !super::signals::pending() => go_on!(next),
                     // As in CPython 3.11, RESUME at a function's start or
                     // after a yield handles pending signals (and charges an
@@ -272,7 +296,7 @@ impl Vm {
                     Op::UnpackEx => marked!(self.op_unpack_ex(oparg)),
                     Op::StoreAttr => {
                         let (owner, v) = unsafe { (r.pop(), r.pop()) };
-                        match Vm::store_attr_hit(&code, code.ic_slot(pc), &owner, v) {
+                        match Vm::store_attr_hit(&code, slot, &owner, v) {
                             Ok(old) => {
                                 // Dropping either may queue a finalizer.
                                 self.mark_lasti(pc);
@@ -310,7 +334,6 @@ impl Vm {
                     Op::LoadAttr => {
                         if let Some(name) = code.names.get(oparg as usize) {
                             let owner = unsafe { &*r.at(1) };
-                            let slot = code.ic_slot(pc);
                             if let Some(v) =
                                 super::ops::cache::load_attr_fast(&code, slot, owner, name)
                             {
@@ -395,7 +418,7 @@ impl Vm {
                         marked!(Ok(Flow::Jump(back(next, oparg))))
                     }
                     Op::LoadGlobal => {
-                        if let Some(v) = self.load_global_hit(&code, code.ic_slot(pc)) {
+                        if let Some(v) = self.load_global_hit(&code, slot) {
                             if oparg & 1 != 0 {
                                 unsafe { r.push(Value::Null) };
                             }
@@ -493,7 +516,6 @@ impl Vm {
                     Op::LoadMethod => {
                         if let Some(name) = code.names.get(oparg as usize) {
                             let owner = unsafe { &*r.at(1) };
-                            let slot = code.ic_slot(pc);
                             if let Some(m) = Vm::load_method_hit(&code, slot, owner, name) {
                                 unsafe {
                                     let owner = r.replace_top(m);
@@ -515,7 +537,7 @@ impl Vm {
                         self.op_precall(oparg);
                         match instrs.get(next) {
                             Some(&super::code::Instr {
-                                op: Some(Op::Call),
+                                op: Op::Call,
                                 arg: call_arg,
                                 len: call_len,
                                 ..
@@ -525,8 +547,8 @@ impl Vm {
                                 self.mark_lasti(pc);
                                 match self.op_call(call_arg, after) {
                                     Ok(Flow::Next) => {
-                                        r = Regs::load(&mut self.stack, base, floor);
-                                        go_on!(after)
+                                        r = reload!();
+                                        go_checked!(after)
                                     }
                                     other => other,
                                 }
@@ -539,8 +561,8 @@ impl Vm {
                 };
                 match flow {
                     Ok(Flow::Next) => {
-                        r = Regs::load(&mut self.stack, base, floor);
-                        pc = next
+                        r = reload!();
+                        go_checked!(next)
                     }
                     Ok(Flow::Jump(target)) => {
                         // Signal handlers at a backward jump (they run code:
@@ -550,8 +572,8 @@ impl Vm {
                                 return Err((e, true));
                             }
                         }
-                        r = Regs::load(&mut self.stack, base, floor);
-                        pc = target
+                        r = reload!();
+                        go_checked!(target)
                     }
                     Ok(Flow::Reload) => {
                         if super::signals::take_pending() {
@@ -600,6 +622,13 @@ fn for_iter_regs(r: &mut Regs) -> bool {
             None => false,
         }
     }
+}
+
+/// The error for a `pc` outside the code (bad bytecode).
+#[cold]
+#[inline(never)]
+fn past_end(vm: &mut Vm) -> PyErr {
+    vm.system_error("bytecode ran past the end of the code")
 }
 
 /// A backward jump target (`next - oparg`), saturating on bad bytecode.

@@ -17,6 +17,7 @@ pub mod errors;
 pub mod frame;
 pub mod gen;
 mod gen_inline;
+mod gen_move;
 pub mod gil;
 pub mod inst_cache;
 pub mod interp;

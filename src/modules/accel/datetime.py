@@ -531,3 +531,12 @@ def _combine_c(cls, date_, time_, tzinfo=True):
 
 datetime.combine = classmethod(_combine_c)
 del _cls, _name
+
+
+def _timezone_getstate(self):
+    # C's timezone keeps no instance state (object.__getstate__ is None):
+    # its pickle is timezone(offset[, name]) alone, no slot state.
+    return None
+
+
+timezone.__getstate__ = _timezone_getstate

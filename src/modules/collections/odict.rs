@@ -3,7 +3,8 @@
 //! for (`from _collections import OrderedDict`). A module `__getattr__`
 //! hands back that class once its key, item and value views look like
 //! CPython's C ones: named `odict_keys`, `odict_items`, `odict_values`
-//! (module builtins) with reprs such as `odict_keys(['a', 'b'])`.
+//! (module builtins) with reprs such as `odict_keys(['a', 'b'])`; its
+//! iterators raise CPython's "OrderedDict mutated during iteration".
 
 use crate::compile::Mode;
 use crate::modules::accel::FILENAME_PREFIX;
@@ -19,6 +20,31 @@ for cls, name in ((K, 'odict_keys'), (I, 'odict_items'), (V, 'odict_values')):
     cls.__name__ = cls.__qualname__ = name
     cls.__module__ = 'builtins'
     cls.__repr__ = __repr__
+def __iter__(self):
+    root = self._OrderedDict__root
+    links = self._OrderedDict__map
+    size = len(links)
+    curr = root.next
+    while curr is not root:
+        step = curr.next
+        yield curr.key
+        if len(links) != size or curr.next is not step:
+            raise RuntimeError('OrderedDict mutated during iteration')
+        curr = step
+def __reversed__(self):
+    root = self._OrderedDict__root
+    links = self._OrderedDict__map
+    size = len(links)
+    curr = root.prev
+    while curr is not root:
+        step = curr.prev
+        yield curr.key
+        if len(links) != size or curr.prev is not step:
+            raise RuntimeError('OrderedDict mutated during iteration')
+        curr = step
+for f in (__iter__, __reversed__):
+    f.__qualname__ = 'OrderedDict.' + f.__name__
+    setattr(O, f.__name__, f)
 ";
 
 /// The views of collections' pure OrderedDict, by their module names.
@@ -48,6 +74,8 @@ pub fn module_getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.attribute_error(missing()));
     };
     let ns = vm.new_dict();
+    let k = vm.new_str("O");
+    vm.dict_set(&ns, k, odict.clone())?;
     for (short, long) in VIEWS {
         let Ok(view) = vm.getattr_str(&coll, long) else {
             return Ok(odict);

@@ -378,3 +378,140 @@ pub fn permutations_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     Ok(new_it(vm, &cls, St::Permutations(p)))
 }
+
+/// `__reduce__` of product, combinations and combinations_with_replacement
+/// (CPython 3.11): the constructor arguments and, once started, the
+/// indices as the state.
+pub fn reduce_parts(vm: &Vm, st: &St) -> Option<(Vec<Value>, Option<Value>)> {
+    let indices = |ix: &Indices| {
+        let items = ix.indices.iter().map(|&i| Value::Int(i as i64)).collect();
+        vm.new_tuple(items)
+    };
+    match st {
+        St::Product(ix) => {
+            if ix.stopped {
+                return Some((vec![vm.new_tuple(vec![])], None));
+            }
+            let pools = ix
+                .offsets
+                .iter()
+                .map(|&(off, n)| vm.new_tuple(ix.pool.get(off..off + n).unwrap_or(&[]).to_vec()))
+                .collect();
+            let state = (!ix.first).then(|| indices(ix));
+            Some((pools, state))
+        }
+        St::Permutations(p) => {
+            let r = Value::Int(p.r as i64);
+            let never = p.r > p.pool.len();
+            if p.stopped && !never {
+                return Some((vec![vm.new_tuple(vec![]), r], None));
+            }
+            let pool = vm.new_tuple(p.pool.clone());
+            let state = (!p.first && !never).then(|| {
+                let ints = |xs: &[usize]| xs.iter().map(|&i| Value::Int(i as i64)).collect();
+                let i = vm.new_tuple(ints(&p.indices));
+                let c = vm.new_tuple(ints(&p.cycles));
+                vm.new_tuple(vec![i, c])
+            });
+            Some((vec![pool, r], state))
+        }
+        St::Combinations(ix) | St::CombWithRepl(ix) => {
+            let r = Value::Int(ix.r as i64);
+            // CPython asks first whether a result was ever made: none is
+            // when r exceeds the pool (or, with replacement, the pool is
+            // empty).
+            let n = ix.pool.len();
+            let never = match st {
+                St::Combinations(_) => ix.r > n,
+                _ => n == 0 && ix.r > 0,
+            };
+            if ix.stopped && !never {
+                return Some((vec![vm.new_tuple(vec![]), r], None));
+            }
+            let pool = vm.new_tuple(ix.pool.clone());
+            let state = (!ix.first && !never).then(|| indices(ix));
+            Some((vec![pool, r], state))
+        }
+        _ => None,
+    }
+}
+
+/// `__setstate__(indices)` of product, combinations and
+/// combinations_with_replacement: the indices, clamped as CPython does.
+pub fn setstate(vm: &mut Vm, st: &mut St, state: &[Value]) -> PyResult<()> {
+    if let St::Permutations(p) = st {
+        return perm_setstate(vm, p, state);
+    }
+    let (ix, kind) = match st {
+        St::Product(ix) => (ix, 0),
+        St::Combinations(ix) => (ix, 1),
+        St::CombWithRepl(ix) => (ix, 2),
+        _ => return Ok(()),
+    };
+    if state.len() != ix.indices.len() {
+        return Err(vm.value_error("invalid arguments"));
+    }
+    let n = ix.pool.len();
+    let r = ix.r;
+    for (i, v) in state.iter().enumerate() {
+        let idx = match v {
+            Value::Int(k) => *k,
+            _ => return Err(vm.type_error("an integer is required")),
+        };
+        let max = match kind {
+            0 => {
+                let size = ix.offsets.get(i).map_or(0, |p| p.1);
+                if size == 0 {
+                    ix.stopped = true;
+                    return Ok(());
+                }
+                size - 1
+            }
+            1 => (i + n).saturating_sub(r),
+            _ => n.saturating_sub(1),
+        };
+        let clamped = usize::try_from(idx.max(0)).unwrap_or(0).min(max);
+        if let Some(slot) = ix.indices.get_mut(i) {
+            *slot = clamped;
+        }
+    }
+    ix.first = false;
+    Ok(())
+}
+
+/// `permutations.__setstate__((indices, cycles))`, clamped as CPython does.
+fn perm_setstate(vm: &mut Vm, p: &mut Perm, state: &[Value]) -> PyResult<()> {
+    let [ind, cyc] = state else {
+        return Err(vm.type_error(format!(
+            "function takes exactly 2 arguments ({} given)",
+            state.len()
+        )));
+    };
+    let (Some(ind), Some(cyc)) = (vm.seq_items(ind), vm.seq_items(cyc)) else {
+        return Err(vm.value_error("invalid arguments"));
+    };
+    let (n, r) = (p.pool.len(), p.r);
+    if ind.len() != n || cyc.len() != r {
+        return Err(vm.value_error("invalid arguments"));
+    }
+    let int = |vm: &mut Vm, v: &Value| -> PyResult<i64> {
+        match v {
+            Value::Int(k) => Ok(*k),
+            _ => Err(vm.type_error("an integer is required")),
+        }
+    };
+    let mut indices = Vec::with_capacity(n);
+    for v in &ind {
+        let k = int(vm, v)?.clamp(0, n.saturating_sub(1) as i64);
+        indices.push(k as usize);
+    }
+    let mut cycles = Vec::with_capacity(r);
+    for (i, v) in cyc.iter().enumerate() {
+        let hi = (n - i.min(n)).max(1) as i64;
+        cycles.push(int(vm, v)?.clamp(1, hi) as usize);
+    }
+    p.indices = indices;
+    p.cycles = cycles;
+    p.first = false;
+    Ok(())
+}

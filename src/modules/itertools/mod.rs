@@ -18,6 +18,7 @@ use crate::vm::{PyResult, Vm};
 pub mod clinic;
 mod combinatoric;
 mod group;
+mod reduce;
 mod simple;
 
 pub use group::TeeLink;
@@ -427,6 +428,13 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             vm.add_staticmethods(&t, &[("__new__", new)]);
         }
         vm.add_methods(&t, &[("__iter__", it_iter), ("__next__", it_next)]);
+        vm.add_methods(
+            &t,
+            &[
+                ("__reduce__", reduce::it_reduce),
+                ("__setstate__", reduce::it_setstate),
+            ],
+        );
         vm.add_methods(&t, spec.methods);
         vm.set_attr_raw(&m, spec.name, Value::Obj(t.clone()));
         made.push((spec.name, t));

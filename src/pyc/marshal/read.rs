@@ -246,7 +246,11 @@ impl<'a> Reader<'a> {
     /// Make the handle for a finished object and fill its reserved index.
     #[inline]
     fn fill(&mut self, value: Object, flag: bool, idx: usize) -> Obj {
-        let obj = Obj::with_ref_flag(value, flag);
+        let obj = if flag {
+            Obj::with_ref_index(value, idx)
+        } else {
+            Obj::new(value)
+        };
         if flag {
             if let Some(slot) = self.refs.get_mut(idx) {
                 *slot = Some(obj.clone());
@@ -648,16 +652,11 @@ impl<'a> Reader<'a> {
     #[inline]
     fn ascii(&mut self, n: usize, interned: bool) -> Res<PyStr> {
         let b = self.take(n)?;
-        let utf8: Box<[u8]> = if b.is_ascii() {
-            b.into()
-        } else {
-            b.iter()
-                .map(|&c| c as char)
-                .collect::<String>()
-                .into_bytes()
-                .into_boxed_slice()
-        };
-        Ok(PyStr::from_wtf8_unchecked(utf8, interned))
+        if let Some(s) = PyStr::from_ascii(b, interned) {
+            return Ok(s);
+        }
+        let text: String = b.iter().map(|&c| c as char).collect();
+        Ok(PyStr::from_text(text.into(), interned))
     }
 
     /// `TYPE_UNICODE`/`TYPE_INTERNED`: UTF-8 decoded with `surrogatepass`.
@@ -695,26 +694,28 @@ impl<'a> Reader<'a> {
             (next(), next(), next(), next(), next());
         let (filename, name, qualname, linetable, exceptiontable) =
             (next(), next(), next(), next(), next());
-        let want = |o: &Obj, field: &str, ty: &str| -> Res<()> {
-            if o.type_name() == ty {
-                Ok(())
-            } else {
-                Err(bad(format!(
-                    "code: {field} is {} where {ty} is required",
-                    o.type_name()
-                )))
+        // Checked by variant (the common case); the message names types.
+        let fields = [
+            (&code, "co_code", Want::Bytes),
+            (&consts, "co_consts", Want::Tuple),
+            (&names, "co_names", Want::Tuple),
+            (&localsplusnames, "co_localsplusnames", Want::Tuple),
+            (&localspluskinds, "co_localspluskinds", Want::Bytes),
+            (&filename, "co_filename", Want::Str),
+            (&name, "co_name", Want::Str),
+            (&qualname, "co_qualname", Want::Str),
+            (&linetable, "co_linetable", Want::Bytes),
+            (&exceptiontable, "co_exceptiontable", Want::Bytes),
+        ];
+        for (o, field, want) in fields {
+            if !want.matches(o.value()) {
+                return Err(bad(format!(
+                    "code: {field} is {} where {} is required",
+                    o.type_name(),
+                    want.name()
+                )));
             }
-        };
-        want(&code, "co_code", "bytes")?;
-        want(&consts, "co_consts", "tuple")?;
-        want(&names, "co_names", "tuple")?;
-        want(&localsplusnames, "co_localsplusnames", "tuple")?;
-        want(&localspluskinds, "co_localspluskinds", "bytes")?;
-        want(&filename, "co_filename", "str")?;
-        want(&name, "co_name", "str")?;
-        want(&qualname, "co_qualname", "str")?;
-        want(&linetable, "co_linetable", "bytes")?;
-        want(&exceptiontable, "co_exceptiontable", "bytes")?;
+        }
         let lp_names = localsplusnames.as_tuple().unwrap_or(&[]);
         let lp_kinds = localspluskinds.as_bytes().unwrap_or(&[]);
         if lp_names.len() != lp_kinds.len() {
@@ -765,6 +766,34 @@ impl<'a> Reader<'a> {
             linetable,
             exceptiontable,
         })
+    }
+}
+
+/// The type a code object's field must have.
+#[derive(Clone, Copy)]
+enum Want {
+    Bytes,
+    Tuple,
+    Str,
+}
+
+impl Want {
+    #[inline]
+    fn matches(self, o: &Object) -> bool {
+        matches!(
+            (self, o),
+            (Want::Bytes, Object::Bytes(_))
+                | (Want::Tuple, Object::Tuple(_))
+                | (Want::Str, Object::Str(_))
+        )
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Want::Bytes => "bytes",
+            Want::Tuple => "tuple",
+            Want::Str => "str",
+        }
     }
 }
 

@@ -190,7 +190,10 @@ impl Code {
     /// polymorphic slot in turn (`f` checks the type version).
     #[inline(always)]
     fn ic_with<R>(&self, slot: u16, f: impl Fn(&Ic) -> Option<R>) -> Option<R> {
-        let v = self.ics.try_borrow().ok()?;
+        // SAFETY: `f` runs no code (it matches, reads cells and clones
+        // values), so nothing refills the caches (`ic_set`) while the
+        // reference lives; caches being refilled now make this fail.
+        let v = unsafe { self.ics.try_borrow_unguarded().ok()? };
         match v.get(slot as usize)? {
             Ic::Poly(es) => es.iter().find_map(f),
             ic => f(ic),
@@ -350,28 +353,28 @@ impl Vm {
     /// `slot` while the dicts' key sets are those the cache saw.
     #[inline(always)]
     pub(crate) fn load_global_hit(&self, code: &Code, slot: u16) -> Option<Value> {
-        let f = self.frames.last();
-        f.and_then(|f| {
-            code.ic_with(slot, |ic| match ic {
-                Ic::Global {
-                    globals,
-                    gver,
-                    builtins,
-                    bver,
-                    pos,
-                } if addr(&f.globals) == *globals => match bver {
-                    None => value_at_if_version(&f.globals, *gver, *pos),
-                    Some(bv)
-                        if addr(&f.builtins) == *builtins
-                            && key_version(&f.globals) == Some(*gver) =>
-                    {
-                        value_at_if_version(&f.builtins, *bv, *pos)
-                    }
-                    Some(_) => None,
-                },
-                _ => None,
-            })
-        })
+        let f = self.frames.last()?;
+        // SAFETY: the caches are only read here (no code runs before the
+        // reference is dropped); caches being refilled make this fail.
+        let ics = unsafe { code.ics.try_borrow_unguarded().ok()? };
+        match ics.get(slot as usize)? {
+            Ic::Global {
+                globals,
+                gver,
+                builtins,
+                bver,
+                pos,
+            } if addr(&f.globals) == *globals => match bver {
+                None => value_at_if_version(&f.globals, *gver, *pos),
+                Some(bv)
+                    if addr(&f.builtins) == *builtins && key_version(&f.globals) == Some(*gver) =>
+                {
+                    value_at_if_version(&f.builtins, *bv, *pos)
+                }
+                Some(_) => None,
+            },
+            _ => None,
+        }
     }
 
     #[inline(never)]

@@ -474,7 +474,7 @@ impl Vm {
             module: RefCell::new(module),
         };
         let fo = self.new_obj(&self.types.function, Payload::Function(Box::new(f)));
-        fo.set_dict(Some(self.new_dict()));
+        fo.set_lazy_dict();
         self.op_push(Value::Obj(fo))
     }
 

@@ -22,6 +22,9 @@ impl Vm {
         Ok(Flow::Reload)
     }
 
+    // Out of line (the eval loop's arm stays a call); the frame moves of
+    // vm/gen_move.rs are inlined here.
+    #[inline(never)]
     pub(crate) fn op_yield_value(&mut self, next: usize) -> PyResult<Flow> {
         let v = self.pop();
         if self.suspend_generator(next)? {
