@@ -500,7 +500,13 @@ impl Vm {
                     Op::BuildSlice => marked!(self.op_build_slice(oparg)),
                     Op::MakeCell => marked!(self.op_make_cell(oparg)),
                     Op::LoadClosure => slow!(self.op_load_closure(oparg)),
-                    Op::LoadDeref => marked!(step!(self.op_load_deref(&code, oparg))),
+                    Op::LoadDeref => {
+                        if let Some(v) = deref_hit(unsafe { &*r.fast.add(oparg as usize) }) {
+                            unsafe { r.push(v) };
+                            go_on!(next);
+                        }
+                        marked!(step!(self.op_load_deref(&code, oparg)))
+                    }
                     Op::StoreDeref => marked!(self.op_store_deref(oparg)),
                     Op::DeleteDeref => marked!(self.op_delete_deref(&code, oparg)),
                     Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg, next)),
@@ -621,6 +627,20 @@ fn for_iter_regs(r: &mut Regs) -> bool {
             }
             None => false,
         }
+    }
+}
+
+/// LOAD_DEREF's value when local slot `slot` holds a cell with one.
+#[inline(always)]
+fn deref_hit(slot: &Value) -> Option<Value> {
+    match slot {
+        Value::Obj(c) => match &c.payload {
+            crate::objects::Payload::Cell(v) => {
+                Some(v.try_borrow().ok()?.clone()).filter(|v| !v.is_null())
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
