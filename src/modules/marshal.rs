@@ -100,6 +100,20 @@ struct Conv {
 }
 
 impl Conv {
+    /// A converter for format `version` that has met nothing yet.
+    fn new(version: u8) -> Conv {
+        Conv {
+            seen: HashMap::new(),
+            empty_bytes: None,
+            nums: HashMap::new(),
+            code_depth: 0,
+            shared: HashMap::new(),
+            num_count: HashMap::new(),
+            depth: 0,
+            version,
+        }
+    }
+
     /// `extra`: references to `v` that the caller holds and CPython
     /// would not (copies made while walking).
     fn obj(&mut self, vm: &mut Vm, v: &Value, extra: usize) -> PyResult<Obj> {
@@ -425,16 +439,7 @@ impl Conv {
 /// `marshal.dumps(value)`'s bytes.
 fn dump_bytes(vm: &mut Vm, v: &Value, version: i64) -> PyResult<Vec<u8>> {
     let version = version.clamp(0, 4) as u8;
-    let mut c = Conv {
-        seen: HashMap::new(),
-        empty_bytes: None,
-        nums: HashMap::new(),
-        code_depth: 0,
-        shared: HashMap::new(),
-        num_count: HashMap::new(),
-        depth: 0,
-        version,
-    };
+    let mut c = Conv::new(version);
     let o = c.obj(vm, v, TOP_EXTRA)?;
     pm::dumps_version(&o, version).map_err(|e| match e.kind {
         MarshalErrorKind::NestedTooDeep => vm.value_error(e.kind.to_string()),
@@ -549,15 +554,6 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
 /// `v` as a marshal object (what `types.CodeType(...)` builds a code
 /// object's constants and names from; objects/code_new.rs).
 pub(crate) fn to_marshal_obj(vm: &mut Vm, v: &Value) -> PyResult<Obj> {
-    let mut c = Conv {
-        seen: HashMap::new(),
-        empty_bytes: None,
-        nums: HashMap::new(),
-        code_depth: 0,
-        shared: HashMap::new(),
-        num_count: HashMap::new(),
-        depth: 0,
-        version: VERSION as u8,
-    };
+    let mut c = Conv::new(VERSION as u8);
     c.obj(vm, v, 0)
 }

@@ -103,7 +103,13 @@ impl Vm {
             let mut r = reload!();
             loop {
                 debug_assert!(pc < instrs.len(), "pc past the end of verified code");
-                // SAFETY: `pc < instrs.len()` (above).
+                // SAFETY: `pc < instrs.len()`: checked at the frame's
+                // (re)load and by `go_checked!` for every `pc` an `op_*`
+                // function or a trace function gives; the arms that go on
+                // with `go_on!` are instructions the verifier followed (it
+                // covers every path from the code's start and its handlers,
+                // and `f_lineno` jumps go only where those reach), whose next
+                // instruction and jump targets it proved inside the code.
                 let super::code::Instr {
                     op,
                     len,
