@@ -152,34 +152,12 @@ impl Vm {
         let Some(handle) = self.import.handle_fromlist.clone() else {
             return Ok(module);
         };
-        if !self.has_path(&module)? {
+        if self.getattr_opt(&module, "__path__")?.is_none() {
             return Ok(module);
         }
         let import_func = self.import.import_func.clone().unwrap_or(Value::None);
         let r = self.call(&handle, &[module, fromlist.clone(), import_func]);
         r.map_err(|e| self.remove_importlib_frames(e))
-    }
-
-    /// Whether `module.__path__` exists (`_PyObject_LookupAttr`). A plain
-    /// module answers from its dict: its type (builtin, immutable) has no
-    /// such attribute, so only a module `__getattr__` could add one, and no
-    /// AttributeError is made for the common answer "no".
-    fn has_path(&mut self, module: &Value) -> PyResult<bool> {
-        if let Value::Obj(o) = module {
-            if matches!(o.payload, Payload::Module(_)) && o.class_is(&self.types.module) {
-                if let Some(d) = o.dict() {
-                    let path = self.intern_static("__path__");
-                    if self.dict_get_str_nocall(&d, &path)?.is_some() {
-                        return Ok(true);
-                    }
-                    let hook = self.intern_static("__getattr__");
-                    if self.dict_get_str_nocall(&d, &hook)?.is_none() {
-                        return Ok(false);
-                    }
-                }
-            }
-        }
-        Ok(self.getattr_opt(module, "__path__")?.is_some())
     }
 
     /// Load a module not in `sys.modules`: the bootstrap's

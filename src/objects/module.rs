@@ -30,6 +30,12 @@ impl Vm {
         }
     }
 
+    /// A module-level `__getattr__(name)` (PEP 562), if the module has one.
+    pub fn module_getattr_hook(&mut self, m: &PyRef, name: &PyRef) -> Option<PyResult<Value>> {
+        let hook = self.dict_get_by_str_nocall(&m.dict()?, "__getattr__")?;
+        Some(self.call(&hook, &[Value::Obj(name.clone())]))
+    }
+
     /// A module attribute the normal lookup did not find.
     pub fn module_missing_attr(&mut self, m: &PyRef, name: &PyRef) -> PyResult<Value> {
         let Some(d) = m.dict() else {
@@ -38,8 +44,8 @@ impl Vm {
                 crate::vm::proto::str_of(name)
             )));
         };
-        if let Some(hook) = self.dict_get_by_str_nocall(&d, "__getattr__") {
-            return self.call(&hook, &[Value::Obj(name.clone())]);
+        if let Some(r) = self.module_getattr_hook(m, name) {
+            return r;
         }
         let n = crate::vm::proto::str_of(name).to_string();
         let msg = match module_name(self, m) {

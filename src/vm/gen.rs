@@ -467,32 +467,29 @@ impl Vm {
         if self.recursion_depth() >= self.recursion_limit {
             return Err(self.new_error(ExcKind::RecursionError, "maximum recursion depth exceeded"));
         }
-        {
-            let Ok(mut s) = st.try_borrow_mut() else {
-                return Err(self.runtime_error("generator state is in use"));
-            };
-            if s.suspended.is_none() {
-                return Ok(GenResult::Return(Value::None));
-            }
-            self.enter_generator(gen, &mut s, arg.unwrap_or(Value::None), GenExit::No);
+        let Ok(mut s) = st.try_borrow_mut() else {
+            return Err(self.runtime_error("generator state is in use"));
+        };
+        if s.suspended.is_none() {
+            return Ok(GenResult::Return(Value::None));
         }
+        let Some(e) = exc else {
+            return self.resume_nested(gen, s, arg.unwrap_or(Value::None));
+        };
+        self.enter_generator(gen, &mut s, arg.unwrap_or(Value::None), GenExit::No);
+        drop(s);
         self.native_depth += 1;
-        let r = match exc {
-            Some(e) => {
-                // Chain to the generator's own exception only: hide the
-                // callers' while unwinding (which runs no Python code).
-                let callers = std::mem::take(&mut self.gen_exc_outer);
-                if self.tracing {
-                    self.trace_throw_entry();
-                }
-                let r = self.unwind(e, true);
-                self.gen_exc_outer = callers;
-                match r {
-                    Ok(()) => self.run(),
-                    Err(e) => Err(e),
-                }
-            }
-            None => self.run(),
+        // Chain to the generator's own exception only: hide the callers'
+        // while unwinding (which runs no Python code).
+        let callers = std::mem::take(&mut self.gen_exc_outer);
+        if self.tracing {
+            self.trace_throw_entry();
+        }
+        let r = self.unwind(e, true);
+        self.gen_exc_outer = callers;
+        let r = match r {
+            Ok(()) => self.run(),
+            Err(e) => Err(e),
         };
         self.native_depth -= 1;
         self.finish_resume(gen, kind, r)
@@ -623,23 +620,9 @@ impl Vm {
 
     /// `next(gen)` for a generator: Some(yielded) or None when it returned.
     pub fn gen_next(&mut self, gen: &PyRef) -> PyResult<Option<Value>> {
-        // The common case in one borrow: a plain generator, suspended or
-        // not started, not running (what `gen_send_ex` checks first).
-        if let Some(st) = state(gen) {
-            if let Ok(s) = st.try_borrow_mut() {
-                if s.kind == GenKind::Generator
-                    && s.resumable(true)
-                    && self.recursion_depth() < self.recursion_limit
-                {
-                    return match self.resume_nested(gen, s, Value::None)? {
-                        GenResult::Yield(v) => Ok(Some(v)),
-                        GenResult::Return(_) => Ok(None),
-                    };
-                }
-            }
-        }
-        let kind = state(gen).map(|s| s.borrow().kind);
-        if kind != Some(GenKind::Generator) {
+        // A state in use is reported by `gen_send_ex`.
+        let kind = state(gen).map(|s| s.try_borrow().map(|s| s.kind));
+        if !matches!(kind, Some(Ok(GenKind::Generator) | Err(_))) {
             return Err(self.type_error(format!(
                 "'{}' object is not an iterator",
                 self.type_name_of(&Value::Obj(gen.clone()))

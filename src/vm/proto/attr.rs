@@ -358,12 +358,22 @@ impl Vm {
     /// `__getattr__`, a missing attribute makes no exception object.
     pub fn lookup_attr(&mut self, obj: &Value, n: &PyRef) -> PyResult<Option<Value>> {
         let ty = self.type_of(obj);
-        let module = matches!(obj, Value::Obj(o) if matches!(o.payload, Payload::Module(_)));
-        if !module
-            && !self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE)
-            && !self.type_flag(&ty, FLAG_HAS_GETATTR)
+        if !self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE) && !self.type_flag(&ty, FLAG_HAS_GETATTR)
         {
-            return match self.generic_lookup(obj, n, &ty) {
+            let r = match self.generic_lookup(obj, n, &ty) {
+                // A module consults its `__getattr__` (CPython's
+                // `module_getattro` with `suppress`), still without making
+                // an AttributeError for its own miss.
+                Ok(None) => match obj {
+                    Value::Obj(o) if matches!(o.payload, Payload::Module(_)) => {
+                        self.module_getattr_hook(o, n).map(|r| r.map(Some))
+                    }
+                    _ => None,
+                }
+                .unwrap_or(Ok(None)),
+                r => r,
+            };
+            return match r {
                 Err(e) if self.err_is(&e, crate::objects::exception::ExcKind::AttributeError) => {
                     Ok(None)
                 }
