@@ -197,6 +197,9 @@ pub fn add_module_functions(
     m: &crate::vm::value::PyRef,
     funcs: &[(&'static str, crate::objects::function::NativeFn)],
 ) {
+    if let Payload::Module(md) = &m.payload {
+        crate::objects::builtin_sigs::register_module_functions(&md.name, funcs);
+    }
     for (name, f) in funcs {
         let b = vm.new_obj(
             &vm.types.builtin_function,

@@ -185,6 +185,11 @@ fn pbkdf2<D: Digest>(pw: &[u8], salt: &[u8], iters: u64, dklen: usize, block: us
     out
 }
 
+/// PBKDF2-HMAC-SHA256 (scrypt's outer function).
+pub(super) fn pbkdf2_sha256(pw: &[u8], salt: &[u8], iters: u64, dklen: usize) -> Vec<u8> {
+    pbkdf2::<sha2::Sha256>(pw, salt, iters, dklen, 64)
+}
+
 /// Digest size of the algorithms `pbkdf2_hmac` supports, or None.
 fn digest_size(name: &str) -> Option<usize> {
     Some(match name {
@@ -310,6 +315,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
         &[
             ("new", hashlib_new),
             ("pbkdf2_hmac", hashlib_pbkdf2_hmac),
+            ("scrypt", super::scrypt::hashlib_scrypt),
             ("hmac_new", hashlib_hmac_unsupported),
             ("hmac_digest", hashlib_hmac_unsupported),
             ("get_fips_mode", hashlib_get_fips_mode),

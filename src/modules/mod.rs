@@ -60,6 +60,7 @@ pub mod queue;
 pub mod random;
 pub mod readline;
 pub mod resource;
+pub mod scrypt;
 pub mod select;
 pub mod select_epoll;
 pub mod signal;

@@ -197,29 +197,50 @@ impl PyObject {
     /// Whether the attributes are inline values.
     #[inline]
     pub fn has_values(&self) -> bool {
-        self.attrs_view(|a| matches!(a, Attrs::Values(_)))
+        self.attrs_view(
+            #[inline(always)]
+            |a| matches!(a, Attrs::Values(_)),
+        )
     }
 
     /// Inline value `i`, if the object has inline values and `i` is set.
     #[inline(always)]
     pub fn value_at(&self, i: usize) -> Option<Value> {
-        self.attrs_view(|a| match a {
-            Attrs::Values(vs) => vs.get(i).filter(|v| !v.is_null()).cloned(),
-            _ => None,
-        })
+        self.attrs_view(
+            #[inline(always)]
+            |a| match a {
+                Attrs::Values(vs) => vs.get(i).filter(|v| !v.is_null()).cloned(),
+                _ => None,
+            },
+        )
+    }
+
+    /// Whether inline value `i` is set (no clone of it).
+    #[inline(always)]
+    pub fn has_value_at(&self, i: usize) -> bool {
+        self.attrs_view(
+            #[inline(always)]
+            |a| match a {
+                Attrs::Values(vs) => vs.get(i).is_some_and(|v| !v.is_null()),
+                _ => false,
+            },
+        )
     }
 
     /// Replace inline value `i` when it is set: the old value (to drop),
     /// or `v` back when the object has no such value.
     #[inline(always)]
     pub fn replace_value_at(&self, i: usize, v: Value) -> Result<Value, Value> {
-        self.attrs_edit(|a| match a {
-            Attrs::Values(vs) => match vs.get_mut(i) {
-                Some(slot) if !slot.is_null() => Ok(std::mem::replace(slot, v)),
+        self.attrs_edit(
+            #[inline(always)]
+            |a| match a {
+                Attrs::Values(vs) => match vs.get_mut(i) {
+                    Some(slot) if !slot.is_null() => Ok(std::mem::replace(slot, v)),
+                    _ => Err(v),
+                },
                 _ => Err(v),
             },
-            _ => Err(v),
-        })
+        )
     }
 
     /// Set inline value `i` (new or not), keeping insertion order: the old

@@ -75,6 +75,9 @@ fn builtin_key(vm: &mut Vm, v: &Value) -> PyResult<Option<String>> {
     Ok(match &o.payload {
         Payload::Builtin(b) => match (&b.owner, module_of(b.func)) {
             (Some(t), _) => Some(method_key(vm, t, b.name)?),
+            // The tables are keyed by import name: `_io`'s functions say
+            // `__module__ == "io"`.
+            (None, Some(m)) if &*m == "io" => Some(format!("_io.{}", b.name)),
             (None, Some(m)) => Some(format!("{m}.{}", b.name)),
             (None, None) => None,
         },
@@ -122,7 +125,16 @@ fn slot_wrapper_doc(vm: &Vm, v: &Value) -> Option<&'static str> {
 fn builtin_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(match v {
         Value::Obj(o) => match &o.payload {
-            Payload::Builtin(b) if b.owner.is_none() && b.self_.is_none() => {
+            // Functions that take their module as `self` (binargs'
+            // add_module_functions) are module functions too.
+            Payload::Builtin(b)
+                if b.owner.is_none()
+                    && match &b.self_ {
+                        None => true,
+                        Some(Value::Obj(s)) => matches!(s.payload, Payload::Module(_)),
+                        Some(_) => false,
+                    } =>
+            {
                 // One str object per module name, as CPython's m_module.
                 match module_of(b.func) {
                     Some(m) => Value::Obj(vm.intern(&m)),

@@ -175,10 +175,30 @@ impl DictTable {
             self.grow();
         }
         let pos = self.entries.len();
+        if pos == self.entries.capacity() {
+            self.reserve_entry();
+        }
         self.entries.push(Entry { hash, key, value });
         self.place(hash, pos);
         self.used += 1;
         self.version = next_version();
+    }
+
+    /// Room for one more entry when the entries are full: the power of
+    /// two a `Vec` would double to, but never past the index's usable
+    /// part (CPython's `dk_entries` size), as the entries past it would
+    /// stay unused until the next resize.
+    #[cold]
+    #[inline(never)]
+    fn reserve_entry(&mut self) {
+        let pos = self.entries.len();
+        if pos < 4 {
+            return;
+        }
+        let room = usable(self.indices.len())
+            .min((pos + 1).next_power_of_two())
+            .max(pos + 1);
+        self.entries.reserve_exact(room - pos);
     }
 
     /// Replace the value at a live position; returns the old value.

@@ -208,6 +208,15 @@ impl Vm {
     /// At exit: empty `__main__`'s globals in insertion order, running
     /// finalizers as each value goes (CPython frees the module dict).
     pub fn finalize_main(&mut self, globals: &PyRef) {
+        // CPython's finalize_modules_delete_special: the last uncaught
+        // exception goes first, and with it its frames' locals.
+        let sys = self.sys.clone();
+        for name in ["last_type", "last_value", "last_traceback"] {
+            if self.get_attr_raw(&sys, name).is_some() {
+                self.set_attr_raw(&sys, name, Value::None);
+            }
+        }
+        self.run_finalizers();
         // A daemon thread still running (a function of the script, as a
         // rule) keeps the module's globals alive: CPython never frees them.
         if crate::modules::thread_start::others_running() && holds_globals(self, globals) {
@@ -280,25 +289,22 @@ fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
         .collect();
     while let Some(v) = stack.pop() {
         let Value::Obj(o) = &v else { continue };
-        let has_del = o
-            .class()
-            .as_ref()
-            .and_then(type_data)
-            .is_some_and(|td| td.has_flag(FLAG_HAS_DEL));
-        let leaf = matches!(
-            o.payload,
-            Payload::Str(_) | Payload::Bytes(_) | Payload::Int(_) | Payload::Float(_)
-        );
-        if leaf && !has_del && !o.has_attrs() {
+        let has_del = class_has_del(o);
+        if is_leaf(o, has_del) {
             continue;
         }
-        if !seen.insert(Rc::as_ptr(o) as usize) {
+        let addr = Rc::as_ptr(o) as usize;
+        if seen.contains(&addr) {
             continue;
         }
         match &o.payload {
-            Payload::Module(_) => continue,
+            Payload::Module(_) => {
+                seen.insert(addr);
+                continue;
+            }
             Payload::Type(_) if !type_data(o).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) => {
-                continue
+                seen.insert(addr);
+                continue;
             }
             _ => {}
         }
@@ -308,6 +314,20 @@ fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
                 children.push(c.clone());
             }
         });
+        // A container of a few leaves (a tuple of numbers or strs, an
+        // instance holding only such) without `__del__` leads to no
+        // finalizer: it is not remembered (met again, it is walked again,
+        // a bounded cost), so the data a program holds in its globals
+        // (rows of pixel tuples) adds nothing to `seen` at exit.
+        let few_leaves = !has_del
+            && children.len() <= FEW_LEAVES
+            && children
+                .iter()
+                .all(|c| matches!(c, Value::Obj(c) if is_leaf(c, class_has_del(c))));
+        if few_leaves {
+            continue;
+        }
+        seen.insert(addr);
         // Payloads visit last item first (CPython's order); walk items in order.
         stack.extend(children);
         if has_del {
@@ -315,6 +335,28 @@ fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
         }
     }
     out
+}
+
+/// The most children a container may have and still be walked again
+/// rather than remembered by `finalizable_from`.
+const FEW_LEAVES: usize = 8;
+
+/// Whether `o`'s class defines `__del__`.
+fn class_has_del(o: &PyRef) -> bool {
+    o.class()
+        .as_ref()
+        .and_then(type_data)
+        .is_some_and(|td| td.has_flag(FLAG_HAS_DEL))
+}
+
+/// A str, bytes or number without attributes or `__del__`: it leads
+/// nowhere (`finalizable_from` passes it over).
+fn is_leaf(o: &PyRef, has_del: bool) -> bool {
+    matches!(
+        o.payload,
+        Payload::Str(_) | Payload::Bytes(_) | Payload::Int(_) | Payload::Float(_)
+    ) && !has_del
+        && !o.has_attrs()
 }
 
 /// Whether a function in `globals` (or a method in the dict of a class

@@ -32,14 +32,7 @@ pub fn list_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
         return Err(vm.type_error("not a list"));
     };
     if let Some(s) = Vm::as_slice(key) {
-        let len = l.borrow().len();
-        let (start, _, step, n) = vm.slice_indices(&s.clone(), len)?;
-        let items = l.borrow();
-        let out: Vec<Value> = (0..n as i64)
-            .filter_map(|k| items.get((start + k * step) as usize).cloned())
-            .collect();
-        drop(items);
-        return Ok(vm.new_list(out));
+        return super::list_slice::get_slice(vm, l, s);
     }
     match vm.item_index(key)? {
         Some(i) => {
@@ -59,8 +52,14 @@ pub fn list_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
 /// `PySequence_Fast(v, msg)`: the items of an iterable; a TypeError from
 /// `iter(v)` becomes `msg`.
 pub fn sequence_fast(vm: &mut Vm, v: &Value, msg: &str) -> PyResult<Vec<Value>> {
-    if let Some(items) = vm.seq_items(v) {
-        return Ok(items);
+    // Only an exact list or tuple is used as it is: a subclass may
+    // override `__iter__`.
+    if let Value::Obj(o) = v {
+        if o.class_is(&vm.types.list) || o.class_is(&vm.types.tuple) {
+            if let Some(items) = vm.seq_items(v) {
+                return Ok(items);
+            }
+        }
     }
     let it = match vm.iter(v) {
         Ok(it) => it,
@@ -80,60 +79,7 @@ pub fn list_setitem(vm: &mut Vm, o: &PyRef, key: &Value, value: Option<Value>) -
         return Err(vm.type_error("not a list"));
     };
     if let Some(s) = Vm::as_slice(key) {
-        let len = l.borrow().len();
-        let (start, stop, step, n) = vm.slice_indices(&s.clone(), len)?;
-        let new_items = match &value {
-            Some(v) => {
-                let msg = if step == 1 {
-                    "can only assign an iterable"
-                } else {
-                    "must assign iterable to extended slice"
-                };
-                Some(sequence_fast(vm, v, msg)?)
-            }
-            None => None,
-        };
-        let mut items = l
-            .try_borrow_mut()
-            .map_err(|_| vm.runtime_error("list modified during operation"))?;
-        if step == 1 {
-            let lo = start.clamp(0, items.len() as i64) as usize;
-            let hi = (stop.max(start)).clamp(0, items.len() as i64) as usize;
-            let removed: Vec<Value> = items
-                .splice(lo..hi, new_items.unwrap_or_default())
-                .collect();
-            drop(items);
-            drop(removed);
-            return Ok(());
-        }
-        let idx: Vec<usize> = (0..n as i64).map(|k| (start + k * step) as usize).collect();
-        match new_items {
-            Some(vals) => {
-                if vals.len() != idx.len() {
-                    drop(items);
-                    return Err(vm.value_error(format!(
-                        "attempt to assign sequence of size {} to extended slice of size {}",
-                        vals.len(),
-                        idx.len()
-                    )));
-                }
-                for (i, v) in idx.into_iter().zip(vals) {
-                    if let Some(slot) = items.get_mut(i) {
-                        *slot = v;
-                    }
-                }
-            }
-            None => {
-                let mut sorted = idx;
-                sorted.sort_unstable();
-                for i in sorted.into_iter().rev() {
-                    if i < items.len() {
-                        items.remove(i);
-                    }
-                }
-            }
-        }
-        return Ok(());
+        return super::list_slice::set_slice(vm, o, l, s, value.as_ref());
     }
     let Some(i) = vm.item_index(key)? else {
         return Err(vm.type_error(format!(
@@ -343,9 +289,52 @@ pub fn sort_values(
     Ok(items)
 }
 
+/// `a < b` for sorting when no Python code can take part (CPython's
+/// pre-checked `unsafe_*_compare`): small ints, floats, exact strs, and
+/// exact tuples compared as `tuplerichcompare` does (the first items that
+/// are not equal decide, else the lengths) when their items are such
+/// values. `None`: the general comparison decides.
+fn fast_lt(vm: &Vm, a: &Value, b: &Value) -> Option<bool> {
+    if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+        if let (Payload::Tuple(p), Payload::Tuple(q)) = (&x.payload, &y.payload) {
+            if !x.class_is(&vm.types.tuple) || !y.class_is(&vm.types.tuple) {
+                return None;
+            }
+            for (u, v) in p.iter().zip(q.iter()) {
+                if !super::dict::fast_key_eq(u, v)? {
+                    return leaf_lt(vm, u, v);
+                }
+            }
+            return Some(p.len() < q.len());
+        }
+    }
+    leaf_lt(vm, a, b)
+}
+
+/// `a < b` for two small ints, two floats or two exact strs.
+#[inline]
+fn leaf_lt(vm: &Vm, a: &Value, b: &Value) -> Option<bool> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x < y),
+        (Value::Float(x), Value::Float(y)) => Some(x < y),
+        (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
+            (Payload::Str(s), Payload::Str(t))
+                if x.class_is(&vm.types.str) && y.class_is(&vm.types.str) =>
+            {
+                Some(s.compare(t).is_lt())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Sort a vector in place (on error it holds a permutation of the items).
 fn sort_in_place(vm: &mut Vm, items: &mut [Value], key: &Value, reverse: bool) -> PyResult<()> {
-    let lt = |vm: &mut Vm, a: &Value, b: &Value| vm.compare(a, b, CmpOp::Lt);
+    let lt = |vm: &mut Vm, a: &Value, b: &Value| match fast_lt(vm, a, b) {
+        Some(r) => Ok(r),
+        None => vm.compare(a, b, CmpOp::Lt),
+    };
     if key.is_none() {
         return super::sort::sort_values(items, reverse, |a, b| lt(vm, a, b));
     }
@@ -444,14 +433,63 @@ fn list_delitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn list_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = vm.seq_items(&arg(&args, 0)).unwrap_or_default();
     let x = arg(&args, 1);
-    for i in &items {
-        if vm.eq(i, &x)? {
-            return Ok(Value::Bool(true));
-        }
+    match args.args.first() {
+        Some(Value::Obj(o)) => Ok(Value::Bool(seq_contains(vm, o, &x)?)),
+        _ => Ok(Value::Bool(false)),
     }
-    Ok(Value::Bool(false))
+}
+
+/// `x == item` for `in`: identity first, then the comparison
+/// (`PyObject_RichCompareBool(x, item, Py_EQ)`).
+#[inline]
+fn elem_eq(vm: &mut Vm, x: &Value, item: &Value) -> PyResult<bool> {
+    match super::dict::fast_key_eq(x, item) {
+        Some(r) => Ok(r),
+        None => vm.eq(x, item),
+    }
+}
+
+/// `list_contains` / `tuplecontains`: `item in o` for a list or tuple.
+/// A list's length is read afresh at each step (an `__eq__` may change
+/// it); elements whose comparison runs no Python code are compared under
+/// one borrow.
+pub(crate) fn seq_contains(vm: &mut Vm, o: &PyRef, item: &Value) -> PyResult<bool> {
+    match &o.payload {
+        Payload::Tuple(items) => {
+            for x in items.iter() {
+                if elem_eq(vm, x, item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        Payload::List(l) => {
+            let mut i = 0;
+            loop {
+                let x = {
+                    let Ok(items) = l.try_borrow() else {
+                        return Err(vm.runtime_error("list modified during operation"));
+                    };
+                    loop {
+                        let Some(x) = items.get(i) else {
+                            return Ok(false);
+                        };
+                        match super::dict::fast_key_eq(x, item) {
+                            Some(true) => return Ok(true),
+                            Some(false) => i += 1,
+                            None => break x.clone(),
+                        }
+                    }
+                };
+                if vm.eq(&x, item)? {
+                    return Ok(true);
+                }
+                i += 1;
+            }
+        }
+        _ => Ok(false),
+    }
 }
 
 fn list_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {

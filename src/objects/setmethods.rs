@@ -7,9 +7,10 @@ use std::cell::RefCell;
 use super::function::{Args, NativeFn};
 use super::set::SetTable;
 use super::setobj::{
-    as_anyset, busy, difference, difference_update, exact_dict_keys, frozenset_hash,
-    intersection_multi, is_frozen, is_same, is_subset, is_superset, set_cell, set_entries, set_len,
-    symmetric_difference, symmetric_difference_update, table_ref, with_taken, wrap,
+    add_fast, as_anyset, busy, difference, difference_update, discard_fast, exact_dict_keys,
+    frozenset_hash, intersection_multi, is_frozen, is_same, is_subset, is_superset, set_cell,
+    set_entries, set_len, symmetric_difference, symmetric_difference_update, table_ref, with_taken,
+    wrap,
 };
 use super::Payload;
 use crate::objects::exception::ExcKind;
@@ -52,6 +53,11 @@ fn no_kwargs(vm: &Vm, args: &Args, name: &str) -> PyResult<()> {
 }
 
 fn set_add_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if let ([Value::Obj(s), key], false) = (args.args, args.has_kwargs()) {
+        if add_fast(s, key).is_some() {
+            return Ok(Value::None);
+        }
+    }
     let s = self_mut_set(vm, &args, "add")?;
     let a = vm.check_args("set.add", args, 1, 1)?;
     vm.set_add(&s, a[0].clone())?;
@@ -59,9 +65,20 @@ fn set_add_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn set_discard_impl(vm: &mut Vm, args: Args, remove: bool) -> PyResult<Value> {
-    let name = if remove { "remove" } else { "discard" };
+    if let ([Value::Obj(s), key], false) = (args.args, args.has_kwargs()) {
+        match discard_fast(s, key) {
+            Some(true) => return Ok(Value::None),
+            Some(false) if !remove => return Ok(Value::None),
+            _ => {}
+        }
+    }
+    let (name, qualname) = if remove {
+        ("remove", "set.remove")
+    } else {
+        ("discard", "set.discard")
+    };
     let s = self_mut_set(vm, &args, name)?;
-    let a = vm.check_args(&format!("set.{name}"), args, 1, 1)?;
+    let a = vm.check_args(qualname, args, 1, 1)?;
     let (h, k) = vm.set_key_hash(&a[0])?;
     if vm.set_discard_entry(&s, h, &k)?.is_none() && remove {
         return Err(vm.key_error(a[0].clone()));
@@ -393,6 +410,10 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Obj(c)) => c.clone(),
         _ => vm.types.set.clone(),
     };
+    if std::rc::Rc::ptr_eq(&cls, &vm.types.set) {
+        // `set.__init__` checks the arguments.
+        return Ok(wrap(vm, SetTable::new(), false));
+    }
     if !is_subtype(&cls, &vm.types.frozenset) {
         // `set.__init__` checks the arguments.
         let payload = Payload::Set(Box::new(RefCell::new(SetTable::new())));
@@ -427,10 +448,10 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn set_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_mut_set(vm, &args, "__init__")?;
     no_kwargs(vm, &args, "set")?;
-    let cls = vm.type_of(&Value::Obj(s.clone()));
-    let name = vm.type_name(&cls);
     let pos = args.pos().get(1..).unwrap_or(&[]);
     if pos.len() > 1 {
+        let cls = vm.type_of(&Value::Obj(s.clone()));
+        let name = vm.type_name(&cls);
         return Err(vm.type_error(format!(
             "{name} expected at most 1 argument, got {}",
             pos.len()

@@ -9,7 +9,7 @@
 //! borrow. Operations that iterate a general iterable add or discard one
 //! key at a time through the resumable probe (see `set.rs`).
 
-use crate::vm::proto::fast_hash;
+use crate::vm::proto::fast_hash as fast_hash_any;
 use std::cell::{Ref, RefCell};
 use std::ops::Deref;
 
@@ -105,6 +105,17 @@ pub fn frozenset_hash(t: &SetTable) -> i64 {
     crate::pyhash::hash_frozenset(&hs)
 }
 
+/// [`crate::vm::proto::fast_hash`], with the hash of a small int (itself)
+/// taken inline.
+#[inline(always)]
+fn fast_hash(v: &Value) -> Option<i64> {
+    match v {
+        // hash(n) == n for 0 <= n < 2**61 - 1 (`_PyHASH_MODULUS`).
+        Value::Int(i) if (0..(1i64 << 61) - 1).contains(i) => Some(*i),
+        _ => fast_hash_any(v),
+    }
+}
+
 /// Key equality as the set table asks it (`startkey == key`).
 pub(crate) fn key_eq(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
     match fast_key_eq(a, b) {
@@ -134,6 +145,38 @@ fn find_fast(s: &PyRef, hash: i64, key: &Value) -> Option<bool> {
         }
         Payload::FrozenSet(t) => Some(t.find_fast(hash, key, fast_key_eq)?.is_ok()),
         _ => None,
+    }
+}
+
+/// `set.add(key)` on a mutable set when it runs no Python code (the key's
+/// hash and every comparison decided natively, the table free): `Some`
+/// once done, else `None` with nothing changed.
+#[inline]
+pub(crate) fn add_fast(s: &PyRef, key: &Value) -> Option<()> {
+    let cell = set_cell(s)?;
+    let h = fast_hash(key)?;
+    let mut t = cell.try_borrow_mut().ok()?;
+    match t.find_fast(h, key, fast_key_eq)? {
+        Ok(_) => Some(()),
+        Err(v) => t.insert_at(v, h, key.clone()).then_some(()),
+    }
+}
+
+/// `set.discard(key)` when it runs no Python code: `Some(removed)`, else
+/// `None` with nothing changed. The removed key is dropped after the
+/// table's borrow ends.
+#[inline]
+pub(crate) fn discard_fast(s: &PyRef, key: &Value) -> Option<bool> {
+    let cell = set_cell(s)?;
+    let h = fast_hash(key)?;
+    let mut t = cell.try_borrow_mut().ok()?;
+    match t.find_fast(h, key, fast_key_eq)? {
+        Ok(slot) => {
+            let removed = t.remove_at(slot);
+            drop(t);
+            Some(removed.is_some())
+        }
+        Err(_) => Some(false),
     }
 }
 

@@ -32,7 +32,7 @@ fn builtin_layout(l: &Layout) -> (usize, usize, bool, bool) {
         Layout::Set | Layout::FrozenSet => (200, 0, false, true),
         Layout::Type => (904, 40, true, true),
         Layout::Exception => (72, 0, true, false),
-        Layout::Module => (48, 0, true, true),
+        Layout::Module => (56, 0, true, true),
         _ => (16, 0, false, false),
     }
 }
@@ -209,6 +209,22 @@ impl Vm {
             Payload::Builtin(_) => 56,
             Payload::Method(_) => 48,
             Payload::Cell(_) => 24,
+            // 3.11's gen_sizeof: offsetof(PyGenObject, gi_iframe) (80) and
+            // offsetof(_PyInterpreterFrame, localsplus) (72), then a slot per
+            // local, cell, free variable and stack entry.
+            Payload::Generator(g) => g.try_borrow().map_or(152, |g| {
+                152 + PTR * (g.code.nlocalsplus() + g.code.stacksize)
+            }),
+            Payload::Iter(_)
+            | Payload::DictView(_)
+            | Payload::Property(_)
+            | Payload::StaticMethod(_)
+            | Payload::ClassMethod(_)
+            | Payload::MemoryView(_)
+                if o.class_is_static() =>
+            {
+                static_sizeof(&self.type_name(&cls)).unwrap_or(basic)
+            }
             Payload::Type(_) => {
                 if o.has_attrs() && type_data(o).is_some_and(|t| t.has_flag(FLAG_HEAPTYPE)) {
                     1672
@@ -263,6 +279,39 @@ impl Vm {
     }
 }
 
+/// `__sizeof__` of CPython 3.11's fixed-size builtin iterators, views and
+/// descriptors, by type name (their `tp_basicsize`).
+fn static_sizeof(name: &str) -> Option<usize> {
+    Some(match name {
+        "list_iterator"
+        | "tuple_iterator"
+        | "str_ascii_iterator"
+        | "str_iterator"
+        | "bytes_iterator"
+        | "bytearray_iterator"
+        | "list_reverseiterator"
+        | "reversed"
+        | "callable_iterator"
+        | "iterator"
+        | "map"
+        | "filter"
+        | "staticmethod"
+        | "classmethod" => 32,
+        "range_iterator" | "longrange_iterator" | "set_iterator" | "zip" => 48,
+        "dict_keyiterator"
+        | "dict_valueiterator"
+        | "dict_itemiterator"
+        | "dict_reversekeyiterator"
+        | "dict_reversevalueiterator"
+        | "dict_reverseitemiterator"
+        | "enumerate" => 56,
+        "dict_keys" | "dict_values" | "dict_items" => 24,
+        "property" => 64,
+        "memoryview" => 168,
+        _ => return None,
+    })
+}
+
 /// Whether CPython 3.11's type of `v` is a collector-tracked kind
 /// (`_PyObject_IS_GC`): heap classes and the builtin containers.
 fn is_gc(v: &Value, cls: &PyRef) -> bool {
@@ -272,6 +321,16 @@ fn is_gc(v: &Value, cls: &PyRef) -> bool {
     let Value::Obj(o) = v else {
         return false;
     };
+    // Range iterators are the builtin iterators CPython does not track.
+    if matches!(o.payload, Payload::Iter(_)) {
+        let is_range = type_data(cls).is_some_and(|t| {
+            let n = t.name.borrow();
+            n.as_str() == "range_iterator" || n.as_str() == "longrange_iterator"
+        });
+        if is_range {
+            return false;
+        }
+    }
     !matches!(
         o.payload,
         Payload::Int(_)

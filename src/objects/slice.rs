@@ -76,6 +76,95 @@ pub fn long_indices(
     Ok((start, stop, step))
 }
 
+/// A slice part that needs no `__index__` call: None or a small int.
+#[derive(Clone, Copy)]
+enum Part {
+    None,
+    Int(i64),
+}
+
+#[inline]
+fn small_part(v: &Value) -> Option<Part> {
+    match v {
+        Value::None => Some(Part::None),
+        Value::Int(i) => Some(Part::Int(*i)),
+        Value::Bool(b) => Some(Part::Int(*b as i64)),
+        _ => None,
+    }
+}
+
+/// `PySlice_Unpack` then `PySlice_AdjustIndices(len)` for a slice whose
+/// parts are None, small ints or bools, which run no Python code:
+/// `(start, stop, step, slicelength)`, as [`Vm::slice_indices`] gives them.
+/// `None` for any other slice (including a zero step, which raises): the
+/// caller takes the general path.
+#[inline]
+pub fn small_indices(slice: &PyRef, len: usize) -> Option<(i64, i64, i64, usize)> {
+    let Payload::Slice(p) = &slice.payload else {
+        return None;
+    };
+    let [start, stop, step] = &**p;
+    let step = match small_part(step)? {
+        Part::None => 1,
+        // CPython clamps the step to -PY_SSIZE_T_MAX so it can be negated.
+        Part::Int(0) => return None,
+        Part::Int(s) => s.max(-i64::MAX),
+    };
+    let len = i64::try_from(len).ok()?;
+    let adjust = |i: i64| -> i64 {
+        if i < 0 {
+            let j = i.saturating_add(len);
+            if j >= 0 {
+                j
+            } else if step < 0 {
+                -1
+            } else {
+                0
+            }
+        } else if i >= len {
+            if step < 0 {
+                len - 1
+            } else {
+                len
+            }
+        } else {
+            i
+        }
+    };
+    let start = match small_part(start)? {
+        Part::None if step < 0 => len - 1,
+        Part::None => 0,
+        Part::Int(i) => adjust(i),
+    };
+    let stop = match small_part(stop)? {
+        Part::None if step < 0 => -1,
+        Part::None => len,
+        Part::Int(i) => adjust(i),
+    };
+    let n = if step < 0 {
+        if stop < start {
+            (start - stop - 1) / (-step) + 1
+        } else {
+            0
+        }
+    } else if start < stop {
+        (stop - start - 1) / step + 1
+    } else {
+        0
+    };
+    Some((start, stop, step, usize::try_from(n).ok()?))
+}
+
+/// [`small_indices`], else the general `slice.indices` rules (which may
+/// call `__index__`).
+#[inline]
+pub fn indices(vm: &mut Vm, slice: &PyRef, len: usize) -> PyResult<(i64, i64, i64, usize)> {
+    match small_indices(slice, len) {
+        Some(r) => Ok(r),
+        None => vm.slice_indices(slice, len),
+    }
+}
+
 fn self_slice(vm: &Vm, args: &Args) -> PyResult<(PyRef, [Value; 3])> {
     match args.args.first() {
         Some(Value::Obj(o)) => match parts(o) {

@@ -198,7 +198,26 @@ pub fn str_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
         }
     }
     if let Some(sl) = Vm::as_slice(key) {
-        let (start, _, step, n) = vm.slice_indices(&sl.clone(), s.char_len())?;
+        let len = s.char_len();
+        let (start, _, step, n) = super::slice::indices(vm, sl, len)?;
+        // `unicode_subscript`: the whole of an exact str is itself; ASCII
+        // runs are copied at once, single characters are the cached ones.
+        if step == 1 && n == len && o.class_is(&vm.types.str) {
+            return Ok(Value::Obj(o.clone()));
+        }
+        if s.is_ascii() {
+            let b = s.as_str();
+            let lo = usize::try_from(start).unwrap_or(usize::MAX);
+            if n == 1 {
+                if let Some(&c) = b.as_bytes().get(lo) {
+                    return Ok(Value::Obj(vm.intern_ascii_char(c)));
+                }
+            } else if step == 1 {
+                if let Some(run) = lo.checked_add(n).and_then(|hi| b.get(lo..hi)) {
+                    return Ok(vm.new_str(run));
+                }
+            }
+        }
         let out: String = if s.is_ascii() {
             let b = s.as_str().as_bytes();
             (0..n as i64)
@@ -364,26 +383,53 @@ macro_rules! cmp_methods {
 cmp_methods! { str_lt, Lt; str_le, Le; str_eq, Eq; str_ne, Ne; str_gt, Gt; str_ge, Ge; }
 
 fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let sep = self_text(vm, &args, "join")?.to_string();
+    let sep = self_text(vm, &args, "join")?;
     let a = vm.check_args("str.join", args, 1, 1)?;
-    let exact = matches!(&a[0], Value::Obj(o) if vm.builtin_class(o));
-    let items = match vm.seq_items(&a[0]).filter(|_| exact) {
-        Some(items) => items,
-        None => {
-            let it = match vm.iter(&a[0]) {
+    // `PySequence_Fast`: an exact list (borrowed while the result is made,
+    // which runs no Python code) or tuple is read in place; anything else
+    // is iterated into a list first.
+    let owned: Vec<Value>;
+    let list_items;
+    let items: &[Value] = match &a[0] {
+        Value::Obj(o) if o.class_is(&vm.types.list) || o.class_is(&vm.types.tuple) => {
+            match &o.payload {
+                Payload::List(l) => {
+                    list_items = l
+                        .try_borrow()
+                        .map_err(|_| vm.runtime_error("list modified during operation"))?;
+                    &list_items
+                }
+                Payload::Tuple(t) => t,
+                _ => &[],
+            }
+        }
+        other => {
+            let it = match vm.iter(other) {
                 Ok(it) => it,
                 Err(e) if vm.err_is(&e, super::exception::ExcKind::TypeError) => {
                     return Err(vm.type_error("can only join an iterable"))
                 }
                 Err(e) => return Err(e),
             };
-            let mut items = Vec::new();
+            let mut v = Vec::new();
             while let Some(x) = vm.next(&it)? {
-                items.push(x);
+                v.push(x);
             }
-            items
+            owned = v;
+            &owned
         }
     };
+    // A single exact str is the result itself (`_PyUnicode_JoinArray`).
+    if let [Value::Obj(o)] = items {
+        if o.class_is(&vm.types.str) {
+            return Ok(Value::Obj(o.clone()));
+        }
+    }
+    join_items(vm, args.args.first(), sep, items)
+}
+
+/// The body of `sep.join(items)` once the items are a sequence.
+fn join_items(vm: &Vm, sep_v: Option<&Value>, sep: &str, items: &[Value]) -> PyResult<Value> {
     // As CPython: check the items and size the result, then allocate once.
     let mut total = sep.len().saturating_mul(items.len().saturating_sub(1));
     for (i, it) in items.iter().enumerate() {
@@ -405,7 +451,7 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(o) => matches!(&o.payload, Payload::Str(s) if s.surrogate_cps().is_some()),
         _ => false,
     };
-    if args.args.first().is_some_and(has_surrogates) || items.iter().any(has_surrogates) {
+    if sep_v.is_some_and(has_surrogates) || items.iter().any(has_surrogates) {
         let cps_of = |v: &Value| match v {
             Value::Obj(o) => match &o.payload {
                 Payload::Str(s) => s.code_points(),
@@ -413,7 +459,7 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
             },
             _ => Vec::new(),
         };
-        let sep_cps = args.args.first().map(cps_of).unwrap_or_default();
+        let sep_cps = sep_v.map(cps_of).unwrap_or_default();
         let mut cps: Vec<u32> = Vec::new();
         for (i, it) in items.iter().enumerate() {
             if i > 0 {
@@ -427,7 +473,7 @@ fn str_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut out = super::alloc::string_with_capacity(vm, total)?;
     for (i, t) in items.iter().filter_map(text).enumerate() {
         if i > 0 {
-            out.push_str(&sep);
+            out.push_str(sep);
         }
         out.push_str(t);
     }

@@ -186,10 +186,28 @@ macro_rules! transform_methods {
     };
 }
 
+macro_rules! ascii_transform_methods {
+    ($($fname:ident, $name:literal, $f:path, $case:ident;)*) => {
+        $(
+            fn $fname(vm: &mut Vm, args: Args) -> PyResult<Value> {
+                if let Some(r) = super::str_fast::case(vm, &args, super::str_fast::Case::$case) {
+                    return r;
+                }
+                vm.check_args(concat!("str.", $name), args, 0, 0)?;
+                let s = this(vm, &args)?;
+                Ok(out(vm, &$f(&s)))
+            }
+        )*
+    };
+}
+
+ascii_transform_methods! {
+    str_lower, "lower", sm::lower, Lower;
+    str_upper, "upper", sm::upper, Upper;
+    str_capitalize, "capitalize", sm::capitalize, Capitalize;
+}
+
 transform_methods! {
-    str_lower, "lower", sm::lower;
-    str_upper, "upper", sm::upper;
-    str_capitalize, "capitalize", sm::capitalize;
     str_title, "title", sm::title;
     str_swapcase, "swapcase", sm::swapcase;
     str_casefold, "casefold", sm::casefold;
@@ -339,6 +357,11 @@ fn sep_arg(vm: &Vm, v: Option<&Value>) -> PyResult<Option<PyStrData>> {
 }
 
 fn split_impl(vm: &mut Vm, args: Args, name: &str, right: bool) -> PyResult<Value> {
+    if !right {
+        if let Some(r) = super::str_fast::split(vm, &args) {
+            return r;
+        }
+    }
     let a = kw_args(vm, &args, name, &["sep", "maxsplit"])?;
     let sep = sep_arg(vm, a.first().and_then(Option::as_ref))?;
     let maxsplit = match a.get(1).and_then(Option::as_ref) {
@@ -362,8 +385,13 @@ fn split_impl(vm: &mut Vm, args: Args, name: &str, right: bool) -> PyResult<Valu
             None => out(vm, &s.substring(r.start, r.end)),
         })
         .collect();
-    // CPython's allocation (`sys.getsizeof`): a list made for
-    // `PREALLOC_SIZE(maxsplit)` items (12 at most), grown by appends.
+    size_split_list(&mut items, maxsplit);
+    Ok(vm.new_list(items))
+}
+
+/// CPython's allocation of a split's list (`sys.getsizeof`): made for
+/// `PREALLOC_SIZE(maxsplit)` items (12 at most), grown by appends.
+pub(crate) fn size_split_list(items: &mut Vec<Value>, maxsplit: i64) {
     let mut cap = if (0..12).contains(&maxsplit) {
         maxsplit as usize + 1
     } else {
@@ -379,7 +407,6 @@ fn split_impl(vm: &mut Vm, args: Args, name: &str, right: bool) -> PyResult<Valu
     } else {
         items.reserve_exact(cap - items.len());
     }
-    Ok(vm.new_list(items))
 }
 
 fn str_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -439,7 +466,11 @@ fn strip_impl(
     args: Args,
     name: &str,
     f: fn(&PyStrData, Option<&PyStrData>) -> PyStrData,
+    side: super::str_fast::Side,
 ) -> PyResult<Value> {
+    if let Some(r) = super::str_fast::strip(vm, &args, side) {
+        return r;
+    }
     let a = vm.check_args(&format!("str.{name}"), args, 0, 1)?;
     let chars = match a.first() {
         None | Some(Value::None) => None,
@@ -454,15 +485,15 @@ fn strip_impl(
 }
 
 fn str_strip(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    strip_impl(vm, args, "strip", sm::strip)
+    strip_impl(vm, args, "strip", sm::strip, super::str_fast::Side::Both)
 }
 
 fn str_lstrip(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    strip_impl(vm, args, "lstrip", sm::lstrip)
+    strip_impl(vm, args, "lstrip", sm::lstrip, super::str_fast::Side::Left)
 }
 
 fn str_rstrip(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    strip_impl(vm, args, "rstrip", sm::rstrip)
+    strip_impl(vm, args, "rstrip", sm::rstrip, super::str_fast::Side::Right)
 }
 
 fn str_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -576,6 +607,9 @@ fn str_expandtabs(vm: &mut Vm, args: Args) -> PyResult<Value> {
 // Encoding and translation.
 
 fn str_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if let Some(r) = super::str_fast::encode(vm, &args) {
+        return r;
+    }
     let a = kw_args(vm, &args, "encode", &["encoding", "errors"])?;
     let mut names = ["utf-8".to_string(), "strict".to_string()];
     for (i, (slot, what)) in names.iter_mut().zip(["encoding", "errors"]).enumerate() {

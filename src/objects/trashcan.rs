@@ -26,6 +26,9 @@ std::thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
     /// Contents waiting to be released by the outermost release.
     static TRASH: RefCell<Vec<Parked>> = const { RefCell::new(Vec::new()) };
+    /// Whether anything was parked since the last drain (the outermost
+    /// release looks at the list only then).
+    static PARKED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Start releasing an object's contents: `Some(level)` to release them
@@ -53,6 +56,7 @@ pub(super) fn park(payload: Payload, dict: super::attrs::Attrs) {
         _payload: payload,
         _dict: dict,
     };
+    let _ = PARKED.try_with(|p| p.set(true));
     // Without the list (the thread is shutting down) it is released here.
     let _ = TRASH.try_with(|t| {
         if let Ok(mut t) = t.try_borrow_mut() {
@@ -66,13 +70,14 @@ pub(super) fn park(payload: Payload, dict: super::attrs::Attrs) {
 #[inline]
 pub(super) fn leave(level: usize) {
     let _ = DEPTH.try_with(|d| d.set(level));
-    if level == 0 {
+    if level == 0 && PARKED.try_with(Cell::get).unwrap_or(true) {
         drain();
     }
 }
 
 #[cold]
 fn drain() {
+    let _ = PARKED.try_with(|p| p.set(false));
     let has_trash = TRASH
         .try_with(|t| t.try_borrow().is_ok_and(|t| !t.is_empty()))
         .unwrap_or(false);

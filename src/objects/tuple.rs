@@ -101,16 +101,11 @@ fn tuple_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn tuple_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = items_of(&arg(&args, 0))
-        .map(|t| t.to_vec())
-        .unwrap_or_default();
     let x = arg(&args, 1);
-    for i in &items {
-        if vm.eq(i, &x)? {
-            return Ok(Value::Bool(true));
-        }
+    match args.args.first() {
+        Some(Value::Obj(o)) => Ok(Value::Bool(super::list::seq_contains(vm, o, &x)?)),
+        _ => Ok(Value::Bool(false)),
     }
-    Ok(Value::Bool(false))
 }
 
 fn tuple_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -161,14 +156,35 @@ fn tuple_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn tuple_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
-    let b = arg(&args, 1);
-    let Some(y) = items_of(&b).map(|t| t.to_vec()) else {
+    // The items are read in place: a tuple never changes, and `args`
+    // keeps both alive.
+    let Some(y) = args.args.get(1).and_then(items_of) else {
         return Ok(vm.not_implemented());
     };
-    let x = items_of(&arg(&args, 0))
-        .map(|t| t.to_vec())
-        .unwrap_or_default();
-    seq_richcompare(vm, &x, &y, op, false)
+    let x = args.args.first().and_then(items_of).unwrap_or_default();
+    seq_richcompare(vm, x, y, op, false)
+}
+
+/// The items of two exact tuples, which `PyObject_RichCompare` compares
+/// with `tuplerichcompare` (what calling `tuple.__lt__` etc. does, without
+/// the method lookup and call).
+#[inline]
+pub(crate) fn exact_tuples<'a>(
+    vm: &Vm,
+    a: &'a Value,
+    b: &'a Value,
+) -> Option<(&'a [Value], &'a [Value])> {
+    match (a, b) {
+        (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
+            (Payload::Tuple(p), Payload::Tuple(q))
+                if x.class_is(&vm.types.tuple) && y.class_is(&vm.types.tuple) =>
+            {
+                Some((p, q))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 macro_rules! cmp_methods {

@@ -479,7 +479,7 @@ impl Vm {
             }
         }
         let td = TypeData::new(name, bases.clone(), layout, flags);
-        let qual_key = Value::Obj(self.intern("__qualname__"));
+        let qual_key = Value::Obj(self.intern_static("__qualname__"));
         if let Some(q) = self.dict_del(&dict, &qual_key)? {
             match self.as_str_obj(&q) {
                 Some(s) => *td.qualname.borrow_mut() = s.as_str().to_string(),
@@ -515,7 +515,7 @@ impl Vm {
                 subs.push(Rc::downgrade(&cls));
             }
         }
-        let mod_key = Value::Obj(self.intern("__module__"));
+        let mod_key = Value::Obj(self.intern_static("__module__"));
         if self.dict_get(&dict, &mod_key)?.is_none() {
             // type(name, bases, ns): the caller's module.
             let g = self.frames.last().map(|f| f.globals.clone());
@@ -525,7 +525,7 @@ impl Vm {
                 }
             }
         }
-        let doc_key = Value::Obj(self.intern("__doc__"));
+        let doc_key = Value::Obj(self.intern_static("__doc__"));
         if self.dict_get(&dict, &doc_key)?.is_none() {
             self.dict_set(&dict, doc_key, Value::None)?;
         }
@@ -534,7 +534,7 @@ impl Vm {
             ("__init_subclass__", 1),
             ("__class_getitem__", 1),
         ] {
-            let key = Value::Obj(self.intern(name));
+            let key = Value::Obj(self.intern_static(name));
             if let Some(Value::Obj(f)) = self.dict_get(&dict, &key)? {
                 if matches!(f.payload, super::Payload::Function(_)) {
                     let wrapped = if wrap == 0 {
@@ -552,12 +552,12 @@ impl Vm {
                 }
             }
         }
-        let eq_key = Value::Obj(self.intern("__eq__"));
-        let hash_key = Value::Obj(self.intern("__hash__"));
+        let eq_key = Value::Obj(self.intern_static("__eq__"));
+        let hash_key = Value::Obj(self.intern_static("__hash__"));
         if self.dict_get(&dict, &eq_key)?.is_some() && self.dict_get(&dict, &hash_key)?.is_none() {
             self.dict_set(&dict, hash_key, Value::None)?;
         }
-        let cell_key = Value::Obj(self.intern("__classcell__"));
+        let cell_key = Value::Obj(self.intern_static("__classcell__"));
         if let Some(Value::Obj(cell)) = self.dict_del(&dict, &cell_key)? {
             if let super::Payload::Cell(c) = &cell.payload {
                 *c.borrow_mut() = Value::Obj(cls.clone());
@@ -571,7 +571,7 @@ impl Vm {
                 continue;
             }
             let vt = self.type_of(&v);
-            if let Some(sn) = self.type_lookup_str(&vt, "__set_name__") {
+            if let Some(sn) = self.type_lookup_static(&vt, "__set_name__") {
                 let f = self.descr_get(sn, Some(&v), &vt)?;
                 if let Err(cause) = self.call(&f, &[clsv.clone(), k.clone()]) {
                     let kr = self.repr(&k)?;
@@ -591,7 +591,7 @@ impl Vm {
         let mro: Vec<PyRef> = type_data(&cls)
             .map(|t| t.mro.borrow().clone())
             .unwrap_or_default();
-        let init_name = self.intern("__init_subclass__");
+        let init_name = self.intern_static("__init_subclass__");
         for t in mro.iter().skip(1) {
             let found = t
                 .dict()

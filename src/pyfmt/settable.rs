@@ -63,6 +63,30 @@ pub struct RawSet<K> {
     version: u64,
 }
 
+impl<K> Drop for RawSet<K> {
+    /// `set_dealloc`: the live entries are released in slot order, and the
+    /// walk stops after the last of them (`used` counts them); the slots
+    /// left are empty or dummies, which own nothing.
+    fn drop(&mut self) {
+        let mut live = self.used;
+        for slot in self.table.iter_mut() {
+            if live == 0 {
+                break;
+            }
+            if matches!(slot, Slot::Live { .. }) {
+                live -= 1;
+                *slot = Slot::Empty;
+            }
+        }
+        if live == 0 {
+            // SAFETY: every slot is now `Empty` or `Dummy` (the `used` live
+            // ones were replaced above), which have no destructor to run;
+            // shrinking the length to 0 only skips dropping them.
+            unsafe { self.table.set_len(0) };
+        }
+    }
+}
+
 impl<K> Default for RawSet<K> {
     fn default() -> Self {
         RawSet::new()
@@ -138,6 +162,7 @@ impl Probe {
     }
 }
 
+#[inline(always)]
 fn linear_probes(i: usize, mask: usize) -> usize {
     if i + LINEAR_PROBES <= mask {
         LINEAR_PROBES
@@ -291,6 +316,7 @@ impl<K> RawSet<K> {
     /// `found_unused_or_dummy` tail of `set_add_entry`, including the
     /// resize when `fill*5 >= mask*3`). Returns false, inserting nothing,
     /// if the vacancy is no longer vacant (the caller restarts its probe).
+    #[inline]
     pub fn insert_at(&mut self, v: Vacancy, hash: i64, key: K) -> bool {
         let mask = self.mask();
         let Some(slot) = self.table.get_mut(v.slot) else {
@@ -319,6 +345,7 @@ impl<K> RawSet<K> {
     /// `set_table_resize(so, minused)`: a table of the smallest power of two
     /// above `minused` (at least 8), live entries reinserted in old slot
     /// order, dummies dropped. An 8-slot table without dummies is left as is.
+    #[inline(never)]
     pub fn resize(&mut self, minused: usize) {
         let mut newsize = MINSIZE;
         while newsize <= minused {
@@ -358,8 +385,8 @@ impl<K> RawSet<K> {
 
     /// `set_swap_bodies(self, other)` for `intersection_update`: take
     /// `other`'s table (fill, used, mask, slots); the finger stays.
-    pub fn take_body(&mut self, other: RawSet<K>) {
-        self.table = other.table;
+    pub fn take_body(&mut self, mut other: RawSet<K>) {
+        self.table = std::mem::take(&mut other.table);
         self.fill = other.fill;
         self.used = other.used;
         self.generation = self.generation.wrapping_add(1);
@@ -404,36 +431,74 @@ impl<K: SetKey> RawSet<K> {
     /// changed, so the caller may redo the lookup the resumable way).
     /// `Some(Ok(slot))`: an equal key is at `slot`; `Some(Err(vacancy))`:
     /// absent, and where `set_add_entry` would insert it.
-    #[inline]
+    #[inline(always)]
     pub fn find_fast(
+        &self,
+        hash: i64,
+        key: &K,
+        eq: impl FnMut(&K, &K) -> Option<bool>,
+    ) -> Option<Result<usize, Vacancy>> {
+        // The first slot answers most lookups (an empty slot, or the key
+        // itself): inline, the rest of the probe out of line.
+        let i = (hash as u64 as usize) & self.table.len().wrapping_sub(1);
+        match self.table.get(i) {
+            Some(Slot::Empty) => {
+                return Some(Err(Vacancy {
+                    slot: i,
+                    dummy: false,
+                }))
+            }
+            Some(Slot::Live { hash: h, key: k }) if *h == hash && k.same(key) => {
+                return Some(Ok(i));
+            }
+            _ => {}
+        }
+        self.find_fast_probe(hash, key, eq)
+    }
+
+    /// [`RawSet::find_fast`] from the first slot on.
+    #[inline(never)]
+    fn find_fast_probe(
         &self,
         hash: i64,
         key: &K,
         mut eq: impl FnMut(&K, &K) -> Option<bool>,
     ) -> Option<Result<usize, Vacancy>> {
-        let mask = self.mask();
-        let mut p = Probe::start(hash, mask, self.generation);
+        // The probe order of `Probe` (runs of `linear_probes` + 1 slots,
+        // then a perturbed jump), walked over slices of the table.
+        let table = self.table.as_slice();
+        let mask = table.len().wrapping_sub(1);
+        let mut i = (hash as u64 as usize) & mask;
+        let mut perturb = hash as u64;
+        let mut freeslot = None;
         loop {
-            let idx = p.i + p.j;
-            match self.table.get(idx) {
-                None | Some(Slot::Empty) => {
-                    return Some(Err(match p.freeslot {
-                        Some(slot) => Vacancy { slot, dummy: true },
-                        None => Vacancy {
-                            slot: idx,
-                            dummy: false,
-                        },
-                    }))
-                }
-                Some(Slot::Dummy) => p.freeslot = Some(idx),
-                Some(Slot::Live { hash: h, key: k }) if *h == hash => {
-                    if k.same(key) || eq(k, key)? {
-                        return Some(Ok(idx));
+            let run = table.get(i..=i + linear_probes(i, mask))?;
+            for (off, slot) in run.iter().enumerate() {
+                match slot {
+                    Slot::Empty => {
+                        return Some(Err(match freeslot {
+                            Some(slot) => Vacancy { slot, dummy: true },
+                            None => Vacancy {
+                                slot: i + off,
+                                dummy: false,
+                            },
+                        }))
                     }
+                    Slot::Dummy => freeslot = Some(i + off),
+                    Slot::Live { hash: h, key: k } if *h == hash => {
+                        if k.same(key) || eq(k, key)? {
+                            return Some(Ok(i + off));
+                        }
+                    }
+                    Slot::Live { .. } => {}
                 }
-                Some(Slot::Live { .. }) => {}
             }
-            p.advance(mask);
+            perturb >>= PERTURB_SHIFT;
+            i = (i
+                .wrapping_mul(5)
+                .wrapping_add(1)
+                .wrapping_add(perturb as usize))
+                & mask;
         }
     }
 

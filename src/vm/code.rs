@@ -187,6 +187,12 @@ impl Code {
         self.verify_now(vm)
     }
 
+    /// Whether the verifier accepted this code already.
+    #[inline(always)]
+    pub fn is_verified(&self) -> bool {
+        self.verified.get()
+    }
+
     #[cold]
     #[inline(never)]
     fn verify_now(&self, vm: &mut super::Vm) -> super::PyResult<()> {

@@ -72,7 +72,14 @@ impl Vm {
             let Some(frame) = self.frames.last() else {
                 return Err((self.system_error("no frame to run"), false));
             };
-            let code = frame.code.clone();
+            // SAFETY: the frame record on top of the frame stack holds a
+            // reference to its code until the frame returns, yields or
+            // unwinds, and each of those leaves this iteration of 'frame
+            // (`continue 'frame` or a return) before `code` is used again.
+            // Frames pushed above it (calls) leave it in place; moving the
+            // record (the frame stack growing, a thread switch swapping the
+            // stacks out and back) does not move the code it points to.
+            let code: &super::code::Code = unsafe { &*std::rc::Rc::as_ptr(&frame.code) };
             let base = frame.base;
             let mut pc = frame.pc;
             let instrs: &[super::code::Instr] = &code.instrs;
@@ -199,6 +206,17 @@ impl Vm {
                         $e
                     }};
                 }
+                // Drop a value the instruction displaced: freeing an object
+                // may queue a finalizer, which sees `lasti`.
+                macro_rules! release {
+                    ($v:expr) => {{
+                        let v: Value = $v;
+                        if v.is_last_ref() {
+                            self.mark_lasti(pc);
+                        }
+                        drop(v);
+                    }};
+                }
                 let flow: PyResult<Flow> = match op {
                     Op::Nop => go_on!(next),
                     // CACHE, an opcode number `opcode.opmap` lacks, or a
@@ -218,8 +236,7 @@ impl Vm {
                     // Folded into the next instruction's argument (Instr).
                     Op::ExtendedArg => go_on!(next),
                     Op::PopTop => {
-                        self.mark_lasti(pc);
-                        drop(unsafe { r.pop() });
+                        release!(unsafe { r.pop() });
                         go_on!(next);
                     }
                     Op::PushNull => {
@@ -233,13 +250,9 @@ impl Vm {
                     Op::BinarySubscr => {
                         let (obj, key) = unsafe { (&*r.at(2), &*r.at(1)) };
                         if let Some(v) = subscr_hit(obj, key) {
-                            // The key is an int; dropping the container may
-                            // queue a finalizer.
-                            self.mark_lasti(pc);
-                            unsafe {
-                                r.drop_plain();
-                                drop(r.replace_top(v));
-                            }
+                            // The key is an int.
+                            unsafe { r.drop_plain() };
+                            release!(unsafe { r.replace_top(v) });
                             go_on!(next);
                         }
                         marked!(step!(self.op_binary_subscr()))
@@ -261,11 +274,8 @@ impl Vm {
                         let (key, obj, v) = unsafe { (r.pop(), r.pop(), r.pop()) };
                         match store_subscr_hit(&obj, &key, v) {
                             Ok(old) => {
-                                // Dropping the old item or the list may queue
-                                // a finalizer.
-                                self.mark_lasti(pc);
-                                drop(old);
-                                drop(obj);
+                                release!(old);
+                                release!(obj);
                                 go_on!(next);
                             }
                             Err(v) => unsafe {
@@ -286,15 +296,22 @@ impl Vm {
                     }
                     Op::ReturnGenerator => marked!(self.op_return_generator(next)),
                     Op::ListToTuple => marked!(self.op_list_to_tuple()),
-                    Op::ReturnValue => marked!(self.op_return_value()),
+                    Op::ReturnValue => {
+                        r.sync(&mut self.stack);
+                        // Back to a caller in this loop (ops/call_py.rs).
+                        if self.return_plain() {
+                            continue 'frame;
+                        }
+                        marked!(self.op_return_value())
+                    }
                     Op::ImportStar => marked!(self.op_import_star()),
                     Op::SetupAnnotations => marked!(self.op_setup_annotations()),
                     Op::YieldValue => marked!(self.op_yield_value(next)),
                     Op::AsyncGenWrap => marked!(self.op_async_gen_wrap()),
                     Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
                     Op::PopExcept => marked!(self.op_pop_except()),
-                    Op::StoreName => marked!(self.op_store_name(&code, oparg)),
-                    Op::DeleteName => marked!(self.op_delete_name(&code, oparg)),
+                    Op::StoreName => marked!(self.op_store_name(code, oparg)),
+                    Op::DeleteName => marked!(self.op_delete_name(code, oparg)),
                     Op::UnpackSequence => marked!(self.op_unpack_sequence(oparg)),
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
                     Op::ForIter if for_iter_regs(&mut r) => go_on!(next),
@@ -302,12 +319,10 @@ impl Vm {
                     Op::UnpackEx => marked!(self.op_unpack_ex(oparg)),
                     Op::StoreAttr => {
                         let (owner, v) = unsafe { (r.pop(), r.pop()) };
-                        match Vm::store_attr_hit(&code, slot, &owner, v) {
+                        match Vm::store_attr_hit(code, slot, &owner, v) {
                             Ok(old) => {
-                                // Dropping either may queue a finalizer.
-                                self.mark_lasti(pc);
-                                drop(old);
-                                drop(owner);
+                                release!(old);
+                                release!(owner);
                                 go_on!(next);
                             }
                             Err(v) => unsafe {
@@ -315,11 +330,11 @@ impl Vm {
                                 r.push(owner);
                             },
                         }
-                        marked!(step!(self.op_store_attr(&code, pc, oparg)))
+                        marked!(step!(self.op_store_attr(code, pc, oparg)))
                     }
-                    Op::DeleteAttr => marked!(self.op_delete_attr(&code, oparg)),
-                    Op::StoreGlobal => marked!(self.op_store_global(&code, oparg)),
-                    Op::DeleteGlobal => marked!(self.op_delete_global(&code, oparg)),
+                    Op::DeleteAttr => marked!(self.op_delete_attr(code, oparg)),
+                    Op::StoreGlobal => marked!(self.op_store_global(code, oparg)),
+                    Op::DeleteGlobal => marked!(self.op_delete_global(code, oparg)),
                     Op::Swap if oparg >= 1 => {
                         unsafe { std::ptr::swap(r.at(1), r.at(oparg as usize)) };
                         go_on!(next);
@@ -330,26 +345,21 @@ impl Vm {
                             unsafe { r.push(v.clone()) };
                             go_on!(next);
                         }
-                        slow!(step!(self.op_load_const(&code, oparg)))
+                        slow!(step!(self.op_load_const(code, oparg)))
                     }
-                    Op::LoadName => marked!(self.op_load_name(&code, oparg)),
+                    Op::LoadName => marked!(self.op_load_name(code, oparg)),
                     Op::BuildTuple => marked!(step!(self.op_build_tuple(oparg))),
                     Op::BuildList => marked!(self.op_build_list(oparg)),
                     Op::BuildSet => marked!(self.op_build_set(oparg)),
                     Op::BuildMap => marked!(self.op_build_map(oparg)),
                     Op::LoadAttr => {
-                        if let Some(name) = code.names.get(oparg as usize) {
-                            let owner = unsafe { &*r.at(1) };
-                            if let Some(v) =
-                                super::ops::cache::load_attr_fast(&code, slot, owner, name)
-                            {
-                                // Dropping the owner may queue a finalizer.
-                                self.mark_lasti(pc);
-                                drop(unsafe { r.replace_top(v) });
-                                go_on!(next);
-                            }
+                        let owner = unsafe { &*r.at(1) };
+                        if let Some(v) = super::ops::cache::load_attr_fast(code, slot, owner, oparg)
+                        {
+                            release!(unsafe { r.replace_top(v) });
+                            go_on!(next);
                         }
-                        marked!(step!(self.op_load_attr(&code, pc, oparg)))
+                        marked!(step!(self.op_load_attr(code, pc, oparg)))
                     }
                     Op::CompareOp => {
                         let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
@@ -364,8 +374,8 @@ impl Vm {
                         }
                         marked!(step!(self.op_compare(oparg)))
                     }
-                    Op::ImportName => marked!(self.op_import_name(&code, oparg)),
-                    Op::ImportFrom => marked!(self.op_import_from(&code, oparg)),
+                    Op::ImportName => marked!(self.op_import_name(code, oparg)),
+                    Op::ImportFrom => marked!(self.op_import_from(code, oparg)),
                     Op::JumpForward => go_on!(next + oparg as usize),
                     Op::JumpIfFalseOrPop => {
                         marked!(self.op_jump_or_pop(false, next + oparg as usize))
@@ -424,14 +434,14 @@ impl Vm {
                         marked!(Ok(Flow::Jump(back(next, oparg))))
                     }
                     Op::LoadGlobal => {
-                        if let Some(v) = self.load_global_hit(&code, slot) {
+                        if let Some(v) = self.load_global_hit(code, slot) {
                             if oparg & 1 != 0 {
                                 unsafe { r.push(Value::Null) };
                             }
                             unsafe { r.push(v) };
                             go_on!(next);
                         }
-                        marked!(step!(self.op_load_global(&code, pc, oparg)))
+                        marked!(step!(self.op_load_global(code, pc, oparg)))
                     }
                     Op::IsOp => marked!(step!(self.op_is(oparg))),
                     Op::ContainsOp => marked!(step!(self.op_contains(oparg))),
@@ -474,19 +484,13 @@ impl Vm {
                             unsafe { r.push(v.clone()) };
                             go_on!(next);
                         }
-                        slow!(step!(self.op_load_fast(base, &code, oparg)))
+                        slow!(step!(self.op_load_fast(base, code, oparg)))
                     }
                     Op::StoreFast => {
-                        let old = unsafe { r.store_local(oparg as usize) };
-                        // Dropping an object may queue a finalizer, which
-                        // sees `lasti`.
-                        if let Value::Obj(_) = old {
-                            self.mark_lasti(pc);
-                        }
-                        drop(old);
+                        release!(unsafe { r.store_local(oparg as usize) });
                         go_on!(next);
                     }
-                    Op::DeleteFast => marked!(self.op_delete_fast(&code, oparg)),
+                    Op::DeleteFast => marked!(self.op_delete_fast(code, oparg)),
                     Op::RaiseVarargs => {
                         marked!({
                             match self.op_raise(oparg) {
@@ -511,15 +515,15 @@ impl Vm {
                             unsafe { r.push(v) };
                             go_on!(next);
                         }
-                        marked!(step!(self.op_load_deref(&code, oparg)))
+                        marked!(step!(self.op_load_deref(code, oparg)))
                     }
                     Op::StoreDeref => marked!(self.op_store_deref(oparg)),
-                    Op::DeleteDeref => marked!(self.op_delete_deref(&code, oparg)),
+                    Op::DeleteDeref => marked!(self.op_delete_deref(code, oparg)),
                     Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg, next)),
                     Op::ListAppend => marked!(step!(self.op_list_append(oparg))),
                     Op::SetAdd => marked!(self.op_set_add(oparg)),
                     Op::MapAdd => marked!(self.op_map_add(oparg)),
-                    Op::LoadClassderef => marked!(self.op_load_classderef(&code, oparg)),
+                    Op::LoadClassderef => marked!(self.op_load_classderef(code, oparg)),
                     Op::CopyFreeVars => marked!(self.op_copy_free_vars(oparg)),
                     Op::MatchClass => marked!(self.op_match_class(oparg)),
                     Op::FormatValue => marked!(self.op_format_value(oparg)),
@@ -528,7 +532,7 @@ impl Vm {
                     Op::LoadMethod => {
                         if let Some(name) = code.names.get(oparg as usize) {
                             let owner = unsafe { &*r.at(1) };
-                            if let Some(m) = Vm::load_method_hit(&code, slot, owner, name) {
+                            if let Some(m) = Vm::load_method_hit(code, slot, owner, name) {
                                 unsafe {
                                     let owner = r.replace_top(m);
                                     r.push(owner);
@@ -536,7 +540,7 @@ impl Vm {
                                 go_on!(next);
                             }
                         }
-                        marked!(step!(self.op_load_method(&code, pc, oparg)))
+                        marked!(step!(self.op_load_method(code, pc, oparg)))
                     }
                     Op::ListExtend => marked!(self.op_list_extend(oparg)),
                     Op::SetUpdate => marked!(self.op_set_update(oparg)),
@@ -546,6 +550,27 @@ impl Vm {
                     // CALL right after it runs in the same step (one dispatch
                     // per call), as CALL, unless something traces.
                     Op::Precall => slow!({
+                        // A plain Python function with exactly its
+                        // positional parameters: its frame is pushed over
+                        // the arguments (ops/call_py.rs).
+                        if let Some(&super::code::Instr {
+                            op: Op::Call,
+                            arg: call_arg,
+                            len: call_len,
+                            ..
+                        }) = instrs.get(next)
+                        {
+                            if !self.tracing
+                                && self.call_py_exact(call_arg, next + call_len as usize)
+                            {
+                                pc = next;
+                                // The caller's `lasti` is its CALL.
+                                if let Some(f) = self.frames.iter_mut().rev().nth(1) {
+                                    f.lasti = pc;
+                                }
+                                continue 'frame;
+                            }
+                        }
                         self.op_precall(oparg);
                         match instrs.get(next) {
                             Some(&super::code::Instr {
@@ -569,7 +594,7 @@ impl Vm {
                         }
                     }),
                     Op::Call => marked!(step!(self.op_call(oparg, next))),
-                    Op::KwNames => marked!(self.op_kw_names(&code, oparg)),
+                    Op::KwNames => marked!(self.op_kw_names(code, oparg)),
                 };
                 match flow {
                     Ok(Flow::Next) => {

@@ -57,6 +57,13 @@ impl Value {
         matches!(self, Value::Null)
     }
 
+    /// Whether this is the last reference to an object: dropping it frees
+    /// the object (which may queue a finalizer or weakref callback).
+    #[inline(always)]
+    pub fn is_last_ref(&self) -> bool {
+        matches!(self, Value::Obj(o) if std::rc::Rc::strong_count(o) == 1)
+    }
+
     #[inline]
     pub fn is_none(&self) -> bool {
         matches!(self, Value::None)

@@ -31,6 +31,67 @@ struct Instr {
     next: u32,
 }
 
+/// What the decode loop reads of an opcode number, by table lookup: the
+/// opcode (None: not in `opcode.opmap`), its inline cache units and its
+/// argument kind (the same `Op` functions, evaluated at compile time).
+#[derive(Clone, Copy)]
+struct OpInfo {
+    op: Option<Op>,
+    caches: u8,
+    kind: ArgKind,
+}
+
+static OP_INFO: [OpInfo; 256] = {
+    let mut t = [OpInfo {
+        op: None,
+        caches: 0,
+        kind: ArgKind::None,
+    }; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(op) = Op::from_u8(i as u8) {
+            t[i] = OpInfo {
+                op: Some(op),
+                caches: op.caches() as u8,
+                kind: op.arg_kind(),
+            };
+        }
+        i += 1;
+    }
+    t
+};
+
+/// `CONST_EFFECT` for an opcode whose stack effect depends on its
+/// argument or on the jump taken (or a number that is no opcode).
+const NOT_CONST: i32 = i32::MIN;
+
+/// An opcode table entry's stack effect when its closure ignores both the
+/// argument and the jump (`|_a, _j| e`): `e` is evaluated here in a const
+/// context, where neither name exists, so an entry that used them would
+/// not compile.
+macro_rules! const_effect_entry {
+    ($t:ident, $num:literal, _a, _j, $body:expr) => {
+        $t[$num] = $body;
+    };
+    ($t:ident, $num:literal, $a:ident, $j:ident, $body:expr) => {};
+}
+
+macro_rules! const_effects {
+    ($(($var:ident = $num:literal, $name:literal, $caches:literal, $kind:ident,
+        |$a:ident $(: $at:ty)?, $j:ident $(: $jt:ty)?| $body:expr),)*) => {
+        /// By opcode number: the stack effect of the opcodes whose effect
+        /// is one number (read without calling `Op::stack_effect`), else
+        /// `NOT_CONST`. Derived from the one opcode table (`for_each_op!`).
+        static CONST_EFFECT: [i32; 256] = {
+            let mut t = [NOT_CONST; 256];
+            $(const_effect_entry!(t, $num, $a, $j, $body);)*
+            t
+        };
+    };
+}
+
+crate::for_each_op!(const_effects);
+
 /// What the verifier reads of a code object: its name (for messages),
 /// the instruction bytes, the sizes of the tables the arguments index,
 /// the slot kinds, `co_stacksize` and the exception table. A prepared
@@ -121,11 +182,12 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     let mut ext_start: Option<usize> = None;
     let mut prev_precall: Option<u32> = None;
     while let Some(&[opb, argb]) = units.get(i) {
-        let Some(op) = Op::decode(opb) else {
+        let info = OP_INFO[opb as usize];
+        let Some(op) = info.op else {
             return Err(err(co, i, format!("unknown opcode {opb}")));
         };
         let arg = ext | argb as u32;
-        let next = i + 1 + op.cache_units();
+        let next = i + 1 + info.caches as usize;
         if next > n {
             return Err(err(
                 co,
@@ -152,7 +214,7 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
             ));
         }
         prev_precall = (op == Op::Precall).then_some(arg);
-        let kind = op.arg_kind();
+        let kind = info.kind;
         let limit = match kind {
             ArgKind::Const => nconsts,
             ArgKind::Name => nnames,
@@ -377,10 +439,19 @@ fn successor(
     (lo, hi): (i32, i32),
     max: i32,
 ) -> Result<(i32, i32), VerifyError> {
+    let fixed = CONST_EFFECT[ins.op as usize];
     let effect = if ins.op == Op::ReturnGenerator {
         // Resuming pushes the sent value (which the POP_TOP after
         // RETURN_GENERATOR discards); compile.c counts neither.
         1
+    } else if fixed != NOT_CONST {
+        // `stack_effect` gives the same for any argument and jump (its
+        // oparg checks cannot fail here: the argument is passed exactly
+        // when the opcode takes one); i32::MAX is its "invalid".
+        if fixed == i32::MAX {
+            return Err(no_effect(co, at, ins));
+        }
+        fixed
     } else {
         let arg = ins.op.has_arg().then_some(ins.arg as i32);
         match ins.op.stack_effect(arg, jump) {
@@ -422,4 +493,30 @@ fn no_effect(co: &VerifyInput<'_>, at: usize, ins: &Instr) -> VerifyError {
             ins.arg
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The const table agrees with `Op::stack_effect` for every opcode it
+    /// covers, whatever the argument and jump.
+    #[test]
+    fn const_effects_match_stack_effect() {
+        let mut covered = 0;
+        for &op in Op::ALL {
+            let fixed = CONST_EFFECT[op as usize];
+            if fixed == NOT_CONST {
+                continue;
+            }
+            covered += 1;
+            for arg in [0i32, 1, 2, 3, 4, 7, 255, 256, 65_535, i32::MAX, -1] {
+                for jump in [None, Some(true), Some(false)] {
+                    let a = op.has_arg().then_some(arg);
+                    assert_eq!(op.stack_effect(a, jump), Ok(fixed), "{op:?} {arg} {jump:?}");
+                }
+            }
+        }
+        assert!(covered > 40, "only {covered} opcodes have a fixed effect");
+    }
 }

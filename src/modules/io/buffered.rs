@@ -429,20 +429,10 @@ fn read_all(vm: &mut Vm, b: &Buffered) -> PyResult<Value> {
     }
     let raw = b.raw();
     if let Some(fd) = raw_fd(vm, &raw) {
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            match super::fileio::raw_read(vm, fd, &mut chunk)? {
-                Some(0) => break,
-                Some(n) => out.extend_from_slice(&chunk[..n]),
-                None => {
-                    if out.is_empty() {
-                        return Ok(Value::None);
-                    }
-                    break;
-                }
-            }
-        }
-        return Ok(vm.new_bytes(out));
+        return Ok(match super::fileio::read_to_end(vm, fd, out)? {
+            Some(out) => vm.new_bytes(out),
+            None => Value::None,
+        });
     }
     if let Some(ra) = vm.getattr_opt(&raw, "readall")? {
         let r = vm.call(&ra, &[])?;

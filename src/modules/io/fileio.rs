@@ -409,21 +409,94 @@ fn fileio_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn readall(vm: &mut Vm, f: &FileIo) -> PyResult<Value> {
-    let mut out: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
+    Ok(match read_to_end(vm, f.fd.get(), Vec::new())? {
+        Some(out) => vm.new_bytes(out),
+        None => Value::None,
+    })
+}
+
+/// The bytes from the descriptor's position to the end of the file, if
+/// `fstat` and `lseek` tell (`_io_FileIO_readall_impl`'s size hint).
+fn remaining_size(fd: i32) -> Option<usize> {
+    // SAFETY: fstat writes into a zeroed stat buffer we own.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat on any descriptor number either fills `st` or fails.
+    if unsafe { libc::fstat(fd, &mut st) } < 0 {
+        return None;
+    }
+    // SAFETY: a plain lseek query; it moves nothing.
+    let pos = unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) };
+    // `off_t` (both are i64 on the 64-bit targets pycvm builds for).
+    let (end, pos): (i64, i64) = (st.st_size, pos);
+    if pos < 0 || end < pos {
+        return None;
+    }
+    usize::try_from(end - pos).ok()
+}
+
+/// `read(2)` until end of file after the bytes of `out`, into a buffer
+/// sized by the file's size (so a regular file takes one read of its size
+/// and one that finds the end; nothing is zeroed first nor copied from a
+/// fixed-size chunk). Ok(None) when the first read would block (EAGAIN)
+/// and `out` is empty.
+pub(crate) fn read_to_end(vm: &mut Vm, fd: i32, out: Vec<u8>) -> PyResult<Option<Vec<u8>>> {
+    const MIN_GROW: usize = 8 * 1024;
+    /// A size hint beyond this is not trusted (a sparse or odd file).
+    const MAX_HINT: usize = 1 << 30;
+    let mut buf = out;
+    let first = match remaining_size(fd) {
+        Some(n) if n < MAX_HINT => n + 1,
+        _ => MIN_GROW,
+    };
+    buf.reserve_exact(first);
     loop {
-        match raw_read(vm, f.fd.get(), &mut chunk)? {
+        if buf.len() == buf.capacity() {
+            let grow = (buf.len() / 2).clamp(MIN_GROW, MAX_HINT);
+            buf.reserve(grow);
+        }
+        match read_spare(vm, fd, &mut buf)? {
             Some(0) => break,
-            Some(n) => out.extend_from_slice(&chunk[..n]),
+            Some(_) => {}
             None => {
-                if out.is_empty() {
-                    return Ok(Value::None);
+                if buf.is_empty() {
+                    return Ok(None);
                 }
                 break;
             }
         }
     }
-    Ok(vm.new_bytes(out))
+    Ok(Some(buf))
+}
+
+/// `raw_read` into the spare capacity of `buf` (its length grows by what
+/// was read).
+fn read_spare(vm: &mut Vm, fd: i32, buf: &mut Vec<u8>) -> PyResult<Option<usize>> {
+    loop {
+        let len = buf.len();
+        let spare = buf.spare_capacity_mut();
+        let room = spare.len();
+        let (n, e) = vm.allow_threads(|| {
+            // SAFETY: `spare` is `room` writable bytes owned by `buf`, and
+            // read(2) writes at most `room` bytes into it.
+            let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), room) };
+            (n, last_errno())
+        });
+        if n >= 0 {
+            let n = (n as usize).min(room);
+            // SAFETY: read(2) initialised the first `n` bytes of the spare
+            // capacity (`n <= room`, so the length stays within it).
+            unsafe { buf.set_len(len + n) };
+            return Ok(Some(n));
+        }
+        if e == libc::EINTR {
+            check_signals(vm)?;
+            continue;
+        }
+        if e == libc::EAGAIN {
+            return Ok(None);
+        }
+        return Err(os_error(vm, e, None));
+    }
 }
 
 fn fileio_readall(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -317,8 +317,11 @@ pub fn posix_listdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Ok(vm.new_list(items))
         }
         Err(e) => {
+            // An fd's error has no filename (CPython's posix_error()).
             let name = if p.obj.is_none() {
                 Some(vm.new_str("."))
+            } else if p.fd.is_some() {
+                None
             } else {
                 p.err_name()
             };

@@ -214,6 +214,8 @@ pub fn posix_truncate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     match r {
         Ok(_) => Ok(Value::None),
+        // With an fd CPython calls os_ftruncate_impl: no filename.
+        Err(e) if p.fd.is_some() => Err(vm.os_error(e, None, None)),
         Err(e) => Err(vm.os_error(e, p.err_name(), None)),
     }
 }

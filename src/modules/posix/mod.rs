@@ -12,6 +12,7 @@ pub mod process;
 pub mod scandir;
 pub mod stat;
 pub mod util;
+pub mod xattr;
 
 use std::ffi::CString;
 
@@ -108,6 +109,7 @@ const FUNCS: &[(&str, NativeFn)] = &[
     ("getresuid", extra::posix_getresuid),
     ("getsid", extra::posix_getsid),
     ("getuid", process::posix_getuid),
+    ("getxattr", xattr::posix_getxattr),
     ("isatty", fileops::posix_isatty),
     ("openpty", extra::posix_openpty),
     ("kill", process::posix_kill),
@@ -115,6 +117,7 @@ const FUNCS: &[(&str, NativeFn)] = &[
     ("lchown", extra::posix_lchown),
     ("link", dirs::posix_link),
     ("listdir", dirs::posix_listdir),
+    ("listxattr", xattr::posix_listxattr),
     ("lockf", extra::posix_lockf),
     ("lseek", fileops::posix_lseek),
     ("major", extra::posix_major),
@@ -134,6 +137,7 @@ const FUNCS: &[(&str, NativeFn)] = &[
     ("read", fileops::posix_read),
     ("readlink", dirs::posix_readlink),
     ("remove", dirs::posix_remove),
+    ("removexattr", xattr::posix_removexattr),
     ("rename", dirs::posix_rename),
     ("replace", dirs::posix_replace),
     ("rmdir", dirs::posix_rmdir),
@@ -152,6 +156,7 @@ const FUNCS: &[(&str, NativeFn)] = &[
     ("setreuid", extra::posix_setreuid),
     ("setsid", process::posix_setsid),
     ("setuid", extra::posix_setuid),
+    ("setxattr", xattr::posix_setxattr),
     ("strerror", posix_strerror),
     ("symlink", dirs::posix_symlink),
     ("sync", extra::posix_sync),

@@ -63,8 +63,11 @@ pub fn posix_scandir(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let names = match list_dir(&p) {
         Ok(n) => n,
         Err(e) => {
+            // An fd's error has no filename (CPython's posix_error()).
             let name = if p.obj.is_none() {
                 Some(vm.new_str("."))
+            } else if p.fd.is_some() {
+                None
             } else {
                 p.err_name()
             };

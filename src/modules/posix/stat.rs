@@ -103,11 +103,23 @@ fn make_stat_result(
     hidden_vals: Vec<Value>,
 ) -> PyResult<Value> {
     let o = vm.new_obj(cls, Payload::Tuple(visible.into_boxed_slice()));
-    let d = vm.new_dict();
+    // The hidden fields' dict, built at its final size with interned
+    // keys (distinct, hashed once for the run): no resize, no probing for
+    // an existing key.
+    let mut table = crate::objects::dicttable::DictTable::with_capacity(HIDDEN.len());
     for (n, v) in HIDDEN.iter().zip(hidden_vals) {
-        let k = vm.new_str(n);
-        vm.dict_set(&d, k, v)?;
+        let k = vm.intern_static(n);
+        let h = match &k.payload {
+            Payload::Str(s) => s.hash(),
+            _ => continue,
+        };
+        table.insert_new(h, Value::Obj(k), v);
     }
+    let dict_type = vm.types.dict.clone();
+    let d = vm.new_obj(
+        &dict_type,
+        Payload::Dict(Box::new(std::cell::RefCell::new(table))),
+    );
     o.set_dict(Some(d));
     Ok(Value::Obj(o))
 }
@@ -382,7 +394,8 @@ pub fn posix_utime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     match r {
         Ok(_) => Ok(Value::None),
-        Err(e) => Err(vm.os_error(e, p.err_name(), None)),
+        // CPython's os_utime_impl raises posix_error(): no filename.
+        Err(e) => Err(vm.os_error(e, None, None)),
     }
 }
 

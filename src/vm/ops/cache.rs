@@ -33,8 +33,10 @@ use super::ic_ref::IcRef;
 /// cacheable instructions).
 pub const NO_SLOT: u16 = u16::MAX;
 
-/// One instruction's cache.
+/// One instruction's cache. An explicit tag byte: a niche-encoded
+/// discriminant costs several instructions to decode on every hit.
 #[derive(Clone, Default)]
+#[repr(u8)]
 pub enum Ic {
     #[default]
     Empty,
@@ -195,7 +197,7 @@ impl Code {
         // reference lives; caches being refilled now make this fail.
         let v = unsafe { self.ics.try_borrow_unguarded().ok()? };
         match v.get(slot as usize)? {
-            Ic::Poly(es) => es.iter().find_map(f),
+            Ic::Poly(es) => poly_find(&es[..], &f),
             ic => f(ic),
         }
     }
@@ -235,6 +237,13 @@ fn obj_class(v: &Value) -> Option<(&PyRef, u64, u32)> {
     }
 }
 
+/// The first entry of a polymorphic cache that `f` accepts (out of line:
+/// the eval loop inlines only the one-entry case of `ic_with`).
+#[inline(never)]
+fn poly_find<R>(es: &[Ic], f: &impl Fn(&Ic) -> Option<R>) -> Option<R> {
+    es.iter().find_map(f)
+}
+
 /// Whether the instance dict of `o` is the place for its attributes
 /// (user classes and modules, not types, bound methods or builtins).
 fn dict_first(vm: &Vm, o: &PyRef, flags: u32) -> bool {
@@ -247,21 +256,25 @@ fn dict_first(vm: &Vm, o: &PyRef, flags: u32) -> bool {
 /// cached entry position, or a `__slots__` value. Inlined into the loop so
 /// the value goes from the dict to the stack in registers.
 #[inline(always)]
-pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, name: &PyRef) -> Option<Value> {
+pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, oparg: u32) -> Option<Value> {
     let (o, ver, _) = obj_class(obj)?;
-    let (dict, n, vidx) = code.ic_with(slot, |ic| match ic {
-        Ic::Attr {
-            tver, hint, vidx, ..
-        } if *tver == ver => Some((true, hint.get() as usize, *vidx)),
-        Ic::Slot { tver, index } if *tver == ver => Some((false, *index, NO_KEY)),
-        _ => None,
-    })?;
+    let (dict, n, vidx) = code.ic_with(
+        slot,
+        #[inline(always)]
+        |ic| match ic {
+            Ic::Attr {
+                tver, hint, vidx, ..
+            } if *tver == ver => Some((true, hint.get() as usize, *vidx)),
+            Ic::Slot { tver, index } if *tver == ver => Some((false, *index, NO_KEY)),
+            _ => None,
+        },
+    )?;
     if !dict {
         slot_value(o, n)
     } else if o.has_values() {
         o.value_at(vidx as usize)
     } else {
-        dict_value_at(o, n, name)
+        dict_value_at(o, n, code.names.get(oparg as usize)?)
     }
 }
 
@@ -271,7 +284,7 @@ pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, name: &PyRef) 
 #[inline(always)]
 fn not_shadowed(code: &Code, slot: u16, o: &PyRef, name: &PyRef, dv: u64, vidx: u32) -> bool {
     if o.has_values() {
-        return vidx == NO_KEY || o.value_at(vidx as usize).is_none();
+        return vidx == NO_KEY || !o.has_value_at(vidx as usize);
     }
     let Some(d) = o.dict_made() else {
         return !o.has_attrs();
@@ -576,15 +589,19 @@ impl Vm {
         name: &PyRef,
     ) -> Option<Value> {
         let (o, ver, _) = obj_class(obj)?;
-        let (meth, dv, vidx) = code.ic_with(slot, |ic| match ic {
-            Ic::Method {
-                tver,
-                meth,
-                dver,
-                vidx,
-            } if *tver == ver => meth.get().map(|m| (m, dver.get(), *vidx)),
-            _ => None,
-        })?;
+        let (meth, dv, vidx) = code.ic_with(
+            slot,
+            #[inline(always)]
+            |ic| match ic {
+                Ic::Method {
+                    tver,
+                    meth,
+                    dver,
+                    vidx,
+                } if *tver == ver => meth.get().map(|m| (m, dver.get(), *vidx)),
+                _ => None,
+            },
+        )?;
         not_shadowed(code, slot, o, name, dv, vidx).then_some(meth)
     }
 
@@ -601,10 +618,14 @@ impl Vm {
         let Some((o, ver, _)) = obj_class(owner) else {
             return Err(v);
         };
-        match code.ic_with(slot, |ic| match ic {
-            Ic::Store { tver, vidx, .. } if *tver == ver && *vidx != NO_KEY => Some(*vidx),
-            _ => None,
-        }) {
+        match code.ic_with(
+            slot,
+            #[inline(always)]
+            |ic| match ic {
+                Ic::Store { tver, vidx, .. } if *tver == ver && *vidx != NO_KEY => Some(*vidx),
+                _ => None,
+            },
+        ) {
             Some(vidx) => o.replace_value_at(vidx as usize, v),
             None => Err(v),
         }

@@ -94,6 +94,10 @@ impl Vm {
                     Payload::Builtin(b) if b.self_.is_none() => b.func,
                     _ => return None,
                 },
+                // Builtin types' `__new__` (`add_staticmethods`): called
+                // with `cls` first, which is a subtype of the owner (found
+                // in its MRO), so `check_new_args` would pass.
+                Payload::MethodDescr(md) if md.kind == DescrKind::Static => md.func,
                 _ => return None,
             },
             _ => return None,

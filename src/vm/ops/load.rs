@@ -193,16 +193,14 @@ impl Vm {
     }
 
     pub(crate) fn op_load_attr(&mut self, code: &Code, pc: usize, oparg: u32) -> PyResult<Flow> {
-        if let Some(name) = code.names.get(oparg as usize) {
-            let slot = code.ic_slot(pc);
-            if let Some(v) = self
-                .stack
-                .last()
-                .and_then(|obj| super::cache::load_attr_fast(code, slot, obj, name))
-            {
-                self.set_top(v);
-                return Ok(Flow::Next);
-            }
+        let slot = code.ic_slot(pc);
+        if let Some(v) = self
+            .stack
+            .last()
+            .and_then(|obj| super::cache::load_attr_fast(code, slot, obj, oparg))
+        {
+            self.set_top(v);
+            return Ok(Flow::Next);
         }
         let obj = self.pop();
         let v = self.load_attr_cached(code, code.ic_slot(pc), &obj, &name_at(code, oparg))?;

@@ -10,6 +10,7 @@ mod build;
 pub(crate) mod cache;
 mod call;
 mod call_class;
+mod call_py;
 mod call_spec;
 mod exc;
 mod gen;

@@ -625,12 +625,12 @@ impl Vm {
     /// Recompute the dunder-presence flags of a Python class.
     pub fn update_type_flags(&mut self, cls: &PyRef) {
         let custom_ga = self.defined_in_python(cls, "__getattribute__");
-        let has_ga = self.type_lookup_str(cls, "__getattr__").is_some();
+        let has_ga = self.type_lookup_static(cls, "__getattr__").is_some();
         let custom_sa = self.defined_in_python(cls, "__setattr__")
             || self.defined_in_python(cls, "__delattr__");
-        let has_del = self.type_lookup_str(cls, "__del__").is_some();
-        let always_true = self.type_lookup_str(cls, "__bool__").is_none()
-            && self.type_lookup_str(cls, "__len__").is_none();
+        let has_del = self.type_lookup_static(cls, "__del__").is_some();
+        let always_true = self.type_lookup_static(cls, "__bool__").is_none()
+            && self.type_lookup_static(cls, "__len__").is_none();
         if let Some(td) = type_data(cls) {
             let mut f = td.flags.get()
                 & !(FLAG_CUSTOM_GETATTRIBUTE
@@ -659,8 +659,8 @@ impl Vm {
 
     /// Whether a dunder found along the MRO is not `object`'s own (generic)
     /// implementation.
-    fn defined_in_python(&mut self, cls: &PyRef, name: &str) -> bool {
-        match self.type_lookup_str(cls, name) {
+    fn defined_in_python(&mut self, cls: &PyRef, name: &'static str) -> bool {
+        match self.type_lookup_static(cls, name) {
             Some(v) => !self.is_object_method(&v),
             None => false,
         }

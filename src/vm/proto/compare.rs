@@ -135,7 +135,10 @@ impl Vm {
             return Ok(Value::Bool(r));
         }
         self.enter_recursive(" in comparison")?;
-        let r = self.richcompare_slow(a, b, op);
+        let r = match crate::objects::tuple::exact_tuples(self, a, b) {
+            Some((x, y)) => crate::objects::list::seq_richcompare(self, x, y, op, false),
+            None => self.richcompare_slow(a, b, op),
+        };
         self.leave_recursive();
         r
     }

@@ -260,13 +260,7 @@ impl Vm {
                         }
                     }
                     Payload::List(_) | Payload::Tuple(_) => {
-                        let items = self.seq_items(container).unwrap_or_default();
-                        for x in items {
-                            if self.eq(&x, item)? {
-                                return Ok(true);
-                            }
-                        }
-                        return Ok(false);
+                        return crate::objects::list::seq_contains(self, o, item)
                     }
                     Payload::Range(_) => return self.range_contains(o, item),
                     _ => {}
