@@ -549,50 +549,69 @@ impl Vm {
                     // PRECALL runs no code and cannot fail (no `lasti`); the
                     // CALL right after it runs in the same step (one dispatch
                     // per call), as CALL, unless something traces.
-                    Op::Precall => slow!({
-                        // A plain Python function with exactly its
-                        // positional parameters: its frame is pushed over
-                        // the arguments (ops/call_py.rs).
-                        if let Some(&super::code::Instr {
-                            op: Op::Call,
-                            arg: call_arg,
-                            len: call_len,
-                            ..
-                        }) = instrs.get(next)
+                    Op::Precall => {
+                        // `lst.append(x)` and `len(x)` on the registers
+                        // (ops/call_spec.rs), the CALL after it skipped.
+                        if oparg == 1
+                            && !self.tracing
+                            && self.pending_kwnames.is_none()
+                            && matches!(instrs.get(next), Some(i) if i.op == Op::Call && i.arg == 1)
                         {
-                            if !self.tracing
-                                && self.call_py_exact(call_arg, next + call_len as usize)
+                            if let Some((callable, other)) =
+                                unsafe { super::ops::call_spec::precall1_regs(&mut r) }
                             {
                                 pc = next;
-                                // The caller's `lasti` is its CALL.
-                                if let Some(f) = self.frames.iter_mut().rev().nth(1) {
-                                    f.lasti = pc;
-                                }
-                                continue 'frame;
+                                release!(other);
+                                release!(callable);
+                                let call_len = instrs.get(next).map_or(1, |i| i.len as usize);
+                                go_checked!(next + call_len);
                             }
                         }
-                        self.op_precall(oparg);
-                        match instrs.get(next) {
-                            Some(&super::code::Instr {
+                        slow!({
+                            // A plain Python function with exactly its
+                            // positional parameters: its frame is pushed over
+                            // the arguments (ops/call_py.rs).
+                            if let Some(&super::code::Instr {
                                 op: Op::Call,
                                 arg: call_arg,
                                 len: call_len,
                                 ..
-                            }) if !self.tracing => {
-                                pc = next;
-                                let after = next + call_len as usize;
-                                self.mark_lasti(pc);
-                                match self.op_call(call_arg, after) {
-                                    Ok(Flow::Next) => {
-                                        r = reload!();
-                                        go_checked!(after)
+                            }) = instrs.get(next)
+                            {
+                                if !self.tracing
+                                    && self.call_py_exact(call_arg, next + call_len as usize)
+                                {
+                                    pc = next;
+                                    // The caller's `lasti` is its CALL.
+                                    if let Some(f) = self.frames.iter_mut().rev().nth(1) {
+                                        f.lasti = pc;
                                     }
-                                    other => other,
+                                    continue 'frame;
                                 }
                             }
-                            _ => Ok(Flow::Next),
-                        }
-                    }),
+                            self.op_precall(oparg);
+                            match instrs.get(next) {
+                                Some(&super::code::Instr {
+                                    op: Op::Call,
+                                    arg: call_arg,
+                                    len: call_len,
+                                    ..
+                                }) if !self.tracing => {
+                                    pc = next;
+                                    let after = next + call_len as usize;
+                                    self.mark_lasti(pc);
+                                    match self.op_call(call_arg, after) {
+                                        Ok(Flow::Next) => {
+                                            r = reload!();
+                                            go_checked!(after)
+                                        }
+                                        other => other,
+                                    }
+                                }
+                                _ => Ok(Flow::Next),
+                            }
+                        })
+                    }
                     Op::Call => marked!(step!(self.op_call(oparg, next))),
                     Op::KwNames => marked!(self.op_kw_names(code, oparg)),
                 };

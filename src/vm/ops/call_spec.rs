@@ -233,3 +233,65 @@ fn append_item(l: &PyRef, x: Value) -> Result<(), Value> {
 fn is_list(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::Obj(l)) if matches!(l.payload, Payload::List(_)))
 }
+
+/// PRECALL 1 + CALL 1 of `list.append` after LOAD_METHOD on a list
+/// (PRECALL_NO_KW_LIST_APPEND) or of the builtin `len` on an exact list or
+/// tuple (PRECALL_NO_KW_LEN), run on the eval loop's registers: the three
+/// values become the result. Gives the two objects taken off (the
+/// callable and the list, or `len` and its argument) for the loop to drop;
+/// None when the call is not one of these (nothing changed).
+///
+/// # Safety
+/// The frame's value stack holds PRECALL 1's three values (verified code).
+#[inline(always)]
+pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Value, Value)> {
+    // SAFETY (each block below): the caller's contract: slots 1..=3 below
+    // the top hold the call's values; each pop moves one out, and the
+    // result replaces the bottom one (`Null` or the descriptor).
+    let (a, b, c) = unsafe { (&*r.at(3), &*r.at(2), &*r.at(1)) };
+    match (a, b) {
+        (Value::Obj(m), Value::Obj(l)) => {
+            let Payload::MethodDescr(md) = &m.payload else {
+                return None;
+            };
+            let Payload::List(items) = &l.payload else {
+                return None;
+            };
+            if !fn_addr_eq(md.func, LIST_APPEND) {
+                return None;
+            }
+            let mut items = items.try_borrow_mut().ok()?;
+            crate::objects::list::push_item(&mut items, unsafe { r.pop() });
+            drop(items);
+            unsafe {
+                let list = r.pop();
+                let descr = r.replace_top(Value::None);
+                Some((descr, list))
+            }
+        }
+        (Value::Null, Value::Obj(f)) => {
+            let Payload::Builtin(bf) = &f.payload else {
+                return None;
+            };
+            let Value::Obj(x) = c else {
+                return None;
+            };
+            if bf.self_.is_some() || !fn_addr_eq(bf.func, LEN) || !x.class_is_static() {
+                return None;
+            }
+            let n = match &x.payload {
+                Payload::List(items) => items.try_borrow().ok()?.len(),
+                Payload::Tuple(items) => items.len(),
+                _ => return None,
+            };
+            let n = i64::try_from(n).ok()?;
+            unsafe {
+                let arg = r.pop();
+                let len = r.pop();
+                drop(r.replace_top(Value::Int(n)));
+                Some((len, arg))
+            }
+        }
+        _ => None,
+    }
+}

@@ -11,7 +11,7 @@ pub(crate) mod cache;
 mod call;
 mod call_class;
 mod call_py;
-mod call_spec;
+pub(crate) mod call_spec;
 mod exc;
 mod gen;
 mod ic_ref;
