@@ -14,7 +14,9 @@ use crate::vm::{PyResult, Vm};
 pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x == y),
-        (Value::Float(x), Value::Float(y)) => Some(x == y),
+        // Identical (the same bits: `is` of unboxed floats) or equal, as
+        // CPython's identity-then-equality (a NaN is itself).
+        (Value::Float(x), Value::Float(y)) => Some(x == y || x.to_bits() == y.to_bits()),
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
             Some((*x as f64) == *y && (*y as i64) == *x)
         }

@@ -231,7 +231,7 @@ fn list_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     for i in start..stop {
         if let Some(x) = items.get(i as usize) {
-            if vm.eq(x, &a[0])? {
+            if elem_eq(vm, x, &a[0])? {
                 return Ok(Value::Int(i));
             }
         }
@@ -246,7 +246,7 @@ fn list_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let items = cell(&l).map(|c| c.borrow().clone()).unwrap_or_default();
     let mut n = 0;
     for x in &items {
-        if vm.eq(x, &a[0])? {
+        if elem_eq(vm, x, &a[0])? {
             n += 1;
         }
     }
