@@ -340,6 +340,20 @@ fn check_writable(vm: &mut Vm, f: &FileIo) -> PyResult<()> {
     Ok(())
 }
 
+/// After a failed read(2) or write(2) with errno `e`: Ok(true) to retry
+/// (EINTR, once signal handlers ran), Ok(false) when it would block
+/// (EAGAIN), else the OSError.
+fn io_failed(vm: &mut Vm, e: i32) -> PyResult<bool> {
+    if e == libc::EINTR {
+        check_signals(vm)?;
+        return Ok(true);
+    }
+    if e == libc::EAGAIN {
+        return Ok(false);
+    }
+    Err(os_error(vm, e, None))
+}
+
 /// `read(2)` into `buf`, retrying on EINTR; Ok(None) on EAGAIN.
 pub(crate) fn raw_read(vm: &mut Vm, fd: i32, buf: &mut [u8]) -> PyResult<Option<usize>> {
     loop {
@@ -352,14 +366,10 @@ pub(crate) fn raw_read(vm: &mut Vm, fd: i32, buf: &mut [u8]) -> PyResult<Option<
         if n >= 0 {
             return Ok(Some(n as usize));
         }
-        if e == libc::EINTR {
-            check_signals(vm)?;
+        if io_failed(vm, e)? {
             continue;
         }
-        if e == libc::EAGAIN {
-            return Ok(None);
-        }
-        return Err(os_error(vm, e, None));
+        return Ok(None);
     }
 }
 
@@ -379,14 +389,10 @@ pub(crate) fn raw_write(vm: &mut Vm, fd: i32, data: &[u8]) -> PyResult<Option<us
         if n >= 0 {
             return Ok(Some(n as usize));
         }
-        if e == libc::EINTR {
-            check_signals(vm)?;
+        if io_failed(vm, e)? {
             continue;
         }
-        if e == libc::EAGAIN {
-            return Ok(None);
-        }
-        return Err(os_error(vm, e, None));
+        return Ok(None);
     }
 }
 
@@ -488,14 +494,10 @@ fn read_spare(vm: &mut Vm, fd: i32, buf: &mut Vec<u8>) -> PyResult<Option<usize>
             unsafe { buf.set_len(len + n) };
             return Ok(Some(n));
         }
-        if e == libc::EINTR {
-            check_signals(vm)?;
+        if io_failed(vm, e)? {
             continue;
         }
-        if e == libc::EAGAIN {
-            return Ok(None);
-        }
-        return Err(os_error(vm, e, None));
+        return Ok(None);
     }
 }
 
