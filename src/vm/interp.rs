@@ -550,37 +550,38 @@ impl Vm {
                     // CALL right after it runs in the same step (one dispatch
                     // per call), as CALL, unless something traces.
                     Op::Precall => {
+                        // The CALL right after it (`call_arg`, and where the
+                        // caller goes on) runs in the same step, unless
+                        // something traces.
+                        let call = match instrs.get(next) {
+                            Some(&super::code::Instr {
+                                op: Op::Call,
+                                arg,
+                                len,
+                                ..
+                            }) if !self.tracing => Some((arg, next + len as usize)),
+                            _ => None,
+                        };
                         // `lst.append(x)` and `len(x)` on the registers
-                        // (ops/call_spec.rs), the CALL after it skipped.
-                        if oparg == 1
-                            && !self.tracing
-                            && self.pending_kwnames.is_none()
-                            && matches!(instrs.get(next), Some(i) if i.op == Op::Call && i.arg == 1)
-                        {
-                            if let Some((callable, other)) =
-                                unsafe { super::ops::call_spec::precall1_regs(&mut r) }
-                            {
-                                pc = next;
-                                release!(other);
-                                release!(callable);
-                                let call_len = instrs.get(next).map_or(1, |i| i.len as usize);
-                                go_checked!(next + call_len);
+                        // (ops/call_spec.rs).
+                        if let Some((1, after)) = call {
+                            if oparg == 1 && self.pending_kwnames.is_none() {
+                                if let Some((callable, other)) =
+                                    unsafe { super::ops::call_spec::precall1_regs(&mut r) }
+                                {
+                                    pc = next;
+                                    release!(other);
+                                    release!(callable);
+                                    go_checked!(after);
+                                }
                             }
                         }
                         slow!({
                             // A plain Python function with exactly its
                             // positional parameters: its frame is pushed over
                             // the arguments (ops/call_py.rs).
-                            if let Some(&super::code::Instr {
-                                op: Op::Call,
-                                arg: call_arg,
-                                len: call_len,
-                                ..
-                            }) = instrs.get(next)
-                            {
-                                if !self.tracing
-                                    && self.call_py_exact(call_arg, next + call_len as usize)
-                                {
+                            if let Some((call_arg, after)) = call {
+                                if self.call_py_exact(call_arg, after) {
                                     pc = next;
                                     // The caller's `lasti` is its CALL.
                                     if let Some(f) = self.frames.iter_mut().rev().nth(1) {
@@ -590,15 +591,9 @@ impl Vm {
                                 }
                             }
                             self.op_precall(oparg);
-                            match instrs.get(next) {
-                                Some(&super::code::Instr {
-                                    op: Op::Call,
-                                    arg: call_arg,
-                                    len: call_len,
-                                    ..
-                                }) if !self.tracing => {
+                            match call {
+                                Some((call_arg, after)) => {
                                     pc = next;
-                                    let after = next + call_len as usize;
                                     self.mark_lasti(pc);
                                     match self.op_call(call_arg, after) {
                                         Ok(Flow::Next) => {
@@ -608,7 +603,7 @@ impl Vm {
                                         other => other,
                                     }
                                 }
-                                _ => Ok(Flow::Next),
+                                None => Ok(Flow::Next),
                             }
                         })
                     }
