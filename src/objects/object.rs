@@ -3,6 +3,9 @@
 
 use std::rc::Rc;
 
+use thin_vec::ThinVec;
+
+use super::attrs::Attrs;
 use super::function::Args;
 use super::typeobj::{type_data, FLAG_HAS_DICT, FLAG_HEAPTYPE};
 use super::{Payload, PyObject};
@@ -19,18 +22,22 @@ impl Vm {
             }
             p => p,
         };
-        let o = Rc::new(PyObject::new(cls.clone(), payload));
+        let td = type_data(cls);
+        // CPython 3.11's inline values, sized for the class's shared keys
+        // (attrs.rs).
+        let attrs = match td.filter(|t| t.has_flag(FLAG_HAS_DICT)) {
+            Some(t) => {
+                let n = t.shared_keys.try_borrow().map_or(0, |k| k.len());
+                Attrs::Values(ThinVec::with_capacity(n))
+            }
+            None => Attrs::None,
+        };
+        let track = super::gc_traverse::is_container(&payload)
+            || td.is_some_and(|t| t.has_flag(FLAG_HAS_DICT | FLAG_HEAPTYPE));
+        let o = PyObject::alloc_with(cls.clone(), attrs, payload);
         // Instances of classes are containers (they reference their class).
-        if super::gc_traverse::is_container(&o.payload)
-            || type_data(cls).is_some_and(|t| t.has_flag(FLAG_HAS_DICT | FLAG_HEAPTYPE))
-        {
+        if track {
             super::gc::track(&o);
-        }
-        if let Some(t) = type_data(cls).filter(|t| t.has_flag(FLAG_HAS_DICT)) {
-            // CPython 3.11's inline values, sized for the class's shared
-            // keys (attrs.rs).
-            let n = t.shared_keys.try_borrow().map_or(0, |k| k.len());
-            o.init_values(n);
         }
         if crate::modules::tracemalloc::tracing() {
             crate::modules::tracemalloc::on_alloc(self, &o);

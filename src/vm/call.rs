@@ -8,7 +8,6 @@ use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};
 use crate::objects::Payload;
 use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
 
-use super::frame::Frame;
 use super::interp::Exit;
 use super::proto::str_of;
 use super::value::{PyRef, Value};
@@ -347,18 +346,16 @@ impl Vm {
                     self.push_defaults(f, missing);
                 }
                 self.fill_nulls_to(base + code.nlocalsplus());
-                self.frames.push(Frame {
-                    entry: true,
-                    ..Frame::new(
-                        code,
-                        Some(func.clone()),
-                        f.globals.clone(),
-                        f.builtins.clone(),
-                        None,
-                        base,
-                        base,
-                    )
-                });
+                self.push_frame_record(
+                    code,
+                    Some(func.clone()),
+                    f.globals.clone(),
+                    f.builtins.clone(),
+                    None,
+                    base,
+                    base,
+                    true,
+                );
                 self.native_depth += 1;
                 let r = self.run();
                 self.native_depth -= 1;
@@ -404,18 +401,16 @@ impl Vm {
             self.stack.truncate(base);
             return Err(e);
         }
-        self.frames.push(Frame {
+        self.push_frame_record(
+            f.code.borrow().clone(),
+            Some(func.clone()),
+            f.globals.clone(),
+            f.builtins.clone(),
+            None,
+            base,
+            ret_base,
             entry,
-            ..Frame::new(
-                f.code.borrow().clone(),
-                Some(func.clone()),
-                f.globals.clone(),
-                f.builtins.clone(),
-                None,
-                base,
-                ret_base,
-            )
-        });
+        );
         Ok(())
     }
 

@@ -534,7 +534,7 @@ impl Vm {
                             let owner = unsafe { &*r.at(1) };
                             if let Some(m) = Vm::load_method_hit(code, slot, owner, name) {
                                 unsafe {
-                                    let owner = r.replace_top(m);
+                                    let owner = r.replace_top(Value::Obj(m));
                                     r.push(owner);
                                 }
                                 go_on!(next);

@@ -579,7 +579,7 @@ impl Vm {
     // ------------------------------------------------------------------ makers
 
     pub fn new_obj(&self, ty: &PyRef, payload: Payload) -> PyRef {
-        let o = Rc::new(PyObject::new(ty.clone(), payload));
+        let o = PyObject::alloc(ty.clone(), payload);
         crate::objects::gc::track_new(&o);
         if crate::modules::tracemalloc::tracing() {
             crate::modules::tracemalloc::on_alloc(self, &o);

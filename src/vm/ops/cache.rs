@@ -587,8 +587,11 @@ impl Vm {
         slot: u16,
         obj: &Value,
         name: &PyRef,
-    ) -> Option<Value> {
+    ) -> Option<PyRef> {
         let (o, ver, _) = obj_class(obj)?;
+        // The method comes back as one pointer: a `Value` built here and
+        // moved through memory to the push (two word stores, then one
+        // 16-byte load) stalled store forwarding on every hit.
         let (meth, dv, vidx) = code.ic_with(
             slot,
             #[inline(always)]
@@ -598,7 +601,7 @@ impl Vm {
                     meth,
                     dver,
                     vidx,
-                } if *tver == ver => meth.get().map(|m| (m, dver.get(), *vidx)),
+                } if *tver == ver => meth.get_obj().map(|m| (m, dver.get(), *vidx)),
                 _ => None,
             },
         )?;

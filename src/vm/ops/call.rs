@@ -9,7 +9,6 @@ use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
 
 use super::Flow;
 use crate::vm::code::Code;
-use crate::vm::frame::Frame;
 use crate::vm::interp::Exit;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -251,9 +250,7 @@ impl Vm {
                         Value::Obj(o) => Some(o),
                         _ => None,
                     };
-                    self.frames.push(Frame::new(
-                        code, func, globals, builtins, None, args_start, meth_idx,
-                    ));
+                    self.push_call_frame(code, func, globals, builtins, args_start, meth_idx);
                     return Ok(Flow::Reload);
                 }
                 let args = self.take_args(args_start);
@@ -503,18 +500,16 @@ impl Vm {
         f.code.borrow().ensure_verified(self)?;
         let n = f.code.borrow().nlocalsplus();
         self.stack.resize(ret_base + n, Value::Null);
-        self.frames.push(Frame {
-            entry: true,
-            ..Frame::new(
-                f.code.borrow().clone(),
-                Some(func.clone()),
-                f.globals.clone(),
-                f.builtins.clone(),
-                Some(locals),
-                ret_base,
-                ret_base,
-            )
-        });
+        self.push_frame_record(
+            f.code.borrow().clone(),
+            Some(func.clone()),
+            f.globals.clone(),
+            f.builtins.clone(),
+            Some(locals),
+            ret_base,
+            ret_base,
+            true,
+        );
         match self.run()? {
             Exit::Return(v) => Ok(v),
             Exit::Yield(_) => Err(self.system_error("class body yielded")),

@@ -71,6 +71,26 @@ pub(crate) unsafe fn write_words(dst: *mut Value, v: Value) {
     }
 }
 
+/// `write_words` for an optional value (`None` is a tag value of its own,
+/// so an `Option<Value>` is a value's two words too).
+///
+/// # Safety
+/// `dst` must be valid for writing an `Option<Value>` (its old content is
+/// not dropped).
+#[inline(always)]
+pub(crate) unsafe fn write_opt_words(dst: *mut Option<Value>, v: Option<Value>) {
+    // SAFETY: `transmute` checks that both are 16 bytes; `Words` may hold
+    // any bits, and the value moves into them (no double drop).
+    let w = unsafe { std::mem::transmute::<Option<Value>, super::value::Words>(v) };
+    let p = dst.cast::<std::mem::MaybeUninit<u64>>();
+    // SAFETY: `dst` is valid for 16 bytes (the caller's contract), aligned
+    // for `Value` and so for u64.
+    unsafe {
+        p.write_volatile(w[0]);
+        p.add(1).write_volatile(w[1]);
+    }
+}
+
 /// # Safety
 /// `src` must hold a valid `Value`, which the caller then owns (the slot
 /// must not be dropped again).
