@@ -3,6 +3,7 @@
 
 use crate::objects::function::Args;
 use crate::objects::Payload;
+use crate::vm::value::Truth;
 use std::rc::Rc;
 
 use crate::vm::value::{PyRef, Value};
@@ -123,7 +124,7 @@ impl Vm {
         match x {
             Value::Int(_) => return Ok(x.clone()),
             Value::Bool(b) => return Ok(Value::Int(*b as i64)),
-            Value::Float(f) => return self.float_to_int(*f),
+            Value::Float(f) => return self.float_to_int(f.get()),
             _ => {}
         }
         // An instance of a Python class: its `__int__` (etc.) comes first, even
@@ -210,7 +211,7 @@ impl Vm {
             Some(r) => r,
         };
         if let Value::Float(f) = r {
-            return Ok(Some(f));
+            return Ok(Some(f.get()));
         }
         if let Value::Obj(o) = &r {
             if let Payload::Float(f) = o.payload {
@@ -227,7 +228,7 @@ impl Vm {
     /// `float(x)` for one argument.
     pub fn to_float(&mut self, x: &Value) -> PyResult<f64> {
         match x {
-            Value::Float(f) => return Ok(*f),
+            Value::Float(f) => return Ok(f.get()),
             Value::Int(i) => return Ok(*i as f64),
             Value::Bool(b) => return Ok(*b as i64 as f64),
             _ => {}
@@ -294,8 +295,8 @@ pub fn bool_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         )));
     }
     match pos.first() {
-        Some(v) => Ok(Value::Bool(vm.truthy(v)?)),
-        None => Ok(Value::Bool(false)),
+        Some(v) => Ok(Value::bool(vm.truthy(v)?)),
+        None => Ok(Value::Bool(Truth::False)),
     }
 }
 
@@ -309,7 +310,7 @@ pub fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     // A NaN is boxed so that it has an identity: `x in [x]` is True (containers compare by
     // identity first) while `float('nan') in [float('nan')]` is False, as in CPython.
     if std::rc::Rc::ptr_eq(&cls, &vm.types.float) && !f.is_nan() {
-        return Ok(Value::Float(f));
+        return Ok(Value::float(f));
     }
     Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Float(f))))
 }

@@ -5,6 +5,7 @@ use crate::objects::exception::{ExcKind, HIERARCHY};
 use crate::objects::function::Args;
 use crate::objects::Payload;
 use crate::vm::proto::CmpOp;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -162,12 +163,12 @@ fn b_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 pub(crate) fn b_isinstance(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("isinstance", args, 2, 2)?;
-    Ok(Value::Bool(vm.isinstance(&a[0], &a[1])?))
+    Ok(Value::bool(vm.isinstance(&a[0], &a[1])?))
 }
 
 fn b_issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("issubclass", args, 2, 2)?;
-    Ok(Value::Bool(vm.issubclass(&a[0], &a[1])?))
+    Ok(Value::bool(vm.issubclass(&a[0], &a[1])?))
 }
 
 fn attr_name(vm: &Vm, v: &Value) -> PyResult<PyRef> {
@@ -216,7 +217,7 @@ fn b_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn b_hasattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("hasattr", args, 2, 2)?;
     let name = attr_name(vm, &a[1])?;
-    Ok(Value::Bool(vm.lookup_attr(&a[0], &name)?.is_some()))
+    Ok(Value::bool(vm.lookup_attr(&a[0], &name)?.is_some()))
 }
 
 fn b_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -284,14 +285,14 @@ impl Vm {
 
 fn b_callable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("callable", args, 1, 1)?;
-    Ok(Value::Bool(vm.callable(&a[0])))
+    Ok(Value::bool(vm.callable(&a[0])))
 }
 
 fn b_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("abs", args, 1, 1)?;
     match &a[0] {
         Value::Int(i) if *i != i64::MIN => Ok(Value::Int(i.abs())),
-        Value::Float(f) => Ok(Value::Float(f.abs())),
+        Value::Float(f) => Ok(Value::float(f.abs())),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         v => match vm.call_special(v, "__abs__", &[])? {
             Some(r) => Ok(r),
@@ -408,7 +409,7 @@ fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
             (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
                 acc = Value::Int(a.wrapping_add(*b));
             }
-            (Value::Float(a), Value::Float(b)) => acc = Value::Float(a + b),
+            (Value::Float(a), Value::Float(b)) => acc = Value::float(a.get() + b.get()),
             _ => acc = vm.binary_op(&acc, &x, crate::vm::proto::BinOp::Add, false)?,
         }
     }
@@ -444,10 +445,10 @@ fn b_any(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let it = vm.iter(&a[0])?;
     while let Some(x) = vm.next(&it)? {
         if vm.truthy(&x)? {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn b_all(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -455,10 +456,10 @@ fn b_all(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let it = vm.iter(&a[0])?;
     while let Some(x) = vm.next(&it)? {
         if !vm.truthy(&x)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn b_chr(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -557,7 +558,7 @@ fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if let (Some(b), Some(e), Some(md)) = (as_int(&base), as_int(&exp), as_int(&m)) {
         return match b.pow(&e, Some(&md)) {
             Ok(crate::num::IntPow::Int(r)) => Ok(vm.new_int(r)),
-            Ok(crate::num::IntPow::Float(f)) => Ok(Value::Float(f)),
+            Ok(crate::num::IntPow::Float(f)) => Ok(Value::float(f)),
             Err(e) => Err(vm.num_err(e)),
         };
     }
@@ -608,7 +609,7 @@ fn b_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
         .or_else(|| Vm::kwarg(&args, "ndigits"))
         .unwrap_or(Value::None);
     if let (Value::Float(f), Value::None) = (&x, &nd) {
-        return match crate::num::float_round(*f) {
+        return match crate::num::float_round(f.get()) {
             Ok(r) => Ok(vm.new_int(r)),
             Err(e) => Err(vm.num_err(e)),
         };
@@ -890,7 +891,7 @@ fn b_import(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let fromlist = get(3, "fromlist").unwrap_or(Value::None);
     let level = match get(4, "level").unwrap_or(Value::Int(0)) {
         Value::Int(i) => i,
-        Value::Bool(b) => i64::from(b),
+        Value::Bool(b) => i64::from(b.get()),
         other => {
             return Err(vm.type_error(format!(
                 "'{}' object cannot be interpreted as an integer",
@@ -1059,9 +1060,9 @@ pub fn install(vm: &mut Vm) {
     let el = Value::Obj(vm.ellipsis.clone());
     vm.set_attr_raw(&b, "Ellipsis", el);
     vm.set_attr_raw(&b, "None", Value::None);
-    vm.set_attr_raw(&b, "True", Value::Bool(true));
-    vm.set_attr_raw(&b, "False", Value::Bool(false));
-    vm.set_attr_raw(&b, "__debug__", Value::Bool(true));
+    vm.set_attr_raw(&b, "True", Value::Bool(Truth::True));
+    vm.set_attr_raw(&b, "False", Value::Bool(Truth::False));
+    vm.set_attr_raw(&b, "__debug__", Value::Bool(Truth::True));
     let eg = vm.exc_type(ExcKind::OSError);
     vm.set_attr_raw(&b, "EnvironmentError", Value::Obj(eg.clone()));
     vm.set_attr_raw(&b, "IOError", Value::Obj(eg));

@@ -51,7 +51,7 @@ impl Vm {
         }
         let level = match level {
             Value::Int(i) => *i,
-            Value::Bool(b) => i64::from(*b),
+            Value::Bool(b) => i64::from(b.get()),
             _ => return Err(self.type_error("level must be an int")),
         };
         self.import_module_level(name, Some(globals), fromlist, level)

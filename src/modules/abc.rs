@@ -4,6 +4,7 @@
 //! can die) and the invalidation counter value its negative cache is valid
 //! for. Also the check `object.__new__` makes for abstract classes.
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
@@ -232,7 +233,7 @@ fn abc_instancecheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let subclass = vm.getattr_str(&inst, "__class__")?;
     if let Some(s) = as_type(&subclass) {
         if data(vm, &imp)?.cache.borrow().contains(s) {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
     }
     let subtype = Value::Obj(vm.type_of(&inst));
@@ -241,7 +242,7 @@ fn abc_instancecheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
         if d.negative_version.get() == counter() {
             if let Some(s) = as_type(&subclass) {
                 if d.negative.borrow().contains(s) {
-                    return Ok(Value::Bool(false));
+                    return Ok(Value::Bool(Truth::False));
                 }
             }
         }
@@ -265,14 +266,14 @@ fn abc_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let d = data(vm, &imp)?;
         // 1. The cache.
         if d.cache.borrow().contains(&sub_t) {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
         // 2. The negative cache, unless registrations invalidated it.
         if d.negative_version.get() < counter() {
             d.negative.borrow_mut().clear();
             d.negative_version.set(counter());
         } else if d.negative.borrow().contains(&sub_t) {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
     let remember = |vm: &Vm, yes: bool| -> PyResult<Value> {
@@ -282,12 +283,12 @@ fn abc_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
         } else {
             d.negative.borrow_mut().add(&sub_t);
         }
-        Ok(Value::Bool(yes))
+        Ok(Value::bool(yes))
     };
     // 3. The subclass hook.
     let ok = vm.call_method(&cls, "__subclasshook__", std::slice::from_ref(&sub))?;
     match &ok {
-        Value::Bool(b) => return remember(vm, *b),
+        Value::Bool(b) => return remember(vm, b.get()),
         v if vm.is_not_implemented(v) => {}
         _ => {
             return Err(vm.new_error(
@@ -309,7 +310,7 @@ fn abc_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let registry = {
         let d = data(vm, &imp)?;
         if d.registry.borrow().contains(&sub_t) {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
         let r = d.registry.borrow().live();
         r

@@ -93,8 +93,8 @@ pub fn decode_item(vm: &Vm, code: u8, b: &[u8]) -> Value {
         b'i' => Value::Int(u as u32 as i32 as i64),
         b'I' => Value::Int(u as u32 as i64),
         b'u' => str_from_cps(vm, &[u as u32]),
-        b'f' => Value::Float(f32::from_bits(u as u32) as f64),
-        b'd' => Value::Float(f64::from_bits(u)),
+        b'f' => Value::float(f32::from_bits(u as u32) as f64),
+        b'd' => Value::float(f64::from_bits(u)),
         b'l' | b'q' => Value::Int(u as i64),
         _ => match i64::try_from(u) {
             Ok(x) => Value::Int(x),

@@ -8,6 +8,7 @@ use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::Payload;
 use crate::vm::proto::CmpOp;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -176,7 +177,7 @@ fn arr_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn arr_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = me(vm, &args, "__contains__")?;
     let v = vm.check_args("__contains__", args, 1, 1)?;
-    Ok(Value::Bool(find(vm, a, &v[0], 0, usize::MAX)?.is_some()))
+    Ok(Value::bool(find(vm, a, &v[0], 0, usize::MAX)?.is_some()))
 }
 
 fn arr_reverse(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -564,25 +565,25 @@ fn richcompare(vm: &mut Vm, args: Args, op: CmpOp, name: &str) -> PyResult<Value
     };
     let (la, lb) = (a.len(), b.len());
     if la != lb && matches!(op, CmpOp::Eq | CmpOp::Ne) {
-        return Ok(Value::Bool(op == CmpOp::Ne));
+        return Ok(Value::bool(op == CmpOp::Ne));
     }
     let (xs, ys) = (items(vm, a), items(vm, b));
     for (x, y) in xs.iter().zip(&ys) {
         if !vm.eq(x, y)? {
             return match op {
-                CmpOp::Eq => Ok(Value::Bool(false)),
-                CmpOp::Ne => Ok(Value::Bool(true)),
+                CmpOp::Eq => Ok(Value::Bool(Truth::False)),
+                CmpOp::Ne => Ok(Value::Bool(Truth::True)),
                 _ => vm.richcompare(x, y, op),
             };
         }
     }
     Ok(Value::Bool(match op {
-        CmpOp::Lt => la < lb,
-        CmpOp::Le => la <= lb,
-        CmpOp::Eq => la == lb,
-        CmpOp::Ne => la != lb,
-        CmpOp::Gt => la > lb,
-        CmpOp::Ge => la >= lb,
+        CmpOp::Lt => Truth::from(la < lb),
+        CmpOp::Le => Truth::from(la <= lb),
+        CmpOp::Eq => Truth::from(la == lb),
+        CmpOp::Ne => Truth::from(la != lb),
+        CmpOp::Gt => Truth::from(la > lb),
+        CmpOp::Ge => Truth::from(la >= lb),
     }))
 }
 

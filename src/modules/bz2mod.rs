@@ -407,11 +407,11 @@ fn decomp<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a Decompressor> {
 }
 
 fn decomp_eof(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(decomp(vm, v)?.eof.get()))
+    Ok(Value::bool(decomp(vm, v)?.eof.get()))
 }
 
 fn decomp_needs_input(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(decomp(vm, v)?.needs_input.get()))
+    Ok(Value::bool(decomp(vm, v)?.needs_input.get()))
 }
 
 fn decomp_unused_data(vm: &mut Vm, v: &Value) -> PyResult<Value> {

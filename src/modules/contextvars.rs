@@ -3,6 +3,7 @@
 //! vector copied on write (CPython uses a HAMT; iteration here is in
 //! insertion order). The current context is per thread, made on first use.
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -248,7 +249,7 @@ fn context_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let key = args.args.get(1).cloned().unwrap_or(Value::None);
     let var = var_arg(vm, &key)?;
     let vars = ctx_of(vm, &s)?.vars.borrow().clone();
-    Ok(Value::Bool(lookup(&vars, &var).is_some()))
+    Ok(Value::bool(lookup(&vars, &var).is_some()))
 }
 
 fn context_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -295,19 +296,19 @@ fn context_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = ctx_of(vm, &s)?.vars.borrow().clone();
     let b = other.vars.borrow().clone();
     if a.len() != b.len() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     for (k, v) in a.iter() {
         match lookup(&b, k) {
             Some(w) => {
                 if !vm.compare(v, &w, CmpOp::Eq)? {
-                    return Ok(Value::Bool(false));
+                    return Ok(Value::Bool(Truth::False));
                 }
             }
-            None => return Ok(Value::Bool(false)),
+            None => return Ok(Value::Bool(Truth::False)),
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn var_new(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -162,12 +162,12 @@ fn fh_enable(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn fh_disable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("disable", args, 0, 0)?;
     let was = ENABLED.try_with(|e| e.replace(false)).unwrap_or(false);
-    Ok(Value::Bool(was))
+    Ok(Value::bool(was))
 }
 
 fn fh_is_enabled(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("is_enabled", args, 0, 0)?;
-    Ok(Value::Bool(ENABLED.try_with(Cell::get).unwrap_or(false)))
+    Ok(Value::bool(ENABLED.try_with(Cell::get).unwrap_or(false)))
 }
 
 fn fh_dump_traceback(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -248,5 +248,5 @@ fn fh_unregister(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let was = REGISTERED
         .try_with(|r| r.borrow_mut().remove(&n))
         .unwrap_or(false);
-    Ok(Value::Bool(was))
+    Ok(Value::bool(was))
 }

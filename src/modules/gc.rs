@@ -7,6 +7,7 @@ use crate::objects::function::Args;
 use crate::objects::gc::{self as core, GenStats};
 use crate::objects::gc_traverse;
 use crate::objects::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -80,7 +81,7 @@ fn gc_disable(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn gc_isenabled(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("isenabled", args, 0, 0)?;
-    Ok(Value::Bool(core::with_ctl(|c| c.enabled).unwrap_or(false)))
+    Ok(Value::bool(core::with_ctl(|c| c.enabled).unwrap_or(false)))
 }
 
 /// `collect(generation=2)`: the number of unreachable objects found.
@@ -269,16 +270,18 @@ fn gc_get_referrers(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn gc_is_tracked(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_tracked", args, 1, 1)?;
     Ok(Value::Bool(match &a[0] {
-        Value::Obj(o) => is_tracked(o),
-        _ => false,
+        Value::Obj(o) => Truth::from(is_tracked(o)),
+        _ => Truth::from(false),
     }))
 }
 
 fn gc_is_finalized(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_finalized", args, 1, 1)?;
     Ok(Value::Bool(match &a[0] {
-        Value::Obj(o) => crate::objects::finalize::is_finalized(std::rc::Rc::as_ptr(o) as usize),
-        _ => false,
+        Value::Obj(o) => Truth::from(crate::objects::finalize::is_finalized(
+            std::rc::Rc::as_ptr(o) as usize,
+        )),
+        _ => Truth::from(false),
     }))
 }
 

@@ -5,6 +5,7 @@ use crate::import::frozen;
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -23,7 +24,7 @@ fn str_arg(vm: &Vm, v: &Value, func: &str) -> PyResult<String> {
 }
 
 fn imp_lock_held(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn imp_noop(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
@@ -84,7 +85,7 @@ fn frozen_origin(vm: &Vm, name: &str) -> Option<&'static str> {
 fn imp_is_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_frozen", args, 1, 1)?;
     let name = str_arg(vm, &a[0], "is_frozen")?;
-    Ok(Value::Bool(frozen_origin(vm, &name).is_some()))
+    Ok(Value::bool(frozen_origin(vm, &name).is_some()))
 }
 
 fn imp_is_frozen_package(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -93,7 +94,7 @@ fn imp_is_frozen_package(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if frozen_origin(vm, &name).is_none() {
         return Err(not_frozen(vm, &name));
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn not_frozen(vm: &mut Vm, name: &str) -> crate::vm::PyErr {
@@ -116,7 +117,7 @@ fn imp_find_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(match frozen_origin(vm, &name) {
         Some(orig) => {
             let orig = vm.new_str(orig);
-            vm.new_tuple(vec![Value::None, Value::Bool(false), orig])
+            vm.new_tuple(vec![Value::None, Value::Bool(Truth::False), orig])
         }
         None => Value::None,
     })
@@ -264,7 +265,7 @@ fn imp_source_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let k = match key {
         Value::Int(i) => i as u64,
-        Value::Bool(b) => u64::from(b),
+        Value::Bool(b) => u64::from(b.get()),
         _ => return Err(vm.type_error("an integer is required")),
     };
     let Some(data) = crate::objects::bytes::buffer_bytes(vm, &source)? else {

@@ -274,8 +274,8 @@ fn prof_getstats(vm: &mut Vm, args: Args) -> PyResult<Value> {
                             u,
                             Value::Int(c.callcount),
                             Value::Int(c.reccallcount),
-                            Value::Float(c.tt * factor),
-                            Value::Float(c.it * factor),
+                            Value::float(c.tt * factor),
+                            Value::float(c.it * factor),
                         ],
                     )
                 })
@@ -290,8 +290,8 @@ fn prof_getstats(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 user,
                 Value::Int(c.callcount),
                 Value::Int(c.reccallcount),
-                Value::Float(c.tt * factor),
-                Value::Float(c.it * factor),
+                Value::float(c.tt * factor),
+                Value::float(c.it * factor),
                 calls,
             ],
         ));

@@ -15,6 +15,7 @@
 //! numbers, names, tuples and tables the module's code objects share
 //! (recorded at load, `Code::share_ids`), the `co_code` bytes (cached).
 
+use crate::vm::value::Truth;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -120,8 +121,8 @@ impl Conv {
         let flag = |o: &PyRef| Rc::strong_count(o) > 1 + extra;
         Ok(match v {
             Value::Null | Value::None => Obj::new(Object::None),
-            Value::Bool(true) => Obj::new(Object::True),
-            Value::Bool(false) => Obj::new(Object::False),
+            Value::Bool(Truth::True) => Obj::new(Object::True),
+            Value::Bool(Truth::False) => Obj::new(Object::False),
             // Equal numbers are one object (small ints are cached, and the
             // compiler merges equal constants), written once and referred to.
             Value::Int(i) => {
@@ -135,7 +136,7 @@ impl Conv {
                 let flag = self.num_flag((true, f.to_bits()), false);
                 self.nums
                     .entry((true, f.to_bits()))
-                    .or_insert_with(|| Obj::with_ref_flag(Object::Float(*f), flag))
+                    .or_insert_with(|| Obj::with_ref_flag(Object::Float(f.get()), flag))
                     .clone()
             }
             Value::Obj(o) => {

@@ -363,7 +363,7 @@ fn mm_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn mm_closed(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(
+    Ok(Value::bool(
         vm.native::<Mmap>(v).is_none_or(|m| m.closed.get()),
     ))
 }

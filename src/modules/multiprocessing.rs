@@ -3,6 +3,7 @@
 //! forked children), `sem_unlink` and `flags`. What `multiprocessing`'s
 //! locks, queues and pools are built on. Waits release the interpreter lock.
 
+use crate::vm::value::Truth;
 use std::cell::Cell;
 use std::ffi::CString;
 
@@ -120,7 +121,7 @@ fn cname(vm: &Vm, name: &str) -> PyResult<CString> {
 fn int_arg(vm: &Vm, v: &Value, what: &str) -> PyResult<i64> {
     match v {
         Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(i64::from(*b)),
+        Value::Bool(b) => Ok(i64::from(b.get())),
         _ => Err(vm.type_error(format!("{what} must be int, not {}", vm.arg_type_name(v)))),
     }
 }
@@ -249,7 +250,7 @@ fn semlock_acquire(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     if s.kind == RECURSIVE_MUTEX && s.is_mine() {
         s.count.set(s.count.get() + 1);
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     let sem = s.handle;
     // First without blocking (and without releasing the interpreter lock).
@@ -303,14 +304,14 @@ fn semlock_acquire(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     if res < 0 {
         if err == libc::EAGAIN || err == libc::ETIMEDOUT {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
         return Err(vm.os_error(err, None, None));
     }
     let s = me(vm, &args, "acquire")?;
     s.count.set(s.count.get() + 1);
     s.last_tid.set(thread_ident());
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn semlock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -350,7 +351,7 @@ fn semlock_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn semlock_is_mine(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = me(vm, &args, "_is_mine")?;
-    Ok(Value::Bool(s.is_mine()))
+    Ok(Value::bool(s.is_mine()))
 }
 
 fn semlock_get_value(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -360,7 +361,7 @@ fn semlock_get_value(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn semlock_is_zero(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = me(vm, &args, "_is_zero")?;
-    Ok(Value::Bool(s.value(vm)? == 0))
+    Ok(Value::bool(s.value(vm)? == 0))
 }
 
 fn semlock_after_fork(vm: &mut Vm, args: Args) -> PyResult<Value> {

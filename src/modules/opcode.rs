@@ -24,7 +24,7 @@ fn opcode_stack_effect(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let jump = match &b[2] {
         None | Some(Value::None) => None,
-        Some(Value::Bool(j)) => Some(*j),
+        Some(Value::Bool(j)) => Some(j.get()),
         Some(_) => return Err(vm.value_error("stack_effect: jump must be False, True or None")),
     };
     // The oparg check comes first, for any number (`HAS_ARG`).

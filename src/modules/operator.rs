@@ -67,22 +67,22 @@ bin_fns! {
 
 fn op_not(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = one(vm, &args, "not_")?;
-    Ok(Value::Bool(!vm.truthy(v)?))
+    Ok(Value::bool(!vm.truthy(v)?))
 }
 
 fn op_truth(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = one(vm, &args, "truth")?;
-    Ok(Value::Bool(vm.truthy(v)?))
+    Ok(Value::bool(vm.truthy(v)?))
 }
 
 fn op_is(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = two(vm, &args, "is_")?;
-    Ok(Value::Bool(a[0].is(&a[1])))
+    Ok(Value::bool(a[0].is(&a[1])))
 }
 
 fn op_is_not(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = two(vm, &args, "is_not")?;
-    Ok(Value::Bool(!a[0].is(&a[1])))
+    Ok(Value::bool(!a[0].is(&a[1])))
 }
 
 fn op_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -144,7 +144,7 @@ fn op_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn op_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = two(vm, &args, "contains")?;
-    Ok(Value::Bool(vm.contains(&a[0], &a[1])?))
+    Ok(Value::bool(vm.contains(&a[0], &a[1])?))
 }
 
 fn op_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -324,7 +324,7 @@ fn op_compare_digest(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let l = x.get(i).copied().unwrap_or(*b ^ 1);
         diff |= l ^ b;
     }
-    Ok(Value::Bool(diff == 0))
+    Ok(Value::bool(diff == 0))
 }
 
 /// itemgetter / attrgetter / methodcaller state.

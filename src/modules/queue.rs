@@ -186,12 +186,12 @@ fn queue_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let timeout = match a.get(1).cloned().flatten() {
         None | Some(Value::None) => None,
-        Some(Value::Float(f)) => Some(f),
+        Some(Value::Float(f)) => Some(f.get()),
         Some(Value::Int(i)) => Some(i as f64),
         Some(v) => {
             let f = vm.call(&Value::Obj(vm.types.float.clone()), &[v])?;
             match f {
-                Value::Float(f) => Some(f),
+                Value::Float(f) => Some(f.get()),
                 _ => None,
             }
         }
@@ -244,7 +244,7 @@ fn queue_get_nowait(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn queue_empty(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let q = state(vm, &args, "empty")?;
     vm.check_args("empty", args, 0, 0)?;
-    Ok(Value::Bool(q.items.borrow().is_empty()))
+    Ok(Value::bool(q.items.borrow().is_empty()))
 }
 
 fn queue_qsize(vm: &mut Vm, args: Args) -> PyResult<Value> {

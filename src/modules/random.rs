@@ -215,7 +215,7 @@ fn random_random(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = state(vm, &args, "random")?;
     vm.check_args("Random.random", args, 0, 0)?;
     let r = st.mt.borrow_mut().random();
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn random_getrandbits(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -107,7 +107,7 @@ fn resource_getrusage(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         return Err(vm.last_os_error(None));
     }
-    let tv = |t: libc::timeval| Value::Float(t.tv_sec as f64 + t.tv_usec as f64 * 1e-6);
+    let tv = |t: libc::timeval| Value::float(t.tv_sec as f64 + t.tv_usec as f64 * 1e-6);
     let vals = vec![
         tv(u.ru_utime),
         tv(u.ru_stime),

@@ -202,7 +202,7 @@ fn poll_poll(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let timeout = match a.first() {
         None | Some(Value::None) => -1,
         Some(Value::Float(f)) => {
-            if *f < 0.0 {
+            if f.get() < 0.0 {
                 -1
             } else {
                 f.ceil().min(i32::MAX as f64) as i32

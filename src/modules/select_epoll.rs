@@ -134,7 +134,7 @@ fn epoll_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn epoll_closed(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match vm.native::<EpollState>(v) {
-        Some(st) => Ok(Value::Bool(st.fd.get() < 0)),
+        Some(st) => Ok(Value::bool(st.fd.get() < 0)),
         None => Err(vm.type_error("descriptor 'closed' for 'select.epoll' objects doesn't apply")),
     }
 }

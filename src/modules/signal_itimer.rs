@@ -25,8 +25,8 @@ fn seconds(tv: &libc::timeval) -> f64 {
 
 fn as_tuple(vm: &Vm, it: &libc::itimerval) -> Value {
     vm.new_tuple(vec![
-        Value::Float(seconds(&it.it_value)),
-        Value::Float(seconds(&it.it_interval)),
+        Value::float(seconds(&it.it_value)),
+        Value::float(seconds(&it.it_interval)),
     ])
 }
 

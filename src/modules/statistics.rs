@@ -116,7 +116,7 @@ fn statistics_normal_dist_inv_cdf(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if p <= 0.0 || p >= 1.0 || sigma <= 0.0 {
         return Err(vm.value_error("inv_cdf undefined for these parameters"));
     }
-    Ok(Value::Float(normal_dist_inv_cdf(p, mu, sigma)))
+    Ok(Value::float(normal_dist_inv_cdf(p, mu, sigma)))
 }
 
 pub fn init(vm: &mut Vm) -> PyResult<PyRef> {

@@ -32,7 +32,7 @@ macro_rules! s_is {
             fn $f(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 let m = mode_arg(vm, args, $name)?;
                 let want: u32 = $bits;
-                Ok(Value::Bool(want != 0 && m & S_IFMT == want))
+                Ok(Value::bool(want != 0 && m & S_IFMT == want))
             }
         )*
     };

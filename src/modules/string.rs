@@ -322,7 +322,7 @@ fn formatter_field_name_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Some(k) => Value::Int(k),
             None => text(vm, &s, (start, stop)),
         };
-        items.push_back(vm.new_tuple(vec![Value::Bool(is_attr), key]));
+        items.push_back(vm.new_tuple(vec![Value::bool(is_attr), key]));
     };
     let rest = new_pre(vm, 1, items, error)?;
     Ok(vm.new_tuple(vec![first, rest]))

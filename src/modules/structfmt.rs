@@ -171,7 +171,7 @@ fn get_int(vm: &mut Vm, v: &Value) -> Result<Int, PackErr> {
 /// `PyFloat_AsDouble` with struct's message for any failure.
 fn get_float(vm: &mut Vm, v: &Value) -> Result<f64, PackErr> {
     let r = match v {
-        Value::Float(f) => Ok(*f),
+        Value::Float(f) => Ok(f.get()),
         Value::Obj(o) if matches!(o.payload, Payload::Float(_)) => {
             if let Payload::Float(f) = o.payload {
                 Ok(f)
@@ -433,16 +433,16 @@ pub fn unpack_item(vm: &Vm, mode: Mode, item: &Item, b: &[u8]) -> Value {
         u = (u << 8) | byte as u64;
     }
     match item.code {
-        b'?' => Value::Bool(u != 0),
+        b'?' => Value::bool(u != 0),
         b'c' => vm.new_bytes(b.to_vec()),
         b's' => vm.new_bytes(b.to_vec()),
         b'p' => {
             let len = (b.first().copied().unwrap_or(0) as usize).min(item.size.saturating_sub(1));
             vm.new_bytes(b.get(1..1 + len).unwrap_or(&[]).to_vec())
         }
-        b'e' => Value::Float(unpack_half(u as u16)),
-        b'f' => Value::Float(f32::from_bits(u as u32) as f64),
-        b'd' => Value::Float(f64::from_bits(u)),
+        b'e' => Value::float(unpack_half(u as u16)),
+        b'f' => Value::float(f32::from_bits(u as u32) as f64),
+        b'd' => Value::float(f64::from_bits(u)),
         b'b' | b'h' | b'i' | b'l' | b'q' | b'n' => {
             let bits = (n * 8) as u32;
             let x = if bits == 0 || bits >= 64 {

@@ -1,5 +1,6 @@
 //! The `sys` module and the standard streams.
 
+use crate::vm::value::Truth;
 use std::io::Write;
 
 use crate::objects::function::Args;
@@ -172,17 +173,17 @@ fn stream_fileno(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_false(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn stream_writable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(
+    Ok(Value::bool(
         stream_fd(vm, &self_arg(&args)).unwrap_or(0) != 0,
     ))
 }
 
 fn stream_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(stream_fd(vm, &self_arg(&args)) == Some(0)))
+    Ok(Value::bool(stream_fd(vm, &self_arg(&args)) == Some(0)))
 }
 
 fn stream_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -219,7 +220,7 @@ fn stream_line_buffering(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         // SAFETY: isatty only inspects the descriptor number.
         buffered && unsafe { libc::isatty(fd as libc::c_int) } == 1
     };
-    Ok(Value::Bool(
+    Ok(Value::bool(
         super::sys_stream_text::line_buffering(fd).unwrap_or_else(default),
     ))
 }
@@ -230,7 +231,7 @@ fn stream_errors(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn stream_closed(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn stream_none(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
@@ -314,11 +315,11 @@ fn buffer_fd(vm: &mut Vm, v: &Value) -> Option<i64> {
 }
 
 fn buffer_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(buffer_fd(vm, &self_arg(&args)) == Some(0)))
+    Ok(Value::bool(buffer_fd(vm, &self_arg(&args)) == Some(0)))
 }
 
 fn buffer_writable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(
+    Ok(Value::bool(
         buffer_fd(vm, &self_arg(&args)).unwrap_or(1) != 0,
     ))
 }
@@ -387,7 +388,7 @@ fn sys_setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn sys_getswitchinterval(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("getswitchinterval", args, 0, 0)?;
     let us = crate::vm::gil::switch_interval_us();
-    Ok(Value::Float(1e-6 * us as f64))
+    Ok(Value::float(1e-6 * us as f64))
 }
 
 fn sys_setswitchinterval(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -640,15 +641,15 @@ fn install_info(vm: &mut Vm) {
     let fi = vm.new_structseq(
         &ft,
         vec![
-            Value::Float(f64::MAX),
+            Value::float(f64::MAX),
             Value::Int(1024),
             Value::Int(308),
-            Value::Float(f64::MIN_POSITIVE),
+            Value::float(f64::MIN_POSITIVE),
             Value::Int(-1021),
             Value::Int(-307),
             Value::Int(15),
             Value::Int(53),
-            Value::Float(f64::EPSILON),
+            Value::float(f64::EPSILON),
             Value::Int(2),
             Value::Int(1),
         ],
@@ -732,7 +733,7 @@ fn install_info(vm: &mut Vm) {
     for (i, n) in flag_names.iter().enumerate() {
         if let Some(slot) = fv.get_mut(i) {
             *slot = match *n {
-                "dev_mode" | "safe_path" => Value::Bool(false),
+                "dev_mode" | "safe_path" => Value::Bool(Truth::False),
                 "int_max_str_digits" => Value::Int(-1),
                 _ => Value::Int(0),
             };
@@ -916,7 +917,7 @@ pub fn install(vm: &mut Vm) {
         .unwrap_or_default();
     let exe = vm.new_string(exe);
     set(vm, "executable", exe);
-    set(vm, "dont_write_bytecode", Value::Bool(false));
+    set(vm, "dont_write_bytecode", Value::Bool(Truth::False));
     set(vm, "pycache_prefix", Value::None);
     let modules = Value::Obj(vm.modules.clone());
     set(vm, "modules", modules);

@@ -2,6 +2,7 @@
 //! `set_asyncgen_hooks`, which asyncio's event loop installs around
 //! `run_forever`) and `sys.is_finalizing`.
 
+use crate::vm::value::Truth;
 use std::cell::RefCell;
 
 use crate::objects::function::Args;
@@ -90,5 +91,5 @@ fn sys_set_asyncgen_hooks(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn sys_is_finalizing(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("is_finalizing", args, 0, 0)?;
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }

@@ -5,6 +5,7 @@
 //! layers read through the process's one buffered stdin handle, so they
 //! never lose input to each other.
 
+use crate::vm::value::Truth;
 use std::io::{BufRead, Read};
 
 use crate::objects::exception::ExcKind;
@@ -27,7 +28,7 @@ fn size_arg(vm: &mut Vm, args: Args, name: &str) -> PyResult<i64> {
     match a.first() {
         None | Some(Value::None) => Ok(-1),
         Some(Value::Int(n)) => Ok(*n),
-        Some(Value::Bool(b)) => Ok(i64::from(*b)),
+        Some(Value::Bool(b)) => Ok(i64::from(b.get())),
         Some(v) => Err(vm.type_error(format!(
             "argument should be integer or None, not '{}'",
             vm.type_name_of(v)
@@ -294,11 +295,11 @@ fn buf_next(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 fn buf_true(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn buf_false(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn buf_fileno(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
@@ -322,7 +323,7 @@ fn buf_mode(vm: &mut Vm, _v: &Value) -> PyResult<Value> {
 }
 
 fn buf_closed(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(is_closed(0)))
+    Ok(Value::bool(is_closed(0)))
 }
 
 crate::interp_local! {

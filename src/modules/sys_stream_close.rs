@@ -54,7 +54,7 @@ pub fn stream_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// `sys.stdin.closed`.
 pub fn stream_closed(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(
+    Ok(Value::bool(
         super::sys::stream_fd(vm, v).is_some_and(is_closed),
     ))
 }

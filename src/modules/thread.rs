@@ -3,6 +3,7 @@
 //! `_local`, `_count` and interpreter shutdown are in thread_start.rs;
 //! the interpreter lock itself in src/vm/gil.rs (see docs/threads.md).
 
+use crate::vm::value::Truth;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -170,7 +171,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
     vm.set_attr_raw(&m, "lock", Value::Obj(lock));
     vm.set_attr_raw(&m, "RLock", Value::Obj(rlock));
     vm.set_attr_raw(&m, "_local", Value::Obj(local));
-    vm.set_attr_raw(&m, "TIMEOUT_MAX", Value::Float(TIMEOUT_MAX));
+    vm.set_attr_raw(&m, "TIMEOUT_MAX", Value::float(TIMEOUT_MAX));
     let err = vm.exc_type(ExcKind::RuntimeError);
     vm.set_attr_raw(&m, "error", Value::Obj(err));
     vm.add_functions(
@@ -279,7 +280,7 @@ fn acquire_args(vm: &mut Vm, args: &Args) -> PyResult<Option<Option<Duration>>> 
     };
     let secs = match &timeout {
         None => -1.0,
-        Some(Value::Float(f)) => *f,
+        Some(Value::Float(f)) => f.get(),
         Some(Value::Int(i)) => *i as f64,
         Some(Value::Bool(b)) => *b as i64 as f64,
         Some(v) => match vm.index_value(v)? {
@@ -352,7 +353,7 @@ fn lock_acquire(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(t) => wait_lock(vm, st, t)?,
         None => wait_lock(vm, st, None)?,
     };
-    Ok(Value::Bool(got))
+    Ok(Value::bool(got))
 }
 
 fn lock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -366,7 +367,7 @@ fn lock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn lock_locked(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = lock_state(vm, &args, "locked")?;
     vm.check_args("lock.locked", args, 0, 0)?;
-    Ok(Value::Bool(st.is_locked()))
+    Ok(Value::bool(st.is_locked()))
 }
 
 fn lock_at_fork_reinit(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -411,7 +412,7 @@ fn rlock_acquire(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(vm.overflow_error("Internal lock count overflowed"));
         }
         st.set(me, c + 1);
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     let got = match wait {
         Some(None) => st.lock.try_acquire(),
@@ -421,7 +422,7 @@ fn rlock_acquire(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if got {
         st.set(me, 1);
     }
-    Ok(Value::Bool(got))
+    Ok(Value::bool(got))
 }
 
 fn rlock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -441,7 +442,7 @@ fn rlock_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn rlock_is_owned(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = rlock_state(vm, &args, "_is_owned")?;
-    Ok(Value::Bool(st.count() > 0 && st.owner() == thread_ident()))
+    Ok(Value::bool(st.count() > 0 && st.owner() == thread_ident()))
 }
 
 /// `RLock._recursion_count()`: the count when the caller owns it, else 0.

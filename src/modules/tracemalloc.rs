@@ -265,7 +265,7 @@ fn tracemalloc_get_tracemalloc_memory(vm: &mut Vm, args: Args) -> PyResult<Value
 
 fn tracemalloc_is_tracing(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("is_tracing", args, 0, 0)?;
-    Ok(Value::Bool(with_state(|s| s.tracing).unwrap_or(false)))
+    Ok(Value::bool(with_state(|s| s.tracing).unwrap_or(false)))
 }
 
 /// `start(nframe=1)`.

@@ -9,6 +9,7 @@
 //!
 //! [`warn`] is `PyErr_WarnEx` for native code.
 
+use crate::vm::value::Truth;
 use std::cell::RefCell;
 
 use crate::objects::exception::ExcKind;
@@ -502,7 +503,7 @@ fn get_filter(
         let is_subclass = vm.issubclass(category, &cat)?;
         let ln = match &ln {
             Value::Int(n) => *n,
-            Value::Bool(b) => i64::from(*b),
+            Value::Bool(b) => i64::from(b.get()),
             Value::Obj(o) if matches!(o.payload, Payload::Int(_)) => ssize_arg(vm, &ln)?,
             _ => return Err(vm.type_error("an integer is required")),
         };
@@ -536,7 +537,7 @@ fn already_warned(vm: &mut Vm, registry: &PyRef, key: Value, should_set: bool) -
         vm.dict_set(registry, vkey, Value::Int(version))?;
     }
     if should_set {
-        vm.dict_set(registry, key, Value::Bool(true))?;
+        vm.dict_set(registry, key, Value::Bool(Truth::True))?;
     }
     Ok(false)
 }
@@ -609,7 +610,7 @@ fn warn_explicit(
     let mut warned = false;
     if action_s != "always" {
         if let Some(r) = &registry {
-            vm.dict_set(r, key, Value::Bool(true))?;
+            vm.dict_set(r, key, Value::Bool(Truth::True))?;
         }
         match action_s.as_str() {
             "once" => {

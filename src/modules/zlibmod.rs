@@ -622,7 +622,7 @@ fn decompress_unconsumed_tail(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn decompress_eof(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(get_decomp(vm, v)?.eof.get()))
+    Ok(Value::bool(get_decomp(vm, v)?.eof.get()))
 }
 
 pub fn init(vm: &mut Vm) -> PyResult<PyRef> {

@@ -7,6 +7,7 @@
 
 use super::function::Args;
 use super::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
@@ -197,7 +198,7 @@ pub fn alias_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `alias.__unpacked__`: whether it is `*tuple[...]` (never, without
 /// starred aliases).
 pub fn get_unpacked(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 /// `alias.__typing_unpacked_tuple_args__`: None unless unpacked.

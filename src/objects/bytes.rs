@@ -635,7 +635,7 @@ pub(crate) fn contains_in(vm: &mut Vm, data: &[u8], item: &Value) -> PyResult<bo
 fn bytes_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (a, _) = self_data(vm, &args, "__contains__")?;
     let item = one_arg(vm, args, "__contains__")?;
-    Ok(Value::Bool(contains_in(vm, &a, &item)?))
+    Ok(Value::bool(contains_in(vm, &a, &item)?))
 }
 
 fn bytes_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -657,7 +657,7 @@ fn bytes_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
         bytes_of(&other)
     };
     match b {
-        Some(b) => Ok(Value::Bool(op.test(a.cmp(&b)))),
+        Some(b) => Ok(Value::bool(op.test(a.cmp(&b)))),
         None => Ok(vm.not_implemented()),
     }
 }

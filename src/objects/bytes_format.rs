@@ -83,7 +83,7 @@ fn int_arg(vm: &mut Vm, v: &Value, conv: char) -> PyResult<BigInt> {
     let decimal = matches!(conv, 'd' | 'i' | 'u');
     if decimal {
         let f = match v {
-            Value::Float(f) => Some(*f),
+            Value::Float(f) => Some(f.get()),
             Value::Obj(o) => match &o.payload {
                 Payload::Float(f) => Some(*f),
                 _ => None,
@@ -142,7 +142,7 @@ fn float_arg(vm: &mut Vm, v: &Value) -> PyResult<f64> {
         ))
     };
     match v {
-        Value::Float(f) => return Ok(*f),
+        Value::Float(f) => return Ok(f.get()),
         Value::Obj(o) if matches!(o.payload, Payload::Float(_)) => {
             if let Payload::Float(f) = &o.payload {
                 return Ok(*f);
@@ -155,7 +155,7 @@ fn float_arg(vm: &mut Vm, v: &Value) -> PyResult<f64> {
     }
     if let Some(r) = vm.call_special(v, "__float__", &[])? {
         return match r {
-            Value::Float(f) => Ok(f),
+            Value::Float(f) => Ok(f.get()),
             _ => Err(err(vm)),
         };
     }
@@ -183,7 +183,7 @@ fn star(vm: &Vm, src: &mut ArgSource) -> PyResult<i64> {
     let v = src.next(vm)?;
     match v {
         Value::Int(i) => Ok(i),
-        Value::Bool(b) => Ok(i64::from(b)),
+        Value::Bool(b) => Ok(i64::from(b.get())),
         _ => Err(vm.type_error("* wants int")),
     }
 }

@@ -10,6 +10,7 @@ use super::bytes::{
 use super::function::Args;
 use super::Payload;
 use crate::text::bytes_methods as bm;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -101,13 +102,13 @@ fn affix(vm: &mut Vm, args: Args, name: &str, suffix: bool) -> PyResult<Value> {
         for it in items.iter() {
             let p = need_buffer(vm, it)?;
             if test(&data, &p) {
-                return Ok(Value::Bool(true));
+                return Ok(Value::Bool(Truth::True));
             }
         }
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     match buffer_bytes(vm, &a[0])? {
-        Some(p) => Ok(Value::Bool(test(&data, &p))),
+        Some(p) => Ok(Value::bool(test(&data, &p))),
         None => Err(vm.type_error(format!(
             "{name} first arg must be bytes or a tuple of bytes, not {}",
             vm.type_name_of(&a[0])
@@ -355,7 +356,7 @@ macro_rules! predicates {
             fn $fname(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 let (data, _) = self_data(vm, &args, $name)?;
                 no_args(vm, args, $name)?;
-                Ok(Value::Bool($f(&data)))
+                Ok(Value::bool($f(&data)))
             }
         )*
     };

@@ -291,7 +291,7 @@ fn code_cmp(vm: &mut Vm, args: &Args, ne: bool) -> PyResult<Value> {
         return Ok(Value::Obj(vm.not_implemented.clone()));
     };
     let eq = std::rc::Rc::ptr_eq(&a, &b) || code_eq(vm, &a, &b)?;
-    Ok(Value::Bool(eq != ne))
+    Ok(Value::bool(eq != ne))
 }
 
 /// `code.__eq__`.

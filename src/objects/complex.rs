@@ -161,12 +161,12 @@ fn complex_complex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn complex_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let z = self_complex(vm, &args, "__abs__")?;
     num::complex_abs(z)
-        .map(Value::Float)
+        .map(Value::float)
         .map_err(|e| vm.num_err(e))
 }
 fn complex_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let z = self_complex(vm, &args, "__bool__")?;
-    Ok(Value::Bool(z.re != 0.0 || z.im != 0.0))
+    Ok(Value::bool(z.re != 0.0 || z.im != 0.0))
 }
 fn complex_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let z = self_complex(vm, &args, "__hash__")?;
@@ -183,7 +183,7 @@ fn complex_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn complex_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let z = self_complex(vm, &args, "__getnewargs__")?;
     vm.check_args("complex.__getnewargs__", args, 0, 0)?;
-    Ok(vm.new_tuple(vec![Value::Float(z.re), Value::Float(z.im)]))
+    Ok(vm.new_tuple(vec![Value::float(z.re), Value::float(z.im)]))
 }
 fn complex_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_complex(vm, &args, "__sizeof__")?;
@@ -221,7 +221,7 @@ fn complex_richcmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     } else {
         return Ok(vm.not_implemented());
     };
-    Ok(Value::Bool(equal == (op == CmpOp::Eq)))
+    Ok(Value::bool(equal == (op == CmpOp::Eq)))
 }
 macro_rules! cmp_methods {
     ($($name:ident, $op:ident;)*) => {
@@ -232,13 +232,13 @@ cmp_methods! { complex_lt, Lt; complex_le, Le; complex_eq, Eq; complex_ne, Ne; c
 
 fn get_real(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match complex_of(v) {
-        Some(z) => Ok(Value::Float(z.re)),
+        Some(z) => Ok(Value::float(z.re)),
         None => Err(vm.type_error("descriptor requires a 'complex' object")),
     }
 }
 fn get_imag(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match complex_of(v) {
-        Some(z) => Ok(Value::Float(z.im)),
+        Some(z) => Ok(Value::float(z.im)),
         None => Err(vm.type_error("descriptor requires a 'complex' object")),
     }
 }

@@ -1,6 +1,7 @@
 //! Descriptors written in the VM: `property`, `staticmethod`,
 //! `classmethod`, and `super`.
 
+use crate::vm::value::Truth;
 use std::rc::Rc;
 
 use super::function::Args;
@@ -159,16 +160,16 @@ fn prop_isabstract(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     for i in 0..3 {
         let f = prop_field(vm, v, i)?;
         if is_abstract(vm, &f)? {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 /// `staticmethod/classmethod.__isabstractmethod__`: the wrapped function's.
 fn wrapper_isabstract(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = get_func(vm, v)?;
-    Ok(Value::Bool(is_abstract(vm, &f)?))
+    Ok(Value::bool(is_abstract(vm, &f)?))
 }
 
 fn wrapper_new(vm: &mut Vm, args: Args, class: bool) -> PyResult<Value> {

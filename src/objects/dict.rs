@@ -16,14 +16,16 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
         (Value::Int(x), Value::Int(y)) => Some(x == y),
         // Identical (the same bits: `is` of unboxed floats) or equal, as
         // CPython's identity-then-equality (a NaN is itself).
-        (Value::Float(x), Value::Float(y)) => Some(x == y || x.to_bits() == y.to_bits()),
+        (Value::Float(x), Value::Float(y)) => {
+            Some(x.get() == y.get() || x.to_bits() == y.to_bits())
+        }
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
-            Some((*x as f64) == *y && (*y as i64) == *x)
+            Some((*x as f64) == y.get() && (y.get() as i64) == *x)
         }
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),
         (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => Some(*x as i64 == *y),
         (Value::Bool(x), Value::Float(y)) | (Value::Float(y), Value::Bool(x)) => {
-            Some(*x as i64 as f64 == *y)
+            Some(x.get() as i64 as f64 == y.get())
         }
         (Value::None, Value::None) => Some(true),
         (Value::Obj(x), Value::Obj(y)) => {
@@ -651,7 +653,7 @@ fn dict_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn dict_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "__contains__")?;
     let key = vm.check_args("dict.__contains__", args, 1, 1)?[0].clone();
-    Ok(Value::Bool(vm.dict_get(&d, &key)?.is_some()))
+    Ok(Value::bool(vm.dict_get(&d, &key)?.is_some()))
 }
 
 fn dict_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -714,7 +716,7 @@ fn dict_cmp(vm: &mut Vm, args: Args, eq: bool) -> PyResult<Value> {
     let Some(o) = as_dict(&other) else {
         return Ok(vm.not_implemented());
     };
-    Ok(Value::Bool(dict_equal(vm, &d, o)? == eq))
+    Ok(Value::bool(dict_equal(vm, &d, o)? == eq))
 }
 
 fn dict_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -7,6 +7,7 @@ use super::function::{Args, NativeFn};
 use super::setobj::as_anyset;
 use super::Payload;
 use crate::vm::proto::CmpOp;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -103,7 +104,7 @@ fn view_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn view_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (o, d) = self_view(vm, &args)?;
-    Ok(Value::Bool(dict_view_contains(vm, &o, &d, &arg(&args, 1))?))
+    Ok(Value::bool(dict_view_contains(vm, &o, &d, &arg(&args, 1))?))
 }
 
 fn view_mapping(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -146,7 +147,7 @@ fn view_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
         CmpOp::Gt => ls > lo && all_contained_in(vm, &other, &this)?,
         CmpOp::Ge => ls >= lo && all_contained_in(vm, &other, &this)?,
     };
-    Ok(Value::Bool(r))
+    Ok(Value::bool(r))
 }
 
 macro_rules! cmp_methods {
@@ -281,7 +282,7 @@ fn view_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut this = arg(&args, 0);
     let mut other = a[0].clone();
     if this.is(&other) {
-        return Ok(Value::Bool(vm.len(&this)? == 0));
+        return Ok(Value::bool(vm.len(&this)? == 0));
     }
     if as_anyset(&other).is_some() || is_view_set(vm, &other) {
         let len_self = vm.len(&this)?;
@@ -293,10 +294,10 @@ fn view_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let it = vm.iter(&other)?;
     while let Some(x) = vm.next(&it)? {
         if vm.contains(&this, &x)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 pub fn install(vm: &mut Vm) {

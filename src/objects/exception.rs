@@ -1,6 +1,7 @@
 //! Exceptions: the one table of the builtin exception hierarchy, and the
 //! payload of exception instances.
 
+use crate::vm::value::Truth;
 use crate::vm::value::Value;
 
 macro_rules! exception_hierarchy {
@@ -602,13 +603,13 @@ fn set_context(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 }
 fn get_suppress(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let o = exc_of(vm, v)?;
-    Ok(Value::Bool(
+    Ok(Value::bool(
         data(&o).is_some_and(|d| d.borrow().suppress_context),
     ))
 }
 fn set_suppress(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let o = exc_of(vm, v)?;
-    let b = vm.truthy(&new.unwrap_or(Value::Bool(false)))?;
+    let b = vm.truthy(&new.unwrap_or(Value::Bool(Truth::False)))?;
     if let Some(d) = data(&o) {
         d.borrow_mut().suppress_context = b;
     }

@@ -1,6 +1,7 @@
 //! `float`: the BINARY_OP fast paths for floats mixed with ints, and the
 //! type's methods, with the arithmetic of `crate::num`.
 
+use crate::vm::value::Truth;
 use std::rc::Rc;
 
 use super::function::Args;
@@ -15,7 +16,7 @@ use crate::vm::{PyResult, Vm};
 /// int gives CPython's OverflowError.
 fn as_f64(vm: &Vm, v: &Value) -> Option<PyResult<f64>> {
     match v {
-        Value::Float(f) => Some(Ok(*f)),
+        Value::Float(f) => Some(Ok(f.get())),
         Value::Int(i) => Some(Ok(*i as f64)),
         Value::Bool(b) => Some(Ok(*b as i64 as f64)),
         Value::Obj(o) => match &o.payload {
@@ -55,7 +56,7 @@ pub fn float_divmod(vx: f64, wx: f64) -> (f64, f64) {
 /// base meets a fractional exponent.
 pub fn float_pow(vm: &Vm, x: f64, y: f64) -> PyResult<Value> {
     match num::float_pow(x, y) {
-        Ok(FloatPow::Float(f)) => Ok(Value::Float(f)),
+        Ok(FloatPow::Float(f)) => Ok(Value::float(f)),
         Ok(FloatPow::Complex) => {
             let c = num::complex_pow(Complex::new(x, 0.0), Complex::new(y, 0.0))
                 .map_err(|e| vm.num_err(e))?;
@@ -67,11 +68,11 @@ pub fn float_pow(vm: &Vm, x: f64, y: f64) -> PyResult<Value> {
 
 /// `x <op> y` for two floats; None for operators floats lack.
 fn float_binop(vm: &Vm, x: f64, y: f64, op: BinOp) -> Option<PyResult<Value>> {
-    let f = |r: Result<f64, num::NumError>| r.map(Value::Float).map_err(|e| vm.num_err(e));
+    let f = |r: Result<f64, num::NumError>| r.map(Value::float).map_err(|e| vm.num_err(e));
     Some(match op {
-        BinOp::Add => Ok(Value::Float(x + y)),
-        BinOp::Sub => Ok(Value::Float(x - y)),
-        BinOp::Mul => Ok(Value::Float(x * y)),
+        BinOp::Add => Ok(Value::float(x + y)),
+        BinOp::Sub => Ok(Value::float(x - y)),
+        BinOp::Mul => Ok(Value::float(x * y)),
         BinOp::TrueDiv => f(num::float_div(x, y)),
         BinOp::FloorDiv => f(num::float_floordiv(x, y)),
         BinOp::Mod => f(num::float_mod(x, y)),
@@ -83,7 +84,7 @@ fn float_binop(vm: &Vm, x: f64, y: f64, op: BinOp) -> Option<PyResult<Value>> {
 /// `a <op> b` when one side is a float and the other a float or int.
 pub fn fast_binop(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResult<Value>> {
     if let (Value::Float(x), Value::Float(y)) = (a, b) {
-        return float_binop(vm, *x, *y, op);
+        return float_binop(vm, x.get(), y.get(), op);
     }
     let exact = |v: &Value| match v {
         Value::Obj(o) => {
@@ -227,7 +228,7 @@ fn float_rpow(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn divmod_value(vm: &mut Vm, x: f64, y: f64) -> PyResult<Value> {
     let (q, r) = num::float_divmod(x, y).map_err(|e| vm.num_err(e))?;
-    Ok(vm.new_tuple(vec![Value::Float(q), Value::Float(r)]))
+    Ok(vm.new_tuple(vec![Value::float(q), Value::float(r)]))
 }
 fn float_divmod_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match operands(vm, &args) {
@@ -259,24 +260,24 @@ fn self_f64(vm: &Vm, args: &Args, name: &str) -> PyResult<f64> {
 }
 
 fn float_neg(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(-self_f64(vm, &args, "__neg__")?))
+    Ok(Value::float(-self_f64(vm, &args, "__neg__")?))
 }
 fn float_pos(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(self_f64(vm, &args, "__pos__")?))
+    Ok(Value::float(self_f64(vm, &args, "__pos__")?))
 }
 fn float_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(self_f64(vm, &args, "__abs__")?.abs()))
+    Ok(Value::float(self_f64(vm, &args, "__abs__")?.abs()))
 }
 fn float_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(self_f64(vm, &args, "__bool__")? != 0.0))
+    Ok(Value::bool(self_f64(vm, &args, "__bool__")? != 0.0))
 }
 fn float_float(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Float(self_f64(vm, &args, "__float__")?))
+    Ok(Value::float(self_f64(vm, &args, "__float__")?))
 }
 fn float_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "conjugate")?;
     vm.check_args("float.conjugate", args, 0, 0)?;
-    Ok(Value::Float(f))
+    Ok(Value::float(f))
 }
 
 fn int_result(vm: &Vm, r: Result<Int, num::NumError>) -> PyResult<Value> {
@@ -312,7 +313,7 @@ fn float_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(nd) => {
             let nd = vm.index_int(nd)?;
             num::float_round_ndigits(f, &nd)
-                .map(Value::Float)
+                .map(Value::float)
                 .map_err(|e| vm.num_err(e))
         }
     }
@@ -321,7 +322,7 @@ fn float_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn float_is_integer(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "is_integer")?;
     vm.check_args("float.is_integer", args, 0, 0)?;
-    Ok(Value::Bool(num::float_is_integer(f)))
+    Ok(Value::bool(num::float_is_integer(f)))
 }
 fn float_as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "as_integer_ratio")?;
@@ -351,7 +352,7 @@ fn float_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn float_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "__getnewargs__")?;
     vm.check_args("float.__getnewargs__", args, 0, 0)?;
-    Ok(vm.new_tuple(vec![Value::Float(f)]))
+    Ok(vm.new_tuple(vec![Value::float(f)]))
 }
 fn float_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_f64(vm, &args, "__sizeof__")?;
@@ -389,12 +390,12 @@ fn float_richcmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     let x = self_f64(vm, &args, op.dunder())?;
     let other = arg(&args, 1);
     if let Some(y) = super::int::float_payload(&other) {
-        return Ok(Value::Bool(cmp_floats(x, y, op)));
+        return Ok(Value::bool(cmp_floats(x, y, op)));
     }
     match as_int(&other) {
         Some(i) => Ok(Value::Bool(match cmp_int_float(&i, x) {
-            None => op == CmpOp::Ne,
-            Some(ord) => op.test(ord.reverse()),
+            None => Truth::from(op == CmpOp::Ne),
+            Some(ord) => Truth::from(op.test(ord.reverse())),
         })),
         None => Ok(vm.not_implemented()),
     }
@@ -415,8 +416,8 @@ fn float_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let f = num::float_fromhex(s).map_err(|e| vm.fmt_err(e))?;
     match &cls {
-        Value::Obj(c) if Rc::ptr_eq(c, &vm.types.float) => Ok(Value::Float(f)),
-        _ => vm.call(&cls, &[Value::Float(f)]),
+        Value::Obj(c) if Rc::ptr_eq(c, &vm.types.float) => Ok(Value::float(f)),
+        _ => vm.call(&cls, &[Value::float(f)]),
     }
 }
 
@@ -431,12 +432,12 @@ fn float_getformat(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn get_real(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match super::int::float_payload(v) {
-        Some(f) => Ok(Value::Float(f)),
+        Some(f) => Ok(Value::float(f)),
         None => Err(vm.type_error("descriptor requires a 'float' object")),
     }
 }
 fn get_imag(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
-    Ok(Value::Float(0.0))
+    Ok(Value::float(0.0))
 }
 
 pub fn install(vm: &mut Vm) {

@@ -434,14 +434,14 @@ fn f_trace(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 
 fn f_trace_lines(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let (o, _) = snap(vm, v)?;
-    Ok(Value::Bool(
+    Ok(Value::bool(
         frame_data(&o).is_none_or(|f| f.trace_lines.get()),
     ))
 }
 
 fn f_trace_opcodes(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let (o, _) = snap(vm, v)?;
-    Ok(Value::Bool(
+    Ok(Value::bool(
         frame_data(&o).is_some_and(|f| f.trace_opcodes.get()),
     ))
 }
@@ -456,7 +456,7 @@ fn set_f_trace(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 
 fn bool_arg(vm: &mut Vm, new: Option<Value>, what: &str) -> PyResult<bool> {
     match new {
-        Some(Value::Bool(b)) => Ok(b),
+        Some(Value::Bool(b)) => Ok(b.get()),
         Some(_) | None => Err(vm.type_error(format!("attribute value type must be bool{what}"))),
     }
 }

@@ -414,7 +414,7 @@ fn method_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match (&a, &b) {
         (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
             (super::Payload::Method(m), super::Payload::Method(n)) => {
-                Ok(Value::Bool(m.func.is(&n.func) && m.self_.is(&n.self_)))
+                Ok(Value::bool(m.func.is(&n.func) && m.self_.is(&n.self_)))
             }
             _ => Ok(vm.not_implemented()),
         },
@@ -424,7 +424,7 @@ fn method_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn method_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match method_eq(vm, args)? {
-        Value::Bool(b) => Ok(Value::Bool(!b)),
+        Value::Bool(b) => Ok(Value::bool(!b.get())),
         other => Ok(other),
     }
 }

@@ -205,12 +205,12 @@ fn set_str_field(vm: &mut Vm, v: &Value, new: Option<Value>, which: &str) -> PyR
 
 fn gen_running(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
-    Ok(Value::Bool(state(&g).is_some_and(|s| s.borrow().running)))
+    Ok(Value::bool(state(&g).is_some_and(|s| s.borrow().running)))
 }
 
 fn gen_suspended(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
-    Ok(Value::Bool(state(&g).is_some_and(|s| {
+    Ok(Value::bool(state(&g).is_some_and(|s| {
         let s = s.borrow();
         s.started && s.suspended.is_some()
     })))
@@ -331,7 +331,7 @@ fn agen_aclose(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn agen_running(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
-    Ok(Value::Bool(
+    Ok(Value::bool(
         state(&g).is_some_and(|s| s.borrow().running_async),
     ))
 }

@@ -130,7 +130,7 @@ fn binop_values(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResult
                     _ => x ^ y,
                 };
                 Some(if matches!((a, b), (Value::Bool(_), Value::Bool(_))) {
-                    Value::Bool(r != 0)
+                    Value::bool(r != 0)
                 } else {
                     Value::Int(r)
                 })
@@ -147,7 +147,7 @@ fn binop_values(vm: &mut Vm, a: &Value, b: &Value, op: BinOp) -> Option<PyResult
             BinOp::TrueDiv
                 if y != 0 && x.unsigned_abs() <= (1 << 53) && y.unsigned_abs() <= (1 << 53) =>
             {
-                Some(Value::Float(x as f64 / y as f64))
+                Some(Value::float(x as f64 / y as f64))
             }
             BinOp::Pow if y >= 0 => u32::try_from(y)
                 .ok()
@@ -193,11 +193,11 @@ pub fn int_binop(vm: &mut Vm, x: &Int, y: &Int, op: BinOp) -> PyResult<Value> {
         BinOp::Mod => x.modulo(y),
         BinOp::LShift => x.lshift(y),
         BinOp::RShift => x.rshift(y),
-        BinOp::TrueDiv => return x.truediv(y).map(Value::Float).map_err(|e| vm.num_err(e)),
+        BinOp::TrueDiv => return x.truediv(y).map(Value::float).map_err(|e| vm.num_err(e)),
         BinOp::Pow => {
             return match x.pow(y, None) {
                 Ok(IntPow::Int(i)) => Ok(vm.new_int(i)),
-                Ok(IntPow::Float(f)) => Ok(Value::Float(f)),
+                Ok(IntPow::Float(f)) => Ok(Value::float(f)),
                 Err(e) => Err(vm.num_err(e)),
             }
         }
@@ -216,7 +216,7 @@ pub fn compare_int_float(a: &Value, b: &Value, op: CmpOp) -> bool {
         (other, Value::Float(f)) => (small(other).unwrap_or(0), *f, false),
         _ => return false,
     };
-    match cmp_int_float(&Int::Small(i), f) {
+    match cmp_int_float(&Int::Small(i), f.get()) {
         None => op == CmpOp::Ne,
         Some(ord) => op.test(if flipped { ord.reverse() } else { ord }),
     }
@@ -225,7 +225,7 @@ pub fn compare_int_float(a: &Value, b: &Value, op: CmpOp) -> bool {
 /// The float value of a float or float-subclass instance.
 pub fn float_payload(v: &Value) -> Option<f64> {
     match v {
-        Value::Float(f) => Some(*f),
+        Value::Float(f) => Some(f.get()),
         Value::Obj(o) => match &o.payload {
             Payload::Float(f) => Some(*f),
             _ => None,
@@ -342,7 +342,7 @@ fn int_pow_impl(vm: &mut Vm, base: &Value, exp: &Value, m: &Value) -> PyResult<V
     };
     match x.pow(&y, Some(&z)) {
         Ok(IntPow::Int(i)) => Ok(vm.new_int(i)),
-        Ok(IntPow::Float(f)) => Ok(Value::Float(f)),
+        Ok(IntPow::Float(f)) => Ok(Value::float(f)),
         Err(e) => Err(vm.num_err(e)),
     }
 }
@@ -395,7 +395,7 @@ fn int_richcmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     // Like CPython's long_richcompare, only ints: a float's own
     // comparison handles int operands.
     match as_int(&arg(&args, 1)) {
-        Some(y) => Ok(Value::Bool(op.test(x.cmp(&y)))),
+        Some(y) => Ok(Value::bool(op.test(x.cmp(&y)))),
         None => Ok(vm.not_implemented()),
     }
 }
@@ -441,7 +441,7 @@ fn bool_rxor(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn bool_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match arg(&args, 0) {
-        Value::Bool(b) => Ok(vm.new_str(if b { "True" } else { "False" })),
+        Value::Bool(b) => Ok(vm.new_str(if b.get() { "True" } else { "False" })),
         v => Err(vm.type_error(format!(
             "descriptor '__repr__' requires a 'bool' object but received a '{}'",
             vm.type_name_of(&v)

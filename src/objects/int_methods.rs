@@ -29,7 +29,7 @@ fn int_abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn int_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__bool__")?;
-    Ok(Value::Bool(!x.is_zero()))
+    Ok(Value::bool(!x.is_zero()))
 }
 /// `int(self)`: the exact int (used by `__int__`, `__index__`, `__trunc__`,
 /// `__floor__`, `__ceil__`, `conjugate`, `numerator`, `real`).
@@ -59,7 +59,7 @@ fn int_conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 fn int_float(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__float__")?;
-    x.to_f64().map(Value::Float).map_err(|e| vm.num_err(e))
+    x.to_f64().map(Value::float).map_err(|e| vm.num_err(e))
 }
 fn int_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__hash__")?;
@@ -255,7 +255,7 @@ fn int_from_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(c) if Rc::ptr_eq(c, &vm.types.int) || Rc::ptr_eq(c, &vm.types.bool_) => {
             if Rc::ptr_eq(c, &vm.types.bool_) {
                 let t = vm.truthy(&v)?;
-                return Ok(Value::Bool(t));
+                return Ok(Value::bool(t));
             }
             Ok(v)
         }

@@ -7,6 +7,7 @@
 use super::function::Args;
 use super::iter::IterState;
 use super::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -99,7 +100,7 @@ fn iter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let a = vm.new_tuple(its.clone());
             let z = Value::Obj(vm.types.zip.clone());
             if *strict {
-                vm.new_tuple(vec![z, a, Value::Bool(true)])
+                vm.new_tuple(vec![z, a, Value::Bool(Truth::True)])
             } else {
                 vm.new_tuple(vec![z, a])
             }

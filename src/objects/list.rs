@@ -1,5 +1,6 @@
 //! `list` objects and their methods.
 
+use crate::vm::value::Truth;
 use std::cell::RefCell;
 
 use super::function::Args;
@@ -316,7 +317,7 @@ fn fast_lt(vm: &Vm, a: &Value, b: &Value) -> Option<bool> {
 fn leaf_lt(vm: &Vm, a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x < y),
-        (Value::Float(x), Value::Float(y)) => Some(x < y),
+        (Value::Float(x), Value::Float(y)) => Some(x.get() < y.get()),
         (Value::Obj(x), Value::Obj(y)) => match (&x.payload, &y.payload) {
             (Payload::Str(s), Payload::Str(t))
                 if x.class_is(&vm.types.str) && y.class_is(&vm.types.str) =>
@@ -369,7 +370,7 @@ fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
             "key" => key = v.clone(),
             "reverse" => {
                 reverse = match v {
-                    Value::Bool(b) => *b,
+                    Value::Bool(b) => b.get(),
                     _ => match vm.index_value(v)? {
                         Some(i) => i != 0,
                         None => {
@@ -435,8 +436,8 @@ fn list_delitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn list_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = arg(&args, 1);
     match args.args.first() {
-        Some(Value::Obj(o)) => Ok(Value::Bool(seq_contains(vm, o, &x)?)),
-        _ => Ok(Value::Bool(false)),
+        Some(Value::Obj(o)) => Ok(Value::bool(seq_contains(vm, o, &x)?)),
+        _ => Ok(Value::Bool(Truth::False)),
     }
 }
 
@@ -575,18 +576,18 @@ pub fn seq_richcompare(
     early_out: bool,
 ) -> PyResult<Value> {
     if early_out && matches!(op, CmpOp::Eq | CmpOp::Ne) && a.len() != b.len() {
-        return Ok(Value::Bool(op == CmpOp::Ne));
+        return Ok(Value::bool(op == CmpOp::Ne));
     }
     for (x, y) in a.iter().zip(b) {
         if !vm.eq(x, y)? {
             return match op {
-                CmpOp::Eq => Ok(Value::Bool(false)),
-                CmpOp::Ne => Ok(Value::Bool(true)),
+                CmpOp::Eq => Ok(Value::Bool(Truth::False)),
+                CmpOp::Ne => Ok(Value::Bool(Truth::True)),
                 _ => vm.richcompare(x, y, op),
             };
         }
     }
-    Ok(Value::Bool(op.test(a.len().cmp(&b.len()))))
+    Ok(Value::bool(op.test(a.len().cmp(&b.len()))))
 }
 
 fn list_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {

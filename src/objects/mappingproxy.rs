@@ -54,7 +54,7 @@ fn mp_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn mp_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let m = mapping_of(vm, &arg(&args, 0))?;
-    Ok(Value::Bool(vm.contains(&m, &arg(&args, 1))?))
+    Ok(Value::bool(vm.contains(&m, &arg(&args, 1))?))
 }
 
 fn mp_len(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -254,10 +254,10 @@ fn unpack(vm: &Vm, code: char, b: &[u8]) -> Value {
     };
     match code {
         'c' => vm.new_bytes(b.to_vec()),
-        '?' => Value::Bool(u != 0),
+        '?' => Value::bool(u != 0),
         'b' | 'h' | 'i' | 'l' | 'q' | 'n' => Value::Int(signed()),
-        'f' => Value::Float(f64::from(f32::from_bits(u as u32))),
-        'd' => Value::Float(f64::from_bits(u)),
+        'f' => Value::float(f64::from(f32::from_bits(u as u32))),
+        'd' => Value::float(f64::from_bits(u)),
         _ => match i64::try_from(u) {
             Ok(i) => Value::Int(i),
             Err(_) => vm.new_bigint(BigInt::from(u)),
@@ -281,7 +281,7 @@ fn pack(vm: &mut Vm, code: char, size: usize, v: &Value) -> PyResult<Vec<u8>> {
         '?' => Ok(vec![u8::from(vm.truthy(v)?)]),
         'f' | 'd' => {
             let f = match v {
-                Value::Float(f) => *f,
+                Value::Float(f) => f.get(),
                 _ if super::int::is_int(v) => vm.int_to_f64(v)?,
                 _ => return Err(invalid_type(vm)),
             };
@@ -677,14 +677,14 @@ fn mv_eq_impl(vm: &mut Vm, args: Args) -> PyResult<Option<bool>> {
 
 fn mv_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(match mv_eq_impl(vm, args)? {
-        Some(b) => Value::Bool(b),
+        Some(b) => Value::bool(b),
         None => vm.not_implemented(),
     })
 }
 
 fn mv_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(match mv_eq_impl(vm, args)? {
-        Some(b) => Value::Bool(!b),
+        Some(b) => Value::bool(!b),
         None => vm.not_implemented(),
     })
 }
@@ -737,7 +737,7 @@ fn g_nbytes(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(Value::Int(view(vm, v)?.nbytes() as i64))
 }
 fn g_readonly(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(view(vm, v)?.readonly))
+    Ok(Value::bool(view(vm, v)?.readonly))
 }
 fn g_itemsize(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(Value::Int(view(vm, v)?.itemsize as i64))
@@ -763,7 +763,7 @@ fn g_suboffsets(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(vm.new_tuple(Vec::new()))
 }
 fn g_contiguous(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(view(vm, v)?.contiguous()))
+    Ok(Value::bool(view(vm, v)?.contiguous()))
 }
 
 pub fn install(vm: &mut Vm) {

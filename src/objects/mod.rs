@@ -122,10 +122,10 @@ impl PyObject {
     }
 
     /// `alloc` with the object's attribute storage given.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn alloc_with(ty: PyRef, attrs: attrs::Attrs, payload: Payload) -> PyRef {
         const WORDS: usize = std::mem::size_of::<Payload>() / 8;
-        const _: () = assert!(std::mem::size_of::<Payload>() % 8 == 0);
+        const _: () = assert!(std::mem::size_of::<Payload>().is_multiple_of(8));
         const _: () = assert!(std::mem::align_of::<Payload>() == 8);
         let mut rc = Rc::<PyObject>::new_uninit();
         let Some(slot) = Rc::get_mut(&mut rc) else {

@@ -4,6 +4,7 @@
 use super::function::Args;
 use super::typeobj::{Layout, FLAG_BASETYPE, FLAG_HAS_DICT};
 use super::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -80,7 +81,7 @@ fn ns_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
         (Some(x), Some(y)) => {
             vm.richcompare(&Value::Obj(x), &Value::Obj(y), crate::vm::proto::CmpOp::Eq)
         }
-        _ => Ok(Value::Bool(false)),
+        _ => Ok(Value::Bool(Truth::False)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `object`: the base of every class — instance creation, default
 //! attribute access, identity equality and hashing, `__class__`, `__dict__`.
 
+use crate::vm::value::Truth;
 use std::rc::Rc;
 
 use thin_vec::ThinVec;
@@ -16,12 +17,6 @@ impl Vm {
     /// A new instance of `cls` with a builtin payload, plus a `__dict__`
     /// when the class gives its instances one.
     pub fn new_instance_of(&self, cls: &PyRef, payload: Payload) -> PyRef {
-        let payload = match payload {
-            Payload::Object if super::slots::uses_instance_payload(cls) => {
-                super::slots::new_slot_payload(cls)
-            }
-            p => p,
-        };
         let td = type_data(cls);
         // CPython 3.11's inline values, sized for the class's shared keys
         // (attrs.rs).
@@ -32,9 +27,15 @@ impl Vm {
             }
             None => Attrs::None,
         };
-        let track = super::gc_traverse::is_container(&payload)
-            || td.is_some_and(|t| t.has_flag(FLAG_HAS_DICT | FLAG_HEAPTYPE));
-        let o = PyObject::alloc_with(cls.clone(), attrs, payload);
+        let heap = td.is_some_and(|t| t.has_flag(FLAG_HAS_DICT | FLAG_HEAPTYPE));
+        // The payload goes straight into the allocation (a move through a
+        // local first was a 16-byte copy that stalled store forwarding).
+        let o = if matches!(payload, Payload::Object) && super::slots::uses_instance_payload(cls) {
+            PyObject::alloc_with(cls.clone(), attrs, super::slots::new_slot_payload(cls))
+        } else {
+            PyObject::alloc_with(cls.clone(), attrs, payload)
+        };
+        let track = heap || super::gc_traverse::is_container(&o.payload);
         // Instances of classes are containers (they reference their class).
         if track {
             super::gc::track(&o);
@@ -133,7 +134,7 @@ fn object_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn object_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if arg(&args, 0).is(&arg(&args, 1)) {
-        Ok(Value::Bool(true))
+        Ok(Value::Bool(Truth::True))
     } else {
         Ok(vm.not_implemented())
     }
@@ -148,7 +149,7 @@ fn object_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if vm.is_not_implemented(&r) {
         return Ok(r);
     }
-    Ok(Value::Bool(!vm.truthy(&r)?))
+    Ok(Value::bool(!vm.truthy(&r)?))
 }
 
 /// `object.__lt__` and friends: only identity equality is defined.
@@ -397,11 +398,11 @@ fn notimpl_bool(vm: &mut Vm, _args: Args) -> PyResult<Value> {
         "NotImplemented should not be used in a boolean context",
         1,
     )?;
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn none_bool(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 /// The singletons' types return the singleton and take no arguments.

@@ -391,7 +391,7 @@ fn range_len_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn range_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (_, r) = self_range(vm, &args)?;
-    Ok(Value::Bool(!r.is_empty()))
+    Ok(Value::bool(!r.is_empty()))
 }
 
 fn range_getitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -401,7 +401,7 @@ fn range_getitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn range_contains_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (o, _) = self_range(vm, &args)?;
-    Ok(Value::Bool(vm.range_contains(&o, &arg(&args, 1))?))
+    Ok(Value::bool(vm.range_contains(&o, &arg(&args, 1))?))
 }
 
 fn range_iter_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -438,8 +438,8 @@ fn range_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
         _ => None,
     };
     match (b, op) {
-        (Some(b), CmpOp::Eq) => Ok(Value::Bool(range_equals(&a, &b))),
-        (Some(b), CmpOp::Ne) => Ok(Value::Bool(!range_equals(&a, &b))),
+        (Some(b), CmpOp::Eq) => Ok(Value::bool(range_equals(&a, &b))),
+        (Some(b), CmpOp::Ne) => Ok(Value::bool(!range_equals(&a, &b))),
         _ => Ok(vm.not_implemented()),
     }
 }

@@ -48,7 +48,7 @@ fn object_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = this(vm, &args, "__reduce_ex__")?;
     let proto = match vm.check_args("object.__reduce_ex__", args, 1, 1)?.first() {
         Some(Value::Int(i)) => *i,
-        Some(Value::Bool(b)) => i64::from(*b),
+        Some(Value::Bool(b)) => i64::from(b.get()),
         Some(other) => {
             return Err(vm.type_error(format!(
                 "'{}' object cannot be interpreted as an integer",
@@ -298,7 +298,7 @@ fn bytearray_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = first(vm, &args, "bytearray")?;
     let proto = match args.pos().get(1) {
         Some(Value::Int(i)) => *i,
-        Some(Value::Bool(b)) => i64::from(*b),
+        Some(Value::Bool(b)) => i64::from(b.get()),
         _ => 0,
     };
     bytearray_reduce_common(vm, obj, proto)

@@ -2,6 +2,7 @@
 //! `set_methods` / `frozenset_methods` and number/compare slots), over the
 //! table primitives and algorithms of `setobj.rs`.
 
+use crate::vm::value::Truth;
 use std::cell::RefCell;
 
 use super::function::{Args, NativeFn};
@@ -138,7 +139,7 @@ fn set_len_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn set_contains_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "__contains__")?;
     let a = vm.check_shared_args(set_contains_m, "__contains__", args, 1, 1)?;
-    Ok(Value::Bool(vm.set_contains(&s, &a[0])?))
+    Ok(Value::bool(vm.set_contains(&s, &a[0])?))
 }
 
 fn set_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -252,13 +253,13 @@ fn set_symmetric_difference_update(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn set_issubset(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "issubset")?;
     let a = vm.check_shared_args(set_issubset, "issubset", args, 1, 1)?;
-    Ok(Value::Bool(is_subset(vm, &s, &a[0])?))
+    Ok(Value::bool(is_subset(vm, &s, &a[0])?))
 }
 
 fn set_issuperset(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_set(vm, &args, "issuperset")?;
     let a = vm.check_shared_args(set_issuperset, "issuperset", args, 1, 1)?;
-    Ok(Value::Bool(is_superset(vm, &s, &a[0])?))
+    Ok(Value::bool(is_superset(vm, &s, &a[0])?))
 }
 
 fn set_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -266,7 +267,7 @@ fn set_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_shared_args(set_isdisjoint, "isdisjoint", args, 1, 1)?;
     let other = &a[0];
     if is_same(other, &s) {
-        return Ok(Value::Bool(set_len(&s) == 0));
+        return Ok(Value::bool(set_len(&s) == 0));
     }
     let exact = |vm: &Vm, o: &PyRef| o.class_is(&vm.types.set) || o.class_is(&vm.types.frozenset);
     if let Some(o) = as_anyset(other).filter(|o| exact(vm, o)) {
@@ -277,18 +278,18 @@ fn set_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
         };
         for (h, k) in set_entries(vm, &small)? {
             if vm.set_lookup(&big, h, &k)?.is_some() {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(Truth::False));
             }
         }
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     let it = vm.iter(other)?;
     while let Some(k) = vm.next(&it)? {
         if vm.set_contains_key(&s, &k)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 /// The binary operators: both operands must be sets; the result's kind
@@ -390,7 +391,7 @@ fn set_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
         CmpOp::Lt => ls < lo && is_subset(vm, &s, &o)?,
         CmpOp::Gt => ls > lo && is_superset(vm, &s, &o)?,
     };
-    Ok(Value::Bool(r))
+    Ok(Value::bool(r))
 }
 
 macro_rules! cmp_methods {

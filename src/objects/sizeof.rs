@@ -259,7 +259,7 @@ impl Vm {
         };
         let n = match &r {
             Value::Int(i) => *i,
-            Value::Bool(b) => i64::from(*b),
+            Value::Bool(b) => i64::from(b.get()),
             _ => match self.index_value(&r)? {
                 Some(i) => i,
                 None => {

@@ -318,11 +318,11 @@ fn str_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let b = arg(&args, 1);
     if let (Some(Value::Obj(x)), Value::Obj(y)) = (args.args.first(), &b) {
         if let (Payload::Str(x), Payload::Str(y)) = (&x.payload, &y.payload) {
-            return Ok(Value::Bool(x.contains(y)));
+            return Ok(Value::bool(x.contains(y)));
         }
     }
     match text(&b) {
-        Some(t) => Ok(Value::Bool(a.contains(t))),
+        Some(t) => Ok(Value::bool(a.contains(t))),
         None => Err(vm.type_error(format!(
             "'in <string>' requires string as left operand, not {}",
             vm.type_name_of(&b)
@@ -364,7 +364,7 @@ fn str_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     let b = arg(&args, 1);
     match (args.args.first(), &b) {
         (Some(Value::Obj(x)), Value::Obj(y)) => match (&x.payload, &y.payload) {
-            (Payload::Str(s), Payload::Str(t)) => Ok(Value::Bool(op.test(s.compare(t)))),
+            (Payload::Str(s), Payload::Str(t)) => Ok(Value::bool(op.test(s.compare(t)))),
             (Payload::Str(_), _) => Ok(vm.not_implemented()),
             _ => Err(vm.type_error("descriptor '__eq__' requires a 'str' object")),
         },

@@ -258,7 +258,7 @@ fn is_number(vm: &mut Vm, v: &Value) -> bool {
 /// `PyFloat_AsDouble`.
 fn float_arg(vm: &mut Vm, v: &Value) -> PyResult<f64> {
     match v {
-        Value::Float(f) => return Ok(*f),
+        Value::Float(f) => return Ok(f.get()),
         Value::Int(_) | Value::Bool(_) => return vm.int_to_f64(v),
         Value::Obj(o) => match &o.payload {
             Payload::Float(f) => return Ok(*f),

@@ -3,6 +3,7 @@
 //! and messages. The algorithms are `crate::text::str_methods`; this file
 //! converts arguments and results. `%` and `format` are in `str_format.rs`.
 
+use crate::vm::value::Truth;
 use num_bigint::BigInt;
 
 use super::exception::ExcKind;
@@ -219,7 +220,7 @@ macro_rules! predicate_methods {
             fn $fname(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 vm.check_args(concat!("str.", $name), args, 0, 0)?;
                 let s = this(vm, &args)?;
-                Ok(Value::Bool($f(&s)))
+                Ok(Value::bool($f(&s)))
             }
         )*
     };
@@ -303,7 +304,7 @@ fn prefix_match(vm: &mut Vm, args: Args, name: &str, at_end: bool) -> PyResult<V
             match str_data(it) {
                 Some(p) => {
                     if test(&p) {
-                        return Ok(Value::Bool(true));
+                        return Ok(Value::Bool(Truth::True));
                     }
                 }
                 None => {
@@ -314,10 +315,10 @@ fn prefix_match(vm: &mut Vm, args: Args, name: &str, at_end: bool) -> PyResult<V
                 }
             }
         }
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     match str_data(prefix) {
-        Some(p) => Ok(Value::Bool(test(&p))),
+        Some(p) => Ok(Value::bool(test(&p))),
         None => Err(vm.type_error(format!(
             "{name} first arg must be str or a tuple of str, not {}",
             vm.type_name_of(prefix)

@@ -6,6 +6,7 @@ use super::exception::ExcKind;
 use super::function::{Args, Builtin};
 use super::typeobj::{type_data, Layout};
 use super::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -66,7 +67,7 @@ fn structseq_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let tn = vm.qualified_type_name(&cls);
     if matches!(
         vm.type_lookup_str(&cls, "__structseq_closed__"),
-        Some(Value::Bool(true))
+        Some(Value::Bool(Truth::True))
     ) {
         return Err(vm.type_error(format!("cannot create '{tn}' instances")));
     }
@@ -116,7 +117,7 @@ impl Vm {
         self.add_type_attr(&t, "n_fields", n.clone());
         self.add_type_attr(&t, "n_sequence_fields", n);
         self.add_type_attr(&t, "n_unnamed_fields", Value::Int(0));
-        self.add_type_attr(&t, "__structseq_closed__", Value::Bool(!constructible));
+        self.add_type_attr(&t, "__structseq_closed__", Value::bool(!constructible));
         for (i, f) in fields.iter().enumerate() {
             let getter = self.new_obj(
                 &self.types.builtin_function,

@@ -4,6 +4,7 @@ use super::function::Args;
 use super::list::{repeat_count, seq_richcompare};
 use super::Payload;
 use crate::vm::proto::CmpOp;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -103,8 +104,8 @@ fn tuple_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn tuple_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = arg(&args, 1);
     match args.args.first() {
-        Some(Value::Obj(o)) => Ok(Value::Bool(super::list::seq_contains(vm, o, &x)?)),
-        _ => Ok(Value::Bool(false)),
+        Some(Value::Obj(o)) => Ok(Value::bool(super::list::seq_contains(vm, o, &x)?)),
+        _ => Ok(Value::Bool(Truth::False)),
     }
 }
 

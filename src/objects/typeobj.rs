@@ -1,6 +1,7 @@
 //! `type` objects: name, bases, the C3 method resolution order, the layout
 //! instances get, and lookup along the MRO.
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -852,18 +853,18 @@ fn type_instancecheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (cls, obj) = (arg(&args, 0), arg(&args, 1));
     let t = vm.type_of(&obj);
     let Value::Obj(c) = &cls else {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     };
     if is_subtype(&t, c) {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
-    Ok(Value::Bool(vm.isinstance_by_class_attr(&obj, c)?))
+    Ok(Value::bool(vm.isinstance_by_class_attr(&obj, c)?))
 }
 
 fn type_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (cls, sub) = (arg(&args, 0), arg(&args, 1));
     let _ = vm;
-    Ok(Value::Bool(
+    Ok(Value::bool(
         matches!((&cls, &sub), (Value::Obj(c), Value::Obj(s)) if is_subtype(s, c)),
     ))
 }

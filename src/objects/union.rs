@@ -1,6 +1,7 @@
 //! `types.UnionType` (`int | str`) and `types.GenericAlias` (`list[int]`),
 //! as CPython's Objects/unionobject.c and genericaliasobject.c.
 
+use crate::vm::value::Truth;
 use std::rc::Rc;
 
 use super::function::Args;
@@ -194,7 +195,7 @@ fn union_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(vm.not_implemented());
     }
     let (x, y) = (args_of(&a), args_of(&b));
-    Ok(Value::Bool(
+    Ok(Value::bool(
         same_members(vm, &x, &y)? && same_members(vm, &y, &x)?,
     ))
 }
@@ -212,20 +213,20 @@ fn union_instancecheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (u, obj) = (arg(&args, 0), arg(&args, 1));
     for a in args_of(&u) {
         if vm.isinstance(&obj, &a)? {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn union_subclasscheck(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (u, sub) = (arg(&args, 0), arg(&args, 1));
     for a in args_of(&u) {
         if vm.issubclass(&sub, &a)? {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 // ------------------------------------------------------------ GenericAlias
@@ -311,9 +312,9 @@ fn alias_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(vm.not_implemented());
     };
     if !vm.eq(&o1, &o2)? {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
-    Ok(Value::Bool(vm.eq(&a1, &a2)?))
+    Ok(Value::bool(vm.eq(&a1, &a2)?))
 }
 
 fn alias_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {

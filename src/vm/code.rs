@@ -1,6 +1,7 @@
 //! Code objects prepared for execution: constants converted to values,
 //! names interned, the exception table decoded (offsets in code units).
 
+use crate::vm::value::Truth;
 use std::rc::Rc;
 
 use crate::objects::Payload;
@@ -733,15 +734,15 @@ impl Vm {
     fn const_new(&mut self, c: &Obj) -> Value {
         match c.value() {
             Object::Null | Object::None => Value::None,
-            Object::True => Value::Bool(true),
-            Object::False => Value::Bool(false),
+            Object::True => Value::Bool(Truth::True),
+            Object::False => Value::Bool(Truth::False),
             Object::Ellipsis => Value::Obj(self.ellipsis.clone()),
             Object::StopIteration => {
                 Value::Obj(self.exc_type(crate::objects::exception::ExcKind::StopIteration))
             }
             Object::Int(i) => Value::Int(*i),
             Object::Long(b) => self.new_bigint(b.clone()),
-            Object::Float(f) => Value::Float(*f),
+            Object::Float(f) => Value::float(*f),
             Object::Complex { re, im } => {
                 Value::Obj(self.new_obj(&self.types.complex, Payload::Complex(*re, *im)))
             }

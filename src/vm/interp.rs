@@ -59,15 +59,20 @@ impl Vm {
     pub fn run(&mut self) -> PyResult<Exit> {
         loop {
             match self.dispatch() {
-                Ok(exit) => return Ok(exit),
+                // The value waits in `exit_value`: a `Result<Exit, _>`
+                // from `dispatch` was copied here as 16-byte blocks just
+                // after being stored as words.
+                Ok(true) => return Ok(Exit::Return(self.take_exit_value())),
+                Ok(false) => return Ok(Exit::Yield(self.take_exit_value())),
                 Err((err, add_tb)) => self.unwind(err, add_tb)?,
             }
         }
     }
 
-    /// Execute instructions until the entry frame exits or an error needs
-    /// unwinding (`(error, whether to add a traceback entry)`).
-    fn dispatch(&mut self) -> Result<Exit, (PyErr, bool)> {
+    /// Execute instructions until the entry frame exits (`true`: it
+    /// returned, `false`: it yielded; the value is in `exit_value`) or an
+    /// error needs unwinding (`(error, whether to add a traceback entry)`).
+    fn dispatch(&mut self) -> Result<bool, (PyErr, bool)> {
         'frame: loop {
             let Some(frame) = self.frames.last() else {
                 return Err((self.system_error("no frame to run"), false));
@@ -336,7 +341,7 @@ impl Vm {
                     Op::StoreGlobal => marked!(self.op_store_global(code, oparg)),
                     Op::DeleteGlobal => marked!(self.op_delete_global(code, oparg)),
                     Op::Swap if oparg >= 1 => {
-                        unsafe { std::ptr::swap(r.at(1), r.at(oparg as usize)) };
+                        unsafe { super::ops::swap_words(r.at(1), r.at(oparg as usize)) };
                         go_on!(next);
                     }
                     Op::Swap => slow!(step!(self.op_swap(oparg))),
@@ -365,11 +370,13 @@ impl Vm {
                         let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
                         let v = match (a, b) {
                             (Value::Int(x), Value::Int(y)) => cmp_fast(oparg, x, y),
-                            (Value::Float(x), Value::Float(y)) => cmp_fast(oparg, x, y),
+                            (Value::Float(x), Value::Float(y)) => {
+                                cmp_fast(oparg, &x.get(), &y.get())
+                            }
                             _ => None,
                         };
                         if let Some(v) = v {
-                            unsafe { r.replace2(Value::Bool(v)) };
+                            unsafe { r.replace2(Value::bool(v)) };
                             go_on!(next);
                         }
                         marked!(step!(self.op_compare(oparg)))
@@ -466,7 +473,7 @@ impl Vm {
                                 int_binop(oparg, *x, *y).map(Value::Int)
                             }
                             (Value::Float(x), Value::Float(y)) => {
-                                float_binop(oparg, *x, *y).map(Value::Float)
+                                float_binop(oparg, x.get(), y.get()).map(Value::float)
                             }
                             _ => None,
                         };
@@ -634,12 +641,8 @@ impl Vm {
                         }
                         continue 'frame;
                     }
-                    Ok(Flow::Return) => {
-                        return Ok(Exit::Return(std::mem::take(&mut self.exit_value)))
-                    }
-                    Ok(Flow::Yield) => {
-                        return Ok(Exit::Yield(std::mem::take(&mut self.exit_value)))
-                    }
+                    Ok(Flow::Return) => return Ok(true),
+                    Ok(Flow::Yield) => return Ok(false),
                     Err(e) => {
                         self.mark_lasti(pc);
                         return Err((e, true));

@@ -131,7 +131,7 @@ impl Regs {
             match *self.at(1) {
                 Value::Bool(b) => {
                     self.sp = self.at(1);
-                    Some(b)
+                    Some(b.get())
                 }
                 _ => None,
             }

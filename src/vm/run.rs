@@ -1,6 +1,7 @@
 //! Running a program: the `__main__` module, `sys.argv`, and how the
 //! process ends (exit status, SystemExit, uncaught exceptions).
 
+use crate::vm::value::Truth;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -93,7 +94,11 @@ impl Vm {
         let r = match self.import_by_name("runpy") {
             Ok(runpy) => {
                 let name = self.new_str(module);
-                self.call_method(&runpy, "_run_module_as_main", &[name, Value::Bool(true)])
+                self.call_method(
+                    &runpy,
+                    "_run_module_as_main",
+                    &[name, Value::Bool(Truth::True)],
+                )
             }
             Err(e) => {
                 self.flush_stdout();

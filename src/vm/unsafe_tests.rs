@@ -5,6 +5,7 @@
 //! (`PyObject::class`/`set_class`), and the per-interpreter statics
 //! (`interp_local!`). They run in the ordinary test suite too.
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -30,9 +31,9 @@ fn clone_and_drop_keep_the_count() {
     for v in [
         Value::Null,
         Value::None,
-        Value::Bool(true),
+        Value::Bool(Truth::True),
         Value::Int(-7),
-        Value::Float(f64::NAN),
+        Value::float(f64::NAN),
     ] {
         let c = v.clone();
         assert!(c.is(&v));
@@ -49,9 +50,12 @@ fn words_round_trip_moves_the_reference() {
     assert!(matches!(&v, Value::Obj(p) if Rc::ptr_eq(p, &o)));
     drop(v);
     assert_eq!(Rc::strong_count(&o), 1);
-    let w = Value::Bool(true).into_words();
+    let w = Value::Bool(Truth::True).into_words();
     // SAFETY: as above.
-    assert!(matches!(unsafe { Value::from_words(w) }, Value::Bool(true)));
+    assert!(matches!(
+        unsafe { Value::from_words(w) },
+        Value::Bool(Truth::True)
+    ));
 }
 
 /// The value stack's push and pop (`Vm::push`/`Vm::pop`) on a plain Vec.

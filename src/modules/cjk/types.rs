@@ -5,6 +5,7 @@
 //! `MultibyteStreamReader`/`Writer`, each finding its codec in the class
 //! attribute `codec`.
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 
 use num_bigint::BigInt;
@@ -618,7 +619,7 @@ fn reader_readlines(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let size = size_arg(vm, a[0].as_ref(), "readlines")?;
     let t = iread(vm, c, "read", size)?;
     let s = str_from(vm, &t);
-    vm.call_method(&s, "splitlines", &[Value::Bool(true)])
+    vm.call_method(&s, "splitlines", &[Value::Bool(Truth::True)])
 }
 
 fn reader_reset(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -12,6 +12,7 @@ use crate::num::{complex_div, Complex};
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -483,7 +484,7 @@ fn cmath_log(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn cmath_phase(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("cmath.phase", args, 1, 1)?;
     let z = arg_complex(vm, &a[0])?;
-    Ok(Value::Float(z.im.atan2(z.re)))
+    Ok(Value::float(z.im.atan2(z.re)))
 }
 
 fn cmath_polar(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -492,7 +493,7 @@ fn cmath_polar(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let phi = z.im.atan2(z.re);
     let r = crate::num::complex_abs(z)
         .map_err(|_| vm.new_error(ExcKind::OverflowError, "math range error"))?;
-    Ok(vm.new_tuple(vec![Value::Float(r), Value::Float(phi)]))
+    Ok(vm.new_tuple(vec![Value::float(r), Value::float(phi)]))
 }
 
 fn cmath_rect(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -527,7 +528,7 @@ fn cmath_rect(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn predicate(vm: &mut Vm, args: Args, name: &str, p: fn(Complex) -> bool) -> PyResult<Value> {
     let a = vm.fn_args(name, args, 1, 1)?;
     let z = arg_complex(vm, &a[0])?;
-    Ok(Value::Bool(p(z)))
+    Ok(Value::bool(p(z)))
 }
 
 fn cmath_isfinite(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -574,13 +575,13 @@ fn cmath_isclose(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("tolerances must be non-negative"));
     }
     if a.re == b.re && a.im == b.im {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     if a.re.is_infinite() || a.im.is_infinite() || b.re.is_infinite() || b.im.is_infinite() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     let diff = c_abs(cx(a.re - b.re, a.im - b.im));
-    Ok(Value::Bool(
+    Ok(Value::bool(
         diff <= rel_tol * c_abs(b) || diff <= rel_tol * c_abs(a) || diff <= abs_tol,
     ))
 }
@@ -615,13 +616,13 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             ("tanh", cmath_tanh),
         ],
     );
-    vm.set_attr_raw(&m, "pi", Value::Float(P));
-    vm.set_attr_raw(&m, "e", Value::Float(std::f64::consts::E));
-    vm.set_attr_raw(&m, "tau", Value::Float(std::f64::consts::TAU));
-    vm.set_attr_raw(&m, "inf", Value::Float(INF));
+    vm.set_attr_raw(&m, "pi", Value::float(P));
+    vm.set_attr_raw(&m, "e", Value::float(std::f64::consts::E));
+    vm.set_attr_raw(&m, "tau", Value::float(std::f64::consts::TAU));
+    vm.set_attr_raw(&m, "inf", Value::float(INF));
     let infj = vm.new_complex(0.0, INF);
     vm.set_attr_raw(&m, "infj", infj);
-    vm.set_attr_raw(&m, "nan", Value::Float(f64::NAN));
+    vm.set_attr_raw(&m, "nan", Value::float(f64::NAN));
     let nanj = vm.new_complex(0.0, f64::NAN);
     vm.set_attr_raw(&m, "nanj", nanj);
     let doc =

@@ -312,7 +312,7 @@ pub fn deque_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (_, d) = recv(vm, &args, "__contains__")?;
     let a = vm.check_args("deque.__contains__", args, 1, 1)?;
     let n = d.len();
-    Ok(Value::Bool(find(vm, d, &a[0], 0, n)?.is_some()))
+    Ok(Value::bool(find(vm, d, &a[0], 0, n)?.is_some()))
 }
 
 fn deque_index(vm: &mut Vm, args: Args) -> PyResult<Value> {

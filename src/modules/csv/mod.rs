@@ -209,15 +209,15 @@ fn dialect_quoting(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn dialect_skipinitialspace(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(dialect_of(vm, v)?.skipinitialspace))
+    Ok(Value::bool(dialect_of(vm, v)?.skipinitialspace))
 }
 
 fn dialect_doublequote(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(dialect_of(vm, v)?.doublequote))
+    Ok(Value::bool(dialect_of(vm, v)?.doublequote))
 }
 
 fn dialect_strict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(dialect_of(vm, v)?.strict))
+    Ok(Value::bool(dialect_of(vm, v)?.strict))
 }
 
 fn dialect_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -5,6 +5,7 @@
 //! logical position is the raw position minus unread buffered bytes, or
 //! plus pending written bytes.
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 
 use crate::objects::exception::ExcKind;
@@ -746,7 +747,7 @@ fn buffered_seek(vm: &mut Vm, args: Args) -> PyResult<Value> {
     check_closed(vm, b, "seek of closed file")?;
     let raw = b.raw();
     let r = vm.call_method(&raw, "seekable", &[])?;
-    if !matches!(r, Value::Bool(true)) {
+    if !matches!(r, Value::Bool(Truth::True)) {
         return Err(unsupported(vm, "File or stream is not seekable."));
     }
     if (whence == 0 || whence == 1) && b.readable() && !b.rbuf.borrow().is_empty() {

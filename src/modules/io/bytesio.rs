@@ -3,6 +3,7 @@
 //! memoryview that writes through; while one is alive the stream cannot
 //! be resized or closed (`BufferError`, as CPython).
 
+use crate::vm::value::Truth;
 use std::cell::Cell;
 
 use crate::objects::exception::ExcKind;
@@ -141,7 +142,7 @@ fn bytesio_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn bytesio_closed(vm: &mut Vm, s: &Value) -> PyResult<Value> {
     match vm.native::<BytesIo>(s) {
-        Some(b) => Ok(Value::Bool(b.closed.get())),
+        Some(b) => Ok(Value::bool(b.closed.get())),
         None => Err(vm.type_error("descriptor 'closed' for '_io.BytesIO' objects doesn't apply")),
     }
 }
@@ -170,7 +171,7 @@ fn bytesio_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn bytesio_true(vm: &mut Vm, args: Args) -> PyResult<Value> {
     open_self(vm, &args, "readable")?;
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn bytesio_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -182,7 +183,7 @@ fn bytesio_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn bytesio_isatty(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("BytesIO.isatty", args, 0, 0)?;
     open_self(vm, &args, "isatty")?;
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn bytesio_tell(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -609,17 +609,17 @@ fn fileio_seekable(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let r = unsafe { libc::lseek(f.fd.get(), 0, libc::SEEK_CUR) };
         f.seekable.set(i8::from(r >= 0));
     }
-    Ok(Value::Bool(f.seekable.get() == 1))
+    Ok(Value::bool(f.seekable.get() == 1))
 }
 
 fn fileio_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = open_self(vm, &args, "readable")?;
-    Ok(Value::Bool(f.readable.get()))
+    Ok(Value::bool(f.readable.get()))
 }
 
 fn fileio_writable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = open_self(vm, &args, "writable")?;
-    Ok(Value::Bool(f.writable.get()))
+    Ok(Value::bool(f.writable.get()))
 }
 
 fn fileio_fileno(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -630,7 +630,7 @@ fn fileio_fileno(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn fileio_isatty(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = open_self(vm, &args, "isatty")?;
     // SAFETY: isatty only queries the descriptor.
-    Ok(Value::Bool(unsafe { libc::isatty(f.fd.get()) } == 1))
+    Ok(Value::bool(unsafe { libc::isatty(f.fd.get()) } == 1))
 }
 
 /// CPython's `mode_string`.
@@ -663,11 +663,11 @@ fn state_of<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a FileIo> {
 }
 
 fn fileio_closed(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(state_of(vm, v)?.fd.get() < 0))
+    Ok(Value::bool(state_of(vm, v)?.fd.get() < 0))
 }
 
 fn fileio_closefd(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(state_of(vm, v)?.closefd.get()))
+    Ok(Value::bool(state_of(vm, v)?.closefd.get()))
 }
 
 fn fileio_blksize(vm: &mut Vm, v: &Value) -> PyResult<Value> {

@@ -12,6 +12,7 @@ use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::typeobj::{Layout, FLAG_BASETYPE, FLAG_HAS_DEL, FLAG_HAS_DICT};
 use crate::objects::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -117,7 +118,7 @@ fn iobase_is_closed(vm: &mut Vm, s: &Value) -> PyResult<bool> {
 }
 
 fn iobase_closed_get(vm: &mut Vm, s: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(iobase_is_closed(vm, s)?))
+    Ok(Value::bool(iobase_is_closed(vm, s)?))
 }
 
 /// `ValueError` when `self.closed` is true.
@@ -146,7 +147,7 @@ fn iobase_fileno(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 
 fn iobase_false(vm: &mut Vm, args: Args) -> PyResult<Value> {
     parse_args(vm, &args, "seekable", &[], 0, 1)?;
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn iobase_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -162,7 +163,7 @@ fn iobase_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(Value::None);
     }
     let r = vm.call_method(&s, "flush", &[]);
-    set_attr(vm, &s, "__IOBase_closed", Value::Bool(true))?;
+    set_attr(vm, &s, "__IOBase_closed", Value::Bool(Truth::True))?;
     r.map(|_| Value::None)
 }
 
@@ -175,7 +176,7 @@ fn iobase_check_closed(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// (raw streams need not derive from IOBase, so no `_checkX` call).
 pub(super) fn check_true(vm: &mut Vm, s: &Value, method: &str, msg: &str) -> PyResult<Value> {
     let r = vm.call_method(s, method, &[])?;
-    if !matches!(r, Value::Bool(true)) {
+    if !matches!(r, Value::Bool(Truth::True)) {
         return Err(unsupported(vm, msg));
     }
     Ok(r)
@@ -210,7 +211,7 @@ fn iobase_check_writable(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn iobase_isatty(vm: &mut Vm, args: Args) -> PyResult<Value> {
     check_closed(vm, &this(&args))?;
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn iobase_enter(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -247,7 +248,7 @@ fn iobase_del(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Err(_) => true,
     };
     if !closed {
-        let _ = set_attr(vm, &s, "_finalizing", Value::Bool(true));
+        let _ = set_attr(vm, &s, "_finalizing", Value::Bool(Truth::True));
         vm.call_method(&s, "close", &[])?;
     }
     Ok(Value::None)

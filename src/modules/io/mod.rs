@@ -492,7 +492,7 @@ fn io_open(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let t = io_types(vm)?;
     let raw = {
         let mut fa = vec![path_or_fd, vm.new_str(&rawmode)];
-        fa.push(Value::Bool(closefd));
+        fa.push(Value::bool(closefd));
         fa.push(opener);
         vm.call(&Value::Obj(t.fileio.clone()), &fa)?
     };
@@ -576,7 +576,7 @@ fn open_wrap(
         opt(vm, encoding),
         opt(vm, errors),
         opt(vm, newline),
-        Value::Bool(line_buffering),
+        Value::bool(line_buffering),
     ];
     let wrapper = match vm.call(&Value::Obj(t.textiowrapper.clone()), &wa) {
         Ok(w) => w,

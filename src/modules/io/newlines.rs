@@ -216,7 +216,7 @@ fn nldecoder_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
         input
     } else {
         let dec = vm.getattr_str(&inner, "decode")?;
-        let fv = Value::Bool(fin);
+        let fv = Value::bool(fin);
         let kw = [vm.intern("final")];
         vm.call_args(
             &dec,

@@ -3,6 +3,7 @@
 //! `\r\n`/`\r` to `\n` on write; `''` keeps everything and reads universal
 //! line endings; `'\r'`/`'\r\n'` translate `\n` on write).
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 
 use crate::objects::exception::ExcKind;
@@ -225,7 +226,7 @@ fn stringio_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn stringio_closed(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match vm.native::<StringIo>(v) {
-        Some(s) if s.ok.get() => Ok(Value::Bool(s.closed.get())),
+        Some(s) if s.ok.get() => Ok(Value::bool(s.closed.get())),
         _ => Err(vm.value_error("I/O operation on uninitialized object")),
     }
 }
@@ -241,7 +242,7 @@ fn getter_state<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a StringIo> {
 
 fn stringio_line_buffering(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     getter_state(vm, v)?;
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn stringio_newlines(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -254,7 +255,7 @@ fn stringio_newlines(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 
 fn stringio_true(vm: &mut Vm, args: Args) -> PyResult<Value> {
     open_state(vm, &args, "readable")?;
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn stringio_tell(vm: &mut Vm, args: Args) -> PyResult<Value> {

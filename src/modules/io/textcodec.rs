@@ -66,7 +66,7 @@ fn py_decoder_error(
     let dec = vm.call(&cls, &[err]).ok()?;
     let b = vm.new_bytes(data.to_vec());
     let e = vm
-        .call_method(&dec, "decode", &[b, Value::Bool(fin)])
+        .call_method(&dec, "decode", &[b, Value::bool(fin)])
         .err()?;
     vm.err_is(&e, crate::objects::exception::ExcKind::UnicodeDecodeError)
         .then_some(e)
@@ -123,7 +123,7 @@ impl ByteDec {
                 let d = d.clone();
                 let f = vm.getattr_str(&d, "decode")?;
                 let b = vm.new_bytes(input.to_vec());
-                let r = vm.call(&f, &[b, Value::Bool(fin)])?;
+                let r = vm.call(&f, &[b, Value::bool(fin)])?;
                 cps_of(vm, &r).ok_or_else(|| {
                     vm.type_error(format!(
                         "decoder should return a string result, not '{}'",

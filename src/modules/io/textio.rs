@@ -740,11 +740,11 @@ fn textio_buffer(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn textio_line_buffering(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(state(vm, v)?.line_buffering.get()))
+    Ok(Value::bool(state(vm, v)?.line_buffering.get()))
 }
 
 fn textio_write_through(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(state(vm, v)?.write_through.get()))
+    Ok(Value::bool(state(vm, v)?.write_through.get()))
 }
 
 fn textio_newlines(vm: &mut Vm, v: &Value) -> PyResult<Value> {

@@ -42,7 +42,7 @@ fn build_cookie(vm: &Vm, c: &Cookie) -> Value {
 fn parse_cookie(vm: &mut Vm, v: &Value) -> PyResult<Cookie> {
     let big: BigInt = match v {
         Value::Int(i) => BigInt::from(*i),
-        Value::Bool(b) => BigInt::from(u8::from(*b)),
+        Value::Bool(b) => BigInt::from(u8::from(b.get())),
         Value::Obj(o) => match &o.payload {
             Payload::Int(b) => b.clone(),
             _ => {

@@ -7,6 +7,7 @@
 
 use crate::objects::function::Args;
 use crate::objects::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
@@ -53,7 +54,7 @@ pub fn it_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 ..
             } => {
                 let saved = vm.new_list(saved.clone());
-                let state = vm.new_tuple(vec![saved, Value::Bool(!*firstpass)]);
+                let state = vm.new_tuple(vec![saved, Value::bool(!*firstpass)]);
                 R::State(vec![it.clone()], state)
             }
             St::Cycle {
@@ -138,7 +139,7 @@ pub fn it_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 vm.call_method(&it, "__setstate__", &[int_of(idx)])?;
             }
             let a = vm.new_tuple(vec![it]);
-            let state = vm.new_tuple(vec![saved, Value::Bool(true)]);
+            let state = vm.new_tuple(vec![saved, Value::Bool(Truth::True)]);
             vec![cls, a, state]
         }
         R::AccChain(init, it, func) => {

@@ -96,10 +96,10 @@ fn get_item_separator(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(en(vm, v)?.item_separator.clone())
 }
 fn get_sort_keys(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(en(vm, v)?.sort_keys))
+    Ok(Value::bool(en(vm, v)?.sort_keys))
 }
 fn get_skipkeys(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(en(vm, v)?.skipkeys))
+    Ok(Value::bool(en(vm, v)?.skipkeys))
 }
 
 fn is_dict(vm: &Vm, v: &Value) -> bool {
@@ -208,7 +208,7 @@ struct Writer<'a> {
 
 fn float_of(v: &Value) -> Option<f64> {
     match v {
-        Value::Float(f) => Some(*f),
+        Value::Float(f) => Some(f.get()),
         Value::Obj(o) => match &o.payload {
             Payload::Float(f) => Some(*f),
             _ => None,
@@ -302,7 +302,7 @@ impl Writer<'_> {
                 return Ok(());
             }
             Value::Bool(b) => {
-                self.push_str(if *b { "true" } else { "false" });
+                self.push_str(if b.get() { "true" } else { "false" });
                 return Ok(());
             }
             _ => {}
@@ -417,7 +417,7 @@ impl Writer<'_> {
                 let t = self.float_text(vm, f)?;
                 vm.new_string(t)
             } else if let Value::Bool(b) = key {
-                vm.new_str(if b { "true" } else { "false" })
+                vm.new_str(if b.get() { "true" } else { "false" })
             } else if key.is_none() {
                 vm.new_str("null")
             } else if let Some(t) = self.int_text(vm, &key)? {

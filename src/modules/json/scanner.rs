@@ -8,6 +8,7 @@ use crate::objects::function::Args;
 use crate::objects::native::NativeData;
 use crate::objects::typeobj::Layout;
 use crate::vm::proto::str_of;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
@@ -59,7 +60,7 @@ fn sc<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a Scanner> {
 }
 
 fn get_strict(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(sc(vm, v)?.strict))
+    Ok(Value::bool(sc(vm, v)?.strict))
 }
 fn get_object_hook(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(sc(vm, v)?.object_hook.clone())
@@ -242,8 +243,8 @@ impl Parse<'_> {
                 r
             }
             Some('n') if self.matches(idx, "null") => Ok((Value::None, idx + 4)),
-            Some('t') if self.matches(idx, "true") => Ok((Value::Bool(true), idx + 4)),
-            Some('f') if self.matches(idx, "false") => Ok((Value::Bool(false), idx + 5)),
+            Some('t') if self.matches(idx, "true") => Ok((Value::Bool(Truth::True), idx + 4)),
+            Some('f') if self.matches(idx, "false") => Ok((Value::Bool(Truth::False), idx + 5)),
             Some('N') if self.matches(idx, "NaN") => self.constant(vm, "NaN", idx),
             Some('I') if self.matches(idx, "Infinity") => self.constant(vm, "Infinity", idx),
             Some('-') if self.matches(idx, "-Infinity") => self.constant(vm, "-Infinity", idx),
@@ -391,7 +392,7 @@ impl Parse<'_> {
         let v = if is_float {
             if self.s.parse_float.is(&float_t) {
                 match text.parse::<f64>() {
-                    Ok(f) => Value::Float(f),
+                    Ok(f) => Value::float(f),
                     Err(_) => {
                         let t = vm.new_string(text);
                         vm.call(&float_t, &[t])?

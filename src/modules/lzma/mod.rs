@@ -603,11 +603,11 @@ fn decomp_check(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn decomp_eof(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(decomp(vm, v)?.eof.get()))
+    Ok(Value::bool(decomp(vm, v)?.eof.get()))
 }
 
 fn decomp_needs_input(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(decomp(vm, v)?.needs_input.get()))
+    Ok(Value::bool(decomp(vm, v)?.needs_input.get()))
 }
 
 fn decomp_unused_data(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -618,7 +618,7 @@ fn decomp_unused_data(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 fn lzma_is_check_supported(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = super::binargs::posonly(vm, &args, "is_check_supported", 1, 1)?;
     let id = super::binargs::int_arg(vm, a.first().unwrap_or(&Value::None))?;
-    Ok(Value::Bool(stream::check_supported(id)))
+    Ok(Value::bool(stream::check_supported(id)))
 }
 
 fn lzma_encode_filter_properties(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -14,6 +14,7 @@ use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::int::as_int;
 use crate::objects::Payload;
+use crate::vm::value::Truth;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyErr, PyResult, Vm};
 
@@ -21,9 +22,9 @@ use crate::vm::{PyErr, PyResult, Vm};
 /// `__index__`, else "must be real number, not T".
 pub fn arg_f64(vm: &mut Vm, v: &Value) -> PyResult<f64> {
     match v {
-        Value::Float(f) => return Ok(*f),
+        Value::Float(f) => return Ok(f.get()),
         Value::Int(i) => return Ok(*i as f64),
-        Value::Bool(b) => return Ok(f64::from(u8::from(*b))),
+        Value::Bool(b) => return Ok(f64::from(u8::from(b.get()))),
         _ => {}
     }
     if let Value::Obj(o) = v {
@@ -37,7 +38,7 @@ pub fn arg_f64(vm: &mut Vm, v: &Value) -> PyResult<f64> {
     }
     if let Some(r) = vm.call_special(v, "__float__", &[])? {
         return match &r {
-            Value::Float(f) => Ok(*f),
+            Value::Float(f) => Ok(f.get()),
             Value::Obj(o) if matches!(o.payload, Payload::Float(_)) => match o.payload {
                 Payload::Float(f) => Ok(f),
                 _ => Ok(0.0),
@@ -87,7 +88,7 @@ pub fn math_1_check(vm: &Vm, x: f64, r: f64, can_overflow: bool) -> PyResult<Val
             domain_error(vm)
         });
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn math_1(
@@ -115,7 +116,7 @@ fn math_2(vm: &mut Vm, args: Args, name: &str, f: fn(f64, f64) -> f64) -> PyResu
     if r.is_infinite() && x.is_finite() && y.is_finite() {
         return Err(range_error(vm));
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 macro_rules! func1 {
@@ -187,7 +188,7 @@ fn float_to_int(vm: &Vm, f: f64) -> PyResult<Value> {
 
 fn is_exact_float(v: &Value) -> Option<f64> {
     match v {
-        Value::Float(f) => Some(*f),
+        Value::Float(f) => Some(f.get()),
         _ => None,
     }
 }
@@ -240,7 +241,7 @@ fn math_frexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.frexp", args, 1, 1)?;
     let x = arg_f64(vm, &a[0])?;
     let (m, e) = special::frexp(x);
-    Ok(vm.new_tuple(vec![Value::Float(m), Value::Int(i64::from(e))]))
+    Ok(vm.new_tuple(vec![Value::float(m), Value::Int(i64::from(e))]))
 }
 
 fn math_ldexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -258,19 +259,19 @@ fn math_ldexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => return Err(vm.type_error("Expected an int as second argument to ldexp.")),
     };
     if x == 0.0 || !x.is_finite() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
     if exp > i64::from(i32::MAX) {
         return Err(range_error(vm));
     }
     if exp < i64::from(i32::MIN) {
-        return Ok(Value::Float(0f64.copysign(x)));
+        return Ok(Value::float(0f64.copysign(x)));
     }
     let r = special::ldexp(x, exp as i32);
     if r.is_infinite() {
         return Err(range_error(vm));
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn math_modf(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -284,7 +285,7 @@ fn math_modf(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let i = x.trunc();
         ((x - i).copysign(x), i)
     };
-    Ok(vm.new_tuple(vec![Value::Float(frac), Value::Float(int)]))
+    Ok(vm.new_tuple(vec![Value::float(frac), Value::float(int)]))
 }
 
 fn math_fmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -292,13 +293,13 @@ fn math_fmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = arg_f64(vm, &a[0])?;
     let y = arg_f64(vm, &a[1])?;
     if y.is_infinite() && x.is_finite() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
     let r = x % y;
     if r.is_nan() && !x.is_nan() && !y.is_nan() {
         return Err(domain_error(vm));
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn math_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -356,25 +357,25 @@ fn math_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         r
     };
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn math_degrees(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.degrees", args, 1, 1)?;
     let x = arg_f64(vm, &a[0])?;
-    Ok(Value::Float(x * (180.0 / std::f64::consts::PI)))
+    Ok(Value::float(x * (180.0 / std::f64::consts::PI)))
 }
 
 fn math_radians(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.radians", args, 1, 1)?;
     let x = arg_f64(vm, &a[0])?;
-    Ok(Value::Float(x * (std::f64::consts::PI / 180.0)))
+    Ok(Value::float(x * (std::f64::consts::PI / 180.0)))
 }
 
 fn predicate(vm: &mut Vm, args: Args, name: &str, p: fn(f64) -> bool) -> PyResult<Value> {
     let a = vm.fn_args(name, args, 1, 1)?;
     let x = arg_f64(vm, &a[0])?;
-    Ok(Value::Bool(p(x)))
+    Ok(Value::bool(p(x)))
 }
 
 fn math_isfinite(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -409,13 +410,13 @@ fn math_isclose(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("tolerances must be non-negative"));
     }
     if a == b {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     if a.is_infinite() || b.is_infinite() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     let diff = (b - a).abs();
-    Ok(Value::Bool(
+    Ok(Value::bool(
         diff <= (rel_tol * b).abs() || diff <= (rel_tol * a).abs() || diff <= abs_tol,
     ))
 }
@@ -424,25 +425,25 @@ fn math_nextafter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.nextafter", args, 2, 2)?;
     let x = arg_f64(vm, &a[0])?;
     let y = arg_f64(vm, &a[1])?;
-    Ok(Value::Float(special::nextafter(x, y)))
+    Ok(Value::float(special::nextafter(x, y)))
 }
 
 fn math_ulp(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.ulp", args, 1, 1)?;
     let x = arg_f64(vm, &a[0])?;
     if x.is_nan() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
     let x = x.abs();
     if x.is_infinite() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
     let x2 = special::nextafter(x, f64::INFINITY);
     if x2.is_infinite() {
         let x2 = special::nextafter(x, -f64::INFINITY);
-        return Ok(Value::Float(x - x2));
+        return Ok(Value::float(x - x2));
     }
-    Ok(Value::Float(x2 - x))
+    Ok(Value::float(x2 - x))
 }
 
 /// `loghelper`: ints (even those beyond float range) are handled exactly;
@@ -462,7 +463,7 @@ fn loghelper(vm: &mut Vm, v: &Value, func: fn(f64) -> f64) -> PyResult<f64> {
     }
     let x = arg_f64(vm, v)?;
     match math_1_check(vm, x, func(x), false)? {
-        Value::Float(r) => Ok(r),
+        Value::Float(r) => Ok(r.get()),
         _ => Ok(f64::NAN),
     }
 }
@@ -477,23 +478,23 @@ fn math_log(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let num = loghelper(vm, &a[0], special::m_log)?;
     let Some(base) = a.get(1) else {
-        return Ok(Value::Float(num));
+        return Ok(Value::float(num));
     };
     let den = loghelper(vm, base, special::m_log)?;
     if den == 0.0 {
         return Err(vm.zero_division("float division by zero"));
     }
-    Ok(Value::Float(num / den))
+    Ok(Value::float(num / den))
 }
 
 fn math_log2(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.log2", args, 1, 1)?;
-    loghelper(vm, &a[0], special::m_log2).map(Value::Float)
+    loghelper(vm, &a[0], special::m_log2).map(Value::float)
 }
 
 fn math_log10(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.log10", args, 1, 1)?;
-    loghelper(vm, &a[0], special::m_log10).map(Value::Float)
+    loghelper(vm, &a[0], special::m_log10).map(Value::float)
 }
 
 pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
@@ -562,10 +563,10 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             ("ulp", math_ulp),
         ],
     );
-    vm.set_attr_raw(&m, "pi", Value::Float(std::f64::consts::PI));
-    vm.set_attr_raw(&m, "e", Value::Float(std::f64::consts::E));
-    vm.set_attr_raw(&m, "tau", Value::Float(std::f64::consts::TAU));
-    vm.set_attr_raw(&m, "inf", Value::Float(f64::INFINITY));
-    vm.set_attr_raw(&m, "nan", Value::Float(f64::NAN));
+    vm.set_attr_raw(&m, "pi", Value::float(std::f64::consts::PI));
+    vm.set_attr_raw(&m, "e", Value::float(std::f64::consts::E));
+    vm.set_attr_raw(&m, "tau", Value::float(std::f64::consts::TAU));
+    vm.set_attr_raw(&m, "inf", Value::float(f64::INFINITY));
+    vm.set_attr_raw(&m, "nan", Value::float(f64::NAN));
     Ok(m)
 }

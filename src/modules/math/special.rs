@@ -443,7 +443,7 @@ fn math_1a(
     let a = vm.fn_args(name, args, 1, 1)?;
     let x = arg_f64(vm, &a[0])?;
     match f(x) {
-        Ok(r) => Ok(Value::Float(r)),
+        Ok(r) => Ok(Value::float(r)),
         Err(MathErr::Domain) => Err(domain_error(vm)),
         Err(MathErr::Range) => Err(range_error(vm)),
     }

@@ -91,7 +91,7 @@ pub fn fsum_values(vm: &mut Vm, seq: &Value) -> PyResult<f64> {
 
 pub fn math_fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.fsum", args, 1, 1)?;
-    fsum_values(vm, &a[0]).map(Value::Float)
+    fsum_values(vm, &a[0]).map(Value::float)
 }
 
 pub fn math_prod(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -192,7 +192,7 @@ pub fn math_hypot(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         coords.push(x);
     }
-    Ok(Value::Float(vector_norm(&coords, max, found_nan)))
+    Ok(Value::float(vector_norm(&coords, max, found_nan)))
 }
 
 /// The items of a tuple, or of any iterable (`PySequence_Tuple`).
@@ -225,5 +225,5 @@ pub fn math_dist(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         diffs.push(x);
     }
-    Ok(Value::Float(vector_norm(&diffs, max, found_nan)))
+    Ok(Value::float(vector_norm(&diffs, max, found_nan)))
 }

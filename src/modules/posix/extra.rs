@@ -461,7 +461,7 @@ pub fn posix_getloadavg(vm: &mut Vm, args: Args) -> PyResult<Value> {
             "Load averages are unobtainable",
         ));
     }
-    Ok(vm.new_tuple(l.iter().map(|x| Value::Float(*x)).collect()))
+    Ok(vm.new_tuple(l.iter().map(|x| Value::float(*x)).collect()))
 }
 
 /// `os.getrandom(size, flags=0)`.

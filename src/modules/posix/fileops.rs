@@ -185,7 +185,7 @@ pub fn posix_isatty(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = pos_args(vm, args, "isatty", 1)?;
     let fd = c_int_arg(vm, &a[0])?;
     // SAFETY: plain call on an integer descriptor.
-    Ok(Value::Bool(unsafe { libc::isatty(fd) } == 1))
+    Ok(Value::bool(unsafe { libc::isatty(fd) } == 1))
 }
 
 /// `os.ftruncate(fd, length)`.
@@ -312,7 +312,7 @@ pub fn posix_get_inheritable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = pos_args(vm, args, "get_inheritable", 1)?;
     let fd = c_int_arg(vm, &a[0])?;
     let f = fd_flags(vm, fd, libc::F_GETFD)?;
-    Ok(Value::Bool(f & libc::FD_CLOEXEC == 0))
+    Ok(Value::bool(f & libc::FD_CLOEXEC == 0))
 }
 
 /// `os.set_inheritable(fd, inheritable)`.
@@ -329,7 +329,7 @@ pub fn posix_get_blocking(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = pos_args(vm, args, "get_blocking", 1)?;
     let fd = c_int_arg(vm, &a[0])?;
     let f = fd_flags(vm, fd, libc::F_GETFL)?;
-    Ok(Value::Bool(f & libc::O_NONBLOCK == 0))
+    Ok(Value::bool(f & libc::O_NONBLOCK == 0))
 }
 
 /// `os.set_blocking(fd, blocking)`.

@@ -398,7 +398,7 @@ macro_rules! wait_macros {
             }
         )*
     };
-    (@wrap bool, $e:expr) => { Value::Bool($e) };
+    (@wrap bool, $e:expr) => { Value::bool($e) };
     (@wrap int, $e:expr) => { Value::Int(i64::from($e)) };
 }
 wait_macros!(
@@ -423,7 +423,7 @@ pub fn posix_times(vm: &mut Vm, args: Args) -> PyResult<Value> {
     // SAFETY: plain sysconf query.
     let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     let cls = module_type(vm, &m, "times_result")?;
-    let f = |x: libc::clock_t| Value::Float(x as f64 / tick);
+    let f = |x: libc::clock_t| Value::float(x as f64 / tick);
     let vals = vec![
         f(t.tms_utime),
         f(t.tms_stime),

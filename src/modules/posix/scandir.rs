@@ -2,6 +2,7 @@
 //! `DirEntry` objects it yields, with their cached `stat()` results and
 //! d_type-based `is_dir`/`is_file`/`is_symlink`.
 
+use crate::vm::value::Truth;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -225,14 +226,14 @@ fn entry_test(vm: &mut Vm, args: Args, meth: &str, want: u32, dt: u8) -> PyResul
     let follow = bool_arg(vm, &a[0], true)?;
     let need_stat = e.d_type == libc::DT_UNKNOWN || (follow && e.d_type == libc::DT_LNK);
     if !need_stat {
-        return Ok(Value::Bool(e.d_type == dt));
+        return Ok(Value::bool(e.d_type == dt));
     }
     match entry_stat_value(vm, e, follow) {
         Ok(st) => {
             let mode = st_mode(vm, &st)?;
-            Ok(Value::Bool(mode & libc::S_IFMT == want))
+            Ok(Value::bool(mode & libc::S_IFMT == want))
         }
-        Err(err) if vm.err_is(&err, ExcKind::FileNotFoundError) => Ok(Value::Bool(false)),
+        Err(err) if vm.err_is(&err, ExcKind::FileNotFoundError) => Ok(Value::Bool(Truth::False)),
         Err(err) => Err(err),
     }
 }
@@ -249,8 +250,8 @@ fn entry_is_symlink(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let e = entry(vm, &args, "is_symlink")?;
     vm.check_args("is_symlink", args, 0, 0)?;
     match entry_is_symlink_raw(vm, e) {
-        Ok(b) => Ok(Value::Bool(b)),
-        Err(err) if vm.err_is(&err, ExcKind::FileNotFoundError) => Ok(Value::Bool(false)),
+        Ok(b) => Ok(Value::bool(b)),
+        Err(err) if vm.err_is(&err, ExcKind::FileNotFoundError) => Ok(Value::Bool(Truth::False)),
         Err(err) => Err(err),
     }
 }

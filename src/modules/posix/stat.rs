@@ -188,7 +188,7 @@ pub fn stat_to_value(vm: &mut Vm, m: &PyRef, st: &libc::stat) -> PyResult<Value>
     visible.extend(times.iter().map(|(s, _)| Value::Int(*s)));
     let mut hidden_vals: Vec<Value> = times
         .iter()
-        .map(|(s, ns)| Value::Float(*s as f64 + *ns as f64 * 1e-9))
+        .map(|(s, ns)| Value::float(*s as f64 + *ns as f64 * 1e-9))
         .collect();
     hidden_vals.extend(times.iter().map(|(s, ns)| ns_value(vm, *s, *ns)));
     hidden_vals.push(Value::Int(st.st_blksize));
@@ -307,7 +307,7 @@ fn timespec_of(vm: &mut Vm, v: &Value) -> PyResult<libc::timespec> {
                 return Err(vm.value_error("Invalid value NaN (not a number)"));
             }
             let sec = f.floor();
-            let mut nsec = ((f - sec) * 1e9).floor();
+            let mut nsec = ((f.get() - sec) * 1e9).floor();
             let mut sec = sec as i64;
             if nsec >= 1e9 {
                 nsec -= 1e9;
@@ -425,5 +425,5 @@ pub fn posix_access(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let dfd = dir_fd.unwrap_or(libc::AT_FDCWD);
     // SAFETY: `c` is a NUL-terminated path alive across the call.
     let r = unsafe { libc::faccessat(dfd, c.as_ptr(), mode, flags) };
-    Ok(Value::Bool(r == 0))
+    Ok(Value::bool(r == 0))
 }

@@ -8,7 +8,7 @@ use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
 pub(super) fn get_buffer_text(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(this(vm, obj)?.buffer.borrow().is_some()))
+    Ok(Value::bool(this(vm, obj)?.buffer.borrow().is_some()))
 }
 
 pub(super) fn set_buffer_text(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyResult<()> {
@@ -61,7 +61,7 @@ pub(super) fn bool_attr(vm: &mut Vm, v: Option<Value>) -> PyResult<bool> {
 }
 
 pub(super) fn get_ordered(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(this(vm, obj)?.ordered.get()))
+    Ok(Value::bool(this(vm, obj)?.ordered.get()))
 }
 
 pub(super) fn set_ordered(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyResult<()> {
@@ -71,7 +71,7 @@ pub(super) fn set_ordered(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyResul
 }
 
 pub(super) fn get_specified(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(this(vm, obj)?.specified.get()))
+    Ok(Value::bool(this(vm, obj)?.specified.get()))
 }
 
 pub(super) fn set_specified(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyResult<()> {
@@ -81,7 +81,7 @@ pub(super) fn set_specified(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyRes
 }
 
 pub(super) fn get_ns_prefixes(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
-    Ok(Value::Bool(this(vm, obj)?.ns_prefixes.get()))
+    Ok(Value::bool(this(vm, obj)?.ns_prefixes.get()))
 }
 
 pub(super) fn set_ns_prefixes(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyResult<()> {

@@ -139,7 +139,7 @@ fn pyexpat_error_string(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("ErrorString", args, 1, 1)?;
     let code = match a.first() {
         Some(Value::Int(i)) => *i,
-        Some(Value::Bool(b)) => i64::from(*b),
+        Some(Value::Bool(b)) => i64::from(b.get()),
         Some(v) => {
             return Err(vm.type_error(format!(
                 "'{}' object cannot be interpreted as an integer",

@@ -629,7 +629,7 @@ fn dispatch(vm: &mut Vm, p: &XmlParser, ev: Ev) -> PyResult<()> {
             if let Some(r) = call_handler(vm, p, H_EXTERNAL, a)? {
                 let ok = match r {
                     Value::Int(i) => i != 0,
-                    Value::Bool(b) => b,
+                    Value::Bool(b) => b.get(),
                     other => vm.truthy(&other)?,
                 };
                 if !ok {

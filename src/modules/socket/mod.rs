@@ -11,6 +11,7 @@ mod names;
 mod sockio;
 mod sockobj;
 
+use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 
 use crate::objects::exception::ExcKind;
@@ -113,7 +114,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
     vm.set_attr_raw(&m, "error", Value::Obj(oserror));
     let timeout = vm.exc_type(ExcKind::TimeoutError);
     vm.set_attr_raw(&m, "timeout", Value::Obj(timeout));
-    vm.set_attr_raw(&m, "has_ipv6", Value::Bool(true));
+    vm.set_attr_raw(&m, "has_ipv6", Value::Bool(Truth::True));
     REGISTRY.with(|r| {
         *r.borrow_mut() = Some(Registry {
             sock_type: t,
@@ -168,7 +169,7 @@ fn socket_getdefaulttimeout(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(if t < 0.0 {
         Value::None
     } else {
-        Value::Float(t)
+        Value::float(t)
     })
 }
 

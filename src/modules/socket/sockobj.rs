@@ -275,7 +275,7 @@ fn timeout_value(t: f64) -> Value {
     if t < 0.0 {
         Value::None
     } else {
-        Value::Float(t)
+        Value::float(t)
     }
 }
 
@@ -290,7 +290,7 @@ fn sock_timeout_get(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 pub fn timeout_arg(vm: &mut Vm, v: &Value) -> PyResult<f64> {
     let t = match v {
         Value::None => return Ok(-1.0),
-        Value::Float(f) => *f,
+        Value::Float(f) => f.get(),
         _ => match vm.index_value(v)? {
             Some(i) => i as f64,
             None => {
@@ -334,7 +334,7 @@ fn sock_settimeout(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn sock_getblocking(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = state(vm, &args, "getblocking")?;
     vm.check_args("getblocking", args, 0, 0)?;
-    Ok(Value::Bool(st.timeout.get() != 0.0))
+    Ok(Value::bool(st.timeout.get() != 0.0))
 }
 
 fn sock_setblocking(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -293,12 +293,12 @@ fn char_arg(vm: &mut Vm, args: Args, name: &str) -> PyResult<u32> {
 
 fn sre_ascii_iscased(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let c = char_arg(vm, args, "ascii_iscased")?;
-    Ok(Value::Bool(crate::sre::ascii_iscased(c)))
+    Ok(Value::bool(crate::sre::ascii_iscased(c)))
 }
 
 fn sre_unicode_iscased(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let c = char_arg(vm, args, "unicode_iscased")?;
-    Ok(Value::Bool(crate::sre::unicode_iscased(c)))
+    Ok(Value::bool(crate::sre::unicode_iscased(c)))
 }
 
 fn sre_ascii_tolower(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -3,6 +3,7 @@
 //! `split`, `sub`/`subn` (string, callable and template replacements) and
 //! `scanner`, with CPython 3.11's argument handling and messages.
 
+use crate::vm::value::Truth;
 use std::rc::Rc;
 
 use crate::objects::function::Args;
@@ -395,18 +396,18 @@ fn pattern_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(vm.not_implemented());
     };
     if args.args[0].is(&other) {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     if pd.flags != od.flags || pd.is_bytes != od.is_bytes || pd.sre.code() != od.sre.code() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     let (a, b) = (pd.pattern.clone(), od.pattern.clone());
-    Ok(Value::Bool(vm.eq(&a, &b)?))
+    Ok(Value::bool(vm.eq(&a, &b)?))
 }
 
 fn pattern_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match pattern_eq(vm, args)? {
-        Value::Bool(b) => Ok(Value::Bool(!b)),
+        Value::Bool(b) => Ok(Value::bool(!b.get())),
         v => Ok(v),
     }
 }

@@ -106,7 +106,7 @@ fn arg_time_t(vm: &mut Vm, v: Option<&Value>) -> PyResult<libc::time_t> {
         Some(v) => {
             if let Value::Obj(o) = v {
                 if let Payload::Float(f) = o.payload {
-                    return arg_time_t(vm, Some(&Value::Float(f)));
+                    return arg_time_t(vm, Some(&Value::float(f)));
                 }
             }
             let i = vm.index_int(v)?;
@@ -362,7 +362,7 @@ fn time_mktime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if r == -1 && t.tm.tm_wday == -1 {
         return Err(vm.new_error(ExcKind::OverflowError, "mktime argument out of range"));
     }
-    Ok(Value::Float(r as f64))
+    Ok(Value::float(r as f64))
 }
 
 extern "C" {

@@ -86,7 +86,7 @@ macro_rules! clock_fns {
     ($secs:ident, $ns:ident, $name:literal, $clock:expr) => {
         fn $secs(vm: &mut Vm, args: Args) -> PyResult<Value> {
             vm.fn_args(concat!("time.", $name), args, 0, 0)?;
-            Ok(Value::Float(ns_to_secs(clock_ns($clock))))
+            Ok(Value::float(ns_to_secs(clock_ns($clock))))
         }
         fn $ns(vm: &mut Vm, args: Args) -> PyResult<Value> {
             vm.fn_args(concat!("time.", $name, "_ns"), args, 0, 0)?;
@@ -137,7 +137,7 @@ fn clock_id(vm: &mut Vm, v: &Value) -> PyResult<libc::clockid_t> {
 fn time_clock_gettime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("time.clock_gettime", args, 1, 1)?;
     let c = clock_id(vm, &a[0])?;
-    Ok(Value::Float(ns_to_secs(clock_ns(c))))
+    Ok(Value::float(ns_to_secs(clock_ns(c))))
 }
 
 fn time_clock_gettime_ns(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -149,7 +149,7 @@ fn time_clock_gettime_ns(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn time_clock_getres(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("time.clock_getres", args, 1, 1)?;
     let c = clock_id(vm, &a[0])?;
-    Ok(Value::Float(clock_res(c)))
+    Ok(Value::float(clock_res(c)))
 }
 
 fn time_get_clock_info(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -195,9 +195,9 @@ fn time_get_clock_info(vm: &mut Vm, args: Args) -> PyResult<Value> {
         &ty,
         vec![
             ("implementation", imp),
-            ("monotonic", Value::Bool(monotonic)),
-            ("adjustable", Value::Bool(adjustable)),
-            ("resolution", Value::Float(clock_res(clock))),
+            ("monotonic", Value::bool(monotonic)),
+            ("adjustable", Value::bool(adjustable)),
+            ("resolution", Value::float(clock_res(clock))),
         ],
     ))
 }
@@ -211,7 +211,7 @@ fn time_sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
             if f.is_nan() {
                 return Err(vm.value_error("Invalid value NaN (not a number)"));
             }
-            *f
+            f.get()
         }
         v => {
             let i = vm.index_int(v)?;

@@ -128,7 +128,7 @@ fn ud_digit(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn ud_numeric(vm: &mut Vm, args: Args) -> PyResult<Value> {
     numeric_kind(vm, args, "numeric", "not a numeric character", |c| {
-        crate::unicode::numeric_value(c).map(Value::Float)
+        crate::unicode::numeric_value(c).map(Value::float)
     })
 }
 
@@ -209,7 +209,7 @@ fn ud_normalize(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn ud_is_normalized(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (r, s, _) = normalized(vm, args, "is_normalized")?;
-    Ok(Value::Bool(r == s))
+    Ok(Value::bool(r == s))
 }
 
 const FUNCS: &[(&str, NativeFn)] = &[

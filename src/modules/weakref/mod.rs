@@ -5,6 +5,7 @@
 
 mod proxy;
 
+use crate::vm::value::Truth;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -229,7 +230,11 @@ fn ref_compare(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
         (Some(x), Some(y)) => vm.richcompare(&Value::Obj(x), &Value::Obj(y), op),
         _ => {
             let same = Rc::ptr_eq(ao, bo);
-            Ok(Value::Bool(if op == CmpOp::Eq { same } else { !same }))
+            Ok(Value::Bool(if op == CmpOp::Eq {
+                Truth::from(same)
+            } else {
+                Truth::from(!same)
+            }))
         }
     }
 }

@@ -112,7 +112,7 @@ fn proxy_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn proxy_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let r = me(vm, &args)?;
-    Ok(Value::Bool(vm.truthy(&r)?))
+    Ok(Value::bool(vm.truthy(&r)?))
 }
 
 fn compare(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
@@ -229,7 +229,7 @@ fn proxy_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn proxy_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let r = me(vm, &args)?;
     let x = unwrap(vm, &arg(&args, 1))?;
-    Ok(Value::Bool(vm.contains(&r, &x)?))
+    Ok(Value::bool(vm.contains(&r, &x)?))
 }
 
 fn proxy_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {

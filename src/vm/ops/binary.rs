@@ -2,6 +2,7 @@
 
 use crate::objects::Payload;
 use crate::pyc::opcode::Op;
+use crate::vm::value::Truth;
 
 use super::Flow;
 use crate::vm::proto::{BinOp, CmpOp};
@@ -27,10 +28,10 @@ impl Vm {
         let v = self.pop();
         let b = match v {
             Value::Bool(b) => b,
-            Value::None => false,
-            _ => self.truthy(&v)?,
+            Value::None => Truth::from(false),
+            _ => Truth::from(self.truthy(&v)?),
         };
-        self.op_push(Value::Bool(!b))
+        self.op_push(Value::bool(!b.get()))
     }
 
     #[inline(always)]
@@ -39,7 +40,9 @@ impl Vm {
         let a = self.pop();
         let fast = match (&a, &b) {
             (Value::Int(x), Value::Int(y)) => int_binop(oparg, *x, *y).map(Value::Int),
-            (Value::Float(x), Value::Float(y)) => float_binop(oparg, *x, *y).map(Value::Float),
+            (Value::Float(x), Value::Float(y)) => {
+                float_binop(oparg, x.get(), y.get()).map(Value::float)
+            }
             _ => None,
         };
         if let Some(r) = fast {
@@ -145,11 +148,11 @@ impl Vm {
         let a = self.pop();
         let fast = match (&a, &b) {
             (Value::Int(x), Value::Int(y)) => cmp_fast(oparg, x, y),
-            (Value::Float(x), Value::Float(y)) => cmp_fast(oparg, x, y),
+            (Value::Float(x), Value::Float(y)) => cmp_fast(oparg, &x.get(), &y.get()),
             _ => None,
         };
         if let Some(r) = fast {
-            self.push(Value::Bool(r));
+            self.push(Value::bool(r));
             return Ok(Flow::Next);
         }
         // Two exact strs: == and != (COMPARE_OP_STR_JUMP's case) and the
@@ -161,7 +164,7 @@ impl Vm {
                         2 | 3 => (std::rc::Rc::ptr_eq(x, y) || sx.same_text(sy)) == (oparg == 2),
                         _ => CmpOp::from_arg(oparg).test(sx.compare(sy)),
                     };
-                    self.push(Value::Bool(r));
+                    self.push(Value::bool(r));
                     return Ok(Flow::Next);
                 }
             }
@@ -178,14 +181,14 @@ impl Vm {
     pub(crate) fn op_is(&mut self, oparg: u32) -> PyResult<Flow> {
         let b = self.pop();
         let a = self.pop();
-        self.op_push(Value::Bool(a.is(&b) != (oparg == 1)))
+        self.op_push(Value::bool(a.is(&b) != (oparg == 1)))
     }
 
     pub(crate) fn op_contains(&mut self, oparg: u32) -> PyResult<Flow> {
         let container = self.pop();
         let item = self.pop();
         let r = self.contains(&container, &item)?;
-        self.op_push(Value::Bool(r != (oparg == 1)))
+        self.op_push(Value::bool(r != (oparg == 1)))
     }
 }
 

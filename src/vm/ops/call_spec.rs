@@ -142,7 +142,7 @@ impl Vm {
                 let cls = self.pop();
                 let x = self.pop();
                 self.cut_to(meth_idx);
-                let r = self.isinstance(&x, &cls).map(Value::Bool);
+                let r = self.isinstance(&x, &cls).map(Value::bool);
                 drop((x, cls));
                 self.after_native_call(r)
             }

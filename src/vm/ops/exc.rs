@@ -169,7 +169,7 @@ impl Vm {
         self.check_except_type(&right, false)?;
         let left = self.peek(0).clone();
         let r = self.isinstance(&left, &right)?;
-        self.op_push(Value::Bool(r))
+        self.op_push(Value::bool(r))
     }
 
     pub(crate) fn op_check_eg_match(&mut self) -> PyResult<Flow> {

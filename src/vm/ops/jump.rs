@@ -1,6 +1,7 @@
 //! Conditional jumps and the `for` loop.
 
 use super::Flow;
+use crate::vm::value::Truth;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
@@ -10,10 +11,10 @@ impl Vm {
         let v = self.pop();
         let b = match v {
             Value::Bool(b) => b,
-            Value::None => false,
-            _ => self.truthy(&v)?,
+            Value::None => Truth::from(false),
+            _ => Truth::from(self.truthy(&v)?),
         };
-        Ok(if b == when {
+        Ok(if b == Truth::from(when) {
             Flow::Jump(target)
         } else {
             Flow::Next
@@ -32,10 +33,10 @@ impl Vm {
     pub(crate) fn op_jump_or_pop(&mut self, when: bool, target: usize) -> PyResult<Flow> {
         let b = match self.peek(0) {
             Value::Bool(b) => b,
-            Value::None => false,
-            v => self.truthy(&v)?,
+            Value::None => Truth::from(false),
+            v => Truth::from(self.truthy(&v)?),
         };
-        if b == when {
+        if b == Truth::from(when) {
             Ok(Flow::Jump(target))
         } else {
             self.pop();

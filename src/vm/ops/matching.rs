@@ -53,13 +53,13 @@ impl Vm {
     pub(crate) fn op_match_mapping(&mut self) -> PyResult<Flow> {
         let v = self.peek(0).clone();
         let b = self.is_mapping(&v);
-        self.op_push(Value::Bool(b))
+        self.op_push(Value::bool(b))
     }
 
     pub(crate) fn op_match_sequence(&mut self) -> PyResult<Flow> {
         let v = self.peek(0).clone();
         let b = self.is_sequence(&v);
-        self.op_push(Value::Bool(b))
+        self.op_push(Value::bool(b))
     }
 
     pub(crate) fn op_match_keys(&mut self) -> PyResult<Flow> {

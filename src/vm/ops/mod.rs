@@ -71,6 +71,24 @@ pub(crate) unsafe fn write_words(dst: *mut Value, v: Value) {
     }
 }
 
+/// Swap two values word by word (`ptr::swap` moves 16-byte blocks, which
+/// stall store forwarding when the values were just written as words).
+///
+/// # Safety
+/// `a` and `b` must each hold a valid `Value` (they may be the same slot).
+#[inline(always)]
+pub(crate) unsafe fn swap_words(a: *mut Value, b: *mut Value) {
+    // SAFETY: both hold values (the caller's contract); each is read out
+    // and written to the other slot, so each value keeps one owner (for
+    // `a == b` the same value is written back).
+    unsafe {
+        let va = read_words(a);
+        let vb = read_words(b);
+        write_words(a, vb);
+        write_words(b, va);
+    }
+}
+
 /// `write_words` for an optional value (`None` is a tag value of its own,
 /// so an `Option<Value>` is a value's two words too).
 ///
@@ -174,6 +192,21 @@ pub enum Flow {
 }
 
 impl Vm {
+    /// The value a RETURN_VALUE or YIELD_VALUE left for the loop's exit,
+    /// taken word by word (`mem::take` copied it as one 16-byte block just
+    /// after it was stored as words).
+    #[inline(always)]
+    pub(crate) fn take_exit_value(&mut self) -> Value {
+        let p: *mut Value = &mut self.exit_value;
+        // SAFETY: `p` points to the field, which holds a value; it moves
+        // out and `Null` (no drop needed) takes its place.
+        unsafe {
+            let v = read_words(p);
+            write_words(p, Value::Null);
+            v
+        }
+    }
+
     /// Push onto the value stack. Written out rather than `Vec::push` so
     /// the value goes from registers straight to its slot (a spilled copy
     /// read back as one wide load stalls store forwarding on every push).

@@ -78,7 +78,7 @@ fn num(v: &Value) -> Option<f64> {
     match v {
         Value::Int(i) => Some(*i as f64),
         Value::Bool(b) => Some(*b as i64 as f64),
-        Value::Float(f) => Some(*f),
+        Value::Float(f) => Some(f.get()),
         _ => None,
     }
 }
@@ -132,7 +132,7 @@ impl Vm {
     /// `a <op> b` as a value (CPython's `PyObject_RichCompare`).
     pub fn richcompare(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
         if let Some(r) = self.fast_compare(a, b, op) {
-            return Ok(Value::Bool(r));
+            return Ok(Value::bool(r));
         }
         self.enter_recursive(" in comparison")?;
         let r = match crate::objects::tuple::exact_tuples(self, a, b) {
@@ -171,8 +171,8 @@ impl Vm {
             }
         }
         match op {
-            CmpOp::Eq => Ok(Value::Bool(a.is(b))),
-            CmpOp::Ne => Ok(Value::Bool(!a.is(b))),
+            CmpOp::Eq => Ok(Value::bool(a.is(b))),
+            CmpOp::Ne => Ok(Value::bool(!a.is(b))),
             _ => Err(self.type_error(format!(
                 "'{}' not supported between instances of '{}' and '{}'",
                 op.symbol(),
@@ -282,10 +282,10 @@ impl Vm {
     /// `bool(v)`.
     pub fn truthy(&mut self, v: &Value) -> PyResult<bool> {
         Ok(match v {
-            Value::Bool(b) => *b,
+            Value::Bool(b) => b.get(),
             Value::None | Value::Null => false,
             Value::Int(i) => *i != 0,
-            Value::Float(f) => *f != 0.0,
+            Value::Float(f) => f.get() != 0.0,
             Value::Obj(o)
                 if o.class_version_flags().is_some_and(|(_, f)| {
                     use crate::objects::typeobj::{FLAG_ALWAYS_TRUE, FLAG_HEAPTYPE};
@@ -320,7 +320,7 @@ impl Vm {
                 }
                 if let Some(r) = self.call_special(v, "__bool__", &[])? {
                     return match r {
-                        Value::Bool(b) => Ok(b),
+                        Value::Bool(b) => Ok(b.get()),
                         _ => Err(self.type_error(format!(
                             "__bool__ should return bool, returned {}",
                             self.type_name_of(&r)
@@ -363,7 +363,7 @@ pub(crate) fn fast_hash(v: &Value) -> Option<i64> {
         Value::Int(i) => Some(crate::pyhash::hash_i64(*i)),
         Value::Bool(b) => Some(*b as i64),
         Value::None => Some(crate::pyhash::HASH_NONE),
-        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
+        Value::Float(f) => Some(crate::pyhash::hash_float(f.get(), 0)),
         Value::Obj(o) => match &o.payload {
             Payload::Str(s) if o.class_is_static() => Some(s.hash()),
             Payload::Tuple(items) if o.class_is_static() => fast_hash_tuple(items),
@@ -397,7 +397,7 @@ fn fast_hash_leaf(v: &Value) -> Option<i64> {
             Payload::Str(s) if o.class_is_static() => Some(s.hash()),
             _ => None,
         },
-        Value::Float(f) => Some(crate::pyhash::hash_float(*f, 0)),
+        Value::Float(f) => Some(crate::pyhash::hash_float(f.get(), 0)),
         _ => None,
     }
 }

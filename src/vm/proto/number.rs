@@ -396,7 +396,7 @@ impl Vm {
             (Value::Bool(b), "__neg__") => return Ok(Value::Int(-(*b as i64))),
             (Value::Bool(b), "__pos__") => return Ok(Value::Int(*b as i64)),
             (Value::Bool(b), "__invert__") => return Ok(Value::Int(!(*b as i64))),
-            (Value::Float(f), "__neg__") => return Ok(Value::Float(-f)),
+            (Value::Float(f), "__neg__") => return Ok(Value::float(-f.get())),
             (Value::Float(f), "__pos__") => return Ok(Value::Float(*f)),
             _ => {}
         }

@@ -56,9 +56,9 @@ impl Vm {
     fn repr_unguarded(&mut self, v: &Value) -> PyResult<String> {
         match v {
             Value::None | Value::Null => return Ok("None".into()),
-            Value::Bool(b) => return Ok(if *b { "True" } else { "False" }.into()),
+            Value::Bool(b) => return Ok(if b.get() { "True" } else { "False" }.into()),
             Value::Int(i) => return Ok(i.to_string()),
-            Value::Float(f) => return Ok(pyfmt::float_repr(*f)),
+            Value::Float(f) => return Ok(pyfmt::float_repr(f.get())),
             Value::Obj(_) => {}
         }
         let Value::Obj(o) = v else {
@@ -391,9 +391,11 @@ impl Vm {
                 return pyfmt::format_int(&num_bigint::BigInt::from(*i), spec)
                     .map_err(|e| self.fmt_err(e))
             }
-            Value::Float(f) => return pyfmt::format_float(*f, spec).map_err(|e| self.fmt_err(e)),
+            Value::Float(f) => {
+                return pyfmt::format_float(f.get(), spec).map_err(|e| self.fmt_err(e))
+            }
             Value::Bool(b) if spec.is_empty() => {
-                return Ok(if *b { "True" } else { "False" }.into())
+                return Ok(if b.get() { "True" } else { "False" }.into())
             }
             Value::Obj(o) if self.builtin_class(o) => match &o.payload {
                 Payload::Str(s) => {
