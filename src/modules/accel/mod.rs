@@ -7,14 +7,38 @@
 //! sources' frames never show in tracebacks (they stand for C code; see
 //! `objects::c_accel`), and their code objects are named `<pycvm:NAME>`.
 
-use crate::compile::Mode;
+use std::rc::Rc;
+
+use crate::vm::code::Code;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
+
+mod compiled;
 
 /// The filename prefix of every accelerator source's code objects.
 pub const FILENAME_PREFIX: &str = "<pycvm:";
 
-/// Compile and run the accelerator source `src` as the module `name`.
+/// The code object of the accelerator source `src` (its file name in
+/// src/modules/accel without `.py`), which scripts/gen_accel.py compiled
+/// with CPython 3.11 into the binary: unmarshalled, not compiled, on each
+/// import.
+pub fn compiled_code(vm: &mut Vm, src: &str) -> PyResult<Rc<Code>> {
+    let Some((_, _, data)) = compiled::COMPILED.iter().find(|(n, _, _)| *n == src) else {
+        return Err(vm.system_error(format!("no compiled accelerator source {src}")));
+    };
+    let obj = crate::pyc::marshal::loads(data)
+        .map_err(|e| vm.system_error(format!("accelerator source {src} is invalid: {e}")))?;
+    match vm.const_value(&obj) {
+        Value::Obj(o) => match &o.payload {
+            crate::objects::Payload::Code(c) => Ok(c.clone()),
+            _ => Err(vm.system_error("accelerator source without a code object")),
+        },
+        _ => Err(vm.system_error("accelerator source without a code object")),
+    }
+}
+
+/// Run the accelerator source `src` (see `compiled_code`) as the module
+/// `name`.
 /// Imported before `parent` (the stdlib module that imports it, whose
 /// pure-Python classes it takes), it imports `parent` first, which
 /// imports `name` in turn; that module is then the one to return, so the
@@ -32,7 +56,7 @@ fn load(vm: &mut Vm, name: &str, parent: Option<&str>, src: &str) -> PyResult<Py
         }
     }
     let m = vm.new_module(name);
-    let code = vm.compile_text(src, &format!("{FILENAME_PREFIX}{name}>"), Mode::Exec)?;
+    let code = compiled_code(vm, src)?;
     let Some(globals) = m.dict() else {
         return Err(vm.system_error("module without a dict"));
     };
@@ -46,14 +70,14 @@ pub fn init_zoneinfo(vm: &mut Vm) -> PyResult<PyRef> {
         vm,
         "_zoneinfo",
         Some("zoneinfo"),
-        include_str!("zoneinfo.py"),
+        "zoneinfo",
     )
 }
 
 /// `_asyncio`: `Future` and `Task` with the C messages, the running-loop
 /// and task-registry functions.
 pub fn init_asyncio(vm: &mut Vm) -> PyResult<PyRef> {
-    load(vm, "_asyncio", Some("asyncio"), include_str!("asyncio.py"))
+    load(vm, "_asyncio", Some("asyncio"), "asyncio")
 }
 
 /// `_elementtree`: `Element`, `SubElement`, `TreeBuilder`, `XMLParser`
@@ -63,7 +87,7 @@ pub fn init_elementtree(vm: &mut Vm) -> PyResult<PyRef> {
         vm,
         "_elementtree",
         Some("xml.etree.ElementTree"),
-        include_str!("elementtree.py"),
+        "elementtree",
     )
 }
 
@@ -74,18 +98,53 @@ pub fn init_datetime(vm: &mut Vm) -> PyResult<PyRef> {
         vm,
         "_datetime",
         Some("datetime"),
-        include_str!("datetime.py"),
+        "datetime",
     )
 }
 
 /// `_decimal`: the decimal types with libmpdec's signal arguments, signal
 /// dicts and messages.
 pub fn init_decimal(vm: &mut Vm) -> PyResult<PyRef> {
-    load(vm, "_decimal", None, include_str!("decimal.py"))
+    load(vm, "_decimal", None, "decimal")
 }
 
 /// `_pickle`: pickle's pickler and unpickler with the C module's
 /// exception classes and unpickling messages.
 pub fn init_pickle(vm: &mut Vm) -> PyResult<PyRef> {
-    load(vm, "_pickle", Some("pickle"), include_str!("pickle.py"))
+    load(vm, "_pickle", Some("pickle"), "pickle")
+}
+
+#[cfg(test)]
+mod tests {
+    /// FNV-1a, as scripts/gen_accel.py hashes the sources.
+    fn fnv1a(data: &[u8]) -> u64 {
+        data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    }
+
+    /// The compiled code in the binary is that of the sources as they are
+    /// (else rerun scripts/gen_accel.py).
+    #[test]
+    fn compiled_sources_are_current() {
+        let sources: [(&str, &str); 7] = [
+            ("asyncio", include_str!("asyncio.py")),
+            ("datetime", include_str!("datetime.py")),
+            ("decimal", include_str!("decimal.py")),
+            ("elementtree", include_str!("elementtree.py")),
+            ("pickle", include_str!("pickle.py")),
+            ("zoneinfo", include_str!("zoneinfo.py")),
+            ("odict_patch", include_str!("odict_patch.py")),
+        ];
+        assert_eq!(sources.len(), super::compiled::COMPILED.len());
+        for (name, text) in sources {
+            let entry = super::compiled::COMPILED.iter().find(|(n, _, _)| *n == name);
+            let hash = entry.map(|(_, h, _)| *h);
+            assert_eq!(
+                hash,
+                Some(fnv1a(text.as_bytes())),
+                "src/modules/accel/{name}.py changed: run scripts/gen_accel.py"
+            );
+        }
+    }
 }
