@@ -37,6 +37,76 @@ pub fn compiled_code(vm: &mut Vm, src: &str) -> PyResult<Rc<Code>> {
     }
 }
 
+/// How CPython 3.11 imports one of its single-phase C modules again once
+/// it is gone from `sys.modules` (`import_find_extension`).
+enum Reinit {
+    /// `m_size == -1` (`_decimal`, `_datetime`; CPython's `_asyncio` too,
+    /// but pycvm's makes its classes on first use, in its module
+    /// `__getattr__`, so it runs again): a new module
+    /// whose dict is updated from a copy of the first one's, made right
+    /// after its initialisation (`m_copy`): nothing runs again, and the
+    /// types and functions are the same objects.
+    Copy,
+    /// The init function finds its module with `PyState_FindModule`
+    /// (`_pickle`, `_elementtree`): the same module object again.
+    Same,
+}
+
+fn reinit_of(name: &str) -> Option<Reinit> {
+    match name {
+        "_decimal" | "_datetime" => Some(Reinit::Copy),
+        "_pickle" | "_elementtree" => Some(Reinit::Same),
+        _ => None,
+    }
+}
+
+/// The module a second import of the accelerator module `name` gives
+/// (see [`Reinit`]), if it was made before; None: make it.
+pub fn reimport(vm: &mut Vm, name: &str) -> PyResult<Option<Value>> {
+    let (Some(kind), Some(saved)) = (reinit_of(name), vm.import.extensions.get(name).cloned())
+    else {
+        return Ok(None);
+    };
+    match kind {
+        Reinit::Same => Ok(Some(saved)),
+        Reinit::Copy => {
+            let Value::Obj(copy) = &saved else {
+                return Ok(None);
+            };
+            let m = vm.new_module(name);
+            let Some(d) = m.dict() else {
+                return Err(vm.system_error("module without a dict"));
+            };
+            crate::objects::dict::dict_update_from(vm, &d, &Value::Obj(copy.clone()))?;
+            Ok(Some(Value::Obj(m)))
+        }
+    }
+}
+
+/// Keep what [`reimport`] needs of the accelerator module `m` just made.
+pub fn remember(vm: &mut Vm, name: &str, m: &Value) -> PyResult<()> {
+    let Some(kind) = reinit_of(name) else {
+        return Ok(());
+    };
+    if vm.import.extensions.contains_key(name) {
+        return Ok(());
+    }
+    let saved = match kind {
+        Reinit::Same => m.clone(),
+        Reinit::Copy => {
+            let Value::Obj(mo) = m else {
+                return Ok(());
+            };
+            let Some(d) = mo.dict() else {
+                return Ok(());
+            };
+            Value::Obj(vm.dict_copy_of(&d)?)
+        }
+    };
+    vm.import.extensions.insert(name.to_string(), saved);
+    Ok(())
+}
+
 /// Run the accelerator source `src` (see `compiled_code`) as the module
 /// `name`.
 /// Imported before `parent` (the stdlib module that imports it, whose
