@@ -51,7 +51,14 @@ for src, module in SOURCES:
     code = compile(text, f"<pycvm:{module}>", "exec", dont_inherit=True)
     with open(os.path.join(here, "compiled", src + ".marshal"), "wb") as f:
         f.write(marshal.dumps(code))
-    rs.append(f'    ("{src}", 0x{fnv1a(text):016x}, include_bytes!("compiled/{src}.marshal")),')
+    # In rustfmt's layout, so `cargo fmt` leaves the file as written.
+    rs += [
+        "    (",
+        f'        "{src}",',
+        f"        0x{fnv1a(text):016x},",
+        f'        include_bytes!("compiled/{src}.marshal"),',
+        "    ),",
+    ]
 rs.append("];")
 with open(os.path.join(here, "compiled.rs"), "w") as f:
     f.write("\n".join(rs) + "\n")

@@ -3,11 +3,39 @@
 //! (source file, FNV-1a hash of the source, marshalled code object).
 
 pub const COMPILED: &[(&str, u64, &[u8])] = &[
-    ("asyncio", 0x2b27d5f0174d52bf, include_bytes!("compiled/asyncio.marshal")),
-    ("datetime", 0xc62932f25ccd7275, include_bytes!("compiled/datetime.marshal")),
-    ("decimal", 0x1c6e05a488d504da, include_bytes!("compiled/decimal.marshal")),
-    ("elementtree", 0xc46c11099a70ac67, include_bytes!("compiled/elementtree.marshal")),
-    ("pickle", 0x96bee262826c4e8d, include_bytes!("compiled/pickle.marshal")),
-    ("zoneinfo", 0xbab4fcde92f14fc2, include_bytes!("compiled/zoneinfo.marshal")),
-    ("odict_patch", 0x47ce7e6baca5bc43, include_bytes!("compiled/odict_patch.marshal")),
+    (
+        "asyncio",
+        0x2b27d5f0174d52bf,
+        include_bytes!("compiled/asyncio.marshal"),
+    ),
+    (
+        "datetime",
+        0xc62932f25ccd7275,
+        include_bytes!("compiled/datetime.marshal"),
+    ),
+    (
+        "decimal",
+        0x1c6e05a488d504da,
+        include_bytes!("compiled/decimal.marshal"),
+    ),
+    (
+        "elementtree",
+        0xc46c11099a70ac67,
+        include_bytes!("compiled/elementtree.marshal"),
+    ),
+    (
+        "pickle",
+        0x96bee262826c4e8d,
+        include_bytes!("compiled/pickle.marshal"),
+    ),
+    (
+        "zoneinfo",
+        0xbab4fcde92f14fc2,
+        include_bytes!("compiled/zoneinfo.marshal"),
+    ),
+    (
+        "odict_patch",
+        0x47ce7e6baca5bc43,
+        include_bytes!("compiled/odict_patch.marshal"),
+    ),
 ];

@@ -136,12 +136,7 @@ fn load(vm: &mut Vm, name: &str, parent: Option<&str>, src: &str) -> PyResult<Py
 
 /// `_zoneinfo`: `ZoneInfo` whose repr names `zoneinfo.ZoneInfo`.
 pub fn init_zoneinfo(vm: &mut Vm) -> PyResult<PyRef> {
-    load(
-        vm,
-        "_zoneinfo",
-        Some("zoneinfo"),
-        "zoneinfo",
-    )
+    load(vm, "_zoneinfo", Some("zoneinfo"), "zoneinfo")
 }
 
 /// `_asyncio`: `Future` and `Task` with the C messages, the running-loop
@@ -164,12 +159,7 @@ pub fn init_elementtree(vm: &mut Vm) -> PyResult<PyRef> {
 /// `_datetime`: the datetime types with the C module's messages, reprs
 /// and hashes.
 pub fn init_datetime(vm: &mut Vm) -> PyResult<PyRef> {
-    load(
-        vm,
-        "_datetime",
-        Some("datetime"),
-        "datetime",
-    )
+    load(vm, "_datetime", Some("datetime"), "datetime")
 }
 
 /// `_decimal`: the decimal types with libmpdec's signal arguments, signal
@@ -208,7 +198,9 @@ mod tests {
         ];
         assert_eq!(sources.len(), super::compiled::COMPILED.len());
         for (name, text) in sources {
-            let entry = super::compiled::COMPILED.iter().find(|(n, _, _)| *n == name);
+            let entry = super::compiled::COMPILED
+                .iter()
+                .find(|(n, _, _)| *n == name);
             let hash = entry.map(|(_, h, _)| *h);
             assert_eq!(
                 hash,

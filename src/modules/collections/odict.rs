@@ -10,7 +10,6 @@ use crate::objects::function::Args;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
-
 /// The views of collections' pure OrderedDict, by their module names.
 const VIEWS: [(&str, &str); 3] = [
     ("K", "_OrderedDictKeysView"),
