@@ -28,6 +28,10 @@ pub struct ImportState {
     /// The standard library directory found, and where pycvm looked.
     pub stdlib: Option<PathBuf>,
     pub stdlib_tried: Vec<PathBuf>,
+    /// What a second import of an accelerator module made once gives
+    /// (CPython's extensions cache; see `modules::accel::reimport`): by
+    /// name, the copy of its first module's dict, or that module itself.
+    pub extensions: std::collections::HashMap<String, Value>,
 }
 
 /// Where `sys.path[0]` comes from.

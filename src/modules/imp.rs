@@ -206,7 +206,11 @@ fn imp_create_dynamic(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (n, o) = (vm.str(&name)?, vm.str(&origin)?);
     // A native module standing for CPython's shared library of that name.
     if crate::modules::dynload::is_dynload(vm, &n) {
+        if let Some(m) = crate::modules::accel::reimport(vm, &n)? {
+            return Ok(m);
+        }
         if let Some(m) = crate::modules::create(vm, &n)? {
+            crate::modules::accel::remember(vm, &n, &m)?;
             return Ok(m);
         }
     }

@@ -8,7 +8,7 @@ use crate::objects::Payload;
 use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
 use crate::pyc::{CodeObject, Obj, Object};
 
-use super::code_lazy::{Form, Lazy, MemoMap, Pending};
+use super::code_lazy::{Form, Lazy, MemoMap};
 use super::value::{PyRef, Value};
 use super::Vm;
 
@@ -149,17 +149,10 @@ pub struct Code {
     /// the code's first frame: most functions of an imported module never
     /// run, and loading stays one pass).
     verified: std::cell::Cell<bool>,
-    /// `co_consts[0]` (a function's `__doc__`) until the code is
-    /// prepared (then `consts` holds it: no extra reference stays).
-    first: std::cell::RefCell<Option<Value>>,
-    /// Until the code is prepared (vm/code_lazy.rs): its marshal
-    /// constants and names.
-    /// `code`, `instrs`, `nslots`, `consts`, `names` and `handlers` are
-    /// empty until then.
-    pending: std::cell::RefCell<Option<Pending>>,
-    /// Whether `set_filename` replaced `co_filename` (nested code objects
-    /// prepared later take it too).
-    filename_fixed: std::cell::Cell<bool>,
+    /// Whether `code`, `instrs`, `nslots` and `handlers` are there: they
+    /// are made from the skeleton when the code first runs or is looked
+    /// into (`Vm::ensure_prepared`); until then they are empty.
+    prepared: std::cell::Cell<bool>,
     /// pycvm's own frozen import system (`Vm::const_value_trusted`): the
     /// verifier does not run.
     trusted: bool,
@@ -243,12 +236,7 @@ impl Code {
     /// A function's `__doc__`: `co_consts[0]` when it is a str, even
     /// before the code is prepared.
     pub fn doc_const(&self) -> Value {
-        let first = if self.consts.is_ready() {
-            self.consts.first().cloned()
-        } else {
-            self.first.borrow().clone()
-        };
-        match first {
+        match self.consts.first().cloned() {
             Some(Value::Obj(o)) if matches!(o.payload, Payload::Str(_)) => Value::Obj(o),
             _ => Value::None,
         }
@@ -257,12 +245,11 @@ impl Code {
     /// Whether the constants, names and instructions are there (see
     /// vm/code_lazy.rs).
     pub fn is_prepared(&self) -> bool {
-        self.pending.borrow().is_none()
+        self.prepared.get()
     }
 
     /// Replace `co_consts` (`code.replace`).
     pub fn set_consts(&mut self, items: Box<[Value]>) {
-        *self.first.get_mut() = None;
         self.consts = Lazy::ready(items);
     }
 
@@ -332,11 +319,6 @@ impl Code {
     /// Set `co_filename` here and in every nested code object.
     pub fn set_filename(&self, name: &PyRef) {
         *self.filename.borrow_mut() = name.clone();
-        self.filename_fixed.set(true);
-        if !self.consts.is_ready() {
-            // Its nested code objects are made with the new name.
-            return;
-        }
         for c in self.consts.iter() {
             if let Value::Obj(o) = c {
                 if let Payload::Code(inner) = &o.payload {
@@ -460,14 +442,14 @@ impl LoadMemo {
 
 impl Vm {
     /// Prepare a marshal code object for execution (the code objects
-    /// nested in its constants are prepared when they first run).
-    /// (`_obj` is `co`'s marshal handle; what the code keeps of it comes
-    /// from `co`.)
+    /// nested in its constants decode their instructions when they first
+    /// run). (`_obj` is `co`'s marshal handle; what the code keeps of it
+    /// comes from `co`.)
     pub fn prepare_code(&mut self, _obj: &Obj, co: &CodeObject) -> Rc<Code> {
         self.load_memo.enter();
         let code = self.code_stub(co);
-        self.fill_code(&code, co.consts(), co.names());
         self.load_memo.leave();
+        self.fill_code(&code);
         Rc::new(code)
     }
 
@@ -475,10 +457,10 @@ impl Vm {
     /// first frame, or when Python code looks into it).
     #[inline]
     pub fn ensure_prepared(&mut self, code: &Code) {
-        if code.pending.borrow().is_none() {
+        if code.prepared.get() {
             return;
         }
-        self.prepare_pending(code);
+        self.fill_code(code);
     }
 
     /// `ensure_prepared` for `code` and every code object nested in its
@@ -494,40 +476,11 @@ impl Vm {
         }
     }
 
-    #[cold]
-    #[inline(never)]
-    fn prepare_pending(&mut self, code: &Code) {
-        let Some(p) = code.pending.borrow_mut().take() else {
-            return;
-        };
-        let saved = std::mem::replace(
-            &mut self.load_memo,
-            LoadMemo {
-                depth: 1,
-                share_id: 0,
-                map: Some(p.memo.clone()),
-            },
-        );
-        let share_id = saved.share_id;
-        self.load_memo.share_id = share_id;
-        self.fill_code(code, p.consts(), p.names());
-        let used = self.load_memo.share_id;
-        self.load_memo = saved;
-        self.load_memo.share_id = used;
-        if code.filename_fixed.get() {
-            let f = code.filename();
-            for c in code.consts.iter() {
-                if let Value::Obj(o) = c {
-                    if let Payload::Code(inner) = &o.payload {
-                        inner.set_filename(&f);
-                    }
-                }
-            }
-        }
-    }
-
-    /// What a code object needs before it runs: everything a function
-    /// definition and argument binding read; the rest waits (`fill_code`).
+    /// A code object made from `co` with its constants (nested code
+    /// objects made the same way) and names converted, within the
+    /// conversion of its load, as CPython's marshal makes them: nothing
+    /// of the marshal objects stays but the byte strings the skeleton
+    /// shares. The instructions wait (`fill_code`).
     fn code_stub(&mut self, co: &CodeObject) -> Code {
         let shared_consts = shared_numbers(co.consts());
         let shared_names = u8::from(co.name.is_shared()) | (u8::from(co.qualname.is_shared()) << 1);
@@ -539,7 +492,8 @@ impl Vm {
         let name = self.intern_obj(&co.name);
         let qualname = self.intern_obj(&co.qualname);
         let filename = self.intern_obj(&co.filename);
-        let first = co.consts().first().map(|c| self.const_in(c));
+        let consts: Vec<Value> = co.consts().iter().map(|c| self.const_in(c)).collect();
+        let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
         // Before `skeleton` takes its own handles on the tables.
         let share_ids = [
             self.share_id(&co.consts),
@@ -549,21 +503,15 @@ impl Vm {
             self.share_id(&co.exceptiontable),
         ];
         let skel = skeleton(co);
-        let memo = self.load_memo.current();
-        let trusted = memo.trusted.get();
-        let pending = Pending {
-            consts: co.consts.clone(),
-            names: co.names.clone(),
-            memo,
-        };
+        let trusted = self.load_memo.current().trusted.get();
         Code {
             skel,
             instrs: Lazy::empty(),
             code: Lazy::empty(),
             ics: std::cell::RefCell::new(Box::new([])),
             nslots: std::cell::Cell::new(0),
-            consts: Lazy::empty(),
-            names: Lazy::empty(),
+            consts: Lazy::ready(consts.into_boxed_slice()),
+            names: Lazy::ready(names.into_boxed_slice()),
             localsplusnames: lnames.into_boxed_slice(),
             localspluskinds: co.localspluskinds().into(),
             handlers: Lazy::empty(),
@@ -582,25 +530,18 @@ impl Vm {
             shared_names,
             verified: std::cell::Cell::new(false),
             trusted,
-            first: std::cell::RefCell::new(first),
-            pending: std::cell::RefCell::new(Some(pending)),
-            filename_fixed: std::cell::Cell::new(false),
+            prepared: std::cell::Cell::new(false),
         }
     }
 
-    /// Fill what `code_stub` left out, within the conversion of its load.
-    fn fill_code(&mut self, code: &Code, co_consts: &[Obj], co_names: &[Obj]) {
-        let mut consts: Vec<Value> = Vec::with_capacity(co_consts.len());
-        // The first constant was converted with the stub (a function's
-        // `__doc__` is that object).
-        let mut first = code.first.borrow_mut().take();
-        for c in co_consts.iter() {
-            match first.take() {
-                Some(v) => consts.push(v),
-                None => consts.push(self.const_in(c)),
-            }
+    /// Make what `code_stub` left out (the decoded instructions, their
+    /// inline-cache slots and the exception handlers) from the skeleton.
+    #[cold]
+    #[inline(never)]
+    fn fill_code(&mut self, code: &Code) {
+        if code.prepared.get() {
+            return;
         }
-        let names: Vec<PyRef> = co_names.iter().map(|n| self.intern_obj(n)).collect();
         let handlers = code
             .skel
             .exception_table()
@@ -615,13 +556,11 @@ impl Vm {
             .collect::<Vec<_>>();
         let (bytes, nslots) = super::ops::assign_ic_slots(code.skel.code());
         let instrs = decode_units(&bytes);
-        code.consts.fill(consts.into_boxed_slice());
-        code.names.fill(names.into_boxed_slice());
         code.handlers.fill(handlers.into_boxed_slice());
         code.instrs.fill(instrs);
         code.code.fill(bytes);
         code.nslots.set(u32::try_from(nslots).unwrap_or(0));
-        *code.pending.borrow_mut() = None;
+        code.prepared.set(true);
     }
 
     /// A fresh id for `Code::share_ids` (`code.replace` copies share their

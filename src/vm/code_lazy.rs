@@ -1,25 +1,22 @@
 //! Lazily prepared code objects (see `Code` in vm/code.rs).
 //!
-//! Most functions of an imported module never run, so a code object
-//! nested in another's constants is prepared in two steps: when the outer
-//! code is loaded it gets only what defining a function and binding its
-//! arguments read (names, argument counts, flags, slot names and kinds,
-//! the first constant for `__doc__`); its constants, names, instructions
-//! and exception handlers are made when it first runs or is looked into
-//! (`Vm::ensure_prepared`), from the marshal tuples of its constants and
-//! names it keeps ([`Pending`]) and its skeleton (code bytes, exception
-//! table).
+//! Most functions of an imported module never run, so a code object's
+//! decoded instructions and exception handlers are made when it first runs
+//! or is looked into (`Vm::ensure_prepared`), from its skeleton (code
+//! bytes, exception table). Its constants and names are converted when it
+//! is loaded, as CPython's marshal does: the marshal objects then go (an
+//! earlier design kept their tuples until the code ran, and with them the
+//! marshal trees of every nested code object and a second copy of each
+//! docstring).
 //!
 //! Converted constants that marshal shares between code objects of one
-//! load (`r_ref`) must stay one object however late each code object is
-//! prepared, so the memo of a load ([`MemoMap`]) lives as long as a code
-//! object of that load still waits for its preparation.
+//! load (`r_ref`) are one object: the memo of a load ([`MemoMap`]) maps
+//! them while the load converts.
 
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
-use std::rc::Rc;
 
 use crate::pyc::Obj;
 
@@ -207,28 +204,5 @@ impl MemoMap {
             }
         }
         inner.other.insert(addr + form as usize, v.clone());
-    }
-}
-
-/// What a code object waiting for its preparation keeps: the marshal
-/// tuples of its constants and names (the rest of its marshal object was
-/// converted by the stub or lives on in its skeleton, so it is not kept)
-/// and the memo of the load it came from.
-#[derive(Clone)]
-pub struct Pending {
-    pub consts: Obj,
-    pub names: Obj,
-    pub memo: Rc<MemoMap>,
-}
-
-impl Pending {
-    /// The constants' marshal objects.
-    pub fn consts(&self) -> &[Obj] {
-        self.consts.as_tuple().unwrap_or(&[])
-    }
-
-    /// The names' marshal objects.
-    pub fn names(&self) -> &[Obj] {
-        self.names.as_tuple().unwrap_or(&[])
     }
 }

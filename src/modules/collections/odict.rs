@@ -6,46 +6,9 @@
 //! (module builtins) with reprs such as `odict_keys(['a', 'b'])`; its
 //! iterators raise CPython's "OrderedDict mutated during iteration".
 
-use crate::compile::Mode;
-use crate::modules::accel::FILENAME_PREFIX;
 use crate::objects::function::Args;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
-
-/// Renames the pure views (given as globals K, I, V) to the C names.
-const PATCH: &str = "\
-def __repr__(self):
-    return f'{type(self).__name__}({list(self)!r})'
-for cls, name in ((K, 'odict_keys'), (I, 'odict_items'), (V, 'odict_values')):
-    cls.__name__ = cls.__qualname__ = name
-    cls.__module__ = 'builtins'
-    cls.__repr__ = __repr__
-def __iter__(self):
-    root = self._OrderedDict__root
-    links = self._OrderedDict__map
-    size = len(links)
-    curr = root.next
-    while curr is not root:
-        step = curr.next
-        yield curr.key
-        if len(links) != size or curr.next is not step:
-            raise RuntimeError('OrderedDict mutated during iteration')
-        curr = step
-def __reversed__(self):
-    root = self._OrderedDict__root
-    links = self._OrderedDict__map
-    size = len(links)
-    curr = root.prev
-    while curr is not root:
-        step = curr.prev
-        yield curr.key
-        if len(links) != size or curr.prev is not step:
-            raise RuntimeError('OrderedDict mutated during iteration')
-        curr = step
-for f in (__iter__, __reversed__):
-    f.__qualname__ = 'OrderedDict.' + f.__name__
-    setattr(O, f.__name__, f)
-";
 
 /// The views of collections' pure OrderedDict, by their module names.
 const VIEWS: [(&str, &str); 3] = [
@@ -83,11 +46,9 @@ pub fn module_getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let k = vm.new_str(short);
         vm.dict_set(&ns, k, view)?;
     }
-    let code = vm.compile_text(
-        PATCH,
-        &format!("{FILENAME_PREFIX}_collections>"),
-        Mode::Exec,
-    )?;
+    // src/modules/accel/odict_patch.py: renames the pure views (given as
+    // globals K, I, V) to the C names.
+    let code = crate::modules::accel::compiled_code(vm, "odict_patch")?;
     vm.run_code(&code, ns.clone(), Some(Value::Obj(ns)))?;
     Ok(odict)
 }

@@ -15,6 +15,18 @@ use crate::vm::{PyResult, Vm};
 
 use super::str_of;
 
+/// The names `Vm::update_type_flags` looks up: assigning or deleting any
+/// other name on a class leaves its flags as they are.
+const FLAG_DUNDERS: [&str; 7] = [
+    "__getattribute__",
+    "__getattr__",
+    "__setattr__",
+    "__delattr__",
+    "__del__",
+    "__bool__",
+    "__len__",
+];
+
 impl Vm {
     /// Look a name up along a type's MRO (no descriptors applied).
     pub fn type_lookup(&self, ty: &PyRef, name: &PyRef) -> Option<Value> {
@@ -604,7 +616,12 @@ impl Vm {
             }
         }
         td.modified();
-        self.update_type_flags(cls);
+        // Only these names change the flags (enum and dataclasses set
+        // many other attributes on classes they make).
+        let flags = FLAG_DUNDERS.contains(&str_of(name));
+        if flags {
+            self.update_type_flags(cls);
+        }
         // Subclasses inherit what the change means for their dunders.
         let mut todo: Vec<PyRef> = td
             .subclasses
@@ -613,7 +630,9 @@ impl Vm {
             .filter_map(|w| w.upgrade())
             .collect();
         while let Some(sub) = todo.pop() {
-            self.update_type_flags(&sub);
+            if flags {
+                self.update_type_flags(&sub);
+            }
             if let Some(std) = type_data(&sub) {
                 std.modified();
                 todo.extend(std.subclasses.borrow().iter().filter_map(|w| w.upgrade()));
@@ -622,7 +641,8 @@ impl Vm {
         Ok(())
     }
 
-    /// Recompute the dunder-presence flags of a Python class.
+    /// Recompute the dunder-presence flags of a Python class (from the
+    /// names in `FLAG_DUNDERS`).
     pub fn update_type_flags(&mut self, cls: &PyRef) {
         let custom_ga = self.defined_in_python(cls, "__getattribute__");
         let has_ga = self.type_lookup_static(cls, "__getattr__").is_some();
