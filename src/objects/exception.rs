@@ -606,6 +606,18 @@ fn oserror_subclass(vm: &Vm, cls: PyRef, pos: &[Value]) -> PyRef {
 fn exc_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let o = exc_of(vm, &arg(&args, 0))?;
     let pos = args.pos().get(1..).unwrap_or(&[]);
+    if args.has_kwargs() {
+        // Only ImportError, AttributeError and NameError take keywords
+        // (`BaseException_init`'s `_PyArg_NoKeywords`).
+        let takes = [ExcKind::ImportError, ExcKind::AttributeError, ExcKind::NameError];
+        let kinds = vm.init_kinds(&o);
+        if !takes.iter().any(|&k| kinds & init_kind_bit(k) != 0) {
+            return Err(vm.type_error(format!(
+                "{}() takes no keyword arguments",
+                vm.type_name_of(&Value::Obj(o))
+            )));
+        }
+    }
     if let Some(d) = data(&o) {
         // `__new__` made this very tuple (the usual case): kept.
         if !same_args(&d.borrow().args, pos) {

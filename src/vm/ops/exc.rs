@@ -185,8 +185,9 @@ impl Vm {
     #[inline(never)]
     fn check_exc_match_slow(&mut self, right: Value) -> PyResult<Flow> {
         self.check_except_type(&right, false)?;
-        let left = self.peek(0).clone();
-        let r = self.isinstance(&left, &right)?;
+        // No `__instancecheck__`/`__subclasscheck__`: the classes' MROs.
+        let left = self.peek(0);
+        let r = self.given_exception_matches(&left, &right);
         self.op_push(Value::Bool(r))
     }
 
