@@ -609,7 +609,11 @@ fn exc_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if args.has_kwargs() {
         // Only ImportError, AttributeError and NameError take keywords
         // (`BaseException_init`'s `_PyArg_NoKeywords`).
-        let takes = [ExcKind::ImportError, ExcKind::AttributeError, ExcKind::NameError];
+        let takes = [
+            ExcKind::ImportError,
+            ExcKind::AttributeError,
+            ExcKind::NameError,
+        ];
         let kinds = vm.init_kinds(&o);
         if !takes.iter().any(|&k| kinds & init_kind_bit(k) != 0) {
             return Err(vm.type_error(format!(
