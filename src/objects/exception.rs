@@ -126,7 +126,7 @@ impl ExcData {
     }
 }
 
-use super::function::Args;
+use super::function::{Args, NativeFn};
 use super::Payload;
 use crate::vm::value::PyRef;
 use crate::vm::{PyResult, Vm};
@@ -165,6 +165,44 @@ const INIT_KINDS: [ExcKind; 12] = [
     ExcKind::UnicodeEncodeError,
 ];
 
+const KIND_SLOTS: usize = 64;
+
+crate::interp_local! {
+    /// `exc_init_kinds` by type version (unique across types, changed with
+    /// the MRO), direct-mapped.
+    static KINDS: std::cell::RefCell<Vec<(u64, u16)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn kinds_cached(version: u64) -> Option<u16> {
+    if version == 0 {
+        return None;
+    }
+    KINDS
+        .try_with(|c| {
+            let c = c.try_borrow().ok()?;
+            let (v, bits) = c.get(version as usize & (KIND_SLOTS - 1))?;
+            (*v == version).then_some(*bits)
+        })
+        .ok()
+        .flatten()
+}
+
+fn remember_kinds(version: u64, bits: u16) {
+    if version == 0 {
+        return;
+    }
+    let _ = KINDS.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            if c.len() < KIND_SLOTS {
+                c.resize(KIND_SLOTS, (0, 0));
+            }
+            if let Some(e) = c.get_mut(version as usize & (KIND_SLOTS - 1)) {
+                *e = (version, bits);
+            }
+        }
+    });
+}
+
 fn init_kind_bit(k: ExcKind) -> u16 {
     INIT_KINDS
         .iter()
@@ -184,6 +222,16 @@ impl Vm {
     /// `init_kind_bit`) that `o` is an instance of.
     fn init_kinds(&self, o: &PyRef) -> u16 {
         let t = self.type_of(&Value::Obj(o.clone()));
+        self.exc_init_kinds(&t)
+    }
+
+    /// The exception kinds whose `__init__` sets attributes that the class
+    /// `t` derives from (one walk of its MRO, remembered by type version).
+    pub(crate) fn exc_init_kinds(&self, t: &PyRef) -> u16 {
+        let version = super::typeobj::type_data(t).map_or(0, |td| td.version.get());
+        if let Some(bits) = kinds_cached(version) {
+            return bits;
+        }
         let mut bits = 0;
         let mut note = |cls: &PyRef| {
             for k in INIT_KINDS {
@@ -192,11 +240,25 @@ impl Vm {
                 }
             }
         };
-        match super::typeobj::type_data(&t) {
+        match super::typeobj::type_data(t) {
             Some(td) => td.mro.borrow().iter().for_each(&mut note),
-            None => note(&t),
+            None => note(t),
         }
+        remember_kinds(version, bits);
         bits
+    }
+
+    /// A new instance of the exception class `cls` with `args` (a tuple):
+    /// what `BaseException.__new__` makes before the per-kind attributes.
+    pub(crate) fn new_exc_instance(&self, cls: &PyRef, args: Value) -> PyRef {
+        let o = self.new_instance_of(
+            cls,
+            Payload::Exception(Box::new(std::cell::RefCell::new(ExcData::new(args)))),
+        );
+        if !o.has_attrs() {
+            o.set_dict(Some(self.new_dict()));
+        }
+        o
     }
 
     pub(crate) fn exc_is(&self, o: &PyRef, kind: ExcKind) -> bool {
@@ -478,18 +540,39 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Obj(c)) => c.clone(),
         _ => return Err(vm.type_error("BaseException.__new__(X): X is not a type object")),
     };
-    let pos: Vec<Value> = args.pos().get(1..).map(|s| s.to_vec()).unwrap_or_default();
-    let cls = oserror_subclass(vm, cls, &pos);
-    let t = vm.new_tuple(pos.clone());
-    let o = vm.new_instance_of(
-        &cls,
-        Payload::Exception(Box::new(std::cell::RefCell::new(ExcData::new(t)))),
-    );
-    if !o.has_attrs() {
-        o.set_dict(Some(vm.new_dict()));
-    }
-    vm.exception_init_attrs(&o, &pos, &args)?;
+    let pos = args.pos().get(1..).unwrap_or(&[]);
+    let cls = oserror_subclass(vm, cls, pos);
+    let t = vm.new_tuple(pos.to_vec());
+    let o = vm.new_exc_instance(&cls, t);
+    vm.exception_init_attrs(&o, pos, &args)?;
     Ok(Value::Obj(o))
+}
+
+/// Whether `v` (a class's `__new__`) is `BaseException.__new__`.
+pub(crate) fn is_base_new(v: &Value) -> bool {
+    matches!(v, Value::Obj(o) if matches!(&o.payload,
+        Payload::MethodDescr(md) if std::ptr::fn_addr_eq(md.func, exc_new as NativeFn)))
+}
+
+/// Whether `v` (a class's `__init__`) is `BaseException.__init__`.
+pub(crate) fn is_base_init(v: &Value) -> bool {
+    matches!(v, Value::Obj(o) if matches!(&o.payload,
+        Payload::MethodDescr(md) if std::ptr::fn_addr_eq(md.func, exc_init as NativeFn)))
+}
+
+/// Whether the tuple `args` holds exactly `pos` and nothing but the
+/// exception refers to it (`BaseException.__init__` would replace it by a
+/// tuple no one could tell from it).
+fn same_args(args: &Value, pos: &[Value]) -> bool {
+    let Value::Obj(t) = args else {
+        return false;
+    };
+    let Payload::Tuple(items) = &t.payload else {
+        return false;
+    };
+    (pos.is_empty() || std::rc::Rc::strong_count(t) == 1)
+        && items.len() == pos.len()
+        && items.iter().zip(pos).all(|(a, b)| a.is(b))
 }
 
 /// `OSError(errno, ...)` makes the subclass for the errno
@@ -523,12 +606,31 @@ fn oserror_subclass(vm: &Vm, cls: PyRef, pos: &[Value]) -> PyRef {
 
 fn exc_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let o = exc_of(vm, &arg(&args, 0))?;
-    let pos: Vec<Value> = args.pos().get(1..).map(|s| s.to_vec()).unwrap_or_default();
-    let t = vm.new_tuple(pos.clone());
-    if let Some(d) = data(&o) {
-        d.borrow_mut().args = t;
+    let pos = args.pos().get(1..).unwrap_or(&[]);
+    if args.has_kwargs() {
+        // Only ImportError, AttributeError and NameError take keywords
+        // (`BaseException_init`'s `_PyArg_NoKeywords`).
+        let takes = [
+            ExcKind::ImportError,
+            ExcKind::AttributeError,
+            ExcKind::NameError,
+        ];
+        let kinds = vm.init_kinds(&o);
+        if !takes.iter().any(|&k| kinds & init_kind_bit(k) != 0) {
+            return Err(vm.type_error(format!(
+                "{}() takes no keyword arguments",
+                vm.type_name_of(&Value::Obj(o))
+            )));
+        }
     }
-    vm.exception_init_attrs(&o, &pos, &args)?;
+    if let Some(d) = data(&o) {
+        // `__new__` made this very tuple (the usual case): kept.
+        if !same_args(&d.borrow().args, pos) {
+            let t = vm.new_tuple(pos.to_vec());
+            d.borrow_mut().args = t;
+        }
+    }
+    vm.exception_init_attrs(&o, pos, &args)?;
     Ok(Value::None)
 }
 

@@ -27,7 +27,7 @@ pub struct FrameObj {
     /// A function frame's fast locals (cells included) when the entry was
     /// made, for `tb_frame.f_locals` after the frame is gone
     /// (`traceback`'s `capture_locals`, post-mortem inspection).
-    pub fast: Option<Rc<Vec<Value>>>,
+    pub fast: Option<Rc<[Value]>>,
     /// Code-unit index of the instruction the frame was at.
     pub lasti: usize,
     /// The traceback entry this frame object was made for (`f_back`).
@@ -62,14 +62,14 @@ impl Vm {
     /// front of `next` (None or a traceback).
     pub fn new_traceback_here(&self, next: Value) -> Option<PyRef> {
         let f = self.frames.last()?;
-        if super::c_accel::native_in_cpython(&f.code) {
+        if f.code.native_in_cpython() {
             return None;
         }
         let fast = match f.locals {
             None => self
                 .stack
                 .get(f.base..f.base + f.code.nlocalsplus())
-                .map(|s| Rc::new(s.to_vec())),
+                .map(Rc::from),
             Some(_) => None,
         };
         let live = crate::objects::frame::tb_live_frame(f, fast.as_ref());

@@ -624,6 +624,7 @@ impl Vm {
         if let Some(r) = self.instantiate_fast(cls, &new, args) {
             return r;
         }
+        self.remember_exception_class(cls, &new);
         let new = match &new {
             Value::Obj(o) => match &o.payload {
                 Payload::StaticMethod(f) => f.clone(),
@@ -709,7 +710,7 @@ impl Vm {
             return Some(Err(e));
         }
         if crate::modules::abc::abstract_key_absent(self, cls) {
-            super::inst_cache::remember(td.version.get(), init_fn.as_ref());
+            super::inst_cache::remember(td.version.get(), init_fn.as_ref(), false);
         }
         let obj = Value::Obj(self.new_instance_of(cls, Payload::Object));
         let Some(f) = init_fn else {

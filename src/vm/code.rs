@@ -156,6 +156,9 @@ pub struct Code {
     /// pycvm's own frozen import system (`Vm::const_value_trusted`): the
     /// verifier does not run.
     trusted: bool,
+    /// `c_accel::native_in_cpython` of this code, once asked (0: not yet,
+    /// 1: no, 2: yes); reset when `co_filename` changes.
+    native: std::cell::Cell<u8>,
 }
 
 impl Code {
@@ -167,7 +170,22 @@ impl Code {
         // Replaced constants or names change what the verifier checks.
         c.verified.set(false);
         c.trusted = false;
+        c.native.set(0);
         c
+    }
+
+    /// Whether CPython runs this code in C (`c_accel::native_in_cpython`:
+    /// its frames stay out of tracebacks), asked once.
+    #[inline]
+    pub fn native_in_cpython(&self) -> bool {
+        match self.native.get() {
+            0 => {
+                let n = crate::objects::c_accel::native_in_cpython(self);
+                self.native.set(1 + u8::from(n));
+                n
+            }
+            n => n == 2,
+        }
     }
 
     /// Check the bytecode before its first frame (vm/verify.rs): a code
@@ -319,6 +337,8 @@ impl Code {
     /// Set `co_filename` here and in every nested code object.
     pub fn set_filename(&self, name: &PyRef) {
         *self.filename.borrow_mut() = name.clone();
+        // The cached "runs in C" answer depends on the name.
+        self.native.set(0);
         for c in self.consts.iter() {
             if let Value::Obj(o) = c {
                 if let Payload::Code(inner) = &o.payload {
@@ -531,6 +551,7 @@ impl Vm {
             verified: std::cell::Cell::new(false),
             trusted,
             prepared: std::cell::Cell::new(false),
+            native: std::cell::Cell::new(0),
         }
     }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::objects::exception::{ExcData, ExcKind, HIERARCHY};
+use crate::objects::exception::{ExcKind, HIERARCHY};
 use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};
 use crate::objects::{dicttable::DictTable, Payload, PyObject, StrObj};
 
@@ -622,12 +622,7 @@ impl Vm {
 
     pub fn new_exception(&self, ty: &PyRef, args: Vec<Value>) -> PyRef {
         let args = self.new_tuple(args);
-        let e = self.new_obj(
-            ty,
-            Payload::Exception(Box::new(std::cell::RefCell::new(ExcData::new(args)))),
-        );
-        e.set_dict(Some(self.new_dict()));
-        e
+        self.new_exc_instance(ty, args)
     }
 
     /// `NotImplemented` as a value.

@@ -96,6 +96,13 @@ pub enum Ic {
     /// LOAD_ATTR: the type at `tver` has a `property` of the name whose
     /// getter is the Python function `fget`.
     Property { tver: u64, fget: IcRef },
+    /// LOAD_ATTR: the type at `tver` (no `__getattr__`) has a builtin
+    /// computed attribute (`getset_descriptor`: `exc.args`,
+    /// `exc.__cause__`, ...) of the name, read by `get`.
+    GetSet {
+        tver: u64,
+        get: crate::objects::function::GetterFn,
+    },
     /// A polymorphic site (a method of a base class run on instances of
     /// its subclasses): up to `POLY` of the caches above for as many type
     /// versions, newest first.
@@ -126,6 +133,7 @@ impl Ic {
             Ic::Attr { tver, .. }
             | Ic::Slot { tver, .. }
             | Ic::Property { tver, .. }
+            | Ic::GetSet { tver, .. }
             | Ic::Method { tver, .. }
             | Ic::Store { tver, .. } => Some(*tver),
             _ => None,
@@ -169,9 +177,10 @@ impl Ic {
     #[inline]
     fn attr_version(&self) -> Option<u64> {
         match self {
-            Ic::Attr { tver, .. } | Ic::Slot { tver, .. } | Ic::Property { tver, .. } => {
-                Some(*tver)
-            }
+            Ic::Attr { tver, .. }
+            | Ic::Slot { tver, .. }
+            | Ic::Property { tver, .. }
+            | Ic::GetSet { tver, .. } => Some(*tver),
             _ => None,
         }
     }
@@ -524,6 +533,7 @@ impl Vm {
                 _ => None,
             },
             Ic::Slot { index, .. } => slot_value(o, *index).map(Ok),
+            Ic::GetSet { get, .. } => Some(get(self, obj)),
             Ic::Property { fget, .. } => fget.get_obj().map(|fget| {
                 self.call_function(
                     &fget,
@@ -534,11 +544,34 @@ impl Vm {
         }
     }
 
+    /// The `Ic::GetSet` for `o.name` when `o`'s class (a builtin one, whose
+    /// instances have no dict to look at first) has a getset descriptor
+    /// of the name: a data descriptor, which answers before any instance
+    /// attribute.
+    fn getset_ic(&mut self, o: &PyRef, ver: u64, flags: u32, name: &PyRef) -> Option<Ic> {
+        if flags & (FLAG_CUSTOM_GETATTRIBUTE | FLAG_HAS_GETATTR) != 0
+            || matches!(o.payload, Payload::Type(_) | Payload::Method(_))
+        {
+            return None;
+        }
+        let ty = o.class()?;
+        match self.type_lookup(&ty, name)? {
+            Value::Obj(d) => match &d.payload {
+                Payload::GetSet(gs) => Some(Ic::GetSet {
+                    tver: ver,
+                    get: gs.get,
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The `Ic::Attr` that describes `obj.name` now, if one can.
     fn attr_ic(&mut self, obj: &Value, name: &PyRef) -> Option<Ic> {
         let (o, ver, flags) = obj_class(obj)?;
         if !dict_first(self, o, flags) {
-            return None;
+            return self.getset_ic(o, ver, flags, name);
         }
         let ty = o.class()?;
         let descr = self.type_lookup(&ty, name).unwrap_or(Value::Null);
@@ -568,6 +601,10 @@ impl Vm {
                         _ => None,
                     }
                 }
+                Payload::GetSet(gs) if flags & FLAG_HAS_GETATTR == 0 => Some(Ic::GetSet {
+                    tver: ver,
+                    get: gs.get,
+                }),
                 _ => None,
             };
         }

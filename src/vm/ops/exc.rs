@@ -166,9 +166,28 @@ impl Vm {
 
     pub(crate) fn op_check_exc_match(&mut self) -> PyResult<Flow> {
         let right = self.pop();
+        // The usual case, one exception class: CPython's
+        // `PyErr_GivenExceptionMatches` on the exception's class.
+        if let Value::Obj(t) = &right {
+            if matches!(t.payload, Payload::Type(_))
+                && is_subtype(t, &self.exc_types[ExcKind::BaseException as usize])
+            {
+                let top = self.peek(0);
+                if matches!(&top, Value::Obj(e) if matches!(e.payload, Payload::Exception(_))) {
+                    let r = is_subtype(&self.type_of(&top), t);
+                    return self.op_push(Value::bool(r));
+                }
+            }
+        }
+        self.check_exc_match_slow(right)
+    }
+
+    #[inline(never)]
+    fn check_exc_match_slow(&mut self, right: Value) -> PyResult<Flow> {
         self.check_except_type(&right, false)?;
-        let left = self.peek(0).clone();
-        let r = self.isinstance(&left, &right)?;
+        // No `__instancecheck__`/`__subclasscheck__`: the classes' MROs.
+        let left = self.peek(0);
+        let r = self.given_exception_matches(&left, &right);
         self.op_push(Value::bool(r))
     }
 
@@ -247,7 +266,17 @@ impl Vm {
                 return Ok(o.clone());
             }
             if matches!(o.payload, Payload::Type(_)) && is_subtype(o, &base) {
-                let inst = self.call(v, &[])?;
+                // `raise Class` of a class whose instantiation is cached
+                // (and whose metaclass is `type`): no call machinery.
+                let cached = if o.class_is(&self.types.type_) {
+                    self.instantiate_cached(o, crate::objects::function::Args::new(&[]))
+                } else {
+                    None
+                };
+                let inst = match cached {
+                    Some(r) => r?,
+                    None => self.call(v, &[])?,
+                };
                 return match inst {
                     Value::Obj(i) if matches!(i.payload, Payload::Exception(_)) => Ok(i),
                     other => {
