@@ -23,6 +23,16 @@ use super::frame::{Frame, GenExit};
 use super::gen::{state, GenKind};
 use super::ops::Flow;
 use super::value::{PyRef, Value};
+use crate::objects::Payload;
+
+/// The generator, coroutine or async generator `v` is, if it is one.
+#[inline(always)]
+pub(crate) fn as_generator(v: &Value) -> Option<&PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Generator(_)) => Some(o),
+        _ => None,
+    }
+}
 use super::{PyErr, PyResult, Vm};
 
 impl Vm {
@@ -50,7 +60,7 @@ impl Vm {
         };
         if s.kind == GenKind::AsyncGenerator
             || s.running
-            || s.suspended.is_none()
+            || s.frame.is_none()
             || (!s.started && !arg.is_none())
         {
             return Err(arg);
@@ -60,6 +70,32 @@ impl Vm {
         }
         self.enter_generator(gen, &mut s, arg, exit);
         Ok(())
+    }
+
+    /// FOR_ITER_GEN from the eval loop's registers: push the suspended
+    /// frame of the generator `gen` (FOR_ITER's iterator) to run next, with
+    /// None sent in; the caller resumes at `next` when it yields and goes to
+    /// `exit_to` (popping the iterator) when it returns. False when the
+    /// general path (`op_for_iter`) must take it.
+    #[inline(never)]
+    pub(crate) fn for_iter_gen(&mut self, gen: PyRef, next: usize, exit_to: usize) -> bool {
+        if self.tracing || self.recursion_depth() >= self.recursion_limit {
+            return false;
+        }
+        let Some(st) = state(&gen) else {
+            return false;
+        };
+        let Ok(mut s) = st.try_borrow_mut() else {
+            return false;
+        };
+        if s.kind != GenKind::Generator || s.running || s.frame.is_none() {
+            return false;
+        }
+        if let Some(caller) = self.frames.last_mut() {
+            caller.pc = next;
+        }
+        self.enter_generator(&gen, &mut s, Value::None, GenExit::ForIter(exit_to as u32));
+        true
     }
 
     /// RETURN_VALUE of a generator frame resumed in its caller's loop.
@@ -120,7 +156,7 @@ impl Vm {
         if let Some(st) = frame.generator.as_ref().and_then(|g| state(g)) {
             if let Ok(mut s) = st.try_borrow_mut() {
                 s.running = false;
-                s.suspended = None;
+                s.frame = None;
                 s.exc_state = Value::None;
             }
         }
