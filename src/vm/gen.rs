@@ -375,10 +375,10 @@ impl Vm {
         Ok((Value::Obj(gen), entry, ret_base))
     }
 
-    /// YIELD_VALUE: suspend the running generator frame. True when the
+    /// YIELD_VALUE: suspend the running generator frame, leaving the
+    /// generator as `gen_send_ex2` leaves it after a yield. True when the
     /// frame was resumed in its caller's loop (vm/gen_inline.rs): the
-    /// generator is then left as `finish_resume` leaves it, and the caller
-    /// takes the value.
+    /// caller then takes the value.
     #[inline(always)]
     pub(crate) fn suspend_generator(&mut self, next_pc: usize) -> PyResult<bool> {
         // Everything is read and set while the frame is still on the frame
@@ -404,11 +404,11 @@ impl Vm {
         let st = &mut *st;
         // Into the buffer of the last suspension (no allocation per yield).
         take_values(&mut self.stack, base, &mut st.values);
-        if inline {
-            st.running = false;
-            let outer = pop_value(&mut self.gen_exc_outer);
-            st.exc_state = std::mem::replace(&mut self.exc_info, outer);
-        }
+        // Not running, and the callers' handled exception current again
+        // (`finish_resume` relies on it after a yield).
+        st.running = false;
+        let outer = pop_value(&mut self.gen_exc_outer);
+        st.exc_state = std::mem::replace(&mut self.exc_info, outer);
         frame_from_stack(&mut self.frames, &mut st.frame);
         Ok(inline)
     }
@@ -550,18 +550,19 @@ impl Vm {
         kind: GenKind,
         r: PyResult<Exit>,
     ) -> PyResult<GenResult> {
-        let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
-        let inner = std::mem::replace(&mut self.exc_info, outer);
-        let yielded = matches!(r, Ok(Exit::Yield(_)));
+        // A yield already suspended the generator and restored the
+        // callers' handled exception (`suspend_generator`).
+        let r = match r {
+            Ok(Exit::Yield(v)) => return Ok(GenResult::Yield(v)),
+            r => r,
+        };
+        let outer = pop_value(&mut self.gen_exc_outer);
+        self.exc_info = outer;
         if let Some(st) = state(gen) {
             if let Ok(mut s) = st.try_borrow_mut() {
                 s.running = false;
-                if yielded {
-                    s.exc_state = inner;
-                } else {
-                    s.frame = None;
-                    s.exc_state = Value::None;
-                }
+                s.frame = None;
+                s.exc_state = Value::None;
             }
         }
         match r {
@@ -609,6 +610,21 @@ impl Vm {
 
     /// `next(gen)` for a generator: Some(yielded) or None when it returned.
     pub fn gen_next(&mut self, gen: &PyRef) -> PyResult<Option<Value>> {
+        // The common case with one look at the state: a suspended
+        // generator, resumed in a nested run.
+        if let Some(st) = state(gen) {
+            if let Ok(s) = st.try_borrow_mut() {
+                if s.kind == GenKind::Generator
+                    && s.resumable(true)
+                    && self.recursion_depth() < self.recursion_limit
+                {
+                    return match self.resume_nested(gen, s, Value::None)? {
+                        GenResult::Yield(v) => Ok(Some(v)),
+                        GenResult::Return(_) => Ok(None),
+                    };
+                }
+            }
+        }
         // A state in use is reported by `gen_send_ex`.
         let kind = state(gen).map(|s| s.try_borrow().map(|s| s.kind));
         if !matches!(kind, Some(Ok(GenKind::Generator) | Err(_))) {
