@@ -329,7 +329,13 @@ impl Vm {
         let Some(mut frame) = self.frames.pop() else {
             return Err(self.system_error("no frame"));
         };
-        let values = self.stack.split_off(frame.base.min(self.stack.len()));
+        // Room for the value stack too: the first yield moves it in without
+        // growing the buffer.
+        let n = self.stack.len().saturating_sub(frame.base);
+        // (A sane size: the frame already ran with its whole value stack
+        // reserved on the VM's stack, `dispatch`'s frame (re)load.)
+        let mut values = Vec::with_capacity(n.saturating_add(frame.code.stacksize));
+        take_values(&mut self.stack, frame.base, &mut values);
         let entry = frame.entry;
         let ret_base = frame.ret_base;
         frame.pc = next_pc;

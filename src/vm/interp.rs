@@ -489,7 +489,19 @@ impl Vm {
                         }
                         marked!(step!(self.op_binary(oparg)))
                     }
-                    Op::Send => marked!(self.op_send(next, oparg)),
+                    Op::Send => {
+                        // SEND_GEN: the generator's or coroutine's frame runs
+                        // on in this loop (vm/gen_inline.rs).
+                        if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(2) }) {
+                            let g = g.clone();
+                            r.sync(&mut self.stack);
+                            self.mark_lasti(pc);
+                            if self.send_gen(g, next, next + oparg as usize) {
+                                continue 'frame;
+                            }
+                        }
+                        marked!(self.op_send(next, oparg))
+                    }
                     Op::LoadFast => {
                         let v = unsafe { &*r.fast.add(oparg as usize) };
                         if !v.is_null() {
