@@ -198,7 +198,12 @@ pub fn gen_frame_object(vm: &mut Vm, gen: &PyRef) -> Option<PyRef> {
     let (code, globals, builtins, lasti) = {
         let s = st.try_borrow().ok()?;
         match s.frame.as_ref() {
-            Some(f) => (f.code.clone(), f.globals.clone(), f.builtins.clone(), f.lasti),
+            Some(f) => (
+                f.code.clone(),
+                f.globals.clone(),
+                f.builtins.clone(),
+                f.lasti,
+            ),
             None => {
                 let r = vm
                     .frames

@@ -177,11 +177,7 @@ impl Drop for GenState {
         // A coroutine never started is finalized too: it warns that it was
         // never awaited (`_PyGen_Finalize`).
         let unawaited = self.kind == GenKind::Coroutine && !self.started;
-        if self.finalized
-            || (!self.started && !unawaited)
-            || self.running
-            || self.frame.is_none()
-        {
+        if self.finalized || (!self.started && !unawaited) || self.running || self.frame.is_none() {
             return;
         }
         // Nothing would run: the frame just goes with the state.

@@ -61,7 +61,12 @@ impl Vm {
     /// general path (tracing, the recursion limit, a running, finished or
     /// async generator, a first `send` of a value), then the resumption.
     #[inline(always)]
-    fn resume_in_loop<const SEND: bool>(&mut self, gen: &PyRef, next: usize, exit: GenExit) -> bool {
+    fn resume_in_loop<const SEND: bool>(
+        &mut self,
+        gen: &PyRef,
+        next: usize,
+        exit: GenExit,
+    ) -> bool {
         if self.tracing || self.recursion_depth() >= self.recursion_limit {
             return false;
         }
