@@ -104,7 +104,7 @@ fn locate(vm: &Vm, f: &FrameObj) -> Where {
                 return Where::Gone;
             };
             let (running, suspended) = match state(&g).and_then(|s| s.try_borrow().ok()) {
-                Some(s) => (s.running, s.suspended.is_some()),
+                Some(s) => (s.running, s.frame.is_some()),
                 None => (false, false),
             };
             if suspended {
@@ -132,7 +132,7 @@ fn current_lasti(vm: &Vm, f: &FrameObj) -> usize {
         Where::Suspended(g) => state(&g).and_then(|s| {
             s.try_borrow()
                 .ok()
-                .and_then(|s| s.suspended.as_ref().map(|x| x.frame.lasti))
+                .and_then(|s| s.frame.as_ref().map(|f| f.lasti))
         }),
         Where::Gone => None,
     };
@@ -197,12 +197,12 @@ pub fn gen_frame_object(vm: &mut Vm, gen: &PyRef) -> Option<PyRef> {
     }
     let (code, globals, builtins, lasti) = {
         let s = st.try_borrow().ok()?;
-        match s.suspended.as_ref() {
-            Some(x) => (
-                x.frame.code.clone(),
-                x.frame.globals.clone(),
-                x.frame.builtins.clone(),
-                x.frame.lasti,
+        match s.frame.as_ref() {
+            Some(f) => (
+                f.code.clone(),
+                f.globals.clone(),
+                f.builtins.clone(),
+                f.lasti,
             ),
             None => {
                 let r = vm
@@ -328,9 +328,9 @@ fn f_locals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         Where::Suspended(g) => state(g)
             .and_then(|st| {
                 st.try_borrow().ok().and_then(|st| {
-                    st.suspended
+                    st.frame
                         .as_ref()
-                        .map(|x| x.values.iter().take(n).cloned().collect())
+                        .map(|_| st.values.iter().take(n).cloned().collect())
                 })
             })
             .unwrap_or_default(),

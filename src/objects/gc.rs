@@ -992,7 +992,7 @@ impl Vm {
         if let Payload::Generator(g) = &o.payload {
             let due = g
                 .try_borrow()
-                .is_ok_and(|g| !g.finalized && g.started && !g.running && g.suspended.is_some());
+                .is_ok_and(|g| !g.finalized && g.started && !g.running && g.frame.is_some());
             if !due {
                 return false;
             }

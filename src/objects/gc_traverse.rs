@@ -228,15 +228,15 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
         }
         Payload::Generator(g) => {
             if let Ok(g) = g.try_borrow() {
-                if let Some(s) = &g.suspended {
-                    if let Some(f) = &s.frame.func {
+                if let Some(frame) = &g.frame {
+                    if let Some(f) = &frame.func {
                         visit_ref(f, visit);
                     }
-                    visit_ref(&s.frame.globals, visit);
-                    visit_ref(&s.frame.builtins, visit);
-                    visit_opt(&s.frame.locals, visit);
-                    s.values.iter().for_each(&mut *visit);
+                    visit_ref(&frame.globals, visit);
+                    visit_ref(&frame.builtins, visit);
+                    visit_opt(&frame.locals, visit);
                 }
+                g.values.iter().for_each(&mut *visit);
                 visit(&g.name);
                 visit(&g.qualname);
                 visit(&g.exc_state);
@@ -244,7 +244,6 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
                     visit_ref(f, visit);
                 }
                 visit(&g.finalizer);
-                g.spare.iter().for_each(&mut *visit);
             }
         }
         Payload::GenOp(op) => {
@@ -423,18 +422,18 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
         Payload::Generator(g) => {
             if let Ok(mut g) = g.try_borrow_mut() {
                 if !g.running {
-                    if let Some(s) = g.suspended.take() {
+                    if let Some(frame) = g.frame.take() {
                         g.finalized = true;
-                        let values = s.values;
+                        let values = std::mem::take(&mut g.values);
                         out.extend(values);
-                        if let Some(f) = s.frame.func {
+                        if let Some(f) = frame.func {
                             out.push(Value::Obj(f));
                         }
-                        if let Some(l) = s.frame.locals {
+                        if let Some(l) = frame.locals {
                             out.push(l);
                         }
-                        out.push(Value::Obj(s.frame.globals));
-                        out.push(Value::Obj(s.frame.builtins));
+                        out.push(Value::Obj(frame.globals));
+                        out.push(Value::Obj(frame.builtins));
                     }
                     out.push(std::mem::replace(&mut g.exc_state, Value::None));
                     if let Some(f) = g.frame_obj.take() {

@@ -212,7 +212,7 @@ fn gen_suspended(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
     Ok(Value::bool(state(&g).is_some_and(|s| {
         let s = s.borrow();
-        s.started && s.suspended.is_some()
+        s.started && s.frame.is_some()
     })))
 }
 

@@ -13,7 +13,9 @@ use crate::pyc::opcode::Op;
 
 use super::code::Code;
 use super::frame::{Frame, GenExit};
-use super::gen_move::{append_values, frame_from_stack, frame_to_stack, keep_spare, push_value};
+use super::gen_move::{
+    append_values, frame_from_stack, frame_to_stack, pop_value, push_value, take_values,
+};
 use super::interp::Exit;
 use super::value::{PyRef, Value};
 use super::{PyErr, PyResult, Vm};
@@ -36,17 +38,16 @@ impl GenKind {
     }
 }
 
-/// A suspended frame: its record and its locals-plus and value stack.
-pub struct Suspended {
-    pub frame: Frame,
-    pub values: Vec<Value>,
-}
-
 pub struct GenState {
     pub kind: GenKind,
-    /// The frame while suspended (or not yet started); None while it runs
-    /// (it is then on the VM's frame stack) and once it has finished.
-    pub suspended: Option<Suspended>,
+    /// The frame record while suspended (or not yet started); None while
+    /// it runs (it is then on the VM's frame stack) and once it has
+    /// finished.
+    pub frame: Option<Frame>,
+    /// The suspended frame's locals-plus and value stack. Empty while the
+    /// frame runs and once it finished; the buffer is kept, so suspending
+    /// allocates nothing.
+    pub values: Vec<Value>,
     /// `gi_frame_state == FRAME_EXECUTING`.
     pub running: bool,
     /// False until the frame first runs (`FRAME_CREATED`).
@@ -68,21 +69,19 @@ pub struct GenState {
     /// hook then in force (called instead of closing on destruction).
     pub hooks_inited: bool,
     pub finalizer: Value,
-    /// The emptied value buffer of the last suspension, reused.
-    pub spare: Vec<Value>,
 }
 
 impl GenState {
     /// Finished (`FRAME_COMPLETED` or `FRAME_CLEARED`).
     pub fn finished(&self) -> bool {
-        self.suspended.is_none() && !self.running
+        self.frame.is_none() && !self.running
     }
 
     /// Whether a resumption needs none of `gen_send_ex`'s checks: not
     /// running, not finished, and a just-started one sent None.
     #[inline]
     pub fn resumable(&self, arg_none: bool) -> bool {
-        !self.running && self.suspended.is_some() && (self.started || arg_none)
+        !self.running && self.frame.is_some() && (self.started || arg_none)
     }
 
     /// Whether closing this generator runs nothing: suspended at a yield
@@ -94,15 +93,15 @@ impl GenState {
         if self.kind != GenKind::Generator || self.running || !self.started {
             return false;
         }
-        let Some(susp) = self.suspended.as_ref() else {
+        let Some(frame) = self.frame.as_ref() else {
             return false;
         };
-        let code = &susp.frame.code;
-        let at = susp.frame.lasti;
+        let code = &frame.code;
+        let at = frame.lasti;
         let at_yield = matches!(code.instrs.get(at).map(|i| i.op), Some(Op::YieldValue));
         // `yield from`/`await` resume with RESUME 2 or 3 (`gen_yield_from`).
         let delegating = matches!(
-            code.instrs.get(susp.frame.pc),
+            code.instrs.get(frame.pc),
             Some(i) if i.op == Op::Resume && i.arg >= 2
         );
         at_yield && !delegating && code.handler_for(at).is_none()
@@ -178,11 +177,7 @@ impl Drop for GenState {
         // A coroutine never started is finalized too: it warns that it was
         // never awaited (`_PyGen_Finalize`).
         let unawaited = self.kind == GenKind::Coroutine && !self.started;
-        if self.finalized
-            || (!self.started && !unawaited)
-            || self.running
-            || self.suspended.is_none()
-        {
+        if self.finalized || (!self.started && !unawaited) || self.running || self.frame.is_none() {
             return;
         }
         // Nothing would run: the frame just goes with the state.
@@ -191,7 +186,8 @@ impl Drop for GenState {
         }
         let zombie = GenState {
             kind: self.kind,
-            suspended: self.suspended.take(),
+            frame: self.frame.take(),
+            values: std::mem::take(&mut self.values),
             running: false,
             started: self.started,
             name: std::mem::replace(&mut self.name, Value::None),
@@ -204,7 +200,6 @@ impl Drop for GenState {
             finalized: true,
             hooks_inited: true,
             finalizer: std::mem::replace(&mut self.finalizer, Value::None),
-            spare: Vec::new(),
         };
         let queued = PENDING
             .try_with(|p| match p.try_borrow_mut() {
@@ -330,7 +325,13 @@ impl Vm {
         let Some(mut frame) = self.frames.pop() else {
             return Err(self.system_error("no frame"));
         };
-        let values = self.stack.split_off(frame.base.min(self.stack.len()));
+        // Room for the value stack too: the first yield moves it in without
+        // growing the buffer.
+        let n = self.stack.len().saturating_sub(frame.base);
+        // (A sane size: the frame already ran with its whole value stack
+        // reserved on the VM's stack, `dispatch`'s frame (re)load.)
+        let mut values = Vec::with_capacity(n.saturating_add(frame.code.stacksize));
+        take_values(&mut self.stack, frame.base, &mut values);
         let entry = frame.entry;
         let ret_base = frame.ret_base;
         frame.pc = next_pc;
@@ -356,7 +357,8 @@ impl Vm {
             &ty,
             Payload::Generator(Box::new(RefCell::new(GenState {
                 kind,
-                suspended: Some(Suspended { frame, values }),
+                frame: Some(frame),
+                values,
                 running: false,
                 started: false,
                 name,
@@ -369,17 +371,16 @@ impl Vm {
                 finalized: false,
                 hooks_inited: false,
                 finalizer: Value::None,
-                spare: Vec::new(),
             }))),
         );
         self.stack.truncate(ret_base);
         Ok((Value::Obj(gen), entry, ret_base))
     }
 
-    /// YIELD_VALUE: suspend the running generator frame. True when the
+    /// YIELD_VALUE: suspend the running generator frame, leaving the
+    /// generator as `gen_send_ex2` leaves it after a yield. True when the
     /// frame was resumed in its caller's loop (vm/gen_inline.rs): the
-    /// generator is then left as `finish_resume` leaves it, and the caller
-    /// takes the value.
+    /// caller then takes the value.
     #[inline(always)]
     pub(crate) fn suspend_generator(&mut self, next_pc: usize) -> PyResult<bool> {
         // Everything is read and set while the frame is still on the frame
@@ -402,15 +403,15 @@ impl Vm {
         let Ok(mut st) = st.try_borrow_mut() else {
             return Err(self.system_error("generator state is in use"));
         };
-        // Reuse the buffer of the last suspension (no allocation per yield).
-        let mut values = std::mem::take(&mut st.spare);
-        super::ops::move_tail(&mut self.stack, base, &mut values);
-        if inline {
-            st.running = false;
-            let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
-            st.exc_state = std::mem::replace(&mut self.exc_info, outer);
-        }
-        frame_from_stack(&mut self.frames, &mut st.suspended, values);
+        let st = &mut *st;
+        // Into the buffer of the last suspension (no allocation per yield).
+        take_values(&mut self.stack, base, &mut st.values);
+        // Not running, and the callers' handled exception current again
+        // (`finish_resume` relies on it after a yield).
+        st.running = false;
+        let outer = pop_value(&mut self.gen_exc_outer);
+        st.exc_state = std::mem::replace(&mut self.exc_info, outer);
+        frame_from_stack(&mut self.frames, &mut st.frame);
         Ok(inline)
     }
 
@@ -440,7 +441,7 @@ impl Vm {
         let (kind, created, running, finished) = match st.try_borrow() {
             Ok(s) => (
                 s.kind,
-                !s.started && s.suspended.is_some(),
+                !s.started && s.frame.is_some(),
                 s.running,
                 s.finished(),
             ),
@@ -470,7 +471,7 @@ impl Vm {
         let Ok(mut s) = st.try_borrow_mut() else {
             return Err(self.runtime_error("generator state is in use"));
         };
-        if s.suspended.is_none() {
+        if s.frame.is_none() {
             return Ok(GenResult::Return(Value::None));
         }
         let Some(e) = exc else {
@@ -511,29 +512,19 @@ impl Vm {
         arg: Value,
         exit: GenExit,
     ) {
-        // The frame is set up in place; it then moves once, straight onto
-        // the frame stack.
-        let Some(susp) = s.suspended.as_mut() else {
+        if s.frame.is_none() {
             return;
-        };
+        }
         let base = self.stack.len();
-        let frame = &mut susp.frame;
-        frame.base = base;
-        frame.ret_base = base;
-        frame.entry = exit == GenExit::No;
-        frame.gen_exit = exit;
-        frame.generator = Some(gen.clone());
-        append_values(&mut self.stack, &mut susp.values);
+        append_values(&mut self.stack, &mut s.values);
         push_value(&mut self.stack, arg);
         s.running = true;
         s.started = true;
         let saved_exc = std::mem::replace(&mut s.exc_state, Value::None);
         let outer = std::mem::replace(&mut self.exc_info, saved_exc);
         push_value(&mut self.gen_exc_outer, outer);
-        if let Some(values) = frame_to_stack(&mut self.frames, &mut s.suspended) {
-            // The emptied buffer serves the next suspension.
-            keep_spare(&mut s.spare, values);
-        }
+        // The record moves once, straight onto the frame stack.
+        frame_to_stack(&mut self.frames, &mut s.frame, base, exit, gen.clone());
     }
 
     /// Resume `gen` (state `s`, `resumable`) with `arg` sent in, in a
@@ -561,18 +552,19 @@ impl Vm {
         kind: GenKind,
         r: PyResult<Exit>,
     ) -> PyResult<GenResult> {
-        let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
-        let inner = std::mem::replace(&mut self.exc_info, outer);
-        let yielded = matches!(r, Ok(Exit::Yield(_)));
+        // A yield already suspended the generator and restored the
+        // callers' handled exception (`suspend_generator`).
+        let r = match r {
+            Ok(Exit::Yield(v)) => return Ok(GenResult::Yield(v)),
+            r => r,
+        };
+        let outer = pop_value(&mut self.gen_exc_outer);
+        self.exc_info = outer;
         if let Some(st) = state(gen) {
             if let Ok(mut s) = st.try_borrow_mut() {
                 s.running = false;
-                if yielded {
-                    s.exc_state = inner;
-                } else {
-                    s.suspended = None;
-                    s.exc_state = Value::None;
-                }
+                s.frame = None;
+                s.exc_state = Value::None;
             }
         }
         match r {
@@ -620,6 +612,21 @@ impl Vm {
 
     /// `next(gen)` for a generator: Some(yielded) or None when it returned.
     pub fn gen_next(&mut self, gen: &PyRef) -> PyResult<Option<Value>> {
+        // The common case with one look at the state: a suspended
+        // generator, resumed in a nested run.
+        if let Some(st) = state(gen) {
+            if let Ok(s) = st.try_borrow_mut() {
+                if s.kind == GenKind::Generator
+                    && s.resumable(true)
+                    && self.recursion_depth() < self.recursion_limit
+                {
+                    return match self.resume_nested(gen, s, Value::None)? {
+                        GenResult::Yield(v) => Ok(Some(v)),
+                        GenResult::Return(_) => Ok(None),
+                    };
+                }
+            }
+        }
         // A state in use is reported by `gen_send_ex`.
         let kind = state(gen).map(|s| s.try_borrow().map(|s| s.kind));
         if !matches!(kind, Some(Ok(GenKind::Generator) | Err(_))) {
@@ -641,9 +648,9 @@ impl Vm {
         if !st.started {
             return None;
         }
-        let susp = st.suspended.as_ref()?;
-        let code = &susp.frame.code;
-        let pc = susp.frame.pc;
+        let frame = st.frame.as_ref()?;
+        let code = &frame.code;
+        let pc = frame.pc;
         let (op, arg) = (
             code.code.get(pc * 2).copied()?,
             code.code.get(pc * 2 + 1).copied()?,
@@ -651,7 +658,7 @@ impl Vm {
         if Op::from_u8(op) != Some(Op::Resume) || arg < 2 {
             return None;
         }
-        susp.values.last().cloned()
+        st.values.last().cloned()
     }
 
     fn set_running(&self, gen: &PyRef, running: bool) {
@@ -672,14 +679,17 @@ impl Vm {
         let Ok(mut s) = st.try_borrow_mut() else {
             return;
         };
-        let Some(susp) = s.suspended.as_mut() else {
+        if s.frame.is_none() {
+            return;
+        }
+        s.values.pop();
+        let Some(frame) = s.frame.as_mut() else {
             return;
         };
-        susp.values.pop();
-        let Some(send) = susp.frame.lasti.checked_sub(1) else {
+        let Some(send) = frame.lasti.checked_sub(1) else {
             return;
         };
-        let code = &susp.frame.code.code;
+        let code = &frame.code.code;
         if code.get(send * 2).copied().and_then(Op::from_u8) != Some(Op::Send) {
             return;
         }
@@ -695,8 +705,8 @@ impl Vm {
             oparg |= (code.get(i * 2 + 1).copied().unwrap_or(0) as usize) << shift;
             shift += 8;
         }
-        susp.frame.lasti = send + oparg;
-        susp.frame.pc = send + oparg + 1;
+        frame.lasti = send + oparg;
+        frame.pc = send + oparg + 1;
     }
 
     /// `gen.throw(...)` (`_gen_throw` with close_on_genexit).
@@ -914,15 +924,16 @@ impl Vm {
 /// Finish a generator that `GenState::closes_trivially`; returns what it
 /// held (dropped by the caller, outside the state's borrow), or None when
 /// the full close is needed.
-fn close_at_plain_yield(gen: &PyRef) -> Option<(Suspended, Value)> {
+fn close_at_plain_yield(gen: &PyRef) -> Option<(Frame, Vec<Value>, Value)> {
     let st = state(gen)?;
     let mut s = st.try_borrow_mut().ok()?;
     if !s.closes_trivially() {
         return None;
     }
-    let susp = s.suspended.take()?;
+    let frame = s.frame.take()?;
+    let values = std::mem::take(&mut s.values);
     let exc = std::mem::replace(&mut s.exc_state, Value::None);
-    Some((susp, exc))
+    Some((frame, values, exc))
 }
 
 /// `_PyErr_FormatFromCause`: `e.__cause__ = e.__context__ = cause`.

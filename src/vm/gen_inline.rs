@@ -23,43 +23,80 @@ use super::frame::{Frame, GenExit};
 use super::gen::{state, GenKind};
 use super::ops::Flow;
 use super::value::{PyRef, Value};
+use crate::objects::Payload;
+
+/// The generator, coroutine or async generator `v` is, if it is one.
+#[inline(always)]
+pub(crate) fn as_generator(v: &Value) -> Option<&PyRef> {
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::Generator(_)) => Some(o),
+        _ => None,
+    }
+}
 use super::{PyErr, PyResult, Vm};
 
 impl Vm {
-    /// Push `gen`'s suspended frame to run next, with `arg` sent in; the
-    /// caller's frame resumes at `next` when it yields. Gives `arg` back
-    /// when the generator must take the general path.
-    // Out of line (the eval loop's arm stays a call); the frame moves of
-    // vm/gen_move.rs are inlined here.
+    /// FOR_ITER_GEN from the eval loop: push the suspended frame of the
+    /// generator `gen` (FOR_ITER's iterator) to run next, with None sent
+    /// in; the caller resumes at `next` when it yields and goes to
+    /// `exit_to` (popping the iterator) when it returns. False when the
+    /// general path (`op_for_iter`) must take it.
     #[inline(never)]
-    pub(crate) fn resume_inline(
+    pub(crate) fn for_iter_gen(&mut self, gen: PyRef, next: usize, exit_to: usize) -> bool {
+        self.resume_in_loop::<false>(&gen, next, GenExit::ForIter(exit_to as u32))
+    }
+
+    /// SEND_GEN from the eval loop: send the value on top of the stack
+    /// into the generator or coroutine `gen` (SEND's receiver, below it),
+    /// whose frame runs next; the caller resumes at `next` when it yields
+    /// and goes to `exit_to` (the result replacing the receiver) when it
+    /// returns. False (the stack untouched) when the general path
+    /// (`op_send`) must take it.
+    #[inline(never)]
+    pub(crate) fn send_gen(&mut self, gen: PyRef, next: usize, exit_to: usize) -> bool {
+        self.resume_in_loop::<true>(&gen, next, GenExit::Send(exit_to as u32))
+    }
+
+    /// The checks of `gen_send_ex2` that the fast entry leaves to the
+    /// general path (tracing, the recursion limit, a running, finished or
+    /// async generator, a first `send` of a value), then the resumption.
+    #[inline(always)]
+    fn resume_in_loop<const SEND: bool>(
         &mut self,
         gen: &PyRef,
-        arg: Value,
         next: usize,
         exit: GenExit,
-    ) -> Result<(), Value> {
+    ) -> bool {
         if self.tracing || self.recursion_depth() >= self.recursion_limit {
-            return Err(arg);
+            return false;
         }
         let Some(st) = state(gen) else {
-            return Err(arg);
+            return false;
         };
         let Ok(mut s) = st.try_borrow_mut() else {
-            return Err(arg);
+            return false;
         };
-        if s.kind == GenKind::AsyncGenerator
-            || s.running
-            || s.suspended.is_none()
-            || (!s.started && !arg.is_none())
-        {
-            return Err(arg);
+        let kind_ok = if SEND {
+            s.kind != GenKind::AsyncGenerator
+        } else {
+            s.kind == GenKind::Generator
+        };
+        if !kind_ok || s.running || s.frame.is_none() {
+            return false;
         }
+        let arg = if SEND {
+            if !s.started && !self.stack.last().is_some_and(|v| v.is_none()) {
+                return false;
+            }
+            super::gen_move::pop_value(&mut self.stack)
+        } else {
+            Value::None
+        };
         if let Some(caller) = self.frames.last_mut() {
             caller.pc = next;
         }
         self.enter_generator(gen, &mut s, arg, exit);
-        Ok(())
+        true
     }
 
     /// RETURN_VALUE of a generator frame resumed in its caller's loop.
@@ -120,7 +157,7 @@ impl Vm {
         if let Some(st) = frame.generator.as_ref().and_then(|g| state(g)) {
             if let Ok(mut s) = st.try_borrow_mut() {
                 s.running = false;
-                s.suspended = None;
+                s.frame = None;
                 s.exc_state = Value::None;
             }
         }

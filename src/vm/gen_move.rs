@@ -1,24 +1,37 @@
 //! Moving a generator's frame record and values between its state and the
 //! VM's frame and value stacks, with one copy each way: no temporaries and
 //! no out-of-line `Vec` calls on the path of every `yield` and resumption
-//! (vm/gen.rs `enter_generator` and `suspend_generator`).
+//! (vm/gen.rs `enter_generator` and `suspend_generator`). The state keeps
+//! its value buffer while the frame runs (emptied, capacity kept), so a
+//! suspension allocates nothing.
 
-use super::frame::Frame;
-use super::gen::Suspended;
+use super::frame::{Frame, GenExit};
 use super::ops::{read_words, write_words};
-use super::value::Value;
+use super::value::{PyRef, Value};
 
-/// Move the frame of the suspension in `slot` onto the top of `frames`,
-/// leaving `slot` None; gives back the suspension's value buffer (None
-/// when there was no suspension).
+/// Move the frame in `slot` onto the top of `frames`, leaving `slot` None,
+/// with its stack positions at `base` and `exit`/`generator` set (the
+/// fields a resumption changes, written once, in the frame's new place).
+/// False (nothing moved) when `slot` is None.
 #[inline(always)]
 pub(crate) fn frame_to_stack(
     frames: &mut Vec<Frame>,
-    slot: &mut Option<Suspended>,
-) -> Option<Vec<Value>> {
-    let susp = slot.as_mut()?;
-    let values = std::mem::take(&mut susp.values);
-    let src: *const Frame = &susp.frame;
+    slot: &mut Option<Frame>,
+    base: usize,
+    exit: GenExit,
+    gen: PyRef,
+) -> bool {
+    let Some(src) = slot.as_mut() else {
+        return false;
+    };
+    // Written before the move: after it the frame stack owns the record.
+    src.base = base;
+    src.ret_base = base;
+    src.entry = exit == GenExit::No;
+    src.gen_exit = exit;
+    // The suspended record holds no generator (`suspend_generator` took it).
+    let old = src.generator.replace(gen);
+    let src: *const Frame = src;
     if frames.len() == frames.capacity() {
         frames.reserve(1);
     }
@@ -26,32 +39,27 @@ pub(crate) fn frame_to_stack(
     // past the frame stack's length is reserved (above) and does not
     // overlap it. The bitwise copy moves the frame: the frame stack owns
     // it once its length covers it, and `slot` is then overwritten with
-    // None without being dropped (its other part, the value buffer, was
-    // taken out above and an empty `Vec` owns nothing), so the frame has
-    // exactly one owner.
+    // None without being dropped, so the frame has exactly one owner.
     unsafe {
         let len = frames.len();
         std::ptr::copy_nonoverlapping(src, frames.as_mut_ptr().add(len), 1);
         frames.set_len(len + 1);
         std::ptr::write(slot, None);
     }
-    Some(values)
+    drop(old);
+    true
 }
 
-/// Move the top frame of `frames` into `slot`, with `values`, as a
-/// suspension. False when the frame stack is empty.
+/// Move the top frame of `frames` into `slot`. False when the frame stack
+/// is empty.
 #[inline(always)]
-pub(crate) fn frame_from_stack(
-    frames: &mut Vec<Frame>,
-    slot: &mut Option<Suspended>,
-    values: Vec<Value>,
-) -> bool {
+pub(crate) fn frame_from_stack(frames: &mut Vec<Frame>, slot: &mut Option<Frame>) -> bool {
     let Some(len) = frames.len().checked_sub(1) else {
         return false;
     };
     if slot.is_some() {
-        // Not the case while the frame runs; the old suspension is dropped.
-        *slot = frames.pop().map(|frame| Suspended { frame, values });
+        // Not the case while the frame runs; the old record is dropped.
+        *slot = frames.pop();
         return true;
     }
     // SAFETY: `len` is below the frame stack's length, so the slot at `len`
@@ -61,13 +69,7 @@ pub(crate) fn frame_from_stack(
     unsafe {
         frames.set_len(len);
         let src = frames.as_ptr().add(len);
-        std::ptr::write(
-            slot,
-            Some(Suspended {
-                frame: std::ptr::read(src),
-                values,
-            }),
-        );
+        std::ptr::write(slot, Some(std::ptr::read(src)));
     }
     true
 }
@@ -76,7 +78,9 @@ pub(crate) fn frame_from_stack(
 #[inline(always)]
 pub(crate) fn append_values(dst: &mut Vec<Value>, src: &mut Vec<Value>) {
     let n = src.len();
-    dst.reserve(n);
+    if dst.capacity() - dst.len() < n {
+        dst.reserve(n);
+    }
     // SAFETY: `src` holds `n` valid values and `dst` has room for `n` more
     // past its length (reserved above); the buffers are distinct. Each value
     // is moved: `src`'s length is cut to 0 and `dst`'s extended over them,
@@ -90,6 +94,35 @@ pub(crate) fn append_values(dst: &mut Vec<Value>, src: &mut Vec<Value>) {
         }
         src.set_len(0);
         dst.set_len(len + n);
+    }
+}
+
+/// Move `stack[start..]` into the empty buffer `buf` (its capacity reused),
+/// cutting the stack to `start`.
+#[inline(always)]
+pub(crate) fn take_values(stack: &mut Vec<Value>, start: usize, buf: &mut Vec<Value>) {
+    let len = stack.len();
+    let start = start.min(len);
+    let n = len - start;
+    if !buf.is_empty() {
+        // Not the case while the frame runs.
+        buf.clear();
+    }
+    if buf.capacity() < n {
+        buf.reserve(n);
+    }
+    // SAFETY: slots `start..len` of the stack hold values, moved into the
+    // first `n` slots of the empty buffer, which has room for them
+    // (reserved above); the stack's length is cut to `start` so each value
+    // has one owner.
+    unsafe {
+        let src = stack.as_ptr().add(start);
+        let dst = buf.as_mut_ptr();
+        for i in 0..n {
+            write_words(dst.add(i), read_words(src.add(i)));
+        }
+        stack.set_len(start);
+        buf.set_len(n);
     }
 }
 
@@ -108,15 +141,16 @@ pub(crate) fn push_value(v: &mut Vec<Value>, x: Value) {
     }
 }
 
-/// Put the emptied value buffer `values` back as `spare`. The old spare is
-/// normally the empty `Vec` a suspension left there, which owns nothing.
+/// `v.pop()` without the out-of-line call; None for an empty `v`.
 #[inline(always)]
-pub(crate) fn keep_spare(spare: &mut Vec<Value>, values: Vec<Value>) {
-    let old = std::mem::replace(spare, values);
-    if old.capacity() == 0 {
-        // Nothing to free: skip the out-of-line drop.
-        std::mem::forget(old);
-    } else {
-        drop(old);
+pub(crate) fn pop_value(v: &mut Vec<Value>) -> Value {
+    let Some(len) = v.len().checked_sub(1) else {
+        return Value::None;
+    };
+    // SAFETY: slot `len` holds a value; cutting the length first makes the
+    // read its only owner.
+    unsafe {
+        v.set_len(len);
+        read_words(v.as_ptr().add(len))
     }
 }

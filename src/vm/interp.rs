@@ -320,7 +320,19 @@ impl Vm {
                     Op::UnpackSequence => marked!(self.op_unpack_sequence(oparg)),
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
                     Op::ForIter if for_iter_regs(&mut r) => go_on!(next),
-                    Op::ForIter => marked!(step!(self.op_for_iter(next, oparg))),
+                    Op::ForIter => {
+                        // FOR_ITER_GEN: the generator's frame runs on in
+                        // this loop (vm/gen_inline.rs).
+                        if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(1) }) {
+                            let g = g.clone();
+                            r.sync(&mut self.stack);
+                            self.mark_lasti(pc);
+                            if self.for_iter_gen(g, next, next + oparg as usize) {
+                                continue 'frame;
+                            }
+                        }
+                        marked!(step!(self.op_for_iter(next, oparg)))
+                    }
                     Op::UnpackEx => marked!(self.op_unpack_ex(oparg)),
                     Op::StoreAttr => {
                         let (owner, v) = unsafe { (r.pop(), r.pop()) };
@@ -484,7 +496,19 @@ impl Vm {
                         }
                         marked!(step!(self.op_binary(oparg)))
                     }
-                    Op::Send => marked!(self.op_send(next, oparg)),
+                    Op::Send => {
+                        // SEND_GEN: the generator's or coroutine's frame runs
+                        // on in this loop (vm/gen_inline.rs).
+                        if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(2) }) {
+                            let g = g.clone();
+                            r.sync(&mut self.stack);
+                            self.mark_lasti(pc);
+                            if self.send_gen(g, next, next + oparg as usize) {
+                                continue 'frame;
+                            }
+                        }
+                        marked!(self.op_send(next, oparg))
+                    }
                     Op::LoadFast => {
                         let v = unsafe { &*r.fast.add(oparg as usize) };
                         if !v.is_null() {

@@ -443,8 +443,14 @@ impl Vm {
             None => (self.new_dict(), self.builtins_dict()),
         };
         let doc = code.doc_const();
+        // The interned name, its hash cached: no str made and hashed per
+        // function made (generator expressions and lambdas make one each
+        // time they run).
+        let name_key = self.intern_static("__name__");
         let module = self
-            .dict_get_by_str_nocall(&globals, "__name__")
+            .dict_get_str_nocall(&globals, &name_key)
+            .ok()
+            .flatten()
             .unwrap_or(Value::None);
         let annotations = match self.seq_items(&annotations) {
             Some(items) => {

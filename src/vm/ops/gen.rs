@@ -6,7 +6,6 @@ use crate::objects::exception::ExcKind;
 use crate::objects::Payload;
 
 use super::Flow;
-use crate::vm::frame::GenExit;
 use crate::vm::gen::GenResult;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
@@ -101,18 +100,10 @@ impl Vm {
     }
 
     pub(crate) fn op_send(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
-        let mut v = self.pop();
+        // SEND_GEN (a generator or coroutine run on in this loop) was
+        // tried by the eval loop (`Vm::send_gen`).
+        let v = self.pop();
         let receiver = self.peek(0).clone();
-        // SEND_GEN: a generator or coroutine runs on in this loop.
-        if let Value::Obj(r) = &receiver {
-            if let Payload::Generator(_) = r.payload {
-                let exit = GenExit::Send((next + oparg as usize) as u32);
-                match self.resume_inline(r, v, next, exit) {
-                    Ok(()) => return Ok(Flow::Reload),
-                    Err(back) => v = back,
-                }
-            }
-        }
         match self.send_to(&receiver, v)? {
             GenResult::Return(r) => {
                 if self.tracing {

@@ -51,16 +51,9 @@ impl Vm {
     }
 
     pub(crate) fn op_for_iter(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
+        // FOR_ITER_GEN (a generator's frame run on in this loop) was
+        // tried by the eval loop (`Vm::for_iter_gen`).
         let it = self.peek(0).clone();
-        // FOR_ITER_GEN: a generator's frame runs on in this loop.
-        if let Value::Obj(g) = &it {
-            if g.class_is(&self.types.generator) {
-                let exit = crate::vm::frame::GenExit::ForIter((next + oparg as usize) as u32);
-                if self.resume_inline(g, Value::None, next, exit).is_ok() {
-                    return Ok(Flow::Reload);
-                }
-            }
-        }
         match self.next(&it)? {
             Some(v) => self.op_push(v),
             None => {
