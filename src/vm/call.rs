@@ -8,7 +8,6 @@ use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};
 use crate::objects::Payload;
 use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
 
-use super::interp::Exit;
 use super::proto::str_of;
 use super::value::{PyRef, Value};
 use super::{PyResult, Vm};
@@ -295,11 +294,14 @@ impl Vm {
         let ret_base = self.stack.len();
         self.push_function_frame(func, args, ret_base, true)?;
         self.native_depth += 1;
-        let r = self.run();
+        let r = self.run_flag();
         self.native_depth -= 1;
-        match r? {
-            Exit::Return(v) => Ok(v),
-            Exit::Yield(_) => Err(self.system_error("a function frame yielded")),
+        let returned = r?;
+        let v = self.take_exit_value();
+        if returned {
+            Ok(v)
+        } else {
+            Err(self.system_error("a function frame yielded"))
         }
     }
 
@@ -357,11 +359,14 @@ impl Vm {
                     true,
                 );
                 self.native_depth += 1;
-                let r = self.run();
+                let r = self.run_flag();
                 self.native_depth -= 1;
-                return match r? {
-                    Exit::Return(v) => Ok(v),
-                    Exit::Yield(_) => Err(self.system_error("a function frame yielded")),
+                let returned = r?;
+                let v = self.take_exit_value();
+                return if returned {
+                    Ok(v)
+                } else {
+                    Err(self.system_error("a function frame yielded"))
                 };
             }
         }

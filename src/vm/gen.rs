@@ -16,7 +16,6 @@ use super::frame::{Frame, GenExit};
 use super::gen_move::{
     append_values, frame_from_stack, frame_to_stack, pop_value, push_value, take_values,
 };
-use super::interp::Exit;
 use super::value::{PyRef, Value};
 use super::{PyErr, PyResult, Vm};
 
@@ -489,7 +488,7 @@ impl Vm {
         let r = self.unwind(e, true);
         self.gen_exc_outer = callers;
         let r = match r {
-            Ok(()) => self.run(),
+            Ok(()) => self.run_flag(),
             Err(e) => Err(e),
         };
         self.native_depth -= 1;
@@ -539,7 +538,7 @@ impl Vm {
         self.enter_generator(gen, &mut s, arg, GenExit::No);
         drop(s);
         self.native_depth += 1;
-        let r = self.run();
+        let r = self.run_flag();
         self.native_depth -= 1;
         self.finish_resume(gen, kind, r)
     }
@@ -550,12 +549,13 @@ impl Vm {
         &mut self,
         gen: &PyRef,
         kind: GenKind,
-        r: PyResult<Exit>,
+        r: PyResult<bool>,
     ) -> PyResult<GenResult> {
-        // A yield already suspended the generator and restored the
-        // callers' handled exception (`suspend_generator`).
+        // `r`: `run_flag`'s (the value is in `exit_value`). A yield already
+        // suspended the generator and restored the callers' handled
+        // exception (`suspend_generator`).
         let r = match r {
-            Ok(Exit::Yield(v)) => return Ok(GenResult::Yield(v)),
+            Ok(false) => return Ok(GenResult::Yield(self.take_exit_value())),
             r => r,
         };
         let outer = pop_value(&mut self.gen_exc_outer);
@@ -568,8 +568,8 @@ impl Vm {
             }
         }
         match r {
-            Ok(Exit::Yield(v)) => Ok(GenResult::Yield(v)),
-            Ok(Exit::Return(v)) => Ok(GenResult::Return(v)),
+            Ok(false) => Ok(GenResult::Yield(self.take_exit_value())),
+            Ok(true) => Ok(GenResult::Return(self.take_exit_value())),
             Err(e) => Err(self.gen_raised(kind, e)),
         }
     }

@@ -57,13 +57,22 @@ impl Vm {
     /// Run the frame on top of the frame stack (pushed by the caller with
     /// `entry = true`) until it returns or yields.
     pub fn run(&mut self) -> PyResult<Exit> {
+        Ok(if self.run_flag()? {
+            Exit::Return(self.take_exit_value())
+        } else {
+            Exit::Yield(self.take_exit_value())
+        })
+    }
+
+    /// `run`, the value left in `exit_value` (`take_exit_value`): `true`
+    /// when the frame returned, `false` when it yielded. Hot callers use
+    /// this: an `Exit` in memory was copied on as 16-byte blocks just after
+    /// being stored as words, which stalls store forwarding.
+    #[inline]
+    pub fn run_flag(&mut self) -> PyResult<bool> {
         loop {
             match self.dispatch() {
-                // The value waits in `exit_value`: a `Result<Exit, _>`
-                // from `dispatch` was copied here as 16-byte blocks just
-                // after being stored as words.
-                Ok(true) => return Ok(Exit::Return(self.take_exit_value())),
-                Ok(false) => return Ok(Exit::Yield(self.take_exit_value())),
+                Ok(returned) => return Ok(returned),
                 Err((err, add_tb)) => self.unwind(err, add_tb)?,
             }
         }
