@@ -13,9 +13,8 @@ use crate::pyc::opcode::Op;
 
 use super::code::Code;
 use super::frame::{Frame, GenExit};
-use super::gen_move::{
-    append_values, frame_from_stack, frame_to_stack, pop_value, push_value, take_values,
-};
+use super::gen_move::{append_values, frame_from_stack, frame_to_stack, pop_value, push_value};
+use super::ops::move_tail;
 use super::value::{PyRef, Value};
 use super::{PyErr, PyResult, Vm};
 
@@ -330,7 +329,7 @@ impl Vm {
         // (A sane size: the frame already ran with its whole value stack
         // reserved on the VM's stack, `dispatch`'s frame (re)load.)
         let mut values = Vec::with_capacity(n.saturating_add(frame.code.stacksize));
-        take_values(&mut self.stack, frame.base, &mut values);
+        move_tail(&mut self.stack, frame.base, &mut values);
         let entry = frame.entry;
         let ret_base = frame.ret_base;
         frame.pc = next_pc;
@@ -404,7 +403,7 @@ impl Vm {
         };
         let st = &mut *st;
         // Into the buffer of the last suspension (no allocation per yield).
-        take_values(&mut self.stack, base, &mut st.values);
+        move_tail(&mut self.stack, base, &mut st.values);
         // Not running, and the callers' handled exception current again
         // (`finish_resume` relies on it after a yield).
         st.running = false;

@@ -124,35 +124,6 @@ pub(crate) fn append_values(dst: &mut Vec<Value>, src: &mut Vec<Value>) {
     }
 }
 
-/// Move `stack[start..]` into the empty buffer `buf` (its capacity reused),
-/// cutting the stack to `start`.
-#[inline(always)]
-pub(crate) fn take_values(stack: &mut Vec<Value>, start: usize, buf: &mut Vec<Value>) {
-    let len = stack.len();
-    let start = start.min(len);
-    let n = len - start;
-    if !buf.is_empty() {
-        // Not the case while the frame runs.
-        buf.clear();
-    }
-    if buf.capacity() < n {
-        buf.reserve(n);
-    }
-    // SAFETY: slots `start..len` of the stack hold values, moved into the
-    // first `n` slots of the empty buffer, which has room for them
-    // (reserved above); the stack's length is cut to `start` so each value
-    // has one owner.
-    unsafe {
-        let src = stack.as_ptr().add(start);
-        let dst = buf.as_mut_ptr();
-        for i in 0..n {
-            write_words(dst.add(i), read_words(src.add(i)));
-        }
-        stack.set_len(start);
-        buf.set_len(n);
-    }
-}
-
 /// `v.push(x)` without the out-of-line call.
 #[inline(always)]
 pub(crate) fn push_value(v: &mut Vec<Value>, x: Value) {

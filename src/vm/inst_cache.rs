@@ -102,11 +102,7 @@ impl Vm {
         };
         let obj = Value::Obj(self.new_instance_of(cls, Payload::Object));
         Some(match self.call_function_self(&f, &obj, args) {
-            Ok(Value::None) => Ok(obj),
-            Ok(r) => Err(self.type_error(format!(
-                "__init__() should return None, not '{}'",
-                self.type_name_of(&r)
-            ))),
+            Ok(r) => self.init_result(obj, r),
             Err(e) => Err(e),
         })
     }
@@ -131,11 +127,7 @@ impl Vm {
             return Some(Ok(obj));
         };
         Some(match self.call_function_self(&f, &obj, args) {
-            Ok(Value::None) => Ok(obj),
-            Ok(r) => Err(self.type_error(format!(
-                "__init__() should return None, not '{}'",
-                self.type_name_of(&r)
-            ))),
+            Ok(r) => self.init_result(obj, r),
             Err(e) => Err(e),
         })
     }

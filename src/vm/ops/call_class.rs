@@ -176,7 +176,7 @@ impl Vm {
     }
 
     /// `obj` when its `__init__` returned None, else CPython's TypeError.
-    fn init_result(&self, obj: Value, r: Value) -> PyResult<Value> {
+    pub(crate) fn init_result(&self, obj: Value, r: Value) -> PyResult<Value> {
         if r.is_none() {
             return Ok(obj);
         }

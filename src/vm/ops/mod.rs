@@ -122,7 +122,7 @@ pub(crate) unsafe fn read_words(src: *const Value) -> Value {
 
 /// Move `stack[start..]` into `buf` (emptied first), word by word as
 /// `write_words` explains; the stack is cut to `start`.
-#[inline]
+#[inline(always)]
 pub(crate) fn move_tail(stack: &mut Vec<Value>, start: usize, buf: &mut Vec<Value>) {
     let len = stack.len();
     let start = start.min(len);
