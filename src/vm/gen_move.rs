@@ -93,10 +93,10 @@ unsafe fn copy_frame_words(src: *const Frame, dst: *mut Frame) {
     const _: () = assert!(std::mem::align_of::<Frame>() == 8);
     let s = src.cast::<std::mem::MaybeUninit<u64>>();
     let d = dst.cast::<std::mem::MaybeUninit<u64>>();
-    // SAFETY: both are valid for `size_of::<Frame>()` bytes (the caller's
-    // contract), 8-aligned (asserted), a whole number of words (asserted);
-    // `MaybeUninit` words may hold the record's padding.
     for i in 0..WORDS {
+        // SAFETY: both are valid for `size_of::<Frame>()` bytes (the
+        // caller's contract), 8-aligned (asserted), a whole number of words
+        // (asserted); `MaybeUninit` words may hold the record's padding.
         unsafe { d.add(i).write_volatile(s.add(i).read_volatile()) };
     }
 }
