@@ -124,9 +124,6 @@ impl PyObject {
     /// `alloc` with the object's attribute storage given.
     #[inline(always)]
     pub(crate) fn alloc_with(ty: PyRef, attrs: attrs::Attrs, payload: Payload) -> PyRef {
-        const WORDS: usize = std::mem::size_of::<Payload>() / 8;
-        const _: () = assert!(std::mem::size_of::<Payload>().is_multiple_of(8));
-        const _: () = assert!(std::mem::align_of::<Payload>() == 8);
         let mut rc = Rc::<PyObject>::new_uninit();
         let Some(slot) = Rc::get_mut(&mut rc) else {
             // Not reached: a new `Rc` is unique.
@@ -138,22 +135,17 @@ impl PyObject {
         };
         let p = slot.as_mut_ptr();
         let payload = std::mem::ManuallyDrop::new(payload);
+        let attrs = std::mem::ManuallyDrop::new(UnsafeCell::new(attrs));
         // SAFETY: `p` is the new block's object (unique: `get_mut`); each
         // field is written through `addr_of_mut!` (no reference to the
-        // uninitialised object) before `assume_init`. The payload's bytes
-        // move as `WORDS` 8-byte pieces of `MaybeUninit` (padding may be
-        // uninitialised; the size is a multiple of 8 and the alignment 8,
-        // asserted above), and the original is never dropped
-        // (`ManuallyDrop`), so the moved payload has one owner. Volatile
-        // accesses keep the pieces from being merged into wider ones.
+        // uninitialised object) before `assume_init`. The attribute storage
+        // and the payload move word by word (`copy_words`: the sources are
+        // locals, not the block), and the originals are never dropped
+        // (`ManuallyDrop`), so each moved field has one owner.
         unsafe {
             std::ptr::addr_of_mut!((*p).ty).write(UnsafeCell::new(Some(ty)));
-            std::ptr::addr_of_mut!((*p).attrs).write(UnsafeCell::new(attrs));
-            let src = (&*payload as *const Payload).cast::<std::mem::MaybeUninit<u64>>();
-            let dst = std::ptr::addr_of_mut!((*p).payload).cast::<std::mem::MaybeUninit<u64>>();
-            for i in 0..WORDS {
-                std::ptr::write_volatile(dst.add(i), std::ptr::read_volatile(src.add(i)));
-            }
+            crate::vm::ops::copy_words(&*attrs, std::ptr::addr_of_mut!((*p).attrs));
+            crate::vm::ops::copy_words(&*payload, std::ptr::addr_of_mut!((*p).payload));
             rc.assume_init()
         }
     }

@@ -111,36 +111,44 @@ pub fn small_indices(slice: &PyRef, len: usize) -> Option<(i64, i64, i64, usize)
         Part::Int(s) => s.max(-i64::MAX),
     };
     let len = i64::try_from(len).ok()?;
-    let adjust = |i: i64| -> i64 {
-        if i < 0 {
-            let j = i.saturating_add(len);
-            if j >= 0 {
-                j
-            } else if step < 0 {
-                -1
-            } else {
-                0
-            }
-        } else if i >= len {
-            if step < 0 {
-                len - 1
-            } else {
-                len
-            }
-        } else {
-            i
-        }
-    };
     let start = match small_part(start)? {
         Part::None if step < 0 => len - 1,
         Part::None => 0,
-        Part::Int(i) => adjust(i),
+        Part::Int(i) => adjust_index(i, len, step),
     };
     let stop = match small_part(stop)? {
         Part::None if step < 0 => -1,
         Part::None => len,
-        Part::Int(i) => adjust(i),
+        Part::Int(i) => adjust_index(i, len, step),
     };
+    Some((start, stop, step, slice_length(start, stop, step)))
+}
+
+/// `PySlice_AdjustIndices` for one given bound `i` of a slice over `len`
+/// items with step `step` (not zero).
+pub(crate) fn adjust_index(i: i64, len: i64, step: i64) -> i64 {
+    if i < 0 {
+        let j = i.saturating_add(len);
+        if j >= 0 {
+            j
+        } else if step < 0 {
+            -1
+        } else {
+            0
+        }
+    } else if i >= len {
+        if step < 0 {
+            len - 1
+        } else {
+            len
+        }
+    } else {
+        i
+    }
+}
+
+/// How many items the adjusted `start:stop:step` (step not zero) takes.
+pub(crate) fn slice_length(start: i64, stop: i64, step: i64) -> usize {
     let n = if step < 0 {
         if stop < start {
             (start - stop - 1) / (-step) + 1
@@ -152,7 +160,7 @@ pub fn small_indices(slice: &PyRef, len: usize) -> Option<(i64, i64, i64, usize)
     } else {
         0
     };
-    Some((start, stop, step, usize::try_from(n).ok()?))
+    usize::try_from(n).unwrap_or(0)
 }
 
 /// [`small_indices`], else the general `slice.indices` rules (which may

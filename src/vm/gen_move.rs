@@ -42,7 +42,7 @@ pub(crate) fn frame_to_stack(
     // None without being dropped, so the frame has exactly one owner.
     unsafe {
         let len = frames.len();
-        copy_frame_words(src, frames.as_mut_ptr().add(len));
+        crate::vm::ops::copy_words(src, frames.as_mut_ptr().add(len));
         frames.set_len(len + 1);
         std::ptr::write(slot, None);
     }
@@ -73,32 +73,9 @@ pub(crate) fn frame_from_stack(frames: &mut Vec<Frame>, slot: &mut Option<Frame>
         // option has no room for a tag of its own, its `None` is a value
         // no frame holds), so the record's words go straight into it.
         const _: () = assert!(std::mem::size_of::<Option<Frame>>() == std::mem::size_of::<Frame>());
-        copy_frame_words(src, (slot as *mut Option<Frame>).cast::<Frame>());
+        crate::vm::ops::copy_words(src, (slot as *mut Option<Frame>).cast::<Frame>());
     }
     true
-}
-
-/// Copy a frame record's bytes as 8-byte words. `copy_nonoverlapping` of
-/// the record used 16-byte moves, and the record's fields had just been
-/// written one by one: each such load stalled store forwarding (perf: a
-/// fifth of the generators program's cycles around the switches).
-///
-/// # Safety
-/// `src` must be valid for reads and `dst` for writes of a `Frame`, not
-/// overlapping; the copy is bitwise (the caller settles ownership).
-#[inline(always)]
-unsafe fn copy_frame_words(src: *const Frame, dst: *mut Frame) {
-    const WORDS: usize = std::mem::size_of::<Frame>() / 8;
-    const _: () = assert!(std::mem::size_of::<Frame>().is_multiple_of(8));
-    const _: () = assert!(std::mem::align_of::<Frame>() == 8);
-    let s = src.cast::<std::mem::MaybeUninit<u64>>();
-    let d = dst.cast::<std::mem::MaybeUninit<u64>>();
-    for i in 0..WORDS {
-        // SAFETY: both are valid for `size_of::<Frame>()` bytes (the
-        // caller's contract), 8-aligned (asserted), a whole number of words
-        // (asserted); `MaybeUninit` words may hold the record's padding.
-        unsafe { d.add(i).write_volatile(s.add(i).read_volatile()) };
-    }
 }
 
 /// Append all of `src` to `dst`, leaving `src` empty (its buffer kept).

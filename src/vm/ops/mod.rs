@@ -71,6 +71,27 @@ pub(crate) unsafe fn write_words(dst: *mut Value, v: Value) {
     }
 }
 
+/// Copy a `T` (a record holding values: a payload, a frame record) as
+/// 8-byte words. A plain copy of such a record moves 16-byte blocks, which
+/// stall store forwarding when its fields were just written one by one.
+///
+/// # Safety
+/// `src` must be valid for reads and `dst` for writes of a `T`, not
+/// overlapping; the copy is bitwise (the caller settles ownership).
+#[inline(always)]
+pub(crate) unsafe fn copy_words<T>(src: *const T, dst: *mut T) {
+    const { assert!(std::mem::size_of::<T>().is_multiple_of(8)) };
+    const { assert!(std::mem::align_of::<T>() == 8) };
+    let s = src.cast::<std::mem::MaybeUninit<u64>>();
+    let d = dst.cast::<std::mem::MaybeUninit<u64>>();
+    for i in 0..std::mem::size_of::<T>() / 8 {
+        // SAFETY: both are valid for `size_of::<T>()` bytes (the caller's
+        // contract), 8-aligned and a whole number of words (asserted);
+        // `MaybeUninit` words may hold the record's padding.
+        unsafe { d.add(i).write_volatile(s.add(i).read_volatile()) };
+    }
+}
+
 /// Swap two values word by word (`ptr::swap` moves 16-byte blocks, which
 /// stall store forwarding when the values were just written as words).
 ///

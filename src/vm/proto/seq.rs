@@ -517,51 +517,18 @@ impl Vm {
             }
         };
         let (lo_default, hi_default) = if step < 0 { (len - 1, -1) } else { (0, len) };
-        let clamp = |i: i64, is_start: bool| -> i64 {
-            let _ = is_start;
-            if i < 0 {
-                let j = i.saturating_add(len);
-                if j < 0 {
-                    if step < 0 {
-                        -1
-                    } else {
-                        0
-                    }
-                } else {
-                    j
-                }
-            } else if i >= len {
-                if step < 0 {
-                    len - 1
-                } else {
-                    len
-                }
-            } else {
-                i
-            }
-        };
         let start = if start.is_none() {
             lo_default
         } else {
-            clamp(conv(self, &start, 0)?, true)
+            crate::objects::slice::adjust_index(conv(self, &start, 0)?, len, step)
         };
         let stop = if stop.is_none() {
             hi_default
         } else {
-            clamp(conv(self, &stop, 0)?, false)
+            crate::objects::slice::adjust_index(conv(self, &stop, 0)?, len, step)
         };
-        let n = if step < 0 {
-            if stop < start {
-                (start - stop - 1) / (-step) + 1
-            } else {
-                0
-            }
-        } else if start < stop {
-            (stop - start - 1) / step + 1
-        } else {
-            0
-        };
-        Ok((start, stop, step, n as usize))
+        let n = crate::objects::slice::slice_length(start, stop, step);
+        Ok((start, stop, step, n))
     }
 
     /// Whether a value is a slice object.
