@@ -121,6 +121,18 @@ pub(crate) fn set_slice(
     let Some(value) = value else {
         return delete(vm, l, start, stop, step, n);
     };
+    assign_slice(vm, o, l, (start, stop, step, n), value)
+}
+
+/// `l[start:stop:step] = value` with the slice's indices adjusted to the
+/// list's length (`n` items).
+pub(crate) fn assign_slice(
+    vm: &mut Vm,
+    o: &PyRef,
+    l: &RefCell<Vec<Value>>,
+    (start, stop, step, n): (i64, i64, i64, usize),
+    value: &Value,
+) -> PyResult<()> {
     let msg = if step == 1 {
         "can only assign an iterable"
     } else {

@@ -104,6 +104,18 @@ pub fn small_indices(slice: &PyRef, len: usize) -> Option<(i64, i64, i64, usize)
         return None;
     };
     let [start, stop, step] = &**p;
+    small_parts_indices(start, stop, step, len)
+}
+
+/// [`small_indices`] for a slice's three parts given apart (`x[a:b:c]`
+/// before its slice object is made, vm/ops/slice_subscr.rs).
+#[inline]
+pub fn small_parts_indices(
+    start: &Value,
+    stop: &Value,
+    step: &Value,
+    len: usize,
+) -> Option<(i64, i64, i64, usize)> {
     let step = match small_part(step)? {
         Part::None => 1,
         // CPython clamps the step to -PY_SSIZE_T_MAX so it can be negated.

@@ -198,38 +198,8 @@ pub fn str_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
         }
     }
     if let Some(sl) = Vm::as_slice(key) {
-        let len = s.char_len();
-        let (start, _, step, n) = super::slice::indices(vm, sl, len)?;
-        // `unicode_subscript`: the whole of an exact str is itself; ASCII
-        // runs are copied at once, single characters are the cached ones.
-        if step == 1 && n == len && o.class_is(&vm.types.str) {
-            return Ok(Value::Obj(o.clone()));
-        }
-        if s.is_ascii() {
-            let b = s.as_str();
-            let lo = usize::try_from(start).unwrap_or(usize::MAX);
-            if n == 1 {
-                if let Some(&c) = b.as_bytes().get(lo) {
-                    return Ok(Value::Obj(vm.intern_ascii_char(c)));
-                }
-            } else if step == 1 {
-                if let Some(run) = lo.checked_add(n).and_then(|hi| b.get(lo..hi)) {
-                    return Ok(vm.new_str(run));
-                }
-            }
-        }
-        let out: String = if s.is_ascii() {
-            let b = s.as_str().as_bytes();
-            (0..n as i64)
-                .filter_map(|k| b.get((start + k * step) as usize).map(|&c| c as char))
-                .collect()
-        } else {
-            let chars: Vec<char> = s.as_str().chars().collect();
-            (0..n as i64)
-                .filter_map(|k| chars.get((start + k * step) as usize).copied())
-                .collect()
-        };
-        return Ok(vm.new_string(out));
+        let (start, _, step, n) = super::slice::indices(vm, sl, s.char_len())?;
+        return Ok(str_slice(vm, o, s, start, step, n));
     }
     match vm.item_index(key)? {
         Some(i) => match Vm::norm_index(i, s.char_len()).and_then(|j| s.char_at(j)) {
@@ -621,4 +591,47 @@ pub fn install(vm: &mut Vm) {
     );
     vm.add_staticmethods(&t, &[("__new__", str_new)]);
     crate::objects::str_methods::install(vm);
+}
+
+/// `s[start:stop:step]` with its indices adjusted (`n` characters) for a
+/// str `s` without lone surrogates (`o` is its object).
+pub(crate) fn str_slice(
+    vm: &mut Vm,
+    o: &PyRef,
+    s: &StrObj,
+    start: i64,
+    step: i64,
+    n: usize,
+) -> Value {
+    let len = s.char_len();
+    // `unicode_subscript`: the whole of an exact str is itself; ASCII
+    // runs are copied at once, single characters are the cached ones.
+    if step == 1 && n == len && o.class_is(&vm.types.str) {
+        return Value::Obj(o.clone());
+    }
+    if s.is_ascii() {
+        let b = s.as_str();
+        let lo = usize::try_from(start).unwrap_or(usize::MAX);
+        if n == 1 {
+            if let Some(&c) = b.as_bytes().get(lo) {
+                return Value::Obj(vm.intern_ascii_char(c));
+            }
+        } else if step == 1 {
+            if let Some(run) = lo.checked_add(n).and_then(|hi| b.get(lo..hi)) {
+                return vm.new_str(run);
+            }
+        }
+    }
+    let out: String = if s.is_ascii() {
+        let b = s.as_str().as_bytes();
+        (0..n as i64)
+            .filter_map(|k| b.get((start + k * step) as usize).map(|&c| c as char))
+            .collect()
+    } else {
+        let chars: Vec<char> = s.as_str().chars().collect();
+        (0..n as i64)
+            .filter_map(|k| chars.get((start + k * step) as usize).copied())
+            .collect()
+    };
+    vm.new_string(out)
 }

@@ -28,13 +28,7 @@ pub fn tuple_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
     };
     if let Some(s) = Vm::as_slice(key) {
         let (start, _, step, n) = vm.slice_indices(&s.clone(), items.len())?;
-        if step == 1 && n == items.len() && o.class_is(&vm.types.tuple) {
-            return Ok(Value::Obj(o.clone()));
-        }
-        let out: Vec<Value> = (0..n as i64)
-            .filter_map(|k| items.get((start + k * step) as usize).cloned())
-            .collect();
-        return Ok(vm.new_tuple(out));
+        return Ok(tuple_slice(vm, o, items, start, step, n));
     }
     match vm.item_index(key)? {
         Some(i) => match Vm::norm_index(i, items.len()).and_then(|j| items.get(j)) {
@@ -46,6 +40,25 @@ pub fn tuple_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
             vm.type_name_of(key)
         ))),
     }
+}
+
+/// `t[start:stop:step]` with its indices adjusted (`n` items) for a
+/// tuple `o` whose items are `items`.
+pub(crate) fn tuple_slice(
+    vm: &Vm,
+    o: &PyRef,
+    items: &[Value],
+    start: i64,
+    step: i64,
+    n: usize,
+) -> Value {
+    if step == 1 && n == items.len() && o.class_is(&vm.types.tuple) {
+        return Value::Obj(o.clone());
+    }
+    let out: Vec<Value> = (0..n as i64)
+        .filter_map(|k| items.get((start + k * step) as usize).cloned())
+        .collect();
+    vm.new_tuple(out)
 }
 
 fn tuple_getitem_m(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -547,7 +547,28 @@ impl Vm {
                     }
                     Op::GetAwaitable => marked!(self.op_get_awaitable(oparg)),
                     Op::MakeFunction => marked!(self.op_make_function(oparg)),
-                    Op::BuildSlice => marked!(self.op_build_slice(oparg)),
+                    Op::BuildSlice => {
+                        // `x[a:b]` and `x[a:b] = y` on an exact list, tuple
+                        // or str with small-int bounds: the subscript runs
+                        // in the same step, without a slice object
+                        // (ops/slice_subscr.rs), unless something traces.
+                        if let Some(&super::code::Instr {
+                            op: sub @ (Op::BinarySubscr | Op::StoreSubscr),
+                            len: sub_len,
+                            ..
+                        }) = instrs.get(next)
+                        {
+                            if !self.tracing {
+                                r.sync(&mut self.stack);
+                                self.mark_lasti(next);
+                                if self.slice_subscr(oparg, sub == Op::StoreSubscr) {
+                                    r = reload!();
+                                    go_checked!(next + sub_len as usize);
+                                }
+                            }
+                        }
+                        marked!(self.op_build_slice(oparg))
+                    }
                     Op::MakeCell => marked!(self.op_make_cell(oparg)),
                     Op::LoadClosure => slow!(self.op_load_closure(oparg)),
                     Op::LoadDeref => {

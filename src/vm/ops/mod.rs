@@ -19,6 +19,7 @@ mod import;
 pub(crate) mod jump;
 mod load;
 mod matching;
+mod slice_subscr;
 
 pub use cache::Ic;
 
