@@ -109,7 +109,7 @@ pub fn small_indices(slice: &PyRef, len: usize) -> Option<(i64, i64, i64, usize)
 
 /// [`small_indices`] for a slice's three parts given apart (`x[a:b:c]`
 /// before its slice object is made, vm/ops/slice_subscr.rs).
-#[inline]
+#[inline(always)]
 pub fn small_parts_indices(
     start: &Value,
     stop: &Value,
