@@ -412,20 +412,20 @@ impl Vm {
                         marked!(self.op_jump_or_pop(true, next + oparg as usize))
                     }
                     Op::PopJumpForwardIfFalse => {
-                        if let Some(b) = unsafe { r.pop_bool() } {
+                        if let Some(b) = unsafe { r.pop_truth() } {
                             go_on!(if b { next } else { next + oparg as usize })
                         }
                         marked!(step!(self.op_pop_jump_if(false, next + oparg as usize)))
                     }
                     Op::PopJumpForwardIfTrue => {
-                        if let Some(b) = unsafe { r.pop_bool() } {
+                        if let Some(b) = unsafe { r.pop_truth() } {
                             go_on!(if b { next + oparg as usize } else { next })
                         }
                         marked!(step!(self.op_pop_jump_if(true, next + oparg as usize)))
                     }
                     Op::PopJumpBackwardIfFalse => {
                         if !super::signals::pending() {
-                            if let Some(b) = unsafe { r.pop_bool() } {
+                            if let Some(b) = unsafe { r.pop_truth() } {
                                 go_on!(if b { next } else { back(next, oparg) })
                             }
                         }
@@ -433,7 +433,7 @@ impl Vm {
                     }
                     Op::PopJumpBackwardIfTrue => {
                         if !super::signals::pending() {
-                            if let Some(b) = unsafe { r.pop_bool() } {
+                            if let Some(b) = unsafe { r.pop_truth() } {
                                 go_on!(if b { back(next, oparg) } else { next })
                             }
                         }

@@ -118,23 +118,25 @@ impl Regs {
         }
     }
 
-    /// If the top value is a bool, pop it and give it.
+    /// If the top value is a bool, an int or None (whose truth runs no
+    /// code and which own nothing), pop it and give its truth.
     ///
     /// # Safety
     /// The frame's value stack is not empty (verified code).
     #[inline(always)]
     #[cfg_attr(debug_assertions, track_caller)]
-    pub unsafe fn pop_bool(&mut self) -> Option<bool> {
-        // SAFETY: the caller's contract: slot `sp - 1` holds a value; a
-        // bool owns nothing, so dropping the slot needs no drop.
+    pub unsafe fn pop_truth(&mut self) -> Option<bool> {
+        // SAFETY: the caller's contract: slot `sp - 1` holds a value; these
+        // own nothing, so dropping the slot needs no drop.
         unsafe {
-            match *self.at(1) {
-                Value::Bool(b) => {
-                    self.sp = self.at(1);
-                    Some(b.get())
-                }
-                _ => None,
-            }
+            let b = match *self.at(1) {
+                Value::Bool(b) => b.get(),
+                Value::Int(i) => i != 0,
+                Value::None => false,
+                _ => return None,
+            };
+            self.sp = self.at(1);
+            Some(b)
         }
     }
 
