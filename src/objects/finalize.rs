@@ -193,8 +193,11 @@ impl PyObject {
                 }
             }
             Payload::Tuple(items) => {
-                for v in items.iter_mut().rev() {
-                    drop(std::mem::take(v));
+                // Moved out (an empty box takes its place: no allocation),
+                // so the field drop does not walk the emptied items again.
+                let mut items = std::mem::take(items).into_vec();
+                while let Some(v) = items.pop() {
+                    drop(v);
                 }
             }
             _ => drop(std::mem::replace(&mut self.payload, Payload::Object)),
