@@ -127,26 +127,47 @@ fn on_drop(obj: &mut PyObject) {
 
 impl Drop for PyObject {
     fn drop(&mut self) {
-        let flags = self.ty.get_mut().as_ref().and_then(type_data).map(|td| {
-            (
-                td.has_flag(FLAG_HAS_DEL),
-                td.has_flag(FLAG_HAS_DICT | FLAG_HEAPTYPE),
-            )
-        });
-        let (has_del, instance) = flags.unwrap_or((false, false));
+        let tflags = self
+            .ty
+            .get_mut()
+            .as_ref()
+            .and_then(type_data)
+            .map_or(0, |td| td.flags.get());
+        let instance = tflags & (FLAG_HAS_DICT | FLAG_HEAPTYPE) != 0;
+        let container = super::gc_traverse::is_container(&self.payload);
+        if !instance && !container && tflags & FLAG_HAS_DEL == 0 {
+            // An atomic object of a builtin type (str, int, float, bytes,
+            // code, range...): untracked, its payload holds no object that
+            // could nest deeply, and the field drops free it.
+            if crate::modules::tracemalloc::tracing() {
+                crate::modules::tracemalloc::on_free(self as *const PyObject as usize);
+            }
+            super::weakref::on_drop(self);
+            return;
+        }
+        self.drop_slow(tflags, instance, container);
+    }
+}
+
+impl PyObject {
+    /// `Drop` of a container, an instance of a class, or an object whose
+    /// class has `__del__`.
+    fn drop_slow(&mut self, tflags: u32, instance: bool, container: bool) {
+        let has_del = tflags & FLAG_HAS_DEL != 0;
         // Counted at allocation (`gc::track`): the same test as there.
         // An instance's own dict, freed with it, counts for both (CPython
         // keeps the attributes inline).
-        let counted = (instance || super::gc_traverse::is_container(&self.payload))
+        let counted = (instance || container)
             && !(instance && self.dict_mut().is_some_and(|d| Rc::strong_count(d) == 1));
         if has_del {
             on_drop(self);
         }
         // A finalizer revived the object (moved into a new allocation):
         // that one is freed later.
-        if counted && (!has_del || self.ty.get_mut().is_some()) {
-            super::gc::note_free();
-        }
+        super::gc::note_free(
+            self as *const PyObject,
+            counted && (!has_del || self.ty.get_mut().is_some()),
+        );
         if crate::modules::tracemalloc::tracing() {
             crate::modules::tracemalloc::on_free(self as *const PyObject as usize);
         }
@@ -161,7 +182,9 @@ impl Drop for PyObject {
             super::trashcan::park(payload, self.take_attrs());
             return;
         };
-        // CPython releases list and tuple items last to first.
+        // CPython releases list and tuple items last to first. Their
+        // emptied containers are freed by the field drop (no second
+        // dispatch on the payload here).
         match &mut self.payload {
             Payload::List(items) => {
                 let items = items.get_mut();
@@ -170,13 +193,15 @@ impl Drop for PyObject {
                 }
             }
             Payload::Tuple(items) => {
-                for v in items.iter_mut().rev() {
-                    drop(std::mem::take(v));
+                // Moved out (an empty box takes its place: no allocation),
+                // so the field drop does not walk the emptied items again.
+                let mut items = std::mem::take(items).into_vec();
+                while let Some(v) = items.pop() {
+                    drop(v);
                 }
             }
-            _ => {}
+            _ => drop(std::mem::replace(&mut self.payload, Payload::Object)),
         }
-        drop(std::mem::replace(&mut self.payload, Payload::Object));
         drop(self.take_attrs());
         super::trashcan::leave(level);
     }

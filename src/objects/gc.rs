@@ -193,17 +193,48 @@ pub fn track(o: &PyRef) {
     });
 }
 
-/// A container was freed: generation 0's count goes down (CPython's
+/// How many of generation 0's newest entries a freed container looks
+/// through for its own (most objects die young, newest first).
+const TAIL: usize = 8;
+
+/// The container at `p` is being freed (from `PyObject`'s `Drop`).
+///
+/// When `counted`, generation 0's count goes down (CPython's
 /// `PyObject_GC_Del`), so allocating and freeing does not schedule
-/// collections.
+/// collections. When its entry is among generation 0's newest (a
+/// temporary: most containers die right after the ones made after them),
+/// the entry goes now: the `Weak` would keep the freed object's block
+/// allocated until a purge, so the allocator would hand out fresh, cold
+/// blocks instead of this one. Other dead entries wait for a purge.
 #[inline]
-pub fn note_free() {
+pub fn note_free(p: *const PyObject, counted: bool) {
     let _ = GENS.try_with(|g| {
         if let Ok(mut g) = g.try_borrow_mut() {
-            g.count0 = g.count0.saturating_sub(1);
-            g.freed += 1;
-            if g.freed > g.purge_old_at {
-                purge_old(&mut g);
+            if counted {
+                g.count0 = g.count0.saturating_sub(1);
+            }
+            let l = &mut g.lists[0];
+            let lo = l.len().saturating_sub(TAIL);
+            let found = l
+                .get(lo..)
+                .and_then(|t| t.iter().rposition(|w| std::ptr::eq(w.as_ptr(), p)));
+            if let Some(k) = found {
+                // Dropping the `Weak` only lowers the weak count: the
+                // object's own (implicit) weak reference keeps the block
+                // until the `Rc` that is freeing it lets go.
+                let w = if lo + k + 1 == l.len() {
+                    l.pop()
+                } else {
+                    Some(l.remove(lo + k))
+                };
+                drop(w);
+                return;
+            }
+            if counted {
+                g.freed += 1;
+                if g.freed > g.purge_old_at {
+                    purge_old(&mut g);
+                }
             }
         }
     });

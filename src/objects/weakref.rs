@@ -238,7 +238,7 @@ fn take_entry(addr: usize) -> Option<Vec<Weak<PyObject>>> {
 
 /// Called from `PyObject`'s `Drop`: clear the dying object's weakrefs and
 /// queue their callbacks.
-#[inline]
+#[inline(always)]
 pub fn on_drop(obj: &PyObject) {
     if LIVE.load(std::sync::atomic::Ordering::Relaxed) == 0 {
         return;
@@ -256,6 +256,12 @@ pub fn on_drop(obj: &PyObject) {
     ) {
         return;
     }
+    on_drop_listed(obj);
+}
+
+/// `on_drop` for an object that may have weakrefs: look it up.
+#[inline(never)]
+fn on_drop_listed(obj: &PyObject) {
     let Some(list) = take_entry(obj as *const PyObject as usize) else {
         return;
     };
