@@ -58,8 +58,8 @@ impl Instr {
 /// CPython does at run time; an EXTENDED_ARG itself then runs as a no-op.
 /// Also gives the number of slots.
 fn decode_units(code: &[u8]) -> (Box<[u8]>, Box<[Instr]>, usize) {
-    use crate::pyc::opcode::Op;
     use super::ops::cache::NO_SLOT;
+    use crate::pyc::opcode::Op;
     let mut bytes: Box<[u8]> = code.into();
     let (units, _) = bytes.as_chunks_mut::<2>();
     let mut out: Vec<Instr> = vec![Instr::NOT_A_START; units.len()];
@@ -444,6 +444,7 @@ pub struct LoadMemo {
 impl LoadMemo {
     /// The value (`Form::Value`) or the interned form as a name
     /// (`Form::Name`) of `o` made earlier in this load.
+    #[inline]
     fn get(&self, o: &Obj, form: Form) -> Option<Value> {
         self.map.as_ref()?.get(o, form)
     }
