@@ -460,7 +460,7 @@ impl Op {
     /// verifier requires at least this depth; the eval loop's registers
     /// (vm/regs.rs) read these slots unchecked. Instructions not listed
     /// read no more than their net effect pops.
-    pub fn stack_inputs(self, oparg: u32) -> u32 {
+    pub const fn stack_inputs(self, oparg: u32) -> u32 {
         use Op::*;
         match self {
             UnaryPositive | UnaryNegative | UnaryNot | UnaryInvert | GetIter | GetYieldFromIter
@@ -472,8 +472,14 @@ impl Op {
             | CheckEgMatch | PrepReraiseStar | Send | MatchKeys | ImportName | Call => 2,
             MatchClass => 3,
             WithExceptStart => 4,
-            FormatValue => 1 + u32::from(oparg & 0x04 != 0),
-            Copy | Swap => oparg.max(1),
+            FormatValue => 1 + (oparg & 0x04 != 0) as u32,
+            Copy | Swap => {
+                if oparg > 1 {
+                    oparg
+                } else {
+                    1
+                }
+            }
             ListAppend | SetAdd | ListExtend | SetUpdate | DictUpdate | DictMerge => {
                 oparg.saturating_add(1)
             }
@@ -483,6 +489,25 @@ impl Op {
             Precall => oparg.saturating_add(2),
             _ => 0,
         }
+    }
+
+    /// Whether `stack_inputs` depends on the argument.
+    pub const fn stack_inputs_vary(self) -> bool {
+        use Op::*;
+        matches!(
+            self,
+            FormatValue
+                | Copy
+                | Swap
+                | ListAppend
+                | SetAdd
+                | ListExtend
+                | SetUpdate
+                | DictUpdate
+                | DictMerge
+                | MapAdd
+                | Precall
+        )
     }
 
     /// `dis.stack_effect(op, oparg, jump=jump)` of 3.11: `jump` None means

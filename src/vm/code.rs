@@ -49,24 +49,37 @@ impl Instr {
     };
 }
 
-/// Decode `code` (with the inline-cache slot numbers of
-/// `assign_ic_slots` in it) along its instruction starts (cache units
-/// skipped). Each EXTENDED_ARG's byte is folded into the argument of the
-/// instruction it precedes, as the eval loop of CPython does at run time;
-/// an EXTENDED_ARG itself then runs as a no-op.
-fn decode_units(code: &[u8]) -> Box<[Instr]> {
+/// Prepare `code` for the eval loop in one pass along its instruction
+/// starts (cache units skipped): a copy of the bytes with an inline-cache
+/// slot number (vm/ops/cache.rs) in the first CACHE unit of each
+/// LOAD_GLOBAL, LOAD_ATTR, LOAD_METHOD and STORE_ATTR, numbered in code
+/// order, and the decoded units. Each EXTENDED_ARG's byte is folded into
+/// the argument of the instruction it precedes, as the eval loop of
+/// CPython does at run time; an EXTENDED_ARG itself then runs as a no-op.
+/// Also gives the number of slots.
+fn decode_units(code: &[u8]) -> (Box<[u8]>, Box<[Instr]>, usize) {
+    use super::ops::cache::NO_SLOT;
     use crate::pyc::opcode::Op;
-    let (units, _) = code.as_chunks::<2>();
+    let mut bytes: Box<[u8]> = code.into();
+    let (units, _) = bytes.as_chunks_mut::<2>();
     let mut out: Vec<Instr> = vec![Instr::NOT_A_START; units.len()];
-    let (mut i, mut ext) = (0, 0u32);
+    let (mut i, mut ext, mut nslots) = (0, 0u32, 0usize);
     while let (Some(&[o, a]), Some(slot)) = (units.get(i), out.get_mut(i)) {
         let op = Op::decode(o);
         let caches = op.map_or(0, |op| op.cache_units());
         let ic = match op {
-            Some(Op::LoadGlobal | Op::LoadAttr | Op::LoadMethod | Op::StoreAttr) => units
-                .get(i + 1)
-                .map_or(super::ops::cache::NO_SLOT, |&u| u16::from_le_bytes(u)),
-            _ => super::ops::cache::NO_SLOT,
+            Some(Op::LoadGlobal | Op::LoadAttr | Op::LoadMethod | Op::StoreAttr) => {
+                match units.get_mut(i + 1) {
+                    Some(unit) => {
+                        let n = u16::try_from(nslots).unwrap_or(NO_SLOT);
+                        *unit = n.to_le_bytes();
+                        nslots += 1;
+                        n
+                    }
+                    None => NO_SLOT,
+                }
+            }
+            _ => NO_SLOT,
         };
         *slot = Instr {
             op: op.unwrap_or(Op::Cache),
@@ -80,7 +93,7 @@ fn decode_units(code: &[u8]) -> Box<[Instr]> {
         };
         i += 1 + caches;
     }
-    out.into_boxed_slice()
+    (bytes, out.into_boxed_slice(), nslots.min(NO_SLOT as usize))
 }
 
 /// Whether an EXTENDED_ARG comes right before the instruction at `pc` (a
@@ -431,6 +444,7 @@ pub struct LoadMemo {
 impl LoadMemo {
     /// The value (`Form::Value`) or the interned form as a name
     /// (`Form::Name`) of `o` made earlier in this load.
+    #[inline]
     fn get(&self, o: &Obj, form: Form) -> Option<Value> {
         self.map.as_ref()?.get(o, form)
     }
@@ -575,8 +589,7 @@ impl Vm {
                 lasti: e.lasti,
             })
             .collect::<Vec<_>>();
-        let (bytes, nslots) = super::ops::assign_ic_slots(code.skel.code());
-        let instrs = decode_units(&bytes);
+        let (bytes, instrs, nslots) = decode_units(code.skel.code());
         code.handlers.fill(handlers.into_boxed_slice());
         code.instrs.fill(instrs);
         code.code.fill(bytes);
@@ -712,11 +725,13 @@ impl Vm {
                 Value::Obj(self.new_obj(&self.types.str, Payload::Str(o)))
             }
             Object::Str(s) => {
-                let text = s.to_string_lossy();
+                // Text (the case above took lone surrogates): no copy
+                // before the str object is made or the interned one found.
+                let text = s.as_str().unwrap_or("");
                 if s.interned() {
-                    Value::Obj(self.intern(&text))
+                    Value::Obj(self.intern(text))
                 } else {
-                    self.new_string(text)
+                    self.new_str(text)
                 }
             }
             Object::Bytes(b) => self.new_bytes(b.clone()),

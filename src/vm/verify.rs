@@ -31,21 +31,34 @@ struct Instr {
     next: u32,
 }
 
-/// What the decode loop reads of an opcode number, by table lookup: the
-/// opcode (None: not in `opcode.opmap`), its inline cache units and its
-/// argument kind (the same `Op` functions, evaluated at compile time).
+/// What the verifier reads of an opcode number, by one table lookup: the
+/// opcode (None: not in `opcode.opmap`), its inline cache units, its
+/// argument kind, its stack effect when that is one number (`effect`:
+/// `CONST_EFFECT`, RETURN_GENERATOR's 1, else `NOT_CONST`), the inputs it
+/// reads when they do not depend on the argument (`VARY_INPUTS`: ask
+/// `Op::stack_inputs`) and whether execution never falls through it (the
+/// same `Op` functions, evaluated at compile time).
 #[derive(Clone, Copy)]
 struct OpInfo {
     op: Option<Op>,
     caches: u8,
     kind: ArgKind,
+    inputs: u8,
+    end: bool,
+    effect: i32,
 }
+
+/// `OpInfo::inputs` of an opcode whose inputs depend on its argument.
+const VARY_INPUTS: u8 = u8::MAX;
 
 static OP_INFO: [OpInfo; 256] = {
     let mut t = [OpInfo {
         op: None,
         caches: 0,
         kind: ArgKind::None,
+        inputs: 0,
+        end: false,
+        effect: NOT_CONST,
     }; 256];
     let mut i = 0;
     while i < 256 {
@@ -54,6 +67,27 @@ static OP_INFO: [OpInfo; 256] = {
                 op: Some(op),
                 caches: op.caches() as u8,
                 kind: op.arg_kind(),
+                inputs: if op.stack_inputs_vary() {
+                    VARY_INPUTS
+                } else {
+                    op.stack_inputs(0) as u8
+                },
+                end: matches!(
+                    op,
+                    Op::JumpForward
+                        | Op::JumpBackward
+                        | Op::JumpBackwardNoInterrupt
+                        | Op::ReturnValue
+                        | Op::RaiseVarargs
+                        | Op::Reraise
+                ),
+                // Resuming pushes the sent value (which the POP_TOP after
+                // RETURN_GENERATOR discards); compile.c counts neither.
+                effect: if matches!(op, Op::ReturnGenerator) {
+                    1
+                } else {
+                    CONST_EFFECT[i]
+                },
             };
         }
         i += 1;
@@ -381,15 +415,7 @@ fn stack_depths(
                 }
                 reach(&mut depth, &mut work, t, nlo, nhi);
             }
-            if matches!(
-                ins.op,
-                Op::JumpForward
-                    | Op::JumpBackward
-                    | Op::JumpBackwardNoInterrupt
-                    | Op::ReturnValue
-                    | Op::RaiseVarargs
-                    | Op::Reraise
-            ) {
+            if OP_INFO[ins.op as usize].end {
                 break;
             }
             let jump = target.map(|_| false);
@@ -439,12 +465,9 @@ fn successor(
     (lo, hi): (i32, i32),
     max: i32,
 ) -> Result<(i32, i32), VerifyError> {
-    let fixed = CONST_EFFECT[ins.op as usize];
-    let effect = if ins.op == Op::ReturnGenerator {
-        // Resuming pushes the sent value (which the POP_TOP after
-        // RETURN_GENERATOR discards); compile.c counts neither.
-        1
-    } else if fixed != NOT_CONST {
+    let info = &OP_INFO[ins.op as usize];
+    let fixed = info.effect;
+    let effect = if fixed != NOT_CONST {
         // `stack_effect` gives the same for any argument and jump (its
         // oparg checks cannot fail here: the argument is passed exactly
         // when the opcode takes one); i32::MAX is its "invalid".
@@ -460,7 +483,10 @@ fn successor(
         }
     };
     let (nlo, nhi) = (lo.saturating_add(effect), hi.saturating_add(effect));
-    let inputs = i32::try_from(ins.op.stack_inputs(ins.arg)).unwrap_or(i32::MAX);
+    let inputs = match info.inputs {
+        VARY_INPUTS => i32::try_from(ins.op.stack_inputs(ins.arg)).unwrap_or(i32::MAX),
+        n => i32::from(n),
+    };
     if nlo < 0 || lo < inputs {
         return Err(err(
             co,
@@ -518,5 +544,20 @@ mod tests {
             }
         }
         assert!(covered > 40, "only {covered} opcodes have a fixed effect");
+    }
+
+    /// The table's inputs agree with `Op::stack_inputs` for every opcode
+    /// whose inputs it fixes, whatever the argument.
+    #[test]
+    fn fixed_inputs_match_stack_inputs() {
+        for &op in Op::ALL {
+            let fixed = OP_INFO[op as usize].inputs;
+            if fixed == VARY_INPUTS {
+                continue;
+            }
+            for arg in [0u32, 1, 2, 3, 4, 7, 255, 256, 65_535, u32::MAX] {
+                assert_eq!(op.stack_inputs(arg), u32::from(fixed), "{op:?} {arg}");
+            }
+        }
     }
 }

@@ -84,7 +84,9 @@ enum Frame {
         flag: bool,
         idx: usize,
     },
-    Code(CodeFrame),
+    /// Boxed: a code object's frame is large, and the sequence frames
+    /// pushed and popped far more often stay small.
+    Code(Box<CodeFrame>),
 }
 
 struct CodeFrame {
@@ -399,7 +401,7 @@ impl<'a> Reader<'a> {
                 for h in header.iter_mut() {
                     *h = self.long()?;
                 }
-                stack.push(Frame::Code(CodeFrame {
+                stack.push(Frame::Code(Box::new(CodeFrame {
                     header,
                     fields: Default::default(),
                     nfields: 0,
@@ -407,7 +409,7 @@ impl<'a> Reader<'a> {
                     flag,
                     idx,
                     start,
-                }));
+                })));
                 return Ok(Step::Opened);
             }
             TYPE_REF => {
@@ -527,7 +529,7 @@ impl<'a> Reader<'a> {
             } => Ok(self.fill(Object::Dict(items), flag, idx)),
             Frame::Code(c) => {
                 let (flag, idx) = (c.flag, c.idx);
-                let code = self.build_code(c)?;
+                let code = self.build_code(*c)?;
                 Ok(self.fill(Object::Code(Box::new(code)), flag, idx))
             }
         }

@@ -23,34 +23,6 @@ mod slice_subscr;
 
 pub use cache::Ic;
 
-/// A copy of `code` with a slot number of the inline caches (cache.rs)
-/// written into the first CACHE unit of each LOAD_GLOBAL, LOAD_ATTR,
-/// LOAD_METHOD and STORE_ATTR; and the number of slots.
-pub fn assign_ic_slots(code: &[u8]) -> (Box<[u8]>, usize) {
-    use crate::pyc::opcode::Op;
-    let mut out: Box<[u8]> = code.into();
-    let mut n: usize = 0;
-    let mut pc = 0;
-    while let Some(&opb) = code.get(pc * 2) {
-        let Some(op) = Op::decode(opb) else {
-            pc += 1;
-            continue;
-        };
-        if matches!(
-            op,
-            Op::LoadGlobal | Op::LoadAttr | Op::LoadMethod | Op::StoreAttr
-        ) {
-            let slot = u16::try_from(n).unwrap_or(cache::NO_SLOT);
-            if let Some(unit) = out.get_mut(pc * 2 + 2..pc * 2 + 4) {
-                unit.copy_from_slice(&slot.to_le_bytes());
-                n += 1;
-            }
-        }
-        pc += 1 + op.cache_units();
-    }
-    (out, n.min(cache::NO_SLOT as usize))
-}
-
 /// Store a value into a slot as two word-sized stores, and read one back as
 /// two word-sized loads. A value is built in registers (tag and payload
 /// apart); letting the compiler copy it as one 16-byte vector load from a
