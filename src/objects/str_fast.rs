@@ -1,6 +1,6 @@
 //! Fast paths of common `str` methods for ASCII text: `strip` (and
-//! `lstrip`/`rstrip`), `lower`, `upper`, `capitalize`, `split` and
-//! `encode()`, working on the str's own bytes instead of converting it to
+//! `lstrip`/`rstrip`), `lower`, `upper`, `capitalize`, `split`,
+//! `partition`/`rpartition` and `encode()`, working on the str's own bytes instead of converting it to
 //! the text layer's [`crate::text::PyStrData`] first.
 //!
 //! Each function answers `None` when its case does not apply (a non-ASCII
@@ -171,6 +171,46 @@ pub(crate) fn split(vm: &Vm, args: &Args) -> Option<PyResult<Value>> {
     }
     super::str_methods::size_split_list(&mut items, -1);
     Some(Ok(vm.new_list(items)))
+}
+
+/// The text of a str without lone surrogates (its UTF-8 is the text).
+#[inline]
+fn utf8_str(v: &Value) -> Option<&str> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if s.surrogate_cps().is_none() => Some(s.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `s.partition(sep)` (`right`: `s.rpartition(sep)`) for strs without
+/// lone surrogates and a non-empty `sep` (a UTF-8 search finds whole
+/// characters). As CPython's: the separator in the result is `sep`
+/// itself, and when it is absent the whole part is `s` itself.
+pub(crate) fn partition(vm: &Vm, args: &Args, right: bool) -> Option<PyResult<Value>> {
+    if args.has_kwargs() {
+        return None;
+    }
+    let [this, sep_v] = args.args else {
+        return None;
+    };
+    let (s, sep) = (utf8_str(this)?, utf8_str(sep_v)?);
+    if sep.is_empty() {
+        return None;
+    }
+    let found = if right { s.rfind(sep) } else { s.find(sep) };
+    let items = match found {
+        Some(i) => vec![
+            vm.new_str(s.get(..i)?),
+            sep_v.clone(),
+            vm.new_str(s.get(i + sep.len()..)?),
+        ],
+        None if right => vec![vm.new_str(""), vm.new_str(""), this.clone()],
+        None => vec![this.clone(), vm.new_str(""), vm.new_str("")],
+    };
+    Some(Ok(vm.new_tuple(items)))
 }
 
 #[cfg(test)]

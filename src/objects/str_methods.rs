@@ -441,6 +441,9 @@ fn ssize_or_big_nonzero(vm: &mut Vm, v: &Value) -> PyResult<bool> {
 }
 
 fn partition_impl(vm: &mut Vm, args: Args, name: &str, right: bool) -> PyResult<Value> {
+    if let Some(r) = super::str_fast::partition(vm, &args, right) {
+        return r;
+    }
     let a = vm.check_args(name, args, 1, 1)?;
     let sep = str_arg(vm, &a[0], "")?;
     let s = this(vm, &args)?;
