@@ -342,7 +342,7 @@ impl Vm {
         Ok(flow)
     }
 
-    pub(crate) fn op_call_function_ex(&mut self, flags: u32, _next: usize) -> PyResult<Flow> {
+    pub(crate) fn op_call_function_ex(&mut self, flags: u32, next: usize) -> PyResult<Flow> {
         let kwargs = if flags & 1 != 0 {
             Some(self.pop())
         } else {
@@ -351,6 +351,9 @@ impl Vm {
         let callargs = self.pop();
         let func = self.pop();
         let _null = self.pop();
+        if let Some(r) = self.call_ex_py(&func, &callargs, kwargs.as_ref(), next) {
+            return r;
+        }
         let mut args = match &callargs {
             Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => {
                 self.seq_items(&callargs).unwrap_or_default()
@@ -387,6 +390,77 @@ impl Vm {
             },
         )?;
         self.op_push(r)
+    }
+
+    /// CALL_FUNCTION_EX of a Python function, or a bound method of one,
+    /// with an exact tuple and no mapping or a dict (what the compiler's
+    /// DICT_MERGE makes): its frame is pushed in this loop, as CALL does,
+    /// bound straight from the tuple's items and the dict's entries
+    /// (CPython's `PyObject_Call` passes a tuple's items as they are).
+    /// `None`: not this case, nothing done.
+    fn call_ex_py(
+        &mut self,
+        func: &Value,
+        callargs: &Value,
+        kwargs: Option<&Value>,
+        next: usize,
+    ) -> Option<PyResult<Flow>> {
+        let Value::Obj(fo) = func else {
+            return None;
+        };
+        let (target, first) = match &fo.payload {
+            Payload::Function(_) => (fo, None),
+            Payload::Method(m) => match &m.func {
+                Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => (f, Some(&m.self_)),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Value::Obj(t) = callargs else {
+            return None;
+        };
+        let Payload::Tuple(items) = &t.payload else {
+            return None;
+        };
+        if !t.class_is(&self.types.tuple) {
+            return None;
+        }
+        let mut names: smallvec::SmallVec<[PyRef; KW_MAX]> = smallvec::SmallVec::new();
+        let mut vals: smallvec::SmallVec<[Value; KW_MAX]> = smallvec::SmallVec::new();
+        if let Some(kw) = kwargs {
+            let Value::Obj(d) = kw else {
+                return None;
+            };
+            let Payload::Dict(table) = &d.payload else {
+                return None;
+            };
+            let Ok(tb) = table.try_borrow() else {
+                return None;
+            };
+            for e in tb.iter() {
+                match &e.key {
+                    Value::Obj(k) if matches!(k.payload, Payload::Str(_)) => {
+                        names.push(k.clone());
+                        vals.push(e.value.clone());
+                    }
+                    _ => return Some(Err(self.type_error("keywords must be strings"))),
+                }
+            }
+        }
+        if let Some(frame) = self.frames.last_mut() {
+            frame.pc = next;
+        }
+        let ret_base = self.stack.len();
+        let a = super::call_bind::Bind {
+            first,
+            pos: items,
+            kwnames: &names,
+            kwvals: &vals,
+        };
+        Some(
+            self.push_function_frame_bind(target, a, ret_base, false)
+                .map(|()| Flow::Reload),
+        )
     }
 
     pub(crate) fn op_return_value(&mut self) -> PyResult<Flow> {
