@@ -308,10 +308,7 @@ impl Vm {
     /// methods), through the same frame push as CALL.
     pub(crate) fn call_function_bind(&mut self, func: &PyRef, a: Bind) -> PyResult<Value> {
         if self.native_depth >= MAX_NATIVE_DEPTH || super::stack_guard::exhausted() {
-            return Err(self.new_error(
-                crate::objects::exception::ExcKind::RecursionError,
-                "maximum recursion depth exceeded",
-            ));
+            return Err(self.recursion_error());
         }
         let ret_base = self.stack.len();
         self.push_function_frame_bind(func, a, ret_base, true)?;
@@ -345,6 +342,7 @@ impl Vm {
     /// (CPython's CALL_PY_EXACT_ARGS / CALL_PY_WITH_DEFAULTS), are pushed
     /// straight into the new slots; anything else goes through
     /// `bind_args`.
+    #[inline(always)]
     pub(crate) fn push_function_frame_bind(
         &mut self,
         func: &PyRef,
@@ -356,17 +354,14 @@ impl Vm {
             return Err(self.system_error("not a function"));
         };
         if self.recursion_depth() >= self.recursion_limit {
-            return Err(self.new_error(
-                crate::objects::exception::ExcKind::RecursionError,
-                "maximum recursion depth exceeded",
-            ));
+            return Err(self.recursion_error());
         }
         let code = f.code.borrow().clone();
         code.ensure_verified(self)?;
         let base = self.stack.len();
         let npos = usize::from(a.first.is_some()) + a.pos.len();
         let missing = code.argcount.wrapping_sub(npos);
-        if a.kwnames.is_empty()
+        if a.kwvals.is_empty()
             && npos <= code.argcount
             && code.kwonlyargcount == 0
             && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
@@ -384,11 +379,7 @@ impl Vm {
             }
             self.fill_nulls_to(base + code.nlocalsplus());
         } else {
-            self.fill_nulls_to(base + code.nlocalsplus());
-            if let Err(e) = self.bind_args(f, a, base) {
-                self.stack.truncate(base);
-                return Err(e);
-            }
+            self.bind_general(f, &code, a, base)?;
         }
         self.push_frame_record(
             code,
@@ -401,6 +392,33 @@ impl Vm {
             entry,
         );
         Ok(())
+    }
+
+    /// The locals of a frame of `f` bound by `bind_args` at `base` (the
+    /// top of the stack); nothing is left pushed on an error.
+    #[inline(never)]
+    fn bind_general(
+        &mut self,
+        f: &crate::objects::function::Function,
+        code: &super::code::Code,
+        a: Bind,
+        base: usize,
+    ) -> PyResult<()> {
+        self.fill_nulls_to(base + code.nlocalsplus());
+        if let Err(e) = self.bind_args(f, a, base) {
+            self.stack.truncate(base);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn recursion_error(&self) -> super::PyErr {
+        self.new_error(
+            crate::objects::exception::ExcKind::RecursionError,
+            "maximum recursion depth exceeded",
+        )
     }
 
     /// Calling a type: metaclass `__call__`, then `__new__` and `__init__`.

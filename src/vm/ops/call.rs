@@ -253,20 +253,26 @@ impl Vm {
                     self.push_call_frame(code, func, globals, builtins, args_start, meth_idx);
                     return Ok(Flow::Reload);
                 }
-                let args = self.take_args(args_start);
-                self.stack.truncate(meth_idx);
-                let kw = Self::kwnames_vec(&kwnames);
-                let r = self.push_function_frame(
-                    f,
-                    Args {
-                        args: &args,
-                        kwnames: &kw,
-                    },
-                    meth_idx,
-                    false,
-                );
-                self.recycle_args(args);
-                r?;
+                // Anything else: the arguments move off the stack into a
+                // buffer on the Rust stack and are bound from there, the
+                // keyword names read from the KW_NAMES tuple in place.
+                let names: &[Value] = match kwnames.as_ref().map(|t| &t.payload) {
+                    Some(Payload::Tuple(items)) => items,
+                    _ => &[],
+                };
+                self.call_with_tail(args_start, None, |vm, args| {
+                    vm.stack.truncate(meth_idx);
+                    let all = args.args;
+                    let split = all.len() - names.len().min(all.len());
+                    let a = super::call_bind::Bind {
+                        first: None,
+                        pos: all.get(..split).unwrap_or(&[]),
+                        kwnames: super::call_bind::Names::Tuple(names),
+                        kwvals: all.get(split..).unwrap_or(&[]),
+                    };
+                    vm.push_function_frame_bind(f, a, meth_idx, false)
+                        .map(|()| Value::None)
+                })?;
                 return Ok(Flow::Reload);
             }
         }
@@ -454,7 +460,7 @@ impl Vm {
         let a = super::call_bind::Bind {
             first,
             pos: items,
-            kwnames: &names,
+            kwnames: super::call_bind::Names::Refs(&names),
             kwvals: &vals,
         };
         Some(
@@ -473,9 +479,7 @@ impl Vm {
         }
         let (ret_base, entry) = (frame.ret_base, frame.entry);
         self.stack.truncate(ret_base);
-        // Dropped where it lies (popping moves the whole record out first).
-        let depth = self.frames.len() - 1;
-        self.frames.truncate(depth);
+        self.drop_top_frame();
         if entry {
             self.exit_value = v;
             return Ok(Flow::Return);

@@ -27,8 +27,30 @@ pub(crate) struct Bind<'a> {
     pub pos: &'a [Value],
     /// The keyword names, distinct, each naming the value of `kwvals` at
     /// its index.
-    pub kwnames: &'a [PyRef],
+    pub kwnames: Names<'a>,
     pub kwvals: &'a [Value],
+}
+
+/// Keyword names: vectorcall's (`Args::kwnames`) or the items of a
+/// KW_NAMES tuple, borrowed where they are.
+#[derive(Clone, Copy)]
+pub(crate) enum Names<'a> {
+    Refs(&'a [PyRef]),
+    Tuple(&'a [Value]),
+}
+
+impl<'a> Names<'a> {
+    /// Name `i` (`None` past the end or for an item that is no str).
+    fn get(&self, i: usize) -> Option<&'a PyRef> {
+        let name = match self {
+            Names::Refs(r) => r.get(i)?,
+            Names::Tuple(t) => match t.get(i)? {
+                Value::Obj(o) => o,
+                _ => return None,
+            },
+        };
+        matches!(name.payload, Payload::Str(_)).then_some(name)
+    }
 }
 
 impl<'a> Bind<'a> {
@@ -38,13 +60,13 @@ impl<'a> Bind<'a> {
         Bind {
             first: None,
             pos,
-            kwnames: args.kwnames,
+            kwnames: Names::Refs(args.kwnames),
             kwvals: args.args.get(pos.len()..).unwrap_or(&[]),
         }
     }
 
     /// The number of positional values (`first` included).
-    fn npos(&self) -> usize {
+    pub(crate) fn npos(&self) -> usize {
         usize::from(self.first.is_some()) + self.pos.len()
     }
 
@@ -57,8 +79,14 @@ impl<'a> Bind<'a> {
         }
     }
 
-    fn kwargs(&self) -> impl Iterator<Item = (&'a PyRef, &'a Value)> {
-        self.kwnames.iter().zip(self.kwvals)
+    /// (name, value) of each keyword argument; a name that is no str
+    /// (bad bytecode) is `None`.
+    fn kwargs(&self) -> impl Iterator<Item = (Option<&'a PyRef>, &'a Value)> + 'a {
+        let names = self.kwnames;
+        self.kwvals
+            .iter()
+            .enumerate()
+            .map(move |(i, v)| (names.get(i), v))
     }
 }
 
@@ -106,7 +134,7 @@ impl Vm {
             next += 1;
         }
         let kwdict = if code.flags & CO_VARKEYWORDS != 0 {
-            let d = self.new_kwargs_dict(a.kwnames.len());
+            let d = self.new_kwargs_dict(a.kwvals.len());
             self.set_local(base + next, Value::Obj(d.clone()));
             Some(d)
         } else {
@@ -115,6 +143,12 @@ impl Vm {
         let first_kw = code.posonlyargcount;
         let params = code.localsplusnames.get(first_kw..total).unwrap_or(&[]);
         for (name, value) in a.kwargs() {
+            let Some(name) = name else {
+                return Err(self.type_error(format!(
+                    "{}() keywords must be strings",
+                    func_qualname(f)
+                )));
+            };
             // Interned names first, by pointer (CPython's "speed hack"),
             // then by text.
             let found = match params.iter().position(|p| Rc::ptr_eq(p, name)) {
@@ -246,7 +280,7 @@ impl Vm {
             .unwrap_or(&[])
             .iter()
             .map(|p| str_of(p))
-            .filter(|p| a.kwnames.iter().any(|k| str_of(k) == *p))
+            .filter(|p| a.kwargs().any(|(k, _)| k.is_some_and(|k| str_of(k) == *p)))
             .collect();
         if !posonly.is_empty() {
             return self.type_error(format!(
