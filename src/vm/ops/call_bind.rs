@@ -144,10 +144,9 @@ impl Vm {
         let params = code.localsplusnames.get(first_kw..total).unwrap_or(&[]);
         for (name, value) in a.kwargs() {
             let Some(name) = name else {
-                return Err(self.type_error(format!(
-                    "{}() keywords must be strings",
-                    func_qualname(f)
-                )));
+                return Err(
+                    self.type_error(format!("{}() keywords must be strings", func_qualname(f)))
+                );
             };
             // Interned names first, by pointer (CPython's "speed hack"),
             // then by text.
@@ -279,7 +278,7 @@ impl Vm {
             .get(..code.posonlyargcount)
             .unwrap_or(&[])
             .iter()
-            .map(|p| str_of(p))
+            .map(str_of)
             .filter(|p| a.kwargs().any(|(k, _)| k.is_some_and(|k| str_of(k) == *p)))
             .collect();
         if !posonly.is_empty() {
