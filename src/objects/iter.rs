@@ -110,6 +110,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
         Enumerate(Value, Value),
         Zip(Vec<Value>, bool),
         Map(Value, Vec<Value>),
+        Map1(Value, Value),
         Filter(Value, Value),
     }
     let step = {
@@ -289,7 +290,11 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                 Step::Enumerate(it.clone(), std::mem::replace(count, next))
             }
             IterState::Zip { its, strict } => Step::Zip(its.clone(), *strict),
-            IterState::Map { func, its } => Step::Map(func.clone(), its.clone()),
+            IterState::Map { func, its } => match its.as_slice() {
+                // One iterable (the usual case): no buffer.
+                [it] => Step::Map1(func.clone(), it.clone()),
+                _ => Step::Map(func.clone(), its.clone()),
+            },
             IterState::Filter { func, it } => Step::Filter(func.clone(), it.clone()),
             IterState::Reversed { seq, idx } => {
                 if *idx < 0 {
@@ -364,8 +369,13 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
             }
             Ok(Some(vm.new_tuple(out)))
         }
+        Step::Map1(func, it) => match vm.next(&it)? {
+            Some(v) => vm.call(&func, std::slice::from_ref(&v)).map(Some),
+            None => Ok(None),
+        },
         Step::Map(func, its) => {
-            let mut args = Vec::with_capacity(its.len());
+            // On the Rust stack for up to 8 iterables: no heap buffer per item.
+            let mut args = crate::vm::call::ArgBuf::new();
             for it in &its {
                 match vm.next(it)? {
                     Some(v) => args.push(v),
@@ -381,7 +391,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
             let keep = if func.is_none() {
                 vm.truthy(&v)?
             } else {
-                let r = vm.call(&func, &[v.clone()])?;
+                let r = vm.call(&func, std::slice::from_ref(&v))?;
                 vm.truthy(&r)?
             };
             if keep {

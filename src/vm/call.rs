@@ -3,11 +3,12 @@
 
 use std::rc::Rc;
 
-use crate::objects::function::{Args, DescrKind, Function};
+use crate::objects::function::{Args, DescrKind};
 use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};
 use crate::objects::Payload;
 use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
 
+use super::ops::call_bind::Bind;
 use super::proto::str_of;
 use super::value::{PyRef, Value};
 use super::{PyResult, Vm};
@@ -285,14 +286,32 @@ impl Vm {
 
     /// Run a Python function to completion (re-entering the eval loop).
     pub fn call_function(&mut self, func: &PyRef, args: Args) -> PyResult<Value> {
+        self.call_function_bind(func, Bind::of(args))
+    }
+
+    /// `call_function(func, (first, *args))` (a method's self, an
+    /// instance for `__init__`), without gathering `first` and `args` into
+    /// one buffer first (CPython's `PY_VECTORCALL_ARGUMENTS_OFFSET`).
+    pub fn call_function_self(
+        &mut self,
+        func: &PyRef,
+        first: &Value,
+        args: Args,
+    ) -> PyResult<Value> {
+        let mut a = Bind::of(args);
+        a.first = Some(first);
+        self.call_function_bind(func, a)
+    }
+
+    /// Run a Python function with the arguments `a` to completion: native
+    /// code's one way into Python code (`key=` functions, `map`, dunder
+    /// methods), through the same frame push as CALL.
+    pub(crate) fn call_function_bind(&mut self, func: &PyRef, a: Bind) -> PyResult<Value> {
         if self.native_depth >= MAX_NATIVE_DEPTH || super::stack_guard::exhausted() {
-            return Err(self.new_error(
-                crate::objects::exception::ExcKind::RecursionError,
-                "maximum recursion depth exceeded",
-            ));
+            return Err(self.recursion_error());
         }
         let ret_base = self.stack.len();
-        self.push_function_frame(func, args, ret_base, true)?;
+        self.push_function_frame_bind(func, a, ret_base, true)?;
         self.native_depth += 1;
         let r = self.run_flag();
         self.native_depth -= 1;
@@ -305,81 +324,6 @@ impl Vm {
         }
     }
 
-    /// `call_function(func, (first, *args))` (a method's self, an
-    /// instance for `__init__`). A call with positional arguments only of a
-    /// function without `*args`, `**kwargs` or keyword-only parameters is
-    /// bound straight into the new frame's slots, as CPython's vectorcall
-    /// with `PY_VECTORCALL_ARGUMENTS_OFFSET` avoids a copy; others go
-    /// through an argument buffer and the general binder.
-    pub fn call_function_self(
-        &mut self,
-        func: &PyRef,
-        first: &Value,
-        args: Args,
-    ) -> PyResult<Value> {
-        if let Payload::Function(f) = &func.payload {
-            let code = f.code.borrow().clone();
-            let nargs = args.args.len() + 1;
-            let missing = code.argcount.wrapping_sub(nargs);
-            if args.kwnames.is_empty()
-                && nargs <= code.argcount
-                && code.kwonlyargcount == 0
-                && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
-                && (missing == 0 || self.defaults_cover(f, missing))
-            {
-                // The checks of `call_function` and `push_function_frame`,
-                // in their order.
-                if self.native_depth >= MAX_NATIVE_DEPTH
-                    || super::stack_guard::exhausted()
-                    || self.recursion_depth() >= self.recursion_limit
-                {
-                    return Err(self.new_error(
-                        crate::objects::exception::ExcKind::RecursionError,
-                        "maximum recursion depth exceeded",
-                    ));
-                }
-                code.ensure_verified(self)?;
-                let base = self.stack.len();
-                self.push(first.clone());
-                for a in args.args {
-                    self.push(a.clone());
-                }
-                if missing > 0 {
-                    self.push_defaults(f, missing);
-                }
-                self.fill_nulls_to(base + code.nlocalsplus());
-                self.push_frame_record(
-                    code,
-                    Some(func.clone()),
-                    f.globals.clone(),
-                    f.builtins.clone(),
-                    None,
-                    base,
-                    base,
-                    true,
-                );
-                self.native_depth += 1;
-                let r = self.run_flag();
-                self.native_depth -= 1;
-                let returned = r?;
-                let v = self.take_exit_value();
-                return if returned {
-                    Ok(v)
-                } else {
-                    Err(self.system_error("a function frame yielded"))
-                };
-            }
-        }
-        let full = with_first(first, args.args);
-        self.call_function(
-            func,
-            Args {
-                args: &full,
-                kwnames: args.kwnames,
-            },
-        )
-    }
-
     /// Bind `args` into fresh local slots at the top of the stack and push
     /// the frame. On a binding error nothing is left pushed.
     pub fn push_function_frame(
@@ -389,25 +333,56 @@ impl Vm {
         ret_base: usize,
         entry: bool,
     ) -> PyResult<()> {
+        self.push_function_frame_bind(func, Bind::of(args), ret_base, entry)
+    }
+
+    /// `push_function_frame` with the arguments in parts. Positional
+    /// values only, for a function without `*args`, `**kwargs` or
+    /// keyword-only parameters whose defaults cover the ones not given
+    /// (CPython's CALL_PY_EXACT_ARGS / CALL_PY_WITH_DEFAULTS), are pushed
+    /// straight into the new slots; anything else goes through
+    /// `bind_args`.
+    #[inline(always)]
+    pub(crate) fn push_function_frame_bind(
+        &mut self,
+        func: &PyRef,
+        a: Bind,
+        ret_base: usize,
+        entry: bool,
+    ) -> PyResult<()> {
         let Payload::Function(f) = &func.payload else {
             return Err(self.system_error("not a function"));
         };
         if self.recursion_depth() >= self.recursion_limit {
-            return Err(self.new_error(
-                crate::objects::exception::ExcKind::RecursionError,
-                "maximum recursion depth exceeded",
-            ));
+            return Err(self.recursion_error());
         }
-        f.code.borrow().ensure_verified(self)?;
+        let code = f.code.borrow().clone();
+        code.ensure_verified(self)?;
         let base = self.stack.len();
-        let n = f.code.borrow().nlocalsplus();
-        self.stack.resize(base + n, Value::Null);
-        if let Err(e) = self.bind_args(f, args, base) {
-            self.stack.truncate(base);
-            return Err(e);
+        let npos = usize::from(a.first.is_some()) + a.pos.len();
+        let missing = code.argcount.wrapping_sub(npos);
+        if a.kwvals.is_empty()
+            && npos <= code.argcount
+            && code.kwonlyargcount == 0
+            && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
+            && (missing == 0 || self.defaults_cover(f, missing))
+        {
+            self.stack.reserve(code.nlocalsplus());
+            if let Some(v) = a.first {
+                self.push(v.clone());
+            }
+            for v in a.pos {
+                self.push(v.clone());
+            }
+            if missing > 0 {
+                self.push_defaults(f, missing);
+            }
+            self.fill_nulls_to(base + code.nlocalsplus());
+        } else {
+            self.bind_general(f, &code, a, base)?;
         }
         self.push_frame_record(
-            f.code.borrow().clone(),
+            code,
             Some(func.clone()),
             f.globals.clone(),
             f.builtins.clone(),
@@ -419,180 +394,31 @@ impl Vm {
         Ok(())
     }
 
-    /// CPython's `initialize_locals`: positional, keyword, `*args`,
-    /// `**kwargs`, defaults, with CPython's error messages.
-    fn bind_args(&mut self, f: &Function, args: Args, base: usize) -> PyResult<()> {
-        let code = f.code.borrow().clone();
-        let argcount = code.argcount;
-        let kwonly = code.kwonlyargcount;
-        let total = argcount + kwonly;
-        let pos = args.pos();
-        let has_varargs = code.flags & CO_VARARGS != 0;
-        let has_varkw = code.flags & CO_VARKEYWORDS != 0;
-        // The qualname is made only for an error message.
-        let qualname = || func_qualname(f);
-
-        for (i, v) in pos.iter().take(argcount).enumerate() {
-            self.stack[base + i] = v.clone();
-        }
-        let mut slot = total;
-        if has_varargs {
-            let extra = pos.get(argcount..).map(|s| s.to_vec()).unwrap_or_default();
-            self.stack[base + slot] = self.new_tuple(extra);
-            slot += 1;
-        }
-        let kwdict = if has_varkw {
-            let d = self.new_dict();
-            self.stack[base + slot] = Value::Obj(d.clone());
-            Some(d)
-        } else {
-            None
-        };
-        let mut posonly_as_kw: Vec<String> = Vec::new();
-        for (name, value) in args.kwargs() {
-            let n = str_of(name);
-            let idx = code.localsplusnames[code.posonlyargcount..total]
-                .iter()
-                .position(|p| Rc::ptr_eq(p, name) || str_of(p) == n)
-                .map(|i| i + code.posonlyargcount);
-            match idx {
-                Some(i) => {
-                    if !self.stack[base + i].is_null() {
-                        return Err(self.type_error(format!(
-                            "{}() got multiple values for argument '{n}'",
-                            qualname()
-                        )));
-                    }
-                    self.stack[base + i] = value.clone();
-                }
-                None => {
-                    if let Some(d) = &kwdict {
-                        self.dict_set(d, Value::Obj(name.clone()), value.clone())?;
-                    } else if code.localsplusnames[..code.posonlyargcount]
-                        .iter()
-                        .any(|p| str_of(p) == n)
-                    {
-                        posonly_as_kw.push(n.to_string());
-                    } else {
-                        return Err(self.type_error(format!(
-                            "{}() got an unexpected keyword argument '{n}'",
-                            qualname()
-                        )));
-                    }
-                }
-            }
-        }
-        if !posonly_as_kw.is_empty() {
-            return Err(self.type_error(format!(
-                "{}() got some positional-only arguments passed as keyword arguments: '{}'",
-                qualname(),
-                posonly_as_kw.join(", ")
-            )));
-        }
-        if pos.len() > argcount && !has_varargs {
-            return Err(self.too_many_positional(f, pos.len(), base));
-        }
-        // Defaults for missing positional arguments (the tuple is held by
-        // a cloned reference, its items are not copied).
-        let defaults_v = f.defaults.borrow().clone();
-        let defaults: &[Value] = match &defaults_v {
-            Value::Obj(t) => match &t.payload {
-                Payload::Tuple(items) => items,
-                _ => &[],
-            },
-            _ => &[],
-        };
-        let first_default = argcount.saturating_sub(defaults.len());
-        let mut missing: Vec<String> = Vec::new();
-        for i in pos.len().min(argcount)..argcount {
-            if self.stack[base + i].is_null() {
-                match defaults.get(i.wrapping_sub(first_default)) {
-                    Some(d) if i >= first_default => self.stack[base + i] = d.clone(),
-                    _ => missing.push(str_of(&code.localsplusnames[i]).to_string()),
-                }
-            }
-        }
-        if !missing.is_empty() {
-            return Err(self.missing_args(&qualname(), &missing, "positional"));
-        }
-        let kwdefaults = f.kwdefaults.borrow().clone();
-        for i in argcount..total {
-            if self.stack[base + i].is_null() {
-                let name = code.localsplusnames[i].clone();
-                let d = match &kwdefaults {
-                    Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => {
-                        self.dict_get_str(d, &name)?
-                    }
-                    _ => None,
-                };
-                match d {
-                    Some(v) => self.stack[base + i] = v,
-                    None => missing.push(str_of(&name).to_string()),
-                }
-            }
-        }
-        if !missing.is_empty() {
-            return Err(self.missing_args(&qualname(), &missing, "keyword-only"));
+    /// The locals of a frame of `f` bound by `bind_args` at `base` (the
+    /// top of the stack); nothing is left pushed on an error.
+    #[inline(never)]
+    fn bind_general(
+        &mut self,
+        f: &crate::objects::function::Function,
+        code: &super::code::Code,
+        a: Bind,
+        base: usize,
+    ) -> PyResult<()> {
+        self.fill_nulls_to(base + code.nlocalsplus());
+        if let Err(e) = self.bind_args(f, a, base) {
+            self.stack.truncate(base);
+            return Err(e);
         }
         Ok(())
     }
 
-    fn missing_args(&self, qualname: &str, names: &[String], kind: &str) -> super::PyErr {
-        let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-        let list = match quoted.len() {
-            1 => quoted[0].clone(),
-            2 => format!("{} and {}", quoted[0], quoted[1]),
-            _ => format!(
-                "{}, and {}",
-                quoted[..quoted.len() - 1].join(", "),
-                quoted[quoted.len() - 1]
-            ),
-        };
-        let s = if names.len() == 1 { "" } else { "s" };
-        self.type_error(format!(
-            "{qualname}() missing {} required {kind} argument{s}: {list}",
-            names.len()
-        ))
-    }
-
-    fn too_many_positional(&self, f: &Function, given: usize, base: usize) -> super::PyErr {
-        let code = f.code.borrow().clone();
-        let argcount = code.argcount;
-        let ndefaults = match &*f.defaults.borrow() {
-            Value::Obj(t) => match &t.payload {
-                Payload::Tuple(items) => items.len(),
-                _ => 0,
-            },
-            _ => 0,
-        };
-        let kwonly_given = (argcount..argcount + code.kwonlyargcount)
-            .filter(|i| !self.stack[base + i].is_null())
-            .count();
-        let takes = if ndefaults > 0 {
-            format!(
-                "from {} to {} positional arguments",
-                argcount as i64 - ndefaults as i64,
-                argcount
-            )
-        } else {
-            format!(
-                "{argcount} positional argument{}",
-                if argcount == 1 { "" } else { "s" }
-            )
-        };
-        let given_s = if kwonly_given > 0 {
-            format!(
-                "{given} positional argument{} (and {kwonly_given} keyword-only argument{}) were given",
-                if given == 1 { "" } else { "s" },
-                if kwonly_given == 1 { "" } else { "s" }
-            )
-        } else {
-            format!("{given} {} given", if given == 1 { "was" } else { "were" })
-        };
-        self.type_error(format!(
-            "{}() takes {takes} but {given_s}",
-            func_qualname(f)
-        ))
+    #[cold]
+    #[inline(never)]
+    fn recursion_error(&self) -> super::PyErr {
+        self.new_error(
+            crate::objects::exception::ExcKind::RecursionError,
+            "maximum recursion depth exceeded",
+        )
     }
 
     /// Calling a type: metaclass `__call__`, then `__new__` and `__init__`.
@@ -817,18 +643,6 @@ impl Vm {
     /// The class's name for messages (`type_data` of a type object).
     pub fn class_name(cls: &PyRef) -> String {
         type_data(cls).map(|t| t.name()).unwrap_or_default()
-    }
-}
-
-/// `func.__qualname__` (which the error messages of argument binding
-/// use, as CPython's do), falling back to the code's qualname.
-fn func_qualname(f: &Function) -> String {
-    match &*f.qualname.borrow() {
-        Value::Obj(o) => match &o.payload {
-            Payload::Str(s) => s.as_str().to_string(),
-            _ => str_of(&f.code.borrow().qualname).to_string(),
-        },
-        _ => str_of(&f.code.borrow().qualname).to_string(),
     }
 }
 

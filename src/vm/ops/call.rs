@@ -253,20 +253,26 @@ impl Vm {
                     self.push_call_frame(code, func, globals, builtins, args_start, meth_idx);
                     return Ok(Flow::Reload);
                 }
-                let args = self.take_args(args_start);
-                self.stack.truncate(meth_idx);
-                let kw = Self::kwnames_vec(&kwnames);
-                let r = self.push_function_frame(
-                    f,
-                    Args {
-                        args: &args,
-                        kwnames: &kw,
-                    },
-                    meth_idx,
-                    false,
-                );
-                self.recycle_args(args);
-                r?;
+                // Anything else: the arguments move off the stack into a
+                // buffer on the Rust stack and are bound from there, the
+                // keyword names read from the KW_NAMES tuple in place.
+                let names: &[Value] = match kwnames.as_ref().map(|t| &t.payload) {
+                    Some(Payload::Tuple(items)) => items,
+                    _ => &[],
+                };
+                self.call_with_tail(args_start, None, |vm, args| {
+                    vm.stack.truncate(meth_idx);
+                    let all = args.args;
+                    let split = all.len() - names.len().min(all.len());
+                    let a = super::call_bind::Bind {
+                        first: None,
+                        pos: all.get(..split).unwrap_or(&[]),
+                        kwnames: super::call_bind::Names::Tuple(names),
+                        kwvals: all.get(split..).unwrap_or(&[]),
+                    };
+                    vm.push_function_frame_bind(f, a, meth_idx, false)
+                        .map(|()| Value::None)
+                })?;
                 return Ok(Flow::Reload);
             }
         }
@@ -342,7 +348,7 @@ impl Vm {
         Ok(flow)
     }
 
-    pub(crate) fn op_call_function_ex(&mut self, flags: u32, _next: usize) -> PyResult<Flow> {
+    pub(crate) fn op_call_function_ex(&mut self, flags: u32, next: usize) -> PyResult<Flow> {
         let kwargs = if flags & 1 != 0 {
             Some(self.pop())
         } else {
@@ -351,6 +357,9 @@ impl Vm {
         let callargs = self.pop();
         let func = self.pop();
         let _null = self.pop();
+        if let Some(r) = self.call_ex_py(&func, &callargs, kwargs.as_ref(), next) {
+            return r;
+        }
         let mut args = match &callargs {
             Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => {
                 self.seq_items(&callargs).unwrap_or_default()
@@ -389,6 +398,77 @@ impl Vm {
         self.op_push(r)
     }
 
+    /// CALL_FUNCTION_EX of a Python function, or a bound method of one,
+    /// with an exact tuple and no mapping or a dict (what the compiler's
+    /// DICT_MERGE makes): its frame is pushed in this loop, as CALL does,
+    /// bound straight from the tuple's items and the dict's entries
+    /// (CPython's `PyObject_Call` passes a tuple's items as they are).
+    /// `None`: not this case, nothing done.
+    fn call_ex_py(
+        &mut self,
+        func: &Value,
+        callargs: &Value,
+        kwargs: Option<&Value>,
+        next: usize,
+    ) -> Option<PyResult<Flow>> {
+        let Value::Obj(fo) = func else {
+            return None;
+        };
+        let (target, first) = match &fo.payload {
+            Payload::Function(_) => (fo, None),
+            Payload::Method(m) => match &m.func {
+                Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => (f, Some(&m.self_)),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Value::Obj(t) = callargs else {
+            return None;
+        };
+        let Payload::Tuple(items) = &t.payload else {
+            return None;
+        };
+        if !t.class_is(&self.types.tuple) {
+            return None;
+        }
+        let mut names: smallvec::SmallVec<[PyRef; KW_MAX]> = smallvec::SmallVec::new();
+        let mut vals: smallvec::SmallVec<[Value; KW_MAX]> = smallvec::SmallVec::new();
+        if let Some(kw) = kwargs {
+            let Value::Obj(d) = kw else {
+                return None;
+            };
+            let Payload::Dict(table) = &d.payload else {
+                return None;
+            };
+            let Ok(tb) = table.try_borrow() else {
+                return None;
+            };
+            for e in tb.iter() {
+                match &e.key {
+                    Value::Obj(k) if matches!(k.payload, Payload::Str(_)) => {
+                        names.push(k.clone());
+                        vals.push(e.value.clone());
+                    }
+                    _ => return Some(Err(self.type_error("keywords must be strings"))),
+                }
+            }
+        }
+        if let Some(frame) = self.frames.last_mut() {
+            frame.pc = next;
+        }
+        let ret_base = self.stack.len();
+        let a = super::call_bind::Bind {
+            first,
+            pos: items,
+            kwnames: super::call_bind::Names::Refs(&names),
+            kwvals: &vals,
+        };
+        Some(
+            self.push_function_frame_bind(target, a, ret_base, false)
+                .map(|()| Flow::Reload),
+        )
+    }
+
     pub(crate) fn op_return_value(&mut self) -> PyResult<Flow> {
         let v = self.pop();
         let Some(frame) = self.frames.last() else {
@@ -399,9 +479,7 @@ impl Vm {
         }
         let (ret_base, entry) = (frame.ret_base, frame.entry);
         self.stack.truncate(ret_base);
-        // Dropped where it lies (popping moves the whole record out first).
-        let depth = self.frames.len() - 1;
-        self.frames.truncate(depth);
+        self.drop_top_frame();
         if entry {
             self.exit_value = v;
             return Ok(Flow::Return);

@@ -187,12 +187,20 @@ impl Vm {
             super::write_words(p.add(ret_base), v);
             self.stack.set_len(ret_base + 1);
         }
-        // The record goes field by field (no out-of-line drop glue, no
-        // copy of the whole record).
-        let depth = self.frames.len() - 1;
-        // SAFETY: the frame stack is not empty (its top was read above);
-        // cutting the length first makes the read the record's only owner,
-        // and the record is dropped here.
+        self.drop_top_frame();
+        true
+    }
+
+    /// Drop the top frame record (there is one) field by field: no
+    /// out-of-line drop glue, no copy of the whole record.
+    #[inline(always)]
+    pub(crate) fn drop_top_frame(&mut self) {
+        let Some(depth) = self.frames.len().checked_sub(1) else {
+            return;
+        };
+        // SAFETY: the frame stack is not empty (checked above); cutting the
+        // length first makes the read the record's only owner, and the
+        // record is dropped here.
         let Frame {
             code,
             func,
@@ -207,6 +215,5 @@ impl Vm {
             std::ptr::read(self.frames.as_ptr().add(depth))
         };
         drop((code, func, globals, builtins, locals, generator, obj));
-        true
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod binary;
 mod build;
 pub(crate) mod cache;
 mod call;
+pub(crate) mod call_bind;
 mod call_class;
 mod call_py;
 pub(crate) mod call_spec;
