@@ -112,6 +112,14 @@ fn thrown_args(vm: &Vm, name: &str, args: &Args) -> PyResult<Thrown> {
 // ------------------------------------------------------------ generators
 
 fn gen_send_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    // The common call, `gen.send(v)` on a generator or coroutine, with no
+    // reference taken on it (the arguments hold it for the call).
+    if let ([Value::Obj(g), v], []) = (args.args, args.kwnames) {
+        if matches!(g.payload, Payload::Generator(_)) {
+            let r = vm.gen_send(g, v.clone())?;
+            return gen_result(vm, g, r);
+        }
+    }
     let g = gen_of(vm, &arg(&args, 0))?;
     let a = vm.check_args("send", args, 1, 1)?;
     let v = a.first().cloned().unwrap_or(Value::None);
@@ -120,6 +128,14 @@ fn gen_send_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn gen_next_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if let Some(Value::Obj(g)) = args.args.first() {
+        if matches!(g.payload, Payload::Generator(_)) {
+            return match vm.gen_send_ex(g, None, None, false)? {
+                GenResult::Yield(v) => Ok(v),
+                GenResult::Return(v) => Err(vm.stop_iteration(v)),
+            };
+        }
+    }
     let g = gen_of(vm, &arg(&args, 0))?;
     match vm.gen_send_ex(&g, None, None, false)? {
         GenResult::Yield(v) => Ok(v),

@@ -13,8 +13,8 @@ use crate::pyc::opcode::Op;
 
 use super::code::Code;
 use super::frame::{Frame, GenExit};
-use super::gen_move::{append_values, frame_from_stack, frame_to_stack, pop_value, push_value};
-use super::ops::move_tail;
+use super::gen_move::{frame_from_stack, frame_to_stack, values_from_stack, values_to_stack};
+use super::ops::{move_tail, swap_words};
 use super::value::{PyRef, Value};
 use super::{PyErr, PyResult, Vm};
 
@@ -52,7 +52,11 @@ pub struct GenState {
     pub started: bool,
     pub name: Value,
     pub qualname: Value,
-    /// The exception being handled inside the generator while suspended.
+    /// While suspended, the exception being handled inside the generator;
+    /// while its frame runs, the one its callers were handling (swapped
+    /// with `Vm::exc_info` at each resumption and suspension, as CPython
+    /// links `gi_exc_state` into the thread's exc_info chain; see
+    /// `Vm::topmost_exc_info`).
     pub exc_state: Value,
     pub code: Rc<Code>,
     /// The frame object handed out by `gi_frame` (made on first use).
@@ -143,6 +147,17 @@ impl Thrown {
         }
         v
     }
+}
+
+/// The running generators of a thread, for `Vm::topmost_exc_info`: how
+/// many there are (frames on the frame stack marked with their generator,
+/// whose state holds the caller's handled exception), and the frame index
+/// below which they are hidden (while a thrown exception unwinds a
+/// generator's frame, it is chained to the generator's own only).
+#[derive(Clone, Copy, Default, Debug)]
+pub struct GenExcChain {
+    pub running: usize,
+    pub floor: usize,
 }
 
 pub fn state(o: &PyRef) -> Option<&RefCell<GenState>> {
@@ -403,12 +418,13 @@ impl Vm {
         };
         let st = &mut *st;
         // Into the buffer of the last suspension (no allocation per yield).
-        move_tail(&mut self.stack, base, &mut st.values);
+        values_from_stack(&mut self.stack, base, &mut st.values);
         // Not running, and the callers' handled exception current again
         // (`finish_resume` relies on it after a yield).
         st.running = false;
-        let outer = pop_value(&mut self.gen_exc_outer);
-        st.exc_state = std::mem::replace(&mut self.exc_info, outer);
+        // SAFETY: both are valid values; swapped word by word.
+        unsafe { swap_words(&mut st.exc_state, &mut self.exc_info) };
+        self.gen_exc.running = self.gen_exc.running.saturating_sub(1);
         frame_from_stack(&mut self.frames, &mut st.frame);
         Ok(inline)
     }
@@ -480,12 +496,12 @@ impl Vm {
         self.native_depth += 1;
         // Chain to the generator's own exception only: hide the callers'
         // while unwinding (which runs no Python code).
-        let callers = std::mem::take(&mut self.gen_exc_outer);
+        let floor = std::mem::replace(&mut self.gen_exc.floor, self.frames.len());
         if self.tracing {
             self.trace_throw_entry();
         }
         let r = self.unwind(e, true);
-        self.gen_exc_outer = callers;
+        self.gen_exc.floor = floor;
         let r = match r {
             Ok(()) => self.run_flag(),
             Err(e) => Err(e),
@@ -496,8 +512,8 @@ impl Vm {
 
     /// Push the suspended frame of `gen` (state `s`, which has one) to run
     /// next with `arg` sent in: the generator is running, and its own
-    /// handled exception is current while the callers' waits on
-    /// `gen_exc_outer` (CPython's exc_info chain, see `topmost_exc_info`;
+    /// handled exception is current while the callers' waits in its
+    /// `exc_state` (CPython's exc_info chain, see `topmost_exc_info`;
     /// a thrown exception is chained to the generator's own only, as
     /// `_PyErr_ChainStackItem`). `exit` says how the caller's loop goes on
     /// (vm/gen_inline.rs); `GenExit::No` makes it the entry frame of a
@@ -513,14 +529,12 @@ impl Vm {
         if s.frame.is_none() {
             return;
         }
-        let base = self.stack.len();
-        append_values(&mut self.stack, &mut s.values);
-        push_value(&mut self.stack, arg);
+        let base = values_to_stack(&mut self.stack, &mut s.values, arg);
         s.running = true;
         s.started = true;
-        let saved_exc = std::mem::replace(&mut s.exc_state, Value::None);
-        let outer = std::mem::replace(&mut self.exc_info, saved_exc);
-        push_value(&mut self.gen_exc_outer, outer);
+        // SAFETY: both are valid values; swapped word by word.
+        unsafe { swap_words(&mut s.exc_state, &mut self.exc_info) };
+        self.gen_exc.running += 1;
         // The record moves once, straight onto the frame stack.
         frame_to_stack(&mut self.frames, &mut s.frame, base, exit, gen.clone());
     }
@@ -557,15 +571,7 @@ impl Vm {
             Ok(false) => return Ok(GenResult::Yield(self.take_exit_value())),
             r => r,
         };
-        let outer = pop_value(&mut self.gen_exc_outer);
-        self.exc_info = outer;
-        if let Some(st) = state(gen) {
-            if let Ok(mut s) = st.try_borrow_mut() {
-                s.running = false;
-                s.frame = None;
-                s.exc_state = Value::None;
-            }
-        }
+        self.gen_finished(gen);
         match r {
             Ok(false) => Ok(GenResult::Yield(self.take_exit_value())),
             Ok(true) => Ok(GenResult::Return(self.take_exit_value())),
@@ -589,19 +595,53 @@ impl Vm {
         rt
     }
 
+    /// The generator `gen`, whose frame ran, finished (returned or
+    /// raised; its frame is gone from the frame stack): not running, no
+    /// frame, and the callers' handled exception current again.
+    pub(crate) fn gen_finished(&mut self, gen: &PyRef) {
+        self.gen_exc.running = self.gen_exc.running.saturating_sub(1);
+        let outer = match state(gen).map(|st| st.try_borrow_mut()) {
+            Some(Ok(mut s)) => {
+                s.running = false;
+                s.frame = None;
+                std::mem::replace(&mut s.exc_state, Value::None)
+            }
+            _ => Value::None,
+        };
+        self.exc_info = outer;
+    }
+
     /// The exception being handled as `sys.exc_info()` and implicit
     /// chaining see it (`_PyErr_GetTopmostException`): the running frame's,
     /// else that of the nearest caller of a running generator that has one.
+    /// A running generator's state holds what its caller was handling
+    /// (`GenState::exc_state`); its frame is on the frame stack, marked
+    /// with the generator. `gen_exc.running` of them are (none: no walk),
+    /// all above `gen_exc.floor`.
     pub fn topmost_exc_info(&self) -> Value {
         if !self.exc_info.is_none() {
             return self.exc_info.clone();
         }
-        self.gen_exc_outer
-            .iter()
-            .rev()
-            .find(|v| !v.is_none())
-            .cloned()
-            .unwrap_or(Value::None)
+        let mut left = self.gen_exc.running;
+        if left == 0 {
+            return Value::None;
+        }
+        let frames = self.frames.get(self.gen_exc.floor..).unwrap_or(&[]);
+        for f in frames.iter().rev() {
+            let Some(g) = &f.generator else {
+                continue;
+            };
+            if let Some(Ok(s)) = state(g).map(|st| st.try_borrow()) {
+                if !s.exc_state.is_none() {
+                    return s.exc_state.clone();
+                }
+            }
+            left -= 1;
+            if left == 0 {
+                break;
+            }
+        }
+        Value::None
     }
 
     /// `gen.send(value)`.

@@ -37,12 +37,27 @@ use super::{PyErr, PyResult, Vm};
 
 impl Vm {
     /// FOR_ITER_GEN from the eval loop: push the suspended frame of the
-    /// generator `gen` (FOR_ITER's iterator) to run next, with None sent
-    /// in; the caller resumes at `next` when it yields and goes to
-    /// `exit_to` (popping the iterator) when it returns. False when the
-    /// general path (`op_for_iter`) must take it.
+    /// generator `gen` (FOR_ITER's iterator, in its stack slot) to run
+    /// next, with None sent in; the caller resumes at `next` when it yields
+    /// and goes to `exit_to` (popping the iterator) when it returns. False
+    /// when the general path (`op_for_iter`) must take it.
+    ///
+    /// # Safety
+    /// `gen` must point to the generator reference in a slot of the value
+    /// stack that keeps it until this returns (the iterator below the
+    /// caller's top).
     #[inline(never)]
-    pub(crate) fn for_iter_gen(&mut self, gen: PyRef, next: usize, exit_to: usize) -> bool {
+    pub(crate) unsafe fn for_iter_gen(
+        &mut self,
+        gen: *const PyRef,
+        next: usize,
+        exit_to: usize,
+    ) -> bool {
+        // SAFETY: the caller's contract: the slot owns a reference to the
+        // generator for the whole call, so the object outlives this
+        // borrowed copy even if the stack moves (grows); the copy is never
+        // dropped (no reference count traffic).
+        let gen = std::mem::ManuallyDrop::new(unsafe { std::ptr::read(gen) });
         self.resume_in_loop::<false>(&gen, next, GenExit::ForIter(exit_to as u32))
     }
 
@@ -52,8 +67,20 @@ impl Vm {
     /// and goes to `exit_to` (the result replacing the receiver) when it
     /// returns. False (the stack untouched) when the general path
     /// (`op_send`) must take it.
+    ///
+    /// # Safety
+    /// `gen` must point to the receiver in its slot of the value stack
+    /// (below the value sent), which keeps it until this returns.
     #[inline(never)]
-    pub(crate) fn send_gen(&mut self, gen: PyRef, next: usize, exit_to: usize) -> bool {
+    pub(crate) unsafe fn send_gen(
+        &mut self,
+        gen: *const PyRef,
+        next: usize,
+        exit_to: usize,
+    ) -> bool {
+        // SAFETY: as in `for_iter_gen`: only the value above the receiver
+        // is popped here, and the receiver's slot keeps the generator.
+        let gen = std::mem::ManuallyDrop::new(unsafe { std::ptr::read(gen) });
         self.resume_in_loop::<true>(&gen, next, GenExit::Send(exit_to as u32))
     }
 
@@ -152,14 +179,8 @@ impl Vm {
     /// The generator of `frame` finished: not running, no frame, and the
     /// callers' handled exception current again.
     fn finish_inline(&mut self, frame: &Frame) {
-        let outer = self.gen_exc_outer.pop().unwrap_or(Value::None);
-        self.exc_info = outer;
-        if let Some(st) = frame.generator.as_ref().and_then(|g| state(g)) {
-            if let Ok(mut s) = st.try_borrow_mut() {
-                s.running = false;
-                s.frame = None;
-                s.exc_state = Value::None;
-            }
+        if let Some(g) = frame.generator.as_ref() {
+            self.gen_finished(g);
         }
     }
 }

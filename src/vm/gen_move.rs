@@ -13,6 +13,12 @@ use super::value::{PyRef, Value};
 /// with its stack positions at `base` and `exit`/`generator` set (the
 /// fields a resumption changes, written once, in the frame's new place).
 /// False (nothing moved) when `slot` is None.
+///
+/// The record is copied as 16-byte blocks: it was last written when the
+/// frame was suspended, long before, so no store waits to be forwarded
+/// (the word-by-word copies elsewhere avoid 16-byte loads of data just
+/// written as words). The changed fields are written after the copy, into
+/// the frame stack.
 #[inline(always)]
 pub(crate) fn frame_to_stack(
     frames: &mut Vec<Frame>,
@@ -21,16 +27,12 @@ pub(crate) fn frame_to_stack(
     exit: GenExit,
     gen: PyRef,
 ) -> bool {
-    let Some(src) = slot.as_mut() else {
+    let Some(src) = slot.as_ref() else {
         return false;
     };
-    // Written before the move: after it the frame stack owns the record.
-    src.base = base;
-    src.ret_base = base;
-    src.entry = exit == GenExit::No;
-    src.gen_exit = exit;
-    // The suspended record holds no generator (`suspend_generator` took it).
-    let old = src.generator.replace(gen);
+    // The suspended record holds no generator (`suspend_generator` took
+    // it), so overwriting the copy's field below drops nothing.
+    debug_assert!(src.generator.is_none());
     let src: *const Frame = src;
     if frames.len() == frames.capacity() {
         frames.reserve(1);
@@ -39,14 +41,21 @@ pub(crate) fn frame_to_stack(
     // past the frame stack's length is reserved (above) and does not
     // overlap it. The bitwise copy moves the frame: the frame stack owns
     // it once its length covers it, and `slot` is then overwritten with
-    // None without being dropped, so the frame has exactly one owner.
+    // None without being dropped, so the frame has exactly one owner. The
+    // fields written into the copy are plain data, except `generator`,
+    // which is None (asserted above) and written without a drop.
     unsafe {
         let len = frames.len();
-        crate::vm::ops::copy_words(src, frames.as_mut_ptr().add(len));
-        frames.set_len(len + 1);
+        let dst = frames.as_mut_ptr().add(len);
+        std::ptr::copy_nonoverlapping(src, dst, 1);
         std::ptr::write(slot, None);
+        (*dst).base = base;
+        (*dst).ret_base = base;
+        (*dst).entry = exit == GenExit::No;
+        (*dst).gen_exit = exit;
+        std::ptr::write(std::ptr::addr_of_mut!((*dst).generator), Some(gen));
+        frames.set_len(len + 1);
     }
-    drop(old);
     true
 }
 
@@ -78,41 +87,66 @@ pub(crate) fn frame_from_stack(frames: &mut Vec<Frame>, slot: &mut Option<Frame>
     true
 }
 
-/// Append all of `src` to `dst`, leaving `src` empty (its buffer kept).
+/// Move all of `src` (a suspended frame's locals-plus and value stack) to
+/// the end of `dst` and push `arg` after them, leaving `src` empty (its
+/// buffer kept); returns where the values start in `dst`. One capacity
+/// check and one pass of word moves.
 #[inline(always)]
-pub(crate) fn append_values(dst: &mut Vec<Value>, src: &mut Vec<Value>) {
+pub(crate) fn values_to_stack(dst: &mut Vec<Value>, src: &mut Vec<Value>, arg: Value) -> usize {
     let n = src.len();
-    if dst.capacity() - dst.len() < n {
-        dst.reserve(n);
+    let base = dst.len();
+    if dst.capacity() - base <= n {
+        dst.reserve(n + 1);
     }
-    // SAFETY: `src` holds `n` valid values and `dst` has room for `n` more
-    // past its length (reserved above); the buffers are distinct. Each value
-    // is moved: `src`'s length is cut to 0 and `dst`'s extended over them,
-    // so every value has one owner.
+    // SAFETY: `src` holds `n` valid values and `dst` has room for `n + 1`
+    // more past its length (reserved above); the buffers are distinct. Each
+    // value is moved: `src`'s length is cut to 0 and `dst`'s extended over
+    // them and `arg`, so every value has one owner.
     unsafe {
-        let len = dst.len();
-        let d = dst.as_mut_ptr().add(len);
-        let s = src.as_ptr();
-        for i in 0..n {
-            write_words(d.add(i), read_words(s.add(i)));
+        let mut s = src.as_ptr();
+        let end = s.add(n);
+        let mut d = dst.as_mut_ptr().add(base);
+        while s != end {
+            write_words(d, read_words(s));
+            s = s.add(1);
+            d = d.add(1);
         }
+        write_words(d, arg);
         src.set_len(0);
-        dst.set_len(len + n);
+        dst.set_len(base + n + 1);
     }
+    base
 }
 
-/// `v.push(x)` without the out-of-line call.
+/// Move `stack[start..]` into `buf` (empty while its frame runs: the
+/// values went to the stack at the resumption), cutting the stack to
+/// `start`.
 #[inline(always)]
-pub(crate) fn push_value(v: &mut Vec<Value>, x: Value) {
-    if v.len() == v.capacity() {
-        v.reserve(1);
+pub(crate) fn values_from_stack(stack: &mut Vec<Value>, start: usize, buf: &mut Vec<Value>) {
+    if !buf.is_empty() {
+        buf.clear();
     }
-    // SAFETY: there is room for one more value past the length (reserved
-    // above); the slot is then covered by the length and owns `x`.
+    let len = stack.len();
+    let start = start.min(len);
+    let n = len - start;
+    if buf.capacity() < n {
+        buf.reserve(n);
+    }
+    // SAFETY: slots `start..len` of the stack hold values, moved into the
+    // first `n` slots of the empty buffer, which has room for them
+    // (reserved above); the stack's length is cut to `start` so each value
+    // has one owner.
     unsafe {
-        let len = v.len();
-        write_words(v.as_mut_ptr().add(len), x);
-        v.set_len(len + 1);
+        let mut s = stack.as_ptr().add(start);
+        let end = stack.as_ptr().add(len);
+        let mut d = buf.as_mut_ptr();
+        while s != end {
+            write_words(d, read_words(s));
+            s = s.add(1);
+            d = d.add(1);
+        }
+        stack.set_len(start);
+        buf.set_len(n);
     }
 }
 

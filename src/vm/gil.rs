@@ -185,7 +185,7 @@ pub struct ThreadState {
     c_recursion: usize,
     exc_info: Value,
     pending_kwnames: Option<PyRef>,
-    gen_exc_outer: Vec<Value>,
+    gen_exc: super::gen::GenExcChain,
     repr_stack: Vec<usize>,
     /// Whether a trace or profile function is set (per thread).
     tracing: bool,
@@ -206,7 +206,7 @@ impl ThreadState {
             c_recursion: 0,
             exc_info: Value::None,
             pending_kwnames: None,
-            gen_exc_outer: Vec::new(),
+            gen_exc: super::gen::GenExcChain::default(),
             repr_stack: Vec::new(),
             tracing: false,
             context: None,
@@ -232,7 +232,7 @@ impl ThreadState {
         std::mem::swap(&mut self.c_recursion, &mut vm.c_recursion);
         std::mem::swap(&mut self.exc_info, &mut vm.exc_info);
         std::mem::swap(&mut self.pending_kwnames, &mut vm.pending_kwnames);
-        std::mem::swap(&mut self.gen_exc_outer, &mut vm.gen_exc_outer);
+        std::mem::swap(&mut self.gen_exc, &mut vm.gen_exc);
         std::mem::swap(&mut self.repr_stack, &mut vm.repr_stack);
         std::mem::swap(&mut self.tracing, &mut vm.tracing);
         // The eval breaker's tracing bit follows the running thread's flag.

@@ -333,10 +333,12 @@ impl Vm {
                         // FOR_ITER_GEN: the generator's frame runs on in
                         // this loop (vm/gen_inline.rs).
                         if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(1) }) {
-                            let g = g.clone();
+                            let g: *const super::value::PyRef = g;
                             r.sync(&mut self.stack);
                             self.mark_lasti(pc);
-                            if self.for_iter_gen(g, next, next + oparg as usize) {
+                            // SAFETY: `g` is the iterator in its slot, which
+                            // FOR_ITER_GEN leaves in place.
+                            if unsafe { self.for_iter_gen(g, next, next + oparg as usize) } {
                                 continue 'frame;
                             }
                         }
@@ -509,10 +511,12 @@ impl Vm {
                         // SEND_GEN: the generator's or coroutine's frame runs
                         // on in this loop (vm/gen_inline.rs).
                         if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(2) }) {
-                            let g = g.clone();
+                            let g: *const super::value::PyRef = g;
                             r.sync(&mut self.stack);
                             self.mark_lasti(pc);
-                            if self.send_gen(g, next, next + oparg as usize) {
+                            // SAFETY: `g` is the receiver in its slot, which
+                            // SEND_GEN leaves in place.
+                            if unsafe { self.send_gen(g, next, next + oparg as usize) } {
                                 continue 'frame;
                             }
                         }

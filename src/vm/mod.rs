@@ -230,8 +230,9 @@ pub struct Vm {
     /// `object.__dict__['__new__']` and `['__init__']` once looked up (the
     /// fast path of instantiating classes that inherit them).
     pub object_new_init: Option<(Value, Value)>,
-    /// exc_info of the callers of running generators (restored on suspend).
-    pub gen_exc_outer: Vec<Value>,
+    /// The running generators, whose states hold their callers' exc_info
+    /// (restored on suspend; `topmost_exc_info`).
+    pub gen_exc: gen::GenExcChain,
     pub modules: PyRef,
     pub argv: Vec<String>,
     /// Objects being repr'd (cycle guard, as Py_ReprEnter).
@@ -357,7 +358,7 @@ impl Vm {
             exc_info: Value::None,
             pending_kwnames: None,
             object_new_init: None,
-            gen_exc_outer: Vec::new(),
+            gen_exc: gen::GenExcChain::default(),
             modules,
             argv: Vec::new(),
             repr_stack: Vec::new(),
