@@ -20,8 +20,12 @@ use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
 crate::interp_local! {
-    /// Native function (by address) -> the module it was added to.
-    static FUNCTION_MODULES: RefCell<HashMap<usize, Rc<str>>> = RefCell::new(HashMap::new());
+    /// Native function (by address and name) -> the module it was added
+    /// to. The name is part of the key: the compiler merges functions
+    /// whose code is identical (two modules' no-op functions), so an
+    /// address alone can stand for functions of two modules.
+    static FUNCTION_MODULES: RefCell<HashMap<(usize, &'static str), Rc<str>>> =
+        RefCell::new(HashMap::new());
 }
 
 /// Record that `funcs` are functions of module `module` (first one wins
@@ -30,14 +34,14 @@ pub fn register_module_functions(module: &str, funcs: &[(&'static str, NativeFn)
     let name: Rc<str> = Rc::from(module);
     FUNCTION_MODULES.with(|m| {
         let mut m = m.borrow_mut();
-        for (_, f) in funcs {
-            m.entry(*f as usize).or_insert_with(|| name.clone());
+        for (n, f) in funcs {
+            m.entry((*f as usize, *n)).or_insert_with(|| name.clone());
         }
     });
 }
 
-fn module_of(f: NativeFn) -> Option<Rc<str>> {
-    FUNCTION_MODULES.with(|m| m.borrow().get(&(f as usize)).cloned())
+fn module_of(f: NativeFn, name: &'static str) -> Option<Rc<str>> {
+    FUNCTION_MODULES.with(|m| m.borrow().get(&(f as usize, name)).cloned())
 }
 
 /// The table key of a method of type `t`: `Type.name` for builtins' types,
@@ -73,7 +77,7 @@ fn builtin_key(vm: &mut Vm, v: &Value) -> PyResult<Option<String>> {
         return Ok(None);
     };
     Ok(match &o.payload {
-        Payload::Builtin(b) => match (&b.owner, module_of(b.func)) {
+        Payload::Builtin(b) => match (&b.owner, module_of(b.func, b.name)) {
             (Some(t), _) => Some(method_key(vm, t, b.name)?),
             // The tables are keyed by import name: `_io`'s functions say
             // `__module__ == "io"`.
@@ -136,7 +140,7 @@ fn builtin_module(vm: &mut Vm, v: &Value) -> PyResult<Value> {
                     } =>
             {
                 // One str object per module name, as CPython's m_module.
-                match module_of(b.func) {
+                match module_of(b.func, b.name) {
                     Some(m) => Value::Obj(vm.intern(&m)),
                     None => Value::None,
                 }
@@ -165,7 +169,7 @@ fn builtin_self(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     if b.owner.is_some() {
         return Ok(Value::None);
     }
-    let Some(name) = module_of(b.func) else {
+    let Some(name) = module_of(b.func, b.name) else {
         return Ok(Value::None);
     };
     let modules = vm.modules.clone();
