@@ -73,6 +73,15 @@ pub fn key_version(d: &PyRef) -> Option<u64> {
     table(d)?.try_borrow().ok().map(|t| t.version())
 }
 
+/// The entry position of the str key `key` in dict `d`, if present and
+/// found without running code (for LOAD_NAME/STORE_NAME's hint).
+pub fn str_key_pos(d: &PyRef, key: &PyRef) -> Option<usize> {
+    let Payload::Str(s) = &key.payload else {
+        return None;
+    };
+    lookup_str(d, key, s)?.map(|(pos, _)| pos)
+}
+
 /// The value at entry `pos` if its key is `key` (the object itself).
 #[inline]
 pub fn value_at_if_key(d: &PyRef, pos: usize, key: &PyRef) -> Option<Value> {

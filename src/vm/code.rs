@@ -34,8 +34,8 @@ pub struct Handler {
 pub struct Instr {
     pub op: crate::pyc::opcode::Op,
     pub len: u8,
-    /// The inline-cache slot of LOAD_GLOBAL, LOAD_ATTR, LOAD_METHOD and
-    /// STORE_ATTR (`NO_SLOT` otherwise).
+    /// The inline-cache slot of LOAD_GLOBAL, LOAD_ATTR, LOAD_METHOD,
+    /// STORE_ATTR, LOAD_NAME and STORE_NAME (`NO_SLOT` otherwise).
     pub slot: u16,
     pub arg: u32,
 }
@@ -78,6 +78,12 @@ fn decode_units(code: &[u8]) -> (Box<[u8]>, Box<[Instr]>, usize) {
                     }
                     None => NO_SLOT,
                 }
+            }
+            // No cache units in the bytecode: the slot is only in `Instr`.
+            Some(Op::LoadName | Op::StoreName) => {
+                let n = u16::try_from(nslots).unwrap_or(NO_SLOT);
+                nslots += 1;
+                n
             }
             _ => NO_SLOT,
         };

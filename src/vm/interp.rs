@@ -324,7 +324,17 @@ impl Vm {
                     Op::AsyncGenWrap => marked!(self.op_async_gen_wrap()),
                     Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
                     Op::PopExcept => marked!(self.op_pop_except()),
-                    Op::StoreName => marked!(self.op_store_name(code, oparg)),
+                    Op::StoreName => {
+                        let v = unsafe { r.pop() };
+                        match self.store_name_hit(code, slot, oparg, v) {
+                            Ok(old) => {
+                                release!(old);
+                                go_on!(next);
+                            }
+                            Err(v) => unsafe { r.push(v) },
+                        }
+                        marked!(self.op_store_name(code, oparg, slot))
+                    }
                     Op::DeleteName => marked!(self.op_delete_name(code, oparg)),
                     Op::UnpackSequence => marked!(self.op_unpack_sequence(oparg)),
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
@@ -375,7 +385,13 @@ impl Vm {
                         }
                         slow!(step!(self.op_load_const(code, oparg)))
                     }
-                    Op::LoadName => marked!(self.op_load_name(code, oparg)),
+                    Op::LoadName => {
+                        if let Some(v) = self.load_name_hit(code, slot, oparg) {
+                            unsafe { r.push(v) };
+                            go_on!(next);
+                        }
+                        marked!(self.op_load_name(code, oparg, slot))
+                    }
                     Op::BuildTuple => marked!(step!(self.op_build_tuple(oparg))),
                     Op::BuildList => marked!(self.op_build_list(oparg)),
                     Op::BuildSet => marked!(self.op_build_set(oparg)),

@@ -55,6 +55,10 @@ pub enum Ic {
         bver: Option<u64>,
         pos: usize,
     },
+    /// LOAD_NAME / STORE_NAME: the name was at entry `pos` of the locals
+    /// dict last seen. A hint, checked by the entry's key being the name
+    /// itself (a dict holds a key once), so it needs no version.
+    Name { pos: u32 },
     /// LOAD_ATTR (and LOAD_METHOD of a non-method): for instances of the
     /// type at version `tver` (no custom `__getattribute__`), the type's
     /// attribute `descr` (Null: none) is not a data descriptor, so the
@@ -917,5 +921,69 @@ fn is_plain_method(v: &Value) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// The remembered LOAD_NAME / STORE_NAME entry position of `slot`.
+#[inline(always)]
+fn name_hint(code: &Code, slot: u16) -> Option<usize> {
+    code.ic_with(slot, |ic| match ic {
+        Ic::Name { pos } => Some(*pos as usize),
+        _ => None,
+    })
+}
+
+impl Vm {
+    /// The frame's locals when they are an exact dict.
+    #[inline(always)]
+    fn locals_dict(&self) -> Option<&PyRef> {
+        match self.frames.last()?.locals.as_ref()? {
+            Value::Obj(d) if d.class_is(&self.types.dict) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// LOAD_NAME when the locals dict holds the name at the remembered
+    /// entry.
+    #[inline(always)]
+    pub(crate) fn load_name_hit(&self, code: &Code, slot: u16, oparg: u32) -> Option<Value> {
+        let pos = name_hint(code, slot)?;
+        value_at_if_key(self.locals_dict()?, pos, code.names.get(oparg as usize)?)
+    }
+
+    /// STORE_NAME into the locals dict at the remembered entry when it
+    /// holds the name: the old value, or `Err(v)` given back.
+    #[inline(always)]
+    pub(crate) fn store_name_hit(
+        &self,
+        code: &Code,
+        slot: u16,
+        oparg: u32,
+        v: Value,
+    ) -> Result<Value, Value> {
+        let (Some(pos), Some(d), Some(name)) = (
+            name_hint(code, slot),
+            self.locals_dict(),
+            code.names.get(oparg as usize),
+        ) else {
+            return Err(v);
+        };
+        replace_at_if_key(d, pos, name, v)
+    }
+
+    /// Remember where the locals dict holds name `oparg` (after a LOAD_NAME
+    /// or STORE_NAME that went the general way).
+    pub(crate) fn name_hint_fill(&self, code: &Code, slot: u16, oparg: u32) {
+        if slot == NO_SLOT {
+            return;
+        }
+        let (Some(d), Some(name)) = (self.locals_dict(), code.names.get(oparg as usize)) else {
+            return;
+        };
+        if let Some(pos) =
+            crate::objects::dict::str_key_pos(d, name).and_then(|p| u32::try_from(p).ok())
+        {
+            code.ic_set(slot, Ic::Name { pos });
+        }
     }
 }

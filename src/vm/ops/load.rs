@@ -102,11 +102,12 @@ impl Vm {
         }
     }
 
-    pub(crate) fn op_store_name(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+    pub(crate) fn op_store_name(&mut self, code: &Code, oparg: u32, slot: u16) -> PyResult<Flow> {
         let v = self.pop();
         let name = name_at(code, oparg);
         let locals = self.frame_locals()?;
         self.setitem(&locals, Value::Obj(name), v)?;
+        self.name_hint_fill(code, slot, oparg);
         Ok(Flow::Next)
     }
 
@@ -131,12 +132,18 @@ impl Vm {
         e
     }
 
-    pub(crate) fn op_load_name(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
+    pub(crate) fn op_load_name(&mut self, code: &Code, oparg: u32, slot: u16) -> PyResult<Flow> {
         let name = name_at(code, oparg);
         let locals = self.frame_locals()?;
+        // As CPython: an exact dict is read directly, anything else
+        // (a dict subclass too) through `__getitem__`.
         let found = match &locals {
-            Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => {
-                self.dict_get_str(d, &name)?
+            Value::Obj(d) if d.class_is(&self.types.dict) => {
+                let v = self.dict_get_str(d, &name)?;
+                if v.is_some() {
+                    self.name_hint_fill(code, slot, oparg);
+                }
+                v
             }
             _ => match self.getitem(&locals, &Value::Obj(name.clone())) {
                 Ok(v) => Some(v),
