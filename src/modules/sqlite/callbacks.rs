@@ -59,6 +59,7 @@ struct Ctx {
     callable: Value,
 }
 
+// SAFETY: only SQLite calls this, with the arguments its API documents.
 unsafe extern "C" fn destroy(p: *mut c_void) {
     if !p.is_null() {
         // SAFETY: p is the Box<Ctx> we leaked when registering; SQLite
@@ -102,20 +103,32 @@ fn py_args(vm: &mut Vm, argc: c_int, argv: *mut *mut ffi::sqlite3_value) -> PyRe
 }
 
 /// `_pysqlite_set_result`; Err(None) for an unsupported type.
-fn set_result(vm: &mut Vm, context: *mut ffi::sqlite3_context, v: &Value) -> Result<(), Option<PyErr>> {
+fn set_result(
+    vm: &mut Vm,
+    context: *mut ffi::sqlite3_context,
+    v: &Value,
+) -> Result<(), Option<PyErr>> {
     let text = |s: &[u8]| -> Result<(), Option<PyErr>> {
         let n = c_int::try_from(s.len()).map_err(|_| None)?;
         // SAFETY: context is live; SQLite copies the text (TRANSIENT).
         unsafe {
-            ffi::sqlite3_result_text(context, s.as_ptr() as *const c_char, n, ffi::SQLITE_TRANSIENT())
+            ffi::sqlite3_result_text(
+                context,
+                s.as_ptr() as *const c_char,
+                n,
+                ffi::SQLITE_TRANSIENT(),
+            )
         };
         Ok(())
     };
-    // SAFETY (the result calls below): context is the live context.
     match v {
+        // SAFETY: context is the live context SQLite passed to this callback.
         Value::None => unsafe { ffi::sqlite3_result_null(context) },
+        // SAFETY: context is the live context SQLite passed to this callback.
         Value::Int(n) => unsafe { ffi::sqlite3_result_int64(context, *n) },
+        // SAFETY: context is the live context SQLite passed to this callback.
         Value::Bool(b) => unsafe { ffi::sqlite3_result_int64(context, i64::from(b.get())) },
+        // SAFETY: context is the live context SQLite passed to this callback.
         Value::Float(f) => unsafe { ffi::sqlite3_result_double(context, f.get()) },
         Value::Obj(o) => match &o.payload {
             Payload::Int(_) => {
@@ -123,6 +136,7 @@ fn set_result(vm: &mut Vm, context: *mut ffi::sqlite3_context, v: &Value) -> Res
                     "Python int too large to convert to SQLite INTEGER",
                 )))
             }
+            // SAFETY: context is the live context SQLite passed to this callback.
             Payload::Float(f) => unsafe { ffi::sqlite3_result_double(context, *f) },
             Payload::Str(s) => {
                 if s.surrogate_cps().is_some() {
@@ -132,9 +146,9 @@ fn set_result(vm: &mut Vm, context: *mut ffi::sqlite3_context, v: &Value) -> Res
             }
             _ => match buffer_of(vm, v).map_err(Some)? {
                 Some(b) => {
-                    let n = c_int::try_from(b.len()).map_err(|_| {
-                        Some(vm.overflow_error("BLOB longer than INT_MAX bytes"))
-                    })?;
+                    let n = c_int::try_from(b.len())
+                        .map_err(|_| Some(vm.overflow_error("BLOB longer than INT_MAX bytes")))?;
+                    // SAFETY: context is the live context SQLite passed to this callback.
                     unsafe {
                         ffi::sqlite3_result_blob(
                             context,
@@ -155,12 +169,20 @@ fn set_result(vm: &mut Vm, context: *mut ffi::sqlite3_context, v: &Value) -> Res
 /// CPython's `set_sqlite_error`: report a failed callback to SQLite
 /// (MemoryError → nomem, OverflowError → toobig, else `msg`) and print or
 /// drop the Python error.
-fn set_error(vm: &mut Vm, context: *mut ffi::sqlite3_context, e: Option<PyErr>, msg: &str, callable: &Value) {
+fn set_error(
+    vm: &mut Vm,
+    context: *mut ffi::sqlite3_context,
+    e: Option<PyErr>,
+    msg: &str,
+    callable: &Value,
+) {
     let m = CString::new(msg).unwrap_or_default();
     // SAFETY: context is the live context; SQLite copies the message.
     unsafe {
         match &e {
-            Some(e) if vm.err_is(e, ExcKind::MemoryError) => ffi::sqlite3_result_error_nomem(context),
+            Some(e) if vm.err_is(e, ExcKind::MemoryError) => {
+                ffi::sqlite3_result_error_nomem(context)
+            }
             Some(e) if vm.err_is(e, ExcKind::OverflowError) => {
                 ffi::sqlite3_result_error_toobig(context)
             }
@@ -174,6 +196,7 @@ fn set_error(vm: &mut Vm, context: *mut ffi::sqlite3_context, e: Option<PyErr>, 
     }
 }
 
+// SAFETY: only SQLite calls this, with the arguments its API documents.
 unsafe extern "C" fn func_callback(
     context: *mut ffi::sqlite3_context,
     argc: c_int,
@@ -205,6 +228,7 @@ fn agg_slot(context: *mut ffi::sqlite3_context, alloc: bool) -> *mut *mut Value 
     unsafe { ffi::sqlite3_aggregate_context(context, n) as *mut *mut Value }
 }
 
+// SAFETY: only SQLite calls this, with the arguments its API documents.
 unsafe extern "C" fn step_callback(
     context: *mut ffi::sqlite3_context,
     argc: c_int,
@@ -216,7 +240,13 @@ unsafe extern "C" fn step_callback(
     let slot = agg_slot(context, true);
     if slot.is_null() {
         let e = vm.new_error_noargs(ExcKind::MemoryError);
-        set_error(vm, context, Some(e), "user-defined aggregate's '__init__' method raised error", &cls);
+        set_error(
+            vm,
+            context,
+            Some(e),
+            "user-defined aggregate's '__init__' method raised error",
+            &cls,
+        );
         return;
     }
     // SAFETY: slot points at our pointer-sized aggregate memory.
@@ -229,7 +259,13 @@ unsafe extern "C" fn step_callback(
                 unsafe { *slot = inst };
             }
             Err(e) => {
-                set_error(vm, context, Some(e), "user-defined aggregate's '__init__' method raised error", &cls);
+                set_error(
+                    vm,
+                    context,
+                    Some(e),
+                    "user-defined aggregate's '__init__' method raised error",
+                    &cls,
+                );
                 return;
             }
         }
@@ -239,15 +275,28 @@ unsafe extern "C" fn step_callback(
     let step = match vm.getattr_str(&obj, "step") {
         Ok(s) => s,
         Err(e) => {
-            set_error(vm, context, Some(e), "user-defined aggregate's 'step' method not defined", &cls);
+            set_error(
+                vm,
+                context,
+                Some(e),
+                "user-defined aggregate's 'step' method not defined",
+                &cls,
+            );
             return;
         }
     };
     if let Err(e) = py_args(vm, argc, argv).and_then(|a| vm.call(&step, &a)) {
-        set_error(vm, context, Some(e), "user-defined aggregate's 'step' method raised error", &cls);
+        set_error(
+            vm,
+            context,
+            Some(e),
+            "user-defined aggregate's 'step' method raised error",
+            &cls,
+        );
     }
 }
 
+// SAFETY: only SQLite calls this, with the arguments its API documents.
 unsafe extern "C" fn final_callback(context: *mut ffi::sqlite3_context) {
     let (Some(vm), Some(cls)) = (current_vm(), ctx_callable(context)) else {
         return;
@@ -266,15 +315,22 @@ unsafe extern "C" fn final_callback(context: *mut ffi::sqlite3_context) {
         Ok(f) => match vm.call(&f, &[]) {
             Ok(v) => set_result(vm, context, &v)
                 .map_err(|e| (e, "user-defined aggregate's 'finalize' method raised error")),
-            Err(e) => Err((Some(e), "user-defined aggregate's 'finalize' method raised error")),
+            Err(e) => Err((
+                Some(e),
+                "user-defined aggregate's 'finalize' method raised error",
+            )),
         },
-        Err(e) => Err((Some(e), "user-defined aggregate's 'finalize' method not defined")),
+        Err(e) => Err((
+            Some(e),
+            "user-defined aggregate's 'finalize' method not defined",
+        )),
     };
     if let Err((e, msg)) = r {
         set_error(vm, context, e, msg, &cls);
     }
 }
 
+// SAFETY: only SQLite calls this, with the arguments its API documents.
 unsafe extern "C" fn collation_callback(
     p: *mut c_void,
     l1: c_int,
@@ -296,7 +352,10 @@ unsafe extern "C" fn collation_callback(
         // SAFETY: SQLite passes n readable bytes at s.
         unsafe { std::slice::from_raw_parts(s as *const u8, n as usize) }.to_vec()
     };
-    let (Ok(a), Ok(b)) = (String::from_utf8(text(s1, l1)), String::from_utf8(text(s2, l2))) else {
+    let (Ok(a), Ok(b)) = (
+        String::from_utf8(text(s1, l1)),
+        String::from_utf8(text(s2, l2)),
+    ) else {
         return 0;
     };
     let (a, b) = (vm.new_string(a), vm.new_string(b));

@@ -7,9 +7,9 @@ use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::rc::Rc;
 
-use crate::modules::binargs::Sig;
 use super::ffi::Db;
 use super::{callbacks, cursor, db_error, err, str_arg, Exc, EXC_NAMES};
+use crate::modules::binargs::Sig;
 use crate::modules::thread::thread_ident;
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
@@ -82,7 +82,11 @@ pub fn make_type(vm: &mut Vm, excs: &[PyRef]) -> PyRef {
     vm.add_getsets(
         &t,
         &[
-            ("isolation_level", get_isolation_level, Some(set_isolation_level)),
+            (
+                "isolation_level",
+                get_isolation_level,
+                Some(set_isolation_level),
+            ),
             ("total_changes", get_total_changes, None),
             ("in_transaction", get_in_transaction, None),
             ("row_factory", get_row_factory, Some(set_row_factory)),
@@ -326,12 +330,7 @@ fn conn_cursor(vm: &mut Vm, args: Args) -> PyResult<Value> {
     make_cursor(vm, c, &me, s.first().cloned().flatten())
 }
 
-fn make_cursor(
-    vm: &mut Vm,
-    c: &Connection,
-    me: &Value,
-    factory: Option<Value>,
-) -> PyResult<Value> {
+fn make_cursor(vm: &mut Vm, c: &Connection, me: &Value, factory: Option<Value>) -> PyResult<Value> {
     let cursor_t = super::cursor_type(vm)?;
     let factory = factory.unwrap_or_else(|| Value::Obj(cursor_t.clone()));
     let cur = vm.call(&factory, &[me.clone()])?;

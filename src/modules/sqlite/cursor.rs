@@ -288,7 +288,9 @@ fn bind_value(vm: &mut Vm, st: &Stmt, i: c_int, v: &Value) -> PyResult<c_int> {
             Payload::Int(b) => match i64::try_from(b) {
                 Ok(n) => st.bind_int(i, n),
                 Err(_) => {
-                    return Err(vm.overflow_error("Python int too large to convert to SQLite INTEGER"))
+                    return Err(
+                        vm.overflow_error("Python int too large to convert to SQLite INTEGER")
+                    )
                 }
             },
             Payload::Float(f) => st.bind_double(i, *f),
@@ -535,7 +537,7 @@ fn execute_locked(
             for i in 0..ncols {
                 let name = column_name(conn, &st.column_name(i).unwrap_or_default());
                 let mut d = vec![vm.new_string(name)];
-                d.extend(std::iter::repeat(Value::None).take(6));
+                d.extend(std::iter::repeat_n(Value::None, 6));
                 cols.push(vm.new_tuple(d));
             }
             *cur.description.borrow_mut() = vm.new_tuple(cols);
@@ -595,8 +597,8 @@ fn text_value(vm: &mut Vm, conn: &Connection, st: &Stmt, i: c_int) -> PyResult<V
         return match String::from_utf8(bytes) {
             Ok(s) => Ok(vm.new_string(s)),
             Err(e) => {
-                let name = String::from_utf8_lossy(&st.column_name(i).unwrap_or_default())
-                    .into_owned();
+                let name =
+                    String::from_utf8_lossy(&st.column_name(i).unwrap_or_default()).into_owned();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 Err(err(
                     vm,
@@ -865,5 +867,6 @@ fn set_row_factory(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 
 /// The `description` of cursor `v` (for `Row`), checking its type.
 pub fn description_of(vm: &Vm, v: &Value) -> Option<Value> {
-    vm.native::<Cursor>(v).map(|c| c.description.borrow().clone())
+    vm.native::<Cursor>(v)
+        .map(|c| c.description.borrow().clone())
 }

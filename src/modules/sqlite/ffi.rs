@@ -123,30 +123,30 @@ impl Db {
 
     pub fn changes(&self) -> i64 {
         let p = self.ptr.get();
-        // SAFETY: p is an open handle.
         if p.is_null() {
             0
         } else {
+            // SAFETY: p is an open handle (non-NULL: we NULL it on close).
             unsafe { ffi::sqlite3_changes64(p) }
         }
     }
 
     pub fn total_changes(&self) -> i64 {
         let p = self.ptr.get();
-        // SAFETY: p is an open handle.
         if p.is_null() {
             0
         } else {
+            // SAFETY: p is an open handle (non-NULL: we NULL it on close).
             unsafe { ffi::sqlite3_total_changes64(p) }
         }
     }
 
     pub fn last_insert_rowid(&self) -> i64 {
         let p = self.ptr.get();
-        // SAFETY: p is an open handle.
         if p.is_null() {
             0
         } else {
+            // SAFETY: p is an open handle (non-NULL: we NULL it on close).
             unsafe { ffi::sqlite3_last_insert_rowid(p) }
         }
     }
@@ -176,6 +176,7 @@ impl Db {
         if p.is_null() {
             0
         } else {
+            // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
             unsafe { ffi::sqlite3_limit(p, id, -1) }
         }
     }
@@ -247,33 +248,41 @@ fn bytes_at(p: *const u8, n: c_int) -> Vec<u8> {
     unsafe { std::slice::from_raw_parts(p, n as usize) }.to_vec()
 }
 
-// SAFETY (for every method below): `ptr` is a live statement we own
-// (finalized only on drop) and column/parameter indexes out of range are
-// checked by SQLite itself (it returns NULL/0 or SQLITE_RANGE).
+// In every method below `ptr` is a live statement we own (finalized only
+// on drop) and column/parameter indexes out of range are checked by SQLite
+// itself (it returns NULL/0 or SQLITE_RANGE).
 impl Stmt {
     pub fn step(&self) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_step(self.ptr) }
     }
     pub fn reset(&self) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_reset(self.ptr) }
     }
     pub fn readonly(&self) -> bool {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_stmt_readonly(self.ptr) != 0 }
     }
     pub fn param_count(&self) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_bind_parameter_count(self.ptr) }
     }
     /// The name of parameter `i` (1-based) with its marker (`:x`).
     pub fn param_name(&self, i: c_int) -> Option<Vec<u8>> {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         c_text(unsafe { ffi::sqlite3_bind_parameter_name(self.ptr, i) })
     }
     pub fn bind_null(&self, i: c_int) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_bind_null(self.ptr, i) }
     }
     pub fn bind_int(&self, i: c_int, v: i64) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_bind_int64(self.ptr, i, v) }
     }
     pub fn bind_double(&self, i: c_int, v: f64) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_bind_double(self.ptr, i, v) }
     }
     /// Bind UTF-8 text (copied by SQLite: SQLITE_TRANSIENT).
@@ -281,6 +290,7 @@ impl Stmt {
         let Ok(n) = c_int::try_from(s.len()) else {
             return ffi::SQLITE_TOOBIG;
         };
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe {
             ffi::sqlite3_bind_text(
                 self.ptr,
@@ -296,6 +306,7 @@ impl Stmt {
         let Ok(n) = c_int::try_from(b.len()) else {
             return ffi::SQLITE_TOOBIG;
         };
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe {
             ffi::sqlite3_bind_blob(
                 self.ptr,
@@ -307,35 +318,46 @@ impl Stmt {
         }
     }
     pub fn column_count(&self) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_column_count(self.ptr) }
     }
     pub fn data_count(&self) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_data_count(self.ptr) }
     }
     pub fn column_name(&self, i: c_int) -> Option<Vec<u8>> {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         c_text(unsafe { ffi::sqlite3_column_name(self.ptr, i) })
     }
     pub fn column_decltype(&self, i: c_int) -> Option<Vec<u8>> {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         c_text(unsafe { ffi::sqlite3_column_decltype(self.ptr, i) })
     }
     pub fn column_type(&self, i: c_int) -> c_int {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_column_type(self.ptr, i) }
     }
     pub fn column_int(&self, i: c_int) -> i64 {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_column_int64(self.ptr, i) }
     }
     pub fn column_double(&self, i: c_int) -> f64 {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         unsafe { ffi::sqlite3_column_double(self.ptr, i) }
     }
     /// The column as text (UTF-8 bytes).
     pub fn column_text(&self, i: c_int) -> Vec<u8> {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         let p = unsafe { ffi::sqlite3_column_text(self.ptr, i) };
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         let n = unsafe { ffi::sqlite3_column_bytes(self.ptr, i) };
         bytes_at(p, n)
     }
     /// The column as a blob.
     pub fn column_blob(&self, i: c_int) -> Vec<u8> {
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         let p = unsafe { ffi::sqlite3_column_blob(self.ptr, i) } as *const u8;
+        // SAFETY: the handle is live (ours until close/finalize); SQLite checks indexes.
         let n = unsafe { ffi::sqlite3_column_bytes(self.ptr, i) };
         bytes_at(p, n)
     }

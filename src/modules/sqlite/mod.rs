@@ -134,9 +134,7 @@ pub fn db_error(vm: &mut Vm, code: i32, msg: &str) -> PyErr {
         | libsqlite3_sys::SQLITE_SCHEMA => Exc::OperationalError,
         libsqlite3_sys::SQLITE_CORRUPT => Exc::DatabaseError,
         libsqlite3_sys::SQLITE_TOOBIG => Exc::DataError,
-        libsqlite3_sys::SQLITE_CONSTRAINT | libsqlite3_sys::SQLITE_MISMATCH => {
-            Exc::IntegrityError
-        }
+        libsqlite3_sys::SQLITE_CONSTRAINT | libsqlite3_sys::SQLITE_MISMATCH => Exc::IntegrityError,
         libsqlite3_sys::SQLITE_MISUSE | libsqlite3_sys::SQLITE_RANGE => Exc::InterfaceError,
         _ => Exc::DatabaseError,
     };
@@ -145,7 +143,9 @@ pub fn db_error(vm: &mut Vm, code: i32, msg: &str) -> PyErr {
     let k1 = vm.intern("sqlite_errorcode");
     let k2 = vm.intern("sqlite_errorname");
     let name = vm.new_str(error_name(code));
-    if vm.setattr(&exc, &k1, Some(Value::Int(code as i64))).is_err()
+    if vm
+        .setattr(&exc, &k1, Some(Value::Int(code as i64)))
+        .is_err()
         || vm.setattr(&exc, &k2, Some(name)).is_err()
     {
         return vm.system_error("cannot set sqlite error attributes");
@@ -157,16 +157,19 @@ pub fn db_error(vm: &mut Vm, code: i32, msg: &str) -> PyErr {
 pub fn str_arg<'a>(vm: &Vm, v: &'a Value, what: &str) -> PyResult<&'a str> {
     match v {
         Value::Obj(o) if matches!(o.payload, Payload::Str(_)) => Ok(str_of(o)),
-        _ => Err(vm.type_error(format!(
-            "{what} must be str, not {}",
-            vm.type_name_of(v)
-        ))),
+        _ => Err(vm.type_error(format!("{what} must be str, not {}", vm.type_name_of(v)))),
     }
 }
 
 /// `s` as a C string, or ProgrammingError for an embedded NUL.
 pub fn c_sql(vm: &Vm, s: &str) -> PyResult<CString> {
-    CString::new(s).map_err(|_| err(vm, Exc::ProgrammingError, "the query contains a null character"))
+    CString::new(s).map_err(|_| {
+        err(
+            vm,
+            Exc::ProgrammingError,
+            "the query contains a null character",
+        )
+    })
 }
 
 /// `PrepareProtocol` instances carry nothing.
@@ -240,7 +243,10 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             ("complete_statement", module_complete_statement),
             ("register_adapter", module_register_adapter),
             ("register_converter", module_register_converter),
-            ("enable_callback_tracebacks", module_enable_callback_tracebacks),
+            (
+                "enable_callback_tracebacks",
+                module_enable_callback_tracebacks,
+            ),
             ("adapt", module_adapt),
             ("enable_shared_cache", module_enable_shared_cache),
         ],

@@ -23,7 +23,13 @@ impl NativeData for Row {
 
 pub fn make_type(vm: &mut Vm) -> PyRef {
     let object = vm.types.object.clone();
-    let t = vm.new_native_type("sqlite3", "Row", &object, Layout::Native("Row"), FLAG_BASETYPE);
+    let t = vm.new_native_type(
+        "sqlite3",
+        "Row",
+        &object,
+        Layout::Native("Row"),
+        FLAG_BASETYPE,
+    );
     vm.add_staticmethods(&t, &[("__new__", row_new)]);
     vm.add_methods(
         &t,
