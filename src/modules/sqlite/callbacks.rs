@@ -36,7 +36,7 @@ pub fn with_vm<R>(vm: &mut Vm, f: impl FnOnce() -> R) -> R {
 }
 
 /// The published `Vm`, for a callback.
-fn current_vm<'a>() -> Option<&'a mut Vm> {
+pub fn current_vm<'a>() -> Option<&'a mut Vm> {
     let p = CURRENT.with(|c| c.get());
     // SAFETY: `with_vm` publishes a pointer from a `&mut Vm` whose owner
     // does not touch the Vm until the SQLite call returns; callbacks run

@@ -8,6 +8,7 @@ use std::ffi::CString;
 use std::rc::Rc;
 
 use super::ffi::Db;
+use super::hooks::{self, Hooks};
 use super::{callbacks, cursor, db_error, err, str_arg, Exc, EXC_NAMES};
 use crate::modules::binargs::Sig;
 use crate::modules::thread::thread_ident;
@@ -30,6 +31,8 @@ pub struct Connection {
     thread: Cell<i64>,
     pub row_factory: RefCell<Value>,
     pub text_factory: RefCell<Value>,
+    /// The trace/authorizer/progress callables SQLite points at.
+    pub hooks: RefCell<Hooks>,
 }
 
 impl NativeData for Connection {
@@ -39,6 +42,9 @@ impl NativeData for Connection {
         }
         if let Ok(v) = self.text_factory.try_borrow() {
             visit(&v);
+        }
+        if let Ok(h) = self.hooks.try_borrow() {
+            h.traverse(visit);
         }
     }
 
@@ -77,6 +83,11 @@ pub fn make_type(vm: &mut Vm, excs: &[PyRef]) -> PyRef {
             ("create_collation", callbacks::create_collation),
             ("interrupt", conn_interrupt),
             ("iterdump", conn_iterdump),
+            ("set_trace_callback", hooks::set_trace_callback),
+            ("set_authorizer", hooks::set_authorizer),
+            ("set_progress_handler", hooks::set_progress_handler),
+            ("getlimit", hooks::getlimit),
+            ("setlimit", hooks::setlimit),
         ],
     );
     vm.add_getsets(
@@ -115,6 +126,7 @@ fn conn_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             thread: Cell::new(thread_ident()),
             row_factory: RefCell::new(Value::None),
             text_factory: RefCell::new(str_type),
+            hooks: RefCell::new(Hooks::default()),
         },
     )))
 }
@@ -186,8 +198,7 @@ impl Connection {
 /// Run one statement to completion (COMMIT, ROLLBACK, BEGIN).
 pub fn run_simple(vm: &mut Vm, db: &Db, sql: &str) -> PyResult<()> {
     let c = CString::new(sql).unwrap_or_default();
-    let (st, _) = db
-        .prepare(&c)
+    let (st, _) = callbacks::with_vm(vm, || db.prepare(&c))
         .map_err(|_| db_error(vm, db.errcode(), &db.errmsg()))?;
     if let Some(st) = st {
         let rc = callbacks::with_vm(vm, || st.step());

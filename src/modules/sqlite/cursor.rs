@@ -259,7 +259,7 @@ fn prepare(vm: &mut Vm, db: &Db, sql: &str) -> PyResult<Statement> {
         return Err(err(vm, Exc::DataError, "query string is too large"));
     }
     let c = c_sql(vm, sql)?;
-    let (st, off) = match db.prepare(&c) {
+    let (st, off) = match callbacks::with_vm(vm, || db.prepare(&c)) {
         Ok(r) => r,
         Err(_) => return Err(db_error(vm, db.errcode(), &db.errmsg())),
     };
@@ -317,6 +317,10 @@ fn bind_value(vm: &mut Vm, st: &Stmt, i: c_int, v: &Value) -> PyResult<c_int> {
 fn bind_one(vm: &mut Vm, st: &Stmt, i: c_int, param: &Value) -> PyResult<()> {
     let adapted = adapt_param(vm, param)?;
     let rc = bind_value(vm, st, i, &adapted)?;
+    if rc != libsqlite3_sys::SQLITE_OK && rc != -1 {
+        // SQLite refused the value (too big, ...).
+        return Err(db_error(vm, rc, &ffi::errstr(rc)));
+    }
     if rc != libsqlite3_sys::SQLITE_OK {
         return Err(err(
             vm,
@@ -714,14 +718,14 @@ fn cursor_executescript(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     if !db.autocommit() {
         let commit = std::ffi::CString::new("COMMIT").unwrap_or_default();
-        if db.exec(&commit) != libsqlite3_sys::SQLITE_OK {
+        if callbacks::with_vm(vm, || db.exec(&commit)) != libsqlite3_sys::SQLITE_OK {
             return Err(db_error(vm, db.errcode(), &db.errmsg()));
         }
     }
     let mut rest = text.as_str();
     loop {
         let c = c_sql(vm, rest)?;
-        let (st, off) = match db.prepare(&c) {
+        let (st, off) = match callbacks::with_vm(vm, || db.prepare(&c)) {
             Ok(r) => r,
             Err(_) => return Err(db_error(vm, db.errcode(), &db.errmsg())),
         };

@@ -37,6 +37,13 @@ pub fn libversion() -> String {
     String::from_utf8_lossy(&c_text(p).unwrap_or_default()).into_owned()
 }
 
+/// The English text of result code `rc` (`sqlite3_errstr`).
+pub fn errstr(rc: c_int) -> String {
+    // SAFETY: returns a static NUL-terminated string for any code.
+    let p = unsafe { ffi::sqlite3_errstr(rc) };
+    String::from_utf8_lossy(&c_text(p).unwrap_or_default()).into_owned()
+}
+
 /// `sqlite3_complete`.
 pub fn complete(sql: &CStr) -> bool {
     // SAFETY: sql is a valid NUL-terminated string.

@@ -9,6 +9,7 @@ mod connection;
 mod consts;
 mod cursor;
 mod ffi;
+mod hooks;
 mod row;
 
 use std::cell::RefCell;
