@@ -66,6 +66,7 @@ pub mod select_epoll;
 pub mod signal;
 pub mod signal_itimer;
 pub mod socket;
+pub mod sqlite;
 pub mod sre;
 pub mod statistics;
 pub mod statmod;
@@ -198,6 +199,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_sha512", hashes::init_sha512),
     ("_signal", signal::init),
     ("_socket", socket::init),
+    ("_sqlite3", sqlite::init),
     ("_sre", sre::init),
     ("_stat", statmod::init),
     ("_statistics", statistics::init),
