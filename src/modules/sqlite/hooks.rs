@@ -265,16 +265,8 @@ pub fn getlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let c = conn_of(vm, args.args.first().unwrap_or(&Value::None))?;
     let a = category(vm, &args, 1, "getlimit")?;
     let db = c.check(vm)?;
-    // SAFETY: the handle is open; -1 only queries.
-    let v = unsafe { ffi::sqlite3_limit(db.raw(), a.first().copied().unwrap_or(-1), -1) };
-    if v < 0 {
-        return Err(err(
-            vm,
-            Exc::ProgrammingError,
-            "'category' is out of bounds",
-        ));
-    }
-    Ok(Value::Int(v as i64))
+    // -1 only queries.
+    limit(vm, &db, a.first().copied().unwrap_or(-1), -1)
 }
 
 /// `setlimit(category, limit, /)`: the old limit.
@@ -286,7 +278,14 @@ pub fn setlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
         a.first().copied().unwrap_or(-1),
         a.get(1).copied().unwrap_or(-1),
     );
-    // SAFETY: the handle is open; SQLite bounds-checks the category.
+    limit(vm, &db, cat, lim)
+}
+
+/// `sqlite3_limit(db, cat, lim)` (`lim` -1: only query): the old limit,
+/// or CPython's ProgrammingError for a category SQLite does not know.
+fn limit(vm: &Vm, db: &super::ffi::Db, cat: c_int, lim: c_int) -> PyResult<Value> {
+    // SAFETY: the handle is open (`check` above); SQLite bounds-checks the
+    // category.
     let v = unsafe { ffi::sqlite3_limit(db.raw(), cat, lim) };
     if v < 0 {
         return Err(err(
