@@ -643,6 +643,18 @@ impl Vm {
                             }) if !self.tracing => Some((arg, next + len as usize)),
                             _ => None,
                         };
+                        // `isinstance(x, T)` on the registers (ops/call_spec.rs).
+                        if let Some((2, after)) = call {
+                            if oparg == 2 && self.pending_kwnames.is_none() {
+                                if let Some((f, x, t)) = unsafe { self.isinstance_regs(&mut r) } {
+                                    pc = next;
+                                    release!(x);
+                                    release!(t);
+                                    release!(f);
+                                    go_checked!(after);
+                                }
+                            }
+                        }
                         // `lst.append(x)` and `len(x)` on the registers
                         // (ops/call_spec.rs).
                         if let Some((1, after)) = call {

@@ -295,3 +295,78 @@ pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Val
         _ => None,
     }
 }
+
+impl Vm {
+    /// PRECALL 2 + CALL 2 of the builtin `isinstance(x, T)` on the
+    /// registers, for a class `T` whose metaclass is `type` itself (no
+    /// `__instancecheck__`: CPython's `PyType_CheckExact(cls)` path): True
+    /// when `type(x)` is `T` or a subclass; False only when `x` is an int,
+    /// float, bool, None or an exact builtin str, bytes, list, tuple, dict
+    /// or set, whose `__class__` is their type (anything else may answer
+    /// through `__class__`, on the general path). The result replaces the
+    /// `Null` below the function; the function, `x` and `T` are given back
+    /// to be released. None when the call is not one of these (nothing
+    /// changed).
+    ///
+    /// # Safety
+    /// The frame's value stack holds PRECALL 2's four values (verified
+    /// code).
+    #[inline(always)]
+    pub(crate) unsafe fn isinstance_regs(
+        &self,
+        r: &mut crate::vm::regs::Regs,
+    ) -> Option<(Value, Value, Value)> {
+        // SAFETY (each block): the caller's contract: slots 1..=4 below the
+        // top hold the call's values; the pops move them out and the result
+        // replaces the bottom one (`Null`).
+        let (n, f, x, t) = unsafe { (&*r.at(4), &*r.at(3), &*r.at(2), &*r.at(1)) };
+        let (Value::Null, Value::Obj(f), Value::Obj(t)) = (n, f, t) else {
+            return None;
+        };
+        let Payload::Builtin(bf) = &f.payload else {
+            return None;
+        };
+        if bf.self_.is_some() || !fn_addr_eq(bf.func, ISINSTANCE) || !t.class_is(&self.types.type_)
+        {
+            return None;
+        }
+        use crate::objects::typeobj::is_subtype;
+        let found = match x {
+            Value::Int(_) => is_subtype(&self.types.int, t),
+            Value::Float(_) => is_subtype(&self.types.float, t),
+            Value::Bool(_) => is_subtype(&self.types.bool_, t),
+            Value::None => is_subtype(&self.types.none_type, t),
+            Value::Null => return None,
+            Value::Obj(o) => {
+                let c = o.class()?;
+                if is_subtype(&c, t) {
+                    true
+                } else if o.class_is_static()
+                    && matches!(
+                        o.payload,
+                        Payload::Str(_)
+                            | Payload::Bytes(_)
+                            | Payload::List(_)
+                            | Payload::Tuple(_)
+                            | Payload::Dict(_)
+                            | Payload::Set(_)
+                            | Payload::FrozenSet(_)
+                            | Payload::Int(_)
+                    )
+                {
+                    false
+                } else {
+                    return None;
+                }
+            }
+        };
+        unsafe {
+            let t = r.pop();
+            let x = r.pop();
+            let f = r.pop();
+            // The `Null` owns nothing.
+            drop(r.replace_top(Value::bool(found)));
+            Some((f, x, t))
+        }
+    }
+}
