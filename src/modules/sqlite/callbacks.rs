@@ -429,25 +429,7 @@ const CREATE_FUNCTION_SIG: Sig = Sig {
 
 /// `create_function(name, narg, func, *, deterministic=False)`.
 pub fn create_function(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let c = conn_of(vm, args.args.first().unwrap_or(&Value::None))?;
-    let s = CREATE_FUNCTION_SIG.bind(vm, &args, 1)?;
-    let arg = |i: usize| s.get(i).cloned().flatten().unwrap_or(Value::None);
-    let db = c.check(vm)?;
-    let name = arg(0);
-    let name = str_arg(vm, &name, "create_function() argument 'name'")?.to_string();
-    let narg = int_arg(vm, &arg(1))? as c_int;
-    let func = arg(2);
-    let det = bool_arg(vm, &s.get(3).cloned().flatten(), false)?;
-    let mut flags = ffi::SQLITE_UTF8;
-    if det {
-        flags |= ffi::SQLITE_DETERMINISTIC;
-    }
-    let cname = CString::new(name).map_err(|_| vm.value_error("embedded null character"))?;
-    // None is registered as is (calling it fails), as CPython 3.11 does.
-    if register_function(&db, &cname, narg, flags, func, false) != ffi::SQLITE_OK {
-        return Err(err(vm, Exc::OperationalError, "Error creating function"));
-    }
-    Ok(Value::None)
+    create(vm, args, &CREATE_FUNCTION_SIG, false)
 }
 
 const CREATE_AGGREGATE_SIG: Sig = Sig {
@@ -460,17 +442,35 @@ const CREATE_AGGREGATE_SIG: Sig = Sig {
 
 /// `create_aggregate(name, n_arg, aggregate_class)`.
 pub fn create_aggregate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    create(vm, args, &CREATE_AGGREGATE_SIG, true)
+}
+
+/// `create_function` (the callable's calls are the results) or, with
+/// `aggregate`, `create_aggregate` (the class's instances step and
+/// finalize): the name, argument count and callable, then the
+/// registration. None is registered as is (calling it fails), as CPython
+/// 3.11 does.
+fn create(vm: &mut Vm, args: Args, sig: &Sig, aggregate: bool) -> PyResult<Value> {
     let c = conn_of(vm, args.args.first().unwrap_or(&Value::None))?;
-    let s = CREATE_AGGREGATE_SIG.bind(vm, &args, 1)?;
+    let s = sig.bind(vm, &args, 1)?;
     let arg = |i: usize| s.get(i).cloned().flatten().unwrap_or(Value::None);
     let db = c.check(vm)?;
     let name = arg(0);
-    let name = str_arg(vm, &name, "create_aggregate() argument 'name'")?.to_string();
+    let what = format!("{}() argument 'name'", sig.name);
+    let name = str_arg(vm, &name, &what)?.to_string();
     let narg = int_arg(vm, &arg(1))? as c_int;
-    let cls = arg(2);
+    let mut flags = ffi::SQLITE_UTF8;
+    if !aggregate && bool_arg(vm, &s.get(3).cloned().flatten(), false)? {
+        flags |= ffi::SQLITE_DETERMINISTIC;
+    }
     let cname = CString::new(name).map_err(|_| vm.value_error("embedded null character"))?;
-    if register_function(&db, &cname, narg, ffi::SQLITE_UTF8, cls, true) != ffi::SQLITE_OK {
-        return Err(err(vm, Exc::OperationalError, "Error creating aggregate"));
+    if register_function(&db, &cname, narg, flags, arg(2), aggregate) != ffi::SQLITE_OK {
+        let msg = if aggregate {
+            "Error creating aggregate"
+        } else {
+            "Error creating function"
+        };
+        return Err(err(vm, Exc::OperationalError, msg));
     }
     Ok(Value::None)
 }
