@@ -259,7 +259,13 @@ impl Vm {
                     }
                     Op::UnaryPositive => marked!(self.op_unary(op)),
                     Op::UnaryNegative => marked!(self.op_unary(op)),
-                    Op::UnaryNot => marked!(step!(self.op_unary_not())),
+                    Op::UnaryNot => {
+                        if let Some(b) = unsafe { r.pop_truth() } {
+                            unsafe { r.push(Value::bool(!b)) };
+                            go_on!(next);
+                        }
+                        marked!(step!(self.op_unary_not()))
+                    }
                     Op::UnaryInvert => marked!(self.op_unary(op)),
                     Op::BinarySubscr => {
                         let (obj, key) = unsafe { (&*r.at(2), &*r.at(1)) };
@@ -336,7 +342,14 @@ impl Vm {
                         marked!(self.op_store_name(code, oparg, slot))
                     }
                     Op::DeleteName => marked!(self.op_delete_name(code, oparg)),
-                    Op::UnpackSequence => marked!(self.op_unpack_sequence(oparg)),
+                    Op::UnpackSequence => {
+                        if let Some(seq) = unsafe { super::ops::build::unpack_regs(&mut r, oparg) }
+                        {
+                            release!(seq);
+                            go_on!(next);
+                        }
+                        marked!(self.op_unpack_sequence(oparg))
+                    }
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
                     Op::ForIter if for_iter_regs(&mut r) => go_on!(next),
                     Op::ForIter => {
@@ -489,7 +502,13 @@ impl Vm {
                         }
                         marked!(step!(self.op_load_global(code, pc, oparg)))
                     }
-                    Op::IsOp => marked!(step!(self.op_is(oparg))),
+                    Op::IsOp => {
+                        let (b, a) = unsafe { (r.pop(), r.pop()) };
+                        unsafe { r.push(Value::bool(a.is(&b) != (oparg == 1))) };
+                        release!(b);
+                        release!(a);
+                        go_on!(next);
+                    }
                     Op::ContainsOp => marked!(step!(self.op_contains(oparg))),
                     Op::Reraise => {
                         marked!({

@@ -178,12 +178,6 @@ impl Vm {
         self.op_push(r)
     }
 
-    pub(crate) fn op_is(&mut self, oparg: u32) -> PyResult<Flow> {
-        let b = self.pop();
-        let a = self.pop();
-        self.op_push(Value::bool(a.is(&b) != (oparg == 1)))
-    }
-
     pub(crate) fn op_contains(&mut self, oparg: u32) -> PyResult<Flow> {
         let container = self.pop();
         let item = self.pop();

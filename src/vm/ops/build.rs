@@ -4,6 +4,7 @@ use crate::objects::exception::ExcKind;
 use crate::objects::Payload;
 
 use super::Flow;
+use crate::vm::regs::Regs;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
@@ -381,5 +382,50 @@ impl Vm {
         let s = self.format(&v, &spec_s)?;
         let r = self.new_string(s);
         self.op_push(r)
+    }
+}
+
+/// UNPACK_SEQUENCE_TUPLE / _LIST on the registers: an exact tuple or list
+/// of `n` items is replaced by its items (the first on top). Gives the
+/// sequence (to be released) when it did; otherwise leaves the stack as it
+/// was.
+///
+/// # Safety
+/// The frame's value stack is not empty, and has room for `n - 1` more
+/// values (verified code: UNPACK_SEQUENCE's stack effect).
+#[inline(always)]
+pub(crate) unsafe fn unpack_regs(r: &mut Regs, n: u32) -> Option<Value> {
+    let n = n as usize;
+    // SAFETY: the caller's contract: the top slot holds the sequence.
+    let seq = unsafe { r.pop() };
+    let done = match &seq {
+        Value::Obj(o) if o.class_is_static() => match &o.payload {
+            Payload::Tuple(t) if t.len() == n => {
+                for v in t.iter().rev() {
+                    // SAFETY: the caller's contract: room for the items.
+                    unsafe { r.push(v.clone()) };
+                }
+                true
+            }
+            Payload::List(l) => match l.try_borrow() {
+                Ok(l) if l.len() == n => {
+                    for v in l.iter().rev() {
+                        // SAFETY: as above.
+                        unsafe { r.push(v.clone()) };
+                    }
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    };
+    if done {
+        Some(seq)
+    } else {
+        // SAFETY: the slot it was popped from.
+        unsafe { r.push(seq) };
+        None
     }
 }
