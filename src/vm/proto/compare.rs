@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use crate::objects::Payload;
 use crate::pyhash;
-use crate::vm::value::Value;
+use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
 /// The six comparison operators, in COMPARE_OP's order.
@@ -123,6 +123,15 @@ impl Vm {
                 {
                     Some(op.test(s.compare(t)))
                 }
+                // Classes whose metaclass is `type` itself compare by
+                // identity (`type` defines no `__eq__`; `t in (int, str)`).
+                (Payload::Type(_), Payload::Type(_))
+                    if matches!(op, CmpOp::Eq | CmpOp::Ne)
+                        && x.class_is(&self.types.type_)
+                        && y.class_is(&self.types.type_) =>
+                {
+                    Some(Rc::ptr_eq(x, y) == (op == CmpOp::Eq))
+                }
                 _ => None,
             },
             _ => None,
@@ -146,6 +155,16 @@ impl Vm {
     fn richcompare_slow(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
         let ta = self.type_of(a);
         let tb = self.type_of(b);
+        // `==`/`!=` where both sides use object's own `__eq__` and `__ne__`
+        // (CPython's `object_richcompare` in both slots): each call would
+        // give NotImplemented unless the two are one object, so the answer
+        // is identity, without the four calls.
+        if matches!(op, CmpOp::Eq | CmpOp::Ne)
+            && matches!((a, b), (Value::Obj(_), Value::Obj(_)))
+            && self.default_equality(&ta, &tb)
+        {
+            return Ok(Value::bool(a.is(b) == (op == CmpOp::Eq)));
+        }
         let mut checked_reverse = false;
         if !Rc::ptr_eq(&ta, &tb)
             && crate::objects::typeobj::is_subtype(&tb, &ta)
@@ -180,6 +199,27 @@ impl Vm {
                 self.type_name(&tb)
             ))),
         }
+    }
+
+    /// Whether neither `ta` nor `tb` (nor a base before `object`) defines
+    /// `__eq__` or `__ne__`.
+    fn default_equality(&mut self, ta: &PyRef, tb: &PyRef) -> bool {
+        let object = self.types.object.clone();
+        let (Some(eq), Some(ne)) = (
+            self.type_lookup_str(&object, "__eq__"),
+            self.type_lookup_str(&object, "__ne__"),
+        ) else {
+            return false;
+        };
+        for t in [ta, tb] {
+            for (name, default) in [("__eq__", &eq), ("__ne__", &ne)] {
+                match self.type_lookup_str(t, name) {
+                    Some(v) if v.is(default) => {}
+                    _ => return false,
+                }
+            }
+        }
+        true
     }
 
     /// `bool(a <op> b)`.
