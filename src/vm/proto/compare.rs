@@ -205,16 +205,13 @@ impl Vm {
     /// `__eq__` or `__ne__`.
     fn default_equality(&mut self, ta: &PyRef, tb: &PyRef) -> bool {
         let object = self.types.object.clone();
-        let (Some(eq), Some(ne)) = (
-            self.type_lookup_str(&object, "__eq__"),
-            self.type_lookup_str(&object, "__ne__"),
-        ) else {
-            return false;
-        };
-        for t in [ta, tb] {
-            for (name, default) in [("__eq__", &eq), ("__ne__", &ne)] {
-                match self.type_lookup_str(t, name) {
-                    Some(v) if v.is(default) => {}
+        for name in ["__eq__", "__ne__"] {
+            let Some(default) = self.type_lookup_static(&object, name) else {
+                return false;
+            };
+            for t in [ta, tb] {
+                match self.type_lookup_static(t, name) {
+                    Some(v) if v.is(&default) => {}
                     _ => return false,
                 }
             }
