@@ -105,6 +105,12 @@ impl StrObj {
         self.s.as_str()
     }
 
+    /// Whether the text is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.char_len() == 0
+    }
+
     /// Length in code points.
     #[inline]
     pub fn char_len(&self) -> usize {

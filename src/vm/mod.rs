@@ -212,6 +212,10 @@ pub struct Vm {
     pub not_implemented: PyRef,
     pub ellipsis: PyRef,
     pub empty_tuple: PyRef,
+    /// The empty str and bytes: as in CPython, every empty exact str or
+    /// bytes is this one object (`s[0:0] is ""`, `b"" is bytes()`).
+    pub empty_str: PyRef,
+    pub empty_bytes: PyRef,
     /// The type of sys.stdout/stderr/stdin.
     pub stream_type: PyRef,
     /// Locals and value stacks of all active frames (see docs/vm-design.md).
@@ -283,6 +287,14 @@ impl Vm {
             types.tuple.clone(),
             Payload::Tuple(Box::new([])),
         ));
+        let empty_str = Rc::new(PyObject::new(
+            types.str.clone(),
+            Payload::Str(StrObj::new("")),
+        ));
+        let empty_bytes = Rc::new(PyObject::new(
+            types.bytes.clone(),
+            Payload::Bytes(Box::new([])),
+        ));
         let not_implemented = Rc::new(PyObject::new(
             types.notimpl_type.clone(),
             Payload::NotImplemented,
@@ -340,7 +352,11 @@ impl Vm {
             exc_types: Vec::new(),
             // Sized for the names start-up interns (no rehash on the way).
             interned: Interner {
-                map: HashMap::with_capacity_and_hasher(3000, Default::default()),
+                map: {
+                    let mut m = HashMap::with_capacity_and_hasher(3000, Default::default());
+                    m.insert("".into(), empty_str.clone());
+                    m
+                },
                 ..Interner::default()
             },
             load_memo: Default::default(),
@@ -350,6 +366,8 @@ impl Vm {
             not_implemented,
             ellipsis,
             empty_tuple,
+            empty_str,
+            empty_bytes,
             stack: Vec::with_capacity(1 << 16),
             frames: Vec::with_capacity(256),
             recursion_limit: 1000,
@@ -551,8 +569,14 @@ impl Vm {
 
     #[cold]
     fn intern_ascii_char_slow(&mut self, c: u8) -> PyRef {
+        // CPython's latin-1 singletons are not the interned strs that
+        // code constants are (`"abc"[1] is "b"` is False, `s[1] is s[1]`
+        // True), so this is an object of its own.
         let b = [c & 0x7f];
-        let r = self.intern(std::str::from_utf8(&b).unwrap_or("?"));
+        let r = Rc::new(PyObject::new(
+            self.types.str.clone(),
+            Payload::Str(StrObj::new(std::str::from_utf8(&b).unwrap_or("?"))),
+        ));
         if self.interned.chars.len() < 128 {
             self.interned.chars.resize(128, None);
         }
@@ -580,6 +604,15 @@ impl Vm {
     // ------------------------------------------------------------------ makers
 
     pub fn new_obj(&self, ty: &PyRef, payload: Payload) -> PyRef {
+        match &payload {
+            Payload::Str(s) if s.is_empty() && Rc::ptr_eq(ty, &self.types.str) => {
+                return self.empty_str.clone();
+            }
+            Payload::Bytes(b) if b.is_empty() && Rc::ptr_eq(ty, &self.types.bytes) => {
+                return self.empty_bytes.clone();
+            }
+            _ => {}
+        }
         let o = PyObject::alloc(ty.clone(), payload);
         crate::objects::gc::track_new(&o);
         if crate::modules::tracemalloc::tracing() {
