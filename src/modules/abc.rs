@@ -7,7 +7,7 @@
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
+use crate::objects::rc::{Rc, Weak};
 
 use crate::modules::itertools::clinic;
 use crate::objects::function::Args;

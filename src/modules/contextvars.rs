@@ -5,7 +5,7 @@
 
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::modules::itertools::clinic::{self, parse, Sig};
 use crate::objects::exception::ExcKind;

@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 use std::time::Instant;
 
 use crate::objects::function::Args;

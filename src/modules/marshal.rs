@@ -17,7 +17,7 @@
 
 use crate::vm::value::Truth;
 use std::collections::HashMap;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::binargs::{add_module_functions, need_bytes, Sig};
 use crate::objects::exception::ExcKind;

@@ -4,7 +4,7 @@
 //! user-installed hook, as CPython's `_PyErr_WriteUnraisableMsg`.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::function::Args;
 use crate::objects::Payload;

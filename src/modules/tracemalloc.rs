@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::objects::function::Args;

@@ -6,7 +6,7 @@
 //! The algorithms come from [`crate::text::bytes_methods`].
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::exception::ExcKind;
 use super::function::Args;

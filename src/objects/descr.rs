@@ -2,7 +2,7 @@
 //! `classmethod`, and `super`.
 
 use crate::vm::value::Truth;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::function::Args;
 use super::typeobj::{type_data, FLAG_CUSTOM_GETATTRIBUTE};

@@ -4,7 +4,7 @@
 //! `except*`.
 
 use std::collections::HashSet;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::exception::{ExcKind, GroupData};
 use super::function::Args;

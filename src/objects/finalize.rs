@@ -11,7 +11,7 @@
 
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::{HashSet, VecDeque};
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::typeobj::{type_data, FLAG_HAS_DEL, FLAG_HAS_DICT, FLAG_HEAPTYPE};
 use super::{Payload, PyObject};

@@ -2,7 +2,7 @@
 //! type's methods, with the arithmetic of `crate::num`.
 
 use crate::vm::value::Truth;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::function::Args;
 use super::int::{arg, as_int};

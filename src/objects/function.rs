@@ -2,7 +2,7 @@
 //! builtin types, and modules.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::vm::code::Code;
 use crate::vm::value::{PyRef, Value};

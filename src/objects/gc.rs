@@ -21,7 +21,7 @@
 //! object.
 
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use crate::objects::rc::{Rc, Weak};
 
 use super::gc_index::AddrIndex;
 use super::gc_traverse::{clear, is_container, traverse};

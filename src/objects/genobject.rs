@@ -6,7 +6,7 @@
 //! engine is vm/gen.rs.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::exception::ExcKind;
 use super::function::Args;

@@ -2,7 +2,7 @@
 //! attribute access, identity equality and hashing, `__class__`, `__dict__`.
 
 use crate::vm::value::Truth;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use thin_vec::ThinVec;
 

@@ -2,7 +2,7 @@
 //! as CPython's Objects/unionobject.c and genericaliasobject.c.
 
 use crate::vm::value::Truth;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::function::Args;
 use super::typeobj::type_data;

@@ -14,7 +14,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::{Rc, Weak};
+use crate::objects::rc::{Rc, Weak};
 
 use super::native::NativeData;
 use super::{Payload, PyObject};

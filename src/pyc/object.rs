@@ -10,7 +10,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use num_bigint::BigInt;
 

@@ -5,7 +5,7 @@
 //! awaitable objects live in objects/genobject.rs.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::Payload;

@@ -2,7 +2,7 @@
 //! the operations it calls. See docs/vm-design.md.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::{ExcKind, HIERARCHY};
 use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};

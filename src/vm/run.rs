@@ -3,7 +3,7 @@
 
 use crate::vm::value::Truth;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::import::MainPath;
 

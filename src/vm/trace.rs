@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
+use crate::objects::rc::{Rc, Weak};
 
 use super::code::Code;
 use super::value::{PyRef, Value};

@@ -5,7 +5,7 @@
 //! `Type: message` line with "Did you mean" suggestions, and notes.
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::typeobj::is_subtype;

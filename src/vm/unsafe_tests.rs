@@ -7,7 +7,7 @@
 
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::{Payload, PyObject};
 use crate::vm::ops::{read_words, write_words};

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
+use crate::objects::rc::{Rc, Weak};
 
 use crate::modules::itertools::clinic;
 use crate::objects::function::Args;

@@ -8,7 +8,7 @@
 //! `open_code` and `text_encoding` plus the helpers every class shares.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;

@@ -2,7 +2,7 @@
 //! iterators sharing CPython's linked buffer of `_tee_dataobject` cells).
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::function::Args;
 use crate::vm::proto::CmpOp;

@@ -5,7 +5,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::ffi::Db;
 use super::hooks::{self, Hooks};

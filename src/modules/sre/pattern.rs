@@ -4,7 +4,7 @@
 //! `scanner`, with CPython 3.11's argument handling and messages.
 
 use crate::vm::value::Truth;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;

@@ -7,7 +7,7 @@ mod proxy;
 
 use crate::vm::value::Truth;
 use std::cell::RefCell;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;

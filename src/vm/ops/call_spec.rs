@@ -14,7 +14,7 @@
 //! does for its arguments, without moving them into an argument buffer.
 
 use std::ptr::fn_addr_eq;
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::function::NativeFn;
 use crate::objects::Payload;
