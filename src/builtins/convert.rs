@@ -2,9 +2,9 @@
 //! `str(bytes, encoding)`.
 
 use crate::objects::function::Args;
+use crate::objects::rc::Rc;
 use crate::objects::Payload;
 use crate::vm::value::Truth;
-use crate::objects::rc::Rc;
 
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};

@@ -193,7 +193,10 @@ pub fn code_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// The prepared code behind a `code` value.
-fn code_arg(vm: &mut Vm, v: Option<&Value>) -> Option<crate::objects::rc::Rc<crate::vm::code::Code>> {
+fn code_arg(
+    vm: &mut Vm,
+    v: Option<&Value>,
+) -> Option<crate::objects::rc::Rc<crate::vm::code::Code>> {
     match v {
         Some(Value::Obj(o)) => match &o.payload {
             Payload::Code(c) => {

@@ -578,7 +578,9 @@ fn same_args(args: &Value, pos: &[Value]) -> bool {
 /// `OSError(errno, ...)` makes the subclass for the errno
 /// (Objects/exceptions.c `errnomap`, Linux errno values).
 fn oserror_subclass(vm: &Vm, cls: PyRef, pos: &[Value]) -> PyRef {
-    if !crate::objects::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::OSError as usize]) || pos.len() < 2 {
+    if !crate::objects::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::OSError as usize])
+        || pos.len() < 2
+    {
         return cls;
     }
     let Some(Value::Int(errno)) = pos.first() else {

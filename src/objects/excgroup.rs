@@ -3,8 +3,8 @@
 //! `split`, `subgroup`, `__str__`, and `_PyExc_PrepReraiseStar` for
 //! `except*`.
 
-use std::collections::HashSet;
 use crate::objects::rc::Rc;
+use std::collections::HashSet;
 
 use super::exception::{ExcKind, GroupData};
 use super::function::Args;

@@ -3,8 +3,8 @@
 //! `vm.frames` (or inside a suspended generator); the object refers to it
 //! and reads it while it exists, and afterwards reports what it last saw.
 
-use std::cell::{Cell, RefCell};
 use crate::objects::rc::{Rc, Weak};
+use std::cell::{Cell, RefCell};
 
 use super::function::Args;
 use super::{Payload, PyObject};
@@ -627,7 +627,10 @@ pub fn install(vm: &mut Vm) {
 /// `tb_frame`: the frame's own object if it has one (so that
 /// `tb.tb_frame is frame`, as bdb expects), which keeps the entry's
 /// instruction and fast locals for after the frame is gone.
-pub fn tb_live_frame(f: &crate::vm::frame::Frame, fast: Option<&std::rc::Rc<[Value]>>) -> Option<PyRef> {
+pub fn tb_live_frame(
+    f: &crate::vm::frame::Frame,
+    fast: Option<&std::rc::Rc<[Value]>>,
+) -> Option<PyRef> {
     let o = match &f.generator {
         Some(g) => state(g).and_then(|s| s.try_borrow().ok().and_then(|s| s.frame_obj.clone())),
         None => f.obj.clone(),

@@ -7,8 +7,8 @@
 //! cycles out of an unreachable object into `out`; the collector drops
 //! them after every borrow is released.
 
-use std::mem::ManuallyDrop;
 use crate::objects::rc::Rc;
+use std::mem::ManuallyDrop;
 
 use super::iter::IterState;
 use super::typeobj::{FLAG_HEAPTYPE, FLAG_MODULE_IN_NAME};

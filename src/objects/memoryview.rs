@@ -2,8 +2,8 @@
 //! memory, with a struct-module item format (`cast`). Writing through a
 //! view of a bytearray changes the bytearray.
 
-use std::cell::Cell;
 use crate::objects::rc::Rc;
+use std::cell::Cell;
 use std::sync::Mutex;
 
 use num_bigint::BigInt;

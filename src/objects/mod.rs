@@ -2,8 +2,8 @@
 //! [`PyObject`]: its class, an optional instance dict, and a payload whose
 //! variant is the object's builtin layout. See docs/vm-design.md.
 
-use std::cell::{Cell, RefCell, UnsafeCell};
 use crate::objects::rc::Rc;
+use std::cell::{Cell, RefCell, UnsafeCell};
 
 use num_bigint::BigInt;
 

@@ -8,8 +8,8 @@
 //! later (code, globals, builtins, the locals mapping of module and class
 //! bodies, the instruction) and makes its `tb_frame` object on demand.
 
-use std::cell::RefCell;
 use crate::objects::rc::{Rc, Weak};
+use std::cell::RefCell;
 
 use super::function::Args;
 use super::{Payload, PyObject};

@@ -216,7 +216,9 @@ fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let items = match a.first() {
         Some(v) => {
-            if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.tuple) && vm.exact(v, &vm.types.tuple.clone()) {
+            if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.tuple)
+                && vm.exact(v, &vm.types.tuple.clone())
+            {
                 return Ok(v.clone());
             }
             vm.collect_iter(v)?

@@ -1,9 +1,9 @@
 //! `type` objects: name, bases, the C3 method resolution order, the layout
 //! instances get, and lookup along the MRO.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
-use crate::objects::rc::Rc;
 
 use crate::vm::value::PyRef;
 
@@ -148,10 +148,10 @@ impl AttrCache {
 
     pub fn put(&mut self, name: &PyRef, v: Value) {
         let i = Self::slot(name, self.slots.len());
-        let collides = self
-            .slots
-            .get(i)
-            .is_some_and(|(n, _)| n.as_ref().is_some_and(|n| !crate::objects::rc::Rc::ptr_eq(n, name)));
+        let collides = self.slots.get(i).is_some_and(|(n, _)| {
+            n.as_ref()
+                .is_some_and(|n| !crate::objects::rc::Rc::ptr_eq(n, name))
+        });
         if collides && self.slots.len() < ATTR_CACHE_SLOTS {
             self.collisions += 1;
             if self.collisions >= self.slots.len() {

@@ -1,8 +1,8 @@
 //! Code objects prepared for execution: constants converted to values,
 //! names interned, the exception table decoded (offsets in code units).
 
-use crate::vm::value::Truth;
 use crate::objects::rc::Rc;
+use crate::vm::value::Truth;
 
 use crate::objects::Payload;
 use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};

@@ -16,8 +16,8 @@
 //! `gc` and weakref callbacks observe is unchanged). Direct-mapped, so a
 //! lookup is one index and one comparison.
 
-use std::cell::RefCell;
 use crate::objects::rc::Weak;
+use std::cell::RefCell;
 
 use crate::objects::function::Args;
 use crate::objects::typeobj::type_data;

@@ -372,7 +372,8 @@ impl Writer<'_> {
     }
 
     fn dict(&mut self, vm: &mut Vm, o: &PyRef) -> PyResult<()> {
-        let exact = crate::objects::rc::Rc::ptr_eq(&vm.type_of(&Value::Obj(o.clone())), &vm.types.dict);
+        let exact =
+            crate::objects::rc::Rc::ptr_eq(&vm.type_of(&Value::Obj(o.clone())), &vm.types.dict);
         if vm.dict_items(o).is_empty() {
             self.push_str("{}");
             return Ok(());

@@ -3,9 +3,9 @@
 //! loop (implicit BEGIN, `rowcount`, `lastrowid`, `description`), row
 //! fetching with converters and `text_factory`, and `executescript`.
 
+use crate::objects::rc::Rc;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
-use crate::objects::rc::Rc;
 
 use super::connection::{conn_of, run_simple, Connection};
 use super::ffi::{self, Db, Stmt};
@@ -341,7 +341,8 @@ fn bind_parameters(vm: &mut Vm, st: &Stmt, params: &Value) -> PyResult<()> {
     let (is_dict, exact_seq) = match params {
         Value::Obj(o) => (
             matches!(o.payload, Payload::Dict(_)),
-            crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.tuple) || crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.list),
+            crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.tuple)
+                || crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.list),
         ),
         _ => (false, false),
     };
