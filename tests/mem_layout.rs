@@ -1,7 +1,8 @@
 //! Object sizes that peak memory depends on: every heap object is an
-//! `Rc<PyObject>` (two counts + the object), and mimalloc rounds a block
-//! to its size class (64, 80, 96, ...), so a word more in `PyObject` or in
-//! a dict's table costs a whole size class on every object.
+//! `objects::rc::Rc<PyObject>` (two `u32` counts + the object), and
+//! mimalloc rounds a block to its size class (56, 64, 80, 96, ...), so a
+//! word more in `PyObject` or in a dict's table costs a whole size class
+//! on every object.
 
 use std::cell::RefCell;
 use std::mem::size_of;
@@ -10,17 +11,21 @@ use pycvm::objects::dicttable::DictTable;
 use pycvm::objects::{Payload, PyObject, StrObj};
 
 #[test]
-fn pyobject_fits_an_80_byte_block() {
+fn pyobject_fits_a_64_byte_block() {
     assert!(
         size_of::<Payload>() <= 40,
         "Payload is {}",
         size_of::<Payload>()
     );
+    // The class, the one-word attribute storage (objects/attrs.rs), the
+    // payload; the block adds the two 4-byte counts (objects/rc.rs).
     assert!(
-        size_of::<PyObject>() <= 64,
+        size_of::<PyObject>() <= 56,
         "PyObject is {}",
         size_of::<PyObject>()
     );
+    assert_eq!(size_of::<pycvm::vm::value::PyRef>(), 8);
+    assert_eq!(size_of::<Option<pycvm::vm::value::PyRef>>(), 8);
 }
 
 #[test]

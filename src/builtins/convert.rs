@@ -2,9 +2,9 @@
 //! `str(bytes, encoding)`.
 
 use crate::objects::function::Args;
+use crate::objects::rc::Rc;
 use crate::objects::Payload;
 use crate::vm::value::Truth;
-use std::rc::Rc;
 
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -111,7 +111,7 @@ pub fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         (Some(x), None) => vm.to_int(&x)?,
     };
-    if std::rc::Rc::ptr_eq(&cls, &vm.types.int) {
+    if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.int) {
         return Ok(value);
     }
     let b = crate::objects::int::to_bigint(&value).unwrap_or_default();
@@ -309,7 +309,7 @@ pub fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     // A NaN is boxed so that it has an identity: `x in [x]` is True (containers compare by
     // identity first) while `float('nan') in [float('nan')]` is False, as in CPython.
-    if std::rc::Rc::ptr_eq(&cls, &vm.types.float) && !f.is_nan() {
+    if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.float) && !f.is_nan() {
         return Ok(Value::float(f));
     }
     Ok(Value::Obj(vm.new_instance_of(&cls, Payload::Float(f))))

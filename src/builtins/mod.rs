@@ -573,7 +573,7 @@ fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(o) => vm.builtin_class(o),
         _ => true,
     };
-    if builtin_exp && !std::rc::Rc::ptr_eq(&vm.type_of(&base), &vm.type_of(&exp)) {
+    if builtin_exp && !crate::objects::rc::Rc::ptr_eq(&vm.type_of(&base), &vm.type_of(&exp)) {
         if let Some(r) = vm.call_special(&exp, "__rpow__", &[base.clone(), m.clone()])? {
             if !vm.is_not_implemented(&r) {
                 return Ok(r);
@@ -636,7 +636,7 @@ fn b_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn b_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("id", args, 1, 1)?;
     Ok(Value::Int(match &a[0] {
-        Value::Obj(o) => std::rc::Rc::as_ptr(o) as *const u8 as i64,
+        Value::Obj(o) => crate::objects::rc::Rc::as_ptr(o) as *const u8 as i64,
         Value::Int(i) => *i,
         Value::Float(f) => f.to_bits() as i64,
         Value::Bool(b) => 0x1000 + *b as i64,

@@ -5,7 +5,7 @@
 //! code keep the tree's line numbers; lines inside a compound statement
 //! follow the unparsed layout.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::ast::Mode;
 use crate::vm::code::Code;

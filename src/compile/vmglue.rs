@@ -3,7 +3,7 @@
 //! text, end_lineno, end_offset), verified code objects, and the
 //! `compile()` builtin.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;

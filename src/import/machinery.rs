@@ -5,7 +5,7 @@
 //! Relative names are resolved here as CPython's `resolve_name` does, and a
 //! failed import loses its importlib frames (`remove_importlib_frames`).
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::Payload;

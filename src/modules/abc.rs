@@ -4,10 +4,10 @@
 //! can die) and the invalidation counter value its negative cache is valid
 //! for. Also the check `object.__new__` makes for abstract classes.
 
+use crate::objects::rc::{Rc, Weak};
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
 
 use crate::modules::itertools::clinic;
 use crate::objects::function::Args;

@@ -3,9 +3,9 @@
 //! vector copied on write (CPython uses a HAMT; iteration here is in
 //! insertion order). The current context is per thread, made on first use.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use crate::modules::itertools::clinic::{self, parse, Sig};
 use crate::objects::exception::ExcKind;

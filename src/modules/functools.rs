@@ -101,7 +101,7 @@ fn key_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
     let o = args.args.get(1).cloned().unwrap_or(Value::None);
     let me = kw(vm, &s)?;
-    if !std::rc::Rc::ptr_eq(&vm.type_of(&s), &vm.type_of(&o)) {
+    if !crate::objects::rc::Rc::ptr_eq(&vm.type_of(&s), &vm.type_of(&o)) {
         return Err(vm.type_error("other argument must be K instance"));
     }
     let other = kw(vm, &o)?;

@@ -248,7 +248,7 @@ fn gc_get_referrers(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("get_referrers", args, 0, usize::MAX)?;
     let targets: Vec<*const crate::objects::PyObject> = a
         .iter()
-        .filter_map(|v| v.as_obj().map(std::rc::Rc::as_ptr))
+        .filter_map(|v| v.as_obj().map(crate::objects::rc::Rc::as_ptr))
         .collect();
     let mut out = Vec::new();
     if !targets.is_empty() {
@@ -256,7 +256,7 @@ fn gc_get_referrers(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let mut hit = false;
             gc_traverse::traverse(&o, &mut |v| {
                 if let Value::Obj(r) = v {
-                    hit |= targets.contains(&std::rc::Rc::as_ptr(r));
+                    hit |= targets.contains(&crate::objects::rc::Rc::as_ptr(r));
                 }
             });
             if hit {
@@ -279,7 +279,7 @@ fn gc_is_finalized(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_finalized", args, 1, 1)?;
     Ok(Value::Bool(match &a[0] {
         Value::Obj(o) => Truth::from(crate::objects::finalize::is_finalized(
-            std::rc::Rc::as_ptr(o) as usize,
+            crate::objects::rc::Rc::as_ptr(o) as usize,
         )),
         _ => Truth::from(false),
     }))
@@ -360,7 +360,7 @@ fn inline_values(o: &PyRef) -> Option<Vec<Value>> {
         return Some(vs);
     }
     let d = o.dict_made()?;
-    if std::rc::Rc::strong_count(&d) != 2 {
+    if crate::objects::rc::Rc::strong_count(&d) != 2 {
         return None;
     }
     match &d.payload {

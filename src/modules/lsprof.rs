@@ -5,9 +5,9 @@
 //! or builtin by name) it keeps call counts, total and inline time, and per
 //! caller the same for each callee ("subcalls").
 
+use crate::objects::rc::Rc;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::time::Instant;
 
 use crate::objects::function::Args;

@@ -15,9 +15,9 @@
 //! numbers, names, tuples and tables the module's code objects share
 //! (recorded at load, `Code::share_ids`), the `co_code` bytes (cached).
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use super::binargs::{add_module_functions, need_bytes, Sig};
 use crate::objects::exception::ExcKind;

@@ -396,7 +396,7 @@ fn get_id(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     // CPython's id is the address of the scope's AST node; the entry's
     // own address is as unique.
     match v {
-        Value::Obj(o) => Ok(Value::Int(std::rc::Rc::as_ptr(o) as usize as i64)),
+        Value::Obj(o) => Ok(Value::Int(crate::objects::rc::Rc::as_ptr(o) as usize as i64)),
         _ => Ok(Value::None),
     }
 }

@@ -511,7 +511,7 @@ fn sys_getrefcount(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("getrefcount", args, 1, 1)?;
     Ok(match &a[0] {
         // The argument itself holds one reference, as in CPython.
-        Value::Obj(o) => Value::Int(std::rc::Rc::strong_count(o) as i64),
+        Value::Obj(o) => Value::Int(crate::objects::rc::Rc::strong_count(o) as i64),
         // Unboxed values behave like CPython's immortal small ints.
         _ => Value::Int(4294967295),
     })

@@ -7,7 +7,7 @@
 //! raises SystemExit ends the program with its status. [`display`] is
 //! `PyErr_Display`, the default hook's body.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::Payload;

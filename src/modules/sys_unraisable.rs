@@ -3,8 +3,8 @@
 //! (raised in `__del__`, generator finalizers, atexit callbacks) reach a
 //! user-installed hook, as CPython's `_PyErr_WriteUnraisableMsg`.
 
+use crate::objects::rc::Rc;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use crate::objects::function::Args;
 use crate::objects::Payload;

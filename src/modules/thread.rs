@@ -378,7 +378,10 @@ fn lock_at_fork_reinit(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn addr_of(args: &Args) -> String {
     match args.args.first() {
-        Some(Value::Obj(o)) => format!("0x{:x}", std::rc::Rc::as_ptr(o) as *const u8 as usize),
+        Some(Value::Obj(o)) => format!(
+            "0x{:x}",
+            crate::objects::rc::Rc::as_ptr(o) as *const u8 as usize
+        ),
         _ => "0x0".into(),
     }
 }

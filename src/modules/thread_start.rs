@@ -3,9 +3,9 @@
 //! (one dict per thread), `_count`, `stack_size`, `_excepthook`, and the
 //! wait for non-daemon threads at exit. See docs/threads.md.
 
+use crate::objects::rc::{Rc, Weak};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::thread::thread_ident;

@@ -8,9 +8,9 @@
 //! statistics and filters from these traces as under CPython; the sizes
 //! are estimates and ints and floats held inline are not traced.
 
+use crate::objects::rc::Rc;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::objects::function::Args;

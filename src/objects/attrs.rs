@@ -20,7 +20,7 @@
 //! (setting an absent name whose key index is below a present one's)
 //! materialises the dict instead.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use thin_vec::ThinVec;
 
@@ -32,7 +32,7 @@ use crate::vm::value::{PyRef, Value};
 /// CPython's `SHARED_KEYS_MAX_SIZE`: names a class's shared keys take.
 pub const SHARED_KEYS_MAX: usize = 30;
 
-/// An object's attribute storage.
+/// An object's attribute storage, unpacked (what `Slot` holds).
 #[derive(Default)]
 pub enum Attrs {
     /// No `__dict__`.
@@ -46,6 +46,122 @@ pub enum Attrs {
     /// A `__dict__` not made yet: an empty dict object is made on first
     /// use (functions: CPython's `func_dict` is NULL until asked for).
     Lazy,
+}
+
+/// The attribute storage as it sits in a `PyObject`: one word, so that an
+/// object and its counts make a 64-byte block (tests/mem_layout.rs).
+///
+/// - null: `Attrs::None`;
+/// - the address 2 (no provenance): `Attrs::Lazy`;
+/// - a pointer with bit 0 set: `Attrs::Values`, the `ThinVec`'s header
+///   pointer (aligned to 8: its header is two `usize`s) plus 1;
+/// - any other pointer: `Attrs::Dict`, the `PyRef` itself (`Rc` is one
+///   pointer to its block, aligned to 8).
+///
+/// The word owns what it points at (dropped with it).
+pub struct Slot(*mut ());
+
+/// Bit 0: inline values.
+const TAG_VALUES: usize = 1;
+/// The word of `Attrs::Lazy` (even, and below any block's address).
+const LAZY: usize = 2;
+
+// A `ThinVec` and a `PyRef` are each one non-null pointer (`ThinVec` is
+// `repr(C)` around one, `Rc` `repr(transparent)`): what `Slot` transmutes.
+const _: () = assert!(std::mem::size_of::<ThinVec<Value>>() == std::mem::size_of::<*mut ()>());
+const _: () = assert!(std::mem::size_of::<PyRef>() == std::mem::size_of::<*mut ()>());
+const _: () = assert!(std::mem::align_of::<PyObject>() >= 4);
+
+impl Slot {
+    /// No `__dict__`.
+    pub const NONE: Slot = Slot(std::ptr::null_mut());
+
+    /// The word of `a` (which it now owns).
+    #[inline(always)]
+    fn pack(a: Attrs) -> *mut () {
+        match a {
+            Attrs::None => std::ptr::null_mut(),
+            Attrs::Lazy => std::ptr::without_provenance_mut(LAZY),
+            // SAFETY: `PyRef` is `repr(transparent)` around its block's
+            // non-null pointer, aligned to at least 4 (so bit 0 is clear
+            // and it is not `LAZY`); its count moves into the word.
+            Attrs::Dict(d) => unsafe { std::mem::transmute::<PyRef, *mut ()>(d) },
+            Attrs::Values(vs) => {
+                // SAFETY: `ThinVec` is `repr(C)` around its header's
+                // non-null pointer (a zero-sized marker besides); the
+                // header holds `usize`s, so bit 0 is clear. The vector
+                // moves into the word.
+                let p = unsafe { std::mem::transmute::<ThinVec<Value>, *mut ()>(vs) };
+                p.map_addr(|a| a | TAG_VALUES)
+            }
+        }
+    }
+
+    /// The storage of word `w`, owned: a bitwise copy, so exactly one of
+    /// the word and the result may be dropped or used to drop.
+    ///
+    /// # Safety
+    /// `w` is a word made by `pack` whose contents are still alive.
+    #[inline(always)]
+    unsafe fn unpack(w: *mut ()) -> Attrs {
+        let a = w.addr();
+        if a & TAG_VALUES != 0 {
+            let p = w.map_addr(|a| a & !TAG_VALUES);
+            // SAFETY: `pack` made `w` from a `ThinVec`'s pointer (see
+            // there); clearing the tag gives that pointer back.
+            Attrs::Values(unsafe { std::mem::transmute::<*mut (), ThinVec<Value>>(p) })
+        } else if a == 0 {
+            Attrs::None
+        } else if a == LAZY {
+            Attrs::Lazy
+        } else {
+            // SAFETY: `pack` made `w` from a `PyRef` (see there).
+            Attrs::Dict(unsafe { std::mem::transmute::<*mut (), PyRef>(w) })
+        }
+    }
+
+    /// Pack `a` into a slot.
+    #[inline(always)]
+    pub fn new(a: Attrs) -> Slot {
+        Slot(Self::pack(a))
+    }
+
+    /// The storage, moved out (the slot is left `None`).
+    pub fn take(&mut self) -> Attrs {
+        let w = std::mem::replace(&mut self.0, std::ptr::null_mut());
+        // SAFETY: `w` is this slot's word, which no longer owns it.
+        unsafe { Self::unpack(w) }
+    }
+}
+
+impl Default for Slot {
+    fn default() -> Slot {
+        Slot::NONE
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
+/// A storage unpacked from a slot for `PyObject::attrs_edit`, packed back
+/// into it when done (also on unwinding: the slot is never left pointing
+/// at something the edit freed).
+struct EditGuard<'a> {
+    slot: &'a mut Slot,
+    attrs: std::mem::ManuallyDrop<Attrs>,
+}
+
+impl Drop for EditGuard<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: `attrs` is not used after this; the slot's old word was
+        // a copy of what `attrs` owned, which the new word now owns.
+        let a = unsafe { std::mem::ManuallyDrop::take(&mut self.attrs) };
+        self.slot.0 = Slot::pack(a);
+    }
 }
 
 /// What `lookup` found.
@@ -132,7 +248,10 @@ impl PyObject {
         // in-place stores below, none of which runs while a view is alive:
         // the closures given here are private to this module and only
         // read or clone. PyObject is !Sync, so no other thread can write.
-        unsafe { f(&*self.attrs.get()) }
+        // The unpacked copy is never dropped (`ManuallyDrop`): the slot
+        // keeps owning the storage.
+        let a = std::mem::ManuallyDrop::new(unsafe { Slot::unpack((*self.attrs.get()).0) });
+        f(&a)
     }
 
     /// A mutable view for `f`, with the same rules as `attrs_view` (values
@@ -141,7 +260,14 @@ impl PyObject {
     fn attrs_edit<R>(&self, f: impl FnOnce(&mut Attrs) -> R) -> R {
         // SAFETY: as `attrs_view`: no other reference into the cell exists
         // while `f` runs (views end before any write; `f` never calls out).
-        unsafe { f(&mut *self.attrs.get()) }
+        // The guard owns the unpacked storage and packs it back into the
+        // slot when `f` is done.
+        let slot = unsafe { &mut *self.attrs.get() };
+        // SAFETY: the slot's word is alive; the guard's copy takes over its
+        // ownership until it is packed back.
+        let attrs = std::mem::ManuallyDrop::new(unsafe { Slot::unpack(slot.0) });
+        let mut g = EditGuard { slot, attrs };
+        f(&mut g.attrs)
     }
 
     /// Swap the storage; the old one goes to the caller (to drop after).
@@ -311,16 +437,21 @@ impl PyObject {
     }
 
     /// The storage, moved out (for `Drop` and finalizer revival).
-    pub(super) fn take_attrs(&mut self) -> Attrs {
+    pub(super) fn take_attrs(&mut self) -> Slot {
         std::mem::take(self.attrs.get_mut())
     }
 
     /// The dict, if the storage is one (for `Drop`).
     pub(super) fn dict_mut(&mut self) -> Option<&PyRef> {
-        match self.attrs.get_mut() {
-            Attrs::Dict(d) => Some(d),
-            _ => None,
+        let slot = self.attrs.get_mut();
+        let a = slot.0.addr();
+        if a == 0 || a == LAZY || a & TAG_VALUES != 0 {
+            return None;
         }
+        // SAFETY: the word is a `PyRef` moved in by `pack` (`Rc` is
+        // `repr(transparent)` around the same pointer), borrowed for as
+        // long as the slot is.
+        Some(unsafe { &*std::ptr::addr_of!(slot.0).cast::<PyRef>() })
     }
 
     /// The inline values present, in insertion order (None without

@@ -8,7 +8,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use super::builtin_docs::BUILTIN_DOCS;
 use super::exception::ExcKind;
@@ -24,14 +23,14 @@ crate::interp_local! {
     /// to. The name is part of the key: the compiler merges functions
     /// whose code is identical (two modules' no-op functions), so an
     /// address alone can stand for functions of two modules.
-    static FUNCTION_MODULES: RefCell<HashMap<(usize, &'static str), Rc<str>>> =
+    static FUNCTION_MODULES: RefCell<HashMap<(usize, &'static str), std::rc::Rc<str>>> =
         RefCell::new(HashMap::new());
 }
 
 /// Record that `funcs` are functions of module `module` (first one wins
 /// when a function is shared, like `_io.open` and `builtins.open`).
 pub fn register_module_functions(module: &str, funcs: &[(&'static str, NativeFn)]) {
-    let name: Rc<str> = Rc::from(module);
+    let name: std::rc::Rc<str> = std::rc::Rc::from(module);
     FUNCTION_MODULES.with(|m| {
         let mut m = m.borrow_mut();
         for (n, f) in funcs {
@@ -40,7 +39,7 @@ pub fn register_module_functions(module: &str, funcs: &[(&'static str, NativeFn)
     });
 }
 
-fn module_of(f: NativeFn, name: &'static str) -> Option<Rc<str>> {
+fn module_of(f: NativeFn, name: &'static str) -> Option<std::rc::Rc<str>> {
     FUNCTION_MODULES.with(|m| m.borrow().get(&(f as usize, name)).cloned())
 }
 

@@ -5,8 +5,8 @@
 //! `bytearray` in `bytearray.rs`, `%`-formatting in `bytes_format.rs`.
 //! The algorithms come from [`crate::text::bytes_methods`].
 
+use crate::objects::rc::Rc;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use super::exception::ExcKind;
 use super::function::Args;

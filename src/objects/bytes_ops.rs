@@ -537,7 +537,7 @@ fn b_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     } else {
         &vm.types.bytes
     };
-    if std::rc::Rc::ptr_eq(&cls, exact) {
+    if crate::objects::rc::Rc::ptr_eq(&cls, exact) {
         return Ok(v);
     }
     vm.call(&Value::Obj(cls), &[v])

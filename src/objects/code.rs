@@ -2,7 +2,7 @@
 //! and `co_positions()`. The data comes from the prepared [`Code`] and the
 //! skeleton of the marshal `CodeObject` it keeps (line and exception tables).
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::function::Args;
 use super::Payload;

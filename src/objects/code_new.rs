@@ -193,7 +193,10 @@ pub fn code_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// The prepared code behind a `code` value.
-fn code_arg(vm: &mut Vm, v: Option<&Value>) -> Option<std::rc::Rc<crate::vm::code::Code>> {
+fn code_arg(
+    vm: &mut Vm,
+    v: Option<&Value>,
+) -> Option<crate::objects::rc::Rc<crate::vm::code::Code>> {
     match v {
         Some(Value::Obj(o)) => match &o.payload {
             Payload::Code(c) => {
@@ -213,7 +216,7 @@ fn const_key_eq(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<bool> {
     if a.is(b) {
         return Ok(true);
     }
-    if !std::rc::Rc::ptr_eq(&vm.type_of(a), &vm.type_of(b)) {
+    if !crate::objects::rc::Rc::ptr_eq(&vm.type_of(a), &vm.type_of(b)) {
         return Ok(false);
     }
     match (a, b) {
@@ -251,7 +254,7 @@ fn code_eq(vm: &mut Vm, a: &crate::vm::code::Code, b: &crate::vm::code::Code) ->
     let same_strs = |p: &[crate::vm::value::PyRef], q: &[crate::vm::value::PyRef]| {
         p.len() == q.len()
             && p.iter().zip(q.iter()).all(|(x, y)| {
-                std::rc::Rc::ptr_eq(x, y)
+                crate::objects::rc::Rc::ptr_eq(x, y)
                     || vm
                         .as_str_obj(&Value::Obj(x.clone()))
                         .map(|s| s.as_str().to_string())
@@ -290,7 +293,7 @@ fn code_cmp(vm: &mut Vm, args: &Args, ne: bool) -> PyResult<Value> {
     let (Some(a), Some(b)) = (a, b) else {
         return Ok(Value::Obj(vm.not_implemented.clone()));
     };
-    let eq = std::rc::Rc::ptr_eq(&a, &b) || code_eq(vm, &a, &b)?;
+    let eq = crate::objects::rc::Rc::ptr_eq(&a, &b) || code_eq(vm, &a, &b)?;
     Ok(Value::bool(eq != ne))
 }
 

@@ -2,7 +2,7 @@
 //! `crate::num` mixing with ints and floats, and the type's methods
 //! (Objects/complexobject.c).
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::function::Args;
 use super::int::{arg, as_int, bind, float_payload};

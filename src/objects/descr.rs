@@ -1,8 +1,8 @@
 //! Descriptors written in the VM: `property`, `staticmethod`,
 //! `classmethod`, and `super`.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
-use std::rc::Rc;
 
 use super::function::Args;
 use super::typeobj::{type_data, FLAG_CUSTOM_GETATTRIBUTE};

@@ -29,7 +29,7 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
         }
         (Value::None, Value::None) => Some(true),
         (Value::Obj(x), Value::Obj(y)) => {
-            if std::rc::Rc::ptr_eq(x, y) {
+            if crate::objects::rc::Rc::ptr_eq(x, y) {
                 return Some(true);
             }
             if !not_subclassed(x) || !not_subclassed(y) {
@@ -88,7 +88,7 @@ pub fn value_at_if_key(d: &PyRef, pos: usize, key: &PyRef) -> Option<Value> {
     let t = table(d)?.try_borrow().ok()?;
     let e = t.entry(pos)?;
     match (&e.key, &key.payload) {
-        (Value::Obj(k), _) if std::rc::Rc::ptr_eq(k, key) => Some(e.value.clone()),
+        (Value::Obj(k), _) if crate::objects::rc::Rc::ptr_eq(k, key) => Some(e.value.clone()),
         (Value::Obj(k), Payload::Str(s)) => match &k.payload {
             Payload::Str(t) if t.same_text(s) => Some(e.value.clone()),
             _ => None,
@@ -121,7 +121,7 @@ pub fn replace_at_if_key(d: &PyRef, pos: usize, key: &PyRef, value: Value) -> Re
         return Err(value);
     };
     match t.entry_mut(pos) {
-        Some(e) if matches!(&e.key, Value::Obj(k) if std::rc::Rc::ptr_eq(k, key)) => {
+        Some(e) if matches!(&e.key, Value::Obj(k) if crate::objects::rc::Rc::ptr_eq(k, key)) => {
             Ok(std::mem::replace(&mut e.value, value))
         }
         _ => Err(value),
@@ -134,7 +134,7 @@ pub fn last_entry_if_key(d: &PyRef, key: &PyRef) -> Option<usize> {
     let t = table(d)?.try_borrow().ok()?;
     let pos = t.entry_slots().checked_sub(1)?;
     match &t.entry(pos)?.key {
-        Value::Obj(k) if std::rc::Rc::ptr_eq(k, key) => Some(pos),
+        Value::Obj(k) if crate::objects::rc::Rc::ptr_eq(k, key) => Some(pos),
         _ => None,
     }
 }
@@ -149,7 +149,7 @@ fn lookup_str(d: &PyRef, key: &PyRef, s: &StrObj) -> Option<Option<(usize, Value
     let found = tb
         .find::<()>(s.hash(), |k| {
             Ok(match k {
-                Value::Obj(o) if std::rc::Rc::ptr_eq(o, key) => true,
+                Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, key) => true,
                 Value::Obj(o) => match &o.payload {
                     Payload::Str(t) if o.class_is_static() => t.same_text(s),
                     _ => {
@@ -415,7 +415,7 @@ fn dict_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => {
             // A dict subclass may define __missing__.
             let ty = vm.type_of(&Value::Obj(d.clone()));
-            if !std::rc::Rc::ptr_eq(&ty, &vm.types.dict) {
+            if !crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.dict) {
                 if let Some(m) = vm.type_lookup_str(&ty, "__missing__") {
                     return vm.call(&m, &[Value::Obj(d), key]);
                 }
@@ -530,7 +530,7 @@ fn plain_dict_iter(vm: &mut Vm, o: &PyRef) -> bool {
 pub fn dict_update_from(vm: &mut Vm, d: &PyRef, other: &Value) -> PyResult<()> {
     if let Value::Obj(o) = other {
         if plain_dict_iter(vm, o) {
-            if std::rc::Rc::ptr_eq(o, d) {
+            if crate::objects::rc::Rc::ptr_eq(o, d) {
                 return Ok(());
             }
             for (h, k, v) in vm.dict_entries_hashed(o) {

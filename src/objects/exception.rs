@@ -235,7 +235,7 @@ impl Vm {
         let mut bits = 0;
         let mut note = |cls: &PyRef| {
             for k in INIT_KINDS {
-                if std::rc::Rc::ptr_eq(cls, &self.exc_types[k as usize]) {
+                if crate::objects::rc::Rc::ptr_eq(cls, &self.exc_types[k as usize]) {
                     bits |= init_kind_bit(k);
                 }
             }
@@ -570,7 +570,7 @@ fn same_args(args: &Value, pos: &[Value]) -> bool {
     let Payload::Tuple(items) = &t.payload else {
         return false;
     };
-    (pos.is_empty() || std::rc::Rc::strong_count(t) == 1)
+    (pos.is_empty() || crate::objects::rc::Rc::strong_count(t) == 1)
         && items.len() == pos.len()
         && items.iter().zip(pos).all(|(a, b)| a.is(b))
 }
@@ -578,7 +578,9 @@ fn same_args(args: &Value, pos: &[Value]) -> bool {
 /// `OSError(errno, ...)` makes the subclass for the errno
 /// (Objects/exceptions.c `errnomap`, Linux errno values).
 fn oserror_subclass(vm: &Vm, cls: PyRef, pos: &[Value]) -> PyRef {
-    if !std::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::OSError as usize]) || pos.len() < 2 {
+    if !crate::objects::rc::Rc::ptr_eq(&cls, &vm.exc_types[ExcKind::OSError as usize])
+        || pos.len() < 2
+    {
         return cls;
     }
     let Some(Value::Int(errno)) = pos.first() else {

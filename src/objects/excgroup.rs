@@ -3,8 +3,8 @@
 //! `split`, `subgroup`, `__str__`, and `_PyExc_PrepReraiseStar` for
 //! `except*`.
 
+use crate::objects::rc::Rc;
 use std::collections::HashSet;
-use std::rc::Rc;
 
 use super::exception::{ExcKind, GroupData};
 use super::function::Args;

@@ -9,9 +9,9 @@
 //! Finalizers never run inside `Drop` itself: the VM is borrowed up the
 //! Rust stack there, and arbitrary RefCells may be borrowed.
 
+use crate::objects::rc::Rc;
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::{HashSet, VecDeque};
-use std::rc::Rc;
 
 use super::typeobj::{type_data, FLAG_HAS_DEL, FLAG_HAS_DICT, FLAG_HEAPTYPE};
 use super::{Payload, PyObject};

@@ -1,8 +1,8 @@
 //! `float`: the BINARY_OP fast paths for floats mixed with ints, and the
 //! type's methods, with the arithmetic of `crate::num`.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
-use std::rc::Rc;
 
 use super::function::Args;
 use super::int::{arg, as_int};

@@ -3,8 +3,8 @@
 //! `vm.frames` (or inside a suspended generator); the object refers to it
 //! and reads it while it exists, and afterwards reports what it last saw.
 
+use crate::objects::rc::{Rc, Weak};
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
 
 use super::function::Args;
 use super::{Payload, PyObject};
@@ -39,7 +39,7 @@ pub struct FrameObj {
     pub trace_opcodes: Cell<bool>,
     /// The fast locals kept when the frame finished with an exception
     /// (its traceback entry's), for `f_locals` afterwards.
-    pub dead_fast: RefCell<Option<Rc<[Value]>>>,
+    pub dead_fast: RefCell<Option<std::rc::Rc<[Value]>>>,
     /// The `f_locals` dict of a function frame (the same dict each time,
     /// refreshed on each read, as CPython's `PyFrame_FastToLocals`).
     pub locals_dict: RefCell<Option<PyRef>>,
@@ -242,7 +242,7 @@ struct Snap {
     builtins: PyRef,
     locals: Option<Value>,
     /// The fast locals a traceback entry kept of a finished frame.
-    fast: Option<Rc<[Value]>>,
+    fast: Option<std::rc::Rc<[Value]>>,
     lasti: usize,
     at: Where,
 }
@@ -627,7 +627,10 @@ pub fn install(vm: &mut Vm) {
 /// `tb_frame`: the frame's own object if it has one (so that
 /// `tb.tb_frame is frame`, as bdb expects), which keeps the entry's
 /// instruction and fast locals for after the frame is gone.
-pub fn tb_live_frame(f: &crate::vm::frame::Frame, fast: Option<&Rc<[Value]>>) -> Option<PyRef> {
+pub fn tb_live_frame(
+    f: &crate::vm::frame::Frame,
+    fast: Option<&std::rc::Rc<[Value]>>,
+) -> Option<PyRef> {
     let o = match &f.generator {
         Some(g) => state(g).and_then(|s| s.try_borrow().ok().and_then(|s| s.frame_obj.clone())),
         None => f.obj.clone(),

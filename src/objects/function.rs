@@ -1,8 +1,8 @@
 //! Functions, bound methods, builtin functions, method descriptors of
 //! builtin types, and modules.
 
+use crate::objects::rc::Rc;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use crate::vm::code::Code;
 use crate::vm::value::{PyRef, Value};

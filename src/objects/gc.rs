@@ -20,8 +20,8 @@
 //! instruction (`run_finalizers`), when no Rust code holds a borrow of an
 //! object.
 
+use crate::objects::rc::{Rc, Weak};
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
 
 use super::gc_index::AddrIndex;
 use super::gc_traverse::{clear, is_container, traverse};

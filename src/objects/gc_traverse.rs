@@ -7,8 +7,8 @@
 //! cycles out of an unreachable object into `out`; the collector drops
 //! them after every borrow is released.
 
+use crate::objects::rc::Rc;
 use std::mem::ManuallyDrop;
-use std::rc::Rc;
 
 use super::iter::IterState;
 use super::typeobj::{FLAG_HEAPTYPE, FLAG_MODULE_IN_NAME};
@@ -178,7 +178,7 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
             // The fast locals may be shared by several tracebacks: only an
             // unshared copy is this object's own.
             if let Some(fast) = &f.fast {
-                if Rc::strong_count(fast) == 1 && Rc::weak_count(fast) == 0 {
+                if std::rc::Rc::strong_count(fast) == 1 && std::rc::Rc::weak_count(fast) == 0 {
                     fast.iter().for_each(&mut *visit);
                 }
             }
@@ -193,7 +193,7 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
             visit_ref(&f.builtins, visit);
             visit_opt(&f.locals, visit);
             if let Some(fast) = &f.fast {
-                if Rc::strong_count(fast) == 1 && Rc::weak_count(fast) == 0 {
+                if std::rc::Rc::strong_count(fast) == 1 && std::rc::Rc::weak_count(fast) == 0 {
                     fast.iter().for_each(&mut *visit);
                 }
             }

@@ -5,8 +5,8 @@
 //! CPython 3.11's Objects/genobject.c and Objects/iterobject.c. The resume
 //! engine is vm/gen.rs.
 
+use crate::objects::rc::Rc;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use super::exception::ExcKind;
 use super::function::Args;

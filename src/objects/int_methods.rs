@@ -2,7 +2,7 @@
 //! rounding, `__format__`/`__repr__`, `to_bytes`/`from_bytes`, and the
 //! `real`/`imag`/`numerator`/`denominator` attributes.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::function::Args;
 use super::int::{arg, as_int, bind, self_int};

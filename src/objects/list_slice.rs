@@ -93,7 +93,7 @@ fn source<'a>(vm: &mut Vm, target: &PyRef, v: &'a Value, msg: &str) -> PyResult<
     if let Value::Obj(o) = v {
         match &o.payload {
             Payload::List(c) if o.class_is(&vm.types.list) => {
-                if std::rc::Rc::ptr_eq(o, target) {
+                if crate::objects::rc::Rc::ptr_eq(o, target) {
                     let copy = c.try_borrow().map_err(|_| busy(vm))?.clone();
                     return Ok(Source::Owned(copy));
                 }

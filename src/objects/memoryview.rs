@@ -2,8 +2,8 @@
 //! memory, with a struct-module item format (`cast`). Writing through a
 //! view of a bytearray changes the bytearray.
 
+use crate::objects::rc::Rc;
 use std::cell::Cell;
-use std::rc::Rc;
 use std::sync::Mutex;
 
 use num_bigint::BigInt;
@@ -710,7 +710,7 @@ fn mv_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("descriptor '__repr__' requires a 'memoryview' object"));
     };
     let released = matches!(&o.payload, Payload::MemoryView(m) if m.released.get());
-    let addr = std::rc::Rc::as_ptr(o) as *const u8 as usize;
+    let addr = crate::objects::rc::Rc::as_ptr(o) as *const u8 as usize;
     let r = if released {
         format!("<released memory at 0x{addr:x}>")
     } else {

@@ -2,8 +2,8 @@
 //! [`PyObject`]: its class, an optional instance dict, and a payload whose
 //! variant is the object's builtin layout. See docs/vm-design.md.
 
+use crate::objects::rc::Rc;
 use std::cell::{Cell, RefCell, UnsafeCell};
-use std::rc::Rc;
 
 use num_bigint::BigInt;
 
@@ -55,6 +55,7 @@ pub mod namespace;
 pub mod native;
 pub mod object;
 pub mod range;
+pub mod rc;
 pub mod reduce;
 pub mod set;
 pub mod setmethods;
@@ -93,7 +94,7 @@ pub struct PyObject {
     ty: UnsafeCell<Option<PyRef>>,
     /// The object's own attributes: inline values or a `__dict__` object
     /// (attrs.rs, which alone touches the cell).
-    attrs: UnsafeCell<attrs::Attrs>,
+    attrs: UnsafeCell<attrs::Slot>,
     pub payload: Payload,
 }
 
@@ -101,7 +102,7 @@ impl PyObject {
     pub fn new(ty: PyRef, payload: Payload) -> PyObject {
         PyObject {
             ty: UnsafeCell::new(Some(ty)),
-            attrs: UnsafeCell::new(attrs::Attrs::None),
+            attrs: UnsafeCell::new(attrs::Slot::NONE),
             payload,
         }
     }
@@ -129,22 +130,21 @@ impl PyObject {
             // Not reached: a new `Rc` is unique.
             return Rc::new(PyObject {
                 ty: UnsafeCell::new(Some(ty)),
-                attrs: UnsafeCell::new(attrs),
+                attrs: UnsafeCell::new(attrs::Slot::new(attrs)),
                 payload,
             });
         };
         let p = slot.as_mut_ptr();
         let payload = std::mem::ManuallyDrop::new(payload);
-        let attrs = std::mem::ManuallyDrop::new(UnsafeCell::new(attrs));
         // SAFETY: `p` is the new block's object (unique: `get_mut`); each
         // field is written through `addr_of_mut!` (no reference to the
-        // uninitialised object) before `assume_init`. The attribute storage
-        // and the payload move word by word (`copy_words`: the sources are
-        // locals, not the block), and the originals are never dropped
+        // uninitialised object) before `assume_init`. The payload moves
+        // word by word (`copy_words`: the source is a local, not the
+        // block), and the original is never dropped
         // (`ManuallyDrop`), so each moved field has one owner.
         unsafe {
             std::ptr::addr_of_mut!((*p).ty).write(UnsafeCell::new(Some(ty)));
-            crate::vm::ops::copy_words(&*attrs, std::ptr::addr_of_mut!((*p).attrs));
+            std::ptr::addr_of_mut!((*p).attrs).write(UnsafeCell::new(attrs::Slot::new(attrs)));
             crate::vm::ops::copy_words(&*payload, std::ptr::addr_of_mut!((*p).payload));
             rc.assume_init()
         }
@@ -153,7 +153,7 @@ impl PyObject {
     pub fn new_bootstrap(payload: Payload) -> PyObject {
         PyObject {
             ty: UnsafeCell::new(None),
-            attrs: UnsafeCell::new(attrs::Attrs::None),
+            attrs: UnsafeCell::new(attrs::Slot::NONE),
             payload,
         }
     }

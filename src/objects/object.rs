@@ -1,8 +1,8 @@
 //! `object`: the base of every class — instance creation, default
 //! attribute access, identity equality and hashing, `__class__`, `__dict__`.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
-use std::rc::Rc;
 
 use thin_vec::ThinVec;
 

@@ -315,7 +315,8 @@ fn tuple_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `Ellipsis.__reduce__()` / `NotImplemented.__reduce__()`: the global name.
 fn singleton_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = first(vm, &args, "ellipsis")?;
-    let is_ellipsis = matches!(&obj, Value::Obj(o) if std::rc::Rc::ptr_eq(o, &vm.ellipsis));
+    let is_ellipsis =
+        matches!(&obj, Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, &vm.ellipsis));
     Ok(vm.new_str(if is_ellipsis {
         "Ellipsis"
     } else {

@@ -411,7 +411,7 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Obj(c)) => c.clone(),
         _ => vm.types.set.clone(),
     };
-    if std::rc::Rc::ptr_eq(&cls, &vm.types.set) {
+    if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.set) {
         // `set.__init__` checks the arguments.
         return Ok(wrap(vm, SetTable::new(), false));
     }
@@ -420,7 +420,7 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let payload = Payload::Set(Box::new(RefCell::new(SetTable::new())));
         return Ok(Value::Obj(vm.new_instance_of(&cls, payload)));
     }
-    let exact = std::rc::Rc::ptr_eq(&cls, &vm.types.frozenset);
+    let exact = crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.frozenset);
     if exact {
         no_kwargs(vm, &args, "frozenset")?;
     }

@@ -263,7 +263,7 @@ impl Vm {
     /// `SET_UPDATE` / `set.update(x)` for one argument.
     pub fn set_update(&mut self, s: &PyRef, other: &Value) -> PyResult<()> {
         if as_anyset(other).is_some() || exact_dict_keys(self, other).is_some() {
-            if matches!(other, Value::Obj(o) if std::rc::Rc::ptr_eq(o, s)) {
+            if matches!(other, Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, s)) {
                 return Ok(());
             }
             let other = other.clone();
@@ -475,7 +475,7 @@ impl Vm {
 
 /// Whether `v` is the set object `s` itself.
 pub(crate) fn is_same(v: &Value, s: &PyRef) -> bool {
-    matches!(v, Value::Obj(o) if std::rc::Rc::ptr_eq(o, s))
+    matches!(v, Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, s))
 }
 
 // ------------------------------------------------------------ the algorithms
@@ -543,7 +543,7 @@ pub(crate) fn difference(vm: &mut Vm, so: &PyRef, other: &Value) -> PyResult<Set
     };
     let copy_and_difference = |vm: &mut Vm| -> PyResult<SetTable> {
         let mut out = table_ref(vm, so)?.copy();
-        if matches!(other, Value::Obj(o) if std::rc::Rc::ptr_eq(o, so)) {
+        if matches!(other, Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, so)) {
             out.clear();
         } else {
             difference_update(vm, &mut out, other)?;

@@ -501,7 +501,7 @@ fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     ) {
         (None, false) => String::new(),
         (Some(v), false) => {
-            if vm.exact(&v, &vm.types.str) && std::rc::Rc::ptr_eq(&cls, &vm.types.str) {
+            if vm.exact(&v, &vm.types.str) && crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.str) {
                 return Ok(v);
             }
             vm.str(&v)?
@@ -518,7 +518,7 @@ fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
     };
-    if std::rc::Rc::ptr_eq(&cls, &vm.types.str) {
+    if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.str) {
         return Ok(vm.new_string(value));
     }
     Ok(Value::Obj(vm.new_instance_of(

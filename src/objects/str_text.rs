@@ -3,7 +3,7 @@
 //!
 //! Most strs a program makes are short ASCII words, names and keys; held
 //! in place they need no second allocation: a str of up to
-//! [`INLINE_MAX`] ASCII bytes is one 80-byte block instead of that plus
+//! [`INLINE_MAX`] ASCII bytes is one 64-byte block instead of that plus
 //! an 8- to 16-byte one (text_processing keeps ~900,000 such strs alive at
 //! its peak).
 

@@ -8,8 +8,8 @@
 //! later (code, globals, builtins, the locals mapping of module and class
 //! bodies, the instruction) and makes its `tb_frame` object on demand.
 
+use crate::objects::rc::{Rc, Weak};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
 
 use super::function::Args;
 use super::{Payload, PyObject};
@@ -27,7 +27,7 @@ pub struct FrameObj {
     /// A function frame's fast locals (cells included) when the entry was
     /// made, for `tb_frame.f_locals` after the frame is gone
     /// (`traceback`'s `capture_locals`, post-mortem inspection).
-    pub fast: Option<Rc<[Value]>>,
+    pub fast: Option<std::rc::Rc<[Value]>>,
     /// Code-unit index of the instruction the frame was at.
     pub lasti: usize,
     /// The traceback entry this frame object was made for (`f_back`).
@@ -69,7 +69,7 @@ impl Vm {
             None => self
                 .stack
                 .get(f.base..f.base + f.code.nlocalsplus())
-                .map(Rc::from),
+                .map(std::rc::Rc::from),
             Some(_) => None,
         };
         let live = crate::objects::frame::tb_live_frame(f, fast.as_ref());

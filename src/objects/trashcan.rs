@@ -18,7 +18,7 @@ const MAX_DEPTH: usize = 500;
 /// The contents of an object whose release was put off.
 struct Parked {
     _payload: Payload,
-    _dict: super::attrs::Attrs,
+    _dict: super::attrs::Slot,
 }
 
 std::thread_local! {
@@ -51,7 +51,7 @@ pub(super) fn enter() -> Option<usize> {
 }
 
 /// Put off the release of `payload` and `dict` to the outermost release.
-pub(super) fn park(payload: Payload, dict: super::attrs::Attrs) {
+pub(super) fn park(payload: Payload, dict: super::attrs::Slot) {
     let item = Parked {
         _payload: payload,
         _dict: dict,

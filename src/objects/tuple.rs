@@ -216,14 +216,16 @@ fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let items = match a.first() {
         Some(v) => {
-            if std::rc::Rc::ptr_eq(&cls, &vm.types.tuple) && vm.exact(v, &vm.types.tuple.clone()) {
+            if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.tuple)
+                && vm.exact(v, &vm.types.tuple.clone())
+            {
                 return Ok(v.clone());
             }
             vm.collect_iter(v)?
         }
         None => Vec::new(),
     };
-    if std::rc::Rc::ptr_eq(&cls, &vm.types.tuple) {
+    if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.tuple) {
         return Ok(vm.new_tuple(items));
     }
     Ok(Value::Obj(vm.new_instance_of(

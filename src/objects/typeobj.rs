@@ -1,9 +1,9 @@
 //! `type` objects: name, bases, the C3 method resolution order, the layout
 //! instances get, and lookup along the MRO.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use crate::vm::value::PyRef;
 
@@ -74,7 +74,7 @@ pub struct TypeData {
     /// its bases').
     pub slot_count: Cell<usize>,
     /// The classes that name this one as a base (`__subclasses__()`).
-    pub subclasses: RefCell<Vec<std::rc::Weak<super::PyObject>>>,
+    pub subclasses: RefCell<Vec<crate::objects::rc::Weak<super::PyObject>>>,
     /// Bumped whenever this type's or a base's dict changes: guards caches.
     /// Unique across all types (a global counter), so a version names one
     /// state of one type.
@@ -133,7 +133,7 @@ pub struct AttrCache {
 impl AttrCache {
     #[inline(always)]
     fn slot(name: &PyRef, len: usize) -> usize {
-        let a = std::rc::Rc::as_ptr(name) as usize;
+        let a = crate::objects::rc::Rc::as_ptr(name) as usize;
         ((a >> 4) ^ (a >> 10)) & (len - 1)
     }
 
@@ -141,17 +141,17 @@ impl AttrCache {
     #[inline(always)]
     pub fn get(&self, name: &PyRef) -> Option<Value> {
         match self.slots.get(Self::slot(name, self.slots.len())) {
-            Some((Some(n), v)) if std::rc::Rc::ptr_eq(n, name) => Some(v.clone()),
+            Some((Some(n), v)) if crate::objects::rc::Rc::ptr_eq(n, name) => Some(v.clone()),
             _ => None,
         }
     }
 
     pub fn put(&mut self, name: &PyRef, v: Value) {
         let i = Self::slot(name, self.slots.len());
-        let collides = self
-            .slots
-            .get(i)
-            .is_some_and(|(n, _)| n.as_ref().is_some_and(|n| !std::rc::Rc::ptr_eq(n, name)));
+        let collides = self.slots.get(i).is_some_and(|(n, _)| {
+            n.as_ref()
+                .is_some_and(|n| !crate::objects::rc::Rc::ptr_eq(n, name))
+        });
         if collides && self.slots.len() < ATTR_CACHE_SLOTS {
             self.collisions += 1;
             if self.collisions >= self.slots.len() {

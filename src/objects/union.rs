@@ -1,8 +1,8 @@
 //! `types.UnionType` (`int | str`) and `types.GenericAlias` (`list[int]`),
 //! as CPython's Objects/unionobject.c and genericaliasobject.c.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
-use std::rc::Rc;
 
 use super::function::Args;
 use super::typeobj::type_data;

@@ -11,10 +11,10 @@
 //! weakrefs to the new allocation, so they stay alive during `__del__` and
 //! are cleared after it, as in CPython.
 
+use crate::objects::rc::{Rc, Weak};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::{Rc, Weak};
 
 use super::native::NativeData;
 use super::{Payload, PyObject};

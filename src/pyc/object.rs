@@ -8,9 +8,9 @@
 //! written with the reference flag (0x80), which CPython sets from the
 //! writing process's reference counts and which cannot be derived.
 
+use crate::objects::rc::Rc;
 use std::fmt;
 use std::ops::Deref;
-use std::rc::Rc;
 
 use num_bigint::BigInt;
 

@@ -1,7 +1,7 @@
 //! Calling: Python functions (binding arguments into a new frame), bound
 //! methods, builtins, types, and objects with `__call__`.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::function::{Args, DescrKind};
 use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};

@@ -262,10 +262,10 @@ pub fn calculate_suggestions(candidates: &[String], name: &str) -> Option<String
 /// (exact types only, as `_Py_Offer_Suggestions`), if any.
 pub fn suggestion(vm: &mut Vm, exc: &PyRef) -> Option<String> {
     let ty = vm.type_of(&Value::Obj(exc.clone()));
-    if std::rc::Rc::ptr_eq(&ty, &vm.exc_types[ExcKind::AttributeError as usize]) {
+    if crate::objects::rc::Rc::ptr_eq(&ty, &vm.exc_types[ExcKind::AttributeError as usize]) {
         return attribute_suggestion(vm, exc);
     }
-    if std::rc::Rc::ptr_eq(&ty, &vm.exc_types[ExcKind::NameError as usize]) {
+    if crate::objects::rc::Rc::ptr_eq(&ty, &vm.exc_types[ExcKind::NameError as usize]) {
         return name_suggestion(vm, exc);
     }
     None

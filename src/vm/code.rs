@@ -1,8 +1,8 @@
 //! Code objects prepared for execution: constants converted to values,
 //! names interned, the exception table decoded (offsets in code units).
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
-use std::rc::Rc;
 
 use crate::objects::Payload;
 use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
@@ -149,7 +149,7 @@ pub struct Code {
     pub firstlineno: i32,
     /// The `code` object last handed out for this code (`Vm::code_object`),
     /// so `f.__code__ is f.__code__` and `frame.f_code is f.__code__`.
-    wrapper: std::cell::RefCell<std::rc::Weak<crate::objects::PyObject>>,
+    wrapper: std::cell::RefCell<crate::objects::rc::Weak<crate::objects::PyObject>>,
     /// Which load-wide object `co_consts`, `co_names`,
     /// `co_localsplusnames`, `co_linetable` and `co_exceptiontable` were
     /// (0: one of its own). The compiler merges equal tuples and tables
@@ -185,7 +185,7 @@ impl Code {
     /// `code` object of its own yet.
     pub fn detached_clone(&self) -> Code {
         let mut c = self.clone();
-        *c.wrapper.borrow_mut() = std::rc::Weak::new();
+        *c.wrapper.borrow_mut() = crate::objects::rc::Weak::new();
         // Replaced constants or names change what the verifier checks.
         c.verified.set(false);
         c.trusted = false;

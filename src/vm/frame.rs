@@ -1,7 +1,7 @@
 //! Frame records. A frame's locals-plus and value stack live in the VM's
 //! contiguous `stack`; the record says where.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use super::code::Code;
 use super::value::{PyRef, Value};

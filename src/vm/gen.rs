@@ -4,8 +4,8 @@
 //! `gen_close`, `_PyGen_Finalize`); the Python-facing methods and the
 //! awaitable objects live in objects/genobject.rs.
 
+use crate::objects::rc::Rc;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::Payload;

@@ -16,8 +16,8 @@
 //! `gc` and weakref callbacks observe is unchanged). Direct-mapped, so a
 //! lookup is one index and one comparison.
 
+use crate::objects::rc::Weak;
 use std::cell::RefCell;
-use std::rc::Weak;
 
 use crate::objects::function::Args;
 use crate::objects::typeobj::type_data;
@@ -53,7 +53,7 @@ pub(crate) fn remember(version: u64, init: Option<&PyRef>, exc: bool) {
                 c.resize(SLOTS, (0, None, false));
             }
             if let Some(e) = c.get_mut(slot(version)) {
-                *e = (version, init.map(std::rc::Rc::downgrade), exc);
+                *e = (version, init.map(crate::objects::rc::Rc::downgrade), exc);
             }
         }
     });

@@ -93,7 +93,7 @@ impl Vm {
             // Frames pushed above it (calls) leave it in place; moving the
             // record (the frame stack growing, a thread switch swapping the
             // stacks out and back) does not move the code it points to.
-            let code: &super::code::Code = unsafe { &*std::rc::Rc::as_ptr(&frame.code) };
+            let code: &super::code::Code = unsafe { &*crate::objects::rc::Rc::as_ptr(&frame.code) };
             let base = frame.base;
             let mut pc = frame.pc;
             let instrs: &[super::code::Instr] = &code.instrs;

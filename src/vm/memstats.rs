@@ -7,9 +7,9 @@
 //! cycle collector's generations, and the live objects the collector
 //! tracks, counted by type.
 
+use crate::objects::rc::Rc;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 

@@ -1,8 +1,8 @@
 //! The virtual machine: values, prepared code, frames, the eval loop, and
 //! the operations it calls. See docs/vm-design.md.
 
+use crate::objects::rc::Rc;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use crate::objects::exception::{ExcKind, HIERARCHY};
 use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};

@@ -3,7 +3,7 @@
 //! `python3.11 -m cProfile -s cumulative FILE` does (on stdout, after the
 //! program's own output; a SystemExit still prints the table).
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::code::Code;

@@ -1,9 +1,9 @@
 //! Running a program: the `__main__` module, `sys.argv`, and how the
 //! process ends (exit status, SystemExit, uncaught exceptions).
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use crate::import::MainPath;
 

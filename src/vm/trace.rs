@@ -11,9 +11,9 @@
 //! and calls of builtins go through [`Vm::call_traced`]. While a hook runs
 //! (`busy`, CPython's `tstate->tracing`) no event is reported.
 
+use crate::objects::rc::{Rc, Weak};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
 
 use super::code::Code;
 use super::value::{PyRef, Value};

@@ -4,8 +4,8 @@
 //! `| ` margins, source lines with position carets, the final
 //! `Type: message` line with "Did you mean" suggestions, and notes.
 
+use crate::objects::rc::Rc;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::typeobj::is_subtype;

@@ -5,9 +5,9 @@
 //! (`PyObject::class`/`set_class`), and the per-interpreter statics
 //! (`interp_local!`). They run in the ordinary test suite too.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use crate::objects::{Payload, PyObject};
 use crate::vm::ops::{read_words, write_words};

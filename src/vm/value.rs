@@ -1,7 +1,7 @@
 //! The value representation: small ints, floats, None and bools unboxed,
 //! everything else a reference-counted heap object. See docs/vm-design.md.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::PyObject;
 
@@ -149,7 +149,7 @@ impl Value {
     /// the object (which may queue a finalizer or weakref callback).
     #[inline(always)]
     pub fn is_last_ref(&self) -> bool {
-        matches!(self, Value::Obj(o) if std::rc::Rc::strong_count(o) == 1)
+        matches!(self, Value::Obj(o) if crate::objects::rc::Rc::strong_count(o) == 1)
     }
 
     #[inline]

@@ -7,7 +7,7 @@
 //! sources' frames never show in tracebacks (they stand for C code; see
 //! `objects::c_accel`), and their code objects are named `<pycvm:NAME>`.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::vm::code::Code;
 use crate::vm::value::{PyRef, Value};

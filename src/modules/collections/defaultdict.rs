@@ -4,9 +4,9 @@
 //! per-thread side table keyed by the dict's identity (checked through a
 //! weak reference), since the dict payload has no room for it.
 
+use crate::objects::rc::{Rc, Weak};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
 
 use crate::modules::itertools::clinic;
 use crate::objects::function::Args;

@@ -244,7 +244,7 @@ fn deque_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub fn copy_of(vm: &mut Vm, s: &Value, d: &Deque) -> PyResult<Value> {
     let cls = vm.type_of(s);
     let base = super::registered(vm, "deque")?;
-    if std::rc::Rc::ptr_eq(&cls, &base) {
+    if crate::objects::rc::Rc::ptr_eq(&cls, &base) {
         let n = Deque::new(d.maxlen.get());
         *n.items.borrow_mut() = d.items.borrow().clone();
         return Ok(Value::Obj(vm.new_native(&cls, n)));

@@ -379,7 +379,7 @@ fn is_exact_int(vm: &Vm, v: &Value) -> bool {
         Value::Int(_) => true,
         Value::Obj(o) => {
             matches!(o.payload, Payload::Int(_))
-                && std::rc::Rc::ptr_eq(&vm.type_of(v), &vm.types.int)
+                && crate::objects::rc::Rc::ptr_eq(&vm.type_of(v), &vm.types.int)
         }
         _ => false,
     }

@@ -7,8 +7,8 @@
 //! its types in a per-thread registry, and implements `open`,
 //! `open_code` and `text_encoding` plus the helpers every class shares.
 
+use crate::objects::rc::Rc;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;

@@ -1,8 +1,8 @@
 //! `groupby` (with its `_grouper` sub-iterators) and `tee` (the `_tee`
 //! iterators sharing CPython's linked buffer of `_tee_dataobject` cells).
 
+use crate::objects::rc::Rc;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use crate::objects::function::Args;
 use crate::vm::proto::CmpOp;

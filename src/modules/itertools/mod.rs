@@ -91,7 +91,7 @@ pub enum St {
         tgtkey: Value,
     },
     Tee {
-        link: std::rc::Rc<TeeLink>,
+        link: crate::objects::rc::Rc<TeeLink>,
         index: usize,
     },
     ZipLongest {

@@ -288,7 +288,7 @@ impl Writer<'_> {
         if self.e.markers.is_none() {
             return Ok(None);
         }
-        let id = std::rc::Rc::as_ptr(o) as usize;
+        let id = crate::objects::rc::Rc::as_ptr(o) as usize;
         if !self.markers.insert(id) {
             return Err(vm.value_error("Circular reference detected"));
         }
@@ -372,7 +372,8 @@ impl Writer<'_> {
     }
 
     fn dict(&mut self, vm: &mut Vm, o: &PyRef) -> PyResult<()> {
-        let exact = std::rc::Rc::ptr_eq(&vm.type_of(&Value::Obj(o.clone())), &vm.types.dict);
+        let exact =
+            crate::objects::rc::Rc::ptr_eq(&vm.type_of(&Value::Obj(o.clone())), &vm.types.dict);
         if vm.dict_items(o).is_empty() {
             self.push_str("{}");
             return Ok(());

@@ -3,9 +3,9 @@
 //! BEGIN, commit/rollback, the context manager) and the shortcuts
 //! `execute`/`executemany`/`executescript`.
 
+use crate::objects::rc::Rc;
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
-use std::rc::Rc;
 
 use super::ffi::Db;
 use super::hooks::{self, Hooks};

@@ -3,9 +3,9 @@
 //! loop (implicit BEGIN, `rowcount`, `lastrowid`, `description`), row
 //! fetching with converters and `text_factory`, and `executescript`.
 
+use crate::objects::rc::Rc;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
-use std::rc::Rc;
 
 use super::connection::{conn_of, run_simple, Connection};
 use super::ffi::{self, Db, Stmt};
@@ -341,7 +341,8 @@ fn bind_parameters(vm: &mut Vm, st: &Stmt, params: &Value) -> PyResult<()> {
     let (is_dict, exact_seq) = match params {
         Value::Obj(o) => (
             matches!(o.payload, Payload::Dict(_)),
-            std::rc::Rc::ptr_eq(&ty, &vm.types.tuple) || std::rc::Rc::ptr_eq(&ty, &vm.types.list),
+            crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.tuple)
+                || crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.list),
         ),
         _ => (false, false),
     };
@@ -374,7 +375,7 @@ fn bind_parameters(vm: &mut Vm, st: &Stmt, params: &Value) -> PyResult<()> {
             "parameters are of unsupported type",
         ));
     }
-    let exact_dict = std::rc::Rc::ptr_eq(&ty, &vm.types.dict);
+    let exact_dict = crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.dict);
     for i in 1..=needed {
         let Some(name) = st.param_name(i) else {
             return Err(err(
@@ -596,7 +597,7 @@ fn fetch_row(vm: &mut Vm, cur: &Cursor, conn: &Connection, st: &Stmt) -> PyResul
 fn text_value(vm: &mut Vm, conn: &Connection, st: &Stmt, i: c_int) -> PyResult<Value> {
     let bytes = st.column_text(i);
     let tf = conn.text_factory.borrow().clone();
-    let is = |t: &PyRef| matches!(&tf, Value::Obj(o) if std::rc::Rc::ptr_eq(o, t));
+    let is = |t: &PyRef| matches!(&tf, Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, t));
     if is(&vm.types.str) {
         return match String::from_utf8(bytes) {
             Ok(s) => Ok(vm.new_string(s)),

@@ -316,7 +316,7 @@ fn module_register_adapter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let t = &vm.types;
     let base = [&t.int, &t.float, &t.str, &t.bytearray];
     if let Value::Obj(o) = ty {
-        if base.iter().any(|b| std::rc::Rc::ptr_eq(b, o)) {
+        if base.iter().any(|b| crate::objects::rc::Rc::ptr_eq(b, o)) {
             with_state(vm, |s| s.base_type_adapted = true)?;
         }
     }
@@ -421,7 +421,7 @@ pub fn adapt_param(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
                     Payload::Int(_) | Payload::Str(_) | Payload::ByteArray(_)
                 ) && [&t.int, &t.str, &t.bytearray]
                     .iter()
-                    .any(|b| std::rc::Rc::ptr_eq(b, &ty))
+                    .any(|b| crate::objects::rc::Rc::ptr_eq(b, &ty))
             }
             _ => false,
         };

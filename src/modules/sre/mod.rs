@@ -11,7 +11,7 @@ mod matchobj;
 mod pattern;
 mod scanner;
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::function::{Args, Builtin, NativeFn};
@@ -42,7 +42,7 @@ impl NativeData for ModState {}
 /// A subject string as code points, and whether it came from a bytes-like object.
 #[derive(Clone)]
 pub(crate) struct Subject {
-    pub cps: Rc<[u32]>,
+    pub cps: std::rc::Rc<[u32]>,
     pub is_bytes: bool,
 }
 
@@ -51,7 +51,7 @@ crate::interp_local! {
     /// `pattern.match(s, pos)` along one long string (tokenizers, json's
     /// pure-Python decoder) convert it once, not once per call. The entry
     /// holds the str itself, so its address cannot be reused meanwhile.
-    static LAST_SUBJECT: std::cell::RefCell<Option<(Value, Rc<[u32]>)>> =
+    static LAST_SUBJECT: std::cell::RefCell<Option<(Value, std::rc::Rc<[u32]>)>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn subject_of(vm: &mut Vm, v: &Value) -> PyResult<Subject> {
         let cps = match cached {
             Some(cps) => cps,
             None => {
-                let cps: Rc<[u32]> = s.code_points().into();
+                let cps: std::rc::Rc<[u32]> = s.code_points().into();
                 if cps.len() >= 256 {
                     LAST_SUBJECT.with(|c| *c.borrow_mut() = Some((v.clone(), cps.clone())));
                 }

@@ -3,8 +3,8 @@
 //! `split`, `sub`/`subn` (string, callable and template replacements) and
 //! `scanner`, with CPython 3.11's argument handling and messages.
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
-use std::rc::Rc;
 
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;

@@ -198,7 +198,7 @@ fn normalized(vm: &mut Vm, args: Args, name: &str) -> PyResult<(Vec<u32>, Vec<u3
 
 fn ud_normalize(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (r, s, orig) = normalized(vm, args, "normalize")?;
-    if r == s && std::rc::Rc::ptr_eq(&vm.type_of(&orig), &vm.types.str) {
+    if r == s && crate::objects::rc::Rc::ptr_eq(&vm.type_of(&orig), &vm.types.str) {
         return Ok(orig);
     }
     Ok(Value::Obj(vm.new_obj(

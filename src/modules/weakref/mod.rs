@@ -5,9 +5,9 @@
 
 mod proxy;
 
+use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;

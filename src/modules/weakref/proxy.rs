@@ -82,13 +82,13 @@ fn proxy_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let target = data_of(&o).and_then(|d| d.get());
     let addr = |p: usize| format!("0x{p:x}");
-    let me_addr = addr(std::rc::Rc::as_ptr(&o) as *const u8 as usize);
+    let me_addr = addr(crate::objects::rc::Rc::as_ptr(&o) as *const u8 as usize);
     let s = match target {
         Some(t) => {
             let tname = vm.type_name(&vm.type_of(&Value::Obj(t.clone())));
             format!(
                 "<weakproxy at {me_addr} to {tname} at {}>",
-                addr(std::rc::Rc::as_ptr(&t) as *const u8 as usize)
+                addr(crate::objects::rc::Rc::as_ptr(&t) as *const u8 as usize)
             )
         }
         None => format!("<weakproxy at {me_addr} to NoneType at 0x0>"),

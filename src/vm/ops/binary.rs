@@ -161,7 +161,10 @@ impl Vm {
             if let (Payload::Str(sx), Payload::Str(sy)) = (&x.payload, &y.payload) {
                 if x.class_is_static() && y.class_is_static() {
                     let r = match oparg {
-                        2 | 3 => (std::rc::Rc::ptr_eq(x, y) || sx.same_text(sy)) == (oparg == 2),
+                        2 | 3 => {
+                            (crate::objects::rc::Rc::ptr_eq(x, y) || sx.same_text(sy))
+                                == (oparg == 2)
+                        }
                         _ => CmpOp::from_arg(oparg).test(sx.compare(sy)),
                     };
                     self.push(Value::bool(r));

@@ -216,7 +216,7 @@ impl Vm {
         let dict_ty = self.types.dict.clone();
         let own = self.type_lookup_str(&ty, "__iter__");
         let base = self.type_lookup_str(&dict_ty, "__iter__");
-        matches!((own, base), (Some(Value::Obj(a)), Some(Value::Obj(b))) if std::rc::Rc::ptr_eq(&a, &b))
+        matches!((own, base), (Some(Value::Obj(a)), Some(Value::Obj(b))) if crate::objects::rc::Rc::ptr_eq(&a, &b))
     }
 
     /// `f() got multiple values for keyword argument 'k'` (DICT_MERGE).

@@ -238,7 +238,7 @@ impl Code {
 /// An object's address (identity only; never dereferenced).
 #[inline(always)]
 fn addr(o: &PyRef) -> usize {
-    std::rc::Rc::as_ptr(o) as usize
+    crate::objects::rc::Rc::as_ptr(o) as usize
 }
 
 /// The (version, flags) of `v`'s class when it is an object.

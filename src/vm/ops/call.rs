@@ -109,7 +109,10 @@ impl Vm {
             let Value::Obj(name) = name else {
                 return None;
             };
-            let i = match params.iter().position(|p| std::rc::Rc::ptr_eq(p, name)) {
+            let i = match params
+                .iter()
+                .position(|p| crate::objects::rc::Rc::ptr_eq(p, name))
+            {
                 Some(i) => i,
                 None => {
                     let n = crate::vm::proto::str_of(name);

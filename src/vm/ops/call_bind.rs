@@ -9,7 +9,7 @@
 //! one array first, and nothing is allocated unless the callee takes
 //! `*args` (a tuple) or `**kwargs` (a dict).
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::dicttable::DictTable;
 use crate::objects::function::{Args, Function};

@@ -141,7 +141,7 @@ impl Vm {
             // `args` is (cls, *arguments), as `__new__` takes them.
             let obj = new_fn(vm, args)?;
             let ot = vm.type_of(&obj);
-            if !std::rc::Rc::ptr_eq(&ot, &cls) {
+            if !crate::objects::rc::Rc::ptr_eq(&ot, &cls) {
                 // A subclass instance or another object: the general
                 // path's rules for it.
                 if !crate::objects::typeobj::is_subtype(&ot, &cls) {

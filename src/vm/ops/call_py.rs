@@ -5,7 +5,7 @@
 //! else (keywords, defaults, `*args`, a bound method object, a class, a
 //! builtin) takes `op_call`.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::Payload;
 use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};

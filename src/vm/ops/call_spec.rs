@@ -13,8 +13,8 @@
 //! of the general path). Each form then does what that native function
 //! does for its arguments, without moving them into an argument buffer.
 
+use crate::objects::rc::Rc;
 use std::ptr::fn_addr_eq;
-use std::rc::Rc;
 
 use crate::objects::function::NativeFn;
 use crate::objects::Payload;

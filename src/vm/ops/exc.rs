@@ -91,7 +91,7 @@ impl Vm {
         let Value::Obj(c) = &cur else {
             return;
         };
-        if std::rc::Rc::ptr_eq(c, &err.0) {
+        if crate::objects::rc::Rc::ptr_eq(c, &err.0) {
             return;
         }
         let Payload::Exception(d) = &err.0.payload else {
@@ -109,7 +109,7 @@ impl Vm {
             };
             match next {
                 Value::Obj(n) => {
-                    if std::rc::Rc::ptr_eq(&n, &err.0) {
+                    if crate::objects::rc::Rc::ptr_eq(&n, &err.0) {
                         if let Payload::Exception(od) = &o.payload {
                             od.borrow_mut().context = Value::None;
                         }

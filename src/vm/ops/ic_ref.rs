@@ -10,7 +10,7 @@
 //! type version the object is still held by the type's dicts, so the
 //! upgrade succeeds; a dead one reads as a miss.
 
-use std::rc::{Rc, Weak};
+use crate::objects::rc::{Rc, Weak};
 
 use crate::objects::PyObject;
 use crate::vm::value::{PyRef, Value};

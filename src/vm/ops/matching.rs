@@ -1,7 +1,7 @@
 //! `match` statement support: GET_LEN, MATCH_MAPPING, MATCH_SEQUENCE,
 //! MATCH_KEYS and MATCH_CLASS.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::Payload;
 

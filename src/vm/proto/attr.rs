@@ -1,7 +1,7 @@
 //! Attribute access (CPython's `PyObject_GenericGetAttr`,
 //! `type_getattro`, `PyObject_GenericSetAttr`) and descriptors.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::attrs::{self, Lookup, Store};
 use crate::objects::function::{Builtin, DescrKind, Method};

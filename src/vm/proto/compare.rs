@@ -1,6 +1,6 @@
 //! Rich comparison (`do_richcompare`), equality, hashing and truth.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::Payload;
 use crate::pyhash;

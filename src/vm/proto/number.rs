@@ -1,7 +1,7 @@
 //! Binary and unary operators: fast paths for ints and floats, then
 //! CPython's `binary_op1` dispatch with reflected operands.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::Payload;
 use crate::vm::value::{PyRef, Value};

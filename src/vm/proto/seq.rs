@@ -128,7 +128,7 @@ impl Vm {
                     }
                     Payload::Type(_) => {
                         // `type[int]`: CPython special-cases `type` itself.
-                        if std::rc::Rc::ptr_eq(o, &self.types.type_) {
+                        if crate::objects::rc::Rc::ptr_eq(o, &self.types.type_) {
                             return Ok(self.new_generic_alias(obj.clone(), key.clone()));
                         }
                         if let Some(cg) = self.getattr_opt(obj, "__class_getitem__")? {

@@ -1,7 +1,7 @@
 //! `repr()`, `str()` and `format()` (CPython's `PyObject_Repr`,
 //! `PyObject_Str`, `PyObject_Format`), with the builtin types' reprs.
 
-use std::rc::Rc;
+use crate::objects::rc::Rc;
 
 use crate::objects::typeobj::{type_data, FLAG_HEAPTYPE};
 use crate::objects::Payload;
