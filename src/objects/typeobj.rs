@@ -459,10 +459,8 @@ impl Vm {
             }
         }
         let mut flags = FLAG_HEAPTYPE | FLAG_BASETYPE;
-        let dict = self.new_dict();
-        for (k, v) in self.dict_items(ns) {
-            self.dict_set(&dict, k, v)?;
-        }
+        // `PyDict_Copy` of the namespace (a dict subclass's entries too).
+        let dict = self.dict_copy_of(ns)?;
         let plan = self.plan_slots(name, &bases, layout, &dict)?;
         flags |= if plan.has_dict {
             FLAG_HAS_DICT
