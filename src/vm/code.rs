@@ -532,7 +532,7 @@ impl Vm {
         let name = self.intern_obj(&co.name);
         let qualname = self.intern_obj(&co.qualname);
         let filename = self.intern_obj(&co.filename);
-        let consts: Vec<Value> = co.consts().iter().map(|c| self.const_in(c)).collect();
+        let consts: Vec<Value> = co.consts().iter().map(|c| self.code_const_in(c)).collect();
         let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
         // Before `skeleton` takes its own handles on the tables.
         let share_ids = [
@@ -710,6 +710,25 @@ impl Vm {
         v
     }
 
+    /// A constant of a code object. CPython's `intern_string_constants`
+    /// interns each str constant made only of ASCII letters, digits and
+    /// `_` when the code object is made, inside constant tuples too, however
+    /// the pyc wrote it (`"%s" % "b"` folds to a `"b"` that is the interned
+    /// one).
+    fn code_const_in(&mut self, c: &Obj) -> Value {
+        match c.value() {
+            Object::Str(s) if !s.interned() => match s.as_str() {
+                Some(t) if all_name_chars(t) => Value::Obj(self.intern(t)),
+                _ => self.const_in(c),
+            },
+            Object::Tuple(items) if !c.is_shared() => {
+                let v = items.iter().map(|i| self.code_const_in(i)).collect();
+                self.new_tuple(v)
+            }
+            _ => self.const_in(c),
+        }
+    }
+
     fn const_new(&mut self, c: &Obj) -> Value {
         match c.value() {
             Object::Null | Object::None => Value::None,
@@ -768,4 +787,10 @@ impl Vm {
             }
         }
     }
+}
+
+/// CPython's `all_name_chars`: ASCII letters, digits and `_` only (the
+/// empty str too).
+fn all_name_chars(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
