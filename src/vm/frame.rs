@@ -25,6 +25,10 @@ pub struct Frame {
     pub pc: usize,
     /// Returning from this frame returns from the `run` that pushed it.
     pub entry: bool,
+    /// An `__init__` run by a class call in the caller's loop
+    /// (`Vm::call_init_inline`): the instance lies below its locals, and
+    /// returning checks the result is None and leaves the instance.
+    pub init: bool,
     /// The generator/coroutine object running this frame, if any.
     pub generator: Option<PyRef>,
     /// How the caller goes on when this generator frame, resumed in the
@@ -76,6 +80,7 @@ impl Frame {
             lasti: 0,
             pc: 0,
             entry: false,
+            init: false,
             generator: None,
             gen_exit: GenExit::No,
             obj: None,

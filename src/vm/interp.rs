@@ -316,6 +316,12 @@ impl Vm {
                         if self.return_plain() {
                             continue 'frame;
                         }
+                        // An `__init__` run by a class call (ops/call_py.rs).
+                        match self.return_init() {
+                            Some(Ok(())) => continue 'frame,
+                            Some(Err(e)) => return Err((e, true)),
+                            None => {}
+                        }
                         marked!(self.op_return_value())
                     }
                     Op::ImportStar => marked!(self.op_import_star()),

@@ -228,7 +228,10 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn fill_nulls_to(&mut self, new_len: usize) {
         let len = self.stack.len();
-        if new_len <= len {
+        if new_len == len {
+            return;
+        }
+        if new_len < len {
             self.stack.truncate(new_len);
             return;
         }
