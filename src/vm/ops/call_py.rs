@@ -12,11 +12,11 @@ use crate::pyc::code::{
     CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR, CO_ITERABLE_COROUTINE, CO_VARARGS,
     CO_VARKEYWORDS,
 };
-use crate::vm::PyResult;
 use crate::vm::code::Code;
-use crate::vm::frame::{Frame, GenExit};
+use crate::vm::frame::{Frame, GenExit, OnReturn};
 use crate::vm::value::PyRef;
 use crate::vm::value::Value;
+use crate::vm::PyResult;
 use crate::vm::Vm;
 
 /// Code flags of generator, coroutine and async generator functions,
@@ -147,30 +147,35 @@ impl Vm {
         }
         self.push_call_frame(code, Some(init), globals, builtins, base, base);
         if let Some(f) = self.frames.last_mut() {
-            f.init = true;
+            f.on_return = OnReturn::Init;
         }
         true
     }
 
-    /// RETURN_VALUE from an `__init__` frame pushed by
-    /// `call_init_inline`: the frame goes, and the instance below it is
-    /// the call's result if `__init__` returned None; else CPython's
-    /// TypeError, raised in the caller (whose `lasti` is its CALL).
-    /// `None`: not such a frame (nothing changed).
+    /// RETURN_VALUE from a frame whose return does more than a plain
+    /// one (`OnReturn`): an `__init__` pushed by `call_init_inline` (the
+    /// instance below it is the call's result if it returned None, else
+    /// CPython's TypeError) or an operator method pushed by
+    /// `binop_py_inline`. The frame goes first; an error is raised in the
+    /// caller, whose `lasti` is its CALL or BINARY_OP. `None`: not such a
+    /// frame (nothing changed).
     #[inline(never)]
-    pub(crate) fn return_init(&mut self) -> Option<PyResult<()>> {
+    pub(crate) fn return_special(&mut self) -> Option<PyResult<()>> {
         let frame = self.frames.last()?;
-        if !frame.init || frame.entry || frame.gen_exit != GenExit::No {
+        if frame.on_return == OnReturn::Plain || frame.entry || frame.gen_exit != GenExit::No {
             return None;
         }
-        let ret_base = frame.ret_base;
+        let (ret_base, how) = (frame.ret_base, frame.on_return);
         if self.stack.len() <= ret_base {
             return None;
         }
         let v = self.stack.pop()?;
         self.stack.truncate(ret_base);
         self.drop_top_frame();
-        Some(self.init_result(Value::None, v).map(drop))
+        Some(match how {
+            OnReturn::BinaryOp(op) => self.binop_return(op, v),
+            _ => self.init_result(Value::None, v).map(drop),
+        })
     }
 
     /// Push the record of a frame called from CALL (not an entry frame,
@@ -229,7 +234,7 @@ impl Vm {
             std::ptr::addr_of_mut!((*f).lasti).write(0);
             std::ptr::addr_of_mut!((*f).pc).write(0);
             std::ptr::addr_of_mut!((*f).entry).write(entry);
-            std::ptr::addr_of_mut!((*f).init).write(false);
+            std::ptr::addr_of_mut!((*f).on_return).write(OnReturn::Plain);
             std::ptr::addr_of_mut!((*f).generator).write(None);
             std::ptr::addr_of_mut!((*f).gen_exit).write(GenExit::No);
             std::ptr::addr_of_mut!((*f).obj).write(None);
@@ -250,7 +255,7 @@ impl Vm {
                 lasti: _,
                 pc: _,
                 entry: _,
-                init: _,
+                on_return: _,
                 generator: _,
                 gen_exit: _,
                 obj: _,
@@ -268,7 +273,7 @@ impl Vm {
         let Some(frame) = self.frames.last() else {
             return false;
         };
-        if frame.entry || frame.init || frame.gen_exit != GenExit::No {
+        if frame.entry || frame.on_return != OnReturn::Plain || frame.gen_exit != GenExit::No {
             return false;
         }
         let ret_base = frame.ret_base;
@@ -337,7 +342,7 @@ impl Vm {
                 lasti: _,
                 pc: _,
                 entry: _,
-                init: _,
+                on_return: _,
                 generator: _,
                 gen_exit: _,
                 obj: _,

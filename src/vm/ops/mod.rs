@@ -11,6 +11,7 @@ pub(crate) mod cache;
 mod call;
 pub(crate) mod call_bind;
 mod call_class;
+mod call_dunder;
 mod call_py;
 pub(crate) mod call_spec;
 mod exc;
