@@ -122,7 +122,10 @@ impl Vm {
         let Ok(op) = u8::try_from(oparg) else {
             return false;
         };
-        if op >= 13 || self.pending_kwnames.is_some() {
+        if op >= 13
+            || self.pending_kwnames.is_some()
+            || self.frames.len() >= super::call_py::INLINE_DEPTH
+        {
             return false;
         }
         let len = self.stack.len();

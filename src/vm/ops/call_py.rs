@@ -24,6 +24,13 @@ use crate::vm::Vm;
 const CO_GENERATOR_KINDS: u32 =
     CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR;
 
+/// Frames deep enough that a class call or operator method no longer
+/// runs in the caller's loop: CPython runs them on the C stack, so
+/// recursion through them (with a raised recursion limit) meets the
+/// native stack guard as before instead of growing the frame stack to
+/// the limit.
+pub(crate) const INLINE_DEPTH: usize = 4000;
+
 impl Vm {
     /// PRECALL `n` + CALL `n` when the callee is a Python function whose
     /// verified code takes exactly the `n` (or, after LOAD_METHOD, `n + 1`)
@@ -95,7 +102,10 @@ impl Vm {
             return false;
         };
         // A metaclass other than `type` may define `__call__`.
-        if self.pending_kwnames.is_some() || !cls.class_is(&self.types.type_) {
+        if self.pending_kwnames.is_some()
+            || !cls.class_is(&self.types.type_)
+            || self.frames.len() >= INLINE_DEPTH
+        {
             return false;
         }
         let Some(td) = crate::objects::typeobj::type_data(cls) else {
