@@ -25,6 +25,10 @@ pub struct Frame {
     pub pc: usize,
     /// Returning from this frame returns from the `run` that pushed it.
     pub entry: bool,
+    /// What returning from the frame does besides handing the value to
+    /// the caller (frames that native code would have run, run in the
+    /// caller's loop instead).
+    pub on_return: OnReturn,
     /// The generator/coroutine object running this frame, if any.
     pub generator: Option<PyRef>,
     /// How the caller goes on when this generator frame, resumed in the
@@ -33,6 +37,21 @@ pub struct Frame {
     /// The frame's Python frame object once one was made (`sys._getframe`,
     /// tracing), so that it keeps its identity and `f_trace`.
     pub obj: Option<PyRef>,
+}
+
+/// What a frame's return does besides handing the value to its caller.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OnReturn {
+    /// Nothing more.
+    Plain,
+    /// An `__init__` run by a class call (ops/call_py.rs): the instance
+    /// lies below its locals; the value must be None and the instance is
+    /// the call's result.
+    Init,
+    /// An operator method run by BINARY_OP with this argument
+    /// (ops/call_dunder.rs): the operands lie below its locals; the value
+    /// replaces them, or NotImplemented is a TypeError.
+    BinaryOp(u8),
 }
 
 /// Where a generator frame resumed by FOR_ITER or SEND in the same eval
@@ -76,6 +95,7 @@ impl Frame {
             lasti: 0,
             pc: 0,
             entry: false,
+            on_return: OnReturn::Plain,
             generator: None,
             gen_exit: GenExit::No,
             obj: None,

@@ -80,6 +80,17 @@ fn lookup(version: u64) -> Option<(Option<PyRef>, bool)> {
         .flatten()
 }
 
+/// The Python `__init__` of the class at `version` when the cache says
+/// the class takes the plain path (`object.__new__`, not an exception
+/// class) with one (ops/call_py.rs runs it in the caller's loop).
+#[inline]
+pub(crate) fn lookup_init(version: u64) -> Option<PyRef> {
+    match lookup(version)? {
+        (Some(f), false) => Some(f),
+        _ => None,
+    }
+}
+
 impl Vm {
     /// `cls(*args)` from the cache: `None` when the class is not cached
     /// at its current version (the general path decides and fills it).

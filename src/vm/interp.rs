@@ -260,6 +260,7 @@ impl Vm {
                     Op::UnaryPositive => marked!(self.op_unary(op)),
                     Op::UnaryNegative => marked!(self.op_unary(op)),
                     Op::UnaryNot => {
+                        // A bool, int or None: its truth runs no code.
                         if let Some(b) = unsafe { r.pop_truth() } {
                             unsafe { r.push(Value::bool(!b)) };
                             go_on!(next);
@@ -321,6 +322,13 @@ impl Vm {
                         // Back to a caller in this loop (ops/call_py.rs).
                         if self.return_plain() {
                             continue 'frame;
+                        }
+                        // An `__init__` run by a class call or an operator
+                        // method run by BINARY_OP (ops/call_py.rs).
+                        match self.return_special() {
+                            Some(Ok(())) => continue 'frame,
+                            Some(Err(e)) => return Err((e, true)),
+                            None => {}
                         }
                         marked!(self.op_return_value())
                     }
@@ -539,6 +547,14 @@ impl Vm {
                             // Both operands are plain data: nothing to drop.
                             unsafe { r.replace2(v) };
                             go_on!(next);
+                        }
+                        // A Python operator method: its frame runs in this
+                        // loop (ops/call_dunder.rs).
+                        if !self.tracing {
+                            r.sync(&mut self.stack);
+                            if self.binop_py_inline(oparg, pc, next) {
+                                continue 'frame;
+                            }
                         }
                         marked!(step!(self.op_binary(oparg)))
                     }

@@ -90,8 +90,12 @@ impl Vm {
     #[inline(never)]
     fn binary_slow(&mut self, oparg: u32, a: Value, b: Value) -> PyResult<Flow> {
         let (op, inplace) = BinOp::from_arg(oparg);
-        let r = self.binary_op(&a, &b, op, inplace)?;
-        self.op_push(r)
+        let r = self.binary_op(&a, &b, op, inplace);
+        // CPython releases the left operand first (finalizers run in
+        // that order).
+        drop(a);
+        drop(b);
+        self.op_push(r?)
     }
 
     pub(crate) fn op_binary_subscr(&mut self) -> PyResult<Flow> {

@@ -8,12 +8,28 @@
 use crate::objects::rc::Rc;
 
 use crate::objects::Payload;
-use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
+use crate::pyc::code::{
+    CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR, CO_ITERABLE_COROUTINE, CO_VARARGS,
+    CO_VARKEYWORDS,
+};
 use crate::vm::code::Code;
-use crate::vm::frame::{Frame, GenExit};
+use crate::vm::frame::{Frame, GenExit, OnReturn};
 use crate::vm::value::PyRef;
 use crate::vm::value::Value;
+use crate::vm::PyResult;
 use crate::vm::Vm;
+
+/// Code flags of generator, coroutine and async generator functions,
+/// whose call returns an object instead of running the frame.
+const CO_GENERATOR_KINDS: u32 =
+    CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR;
+
+/// Frames deep enough that a class call or operator method no longer
+/// runs in the caller's loop: CPython runs them on the C stack, so
+/// recursion through them (with a raised recursion limit) meets the
+/// native stack guard as before instead of growing the frame stack to
+/// the limit.
+pub(crate) const INLINE_DEPTH: usize = 4000;
 
 impl Vm {
     /// PRECALL `n` + CALL `n` when the callee is a Python function whose
@@ -39,7 +55,9 @@ impl Vm {
                 return false;
             };
             let Payload::Function(fd) = &f.payload else {
-                return false;
+                // `cls(args...)` (LOAD_GLOBAL/LOAD_NAME pushed a NULL).
+                let class_call = fidx != meth_idx && matches!(f.payload, Payload::Type(_));
+                return class_call && self.call_init_inline(meth_idx, after);
             };
             let Ok(code) = fd.code.try_borrow() else {
                 return false;
@@ -66,6 +84,108 @@ impl Vm {
         }
         self.push_call_frame(code, Some(func), globals, builtins, args_start, meth_idx);
         true
+    }
+
+    /// PRECALL `n` + CALL `n` of a class with its arguments
+    /// `[NULL, cls, args...]` on the stack, where the instantiation cache
+    /// (vm/inst_cache.rs) says `cls` is made by `object.__new__` and set up
+    /// by a Python `__init__`, whose plain positional parameters (defaults
+    /// for the missing ones) take `(self, *args)`: the instance is made and
+    /// the `__init__` frame pushed in this loop (CPython 3.12's
+    /// CALL_ALLOC_AND_ENTER_INIT), over `[instance, instance, args...]`.
+    /// Its return (`return_init`) leaves the instance as the call's
+    /// result. `false`: nothing changed (the general path goes on).
+    #[inline(never)]
+    fn call_init_inline(&mut self, meth_idx: usize, after: usize) -> bool {
+        let len = self.stack.len();
+        let Some(Value::Obj(cls)) = self.stack.get(meth_idx + 1) else {
+            return false;
+        };
+        // A metaclass other than `type` may define `__call__`.
+        if self.pending_kwnames.is_some()
+            || !cls.class_is(&self.types.type_)
+            || self.frames.len() >= INLINE_DEPTH
+        {
+            return false;
+        }
+        let Some(td) = crate::objects::typeobj::type_data(cls) else {
+            return false;
+        };
+        let Some(init) = crate::vm::inst_cache::lookup_init(td.version.get()) else {
+            return false;
+        };
+        let cls = cls.clone();
+        let Payload::Function(fd) = &init.payload else {
+            return false;
+        };
+        // `self` and the arguments.
+        let nargs = len - meth_idx - 1;
+        let (code, missing) = {
+            let Ok(code) = fd.code.try_borrow() else {
+                return false;
+            };
+            let missing = code.argcount.wrapping_sub(nargs);
+            if nargs > code.argcount
+                || code.kwonlyargcount != 0
+                || code.flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR_KINDS) != 0
+                || !code.is_verified()
+                || self.frames.len() + self.c_recursion >= self.recursion_limit
+                || (missing != 0 && !self.defaults_cover(fd, missing))
+            {
+                return false;
+            }
+            (Rc::clone(&code), missing)
+        };
+        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
+        let obj = Value::Obj(self.new_instance_of(&cls, Payload::Object));
+        let base = meth_idx + 1;
+        match self.stack.get_mut(meth_idx..=base) {
+            Some([slot, cls_slot]) => {
+                *slot = obj.clone();
+                // The class: the instance refers to it too, so this is
+                // never its last reference.
+                drop(std::mem::replace(cls_slot, obj));
+            }
+            _ => return false,
+        }
+        if missing != 0 {
+            self.push_defaults(fd, missing);
+        }
+        self.fill_nulls_to(base + code.nlocalsplus());
+        if let Some(caller) = self.frames.last_mut() {
+            caller.pc = after;
+        }
+        self.push_call_frame(code, Some(init), globals, builtins, base, base);
+        if let Some(f) = self.frames.last_mut() {
+            f.on_return = OnReturn::Init;
+        }
+        true
+    }
+
+    /// RETURN_VALUE from a frame whose return does more than a plain
+    /// one (`OnReturn`): an `__init__` pushed by `call_init_inline` (the
+    /// instance below it is the call's result if it returned None, else
+    /// CPython's TypeError) or an operator method pushed by
+    /// `binop_py_inline`. The frame goes first; an error is raised in the
+    /// caller, whose `lasti` is its CALL or BINARY_OP. `None`: not such a
+    /// frame (nothing changed).
+    #[inline(never)]
+    pub(crate) fn return_special(&mut self) -> Option<PyResult<()>> {
+        let frame = self.frames.last()?;
+        if frame.on_return == OnReturn::Plain || frame.entry || frame.gen_exit != GenExit::No {
+            return None;
+        }
+        let (ret_base, how) = (frame.ret_base, frame.on_return);
+        if self.stack.len() <= ret_base {
+            return None;
+        }
+        let v = self.stack.pop()?;
+        self.stack.truncate(ret_base);
+        self.drop_top_frame();
+        Some(match how {
+            OnReturn::BinaryOp(op) => self.binop_return(op, v),
+            _ => self.init_result(Value::None, v).map(drop),
+        })
     }
 
     /// Push the record of a frame called from CALL (not an entry frame,
@@ -124,6 +244,7 @@ impl Vm {
             std::ptr::addr_of_mut!((*f).lasti).write(0);
             std::ptr::addr_of_mut!((*f).pc).write(0);
             std::ptr::addr_of_mut!((*f).entry).write(entry);
+            std::ptr::addr_of_mut!((*f).on_return).write(OnReturn::Plain);
             std::ptr::addr_of_mut!((*f).generator).write(None);
             std::ptr::addr_of_mut!((*f).gen_exit).write(GenExit::No);
             std::ptr::addr_of_mut!((*f).obj).write(None);
@@ -144,6 +265,7 @@ impl Vm {
                 lasti: _,
                 pc: _,
                 entry: _,
+                on_return: _,
                 generator: _,
                 gen_exit: _,
                 obj: _,
@@ -161,7 +283,7 @@ impl Vm {
         let Some(frame) = self.frames.last() else {
             return false;
         };
-        if frame.entry || frame.gen_exit != GenExit::No {
+        if frame.entry || frame.on_return != OnReturn::Plain || frame.gen_exit != GenExit::No {
             return false;
         }
         let ret_base = frame.ret_base;
@@ -191,29 +313,50 @@ impl Vm {
         true
     }
 
-    /// Drop the top frame record (there is one) field by field: no
-    /// out-of-line drop glue, no copy of the whole record.
+    /// Drop the top frame record (there is one) field by field, in place:
+    /// no out-of-line drop glue, no copy of the record.
     #[inline(always)]
     pub(crate) fn drop_top_frame(&mut self) {
         let Some(depth) = self.frames.len().checked_sub(1) else {
             return;
         };
-        // SAFETY: the frame stack is not empty (checked above); cutting the
-        // length first makes the read the record's only owner, and the
-        // record is dropped here.
-        let Frame {
-            code,
-            func,
-            globals,
-            builtins,
-            locals,
-            generator,
-            obj,
-            ..
-        } = unsafe {
+        // SAFETY: the frame stack is not empty (checked above), so slot
+        // `depth` holds a whole record; cutting the length first makes
+        // this the record's only owner, and each field that owns anything
+        // is dropped exactly once here (the others are plain data). No
+        // code runs in these drops (finalizers are queued), so nothing
+        // sees the slot while it is half dropped.
+        unsafe {
             self.frames.set_len(depth);
-            std::ptr::read(self.frames.as_ptr().add(depth))
-        };
-        drop((code, func, globals, builtins, locals, generator, obj));
+            let f = self.frames.as_mut_ptr().add(depth);
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*f).code));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*f).func));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*f).globals));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*f).builtins));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*f).locals));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*f).generator));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*f).obj));
+        }
+        // The drops above cover every field that owns something: this
+        // pattern names them all and stops compiling when one is added.
+        #[allow(dead_code)]
+        fn every_owning_field_dropped(f: Frame) {
+            let Frame {
+                code: _,
+                func: _,
+                globals: _,
+                builtins: _,
+                locals: _,
+                base: _,
+                ret_base: _,
+                lasti: _,
+                pc: _,
+                entry: _,
+                on_return: _,
+                generator: _,
+                gen_exit: _,
+                obj: _,
+            } = f;
+        }
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod cache;
 mod call;
 pub(crate) mod call_bind;
 mod call_class;
+mod call_dunder;
 mod call_py;
 pub(crate) mod call_spec;
 mod exc;
@@ -228,7 +229,10 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn fill_nulls_to(&mut self, new_len: usize) {
         let len = self.stack.len();
-        if new_len <= len {
+        if new_len == len {
+            return;
+        }
+        if new_len < len {
             self.stack.truncate(new_len);
             return;
         }

@@ -1,0 +1,224 @@
+//! BINARY_OP on an instance of a class whose operator method is a Python
+//! function: the method's frame runs in the caller's eval loop (as a
+//! Python call does) instead of a nested loop behind `binary_op`'s slot
+//! dispatch.
+//!
+//! Only the cases where CPython's `binary_op1` calls the left operand's
+//! method first and, should it return NotImplemented, raises at once:
+//! the right operand is of the same class (`slotw` is NULL then) or an
+//! exact int or float (whose reflected methods decline any other left
+//! operand). Not the in-place forms (`__iadd__` first). The left operand
+//! is a plain instance, `__slots__` or not (no builtin base: list and str
+//! subclasses meet the sequence slots).
+//!
+//! The method found for a (class version, operator) is remembered in a
+//! direct-mapped table, held weakly (as vm/inst_cache.rs): versions change
+//! whenever the class's dict, a base's dict or its MRO changes.
+
+use crate::objects::rc::{Rc, Weak};
+use std::cell::RefCell;
+
+use crate::objects::typeobj::FLAG_HEAPTYPE;
+use crate::objects::{Payload, PyObject};
+use crate::pyc::code::{
+    CO_ASYNC_GENERATOR, CO_COROUTINE, CO_GENERATOR, CO_ITERABLE_COROUTINE, CO_VARARGS,
+    CO_VARKEYWORDS,
+};
+use crate::vm::frame::OnReturn;
+use crate::vm::proto::BinOp;
+use crate::vm::value::{PyRef, Value};
+use crate::vm::{PyResult, Vm};
+
+const SLOTS: usize = 64;
+
+/// (class version, operator, the method: None when it is not a plain
+/// Python function taking two parameters).
+type Entry = (u64, u8, Option<Weak<PyObject>>);
+
+crate::interp_local! {
+    static CACHE: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+}
+
+#[inline(always)]
+fn slot(version: u64, op: u8) -> usize {
+    (version as usize)
+        .wrapping_mul(13)
+        .wrapping_add(op as usize)
+        & (SLOTS - 1)
+}
+
+/// `Some(method)` / `Some(None)` when the table knows the class at
+/// `version`; `None` when it does not.
+fn lookup(version: u64, op: u8) -> Option<Option<PyRef>> {
+    CACHE
+        .try_with(|c| {
+            let c = c.try_borrow().ok()?;
+            let (v, o, f) = c.get(slot(version, op))?;
+            if *v != version || *o != op {
+                return None;
+            }
+            match f {
+                None => Some(None),
+                Some(w) => w.upgrade().map(Some),
+            }
+        })
+        .ok()
+        .flatten()
+}
+
+fn remember(version: u64, op: u8, f: Option<&PyRef>) {
+    let _ = CACHE.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            if c.len() < SLOTS {
+                c.resize(SLOTS, (0, 0, None));
+            }
+            if let Some(e) = c.get_mut(slot(version, op)) {
+                *e = (version, op, f.map(Rc::downgrade));
+            }
+        }
+    });
+}
+
+/// Code flags of functions whose call does not run their frame.
+const CO_NOT_PLAIN: u32 = CO_VARARGS
+    | CO_VARKEYWORDS
+    | CO_GENERATOR
+    | CO_COROUTINE
+    | CO_ITERABLE_COROUTINE
+    | CO_ASYNC_GENERATOR;
+
+impl Vm {
+    /// The operator method `op` of `cls` (at `version`) if it is a Python
+    /// function whose code takes exactly `(self, other)`.
+    fn binop_method(&mut self, cls: &PyRef, version: u64, op: u8) -> Option<PyRef> {
+        if let Some(f) = lookup(version, op) {
+            return f;
+        }
+        let (bop, _) = BinOp::from_arg(u32::from(op));
+        let found = match self.type_lookup_static(cls, bop.dunder()) {
+            Some(Value::Obj(f)) => match &f.payload {
+                Payload::Function(fd) => fd
+                    .code
+                    .try_borrow()
+                    .is_ok_and(|c| {
+                        c.argcount == 2 && c.kwonlyargcount == 0 && c.flags & CO_NOT_PLAIN == 0
+                    })
+                    .then_some(f),
+                _ => None,
+            },
+            _ => None,
+        };
+        // The lookup ran no code, so the version still describes `cls`.
+        remember(version, op, found.as_ref());
+        found
+    }
+
+    /// BINARY_OP `oparg` at `pc` with `[a, b]` on top of the stack, for
+    /// the cases in this module's comment: push the operator method's
+    /// frame over `[a, b, a, b]` (the caller goes on at `next` and its
+    /// `lasti` is `pc`) and give `true`. `false`: nothing changed.
+    #[inline(never)]
+    pub(crate) fn binop_py_inline(&mut self, oparg: u32, pc: usize, next: usize) -> bool {
+        let Ok(op) = u8::try_from(oparg) else {
+            return false;
+        };
+        if op >= 13
+            || self.pending_kwnames.is_some()
+            || self.frames.len() >= super::call_py::INLINE_DEPTH
+        {
+            return false;
+        }
+        let len = self.stack.len();
+        let Some(p) = len.checked_sub(2) else {
+            return false;
+        };
+        let (cls, version) = {
+            let (Some(Value::Obj(a)), Some(b)) = (self.stack.get(p), self.stack.get(p + 1)) else {
+                return false;
+            };
+            let Some((version, flags)) = a.class_version_flags() else {
+                return false;
+            };
+            // A plain instance, with or without `__slots__` values.
+            let plain = matches!(a.payload, Payload::Object | Payload::Instance(_));
+            if version == 0 || flags & FLAG_HEAPTYPE == 0 || !plain {
+                return false;
+            }
+            let b_ok = match b {
+                Value::Int(_) | Value::Float(_) => true,
+                Value::Obj(b) => b.class_version_flags().is_some_and(|(v, _)| v == version),
+                _ => false,
+            };
+            if !b_ok {
+                return false;
+            }
+            let Some(cls) = a.class() else {
+                return false;
+            };
+            (cls, version)
+        };
+        let Some(f) = self.binop_method(&cls, version, op) else {
+            return false;
+        };
+        let Payload::Function(fd) = &f.payload else {
+            return false;
+        };
+        let code = {
+            let Ok(code) = fd.code.try_borrow() else {
+                return false;
+            };
+            // `__code__` may have been replaced since the method was
+            // remembered.
+            if code.argcount != 2
+                || code.kwonlyargcount != 0
+                || code.flags & CO_NOT_PLAIN != 0
+                || !code.is_verified()
+                || self.frames.len() + self.c_recursion >= self.recursion_limit
+            {
+                return false;
+            }
+            Rc::clone(&code)
+        };
+        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
+        let (Some(a), Some(b)) = (self.stack.get(p).cloned(), self.stack.get(p + 1).cloned())
+        else {
+            return false;
+        };
+        self.push(a);
+        self.push(b);
+        let base = p + 2;
+        self.fill_nulls_to(base + code.nlocalsplus());
+        if let Some(caller) = self.frames.last_mut() {
+            caller.lasti = pc;
+            caller.pc = next;
+        }
+        self.push_call_frame(code, Some(f), globals, builtins, base, base);
+        if let Some(fr) = self.frames.last_mut() {
+            fr.on_return = OnReturn::BinaryOp(op);
+        }
+        true
+    }
+
+    /// The result of an operator method run by `binop_py_inline`, whose
+    /// operands are the top two values of the caller's stack: they give
+    /// way to `v`, or NotImplemented becomes CPython's TypeError.
+    pub(crate) fn binop_return(&mut self, op: u8, v: Value) -> PyResult<()> {
+        if self.is_not_implemented(&v) {
+            let len = self.stack.len();
+            let (a, b) = match self.stack.get(len.saturating_sub(2)..) {
+                Some([a, b]) => (self.type_name_of(a), self.type_name_of(b)),
+                _ => return Err(self.system_error("operands missing after an operator method")),
+            };
+            let (bop, _) = BinOp::from_arg(u32::from(op));
+            return Err(self.type_error(format!(
+                "unsupported operand type(s) for {}: '{a}' and '{b}'",
+                bop.symbol()
+            )));
+        }
+        let b = self.pop();
+        let a = self.pop();
+        self.push(v);
+        drop((a, b));
+        Ok(())
+    }
+}
