@@ -6,7 +6,7 @@ use super::{PyResult, Vm};
 
 mod argtail;
 pub(crate) mod binary;
-mod build;
+pub(crate) mod build;
 pub(crate) mod cache;
 mod call;
 pub(crate) mod call_bind;
