@@ -145,25 +145,20 @@ pub fn last_entry_if_key(d: &PyRef, key: &PyRef) -> Option<usize> {
 #[inline]
 fn lookup_str(d: &PyRef, key: &PyRef, s: &StrObj) -> Option<Option<(usize, Value)>> {
     let tb = table(d)?.try_borrow().ok()?;
-    let mut uncertain = false;
+    // A key whose equality needs Python code ends the lookup (`None`): a
+    // key after it is found only if that one is unequal.
     let found = tb
-        .find::<()>(s.hash(), |k| {
-            Ok(match k {
-                Value::Obj(o) if std::rc::Rc::ptr_eq(o, key) => true,
-                Value::Obj(o) => match &o.payload {
-                    Payload::Str(t) if o.class_is_static() => t.same_text(s),
-                    _ => {
-                        uncertain = true;
-                        false
-                    }
-                },
-                _ => false,
-            })
+        .find::<()>(s.hash(), |k| match k {
+            Value::Obj(o) if std::rc::Rc::ptr_eq(o, key) => Ok(true),
+            Value::Obj(o) => match &o.payload {
+                Payload::Str(t) if o.class_is_static() => Ok(t.same_text(s)),
+                _ => Err(()),
+            },
+            _ => Ok(false),
         })
-        .unwrap_or(None);
+        .ok()?;
     match found {
         Some(p) => tb.entry(p).map(|e| Some((p, e.value.clone()))),
-        None if uncertain => None,
         None => Some(None),
     }
 }
@@ -439,12 +434,17 @@ fn dict_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 if let Payload::Str(s) = &k.payload {
                     if k.class_is_static() {
                         if let Some(r) = lookup_str(d, k, s) {
-                            return Ok(r.map_or_else(|| default.cloned().unwrap_or(Value::None), |(_, v)| v));
+                            return Ok(r.map_or_else(
+                                || default.cloned().unwrap_or(Value::None),
+                                |(_, v)| v,
+                            ));
                         }
                     }
                 }
             }
-            return Ok(vm.dict_get(d, key)?.unwrap_or_else(|| default.cloned().unwrap_or(Value::None)));
+            return Ok(vm
+                .dict_get(d, key)?
+                .unwrap_or_else(|| default.cloned().unwrap_or(Value::None)));
         }
     }
     dict_get_checked(vm, args)
@@ -856,19 +856,9 @@ fn exact_table(d: &Value) -> Option<&RefCell<DictTable>> {
 /// decided natively: `Some(found)`, else `None`.
 #[inline(always)]
 fn find_native(tb: &DictTable, key: &Value, h: i64) -> Option<Option<usize>> {
-    let mut uncertain = false;
-    let found = tb
-        .find::<()>(h, |k| {
-            Ok(fast_key_eq(k, key).unwrap_or_else(|| {
-                uncertain = true;
-                false
-            }))
-        })
-        .unwrap_or(None);
-    match found {
-        None if uncertain => None,
-        found => Some(found),
-    }
+    // The first comparison that needs Python code ends the lookup: a key
+    // after it is found only if that one is unequal.
+    tb.find::<()>(h, |k| fast_key_eq(k, key).ok_or(())).ok()
 }
 
 /// BINARY_SUBSCR_DICT: `d[key]` for an exact dict holding `key`, when it

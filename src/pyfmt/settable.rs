@@ -418,10 +418,7 @@ impl<K: SetKey> RawSet<K> {
         loop {
             let idx = p.i + p.j;
             match self.table.get(idx) {
-                Some(Slot {
-                    hash,
-                    key: Some(k),
-                }) => {
+                Some(Slot { hash, key: Some(k) }) => {
                     if *hash == p.hash {
                         if k.same(key) {
                             return Step::Found(idx);
@@ -510,42 +507,67 @@ impl<K: SetKey> RawSet<K> {
     ) -> Option<Result<usize, Vacancy>> {
         // The probe order of `Probe` (runs of `linear_probes` + 1 slots,
         // then a perturbed jump), walked over slices of the table. Each
-        // slot's hash is tested first (CPython's order): a live slot of
-        // another hash costs one compare of the hash and one of the key.
+        // slot's hash is tested first, as CPython does: a live slot of
+        // another hash is passed after two compares of the hash (with the
+        // probed one, and with 0 and -1: only empty and deleted slots, and
+        // keys hashing to 0, look at the key).
         let table = self.table.as_slice();
         let mask = table.len().wrapping_sub(1);
         let mut i = (hash as u64 as usize) & mask;
         let mut perturb = hash as u64;
         let mut freeslot = usize::MAX;
+        // One slot at `j`: found, or the probe ends at an empty slot.
+        macro_rules! visit {
+            ($slot:expr, $j:expr) => {{
+                let slot: &Slot<K> = $slot;
+                let h = slot.hash;
+                if h == hash || (h as u64).wrapping_add(1) <= 1 {
+                    match &slot.key {
+                        Some(k) => {
+                            if h == hash && (k.same(key) || eq(k, key)?) {
+                                return Some(Ok($j));
+                            }
+                        }
+                        None if h != DUMMY_HASH => {
+                            return Some(Err(if VACANCY && freeslot != usize::MAX {
+                                Vacancy {
+                                    slot: freeslot,
+                                    dummy: true,
+                                }
+                            } else {
+                                Vacancy {
+                                    slot: $j,
+                                    dummy: false,
+                                }
+                            }));
+                        }
+                        None => {
+                            if VACANCY {
+                                freeslot = $j;
+                            }
+                        }
+                    }
+                }
+            }};
+        }
+        if mask < LINEAR_PROBES {
+            // A small table: every run is one slot.
+            loop {
+                visit!(table.get(i)?, i);
+                perturb >>= PERTURB_SHIFT;
+                i = (i
+                    .wrapping_mul(5)
+                    .wrapping_add(1)
+                    .wrapping_add(perturb as usize))
+                    & mask;
+            }
+        }
         loop {
             let run = table.get(i..=i + linear_probes(i, mask))?;
-            for (off, slot) in run.iter().enumerate() {
-                if slot.hash == hash {
-                    if let Some(k) = &slot.key {
-                        if k.same(key) || eq(k, key)? {
-                            return Some(Ok(i + off));
-                        }
-                        continue;
-                    }
-                }
-                if slot.key.is_none() {
-                    if slot.hash != DUMMY_HASH {
-                        return Some(Err(if VACANCY && freeslot != usize::MAX {
-                            Vacancy {
-                                slot: freeslot,
-                                dummy: true,
-                            }
-                        } else {
-                            Vacancy {
-                                slot: i + off,
-                                dummy: false,
-                            }
-                        }));
-                    }
-                    if VACANCY {
-                        freeslot = i + off;
-                    }
-                }
+            let mut j = i;
+            for slot in run {
+                visit!(slot, j);
+                j += 1;
             }
             perturb >>= PERTURB_SHIFT;
             i = (i

@@ -629,7 +629,8 @@ impl Vm {
                         marked!(self.op_set_add(oparg))
                     }
                     Op::MapAdd => {
-                        if let Some((old, k)) = unsafe { super::ops::build::map_add_regs(&mut r, oparg) }
+                        if let Some((old, k)) =
+                            unsafe { super::ops::build::map_add_regs(&mut r, oparg) }
                         {
                             release!(old);
                             release!(k);

@@ -434,33 +434,56 @@ impl Vm {
     #[inline(never)]
     pub(crate) unsafe fn call_descr_regs(
         &mut self,
-        mut r: crate::vm::regs::Regs,
+        r: crate::vm::regs::Regs,
         n: usize,
         native: NativeFn,
     ) -> PyResult<()> {
+        // SAFETY (each arm): the caller's contract, with `n + 1` values
+        // above the descriptor (`n + 1 <= DESCR_MAX`, `descr_target`).
+        unsafe {
+            match n {
+                0 => self.call_descr_n::<1>(r, native),
+                1 => self.call_descr_n::<2>(r, native),
+                2 => self.call_descr_n::<3>(r, native),
+                3 => self.call_descr_n::<4>(r, native),
+                4 => self.call_descr_n::<5>(r, native),
+                _ => self.call_descr_n::<DESCR_MAX>(r, native),
+            }
+        }
+    }
+
+    /// [`Vm::call_descr_regs`] with its `TOTAL` = `n + 1` values.
+    ///
+    /// # Safety
+    /// The top `TOTAL` slots of the frame's value stack hold the receiver
+    /// and the arguments, the one below them the descriptor.
+    #[inline(always)]
+    unsafe fn call_descr_n<const TOTAL: usize>(
+        &mut self,
+        mut r: crate::vm::regs::Regs,
+        native: NativeFn,
+    ) -> PyResult<()> {
         use std::mem::MaybeUninit;
-        let total = n + 1;
-        let mut buf: [MaybeUninit<Value>; DESCR_MAX] = [const { MaybeUninit::uninit() }; DESCR_MAX];
-        // SAFETY: `total <= DESCR_MAX` (checked by `descr_target`); the
-        // caller's contract: the top `total` slots hold the receiver and
-        // the arguments, and the one below them the descriptor. Each moves
-        // out once (the receiver into `buf[0]`), so each value has one
-        // owner; slots `0..total` of `buf` are then initialised.
+        let mut buf: [MaybeUninit<Value>; TOTAL] = [const { MaybeUninit::uninit() }; TOTAL];
+        // SAFETY: the caller's contract: the top `TOTAL` slots hold the
+        // receiver and the arguments, and the one below them the
+        // descriptor. Each moves out once (the receiver into `buf[0]`),
+        // so each value has one owner; all of `buf` is then initialised.
         let descr = unsafe {
-            for slot in buf.iter_mut().take(total).rev() {
+            for slot in buf.iter_mut().rev() {
                 slot.write(r.pop());
             }
             r.pop()
         };
         r.sync(&mut self.stack);
-        // SAFETY: slots `0..total` are initialised (above), and
-        // `MaybeUninit<Value>` has the layout of `Value`.
-        let args = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), total) };
+        // SAFETY: `buf` is initialised (above), and `MaybeUninit<Value>`
+        // has the layout of `Value`.
+        let args = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), TOTAL) };
         let res = native(self, crate::objects::function::Args::new(args));
-        for slot in buf.iter_mut().take(total) {
-            // SAFETY: slots `0..total` hold the values moved in above,
-            // owned by `buf` alone (`args` is no longer used); each is
-            // dropped once, here.
+        for slot in buf.iter_mut() {
+            // SAFETY: each slot holds a value moved in above, owned by
+            // `buf` alone (`args` is no longer used); each is dropped
+            // once, here.
             unsafe { slot.assume_init_drop() };
         }
         drop(descr);
