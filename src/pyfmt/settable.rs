@@ -564,10 +564,8 @@ impl<K: SetKey> RawSet<K> {
         }
         loop {
             let run = table.get(i..=i + linear_probes(i, mask))?;
-            let mut j = i;
-            for slot in run {
+            for (j, slot) in (i..).zip(run) {
                 visit!(slot, j);
-                j += 1;
             }
             perturb >>= PERTURB_SHIFT;
             i = (i
