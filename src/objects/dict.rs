@@ -145,25 +145,20 @@ pub fn last_entry_if_key(d: &PyRef, key: &PyRef) -> Option<usize> {
 #[inline]
 fn lookup_str(d: &PyRef, key: &PyRef, s: &StrObj) -> Option<Option<(usize, Value)>> {
     let tb = table(d)?.try_borrow().ok()?;
-    let mut uncertain = false;
+    // A key whose equality needs Python code ends the lookup (`None`): a
+    // key after it is found only if that one is unequal.
     let found = tb
-        .find::<()>(s.hash(), |k| {
-            Ok(match k {
-                Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, key) => true,
-                Value::Obj(o) => match &o.payload {
-                    Payload::Str(t) if o.class_is_static() => t.same_text(s),
-                    _ => {
-                        uncertain = true;
-                        false
-                    }
-                },
-                _ => false,
-            })
+        .find::<()>(s.hash(), |k| match k {
+            Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, key) => Ok(true),
+            Value::Obj(o) => match &o.payload {
+                Payload::Str(t) if o.class_is_static() => Ok(t.same_text(s)),
+                _ => Err(()),
+            },
+            _ => Ok(false),
         })
-        .unwrap_or(None);
+        .ok()?;
     match found {
         Some(p) => tb.entry(p).map(|e| Some((p, e.value.clone()))),
-        None if uncertain => None,
         None => Some(None),
     }
 }
@@ -426,6 +421,38 @@ fn dict_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn dict_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    // `d.get(k)` and `d.get(k, default)`, positional: the dict and the
+    // key used in place, an exact str key looked up inline.
+    if let (Some(Value::Obj(d)), false) = (args.args.first(), args.has_kwargs()) {
+        if matches!(d.payload, Payload::Dict(_)) {
+            let (key, default) = match args.args {
+                [_, key] => (key, None),
+                [_, key, default] => (key, Some(default)),
+                _ => return dict_get_checked(vm, args),
+            };
+            if let Value::Obj(k) = key {
+                if let Payload::Str(s) = &k.payload {
+                    if k.class_is_static() {
+                        if let Some(r) = lookup_str(d, k, s) {
+                            return Ok(r.map_or_else(
+                                || default.cloned().unwrap_or(Value::None),
+                                |(_, v)| v,
+                            ));
+                        }
+                    }
+                }
+            }
+            return Ok(vm
+                .dict_get(d, key)?
+                .unwrap_or_else(|| default.cloned().unwrap_or(Value::None)));
+        }
+    }
+    dict_get_checked(vm, args)
+}
+
+/// `dict.get` with its arguments checked (errors, keyword arguments).
+#[inline(never)]
+fn dict_get_checked(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = self_dict(vm, &args, "get")?;
     let a = vm.check_args("dict.get", args, 1, 2)?;
     let default = a.get(1).cloned().unwrap_or(Value::None);
@@ -798,4 +825,82 @@ pub fn install(vm: &mut Vm) {
     vm.add_classmethods(&t, &[("fromkeys", dict_fromkeys)]);
     vm.add_staticmethods(&t, &[("__new__", dict_new)]);
     vm.add_type_attr(&t, "__hash__", Value::None);
+}
+
+/// The hash of a key whose hashing runs no Python code (an int or an
+/// exact str inline, the other builtin keys through `fast_hash`).
+#[inline(always)]
+fn native_hash(key: &Value) -> Option<i64> {
+    match key {
+        // hash(n) == n for 0 <= n < 2**61 - 1 (`_PyHASH_MODULUS`).
+        Value::Int(i) if (0..(1i64 << 61) - 1).contains(i) => Some(*i),
+        Value::Obj(k) => match &k.payload {
+            Payload::Str(s) if k.class_is_static() => Some(s.hash()),
+            _ => None,
+        },
+        _ => crate::vm::proto::fast_hash(key),
+    }
+}
+
+/// The table of an exact dict (`None` for a subclass, which may define
+/// `__missing__` or override the methods).
+#[inline(always)]
+fn exact_table(d: &Value) -> Option<&RefCell<DictTable>> {
+    match d {
+        Value::Obj(o) if o.class_is_static() => table(o),
+        _ => None,
+    }
+}
+
+/// The position of `key` (hash `h`) in `tb` when every comparison is
+/// decided natively: `Some(found)`, else `None`.
+#[inline(always)]
+fn find_native(tb: &DictTable, key: &Value, h: i64) -> Option<Option<usize>> {
+    // The first comparison that needs Python code ends the lookup: a key
+    // after it is found only if that one is unequal.
+    tb.find::<()>(h, |k| fast_key_eq(k, key).ok_or(())).ok()
+}
+
+/// BINARY_SUBSCR_DICT: `d[key]` for an exact dict holding `key`, when it
+/// runs no Python code. `None`: the general path (absent keys raise there).
+#[inline]
+pub(crate) fn subscr_hit(d: &Value, key: &Value) -> Option<Value> {
+    let t = exact_table(d)?;
+    let h = native_hash(key)?;
+    let tb = t.try_borrow().ok()?;
+    let pos = find_native(&tb, key, h)??;
+    Some(tb.entry(pos)?.value.clone())
+}
+
+/// `key in d` for an exact dict when it runs no Python code.
+#[inline]
+pub(crate) fn contains_hit(d: &Value, key: &Value) -> Option<bool> {
+    let t = exact_table(d)?;
+    let h = native_hash(key)?;
+    let tb = t.try_borrow().ok()?;
+    Some(find_native(&tb, key, h)?.is_some())
+}
+
+/// STORE_SUBSCR_DICT: `d[key] = v` for an exact dict when it runs no
+/// Python code: the value replaced (`None` for a new key). `Err(v)`: the
+/// general path.
+#[inline]
+pub(crate) fn store_hit(d: &Value, key: &Value, v: Value) -> Result<Value, Value> {
+    let (Some(t), Some(h)) = (exact_table(d), native_hash(key)) else {
+        return Err(v);
+    };
+    let Ok(mut tb) = t.try_borrow_mut() else {
+        return Err(v);
+    };
+    match find_native(&tb, key, h) {
+        Some(Some(pos)) => match tb.entry_mut(pos) {
+            Some(e) => Ok(std::mem::replace(&mut e.value, v)),
+            None => Err(v),
+        },
+        Some(None) => {
+            tb.insert_new(h, key.clone(), v);
+            Ok(Value::None)
+        }
+        None => Err(v),
+    }
 }

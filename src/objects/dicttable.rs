@@ -120,17 +120,31 @@ impl DictTable {
 
     /// Find the entry position of a key with this hash for which `eq`
     /// says true. `eq` sees only keys whose hash is equal.
+    #[inline]
     pub fn find<E>(
+        &self,
+        hash: i64,
+        eq: impl FnMut(&Value) -> Result<bool, E>,
+    ) -> Result<Option<usize>, E> {
+        // The index's width picked once, not at every slot.
+        match self.indices.0.len() {
+            0 => Ok(None),
+            1..=128 => self.find_w::<1, E>(hash, eq),
+            129..=65536 => self.find_w::<2, E>(hash, eq),
+            _ => self.find_w::<4, E>(hash, eq),
+        }
+    }
+
+    /// [`DictTable::find`] in an index `W` bytes a slot wide.
+    #[inline(always)]
+    fn find_w<const W: usize, E>(
         &self,
         hash: i64,
         mut eq: impl FnMut(&Value) -> Result<bool, E>,
     ) -> Result<Option<usize>, E> {
-        if self.indices.is_empty() {
-            return Ok(None);
-        }
-        let mut p = Probe::new(hash, self.indices.len() - 1);
+        let mut p = Probe::new(hash, self.indices.0.len() / W - 1);
         loop {
-            match self.indices.get(p.i) {
+            match self.indices.get_w::<W>(p.i) {
                 EMPTY => return Ok(None),
                 DUMMY => {}
                 ix => {
@@ -306,8 +320,18 @@ impl Index {
     /// The slot's entry position, EMPTY or DUMMY (EMPTY when out of range).
     #[inline]
     fn get(&self, i: usize) -> u32 {
-        let b = &self.0;
         match self.width() {
+            1 => self.get_w::<1>(i),
+            2 => self.get_w::<2>(i),
+            _ => self.get_w::<4>(i),
+        }
+    }
+
+    /// [`Index::get`] for an index known to be `W` bytes a slot wide.
+    #[inline(always)]
+    fn get_w<const W: usize>(&self, i: usize) -> u32 {
+        let b = &self.0;
+        match W {
             1 => match b.get(i) {
                 Some(&v) if v < 0xFE => u32::from(v),
                 Some(&v) => u32::MAX - u32::from(0xFF - v),

@@ -141,9 +141,9 @@ fn find_fast(s: &PyRef, hash: i64, key: &Value) -> Option<bool> {
     match &s.payload {
         Payload::Set(c) => {
             let t = c.try_borrow().ok()?;
-            Some(t.find_fast(hash, key, fast_key_eq)?.is_ok())
+            t.contains_fast(hash, key, fast_key_eq)
         }
-        Payload::FrozenSet(t) => Some(t.find_fast(hash, key, fast_key_eq)?.is_ok()),
+        Payload::FrozenSet(t) => t.contains_fast(hash, key, fast_key_eq),
         _ => None,
     }
 }
@@ -648,4 +648,22 @@ pub(crate) fn is_superset(vm: &mut Vm, so: &PyRef, other: &Value) -> PyResult<bo
 /// `setmethods.rs`).
 pub fn install(vm: &mut Vm) {
     super::setmethods::install(vm);
+}
+
+/// CONTAINS_OP's answer for `item in container` when it needs no Python
+/// code and drops nothing: an exact set, frozenset or dict, an item whose
+/// hash and comparisons are native (`fast_hash`, `fast_key_eq`). `None`:
+/// take the general path.
+#[inline(always)]
+pub(crate) fn contains_hit(container: &Value, item: &Value) -> Option<bool> {
+    let Value::Obj(s) = container else {
+        return None;
+    };
+    match s.payload {
+        Payload::Set(_) | Payload::FrozenSet(_) if s.class_is_static() => {
+            find_fast(s, fast_hash(item)?, item)
+        }
+        Payload::Dict(_) => super::dict::contains_hit(container, item),
+        _ => None,
+    }
 }

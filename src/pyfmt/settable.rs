@@ -35,17 +35,54 @@ impl SetKey for usize {
     }
 }
 
-/// One slot: CPython's `setentry` with `key == NULL` (empty), `key ==
-/// dummy` (deleted; hash -1) or a live key with its hash.
-#[derive(Clone, Debug, Default)]
-pub enum Slot<K> {
-    #[default]
-    Empty,
-    Dummy,
-    Live {
-        hash: i64,
-        key: K,
-    },
+/// One slot, laid out as CPython's `setentry`: a live key with its hash,
+/// or no key with hash 0 (empty: `key == NULL`) or -1 (deleted: `key ==
+/// dummy`). The probe loops test the stored hash first, as CPython does:
+/// one load and compare passes a live slot of another hash.
+#[derive(Clone, Debug)]
+pub struct Slot<K> {
+    hash: i64,
+    key: Option<K>,
+}
+
+/// The stored hash of a deleted slot (`dummy`'s).
+const DUMMY_HASH: i64 = -1;
+
+impl<K> Slot<K> {
+    const EMPTY: Slot<K> = Slot { hash: 0, key: None };
+
+    #[inline(always)]
+    fn live(hash: i64, key: K) -> Slot<K> {
+        Slot {
+            hash,
+            key: Some(key),
+        }
+    }
+
+    /// Never held a key since the table was built (ends a probe).
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.key.is_none() && self.hash != DUMMY_HASH
+    }
+
+    /// A deleted key's slot.
+    #[inline(always)]
+    pub fn is_dummy(&self) -> bool {
+        self.key.is_none() && self.hash == DUMMY_HASH
+    }
+
+    /// The live key with its hash.
+    #[inline(always)]
+    pub fn entry(&self) -> Option<(i64, &K)> {
+        self.key.as_ref().map(|k| (self.hash, k))
+    }
+
+    /// Take the live key out, leaving a dummy.
+    fn take_dummy(&mut self) -> Option<(i64, K)> {
+        let key = self.key.take()?;
+        let hash = std::mem::replace(&mut self.hash, DUMMY_HASH);
+        Some((hash, key))
+    }
 }
 
 /// The table: `fill` counts live and dummy slots, `used` live ones.
@@ -73,14 +110,13 @@ impl<K> Drop for RawSet<K> {
             if live == 0 {
                 break;
             }
-            if matches!(slot, Slot::Live { .. }) {
+            if slot.key.take().is_some() {
                 live -= 1;
-                *slot = Slot::Empty;
             }
         }
         if live == 0 {
-            // SAFETY: every slot is now `Empty` or `Dummy` (the `used` live
-            // ones were replaced above), which have no destructor to run;
+            // SAFETY: no slot holds a key now (the `used` live ones were
+            // taken above), so no slot has a destructor to run;
             // shrinking the length to 0 only skips dropping them.
             unsafe { self.table.set_len(0) };
         }
@@ -221,10 +257,7 @@ impl<K> RawSet<K> {
 
     /// The live entry at a position.
     pub fn entry(&self, pos: usize) -> Option<(i64, &K)> {
-        match self.table.get(pos) {
-            Some(Slot::Live { hash, key }) => Some((*hash, key)),
-            _ => None,
-        }
+        self.table.get(pos)?.entry()
     }
 
     /// The first live position at or after `pos` with its entry
@@ -234,18 +267,12 @@ impl<K> RawSet<K> {
             .iter()
             .enumerate()
             .skip(pos)
-            .find_map(|(i, s)| match s {
-                Slot::Live { hash, key } => Some((i, *hash, key)),
-                _ => None,
-            })
+            .find_map(|(i, s)| s.entry().map(|(hash, key)| (i, hash, key)))
     }
 
     /// Live entries `(hash, key)` in iteration (slot) order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, &K)> + '_ {
-        self.table.iter().filter_map(|s| match s {
-            Slot::Live { hash, key } => Some((*hash, key)),
-            _ => None,
-        })
+        self.table.iter().filter_map(Slot::entry)
     }
 
     /// Keys in iteration order.
@@ -279,37 +306,26 @@ impl<K> RawSet<K> {
         }
         let mask = self.mask();
         let mut pos = self.finger & mask;
-        while !matches!(self.table.get(pos), Some(Slot::Live { .. })) {
+        while !matches!(self.table.get(pos), Some(Slot { key: Some(_), .. })) {
             pos += 1;
             if pos > mask {
                 pos = 0;
             }
         }
-        let slot = self.table.get_mut(pos)?;
-        let old = std::mem::replace(slot, Slot::Dummy);
+        let old = self.table.get_mut(pos)?.take_dummy();
         self.used -= 1;
         self.finger = pos + 1;
         self.bump();
-        match old {
-            Slot::Live { hash, key } => Some((hash, key)),
-            _ => None,
-        }
+        old
     }
 
     /// Turn the live entry at `pos` into a dummy (the end of
     /// `set_discard_entry` once the lookup found it).
     pub fn remove_at(&mut self, pos: usize) -> Option<(i64, K)> {
-        let slot = self.table.get_mut(pos)?;
-        if !matches!(slot, Slot::Live { .. }) {
-            return None;
-        }
-        let old = std::mem::replace(slot, Slot::Dummy);
+        let old = self.table.get_mut(pos)?.take_dummy()?;
         self.used -= 1;
         self.bump();
-        match old {
-            Slot::Live { hash, key } => Some((hash, key)),
-            _ => None,
-        }
+        Some(old)
     }
 
     /// Insert a key a probe found absent, at the probe's vacancy (the
@@ -322,14 +338,14 @@ impl<K> RawSet<K> {
         let Some(slot) = self.table.get_mut(v.slot) else {
             return false;
         };
-        match (v.dummy, &*slot) {
-            (true, Slot::Dummy) => {
-                *slot = Slot::Live { hash, key };
+        match (v.dummy, slot.is_dummy(), slot.is_empty()) {
+            (true, true, _) => {
+                *slot = Slot::live(hash, key);
                 self.used += 1;
                 self.bump();
             }
-            (false, Slot::Empty) => {
-                *slot = Slot::Live { hash, key };
+            (false, _, true) => {
+                *slot = Slot::live(hash, key);
                 self.fill += 1;
                 self.used += 1;
                 self.bump();
@@ -357,8 +373,8 @@ impl<K> RawSet<K> {
         let old = std::mem::replace(&mut self.table, empty_table(newsize));
         let mask = newsize - 1;
         for s in old {
-            if let Slot::Live { hash, key } = s {
-                insert_clean(&mut self.table, mask, hash, key);
+            if let Some(key) = s.key {
+                insert_clean(&mut self.table, mask, s.hash, key);
             }
         }
         self.fill = self.used;
@@ -402,7 +418,18 @@ impl<K: SetKey> RawSet<K> {
         loop {
             let idx = p.i + p.j;
             match self.table.get(idx) {
-                None | Some(Slot::Empty) => {
+                Some(Slot { hash, key: Some(k) }) => {
+                    if *hash == p.hash {
+                        if k.same(key) {
+                            return Step::Found(idx);
+                        }
+                        let k = k.clone();
+                        p.advance(mask);
+                        return Step::Compare(idx, k);
+                    }
+                }
+                Some(s) if s.hash == DUMMY_HASH => p.freeslot = Some(idx),
+                _ => {
                     return Step::Absent(match p.freeslot {
                         Some(slot) => Vacancy { slot, dummy: true },
                         None => Vacancy {
@@ -411,16 +438,6 @@ impl<K: SetKey> RawSet<K> {
                         },
                     })
                 }
-                Some(Slot::Dummy) => p.freeslot = Some(idx),
-                Some(Slot::Live { hash, key: k }) if *hash == p.hash => {
-                    if k.same(key) {
-                        return Step::Found(idx);
-                    }
-                    let k = k.clone();
-                    p.advance(mask);
-                    return Step::Compare(idx, k);
-                }
-                Some(Slot::Live { .. }) => {}
             }
             p.advance(mask);
         }
@@ -438,60 +455,117 @@ impl<K: SetKey> RawSet<K> {
         key: &K,
         eq: impl FnMut(&K, &K) -> Option<bool>,
     ) -> Option<Result<usize, Vacancy>> {
+        self.find_fast_in::<true>(hash, key, eq)
+    }
+
+    /// [`RawSet::find_fast`] for a membership test (`set_lookkey` itself):
+    /// the probe does not note the dummies it passes.
+    #[inline(always)]
+    pub fn contains_fast(
+        &self,
+        hash: i64,
+        key: &K,
+        eq: impl FnMut(&K, &K) -> Option<bool>,
+    ) -> Option<bool> {
+        Some(self.find_fast_in::<false>(hash, key, eq)?.is_ok())
+    }
+
+    /// [`RawSet::find_fast`]; the vacancy is only meaningful with
+    /// `VACANCY`.
+    #[inline(always)]
+    fn find_fast_in<const VACANCY: bool>(
+        &self,
+        hash: i64,
+        key: &K,
+        eq: impl FnMut(&K, &K) -> Option<bool>,
+    ) -> Option<Result<usize, Vacancy>> {
         // The first slot answers most lookups (an empty slot, or the key
         // itself): inline, the rest of the probe out of line.
         let i = (hash as u64 as usize) & self.table.len().wrapping_sub(1);
-        match self.table.get(i) {
-            Some(Slot::Empty) => {
-                return Some(Err(Vacancy {
-                    slot: i,
-                    dummy: false,
-                }))
+        if let Some(s) = self.table.get(i) {
+            match &s.key {
+                Some(k) if s.hash == hash && k.same(key) => return Some(Ok(i)),
+                None if s.hash != DUMMY_HASH => {
+                    return Some(Err(Vacancy {
+                        slot: i,
+                        dummy: false,
+                    }))
+                }
+                _ => {}
             }
-            Some(Slot::Live { hash: h, key: k }) if *h == hash && k.same(key) => {
-                return Some(Ok(i));
-            }
-            _ => {}
         }
-        self.find_fast_probe(hash, key, eq)
+        self.find_fast_probe::<VACANCY>(hash, key, eq)
     }
 
-    /// [`RawSet::find_fast`] from the first slot on.
+    /// [`RawSet::find_fast_in`] from the first slot on.
     #[inline(never)]
-    fn find_fast_probe(
+    fn find_fast_probe<const VACANCY: bool>(
         &self,
         hash: i64,
         key: &K,
         mut eq: impl FnMut(&K, &K) -> Option<bool>,
     ) -> Option<Result<usize, Vacancy>> {
         // The probe order of `Probe` (runs of `linear_probes` + 1 slots,
-        // then a perturbed jump), walked over slices of the table.
+        // then a perturbed jump), walked over slices of the table. Each
+        // slot's hash is tested first, as CPython does: a live slot of
+        // another hash is passed after two compares of the hash (with the
+        // probed one, and with 0 and -1: only empty and deleted slots, and
+        // keys hashing to 0, look at the key).
         let table = self.table.as_slice();
         let mask = table.len().wrapping_sub(1);
         let mut i = (hash as u64 as usize) & mask;
         let mut perturb = hash as u64;
-        let mut freeslot = None;
-        loop {
-            let run = table.get(i..=i + linear_probes(i, mask))?;
-            for (off, slot) in run.iter().enumerate() {
-                match slot {
-                    Slot::Empty => {
-                        return Some(Err(match freeslot {
-                            Some(slot) => Vacancy { slot, dummy: true },
-                            None => Vacancy {
-                                slot: i + off,
-                                dummy: false,
-                            },
-                        }))
-                    }
-                    Slot::Dummy => freeslot = Some(i + off),
-                    Slot::Live { hash: h, key: k } if *h == hash => {
-                        if k.same(key) || eq(k, key)? {
-                            return Some(Ok(i + off));
+        let mut freeslot = usize::MAX;
+        // One slot at `j`: found, or the probe ends at an empty slot.
+        macro_rules! visit {
+            ($slot:expr, $j:expr) => {{
+                let slot: &Slot<K> = $slot;
+                let h = slot.hash;
+                if h == hash || (h as u64).wrapping_add(1) <= 1 {
+                    match &slot.key {
+                        Some(k) => {
+                            if h == hash && (k.same(key) || eq(k, key)?) {
+                                return Some(Ok($j));
+                            }
+                        }
+                        None if h != DUMMY_HASH => {
+                            return Some(Err(if VACANCY && freeslot != usize::MAX {
+                                Vacancy {
+                                    slot: freeslot,
+                                    dummy: true,
+                                }
+                            } else {
+                                Vacancy {
+                                    slot: $j,
+                                    dummy: false,
+                                }
+                            }));
+                        }
+                        None => {
+                            if VACANCY {
+                                freeslot = $j;
+                            }
                         }
                     }
-                    Slot::Live { .. } => {}
                 }
+            }};
+        }
+        if mask < LINEAR_PROBES {
+            // A small table: every run is one slot.
+            loop {
+                visit!(table.get(i)?, i);
+                perturb >>= PERTURB_SHIFT;
+                i = (i
+                    .wrapping_mul(5)
+                    .wrapping_add(1)
+                    .wrapping_add(perturb as usize))
+                    & mask;
+            }
+        }
+        loop {
+            let run = table.get(i..=i + linear_probes(i, mask))?;
+            for (j, slot) in (i..).zip(run) {
+                visit!(slot, j);
             }
             perturb >>= PERTURB_SHIFT;
             i = (i
@@ -507,7 +581,7 @@ impl<K: SetKey> RawSet<K> {
     /// If not, restart with [`RawSet::probe`].
     pub fn still_valid(&self, p: &Probe, slot: usize, startkey: &K) -> bool {
         p.generation == self.generation
-            && matches!(self.table.get(slot), Some(Slot::Live { key, .. }) if key.same(startkey))
+            && matches!(self.table.get(slot), Some(Slot { key: Some(key), .. }) if key.same(startkey))
     }
 
     /// `set_lookkey`: the slot of a key equal to `key`, if any.
@@ -605,12 +679,9 @@ impl<K: SetKey> RawSet<K> {
             self.table = other
                 .table
                 .iter()
-                .map(|s| match s {
-                    Slot::Live { hash, key } => Slot::Live {
-                        hash: *hash,
-                        key: key.clone(),
-                    },
-                    _ => Slot::Empty,
+                .map(|s| match s.entry() {
+                    Some((hash, key)) => Slot::live(hash, key.clone()),
+                    None => Slot::EMPTY,
                 })
                 .collect();
             self.fill = other.fill;
@@ -657,7 +728,7 @@ pub fn grow_target(used: usize) -> usize {
 
 fn empty_table<K>(n: usize) -> Vec<Slot<K>> {
     let mut v = Vec::with_capacity(n);
-    v.resize_with(n, || Slot::Empty);
+    v.resize_with(n, || Slot::EMPTY);
     v
 }
 
@@ -668,9 +739,9 @@ fn insert_clean<K>(table: &mut [Slot<K>], mask: usize, hash: i64, key: K) {
     let mut perturb = hash as u64;
     loop {
         let last = i + linear_probes(i, mask);
-        if let Some(j) = (i..=last).find(|&j| matches!(table.get(j), Some(Slot::Empty))) {
+        if let Some(j) = (i..=last).find(|&j| table.get(j).is_some_and(Slot::is_empty)) {
             if let Some(slot) = table.get_mut(j) {
-                *slot = Slot::Live { hash, key };
+                *slot = Slot::live(hash, key);
             }
             return;
         }

@@ -271,8 +271,12 @@ impl Vm {
                     Op::BinarySubscr => {
                         let (obj, key) = unsafe { (&*r.at(2), &*r.at(1)) };
                         if let Some(v) = subscr_hit(obj, key) {
-                            // The key is an int.
-                            unsafe { r.drop_plain() };
+                            if matches!(key, Value::Obj(_)) {
+                                // A dict's str key.
+                                release!(unsafe { r.pop() });
+                            } else {
+                                unsafe { r.drop_plain() };
+                            }
                             release!(unsafe { r.replace_top(v) });
                             go_on!(next);
                         }
@@ -517,7 +521,16 @@ impl Vm {
                         release!(a);
                         go_on!(next);
                     }
-                    Op::ContainsOp => marked!(step!(self.op_contains(oparg))),
+                    Op::ContainsOp => {
+                        // An exact set or dict, a native key (objects/setobj.rs).
+                        let (item, set) = unsafe { (&*r.at(2), &*r.at(1)) };
+                        if let Some(b) = crate::objects::setobj::contains_hit(set, item) {
+                            release!(unsafe { r.pop() });
+                            release!(unsafe { r.replace_top(Value::bool(b != (oparg == 1))) });
+                            go_on!(next);
+                        }
+                        marked!(step!(self.op_contains(oparg)))
+                    }
                     Op::Reraise => {
                         marked!({
                             match self.op_reraise(oparg) {
@@ -636,9 +649,30 @@ impl Vm {
                     Op::StoreDeref => marked!(self.op_store_deref(oparg)),
                     Op::DeleteDeref => marked!(self.op_delete_deref(code, oparg)),
                     Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg, next)),
-                    Op::ListAppend => marked!(step!(self.op_list_append(oparg))),
-                    Op::SetAdd => marked!(self.op_set_add(oparg)),
-                    Op::MapAdd => marked!(self.op_map_add(oparg)),
+                    Op::ListAppend => {
+                        // A comprehension's append (ops/build.rs).
+                        if unsafe { super::ops::build::list_append_regs(&mut r, oparg) } {
+                            go_on!(next);
+                        }
+                        marked!(step!(self.op_list_append(oparg)))
+                    }
+                    Op::SetAdd => {
+                        if let Some(v) = unsafe { super::ops::build::set_add_regs(&mut r, oparg) } {
+                            release!(v);
+                            go_on!(next);
+                        }
+                        marked!(self.op_set_add(oparg))
+                    }
+                    Op::MapAdd => {
+                        if let Some((old, k)) =
+                            unsafe { super::ops::build::map_add_regs(&mut r, oparg) }
+                        {
+                            release!(old);
+                            release!(k);
+                            go_on!(next);
+                        }
+                        marked!(self.op_map_add(oparg))
+                    }
                     Op::LoadClassderef => marked!(self.op_load_classderef(code, oparg)),
                     Op::CopyFreeVars => marked!(self.op_copy_free_vars(oparg)),
                     Op::MatchClass => marked!(self.op_match_class(oparg)),
@@ -700,6 +734,23 @@ impl Vm {
                                     pc = next;
                                     release!(other);
                                     release!(callable);
+                                    go_checked!(after);
+                                }
+                            }
+                        }
+                        // A builtin method on an instance of its type
+                        // (ops/call_spec.rs).
+                        if let Some((n, after)) = call {
+                            let n = n as usize;
+                            if oparg as usize == n && self.pending_kwnames.is_none() {
+                                use super::ops::call_spec::descr_target;
+                                if let Some(f) = unsafe { descr_target(&r, n) } {
+                                    pc = next;
+                                    self.mark_lasti(pc);
+                                    if let Err(e) = unsafe { self.call_descr_regs(r, n, f) } {
+                                        return Err((e, true));
+                                    }
+                                    r = reload!();
                                     go_checked!(after);
                                 }
                             }

@@ -194,21 +194,22 @@ impl Vm {
 }
 
 /// BINARY_SUBSCR_LIST_INT / _TUPLE_INT: the item of an exact list or tuple
-/// at an in-range int index.
+/// at an in-range int index; BINARY_SUBSCR_DICT: the value of a key an
+/// exact dict holds, found without Python code (objects/dict.rs).
 #[inline(always)]
 pub(crate) fn subscr_hit(obj: &Value, key: &Value) -> Option<Value> {
-    let (Value::Obj(o), Value::Int(i)) = (obj, key) else {
+    let Value::Obj(o) = obj else {
         return None;
     };
-    if !o.class_is_static() {
-        return None;
-    }
-    match &o.payload {
-        Payload::List(l) => {
+    match (&o.payload, key) {
+        (Payload::List(l), Value::Int(i)) if o.class_is_static() => {
             let l = l.try_borrow().ok()?;
             seq_index(l.len(), *i).and_then(|j| l.get(j)).cloned()
         }
-        Payload::Tuple(t) => seq_index(t.len(), *i).and_then(|j| t.get(j)).cloned(),
+        (Payload::Tuple(t), Value::Int(i)) if o.class_is_static() => {
+            seq_index(t.len(), *i).and_then(|j| t.get(j)).cloned()
+        }
+        (Payload::Dict(_), _) => crate::objects::dict::subscr_hit(obj, key),
         _ => None,
     }
 }
@@ -218,10 +219,14 @@ pub(crate) fn subscr_hit(obj: &Value, key: &Value) -> Option<Value> {
 /// `v` comes back otherwise.
 #[inline(always)]
 pub(crate) fn store_subscr_hit(obj: &Value, key: &Value, v: Value) -> Result<Value, Value> {
-    let (Value::Obj(o), Value::Int(i)) = (obj, key) else {
+    let Value::Obj(o) = obj else {
         return Err(v);
     };
-    let Payload::List(l) = &o.payload else {
+    if let Payload::Dict(_) = &o.payload {
+        // STORE_SUBSCR_DICT (objects/dict.rs).
+        return crate::objects::dict::store_hit(obj, key, v);
+    }
+    let (Payload::List(l), Value::Int(i)) = (&o.payload, key) else {
         return Err(v);
     };
     if !o.class_is_static() {

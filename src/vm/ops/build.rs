@@ -429,3 +429,82 @@ pub(crate) unsafe fn unpack_regs(r: &mut Regs, n: u32) -> Option<Value> {
         None
     }
 }
+
+/// LIST_APPEND `i` on the eval loop's registers: the top value moves onto
+/// the list `i` slots below it (a comprehension's list: runs no code,
+/// drops nothing). False, nothing done, when that is not a list whose
+/// items can be borrowed (the general path), or `i` is 0.
+///
+/// # Safety
+/// The frame's value stack holds LIST_APPEND's `i + 1` values (verified
+/// code: `Op::stack_inputs`).
+#[inline(always)]
+pub(crate) unsafe fn list_append_regs(r: &mut crate::vm::regs::Regs, i: u32) -> bool {
+    if i == 0 {
+        return false;
+    }
+    // SAFETY: the caller's contract: slot `i + 1` below the top holds the
+    // list (the value is on top, above it).
+    let Value::Obj(l) = (unsafe { &*r.at(i as usize + 1) }) else {
+        return false;
+    };
+    let Payload::List(items) = &l.payload else {
+        return false;
+    };
+    let Ok(mut items) = items.try_borrow_mut() else {
+        return false;
+    };
+    // SAFETY: the top slot holds the value; it moves into the list.
+    crate::objects::list::push_item(&mut items, unsafe { r.pop() });
+    true
+}
+
+/// SET_ADD `i` on the registers when the add runs no Python code
+/// (`setobj::add_fast`): the value is taken off and given back to be
+/// released. `None`, nothing done, otherwise.
+///
+/// # Safety
+/// The frame's value stack holds SET_ADD's `i + 1` values (verified code).
+#[inline(always)]
+pub(crate) unsafe fn set_add_regs(r: &mut crate::vm::regs::Regs, i: u32) -> Option<Value> {
+    if i == 0 {
+        return None;
+    }
+    // SAFETY: the caller's contract: the set is `i + 1` slots below the
+    // top, the value on top.
+    let (s, v) = unsafe { (&*r.at(i as usize + 1), &*r.at(1)) };
+    let Value::Obj(s) = s else {
+        return None;
+    };
+    crate::objects::setobj::add_fast(s, v)?;
+    // SAFETY: the top slot holds the value (the set keeps its own copy).
+    Some(unsafe { r.pop() })
+}
+
+/// MAP_ADD `i` on the registers when the store runs no Python code
+/// (`dict::store_hit`): the key and value are taken off; the key and the
+/// value replaced are given back to be released. `None`, nothing done,
+/// otherwise.
+///
+/// # Safety
+/// The frame's value stack holds MAP_ADD's `i + 2` values (verified code).
+#[inline(always)]
+pub(crate) unsafe fn map_add_regs(r: &mut crate::vm::regs::Regs, i: u32) -> Option<(Value, Value)> {
+    if i == 0 {
+        return None;
+    }
+    // SAFETY: the caller's contract: the dict is `i + 2` slots below the
+    // top, then the key and the value; the value moves out and back in
+    // when the store is not done.
+    unsafe {
+        let v = r.pop();
+        let (d, k) = (&*r.at(i as usize + 1), &*r.at(1));
+        match crate::objects::dict::store_hit(d, k, v) {
+            Ok(old) => Some((old, r.pop())),
+            Err(v) => {
+                r.push(v);
+                None
+            }
+        }
+    }
+}

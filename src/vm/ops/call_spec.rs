@@ -235,10 +235,11 @@ fn is_list(v: Option<&Value>) -> bool {
 }
 
 /// PRECALL 1 + CALL 1 of `list.append` after LOAD_METHOD on a list
-/// (PRECALL_NO_KW_LIST_APPEND) or of the builtin `len` on an exact list or
-/// tuple (PRECALL_NO_KW_LEN), run on the eval loop's registers: the three
-/// values become the result. Gives the two objects taken off (the
-/// callable and the list, or `len` and its argument) for the loop to drop;
+/// (PRECALL_NO_KW_LIST_APPEND) or bound to one (`append = lst.append`), or
+/// of the builtin `len` on an exact list or tuple (PRECALL_NO_KW_LEN), run
+/// on the eval loop's registers: the three values become the result. Gives
+/// the two values taken off (the callable and the list, the bound method
+/// and `Null`, or `len` and its argument) for the loop to drop;
 /// None when the call is not one of these (nothing changed).
 ///
 /// # Safety
@@ -273,6 +274,24 @@ pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Val
             let Payload::Builtin(bf) = &f.payload else {
                 return None;
             };
+            // `append(x)` with `append = lst.append`.
+            if let Some(Value::Obj(l)) = &bf.self_ {
+                let Payload::List(items) = &l.payload else {
+                    return None;
+                };
+                if !fn_addr_eq(bf.func, LIST_APPEND) {
+                    return None;
+                }
+                let mut items = items.try_borrow_mut().ok()?;
+                crate::objects::list::push_item(&mut items, unsafe { r.pop() });
+                drop(items);
+                return unsafe {
+                    let f = r.pop();
+                    // The `Null` owns nothing.
+                    drop(r.replace_top(Value::None));
+                    Some((f, Value::Null))
+                };
+            }
             let Value::Obj(x) = c else {
                 return None;
             };
@@ -368,5 +387,110 @@ impl Vm {
             drop(r.replace_top(Value::bool(found)));
             Some((f, x, t))
         }
+    }
+}
+
+/// Calls of a builtin method with up to this many arguments (`self`
+/// included) take [`Vm::call_descr_regs`].
+const DESCR_MAX: usize = 6;
+
+/// The native function of the method descriptor PRECALL `n` + CALL `n`
+/// would call on the registers: LOAD_METHOD left a plain method descriptor
+/// of a builtin type (not a slot wrapper) and an instance of exactly its
+/// type (CPython's PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST / _O); `None`
+/// otherwise (the general path checks the arguments and raises).
+///
+/// # Safety
+/// The frame's value stack holds PRECALL `n`'s `n + 2` values (verified
+/// code).
+#[inline(always)]
+pub(crate) unsafe fn descr_target(r: &crate::vm::regs::Regs, n: usize) -> Option<NativeFn> {
+    if n + 1 > DESCR_MAX {
+        return None;
+    }
+    // SAFETY: the caller's contract: slots `n + 1` and `n + 2` below the
+    // top hold the receiver and the callable.
+    let (m, s) = unsafe { (&*r.at(n + 2), &*r.at(n + 1)) };
+    let (Value::Obj(m), Value::Obj(s)) = (m, s) else {
+        return None;
+    };
+    let Payload::MethodDescr(md) = &m.payload else {
+        return None;
+    };
+    (md.kind == crate::objects::function::DescrKind::Method && !md.slot && s.class_is(&md.owner))
+        .then_some(md.func)
+}
+
+impl Vm {
+    /// PRECALL `n` + CALL `n` of the method descriptor `descr_target`
+    /// found: the receiver and arguments move off the registers into an
+    /// array on the Rust stack (the stack length is written back first),
+    /// `native` runs on them, and its result is pushed where the
+    /// descriptor was. The caller has recorded `lasti` and reloads the
+    /// registers after.
+    ///
+    /// # Safety
+    /// As for [`descr_target`], which chose `native` for these values.
+    #[inline(never)]
+    pub(crate) unsafe fn call_descr_regs(
+        &mut self,
+        r: crate::vm::regs::Regs,
+        n: usize,
+        native: NativeFn,
+    ) -> PyResult<()> {
+        // SAFETY (each arm): the caller's contract, with `n + 1` values
+        // above the descriptor (`n + 1 <= DESCR_MAX`, `descr_target`).
+        unsafe {
+            match n {
+                0 => self.call_descr_n::<1>(r, native),
+                1 => self.call_descr_n::<2>(r, native),
+                2 => self.call_descr_n::<3>(r, native),
+                3 => self.call_descr_n::<4>(r, native),
+                4 => self.call_descr_n::<5>(r, native),
+                _ => self.call_descr_n::<DESCR_MAX>(r, native),
+            }
+        }
+    }
+
+    /// [`Vm::call_descr_regs`] with its `TOTAL` = `n + 1` values.
+    ///
+    /// # Safety
+    /// The top `TOTAL` slots of the frame's value stack hold the receiver
+    /// and the arguments, the one below them the descriptor.
+    #[inline(always)]
+    unsafe fn call_descr_n<const TOTAL: usize>(
+        &mut self,
+        mut r: crate::vm::regs::Regs,
+        native: NativeFn,
+    ) -> PyResult<()> {
+        use std::mem::MaybeUninit;
+        let mut buf: [MaybeUninit<Value>; TOTAL] = [const { MaybeUninit::uninit() }; TOTAL];
+        // SAFETY: the caller's contract: the top `TOTAL` slots hold the
+        // receiver and the arguments, and the one below them the
+        // descriptor. Each moves out once (the receiver into `buf[0]`),
+        // so each value has one owner; all of `buf` is then initialised.
+        let descr = unsafe {
+            for slot in buf.iter_mut().rev() {
+                slot.write(r.pop());
+            }
+            r.pop()
+        };
+        r.sync(&mut self.stack);
+        // SAFETY: `buf` is initialised (above), and `MaybeUninit<Value>`
+        // has the layout of `Value`.
+        let args = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), TOTAL) };
+        let res = native(self, crate::objects::function::Args::new(args));
+        for slot in buf.iter_mut() {
+            // SAFETY: each slot holds a value moved in above, owned by
+            // `buf` alone (`args` is no longer used); each is dropped
+            // once, here.
+            unsafe { slot.assume_init_drop() };
+        }
+        drop(descr);
+        self.push(res?);
+        if crate::vm::signals::take_pending() {
+            self.run_signal_handlers()?;
+        }
+        Ok(())
     }
 }
