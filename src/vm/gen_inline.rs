@@ -84,6 +84,92 @@ impl Vm {
         self.resume_in_loop::<true>(&gen, next, GenExit::Send(exit_to as u32))
     }
 
+    /// `gen.send(v)` / `coro.send(v)` from PRECALL+CALL (after LOAD_METHOD:
+    /// `[send, gen, v]` on the stack): resume the frame in this loop, the
+    /// call's operands popped; the caller goes on at `after` with the
+    /// yielded value as the call's result, and a return raises
+    /// StopIteration(value) at its CALL (`call_pc`, its `lasti`), as
+    /// `gen_send_m` would. False (nothing changed) when the method call
+    /// must take it (another callable, keywords, or any case the fast entry
+    /// leaves to `gen_send_ex`).
+    #[inline(always)]
+    pub(crate) fn send_call_gen(&mut self, call_pc: usize, after: usize) -> bool {
+        let Some(at) = self.stack.len().checked_sub(3) else {
+            return false;
+        };
+        let Some(g) = self.stack.get(at + 1).and_then(as_generator) else {
+            return false;
+        };
+        let g: *const PyRef = g;
+        // SAFETY: `g` points to the generator in its stack slot, which
+        // keeps it until `send_call_slow` has cloned it.
+        unsafe { self.send_call_slow(at, g, call_pc, after) }
+    }
+
+    /// `send_call_gen` once the receiver is known to be a generator.
+    ///
+    /// # Safety
+    /// `g` points to the generator reference in stack slot `at + 1`.
+    #[inline(never)]
+    unsafe fn send_call_slow(
+        &mut self,
+        at: usize,
+        g: *const PyRef,
+        call_pc: usize,
+        after: usize,
+    ) -> bool {
+        // SAFETY: the caller's contract (`g` is valid for this call).
+        let receiver = unsafe { &*g };
+        // `send` of the receiver's own type (generator or coroutine), as
+        // LOAD_METHOD leaves it.
+        let is_send = match self.stack.get(at) {
+            Some(Value::Obj(m)) => match &m.payload {
+                Payload::MethodDescr(md) => {
+                    md.name == "send"
+                        && receiver.class_is(&md.owner)
+                        && (std::rc::Rc::ptr_eq(&md.owner, &self.types.generator)
+                            || std::rc::Rc::ptr_eq(&md.owner, &self.types.coroutine))
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !is_send
+            || self.pending_kwnames.is_some()
+            || self.tracing
+            || self.recursion_depth() >= self.recursion_limit
+        {
+            return false;
+        }
+        // The clone owns a reference of its own from here on.
+        let gen: PyRef = receiver.clone();
+        let Some(st) = state(&gen) else {
+            return false;
+        };
+        let Ok(mut s) = st.try_borrow_mut() else {
+            return false;
+        };
+        let arg_none = self.stack.last().is_some_and(|v| v.is_none());
+        if s.kind == GenKind::AsyncGenerator || !s.resumable(arg_none) {
+            return false;
+        }
+        let arg = super::gen_move::pop_value(&mut self.stack);
+        // The method and the receiver: neither is the last reference (the
+        // type's dict holds the method, `gen` the generator), so nothing
+        // runs as they go.
+        let slot = super::gen_move::pop_value(&mut self.stack);
+        let method = super::gen_move::pop_value(&mut self.stack);
+        if let Some(caller) = self.frames.last_mut() {
+            caller.lasti = call_pc;
+            caller.pc = after;
+        }
+        self.enter_generator(&gen, &mut s, arg, GenExit::Call);
+        drop(s);
+        drop(slot);
+        drop(method);
+        true
+    }
+
     /// The checks of `gen_send_ex2` that the fast entry leaves to the
     /// general path (tracing, the recursion limit, a running, finished or
     /// async generator, a first `send` of a value), then the resumption.
@@ -153,6 +239,9 @@ impl Vm {
                 }
                 t
             }
+            // `send()` returned: StopIteration(value) at the caller's CALL
+            // (its `lasti`), as `gen_send_m` raises it.
+            GenExit::Call => return Err(self.stop_iteration(v)),
             GenExit::No => return Err(self.system_error("not a resumed generator frame")),
         };
         if let Some(caller) = self.frames.last_mut() {

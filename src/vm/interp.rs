@@ -316,7 +316,14 @@ impl Vm {
                         if self.return_plain() {
                             continue 'frame;
                         }
-                        marked!(self.op_return_value())
+                        self.mark_lasti(pc);
+                        match self.op_return_value() {
+                            // The frame is gone: the error (StopIteration of
+                            // an inline `send()`, vm/gen_inline.rs) is its
+                            // caller's, at the caller's `lasti`.
+                            Err(e) => return Err((e, true)),
+                            other => other,
+                        }
                     }
                     Op::ImportStar => marked!(self.op_import_star()),
                     Op::SetupAnnotations => marked!(self.op_setup_annotations()),
@@ -680,6 +687,11 @@ impl Vm {
                                     if let Some(f) = self.frames.iter_mut().rev().nth(1) {
                                         f.lasti = pc;
                                     }
+                                    continue 'frame;
+                                }
+                                // `gen.send(v)`: the generator's frame runs on
+                                // in this loop (vm/gen_inline.rs).
+                                if call_arg == 1 && self.send_call_gen(next, after) {
                                     continue 'frame;
                                 }
                             }
