@@ -112,9 +112,9 @@ impl Vm {
     /// of a `yield from`/`await`).
     #[inline(always)]
     fn at_delegating_resume(&self) -> bool {
-        self.frames.last().is_some_and(|f| {
-            matches!(f.code.instrs.get(f.pc), Some(i) if i.op == Op::Resume && i.arg >= 2)
-        })
+        self.frames.last().is_some_and(
+            |f| matches!(f.code.instrs.get(f.pc), Some(i) if i.op == Op::Resume && i.arg >= 2),
+        )
     }
 
     #[inline(never)]
@@ -139,10 +139,7 @@ impl Vm {
         let Some(&send) = code.instrs.get(send_at) else {
             return false;
         };
-        if send.op != Op::Send
-            || self.tracing
-            || super::breaker::any()
-            || super::signals::pending()
+        if send.op != Op::Send || self.tracing || super::breaker::any() || super::signals::pending()
         {
             return false;
         }
