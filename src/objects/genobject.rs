@@ -121,10 +121,26 @@ fn gen_send_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     }
     let g = gen_of(vm, &arg(&args, 0))?;
-    let a = vm.check_args("send", args, 1, 1)?;
+    let a = method_args(vm, &g, "send", args, 1, 1)?;
     let v = a.first().cloned().unwrap_or(Value::None);
     let r = vm.gen_send(&g, v)?;
     gen_result(vm, &g, r)
+}
+
+/// `check_args` with CPython's wording for a generator's or coroutine's
+/// method (`generator.send() takes no keyword arguments`).
+fn method_args<'a>(
+    vm: &Vm,
+    g: &PyRef,
+    name: &str,
+    args: Args<'a>,
+    min: usize,
+    max: usize,
+) -> PyResult<&'a [Value]> {
+    if let Ok(a) = vm.check_args(name, args, min, max) {
+        return Ok(a);
+    }
+    vm.check_args(&format!("{}.{name}", kind_of(g).noun()), args, min, max)
 }
 
 fn gen_next_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -145,6 +161,9 @@ fn gen_next_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn gen_throw_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
+    if args.has_kwargs() {
+        method_args(vm, &g, "throw", args, 1, 3)?;
+    }
     let t = thrown_args(vm, "throw", &args)?;
     let r = vm.gen_throw(&g, t)?;
     gen_result(vm, &g, r)
@@ -152,7 +171,7 @@ fn gen_throw_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn gen_close_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
-    vm.check_args("close", args, 0, 0)?;
+    method_args(vm, &g, "close", args, 0, 0)?;
     vm.gen_close(&g)?;
     Ok(Value::None)
 }

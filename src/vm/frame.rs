@@ -68,6 +68,9 @@ pub enum GenExit {
     /// Resumed by SEND: on return, the value replaces the receiver and the
     /// caller goes to this code unit.
     Send(u32),
+    /// Resumed by a CALL of `gen.send(v)` (vm/gen_inline.rs): a yield is
+    /// the call's result; a return raises StopIteration(value) at the CALL.
+    Call,
 }
 
 impl Frame {

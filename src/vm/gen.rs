@@ -550,6 +550,8 @@ impl Vm {
         let kind = s.kind;
         self.enter_generator(gen, &mut s, arg, GenExit::No);
         drop(s);
+        // Down a `yield from`/`await` chain at once (vm/gen_inline.rs).
+        self.send_on();
         self.native_depth += 1;
         let r = self.run_flag();
         self.native_depth -= 1;

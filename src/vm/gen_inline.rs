@@ -24,6 +24,7 @@ use super::gen::{state, GenKind};
 use super::ops::Flow;
 use super::value::{PyRef, Value};
 use crate::objects::Payload;
+use crate::pyc::opcode::Op;
 
 /// The generator, coroutine or async generator `v` is, if it is one.
 #[inline(always)]
@@ -58,7 +59,11 @@ impl Vm {
         // borrowed copy even if the stack moves (grows); the copy is never
         // dropped (no reference count traffic).
         let gen = std::mem::ManuallyDrop::new(unsafe { std::ptr::read(gen) });
-        self.resume_in_loop::<false>(&gen, next, GenExit::ForIter(exit_to as u32))
+        if !self.resume_in_loop::<false>(&gen, next, GenExit::ForIter(exit_to as u32)) {
+            return false;
+        }
+        self.send_on();
+        true
     }
 
     /// SEND_GEN from the eval loop: send the value on top of the stack
@@ -81,7 +86,177 @@ impl Vm {
         // SAFETY: as in `for_iter_gen`: only the value above the receiver
         // is popped here, and the receiver's slot keeps the generator.
         let gen = std::mem::ManuallyDrop::new(unsafe { std::ptr::read(gen) });
-        self.resume_in_loop::<true>(&gen, next, GenExit::Send(exit_to as u32))
+        if !self.resume_in_loop::<true>(&gen, next, GenExit::Send(exit_to as u32)) {
+            return false;
+        }
+        self.send_on();
+        true
+    }
+
+    /// A generator frame just resumed (on top) that is suspended in a
+    /// `yield from`/`await` (at RESUME 2/3, whose JUMP_BACKWARD_NO_INTERRUPT
+    /// goes back to its SEND) sends the value on to its delegate at once:
+    /// SEND_GEN is done here, the delegate's frame pushed, without running
+    /// the frame for those three instructions (RESUME 2/3 and the jump do
+    /// nothing else), down the chain. Not while tracing, nor with a signal
+    /// or anything else the eval breaker waits for (they run between
+    /// instructions); whatever SEND_GEN does not take runs in the loop.
+    #[inline(always)]
+    pub(crate) fn send_on(&mut self) {
+        // Most resumptions are at a plain yield (RESUME 1): that test here,
+        // the rest out of line.
+        while self.at_delegating_resume() && self.send_on_once() {}
+    }
+
+    /// Whether the top frame resumes at RESUME 2/3 (after the YIELD_VALUE
+    /// of a `yield from`/`await`).
+    #[inline(always)]
+    fn at_delegating_resume(&self) -> bool {
+        self.frames.last().is_some_and(
+            |f| matches!(f.code.instrs.get(f.pc), Some(i) if i.op == Op::Resume && i.arg >= 2),
+        )
+    }
+
+    #[inline(never)]
+    fn send_on_once(&mut self) -> bool {
+        let Some(f) = self.frames.last() else {
+            return false;
+        };
+        let code = &f.code;
+        let Some(&resume) = code.instrs.get(f.pc) else {
+            return false;
+        };
+        let jump_at = f.pc + resume.len as usize;
+        let Some(&jump) = code.instrs.get(jump_at) else {
+            return false;
+        };
+        if jump.op != Op::JumpBackwardNoInterrupt {
+            return false;
+        }
+        let Some(send_at) = (jump_at + jump.len as usize).checked_sub(jump.arg as usize) else {
+            return false;
+        };
+        let Some(&send) = code.instrs.get(send_at) else {
+            return false;
+        };
+        if send.op != Op::Send || self.tracing || super::breaker::any() || super::signals::pending()
+        {
+            return false;
+        }
+        let old_lasti = f.lasti;
+        let Some(receiver) = self
+            .stack
+            .len()
+            .checked_sub(2)
+            .and_then(|i| self.stack.get(i))
+            .and_then(as_generator)
+        else {
+            return false;
+        };
+        // SAFETY: the receiver's stack slot (below the value sent) keeps
+        // the generator while SEND_GEN runs (only the value is popped), so
+        // the object outlives this copy, which is never dropped.
+        let gen = std::mem::ManuallyDrop::new(unsafe { std::ptr::read(receiver) });
+        // SEND's `lasti`, as its arm in the loop marks it.
+        if let Some(f) = self.frames.last_mut() {
+            f.lasti = send_at;
+        }
+        let next = send_at + send.len as usize;
+        let exit = GenExit::Send((next + send.arg as usize) as u32);
+        if self.resume_in_loop::<true>(&gen, next, exit) {
+            return true;
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.lasti = old_lasti;
+        }
+        false
+    }
+
+    /// `gen.send(v)` / `coro.send(v)` from PRECALL+CALL (after LOAD_METHOD:
+    /// `[send, gen, v]` on the stack): resume the frame in this loop, the
+    /// call's operands popped; the caller goes on at `after` with the
+    /// yielded value as the call's result, and a return raises
+    /// StopIteration(value) at its CALL (`call_pc`, its `lasti`), as
+    /// `gen_send_m` would. False (nothing changed) when the method call
+    /// must take it (another callable, keywords, or any case the fast entry
+    /// leaves to `gen_send_ex`).
+    #[inline(always)]
+    pub(crate) fn send_call_gen(&mut self, call_pc: usize, after: usize) -> bool {
+        let Some(at) = self.stack.len().checked_sub(3) else {
+            return false;
+        };
+        let Some(g) = self.stack.get(at + 1).and_then(as_generator) else {
+            return false;
+        };
+        let g: *const PyRef = g;
+        // SAFETY: `g` points to the generator in its stack slot, which
+        // keeps it until `send_call_slow` has cloned it.
+        unsafe { self.send_call_slow(at, g, call_pc, after) }
+    }
+
+    /// `send_call_gen` once the receiver is known to be a generator.
+    ///
+    /// # Safety
+    /// `g` points to the generator reference in stack slot `at + 1`.
+    #[inline(never)]
+    unsafe fn send_call_slow(
+        &mut self,
+        at: usize,
+        g: *const PyRef,
+        call_pc: usize,
+        after: usize,
+    ) -> bool {
+        // SAFETY: the caller's contract (`g` is valid for this call).
+        let receiver = unsafe { &*g };
+        // `send` of the receiver's own type (generator or coroutine), as
+        // LOAD_METHOD leaves it.
+        let is_send = match self.stack.get(at) {
+            Some(Value::Obj(m)) => match &m.payload {
+                Payload::MethodDescr(md) => {
+                    md.name == "send"
+                        && receiver.class_is(&md.owner)
+                        && (crate::objects::rc::Rc::ptr_eq(&md.owner, &self.types.generator)
+                            || crate::objects::rc::Rc::ptr_eq(&md.owner, &self.types.coroutine))
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !is_send
+            || self.pending_kwnames.is_some()
+            || self.tracing
+            || self.recursion_depth() >= self.recursion_limit
+        {
+            return false;
+        }
+        // The clone owns a reference of its own from here on.
+        let gen: PyRef = receiver.clone();
+        let Some(st) = state(&gen) else {
+            return false;
+        };
+        let Ok(mut s) = st.try_borrow_mut() else {
+            return false;
+        };
+        let arg_none = self.stack.last().is_some_and(|v| v.is_none());
+        if s.kind == GenKind::AsyncGenerator || !s.resumable(arg_none) {
+            return false;
+        }
+        let arg = super::gen_move::pop_value(&mut self.stack);
+        // The method and the receiver: neither is the last reference (the
+        // type's dict holds the method, `gen` the generator), so nothing
+        // runs as they go.
+        let slot = super::gen_move::pop_value(&mut self.stack);
+        let method = super::gen_move::pop_value(&mut self.stack);
+        if let Some(caller) = self.frames.last_mut() {
+            caller.lasti = call_pc;
+            caller.pc = after;
+        }
+        self.enter_generator(&gen, &mut s, arg, GenExit::Call);
+        drop(s);
+        drop(slot);
+        drop(method);
+        self.send_on();
+        true
     }
 
     /// The checks of `gen_send_ex2` that the fast entry leaves to the
@@ -153,6 +328,9 @@ impl Vm {
                 }
                 t
             }
+            // `send()` returned: StopIteration(value) at the caller's CALL
+            // (its `lasti`), as `gen_send_m` raises it.
+            GenExit::Call => return Err(self.stop_iteration(v)),
             GenExit::No => return Err(self.system_error("not a resumed generator frame")),
         };
         if let Some(caller) = self.frames.last_mut() {

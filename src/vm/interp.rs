@@ -334,7 +334,14 @@ impl Vm {
                             Some(Err(e)) => return Err((e, true)),
                             None => {}
                         }
-                        marked!(self.op_return_value())
+                        self.mark_lasti(pc);
+                        match self.op_return_value() {
+                            // The frame is gone: the error (StopIteration of
+                            // an inline `send()`, vm/gen_inline.rs) is its
+                            // caller's, at the caller's `lasti`.
+                            Err(e) => return Err((e, true)),
+                            other => other,
+                        }
                     }
                     Op::ImportStar => marked!(self.op_import_star()),
                     Op::SetupAnnotations => marked!(self.op_setup_annotations()),
@@ -766,6 +773,11 @@ impl Vm {
                                     if let Some(f) = self.frames.iter_mut().rev().nth(1) {
                                         f.lasti = pc;
                                     }
+                                    continue 'frame;
+                                }
+                                // `gen.send(v)`: the generator's frame runs on
+                                // in this loop (vm/gen_inline.rs).
+                                if call_arg == 1 && self.send_call_gen(next, after) {
                                     continue 'frame;
                                 }
                             }

@@ -26,13 +26,46 @@ impl Vm {
     #[inline(never)]
     pub(crate) fn op_yield_value(&mut self, next: usize) -> PyResult<Flow> {
         let v = self.pop();
-        if self.suspend_generator(next)? {
-            // Resumed by the caller's FOR_ITER/SEND: it takes the value.
-            self.push(v);
-            return Ok(Flow::Reload);
+        let mut next = next;
+        while self.suspend_generator(next)? {
+            // Resumed by the caller's FOR_ITER/SEND/CALL: it takes the
+            // value, unless it yields it on at once (below).
+            match self.yield_on() {
+                Some(n) => next = n,
+                None => {
+                    self.push(v);
+                    return Ok(Flow::Reload);
+                }
+            }
         }
         self.exit_value = v;
         Ok(Flow::Yield)
+    }
+
+    /// A `yield from`/`await` chain: the frame now on top (the caller of a
+    /// generator that just yielded) is a generator frame about to run
+    /// YIELD_VALUE on the value it receives (SEND is followed by
+    /// YIELD_VALUE), so it yields the same value: do that instruction here,
+    /// without reloading the frame. Its `lasti` is set as the loop's arm
+    /// sets it; the caller's next `pc` is returned. None when the loop must
+    /// run it (nothing to skip, or tracing, a signal or anything else the
+    /// eval breaker waits for, which run between instructions).
+    #[inline(always)]
+    fn yield_on(&mut self) -> Option<usize> {
+        // Most callers are not generators: that test first.
+        let f = self.frames.last()?;
+        f.generator.as_ref()?;
+        let i = *f.code.instrs.get(f.pc)?;
+        if i.op != crate::pyc::opcode::Op::YieldValue
+            || self.tracing
+            || crate::vm::breaker::any()
+            || crate::vm::signals::pending()
+        {
+            return None;
+        }
+        let f = self.frames.last_mut()?;
+        f.lasti = f.pc;
+        Some(f.pc + i.len as usize)
     }
 
     /// `PyIter_Send`: send a value into the receiver of SEND / `yield
