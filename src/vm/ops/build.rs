@@ -281,27 +281,8 @@ impl Vm {
     pub(crate) fn op_unpack_sequence(&mut self, n: u32) -> PyResult<Flow> {
         let seq = self.pop();
         let n = n as usize;
-        // UNPACK_SEQUENCE_TUPLE / _LIST: an exact tuple or list of the
-        // right length, straight onto the stack.
-        if let Value::Obj(o) = &seq {
-            if o.class_is_static() {
-                match &o.payload {
-                    Payload::Tuple(t) if t.len() == n => {
-                        self.stack.extend(t.iter().rev().cloned());
-                        return Ok(Flow::Next);
-                    }
-                    Payload::List(l) => {
-                        if let Ok(l) = l.try_borrow() {
-                            if l.len() == n {
-                                self.stack.extend(l.iter().rev().cloned());
-                                return Ok(Flow::Next);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
+        // (An exact tuple or list of `n` items took `unpack_regs` in the
+        // eval loop.)
         let items = self.unpack_items(&seq)?;
         if items.len() != n {
             return Err(if items.len() > n {

@@ -204,28 +204,24 @@ impl Vm {
     /// Whether neither `ta` nor `tb` (nor a base before `object`) defines
     /// `__eq__` or `__ne__`.
     fn default_equality(&mut self, ta: &PyRef, tb: &PyRef) -> bool {
+        let object = self.types.object.clone();
         for name in ["__eq__", "__ne__"] {
-            let mut default = None;
-            for t in [ta, tb] {
-                let d = match self.type_lookup_static(t, name) {
-                    // A Python-level `__eq__` (the common override) settles
-                    // it without looking at object's.
-                    Some(Value::Obj(d)) if matches!(d.payload, Payload::MethodDescr(_)) => d,
-                    _ => return false,
-                };
-                let object_own = match &default {
-                    Some(o) => o,
-                    None => {
-                        let object = self.types.object.clone();
-                        match self.type_lookup_static(&object, name) {
-                            Some(Value::Obj(o)) => default.insert(o),
-                            _ => return false,
-                        }
-                    }
-                };
-                if !Rc::ptr_eq(&d, object_own) {
-                    return false;
+            // A Python-level method (the common override) settles it
+            // before anything else is looked up.
+            let a = match self.type_lookup_static(ta, name) {
+                Some(Value::Obj(d)) if matches!(d.payload, Payload::MethodDescr(_)) => {
+                    Value::Obj(d)
                 }
+                _ => return false,
+            };
+            if !self.type_lookup_static(tb, name).is_some_and(|b| b.is(&a)) {
+                return false;
+            }
+            if !self
+                .type_lookup_static(&object, name)
+                .is_some_and(|o| o.is(&a))
+            {
+                return false;
             }
         }
         true
