@@ -622,12 +622,32 @@ pub(crate) fn is_subset(vm: &mut Vm, so: &PyRef, other: &Value) -> PyResult<bool
     if set_len(so) > set_len(&o) {
         return Ok(false);
     }
+    if let Some(r) = subset_fast(so, &o) {
+        return Ok(r);
+    }
     for (h, k) in set_entries(vm, so)? {
         if vm.set_lookup(&o, h, &k)?.is_none() {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// `is_subset` of two sets when no lookup runs Python code: each element
+/// of `so` looked up in `o` in place, without copying `so`'s entries.
+/// `None` when a comparison needs Python (or a table is busy).
+fn subset_fast(so: &PyRef, o: &PyRef) -> Option<bool> {
+    let t = match &so.payload {
+        Payload::Set(c) => TableRef::Cell(c.try_borrow().ok()?),
+        Payload::FrozenSet(t) => TableRef::Frozen(t),
+        _ => return None,
+    };
+    for (h, k) in t.iter() {
+        if !find_fast(o, h, k)? {
+            return Some(false);
+        }
+    }
+    Some(true)
 }
 
 /// `set_issuperset(so, other)`.

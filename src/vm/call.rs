@@ -33,6 +33,23 @@ pub fn with_first(first: &Value, rest: &[Value]) -> ArgBuf {
     full
 }
 
+/// Whether the method descriptor `md`, found on `ty`, can be called with
+/// an instance of `ty` and `nargs` more arguments directly: an instance
+/// method whose owner `ty` derives from, and for a slot wrapper the
+/// slot's arity met (else the general path gives CPython's errors).
+#[inline]
+fn native_method_applies(
+    md: &crate::objects::function::MethodDescr,
+    ty: &PyRef,
+    nargs: usize,
+) -> bool {
+    md.kind == DescrKind::Method
+        && (Rc::ptr_eq(ty, &md.owner) || crate::objects::typeobj::is_subtype(ty, &md.owner))
+        && (!md.slot
+            || (!md.name.ends_with("mul__")
+                && super::slot_args::slot_call_error(md.name, "", nargs, false).is_none()))
+}
+
 #[inline]
 fn builtin_call_guards(name: &str) -> usize {
     // By first letter: most calls (`len`, `isinstance`...) compare nothing.
@@ -276,8 +293,20 @@ impl Vm {
         args: &[Value],
     ) -> PyResult<Value> {
         if let Value::Obj(f) = &descr {
-            if matches!(f.payload, Payload::Function(_)) {
-                return self.call_function_self(f, obj, Args::new(args));
+            match &f.payload {
+                Payload::Function(_) => return self.call_function_self(f, obj, Args::new(args)),
+                Payload::MethodDescr(md) if md.kind == DescrKind::Method => {
+                    // A method descriptor is called unbound, as CPython's
+                    // special-method lookup does (`Py_TPFLAGS_METHOD_DESCRIPTOR`):
+                    // its own checks give the errors of an `obj` it does not
+                    // apply to. When they would pass, the function directly.
+                    let full = with_first(obj, args);
+                    if native_method_applies(md, ty, args.len()) {
+                        return (md.func)(self, Args::new(&full));
+                    }
+                    return self.call(&descr, &full);
+                }
+                _ => {}
             }
         }
         let bound = self.descr_get(descr, Some(obj), ty)?;
