@@ -34,12 +34,19 @@ impl StrObj {
 
     /// From code points that may include lone surrogates.
     pub fn from_code_points(cps: &[u32]) -> StrObj {
-        let text: String = cps
-            .iter()
-            .map(|&c| char::from_u32(c).unwrap_or('\u{FFFD}'))
-            .collect();
+        let mut text = String::with_capacity(cps.len());
+        let mut surrogates = false;
+        for &c in cps {
+            match char::from_u32(c) {
+                Some(ch) => text.push(ch),
+                None => {
+                    surrogates = true;
+                    text.push('\u{FFFD}');
+                }
+            }
+        }
         let mut o = StrObj::from_string(text);
-        if cps.iter().any(|&c| (0xD800..=0xDFFF).contains(&c)) {
+        if surrogates && cps.iter().any(|&c| (0xD800..=0xDFFF).contains(&c)) {
             if let Some(w) = o.s.wide_mut() {
                 w.cps = Some(cps.to_vec());
             }

@@ -226,6 +226,23 @@ impl Writer<'_> {
     fn string(&mut self, vm: &mut Vm, v: &Value) -> PyResult<()> {
         match self.e.fast {
             Fast::Ascii | Fast::Unicode => {
+                // Printable ASCII but `"` and `\` is the same escaped
+                // either way: copied as it is.
+                if let Some(b) = vm
+                    .as_str_obj(v)
+                    .filter(|t| t.surrogate_cps().is_none())
+                    .map(|t| t.as_str().as_bytes())
+                    .filter(|b| {
+                        b.iter()
+                            .all(|&c| (0x20..=0x7e).contains(&c) && c != b'\\' && c != b'"')
+                    })
+                {
+                    self.out.reserve(b.len() + 2);
+                    self.out.push(u32::from('"'));
+                    self.out.extend(b.iter().map(|&c| u32::from(c)));
+                    self.out.push(u32::from('"'));
+                    return Ok(());
+                }
                 let cps = str_cps(vm, v).unwrap_or_default();
                 let enc = if matches!(self.e.fast, Fast::Ascii) {
                     escape_ascii(&cps)

@@ -62,10 +62,82 @@ fn hex_digit(c: u32) -> Option<u32> {
 
 /// `scanstring_unicode`: the string starting after the quote at `end`;
 /// returns the decoded code points and the index after the end quote.
-fn scanstring_cps(
+/// A unit of the JSON text being scanned: the bytes of an ASCII str, or
+/// the code points of any other.
+pub(super) trait Unit: Copy {
+    fn cp(self) -> u32;
+    /// The str of a run of units (no escapes in it).
+    fn run_str(vm: &Vm, run: &[Self]) -> Value;
+    /// The index of the first quote, backslash or control character in
+    /// `run` (its length when none).
+    fn find_special(run: &[Self]) -> usize {
+        run.iter()
+            .position(|c| matches!(c.cp(), 0x22 | 0x5c | 0..=0x1f))
+            .unwrap_or(run.len())
+    }
+}
+
+impl Unit for u8 {
+    #[inline(always)]
+    fn cp(self) -> u32 {
+        u32::from(self)
+    }
+    fn run_str(vm: &Vm, run: &[u8]) -> Value {
+        if run.is_ascii() {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            return vm.new_str(unsafe { std::str::from_utf8_unchecked(run) });
+        }
+        str_from_cps(vm, &run.iter().map(|&b| u32::from(b)).collect::<Vec<_>>())
+    }
+    fn find_special(run: &[u8]) -> usize {
+        run.iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(run.len())
+    }
+}
+
+impl Unit for u32 {
+    #[inline(always)]
+    fn cp(self) -> u32 {
+        self
+    }
+    fn run_str(vm: &Vm, run: &[u32]) -> Value {
+        str_from_cps(vm, run)
+    }
+}
+
+/// `scanstring_unicode` from just after the opening quote: the str and
+/// the index after the closing quote. A string with no escape is made
+/// from its run of units in one step.
+fn scanstring<T: Unit>(
     vm: &mut Vm,
     s: &Value,
-    buf: &[u32],
+    buf: &[T],
+    end: usize,
+    strict: bool,
+) -> PyResult<(Value, usize)> {
+    if let Some(rest) = buf.get(end..) {
+        let mut i = 0;
+        loop {
+            i += T::find_special(rest.get(i..).unwrap_or(&[]));
+            match rest.get(i).map(|d| d.cp()) {
+                Some(0x22) => {
+                    let run = rest.get(..i).unwrap_or(&[]);
+                    return Ok((T::run_str(vm, run), end + i + 1));
+                }
+                Some(c) if c <= 0x1f && !strict => i += 1,
+                _ => break,
+            }
+        }
+    }
+    let (out, next) = scanstring_cps(vm, s, buf, end, strict)?;
+    Ok((str_from_cps(vm, &out), next))
+}
+
+fn scanstring_cps<T: Unit>(
+    vm: &mut Vm,
+    s: &Value,
+    buf: &[T],
     mut end: usize,
     strict: bool,
 ) -> PyResult<(Vec<u32>, usize)> {
@@ -78,7 +150,7 @@ fn scanstring_cps(
     loop {
         let mut next = end;
         let mut c = 0;
-        while let Some(&d) = buf.get(next) {
+        while let Some(d) = buf.get(next).map(|d| d.cp()) {
             c = d;
             if d == u32::from('"') || d == u32::from('\\') {
                 break;
@@ -96,12 +168,12 @@ fn scanstring_cps(
                 begin,
             ));
         }
-        out.extend_from_slice(buf.get(end..next).unwrap_or(&[]));
+        out.extend(buf.get(end..next).unwrap_or(&[]).iter().map(|d| d.cp()));
         next += 1;
         if c == u32::from('"') {
             return Ok((out, next));
         }
-        let Some(&esc) = buf.get(next) else {
+        let Some(esc) = buf.get(next).map(|d| d.cp()) else {
             return Err(decode_error(
                 vm,
                 "Unterminated string starting at",
@@ -130,7 +202,7 @@ fn scanstring_cps(
             }
             let mut c = 0;
             for i in next..end {
-                match buf.get(i).copied().and_then(hex_digit) {
+                match buf.get(i).map(|d| d.cp()).and_then(hex_digit) {
                     Some(d) => c = (c << 4) | d,
                     None => return Err(decode_error(vm, "Invalid \\uXXXX escape", s, end - 5)),
                 }
@@ -138,14 +210,14 @@ fn scanstring_cps(
             next = end;
             if (0xD800..=0xDBFF).contains(&c)
                 && end + 6 < len
-                && buf.get(next) == Some(&u32::from('\\'))
-                && buf.get(next + 1) == Some(&u32::from('u'))
+                && buf.get(next).map(|d| d.cp()) == Some(u32::from('\\'))
+                && buf.get(next + 1).map(|d| d.cp()) == Some(u32::from('u'))
             {
                 next += 2;
                 end += 6;
                 let mut c2 = 0;
                 for i in next..end {
-                    match buf.get(i).copied().and_then(hex_digit) {
+                    match buf.get(i).map(|d| d.cp()).and_then(hex_digit) {
                         Some(d) => c2 = (c2 << 4) | d,
                         None => return Err(decode_error(vm, "Invalid \\uXXXX escape", s, end - 5)),
                     }
@@ -193,8 +265,7 @@ fn json_scanstring(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if end < 0 {
         return Err(vm.value_error("end is out of bounds"));
     }
-    let (out, next) = scanstring_cps(vm, &s, &buf, end as usize, strict)?;
-    let r = str_from_cps(vm, &out);
+    let (r, next) = scanstring(vm, &s, &buf, end as usize, strict)?;
     Ok(vm.new_tuple(vec![r, Value::Int(next as i64)]))
 }
 

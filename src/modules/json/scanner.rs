@@ -3,7 +3,7 @@
 //! context's `object_hook`, `object_pairs_hook`, `parse_float`,
 //! `parse_int` and `parse_constant` as `_json.c` does.
 
-use super::{decode_error, scanstring_cps, str_cps, str_from_cps};
+use super::{decode_error, scanstring, str_cps, Unit};
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
 use crate::objects::typeobj::Layout;
@@ -166,22 +166,41 @@ fn scanner_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = required_args(vm, &args, 1, "scan_once", &["string", "idx"])?;
     let pystr = a.first().cloned().unwrap_or(Value::None);
     let idx = super::super::binargs::ssize_arg(vm, a.get(1).unwrap_or(&Value::None))?;
-    let Some(buf) = str_cps(vm, &pystr) else {
-        return Err(vm.type_error(format!(
-            "first argument must be a string, not {}",
-            vm.type_name_of(&pystr)
-        )));
-    };
-    if idx < 0 {
+    if idx < 0 && vm.as_str_obj(&pystr).is_some() {
         return Err(vm.value_error("idx cannot be negative"));
     }
-    let mut p = Parse {
-        s,
-        pystr: &pystr,
-        buf: &buf,
-        memo: vm.new_dict(),
+    let memo = vm.new_dict();
+    // An ASCII str is scanned as its bytes (indices are the same).
+    let ascii = vm
+        .as_str_obj(&pystr)
+        .filter(|t| t.surrogate_cps().is_none() && t.as_str().is_ascii())
+        .map(|t| t.as_str().as_bytes());
+    let (v, next) = match ascii {
+        Some(bytes) => {
+            let mut p = Parse {
+                s,
+                pystr: &pystr,
+                buf: bytes,
+                memo,
+            };
+            p.scan_once(vm, idx as usize)?
+        }
+        None => {
+            let Some(buf) = str_cps(vm, &pystr) else {
+                return Err(vm.type_error(format!(
+                    "first argument must be a string, not {}",
+                    vm.type_name_of(&pystr)
+                )));
+            };
+            let mut p = Parse {
+                s,
+                pystr: &pystr,
+                buf: &buf,
+                memo,
+            };
+            p.scan_once(vm, idx as usize)?
+        }
     };
-    let (v, next) = p.scan_once(vm, idx as usize)?;
     Ok(vm.new_tuple(vec![v, Value::Int(next as i64)]))
 }
 
@@ -189,21 +208,21 @@ fn is_ws(c: u32) -> bool {
     c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d
 }
 
-fn is_digit(c: Option<&u32>) -> bool {
-    c.is_some_and(|&c| (0x30..=0x39).contains(&c))
+fn is_digit<T: Unit>(c: Option<&T>) -> bool {
+    c.is_some_and(|c| (0x30..=0x39).contains(&c.cp()))
 }
 
 /// One scanner call's state.
-struct Parse<'a> {
+struct Parse<'a, T> {
     s: &'a Scanner,
     pystr: &'a Value,
-    buf: &'a [u32],
+    buf: &'a [T],
     memo: PyRef,
 }
 
-impl Parse<'_> {
+impl<T: Unit> Parse<'_, T> {
     fn at(&self, i: usize) -> Option<u32> {
-        self.buf.get(i).copied()
+        self.buf.get(i).map(|c| c.cp())
     }
 
     fn is(&self, i: usize, c: char) -> bool {
@@ -226,10 +245,7 @@ impl Parse<'_> {
             return Err(vm.stop_iteration(Value::Int(idx as i64)));
         };
         match char::from_u32(c) {
-            Some('"') => {
-                let (cps, next) = scanstring_cps(vm, self.pystr, self.buf, idx + 1, self.s.strict)?;
-                Ok((str_from_cps(vm, &cps), next))
-            }
+            Some('"') => scanstring(vm, self.pystr, self.buf, idx + 1, self.s.strict),
             Some('{') => {
                 vm.enter_recursive(" while decoding a JSON object from a unicode string")?;
                 let r = self.parse_object(vm, idx + 1);
@@ -274,8 +290,7 @@ impl Parse<'_> {
                         idx,
                     ));
                 }
-                let (cps, next) = scanstring_cps(vm, self.pystr, self.buf, idx + 1, self.s.strict)?;
-                let key = str_from_cps(vm, &cps);
+                let (key, next) = scanstring(vm, self.pystr, self.buf, idx + 1, self.s.strict)?;
                 let key = match vm.dict_get(&self.memo, &key)? {
                     Some(k) => k,
                     None => {
@@ -385,7 +400,7 @@ impl Parse<'_> {
             .get(start..idx)
             .unwrap_or(&[])
             .iter()
-            .filter_map(|&c| char::from_u32(c))
+            .filter_map(|c| char::from_u32(c.cp()))
             .collect();
         let float_t = Value::Obj(vm.types.float.clone());
         let int_t = Value::Obj(vm.types.int.clone());
