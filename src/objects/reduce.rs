@@ -75,7 +75,7 @@ fn common_reduce(vm: &mut Vm, obj: &Value, proto: i64) -> PyResult<Value> {
     if proto >= 2 {
         return reduce_newobj(vm, obj);
     }
-    let copyreg = vm.import_by_name("copyreg")?;
+    let copyreg = copyreg(vm)?;
     let f = vm.getattr_str(&copyreg, "_reduce_ex")?;
     vm.call(&f, &[obj.clone(), Value::Int(proto)])
 }
@@ -127,11 +127,11 @@ fn new_arguments(vm: &mut Vm, obj: &Value) -> PyResult<(Option<Value>, Option<Va
 fn reduce_newobj(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
     let cls = vm.type_of(obj);
     let (args, kwargs) = new_arguments(vm, obj)?;
-    let copyreg = vm.import_by_name("copyreg")?;
+    let copyreg = copyreg(vm)?;
     let has_args = args.is_some();
     let kw_empty = match &kwargs {
         None => true,
-        Some(Value::Obj(d)) => vm.dict_items(d).is_empty(),
+        Some(Value::Obj(d)) => vm.dict_len(d) == 0,
         Some(_) => true,
     };
     let (newobj, newargs) = if kw_empty {
@@ -192,15 +192,12 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
     }
     let mut state = match obj {
         Value::Obj(o) => match o.dict() {
-            Some(d) if !vm.dict_items(&d).is_empty() => Value::Obj(d),
+            Some(d) if vm.dict_len(&d) != 0 => Value::Obj(d),
             _ => Value::None,
         },
         _ => Value::None,
     };
-    let cls = Value::Obj(vm.type_of(obj));
-    let copyreg = vm.import_by_name("copyreg")?;
-    let names = vm.call_method(&copyreg, "_slotnames", &[cls])?;
-    let names = vm.collect_iter(&names)?;
+    let names = slot_names(vm, obj)?;
     if !names.is_empty() {
         let slots = vm.new_dict();
         for n in names {
@@ -211,11 +208,50 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
                 Err(e) => return Err(e),
             }
         }
-        if !vm.dict_items(&slots).is_empty() {
+        if vm.dict_len(&slots) != 0 {
             state = vm.new_tuple(vec![state, Value::Obj(slots)]);
         }
     }
     Ok(state)
+}
+
+/// The `copyreg` module (from `sys.modules` when it is there).
+fn copyreg(vm: &mut Vm) -> PyResult<Value> {
+    let modules = vm.modules.clone();
+    match vm.dict_get_by_str_nocall(&modules, "copyreg") {
+        Some(m) if !m.is_none() => Ok(m),
+        _ => vm.import_by_name("copyreg"),
+    }
+}
+
+/// CPython's `_PyType_GetSlotNames`: the class's own `__slotnames__`
+/// cache, else `copyreg._slotnames(cls)` (which fills it).
+fn slot_names(vm: &mut Vm, obj: &Value) -> PyResult<Vec<Value>> {
+    let cls = vm.type_of(obj);
+    let cached = cls
+        .dict()
+        .and_then(|d| vm.dict_get_by_str_nocall(&d, "__slotnames__"));
+    let (names, from_cache) = match cached {
+        Some(v) => (v, true),
+        None => {
+            let copyreg = copyreg(vm)?;
+            let f = vm.getattr_str(&copyreg, "_slotnames")?;
+            (vm.call(&f, &[Value::Obj(cls.clone())])?, false)
+        }
+    };
+    match &names {
+        Value::None => Ok(Vec::new()),
+        Value::Obj(o) if matches!(o.payload, Payload::List(_)) => Ok(match &o.payload {
+            Payload::List(l) => l.borrow().clone(),
+            _ => Vec::new(),
+        }),
+        _ if from_cache => Err(vm.type_error(format!(
+            "{}.__slotnames__ should be a list or None, not {}",
+            vm.type_name(&cls),
+            vm.type_name_of(&names)
+        ))),
+        _ => Err(vm.type_error("copyreg._slotnames didn't return a list or None")),
+    }
 }
 
 fn object_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
