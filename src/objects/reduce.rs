@@ -32,9 +32,9 @@ fn this(vm: &Vm, args: &Args, name: &str) -> PyResult<Value> {
 }
 
 /// Whether the type of `v` defines `name` somewhere other than on `object`.
-fn overrides(vm: &mut Vm, v: &Value, name: &str) -> bool {
+fn overrides(vm: &mut Vm, v: &Value, name: &'static str) -> bool {
     let ty = vm.type_of(v);
-    let key = vm.intern(name);
+    let key = vm.intern_static(name);
     let mine = vm.type_lookup(&ty, &key);
     let base = vm.type_lookup(&vm.types.object.clone(), &key);
     match (mine, base) {
@@ -139,7 +139,10 @@ fn reduce_newobj(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
         if let Some(a) = &args {
             items.extend(tuple_items(a).unwrap_or_default());
         }
-        (vm.getattr_str(&copyreg, "__newobj__")?, vm.new_tuple(items))
+        {
+            let n = vm.intern_static("__newobj__");
+            (vm.getattr(&copyreg, &n)?, vm.new_tuple(items))
+        }
     } else {
         let a = args.unwrap_or_else(|| vm.new_tuple(vec![]));
         let k = kwargs.unwrap_or(Value::None);
@@ -218,8 +221,9 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
 /// The `copyreg` module (from `sys.modules` when it is there).
 fn copyreg(vm: &mut Vm) -> PyResult<Value> {
     let modules = vm.modules.clone();
-    match vm.dict_get_by_str_nocall(&modules, "copyreg") {
-        Some(m) if !m.is_none() => Ok(m),
+    let key = vm.intern_static("copyreg");
+    match vm.dict_get_str_nocall(&modules, &key) {
+        Ok(Some(m)) if !m.is_none() => Ok(m),
         _ => vm.import_by_name("copyreg"),
     }
 }
@@ -228,9 +232,11 @@ fn copyreg(vm: &mut Vm) -> PyResult<Value> {
 /// cache, else `copyreg._slotnames(cls)` (which fills it).
 fn slot_names(vm: &mut Vm, obj: &Value) -> PyResult<Vec<Value>> {
     let cls = vm.type_of(obj);
-    let cached = cls
-        .dict()
-        .and_then(|d| vm.dict_get_by_str_nocall(&d, "__slotnames__"));
+    let key = vm.intern_static("__slotnames__");
+    let cached = match cls.dict() {
+        Some(d) => vm.dict_get_str_nocall(&d, &key)?,
+        None => None,
+    };
     let (names, from_cache) = match cached {
         Some(v) => (v, true),
         None => {

@@ -194,7 +194,8 @@ impl Loader {
 
     pub fn memo_put(&mut self, idx: usize, v: Value) {
         if self.memo.len() <= idx {
-            self.memo.resize((idx + 1).max(self.memo.len() * 2), Value::Null);
+            self.memo
+                .resize((idx + 1).max(self.memo.len() * 2), Value::Null);
         }
         if let Some(slot) = self.memo.get_mut(idx) {
             if matches!(slot, Value::Null) {

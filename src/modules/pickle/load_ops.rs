@@ -8,7 +8,9 @@ use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
 fn le(b: &[u8]) -> u64 {
-    b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+    b.iter()
+        .rev()
+        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
 }
 
 fn is_exact_str(vm: &Vm, v: &Value) -> bool {
@@ -235,7 +237,10 @@ impl Loader {
                 if n > i64::MAX as u64 {
                     return Err(vm.new_error(
                         ExcKind::OverflowError,
-                        format!("FRAME length exceeds system's maximum of {} bytes", i64::MAX),
+                        format!(
+                            "FRAME length exceeds system's maximum of {} bytes",
+                            i64::MAX
+                        ),
                     ));
                 }
                 let start = self.read(vm, n as usize)?;
@@ -302,13 +307,11 @@ impl Loader {
         let text = String::from_utf8_lossy(&line).into_owned();
         let t = text.trim();
         let v = match t.parse::<i64>() {
-            Ok(x) if line.len() == 3 && (x == 0 || x == 1) => {
-                Value::Bool(if x == 1 {
-                    crate::vm::value::Truth::True
-                } else {
-                    crate::vm::value::Truth::False
-                })
-            }
+            Ok(x) if line.len() == 3 && (x == 0 || x == 1) => Value::Bool(if x == 1 {
+                crate::vm::value::Truth::True
+            } else {
+                crate::vm::value::Truth::False
+            }),
             Ok(x) => Value::Int(x),
             Err(_) => match t.parse::<num_bigint::BigInt>() {
                 Ok(b) => vm.new_bigint(b),
@@ -469,7 +472,7 @@ impl Loader {
     fn load_dict(&mut self, vm: &mut Vm) -> PyResult<()> {
         let i = self.marker(vm)?;
         let j = self.stack.len();
-        if j < i || (j - i) % 2 != 0 {
+        if j < i || !(j - i).is_multiple_of(2) {
             return Err(self.error(vm, "odd number of items for DICT"));
         }
         let items = self.stack.split_off(i);
@@ -554,7 +557,10 @@ impl Loader {
         }
         let Some(Payload::Tuple(items)) = super::payload(&args) else {
             let tn = vm.type_name_of(&args);
-            return Err(self.error(vm, format!("{name} args argument must be a tuple, not {tn}")));
+            return Err(self.error(
+                vm,
+                format!("{name} args argument must be a tuple, not {tn}"),
+            ));
         };
         let mut call_args = Vec::with_capacity(items.len() + 1);
         call_args.push(cls.clone());
@@ -563,9 +569,9 @@ impl Loader {
         let obj = match kwargs {
             None => vm.call(&new, &call_args)?,
             Some(kw) => {
-                let Some(Value::Obj(d)) = Some(&kw).filter(|k| {
-                    matches!(super::payload(k), Some(Payload::Dict(_)))
-                }) else {
+                let Some(Value::Obj(d)) =
+                    Some(&kw).filter(|k| matches!(super::payload(k), Some(Payload::Dict(_))))
+                else {
                     let tn = vm.type_name_of(&kw);
                     return Err(self.error(
                         vm,
@@ -631,7 +637,7 @@ impl Loader {
         if len == x {
             return Ok(());
         }
-        if (len - x) % 2 != 0 {
+        if !(len - x).is_multiple_of(2) {
             return Err(self.error(vm, "odd number of items for SETITEMS"));
         }
         let dict = self.stack.get(x - 1).cloned().unwrap_or(Value::None);

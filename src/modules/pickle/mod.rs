@@ -171,9 +171,7 @@ fn protocol_of(vm: &mut Vm, protocol: &Value) -> PyResult<u8> {
     if p < 0 {
         Ok(HIGHEST_PROTOCOL as u8)
     } else if p > HIGHEST_PROTOCOL {
-        Err(vm.value_error(format!(
-            "pickle protocol must be <= {HIGHEST_PROTOCOL}"
-        )))
+        Err(vm.value_error(format!("pickle protocol must be <= {HIGHEST_PROTOCOL}")))
     } else {
         Ok(p as u8)
     }
@@ -345,8 +343,9 @@ pub fn attr(vm: &mut Vm, obj: &Value, name: &'static str) -> PyResult<Value> {
 /// The `copyreg` module (from `sys.modules` when it is there).
 pub fn copyreg(vm: &mut Vm) -> PyResult<Value> {
     let modules = vm.modules.clone();
-    match vm.dict_get_by_str_nocall(&modules, "copyreg") {
-        Some(m) if !m.is_none() => Ok(m),
+    let key = vm.intern_static("copyreg");
+    match vm.dict_get_str_nocall(&modules, &key) {
+        Ok(Some(m)) if !m.is_none() => Ok(m),
         _ => vm.import_by_name("copyreg"),
     }
 }

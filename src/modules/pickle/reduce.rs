@@ -17,8 +17,7 @@ fn tuple_items(v: &Value) -> Option<&[Value]> {
 }
 
 fn is_tuple(vm: &Vm, v: &Value) -> bool {
-    tuple_items(v).is_some()
-        && crate::objects::typeobj::is_subtype(&vm.type_of(v), &vm.types.tuple)
+    tuple_items(v).is_some() && crate::objects::typeobj::is_subtype(&vm.type_of(v), &vm.types.tuple)
 }
 
 fn is_type(vm: &Vm, v: &Value) -> bool {
@@ -26,7 +25,10 @@ fn is_type(vm: &Vm, v: &Value) -> bool {
 }
 
 fn is_iterator(vm: &mut Vm, v: &Value) -> bool {
-    if matches!(super::payload(v), Some(Payload::Iter(_) | Payload::Generator(_))) {
+    if matches!(
+        super::payload(v),
+        Some(Payload::Iter(_) | Payload::Generator(_))
+    ) {
         return true;
     }
     let t = vm.type_of(v);
@@ -89,9 +91,7 @@ impl Saver {
                                 t
                             }
                             _ => {
-                                return Err(
-                                    vm.type_error("copyreg.dispatch_table should be a dict")
-                                )
+                                return Err(vm.type_error("copyreg.dispatch_table should be a dict"))
                             }
                         }
                     }
@@ -207,7 +207,9 @@ impl Saver {
                 ));
             }
         }
-        let args: Vec<Value> = tuple_items(&argtup).map(<[Value]>::to_vec).unwrap_or_default();
+        let args: Vec<Value> = tuple_items(&argtup)
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
         let kind = if self.proto < 2 {
             0
         } else {
@@ -604,7 +606,9 @@ fn fix_imports(vm: &mut Vm, module: Value, name: Value) -> PyResult<(Value, Valu
                 let tn = vm.type_name_of(&m);
                 return Err(vm.new_error(
                     crate::objects::exception::ExcKind::RuntimeError,
-                    format!("_compat_pickle.REVERSE_IMPORT_MAPPING values should be strings, not {tn}"),
+                    format!(
+                        "_compat_pickle.REVERSE_IMPORT_MAPPING values should be strings, not {tn}"
+                    ),
                 ));
             }
             return Ok((m, name));
@@ -612,4 +616,3 @@ fn fix_imports(vm: &mut Vm, module: Value, name: Value) -> PyResult<(Value, Valu
     }
     Ok((module, name))
 }
-

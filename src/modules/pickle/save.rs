@@ -671,7 +671,7 @@ impl Saver {
                 ));
             }
         }
-        if items.len() % BATCHSIZE == 0 {
+        if items.len().is_multiple_of(BATCHSIZE) {
             // C's loop writes one more (empty) batch after a full one.
             self.write(&[MARK, SETITEMS]);
         }
@@ -766,7 +766,7 @@ impl Saver {
                 ));
             }
         }
-        if size % BATCHSIZE == 0 {
+        if size.is_multiple_of(BATCHSIZE) {
             self.write(&[MARK, 0x90]);
         }
         Ok(())
