@@ -51,6 +51,7 @@ pub mod multiprocessing;
 pub mod opcode;
 pub mod operator;
 pub mod os_consts;
+pub mod pickle;
 pub mod posix;
 pub mod posixshmem;
 pub mod posixsubprocess;
@@ -188,7 +189,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_multiprocessing", multiprocessing::init),
     ("_opcode", opcode::init),
     ("_operator", operator::init),
-    ("_pickle", accel::init_pickle),
+    ("_pickle", pickle::init),
     ("_posixshmem", posixshmem::init),
     ("_posixsubprocess", posixsubprocess::init),
     ("_queue", queue::init),

@@ -32,9 +32,9 @@ fn this(vm: &Vm, args: &Args, name: &str) -> PyResult<Value> {
 }
 
 /// Whether the type of `v` defines `name` somewhere other than on `object`.
-fn overrides(vm: &mut Vm, v: &Value, name: &str) -> bool {
+fn overrides(vm: &mut Vm, v: &Value, name: &'static str) -> bool {
     let ty = vm.type_of(v);
-    let key = vm.intern(name);
+    let key = vm.intern_static(name);
     let mine = vm.type_lookup(&ty, &key);
     let base = vm.type_lookup(&vm.types.object.clone(), &key);
     match (mine, base) {
@@ -75,7 +75,7 @@ fn common_reduce(vm: &mut Vm, obj: &Value, proto: i64) -> PyResult<Value> {
     if proto >= 2 {
         return reduce_newobj(vm, obj);
     }
-    let copyreg = vm.import_by_name("copyreg")?;
+    let copyreg = copyreg(vm)?;
     let f = vm.getattr_str(&copyreg, "_reduce_ex")?;
     vm.call(&f, &[obj.clone(), Value::Int(proto)])
 }
@@ -127,11 +127,11 @@ fn new_arguments(vm: &mut Vm, obj: &Value) -> PyResult<(Option<Value>, Option<Va
 fn reduce_newobj(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
     let cls = vm.type_of(obj);
     let (args, kwargs) = new_arguments(vm, obj)?;
-    let copyreg = vm.import_by_name("copyreg")?;
+    let copyreg = copyreg(vm)?;
     let has_args = args.is_some();
     let kw_empty = match &kwargs {
         None => true,
-        Some(Value::Obj(d)) => vm.dict_items(d).is_empty(),
+        Some(Value::Obj(d)) => vm.dict_len(d) == 0,
         Some(_) => true,
     };
     let (newobj, newargs) = if kw_empty {
@@ -139,7 +139,10 @@ fn reduce_newobj(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
         if let Some(a) = &args {
             items.extend(tuple_items(a).unwrap_or_default());
         }
-        (vm.getattr_str(&copyreg, "__newobj__")?, vm.new_tuple(items))
+        {
+            let n = vm.intern_static("__newobj__");
+            (vm.getattr(&copyreg, &n)?, vm.new_tuple(items))
+        }
     } else {
         let a = args.unwrap_or_else(|| vm.new_tuple(vec![]));
         let k = kwargs.unwrap_or(Value::None);
@@ -192,15 +195,12 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
     }
     let mut state = match obj {
         Value::Obj(o) => match o.dict() {
-            Some(d) if !vm.dict_items(&d).is_empty() => Value::Obj(d),
+            Some(d) if vm.dict_len(&d) != 0 => Value::Obj(d),
             _ => Value::None,
         },
         _ => Value::None,
     };
-    let cls = Value::Obj(vm.type_of(obj));
-    let copyreg = vm.import_by_name("copyreg")?;
-    let names = vm.call_method(&copyreg, "_slotnames", &[cls])?;
-    let names = vm.collect_iter(&names)?;
+    let names = slot_names(vm, obj)?;
     if !names.is_empty() {
         let slots = vm.new_dict();
         for n in names {
@@ -211,11 +211,53 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
                 Err(e) => return Err(e),
             }
         }
-        if !vm.dict_items(&slots).is_empty() {
+        if vm.dict_len(&slots) != 0 {
             state = vm.new_tuple(vec![state, Value::Obj(slots)]);
         }
     }
     Ok(state)
+}
+
+/// The `copyreg` module (from `sys.modules` when it is there).
+fn copyreg(vm: &mut Vm) -> PyResult<Value> {
+    let modules = vm.modules.clone();
+    let key = vm.intern_static("copyreg");
+    match vm.dict_get_str_nocall(&modules, &key) {
+        Ok(Some(m)) if !m.is_none() => Ok(m),
+        _ => vm.import_by_name("copyreg"),
+    }
+}
+
+/// CPython's `_PyType_GetSlotNames`: the class's own `__slotnames__`
+/// cache, else `copyreg._slotnames(cls)` (which fills it).
+fn slot_names(vm: &mut Vm, obj: &Value) -> PyResult<Vec<Value>> {
+    let cls = vm.type_of(obj);
+    let key = vm.intern_static("__slotnames__");
+    let cached = match cls.dict() {
+        Some(d) => vm.dict_get_str_nocall(&d, &key)?,
+        None => None,
+    };
+    let (names, from_cache) = match cached {
+        Some(v) => (v, true),
+        None => {
+            let copyreg = copyreg(vm)?;
+            let f = vm.getattr_str(&copyreg, "_slotnames")?;
+            (vm.call(&f, &[Value::Obj(cls.clone())])?, false)
+        }
+    };
+    match &names {
+        Value::None => Ok(Vec::new()),
+        Value::Obj(o) if matches!(o.payload, Payload::List(_)) => Ok(match &o.payload {
+            Payload::List(l) => l.borrow().clone(),
+            _ => Vec::new(),
+        }),
+        _ if from_cache => Err(vm.type_error(format!(
+            "{}.__slotnames__ should be a list or None, not {}",
+            vm.type_name(&cls),
+            vm.type_name_of(&names)
+        ))),
+        _ => Err(vm.type_error("copyreg._slotnames didn't return a list or None")),
+    }
 }
 
 fn object_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {

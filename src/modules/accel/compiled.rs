@@ -25,7 +25,7 @@ pub const COMPILED: &[(&str, u64, &[u8])] = &[
     ),
     (
         "pickle",
-        0x96bee262826c4e8d,
+        0x1a02a5fd88070406,
         include_bytes!("compiled/pickle.marshal"),
     ),
     (

@@ -168,12 +168,6 @@ pub fn init_decimal(vm: &mut Vm) -> PyResult<PyRef> {
     load(vm, "_decimal", None, "decimal")
 }
 
-/// `_pickle`: pickle's pickler and unpickler with the C module's
-/// exception classes and unpickling messages.
-pub fn init_pickle(vm: &mut Vm) -> PyResult<PyRef> {
-    load(vm, "_pickle", Some("pickle"), "pickle")
-}
-
 #[cfg(test)]
 mod tests {
     /// FNV-1a, as scripts/gen_accel.py hashes the sources.
