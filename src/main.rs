@@ -135,9 +135,7 @@ fn reserve_smaller_arenas() {
 /// The interpreter has started; the program is about to run.
 fn at_startup_end() {
     purge_freed_arena_memory_at_once();
-    if std::env::var_os("PYCVM_EXP_NODROP").is_none() {
-        drop_startup_code_pages();
-    }
+    drop_startup_code_pages();
 }
 
 /// Start-up (type objects, the builtins, the import system, unmarshalled
