@@ -73,6 +73,32 @@ fn narrow(a: usize, base: usize) -> Option<u32> {
     u32::try_from(d >> 3).ok()?.checked_add(1)
 }
 
+/// The slots of a table for `n` entries: at most half full, except for
+/// the large tables of full collections (which come at the program's
+/// memory peak), filled up to three quarters: 1 MB less for deltablue's
+/// 90,000 objects.
+fn table_slots(n: usize) -> usize {
+    if n <= LARGE_TABLE {
+        n.max(8).saturating_mul(2).next_power_of_two()
+    } else {
+        n.saturating_add(n / 3).next_power_of_two()
+    }
+}
+
+/// Entries above which a table may be up to three quarters full.
+const LARGE_TABLE: usize = 1 << 15;
+
+/// Whether `len` entries are more than a table of `slots` may hold (see
+/// [`table_slots`]).
+#[inline(always)]
+fn over_load(len: usize, slots: usize) -> bool {
+    if slots >= 2 * LARGE_TABLE {
+        len.saturating_mul(4) > slots.saturating_mul(3)
+    } else {
+        len.saturating_mul(2) > slots
+    }
+}
+
 impl AddrIndex {
     /// An index for up to `n` entries without growing (any addresses).
     pub fn with_capacity(n: usize) -> AddrIndex {
@@ -82,7 +108,7 @@ impl AddrIndex {
     /// An index for up to `n` entries without growing, whose addresses
     /// all lie in `lo..=hi`.
     pub fn with_bounds(n: usize, lo: usize, hi: usize) -> AddrIndex {
-        let cap = n.max(8).saturating_mul(2).next_power_of_two();
+        let cap = table_slots(n);
         let base = lo & !7;
         let fits = hi >= lo && narrow(hi & !7, base).is_some();
         if let Some(mut spare) = SPARE.try_with(std::cell::Cell::take).ok().flatten() {
@@ -170,7 +196,7 @@ impl AddrIndex {
         if a == 0 || v >= GONE as usize {
             return false;
         }
-        if (self.len + 1) * 2 > self.keys.len() {
+        if over_load(self.len + 1, self.keys.len()) {
             self.grow();
         }
         let i = self.home(a);
