@@ -639,7 +639,7 @@ impl Vm {
     pub fn new_list(&self, items: Vec<Value>) -> Value {
         Value::Obj(self.new_obj(
             &self.types.list,
-            Payload::List(std::cell::RefCell::new(items)),
+            Payload::List(crate::objects::listcell::ListCell::new(items)),
         ))
     }
 
