@@ -13,6 +13,7 @@ pub mod call;
 pub mod carets;
 pub mod code;
 pub mod code_lazy;
+mod comp_inline;
 pub mod errors;
 pub mod frame;
 pub mod gen;
