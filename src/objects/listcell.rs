@@ -12,8 +12,10 @@
 //! compacts first. The dead part never exceeds the live part (`pop_at`
 //! compacts when it would), so a queue costs O(1) amortized per item.
 //!
-//! The borrow flag and the head share one word, so the cell is as large as
-//! `RefCell<Vec<Value>>` (32 bytes: `Payload` stays 40, tests/mem_layout.rs).
+//! The borrow count and the head share one word, so the cell is as large as
+//! `RefCell<Vec<Value>>` (32 bytes: `Payload` stays 40, tests/mem_layout.rs),
+//! and a shared borrow checks both with one compare, as `RefCell` checks its
+//! flag.
 
 use std::cell::{Cell, UnsafeCell};
 use std::ops::{Deref, DerefMut};
@@ -21,12 +23,17 @@ use std::ops::{Deref, DerefMut};
 use crate::vm::value::Value;
 
 pub struct ListCell {
-    /// 0: free; > 0: that many shared borrows; -1: borrowed mutably.
-    flag: Cell<i32>,
-    /// Dead slots at the front of `vec` (0 whenever `flag != 0`).
-    head: Cell<u32>,
+    /// Low 32 bits, the borrows: 0 free, `MUT` borrowed mutably, else that
+    /// many shared borrows. High 32 bits: the dead slots at the front of
+    /// `vec` (0 whenever something is borrowed).
+    state: Cell<u64>,
     vec: UnsafeCell<Vec<Value>>,
 }
+
+/// The borrow count of a mutable borrow.
+const MUT: u64 = u32::MAX as u64;
+/// The borrow bits.
+const COUNT: u64 = u32::MAX as u64;
 
 /// The cell is borrowed in a way that excludes the access asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,45 +55,63 @@ impl Default for ListCell {
 impl ListCell {
     pub fn new(v: Vec<Value>) -> ListCell {
         ListCell {
-            flag: Cell::new(0),
-            head: Cell::new(0),
+            state: Cell::new(0),
             vec: UnsafeCell::new(v),
         }
     }
 
-    /// Drop the dead slots (the cell must be free).
+    /// The dead slots at the front.
+    #[inline]
+    fn head(&self) -> usize {
+        (self.state.get() >> 32) as usize
+    }
+
+    /// Drop the dead slots (the cell must be free: state = head only).
     #[cold]
     #[inline(never)]
     fn compact(&self) {
-        let head = self.head.replace(0) as usize;
-        // SAFETY: the callers check that nothing borrows the cell (flag 0),
-        // so this is the only reference to the vector.
+        let head = self.head();
+        self.state.set(0);
+        // SAFETY: the callers check that nothing borrows the cell (count
+        // 0), so this is the only reference to the vector.
         let v = unsafe { &mut *self.vec.get() };
         v.drain(..head.min(v.len()));
     }
 
     #[inline]
     pub fn try_borrow(&self) -> Result<ListRef<'_>, ListBorrowError> {
-        let f = self.flag.get();
-        if f < 0 || f == i32::MAX {
+        let w = self.state.get();
+        // No dead slots, not borrowed mutably, room for one more count.
+        if w < MUT - 1 {
+            self.state.set(w + 1);
+            return Ok(ListRef { cell: self });
+        }
+        self.try_borrow_slow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn try_borrow_slow(&self) -> Result<ListRef<'_>, ListBorrowError> {
+        // Either borrowed mutably or to the count's limit, or free with
+        // dead slots (they exist only while nothing is borrowed).
+        if self.state.get() & COUNT != 0 {
             return Err(ListBorrowError);
         }
-        if f == 0 && self.head.get() != 0 {
-            self.compact();
-        }
-        self.flag.set(f + 1);
+        self.compact();
+        self.state.set(1);
         Ok(ListRef { cell: self })
     }
 
     #[inline]
     pub fn try_borrow_mut(&self) -> Result<ListRefMut<'_>, ListBorrowError> {
-        if self.flag.get() != 0 {
+        let w = self.state.get();
+        if w & COUNT != 0 {
             return Err(ListBorrowError);
         }
-        if self.head.get() != 0 {
+        if w != 0 {
             self.compact();
         }
-        self.flag.set(-1);
+        self.state.set(MUT);
         Ok(ListRefMut { cell: self })
     }
 
@@ -113,7 +138,7 @@ impl ListCell {
 
     /// The vector, through exclusive access.
     pub fn get_mut(&mut self) -> &mut Vec<Value> {
-        if self.head.get() != 0 {
+        if self.head() != 0 {
             self.compact();
         }
         self.vec.get_mut()
@@ -134,13 +159,13 @@ impl ListCell {
     /// cell is borrowed mutably.
     #[inline]
     pub fn try_len(&self) -> Option<usize> {
-        if self.flag.get() < 0 {
+        if self.state.get() & COUNT == MUT {
             return None;
         }
-        // SAFETY: no mutable borrow exists (flag >= 0), so reading the
-        // vector's length races with no writer.
+        // SAFETY: no mutable borrow exists, so reading the vector's length
+        // races with no writer.
         let n = unsafe { (*self.vec.get()).len() };
-        Some(n - (self.head.get() as usize).min(n))
+        Some(n - self.head().min(n))
     }
 
     /// `len(list)`; as `borrow().len()` (panics while borrowed mutably).
@@ -163,10 +188,10 @@ impl ListCell {
     /// (`list::push_item`), without compacting; `v` back when borrowed.
     #[inline]
     pub fn try_push(&self, v: Value) -> Result<(), Value> {
-        if self.flag.get() != 0 {
+        if self.state.get() & COUNT != 0 {
             return Err(v);
         }
-        // SAFETY: the cell is free (flag 0) and nothing here calls out, so
+        // SAFETY: the cell is free (count 0) and nothing here calls out, so
         // this is the only reference to the vector while it lives.
         let vec = unsafe { &mut *self.vec.get() };
         super::list::push_item(vec, v);
@@ -177,14 +202,14 @@ impl ListCell {
     /// `borrow_mut` it replaces.
     #[track_caller]
     pub fn pop_at(&self, i: i64) -> Result<Value, PopError> {
-        if self.flag.get() != 0 {
+        if self.state.get() & COUNT != 0 {
             borrow_failed();
         }
-        // SAFETY: the cell is free (flag 0) and nothing here calls out
+        // SAFETY: the cell is free (count 0) and nothing here calls out
         // (dropping `None` or moving values runs no code), so this is the
         // only reference to the vector while it lives.
         let vec = unsafe { &mut *self.vec.get() };
-        let head = (self.head.get() as usize).min(vec.len());
+        let head = self.head().min(vec.len());
         let live = vec.len() - head;
         if live == 0 {
             return Err(PopError::Empty);
@@ -198,7 +223,7 @@ impl ListCell {
             let v = vec.pop().unwrap_or(Value::None);
             if head == vec.len() {
                 vec.clear();
-                self.head.set(0);
+                self.state.set(0);
             }
             return Ok(v);
         }
@@ -217,9 +242,9 @@ impl ListCell {
         let head = head + 1;
         if head * 2 >= vec.len() {
             vec.drain(..head);
-            self.head.set(0);
+            self.state.set(0);
         } else {
-            self.head.set(head as u32);
+            self.state.set((head as u64) << 32);
         }
         Ok(v)
     }
@@ -240,7 +265,7 @@ impl Deref for ListRef<'_> {
     type Target = Vec<Value>;
     #[inline]
     fn deref(&self) -> &Vec<Value> {
-        // SAFETY: the flag counts this shared borrow, so no mutable
+        // SAFETY: the state counts this shared borrow, so no mutable
         // reference to the vector exists while it lives.
         unsafe { &*self.cell.vec.get() }
     }
@@ -249,7 +274,7 @@ impl Deref for ListRef<'_> {
 impl Drop for ListRef<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.cell.flag.set(self.cell.flag.get() - 1);
+        self.cell.state.set(self.cell.state.get() - 1);
     }
 }
 
@@ -262,7 +287,7 @@ impl Deref for ListRefMut<'_> {
     type Target = Vec<Value>;
     #[inline]
     fn deref(&self) -> &Vec<Value> {
-        // SAFETY: the flag (-1) marks this borrow as the only one.
+        // SAFETY: the state (`MUT`) marks this borrow as the only one.
         unsafe { &*self.cell.vec.get() }
     }
 }
@@ -270,7 +295,7 @@ impl Deref for ListRefMut<'_> {
 impl DerefMut for ListRefMut<'_> {
     #[inline]
     fn deref_mut(&mut self) -> &mut Vec<Value> {
-        // SAFETY: the flag (-1) marks this borrow as the only one, and
+        // SAFETY: the state (`MUT`) marks this borrow as the only one, and
         // `&mut self` makes this reference unique among its derefs.
         unsafe { &mut *self.cell.vec.get() }
     }
@@ -279,6 +304,7 @@ impl DerefMut for ListRefMut<'_> {
 impl Drop for ListRefMut<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.cell.flag.set(0);
+        // No dead slots while borrowed: the state was `MUT` alone.
+        self.cell.state.set(0);
     }
 }
