@@ -2,8 +2,6 @@
 //! algorithms on lists (min-heaps and the private max-heap helpers), with
 //! its checks for lists mutated by a comparison.
 
-use std::cell::RefCell;
-
 use crate::objects::function::Args;
 use crate::objects::Payload;
 use crate::vm::proto::CmpOp;
@@ -16,7 +14,7 @@ fn heap_list<'a>(
     v: &'a Value,
     fname: &str,
     nargs: usize,
-) -> PyResult<&'a RefCell<Vec<Value>>> {
+) -> PyResult<&'a crate::objects::listcell::ListCell> {
     if let Value::Obj(o) = v {
         if let Payload::List(l) = &o.payload {
             return Ok(l);
@@ -29,7 +27,7 @@ fn heap_list<'a>(
     )))
 }
 
-fn get(vm: &Vm, l: &RefCell<Vec<Value>>, i: usize) -> PyResult<Value> {
+fn get(vm: &Vm, l: &crate::objects::listcell::ListCell, i: usize) -> PyResult<Value> {
     match l.try_borrow() {
         Ok(v) => v
             .get(i)
@@ -39,11 +37,11 @@ fn get(vm: &Vm, l: &RefCell<Vec<Value>>, i: usize) -> PyResult<Value> {
     }
 }
 
-fn len(l: &RefCell<Vec<Value>>) -> usize {
+fn len(l: &crate::objects::listcell::ListCell) -> usize {
     l.try_borrow().map(|v| v.len()).unwrap_or(0)
 }
 
-fn swap(vm: &Vm, l: &RefCell<Vec<Value>>, a: usize, b: usize) -> PyResult<()> {
+fn swap(vm: &Vm, l: &crate::objects::listcell::ListCell, a: usize, b: usize) -> PyResult<()> {
     let mut v = l
         .try_borrow_mut()
         .map_err(|_| vm.runtime_error("list changed size during iteration"))?;
@@ -55,7 +53,7 @@ fn swap(vm: &Vm, l: &RefCell<Vec<Value>>, a: usize, b: usize) -> PyResult<()> {
     }
 }
 
-fn set(vm: &Vm, l: &RefCell<Vec<Value>>, i: usize, x: Value) -> PyResult<()> {
+fn set(vm: &Vm, l: &crate::objects::listcell::ListCell, i: usize, x: Value) -> PyResult<()> {
     let mut v = l
         .try_borrow_mut()
         .map_err(|_| vm.runtime_error("list changed size during iteration"))?;
@@ -84,7 +82,7 @@ fn changed(vm: &Vm) -> crate::vm::PyErr {
 /// Move the item at `pos` up towards `startpos` (CPython's `siftdown`).
 fn siftdown(
     vm: &mut Vm,
-    l: &RefCell<Vec<Value>>,
+    l: &crate::objects::listcell::ListCell,
     startpos: usize,
     mut pos: usize,
     max: bool,
@@ -112,7 +110,12 @@ fn siftdown(
 
 /// Move the smaller child up until a leaf, then sift the item down
 /// (CPython's `siftup`).
-fn siftup(vm: &mut Vm, l: &RefCell<Vec<Value>>, mut pos: usize, max: bool) -> PyResult<()> {
+fn siftup(
+    vm: &mut Vm,
+    l: &crate::objects::listcell::ListCell,
+    mut pos: usize,
+    max: bool,
+) -> PyResult<()> {
     let endpos = len(l);
     let startpos = pos;
     if pos >= endpos {

@@ -1,7 +1,7 @@
 //! `list` objects and their methods.
 
+use super::listcell::ListCell;
 use crate::vm::value::Truth;
-use std::cell::RefCell;
 
 use super::function::Args;
 use super::Payload;
@@ -10,7 +10,7 @@ use crate::vm::proto::CmpOp;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-fn cell(o: &PyRef) -> Option<&RefCell<Vec<Value>>> {
+fn cell(o: &PyRef) -> Option<&ListCell> {
     match &o.payload {
         Payload::List(l) => Some(l),
         _ => None,
@@ -108,7 +108,10 @@ pub(crate) fn list_append(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "append")?;
     let a = vm.check_args("list.append", args, 1, 1)?;
     if let Some(c) = cell(&l) {
-        push_item(&mut c.borrow_mut(), a[0].clone());
+        // Head-aware: a queue's dead front stays (objects/listcell.rs).
+        if let Err(v) = c.try_push(a[0].clone()) {
+            push_item(&mut c.borrow_mut(), v);
+        }
     }
     Ok(Value::None)
 }
@@ -165,17 +168,11 @@ fn list_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(c) = cell(&l) else {
         return Ok(Value::None);
     };
-    let mut items = c.borrow_mut();
-    if items.is_empty() {
-        drop(items);
-        return Err(vm.index_error("pop from empty list"));
-    }
-    match Vm::norm_index(i, items.len()) {
-        Some(j) => Ok(items.remove(j)),
-        None => {
-            drop(items);
-            Err(vm.index_error("pop index out of range"))
-        }
+    // `pop(0)` leaves a dead slot in front (objects/listcell.rs).
+    match c.pop_at(i) {
+        Ok(v) => Ok(v),
+        Err(super::listcell::PopError::Empty) => Err(vm.index_error("pop from empty list")),
+        Err(super::listcell::PopError::OutOfRange) => Err(vm.index_error("pop index out of range")),
     }
 }
 
@@ -656,7 +653,7 @@ fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     Ok(Value::Obj(vm.new_instance_of(
         &cls,
-        Payload::List(RefCell::new(Vec::new())),
+        Payload::List(super::listcell::ListCell::default()),
     )))
 }
 

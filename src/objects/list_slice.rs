@@ -9,7 +9,7 @@
 //! target's old items are dropped only after every borrow is released: a
 //! `__del__` they run may use the list again.
 
-use std::cell::{Ref, RefCell};
+use crate::objects::listcell::ListRef;
 
 use smallvec::SmallVec;
 
@@ -36,7 +36,11 @@ fn busy(vm: &Vm) -> crate::vm::PyErr {
 }
 
 /// `l[s]` for a slice `s`: a new list.
-pub(crate) fn get_slice(vm: &mut Vm, l: &RefCell<Vec<Value>>, s: &PyRef) -> PyResult<Value> {
+pub(crate) fn get_slice(
+    vm: &mut Vm,
+    l: &crate::objects::listcell::ListCell,
+    s: &PyRef,
+) -> PyResult<Value> {
     let len = l.try_borrow().map_err(|_| busy(vm))?.len();
     let (start, _, step, n) = slice::indices(vm, s, len)?;
     let items = l.try_borrow().map_err(|_| busy(vm))?;
@@ -70,7 +74,7 @@ pub(crate) fn copy_slice(items: &[Value], start: i64, step: i64, n: usize) -> Ve
 /// The items of a slice assignment's right-hand side.
 enum Source<'a> {
     /// An exact list other than the target, borrowed.
-    List(Ref<'a, Vec<Value>>),
+    List(ListRef<'a>),
     /// An exact tuple.
     Tuple(&'a [Value]),
     /// Anything else, iterated (or the target itself, copied).
@@ -112,7 +116,7 @@ fn source<'a>(vm: &mut Vm, target: &PyRef, v: &'a Value, msg: &str) -> PyResult<
 pub(crate) fn set_slice(
     vm: &mut Vm,
     o: &PyRef,
-    l: &RefCell<Vec<Value>>,
+    l: &crate::objects::listcell::ListCell,
     s: &PyRef,
     value: Option<&Value>,
 ) -> PyResult<()> {
@@ -129,7 +133,7 @@ pub(crate) fn set_slice(
 pub(crate) fn assign_slice(
     vm: &mut Vm,
     o: &PyRef,
-    l: &RefCell<Vec<Value>>,
+    l: &crate::objects::listcell::ListCell,
     (start, stop, step, n): (i64, i64, i64, usize),
     value: &Value,
 ) -> PyResult<()> {
@@ -190,7 +194,7 @@ pub(crate) fn assign_slice(
 /// `del l[start:stop:step]` with `n` items.
 fn delete(
     vm: &mut Vm,
-    l: &RefCell<Vec<Value>>,
+    l: &crate::objects::listcell::ListCell,
     start: i64,
     stop: i64,
     step: i64,

@@ -48,6 +48,7 @@ pub mod iter;
 pub mod iter_reduce;
 pub mod list;
 pub(crate) mod list_slice;
+pub mod listcell;
 pub mod mappingproxy;
 pub mod memoryview;
 pub mod module;
@@ -224,7 +225,7 @@ pub enum Payload {
     Bytes(Box<[u8]>),
     ByteArray(RefCell<Vec<u8>>),
     Tuple(Box<[Value]>),
-    List(RefCell<Vec<Value>>),
+    List(listcell::ListCell),
     Dict(Box<RefCell<dicttable::DictTable>>),
     /// CPython's set table (`set.rs`), so iteration order matches.
     Set(Box<RefCell<set::SetTable>>),

@@ -390,29 +390,33 @@ impl Vm {
         Ok((Value::Obj(gen), entry, ret_base))
     }
 
-    /// YIELD_VALUE: suspend the running generator frame, leaving the
-    /// generator as `gen_send_ex2` leaves it after a yield. True when the
-    /// frame was resumed in its caller's loop (vm/gen_inline.rs): the
-    /// caller then takes the value.
+    /// YIELD_VALUE (at `lasti`): suspend the running generator frame,
+    /// leaving the generator as `gen_send_ex2` leaves it after a yield.
+    /// True when the frame was resumed in its caller's loop
+    /// (vm/gen_inline.rs): the caller then takes the value.
     #[inline(always)]
-    pub(crate) fn suspend_generator(&mut self, next_pc: usize) -> PyResult<bool> {
-        // Everything is read and set while the frame is still on the frame
-        // stack; it then moves once, straight into the generator's state.
-        let Some(top) = self.frames.last_mut() else {
+    pub(crate) fn suspend_generator(&mut self, lasti: usize, next_pc: usize) -> PyResult<bool> {
+        // What the move needs is read from the running record; the record
+        // then moves once, straight into the generator's state, and the
+        // fields a suspension changes are written there (`frame_from_stack`).
+        let Some(top) = self.frames.last() else {
             return Err(self.system_error("no frame"));
         };
-        // The generator refers to its frame, not the other way round while
-        // suspended (no reference cycle).
-        let Some(gen) = top.generator.take() else {
+        let Some(gen) = top.generator.as_ref() else {
             return Err(self.system_error("yield outside a generator frame"));
         };
-        top.pc = next_pc;
         let inline = top.gen_exit != GenExit::No;
-        top.gen_exit = GenExit::No;
         let base = top.base;
-        let Some(st) = state(&gen) else {
+        let Some(st) = state(gen) else {
             return Err(self.system_error("yield outside a generator frame"));
         };
+        let st: *const RefCell<GenState> = st;
+        // Declared before the borrow, so dropped after it.
+        let taken: Option<PyRef>;
+        // SAFETY: the generator object outlives this borrow: the record's
+        // reference keeps it until `frame_from_stack` hands that reference
+        // to `taken`, which is dropped after the borrow ends.
+        let st = unsafe { &*st };
         let Ok(mut st) = st.try_borrow_mut() else {
             return Err(self.system_error("generator state is in use"));
         };
@@ -425,7 +429,10 @@ impl Vm {
         // SAFETY: both are valid values; swapped word by word.
         unsafe { swap_words(&mut st.exc_state, &mut self.exc_info) };
         self.gen_exc.running = self.gen_exc.running.saturating_sub(1);
-        frame_from_stack(&mut self.frames, &mut st.frame);
+        // The generator refers to its frame, not the other way round while
+        // suspended (no reference cycle): the record's reference is taken.
+        taken = frame_from_stack(&mut self.frames, &mut st.frame, lasti, next_pc);
+        debug_assert!(taken.is_some());
         Ok(inline)
     }
 

@@ -59,32 +59,50 @@ pub(crate) fn frame_to_stack(
     true
 }
 
-/// Move the top frame of `frames` into `slot`. False when the frame stack
-/// is empty.
+/// Move the top frame of `frames` into `slot` as suspended at a yield:
+/// `lasti` and `pc` set, not resumed by a caller's loop (`gen_exit`), and
+/// its generator reference taken out (returned; None when the frame stack
+/// is empty or the record had none).
+///
+/// The record is copied as 16-byte blocks, then the changed fields are
+/// written into the copy: the running frame's record was last written at
+/// its resumption (the instructions in between do not touch it), so no
+/// store waits to be forwarded to those loads.
 #[inline(always)]
-pub(crate) fn frame_from_stack(frames: &mut Vec<Frame>, slot: &mut Option<Frame>) -> bool {
-    let Some(len) = frames.len().checked_sub(1) else {
-        return false;
-    };
+pub(crate) fn frame_from_stack(
+    frames: &mut Vec<Frame>,
+    slot: &mut Option<Frame>,
+    lasti: usize,
+    pc: usize,
+) -> Option<PyRef> {
+    let len = frames.len().checked_sub(1)?;
     if slot.is_some() {
         // Not the case while the frame runs; the old record is dropped.
-        *slot = frames.pop();
-        return true;
+        *slot = None;
     }
+    // `Some(frame)` is the frame's own bytes (asserted below: the option
+    // has no room for a tag of its own, its `None` is a value no frame
+    // holds), so the record goes straight into it.
+    const _: () = assert!(std::mem::size_of::<Option<Frame>>() == std::mem::size_of::<Frame>());
     // SAFETY: `len` is below the frame stack's length, so the slot at `len`
-    // holds a valid frame; cutting the length first makes the read the
-    // frame's only owner, moved into `slot`. `slot` is None (checked above),
-    // which owns nothing, so overwriting it without a drop leaks nothing.
+    // holds a valid frame; cutting the length first makes the copy the
+    // frame's only owner, moved into `slot`, which is None (made so above)
+    // and owns nothing, so overwriting it without a drop leaks nothing.
+    // The generator reference is read out of the copy and None written
+    // over it without a drop (one owner: the returned value); the other
+    // fields written are plain data.
     unsafe {
         frames.set_len(len);
         let src = frames.as_ptr().add(len);
-        // `Some(frame)` is the frame's own bytes (asserted below: the
-        // option has no room for a tag of its own, its `None` is a value
-        // no frame holds), so the record's words go straight into it.
-        const _: () = assert!(std::mem::size_of::<Option<Frame>>() == std::mem::size_of::<Frame>());
-        crate::vm::ops::copy_words(src, (slot as *mut Option<Frame>).cast::<Frame>());
+        let dst = (slot as *mut Option<Frame>).cast::<Frame>();
+        std::ptr::copy_nonoverlapping(src, dst, 1);
+        (*dst).lasti = lasti;
+        (*dst).pc = pc;
+        (*dst).gen_exit = GenExit::No;
+        let gen = std::ptr::read(std::ptr::addr_of!((*dst).generator));
+        std::ptr::write(std::ptr::addr_of_mut!((*dst).generator), None);
+        gen
     }
-    true
 }
 
 /// Move all of `src` (a suspended frame's locals-plus and value stack) to

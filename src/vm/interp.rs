@@ -345,7 +345,8 @@ impl Vm {
                     }
                     Op::ImportStar => marked!(self.op_import_star()),
                     Op::SetupAnnotations => marked!(self.op_setup_annotations()),
-                    Op::YieldValue => marked!(self.op_yield_value(next)),
+                    // `lasti` goes into the suspended record (vm/gen.rs).
+                    Op::YieldValue => slow!(self.op_yield_value(pc, next)),
                     Op::AsyncGenWrap => marked!(self.op_async_gen_wrap()),
                     Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
                     Op::PopExcept => marked!(self.op_pop_except()),
@@ -621,7 +622,15 @@ impl Vm {
                         })
                     }
                     Op::GetAwaitable => marked!(self.op_get_awaitable(oparg)),
-                    Op::MakeFunction => marked!(self.op_make_function(oparg)),
+                    Op::MakeFunction => {
+                        r.sync(&mut self.stack);
+                        // A comprehension called at once (vm/comp_inline.rs).
+                        if oparg == 0 && self.comp_call_inline(instrs, next) {
+                            continue 'frame;
+                        }
+                        self.mark_lasti(pc);
+                        self.op_make_function(oparg)
+                    }
                     Op::BuildSlice => {
                         // `x[a:b]` and `x[a:b] = y` on an exact list, tuple
                         // or str with small-int bounds: the subscript runs

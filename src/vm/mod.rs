@@ -13,6 +13,7 @@ pub mod call;
 pub mod carets;
 pub mod code;
 pub mod code_lazy;
+mod comp_inline;
 pub mod errors;
 pub mod frame;
 pub mod gen;
@@ -639,7 +640,7 @@ impl Vm {
     pub fn new_list(&self, items: Vec<Value>) -> Value {
         Value::Obj(self.new_obj(
             &self.types.list,
-            Payload::List(std::cell::RefCell::new(items)),
+            Payload::List(crate::objects::listcell::ListCell::new(items)),
         ))
     }
 

@@ -219,13 +219,7 @@ fn append_item(l: &PyRef, x: Value) -> Result<(), Value> {
     let Payload::List(items) = &l.payload else {
         return Err(x);
     };
-    match items.try_borrow_mut() {
-        Ok(mut items) => {
-            crate::objects::list::push_item(&mut items, x);
-            Ok(())
-        }
-        Err(_) => Err(x),
-    }
+    items.try_push(x)
 }
 
 /// Whether `v` is a list (of any class: `list_append` takes them all).
@@ -261,9 +255,10 @@ pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Val
             if !fn_addr_eq(md.func, LIST_APPEND) {
                 return None;
             }
-            let mut items = items.try_borrow_mut().ok()?;
-            crate::objects::list::push_item(&mut items, unsafe { r.pop() });
-            drop(items);
+            if let Err(x) = items.try_push(unsafe { r.pop() }) {
+                unsafe { r.push(x) };
+                return None;
+            }
             unsafe {
                 let list = r.pop();
                 let descr = r.replace_top(Value::None);
@@ -282,9 +277,10 @@ pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Val
                 if !fn_addr_eq(bf.func, LIST_APPEND) {
                     return None;
                 }
-                let mut items = items.try_borrow_mut().ok()?;
-                crate::objects::list::push_item(&mut items, unsafe { r.pop() });
-                drop(items);
+                if let Err(x) = items.try_push(unsafe { r.pop() }) {
+                    unsafe { r.push(x) };
+                    return None;
+                }
                 return unsafe {
                     let f = r.pop();
                     // The `Null` owns nothing.

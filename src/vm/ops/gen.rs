@@ -22,16 +22,25 @@ impl Vm {
     }
 
     // Out of line (the eval loop's arm stays a call); the frame moves of
-    // vm/gen_move.rs are inlined here.
+    // vm/gen_move.rs are inlined here. `lasti` is the YIELD_VALUE's own
+    // (written into the suspended record, not first into the running one).
     #[inline(never)]
-    pub(crate) fn op_yield_value(&mut self, next: usize) -> PyResult<Flow> {
+    pub(crate) fn op_yield_value(&mut self, lasti: usize, next: usize) -> PyResult<Flow> {
         let v = self.pop();
-        let mut next = next;
-        while self.suspend_generator(next)? {
+        let (mut lasti, mut next) = (lasti, next);
+        loop {
+            match self.suspend_generator(lasti, next) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.mark_lasti(lasti);
+                    return Err(e);
+                }
+            }
             // Resumed by the caller's FOR_ITER/SEND/CALL: it takes the
             // value, unless it yields it on at once (below).
             match self.yield_on() {
-                Some(n) => next = n,
+                Some((l, n)) => (lasti, next) = (l, n),
                 None => {
                     self.push(v);
                     return Ok(Flow::Reload);
@@ -46,12 +55,12 @@ impl Vm {
     /// generator that just yielded) is a generator frame about to run
     /// YIELD_VALUE on the value it receives (SEND is followed by
     /// YIELD_VALUE), so it yields the same value: do that instruction here,
-    /// without reloading the frame. Its `lasti` is set as the loop's arm
-    /// sets it; the caller's next `pc` is returned. None when the loop must
-    /// run it (nothing to skip, or tracing, a signal or anything else the
-    /// eval breaker waits for, which run between instructions).
+    /// without reloading the frame. Its `lasti` and next `pc` are returned
+    /// (the suspension writes them). None when the loop must run it
+    /// (nothing to skip, or tracing, a signal or anything else the eval
+    /// breaker waits for, which run between instructions).
     #[inline(always)]
-    fn yield_on(&mut self) -> Option<usize> {
+    fn yield_on(&mut self) -> Option<(usize, usize)> {
         // Most callers are not generators: that test first.
         let f = self.frames.last()?;
         f.generator.as_ref()?;
@@ -63,9 +72,7 @@ impl Vm {
         {
             return None;
         }
-        let f = self.frames.last_mut()?;
-        f.lasti = f.pc;
-        Some(f.pc + i.len as usize)
+        Some((f.pc, f.pc + i.len as usize))
     }
 
     /// `PyIter_Send`: send a value into the receiver of SEND / `yield

@@ -350,7 +350,7 @@ impl Vm {
                 if !heap {
                     match &o.payload {
                         Payload::Str(s) => return Ok(s.char_len() > 0),
-                        Payload::List(l) => return Ok(!l.borrow().is_empty()),
+                        Payload::List(l) => return Ok(!l.is_empty()),
                         Payload::Tuple(t) => return Ok(!t.is_empty()),
                         Payload::Dict(d) => return Ok(!d.borrow().is_empty()),
                         Payload::Set(_) | Payload::FrozenSet(_) => {

@@ -216,7 +216,7 @@ impl Vm {
             if self.builtin_class(o) {
                 match &o.payload {
                     Payload::Str(s) => return Ok(s.char_len()),
-                    Payload::List(l) => return Ok(l.borrow().len()),
+                    Payload::List(l) => return Ok(l.len()),
                     Payload::Tuple(t) => return Ok(t.len()),
                     Payload::Dict(d) => return Ok(d.borrow().len()),
                     Payload::Set(_) | Payload::FrozenSet(_) => {
