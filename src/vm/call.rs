@@ -50,8 +50,8 @@ fn native_method_applies(
                 && super::slot_args::slot_call_error(md.name, "", nargs, false).is_none()))
 }
 
-#[inline]
-fn builtin_call_guards(name: &str) -> usize {
+#[inline(always)]
+pub(crate) fn builtin_call_guards(name: &str) -> u8 {
     // By first letter: most calls (`len`, `isinstance`...) compare nothing.
     let guarded = match name.as_bytes().first() {
         Some(b'p') => return if name == "print" { 2 } else { 0 },
@@ -68,7 +68,7 @@ fn builtin_call_guards(name: &str) -> usize {
         Some(b'v') => name == "vars",
         _ => false,
     };
-    usize::from(guarded)
+    u8::from(guarded)
 }
 
 impl Vm {
@@ -105,24 +105,32 @@ impl Vm {
         // CPython guards calls of its METH_O/METH_VARARGS builtins (print
         // also guards its `write` call).
         let units = builtin_call_guards(b.name);
-        const CALLING: &str = " while calling a Python object";
         if units > 0 {
-            self.enter_recursive(CALLING)?;
-            if units > 1 {
-                // print: its `write` call is guarded one level down,
-                // beside the conversion of its arguments.
-                if let Err(e) = self.enter_recursive(CALLING) {
-                    self.leave_recursive();
-                    return Err(e);
-                }
-                self.leave_recursive();
-            }
+            self.enter_builtin_guards(units)?;
         }
         let r = (b.func)(self, args);
         if units > 0 {
             self.leave_recursive();
         }
         r
+    }
+
+    /// Enter the recursion guard of a builtin with `units` > 0 guard
+    /// units (`builtin_call_guards`): one stays taken (the caller leaves
+    /// it); print's second, around its `write` call one level down, is
+    /// only checked.
+    #[inline(never)]
+    pub(crate) fn enter_builtin_guards(&mut self, units: u8) -> PyResult<()> {
+        const CALLING: &str = " while calling a Python object";
+        self.enter_recursive(CALLING)?;
+        if units > 1 {
+            if let Err(e) = self.enter_recursive(CALLING) {
+                self.leave_recursive();
+                return Err(e);
+            }
+            self.leave_recursive();
+        }
+        Ok(())
     }
 
     /// `f(*args)`.
@@ -476,7 +484,9 @@ impl Vm {
         if let Some(r) = self.instantiate_cached(cls, args) {
             return r;
         }
-        let Some(new) = self.type_lookup_static(cls, "__new__") else {
+        let version = type_data(cls).map_or(0, |t| t.version.get());
+        let (new, cls_init) = self.new_init_lookup(cls);
+        let Some(new) = new else {
             return Err(
                 self.type_error(format!("cannot create '{}' instances", self.type_name(cls)))
             );
@@ -492,19 +502,38 @@ impl Vm {
             },
             _ => new.clone(),
         };
-        let full = with_first(&clsv, args.args);
-        let obj = self.call_args(
-            &new,
-            Args {
-                args: &full,
-                kwnames: args.kwnames,
-            },
-        )?;
+        let obj = match &new {
+            // A Python `__new__` (`Decimal.__new__`): `cls` goes first
+            // without a gathered argument buffer.
+            Value::Obj(f) if matches!(f.payload, Payload::Function(_)) => {
+                self.call_function_self(f, &clsv, args)?
+            }
+            _ => {
+                let full = with_first(&clsv, args.args);
+                self.call_args(
+                    &new,
+                    Args {
+                        args: &full,
+                        kwnames: args.kwnames,
+                    },
+                )?
+            }
+        };
         let ot = self.type_of(&obj);
         if !crate::objects::typeobj::is_subtype(&ot, cls) {
             return Ok(obj);
         }
-        if let Some(init) = self.type_lookup_static(&ot, "__init__") {
+        // `cls.__init__` as looked up before `__new__` ran, unless that
+        // changed the class.
+        let init = if version != 0
+            && Rc::ptr_eq(&ot, cls)
+            && type_data(cls).is_some_and(|t| t.version.get() == version)
+        {
+            cls_init
+        } else {
+            self.type_lookup_static(&ot, "__init__")
+        };
+        if let Some(init) = init {
             // `object.__init__` (range, int, a class overriding only
             // `__new__`) raises only for excess arguments when `__new__`
             // is `object.__new__`, which raised for them already

@@ -25,6 +25,7 @@ pub mod interp;
 pub mod interp_local;
 pub mod limited;
 pub mod memstats;
+pub(crate) mod new_cache;
 pub mod ops;
 pub mod profile_main;
 pub mod proto;

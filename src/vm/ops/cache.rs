@@ -107,6 +107,13 @@ pub enum Ic {
         tver: u64,
         get: crate::objects::function::GetterFn,
     },
+    /// LOAD_METHOD / LOAD_ATTR on a class whose metaclass is `type`
+    /// itself (CPython's LOAD_METHOD_CLASS: `object.__new__(cls)`): the
+    /// class at its own version `cver` (versions are unique over the run)
+    /// gives `value`, a static method's function, a plain function or a
+    /// builtin static method found in its MRO, which `type` has no data
+    /// descriptor of the name to override.
+    ClassAttr { cver: u64, value: IcRef },
     /// A polymorphic site (a method of a base class run on instances of
     /// its subclasses): up to `POLY` of the caches above for as many type
     /// versions, newest first.
@@ -685,6 +692,11 @@ impl Vm {
         obj: Value,
         name: &PyRef,
     ) -> PyResult<()> {
+        if let Some(v) = self.class_attr_hit(code, slot, &obj) {
+            self.push(Value::Null);
+            self.push(v);
+            return Ok(());
+        }
         if let Some((o, ver, _)) = obj_class(&obj) {
             // Some(Some(meth)): a method; Some(None): an attribute.
             let cached = code.ic_with(slot, |ic| match ic {
@@ -722,6 +734,85 @@ impl Vm {
         self.load_method_fill(code, slot, obj, name)
     }
 
+    /// The version of `obj` if it is a class whose metaclass is `type`
+    /// itself (`Ic::ClassAttr`).
+    #[inline(always)]
+    fn class_attr_version(&self, obj: &Value) -> Option<u64> {
+        let Value::Obj(o) = obj else {
+            return None;
+        };
+        let Payload::Type(td) = &o.payload else {
+            return None;
+        };
+        let v = td.version.get();
+        (v != 0 && o.class_is(&self.types.type_)).then_some(v)
+    }
+
+    /// The attribute `Ic::ClassAttr` at `slot` remembers for the class
+    /// `obj`, if it is one at that version.
+    #[inline(always)]
+    fn class_attr_hit(&self, code: &Code, slot: u16, obj: &Value) -> Option<Value> {
+        let cv = self.class_attr_version(obj)?;
+        code.ic_with(slot, |ic| match ic {
+            Ic::ClassAttr { cver, value } if *cver == cv => value.get(),
+            _ => None,
+        })
+    }
+
+    /// Remember `attr`, what `getattr(obj, name)` gave for the class
+    /// `obj` at version `cver`, when it is one `Ic::ClassAttr` may hold:
+    /// the class is still at `cver`, the attribute found in its MRO is a
+    /// static method whose function `attr` is, a plain function or a
+    /// builtin static method (`attr` itself), and `type` has no data
+    /// descriptor of the name.
+    #[inline(never)]
+    fn class_attr_fill(
+        &mut self,
+        code: &Code,
+        slot: u16,
+        obj: &Value,
+        cver: u64,
+        name: &PyRef,
+        attr: &Value,
+    ) {
+        if self.class_attr_version(obj) != Some(cver) {
+            return;
+        }
+        let Value::Obj(cls) = obj else {
+            return;
+        };
+        let Some(raw) = self.type_lookup(cls, name) else {
+            return;
+        };
+        let fits = match &raw {
+            Value::Obj(r) => match &r.payload {
+                Payload::StaticMethod(f) => f.is(attr),
+                Payload::Function(_) => raw.is(attr),
+                Payload::MethodDescr(md) => {
+                    md.kind == crate::objects::function::DescrKind::Static && raw.is(attr)
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !fits {
+            return;
+        }
+        let meta = self.types.type_.clone();
+        if let Some(m) = self.type_lookup(&meta, name) {
+            if self.is_data_descr(&m) {
+                return;
+            }
+        }
+        code.ic_set(
+            slot,
+            Ic::ClassAttr {
+                cver,
+                value: IcRef::new(attr),
+            },
+        );
+    }
+
     #[inline(never)]
     fn load_method_fill(
         &mut self,
@@ -756,9 +847,12 @@ impl Vm {
                 self.push(obj);
             }
             None => {
+                let cver = self.class_attr_version(&obj);
                 let attr = self.getattr(&obj, name)?;
                 if slot != NO_SLOT {
-                    if let Some(ic @ Ic::Attr { .. }) = self.attr_ic(&obj, name) {
+                    if let Some(cver) = cver {
+                        self.class_attr_fill(code, slot, &obj, cver, name, &attr);
+                    } else if let Some(ic @ Ic::Attr { .. }) = self.attr_ic(&obj, name) {
                         code.ic_set(slot, ic);
                     }
                 }

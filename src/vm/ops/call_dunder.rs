@@ -7,9 +7,12 @@
 //! method first and, should it return NotImplemented, raises at once:
 //! the right operand is of the same class (`slotw` is NULL then) or an
 //! exact int or float (whose reflected methods decline any other left
-//! operand). Not the in-place forms (`__iadd__` first). The left operand
-//! is a plain instance, `__slots__` or not (no builtin base: list and str
-//! subclasses meet the sequence slots).
+//! operand). The in-place forms only when the class has no in-place
+//! method (`__iadd__`...), so that `binary_iop1` goes to the plain one.
+//! The left operand is a plain instance, `__slots__` or not (no builtin
+//! base: list and str subclasses meet the sequence slots). The method may
+//! take more parameters after `(self, other)` if its defaults cover them
+//! (`Decimal.__add__(self, other, context=None)`).
 //!
 //! The method found for a (class version, operator) is remembered in a
 //! direct-mapped table, held weakly (as vm/inst_cache.rs): versions change
@@ -87,26 +90,39 @@ const CO_NOT_PLAIN: u32 = CO_VARARGS
     | CO_ITERABLE_COROUTINE
     | CO_ASYNC_GENERATOR;
 
+/// Whether an operator method's code takes `(self, other)` as its first
+/// two positional parameters and nothing keyword-only or variadic, and
+/// runs its frame when called.
+fn plain_binop_code(c: &crate::vm::code::Code) -> bool {
+    c.argcount >= 2 && c.kwonlyargcount == 0 && c.flags & CO_NOT_PLAIN == 0
+}
+
 impl Vm {
     /// The operator method `op` of `cls` (at `version`) if it is a Python
-    /// function whose code takes exactly `(self, other)`.
+    /// function whose code takes `(self, other)` positionally, with
+    /// perhaps more parameters after them (whose defaults the call checks:
+    /// `Decimal.__add__(self, other, context=None)`). For an in-place
+    /// `op` (13 and up) only when `cls` has no in-place method, so that
+    /// CPython's `binary_iop1` falls back to the plain one: that method.
     fn binop_method(&mut self, cls: &PyRef, version: u64, op: u8) -> Option<PyRef> {
         if let Some(f) = lookup(version, op) {
             return f;
         }
-        let (bop, _) = BinOp::from_arg(u32::from(op));
-        let found = match self.type_lookup_static(cls, bop.dunder()) {
-            Some(Value::Obj(f)) => match &f.payload {
-                Payload::Function(fd) => fd
-                    .code
-                    .try_borrow()
-                    .is_ok_and(|c| {
-                        c.argcount == 2 && c.kwonlyargcount == 0 && c.flags & CO_NOT_PLAIN == 0
-                    })
-                    .then_some(f),
+        let (bop, inplace) = BinOp::from_arg(u32::from(op));
+        let found = if inplace && self.type_lookup_static(cls, bop.idunder()).is_some() {
+            None
+        } else {
+            match self.type_lookup_static(cls, bop.dunder()) {
+                Some(Value::Obj(f)) => match &f.payload {
+                    Payload::Function(fd) => fd
+                        .code
+                        .try_borrow()
+                        .is_ok_and(|c| plain_binop_code(&c))
+                        .then_some(f),
+                    _ => None,
+                },
                 _ => None,
-            },
-            _ => None,
+            }
         };
         // The lookup ran no code, so the version still describes `cls`.
         remember(version, op, found.as_ref());
@@ -122,7 +138,7 @@ impl Vm {
         let Ok(op) = u8::try_from(oparg) else {
             return false;
         };
-        if op >= 13
+        if op >= 26
             || self.pending_kwnames.is_some()
             || self.frames.len() >= super::call_py::INLINE_DEPTH
         {
@@ -163,21 +179,21 @@ impl Vm {
         let Payload::Function(fd) = &f.payload else {
             return false;
         };
-        let code = {
+        let (code, missing) = {
             let Ok(code) = fd.code.try_borrow() else {
                 return false;
             };
-            // `__code__` may have been replaced since the method was
-            // remembered.
-            if code.argcount != 2
-                || code.kwonlyargcount != 0
-                || code.flags & CO_NOT_PLAIN != 0
+            // `__code__` or `__defaults__` may have been replaced since
+            // the method was remembered.
+            let missing = code.argcount.wrapping_sub(2);
+            if !plain_binop_code(&code)
                 || !code.is_verified()
                 || self.frames.len() + self.c_recursion >= self.recursion_limit
+                || (missing != 0 && !self.defaults_cover(fd, missing))
             {
                 return false;
             }
-            Rc::clone(&code)
+            (Rc::clone(&code), missing)
         };
         let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
         let (Some(a), Some(b)) = (self.stack.get(p).cloned(), self.stack.get(p + 1).cloned())
@@ -186,6 +202,9 @@ impl Vm {
         };
         self.push(a);
         self.push(b);
+        if missing != 0 {
+            self.push_defaults(fd, missing);
+        }
         let base = p + 2;
         self.fill_nulls_to(base + code.nlocalsplus());
         if let Some(caller) = self.frames.last_mut() {
@@ -209,10 +228,13 @@ impl Vm {
                 Some([a, b]) => (self.type_name_of(a), self.type_name_of(b)),
                 _ => return Err(self.system_error("operands missing after an operator method")),
             };
-            let (bop, _) = BinOp::from_arg(u32::from(op));
+            let sym = match BinOp::from_arg(u32::from(op)) {
+                (BinOp::Pow, true) => "**=".to_string(),
+                (bop, true) => format!("{}=", bop.symbol()),
+                (bop, false) => bop.symbol().to_string(),
+            };
             return Err(self.type_error(format!(
-                "unsupported operand type(s) for {}: '{a}' and '{b}'",
-                bop.symbol()
+                "unsupported operand type(s) for {sym}: '{a}' and '{b}'"
             )));
         }
         let b = self.pop();

@@ -390,60 +390,96 @@ impl Vm {
 /// included) take [`Vm::call_descr_regs`].
 const DESCR_MAX: usize = 6;
 
-/// The native function of the method descriptor PRECALL `n` + CALL `n`
-/// would call on the registers: LOAD_METHOD left a plain method descriptor
-/// of a builtin type (not a slot wrapper) and an instance of exactly its
-/// type (CPython's PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST / _O); `None`
+/// What PRECALL `n` + CALL `n` calls on the registers (`descr_target`).
+#[derive(Clone, Copy)]
+pub(crate) struct NativeTarget {
+    func: NativeFn,
+    /// A builtin function (`[NULL, f, args...]`) rather than a method
+    /// descriptor (`[descr, self, args...]`).
+    builtin: bool,
+    /// The builtin's `Py_EnterRecursiveCall` units (`builtin_call_guards`).
+    guards: u8,
+}
+
+/// The native function PRECALL `n` + CALL `n` would call on the
+/// registers: LOAD_METHOD left a plain method descriptor of a builtin type
+/// (not a slot wrapper) and an instance of exactly its type (CPython's
+/// PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST / _O), or the callable is a
+/// builtin function bound to nothing (`abs(x)`, `min(a, b)`, a module's
+/// function: PRECALL_BUILTIN_FAST / _O, CPython's vectorcall); `None`
 /// otherwise (the general path checks the arguments and raises).
 ///
 /// # Safety
 /// The frame's value stack holds PRECALL `n`'s `n + 2` values (verified
 /// code).
 #[inline(always)]
-pub(crate) unsafe fn descr_target(r: &crate::vm::regs::Regs, n: usize) -> Option<NativeFn> {
+pub(crate) unsafe fn descr_target(r: &crate::vm::regs::Regs, n: usize) -> Option<NativeTarget> {
     if n + 1 > DESCR_MAX {
         return None;
     }
     // SAFETY: the caller's contract: slots `n + 1` and `n + 2` below the
-    // top hold the receiver and the callable.
+    // top hold the receiver (or function) and the callable (or NULL).
     let (m, s) = unsafe { (&*r.at(n + 2), &*r.at(n + 1)) };
-    let (Value::Obj(m), Value::Obj(s)) = (m, s) else {
-        return None;
-    };
-    let Payload::MethodDescr(md) = &m.payload else {
-        return None;
-    };
-    (md.kind == crate::objects::function::DescrKind::Method && !md.slot && s.class_is(&md.owner))
-        .then_some(md.func)
+    match (m, s) {
+        (Value::Obj(m), Value::Obj(s)) => {
+            let Payload::MethodDescr(md) = &m.payload else {
+                return None;
+            };
+            (md.kind == crate::objects::function::DescrKind::Method
+                && !md.slot
+                && s.class_is(&md.owner))
+            .then_some(NativeTarget {
+                func: md.func,
+                builtin: false,
+                guards: 0,
+            })
+        }
+        (Value::Null, Value::Obj(f)) => {
+            let Payload::Builtin(b) = &f.payload else {
+                return None;
+            };
+            if b.self_.is_some() {
+                return None;
+            }
+            Some(NativeTarget {
+                func: b.func,
+                builtin: true,
+                guards: crate::vm::call::builtin_call_guards(b.name),
+            })
+        }
+        _ => None,
+    }
 }
 
 impl Vm {
-    /// PRECALL `n` + CALL `n` of the method descriptor `descr_target`
-    /// found: the receiver and arguments move off the registers into an
-    /// array on the Rust stack (the stack length is written back first),
-    /// `native` runs on them, and its result is pushed where the
-    /// descriptor was. The caller has recorded `lasti` and reloads the
-    /// registers after.
+    /// PRECALL `n` + CALL `n` of the native function `descr_target`
+    /// found: the receiver (of a method) and arguments move off the
+    /// registers into an array on the Rust stack (the stack length is
+    /// written back first), the function runs on them (inside its
+    /// recursion guard, for a builtin that has one), and its result is
+    /// pushed where the descriptor (or the NULL) was. The caller has
+    /// recorded `lasti` and reloads the registers after.
     ///
     /// # Safety
-    /// As for [`descr_target`], which chose `native` for these values.
+    /// As for [`descr_target`], which chose `t` for these values.
     #[inline(never)]
     pub(crate) unsafe fn call_descr_regs(
         &mut self,
         r: crate::vm::regs::Regs,
         n: usize,
-        native: NativeFn,
+        t: NativeTarget,
     ) -> PyResult<()> {
         // SAFETY (each arm): the caller's contract, with `n + 1` values
-        // above the descriptor (`n + 1 <= DESCR_MAX`, `descr_target`).
+        // above the descriptor or NULL (`n + 1 <= DESCR_MAX`,
+        // `descr_target`).
         unsafe {
             match n {
-                0 => self.call_descr_n::<1>(r, native),
-                1 => self.call_descr_n::<2>(r, native),
-                2 => self.call_descr_n::<3>(r, native),
-                3 => self.call_descr_n::<4>(r, native),
-                4 => self.call_descr_n::<5>(r, native),
-                _ => self.call_descr_n::<DESCR_MAX>(r, native),
+                0 => self.call_descr_n::<1>(r, t),
+                1 => self.call_descr_n::<2>(r, t),
+                2 => self.call_descr_n::<3>(r, t),
+                3 => self.call_descr_n::<4>(r, t),
+                4 => self.call_descr_n::<5>(r, t),
+                _ => self.call_descr_n::<DESCR_MAX>(r, t),
             }
         }
     }
@@ -452,12 +488,13 @@ impl Vm {
     ///
     /// # Safety
     /// The top `TOTAL` slots of the frame's value stack hold the receiver
-    /// and the arguments, the one below them the descriptor.
+    /// (or the builtin function) and the arguments, the one below them the
+    /// descriptor (or NULL).
     #[inline(always)]
     unsafe fn call_descr_n<const TOTAL: usize>(
         &mut self,
         mut r: crate::vm::regs::Regs,
-        native: NativeFn,
+        t: NativeTarget,
     ) -> PyResult<()> {
         use std::mem::MaybeUninit;
         let mut buf: [MaybeUninit<Value>; TOTAL] = [const { MaybeUninit::uninit() }; TOTAL];
@@ -474,11 +511,17 @@ impl Vm {
         r.sync(&mut self.stack);
         // SAFETY: `buf` is initialised (above), and `MaybeUninit<Value>`
         // has the layout of `Value`.
-        let args = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), TOTAL) };
-        let res = native(self, crate::objects::function::Args::new(args));
+        let all = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<Value>(), TOTAL) };
+        let res = if t.builtin {
+            // The function itself is not an argument.
+            let args = all.get(1..).unwrap_or(&[]);
+            self.call_guarded(t.func, t.guards, args)
+        } else {
+            (t.func)(self, crate::objects::function::Args::new(all))
+        };
         for slot in buf.iter_mut() {
             // SAFETY: each slot holds a value moved in above, owned by
-            // `buf` alone (`args` is no longer used); each is dropped
+            // `buf` alone (`all` is no longer used); each is dropped
             // once, here.
             unsafe { slot.assume_init_drop() };
         }
@@ -488,5 +531,33 @@ impl Vm {
             self.run_signal_handlers()?;
         }
         Ok(())
+    }
+
+    /// Run the builtin function `func` on `args` inside `guards`
+    /// recursion-guard units (`builtin_call_guards`), as CPython's
+    /// vectorcall of a METH_O / METH_VARARGS builtin does.
+    #[inline(always)]
+    pub(crate) fn call_guarded(
+        &mut self,
+        func: NativeFn,
+        guards: u8,
+        args: &[Value],
+    ) -> PyResult<Value> {
+        if guards == 0 {
+            return func(self, crate::objects::function::Args::new(args));
+        }
+        // `enter_recursive` inline for the one unit of most guarded
+        // builtins.
+        if guards == 1
+            && self.recursion_depth() < self.recursion_limit
+            && !crate::vm::stack_guard::exhausted()
+        {
+            self.c_recursion += 1;
+        } else {
+            self.enter_builtin_guards(guards)?;
+        }
+        let r = func(self, crate::objects::function::Args::new(args));
+        self.leave_recursive();
+        r
     }
 }
