@@ -42,3 +42,14 @@ fn dict_table_fits_a_64_byte_block() {
     let n = size_of::<RefCell<DictTable>>();
     assert!(n <= 64, "RefCell<DictTable> is {n}");
 }
+
+#[test]
+fn code_size_probe() {
+    eprintln!(
+        "Code {} CodeObject {} Ic {} Handler {}",
+        size_of::<pycvm::vm::code::Code>(),
+        size_of::<pycvm::pyc::CodeObject>(),
+        size_of::<pycvm::vm::ops::Ic>(),
+        size_of::<pycvm::vm::code::Handler>()
+    );
+}
