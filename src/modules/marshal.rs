@@ -184,7 +184,7 @@ impl Conv {
                             let items = crate::objects::setobj::set_items(o);
                             self.count_nums(&items, &[], depth + 1);
                         }
-                        Payload::Code(c) => self.count_nums(&c.consts, &c.shared_consts, depth + 1),
+                        Payload::Code(c) => self.count_nums(&c.consts, c.shared_consts(), depth + 1),
                         _ => {}
                     }
                     continue;
@@ -208,7 +208,7 @@ impl Conv {
         let code = Obj::with_ref_flag(Object::Bytes(c.co_code()), true);
         if self.code_depth == 0 {
             self.num_count.clear();
-            self.count_nums(&c.consts, &c.shared_consts, 0);
+            self.count_nums(&c.consts, c.shared_consts(), 0);
         }
         self.code_depth += 1;
         let [consts_id, names_id, lpn_id, lines_id, exc_id] = c.share_ids;

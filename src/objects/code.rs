@@ -190,7 +190,7 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
                         // from elsewhere.
                         let alive = Rc::strong_count(o) > 1;
                         new.share_ids[0] = if alive { vm.new_share_id() } else { 0 };
-                        new.shared_consts = vec![u64::MAX; items.len().div_ceil(64)].into();
+                        new.set_all_consts_shared();
                         new.shared_names = (new.shared_names & !4) | (u8::from(alive) << 2);
                     }
                 }

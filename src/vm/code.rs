@@ -132,7 +132,7 @@ pub struct Code {
     /// the first one is filled (most code of an imported module never
     /// runs), then `nslots` of them.
     pub ics: std::cell::RefCell<Box<[super::ops::Ic]>>,
-    nslots: std::cell::Cell<u32>,
+    nslots: std::cell::Cell<u16>,
     pub consts: Lazy<Value>,
     pub names: Lazy<PyRef>,
     pub localsplusnames: Box<[PyRef]>,
@@ -150,7 +150,7 @@ pub struct Code {
     pub firstlineno: i32,
     /// The `code` object last handed out for this code (`Vm::code_object`),
     /// so `f.__code__ is f.__code__` and `frame.f_code is f.__code__`.
-    wrapper: std::cell::RefCell<crate::objects::rc::Weak<crate::objects::PyObject>>,
+    wrapper: WrapperCell,
     /// Which load-wide object `co_consts`, `co_names`,
     /// `co_localsplusnames`, `co_linetable` and `co_exceptiontable` were
     /// (0: one of its own). The compiler merges equal tuples and tables
@@ -159,7 +159,7 @@ pub struct Code {
     pub share_ids: [u32; 5],
     /// Bit i: constant i is a number that other code objects of its
     /// module share (marshal then flags it for back-references).
-    pub shared_consts: Box<[u64]>,
+    shared_consts: Option<Box<Vec<u64>>>,
     /// Bit 0: `co_name`, bit 1: `co_qualname` is shared with other code
     /// objects of its module (`<listcomp>`, `<lambda>`, ...); bit 2: the
     /// constants are a copy of a live tuple's items (`code.replace`), one
@@ -186,7 +186,6 @@ impl Code {
     /// `code` object of its own yet.
     pub fn detached_clone(&self) -> Code {
         let mut c = self.clone();
-        *c.wrapper.borrow_mut() = crate::objects::rc::Weak::new();
         // Replaced constants or names change what the verifier checks.
         c.verified.set(false);
         c.trusted = false;
@@ -249,6 +248,17 @@ impl Code {
         Ok(())
     }
 
+    /// Bit i: constant i is a number that other code objects of its module
+    /// share (see the field).
+    pub fn shared_consts(&self) -> &[u64] {
+        self.shared_consts.as_deref().map_or(&[], |v| v.as_slice())
+    }
+
+    /// Mark every constant as shared (`code.replace` with new constants).
+    pub fn set_all_consts_shared(&mut self) {
+        self.shared_consts = Some(Box::new(vec![u64::MAX; self.consts.len().div_ceil(64)]));
+    }
+
     pub fn nlocalsplus(&self) -> usize {
         self.localsplusnames.len()
     }
@@ -284,7 +294,7 @@ impl Code {
 
     /// How many inline-cache slots the code has (vm/ops/cache.rs).
     pub fn nslots(&self) -> u32 {
-        self.nslots.get()
+        u32::from(self.nslots.get())
     }
 
     /// A function's `__doc__`: `co_consts[0]` when it is a str, even
@@ -392,10 +402,10 @@ impl Code {
 
 /// `Code::shared_consts`: which of `consts` are numbers the load shares
 /// (no allocation when none is).
-fn shared_numbers(consts: &[Obj]) -> Box<[u64]> {
+fn shared_numbers(consts: &[Obj]) -> Option<Box<Vec<u64>>> {
     let shared = |c: &Obj| matches!(c.value(), Object::Int(_) | Object::Float(_)) && c.is_shared();
     if !consts.iter().any(shared) {
-        return Box::default();
+        return None;
     }
     let mut bits = vec![0u64; consts.len().div_ceil(64)];
     for (i, c) in consts.iter().enumerate() {
@@ -405,7 +415,32 @@ fn shared_numbers(consts: &[Obj]) -> Box<[u64]> {
             }
         }
     }
-    bits.into_boxed_slice()
+    Some(Box::new(bits))
+}
+
+/// `Code::wrapper`: the `code` object last handed out, held weakly. One
+/// word (a `RefCell` would add its borrow flag); a clone of the code
+/// (`code.replace`) starts without one.
+#[derive(Default)]
+struct WrapperCell(std::cell::Cell<crate::objects::rc::Weak<crate::objects::PyObject>>);
+
+impl Clone for WrapperCell {
+    fn clone(&self) -> Self {
+        WrapperCell::default()
+    }
+}
+
+impl WrapperCell {
+    fn get(&self) -> Option<PyRef> {
+        let w = self.0.take();
+        let o = w.upgrade();
+        self.0.set(w);
+        o
+    }
+
+    fn set(&self, o: &PyRef) {
+        self.0.set(Rc::downgrade(o));
+    }
 }
 
 /// The one block of `Code::tables`: `co`'s code, line table, exception
@@ -602,7 +637,7 @@ impl Vm {
         let (instrs, nslots) = decode_units(code.raw_code());
         code.handlers.fill(handlers.into_boxed_slice());
         code.instrs.fill(instrs);
-        code.nslots.set(u32::try_from(nslots).unwrap_or(0));
+        code.nslots.set(u16::try_from(nslots).unwrap_or(0));
         code.prepared.set(true);
     }
 
@@ -658,11 +693,11 @@ impl Vm {
     /// The `code` object of `code`: the one already handed out while it is
     /// alive (CPython's code objects are unique), else a new one.
     pub fn code_object(&self, code: &Rc<Code>) -> PyRef {
-        if let Some(o) = code.wrapper.borrow().upgrade() {
+        if let Some(o) = code.wrapper.get() {
             return o;
         }
         let o = self.new_obj(&self.types.code, Payload::Code(code.clone()));
-        *code.wrapper.borrow_mut() = Rc::downgrade(&o);
+        code.wrapper.set(&o);
         o
     }
 
