@@ -184,7 +184,9 @@ impl Conv {
                             let items = crate::objects::setobj::set_items(o);
                             self.count_nums(&items, &[], depth + 1);
                         }
-                        Payload::Code(c) => self.count_nums(&c.consts, c.shared_consts(), depth + 1),
+                        Payload::Code(c) => {
+                            self.count_nums(&c.consts, c.shared_consts(), depth + 1)
+                        }
                         _ => {}
                     }
                     continue;

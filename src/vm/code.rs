@@ -5,8 +5,8 @@ use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 
 use crate::objects::Payload;
-use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
 use crate::pyc::code::Tables;
+use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
 use crate::pyc::{CodeObject, Obj, Object};
 
 use super::code_lazy::{Form, Lazy, MemoMap};
@@ -159,7 +159,7 @@ pub struct Code {
     pub share_ids: [u32; 5],
     /// Bit i: constant i is a number that other code objects of its
     /// module share (marshal then flags it for back-references).
-    shared_consts: Option<Box<Vec<u64>>>,
+    shared_consts: Option<Box<SharedBits>>,
     /// Bit 0: `co_name`, bit 1: `co_qualname` is shared with other code
     /// objects of its module (`<listcomp>`, `<lambda>`, ...); bit 2: the
     /// constants are a copy of a live tuple's items (`code.replace`), one
@@ -251,12 +251,15 @@ impl Code {
     /// Bit i: constant i is a number that other code objects of its module
     /// share (see the field).
     pub fn shared_consts(&self) -> &[u64] {
-        self.shared_consts.as_deref().map_or(&[], |v| v.as_slice())
+        self.shared_consts
+            .as_deref()
+            .map_or(&[], |v| v.0.as_slice())
     }
 
     /// Mark every constant as shared (`code.replace` with new constants).
     pub fn set_all_consts_shared(&mut self) {
-        self.shared_consts = Some(Box::new(vec![u64::MAX; self.consts.len().div_ceil(64)]));
+        let bits = vec![u64::MAX; self.consts.len().div_ceil(64)];
+        self.shared_consts = Some(Box::new(SharedBits(bits)));
     }
 
     pub fn nlocalsplus(&self) -> usize {
@@ -402,7 +405,7 @@ impl Code {
 
 /// `Code::shared_consts`: which of `consts` are numbers the load shares
 /// (no allocation when none is).
-fn shared_numbers(consts: &[Obj]) -> Option<Box<Vec<u64>>> {
+fn shared_numbers(consts: &[Obj]) -> Option<Box<SharedBits>> {
     let shared = |c: &Obj| matches!(c.value(), Object::Int(_) | Object::Float(_)) && c.is_shared();
     if !consts.iter().any(shared) {
         return None;
@@ -415,8 +418,13 @@ fn shared_numbers(consts: &[Obj]) -> Option<Box<Vec<u64>>> {
             }
         }
     }
-    Some(Box::new(bits))
+    Some(Box::new(SharedBits(bits)))
 }
+
+/// `Code::shared_consts` when a constant is shared: behind one pointer
+/// (none in most code objects), so the field is one word.
+#[derive(Clone)]
+struct SharedBits(Vec<u64>);
 
 /// `Code::wrapper`: the `code` object last handed out, held weakly. One
 /// word (a `RefCell` would add its borrow flag); a clone of the code
