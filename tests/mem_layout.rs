@@ -42,3 +42,15 @@ fn dict_table_fits_a_64_byte_block() {
     let n = size_of::<RefCell<DictTable>>();
     assert!(n <= 64, "RefCell<DictTable> is {n}");
 }
+
+#[test]
+fn code_fits_a_256_byte_block() {
+    // A prepared code object is one `Rc<Code>` block (two 4-byte counts
+    // and the `Code`); imported modules hold thousands of them, and
+    // mimalloc's size classes go 256, 320, ... (session 14: 448 before).
+    assert!(
+        size_of::<pycvm::vm::code::Code>() <= 248,
+        "Code is {}",
+        size_of::<pycvm::vm::code::Code>()
+    );
+}

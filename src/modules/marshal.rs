@@ -184,7 +184,9 @@ impl Conv {
                             let items = crate::objects::setobj::set_items(o);
                             self.count_nums(&items, &[], depth + 1);
                         }
-                        Payload::Code(c) => self.count_nums(&c.consts, &c.shared_consts, depth + 1),
+                        Payload::Code(c) => {
+                            self.count_nums(&c.consts, c.shared_consts(), depth + 1)
+                        }
                         _ => {}
                     }
                     continue;
@@ -204,12 +206,11 @@ impl Conv {
     /// CPython's `w_object` writes one (`code.replace` results included).
     /// `live`: whether functions or frames hold the code.
     fn code(&mut self, vm: &mut Vm, c: &Code, live: bool) -> PyResult<CodeObject> {
-        let skel = c.co().ok_or_else(|| unmarshallable(vm))?;
         // `_PyCode_GetCode` caches the bytes it returns: two references.
         let code = Obj::with_ref_flag(Object::Bytes(c.co_code()), true);
         if self.code_depth == 0 {
             self.num_count.clear();
-            self.count_nums(&c.consts, &c.shared_consts, 0);
+            self.count_nums(&c.consts, c.shared_consts(), 0);
         }
         self.code_depth += 1;
         let [consts_id, names_id, lpn_id, lines_id, exc_id] = c.share_ids;
@@ -231,7 +232,7 @@ impl Conv {
         };
         let names = self.names(vm, &c.names, names_id)?;
         let localsplusnames = self.names(vm, &c.localsplusnames, lpn_id)?;
-        let localspluskinds = self.bytes(c.localspluskinds.to_vec());
+        let localspluskinds = self.bytes(c.localspluskinds().to_vec());
         // A module's code objects share their filename (marshal refers back
         // to it); a function holds its code's name and qualname, which are
         // one object when they are equal (a top-level function's).
@@ -255,8 +256,8 @@ impl Conv {
             name,
             qualname,
             firstlineno: c.firstlineno,
-            linetable: self.table(skel.linetable(), lines_id),
-            exceptiontable: self.table(skel.exceptiontable(), exc_id),
+            linetable: self.table(c.linetable(), lines_id),
+            exceptiontable: self.table(c.exceptiontable(), exc_id),
         })
     }
 

@@ -1,6 +1,7 @@
 //! Code objects as Python sees them: the `co_*` attributes, `co_lines()`
 //! and `co_positions()`. The data comes from the prepared [`Code`] and the
-//! skeleton of the marshal `CodeObject` it keeps (line and exception tables).
+//! byte tables of its marshal form it keeps (`Code::co`: code, line and
+//! exception tables).
 
 use crate::objects::rc::Rc;
 
@@ -31,7 +32,7 @@ fn names_of_kind(vm: &Vm, c: &Code, mask: u8) -> Value {
     let names: Vec<Value> = c
         .localsplusnames
         .iter()
-        .zip(c.localspluskinds.iter())
+        .zip(c.localspluskinds().iter())
         .filter(|(_, &k)| k & mask != 0)
         .map(|(n, _)| Value::Obj(n.clone()))
         .collect();
@@ -61,7 +62,7 @@ code_getter!(co_kwonlyargcount, |vm, c| int_of(c.kwonlyargcount));
 code_getter!(co_stacksize, |vm, c| int_of(c.stacksize));
 code_getter!(co_flags, |vm, c| Value::Int(i64::from(c.flags)));
 code_getter!(co_nlocals, |vm, c| int_of(
-    c.localspluskinds
+    c.localspluskinds()
         .iter()
         .filter(|&&k| k & CO_FAST_LOCAL != 0)
         .count()
@@ -189,7 +190,7 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
                         // from elsewhere.
                         let alive = Rc::strong_count(o) > 1;
                         new.share_ids[0] = if alive { vm.new_share_id() } else { 0 };
-                        new.shared_consts = vec![u64::MAX; items.len().div_ceil(64)].into();
+                        new.set_all_consts_shared();
                         new.shared_names = (new.shared_names & !4) | (u8::from(alive) << 2);
                     }
                 }

@@ -297,7 +297,7 @@ pub fn plan(code: &Code, lasti: usize, new_lineno: i64, suspended: bool) -> Resu
             "line {new_lineno} comes before the current code block"
         ));
     }
-    let raw = deopt_code(&code.code);
+    let raw = deopt_code(code.raw_code());
     let len = raw.len() / 2;
     let lines = marklines(code, len);
     let Some(target_line) = lines.iter().copied().filter(|&l| l >= new_lineno).min() else {

@@ -593,7 +593,7 @@ fn function_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let closure = arg(4);
     let nfree = code
-        .localspluskinds
+        .localspluskinds()
         .iter()
         .filter(|k| **k & crate::pyc::code::CO_FAST_FREE != 0)
         .count();

@@ -323,17 +323,84 @@ pub fn parse_exception_table(table: &[u8]) -> Vec<ExceptionTableEntry> {
     out
 }
 
+/// The byte tables of a code object that its line, position and
+/// exception-table views read: `co_code`, `co_linetable`,
+/// `co_exceptiontable` and `co_firstlineno`. A marshal [`CodeObject`]
+/// gives it ([`CodeObject::tables`]), and so does a prepared VM code
+/// object, which keeps only these bytes (in one block) of its marshal
+/// form.
+#[derive(Clone, Copy)]
+pub struct Tables<'a> {
+    pub code: &'a [u8],
+    pub linetable: &'a [u8],
+    pub exceptiontable: &'a [u8],
+    pub firstlineno: i32,
+}
+
 impl CodeObject {
+    /// The tables the line, position and exception views read.
+    pub fn tables(&self) -> Tables<'_> {
+        Tables {
+            code: self.code(),
+            linetable: self.linetable(),
+            exceptiontable: self.exceptiontable(),
+            firstlineno: self.firstlineno,
+        }
+    }
+
+    /// See [`Tables::co_code`].
+    pub fn co_code(&self) -> Vec<u8> {
+        self.tables().co_code()
+    }
+
+    /// See [`Tables::lines`].
+    pub fn lines(&self) -> Vec<LineRange> {
+        self.tables().lines()
+    }
+
+    /// See [`Tables::lnotab`].
+    pub fn lnotab(&self) -> Vec<u8> {
+        self.tables().lnotab()
+    }
+
+    /// See [`Tables::positions`].
+    pub fn positions(&self) -> Vec<Position> {
+        self.tables().positions()
+    }
+
+    /// See [`Tables::addr2line`].
+    pub fn addr2line(&self, offset: u32) -> Option<i32> {
+        self.tables().addr2line(offset)
+    }
+
+    /// See [`Tables::addr2location`].
+    pub fn addr2location(&self, offset: u32) -> Position {
+        self.tables().addr2location(offset)
+    }
+
+    /// See [`Tables::exception_table`].
+    pub fn exception_table(&self) -> Vec<ExceptionTableEntry> {
+        self.tables().exception_table()
+    }
+
+    /// The name of locals-plus slot `i` (`co._varname_from_oparg`), for
+    /// LOAD_FAST, LOAD_DEREF and friends.
+    pub fn localsplus_name(&self, i: usize) -> Option<&PyStr> {
+        self.localsplusnames().get(i).and_then(|o| o.as_str())
+    }
+}
+
+impl Tables<'_> {
     /// `co_code` as CPython 3.11 returns it: quickened opcodes mapped back
     /// to their base instruction and inline caches zeroed.
     pub fn co_code(&self) -> Vec<u8> {
-        super::opcode::deopt_code(self.code())
+        super::opcode::deopt_code(self.code)
     }
 
     /// `co_lines()`: one range per location-table entry, as 3.11 reports
     /// them (consecutive ranges with the same line are not merged).
     pub fn lines(&self) -> Vec<LineRange> {
-        decode_locations(self.linetable(), self.firstlineno)
+        decode_locations(self.linetable, self.firstlineno)
             .into_iter()
             .map(|e| LineRange {
                 start: e.start,
@@ -359,7 +426,7 @@ impl CodeObject {
         let mut computed = self.firstlineno;
         let mut code_offset = 0i64;
         let mut budget = LNOTAB_MAX / 2;
-        for e in decode_locations(self.linetable(), self.firstlineno) {
+        for e in decode_locations(self.linetable, self.firstlineno) {
             if e.line != -1 {
                 computed = e.line;
             }
@@ -398,7 +465,7 @@ impl CodeObject {
     /// `co_positions()`: one entry per code unit the location table covers.
     pub fn positions(&self) -> Vec<Position> {
         let mut out = Vec::new();
-        for e in decode_locations(self.linetable(), self.firstlineno) {
+        for e in decode_locations(self.linetable, self.firstlineno) {
             let p = Position {
                 line: opt(e.line),
                 end_line: opt(e.end_line),
@@ -415,7 +482,7 @@ impl CodeObject {
     /// `PyCode_Addr2Line`: the line of the instruction at byte `offset`
     /// (`None` when it has none or the offset is past the table).
     pub fn addr2line(&self, offset: u32) -> Option<i32> {
-        decode_locations(self.linetable(), self.firstlineno)
+        decode_locations(self.linetable, self.firstlineno)
             .into_iter()
             .find(|e| e.start <= offset && offset < e.end)
             .and_then(|e| opt(e.line))
@@ -424,7 +491,7 @@ impl CodeObject {
     /// `PyCode_Addr2Location`: the full position of the instruction at byte
     /// `offset`.
     pub fn addr2location(&self, offset: u32) -> Position {
-        decode_locations(self.linetable(), self.firstlineno)
+        decode_locations(self.linetable, self.firstlineno)
             .into_iter()
             .find(|e| e.start <= offset && offset < e.end)
             .map(|e| Position {
@@ -438,12 +505,6 @@ impl CodeObject {
 
     /// The exception table as `dis._parse_exception_table` reads it.
     pub fn exception_table(&self) -> Vec<ExceptionTableEntry> {
-        parse_exception_table(self.exceptiontable())
-    }
-
-    /// The name of locals-plus slot `i` (`co._varname_from_oparg`), for
-    /// LOAD_FAST, LOAD_DEREF and friends.
-    pub fn localsplus_name(&self, i: usize) -> Option<&PyStr> {
-        self.localsplusnames().get(i).and_then(|o| o.as_str())
+        parse_exception_table(self.exceptiontable)
     }
 }

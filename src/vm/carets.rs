@@ -313,7 +313,7 @@ fn name_suggestion(vm: &mut Vm, exc: &PyRef) -> Option<String> {
     let varnames: Vec<String> = code
         .localsplusnames
         .iter()
-        .zip(code.localspluskinds.iter())
+        .zip(code.localspluskinds().iter())
         .filter(|(_, &k)| k & crate::pyc::code::CO_FAST_LOCAL != 0)
         .map(|(n, _)| crate::vm::proto::str_of(n).to_string())
         .collect();

@@ -5,6 +5,7 @@ use crate::objects::rc::Rc;
 use crate::vm::value::Truth;
 
 use crate::objects::Payload;
+use crate::pyc::code::Tables;
 use crate::pyc::code::{CO_FAST_CELL, CO_FAST_FREE};
 use crate::pyc::{CodeObject, Obj, Object};
 
@@ -50,18 +51,17 @@ impl Instr {
 }
 
 /// Prepare `code` for the eval loop in one pass along its instruction
-/// starts (cache units skipped): a copy of the bytes with an inline-cache
-/// slot number (vm/ops/cache.rs) in the first CACHE unit of each
-/// LOAD_GLOBAL, LOAD_ATTR, LOAD_METHOD and STORE_ATTR, numbered in code
-/// order, and the decoded units. Each EXTENDED_ARG's byte is folded into
-/// the argument of the instruction it precedes, as the eval loop of
-/// CPython does at run time; an EXTENDED_ARG itself then runs as a no-op.
-/// Also gives the number of slots.
-fn decode_units(code: &[u8]) -> (Box<[u8]>, Box<[Instr]>, usize) {
+/// starts (cache units skipped): the decoded units, with an inline-cache
+/// slot number (vm/ops/cache.rs) for each LOAD_GLOBAL, LOAD_ATTR,
+/// LOAD_METHOD and STORE_ATTR that has its cache units, and each LOAD_NAME
+/// and STORE_NAME, numbered in code order. Each EXTENDED_ARG's byte is
+/// folded into the argument of the instruction it precedes, as the eval
+/// loop of CPython does at run time; an EXTENDED_ARG itself then runs as a
+/// no-op. Also gives the number of slots.
+fn decode_units(code: &[u8]) -> (Box<[Instr]>, usize) {
     use super::ops::cache::NO_SLOT;
     use crate::pyc::opcode::Op;
-    let mut bytes: Box<[u8]> = code.into();
-    let (units, _) = bytes.as_chunks_mut::<2>();
+    let (units, _) = code.as_chunks::<2>();
     let mut out: Vec<Instr> = vec![Instr::NOT_A_START; units.len()];
     let (mut i, mut ext, mut nslots) = (0, 0u32, 0usize);
     while let (Some(&[o, a]), Some(slot)) = (units.get(i), out.get_mut(i)) {
@@ -69,10 +69,9 @@ fn decode_units(code: &[u8]) -> (Box<[u8]>, Box<[Instr]>, usize) {
         let caches = op.map_or(0, |op| op.cache_units());
         let ic = match op {
             Some(Op::LoadGlobal | Op::LoadAttr | Op::LoadMethod | Op::StoreAttr) => {
-                match units.get_mut(i + 1) {
-                    Some(unit) => {
+                match units.get(i + 1) {
+                    Some(_) => {
                         let n = u16::try_from(nslots).unwrap_or(NO_SLOT);
-                        *unit = n.to_le_bytes();
                         nslots += 1;
                         n
                     }
@@ -99,7 +98,7 @@ fn decode_units(code: &[u8]) -> (Box<[u8]>, Box<[Instr]>, usize) {
         };
         i += 1 + caches;
     }
-    (bytes, out.into_boxed_slice(), nslots.min(NO_SLOT as usize))
+    (out.into_boxed_slice(), nslots.min(NO_SLOT as usize))
 }
 
 /// Whether an EXTENDED_ARG comes right before the instruction at `pc` (a
@@ -112,29 +111,31 @@ pub fn prefixed(instrs: &[Instr], pc: usize) -> bool {
 
 #[derive(Clone)]
 pub struct Code {
-    /// A skeleton of the marshal code object this was made from: its
-    /// scalar fields, `co_linetable` and `co_exceptiontable` (the line and
-    /// position views of `co()` read them) and the original `co_code`
-    /// (`co_code` and the verifier read it). Its constants, names,
-    /// slot names and kinds are empty: those live converted below, and
-    /// `marshal.dumps` rebuilds a full code object from them.
-    skel: CodeObject,
-    /// The instruction bytes (two per code unit), with the inline-cache
-    /// slot numbers of vm/ops/cache.rs in the first CACHE unit of the
-    /// instructions that have one (`co_code` undoes that).
-    pub code: Lazy<u8>,
-    /// `code` decoded once, one entry per code unit (what the eval loop
-    /// reads).
+    /// What the code keeps of the bytes of its marshal form, in one
+    /// block: the original `co_code` (two bytes per code unit; `co_code`,
+    /// the verifier and the few readers of raw units read it),
+    /// `co_linetable`, `co_exceptiontable` (the line and position views of
+    /// `co()` read them) and `co_localspluskinds`, one after the other
+    /// (`code_len`, `lt_len`, `et_len` bytes; the kinds last). CPython
+    /// keeps these as three bytes objects and a bytes object; one block
+    /// of their exact size is the smallest form (session 14: the marshal
+    /// nodes kept before took about 200 bytes per code object more).
+    tables: Box<[u8]>,
+    code_len: u32,
+    lt_len: u32,
+    et_len: u32,
+    /// The instructions decoded once, one entry per code unit (what the
+    /// eval loop reads; the inline-cache slot of each instruction that has
+    /// one is in its entry).
     pub instrs: Lazy<Instr>,
     /// The inline caches (vm/ops/cache.rs), by slot number: empty until
     /// the first one is filled (most code of an imported module never
     /// runs), then `nslots` of them.
     pub ics: std::cell::RefCell<Box<[super::ops::Ic]>>,
-    nslots: std::cell::Cell<u32>,
+    nslots: std::cell::Cell<u16>,
     pub consts: Lazy<Value>,
     pub names: Lazy<PyRef>,
     pub localsplusnames: Box<[PyRef]>,
-    pub localspluskinds: Box<[u8]>,
     pub handlers: Lazy<Handler>,
     pub argcount: usize,
     pub posonlyargcount: usize,
@@ -149,7 +150,7 @@ pub struct Code {
     pub firstlineno: i32,
     /// The `code` object last handed out for this code (`Vm::code_object`),
     /// so `f.__code__ is f.__code__` and `frame.f_code is f.__code__`.
-    wrapper: std::cell::RefCell<crate::objects::rc::Weak<crate::objects::PyObject>>,
+    wrapper: WrapperCell,
     /// Which load-wide object `co_consts`, `co_names`,
     /// `co_localsplusnames`, `co_linetable` and `co_exceptiontable` were
     /// (0: one of its own). The compiler merges equal tuples and tables
@@ -158,7 +159,7 @@ pub struct Code {
     pub share_ids: [u32; 5],
     /// Bit i: constant i is a number that other code objects of its
     /// module share (marshal then flags it for back-references).
-    pub shared_consts: Box<[u64]>,
+    shared_consts: Option<Box<SharedBits>>,
     /// Bit 0: `co_name`, bit 1: `co_qualname` is shared with other code
     /// objects of its module (`<listcomp>`, `<lambda>`, ...); bit 2: the
     /// constants are a copy of a live tuple's items (`code.replace`), one
@@ -168,8 +169,8 @@ pub struct Code {
     /// the code's first frame: most functions of an imported module never
     /// run, and loading stays one pass).
     verified: std::cell::Cell<bool>,
-    /// Whether `code`, `instrs`, `nslots` and `handlers` are there: they
-    /// are made from the skeleton when the code first runs or is looked
+    /// Whether `instrs`, `nslots` and `handlers` are there: they are made
+    /// from `tables` when the code first runs or is looked
     /// into (`Vm::ensure_prepared`); until then they are empty.
     prepared: std::cell::Cell<bool>,
     /// pycvm's own frozen import system (`Vm::const_value_trusted`): the
@@ -185,7 +186,6 @@ impl Code {
     /// `code` object of its own yet.
     pub fn detached_clone(&self) -> Code {
         let mut c = self.clone();
-        *c.wrapper.borrow_mut() = crate::objects::rc::Weak::new();
         // Replaced constants or names change what the verifier checks.
         c.verified.set(false);
         c.trusted = false;
@@ -235,39 +235,69 @@ impl Code {
         // The original bytes (`code` has inline-cache slot numbers).
         let input = super::verify::VerifyInput {
             name: std::borrow::Cow::Borrowed(self.name_str()),
-            code: self.skel.code(),
+            code: self.raw_code(),
             nconsts: self.consts.len(),
             nnames: self.names.len(),
             nlocalsplus: self.localsplusnames.len(),
-            kinds: &self.localspluskinds,
+            kinds: self.localspluskinds(),
             stacksize: self.stacksize,
-            exceptiontable: self.skel.exceptiontable(),
+            exceptiontable: self.exceptiontable(),
         };
         super::verify::verify_input(&input).map_err(|e| vm.system_error(e.to_string()))?;
         self.verified.set(true);
         Ok(())
     }
 
+    /// Bit i: constant i is a number that other code objects of its module
+    /// share (see the field).
+    pub fn shared_consts(&self) -> &[u64] {
+        self.shared_consts
+            .as_deref()
+            .map_or(&[], |v| v.0.as_slice())
+    }
+
+    /// Mark every constant as shared (`code.replace` with new constants).
+    pub fn set_all_consts_shared(&mut self) {
+        let bits = vec![u64::MAX; self.consts.len().div_ceil(64)];
+        self.shared_consts = Some(Box::new(SharedBits(bits)));
+    }
+
     pub fn nlocalsplus(&self) -> usize {
         self.localsplusnames.len()
     }
 
-    /// The skeleton marshal code object, for its line, position and
-    /// exception-table views (`lines`, `positions`, `addr2line`, ...). Its
-    /// constants, names and slot tables are empty: use this code's fields.
-    pub fn co(&self) -> Option<&CodeObject> {
-        Some(&self.skel)
+    /// The byte tables, for the line, position and exception-table views
+    /// (`lines`, `positions`, `addr2line`, ...).
+    pub fn co(&self) -> Option<Tables<'_>> {
+        Some(Tables {
+            code: self.raw_code(),
+            linetable: self.linetable(),
+            exceptiontable: self.exceptiontable(),
+            firstlineno: self.firstlineno,
+        })
+    }
+
+    /// The original instruction bytes (two per code unit; no inline-cache
+    /// slot numbers or specialised opcodes are ever written into them).
+    pub fn raw_code(&self) -> &[u8] {
+        self.tables.get(..self.code_len as usize).unwrap_or(&[])
+    }
+
+    /// `co_localspluskinds`.
+    pub fn localspluskinds(&self) -> &[u8] {
+        let start = self.code_len as usize + self.lt_len as usize + self.et_len as usize;
+        self.tables.get(start..).unwrap_or(&[])
     }
 
     /// `co_code`: the instruction bytes as CPython gives them (inline
     /// caches zeroed, specialised opcodes undone).
     pub fn co_code(&self) -> Vec<u8> {
-        crate::pyc::opcode::deopt_code(self.skel.code())
+        crate::pyc::opcode::deopt_code(self.raw_code())
     }
 
     /// How many inline-cache slots the code has (vm/ops/cache.rs).
     pub fn nslots(&self) -> u32 {
-        self.nslots.get()
+        u32::from(self.nslots.get())
     }
 
     /// A function's `__doc__`: `co_consts[0]` when it is a str, even
@@ -297,18 +327,23 @@ impl Code {
 
     /// `co_linetable`.
     pub fn linetable(&self) -> &[u8] {
-        self.skel.linetable()
+        let start = self.code_len as usize;
+        self.tables
+            .get(start..start + self.lt_len as usize)
+            .unwrap_or(&[])
     }
 
     /// `co_exceptiontable`.
     pub fn exceptiontable(&self) -> &[u8] {
-        self.skel.exceptiontable()
+        let start = self.code_len as usize + self.lt_len as usize;
+        self.tables
+            .get(start..start + self.et_len as usize)
+            .unwrap_or(&[])
     }
 
     /// Set `co_firstlineno` (`code.replace`): the line tables count from it.
     pub fn set_firstlineno(&mut self, line: i32) {
         self.firstlineno = line;
-        self.skel.firstlineno = line;
     }
 
     /// The line of the instruction at code unit `lasti`.
@@ -325,13 +360,13 @@ impl Code {
     }
 
     pub fn is_cell(&self, i: usize) -> bool {
-        self.localspluskinds
+        self.localspluskinds()
             .get(i)
             .is_some_and(|k| k & CO_FAST_CELL != 0)
     }
 
     pub fn is_free(&self, i: usize) -> bool {
-        self.localspluskinds
+        self.localspluskinds()
             .get(i)
             .is_some_and(|k| k & CO_FAST_FREE != 0)
     }
@@ -370,10 +405,10 @@ impl Code {
 
 /// `Code::shared_consts`: which of `consts` are numbers the load shares
 /// (no allocation when none is).
-fn shared_numbers(consts: &[Obj]) -> Box<[u64]> {
+fn shared_numbers(consts: &[Obj]) -> Option<Box<SharedBits>> {
     let shared = |c: &Obj| matches!(c.value(), Object::Int(_) | Object::Float(_)) && c.is_shared();
     if !consts.iter().any(shared) {
-        return Box::default();
+        return None;
     }
     let mut bits = vec![0u64; consts.len().div_ceil(64)];
     for (i, c) in consts.iter().enumerate() {
@@ -383,46 +418,60 @@ fn shared_numbers(consts: &[Obj]) -> Box<[u64]> {
             }
         }
     }
-    bits.into_boxed_slice()
+    Some(Box::new(SharedBits(bits)))
 }
 
-/// The shared empty objects of the skeletons.
-struct Empties {
-    bytes: Obj,
-    tuple: Obj,
-    str: Obj,
+/// `Code::shared_consts` when a constant is shared: behind one pointer
+/// (none in most code objects), so the field is one word.
+#[derive(Clone)]
+struct SharedBits(Vec<u64>);
+
+/// `Code::wrapper`: the `code` object last handed out, held weakly. One
+/// word (a `RefCell` would add its borrow flag); a clone of the code
+/// (`code.replace`) starts without one.
+#[derive(Default)]
+struct WrapperCell(std::cell::Cell<crate::objects::rc::Weak<crate::objects::PyObject>>);
+
+impl Clone for WrapperCell {
+    fn clone(&self) -> Self {
+        WrapperCell::default()
+    }
 }
 
-thread_local! {
-    static EMPTIES: Empties = Empties {
-        bytes: Obj::new(Object::Bytes(Vec::new())),
-        tuple: Obj::new(Object::Tuple(Vec::new())),
-        str: Obj::new(Object::Str(crate::pyc::object::PyStr::new("", false))),
-    };
+impl WrapperCell {
+    fn get(&self) -> Option<PyRef> {
+        let w = self.0.take();
+        let o = w.upgrade();
+        self.0.set(w);
+        o
+    }
+
+    fn set(&self, o: &PyRef) {
+        self.0.set(Rc::downgrade(o));
+    }
 }
 
-/// The skeleton of `co` a `Code` keeps (see `Code::skel`): no constants,
-/// names or slot tables (the code bytes stay: `co_code` and the verifier
-/// read them, and a code object prepared late has no other copy yet).
-fn skeleton(co: &CodeObject) -> CodeObject {
-    EMPTIES.with(|e| CodeObject {
-        argcount: co.argcount,
-        posonlyargcount: co.posonlyargcount,
-        kwonlyargcount: co.kwonlyargcount,
-        stacksize: co.stacksize,
-        flags: co.flags,
-        code: co.code.clone(),
-        consts: e.tuple.clone(),
-        names: e.tuple.clone(),
-        localsplusnames: e.tuple.clone(),
-        localspluskinds: e.bytes.clone(),
-        filename: e.str.clone(),
-        name: e.str.clone(),
-        qualname: e.str.clone(),
-        firstlineno: co.firstlineno,
-        linetable: co.linetable.clone(),
-        exceptiontable: co.exceptiontable.clone(),
-    })
+/// The one block of `Code::tables`: `co`'s code, line table, exception
+/// table and slot kinds, and their lengths (each below 4 GiB, as the
+/// marshal reader's lengths are).
+fn tables_of(co: &CodeObject) -> (Box<[u8]>, u32, u32, u32) {
+    let parts = [
+        co.code(),
+        co.linetable(),
+        co.exceptiontable(),
+        co.localspluskinds(),
+    ];
+    let mut block = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        block.extend_from_slice(p);
+    }
+    let len = |p: &[u8]| u32::try_from(p.len()).unwrap_or(u32::MAX);
+    (
+        block.into_boxed_slice(),
+        len(parts[0]),
+        len(parts[1]),
+        len(parts[2]),
+    )
 }
 
 fn str_of(r: &PyRef) -> &str {
@@ -519,8 +568,8 @@ impl Vm {
     /// A code object made from `co` with its constants (nested code
     /// objects made the same way) and names converted, within the
     /// conversion of its load, as CPython's marshal makes them: nothing
-    /// of the marshal objects stays but the byte strings the skeleton
-    /// shares. The instructions wait (`fill_code`).
+    /// of the marshal objects stays (their bytes are copied into
+    /// `tables`). The instructions wait (`fill_code`).
     fn code_stub(&mut self, co: &CodeObject) -> Code {
         let shared_consts = shared_numbers(co.consts());
         let shared_names = u8::from(co.name.is_shared()) | (u8::from(co.qualname.is_shared()) << 1);
@@ -534,7 +583,6 @@ impl Vm {
         let filename = self.intern_obj(&co.filename);
         let consts: Vec<Value> = co.consts().iter().map(|c| self.code_const_in(c)).collect();
         let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
-        // Before `skeleton` takes its own handles on the tables.
         let share_ids = [
             self.share_id(&co.consts),
             self.share_id(&co.names),
@@ -542,18 +590,19 @@ impl Vm {
             self.share_id(&co.linetable),
             self.share_id(&co.exceptiontable),
         ];
-        let skel = skeleton(co);
+        let (tables, code_len, lt_len, et_len) = tables_of(co);
         let trusted = self.load_memo.current().trusted.get();
         Code {
-            skel,
+            tables,
+            code_len,
+            lt_len,
+            et_len,
             instrs: Lazy::empty(),
-            code: Lazy::empty(),
             ics: std::cell::RefCell::new(Box::new([])),
             nslots: std::cell::Cell::new(0),
             consts: Lazy::ready(consts.into_boxed_slice()),
             names: Lazy::ready(names.into_boxed_slice()),
             localsplusnames: lnames.into_boxed_slice(),
-            localspluskinds: co.localspluskinds().into(),
             handlers: Lazy::empty(),
             argcount: co.argcount.max(0) as usize,
             posonlyargcount: co.posonlyargcount.max(0) as usize,
@@ -576,16 +625,14 @@ impl Vm {
     }
 
     /// Make what `code_stub` left out (the decoded instructions, their
-    /// inline-cache slots and the exception handlers) from the skeleton.
+    /// inline-cache slots and the exception handlers) from `tables`.
     #[cold]
     #[inline(never)]
     fn fill_code(&mut self, code: &Code) {
         if code.prepared.get() {
             return;
         }
-        let handlers = code
-            .skel
-            .exception_table()
+        let handlers = crate::pyc::code::parse_exception_table(code.exceptiontable())
             .iter()
             .map(|e| Handler {
                 start: (e.start / 2) as usize,
@@ -595,11 +642,10 @@ impl Vm {
                 lasti: e.lasti,
             })
             .collect::<Vec<_>>();
-        let (bytes, instrs, nslots) = decode_units(code.skel.code());
+        let (instrs, nslots) = decode_units(code.raw_code());
         code.handlers.fill(handlers.into_boxed_slice());
         code.instrs.fill(instrs);
-        code.code.fill(bytes);
-        code.nslots.set(u32::try_from(nslots).unwrap_or(0));
+        code.nslots.set(u16::try_from(nslots).unwrap_or(0));
         code.prepared.set(true);
     }
 
@@ -655,11 +701,11 @@ impl Vm {
     /// The `code` object of `code`: the one already handed out while it is
     /// alive (CPython's code objects are unique), else a new one.
     pub fn code_object(&self, code: &Rc<Code>) -> PyRef {
-        if let Some(o) = code.wrapper.borrow().upgrade() {
+        if let Some(o) = code.wrapper.get() {
             return o;
         }
         let o = self.new_obj(&self.types.code, Payload::Code(code.clone()));
-        *code.wrapper.borrow_mut() = Rc::downgrade(&o);
+        code.wrapper.set(&o);
         o
     }
 

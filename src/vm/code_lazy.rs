@@ -2,8 +2,8 @@
 //!
 //! Most functions of an imported module never run, so a code object's
 //! decoded instructions and exception handlers are made when it first runs
-//! or is looked into (`Vm::ensure_prepared`), from its skeleton (code
-//! bytes, exception table). Its constants and names are converted when it
+//! or is looked into (`Vm::ensure_prepared`), from the bytes it keeps (code,
+//! exception table). Its constants and names are converted when it
 //! is loaded, as CPython's marshal does: the marshal objects then go (an
 //! earlier design kept their tuples until the code ran, and with them the
 //! marshal trees of every nested code object and a second copy of each
@@ -13,7 +13,7 @@
 //! load (`r_ref`) are one object: the memo of a load ([`MemoMap`]) maps
 //! them while the load converts.
 
-use std::cell::{Cell, RefCell, UnsafeCell};
+use std::cell::{RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
@@ -23,18 +23,19 @@ use crate::pyc::Obj;
 use super::value::Value;
 
 /// A slice filled once: empty until then (`Code` fills it before the code
-/// first runs or is looked into). Reading it is a plain load of the slice
-/// (no "is it filled?" branch on the eval loop's constant and name reads).
+/// first runs or is looked into; `Code::prepared` says whether it did).
+/// Reading it is a plain load of the slice (no "is it filled?" branch on
+/// the eval loop's reads). Two words: whether it was filled is the code's
+/// flag, not a field of each slice (session 14: code objects are a large
+/// part of what imported modules hold).
 pub struct Lazy<T> {
     items: UnsafeCell<Box<[T]>>,
-    ready: Cell<bool>,
 }
 
 impl<T: Clone> Clone for Lazy<T> {
     fn clone(&self) -> Self {
         Lazy {
             items: UnsafeCell::new(Box::<[T]>::from(&**self)),
-            ready: Cell::new(self.ready.get()),
         }
     }
 }
@@ -50,7 +51,6 @@ impl<T> Lazy<T> {
     pub fn ready(items: Box<[T]>) -> Lazy<T> {
         Lazy {
             items: UnsafeCell::new(items),
-            ready: Cell::new(true),
         }
     }
 
@@ -58,31 +58,24 @@ impl<T> Lazy<T> {
     pub fn empty() -> Lazy<T> {
         Lazy {
             items: UnsafeCell::new(Box::default()),
-            ready: Cell::new(false),
         }
     }
 
-    /// Fill it (no effect when already filled).
+    /// Fill it: no effect unless it is still empty.
     pub fn fill(&self, items: Box<[T]>) {
-        if self.ready.get() {
-            return;
-        }
-        // SAFETY: until `ready` is set the cell holds the empty box made by
-        // `empty()`, and the only references ever handed out (by `deref`)
-        // point into the box's heap block, which for an empty box is a
-        // zero-sized region that is never allocated nor freed; no reference
-        // to the cell itself outlives a method of this type. Replacing the
-        // box therefore invalidates no live reference to any byte, and
-        // `Lazy` is `!Sync` (the cell), so no other thread writes at once.
-        // Once `ready` is set the cell is never written again.
+        // SAFETY: the cell is only ever written here, and only while it
+        // holds an empty box. The only references ever handed out (by
+        // `deref`) point into the box's heap block, which for an empty box
+        // is a zero-sized region that is never allocated nor freed; no
+        // reference to the cell itself outlives a method of this type.
+        // Replacing an empty box therefore invalidates no live reference
+        // to any byte, and `Lazy` is `!Sync` (the cell), so no other
+        // thread writes at once. A non-empty box is never replaced.
         unsafe {
-            *self.items.get() = items;
+            if (&*self.items.get()).is_empty() {
+                *self.items.get() = items;
+            }
         }
-        self.ready.set(true);
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.ready.get()
     }
 }
 
@@ -91,13 +84,10 @@ impl<T> Deref for Lazy<T> {
 
     #[inline(always)]
     fn deref(&self) -> &[T] {
-        debug_assert!(
-            self.ready.get(),
-            "a lazy code field was read before `ensure_prepared`"
-        );
-        // SAFETY: the cell is written only by `fill`, once, while it holds
-        // an empty box (see there); the slice returned here borrows the
-        // box's heap block, which stays in place for as long as `self`.
+        // SAFETY: the cell is written only by `fill`, and only while it
+        // holds an empty box (see there); the slice returned here borrows
+        // the box's heap block, which stays in place for as long as
+        // `self` (a non-empty box is never replaced).
         unsafe { &*self.items.get() }
     }
 }

@@ -700,8 +700,8 @@ impl Vm {
         let code = &frame.code;
         let pc = frame.pc;
         let (op, arg) = (
-            code.code.get(pc * 2).copied()?,
-            code.code.get(pc * 2 + 1).copied()?,
+            code.raw_code().get(pc * 2).copied()?,
+            code.raw_code().get(pc * 2 + 1).copied()?,
         );
         if Op::from_u8(op) != Some(Op::Resume) || arg < 2 {
             return None;
@@ -737,7 +737,7 @@ impl Vm {
         let Some(send) = frame.lasti.checked_sub(1) else {
             return;
         };
-        let code = &frame.code.code;
+        let code = frame.code.raw_code();
         if code.get(send * 2).copied().and_then(Op::from_u8) != Some(Op::Send) {
             return;
         }

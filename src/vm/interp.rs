@@ -236,7 +236,7 @@ impl Vm {
                     // CACHE, an opcode number `opcode.opmap` lacks, or a
                     // unit inside an instruction (code.rs's Instr).
                     Op::Cache => {
-                        let opb = code.code.get(pc * 2).copied().unwrap_or(0);
+                        let opb = code.raw_code().get(pc * 2).copied().unwrap_or(0);
                         return Err((self.system_error(format!("unknown opcode {opb}")), false));
                     }
                     Op::Resume if oparg >= 2 || !super::signals::pending() => go_on!(next),

@@ -143,7 +143,7 @@ fn line_array(code: &Rc<Code>) -> Rc<LineArray> {
     }) {
         return la;
     }
-    let n = code.code.len() / 2;
+    let n = code.raw_code().len() / 2;
     let mut lines = vec![-1i32; n];
     if let Some(co) = code.co() {
         for r in co.lines() {
@@ -156,7 +156,7 @@ fn line_array(code: &Rc<Code>) -> Rc<LineArray> {
         }
     }
     let first = code
-        .code
+        .raw_code()
         .chunks(2)
         .position(|w| w.first().and_then(|&b| Op::from_u8(b)) == Some(Op::Resume))
         .unwrap_or(0);

@@ -201,10 +201,7 @@ impl Code {
     /// The slot number of the instruction at code unit `pc`.
     #[inline(always)]
     pub fn ic_slot(&self, pc: usize) -> u16 {
-        match self.code.get(pc * 2 + 2..pc * 2 + 4) {
-            Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
-            _ => NO_SLOT,
-        }
+        self.instrs.get(pc).map_or(NO_SLOT, |i| i.slot)
     }
 
     /// Look at slot `slot` (no Python code may run inside `f`): the first
