@@ -546,7 +546,7 @@ impl Saver {
     fn batch_list_exact(
         &mut self,
         vm: &mut Vm,
-        cell: &std::cell::RefCell<Vec<Value>>,
+        cell: &crate::objects::listcell::ListCell,
     ) -> PyResult<()> {
         let item_at = |i: usize| cell.borrow().get(i).cloned();
         if cell.borrow().len() == 1 {
