@@ -51,6 +51,19 @@ fn system_limit() -> usize {
     })
 }
 
+/// Reserve room for `additional` more items in `v`, or MemoryError when
+/// the allocator (or the system, see [`system_limit`]) refuses.
+pub fn reserve_exact<T>(vm: &Vm, v: &mut Vec<T>, additional: usize) -> PyResult<()> {
+    let n = v
+        .len()
+        .checked_add(additional)
+        .ok_or_else(|| no_memory(vm))?;
+    if total_size(vm, n, std::mem::size_of::<T>().max(1))? > system_limit() {
+        return Err(no_memory(vm));
+    }
+    v.try_reserve_exact(additional).map_err(|_| no_memory(vm))
+}
+
 /// An empty Vec with room for `n` items, or MemoryError when the
 /// allocator (or the system, see [`system_limit`]) refuses.
 pub fn vec_with_capacity<T>(vm: &Vm, n: usize) -> PyResult<Vec<T>> {

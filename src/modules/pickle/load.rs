@@ -192,10 +192,17 @@ impl Loader {
         Ok(self.stack.split_off(start))
     }
 
-    pub fn memo_put(&mut self, idx: usize, v: Value) {
+    /// `_Unpickler_MemoPut`: a memo index beyond what can be allocated
+    /// is a MemoryError, as CPython's resize failing.
+    pub fn memo_put(&mut self, vm: &mut Vm, idx: usize, v: Value) -> PyResult<()> {
         if self.memo.len() <= idx {
-            self.memo
-                .resize((idx + 1).max(self.memo.len() * 2), Value::Null);
+            let size = idx
+                .checked_add(1)
+                .map(|n| n.max(self.memo.len().saturating_mul(2)))
+                .ok_or_else(|| crate::objects::alloc::no_memory(vm))?;
+            let more = size.saturating_sub(self.memo.len());
+            crate::objects::alloc::reserve_exact(vm, &mut self.memo, more)?;
+            self.memo.resize(size, Value::Null);
         }
         if let Some(slot) = self.memo.get_mut(idx) {
             if matches!(slot, Value::Null) {
@@ -204,6 +211,7 @@ impl Loader {
             let old = std::mem::replace(slot, v);
             drop(old);
         }
+        Ok(())
     }
 
     pub fn memo_get(&mut self, vm: &mut Vm, idx: usize) -> PyResult<Value> {

@@ -168,13 +168,13 @@ impl Loader {
             b'q' => {
                 let i = self.byte(vm)?;
                 let v = self.top(vm)?;
-                self.memo_put(usize::from(i), v);
+                self.memo_put(vm, usize::from(i), v)?;
             }
             b'r' => {
                 let s = self.read(vm, 4)?;
                 let i = le(self.bytes(s, 4)) as usize;
                 let v = self.top(vm)?;
-                self.memo_put(i, v);
+                self.memo_put(vm, i, v)?;
             }
             b'p' => {
                 let line = self.readline(vm)?;
@@ -186,11 +186,11 @@ impl Loader {
                 if i < 0 {
                     return Err(vm.value_error("negative PUT argument"));
                 }
-                self.memo_put(i as usize, v);
+                self.memo_put(vm, i as usize, v)?;
             }
             0x94 => {
                 let v = self.top(vm)?;
-                self.memo_put(self.memo_len, v);
+                self.memo_put(vm, self.memo_len, v)?;
             }
             b'0' => self.load_pop(vm)?,
             b'1' => {
@@ -832,14 +832,22 @@ fn parse_int_line(vm: &mut Vm, line: &[u8]) -> PyResult<i64> {
     match text.trim().parse::<i64>() {
         Ok(i) => Ok(i),
         Err(_) => {
-            let s = vm.new_string(text.trim_end_matches('\n').to_string());
-            let v = vm.call(&Value::Obj(vm.types.int.clone()), &[s])?;
-            match v {
-                Value::Int(i) => Ok(i),
-                _ => Err(vm.new_error(
+            // `PyLong_FromString` on the whole line: its text decoded
+            // strictly (a UnicodeDecodeError as CPython's), the error
+            // naming the line as read, newline included.
+            let b = vm.new_bytes(line.to_vec());
+            let utf8 = vm.new_str("utf-8");
+            let s = vm.call_method(&b, "decode", &[utf8])?;
+            match vm.call(&Value::Obj(vm.types.int.clone()), std::slice::from_ref(&s)) {
+                Ok(Value::Int(i)) => Ok(i),
+                Ok(_) => Err(vm.new_error(
                     ExcKind::OverflowError,
                     "Python int too large to convert to C ssize_t",
                 )),
+                Err(_) => {
+                    let r = vm.repr(&s)?;
+                    Err(vm.value_error(format!("invalid literal for int() with base 10: {r}")))
+                }
             }
         }
     }
