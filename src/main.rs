@@ -154,6 +154,8 @@ fn at_startup_end() {
 fn drop_startup_code_pages() {
     /// `PF_W` in elf.h: a writable segment.
     const PF_W: u32 = 2;
+    // SAFETY: called only by `dl_iterate_phdr` below, with the arguments
+    // glibc documents for its callback.
     unsafe extern "C" fn main_program(
         info: *mut libc::dl_phdr_info,
         _size: libc::size_t,

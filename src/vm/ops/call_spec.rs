@@ -277,7 +277,10 @@ pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Val
                 if !fn_addr_eq(bf.func, LIST_APPEND) {
                     return None;
                 }
+                // SAFETY: the argument is the top slot (the caller's
+                // contract); when the list is busy it goes back where it was.
                 if let Err(x) = items.try_push(unsafe { r.pop() }) {
+                    // SAFETY: the slot just popped is free again.
                     unsafe { r.push(x) };
                     return None;
                 }
