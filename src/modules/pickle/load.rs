@@ -302,7 +302,7 @@ pub fn find_class(
 ) -> PyResult<Value> {
     let (mut module, mut name) = (module, name);
     if proto < 3 && fix_imports {
-        (module, name) = fix_names(vm, module, name)?;
+        (module, name) = super::compat_map(vm, module, name, "NAME_MAPPING", "IMPORT_MAPPING")?;
     }
     let mname = vm.str(&module)?;
     let m = vm.import_by_name(&mname)?;
@@ -340,53 +340,6 @@ pub fn find_class(
             ))
         }
     }
-}
-
-/// Python 2 names to Python 3 ones (`_compat_pickle.NAME_MAPPING`,
-/// `IMPORT_MAPPING`).
-fn fix_names(vm: &mut Vm, module: Value, name: Value) -> PyResult<(Value, Value)> {
-    let compat = vm.import_by_name("_compat_pickle")?;
-    let names = vm.getattr_str(&compat, "NAME_MAPPING")?;
-    let key = vm.new_tuple(vec![module.clone(), name.clone()]);
-    if let Value::Obj(d) = &names {
-        if let Some(item) = vm.dict_get(d, &key)? {
-            let pair = match super::payload(&item) {
-                Some(Payload::Tuple(t)) => t.to_vec(),
-                _ => Vec::new(),
-            };
-            let [m, n] = &pair[..] else {
-                let tn = vm.type_name_of(&item);
-                return Err(vm.new_error(
-                    crate::objects::exception::ExcKind::RuntimeError,
-                    format!("_compat_pickle.NAME_MAPPING values should be 2-tuples, not {tn}"),
-                ));
-            };
-            if vm.as_str_obj(m).is_none() || vm.as_str_obj(n).is_none() {
-                let (a, b) = (vm.type_name_of(m), vm.type_name_of(n));
-                return Err(vm.new_error(
-                    crate::objects::exception::ExcKind::RuntimeError,
-                    format!(
-                        "_compat_pickle.NAME_MAPPING values should be pairs of str, not ({a}, {b})"
-                    ),
-                ));
-            }
-            return Ok((m.clone(), n.clone()));
-        }
-    }
-    let imports = vm.getattr_str(&compat, "IMPORT_MAPPING")?;
-    if let Value::Obj(d) = &imports {
-        if let Some(m) = vm.dict_get(d, &module)? {
-            if vm.as_str_obj(&m).is_none() {
-                let tn = vm.type_name_of(&m);
-                return Err(vm.new_error(
-                    crate::objects::exception::ExcKind::RuntimeError,
-                    format!("_compat_pickle.IMPORT_MAPPING values should be strings, not {tn}"),
-                ));
-            }
-            return Ok((m, name));
-        }
-    }
-    Ok((module, name))
 }
 
 /// Run a load and give the memo back to the state.
@@ -431,7 +384,7 @@ pub fn load(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let base = vm.get_attr_raw(&m, "_find_class_base");
         let native = match (&fc, &base) {
             (Value::Obj(f), Some(b)) => match &f.payload {
-                Payload::Method(meth) => super::reduce::same(&meth.func, b),
+                Payload::Method(meth) => meth.func.is(b),
                 _ => false,
             },
             _ => false,

@@ -15,6 +15,7 @@ mod save;
 
 use std::cell::{Cell, RefCell};
 
+use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
 use crate::objects::typeobj::Layout;
@@ -348,4 +349,58 @@ pub fn copyreg(vm: &mut Vm) -> PyResult<Value> {
         Ok(Some(m)) if !m.is_none() => Ok(m),
         _ => vm.import_by_name("copyreg"),
     }
+}
+
+/// `_compat_pickle`'s renaming of a global between Python 2 and 3: the
+/// pair for `(module, name)` in the table `names` (`NAME_MAPPING` when
+/// loading, `REVERSE_NAME_MAPPING` when saving with `fix_imports`), else
+/// the module renamed by the table `imports`; with `_pickle.c`'s errors
+/// for malformed entries.
+fn compat_map(
+    vm: &mut Vm,
+    module: Value,
+    name: Value,
+    names: &str,
+    imports: &str,
+) -> PyResult<(Value, Value)> {
+    let compat = vm.import_by_name("_compat_pickle")?;
+    let table = vm.getattr_str(&compat, names)?;
+    let key = vm.new_tuple(vec![module.clone(), name.clone()]);
+    if let Value::Obj(d) = &table {
+        if let Some(item) = vm.dict_get(d, &key)? {
+            let pair = match payload(&item) {
+                Some(Payload::Tuple(t)) => t.to_vec(),
+                _ => Vec::new(),
+            };
+            let [m, n] = &pair[..] else {
+                let tn = vm.type_name_of(&item);
+                return Err(vm.new_error(
+                    ExcKind::RuntimeError,
+                    format!("_compat_pickle.{names} values should be 2-tuples, not {tn}"),
+                ));
+            };
+            if vm.as_str_obj(m).is_none() || vm.as_str_obj(n).is_none() {
+                let (a, b) = (vm.type_name_of(m), vm.type_name_of(n));
+                return Err(vm.new_error(
+                    ExcKind::RuntimeError,
+                    format!("_compat_pickle.{names} values should be pairs of str, not ({a}, {b})"),
+                ));
+            }
+            return Ok((m.clone(), n.clone()));
+        }
+    }
+    let table = vm.getattr_str(&compat, imports)?;
+    if let Value::Obj(d) = &table {
+        if let Some(m) = vm.dict_get(d, &module)? {
+            if vm.as_str_obj(&m).is_none() {
+                let tn = vm.type_name_of(&m);
+                return Err(vm.new_error(
+                    ExcKind::RuntimeError,
+                    format!("_compat_pickle.{imports} values should be strings, not {tn}"),
+                ));
+            }
+            return Ok((m, name));
+        }
+    }
+    Ok((module, name))
 }

@@ -214,7 +214,7 @@ impl Saver {
             0
         } else {
             match &self.newobj_cache {
-                Some((c, k)) if same(c, &callable) => *k,
+                Some((c, k)) if c.is(&callable) => *k,
                 _ => {
                     let k = match super::attr_opt(vm, &callable, "__name__")? {
                         Some(name) => match str_of(vm, &name).as_deref() {
@@ -241,7 +241,7 @@ impl Saver {
             }
             if let Some(o) = obj {
                 let oc = super::attr(vm, o, "__class__")?;
-                if !same(&oc, cls) {
+                if !oc.is(cls) {
                     return Err(self.error(vm, "args[0] from __newobj__ args has the wrong class"));
                 }
             }
@@ -414,7 +414,7 @@ impl Saver {
                 ));
             }
         };
-        if !same(&cls, obj) {
+        if !cls.is(obj) {
             let r = vm.repr(obj)?;
             return Err(self.error(
                 vm,
@@ -427,7 +427,7 @@ impl Saver {
             return Ok(());
         }
         {
-            let parent_is_module = same(&parent, &module);
+            let parent_is_module = parent.is(&module);
             let global_name = if parent_is_module && dotted.len() > 1 {
                 vm.new_string(lastname.clone())
             } else {
@@ -455,7 +455,13 @@ impl Saver {
     fn gen_global(&mut self, vm: &mut Vm, module: Value, name: Value) -> PyResult<()> {
         let (mut module, mut name) = (module, name);
         if self.proto < 3 && self.fix_imports {
-            (module, name) = fix_imports(vm, module, name)?;
+            (module, name) = super::compat_map(
+                vm,
+                module,
+                name,
+                "REVERSE_NAME_MAPPING",
+                "REVERSE_IMPORT_MAPPING",
+            )?;
         }
         let mut out = vec![b'c'];
         for (v, what) in [(&module, "module"), (&name, "global")] {
@@ -541,7 +547,7 @@ impl Saver {
                 continue;
             }
             if let Ok((found, _)) = deep_attr(vm, &module, dotted) {
-                if same(&found, obj) {
+                if found.is(obj) {
                     return Ok(name);
                 }
             }
@@ -559,60 +565,4 @@ fn deep_attr(vm: &mut Vm, obj: &Value, names: &[String]) -> PyResult<(Value, Val
         cur = vm.getattr_str(&parent, n)?;
     }
     Ok((cur, parent))
-}
-
-/// Identity.
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Obj(x), Value::Obj(y)) => crate::objects::rc::Rc::ptr_eq(x, y),
-        (Value::None, Value::None) => true,
-        _ => false,
-    }
-}
-
-/// `fix_imports` (protocols < 3): Python 2 names from
-/// `_compat_pickle.REVERSE_NAME_MAPPING` / `REVERSE_IMPORT_MAPPING`.
-fn fix_imports(vm: &mut Vm, module: Value, name: Value) -> PyResult<(Value, Value)> {
-    let compat = vm.import_by_name("_compat_pickle")?;
-    let names = vm.getattr_str(&compat, "REVERSE_NAME_MAPPING")?;
-    let key = vm.new_tuple(vec![module.clone(), name.clone()]);
-    if let Value::Obj(d) = &names {
-        if let Some(item) = vm.dict_get(d, &key)? {
-            let pair = tuple_items(&item).map(<[Value]>::to_vec);
-            let (m, n) = match pair.as_deref() {
-                Some([m, n]) => (m.clone(), n.clone()),
-                _ => {
-                    let tn = vm.type_name_of(&item);
-                    return Err(vm.new_error(
-                        crate::objects::exception::ExcKind::RuntimeError,
-                        format!("_compat_pickle.REVERSE_NAME_MAPPING values should be 2-tuples, not {tn}"),
-                    ));
-                }
-            };
-            if vm.as_str_obj(&m).is_none() || vm.as_str_obj(&n).is_none() {
-                let (a, b) = (vm.type_name_of(&m), vm.type_name_of(&n));
-                return Err(vm.new_error(
-                    crate::objects::exception::ExcKind::RuntimeError,
-                    format!("_compat_pickle.REVERSE_NAME_MAPPING values should be pairs of str, not ({a}, {b})"),
-                ));
-            }
-            return Ok((m, n));
-        }
-    }
-    let imports = vm.getattr_str(&compat, "REVERSE_IMPORT_MAPPING")?;
-    if let Value::Obj(d) = &imports {
-        if let Some(m) = vm.dict_get(d, &module)? {
-            if vm.as_str_obj(&m).is_none() {
-                let tn = vm.type_name_of(&m);
-                return Err(vm.new_error(
-                    crate::objects::exception::ExcKind::RuntimeError,
-                    format!(
-                        "_compat_pickle.REVERSE_IMPORT_MAPPING values should be strings, not {tn}"
-                    ),
-                ));
-            }
-            return Ok((m, name));
-        }
-    }
-    Ok((module, name))
 }
