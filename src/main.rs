@@ -134,7 +134,7 @@ fn reserve_smaller_arenas() {
 
 /// The interpreter has started; the program is about to run.
 fn at_startup_end() {
-    purge_freed_arena_memory_at_once();
+    purge_freed_arena_memory_soon();
     drop_startup_code_pages();
 }
 
@@ -203,13 +203,21 @@ fn drop_startup_code_pages() {
 /// mimalloc keeps freed arena memory resident for `purge_delay` times
 /// `arena_purge_mult` (10 ms x 10) before returning it to the system: a
 /// list grown by reallocation (CPython's growth, an eighth at a time)
-/// leaves its old buffers resident meanwhile. Measured, purging them at
-/// once took the peak RSS of benches/programs/exceptions from 57 to 37 MB
+/// leaves its old buffers resident meanwhile. Measured, purging them
+/// sooner took the peak RSS of benches/programs/exceptions from 57 to 37 MB
 /// and text_processing's from 142 to 128 MB, with no change in CPU time.
-fn purge_freed_arena_memory_at_once() {
+/// Purging at once (a zero delay) made a program that frees and allocates
+/// large blocks in turn pay a `madvise` and fresh page faults each time:
+/// pyperformance's pidigits spent 0.82 s in the kernel against 0.84 s of
+/// user time (32,000 `madvise` calls), regex_dna 0.16 s; a delay of 1 ms
+/// (`purge_delay` 1 x `arena_purge_mult` 1) takes both to almost nothing,
+/// and the peaks of those two benchmark sets moved by under 1 MB.
+fn purge_freed_arena_memory_soon() {
     extern "C" {
         fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
     }
+    /// `mi_option_purge_delay` in mimalloc.h (v3), in ms.
+    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
     /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
     const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
     // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
@@ -217,7 +225,8 @@ fn purge_freed_arena_memory_at_once() {
     // has started (vm/run.rs), on its thread, while the only other thread
     // waits to join it and allocates nothing.
     unsafe {
-        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 0);
+        mi_option_set(MI_OPTION_PURGE_DELAY, 1);
+        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 1);
     }
 }
 

@@ -207,7 +207,13 @@ fn encode_int(vm: &mut Vm, code: u8, v: &Value) -> PyResult<u64> {
 /// as CPython's `*_setitem`).
 pub fn encode_item(vm: &mut Vm, code: u8, v: &Value) -> PyResult<Vec<u8>> {
     let n = itemsize(code);
-    let bits: u64 = match code {
+    let bits = encode_bits(vm, code, v)?;
+    Ok(bits.to_ne_bytes().get(..n).unwrap_or(&[]).to_vec())
+}
+
+/// One item's value as the low `itemsize` bytes (native order) of a u64.
+fn encode_bits(vm: &mut Vm, code: u8, v: &Value) -> PyResult<u64> {
+    Ok(match code {
         b'u' => {
             let c = match v {
                 Value::Obj(o) => match &o.payload {
@@ -221,11 +227,44 @@ pub fn encode_item(vm: &mut Vm, code: u8, v: &Value) -> PyResult<Vec<u8>> {
                 None => return Err(vm.type_error("array item must be unicode character")),
             }
         }
-        b'f' => (vm.to_f64(v)? as f32).to_bits() as u64,
-        b'd' => vm.to_f64(v)?.to_bits(),
+        b'f' => (vm.float_as_double(v)? as f32).to_bits() as u64,
+        b'd' => vm.float_as_double(v)?.to_bits(),
         _ => encode_int(vm, code, v)?,
-    };
-    Ok(bits.to_ne_bytes().get(..n).unwrap_or(&[]).to_vec())
+    })
+}
+
+/// `a[i]` for an int index: the subscript fast path of exact arrays
+/// (`array_item`).
+pub fn item_at(vm: &Vm, a: &ArrayObj, i: i64) -> PyResult<Value> {
+    let n = itemsize(a.code);
+    let d = a.data.borrow();
+    match Vm::norm_index(i, d.len() / n) {
+        Some(j) => Ok(decode_item(
+            vm,
+            a.code,
+            d.get(j * n..j * n + n).unwrap_or(&[]),
+        )),
+        None => Err(vm.index_error("array index out of range")),
+    }
+}
+
+/// `a[i] = v` for an int index (`array_ass_item`): the index is checked
+/// before the value is converted, as CPython does.
+pub fn set_item_at(vm: &mut Vm, a: &ArrayObj, i: i64, v: &Value) -> PyResult<()> {
+    let n = itemsize(a.code);
+    if Vm::norm_index(i, a.len()).is_none() {
+        return Err(vm.index_error("array assignment index out of range"));
+    }
+    let bits = encode_bits(vm, a.code, v)?;
+    // The conversion may have run Python code that resized the array.
+    let mut d = a.data.borrow_mut();
+    let len = d.len() / n;
+    if let Some(j) = Vm::norm_index(i, len) {
+        if let (Some(dst), Some(src)) = (d.get_mut(j * n..j * n + n), bits.to_ne_bytes().get(..n)) {
+            dst.copy_from_slice(src);
+        }
+    }
+    Ok(())
 }
 
 /// The array state inside `v`, if it is an array.

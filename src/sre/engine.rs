@@ -13,7 +13,7 @@ use super::chars::{
     lower_locale, lower_unicode, upper_locale, upper_unicode,
 };
 use super::constants::{at, info, op, MAXREPEAT};
-use super::SreError;
+use super::{SreError, Unit};
 
 /// The null pointer of marks and `last_ptr`.
 const NONE: usize = usize::MAX;
@@ -86,9 +86,9 @@ enum Step {
 }
 
 /// `SRE_STATE`: the subject, the bounds and the marks of one match attempt.
-pub struct State<'a> {
+pub struct State<'a, T: Unit = u32> {
     code: &'a [u32],
-    s: &'a [u32],
+    s: &'a [T],
     /// `state->pos` (the clamped `pos` argument).
     pub pos: usize,
     /// `state->start` (where the current attempt starts).
@@ -109,9 +109,9 @@ pub struct State<'a> {
     count_nesting: u32,
 }
 
-impl<'a> State<'a> {
+impl<'a, T: Unit> State<'a, T> {
     /// `state_init`: `pos` and `endpos` are clamped to the subject as CPython does.
-    pub fn new(code: &'a [u32], groups: usize, s: &'a [u32], pos: isize, endpos: isize) -> Self {
+    pub fn new(code: &'a [u32], groups: usize, s: &'a [T], pos: isize, endpos: isize) -> Self {
         let len = s.len() as isize;
         let start = pos.clamp(0, len) as usize;
         let end = endpos.clamp(0, len) as usize;
@@ -171,7 +171,7 @@ impl<'a> State<'a> {
     /// `end` but inside the subject see the real character, beyond it 0).
     #[inline]
     fn ch(&self, i: usize) -> u32 {
-        self.s.get(i).copied().unwrap_or(0)
+        self.s.get(i).map_or(0, |c| c.cp())
     }
 
     fn ctx(&mut self) -> R<&mut Ctx> {

@@ -94,7 +94,7 @@ impl Match {
     }
 
     /// `pattern_new_match`: build the match from a state after a successful run.
-    fn from_state(state: &State<'_>, groups: usize) -> Result<Match, SreError> {
+    fn from_state<T: Unit>(state: &State<'_, T>, groups: usize) -> Result<Match, SreError> {
         let mut spans = Vec::with_capacity(groups + 1);
         spans.push(Some((state.start, state.ptr)));
         for g in 0..groups {
@@ -112,6 +112,28 @@ impl Match {
             pos: state.pos,
             endpos: state.end,
         })
+    }
+}
+
+/// A subject's unit, as CPython's SRE_CHAR is 1, 2 or 4 bytes: a byte
+/// (bytes-like subjects and ASCII strs, matched where they are) or a code
+/// point (other strs).
+pub trait Unit: Copy {
+    /// The unit as a code point.
+    fn cp(self) -> u32;
+}
+
+impl Unit for u8 {
+    #[inline(always)]
+    fn cp(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl Unit for u32 {
+    #[inline(always)]
+    fn cp(self) -> u32 {
+        self
     }
 }
 
@@ -145,11 +167,15 @@ impl Pattern {
     }
 
     /// A matching state over `s[pos..endpos]` (clamped as `state_init` does).
-    pub fn state<'a>(&'a self, s: &'a [u32], pos: isize, endpos: isize) -> State<'a> {
+    pub fn state<'a, T: Unit>(&'a self, s: &'a [T], pos: isize, endpos: isize) -> State<'a, T> {
         State::new(&self.code, self.groups, s, pos, endpos)
     }
 
-    fn finish(&self, state: &State<'_>, found: bool) -> Result<Option<Match>, SreError> {
+    fn finish<T: Unit>(
+        &self,
+        state: &State<'_, T>,
+        found: bool,
+    ) -> Result<Option<Match>, SreError> {
         if found {
             Match::from_state(state, self.groups).map(Some)
         } else {
@@ -158,9 +184,9 @@ impl Pattern {
     }
 
     /// `Pattern.match(s, pos, endpos)`.
-    pub fn match_at(
+    pub fn match_at<T: Unit>(
         &self,
-        s: &[u32],
+        s: &[T],
         pos: isize,
         endpos: isize,
     ) -> Result<Option<Match>, SreError> {
@@ -171,9 +197,9 @@ impl Pattern {
     }
 
     /// `Pattern.fullmatch(s, pos, endpos)`.
-    pub fn fullmatch(
+    pub fn fullmatch<T: Unit>(
         &self,
-        s: &[u32],
+        s: &[T],
         pos: isize,
         endpos: isize,
     ) -> Result<Option<Match>, SreError> {
@@ -185,7 +211,12 @@ impl Pattern {
     }
 
     /// `Pattern.search(s, pos, endpos)`.
-    pub fn search(&self, s: &[u32], pos: isize, endpos: isize) -> Result<Option<Match>, SreError> {
+    pub fn search<T: Unit>(
+        &self,
+        s: &[T],
+        pos: isize,
+        endpos: isize,
+    ) -> Result<Option<Match>, SreError> {
         let mut state = self.state(s, pos, endpos);
         let found = state.search()?;
         self.finish(&state, found)
@@ -193,7 +224,7 @@ impl Pattern {
 
     /// `Pattern.scanner(s, pos, endpos)`: the iterator behind `finditer`, `findall`,
     /// `sub` and `split`.
-    pub fn scanner<'a>(&'a self, s: &'a [u32], pos: isize, endpos: isize) -> Scanner<'a> {
+    pub fn scanner<'a, T: Unit>(&'a self, s: &'a [T], pos: isize, endpos: isize) -> Scanner<'a, T> {
         Scanner {
             pattern: self,
             state: self.state(s, pos, endpos),
@@ -205,13 +236,13 @@ impl Pattern {
 /// `_sre.SRE_Scanner`: successive non-overlapping matches. After an empty match the
 /// next match may not be empty at the same position (`must_advance`), CPython 3.7+'s
 /// rule for `finditer`, `findall`, `sub` and `split`.
-pub struct Scanner<'a> {
+pub struct Scanner<'a, T: Unit = u32> {
     pattern: &'a Pattern,
-    state: State<'a>,
+    state: State<'a, T>,
     done: bool,
 }
 
-impl Scanner<'_> {
+impl<T: Unit> Scanner<'_, T> {
     fn step(&mut self, search: bool) -> Result<Option<Match>, SreError> {
         if self.done {
             return Ok(None);
@@ -251,7 +282,7 @@ impl Scanner<'_> {
     }
 }
 
-impl Iterator for Scanner<'_> {
+impl<T: Unit> Iterator for Scanner<'_, T> {
     type Item = Result<Match, SreError>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -39,12 +39,99 @@ struct ModState {
 
 impl NativeData for ModState {}
 
-/// A subject string as code points, and whether it came from a bytes-like object.
+/// A subject string, and whether it came from a bytes-like object. The
+/// engine reads bytes where it can, as CPython's reads a subject in its own
+/// character width: an exact immutable `bytes` or an ASCII `str` (whose
+/// UTF-8 bytes are its code points) is read in place.
 #[derive(Clone)]
 pub(crate) struct Subject {
-    pub cps: std::rc::Rc<[u32]>,
+    units: Units,
     pub is_bytes: bool,
 }
+
+#[derive(Clone)]
+enum Units {
+    /// A `bytes`, an ASCII `str` or a `bytearray`: its own bytes, read where
+    /// they are at each use (as CPython reads a bytearray's buffer: a
+    /// scanner sees later changes).
+    Held(Value),
+    /// A copy of another buffer's bytes (memoryview, array...).
+    Bytes(std::rc::Rc<[u8]>),
+    /// The code points of a str with non-ASCII characters.
+    Wide(std::rc::Rc<[u32]>),
+}
+
+/// A subject's units as the engine reads them.
+pub(crate) enum UnitSlice<'a> {
+    Narrow(Narrow<'a>),
+    Wide(&'a [u32]),
+}
+
+/// Bytes in place, or a bytearray's borrowed for the time of one use.
+pub(crate) enum Narrow<'a> {
+    Slice(&'a [u8]),
+    Cell(std::cell::Ref<'a, Vec<u8>>),
+}
+
+impl std::ops::Deref for Narrow<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Narrow::Slice(s) => s,
+            Narrow::Cell(r) => r,
+        }
+    }
+}
+
+/// The bytes of a held subject.
+fn held_bytes(v: &Value) -> Narrow<'_> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) => Narrow::Slice(s.as_str().as_bytes()),
+            Payload::Bytes(b) => Narrow::Slice(b),
+            Payload::ByteArray(c) => match c.try_borrow() {
+                Ok(r) => Narrow::Cell(r),
+                Err(_) => Narrow::Slice(&[]),
+            },
+            _ => Narrow::Slice(&[]),
+        },
+        _ => Narrow::Slice(&[]),
+    }
+}
+
+impl Subject {
+    pub(crate) fn units(&self) -> UnitSlice<'_> {
+        match &self.units {
+            Units::Held(v) => UnitSlice::Narrow(held_bytes(v)),
+            Units::Bytes(b) => UnitSlice::Narrow(Narrow::Slice(b)),
+            Units::Wide(c) => UnitSlice::Wide(c),
+        }
+    }
+
+    /// The length in characters.
+    pub(crate) fn len(&self) -> usize {
+        match self.units() {
+            UnitSlice::Narrow(b) => b.len(),
+            UnitSlice::Wide(c) => c.len(),
+        }
+    }
+}
+
+/// Runs `$body` with `$s` bound to the subject's units, whatever their
+/// width (the engine is generic over it).
+macro_rules! with_units {
+    ($subj:expr, |$s:ident| $body:expr) => {
+        match $subj.units() {
+            $crate::modules::sre::UnitSlice::Narrow(g) => {
+                let $s: &[u8] = &g;
+                $body
+            }
+            $crate::modules::sre::UnitSlice::Wide($s) => $body,
+        }
+    };
+}
+pub(crate) use with_units;
 
 crate::interp_local! {
     /// The last str subject and its code points: scanners that call
@@ -58,6 +145,12 @@ crate::interp_local! {
 /// `getstring`: the code points of a str or the bytes of a bytes-like object.
 pub(crate) fn subject_of(vm: &mut Vm, v: &Value) -> PyResult<Subject> {
     if let Some(s) = vm.as_str_obj(v) {
+        if s.is_ascii() {
+            return Ok(Subject {
+                units: Units::Held(v.clone()),
+                is_bytes: false,
+            });
+        }
         let cached = LAST_SUBJECT.with(|c| match &*c.borrow() {
             Some((k, cps)) if k.is(v) => Some(cps.clone()),
             _ => None,
@@ -73,13 +166,21 @@ pub(crate) fn subject_of(vm: &mut Vm, v: &Value) -> PyResult<Subject> {
             }
         };
         return Ok(Subject {
-            cps,
+            units: Units::Wide(cps),
             is_bytes: false,
         });
     }
+    if let Value::Obj(o) = v {
+        if matches!(o.payload, Payload::Bytes(_) | Payload::ByteArray(_)) {
+            return Ok(Subject {
+                units: Units::Held(v.clone()),
+                is_bytes: true,
+            });
+        }
+    }
     match crate::objects::bytes::buffer_bytes(vm, v)? {
         Some(b) => Ok(Subject {
-            cps: b.iter().map(|&c| u32::from(c)).collect(),
+            units: Units::Bytes(b.into()),
             is_bytes: true,
         }),
         None => Err(vm.type_error(format!(
@@ -92,7 +193,7 @@ pub(crate) fn subject_of(vm: &mut Vm, v: &Value) -> PyResult<Subject> {
 /// `getslice`: `string[a:b]` as str or bytes (the subject itself when it is the
 /// whole of an exact str or bytes).
 pub(crate) fn slice_value(vm: &Vm, subj: &Subject, string: &Value, a: usize, b: usize) -> Value {
-    let len = subj.cps.len();
+    let len = subj.len();
     let b = b.min(len);
     let a = a.min(b);
     if a == 0 && b == len {
@@ -106,11 +207,25 @@ pub(crate) fn slice_value(vm: &Vm, subj: &Subject, string: &Value, a: usize, b: 
             return string.clone();
         }
     }
-    let part = subj.cps.get(a..b).unwrap_or(&[]);
-    if subj.is_bytes {
-        vm.new_bytes(part.iter().map(|&c| c as u8).collect())
-    } else {
-        Value::Obj(vm.new_obj(&vm.types.str, Payload::Str(StrObj::from_code_points(part))))
+    match subj.units() {
+        UnitSlice::Narrow(all) => {
+            let part = all.get(a..b).unwrap_or(&[]);
+            if subj.is_bytes {
+                vm.new_bytes(part.to_vec())
+            } else {
+                // An ASCII str's bytes: valid UTF-8.
+                let text = std::str::from_utf8(part).unwrap_or_default();
+                Value::Obj(vm.new_obj(&vm.types.str, Payload::Str(StrObj::new(text))))
+            }
+        }
+        UnitSlice::Wide(all) => {
+            let part = all.get(a..b).unwrap_or(&[]);
+            if subj.is_bytes {
+                vm.new_bytes(part.iter().map(|&c| c as u8).collect())
+            } else {
+                Value::Obj(vm.new_obj(&vm.types.str, Payload::Str(StrObj::from_code_points(part))))
+            }
+        }
     }
 }
 

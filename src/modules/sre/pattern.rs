@@ -14,7 +14,7 @@ use crate::vm::{PyResult, Vm};
 
 use super::matchobj::new_match;
 use super::scanner::{new_scanner, step, Cursor};
-use super::{kw_args, slice_value, sre_err, ssize, subject_of, SreTypes, Subject};
+use super::{kw_args, slice_value, sre_err, ssize, subject_of, with_units, SreTypes, Subject};
 
 /// The state of a Pattern object.
 pub(crate) struct PatternData {
@@ -100,9 +100,9 @@ fn pattern_match_kind(vm: &mut Vm, args: Args, name: &str, kind: Kind) -> PyResu
     let (string, pos, endpos) = string_pos_endpos(vm, args, name)?;
     let subj = pd.subject(vm, &string)?;
     let r = match kind {
-        Kind::Match => pd.sre.match_at(&subj.cps, pos, endpos),
-        Kind::FullMatch => pd.sre.fullmatch(&subj.cps, pos, endpos),
-        Kind::Search => pd.sre.search(&subj.cps, pos, endpos),
+        Kind::Match => with_units!(subj, |s| pd.sre.match_at(s, pos, endpos)),
+        Kind::FullMatch => with_units!(subj, |s| pd.sre.fullmatch(s, pos, endpos)),
+        Kind::Search => with_units!(subj, |s| pd.sre.search(s, pos, endpos)),
     };
     match r.map_err(|e| sre_err(vm, e))? {
         Some(m) => Ok(new_match(vm, &pd.types.match_, me, string, subj, m)),
@@ -128,8 +128,8 @@ fn pattern_findall(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let subj = pd.subject(vm, &string)?;
     let mut cur = Cursor::default();
     let mut out = Vec::new();
-    while let Some(m) =
-        step(&pd.sre, &subj.cps, pos, endpos, &mut cur, true).map_err(|e| sre_err(vm, e))?
+    while let Some(m) = with_units!(subj, |s| step(&pd.sre, s, pos, endpos, &mut cur, true))
+        .map_err(|e| sre_err(vm, e))?
     {
         let grp = |i: usize| {
             let (a, b) = m.span(i).unwrap_or((0, 0));
@@ -195,8 +195,8 @@ fn pattern_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut last = 0usize;
     let mut n = 0isize;
     while maxsplit == 0 || n < maxsplit {
-        let Some(m) =
-            step(&pd.sre, &subj.cps, 0, isize::MAX, &mut cur, true).map_err(|e| sre_err(vm, e))?
+        let Some(m) = with_units!(subj, |s| step(&pd.sre, s, 0, isize::MAX, &mut cur, true))
+            .map_err(|e| sre_err(vm, e))?
         else {
             break;
         };
@@ -211,7 +211,7 @@ fn pattern_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
         n += 1;
         last = e;
     }
-    out.push(slice_value(vm, &subj, &string, last, subj.cps.len()));
+    out.push(slice_value(vm, &subj, &string, last, subj.len()));
     Ok(vm.new_list(out))
 }
 
@@ -304,8 +304,8 @@ fn pattern_subx(vm: &mut Vm, args: Args, name: &str, subn: bool) -> PyResult<Val
     let mut last = 0usize;
     let mut n = 0isize;
     while count == 0 || n < count {
-        let Some(m) =
-            step(&pd.sre, &subj.cps, 0, isize::MAX, &mut cur, true).map_err(|e| sre_err(vm, e))?
+        let Some(m) = with_units!(subj, |s| step(&pd.sre, s, 0, isize::MAX, &mut cur, true))
+            .map_err(|e| sre_err(vm, e))?
         else {
             break;
         };
@@ -333,8 +333,8 @@ fn pattern_subx(vm: &mut Vm, args: Args, name: &str, subn: bool) -> PyResult<Val
         last = e;
         n += 1;
     }
-    if last < subj.cps.len() {
-        pieces.push(slice_value(vm, &subj, &string, last, subj.cps.len()));
+    if last < subj.len() {
+        pieces.push(slice_value(vm, &subj, &string, last, subj.len()));
     }
     let joined = join_pieces(vm, pieces, subj.is_bytes)?;
     if subn {

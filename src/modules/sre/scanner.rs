@@ -23,9 +23,9 @@ pub(crate) struct Cursor {
 }
 
 /// One match attempt from `cur` (`search` or anchored `match`), advancing `cur`.
-pub(crate) fn step(
+pub(crate) fn step<T: crate::sre::Unit>(
     p: &crate::sre::Pattern,
-    s: &[u32],
+    s: &[T],
     pos: isize,
     endpos: isize,
     cur: &mut Cursor,
@@ -120,7 +120,9 @@ fn scanner_step(vm: &mut Vm, args: Args, name: &str, search: bool) -> PyResult<V
         return Ok(Value::None);
     };
     let mut cur = sc.cur.get();
-    let r = step(&pd.sre, &sc.subj.cps, sc.pos, sc.endpos, &mut cur, search);
+    let r = super::with_units!(sc.subj, |s| step(
+        &pd.sre, s, sc.pos, sc.endpos, &mut cur, search
+    ));
     sc.cur.set(cur);
     match r.map_err(|e| sre_err(vm, e))? {
         Some(m) => Ok(matchobj::new_match(

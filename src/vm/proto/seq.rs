@@ -96,6 +96,19 @@ impl Vm {
         }
     }
 
+    /// An index (`PyNumber_AsSsize_t(v, PyExc_IndexError)`): an int beyond
+    /// ssize_t is CPython's IndexError; None when `v` has no `__index__`.
+    pub fn index_arg(&mut self, v: &Value) -> PyResult<Option<i64>> {
+        match self.index_exact(v)? {
+            Some(Ok(i)) => Ok(Some(i)),
+            Some(Err(_)) => Err(self.index_error(format!(
+                "cannot fit '{}' into an index-sized integer",
+                self.type_name_of(v)
+            ))),
+            None => Ok(None),
+        }
+    }
+
     /// An ssize_t argument (`PyNumber_AsSsize_t(v, PyExc_OverflowError)`).
     pub fn ssize_arg(&mut self, v: &Value) -> PyResult<Option<i64>> {
         match self.index_exact(v)? {
@@ -125,6 +138,13 @@ impl Vm {
                     Payload::Range(_) => return crate::objects::range::range_getitem(self, o, key),
                     Payload::Bytes(_) | Payload::ByteArray(_) => {
                         return crate::objects::bytes::bytes_getitem(self, o, key)
+                    }
+                    Payload::Native(d) => {
+                        if let (Some(a), Value::Int(i)) =
+                            (d.downcast_ref::<crate::modules::array::ArrayObj>(), key)
+                        {
+                            return crate::modules::array::item_at(self, a, *i);
+                        }
                     }
                     Payload::Type(_) => {
                         // `type[int]`: CPython special-cases `type` itself.
@@ -169,6 +189,22 @@ impl Vm {
                     Payload::Dict(_) => return self.dict_set(o, key, value),
                     Payload::List(_) => {
                         return crate::objects::list::list_setitem(self, o, &key, Some(value))
+                    }
+                    Payload::ByteArray(c) => {
+                        return crate::objects::bytearray::bytearray_setitem(
+                            self,
+                            c,
+                            obj,
+                            &key,
+                            Some(&value),
+                        )
+                    }
+                    Payload::Native(d) => {
+                        if let (Some(a), Value::Int(i)) =
+                            (d.downcast_ref::<crate::modules::array::ArrayObj>(), &key)
+                        {
+                            return crate::modules::array::set_item_at(self, a, *i, &value);
+                        }
                     }
                     _ => {}
                 }
