@@ -19,6 +19,16 @@ struct Bound {
 }
 
 fn bind(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Bound> {
+    // The usual call, `bisect(a, x)`: nothing to bind.
+    if let ([a, x], false) = (args.pos(), args.has_kwargs()) {
+        return Ok(Bound {
+            a: a.clone(),
+            x: x.clone(),
+            lo: 0,
+            hi: None,
+            key: None,
+        });
+    }
     let sig = Sig {
         name,
         pos: &["a", "x", "lo", "hi"],

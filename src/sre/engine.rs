@@ -107,6 +107,28 @@ pub struct State<'a, T: Unit = u32> {
     pub(crate) must_advance: bool,
     ctxs: Vec<Ctx>,
     count_nesting: u32,
+    /// The INFO charset's answer for each code point below 256
+    /// ([`info_charset_table`]), when the pattern has one.
+    charset_table: Option<&'a [bool; 256]>,
+}
+
+/// The answer of a pattern's INFO charset (search's first-character
+/// filter) for each code point below 256, worked out once per pattern:
+/// `search` then tests a character with one load.
+pub(crate) fn info_charset_table(code: &[u32], groups: usize) -> Option<Box<[bool; 256]>> {
+    if code.first() != Some(&op::INFO) {
+        return None;
+    }
+    let flags = *code.get(2)?;
+    if flags & info::PREFIX != 0 || flags & info::CHARSET == 0 {
+        return None;
+    }
+    let st = State::<u8>::new(code, groups, &[], 0, 0);
+    let mut t = Box::new([false; 256]);
+    for (c, slot) in (0u32..).zip(t.iter_mut()) {
+        *slot = st.charset(5, c).ok()?;
+    }
+    Some(t)
 }
 
 impl<'a, T: Unit> State<'a, T> {
@@ -132,7 +154,14 @@ impl<'a, T: Unit> State<'a, T> {
             must_advance: false,
             ctxs: Vec::new(),
             count_nesting: 0,
+            charset_table: None,
         }
+    }
+
+    /// Use `table` (the pattern's [`info_charset_table`]) in `search`.
+    pub(crate) fn with_charset_table(mut self, table: Option<&'a [bool; 256]>) -> Self {
+        self.charset_table = table;
+        self
     }
 
     /// `state_reset`.
@@ -1189,11 +1218,9 @@ impl<'a, T: Unit> State<'a, T> {
                 let end = self.end;
                 self.must_advance = false;
                 while ptr < end {
-                    while self.ch(ptr) != c {
-                        ptr += 1;
-                        if ptr >= end {
-                            return Ok(false);
-                        }
+                    match T::find(self.s.get(ptr..end).unwrap_or(&[]), c) {
+                        Some(k) => ptr += k,
+                        None => return Ok(false),
                     }
                     self.start = ptr;
                     self.ptr = ptr + prefix_skip;
@@ -1271,9 +1298,27 @@ impl<'a, T: Unit> State<'a, T> {
         if let Some(set) = charset {
             let end = self.end;
             self.must_advance = false;
+            let table = self.charset_table;
             loop {
-                while ptr < end && !self.charset(set, self.ch(ptr))? {
-                    ptr += 1;
+                match table {
+                    Some(t) => {
+                        while ptr < end {
+                            let c = self.ch(ptr);
+                            let hit = match t.get(c as usize) {
+                                Some(&hit) => hit,
+                                None => self.charset(set, c)?,
+                            };
+                            if hit {
+                                break;
+                            }
+                            ptr += 1;
+                        }
+                    }
+                    None => {
+                        while ptr < end && !self.charset(set, self.ch(ptr))? {
+                            ptr += 1;
+                        }
+                    }
                 }
                 if ptr >= end {
                     return Ok(false);

@@ -72,6 +72,8 @@ pub struct Pattern {
     code: Vec<u32>,
     groups: usize,
     flags: u32,
+    /// See [`engine::info_charset_table`].
+    charset_table: Option<Box<[bool; 256]>>,
 }
 
 /// The result of a successful match (what `_sre`'s Match object records).
@@ -119,21 +121,42 @@ impl Match {
 /// (bytes-like subjects and ASCII strs, matched where they are) or a code
 /// point (other strs).
 pub trait Unit: Copy {
+    /// Whether every unit is below 256 (a byte).
+    const NARROW: bool;
+
     /// The unit as a code point.
     fn cp(self) -> u32;
+
+    /// The index of the first unit equal to `c` in `hay`.
+    fn find(hay: &[Self], c: u32) -> Option<usize>;
 }
 
 impl Unit for u8 {
+    const NARROW: bool = true;
+
     #[inline(always)]
     fn cp(self) -> u32 {
         u32::from(self)
     }
+
+    #[inline]
+    fn find(hay: &[u8], c: u32) -> Option<usize> {
+        // CPython's search uses memchr for one-byte subjects too.
+        u8::try_from(c).ok().and_then(|b| memchr::memchr(b, hay))
+    }
 }
 
 impl Unit for u32 {
+    const NARROW: bool = false;
+
     #[inline(always)]
     fn cp(self) -> u32 {
         self
+    }
+
+    #[inline]
+    fn find(hay: &[u32], c: u32) -> Option<usize> {
+        hay.iter().position(|&u| u == c)
     }
 }
 
@@ -144,10 +167,12 @@ impl Pattern {
         if !validate::validate(&code, groups) {
             return Err(SreError::InvalidCode);
         }
+        let charset_table = engine::info_charset_table(&code, groups);
         Ok(Pattern {
             code,
             groups,
             flags,
+            charset_table,
         })
     }
 
@@ -169,6 +194,7 @@ impl Pattern {
     /// A matching state over `s[pos..endpos]` (clamped as `state_init` does).
     pub fn state<'a, T: Unit>(&'a self, s: &'a [T], pos: isize, endpos: isize) -> State<'a, T> {
         State::new(&self.code, self.groups, s, pos, endpos)
+            .with_charset_table(self.charset_table.as_deref())
     }
 
     fn finish<T: Unit>(
