@@ -822,7 +822,12 @@ impl Vm {
     /// `obj`, if it is one at that version, and whether it is a class
     /// method's function to bind to `obj` (LOAD_METHOD only).
     #[inline(always)]
-    pub(crate) fn class_attr_hit(&self, code: &Code, slot: u16, obj: &Value) -> Option<(Value, bool)> {
+    pub(crate) fn class_attr_hit(
+        &self,
+        code: &Code,
+        slot: u16,
+        obj: &Value,
+    ) -> Option<(Value, bool)> {
         let cv = self.class_attr_version(obj)?;
         let (v, vt, bind) = code.ic_with(slot, |ic| match ic {
             Ic::ClassAttr {
@@ -886,7 +891,8 @@ impl Vm {
                 }
                 Payload::Property(_) => r.class_is(&self.types.property) && raw.is(attr),
                 Payload::ClassMethod(f) if method => {
-                    let plain = matches!(f, Value::Obj(fo) if matches!(fo.payload, Payload::Function(_)));
+                    let plain =
+                        matches!(f, Value::Obj(fo) if matches!(fo.payload, Payload::Function(_)));
                     // The bound method `attr` is `f` bound to the class.
                     let bound = matches!(&attr, Value::Obj(m) if matches!(&m.payload,
                         Payload::Method(bm) if bm.func.is(f) && bm.self_.is(obj)));
