@@ -345,6 +345,26 @@ fn super_start(vm: &Vm, t: &PyRef, obj: &Value) -> PyRef {
     }
 }
 
+/// What `super(t, obj).name` finds in the MRO of its start type after
+/// `t` (the attribute as stored, before `__get__`), and the start type.
+/// None: the general lookup answers (`__class__`, an unbound super, a
+/// name not found there). Runs no code.
+pub(crate) fn super_find(vm: &Vm, t: &PyRef, obj: &Value, name: &PyRef) -> Option<(Value, PyRef)> {
+    if obj.is_none() || crate::vm::proto::str_of(name) == "__class__" {
+        return None;
+    }
+    let start = super_start(vm, t, obj);
+    let found = {
+        let mro = type_data(&start)?.mro.try_borrow().ok()?;
+        let i = mro.iter().position(|m| Rc::ptr_eq(m, t))?;
+        mro.iter().skip(i + 1).find_map(|m| {
+            m.dict()
+                .and_then(|d| vm.dict_get_str_nocall(&d, name).ok().flatten())
+        })
+    };
+    found.map(|v| (v, start))
+}
+
 fn super_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = arg(&args, 0);
     let name = match &arg(&args, 1) {
@@ -358,28 +378,15 @@ fn super_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
         },
         _ => return Err(vm.type_error("not a super object")),
     };
-    let n = crate::vm::proto::str_of(&name).to_string();
-    if n != "__class__" && !obj.is_none() {
-        let Value::Obj(t) = &ty else {
-            return Err(vm.type_error("bad super"));
-        };
-        let start = super_start(vm, t, &obj);
-        let mro: Vec<PyRef> = type_data(&start)
-            .map(|t| t.mro.borrow().clone())
-            .unwrap_or_default();
-        if let Some(i) = mro.iter().position(|m| Rc::ptr_eq(m, t)) {
-            for m in mro.iter().skip(i + 1) {
-                let found = m
-                    .dict()
-                    .and_then(|d| vm.dict_get_str_nocall(&d, &name).ok().flatten());
-                if let Some(v) = found {
-                    // CPython passes no instance when obj is the start type.
-                    let is_start = matches!(&obj, Value::Obj(o) if Rc::ptr_eq(o, &start));
-                    let inst = if is_start { None } else { Some(&obj) };
-                    return vm.descr_get(v, inst, &start);
-                }
-            }
+    if let Value::Obj(t) = &ty {
+        if let Some((v, start)) = super_find(vm, t, &obj, &name) {
+            // CPython passes no instance when obj is the start type.
+            let is_start = matches!(&obj, Value::Obj(o) if Rc::ptr_eq(o, &start));
+            let inst = if is_start { None } else { Some(&obj) };
+            return vm.descr_get(v, inst, &start);
         }
+    } else if !obj.is_none() && crate::vm::proto::str_of(&name) != "__class__" {
+        return Err(vm.type_error("bad super"));
     }
     let st = vm.types.super_.clone();
     vm.generic_getattr(&s, &name, &st)

@@ -378,7 +378,59 @@ fn set_ixor(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `set_richcompare`.
 fn set_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     let s = self_set(vm, &args, op.dunder())?;
-    let o = arg(&args, 1);
+    cmp_sets(vm, &s, &arg(&args, 1), op)
+}
+
+/// Whether `o` is an exact set or frozenset (no subclass).
+fn exact_set(vm: &Vm, o: &PyRef) -> bool {
+    o.class_is(&vm.types.set) || o.class_is(&vm.types.frozenset)
+}
+
+/// `a op b` with an exact set or frozenset on both sides: CPython's
+/// `binary_op1` calls their one `nb_*` slot and returns its answer, so
+/// the slot's function runs directly. None: not such operands, or not
+/// `|`, `&`, `-`, `^`.
+pub(crate) fn exact_binop(
+    vm: &mut Vm,
+    a: &Value,
+    b: &Value,
+    op: crate::vm::proto::BinOp,
+) -> Option<PyResult<Value>> {
+    use crate::vm::proto::BinOp;
+    let f: fn(&mut Vm, &PyRef, &Value) -> PyResult<SetTable> = match op {
+        BinOp::Or => or_tables,
+        BinOp::And => and_tables,
+        BinOp::Sub => difference,
+        BinOp::Xor => symmetric_difference,
+        _ => return None,
+    };
+    if !(exact_set(vm, as_anyset(a)?) && exact_set(vm, as_anyset(b)?)) {
+        return None;
+    }
+    Some(binop(vm, a, b, f))
+}
+
+/// `a op b` comparing an exact set or frozenset with another: CPython's
+/// `do_richcompare` takes the left one's `set_richcompare` answer, which
+/// is never NotImplemented for two sets. None: not such operands.
+pub(crate) fn exact_compare(
+    vm: &mut Vm,
+    a: &Value,
+    b: &Value,
+    op: CmpOp,
+) -> Option<PyResult<Value>> {
+    let s = as_anyset(a)?;
+    if !(exact_set(vm, s) && exact_set(vm, as_anyset(b)?)) {
+        return None;
+    }
+    let s = s.clone();
+    Some(cmp_sets(vm, &s, b, op))
+}
+
+/// `set_richcompare(s, o, op)`.
+fn cmp_sets(vm: &mut Vm, s: &PyRef, o: &Value, op: CmpOp) -> PyResult<Value> {
+    let s = s.clone();
+    let o = o.clone();
     let Some(oo) = as_anyset(&o).cloned() else {
         return Ok(vm.not_implemented());
     };

@@ -280,6 +280,14 @@ impl Vm {
                             release!(unsafe { r.replace_top(v) });
                             go_on!(next);
                         }
+                        // A Python `__getitem__`: its frame runs in this
+                        // loop (ops/call_dunder.rs).
+                        if !self.tracing {
+                            r.sync(&mut self.stack);
+                            if self.getitem_py_inline(pc, next) {
+                                continue 'frame;
+                            }
+                        }
                         marked!(step!(self.op_binary_subscr()))
                     }
                     Op::GetLen => marked!(self.op_get_len()),

@@ -110,10 +110,20 @@ pub enum Ic {
     /// LOAD_METHOD / LOAD_ATTR on a class whose metaclass is `type`
     /// itself (CPython's LOAD_METHOD_CLASS: `object.__new__(cls)`): the
     /// class at its own version `cver` (versions are unique over the run)
-    /// gives `value`, a static method's function, a plain function or a
-    /// builtin static method found in its MRO, which `type` has no data
-    /// descriptor of the name to override.
-    ClassAttr { cver: u64, value: IcRef },
+    /// gives `value`, a static method's function, a plain function, a
+    /// builtin static method, a property or a value whose type has no
+    /// `__get__` (`Strength.REQUIRED`) found in its MRO, which `type` has
+    /// no data descriptor of the name to override. `vt`: the version the
+    /// value's class must still have (a Python class could gain a
+    /// `__get__`), 0 for a builtin class. `bind`: LOAD_METHOD of a
+    /// `classmethod` of a Python function, which pushes `[value, cls]`
+    /// (the call binds the class as the bound method would).
+    ClassAttr {
+        cver: u64,
+        value: IcRef,
+        vt: u64,
+        bind: bool,
+    },
     /// A polymorphic site (a method of a base class run on instances of
     /// its subclasses): up to `POLY` of the caches above for as many type
     /// versions, newest first.
@@ -468,6 +478,10 @@ impl Vm {
         obj: &Value,
         name: &PyRef,
     ) -> PyResult<Value> {
+        // `Cls.attr` (Ic::ClassAttr).
+        if let Some((v, false)) = self.class_attr_hit(code, slot, obj) {
+            return Ok(v);
+        }
         if let Some((o, ver, _)) = obj_class(obj) {
             if let Some(ic) = code.ic_with(slot, |ic| {
                 (ic.attr_version() == Some(ver)).then(|| ic.clone())
@@ -501,6 +515,11 @@ impl Vm {
         // lookup on a miss, which polymorphic sites take often); the
         // general lookup for what it cannot answer.
         if slot != NO_SLOT {
+            if let Some(cver) = self.class_attr_version(obj) {
+                let attr = self.getattr(obj, name)?;
+                self.class_attr_fill(code, slot, obj, cver, name, &attr, false);
+                return Ok(attr);
+            }
             if let (Some(ic), Value::Obj(o)) = (self.attr_ic(obj, name), obj) {
                 let r = self.attr_through(&ic, o, obj, name);
                 code.ic_set(slot, ic);
@@ -689,9 +708,28 @@ impl Vm {
         obj: Value,
         name: &PyRef,
     ) -> PyResult<()> {
-        if let Some(v) = self.class_attr_hit(code, slot, &obj) {
-            self.push(Value::Null);
-            self.push(v);
+        if let Some((v, bind)) = self.class_attr_hit(code, slot, &obj) {
+            if bind {
+                // A class method: `[func, cls]`, the call binds the class.
+                self.push(v);
+                self.push(obj);
+            } else {
+                self.push(Value::Null);
+                self.push(v);
+            }
+            return Ok(());
+        }
+        if let Some(m) = self.super_method(&obj, name) {
+            // `super().name(...)`: `[func, self]` as for a method of the
+            // instance (no super object's bound method).
+            let Value::Obj(o) = &obj else {
+                return Ok(());
+            };
+            if let Payload::Super(_, inst) = &o.payload {
+                let inst = inst.clone();
+                self.push(m);
+                self.push(inst);
+            }
             return Ok(());
         }
         if let Some((o, ver, _)) = obj_class(&obj) {
@@ -731,6 +769,41 @@ impl Vm {
         self.load_method_fill(code, slot, obj, name)
     }
 
+    /// LOAD_METHOD on an exact `super` object bound to an instance whose
+    /// attribute `name` (after the super's type in the instance's MRO) is
+    /// a Python function or a method descriptor: that function, which a
+    /// call with the instance first runs as the bound method would.
+    #[inline(never)]
+    fn super_method(&self, obj: &Value, name: &PyRef) -> Option<Value> {
+        let Value::Obj(o) = obj else {
+            return None;
+        };
+        let Payload::Super(Value::Obj(t), inst) = &o.payload else {
+            return None;
+        };
+        if !o.class_is(&self.types.super_) {
+            return None;
+        }
+        let (f, start) = crate::objects::descr::super_find(self, t, inst, name)?;
+        if matches!(inst, Value::Obj(i) if crate::objects::rc::Rc::ptr_eq(i, &start)) {
+            return None;
+        }
+        let applies = match &f {
+            Value::Obj(fo) => match &fo.payload {
+                Payload::Function(_) => true,
+                // Its `__get__` would refuse an instance of another type
+                // (a descriptor copied into a class's dict).
+                Payload::MethodDescr(md) => {
+                    md.kind == DescrKind::Method
+                        && crate::objects::typeobj::is_subtype(&self.type_of(inst), &md.owner)
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        applies.then_some(f)
+    }
+
     /// The version of `obj` if it is a class whose metaclass is `type`
     /// itself (`Ic::ClassAttr`).
     #[inline(always)]
@@ -746,24 +819,48 @@ impl Vm {
     }
 
     /// The attribute `Ic::ClassAttr` at `slot` remembers for the class
-    /// `obj`, if it is one at that version.
+    /// `obj`, if it is one at that version, and whether it is a class
+    /// method's function to bind to `obj` (LOAD_METHOD only).
     #[inline(always)]
-    fn class_attr_hit(&self, code: &Code, slot: u16, obj: &Value) -> Option<Value> {
+    pub(crate) fn class_attr_hit(
+        &self,
+        code: &Code,
+        slot: u16,
+        obj: &Value,
+    ) -> Option<(Value, bool)> {
         let cv = self.class_attr_version(obj)?;
-        code.ic_with(slot, |ic| match ic {
-            Ic::ClassAttr { cver, value } if *cver == cv => value.get(),
+        let (v, vt, bind) = code.ic_with(slot, |ic| match ic {
+            Ic::ClassAttr {
+                cver,
+                value,
+                vt,
+                bind,
+            } if *cver == cv => value.get().map(|v| (v, *vt, *bind)),
             _ => None,
-        })
+        })?;
+        if vt != 0 {
+            let Value::Obj(o) = &v else {
+                return None;
+            };
+            if o.class_version_flags().map(|(ver, _)| ver) != Some(vt) {
+                return None;
+            }
+        }
+        Some((v, bind))
     }
 
     /// Remember `attr`, what `getattr(obj, name)` gave for the class
     /// `obj` at version `cver`, when it is one `Ic::ClassAttr` may hold:
     /// the class is still at `cver`, the attribute found in its MRO is a
-    /// static method whose function `attr` is, a plain function or a
-    /// builtin static method (`attr` itself), and `type` has no data
-    /// descriptor of the name.
+    /// static method whose function `attr` is, a plain function, a
+    /// builtin static method, a property (`attr` itself: their `__get__`
+    /// gives them back without an instance) or a value whose type has no
+    /// `__get__`, and `type` has no data descriptor of the name.
+    /// `method`: LOAD_METHOD, which also takes a class method of a Python
+    /// function (`Ic::ClassAttr::bind`).
+    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn class_attr_fill(
+    pub(crate) fn class_attr_fill(
         &mut self,
         code: &Code,
         slot: u16,
@@ -771,6 +868,7 @@ impl Vm {
         cver: u64,
         name: &PyRef,
         attr: &Value,
+        method: bool,
     ) {
         if self.class_attr_version(obj) != Some(cver) {
             return;
@@ -781,6 +879,9 @@ impl Vm {
         let Some(raw) = self.type_lookup(cls, name) else {
             return;
         };
+        let mut vt = 0;
+        let mut value = attr.clone();
+        let mut bind = false;
         let fits = match &raw {
             Value::Obj(r) => match &r.payload {
                 Payload::StaticMethod(f) => f.is(attr),
@@ -788,9 +889,33 @@ impl Vm {
                 Payload::MethodDescr(md) => {
                     md.kind == crate::objects::function::DescrKind::Static && raw.is(attr)
                 }
-                _ => false,
+                Payload::Property(_) => r.class_is(&self.types.property) && raw.is(attr),
+                Payload::ClassMethod(f) if method => {
+                    let plain =
+                        matches!(f, Value::Obj(fo) if matches!(fo.payload, Payload::Function(_)));
+                    // The bound method `attr` is `f` bound to the class.
+                    let bound = matches!(&attr, Value::Obj(m) if matches!(&m.payload,
+                        Payload::Method(bm) if bm.func.is(f) && bm.self_.is(obj)));
+                    if plain && bound {
+                        value = f.clone();
+                        bind = true;
+                    }
+                    plain && bound
+                }
+                _ => {
+                    let t = self.type_of(&raw);
+                    let plain = raw.is(attr) && self.type_lookup_static(&t, "__get__").is_none();
+                    match type_data(&t) {
+                        Some(td) if plain && td.has_flag(FLAG_HEAPTYPE) => {
+                            vt = td.version.get();
+                            vt != 0
+                        }
+                        _ => plain,
+                    }
+                }
             },
-            _ => false,
+            // Unboxed ints, floats, bools, None: no `__get__`.
+            _ => raw.is(attr),
         };
         if !fits {
             return;
@@ -805,7 +930,9 @@ impl Vm {
             slot,
             Ic::ClassAttr {
                 cver,
-                value: IcRef::new(attr),
+                value: IcRef::new(&value),
+                vt,
+                bind,
             },
         );
     }
@@ -848,7 +975,7 @@ impl Vm {
                 let attr = self.getattr(&obj, name)?;
                 if slot != NO_SLOT {
                     if let Some(cver) = cver {
-                        self.class_attr_fill(code, slot, &obj, cver, name, &attr);
+                        self.class_attr_fill(code, slot, &obj, cver, name, &attr, true);
                     } else if let Some(ic @ Ic::Attr { .. }) = self.attr_ic(&obj, name) {
                         code.ic_set(slot, ic);
                     }

@@ -244,3 +244,93 @@ impl Vm {
         Ok(())
     }
 }
+
+/// The `lookup`/`remember` operator number of `__getitem__` (BINARY_OP's
+/// arguments are below 26).
+const GETITEM: u8 = 64;
+
+impl Vm {
+    /// `__getitem__` of `cls` (at `version`) if it is a Python function
+    /// whose code takes `(self, key)` positionally (defaults for more).
+    fn getitem_method(&mut self, cls: &PyRef, version: u64) -> Option<PyRef> {
+        if let Some(f) = lookup(version, GETITEM) {
+            return f;
+        }
+        let found = match self.type_lookup_static(cls, "__getitem__") {
+            Some(Value::Obj(f)) => match &f.payload {
+                Payload::Function(fd) => fd
+                    .code
+                    .try_borrow()
+                    .is_ok_and(|c| plain_binop_code(&c))
+                    .then_some(f),
+                _ => None,
+            },
+            _ => None,
+        };
+        remember(version, GETITEM, found.as_ref());
+        found
+    }
+
+    /// BINARY_SUBSCR at `pc` with `[obj, key]` on top of the stack, `obj`
+    /// a plain instance of a class whose `__getitem__` is a Python
+    /// function (CPython 3.11's BINARY_SUBSCR_GETITEM): its frame is
+    /// pushed over `[obj, key]` as its first locals, and its return value
+    /// takes their place (the caller goes on at `next`, its `lasti` is
+    /// `pc`). `false`: nothing changed.
+    #[inline(never)]
+    pub(crate) fn getitem_py_inline(&mut self, pc: usize, next: usize) -> bool {
+        if self.pending_kwnames.is_some() || self.frames.len() >= super::call_py::INLINE_DEPTH {
+            return false;
+        }
+        let Some(p) = self.stack.len().checked_sub(2) else {
+            return false;
+        };
+        let (cls, version) = {
+            let Some(Value::Obj(a)) = self.stack.get(p) else {
+                return false;
+            };
+            let Some((version, flags)) = a.class_version_flags() else {
+                return false;
+            };
+            let plain = matches!(a.payload, Payload::Object | Payload::Instance(_));
+            if version == 0 || flags & FLAG_HEAPTYPE == 0 || !plain {
+                return false;
+            }
+            let Some(cls) = a.class() else {
+                return false;
+            };
+            (cls, version)
+        };
+        let Some(f) = self.getitem_method(&cls, version) else {
+            return false;
+        };
+        let Payload::Function(fd) = &f.payload else {
+            return false;
+        };
+        let (code, missing) = {
+            let Ok(code) = fd.code.try_borrow() else {
+                return false;
+            };
+            let missing = code.argcount.wrapping_sub(2);
+            if !plain_binop_code(&code)
+                || !code.is_verified()
+                || self.frames.len() + self.c_recursion >= self.recursion_limit
+                || (missing != 0 && !self.defaults_cover(fd, missing))
+            {
+                return false;
+            }
+            (Rc::clone(&code), missing)
+        };
+        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
+        if missing != 0 {
+            self.push_defaults(fd, missing);
+        }
+        self.fill_nulls_to(p + code.nlocalsplus());
+        if let Some(caller) = self.frames.last_mut() {
+            caller.lasti = pc;
+            caller.pc = next;
+        }
+        self.push_call_frame(code, Some(f), globals, builtins, p, p);
+        true
+    }
+}

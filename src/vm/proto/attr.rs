@@ -129,7 +129,22 @@ impl Vm {
                 None => Ok(d),
             },
             Payload::MethodDescr(md) => match (md.kind, obj) {
-                (DescrKind::Method, Some(obj)) => Ok(self.new_builtin_bound(md, obj.clone())),
+                (DescrKind::Method, Some(obj)) => {
+                    // CPython's `descr_check`: a descriptor copied into
+                    // another class's dict refuses its instances.
+                    let t = self.type_of(obj);
+                    if !Rc::ptr_eq(&t, &md.owner)
+                        && !crate::objects::typeobj::is_subtype(&t, &md.owner)
+                    {
+                        return Err(self.type_error(format!(
+                            "descriptor '{}' for '{}' objects doesn't apply to a '{}' object",
+                            md.name,
+                            self.type_name(&md.owner),
+                            self.type_name(&t)
+                        )));
+                    }
+                    Ok(self.new_builtin_bound(md, obj.clone()))
+                }
                 (DescrKind::Method, None) => Ok(d),
                 (DescrKind::Class, _) => Ok(self.new_builtin_bound(md, Value::Obj(ty.clone()))),
                 (DescrKind::Static, _) => Ok(d),

@@ -146,7 +146,10 @@ impl Vm {
         self.enter_recursive(" in comparison")?;
         let r = match crate::objects::tuple::exact_tuples(self, a, b) {
             Some((x, y)) => crate::objects::list::seq_richcompare(self, x, y, op, false),
-            None => self.richcompare_slow(a, b, op),
+            None => match crate::objects::setmethods::exact_compare(self, a, b, op) {
+                Some(r) => r,
+                None => self.richcompare_slow(a, b, op),
+            },
         };
         self.leave_recursive();
         r

@@ -126,6 +126,11 @@ impl Vm {
         if let Some(r) = crate::objects::float::fast_binop(self, a, b, op) {
             return r;
         }
+        if !inplace {
+            if let Some(r) = crate::objects::setmethods::exact_binop(self, a, b, op) {
+                return r;
+            }
+        }
         // With only builtin types involved the dunders below behave as
         // CPython's slots; a class of the user's meets the sequence
         // slots in CPython's order.
