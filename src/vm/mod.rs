@@ -17,6 +17,7 @@ mod comp_inline;
 pub mod errors;
 pub mod frame;
 pub mod gen;
+mod agen_inline;
 mod gen_inline;
 mod gen_move;
 pub mod gil;
