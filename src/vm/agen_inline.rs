@@ -161,11 +161,13 @@ impl Vm {
         }
         let v = self.pop();
         match self.suspend_generator(at, at + i.len as usize) {
-            Ok(GenExit::ASend(_)) => match self.asend_result(v, exit_to) {
-                Some(flow) => Some(flow),
-                None => Some(Err(self.system_error("asend object missing"))),
-            },
-            Ok(_) => Some(Err(self.system_error("async generator frame not resumed by asend"))),
+            Ok(GenExit::ASend(_)) => Some(
+                self.asend_result(v, exit_to)
+                    .unwrap_or_else(|| Err(self.system_error("asend object missing"))),
+            ),
+            Ok(_) => Some(Err(
+                self.system_error("async generator frame not resumed by asend")
+            )),
             Err(e) => Some(Err(e)),
         }
     }

@@ -396,11 +396,7 @@ impl Vm {
     /// resumed in its caller's loop (vm/gen_inline.rs), which then takes
     /// the value.
     #[inline(always)]
-    pub(crate) fn suspend_generator(
-        &mut self,
-        lasti: usize,
-        next_pc: usize,
-    ) -> PyResult<GenExit> {
+    pub(crate) fn suspend_generator(&mut self, lasti: usize, next_pc: usize) -> PyResult<GenExit> {
         // What the move needs is read from the running record; the record
         // then moves once, straight into the generator's state, and the
         // fields a suspension changes are written there (`frame_from_stack`).

@@ -8,6 +8,7 @@ use crate::objects::exception::{ExcKind, HIERARCHY};
 use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};
 use crate::objects::{dicttable::DictTable, Payload, PyObject, StrObj};
 
+mod agen_inline;
 pub mod breaker;
 pub mod call;
 pub mod carets;
@@ -17,7 +18,6 @@ mod comp_inline;
 pub mod errors;
 pub mod frame;
 pub mod gen;
-mod agen_inline;
 mod gen_inline;
 mod gen_move;
 pub mod gil;
