@@ -16,6 +16,7 @@
 //! - an exception leaving the frame (after the conversions of
 //!   `gen_send_ex2`) closes the generator if it is StopAsyncIteration or
 //!   GeneratorExit and ends the asend.
+//!
 //! Everything else (tracing, an asend already awaited or not in its first
 //! state's conditions, a running or finished generator, a first send of a
 //! value, the recursion limit) takes `op_send`'s general path, which raises

@@ -202,10 +202,10 @@ impl Vm {
         }
         if let Value::Obj(o) = v {
             match &o.payload {
-                Payload::Generator(g) => {
-                    if g.borrow().code.flags & crate::pyc::code::CO_ITERABLE_COROUTINE != 0 {
-                        return Ok(v.clone());
-                    }
+                Payload::Generator(g)
+                    if g.borrow().code.flags & crate::pyc::code::CO_ITERABLE_COROUTINE != 0 =>
+                {
+                    return Ok(v.clone());
                 }
                 // `async_generator_asend`/`_athrow` (not subclassable):
                 // their `am_await` is `PyObject_SelfIter`.
