@@ -336,8 +336,14 @@ fn agen_init_hooks(vm: &mut Vm, g: &PyRef) -> PyResult<()> {
 
 fn agen_anext(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
-    agen_init_hooks(vm, &g)?;
-    Ok(new_asend(vm, &g, Value::None))
+    agen_anext_of(vm, &g)
+}
+
+/// `async_gen_anext` of the async generator `g` (GET_ANEXT calls it on an
+/// exact async generator).
+pub fn agen_anext_of(vm: &mut Vm, g: &PyRef) -> PyResult<Value> {
+    agen_init_hooks(vm, g)?;
+    Ok(new_asend(vm, g, Value::None))
 }
 
 fn agen_asend(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -499,8 +505,10 @@ fn athrow_send(
         return Err(vm.runtime_error("cannot reuse already awaited aclose()/athrow()"));
     }
     if gen_finished(gen) {
+        // `PyErr_SetNone(PyExc_StopIteration)`: a return of None to SEND
+        // (`PyIter_Send`), StopIteration to a `send()` call.
         set_op_state(o, AwaitState::Closed);
-        return Err(vm.stop_iteration(Value::None));
+        return Ok(GenResult::Return(Value::None));
     }
     let aclose = args.is_none();
     let r = if st == AwaitState::Init {

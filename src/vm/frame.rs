@@ -71,6 +71,12 @@ pub enum GenExit {
     /// Resumed by a CALL of `gen.send(v)` (vm/gen_inline.rs): a yield is
     /// the call's result; a return raises StopIteration(value) at the CALL.
     Call,
+    /// An async generator resumed by SEND on its `async_generator_asend`
+    /// (vm/agen_inline.rs): a yield of a wrapped value ends the asend (the
+    /// value replaces the receiver and the caller goes to this code unit),
+    /// any other yield is passed on as `Send`'s; a return or an exception
+    /// ends it as `async_gen_unwrap_value` does.
+    ASend(u32),
 }
 
 impl Frame {

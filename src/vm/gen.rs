@@ -392,10 +392,11 @@ impl Vm {
 
     /// YIELD_VALUE (at `lasti`): suspend the running generator frame,
     /// leaving the generator as `gen_send_ex2` leaves it after a yield.
-    /// True when the frame was resumed in its caller's loop
-    /// (vm/gen_inline.rs): the caller then takes the value.
+    /// The frame's `gen_exit`: other than `GenExit::No` when it was
+    /// resumed in its caller's loop (vm/gen_inline.rs), which then takes
+    /// the value.
     #[inline(always)]
-    pub(crate) fn suspend_generator(&mut self, lasti: usize, next_pc: usize) -> PyResult<bool> {
+    pub(crate) fn suspend_generator(&mut self, lasti: usize, next_pc: usize) -> PyResult<GenExit> {
         // What the move needs is read from the running record; the record
         // then moves once, straight into the generator's state, and the
         // fields a suspension changes are written there (`frame_from_stack`).
@@ -405,7 +406,7 @@ impl Vm {
         let Some(gen) = top.generator.as_ref() else {
             return Err(self.system_error("yield outside a generator frame"));
         };
-        let inline = top.gen_exit != GenExit::No;
+        let inline = top.gen_exit;
         let base = top.base;
         let Some(st) = state(gen) else {
             return Err(self.system_error("yield outside a generator frame"));

@@ -331,6 +331,9 @@ impl Vm {
             // `send()` returned: StopIteration(value) at the caller's CALL
             // (its `lasti`), as `gen_send_m` raises it.
             GenExit::Call => return Err(self.stop_iteration(v)),
+            // An async generator's return ends its asend
+            // (vm/agen_inline.rs).
+            GenExit::ASend(_) => return Err(self.asend_returned()),
             GenExit::No => return Err(self.system_error("not a resumed generator frame")),
         };
         if let Some(caller) = self.frames.last_mut() {
@@ -350,8 +353,13 @@ impl Vm {
             .and_then(|g| state(g))
             .and_then(|s| s.try_borrow().ok().map(|s| s.kind))
             .unwrap_or(GenKind::Generator);
+        let asend = matches!(frame.gen_exit, GenExit::ASend(_));
         drop(frame);
-        self.gen_raised(kind, err)
+        let err = self.gen_raised(kind, err);
+        if asend {
+            self.asend_raised(&err);
+        }
+        err
     }
 
     /// The generator of `frame` finished: not running, no frame, and the

@@ -302,7 +302,12 @@ impl Vm {
                     Op::GetAnext => marked!(self.op_get_anext()),
                     Op::BeforeAsyncWith => marked!(self.op_before_async_with()),
                     Op::BeforeWith => marked!(self.op_before_with()),
-                    Op::EndAsyncFor => marked!(self.op_end_async_for()),
+                    // Re-raises what is not StopAsyncIteration without a
+                    // traceback entry (CPython's `goto exception_unwind`).
+                    Op::EndAsyncFor => marked!(match self.op_end_async_for() {
+                        Err(e) => return Err((e, false)),
+                        ok => ok,
+                    }),
                     Op::StoreSubscr => {
                         let (key, obj, v) = unsafe { (r.pop(), r.pop(), r.pop()) };
                         match store_subscr_hit(&obj, &key, v) {
@@ -355,7 +360,7 @@ impl Vm {
                     Op::SetupAnnotations => marked!(self.op_setup_annotations()),
                     // `lasti` goes into the suspended record (vm/gen.rs).
                     Op::YieldValue => slow!(self.op_yield_value(pc, next)),
-                    Op::AsyncGenWrap => marked!(self.op_async_gen_wrap()),
+                    Op::AsyncGenWrap => marked!(self.op_async_gen_wrap(next)),
                     Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
                     Op::PopExcept => marked!(self.op_pop_except()),
                     Op::StoreName => {

@@ -8,6 +8,7 @@ use crate::objects::exception::{ExcKind, HIERARCHY};
 use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};
 use crate::objects::{dicttable::DictTable, Payload, PyObject, StrObj};
 
+mod agen_inline;
 pub mod breaker;
 pub mod call;
 pub mod carets;

@@ -5,7 +5,7 @@
 pub const COMPILED: &[(&str, u64, &[u8])] = &[
     (
         "asyncio",
-        0x2b27d5f0174d52bf,
+        0x3003114c4421a9ec,
         include_bytes!("compiled/asyncio.marshal"),
     ),
     (

@@ -190,9 +190,13 @@ fn deque_appendleft(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn pop_end(vm: &mut Vm, args: Args, left: bool) -> PyResult<Value> {
-    let name = if left { "popleft" } else { "pop" };
+    let (name, qual) = if left {
+        ("popleft", "deque.popleft")
+    } else {
+        ("pop", "deque.pop")
+    };
     let (_, d) = recv(vm, &args, name)?;
-    vm.check_args(&format!("deque.{name}"), args, 0, 0)?;
+    vm.check_args(qual, args, 0, 0)?;
     let v = {
         let mut items = d.items.borrow_mut();
         if left {

@@ -30,8 +30,15 @@ impl Vm {
         let (mut lasti, mut next) = (lasti, next);
         loop {
             match self.suspend_generator(lasti, next) {
-                Ok(true) => {}
-                Ok(false) => break,
+                Ok(crate::vm::frame::GenExit::No) => break,
+                // An async generator resumed by SEND on its asend object
+                // (vm/agen_inline.rs): a yielded (wrapped) value ends it.
+                Ok(crate::vm::frame::GenExit::ASend(t)) => {
+                    if let Some(flow) = self.asend_yielded(&v, t) {
+                        return flow;
+                    }
+                }
+                Ok(_) => {}
                 Err(e) => {
                     self.mark_lasti(lasti);
                     return Err(e);
@@ -92,7 +99,7 @@ impl Vm {
         if v.is_none() {
             let ty = self.type_of(receiver);
             let is_iter = matches!(receiver, Value::Obj(o) if matches!(o.payload, Payload::Iter(_)))
-                || self.type_lookup_str(&ty, "__next__").is_some();
+                || self.type_lookup_static(&ty, "__next__").is_some();
             if is_iter {
                 return self.iternext_value(receiver);
             }
@@ -141,7 +148,11 @@ impl Vm {
 
     pub(crate) fn op_send(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
         // SEND_GEN (a generator or coroutine run on in this loop) was
-        // tried by the eval loop (`Vm::send_gen`).
+        // tried by the eval loop (`Vm::send_gen`); an async generator's
+        // asend object runs on in it too (vm/agen_inline.rs).
+        if self.send_asend(next, next + oparg as usize) {
+            return Ok(Flow::Reload);
+        }
         let v = self.pop();
         let receiver = self.peek(0).clone();
         match self.send_to(&receiver, v)? {
@@ -190,14 +201,25 @@ impl Vm {
             return Ok(v.clone());
         }
         if let Value::Obj(o) = v {
-            if let Payload::Generator(g) = &o.payload {
-                if g.borrow().code.flags & crate::pyc::code::CO_ITERABLE_COROUTINE != 0 {
+            match &o.payload {
+                Payload::Generator(g)
+                    if g.borrow().code.flags & crate::pyc::code::CO_ITERABLE_COROUTINE != 0 =>
+                {
                     return Ok(v.clone());
                 }
+                // `async_generator_asend`/`_athrow` (not subclassable):
+                // their `am_await` is `PyObject_SelfIter`.
+                Payload::GenOp(_)
+                    if o.class_is(&self.types.async_gen_asend)
+                        || o.class_is(&self.types.async_gen_athrow) =>
+                {
+                    return Ok(v.clone());
+                }
+                _ => {}
             }
         }
         let ty = self.type_of(v);
-        let Some(aw) = self.type_lookup_str(&ty, "__await__") else {
+        let Some(aw) = self.type_lookup_static(&ty, "__await__") else {
             return Err(self.type_error(format!(
                 "object {} can't be used in 'await' expression",
                 self.type_name(&ty)
@@ -210,7 +232,7 @@ impl Vm {
         }
         let it_ty = self.type_of(&it);
         let is_iter = matches!(&it, Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
-            || self.type_lookup_str(&it_ty, "__next__").is_some();
+            || self.type_lookup_static(&it_ty, "__next__").is_some();
         if !is_iter {
             return Err(self.type_error(format!(
                 "__await__() returned non-iterator of type '{}'",
@@ -251,7 +273,7 @@ impl Vm {
     pub(crate) fn op_get_aiter(&mut self) -> PyResult<Flow> {
         let obj = self.pop();
         let ty = self.type_of(&obj);
-        let Some(m) = self.type_lookup_str(&ty, "__aiter__") else {
+        let Some(m) = self.type_lookup_static(&ty, "__aiter__") else {
             return Err(self.type_error(format!(
                 "'async for' requires an object with __aiter__ method, got {}",
                 self.type_name(&ty)
@@ -260,7 +282,7 @@ impl Vm {
         let f = self.descr_get(m, Some(&obj), &ty)?;
         let it = self.call(&f, &[])?;
         let it_ty = self.type_of(&it);
-        if self.type_lookup_str(&it_ty, "__anext__").is_none() {
+        if self.type_lookup_static(&it_ty, "__anext__").is_none() {
             return Err(self.type_error(format!(
                 "'async for' received an object from __aiter__ that does not implement __anext__: {}",
                 self.type_name(&it_ty)
@@ -271,8 +293,16 @@ impl Vm {
 
     pub(crate) fn op_get_anext(&mut self) -> PyResult<Flow> {
         let aiter = self.peek(0).clone();
+        // An exact async generator: its `am_anext` directly, and the
+        // awaitable is known (CPython's `PyAsyncGen_CheckExact` branch).
+        if let Value::Obj(g) = &aiter {
+            if g.class_is(&self.types.async_generator) {
+                let aw = crate::objects::genobject::agen_anext_of(self, g)?;
+                return self.op_push(aw);
+            }
+        }
         let ty = self.type_of(&aiter);
-        let Some(m) = self.type_lookup_str(&ty, "__anext__") else {
+        let Some(m) = self.type_lookup_static(&ty, "__anext__") else {
             return Err(self.type_error(format!(
                 "'async for' requires an iterator with __anext__ method, got {}",
                 self.type_name(&ty)
@@ -312,10 +342,10 @@ impl Vm {
     pub(crate) fn op_before_async_with(&mut self) -> PyResult<Flow> {
         let mgr = self.pop();
         let ty = self.type_of(&mgr);
-        let enter = self.type_lookup_str(&ty, "__aenter__");
-        let exit = self.type_lookup_str(&ty, "__aexit__");
+        let enter = self.type_lookup_static(&ty, "__aenter__");
+        let exit = self.type_lookup_static(&ty, "__aexit__");
         let (Some(enter), Some(exit)) = (enter, exit) else {
-            let extra = if self.type_lookup_str(&ty, "__aenter__").is_some() {
+            let extra = if self.type_lookup_static(&ty, "__aenter__").is_some() {
                 " (missed __aexit__ method)"
             } else {
                 ""
@@ -332,7 +362,12 @@ impl Vm {
         self.op_push(r)
     }
 
-    pub(crate) fn op_async_gen_wrap(&mut self) -> PyResult<Flow> {
+    pub(crate) fn op_async_gen_wrap(&mut self, next: usize) -> PyResult<Flow> {
+        // `yield v` in an async generator run by its asend in this loop
+        // (vm/agen_inline.rs): no wrapper.
+        if let Some(flow) = self.asend_wrap_yield(next) {
+            return flow;
+        }
         let v = self.pop();
         let w = self.new_obj(
             &self.types.async_gen_wrapped,
