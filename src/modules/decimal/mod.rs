@@ -553,7 +553,7 @@ fn set_descrs(
         let d = vm.new_obj(
             &meta,
             Payload::MethodDescr(Box::new(MethodDescr {
-                name: *name,
+                name,
                 func: *func,
                 owner: cls.clone(),
                 kind,

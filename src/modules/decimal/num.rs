@@ -171,7 +171,7 @@ pub fn changed(mode: Round, neg: bool, keep: u128, rem: Rem) -> i8 {
             }
         }
         Round::HalfEven => {
-            if rem == Rem::Half && keep % 2 == 0 {
+            if rem == Rem::Half && keep.is_multiple_of(2) {
                 -1
             } else {
                 half_up
