@@ -124,6 +124,14 @@ fn current(vm: &Vm) -> PyResult<PyRef> {
     Ok(c)
 }
 
+/// `var.get()` in the current context, None when unset (native modules'
+/// context variables: `_decimal`'s current context).
+pub fn current_value(vm: &Vm, var: &PyRef) -> PyResult<Option<Value>> {
+    let cur = Value::Obj(current(vm)?);
+    let vars = ctx_of(vm, &cur)?.vars.borrow().clone();
+    Ok(lookup(&vars, var))
+}
+
 fn ctx_of<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a Context> {
     vm.native::<Context>(v)
         .ok_or_else(|| vm.type_error("a Context object is required"))

@@ -27,6 +27,7 @@ pub mod codecs;
 pub mod collections;
 pub mod contextvars;
 pub mod csv;
+pub mod decimal;
 pub mod dynload;
 pub mod errnomod;
 pub mod faulthandler;

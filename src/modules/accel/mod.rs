@@ -164,8 +164,11 @@ pub fn init_datetime(vm: &mut Vm) -> PyResult<PyRef> {
 
 /// `_decimal`: the decimal types with libmpdec's signal arguments, signal
 /// dicts and messages.
+/// Its hot methods are native (src/modules/decimal).
 pub fn init_decimal(vm: &mut Vm) -> PyResult<PyRef> {
-    load(vm, "_decimal", None, "decimal")
+    let m = load(vm, "_decimal", None, "decimal")?;
+    crate::modules::decimal::install(vm, &m)?;
+    Ok(m)
 }
 
 #[cfg(test)]
