@@ -27,6 +27,7 @@ pub mod codecs;
 pub mod collections;
 pub mod contextvars;
 pub mod csv;
+pub mod elementtree;
 pub mod dynload;
 pub mod errnomod;
 pub mod faulthandler;
@@ -174,7 +175,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_csv", csv::init),
     ("_datetime", accel::init_datetime),
     ("_decimal", accel::init_decimal),
-    ("_elementtree", accel::init_elementtree),
+    ("_elementtree", elementtree::init),
     ("_functools", functools::init),
     ("_hashlib", hashlib_ossl::init),
     ("_heapq", heapq::init),

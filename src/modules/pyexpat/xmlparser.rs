@@ -708,7 +708,7 @@ fn feed(vm: &mut Vm, p: &XmlParser, data: &[u8], fin: bool) -> PyResult<()> {
 /// A single-byte encoding's table from Python's codecs (pyexpat's
 /// unknown-encoding handler: LookupError for an unknown codec, ValueError
 /// for a multi-byte one).
-fn unknown_encoding(vm: &mut Vm, name: &str) -> PyResult<Box<[Option<char>; 256]>> {
+pub(crate) fn unknown_encoding(vm: &mut Vm, name: &str) -> PyResult<Box<[Option<char>; 256]>> {
     let all: Vec<u8> = (0..=255u8).collect();
     let bytes = vm.new_bytes(all);
     let enc = vm.new_str(name);
