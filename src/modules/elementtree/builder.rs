@@ -341,7 +341,7 @@ fn tb_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
         ],
         required: 0,
         maxpos: 1,
-        style: KwStyle::Unexpected,
+        style: KwStyle::Invalid,
     };
     let a = parse(vm, &args, 1, &SIG)?;
     let get = |i: usize| a.get(i).cloned().flatten();

@@ -604,10 +604,8 @@ fn element_makeelement(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn element_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let e = me(vm, &args, "__copy__")?;
     clinic::positional(vm, &args, 1, "__copy__", 0, 0)?;
-    let attrib = match e.attrib.borrow().clone() {
-        Some(d) => Some(vm.dict_copy_of(&d)?),
-        None => None,
-    };
+    // C's copy shares the attribute dict.
+    let attrib = e.attrib.borrow().clone();
     let n = new_element(vm, e.tag(), attrib)?;
     if let Some(c) = vm.native::<Elem>(&n) {
         *c.text.borrow_mut() = e.text.borrow().clone();

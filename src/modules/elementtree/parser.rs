@@ -115,8 +115,11 @@ fn p_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
         names: &["target", "encoding"],
         required: 0,
         maxpos: 0,
-        style: KwStyle::Unexpected,
+        style: KwStyle::Invalid,
     };
+    if args.pos().len() > 1 {
+        return Err(vm.type_error("XMLParser() takes no positional arguments"));
+    }
     let a = parse(vm, &args, 1, &SIG)?;
     let target = a.first().cloned().flatten().unwrap_or(Value::None);
     let encoding = match a.get(1).cloned().flatten() {
@@ -335,12 +338,46 @@ fn error_at(vm: &mut Vm, code: u32, line: u64, col: u64, msg: &str) -> crate::vm
 /// Feed a chunk to expat and run the handlers of its events.
 fn feed_bytes(vm: &mut Vm, p: &EtParser, data: &[u8], fin: bool) -> PyResult<()> {
     let target = target_of(vm, p)?;
-    let Some(mut core) = p.core.borrow_mut().take() else {
-        return Err(vm.runtime_error("parser is already parsing"));
-    };
     let opts = Opts {
         expand_internal: true,
         ns_triplets: false,
+        keep_raw: false,
+    };
+    // An exact TreeBuilder joins character data, so its chunking does not
+    // show: the input goes in slices, each slice's events dispatched
+    // before the next (no large event list).
+    let step = if exact_builder(vm, &target).is_some() {
+        SLICE
+    } else {
+        data.len().max(1)
+    };
+    let mut at = 0;
+    loop {
+        let end = (at + step).min(data.len());
+        let last = end >= data.len();
+        let chunk = data.get(at..end).unwrap_or(&[]);
+        feed_slice(vm, p, &target, chunk, fin && last, opts)?;
+        if last {
+            break;
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+/// Bytes of input parsed at a time for a TreeBuilder target.
+const SLICE: usize = 16 * 1024;
+
+fn feed_slice(
+    vm: &mut Vm,
+    p: &EtParser,
+    target: &Value,
+    data: &[u8],
+    fin: bool,
+    opts: Opts,
+) -> PyResult<()> {
+    let Some(mut core) = p.core.borrow_mut().take() else {
+        return Err(vm.runtime_error("parser is already parsing"));
     };
     let mut events = Vec::new();
     let mut codec_err = None;
@@ -357,7 +394,7 @@ fn feed_bytes(vm: &mut Vm, p: &EtParser, data: &[u8], fin: bool) -> PyResult<()>
         return Err(e);
     }
     for ev in events {
-        if let Err(e) = dispatch(vm, p, &target, ev) {
+        if let Err(e) = dispatch(vm, p, target, ev) {
             if let Some(c) = p.core.borrow_mut().as_mut() {
                 c.finished = true;
             }

@@ -23,6 +23,10 @@ pub struct Opts {
     pub expand_internal: bool,
     /// `namespace_prefixes`: report `uri sep local sep prefix`.
     pub ns_triplets: bool,
+    /// Events carry their raw markup (for default handlers); without it
+    /// only those a default handler may get instead (entity references,
+    /// DTD tokens) do.
+    pub keep_raw: bool,
 }
 
 /// A declared entity.
@@ -346,11 +350,17 @@ impl Core {
     }
 
     pub fn emit(&self, out: &mut Vec<Ev>, pos: Pos, kind: Event, raw: &[u8]) {
-        out.push(Ev {
-            pos,
-            kind,
-            raw: String::from_utf8_lossy(raw).into_owned(),
-        });
+        let keep = self.opts.keep_raw
+            || matches!(
+                kind,
+                Event::Default(_) | Event::Skipped { .. } | Event::ExternalRef { .. }
+            );
+        let raw = if keep {
+            String::from_utf8_lossy(raw).into_owned()
+        } else {
+            String::new()
+        };
+        out.push(Ev { pos, kind, raw });
     }
 
     /// `<!-- ... -->`; `ent` is the reference position inside an entity.

@@ -669,6 +669,7 @@ fn feed(vm: &mut Vm, p: &XmlParser, data: &[u8], fin: bool) -> PyResult<()> {
     let opts = Opts {
         expand_internal: p.default_expand.get() != Some(false),
         ns_triplets: p.ns_prefixes.get(),
+        keep_raw: true,
     };
     if p.foreign_dtd.get() {
         core.dtd.has_param_refs = true;
