@@ -53,8 +53,37 @@ pub struct EtParser {
     core: RefCell<Option<Core>>,
     target: RefCell<Option<Value>>,
     entity: RefCell<Value>,
-    names: RefCell<HashMap<String, Value>>,
+    names: RefCell<HashMap<String, Value, NameHash>>,
     h: RefCell<Handlers>,
+    /// The event list, kept between slices for its capacity.
+    events: RefCell<Vec<Ev>>,
+}
+
+/// FNV-1a for the name memo (short keys; SipHash cost more than the
+/// rest of the lookup).
+#[derive(Default, Clone, Copy)]
+struct NameHash;
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+}
+
+impl std::hash::BuildHasher for NameHash {
+    type Hasher = Fnv;
+
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
 }
 
 impl NativeData for EtParser {
@@ -102,8 +131,9 @@ fn p_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             core: RefCell::new(None),
             target: RefCell::new(None),
             entity: RefCell::new(Value::None),
-            names: RefCell::new(HashMap::new()),
+            names: RefCell::new(HashMap::default()),
             h: RefCell::new(Handlers::default()),
+            events: RefCell::new(Vec::new()),
         },
     )))
 }
@@ -379,7 +409,7 @@ fn feed_slice(
     let Some(mut core) = p.core.borrow_mut().take() else {
         return Err(vm.runtime_error("parser is already parsing"));
     };
-    let mut events = Vec::new();
+    let mut events = std::mem::take(&mut *p.events.borrow_mut());
     let mut codec_err = None;
     let mut unknown = |name: &str| match crate::modules::pyexpat::unknown_encoding(vm, name) {
         Ok(t) => Some(t),
@@ -393,13 +423,18 @@ fn feed_slice(
     if let Some(e) = codec_err {
         return Err(e);
     }
-    for ev in events {
-        if let Err(e) = dispatch(vm, p, target, ev) {
-            if let Some(c) = p.core.borrow_mut().as_mut() {
-                c.finished = true;
-            }
-            return Err(e);
+    let mut failed = None;
+    for ev in events.drain(..) {
+        if failed.is_none() {
+            failed = dispatch(vm, p, target, ev).err();
         }
+    }
+    *p.events.borrow_mut() = events;
+    if let Some(e) = failed {
+        if let Some(c) = p.core.borrow_mut().as_mut() {
+            c.finished = true;
+        }
+        return Err(e);
     }
     if let Err(e) = r {
         let msg = error_string(e.code).unwrap_or("unknown error");

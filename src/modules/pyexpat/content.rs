@@ -142,7 +142,7 @@ impl Core {
         self.emit(
             out,
             pos,
-            Event::Chars(String::from_utf8_lossy(s).into_owned()),
+            Event::Chars(super::core::utf8_string(s)),
             s,
         );
         Step::Next(j)

@@ -553,6 +553,14 @@ pub fn predefined(name: &str) -> Option<char> {
     }
 }
 
+/// A String of decoded text (valid UTF-8 but for a damaged input).
+pub fn utf8_string(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
 pub enum NameScan {
     Name(String, usize),
     /// The input ended inside the name.
@@ -564,6 +572,16 @@ pub enum NameScan {
 /// A name starting at `i` (ends before the first non-name character).
 pub fn scan_name(t: &[u8], i: usize) -> NameScan {
     let mut j = i;
+    // ASCII name characters first (one byte test each).
+    if t.get(j).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b':') {
+        j += 1;
+        while t
+            .get(j)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'))
+        {
+            j += 1;
+        }
+    }
     loop {
         let Some(c) = char_at(t, j) else {
             if j >= t.len() {
@@ -580,8 +598,7 @@ pub fn scan_name(t: &[u8], i: usize) -> NameScan {
             if j == i {
                 return NameScan::Bad(j);
             }
-            let n = String::from_utf8_lossy(t.get(i..j).unwrap_or(&[])).into_owned();
-            return NameScan::Name(n, j);
+            return NameScan::Name(utf8_string(t.get(i..j).unwrap_or(&[])), j);
         }
         j += c.len_utf8();
     }
