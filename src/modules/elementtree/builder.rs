@@ -162,12 +162,7 @@ impl Builder {
         vm.setattr(&elem, &key, Some(v))
     }
 
-    pub fn handle_start(
-        &self,
-        vm: &mut Vm,
-        tag: Value,
-        attrib: Option<PyRef>,
-    ) -> PyResult<Value> {
+    pub fn handle_start(&self, vm: &mut Vm, tag: Value, attrib: Option<PyRef>) -> PyResult<Value> {
         self.flush(vm)?;
         let factory = self.element_factory.borrow().clone();
         let node = match factory {

@@ -152,10 +152,9 @@ fn attrib_from_keywords(vm: &mut Vm, args: &Args) -> PyResult<PyRef> {
         Some(v) => match &v {
             Value::Obj(o) if is_dict(&v) => vm.dict_copy_of(o)?,
             _ => {
-                return Err(vm.type_error(format!(
-                    "attrib must be dict, not {}",
-                    vm.type_name_of(&v)
-                )))
+                return Err(
+                    vm.type_error(format!("attrib must be dict, not {}", vm.type_name_of(&v)))
+                )
             }
         },
         None => vm.new_dict(),
@@ -179,16 +178,14 @@ pub fn make_attrib(
     let d = match attrib {
         Some(v) => {
             let Value::Obj(o) = v else {
-                return Err(vm.type_error(format!(
-                    "{what} must be dict, not {}",
-                    vm.arg_type_name(v)
-                )));
+                return Err(
+                    vm.type_error(format!("{what} must be dict, not {}", vm.arg_type_name(v)))
+                );
             };
             if !is_dict(v) {
-                return Err(vm.type_error(format!(
-                    "{what} must be dict, not {}",
-                    vm.arg_type_name(v)
-                )));
+                return Err(
+                    vm.type_error(format!("{what} must be dict, not {}", vm.arg_type_name(v)))
+                );
             }
             let d = vm.dict_copy_of(o)?;
             for (k, v) in args.kwargs() {
@@ -204,7 +201,9 @@ pub fn make_attrib(
 
 fn element_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = clinic::cls_arg(vm, &args, "Element")?;
-    Ok(Value::Obj(vm.new_native(&cls, Elem::new(Value::None, None))))
+    Ok(Value::Obj(
+        vm.new_native(&cls, Elem::new(Value::None, None)),
+    ))
 }
 
 fn element_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -294,16 +293,10 @@ fn set_tail(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyResult<()> {
 fn set_attrib(vm: &mut Vm, obj: &Value, v: Option<Value>) -> PyResult<()> {
     let v = no_delete(vm, v)?;
     let Value::Obj(d) = &v else {
-        return Err(vm.type_error(format!(
-            "attrib must be dict, not {}",
-            vm.type_name_of(&v)
-        )));
+        return Err(vm.type_error(format!("attrib must be dict, not {}", vm.type_name_of(&v))));
     };
     if !is_dict(&v) {
-        return Err(vm.type_error(format!(
-            "attrib must be dict, not {}",
-            vm.type_name_of(&v)
-        )));
+        return Err(vm.type_error(format!("attrib must be dict, not {}", vm.type_name_of(&v))));
     }
     let old = this(vm, obj)?.attrib.borrow_mut().replace(d.clone());
     drop(old);
@@ -338,9 +331,9 @@ fn element_extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(items) => items,
         None => {
             if vm.iter(&src).is_err() {
-                return Err(vm.type_error("expected sequence, not \"".to_string()
-                    + &vm.type_name_of(&src)
-                    + "\""));
+                return Err(vm.type_error(
+                    "expected sequence, not \"".to_string() + &vm.type_name_of(&src) + "\"",
+                ));
             }
             vm.collect_iter(&src)?
         }
@@ -362,7 +355,11 @@ fn element_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
     need_element(vm, "insert() argument 2", &c)?;
     let mut ch = e.children.borrow_mut();
     let n = ch.len() as i64;
-    let i = if idx < 0 { (idx + n).max(0) } else { idx.min(n) };
+    let i = if idx < 0 {
+        (idx + n).max(0)
+    } else {
+        idx.min(n)
+    };
     ch.insert(i as usize, c);
     Ok(Value::None)
 }
@@ -717,9 +714,7 @@ fn element_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(o) if o.class_is(&vm.types.dict) => o.clone(),
         _ => {
             let r = vm.repr(&state)?;
-            return Err(vm.type_error(format!(
-                "Don't know how to unpickle \"{r}\" as an Element"
-            )));
+            return Err(vm.type_error(format!("Don't know how to unpickle \"{r}\" as an Element")));
         }
     };
     let mut vals: [Option<Value>; 5] = Default::default();
@@ -879,11 +874,7 @@ fn element_findtext(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let t = ce.tag();
         if t.is(&path) || vm.eq(&t, &path)? {
             let text = ce.text.borrow().clone();
-            return Ok(if text.is_none() {
-                vm.new_str("")
-            } else {
-                text
-            });
+            return Ok(if text.is_none() { vm.new_str("") } else { text });
         }
     }
     Ok(default)

@@ -144,7 +144,6 @@ fn iter_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(args.args.first().cloned().unwrap_or(Value::None))
 }
 
-
 pub fn make_type(vm: &mut Vm) -> PyRef {
     let object = vm.types.object.clone();
     let t = vm.new_native_type(

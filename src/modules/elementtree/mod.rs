@@ -34,9 +34,9 @@ crate::interp_local! {
 /// The comment and PI factories `_set_factories` gave.
 fn factories() -> (Option<Value>, Option<Value>) {
     STATE.with(|s| {
-        s.borrow()
-            .as_ref()
-            .map_or((None, None), |s| (s.comment_factory.clone(), s.pi_factory.clone()))
+        s.borrow().as_ref().map_or((None, None), |s| {
+            (s.comment_factory.clone(), s.pi_factory.clone())
+        })
     })
 }
 

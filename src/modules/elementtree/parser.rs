@@ -8,7 +8,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::builder::{exact_builder, Builder, EV_COMMENT, EV_END, EV_END_NS, EV_PI, EV_START, EV_START_NS};
+use super::builder::{
+    exact_builder, Builder, EV_COMMENT, EV_END, EV_END_NS, EV_PI, EV_START, EV_START_NS,
+};
 use crate::modules::itertools::clinic::{self, parse, KwStyle, Sig};
 use crate::modules::pyexpat::core::{Core, Opts};
 use crate::modules::pyexpat::events::{error_string, Ev, Event};
@@ -109,8 +111,15 @@ impl NativeData for EtParser {
             let old = std::mem::take(&mut *h);
             out.extend(
                 [
-                    old.start, old.end, old.data, old.comment, old.pi, old.start_ns,
-                    old.end_ns, old.close, old.doctype,
+                    old.start,
+                    old.end,
+                    old.data,
+                    old.comment,
+                    old.pi,
+                    old.start_ns,
+                    old.end_ns,
+                    old.close,
+                    old.doctype,
                 ]
                 .into_iter()
                 .flatten(),
@@ -167,8 +176,7 @@ fn p_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     *p.core.borrow_mut() = Some(Core::new(encoding, Some("}".to_string())));
     *p.entity.borrow_mut() = Value::Obj(vm.new_dict());
     let target = if target.is_none() {
-        let Some(t) = super::STATE.with(|s| s.borrow().as_ref().map(|s| s.builder.clone()))
-        else {
+        let Some(t) = super::STATE.with(|s| s.borrow().as_ref().map(|s| s.builder.clone())) else {
             return Err(vm.runtime_error("_elementtree is not initialized"));
         };
         Value::Obj(vm.new_native(&t, Builder::new()))
@@ -518,7 +526,9 @@ fn p_setevents(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let events = a.get(1).cloned().unwrap_or(Value::None);
     let target = target_of(vm, p)?;
     let Some(b) = exact_builder(vm, &target) else {
-        return Err(vm.type_error("event handling only supported for ElementTree.TreeBuilder targets"));
+        return Err(
+            vm.type_error("event handling only supported for ElementTree.TreeBuilder targets")
+        );
     };
     let append = vm.getattr_str(&queue, "append")?;
     *b.events_append.borrow_mut() = Some(append);

@@ -426,8 +426,18 @@ fn write_ascii(vm: &mut Vm, s: &Value, text: &Value) -> PyResult<Option<i64>> {
 /// Encodings that write ASCII text as its bytes (no BOM, no escapes).
 fn ascii_compatible(encoding: &str) -> bool {
     const NAMES: [&str; 12] = [
-        "utf-8", "utf_8", "utf8", "ascii", "us-ascii", "us_ascii", "latin-1", "latin_1",
-        "latin1", "iso-8859-1", "iso8859-1", "iso_8859_1",
+        "utf-8",
+        "utf_8",
+        "utf8",
+        "ascii",
+        "us-ascii",
+        "us_ascii",
+        "latin-1",
+        "latin_1",
+        "latin1",
+        "iso-8859-1",
+        "iso8859-1",
+        "iso_8859_1",
     ];
     NAMES.iter().any(|n| n.eq_ignore_ascii_case(encoding))
 }

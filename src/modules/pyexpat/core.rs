@@ -573,7 +573,9 @@ pub enum NameScan {
 pub fn scan_name(t: &[u8], i: usize) -> NameScan {
     let mut j = i;
     // ASCII name characters first (one byte test each).
-    if t.get(j).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b':') {
+    if t.get(j)
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b':')
+    {
         j += 1;
         while t
             .get(j)
