@@ -22,7 +22,6 @@ SOURCES = [
     ("asyncio", "_asyncio"),
     ("datetime", "_datetime"),
     ("decimal", "_decimal"),
-    ("elementtree", "_elementtree"),
     ("pickle", "_pickle"),
     ("zoneinfo", "_zoneinfo"),
     ("odict_patch", "_collections"),

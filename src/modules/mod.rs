@@ -29,6 +29,7 @@ pub mod contextvars;
 pub mod csv;
 pub mod decimal;
 pub mod dynload;
+pub mod elementtree;
 pub mod errnomod;
 pub mod faulthandler;
 pub mod fcntl;
@@ -175,7 +176,7 @@ pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_csv", csv::init),
     ("_datetime", accel::init_datetime),
     ("_decimal", accel::init_decimal),
-    ("_elementtree", accel::init_elementtree),
+    ("_elementtree", elementtree::init),
     ("_functools", functools::init),
     ("_hashlib", hashlib_ossl::init),
     ("_heapq", heapq::init),

@@ -13,9 +13,9 @@ use crate::vm::code::Code;
 /// `datetime.py` (`_datetime`) and `_pydecimal.py` (`_decimal`), pickle's
 /// pickler and unpickler (`_pickle`), and `_asyncio`'s part of asyncio
 /// (`Future` and `Task` methods, the running-loop functions). pycvm runs
-/// the fallback and leaves its frames out likewise; so too the C parts of
-/// `xml.etree.ElementTree` (`_elementtree`) and the sources pycvm compiles
-/// for the accelerators themselves (`modules::accel`).
+/// the fallback and leaves its frames out likewise; so too the sources
+/// pycvm compiles for the accelerators themselves (`modules::accel`).
+/// (`_elementtree` is native: modules/elementtree.)
 pub fn native_in_cpython(code: &Code) -> bool {
     let name = code.filename();
     let Payload::Str(file) = &name.payload else {
@@ -45,12 +45,6 @@ pub fn native_in_cpython(code: &Code) -> bool {
                     "_register_task" | "_unregister_task" | "_enter_task" | "_leave_task"
                 ))
                 && file.ends_with("/asyncio/tasks.py")
-        }
-        "ElementTree.py" => {
-            ["Element.", "TreeBuilder.", "XMLParser."]
-                .iter()
-                .any(|p| q.starts_with(p))
-                && file.ends_with("/xml/etree/ElementTree.py")
         }
         "events.py" => {
             matches!(

@@ -19,11 +19,6 @@ pub const COMPILED: &[(&str, u64, &[u8])] = &[
         include_bytes!("compiled/decimal.marshal"),
     ),
     (
-        "elementtree",
-        0xc46c11099a70ac67,
-        include_bytes!("compiled/elementtree.marshal"),
-    ),
-    (
         "pickle",
         0x1a02a5fd88070406,
         include_bytes!("compiled/pickle.marshal"),

@@ -1,5 +1,5 @@
 //! CPython 3.11's C accelerator modules (`_asyncio`, `_datetime`,
-//! `_decimal`, `_elementtree`, `_pickle`, `_zoneinfo`) as pycvm provides
+//! `_decimal`, `_pickle`, `_zoneinfo`) as pycvm provides
 //! them: each is a short Python source compiled into the binary that takes
 //! the stdlib's pure-Python implementation (which every one of these
 //! modules has) and gives it the behaviour a program can see of the C
@@ -145,17 +145,6 @@ pub fn init_asyncio(vm: &mut Vm) -> PyResult<PyRef> {
     load(vm, "_asyncio", Some("asyncio"), "asyncio")
 }
 
-/// `_elementtree`: `Element`, `SubElement`, `TreeBuilder`, `XMLParser`
-/// and `ParseError` as the C module shows them.
-pub fn init_elementtree(vm: &mut Vm) -> PyResult<PyRef> {
-    load(
-        vm,
-        "_elementtree",
-        Some("xml.etree.ElementTree"),
-        "elementtree",
-    )
-}
-
 /// `_datetime`: the datetime types with the C module's messages, reprs
 /// and hashes.
 pub fn init_datetime(vm: &mut Vm) -> PyResult<PyRef> {
@@ -184,11 +173,10 @@ mod tests {
     /// (else rerun scripts/gen_accel.py).
     #[test]
     fn compiled_sources_are_current() {
-        let sources: [(&str, &str); 7] = [
+        let sources: [(&str, &str); 6] = [
             ("asyncio", include_str!("asyncio.py")),
             ("datetime", include_str!("datetime.py")),
             ("decimal", include_str!("decimal.py")),
-            ("elementtree", include_str!("elementtree.py")),
             ("pickle", include_str!("pickle.py")),
             ("zoneinfo", include_str!("zoneinfo.py")),
             ("odict_patch", include_str!("odict_patch.py")),

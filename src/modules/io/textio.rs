@@ -335,6 +335,9 @@ fn textio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = me(&args);
     let text = a[0].clone().unwrap_or(Value::None);
     state(vm, &s)?;
+    if let Some(n) = write_ascii(vm, &s, &text)? {
+        return Ok(Value::Int(n));
+    }
     let Some(mut cps) = cps_of(vm, &text) else {
         return Err(vm.type_error(format!(
             "write() argument must be str, not {}",
@@ -385,6 +388,58 @@ fn textio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
     *t.snapshot.borrow_mut() = None;
     reset_decoder(vm, t)?;
     Ok(Value::Int(n as i64))
+}
+
+/// `write` of an ASCII str to an ASCII-compatible encoding with no
+/// newline to translate and no line buffering (a serialiser's many small
+/// writes): its bytes go to the pending buffer as they are. None: take
+/// the general path.
+fn write_ascii(vm: &mut Vm, s: &Value, text: &Value) -> PyResult<Option<i64>> {
+    let Some(so) = vm.as_str_obj(text).filter(|so| so.is_ascii()) else {
+        return Ok(None);
+    };
+    let t = state(vm, s)?;
+    if !t.writable.get() || t.line_buffering.get() || !ascii_compatible(&t.encoding.borrow()) {
+        return Ok(None);
+    }
+    let bytes = so.as_str().as_bytes();
+    if t.writetranslate.get()
+        && bytes.contains(&b'\n')
+        && t.writenl.borrow().as_deref().is_some_and(|nl| nl != [LF])
+    {
+        return Ok(None);
+    }
+    check_closed(vm, s)?;
+    let t = state(vm, s)?;
+    t.bom_done.set(true);
+    t.pending.borrow_mut().extend_from_slice(bytes);
+    if t.pending.borrow().len() > chunk_size(t) || t.write_through.get() {
+        write_flush(vm, t)?;
+    }
+    t.decoded.borrow_mut().clear();
+    t.decoded_pos.set(0);
+    *t.snapshot.borrow_mut() = None;
+    reset_decoder(vm, t)?;
+    Ok(Some(bytes.len() as i64))
+}
+
+/// Encodings that write ASCII text as its bytes (no BOM, no escapes).
+fn ascii_compatible(encoding: &str) -> bool {
+    const NAMES: [&str; 12] = [
+        "utf-8",
+        "utf_8",
+        "utf8",
+        "ascii",
+        "us-ascii",
+        "us_ascii",
+        "latin-1",
+        "latin_1",
+        "latin1",
+        "iso-8859-1",
+        "iso8859-1",
+        "iso_8859_1",
+    ];
+    NAMES.iter().any(|n| n.eq_ignore_ascii_case(encoding))
 }
 
 /// The encoding that continues a stream without a second BOM.

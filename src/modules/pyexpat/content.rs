@@ -139,12 +139,7 @@ impl Core {
             return Step::Fail(ERR_INVALID_TOKEN, i);
         }
         let s = t.get(i..j).unwrap_or(&[]);
-        self.emit(
-            out,
-            pos,
-            Event::Chars(String::from_utf8_lossy(s).into_owned()),
-            s,
-        );
+        self.emit(out, pos, Event::Chars(super::core::utf8_string(s)), s);
         Step::Next(j)
     }
 

@@ -23,6 +23,10 @@ pub struct Opts {
     pub expand_internal: bool,
     /// `namespace_prefixes`: report `uri sep local sep prefix`.
     pub ns_triplets: bool,
+    /// Events carry their raw markup (for default handlers); without it
+    /// only those a default handler may get instead (entity references,
+    /// DTD tokens) do.
+    pub keep_raw: bool,
 }
 
 /// A declared entity.
@@ -346,11 +350,17 @@ impl Core {
     }
 
     pub fn emit(&self, out: &mut Vec<Ev>, pos: Pos, kind: Event, raw: &[u8]) {
-        out.push(Ev {
-            pos,
-            kind,
-            raw: String::from_utf8_lossy(raw).into_owned(),
-        });
+        let keep = self.opts.keep_raw
+            || matches!(
+                kind,
+                Event::Default(_) | Event::Skipped { .. } | Event::ExternalRef { .. }
+            );
+        let raw = if keep {
+            String::from_utf8_lossy(raw).into_owned()
+        } else {
+            String::new()
+        };
+        out.push(Ev { pos, kind, raw });
     }
 
     /// `<!-- ... -->`; `ent` is the reference position inside an entity.
@@ -543,6 +553,14 @@ pub fn predefined(name: &str) -> Option<char> {
     }
 }
 
+/// A String of decoded text (valid UTF-8 but for a damaged input).
+pub fn utf8_string(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
 pub enum NameScan {
     Name(String, usize),
     /// The input ended inside the name.
@@ -554,6 +572,18 @@ pub enum NameScan {
 /// A name starting at `i` (ends before the first non-name character).
 pub fn scan_name(t: &[u8], i: usize) -> NameScan {
     let mut j = i;
+    // ASCII name characters first (one byte test each).
+    if t.get(j)
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b':')
+    {
+        j += 1;
+        while t
+            .get(j)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'))
+        {
+            j += 1;
+        }
+    }
     loop {
         let Some(c) = char_at(t, j) else {
             if j >= t.len() {
@@ -570,8 +600,7 @@ pub fn scan_name(t: &[u8], i: usize) -> NameScan {
             if j == i {
                 return NameScan::Bad(j);
             }
-            let n = String::from_utf8_lossy(t.get(i..j).unwrap_or(&[])).into_owned();
-            return NameScan::Name(n, j);
+            return NameScan::Name(utf8_string(t.get(i..j).unwrap_or(&[])), j);
         }
         j += c.len_utf8();
     }

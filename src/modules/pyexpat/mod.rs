@@ -8,13 +8,15 @@
 
 mod attrs;
 mod content;
-mod core;
+pub(crate) mod core;
 mod dtd;
-mod events;
-mod input;
+pub(crate) mod events;
+pub(crate) mod input;
 mod prolog;
 mod tags;
 mod xmlparser;
+
+pub(crate) use xmlparser::unknown_encoding;
 
 use std::cell::RefCell;
 

@@ -415,7 +415,7 @@ impl Core {
         let raw = t.get(i..j + 1).unwrap_or(&[]);
         let n = out.len();
         self.end_element(tag, pos, pos, false, out);
-        if let Some(ev) = out.get_mut(n) {
+        if let Some(ev) = out.get_mut(n).filter(|_| self.opts.keep_raw) {
             ev.raw = String::from_utf8_lossy(raw).into_owned();
         }
         if self.stack.is_empty() && ent.is_none() && !self.fragment {

@@ -669,6 +669,7 @@ fn feed(vm: &mut Vm, p: &XmlParser, data: &[u8], fin: bool) -> PyResult<()> {
     let opts = Opts {
         expand_internal: p.default_expand.get() != Some(false),
         ns_triplets: p.ns_prefixes.get(),
+        keep_raw: true,
     };
     if p.foreign_dtd.get() {
         core.dtd.has_param_refs = true;
@@ -708,7 +709,7 @@ fn feed(vm: &mut Vm, p: &XmlParser, data: &[u8], fin: bool) -> PyResult<()> {
 /// A single-byte encoding's table from Python's codecs (pyexpat's
 /// unknown-encoding handler: LookupError for an unknown codec, ValueError
 /// for a multi-byte one).
-fn unknown_encoding(vm: &mut Vm, name: &str) -> PyResult<Box<[Option<char>; 256]>> {
+pub(crate) fn unknown_encoding(vm: &mut Vm, name: &str) -> PyResult<Box<[Option<char>; 256]>> {
     let all: Vec<u8> = (0..=255u8).collect();
     let bytes = vm.new_bytes(all);
     let enc = vm.new_str(name);
