@@ -281,19 +281,20 @@ impl Vm {
                 self.run_finalizers();
             }
         }
-        let keys: Vec<Value> = self
-            .dict_items(globals)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        let items = self.dict_items(globals);
+        let inert = super::finalize_exit::globals_drop_inert(self, globals, &items);
+        let keys: Vec<Value> = items.into_iter().map(|(k, _)| k).collect();
         for k in keys {
             let old = self.dict_del(globals, &k);
             drop(old);
             self.run_gen_finalizers();
             self.run_finalizers();
         }
-        // And the cycles the globals held.
-        self.gc_collect_at_exit();
+        // And the cycles the globals held (none when the deletions could
+        // make no garbage: finalize_exit.rs).
+        if !inert {
+            self.gc_collect_at_exit();
+        }
     }
 }
 
