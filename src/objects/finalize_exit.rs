@@ -1,6 +1,7 @@
 //! Whether emptying `__main__`'s globals at exit can have made new cyclic
-//! garbage (`Vm::finalize_main`): when it cannot, the garbage collection
-//! after it would find nothing the one before it did not, and is skipped.
+//! garbage (`Vm::finalize_main`): when it cannot, and the collection before
+//! it found no garbage (so no finalizer ran since), the garbage collection
+//! after it would find nothing, and is skipped.
 //! A script that only imports modules (`import collections, json, re`)
 //! then pays for one exit collection over everything it loaded, not two.
 //!
