@@ -101,18 +101,18 @@ fn atom(o: &PyRef) -> bool {
 /// A module of the interpreter's modules dict, or a class one of them
 /// holds under the class's name.
 fn rooted(vm: &Vm, o: &PyRef, modules: &[(Value, Value)]) -> bool {
-    let module_values = modules.iter().filter_map(|(_, m)| match m {
+    let mut module_values = modules.iter().filter_map(|(_, m)| match m {
         Value::Obj(m) if matches!(m.payload, Payload::Module(_)) => Some(m),
         _ => None,
     });
     match &o.payload {
-        Payload::Module(_) => module_values.into_iter().any(|m| Rc::ptr_eq(m, o)),
+        Payload::Module(_) => module_values.any(|m| Rc::ptr_eq(m, o)),
         Payload::Type(_) => {
             let Some(td) = type_data(o) else {
                 return false;
             };
             let name = td.name();
-            module_values.into_iter().any(|m| {
+            module_values.any(|m| {
                 vm.get_attr_raw(m, &name)
                     .is_some_and(|v| matches!(v, Value::Obj(c) if Rc::ptr_eq(&c, o)))
             })
