@@ -251,7 +251,7 @@ impl Vm {
         self.run_finalizers();
         // CPython collects the cyclic garbage at exit (even when the
         // collector is disabled) before the modules are cleared.
-        self.gc_collect_at_exit();
+        let found = self.gc_collect_at_exit();
         // A function of the module (or a method of one of its classes)
         // holds the dict, so CPython frees it only in the final garbage
         // collection, which runs every finalizer of the garbage before
@@ -281,19 +281,21 @@ impl Vm {
                 self.run_finalizers();
             }
         }
-        let keys: Vec<Value> = self
-            .dict_items(globals)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        let items = self.dict_items(globals);
+        let inert = super::finalize_exit::globals_drop_inert(self, globals, &items);
+        let keys: Vec<Value> = items.into_iter().map(|(k, _)| k).collect();
         for k in keys {
             let old = self.dict_del(globals, &k);
             drop(old);
             self.run_gen_finalizers();
             self.run_finalizers();
         }
-        // And the cycles the globals held.
-        self.gc_collect_at_exit();
+        // And the cycles the globals held: none when the deletions could
+        // make no garbage (finalize_exit.rs) and the collection above found
+        // nothing (so no finalizer of its garbage ran and made more).
+        if !inert || found != 0 {
+            self.gc_collect_at_exit();
+        }
     }
 }
 

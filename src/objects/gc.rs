@@ -800,16 +800,19 @@ impl Vm {
 
     /// The collection at exit (`_PyGC_CollectNoFail`): runs even when the
     /// collector is disabled, without `gc.callbacks`.
-    pub fn gc_collect_at_exit(&mut self) {
+    /// Returns the number of unreachable objects found (-1: none
+    /// looked for, a collection was under way).
+    pub fn gc_collect_at_exit(&mut self) -> i64 {
         if COLLECTING.try_with(Cell::get).unwrap_or(true) {
-            return;
+            return -1;
         }
         let _ = COLLECTING.try_with(|c| c.set(true));
-        self.gc_collect_main(2);
+        let (m, n) = self.gc_collect_main(2);
         let _ = COLLECTING.try_with(|c| c.set(false));
         rearm();
         self.run_gen_finalizers();
         self.run_finalizers();
+        m + n
     }
 
     fn gc_invoke_callbacks(&mut self, phase: &str, gen: usize, m: i64, n: i64) {

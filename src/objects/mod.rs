@@ -34,6 +34,7 @@ pub mod exc_reduce;
 pub mod exception;
 pub mod excgroup;
 pub mod finalize;
+mod finalize_exit;
 pub mod float;
 pub mod frame;
 pub mod frame_jump;
