@@ -615,7 +615,8 @@ mod tests {
         assert_eq!(parse_str("-0012.50"), Some((true, "1250".into(), -2)));
         assert_eq!(parse_str("1e5"), Some((false, "1".into(), 5)));
         assert_eq!(parse_str("."), None);
-        assert_eq!(to_sci(false, "1", 5, false).as_deref(), Some("1E+5"));
+        assert_eq!(to_sci(false, "1", 5, true).as_deref(), Some("1E+5"));
+        assert_eq!(to_sci(false, "1", 5, false).as_deref(), Some("1e+5"));
         assert_eq!(
             to_sci(true, "123", -8, false).as_deref(),
             Some("-0.00000123")
