@@ -124,11 +124,17 @@ fn reserve_smaller_arenas() {
     }
     /// `mi_option_arena_reserve` in mimalloc.h (v3), in KiB.
     const MI_OPTION_ARENA_RESERVE: std::ffi::c_int = 23;
+    /// `mi_option_purge_delay` in mimalloc.h (v3), in ms.
+    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
     // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
     // allocator) stores an option value; it is called before any other
     // thread exists, as mimalloc requires.
     unsafe {
         mi_option_set(MI_OPTION_ARENA_RESERVE, 64 * 1024);
+        // See `purge_freed_arena_memory_soon`: the delay must be set before
+        // the first allocation (set later, it was not followed: exceptions'
+        // peak went from 33 to 52 MB).
+        mi_option_set(MI_OPTION_PURGE_DELAY, 1);
     }
 }
 
@@ -211,13 +217,13 @@ fn drop_startup_code_pages() {
 /// pyperformance's pidigits spent 0.82 s in the kernel against 0.84 s of
 /// user time (32,000 `madvise` calls), regex_dna 0.16 s; a delay of 1 ms
 /// (`purge_delay` 1 x `arena_purge_mult` 1) takes both to almost nothing,
-/// and the peaks of those two benchmark sets moved by under 1 MB.
+/// and the peaks of those two benchmark sets moved by under 1 MB. The
+/// 1 ms `purge_delay` is set before the first allocation
+/// (`reserve_smaller_arenas`); the multiplier stays 10 during start-up.
 fn purge_freed_arena_memory_soon() {
     extern "C" {
         fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
     }
-    /// `mi_option_purge_delay` in mimalloc.h (v3), in ms.
-    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
     /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
     const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
     // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
@@ -225,7 +231,6 @@ fn purge_freed_arena_memory_soon() {
     // has started (vm/run.rs), on its thread, while the only other thread
     // waits to join it and allocates nothing.
     unsafe {
-        mi_option_set(MI_OPTION_PURGE_DELAY, 1);
         mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 1);
     }
 }
