@@ -400,7 +400,7 @@ fn arr_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn index_of(vm: &mut Vm, v: &Value) -> PyResult<i64> {
-    match vm.index_arg(v)? {
+    match vm.item_index(v)? {
         Some(i) => Ok(i),
         None => Err(vm.type_error("array indices must be integers")),
     }

@@ -96,19 +96,6 @@ impl Vm {
         }
     }
 
-    /// An index (`PyNumber_AsSsize_t(v, PyExc_IndexError)`): an int beyond
-    /// ssize_t is CPython's IndexError; None when `v` has no `__index__`.
-    pub fn index_arg(&mut self, v: &Value) -> PyResult<Option<i64>> {
-        match self.index_exact(v)? {
-            Some(Ok(i)) => Ok(Some(i)),
-            Some(Err(_)) => Err(self.index_error(format!(
-                "cannot fit '{}' into an index-sized integer",
-                self.type_name_of(v)
-            ))),
-            None => Ok(None),
-        }
-    }
-
     /// An ssize_t argument (`PyNumber_AsSsize_t(v, PyExc_OverflowError)`).
     pub fn ssize_arg(&mut self, v: &Value) -> PyResult<Option<i64>> {
         match self.index_exact(v)? {
