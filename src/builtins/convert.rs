@@ -225,29 +225,6 @@ impl Vm {
         )))
     }
 
-    /// `PyFloat_AsDouble(x)`: a float, `__float__`, then `__index__`
-    /// (the `d` and `f` conversions of arrays and argument parsing).
-    pub fn float_as_double(&mut self, x: &Value) -> PyResult<f64> {
-        match x {
-            Value::Float(f) => return Ok(f.get()),
-            Value::Int(i) => return Ok(*i as f64),
-            Value::Bool(b) => return Ok(*b as i64 as f64),
-            _ => {}
-        }
-        if let Ok(f) = self.to_f64(x) {
-            return Ok(f);
-        }
-        if let Some(f) = self.float_via_dunder(x)? {
-            return Ok(f);
-        }
-        match self.call_special(x, "__index__", &[])? {
-            Some(i) => self.to_f64(&i),
-            None => {
-                Err(self.type_error(format!("must be real number, not {}", self.type_name_of(x))))
-            }
-        }
-    }
-
     /// `float(x)` for one argument.
     pub fn to_float(&mut self, x: &Value) -> PyResult<f64> {
         match x {

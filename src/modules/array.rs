@@ -227,8 +227,8 @@ fn encode_bits(vm: &mut Vm, code: u8, v: &Value) -> PyResult<u64> {
                 None => return Err(vm.type_error("array item must be unicode character")),
             }
         }
-        b'f' => (vm.float_as_double(v)? as f32).to_bits() as u64,
-        b'd' => vm.float_as_double(v)?.to_bits(),
+        b'f' => (super::math::arg_f64(vm, v)? as f32).to_bits() as u64,
+        b'd' => super::math::arg_f64(vm, v)?.to_bits(),
         _ => encode_int(vm, code, v)?,
     })
 }

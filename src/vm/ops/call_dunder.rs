@@ -179,21 +179,8 @@ impl Vm {
         let Payload::Function(fd) = &f.payload else {
             return false;
         };
-        let (code, missing) = {
-            let Ok(code) = fd.code.try_borrow() else {
-                return false;
-            };
-            // `__code__` or `__defaults__` may have been replaced since
-            // the method was remembered.
-            let missing = code.argcount.wrapping_sub(2);
-            if !plain_binop_code(&code)
-                || !code.is_verified()
-                || self.frames.len() + self.c_recursion >= self.recursion_limit
-                || (missing != 0 && !self.defaults_cover(fd, missing))
-            {
-                return false;
-            }
-            (Rc::clone(&code), missing)
+        let Some((code, missing)) = self.two_arg_inline_code(fd) else {
+            return false;
         };
         let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
         let (Some(a), Some(b)) = (self.stack.get(p).cloned(), self.stack.get(p + 1).cloned())
@@ -216,6 +203,27 @@ impl Vm {
             fr.on_return = OnReturn::BinaryOp(op);
         }
         true
+    }
+
+    /// The code of `fd`, an operator or `__getitem__` method remembered
+    /// for its class, if it can run in the caller's loop over two
+    /// arguments, and how many of its parameters its defaults fill:
+    /// `__code__` or `__defaults__` may have been replaced since it was
+    /// remembered, and the recursion limit must allow one more frame.
+    fn two_arg_inline_code(
+        &self,
+        fd: &crate::objects::function::Function,
+    ) -> Option<(Rc<crate::vm::code::Code>, usize)> {
+        let code = fd.code.try_borrow().ok()?;
+        let missing = code.argcount.wrapping_sub(2);
+        if !plain_binop_code(&code)
+            || !code.is_verified()
+            || self.frames.len() + self.c_recursion >= self.recursion_limit
+            || (missing != 0 && !self.defaults_cover(fd, missing))
+        {
+            return None;
+        }
+        Some((Rc::clone(&code), missing))
     }
 
     /// The result of an operator method run by `binop_py_inline`, whose
@@ -307,19 +315,8 @@ impl Vm {
         let Payload::Function(fd) = &f.payload else {
             return false;
         };
-        let (code, missing) = {
-            let Ok(code) = fd.code.try_borrow() else {
-                return false;
-            };
-            let missing = code.argcount.wrapping_sub(2);
-            if !plain_binop_code(&code)
-                || !code.is_verified()
-                || self.frames.len() + self.c_recursion >= self.recursion_limit
-                || (missing != 0 && !self.defaults_cover(fd, missing))
-            {
-                return false;
-            }
-            (Rc::clone(&code), missing)
+        let Some((code, missing)) = self.two_arg_inline_code(fd) else {
+            return false;
         };
         let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
         if missing != 0 {
