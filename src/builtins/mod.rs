@@ -368,6 +368,8 @@ fn b_max(vm: &mut Vm, args: Args) -> PyResult<Value> {
     minmax(vm, args, "max", CmpOp::Gt)
 }
 
+use crate::vm::gen_reduce::Reduce;
+
 fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pos = args.pos();
     let total = pos.len() + args.kwargs().count();
@@ -383,7 +385,7 @@ fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(vm.type_error(format!("'{k}' is an invalid keyword argument for sum()")));
         }
     }
-    let mut acc = pos
+    let acc = pos
         .get(1)
         .cloned()
         .or_else(|| Vm::kwarg(&args, "start"))
@@ -403,17 +405,45 @@ fn b_sum(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     }
     let it = vm.iter(&pos[0])?;
-    while let Some(x) = vm.next(&it)? {
-        // CPython's int and float fast paths (same results as `+`).
-        match (&acc, &x) {
-            (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
-                acc = Value::Int(a.wrapping_add(*b));
-            }
-            (Value::Float(a), Value::Float(b)) => acc = Value::float(a.get() + b.get()),
-            _ => acc = vm.binary_op(&acc, &x, crate::vm::proto::BinOp::Add, false)?,
+    sum_rest(vm, acc, &it)
+}
+
+/// One item of `sum`: CPython's int and float fast paths (same results
+/// as `+`), else `+`.
+#[inline]
+pub(crate) fn sum_step(vm: &mut Vm, acc: Value, x: Value) -> PyResult<Value> {
+    Ok(match (&acc, &x) {
+        (Value::Int(a), Value::Int(b)) if a.checked_add(*b).is_some() => {
+            Value::Int(a.wrapping_add(*b))
         }
+        (Value::Float(a), Value::Float(b)) => Value::float(a.get() + b.get()),
+        _ => vm.binary_op(&acc, &x, crate::vm::proto::BinOp::Add, false)?,
+    })
+}
+
+/// The rest of `sum` from `acc` over the iterator `it`.
+pub(crate) fn sum_rest(vm: &mut Vm, mut acc: Value, it: &Value) -> PyResult<Value> {
+    while let Some(x) = vm.next(it)? {
+        acc = sum_step(vm, acc, x)?;
     }
     Ok(acc)
+}
+
+/// The builtin that `f` is, if a call of it with one generator can run
+/// the generator in the caller's loop (vm/gen_reduce.rs).
+pub(crate) fn reduce_kind(f: crate::objects::function::NativeFn) -> Option<Reduce> {
+    let f = f as usize;
+    let table: [(crate::objects::function::NativeFn, Reduce); 5] = [
+        (b_sum, Reduce::Sum),
+        (b_any, Reduce::Any),
+        (b_all, Reduce::All),
+        (b_min, Reduce::Min),
+        (b_max, Reduce::Max),
+    ];
+    table
+        .iter()
+        .find(|(g, _)| *g as usize == f)
+        .map(|(_, k)| *k)
 }
 
 fn b_sorted(vm: &mut Vm, args: Args) -> PyResult<Value> {

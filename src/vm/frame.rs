@@ -77,6 +77,10 @@ pub enum GenExit {
     /// any other yield is passed on as `Send`'s; a return or an exception
     /// ends it as `async_gen_unwrap_value` does.
     ASend(u32),
+    /// Resumed by a call of `sum`, `any`, `tuple`... with it
+    /// (vm/gen_reduce.rs): a yield is folded into the caller's
+    /// accumulator, a return makes the call's result.
+    Reduce(super::gen_reduce::Reduce),
 }
 
 impl Frame {

@@ -334,6 +334,8 @@ impl Vm {
             // An async generator's return ends its asend
             // (vm/agen_inline.rs).
             GenExit::ASend(_) => return Err(self.asend_returned()),
+            // `sum(gen)`... (vm/gen_reduce.rs).
+            GenExit::Reduce(kind) => return self.reduce_returned(kind),
             GenExit::No => return Err(self.system_error("not a resumed generator frame")),
         };
         if let Some(caller) = self.frames.last_mut() {
@@ -354,6 +356,9 @@ impl Vm {
             .and_then(|s| s.try_borrow().ok().map(|s| s.kind))
             .unwrap_or(GenKind::Generator);
         let asend = matches!(frame.gen_exit, GenExit::ASend(_));
+        if let GenExit::Reduce(kind) = frame.gen_exit {
+            self.reduce_unwound(kind);
+        }
         drop(frame);
         let err = self.gen_raised(kind, err);
         if asend {

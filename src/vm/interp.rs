@@ -359,7 +359,12 @@ impl Vm {
                     Op::ImportStar => marked!(self.op_import_star()),
                     Op::SetupAnnotations => marked!(self.op_setup_annotations()),
                     // `lasti` goes into the suspended record (vm/gen.rs).
-                    Op::YieldValue => slow!(self.op_yield_value(pc, next)),
+                    // Its errors are marked where they arise (the frame may
+                    // be gone: vm/gen_reduce.rs).
+                    Op::YieldValue => slow!(match self.op_yield_value(pc, next) {
+                        Err(e) => return Err((e, true)),
+                        ok => ok,
+                    }),
                     Op::AsyncGenWrap => marked!(self.op_async_gen_wrap(next)),
                     Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
                     Op::PopExcept => marked!(self.op_pop_except()),
@@ -764,6 +769,15 @@ impl Vm {
                                     release!(other);
                                     release!(callable);
                                     go_checked!(after);
+                                }
+                                // `sum(gen)`, `tuple(gen)`...: the generator
+                                // runs in this loop (vm/gen_reduce.rs).
+                                let arg = unsafe { &*r.at(1) };
+                                if super::gen_inline::as_generator(arg).is_some() {
+                                    r.sync(&mut self.stack);
+                                    if self.reduce_call(next, after) {
+                                        continue 'frame;
+                                    }
                                 }
                             }
                         }

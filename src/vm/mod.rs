@@ -20,6 +20,7 @@ pub mod frame;
 pub mod gen;
 mod gen_inline;
 mod gen_move;
+pub(crate) mod gen_reduce;
 pub mod gil;
 pub mod inst_cache;
 pub mod interp;

@@ -21,11 +21,26 @@ impl Vm {
         Ok(Flow::Reload)
     }
 
-    // Out of line (the eval loop's arm stays a call); the frame moves of
-    // vm/gen_move.rs are inlined here. `lasti` is the YIELD_VALUE's own
-    // (written into the suspended record, not first into the running one).
-    #[inline(never)]
+    // The suspension is out of line (the eval loop's arm stays a call);
+    // the frame moves of vm/gen_move.rs are inlined there. `lasti` is the
+    // YIELD_VALUE's own (written into the suspended record, not first into
+    // the running one).
+    #[inline(always)]
     pub(crate) fn op_yield_value(&mut self, lasti: usize, next: usize) -> PyResult<Flow> {
+        // A generator run by `sum`, `tuple`... (vm/gen_reduce.rs): the
+        // value folded, the frame goes on.
+        if let Some(crate::vm::frame::GenExit::Reduce(kind)) =
+            self.frames.last().map(|f| f.gen_exit)
+        {
+            if self.reduce_yield(kind) {
+                return Ok(Flow::Next);
+            }
+        }
+        self.op_yield_suspend(lasti, next)
+    }
+
+    #[inline(never)]
+    fn op_yield_suspend(&mut self, lasti: usize, next: usize) -> PyResult<Flow> {
         let v = self.pop();
         let (mut lasti, mut next) = (lasti, next);
         loop {
@@ -38,6 +53,8 @@ impl Vm {
                         return flow;
                     }
                 }
+                // Suspended; the caller is a `sum(gen)`... call.
+                Ok(crate::vm::frame::GenExit::Reduce(kind)) => return self.reduce_yielded(kind, v),
                 Ok(_) => {}
                 Err(e) => {
                     self.mark_lasti(lasti);

@@ -93,7 +93,7 @@ fn int_of(v: &Value) -> Option<i64> {
 
 impl Vm {
     /// Comparison needing no Python code, when both sides are simple.
-    fn fast_compare(&self, a: &Value, b: &Value, op: CmpOp) -> Option<bool> {
+    pub(crate) fn fast_compare(&self, a: &Value, b: &Value, op: CmpOp) -> Option<bool> {
         if let (Some(x), Some(y)) = (int_of(a), int_of(b)) {
             return Some(op.test(x.cmp(&y)));
         }
