@@ -52,6 +52,11 @@ pub enum OnReturn {
     /// (ops/call_dunder.rs): the operands lie below its locals; the value
     /// replaces them, or NotImplemented is a TypeError.
     BinaryOp(u8),
+    /// A rich comparison method run by COMPARE_OP with this argument
+    /// (ops/call_dunder.rs): the operands lie below its locals and the
+    /// comparison's recursion unit is held; the value replaces them, or
+    /// NotImplemented goes on to the reflected method.
+    Compare(u8),
 }
 
 /// Where a generator frame resumed by FOR_ITER or SEND in the same eval

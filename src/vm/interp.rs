@@ -469,6 +469,16 @@ impl Vm {
                             unsafe { r.replace2(Value::bool(v)) };
                             go_on!(next);
                         }
+                        // A Python `__eq__`, `__lt__`...: its frame runs in
+                        // this loop (ops/call_dunder.rs).
+                        let plain = matches!(a, Value::Obj(o)
+                            if matches!(o.payload, crate::objects::Payload::Object | crate::objects::Payload::Instance(_)));
+                        if plain && !self.tracing {
+                            r.sync(&mut self.stack);
+                            if self.compare_py_inline(oparg, pc, next) {
+                                continue 'frame;
+                            }
+                        }
                         marked!(step!(self.op_compare(oparg)))
                     }
                     Op::ImportName => marked!(self.op_import_name(code, oparg)),

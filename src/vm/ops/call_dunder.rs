@@ -331,3 +331,150 @@ impl Vm {
         true
     }
 }
+
+/// The `lookup`/`remember` operator number of COMPARE_OP's argument `c`
+/// (its rich comparison method).
+const fn compare_key(c: u8) -> u8 {
+    32 + c
+}
+
+impl Vm {
+    /// The rich comparison method for COMPARE_OP `c` of `cls` (at
+    /// `version`) if it is a Python function whose code takes `(self,
+    /// other)` positionally (defaults for more).
+    fn compare_method(&mut self, cls: &PyRef, version: u64, c: u8) -> Option<PyRef> {
+        let key = compare_key(c);
+        if let Some(f) = lookup(version, key) {
+            return f;
+        }
+        let name = crate::vm::proto::CmpOp::from_arg(u32::from(c)).dunder();
+        let found = match self.type_lookup_static(cls, name) {
+            Some(Value::Obj(f)) => match &f.payload {
+                Payload::Function(fd) => fd
+                    .code
+                    .try_borrow()
+                    .is_ok_and(|c| plain_binop_code(&c))
+                    .then_some(f),
+                _ => None,
+            },
+            _ => None,
+        };
+        remember(version, key, found.as_ref());
+        found
+    }
+
+    /// COMPARE_OP `oparg` at `pc` with `[a, b]` on top of the stack, `a` a
+    /// plain instance of a class whose method for the operator is a Python
+    /// function and `b` of the same class or an int, float, str or None
+    /// (so `do_richcompare` tries `a`'s method first: `b`'s type is not a
+    /// proper subclass of `a`'s): push the method's frame over `[a, b, a,
+    /// b]` with the comparison's recursion unit taken (`Py_EnterRecursiveCall`
+    /// in `PyObject_RichCompare`); the caller goes on at `next`, its
+    /// `lasti` is `pc`. `false`: nothing changed.
+    #[inline(never)]
+    pub(crate) fn compare_py_inline(&mut self, oparg: u32, pc: usize, next: usize) -> bool {
+        let Ok(c) = u8::try_from(oparg) else {
+            return false;
+        };
+        if c > 5
+            || self.pending_kwnames.is_some()
+            || self.frames.len() >= super::call_py::INLINE_DEPTH
+        {
+            return false;
+        }
+        let Some(p) = self.stack.len().checked_sub(2) else {
+            return false;
+        };
+        let (cls, version) = {
+            let (Some(Value::Obj(a)), Some(b)) = (self.stack.get(p), self.stack.get(p + 1)) else {
+                return false;
+            };
+            let Some((version, flags)) = a.class_version_flags() else {
+                return false;
+            };
+            let plain = matches!(a.payload, Payload::Object | Payload::Instance(_));
+            if version == 0 || flags & FLAG_HEAPTYPE == 0 || !plain {
+                return false;
+            }
+            let b_ok = match b {
+                Value::Int(_) | Value::Float(_) | Value::None => true,
+                Value::Obj(b) => {
+                    b.class_version_flags().is_some_and(|(v, _)| v == version)
+                        || (matches!(b.payload, Payload::Str(_)) && b.class_is_static())
+                }
+                _ => false,
+            };
+            if !b_ok {
+                return false;
+            }
+            let Some(cls) = a.class() else {
+                return false;
+            };
+            (cls, version)
+        };
+        let Some(f) = self.compare_method(&cls, version, c) else {
+            return false;
+        };
+        let Payload::Function(fd) = &f.payload else {
+            return false;
+        };
+        // The recursion unit and the frame must both fit.
+        if self.recursion_depth() + 1 >= self.recursion_limit {
+            return false;
+        }
+        let Some((code, missing)) = self.two_arg_inline_code(fd) else {
+            return false;
+        };
+        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
+        let (Some(a), Some(b)) = (self.stack.get(p).cloned(), self.stack.get(p + 1).cloned())
+        else {
+            return false;
+        };
+        self.push(a);
+        self.push(b);
+        if missing != 0 {
+            self.push_defaults(fd, missing);
+        }
+        let base = p + 2;
+        self.fill_nulls_to(base + code.nlocalsplus());
+        if let Some(caller) = self.frames.last_mut() {
+            caller.lasti = pc;
+            caller.pc = next;
+        }
+        self.c_recursion += 1;
+        self.push_call_frame(code, Some(f), globals, builtins, base, base);
+        if let Some(fr) = self.frames.last_mut() {
+            fr.on_return = OnReturn::Compare(c);
+        }
+        true
+    }
+
+    /// The result of a comparison method run by `compare_py_inline`,
+    /// whose operands are the top two values of the caller's stack: they
+    /// give way to `v`, or to what the reflected method or the default
+    /// gives when `v` is NotImplemented. The recursion unit goes last.
+    pub(crate) fn compare_return(&mut self, c: u8, v: Value) -> PyResult<()> {
+        let v = if self.is_not_implemented(&v) {
+            let len = self.stack.len();
+            let (a, b) = match self.stack.get(len.saturating_sub(2)..) {
+                Some([a, b]) => (a.clone(), b.clone()),
+                _ => {
+                    self.leave_recursive();
+                    return Err(self.system_error("operands missing after a comparison method"));
+                }
+            };
+            let op = crate::vm::proto::CmpOp::from_arg(u32::from(c));
+            let r = self.richcompare_tail(&a, &b, op, false);
+            self.leave_recursive();
+            r?
+        } else {
+            self.leave_recursive();
+            v
+        };
+        let b = self.pop();
+        let a = self.pop();
+        self.push(v);
+        drop((a, b));
+        Ok(())
+    }
+}

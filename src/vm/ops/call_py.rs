@@ -184,6 +184,7 @@ impl Vm {
         self.drop_top_frame();
         Some(match how {
             OnReturn::BinaryOp(op) => self.binop_return(op, v),
+            OnReturn::Compare(op) => self.compare_return(op, v),
             _ => self.init_result(Value::None, v).map(drop),
         })
     }

@@ -72,6 +72,10 @@ impl Vm {
                 return Err(err);
             };
             self.stack.truncate(frame.ret_base.min(self.stack.len()));
+            if let crate::vm::frame::OnReturn::Compare(_) = frame.on_return {
+                // The comparison's recursion unit (ops/call_dunder.rs).
+                self.leave_recursive();
+            }
             if frame.entry {
                 return Err(err);
             }

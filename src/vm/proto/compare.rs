@@ -185,6 +185,19 @@ impl Vm {
                 return Ok(r);
             }
         }
+        self.richcompare_tail(a, b, op, checked_reverse)
+    }
+
+    /// `do_richcompare` after the left operand's method gave
+    /// NotImplemented (or had none): the reflected method unless it was
+    /// tried first, then identity for `==`/`!=`, else CPython's TypeError.
+    pub(crate) fn richcompare_tail(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        op: CmpOp,
+        checked_reverse: bool,
+    ) -> PyResult<Value> {
         if !checked_reverse {
             if let Some(r) = self.call_special(b, op.swapped().dunder(), &[a.clone()])? {
                 if !self.is_not_implemented(&r) {
@@ -198,8 +211,8 @@ impl Vm {
             _ => Err(self.type_error(format!(
                 "'{}' not supported between instances of '{}' and '{}'",
                 op.symbol(),
-                self.type_name(&ta),
-                self.type_name(&tb)
+                self.type_name_of(a),
+                self.type_name_of(b)
             ))),
         }
     }
