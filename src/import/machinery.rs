@@ -167,6 +167,14 @@ impl Vm {
             let n = self.str(abs_name)?;
             return self.load_module(&n);
         };
+        match self.fast_find_and_load(abs_name) {
+            Ok(Some(m)) => return Ok(m),
+            Ok(None) => {}
+            Err(e) => {
+                let e = self.remove_importlib_frames(e);
+                return Err(self.explain_missing_stdlib(e));
+            }
+        }
         let import_func = self.import.import_func.clone().unwrap_or(Value::None);
         match self.call(&find, &[abs_name.clone(), import_func]) {
             Ok(m) => Ok(m),
