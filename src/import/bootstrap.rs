@@ -38,6 +38,9 @@ pub struct ImportState {
     /// Set when the bootstrap is installed: the first import after that
     /// takes the fast path's objects.
     pub fast_armed: bool,
+    /// The modules the fast path is running, innermost last, and the
+    /// importlib module lock taken for each when a thread started.
+    pub fast_stack: Vec<(Value, Option<Value>)>,
 }
 
 /// Where `sys.path[0]` comes from.

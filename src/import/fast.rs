@@ -508,6 +508,12 @@ impl Vm {
     /// `tail` in the finder's directory `dir`.
     fn fast_file_finder(&mut self, f: &FastImport, finder: &PyRef, tail: &str) -> PyResult<Found> {
         let fv = Value::Obj(finder.clone());
+        // A method set on the instance is what importlib would call.
+        for n in ["find_spec", "_get_spec", "_fill_cache"] {
+            if self.get_attr_raw(finder, n).is_some() {
+                return Ok(Found::Other);
+            }
+        }
         let path = self.get_attr_raw(finder, "path");
         let Some(dir) = path
             .and_then(|p| self.exact_str(&p))
@@ -606,7 +612,11 @@ impl Vm {
         };
         let initializing = self.intern("_initializing");
         self.setattr(spec, &initializing, Some(Value::Bool(true.into())))?;
+        self.import.fast_stack.push((name.clone(), None));
         let r = self.fast_exec(spec, &module, name, tag);
+        if let Some((_, Some(lock))) = self.import.fast_stack.pop() {
+            let _ = self.call_method(&lock, "release", &[]);
+        }
         let r = match r {
             Ok(()) => {
                 let modules = self.modules.clone();
@@ -746,5 +756,35 @@ impl Vm {
             c.set_filename(p);
         }
         Ok(Some(code))
+    }
+
+    /// A thread is about to start while imports run on the fast path,
+    /// which takes no module locks: take importlib's lock of each such
+    /// module now (`_get_module_lock(name).acquire()`, as `_find_and_load`
+    /// holds it), so the new thread waits for them as under CPython. The
+    /// fast path releases them when the import ends.
+    pub fn take_fast_import_locks(&mut self) {
+        if self.import.fast_stack.iter().all(|(_, l)| l.is_some()) {
+            return;
+        }
+        let Some(b) = self.import.bootstrap.clone() else {
+            return;
+        };
+        let Ok(get_lock) = self.getattr_str(&b, "_get_module_lock") else {
+            return;
+        };
+        for i in 0..self.import.fast_stack.len() {
+            let Some((name, None)) = self.import.fast_stack.get(i).cloned() else {
+                continue;
+            };
+            let Ok(lock) = self.call(&get_lock, &[name]) else {
+                continue;
+            };
+            if self.call_method(&lock, "acquire", &[]).is_ok() {
+                if let Some(slot) = self.import.fast_stack.get_mut(i) {
+                    slot.1 = Some(lock);
+                }
+            }
+        }
     }
 }
