@@ -32,6 +32,15 @@ pub struct ImportState {
     /// (CPython's extensions cache; see `modules::accel::reimport`): by
     /// name, the copy of its first module's dict, or that module itself.
     pub extensions: std::collections::HashMap<String, Value>,
+    /// The native path for the common import (import/fast.rs), once the
+    /// bootstrap is installed.
+    pub fast: Option<crate::objects::rc::Rc<super::fast::FastImport>>,
+    /// Set when the bootstrap is installed: the first import after that
+    /// takes the fast path's objects.
+    pub fast_armed: bool,
+    /// The modules the fast path is running, innermost last, and the
+    /// importlib module lock taken for each when a thread started.
+    pub fast_stack: Vec<(Value, Option<Value>)>,
 }
 
 /// Where `sys.path[0]` comes from.
@@ -233,6 +242,7 @@ impl Vm {
                 self.call_method(&hooks, "insert", &[Value::Int(0), hook])?;
             }
         }
+        self.import.fast_armed = true;
         Ok(())
     }
 

@@ -112,7 +112,10 @@ impl Vm {
         };
         let modules = self.modules.clone();
         let module = match self.dict_get(&modules, &abs_name)? {
-            Some(m) if !m.is_none() => m,
+            Some(m) if !m.is_none() => {
+                self.ensure_initialized(&m, &abs_name)?;
+                m
+            }
             _ => self.find_and_load(&abs_name)?,
         };
         let has_from = match fromlist {
@@ -160,6 +163,27 @@ impl Vm {
         r.map_err(|e| self.remove_importlib_frames(e))
     }
 
+    /// CPython's `import_ensure_initialized`: a module another thread is
+    /// still importing (`__spec__._initializing`) is waited for through
+    /// `_lock_unlock_module`. With one thread running nothing can be
+    /// waited for (the lock is this thread's own), so that case is skipped.
+    fn ensure_initialized(&mut self, module: &Value, name: &Value) -> PyResult<()> {
+        if !crate::modules::thread_start::others_running() {
+            return Ok(());
+        }
+        let spec = self.getattr_opt(module, "__spec__")?.unwrap_or(Value::None);
+        if !self.spec_is_initializing(&spec) {
+            return Ok(());
+        }
+        let Some(b) = self.import.bootstrap.clone() else {
+            return Ok(());
+        };
+        let r = self
+            .getattr_str(&b, "_lock_unlock_module")
+            .and_then(|f| self.call(&f, std::slice::from_ref(name)));
+        r.map(|_| ()).map_err(|e| self.remove_importlib_frames(e))
+    }
+
     /// Load a module not in `sys.modules`: the bootstrap's
     /// `_find_and_load`, or (before the bootstrap runs) a native module.
     fn find_and_load(&mut self, abs_name: &Value) -> PyResult<Value> {
@@ -167,6 +191,14 @@ impl Vm {
             let n = self.str(abs_name)?;
             return self.load_module(&n);
         };
+        match self.fast_find_and_load(abs_name) {
+            Ok(Some(m)) => return Ok(m),
+            Ok(None) => {}
+            Err(e) => {
+                let e = self.remove_importlib_frames(e);
+                return Err(self.explain_missing_stdlib(e));
+            }
+        }
         let import_func = self.import.import_func.clone().unwrap_or(Value::None);
         match self.call(&find, &[abs_name.clone(), import_func]) {
             Ok(m) => Ok(m),

@@ -3,6 +3,7 @@
 //! resolution, and finding the standard library.
 
 pub mod bootstrap;
+pub mod fast;
 pub mod frozen;
 pub mod machinery;
 pub mod stdlib;

@@ -34,14 +34,20 @@ fn imp_noop(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
 fn imp_is_builtin(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("is_builtin", args, 1, 1)?;
     let name = str_arg(vm, &a[0], "is_builtin")?;
-    Ok(Value::Int(match name.as_str() {
+    Ok(Value::Int(builtin_state(vm, &name)))
+}
+
+/// `_imp.is_builtin(name)`'s answer (1: builtin, -1: builtin that cannot
+/// be initialised again, 0: not builtin).
+pub fn builtin_state(vm: &Vm, name: &str) -> i64 {
+    match name {
         // CPython's: builtin but cannot be initialised again.
         "sys" | "builtins" => -1,
         // A shared library in CPython: found on lib-dynload instead.
         n if crate::modules::dynload::is_dynload(vm, n) => 0,
         n if crate::modules::is_native(n) => 1,
         _ => 0,
-    }))
+    }
 }
 
 fn imp_create_builtin(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -73,7 +79,7 @@ fn imp_exec_builtin(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
 
 /// The origin name of frozen module `name`: one built into pycvm, or a
 /// stdlib module CPython freezes whose cached .pyc the stdlib has.
-fn frozen_origin(vm: &Vm, name: &str) -> Option<&'static str> {
+pub fn frozen_origin(vm: &Vm, name: &str) -> Option<&'static str> {
     if let Some(f) = frozen::find(name) {
         return Some(f.origname);
     }

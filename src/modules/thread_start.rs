@@ -118,6 +118,7 @@ fn thread_start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         Some(_) => return Err(vm.type_error("optional 3rd arg must be a dictionary")),
     }
+    vm.take_fast_import_locks();
     let t = table();
     t.gil.enable_threads();
     let size = match STACK_SIZE.get() {
