@@ -108,15 +108,17 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
         out.push_str(&end);
         vm.write_to(&file, &out)?;
     } else {
-        // Any other file gets one write() per piece, as CPython's print.
+        // Any other file gets one write() per piece, as CPython's print
+        // (a plain StringIO's in place).
+        use crate::modules::io::{print_write, print_write_str};
         for (i, v) in args.pos().iter().enumerate() {
             if i > 0 {
-                vm.write_to(&file, &sep)?;
+                print_write_str(vm, &file, &sep)?;
             }
             let s = vm.str_value(v)?;
-            vm.call_method(&file, "write", &[s])?;
+            print_write(vm, &file, &s)?;
         }
-        vm.write_to(&file, &end)?;
+        print_write_str(vm, &file, &end)?;
     }
     if flush {
         if let Some(f) = vm.getattr_opt(&file, "flush")? {

@@ -16,6 +16,8 @@
 mod num;
 mod ops;
 
+pub use ops::binary_hook;
+
 use std::cell::RefCell;
 
 use crate::objects::attrs::{lookup, Lookup};
@@ -53,6 +55,51 @@ pub struct St {
     cache: RefCell<[Option<CtxCache>; 2]>,
     /// The Python methods replaced: (class is Context, name, function).
     orig: Vec<(bool, &'static str, Value)>,
+    /// `Decimal._int`'s slot member, which the `_int` getset wraps.
+    int_member: PyRef,
+    /// `Decimal`'s type version once the native methods are in: while it
+    /// holds, `a + b` may go straight to them ([`ops::binary_hook`]).
+    dec_version: u64,
+}
+
+/// The coefficient of a Decimal as its `_int` slot holds it: `_pydecimal`'s
+/// str of digits, or (results made here) the int it spells, which the
+/// `_int` getset turns into the str when Python code reads it.
+pub enum Digits {
+    Str(PyRef),
+    Small(u64),
+}
+
+impl Digits {
+    /// The digits as `_pydecimal`'s `_int` spells them.
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Digits::Str(s) => std::borrow::Cow::Borrowed(crate::vm::proto::str_of(s)),
+            Digits::Small(n) => std::borrow::Cow::Owned(n.to_string()),
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        match self {
+            Digits::Str(s) => crate::vm::proto::str_of(s) == "0",
+            Digits::Small(n) => *n == 0,
+        }
+    }
+
+    fn coeff(&self) -> Option<u128> {
+        match self {
+            Digits::Str(s) => num::parse_coeff(crate::vm::proto::str_of(s)),
+            Digits::Small(n) => Some(u128::from(*n)),
+        }
+    }
+
+    /// The slot value.
+    fn value(self) -> Value {
+        match self {
+            Digits::Str(s) => Value::Obj(s),
+            Digits::Small(n) => i64::try_from(n).map_or(Value::None, Value::Int),
+        }
+    }
 }
 
 struct Names {
@@ -113,7 +160,7 @@ pub struct CtxV {
 
 impl St {
     /// The slot values of an exact `Decimal`.
-    fn parts(&self, v: &Value) -> Option<(bool, PyRef, Value)> {
+    fn parts(&self, v: &Value) -> Option<(bool, Digits, Value)> {
         let Value::Obj(o) = v else { return None };
         if !o.class_is(&self.dec) {
             return None;
@@ -131,21 +178,19 @@ impl St {
             Value::Int(1) => true,
             _ => return None,
         };
-        let Value::Obj(digits) = s.get(ii)? else {
-            return None;
+        let digits = match s.get(ii)? {
+            Value::Obj(d) if matches!(d.payload, Payload::Str(_)) => Digits::Str(d.clone()),
+            Value::Int(n) => Digits::Small(u64::try_from(*n).ok()?),
+            _ => return None,
         };
-        if !matches!(digits.payload, Payload::Str(_)) {
-            return None;
-        }
-        Some((neg, digits.clone(), s.get(ie)?.clone()))
+        Some((neg, digits, s.get(ie)?.clone()))
     }
 
     /// A finite exact `Decimal` of at most 38 digits.
     fn fin(&self, v: &Value) -> Option<Fin> {
         let (neg, digits, exp) = self.parts(v)?;
         let Value::Int(exp) = exp else { return None };
-        let coeff = num::parse_coeff(crate::vm::proto::str_of(&digits))?;
-        Some(Fin::new(neg, coeff, exp))
+        Some(Fin::new(neg, digits.coeff()?, exp))
     }
 
     /// A finite `Decimal` or an exact int (`_convert_other`).
@@ -177,8 +222,17 @@ impl St {
     }
 
     fn make(&self, vm: &Vm, f: Fin) -> Value {
-        let digits = vm.new_string(num::coeff_str(f.coeff));
+        let digits = match i64::try_from(f.coeff) {
+            Ok(n) => Value::Int(n),
+            Err(_) => vm.new_string(num::coeff_str(f.coeff)),
+        };
         self.make_parts(vm, f.neg, digits, Value::Int(f.exp))
+    }
+
+    /// Whether `Decimal`'s dict is as [`install`] left it.
+    fn unchanged(&self) -> bool {
+        crate::objects::typeobj::type_data(&self.dec)
+            .is_some_and(|t| t.version.get() == self.dec_version)
     }
 
     /// The Python method `name` replaced (of Context when `ctx`).
@@ -483,6 +537,10 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         return Err(vm.system_error("_decimal: Decimal's slots are not as expected"));
     }
     let sd_d = member_index(vm, &sigdict, "_d")?;
+    let int_member = match vm.get_attr_raw(&dec, "_int") {
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::Member(_)) => o,
+        _ => return Err(vm.system_error("_decimal: Decimal._int is not a slot")),
+    };
     let names = Names {
         prec: vm.intern("prec"),
         rounding: vm.intern("rounding"),
@@ -524,6 +582,8 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         names,
         ctx_idx: std::cell::Cell::new(None),
         orig,
+        int_member,
+        dec_version: 0,
     };
     STATE.with(|s| *s.borrow_mut() = Some(Rc::new(st)));
     set_descrs(vm, &dec, ops::DECIMAL_METHODS, DescrKind::Method)?;
@@ -534,7 +594,73 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         DescrKind::Static,
     )?;
     set_descrs(vm, &ctx_cls, ops::CONTEXT_METHODS, DescrKind::Method)?;
+    let getset = vm.new_obj(
+        &vm.types.getset_descriptor.clone(),
+        Payload::GetSet(Box::new(crate::objects::function::GetSet {
+            name: "_int",
+            get: int_get,
+            set: Some(int_set),
+            owner: dec.clone(),
+        })),
+    );
+    let key = vm.intern("_int");
+    vm.setattr(&Value::Obj(dec.clone()), &key, Some(Value::Obj(getset)))?;
+    // `a + b` goes to the native methods while Decimal's dict is as now
+    // (and has no in-place methods, which would come first).
+    let inplace = ["__iadd__", "__isub__", "__imul__", "__itruediv__"];
+    let version = if inplace.iter().any(|n| vm.get_attr_raw(&dec, n).is_some()) {
+        0
+    } else {
+        crate::objects::typeobj::type_data(&dec).map_or(0, |t| t.version.get())
+    };
+    STATE.with(|s| {
+        if let Some(st) = s.borrow_mut().as_mut().and_then(Rc::get_mut) {
+            st.dec_version = version;
+        }
+    });
     Ok(())
+}
+
+/// `d._int`: the slot's str of digits; a coefficient held as an int
+/// (see [`Digits`]) becomes that str, kept in the slot from then on.
+fn int_get(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
+    let st = state(vm)?;
+    let Payload::Member(md) = &st.int_member.payload else {
+        return Err(vm.system_error("_decimal: Decimal._int is not a slot"));
+    };
+    if let Value::Obj(o) = obj {
+        if let Payload::Instance(cell) = &o.payload {
+            let small = match cell.try_borrow() {
+                Ok(s) => match s.get(md.index) {
+                    Some(Value::Int(n)) => Some(*n),
+                    _ => None,
+                },
+                Err(_) => None,
+            };
+            let ty = vm.type_of(obj);
+            if let Some(n) = small.filter(|_| crate::objects::typeobj::is_subtype(&ty, &st.dec)) {
+                let text = vm.new_string(n.to_string());
+                if let Ok(mut slots) = cell.try_borrow_mut() {
+                    if let Some(slot) = slots.get_mut(md.index) {
+                        let old = std::mem::replace(slot, text.clone());
+                        drop(slots);
+                        drop(old);
+                    }
+                }
+                return Ok(text);
+            }
+        }
+    }
+    vm.member_get(md, obj)
+}
+
+/// `d._int = v` / `del d._int`: the slot member's.
+fn int_set(vm: &mut Vm, obj: &Value, value: Option<Value>) -> PyResult<()> {
+    let st = state(vm)?;
+    let Payload::Member(md) = &st.int_member.payload else {
+        return Err(vm.system_error("_decimal: Decimal._int is not a slot"));
+    };
+    vm.member_set(md, obj, value)
 }
 
 /// Set native method descriptors on a class (through its `__setattr__`,
