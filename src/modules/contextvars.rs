@@ -16,7 +16,7 @@ use crate::vm::proto::CmpOp;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-type Vars = Rc<Vec<(PyRef, Value)>>;
+pub type Vars = Rc<Vec<(PyRef, Value)>>;
 
 struct Context {
     vars: RefCell<Vars>,
@@ -130,6 +130,20 @@ pub fn current_value(vm: &Vm, var: &PyRef) -> PyResult<Option<Value>> {
     let cur = Value::Obj(current(vm)?);
     let vars = ctx_of(vm, &cur)?.vars.borrow().clone();
     Ok(lookup(&vars, var))
+}
+
+/// The variables of the current context: a snapshot never changed in
+/// place (setting a variable makes a new one), so a native module may
+/// key a cache of [`lookup_in`] on it.
+pub fn current_vars(vm: &Vm) -> PyResult<Vars> {
+    let cur = Value::Obj(current(vm)?);
+    let vars = ctx_of(vm, &cur)?.vars.borrow().clone();
+    Ok(vars)
+}
+
+/// `var`'s value in the variables `vars`.
+pub fn lookup_in(vars: &Vars, var: &PyRef) -> Option<Value> {
+    lookup(vars, var)
 }
 
 fn ctx_of<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a Context> {

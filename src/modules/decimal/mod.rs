@@ -55,6 +55,9 @@ pub struct St {
     cache: RefCell<[Option<CtxCache>; 2]>,
     /// The Python methods replaced: (class is Context, name, function).
     orig: Vec<(bool, &'static str, Value)>,
+    /// The current context's variables when last looked at, and the
+    /// decimal context they held.
+    cur: RefCell<Option<(crate::modules::contextvars::Vars, Value)>>,
     /// `Decimal._int`'s slot member, which the `_int` getset wraps.
     int_member: PyRef,
     /// `Decimal`'s type version once the native methods are in: while it
@@ -247,7 +250,21 @@ impl St {
     /// The current context (`getcontext()`).
     fn current(&self, vm: &mut Vm) -> PyResult<Value> {
         if let Some(var) = &self.ctxvar {
-            if let Some(v) = crate::modules::contextvars::current_value(vm, var)? {
+            use crate::modules::contextvars::{current_vars, lookup_in};
+            let vars = current_vars(vm)?;
+            if let Ok(c) = self.cur.try_borrow() {
+                if let Some((v, ctx)) = &*c {
+                    if Rc::ptr_eq(v, &vars) {
+                        return Ok(ctx.clone());
+                    }
+                }
+            }
+            if let Some(v) = lookup_in(&vars, var) {
+                if let Ok(mut c) = self.cur.try_borrow_mut() {
+                    let old = c.replace((vars, v.clone()));
+                    drop(c);
+                    drop(old);
+                }
                 return Ok(v);
             }
         }
@@ -584,6 +601,7 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         orig,
         int_member,
         dec_version: 0,
+        cur: RefCell::new(None),
     };
     STATE.with(|s| *s.borrow_mut() = Some(Rc::new(st)));
     set_descrs(vm, &dec, ops::DECIMAL_METHODS, DescrKind::Method)?;
