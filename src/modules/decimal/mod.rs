@@ -419,10 +419,20 @@ impl St {
             return Ok(true);
         }
         let sigs = [(num::INEXACT, &self.inexact), (num::ROUNDED, &self.rounded)];
-        for (bit, sig) in sigs {
-            if flags & bit != 0 && sig_get(&cx.traps, sig) != Some((true, false)) {
-                return Ok(false);
-            }
+        let want = sigs.map(|(bit, _)| flags & bit != 0);
+        let traps = sig_get2(&cx.traps, &self.inexact, &self.rounded);
+        let untrapped = |v: &Option<Value>| match v {
+            Some(Value::Bool(b)) => !b.get(),
+            Some(Value::Int(i)) => *i == 0,
+            _ => false,
+        };
+        if want.iter().zip(&traps).any(|(w, t)| *w && !untrapped(t)) {
+            return Ok(false);
+        }
+        let set = sig_get2(&cx.flags, &self.inexact, &self.rounded);
+        let is_true = |v: &Option<Value>| matches!(v, Some(Value::Bool(b)) if b.get());
+        if want.iter().zip(&set).all(|(w, f)| !*w || is_true(f)) {
+            return Ok(true);
         }
         for (bit, sig) in sigs {
             if flags & bit != 0 && !sig_set(&cx.flags, sig) {
@@ -439,20 +449,30 @@ impl St {
     }
 }
 
-/// Find the signal `sig` among a signal dict's keys (by identity: they
-/// are the nine classes): (found, value is true), (true, false) when its
-/// value is False or 0, None when absent or neither a bool nor an int.
-fn sig_get(d: &PyRef, sig: &Value) -> Option<(bool, bool)> {
+/// The values of the signals `a` and `b` in a signal dict (one pass over
+/// its entries; None: absent).
+fn sig_get2(d: &PyRef, a: &Value, b: &Value) -> [Option<Value>; 2] {
+    let mut out = [None, None];
     let Payload::Dict(t) = &d.payload else {
-        return None;
+        return out;
     };
-    let t = t.try_borrow().ok()?;
-    let e = t.iter().find(|e| e.key.is(sig))?;
-    match &e.value {
-        Value::Bool(b) => Some((true, b.get())),
-        Value::Int(i) => Some((true, *i != 0)),
-        _ => None,
+    let Ok(t) = t.try_borrow() else {
+        return out;
+    };
+    // The shim makes every `_d` in C's signal order: Inexact and Rounded
+    // are its seventh and eighth entries unless keys were moved.
+    let at = |pos: usize, k: &Value| t.entry(pos).filter(|e| e.key.is(k)).map(|e| e.value.clone());
+    if let (Some(x), Some(y)) = (at(6, a), at(7, b)) {
+        return [Some(x), Some(y)];
     }
+    for e in t.iter() {
+        if e.key.is(a) {
+            out[0] = Some(e.value.clone());
+        } else if e.key.is(b) {
+            out[1] = Some(e.value.clone());
+        }
+    }
+    out
 }
 
 /// Set the signal `sig` of a signal dict to True (false: it is not a key).
