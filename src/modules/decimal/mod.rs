@@ -55,9 +55,9 @@ pub struct St {
     cache: RefCell<[Option<CtxCache>; 2]>,
     /// The Python methods replaced: (class is Context, name, function).
     orig: Vec<(bool, &'static str, Value)>,
-    /// The current context's variables when last looked at, and the
-    /// decimal context they held.
-    cur: RefCell<Option<(crate::modules::contextvars::Vars, Value)>>,
+    /// The decimal context that was current at a context generation
+    /// (`contextvars::generation`).
+    cur: RefCell<Option<(u64, Value)>>,
     /// `Decimal._int`'s slot member, which the `_int` getset wraps.
     int_member: PyRef,
     /// `Decimal`'s type version once the native methods are in: while it
@@ -250,18 +250,19 @@ impl St {
     /// The current context (`getcontext()`).
     fn current(&self, vm: &mut Vm) -> PyResult<Value> {
         if let Some(var) = &self.ctxvar {
-            use crate::modules::contextvars::{current_vars, lookup_in};
-            let vars = current_vars(vm)?;
+            use crate::modules::contextvars::{current_vars, generation, lookup_in};
+            let gen = generation();
             if let Ok(c) = self.cur.try_borrow() {
-                if let Some((v, ctx)) = &*c {
-                    if Rc::ptr_eq(v, &vars) {
+                if let Some((g, ctx)) = &*c {
+                    if *g == gen {
                         return Ok(ctx.clone());
                     }
                 }
             }
+            let vars = current_vars(vm)?;
             if let Some(v) = lookup_in(&vars, var) {
                 if let Ok(mut c) = self.cur.try_borrow_mut() {
-                    let old = c.replace((vars, v.clone()));
+                    let old = c.replace((gen, v.clone()));
                     drop(c);
                     drop(old);
                 }
