@@ -58,6 +58,9 @@ pub struct St {
     /// The decimal context that was current at a context generation
     /// (`contextvars::generation`).
     cur: RefCell<Option<(u64, Value)>>,
+    /// The current context loaded, at (context generation, [`St::gen`]),
+    /// with its `_ignored_flags` list (which must still be empty).
+    cur_cx: RefCell<Option<((u64, u64), CtxV, PyRef)>>,
     /// `Decimal._int`'s slot member, which the `_int` getset wraps.
     int_member: PyRef,
     /// `Decimal`'s type version once the native methods are in: while it
@@ -155,6 +158,7 @@ struct CtxCache {
 }
 
 /// A loaded context: its settings and its flag and trap dicts.
+#[derive(Clone)]
 pub struct CtxV {
     c: Ctx,
     flags: PyRef,
@@ -308,8 +312,35 @@ impl St {
         Ok(vals)
     }
 
+    /// [`St::load_ctx`] of the current context.
+    fn current_ctx(&self, vm: &mut Vm) -> PyResult<Option<CtxV>> {
+        let key = (crate::modules::contextvars::generation(), self.gen.get());
+        if let Ok(c) = self.cur_cx.try_borrow() {
+            if let Some((k, cx, ignored)) = &*c {
+                if *k == key && list_is_empty(ignored) {
+                    return Ok(Some(cx.clone()));
+                }
+            }
+        }
+        let v = self.current(vm)?;
+        let Some((cx, ignored)) = self.load_ctx_full(vm, &v)? else {
+            return Ok(None);
+        };
+        if let Ok(mut c) = self.cur_cx.try_borrow_mut() {
+            let old = c.replace((key, cx.clone(), ignored));
+            drop(c);
+            drop(old);
+        }
+        Ok(Some(cx))
+    }
+
     /// The settings of an exact `Context` whose ignored flags are empty.
     fn load_ctx(&self, vm: &mut Vm, v: &Value) -> PyResult<Option<CtxV>> {
+        Ok(self.load_ctx_full(vm, v)?.map(|(cx, _)| cx))
+    }
+
+    /// [`St::load_ctx`] and the context's `_ignored_flags` list.
+    fn load_ctx_full(&self, vm: &mut Vm, v: &Value) -> PyResult<Option<(CtxV, PyRef)>> {
         let Value::Obj(o) = v else { return Ok(None) };
         if !o.class_is(&self.ctx_cls) {
             return Ok(None);
@@ -321,11 +352,12 @@ impl St {
                     if !list_is_empty(&e.ignored) {
                         return Ok(None);
                     }
-                    return Ok(Some(CtxV {
+                    let cx = CtxV {
                         c: e.c,
                         flags: e.flags.clone(),
                         traps: e.traps.clone(),
-                    }));
+                    };
+                    return Ok(Some((cx, e.ignored.clone())));
                 }
             }
         }
@@ -339,12 +371,12 @@ impl St {
                 ctx: Rc::downgrade(o),
                 gen,
                 c: cx.c,
-                ignored,
+                ignored: ignored.clone(),
                 flags: cx.flags.clone(),
                 traps: cx.traps.clone(),
             });
         }
-        Ok(Some(cx))
+        Ok(Some((cx, ignored)))
     }
 
     /// [`St::load_ctx`] from the context's attributes, and its
@@ -623,6 +655,7 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         int_member,
         dec_version: 0,
         cur: RefCell::new(None),
+        cur_cx: RefCell::new(None),
     };
     STATE.with(|s| *s.borrow_mut() = Some(Rc::new(st)));
     set_descrs(vm, &dec, ops::DECIMAL_METHODS, DescrKind::Method)?;

@@ -72,11 +72,10 @@ fn bind<const N: usize>(args: &Args, names: [&str; N]) -> Option<[Option<Value>;
 
 /// The context a method is given (None or absent: the current one).
 fn ctx_arg(vm: &mut Vm, st: &St, v: Option<Value>) -> PyResult<Option<CtxV>> {
-    let v = match v {
-        None | Some(Value::None) => st.current(vm)?,
-        Some(v) => v,
-    };
-    st.load_ctx(vm, &v)
+    match v {
+        None | Some(Value::None) => st.current_ctx(vm),
+        Some(v) => st.load_ctx(vm, &v),
+    }
 }
 
 /// Signal and make the result of a fast path.
