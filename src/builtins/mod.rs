@@ -41,8 +41,8 @@ fn print_pieces(
 }
 
 fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let mut sep = " ".to_string();
-    let mut end = "\n".to_string();
+    let mut sep = std::borrow::Cow::Borrowed(" ");
+    let mut end = std::borrow::Cow::Borrowed("\n");
     // The sep/end str objects given (they may hold lone surrogates).
     let (mut sep_v, mut end_v) = (None, None);
     let mut file = Value::None;
@@ -66,10 +66,10 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 };
                 if let Some(s) = s {
                     if key == "sep" {
-                        sep = s;
+                        sep = s.into();
                         sep_v = Some(v.clone());
                     } else {
-                        end = s;
+                        end = s.into();
                         end_v = Some(v.clone());
                     }
                 }

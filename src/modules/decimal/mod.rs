@@ -494,7 +494,11 @@ fn sig_get2(d: &PyRef, a: &Value, b: &Value) -> [Option<Value>; 2] {
     };
     // The shim makes every `_d` in C's signal order: Inexact and Rounded
     // are its seventh and eighth entries unless keys were moved.
-    let at = |pos: usize, k: &Value| t.entry(pos).filter(|e| e.key.is(k)).map(|e| e.value.clone());
+    let at = |pos: usize, k: &Value| {
+        t.entry(pos)
+            .filter(|e| e.key.is(k))
+            .map(|e| e.value.clone())
+    };
     if let (Some(x), Some(y)) = (at(6, a), at(7, b)) {
         return [Some(x), Some(y)];
     }

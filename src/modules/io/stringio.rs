@@ -6,9 +6,9 @@
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 
+use crate::objects::attrs::Lookup;
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
-use crate::objects::attrs::Lookup;
 use crate::objects::native::NativeData;
 use crate::objects::typeobj::{Layout, FLAG_BASETYPE, FLAG_HAS_DICT};
 use crate::objects::Payload;
