@@ -60,7 +60,7 @@ pub struct St {
     cur: RefCell<Option<(u64, Value)>>,
     /// The current context loaded, at (context generation, [`St::gen`]),
     /// with its `_ignored_flags` list (which must still be empty).
-    cur_cx: RefCell<Option<((u64, u64), CtxV, PyRef)>>,
+    cur_cx: RefCell<Option<CurCtx>>,
     /// `Decimal._int`'s slot member, which the `_int` getset wraps.
     int_member: PyRef,
     /// `Decimal`'s type version once the native methods are in: while it
@@ -156,6 +156,9 @@ struct CtxCache {
     flags: PyRef,
     traps: PyRef,
 }
+
+/// [`St::cur_cx`]: the generations, the settings, the ignored flags.
+type CurCtx = ((u64, u64), CtxV, PyRef);
 
 /// A loaded context: its settings and its flag and trap dicts.
 #[derive(Clone)]
