@@ -41,8 +41,8 @@ fn print_pieces(
 }
 
 fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let mut sep = " ".to_string();
-    let mut end = "\n".to_string();
+    let mut sep = std::borrow::Cow::Borrowed(" ");
+    let mut end = std::borrow::Cow::Borrowed("\n");
     // The sep/end str objects given (they may hold lone surrogates).
     let (mut sep_v, mut end_v) = (None, None);
     let mut file = Value::None;
@@ -66,10 +66,10 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 };
                 if let Some(s) = s {
                     if key == "sep" {
-                        sep = s;
+                        sep = s.into();
                         sep_v = Some(v.clone());
                     } else {
-                        end = s;
+                        end = s.into();
                         end_v = Some(v.clone());
                     }
                 }
@@ -108,15 +108,17 @@ fn b_print(vm: &mut Vm, args: Args) -> PyResult<Value> {
         out.push_str(&end);
         vm.write_to(&file, &out)?;
     } else {
-        // Any other file gets one write() per piece, as CPython's print.
+        // Any other file gets one write() per piece, as CPython's print
+        // (a plain StringIO's in place).
+        use crate::modules::io::{print_write, print_write_str};
         for (i, v) in args.pos().iter().enumerate() {
             if i > 0 {
-                vm.write_to(&file, &sep)?;
+                print_write_str(vm, &file, &sep)?;
             }
             let s = vm.str_value(v)?;
-            vm.call_method(&file, "write", &[s])?;
+            print_write(vm, &file, &s)?;
         }
-        vm.write_to(&file, &end)?;
+        print_write_str(vm, &file, &end)?;
     }
     if flush {
         if let Some(f) = vm.getattr_opt(&file, "flush")? {

@@ -16,7 +16,7 @@ use crate::vm::proto::CmpOp;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
 
-type Vars = Rc<Vec<(PyRef, Value)>>;
+pub type Vars = Rc<Vec<(PyRef, Value)>>;
 
 struct Context {
     vars: RefCell<Vars>,
@@ -38,6 +38,7 @@ impl NativeData for Context {
     fn clear(&self, out: &mut Vec<Value>) {
         self.traverse(&mut |v| out.push(v.clone()));
         if let Ok(mut v) = self.vars.try_borrow_mut() {
+            changed();
             let old = std::mem::take(&mut *v);
             drop(v);
             // Every value `old` held has a reference in `out`.
@@ -90,9 +91,25 @@ crate::interp_local! {
     static CURRENT: RefCell<Option<PyRef>> = const { RefCell::new(None) };
 }
 
+/// Bumped by every change of a thread's current context or of a
+/// context's variables (the only places either changes call
+/// [`changed`]): while it holds, `var.get()` gives what it gave.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn changed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The current [`GENERATION`], for a native module's cache of a context
+/// variable's value.
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Exchange the current context with `other` (a thread switch: each
 /// thread has its own, src/vm/gil.rs).
 pub fn swap_current(other: &mut Option<PyRef>) {
+    changed();
     CURRENT.with(|c| std::mem::swap(&mut *c.borrow_mut(), other));
 }
 
@@ -120,6 +137,7 @@ fn current(vm: &Vm) -> PyResult<PyRef> {
         return Ok(c);
     }
     let c = new_context(vm, Rc::new(Vec::new()))?;
+    changed();
     CURRENT.with(|cur| *cur.borrow_mut() = Some(c.clone()));
     Ok(c)
 }
@@ -130,6 +148,20 @@ pub fn current_value(vm: &Vm, var: &PyRef) -> PyResult<Option<Value>> {
     let cur = Value::Obj(current(vm)?);
     let vars = ctx_of(vm, &cur)?.vars.borrow().clone();
     Ok(lookup(&vars, var))
+}
+
+/// The variables of the current context: a snapshot never changed in
+/// place (setting a variable makes a new one), so a native module may
+/// key a cache of [`lookup_in`] on it.
+pub fn current_vars(vm: &Vm) -> PyResult<Vars> {
+    let cur = Value::Obj(current(vm)?);
+    let vars = ctx_of(vm, &cur)?.vars.borrow().clone();
+    Ok(vars)
+}
+
+/// `var`'s value in the variables `vars`.
+pub fn lookup_in(vars: &Vars, var: &PyRef) -> Option<Value> {
+    lookup(vars, var)
 }
 
 fn ctx_of<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a Context> {
@@ -208,6 +240,7 @@ fn context_run(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let prev = current(vm)?;
     *c.prev.borrow_mut() = Some(prev.clone());
     c.entered.set(true);
+    changed();
     CURRENT.with(|cur| *cur.borrow_mut() = Some(so.clone()));
     let rest = args.args.get(2..).unwrap_or(&[]);
     let r = vm.call_args(
@@ -217,6 +250,7 @@ fn context_run(vm: &mut Vm, args: Args) -> PyResult<Value> {
             kwnames: args.kwnames,
         },
     );
+    changed();
     CURRENT.with(|cur| *cur.borrow_mut() = Some(prev));
     c.entered.set(false);
     *c.prev.borrow_mut() = None;
@@ -393,6 +427,7 @@ fn var_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let old_vars = c.vars.borrow().clone();
     let old = lookup(&old_vars, so);
     let new = with_set(&old_vars, so, Some(a[0].clone()));
+    changed();
     *c.vars.borrow_mut() = new;
     let tt = ty(vm, |t| t.token.clone())?;
     let tok = Token {
@@ -433,6 +468,7 @@ fn var_reset(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let curv = Value::Obj(cur.clone());
     let c = ctx_of(vm, &curv)?;
     let vars = c.vars.borrow().clone();
+    changed();
     *c.vars.borrow_mut() = with_set(&vars, so, tok.old.clone());
     Ok(Value::None)
 }
@@ -570,6 +606,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             missing: Some(miss),
         }
     });
+    changed();
     CURRENT.with(|c| *c.borrow_mut() = None);
     for (n, t) in [("Context", ctx), ("ContextVar", var), ("Token", tok)] {
         vm.set_attr_raw(&m, n, Value::Obj(t));

@@ -335,9 +335,26 @@ fn struct_unpack(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if a.len() != 2 {
         return Err(vm.type_error(format!("unpack expected 2 arguments, got {}", a.len())));
     }
-    let err = error_class(vm, &args)?;
-    let fmt = compile(vm, &err, &a[0])?;
-    unpack_checked(vm, &err, &fmt, &a[1])
+    // struct.error is looked up only to raise it.
+    let quiet = a.first().and_then(|f| match f {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(t) => parse(t.as_str().as_bytes()).ok(),
+            Payload::Bytes(b) => parse(b).ok(),
+            _ => None,
+        },
+        _ => None,
+    });
+    let (Some(fmt), Some(buf)) = (quiet, a.get(1)) else {
+        let err = error_class(vm, &args)?;
+        let fmt = compile(vm, &err, &a[0])?;
+        return unpack_checked(vm, &err, &fmt, &a[1]);
+    };
+    let data = need_bytes(vm, buf)?;
+    if data.len() != fmt.size {
+        let err = error_class(vm, &args)?;
+        return unpack_checked(vm, &err, &fmt, buf);
+    }
+    Ok(do_unpack(vm, &fmt, &data))
 }
 
 fn struct_unpack_from(vm: &mut Vm, args: Args) -> PyResult<Value> {

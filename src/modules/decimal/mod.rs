@@ -16,6 +16,8 @@
 mod num;
 mod ops;
 
+pub use ops::binary_hook;
+
 use std::cell::RefCell;
 
 use crate::objects::attrs::{lookup, Lookup};
@@ -53,6 +55,57 @@ pub struct St {
     cache: RefCell<[Option<CtxCache>; 2]>,
     /// The Python methods replaced: (class is Context, name, function).
     orig: Vec<(bool, &'static str, Value)>,
+    /// The decimal context that was current at a context generation
+    /// (`contextvars::generation`).
+    cur: RefCell<Option<(u64, Value)>>,
+    /// The current context loaded, at (context generation, [`St::gen`]),
+    /// with its `_ignored_flags` list (which must still be empty).
+    cur_cx: RefCell<Option<CurCtx>>,
+    /// `Decimal._int`'s slot member, which the `_int` getset wraps.
+    int_member: PyRef,
+    /// `Decimal`'s type version once the native methods are in: while it
+    /// holds, `a + b` may go straight to them ([`ops::binary_hook`]).
+    dec_version: u64,
+}
+
+/// The coefficient of a Decimal as its `_int` slot holds it: `_pydecimal`'s
+/// str of digits, or (results made here) the int it spells, which the
+/// `_int` getset turns into the str when Python code reads it.
+pub enum Digits {
+    Str(PyRef),
+    Small(u64),
+}
+
+impl Digits {
+    /// The digits as `_pydecimal`'s `_int` spells them.
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Digits::Str(s) => std::borrow::Cow::Borrowed(crate::vm::proto::str_of(s)),
+            Digits::Small(n) => std::borrow::Cow::Owned(n.to_string()),
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        match self {
+            Digits::Str(s) => crate::vm::proto::str_of(s) == "0",
+            Digits::Small(n) => *n == 0,
+        }
+    }
+
+    fn coeff(&self) -> Option<u128> {
+        match self {
+            Digits::Str(s) => num::parse_coeff(crate::vm::proto::str_of(s)),
+            Digits::Small(n) => Some(u128::from(*n)),
+        }
+    }
+
+    /// The slot value.
+    fn value(self) -> Value {
+        match self {
+            Digits::Str(s) => Value::Obj(s),
+            Digits::Small(n) => i64::try_from(n).map_or(Value::None, Value::Int),
+        }
+    }
 }
 
 struct Names {
@@ -104,7 +157,11 @@ struct CtxCache {
     traps: PyRef,
 }
 
+/// [`St::cur_cx`]: the generations, the settings, the ignored flags.
+type CurCtx = ((u64, u64), CtxV, PyRef);
+
 /// A loaded context: its settings and its flag and trap dicts.
+#[derive(Clone)]
 pub struct CtxV {
     c: Ctx,
     flags: PyRef,
@@ -113,7 +170,7 @@ pub struct CtxV {
 
 impl St {
     /// The slot values of an exact `Decimal`.
-    fn parts(&self, v: &Value) -> Option<(bool, PyRef, Value)> {
+    fn parts(&self, v: &Value) -> Option<(bool, Digits, Value)> {
         let Value::Obj(o) = v else { return None };
         if !o.class_is(&self.dec) {
             return None;
@@ -131,21 +188,19 @@ impl St {
             Value::Int(1) => true,
             _ => return None,
         };
-        let Value::Obj(digits) = s.get(ii)? else {
-            return None;
+        let digits = match s.get(ii)? {
+            Value::Obj(d) if matches!(d.payload, Payload::Str(_)) => Digits::Str(d.clone()),
+            Value::Int(n) => Digits::Small(u64::try_from(*n).ok()?),
+            _ => return None,
         };
-        if !matches!(digits.payload, Payload::Str(_)) {
-            return None;
-        }
-        Some((neg, digits.clone(), s.get(ie)?.clone()))
+        Some((neg, digits, s.get(ie)?.clone()))
     }
 
     /// A finite exact `Decimal` of at most 38 digits.
     fn fin(&self, v: &Value) -> Option<Fin> {
         let (neg, digits, exp) = self.parts(v)?;
         let Value::Int(exp) = exp else { return None };
-        let coeff = num::parse_coeff(crate::vm::proto::str_of(&digits))?;
-        Some(Fin::new(neg, coeff, exp))
+        Some(Fin::new(neg, digits.coeff()?, exp))
     }
 
     /// A finite `Decimal` or an exact int (`_convert_other`).
@@ -177,8 +232,17 @@ impl St {
     }
 
     fn make(&self, vm: &Vm, f: Fin) -> Value {
-        let digits = vm.new_string(num::coeff_str(f.coeff));
+        let digits = match i64::try_from(f.coeff) {
+            Ok(n) => Value::Int(n),
+            Err(_) => vm.new_string(num::coeff_str(f.coeff)),
+        };
         self.make_parts(vm, f.neg, digits, Value::Int(f.exp))
+    }
+
+    /// Whether `Decimal`'s dict is as [`install`] left it.
+    fn unchanged(&self) -> bool {
+        crate::objects::typeobj::type_data(&self.dec)
+            .is_some_and(|t| t.version.get() == self.dec_version)
     }
 
     /// The Python method `name` replaced (of Context when `ctx`).
@@ -193,7 +257,22 @@ impl St {
     /// The current context (`getcontext()`).
     fn current(&self, vm: &mut Vm) -> PyResult<Value> {
         if let Some(var) = &self.ctxvar {
-            if let Some(v) = crate::modules::contextvars::current_value(vm, var)? {
+            use crate::modules::contextvars::{current_vars, generation, lookup_in};
+            let gen = generation();
+            if let Ok(c) = self.cur.try_borrow() {
+                if let Some((g, ctx)) = &*c {
+                    if *g == gen {
+                        return Ok(ctx.clone());
+                    }
+                }
+            }
+            let vars = current_vars(vm)?;
+            if let Some(v) = lookup_in(&vars, var) {
+                if let Ok(mut c) = self.cur.try_borrow_mut() {
+                    let old = c.replace((gen, v.clone()));
+                    drop(c);
+                    drop(old);
+                }
                 return Ok(v);
             }
         }
@@ -236,8 +315,35 @@ impl St {
         Ok(vals)
     }
 
+    /// [`St::load_ctx`] of the current context.
+    fn current_ctx(&self, vm: &mut Vm) -> PyResult<Option<CtxV>> {
+        let key = (crate::modules::contextvars::generation(), self.gen.get());
+        if let Ok(c) = self.cur_cx.try_borrow() {
+            if let Some((k, cx, ignored)) = &*c {
+                if *k == key && list_is_empty(ignored) {
+                    return Ok(Some(cx.clone()));
+                }
+            }
+        }
+        let v = self.current(vm)?;
+        let Some((cx, ignored)) = self.load_ctx_full(vm, &v)? else {
+            return Ok(None);
+        };
+        if let Ok(mut c) = self.cur_cx.try_borrow_mut() {
+            let old = c.replace((key, cx.clone(), ignored));
+            drop(c);
+            drop(old);
+        }
+        Ok(Some(cx))
+    }
+
     /// The settings of an exact `Context` whose ignored flags are empty.
     fn load_ctx(&self, vm: &mut Vm, v: &Value) -> PyResult<Option<CtxV>> {
+        Ok(self.load_ctx_full(vm, v)?.map(|(cx, _)| cx))
+    }
+
+    /// [`St::load_ctx`] and the context's `_ignored_flags` list.
+    fn load_ctx_full(&self, vm: &mut Vm, v: &Value) -> PyResult<Option<(CtxV, PyRef)>> {
         let Value::Obj(o) = v else { return Ok(None) };
         if !o.class_is(&self.ctx_cls) {
             return Ok(None);
@@ -249,11 +355,12 @@ impl St {
                     if !list_is_empty(&e.ignored) {
                         return Ok(None);
                     }
-                    return Ok(Some(CtxV {
+                    let cx = CtxV {
                         c: e.c,
                         flags: e.flags.clone(),
                         traps: e.traps.clone(),
-                    }));
+                    };
+                    return Ok(Some((cx, e.ignored.clone())));
                 }
             }
         }
@@ -267,12 +374,12 @@ impl St {
                 ctx: Rc::downgrade(o),
                 gen,
                 c: cx.c,
-                ignored,
+                ignored: ignored.clone(),
                 flags: cx.flags.clone(),
                 traps: cx.traps.clone(),
             });
         }
-        Ok(Some(cx))
+        Ok(Some((cx, ignored)))
     }
 
     /// [`St::load_ctx`] from the context's attributes, and its
@@ -348,10 +455,20 @@ impl St {
             return Ok(true);
         }
         let sigs = [(num::INEXACT, &self.inexact), (num::ROUNDED, &self.rounded)];
-        for (bit, sig) in sigs {
-            if flags & bit != 0 && sig_get(&cx.traps, sig) != Some((true, false)) {
-                return Ok(false);
-            }
+        let want = sigs.map(|(bit, _)| flags & bit != 0);
+        let traps = sig_get2(&cx.traps, &self.inexact, &self.rounded);
+        let untrapped = |v: &Option<Value>| match v {
+            Some(Value::Bool(b)) => !b.get(),
+            Some(Value::Int(i)) => *i == 0,
+            _ => false,
+        };
+        if want.iter().zip(&traps).any(|(w, t)| *w && !untrapped(t)) {
+            return Ok(false);
+        }
+        let set = sig_get2(&cx.flags, &self.inexact, &self.rounded);
+        let is_true = |v: &Option<Value>| matches!(v, Some(Value::Bool(b)) if b.get());
+        if want.iter().zip(&set).all(|(w, f)| !*w || is_true(f)) {
+            return Ok(true);
         }
         for (bit, sig) in sigs {
             if flags & bit != 0 && !sig_set(&cx.flags, sig) {
@@ -368,20 +485,34 @@ impl St {
     }
 }
 
-/// Find the signal `sig` among a signal dict's keys (by identity: they
-/// are the nine classes): (found, value is true), (true, false) when its
-/// value is False or 0, None when absent or neither a bool nor an int.
-fn sig_get(d: &PyRef, sig: &Value) -> Option<(bool, bool)> {
+/// The values of the signals `a` and `b` in a signal dict (one pass over
+/// its entries; None: absent).
+fn sig_get2(d: &PyRef, a: &Value, b: &Value) -> [Option<Value>; 2] {
+    let mut out = [None, None];
     let Payload::Dict(t) = &d.payload else {
-        return None;
+        return out;
     };
-    let t = t.try_borrow().ok()?;
-    let e = t.iter().find(|e| e.key.is(sig))?;
-    match &e.value {
-        Value::Bool(b) => Some((true, b.get())),
-        Value::Int(i) => Some((true, *i != 0)),
-        _ => None,
+    let Ok(t) = t.try_borrow() else {
+        return out;
+    };
+    // The shim makes every `_d` in C's signal order: Inexact and Rounded
+    // are its seventh and eighth entries unless keys were moved.
+    let at = |pos: usize, k: &Value| {
+        t.entry(pos)
+            .filter(|e| e.key.is(k))
+            .map(|e| e.value.clone())
+    };
+    if let (Some(x), Some(y)) = (at(6, a), at(7, b)) {
+        return [Some(x), Some(y)];
     }
+    for e in t.iter() {
+        if e.key.is(a) {
+            out[0] = Some(e.value.clone());
+        } else if e.key.is(b) {
+            out[1] = Some(e.value.clone());
+        }
+    }
+    out
 }
 
 /// Set the signal `sig` of a signal dict to True (false: it is not a key).
@@ -483,6 +614,10 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         return Err(vm.system_error("_decimal: Decimal's slots are not as expected"));
     }
     let sd_d = member_index(vm, &sigdict, "_d")?;
+    let int_member = match vm.get_attr_raw(&dec, "_int") {
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::Member(_)) => o,
+        _ => return Err(vm.system_error("_decimal: Decimal._int is not a slot")),
+    };
     let names = Names {
         prec: vm.intern("prec"),
         rounding: vm.intern("rounding"),
@@ -524,6 +659,10 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         names,
         ctx_idx: std::cell::Cell::new(None),
         orig,
+        int_member,
+        dec_version: 0,
+        cur: RefCell::new(None),
+        cur_cx: RefCell::new(None),
     };
     STATE.with(|s| *s.borrow_mut() = Some(Rc::new(st)));
     set_descrs(vm, &dec, ops::DECIMAL_METHODS, DescrKind::Method)?;
@@ -534,7 +673,73 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         DescrKind::Static,
     )?;
     set_descrs(vm, &ctx_cls, ops::CONTEXT_METHODS, DescrKind::Method)?;
+    let getset = vm.new_obj(
+        &vm.types.getset_descriptor.clone(),
+        Payload::GetSet(Box::new(crate::objects::function::GetSet {
+            name: "_int",
+            get: int_get,
+            set: Some(int_set),
+            owner: dec.clone(),
+        })),
+    );
+    let key = vm.intern("_int");
+    vm.setattr(&Value::Obj(dec.clone()), &key, Some(Value::Obj(getset)))?;
+    // `a + b` goes to the native methods while Decimal's dict is as now
+    // (and has no in-place methods, which would come first).
+    let inplace = ["__iadd__", "__isub__", "__imul__", "__itruediv__"];
+    let version = if inplace.iter().any(|n| vm.get_attr_raw(&dec, n).is_some()) {
+        0
+    } else {
+        crate::objects::typeobj::type_data(&dec).map_or(0, |t| t.version.get())
+    };
+    STATE.with(|s| {
+        if let Some(st) = s.borrow_mut().as_mut().and_then(Rc::get_mut) {
+            st.dec_version = version;
+        }
+    });
     Ok(())
+}
+
+/// `d._int`: the slot's str of digits; a coefficient held as an int
+/// (see [`Digits`]) becomes that str, kept in the slot from then on.
+fn int_get(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
+    let st = state(vm)?;
+    let Payload::Member(md) = &st.int_member.payload else {
+        return Err(vm.system_error("_decimal: Decimal._int is not a slot"));
+    };
+    if let Value::Obj(o) = obj {
+        if let Payload::Instance(cell) = &o.payload {
+            let small = match cell.try_borrow() {
+                Ok(s) => match s.get(md.index) {
+                    Some(Value::Int(n)) => Some(*n),
+                    _ => None,
+                },
+                Err(_) => None,
+            };
+            let ty = vm.type_of(obj);
+            if let Some(n) = small.filter(|_| crate::objects::typeobj::is_subtype(&ty, &st.dec)) {
+                let text = vm.new_string(n.to_string());
+                if let Ok(mut slots) = cell.try_borrow_mut() {
+                    if let Some(slot) = slots.get_mut(md.index) {
+                        let old = std::mem::replace(slot, text.clone());
+                        drop(slots);
+                        drop(old);
+                    }
+                }
+                return Ok(text);
+            }
+        }
+    }
+    vm.member_get(md, obj)
+}
+
+/// `d._int = v` / `del d._int`: the slot member's.
+fn int_set(vm: &mut Vm, obj: &Value, value: Option<Value>) -> PyResult<()> {
+    let st = state(vm)?;
+    let Payload::Member(md) = &st.int_member.payload else {
+        return Err(vm.system_error("_decimal: Decimal._int is not a slot"));
+    };
+    vm.member_set(md, obj, value)
 }
 
 /// Set native method descriptors on a class (through its `__setattr__`,

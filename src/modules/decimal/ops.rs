@@ -72,11 +72,10 @@ fn bind<const N: usize>(args: &Args, names: [&str; N]) -> Option<[Option<Value>;
 
 /// The context a method is given (None or absent: the current one).
 fn ctx_arg(vm: &mut Vm, st: &St, v: Option<Value>) -> PyResult<Option<CtxV>> {
-    let v = match v {
-        None | Some(Value::None) => st.current(vm)?,
-        Some(v) => v,
-    };
-    st.load_ctx(vm, &v)
+    match v {
+        None | Some(Value::None) => st.current_ctx(vm),
+        Some(v) => st.load_ctx(vm, &v),
+    }
 }
 
 /// Signal and make the result of a fast path.
@@ -107,13 +106,27 @@ fn fast_binop(
     op: Bin,
     reflected: bool,
 ) -> PyResult<Option<Value>> {
-    let Some([other, ctx]) = bind(args, ["other", "context"]) else {
+    let Some([Some(other), ctx]) = bind(args, ["other", "context"]) else {
         return Ok(None);
     };
-    let (Some(a), Some(b)) = (
-        self_fin(st, args),
-        other.as_ref().and_then(|o| st.fin_or_int(o)),
-    ) else {
+    let Some(this) = args.args.first() else {
+        return Ok(None);
+    };
+    fast_binop_on(vm, st, this, &other, ctx, op, reflected)
+}
+
+/// `this.__op__(other, ctx)` (the reflected method when `reflected`)
+/// for finite operands.
+fn fast_binop_on(
+    vm: &mut Vm,
+    st: &St,
+    this: &Value,
+    other: &Value,
+    ctx: Option<Value>,
+    op: Bin,
+    reflected: bool,
+) -> PyResult<Option<Value>> {
+    let (Some(a), Some(b)) = (st.fin(this), st.fin_or_int(other)) else {
         return Ok(None);
     };
     let Some(cx) = ctx_arg(vm, st, ctx)? else {
@@ -128,6 +141,43 @@ fn fast_binop(
     };
     let r = exact.and_then(|e| num::fix(e, &cx.c));
     finish(vm, st, &cx, r)
+}
+
+/// `a <op> b` for `+ - * /` when an operand is an exact Decimal and the
+/// other an exact Decimal or an int: the native method CPython's
+/// `binary_op1` would call first (`a`'s, or `b`'s reflected one when `a`
+/// is an int, whose method declines), straight from the operator. None:
+/// the operator's usual path (also when the fast path declines).
+pub fn binary_hook(
+    vm: &mut Vm,
+    a: &Value,
+    b: &Value,
+    op: crate::vm::proto::BinOp,
+) -> Option<PyResult<Value>> {
+    use crate::vm::proto::BinOp;
+    let heap = |v: &Value| matches!(v, Value::Obj(o) if !o.class_is_static());
+    if !heap(a) && !heap(b) {
+        return None;
+    }
+    let bin = match op {
+        BinOp::Add => Bin::Add,
+        BinOp::Sub => Bin::Sub,
+        BinOp::Mul => Bin::Mul,
+        BinOp::TrueDiv => Bin::Div,
+        _ => return None,
+    };
+    let st = super::STATE.with(|s| s.borrow().clone())?;
+    let dec = |v: &Value| matches!(v, Value::Obj(o) if o.class_is(&st.dec));
+    let (this, other, reflected) = match (a, b) {
+        (_, Value::Int(_)) if dec(a) => (a, b, false),
+        (Value::Int(_), _) if dec(b) => (b, a, true),
+        _ if dec(a) && dec(b) => (a, b, false),
+        _ => return None,
+    };
+    if !st.unchanged() {
+        return None;
+    }
+    fast_binop_on(vm, &st, this, other, None, bin, reflected).transpose()
 }
 
 fn binop(vm: &mut Vm, args: Args, name: &str, op: Bin, reflected: bool) -> PyResult<Value> {
@@ -268,7 +318,7 @@ pub fn dec_bool(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = state(vm)?;
     if args.args.len() == 1 && args.kwnames.is_empty() {
         if let Some((_, digits, _)) = args.args.first().and_then(|s| st.parts(s)) {
-            return Ok(Value::bool(str_of(&digits) != "0"));
+            return Ok(Value::bool(!digits.is_zero()));
         }
     }
     fallback(vm, &st, false, "__bool__", args)
@@ -278,7 +328,7 @@ pub fn dec_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = state(vm)?;
     if args.args.len() == 1 && args.kwnames.is_empty() {
         if let Some((neg, digits, Value::Int(exp))) = args.args.first().and_then(|s| st.parts(s)) {
-            return Ok(Value::Int(num::hash(neg, str_of(&digits), exp)));
+            return Ok(Value::Int(num::hash(neg, &digits.text(), exp)));
         }
     }
     fallback(vm, &st, false, "__hash__", args)
@@ -292,7 +342,7 @@ fn fast_str(vm: &mut Vm, st: &St, args: &Args) -> PyResult<Option<String>> {
     let Some((neg, digits, Value::Int(exp))) = args.args.first().and_then(|s| st.parts(s)) else {
         return Ok(None);
     };
-    let Some(s) = num::to_sci(neg, str_of(&digits), exp, true) else {
+    let Some(s) = num::to_sci(neg, &digits.text(), exp, true) else {
         return Ok(None);
     };
     if !s.contains('E') {
@@ -336,9 +386,9 @@ fn fast_int(st: &St, args: &Args) -> Option<i64> {
     }
     let (neg, digits, exp) = args.args.first().and_then(|s| st.parts(s))?;
     let Value::Int(exp) = exp else { return None };
-    let digits = str_of(&digits);
+    let digits = digits.text();
     let mag = if exp >= 0 {
-        num::parse_coeff(digits)?.checked_mul(num::pow10(exp)?)?
+        num::parse_coeff(&digits)?.checked_mul(num::pow10(exp)?)?
     } else {
         let keep = i64::try_from(digits.len()).ok()?.checked_add(exp)?;
         if keep <= 0 {
@@ -442,12 +492,15 @@ fn fast_new(vm: &mut Vm, st: &St, args: &Args) -> Option<Value> {
         Value::Int(i) => Some(st.make(vm, Fin::from_i64(*i))),
         Value::Obj(o) if o.class_is(&vm.types.str) => {
             let (neg, digits, exp) = num::parse_str(str_of(o))?;
-            let digits = vm.new_string(digits);
+            let digits = match num::parse_coeff(&digits).map(i64::try_from) {
+                Some(Ok(n)) => Value::Int(n),
+                _ => vm.new_string(digits),
+            };
             Some(st.make_parts(vm, neg, digits, Value::Int(exp)))
         }
         Value::Obj(_) => {
             let (neg, digits, exp) = st.parts(value)?;
-            Some(st.make_parts(vm, neg, Value::Obj(digits), exp))
+            Some(st.make_parts(vm, neg, digits.value(), exp))
         }
         _ => None,
     }

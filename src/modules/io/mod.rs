@@ -23,6 +23,7 @@ mod fileio;
 mod iobase;
 mod newlines;
 mod stringio;
+pub use stringio::{print_write, print_write_str};
 mod textcodec;
 mod textio;
 mod textseek;

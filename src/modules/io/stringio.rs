@@ -6,6 +6,7 @@
 use crate::vm::value::Truth;
 use std::cell::{Cell, RefCell};
 
+use crate::objects::attrs::Lookup;
 use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
@@ -208,6 +209,51 @@ fn stringio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = text.len();
     write_cps(s, text);
     Ok(Value::Int(n as i64))
+}
+
+/// The StringIO that `print` may write to directly: `file` an exact
+/// StringIO whose `write` is StringIO's own (its type is static, so only
+/// an instance attribute could shadow it), initialized and open (else
+/// `write` gives the error).
+fn print_target<'a>(vm: &mut Vm, file: &'a Value) -> Option<&'a StringIo> {
+    let Value::Obj(o) = file else { return None };
+    let ty = super::io_types(vm).ok()?;
+    if !o.class_is(&ty.stringio) {
+        return None;
+    }
+    let name = vm.intern_static("write");
+    let shadowed = match crate::objects::attrs::lookup(o, &name) {
+        Lookup::NoStorage | Lookup::Absent => false,
+        Lookup::Found(_) => true,
+        Lookup::Dict(d) => !matches!(vm.dict_get_str_nocall(&d, &name), Ok(None)),
+    };
+    if shadowed {
+        return None;
+    }
+    let s = vm.native::<StringIo>(file)?;
+    (s.ok.get() && !s.closed.get()).then_some(s)
+}
+
+/// `file.write(text)` for `print` (the str object `text`): StringIO's
+/// write in place when `file` is a plain StringIO, else its `write`.
+pub fn print_write(vm: &mut Vm, file: &Value, text: &Value) -> PyResult<()> {
+    if let Some(s) = print_target(vm, file) {
+        if let Some(cps) = cps_of(vm, text) {
+            write_cps(s, cps);
+            return Ok(());
+        }
+    }
+    vm.call_method(file, "write", std::slice::from_ref(text))
+        .map(|_| ())
+}
+
+/// [`print_write`] of `sep` or `end`.
+pub fn print_write_str(vm: &mut Vm, file: &Value, text: &str) -> PyResult<()> {
+    if let Some(s) = print_target(vm, file) {
+        write_cps(s, text.chars().map(u32::from).collect());
+        return Ok(());
+    }
+    vm.write_to(file, text)
 }
 
 fn stringio_getvalue(vm: &mut Vm, args: Args) -> PyResult<Value> {

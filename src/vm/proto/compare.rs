@@ -156,6 +156,16 @@ impl Vm {
     }
 
     fn richcompare_slow(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
+        // `==`/`!=` between a str and a bytes: both `__eq__`s answer
+        // NotImplemented (no -b), so identity decides: never the same.
+        if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+            if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+                let (s, by) = (&self.types.str, &self.types.bytes);
+                if (x.class_is(s) && y.class_is(by)) || (x.class_is(by) && y.class_is(s)) {
+                    return Ok(Value::bool(op == CmpOp::Ne));
+                }
+            }
+        }
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         // `==`/`!=` where both sides use object's own `__eq__` and `__ne__`

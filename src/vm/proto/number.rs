@@ -126,6 +126,9 @@ impl Vm {
         if let Some(r) = crate::objects::float::fast_binop(self, a, b, op) {
             return r;
         }
+        if let Some(r) = crate::modules::decimal::binary_hook(self, a, b, op) {
+            return r;
+        }
         if !inplace {
             if let Some(r) = crate::objects::setmethods::exact_binop(self, a, b, op) {
                 return r;

@@ -360,9 +360,43 @@ impl Vm {
             if o.class_is(&self.types.str) {
                 return Ok(v.clone());
             }
+            if !o.class_is_static() {
+                if let Some(r) = self.heap_str_value(v)? {
+                    return Ok(r);
+                }
+            }
         }
         let s = self.str(v)?;
         Ok(self.new_string(s))
+    }
+
+    /// `str(v)` for an instance of a class whose `__str__` is not
+    /// object's: the str it returns, as it is when an exact str (None:
+    /// no such `__str__`, `str` does the rest).
+    fn heap_str_value(&mut self, v: &Value) -> PyResult<Option<Value>> {
+        let ty = self.type_of(v);
+        let Some(m) = self.type_lookup_static(&ty, "__str__") else {
+            return Ok(None);
+        };
+        if matches!(&m, Value::Obj(mo) if matches!(&mo.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &self.types.object)))
+        {
+            return Ok(None);
+        }
+        self.enter_recursive(" while getting the str of an object")?;
+        let r = self.call_descr(m, v, &ty, &[]);
+        self.leave_recursive();
+        let r = r?;
+        match &r {
+            Value::Obj(s) if s.class_is(&self.types.str) => Ok(Some(r)),
+            Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => {
+                let t = str_of(s).to_string();
+                Ok(Some(self.new_string(t)))
+            }
+            _ => Err(self.type_error(format!(
+                "__str__ returned non-string (type {})",
+                self.type_name_of(&r)
+            ))),
+        }
     }
 
     /// `ascii(v)`: the repr with non-ASCII escaped.
