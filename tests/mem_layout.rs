@@ -54,3 +54,13 @@ fn code_fits_a_256_byte_block() {
         size_of::<pycvm::vm::code::Code>()
     );
 }
+
+#[test]
+fn generator_state_fits_a_224_byte_block() {
+    // Every generator and coroutine boxes one `RefCell<GenState>`;
+    // mimalloc's size classes go 192, 224, 256 (session 16: 240 bytes, a
+    // 256-byte block, before the async-generator finalizer became one
+    // word).
+    let n = size_of::<RefCell<pycvm::vm::gen::GenState>>();
+    assert!(n <= 224, "RefCell<GenState> is {n}");
+}

@@ -898,7 +898,10 @@ impl Vm {
         // Survivors move on (tuples of atomic values are untracked).
         let target = (gen + 1).min(2);
         let mut untracked = vec![false; y.objs.len()];
-        let mut survivors = Vec::new();
+        // Sized once (a collection of the old generation comes at the
+        // program's memory peak, where doubling as it grew left up to
+        // twice the room).
+        let mut survivors = Vec::with_capacity(reached.iter().filter(|&&r| r).count());
         let mut unreachable = Vec::new();
         for (i, o) in y.objs.iter().enumerate() {
             if reached[i] {
@@ -954,7 +957,13 @@ impl Vm {
             if let Ok(mut g) = g.try_borrow_mut() {
                 let g = &mut *g;
                 if let Some(l) = g.lists.get_mut(target) {
-                    l.append(&mut objs);
+                    if l.is_empty() {
+                        // The list was taken by this collection: the
+                        // survivors' buffer becomes it, not a copy of it.
+                        std::mem::swap(l, &mut objs);
+                    } else {
+                        l.append(&mut objs);
+                    }
                     // Objects die in the oldest generation without a
                     // collection noticing: drop their entries now and then.
                     if target == 2 && l.len() > g.purge2_at {

@@ -243,7 +243,9 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
                 if let Some(f) = &g.frame_obj {
                     visit_ref(f, visit);
                 }
-                visit(&g.finalizer);
+                if let Some(f) = &g.finalizer {
+                    visit_ref(f, visit);
+                }
             }
         }
         Payload::GenOp(op) => {

@@ -323,8 +323,8 @@ fn agen_init_hooks(vm: &mut Vm, g: &PyRef) -> PyResult<()> {
         }
         s.hooks_inited = true;
         let (firstiter, finalizer) = crate::modules::sys_hooks::asyncgen_hooks();
-        if !finalizer.is_none() {
-            s.finalizer = finalizer;
+        if let Value::Obj(f) = finalizer {
+            s.finalizer = Some(f);
         }
         firstiter
     };

@@ -205,18 +205,19 @@ pub fn parse_percent(fmt: &[u32], pos: usize) -> Result<PercentSpec, FmtError> {
 /// for the number conversions (their sign and `0x` prefix stay in front of
 /// zero padding).
 fn output(c: &PercentConv, text: &str, numeric: bool) -> String {
-    let chars: Vec<char> = text.chars().collect();
+    // The characters are walked, never collected: `'%s' % text` of a
+    // long text made a 4-byte-a-character copy (pyperformance's pprint).
     let fill = if numeric && c.flags.zero { '0' } else { ' ' };
     let mut width = c.width;
-    let mut len = chars.len() as i64;
+    let mut len = text.chars().count() as i64;
     if matches!(c.conv, 's' | 'r' | 'a') && c.prec >= 0 && len > c.prec {
         len = c.prec;
     }
     let mut idx = 0usize;
     let mut signchar = None;
     if numeric {
-        match chars.first() {
-            Some(&s @ ('-' | '+')) => {
+        match text.chars().next() {
+            Some(s @ ('-' | '+')) => {
                 signchar = Some(s);
                 len -= 1;
                 idx = 1;
@@ -229,7 +230,7 @@ fn output(c: &PercentConv, text: &str, numeric: bool) -> String {
     if width < len {
         width = len;
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len());
     if let Some(s) = signchar {
         if fill != ' ' {
             out.push(s);
@@ -264,7 +265,7 @@ fn output(c: &PercentConv, text: &str, numeric: bool) -> String {
             idx += 2;
         }
     }
-    out.extend(chars.iter().skip(idx).take(len.max(0) as usize));
+    out.extend(text.chars().skip(idx).take(len.max(0) as usize));
     for _ in 0..(width - len).max(0) {
         out.push(' ');
     }

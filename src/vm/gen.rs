@@ -70,7 +70,9 @@ pub struct GenState {
     /// (first `__anext__`/`asend`/`athrow`/`aclose`), and the finalizer
     /// hook then in force (called instead of closing on destruction).
     pub hooks_inited: bool,
-    pub finalizer: Value,
+    /// (An object: the hook must be callable. One word, so a
+    /// generator's `RefCell<GenState>` fits a 224-byte block.)
+    pub finalizer: Option<PyRef>,
 }
 
 impl GenState {
@@ -212,7 +214,7 @@ impl Drop for GenState {
             closed: self.closed,
             finalized: true,
             hooks_inited: true,
-            finalizer: std::mem::replace(&mut self.finalizer, Value::None),
+            finalizer: self.finalizer.take(),
         };
         let queued = PENDING
             .try_with(|p| match p.try_borrow_mut() {
@@ -248,16 +250,17 @@ impl Vm {
             }
             for mut st in batch {
                 let ty = self.gen_type(st.kind);
-                let finalizer = std::mem::replace(&mut st.finalizer, Value::None);
+                let finalizer = st.finalizer.take();
                 let unawaited = st.kind == GenKind::Coroutine && !st.started;
                 let g = self.new_obj(&ty, Payload::Generator(Box::new(RefCell::new(st))));
                 if unawaited {
                     crate::objects::genobject::warn_unawaited_coroutine(self, &g);
                     continue;
                 }
-                if !finalizer.is_none() {
+                if let Some(finalizer) = finalizer {
                     // An async generator's `sys.set_asyncgen_hooks`
                     // finalizer (asyncio schedules `aclose()`).
+                    let finalizer = Value::Obj(finalizer);
                     if let Err(e) = self.call(&finalizer, &[Value::Obj(g.clone())]) {
                         self.write_unraisable(&e, &Value::Obj(g.clone()));
                     }
@@ -383,7 +386,7 @@ impl Vm {
                 closed: false,
                 finalized: false,
                 hooks_inited: false,
-                finalizer: Value::None,
+                finalizer: None,
             }))),
         );
         self.stack.truncate(ret_base);

@@ -22,10 +22,92 @@ use super::{int_arg, parse_args, size_arg};
 const LF: u32 = b'\n' as u32;
 const CR: u32 = b'\r' as u32;
 
+/// A StringIO's text: one byte a character while every character is
+/// ASCII, four once one is not (CPython's buffer is one, two or four bytes
+/// a character by its widest). A log or `pprint.pformat` writes megabytes
+/// of ASCII: as code points the buffer was four times the text (pyperformance's
+/// pprint peaked at 63 MB, CPython's at 34).
+enum Buf {
+    Ascii(Vec<u8>),
+    Wide(Vec<u32>),
+}
+
+impl Default for Buf {
+    fn default() -> Buf {
+        Buf::Ascii(Vec::new())
+    }
+}
+
+impl Buf {
+    fn len(&self) -> usize {
+        match self {
+            Buf::Ascii(b) => b.len(),
+            Buf::Wide(w) => w.len(),
+        }
+    }
+
+    fn clear(&mut self) {
+        *self = Buf::default();
+    }
+
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Buf::Ascii(b) => b.truncate(n),
+            Buf::Wide(w) => w.truncate(n),
+        }
+    }
+
+    /// Write `text` at `pos`, padding with NULs up to `pos`.
+    fn write_at(&mut self, pos: usize, text: &[u32]) {
+        let end = pos + text.len();
+        if let Buf::Ascii(b) = self {
+            if text.iter().all(|&c| c < 0x80) {
+                if end > b.len() {
+                    b.resize(end, 0);
+                }
+                for (d, &c) in b[pos..end].iter_mut().zip(text) {
+                    *d = c as u8;
+                }
+                return;
+            }
+            let mut w = Vec::with_capacity(end.max(b.len()));
+            w.extend(b.iter().map(|&c| u32::from(c)));
+            *self = Buf::Wide(w);
+        }
+        if let Buf::Wide(w) = self {
+            if end > w.len() {
+                w.resize(end, 0);
+            }
+            w[pos..end].copy_from_slice(text);
+        }
+    }
+
+    /// The str of characters `from..to` (clamped to the text).
+    fn str_of(&self, vm: &Vm, from: usize, to: usize) -> Value {
+        let to = to.min(self.len());
+        let from = from.min(to);
+        match self {
+            Buf::Ascii(b) => {
+                // ASCII, so valid UTF-8.
+                vm.new_string(String::from_utf8_lossy(&b[from..to]).into_owned())
+            }
+            Buf::Wide(w) => str_from_cps(vm, &w[from..to]),
+        }
+    }
+
+    /// The length of the line starting at `pos` (see [`line_end`]).
+    fn line_len(&self, pos: usize, translated: bool, readnl: Option<&[u32]>) -> usize {
+        match self {
+            Buf::Ascii(b) => line_end(b.get(pos..).unwrap_or(&[]), translated, readnl),
+            Buf::Wide(w) => line_end(w.get(pos..).unwrap_or(&[]), translated, readnl),
+        }
+    }
+}
+
 /// The state of a StringIO.
 #[derive(Default)]
 pub struct StringIo {
-    buf: RefCell<Vec<u32>>,
+    buf: RefCell<Buf>,
     pos: Cell<usize>,
     closed: Cell<bool>,
     ok: Cell<bool>,
@@ -182,17 +264,9 @@ fn write_cps(s: &StringIo, text: Vec<u32>) {
     if text.is_empty() {
         return;
     }
-    let mut buf = s.buf.borrow_mut();
     let pos = s.pos.get();
-    if pos > buf.len() {
-        buf.resize(pos, 0);
-    }
-    let end = pos + text.len();
-    if end > buf.len() {
-        buf.resize(end, 0);
-    }
-    buf[pos..end].copy_from_slice(&text);
-    s.pos.set(end);
+    s.buf.borrow_mut().write_at(pos, &text);
+    s.pos.set(pos + text.len());
 }
 
 fn stringio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -259,14 +333,14 @@ pub fn print_write_str(vm: &mut Vm, file: &Value, text: &str) -> PyResult<()> {
 fn stringio_getvalue(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("StringIO.getvalue", args, 0, 0)?;
     let s = open_state(vm, &args, "getvalue")?;
-    let v = str_from_cps(vm, &s.buf.borrow());
-    Ok(v)
+    let buf = s.buf.borrow();
+    Ok(buf.str_of(vm, 0, buf.len()))
 }
 
 fn stringio_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = vm.native_self::<StringIo>(&args, "_io.StringIO", "close")?;
     s.closed.set(true);
-    *s.buf.borrow_mut() = Vec::new();
+    s.buf.borrow_mut().clear();
     Ok(Value::None)
 }
 
@@ -348,53 +422,58 @@ fn stringio_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
     } else {
         (n as usize).min(avail)
     };
-    let out = str_from_cps(vm, &buf[pos..pos + n]);
+    let out = buf.str_of(vm, pos, pos + n);
     s.pos.set(pos + n);
     Ok(out)
 }
 
 /// The length of the line at the start of `text` (CPython's
 /// `_PyIO_find_line_ending` for a complete buffer).
-pub(crate) fn line_end(text: &[u32], translated: bool, readnl: Option<&[u32]>) -> usize {
+/// `text` holds code points (`u32`) or ASCII bytes (`u8`).
+pub(crate) fn line_end<T: Copy + Into<u32>>(
+    text: &[T],
+    translated: bool,
+    readnl: Option<&[u32]>,
+) -> usize {
+    let at = |i: usize| text.get(i).map(|&c| c.into());
     if translated {
         return text
             .iter()
-            .position(|&c| c == LF)
+            .position(|&c| c.into() == LF)
             .map_or(text.len(), |i| i + 1);
     }
     match readnl {
-        None | Some([]) => match text.iter().position(|&c| c == LF || c == CR) {
-            Some(i) if text[i] == CR && text.get(i + 1) == Some(&LF) => i + 2,
+        None | Some([]) => match text.iter().position(|&c| matches!(c.into(), LF | CR)) {
+            Some(i) if at(i) == Some(CR) && at(i + 1) == Some(LF) => i + 2,
             Some(i) => i + 1,
             None => text.len(),
         },
         Some(nl) => text
             .windows(nl.len())
-            .position(|w| w == nl)
+            .position(|w| w.iter().zip(nl).all(|(&c, &n)| c.into() == n))
             .map_or(text.len(), |i| i + nl.len()),
     }
 }
 
-fn read_line(s: &StringIo, limit: i64) -> Vec<u32> {
+/// The next line as a str (at most `limit` characters when `limit` >= 0).
+fn read_line(vm: &Vm, s: &StringIo, limit: i64) -> Value {
     let buf = s.buf.borrow();
     let pos = s.pos.get().min(buf.len());
-    let rest = &buf[pos..];
     let readnl = s.readnl.borrow();
     let translated = readnl.is_none();
-    let mut n = line_end(rest, translated, readnl.as_deref());
+    let mut n = buf.line_len(pos, translated, readnl.as_deref());
     if limit >= 0 {
         n = n.min(limit as usize);
     }
     s.pos.set(pos + n);
-    rest[..n].to_vec()
+    buf.str_of(vm, pos, pos + n)
 }
 
 fn stringio_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = parse_args(vm, &args, "readline", &["size"], 0, 1)?;
     let n = size_arg(vm, a[0].as_ref())?;
     let s = open_state(vm, &args, "readline")?;
-    let line = read_line(s, n);
-    Ok(str_from_cps(vm, &line))
+    Ok(read_line(vm, s, n))
 }
 
 fn stringio_truncate(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -419,7 +498,7 @@ fn stringio_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let exact = super::io_types(vm).is_ok_and(|t| vm.exact(&me, &t.stringio));
     let line = if exact {
         let s = open_state(vm, &args, "__next__")?;
-        str_from_cps(vm, &read_line(s, -1))
+        read_line(vm, s, -1)
     } else {
         open_state(vm, &args, "__next__")?;
         let l = vm.call_method(&me, "readline", &[])?;
@@ -475,7 +554,10 @@ pub(crate) fn restore_dict(vm: &mut Vm, me: &Value, d: &Value) -> PyResult<()> {
 fn stringio_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let me = args.args.first().cloned().unwrap_or(Value::None);
     let s = open_state(vm, &args, "__getstate__")?;
-    let value = str_from_cps(vm, &s.buf.borrow());
+    let value = {
+        let buf = s.buf.borrow();
+        buf.str_of(vm, 0, buf.len())
+    };
     let nl = match s.readnl.borrow().as_ref() {
         Some(n) => str_from_cps(vm, n),
         None => Value::None,
@@ -506,7 +588,10 @@ fn stringio_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.call(&init, &[value.clone(), nl.clone()])?;
     let s = state(vm, &args, "__setstate__")?;
     // The value as it was, without a second newline translation.
-    *s.buf.borrow_mut() = cps_of(vm, value).unwrap_or_default();
+    let text = cps_of(vm, value).unwrap_or_default();
+    let mut buf = Buf::default();
+    buf.write_at(0, &text);
+    *s.buf.borrow_mut() = buf;
     let p = index_arg(vm, pos)?;
     if p < 0 {
         return Err(vm.value_error("position value cannot be negative"));
