@@ -9,7 +9,7 @@ use num_bigint::BigInt;
 use super::exception::ExcKind;
 use super::function::Args;
 use super::Payload;
-use crate::text::{str_methods as sm, PyStrData, TextError};
+use crate::text::{core as text_core, str_methods as sm, PyStrData, TextError};
 use crate::vm::value::Value;
 use crate::vm::{PyErr, PyResult, Vm};
 
@@ -244,8 +244,31 @@ predicate_methods! {
 // ---------------------------------------------------------------------------
 // Searching.
 
+/// A str's text as bytes when it is ASCII (code point = byte index), read
+/// in place: the search methods then work on it without a copy.
+fn ascii_units(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if s.is_ascii() => Some(s.as_str().as_bytes()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The receiver and the argument `sub` of a search method when both are
+/// ASCII.
+fn ascii_pair<'a>(args: &Args<'a>, sub: &'a Value) -> Option<(&'a [u8], &'a [u8])> {
+    Some((ascii_units(args.args.first()?)?, ascii_units(sub)?))
+}
+
 fn str_find(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "find")?;
+    if let Some((x, y)) = ascii_pair(&args, sub) {
+        return Ok(Value::Int(
+            text_core::find(x, y, start, end).map_or(-1, |i| i as i64),
+        ));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     Ok(Value::Int(
@@ -255,6 +278,11 @@ fn str_find(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_rfind(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "rfind")?;
+    if let Some((x, y)) = ascii_pair(&args, sub) {
+        return Ok(Value::Int(
+            text_core::rfind(x, y, start, end).map_or(-1, |i| i as i64),
+        ));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     Ok(Value::Int(
@@ -264,6 +292,9 @@ fn str_rfind(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "index")?;
+    if let Some(i) = ascii_pair(&args, sub).and_then(|(x, y)| text_core::find(x, y, start, end)) {
+        return Ok(Value::Int(i as i64));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     match sm::index(&s, &sub, start, end) {
@@ -274,6 +305,9 @@ fn str_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_rindex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "rindex")?;
+    if let Some(i) = ascii_pair(&args, sub).and_then(|(x, y)| text_core::rfind(x, y, start, end)) {
+        return Ok(Value::Int(i as i64));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     match sm::rindex(&s, &sub, start, end) {
@@ -284,6 +318,9 @@ fn str_rindex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "count")?;
+    if let Some((x, y)) = ascii_pair(&args, sub) {
+        return Ok(Value::Int(text_core::count(x, y, start, end) as i64));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     Ok(Value::Int(sm::count(&s, &sub, start, end) as i64))
@@ -291,6 +328,9 @@ fn str_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn prefix_match(vm: &mut Vm, args: Args, name: &str, at_end: bool) -> PyResult<Value> {
     let (prefix, start, end) = find_args(vm, &args, name)?;
+    if let Some(r) = ascii_prefix_match(&args, prefix, start, end, at_end) {
+        return Ok(Value::bool(r));
+    }
     let s = this(vm, &args)?;
     let test = |p: &PyStrData| {
         if at_end {
@@ -324,6 +364,32 @@ fn prefix_match(vm: &mut Vm, args: Args, name: &str, at_end: bool) -> PyResult<V
             vm.type_name_of(prefix)
         ))),
     }
+}
+
+/// `startswith`/`endswith` of an ASCII str by an ASCII str or a tuple of
+/// them (None: the general path decides, and makes any error).
+fn ascii_prefix_match(
+    args: &Args,
+    prefix: &Value,
+    start: Option<i64>,
+    end: Option<i64>,
+    at_end: bool,
+) -> Option<bool> {
+    let x = ascii_units(args.args.first()?)?;
+    if let Some(y) = ascii_units(prefix) {
+        return Some(text_core::tailmatch(x, y, start, end, at_end));
+    }
+    let Value::Obj(o) = prefix else {
+        return None;
+    };
+    let Payload::Tuple(items) = &o.payload else {
+        return None;
+    };
+    let mut found = false;
+    for it in items.iter() {
+        found = found || text_core::tailmatch(x, ascii_units(it)?, start, end, at_end);
+    }
+    Some(found)
 }
 
 fn tuple_items(v: &Value) -> Option<Vec<Value>> {
