@@ -167,7 +167,7 @@ impl Vm {
         for name in ["__int__", "__index__", "__trunc__"] {
             if name == "__trunc__" {
                 let t = self.type_of(x);
-                if self.type_lookup_str(&t, "__trunc__").is_some() {
+                if self.type_lookup_static(&t, "__trunc__").is_some() {
                     crate::modules::warnings::warn(
                         self,
                         crate::objects::exception::ExcKind::DeprecationWarning,
@@ -186,7 +186,7 @@ impl Vm {
                 if name == "__trunc__" {
                     // An Integral result converts through `__index__`.
                     let t = self.type_of(&r);
-                    if self.type_lookup_str(&t, "__index__").is_none() {
+                    if self.type_lookup_static(&t, "__index__").is_none() {
                         return Err(self.type_error(format!(
                             "__trunc__ returned non-Integral (type {})",
                             self.type_name_of(&r)
@@ -272,7 +272,7 @@ impl Vm {
             }
         }
         let ty = self.type_of(x);
-        if self.type_lookup_str(&ty, "__index__").is_some() {
+        if self.type_lookup_static(&ty, "__index__").is_some() {
             let i = self.index_int(x)?;
             return i.to_f64().map_err(|e| self.num_err(e));
         }

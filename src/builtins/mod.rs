@@ -243,7 +243,7 @@ fn b_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("next", args, 1, 2)?;
     let ty = vm.type_of(&a[0]);
     let is_iter = matches!(&a[0], Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
-        || vm.type_lookup_str(&ty, "__next__").is_some();
+        || vm.type_lookup_static(&ty, "__next__").is_some();
     if !is_iter {
         return Err(vm.type_error(format!("'{}' object is not an iterator", vm.type_name(&ty))));
     }
@@ -277,7 +277,7 @@ impl Vm {
                 | Payload::MethodDescr(_) => true,
                 _ => {
                     let t = self.type_of(v);
-                    self.type_lookup_str(&t, "__call__").is_some()
+                    self.type_lookup_static(&t, "__call__").is_some()
                 }
             },
             _ => false,

@@ -521,7 +521,7 @@ fn arr_iadd(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn repeat_count(vm: &mut Vm, v: &Value) -> PyResult<usize> {
     let t = vm.type_of(v);
-    if !crate::objects::int::is_int(v) && vm.type_lookup_str(&t, "__index__").is_none() {
+    if !crate::objects::int::is_int(v) && vm.type_lookup_static(&t, "__index__").is_none() {
         return Err(vm.type_error(format!(
             "can't multiply sequence by non-int of type '{}'",
             vm.type_name_of(v)
@@ -629,7 +629,7 @@ fn arr_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn arr_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     me(vm, &args, "__iter__")?;
     let cls = vm.type_of(&this(&args));
-    let it = match vm.type_lookup_str(&cls, "_iter_type") {
+    let it = match vm.type_lookup_static(&cls, "_iter_type") {
         Some(Value::Obj(t)) => t,
         _ => return Err(vm.system_error("arrayiterator type missing")),
     };

@@ -174,7 +174,7 @@ fn partial_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         // Flattened when called through partial's own `__call__`, as
         // CPython checks `tp_call == partial_call`.
         let ft = vm.type_of(&func);
-        let own_call = vm.type_lookup_str(&ft, "__call__");
+        let own_call = vm.type_lookup_static(&ft, "__call__");
         let same_call = matches!(&own_call, Some(Value::Obj(d)) if matches!(&d.payload,
             Payload::MethodDescr(md) if std::ptr::fn_addr_eq(md.func, partial_call as NativeFn)));
         if same_call {

@@ -195,7 +195,7 @@ fn is_sequence(vm: &mut Vm, v: &Value) -> bool {
         Value::Obj(o) if matches!(o.payload, Payload::Dict(_)) => false,
         Value::Obj(_) => {
             let t = vm.type_of(v);
-            vm.type_lookup_str(&t, "__getitem__").is_some()
+            vm.type_lookup_static(&t, "__getitem__").is_some()
         }
         _ => false,
     }
@@ -237,7 +237,7 @@ fn op_length_hint(vm: &mut Vm, args: Args) -> PyResult<Value> {
         },
     };
     let ty = vm.type_of(&obj);
-    if vm.type_lookup_str(&ty, "__len__").is_some() {
+    if vm.type_lookup_static(&ty, "__len__").is_some() {
         match vm.len(&obj) {
             Ok(n) => return Ok(Value::Int(n as i64)),
             Err(e) if vm.err_is(&e, ExcKind::TypeError) => {}

@@ -187,7 +187,7 @@ fn random_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(v) => {
             let cls = vm.type_of(v);
             matches!(
-                vm.type_lookup_str(&cls, "__init__"),
+                vm.type_lookup_static(&cls, "__init__"),
                 Some(Value::Obj(d)) if matches!(&d.payload, Payload::MethodDescr(md) if std::ptr::fn_addr_eq(md.func, random_init as NativeFn))
             )
         }

@@ -161,7 +161,7 @@ fn serr<T>(msg: impl Into<String>) -> Result<T, PackErr> {
 fn get_int(vm: &mut Vm, v: &Value) -> Result<Int, PackErr> {
     if !crate::objects::int::is_int(v) {
         let t = vm.type_of(v);
-        if vm.type_lookup_str(&t, "__index__").is_none() {
+        if vm.type_lookup_static(&t, "__index__").is_none() {
             return serr("required argument is not an integer");
         }
     }

@@ -422,7 +422,7 @@ fn struct_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Obj(c)) => c.clone(),
         _ => return Err(vm.type_error("Struct.__new__ needs a type")),
     };
-    let error = match vm.type_lookup_str(&cls, "_error") {
+    let error = match vm.type_lookup_static(&cls, "_error") {
         Some(Value::Obj(e)) => e,
         _ => vm.exc_type(ExcKind::Exception),
     };
@@ -510,7 +510,7 @@ fn st_iter_unpack(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_args("iter_unpack", args, 1, 1)?;
     let fmt = struct_fmt(vm, s)?;
     let cls = vm.type_of(args.args.first().unwrap_or(&Value::None));
-    let it = match vm.type_lookup_str(&cls, "_iter_type") {
+    let it = match vm.type_lookup_static(&cls, "_iter_type") {
         Some(Value::Obj(c)) => c,
         _ => return Err(vm.system_error("unpack_iterator missing")),
     };

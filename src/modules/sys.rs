@@ -250,7 +250,7 @@ fn stream_buffer(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 
 fn buffer_type(vm: &mut Vm) -> PyRef {
     let st = vm.stream_type.clone();
-    match vm.type_lookup_str(&st, "__buffer_type__") {
+    match vm.type_lookup_static(&st, "__buffer_type__") {
         Some(Value::Obj(t)) => t,
         _ => st,
     }

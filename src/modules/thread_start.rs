@@ -300,7 +300,7 @@ pub fn init_local_type(vm: &mut Vm, local: &PyRef) {
 
 /// Whether `cls` has an `__init__` other than `object`'s.
 fn has_own_init(vm: &mut Vm, cls: &PyRef) -> bool {
-    match vm.type_lookup_str(cls, "__init__") {
+    match vm.type_lookup_static(cls, "__init__") {
         Some(Value::Obj(o)) => !matches!(
             &o.payload,
             Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &vm.types.object)
@@ -365,7 +365,7 @@ fn enter_local(vm: &mut Vm, args: &Args, what: &str) -> PyResult<Value> {
                 let mut all = vec![obj.clone()];
                 all.extend(ls.args.iter().cloned());
                 let kwnames = ls.kwnames.clone();
-                if let Some(init) = vm.type_lookup_str(&cls, "__init__") {
+                if let Some(init) = vm.type_lookup_static(&cls, "__init__") {
                     vm.call_args(
                         &init,
                         Args {

@@ -395,7 +395,7 @@ fn construct(vm: &mut Vm, args: Args, array: bool) -> PyResult<Vec<u8>> {
     }
     let has_index = super::int::is_int(&source) || {
         let t = vm.type_of(&source);
-        vm.type_lookup_str(&t, "__index__").is_some()
+        vm.type_lookup_static(&t, "__index__").is_some()
     };
     if has_index {
         let n: i64 = vm.repeat_index(&source)?.unwrap_or_default();
@@ -622,7 +622,7 @@ fn bytes_mul(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub(crate) fn contains_in(vm: &mut Vm, data: &[u8], item: &Value) -> PyResult<bool> {
     let has_index = super::int::is_int(item) || {
         let t = vm.type_of(item);
-        vm.type_lookup_str(&t, "__index__").is_some()
+        vm.type_lookup_static(&t, "__index__").is_some()
     };
     if has_index {
         let b = byte_arg(vm, item)?;

@@ -44,25 +44,73 @@ fn sub_arg(vm: &mut Vm, v: &Value) -> PyResult<Vec<u8>> {
     }
 }
 
-/// (self data, sub, start, end) of find-like methods.
-type FindArgs = (Vec<u8>, Vec<u8>, Option<i64>, Option<i64>);
+/// (sub, start, end) of find-like methods.
+type FindArgs = (Vec<u8>, Option<i64>, Option<i64>);
 
 type Finder = fn(&[u8], &[u8], Option<i64>, Option<i64>) -> Option<usize>;
 
+/// The receiver's length before the arguments are converted: CPython
+/// takes a bytearray's buffer and size first, so an `__index__` that
+/// grows it is not seen.
+fn self_len(args: &Args) -> usize {
+    match args.args.first() {
+        Some(Value::Obj(o)) => match &o.payload {
+            Payload::Bytes(b) => b.len(),
+            Payload::ByteArray(cell) => cell.try_borrow().map_or(0, |b| b.len()),
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// `f` of the receiver's first `n` bytes read where they are; the
+/// receiver was checked to be a bytes or bytearray.
+fn with_self<R>(args: &Args, n: usize, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    match args.args.first()? {
+        Value::Obj(o) => match &o.payload {
+            Payload::Bytes(b) => Some(f(b.get(..n).unwrap_or(b))),
+            Payload::ByteArray(cell) => cell.try_borrow().ok().map(|b| f(b.get(..n).unwrap_or(&b))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The receiver's bytes, copied (where `with_self` cannot lend them).
+fn self_copy(vm: &Vm, args: &Args, name: &str) -> PyResult<Vec<u8>> {
+    self_data(vm, args, name).map(|(d, _)| d)
+}
+
 fn find_common(vm: &mut Vm, args: Args, name: &str) -> PyResult<FindArgs> {
-    let (data, _) = self_data(vm, &args, name)?;
+    // The receiver's type first (its error comes before the arguments').
+    self_is_bytes(vm, &args, name)?;
     let a = tuple_args(vm, args, name, 1, 3)?;
     // CPython's `stringlib_parse_args_finds` converts start/end while
     // parsing, before it looks at `sub`.
     let start = slice_arg(vm, a.get(1))?;
     let end = slice_arg(vm, a.get(2))?;
     let sub = sub_arg(vm, &a[0])?;
-    Ok((data, sub, start, end))
+    Ok((sub, start, end))
+}
+
+/// `self_data`'s check without its copy.
+fn self_is_bytes(vm: &Vm, args: &Args, name: &str) -> PyResult<()> {
+    match args.args.first() {
+        Some(Value::Obj(o)) if matches!(o.payload, Payload::Bytes(_) | Payload::ByteArray(_)) => {
+            Ok(())
+        }
+        _ => self_data(vm, args, name).map(|_| ()),
+    }
 }
 
 fn search(vm: &mut Vm, args: Args, name: &str, f: Finder, raise: bool) -> PyResult<Value> {
-    let (data, sub, start, end) = find_common(vm, args, name)?;
-    match f(&data, &sub, start, end) {
+    let n = self_len(&args);
+    let (sub, start, end) = find_common(vm, args, name)?;
+    let found = match with_self(&args, n, |d| f(d, &sub, start, end)) {
+        Some(r) => r,
+        None => f(&self_copy(vm, &args, name)?, &sub, start, end),
+    };
+    match found {
         Some(i) => Ok(Value::Int(i as i64)),
         None if raise => Err(vm.value_error("subsection not found")),
         None => Ok(Value::Int(-1)),
@@ -82,33 +130,45 @@ fn b_rindex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     search(vm, args, "rindex", bm::rfind, true)
 }
 fn b_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (data, sub, start, end) = find_common(vm, args, "count")?;
-    Ok(Value::Int(bm::count(&data, &sub, start, end) as i64))
+    let n0 = self_len(&args);
+    let (sub, start, end) = find_common(vm, args, "count")?;
+    let n = match with_self(&args, n0, |d| bm::count(d, &sub, start, end)) {
+        Some(n) => n,
+        None => bm::count(&self_copy(vm, &args, "count")?, &sub, start, end),
+    };
+    Ok(Value::Int(n as i64))
 }
 
 fn affix(vm: &mut Vm, args: Args, name: &str, suffix: bool) -> PyResult<Value> {
-    let (data, _) = self_data(vm, &args, name)?;
+    self_is_bytes(vm, &args, name)?;
+    let n = self_len(&args);
     let a = tuple_args(vm, args, name, 1, 3)?;
     let start = slice_arg(vm, a.get(1))?;
     let end = slice_arg(vm, a.get(2))?;
-    let test = |d: &[u8], p: &[u8]| {
-        if suffix {
-            bm::endswith(d, p, start, end)
-        } else {
-            bm::startswith(d, p, start, end)
+    let test = |vm: &Vm, p: &[u8]| -> PyResult<bool> {
+        let t = |d: &[u8]| {
+            if suffix {
+                bm::endswith(d, p, start, end)
+            } else {
+                bm::startswith(d, p, start, end)
+            }
+        };
+        match with_self(&args, n, t) {
+            Some(r) => Ok(r),
+            None => Ok(t(&self_copy(vm, &args, name)?)),
         }
     };
     if let Some(items) = tuple_items(&a[0]) {
         for it in items.iter() {
             let p = need_buffer(vm, it)?;
-            if test(&data, &p) {
+            if test(vm, &p)? {
                 return Ok(Value::Bool(Truth::True));
             }
         }
         return Ok(Value::Bool(Truth::False));
     }
     match buffer_bytes(vm, &a[0])? {
-        Some(p) => Ok(Value::bool(test(&data, &p))),
+        Some(p) => Ok(Value::bool(test(vm, &p)?)),
         None => Err(vm.type_error(format!(
             "{name} first arg must be bytes or a tuple of bytes, not {}",
             vm.type_name_of(&a[0])

@@ -426,7 +426,8 @@ fn is_number(vm: &mut Vm, v: &Value) -> bool {
         return true;
     }
     let ty = vm.type_of(v);
-    vm.type_lookup_str(&ty, "__float__").is_some() || vm.type_lookup_str(&ty, "__index__").is_some()
+    vm.type_lookup_static(&ty, "__float__").is_some()
+        || vm.type_lookup_static(&ty, "__index__").is_some()
 }
 
 fn make(vm: &Vm, cls: &PyRef, re: f64, im: f64) -> Value {

@@ -411,7 +411,7 @@ fn dict_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
             // A dict subclass may define __missing__.
             let ty = vm.type_of(&Value::Obj(d.clone()));
             if !crate::objects::rc::Rc::ptr_eq(&ty, &vm.types.dict) {
-                if let Some(m) = vm.type_lookup_str(&ty, "__missing__") {
+                if let Some(m) = vm.type_lookup_static(&ty, "__missing__") {
                     return vm.call(&m, &[Value::Obj(d), key]);
                 }
             }
@@ -544,8 +544,8 @@ fn plain_dict_iter(vm: &mut Vm, o: &PyRef) -> bool {
     let cls = vm.type_of(&Value::Obj(o.clone()));
     let dict_ty = vm.types.dict.clone();
     match (
-        vm.type_lookup_str(&cls, "__iter__"),
-        vm.type_lookup_str(&dict_ty, "__iter__"),
+        vm.type_lookup_static(&cls, "__iter__"),
+        vm.type_lookup_static(&dict_ty, "__iter__"),
     ) {
         (Some(a), Some(b)) => a.is(&b),
         _ => false,

@@ -322,7 +322,8 @@ fn group_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Payload::Dict(_) => false,
             _ => {
                 let ty = vm.type_of(seq);
-                !is_subtype(&ty, &vm.types.dict) && vm.type_lookup_str(&ty, "__getitem__").is_some()
+                !is_subtype(&ty, &vm.types.dict)
+                    && vm.type_lookup_static(&ty, "__getitem__").is_some()
             }
         },
         _ => false,

@@ -217,7 +217,7 @@ impl Vm {
         while let Some(o) = batch.pop_front() {
             let v = Value::Obj(o);
             let ty = self.type_of(&v);
-            if let Some(del) = self.type_lookup_str(&ty, "__del__") {
+            if let Some(del) = self.type_lookup_static(&ty, "__del__") {
                 let r = self
                     .descr_get(del.clone(), Some(&v), &ty)
                     .and_then(|f| self.call(&f, &[]));
@@ -270,7 +270,7 @@ impl Vm {
                     continue;
                 }
                 let ty = self.type_of(&v);
-                if let Some(del) = self.type_lookup_str(&ty, "__del__") {
+                if let Some(del) = self.type_lookup_static(&ty, "__del__") {
                     let r = self
                         .descr_get(del.clone(), Some(&v), &ty)
                         .and_then(|f| self.call(&f, &[]));

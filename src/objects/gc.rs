@@ -1149,7 +1149,7 @@ impl Vm {
         }
         let v = Value::Obj(o.clone());
         let ty = self.type_of(&v);
-        if let Some(del) = self.type_lookup_str(&ty, "__del__") {
+        if let Some(del) = self.type_lookup_static(&ty, "__del__") {
             let r = self
                 .descr_get(del.clone(), Some(&v), &ty)
                 .and_then(|f| self.call(&f, &[]));

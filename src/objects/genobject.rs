@@ -765,7 +765,7 @@ pub fn builtin_aiter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("aiter", args, 1, 1)?;
     let obj = a.first().cloned().unwrap_or(Value::None);
     let ty = vm.type_of(&obj);
-    let Some(m) = vm.type_lookup_str(&ty, "__aiter__") else {
+    let Some(m) = vm.type_lookup_static(&ty, "__aiter__") else {
         return Err(vm.type_error(format!(
             "'{}' object is not an async iterable",
             vm.type_name(&ty)
@@ -774,7 +774,7 @@ pub fn builtin_aiter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = vm.descr_get(m, Some(&obj), &ty)?;
     let it = vm.call(&f, &[])?;
     let it_ty = vm.type_of(&it);
-    if vm.type_lookup_str(&it_ty, "__anext__").is_none() {
+    if vm.type_lookup_static(&it_ty, "__anext__").is_none() {
         return Err(vm.type_error(format!(
             "aiter() returned not an async iterator of type '{}'",
             vm.type_name(&it_ty)
@@ -788,7 +788,7 @@ pub fn builtin_anext(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("anext", args, 1, 2)?;
     let it = a.first().cloned().unwrap_or(Value::None);
     let ty = vm.type_of(&it);
-    let Some(m) = vm.type_lookup_str(&ty, "__anext__") else {
+    let Some(m) = vm.type_lookup_static(&ty, "__anext__") else {
         return Err(vm.type_error(format!(
             "'{}' object is not an async iterator",
             vm.type_name(&ty)

@@ -224,7 +224,8 @@ fn int_from_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
             // CPython's `PyObject_Bytes`: an int is no buffer or iterable
             // (`bytes(5)`'s zero-filled meaning does not apply).
             let ty = vm.type_of(&data);
-            if crate::objects::int::is_int(&data) && vm.type_lookup_str(&ty, "__bytes__").is_none()
+            if crate::objects::int::is_int(&data)
+                && vm.type_lookup_static(&ty, "__bytes__").is_none()
             {
                 return Err(vm.type_error(format!(
                     "cannot convert '{}' object to bytes",

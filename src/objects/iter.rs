@@ -526,7 +526,7 @@ fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(r);
     }
     let ty = vm.type_of(&seq);
-    if vm.type_lookup_str(&ty, "__getitem__").is_none()
+    if vm.type_lookup_static(&ty, "__getitem__").is_none()
         || matches!(&seq, Value::Obj(o) if matches!(o.payload, Payload::Dict(_)))
     {
         return Err(vm.type_error(format!("'{}' object is not reversible", vm.type_name(&ty))));

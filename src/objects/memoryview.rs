@@ -405,7 +405,7 @@ fn mv_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn key_index(vm: &mut Vm, m: &MemView, key: &Value) -> PyResult<Option<usize>> {
     if !super::int::is_int(key) {
         let t = vm.type_of(key);
-        if vm.type_lookup_str(&t, "__index__").is_none() {
+        if vm.type_lookup_static(&t, "__index__").is_none() {
             return Ok(None);
         }
     }

@@ -287,7 +287,10 @@ pub fn range_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
     }
     let idx = match as_int(key) {
         Some(_) => to_bigint(key),
-        None if vm.type_lookup_str(&vm.type_of(key), "__index__").is_some() => {
+        None if vm
+            .type_lookup_static(&vm.type_of(key), "__index__")
+            .is_some() =>
+        {
             let i = vm.index_int(key)?;
             to_bigint(&vm.new_int(i))
         }

@@ -22,7 +22,7 @@ fn parts(o: &PyRef) -> Option<[Value; 3]> {
 /// `evaluate_slice_index`: an int through `__index__`.
 fn slice_index(vm: &mut Vm, v: &Value) -> PyResult<BigInt> {
     let ty = vm.type_of(v);
-    if to_bigint(v).is_none() && vm.type_lookup_str(&ty, "__index__").is_none() {
+    if to_bigint(v).is_none() && vm.type_lookup_static(&ty, "__index__").is_none() {
         return Err(
             vm.type_error("slice indices must be integers or None or have an __index__ method")
         );

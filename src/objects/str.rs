@@ -151,10 +151,21 @@ impl StrObj {
 
     /// The code point at index `i` (0 <= i < len).
     pub fn char_at(&self, i: usize) -> Option<char> {
-        if self.is_ascii() {
-            self.s.as_str().as_bytes().get(i).map(|&b| b as char)
-        } else {
-            self.s.as_str().chars().nth(i)
+        match self.s.wide() {
+            None => self.s.as_str().as_bytes().get(i).map(|&b| b as char),
+            Some(_) if i >= self.char_len() => None,
+            Some(_) => self.as_str().get(self.byte_offset(i)..)?.chars().next(),
+        }
+    }
+
+    /// The byte offset in [`StrObj::as_str`] of code point `i`; the text's
+    /// length for `i` at or past the end.
+    #[inline]
+    pub fn byte_offset(&self, i: usize) -> usize {
+        let text = self.s.as_str();
+        match self.s.wide() {
+            None => i.min(text.len()),
+            Some(w) => w.byte_offset(text, i),
         }
     }
 }
@@ -231,6 +242,9 @@ impl Vm {
     pub fn new_char(&mut self, c: char) -> Value {
         if c.is_ascii() {
             return Value::Obj(self.intern_ascii_char(c as u8));
+        }
+        if let Some(r) = self.latin1_char(c) {
+            return Value::Obj(r);
         }
         self.new_string(c.to_string())
     }
@@ -640,10 +654,14 @@ pub(crate) fn str_slice(
         (0..n as i64)
             .filter_map(|k| b.get((start + k * step) as usize).map(|&c| c as char))
             .collect()
+    } else if step == 1 {
+        // A run of UTF-8 between the two code points' offsets.
+        let lo = usize::try_from(start).unwrap_or(0);
+        let (a, b) = (s.byte_offset(lo), s.byte_offset(lo.saturating_add(n)));
+        s.as_str().get(a..b).unwrap_or_default().to_string()
     } else {
-        let chars: Vec<char> = s.as_str().chars().collect();
         (0..n as i64)
-            .filter_map(|k| chars.get((start + k * step) as usize).copied())
+            .filter_map(|k| s.char_at((start + k * step) as usize))
             .collect()
     };
     vm.new_string(out)

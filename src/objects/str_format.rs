@@ -49,7 +49,7 @@ fn is_mapping(vm: &mut Vm, v: &Value) -> bool {
         return false;
     }
     let ty = vm.type_of(v);
-    vm.type_lookup_str(&ty, "__getitem__").is_some()
+    vm.type_lookup_static(&ty, "__getitem__").is_some()
 }
 
 /// `format % args`.
@@ -62,7 +62,7 @@ pub fn percent_format(vm: &mut Vm, fmt: &str, args: &Value) -> PyResult<String> 
         },
         _ => None,
     };
-    let is_str = str_data(args).is_some();
+    let is_str = matches!(args, Value::Obj(o) if matches!(o.payload, Payload::Str(_)));
     let dict = if tuple.is_none() && !is_str && is_mapping(vm, args) {
         Some(args.clone())
     } else {
@@ -167,6 +167,17 @@ fn format_one(
     };
     let conv = spec.resolve(sw, sp);
     let v = st.next(vm)?;
+    // `%s` of an exact str without width or precision: its text as is.
+    if conv.conv == 's' && conv.width < 0 && conv.prec < 0 {
+        if let Value::Obj(o) = &v {
+            if let Payload::Str(s) = &o.payload {
+                if o.class_is(&vm.types.str) && s.surrogate_cps().is_none() {
+                    outs.push_str(s.as_str());
+                    return Ok(spec.end);
+                }
+            }
+        }
+    }
     let text = match conv.conv {
         's' | 'r' | 'a' => {
             let t = match conv.conv {
@@ -294,8 +305,35 @@ fn format_char(vm: &mut Vm, v: &Value, conv: &PercentConv) -> PyResult<String> {
 }
 
 fn str_mod(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if super::str_surrogates::any_surrogates(vm, args.args) {
-        let mapped = super::str_surrogates::map_args(vm, &args);
+    let (Some(fmt), Some(a)) = (args.args.first(), args.args.get(1)) else {
+        return Ok(vm.not_implemented());
+    };
+    str_mod_values(vm, fmt, a)
+}
+
+/// `s % a` when `s` is exactly a str and no str subclass on the right
+/// could answer first: `unicode_mod` straight from BINARY_OP, without the
+/// method lookup (None: the general protocol decides).
+pub(crate) fn exact_str_mod(vm: &mut Vm, s: &Value, a: &Value) -> Option<PyResult<Value>> {
+    let Value::Obj(o) = s else {
+        return None;
+    };
+    if !matches!(o.payload, Payload::Str(_)) || !o.class_is(&vm.types.str) {
+        return None;
+    }
+    if let Value::Obj(ao) = a {
+        if matches!(ao.payload, Payload::Str(_)) && !ao.class_is(&vm.types.str) {
+            return None;
+        }
+    }
+    Some(str_mod_values(vm, s, a))
+}
+
+/// `PyUnicode_Format(fmt, a)`; NotImplemented when `fmt` is no str.
+fn str_mod_values(vm: &mut Vm, fmt: &Value, a: &Value) -> PyResult<Value> {
+    let both = [fmt.clone(), a.clone()];
+    if super::str_surrogates::any_surrogates(vm, &both) {
+        let mapped = super::str_surrogates::map_args(vm, &Args::new(&both));
         let fmt = mapped.first().and_then(str_data);
         let (Some(fmt), Some(a)) = (fmt, mapped.get(1)) else {
             return Ok(vm.not_implemented());
@@ -303,11 +341,14 @@ fn str_mod(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let r = percent_format(vm, &fmt.to_string_lossy(), &a.clone())?;
         return Ok(super::str_surrogates::from_private(vm, r));
     }
-    let fmt = args.args.first().and_then(str_data);
-    let (Some(fmt), Some(a)) = (fmt, args.args.get(1)) else {
+    // No surrogates: the format's text is its UTF-8 as stored.
+    let Value::Obj(fo) = fmt else {
         return Ok(vm.not_implemented());
     };
-    let r = percent_format(vm, &fmt.to_string_lossy(), &a.clone())?;
+    let Payload::Str(fs) = &fo.payload else {
+        return Ok(vm.not_implemented());
+    };
+    let r = percent_format(vm, fs.as_str(), a)?;
     Ok(vm.new_string(r))
 }
 

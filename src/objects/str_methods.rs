@@ -8,8 +8,9 @@ use num_bigint::BigInt;
 
 use super::exception::ExcKind;
 use super::function::Args;
+use super::str::StrObj;
 use super::Payload;
-use crate::text::{str_methods as sm, PyStrData, TextError};
+use crate::text::{core as text_core, str_methods as sm, PyStrData, TextError};
 use crate::vm::value::Value;
 use crate::vm::{PyErr, PyResult, Vm};
 
@@ -244,8 +245,129 @@ predicate_methods! {
 // ---------------------------------------------------------------------------
 // Searching.
 
+/// A str's text as bytes when it is ASCII (code point = byte index), read
+/// in place: the search methods then work on it without a copy.
+fn ascii_units(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if s.is_ascii() => Some(s.as_str().as_bytes()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The receiver and the argument `sub` of a search method when both are
+/// ASCII.
+fn ascii_pair<'a>(args: &Args<'a>, sub: &'a Value) -> Option<(&'a [u8], &'a [u8])> {
+    Some((ascii_units(args.args.first()?)?, ascii_units(sub)?))
+}
+
+/// A str without lone surrogates (its UTF-8 text is its code points).
+fn plain_str(v: &Value) -> Option<&StrObj> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if s.surrogate_cps().is_none() => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A search in a non-ASCII str: the `[start:end]` window (in code points,
+/// after `ADJUST_INDICES`) as UTF-8 bytes with its first code point's
+/// index, when `sub` can fit in it. A valid UTF-8 needle matches valid
+/// UTF-8 text only at code-point boundaries, so the bytes are searched
+/// as they are and only the window's ends and a match are converted.
+struct Utf8Window<'a> {
+    hay: &'a [u8],
+    sub: &'a [u8],
+    first: usize,
+    chars: usize,
+}
+
+fn utf8_window<'a>(
+    args: &Args<'a>,
+    sub: &'a Value,
+    start: Option<i64>,
+    end: Option<i64>,
+) -> Option<Option<Utf8Window<'a>>> {
+    let x = plain_str(args.args.first()?)?;
+    let y = plain_str(sub)?;
+    let (s, e) = crate::text::adjust_indices(x.char_len(), start, end);
+    if e < s || e - s < y.char_len() {
+        return Some(None);
+    }
+    let (a, b) = (x.byte_offset(s), x.byte_offset(e));
+    Some(Some(Utf8Window {
+        hay: x.as_str().as_bytes().get(a..b)?,
+        sub: y.as_str().as_bytes(),
+        first: s,
+        chars: e - s,
+    }))
+}
+
+/// Code points in UTF-8 bytes.
+fn utf8_chars(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| c & 0xC0 != 0x80).count()
+}
+
+impl Utf8Window<'_> {
+    fn at(&self, p: usize) -> usize {
+        self.first + utf8_chars(self.hay.get(..p).unwrap_or_default())
+    }
+
+    fn find(&self) -> Option<usize> {
+        text_core::search(self.hay, self.sub).map(|p| self.at(p))
+    }
+
+    fn rfind(&self) -> Option<usize> {
+        text_core::rsearch(self.hay, self.sub).map(|p| self.at(p))
+    }
+
+    fn count(&self) -> usize {
+        if self.sub.is_empty() {
+            return self.chars + 1;
+        }
+        text_core::count_in(self.hay, self.sub, usize::MAX)
+    }
+
+    fn tailmatch(&self, at_end: bool) -> bool {
+        let n = self.sub.len();
+        let at = if at_end {
+            self.hay.len().checked_sub(n)
+        } else {
+            Some(0)
+        };
+        at.and_then(|at| self.hay.get(at..at + n)) == Some(self.sub)
+    }
+}
+
+/// `find`/`rfind` (`right`) of strs without lone surrogates, on their text
+/// as stored (None: the general path decides).
+fn find_in_place(
+    args: &Args,
+    sub: &Value,
+    start: Option<i64>,
+    end: Option<i64>,
+    right: bool,
+) -> Option<Option<usize>> {
+    if let Some((x, y)) = ascii_pair(args, sub) {
+        return Some(if right {
+            text_core::rfind(x, y, start, end)
+        } else {
+            text_core::find(x, y, start, end)
+        });
+    }
+    let w = utf8_window(args, sub, start, end)?;
+    Some(w.and_then(|w| if right { w.rfind() } else { w.find() }))
+}
+
 fn str_find(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "find")?;
+    if let Some(r) = find_in_place(&args, sub, start, end, false) {
+        return Ok(Value::Int(r.map_or(-1, |i| i as i64)));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     Ok(Value::Int(
@@ -255,6 +377,9 @@ fn str_find(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_rfind(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "rfind")?;
+    if let Some(r) = find_in_place(&args, sub, start, end, true) {
+        return Ok(Value::Int(r.map_or(-1, |i| i as i64)));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     Ok(Value::Int(
@@ -264,6 +389,9 @@ fn str_rfind(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "index")?;
+    if let Some(Some(i)) = find_in_place(&args, sub, start, end, false) {
+        return Ok(Value::Int(i as i64));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     match sm::index(&s, &sub, start, end) {
@@ -274,6 +402,9 @@ fn str_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_rindex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "rindex")?;
+    if let Some(Some(i)) = find_in_place(&args, sub, start, end, true) {
+        return Ok(Value::Int(i as i64));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     match sm::rindex(&s, &sub, start, end) {
@@ -284,6 +415,12 @@ fn str_rindex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn str_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (sub, start, end) = find_args(vm, &args, "count")?;
+    if let Some((x, y)) = ascii_pair(&args, sub) {
+        return Ok(Value::Int(text_core::count(x, y, start, end) as i64));
+    }
+    if let Some(w) = utf8_window(&args, sub, start, end) {
+        return Ok(Value::Int(w.map_or(0, |w| w.count()) as i64));
+    }
     let sub = str_arg(vm, sub, "")?;
     let s = this(vm, &args)?;
     Ok(Value::Int(sm::count(&s, &sub, start, end) as i64))
@@ -291,6 +428,9 @@ fn str_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn prefix_match(vm: &mut Vm, args: Args, name: &str, at_end: bool) -> PyResult<Value> {
     let (prefix, start, end) = find_args(vm, &args, name)?;
+    if let Some(r) = ascii_prefix_match(&args, prefix, start, end, at_end) {
+        return Ok(Value::bool(r));
+    }
     let s = this(vm, &args)?;
     let test = |p: &PyStrData| {
         if at_end {
@@ -324,6 +464,33 @@ fn prefix_match(vm: &mut Vm, args: Args, name: &str, at_end: bool) -> PyResult<V
             vm.type_name_of(prefix)
         ))),
     }
+}
+
+/// `startswith`/`endswith` of an ASCII str by an ASCII str or a tuple of
+/// them (None: the general path decides, and makes any error).
+fn ascii_prefix_match(
+    args: &Args,
+    prefix: &Value,
+    start: Option<i64>,
+    end: Option<i64>,
+    at_end: bool,
+) -> Option<bool> {
+    let one = |p: &Value| -> Option<bool> {
+        if let (Some(x), Some(y)) = (ascii_units(args.args.first()?), ascii_units(p)) {
+            return Some(text_core::tailmatch(x, y, start, end, at_end));
+        }
+        Some(utf8_window(args, p, start, end)?.is_some_and(|w| w.tailmatch(at_end)))
+    };
+    if let Value::Obj(o) = prefix {
+        if let Payload::Tuple(items) = &o.payload {
+            let mut found = false;
+            for it in items.iter() {
+                found = found || one(it)?;
+            }
+            return Some(found);
+        }
+    }
+    one(prefix)
 }
 
 fn tuple_items(v: &Value) -> Option<Vec<Value>> {

@@ -16,6 +16,45 @@ pub struct Wide {
     pub chars: usize,
     /// The exact code points when the text holds lone surrogates.
     pub cps: Option<Vec<u32>>,
+    /// The byte offset of every [`INDEX_STEP`]th code point, made the first
+    /// time a code point is looked up by index (CPython's fixed-width
+    /// strings index in O(1); UTF-8 text finds a code point from the
+    /// nearest entry, at most `INDEX_STEP - 1` characters on).
+    pub index: std::cell::OnceCell<Box<[usize]>>,
+}
+
+/// Code points between two entries of [`Wide::index`].
+pub const INDEX_STEP: usize = 32;
+
+impl Wide {
+    /// The byte offset in `text` (this str's UTF-8) of code point `i`;
+    /// `text.len()` for `i` at or past the end.
+    pub fn byte_offset(&self, text: &str, i: usize) -> usize {
+        if i >= self.chars {
+            return text.len();
+        }
+        let index = self.index.get_or_init(|| {
+            text.char_indices()
+                .step_by(INDEX_STEP)
+                .map(|(off, _)| off)
+                .collect()
+        });
+        let bytes = text.as_bytes();
+        let (mut off, mut rest) = match index.get(i / INDEX_STEP) {
+            Some(&off) => (off, i % INDEX_STEP),
+            None => (0, i),
+        };
+        while rest > 0 && off < bytes.len() {
+            off += match bytes.get(off).copied().unwrap_or(0) {
+                0..=0x7F => 1,
+                0x80..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            rest -= 1;
+        }
+        off.min(bytes.len())
+    }
 }
 
 /// A str's UTF-8 text: three words (the size test below), so a `StrObj`
@@ -37,6 +76,7 @@ fn wide_of(s: &str) -> Option<Box<Wide>> {
         Some(Box::new(Wide {
             chars: s.chars().count(),
             cps: None,
+            index: std::cell::OnceCell::new(),
         }))
     }
 }

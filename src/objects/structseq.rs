@@ -32,7 +32,7 @@ fn field_readonly(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 
 /// The visible field names, from the type's `__match_args__`.
 fn field_names(vm: &mut Vm, ty: &PyRef) -> Vec<String> {
-    match vm.type_lookup_str(ty, "__match_args__") {
+    match vm.type_lookup_static(ty, "__match_args__") {
         Some(Value::Obj(t)) => match &t.payload {
             Payload::Tuple(items) => items
                 .iter()
@@ -66,7 +66,7 @@ fn structseq_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let tn = vm.qualified_type_name(&cls);
     if matches!(
-        vm.type_lookup_str(&cls, "__structseq_closed__"),
+        vm.type_lookup_static(&cls, "__structseq_closed__"),
         Some(Value::Bool(Truth::True))
     ) {
         return Err(vm.type_error(format!("cannot create '{tn}' instances")));

@@ -779,7 +779,7 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let winner = vm.calculate_metaclass(&meta, &bases)?;
     if !Rc::ptr_eq(&winner, &meta) {
         // A more derived metaclass with its own __new__ makes the class.
-        if let Some(new) = vm.type_lookup_str(&winner, "__new__") {
+        if let Some(new) = vm.type_lookup_static(&winner, "__new__") {
             let is_type_new = matches!(&new, Value::Obj(o)
                 if matches!(&o.payload, super::Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &vm.types.type_)));
             if !is_type_new {

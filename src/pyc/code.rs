@@ -222,63 +222,79 @@ impl LocReader<'_> {
 /// Decode a 3.11 location table as codeobject.c's `advance` and
 /// `advance_with_locations` do. Stops at the first entry that is cut short.
 fn decode_locations(table: &[u8], firstlineno: i32) -> Vec<LocEntry> {
-    let mut r = LocReader {
-        data: table,
-        pos: 0,
-    };
-    let mut out = Vec::new();
-    let mut computed_line = firstlineno;
-    let mut addr = 0u32;
-    while let Some(first) = r.byte() {
-        let code = (first >> 3) & 15;
-        let start = addr;
-        let end = addr.saturating_add(((first & 7) as u32 + 1) * 2);
-        let entry = (|| -> Option<LocEntry> {
-            let e = |line: i32, end_line: i32, col: i32, end_col: i32| LocEntry {
-                start,
-                end,
-                line,
-                end_line,
-                col,
-                end_col,
-            };
-            Some(match code {
-                LOC_NONE => e(-1, -1, -1, -1),
-                LOC_LONG => {
-                    computed_line = computed_line.wrapping_add(r.signed_varint()?);
-                    let end_line = computed_line.wrapping_add(r.varint()? as i32);
-                    let col = (r.varint()? as i32).wrapping_sub(1);
-                    let end_col = (r.varint()? as i32).wrapping_sub(1);
-                    e(computed_line, end_line, col, end_col)
-                }
-                LOC_NO_COLUMNS => {
-                    computed_line = computed_line.wrapping_add(r.signed_varint()?);
-                    e(computed_line, computed_line, -1, -1)
-                }
-                LOC_ONE_LINE0..=LOC_ONE_LINE2 => {
-                    computed_line = computed_line.wrapping_add((code - LOC_ONE_LINE0) as i32);
-                    let col = r.byte()? as i32;
-                    let end_col = r.byte()? as i32;
-                    e(computed_line, computed_line, col, end_col)
-                }
-                _ => {
-                    let second = r.byte()? as i32;
-                    let col = ((code as i32) << 3) | ((second >> 4) & 7);
-                    e(computed_line, computed_line, col, col + (second & 15))
-                }
-            })
-        })();
-        match entry {
-            Some(e) => out.push(e),
-            None => break,
-        }
-        addr = end;
-        // Like `advance`, skip to the next byte with the entry bit set.
-        while r.pos < table.len() && table[r.pos] & 0x80 == 0 {
-            r.pos += 1;
-        }
+    locations(table, firstlineno).collect()
+}
+
+/// The location table's entries one by one (`PyCode_Addr2Line` walks them
+/// only up to the offset it wants).
+fn locations(table: &[u8], firstlineno: i32) -> LocIter<'_> {
+    LocIter {
+        r: LocReader {
+            data: table,
+            pos: 0,
+        },
+        computed_line: firstlineno,
+        addr: 0,
     }
-    out
+}
+
+struct LocIter<'a> {
+    r: LocReader<'a>,
+    computed_line: i32,
+    addr: u32,
+}
+
+impl Iterator for LocIter<'_> {
+    type Item = LocEntry;
+
+    fn next(&mut self) -> Option<LocEntry> {
+        let first = self.r.byte()?;
+        let code = (first >> 3) & 15;
+        let start = self.addr;
+        let end = start.saturating_add(((first & 7) as u32 + 1) * 2);
+        let r = &mut self.r;
+        let computed_line = &mut self.computed_line;
+        let e = |line: i32, end_line: i32, col: i32, end_col: i32| LocEntry {
+            start,
+            end,
+            line,
+            end_line,
+            col,
+            end_col,
+        };
+        let entry = match code {
+            LOC_NONE => e(-1, -1, -1, -1),
+            LOC_LONG => {
+                *computed_line = computed_line.wrapping_add(r.signed_varint()?);
+                let end_line = computed_line.wrapping_add(r.varint()? as i32);
+                let col = (r.varint()? as i32).wrapping_sub(1);
+                let end_col = (r.varint()? as i32).wrapping_sub(1);
+                e(*computed_line, end_line, col, end_col)
+            }
+            LOC_NO_COLUMNS => {
+                *computed_line = computed_line.wrapping_add(r.signed_varint()?);
+                e(*computed_line, *computed_line, -1, -1)
+            }
+            LOC_ONE_LINE0..=LOC_ONE_LINE2 => {
+                *computed_line = computed_line.wrapping_add((code - LOC_ONE_LINE0) as i32);
+                let col = r.byte()? as i32;
+                let end_col = r.byte()? as i32;
+                e(*computed_line, *computed_line, col, end_col)
+            }
+            _ => {
+                let second = r.byte()? as i32;
+                let col = ((code as i32) << 3) | ((second >> 4) & 7);
+                e(*computed_line, *computed_line, col, col + (second & 15))
+            }
+        };
+        self.addr = end;
+        // Like `advance`, skip to the next byte with the entry bit set.
+        let data = self.r.data;
+        while self.r.pos < data.len() && data.get(self.r.pos).is_some_and(|b| b & 0x80 == 0) {
+            self.r.pos += 1;
+        }
+        Some(entry)
+    }
 }
 
 fn opt(v: i32) -> Option<i32> {
@@ -482,8 +498,8 @@ impl Tables<'_> {
     /// `PyCode_Addr2Line`: the line of the instruction at byte `offset`
     /// (`None` when it has none or the offset is past the table).
     pub fn addr2line(&self, offset: u32) -> Option<i32> {
-        decode_locations(self.linetable, self.firstlineno)
-            .into_iter()
+        locations(self.linetable, self.firstlineno)
+            .take_while(|e| e.start <= offset)
             .find(|e| e.start <= offset && offset < e.end)
             .and_then(|e| opt(e.line))
     }
@@ -491,8 +507,8 @@ impl Tables<'_> {
     /// `PyCode_Addr2Location`: the full position of the instruction at byte
     /// `offset`.
     pub fn addr2location(&self, offset: u32) -> Position {
-        decode_locations(self.linetable, self.firstlineno)
-            .into_iter()
+        locations(self.linetable, self.firstlineno)
+            .take_while(|e| e.start <= offset)
             .find(|e| e.start <= offset && offset < e.end)
             .map(|e| Position {
                 line: opt(e.line),

@@ -205,6 +205,10 @@ pub fn parse_percent(fmt: &[u32], pos: usize) -> Result<PercentSpec, FmtError> {
 /// for the number conversions (their sign and `0x` prefix stay in front of
 /// zero padding).
 fn output(c: &PercentConv, text: &str, numeric: bool) -> String {
+    // Text without width or precision comes out as it is.
+    if !numeric && c.width <= 0 && c.prec < 0 {
+        return text.to_string();
+    }
     // The characters are walked, never collected: `'%s' % text` of a
     // long text made a 4-byte-a-character copy (pyperformance's pprint).
     let fill = if numeric && c.flags.zero { '0' } else { ' ' };

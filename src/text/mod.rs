@@ -19,7 +19,7 @@
 
 pub mod bytes_methods;
 pub mod codecs;
-mod core;
+pub(crate) mod core;
 mod pystr;
 pub mod str_methods;
 

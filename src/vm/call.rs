@@ -245,7 +245,7 @@ impl Vm {
             }
             _ => {
                 let ty = self.type_of(f);
-                match self.type_lookup_str(&ty, "__call__") {
+                match self.type_lookup_static(&ty, "__call__") {
                     Some(c) => {
                         let bound = self.descr_get(c, Some(f), &ty)?;
                         // `_PyObject_MakeTpCall`'s guard, as for classes.
@@ -463,7 +463,7 @@ impl Vm {
         let clsv = Value::Obj(cls.clone());
         let meta = self.type_of(&clsv);
         if !Rc::ptr_eq(&meta, &self.types.type_) {
-            if let Some(c) = self.type_lookup_str(&meta, "__call__") {
+            if let Some(c) = self.type_lookup_static(&meta, "__call__") {
                 let native =
                     matches!(&c, Value::Obj(o) if matches!(o.payload, Payload::MethodDescr(_)));
                 if !native {
@@ -558,10 +558,10 @@ impl Vm {
         if self.object_new_init.is_none() {
             let object = self.types.object.clone();
             let n = self
-                .type_lookup_str(&object, "__new__")
+                .type_lookup_static(&object, "__new__")
                 .unwrap_or(Value::Null);
             let i = self
-                .type_lookup_str(&object, "__init__")
+                .type_lookup_static(&object, "__init__")
                 .unwrap_or(Value::Null);
             self.object_new_init = Some((n, i));
         }

@@ -565,6 +565,7 @@ impl Vm {
     /// The interned one-character string of an ASCII character.
     #[inline]
     pub fn intern_ascii_char(&mut self, c: u8) -> PyRef {
+        let c = c & 0x7f;
         if let Some(Some(r)) = self.interned.chars.get(c as usize) {
             return r.clone();
         }
@@ -573,18 +574,37 @@ impl Vm {
 
     #[cold]
     fn intern_ascii_char_slow(&mut self, c: u8) -> PyRef {
+        self.latin1_char_slow(char::from(c & 0x7f))
+    }
+
+    /// The one-character str of a Latin-1 character (CPython keeps these
+    /// 256 as singletons); None above U+00FF.
+    #[inline]
+    pub fn latin1_char(&mut self, c: char) -> Option<PyRef> {
+        let i = u32::from(c) as usize;
+        if i > 0xFF {
+            return None;
+        }
+        if let Some(Some(r)) = self.interned.chars.get(i) {
+            return Some(r.clone());
+        }
+        Some(self.latin1_char_slow(c))
+    }
+
+    #[cold]
+    fn latin1_char_slow(&mut self, c: char) -> PyRef {
         // CPython's latin-1 singletons are not the interned strs that
         // code constants are (`"abc"[1] is "b"` is False, `s[1] is s[1]`
         // True), so this is an object of its own.
-        let b = [c & 0x7f];
+        let mut buf = [0u8; 4];
         let r = Rc::new(PyObject::new(
             self.types.str.clone(),
-            Payload::Str(StrObj::new(std::str::from_utf8(&b).unwrap_or("?"))),
+            Payload::Str(StrObj::new(c.encode_utf8(&mut buf))),
         ));
-        if self.interned.chars.len() < 128 {
-            self.interned.chars.resize(128, None);
+        if self.interned.chars.len() < 256 {
+            self.interned.chars.resize(256, None);
         }
-        if let Some(slot) = self.interned.chars.get_mut(c as usize) {
+        if let Some(slot) = self.interned.chars.get_mut(u32::from(c) as usize) {
             *slot = Some(r.clone());
         }
         r

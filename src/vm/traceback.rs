@@ -529,7 +529,9 @@ impl Vm {
             return Some(items);
         }
         let ty = self.type_of(notes);
-        if is_subtype(&ty, &self.types.dict) || self.type_lookup_str(&ty, "__getitem__").is_none() {
+        if is_subtype(&ty, &self.types.dict)
+            || self.type_lookup_static(&ty, "__getitem__").is_none()
+        {
             return None;
         }
         self.collect_iter(notes).ok()

@@ -118,7 +118,7 @@ fn defdict_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     set_factory(&d, factory);
     rest.extend(args.kwargs().map(|(_, v)| v.clone()));
     let init = vm
-        .type_lookup_str(&vm.types.dict.clone(), "__init__")
+        .type_lookup_static(&vm.types.dict.clone(), "__init__")
         .ok_or_else(|| vm.system_error("dict.__init__ missing"))?;
     vm.call_args(
         &init,

@@ -46,14 +46,14 @@ fn count_elements(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(o) if matches!(o.payload, Payload::Dict(_)) => {
             let ty = vm.type_of(&mapping);
             let dict = vm.types.dict.clone();
-            let get_d = vm.type_lookup_str(&dict, "get");
-            let set_d = vm.type_lookup_str(&dict, "__setitem__");
+            let get_d = vm.type_lookup_static(&dict, "get");
+            let set_d = vm.type_lookup_static(&dict, "__setitem__");
             let same = |x: Option<Value>, y: &Option<Value>| match (x, y) {
                 (Some(x), Some(y)) => x.is(y),
                 _ => false,
             };
-            let g = vm.type_lookup_str(&ty, "get");
-            let s = vm.type_lookup_str(&ty, "__setitem__");
+            let g = vm.type_lookup_static(&ty, "get");
+            let s = vm.type_lookup_static(&ty, "__setitem__");
             if same(g, &get_d) && same(s, &set_d) {
                 Some(o.clone())
             } else {

@@ -583,7 +583,7 @@ fn fileio_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
     // `_RawIOBase.close(self)`: flush, then mark closed.
     let t = super::io_types(vm)?;
     let base_close = vm
-        .type_lookup_str(&t.rawiobase, "close")
+        .type_lookup_static(&t.rawiobase, "close")
         .unwrap_or(Value::None);
     let r = vm.call(&base_close, &[me]);
     let fd = f.fd.get();

@@ -201,7 +201,7 @@ fn uint64(vm: &mut Vm, v: &Value) -> PyResult<u64> {
 fn spec_items(vm: &mut Vm, spec: &Value) -> PyResult<Vec<(String, Value)>> {
     let has_getitem = {
         let t = vm.type_of(spec);
-        vm.type_lookup_str(&t, "__getitem__").is_some()
+        vm.type_lookup_static(&t, "__getitem__").is_some()
     };
     if !has_getitem {
         return Err(vm.type_error("Filter specifier must be a dict or dict-like object"));

@@ -51,7 +51,7 @@ pub fn arg_f64(vm: &mut Vm, v: &Value) -> PyResult<f64> {
         };
     }
     let ty = vm.type_of(v);
-    if vm.type_lookup_str(&ty, "__index__").is_some() {
+    if vm.type_lookup_static(&ty, "__index__").is_some() {
         let i = vm.index_int(v)?;
         return i.to_f64().map_err(|e| vm.num_err(e));
     }

@@ -32,7 +32,7 @@ fn is_iterator(vm: &mut Vm, v: &Value) -> bool {
         return true;
     }
     let t = vm.type_of(v);
-    vm.type_lookup_str(&t, "__next__").is_some()
+    vm.type_lookup_static(&t, "__next__").is_some()
 }
 
 fn str_of(vm: &Vm, v: &Value) -> Option<String> {

@@ -334,7 +334,7 @@ fn fspath_opt(vm: &mut Vm, v: &Value) -> PyResult<Option<Value>> {
         return Ok(Some(v.clone()));
     }
     let ty = vm.type_of(v);
-    let Some(meth) = vm.type_lookup_str(&ty, "__fspath__") else {
+    let Some(meth) = vm.type_lookup_static(&ty, "__fspath__") else {
         return Ok(None);
     };
     if meth.is_none() {

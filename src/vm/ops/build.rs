@@ -121,8 +121,8 @@ impl Vm {
             Ok(items) => items,
             Err(e) if self.err_is(&e, ExcKind::TypeError) => {
                 let ty = self.type_of(&iterable);
-                if self.type_lookup_str(&ty, "__iter__").is_none()
-                    && self.type_lookup_str(&ty, "__getitem__").is_none()
+                if self.type_lookup_static(&ty, "__iter__").is_none()
+                    && self.type_lookup_static(&ty, "__getitem__").is_none()
                 {
                     return Err(self.type_error(format!(
                         "Value after * must be an iterable, not {}",
@@ -214,8 +214,8 @@ impl Vm {
         }
         let ty = self.type_of(&Value::Obj(u.clone()));
         let dict_ty = self.types.dict.clone();
-        let own = self.type_lookup_str(&ty, "__iter__");
-        let base = self.type_lookup_str(&dict_ty, "__iter__");
+        let own = self.type_lookup_static(&ty, "__iter__");
+        let base = self.type_lookup_static(&dict_ty, "__iter__");
         matches!((own, base), (Some(Value::Obj(a)), Some(Value::Obj(b))) if crate::objects::rc::Rc::ptr_eq(&a, &b))
     }
 
@@ -264,8 +264,8 @@ impl Vm {
             Ok(items) => Ok(items),
             Err(e) if self.err_is(&e, ExcKind::TypeError) => {
                 let ty = self.type_of(seq);
-                if self.type_lookup_str(&ty, "__iter__").is_none()
-                    && self.type_lookup_str(&ty, "__getitem__").is_none()
+                if self.type_lookup_static(&ty, "__iter__").is_none()
+                    && self.type_lookup_static(&ty, "__getitem__").is_none()
                 {
                     return Err(self.type_error(format!(
                         "cannot unpack non-iterable {} object",

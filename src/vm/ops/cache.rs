@@ -886,9 +886,10 @@ impl Vm {
             Value::Obj(r) => match &r.payload {
                 Payload::StaticMethod(f) => f.is(attr),
                 Payload::Function(_) => raw.is(attr),
-                Payload::MethodDescr(md) => {
-                    md.kind == crate::objects::function::DescrKind::Static && raw.is(attr)
-                }
+                // A method or slot-wrapper descriptor read from its class
+                // is itself (`int.__repr__`); a static one's `__get__`
+                // gives its function, which is `raw` too.
+                Payload::MethodDescr(_) => raw.is(attr),
                 Payload::Property(_) => r.class_is(&self.types.property) && raw.is(attr),
                 Payload::ClassMethod(f) if method => {
                     let plain =

@@ -332,13 +332,13 @@ impl Vm {
     pub(crate) fn op_before_with(&mut self) -> PyResult<Flow> {
         let mgr = self.pop();
         let ty = self.type_of(&mgr);
-        let Some(enter) = self.type_lookup_str(&ty, "__enter__") else {
+        let Some(enter) = self.type_lookup_static(&ty, "__enter__") else {
             return Err(self.type_error(format!(
                 "'{}' object does not support the context manager protocol",
                 self.type_name(&ty)
             )));
         };
-        let Some(exit) = self.type_lookup_str(&ty, "__exit__") else {
+        let Some(exit) = self.type_lookup_static(&ty, "__exit__") else {
             return Err(self.type_error(format!(
                 "'{}' object does not support the context manager protocol (missed __exit__ method)",
                 self.type_name(&ty)

@@ -93,8 +93,8 @@ impl Vm {
                     if !self.type_flag(&t, FLAG_HEAPTYPE) {
                         return false;
                     }
-                    self.type_lookup_str(&t, "__set__").is_some()
-                        || self.type_lookup_str(&t, "__delete__").is_some()
+                    self.type_lookup_static(&t, "__set__").is_some()
+                        || self.type_lookup_static(&t, "__delete__").is_some()
                 }
             },
             _ => false,
@@ -109,7 +109,7 @@ impl Vm {
                 Payload::Property(_) | Payload::GetSet(_) | Payload::Member(_) => true,
                 _ => {
                     let t = self.type_of(d);
-                    self.type_lookup_str(&t, "__get__").is_some()
+                    self.type_lookup_static(&t, "__get__").is_some()
                 }
             },
             _ => false,
@@ -179,7 +179,7 @@ impl Vm {
                 if !self.type_flag(&t, FLAG_HEAPTYPE) {
                     return Ok(d);
                 }
-                match self.type_lookup_str(&t, "__get__") {
+                match self.type_lookup_static(&t, "__get__") {
                     Some(get) => {
                         let o = obj.cloned().unwrap_or(Value::None);
                         self.call(&get, &[d.clone(), o, Value::Obj(ty.clone())])
@@ -242,7 +242,7 @@ impl Vm {
     fn getattr_inner(&mut self, obj: &Value, name: &PyRef) -> PyResult<Value> {
         let ty = self.type_of(obj);
         let r = match self.type_flag(&ty, FLAG_CUSTOM_GETATTRIBUTE) {
-            true => match self.type_lookup_str(&ty, "__getattribute__") {
+            true => match self.type_lookup_static(&ty, "__getattribute__") {
                 Some(ga) => self.call(&ga, &[obj.clone(), Value::Obj(name.clone())]),
                 None => self.generic_getattr(obj, name, &ty),
             },
@@ -268,7 +268,7 @@ impl Vm {
         name: &PyRef,
         err: crate::vm::PyErr,
     ) -> PyResult<Value> {
-        match self.type_lookup_str(ty, "__getattr__") {
+        match self.type_lookup_static(ty, "__getattr__") {
             Some(hook) => {
                 let hook = self.descr_get(hook, Some(obj), ty)?;
                 self.call(&hook, &[Value::Obj(name.clone())])

@@ -287,6 +287,10 @@ impl Vm {
                     }
                     _ => None,
                 };
+                // A class whose metaclass is `type`: `object.__hash__`.
+                if matches!(o.payload, Payload::Type(_)) && o.class_is(&self.types.type_) {
+                    return Ok(pyhash::hash_pointer(Rc::as_ptr(o) as usize));
+                }
                 let cls = o.class().unwrap_or_else(|| self.types.object.clone());
                 let heap = crate::objects::typeobj::type_data(&cls)
                     .is_some_and(|td| td.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE));
@@ -307,7 +311,7 @@ impl Vm {
                     }
                     _ => {}
                 }
-                match self.type_lookup_str(&cls, "__hash__") {
+                match self.type_lookup_static(&cls, "__hash__") {
                     Some(Value::None) | None => {
                         return Err(
                             self.type_error(format!("unhashable type: '{}'", self.type_name(&cls)))

@@ -129,6 +129,11 @@ impl Vm {
         if let Some(r) = crate::modules::decimal::binary_hook(self, a, b, op) {
             return r;
         }
+        if op == BinOp::Mod {
+            if let Some(r) = crate::objects::str_format::exact_str_mod(self, a, b) {
+                return r;
+            }
+        }
         if !inplace {
             if let Some(r) = crate::objects::setmethods::exact_binop(self, a, b, op) {
                 return r;

@@ -422,7 +422,7 @@ impl Vm {
             }
         }
         let ty = self.type_of(v);
-        if let Some(m) = self.type_lookup_str(&ty, "__iter__") {
+        if let Some(m) = self.type_lookup_static(&ty, "__iter__") {
             if m.is_none() {
                 return Err(
                     self.type_error(format!("'{}' object is not iterable", self.type_name(&ty)))
@@ -431,7 +431,7 @@ impl Vm {
             let it = self.call_descr(m, v, &ty, &[])?;
             let it_ty = self.type_of(&it);
             let is_iter = matches!(&it, Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
-                || self.type_lookup_str(&it_ty, "__next__").is_some();
+                || self.type_lookup_static(&it_ty, "__next__").is_some();
             if !is_iter {
                 return Err(self.type_error(format!(
                     "iter() returned non-iterator of type '{}'",
@@ -440,7 +440,7 @@ impl Vm {
             }
             return Ok(it);
         }
-        if self.type_lookup_str(&ty, "__getitem__").is_some() {
+        if self.type_lookup_static(&ty, "__getitem__").is_some() {
             return Ok(self.new_iter(
                 &self.types.seq_iterator,
                 IterState::GetItem {

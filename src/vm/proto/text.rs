@@ -328,7 +328,7 @@ impl Vm {
                         Payload::Exception(_) | Payload::MappingProxy(_) | Payload::Native(_)
                     )
                 {
-                    if let Some(m) = self.type_lookup_str(&ty, "__str__") {
+                    if let Some(m) = self.type_lookup_static(&ty, "__str__") {
                         let native = matches!(&m, Value::Obj(mo) if matches!(&mo.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &self.types.object)));
                         if !native {
                             let f = self.descr_get(m, Some(v), &ty)?;
@@ -444,7 +444,7 @@ impl Vm {
         // A native `__format__` (object.__format__) is a C function called
         // through its vectorcall, which takes a recursion unit in CPython.
         let ty = self.type_of(v);
-        let native = matches!(self.type_lookup_str(&ty, "__format__"),
+        let native = matches!(self.type_lookup_static(&ty, "__format__"),
             Some(Value::Obj(m)) if matches!(m.payload, Payload::MethodDescr(_)));
         if native {
             self.enter_recursive(" while calling a Python object")?;
