@@ -11,6 +11,7 @@ use crate::vm::{PyResult, Vm};
 pub mod abc;
 pub mod accel;
 pub mod array;
+pub mod asyncio;
 pub mod array_methods;
 pub mod ast;
 pub mod ast_build;
@@ -159,7 +160,7 @@ pub type ModuleInit = fn(&mut Vm) -> PyResult<PyRef>;
 /// `_imp.is_builtin` and the builtin importer read this table).
 pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_abc", abc::init),
-    ("_asyncio", accel::init_asyncio),
+    ("_asyncio", asyncio::init),
     ("_ast", ast::init),
     ("_bisect", bisect::init),
     ("_blake2", hashes::init_blake2),
