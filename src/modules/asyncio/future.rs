@@ -937,7 +937,7 @@ fn fi_of<'a>(vm: &Vm, args: &Args<'a>) -> PyResult<&'a FutIter> {
 pub fn fi_step(vm: &mut Vm, it: &FutIter) -> PyResult<crate::vm::gen::GenResult> {
     use crate::vm::gen::GenResult;
     let Some(fv) = it.fut.borrow().clone() else {
-        return Err(vm.new_error_noargs(ExcKind::StopIteration));
+        return Ok(GenResult::Return(Value::None));
     };
     let f = fut_of(vm, &fv)?;
     {
@@ -964,6 +964,9 @@ fn fi_iter(_vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn fi_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let it = fi_of(vm, &args)?;
+    if it.fut.borrow().is_none() {
+        return Err(vm.new_error_noargs(ExcKind::StopIteration));
+    }
     match fi_step(vm, it)? {
         crate::vm::gen::GenResult::Yield(v) => Ok(v),
         crate::vm::gen::GenResult::Return(v) => Err(vm.stop_iteration(v)),
