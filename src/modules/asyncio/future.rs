@@ -290,7 +290,7 @@ pub fn schedule_callbacks(vm: &mut Vm, fv: &Value, f: &Fut) -> PyResult<()> {
 }
 
 /// `future_init`.
-pub fn future_init(vm: &mut Vm, fv: &Value, f: &Fut, lp: Value) -> PyResult<()> {
+pub fn future_init(vm: &mut Vm, f: &Fut, lp: Value) -> PyResult<()> {
     let old = {
         let mut g = f.inner.borrow_mut();
         let i = &mut *g;
@@ -325,7 +325,6 @@ pub fn future_init(vm: &mut Vm, fv: &Value, f: &Fut, lp: Value) -> PyResult<()> 
         let tb = vm.call(&st.extract_stack, &[])?;
         f.inner.borrow_mut().source_tb = Some(tb);
     }
-    let _ = fv;
     Ok(())
 }
 
@@ -494,7 +493,7 @@ fn future_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn future_init_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (s, f) = recv(vm, &args)?;
+    let (_, f) = recv(vm, &args)?;
     let sig = Sig {
         fname: "Future",
         names: &["loop"],
@@ -507,7 +506,7 @@ fn future_init_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let a = clinic::parse(vm, &args, 1, &sig)?;
     let lp = a.into_iter().next().flatten().unwrap_or(Value::None);
-    future_init(vm, s, f, lp)?;
+    future_init(vm, f, lp)?;
     Ok(Value::None)
 }
 

@@ -8,11 +8,11 @@ use crate::modules::itertools::clinic::{self, KwStyle, Sig};
 use crate::objects::exception::ExcKind;
 use crate::objects::function::{Args, Builtin};
 use crate::objects::native::NativeData;
-use crate::objects::typeobj::{is_subtype, Layout};
+use crate::objects::typeobj::Layout;
 use crate::objects::Payload;
 use crate::vm::gen::{GenResult, Thrown};
 use crate::vm::value::{PyRef, Value};
-use crate::vm::{PyErr, PyResult, Vm};
+use crate::vm::{PyResult, Vm};
 
 fn task_of<'a>(vm: &Vm, args: &Args<'a>) -> PyResult<(&'a Value, &'a Fut)> {
     let s = args
@@ -342,7 +342,7 @@ fn task_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let lp = a.next().unwrap_or(Value::None);
     let name = a.next().unwrap_or(Value::None);
     let context = a.next().unwrap_or(Value::None);
-    future::future_init(vm, s, f, lp)?;
+    future::future_init(vm, f, lp)?;
     let st = state(vm)?;
     if !super::is_coroutine(vm, &st, &coro)? {
         f.inner.borrow_mut().log_destroy_pending = false;
@@ -538,13 +538,7 @@ pub fn finalize_task(vm: &mut Vm, s: &Value, f: &Fut) -> PyResult<()> {
 
 // ------------------------------------------------------------ getsets
 
-fn tf(vm: &Vm, v: &Value) -> PyResult<&'static str> {
-    let _ = (vm, v);
-    Ok("")
-}
-
 fn g_log_destroy_pending(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    tf(vm, v)?;
     Ok(Value::bool(fut_of(vm, v)?.inner.borrow().log_destroy_pending))
 }
 
@@ -667,7 +661,5 @@ pub fn make_types(vm: &mut Vm, future_t: &PyRef) -> (PyRef, PyRef) {
     );
     vm.add_methods(&w, &[("__call__", stepw_call)]);
     vm.add_getsets(&w, &[("__self__", stepw_self, None)]);
-    let _ = is_subtype;
-    let _: Option<PyErr> = None;
     (t, w)
 }
