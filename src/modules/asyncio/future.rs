@@ -457,7 +457,11 @@ pub fn result(vm: &mut Vm, f: &Fut) -> PyResult<Value> {
     match exc {
         Some(Value::Obj(e)) => {
             let name = vm.intern("__traceback__");
-            vm.setattr(&Value::Obj(e.clone()), &name, Some(tb.unwrap_or(Value::None)))?;
+            vm.setattr(
+                &Value::Obj(e.clone()),
+                &name,
+                Some(tb.unwrap_or(Value::None)),
+            )?;
             Err(PyErr(e))
         }
         _ => Err(vm.system_error("future exception is not an object")),
@@ -465,13 +469,7 @@ pub fn result(vm: &mut Vm, f: &Fut) -> PyResult<Value> {
 }
 
 /// `Future.add_done_callback` on the state (`future_add_done_callback`).
-pub fn add_done_callback(
-    vm: &mut Vm,
-    fv: &Value,
-    f: &Fut,
-    cb: Value,
-    ctx: Value,
-) -> PyResult<()> {
+pub fn add_done_callback(vm: &mut Vm, fv: &Value, f: &Fut, cb: Value, ctx: Value) -> PyResult<()> {
     let Some(lp) = f.loop_() else {
         return Err(vm.runtime_error("uninitialized Future object"));
     };
@@ -871,7 +869,13 @@ pub fn flags() -> u32 {
 /// The Future and FutureIter types.
 pub fn make_types(vm: &mut Vm) -> (PyRef, PyRef) {
     let object = vm.types.object.clone();
-    let t = vm.new_native_type("_asyncio", "Future", &object, Layout::Native("Future"), flags());
+    let t = vm.new_native_type(
+        "_asyncio",
+        "Future",
+        &object,
+        Layout::Native("Future"),
+        flags(),
+    );
     vm.add_staticmethods(&t, &[("__new__", future_new)]);
     vm.add_methods(
         &t,

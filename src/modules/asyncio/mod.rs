@@ -93,9 +93,7 @@ pub fn running_loop() -> Option<Value> {
         r.borrow()
             .iter()
             .find(|(t, _, _)| *t == me)
-            .and_then(|(_, l, pid)| {
-                (!l.is_none() && *pid == std::process::id()).then(|| l.clone())
-            })
+            .and_then(|(_, l, pid)| (!l.is_none() && *pid == std::process::id()).then(|| l.clone()))
     })
 }
 

@@ -539,7 +539,9 @@ pub fn finalize_task(vm: &mut Vm, s: &Value, f: &Fut) -> PyResult<()> {
 // ------------------------------------------------------------ getsets
 
 fn g_log_destroy_pending(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    Ok(Value::bool(fut_of(vm, v)?.inner.borrow().log_destroy_pending))
+    Ok(Value::bool(
+        fut_of(vm, v)?.inner.borrow().log_destroy_pending,
+    ))
 }
 
 fn s_log_destroy_pending(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
