@@ -19,7 +19,6 @@ assert sys.version_info[:2] == (3, 11), "run with python3.11"
 
 # (source file in src/modules/accel, module the code runs as)
 SOURCES = [
-    ("asyncio", "_asyncio"),
     ("datetime", "_datetime"),
     ("decimal", "_decimal"),
     ("pickle", "_pickle"),

@@ -265,6 +265,12 @@ fn context_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn copy_context(vm: &mut Vm, args: Args) -> PyResult<Value> {
     clinic::positional(vm, &args, 0, "copy_context", 0, 0)?;
+    copy_current(vm)
+}
+
+/// `PyContext_CopyCurrent`: a new context holding the current one's
+/// variables (`_asyncio`'s Future and Task callbacks).
+pub fn copy_current(vm: &mut Vm) -> PyResult<Value> {
     let cur = current(vm)?;
     let vars = ctx_of(vm, &Value::Obj(cur.clone()))?.vars.borrow().clone();
     Ok(Value::Obj(new_context(vm, vars)?))

@@ -15,6 +15,7 @@ pub mod array_methods;
 pub mod ast;
 pub mod ast_build;
 pub mod ast_nodes;
+pub mod asyncio;
 pub mod atexit;
 pub mod binargs;
 pub mod binascii;
@@ -159,7 +160,7 @@ pub type ModuleInit = fn(&mut Vm) -> PyResult<PyRef>;
 /// `_imp.is_builtin` and the builtin importer read this table).
 pub const NATIVE_MODULES: &[(&str, ModuleInit)] = &[
     ("_abc", abc::init),
-    ("_asyncio", accel::init_asyncio),
+    ("_asyncio", asyncio::init),
     ("_ast", ast::init),
     ("_bisect", bisect::init),
     ("_blake2", hashes::init_blake2),

@@ -94,6 +94,17 @@ pub(crate) fn mark_finalized(addr: usize) -> bool {
 
 /// Called from `Drop` for objects whose class has `__del__`.
 fn on_drop(obj: &mut PyObject) {
+    if let Payload::Native(d) = &obj.payload {
+        let heap = obj
+            .ty
+            .get_mut()
+            .as_ref()
+            .and_then(type_data)
+            .is_some_and(|td| td.has_flag(FLAG_HEAPTYPE));
+        if !heap && !d.needs_finalize() {
+            return;
+        }
+    }
     let addr = obj as *const PyObject as usize;
     match take_finalized(addr) {
         Some(false) => {}

@@ -41,6 +41,14 @@ pub trait NativeData: Any {
     fn buffer_readonly(&self) -> bool {
         true
     }
+
+    /// Whether an instance of a native type (not a Python subclass) whose
+    /// type has `__del__` has anything to do in it now (CPython's
+    /// `tp_finalize` returning at once): false lets it die without the
+    /// finalizer's revival (`_asyncio.Future` with nothing to log).
+    fn needs_finalize(&self) -> bool {
+        true
+    }
 }
 
 impl dyn NativeData {

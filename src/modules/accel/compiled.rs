@@ -4,11 +4,6 @@
 
 pub const COMPILED: &[(&str, u64, &[u8])] = &[
     (
-        "asyncio",
-        0x3003114c4421a9ec,
-        include_bytes!("compiled/asyncio.marshal"),
-    ),
-    (
         "datetime",
         0xc62932f25ccd7275,
         include_bytes!("compiled/datetime.marshal"),

@@ -1,5 +1,5 @@
-//! CPython 3.11's C accelerator modules (`_asyncio`, `_datetime`,
-//! `_decimal`, `_pickle`, `_zoneinfo`) as pycvm provides
+//! CPython 3.11's C accelerator modules (`_datetime`, `_decimal`,
+//! `_pickle`, `_zoneinfo`) as pycvm provides
 //! them: each is a short Python source compiled into the binary that takes
 //! the stdlib's pure-Python implementation (which every one of these
 //! modules has) and gives it the behaviour a program can see of the C
@@ -41,8 +41,7 @@ pub fn compiled_code(vm: &mut Vm, src: &str) -> PyResult<Rc<Code>> {
 /// it is gone from `sys.modules` (`import_find_extension`).
 enum Reinit {
     /// `m_size == -1` (`_decimal`, `_datetime`; CPython's `_asyncio` too,
-    /// but pycvm's makes its classes on first use, in its module
-    /// `__getattr__`, so it runs again): a new module
+    /// but pycvm's native one is made again): a new module
     /// whose dict is updated from a copy of the first one's, made right
     /// after its initialisation (`m_copy`): nothing runs again, and the
     /// types and functions are the same objects.
@@ -139,12 +138,6 @@ pub fn init_zoneinfo(vm: &mut Vm) -> PyResult<PyRef> {
     load(vm, "_zoneinfo", Some("zoneinfo"), "zoneinfo")
 }
 
-/// `_asyncio`: `Future` and `Task` with the C messages, the running-loop
-/// and task-registry functions.
-pub fn init_asyncio(vm: &mut Vm) -> PyResult<PyRef> {
-    load(vm, "_asyncio", Some("asyncio"), "asyncio")
-}
-
 /// `_datetime`: the datetime types with the C module's messages, reprs
 /// and hashes.
 pub fn init_datetime(vm: &mut Vm) -> PyResult<PyRef> {
@@ -173,8 +166,7 @@ mod tests {
     /// (else rerun scripts/gen_accel.py).
     #[test]
     fn compiled_sources_are_current() {
-        let sources: [(&str, &str); 6] = [
-            ("asyncio", include_str!("asyncio.py")),
+        let sources: [(&str, &str); 5] = [
             ("datetime", include_str!("datetime.py")),
             ("decimal", include_str!("decimal.py")),
             ("pickle", include_str!("pickle.py")),

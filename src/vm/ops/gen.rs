@@ -110,6 +110,13 @@ impl Vm {
                     let arg = if v.is_none() { None } else { Some(v) };
                     return crate::objects::genobject::genop_send(self, r, arg);
                 }
+                // `await future`: FutureIter's am_send (the value is
+                // ignored), no StopIteration made.
+                Payload::Native(d) => {
+                    if let Some(it) = d.downcast_ref::<crate::modules::asyncio::future::FutIter>() {
+                        return crate::modules::asyncio::future::fi_step(self, it);
+                    }
+                }
                 _ => {}
             }
         }
