@@ -97,6 +97,22 @@ fn plain_binop_code(c: &crate::vm::code::Code) -> bool {
     c.argcount >= 2 && c.kwonlyargcount == 0 && c.flags & CO_NOT_PLAIN == 0
 }
 
+/// A method found on a class when it is a Python function whose code
+/// [`plain_binop_code`] accepts (`(self, other)` positionally).
+fn plain_py_method(found: Option<Value>) -> Option<PyRef> {
+    match found {
+        Some(Value::Obj(f)) => match &f.payload {
+            Payload::Function(fd) => fd
+                .code
+                .try_borrow()
+                .is_ok_and(|c| plain_binop_code(&c))
+                .then_some(f),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl Vm {
     /// The operator method `op` of `cls` (at `version`) if it is a Python
     /// function whose code takes `(self, other)` positionally, with
@@ -112,17 +128,7 @@ impl Vm {
         let found = if inplace && self.type_lookup_static(cls, bop.idunder()).is_some() {
             None
         } else {
-            match self.type_lookup_static(cls, bop.dunder()) {
-                Some(Value::Obj(f)) => match &f.payload {
-                    Payload::Function(fd) => fd
-                        .code
-                        .try_borrow()
-                        .is_ok_and(|c| plain_binop_code(&c))
-                        .then_some(f),
-                    _ => None,
-                },
-                _ => None,
-            }
+            plain_py_method(self.type_lookup_static(cls, bop.dunder()))
         };
         // The lookup ran no code, so the version still describes `cls`.
         remember(version, op, found.as_ref());
@@ -348,17 +354,7 @@ impl Vm {
             return f;
         }
         let name = crate::vm::proto::CmpOp::from_arg(u32::from(c)).dunder();
-        let found = match self.type_lookup_static(cls, name) {
-            Some(Value::Obj(f)) => match &f.payload {
-                Payload::Function(fd) => fd
-                    .code
-                    .try_borrow()
-                    .is_ok_and(|c| plain_binop_code(&c))
-                    .then_some(f),
-                _ => None,
-            },
-            _ => None,
-        };
+        let found = plain_py_method(self.type_lookup_static(cls, name));
         remember(version, key, found.as_ref());
         found
     }
