@@ -48,7 +48,7 @@ fn ascii_self<'a>(vm: &Vm, args: &Args<'a>) -> Option<(&'a PyRef, &'a str, bool)
 
 /// The text of an ASCII str argument.
 #[inline]
-fn ascii_arg(v: &Value) -> Option<&str> {
+pub(crate) fn ascii_arg(v: &Value) -> Option<&str> {
     match v {
         Value::Obj(o) => match &o.payload {
             Payload::Str(s) if s.is_ascii() => Some(s.as_str()),

@@ -248,13 +248,7 @@ predicate_methods! {
 /// A str's text as bytes when it is ASCII (code point = byte index), read
 /// in place: the search methods then work on it without a copy.
 fn ascii_units(v: &Value) -> Option<&[u8]> {
-    match v {
-        Value::Obj(o) => match &o.payload {
-            Payload::Str(s) if s.is_ascii() => Some(s.as_str().as_bytes()),
-            _ => None,
-        },
-        _ => None,
-    }
+    super::str_fast::ascii_arg(v).map(str::as_bytes)
 }
 
 /// The receiver and the argument `sub` of a search method when both are

@@ -150,41 +150,63 @@ impl Vm {
         {
             return false;
         }
-        let len = self.stack.len();
-        let Some(p) = len.checked_sub(2) else {
+        let Some(p) = self.stack.len().checked_sub(2) else {
             return false;
         };
-        let (cls, version) = {
-            let (Some(Value::Obj(a)), Some(b)) = (self.stack.get(p), self.stack.get(p + 1)) else {
-                return false;
-            };
-            let Some((version, flags)) = a.class_version_flags() else {
-                return false;
-            };
-            // A plain instance, with or without `__slots__` values.
-            let plain = matches!(a.payload, Payload::Object | Payload::Instance(_));
-            if version == 0 || flags & FLAG_HEAPTYPE == 0 || !plain {
-                return false;
-            }
-            let b_ok = match b {
-                Value::Int(_) | Value::Float(_) => true,
-                Value::Obj(b) => b.class_version_flags().is_some_and(|(v, _)| v == version),
-                _ => false,
-            };
-            if !b_ok {
-                return false;
-            }
-            let Some(cls) = a.class() else {
-                return false;
-            };
-            (cls, version)
+        let Some((cls, version)) = self.plain_operands(p, |b, version| match b {
+            Value::Int(_) | Value::Float(_) => true,
+            Value::Obj(b) => b.class_version_flags().is_some_and(|(v, _)| v == version),
+            _ => false,
+        }) else {
+            return false;
         };
         let Some(f) = self.binop_method(&cls, version, op) else {
             return false;
         };
+        self.push_operands_frame(f, p, pc, next, OnReturn::BinaryOp(op), false)
+    }
+
+    /// The class and version of the left operand at stack slot `p` when
+    /// it is a plain instance (with or without `__slots__` values) of a
+    /// versioned heap class and the right operand, at `p + 1`, passes
+    /// `right_ok` (given that version).
+    fn plain_operands(
+        &self,
+        p: usize,
+        right_ok: impl Fn(&Value, u64) -> bool,
+    ) -> Option<(PyRef, u64)> {
+        let (Some(Value::Obj(a)), Some(b)) = (self.stack.get(p), self.stack.get(p + 1)) else {
+            return None;
+        };
+        let (version, flags) = a.class_version_flags()?;
+        let plain = matches!(a.payload, Payload::Object | Payload::Instance(_));
+        if version == 0 || flags & FLAG_HEAPTYPE == 0 || !plain || !right_ok(b, version) {
+            return None;
+        }
+        Some((a.class()?, version))
+    }
+
+    /// Push the frame of `f`, an operator method, over copies of the two
+    /// operands at stack slots `p` and `p + 1` (`[a, b, a, b]`); the
+    /// caller goes on at `next` and its `lasti` is `pc`, and `on_return`
+    /// finishes the instruction. `unit`: the call also holds one
+    /// recursion unit (a rich comparison's), so both must fit. `false`:
+    /// nothing changed.
+    fn push_operands_frame(
+        &mut self,
+        f: PyRef,
+        p: usize,
+        pc: usize,
+        next: usize,
+        on_return: OnReturn,
+        unit: bool,
+    ) -> bool {
         let Payload::Function(fd) = &f.payload else {
             return false;
         };
+        if unit && self.recursion_depth() + 1 >= self.recursion_limit {
+            return false;
+        }
         let Some((code, missing)) = self.two_arg_inline_code(fd) else {
             return false;
         };
@@ -204,9 +226,12 @@ impl Vm {
             caller.lasti = pc;
             caller.pc = next;
         }
+        if unit {
+            self.c_recursion += 1;
+        }
         self.push_call_frame(code, Some(f), globals, builtins, base, base);
         if let Some(fr) = self.frames.last_mut() {
-            fr.on_return = OnReturn::BinaryOp(op);
+            fr.on_return = on_return;
         }
         true
     }
@@ -381,68 +406,20 @@ impl Vm {
         let Some(p) = self.stack.len().checked_sub(2) else {
             return false;
         };
-        let (cls, version) = {
-            let (Some(Value::Obj(a)), Some(b)) = (self.stack.get(p), self.stack.get(p + 1)) else {
-                return false;
-            };
-            let Some((version, flags)) = a.class_version_flags() else {
-                return false;
-            };
-            let plain = matches!(a.payload, Payload::Object | Payload::Instance(_));
-            if version == 0 || flags & FLAG_HEAPTYPE == 0 || !plain {
-                return false;
+        let Some((cls, version)) = self.plain_operands(p, |b, version| match b {
+            Value::Int(_) | Value::Float(_) | Value::None => true,
+            Value::Obj(b) => {
+                b.class_version_flags().is_some_and(|(v, _)| v == version)
+                    || (matches!(b.payload, Payload::Str(_)) && b.class_is_static())
             }
-            let b_ok = match b {
-                Value::Int(_) | Value::Float(_) | Value::None => true,
-                Value::Obj(b) => {
-                    b.class_version_flags().is_some_and(|(v, _)| v == version)
-                        || (matches!(b.payload, Payload::Str(_)) && b.class_is_static())
-                }
-                _ => false,
-            };
-            if !b_ok {
-                return false;
-            }
-            let Some(cls) = a.class() else {
-                return false;
-            };
-            (cls, version)
+            _ => false,
+        }) else {
+            return false;
         };
         let Some(f) = self.compare_method(&cls, version, c) else {
             return false;
         };
-        let Payload::Function(fd) = &f.payload else {
-            return false;
-        };
-        // The recursion unit and the frame must both fit.
-        if self.recursion_depth() + 1 >= self.recursion_limit {
-            return false;
-        }
-        let Some((code, missing)) = self.two_arg_inline_code(fd) else {
-            return false;
-        };
-        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
-        let (Some(a), Some(b)) = (self.stack.get(p).cloned(), self.stack.get(p + 1).cloned())
-        else {
-            return false;
-        };
-        self.push(a);
-        self.push(b);
-        if missing != 0 {
-            self.push_defaults(fd, missing);
-        }
-        let base = p + 2;
-        self.fill_nulls_to(base + code.nlocalsplus());
-        if let Some(caller) = self.frames.last_mut() {
-            caller.lasti = pc;
-            caller.pc = next;
-        }
-        self.c_recursion += 1;
-        self.push_call_frame(code, Some(f), globals, builtins, base, base);
-        if let Some(fr) = self.frames.last_mut() {
-            fr.on_return = OnReturn::Compare(c);
-        }
-        true
+        self.push_operands_frame(f, p, pc, next, OnReturn::Compare(c), true)
     }
 
     /// The result of a comparison method run by `compare_py_inline`,
