@@ -13,6 +13,7 @@ use super::chars::{
     lower_locale, lower_unicode, upper_locale, upper_unicode,
 };
 use super::constants::{at, info, op, MAXREPEAT};
+use super::sets::{self, SetBits, NO_SETS};
 use super::{SreError, Unit};
 
 /// The null pointer of marks and `last_ptr`.
@@ -107,28 +108,8 @@ pub struct State<'a, T: Unit = u32> {
     pub(crate) must_advance: bool,
     ctxs: Vec<Ctx>,
     count_nesting: u32,
-    /// The INFO charset's answer for each code point below 256
-    /// ([`info_charset_table`]), when the pattern has one.
-    charset_table: Option<&'a [bool; 256]>,
-}
-
-/// The answer of a pattern's INFO charset (search's first-character
-/// filter) for each code point below 256, worked out once per pattern:
-/// `search` then tests a character with one load.
-pub(crate) fn info_charset_table(code: &[u32], groups: usize) -> Option<Box<[bool; 256]>> {
-    if code.first() != Some(&op::INFO) {
-        return None;
-    }
-    let flags = *code.get(2)?;
-    if flags & info::PREFIX != 0 || flags & info::CHARSET == 0 {
-        return None;
-    }
-    let st = State::<u8>::new(code, groups, &[], 0, 0);
-    let mut t = Box::new([false; 256]);
-    for (c, slot) in (0u32..).zip(t.iter_mut()) {
-        *slot = st.charset(5, c).ok()?;
-    }
-    Some(t)
+    /// The pattern's set maps (vm/sre/sets.rs).
+    sets: &'a SetBits,
 }
 
 impl<'a, T: Unit> State<'a, T> {
@@ -154,13 +135,13 @@ impl<'a, T: Unit> State<'a, T> {
             must_advance: false,
             ctxs: Vec::new(),
             count_nesting: 0,
-            charset_table: None,
+            sets: &NO_SETS,
         }
     }
 
-    /// Use `table` (the pattern's [`info_charset_table`]) in `search`.
-    pub(crate) fn with_charset_table(mut self, table: Option<&'a [bool; 256]>) -> Self {
-        self.charset_table = table;
+    /// Use the pattern's set maps.
+    pub(crate) fn with_sets(mut self, sets: &'a SetBits) -> Self {
+        self.sets = sets;
         self
     }
 
@@ -315,7 +296,20 @@ impl<'a, T: Unit> State<'a, T> {
     // ----------------------------------------------------------------- SRE(charset)
 
     /// Whether `ch` is in the set starting at code position `set`.
-    fn charset(&self, mut set: usize, ch: u32) -> R<bool> {
+    #[inline]
+    fn charset(&self, set: usize, ch: u32) -> R<bool> {
+        if ch < 256 {
+            if let Some(map) = self.sets.get(set) {
+                return Ok(sets::test(map, ch));
+            }
+        }
+        self.charset_code(set, ch)
+    }
+
+    /// [`Self::charset`] from the set's code (`SRE(charset)`). Out of line:
+    /// the maps answer most calls.
+    #[inline(never)]
+    pub(crate) fn charset_code(&self, mut set: usize, ch: u32) -> R<bool> {
         let mut ok = true;
         loop {
             let opcode = self.op(set)?;
@@ -424,11 +418,27 @@ impl<'a, T: Unit> State<'a, T> {
         }
         let opcode = self.op(pc)?;
         match opcode {
-            op::IN => {
-                while ptr < end && self.charset(pc + 2, self.ch(ptr))? {
-                    ptr += 1;
+            op::IN => match self.sets.get(pc + 2) {
+                Some(map) => {
+                    while ptr < end {
+                        let c = self.ch(ptr);
+                        let hit = if c < 256 {
+                            sets::test(map, c)
+                        } else {
+                            self.charset_code(pc + 2, c)?
+                        };
+                        if !hit {
+                            break;
+                        }
+                        ptr += 1;
+                    }
                 }
-            }
+                None => {
+                    while ptr < end && self.charset(pc + 2, self.ch(ptr))? {
+                        ptr += 1;
+                    }
+                }
+            },
             op::ANY => {
                 while ptr < end && !is_linebreak(self.ch(ptr)) {
                     ptr += 1;
@@ -586,9 +596,13 @@ impl<'a, T: Unit> State<'a, T> {
                         self.lastindex = (i / 2 + 1) as isize;
                     }
                     if i as isize > self.lastmark {
+                        // Usually no gap (marks are set in order): no
+                        // out-of-line fill.
                         let from = (self.lastmark + 1) as usize;
-                        if let Some(gap) = self.marks.get_mut(from..i) {
-                            gap.fill(NONE);
+                        if from < i {
+                            if let Some(gap) = self.marks.get_mut(from..i) {
+                                gap.iter_mut().for_each(|m| *m = NONE);
+                            }
                         }
                         self.lastmark = i as isize;
                     }
@@ -1298,15 +1312,16 @@ impl<'a, T: Unit> State<'a, T> {
         if let Some(set) = charset {
             let end = self.end;
             self.must_advance = false;
-            let table = self.charset_table;
+            let map = self.sets.get(set);
             loop {
-                match table {
-                    Some(t) => {
+                match map {
+                    Some(m) => {
                         while ptr < end {
                             let c = self.ch(ptr);
-                            let hit = match t.get(c as usize) {
-                                Some(&hit) => hit,
-                                None => self.charset(set, c)?,
+                            let hit = if c < 256 {
+                                sets::test(m, c)
+                            } else {
+                                self.charset_code(set, c)?
                             };
                             if hit {
                                 break;

@@ -23,6 +23,7 @@
 mod chars;
 pub mod constants;
 mod engine;
+mod sets;
 mod validate;
 
 pub use chars::{
@@ -72,8 +73,8 @@ pub struct Pattern {
     code: Vec<u32>,
     groups: usize,
     flags: u32,
-    /// See [`engine::info_charset_table`].
-    charset_table: Option<Box<[bool; 256]>>,
+    /// Its sets' answers below 256 (sets.rs).
+    sets: sets::SetBits,
 }
 
 /// The result of a successful match (what `_sre`'s Match object records).
@@ -164,15 +165,13 @@ impl Pattern {
     /// `_sre.compile`: validate `code` for `groups` capture groups (group 0 excluded,
     /// i.e. `p.state.groups - 1`). `flags` is kept for the caller.
     pub fn new(code: Vec<u32>, groups: usize, flags: u32) -> Result<Pattern, SreError> {
-        if !validate::validate(&code, groups) {
-            return Err(SreError::InvalidCode);
-        }
-        let charset_table = engine::info_charset_table(&code, groups);
+        let starts = validate::validate_sets(&code, groups).ok_or(SreError::InvalidCode)?;
+        let sets = sets::SetBits::new(&code, groups, &starts);
         Ok(Pattern {
             code,
             groups,
             flags,
-            charset_table,
+            sets,
         })
     }
 
@@ -193,8 +192,7 @@ impl Pattern {
 
     /// A matching state over `s[pos..endpos]` (clamped as `state_init` does).
     pub fn state<'a, T: Unit>(&'a self, s: &'a [T], pos: isize, endpos: isize) -> State<'a, T> {
-        State::new(&self.code, self.groups, s, pos, endpos)
-            .with_charset_table(self.charset_table.as_deref())
+        State::new(&self.code, self.groups, s, pos, endpos).with_sets(&self.sets)
     }
 
     fn finish<T: Unit>(

@@ -107,7 +107,14 @@ fn validate_charset(code: &[u32], start: usize, end: usize) -> V<()> {
 }
 
 /// Returns Ok(true) when the block ends with a JUMP (the "then" part of a conditional).
-fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: usize) -> V<bool> {
+fn validate_inner(
+    code: &[u32],
+    start: usize,
+    end: usize,
+    groups: usize,
+    depth: usize,
+    sets: &mut Vec<usize>,
+) -> V<bool> {
     if start > end || end > code.len() || depth > MAX_NESTING {
         return Err(Invalid);
     }
@@ -148,6 +155,7 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                     return Err(Invalid);
                 }
                 validate_charset(code, c.pos, c.pos + skip - 2)?;
+                sets.push(c.pos);
                 if c.at(c.pos + skip - 2)? != op::FAILURE {
                     return Err(Invalid);
                 }
@@ -190,6 +198,7 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                         return Err(Invalid);
                     }
                     validate_charset(code, c.pos, newcode - 1)?;
+                    sets.push(c.pos);
                     if c.at(newcode - 1)? != op::FAILURE {
                         return Err(Invalid);
                     }
@@ -208,7 +217,7 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                     if skip < 3 {
                         return Err(Invalid);
                     }
-                    validate_inner(code, c.pos, c.pos + skip - 3, groups, depth + 1)?;
+                    validate_inner(code, c.pos, c.pos + skip - 3, groups, depth + 1, sets)?;
                     c.pos += skip - 3;
                     if c.get()? != op::JUMP {
                         return Err(Invalid);
@@ -236,7 +245,7 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                 if min > max || skip < 4 {
                     return Err(Invalid);
                 }
-                validate_inner(code, c.pos, c.pos + skip - 4, groups, depth + 1)?;
+                validate_inner(code, c.pos, c.pos + skip - 4, groups, depth + 1, sets)?;
                 c.pos += skip - 4;
                 if c.get()? != op::SUCCESS {
                     return Err(Invalid);
@@ -250,7 +259,7 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                 if min > max || skip < 3 {
                     return Err(Invalid);
                 }
-                validate_inner(code, c.pos, c.pos + skip - 3, groups, depth + 1)?;
+                validate_inner(code, c.pos, c.pos + skip - 3, groups, depth + 1, sets)?;
                 c.pos += skip - 3;
                 let last = c.get()?;
                 let ok = if opcode == op::POSSESSIVE_REPEAT {
@@ -267,7 +276,7 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                 if skip < 2 {
                     return Err(Invalid);
                 }
-                validate_inner(code, c.pos, c.pos + skip - 2, groups, depth + 1)?;
+                validate_inner(code, c.pos, c.pos + skip - 2, groups, depth + 1, sets)?;
                 c.pos += skip - 2;
                 if c.get()? != op::SUCCESS {
                     return Err(Invalid);
@@ -291,13 +300,13 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                     return Err(Invalid);
                 }
                 let then_ends_with_jump =
-                    validate_inner(code, c.pos + 1, c.pos + skip - 1, groups, depth + 1)?;
+                    validate_inner(code, c.pos + 1, c.pos + skip - 1, groups, depth + 1, sets)?;
                 let mut skip = skip;
                 if then_ends_with_jump {
                     c.pos += skip - 2; // at <skipno>, after the JUMP
                     skip = c.skip(0)?;
                     if skip == 0
-                        || validate_inner(code, c.pos, c.pos + skip - 1, groups, depth + 1)?
+                        || validate_inner(code, c.pos, c.pos + skip - 1, groups, depth + 1, sets)?
                     {
                         return Err(Invalid);
                     }
@@ -311,7 +320,7 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
                 if skip < 2 {
                     return Err(Invalid);
                 }
-                validate_inner(code, c.pos + 1, c.pos + skip - 2, groups, depth + 1)?;
+                validate_inner(code, c.pos + 1, c.pos + skip - 2, groups, depth + 1, sets)?;
                 c.pos += skip - 2;
                 if c.get()? != op::SUCCESS {
                     return Err(Invalid);
@@ -332,8 +341,16 @@ fn validate_inner(code: &[u32], start: usize, end: usize, groups: usize, depth: 
 /// `_validate_outer`: whether `code` is acceptable for a pattern with `groups` capture
 /// groups.
 pub fn validate(code: &[u32], groups: usize) -> bool {
+    validate_sets(code, groups).is_some()
+}
+
+/// [`validate`], giving where each set (`IN`'s and `INFO`'s) starts when
+/// `code` is acceptable.
+pub fn validate_sets(code: &[u32], groups: usize) -> Option<Vec<usize>> {
     if groups > MAXGROUPS as usize || code.last() != Some(&op::SUCCESS) {
-        return false;
+        return None;
     }
-    validate_inner(code, 0, code.len() - 1, groups, 0).is_ok()
+    let mut sets = Vec::new();
+    validate_inner(code, 0, code.len() - 1, groups, 0, &mut sets).ok()?;
+    Some(sets)
 }

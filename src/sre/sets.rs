@@ -1,0 +1,115 @@
+//! Each character set of a pattern answered once for the code points below
+//! 256: `Pattern::new` works out a 256-bit map for every set the validator
+//! found (`IN`'s operands and `INFO`'s charset), and the matcher tests a
+//! character below 256 with one load instead of walking the set's code
+//! (CPython walks it every time; `SRE(charset)` is most of a
+//! character-class match).
+//!
+//! A set naming a locale category (`LOC_WORD`, `LOC_NOT_WORD`) is left out:
+//! its answer can change with `setlocale` after the pattern is compiled.
+
+use super::constants::{category as cat, op};
+use super::engine::State;
+
+/// The maps of a pattern's sets, found by the set's code position.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct SetBits {
+    /// For each code position, 1 + the index of its set's map, or 0.
+    index: Vec<u16>,
+    maps: Vec<[u32; 8]>,
+}
+
+/// No maps (a state made without a pattern).
+pub(crate) static NO_SETS: SetBits = SetBits {
+    index: Vec::new(),
+    maps: Vec::new(),
+};
+
+impl SetBits {
+    /// The maps of the sets starting at `starts` in validated `code`.
+    pub(crate) fn new(code: &[u32], groups: usize, starts: &[usize]) -> SetBits {
+        let mut bits = SetBits::default();
+        for &start in starts {
+            if bits.maps.len() >= usize::from(u16::MAX - 1) {
+                break;
+            }
+            if !fixed_below_256(code, start) {
+                continue;
+            }
+            let Some(map) = map_of(code, groups, start) else {
+                continue;
+            };
+            if bits.index.is_empty() {
+                bits.index = vec![0; code.len()];
+            }
+            bits.maps.push(map);
+            if let Some(slot) = bits.index.get_mut(start) {
+                // Bounded by the check above.
+                *slot = bits.maps.len() as u16;
+            }
+        }
+        bits
+    }
+
+    /// The map of the set starting at `set`, if it has one.
+    #[inline]
+    pub(crate) fn get(&self, set: usize) -> Option<&[u32; 8]> {
+        let i = *self.index.get(set)?;
+        if i == 0 {
+            return None;
+        }
+        self.maps.get(usize::from(i) - 1)
+    }
+}
+
+/// Whether `ch` (below 256) is in the set whose map is `map`.
+#[inline(always)]
+pub(crate) fn test(map: &[u32; 8], ch: u32) -> bool {
+    map.get((ch >> 5) as usize)
+        .is_some_and(|w| w & (1u32 << (ch & 31)) != 0)
+}
+
+/// The set's answers for 0..256, from the set's code.
+fn map_of(code: &[u32], groups: usize, start: usize) -> Option<[u32; 8]> {
+    let st = State::<u8>::new(code, groups, &[], 0, 0);
+    let mut map = [0u32; 8];
+    for ch in 0u32..256 {
+        if st.charset_code(start, ch).ok()? {
+            let w = map.get_mut((ch >> 5) as usize)?;
+            *w |= 1u32 << (ch & 31);
+        }
+    }
+    Some(map)
+}
+
+/// Whether the set at `start` answers the same for a code point below 256
+/// whenever it is asked (no locale category in it).
+fn fixed_below_256(code: &[u32], mut at: usize) -> bool {
+    loop {
+        let Some(&opcode) = code.get(at) else {
+            return false;
+        };
+        at += 1;
+        match opcode {
+            op::FAILURE => return true,
+            op::NEGATE => {}
+            op::LITERAL => at += 1,
+            op::CATEGORY => {
+                match code.get(at) {
+                    Some(&(cat::LOC_WORD | cat::LOC_NOT_WORD)) | None => return false,
+                    Some(_) => {}
+                }
+                at += 1;
+            }
+            op::CHARSET => at += 8,
+            op::RANGE | op::RANGE_UNI_IGNORE => at += 2,
+            op::BIGCHARSET => {
+                let Some(&count) = code.get(at) else {
+                    return false;
+                };
+                at += 1 + 64 + (count as usize).saturating_mul(8);
+            }
+            _ => return true,
+        }
+    }
+}
