@@ -945,6 +945,19 @@ impl<'a, T: Unit> State<'a, T> {
                 pc += skip;
                 continue;
             }
+            // Beyond CPython's two: an alternative that starts with a
+            // test which consumes and records nothing fails here without
+            // a context of its own (`(^|x)`, `(?:\s+|$)`).
+            let fails = match first {
+                op::AT => !self.at(ptr, self.op(pc + 2)?),
+                op::CATEGORY => ptr >= end || !category(self.op(pc + 2)?, self.ch(ptr)),
+                op::NOT_LITERAL => ptr >= end || self.ch(ptr) == self.op(pc + 2)?,
+                _ => false,
+            };
+            if fails {
+                pc += skip;
+                continue;
+            }
             self.ptr = ptr;
             return self.call(pc, ptr, pc + 1, None, Jump::Branch);
         }
