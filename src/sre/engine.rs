@@ -112,20 +112,58 @@ pub struct State<'a, T: Unit = u32> {
     sets: &'a SetBits,
 }
 
+/// A state's buffers between two matches.
+struct Spare {
+    marks: Vec<usize>,
+    repeats: Vec<Repeat>,
+    data: Vec<usize>,
+    ctxs: Vec<Ctx>,
+}
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
+}
+
+/// Buffers grown past this many entries are not kept.
+const SPARE_MAX: usize = 4096;
+
+impl<T: Unit> Drop for State<'_, T> {
+    fn drop(&mut self) {
+        if self.ctxs.capacity() > SPARE_MAX
+            || self.data.capacity() > SPARE_MAX
+            || self.marks.capacity() > SPARE_MAX
+            || self.repeats.capacity() > SPARE_MAX
+        {
+            return;
+        }
+        let mut b = Spare {
+            marks: std::mem::take(&mut self.marks),
+            repeats: std::mem::take(&mut self.repeats),
+            data: std::mem::take(&mut self.data),
+            ctxs: std::mem::take(&mut self.ctxs),
+        };
+        b.repeats.clear();
+        b.data.clear();
+        b.ctxs.clear();
+        // A thread being torn down has no slot: the buffers go.
+        let _ = SPARE.try_with(|c| c.set(Some(b)));
+    }
+}
+
 impl<'a, T: Unit> State<'a, T> {
     /// `state_init`: `pos` and `endpos` are clamped to the subject as CPython does.
     pub fn new(code: &'a [u32], groups: usize, s: &'a [T], pos: isize, endpos: isize) -> Self {
         let len = s.len() as isize;
         let start = pos.clamp(0, len) as usize;
         let end = endpos.clamp(0, len) as usize;
-        State {
+        let mut st = State {
             code,
             s,
             pos: start,
             start,
             end,
             ptr: start,
-            marks: vec![NONE; groups.saturating_mul(2).saturating_add(2)],
+            marks: Vec::new(),
             lastmark: -1,
             lastindex: -1,
             repeat: None,
@@ -136,7 +174,16 @@ impl<'a, T: Unit> State<'a, T> {
             ctxs: Vec::new(),
             count_nesting: 0,
             sets: &NO_SETS,
+        };
+        // The buffers of the last state on this thread, kept for the next
+        // (a `sub` or `findall` makes one per match).
+        if let Some(b) = SPARE.try_with(|c| c.take()).ok().flatten() {
+            (st.marks, st.repeats, st.data, st.ctxs) = (b.marks, b.repeats, b.data, b.ctxs);
         }
+        st.marks.clear();
+        st.marks
+            .resize(groups.saturating_mul(2).saturating_add(2), NONE);
+        st
     }
 
     /// Use the pattern's set maps.

@@ -74,6 +74,12 @@ fn opt(a: &[Option<Value>], i: usize) -> Option<Value> {
 
 /// `(string, pos=0, endpos=sys.maxsize)`.
 fn string_pos_endpos(vm: &mut Vm, args: Args, name: &str) -> PyResult<(Value, isize, isize)> {
+    // The common `p.search(s)`: no argument list to build.
+    if args.kwnames.is_empty() && args.args.len() == 2 {
+        if let Some(string) = args.args.get(1) {
+            return Ok((string.clone(), 0, isize::MAX));
+        }
+    }
     let a = kw_args(vm, args, name, &["string", "pos", "endpos"], 1)?;
     let string = opt(&a, 0).unwrap_or(Value::None);
     let pos = match opt(&a, 1) {
