@@ -108,7 +108,7 @@ pub struct State<'a, T: Unit = u32> {
     pub(crate) must_advance: bool,
     ctxs: Vec<Ctx>,
     count_nesting: u32,
-    /// The pattern's set maps (vm/sre/sets.rs).
+    /// The pattern's set maps (sets.rs).
     sets: &'a SetBits,
 }
 
