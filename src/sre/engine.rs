@@ -1422,8 +1422,19 @@ impl<'a, T: Unit> State<'a, T> {
             self.ptr = end;
             return Ok(false);
         }
+        let first = self.sets.first.as_ref();
         while !status && ptr < end {
             ptr += 1;
+            // A position whose character cannot start a match (sets.rs's
+            // `First`) fails at its first test: no attempt is made.
+            if let Some(f) = first {
+                if ptr < end && !(f.at_start && ptr == 0) {
+                    let c = self.ch(ptr);
+                    if c < 256 && !sets::test(&f.map, c) {
+                        continue;
+                    }
+                }
+            }
             self.lastmark = -1;
             self.lastindex = -1;
             self.start = ptr;

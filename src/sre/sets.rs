@@ -7,8 +7,16 @@
 //!
 //! A set naming a locale category (`LOC_WORD`, `LOC_NOT_WORD`) is left out:
 //! its answer can change with `setlocale` after the pattern is compiled.
+//!
+//! The same maps give `search` a first-character filter where `re`'s
+//! compiler gave none (the INFO block has no prefix or charset when a
+//! pattern starts with a group, a repeat or an alternative with `^`):
+//! [`First`] says which characters below 256 can start a match, and the
+//! general search skips the positions whose character cannot, where
+//! CPython tries a match at each.
 
-use super::constants::{category as cat, op};
+use super::chars::category;
+use super::constants::{at, category as cat, op};
 use super::engine::State;
 
 /// The maps of a pattern's sets, found by the set's code position.
@@ -17,12 +25,23 @@ pub(crate) struct SetBits {
     /// For each code position, 1 + the index of its set's map, or 0.
     index: Vec<u16>,
     maps: Vec<[u32; 8]>,
+    /// What a match of the whole pattern can start with.
+    pub(crate) first: Option<First>,
+}
+
+/// The characters below 256 a match can start with, and whether it can
+/// also start at the subject's beginning whatever is there (`^...`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct First {
+    pub(crate) map: [u32; 8],
+    pub(crate) at_start: bool,
 }
 
 /// No maps (a state made without a pattern).
 pub(crate) static NO_SETS: SetBits = SetBits {
     index: Vec::new(),
     maps: Vec::new(),
+    first: None,
 };
 
 impl SetBits {
@@ -48,7 +67,99 @@ impl SetBits {
                 *slot = bits.maps.len() as u16;
             }
         }
+        let body = match code.first() {
+            Some(&op::INFO) => code.get(1).map_or(0, |&skip| skip as usize + 1),
+            _ => 0,
+        };
+        bits.first = bits.first_of(code, body, 0);
         bits
+    }
+
+    /// What a match of the code at `pc` must start with, when that is one
+    /// character test (through marks, repeats of at least one, and
+    /// alternatives); `None` when it could start otherwise.
+    fn first_of(&self, code: &[u32], mut pc: usize, depth: u32) -> Option<First> {
+        if depth > 32 {
+            return None;
+        }
+        loop {
+            let at_pc = pc;
+            let arg = |i: usize| code.get(at_pc + i).copied();
+            let opcode = arg(0)?;
+            let mut map = [0u32; 8];
+            let mut fill = |f: &dyn Fn(u32) -> bool| {
+                for ch in 0u32..256 {
+                    if f(ch) {
+                        if let Some(w) = map.get_mut((ch >> 5) as usize) {
+                            *w |= 1u32 << (ch & 31);
+                        }
+                    }
+                }
+            };
+            match opcode {
+                op::MARK => {
+                    pc += 2;
+                    continue;
+                }
+                op::LITERAL => {
+                    let c = arg(1)?;
+                    fill(&|ch| ch == c);
+                }
+                op::NOT_LITERAL => {
+                    let c = arg(1)?;
+                    fill(&|ch| ch != c);
+                }
+                op::IN => map = *self.get(pc + 2)?,
+                op::CATEGORY => {
+                    let c = arg(1)?;
+                    if matches!(c, cat::LOC_WORD | cat::LOC_NOT_WORD) {
+                        return None;
+                    }
+                    fill(&|ch| category(c, ch));
+                }
+                op::ANY => fill(&|ch| ch != u32::from(b'\n')),
+                op::AT => {
+                    return match arg(1)? {
+                        at::BEGINNING | at::BEGINNING_STRING => Some(First {
+                            map,
+                            at_start: true,
+                        }),
+                        _ => None,
+                    };
+                }
+                op::REPEAT_ONE
+                | op::MIN_REPEAT_ONE
+                | op::POSSESSIVE_REPEAT_ONE
+                | op::REPEAT
+                | op::POSSESSIVE_REPEAT => {
+                    if arg(2)? == 0 {
+                        return None;
+                    }
+                    return self.first_of(code, pc + 4, depth + 1);
+                }
+                op::BRANCH => {
+                    let mut all = First::default();
+                    let mut alt = pc + 1;
+                    loop {
+                        let skip = *code.get(alt)? as usize;
+                        if skip == 0 {
+                            return Some(all);
+                        }
+                        let f = self.first_of(code, alt + 1, depth + 1)?;
+                        for (a, b) in all.map.iter_mut().zip(f.map) {
+                            *a |= b;
+                        }
+                        all.at_start |= f.at_start;
+                        alt += skip;
+                    }
+                }
+                _ => return None,
+            }
+            return Some(First {
+                map,
+                at_start: false,
+            });
+        }
     }
 
     /// The map of the set starting at `set`, if it has one.
