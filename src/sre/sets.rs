@@ -15,7 +15,7 @@
 //! general search skips the positions whose character cannot, where
 //! CPython tries a match at each.
 
-use super::chars::category;
+use super::chars::{category, lower_ascii, lower_unicode};
 use super::constants::{at, category as cat, op};
 use super::engine::State;
 
@@ -109,7 +109,28 @@ impl SetBits {
                     let c = arg(1)?;
                     fill(&|ch| ch != c);
                 }
+                op::LITERAL_IGNORE | op::NOT_LITERAL_IGNORE => {
+                    let (c, not) = (arg(1)?, opcode == op::NOT_LITERAL_IGNORE);
+                    fill(&|ch| (lower_ascii(ch) == c) != not);
+                }
+                op::LITERAL_UNI_IGNORE | op::NOT_LITERAL_UNI_IGNORE => {
+                    let (c, not) = (arg(1)?, opcode == op::NOT_LITERAL_UNI_IGNORE);
+                    fill(&|ch| (lower_unicode(ch) == c) != not);
+                }
                 op::IN => map = *self.get(pc + 2)?,
+                op::IN_IGNORE | op::IN_UNI_IGNORE => {
+                    let set = self.get(pc + 2)?;
+                    let lower = if opcode == op::IN_IGNORE {
+                        lower_ascii
+                    } else {
+                        lower_unicode
+                    };
+                    // Every lowered character must have an answer here.
+                    if (0u32..256).any(|ch| lower(ch) >= 256) {
+                        return None;
+                    }
+                    fill(&|ch| test(set, lower(ch)));
+                }
                 op::CATEGORY => {
                     let c = arg(1)?;
                     if matches!(c, cat::LOC_WORD | cat::LOC_NOT_WORD) {
