@@ -435,12 +435,13 @@ pub(crate) fn sum_rest(vm: &mut Vm, mut acc: Value, it: &Value) -> PyResult<Valu
 /// the generator in the caller's loop (vm/gen_reduce.rs).
 pub(crate) fn reduce_kind(f: crate::objects::function::NativeFn) -> Option<Reduce> {
     let f = f as usize;
-    let table: [(crate::objects::function::NativeFn, Reduce); 5] = [
+    let table: [(crate::objects::function::NativeFn, Reduce); 6] = [
         (b_sum, Reduce::Sum),
         (b_any, Reduce::Any),
         (b_all, Reduce::All),
         (b_min, Reduce::Min),
         (b_max, Reduce::Max),
+        (b_sorted, Reduce::Sorted),
     ];
     table
         .iter()

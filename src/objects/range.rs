@@ -274,11 +274,62 @@ impl Vm {
 }
 
 /// `range[key]`.
+/// `r[a:b:c]` of a small range with int or None bounds and a nonzero
+/// step: CPython's `compute_slice` (`_PySlice_GetLongIndices`' clamping)
+/// on machine words. None (the big-int path decides) otherwise or when a
+/// bound or the length leaves 64 bits.
+fn small_slice(r: &Range, s: &PyRef) -> Option<Range> {
+    if r.big.is_some() {
+        return None;
+    }
+    let Payload::Slice(parts) = &s.payload else {
+        return None;
+    };
+    let [a, b, c] = &**parts;
+    let int = |v: &Value| match v {
+        Value::None => Some(None),
+        Value::Int(i) => Some(Some(*i as i128)),
+        _ => None,
+    };
+    let (start, stop, step) = (int(a)?, int(b)?, int(c)?);
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return None;
+    }
+    let len = r.len() as i128;
+    let (lower, upper) = if step > 0 { (0, len) } else { (-1, len - 1) };
+    let clamp = |v: Option<i128>, dflt: i128| match v {
+        None => dflt,
+        Some(i) if i < 0 => (i + len).max(lower),
+        Some(i) => i.min(upper),
+    };
+    let start = clamp(start, if step < 0 { upper } else { lower });
+    let stop = clamp(stop, if step < 0 { lower } else { upper });
+    let (rs, rstep) = (r.start as i128, r.step as i128);
+    let na = i64::try_from(rs + start * rstep).ok()?;
+    let nb = i64::try_from(rs + stop * rstep).ok()?;
+    let nc = i64::try_from(rstep.checked_mul(step)?).ok()?;
+    let nr = Range::small(na, nb, nc);
+    // The length must fit too (`Range::small`'s contract).
+    let (lo, hi, st) = (na as i128, nb as i128, nc as i128);
+    let n = if st > 0 && lo < hi {
+        (hi - lo - 1) / st + 1
+    } else if st < 0 && lo > hi {
+        (lo - hi - 1) / (-st) + 1
+    } else {
+        0
+    };
+    (n <= i64::MAX as i128).then_some(nr)
+}
+
 pub fn range_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
     let Some(r) = range_of(o).cloned() else {
         return Err(vm.type_error("not a range"));
     };
     if let Some(s) = crate::vm::Vm::as_slice(key) {
+        if let Some(nr) = small_slice(&r, s) {
+            return Ok(vm.new_range(nr));
+        }
         let (start, stop, step) = super::slice::long_indices(vm, &s.clone(), &r.len_big())?;
         let rstep = r.step_big();
         let item = |i: &BigInt| r.start_big() + i * &rstep;

@@ -112,6 +112,49 @@ impl GenState {
     }
 }
 
+impl GenState {
+    /// The state RETURN_GENERATOR gives a new generator: not started, its
+    /// frame (None when it runs on at once, vm/gen_inline.rs) and values.
+    pub(crate) fn created(
+        kind: GenKind,
+        frame: Option<Frame>,
+        values: Vec<Value>,
+        name: Value,
+        qualname: Value,
+        code: Rc<Code>,
+    ) -> GenState {
+        GenState {
+            kind,
+            frame,
+            values,
+            running: false,
+            started: false,
+            name,
+            qualname,
+            exc_state: Value::None,
+            code,
+            frame_obj: None,
+            running_async: false,
+            closed: false,
+            finalized: false,
+            hooks_inited: false,
+            finalizer: None,
+        }
+    }
+}
+
+/// `__name__` and `__qualname__` of the generator a frame becomes: its
+/// function's, else its code's.
+pub(crate) fn gen_names(frame: &Frame) -> (Value, Value) {
+    match frame.func.as_ref().map(|f| &f.payload) {
+        Some(Payload::Function(f)) => (f.name.borrow().clone(), f.qualname.borrow().clone()),
+        _ => (
+            Value::Obj(frame.code.name.clone()),
+            Value::Obj(frame.code.qualname.clone()),
+        ),
+    }
+}
+
 /// How a resumed generator stopped.
 pub enum GenResult {
     Yield(Value),
@@ -361,33 +404,18 @@ impl Vm {
         } else {
             GenKind::Generator
         };
-        let (name, qualname) = match frame.func.as_ref().map(|f| &f.payload) {
-            Some(Payload::Function(f)) => (f.name.borrow().clone(), f.qualname.borrow().clone()),
-            _ => (
-                Value::Obj(code.name.clone()),
-                Value::Obj(code.qualname.clone()),
-            ),
-        };
+        let (name, qualname) = gen_names(&frame);
         let ty = self.gen_type(kind);
         let gen = self.new_obj(
             &ty,
-            Payload::Generator(Box::new(RefCell::new(GenState {
+            Payload::Generator(Box::new(RefCell::new(GenState::created(
                 kind,
-                frame: Some(frame),
+                Some(frame),
                 values,
-                running: false,
-                started: false,
                 name,
                 qualname,
-                exc_state: Value::None,
                 code,
-                frame_obj: None,
-                running_async: false,
-                closed: false,
-                finalized: false,
-                hooks_inited: false,
-                finalizer: None,
-            }))),
+            )))),
         );
         self.stack.truncate(ret_base);
         Ok((Value::Obj(gen), entry, ret_base))

@@ -259,6 +259,111 @@ impl Vm {
         true
     }
 
+    /// RETURN_GENERATOR of a coroutine (the frame on top) whose caller
+    /// awaits it at once (`await f(...)`: the caller goes on at
+    /// GET_AWAITABLE, LOAD_CONST None, SEND): the coroutine object is made
+    /// already running and its frame goes on where it is, as if it had
+    /// been moved into the object and SEND_GEN had moved it back
+    /// (`send_gen`). GET_AWAITABLE of a new coroutine returns it and
+    /// raises nothing, and no code runs between those instructions. The
+    /// values shift down one slot over the call's callable (the coroutine
+    /// takes the first, SEND's receiver) instead of moving out and back;
+    /// the record stays. The caller's `lasti` is SEND's and it goes on
+    /// after it. False (nothing changed) when RETURN_GENERATOR must make
+    /// the coroutine as usual: tracing, the eval breaker or a signal
+    /// waiting (they run between the caller's instructions), the recursion
+    /// limit near, other code after the call, an entry frame or one with a
+    /// special return.
+    #[inline(never)]
+    pub(crate) fn await_new_coroutine(&mut self, next: usize) -> bool {
+        let n = self.frames.len();
+        if n < 2
+            || self.tracing
+            || super::breaker::any()
+            || super::signals::pending()
+            || self.recursion_depth() >= self.recursion_limit
+        {
+            return false;
+        }
+        let (Some(f), Some(c)) = (self.frames.get(n - 1), self.frames.get(n - 2)) else {
+            return false;
+        };
+        if f.code.flags & crate::pyc::code::CO_COROUTINE == 0
+            || f.entry
+            || f.on_return != super::frame::OnReturn::Plain
+            || f.gen_exit != GenExit::No
+            || f.generator.is_some()
+            || f.ret_base >= f.base
+            || f.base > self.stack.len()
+        {
+            return false;
+        }
+        let (ret_base, base) = (f.ret_base, f.base);
+        let ccode = &c.code;
+        let Some(&ga) = ccode.instrs.get(c.pc) else {
+            return false;
+        };
+        let lc_at = c.pc + ga.len as usize;
+        let Some(&lc) = ccode.instrs.get(lc_at) else {
+            return false;
+        };
+        let send_at = lc_at + lc.len as usize;
+        let Some(&send) = ccode.instrs.get(send_at) else {
+            return false;
+        };
+        if ga.op != Op::GetAwaitable
+            || lc.op != Op::LoadConst
+            || !matches!(ccode.consts.get(lc.arg as usize), Some(Value::None))
+            || send.op != Op::Send
+        {
+            return false;
+        }
+        let after = send_at + send.len as usize;
+        let exit = GenExit::Send((after + send.arg as usize) as u32);
+        let (name, qualname) = super::gen::gen_names(f);
+        let mut st = super::gen::GenState::created(
+            GenKind::Coroutine,
+            None,
+            Vec::new(),
+            name,
+            qualname,
+            f.code.clone(),
+        );
+        // As `enter_generator` leaves it: running, and the callers'
+        // handled exception waiting in its state.
+        st.running = true;
+        st.started = true;
+        st.exc_state = std::mem::replace(&mut self.exc_info, Value::None);
+        self.gen_exc.running += 1;
+        let ty = self.types.coroutine.clone();
+        let gen = self.new_obj(
+            &ty,
+            Payload::Generator(Box::new(std::cell::RefCell::new(st))),
+        );
+        // `[callable slots.., values..]` → `[coroutine, values.., None]`.
+        // The callable slots hold the function (the frame's record holds it
+        // too) and NULL or a bound self: dropping them runs no code.
+        let old = match self.stack.get_mut(ret_base) {
+            Some(slot) => std::mem::replace(slot, Value::Obj(gen.clone())),
+            None => Value::Null,
+        };
+        self.stack.drain(ret_base + 1..base);
+        self.stack.push(Value::None);
+        drop(old);
+        if let Some(c) = self.frames.get_mut(n - 2) {
+            c.lasti = send_at;
+            c.pc = after;
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.base = ret_base + 1;
+            f.ret_base = ret_base + 1;
+            f.pc = next;
+            f.gen_exit = exit;
+            f.generator = Some(gen);
+        }
+        true
+    }
+
     /// The checks of `gen_send_ex2` that the fast entry leaves to the
     /// general path (tracing, the recursion limit, a running, finished or
     /// async generator, a first `send` of a value), then the resumption.

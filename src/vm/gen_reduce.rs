@@ -1,6 +1,7 @@
 //! Builtins that consume a generator run it in their caller's eval loop:
-//! `sum`, `any`, `all`, `min`, `max`, `tuple`, `list` and `set` called
-//! with one generator and nothing else (`sum(x * x for x in r)`). Called
+//! `sum`, `any`, `all`, `min`, `max`, `tuple`, `list`, `set`, `sorted`
+//! and `str.join` called with one generator and nothing else
+//! (`sum(x * x for x in r)`, `"".join(s for s in t)`). Called
 //! as natives they would resume the generator in a nested `run` per item
 //! (`gen_send_ex`): a frame record and value copy each way and a loop
 //! entry, about 850 instructions per item.
@@ -50,6 +51,11 @@ pub enum Reduce {
     Tuple,
     List,
     Set,
+    /// `sorted(gen)`: a list, sorted once the generator is done.
+    Sorted,
+    /// `sep.join(gen)` (`[str.join, sep, gen]` on the stack): a list,
+    /// joined once the generator is done (`PySequence_Fast` first).
+    Join,
 }
 
 impl Reduce {
@@ -69,6 +75,8 @@ impl Reduce {
             Reduce::Tuple => "tuple",
             Reduce::List => "list",
             Reduce::Set => "set",
+            Reduce::Sorted => "sorted",
+            Reduce::Join => "join",
         }
     }
 }
@@ -125,6 +133,15 @@ impl Vm {
                     None => return false,
                 }
             }
+            // `sep.join(gen)` after LOAD_METHOD: str's own `join` on a str.
+            Some([Value::Obj(m), Value::Obj(sep), Value::Obj(g)])
+                if matches!(g.payload, Payload::Generator(_))
+                    && matches!(sep.payload, Payload::Str(_))
+                    && matches!(&m.payload, Payload::MethodDescr(md)
+                        if md.name == "join" && Rc::ptr_eq(&md.owner, &self.types.str)) =>
+            {
+                (Reduce::Join, g.clone())
+            }
             _ => return false,
         };
         // The guard unit and the generator's frame both fit (else the
@@ -143,15 +160,19 @@ impl Vm {
         }
         let acc = match kind {
             Reduce::Sum => Value::Int(0),
-            Reduce::Tuple | Reduce::List => self.new_list(Vec::new()),
+            Reduce::Tuple | Reduce::List | Reduce::Sorted | Reduce::Join => {
+                self.new_list(Vec::new())
+            }
             Reduce::Set => {
                 crate::objects::setobj::wrap(self, crate::objects::set::SetTable::new(), false)
             }
             Reduce::Any | Reduce::All | Reduce::Min | Reduce::Max => Value::Null,
         };
         if let Some(slot) = self.stack.get_mut(at) {
-            // It held the call's NULL: nothing is dropped.
-            *slot = acc;
+            // It held the call's NULL (nothing is dropped) or `str.join`
+            // (the type's dict holds it too).
+            let old = std::mem::replace(slot, acc);
+            drop(old);
         }
         if let Some(caller) = self.frames.last_mut() {
             caller.lasti = call_pc;
@@ -226,7 +247,7 @@ impl Vm {
                     }
                 }
             }
-            Reduce::Tuple | Reduce::List => {
+            Reduce::Tuple | Reduce::List | Reduce::Sorted | Reduce::Join => {
                 let Some(Value::Obj(l)) = self.stack.get(at) else {
                     return Err(v);
                 };
@@ -311,7 +332,7 @@ impl Vm {
         if kind.guarded() {
             self.leave_recursive();
         }
-        let r = self.reduce_result(kind, r?)?;
+        let r = self.reduce_result(kind, r?, at)?;
         self.reduce_done(at, r);
         Ok(Flow::Reload)
     }
@@ -395,7 +416,7 @@ impl Vm {
                 }
                 Ok(best)
             }
-            Reduce::Tuple | Reduce::List => {
+            Reduce::Tuple | Reduce::List | Reduce::Sorted | Reduce::Join => {
                 let Value::Obj(l) = &acc else {
                     return Err(self.system_error("a reduced generator's list is gone"));
                 };
@@ -436,11 +457,25 @@ impl Vm {
     }
 
     /// The call's result from the final accumulator.
-    fn reduce_result(&mut self, kind: Reduce, acc: Value) -> PyResult<Value> {
+    fn reduce_result(&mut self, kind: Reduce, acc: Value, at: usize) -> PyResult<Value> {
         match kind {
             Reduce::Any | Reduce::All if acc.is_null() => Ok(Value::bool(kind == Reduce::All)),
             Reduce::Min | Reduce::Max if acc.is_null() => {
                 Err(self.value_error(format!("{}() arg is an empty sequence", kind.name())))
+            }
+            // `str.join` of the list, the separator below the generator.
+            Reduce::Join => {
+                let sep = self.stack.get(at + 1).cloned().unwrap_or(Value::None);
+                let str_t = Value::Obj(self.types.str.clone());
+                let join = self.getattr_str(&str_t, "join")?;
+                self.call(&join, &[sep, acc])
+            }
+            // `builtin_sorted`: the list sorted by `list.sort`.
+            Reduce::Sorted => {
+                let list_t = Value::Obj(self.types.list.clone());
+                let sort = self.getattr_str(&list_t, "sort")?;
+                self.call(&sort, std::slice::from_ref(&acc))?;
+                Ok(acc)
             }
             Reduce::Tuple => {
                 let items = match &acc {
@@ -484,7 +519,7 @@ impl Vm {
             Some(slot) => std::mem::replace(slot, Value::Null),
             None => Value::Null,
         };
-        let r = self.reduce_result(kind, acc)?;
+        let r = self.reduce_result(kind, acc, at)?;
         self.reduce_done(at, r);
         Ok(Flow::Reload)
     }

@@ -12,6 +12,10 @@ use crate::vm::{PyResult, Vm};
 
 impl Vm {
     pub(crate) fn op_return_generator(&mut self, next: usize) -> PyResult<Flow> {
+        // `await f(...)` of a coroutine function: it runs on at once.
+        if self.await_new_coroutine(next) {
+            return Ok(Flow::Reload);
+        }
         let (gen, entry, _) = self.make_generator(next)?;
         if entry {
             self.exit_value = gen;
