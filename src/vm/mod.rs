@@ -2,7 +2,6 @@
 //! the operations it calls. See docs/vm-design.md.
 
 use crate::objects::rc::Rc;
-use std::collections::HashMap;
 
 use crate::objects::exception::{ExcKind, HIERARCHY};
 use crate::objects::typeobj::{Layout, TypeData, FLAG_BASETYPE, FLAG_HAS_DICT};
@@ -188,7 +187,8 @@ const STATIC_CACHE: usize = 512;
 /// Interned strings: one object per distinct identifier.
 #[derive(Default)]
 pub struct Interner {
-    map: HashMap<Box<str>, PyRef, crate::pyhash::FxBuild>,
+    /// Keyed by the interned object's own text (no second copy of it).
+    map: std::collections::HashSet<InternKey, crate::pyhash::FxBuild>,
     /// The one-character ASCII strings (CPython's latin-1 singletons).
     chars: Vec<Option<PyRef>>,
     /// `intern_static`'s direct-mapped cache: (address, length) of a
@@ -198,9 +198,46 @@ pub struct Interner {
 
 impl Interner {
     pub fn get(&self, s: &str) -> Option<PyRef> {
-        self.map.get(s).cloned()
+        self.map.get(s).map(|k| k.0.clone())
     }
 }
+
+/// An interned str, hashed and compared as its text (so the set is
+/// looked up by `&str`).
+struct InternKey(PyRef);
+
+impl InternKey {
+    #[inline]
+    fn text(&self) -> &str {
+        match &self.0.payload {
+            Payload::Str(s) => s.as_str(),
+            _ => "",
+        }
+    }
+}
+
+impl std::borrow::Borrow<str> for InternKey {
+    #[inline]
+    fn borrow(&self) -> &str {
+        self.text()
+    }
+}
+
+impl std::hash::Hash for InternKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.text().hash(h)
+    }
+}
+
+impl PartialEq for InternKey {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for InternKey {}
 
 /// The interpreter: builtin types, interned names, the frame stack.
 pub struct Vm {
@@ -357,8 +394,11 @@ impl Vm {
             // Sized for the names start-up interns (no rehash on the way).
             interned: Interner {
                 map: {
-                    let mut m = HashMap::with_capacity_and_hasher(3000, Default::default());
-                    m.insert("".into(), empty_str.clone());
+                    let mut m = std::collections::HashSet::with_capacity_and_hasher(
+                        3000,
+                        Default::default(),
+                    );
+                    m.insert(InternKey(empty_str.clone()));
                     m
                 },
                 ..Interner::default()
@@ -529,14 +569,19 @@ impl Vm {
 
     /// The interned str object for a name.
     pub fn intern(&mut self, s: &str) -> PyRef {
-        if let Some(r) = self.interned.map.get(s) {
-            return r.clone();
+        if let Some(k) = self.interned.map.get(s) {
+            return k.0.clone();
         }
+        self.intern_new(s)
+    }
+
+    #[inline(never)]
+    fn intern_new(&mut self, s: &str) -> PyRef {
         let r = Rc::new(PyObject::new(
             self.types.str.clone(),
             Payload::Str(StrObj::new(s)),
         ));
-        self.interned.map.insert(s.into(), r.clone());
+        self.interned.map.insert(InternKey(r.clone()));
         r
     }
 
