@@ -536,7 +536,8 @@ impl Young {
         let mut start: Vec<u32> = Vec::with_capacity(count + 1);
         let mut targets: Vec<u32> = Vec::with_capacity(count * 4);
         for i in members.clone() {
-            start.push(targets.len() as u32);
+            let first = targets.len();
+            start.push(first as u32);
             let Some(o) = self.objs.get(i) else {
                 continue;
             };
@@ -546,7 +547,11 @@ impl Young {
                         if let Some(r) = refs.get_mut(j) {
                             if *r != NOT_MEMBER {
                                 *r -= 1;
-                                targets.push(j as u32);
+                                // A repeat of the member's last target adds
+                                // nothing to the propagation (`[x] * n`).
+                                if targets.len() == first || targets.last() != Some(&(j as u32)) {
+                                    targets.push(j as u32);
+                                }
                             }
                         }
                     }
