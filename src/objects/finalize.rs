@@ -360,9 +360,10 @@ fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
                 // (`[x] * n`; each level of pyperformance's gc_traversal
                 // holds the one below n times), would be passed over when
                 // popped: the stack held every reference (+8 MB at exit).
-                let again = seen.contains(&(Rc::as_ptr(co) as usize))
-                    || matches!(children.last(), Some(Value::Obj(p)) if Rc::ptr_eq(p, co));
-                if !again && !is_leaf(co, class_has_del(co)) {
+                if !is_leaf(co, class_has_del(co))
+                    && !matches!(children.last(), Some(Value::Obj(p)) if Rc::ptr_eq(p, co))
+                    && !seen.contains(&(Rc::as_ptr(co) as usize))
+                {
                     children.push(c.clone());
                 }
             }

@@ -157,7 +157,9 @@ pub(crate) fn splitlines(vm: &Vm, args: &Args, keepends: bool) -> Option<PyResul
         _ => return None,
     };
     let b = s.as_bytes();
-    let is_break = |c: u8| crate::unicode::is_linebreak(u32::from(c));
+    // Python's line boundaries among ASCII characters (`\n`, `\v`, `\f`,
+    // `\r`, and the separators `\x1c`-`\x1e`).
+    let is_break = |c: u8| matches!(c, 0x0a..=0x0d | 0x1c..=0x1e);
     let mut spans = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < b.len() {
