@@ -64,3 +64,12 @@ fn generator_state_fits_a_224_byte_block() {
     let n = size_of::<RefCell<pycvm::vm::gen::GenState>>();
     assert!(n <= 224, "RefCell<GenState> is {n}");
 }
+
+#[test]
+fn future_state_fits_a_192_byte_block() {
+    // Every asyncio Future and Task boxes one `Fut`; the exception and
+    // cancellation fields are boxed apart and one done-callback is inline
+    // (session 17: 232 bytes and a 128-byte callback vector before).
+    let n = size_of::<pycvm::modules::asyncio::future::Fut>();
+    assert!(n <= 192, "Fut is {n}");
+}

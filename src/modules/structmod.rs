@@ -317,7 +317,7 @@ fn struct_pack(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let err = error_class(vm, &args)?;
     let fmt = compile(vm, &err, f)?;
     let data = do_pack(vm, &err, &fmt, a.get(1..).unwrap_or(&[]), "pack")?;
-    Ok(vm.new_bytes(data))
+    Ok(vm.new_bytes_shared(data))
 }
 
 fn struct_pack_into(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -472,7 +472,7 @@ fn st_pack(vm: &mut Vm, args: Args) -> PyResult<Value> {
         args.pos().get(1..).unwrap_or(&[]),
         "pack",
     )?;
-    Ok(vm.new_bytes(data))
+    Ok(vm.new_bytes_shared(data))
 }
 
 fn st_pack_into(vm: &mut Vm, args: Args) -> PyResult<Value> {

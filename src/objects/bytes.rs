@@ -507,6 +507,9 @@ pub fn bytes_getitem(vm: &mut Vm, o: &PyRef, key: &Value) -> PyResult<Value> {
                     .filter_map(|k| b.get((start + k * step) as usize).copied())
                     .collect()
             };
+            if step == 1 {
+                return Ok(vm.new_bytes_shared(out));
+            }
             return Ok(make(vm, array, out));
         }
         let data = bytes_of(&this).unwrap_or_default();

@@ -356,7 +356,14 @@ fn finalizable_from(vm: &Vm, globals: &PyRef) -> Vec<Value> {
         super::gc_traverse::traverse(o, &mut |c: &Value| {
             if let Value::Obj(co) = c {
                 count += 1;
-                if !is_leaf(co, class_has_del(co)) {
+                // A child walked already, or the same as the one before
+                // (`[x] * n`; each level of pyperformance's gc_traversal
+                // holds the one below n times), would be passed over when
+                // popped: the stack held every reference (+8 MB at exit).
+                if !is_leaf(co, class_has_del(co))
+                    && !matches!(children.last(), Some(Value::Obj(p)) if Rc::ptr_eq(p, co))
+                    && !seen.contains(&(Rc::as_ptr(co) as usize))
+                {
                     children.push(c.clone());
                 }
             }

@@ -585,6 +585,9 @@ fn str_splitlines(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(v) => ssize_or_big_nonzero(vm, v)?,
         None => false,
     };
+    if let Some(r) = super::str_fast::splitlines(vm, &args, keepends) {
+        return r;
+    }
     let s = this(vm, &args)?;
     let items = sm::splitlines(&s, keepends)
         .iter()

@@ -31,12 +31,14 @@ pub enum WeakKind {
 
 /// The state of a `weakref.ref` / proxy object.
 pub struct WeakRefData {
-    /// The referent; dangling once it died.
-    target: RefCell<Weak<PyObject>>,
+    /// The referent; dangling once it died. A `Cell` (taken and put back
+    /// to upgrade), so the state is a 48-byte block.
+    target: Cell<Weak<PyObject>>,
     /// The callback, `None` if none (or once it ran).
     pub callback: RefCell<Value>,
-    /// `hash(ref)`, cached from the referent's hash.
-    pub hash: Cell<Option<i64>>,
+    /// `hash(ref)`, cached from the referent's hash; -1 (never a Python
+    /// hash) until then.
+    hash: Cell<i64>,
     pub kind: WeakKind,
     /// A plain `ref(obj)` with no callback (shared by later calls).
     pub basic: bool,
@@ -60,9 +62,9 @@ impl NativeData for WeakRefData {
 impl WeakRefData {
     pub fn new(target: &PyRef, callback: Value, kind: WeakKind, basic: bool) -> WeakRefData {
         WeakRefData {
-            target: RefCell::new(Rc::downgrade(target)),
+            target: Cell::new(Rc::downgrade(target)),
             callback: RefCell::new(callback),
-            hash: Cell::new(None),
+            hash: Cell::new(-1),
             kind,
             basic,
         }
@@ -70,13 +72,23 @@ impl WeakRefData {
 
     /// The referent, if alive.
     pub fn get(&self) -> Option<PyRef> {
-        self.target.try_borrow().ok()?.upgrade()
+        let t = self.target.take();
+        let r = t.upgrade();
+        self.target.set(t);
+        r
+    }
+
+    /// The cached `hash(ref)`, if computed.
+    pub fn cached_hash(&self) -> Option<i64> {
+        Some(self.hash.get()).filter(|&h| h != -1)
+    }
+
+    pub fn set_hash(&self, h: i64) {
+        self.hash.set(h);
     }
 
     fn clear(&self) {
-        if let Ok(mut t) = self.target.try_borrow_mut() {
-            *t = Weak::new();
-        }
+        self.target.set(Weak::new());
     }
 }
 
@@ -130,9 +142,14 @@ static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::ne
 
 type AddrMap<V> = HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
 
+/// An object's weakref objects. Most objects have one or two, held inline
+/// in the registry's entry (a `Vec`'s first allocation was a 32-byte block
+/// per weakly referenced object).
+type RefList = smallvec::SmallVec<[Weak<PyObject>; 2]>;
+
 crate::interp_local! {
     /// Referent address -> its weakref objects, in CPython's list order.
-    static REGISTRY: RefCell<AddrMap<Vec<Weak<PyObject>>>> =
+    static REGISTRY: RefCell<AddrMap<RefList>> =
         RefCell::new(AddrMap::default());
     /// (weakref, callback) pairs due to run, oldest first.
     static CALLBACKS: RefCell<Vec<(PyRef, Value)>> = const { RefCell::new(Vec::new()) };
@@ -201,7 +218,7 @@ pub fn register(target: &PyRef, wr: &PyRef) {
 
 /// Clear the weakrefs of a dying object (`list`: its registry entry) and
 /// return each one that had a callback, with the callback taken out.
-fn clear_refs(list: Vec<Weak<PyObject>>) -> Vec<(PyRef, Value)> {
+fn clear_refs(list: RefList) -> Vec<(PyRef, Value)> {
     let mut out = Vec::new();
     for w in list {
         let Some(wr) = w.upgrade() else {
@@ -224,7 +241,7 @@ fn clear_refs(list: Vec<Weak<PyObject>>) -> Vec<(PyRef, Value)> {
 }
 
 /// Take the registry entry of the object at `addr`.
-fn take_entry(addr: usize) -> Option<Vec<Weak<PyObject>>> {
+fn take_entry(addr: usize) -> Option<RefList> {
     REGISTRY
         .try_with(|r| {
             let mut r = r.try_borrow_mut().ok()?;
@@ -308,9 +325,7 @@ pub fn on_revive(old: usize, new: &PyRef) {
     for w in &list {
         if let Some(o) = w.upgrade() {
             if let Some(d) = data_of(&o) {
-                if let Ok(mut t) = d.target.try_borrow_mut() {
-                    *t = Rc::downgrade(new);
-                }
+                d.target.set(Rc::downgrade(new));
             }
         }
     }

@@ -191,6 +191,8 @@ pub struct Interner {
     map: std::collections::HashSet<InternKey, crate::pyhash::FxBuild>,
     /// The one-character ASCII strings (CPython's latin-1 singletons).
     chars: Vec<Option<PyRef>>,
+    /// The one-byte bytes objects (CPython's `characters` singletons).
+    bytes1: Vec<Option<PyRef>>,
     /// `intern_static`'s direct-mapped cache: (address, length) of a
     /// `&'static str` and its interned object.
     statics: Vec<Option<(usize, usize, PyRef)>>,
@@ -721,6 +723,28 @@ impl Vm {
 
     pub fn new_bytes(&self, b: Vec<u8>) -> Value {
         Value::Obj(self.new_obj(&self.types.bytes, Payload::Bytes(b.into_boxed_slice())))
+    }
+
+    /// A bytes result where CPython's `PyBytes_FromStringAndSize` gives
+    /// one of its 256 one-byte singletons (slices, `struct.pack`): one
+    /// object per byte value instead of one per result (pyperformance's
+    /// pyflate keeps a list of a million one-byte slices).
+    pub fn new_bytes_shared(&mut self, b: Vec<u8>) -> Value {
+        let [c] = b.as_slice() else {
+            return self.new_bytes(b);
+        };
+        let c = *c;
+        if let Some(Some(r)) = self.interned.bytes1.get(usize::from(c)) {
+            return Value::Obj(r.clone());
+        }
+        let r = self.new_obj(&self.types.bytes, Payload::Bytes(b.into_boxed_slice()));
+        if self.interned.bytes1.len() < 256 {
+            self.interned.bytes1.resize(256, None);
+        }
+        if let Some(slot) = self.interned.bytes1.get_mut(usize::from(c)) {
+            *slot = Some(r.clone());
+        }
+        Value::Obj(r)
     }
 
     pub fn new_exception(&self, ty: &PyRef, args: Vec<Value>) -> PyRef {

@@ -21,29 +21,66 @@ pub enum FState {
     Finished,
 }
 
+/// The (callback, context) pairs of a Future, in order. Most futures get
+/// one (a Task's wake-up, `gather`'s child callback), which stays inline,
+/// as CPython's `fut_callback0`: a `Vec`'s first allocation is four pairs,
+/// a 128-byte block per future.
+pub type Callbacks = smallvec::SmallVec<[(Value, Value); 1]>;
+
 /// The fields of a Future (and of a Task, which has the rest set).
 pub struct Inner {
     /// None: `__init__` has not run ("Future object is not initialized.").
     pub loop_: Option<Value>,
-    /// (callback, context), in order.
-    pub callbacks: Vec<(Value, Value)>,
+    pub callbacks: Callbacks,
     pub result: Option<Value>,
+    /// The fields most futures never set (boxed when one is).
+    pub rare: Option<Box<Rare>>,
+    pub state: FState,
+    pub log_tb: bool,
+    pub blocking: bool,
+    // Task
+    pub must_cancel: bool,
+    pub log_destroy_pending: bool,
+    pub num_cancels_requested: i64,
+    pub fut_waiter: Option<Value>,
+    pub coro: Option<Value>,
+    pub name: Option<Value>,
+    pub context: Option<Value>,
+}
+
+/// A Future's exception, tracebacks and cancellation details: set by few
+/// futures, so out of line (tests/mem_layout.rs checks `Fut`'s size).
+#[derive(Default)]
+pub struct Rare {
     pub exception: Option<Value>,
     pub exception_tb: Option<Value>,
     pub source_tb: Option<Value>,
     pub cancel_msg: Option<Value>,
     pub cancelled_exc: Option<Value>,
-    pub state: FState,
-    pub log_tb: bool,
-    pub blocking: bool,
-    // Task
-    pub fut_waiter: Option<Value>,
-    pub coro: Option<Value>,
-    pub name: Option<Value>,
-    pub context: Option<Value>,
-    pub must_cancel: bool,
-    pub log_destroy_pending: bool,
-    pub num_cancels_requested: i64,
+}
+
+impl Rare {
+    fn fields_mut(&mut self) -> [&mut Option<Value>; 5] {
+        [
+            &mut self.exception,
+            &mut self.exception_tb,
+            &mut self.source_tb,
+            &mut self.cancel_msg,
+            &mut self.cancelled_exc,
+        ]
+    }
+}
+
+impl Inner {
+    /// The rare fields, made on first write.
+    pub fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// A rare field's value (`None` when unset).
+    pub fn rare_get(&self, f: fn(&Rare) -> &Option<Value>) -> Option<Value> {
+        self.rare.as_deref().and_then(|r| f(r).clone())
+    }
 }
 
 /// The state of a Future or Task object.
@@ -57,13 +94,9 @@ impl Fut {
         Fut {
             inner: RefCell::new(Inner {
                 loop_: None,
-                callbacks: Vec::new(),
+                callbacks: Callbacks::new(),
                 result: None,
-                exception: None,
-                exception_tb: None,
-                source_tb: None,
-                cancel_msg: None,
-                cancelled_exc: None,
+                rare: None,
                 state: FState::Pending,
                 log_tb: false,
                 blocking: false,
@@ -100,11 +133,6 @@ impl NativeData for Fut {
             for v in [
                 &i.loop_,
                 &i.result,
-                &i.exception,
-                &i.exception_tb,
-                &i.source_tb,
-                &i.cancel_msg,
-                &i.cancelled_exc,
                 &i.fut_waiter,
                 &i.coro,
                 &i.name,
@@ -116,6 +144,17 @@ impl NativeData for Fut {
                 visit(f);
                 visit(c);
             }
+            if let Some(r) = &i.rare {
+                for v in [
+                    &r.exception,
+                    &r.exception_tb,
+                    &r.source_tb,
+                    &r.cancel_msg,
+                    &r.cancelled_exc,
+                ] {
+                    opt_visit(v, visit);
+                }
+            }
         }
     }
 
@@ -125,11 +164,6 @@ impl NativeData for Fut {
             for v in [
                 &mut i.loop_,
                 &mut i.result,
-                &mut i.exception,
-                &mut i.exception_tb,
-                &mut i.source_tb,
-                &mut i.cancel_msg,
-                &mut i.cancelled_exc,
                 &mut i.fut_waiter,
                 &mut i.coro,
                 &mut i.name,
@@ -142,6 +176,9 @@ impl NativeData for Fut {
             for (f, c) in i.callbacks.drain(..) {
                 out.push(f);
                 out.push(c);
+            }
+            if let Some(mut r) = i.rare.take() {
+                out.extend(r.fields_mut().into_iter().filter_map(Option::take));
             }
         }
     }
@@ -295,16 +332,11 @@ pub fn future_init(vm: &mut Vm, f: &Fut, lp: Value) -> PyResult<()> {
         let mut g = f.inner.borrow_mut();
         let i = &mut *g;
         let mut old = Vec::new();
-        for v in [
-            &mut i.loop_,
-            &mut i.result,
-            &mut i.exception,
-            &mut i.exception_tb,
-            &mut i.source_tb,
-            &mut i.cancel_msg,
-            &mut i.cancelled_exc,
-        ] {
+        for v in [&mut i.loop_, &mut i.result] {
             old.extend(v.take());
+        }
+        if let Some(mut r) = i.rare.take() {
+            old.extend(r.fields_mut().into_iter().filter_map(Option::take));
         }
         old.extend(i.callbacks.drain(..).flat_map(|(a, b)| [a, b]));
         i.state = FState::Pending;
@@ -323,7 +355,7 @@ pub fn future_init(vm: &mut Vm, f: &Fut, lp: Value) -> PyResult<()> {
     if vm.truthy(&dbg)? {
         let st = state(vm)?;
         let tb = vm.call(&st.extract_stack, &[])?;
-        f.inner.borrow_mut().source_tb = Some(tb);
+        f.inner.borrow_mut().rare_mut().source_tb = Some(tb);
     }
     Ok(())
 }
@@ -383,8 +415,9 @@ pub fn set_exception(vm: &mut Vm, fv: &Value, f: &Fut, exc: Value) -> PyResult<(
     let tb = vm.getattr_str(&exc, "__traceback__")?;
     {
         let mut i = f.inner.borrow_mut();
-        i.exception = Some(exc);
-        i.exception_tb = (!tb.is_none()).then_some(tb);
+        let r = i.rare_mut();
+        r.exception = Some(exc);
+        r.exception_tb = (!tb.is_none()).then_some(tb);
         i.state = FState::Finished;
     }
     schedule_callbacks(vm, fv, f)?;
@@ -396,7 +429,8 @@ pub fn set_exception(vm: &mut Vm, fv: &Value, f: &Fut, exc: Value) -> PyResult<(
 pub fn make_cancelled_error(vm: &mut Vm, f: &Fut) -> PyResult<Value> {
     let (saved, msg) = {
         let mut i = f.inner.borrow_mut();
-        (i.cancelled_exc.take(), i.cancel_msg.clone())
+        let r = i.rare_mut();
+        (r.cancelled_exc.take(), r.cancel_msg.clone())
     };
     if let Some(e) = saved {
         return Ok(e);
@@ -425,7 +459,11 @@ pub fn cancel(vm: &mut Vm, fv: &Value, f: &Fut, msg: Option<Value>) -> PyResult<
             return Ok(false);
         }
         i.state = FState::Cancelled;
-        let old = std::mem::replace(&mut i.cancel_msg, msg);
+        let old = if msg.is_none() && i.rare.is_none() {
+            None
+        } else {
+            std::mem::replace(&mut i.rare_mut().cancel_msg, msg)
+        };
         drop(i);
         drop(old);
     }
@@ -447,11 +485,16 @@ pub fn result(vm: &mut Vm, f: &Fut) -> PyResult<Value> {
         return Err(invalid_state(vm, "Result is not set."));
     }
     let (exc, tb) = {
-        let mut i = f.inner.borrow_mut();
+        let mut g = f.inner.borrow_mut();
+        let i = &mut *g;
         i.log_tb = false;
-        match &i.exception {
-            Some(e) => (Some(e.clone()), i.exception_tb.take()),
-            None => return Ok(i.result.clone().unwrap_or(Value::None)),
+        match i.rare.as_deref_mut() {
+            Some(Rare {
+                exception: Some(e),
+                exception_tb,
+                ..
+            }) => (Some(e.clone()), exception_tb.take()),
+            _ => return Ok(i.result.clone().unwrap_or(Value::None)),
         }
     };
     match exc {
@@ -525,7 +568,7 @@ fn m_exception(vm: &mut Vm, args: Args) -> PyResult<Value> {
         FState::Pending => Err(invalid_state(vm, "Exception is not set.")),
         FState::Finished => {
             let mut i = f.inner.borrow_mut();
-            match &i.exception {
+            match i.rare_get(|r| &r.exception) {
                 Some(e) => {
                     let e = e.clone();
                     i.log_tb = false;
@@ -583,7 +626,7 @@ fn m_remove_done_callback(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = [one_arg(vm, &args, f, "remove_done_callback")?];
     alive_loop(vm, f)?;
     let cbs = f.inner.borrow().callbacks.clone();
-    let mut keep = Vec::with_capacity(cbs.len());
+    let mut keep = Callbacks::with_capacity(cbs.len());
     let mut removed = 0i64;
     for (cb, ctx) in cbs {
         if vm.eq(&cb, &a[0])? {
@@ -667,7 +710,11 @@ pub fn finalize_future(vm: &mut Vm, s: &Value, f: &Fut) -> PyResult<()> {
             return Ok(());
         }
         i.log_tb = false;
-        (i.exception.clone(), i.source_tb.clone(), i.loop_.clone())
+        (
+            i.rare_get(|r| &r.exception),
+            i.rare_get(|r| &r.source_tb),
+            i.loop_.clone(),
+        )
     };
     let (Some(exc), Some(lp)) = (exc, lp) else {
         return Ok(());
@@ -781,7 +828,10 @@ fn g_result(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 fn g_exception(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = fut_of(vm, v)?;
     alive_loop(vm, f)?;
-    Ok(f.inner.borrow().exception.clone().unwrap_or(Value::None))
+    Ok(f.inner
+        .borrow()
+        .rare_get(|r| &r.exception)
+        .unwrap_or(Value::None))
 }
 
 fn g_log_traceback(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -805,15 +855,18 @@ fn s_log_traceback(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 fn g_source_traceback(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = fut_of(vm, v)?;
     let i = f.inner.borrow();
-    Ok(match (&i.loop_, &i.source_tb) {
-        (Some(_), Some(tb)) => tb.clone(),
+    Ok(match (&i.loop_, i.rare_get(|r| &r.source_tb)) {
+        (Some(_), Some(tb)) => tb,
         _ => Value::None,
     })
 }
 
 fn g_cancel_message(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let f = fut_of(vm, v)?;
-    Ok(f.inner.borrow().cancel_msg.clone().unwrap_or(Value::None))
+    Ok(f.inner
+        .borrow()
+        .rare_get(|r| &r.cancel_msg)
+        .unwrap_or(Value::None))
 }
 
 fn s_cancel_message(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
@@ -821,7 +874,7 @@ fn s_cancel_message(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> 
     let Some(new) = new else {
         return Err(vm.attribute_error("cannot delete attribute"));
     };
-    let old = f.inner.borrow_mut().cancel_msg.replace(new);
+    let old = f.inner.borrow_mut().rare_mut().cancel_msg.replace(new);
     drop(old);
     Ok(())
 }

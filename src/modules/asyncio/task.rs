@@ -144,7 +144,7 @@ fn step_impl(vm: &mut Vm, st: &State, tv: &Value, f: &Fut, exc: Option<Value>) -
                 let mut i = f.inner.borrow_mut();
                 let mc = i.must_cancel;
                 i.must_cancel = false;
-                (mc, i.cancel_msg.clone())
+                (mc, i.rare_get(|r| &r.cancel_msg))
             };
             if mc {
                 future::cancel(vm, tv, f, msg)?;
@@ -156,7 +156,7 @@ fn step_impl(vm: &mut Vm, st: &State, tv: &Value, f: &Fut, exc: Option<Value>) -
         Err(e) => {
             let ev = e.value();
             if vm.isinstance(&ev, &st.cancelled_error)? {
-                f.inner.borrow_mut().cancelled_exc = Some(ev);
+                f.inner.borrow_mut().rare_mut().cancelled_exc = Some(ev);
                 future::cancel(vm, tv, f, None)?;
                 return Ok(());
             }
@@ -243,7 +243,7 @@ fn waiting_on(vm: &mut Vm, f: &Fut, result: Value) -> PyResult<()> {
     let (mc, msg) = {
         let mut i = f.inner.borrow_mut();
         i.fut_waiter = Some(result.clone());
-        (i.must_cancel, i.cancel_msg.clone())
+        (i.must_cancel, i.rare_get(|r| &r.cancel_msg))
     };
     if mc {
         let r = vm.call_method(&result, "cancel", &[msg.unwrap_or(Value::None)])?;
@@ -410,7 +410,7 @@ fn t_cancel(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let old = {
         let mut i = f.inner.borrow_mut();
         i.must_cancel = true;
-        i.cancel_msg.replace(msg)
+        i.rare_mut().cancel_msg.replace(msg)
     };
     drop(old);
     Ok(Value::bool(true))
@@ -521,7 +521,7 @@ pub fn finalize_task(vm: &mut Vm, s: &Value, f: &Fut) -> PyResult<()> {
         let i = f.inner.borrow();
         (
             i.state == FState::Pending && i.log_destroy_pending,
-            i.source_tb.clone(),
+            i.rare_get(|r| &r.source_tb),
             i.loop_.clone(),
         )
     };

@@ -201,14 +201,14 @@ fn ref_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn ref_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = ref_data(vm, &args, "__hash__")?;
-    if let Some(h) = d.hash.get() {
+    if let Some(h) = d.cached_hash() {
         return Ok(Value::Int(h));
     }
     let Some(t) = d.get() else {
         return Err(vm.type_error("weak object has gone away"));
     };
     let h = vm.hash(&Value::Obj(t))?;
-    d.hash.set(Some(h));
+    d.set_hash(h);
     Ok(Value::Int(h))
 }
 
