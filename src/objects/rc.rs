@@ -149,6 +149,18 @@ impl<T> Rc<T> {
         this.inner().strong.get() as usize
     }
 
+    /// Drop a reference that is not the last (the eval loop's release of a
+    /// shared value): the count goes down with no test for zero and no
+    /// drop glue. Called on the last reference it leaks the value (never
+    /// frees it), so it is safe either way.
+    #[inline(always)]
+    pub fn drop_shared(this: Self) {
+        let s = &this.inner().strong;
+        debug_assert!(s.get() > 1, "drop_shared of the last reference");
+        s.set(s.get() - 1);
+        std::mem::forget(this);
+    }
+
     pub fn weak_count(this: &Self) -> usize {
         this.inner().weak.get() as usize - 1
     }

@@ -42,7 +42,7 @@ pub struct Instr {
 }
 
 impl Instr {
-    const NOT_A_START: Instr = Instr {
+    pub(crate) const NOT_A_START: Instr = Instr {
         op: crate::pyc::opcode::Op::Cache,
         len: 1,
         slot: super::ops::cache::NO_SLOT,

@@ -82,7 +82,17 @@ impl Vm {
     /// returned, `false`: it yielded; the value is in `exit_value`) or an
     /// error needs unwinding (`(error, whether to add a traceback entry)`).
     fn dispatch(&mut self) -> Result<bool, (PyErr, bool)> {
+        // While a trace function is set, the instructions are fetched from
+        // this trace table instead (`trace_fill`).
+        let mut trace_buf: Vec<super::code::Instr> = Vec::new();
         'frame: loop {
+            // What waits between instructions (finalizers of objects a
+            // return or a frame switch dropped, generators to close) runs
+            // before the frame's next instruction; the stack's length is
+            // current at every (re)load.
+            if super::breaker::any() {
+                self.on_eval_breaker();
+            }
             let Some(frame) = self.frames.last() else {
                 return Err((self.system_error("no frame to run"), false));
             };
@@ -122,24 +132,65 @@ impl Vm {
                 };
             }
             let mut r = reload!();
+            // Where instructions are fetched from: the code's own, or while
+            // a trace function is set the trace table, CACHE units as many,
+            // whose arm traces the instruction at `pc` and then runs it (so
+            // the loop checks nothing per instruction for tracing).
+            // `patched`: the unit of the trace table that holds the real
+            // instruction to run after its trace (none: `usize::MAX`).
+            let mut patched = usize::MAX;
+            let mut table = if self.tracing {
+                trace_fill(&mut trace_buf, instrs.len())
+            } else {
+                instrs.as_ptr()
+            };
             loop {
                 debug_assert!(pc < instrs.len(), "pc past the end of verified code");
-                // SAFETY: `pc < instrs.len()`: checked at the frame's
-                // (re)load and by `go_checked!` for every `pc` an `op_*`
-                // function or a trace function gives; the arms that go on
-                // with `go_on!` are instructions the verifier followed (it
-                // covers every path from the code's start and its handlers,
-                // and `f_lineno` jumps go only where those reach), whose next
-                // instruction and jump targets it proved inside the code.
+                // SAFETY: `pc < instrs.len()` (the trace table is as long):
+                // checked at the frame's (re)load and by `go_checked!` for
+                // every `pc` an `op_*` function or a trace function gives;
+                // the arms that go on with `go_on!` are instructions the
+                // verifier followed (it covers every path from the code's
+                // start and its handlers, and `f_lineno` jumps go only where
+                // those reach), whose next instruction and jump targets it
+                // proved inside the code.
                 let super::code::Instr {
                     op,
                     len,
                     slot,
                     arg: oparg,
-                } = unsafe { *instrs.as_ptr().add(pc) };
+                } = unsafe { *table.add(pc) };
+                // Whether an arm freed an object (`release!`): freeing may
+                // queue a finalizer, which runs before the next instruction
+                // (`go_on!` then checks the eval breaker).
+                let mut check = false;
+                // What waits between instructions (finalizers, generators to
+                // close, a collection, a trace function set or cleared)
+                // raised the eval breaker: checked after each instruction
+                // that can free or allocate an object or run code, not
+                // before every one.
+                macro_rules! on_breaker {
+                    () => {{
+                        r.sync(&mut self.stack);
+                        self.on_eval_breaker();
+                        // A trace function set or cleared.
+                        if self.tracing != (table != instrs.as_ptr()) {
+                            table = if self.tracing {
+                                patched = usize::MAX;
+                                trace_fill(&mut trace_buf, instrs.len())
+                            } else {
+                                instrs.as_ptr()
+                            };
+                        }
+                        r = reload!();
+                    }};
+                }
                 macro_rules! go_on {
                     ($to:expr) => {{
                         pc = $to;
+                        if check && super::breaker::any() {
+                            on_breaker!();
+                        }
                         continue;
                     }};
                 }
@@ -152,30 +203,12 @@ impl Vm {
                             return Err((past_end(self), false));
                         }
                         pc = to;
+                        let _ = check;
+                        if super::breaker::any() {
+                            on_breaker!();
+                        }
                         continue;
                     }};
-                }
-                // Whatever waits between instructions (finalizers of dropped
-                // objects, generators to close, a trace function: its bit
-                // stays set while one is) raised the eval breaker.
-                if super::breaker::any() {
-                    r.sync(&mut self.stack);
-                    self.on_eval_breaker();
-                    if self.tracing {
-                        let prefixed = super::code::prefixed(instrs, pc);
-                        if let Err(e) = self.trace_instruction(pc, op, prefixed) {
-                            self.mark_lasti(pc);
-                            return Err((e, true));
-                        }
-                        // A trace function set `f_lineno` (objects/frame_jump.rs).
-                        if let Some(to) = crate::objects::frame_jump::take_jump(self) {
-                            r = reload!();
-                            go_checked!(to);
-                        }
-                        // Line events compare with the last instruction's.
-                        self.mark_lasti(pc);
-                    }
-                    r = reload!();
                 }
                 // The frame's `lasti` is stored by each instruction that can
                 // run code, raise or drop a value (`mark_lasti` in its arm,
@@ -222,13 +255,19 @@ impl Vm {
                 }
                 // Drop a value the instruction displaced: freeing an object
                 // may queue a finalizer, which sees `lasti`.
+                // A shared object's count goes down without the drop glue
+                // (which works on the value in memory).
                 macro_rules! release {
                     ($v:expr) => {{
-                        let v: Value = $v;
-                        if v.is_last_ref() {
-                            self.mark_lasti(pc);
+                        if let Value::Obj(o) = $v {
+                            if crate::objects::rc::Rc::strong_count(&o) == 1 {
+                                self.mark_lasti(pc);
+                                check = true;
+                                drop(o);
+                            } else {
+                                crate::objects::rc::Rc::drop_shared(o);
+                            }
                         }
-                        drop(v);
                     }};
                 }
                 let flow: PyResult<Flow> = match op {
@@ -236,8 +275,60 @@ impl Vm {
                     // CACHE, an opcode number `opcode.opmap` lacks, or a
                     // unit inside an instruction (code.rs's Instr).
                     Op::Cache => {
-                        let opb = code.raw_code().get(pc * 2).copied().unwrap_or(0);
-                        return Err((self.system_error(format!("unknown opcode {opb}")), false));
+                        // SAFETY: `pc < instrs.len()` (see the fetch).
+                        let real = unsafe { *instrs.as_ptr().add(pc) };
+                        if table != instrs.as_ptr() && real.op != Op::Cache {
+                            // The trace table: the unit patched for the
+                            // last instruction is a CACHE unit again.
+                            let tp = table.cast_mut();
+                            if patched < instrs.len() {
+                                // SAFETY: the trace table holds
+                                // `instrs.len()` units.
+                                unsafe { *tp.add(patched) = super::code::Instr::NOT_A_START };
+                            }
+                            patched = usize::MAX;
+                            r.sync(&mut self.stack);
+                            self.on_eval_breaker();
+                            if !self.tracing {
+                                table = instrs.as_ptr();
+                                r = reload!();
+                                continue;
+                            }
+                            let prefixed = super::code::prefixed(instrs, pc);
+                            if let Err(e) = self.trace_instruction(pc, real.op, prefixed) {
+                                self.mark_lasti(pc);
+                                return Err((e, true));
+                            }
+                            // A trace function set `f_lineno`
+                            // (objects/frame_jump.rs).
+                            if let Some(to) = crate::objects::frame_jump::take_jump(self) {
+                                r = reload!();
+                                go_checked!(to);
+                            }
+                            // Line events compare with the last
+                            // instruction's.
+                            self.mark_lasti(pc);
+                            r = reload!();
+                            if matches!(real.op, Op::JumpBackward | Op::JumpBackwardNoInterrupt) {
+                                // Done here: it may jump to itself
+                                // (`while True: pass`), which must be traced
+                                // again.
+                                Ok(Flow::Jump(back(pc + real.len as usize, real.arg)))
+                            } else {
+                                // Run the real instruction: the next fetch
+                                // finds it in the table.
+                                // SAFETY: as above.
+                                unsafe { *tp.add(pc) = real };
+                                patched = pc;
+                                continue;
+                            }
+                        } else {
+                            let opb = code.raw_code().get(pc * 2).copied().unwrap_or(0);
+                            return Err((
+                                self.system_error(format!("unknown opcode {opb}")),
+                                false,
+                            ));
+                        }
                     }
                     Op::Resume if oparg >= 2 || !super::signals::pending() => go_on!(next),
                     // As in CPython 3.11, RESUME at a function's start or
@@ -314,6 +405,7 @@ impl Vm {
                             Ok(old) => {
                                 release!(old);
                                 release!(obj);
+                                release!(key);
                                 go_on!(next);
                             }
                             Err(v) => unsafe {
@@ -443,8 +535,16 @@ impl Vm {
                         }
                         marked!(self.op_load_name(code, oparg, slot))
                     }
-                    Op::BuildTuple => marked!(step!(self.op_build_tuple(oparg))),
-                    Op::BuildList => marked!(self.op_build_list(oparg)),
+                    // On the registers; the allocation may schedule a
+                    // collection, which runs at this instruction.
+                    Op::BuildTuple | Op::BuildList => {
+                        unsafe { self.build_seq_regs(&mut r, oparg, op == Op::BuildList) };
+                        if super::breaker::any() {
+                            self.mark_lasti(pc);
+                            on_breaker!();
+                        }
+                        go_on!(next);
+                    }
                     Op::BuildSet => marked!(self.op_build_set(oparg)),
                     Op::BuildMap => marked!(self.op_build_map(oparg)),
                     Op::LoadAttr => {
@@ -920,6 +1020,17 @@ fn deref_hit(slot: &Value) -> Option<Value> {
         },
         _ => None,
     }
+}
+
+/// Make `buf` a trace table for code of `len` units (all CACHE units, which
+/// `dispatch`'s CACHE arm traces and then runs), and give its address, which
+/// stays valid until `buf` is changed again.
+#[cold]
+#[inline(never)]
+fn trace_fill(buf: &mut Vec<super::code::Instr>, len: usize) -> *const super::code::Instr {
+    buf.clear();
+    buf.resize(len, super::code::Instr::NOT_A_START);
+    buf.as_mut_ptr().cast_const()
 }
 
 /// The error for a `pc` outside the code (bad bytecode).

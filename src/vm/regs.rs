@@ -191,6 +191,33 @@ impl Regs {
         }
     }
 
+    /// Move the top `n` values off the stack into a new vector (in stack
+    /// order), word by word (see `vm::ops::write_words`).
+    ///
+    /// # Safety
+    /// The frame's value stack holds at least `n` values (verified code).
+    #[inline(always)]
+    #[cfg_attr(debug_assertions, track_caller)]
+    pub unsafe fn take_n(&mut self, n: usize) -> Vec<Value> {
+        let mut items = Vec::with_capacity(n);
+        if n == 0 {
+            return items;
+        }
+        // SAFETY: the caller's contract: slots `sp - n .. sp` hold values,
+        // which move into the vector's `n` reserved slots as the stack
+        // shrinks past them.
+        unsafe {
+            let src = self.at(n);
+            let dst = items.as_mut_ptr();
+            for i in 0..n {
+                super::ops::write_words(dst.add(i), super::ops::read_words(src.add(i)));
+            }
+            items.set_len(n);
+            self.sp = src;
+        }
+        items
+    }
+
     /// Write the stack length back into `stack` (before code that uses
     /// the `Vec`).
     #[inline(always)]

@@ -9,16 +9,23 @@ use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
 
 impl Vm {
-    pub(crate) fn op_build_tuple(&mut self, n: u32) -> PyResult<Flow> {
-        let items = self.pop_n(n as usize);
-        let t = self.new_tuple(items);
-        self.op_push(t)
-    }
-
-    pub(crate) fn op_build_list(&mut self, n: u32) -> PyResult<Flow> {
-        let items = self.pop_n(n as usize);
-        let l = self.new_list(items);
-        self.op_push(l)
+    /// BUILD_TUPLE / BUILD_LIST `n` on the eval loop's registers: the
+    /// items move from the stack into the new sequence without passing
+    /// through `Vm::stack` (no sync, no reload).
+    ///
+    /// # Safety
+    /// The frame's value stack holds at least `n` values (verified code).
+    #[inline(always)]
+    pub(crate) unsafe fn build_seq_regs(&self, r: &mut crate::vm::regs::Regs, n: u32, list: bool) {
+        // SAFETY: the caller's contract.
+        let items = unsafe { r.take_n(n as usize) };
+        let v = if list {
+            self.new_list(items)
+        } else {
+            self.new_tuple(items)
+        };
+        // SAFETY: the slot of the first item taken is free.
+        unsafe { r.push(v) };
     }
 
     pub(crate) fn op_build_set(&mut self, n: u32) -> PyResult<Flow> {

@@ -223,9 +223,15 @@ impl Code {
         // values), so nothing refills the caches (`ic_set`) while the
         // reference lives; caches being refilled now make this fail.
         let v = unsafe { self.ics.try_borrow_unguarded().ok()? };
-        match v.get(slot as usize)? {
+        let ic = v.get(slot as usize)?;
+        // The one-type hit first (one tag compare and the guard); `f`
+        // answers nothing for a `Poly`.
+        if let Some(r) = f(ic) {
+            return Some(r);
+        }
+        match ic {
             Ic::Poly(es) => poly_find(&es[..], &f),
-            ic => f(ic),
+            _ => None,
         }
     }
 
