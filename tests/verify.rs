@@ -104,3 +104,67 @@ fn damaged_bytecode_is_rejected() {
     println!("{rejected} damaged variants rejected");
     assert!(rejected > 0);
 }
+
+/// An instruction that reads more values than the stack holds is refused,
+/// including builders whose net effect (items in, one result out) pops
+/// one fewer than they read: the eval loop reads those slots unchecked.
+#[test]
+fn reading_below_the_stack_is_rejected() {
+    use pycvm::pyc::opcode::Op;
+    let data = std::fs::read("fixtures/run/prog_calculator.pyc")
+        .or_else(|_| std::fs::read("fixtures/dis/basics.pyc"))
+        .unwrap();
+    let (_, obj) = load_pyc(&data).unwrap();
+    let co = obj.as_code().unwrap();
+    let body = |values: u8, op: Op, arg: u8| -> Vec<u8> {
+        let mut c = vec![Op::Resume as u8, 0];
+        for _ in 0..values {
+            c.extend([Op::LoadConst as u8, 0]);
+        }
+        c.extend([op as u8, arg, Op::ReturnValue as u8, 0]);
+        c
+    };
+    // (values pushed, instruction, argument): each reads one more.
+    let short = [
+        (2, Op::BuildTuple, 3),
+        (1, Op::BuildList, 2),
+        (2, Op::BuildSet, 3),
+        (2, Op::BuildString, 3),
+        (1, Op::BuildSlice, 2),
+        (1, Op::BuildMap, 1),
+        (2, Op::BuildConstKeyMap, 2),
+        (1, Op::MakeFunction, 8),
+        (3, Op::CallFunctionEx, 1),
+    ];
+    for (values, op, arg) in short {
+        for (n, refused) in [(values, true), (values + 1, false)] {
+            let damaged = CodeObject {
+                code: pycvm::pyc::Obj::new(pycvm::pyc::Object::Bytes(body(n, op, arg))),
+                consts: co.consts.clone(),
+                names: co.names.clone(),
+                localsplusnames: co.localsplusnames.clone(),
+                localspluskinds: co.localspluskinds.clone(),
+                filename: co.filename.clone(),
+                name: co.name.clone(),
+                qualname: co.qualname.clone(),
+                linetable: co.linetable.clone(),
+                exceptiontable: pycvm::pyc::Obj::new(pycvm::pyc::Object::Bytes(Vec::new())),
+                stacksize: 8,
+                ..*co
+            };
+            let r = verify(&damaged);
+            assert_eq!(
+                r.is_err(),
+                refused,
+                "{} {arg} with {n} values: {r:?}",
+                op.name()
+            );
+            if let Err(e) = r {
+                assert!(
+                    e.to_string().contains("pops below the bottom of the stack"),
+                    "{e}"
+                );
+            }
+        }
+    }
+}

@@ -484,6 +484,17 @@ impl Op {
                 oparg.saturating_add(1)
             }
             MapAdd => oparg.saturating_add(2),
+            // Builders read their items and push one result: one more
+            // than the net effect pops.
+            BuildTuple | BuildList | BuildSet | BuildString | BuildSlice => oparg,
+            BuildMap => oparg.saturating_mul(2),
+            BuildConstKeyMap => oparg.saturating_add(1),
+            // The code and one value per flag (defaults, keyword defaults,
+            // annotations, closure).
+            MakeFunction => 1 + (oparg & 0x0F).count_ones(),
+            // NULL, the callable, the argument tuple and the keyword dict
+            // when the flag says so.
+            CallFunctionEx => 3 + (oparg & 1),
             // compile.c charges the arguments to PRECALL (-oparg); CALL
             // then takes the two callable slots (-1).
             Precall => oparg.saturating_add(2),
@@ -507,6 +518,15 @@ impl Op {
                 | DictMerge
                 | MapAdd
                 | Precall
+                | BuildTuple
+                | BuildList
+                | BuildSet
+                | BuildString
+                | BuildSlice
+                | BuildMap
+                | BuildConstKeyMap
+                | MakeFunction
+                | CallFunctionEx
         )
     }
 
