@@ -14,6 +14,33 @@ fn verify_all(co: &CodeObject) -> Result<usize, String> {
     Ok(all.len())
 }
 
+/// `co` with its bytecode (and, when given, exception table and stack
+/// size) replaced.
+fn with_code(
+    co: &CodeObject,
+    code: Vec<u8>,
+    table: Option<Vec<u8>>,
+    stacksize: Option<i32>,
+) -> CodeObject {
+    CodeObject {
+        code: pycvm::pyc::Obj::new(pycvm::pyc::Object::Bytes(code)),
+        consts: co.consts.clone(),
+        names: co.names.clone(),
+        localsplusnames: co.localsplusnames.clone(),
+        localspluskinds: co.localspluskinds.clone(),
+        filename: co.filename.clone(),
+        name: co.name.clone(),
+        qualname: co.qualname.clone(),
+        linetable: co.linetable.clone(),
+        exceptiontable: match table {
+            Some(t) => pycvm::pyc::Obj::new(pycvm::pyc::Object::Bytes(t)),
+            None => co.exceptiontable.clone(),
+        },
+        stacksize: stacksize.unwrap_or(co.stacksize),
+        ..*co
+    }
+}
+
 fn pycs_under(dir: &str) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| {
@@ -82,19 +109,7 @@ fn damaged_bytecode_is_rejected() {
         for flip in [0x01u8, 0x80, 0xff] {
             let mut c = code.clone();
             c[i] ^= flip;
-            let damaged = CodeObject {
-                code: pycvm::pyc::Obj::new(pycvm::pyc::Object::Bytes(c)),
-                consts: co.consts.clone(),
-                names: co.names.clone(),
-                localsplusnames: co.localsplusnames.clone(),
-                localspluskinds: co.localspluskinds.clone(),
-                filename: co.filename.clone(),
-                name: co.name.clone(),
-                qualname: co.qualname.clone(),
-                linetable: co.linetable.clone(),
-                exceptiontable: co.exceptiontable.clone(),
-                ..*co
-            };
+            let damaged = with_code(co, c, None, None);
             if let Err(e) = verify(&damaged) {
                 assert!(e.to_string().starts_with("bad bytecode in code object"));
                 rejected += 1;
@@ -138,20 +153,7 @@ fn reading_below_the_stack_is_rejected() {
     ];
     for (values, op, arg) in short {
         for (n, refused) in [(values, true), (values + 1, false)] {
-            let damaged = CodeObject {
-                code: pycvm::pyc::Obj::new(pycvm::pyc::Object::Bytes(body(n, op, arg))),
-                consts: co.consts.clone(),
-                names: co.names.clone(),
-                localsplusnames: co.localsplusnames.clone(),
-                localspluskinds: co.localspluskinds.clone(),
-                filename: co.filename.clone(),
-                name: co.name.clone(),
-                qualname: co.qualname.clone(),
-                linetable: co.linetable.clone(),
-                exceptiontable: pycvm::pyc::Obj::new(pycvm::pyc::Object::Bytes(Vec::new())),
-                stacksize: 8,
-                ..*co
-            };
+            let damaged = with_code(co, body(n, op, arg), Some(Vec::new()), Some(8));
             let r = verify(&damaged);
             assert_eq!(
                 r.is_err(),

@@ -159,30 +159,14 @@ pub(crate) fn splitlines(vm: &Vm, args: &Args, keepends: bool) -> Option<PyResul
     let b = s.as_bytes();
     // Python's line boundaries among ASCII characters (`\n`, `\v`, `\f`,
     // `\r`, and the separators `\x1c`-`\x1e`).
-    let is_break = |c: u8| matches!(c, 0x0a..=0x0d | 0x1c..=0x1e);
-    let mut spans = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < b.len() {
-        while b.get(i).is_some_and(|&c| !is_break(c)) {
-            i += 1;
-        }
-        let mut eol = i;
-        if let Some(&c) = b.get(i) {
-            i += if c == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                2
-            } else {
-                1
-            };
-            if keepends {
-                eol = i;
-            }
-        }
-        spans.push((j, eol));
-        j = i;
-    }
+    let spans = crate::text::bytes_methods::line_spans(
+        b,
+        keepends,
+        |c| matches!(c, 0x0a..=0x0d | 0x1c..=0x1e),
+    );
     let items = spans
-        .iter()
-        .map(|&(a, z)| vm.new_str(s.get(a..z).unwrap_or("")))
+        .into_iter()
+        .map(|r| vm.new_str(s.get(r).unwrap_or("")))
         .collect();
     Some(Ok(vm.new_list(items)))
 }

@@ -88,10 +88,24 @@ pub fn rsplit(b: &[u8], sep: Option<&[u8]>, maxsplit: i64) -> Result<Vec<Vec<u8>
 
 /// `b.splitlines(keepends)`: splits on \n, \r and \r\n only.
 pub fn splitlines(b: &[u8], keepends: bool) -> Vec<Vec<u8>> {
+    line_spans(b, keepends, |c| c == b'\n' || c == b'\r')
+        .into_iter()
+        .map(|r| cut(b, r))
+        .collect()
+}
+
+/// The lines of `b` (`is_break`: the one-byte line boundaries; `\r\n` is
+/// one), with their ends when `keepends`: what `bytes.splitlines` and an
+/// ASCII `str.splitlines` cut.
+pub fn line_spans(
+    b: &[u8],
+    keepends: bool,
+    is_break: impl Fn(u8) -> bool,
+) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < b.len() {
-        while b.get(i).is_some_and(|&c| c != b'\n' && c != b'\r') {
+        while b.get(i).is_some_and(|&c| !is_break(c)) {
             i += 1;
         }
         let mut eol = i;
@@ -105,7 +119,7 @@ pub fn splitlines(b: &[u8], keepends: bool) -> Vec<Vec<u8>> {
                 eol = i;
             }
         }
-        out.push(cut(b, j..eol));
+        out.push(j..eol);
         j = i;
     }
     out
