@@ -203,17 +203,8 @@ impl Vm {
             let Some(d) = owner.dict() else {
                 return Ok(());
             };
-            for n in names.iter() {
-                let name = self.intern(n);
-                let Some(value) = self.dict_get_str_nocall(&d, &name)? else {
-                    return Ok(());
-                };
-                guards.push(Guard {
-                    owner: d.clone(),
-                    class: false,
-                    name,
-                    value,
-                });
+            if !self.dict_guards(&d, names, &mut guards)? {
+                return Ok(());
             }
         }
         // Functions of native modules that path calls.
@@ -234,17 +225,8 @@ impl Vm {
             let Some(d) = m.dict() else {
                 return Ok(());
             };
-            for n in names {
-                let name = self.intern(n);
-                let Some(value) = self.dict_get_str_nocall(&d, &name)? else {
-                    return Ok(());
-                };
-                guards.push(Guard {
-                    owner: d.clone(),
-                    class: false,
-                    name,
-                    value,
-                });
+            if !self.dict_guards(&d, names, &mut guards)? {
+                return Ok(());
             }
         }
         let finders = [
@@ -273,6 +255,29 @@ impl Vm {
             guards,
         }));
         Ok(())
+    }
+
+    /// Guards on `names` of the namespace `d` (their current values);
+    /// false when one is missing (then no fast path).
+    fn dict_guards(
+        &mut self,
+        d: &PyRef,
+        names: &[&str],
+        guards: &mut Vec<Guard>,
+    ) -> PyResult<bool> {
+        for n in names {
+            let name = self.intern(n);
+            let Some(value) = self.dict_get_str_nocall(d, &name)? else {
+                return Ok(false);
+            };
+            guards.push(Guard {
+                owner: d.clone(),
+                class: false,
+                name,
+                value,
+            });
+        }
+        Ok(true)
     }
 
     /// Whether every guarded name still has its start-up value.

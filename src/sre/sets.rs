@@ -45,15 +45,13 @@ pub(crate) static NO_SETS: SetBits = SetBits {
 };
 
 impl SetBits {
-    /// The maps of the sets starting at `starts` in validated `code`.
+    /// The maps of the sets starting at `starts` in validated `code` (the
+    /// validator leaves out the sets with a locale category).
     pub(crate) fn new(code: &[u32], groups: usize, starts: &[usize]) -> SetBits {
         let mut bits = SetBits::default();
         for &start in starts {
             if bits.maps.len() >= usize::from(u16::MAX - 1) {
                 break;
-            }
-            if !fixed_below_256(code, start) {
-                continue;
             }
             let Some(map) = map_of(code, groups, start) else {
                 continue;
@@ -212,36 +210,4 @@ fn map_of(code: &[u32], groups: usize, start: usize) -> Option<[u32; 8]> {
         }
     }
     Some(map)
-}
-
-/// Whether the set at `start` answers the same for a code point below 256
-/// whenever it is asked (no locale category in it).
-fn fixed_below_256(code: &[u32], mut at: usize) -> bool {
-    loop {
-        let Some(&opcode) = code.get(at) else {
-            return false;
-        };
-        at += 1;
-        match opcode {
-            op::FAILURE => return true,
-            op::NEGATE => {}
-            op::LITERAL => at += 1,
-            op::CATEGORY => {
-                match code.get(at) {
-                    Some(&(cat::LOC_WORD | cat::LOC_NOT_WORD)) | None => return false,
-                    Some(_) => {}
-                }
-                at += 1;
-            }
-            op::CHARSET => at += 8,
-            op::RANGE | op::RANGE_UNI_IGNORE => at += 2,
-            op::BIGCHARSET => {
-                let Some(&count) = code.get(at) else {
-                    return false;
-                };
-                at += 1 + 64 + (count as usize).saturating_mul(8);
-            }
-            _ => return true,
-        }
-    }
 }

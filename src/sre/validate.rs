@@ -50,7 +50,9 @@ impl Cursor<'_> {
     }
 }
 
-fn validate_charset(code: &[u32], start: usize, end: usize) -> V<()> {
+/// Checks the set at `start..end`; gives whether its answers stay fixed
+/// (no locale category, which `setlocale` can change).
+fn validate_charset(code: &[u32], start: usize, end: usize) -> V<bool> {
     let mut c = Cursor {
         code,
         pos: start,
@@ -59,6 +61,7 @@ fn validate_charset(code: &[u32], start: usize, end: usize) -> V<()> {
     if end > code.len() {
         return Err(Invalid);
     }
+    let mut fixed = true;
     while c.pos < end {
         match c.get()? {
             op::NEGATE => {}
@@ -99,11 +102,12 @@ fn validate_charset(code: &[u32], start: usize, end: usize) -> V<()> {
                 if arg > cat::UNI_NOT_LINEBREAK {
                     return Err(Invalid);
                 }
+                fixed &= !matches!(arg, cat::LOC_WORD | cat::LOC_NOT_WORD);
             }
             _ => return Err(Invalid),
         }
     }
-    Ok(())
+    Ok(fixed)
 }
 
 /// Returns Ok(true) when the block ends with a JUMP (the "then" part of a conditional).
@@ -154,8 +158,9 @@ fn validate_inner(
                 if skip < 2 {
                     return Err(Invalid);
                 }
-                validate_charset(code, c.pos, c.pos + skip - 2)?;
-                sets.push(c.pos);
+                if validate_charset(code, c.pos, c.pos + skip - 2)? {
+                    sets.push(c.pos);
+                }
                 if c.at(c.pos + skip - 2)? != op::FAILURE {
                     return Err(Invalid);
                 }
@@ -197,8 +202,9 @@ fn validate_inner(
                     if newcode < 1 || c.pos > newcode - 1 {
                         return Err(Invalid);
                     }
-                    validate_charset(code, c.pos, newcode - 1)?;
-                    sets.push(c.pos);
+                    if validate_charset(code, c.pos, newcode - 1)? {
+                        sets.push(c.pos);
+                    }
                     if c.at(newcode - 1)? != op::FAILURE {
                         return Err(Invalid);
                     }
@@ -344,8 +350,8 @@ pub fn validate(code: &[u32], groups: usize) -> bool {
     validate_sets(code, groups).is_some()
 }
 
-/// [`validate`], giving where each set (`IN`'s and `INFO`'s) starts when
-/// `code` is acceptable.
+/// [`validate`], giving where each set (`IN`'s and `INFO`'s) whose answers
+/// stay fixed (no locale category) starts, when `code` is acceptable.
 pub fn validate_sets(code: &[u32], groups: usize) -> Option<Vec<usize>> {
     if groups > MAXGROUPS as usize || code.last() != Some(&op::SUCCESS) {
         return None;

@@ -203,6 +203,9 @@ impl Vm {
                             return Err((past_end(self), false));
                         }
                         pc = to;
+                        // The breaker is checked here anyway: a `release!`
+                        // before this needs no flag (read to quiet the
+                        // never-read lint on those paths).
                         let _ = check;
                         if super::breaker::any() {
                             on_breaker!();
