@@ -3,6 +3,7 @@
 //! `struct.error`, over the format engine in `structfmt.rs`.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use super::binargs::{add_module_functions, buffer_of, module_attr, need_bytes, raise, Sig};
 use super::structfmt::{pack_item, parse, unpack_item, Format, PackErr};
@@ -79,25 +80,85 @@ fn do_pack(
     vals: &[Value],
     name: &str,
 ) -> PyResult<Vec<u8>> {
+    pack_values(vm, fmt, vals, name).map_err(|e| pack_err(vm, err, e))
+}
+
+/// Pack `vals` with `fmt`; a `struct.error` comes back as its message, so
+/// the module-level functions look the class up only to raise it.
+fn pack_values(vm: &mut Vm, fmt: &Format, vals: &[Value], name: &str) -> Result<Vec<u8>, PackErr> {
     if vals.len() != fmt.items.len() {
-        return Err(raise(
-            vm,
-            err,
-            format!(
-                "{name} expected {} items for packing (got {})",
-                fmt.items.len(),
-                vals.len()
-            ),
-        ));
+        return Err(PackErr::Struct(format!(
+            "{name} expected {} items for packing (got {})",
+            fmt.items.len(),
+            vals.len()
+        )));
     }
     let mut out = vec![0u8; fmt.size];
     for (item, v) in fmt.items.iter().zip(vals) {
         let Some(dst) = out.get_mut(item.offset..item.offset + item.size) else {
             continue;
         };
-        pack_item(vm, fmt.mode, item, v, dst).map_err(|e| pack_err(vm, err, e))?;
+        pack_item(vm, fmt.mode, item, v, dst)?;
     }
     Ok(out)
+}
+
+/// How many compiled formats the module-level functions keep.
+const FORMAT_CACHE: usize = 16;
+
+thread_local! {
+    /// Formats the module-level functions compiled lately, by their text,
+    /// newest last (CPython keeps up to 100 `Struct` objects by format);
+    /// `struct.pack("<B", n)` in a loop parses its format once.
+    static FORMATS: RefCell<Vec<(Box<[u8]>, Rc<Format>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The text of a str or bytes format argument.
+fn format_text(f: &Value) -> Option<&[u8]> {
+    match f {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) => Some(s.as_str().as_bytes()),
+            Payload::Bytes(b) => Some(b),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The compiled form of a valid str or bytes format `f`: from the cache,
+/// or parsed and kept. None for anything else (the caller compiles it
+/// again to raise CPython's error).
+fn quiet_format(f: &Value) -> Option<Rc<Format>> {
+    let t = format_text(f)?;
+    let hit = FORMATS.with(|c| {
+        c.borrow()
+            .iter()
+            .rev()
+            .find(|(k, _)| &**k == t)
+            .map(|(_, fmt)| fmt.clone())
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let fmt = Rc::new(parse(t).ok()?);
+    FORMATS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= FORMAT_CACHE {
+            c.remove(0);
+        }
+        c.push((t.into(), fmt.clone()));
+    });
+    Some(fmt)
+}
+
+/// The compiled form of format argument `f`; `struct.error` is looked up
+/// only to raise it.
+fn cached_format(vm: &Vm, args: &Args, f: &Value) -> PyResult<Rc<Format>> {
+    if let Some(fmt) = quiet_format(f) {
+        return Ok(fmt);
+    }
+    let err = error_class(vm, args)?;
+    Ok(Rc::new(compile(vm, &err, f)?))
 }
 
 fn do_unpack(vm: &Vm, fmt: &Format, data: &[u8]) -> Value {
@@ -314,10 +375,14 @@ fn struct_pack(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(f) = a.first() else {
         return Err(vm.type_error("missing format argument"));
     };
-    let err = error_class(vm, &args)?;
-    let fmt = compile(vm, &err, f)?;
-    let data = do_pack(vm, &err, &fmt, a.get(1..).unwrap_or(&[]), "pack")?;
-    Ok(vm.new_bytes_shared(data))
+    let fmt = cached_format(vm, &args, f)?;
+    match pack_values(vm, &fmt, a.get(1..).unwrap_or(&[]), "pack") {
+        Ok(data) => Ok(vm.new_bytes_shared(data)),
+        Err(e) => {
+            let err = error_class(vm, &args)?;
+            Err(pack_err(vm, &err, e))
+        }
+    }
 }
 
 fn struct_pack_into(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -336,14 +401,7 @@ fn struct_unpack(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error(format!("unpack expected 2 arguments, got {}", a.len())));
     }
     // struct.error is looked up only to raise it.
-    let quiet = a.first().and_then(|f| match f {
-        Value::Obj(o) => match &o.payload {
-            Payload::Str(t) => parse(t.as_str().as_bytes()).ok(),
-            Payload::Bytes(b) => parse(b).ok(),
-            _ => None,
-        },
-        _ => None,
-    });
+    let quiet = a.first().and_then(quiet_format);
     let (Some(fmt), Some(buf)) = (quiet, a.get(1)) else {
         let err = error_class(vm, &args)?;
         let fmt = compile(vm, &err, &a[0])?;
@@ -394,12 +452,12 @@ fn struct_calcsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
             a.len()
         )));
     }
-    let err = error_class(vm, &args)?;
-    let fmt = compile(vm, &err, &a[0])?;
+    let fmt = cached_format(vm, &args, &a[0])?;
     Ok(Value::Int(fmt.size as i64))
 }
 
 fn struct_clearcache(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    FORMATS.with(|c| c.borrow_mut().clear());
     Ok(Value::None)
 }
 

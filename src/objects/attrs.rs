@@ -195,29 +195,35 @@ fn exact_str(name: &PyObject) -> bool {
     matches!(name.payload, Payload::Str(_)) && name.class_is_static()
 }
 
-/// Whether key `k` is the name `name`: the same object (interned names),
-/// or an equal exact str.
+/// The bit of `key_bloom` for a str hash.
 #[inline]
-fn same_name(k: &PyRef, name: &PyObject) -> bool {
-    if std::ptr::eq(Rc::as_ptr(k), name) {
-        return true;
-    }
-    match (&k.payload, &name.payload) {
-        (Payload::Str(a), Payload::Str(b)) => a.hash() == b.hash() && a.as_str() == b.as_str(),
-        _ => false,
-    }
+fn bloom_bit(h: i64) -> u64 {
+    1u64 << (h as u64 & 63)
 }
 
 /// The index of `name` in `td`'s shared keys.
+#[inline]
 pub fn key_index(td: &TypeData, name: &PyObject) -> Option<usize> {
+    // Keys are exact strs; a name that is not one is never among them.
+    let Payload::Str(n) = &name.payload else {
+        return None;
+    };
+    if !name.class_is_static() {
+        return None;
+    }
+    let h = n.hash();
+    if td.key_bloom.get() & bloom_bit(h) == 0 {
+        return None;
+    }
     let keys = td.shared_keys.try_borrow().ok()?;
     if let Some(i) = keys.iter().position(|k| std::ptr::eq(Rc::as_ptr(k), name)) {
         return Some(i);
     }
-    if !exact_str(name) {
-        return None;
-    }
-    keys.iter().position(|k| same_name(k, name))
+    // Not the same object: an equal str.
+    keys.iter().position(|k| match &k.payload {
+        Payload::Str(ks) => ks.hash() == h && ks.as_str() == n.as_str(),
+        _ => false,
+    })
 }
 
 /// The index of `name` in `td`'s shared keys, added if absent and there is
@@ -233,6 +239,9 @@ fn key_index_or_add(td: &TypeData, name: &PyRef) -> Option<usize> {
     let mut keys = td.shared_keys.try_borrow_mut().ok()?;
     if keys.len() >= SHARED_KEYS_MAX {
         return None;
+    }
+    if let Payload::Str(n) = &name.payload {
+        td.key_bloom.set(td.key_bloom.get() | bloom_bit(n.hash()));
     }
     keys.push(name.clone());
     td.version.set(next_type_version());

@@ -49,7 +49,18 @@ pub trait NativeData: Any {
     fn needs_finalize(&self) -> bool {
         true
     }
+
+    /// The type's `tp_iternext`, for a native iterator: `next()` and
+    /// FOR_ITER call it directly on instances of the native type itself
+    /// (a Python subclass may override `__next__`) instead of looking up
+    /// and calling `__next__`, which must do the same.
+    fn iternext(&self) -> Option<IterNext> {
+        None
+    }
 }
+
+/// A native iterator's step: Some(item), or None when it is exhausted.
+pub type IterNext = fn(&mut Vm, &Value) -> PyResult<Option<Value>>;
 
 impl dyn NativeData {
     pub fn downcast_ref<T: NativeData>(&self) -> Option<&T> {

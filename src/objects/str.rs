@@ -132,11 +132,19 @@ impl StrObj {
         self.s.wide().is_none()
     }
 
+    /// CPython's hash of the text: the cached value in line, computed
+    /// once out of line.
+    #[inline]
     pub fn hash(&self) -> i64 {
         let h = self.hash.get();
         if h != -1 {
             return h;
         }
+        self.hash_slow()
+    }
+
+    #[inline(never)]
+    fn hash_slow(&self) -> i64 {
         let h = if let Some(cps) = self.cps() {
             crate::pyhash::hash_str_cps(cps)
         } else if self.is_ascii() {

@@ -127,17 +127,47 @@ pub(crate) fn case(vm: &Vm, args: &Args, how: Case) -> Option<PyResult<Value>> {
     Some(Ok(vm.new_string(String::from_utf8(out).ok()?)))
 }
 
-/// `s.encode()` with no arguments: UTF-8 of a str without lone surrogates
-/// is its own text.
+/// `s.encode()`, `s.encode(enc)` and `s.encode(enc, errors)` (positional)
+/// where the result is the str's own text: UTF-8 of a str without lone
+/// surrogates, or ASCII/Latin-1 of an ASCII str. No error handler is
+/// consulted then (CPython looks one up only at an unencodable
+/// character), so any str `errors` gives the same bytes.
 pub(crate) fn encode(vm: &Vm, args: &Args) -> Option<PyResult<Value>> {
-    if args.has_kwargs() || args.args.len() != 1 {
+    if args.has_kwargs() {
         return None;
     }
-    match args.args.first()? {
-        Value::Obj(o) => match &o.payload {
-            Payload::Str(s) if s.surrogate_cps().is_none() => {
-                Some(Ok(vm.new_bytes(s.as_str().as_bytes().to_vec())))
+    let (me, rest) = args.args.split_first()?;
+    let Value::Obj(o) = me else {
+        return None;
+    };
+    let Payload::Str(s) = &o.payload else {
+        return None;
+    };
+    if s.surrogate_cps().is_some() {
+        return None;
+    }
+    match rest {
+        [] => {}
+        [enc] | [enc, _] => {
+            if let [_, errors] = rest {
+                text_arg(errors)?;
             }
+            match text_arg(enc)? {
+                "utf-8" | "utf8" | "UTF-8" | "utf_8" | "UTF8" => {}
+                "ascii" | "latin-1" | "latin1" | "iso-8859-1" | "us-ascii" if s.is_ascii() => {}
+                _ => return None,
+            }
+        }
+        _ => return None,
+    }
+    Some(Ok(vm.new_bytes(s.as_str().as_bytes().to_vec())))
+}
+
+/// The text of a str argument.
+fn text_arg(v: &Value) -> Option<&str> {
+    match v {
+        Value::Obj(a) => match &a.payload {
+            Payload::Str(t) => Some(t.as_str()),
             _ => None,
         },
         _ => None,

@@ -59,6 +59,9 @@ pub const FLAG_MODULE_IN_NAME: u32 = 1024;
 /// Neither `__bool__` nor `__len__` anywhere on the MRO: every instance
 /// is true (kept by `update_type_flags`).
 pub const FLAG_ALWAYS_TRUE: u32 = 2048;
+/// A static (non-heap) type whose `FLAG_ALWAYS_TRUE` was worked out at
+/// the first truth test of an instance (its dict cannot change after).
+pub const FLAG_TRUTH_KNOWN: u32 = 4096;
 
 pub struct TypeData {
     pub name: RefCell<String>,
@@ -86,6 +89,10 @@ pub struct TypeData {
     /// in the order instances first set them, at most 30; only added to,
     /// and each addition changes `version`.
     pub shared_keys: RefCell<Vec<PyRef>>,
+    /// One bit per shared key, at its hash modulo 64: a name whose bit is
+    /// clear is not among the keys (a class attribute looked up on an
+    /// instance first is answered without a scan).
+    pub key_bloom: Cell<u64>,
 }
 
 /// `TypeData::modified` for `t` and every class below it.
@@ -222,6 +229,7 @@ impl TypeData {
             version: Cell::new(next_type_version()),
             attr_cache: RefCell::new(None),
             shared_keys: RefCell::new(Vec::new()),
+            key_bloom: Cell::new(0),
         }
     }
 

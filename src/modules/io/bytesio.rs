@@ -344,6 +344,14 @@ fn put(vm: &Vm, b: &BytesIo, data: &[u8]) -> PyResult<usize> {
 }
 
 fn bytesio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    // `f.write(b)` of a bytes object: written from its own storage.
+    if let (false, [_, Value::Obj(o)]) = (args.has_kwargs(), args.args) {
+        if let Payload::Bytes(data) = &o.payload {
+            let b = open_self(vm, &args, "write")?;
+            let n = put(vm, b, data)?;
+            return Ok(Value::Int(n as i64));
+        }
+    }
     let a = parse_args(vm, &args, "write", &["b"], 1, 1)?;
     open_self(vm, &args, "write")?;
     let data = crate::objects::bytes::need_buffer(vm, a[0].as_ref().unwrap_or(&Value::None))?;

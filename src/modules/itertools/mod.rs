@@ -120,6 +120,10 @@ impl ItObj {
 }
 
 impl NativeData for ItObj {
+    fn iternext(&self) -> Option<crate::objects::native::IterNext> {
+        Some(step)
+    }
+
     /// The cycle collector's `tp_clear`: the iterator becomes exhausted;
     /// the values it held go to `out` (a tee's shared buffer stays).
     fn clear(&self, out: &mut Vec<Value>) {

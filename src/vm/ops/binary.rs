@@ -55,6 +55,10 @@ impl Vm {
                 self.push(r);
                 return Ok(Flow::Next);
             }
+            if let Some(r) = self.bytes_concat_fast(&a, &b) {
+                self.push(r);
+                return Ok(Flow::Next);
+            }
         }
         self.binary_slow(oparg, a, b)
     }
@@ -85,6 +89,30 @@ impl Vm {
         s.push_str(p);
         s.push_str(q);
         Some(self.new_string(s))
+    }
+
+    /// The concatenation of two exact bytes; as CPython's `bytes_concat`,
+    /// an empty operand gives the other one itself.
+    fn bytes_concat_fast(&mut self, a: &Value, b: &Value) -> Option<Value> {
+        let (Value::Obj(x), Value::Obj(y)) = (a, b) else {
+            return None;
+        };
+        let (Payload::Bytes(p), Payload::Bytes(q)) = (&x.payload, &y.payload) else {
+            return None;
+        };
+        if !x.class_is(&self.types.bytes) || !y.class_is(&self.types.bytes) {
+            return None;
+        }
+        if p.is_empty() {
+            return Some(b.clone());
+        }
+        if q.is_empty() {
+            return Some(a.clone());
+        }
+        let mut v = Vec::with_capacity(p.len() + q.len());
+        v.extend_from_slice(p);
+        v.extend_from_slice(q);
+        Some(self.new_bytes(v))
     }
 
     #[inline(never)]

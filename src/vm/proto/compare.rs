@@ -392,6 +392,9 @@ impl Vm {
                         Payload::Range(r) => return Ok(!r.is_empty()),
                         _ => {}
                     }
+                    if self.static_always_true(o) {
+                        return Ok(true);
+                    }
                 }
                 if let Some(r) = self.call_special(v, "__bool__", &[])? {
                     return match r {
@@ -408,6 +411,30 @@ impl Vm {
                 true
             }
         })
+    }
+
+    /// Whether instances of `o`'s static type are all true (neither
+    /// `__bool__` nor `__len__` on its MRO), found once per type: a
+    /// static type's dict does not change after it is made, and CPython
+    /// tests its empty `nb_bool`/`mp_length`/`sq_length` slots.
+    fn static_always_true(&mut self, o: &crate::vm::value::PyRef) -> bool {
+        use crate::objects::typeobj::{type_data, FLAG_ALWAYS_TRUE, FLAG_TRUTH_KNOWN};
+        let Some(cls) = o.class() else {
+            return false;
+        };
+        let Some(f) = type_data(&cls).map(|t| t.flags.get()) else {
+            return false;
+        };
+        if f & FLAG_TRUTH_KNOWN != 0 {
+            return f & FLAG_ALWAYS_TRUE != 0;
+        }
+        let t = self.type_lookup_static(&cls, "__bool__").is_none()
+            && self.type_lookup_static(&cls, "__len__").is_none();
+        if let Some(td) = type_data(&cls) {
+            td.flags
+                .set(f | FLAG_TRUTH_KNOWN | if t { FLAG_ALWAYS_TRUE } else { 0 });
+        }
+        t
     }
 
     /// Check a `__len__` result: a non-negative int.

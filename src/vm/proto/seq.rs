@@ -460,6 +460,11 @@ impl Vm {
                     return crate::objects::iter::iter_next(self, o)
                 }
                 Payload::Generator(_) if self.builtin_class(o) => return self.gen_next(o),
+                Payload::Native(d) if self.builtin_class(o) => {
+                    if let Some(step) = d.iternext() {
+                        return step(self, it);
+                    }
+                }
                 _ => {}
             }
         }
