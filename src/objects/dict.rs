@@ -38,6 +38,9 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
             match (&x.payload, &y.payload) {
                 (Payload::Str(s), Payload::Str(t)) => Some(s.same_text(t)),
                 (Payload::Bytes(s), Payload::Bytes(t)) => Some(s == t),
+                // Two classes of metaclass `type`: equal only as the same
+                // object (`type` keeps `object.__eq__`).
+                (Payload::Type(_), Payload::Type(_)) => Some(false),
                 _ => None,
             }
         }

@@ -275,9 +275,23 @@ fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
     Ok((o.clone(), s))
 }
 
+/// The code and last instruction of a frame object, without the rest of
+/// a `Snap` (what `f_code` and `f_lineno` read: logging's `findCaller`
+/// asks both of several frames per record).
+fn code_lasti(vm: &Vm, v: &Value) -> PyResult<(Rc<Code>, usize)> {
+    if let Value::Obj(o) = v {
+        match &o.payload {
+            Payload::Frame(f) => return Ok((f.code.clone(), current_lasti(vm, f))),
+            Payload::FrameObj(f) => return Ok((f.code.clone(), f.lasti)),
+            _ => {}
+        }
+    }
+    Err(vm.type_error("descriptor requires a 'frame' object"))
+}
+
 fn f_code(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let (_, s) = snap(vm, v)?;
-    Ok(Value::Obj(vm.code_object(&s.code)))
+    let (code, _) = code_lasti(vm, v)?;
+    Ok(Value::Obj(vm.code_object(&code)))
 }
 
 fn f_globals(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -289,9 +303,9 @@ fn f_builtins(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn f_lineno(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let (_, s) = snap(vm, v)?;
-    Ok(s.code
-        .line_of(s.lasti)
+    let (code, lasti) = code_lasti(vm, v)?;
+    Ok(code
+        .line_of(lasti)
         .map_or(Value::None, |l| Value::Int(l as i64)))
 }
 
@@ -301,11 +315,17 @@ fn f_lasti(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    let (o, s) = snap(vm, v)?;
-    match s.at {
+    let at = match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Frame(f) => locate(vm, f),
+            // A traceback entry's frame finds its caller through the entries.
+            Payload::FrameObj(_) => return super::traceback::f_back(vm, v),
+            _ => return Err(vm.type_error("descriptor requires a 'frame' object")),
+        },
+        _ => return Err(vm.type_error("descriptor requires a 'frame' object")),
+    };
+    match at {
         Where::Stack(i) if i > 0 => Ok(frame_at(vm, i - 1).map_or(Value::None, Value::Obj)),
-        // A traceback entry's frame finds its caller through the entries.
-        _ if matches!(o.payload, Payload::FrameObj(_)) => super::traceback::f_back(vm, v),
         _ => Ok(Value::None),
     }
 }

@@ -297,6 +297,57 @@ impl Iterator for LocIter<'_> {
     }
 }
 
+/// The line of the entry covering byte `offset`: the walk of `LocIter`
+/// (the same entries, the same stop at one cut short) without making
+/// each entry's columns. `f_lineno` and tracebacks ask for lines of long
+/// functions (pyperformance's logging: a frame's line per record).
+fn line_at(table: &[u8], firstlineno: i32, offset: u32) -> Option<i32> {
+    let mut r = LocReader {
+        data: table,
+        pos: 0,
+    };
+    let mut line = firstlineno;
+    let mut addr = 0u32;
+    while addr <= offset {
+        let first = r.byte()?;
+        let code = (first >> 3) & 15;
+        let end = addr.saturating_add(((first & 7) as u32 + 1) * 2);
+        let this = match code {
+            LOC_NONE => -1,
+            LOC_LONG => {
+                line = line.wrapping_add(r.signed_varint()?);
+                r.varint()?;
+                r.varint()?;
+                r.varint()?;
+                line
+            }
+            LOC_NO_COLUMNS => {
+                line = line.wrapping_add(r.signed_varint()?);
+                line
+            }
+            LOC_ONE_LINE0..=LOC_ONE_LINE2 => {
+                line = line.wrapping_add((code - LOC_ONE_LINE0) as i32);
+                r.byte()?;
+                r.byte()?;
+                line
+            }
+            _ => {
+                r.byte()?;
+                line
+            }
+        };
+        if offset < end {
+            return opt(this);
+        }
+        addr = end;
+        // As `LocIter`: on to the next byte with the entry bit set.
+        while r.data.get(r.pos).is_some_and(|b| b & 0x80 == 0) {
+            r.pos += 1;
+        }
+    }
+    None
+}
+
 fn opt(v: i32) -> Option<i32> {
     (v != -1).then_some(v)
 }
@@ -498,10 +549,7 @@ impl Tables<'_> {
     /// `PyCode_Addr2Line`: the line of the instruction at byte `offset`
     /// (`None` when it has none or the offset is past the table).
     pub fn addr2line(&self, offset: u32) -> Option<i32> {
-        locations(self.linetable, self.firstlineno)
-            .take_while(|e| e.start <= offset)
-            .find(|e| e.start <= offset && offset < e.end)
-            .and_then(|e| opt(e.line))
+        line_at(self.linetable, self.firstlineno, offset)
     }
 
     /// `PyCode_Addr2Location`: the full position of the instruction at byte

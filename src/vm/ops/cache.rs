@@ -277,6 +277,21 @@ fn poly_find<R>(es: &[Ic], f: &impl Fn(&Ic) -> Option<R>) -> Option<R> {
     es.iter().find_map(f)
 }
 
+/// An exact builtin container, whose attributes are its type's (no
+/// instance dict, no `__getattribute__` of its own).
+fn plain_builtin(o: &PyRef) -> bool {
+    matches!(
+        o.payload,
+        Payload::List(_)
+            | Payload::Dict(_)
+            | Payload::Str(_)
+            | Payload::Tuple(_)
+            | Payload::Bytes(_)
+            | Payload::Set(_)
+            | Payload::FrozenSet(_)
+    ) && o.class_is_static()
+}
+
 /// Whether the instance dict of `o` is the place for its attributes
 /// (user classes and modules, not types, bound methods or builtins).
 fn dict_first(vm: &Vm, o: &PyRef, flags: u32) -> bool {
@@ -588,11 +603,21 @@ impl Vm {
             return None;
         }
         let ty = o.class()?;
-        match self.type_lookup(&ty, name)? {
+        let descr = self.type_lookup(&ty, name)?;
+        match &descr {
             Value::Obj(d) => match &d.payload {
                 Payload::GetSet(gs) => Some(Ic::GetSet {
                     tver: ver,
                     get: gs.get,
+                }),
+                // A method of a builtin container (`append = items.append`):
+                // the descriptor bound at each hit, the object having no
+                // instance attributes to look at first.
+                _ if plain_builtin(o) && !self.is_data_descr(&descr) => Some(Ic::Attr {
+                    tver: ver,
+                    descr: IcRef::new(&descr),
+                    hint: Cell::new(0),
+                    vidx: NO_KEY,
                 }),
                 _ => None,
             },

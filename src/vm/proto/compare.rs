@@ -469,6 +469,10 @@ pub(crate) fn fast_hash(v: &Value) -> Option<i64> {
         Value::Obj(o) => match &o.payload {
             Payload::Str(s) if o.class_is_static() => Some(s.hash()),
             Payload::Tuple(items) if o.class_is_static() => fast_hash_tuple(items),
+            // A class whose metaclass is `type`: `object.__hash__`.
+            Payload::Type(_) if o.class_is_static() => Some(crate::pyhash::hash_pointer(
+                crate::objects::rc::Rc::as_ptr(o) as usize,
+            )),
             _ => None,
         },
         Value::Null => None,
