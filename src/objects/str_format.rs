@@ -54,6 +54,9 @@ fn is_mapping(vm: &mut Vm, v: &Value) -> bool {
 
 /// `format % args`.
 pub fn percent_format(vm: &mut Vm, fmt: &str, args: &Value) -> PyResult<String> {
+    if let Some(r) = percent_simple(vm, fmt, args) {
+        return r;
+    }
     let cps: Vec<u32> = fmt.chars().map(u32::from).collect();
     let tuple = match args {
         Value::Obj(o) => match &o.payload {
@@ -114,6 +117,161 @@ pub fn percent_format(vm: &mut Vm, fmt: &str, args: &Value) -> PyResult<String> 
         return Err(vm.type_error("not all arguments converted during string formatting"));
     }
     Ok(outs)
+}
+
+/// One conversion of a format [`percent_simple`] takes.
+enum Simple<'a> {
+    /// `%s`, `%r` (the next positional argument, or the mapping's `key`).
+    Text { repr: bool, key: Option<&'a str> },
+    /// `%d`/`%i` of an int or bool argument.
+    Int,
+    /// `%%`.
+    Percent,
+}
+
+/// The next conversion of `fmt` from byte `i` that [`percent_simple`]
+/// takes: `Some(None)` at the end, None for one it leaves to the general
+/// path. Gives (position of the `%`, end, conversion).
+fn simple_conv(fmt: &str, i: usize) -> Option<Option<(usize, usize, Simple<'_>)>> {
+    let b = fmt.as_bytes();
+    let Some(off) = b.get(i..)?.iter().position(|&c| c == b'%') else {
+        return Some(None);
+    };
+    let at = i + off;
+    let (end, conv) = match b.get(at + 1)? {
+        b'%' => (at + 2, Simple::Percent),
+        b's' => (
+            at + 2,
+            Simple::Text {
+                repr: false,
+                key: None,
+            },
+        ),
+        b'r' => (
+            at + 2,
+            Simple::Text {
+                repr: true,
+                key: None,
+            },
+        ),
+        b'd' | b'i' => (at + 2, Simple::Int),
+        b'(' => {
+            let close = at + 2 + b.get(at + 2..)?.iter().position(|&c| c == b')')?;
+            let key = fmt.get(at + 2..close)?;
+            if key.contains('(') {
+                return None;
+            }
+            let repr = match b.get(close + 1)? {
+                b's' => false,
+                b'r' => true,
+                _ => return None,
+            };
+            (
+                close + 2,
+                Simple::Text {
+                    repr,
+                    key: Some(key),
+                },
+            )
+        }
+        _ => return None,
+    };
+    Some(Some((at, end, conv)))
+}
+
+/// `format % args` for the common formats: only `%%`, `%s`, `%r`, `%d`
+/// and `%i` without flags, width or precision, taking exactly the
+/// arguments given (a tuple's items or one value), or only `%(key)s` and
+/// `%(key)r` with an exact dict. The whole format is checked before any
+/// argument is converted, so None (the general path) has had no effect.
+fn percent_simple(vm: &mut Vm, fmt: &str, args: &Value) -> Option<PyResult<String>> {
+    let items: &[Value] = match args {
+        Value::Obj(o) => match &o.payload {
+            Payload::Tuple(t) => t,
+            _ => std::slice::from_ref(args),
+        },
+        _ => std::slice::from_ref(args),
+    };
+    let dict = match args {
+        Value::Obj(o) if matches!(o.payload, Payload::Dict(_)) && o.class_is_static() => Some(o),
+        _ => None,
+    };
+    // Check: the conversions, their count, `%d`'s argument types; and
+    // an estimate of the result's length.
+    let (mut keyed, mut positional, mut room) = (0usize, 0usize, fmt.len());
+    let mut i = 0;
+    while let Some((_, end, c)) = simple_conv(fmt, i)? {
+        match c {
+            Simple::Int => {
+                if !matches!(items.get(positional)?, Value::Int(_) | Value::Bool(_)) {
+                    return None;
+                }
+                positional += 1;
+            }
+            Simple::Text { key: None, .. } => {
+                if let Some(Value::Obj(o)) = items.get(positional) {
+                    if let Payload::Str(t) = &o.payload {
+                        room += t.as_str().len();
+                    }
+                }
+                positional += 1;
+            }
+            Simple::Text { .. } => keyed += 1,
+            Simple::Percent => {}
+        }
+        i = end;
+    }
+    match (keyed, positional) {
+        (0, n) if n == items.len() => {}
+        (k, 0) if k > 0 && dict.is_some() => {}
+        _ => return None,
+    }
+    let mut out = String::with_capacity(room);
+    let mut next = items.iter();
+    let mut i = 0;
+    while let Some((at, end, c)) = simple_conv(fmt, i)? {
+        out.push_str(fmt.get(i..at)?);
+        i = end;
+        let (v, repr) = match c {
+            Simple::Percent => {
+                out.push('%');
+                continue;
+            }
+            Simple::Int => {
+                match next.next()? {
+                    Value::Int(n) => out.push_str(&n.to_string()),
+                    Value::Bool(t) => out.push(if t.get() { '1' } else { '0' }),
+                    _ => return None,
+                }
+                continue;
+            }
+            Simple::Text { key: Some(k), repr } => {
+                let key = vm.new_str(k);
+                match vm.getitem(&Value::Obj(dict?.clone()), &key) {
+                    Ok(v) => (v, repr),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            Simple::Text { key: None, repr } => (next.next()?.clone(), repr),
+        };
+        if !repr {
+            if let Value::Obj(o) = &v {
+                if let Payload::Str(s) = &o.payload {
+                    if o.class_is(&vm.types.str) && s.surrogate_cps().is_none() {
+                        out.push_str(s.as_str());
+                        continue;
+                    }
+                }
+            }
+        }
+        let t = if repr { vm.repr(&v) } else { vm.str(&v) };
+        match t {
+            Ok(t) => out.push_str(&t),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    out.push_str(fmt.get(i..)?);
+    Some(Ok(out))
 }
 
 /// A `*` width or precision argument.
