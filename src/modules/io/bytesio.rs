@@ -100,6 +100,22 @@ fn open_self<'a>(vm: &Vm, args: &Args<'a>, method: &str) -> PyResult<&'a BytesIo
     Ok(b)
 }
 
+/// `closed` of an exact BytesIO (no Python subclass to override the
+/// property), read without looking the attribute up: what a
+/// TextIOWrapper over it checks before every write.
+pub(super) fn exact_closed(v: &Value) -> Option<bool> {
+    let Value::Obj(o) = v else {
+        return None;
+    };
+    if !o.class_is_static() {
+        return None;
+    }
+    match &o.payload {
+        Payload::Native(d) => d.downcast_ref::<BytesIo>().map(|b| b.closed.get()),
+        _ => None,
+    }
+}
+
 fn data_of(b: &BytesIo) -> &std::cell::RefCell<Vec<u8>> {
     match &b.buf.payload {
         Payload::ByteArray(d) => d,

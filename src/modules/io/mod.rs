@@ -344,6 +344,9 @@ pub(crate) fn opt_str_arg(
 
 /// Whether `obj.closed` is true (the attribute, as CPython's checks).
 pub(crate) fn is_closed(vm: &mut Vm, obj: &Value) -> PyResult<bool> {
+    if let Some(c) = bytesio::exact_closed(obj) {
+        return Ok(c);
+    }
     let c = vm.getattr_str(obj, "closed")?;
     vm.truthy(&c)
 }
