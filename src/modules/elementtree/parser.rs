@@ -512,6 +512,13 @@ fn p_setevents(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let append = vm.getattr_str(&queue, "append")?;
     *b.events_append.borrow_mut() = Some(append);
+    // `deque` itself (not a subclass, which may redefine `append`).
+    let exact_deque = vm
+        .native::<crate::modules::collections::deque::Deque>(&queue)
+        .is_some()
+        && crate::objects::typeobj::type_data(&vm.type_of(&queue))
+            .is_some_and(|td| !td.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE));
+    *b.events_deque.borrow_mut() = exact_deque.then(|| queue.clone());
     *b.events.borrow_mut() = Default::default();
     if events.is_none() {
         let end = vm.new_str("end");
