@@ -336,6 +336,14 @@ fn format_one(
             }
         }
     }
+    // `%d` of a small int without flags, width or precision: its digits.
+    if let (Value::Int(i), 'd' | 'i' | 'u') = (&v, conv.conv) {
+        if conv.width < 0 && conv.prec < 0 && conv.flags == pyfmt::PercentFlags::default() {
+            let mut buf = itoa_buf();
+            outs.push_str(int_digits(*i, &mut buf));
+            return Ok(spec.end);
+        }
+    }
     let text = match conv.conv {
         's' | 'r' | 'a' => {
             let t = match conv.conv {
@@ -362,6 +370,33 @@ fn format_one(
     };
     outs.push_str(&text);
     Ok(spec.end)
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+/// The decimal digits of `i` (with its sign), written at the end of `buf`.
+fn int_digits(i: i64, buf: &mut [u8; 20]) -> &str {
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        if let Some(d) = buf.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        if let Some(d) = buf.get_mut(at) {
+            *d = b'-';
+        }
+    }
+    std::str::from_utf8(buf.get(at..).unwrap_or(&[])).unwrap_or("")
 }
 
 /// The int for `%d`-like conversions (`mainformatlong`).

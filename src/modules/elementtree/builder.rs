@@ -7,6 +7,7 @@
 use std::cell::{Cell, RefCell};
 
 use super::element::{is_exact_element, new_element, Elem};
+use crate::modules::collections::deque::Deque;
 use crate::modules::itertools::clinic::{self, parse, KwStyle, Sig};
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
@@ -35,6 +36,9 @@ pub struct Builder {
     insert_comments: Cell<bool>,
     insert_pis: Cell<bool>,
     pub events_append: RefCell<Option<Value>>,
+    /// The event queue when it is an exact `collections.deque` (its
+    /// `append` is then a push, made without a call).
+    pub events_deque: RefCell<Option<Value>>,
     pub events: RefCell<[Option<Value>; 6]>,
 }
 
@@ -53,6 +57,7 @@ impl NativeData for Builder {
         opt(&self.comment_factory, visit);
         opt(&self.pi_factory, visit);
         opt(&self.events_append, visit);
+        opt(&self.events_deque, visit);
         for c in [&self.this, &self.last] {
             if let Ok(v) = c.try_borrow() {
                 visit(&v);
@@ -76,6 +81,7 @@ impl NativeData for Builder {
             &self.comment_factory,
             &self.pi_factory,
             &self.events_append,
+            &self.events_deque,
         ] {
             if let Ok(mut v) = c.try_borrow_mut() {
                 out.extend(v.take());
@@ -109,6 +115,7 @@ impl Builder {
             insert_comments: Cell::new(false),
             insert_pis: Cell::new(false),
             events_append: RefCell::new(None),
+            events_deque: RefCell::new(None),
             events: RefCell::new(Default::default()),
         }
     }
@@ -122,6 +129,11 @@ impl Builder {
             return Ok(());
         };
         let t = vm.new_tuple(vec![action, node.clone()]);
+        let queue = self.events_deque.borrow().clone();
+        if let Some(d) = queue.as_ref().and_then(|q| vm.native::<Deque>(q)) {
+            d.push_back(t);
+            return Ok(());
+        }
         vm.call(&append, &[t])?;
         Ok(())
     }
@@ -133,15 +145,26 @@ impl Builder {
 
     /// Store the collected character data as text or tail.
     fn flush(&self, vm: &mut Vm) -> PyResult<()> {
-        if self.data.borrow().is_empty() {
-            return Ok(());
-        }
-        let chunks = std::mem::take(&mut *self.data.borrow_mut());
+        // One chunk (the usual case) leaves the list and its capacity.
+        let single = {
+            let mut data = self.data.borrow_mut();
+            match data.len() {
+                0 => return Ok(()),
+                1 => data.pop(),
+                _ => None,
+            }
+        };
         let (elem, tail) = match self.last_for_tail.borrow().clone() {
             Some(e) => (e, true),
             None => (self.last.borrow().clone(), false),
         };
-        let joined = join(vm, chunks)?;
+        let joined = match single {
+            Some(v) => v,
+            None => {
+                let chunks = std::mem::take(&mut *self.data.borrow_mut());
+                join(vm, chunks)?
+            }
+        };
         if is_exact_element(&elem) {
             if let Some(e) = vm.native::<Elem>(&elem) {
                 let slot = if tail { &e.tail } else { &e.text };

@@ -100,10 +100,11 @@ pub fn is_element(vm: &Vm, v: &Value) -> bool {
 
 /// Whether `v`'s class is exactly Element.
 pub fn is_exact_element(v: &Value) -> bool {
-    match (v, element_type()) {
-        (Value::Obj(o), Some(t)) => o.class_is(&t) && matches!(o.payload, Payload::Native(_)),
-        _ => false,
-    }
+    let Value::Obj(o) = v else {
+        return false;
+    };
+    matches!(o.payload, Payload::Native(_))
+        && super::STATE.with(|s| s.borrow().as_ref().is_some_and(|s| o.class_is(&s.element)))
 }
 
 /// A new exact Element.

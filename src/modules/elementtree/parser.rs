@@ -12,7 +12,7 @@ use super::builder::{
     exact_builder, Builder, EV_COMMENT, EV_END, EV_END_NS, EV_PI, EV_START, EV_START_NS,
 };
 use crate::modules::itertools::clinic::{self, parse, KwStyle, Sig};
-use crate::modules::pyexpat::core::{Core, Opts};
+use crate::modules::pyexpat::core::{Core, Name, NameHash, Opts};
 use crate::modules::pyexpat::events::{error_string, Ev, Event};
 use crate::objects::bytes::buffer_bytes;
 use crate::objects::function::Args;
@@ -55,37 +55,10 @@ pub struct EtParser {
     core: RefCell<Option<Core>>,
     target: RefCell<Option<Value>>,
     entity: RefCell<Value>,
-    names: RefCell<HashMap<String, Value, NameHash>>,
+    names: RefCell<HashMap<Name, Value, NameHash>>,
     h: RefCell<Handlers>,
     /// The event list, kept between slices for its capacity.
     events: RefCell<Vec<Ev>>,
-}
-
-/// FNV-1a for the name memo (short keys; SipHash cost more than the
-/// rest of the lookup).
-#[derive(Default, Clone, Copy)]
-struct NameHash;
-
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-}
-
-impl std::hash::BuildHasher for NameHash {
-    type Hasher = Fnv;
-
-    fn build_hasher(&self) -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
 }
 
 impl NativeData for EtParser {
@@ -209,16 +182,16 @@ fn target_of(vm: &Vm, p: &EtParser) -> PyResult<Value> {
 }
 
 /// `makeuniversal`: `uri}local` → `{uri}local`, memoised.
-fn universal(vm: &Vm, p: &EtParser, name: String) -> Value {
-    if let Some(v) = p.names.borrow().get(&name) {
+fn universal(vm: &Vm, p: &EtParser, name: &Name) -> Value {
+    if let Some(v) = p.names.borrow().get(&**name) {
         return v.clone();
     }
     let v = if name.contains('}') {
         vm.new_string(format!("{{{name}"))
     } else {
-        vm.new_str(&name)
+        vm.new_str(name)
     };
-    p.names.borrow_mut().insert(name, v.clone());
+    p.names.borrow_mut().insert(name.clone(), v.clone());
     v
 }
 
@@ -226,18 +199,24 @@ fn opt_str(vm: &Vm, s: Option<String>) -> Value {
     s.map_or(Value::None, |s| vm.new_string(s))
 }
 
-/// Run one event's handler.
-fn dispatch(vm: &mut Vm, p: &EtParser, target: &Value, ev: Ev) -> PyResult<()> {
-    let b = exact_builder(vm, target);
+/// Run one event's handler (`b`: the target when it is an exact
+/// TreeBuilder).
+fn dispatch(
+    vm: &mut Vm,
+    p: &EtParser,
+    target: &Value,
+    b: Option<&Builder>,
+    ev: Ev,
+) -> PyResult<()> {
     match ev.kind {
         Event::Start { name, attrs, .. } => {
-            let tag = universal(vm, p, name);
+            let tag = universal(vm, p, &name);
             let attrib = if attrs.is_empty() {
                 None
             } else {
                 let d = vm.new_dict();
                 for (k, v) in attrs {
-                    let k = universal(vm, p, k);
+                    let k = universal(vm, p, &k);
                     let v = vm.new_string(v);
                     vm.dict_set(&d, k, v)?;
                 }
@@ -254,7 +233,7 @@ fn dispatch(vm: &mut Vm, p: &EtParser, target: &Value, ev: Ev) -> PyResult<()> {
             if let Some(b) = b {
                 b.handle_end(vm)?;
             } else if let Some(h) = p.h.borrow().end.clone() {
-                let tag = universal(vm, p, name);
+                let tag = universal(vm, p, &name);
                 vm.call(&h, &[tag])?;
             }
         }
@@ -309,7 +288,7 @@ fn dispatch(vm: &mut Vm, p: &EtParser, target: &Value, ev: Ev) -> PyResult<()> {
             name, sysid, pubid, ..
         } => {
             if let Some(h) = p.h.borrow().doctype.clone() {
-                let name = universal(vm, p, name);
+                let name = universal(vm, p, &Name::from(name));
                 let (pubid, sysid) = (opt_str(vm, pubid), opt_str(vm, sysid));
                 vm.call(&h, &[name, pubid, sysid])?;
             }
@@ -432,9 +411,10 @@ fn feed_slice(
         return Err(e);
     }
     let mut failed = None;
+    let b = exact_builder(vm, target);
     for ev in events.drain(..) {
         if failed.is_none() {
-            failed = dispatch(vm, p, target, ev).err();
+            failed = dispatch(vm, p, target, b, ev).err();
         }
     }
     *p.events.borrow_mut() = events;
@@ -532,6 +512,13 @@ fn p_setevents(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let append = vm.getattr_str(&queue, "append")?;
     *b.events_append.borrow_mut() = Some(append);
+    // `deque` itself (not a subclass, which may redefine `append`).
+    let exact_deque = vm
+        .native::<crate::modules::collections::deque::Deque>(&queue)
+        .is_some()
+        && crate::objects::typeobj::type_data(&vm.type_of(&queue))
+            .is_some_and(|td| !td.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE));
+    *b.events_deque.borrow_mut() = exact_deque.then(|| queue.clone());
     *b.events.borrow_mut() = Default::default();
     if events.is_none() {
         let end = vm.new_str("end");

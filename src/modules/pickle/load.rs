@@ -40,7 +40,7 @@ impl Loader {
             data: Vec::new(),
             pos: 0,
             read: None,
-            stack: Vec::new(),
+            stack: Vec::with_capacity(32),
             marks: Vec::new(),
             memo,
             memo_len,
@@ -196,9 +196,10 @@ impl Loader {
     /// is a MemoryError, as CPython's resize failing.
     pub fn memo_put(&mut self, vm: &mut Vm, idx: usize, v: Value) -> PyResult<()> {
         if self.memo.len() <= idx {
+            // CPython's memo starts with 32 slots and doubles.
             let size = idx
                 .checked_add(1)
-                .map(|n| n.max(self.memo.len().saturating_mul(2)))
+                .map(|n| n.max(self.memo.len().saturating_mul(2)).max(32))
                 .ok_or_else(|| crate::objects::alloc::no_memory(vm))?;
             let more = size.saturating_sub(self.memo.len());
             crate::objects::alloc::reserve_exact(vm, &mut self.memo, more)?;

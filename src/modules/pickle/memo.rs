@@ -66,6 +66,10 @@ impl Memo {
         std::mem::take(self)
     }
 
+    pub fn capacity(&self) -> usize {
+        self.map.capacity()
+    }
+
     fn entries(&self) -> Vec<(usize, u32, Value)> {
         self.map
             .iter()

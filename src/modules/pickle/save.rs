@@ -890,11 +890,32 @@ pub fn dump(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
+crate::interp_local! {
+    /// An empty memo table kept from the last `dumps` (its capacity saves
+    /// the next one growing a table from nothing).
+    static SPARE_MEMO: std::cell::RefCell<Option<Memo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The largest memo table kept for the next `dumps`.
+const SPARE_MEMO_MAX: usize = 4096;
+
 /// `_dumps(obj, protocol, fix_imports, buffer_callback)`.
 pub fn dumps(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (m, a) = margs(vm, &args, 4)?;
     let st = super::new_pickler_state(vm, Value::None, &a[1], &a[2], &a[3])?;
     let mut s = Saver::new(m, &st);
-    run_dump(vm, &mut s, &a[0])?;
+    if let Some(spare) = SPARE_MEMO.with(|c| c.borrow_mut().take()) {
+        s.memo = spare;
+    }
+    let r = run_dump(vm, &mut s, &a[0]);
+    // The memo's objects are released after the table is put back.
+    let mut held = Vec::new();
+    s.memo.drain_into(&mut held);
+    if s.memo.capacity() <= SPARE_MEMO_MAX {
+        let memo = s.memo.take();
+        SPARE_MEMO.with(|c| *c.borrow_mut() = Some(memo));
+    }
+    drop(held);
+    r?;
     Ok(vm.new_bytes(std::mem::take(&mut s.out)))
 }

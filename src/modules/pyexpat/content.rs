@@ -116,6 +116,11 @@ impl Core {
     ) -> Step {
         let mut j = i;
         while let Some(&b) = t.get(j) {
+            // Printable ASCII but for markup (and tab): a data character.
+            if (0x20..0x80).contains(&b) && !matches!(b, b'&' | b'<' | b']') || b == b'\t' {
+                j += 1;
+                continue;
+            }
             if (b == b'&' || b == b'<') && !cdata || b == b'\r' || b == b'\n' {
                 break;
             }

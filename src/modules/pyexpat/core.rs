@@ -8,7 +8,9 @@
 //! `content.rs`, tags, attributes and namespaces in `tags.rs`, the
 //! document type declaration in `dtd.rs`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
+use std::rc::Rc;
 
 use super::events::*;
 use super::input::{self, advance, char_at, decode, DecodeStop, Decoder, Pos};
@@ -65,11 +67,61 @@ pub enum State {
     Epilog,
 }
 
+/// A tag or attribute name, interned per parser (`Core::intern`): a
+/// name seen before costs no allocation.
+pub type Name = Rc<str>;
+
+/// A word-at-a-time hash for the name table (short keys).
+#[derive(Default, Clone, Copy)]
+pub struct NameHash;
+
+pub struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let mut w = [0u8; 8];
+        let rest = chunks.remainder();
+        if let Some(dst) = w.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+}
+
+impl NameHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl BuildHasher for NameHash {
+    type Hasher = NameHasher;
+
+    fn build_hasher(&self) -> NameHasher {
+        NameHasher(0)
+    }
+}
+
 /// An open element.
 #[derive(Debug)]
 pub struct Tag {
-    pub qname: String,
-    pub name: String,
+    pub qname: Name,
+    pub name: Name,
     /// Prefixes bound on this element, in declaration order.
     pub bindings: Vec<Option<String>>,
 }
@@ -97,8 +149,10 @@ pub struct Core {
     pub state: State,
     pub stack: Vec<Tag>,
     /// Namespace separator (`namespace_separator`), if namespaces are on.
-    pub ns_sep: Option<String>,
-    pub ns: HashMap<Option<String>, Vec<String>>,
+    pub ns_sep: Option<Name>,
+    /// The names seen so far (`intern`).
+    names: HashSet<Name, NameHash>,
+    pub ns: HashMap<Option<String>, Vec<String>, NameHash>,
     pub dtd: Dtd,
     pub error: Option<XmlError>,
     pub finished: bool,
@@ -121,7 +175,7 @@ pub type UnknownEncoding<'a> = &'a mut dyn FnMut(&str) -> Option<Box<[Option<cha
 
 impl Core {
     pub fn new(encoding: Option<String>, ns_sep: Option<String>) -> Core {
-        let mut ns = HashMap::new();
+        let mut ns = HashMap::default();
         ns.insert(
             Some("xml".to_string()),
             vec!["http://www.w3.org/XML/1998/namespace".to_string()],
@@ -135,7 +189,8 @@ impl Core {
             at: Pos::start(),
             state: State::Prolog,
             stack: Vec::new(),
-            ns_sep,
+            ns_sep: ns_sep.map(Name::from),
+            names: HashSet::default(),
             ns,
             dtd: Dtd::default(),
             error: None,
@@ -187,6 +242,25 @@ impl Core {
                 self.error = Some(e);
                 Err(e)
             }
+        }
+    }
+
+    /// The parser's one copy of the name `s`.
+    pub fn intern(&mut self, s: &str) -> Name {
+        if let Some(n) = self.names.get(s) {
+            return n.clone();
+        }
+        let n = Name::from(s);
+        self.names.insert(n.clone());
+        n
+    }
+
+    /// The name spanning `t[i..j]`, interned.
+    pub fn intern_span(&mut self, t: &[u8], i: usize, j: usize) -> Name {
+        let b = t.get(i..j).unwrap_or(&[]);
+        match input::as_text(b) {
+            Some(s) => self.intern(s),
+            None => Name::from(String::from_utf8_lossy(b).as_ref()),
         }
     }
 
@@ -555,9 +629,9 @@ pub fn predefined(name: &str) -> Option<char> {
 
 /// A String of decoded text (valid UTF-8 but for a damaged input).
 pub fn utf8_string(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    match input::as_text(b) {
+        Some(s) => s.to_owned(),
+        None => String::from_utf8_lossy(b).into_owned(),
     }
 }
 
@@ -571,6 +645,22 @@ pub enum NameScan {
 
 /// A name starting at `i` (ends before the first non-name character).
 pub fn scan_name(t: &[u8], i: usize) -> NameScan {
+    match scan_name_end(t, i) {
+        NameEnd::Name(j) => NameScan::Name(utf8_string(t.get(i..j).unwrap_or(&[])), j),
+        NameEnd::End => NameScan::End,
+        NameEnd::Bad(j) => NameScan::Bad(j),
+    }
+}
+
+/// `scan_name` without making the name: where it ends.
+pub enum NameEnd {
+    Name(usize),
+    End,
+    Bad(usize),
+}
+
+/// Where the name starting at `i` ends (`scan_name`).
+pub fn scan_name_end(t: &[u8], i: usize) -> NameEnd {
     let mut j = i;
     // ASCII name characters first (one byte test each).
     if t.get(j)
@@ -579,17 +669,22 @@ pub fn scan_name(t: &[u8], i: usize) -> NameScan {
         j += 1;
         while t
             .get(j)
-            .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'))
+            .is_some_and(|&b| input::ASCII_NAME.get(usize::from(b)) == Some(&true))
         {
             j += 1;
         }
     }
+    // An ASCII byte after ASCII name characters ends the name (the loop
+    // above took every ASCII name character).
+    if j > i && t.get(j).is_some_and(|&b| b < 0x80) {
+        return NameEnd::Name(j);
+    }
     loop {
         let Some(c) = char_at(t, j) else {
             if j >= t.len() {
-                return NameScan::End;
+                return NameEnd::End;
             }
-            return NameScan::Bad(j);
+            return NameEnd::Bad(j);
         };
         let ok = if j == i {
             input::is_name_start(c)
@@ -598,9 +693,9 @@ pub fn scan_name(t: &[u8], i: usize) -> NameScan {
         };
         if !ok {
             if j == i {
-                return NameScan::Bad(j);
+                return NameEnd::Bad(j);
             }
-            return NameScan::Name(utf8_string(t.get(i..j).unwrap_or(&[])), j);
+            return NameEnd::Name(j);
         }
         j += c.len_utf8();
     }

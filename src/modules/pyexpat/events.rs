@@ -3,6 +3,7 @@
 //! `DefaultHandler` would receive instead), errors, and the content models
 //! of `<!ELEMENT>` declarations.
 
+use super::core::Name;
 use super::input::Pos;
 
 /// An element content model (`XML_Content`): type, quantifier, name,
@@ -42,14 +43,14 @@ pub enum Event {
     },
     EndDoctype,
     Start {
-        name: String,
-        attrs: Vec<(String, String)>,
+        name: Name,
+        attrs: Vec<(Name, String)>,
         /// How many of `attrs` the document specified (the rest are
         /// defaults from the DTD).
         nspec: usize,
     },
     End {
-        name: String,
+        name: Name,
         /// An empty-element tag `<a/>`: while the end handler runs the
         /// position is `end_pos` when a start handler is set.
         empty: bool,

@@ -171,13 +171,58 @@ pub fn char_at(s: &[u8], i: usize) -> Option<char> {
     std::str::from_utf8(s.get(i..i + n)?).ok()?.chars().next()
 }
 
+/// `b` as text, when it is valid UTF-8 (ASCII, most names and text, is
+/// checked without the general validator's set-up cost).
+#[inline]
+pub fn as_text(b: &[u8]) -> Option<&str> {
+    if b.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Some(unsafe { std::str::from_utf8_unchecked(b) });
+    }
+    std::str::from_utf8(b).ok()
+}
+
+/// ASCII name characters (`is_name_char` of the first 128 code points).
+pub static ASCII_NAME: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-' | b'.');
+        b += 1;
+    }
+    t
+};
+
+/// Whether `s` is ASCII without line ends (eight bytes at a time).
+fn plain_ascii(s: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether some byte of `w` (all below 0x80) is zero.
+    let has_zero = |w: u64| w.wrapping_sub(LOW) & !w & HIGH != 0;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        let w = u64::from_le_bytes(b);
+        if w & HIGH != 0
+            || has_zero(w ^ (LOW * u64::from(b'\n')))
+            || has_zero(w ^ (LOW * u64::from(b'\r')))
+        {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| b < 0x80 && b != b'\r' && b != b'\n')
+}
+
 /// Advance `p` over the UTF-8 text `s`.
 pub fn advance(p: &mut Pos, s: &[u8], dec: &Decoder) {
     // ASCII text without line ends (most of a document): one column and
     // one byte each in every decoder pycvm has but UTF-16's two.
-    if !matches!(dec, Decoder::Utf16Le | Decoder::Utf16Be)
-        && s.iter().all(|&b| b < 0x80 && b != b'\r' && b != b'\n')
-    {
+    if !matches!(dec, Decoder::Utf16Le | Decoder::Utf16Be) && plain_ascii(s) {
         if !s.is_empty() {
             p.byte += s.len() as i64;
             p.col += s.len() as u64;

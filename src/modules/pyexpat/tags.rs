@@ -4,14 +4,14 @@
 //! Start/EndNamespaceDecl events) when a separator was given.
 
 use super::core::{
-    predefined, scan_name, scan_ref, Core, NameScan, Ref, RefScan, State, Step, Tag,
+    predefined, scan_name_end, scan_ref, Core, Name, NameEnd, Ref, RefScan, State, Step, Tag,
 };
 use super::events::*;
 use super::input::{self, Pos};
 
 /// An attribute as written: name and normalized value.
 struct RawAttr {
-    name: String,
+    name: Name,
     value: String,
 }
 
@@ -21,6 +21,9 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// In namespace mode a name has at most one colon, not first, and a name
 /// character after it: the offset of the first character breaking that.
 fn ns_name_error(name: &str, start: usize) -> Option<usize> {
+    if !name.as_bytes().contains(&b':') {
+        return None;
+    }
     let mut seen = false;
     let mut after_colon = false;
     for (k, c) in name.char_indices() {
@@ -55,11 +58,12 @@ impl Core {
                 Step::More
             }
         };
-        let (qname, mut j) = match scan_name(t, i + 1) {
-            NameScan::Name(n, j) => (n, j),
-            NameScan::End => return more(fin),
-            NameScan::Bad(j) => return Step::Fail(ERR_INVALID_TOKEN, j),
+        let mut j = match scan_name_end(t, i + 1) {
+            NameEnd::Name(j) => j,
+            NameEnd::End => return more(fin),
+            NameEnd::Bad(j) => return Step::Fail(ERR_INVALID_TOKEN, j),
         };
+        let qname = self.intern_span(t, i + 1, j);
         let ns = self.ns_sep.is_some();
         if let Some(k) = ns.then(|| ns_name_error(&qname, i + 1)).flatten() {
             return Step::Fail(ERR_INVALID_TOKEN, k);
@@ -92,11 +96,12 @@ impl Core {
             if j == ws_start {
                 return Step::Fail(ERR_INVALID_TOKEN, j);
             }
-            let (name, k) = match scan_name(t, j) {
-                NameScan::Name(n, k) => (n, k),
-                NameScan::End => return more(fin),
-                NameScan::Bad(k) => return Step::Fail(ERR_INVALID_TOKEN, k),
+            let k = match scan_name_end(t, j) {
+                NameEnd::Name(k) => k,
+                NameEnd::End => return more(fin),
+                NameEnd::Bad(k) => return Step::Fail(ERR_INVALID_TOKEN, k),
             };
+            let name = self.intern_span(t, j, k);
             let off = j;
             if let Some(e) = ns.then(|| ns_name_error(&name, off)).flatten() {
                 return Step::Fail(ERR_INVALID_TOKEN, e);
@@ -127,6 +132,11 @@ impl Core {
                 }
                 if b == b'<' {
                     return Step::Fail(ERR_INVALID_TOKEN, j);
+                }
+                // Printable ASCII (and tab) is always an XML character.
+                if (0x20..0x80).contains(&b) && b != b'&' || b == b'\t' {
+                    j += 1;
+                    continue;
                 }
                 if b == b'&' {
                     match scan_ref(t, j) {
@@ -191,7 +201,7 @@ impl Core {
     #[allow(clippy::too_many_arguments)]
     fn start_element(
         &mut self,
-        qname: String,
+        qname: Name,
         mut attrs: Vec<RawAttr>,
         empty: bool,
         pos: Pos,
@@ -203,19 +213,19 @@ impl Core {
         ent: Option<Pos>,
     ) -> Result<(), (u32, usize)> {
         let nspec = attrs.len();
-        if let Some(defs) = self.dtd.attdefs.get(&qname) {
+        if let Some(defs) = self.dtd.attdefs.get(&*qname) {
             for d in defs {
                 if let Some(v) = &d.default {
-                    if !attrs.iter().any(|a| a.name == d.name) {
+                    if !attrs.iter().any(|a| *a.name == *d.name) {
                         attrs.push(RawAttr {
-                            name: d.name.clone(),
+                            name: Name::from(d.name.as_str()),
                             value: v.clone(),
                         });
                     }
                 }
             }
             for a in attrs.iter_mut() {
-                if defs.iter().any(|d| d.name == a.name && !d.is_cdata) {
+                if defs.iter().any(|d| *d.name == *a.name && !d.is_cdata) {
                     a.value = a
                         .value
                         .split(' ')
@@ -227,13 +237,13 @@ impl Core {
         }
         let mut bindings = Vec::new();
         let name;
-        let mut list: Vec<(String, String)> = Vec::new();
+        let mut list: Vec<(Name, String)> = Vec::new();
         if let Some(sep) = self.ns_sep.clone() {
             // Namespace declarations first, in document order.
             let mut rest = Vec::new();
             let mut nspec_left = nspec;
             for (k, a) in attrs.into_iter().enumerate() {
-                let prefix = if a.name == "xmlns" {
+                let prefix = if &*a.name == "xmlns" {
                     None
                 } else if let Some(p) = a.name.strip_prefix("xmlns:") {
                     Some(p.to_string())
@@ -323,19 +333,19 @@ impl Core {
     }
 
     /// `prefix:local` as `uri sep local [sep prefix]`; None if unbound.
-    fn expand_name(&self, qname: &str, element: bool, sep: &str) -> Option<String> {
+    fn expand_name(&mut self, qname: &Name, element: bool, sep: &str) -> Option<Name> {
         let (prefix, local) = match qname.split_once(':') {
             Some((p, l)) if !p.is_empty() && !l.is_empty() => (Some(p), l),
-            _ => (None, qname),
+            _ => (None, &**qname),
         };
         let uri = match prefix {
-            None if !element => return Some(qname.to_string()),
+            None if !element => return Some(qname.clone()),
             None => match self.ns.get(&None).and_then(|v| v.last()) {
-                Some(u) if !u.is_empty() => u.clone(),
-                _ => return Some(qname.to_string()),
+                Some(u) if !u.is_empty() => u,
+                _ => return Some(qname.clone()),
             },
             Some(p) => match self.ns.get(&Some(p.to_string())).and_then(|v| v.last()) {
-                Some(u) if !u.is_empty() => u.clone(),
+                Some(u) if !u.is_empty() => u,
                 _ => return None,
             },
         };
@@ -346,7 +356,7 @@ impl Core {
                 s.push_str(p);
             }
         }
-        Some(s)
+        Some(self.intern(&s))
     }
 
     fn end_element(&mut self, tag: Tag, pos: Pos, end_pos: Pos, empty: bool, out: &mut Vec<Ev>) {
@@ -384,14 +394,16 @@ impl Core {
                 Step::More
             }
         };
-        let (qname, mut j) = match scan_name(t, i + 2) {
-            NameScan::Name(n, j) => (n, j),
-            NameScan::End => return more(fin),
-            NameScan::Bad(j) => return Step::Fail(ERR_INVALID_TOKEN, j),
+        let name_end = match scan_name_end(t, i + 2) {
+            NameEnd::Name(j) => j,
+            NameEnd::End => return more(fin),
+            NameEnd::Bad(j) => return Step::Fail(ERR_INVALID_TOKEN, j),
         };
+        let mut j = name_end;
+        let qname = t.get(i + 2..name_end).unwrap_or(&[]);
         // Only the first character is checked in namespace mode: the
         // rest must match the start tag anyway.
-        if self.ns_sep.is_some() && qname.starts_with(':') {
+        if self.ns_sep.is_some() && qname.first() == Some(&b':') {
             return Step::Fail(ERR_INVALID_TOKEN, i + 2);
         }
         while matches!(t.get(j), Some(b' ' | b'\t' | b'\r' | b'\n')) {
@@ -405,7 +417,7 @@ impl Core {
         let Some(top) = self.stack.last() else {
             return Step::Fail(ERR_ASYNC_ENTITY, i);
         };
-        if top.qname != qname {
+        if top.qname.as_bytes() != qname {
             return Step::Fail(ERR_TAG_MISMATCH, i + 2);
         }
         let Some(tag) = self.stack.pop() else {

@@ -191,8 +191,8 @@ fn xmlparser_new(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 /// A name as a str, through the `intern` dict when there is one.
-fn intern_name(vm: &mut Vm, p: &XmlParser, s: String) -> PyResult<Value> {
-    let v = vm.new_string(s);
+fn intern_name(vm: &mut Vm, p: &XmlParser, s: &str) -> PyResult<Value> {
+    let v = vm.new_str(s);
     let Value::Obj(d) = &p.intern else {
         return Ok(v);
     };
@@ -435,18 +435,18 @@ fn dispatch(vm: &mut Vm, p: &XmlParser, ev: Ev) -> PyResult<()> {
             } else {
                 attrs.len()
             };
-            let name = intern_name(vm, p, name)?;
+            let name = intern_name(vm, p, &name)?;
             let attrs_v = if p.ordered.get() {
                 let mut items = Vec::new();
                 for (k, v) in attrs.into_iter().take(n) {
-                    items.push(intern_name(vm, p, k)?);
+                    items.push(intern_name(vm, p, &k)?);
                     items.push(vm.new_string(v));
                 }
                 vm.new_list(items)
             } else {
                 let d = vm.new_dict();
                 for (k, v) in attrs.into_iter().take(n) {
-                    let k = intern_name(vm, p, k)?;
+                    let k = intern_name(vm, p, &k)?;
                     let v = vm.new_string(v);
                     vm.dict_set(&d, k, v)?;
                 }
@@ -468,7 +468,7 @@ fn dispatch(vm: &mut Vm, p: &XmlParser, ev: Ev) -> PyResult<()> {
             if empty && handler(p, H_START).is_some() {
                 p.cur.set(end_pos);
             }
-            let n = intern_name(vm, p, name)?;
+            let n = intern_name(vm, p, &name)?;
             call_handler(vm, p, H_END, vec![n])?;
         }
         Event::StartNs { prefix, uri } => {
