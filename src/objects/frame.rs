@@ -266,7 +266,7 @@ fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),
             locals: f.locals.clone(),
-            fast: f.fast.clone(),
+            fast: f.fast.borrow().clone(),
             lasti: f.lasti,
             at: Where::Gone,
         },

@@ -177,9 +177,11 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
             visit_opt(&f.locals, visit);
             // The fast locals may be shared by several tracebacks: only an
             // unshared copy is this object's own.
-            if let Some(fast) = &f.fast {
-                if std::rc::Rc::strong_count(fast) == 1 && std::rc::Rc::weak_count(fast) == 0 {
-                    fast.iter().for_each(&mut *visit);
+            if let Ok(fast) = f.fast.try_borrow() {
+                if let Some(fast) = fast.as_ref() {
+                    if std::rc::Rc::strong_count(fast) == 1 && std::rc::Rc::weak_count(fast) == 0 {
+                        fast.iter().for_each(&mut *visit);
+                    }
                 }
             }
             if let Ok(fo) = tb.frame_obj.try_borrow() {
@@ -192,9 +194,11 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
             visit_ref(&f.globals, visit);
             visit_ref(&f.builtins, visit);
             visit_opt(&f.locals, visit);
-            if let Some(fast) = &f.fast {
-                if std::rc::Rc::strong_count(fast) == 1 && std::rc::Rc::weak_count(fast) == 0 {
-                    fast.iter().for_each(&mut *visit);
+            if let Ok(fast) = f.fast.try_borrow() {
+                if let Some(fast) = fast.as_ref() {
+                    if std::rc::Rc::strong_count(fast) == 1 && std::rc::Rc::weak_count(fast) == 0 {
+                        fast.iter().for_each(&mut *visit);
+                    }
                 }
             }
         }

@@ -24,10 +24,13 @@ pub struct FrameObj {
     pub builtins: PyRef,
     /// The locals mapping of module and class bodies (None for functions).
     pub locals: Option<Value>,
-    /// A function frame's fast locals (cells included) when the entry was
-    /// made, for `tb_frame.f_locals` after the frame is gone
-    /// (`traceback`'s `capture_locals`, post-mortem inspection).
-    pub fast: Option<std::rc::Rc<[Value]>>,
+    /// A function frame's fast locals (cells included) as they were when
+    /// the frame left the frame stack (`Vm::keep_tb_locals`), for
+    /// `tb_frame.f_locals` after the frame is gone (`traceback`'s
+    /// `capture_locals`, post-mortem inspection); None while the frame
+    /// runs (its live locals are read then) and for frames that ended
+    /// without an exception keeping the entry.
+    pub fast: RefCell<Option<std::rc::Rc<[Value]>>>,
     /// Code-unit index of the instruction the frame was at.
     pub lasti: usize,
     /// The traceback entry this frame object was made for (`f_back`).
@@ -65,20 +68,21 @@ impl Vm {
         if f.code.native_in_cpython() {
             return None;
         }
-        let fast = match f.locals {
-            None => self
-                .stack
-                .get(f.base..f.base + f.code.nlocalsplus())
-                .map(std::rc::Rc::from),
-            Some(_) => None,
+        // No copy of the locals here: the frame still runs, and its
+        // locals are kept for the entry only if it leaves the frame stack
+        // while the exception lives (`keep_tb_locals`), as CPython's frame
+        // object takes its frame's data when the frame exits.
+        let live = if f.generator.is_none() && f.obj.is_none() {
+            None
+        } else {
+            crate::objects::frame::tb_live_frame(f, None)
         };
-        let live = crate::objects::frame::tb_live_frame(f, fast.as_ref());
         let frame = FrameObj {
             code: f.code.clone(),
             globals: f.globals.clone(),
             builtins: f.builtins.clone(),
             locals: f.locals.clone(),
-            fast,
+            fast: RefCell::new(None),
             lasti: f.lasti,
             tb: Weak::new(),
         };
@@ -113,6 +117,81 @@ impl Vm {
         Some(tb)
     }
 
+    /// The frame on top is leaving the frame stack while `exc` lives
+    /// (unwinding, or its handler ending with the exception kept
+    /// elsewhere): the traceback entries made for this frame, at the head
+    /// of `exc`'s traceback and of those of its `__context__` chain, keep
+    /// the frame's fast locals as they are now, and so does its frame
+    /// object, for `f_locals` once the frame is gone (CPython's frame
+    /// object takes its frame's data when the frame exits). One copy,
+    /// made only when an entry has none yet; the local `clear` (a
+    /// handler's `as` name, about to be deleted) is left out of it.
+    pub(crate) fn keep_tb_locals(&self, exc: &PyRef, clear: Option<usize>) {
+        let Some(f) = self.frames.last() else {
+            return;
+        };
+        if f.locals.is_some() {
+            return;
+        }
+        let depth = self.frames.len() - 1;
+        let mut snap: Option<std::rc::Rc<[Value]>> = None;
+        let mut e = exc.clone();
+        for _ in 0..KEEP_CONTEXT_DEPTH {
+            let (tb, ctx) = match &e.payload {
+                Payload::Exception(d) => match d.try_borrow() {
+                    Ok(d) => (d.traceback.clone(), d.context.clone()),
+                    Err(_) => break,
+                },
+                _ => break,
+            };
+            let mut cur = tb;
+            // This frame's entries lead the chain (several when a caught
+            // exception was raised again in it); the next one is a callee's.
+            while let Value::Obj(t) = cur {
+                let Some(td) = tb_data(&t) else {
+                    break;
+                };
+                if td.depth != depth || td.base != f.base || !Rc::ptr_eq(&td.frame.code, &f.code) {
+                    break;
+                }
+                if let Ok(mut slot) = td.frame.fast.try_borrow_mut() {
+                    if slot.is_none() {
+                        let s = snap.get_or_insert_with(|| {
+                            let end = (f.base + f.code.nlocalsplus()).min(self.stack.len());
+                            let mut v = self.stack.get(f.base..end).unwrap_or(&[]).to_vec();
+                            if let Some(slot) = clear.and_then(|i| v.get_mut(i)) {
+                                *slot = Value::Null;
+                            }
+                            std::rc::Rc::from(v)
+                        });
+                        *slot = Some(s.clone());
+                    }
+                }
+                let next = td
+                    .next
+                    .try_borrow()
+                    .map(|n| n.clone())
+                    .unwrap_or(Value::None);
+                cur = next;
+            }
+            match ctx {
+                Value::Obj(c) => e = c,
+                _ => break,
+            }
+        }
+        // The frame's own frame object (made by `sys._getframe`, tracing,
+        // or a `tb_frame` read while it ran) shows the same locals.
+        if let Some(s) = snap {
+            if let Some(o) = crate::objects::frame::tb_live_frame(f, None) {
+                if let Some(fd) = crate::objects::frame::frame_data(&o) {
+                    if let Ok(mut d) = fd.dead_fast.try_borrow_mut() {
+                        *d = Some(s);
+                    }
+                }
+            }
+        }
+    }
+
     /// The traceback entries of a chain, outermost first (stops at a loop).
     pub fn traceback_entries(&self, tb: &Value) -> Vec<PyRef> {
         let mut out: Vec<PyRef> = Vec::new();
@@ -131,6 +210,10 @@ impl Vm {
         out
     }
 }
+
+/// How far down a `__context__` chain `keep_tb_locals` looks for entries
+/// of the frame leaving.
+const KEEP_CONTEXT_DEPTH: usize = 16;
 
 fn tb_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
     match v {
@@ -191,7 +274,7 @@ fn tb_frame(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     if live_record(vm, t.depth, t.base, &t.frame.code) {
         if let Some(f) = crate::objects::frame::frame_at(vm, t.depth) {
             if let Some(fd) = crate::objects::frame::frame_data(&f) {
-                if let Some(v) = &t.frame.fast {
+                if let Some(v) = t.frame.fast.borrow().as_ref() {
                     *fd.dead_fast.borrow_mut() = Some(v.clone());
                 }
             }
@@ -206,7 +289,7 @@ fn tb_frame(vm: &mut Vm, v: &Value) -> PyResult<Value> {
             globals: t.frame.globals.clone(),
             builtins: t.frame.builtins.clone(),
             locals: t.frame.locals.clone(),
-            fast: t.frame.fast.clone(),
+            fast: RefCell::new(t.frame.fast.borrow().clone()),
             lasti: t.frame.lasti,
             tb: Rc::downgrade(&o),
         })),

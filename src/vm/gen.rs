@@ -421,6 +421,76 @@ impl Vm {
         Ok((Value::Obj(gen), entry, ret_base))
     }
 
+    /// A call of the generator function `func` with `arg` as its only
+    /// argument (`iter()` of an instance whose `__iter__` is one), made
+    /// without running a frame: when the code starts with RETURN_GENERATOR
+    /// (no cells or free variables to set up first) and takes exactly one
+    /// positional parameter, the frame would do nothing but become the
+    /// generator, so the generator is made as RETURN_GENERATOR leaves it
+    /// (`make_generator`): suspended before the instruction after it, its
+    /// locals the argument and unbound slots. None (nothing done) when the
+    /// call must run: another kind of code or signature, tracing or
+    /// profiling (their events), the recursion limit reached, unverified
+    /// code that fails verification.
+    pub(crate) fn new_generator_direct(&mut self, func: &PyRef, arg: &Value) -> Option<Value> {
+        let Payload::Function(f) = &func.payload else {
+            return None;
+        };
+        if self.tracing || self.recursion_depth() >= self.recursion_limit {
+            return None;
+        }
+        let code = f.code.try_borrow().ok()?.clone();
+        let flags = code.flags;
+        let simple = flags & crate::pyc::code::CO_GENERATOR != 0
+            && flags
+                & (crate::pyc::code::CO_COROUTINE
+                    | crate::pyc::code::CO_ASYNC_GENERATOR
+                    | crate::pyc::code::CO_ITERABLE_COROUTINE
+                    | crate::pyc::code::CO_VARARGS
+                    | crate::pyc::code::CO_VARKEYWORDS)
+                == 0
+            && code.argcount == 1
+            && code.kwonlyargcount == 0
+            && code.nlocalsplus() >= 1;
+        if !simple {
+            return None;
+        }
+        // (Verifying prepares the instructions.)
+        code.ensure_verified(self).ok()?;
+        let first = *code.instrs.first()?;
+        if first.op != Op::ReturnGenerator {
+            return None;
+        }
+        let n = code.nlocalsplus();
+        let mut values = Vec::with_capacity(n.saturating_add(code.stacksize));
+        values.push(arg.clone());
+        values.resize(n, Value::Null);
+        let mut frame = Frame::new(
+            code.clone(),
+            Some(func.clone()),
+            f.globals.clone(),
+            f.builtins.clone(),
+            None,
+            0,
+            0,
+        );
+        frame.pc = first.len as usize;
+        let (name, qualname) = gen_names(&frame);
+        let ty = self.gen_type(GenKind::Generator);
+        let gen = self.new_obj(
+            &ty,
+            Payload::Generator(Box::new(RefCell::new(GenState::created(
+                GenKind::Generator,
+                Some(frame),
+                values,
+                name,
+                qualname,
+                code,
+            )))),
+        );
+        Some(Value::Obj(gen))
+    }
+
     /// YIELD_VALUE (at `lasti`): suspend the running generator frame,
     /// leaving the generator as `gen_send_ex2` leaves it after a yield.
     /// The frame's `gen_exit`: other than `GenExit::No` when it was

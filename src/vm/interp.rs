@@ -462,7 +462,7 @@ impl Vm {
                     }),
                     Op::AsyncGenWrap => marked!(self.op_async_gen_wrap(next)),
                     Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
-                    Op::PopExcept => marked!(self.op_pop_except()),
+                    Op::PopExcept => marked!(self.op_pop_except(next)),
                     Op::StoreName => {
                         let v = unsafe { r.pop() };
                         match self.store_name_hit(code, slot, oparg, v) {

@@ -68,6 +68,8 @@ impl Vm {
             if self.tracing {
                 self.trace_unwind_exit();
             }
+            // Its traceback entries keep the locals it leaves with.
+            self.keep_tb_locals(&err.0, None);
             let Some(frame) = self.frames.pop() else {
                 return Err(err);
             };
@@ -134,9 +136,70 @@ impl Vm {
         self.op_push(v)
     }
 
-    pub(crate) fn op_pop_except(&mut self) -> PyResult<Flow> {
-        self.exc_info = self.pop();
+    /// POP_EXCEPT (`next`: the instruction after it): the handled
+    /// exception is done with here. When something besides the handler
+    /// keeps it (or its traceback, or a frame object of it), the traceback
+    /// entries of this frame keep the frame's locals (`keep_tb_locals`),
+    /// without the handler's `as` name, which the compiler clears next.
+    pub(crate) fn op_pop_except(&mut self, next: usize) -> PyResult<Flow> {
+        let prev = self.pop();
+        let done = std::mem::replace(&mut self.exc_info, prev);
+        if let Value::Obj(o) = &done {
+            if matches!(o.payload, Payload::Exception(_)) {
+                let (kept, name) = self.exc_kept_elsewhere(o, next);
+                if kept {
+                    self.keep_tb_locals(o, name);
+                }
+            }
+        }
         Ok(Flow::Next)
+    }
+
+    /// Whether the exception `o` a handler just finished with (held by
+    /// the caller's `done`) is referred to by more than that and the
+    /// handler's `as` name, or its traceback head by more than the
+    /// exception, or that entry made a frame object; and the local slot of
+    /// the `as` name (the compiler clears it right after POP_EXCEPT:
+    /// `LOAD_CONST None; STORE_FAST name` at `next`).
+    fn exc_kept_elsewhere(&self, o: &PyRef, next: usize) -> (bool, Option<usize>) {
+        let Payload::Exception(d) = &o.payload else {
+            return (false, None);
+        };
+        let tb_kept = match d.try_borrow() {
+            Ok(d) => match &d.traceback {
+                Value::Obj(t) => {
+                    crate::objects::rc::Rc::strong_count(t) > 1
+                        || matches!(&t.payload, Payload::Traceback(td)
+                            if td.frame_obj.try_borrow().map_or(true, |f| f.is_some()))
+                }
+                _ => false,
+            },
+            Err(_) => true,
+        };
+        let Some(f) = self.frames.last() else {
+            return (tb_kept, None);
+        };
+        let mut refs = crate::objects::rc::Rc::strong_count(o);
+        let code = &f.code;
+        let mut name = None;
+        if let Some(lc) = code.instrs.get(next) {
+            if let Some(st) = code.instrs.get(next + lc.len as usize) {
+                let named = lc.op == crate::pyc::opcode::Op::LoadConst
+                    && matches!(code.consts.get(lc.arg as usize), Some(Value::None))
+                    && st.op == crate::pyc::opcode::Op::StoreFast;
+                if named {
+                    let slot = st.arg as usize;
+                    name = Some(slot);
+                    let held = self.stack.get(f.base + slot).is_some_and(
+                        |v| matches!(v, Value::Obj(x) if crate::objects::rc::Rc::ptr_eq(x, o)),
+                    );
+                    if held {
+                        refs -= 1;
+                    }
+                }
+            }
+        }
+        (tb_kept || refs > 1, name)
     }
 
     fn check_except_type(&mut self, t: &Value, star: bool) -> PyResult<()> {

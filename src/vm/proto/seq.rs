@@ -428,6 +428,13 @@ impl Vm {
                     self.type_error(format!("'{}' object is not iterable", self.type_name(&ty)))
                 );
             }
+            // A generator function: the generator made without running its
+            // frame (vm/gen.rs).
+            if let Value::Obj(f) = &m {
+                if let Some(g) = self.new_generator_direct(f, v) {
+                    return Ok(g);
+                }
+            }
             let it = self.call_descr(m, v, &ty, &[])?;
             let it_ty = self.type_of(&it);
             let is_iter = matches!(&it, Value::Obj(o) if matches!(o.payload, Payload::Iter(_) | Payload::Generator(_)))
