@@ -878,7 +878,11 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if !matches!(&ns, Value::Obj(o) if matches!(o.payload, Payload::Dict(_)))
         && vm.getattr_opt(&ns, "__getitem__")?.is_none()
     {
-        let mn = vm.repr(&meta)?;
+        // CPython names the metaclass by its tp_name.
+        let mn = match &meta {
+            Value::Obj(m) if vm.is_type(&meta) => vm.type_name(m),
+            _ => "<metaclass>".to_string(),
+        };
         return Err(vm.type_error(format!(
             "{mn}.__prepare__() must return a mapping, not {}",
             vm.type_name_of(&ns)
@@ -889,7 +893,7 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let ob = vm.new_tuple(orig_bases);
         vm.setitem(&ns, vm.new_str("__orig_bases__"), ob)?;
     }
-    let mut a = vec![name, bases_t, ns];
+    let mut a = vec![name.clone(), bases_t, ns];
     a.extend(kwvals);
     let cls = vm.call_args(
         &meta,
@@ -898,15 +902,37 @@ fn b_build_class(vm: &mut Vm, args: Args) -> PyResult<Value> {
             kwnames: &kwnames,
         },
     )?;
-    if let Value::Obj(c) = &cell {
-        if let Payload::Cell(inner) = &c.payload {
-            let cur = inner.borrow().clone();
-            if cur.is_null() || cur.is_none() {
-                *inner.borrow_mut() = cls.clone();
-            }
-        }
-    }
+    check_class_cell(vm, &cell, &name, &cls)?;
     Ok(cls)
+}
+
+/// The end of CPython's `__build_class__`: when the body made a
+/// `__class__` cell and the metaclass made a class, `type.__new__` must
+/// have put that class in the cell (it does so from `__classcell__`).
+fn check_class_cell(vm: &mut Vm, cell: &Value, name: &Value, cls: &Value) -> PyResult<()> {
+    let (Value::Obj(c), Value::Obj(k)) = (cell, cls) else {
+        return Ok(());
+    };
+    let (Payload::Cell(inner), Payload::Type(_)) = (&c.payload, &k.payload) else {
+        return Ok(());
+    };
+    let cur = inner.borrow().clone();
+    if matches!(&cur, Value::Obj(o) if crate::objects::rc::Rc::ptr_eq(o, k)) {
+        return Ok(());
+    }
+    let (name_r, cls_r) = (vm.repr(name)?, vm.repr(cls)?);
+    if cur.is_null() {
+        return Err(vm.new_error(
+            ExcKind::RuntimeError,
+            format!(
+                "__class__ not set defining {name_r} as {cls_r}. Was __classcell__ propagated to type.__new__?"
+            ),
+        ));
+    }
+    let cur_r = vm.repr(&cur)?;
+    Err(vm.type_error(format!(
+        "__class__ set to {cur_r} defining {name_r} as {cls_r}"
+    )))
 }
 
 /// `__import__(name, globals=None, locals=None, fromlist=(), level=0)`.

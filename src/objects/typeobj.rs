@@ -565,9 +565,21 @@ impl Vm {
             self.dict_set(&dict, hash_key, Value::None)?;
         }
         let cell_key = Value::Obj(self.intern_static("__classcell__"));
-        if let Some(Value::Obj(cell)) = self.dict_del(&dict, &cell_key)? {
-            if let super::Payload::Cell(c) = &cell.payload {
-                *c.borrow_mut() = Value::Obj(cls.clone());
+        if let Some(cell) = self.dict_get(&dict, &cell_key)? {
+            match &cell {
+                Value::Obj(o) if matches!(o.payload, super::Payload::Cell(_)) => {
+                    if let super::Payload::Cell(c) = &o.payload {
+                        *c.borrow_mut() = Value::Obj(cls.clone());
+                    }
+                    self.dict_del(&dict, &cell_key)?;
+                }
+                other => {
+                    let t = Value::Obj(self.type_of(other));
+                    let tr = self.repr(&t)?;
+                    return Err(
+                        self.type_error(format!("__classcell__ must be a nonlocal cell, not {tr}"))
+                    );
+                }
             }
         }
         self.update_type_flags(&cls);
