@@ -219,6 +219,17 @@ impl Vm {
                 // finalizers at the next instruction) runs only then. The
                 // loads, COPY, SWAP and forward jumps skip the store.
                 let next = pc + len as usize;
+                // The instruction after this one, as the next fetch will
+                // see it (a CACHE unit of the trace table while tracing, so
+                // nothing is fused then): for pairs run in one step.
+                // SAFETY: used only by instructions that go on to `next`,
+                // which the verifier proved is an instruction start inside
+                // the code (the trace table is as long).
+                macro_rules! peek {
+                    () => {
+                        unsafe { *table.add(next) }
+                    };
+                }
                 // The hot instructions run through the registers; the
                 // others write the stack length back first and reload the
                 // registers after (vm/regs.rs). SAFETY of each `unsafe`
@@ -484,7 +495,17 @@ impl Vm {
                         marked!(self.op_unpack_sequence(oparg))
                     }
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
-                    Op::ForIter if for_iter_regs(&mut r) => go_on!(next),
+                    Op::ForIter if for_iter_regs(&mut r) => {
+                        // FOR_ITER + STORE_FAST in one step: the item goes
+                        // straight into the loop variable.
+                        let st = peek!();
+                        if st.op == Op::StoreFast {
+                            pc = next;
+                            release!(unsafe { r.store_local(st.arg as usize) });
+                            go_on!(next + st.len as usize);
+                        }
+                        go_on!(next)
+                    }
                     Op::ForIter => {
                         // FOR_ITER_GEN: the generator's frame runs on in
                         // this loop (vm/gen_inline.rs).
@@ -569,6 +590,24 @@ impl Vm {
                             _ => None,
                         };
                         if let Some(v) = v {
+                            // COMPARE_OP + POP_JUMP_FORWARD_IF_FALSE/TRUE in
+                            // one step (CPython's COMPARE_OP_INT_JUMP): the
+                            // bool is never pushed.
+                            let j = peek!();
+                            let jump = match j.op {
+                                Op::PopJumpForwardIfFalse => Some(!v),
+                                Op::PopJumpForwardIfTrue => Some(v),
+                                _ => None,
+                            };
+                            if let Some(jump) = jump {
+                                // Two ints or floats: nothing to drop.
+                                unsafe {
+                                    r.drop_plain();
+                                    r.drop_plain();
+                                }
+                                let after = next + j.len as usize;
+                                go_on!(if jump { after + j.arg as usize } else { after });
+                            }
                             unsafe { r.replace2(Value::bool(v)) };
                             go_on!(next);
                         }
@@ -735,6 +774,17 @@ impl Vm {
                     }
                     Op::StoreFast => {
                         release!(unsafe { r.store_local(oparg as usize) });
+                        // STORE_FAST + LOAD_FAST in one step (CPython's
+                        // STORE_FAST__LOAD_FAST), unless something was
+                        // freed (its finalizer runs first).
+                        let l = peek!();
+                        if l.op == Op::LoadFast && !check {
+                            let v = unsafe { &*r.fast.add(l.arg as usize) };
+                            if !v.is_null() {
+                                unsafe { r.push(v.clone()) };
+                                go_on!(next + l.len as usize);
+                            }
+                        }
                         go_on!(next);
                     }
                     Op::DeleteFast => marked!(self.op_delete_fast(code, oparg)),
@@ -821,7 +871,12 @@ impl Vm {
                         marked!(self.op_map_add(oparg))
                     }
                     Op::LoadClassderef => marked!(self.op_load_classderef(code, oparg)),
-                    Op::CopyFreeVars => marked!(self.op_copy_free_vars(oparg)),
+                    Op::CopyFreeVars => {
+                        if unsafe { self.copy_free_vars_regs(&r, code, oparg) } {
+                            go_on!(next);
+                        }
+                        marked!(self.op_copy_free_vars(oparg))
+                    }
                     Op::MatchClass => marked!(self.op_match_class(oparg)),
                     Op::FormatValue => marked!(self.op_format_value(oparg)),
                     Op::BuildConstKeyMap => marked!(self.op_build_const_key_map(oparg)),
@@ -859,8 +914,17 @@ impl Vm {
                             }) if !self.tracing => Some((arg, next + len as usize)),
                             _ => None,
                         };
+                        // A Python function (or a method LOAD_METHOD
+                        // found): none of the builtin shortcuts apply.
+                        let py = match call {
+                            Some((n, _)) if n == oparg => unsafe {
+                                super::ops::call_py::py_callable(&r, n as usize)
+                            },
+                            _ => false,
+                        };
+                        let call_native = if py { None } else { call };
                         // `isinstance(x, T)` on the registers (ops/call_spec.rs).
-                        if let Some((2, after)) = call {
+                        if let Some((2, after)) = call_native {
                             if oparg == 2 && self.pending_kwnames.is_none() {
                                 if let Some((f, x, t)) = unsafe { self.isinstance_regs(&mut r) } {
                                     pc = next;
@@ -873,7 +937,7 @@ impl Vm {
                         }
                         // `lst.append(x)` and `len(x)` on the registers
                         // (ops/call_spec.rs).
-                        if let Some((1, after)) = call {
+                        if let Some((1, after)) = call_native {
                             if oparg == 1 && self.pending_kwnames.is_none() {
                                 if let Some((callable, other)) =
                                     unsafe { super::ops::call_spec::precall1_regs(&mut r) }
@@ -896,7 +960,7 @@ impl Vm {
                         }
                         // A builtin method on an instance of its type
                         // (ops/call_spec.rs).
-                        if let Some((n, after)) = call {
+                        if let Some((n, after)) = call_native {
                             let n = n as usize;
                             if oparg as usize == n && self.pending_kwnames.is_none() {
                                 use super::ops::call_spec::descr_target;
@@ -948,7 +1012,18 @@ impl Vm {
                         })
                     }
                     Op::Call => marked!(step!(self.op_call(oparg, next))),
-                    Op::KwNames => marked!(self.op_kw_names(code, oparg)),
+                    // Runs no code and leaves the stack alone: the names
+                    // wait for the CALL (the PRECALL after it).
+                    Op::KwNames => {
+                        let names = match code.consts.get(oparg as usize) {
+                            Some(Value::Obj(t)) => Some(t.clone()),
+                            _ => None,
+                        };
+                        if let Some(old) = std::mem::replace(&mut self.pending_kwnames, names) {
+                            release!(Value::Obj(old));
+                        }
+                        go_on!(next);
+                    }
                 };
                 match flow {
                     Ok(Flow::Next) => {
