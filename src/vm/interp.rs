@@ -798,34 +798,18 @@ impl Vm {
                     Op::StoreFast => {
                         let oa = oparg!();
                         release!(unsafe { r.store_local(oa as usize) });
-                        // A run of STORE_FAST (an unpacking's targets) and a
-                        // LOAD_FAST after it in one step (CPython's
-                        // STORE_FAST__STORE_FAST, STORE_FAST__LOAD_FAST),
-                        // until something is freed (its finalizer runs
-                        // first). SAFETY: each STORE_FAST and LOAD_FAST goes
-                        // on to its next instruction, which the verifier
-                        // proved an instruction start inside the code (the
-                        // trace table is as long, and holds CACHE units).
-                        let (mut to, mut p) = (next, unsafe { at.add(len as usize) });
-                        while !check {
-                            let l = unsafe { *p };
-                            if l.op == Op::StoreFast {
-                                pc = to;
-                                release!(unsafe { r.store_local(l.arg as usize) });
-                            } else if l.op == Op::LoadFast {
-                                let v = unsafe { &*r.fast.add(l.arg as usize) };
-                                if !v.is_null() {
-                                    unsafe { r.push(v.clone()) };
-                                    to += l.len as usize;
-                                }
-                                break;
-                            } else {
-                                break;
+                        // STORE_FAST + LOAD_FAST in one step (CPython's
+                        // STORE_FAST__LOAD_FAST), unless something was
+                        // freed (its finalizer runs first).
+                        let l = peek!();
+                        if l.op == Op::LoadFast && !check {
+                            let v = unsafe { &*r.fast.add(l.arg as usize) };
+                            if !v.is_null() {
+                                unsafe { r.push(v.clone()) };
+                                go_on!(next + l.len as usize);
                             }
-                            to += l.len as usize;
-                            p = unsafe { p.add(l.len as usize) };
                         }
-                        go_on!(to);
+                        go_on!(next);
                     }
                     Op::DeleteFast => marked!(self.op_delete_fast(code, oparg!())),
                     Op::RaiseVarargs => {
