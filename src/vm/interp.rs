@@ -154,12 +154,26 @@ impl Vm {
                 // start and its handlers, and `f_lineno` jumps go only where
                 // those reach), whose next instruction and jump targets it
                 // proved inside the code.
-                let super::code::Instr {
-                    op,
-                    len,
-                    slot,
-                    arg: oparg,
-                } = unsafe { *table.add(pc) };
+                let at = unsafe { table.add(pc) };
+                // Only the opcode and the length are read here; an arm
+                // reads the argument and the cache slot when it needs
+                // them (`oparg!`, `slot!`), which leaves the registers to
+                // the loop's own state.
+                let (op, len) = unsafe { ((*at).op, (*at).len) };
+                // SAFETY: `at` stays valid through the arm: the code's
+                // instructions never change, and the trace table is only
+                // refilled by `on_breaker!` and the CACHE arm, after which
+                // the arm reads neither.
+                macro_rules! oparg {
+                    () => {
+                        unsafe { (*at).arg }
+                    };
+                }
+                macro_rules! slot {
+                    () => {
+                        unsafe { (*at).slot }
+                    };
+                }
                 // Whether an arm freed an object (`release!`): freeing may
                 // queue a finalizer, which runs before the next instruction
                 // (`go_on!` then checks the eval breaker).
@@ -219,6 +233,17 @@ impl Vm {
                 // finalizers at the next instruction) runs only then. The
                 // loads, COPY, SWAP and forward jumps skip the store.
                 let next = pc + len as usize;
+                // The instruction after this one, as the next fetch will
+                // see it (a CACHE unit of the trace table while tracing, so
+                // nothing is fused then): for pairs run in one step.
+                // SAFETY: used only by instructions that go on to `next`,
+                // which the verifier proved is an instruction start inside
+                // the code (the trace table is as long).
+                macro_rules! peek {
+                    () => {
+                        unsafe { *at.add(len as usize) }
+                    };
+                }
                 // The hot instructions run through the registers; the
                 // others write the stack length back first and reload the
                 // registers after (vm/regs.rs). SAFETY of each `unsafe`
@@ -333,11 +358,11 @@ impl Vm {
                             ));
                         }
                     }
-                    Op::Resume if oparg >= 2 || !super::signals::pending() => go_on!(next),
+                    Op::Resume if oparg!() >= 2 || !super::signals::pending() => go_on!(next),
                     // As in CPython 3.11, RESUME at a function's start or
                     // after a yield handles pending signals (and charges an
                     // untrusted run's budget, vm/limited.rs).
-                    Op::Resume if oparg < 2 && super::signals::take_pending() => {
+                    Op::Resume if oparg!() < 2 && super::signals::take_pending() => {
                         marked!(self.run_signal_handlers().map(|()| Flow::Next))
                     }
                     Op::Resume => slow!(Ok(Flow::Next)),
@@ -465,26 +490,36 @@ impl Vm {
                     Op::PopExcept => marked!(self.op_pop_except(next)),
                     Op::StoreName => {
                         let v = unsafe { r.pop() };
-                        match self.store_name_hit(code, slot, oparg, v) {
+                        match self.store_name_hit(code, slot!(), oparg!(), v) {
                             Ok(old) => {
                                 release!(old);
                                 go_on!(next);
                             }
                             Err(v) => unsafe { r.push(v) },
                         }
-                        marked!(self.op_store_name(code, oparg, slot))
+                        marked!(self.op_store_name(code, oparg!(), slot!()))
                     }
-                    Op::DeleteName => marked!(self.op_delete_name(code, oparg)),
+                    Op::DeleteName => marked!(self.op_delete_name(code, oparg!())),
                     Op::UnpackSequence => {
-                        if let Some(seq) = unsafe { super::ops::build::unpack_regs(&mut r, oparg) }
-                        {
+                        let oa = oparg!();
+                        if let Some(seq) = unsafe { super::ops::build::unpack_regs(&mut r, oa) } {
                             release!(seq);
                             go_on!(next);
                         }
-                        marked!(self.op_unpack_sequence(oparg))
+                        marked!(self.op_unpack_sequence(oparg!()))
                     }
                     // FOR_ITER_RANGE / FOR_ITER_LIST run nothing: no `lasti`.
-                    Op::ForIter if for_iter_regs(&mut r) => go_on!(next),
+                    Op::ForIter if for_iter_regs(&mut r) => {
+                        // FOR_ITER + STORE_FAST in one step: the item goes
+                        // straight into the loop variable.
+                        let st = peek!();
+                        if st.op == Op::StoreFast {
+                            pc = next;
+                            release!(unsafe { r.store_local(st.arg as usize) });
+                            go_on!(next + st.len as usize);
+                        }
+                        go_on!(next)
+                    }
                     Op::ForIter => {
                         // FOR_ITER_GEN: the generator's frame runs on in
                         // this loop (vm/gen_inline.rs).
@@ -494,16 +529,17 @@ impl Vm {
                             self.mark_lasti(pc);
                             // SAFETY: `g` is the iterator in its slot, which
                             // FOR_ITER_GEN leaves in place.
-                            if unsafe { self.for_iter_gen(g, next, next + oparg as usize) } {
+                            let oa = oparg!();
+                            if unsafe { self.for_iter_gen(g, next, next + oa as usize) } {
                                 continue 'frame;
                             }
                         }
-                        marked!(step!(self.op_for_iter(next, oparg)))
+                        marked!(step!(self.op_for_iter(next, oparg!())))
                     }
-                    Op::UnpackEx => marked!(self.op_unpack_ex(oparg)),
+                    Op::UnpackEx => marked!(self.op_unpack_ex(oparg!())),
                     Op::StoreAttr => {
                         let (owner, v) = unsafe { (r.pop(), r.pop()) };
-                        match Vm::store_attr_hit(code, slot, &owner, v) {
+                        match Vm::store_attr_hit(code, slot!(), &owner, v) {
                             Ok(old) => {
                                 release!(old);
                                 release!(owner);
@@ -514,61 +550,82 @@ impl Vm {
                                 r.push(owner);
                             },
                         }
-                        marked!(step!(self.op_store_attr(code, pc, oparg)))
+                        marked!(step!(self.op_store_attr(code, pc, oparg!())))
                     }
-                    Op::DeleteAttr => marked!(self.op_delete_attr(code, oparg)),
-                    Op::StoreGlobal => marked!(self.op_store_global(code, oparg)),
-                    Op::DeleteGlobal => marked!(self.op_delete_global(code, oparg)),
-                    Op::Swap if oparg >= 1 => {
-                        unsafe { super::ops::swap_words(r.at(1), r.at(oparg as usize)) };
+                    Op::DeleteAttr => marked!(self.op_delete_attr(code, oparg!())),
+                    Op::StoreGlobal => marked!(self.op_store_global(code, oparg!())),
+                    Op::DeleteGlobal => marked!(self.op_delete_global(code, oparg!())),
+                    Op::Swap if oparg!() >= 1 => {
+                        let oa = oparg!();
+                        unsafe { super::ops::swap_words(r.at(1), r.at(oa as usize)) };
                         go_on!(next);
                     }
-                    Op::Swap => slow!(step!(self.op_swap(oparg))),
+                    Op::Swap => slow!(step!(self.op_swap(oparg!()))),
                     Op::LoadConst => {
-                        if let Some(v) = code.consts.get(oparg as usize) {
+                        if let Some(v) = code.consts.get(oparg!() as usize) {
                             unsafe { r.push(v.clone()) };
                             go_on!(next);
                         }
-                        slow!(step!(self.op_load_const(code, oparg)))
+                        slow!(step!(self.op_load_const(code, oparg!())))
                     }
                     Op::LoadName => {
-                        if let Some(v) = self.load_name_hit(code, slot, oparg) {
+                        if let Some(v) = self.load_name_hit(code, slot!(), oparg!()) {
                             unsafe { r.push(v) };
                             go_on!(next);
                         }
-                        marked!(self.op_load_name(code, oparg, slot))
+                        marked!(self.op_load_name(code, oparg!(), slot!()))
                     }
                     // On the registers; the allocation may schedule a
                     // collection, which runs at this instruction.
                     Op::BuildTuple | Op::BuildList => {
-                        unsafe { self.build_seq_regs(&mut r, oparg, op == Op::BuildList) };
+                        let oa = oparg!();
+                        unsafe { self.build_seq_regs(&mut r, oa, op == Op::BuildList) };
                         if super::breaker::any() {
                             self.mark_lasti(pc);
                             on_breaker!();
                         }
                         go_on!(next);
                     }
-                    Op::BuildSet => marked!(self.op_build_set(oparg)),
-                    Op::BuildMap => marked!(self.op_build_map(oparg)),
+                    Op::BuildSet => marked!(self.op_build_set(oparg!())),
+                    Op::BuildMap => marked!(self.op_build_map(oparg!())),
                     Op::LoadAttr => {
                         let owner = unsafe { &*r.at(1) };
-                        if let Some(v) = super::ops::cache::load_attr_fast(code, slot, owner, oparg)
+                        if let Some(v) =
+                            super::ops::cache::load_attr_fast(code, slot!(), owner, oparg!())
                         {
                             release!(unsafe { r.replace_top(v) });
                             go_on!(next);
                         }
-                        marked!(step!(self.op_load_attr(code, pc, oparg)))
+                        marked!(step!(self.op_load_attr(code, pc, oparg!())))
                     }
                     Op::CompareOp => {
                         let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
                         let v = match (a, b) {
-                            (Value::Int(x), Value::Int(y)) => cmp_fast(oparg, x, y),
+                            (Value::Int(x), Value::Int(y)) => cmp_fast(oparg!(), x, y),
                             (Value::Float(x), Value::Float(y)) => {
-                                cmp_fast(oparg, &x.get(), &y.get())
+                                cmp_fast(oparg!(), &x.get(), &y.get())
                             }
                             _ => None,
                         };
                         if let Some(v) = v {
+                            // COMPARE_OP + POP_JUMP_FORWARD_IF_FALSE/TRUE in
+                            // one step (CPython's COMPARE_OP_INT_JUMP): the
+                            // bool is never pushed.
+                            let j = peek!();
+                            let jump = match j.op {
+                                Op::PopJumpForwardIfFalse => Some(!v),
+                                Op::PopJumpForwardIfTrue => Some(v),
+                                _ => None,
+                            };
+                            if let Some(jump) = jump {
+                                // Two ints or floats: nothing to drop.
+                                unsafe {
+                                    r.drop_plain();
+                                    r.drop_plain();
+                                }
+                                let after = next + j.len as usize;
+                                go_on!(if jump { after + j.arg as usize } else { after });
+                            }
                             unsafe { r.replace2(Value::bool(v)) };
                             go_on!(next);
                         }
@@ -578,84 +635,85 @@ impl Vm {
                             if matches!(o.payload, crate::objects::Payload::Object | crate::objects::Payload::Instance(_)));
                         if plain && !self.tracing {
                             r.sync(&mut self.stack);
-                            if self.compare_py_inline(oparg, pc, next) {
+                            if self.compare_py_inline(oparg!(), pc, next) {
                                 continue 'frame;
                             }
                         }
-                        marked!(step!(self.op_compare(oparg)))
+                        marked!(step!(self.op_compare(oparg!())))
                     }
-                    Op::ImportName => marked!(self.op_import_name(code, oparg)),
-                    Op::ImportFrom => marked!(self.op_import_from(code, oparg)),
-                    Op::JumpForward => go_on!(next + oparg as usize),
+                    Op::ImportName => marked!(self.op_import_name(code, oparg!())),
+                    Op::ImportFrom => marked!(self.op_import_from(code, oparg!())),
+                    Op::JumpForward => go_on!(next + oparg!() as usize),
                     Op::JumpIfFalseOrPop => {
-                        marked!(self.op_jump_or_pop(false, next + oparg as usize))
+                        marked!(self.op_jump_or_pop(false, next + oparg!() as usize))
                     }
                     Op::JumpIfTrueOrPop => {
-                        marked!(self.op_jump_or_pop(true, next + oparg as usize))
+                        marked!(self.op_jump_or_pop(true, next + oparg!() as usize))
                     }
                     Op::PopJumpForwardIfFalse => {
                         if let Some(b) = unsafe { r.pop_truth() } {
-                            go_on!(if b { next } else { next + oparg as usize })
+                            go_on!(if b { next } else { next + oparg!() as usize })
                         }
-                        marked!(step!(self.op_pop_jump_if(false, next + oparg as usize)))
+                        marked!(step!(self.op_pop_jump_if(false, next + oparg!() as usize)))
                     }
                     Op::PopJumpForwardIfTrue => {
                         if let Some(b) = unsafe { r.pop_truth() } {
-                            go_on!(if b { next + oparg as usize } else { next })
+                            go_on!(if b { next + oparg!() as usize } else { next })
                         }
-                        marked!(step!(self.op_pop_jump_if(true, next + oparg as usize)))
+                        marked!(step!(self.op_pop_jump_if(true, next + oparg!() as usize)))
                     }
                     Op::PopJumpBackwardIfFalse => {
                         if !super::signals::pending() {
                             if let Some(b) = unsafe { r.pop_truth() } {
-                                go_on!(if b { next } else { back(next, oparg) })
+                                go_on!(if b { next } else { back(next, oparg!()) })
                             }
                         }
-                        marked!(self.op_pop_jump_if(false, back(next, oparg)))
+                        marked!(self.op_pop_jump_if(false, back(next, oparg!())))
                     }
                     Op::PopJumpBackwardIfTrue => {
                         if !super::signals::pending() {
                             if let Some(b) = unsafe { r.pop_truth() } {
-                                go_on!(if b { back(next, oparg) } else { next })
+                                go_on!(if b { back(next, oparg!()) } else { next })
                             }
                         }
-                        marked!(self.op_pop_jump_if(true, back(next, oparg)))
+                        marked!(self.op_pop_jump_if(true, back(next, oparg!())))
                     }
                     Op::PopJumpForwardIfNone => {
-                        marked!(self.op_pop_jump_if_none(true, next + oparg as usize))
+                        marked!(self.op_pop_jump_if_none(true, next + oparg!() as usize))
                     }
                     Op::PopJumpForwardIfNotNone => {
-                        marked!(self.op_pop_jump_if_none(false, next + oparg as usize))
+                        marked!(self.op_pop_jump_if_none(false, next + oparg!() as usize))
                     }
                     Op::PopJumpBackwardIfNone => {
-                        marked!(self.op_pop_jump_if_none(true, back(next, oparg)))
+                        marked!(self.op_pop_jump_if_none(true, back(next, oparg!())))
                     }
                     Op::PopJumpBackwardIfNotNone => {
-                        marked!(self.op_pop_jump_if_none(false, back(next, oparg)))
+                        marked!(self.op_pop_jump_if_none(false, back(next, oparg!())))
                     }
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt
                         if !super::signals::pending() =>
                     {
-                        go_on!(back(next, oparg))
+                        go_on!(back(next, oparg!()))
                     }
                     // A signal is pending: its handlers run at the jump (as a
                     // backward Flow::Jump), with the jump's `lasti`.
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
-                        marked!(Ok(Flow::Jump(back(next, oparg))))
+                        marked!(Ok(Flow::Jump(back(next, oparg!()))))
                     }
                     Op::LoadGlobal => {
-                        if let Some(v) = self.load_global_hit(code, slot) {
-                            if oparg & 1 != 0 {
+                        if let Some(v) = self.load_global_hit(code, slot!()) {
+                            if oparg!() & 1 != 0 {
                                 unsafe { r.push(Value::Null) };
                             }
                             unsafe { r.push(v) };
                             go_on!(next);
                         }
-                        marked!(step!(self.op_load_global(code, pc, oparg)))
+                        marked!(step!(self.op_load_global(code, pc, oparg!())))
                     }
                     Op::IsOp => {
                         let (b, a) = unsafe { (r.pop(), r.pop()) };
-                        unsafe { r.push(Value::bool(a.is(&b) != (oparg == 1))) };
+                        let oa = oparg!();
+                        unsafe { r.push(Value::bool(a.is(&b) != (oa == 1))) };
                         release!(b);
                         release!(a);
                         go_on!(next);
@@ -665,33 +723,35 @@ impl Vm {
                         let (item, set) = unsafe { (&*r.at(2), &*r.at(1)) };
                         if let Some(b) = crate::objects::setobj::contains_hit(set, item) {
                             release!(unsafe { r.pop() });
-                            release!(unsafe { r.replace_top(Value::bool(b != (oparg == 1))) });
+                            let oa = oparg!();
+                            release!(unsafe { r.replace_top(Value::bool(b != (oa == 1))) });
                             go_on!(next);
                         }
-                        marked!(step!(self.op_contains(oparg)))
+                        marked!(step!(self.op_contains(oparg!())))
                     }
                     Op::Reraise => {
                         marked!({
-                            match self.op_reraise(oparg) {
+                            match self.op_reraise(oparg!()) {
                                 Err(e) => return Err((e, false)),
                                 ok => ok,
                             }
                         })
                     }
-                    Op::Copy if oparg >= 1 => {
-                        let v = unsafe { (*r.at(oparg as usize)).clone() };
+                    Op::Copy if oparg!() >= 1 => {
+                        let oa = oparg!();
+                        let v = unsafe { (*r.at(oa as usize)).clone() };
                         unsafe { r.push(v) };
                         go_on!(next);
                     }
-                    Op::Copy => slow!(step!(self.op_copy(oparg))),
+                    Op::Copy => slow!(step!(self.op_copy(oparg!()))),
                     Op::BinaryOp => {
                         let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
                         let v = match (a, b) {
                             (Value::Int(x), Value::Int(y)) => {
-                                int_binop(oparg, *x, *y).map(Value::Int)
+                                int_binop(oparg!(), *x, *y).map(Value::Int)
                             }
                             (Value::Float(x), Value::Float(y)) => {
-                                float_binop(oparg, x.get(), y.get()).map(Value::float)
+                                float_binop(oparg!(), x.get(), y.get()).map(Value::float)
                             }
                             _ => None,
                         };
@@ -704,11 +764,11 @@ impl Vm {
                         // loop (ops/call_dunder.rs).
                         if !self.tracing {
                             r.sync(&mut self.stack);
-                            if self.binop_py_inline(oparg, pc, next) {
+                            if self.binop_py_inline(oparg!(), pc, next) {
                                 continue 'frame;
                             }
                         }
-                        marked!(step!(self.op_binary(oparg)))
+                        marked!(step!(self.op_binary(oparg!())))
                     }
                     Op::Send => {
                         // SEND_GEN: the generator's or coroutine's frame runs
@@ -719,48 +779,62 @@ impl Vm {
                             self.mark_lasti(pc);
                             // SAFETY: `g` is the receiver in its slot, which
                             // SEND_GEN leaves in place.
-                            if unsafe { self.send_gen(g, next, next + oparg as usize) } {
+                            let oa = oparg!();
+                            if unsafe { self.send_gen(g, next, next + oa as usize) } {
                                 continue 'frame;
                             }
                         }
-                        marked!(self.op_send(next, oparg))
+                        marked!(self.op_send(next, oparg!()))
                     }
                     Op::LoadFast => {
-                        let v = unsafe { &*r.fast.add(oparg as usize) };
+                        let oa = oparg!();
+                        let v = unsafe { &*r.fast.add(oa as usize) };
                         if !v.is_null() {
                             unsafe { r.push(v.clone()) };
                             go_on!(next);
                         }
-                        slow!(step!(self.op_load_fast(base, code, oparg)))
+                        slow!(step!(self.op_load_fast(base, code, oparg!())))
                     }
                     Op::StoreFast => {
-                        release!(unsafe { r.store_local(oparg as usize) });
+                        let oa = oparg!();
+                        release!(unsafe { r.store_local(oa as usize) });
+                        // STORE_FAST + LOAD_FAST in one step (CPython's
+                        // STORE_FAST__LOAD_FAST), unless something was
+                        // freed (its finalizer runs first).
+                        let l = peek!();
+                        if l.op == Op::LoadFast && !check {
+                            let v = unsafe { &*r.fast.add(l.arg as usize) };
+                            if !v.is_null() {
+                                unsafe { r.push(v.clone()) };
+                                go_on!(next + l.len as usize);
+                            }
+                        }
                         go_on!(next);
                     }
-                    Op::DeleteFast => marked!(self.op_delete_fast(code, oparg)),
+                    Op::DeleteFast => marked!(self.op_delete_fast(code, oparg!())),
                     Op::RaiseVarargs => {
                         marked!({
-                            match self.op_raise(oparg) {
+                            match self.op_raise(oparg!()) {
                                 // A bare `raise` re-raises without a traceback
                                 // entry; its "No active exception" error gets one.
                                 Err(e) => {
                                     let reraise =
-                                        oparg == 0 && self.topmost_exc_info().is(&e.value());
+                                        oparg!() == 0 && self.topmost_exc_info().is(&e.value());
                                     return Err((e, !reraise));
                                 }
                                 ok => ok,
                             }
                         })
                     }
-                    Op::GetAwaitable => marked!(self.op_get_awaitable(oparg)),
+                    Op::GetAwaitable => marked!(self.op_get_awaitable(oparg!())),
                     Op::MakeFunction => {
                         r.sync(&mut self.stack);
                         // A comprehension called at once (vm/comp_inline.rs).
-                        if oparg == 0 && self.comp_call_inline(instrs, next) {
+                        if oparg!() == 0 && self.comp_call_inline(instrs, next) {
                             continue 'frame;
                         }
                         self.mark_lasti(pc);
-                        self.op_make_function(oparg)
+                        self.op_make_function(oparg!())
                     }
                     Op::BuildSlice => {
                         // `x[a:b]` and `x[a:b] = y` on an exact list, tuple
@@ -776,60 +850,70 @@ impl Vm {
                             if !self.tracing {
                                 r.sync(&mut self.stack);
                                 self.mark_lasti(next);
-                                if self.slice_subscr(oparg, sub == Op::StoreSubscr) {
+                                if self.slice_subscr(oparg!(), sub == Op::StoreSubscr) {
                                     r = reload!();
                                     go_checked!(next + sub_len as usize);
                                 }
                             }
                         }
-                        marked!(self.op_build_slice(oparg))
+                        marked!(self.op_build_slice(oparg!()))
                     }
-                    Op::MakeCell => marked!(self.op_make_cell(oparg)),
-                    Op::LoadClosure => slow!(self.op_load_closure(oparg)),
+                    Op::MakeCell => marked!(self.op_make_cell(oparg!())),
+                    Op::LoadClosure => slow!(self.op_load_closure(oparg!())),
                     Op::LoadDeref => {
-                        if let Some(v) = deref_hit(unsafe { &*r.fast.add(oparg as usize) }) {
+                        let oa = oparg!();
+                        if let Some(v) = deref_hit(unsafe { &*r.fast.add(oa as usize) }) {
                             unsafe { r.push(v) };
                             go_on!(next);
                         }
-                        marked!(step!(self.op_load_deref(code, oparg)))
+                        marked!(step!(self.op_load_deref(code, oparg!())))
                     }
-                    Op::StoreDeref => marked!(self.op_store_deref(oparg)),
-                    Op::DeleteDeref => marked!(self.op_delete_deref(code, oparg)),
-                    Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg, next)),
+                    Op::StoreDeref => marked!(self.op_store_deref(oparg!())),
+                    Op::DeleteDeref => marked!(self.op_delete_deref(code, oparg!())),
+                    Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg!(), next)),
                     Op::ListAppend => {
                         // A comprehension's append (ops/build.rs).
-                        if unsafe { super::ops::build::list_append_regs(&mut r, oparg) } {
+                        let oa = oparg!();
+                        if unsafe { super::ops::build::list_append_regs(&mut r, oa) } {
                             go_on!(next);
                         }
-                        marked!(step!(self.op_list_append(oparg)))
+                        marked!(step!(self.op_list_append(oparg!())))
                     }
                     Op::SetAdd => {
-                        if let Some(v) = unsafe { super::ops::build::set_add_regs(&mut r, oparg) } {
+                        let oa = oparg!();
+                        if let Some(v) = unsafe { super::ops::build::set_add_regs(&mut r, oa) } {
                             release!(v);
                             go_on!(next);
                         }
-                        marked!(self.op_set_add(oparg))
+                        marked!(self.op_set_add(oparg!()))
                     }
                     Op::MapAdd => {
+                        let oa = oparg!();
                         if let Some((old, k)) =
-                            unsafe { super::ops::build::map_add_regs(&mut r, oparg) }
+                            unsafe { super::ops::build::map_add_regs(&mut r, oa) }
                         {
                             release!(old);
                             release!(k);
                             go_on!(next);
                         }
-                        marked!(self.op_map_add(oparg))
+                        marked!(self.op_map_add(oparg!()))
                     }
-                    Op::LoadClassderef => marked!(self.op_load_classderef(code, oparg)),
-                    Op::CopyFreeVars => marked!(self.op_copy_free_vars(oparg)),
-                    Op::MatchClass => marked!(self.op_match_class(oparg)),
-                    Op::FormatValue => marked!(self.op_format_value(oparg)),
-                    Op::BuildConstKeyMap => marked!(self.op_build_const_key_map(oparg)),
-                    Op::BuildString => marked!(self.op_build_string(oparg)),
+                    Op::LoadClassderef => marked!(self.op_load_classderef(code, oparg!())),
+                    Op::CopyFreeVars => {
+                        let oa = oparg!();
+                        if unsafe { self.copy_free_vars_regs(&r, code, oa) } {
+                            go_on!(next);
+                        }
+                        marked!(self.op_copy_free_vars(oparg!()))
+                    }
+                    Op::MatchClass => marked!(self.op_match_class(oparg!())),
+                    Op::FormatValue => marked!(self.op_format_value(oparg!())),
+                    Op::BuildConstKeyMap => marked!(self.op_build_const_key_map(oparg!())),
+                    Op::BuildString => marked!(self.op_build_string(oparg!())),
                     Op::LoadMethod => {
-                        if let Some(name) = code.names.get(oparg as usize) {
+                        if let Some(name) = code.names.get(oparg!() as usize) {
                             let owner = unsafe { &*r.at(1) };
-                            if let Some(m) = Vm::load_method_hit(code, slot, owner, name) {
+                            if let Some(m) = Vm::load_method_hit(code, slot!(), owner, name) {
                                 unsafe {
                                     let owner = r.replace_top(Value::Obj(m));
                                     r.push(owner);
@@ -837,12 +921,12 @@ impl Vm {
                                 go_on!(next);
                             }
                         }
-                        marked!(step!(self.op_load_method(code, pc, oparg)))
+                        marked!(step!(self.op_load_method(code, pc, oparg!())))
                     }
-                    Op::ListExtend => marked!(self.op_list_extend(oparg)),
-                    Op::SetUpdate => marked!(self.op_set_update(oparg)),
-                    Op::DictMerge => marked!(self.op_dict_merge(oparg)),
-                    Op::DictUpdate => marked!(self.op_dict_update(oparg)),
+                    Op::ListExtend => marked!(self.op_list_extend(oparg!())),
+                    Op::SetUpdate => marked!(self.op_set_update(oparg!())),
+                    Op::DictMerge => marked!(self.op_dict_merge(oparg!())),
+                    Op::DictUpdate => marked!(self.op_dict_update(oparg!())),
                     // PRECALL runs no code and cannot fail (no `lasti`); the
                     // CALL right after it runs in the same step (one dispatch
                     // per call), as CALL, unless something traces.
@@ -859,9 +943,18 @@ impl Vm {
                             }) if !self.tracing => Some((arg, next + len as usize)),
                             _ => None,
                         };
+                        // A Python function (or a method LOAD_METHOD
+                        // found): none of the builtin shortcuts apply.
+                        let py = match call {
+                            Some((n, _)) if n == oparg!() => unsafe {
+                                super::ops::call_py::py_callable(&r, n as usize)
+                            },
+                            _ => false,
+                        };
+                        let call_native = if py { None } else { call };
                         // `isinstance(x, T)` on the registers (ops/call_spec.rs).
-                        if let Some((2, after)) = call {
-                            if oparg == 2 && self.pending_kwnames.is_none() {
+                        if let Some((2, after)) = call_native {
+                            if oparg!() == 2 && self.pending_kwnames.is_none() {
                                 if let Some((f, x, t)) = unsafe { self.isinstance_regs(&mut r) } {
                                     pc = next;
                                     release!(x);
@@ -873,8 +966,8 @@ impl Vm {
                         }
                         // `lst.append(x)` and `len(x)` on the registers
                         // (ops/call_spec.rs).
-                        if let Some((1, after)) = call {
-                            if oparg == 1 && self.pending_kwnames.is_none() {
+                        if let Some((1, after)) = call_native {
+                            if oparg!() == 1 && self.pending_kwnames.is_none() {
                                 if let Some((callable, other)) =
                                     unsafe { super::ops::call_spec::precall1_regs(&mut r) }
                                 {
@@ -896,9 +989,9 @@ impl Vm {
                         }
                         // A builtin method on an instance of its type
                         // (ops/call_spec.rs).
-                        if let Some((n, after)) = call {
+                        if let Some((n, after)) = call_native {
                             let n = n as usize;
-                            if oparg as usize == n && self.pending_kwnames.is_none() {
+                            if oparg!() as usize == n && self.pending_kwnames.is_none() {
                                 use super::ops::call_spec::descr_target;
                                 if let Some(f) = unsafe { descr_target(&r, n) } {
                                     pc = next;
@@ -930,7 +1023,7 @@ impl Vm {
                                     continue 'frame;
                                 }
                             }
-                            self.op_precall(oparg);
+                            self.op_precall(oparg!());
                             match call {
                                 Some((call_arg, after)) => {
                                     pc = next;
@@ -947,8 +1040,19 @@ impl Vm {
                             }
                         })
                     }
-                    Op::Call => marked!(step!(self.op_call(oparg, next))),
-                    Op::KwNames => marked!(self.op_kw_names(code, oparg)),
+                    Op::Call => marked!(step!(self.op_call(oparg!(), next))),
+                    // Runs no code and leaves the stack alone: the names
+                    // wait for the CALL (the PRECALL after it).
+                    Op::KwNames => {
+                        let names = match code.consts.get(oparg!() as usize) {
+                            Some(Value::Obj(t)) => Some(t.clone()),
+                            _ => None,
+                        };
+                        if let Some(old) = std::mem::replace(&mut self.pending_kwnames, names) {
+                            release!(Value::Obj(old));
+                        }
+                        go_on!(next);
+                    }
                 };
                 match flow {
                     Ok(Flow::Next) => {

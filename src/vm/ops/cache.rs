@@ -220,9 +220,11 @@ impl Code {
     #[inline(always)]
     fn ic_with<R>(&self, slot: u16, f: impl Fn(&Ic) -> Option<R>) -> Option<R> {
         // SAFETY: `f` runs no code (it matches, reads cells and clones
-        // values), so nothing refills the caches (`ic_set`) while the
-        // reference lives; caches being refilled now make this fail.
-        let v = unsafe { self.ics.try_borrow_unguarded().ok()? };
+        // values), so nothing refills the caches while the reference
+        // lives. The one mutable borrow of `ics` (`ic_set`) runs no code
+        // either and ends before it returns, so none is live here: the
+        // borrow flag need not be read.
+        let v = unsafe { &*self.ics.as_ptr() };
         let ic = v.get(slot as usize)?;
         // The one-type hit first (one tag compare and the guard); `f`
         // answers nothing for a `Poly`.
@@ -238,6 +240,9 @@ impl Code {
     /// Refill slot `slot` with `ic` (joining the caches of other types at
     /// a polymorphic site).
     fn ic_set(&self, slot: u16, ic: Ic) {
+        // The only mutable borrow of `ics`: it runs no code while it
+        // lasts (what the slot no longer holds is dropped after), which
+        // the unguarded reads (`ic_with`, `load_global_hit`) rely on.
         let gone = match self.ics.try_borrow_mut() {
             Ok(mut v) => {
                 if v.is_empty() && self.nslots() > 0 {
@@ -416,8 +421,8 @@ impl Vm {
     pub(crate) fn load_global_hit(&self, code: &Code, slot: u16) -> Option<Value> {
         let f = self.frames.last()?;
         // SAFETY: the caches are only read here (no code runs before the
-        // reference is dropped); caches being refilled make this fail.
-        let ics = unsafe { code.ics.try_borrow_unguarded().ok()? };
+        // reference is dropped), and no mutable borrow is live (`ic_with`).
+        let ics = unsafe { &*code.ics.as_ptr() };
         match ics.get(slot as usize)? {
             Ic::Global {
                 globals,

@@ -23,14 +23,6 @@ struct KwPlan {
 }
 
 impl Vm {
-    pub(crate) fn op_kw_names(&mut self, code: &Code, oparg: u32) -> PyResult<Flow> {
-        self.pending_kwnames = match code.consts.get(oparg as usize) {
-            Some(Value::Obj(t)) => Some(t.clone()),
-            _ => None,
-        };
-        Ok(Flow::Next)
-    }
-
     /// PRECALL: unpack a bound method into (function, self).
     /// PRECALL: a bound method called after LOAD_METHOD found none is
     /// split into its function and `self` (CPython 3.11's PRECALL).

@@ -31,6 +31,27 @@ const CO_GENERATOR_KINDS: u32 =
 /// the limit.
 pub(crate) const INLINE_DEPTH: usize = 4000;
 
+/// Whether the callable of PRECALL `n` is a Python function: the method
+/// LOAD_METHOD found (`[meth, self, args...]`) or the function after a
+/// NULL (`[NULL, func, args...]`). The builtin shortcuts of the PRECALL
+/// arm (`isinstance`, `len`, `list.append`, method descriptors) never
+/// apply to one, so the arm goes straight to `call_py_exact`.
+///
+/// # Safety
+/// The frame's value stack holds PRECALL `n`'s `n + 2` values (verified
+/// code).
+#[inline(always)]
+pub(crate) unsafe fn py_callable(r: &crate::vm::regs::Regs, n: usize) -> bool {
+    // SAFETY: the caller's contract: slots `n + 1` and `n + 2` below the
+    // top hold the callable (or NULL) and the receiver (or function).
+    let (m, s) = unsafe { (&*r.at(n + 2), &*r.at(n + 1)) };
+    let f = match m {
+        Value::Null => s,
+        m => m,
+    };
+    matches!(f, Value::Obj(o) if matches!(o.payload, Payload::Function(_)))
+}
+
 impl Vm {
     /// PRECALL `n` + CALL `n` when the callee is a Python function whose
     /// verified code takes exactly the `n` (or, after LOAD_METHOD, `n + 1`)

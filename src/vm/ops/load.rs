@@ -339,6 +339,54 @@ impl Vm {
         self.op_load_deref(code, oparg)
     }
 
+    /// COPY_FREE_VARS on the registers: the function's `n` closure cells
+    /// go into the frame's last `n` locals, which hold nothing yet (the
+    /// frame's first instruction). Nothing is dropped and no code runs.
+    /// `false`: nothing changed (`op_copy_free_vars` does it).
+    ///
+    /// # Safety
+    /// `r.fast` is the current frame's first local and `code` its code
+    /// (the registers of the running frame).
+    #[inline(always)]
+    pub(crate) unsafe fn copy_free_vars_regs(
+        &self,
+        r: &crate::vm::regs::Regs,
+        code: &Code,
+        n: u32,
+    ) -> bool {
+        let Some(Payload::Function(func)) = self
+            .frames
+            .last()
+            .and_then(|f| f.func.as_ref())
+            .map(|f| &f.payload)
+        else {
+            return false;
+        };
+        let Value::Obj(t) = &func.closure else {
+            return false;
+        };
+        let Payload::Tuple(cells) = &t.payload else {
+            return false;
+        };
+        let n = n as usize;
+        let nl = code.nlocalsplus();
+        let (Some(start), Some(cells)) = (nl.checked_sub(n), cells.get(..n)) else {
+            return false;
+        };
+        // SAFETY: locals `start..nl` are the frame's (below
+        // `nlocalsplus`); each is read, and written only when it holds
+        // `Null` (which owns nothing, so overwriting it drops nothing).
+        unsafe {
+            if (start..nl).any(|i| !(*r.fast.add(i)).is_null()) {
+                return false;
+            }
+            for (j, c) in cells.iter().enumerate() {
+                super::write_words(r.fast.add(start + j), c.clone());
+            }
+        }
+        true
+    }
+
     pub(crate) fn op_copy_free_vars(&mut self, oparg: u32) -> PyResult<Flow> {
         let Some(frame) = self.frames.last() else {
             return Ok(Flow::Next);

@@ -12,7 +12,7 @@ mod call;
 pub(crate) mod call_bind;
 mod call_class;
 mod call_dunder;
-mod call_py;
+pub(crate) mod call_py;
 pub(crate) mod call_spec;
 mod exc;
 mod gen;
