@@ -106,11 +106,14 @@ fn pack_values(vm: &mut Vm, fmt: &Format, vals: &[Value], name: &str) -> Result<
 /// How many compiled formats the module-level functions keep.
 const FORMAT_CACHE: usize = 16;
 
+/// Compiled formats by their text, newest last.
+type FormatCache = Vec<(Box<[u8]>, Rc<Format>)>;
+
 thread_local! {
-    /// Formats the module-level functions compiled lately, by their text,
-    /// newest last (CPython keeps up to 100 `Struct` objects by format);
-    /// `struct.pack("<B", n)` in a loop parses its format once.
-    static FORMATS: RefCell<Vec<(Box<[u8]>, Rc<Format>)>> = const { RefCell::new(Vec::new()) };
+    /// Formats the module-level functions compiled lately (CPython keeps
+    /// up to 100 `Struct` objects by format): `struct.pack("<B", n)` in a
+    /// loop parses its format once.
+    static FORMATS: RefCell<FormatCache> = const { RefCell::new(Vec::new()) };
 }
 
 /// The text of a str or bytes format argument.
