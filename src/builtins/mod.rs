@@ -323,6 +323,11 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
             }
         }
     }
+    if let ([one], true) = (pos, key.is_none()) {
+        if let Some(i) = minmax_ints(one, matches!(op, CmpOp::Lt)) {
+            return Ok(Value::Int(i));
+        }
+    }
     let it = match pos.len() {
         0 => return Err(vm.type_error(format!("{name} expected at least 1 argument, got 0"))),
         1 => vm.iter(&pos[0])?,
@@ -360,6 +365,38 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
             Some(d) => Ok(d),
             None => Err(vm.value_error(format!("{name}() arg is an empty sequence"))),
         },
+    }
+}
+
+/// `min(x)`/`max(x)` of a non-empty exact list, tuple, set or frozenset
+/// of (unboxed) ints: the answer without iterator or comparison calls.
+/// None for anything else, or an empty one (the general path says why).
+fn minmax_ints(v: &Value, min: bool) -> Option<i64> {
+    fn fold<'a>(items: impl Iterator<Item = &'a Value>, min: bool) -> Option<i64> {
+        let mut best: Option<i64> = None;
+        for x in items {
+            let Value::Int(i) = x else {
+                return None;
+            };
+            best = Some(match best {
+                Some(b) if (min && b <= *i) || (!min && b >= *i) => b,
+                _ => *i,
+            });
+        }
+        best
+    }
+    let Value::Obj(o) = v else {
+        return None;
+    };
+    if !o.class_is_static() {
+        return None;
+    }
+    match &o.payload {
+        Payload::List(l) => fold(l.try_borrow().ok()?.iter(), min),
+        Payload::Tuple(t) => fold(t.iter(), min),
+        Payload::Set(c) => fold(c.try_borrow().ok()?.keys(), min),
+        Payload::FrozenSet(t) => fold(t.keys(), min),
+        _ => None,
     }
 }
 
