@@ -9,7 +9,6 @@
 //! document type declaration in `dtd.rs`.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
 use std::rc::Rc;
 
 use super::events::*;
@@ -71,51 +70,8 @@ pub enum State {
 /// name seen before costs no allocation.
 pub type Name = Rc<str>;
 
-/// A word-at-a-time hash for the name table (short keys).
-#[derive(Default, Clone, Copy)]
-pub struct NameHash;
-
-pub struct NameHasher(u64);
-
-impl Hasher for NameHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let mut w = [0u8; 8];
-        let rest = chunks.remainder();
-        if let Some(dst) = w.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-}
-
-impl NameHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl BuildHasher for NameHash {
-    type Hasher = NameHasher;
-
-    fn build_hasher(&self) -> NameHasher {
-        NameHasher(0)
-    }
-}
+/// The name table's hash: the word-at-a-time Fx hash (short keys).
+pub type NameHash = crate::pyhash::FxBuild;
 
 /// An open element.
 #[derive(Debug)]
