@@ -317,7 +317,12 @@ fn f_lasti(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let at = match v {
         Value::Obj(o) => match &o.payload {
-            Payload::Frame(f) => locate(vm, f),
+            Payload::Frame(f) => {
+                // As every frame attribute: the frame's instruction noted
+                // (what the object reports once the frame is gone).
+                current_lasti(vm, f);
+                locate(vm, f)
+            }
             // A traceback entry's frame finds its caller through the entries.
             Payload::FrameObj(_) => return super::traceback::f_back(vm, v),
             _ => return Err(vm.type_error("descriptor requires a 'frame' object")),
