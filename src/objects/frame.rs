@@ -125,11 +125,13 @@ fn locate(vm: &Vm, f: &FrameObj) -> Where {
     }
 }
 
-/// The frame's current instruction (code units), remembered for later.
-fn current_lasti(vm: &Vm, f: &FrameObj) -> usize {
-    let l = match locate(vm, f) {
-        Where::Stack(i) => vm.frames.get(i).map(|r| r.lasti),
-        Where::Suspended(g) => state(&g).and_then(|s| {
+/// Where the frame runs, its current instruction remembered on the way
+/// (what the object reports once the frame is gone).
+fn locate_noting(vm: &Vm, f: &FrameObj) -> Where {
+    let at = locate(vm, f);
+    let l = match &at {
+        Where::Stack(i) => vm.frames.get(*i).map(|r| r.lasti),
+        Where::Suspended(g) => state(g).and_then(|s| {
             s.try_borrow()
                 .ok()
                 .and_then(|s| s.frame.as_ref().map(|f| f.lasti))
@@ -139,6 +141,12 @@ fn current_lasti(vm: &Vm, f: &FrameObj) -> usize {
     if let Some(l) = l {
         f.lasti.set(l);
     }
+    at
+}
+
+/// The frame's current instruction (code units), remembered for later.
+fn current_lasti(vm: &Vm, f: &FrameObj) -> usize {
+    locate_noting(vm, f);
     f.lasti.get()
 }
 
@@ -258,8 +266,8 @@ fn snap(vm: &Vm, v: &Value) -> PyResult<(PyRef, Snap)> {
             builtins: f.builtins.clone(),
             locals: f.locals.clone(),
             fast: f.dead_fast.borrow().clone(),
-            lasti: current_lasti(vm, f),
-            at: locate(vm, f),
+            at: locate_noting(vm, f),
+            lasti: f.lasti.get(),
         },
         Payload::FrameObj(f) => Snap {
             code: f.code.clone(),
@@ -317,12 +325,7 @@ fn f_lasti(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 fn f_back(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let at = match v {
         Value::Obj(o) => match &o.payload {
-            Payload::Frame(f) => {
-                // As every frame attribute: the frame's instruction noted
-                // (what the object reports once the frame is gone).
-                current_lasti(vm, f);
-                locate(vm, f)
-            }
+            Payload::Frame(f) => locate_noting(vm, f),
             // A traceback entry's frame finds its caller through the entries.
             Payload::FrameObj(_) => return super::traceback::f_back(vm, v),
             _ => return Err(vm.type_error("descriptor requires a 'frame' object")),

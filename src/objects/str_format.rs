@@ -129,6 +129,19 @@ enum Simple<'a> {
     Percent,
 }
 
+/// The text `%s` gives for an exact str without lone surrogates: its own.
+fn exact_str_text<'a>(vm: &Vm, v: &'a Value) -> Option<&'a str> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Str(s) if o.class_is(&vm.types.str) && s.surrogate_cps().is_none() => {
+                Some(s.as_str())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The next conversion of `fmt` from byte `i` that [`percent_simple`]
 /// takes: `Some(None)` at the end, None for one it leaves to the general
 /// path. Gives (position of the `%`, end, conversion).
@@ -255,13 +268,9 @@ fn percent_simple(vm: &mut Vm, fmt: &str, args: &Value) -> Option<PyResult<Strin
             Simple::Text { key: None, repr } => (next.next()?.clone(), repr),
         };
         if !repr {
-            if let Value::Obj(o) = &v {
-                if let Payload::Str(s) = &o.payload {
-                    if o.class_is(&vm.types.str) && s.surrogate_cps().is_none() {
-                        out.push_str(s.as_str());
-                        continue;
-                    }
-                }
+            if let Some(t) = exact_str_text(vm, &v) {
+                out.push_str(t);
+                continue;
             }
         }
         let t = if repr { vm.repr(&v) } else { vm.str(&v) };
@@ -327,13 +336,9 @@ fn format_one(
     let v = st.next(vm)?;
     // `%s` of an exact str without width or precision: its text as is.
     if conv.conv == 's' && conv.width < 0 && conv.prec < 0 {
-        if let Value::Obj(o) = &v {
-            if let Payload::Str(s) = &o.payload {
-                if o.class_is(&vm.types.str) && s.surrogate_cps().is_none() {
-                    outs.push_str(s.as_str());
-                    return Ok(spec.end);
-                }
-            }
+        if let Some(t) = exact_str_text(vm, &v) {
+            outs.push_str(t);
+            return Ok(spec.end);
         }
     }
     // `%d` of a small int without flags, width or precision: its digits.

@@ -347,9 +347,8 @@ impl Vm {
             Some(slot) => std::mem::replace(slot, Value::Obj(gen.clone())),
             None => Value::Null,
         };
-        let gap = super::gen_move::take_gap(&mut self.stack, ret_base + 1, base);
+        self.stack.drain(ret_base + 1..base);
         self.stack.push(Value::None);
-        drop(gap);
         drop(old);
         if let Some(c) = self.frames.get_mut(n - 2) {
             c.lasti = send_at;

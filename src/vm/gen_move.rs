@@ -181,38 +181,3 @@ pub(crate) fn pop_value(v: &mut Vec<Value>) -> Value {
         read_words(v.as_ptr().add(len))
     }
 }
-
-/// Take `v[from..to]` out of `v` (returned in order, for the caller to drop
-/// when it chooses), moving the values above them down over the gap word
-/// by word: a frame's few values, without the out-of-line `memmove` of
-/// `Vec::drain`. Nothing is taken when the range is empty or out of
-/// bounds.
-#[inline(always)]
-pub(crate) fn take_gap(
-    v: &mut Vec<Value>,
-    from: usize,
-    to: usize,
-) -> smallvec::SmallVec<[Value; 2]> {
-    let mut out = smallvec::SmallVec::new();
-    let len = v.len();
-    if from >= to || to > len {
-        return out;
-    }
-    // SAFETY: `from < to <= len`, so slots `from..len` hold values. Those
-    // in the gap are read out (each then owned by `out` only), the ones
-    // above are moved down into slots `from..`, and the length is cut by
-    // the gap's size before anything can observe the vector, so every
-    // value has exactly one owner and none is read twice.
-    unsafe {
-        let p = v.as_mut_ptr();
-        for i in from..to {
-            out.push(read_words(p.add(i)));
-        }
-        let k = to - from;
-        for i in to..len {
-            write_words(p.add(i - k), read_words(p.add(i)));
-        }
-        v.set_len(len - k);
-    }
-    out
-}
