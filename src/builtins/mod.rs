@@ -328,21 +328,34 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
             return Ok(Value::Int(i));
         }
     }
-    let it = match pos.len() {
-        0 => return Err(vm.type_error(format!("{name} expected at least 1 argument, got 0"))),
-        1 => vm.iter(&pos[0])?,
+    // Several positional arguments: CPython iterates their tuple; here the
+    // arguments themselves, in the same order (no tuple or iterator).
+    let (it, mut args_left) = match pos {
+        [] => return Err(vm.type_error(format!("{name} expected at least 1 argument, got 0"))),
+        [one] => (Some(vm.iter(one)?), None),
         _ => {
             if default.is_some() {
                 return Err(vm.type_error(format!(
                     "Cannot specify a default for {name}() with multiple positional arguments"
                 )));
             }
-            let t = vm.new_tuple(pos.to_vec());
-            vm.iter(&t)?
+            if key.is_none() {
+                if let Some(i) = minmax_ints_slice(pos, matches!(op, CmpOp::Lt)) {
+                    return Ok(Value::Int(i));
+                }
+            }
+            let items: smallvec::SmallVec<[Value; 4]> = pos.iter().cloned().collect();
+            (None, Some(items.into_iter()))
         }
     };
     let mut best: Option<(Value, Value)> = None;
-    while let Some(item) = vm.next(&it)? {
+    loop {
+        let item = match (&it, &mut args_left) {
+            (Some(it), _) => vm.next(it)?,
+            (None, Some(left)) => left.next(),
+            (None, None) => None,
+        };
+        let Some(item) = item else { break };
         let k = if key.is_none() {
             item.clone()
         } else {
@@ -372,19 +385,6 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
 /// of (unboxed) ints: the answer without iterator or comparison calls.
 /// None for anything else, or an empty one (the general path says why).
 fn minmax_ints(v: &Value, min: bool) -> Option<i64> {
-    fn fold<'a>(items: impl Iterator<Item = &'a Value>, min: bool) -> Option<i64> {
-        let mut best: Option<i64> = None;
-        for x in items {
-            let Value::Int(i) = x else {
-                return None;
-            };
-            best = Some(match best {
-                Some(b) if (min && b <= *i) || (!min && b >= *i) => b,
-                _ => *i,
-            });
-        }
-        best
-    }
     let Value::Obj(o) = v else {
         return None;
     };
@@ -392,12 +392,33 @@ fn minmax_ints(v: &Value, min: bool) -> Option<i64> {
         return None;
     }
     match &o.payload {
-        Payload::List(l) => fold(l.try_borrow().ok()?.iter(), min),
-        Payload::Tuple(t) => fold(t.iter(), min),
-        Payload::Set(c) => fold(c.try_borrow().ok()?.keys(), min),
-        Payload::FrozenSet(t) => fold(t.keys(), min),
+        Payload::List(l) => fold_ints(l.try_borrow().ok()?.iter(), min),
+        Payload::Tuple(t) => fold_ints(t.iter(), min),
+        Payload::Set(c) => fold_ints(c.try_borrow().ok()?.keys(), min),
+        Payload::FrozenSet(t) => fold_ints(t.keys(), min),
         _ => None,
     }
+}
+
+/// The least (`min`) or greatest of (unboxed) ints, the first of equals;
+/// None when one is anything else, or there are none.
+fn fold_ints<'a>(items: impl Iterator<Item = &'a Value>, min: bool) -> Option<i64> {
+    let mut best: Option<i64> = None;
+    for x in items {
+        let Value::Int(i) = x else {
+            return None;
+        };
+        best = Some(match best {
+            Some(b) if (min && b <= *i) || (!min && b >= *i) => b,
+            _ => *i,
+        });
+    }
+    best
+}
+
+/// `min(a, b, ...)`/`max(a, b, ...)` of (unboxed) ints.
+fn minmax_ints_slice(items: &[Value], min: bool) -> Option<i64> {
+    fold_ints(items.iter(), min)
 }
 
 fn b_min(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -166,7 +166,7 @@ impl Pattern {
     /// i.e. `p.state.groups - 1`). `flags` is kept for the caller.
     pub fn new(code: Vec<u32>, groups: usize, flags: u32) -> Result<Pattern, SreError> {
         let starts = validate::validate_sets(&code, groups).ok_or(SreError::InvalidCode)?;
-        let sets = sets::SetBits::new(&code, groups, &starts);
+        let sets = sets::SetBits::new(&code, &starts);
         Ok(Pattern {
             code,
             groups,

@@ -17,7 +17,6 @@
 
 use super::chars::{category, lower_ascii, lower_unicode};
 use super::constants::{at, category as cat, op};
-use super::engine::State;
 
 /// The maps of a pattern's sets, found by the set's code position.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -47,13 +46,13 @@ pub(crate) static NO_SETS: SetBits = SetBits {
 impl SetBits {
     /// The maps of the sets starting at `starts` in validated `code` (the
     /// validator leaves out the sets with a locale category).
-    pub(crate) fn new(code: &[u32], groups: usize, starts: &[usize]) -> SetBits {
+    pub(crate) fn new(code: &[u32], starts: &[usize]) -> SetBits {
         let mut bits = SetBits::default();
         for &start in starts {
             if bits.maps.len() >= usize::from(u16::MAX - 1) {
                 break;
             }
-            let Some(map) = map_of(code, groups, start) else {
+            let Some(map) = map_of(code, start) else {
                 continue;
             };
             if bits.index.is_empty() {
@@ -99,13 +98,13 @@ impl SetBits {
                     pc += 2;
                     continue;
                 }
-                op::LITERAL => {
-                    let c = arg(1)?;
-                    fill(&|ch| ch == c);
-                }
+                op::LITERAL => set_bit(&mut map, arg(1)?),
                 op::NOT_LITERAL => {
+                    map = [u32::MAX; 8];
                     let c = arg(1)?;
-                    fill(&|ch| ch != c);
+                    if let Some(w) = map.get_mut((c >> 5) as usize) {
+                        *w &= !(1u32 << (c & 31));
+                    }
                 }
                 op::LITERAL_IGNORE | op::NOT_LITERAL_IGNORE => {
                     let (c, not) = (arg(1)?, opcode == op::NOT_LITERAL_IGNORE);
@@ -134,7 +133,7 @@ impl SetBits {
                     if matches!(c, cat::LOC_WORD | cat::LOC_NOT_WORD) {
                         return None;
                     }
-                    fill(&|ch| category(c, ch));
+                    map = category_map(c);
                 }
                 op::ANY => fill(&|ch| ch != u32::from(b'\n')),
                 op::AT => {
@@ -199,15 +198,133 @@ pub(crate) fn test(map: &[u32; 8], ch: u32) -> bool {
         .is_some_and(|w| w & (1u32 << (ch & 31)) != 0)
 }
 
-/// The set's answers for 0..256, from the set's code.
-fn map_of(code: &[u32], groups: usize, start: usize) -> Option<[u32; 8]> {
-    let st = State::<u8>::new(code, groups, &[], 0, 0);
+/// The set's answers for 0..256, from the set's code: one walk over its
+/// members (what `charset_code` answers for each character below 256,
+/// without running it 256 times). A character's answer is decided by the
+/// first member that holds it (NEGATE flips the answer members give), or
+/// by FAILURE; an unknown member answers false, and code ending early
+/// gives no map (as `charset_code` would fail) unless every character was
+/// decided before.
+fn map_of(code: &[u32], start: usize) -> Option<[u32; 8]> {
     let mut map = [0u32; 8];
-    for ch in 0u32..256 {
-        if st.charset_code(start, ch).ok()? {
-            let w = map.get_mut((ch >> 5) as usize)?;
-            *w |= 1u32 << (ch & 31);
+    let mut decided = [0u32; 8];
+    let mut ok = true;
+    let mut set = start;
+    let arg = |i: usize| code.get(i).copied();
+    // Members that hold `bits`: the undecided ones among them get `ok`.
+    let hold = |map: &mut [u32; 8], decided: &mut [u32; 8], bits: &[u32; 8], ok: bool| {
+        for ((m, d), b) in map.iter_mut().zip(decided.iter_mut()).zip(bits) {
+            let new = b & !*d;
+            if ok {
+                *m |= new;
+            }
+            *d |= new;
+        }
+    };
+    loop {
+        if decided.iter().all(|&d| d == u32::MAX) {
+            return Some(map);
+        }
+        let Some(opcode) = arg(set) else {
+            return None;
+        };
+        set += 1;
+        match opcode {
+            op::FAILURE => {
+                // The undecided characters answer `!ok`.
+                if !ok {
+                    for (m, d) in map.iter_mut().zip(decided) {
+                        *m |= !d;
+                    }
+                }
+                return Some(map);
+            }
+            op::LITERAL => {
+                let c = arg(set)?;
+                let mut bits = [0u32; 8];
+                set_bit(&mut bits, c);
+                hold(&mut map, &mut decided, &bits, ok);
+                set += 1;
+            }
+            op::CATEGORY => {
+                let bits = category_map(arg(set)?);
+                hold(&mut map, &mut decided, &bits, ok);
+                set += 1;
+            }
+            op::CHARSET => {
+                let mut bits = [0u32; 8];
+                for (k, b) in bits.iter_mut().enumerate() {
+                    *b = arg(set + k)?;
+                }
+                hold(&mut map, &mut decided, &bits, ok);
+                set += 8;
+            }
+            op::RANGE => {
+                let (lo, hi) = (arg(set)?, arg(set + 1)?);
+                let mut bits = [0u32; 8];
+                for ch in lo..=hi.min(255) {
+                    set_bit(&mut bits, ch);
+                }
+                hold(&mut map, &mut decided, &bits, ok);
+                set += 2;
+            }
+            op::RANGE_UNI_IGNORE => {
+                let (lo, hi) = (arg(set)?, arg(set + 1)?);
+                let mut bits = [0u32; 8];
+                for ch in 0u32..256 {
+                    let uch = super::chars::upper_unicode(ch);
+                    if (lo <= ch && ch <= hi) || (lo <= uch && uch <= hi) {
+                        set_bit(&mut bits, ch);
+                    }
+                }
+                hold(&mut map, &mut decided, &bits, ok);
+                set += 2;
+            }
+            op::NEGATE => ok = !ok,
+            op::BIGCHARSET => {
+                let count = arg(set)? as usize;
+                set += 1;
+                // Characters below 256 are block 0's: its index is the
+                // first byte of the packed block indices.
+                let block = (arg(set)? & 0xFF) as usize;
+                let mut bits = [0u32; 8];
+                for (k, b) in bits.iter_mut().enumerate() {
+                    *b = arg(set + 64 + block * 8 + k)?;
+                }
+                hold(&mut map, &mut decided, &bits, ok);
+                set += 64 + count.checked_mul(8)?;
+            }
+            // Unknown set member: every undecided character answers false.
+            _ => return Some(map),
         }
     }
-    Some(map)
+}
+
+#[inline]
+fn set_bit(bits: &mut [u32; 8], ch: u32) {
+    if let Some(w) = bits.get_mut((ch >> 5) as usize) {
+        *w |= 1u32 << (ch & 31);
+    }
+}
+
+/// The characters below 256 in the category `c` (each computed once per
+/// process; the locale categories, which `setlocale` changes, each time).
+fn category_map(c: u32) -> [u32; 8] {
+    fn compute(c: u32) -> [u32; 8] {
+        let mut bits = [0u32; 8];
+        for ch in 0u32..256 {
+            if category(c, ch) {
+                set_bit(&mut bits, ch);
+            }
+        }
+        bits
+    }
+    static MAPS: [std::sync::OnceLock<[u32; 8]>; 18] = [const { std::sync::OnceLock::new() }; 18];
+    if matches!(c, cat::LOC_WORD | cat::LOC_NOT_WORD) {
+        return compute(c);
+    }
+    match MAPS.get(c as usize) {
+        Some(m) => *m.get_or_init(|| compute(c)),
+        None => compute(c),
+    }
 }

@@ -121,13 +121,32 @@ impl<T: 'static> InterpLocal<T> {
     }
 
     /// The value in this thread's interpreter, made on first use.
+    #[inline]
     fn get_ptr(&'static self) -> *const T {
+        let id = self.id.load(Ordering::Relaxed);
+        let p = CURRENT.with(Cell::get);
+        if id != 0 && !p.is_null() {
+            // SAFETY: non-null pointers in CURRENT come from `Box::leak`
+            // (see `table`); the GIL holder is the only thread touching
+            // `slots` and no reference into the vector outlives this block;
+            // slot `id - 1` belongs to this static alone, so it holds a `T`.
+            unsafe {
+                let slots = &*(*p).slots.get();
+                if let Some(Some(s)) = slots.get(id - 1) {
+                    return s.ptr.cast::<T>();
+                }
+            }
+        }
+        self.get_ptr_slow()
+    }
+
+    /// [`InterpLocal::get_ptr`] the first time (in this interpreter).
+    #[cold]
+    #[inline(never)]
+    fn get_ptr_slow(&'static self) -> *const T {
         let t = table();
         let i = self.slot();
-        // SAFETY: the GIL holder is the only thread touching `slots` (see
-        // `Table`), and no reference into the vector outlives this block:
-        // `init` runs with no borrow held (it may use other statics).
-        // Slot `i` belongs to this static alone, so its value is a `T`.
+        // SAFETY: as in `get_ptr`.
         unsafe {
             let slots = &*t.slots.get();
             if let Some(Some(s)) = slots.get(i) {

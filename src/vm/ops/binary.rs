@@ -254,6 +254,23 @@ pub(crate) fn store_subscr_hit(obj: &Value, key: &Value, v: Value) -> Result<Val
         // STORE_SUBSCR_DICT (objects/dict.rs).
         return crate::objects::dict::store_hit(obj, key, v);
     }
+    if let (Payload::ByteArray(c), Value::Int(i), Value::Int(x)) = (&o.payload, key, &v) {
+        // `ba[i] = n` of an exact bytearray: one byte written in place
+        // (allowed while a buffer is exported: the size stays).
+        if !o.class_is_static() {
+            return Err(v);
+        }
+        let (Ok(byte), Ok(mut b)) = (u8::try_from(*x), c.try_borrow_mut()) else {
+            return Err(v);
+        };
+        return match seq_index(b.len(), *i).and_then(|j| b.get_mut(j)) {
+            Some(slot) => {
+                *slot = byte;
+                Ok(Value::None)
+            }
+            None => Err(v),
+        };
+    }
     let (Payload::List(l), Value::Int(i)) = (&o.payload, key) else {
         return Err(v);
     };

@@ -120,10 +120,12 @@ impl Vm {
     /// `Decimal.__add__(self, other, context=None)`). For an in-place
     /// `op` (13 and up) only when `cls` has no in-place method, so that
     /// CPython's `binary_iop1` falls back to the plain one: that method.
-    fn binop_method(&mut self, cls: &PyRef, version: u64, op: u8) -> Option<PyRef> {
+    fn binop_method(&mut self, p: usize, version: u64, op: u8) -> Option<PyRef> {
         if let Some(f) = lookup(version, op) {
             return f;
         }
+        let cls = self.class_at(p)?;
+        let cls = &cls;
         let (bop, inplace) = BinOp::from_arg(u32::from(op));
         let found = if inplace && self.type_lookup_static(cls, bop.idunder()).is_some() {
             None
@@ -153,28 +155,25 @@ impl Vm {
         let Some(p) = self.stack.len().checked_sub(2) else {
             return false;
         };
-        let Some((cls, version)) = self.plain_operands(p, |b, version| match b {
+        let Some(version) = self.plain_operands(p, |b, version| match b {
             Value::Int(_) | Value::Float(_) => true,
             Value::Obj(b) => b.class_version_flags().is_some_and(|(v, _)| v == version),
             _ => false,
         }) else {
             return false;
         };
-        let Some(f) = self.binop_method(&cls, version, op) else {
+        let Some(f) = self.binop_method(p, version, op) else {
             return false;
         };
         self.push_operands_frame(f, p, pc, next, OnReturn::BinaryOp(op), false)
     }
 
-    /// The class and version of the left operand at stack slot `p` when
-    /// it is a plain instance (with or without `__slots__` values) of a
+    /// The class version of the left operand at stack slot `p` when it is
+    /// a plain instance (with or without `__slots__` values) of a
     /// versioned heap class and the right operand, at `p + 1`, passes
     /// `right_ok` (given that version).
-    fn plain_operands(
-        &self,
-        p: usize,
-        right_ok: impl Fn(&Value, u64) -> bool,
-    ) -> Option<(PyRef, u64)> {
+    #[inline]
+    fn plain_operands(&self, p: usize, right_ok: impl Fn(&Value, u64) -> bool) -> Option<u64> {
         let (Some(Value::Obj(a)), Some(b)) = (self.stack.get(p), self.stack.get(p + 1)) else {
             return None;
         };
@@ -183,7 +182,16 @@ impl Vm {
         if version == 0 || flags & FLAG_HEAPTYPE == 0 || !plain || !right_ok(b, version) {
             return None;
         }
-        Some((a.class()?, version))
+        Some(version)
+    }
+
+    /// The class of the object at stack slot `p` (looked up only when the
+    /// method table does not know its version).
+    fn class_at(&self, p: usize) -> Option<PyRef> {
+        match self.stack.get(p) {
+            Some(Value::Obj(a)) => a.class(),
+            _ => None,
+        }
     }
 
     /// Push the frame of `f`, an operator method, over copies of the two
@@ -373,13 +381,14 @@ impl Vm {
     /// The rich comparison method for COMPARE_OP `c` of `cls` (at
     /// `version`) if it is a Python function whose code takes `(self,
     /// other)` positionally (defaults for more).
-    fn compare_method(&mut self, cls: &PyRef, version: u64, c: u8) -> Option<PyRef> {
+    fn compare_method(&mut self, p: usize, version: u64, c: u8) -> Option<PyRef> {
         let key = compare_key(c);
         if let Some(f) = lookup(version, key) {
             return f;
         }
+        let cls = self.class_at(p)?;
         let name = crate::vm::proto::CmpOp::from_arg(u32::from(c)).dunder();
-        let found = plain_py_method(self.type_lookup_static(cls, name));
+        let found = plain_py_method(self.type_lookup_static(&cls, name));
         remember(version, key, found.as_ref());
         found
     }
@@ -406,7 +415,7 @@ impl Vm {
         let Some(p) = self.stack.len().checked_sub(2) else {
             return false;
         };
-        let Some((cls, version)) = self.plain_operands(p, |b, version| match b {
+        let Some(version) = self.plain_operands(p, |b, version| match b {
             Value::Int(_) | Value::Float(_) | Value::None => true,
             Value::Obj(b) => {
                 b.class_version_flags().is_some_and(|(v, _)| v == version)
@@ -416,7 +425,7 @@ impl Vm {
         }) else {
             return false;
         };
-        let Some(f) = self.compare_method(&cls, version, c) else {
+        let Some(f) = self.compare_method(p, version, c) else {
             return false;
         };
         self.push_operands_frame(f, p, pc, next, OnReturn::Compare(c), true)

@@ -168,6 +168,9 @@ impl Vm {
         }
         let ta = self.type_of(a);
         let tb = self.type_of(b);
+        if let Some(r) = self.int_subclass_compare(a, b, op, &ta, &tb) {
+            return Ok(Value::bool(r));
+        }
         // `==`/`!=` where both sides use object's own `__eq__` and `__ne__`
         // (CPython's `object_richcompare` in both slots): each call would
         // give NotImplemented unless the two are one object, so the answer
@@ -227,6 +230,35 @@ impl Vm {
         }
     }
 
+    /// Two ints, one at least of a subclass (sre's named opcode constants,
+    /// IntEnum members): when the method each side's class would give for
+    /// the operator (the reflected one for `b`) is int's own, the answer
+    /// `long_richcompare` gives, without calling them. None otherwise.
+    fn int_subclass_compare(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        op: CmpOp,
+        ta: &PyRef,
+        tb: &PyRef,
+    ) -> Option<bool> {
+        use crate::objects::int::{as_int, is_int};
+        if !is_int(a) || !is_int(b) {
+            return None;
+        }
+        let int = self.types.int.clone();
+        let mut ints_own = |t: &PyRef, name: &'static str| {
+            Rc::ptr_eq(t, &int)
+                || matches!(self.type_lookup_static(t, name), Some(Value::Obj(d))
+                    if matches!(&d.payload, Payload::MethodDescr(md) if Rc::ptr_eq(&md.owner, &int)))
+        };
+        if !ints_own(ta, op.dunder()) || !ints_own(tb, op.swapped().dunder()) {
+            return None;
+        }
+        let (x, y) = (as_int(a)?, as_int(b)?);
+        Some(op.test(x.cmp(&y)))
+    }
+
     /// Whether neither `ta` nor `tb` (nor a base before `object`) defines
     /// `__eq__` or `__ne__`.
     fn default_equality(&mut self, ta: &PyRef, tb: &PyRef) -> bool {
@@ -268,6 +300,33 @@ impl Vm {
             return Ok(true);
         }
         self.compare(a, b, CmpOp::Eq)
+    }
+
+    /// The hash of `o`, an instance of a subclass of `owner`, when `owner`
+    /// is the builtin type whose layout `o` has and whose `__hash__` the
+    /// subclass inherits (None: call the method).
+    fn inherited_builtin_hash(&mut self, o: &PyRef, owner: &PyRef) -> PyResult<Option<i64>> {
+        let t = &self.types;
+        Ok(Some(match &o.payload {
+            Payload::Int(b) if Rc::ptr_eq(owner, &t.int) => pyhash::hash_bigint(b),
+            Payload::Str(s) if Rc::ptr_eq(owner, &t.str) => s.hash(),
+            Payload::Bytes(b) if Rc::ptr_eq(owner, &t.bytes) => pyhash::hash_bytes(b),
+            Payload::Float(f) if Rc::ptr_eq(owner, &t.float) => {
+                pyhash::hash_float(*f, Rc::as_ptr(o) as usize)
+            }
+            Payload::Tuple(items) if Rc::ptr_eq(owner, &t.tuple) => {
+                if let Some(h) = fast_hash_tuple(items) {
+                    return Ok(Some(h));
+                }
+                let items = items.clone();
+                let mut lanes = Vec::with_capacity(items.len());
+                for i in items.iter() {
+                    lanes.push(self.hash(i)?);
+                }
+                pyhash::hash_tuple(&lanes)
+            }
+            _ => return Ok(None),
+        }))
     }
 
     /// `hash(v)`.
@@ -320,10 +379,18 @@ impl Vm {
                     Some(h) => {
                         if let Value::Obj(ho) = &h {
                             if let Payload::MethodDescr(md) = &ho.payload {
-                                if md.name == "__hash__"
-                                    && Rc::ptr_eq(&md.owner, &self.types.object)
-                                {
-                                    return Ok(pyhash::hash_pointer(Rc::as_ptr(o) as usize));
+                                if md.name == "__hash__" {
+                                    if Rc::ptr_eq(&md.owner, &self.types.object) {
+                                        return Ok(pyhash::hash_pointer(Rc::as_ptr(o) as usize));
+                                    }
+                                    // A subclass of int, str, bytes, float,
+                                    // complex or tuple that inherits its
+                                    // base's hash (sre's named int constants,
+                                    // named tuples): the slot CPython's
+                                    // subclass inherits, without the call.
+                                    if let Some(h) = self.inherited_builtin_hash(o, &md.owner)? {
+                                        return Ok(h);
+                                    }
                                 }
                             }
                         }
