@@ -247,6 +247,11 @@ impl Vm {
     }
 
     pub fn dict_get_by_str_nocall(&self, d: &PyRef, key: &str) -> Option<Value> {
+        // An interned name (what attribute and global names are) has its
+        // hash: no str to make and hash for the lookup.
+        if let Some(k) = self.interned_get(key) {
+            return self.dict_get_str_nocall(d, &k).ok().flatten();
+        }
         let k = self.new_str(key);
         match &k {
             Value::Obj(r) => self.dict_get_str_nocall(d, r).ok().flatten(),

@@ -176,7 +176,10 @@ pub fn stat_to_value(vm: &mut Vm, m: &PyRef, st: &libc::stat) -> PyResult<Value>
         (st.st_mtime, st.st_mtime_nsec),
         (st.st_ctime, st.st_ctime_nsec),
     ];
-    let mut visible = vec![
+    // Both vectors made at their final sizes (growing them was two
+    // reallocations a stat).
+    let mut visible = Vec::with_capacity(VISIBLE.len());
+    visible.extend([
         Value::Int(i64::from(st.st_mode)),
         uint(vm, st.st_ino),
         uint(vm, st.st_dev),
@@ -184,12 +187,14 @@ pub fn stat_to_value(vm: &mut Vm, m: &PyRef, st: &libc::stat) -> PyResult<Value>
         Value::Int(i64::from(st.st_uid)),
         Value::Int(i64::from(st.st_gid)),
         Value::Int(st.st_size),
-    ];
+    ]);
     visible.extend(times.iter().map(|(s, _)| Value::Int(*s)));
-    let mut hidden_vals: Vec<Value> = times
-        .iter()
-        .map(|(s, ns)| Value::float(*s as f64 + *ns as f64 * 1e-9))
-        .collect();
+    let mut hidden_vals: Vec<Value> = Vec::with_capacity(HIDDEN.len());
+    hidden_vals.extend(
+        times
+            .iter()
+            .map(|(s, ns)| Value::float(*s as f64 + *ns as f64 * 1e-9)),
+    );
     hidden_vals.extend(times.iter().map(|(s, ns)| ns_value(vm, *s, *ns)));
     hidden_vals.push(Value::Int(st.st_blksize));
     hidden_vals.push(Value::Int(st.st_blocks));
