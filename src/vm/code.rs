@@ -181,11 +181,11 @@ pub struct Code {
     state: std::cell::Cell<u8>,
     /// Bit `TRUSTED`: pycvm's own frozen import system
     /// (`Vm::const_value_trusted`) or a main program verified as a whole:
-    /// the verifier does not run. Bits `COUNTED`: how many tuples CPython's
-    /// marshal made for this code's constants, names and local names
+    /// the verifier does not run. Bits `COUNTED` (1: constants, 2: names,
+    /// 4: local names): the tuples CPython's marshal made for this code
     /// (non-empty, not shared with code loaded before it), counted as
-    /// tracked allocations while the code lives (`gc::count_untracked`), so
-    /// the collector keeps CPython's pace.
+    /// tracked allocations while the code lives
+    /// (`gc::untracked_tuple_made`), so collections come at about CPython's pace.
     load: u8,
 }
 
@@ -196,13 +196,12 @@ const NATIVE_SHIFT: u8 = 2;
 const NATIVE_MASK: u8 = 3 << NATIVE_SHIFT;
 /// `Code::load` bits.
 const TRUSTED: u8 = 0x80;
-const COUNTED: u8 = 3;
+const COUNTED: u8 = 7;
 
 impl Drop for Code {
     fn drop(&mut self) {
-        let counted = self.load & COUNTED;
-        if counted > 0 {
-            crate::objects::gc::uncount_untracked(u64::from(counted));
+        for _ in 0..(self.load & COUNTED).count_ones() {
+            crate::objects::gc::untracked_tuple_freed();
         }
     }
 }
@@ -646,9 +645,6 @@ impl Vm {
             self.share_id(&co.exceptiontable),
         ];
         let counted = marshal_tuples(co, &share_ids, ids_before);
-        if counted > 0 {
-            crate::objects::gc::count_untracked(u64::from(counted));
-        }
         let (tables, code_len, lt_len, et_len) = tables_of(co);
         let trusted = self.load_memo.current().trusted.get();
         Code {
@@ -893,26 +889,29 @@ impl Vm {
     }
 }
 
-/// How many tuples CPython's marshal makes for `co`'s constants, names
-/// and local names (`Code::counted`): each non-empty one, once per load
-/// when code objects share it (`share_ids` as `share_id` gave them: ids
-/// above `ids_before`, the last one handed out before this code's, are
-/// first sights).
+/// The tuples CPython's marshal makes for `co`'s constants, names and
+/// local names (`Code::load`'s `COUNTED` bits), each counted with the
+/// collector (`gc::untracked_tuple_made`): each non-empty one, once per
+/// load when code objects share it (`share_ids` as `share_id` gave them:
+/// ids above `ids_before`, the last one handed out before this code's,
+/// are first sights).
 fn marshal_tuples(co: &CodeObject, share_ids: &[u32; 5], ids_before: u32) -> u8 {
-    let mut n = 0u8;
-    for (t, &id) in [&co.consts, &co.names, &co.localsplusnames]
+    let mut bits = 0u8;
+    for (i, (t, &id)) in [&co.consts, &co.names, &co.localsplusnames]
         .into_iter()
         .zip(share_ids)
+        .enumerate()
     {
-        let empty = match t.value() {
-            Object::Tuple(v) => v.is_empty(),
-            _ => true,
+        let len = match t.value() {
+            Object::Tuple(v) => v.len(),
+            _ => 0,
         };
-        if !empty && (id == 0 || id > ids_before) {
-            n += 1;
+        if len > 0 && (id == 0 || id > ids_before) {
+            bits |= 1 << i;
+            crate::objects::gc::untracked_tuple_made();
         }
     }
-    n
+    bits
 }
 
 /// CPython's `all_name_chars`: ASCII letters, digits and `_` only (the
