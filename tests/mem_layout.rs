@@ -73,3 +73,12 @@ fn future_state_fits_a_192_byte_block() {
     let n = size_of::<pycvm::modules::asyncio::future::Fut>();
     assert!(n <= 192, "Fut is {n}");
 }
+
+#[test]
+fn function_fits_a_192_byte_block() {
+    // Every function object boxes one `Function` (its `__kwdefaults__` and
+    // `__annotations__` boxed apart); an import makes thousands, and
+    // mimalloc's size classes go 160, 192, 224, 256 (256 before session 19).
+    let n = size_of::<pycvm::objects::function::Function>();
+    assert!(n <= 192, "Function is {n}");
+}

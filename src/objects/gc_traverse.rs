@@ -132,17 +132,15 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
             visit_ref(&f.globals, visit);
             visit_ref(&f.builtins, visit);
             visit(&f.closure);
-            for c in [
-                &f.name,
-                &f.qualname,
-                &f.defaults,
-                &f.kwdefaults,
-                &f.annotations,
-                &f.doc,
-                &f.module,
-            ] {
+            for c in [&f.name, &f.qualname, &f.defaults, &f.doc, &f.module] {
                 if let Ok(v) = c.try_borrow() {
                     visit(&v);
+                }
+            }
+            if let Some(e) = f.extras_for_gc() {
+                if let Some(e) = e.as_ref() {
+                    visit(&e.kwdefaults);
+                    visit(&e.annotations);
                 }
             }
         }
@@ -378,16 +376,14 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
             }
         }
         Payload::Function(f) => {
-            for c in [
-                &f.defaults,
-                &f.kwdefaults,
-                &f.annotations,
-                &f.doc,
-                &f.module,
-            ] {
+            for c in [&f.defaults, &f.doc, &f.module] {
                 if let Ok(mut v) = c.try_borrow_mut() {
                     out.push(std::mem::replace(&mut *v, Value::None));
                 }
+            }
+            if let Some(e) = f.take_extras() {
+                out.push(e.kwdefaults);
+                out.push(e.annotations);
             }
         }
         Payload::Cell(c) => {

@@ -133,6 +133,11 @@ pub struct Code {
     /// runs), then `nslots` of them.
     pub ics: std::cell::RefCell<Box<[super::ops::Ic]>>,
     nslots: std::cell::Cell<u16>,
+    /// Cache fills asked for before `ics` was made (`Code::ic_set`): the
+    /// caches are made once some site asks a second time, so code that
+    /// runs once (module and class bodies, most functions of an imported
+    /// module) fills none.
+    pub ic_misses: std::cell::Cell<u16>,
     pub consts: Lazy<Value>,
     pub names: Lazy<PyRef>,
     pub localsplusnames: Box<[PyRef]>,
@@ -165,20 +170,40 @@ pub struct Code {
     /// constants are a copy of a live tuple's items (`code.replace`), one
     /// reference more each than CPython counts.
     pub shared_names: u8,
-    /// Whether the bytecode verifier accepted this code (it runs before
-    /// the code's first frame: most functions of an imported module never
-    /// run, and loading stays one pass).
-    verified: std::cell::Cell<bool>,
-    /// Whether `instrs`, `nslots` and `handlers` are there: they are made
-    /// from `tables` when the code first runs or is looked
-    /// into (`Vm::ensure_prepared`); until then they are empty.
-    prepared: std::cell::Cell<bool>,
-    /// pycvm's own frozen import system (`Vm::const_value_trusted`): the
-    /// verifier does not run.
-    trusted: bool,
-    /// `c_accel::native_in_cpython` of this code, once asked (0: not yet,
-    /// 1: no, 2: yes); reset when `co_filename` changes.
-    native: std::cell::Cell<u8>,
+    /// Bit `VERIFIED`: the bytecode verifier accepted this code (it runs
+    /// before the code's first frame: most functions of an imported module
+    /// never run, and loading stays one pass). Bit `PREPARED`: `instrs`,
+    /// `nslots` and `handlers` are there (made from `tables` when the code
+    /// first runs or is looked into, `Vm::ensure_prepared`; until then
+    /// they are empty). Bits `NATIVE_SHIFT..`: `c_accel::native_in_cpython`
+    /// of this code, once asked (0: not yet, 1: no, 2: yes); reset when
+    /// `co_filename` changes. One byte (`Code` fits its 256-byte block).
+    state: std::cell::Cell<u8>,
+    /// Bit `TRUSTED`: pycvm's own frozen import system
+    /// (`Vm::const_value_trusted`) or a main program verified as a whole:
+    /// the verifier does not run. Bits `COUNTED` (1: constants, 2: names,
+    /// 4: local names): the tuples CPython's marshal made for this code
+    /// (non-empty, not shared with code loaded before it), counted as
+    /// tracked allocations while the code lives
+    /// (`gc::untracked_tuple_made`), so collections come at about CPython's pace.
+    load: u8,
+}
+
+/// `Code::state` bits.
+const VERIFIED: u8 = 1;
+const PREPARED: u8 = 2;
+const NATIVE_SHIFT: u8 = 2;
+const NATIVE_MASK: u8 = 3 << NATIVE_SHIFT;
+/// `Code::load` bits.
+const TRUSTED: u8 = 0x80;
+const COUNTED: u8 = 7;
+
+impl Drop for Code {
+    fn drop(&mut self) {
+        for _ in 0..(self.load & COUNTED).count_ones() {
+            crate::objects::gc::untracked_tuple_freed();
+        }
+    }
 }
 
 impl Code {
@@ -187,20 +212,35 @@ impl Code {
     pub fn detached_clone(&self) -> Code {
         let mut c = self.clone();
         // Replaced constants or names change what the verifier checks.
-        c.verified.set(false);
-        c.trusted = false;
-        c.native.set(0);
+        // `code.replace` makes no tuples for what it keeps either.
+        c.state.set(c.state.get() & PREPARED);
+        c.load = 0;
         c
+    }
+
+    #[inline(always)]
+    fn has(&self, bit: u8) -> bool {
+        self.state.get() & bit != 0
+    }
+
+    #[inline(always)]
+    fn mark(&self, bit: u8) {
+        self.state.set(self.state.get() | bit);
+    }
+
+    fn set_native(&self, n: u8) {
+        self.state
+            .set(self.state.get() & !NATIVE_MASK | (n << NATIVE_SHIFT));
     }
 
     /// Whether CPython runs this code in C (`c_accel::native_in_cpython`:
     /// its frames stay out of tracebacks), asked once.
     #[inline]
     pub fn native_in_cpython(&self) -> bool {
-        match self.native.get() {
+        match (self.state.get() & NATIVE_MASK) >> NATIVE_SHIFT {
             0 => {
                 let n = crate::objects::c_accel::native_in_cpython(self);
-                self.native.set(1 + u8::from(n));
+                self.set_native(1 + u8::from(n));
                 n
             }
             n => n == 2,
@@ -212,7 +252,7 @@ impl Code {
     /// (CPython runs such code and fails or crashes inside it).
     #[inline(always)]
     pub fn ensure_verified(&self, vm: &mut super::Vm) -> super::PyResult<()> {
-        if self.verified.get() {
+        if self.has(VERIFIED) {
             return Ok(());
         }
         self.verify_now(vm)
@@ -221,15 +261,15 @@ impl Code {
     /// Whether the verifier accepted this code already.
     #[inline(always)]
     pub fn is_verified(&self) -> bool {
-        self.verified.get()
+        self.has(VERIFIED)
     }
 
     #[cold]
     #[inline(never)]
     fn verify_now(&self, vm: &mut super::Vm) -> super::PyResult<()> {
         vm.ensure_prepared(self);
-        if self.trusted {
-            self.verified.set(true);
+        if self.load & TRUSTED != 0 {
+            self.mark(VERIFIED);
             return Ok(());
         }
         // The original bytes (`code` has inline-cache slot numbers).
@@ -244,7 +284,7 @@ impl Code {
             exceptiontable: self.exceptiontable(),
         };
         super::verify::verify_input(&input).map_err(|e| vm.system_error(e.to_string()))?;
-        self.verified.set(true);
+        self.mark(VERIFIED);
         Ok(())
     }
 
@@ -312,7 +352,7 @@ impl Code {
     /// Whether the constants, names and instructions are there (see
     /// vm/code_lazy.rs).
     pub fn is_prepared(&self) -> bool {
-        self.prepared.get()
+        self.has(PREPARED)
     }
 
     /// Replace `co_consts` (`code.replace`).
@@ -392,7 +432,7 @@ impl Code {
     pub fn set_filename(&self, name: &PyRef) {
         *self.filename.borrow_mut() = name.clone();
         // The cached "runs in C" answer depends on the name.
-        self.native.set(0);
+        self.set_native(0);
         for c in self.consts.iter() {
             if let Value::Obj(o) = c {
                 if let Payload::Code(inner) = &o.payload {
@@ -542,11 +582,24 @@ impl Vm {
         Rc::new(code)
     }
 
+    /// `prepare_code` for code that `verify::verify_nested` accepted:
+    /// neither it nor its nested code objects run the verifier again.
+    pub fn prepare_code_verified(&mut self, co: &CodeObject) -> Rc<Code> {
+        self.load_memo.enter();
+        if self.load_memo.depth == 1 {
+            self.load_memo.current().trusted.set(true);
+        }
+        let code = self.code_stub(co);
+        self.load_memo.leave();
+        self.fill_code(&code);
+        Rc::new(code)
+    }
+
     /// Prepare `code` now if it waits for its preparation (before its
     /// first frame, or when Python code looks into it).
     #[inline]
     pub fn ensure_prepared(&mut self, code: &Code) {
-        if code.prepared.get() {
+        if code.has(PREPARED) {
             return;
         }
         self.fill_code(code);
@@ -583,6 +636,7 @@ impl Vm {
         let filename = self.intern_obj(&co.filename);
         let consts: Vec<Value> = co.consts().iter().map(|c| self.code_const_in(c)).collect();
         let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
+        let ids_before = self.load_memo.share_id;
         let share_ids = [
             self.share_id(&co.consts),
             self.share_id(&co.names),
@@ -590,6 +644,7 @@ impl Vm {
             self.share_id(&co.linetable),
             self.share_id(&co.exceptiontable),
         ];
+        let counted = marshal_tuples(co, &share_ids, ids_before);
         let (tables, code_len, lt_len, et_len) = tables_of(co);
         let trusted = self.load_memo.current().trusted.get();
         Code {
@@ -600,6 +655,7 @@ impl Vm {
             instrs: Lazy::empty(),
             ics: std::cell::RefCell::new(Box::new([])),
             nslots: std::cell::Cell::new(0),
+            ic_misses: std::cell::Cell::new(0),
             consts: Lazy::ready(consts.into_boxed_slice()),
             names: Lazy::ready(names.into_boxed_slice()),
             localsplusnames: lnames.into_boxed_slice(),
@@ -617,10 +673,8 @@ impl Vm {
             share_ids,
             shared_consts,
             shared_names,
-            verified: std::cell::Cell::new(false),
-            trusted,
-            prepared: std::cell::Cell::new(false),
-            native: std::cell::Cell::new(0),
+            state: std::cell::Cell::new(0),
+            load: if trusted { TRUSTED } else { 0 } | counted,
         }
     }
 
@@ -629,7 +683,7 @@ impl Vm {
     #[cold]
     #[inline(never)]
     fn fill_code(&mut self, code: &Code) {
-        if code.prepared.get() {
+        if code.has(PREPARED) {
             return;
         }
         let handlers = crate::pyc::code::parse_exception_table(code.exceptiontable())
@@ -646,7 +700,7 @@ impl Vm {
         code.handlers.fill(handlers.into_boxed_slice());
         code.instrs.fill(instrs);
         code.nslots.set(u16::try_from(nslots).unwrap_or(0));
-        code.prepared.set(true);
+        code.mark(PREPARED);
     }
 
     /// A fresh id for `Code::share_ids` (`code.replace` copies share their
@@ -833,6 +887,31 @@ impl Vm {
             }
         }
     }
+}
+
+/// The tuples CPython's marshal makes for `co`'s constants, names and
+/// local names (`Code::load`'s `COUNTED` bits), each counted with the
+/// collector (`gc::untracked_tuple_made`): each non-empty one, once per
+/// load when code objects share it (`share_ids` as `share_id` gave them:
+/// ids above `ids_before`, the last one handed out before this code's,
+/// are first sights).
+fn marshal_tuples(co: &CodeObject, share_ids: &[u32; 5], ids_before: u32) -> u8 {
+    let mut bits = 0u8;
+    for (i, (t, &id)) in [&co.consts, &co.names, &co.localsplusnames]
+        .into_iter()
+        .zip(share_ids)
+        .enumerate()
+    {
+        let len = match t.value() {
+            Object::Tuple(v) => v.len(),
+            _ => 0,
+        };
+        if len > 0 && (id == 0 || id > ids_before) {
+            bits |= 1 << i;
+            crate::objects::gc::untracked_tuple_made();
+        }
+    }
+    bits
 }
 
 /// CPython's `all_name_chars`: ASCII letters, digits and `_` only (the

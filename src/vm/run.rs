@@ -65,13 +65,21 @@ impl Vm {
         main
     }
 
-    /// Run a loaded `.pyc` as `__main__`; returns the process exit status.
-    pub fn run_main(&mut self, path: &str, code_obj: &Obj, argv: &[String]) -> i32 {
-        crate::modules::sys::set_argv(self, argv);
-        let Some(co) = code_obj.as_code() else {
-            return 1;
+    /// Run a loaded `.pyc` as `__main__`; every code object in it was
+    /// accepted by `verify::verify_nested`, so none is verified again, and
+    /// its marshal form goes before the program runs. Returns the exit
+    /// status.
+    pub fn run_main_verified(&mut self, path: &str, code_obj: Obj, argv: &[String]) -> i32 {
+        let code = match code_obj.as_code() {
+            Some(co) => self.prepare_code_verified(co),
+            None => return 1,
         };
-        let code = self.prepare_code(code_obj, co);
+        drop(code_obj);
+        self.run_main_prepared(path, code, argv)
+    }
+
+    fn run_main_prepared(&mut self, path: &str, code: Rc<Code>, argv: &[String]) -> i32 {
+        crate::modules::sys::set_argv(self, argv);
         let main = self.new_main_module();
         let Some(globals) = main.dict() else {
             return 1;
@@ -188,24 +196,7 @@ pub fn run_file(path: &str, argv: Vec<String>) -> Result<i32, String> {
 pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result<i32, String> {
     let data = match &target {
         Target::File(path) => {
-            let data = std::fs::read(path).map_err(|e| format!("can't open file '{path}': {e}"))?;
-            // Check the file, and verify every code object in it, before
-            // starting the interpreter thread.
-            let (_, code) = load_pyc(&data).map_err(|e| {
-                if path.ends_with(".py") {
-                    format!(
-                        "{path} is Python source; pycvm runs compiled 3.11 bytecode: \
-                         compile it with `python3.11 -m py_compile {path}` and run the .pyc \
-                         from __pycache__ ({e})"
-                    )
-                } else {
-                    format!("{path}: {e}")
-                }
-            })?;
-            if let Some(co) = code.as_code() {
-                super::verify::verify_nested(co).map_err(|e| format!("{path}: {e}"))?;
-            }
-            data
+            std::fs::read(path).map_err(|e| format!("can't open file '{path}': {e}"))?
         }
         Target::Module(_) | Target::Command(_) => Vec::new(),
     };
@@ -219,18 +210,24 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
     let handle = std::thread::Builder::new()
         .name("pycvm-main".into())
         .stack_size(1 << 30)
-        .spawn(move || -> i32 {
+        .spawn(move || -> Result<i32, String> {
             super::signals::set_mask_in_this_thread(&mask);
+            // The file is checked, and every code object in it verified,
+            // before the interpreter starts; it is read once.
+            let main_code = match &target {
+                Target::File(path) => Some(load_main(path, &data)?),
+                Target::Module(_) | Target::Command(_) => None,
+            };
             let mut vm = Vm::new();
             vm.argv = argv.clone();
             let status = match &target {
                 Target::File(path) => {
-                    let Ok((_, code)) = load_pyc(&data) else {
-                        return 1;
+                    let Some(code) = main_code else {
+                        return Ok(1);
                     };
                     vm.init_import_system(search, MainPath::Script(Path::new(path)));
                     run_hook(&AT_STARTUP_END);
-                    vm.run_main(path, &code, &argv)
+                    vm.run_main_verified(path, code, &argv)
                 }
                 Target::Module(name) => {
                     vm.init_import_system(search, MainPath::Cwd);
@@ -244,12 +241,32 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
                 }
             };
             keep_freed_memory_until_exit();
-            status
+            Ok(status)
         })
         .map_err(|e| format!("cannot start the interpreter thread: {e}"))?;
     handle
         .join()
-        .map_err(|_| "the interpreter thread panicked".to_string())
+        .map_err(|_| "the interpreter thread panicked".to_string())?
+}
+
+/// The main program's code from its `.pyc` bytes, every code object in
+/// it verified (the message `run` reports otherwise).
+fn load_main(path: &str, data: &[u8]) -> Result<Obj, String> {
+    let (_, code) = load_pyc(data).map_err(|e| {
+        if path.ends_with(".py") {
+            format!(
+                "{path} is Python source; pycvm runs compiled 3.11 bytecode: \
+                 compile it with `python3.11 -m py_compile {path}` and run the .pyc \
+                 from __pycache__ ({e})"
+            )
+        } else {
+            format!("{path}: {e}")
+        }
+    })?;
+    if let Some(co) = code.as_code() {
+        super::verify::verify_nested(co).map_err(|e| format!("{path}: {e}"))?;
+    }
+    Ok(code)
 }
 
 /// What the binary does once the program has ended (main.rs installs

@@ -245,14 +245,30 @@ impl Code {
         // the unguarded reads (`ic_with`, `load_global_hit`) rely on.
         let gone = match self.ics.try_borrow_mut() {
             Ok(mut v) => {
+                let mut wait = false;
                 if v.is_empty() && self.nslots() > 0 {
-                    *v = vec![Ic::Empty; self.nslots() as usize].into_boxed_slice();
+                    // Code that runs once (module and class bodies, most
+                    // functions an import defines) asks each site's fill
+                    // once at most: the caches wait until more fills were
+                    // asked than there are sites (some site runs again).
+                    let asked = self.ic_misses.get();
+                    wait = u32::from(asked) < self.nslots();
+                    if wait {
+                        self.ic_misses.set(asked + 1);
+                    } else {
+                        *v = vec![Ic::Empty; self.nslots() as usize].into_boxed_slice();
+                    }
                 }
-                v.get_mut(slot as usize).map(|e| {
-                    let (now, gone) = std::mem::take(e).merge(ic);
-                    *e = now;
-                    gone
-                })
+                if wait {
+                    // Dropped after the borrow, as what a slot lets go.
+                    Some(Some(ic))
+                } else {
+                    v.get_mut(slot as usize).map(|e| {
+                        let (now, gone) = std::mem::take(e).merge(ic);
+                        *e = now;
+                        gone
+                    })
+                }
             }
             Err(_) => None,
         };

@@ -543,9 +543,8 @@ impl Vm {
             name: RefCell::new(Value::Obj(code.name.clone())),
             qualname: RefCell::new(Value::Obj(code.qualname.clone())),
             defaults: RefCell::new(defaults),
-            kwdefaults: RefCell::new(kwdefaults),
+            extras: Function::extras_of(kwdefaults, annotations),
             closure,
-            annotations: RefCell::new(annotations),
             doc: RefCell::new(doc),
             module: RefCell::new(module),
         };

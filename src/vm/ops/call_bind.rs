@@ -204,7 +204,7 @@ impl Vm {
             }
         }
         if code.kwonlyargcount > 0 {
-            let kwdefaults = f.kwdefaults.borrow().clone();
+            let kwdefaults = f.kwdefaults();
             let mut missing = false;
             for i in argcount..total {
                 if !self.stack.get(base + i).is_some_and(Value::is_null) {
