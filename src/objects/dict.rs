@@ -12,6 +12,30 @@ use crate::vm::{PyResult, Vm};
 
 /// Equality of two keys when it needs no Python code: `Some(result)`.
 pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
+    key_eq_depth(a, b, 0)
+}
+
+/// Nested tuples compared natively to this depth (deeper: `None`).
+const TUPLE_EQ_DEPTH: u32 = 4;
+
+/// Two exact tuples compared as CPython's `tuplerichcompare` does for
+/// `==`: items in order until the first unequal pair, then the lengths.
+/// `None` as soon as a pair needs Python code (an earlier native result
+/// never hides a later `__eq__` call: the scan stops at the first
+/// unequal pair, as CPython's).
+fn tuple_eq(s: &[Value], t: &[Value], depth: u32) -> Option<bool> {
+    if depth >= TUPLE_EQ_DEPTH {
+        return None;
+    }
+    for (x, y) in s.iter().zip(t.iter()) {
+        if !key_eq_depth(x, y, depth + 1)? {
+            return Some(false);
+        }
+    }
+    Some(s.len() == t.len())
+}
+
+fn key_eq_depth(a: &Value, b: &Value, depth: u32) -> Option<bool> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x == y),
         // Identical (the same bits: `is` of unboxed floats) or equal, as
@@ -38,6 +62,7 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
             match (&x.payload, &y.payload) {
                 (Payload::Str(s), Payload::Str(t)) => Some(s.same_text(t)),
                 (Payload::Bytes(s), Payload::Bytes(t)) => Some(s == t),
+                (Payload::Tuple(s), Payload::Tuple(t)) => tuple_eq(s, t, depth),
                 // Two classes of metaclass `type`: equal only as the same
                 // object (`type` keeps `object.__eq__`).
                 (Payload::Type(_), Payload::Type(_)) => Some(false),
@@ -300,27 +325,8 @@ impl Vm {
     }
 
     pub fn dict_set(&mut self, d: &PyRef, key: Value, value: Value) -> PyResult<()> {
-        if let Value::Obj(k) = &key {
-            if let Payload::Str(s) = &k.payload {
-                if k.class_is_static() {
-                    let h = s.hash();
-                    match lookup_str(d, k, s) {
-                        Some(Some((p, _))) => {
-                            let old = table(d).and_then(|t| t.borrow_mut().replace_value(p, value));
-                            drop(old);
-                            return Ok(());
-                        }
-                        Some(None) => {
-                            if let Some(t) = table(d) {
-                                t.borrow_mut().insert_new(h, key, value);
-                            }
-                            return Ok(());
-                        }
-                        None => return self.dict_set_hashed(d, key, h, value),
-                    }
-                }
-            }
-        }
+        // One borrow, one probe loop, for keys hashed and compared
+        // natively (exact strs, ints, tuples of them, classes).
         let (key, value) = match set_native(d, key, value) {
             Ok(()) => return Ok(()),
             Err(kv) => kv,

@@ -544,7 +544,7 @@ fn size_for(n: usize) -> usize {
 /// keys, through `calculate_log2_keysize`'s bit arithmetic (which gives
 /// 16 slots, not 8, for 1 to 4 keys).
 fn estimated_size(n: usize) -> usize {
-    let m = (((n * 3 + 1) / 2) | MIN_SIZE) - 1;
+    let m = ((n * 3).div_ceil(2) | MIN_SIZE) - 1;
     1usize << (usize::BITS - (m | (MIN_SIZE - 1)).leading_zeros())
 }
 
