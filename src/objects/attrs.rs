@@ -24,7 +24,7 @@ use crate::objects::rc::Rc;
 
 use thin_vec::ThinVec;
 
-use super::dicttable::DictTable;
+use super::dicttable::{DictTable, Entry};
 use super::typeobj::{next_type_version, type_data, TypeData};
 use super::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
@@ -480,32 +480,35 @@ impl PyObject {
         let td = type_data(&cls)?;
         // The dict type: the class of the class's own dict.
         let dict_type = cls.dict_made()?.class()?;
-        let pairs: Option<Vec<(PyRef, Value)>> = self.attrs_view(|a| match a {
+        // The entries straight from the values (the shared keys are
+        // distinct exact strs) and the index built once at its size.
+        let entries: Option<Vec<Entry>> = self.attrs_view(|a| match a {
             Attrs::Lazy => Some(Vec::new()),
             Attrs::Values(vs) => {
                 let keys = td.shared_keys.try_borrow().ok()?;
-                let mut out = Vec::with_capacity(vs.len());
+                let mut out = Vec::with_capacity(vs.iter().filter(|v| !v.is_null()).count());
                 for (i, v) in vs.iter().enumerate() {
-                    if !v.is_null() {
-                        out.push((keys.get(i)?.clone(), v.clone()));
+                    if v.is_null() {
+                        continue;
+                    }
+                    let k = keys.get(i)?;
+                    if let Payload::Str(s) = &k.payload {
+                        out.push(Entry {
+                            hash: s.hash(),
+                            key: Value::Obj(k.clone()),
+                            value: v.clone(),
+                        });
                     }
                 }
                 Some(out)
             }
             _ => None,
         });
-        let Some(pairs) = pairs else {
+        let Some(entries) = entries else {
             // Not values (any more), or keys unreadable: what is there.
             return self.dict_made();
         };
-        let mut table = DictTable::with_capacity(pairs.len());
-        for (k, v) in pairs {
-            let h = match &k.payload {
-                Payload::Str(s) => s.hash(),
-                _ => continue,
-            };
-            table.insert_new(h, Value::Obj(k), v);
-        }
+        let table = DictTable::from_unique(entries);
         let d = Rc::new(PyObject::new(
             dict_type,
             Payload::Dict(Box::new(std::cell::RefCell::new(table))),

@@ -12,6 +12,30 @@ use crate::vm::{PyResult, Vm};
 
 /// Equality of two keys when it needs no Python code: `Some(result)`.
 pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
+    key_eq_depth(a, b, 0)
+}
+
+/// Nested tuples compared natively to this depth (deeper: `None`).
+const TUPLE_EQ_DEPTH: u32 = 4;
+
+/// Two exact tuples compared as CPython's `tuplerichcompare` does for
+/// `==`: items in order until the first unequal pair, then the lengths.
+/// `None` as soon as a pair needs Python code (an earlier native result
+/// never hides a later `__eq__` call: the scan stops at the first
+/// unequal pair, as CPython's).
+fn tuple_eq(s: &[Value], t: &[Value], depth: u32) -> Option<bool> {
+    if depth >= TUPLE_EQ_DEPTH {
+        return None;
+    }
+    for (x, y) in s.iter().zip(t.iter()) {
+        if !key_eq_depth(x, y, depth + 1)? {
+            return Some(false);
+        }
+    }
+    Some(s.len() == t.len())
+}
+
+fn key_eq_depth(a: &Value, b: &Value, depth: u32) -> Option<bool> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x == y),
         // Identical (the same bits: `is` of unboxed floats) or equal, as
@@ -38,6 +62,7 @@ pub fn fast_key_eq(a: &Value, b: &Value) -> Option<bool> {
             match (&x.payload, &y.payload) {
                 (Payload::Str(s), Payload::Str(t)) => Some(s.same_text(t)),
                 (Payload::Bytes(s), Payload::Bytes(t)) => Some(s == t),
+                (Payload::Tuple(s), Payload::Tuple(t)) => tuple_eq(s, t, depth),
                 // Two classes of metaclass `type`: equal only as the same
                 // object (`type` keeps `object.__eq__`).
                 (Payload::Type(_), Payload::Type(_)) => Some(false),
@@ -166,6 +191,50 @@ fn lookup_str(d: &PyRef, key: &PyRef, s: &StrObj) -> Option<Option<(usize, Value
     }
 }
 
+/// The value of `key` in dict `d` when hashing and every comparison run
+/// no Python code: `Some(found)`, else `None` (the general path decides).
+#[inline]
+fn get_native(d: &PyRef, key: &Value) -> Option<Option<Value>> {
+    if let Value::Obj(k) = key {
+        if let Payload::Str(s) = &k.payload {
+            if k.class_is_static() {
+                return lookup_str(d, k, s).map(|r| r.map(|(_, v)| v));
+            }
+        }
+    }
+    let h = native_hash(key)?;
+    let tb = table(d)?.try_borrow().ok()?;
+    let pos = find_native(&tb, key, h)?;
+    Some(pos.and_then(|p| tb.entry(p).map(|e| e.value.clone())))
+}
+
+/// `d[key] = value` when hashing and every comparison run no Python
+/// code; the key and value back otherwise. The replaced value is dropped
+/// after the table is released.
+#[inline]
+fn set_native(d: &PyRef, key: Value, value: Value) -> Result<(), (Value, Value)> {
+    let (Some(t), Some(h)) = (table(d), native_hash(&key)) else {
+        return Err((key, value));
+    };
+    let Ok(mut tb) = t.try_borrow_mut() else {
+        return Err((key, value));
+    };
+    let old = match find_native(&tb, &key, h) {
+        Some(Some(pos)) => tb.replace_value(pos, value),
+        Some(None) => {
+            tb.insert_new(h, key, value);
+            None
+        }
+        None => {
+            drop(tb);
+            return Err((key, value));
+        }
+    };
+    drop(tb);
+    drop(old);
+    Ok(())
+}
+
 fn table(d: &PyRef) -> Option<&RefCell<DictTable>> {
     match &d.payload {
         Payload::Dict(t) => Some(t),
@@ -220,15 +289,16 @@ impl Vm {
     }
 
     pub fn dict_get(&mut self, d: &PyRef, key: &Value) -> PyResult<Option<Value>> {
-        if let Value::Obj(k) = key {
-            if let Payload::Str(s) = &k.payload {
-                if k.class_is_static() {
-                    if let Some(r) = lookup_str(d, k, s) {
-                        return Ok(r.map(|(_, v)| v));
-                    }
-                }
-            }
+        if let Some(r) = get_native(d, key) {
+            return Ok(r);
         }
+        self.dict_get_general(d, key)
+    }
+
+    /// [`Vm::dict_get`] through `hash` and [`Vm::dict_find`] (which may
+    /// run Python code).
+    #[inline(never)]
+    fn dict_get_general(&mut self, d: &PyRef, key: &Value) -> PyResult<Option<Value>> {
         let h = self.hash(key)?;
         let pos = self.dict_find(d, key, h)?;
         Ok(pos.and_then(|p| table(d).and_then(|t| t.borrow().entry(p).map(|e| e.value.clone()))))
@@ -260,27 +330,12 @@ impl Vm {
     }
 
     pub fn dict_set(&mut self, d: &PyRef, key: Value, value: Value) -> PyResult<()> {
-        if let Value::Obj(k) = &key {
-            if let Payload::Str(s) = &k.payload {
-                if k.class_is_static() {
-                    let h = s.hash();
-                    match lookup_str(d, k, s) {
-                        Some(Some((p, _))) => {
-                            let old = table(d).and_then(|t| t.borrow_mut().replace_value(p, value));
-                            drop(old);
-                            return Ok(());
-                        }
-                        Some(None) => {
-                            if let Some(t) = table(d) {
-                                t.borrow_mut().insert_new(h, key, value);
-                            }
-                            return Ok(());
-                        }
-                        None => return self.dict_set_hashed(d, key, h, value),
-                    }
-                }
-            }
-        }
+        // One borrow, one probe loop, for keys hashed and compared
+        // natively (exact strs, ints, tuples of them, classes).
+        let (key, value) = match set_native(d, key, value) {
+            Ok(()) => return Ok(()),
+            Err(kv) => kv,
+        };
         let h = self.hash(&key)?;
         self.dict_set_hashed(d, key, h, value)
     }
@@ -368,7 +423,7 @@ impl Vm {
 
     /// `PyDict_Copy`: a new exact dict with the same entries.
     pub fn dict_copy_of(&self, d: &PyRef) -> PyResult<PyRef> {
-        let t = table(d).map(|t| t.borrow().clone()).unwrap_or_default();
+        let t = table(d).map(|t| t.borrow().copy()).unwrap_or_default();
         Ok(self.new_obj(&self.types.dict, Payload::Dict(Box::new(RefCell::new(t)))))
     }
 
@@ -438,20 +493,11 @@ fn dict_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 [_, key, default] => (key, Some(default)),
                 _ => return dict_get_checked(vm, args),
             };
-            if let Value::Obj(k) = key {
-                if let Payload::Str(s) = &k.payload {
-                    if k.class_is_static() {
-                        if let Some(r) = lookup_str(d, k, s) {
-                            return Ok(r.map_or_else(
-                                || default.cloned().unwrap_or(Value::None),
-                                |(_, v)| v,
-                            ));
-                        }
-                    }
-                }
+            if let Some(r) = get_native(d, key) {
+                return Ok(r.unwrap_or_else(|| default.cloned().unwrap_or(Value::None)));
             }
             return Ok(vm
-                .dict_get(d, key)?
+                .dict_get_general(d, key)?
                 .unwrap_or_else(|| default.cloned().unwrap_or(Value::None)));
         }
     }
@@ -468,13 +514,46 @@ fn dict_get_checked(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn dict_setdefault(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    // Positional, with a key hashed and compared natively: one lookup,
+    // then an insertion if absent.
+    if let (Some(Value::Obj(d)), false) = (args.args.first(), args.has_kwargs()) {
+        let (key, default) = match args.args {
+            [_, key] => (key, Value::None),
+            [_, key, default] => (key, default.clone()),
+            _ => (&Value::Null, Value::Null),
+        };
+        if let (Some(t), Some(h)) = (table(d), native_hash(key)) {
+            if let Ok(mut tb) = t.try_borrow_mut() {
+                match find_native(&tb, key, h) {
+                    Some(Some(pos)) => {
+                        if let Some(e) = tb.entry(pos) {
+                            return Ok(e.value.clone());
+                        }
+                    }
+                    Some(None) => {
+                        tb.insert_new(h, key.clone(), default.clone());
+                        return Ok(default);
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
     let d = self_dict(vm, &args, "setdefault")?;
     let a = vm.check_args("dict.setdefault", args, 1, 2)?;
     let default = a.get(1).cloned().unwrap_or(Value::None);
-    if let Some(v) = vm.dict_get(&d, &a[0])? {
-        return Ok(v);
+    // One hash and one lookup (CPython's `setdefault_lookup`): an absent
+    // key is inserted without comparing again.
+    let key = &a[0];
+    let h = vm.hash(key)?;
+    if let Some(pos) = vm.dict_find(&d, key, h)? {
+        if let Some(v) = vm.dict_value_at(&d, pos) {
+            return Ok(v);
+        }
     }
-    vm.dict_set(&d, a[0].clone(), default.clone())?;
+    if let Some(t) = table(&d) {
+        t.borrow_mut().insert_new(h, key.clone(), default.clone());
+    }
     Ok(default)
 }
 
@@ -567,6 +646,21 @@ pub fn dict_update_from(vm: &mut Vm, d: &PyRef, other: &Value) -> PyResult<()> {
         if plain_dict_iter(vm, o) {
             if crate::objects::rc::Rc::ptr_eq(o, d) {
                 return Ok(());
+            }
+            // CPython's `dict_merge`: nothing from an empty dict; into an
+            // empty dict, the other's table cloned when compact; else one
+            // resize for both key sets before the insertions.
+            if let (Some(dst), Some(src)) = (table(d), table(o)) {
+                if let (Ok(mut dt), Ok(st)) = (dst.try_borrow_mut(), src.try_borrow()) {
+                    if st.is_empty() {
+                        return Ok(());
+                    }
+                    if dt.is_empty() && st.clones_into_empty() {
+                        *dt = st.clone_fresh();
+                        return Ok(());
+                    }
+                    dt.presize_for_merge(st.len());
+                }
             }
             for (h, k, v) in vm.dict_entries_hashed(o) {
                 vm.dict_set_hashed(d, k, h, v)?;
@@ -844,7 +938,8 @@ fn native_hash(key: &Value) -> Option<i64> {
         Value::Int(i) if (0..(1i64 << 61) - 1).contains(i) => Some(*i),
         Value::Obj(k) => match &k.payload {
             Payload::Str(s) if k.class_is_static() => Some(s.hash()),
-            _ => None,
+            // Tuples of such keys, classes (`object.__hash__`).
+            _ => crate::vm::proto::fast_hash(key),
         },
         _ => crate::vm::proto::fast_hash(key),
     }

@@ -1,6 +1,6 @@
 //! The compact dict table: CPython's layout (Objects/dictobject.c) — a
 //! dense, insertion-ordered entry array plus a sparse index probed with
-//! CPython's perturbation sequence.
+//! CPython's perturbation sequence (see [`Probe`] for its first slot).
 //!
 //! The table itself never runs Python code: lookups take the key's hash
 //! and an equality callback. The VM layer decides when equality can be
@@ -38,7 +38,12 @@ pub struct DictTable {
     version: u64,
 }
 
-/// Probe sequence over the sparse index, exactly CPython's.
+/// Probe sequence over the sparse index: CPython's perturbation, from a
+/// first slot that folds bits 6 and up into the low ones (the index
+/// layout is not observable). Objects are 64-byte blocks, so `id()`
+/// keys (deepcopy's memo) have six zero low bits and would all start at
+/// slot 0 of a table of up to 64 slots; the fold is a bijection on the
+/// low bits, so int keys below the table size still take distinct slots.
 struct Probe {
     i: usize,
     perturb: u64,
@@ -47,8 +52,9 @@ struct Probe {
 
 impl Probe {
     fn new(hash: i64, mask: usize) -> Probe {
+        let h = hash as u64;
         Probe {
-            i: (hash as u64 as usize) & mask,
+            i: ((h ^ (h >> 6)) as usize) & mask,
             perturb: hash as u64,
             mask,
         }
@@ -255,14 +261,19 @@ impl DictTable {
         self.version = next_version();
     }
 
+    /// Put entry position `pos` in the first free slot of `hash`'s probe
+    /// sequence (the index's width picked once).
+    #[inline]
     fn place(&mut self, hash: i64, pos: usize) {
-        let mut p = Probe::new(hash, self.indices.len() - 1);
-        while !matches!(self.indices.get(p.i), EMPTY | DUMMY) {
-            p.advance();
+        match self.indices.0.len() {
+            0 => {}
+            1..=128 => self.indices.place_w::<1>(hash, pos),
+            129..=65536 => self.indices.place_w::<2>(hash, pos),
+            _ => self.indices.place_w::<4>(hash, pos),
         }
-        self.indices.set(p.i, pos as u32);
     }
 
+    #[inline(never)]
     fn grow(&mut self) {
         // CPython: GROWTH_RATE(d) = used * 3.
         let want = size_for_used(self.used * 3);
@@ -270,11 +281,81 @@ impl DictTable {
     }
 
     fn resize_index(&mut self, size: usize) {
-        self.entries.retain(|e| !e.key.is_null());
+        if self.used != self.entries.len() {
+            self.entries.retain(|e| !e.key.is_null());
+        }
         self.indices = Index::new(size);
-        for pos in 0..self.entries.len() {
-            let hash = self.entries[pos].hash;
-            self.place(hash, pos);
+        self.place_all();
+    }
+
+    /// Index every entry (all live) into a fresh, empty index.
+    fn place_all(&mut self) {
+        let ix = &mut self.indices;
+        let hashes = self.entries.iter().map(|e| e.hash).enumerate();
+        match ix.0.len() {
+            0 => {}
+            1..=128 => hashes.for_each(|(pos, h)| ix.place_w::<1>(h, pos)),
+            129..=65536 => hashes.for_each(|(pos, h)| ix.place_w::<2>(h, pos)),
+            _ => hashes.for_each(|(pos, h)| ix.place_w::<4>(h, pos)),
+        }
+    }
+
+    /// A table of entries whose keys are distinct (and live), in order:
+    /// the index is built once at its final size.
+    pub fn from_unique(entries: Vec<Entry>) -> DictTable {
+        let mut d = DictTable {
+            used: entries.len(),
+            entries,
+            indices: Index::default(),
+            version: next_version(),
+        };
+        if d.used > 0 {
+            d.indices = Index::new(size_for(d.used));
+            d.place_all();
+        }
+        d
+    }
+
+    /// `PyDict_Copy`'s table, under a fresh version (a copy is a new key
+    /// set for the caches): empty for an empty dict; the table cloned
+    /// (deleted entries and index size kept) when at most a third of its
+    /// entries are deleted; else the live entries in an index sized by
+    /// CPython's `estimate_log2_keysize`.
+    pub fn copy(&self) -> DictTable {
+        if self.used == 0 {
+            return DictTable::new();
+        }
+        if self.used >= self.entries.len() * 2 / 3 {
+            return self.clone_fresh();
+        }
+        let mut t = DictTable::from_unique(self.iter().cloned().collect());
+        t.resize_index(estimated_size(self.used));
+        t
+    }
+
+    /// The table cloned whole under a fresh version.
+    pub fn clone_fresh(&self) -> DictTable {
+        let mut t = self.clone();
+        t.version = next_version();
+        t
+    }
+
+    /// Whether merging this table into an empty dict clones it (CPython's
+    /// `dict_merge`: no deleted entries, and an index not oversized for
+    /// its entries), so the copy has the same index size.
+    pub fn clones_into_empty(&self) -> bool {
+        let slots = self.indices.len();
+        self.used == self.entries.len() && (slots == MIN_SIZE || usable(slots / 2) < self.used)
+    }
+
+    /// `dict_merge`'s one resize before merging `incoming` entries: when
+    /// they would not fit the usable part of the index, the index takes
+    /// CPython's estimate for both sets of keys.
+    pub fn presize_for_merge(&mut self, incoming: usize) {
+        if usable(self.indices.len()) < incoming {
+            self.resize_index(estimated_size(self.used + incoming));
+            // Compaction moved entries: cached positions are stale.
+            self.version = next_version();
         }
     }
 }
@@ -309,7 +390,14 @@ impl Index {
     /// Number of slots.
     #[inline]
     fn len(&self) -> usize {
-        self.0.len() / self.width()
+        let n = self.0.len();
+        if n <= 128 {
+            n
+        } else if n <= 65536 {
+            n >> 1
+        } else {
+            n >> 2
+        }
     }
 
     #[inline]
@@ -352,6 +440,51 @@ impl Index {
                 Some(&[w, x, y, z]) => u32::from_ne_bytes([w, x, y, z]),
                 _ => EMPTY,
             },
+        }
+    }
+
+    /// Store `pos` in the first EMPTY or DUMMY slot of `hash`'s probe
+    /// sequence, for an index `W` bytes a slot wide.
+    #[inline(always)]
+    fn place_w<const W: usize>(&mut self, hash: i64, pos: usize) {
+        let mut p = Probe::new(hash, self.0.len() / W - 1);
+        loop {
+            let i = p.i;
+            match W {
+                1 => match self.0.get_mut(i) {
+                    Some(s) if *s >= 0xFE => {
+                        *s = pos as u8;
+                        return;
+                    }
+                    Some(_) => {}
+                    None => return,
+                },
+                2 => match self
+                    .0
+                    .get_mut(2 * i..2 * i + 2)
+                    .and_then(|s| <&mut [u8; 2]>::try_from(s).ok())
+                {
+                    Some(s) if u16::from_ne_bytes(*s) >= 0xFFFE => {
+                        *s = (pos as u16).to_ne_bytes();
+                        return;
+                    }
+                    Some(_) => {}
+                    None => return,
+                },
+                _ => match self
+                    .0
+                    .get_mut(4 * i..4 * i + 4)
+                    .and_then(|s| <&mut [u8; 4]>::try_from(s).ok())
+                {
+                    Some(s) if u32::from_ne_bytes(*s) >= DUMMY => {
+                        *s = (pos as u32).to_ne_bytes();
+                        return;
+                    }
+                    Some(_) => {}
+                    None => return,
+                },
+            }
+            p.advance();
         }
     }
 
@@ -405,6 +538,14 @@ fn size_for(n: usize) -> usize {
         size <<= 1;
     }
     size
+}
+
+/// CPython's `1 << estimate_log2_keysize(n)`: the index size for `n`
+/// keys, through `calculate_log2_keysize`'s bit arithmetic (which gives
+/// 16 slots, not 8, for 1 to 4 keys).
+fn estimated_size(n: usize) -> usize {
+    let m = ((n * 3).div_ceil(2) | MIN_SIZE) - 1;
+    1usize << (usize::BITS - (m | (MIN_SIZE - 1)).leading_zeros())
 }
 
 fn size_for_used(minsize: usize) -> usize {
@@ -475,6 +616,14 @@ mod tests {
             assert_eq!(ix.get(3), EMPTY);
             assert_eq!(ix.get(size), EMPTY);
         }
+    }
+
+    #[test]
+    fn estimated_sizes_are_cpythons() {
+        let got: Vec<usize> = [0, 1, 4, 5, 10, 11, 14, 21, 22]
+            .map(estimated_size)
+            .to_vec();
+        assert_eq!(got, [8, 16, 16, 8, 16, 32, 32, 64, 64]);
     }
 
     #[test]

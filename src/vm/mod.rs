@@ -704,18 +704,30 @@ impl Vm {
         if items.is_empty() {
             return Value::Obj(self.empty_tuple.clone());
         }
-        Value::Obj(self.new_obj(&self.types.tuple, Payload::Tuple(items.into_boxed_slice())))
+        Value::Obj(self.new_container(&self.types.tuple, Payload::Tuple(items.into_boxed_slice())))
     }
 
     pub fn new_list(&self, items: Vec<Value>) -> Value {
-        Value::Obj(self.new_obj(
+        Value::Obj(self.new_container(
             &self.types.list,
             Payload::List(crate::objects::listcell::ListCell::new(items)),
         ))
     }
 
+    /// [`Vm::new_obj`] for a payload known to be a container (a tuple,
+    /// list or dict: no empty-singleton test, tracked unconditionally).
+    #[inline(always)]
+    fn new_container(&self, ty: &PyRef, payload: Payload) -> PyRef {
+        let o = PyObject::alloc(ty.clone(), payload);
+        crate::objects::gc::track(&o);
+        if crate::modules::tracemalloc::tracing() {
+            crate::modules::tracemalloc::on_alloc(self, &o);
+        }
+        o
+    }
+
     pub fn new_dict(&self) -> PyRef {
-        self.new_obj(
+        self.new_container(
             &self.types.dict,
             Payload::Dict(Box::new(std::cell::RefCell::new(DictTable::new()))),
         )

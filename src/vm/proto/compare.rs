@@ -358,7 +358,8 @@ impl Vm {
                 }
                 match &o.payload {
                     Payload::Tuple(items) if !heap => {
-                        let items = items.clone();
+                        // The items are read in place: `v` keeps the
+                        // tuple alive and a tuple's items never change.
                         let mut lanes = Vec::with_capacity(items.len());
                         for i in items.iter() {
                             lanes.push(self.hash(i)?);
@@ -568,6 +569,10 @@ fn fast_hash_leaf(v: &Value) -> Option<i64> {
     match v {
         Value::Obj(o) => match &o.payload {
             Payload::Str(s) if o.class_is_static() => Some(s.hash()),
+            // A class whose metaclass is `type`: `object.__hash__`.
+            Payload::Type(_) if o.class_is_static() => Some(crate::pyhash::hash_pointer(
+                crate::objects::rc::Rc::as_ptr(o) as usize,
+            )),
             _ => None,
         },
         Value::Float(f) => Some(crate::pyhash::hash_float(f.get(), 0)),
