@@ -167,6 +167,25 @@ impl Vm {
             }
         }
         let ta = self.type_of(a);
+        // Two instances of one class whose method for `op` is a Python
+        // function (a class's own `__eq__`/`__lt__`): `do_richcompare`
+        // calls it first, as nothing is reflected first for one type, and
+        // object's identity rule does not apply (`default_equality` is
+        // false); called with no other lookup.
+        if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+            if y.class_is(&ta) && !x.class_is(&self.types.str) {
+                if let Some(Value::Obj(f)) = self.type_lookup_static(&ta, op.dunder()) {
+                    if matches!(f.payload, Payload::Function(_)) {
+                        let args = crate::objects::function::Args::new(std::slice::from_ref(b));
+                        let r = self.call_function_self(&f, a, args)?;
+                        if !self.is_not_implemented(&r) {
+                            return Ok(r);
+                        }
+                        return self.richcompare_tail(a, b, op, false);
+                    }
+                }
+            }
+        }
         let tb = self.type_of(b);
         // `==`/`!=` where both sides use object's own `__eq__` and `__ne__`
         // (CPython's `object_richcompare` in both slots): each call would
