@@ -135,8 +135,7 @@ pub(crate) fn b_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn b_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("repr", args, 1, 1)?;
-    let r = vm.repr(&a[0])?;
-    Ok(vm.new_string(r))
+    vm.repr_value(&a[0])
 }
 
 fn b_ascii(vm: &mut Vm, args: Args) -> PyResult<Value> {
