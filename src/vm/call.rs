@@ -135,6 +135,13 @@ impl Vm {
 
     /// `f(*args)`.
     pub fn call(&mut self, f: &Value, args: &[Value]) -> PyResult<Value> {
+        // A Python function (a `key=`, `map` or callback function): straight
+        // to its frame.
+        if let Value::Obj(fo) = f {
+            if matches!(fo.payload, Payload::Function(_)) {
+                return self.call_function_bind(fo, Bind::of(Args::new(args)));
+            }
+        }
         self.call_args(f, Args::new(args))
     }
 

@@ -140,6 +140,16 @@ impl Vm {
 
     /// `a <op> b` as a value (CPython's `PyObject_RichCompare`).
     pub fn richcompare(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
+        // Plain instances of a Python class first: none of the builtin
+        // shortcuts below applies to them.
+        if let Value::Obj(x) = a {
+            if matches!(x.payload, Payload::Object | Payload::Instance(_)) {
+                self.enter_recursive(" in comparison")?;
+                let r = self.richcompare_slow(a, b, op);
+                self.leave_recursive();
+                return r;
+            }
+        }
         if let Some(r) = self.fast_compare(a, b, op) {
             return Ok(Value::bool(r));
         }
