@@ -135,8 +135,7 @@ pub(crate) fn b_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn b_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("repr", args, 1, 1)?;
-    let r = vm.repr(&a[0])?;
-    Ok(vm.new_string(r))
+    vm.repr_value(&a[0])
 }
 
 fn b_ascii(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -514,15 +513,13 @@ fn b_sorted(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let items = crate::objects::list::collect_list(vm, &pos[0])?;
     let l = vm.new_list(items);
-    let kw: Vec<Value> = args.kwargs().map(|(_, v)| v.clone()).collect();
-    let mut full = vec![l.clone()];
-    full.extend(kw);
-    let sort = vm.getattr_str(&l, "sort")?;
-    let _ = sort;
-    let list_t = Value::Obj(vm.types.list.clone());
-    let sort_m = vm.getattr_str(&list_t, "sort")?;
-    vm.call_args(
-        &sort_m,
+    // `newlist.sort(**kwargs)`: the list is exact, so its `sort` is
+    // `list.sort`, called directly (no attribute lookups, no bound method).
+    let mut full = crate::vm::call::ArgBuf::with_capacity(1 + args.kwargs().count());
+    full.push(l.clone());
+    full.extend(args.kwargs().map(|(_, v)| v.clone()));
+    crate::objects::list::list_sort(
+        vm,
         Args {
             args: &full,
             kwnames: args.kwnames,

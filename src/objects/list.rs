@@ -346,7 +346,7 @@ fn sort_in_place(vm: &mut Vm, items: &mut [Value], key: &Value, reverse: bool) -
 /// `list.sort(*, key=None, reverse=False)`: the items are moved out of
 /// the list while sorting (it looks empty meanwhile); anything put in the
 /// list during the sort is discarded and reported.
-fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn list_sort(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = self_list(vm, &args, "sort")?;
     // Argument Clinic's `_PyArg_UnpackKeywords`: the total first.
     let npos = args.pos().len().saturating_sub(1);

@@ -135,6 +135,13 @@ impl Vm {
 
     /// `f(*args)`.
     pub fn call(&mut self, f: &Value, args: &[Value]) -> PyResult<Value> {
+        // A Python function (a `key=`, `map` or callback function): straight
+        // to its frame.
+        if let Value::Obj(fo) = f {
+            if matches!(fo.payload, Payload::Function(_)) {
+                return self.call_function_bind(fo, Bind::of(Args::new(args)));
+            }
+        }
         self.call_args(f, Args::new(args))
     }
 
@@ -359,6 +366,50 @@ impl Vm {
         } else {
             Err(self.system_error("a function frame yielded"))
         }
+    }
+
+    /// RETURN_VALUE at `pc` from the entry frame of a `run` (a function
+    /// native code called, `call_function_bind`, or a generator resumed by
+    /// a nested `gen_send_ex`) that is not resumed in its caller's loop
+    /// and has no special return: the frame goes, its locals and value
+    /// stack with it, and the value is left in `exit_value` for the run's
+    /// caller. `false`: not such a frame (nothing changed). What
+    /// `op_return_value` does for it, without the out-of-line tests of
+    /// the other returns and the loop's flow dispatch.
+    #[inline(always)]
+    pub(crate) fn return_entry(&mut self, pc: usize) -> bool {
+        let Some(frame) = self.frames.last_mut() else {
+            return false;
+        };
+        if !frame.entry
+            || frame.on_return != super::frame::OnReturn::Plain
+            || frame.gen_exit != super::frame::GenExit::No
+        {
+            return false;
+        }
+        let ret_base = frame.ret_base;
+        let len = self.stack.len();
+        if len <= ret_base {
+            return false;
+        }
+        frame.lasti = pc;
+        // SAFETY: slots `ret_base..len` of the stack hold values (`len` is
+        // its length); cutting the length to `ret_base` first makes each
+        // read below the value's only owner: the returned value (the top)
+        // is moved out, the locals and value stack under it are dropped
+        // (no code runs in a drop; finalizers are queued).
+        let v = unsafe {
+            let p = self.stack.as_mut_ptr();
+            self.stack.set_len(ret_base);
+            let v = super::ops::read_words(p.add(len - 1));
+            for i in ret_base..len - 1 {
+                drop(super::ops::read_words(p.add(i)));
+            }
+            v
+        };
+        self.drop_top_frame();
+        self.exit_value = v;
+        true
     }
 
     /// Bind `args` into fresh local slots at the top of the stack and push

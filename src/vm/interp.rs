@@ -460,6 +460,10 @@ impl Vm {
                         if self.return_plain() {
                             continue 'frame;
                         }
+                        // Back to native code (vm/call.rs).
+                        if self.return_entry(pc) {
+                            return Ok(true);
+                        }
                         // An `__init__` run by a class call or an operator
                         // method run by BINARY_OP (ops/call_py.rs).
                         match self.return_special() {

@@ -140,6 +140,16 @@ impl Vm {
 
     /// `a <op> b` as a value (CPython's `PyObject_RichCompare`).
     pub fn richcompare(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
+        // Plain instances of a Python class first: none of the builtin
+        // shortcuts below applies to them.
+        if let Value::Obj(x) = a {
+            if matches!(x.payload, Payload::Object | Payload::Instance(_)) {
+                self.enter_recursive(" in comparison")?;
+                let r = self.richcompare_slow(a, b, op);
+                self.leave_recursive();
+                return r;
+            }
+        }
         if let Some(r) = self.fast_compare(a, b, op) {
             return Ok(Value::bool(r));
         }
@@ -167,6 +177,25 @@ impl Vm {
             }
         }
         let ta = self.type_of(a);
+        // Two instances of one class whose method for `op` is a Python
+        // function (a class's own `__eq__`/`__lt__`): `do_richcompare`
+        // calls it first, as nothing is reflected first for one type, and
+        // object's identity rule does not apply (`default_equality` is
+        // false); called with no other lookup.
+        if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+            if y.class_is(&ta) && !x.class_is(&self.types.str) {
+                if let Some(Value::Obj(f)) = self.type_lookup_static(&ta, op.dunder()) {
+                    if matches!(f.payload, Payload::Function(_)) {
+                        let args = crate::objects::function::Args::new(std::slice::from_ref(b));
+                        let r = self.call_function_self(&f, a, args)?;
+                        if !self.is_not_implemented(&r) {
+                            return Ok(r);
+                        }
+                        return self.richcompare_tail(a, b, op, false);
+                    }
+                }
+            }
+        }
         let tb = self.type_of(b);
         if let Some(r) = self.int_subclass_compare(a, b, op, &ta, &tb) {
             return Ok(Value::bool(r));

@@ -53,6 +53,34 @@ impl Vm {
         r
     }
 
+    /// `repr(v)` as an object: what a Python `__repr__` returned when it
+    /// is a str (CPython's `PyObject_Repr` hands back that object itself,
+    /// a str subclass included), else a new str.
+    pub fn repr_value(&mut self, v: &Value) -> PyResult<Value> {
+        if let Value::Obj(o) = v {
+            if !self.builtin_class(o) {
+                self.enter_recursive(" while getting the repr of an object")?;
+                let r = self.call_special(v, "__repr__", &[]);
+                self.leave_recursive();
+                return match r? {
+                    Some(r) => match &r {
+                        Value::Obj(s) if matches!(s.payload, Payload::Str(_)) => Ok(r),
+                        _ => Err(self.type_error(format!(
+                            "__repr__ returned non-string (type {})",
+                            self.type_name_of(&r)
+                        ))),
+                    },
+                    None => {
+                        let s = self.default_repr(o);
+                        Ok(self.new_string(s))
+                    }
+                };
+            }
+        }
+        let s = self.repr(v)?;
+        Ok(self.new_string(s))
+    }
+
     fn repr_unguarded(&mut self, v: &Value) -> PyResult<String> {
         match v {
             Value::None | Value::Null => return Ok("None".into()),
