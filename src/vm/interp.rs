@@ -205,7 +205,15 @@ impl Vm {
                 // reads the argument and the cache slot when it needs
                 // them (`oparg!`, `slot!`), which leaves the registers to
                 // the loop's own state.
-                let (op, len) = unsafe { ((*at).op, (*at).len) };
+                let op = unsafe { (*at).op };
+                // The unit count with the inline caches, read by the arms
+                // that need it (a value read at the head was kept across
+                // the arm in memory).
+                macro_rules! len {
+                    () => {
+                        unit_len(at)
+                    };
+                }
                 // The index of the fetched instruction (`here!`), the one
                 // being executed (`pc!`: an arm running two instructions
                 // moves it to the second, `pc_shift`) and the one after it
@@ -224,7 +232,7 @@ impl Vm {
                 }
                 macro_rules! next {
                     () => {
-                        (here!() + len as usize)
+                        (here!() + len!())
                     };
                 }
                 debug_assert!(here!() < instrs.len(), "pc past the end of verified code");
@@ -320,7 +328,7 @@ impl Vm {
                 // the code (the trace table is as long).
                 macro_rules! peek {
                     () => {
-                        unsafe { *at.add(len as usize) }
+                        unsafe { *at.add(len!()) }
                     };
                 }
                 // The hot instructions run through the registers; the
@@ -597,7 +605,7 @@ impl Vm {
                         // straight into the loop variable.
                         let st = peek!();
                         if st.op == Op::StoreFast {
-                            pc_shift = len as usize;
+                            pc_shift = len!();
                             release!(unsafe { r.store_local(st.arg as usize) });
                             go_on!(next!() + st.len as usize);
                         }
@@ -1051,7 +1059,7 @@ impl Vm {
                         if let Some((2, after)) = call_native {
                             if oparg!() == 2 && self.pending_kwnames.is_none() {
                                 if let Some((f, x, t)) = unsafe { self.isinstance_regs(&mut r) } {
-                                    pc_shift = len as usize;
+                                    pc_shift = len!();
                                     release!(x);
                                     release!(t);
                                     release!(f);
@@ -1066,7 +1074,7 @@ impl Vm {
                                 if let Some((callable, other)) =
                                     unsafe { super::ops::call_spec::precall1_regs(&mut r) }
                                 {
-                                    pc_shift = len as usize;
+                                    pc_shift = len!();
                                     release!(other);
                                     release!(callable);
                                     go_checked!(after);
@@ -1089,7 +1097,7 @@ impl Vm {
                             if oparg!() as usize == n && self.pending_kwnames.is_none() {
                                 use super::ops::call_spec::descr_target;
                                 if let Some(f) = unsafe { descr_target(&r, n) } {
-                                    pc_shift = len as usize;
+                                    pc_shift = len!();
                                     self.mark_lasti(pc!());
                                     if let Err(e) = unsafe { self.call_descr_regs(r, n, f) } {
                                         return Err((e, true));
@@ -1117,7 +1125,7 @@ impl Vm {
                             self.op_precall(oparg!());
                             match call {
                                 Some((call_arg, after)) => {
-                                    pc_shift = len as usize;
+                                    pc_shift = len!();
                                     self.mark_lasti(pc!());
                                     match self.op_call(call_arg, after) {
                                         Ok(Flow::Next) => {
@@ -1213,6 +1221,15 @@ fn index_in(at: *const super::code::Instr, table: *const super::code::Instr) -> 
     // SAFETY: both point into the same table (the caller's `at` and
     // `table`), at or after its start.
     unsafe { at.offset_from(table) as usize }
+}
+
+/// The unit count (inline caches included) of the fetched instruction at
+/// `at`.
+#[inline(always)]
+fn unit_len(at: *const super::code::Instr) -> usize {
+    // SAFETY: `at` is the loop's fetched unit, inside its fetch table
+    // (see the fetch), which lives through the arm.
+    unsafe { (*at).len as usize }
 }
 
 /// LOAD_DEREF's value when local slot `slot` holds a cell with one.
