@@ -495,7 +495,7 @@ impl Vm {
                         if !self.tracing {
                             r.sync(&mut self.stack);
                             if self.getitem_py_inline(pc!(), next!()) {
-                                continue 'frame;
+                                switch_top!();
                             }
                         }
                         marked!(step!(self.op_binary_subscr()))
@@ -554,7 +554,7 @@ impl Vm {
                         // An `__init__` run by a class call or an operator
                         // method run by BINARY_OP (ops/call_py.rs).
                         match self.return_special() {
-                            Some(Ok(())) => continue 'frame,
+                            Some(Ok(())) => switch_top!(),
                             Some(Err(e)) => return Err((e, true)),
                             None => {}
                         }
@@ -729,7 +729,7 @@ impl Vm {
                         if plain && !self.tracing {
                             r.sync(&mut self.stack);
                             if self.compare_py_inline(oparg!(), pc!(), next!()) {
-                                continue 'frame;
+                                switch_top!();
                             }
                         }
                         marked!(step!(self.op_compare(oparg!())))
@@ -868,7 +868,7 @@ impl Vm {
                         if !self.tracing {
                             r.sync(&mut self.stack);
                             if self.binop_py_inline(oparg!(), pc!(), next!()) {
-                                continue 'frame;
+                                switch_top!();
                             }
                         }
                         marked!(step!(self.op_binary(oparg!())))
