@@ -103,10 +103,11 @@ impl Vm {
             // Frames pushed above it (calls) leave it in place; moving the
             // record (the frame stack growing, a thread switch swapping the
             // stacks out and back) does not move the code it points to.
-            let code: &super::code::Code = unsafe { &*crate::objects::rc::Rc::as_ptr(&frame.code) };
-            let base = frame.base;
-            let mut pc = frame.pc;
-            let instrs: &[super::code::Instr] = &code.instrs;
+            let mut code: &super::code::Code =
+                unsafe { &*crate::objects::rc::Rc::as_ptr(&frame.code) };
+            let mut base = frame.base;
+            let pc = frame.pc;
+            let mut instrs: &[super::code::Instr] = &code.instrs;
             // Verified code (vm/verify.rs) keeps execution on instruction
             // starts inside the code from wherever it starts: where a frame
             // (re)starts is checked here, and so is every `pc` an `op_*`
@@ -117,7 +118,7 @@ impl Vm {
             }
             // The registers' pushes need the frame's whole value stack
             // allocated (vm/regs.rs).
-            let floor = frame.stack_base();
+            let mut floor = frame.stack_base();
             let need = floor + code.stacksize;
             if self.stack.capacity() < need
                 && self.stack.try_reserve(need - self.stack.len()).is_err()
@@ -144,22 +145,97 @@ impl Vm {
             } else {
                 instrs.as_ptr()
             };
+            // The instruction to run next, as a pointer into the fetch
+            // table (CPython's `next_instr`): the loop's head reads it
+            // without an index computation, and `pc` (its index) is worked
+            // out only by the arms that use it.
+            // SAFETY: `pc < instrs.len()` (checked above; the trace table
+            // is as long).
+            let mut ip = unsafe { table.add(pc) };
+            // Go on with the frame now on top of the frame stack (a call
+            // pushed it, or a return uncovered its caller) without the
+            // whole (re)load above, when nothing traces: its code, base and
+            // `pc` become the loop's (the `pc` and the value stack's
+            // capacity checked as above). Anything else takes `'frame`.
+            // What the eval breaker asks for (a return dropped values, a
+            // class call allocated the instance) is left to `'frame`.
+            macro_rules! switch_top {
+                () => {{
+                    if super::breaker::any() {
+                        continue 'frame;
+                    }
+                    let Some(frame) = self.frames.last() else {
+                        continue 'frame;
+                    };
+                    // SAFETY: as for `code` above.
+                    let c: &super::code::Code =
+                        unsafe { &*crate::objects::rc::Rc::as_ptr(&frame.code) };
+                    let (fb, fpc) = (frame.base, frame.pc);
+                    let fl = fb + c.nlocalsplus();
+                    if self.tracing
+                        || fpc >= c.instrs.len()
+                        || self.stack.capacity() < fl + c.stacksize
+                    {
+                        continue 'frame;
+                    }
+                    code = c;
+                    base = fb;
+                    floor = fl;
+                    instrs = &c.instrs;
+                    table = instrs.as_ptr();
+                    // SAFETY: `fpc < instrs.len()` (checked above).
+                    ip = unsafe { table.add(fpc) };
+                    r = reload!();
+                    continue;
+                }};
+            }
             loop {
-                debug_assert!(pc < instrs.len(), "pc past the end of verified code");
-                // SAFETY: `pc < instrs.len()` (the trace table is as long):
+                // SAFETY: `ip` points into the fetch table at an index
+                // below `instrs.len()` (the trace table is as long):
                 // checked at the frame's (re)load and by `go_checked!` for
                 // every `pc` an `op_*` function or a trace function gives;
                 // the arms that go on with `go_on!` are instructions the
                 // verifier followed (it covers every path from the code's
                 // start and its handlers, and `f_lineno` jumps go only where
                 // those reach), whose next instruction and jump targets it
-                // proved inside the code.
-                let at = unsafe { table.add(pc) };
+                // proved inside the code. Every change of `table` moves
+                // `ip` to the same index of the new table.
+                let at = ip;
                 // Only the opcode and the length are read here; an arm
                 // reads the argument and the cache slot when it needs
                 // them (`oparg!`, `slot!`), which leaves the registers to
                 // the loop's own state.
-                let (op, len) = unsafe { ((*at).op, (*at).len) };
+                let op = unsafe { (*at).op };
+                // The unit count with the inline caches, read by the arms
+                // that need it (a value read at the head was kept across
+                // the arm in memory).
+                macro_rules! len {
+                    () => {
+                        unit_len(at)
+                    };
+                }
+                // The index of the fetched instruction (`here!`), the one
+                // being executed (`pc!`: an arm running two instructions
+                // moves it to the second, `pc_shift`) and the one after it
+                // (`next!`): worked out by the arms that use them, not at
+                // the loop's head.
+                let mut pc_shift = 0usize;
+                macro_rules! here {
+                    () => {
+                        index_in(at, table)
+                    };
+                }
+                macro_rules! pc {
+                    () => {
+                        (here!() + pc_shift)
+                    };
+                }
+                macro_rules! next {
+                    () => {
+                        (here!() + len!())
+                    };
+                }
+                debug_assert!(here!() < instrs.len(), "pc past the end of verified code");
                 // SAFETY: `at` stays valid through the arm: the code's
                 // instructions never change, and the trace table is only
                 // refilled by `on_breaker!` and the CACHE arm, after which
@@ -187,21 +263,31 @@ impl Vm {
                     () => {{
                         r.sync(&mut self.stack);
                         self.on_eval_breaker();
-                        // A trace function set or cleared.
+                        // A trace function set or cleared: `ip` moves to
+                        // the same index of the other table.
                         if self.tracing != (table != instrs.as_ptr()) {
+                            // SAFETY: `ip` points into `table`.
+                            let at_pc = unsafe { ip.offset_from(table) } as usize;
                             table = if self.tracing {
                                 patched = usize::MAX;
                                 trace_fill(&mut trace_buf, instrs.len())
                             } else {
                                 instrs.as_ptr()
                             };
+                            // SAFETY: the tables are equally long.
+                            ip = unsafe { table.add(at_pc) };
                         }
                         r = reload!();
                     }};
                 }
                 macro_rules! go_on {
                     ($to:expr) => {{
-                        pc = $to;
+                        let to: usize = $to;
+                        // Relative to the fetched unit, so that the usual
+                        // `next` (`here + len`) is `at + len`.
+                        // SAFETY: see the fetch (`to` is an instruction
+                        // start the verifier proved inside the code).
+                        ip = unsafe { at.offset((to as isize).wrapping_sub(here!() as isize)) };
                         if check && super::breaker::any() {
                             on_breaker!();
                         }
@@ -216,7 +302,9 @@ impl Vm {
                         if to >= instrs.len() {
                             return Err((past_end(self), false));
                         }
-                        pc = to;
+                        // SAFETY: `to < instrs.len()` (the trace table is
+                        // as long).
+                        ip = unsafe { table.add(to) };
                         // The breaker is checked here anyway: a `release!`
                         // before this needs no flag (read to quiet the
                         // never-read lint on those paths).
@@ -232,7 +320,6 @@ impl Vm {
                 // or when it fails): what reads it (tracebacks, `f_lineno`,
                 // finalizers at the next instruction) runs only then. The
                 // loads, COPY, SWAP and forward jumps skip the store.
-                let next = pc + len as usize;
                 // The instruction after this one, as the next fetch will
                 // see it (a CACHE unit of the trace table while tracing, so
                 // nothing is fused then): for pairs run in one step.
@@ -241,7 +328,7 @@ impl Vm {
                 // the code (the trace table is as long).
                 macro_rules! peek {
                     () => {
-                        unsafe { *at.add(len as usize) }
+                        unsafe { *at.add(len!()) }
                     };
                 }
                 // The hot instructions run through the registers; the
@@ -258,7 +345,7 @@ impl Vm {
                         match $e {
                             Ok(Flow::Next) => {
                                 r = reload!();
-                                go_checked!(next)
+                                go_checked!(next!())
                             }
                             other => other,
                         }
@@ -277,7 +364,7 @@ impl Vm {
                 macro_rules! marked {
                     ($e:expr) => {{
                         r.sync(&mut self.stack);
-                        self.mark_lasti(pc);
+                        self.mark_lasti(pc!());
                         $e
                     }};
                 }
@@ -289,7 +376,7 @@ impl Vm {
                     ($v:expr) => {{
                         if let Value::Obj(o) = $v {
                             if crate::objects::rc::Rc::strong_count(&o) == 1 {
-                                self.mark_lasti(pc);
+                                self.mark_lasti(pc!());
                                 check = true;
                                 drop(o);
                             } else {
@@ -299,12 +386,14 @@ impl Vm {
                     }};
                 }
                 let flow: PyResult<Flow> = match op {
-                    Op::Nop => go_on!(next),
+                    Op::Nop => go_on!(next!()),
                     // CACHE, an opcode number `opcode.opmap` lacks, or a
                     // unit inside an instruction (code.rs's Instr).
                     Op::Cache => {
-                        // SAFETY: `pc < instrs.len()` (see the fetch).
-                        let real = unsafe { *instrs.as_ptr().add(pc) };
+                        // Worked out before `table` changes.
+                        let cur = here!();
+                        // SAFETY: `cur < instrs.len()` (see the fetch).
+                        let real = unsafe { *instrs.as_ptr().add(cur) };
                         if table != instrs.as_ptr() && real.op != Op::Cache {
                             // The trace table: the unit patched for the
                             // last instruction is a CACHE unit again.
@@ -319,12 +408,14 @@ impl Vm {
                             self.on_eval_breaker();
                             if !self.tracing {
                                 table = instrs.as_ptr();
+                                // SAFETY: `pc < instrs.len()`.
+                                ip = unsafe { table.add(cur) };
                                 r = reload!();
                                 continue;
                             }
-                            let prefixed = super::code::prefixed(instrs, pc);
-                            if let Err(e) = self.trace_instruction(pc, real.op, prefixed) {
-                                self.mark_lasti(pc);
+                            let prefixed = super::code::prefixed(instrs, cur);
+                            if let Err(e) = self.trace_instruction(cur, real.op, prefixed) {
+                                self.mark_lasti(cur);
                                 return Err((e, true));
                             }
                             // A trace function set `f_lineno`
@@ -335,30 +426,30 @@ impl Vm {
                             }
                             // Line events compare with the last
                             // instruction's.
-                            self.mark_lasti(pc);
+                            self.mark_lasti(cur);
                             r = reload!();
                             if matches!(real.op, Op::JumpBackward | Op::JumpBackwardNoInterrupt) {
                                 // Done here: it may jump to itself
                                 // (`while True: pass`), which must be traced
                                 // again.
-                                Ok(Flow::Jump(back(pc + real.len as usize, real.arg)))
+                                Ok(Flow::Jump(back(cur + real.len as usize, real.arg)))
                             } else {
                                 // Run the real instruction: the next fetch
                                 // finds it in the table.
                                 // SAFETY: as above.
-                                unsafe { *tp.add(pc) = real };
-                                patched = pc;
+                                unsafe { *tp.add(cur) = real };
+                                patched = cur;
                                 continue;
                             }
                         } else {
-                            let opb = code.raw_code().get(pc * 2).copied().unwrap_or(0);
+                            let opb = code.raw_code().get(cur * 2).copied().unwrap_or(0);
                             return Err((
                                 self.system_error(format!("unknown opcode {opb}")),
                                 false,
                             ));
                         }
                     }
-                    Op::Resume if oparg!() >= 2 || !super::signals::pending() => go_on!(next),
+                    Op::Resume if oparg!() >= 2 || !super::signals::pending() => go_on!(next!()),
                     // As in CPython 3.11, RESUME at a function's start or
                     // after a yield handles pending signals (and charges an
                     // untrusted run's budget, vm/limited.rs).
@@ -367,14 +458,14 @@ impl Vm {
                     }
                     Op::Resume => slow!(Ok(Flow::Next)),
                     // Folded into the next instruction's argument (Instr).
-                    Op::ExtendedArg => go_on!(next),
+                    Op::ExtendedArg => go_on!(next!()),
                     Op::PopTop => {
                         release!(unsafe { r.pop() });
-                        go_on!(next);
+                        go_on!(next!());
                     }
                     Op::PushNull => {
                         unsafe { r.push(Value::Null) };
-                        go_on!(next);
+                        go_on!(next!());
                     }
                     Op::UnaryPositive => marked!(self.op_unary(op)),
                     Op::UnaryNegative => marked!(self.op_unary(op)),
@@ -382,7 +473,7 @@ impl Vm {
                         // A bool, int or None: its truth runs no code.
                         if let Some(b) = unsafe { r.pop_truth() } {
                             unsafe { r.push(Value::bool(!b)) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(step!(self.op_unary_not()))
                     }
@@ -397,14 +488,14 @@ impl Vm {
                                 unsafe { r.drop_plain() };
                             }
                             release!(unsafe { r.replace_top(v) });
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         // A Python `__getitem__`: its frame runs in this
                         // loop (ops/call_dunder.rs).
                         if !self.tracing {
                             r.sync(&mut self.stack);
-                            if self.getitem_py_inline(pc, next) {
-                                continue 'frame;
+                            if self.getitem_py_inline(pc!(), next!()) {
+                                switch_top!();
                             }
                         }
                         marked!(step!(self.op_binary_subscr()))
@@ -434,7 +525,7 @@ impl Vm {
                                 release!(old);
                                 release!(obj);
                                 release!(key);
-                                go_on!(next);
+                                go_on!(next!());
                             }
                             Err(v) => unsafe {
                                 r.push(v);
@@ -452,13 +543,13 @@ impl Vm {
                     Op::LoadAssertionError => {
                         marked!(self.op_push(Value::Obj(self.exc_type(ExcKind::AssertionError))))
                     }
-                    Op::ReturnGenerator => marked!(self.op_return_generator(next)),
+                    Op::ReturnGenerator => marked!(self.op_return_generator(next!())),
                     Op::ListToTuple => marked!(self.op_list_to_tuple()),
                     Op::ReturnValue => {
                         r.sync(&mut self.stack);
                         // Back to a caller in this loop (ops/call_py.rs).
                         if self.return_plain() {
-                            continue 'frame;
+                            switch_top!();
                         }
                         // Back to native code (vm/call.rs).
                         if self.return_entry(pc) {
@@ -467,11 +558,11 @@ impl Vm {
                         // An `__init__` run by a class call or an operator
                         // method run by BINARY_OP (ops/call_py.rs).
                         match self.return_special() {
-                            Some(Ok(())) => continue 'frame,
+                            Some(Ok(())) => switch_top!(),
                             Some(Err(e)) => return Err((e, true)),
                             None => {}
                         }
-                        self.mark_lasti(pc);
+                        self.mark_lasti(pc!());
                         match self.op_return_value() {
                             // The frame is gone: the error (StopIteration of
                             // an inline `send()`, vm/gen_inline.rs) is its
@@ -485,19 +576,19 @@ impl Vm {
                     // `lasti` goes into the suspended record (vm/gen.rs).
                     // Its errors are marked where they arise (the frame may
                     // be gone: vm/gen_reduce.rs).
-                    Op::YieldValue => slow!(match self.op_yield_value(pc, next) {
+                    Op::YieldValue => slow!(match self.op_yield_value(pc!(), next!()) {
                         Err(e) => return Err((e, true)),
                         ok => ok,
                     }),
-                    Op::AsyncGenWrap => marked!(self.op_async_gen_wrap(next)),
+                    Op::AsyncGenWrap => marked!(self.op_async_gen_wrap(next!())),
                     Op::PrepReraiseStar => marked!(self.op_prep_reraise_star()),
-                    Op::PopExcept => marked!(self.op_pop_except(next)),
+                    Op::PopExcept => marked!(self.op_pop_except(next!())),
                     Op::StoreName => {
                         let v = unsafe { r.pop() };
                         match self.store_name_hit(code, slot!(), oparg!(), v) {
                             Ok(old) => {
                                 release!(old);
-                                go_on!(next);
+                                go_on!(next!());
                             }
                             Err(v) => unsafe { r.push(v) },
                         }
@@ -508,7 +599,7 @@ impl Vm {
                         let oa = oparg!();
                         if let Some(seq) = unsafe { super::ops::build::unpack_regs(&mut r, oa) } {
                             release!(seq);
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(self.op_unpack_sequence(oparg!()))
                     }
@@ -518,11 +609,11 @@ impl Vm {
                         // straight into the loop variable.
                         let st = peek!();
                         if st.op == Op::StoreFast {
-                            pc = next;
+                            pc_shift = len!();
                             release!(unsafe { r.store_local(st.arg as usize) });
-                            go_on!(next + st.len as usize);
+                            go_on!(next!() + st.len as usize);
                         }
-                        go_on!(next)
+                        go_on!(next!())
                     }
                     Op::ForIter => {
                         // FOR_ITER_GEN: the generator's frame runs on in
@@ -530,15 +621,15 @@ impl Vm {
                         if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(1) }) {
                             let g: *const super::value::PyRef = g;
                             r.sync(&mut self.stack);
-                            self.mark_lasti(pc);
+                            self.mark_lasti(pc!());
                             // SAFETY: `g` is the iterator in its slot, which
                             // FOR_ITER_GEN leaves in place.
                             let oa = oparg!();
-                            if unsafe { self.for_iter_gen(g, next, next + oa as usize) } {
+                            if unsafe { self.for_iter_gen(g, next!(), next!() + oa as usize) } {
                                 continue 'frame;
                             }
                         }
-                        marked!(step!(self.op_for_iter(next, oparg!())))
+                        marked!(step!(self.op_for_iter(next!(), oparg!())))
                     }
                     Op::UnpackEx => marked!(self.op_unpack_ex(oparg!())),
                     Op::StoreAttr => {
@@ -547,14 +638,14 @@ impl Vm {
                             Ok(old) => {
                                 release!(old);
                                 release!(owner);
-                                go_on!(next);
+                                go_on!(next!());
                             }
                             Err(v) => unsafe {
                                 r.push(v);
                                 r.push(owner);
                             },
                         }
-                        marked!(step!(self.op_store_attr(code, pc, oparg!())))
+                        marked!(step!(self.op_store_attr(code, pc!(), oparg!())))
                     }
                     Op::DeleteAttr => marked!(self.op_delete_attr(code, oparg!())),
                     Op::StoreGlobal => marked!(self.op_store_global(code, oparg!())),
@@ -562,20 +653,20 @@ impl Vm {
                     Op::Swap if oparg!() >= 1 => {
                         let oa = oparg!();
                         unsafe { super::ops::swap_words(r.at(1), r.at(oa as usize)) };
-                        go_on!(next);
+                        go_on!(next!());
                     }
                     Op::Swap => slow!(step!(self.op_swap(oparg!()))),
                     Op::LoadConst => {
                         if let Some(v) = code.consts.get(oparg!() as usize) {
                             unsafe { r.push(v.clone()) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         slow!(step!(self.op_load_const(code, oparg!())))
                     }
                     Op::LoadName => {
                         if let Some(v) = self.load_name_hit(code, slot!(), oparg!()) {
                             unsafe { r.push(v) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(self.op_load_name(code, oparg!(), slot!()))
                     }
@@ -584,11 +675,13 @@ impl Vm {
                     Op::BuildTuple | Op::BuildList => {
                         let oa = oparg!();
                         unsafe { self.build_seq_regs(&mut r, oa, op == Op::BuildList) };
+                        // `go_on!` runs it (after moving `ip`, which a
+                        // trace function set by it moves to its table).
                         if super::breaker::any() {
-                            self.mark_lasti(pc);
-                            on_breaker!();
+                            self.mark_lasti(pc!());
+                            check = true;
                         }
-                        go_on!(next);
+                        go_on!(next!());
                     }
                     Op::BuildSet => marked!(self.op_build_set(oparg!())),
                     Op::BuildMap => marked!(self.op_build_map(oparg!())),
@@ -598,9 +691,9 @@ impl Vm {
                             super::ops::cache::load_attr_fast(code, slot!(), owner, oparg!())
                         {
                             release!(unsafe { r.replace_top(v) });
-                            go_on!(next);
+                            go_on!(next!());
                         }
-                        marked!(step!(self.op_load_attr(code, pc, oparg!())))
+                        marked!(step!(self.op_load_attr(code, pc!(), oparg!())))
                     }
                     Op::CompareOp => {
                         let (a, b) = unsafe { (&*r.at(2), &*r.at(1)) };
@@ -627,11 +720,11 @@ impl Vm {
                                     r.drop_plain();
                                     r.drop_plain();
                                 }
-                                let after = next + j.len as usize;
+                                let after = next!() + j.len as usize;
                                 go_on!(if jump { after + j.arg as usize } else { after });
                             }
                             unsafe { r.replace2(Value::bool(v)) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         // A Python `__eq__`, `__lt__`...: its frame runs in
                         // this loop (ops/call_dunder.rs).
@@ -639,70 +732,80 @@ impl Vm {
                             if matches!(o.payload, crate::objects::Payload::Object | crate::objects::Payload::Instance(_)));
                         if plain && !self.tracing {
                             r.sync(&mut self.stack);
-                            if self.compare_py_inline(oparg!(), pc, next) {
-                                continue 'frame;
+                            if self.compare_py_inline(oparg!(), pc!(), next!()) {
+                                switch_top!();
                             }
                         }
                         marked!(step!(self.op_compare(oparg!())))
                     }
                     Op::ImportName => marked!(self.op_import_name(code, oparg!())),
                     Op::ImportFrom => marked!(self.op_import_from(code, oparg!())),
-                    Op::JumpForward => go_on!(next + oparg!() as usize),
+                    Op::JumpForward => go_on!(next!() + oparg!() as usize),
                     Op::JumpIfFalseOrPop => {
-                        marked!(self.op_jump_or_pop(false, next + oparg!() as usize))
+                        marked!(self.op_jump_or_pop(false, next!() + oparg!() as usize))
                     }
                     Op::JumpIfTrueOrPop => {
-                        marked!(self.op_jump_or_pop(true, next + oparg!() as usize))
+                        marked!(self.op_jump_or_pop(true, next!() + oparg!() as usize))
                     }
                     Op::PopJumpForwardIfFalse => {
                         if let Some(b) = unsafe { r.pop_truth() } {
-                            go_on!(if b { next } else { next + oparg!() as usize })
+                            go_on!(if b {
+                                next!()
+                            } else {
+                                next!() + oparg!() as usize
+                            })
                         }
-                        marked!(step!(self.op_pop_jump_if(false, next + oparg!() as usize)))
+                        marked!(step!(
+                            self.op_pop_jump_if(false, next!() + oparg!() as usize)
+                        ))
                     }
                     Op::PopJumpForwardIfTrue => {
                         if let Some(b) = unsafe { r.pop_truth() } {
-                            go_on!(if b { next + oparg!() as usize } else { next })
+                            go_on!(if b {
+                                next!() + oparg!() as usize
+                            } else {
+                                next!()
+                            })
                         }
-                        marked!(step!(self.op_pop_jump_if(true, next + oparg!() as usize)))
+                        marked!(step!(self.op_pop_jump_if(true, next!() + oparg!() as usize)))
                     }
                     Op::PopJumpBackwardIfFalse => {
                         if !super::signals::pending() {
                             if let Some(b) = unsafe { r.pop_truth() } {
-                                go_on!(if b { next } else { back(next, oparg!()) })
+                                go_on!(if b { next!() } else { back(next!(), oparg!()) })
                             }
                         }
-                        marked!(self.op_pop_jump_if(false, back(next, oparg!())))
+                        marked!(self.op_pop_jump_if(false, back(next!(), oparg!())))
                     }
                     Op::PopJumpBackwardIfTrue => {
                         if !super::signals::pending() {
                             if let Some(b) = unsafe { r.pop_truth() } {
-                                go_on!(if b { back(next, oparg!()) } else { next })
+                                go_on!(if b { back(next!(), oparg!()) } else { next!() })
                             }
                         }
-                        marked!(self.op_pop_jump_if(true, back(next, oparg!())))
+                        marked!(self.op_pop_jump_if(true, back(next!(), oparg!())))
                     }
                     Op::PopJumpForwardIfNone => {
-                        marked!(self.op_pop_jump_if_none(true, next + oparg!() as usize))
+                        marked!(self.op_pop_jump_if_none(true, next!() + oparg!() as usize))
                     }
                     Op::PopJumpForwardIfNotNone => {
-                        marked!(self.op_pop_jump_if_none(false, next + oparg!() as usize))
+                        marked!(self.op_pop_jump_if_none(false, next!() + oparg!() as usize))
                     }
                     Op::PopJumpBackwardIfNone => {
-                        marked!(self.op_pop_jump_if_none(true, back(next, oparg!())))
+                        marked!(self.op_pop_jump_if_none(true, back(next!(), oparg!())))
                     }
                     Op::PopJumpBackwardIfNotNone => {
-                        marked!(self.op_pop_jump_if_none(false, back(next, oparg!())))
+                        marked!(self.op_pop_jump_if_none(false, back(next!(), oparg!())))
                     }
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt
                         if !super::signals::pending() =>
                     {
-                        go_on!(back(next, oparg!()))
+                        go_on!(back(next!(), oparg!()))
                     }
                     // A signal is pending: its handlers run at the jump (as a
                     // backward Flow::Jump), with the jump's `lasti`.
                     Op::JumpBackward | Op::JumpBackwardNoInterrupt => {
-                        marked!(Ok(Flow::Jump(back(next, oparg!()))))
+                        marked!(Ok(Flow::Jump(back(next!(), oparg!()))))
                     }
                     Op::LoadGlobal => {
                         if let Some(v) = self.load_global_hit(code, slot!()) {
@@ -710,9 +813,9 @@ impl Vm {
                                 unsafe { r.push(Value::Null) };
                             }
                             unsafe { r.push(v) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
-                        marked!(step!(self.op_load_global(code, pc, oparg!())))
+                        marked!(step!(self.op_load_global(code, pc!(), oparg!())))
                     }
                     Op::IsOp => {
                         let (b, a) = unsafe { (r.pop(), r.pop()) };
@@ -720,7 +823,7 @@ impl Vm {
                         unsafe { r.push(Value::bool(a.is(&b) != (oa == 1))) };
                         release!(b);
                         release!(a);
-                        go_on!(next);
+                        go_on!(next!());
                     }
                     Op::ContainsOp => {
                         // An exact set or dict, a native key (objects/setobj.rs).
@@ -729,7 +832,7 @@ impl Vm {
                             release!(unsafe { r.pop() });
                             let oa = oparg!();
                             release!(unsafe { r.replace_top(Value::bool(b != (oa == 1))) });
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(step!(self.op_contains(oparg!())))
                     }
@@ -745,7 +848,7 @@ impl Vm {
                         let oa = oparg!();
                         let v = unsafe { (*r.at(oa as usize)).clone() };
                         unsafe { r.push(v) };
-                        go_on!(next);
+                        go_on!(next!());
                     }
                     Op::Copy => slow!(step!(self.op_copy(oparg!()))),
                     Op::BinaryOp => {
@@ -762,14 +865,14 @@ impl Vm {
                         if let Some(v) = v {
                             // Both operands are plain data: nothing to drop.
                             unsafe { r.replace2(v) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         // A Python operator method: its frame runs in this
                         // loop (ops/call_dunder.rs).
                         if !self.tracing {
                             r.sync(&mut self.stack);
-                            if self.binop_py_inline(oparg!(), pc, next) {
-                                continue 'frame;
+                            if self.binop_py_inline(oparg!(), pc!(), next!()) {
+                                switch_top!();
                             }
                         }
                         marked!(step!(self.op_binary(oparg!())))
@@ -780,22 +883,22 @@ impl Vm {
                         if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(2) }) {
                             let g: *const super::value::PyRef = g;
                             r.sync(&mut self.stack);
-                            self.mark_lasti(pc);
+                            self.mark_lasti(pc!());
                             // SAFETY: `g` is the receiver in its slot, which
                             // SEND_GEN leaves in place.
                             let oa = oparg!();
-                            if unsafe { self.send_gen(g, next, next + oa as usize) } {
+                            if unsafe { self.send_gen(g, next!(), next!() + oa as usize) } {
                                 continue 'frame;
                             }
                         }
-                        marked!(self.op_send(next, oparg!()))
+                        marked!(self.op_send(next!(), oparg!()))
                     }
                     Op::LoadFast => {
                         let oa = oparg!();
                         let v = unsafe { &*r.fast.add(oa as usize) };
                         if !v.is_null() {
                             unsafe { r.push(v.clone()) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         slow!(step!(self.op_load_fast(base, code, oparg!())))
                     }
@@ -810,10 +913,10 @@ impl Vm {
                             let v = unsafe { &*r.fast.add(l.arg as usize) };
                             if !v.is_null() {
                                 unsafe { r.push(v.clone()) };
-                                go_on!(next + l.len as usize);
+                                go_on!(next!() + l.len as usize);
                             }
                         }
-                        go_on!(next);
+                        go_on!(next!());
                     }
                     Op::DeleteFast => marked!(self.op_delete_fast(code, oparg!())),
                     Op::RaiseVarargs => {
@@ -834,10 +937,10 @@ impl Vm {
                     Op::MakeFunction => {
                         r.sync(&mut self.stack);
                         // A comprehension called at once (vm/comp_inline.rs).
-                        if oparg!() == 0 && self.comp_call_inline(instrs, next) {
+                        if oparg!() == 0 && self.comp_call_inline(instrs, next!()) {
                             continue 'frame;
                         }
-                        self.mark_lasti(pc);
+                        self.mark_lasti(pc!());
                         self.op_make_function(oparg!())
                     }
                     Op::BuildSlice => {
@@ -849,14 +952,14 @@ impl Vm {
                             op: sub @ (Op::BinarySubscr | Op::StoreSubscr),
                             len: sub_len,
                             ..
-                        }) = instrs.get(next)
+                        }) = instrs.get(next!())
                         {
                             if !self.tracing {
                                 r.sync(&mut self.stack);
-                                self.mark_lasti(next);
+                                self.mark_lasti(next!());
                                 if self.slice_subscr(oparg!(), sub == Op::StoreSubscr) {
                                     r = reload!();
-                                    go_checked!(next + sub_len as usize);
+                                    go_checked!(next!() + sub_len as usize);
                                 }
                             }
                         }
@@ -868,18 +971,18 @@ impl Vm {
                         let oa = oparg!();
                         if let Some(v) = deref_hit(unsafe { &*r.fast.add(oa as usize) }) {
                             unsafe { r.push(v) };
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(step!(self.op_load_deref(code, oparg!())))
                     }
                     Op::StoreDeref => marked!(self.op_store_deref(oparg!())),
                     Op::DeleteDeref => marked!(self.op_delete_deref(code, oparg!())),
-                    Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg!(), next)),
+                    Op::CallFunctionEx => marked!(self.op_call_function_ex(oparg!(), next!())),
                     Op::ListAppend => {
                         // A comprehension's append (ops/build.rs).
                         let oa = oparg!();
                         if unsafe { super::ops::build::list_append_regs(&mut r, oa) } {
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(step!(self.op_list_append(oparg!())))
                     }
@@ -887,7 +990,7 @@ impl Vm {
                         let oa = oparg!();
                         if let Some(v) = unsafe { super::ops::build::set_add_regs(&mut r, oa) } {
                             release!(v);
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(self.op_set_add(oparg!()))
                     }
@@ -898,7 +1001,7 @@ impl Vm {
                         {
                             release!(old);
                             release!(k);
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(self.op_map_add(oparg!()))
                     }
@@ -906,7 +1009,7 @@ impl Vm {
                     Op::CopyFreeVars => {
                         let oa = oparg!();
                         if unsafe { self.copy_free_vars_regs(&r, code, oa) } {
-                            go_on!(next);
+                            go_on!(next!());
                         }
                         marked!(self.op_copy_free_vars(oparg!()))
                     }
@@ -922,10 +1025,10 @@ impl Vm {
                                     let owner = r.replace_top(Value::Obj(m));
                                     r.push(owner);
                                 }
-                                go_on!(next);
+                                go_on!(next!());
                             }
                         }
-                        marked!(step!(self.op_load_method(code, pc, oparg!())))
+                        marked!(step!(self.op_load_method(code, pc!(), oparg!())))
                     }
                     Op::ListExtend => marked!(self.op_list_extend(oparg!())),
                     Op::SetUpdate => marked!(self.op_set_update(oparg!())),
@@ -938,13 +1041,13 @@ impl Vm {
                         // The CALL right after it (`call_arg`, and where the
                         // caller goes on) runs in the same step, unless
                         // something traces.
-                        let call = match instrs.get(next) {
+                        let call = match instrs.get(next!()) {
                             Some(&super::code::Instr {
                                 op: Op::Call,
                                 arg,
                                 len,
                                 ..
-                            }) if !self.tracing => Some((arg, next + len as usize)),
+                            }) if !self.tracing => Some((arg, next!() + len as usize)),
                             _ => None,
                         };
                         // A Python function (or a method LOAD_METHOD
@@ -960,7 +1063,7 @@ impl Vm {
                         if let Some((2, after)) = call_native {
                             if oparg!() == 2 && self.pending_kwnames.is_none() {
                                 if let Some((f, x, t)) = unsafe { self.isinstance_regs(&mut r) } {
-                                    pc = next;
+                                    pc_shift = len!();
                                     release!(x);
                                     release!(t);
                                     release!(f);
@@ -975,7 +1078,7 @@ impl Vm {
                                 if let Some((callable, other)) =
                                     unsafe { super::ops::call_spec::precall1_regs(&mut r) }
                                 {
-                                    pc = next;
+                                    pc_shift = len!();
                                     release!(other);
                                     release!(callable);
                                     go_checked!(after);
@@ -985,7 +1088,7 @@ impl Vm {
                                 let arg = unsafe { &*r.at(1) };
                                 if super::gen_inline::as_generator(arg).is_some() {
                                     r.sync(&mut self.stack);
-                                    if self.reduce_call(next, after) {
+                                    if self.reduce_call(next!(), after) {
                                         continue 'frame;
                                     }
                                 }
@@ -998,8 +1101,8 @@ impl Vm {
                             if oparg!() as usize == n && self.pending_kwnames.is_none() {
                                 use super::ops::call_spec::descr_target;
                                 if let Some(f) = unsafe { descr_target(&r, n) } {
-                                    pc = next;
-                                    self.mark_lasti(pc);
+                                    pc_shift = len!();
+                                    self.mark_lasti(pc!());
                                     if let Err(e) = unsafe { self.call_descr_regs(r, n, f) } {
                                         return Err((e, true));
                                     }
@@ -1013,25 +1116,21 @@ impl Vm {
                             // positional parameters: its frame is pushed over
                             // the arguments (ops/call_py.rs).
                             if let Some((call_arg, after)) = call {
-                                if self.call_py_exact(call_arg, after) {
-                                    pc = next;
-                                    // The caller's `lasti` is its CALL.
-                                    if let Some(f) = self.frames.iter_mut().rev().nth(1) {
-                                        f.lasti = pc;
-                                    }
-                                    continue 'frame;
+                                // The caller's `lasti` is its CALL.
+                                if self.call_py_exact(call_arg, next!(), after) {
+                                    switch_top!();
                                 }
                                 // `gen.send(v)`: the generator's frame runs on
                                 // in this loop (vm/gen_inline.rs).
-                                if call_arg == 1 && self.send_call_gen(next, after) {
+                                if call_arg == 1 && self.send_call_gen(next!(), after) {
                                     continue 'frame;
                                 }
                             }
                             self.op_precall(oparg!());
                             match call {
                                 Some((call_arg, after)) => {
-                                    pc = next;
-                                    self.mark_lasti(pc);
+                                    pc_shift = len!();
+                                    self.mark_lasti(pc!());
                                     match self.op_call(call_arg, after) {
                                         Ok(Flow::Next) => {
                                             r = reload!();
@@ -1044,7 +1143,7 @@ impl Vm {
                             }
                         })
                     }
-                    Op::Call => marked!(step!(self.op_call(oparg!(), next))),
+                    Op::Call => marked!(step!(self.op_call(oparg!(), next!()))),
                     // Runs no code and leaves the stack alone: the names
                     // wait for the CALL (the PRECALL after it).
                     Op::KwNames => {
@@ -1055,18 +1154,18 @@ impl Vm {
                         if let Some(old) = std::mem::replace(&mut self.pending_kwnames, names) {
                             release!(Value::Obj(old));
                         }
-                        go_on!(next);
+                        go_on!(next!());
                     }
                 };
                 match flow {
                     Ok(Flow::Next) => {
                         r = reload!();
-                        go_checked!(next)
+                        go_checked!(next!())
                     }
                     Ok(Flow::Jump(target)) => {
                         // Signal handlers at a backward jump (they run code:
                         // the registers are reloaded after them).
-                        if target < next && super::signals::take_pending() {
+                        if target < next!() && super::signals::take_pending() {
                             if let Err(e) = self.run_signal_handlers() {
                                 return Err((e, true));
                             }
@@ -1085,7 +1184,7 @@ impl Vm {
                     Ok(Flow::Return) => return Ok(true),
                     Ok(Flow::Yield) => return Ok(false),
                     Err(e) => {
-                        self.mark_lasti(pc);
+                        self.mark_lasti(pc!());
                         return Err((e, true));
                     }
                 }
@@ -1117,6 +1216,24 @@ fn for_iter_regs(r: &mut Regs) -> bool {
             None => false,
         }
     }
+}
+
+/// The index of the fetched unit `at` in the fetch table `table`, which
+/// it points into (the loop's `ip` never leaves the table it was set in).
+#[inline(always)]
+fn index_in(at: *const super::code::Instr, table: *const super::code::Instr) -> usize {
+    // SAFETY: both point into the same table (the caller's `at` and
+    // `table`), at or after its start.
+    unsafe { at.offset_from(table) as usize }
+}
+
+/// The unit count (inline caches included) of the fetched instruction at
+/// `at`.
+#[inline(always)]
+fn unit_len(at: *const super::code::Instr) -> usize {
+    // SAFETY: `at` is the loop's fetched unit, inside its fetch table
+    // (see the fetch), which lives through the arm.
+    unsafe { (*at).len as usize }
 }
 
 /// LOAD_DEREF's value when local slot `slot` holds a cell with one.

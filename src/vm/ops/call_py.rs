@@ -56,10 +56,11 @@ impl Vm {
     /// PRECALL `n` + CALL `n` when the callee is a Python function whose
     /// verified code takes exactly the `n` (or, after LOAD_METHOD, `n + 1`)
     /// values as its positional parameters, with no keyword names pending
-    /// and the recursion limit not reached: push its frame (the caller
-    /// goes on at `after`) and give `true`. `false`: nothing changed.
+    /// and the recursion limit not reached: push its frame (the caller's
+    /// `lasti` is the CALL at `call`, and it goes on at `after`) and give
+    /// `true`. `false`: nothing changed.
     #[inline(always)]
-    pub(crate) fn call_py_exact(&mut self, n: u32, after: usize) -> bool {
+    pub(crate) fn call_py_exact(&mut self, n: u32, call: usize, after: usize) -> bool {
         let len = self.stack.len();
         let Some(meth_idx) = len.checked_sub(n as usize + 2) else {
             return false;
@@ -71,39 +72,48 @@ impl Vm {
             Some(_) => (meth_idx, meth_idx + 1),
             None => return false,
         };
-        let (code, func, globals, builtins) = {
-            let Some(Value::Obj(f)) = self.stack.get(fidx) else {
-                return false;
-            };
-            let Payload::Function(fd) = &f.payload else {
-                // `cls(args...)` (LOAD_GLOBAL/LOAD_NAME pushed a NULL).
-                let class_call = fidx != meth_idx && matches!(f.payload, Payload::Type(_));
-                return class_call && self.call_init_inline(meth_idx, after);
-            };
-            let Ok(code) = fd.code.try_borrow() else {
-                return false;
-            };
-            if code.argcount != len - args_start
-                || code.kwonlyargcount != 0
-                || code.flags & (CO_VARARGS | CO_VARKEYWORDS) != 0
-                || !code.is_verified()
-                || self.frames.len() + self.c_recursion >= self.recursion_limit
-                || self.pending_kwnames.is_some()
-            {
-                return false;
-            }
-            (
-                Rc::clone(&code),
-                f.clone(),
-                fd.globals.clone(),
-                fd.builtins.clone(),
-            )
+        let Some(Value::Obj(f)) = self.stack.get(fidx) else {
+            return false;
         };
-        self.fill_nulls_to(args_start + code.nlocalsplus());
-        if let Some(caller) = self.frames.last_mut() {
-            caller.pc = after;
+        let Payload::Function(fd) = &f.payload else {
+            // `cls(args...)` (LOAD_GLOBAL/LOAD_NAME pushed a NULL).
+            let class_call = fidx != meth_idx && matches!(f.payload, Payload::Type(_));
+            return class_call && self.call_init_inline(meth_idx, call, after);
+        };
+        // SAFETY: the one mutable borrow of a function's code (the
+        // `__code__` setter, objects/function.rs) runs no code while it
+        // lasts, so none is live here; the reference is not used after
+        // the record below holds its own.
+        let code = unsafe { &*fd.code.as_ptr() };
+        if code.argcount != len - args_start
+            || code.kwonlyargcount != 0
+            || code.flags & (CO_VARARGS | CO_VARKEYWORDS) != 0
+            || !code.is_verified()
+            || self.frames.len() + self.c_recursion >= self.recursion_limit
+            || self.pending_kwnames.is_some()
+        {
+            return false;
         }
-        self.push_call_frame(code, Some(func), globals, builtins, args_start, meth_idx);
+        let locals_end = args_start + code.nlocalsplus();
+        let frames = &mut self.frames;
+        if let Some(caller) = frames.last_mut() {
+            caller.pc = after;
+            caller.lasti = call;
+        }
+        // The record's references are cloned straight into its slot (no
+        // tuple of them moved through the stack first).
+        write_record(
+            frames,
+            Rc::clone(code),
+            Some(f.clone()),
+            fd.globals.clone(),
+            fd.builtins.clone(),
+            None,
+            args_start,
+            meth_idx,
+            false,
+        );
+        self.fill_nulls_to(locals_end);
         true
     }
 
@@ -117,7 +127,7 @@ impl Vm {
     /// Its return (`return_init`) leaves the instance as the call's
     /// result. `false`: nothing changed (the general path goes on).
     #[inline(never)]
-    fn call_init_inline(&mut self, meth_idx: usize, after: usize) -> bool {
+    fn call_init_inline(&mut self, meth_idx: usize, call: usize, after: usize) -> bool {
         let len = self.stack.len();
         let Some(Value::Obj(cls)) = self.stack.get(meth_idx + 1) else {
             return false;
@@ -175,6 +185,7 @@ impl Vm {
         self.fill_nulls_to(base + code.nlocalsplus());
         if let Some(caller) = self.frames.last_mut() {
             caller.pc = after;
+            caller.lasti = call;
         }
         self.push_call_frame(code, Some(init), globals, builtins, base, base);
         if let Some(f) = self.frames.last_mut() {
@@ -244,55 +255,17 @@ impl Vm {
         ret_base: usize,
         entry: bool,
     ) {
-        // `Vec::push` without its out-of-line call.
-        if self.frames.len() == self.frames.capacity() {
-            self.frames.reserve(1);
-        }
-        let len = self.frames.len();
-        // SAFETY: the slot past the frame stack's length is allocated
-        // (reserved above) and holds no record; every field is written
-        // before the length covers it, so the record is whole and has one
-        // owner. `addr_of_mut!` makes no reference to the uninitialised
-        // slot.
-        unsafe {
-            let f = self.frames.as_mut_ptr().add(len);
-            std::ptr::addr_of_mut!((*f).code).write(code);
-            std::ptr::addr_of_mut!((*f).func).write(func);
-            std::ptr::addr_of_mut!((*f).globals).write(globals);
-            std::ptr::addr_of_mut!((*f).builtins).write(builtins);
-            super::write_opt_words(std::ptr::addr_of_mut!((*f).locals), locals);
-            std::ptr::addr_of_mut!((*f).base).write(base);
-            std::ptr::addr_of_mut!((*f).ret_base).write(ret_base);
-            std::ptr::addr_of_mut!((*f).lasti).write(0);
-            std::ptr::addr_of_mut!((*f).pc).write(0);
-            std::ptr::addr_of_mut!((*f).entry).write(entry);
-            std::ptr::addr_of_mut!((*f).on_return).write(OnReturn::Plain);
-            std::ptr::addr_of_mut!((*f).generator).write(None);
-            std::ptr::addr_of_mut!((*f).gen_exit).write(GenExit::No);
-            std::ptr::addr_of_mut!((*f).obj).write(None);
-            self.frames.set_len(len + 1);
-        }
-        // The stores above cover every field: this pattern names them all
-        // and stops compiling when a field is added.
-        #[allow(dead_code)]
-        fn every_field_written(f: Frame) {
-            let Frame {
-                code: _,
-                func: _,
-                globals: _,
-                builtins: _,
-                locals: _,
-                base: _,
-                ret_base: _,
-                lasti: _,
-                pc: _,
-                entry: _,
-                on_return: _,
-                generator: _,
-                gen_exit: _,
-                obj: _,
-            } = f;
-        }
+        write_record(
+            &mut self.frames,
+            code,
+            func,
+            globals,
+            builtins,
+            locals,
+            base,
+            ret_base,
+            entry,
+        );
     }
 
     /// RETURN_VALUE from a frame called from CALL in this loop (neither
@@ -325,8 +298,10 @@ impl Vm {
             let p = self.stack.as_mut_ptr();
             self.stack.set_len(ret_base);
             let v = super::read_words(p.add(len - 1));
+            // In place: a value read out first was copied through the
+            // Rust stack on its way to the drop.
             for i in ret_base..len - 1 {
-                drop(super::read_words(p.add(i)));
+                std::ptr::drop_in_place(p.add(i));
             }
             super::write_words(p.add(ret_base), v);
             self.stack.set_len(ret_base + 1);
@@ -380,5 +355,71 @@ impl Vm {
                 obj: _,
             } = f;
         }
+    }
+}
+
+/// Push a frame record onto `frames` (`Vm::push_frame_record`), each field
+/// stored straight into the frame stack's next slot.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn write_record(
+    frames: &mut Vec<Frame>,
+    code: Rc<Code>,
+    func: Option<PyRef>,
+    globals: PyRef,
+    builtins: PyRef,
+    locals: Option<Value>,
+    base: usize,
+    ret_base: usize,
+    entry: bool,
+) {
+    // `Vec::push` without its out-of-line call.
+    if frames.len() == frames.capacity() {
+        frames.reserve(1);
+    }
+    let len = frames.len();
+    // SAFETY: the slot past the frame stack's length is allocated
+    // (reserved above) and holds no record; every field is written
+    // before the length covers it, so the record is whole and has one
+    // owner. `addr_of_mut!` makes no reference to the uninitialised
+    // slot.
+    unsafe {
+        let f = frames.as_mut_ptr().add(len);
+        std::ptr::addr_of_mut!((*f).code).write(code);
+        std::ptr::addr_of_mut!((*f).func).write(func);
+        std::ptr::addr_of_mut!((*f).globals).write(globals);
+        std::ptr::addr_of_mut!((*f).builtins).write(builtins);
+        super::write_opt_words(std::ptr::addr_of_mut!((*f).locals), locals);
+        std::ptr::addr_of_mut!((*f).base).write(base);
+        std::ptr::addr_of_mut!((*f).ret_base).write(ret_base);
+        std::ptr::addr_of_mut!((*f).lasti).write(0);
+        std::ptr::addr_of_mut!((*f).pc).write(0);
+        std::ptr::addr_of_mut!((*f).entry).write(entry);
+        std::ptr::addr_of_mut!((*f).on_return).write(OnReturn::Plain);
+        std::ptr::addr_of_mut!((*f).generator).write(None);
+        std::ptr::addr_of_mut!((*f).gen_exit).write(GenExit::No);
+        std::ptr::addr_of_mut!((*f).obj).write(None);
+        frames.set_len(len + 1);
+    }
+    // The stores above cover every field: this pattern names them all
+    // and stops compiling when a field is added.
+    #[allow(dead_code)]
+    fn every_field_written(f: Frame) {
+        let Frame {
+            code: _,
+            func: _,
+            globals: _,
+            builtins: _,
+            locals: _,
+            base: _,
+            ret_base: _,
+            lasti: _,
+            pc: _,
+            entry: _,
+            on_return: _,
+            generator: _,
+            gen_exit: _,
+            obj: _,
+        } = f;
     }
 }
