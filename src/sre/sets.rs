@@ -225,9 +225,7 @@ fn map_of(code: &[u32], start: usize) -> Option<[u32; 8]> {
         if decided.iter().all(|&d| d == u32::MAX) {
             return Some(map);
         }
-        let Some(opcode) = arg(set) else {
-            return None;
-        };
+        let opcode = arg(set)?;
         set += 1;
         match opcode {
             op::FAILURE => {

@@ -552,7 +552,7 @@ impl Vm {
                             switch_top!();
                         }
                         // Back to native code (vm/call.rs).
-                        if self.return_entry(pc) {
+                        if self.return_entry(pc!()) {
                             return Ok(true);
                         }
                         // An `__init__` run by a class call or an operator
