@@ -193,38 +193,6 @@ pub fn track(o: &PyRef) {
     });
 }
 
-/// A tuple that CPython makes as a tracked container and pycvm does not
-/// (the tuples CPython's marshal makes for a code object's constants and
-/// names, vm/code.rs) is made: generation 0 counts it. Without this, a
-/// program importing modules again and again (benches/programs/
-/// import_stdlib) made 458/41/3 collections by generation against
-/// CPython's 567/51/4, collected its cyclic garbage every 14 rounds
-/// against CPython's 11, and peaked that much higher (56.6 MB, CPython
-/// 43.2). Counted, it makes 664/60/5: pycvm counts every tuple it makes,
-/// as CPython does when its tuple free lists are empty (a tuple CPython
-/// takes from a free list is not counted; emulating those lists gave
-/// 530/48/4 but a 59 MB peak, as pycvm's memory per imported module is
-/// higher than CPython's).
-pub fn untracked_tuple_made() {
-    let _ = GENS.try_with(|g| {
-        if let Ok(mut g) = g.try_borrow_mut() {
-            g.count0 += 1;
-            if g.count0 > g.trigger {
-                checkpoint(&mut g);
-            }
-        }
-    });
-}
-
-/// A tuple [`untracked_tuple_made`] counted is freed.
-pub fn untracked_tuple_freed() {
-    let _ = GENS.try_with(|g| {
-        if let Ok(mut g) = g.try_borrow_mut() {
-            g.count0 = g.count0.saturating_sub(1);
-        }
-    });
-}
-
 /// How many of generation 0's newest entries a freed container looks
 /// through for its own (most objects die young, newest first).
 const TAIL: usize = 8;

@@ -181,11 +181,7 @@ pub struct Code {
     state: std::cell::Cell<u8>,
     /// Bit `TRUSTED`: pycvm's own frozen import system
     /// (`Vm::const_value_trusted`) or a main program verified as a whole:
-    /// the verifier does not run. Bits `COUNTED` (1: constants, 2: names,
-    /// 4: local names): the tuples CPython's marshal made for this code
-    /// (non-empty, not shared with code loaded before it), counted as
-    /// tracked allocations while the code lives
-    /// (`gc::untracked_tuple_made`), so collections come at about CPython's pace.
+    /// the verifier does not run.
     load: u8,
 }
 
@@ -196,15 +192,6 @@ const NATIVE_SHIFT: u8 = 2;
 const NATIVE_MASK: u8 = 3 << NATIVE_SHIFT;
 /// `Code::load` bits.
 const TRUSTED: u8 = 0x80;
-const COUNTED: u8 = 7;
-
-impl Drop for Code {
-    fn drop(&mut self) {
-        for _ in 0..(self.load & COUNTED).count_ones() {
-            crate::objects::gc::untracked_tuple_freed();
-        }
-    }
-}
 
 impl Code {
     /// A copy of this code for `code.replace`: the same fields, no cached
@@ -636,7 +623,6 @@ impl Vm {
         let filename = self.intern_obj(&co.filename);
         let consts: Vec<Value> = co.consts().iter().map(|c| self.code_const_in(c)).collect();
         let names: Vec<PyRef> = co.names().iter().map(|n| self.intern_obj(n)).collect();
-        let ids_before = self.load_memo.share_id;
         let share_ids = [
             self.share_id(&co.consts),
             self.share_id(&co.names),
@@ -644,7 +630,6 @@ impl Vm {
             self.share_id(&co.linetable),
             self.share_id(&co.exceptiontable),
         ];
-        let counted = marshal_tuples(co, &share_ids, ids_before);
         let (tables, code_len, lt_len, et_len) = tables_of(co);
         let trusted = self.load_memo.current().trusted.get();
         Code {
@@ -674,7 +659,7 @@ impl Vm {
             shared_consts,
             shared_names,
             state: std::cell::Cell::new(0),
-            load: if trusted { TRUSTED } else { 0 } | counted,
+            load: if trusted { TRUSTED } else { 0 },
         }
     }
 
@@ -887,31 +872,6 @@ impl Vm {
             }
         }
     }
-}
-
-/// The tuples CPython's marshal makes for `co`'s constants, names and
-/// local names (`Code::load`'s `COUNTED` bits), each counted with the
-/// collector (`gc::untracked_tuple_made`): each non-empty one, once per
-/// load when code objects share it (`share_ids` as `share_id` gave them:
-/// ids above `ids_before`, the last one handed out before this code's,
-/// are first sights).
-fn marshal_tuples(co: &CodeObject, share_ids: &[u32; 5], ids_before: u32) -> u8 {
-    let mut bits = 0u8;
-    for (i, (t, &id)) in [&co.consts, &co.names, &co.localsplusnames]
-        .into_iter()
-        .zip(share_ids)
-        .enumerate()
-    {
-        let len = match t.value() {
-            Object::Tuple(v) => v.len(),
-            _ => 0,
-        };
-        if len > 0 && (id == 0 || id > ids_before) {
-            bits |= 1 << i;
-            crate::objects::gc::untracked_tuple_made();
-        }
-    }
-    bits
 }
 
 /// CPython's `all_name_chars`: ASCII letters, digits and `_` only (the
