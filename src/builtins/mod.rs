@@ -339,7 +339,7 @@ fn minmax(vm: &mut Vm, args: Args, name: &str, op: CmpOp) -> PyResult<Value> {
                 )));
             }
             if key.is_none() {
-                if let Some(i) = minmax_ints_slice(pos, matches!(op, CmpOp::Lt)) {
+                if let Some(i) = fold_ints(pos.iter(), matches!(op, CmpOp::Lt)) {
                     return Ok(Value::Int(i));
                 }
             }
@@ -413,11 +413,6 @@ fn fold_ints<'a>(items: impl Iterator<Item = &'a Value>, min: bool) -> Option<i6
         });
     }
     best
-}
-
-/// `min(a, b, ...)`/`max(a, b, ...)` of (unboxed) ints.
-fn minmax_ints_slice(items: &[Value], min: bool) -> Option<i64> {
-    fold_ints(items.iter(), min)
 }
 
 fn b_min(vm: &mut Vm, args: Args) -> PyResult<Value> {

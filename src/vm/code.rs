@@ -179,10 +179,9 @@ pub struct Code {
     /// of this code, once asked (0: not yet, 1: no, 2: yes); reset when
     /// `co_filename` changes. One byte (`Code` fits its 256-byte block).
     state: std::cell::Cell<u8>,
-    /// Bit `TRUSTED`: pycvm's own frozen import system
-    /// (`Vm::const_value_trusted`) or a main program verified as a whole:
-    /// the verifier does not run.
-    load: u8,
+    /// pycvm's own frozen import system (`Vm::const_value_trusted`) or a
+    /// main program verified as a whole: the verifier does not run.
+    trusted: bool,
 }
 
 /// `Code::state` bits.
@@ -190,8 +189,6 @@ const VERIFIED: u8 = 1;
 const PREPARED: u8 = 2;
 const NATIVE_SHIFT: u8 = 2;
 const NATIVE_MASK: u8 = 3 << NATIVE_SHIFT;
-/// `Code::load` bits.
-const TRUSTED: u8 = 0x80;
 
 impl Code {
     /// A copy of this code for `code.replace`: the same fields, no cached
@@ -199,9 +196,8 @@ impl Code {
     pub fn detached_clone(&self) -> Code {
         let mut c = self.clone();
         // Replaced constants or names change what the verifier checks.
-        // `code.replace` makes no tuples for what it keeps either.
         c.state.set(c.state.get() & PREPARED);
-        c.load = 0;
+        c.trusted = false;
         c
     }
 
@@ -255,7 +251,7 @@ impl Code {
     #[inline(never)]
     fn verify_now(&self, vm: &mut super::Vm) -> super::PyResult<()> {
         vm.ensure_prepared(self);
-        if self.load & TRUSTED != 0 {
+        if self.trusted {
             self.mark(VERIFIED);
             return Ok(());
         }
@@ -659,7 +655,7 @@ impl Vm {
             shared_consts,
             shared_names,
             state: std::cell::Cell::new(0),
-            load: if trusted { TRUSTED } else { 0 },
+            trusted,
         }
     }
 

@@ -331,31 +331,32 @@ impl Vm {
         self.compare(a, b, CmpOp::Eq)
     }
 
-    /// The hash of `o`, an instance of a subclass of `owner`, when `owner`
-    /// is the builtin type whose layout `o` has and whose `__hash__` the
-    /// subclass inherits (None: call the method).
-    fn inherited_builtin_hash(&mut self, o: &PyRef, owner: &PyRef) -> PyResult<Option<i64>> {
+    /// The builtin type whose own `__hash__` a payload's value answers
+    /// (its subclasses inherit that hash unless they define their own).
+    fn hash_layout_type(&self, p: &Payload) -> Option<&PyRef> {
         let t = &self.types;
-        Ok(Some(match &o.payload {
-            Payload::Int(b) if Rc::ptr_eq(owner, &t.int) => pyhash::hash_bigint(b),
-            Payload::Str(s) if Rc::ptr_eq(owner, &t.str) => s.hash(),
-            Payload::Bytes(b) if Rc::ptr_eq(owner, &t.bytes) => pyhash::hash_bytes(b),
-            Payload::Float(f) if Rc::ptr_eq(owner, &t.float) => {
-                pyhash::hash_float(*f, Rc::as_ptr(o) as usize)
-            }
-            Payload::Tuple(items) if Rc::ptr_eq(owner, &t.tuple) => {
-                if let Some(h) = fast_hash_tuple(items) {
-                    return Ok(Some(h));
-                }
-                let items = items.clone();
-                let mut lanes = Vec::with_capacity(items.len());
-                for i in items.iter() {
-                    lanes.push(self.hash(i)?);
-                }
-                pyhash::hash_tuple(&lanes)
-            }
-            _ => return Ok(None),
-        }))
+        Some(match p {
+            Payload::Int(_) => &t.int,
+            Payload::Str(_) => &t.str,
+            Payload::Bytes(_) => &t.bytes,
+            Payload::Float(_) => &t.float,
+            Payload::Complex(..) => &t.complex,
+            Payload::Tuple(_) => &t.tuple,
+            _ => return None,
+        })
+    }
+
+    /// `tuplehash`: the items' hashes combined (read in place: the caller
+    /// keeps the tuple alive and a tuple's items never change).
+    fn tuple_hash(&mut self, items: &[Value]) -> PyResult<i64> {
+        if let Some(h) = fast_hash_tuple(items) {
+            return Ok(h);
+        }
+        let mut lanes = Vec::with_capacity(items.len());
+        for i in items {
+            lanes.push(self.hash(i)?);
+        }
+        Ok(pyhash::hash_tuple(&lanes))
     }
 
     /// `hash(v)`.
@@ -386,15 +387,7 @@ impl Vm {
                     return Ok(h);
                 }
                 match &o.payload {
-                    Payload::Tuple(items) if !heap => {
-                        // The items are read in place: `v` keeps the
-                        // tuple alive and a tuple's items never change.
-                        let mut lanes = Vec::with_capacity(items.len());
-                        for i in items.iter() {
-                            lanes.push(self.hash(i)?);
-                        }
-                        return Ok(pyhash::hash_tuple(&lanes));
-                    }
+                    Payload::Tuple(items) if !heap => return self.tuple_hash(items),
                     Payload::FrozenSet(t) if !heap => {
                         return Ok(crate::objects::setobj::frozenset_hash(t));
                     }
@@ -418,8 +411,16 @@ impl Vm {
                                     // base's hash (sre's named int constants,
                                     // named tuples): the slot CPython's
                                     // subclass inherits, without the call.
-                                    if let Some(h) = self.inherited_builtin_hash(o, &md.owner)? {
-                                        return Ok(h);
+                                    if self
+                                        .hash_layout_type(&o.payload)
+                                        .is_some_and(|t| Rc::ptr_eq(t, &md.owner))
+                                    {
+                                        if let Some(h) = builtin_layout_hash {
+                                            return Ok(h);
+                                        }
+                                        if let Payload::Tuple(items) = &o.payload {
+                                            return self.tuple_hash(items);
+                                        }
                                     }
                                 }
                             }
