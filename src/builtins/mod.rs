@@ -167,7 +167,7 @@ pub(crate) fn b_isinstance(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::bool(vm.isinstance(&a[0], &a[1])?))
 }
 
-fn b_issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn b_issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("issubclass", args, 2, 2)?;
     Ok(Value::bool(vm.issubclass(&a[0], &a[1])?))
 }

@@ -123,7 +123,7 @@ fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if stream_fd(vm, &self_arg(&args)).is_some_and(super::sys_stream_close::is_closed) {
         return Err(super::sys_stream_close::closed_error(vm));
     }
-    let a = vm.check_args("write", args, 1, 1)?;
+    let a = vm.check_args("TextIOWrapper.write", args, 1, 1)?;
     let text = a[0].clone();
     let Some(t) = vm.as_str_obj(&text).map(|t| t.as_str().to_string()) else {
         return Err(vm.type_error(format!(

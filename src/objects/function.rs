@@ -178,6 +178,9 @@ pub struct MethodDescr {
     pub kind: DescrKind,
     /// A type slot (`wrapper_descriptor`; bound: `method-wrapper`).
     pub slot: bool,
+    /// A slot wrapper's argument count (vm/slot_args.rs; `None` for other
+    /// methods and wrappers taking any arguments), worked out when made.
+    pub arity: Option<crate::vm::slot_args::Arity>,
 }
 
 /// A module: its dict is the object's dict.

@@ -308,6 +308,11 @@ impl Vm {
                     owner: ty.clone(),
                     kind,
                     slot: is_slot,
+                    arity: if is_slot {
+                        crate::vm::slot_args::arity(name, &owner_name)
+                    } else {
+                        None
+                    },
                 })),
             );
             let key = Value::Obj(self.intern(name));

@@ -33,6 +33,18 @@ pub fn with_first(first: &Value, rest: &[Value]) -> ArgBuf {
     full
 }
 
+/// `f` run on `first` followed by `rest`, the few-argument cases in an
+/// array on the stack (no buffer built and moved out).
+#[inline(always)]
+pub fn with_first_do<R>(first: &Value, rest: &[Value], f: impl FnOnce(&[Value]) -> R) -> R {
+    match rest {
+        [] => f(&[first.clone()]),
+        [a] => f(&[first.clone(), a.clone()]),
+        [a, b] => f(&[first.clone(), a.clone(), b.clone()]),
+        _ => f(&with_first(first, rest)),
+    }
+}
+
 /// Whether the method descriptor `md`, found on `ty`, can be called with
 /// an instance of `ty` and `nargs` more arguments directly: an instance
 /// method whose owner `ty` derives from, and for a slot wrapper the
@@ -45,9 +57,7 @@ fn native_method_applies(
 ) -> bool {
     md.kind == DescrKind::Method
         && (Rc::ptr_eq(ty, &md.owner) || crate::objects::typeobj::is_subtype(ty, &md.owner))
-        && (!md.slot
-            || (!md.name.ends_with("mul__")
-                && super::slot_args::slot_call_error(md.name, "", nargs, false).is_none()))
+        && (!md.slot || super::slot_args::arity_error(md.arity, md.name, nargs, false).is_none())
 }
 
 #[inline(always)]
@@ -158,28 +168,30 @@ impl Vm {
                         return self.call_function_self(func, &m.self_, args);
                     }
                 }
-                let full = with_first(&m.self_, args.args);
                 let func = m.func.clone();
-                self.call_args(
-                    &func,
-                    Args {
-                        args: &full,
-                        kwnames: args.kwnames,
-                    },
-                )
+                with_first_do(&m.self_, args.args, |full| {
+                    self.call_args(
+                        &func,
+                        Args {
+                            args: full,
+                            kwnames: args.kwnames,
+                        },
+                    )
+                })
             }
             Payload::Builtin(b) => match &b.self_ {
                 Some(s) => {
                     let nargs = args.pos().len();
                     crate::objects::argcheck::check_bound_slot(self, b, nargs, args.has_kwargs())?;
-                    let full = with_first(s, args.args);
-                    (b.func)(
-                        self,
-                        Args {
-                            args: &full,
-                            kwnames: args.kwnames,
-                        },
-                    )
+                    with_first_do(s, args.args, |full| {
+                        (b.func)(
+                            self,
+                            Args {
+                                args: full,
+                                kwnames: args.kwnames,
+                            },
+                        )
+                    })
                 }
                 None => self.call_builtin_args(b, args),
             },
@@ -217,15 +229,9 @@ impl Vm {
                     }
                     if md.slot {
                         let nargs = args.pos().len().saturating_sub(1);
-                        // Only `*` depends on the owner (`sq_repeat`).
-                        let owner = if md.name.ends_with("mul__") {
-                            self.type_name(&md.owner)
-                        } else {
-                            String::new()
-                        };
-                        let msg = super::slot_args::slot_call_error(
+                        let msg = super::slot_args::arity_error(
+                            md.arity,
                             md.name,
-                            &owner,
                             nargs,
                             args.has_kwargs(),
                         );
@@ -315,10 +321,10 @@ impl Vm {
                     // special-method lookup does (`Py_TPFLAGS_METHOD_DESCRIPTOR`):
                     // its own checks give the errors of an `obj` it does not
                     // apply to. When they would pass, the function directly.
-                    let full = with_first(obj, args);
                     if native_method_applies(md, ty, args.len()) {
-                        return (md.func)(self, Args::new(&full));
+                        return with_first_do(obj, args, |full| (md.func)(self, Args::new(full)));
                     }
+                    let full = with_first(obj, args);
                     return self.call(&descr, &full);
                 }
                 _ => {}

@@ -1083,6 +1083,13 @@ impl Vm {
                                     release!(callable);
                                     go_checked!(after);
                                 }
+                                // `type(x)`.
+                                if let Some((f, x)) = unsafe { self.type1_regs(&mut r) } {
+                                    pc_shift = len!();
+                                    release!(x);
+                                    release!(f);
+                                    go_checked!(after);
+                                }
                                 // `sum(gen)`, `tuple(gen)`...: the generator
                                 // runs in this loop (vm/gen_reduce.rs).
                                 let arg = unsafe { &*r.at(1) };

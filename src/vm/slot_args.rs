@@ -6,8 +6,8 @@
 
 /// The argument count a slot wrapper accepts (after `self`), and how
 /// CPython words a wrong count.
-#[derive(Clone, Copy)]
-enum Arity {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arity {
     /// `check_num_args(args, n)`: "expected n argument(s), got m".
     Exact(usize),
     /// `PyArg_UnpackTuple(args, "", n, n)`: the same with a leading space.
@@ -40,7 +40,9 @@ fn is_repeat_owner(owner: &str) -> bool {
     )
 }
 
-fn arity(name: &str, owner: &str) -> Option<Arity> {
+/// The arity of slot wrapper `name` of the type named `owner` (`None`:
+/// any arguments). Worked out once when a wrapper descriptor is made.
+pub fn arity(name: &str, owner: &str) -> Option<Arity> {
     Some(match name {
         "__repr__" | "__str__" | "__hash__" | "__iter__" | "__next__" | "__del__" | "__await__"
         | "__aiter__" | "__anext__" | "__neg__" | "__pos__" | "__abs__" | "__bool__"
@@ -66,7 +68,13 @@ fn arity(name: &str, owner: &str) -> Option<Arity> {
 /// (after `self`) and `has_kw` keywords; `None` when the call is fine (or
 /// the wrapper takes any arguments: `__init__`, `__call__`).
 pub fn slot_call_error(name: &str, owner: &str, nargs: usize, has_kw: bool) -> Option<String> {
-    let ar = arity(name, owner)?;
+    arity_error(arity(name, owner), name, nargs, has_kw)
+}
+
+/// `slot_call_error` with the wrapper's arity already known.
+#[inline]
+pub fn arity_error(ar: Option<Arity>, name: &str, nargs: usize, has_kw: bool) -> Option<String> {
+    let ar = ar?;
     if has_kw {
         return Some(format!("wrapper {name}() takes no keyword arguments"));
     }

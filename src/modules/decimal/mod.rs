@@ -763,6 +763,7 @@ fn set_descrs(
                 owner: cls.clone(),
                 kind,
                 slot: false,
+                arity: None,
             })),
         );
         let key = vm.intern(name);

@@ -331,9 +331,20 @@ pub(super) fn write_flush(vm: &mut Vm, t: &TextIo) -> PyResult<()> {
 }
 
 fn textio_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = parse_args(vm, &args, "write", &["text"], 1, 1)?;
+    // `write(text, /)` is METH_O in CPython: its errors name the method.
+    let text = match args.args {
+        [_, t] if args.kwnames.is_empty() => t.clone(),
+        _ if !args.kwnames.is_empty() => {
+            return Err(vm.type_error("TextIOWrapper.write() takes no keyword arguments"))
+        }
+        a => {
+            return Err(vm.type_error(format!(
+                "TextIOWrapper.write() takes exactly one argument ({} given)",
+                a.len().saturating_sub(1)
+            )))
+        }
+    };
     let s = me(&args);
-    let text = a[0].clone().unwrap_or(Value::None);
     state(vm, &s)?;
     if let Some(n) = write_ascii(vm, &s, &text)? {
         return Ok(Value::Int(n));

@@ -56,14 +56,21 @@ impl Vm {
     }
 
     pub(crate) fn op_build_string(&mut self, n: u32) -> PyResult<Flow> {
-        let parts = self.pop_n(n as usize);
-        // A part holding lone surrogates (text decoded with
-        // `surrogateescape`): join by code points to keep them.
-        let surrogates = parts.iter().any(|p| {
-            self.as_str_obj(p)
-                .is_some_and(|t| t.surrogate_cps().is_some())
-        });
+        let start = self.stack.len().saturating_sub(n as usize);
+        // The parts are joined where they are on the stack, into a result
+        // sized first (short ASCII text is built in place, no buffer).
+        let mut total = 0usize;
+        let mut surrogates = false;
+        for p in self.stack.get(start..).unwrap_or(&[]) {
+            if let Some(t) = self.as_str_obj(p) {
+                total += t.as_str().len();
+                // A part holding lone surrogates (text decoded with
+                // `surrogateescape`): joined by code points to keep them.
+                surrogates |= t.surrogate_cps().is_some();
+            }
+        }
         if surrogates {
+            let parts = self.pop_n(n as usize);
             let mut cps: Vec<u32> = Vec::new();
             for p in &parts {
                 if let Some(t) = self.as_str_obj(p) {
@@ -74,13 +81,32 @@ impl Vm {
             let v = Value::Obj(self.new_obj(&self.types.str, Payload::Str(o)));
             return self.op_push(v);
         }
-        let mut s = String::new();
-        for p in &parts {
-            if let Some(t) = self.as_str_obj(p) {
-                s.push_str(t.as_str());
+        let o = if total <= crate::objects::str_text::INLINE_MAX {
+            let mut buf = [0u8; crate::objects::str_text::INLINE_MAX];
+            let mut len = 0;
+            for p in self.stack.get(start..).unwrap_or(&[]) {
+                if let Some(t) = self.as_str_obj(p) {
+                    let b = t.as_str().as_bytes();
+                    if let Some(dst) = buf.get_mut(len..len + b.len()) {
+                        dst.copy_from_slice(b);
+                    }
+                    len += b.len();
+                }
             }
-        }
-        let v = self.new_string(s);
+            // The parts' UTF-8 joined at their boundaries is UTF-8.
+            let text = std::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or("");
+            crate::objects::StrObj::new(text)
+        } else {
+            let mut s = String::with_capacity(total);
+            for p in self.stack.get(start..).unwrap_or(&[]) {
+                if let Some(t) = self.as_str_obj(p) {
+                    s.push_str(t.as_str());
+                }
+            }
+            crate::objects::StrObj::from_string(s)
+        };
+        self.stack.truncate(start);
+        let v = Value::Obj(self.new_obj(&self.types.str, Payload::Str(o)));
         self.op_push(v)
     }
 
@@ -331,6 +357,14 @@ impl Vm {
     }
 
     pub(crate) fn op_format_value(&mut self, flags: u32) -> PyResult<Flow> {
+        // `{s}` and `{s!s}` of an exact str: the str itself.
+        if flags & 6 == 0 {
+            if let Some(Value::Obj(o)) = self.stack.last() {
+                if o.class_is(&self.types.str) {
+                    return Ok(Flow::Next);
+                }
+            }
+        }
         let spec = if flags & 4 != 0 {
             Some(self.pop())
         } else {

@@ -26,6 +26,7 @@ const LIST_APPEND: NativeFn = crate::objects::list::list_append;
 /// The builtins `len` and `isinstance`.
 const LEN: NativeFn = crate::builtins::b_len;
 const ISINSTANCE: NativeFn = crate::builtins::b_isinstance;
+const ISSUBCLASS: NativeFn = crate::builtins::b_issubclass;
 
 /// Which specialised form a call takes.
 #[derive(Clone, Copy)]
@@ -230,7 +231,8 @@ fn is_list(v: Option<&Value>) -> bool {
 
 /// PRECALL 1 + CALL 1 of `list.append` after LOAD_METHOD on a list
 /// (PRECALL_NO_KW_LIST_APPEND) or bound to one (`append = lst.append`), or
-/// of the builtin `len` on an exact list or tuple (PRECALL_NO_KW_LEN), run
+/// of the builtin `len` on an exact list, tuple, str, bytes, dict, set or
+/// frozenset (PRECALL_NO_KW_LEN), run
 /// on the eval loop's registers: the three values become the result. Gives
 /// the two values taken off (the callable and the list, the bound method
 /// and `Null`, or `len` and its argument) for the loop to drop;
@@ -300,6 +302,10 @@ pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Val
             let n = match &x.payload {
                 Payload::List(items) => items.try_borrow().ok()?.len(),
                 Payload::Tuple(items) => items.len(),
+                Payload::Str(s) => s.char_len(),
+                Payload::Bytes(b) => b.len(),
+                Payload::Dict(d) => d.try_borrow().ok()?.len(),
+                Payload::Set(_) | Payload::FrozenSet(_) => crate::objects::setobj::set_len(x),
                 _ => return None,
             };
             let n = i64::try_from(n).ok()?;
@@ -315,7 +321,40 @@ pub(crate) unsafe fn precall1_regs(r: &mut crate::vm::regs::Regs) -> Option<(Val
 }
 
 impl Vm {
-    /// PRECALL 2 + CALL 2 of the builtin `isinstance(x, T)` on the
+    /// PRECALL 1 + CALL 1 of `type(x)` with the builtin `type` itself
+    /// (CPython's PRECALL_NO_KW_TYPE_1): `x`'s class replaces the `Null`
+    /// below the function; the function and `x` are given back to be
+    /// released. None when the callable is anything else (nothing changed).
+    ///
+    /// # Safety
+    /// The frame's value stack holds PRECALL 1's three values (verified
+    /// code).
+    #[inline(always)]
+    pub(crate) unsafe fn type1_regs(
+        &mut self,
+        r: &mut crate::vm::regs::Regs,
+    ) -> Option<(Value, Value)> {
+        // SAFETY: the caller's contract: slots 1..=3 below the top hold the
+        // call's values; the two pops move the argument and the function
+        // out, and the result replaces the `Null`.
+        let (a, b, c) = unsafe { (&*r.at(3), &*r.at(2), &*r.at(1)) };
+        match (a, b) {
+            (Value::Null, Value::Obj(f)) if Rc::ptr_eq(f, &self.types.type_) => {
+                let t = self.type_of(c);
+                unsafe {
+                    let arg = r.pop();
+                    let f = r.pop();
+                    // The `Null` owns nothing.
+                    drop(r.replace_top(Value::Obj(t)));
+                    Some((f, arg))
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// PRECALL 2 + CALL 2 of the builtin `isinstance(x, T)` (or
+    /// `issubclass(C, T)` of a class `C`) on the
     /// registers, for a class `T` whose metaclass is `type` itself (no
     /// `__instancecheck__`: CPython's `PyType_CheckExact(cls)` path): True
     /// when `type(x)` is `T` or a subclass; False only when `x` is an int,
@@ -344,12 +383,38 @@ impl Vm {
         let Payload::Builtin(bf) = &f.payload else {
             return None;
         };
-        if bf.self_.is_some() || !fn_addr_eq(bf.func, ISINSTANCE) || !t.class_is(&self.types.type_)
-        {
+        if bf.self_.is_some() || !t.class_is(&self.types.type_) {
             return None;
         }
         use crate::objects::typeobj::is_subtype;
-        let found = match x {
+        let found = if fn_addr_eq(bf.func, ISINSTANCE) {
+            self.isinstance_found(x, t)?
+        } else if fn_addr_eq(bf.func, ISSUBCLASS) {
+            // `issubclass(C, T)` of two classes, `T`'s metaclass `type`
+            // itself (CPython's `recursive_issubclass`).
+            match x {
+                Value::Obj(c) if matches!(c.payload, Payload::Type(_)) => is_subtype(c, t),
+                _ => return None,
+            }
+        } else {
+            return None;
+        };
+        unsafe {
+            let t = r.pop();
+            let x = r.pop();
+            let f = r.pop();
+            // The `Null` owns nothing.
+            drop(r.replace_top(Value::bool(found)));
+            Some((f, x, t))
+        }
+    }
+
+    /// `isinstance(x, t)` for a class `t` whose metaclass is `type` when
+    /// it can be answered without Python code (`isinstance_regs`).
+    #[inline(always)]
+    fn isinstance_found(&self, x: &Value, t: &PyRef) -> Option<bool> {
+        use crate::objects::typeobj::is_subtype;
+        Some(match x {
             Value::Int(_) => is_subtype(&self.types.int, t),
             Value::Float(_) => is_subtype(&self.types.float, t),
             Value::Bool(_) => is_subtype(&self.types.bool_, t),
@@ -377,15 +442,7 @@ impl Vm {
                     return None;
                 }
             }
-        };
-        unsafe {
-            let t = r.pop();
-            let x = r.pop();
-            let f = r.pop();
-            // The `Null` owns nothing.
-            drop(r.replace_top(Value::bool(found)));
-            Some((f, x, t))
-        }
+        })
     }
 }
 
