@@ -9,13 +9,15 @@
 //!
 //! Anything else goes to importlib (`None` from [`Vm::fast_find_and_load`]):
 //! another thread running, `sys.meta_path` not the three default finders, a
-//! path entry missing from `sys.path_importer_cache` or whose finder is not
-//! a plain `FileFinder`, an extension or sourceless module, a namespace
-//! package, a missing, stale, hash-based or damaged pyc, verbose or
-//! optimised runs, `sys.pycache_prefix`, and any of the importlib functions
-//! or loader methods that path calls replaced since start-up (`Guard`). On
-//! those paths nothing visible has been done yet, so importlib starts afresh
-//! and raises its own errors.
+//! path entry whose finder is not a plain `FileFinder`, an extension or
+//! sourceless module, a namespace package, a missing, stale, hash-based or
+//! damaged pyc, verbose or optimised runs, `sys.pycache_prefix`, and any of
+//! the importlib functions or loader methods that path calls replaced since
+//! start-up (`Guard`). A path entry not yet in `sys.path_importer_cache`
+//! gets its finder from `PathFinder._path_importer_cache`, as importlib's
+//! `_get_spec` does in the same order, so a fallback finds the same cache.
+//! On those paths nothing else visible has been done yet, so importlib
+//! starts afresh and raises its own errors.
 
 use crate::objects::rc::Rc;
 use crate::objects::Payload;
@@ -445,11 +447,22 @@ impl Vm {
             if dir.is_empty() {
                 return Ok(None);
             }
-            let finder = match self.dict_get(&cache, entry)? {
-                None => return Ok(None),
-                Some(Value::None) => continue,
-                Some(Value::Obj(o)) if o.class_is(&f.file_finder) => o,
-                Some(_) => return Ok(None),
+            let cached = match self.dict_get(&cache, entry)? {
+                Some(v) => v,
+                // A directory seen for the first time (a package's first
+                // submodule, the script's directory): its finder is made
+                // by `PathFinder._path_importer_cache`, as importlib's
+                // `_get_spec` would at this point (the path hooks run and
+                // the result is cached).
+                None => {
+                    let make = self.getattr_str(&f.finders[2], "_path_importer_cache")?;
+                    self.call(&make, std::slice::from_ref(entry))?
+                }
+            };
+            let finder = match cached {
+                Value::None => continue,
+                Value::Obj(o) if o.class_is(&f.file_finder) => o,
+                _ => return Ok(None),
             };
             match self.fast_file_finder(&f, &finder, tail)? {
                 Found::Absent => continue,
