@@ -5,17 +5,21 @@
 //! Python for that case, and calls the bootstrap's own `FileFinder._get_spec`
 //! and `module_from_spec`, so the module, its `__spec__` (a `ModuleSpec`),
 //! `__loader__` (a `SourceFileLoader`), `__file__`, `__cached__`, `sys.modules`
-//! and `sys.path_importer_cache` end up as importlib leaves them.
+//! and `sys.path_importer_cache` end up as importlib leaves them. A
+//! top-level built-in or frozen module is loaded the same way with its
+//! finder's `find_spec`, `module_from_spec` and its loader's `exec_module`.
 //!
 //! Anything else goes to importlib (`None` from [`Vm::fast_find_and_load`]):
 //! another thread running, `sys.meta_path` not the three default finders, a
-//! path entry missing from `sys.path_importer_cache` or whose finder is not
-//! a plain `FileFinder`, an extension or sourceless module, a namespace
-//! package, a missing, stale, hash-based or damaged pyc, verbose or
-//! optimised runs, `sys.pycache_prefix`, and any of the importlib functions
-//! or loader methods that path calls replaced since start-up (`Guard`). On
-//! those paths nothing visible has been done yet, so importlib starts afresh
-//! and raises its own errors.
+//! path entry whose finder is not a plain `FileFinder`, an extension or
+//! sourceless module, a namespace package, a missing, stale, hash-based or
+//! damaged pyc, verbose or optimised runs, `sys.pycache_prefix`, and any of
+//! the importlib functions or loader methods that path calls replaced since
+//! start-up (`Guard`). A path entry not yet in `sys.path_importer_cache`
+//! gets its finder from `PathFinder._path_importer_cache`, as importlib's
+//! `_get_spec` does in the same order, so a fallback finds the same cache.
+//! On those paths nothing else visible has been done yet, so importlib
+//! starts afresh and raises its own errors.
 
 use crate::objects::rc::Rc;
 use crate::objects::Payload;
@@ -45,8 +49,16 @@ struct Guard {
 
 /// Class attributes the default finders' and loader's Python code reads.
 const CLASS_GUARDS: &[(&str, &str, &[&str])] = &[
-    ("b", "BuiltinImporter", &["find_spec"]),
-    ("b", "FrozenImporter", &["find_spec"]),
+    (
+        "b",
+        "BuiltinImporter",
+        &["find_spec", "create_module", "exec_module"],
+    ),
+    (
+        "b",
+        "FrozenImporter",
+        &["find_spec", "create_module", "exec_module"],
+    ),
     (
         "e",
         "PathFinder",
@@ -371,13 +383,26 @@ impl Vm {
             Some(i) => (&fullname[..i], &fullname[i + 1..]),
             None => ("", fullname.as_str()),
         };
-        // BuiltinImporter (top level only) and FrozenImporter find nothing.
-        if parent.is_empty() && crate::modules::imp::builtin_state(self, &fullname) != 0 {
-            return Ok(None);
-        }
-        if crate::modules::imp::frozen_origin(self, &fullname).is_some() {
-            return Ok(None);
-        }
+        // Which meta path finder finds it: BuiltinImporter (top level
+        // only), FrozenImporter, or else PathFinder.
+        let builtin = match parent.is_empty() {
+            true => crate::modules::imp::builtin_state(self, &fullname),
+            false => 0,
+        };
+        let meta = if builtin != 0 {
+            // `sys` and `builtins` (-1) cannot be initialised again.
+            if builtin != 1 {
+                return Ok(None);
+            }
+            Some(0)
+        } else if crate::modules::imp::frozen_origin(self, &fullname).is_some() {
+            if !parent.is_empty() {
+                return Ok(None);
+            }
+            Some(1)
+        } else {
+            None
+        };
         if self.import.fast.is_none() && self.import.fast_armed {
             self.import.fast_armed = false;
             self.init_fast_import()?;
@@ -402,6 +427,9 @@ impl Vm {
         };
         if !self.fast_guards_hold(&f)? {
             return Ok(None);
+        }
+        if let Some(i) = meta {
+            return self.fast_meta_load(&f, i, name, &tag);
         }
         // The parent package must be imported already (else importlib
         // imports it first) and be a plain module with a list `__path__`.
@@ -445,11 +473,22 @@ impl Vm {
             if dir.is_empty() {
                 return Ok(None);
             }
-            let finder = match self.dict_get(&cache, entry)? {
-                None => return Ok(None),
-                Some(Value::None) => continue,
-                Some(Value::Obj(o)) if o.class_is(&f.file_finder) => o,
-                Some(_) => return Ok(None),
+            let cached = match self.dict_get(&cache, entry)? {
+                Some(v) => v,
+                // A directory seen for the first time (a package's first
+                // submodule, the script's directory): its finder is made
+                // by `PathFinder._path_importer_cache`, as importlib's
+                // `_get_spec` would at this point (the path hooks run and
+                // the result is cached).
+                None => {
+                    let make = self.getattr_str(&f.finders[2], "_path_importer_cache")?;
+                    self.call(&make, std::slice::from_ref(entry))?
+                }
+            };
+            let finder = match cached {
+                Value::None => continue,
+                Value::Obj(o) if o.class_is(&f.file_finder) => o,
+                _ => return Ok(None),
             };
             match self.fast_file_finder(&f, &finder, tail)? {
                 Found::Absent => continue,
@@ -507,6 +546,29 @@ impl Vm {
             }
         }
         Ok(Some(module))
+    }
+
+    /// A top-level built-in (`finder` 0) or frozen (1) module: what
+    /// `_find_and_load` does once `_find_spec` reaches that finder of
+    /// `sys.meta_path` (the ones before it find nothing: BuiltinImporter's
+    /// `find_spec` for a frozen name), with the finder's own `find_spec`,
+    /// `module_from_spec` and the loader's `exec_module`.
+    fn fast_meta_load(
+        &mut self,
+        f: &FastImport,
+        finder: usize,
+        name: &Value,
+        tag: &str,
+    ) -> PyResult<Option<Value>> {
+        let Some(finder) = f.finders.get(finder) else {
+            return Ok(None);
+        };
+        let find = self.getattr_str(finder, "find_spec")?;
+        let spec = self.call(&find, std::slice::from_ref(name))?;
+        if spec.is_none() {
+            return Ok(None);
+        }
+        self.fast_load(f, &spec, name, tag).map(Some)
     }
 
     /// `FileFinder.find_spec` for a plain finder: the source file of

@@ -158,15 +158,22 @@ pub enum DescrKind {
     Static,
 }
 
+/// Whether `name` is one of the dunders that some builtin type gives as a
+/// plain method instead of a slot wrapper (see `is_slot_wrapper`).
+pub fn slot_method_too(name: &str) -> bool {
+    matches!(name, "__getitem__" | "__contains__")
+}
+
 /// Whether CPython exposes `owner.name` as a `wrapper_descriptor`
 /// (`<slot wrapper '__len__' of 'list' objects>`) rather than a method
 /// descriptor: the type-slot names, except where the C type also lists the
 /// name in its method table (`list.__getitem__`, `dict.__contains__`, ...).
 pub fn is_slot_wrapper(owner: &str, name: &str) -> bool {
-    let method_too = matches!(
-        (owner, name),
-        ("list" | "dict", "__getitem__") | ("dict" | "set" | "frozenset", "__contains__")
-    );
+    let method_too = slot_method_too(name)
+        && matches!(
+            (owner, name),
+            ("list" | "dict", "__getitem__") | ("dict" | "set" | "frozenset", "__contains__")
+        );
     !method_too && crate::vm::call::is_slot_wrapper_name(name)
 }
 

@@ -297,9 +297,27 @@ impl Vm {
             DescrKind::Method => self.types.method_descriptor.clone(),
         };
         let slot_meta = self.types.wrapper_descriptor.clone();
-        let owner_name = self.type_name(ty);
+        // The owner's name matters only for the few dunders some builtin
+        // types give as methods (made when met: a name with its module
+        // costs a format per type).
+        let mut owner_name: Option<String> = None;
         for (name, func) in methods {
-            let is_slot = kind == DescrKind::Method && function::is_slot_wrapper(&owner_name, name);
+            let is_slot = kind == DescrKind::Method
+                && crate::vm::call::is_slot_wrapper_name(name)
+                && (!function::slot_method_too(name)
+                    || function::is_slot_wrapper(
+                        owner_name.get_or_insert_with(|| self.type_name(ty)),
+                        name,
+                    ));
+            // Only `*` depends on the owner (`sq_repeat`).
+            let arity = if !is_slot {
+                None
+            } else if name.ends_with("mul__") {
+                let owner = owner_name.get_or_insert_with(|| self.type_name(ty));
+                crate::vm::slot_args::arity(name, owner)
+            } else {
+                crate::vm::slot_args::arity(name, "")
+            };
             let d = self.new_obj(
                 if is_slot { &slot_meta } else { &meta },
                 Payload::MethodDescr(Box::new(MethodDescr {
@@ -308,11 +326,7 @@ impl Vm {
                     owner: ty.clone(),
                     kind,
                     slot: is_slot,
-                    arity: if is_slot {
-                        crate::vm::slot_args::arity(name, &owner_name)
-                    } else {
-                        None
-                    },
+                    arity,
                 })),
             );
             let key = Value::Obj(self.intern(name));
