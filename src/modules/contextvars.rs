@@ -19,33 +19,46 @@ use crate::vm::{PyResult, Vm};
 pub type Vars = Rc<Vec<(PyRef, Value)>>;
 
 /// A context: its variables and whether `run` is in it (CPython's
-/// `ctx_prev` is `run`'s local here, so the state is a 24-byte block; two
+/// `ctx_prev` is `run`'s local here, and the variables are a `Cell` taken
+/// and put back to read them, so the state is a 16-byte block; two
 /// contexts a task in asyncio programs).
 struct Context {
-    vars: RefCell<Vars>,
+    /// Always `Some` but while [`Context::vars`] reads it.
+    vars: Cell<Option<Vars>>,
     entered: Cell<bool>,
+}
+
+impl Context {
+    /// The variables (a shared reference to the immutable mapping).
+    fn vars(&self) -> Vars {
+        let v = self.vars.take();
+        let r = v.clone();
+        self.vars.set(v);
+        r.unwrap_or_default()
+    }
+
+    /// Replace the variables (the old mapping is dropped after the new one
+    /// is in place, so a destructor it runs sees the new one).
+    fn set_vars(&self, new: Vars) {
+        let old = self.vars.replace(Some(new));
+        drop(old);
+    }
 }
 
 impl NativeData for Context {
     fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
-        if let Ok(v) = self.vars.try_borrow() {
-            for (k, x) in v.iter() {
-                visit(&Value::Obj(k.clone()));
-                visit(x);
-            }
+        for (k, x) in self.vars().iter() {
+            visit(&Value::Obj(k.clone()));
+            visit(x);
         }
     }
 
     /// `context_tp_clear`: the variables' values go.
     fn clear(&self, out: &mut Vec<Value>) {
         self.traverse(&mut |v| out.push(v.clone()));
-        if let Ok(mut v) = self.vars.try_borrow_mut() {
-            changed();
-            let old = std::mem::take(&mut *v);
-            drop(v);
-            // Every value `old` held has a reference in `out`.
-            drop(old);
-        }
+        changed();
+        // Every value the old mapping held has a reference in `out`.
+        self.set_vars(Vars::default());
     }
 }
 
@@ -126,7 +139,7 @@ fn new_context(vm: &Vm, vars: Vars) -> PyResult<PyRef> {
     Ok(vm.new_native(
         &t,
         Context {
-            vars: RefCell::new(vars),
+            vars: Cell::new(Some(vars)),
             entered: Cell::new(false),
         },
     ))
@@ -147,7 +160,7 @@ fn current(vm: &Vm) -> PyResult<PyRef> {
 /// context variables: `_decimal`'s current context).
 pub fn current_value(vm: &Vm, var: &PyRef) -> PyResult<Option<Value>> {
     let cur = Value::Obj(current(vm)?);
-    let vars = ctx_of(vm, &cur)?.vars.borrow().clone();
+    let vars = ctx_of(vm, &cur)?.vars();
     Ok(lookup(&vars, var))
 }
 
@@ -156,7 +169,7 @@ pub fn current_value(vm: &Vm, var: &PyRef) -> PyResult<Option<Value>> {
 /// key a cache of [`lookup_in`] on it.
 pub fn current_vars(vm: &Vm) -> PyResult<Vars> {
     let cur = Value::Obj(current(vm)?);
-    let vars = ctx_of(vm, &cur)?.vars.borrow().clone();
+    let vars = ctx_of(vm, &cur)?.vars();
     Ok(vars)
 }
 
@@ -258,7 +271,7 @@ fn context_run(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn context_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
-    let vars = ctx_of(vm, &s)?.vars.borrow().clone();
+    let vars = ctx_of(vm, &s)?.vars();
     Ok(Value::Obj(new_context(vm, vars)?))
 }
 
@@ -271,7 +284,7 @@ fn copy_context(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// variables (`_asyncio`'s Future and Task callbacks).
 pub fn copy_current(vm: &mut Vm) -> PyResult<Value> {
     let cur = current(vm)?;
-    let vars = ctx_of(vm, &Value::Obj(cur.clone()))?.vars.borrow().clone();
+    let vars = ctx_of(vm, &Value::Obj(cur.clone()))?.vars();
     Ok(Value::Obj(new_context(vm, vars)?))
 }
 
@@ -279,7 +292,7 @@ fn context_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
     let key = args.args.get(1).cloned().unwrap_or(Value::None);
     let var = var_arg(vm, &key)?;
-    let vars = ctx_of(vm, &s)?.vars.borrow().clone();
+    let vars = ctx_of(vm, &s)?.vars();
     lookup(&vars, &var).ok_or_else(|| vm.key_error(key))
 }
 
@@ -287,7 +300,7 @@ fn context_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
     let a = clinic::positional(vm, &args, 1, "get", 1, 2)?;
     let var = var_arg(vm, &a[0])?;
-    let vars = ctx_of(vm, &s)?.vars.borrow().clone();
+    let vars = ctx_of(vm, &s)?.vars();
     Ok(lookup(&vars, &var).unwrap_or_else(|| a.get(1).cloned().unwrap_or(Value::None)))
 }
 
@@ -295,20 +308,20 @@ fn context_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
     let key = args.args.get(1).cloned().unwrap_or(Value::None);
     let var = var_arg(vm, &key)?;
-    let vars = ctx_of(vm, &s)?.vars.borrow().clone();
+    let vars = ctx_of(vm, &s)?.vars();
     Ok(Value::bool(lookup(&vars, &var).is_some()))
 }
 
 fn context_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
-    let n = ctx_of(vm, &s)?.vars.borrow().len();
+    let n = ctx_of(vm, &s)?.vars().len();
     Ok(Value::Int(n as i64))
 }
 
 /// An iterator over the context's keys (0), values (1) or items (2).
 fn context_view(vm: &mut Vm, args: Args, kind: u8) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
-    let vars = ctx_of(vm, &s)?.vars.borrow().clone();
+    let vars = ctx_of(vm, &s)?.vars();
     let items: Vec<Value> = vars
         .iter()
         .map(|(k, v)| match kind {
@@ -340,8 +353,8 @@ fn context_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(other) = vm.native::<Context>(&o) else {
         return Ok(vm.not_implemented());
     };
-    let a = ctx_of(vm, &s)?.vars.borrow().clone();
-    let b = other.vars.borrow().clone();
+    let a = ctx_of(vm, &s)?.vars();
+    let b = other.vars();
     if a.len() != b.len() {
         return Ok(Value::Bool(Truth::False));
     }
@@ -405,7 +418,7 @@ fn var_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("a ContextVar object is required"));
     };
     let cur = current(vm)?;
-    let vars = ctx_of(vm, &Value::Obj(cur))?.vars.borrow().clone();
+    let vars = ctx_of(vm, &Value::Obj(cur))?.vars();
     if let Some(v) = lookup(&vars, so) {
         return Ok(v);
     }
@@ -429,11 +442,11 @@ fn var_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cur = current(vm)?;
     let curv = Value::Obj(cur.clone());
     let c = ctx_of(vm, &curv)?;
-    let old_vars = c.vars.borrow().clone();
+    let old_vars = c.vars();
     let old = lookup(&old_vars, so);
     let new = with_set(&old_vars, so, Some(a[0].clone()));
     changed();
-    *c.vars.borrow_mut() = new;
+    c.set_vars(new);
     let tt = ty(vm, |t| t.token.clone())?;
     let tok = Token {
         ctx: cur,
@@ -472,9 +485,9 @@ fn var_reset(vm: &mut Vm, args: Args) -> PyResult<Value> {
     tok.used.set(true);
     let curv = Value::Obj(cur.clone());
     let c = ctx_of(vm, &curv)?;
-    let vars = c.vars.borrow().clone();
+    let vars = c.vars();
     changed();
-    *c.vars.borrow_mut() = with_set(&vars, so, tok.old.clone());
+    c.set_vars(with_set(&vars, so, tok.old.clone()));
     Ok(Value::None)
 }
 

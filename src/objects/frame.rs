@@ -195,7 +195,7 @@ pub fn gen_frame_object(vm: &mut Vm, gen: &PyRef) -> Option<PyRef> {
     let st = state(gen)?;
     let (cached, finished) = {
         let s = st.try_borrow().ok()?;
-        (s.frame_obj.clone(), s.finished())
+        (s.frame_obj(), s.finished())
     };
     if finished {
         return None;
@@ -237,7 +237,7 @@ pub fn gen_frame_object(vm: &mut Vm, gen: &PyRef) -> Option<PyRef> {
     );
     let obj = vm.new_obj(&vm.types.frame, Payload::Frame(Box::new(fo)));
     if let Ok(mut s) = st.try_borrow_mut() {
-        s.frame_obj = Some(obj.clone());
+        s.rare_mut().frame_obj = Some(obj.clone());
     }
     Some(obj)
 }
@@ -660,7 +660,7 @@ pub fn tb_live_frame(
     fast: Option<&std::rc::Rc<[Value]>>,
 ) -> Option<PyRef> {
     let o = match &f.generator {
-        Some(g) => state(g).and_then(|s| s.try_borrow().ok().and_then(|s| s.frame_obj.clone())),
+        Some(g) => state(g).and_then(|s| s.try_borrow().ok().and_then(|s| s.frame_obj())),
         None => f.obj.clone(),
     }?;
     let fd = frame_data(&o)?;

@@ -239,14 +239,18 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
                     visit_opt(&frame.locals, visit);
                 }
                 g.values.iter().for_each(&mut *visit);
-                visit(&g.name);
-                visit(&g.qualname);
                 visit(&g.exc_state);
-                if let Some(f) = &g.frame_obj {
-                    visit_ref(f, visit);
-                }
-                if let Some(f) = &g.finalizer {
-                    visit_ref(f, visit);
+                if let Some(r) = g.rare.as_deref() {
+                    if let Some((n, q)) = &r.names {
+                        visit(n);
+                        visit(q);
+                    }
+                    if let Some(f) = &r.frame_obj {
+                        visit_ref(f, visit);
+                    }
+                    if let Some(f) = &r.finalizer {
+                        visit_ref(f, visit);
+                    }
                 }
             }
         }
@@ -438,7 +442,7 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
                         out.push(Value::Obj(frame.builtins));
                     }
                     out.push(std::mem::replace(&mut g.exc_state, Value::None));
-                    if let Some(f) = g.frame_obj.take() {
+                    if let Some(f) = g.rare.as_deref_mut().and_then(|r| r.frame_obj.take()) {
                         out.push(Value::Obj(f));
                     }
                 }

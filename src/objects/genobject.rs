@@ -187,7 +187,7 @@ fn addr(o: &PyRef) -> String {
 fn gen_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = gen_of(vm, &arg(&args, 0))?;
     let (kind, qual) = match state(&g).and_then(|s| s.try_borrow().ok()) {
-        Some(s) => (s.kind, s.qualname.clone()),
+        Some(s) => (s.kind, s.qualname()),
         None => (GenKind::Generator, Value::None),
     };
     let tn = match kind {
@@ -201,9 +201,7 @@ fn gen_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn gen_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
-    Ok(state(&g)
-        .map(|s| s.borrow().name.clone())
-        .unwrap_or(Value::None))
+    Ok(state(&g).map(|s| s.borrow().name()).unwrap_or(Value::None))
 }
 
 fn set_gen_name(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
@@ -213,7 +211,7 @@ fn set_gen_name(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
 fn gen_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let g = gen_of(vm, v)?;
     Ok(state(&g)
-        .map(|s| s.borrow().qualname.clone())
+        .map(|s| s.borrow().qualname())
         .unwrap_or(Value::None))
 }
 
@@ -229,11 +227,7 @@ fn set_str_field(vm: &mut Vm, v: &Value, new: Option<Value>, which: &str) -> PyR
     };
     if let Some(st) = state(&g) {
         let mut s = st.borrow_mut();
-        if which == "__name__" {
-            s.name = new;
-        } else {
-            s.qualname = new;
-        }
+        s.set_name(which != "__name__", new);
     }
     Ok(())
 }
@@ -324,7 +318,7 @@ fn agen_init_hooks(vm: &mut Vm, g: &PyRef) -> PyResult<()> {
         s.hooks_inited = true;
         let (firstiter, finalizer) = crate::modules::sys_hooks::asyncgen_hooks();
         if let Value::Obj(f) = finalizer {
-            s.finalizer = Some(f);
+            s.rare_mut().finalizer = Some(f);
         }
         firstiter
     };

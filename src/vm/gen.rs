@@ -50,8 +50,6 @@ pub struct GenState {
     pub running: bool,
     /// False until the frame first runs (`FRAME_CREATED`).
     pub started: bool,
-    pub name: Value,
-    pub qualname: Value,
     /// While suspended, the exception being handled inside the generator;
     /// while its frame runs, the one its callers were handling (swapped
     /// with `Vm::exc_info` at each resumption and suspension, as CPython
@@ -59,19 +57,30 @@ pub struct GenState {
     /// `Vm::topmost_exc_info`).
     pub exc_state: Value,
     pub code: Rc<Code>,
-    /// The frame object handed out by `gi_frame` (made on first use).
-    pub frame_obj: Option<PyRef>,
     /// Async generators: `ag_running_async` and `ag_closed`.
     pub running_async: bool,
     pub closed: bool,
     /// Finalization already ran (PEP 442: at most once).
     pub finalized: bool,
     /// Async generators: whether `sys` asyncgen hooks were consulted
-    /// (first `__anext__`/`asend`/`athrow`/`aclose`), and the finalizer
-    /// hook then in force (called instead of closing on destruction).
+    /// (first `__anext__`/`asend`/`athrow`/`aclose`).
     pub hooks_inited: bool,
-    /// (An object: the hook must be callable. One word, so a
-    /// generator's `RefCell<GenState>` fits a 224-byte block.)
+    /// What few generators set (one word: a generator's
+    /// `RefCell<GenState>` fits a 192-byte block, tests/mem_layout.rs).
+    pub rare: Option<Box<GenRare>>,
+}
+
+/// The fields of a generator that most never set.
+#[derive(Default)]
+pub struct GenRare {
+    /// `__name__` and `__qualname__` when they are not the code's own
+    /// objects (a function renamed before the call, or set on the
+    /// generator); None: `code.name` and `code.qualname`.
+    pub names: Option<(Value, Value)>,
+    /// The frame object handed out by `gi_frame` (made on first use).
+    pub frame_obj: Option<PyRef>,
+    /// An async generator's `sys` asyncgen finalizer hook in force when
+    /// the hooks were consulted (called instead of closing on destruction).
     pub finalizer: Option<PyRef>,
 }
 
@@ -115,12 +124,12 @@ impl GenState {
 impl GenState {
     /// The state RETURN_GENERATOR gives a new generator: not started, its
     /// frame (None when it runs on at once, vm/gen_inline.rs) and values.
+    #[inline(always)]
     pub(crate) fn created(
         kind: GenKind,
         frame: Option<Frame>,
         values: Vec<Value>,
-        name: Value,
-        qualname: Value,
+        names: Option<(Value, Value)>,
         code: Rc<Code>,
     ) -> GenState {
         GenState {
@@ -129,29 +138,75 @@ impl GenState {
             values,
             running: false,
             started: false,
-            name,
-            qualname,
             exc_state: Value::None,
+            rare: names.map(|n| {
+                Box::new(GenRare {
+                    names: Some(n),
+                    ..GenRare::default()
+                })
+            }),
             code,
-            frame_obj: None,
             running_async: false,
             closed: false,
             finalized: false,
             hooks_inited: false,
-            finalizer: None,
         }
+    }
+
+    /// `__name__` (the code's name unless set otherwise).
+    pub fn name(&self) -> Value {
+        match self.rare.as_deref().and_then(|r| r.names.as_ref()) {
+            Some((n, _)) => n.clone(),
+            None => Value::Obj(self.code.name.clone()),
+        }
+    }
+
+    /// `__qualname__` (the code's qualified name unless set otherwise).
+    pub fn qualname(&self) -> Value {
+        match self.rare.as_deref().and_then(|r| r.names.as_ref()) {
+            Some((_, q)) => q.clone(),
+            None => Value::Obj(self.code.qualname.clone()),
+        }
+    }
+
+    /// Set `__name__` (`qual` false) or `__qualname__` (`qual` true).
+    pub fn set_name(&mut self, qual: bool, v: Value) {
+        let (n, q) = (self.name(), self.qualname());
+        self.rare_mut().names = Some(if qual { (n, v) } else { (v, q) });
+    }
+
+    /// The `gi_frame` object, if one was made.
+    pub fn frame_obj(&self) -> Option<PyRef> {
+        self.rare.as_deref().and_then(|r| r.frame_obj.clone())
+    }
+
+    /// The rare fields, made on first write.
+    pub fn rare_mut(&mut self) -> &mut GenRare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// Take the async generator finalizer hook.
+    pub fn take_finalizer(&mut self) -> Option<PyRef> {
+        self.rare.as_deref_mut().and_then(|r| r.finalizer.take())
     }
 }
 
 /// `__name__` and `__qualname__` of the generator a frame becomes: its
-/// function's, else its code's.
-pub(crate) fn gen_names(frame: &Frame) -> (Value, Value) {
+/// function's, else its code's; None when they are the code's own objects
+/// (as MAKE_FUNCTION gives a function), which the generator then reads
+/// from its code instead of keeping them.
+pub(crate) fn gen_names(frame: &Frame) -> Option<(Value, Value)> {
+    let own = |v: &Value, o: &PyRef| matches!(v, Value::Obj(x) if Rc::ptr_eq(x, o));
     match frame.func.as_ref().map(|f| &f.payload) {
-        Some(Payload::Function(f)) => (f.name.borrow().clone(), f.qualname.borrow().clone()),
-        _ => (
-            Value::Obj(frame.code.name.clone()),
-            Value::Obj(frame.code.qualname.clone()),
-        ),
+        Some(Payload::Function(f)) => {
+            let (n, q) = (f.name.borrow(), f.qualname.borrow());
+            if own(&n, &frame.code.name) && own(&q, &frame.code.qualname) {
+                None
+            } else {
+                Some((n.clone(), q.clone()))
+            }
+        }
+        _ => None,
     }
 }
 
@@ -248,16 +303,16 @@ impl Drop for GenState {
             values: std::mem::take(&mut self.values),
             running: false,
             started: self.started,
-            name: std::mem::replace(&mut self.name, Value::None),
-            qualname: std::mem::replace(&mut self.qualname, Value::None),
             exc_state: std::mem::replace(&mut self.exc_state, Value::None),
             code: self.code.clone(),
-            frame_obj: None,
             running_async: false,
             closed: self.closed,
             finalized: true,
             hooks_inited: true,
-            finalizer: self.finalizer.take(),
+            rare: self.rare.take().map(|mut r| {
+                r.frame_obj = None;
+                r
+            }),
         };
         let queued = PENDING
             .try_with(|p| match p.try_borrow_mut() {
@@ -293,7 +348,7 @@ impl Vm {
             }
             for mut st in batch {
                 let ty = self.gen_type(st.kind);
-                let finalizer = st.finalizer.take();
+                let finalizer = st.take_finalizer();
                 let unawaited = st.kind == GenKind::Coroutine && !st.started;
                 let g = self.new_obj(&ty, Payload::Generator(Box::new(RefCell::new(st))));
                 if unawaited {
@@ -404,7 +459,7 @@ impl Vm {
         } else {
             GenKind::Generator
         };
-        let (name, qualname) = gen_names(&frame);
+        let names = gen_names(&frame);
         let ty = self.gen_type(kind);
         let gen = self.new_obj(
             &ty,
@@ -412,8 +467,7 @@ impl Vm {
                 kind,
                 Some(frame),
                 values,
-                name,
-                qualname,
+                names,
                 code,
             )))),
         );
@@ -475,7 +529,7 @@ impl Vm {
             0,
         );
         frame.pc = first.len as usize;
-        let (name, qualname) = gen_names(&frame);
+        let names = gen_names(&frame);
         let ty = self.gen_type(GenKind::Generator);
         let gen = self.new_obj(
             &ty,
@@ -483,8 +537,7 @@ impl Vm {
                 GenKind::Generator,
                 Some(frame),
                 values,
-                name,
-                qualname,
+                names,
                 code,
             )))),
         );

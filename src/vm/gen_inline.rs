@@ -320,13 +320,12 @@ impl Vm {
         }
         let after = send_at + send.len as usize;
         let exit = GenExit::Send((after + send.arg as usize) as u32);
-        let (name, qualname) = super::gen::gen_names(f);
+        let names = super::gen::gen_names(f);
         let mut st = super::gen::GenState::created(
             GenKind::Coroutine,
             None,
             Vec::new(),
-            name,
-            qualname,
+            names,
             f.code.clone(),
         );
         // As `enter_generator` leaves it: running, and the callers'

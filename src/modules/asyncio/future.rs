@@ -42,9 +42,11 @@ pub struct Inner {
     pub must_cancel: bool,
     pub log_destroy_pending: bool,
     pub num_cancels_requested: i64,
-    pub fut_waiter: Option<Value>,
-    pub coro: Option<Value>,
-    pub name: Option<Value>,
+    /// (Objects: a future, a coroutine, a str. One word each, so a
+    /// `Fut` fits a 160-byte block, tests/mem_layout.rs.)
+    pub fut_waiter: Option<PyRef>,
+    pub coro: Option<PyRef>,
+    pub name: Option<PyRef>,
     pub context: Option<Value>,
 }
 
@@ -130,15 +132,11 @@ fn opt_visit(v: &Option<Value>, visit: &mut dyn FnMut(&Value)) {
 impl NativeData for Fut {
     fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
         if let Ok(i) = self.inner.try_borrow() {
-            for v in [
-                &i.loop_,
-                &i.result,
-                &i.fut_waiter,
-                &i.coro,
-                &i.name,
-                &i.context,
-            ] {
+            for v in [&i.loop_, &i.result, &i.context] {
                 opt_visit(v, visit);
+            }
+            for r in [&i.fut_waiter, &i.coro, &i.name].into_iter().flatten() {
+                crate::objects::gc_traverse::visit_ref(r, &mut &mut *visit);
             }
             for (f, c) in &i.callbacks {
                 visit(f);
@@ -161,16 +159,14 @@ impl NativeData for Fut {
     fn clear(&self, out: &mut Vec<Value>) {
         if let Ok(mut g) = self.inner.try_borrow_mut() {
             let i = &mut *g;
-            for v in [
-                &mut i.loop_,
-                &mut i.result,
-                &mut i.fut_waiter,
-                &mut i.coro,
-                &mut i.name,
-                &mut i.context,
-            ] {
+            for v in [&mut i.loop_, &mut i.result, &mut i.context] {
                 if let Some(x) = v.take() {
                     out.push(x);
+                }
+            }
+            for r in [&mut i.fut_waiter, &mut i.coro, &mut i.name] {
+                if let Some(x) = r.take() {
+                    out.push(Value::Obj(x));
                 }
             }
             for (f, c) in i.callbacks.drain(..) {

@@ -130,7 +130,7 @@ fn step_impl(vm: &mut Vm, st: &State, tv: &Value, f: &Fut, exc: Option<Value>) -
     }
     let (old_waiter, coro) = {
         let mut i = f.inner.borrow_mut();
-        (i.fut_waiter.take(), i.coro.clone())
+        (i.fut_waiter.take(), i.coro.clone().map(Value::Obj))
     };
     drop(old_waiter);
     let Some(coro) = coro else {
@@ -242,7 +242,7 @@ fn step_impl(vm: &mut Vm, st: &State, tv: &Value, f: &Fut, exc: Option<Value>) -
 fn waiting_on(vm: &mut Vm, f: &Fut, result: Value) -> PyResult<()> {
     let (mc, msg) = {
         let mut i = f.inner.borrow_mut();
-        i.fut_waiter = Some(result.clone());
+        i.fut_waiter = result.as_obj().cloned();
         (i.must_cancel, i.rare_get(|r| &r.cancel_msg))
     };
     if mc {
@@ -367,8 +367,8 @@ fn task_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let old = (
             i.context.replace(context),
             i.fut_waiter.take(),
-            i.coro.replace(coro),
-            i.name.replace(name),
+            std::mem::replace(&mut i.coro, coro.as_obj().cloned()),
+            std::mem::replace(&mut i.name, name.as_obj().cloned()),
         );
         i.must_cancel = false;
         i.log_destroy_pending = true;
@@ -399,7 +399,7 @@ fn t_cancel(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Ok(Value::bool(false));
         }
         i.num_cancels_requested += 1;
-        i.fut_waiter.clone()
+        i.fut_waiter.clone().map(Value::Obj)
     };
     if let Some(w) = waiter {
         let r = vm.call_method(&w, "cancel", std::slice::from_ref(&msg))?;
@@ -490,14 +490,18 @@ fn t_set_exception(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn t_get_coro(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (_, f) = task_of(vm, &args)?;
     future::noargs(vm, &args, f, "get_coro")?;
-    let c = f.inner.borrow().coro.clone();
+    let c = f.inner.borrow().coro.clone().map(Value::Obj);
     c.ok_or_else(|| vm.system_error("uninitialized Task object"))
 }
 
 fn t_get_name(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (_, f) = task_of(vm, &args)?;
     future::noargs(vm, &args, f, "get_name")?;
-    Ok(f.inner.borrow().name.clone().unwrap_or(Value::None))
+    Ok(f.inner
+        .borrow()
+        .name
+        .clone()
+        .map_or(Value::None, Value::Obj))
 }
 
 fn t_set_name(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -509,7 +513,7 @@ fn t_set_name(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let s = Value::Obj(vm.types.str.clone());
         vm.call(&s, &[v])?
     };
-    let old = f.inner.borrow_mut().name.replace(v);
+    let old = std::mem::replace(&mut f.inner.borrow_mut().name, v.as_obj().cloned());
     drop(old);
     Ok(Value::None)
 }
@@ -564,7 +568,7 @@ fn g_coro(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         .borrow()
         .coro
         .clone()
-        .unwrap_or(Value::None))
+        .map_or(Value::None, Value::Obj))
 }
 
 fn g_fut_waiter(vm: &mut Vm, v: &Value) -> PyResult<Value> {
@@ -573,7 +577,7 @@ fn g_fut_waiter(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         .borrow()
         .fut_waiter
         .clone()
-        .unwrap_or(Value::None))
+        .map_or(Value::None, Value::Obj))
 }
 
 // ------------------------------------------------------------ TaskStepMethWrapper
