@@ -540,6 +540,11 @@ impl Vm {
                     }
                     return r;
                 }
+                // The cache still describes the type (an unset `__slots__`
+                // member, a name the instance lacks): a refill would make
+                // the same one. The general lookup raises or asks
+                // `__getattr__`.
+                return self.getattr(obj, name);
             }
         }
         self.load_attr_fill(code, slot, obj, name)
@@ -814,6 +819,21 @@ impl Vm {
                     self.push(Value::Null);
                     self.push(v);
                     return Ok(());
+                }
+                // Not in the instance: the type's attribute that is not a
+                // plain method (a class method, another non-data
+                // descriptor, a value) through its `__get__`.
+                (Some(None), Some(None)) => {
+                    let ic = code.ic_with(slot, |ic| match ic {
+                        Ic::Attr { tver, .. } if *tver == ver => Some(ic.clone()),
+                        _ => None,
+                    });
+                    if let Some(r) = ic.and_then(|ic| self.attr_through(&ic, o, &obj, name)) {
+                        let v = r?;
+                        self.push(Value::Null);
+                        self.push(v);
+                        return Ok(());
+                    }
                 }
                 _ => {}
             }

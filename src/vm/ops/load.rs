@@ -128,7 +128,7 @@ impl Vm {
             "name '{}' is not defined",
             crate::vm::proto::str_of(name)
         ));
-        self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
+        crate::objects::exception::set_name_obj(&e.0, Value::Obj(name.clone()), None);
         e
     }
 
