@@ -104,6 +104,11 @@ pub struct ExcData {
     pub suppress_context: bool,
     /// `message` and `exceptions` of an exception group.
     pub group: Option<Box<GroupData>>,
+    /// `name` of an AttributeError or NameError and `obj` of an
+    /// AttributeError (CPython's member slots, not the instance dict):
+    /// Null while unset, which the getters read as None.
+    pub name: Value,
+    pub obj: Value,
 }
 
 /// The fields of a `BaseExceptionGroup`.
@@ -122,8 +127,32 @@ impl ExcData {
             context: Value::None,
             suppress_context: false,
             group: None,
+            name: Value::Null,
+            obj: Value::Null,
         }
     }
+}
+
+/// The `name` and `obj` fields of exception `o` (Null: unset).
+pub fn name_obj(o: &PyRef) -> (Value, Value) {
+    match data(o).map(|d| d.try_borrow()) {
+        Some(Ok(d)) => (d.name.clone(), d.obj.clone()),
+        _ => (Value::Null, Value::Null),
+    }
+}
+
+/// Set the `name` field of exception `o`, and `obj` when given; the old
+/// values are dropped after the borrow ends.
+pub fn set_name_obj(o: &PyRef, name: Value, obj: Option<Value>) {
+    let mut name = name;
+    let mut obj = obj;
+    if let Some(Ok(mut d)) = data(o).map(|d| d.try_borrow_mut()) {
+        std::mem::swap(&mut d.name, &mut name);
+        if let Some(obj) = &mut obj {
+            std::mem::swap(&mut d.obj, obj);
+        }
+    }
+    drop((name, obj));
 }
 
 use super::function::{Args, NativeFn};
@@ -482,12 +511,13 @@ impl Vm {
         // "Did you mean" suggestion); their getters default to None.
         if is(ExcKind::AttributeError) || is(ExcKind::NameError) {
             if let Some(n) = Vm::kwarg(kw, "name") {
-                self.set_attr_raw(o, "name", n);
+                set_name_obj(o, n, None);
             }
         }
         if is(ExcKind::AttributeError) {
             if let Some(obj) = Vm::kwarg(kw, "obj") {
-                self.set_attr_raw(o, "obj", obj);
+                let (n, _) = name_obj(o);
+                set_name_obj(o, n, Some(obj));
             }
         }
         if is(ExcKind::OSError) {
@@ -796,8 +826,36 @@ macro_rules! dict_attr {
     };
 }
 
-dict_attr!(get_name, set_name, "name");
-dict_attr!(get_obj, set_obj, "obj");
+dict_attr!(get_import_name, set_import_name, "name");
+
+/// `AttributeError.name` / `NameError.name` and `AttributeError.obj`
+/// (CPython's `T_OBJECT` members: None while unset, `del` unsets).
+fn get_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = exc_of(vm, v)?;
+    Ok(none_if_null(name_obj(&o).0))
+}
+fn set_name(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let o = exc_of(vm, v)?;
+    set_name_obj(&o, new.unwrap_or(Value::Null), None);
+    Ok(())
+}
+fn get_obj(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let o = exc_of(vm, v)?;
+    Ok(none_if_null(name_obj(&o).1))
+}
+fn set_obj(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+    let o = exc_of(vm, v)?;
+    let (n, _) = name_obj(&o);
+    set_name_obj(&o, n, Some(new.unwrap_or(Value::Null)));
+    Ok(())
+}
+fn none_if_null(v: Value) -> Value {
+    if v.is_null() {
+        Value::None
+    } else {
+        v
+    }
+}
 dict_attr!(get_value, set_value, "value");
 dict_attr!(get_path, set_path, "path");
 
@@ -853,7 +911,7 @@ pub fn install(vm: &mut Vm) {
         &imp,
         &[
             ("msg", get_import_msg, Some(set_import_msg)),
-            ("name", get_name, Some(set_name)),
+            ("name", get_import_name, Some(set_import_name)),
             ("path", get_path, Some(set_path)),
         ],
     );

@@ -159,6 +159,8 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
                 visit(&d.traceback);
                 visit(&d.cause);
                 visit(&d.context);
+                visit(&d.name);
+                visit(&d.obj);
                 if let Some(g) = &d.group {
                     visit(&g.message);
                     visit(&g.excs);
@@ -400,6 +402,8 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
                 out.push(std::mem::replace(&mut d.traceback, Value::None));
                 out.push(std::mem::replace(&mut d.cause, Value::None));
                 out.push(std::mem::replace(&mut d.context, Value::None));
+                out.push(std::mem::replace(&mut d.name, Value::Null));
+                out.push(std::mem::replace(&mut d.obj, Value::Null));
             }
         }
         Payload::Traceback(tb) => {

@@ -65,8 +65,11 @@ impl Vm {
             None => format!("module has no attribute '{n}'"),
         };
         let e = self.attribute_error(msg);
-        self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
-        self.set_attr_raw(&e.0, "obj", Value::Obj(m.clone()));
+        crate::objects::exception::set_name_obj(
+            &e.0,
+            Value::Obj(name.clone()),
+            Some(Value::Obj(m.clone())),
+        );
         Err(e)
     }
 

@@ -275,8 +275,7 @@ impl Vm {
                 self.type_name(&ty),
                 md.name
             ));
-            self.set_attr_raw(&e.0, "name", name);
-            self.set_attr_raw(&e.0, "obj", obj.clone());
+            crate::objects::exception::set_name_obj(&e.0, name, Some(obj.clone()));
             return Err(e);
         }
         Ok(v)

@@ -289,8 +289,11 @@ fn str_list(vm: &Vm, items: &[Value]) -> Option<Vec<String>> {
 }
 
 fn attribute_suggestion(vm: &mut Vm, exc: &PyRef) -> Option<String> {
-    let name = exact_str(vm, &vm.get_attr_raw(exc, "name")?)?;
-    let obj = vm.get_attr_raw(exc, "obj")?;
+    let (name, obj) = crate::objects::exception::name_obj(exc);
+    if name.is_null() || obj.is_null() {
+        return None;
+    }
+    let name = exact_str(vm, &name)?;
     let dir = vm.get_attr_raw(&vm.builtins.clone(), "dir")?;
     let names = vm.call(&dir, &[obj]).ok()?;
     let items = vm.seq_items(&names)?;
@@ -299,7 +302,8 @@ fn attribute_suggestion(vm: &mut Vm, exc: &PyRef) -> Option<String> {
 }
 
 fn name_suggestion(vm: &mut Vm, exc: &PyRef) -> Option<String> {
-    let name = exact_str(vm, &vm.get_attr_raw(exc, "name")?)?;
+    let name = crate::objects::exception::name_obj(exc).0;
+    let name = exact_str(vm, &name)?;
     let tb = match &exc.payload {
         Payload::Exception(d) => d.borrow().traceback.clone(),
         _ => return None,

@@ -18,6 +18,7 @@ use crate::objects::dict::{
     value_at_if_version,
 };
 use crate::objects::function::DescrKind;
+use crate::objects::rc::Rc;
 use crate::objects::typeobj::{
     type_data, FLAG_CUSTOM_GETATTRIBUTE, FLAG_CUSTOM_SETATTR, FLAG_HAS_GETATTR, FLAG_HEAPTYPE,
 };
@@ -128,6 +129,16 @@ pub enum Ic {
     /// its subclasses): up to `POLY` of the caches above for as many type
     /// versions, newest first.
     Poly(Box<[Ic; POLY]>),
+}
+
+/// What `load_attr_cached` found in a slot for the owner's type version.
+enum Hit {
+    /// The answer itself.
+    Value(Value),
+    /// A property's getter, a Python function.
+    Getter(PyRef),
+    /// A cache to answer through.
+    Cache(Ic),
 }
 
 /// `vidx` of a name that is not among the class's shared keys.
@@ -509,9 +520,11 @@ impl Vm {
 
     // --------------------------------------------------------- attributes
 
-    /// LOAD_ATTR through the cache `slot`, after `load_attr_fast` missed:
-    /// the slot's content still guides the lookup (an instance-dict entry
-    /// elsewhere, a class attribute to bind, a property to call).
+    /// LOAD_ATTR at `pc` through the cache `slot`, after `load_attr_fast`
+    /// missed: the slot's content still guides the lookup (an instance-dict
+    /// entry elsewhere, a class attribute to bind, a property to call).
+    /// Null: a property getter's frame was pushed over `obj` (put back on
+    /// the stack), whose return gives the value (`property_inline`).
     #[inline(always)]
     pub(crate) fn load_attr_cached(
         &mut self,
@@ -519,15 +532,47 @@ impl Vm {
         slot: u16,
         obj: &Value,
         name: &PyRef,
+        pc: usize,
     ) -> PyResult<Value> {
         // `Cls.attr` (Ic::ClassAttr).
         if let Some((v, false)) = self.class_attr_hit(code, slot, obj) {
             return Ok(v);
         }
         if let Some((o, ver, _)) = obj_class(obj) {
-            if let Some(ic) = code.ic_with(slot, |ic| {
-                (ic.attr_version() == Some(ver)).then(|| ic.clone())
-            }) {
+            let hit = code.ic_with(slot, |ic| match ic {
+                // A class attribute that is an unboxed value (no
+                // `__get__`: `scale = 3`), which an instance with inline
+                // values lacks.
+                Ic::Attr {
+                    tver,
+                    descr: IcRef::Val(v),
+                    vidx,
+                    ..
+                } if *tver == ver
+                    && !v.is_null()
+                    && o.has_values()
+                    && (*vidx == NO_KEY || !o.has_value_at(*vidx as usize)) =>
+                {
+                    Some(Hit::Value(v.clone()))
+                }
+                Ic::Property { tver, fget } if *tver == ver => fget.get_obj().map(Hit::Getter),
+                ic if ic.attr_version() == Some(ver) => Some(Hit::Cache(ic.clone())),
+                _ => None,
+            });
+            let ic = match hit {
+                Some(Hit::Value(v)) => return Ok(v),
+                Some(Hit::Getter(f)) => {
+                    if self.property_inline(code, &f, obj, pc) {
+                        return Ok(Value::Null);
+                    }
+                    code.ic_with(slot, |ic| {
+                        (ic.attr_version() == Some(ver)).then(|| ic.clone())
+                    })
+                }
+                Some(Hit::Cache(ic)) => Some(ic),
+                None => None,
+            };
+            if let Some(ic) = ic {
                 if let Some(r) = self.attr_through(&ic, o, obj, name) {
                     if let Ic::Attr { hint, .. } = &ic {
                         code.ic_with(slot, |c| match c {
@@ -540,6 +585,11 @@ impl Vm {
                     }
                     return r;
                 }
+                // The cache still describes the type (an unset `__slots__`
+                // member, a name the instance lacks): a refill would make
+                // the same one. The general lookup raises or asks
+                // `__getattr__`.
+                return self.getattr(obj, name);
             }
         }
         self.load_attr_fill(code, slot, obj, name)
@@ -611,6 +661,52 @@ impl Vm {
             }),
             _ => None,
         }
+    }
+
+    /// LOAD_ATTR at `pc` of a property whose getter `f` is a Python
+    /// function that runs its frame over the one argument (CPython 3.12's
+    /// LOAD_ATTR_PROPERTY): `obj` goes back on top of the stack and the
+    /// getter's frame is pushed over it (its first local); the return
+    /// replaces it with the value, as a call's does. `false`: nothing
+    /// changed (tracing, a getter of another shape, the frame limit).
+    #[inline(never)]
+    fn property_inline(&mut self, code: &Code, f: &PyRef, obj: &Value, pc: usize) -> bool {
+        use super::call_dunder::CO_NOT_PLAIN;
+        if self.tracing || self.frames.len() >= super::call_py::INLINE_DEPTH {
+            return false;
+        }
+        let Payload::Function(fd) = &f.payload else {
+            return false;
+        };
+        let Ok(fcode) = fd.code.try_borrow().map(|c| Rc::clone(&c)) else {
+            return false;
+        };
+        let missing = fcode.argcount.wrapping_sub(1);
+        if fcode.argcount == 0
+            || fcode.kwonlyargcount != 0
+            || fcode.flags & CO_NOT_PLAIN != 0
+            || !fcode.is_verified()
+            || self.recursion_depth() >= self.recursion_limit
+            || (missing != 0 && !self.defaults_cover(fd, missing))
+        {
+            return false;
+        }
+        let Some(next) = code.instrs.get(pc).map(|i| pc + i.len as usize) else {
+            return false;
+        };
+        let p = self.stack.len();
+        self.push(obj.clone());
+        if missing != 0 {
+            self.push_defaults(fd, missing);
+        }
+        self.fill_nulls_to(p + fcode.nlocalsplus());
+        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
+        if let Some(caller) = self.frames.last_mut() {
+            caller.lasti = pc;
+            caller.pc = next;
+        }
+        self.push_call_frame(fcode, Some(f.clone()), globals, builtins, p, p);
+        true
     }
 
     /// The `Ic::GetSet` for `o.name` when `o`'s class (a builtin one, whose
@@ -814,6 +910,21 @@ impl Vm {
                     self.push(Value::Null);
                     self.push(v);
                     return Ok(());
+                }
+                // Not in the instance: the type's attribute that is not a
+                // plain method (a class method, another non-data
+                // descriptor, a value) through its `__get__`.
+                (Some(None), Some(None)) => {
+                    let ic = code.ic_with(slot, |ic| match ic {
+                        Ic::Attr { tver, .. } if *tver == ver => Some(ic.clone()),
+                        _ => None,
+                    });
+                    if let Some(r) = ic.and_then(|ic| self.attr_through(&ic, o, &obj, name)) {
+                        let v = r?;
+                        self.push(Value::Null);
+                        self.push(v);
+                        return Ok(());
+                    }
                 }
                 _ => {}
             }

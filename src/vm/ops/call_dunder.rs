@@ -83,7 +83,7 @@ fn remember(version: u64, op: u8, f: Option<&PyRef>) {
 }
 
 /// Code flags of functions whose call does not run their frame.
-const CO_NOT_PLAIN: u32 = CO_VARARGS
+pub(crate) const CO_NOT_PLAIN: u32 = CO_VARARGS
     | CO_VARKEYWORDS
     | CO_GENERATOR
     | CO_COROUTINE

@@ -128,7 +128,7 @@ impl Vm {
             "name '{}' is not defined",
             crate::vm::proto::str_of(name)
         ));
-        self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
+        crate::objects::exception::set_name_obj(&e.0, Value::Obj(name.clone()), None);
         e
     }
 
@@ -210,7 +210,11 @@ impl Vm {
             return Ok(Flow::Next);
         }
         let obj = self.pop();
-        let v = self.load_attr_cached(code, code.ic_slot(pc), &obj, &name_at(code, oparg))?;
+        let v = self.load_attr_cached(code, slot, &obj, &name_at(code, oparg), pc)?;
+        if v.is_null() {
+            // A property getter's frame runs over `obj` (pushed back).
+            return Ok(Flow::Reload);
+        }
         self.op_push(v)
     }
 

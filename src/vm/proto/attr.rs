@@ -228,12 +228,15 @@ impl Vm {
     pub fn getattr(&mut self, obj: &Value, name: &PyRef) -> PyResult<Value> {
         let r = self.getattr_inner(obj, name);
         if let Err(e) = &r {
-            if self.err_is(e, crate::objects::exception::ExcKind::AttributeError)
-                && self.get_attr_raw(&e.0, "name").is_none()
-                && self.get_attr_raw(&e.0, "obj").is_none()
-            {
-                self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
-                self.set_attr_raw(&e.0, "obj", obj.clone());
+            if self.err_is(e, crate::objects::exception::ExcKind::AttributeError) {
+                let (n, o) = crate::objects::exception::name_obj(&e.0);
+                if n.is_null() && o.is_null() {
+                    crate::objects::exception::set_name_obj(
+                        &e.0,
+                        Value::Obj(name.clone()),
+                        Some(obj.clone()),
+                    );
+                }
             }
         }
         r
@@ -350,8 +353,7 @@ impl Vm {
             _ => format!("'{}' object has no attribute '{n}'", self.type_name(ty)),
         };
         let e = self.attribute_error(msg);
-        self.set_attr_raw(&e.0, "name", Value::Obj(name.clone()));
-        self.set_attr_raw(&e.0, "obj", obj.clone());
+        crate::objects::exception::set_name_obj(&e.0, Value::Obj(name.clone()), Some(obj.clone()));
         e
     }
 
