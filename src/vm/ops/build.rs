@@ -59,50 +59,37 @@ impl Vm {
         let start = self.stack.len().saturating_sub(n as usize);
         // The parts are joined where they are on the stack, into a result
         // sized first (short ASCII text is built in place, no buffer).
-        let mut total = 0usize;
-        let mut surrogates = false;
-        for p in self.stack.get(start..).unwrap_or(&[]) {
-            if let Some(t) = self.as_str_obj(p) {
-                total += t.as_str().len();
-                // A part holding lone surrogates (text decoded with
-                // `surrogateescape`): joined by code points to keep them.
-                surrogates |= t.surrogate_cps().is_some();
-            }
-        }
-        if surrogates {
-            let parts = self.pop_n(n as usize);
-            let mut cps: Vec<u32> = Vec::new();
-            for p in &parts {
-                if let Some(t) = self.as_str_obj(p) {
-                    cps.extend(t.code_points());
-                }
-            }
-            let o = crate::objects::StrObj::from_code_points(&cps);
-            let v = Value::Obj(self.new_obj(&self.types.str, Payload::Str(o)));
-            return self.op_push(v);
-        }
-        let o = if total <= crate::objects::str_text::INLINE_MAX {
+        let parts = || {
+            self.stack
+                .get(start..)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|p| self.as_str_obj(p))
+        };
+        let (total, surrogates) = parts().fold((0, false), |(n, sur), t| {
+            (n + t.as_str().len(), sur || t.surrogate_cps().is_some())
+        });
+        let o = if surrogates {
+            // A part holding lone surrogates (text decoded with
+            // `surrogateescape`): joined by code points to keep them.
+            let cps: Vec<u32> = parts().flat_map(|t| t.code_points()).collect();
+            crate::objects::StrObj::from_code_points(&cps)
+        } else if total <= crate::objects::str_text::INLINE_MAX {
             let mut buf = [0u8; crate::objects::str_text::INLINE_MAX];
             let mut len = 0;
-            for p in self.stack.get(start..).unwrap_or(&[]) {
-                if let Some(t) = self.as_str_obj(p) {
-                    let b = t.as_str().as_bytes();
-                    if let Some(dst) = buf.get_mut(len..len + b.len()) {
-                        dst.copy_from_slice(b);
-                    }
-                    len += b.len();
+            for b in parts().map(|t| t.as_str().as_bytes()) {
+                if let Some(dst) = buf.get_mut(len..len + b.len()) {
+                    dst.copy_from_slice(b);
                 }
+                len += b.len();
             }
             // The parts' UTF-8 joined at their boundaries is UTF-8.
-            let text = std::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or("");
-            crate::objects::StrObj::new(text)
+            crate::objects::StrObj::new(
+                std::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or(""),
+            )
         } else {
             let mut s = String::with_capacity(total);
-            for p in self.stack.get(start..).unwrap_or(&[]) {
-                if let Some(t) = self.as_str_obj(p) {
-                    s.push_str(t.as_str());
-                }
-            }
+            parts().for_each(|t| s.push_str(t.as_str()));
             crate::objects::StrObj::from_string(s)
         };
         self.stack.truncate(start);
