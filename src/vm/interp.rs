@@ -206,12 +206,13 @@ impl Vm {
                 // them (`oparg!`, `slot!`), which leaves the registers to
                 // the loop's own state.
                 let op = unsafe { (*at).op };
-                // The unit count with the inline caches, read by the arms
-                // that need it (a value read at the head was kept across
-                // the arm in memory).
+                // The unit count with the inline caches: a function of the
+                // opcode alone (`decode_units`), so each arm's `next!()`
+                // is its fetched unit plus a constant, with no load on the
+                // path from one fetch to the next.
                 macro_rules! len {
                     () => {
-                        unit_len(at)
+                        1 + op.cache_units()
                     };
                 }
                 // The index of the fetched instruction (`here!`), the one
@@ -1232,15 +1233,6 @@ fn index_in(at: *const super::code::Instr, table: *const super::code::Instr) -> 
     // SAFETY: both point into the same table (the caller's `at` and
     // `table`), at or after its start.
     unsafe { at.offset_from(table) as usize }
-}
-
-/// The unit count (inline caches included) of the fetched instruction at
-/// `at`.
-#[inline(always)]
-fn unit_len(at: *const super::code::Instr) -> usize {
-    // SAFETY: `at` is the loop's fetched unit, inside its fetch table
-    // (see the fetch), which lives through the arm.
-    unsafe { (*at).len as usize }
 }
 
 /// LOAD_DEREF's value when local slot `slot` holds a cell with one.
