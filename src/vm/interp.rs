@@ -1165,15 +1165,23 @@ impl Vm {
                         go_on!(next!());
                     }
                 };
+                // Here, after the arms, `op` is no constant: the unit count
+                // is read from the fetched unit (its `len`, what `len!`
+                // gives), so `op` need not be kept for this path.
+                macro_rules! next_unit {
+                    () => {
+                        here!() + unsafe { (*at).len as usize }
+                    };
+                }
                 match flow {
                     Ok(Flow::Next) => {
                         r = reload!();
-                        go_checked!(next!())
+                        go_checked!(next_unit!())
                     }
                     Ok(Flow::Jump(target)) => {
                         // Signal handlers at a backward jump (they run code:
                         // the registers are reloaded after them).
-                        if target < next!() && super::signals::take_pending() {
+                        if target < next_unit!() && super::signals::take_pending() {
                             if let Err(e) = self.run_signal_handlers() {
                                 return Err((e, true));
                             }
