@@ -61,6 +61,43 @@ pub struct EtParser {
     events: RefCell<Vec<Ev>>,
 }
 
+thread_local! {
+    /// The event list of the last parser dropped, empty, kept for its
+    /// capacity: a program that parses document after document
+    /// (pyperformance's xml_etree) would otherwise grow each parser's list
+    /// from nothing, copying it at every doubling.
+    static SPARE_EVENTS: RefCell<Vec<Ev>> = const { RefCell::new(Vec::new()) };
+}
+
+/// At most this many events' room is kept for the next parser.
+const SPARE_MAX: usize = 4096;
+
+fn spare_events() -> Vec<Ev> {
+    SPARE_EVENTS
+        .try_with(|s| s.try_borrow_mut().map(|mut v| std::mem::take(&mut *v)))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
+impl Drop for EtParser {
+    fn drop(&mut self) {
+        let mut v = std::mem::take(self.events.get_mut());
+        v.clear();
+        if v.capacity() == 0 || v.capacity() > SPARE_MAX {
+            return;
+        }
+        // During thread exit the slot may be gone: the list is dropped.
+        let _ = SPARE_EVENTS.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                if s.capacity() < v.capacity() {
+                    *s = v;
+                }
+            }
+        });
+    }
+}
+
 impl NativeData for EtParser {
     fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
         if let Ok(t) = self.target.try_borrow() {
@@ -115,7 +152,7 @@ fn p_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             entity: RefCell::new(Value::None),
             names: RefCell::new(HashMap::default()),
             h: RefCell::new(Handlers::default()),
-            events: RefCell::new(Vec::new()),
+            events: RefCell::new(spare_events()),
         },
     )))
 }
