@@ -484,18 +484,124 @@ fn addr(o: &PyObject) -> usize {
 /// `Young::reachable`'s mark of an object that is not a member.
 const NOT_MEMBER: i32 = i32::MIN;
 
-/// The objects of one collection with their index by address.
+/// The objects of one collection, found from a reference by their tag
+/// (while tagged) or by address (the garbage, afterwards).
+///
+/// While the reachable members are worked out, every member's weak count
+/// is stood aside in `saved` and its index in `objs` is in its place
+/// (`Rc::gc_tag`: CPython keeps `gc_refs` in the header): looking a
+/// referenced object up is one load, and no address table is built (16
+/// bytes an object, the largest part of a full collection's memory at a
+/// program's peak). The tags go ([`Young::untag`]) before anything makes
+/// or drops a weak reference (survivors' list entries, finalizers,
+/// weakref callbacks); the garbage is then indexed by address.
 struct Young {
     objs: Vec<PyRef>,
-    index: AddrIndex,
+    /// The members' weak counts while they are tagged; empty otherwise.
+    saved: Vec<u32>,
+    /// Whether the members are tagged (else `index` answers).
+    tagged: bool,
+    /// The garbage by address, once untagged (None: no garbage).
+    index: Option<AddrIndex>,
 }
 
 impl Young {
     fn find(&self, v: &Value) -> Option<usize> {
         match v {
-            Value::Obj(o) => self.index.get(addr(o)),
+            Value::Obj(o) => self.find_ref(o),
             _ => None,
         }
+    }
+
+    #[inline(always)]
+    fn find_ref(&self, o: &PyRef) -> Option<usize> {
+        if self.tagged {
+            Rc::gc_tag_of(o)
+        } else {
+            self.index.as_ref()?.get(addr(o))
+        }
+    }
+
+    /// The members from `taken` (each once), tagged.
+    fn tagged_from(taken: Vec<Weak<PyObject>>) -> Young {
+        let mut y = Young {
+            objs: Vec::with_capacity(taken.len()),
+            saved: Vec::with_capacity(taken.len()),
+            tagged: true,
+            index: None,
+        };
+        // A repeated entry's `Weak` is dropped once its object is untagged.
+        let mut repeats = Vec::new();
+        for w in taken {
+            let Some(o) = w.upgrade() else {
+                continue;
+            };
+            if Rc::gc_tag_of(&o).is_some() {
+                repeats.push(w);
+                continue;
+            }
+            drop(w);
+            // SAFETY: until `untag` (below, and on every path out of the
+            // collection's marking) nothing makes or drops a weak
+            // reference to a member: the marking only traverses and
+            // reads strong counts, and the repeated entries' `Weak`s wait
+            // in `repeats`.
+            if let Some(s) = unsafe { Rc::gc_tag(&o, y.objs.len()) } {
+                y.saved.push(s);
+                y.objs.push(o);
+            }
+        }
+        if repeats.is_empty() {
+            return y;
+        }
+        y.untag();
+        y.retag_and(repeats)
+    }
+
+    /// Drop `repeats` while untagged, then tag the members again.
+    fn retag_and(mut self, repeats: Vec<Weak<PyObject>>) -> Young {
+        drop(repeats);
+        self.saved.clear();
+        for (i, o) in self.objs.iter().enumerate() {
+            // SAFETY: as in `tagged_from`; each member once.
+            if let Some(s) = unsafe { Rc::gc_tag(o, i) } {
+                self.saved.push(s);
+            }
+        }
+        self.tagged = true;
+        self
+    }
+
+    /// Give the members their weak counts back.
+    fn untag(&mut self) {
+        if !self.tagged {
+            return;
+        }
+        for (o, &s) in self.objs.iter().zip(&self.saved) {
+            // SAFETY: `o` was tagged and `s` is what tagging returned.
+            unsafe { Rc::gc_untag(o, s) };
+        }
+        self.saved = Vec::new();
+        self.tagged = false;
+    }
+
+    /// Index `members` by address (after `untag`): the later phases look
+    /// up only whether an object is one of them.
+    fn index_only(&mut self, members: &[usize]) {
+        let (mut lo, mut hi) = (usize::MAX, 0);
+        for &i in members {
+            if let Some(o) = self.objs.get(i) {
+                let a = addr(o);
+                (lo, hi) = (lo.min(a), hi.max(a));
+            }
+        }
+        let mut index = AddrIndex::with_bounds(members.len(), lo, hi);
+        for &i in members {
+            if let Some(o) = self.objs.get(i) {
+                index.insert(addr(o), i);
+            }
+        }
+        self.index = Some(index);
     }
 
     /// Which of `members` are reachable from outside them: copy the strong
@@ -544,7 +650,7 @@ impl Young {
             };
             traverse(o, &mut |v| {
                 if let Value::Obj(t) = v {
-                    if let Some(j) = self.index.get(addr(t)) {
+                    if let Some(j) = self.find_ref(t) {
                         if let Some(r) = refs.get_mut(j) {
                             if *r != NOT_MEMBER {
                                 *r -= 1;
@@ -613,7 +719,7 @@ impl Young {
         for o in &self.objs {
             traverse(o, &mut |v| {
                 if let Value::Obj(t) = v {
-                    if let Some(r) = self.index.get(addr(t)).and_then(|j| refs.get_mut(j)) {
+                    if let Some(r) = self.find_ref(t).and_then(|j| refs.get_mut(j)) {
                         *r -= 1;
                     }
                 }
@@ -636,7 +742,7 @@ impl Young {
             };
             traverse(o, &mut |v| {
                 if let Value::Obj(t) = v {
-                    if let Some(j) = self.index.get(addr(t)) {
+                    if let Some(j) = self.find_ref(t) {
                         if let Some(x) = reached.get_mut(j).filter(|x| !**x) {
                             *x = true;
                             stack.push(j);
@@ -739,7 +845,7 @@ fn inline_dicts(y: &Young, garbage: &[usize], is_garbage: &[bool]) -> Vec<bool> 
         if function && !empty {
             continue;
         }
-        if let Some(j) = y.index.get(addr(d)) {
+        if let Some(j) = y.find_ref(d) {
             if is_garbage.get(j).copied().unwrap_or(false) {
                 inline[j] = true;
             }
@@ -882,32 +988,12 @@ impl Vm {
             })
             .unwrap_or_default();
         rearm();
-        // Sized up front: growing the index holds the old and new tables
-        // at once, at the collection that is the program's memory peak.
-        let (mut live, mut lo, mut hi) = (0, usize::MAX, 0);
-        for w in taken.iter().filter(|w| w.strong_count() > 0) {
-            let a = w.as_ptr() as usize;
-            (live, lo, hi) = (live + 1, lo.min(a), hi.max(a));
-        }
-        let mut y = Young {
-            objs: Vec::with_capacity(live),
-            index: AddrIndex::with_bounds(live, lo, hi),
-        };
-        for w in taken {
-            if let Some(o) = w.upgrade() {
-                if y.index.insert(addr(&o), y.objs.len()) {
-                    y.objs.push(o);
-                }
-            }
-        }
-        let reached = y.reachable(None);
-        // Survivors move on (tuples of atomic values are untracked).
+        let mut y = Young::tagged_from(taken);
+        let mut reached = y.reachable(None);
+        // Survivors move on (tuples of atomic values are untracked: their
+        // `reached` goes false, and they are not garbage).
         let target = (gen + 1).min(2);
         let mut untracked = vec![false; y.objs.len()];
-        // Sized once (a collection of the old generation comes at the
-        // program's memory peak, where doubling as it grew left up to
-        // twice the room).
-        let mut survivors = Vec::with_capacity(reached.iter().filter(|&&r| r).count());
         let mut unreachable = Vec::new();
         for (i, o) in y.objs.iter().enumerate() {
             if reached[i] {
@@ -916,15 +1002,26 @@ impl Vm {
                         if let Some(u) = untracked.get_mut(i) {
                             *u = true;
                         }
-                        continue;
+                        reached[i] = false;
                     }
                 }
-                survivors.push(Rc::downgrade(o));
             } else {
                 unreachable.push(i);
             }
         }
+        drop(untracked);
+        y.untag();
+        // Sized once (a collection of the old generation comes at the
+        // program's memory peak, where doubling as it grew left up to
+        // twice the room).
+        let mut survivors = Vec::with_capacity(reached.iter().filter(|&&r| r).count());
+        for (o, _) in y.objs.iter().zip(&reached).filter(|(_, &r)| r) {
+            survivors.push(Rc::downgrade(o));
+        }
         drop(reached);
+        if !unreachable.is_empty() {
+            y.index_only(&unreachable);
+        }
         let nsurv = survivors.len();
         self.gc_keep(target, survivors);
         let _ = with_ctl(|c| {
@@ -951,8 +1048,10 @@ impl Vm {
             self.flush_stdout();
             eprintln!("gc: done, {m} unreachable, {n} uncollectable.");
         }
-        let Young { objs, index } = y;
-        index.recycle();
+        let Young { objs, index, .. } = y;
+        if let Some(index) = index {
+            index.recycle();
+        }
         drop(objs);
         (m, n)
     }
@@ -1117,7 +1216,9 @@ impl Vm {
             for i in freed {
                 if let Some(slot) = y.objs.get_mut(i) {
                     let o = std::mem::replace(slot, self.types.object.clone());
-                    y.index.remove(addr(&o));
+                    if let Some(index) = y.index.as_mut() {
+                        index.remove(addr(&o));
+                    }
                     drop(o);
                 }
             }

@@ -279,6 +279,10 @@ pub enum Payload {
     Union(Value),
     /// `list[int]`: origin and the `__args__` tuple.
     GenericAlias(Box<[Value; 2]>),
+    /// A `weakref.ref` or proxy (objects/weakref.rs): inline, as most
+    /// weakly referenced objects have one (a WeakSet's member, an asyncio
+    /// task in the loop's registry).
+    WeakRef(weakref::WeakRefData),
     /// An instance of a native module's type (`_collections.deque`,
     /// `_io.StringIO`, ...): state the module's file defines.
     Native(Box<dyn native::NativeData>),

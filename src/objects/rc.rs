@@ -55,6 +55,25 @@ fn count_overflow() -> ! {
     std::process::abort()
 }
 
+/// The weak count's top bit: a weak count stays below it (a reference
+/// that would reach it aborts, as an overflow), so while the cycle
+/// collector runs it can stand the count aside and put the object's index
+/// in the collection there, tagged with this bit ([`Rc::gc_tag`]): its
+/// lookup of a referenced object is one load (CPython keeps `gc_refs` in
+/// the object's header; pycvm's header has no spare word).
+const GC_TAG: u32 = 1 << 31;
+
+/// One more weak reference (below [`GC_TAG`]: one more on a tagged count
+/// aborts instead of corrupting it).
+#[inline(always)]
+fn inc_weak(c: &Cell<u32>) {
+    let n = c.get().wrapping_add(1);
+    c.set(n);
+    if n >= GC_TAG {
+        count_overflow();
+    }
+}
+
 #[inline(always)]
 fn inc(c: &Cell<u32>) {
     let n = c.get().wrapping_add(1);
@@ -173,7 +192,7 @@ impl<T> Rc<T> {
 
     /// A weak reference to the value.
     pub fn downgrade(this: &Self) -> Weak<T> {
-        inc(&this.inner().weak);
+        inc_weak(&this.inner().weak);
         Weak { ptr: this.ptr }
     }
 
@@ -188,6 +207,44 @@ impl<T> Rc<T> {
         } else {
             None
         }
+    }
+
+    /// Tag the value as member `idx` of the running collection: its weak
+    /// count is replaced by the tag, and returned (for [`Rc::gc_untag`]).
+    /// None when it is tagged already or `idx` does not fit.
+    ///
+    /// # Safety
+    /// Until `gc_untag` gives the count back, no weak reference to the
+    /// value is made or dropped (making one aborts; dropping one would
+    /// corrupt the tag and then the count).
+    #[inline]
+    pub unsafe fn gc_tag(this: &Self, idx: usize) -> Option<u32> {
+        let w = &this.inner().weak;
+        let saved = w.get();
+        let idx = u32::try_from(idx).ok().filter(|&i| i < GC_TAG)?;
+        if saved & GC_TAG != 0 {
+            return None;
+        }
+        w.set(GC_TAG | idx);
+        Some(saved)
+    }
+
+    /// The index `gc_tag` gave the value, if it is tagged.
+    #[inline(always)]
+    pub fn gc_tag_of(this: &Self) -> Option<usize> {
+        let w = this.inner().weak.get();
+        (w & GC_TAG != 0).then_some((w & !GC_TAG) as usize)
+    }
+
+    /// Give back the weak count `gc_tag` returned.
+    ///
+    /// # Safety
+    /// The value is tagged and `saved` is what tagging it returned.
+    #[inline]
+    pub unsafe fn gc_untag(this: &Self, saved: u32) {
+        let w = &this.inner().weak;
+        debug_assert!(w.get() & GC_TAG != 0, "gc_untag of an untagged value");
+        w.set(saved);
     }
 
     /// The value is gone: drop it, then free the block unless weak
@@ -230,6 +287,7 @@ impl<T> Rc<MaybeUninit<T>> {
 unsafe fn release_weak<T>(p: NonNull<RcBox<T>>) {
     // SAFETY: the caller's block is live.
     let w = unsafe { &(*p.as_ptr()).weak };
+    debug_assert!(w.get() & GC_TAG == 0, "weak reference dropped while tagged");
     let n = w.get() - 1;
     w.set(n);
     if n == 0 {
@@ -372,7 +430,7 @@ impl<T> Default for Weak<T> {
 impl<T> Clone for Weak<T> {
     fn clone(&self) -> Weak<T> {
         if let Some(b) = self.inner() {
-            inc(&b.weak);
+            inc_weak(&b.weak);
         }
         Weak { ptr: self.ptr }
     }
@@ -434,5 +492,26 @@ mod tests {
         drop(b);
         let mut a = a;
         assert_eq!(Rc::get_mut(&mut a).copied(), Some(5));
+    }
+
+    #[test]
+    fn gc_tag_round_trip() {
+        let a = Rc::new(7u64);
+        let w = Rc::downgrade(&a);
+        assert_eq!(Rc::gc_tag_of(&a), None);
+        // SAFETY: no weak reference is made or dropped until the untag.
+        let saved = unsafe { Rc::gc_tag(&a, 12) };
+        assert_eq!(saved, Some(2));
+        assert_eq!(Rc::gc_tag_of(&a), Some(12));
+        // SAFETY: as above.
+        assert_eq!(unsafe { Rc::gc_tag(&a, 13) }, None);
+        if let Some(s) = saved {
+            // SAFETY: tagged by the call that returned `s`.
+            unsafe { Rc::gc_untag(&a, s) };
+        }
+        assert_eq!(Rc::gc_tag_of(&a), None);
+        assert_eq!(Rc::weak_count(&a), 1);
+        drop(a);
+        assert!(w.upgrade().is_none());
     }
 }

@@ -16,7 +16,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::native::NativeData;
 use super::{Payload, PyObject};
 use crate::vm::value::{PyRef, Value};
 use crate::vm::Vm;
@@ -29,44 +28,43 @@ pub enum WeakKind {
     CallableProxy,
 }
 
-/// The state of a `weakref.ref` / proxy object.
+/// The state of a `weakref.ref` / proxy object: the object's payload
+/// (`Payload::WeakRef`, four words, no block of its own).
 pub struct WeakRefData {
     /// The referent; dangling once it died. A `Cell` (taken and put back
-    /// to upgrade), so the state is a 48-byte block.
+    /// to upgrade).
     target: Cell<Weak<PyObject>>,
-    /// The callback, `None` if none (or once it ran).
-    pub callback: RefCell<Value>,
+    /// The callback, None if none (or once it ran or was cleared). A
+    /// callback that is not an object (`ref(o, 5)`, called in vain) is
+    /// held in a 1-tuple ([`WeakRefData::boxed`]), so this is one word.
+    callback: Cell<Option<PyRef>>,
     /// `hash(ref)`, cached from the referent's hash; -1 (never a Python
     /// hash) until then.
     hash: Cell<i64>,
     pub kind: WeakKind,
     /// A plain `ref(obj)` with no callback (shared by later calls).
     pub basic: bool,
-}
-
-impl NativeData for WeakRefData {
-    fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
-        if let Ok(c) = self.callback.try_borrow() {
-            visit(&c);
-        }
-    }
-
-    /// `gc_clear`: a garbage weakref's callback goes.
-    fn clear(&self, out: &mut Vec<Value>) {
-        if let Ok(mut c) = self.callback.try_borrow_mut() {
-            out.push(std::mem::replace(&mut *c, Value::None));
-        }
-    }
+    /// `callback` is the 1-tuple around a callback that is not an object.
+    boxed: bool,
 }
 
 impl WeakRefData {
-    pub fn new(target: &PyRef, callback: Value, kind: WeakKind, basic: bool) -> WeakRefData {
+    /// `callback`: an object, or None; `boxed` when it is the 1-tuple
+    /// around a callback value that is not an object.
+    pub fn new(
+        target: &PyRef,
+        callback: Option<PyRef>,
+        boxed: bool,
+        kind: WeakKind,
+        basic: bool,
+    ) -> WeakRefData {
         WeakRefData {
             target: Cell::new(Rc::downgrade(target)),
-            callback: RefCell::new(callback),
+            callback: Cell::new(callback),
             hash: Cell::new(-1),
             kind,
             basic,
+            boxed,
         }
     }
 
@@ -76,6 +74,47 @@ impl WeakRefData {
         let r = t.upgrade();
         self.target.set(t);
         r
+    }
+
+    /// The callback as Python sees it (`__callback__`), None if none.
+    pub fn callback(&self) -> Value {
+        let c = self.callback.take();
+        let v = self.unbox(c.clone());
+        self.callback.set(c);
+        v
+    }
+
+    /// The callback taken out (it runs at most once).
+    fn take_callback(&self) -> Value {
+        let c = self.callback.take();
+        self.unbox(c)
+    }
+
+    fn unbox(&self, c: Option<PyRef>) -> Value {
+        match c {
+            None => Value::None,
+            Some(o) if self.boxed => match &o.payload {
+                Payload::Tuple(items) => items.first().cloned().unwrap_or(Value::None),
+                _ => Value::Obj(o),
+            },
+            Some(o) => Value::Obj(o),
+        }
+    }
+
+    /// `traverse`: the callback (the collector's visit).
+    pub fn traverse<F: FnMut(&Value)>(&self, visit: &mut F) {
+        let c = self.callback.take();
+        if let Some(o) = &c {
+            crate::objects::gc_traverse::visit_ref(o, visit);
+        }
+        self.callback.set(c);
+    }
+
+    /// `gc_clear`: a garbage weakref's callback goes.
+    pub fn clear_callback(&self, out: &mut Vec<Value>) {
+        if let Some(o) = self.callback.take() {
+            out.push(Value::Obj(o));
+        }
     }
 
     /// The cached `hash(ref)`, if computed.
@@ -158,7 +197,7 @@ crate::interp_local! {
 /// The weakref state of `o`, if `o` is a weakref object.
 pub fn data_of(o: &PyRef) -> Option<&WeakRefData> {
     match &o.payload {
-        Payload::Native(d) => d.downcast_ref::<WeakRefData>(),
+        Payload::WeakRef(d) => Some(d),
         _ => None,
     }
 }
@@ -228,11 +267,7 @@ fn clear_refs(list: RefList) -> Vec<(PyRef, Value)> {
             continue;
         };
         d.clear();
-        let cb = d
-            .callback
-            .try_borrow_mut()
-            .map(|mut c| std::mem::replace(&mut *c, Value::None))
-            .unwrap_or(Value::None);
+        let cb = d.take_callback();
         if !cb.is_none() {
             out.push((wr, cb));
         }

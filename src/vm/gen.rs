@@ -439,19 +439,7 @@ impl Vm {
         let Some(mut frame) = self.frames.pop() else {
             return Err(self.system_error("no frame"));
         };
-        // Room for the value stack too: the first yield moves it in without
-        // growing the buffer.
-        let n = self.stack.len().saturating_sub(frame.base);
-        // (A sane size: the frame already ran with its whole value stack
-        // reserved on the VM's stack, `dispatch`'s frame (re)load.)
-        let mut values = Vec::with_capacity(n.saturating_add(frame.code.stacksize));
-        move_tail(&mut self.stack, frame.base, &mut values);
-        let entry = frame.entry;
-        let ret_base = frame.ret_base;
-        frame.pc = next_pc;
-        frame.generator = None;
-        let code = frame.code.clone();
-        let flags = code.flags;
+        let flags = frame.code.flags;
         let kind = if flags & crate::pyc::code::CO_COROUTINE != 0 {
             GenKind::Coroutine
         } else if flags & crate::pyc::code::CO_ASYNC_GENERATOR != 0 {
@@ -459,6 +447,28 @@ impl Vm {
         } else {
             GenKind::Generator
         };
+        // A generator's buffer has room for its value stack too: the first
+        // yield moves it in without growing the buffer. A coroutine's
+        // holds its locals alone: coroutines wait unstarted in an event
+        // loop's queue (a gather tree's leaves: 96 bytes each for
+        // pyperformance's async_tree) or finish without suspending (an
+        // awaited call), and the few that suspend grow it once
+        // (`values_from_stack`).
+        let n = self.stack.len().saturating_sub(frame.base);
+        let room = match kind {
+            GenKind::Coroutine => 0,
+            // (A sane size: the frame already ran with its whole value
+            // stack reserved on the VM's stack, `dispatch`'s frame
+            // (re)load.)
+            _ => frame.code.stacksize,
+        };
+        let mut values = Vec::with_capacity(n.saturating_add(room));
+        move_tail(&mut self.stack, frame.base, &mut values);
+        let entry = frame.entry;
+        let ret_base = frame.ret_base;
+        frame.pc = next_pc;
+        frame.generator = None;
+        let code = frame.code.clone();
         let names = gen_names(&frame);
         let ty = self.gen_type(kind);
         let gen = self.new_obj(

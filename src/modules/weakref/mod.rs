@@ -94,20 +94,20 @@ pub(crate) fn check_weakrefable(vm: &Vm, obj: &Value) -> PyResult<PyRef> {
             .as_ref()
             .and_then(type_data)
             .is_some_and(|td| td.has_flag(FLAG_HAS_WEAKREF));
-        let by_layout = match &o.payload {
+        let by_layout = matches!(
+            &o.payload,
             Payload::Type(_)
-            | Payload::Function(_)
-            | Payload::Method(_)
-            | Payload::Builtin(_)
-            | Payload::Code(_)
-            | Payload::Module(_)
-            | Payload::Set(_)
-            | Payload::FrozenSet(_)
-            | Payload::Generator(_)
-            | Payload::MemoryView(_) => true,
-            Payload::Native(_) => data_of(o).is_none(),
-            _ => false,
-        };
+                | Payload::Function(_)
+                | Payload::Method(_)
+                | Payload::Builtin(_)
+                | Payload::Code(_)
+                | Payload::Module(_)
+                | Payload::Set(_)
+                | Payload::FrozenSet(_)
+                | Payload::Generator(_)
+                | Payload::MemoryView(_)
+                | Payload::Native(_)
+        );
         if by_type || by_layout {
             return Ok(o.clone());
         }
@@ -151,10 +151,7 @@ fn ref_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
     }
-    let wr = vm.new_native(
-        &cls,
-        WeakRefData::new(&target, callback, WeakKind::Ref, basic),
-    );
+    let wr = new_weakref(vm, &cls, &target, callback, WeakKind::Ref, basic);
     register(&target, &wr);
     Ok(Value::Obj(wr))
 }
@@ -178,8 +175,40 @@ fn ref_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
+/// A weakref object of class `cls` (its state inline, `Payload::WeakRef`).
+fn new_weakref(
+    vm: &Vm,
+    cls: &PyRef,
+    target: &PyRef,
+    callback: Value,
+    kind: WeakKind,
+    basic: bool,
+) -> PyRef {
+    let (cb, boxed) = match callback {
+        Value::None => (None, false),
+        Value::Obj(o) => (Some(o), false),
+        other => match vm.new_tuple(vec![other]) {
+            Value::Obj(t) => (Some(t), true),
+            _ => (None, false),
+        },
+    };
+    vm.new_instance_of(
+        cls,
+        Payload::WeakRef(WeakRefData::new(target, cb, boxed, kind, basic)),
+    )
+}
+
 fn ref_data<'a>(vm: &Vm, args: &Args<'a>, method: &str) -> PyResult<&'a WeakRefData> {
-    vm.native_self::<WeakRefData>(args, "weakref.ReferenceType", method)
+    let recv = args.args.first();
+    if let Some(Value::Obj(o)) = recv {
+        if let Payload::WeakRef(d) = &o.payload {
+            return Ok(d);
+        }
+    }
+    let got = recv.map_or_else(|| "nothing".to_string(), |v| vm.type_name_of(v));
+    Err(vm.type_error(format!(
+        "descriptor '{method}' for 'weakref.ReferenceType' objects doesn't apply to a '{got}' object"
+    )))
 }
 
 fn or_none(r: Option<PyRef>) -> Value {
@@ -288,13 +317,11 @@ fn ref_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn ref_callback(vm: &mut Vm, v: &Value) -> PyResult<Value> {
-    match vm.native::<WeakRefData>(v) {
-        Some(d) => Ok(d
-            .callback
-            .try_borrow()
-            .map(|c| c.clone())
-            .unwrap_or(Value::None)),
-        None => Err(vm.type_error("descriptor '__callback__' doesn't apply")),
+    match v {
+        Value::Obj(o) if matches!(o.payload, Payload::WeakRef(_)) => {
+            Ok(data_of(o).map(WeakRefData::callback).unwrap_or(Value::None))
+        }
+        _ => Err(vm.type_error("descriptor '__callback__' doesn't apply")),
     }
 }
 
@@ -342,7 +369,7 @@ fn weakref_proxy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let t = types(vm);
     let cls = if callable { t.callable_proxy } else { t.proxy };
-    let wr = vm.new_native(&cls, WeakRefData::new(&target, callback, kind, basic));
+    let wr = new_weakref(vm, &cls, &target, callback, kind, basic);
     register(&target, &wr);
     Ok(Value::Obj(wr))
 }

@@ -353,7 +353,10 @@ impl Vm {
                 if heap
                     || matches!(
                         o.payload,
-                        Payload::Exception(_) | Payload::MappingProxy(_) | Payload::Native(_)
+                        Payload::Exception(_)
+                            | Payload::MappingProxy(_)
+                            | Payload::Native(_)
+                            | Payload::WeakRef(_)
                     )
                 {
                     if let Some(m) = self.type_lookup_static(&ty, "__str__") {
