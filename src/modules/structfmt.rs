@@ -196,14 +196,19 @@ fn to_i128(i: &Int) -> Option<i128> {
 fn int_value(vm: &mut Vm, mode: Mode, item: &Item, v: &Value) -> Result<u64, PackErr> {
     let c = item.code;
     let range = || "argument out of range".to_string();
+    // A small int needs no `__index__` (CPython's PyLong_Check first).
+    let int_of = |vm: &mut Vm, v: &Value| match v {
+        Value::Int(n) => Ok(Int::Small(*n)),
+        _ => get_int(vm, v),
+    };
     if c == b'P' {
-        let i = get_int(vm, v)?;
+        let i = int_of(vm, v)?;
         return match to_i128(&i) {
             Some(x) if x >= i64::MIN as i128 && x <= u64::MAX as i128 => Ok(x as u64),
             _ => serr("int too large to convert"),
         };
     }
-    let i = get_int(vm, v)?;
+    let i = int_of(vm, v)?;
     let x = to_i128(&i);
     let signed = matches!(c, b'b' | b'h' | b'i' | b'l' | b'q' | b'n');
     // Native routines are used for these on '<'/'=' too (same sizes).

@@ -106,8 +106,9 @@ fn pack_values(vm: &mut Vm, fmt: &Format, vals: &[Value], name: &str) -> Result<
 /// How many compiled formats the module-level functions keep.
 const FORMAT_CACHE: usize = 16;
 
-/// Compiled formats by their text, newest last.
-type FormatCache = Vec<(Box<[u8]>, Rc<Format>)>;
+/// Compiled formats by their text, newest last, each with the address of
+/// the format object it was last found by.
+type FormatCache = Vec<(usize, Box<[u8]>, Rc<Format>)>;
 
 thread_local! {
     /// Formats the module-level functions compiled lately (CPython keeps
@@ -128,17 +129,30 @@ fn format_text(f: &Value) -> Option<&[u8]> {
     }
 }
 
-/// The compiled form of a valid str or bytes format `f`: from the cache,
-/// or parsed and kept. None for anything else (the caller compiles it
-/// again to raise CPython's error).
+/// The compiled form of a str or bytes format from the cache, compiling
+/// and caching it on a miss; None when it does not parse. A format object
+/// seen before (a constant at its call site) is found by its address, the
+/// text confirming it (an address can be reused); another object with the
+/// same text by a comparison of texts.
 fn quiet_format(f: &Value) -> Option<Rc<Format>> {
     let t = format_text(f)?;
+    let addr = match f {
+        Value::Obj(o) => crate::objects::rc::Rc::as_ptr(o) as usize,
+        _ => 0,
+    };
     let hit = FORMATS.with(|c| {
-        c.borrow()
+        if let Some((_, _, fmt)) = c
+            .borrow()
             .iter()
             .rev()
-            .find(|(k, _)| &**k == t)
-            .map(|(_, fmt)| fmt.clone())
+            .find(|(a, k, _)| *a == addr && **k == *t)
+        {
+            return Some(fmt.clone());
+        }
+        let mut c = c.borrow_mut();
+        let (a, _, fmt) = c.iter_mut().rev().find(|(_, k, _)| **k == *t)?;
+        *a = addr;
+        Some(fmt.clone())
     });
     if hit.is_some() {
         return hit;
@@ -149,7 +163,7 @@ fn quiet_format(f: &Value) -> Option<Rc<Format>> {
         if c.len() >= FORMAT_CACHE {
             c.remove(0);
         }
-        c.push((t.into(), fmt.clone()));
+        c.push((addr, t.into(), fmt.clone()));
     });
     Some(fmt)
 }

@@ -38,6 +38,35 @@ pub fn as_int(v: &Value) -> Option<Int> {
     }
 }
 
+/// The order of two ints (bool and subclasses included) read in place
+/// (no copy of a big value); None when one is not an int.
+pub fn int_cmp(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    enum View<'a> {
+        Small(i64),
+        Big(&'a BigInt),
+    }
+    fn view(v: &Value) -> Option<View<'_>> {
+        match v {
+            Value::Int(i) => Some(View::Small(*i)),
+            Value::Bool(b) => Some(View::Small(*b as i64)),
+            Value::Obj(o) => match &o.payload {
+                Payload::Int(b) => Some(match num_traits::ToPrimitive::to_i64(b) {
+                    Some(i) => View::Small(i),
+                    None => View::Big(b),
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    Some(match (view(a)?, view(b)?) {
+        (View::Small(x), View::Small(y)) => x.cmp(&y),
+        (View::Small(x), View::Big(y)) => BigInt::from(x).cmp(y),
+        (View::Big(x), View::Small(y)) => x.cmp(&BigInt::from(y)),
+        (View::Big(x), View::Big(y)) => x.cmp(y),
+    })
+}
+
 /// Whether a value is an int (bool and subclasses included).
 pub fn is_int(v: &Value) -> bool {
     match v {

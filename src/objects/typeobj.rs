@@ -62,6 +62,11 @@ pub const FLAG_ALWAYS_TRUE: u32 = 2048;
 /// A static (non-heap) type whose `FLAG_ALWAYS_TRUE` was worked out at
 /// the first truth test of an instance (its dict cannot change after).
 pub const FLAG_TRUTH_KNOWN: u32 = 4096;
+/// A Python class whose `__hash__` along the MRO is the method of the
+/// builtin base its instances are laid out as (int, str, bytes, float,
+/// complex, tuple): hashing an instance is that base's hash, no lookup
+/// (kept by `update_type_flags`).
+pub const FLAG_BASE_HASH: u32 = 8192;
 
 pub struct TypeData {
     pub name: RefCell<String>,
@@ -663,7 +668,9 @@ impl Vm {
                     return Ok(true);
                 }
                 let meta = self.type_of(cls);
-                if Rc::ptr_eq(&meta, &self.types.type_) {
+                // `type.__instancecheck__` (also inherited by a metaclass
+                // such as enum's): what it would do, without the call.
+                if Rc::ptr_eq(&meta, &self.types.type_) || self.type_own_instancecheck(&meta) {
                     return self.isinstance_by_class_attr(obj, c);
                 }
             }
@@ -672,6 +679,13 @@ impl Vm {
             return self.truthy(&r);
         }
         Err(self.type_error("isinstance() arg 2 must be a type, a tuple of types, or a union"))
+    }
+
+    /// Whether the metaclass `meta` keeps `type`'s own `__instancecheck__`.
+    fn type_own_instancecheck(&mut self, meta: &PyRef) -> bool {
+        matches!(self.type_lookup_static(meta, "__instancecheck__"), Some(Value::Obj(d))
+            if matches!(&d.payload, super::Payload::MethodDescr(md)
+                if md.name == "__instancecheck__" && Rc::ptr_eq(&md.owner, &self.types.type_)))
     }
 
     /// The end of CPython's `object_isinstance` once `type(obj)` is not a

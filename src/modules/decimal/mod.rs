@@ -81,7 +81,18 @@ impl Digits {
     fn text(&self) -> std::borrow::Cow<'_, str> {
         match self {
             Digits::Str(s) => std::borrow::Cow::Borrowed(crate::vm::proto::str_of(s)),
-            Digits::Small(n) => std::borrow::Cow::Owned(n.to_string()),
+            Digits::Small(n) => {
+                std::borrow::Cow::Owned(self::num::SmallDigits::new(*n).as_str().to_owned())
+            }
+        }
+    }
+
+    /// `f` of the digits as `_pydecimal`'s `_int` spells them (a small
+    /// coefficient spelled on the stack).
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            Digits::Str(s) => f(crate::vm::proto::str_of(s)),
+            Digits::Small(n) => f(num::SmallDigits::new(*n).as_str()),
         }
     }
 
@@ -89,13 +100,6 @@ impl Digits {
         match self {
             Digits::Str(s) => crate::vm::proto::str_of(s) == "0",
             Digits::Small(n) => *n == 0,
-        }
-    }
-
-    fn coeff(&self) -> Option<u128> {
-        match self {
-            Digits::Str(s) => num::parse_coeff(crate::vm::proto::str_of(s)),
-            Digits::Small(n) => Some(u128::from(*n)),
         }
     }
 
@@ -198,9 +202,36 @@ impl St {
 
     /// A finite exact `Decimal` of at most 38 digits.
     fn fin(&self, v: &Value) -> Option<Fin> {
-        let (neg, digits, exp) = self.parts(v)?;
-        let Value::Int(exp) = exp else { return None };
-        Some(Fin::new(neg, digits.coeff()?, exp))
+        // `parts` read in place: nothing cloned.
+        let Value::Obj(o) = v else { return None };
+        if !o.class_is(&self.dec) {
+            return None;
+        }
+        let Payload::Instance(cell) = &o.payload else {
+            return None;
+        };
+        let s = cell.try_borrow().ok()?;
+        let [ie, ii, isp, isg] = self.slots;
+        if !matches!(s.get(isp)?, Value::Bool(t) if !t.get()) {
+            return None;
+        }
+        let neg = match s.get(isg)? {
+            Value::Int(0) => false,
+            Value::Int(1) => true,
+            _ => return None,
+        };
+        let coeff = match s.get(ii)? {
+            Value::Int(n) => u128::from(u64::try_from(*n).ok()?),
+            Value::Obj(d) => match &d.payload {
+                Payload::Str(_) => num::parse_coeff(crate::vm::proto::str_of(d))?,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Value::Int(exp) = s.get(ie)? else {
+            return None;
+        };
+        Some(Fin::new(neg, coeff, *exp))
     }
 
     /// A finite `Decimal` or an exact int (`_convert_other`).

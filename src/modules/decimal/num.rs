@@ -501,6 +501,37 @@ pub fn parse_str(s: &str) -> Option<(bool, String, i64)> {
     Some((neg, digits, exp))
 }
 
+/// The decimal digits of a `u64`, spelled on the stack (no formatter).
+pub struct SmallDigits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl SmallDigits {
+    pub fn new(mut n: u64) -> SmallDigits {
+        let mut buf = [0u8; 20];
+        let mut start = buf.len();
+        // u64::MAX has 20 digits: `start` stays in bounds.
+        while start > 0 {
+            start -= 1;
+            if let Some(b) = buf.get_mut(start) {
+                *b = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        SmallDigits { buf, start }
+    }
+
+    pub fn as_str(&self) -> &str {
+        let digits = self.buf.get(self.start..).unwrap_or(&[]);
+        // SAFETY: `new` wrote ASCII digits from `start` to the end.
+        unsafe { std::str::from_utf8_unchecked(digits) }
+    }
+}
+
 /// `__str__` (scientific form) of a finite number given by its `_int`.
 pub fn to_sci(neg: bool, digits: &str, exp: i64, capitals: bool) -> Option<String> {
     let len = i64::try_from(digits.len()).ok()?;

@@ -328,7 +328,7 @@ pub fn dec_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = state(vm)?;
     if args.args.len() == 1 && args.kwnames.is_empty() {
         if let Some((neg, digits, Value::Int(exp))) = args.args.first().and_then(|s| st.parts(s)) {
-            return Ok(Value::Int(num::hash(neg, &digits.text(), exp)));
+            return Ok(Value::Int(digits.with_text(|t| num::hash(neg, t, exp))));
         }
     }
     fallback(vm, &st, false, "__hash__", args)
@@ -342,7 +342,7 @@ fn fast_str(vm: &mut Vm, st: &St, args: &Args) -> PyResult<Option<String>> {
     let Some((neg, digits, Value::Int(exp))) = args.args.first().and_then(|s| st.parts(s)) else {
         return Ok(None);
     };
-    let Some(s) = num::to_sci(neg, &digits.text(), exp, true) else {
+    let Some(s) = digits.with_text(|t| num::to_sci(neg, t, exp, true)) else {
         return Ok(None);
     };
     if !s.contains('E') {

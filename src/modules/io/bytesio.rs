@@ -259,8 +259,24 @@ fn take(b: &BytesIo, n: i64) -> Vec<u8> {
 }
 
 fn bytesio_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = parse_args(vm, &args, "read", &["size"], 0, 1)?;
-    let n = size_arg(vm, a[0].as_ref())?;
+    // `f.read()` and `f.read(n)` of a small int need no argument parsing.
+    let n = match (args.has_kwargs(), args.args) {
+        (false, [_]) => -1,
+        (false, [_, Value::Int(n)]) => *n,
+        (true, _) => {
+            return Err(vm.type_error("BytesIO.read() takes no keyword arguments"));
+        }
+        (false, [_, _, rest @ ..]) if !rest.is_empty() => {
+            return Err(vm.type_error(format!(
+                "read expected at most 1 argument, got {}",
+                rest.len() + 1
+            )));
+        }
+        _ => {
+            let a = parse_args(vm, &args, "read", &["size"], 0, 1)?;
+            size_arg(vm, a[0].as_ref())?
+        }
+    };
     let b = open_self(vm, &args, "read")?;
     let out = take(b, n);
     Ok(vm.new_bytes(out))

@@ -258,12 +258,14 @@ pub fn step(vm: &mut Vm, s: &Value) -> PyResult<Option<Value>> {
             | St::Combinations(_)
             | St::CombWithRepl(_)
             | St::Permutations(_) => 2,
+            St::Islice { .. } => 4,
             _ => 3,
         }
     };
     match kind {
         1 => group::step(vm, s, o),
         2 => combinatoric::step(vm, o),
+        4 => simple::islice_step(vm, o),
         _ => simple::step(vm, o),
     }
 }

@@ -281,39 +281,55 @@ fn chain_step(vm: &mut Vm, o: &ItObj) -> PyResult<Option<Value>> {
     }
 }
 
-fn islice_step(vm: &mut Vm, o: &ItObj) -> PyResult<Option<Value>> {
-    let (it, stop) = match &*o.st.borrow() {
-        St::Islice {
-            it: Some(it), stop, ..
-        } => (it.clone(), *stop),
-        _ => return Ok(None),
-    };
+pub(super) fn islice_step(vm: &mut Vm, o: &ItObj) -> PyResult<Option<Value>> {
     let clear = |o: &ItObj| {
         if let St::Islice { it, .. } = &mut *o.st.borrow_mut() {
             *it = None;
         }
     };
-    loop {
-        let behind = match &*o.st.borrow() {
-            St::Islice { cnt, next, .. } => cnt < next,
-            _ => false,
-        };
-        if !behind {
-            break;
+    // One borrow for the state: the source, whether items are to be
+    // skipped first, and whether the stop is reached.
+    let (it, stop, behind, at_stop) = match &*o.st.borrow() {
+        St::Islice {
+            it: Some(it),
+            stop,
+            cnt,
+            next,
+            ..
+        } => (
+            it.clone(),
+            *stop,
+            cnt < next,
+            stop.is_some_and(|s| *cnt >= s),
+        ),
+        _ => return Ok(None),
+    };
+    if behind {
+        loop {
+            let behind = match &*o.st.borrow() {
+                St::Islice { cnt, next, .. } => cnt < next,
+                _ => false,
+            };
+            if !behind {
+                break;
+            }
+            if vm.next(&it)?.is_none() {
+                clear(o);
+                return Ok(None);
+            }
+            if let St::Islice { cnt, .. } = &mut *o.st.borrow_mut() {
+                *cnt += 1;
+            }
         }
-        if vm.next(&it)?.is_none() {
+        let at_stop = match &*o.st.borrow() {
+            St::Islice { cnt, .. } => stop.is_some_and(|s| *cnt >= s),
+            _ => true,
+        };
+        if at_stop {
             clear(o);
             return Ok(None);
         }
-        if let St::Islice { cnt, .. } = &mut *o.st.borrow_mut() {
-            *cnt += 1;
-        }
-    }
-    let at_stop = match &*o.st.borrow() {
-        St::Islice { cnt, .. } => stop.is_some_and(|s| *cnt >= s),
-        _ => true,
-    };
-    if at_stop {
+    } else if at_stop {
         clear(o);
         return Ok(None);
     }

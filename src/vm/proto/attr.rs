@@ -17,7 +17,7 @@ use super::str_of;
 
 /// The names `Vm::update_type_flags` looks up: assigning or deleting any
 /// other name on a class leaves its flags as they are.
-const FLAG_DUNDERS: [&str; 7] = [
+const FLAG_DUNDERS: [&str; 8] = [
     "__getattribute__",
     "__getattr__",
     "__setattr__",
@@ -25,6 +25,7 @@ const FLAG_DUNDERS: [&str; 7] = [
     "__del__",
     "__bool__",
     "__len__",
+    "__hash__",
 ];
 
 impl Vm {
@@ -668,15 +669,20 @@ impl Vm {
         let has_del = self.type_lookup_static(cls, "__del__").is_some();
         let always_true = self.type_lookup_static(cls, "__bool__").is_none()
             && self.type_lookup_static(cls, "__len__").is_none();
+        let base_hash = self.inherits_base_hash(cls);
         if let Some(td) = type_data(cls) {
             let mut f = td.flags.get()
                 & !(FLAG_CUSTOM_GETATTRIBUTE
                     | FLAG_HAS_GETATTR
                     | FLAG_CUSTOM_SETATTR
                     | FLAG_HAS_DEL
-                    | crate::objects::typeobj::FLAG_ALWAYS_TRUE);
+                    | crate::objects::typeobj::FLAG_ALWAYS_TRUE
+                    | crate::objects::typeobj::FLAG_BASE_HASH);
             if always_true {
                 f |= crate::objects::typeobj::FLAG_ALWAYS_TRUE;
+            }
+            if base_hash {
+                f |= crate::objects::typeobj::FLAG_BASE_HASH;
             }
             if custom_ga {
                 f |= FLAG_CUSTOM_GETATTRIBUTE;
@@ -692,6 +698,24 @@ impl Vm {
             }
             td.flags.set(f);
         }
+    }
+
+    /// Whether `cls.__hash__` is the method of a builtin base of `cls` whose
+    /// hash is computed from the instance's payload (int, str, bytes,
+    /// float, complex, tuple): [`FLAG_BASE_HASH`](crate::objects::typeobj::FLAG_BASE_HASH).
+    fn inherits_base_hash(&mut self, cls: &PyRef) -> bool {
+        let Some(Value::Obj(d)) = self.type_lookup_static(cls, "__hash__") else {
+            return false;
+        };
+        let Payload::MethodDescr(md) = &d.payload else {
+            return false;
+        };
+        let t = &self.types;
+        md.name == "__hash__"
+            && [&t.int, &t.str, &t.bytes, &t.float, &t.complex, &t.tuple]
+                .iter()
+                .any(|b| Rc::ptr_eq(b, &md.owner))
+            && crate::objects::typeobj::is_subtype(cls, &md.owner)
     }
 
     /// Whether a dunder found along the MRO is not `object`'s own (generic)

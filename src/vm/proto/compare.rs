@@ -177,6 +177,16 @@ impl Vm {
             }
         }
         let ta = self.type_of(a);
+        // Two ints of which one at least is of a subclass, each side's
+        // method int's own: answered before anything is looked up for a
+        // Python method (it would not be one).
+        let ints = crate::objects::int::is_int(a) && crate::objects::int::is_int(b);
+        if ints {
+            let tb = self.type_of(b);
+            if let Some(r) = self.int_subclass_compare(a, b, op, &ta, &tb) {
+                return Ok(Value::bool(r));
+            }
+        }
         // Two instances of one class whose method for `op` is a Python
         // function (a class's own `__eq__`/`__lt__`): `do_richcompare`
         // calls it first, as nothing is reflected first for one type, and
@@ -197,9 +207,6 @@ impl Vm {
             }
         }
         let tb = self.type_of(b);
-        if let Some(r) = self.int_subclass_compare(a, b, op, &ta, &tb) {
-            return Ok(Value::bool(r));
-        }
         // `==`/`!=` where both sides use object's own `__eq__` and `__ne__`
         // (CPython's `object_richcompare` in both slots): each call would
         // give NotImplemented unless the two are one object, so the answer
@@ -271,7 +278,7 @@ impl Vm {
         ta: &PyRef,
         tb: &PyRef,
     ) -> Option<bool> {
-        use crate::objects::int::{as_int, is_int};
+        use crate::objects::int::is_int;
         if !is_int(a) || !is_int(b) {
             return None;
         }
@@ -284,8 +291,7 @@ impl Vm {
         if !ints_own(ta, op.dunder()) || !ints_own(tb, op.swapped().dunder()) {
             return None;
         }
-        let (x, y) = (as_int(a)?, as_int(b)?);
-        Some(op.test(x.cmp(&y)))
+        Some(op.test(crate::objects::int::int_cmp(a, b)?))
     }
 
     /// Whether neither `ta` nor `tb` (nor a base before `object`) defines
@@ -381,13 +387,18 @@ impl Vm {
                     return Ok(pyhash::hash_pointer(Rc::as_ptr(o) as usize));
                 }
                 let cls = o.class().unwrap_or_else(|| self.types.object.clone());
-                let heap = crate::objects::typeobj::type_data(&cls)
-                    .is_some_and(|td| td.has_flag(crate::objects::typeobj::FLAG_HEAPTYPE));
-                if let (Some(h), false) = (builtin_layout_hash, heap) {
+                let tflags =
+                    crate::objects::typeobj::type_data(&cls).map_or(0, |td| td.flags.get());
+                let heap = tflags & crate::objects::typeobj::FLAG_HEAPTYPE != 0;
+                // A builtin type, or a class that inherits its builtin
+                // base's hash (sre's named int constants, named tuples):
+                // the base's hash of the payload, without a lookup.
+                let base = !heap || tflags & crate::objects::typeobj::FLAG_BASE_HASH != 0;
+                if let (Some(h), true) = (builtin_layout_hash, base) {
                     return Ok(h);
                 }
                 match &o.payload {
-                    Payload::Tuple(items) if !heap => return self.tuple_hash(items),
+                    Payload::Tuple(items) if base => return self.tuple_hash(items),
                     Payload::FrozenSet(t) if !heap => {
                         return Ok(crate::objects::setobj::frozenset_hash(t));
                     }
