@@ -17,12 +17,22 @@ impl Vm {
     /// The frame's value stack holds at least `n` values (verified code).
     #[inline(always)]
     pub(crate) unsafe fn build_seq_regs(&self, r: &mut crate::vm::regs::Regs, n: u32, list: bool) {
-        // SAFETY: the caller's contract.
-        let items = unsafe { r.take_n(n as usize) };
-        let v = if list {
-            self.new_list(items)
-        } else {
-            self.new_tuple(items)
+        let v = match (list, n) {
+            // SAFETY (both): the caller's contract (at least `n` values).
+            (false, 1) => self.new_tuple_of([unsafe { r.pop() }]),
+            (false, 2) => {
+                let (b, a) = unsafe { (r.pop(), r.pop()) };
+                self.new_tuple_of([a, b])
+            }
+            _ => {
+                // SAFETY: the caller's contract.
+                let items = unsafe { r.take_n(n as usize) };
+                if list {
+                    self.new_list(items)
+                } else {
+                    self.new_tuple(items)
+                }
+            }
         };
         // SAFETY: the slot of the first item taken is free.
         unsafe { r.push(v) };
