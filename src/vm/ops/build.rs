@@ -419,12 +419,17 @@ pub(crate) unsafe fn unpack_regs(r: &mut Regs, n: u32) -> Option<Value> {
     let seq = unsafe { r.pop() };
     let done = match &seq {
         Value::Obj(o) if o.class_is_static() => match &o.payload {
-            Payload::Tuple(t) if t.len() == n => {
-                for v in t.iter().rev() {
-                    // SAFETY: the caller's contract: room for the items.
-                    unsafe { r.push(v.clone()) };
+            Payload::Tuple(t) => {
+                // One look at the layout (tuple_items.rs) for both the
+                // length and the items.
+                let items: &[Value] = t;
+                if items.len() == n {
+                    for v in items.iter().rev() {
+                        // SAFETY: the caller's contract: room for the items.
+                        unsafe { r.push(v.clone()) };
+                    }
                 }
-                true
+                items.len() == n
             }
             Payload::List(l) => match l.try_borrow() {
                 Ok(l) if l.len() == n => {
