@@ -29,6 +29,14 @@ fn pyobject_fits_a_64_byte_block() {
 }
 
 #[test]
+fn tuple_items_are_four_words() {
+    // One or two items inline beside the payload's tag
+    // (objects/tuple_items.rs): a pair needs no allocation of its own.
+    let n = size_of::<pycvm::objects::tuple_items::TupleItems>();
+    assert!(n <= 32, "TupleItems is {n}");
+}
+
+#[test]
 fn str_payload_is_four_words() {
     assert!(
         size_of::<StrObj>() <= 32,

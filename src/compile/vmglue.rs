@@ -69,7 +69,7 @@ impl Vm {
         } else {
             (int(e.end_line), int(end_offset))
         };
-        let details = self.new_tuple(vec![
+        let details = self.new_tuple_of([
             self.new_str(&e.filename),
             int(e.lineno),
             int(offset),

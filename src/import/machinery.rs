@@ -346,7 +346,7 @@ impl Vm {
             tried.join(", ")
         );
         let v = self.new_string(note);
-        let args = self.new_tuple(vec![v.clone()]);
+        let args = self.new_tuple_of([v.clone()]);
         for (name, val) in [("args", args), ("msg", v)] {
             let key = self.intern(name);
             let _ = self.setattr(&Value::Obj(e.0.clone()), &key, Some(val));

@@ -204,7 +204,7 @@ fn arr_buffer_info(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = me(vm, &args, "buffer_info")?;
     vm.check_args("array.buffer_info", args, 0, 0)?;
     let addr = a.data.borrow().as_ptr() as usize as i64;
-    Ok(vm.new_tuple(vec![Value::Int(addr), Value::Int(a.len() as i64)]))
+    Ok(vm.new_tuple_of([Value::Int(addr), Value::Int(a.len() as i64)]))
 }
 
 fn frombytes_into(vm: &mut Vm, owner: &Value, a: &ArrayObj, b: &[u8]) -> PyResult<()> {
@@ -618,12 +618,12 @@ fn arr_reduce_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = vm.type_of(&this(&args));
     let code = vm.new_string((a.code as char).to_string());
     let l = vm.new_list(items(vm, a));
-    let cargs = vm.new_tuple(vec![code, l]);
+    let cargs = vm.new_tuple_of([code, l]);
     let dict = match &this(&args) {
         Value::Obj(o) => o.dict().map(Value::Obj).unwrap_or(Value::None),
         _ => Value::None,
     };
-    Ok(vm.new_tuple(vec![Value::Obj(cls), cargs, dict]))
+    Ok(vm.new_tuple_of([Value::Obj(cls), cargs, dict]))
 }
 
 fn arr_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {

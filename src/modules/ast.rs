@@ -52,12 +52,12 @@ fn ast_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("AST.__reduce__ needs an instance"));
     };
     let cls = Value::Obj(vm.type_of(&this));
-    let empty = vm.new_tuple(vec![]);
+    let empty = vm.new_tuple_of([]);
     let dict = match &this {
         Value::Obj(o) => o.dict().map_or(Value::None, Value::Obj),
         _ => Value::None,
     };
-    Ok(vm.new_tuple(vec![cls, empty, dict]))
+    Ok(vm.new_tuple_of([cls, empty, dict]))
 }
 
 pub fn init(vm: &mut Vm) -> PyResult<PyRef> {

@@ -327,7 +327,7 @@ fn context_view(vm: &mut Vm, args: Args, kind: u8) -> PyResult<Value> {
         .map(|(k, v)| match kind {
             0 => Value::Obj(k.clone()),
             1 => v.clone(),
-            _ => vm.new_tuple(vec![Value::Obj(k.clone()), v.clone()]),
+            _ => vm.new_tuple_of([Value::Obj(k.clone()), v.clone()]),
         })
         .collect();
     let l = vm.new_list(items);

@@ -292,9 +292,9 @@ fn partial_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
         },
         _ => Value::None,
     };
-    let fa = vm.new_tuple(vec![func.clone()]);
-    let state = vm.new_tuple(vec![func, pargs, kwv, dict]);
-    Ok(vm.new_tuple(vec![cls, fa, state]))
+    let fa = vm.new_tuple_of([func.clone()]);
+    let state = vm.new_tuple_of([func, pargs, kwv, dict]);
+    Ok(vm.new_tuple_of([cls, fa, state]))
 }
 
 fn partial_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -123,7 +123,7 @@ fn imp_find_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(match frozen_origin(vm, &name) {
         Some(orig) => {
             let orig = vm.new_str(orig);
-            vm.new_tuple(vec![Value::None, Value::Bool(Truth::False), orig])
+            vm.new_tuple_of([Value::None, Value::Bool(Truth::False), orig])
         }
         None => Value::None,
     })

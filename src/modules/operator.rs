@@ -531,14 +531,14 @@ fn getter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
                     },
                 )?;
                 let pos = vm.new_tuple(pos);
-                return Ok(vm.new_tuple(vec![ctor, pos]));
+                return Ok(vm.new_tuple_of([ctor, pos]));
             }
             let mut v = vec![name.clone()];
             v.extend(margs.iter().cloned());
             vm.new_tuple(v)
         }
     };
-    Ok(vm.new_tuple(vec![cls, cargs]))
+    Ok(vm.new_tuple_of([cls, cargs]))
 }
 
 pub fn init(vm: &mut Vm) -> PyResult<PyRef> {

@@ -55,7 +55,7 @@ fn resource_getrlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if unsafe { libc::getrlimit(r as _, &mut rl) } < 0 {
         return Err(vm.last_os_error(None));
     }
-    Ok(vm.new_tuple(vec![rlim_value(rl.rlim_cur), rlim_value(rl.rlim_max)]))
+    Ok(vm.new_tuple_of([rlim_value(rl.rlim_cur), rlim_value(rl.rlim_max)]))
 }
 
 fn rlim_arg(vm: &mut Vm, v: &Value) -> PyResult<libc::rlim_t> {

@@ -234,7 +234,7 @@ fn poll_poll(vm: &mut Vm, args: Args) -> PyResult<Value> {
         .iter()
         .filter(|p| p.revents != 0)
         .map(|p| {
-            vm.new_tuple(vec![
+            vm.new_tuple_of([
                 Value::Int(i64::from(p.fd)),
                 Value::Int(i64::from(p.revents as u16)),
             ])

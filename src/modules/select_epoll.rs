@@ -281,7 +281,7 @@ fn epoll_poll(vm: &mut Vm, args: Args) -> PyResult<Value> {
         .take(n)
         .map(|ev| {
             let (fd, mask) = (ev.u64 as u32 as i32, ev.events);
-            vm.new_tuple(vec![Value::Int(i64::from(fd)), Value::Int(i64::from(mask))])
+            vm.new_tuple_of([Value::Int(i64::from(fd)), Value::Int(i64::from(mask))])
         })
         .collect();
     Ok(vm.new_list(out))

@@ -24,7 +24,7 @@ fn seconds(tv: &libc::timeval) -> f64 {
 }
 
 fn as_tuple(vm: &Vm, it: &libc::itimerval) -> Value {
-    vm.new_tuple(vec![
+    vm.new_tuple_of([
         Value::float(seconds(&it.it_value)),
         Value::float(seconds(&it.it_interval)),
     ])

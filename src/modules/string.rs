@@ -250,7 +250,7 @@ fn formatter_parser(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Ok(Some(m)) => {
                 let lit = text(vm, &s, m.literal);
                 let t = match m.field {
-                    None => vm.new_tuple(vec![lit, Value::None, Value::None, Value::None]),
+                    None => vm.new_tuple_of([lit, Value::None, Value::None, Value::None]),
                     Some(f) => {
                         let name = text(vm, &s, f.name);
                         let spec = text(vm, &s, f.spec.unwrap_or((0, 0)));
@@ -258,7 +258,7 @@ fn formatter_parser(vm: &mut Vm, args: Args) -> PyResult<Value> {
                             Some(c) => vm.new_string(c.to_string()),
                             None => Value::None,
                         };
-                        vm.new_tuple(vec![lit, name, spec, conv])
+                        vm.new_tuple_of([lit, name, spec, conv])
                     }
                 };
                 items.push_back(t);
@@ -322,10 +322,10 @@ fn formatter_field_name_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Some(k) => Value::Int(k),
             None => text(vm, &s, (start, stop)),
         };
-        items.push_back(vm.new_tuple(vec![Value::bool(is_attr), key]));
+        items.push_back(vm.new_tuple_of([Value::bool(is_attr), key]));
     };
     let rest = new_pre(vm, 1, items, error)?;
-    Ok(vm.new_tuple(vec![first, rest]))
+    Ok(vm.new_tuple_of([first, rest]))
 }
 
 pub fn init(vm: &mut Vm) -> PyResult<PyRef> {

@@ -409,11 +409,11 @@ fn sys_exc_info(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.fn_args("sys.exc_info", args, 0, 0)?;
     let e = vm.topmost_exc_info();
     if e.is_none() {
-        return Ok(vm.new_tuple(vec![Value::None, Value::None, Value::None]));
+        return Ok(vm.new_tuple_of([Value::None, Value::None, Value::None]));
     }
     let t = Value::Obj(vm.type_of(&e));
     let tb = vm.traceback_of(&e);
-    Ok(vm.new_tuple(vec![t, e, tb]))
+    Ok(vm.new_tuple_of([t, e, tb]))
 }
 
 fn sys_exception(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -225,10 +225,7 @@ fn termios_tcgetwinsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut w) } == -1 {
         return Err(errno_error(vm));
     }
-    Ok(vm.new_tuple(vec![
-        Value::Int(w.ws_row as i64),
-        Value::Int(w.ws_col as i64),
-    ]))
+    Ok(vm.new_tuple_of([Value::Int(w.ws_row as i64), Value::Int(w.ws_col as i64)]))
 }
 
 fn termios_tcsetwinsize(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -460,7 +460,7 @@ fn rlock_release_save(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if st.count() == 0 {
         return Err(vm.runtime_error("cannot release un-acquired lock"));
     }
-    let saved = vm.new_tuple(vec![Value::Int(st.count()), Value::Int(st.owner())]);
+    let saved = vm.new_tuple_of([Value::Int(st.count()), Value::Int(st.owner())]);
     st.set(0, 0);
     st.lock.release();
     Ok(saved)

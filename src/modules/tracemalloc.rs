@@ -164,7 +164,7 @@ fn traceback_value(vm: &Vm, frames: &[(Rc<Code>, u32)]) -> Value {
         .iter()
         .map(|(code, lasti)| {
             let line = code.line_of(*lasti as usize).map_or(0, i64::from);
-            vm.new_tuple(vec![Value::Obj(code.filename()), Value::Int(line)])
+            vm.new_tuple_of([Value::Obj(code.filename()), Value::Int(line)])
         })
         .collect();
     vm.new_tuple(items)
@@ -212,7 +212,7 @@ fn tracemalloc_get_traces(vm: &mut Vm, args: Args) -> PyResult<Value> {
         };
         let size = i64::try_from(size).unwrap_or(i64::MAX);
         let total = i64::try_from(total).unwrap_or(i64::MAX);
-        out.push(vm.new_tuple(vec![Value::Int(0), Value::Int(size), tb, Value::Int(total)]));
+        out.push(vm.new_tuple_of([Value::Int(0), Value::Int(size), tb, Value::Int(total)]));
     }
     Ok(vm.new_list(out))
 }
@@ -245,7 +245,7 @@ fn tracemalloc_get_traced_memory(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (cur, peak) = with_state(|s| (s.current, s.peak)).unwrap_or((0, 0));
     let cur = i64::try_from(cur).unwrap_or(i64::MAX);
     let peak = i64::try_from(peak).unwrap_or(i64::MAX);
-    Ok(vm.new_tuple(vec![Value::Int(cur), Value::Int(peak)]))
+    Ok(vm.new_tuple_of([Value::Int(cur), Value::Int(peak)]))
 }
 
 /// The memory the traces themselves take (estimated).

@@ -43,7 +43,7 @@ fn state_init(vm: &mut Vm) {
             None => Value::None,
         };
         let cat = Value::Obj(vm.exc_type(kind));
-        vm.new_tuple(vec![action, Value::None, cat, module, Value::Int(0)])
+        vm.new_tuple_of([action, Value::None, cat, module, Value::Int(0)])
     };
     let filters = vec![
         filter(vm, ExcKind::DeprecationWarning, "default", Some("__main__")),
@@ -591,7 +591,7 @@ fn warn_explicit(
         (message, category, m)
     };
     let lineno_obj = Value::Int(lineno);
-    let key = vm.new_tuple(vec![text.clone(), category.clone(), lineno_obj.clone()]);
+    let key = vm.new_tuple_of([text.clone(), category.clone(), lineno_obj.clone()]);
     if let Some(r) = &registry {
         if already_warned(vm, r, key.clone(), false)? {
             return Ok(Value::None);
@@ -619,13 +619,13 @@ fn warn_explicit(
                     None => get_once_registry(vm)?,
                 };
                 if let Value::Obj(r) = &reg {
-                    let alt = vm.new_tuple(vec![text.clone(), category.clone()]);
+                    let alt = vm.new_tuple_of([text.clone(), category.clone()]);
                     warned = already_warned(vm, r, alt, true)?;
                 }
             }
             "module" => {
                 if let Some(r) = &registry {
-                    let alt = vm.new_tuple(vec![text.clone(), category.clone()]);
+                    let alt = vm.new_tuple_of([text.clone(), category.clone()]);
                     warned = already_warned(vm, r, alt, true)?;
                 }
             }

@@ -115,7 +115,7 @@ pub fn subs_parameters(vm: &mut Vm, this: &Value, item: &Value) -> PyResult<Vec<
             }
             let packed = match tuple_of(&item) {
                 Some(_) => item.clone(),
-                None => vm.new_tuple(vec![item.clone()]),
+                None => vm.new_tuple_of([item.clone()]),
             };
             item = vm.call(&prepare, &[this.clone(), packed])?;
         }
@@ -172,7 +172,7 @@ pub fn union_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let new_args = subs_parameters(vm, &this, &arg(&args, 1))?;
     let mut it = new_args.into_iter();
     let Some(mut res) = it.next() else {
-        return Ok(vm.new_tuple(vec![]));
+        return Ok(vm.new_tuple_of([]));
     };
     for a in it {
         res = vm.binary_op(&res, &a, crate::vm::proto::BinOp::Or, false)?;
@@ -191,8 +191,8 @@ pub fn alias_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
         _ => return Err(vm.type_error("descriptor requires a 'types.GenericAlias' object")),
     };
     let ty = Value::Obj(vm.type_of(&this));
-    let inner = vm.new_tuple(vec![origin, a]);
-    Ok(vm.new_tuple(vec![ty, inner]))
+    let inner = vm.new_tuple_of([origin, a]);
+    Ok(vm.new_tuple_of([ty, inner]))
 }
 
 /// `alias.__unpacked__`: whether it is `*tuple[...]` (never, without

@@ -734,7 +734,7 @@ fn bytes_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     no_args(vm, args, "__getnewargs__")?;
     let (a, _) = self_data(vm, &args, "__getnewargs__")?;
     let b = vm.new_bytes(a);
-    Ok(vm.new_tuple(vec![b]))
+    Ok(vm.new_tuple_of([b]))
 }
 
 fn bytes_mod(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -179,7 +179,7 @@ fn affix(vm: &mut Vm, args: Args, name: &str, suffix: bool) -> PyResult<Value> {
 fn tuple_items(v: &Value) -> Option<Box<[Value]>> {
     match v {
         Value::Obj(o) => match &o.payload {
-            Payload::Tuple(t) => Some(t.clone()),
+            Payload::Tuple(t) => Some(t.to_vec().into_boxed_slice()),
             _ => None,
         },
         _ => None,

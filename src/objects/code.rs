@@ -241,7 +241,7 @@ fn code_lines(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let items: Vec<Value> = ranges
         .iter()
         .map(|r| {
-            vm.new_tuple(vec![
+            vm.new_tuple_of([
                 Value::Int(i64::from(r.start)),
                 Value::Int(i64::from(r.end)),
                 opt_int(r.line),
@@ -260,7 +260,7 @@ fn code_positions(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let items: Vec<Value> = pos
         .iter()
         .map(|p| {
-            vm.new_tuple(vec![
+            vm.new_tuple_of([
                 opt_int(p.line),
                 opt_int(p.end_line),
                 opt_int(p.col),

@@ -183,7 +183,7 @@ fn complex_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn complex_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let z = self_complex(vm, &args, "__getnewargs__")?;
     vm.check_args("complex.__getnewargs__", args, 0, 0)?;
-    Ok(vm.new_tuple(vec![Value::float(z.re), Value::float(z.im)]))
+    Ok(vm.new_tuple_of([Value::float(z.re), Value::float(z.im)]))
 }
 fn complex_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_complex(vm, &args, "__sizeof__")?;

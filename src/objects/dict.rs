@@ -577,7 +577,7 @@ fn dict_popitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("dict.popitem", args, 0, 0)?;
     let e = table(&d).and_then(|t| t.borrow_mut().pop_last());
     match e {
-        Some(e) => Ok(vm.new_tuple(vec![e.key, e.value])),
+        Some(e) => Ok(vm.new_tuple_of([e.key, e.value])),
         None => Err(vm.new_error(ExcKind::KeyError, "popitem(): dictionary is empty")),
     }
 }

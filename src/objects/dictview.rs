@@ -236,7 +236,7 @@ fn items_xor(vm: &mut Vm, d1: &PyRef, d2: &PyRef) -> PyResult<Value> {
         if to_delete {
             vm.dict_del(&temp, &key)?;
         } else {
-            let pair = vm.new_tuple(vec![key, val2]);
+            let pair = vm.new_tuple_of([key, val2]);
             vm.set_add(rs, pair)?;
         }
     }

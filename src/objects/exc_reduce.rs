@@ -114,10 +114,10 @@ fn exc_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     }
     if items.is_empty() {
-        return Ok(vm.new_tuple(vec![cls, a]));
+        return Ok(vm.new_tuple_of([cls, a]));
     }
     let d = vm.dict_from_pairs(items)?;
-    Ok(vm.new_tuple(vec![cls, a, Value::Obj(d)]))
+    Ok(vm.new_tuple_of([cls, a, Value::Obj(d)]))
 }
 
 /// `BaseException.__setstate__(state)`: each item of a dict state set as

@@ -426,7 +426,7 @@ fn group_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_group(vm, &this)?;
     let m = vm.matcher_of(&arg(&args, 1))?;
     let (a, b) = vm.split_recursive(&this, &m, true, 0)?;
-    Ok(vm.new_tuple(vec![a, b]))
+    Ok(vm.new_tuple_of([a, b]))
 }
 
 fn group_subgroup(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -145,6 +145,10 @@ impl Drop for PyObject {
             .and_then(type_data)
             .map_or(0, |td| td.flags.get());
         let instance = tflags & (FLAG_HAS_DICT | FLAG_HEAPTYPE) != 0;
+        if !instance && tflags & FLAG_HAS_DEL == 0 && matches!(self.payload, Payload::Tuple(_)) {
+            self.drop_tuple();
+            return;
+        }
         let container = super::gc_traverse::is_container(&self.payload);
         if !instance && !container && tflags & FLAG_HAS_DEL == 0 {
             // An atomic object of a builtin type (str, int, float, bytes,
@@ -161,6 +165,29 @@ impl Drop for PyObject {
 }
 
 impl PyObject {
+    /// `Drop` of a tuple of a builtin class (`tuple`, a struct sequence):
+    /// `drop_slow`'s steps that apply. It is counted and tracked (a
+    /// container, not an instance: no dict to discount), never weakly
+    /// referenced (`weakref::on_drop` skips tuples) and has no `__del__`
+    /// or factory; its items go last to first inside the trashcan.
+    #[inline]
+    fn drop_tuple(&mut self) {
+        super::gc::note_free(self as *const PyObject, true);
+        if crate::modules::tracemalloc::tracing() {
+            crate::modules::tracemalloc::on_free(self as *const PyObject as usize);
+        }
+        // Moved out: the field drop then sees an empty `Object` payload.
+        let payload = std::mem::replace(&mut self.payload, Payload::Object);
+        let Some(level) = super::trashcan::enter() else {
+            super::trashcan::park(payload, self.take_attrs());
+            return;
+        };
+        if let Payload::Tuple(items) = payload {
+            items.release_rev();
+        }
+        super::trashcan::leave(level);
+    }
+
     /// `Drop` of a container, an instance of a class, or an object whose
     /// class has `__del__`.
     fn drop_slow(&mut self, tflags: u32, instance: bool, container: bool) {
@@ -203,14 +230,7 @@ impl PyObject {
                     drop(v);
                 }
             }
-            Payload::Tuple(items) => {
-                // Moved out (an empty box takes its place: no allocation),
-                // so the field drop does not walk the emptied items again.
-                let mut items = std::mem::take(items).into_vec();
-                while let Some(v) = items.pop() {
-                    drop(v);
-                }
-            }
+            Payload::Tuple(items) => std::mem::take(items).release_rev(),
             _ => drop(std::mem::replace(&mut self.payload, Payload::Object)),
         }
         drop(self.take_attrs());

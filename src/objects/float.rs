@@ -228,7 +228,7 @@ fn float_rpow(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn divmod_value(vm: &mut Vm, x: f64, y: f64) -> PyResult<Value> {
     let (q, r) = num::float_divmod(x, y).map_err(|e| vm.num_err(e))?;
-    Ok(vm.new_tuple(vec![Value::float(q), Value::float(r)]))
+    Ok(vm.new_tuple_of([Value::float(q), Value::float(r)]))
 }
 fn float_divmod_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match operands(vm, &args) {
@@ -329,7 +329,7 @@ fn float_as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("float.as_integer_ratio", args, 0, 0)?;
     let (n, d) = num::float_as_integer_ratio(f).map_err(|e| vm.num_err(e))?;
     let (n, d) = (vm.new_int(n), vm.new_int(d));
-    Ok(vm.new_tuple(vec![n, d]))
+    Ok(vm.new_tuple_of([n, d]))
 }
 fn float_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(&args, 0);
@@ -352,7 +352,7 @@ fn float_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn float_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = self_f64(vm, &args, "__getnewargs__")?;
     vm.check_args("float.__getnewargs__", args, 0, 0)?;
-    Ok(vm.new_tuple(vec![Value::float(f)]))
+    Ok(vm.new_tuple_of([Value::float(f)]))
 }
 fn float_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     self_f64(vm, &args, "__sizeof__")?;

@@ -129,7 +129,7 @@ struct GensKey;
 static GENS: GensKey = GensKey;
 
 impl GensKey {
-    #[inline]
+    #[inline(always)]
     fn try_with<R>(&'static self, f: impl FnOnce(&RefCell<Gens>) -> R) -> Result<R, ()> {
         let mut p = GENS_PTR.try_with(Cell::get).map_err(|_| ())?;
         if p.is_null() {
@@ -206,7 +206,7 @@ const TAIL: usize = 8;
 /// the entry goes now: the `Weak` would keep the freed object's block
 /// allocated until a purge, so the allocator would hand out fresh, cold
 /// blocks instead of this one. Other dead entries wait for a purge.
-#[inline]
+#[inline(always)]
 pub fn note_free(p: *const PyObject, counted: bool) {
     let _ = GENS.try_with(|g| {
         if let Ok(mut g) = g.try_borrow_mut() {
@@ -222,10 +222,18 @@ pub fn note_free(p: *const PyObject, counted: bool) {
                 // Dropping the `Weak` only lowers the weak count: the
                 // object's own (implicit) weak reference keeps the block
                 // until the `Rc` that is freeing it lets go.
-                let w = if lo + k + 1 == l.len() {
+                let i = lo + k;
+                let w = if i + 1 == l.len() {
                     l.pop()
+                } else if i + 2 == l.len() {
+                    // The second newest: a temporary freed once the next
+                    // object was made (`t = (a, b)` in a loop frees the
+                    // old tuple after making the new one). The newest
+                    // takes its place (no `remove`'s memmove call).
+                    l.pop()
+                        .and_then(|last| l.get_mut(i).map(|s| std::mem::replace(s, last)))
                 } else {
-                    Some(l.remove(lo + k))
+                    Some(l.remove(i))
                 };
                 drop(w);
                 return;

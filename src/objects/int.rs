@@ -391,7 +391,7 @@ fn int_rpow(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn divmod_tuple(vm: &mut Vm, x: &Int, y: &Int) -> PyResult<Value> {
     let (q, r) = x.divmod(y).map_err(|e| vm.num_err(e))?;
     let (q, r) = (vm.new_int(q), vm.new_int(r));
-    Ok(vm.new_tuple(vec![q, r]))
+    Ok(vm.new_tuple_of([q, r]))
 }
 
 fn int_divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -96,13 +96,13 @@ fn int_as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("int.as_integer_ratio", args, 0, 0)?;
     let (n, d) = x.as_integer_ratio();
     let (n, d) = (vm.new_int(n), vm.new_int(d));
-    Ok(vm.new_tuple(vec![n, d]))
+    Ok(vm.new_tuple_of([n, d]))
 }
 fn int_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__getnewargs__")?;
     vm.check_args("int.__getnewargs__", args, 0, 0)?;
     let v = vm.new_int(x);
-    Ok(vm.new_tuple(vec![v]))
+    Ok(vm.new_tuple_of([v]))
 }
 fn int_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let x = self_int(vm, &args, "__sizeof__")?;

@@ -245,7 +245,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                         Step::Done(Some(match *kind {
                             0 => k,
                             1 => v,
-                            _ => vm.new_tuple(vec![k, v]),
+                            _ => vm.new_tuple_of([k, v]),
                         }))
                     }
                 }
@@ -330,7 +330,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
             }
         }
         Step::Enumerate(it, count) => match vm.next(&it)? {
-            Some(v) => Ok(Some(vm.new_tuple(vec![count, v]))),
+            Some(v) => Ok(Some(vm.new_tuple_of([count, v]))),
             None => Ok(None),
         },
         Step::Zip(its, strict) => {

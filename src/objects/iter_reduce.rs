@@ -26,7 +26,7 @@ fn builtin_iter(vm: &Vm) -> Value {
 fn exhausted(vm: &mut Vm, o: &PyRef) -> Value {
     let t = &vm.types;
     let empty = if o.class_is(&t.tuple_iterator) {
-        vm.new_tuple(vec![])
+        vm.new_tuple_of([])
     } else if o.class_is(&t.str_iterator) {
         vm.new_str("")
     } else if o.class_is(&t.bytes_iterator) {
@@ -34,9 +34,9 @@ fn exhausted(vm: &mut Vm, o: &PyRef) -> Value {
     } else {
         vm.new_list(vec![])
     };
-    let a = vm.new_tuple(vec![empty]);
+    let a = vm.new_tuple_of([empty]);
     let it = builtin_iter(vm);
-    vm.new_tuple(vec![it, a])
+    vm.new_tuple_of([it, a])
 }
 
 fn str_char_index(s: &PyRef, pos: usize) -> usize {
@@ -54,8 +54,8 @@ fn iter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = cell.borrow();
     let it = builtin_iter(vm);
     let triple = |vm: &mut Vm, f: Value, arg: Value, idx: i64| {
-        let a = vm.new_tuple(vec![arg]);
-        vm.new_tuple(vec![f, a, Value::Int(idx)])
+        let a = vm.new_tuple_of([arg]);
+        vm.new_tuple_of([f, a, Value::Int(idx)])
     };
     let r = match &*st {
         IterState::Seq { seq, idx } => triple(vm, it, seq.clone(), *idx as i64),
@@ -80,8 +80,8 @@ fn iter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 &range_t,
                 &[Value::Int(*next), Value::Int(stop), Value::Int(*step)],
             )?;
-            let a = vm.new_tuple(vec![r]);
-            vm.new_tuple(vec![it, a])
+            let a = vm.new_tuple_of([r]);
+            vm.new_tuple_of([it, a])
         }
         IterState::Reversed { seq, idx } => {
             if *idx < 0 || seq.is_none() {
@@ -92,17 +92,17 @@ fn iter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             triple(vm, rev, seq.clone(), *idx)
         }
         IterState::Enumerate { it: inner, count } => {
-            let a = vm.new_tuple(vec![inner.clone(), count.clone()]);
+            let a = vm.new_tuple_of([inner.clone(), count.clone()]);
             let e = Value::Obj(vm.types.enumerate.clone());
-            vm.new_tuple(vec![e, a])
+            vm.new_tuple_of([e, a])
         }
         IterState::Zip { its, strict } => {
             let a = vm.new_tuple(its.clone());
             let z = Value::Obj(vm.types.zip.clone());
             if *strict {
-                vm.new_tuple(vec![z, a, Value::Bool(Truth::True)])
+                vm.new_tuple_of([z, a, Value::Bool(Truth::True)])
             } else {
-                vm.new_tuple(vec![z, a])
+                vm.new_tuple_of([z, a])
             }
         }
         IterState::Map { func, its } => {
@@ -110,12 +110,12 @@ fn iter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             items.extend(its.iter().cloned());
             let a = vm.new_tuple(items);
             let m = Value::Obj(vm.types.map.clone());
-            vm.new_tuple(vec![m, a])
+            vm.new_tuple_of([m, a])
         }
         IterState::Filter { func, it: inner } => {
-            let a = vm.new_tuple(vec![func.clone(), inner.clone()]);
+            let a = vm.new_tuple_of([func.clone(), inner.clone()]);
             let f = Value::Obj(vm.types.filter.clone());
-            vm.new_tuple(vec![f, a])
+            vm.new_tuple_of([f, a])
         }
         IterState::Exhausted => {
             drop(st);

@@ -752,11 +752,11 @@ fn g_ndim(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 fn g_shape(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let n = view(vm, v)?.len;
-    Ok(vm.new_tuple(vec![Value::Int(n as i64)]))
+    Ok(vm.new_tuple_of([Value::Int(n as i64)]))
 }
 fn g_strides(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let s = view(vm, v)?.step;
-    Ok(vm.new_tuple(vec![Value::Int(s as i64)]))
+    Ok(vm.new_tuple_of([Value::Int(s as i64)]))
 }
 fn g_suboffsets(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     view(vm, v)?;

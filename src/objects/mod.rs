@@ -80,6 +80,7 @@ pub mod text_signatures;
 pub mod traceback;
 mod trashcan;
 pub mod tuple;
+pub mod tuple_items;
 pub mod type_annotations;
 pub mod type_docs;
 pub mod typeobj;
@@ -225,7 +226,8 @@ pub enum Payload {
     Str(StrObj),
     Bytes(Box<[u8]>),
     ByteArray(RefCell<Vec<u8>>),
-    Tuple(Box<[Value]>),
+    /// One or two items inline, more boxed (tuple_items.rs).
+    Tuple(tuple_items::TupleItems),
     List(listcell::ListCell),
     Dict(Box<RefCell<dicttable::DictTable>>),
     /// CPython's set table (`set.rs`), so iteration order matches.

@@ -93,8 +93,8 @@ fn ns_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(o) => o.dict().map_or(Value::None, Value::Obj),
         _ => Value::None,
     };
-    let empty = vm.new_tuple(vec![]);
-    Ok(vm.new_tuple(vec![cls, empty, dict]))
+    let empty = vm.new_tuple_of([]);
+    Ok(vm.new_tuple_of([cls, empty, dict]))
 }
 
 impl Vm {

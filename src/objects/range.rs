@@ -518,7 +518,7 @@ fn range_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     } else {
         (vm.new_bigint(r.start_big()), vm.new_bigint(r.step_big()))
     };
-    let t = vm.new_tuple(vec![vm.new_bigint(len), start, step]);
+    let t = vm.new_tuple_of([vm.new_bigint(len), start, step]);
     Ok(Value::Int(vm.hash(&t)?))
 }
 

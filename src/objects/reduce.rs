@@ -144,9 +144,9 @@ fn reduce_newobj(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
             (vm.getattr(&copyreg, &n)?, vm.new_tuple(items))
         }
     } else {
-        let a = args.unwrap_or_else(|| vm.new_tuple(vec![]));
+        let a = args.unwrap_or_else(|| vm.new_tuple_of([]));
         let k = kwargs.unwrap_or(Value::None);
-        let t = vm.new_tuple(vec![Value::Obj(cls.clone()), a, k]);
+        let t = vm.new_tuple_of([Value::Obj(cls.clone()), a, k]);
         (vm.getattr_str(&copyreg, "__newobj_ex__")?, t)
     };
     let (is_list, is_dict) = match obj {
@@ -164,7 +164,7 @@ fn reduce_newobj(vm: &mut Vm, obj: &Value) -> PyResult<Value> {
     } else {
         Value::None
     };
-    Ok(vm.new_tuple(vec![newobj, newargs, state, listitems, dictitems]))
+    Ok(vm.new_tuple_of([newobj, newargs, state, listitems, dictitems]))
 }
 
 /// `obj.__getstate__()`, or the default state when it is object's own.
@@ -212,7 +212,7 @@ fn default_state(vm: &mut Vm, obj: &Value, required: bool) -> PyResult<Value> {
             }
         }
         if vm.dict_len(&slots) != 0 {
-            state = vm.new_tuple(vec![state, Value::Obj(slots)]);
+            state = vm.new_tuple_of([state, Value::Obj(slots)]);
         }
     }
     Ok(state)
@@ -290,8 +290,8 @@ fn set_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_shared_args(set_reduce, "__reduce__", args, 0, 0)?;
     let items = vm.collect_iter(&obj)?;
     let ty = Value::Obj(vm.type_of(&obj));
-    let arg = vm.new_tuple(vec![vm.new_list(items)]);
-    Ok(vm.new_tuple(vec![ty, arg, dict_state(&obj)]))
+    let arg = vm.new_tuple_of([vm.new_list(items)]);
+    Ok(vm.new_tuple_of([ty, arg, dict_state(&obj)]))
 }
 
 /// `range.__reduce__` / `slice.__reduce__`: `(type, (start, stop, step))`.
@@ -306,7 +306,7 @@ fn bounds_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
         parts.push(vm.getattr_str(&obj, name)?);
     }
     let ty = Value::Obj(vm.type_of(&obj));
-    Ok(vm.new_tuple(vec![ty, vm.new_tuple(parts)]))
+    Ok(vm.new_tuple_of([ty, vm.new_tuple(parts)]))
 }
 
 /// `bytearray.__reduce_ex__(proto)`: `(type, (bytes,), dict)`, or before
@@ -321,14 +321,14 @@ fn bytearray_reduce_common(vm: &mut Vm, obj: Value, proto: i64) -> PyResult<Valu
     };
     let ty = Value::Obj(vm.type_of(&obj));
     let arg = if data.is_empty() {
-        vm.new_tuple(vec![])
+        vm.new_tuple_of([])
     } else if proto < 3 {
         let text: String = data.iter().map(|&b| char::from(b)).collect();
-        vm.new_tuple(vec![vm.new_string(text), vm.new_str("latin-1")])
+        vm.new_tuple_of([vm.new_string(text), vm.new_str("latin-1")])
     } else {
-        vm.new_tuple(vec![vm.new_bytes(data)])
+        vm.new_tuple_of([vm.new_bytes(data)])
     };
-    Ok(vm.new_tuple(vec![ty, arg, dict_state(&obj)]))
+    Ok(vm.new_tuple_of([ty, arg, dict_state(&obj)]))
 }
 
 fn bytearray_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -351,7 +351,7 @@ fn tuple_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let obj = first(vm, &args, "tuple")?;
     vm.check_args("tuple.__getnewargs__", args, 0, 0)?;
     let items = tuple_items(&obj).unwrap_or_default();
-    Ok(vm.new_tuple(vec![vm.new_tuple(items)]))
+    Ok(vm.new_tuple_of([vm.new_tuple(items)]))
 }
 
 /// `Ellipsis.__reduce__()` / `NotImplemented.__reduce__()`: the global name.
@@ -370,8 +370,8 @@ fn singleton_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn getattr_reduce(vm: &mut Vm, owner: Value, name: &str) -> PyResult<Value> {
     let builtins = Value::Obj(vm.builtins.clone());
     let getattr = vm.getattr_str(&builtins, "getattr")?;
-    let arg = vm.new_tuple(vec![owner, vm.new_str(name)]);
-    Ok(vm.new_tuple(vec![getattr, arg]))
+    let arg = vm.new_tuple_of([owner, vm.new_str(name)]);
+    Ok(vm.new_tuple_of([getattr, arg]))
 }
 
 /// `builtin_function_or_method.__reduce__`: the name for module functions,
@@ -426,8 +426,8 @@ fn method_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let name = vm.getattr_str(&func, "__name__")?;
     let builtins = Value::Obj(vm.builtins.clone());
     let getattr = vm.getattr_str(&builtins, "getattr")?;
-    let arg = vm.new_tuple(vec![owner, name]);
-    Ok(vm.new_tuple(vec![getattr, arg]))
+    let arg = vm.new_tuple_of([owner, name]);
+    Ok(vm.new_tuple_of([getattr, arg]))
 }
 
 fn install_builtin_reduces(vm: &mut Vm) {

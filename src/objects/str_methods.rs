@@ -907,7 +907,7 @@ fn str_getnewargs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("str.__getnewargs__", args, 0, 0)?;
     let s = this(vm, &args)?;
     let v = out(vm, &s);
-    Ok(vm.new_tuple(vec![v]))
+    Ok(vm.new_tuple_of([v]))
 }
 
 /// `__sizeof__`: CPython's compact string layout (header, then one

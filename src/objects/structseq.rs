@@ -84,9 +84,7 @@ fn structseq_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             items.len()
         )));
     }
-    Ok(Value::Obj(
-        vm.new_obj(&cls, Payload::Tuple(items.into_boxed_slice())),
-    ))
+    Ok(Value::Obj(vm.new_obj(&cls, Payload::Tuple(items.into()))))
 }
 
 impl Vm {
@@ -155,6 +153,6 @@ impl Vm {
 
     /// An instance of a struct sequence type.
     pub fn new_structseq(&self, ty: &PyRef, values: Vec<Value>) -> Value {
-        Value::Obj(self.new_obj(ty, Payload::Tuple(values.into_boxed_slice())))
+        Value::Obj(self.new_obj(ty, Payload::Tuple(values.into())))
     }
 }

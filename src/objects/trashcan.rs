@@ -117,7 +117,7 @@ mod tests {
                 let mut tuple = Value::None;
                 for _ in 0..200_000 {
                     list = vm.new_list(vec![list]);
-                    tuple = vm.new_tuple(vec![tuple]);
+                    tuple = vm.new_tuple_of([tuple]);
                 }
                 drop(list);
                 drop(tuple);

@@ -228,10 +228,9 @@ fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if crate::objects::rc::Rc::ptr_eq(&cls, &vm.types.tuple) {
         return Ok(vm.new_tuple(items));
     }
-    Ok(Value::Obj(vm.new_instance_of(
-        &cls,
-        Payload::Tuple(items.into_boxed_slice()),
-    )))
+    Ok(Value::Obj(
+        vm.new_instance_of(&cls, Payload::Tuple(items.into())),
+    ))
 }
 
 pub fn install(vm: &mut Vm) {

@@ -131,7 +131,7 @@ impl Vm {
     pub fn new_generic_alias(&self, origin: Value, args: Value) -> Value {
         let args = match &args {
             Value::Obj(o) if matches!(o.payload, Payload::Tuple(_)) => args,
-            _ => self.new_tuple(vec![args]),
+            _ => self.new_tuple_of([args]),
         };
         Value::Obj(self.new_obj(
             &self.types.generic_alias,
@@ -162,9 +162,9 @@ fn get_args(vm: &mut Vm, v: &Value) -> PyResult<Value> {
         Value::Obj(o) => match &o.payload {
             Payload::Union(a) => a.clone(),
             Payload::GenericAlias(p) => p[1].clone(),
-            _ => vm.new_tuple(vec![]),
+            _ => vm.new_tuple_of([]),
         },
-        _ => vm.new_tuple(vec![]),
+        _ => vm.new_tuple_of([]),
     })
 }
 
@@ -329,7 +329,7 @@ fn alias_mro_entries(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some((o, _)) = alias_parts(&arg(&args, 0)) else {
         return Err(vm.type_error("descriptor requires a 'types.GenericAlias' object"));
     };
-    Ok(vm.new_tuple(vec![o]))
+    Ok(vm.new_tuple_of([o]))
 }
 
 fn alias_instancecheck(vm: &mut Vm, _args: Args) -> PyResult<Value> {

@@ -85,7 +85,7 @@ impl Vm {
     pub fn exc_args(&self, e: &PyRef) -> Value {
         match &e.payload {
             Payload::Exception(d) => d.borrow().args.clone(),
-            _ => self.new_tuple(vec![]),
+            _ => self.new_tuple_of([]),
         }
     }
 }

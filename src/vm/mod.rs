@@ -328,7 +328,7 @@ impl Vm {
         };
         let empty_tuple = Rc::new(PyObject::new(
             types.tuple.clone(),
-            Payload::Tuple(Box::new([])),
+            Payload::Tuple(Default::default()),
         ));
         let empty_str = Rc::new(PyObject::new(
             types.str.clone(),
@@ -704,7 +704,25 @@ impl Vm {
         if items.is_empty() {
             return Value::Obj(self.empty_tuple.clone());
         }
-        Value::Obj(self.new_container(&self.types.tuple, Payload::Tuple(items.into_boxed_slice())))
+        self.new_tuple_items(items.into())
+    }
+
+    /// A tuple of `N` items given as an array: one or two are stored
+    /// inline, with no allocation besides the object's
+    /// (objects/tuple_items.rs).
+    #[inline]
+    pub fn new_tuple_of<const N: usize>(&self, items: [Value; N]) -> Value {
+        if N == 0 {
+            return Value::Obj(self.empty_tuple.clone());
+        }
+        self.new_tuple_items(items.into())
+    }
+
+    /// A tuple of the items given (not empty: the empty tuple is the
+    /// `empty_tuple` singleton).
+    #[inline]
+    pub fn new_tuple_items(&self, items: crate::objects::tuple_items::TupleItems) -> Value {
+        Value::Obj(self.new_container(&self.types.tuple, Payload::Tuple(items)))
     }
 
     pub fn new_list(&self, items: Vec<Value>) -> Value {

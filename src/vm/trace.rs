@@ -341,7 +341,7 @@ impl Vm {
             _ => Value::None,
         };
         let ty = Value::Obj(self.type_of(&v));
-        let arg = self.new_tuple(vec![ty, v, tb]);
+        let arg = self.new_tuple_of([ty, v, tb]);
         let _ = self.call_hook(Hook::Trace, Event::Exception, arg);
     }
 

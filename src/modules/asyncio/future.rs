@@ -810,7 +810,7 @@ fn g_callbacks(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     }
     let items = cbs
         .into_iter()
-        .map(|(a, b)| vm.new_tuple(vec![a, b]))
+        .map(|(a, b)| vm.new_tuple_of([a, b]))
         .collect();
     Ok(vm.new_list(items))
 }

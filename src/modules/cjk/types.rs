@@ -223,7 +223,7 @@ fn codec_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (b, _) = encode(vm, &codec, &mut st, &text, &errors, true, obj)?;
     let n = text.len() as i64;
     let b = vm.new_bytes(b);
-    Ok(vm.new_tuple(vec![b, Value::Int(n)]))
+    Ok(vm.new_tuple_of([b, Value::Int(n)]))
 }
 
 /// `MultibyteCodec.decode(input, errors=None)` → (str, length).
@@ -239,7 +239,7 @@ fn codec_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut st = codec.decoder_init();
     let (text, _) = decode(vm, &codec, &mut st, &data, &errors, true)?;
     let s = str_from(vm, &text);
-    Ok(vm.new_tuple(vec![s, Value::Int(data.len() as i64)]))
+    Ok(vm.new_tuple_of([s, Value::Int(data.len() as i64)]))
 }
 
 // ------------------------------------------------------------ shared
@@ -501,7 +501,7 @@ fn idec_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pv = vm.new_bytes(p);
     let n = BigInt::from_bytes_le(num_bigint::Sign::Plus, &c.state.get());
     let nv = vm.new_bigint(n);
-    Ok(vm.new_tuple(vec![pv, nv]))
+    Ok(vm.new_tuple_of([pv, nv]))
 }
 
 fn idec_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {

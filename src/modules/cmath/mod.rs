@@ -493,7 +493,7 @@ fn cmath_polar(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let phi = z.im.atan2(z.re);
     let r = crate::num::complex_abs(z)
         .map_err(|_| vm.new_error(ExcKind::OverflowError, "math range error"))?;
-    Ok(vm.new_tuple(vec![Value::float(r), Value::float(phi)]))
+    Ok(vm.new_tuple_of([Value::float(r), Value::float(phi)]))
 }
 
 fn cmath_rect(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -107,7 +107,7 @@ fn charmap_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if mapping.is_none() {
         let s = super::funcs::decode_bytes(vm, &data, "latin-1", &errors)?;
         let n = data.len();
-        return Ok(vm.new_tuple(vec![
+        return Ok(vm.new_tuple_of([
             crate::objects::bytes::str_value(vm, &s),
             Value::Int(n as i64),
         ]));
@@ -168,7 +168,7 @@ fn charmap_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     }
     let s = crate::objects::bytes::str_value(vm, &PyStrData::from_code_points(&out));
-    Ok(vm.new_tuple(vec![s, Value::Int(data.len() as i64)]))
+    Ok(vm.new_tuple_of([s, Value::Int(data.len() as i64)]))
 }
 
 /// What an encoding mapping gives for a code point: bytes, or undefined.
@@ -241,7 +241,7 @@ fn charmap_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mapping = a.get(2).cloned().unwrap_or(Value::None);
     if mapping.is_none() {
         let b = super::funcs::encode_str(vm, &a[0], &s, "latin-1", &errors)?;
-        return Ok(vm.new_tuple(vec![vm.new_bytes(b), Value::Int(s.len() as i64)]));
+        return Ok(vm.new_tuple_of([vm.new_bytes(b), Value::Int(s.len() as i64)]));
     }
     let cps = s.to_cps();
     let mut out = Vec::with_capacity(cps.len());
@@ -319,7 +319,7 @@ fn charmap_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         i = end;
     }
-    Ok(vm.new_tuple(vec![vm.new_bytes(out), Value::Int(cps.len() as i64)]))
+    Ok(vm.new_tuple_of([vm.new_bytes(out), Value::Int(cps.len() as i64)]))
 }
 
 /// `charmap_build(map)`: an `EncodingMap` for a 256-character table, a

@@ -375,7 +375,7 @@ fn escape_incomplete_tail(b: &[u8], raw: bool) -> usize {
 }
 
 fn pair(vm: &Vm, a: Value, n: usize) -> Value {
-    vm.new_tuple(vec![a, Value::Int(n as i64)])
+    vm.new_tuple_of([a, Value::Int(n as i64)])
 }
 
 fn str_result(vm: &Vm, s: &PyStrData) -> Value {
@@ -581,7 +581,7 @@ fn utf_decode_bom(vm: &mut Vm, args: Args, name: &str, wide: bool, ex: bool) -> 
         } else {
             bo
         };
-        Ok(vm.new_tuple(vec![s, Value::Int(n as i64), Value::Int(bo)]))
+        Ok(vm.new_tuple_of([s, Value::Int(n as i64), Value::Int(bo)]))
     } else {
         Ok(pair(vm, s, n))
     }

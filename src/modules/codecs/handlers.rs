@@ -83,7 +83,7 @@ fn object_cps(vm: &mut Vm, e: &ErrInfo) -> PyResult<Vec<u32>> {
 }
 
 fn result(vm: &Vm, repl: Value, pos: usize) -> Value {
-    vm.new_tuple(vec![repl, Value::Int(pos as i64)])
+    vm.new_tuple_of([repl, Value::Int(pos as i64)])
 }
 
 fn str_of_cps(vm: &Vm, cps: &[u32]) -> Value {

@@ -277,7 +277,7 @@ pub(super) fn utf_7_encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let cps = s.code_points();
     let b = encode(&cps);
-    Ok(vm.new_tuple(vec![vm.new_bytes(b), Value::Int(cps.len() as i64)]))
+    Ok(vm.new_tuple_of([vm.new_bytes(b), Value::Int(cps.len() as i64)]))
 }
 
 pub(super) fn utf_7_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -317,5 +317,5 @@ pub(super) fn utf_7_decode(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let (cps, n) = decode(vm, &b, &errors, fin)?;
     let s = crate::objects::bytes::str_value(vm, &PyStrData::from_code_points(&cps));
-    Ok(vm.new_tuple(vec![s, Value::Int(n as i64)]))
+    Ok(vm.new_tuple_of([s, Value::Int(n as i64)]))
 }

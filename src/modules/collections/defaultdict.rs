@@ -206,13 +206,13 @@ fn defdict_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = Value::Obj(vm.type_of(&dv));
     let f = factory_of(&d);
     let cargs = if f.is_none() {
-        vm.new_tuple(vec![])
+        vm.new_tuple_of([])
     } else {
-        vm.new_tuple(vec![f])
+        vm.new_tuple_of([f])
     };
     let items = vm.call_method(&dv, "items", &[])?;
     let it = vm.iter(&items)?;
-    Ok(vm.new_tuple(vec![cls, cargs, Value::None, Value::None, it]))
+    Ok(vm.new_tuple_of([cls, cargs, Value::None, Value::None, it]))
 }
 
 /// CPython's `defdict_or(self, other)`: the result takes the class and

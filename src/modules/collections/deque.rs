@@ -440,10 +440,10 @@ fn deque_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (s, d) = recv(vm, &args, "__reduce__")?;
     let cls = Value::Obj(vm.type_of(&s));
     let cargs = match d.maxlen.get() {
-        None => vm.new_tuple(vec![]),
+        None => vm.new_tuple_of([]),
         Some(m) => {
-            let e = vm.new_tuple(vec![]);
-            vm.new_tuple(vec![e, Value::Int(m as i64)])
+            let e = vm.new_tuple_of([]);
+            vm.new_tuple_of([e, Value::Int(m as i64)])
         }
     };
     let state = match &s {
@@ -454,7 +454,7 @@ fn deque_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
         _ => Value::None,
     };
     let it = vm.iter(&s)?;
-    Ok(vm.new_tuple(vec![cls, cargs, state, it]))
+    Ok(vm.new_tuple_of([cls, cargs, state, it]))
 }
 
 fn deque_sizeof(vm: &mut Vm, args: Args) -> PyResult<Value> {

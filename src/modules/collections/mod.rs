@@ -178,8 +178,8 @@ fn tuplegetter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let g = tg(vm, &s)?;
     let doc = g.doc.borrow().clone();
     let cls = Value::Obj(vm.type_of(&s));
-    let t = vm.new_tuple(vec![Value::Int(g.index as i64), doc]);
-    Ok(vm.new_tuple(vec![cls, t]))
+    let t = vm.new_tuple_of([Value::Int(g.index as i64), doc]);
+    Ok(vm.new_tuple_of([cls, t]))
 }
 
 fn get_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {

@@ -128,7 +128,7 @@ impl Builder {
         let Some(action) = self.events.borrow().get(kind).cloned().flatten() else {
             return Ok(());
         };
-        let t = vm.new_tuple(vec![action, node.clone()]);
+        let t = vm.new_tuple_of([action, node.clone()]);
         let queue = self.events_deque.borrow().clone();
         if let Some(d) = queue.as_ref().and_then(|q| vm.native::<Deque>(q)) {
             d.push_back(t);
@@ -265,14 +265,14 @@ impl Builder {
                 }
                 p
             }
-            None => vm.new_tuple(vec![target, text]),
+            None => vm.new_tuple_of([target, text]),
         };
         self.event(vm, EV_PI, &pi)?;
         Ok(pi)
     }
 
     pub fn handle_start_ns(&self, vm: &mut Vm, prefix: Value, uri: Value) -> PyResult<()> {
-        let t = vm.new_tuple(vec![prefix, uri]);
+        let t = vm.new_tuple_of([prefix, uri]);
         self.event(vm, EV_START_NS, &t)
     }
 

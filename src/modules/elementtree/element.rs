@@ -570,7 +570,7 @@ fn element_items(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let items = d.map_or_else(Vec::new, |d| {
         vm.dict_items(&d)
             .into_iter()
-            .map(|(k, v)| vm.new_tuple(vec![k, v]))
+            .map(|(k, v)| vm.new_tuple_of([k, v]))
             .collect()
     });
     Ok(vm.new_list(items))

@@ -157,8 +157,5 @@ fn set_factories(vm: &mut Vm, args: Args) -> PyResult<Value> {
         st.pi_factory = (!pf.is_none()).then_some(pf);
         old
     });
-    Ok(vm.new_tuple(vec![
-        old.0.unwrap_or(Value::None),
-        old.1.unwrap_or(Value::None),
-    ]))
+    Ok(vm.new_tuple_of([old.0.unwrap_or(Value::None), old.1.unwrap_or(Value::None)]))
 }

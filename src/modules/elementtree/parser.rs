@@ -384,7 +384,7 @@ fn default_handler(
 fn error_at(vm: &mut Vm, code: u32, line: u64, col: u64, msg: &str) -> crate::vm::PyErr {
     let e = super::parse_error(vm, &format!("{msg}: line {line}, column {col}"));
     vm.set_attr_raw(&e.0, "code", Value::Int(i64::from(code)));
-    let pos = vm.new_tuple(vec![Value::Int(line as i64), Value::Int(col as i64)]);
+    let pos = vm.new_tuple_of([Value::Int(line as i64), Value::Int(col as i64)]);
     vm.set_attr_raw(&e.0, "position", pos);
     e
 }

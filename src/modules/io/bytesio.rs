@@ -425,7 +425,7 @@ fn bytesio_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let value = vm.new_bytes(data_of(b).borrow().clone());
     let pos = Value::Int(b.pos.get() as i64);
     let d = super::stringio::dict_state(vm, &me)?;
-    Ok(vm.new_tuple(vec![value, pos, d]))
+    Ok(vm.new_tuple_of([value, pos, d]))
 }
 
 fn bytesio_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -155,7 +155,7 @@ fn build(vm: &mut Vm) -> PyResult<PyRef> {
 /// `class UnsupportedOperation(OSError, ValueError)`, module `io`.
 fn make_unsupported(vm: &mut Vm) -> PyResult<PyRef> {
     let name = vm.new_str("UnsupportedOperation");
-    let bases = vm.new_tuple(vec![
+    let bases = vm.new_tuple_of([
         Value::Obj(vm.exc_type(ExcKind::OSError)),
         Value::Obj(vm.exc_type(ExcKind::ValueError)),
     ]);

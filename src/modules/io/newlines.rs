@@ -252,7 +252,7 @@ fn nldecoder_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     };
     let flag = (flag << 1) | i64::from(d.state.get().pendingcr);
-    Ok(vm.new_tuple(vec![buf, Value::Int(flag)]))
+    Ok(vm.new_tuple_of([buf, Value::Int(flag)]))
 }
 
 fn nldecoder_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -269,7 +269,7 @@ fn nldecoder_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     d.state.set(s);
     let inner = d.decoder.borrow().clone();
     if !inner.is_none() {
-        let t = vm.new_tuple(vec![buf, Value::Int(flag >> 1)]);
+        let t = vm.new_tuple_of([buf, Value::Int(flag >> 1)]);
         vm.call_method(&inner, "setstate", &[t])?;
     }
     Ok(Value::None)

@@ -564,7 +564,7 @@ fn stringio_getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let pos = Value::Int(s.pos.get() as i64);
     let d = dict_state(vm, &me)?;
-    Ok(vm.new_tuple(vec![value, nl, pos, d]))
+    Ok(vm.new_tuple_of([value, nl, pos, d]))
 }
 
 fn stringio_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {

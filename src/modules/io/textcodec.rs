@@ -170,7 +170,7 @@ impl ByteDec {
             ByteDec::Py(d) => {
                 let d = d.clone();
                 let b = vm.new_bytes(buf);
-                let t = vm.new_tuple(vec![b, Value::Int(flags)]);
+                let t = vm.new_tuple_of([b, Value::Int(flags)]);
                 vm.call_method(&d, "setstate", &[t]).map(|_| ())
             }
             ByteDec::Chunked => Ok(()),

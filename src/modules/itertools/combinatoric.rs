@@ -390,7 +390,7 @@ pub fn reduce_parts(vm: &Vm, st: &St) -> Option<(Vec<Value>, Option<Value>)> {
     match st {
         St::Product(ix) => {
             if ix.stopped {
-                return Some((vec![vm.new_tuple(vec![])], None));
+                return Some((vec![vm.new_tuple_of([])], None));
             }
             let pools = ix
                 .offsets
@@ -404,14 +404,14 @@ pub fn reduce_parts(vm: &Vm, st: &St) -> Option<(Vec<Value>, Option<Value>)> {
             let r = Value::Int(p.r as i64);
             let never = p.r > p.pool.len();
             if p.stopped && !never {
-                return Some((vec![vm.new_tuple(vec![]), r], None));
+                return Some((vec![vm.new_tuple_of([]), r], None));
             }
             let pool = vm.new_tuple(p.pool.clone());
             let state = (!p.first && !never).then(|| {
                 let ints = |xs: &[usize]| xs.iter().map(|&i| Value::Int(i as i64)).collect();
                 let i = vm.new_tuple(ints(&p.indices));
                 let c = vm.new_tuple(ints(&p.cycles));
-                vm.new_tuple(vec![i, c])
+                vm.new_tuple_of([i, c])
             });
             Some((vec![pool, r], state))
         }
@@ -426,7 +426,7 @@ pub fn reduce_parts(vm: &Vm, st: &St) -> Option<(Vec<Value>, Option<Value>)> {
                 _ => n == 0 && ix.r > 0,
             };
             if ix.stopped && !never {
-                return Some((vec![vm.new_tuple(vec![]), r], None));
+                return Some((vec![vm.new_tuple_of([]), r], None));
             }
             let pool = vm.new_tuple(ix.pool.clone());
             let state = (!ix.first && !never).then(|| indices(ix));

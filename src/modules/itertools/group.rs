@@ -145,7 +145,7 @@ fn groupby_step(vm: &mut Vm, s: &Value, o: &ItObj) -> PyResult<Option<Value>> {
         let addr = Rc::as_ptr(g) as *const u8 as usize;
         with_gb(o, |gb| gb.currgrouper = addr);
     }
-    Ok(Some(vm.new_tuple(vec![key, grouper])))
+    Ok(Some(vm.new_tuple_of([key, grouper])))
 }
 
 fn grouper_step(vm: &mut Vm, s: &Value, parent: &PyRef, tgtkey: Value) -> PyResult<Option<Value>> {
@@ -317,7 +317,7 @@ pub fn tee(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("n must be >= 0"));
     }
     if n == 0 {
-        return Ok(vm.new_tuple(vec![]));
+        return Ok(vm.new_tuple_of([]));
     }
     let it = vm.iter(&a[0])?;
     let copyfunc = vm.getattr_opt(&it, "__copy__")?;

@@ -54,7 +54,7 @@ pub fn it_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 ..
             } => {
                 let saved = vm.new_list(saved.clone());
-                let state = vm.new_tuple(vec![saved, Value::bool(!*firstpass)]);
+                let state = vm.new_tuple_of([saved, Value::bool(!*firstpass)]);
                 R::State(vec![it.clone()], state)
             }
             St::Cycle {
@@ -138,22 +138,22 @@ pub fn it_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             if idx != 0 {
                 vm.call_method(&it, "__setstate__", &[int_of(idx)])?;
             }
-            let a = vm.new_tuple(vec![it]);
-            let state = vm.new_tuple(vec![saved, Value::Bool(Truth::True)]);
+            let a = vm.new_tuple_of([it]);
+            let state = vm.new_tuple_of([saved, Value::Bool(Truth::True)]);
             vec![cls, a, state]
         }
         R::AccChain(init, it, func) => {
             let chain = Value::Obj(registered_type(vm, "chain")?);
-            let first = vm.new_tuple(vec![init]);
+            let first = vm.new_tuple_of([init]);
             let src = vm.call(&chain, &[first, it])?;
-            let a = vm.new_tuple(vec![src, func]);
+            let a = vm.new_tuple_of([src, func]);
             vec![cls, a, Value::None]
         }
         R::No => {
             // An exhausted islice: CPython rebuilds it over an empty list.
             let empty = vm.new_list(vec![]);
             let it = vm.iter(&empty)?;
-            let a = vm.new_tuple(vec![it, Value::Int(0)]);
+            let a = vm.new_tuple_of([it, Value::Int(0)]);
             vec![cls, a, Value::Int(0)]
         }
     };

@@ -214,7 +214,7 @@ pub fn step(vm: &mut Vm, o: &ItObj) -> PyResult<Option<Value>> {
                 if let St::Pairwise { old, .. } = &mut *o.st.borrow_mut() {
                     *old = Some(item.clone());
                 }
-                return Ok(Some(vm.new_tuple(vec![prev, item])));
+                return Ok(Some(vm.new_tuple_of([prev, item])));
             }
         }
     }

@@ -414,7 +414,7 @@ impl Writer<'_> {
         if self.e.sort_keys {
             let tuples: Vec<Value> = items
                 .iter()
-                .map(|(k, v)| vm.new_tuple(vec![k.clone(), v.clone()]))
+                .map(|(k, v)| vm.new_tuple_of([k.clone(), v.clone()]))
                 .collect();
             let list = vm.new_list(tuples);
             vm.call_method(&list, "sort", &[])?;

@@ -266,7 +266,7 @@ fn json_scanstring(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("end is out of bounds"));
     }
     let (r, next) = scanstring(vm, &s, &buf, end as usize, strict)?;
-    Ok(vm.new_tuple(vec![r, Value::Int(next as i64)]))
+    Ok(vm.new_tuple_of([r, Value::Int(next as i64)]))
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

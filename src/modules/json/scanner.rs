@@ -201,7 +201,7 @@ fn scanner_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
             p.scan_once(vm, idx as usize)?
         }
     };
-    Ok(vm.new_tuple(vec![v, Value::Int(next as i64)]))
+    Ok(vm.new_tuple_of([v, Value::Int(next as i64)]))
 }
 
 fn is_ws(c: u32) -> bool {
@@ -305,7 +305,7 @@ impl<T: Unit> Parse<'_, T> {
                 idx = self.skip_ws(idx + 1);
                 let (val, next) = self.scan_once(vm, idx)?;
                 if pairs_hook {
-                    pairs.push(vm.new_tuple(vec![key, val]));
+                    pairs.push(vm.new_tuple_of([key, val]));
                 } else {
                     vm.dict_set(&dict, key, val)?;
                 }

@@ -241,7 +241,7 @@ fn math_frexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.fn_args("math.frexp", args, 1, 1)?;
     let x = arg_f64(vm, &a[0])?;
     let (m, e) = special::frexp(x);
-    Ok(vm.new_tuple(vec![Value::float(m), Value::Int(i64::from(e))]))
+    Ok(vm.new_tuple_of([Value::float(m), Value::Int(i64::from(e))]))
 }
 
 fn math_ldexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -285,7 +285,7 @@ fn math_modf(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let i = x.trunc();
         ((x - i).copysign(x), i)
     };
-    Ok(vm.new_tuple(vec![Value::float(frac), Value::float(int)]))
+    Ok(vm.new_tuple_of([Value::float(frac), Value::float(int)]))
 }
 
 fn math_fmod(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -85,7 +85,7 @@ pub fn memo_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let entries = pstate(vm, &a[0])?.memo.borrow().entries();
     let d = vm.new_dict();
     for (k, i, v) in entries {
-        let t = vm.new_tuple(vec![Value::Int(i64::from(i)), v]);
+        let t = vm.new_tuple_of([Value::Int(i64::from(i)), v]);
         vm.dict_set(&d, Value::Int(k as i64), t)?;
     }
     Ok(Value::Obj(d))

@@ -365,7 +365,7 @@ fn compat_map(
 ) -> PyResult<(Value, Value)> {
     let compat = vm.import_by_name("_compat_pickle")?;
     let table = vm.getattr_str(&compat, names)?;
-    let key = vm.new_tuple(vec![module.clone(), name.clone()]);
+    let key = vm.new_tuple_of([module.clone(), name.clone()]);
     if let Value::Obj(d) = &table {
         if let Some(item) = vm.dict_get(d, &key)? {
             let pair = match payload(&item) {

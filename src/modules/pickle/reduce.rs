@@ -147,8 +147,8 @@ impl Saver {
         match single {
             Some(s) => {
                 let t = Value::Obj(vm.types.type_.clone());
-                let args = vm.new_tuple(vec![s]);
-                let rv = vm.new_tuple(vec![t, args]);
+                let args = vm.new_tuple_of([s]);
+                let rv = vm.new_tuple_of([t, args]);
                 self.save_reduce(vm, &rv, Some(obj))
             }
             None => self.save_global(vm, obj, None),
@@ -441,8 +441,8 @@ impl Saver {
                 let builtins = Value::Obj(vm.builtins.clone());
                 let getattr = vm.getattr_str(&builtins, "getattr")?;
                 let last = vm.new_string(lastname);
-                let args = vm.new_tuple(vec![parent, last]);
-                let rv = vm.new_tuple(vec![getattr, args]);
+                let args = vm.new_tuple_of([parent, last]);
+                let rv = vm.new_tuple_of([getattr, args]);
                 self.save_reduce(vm, &rv, None)?;
             } else {
                 self.gen_global(vm, module_name, global_name)?;
@@ -501,7 +501,7 @@ impl Saver {
         if !matches!(reg.payload, Payload::Dict(_)) || vm.dict_len(&reg) == 0 {
             return Ok(false);
         }
-        let key = vm.new_tuple(vec![module.clone(), name.clone()]);
+        let key = vm.new_tuple_of([module.clone(), name.clone()]);
         let Some(code) = vm.dict_get(&reg, &key)? else {
             return Ok(false);
         };

@@ -354,15 +354,15 @@ impl Saver {
             let bytes_t = Value::Obj(vm.types.bytes.clone());
             let rv = if data.is_empty() {
                 let empty = vm.new_tuple(Vec::new());
-                vm.new_tuple(vec![bytes_t, empty])
+                vm.new_tuple_of([bytes_t, empty])
             } else {
                 let text: String = data.iter().map(|&b| char::from(b)).collect();
                 let codecs = vm.import_by_name("codecs")?;
                 let encode = vm.getattr_str(&codecs, "encode")?;
                 let s = vm.new_string(text);
                 let latin1 = Value::Obj(vm.intern("latin1"));
-                let args = vm.new_tuple(vec![s, latin1]);
-                vm.new_tuple(vec![encode, args])
+                let args = vm.new_tuple_of([s, latin1]);
+                vm.new_tuple_of([encode, args])
             };
             return self.save_reduce(vm, &rv, Some(obj));
         }
@@ -392,9 +392,9 @@ impl Saver {
                 vm.new_tuple(Vec::new())
             } else {
                 let b = vm.new_bytes(data);
-                vm.new_tuple(vec![b])
+                vm.new_tuple_of([b])
             };
-            let rv = vm.new_tuple(vec![t, args]);
+            let rv = vm.new_tuple_of([t, args]);
             return self.save_reduce(vm, &rv, Some(obj));
         }
         let mut h = [0x96, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -743,8 +743,8 @@ impl Saver {
         if self.proto < 4 {
             let t = Value::Obj(vm.types.set.clone());
             let l = vm.new_list(items);
-            let args = vm.new_tuple(vec![l]);
-            let rv = vm.new_tuple(vec![t, args]);
+            let args = vm.new_tuple_of([l]);
+            let rv = vm.new_tuple_of([t, args]);
             return self.save_reduce(vm, &rv, Some(obj));
         }
         self.op(0x8f);
@@ -780,8 +780,8 @@ impl Saver {
         if self.proto < 4 {
             let t = Value::Obj(vm.types.frozenset.clone());
             let l = vm.new_list(items);
-            let args = vm.new_tuple(vec![l]);
-            let rv = vm.new_tuple(vec![t, args]);
+            let args = vm.new_tuple_of([l]);
+            let rv = vm.new_tuple_of([t, args]);
             return self.save_reduce(vm, &rv, Some(obj));
         }
         self.op(MARK);

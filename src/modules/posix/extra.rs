@@ -621,5 +621,5 @@ pub fn posix_openpty(vm: &mut Vm, args: Args) -> PyResult<Value> {
         // SAFETY: fd is an open descriptor returned by openpty.
         unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
-    Ok(vm.new_tuple(vec![Value::Int(master as i64), Value::Int(slave as i64)]))
+    Ok(vm.new_tuple_of([Value::Int(master as i64), Value::Int(slave as i64)]))
 }

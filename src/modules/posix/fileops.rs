@@ -130,10 +130,7 @@ fn make_pipe(vm: &mut Vm, flags: i32) -> PyResult<Value> {
     if r < 0 {
         return Err(vm.last_os_error(None));
     }
-    Ok(vm.new_tuple(vec![
-        Value::Int(i64::from(fds[0])),
-        Value::Int(i64::from(fds[1])),
-    ]))
+    Ok(vm.new_tuple_of([Value::Int(i64::from(fds[0])), Value::Int(i64::from(fds[1]))]))
 }
 
 /// `os.pipe()`: two non-inheritable descriptors.

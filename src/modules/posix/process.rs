@@ -346,10 +346,7 @@ pub fn posix_waitpid(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let r = vm
         .allow_threads(|| super::util::retry(|| unsafe { libc::waitpid(pid, &mut status, opts) }));
     let r = r.map_err(|e| vm.os_error(e, None, None))?;
-    Ok(vm.new_tuple(vec![
-        Value::Int(i64::from(r)),
-        Value::Int(i64::from(status)),
-    ]))
+    Ok(vm.new_tuple_of([Value::Int(i64::from(r)), Value::Int(i64::from(status))]))
 }
 
 /// `os.wait()` → `(pid, status)`.
@@ -359,10 +356,7 @@ pub fn posix_wait(vm: &mut Vm, args: Args) -> PyResult<Value> {
     // SAFETY: `status` is a valid out-pointer for the call.
     let r = super::util::retry(|| unsafe { libc::wait(&mut status) });
     let r = r.map_err(|e| vm.os_error(e, None, None))?;
-    Ok(vm.new_tuple(vec![
-        Value::Int(i64::from(r)),
-        Value::Int(i64::from(status)),
-    ]))
+    Ok(vm.new_tuple_of([Value::Int(i64::from(r)), Value::Int(i64::from(status))]))
 }
 
 fn status_arg(vm: &mut Vm, args: &Args, name: &str) -> PyResult<i32> {

@@ -102,7 +102,7 @@ fn make_stat_result(
     visible: Vec<Value>,
     hidden_vals: Vec<Value>,
 ) -> PyResult<Value> {
-    let o = vm.new_obj(cls, Payload::Tuple(visible.into_boxed_slice()));
+    let o = vm.new_obj(cls, Payload::Tuple(visible.into()));
     // The hidden fields' dict, built at its final size with interned
     // keys (distinct, hashed once for the run): no resize, no probing for
     // an existing key.

@@ -55,7 +55,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
     vm.set_attr_raw(&m, "XMLParserType", Value::Obj(ptype));
     let v = vm.new_str("expat_2.5.0");
     vm.set_attr_raw(&m, "EXPAT_VERSION", v);
-    let vi = vm.new_tuple(vec![Value::Int(2), Value::Int(5), Value::Int(0)]);
+    let vi = vm.new_tuple_of([Value::Int(2), Value::Int(5), Value::Int(0)]);
     vm.set_attr_raw(&m, "version_info", vi);
     let ne = vm.new_str("UTF-8");
     vm.set_attr_raw(&m, "native_encoding", ne);
@@ -70,7 +70,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
         ("XML_BLAP_ACT_THRES", 8388608),
     ] {
         let n = vm.new_str(name);
-        feats.push(vm.new_tuple(vec![n, Value::Int(val)]));
+        feats.push(vm.new_tuple_of([n, Value::Int(val)]));
     }
     let feats = vm.new_list(feats);
     vm.set_attr_raw(&m, "features", feats);

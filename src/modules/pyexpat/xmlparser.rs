@@ -385,7 +385,7 @@ fn model_value(vm: &Vm, m: &Model) -> Value {
     let children = m.children.iter().map(|c| model_value(vm, c)).collect();
     let children = vm.new_tuple(children);
     let name = opt_str(vm, &m.name);
-    vm.new_tuple(vec![
+    vm.new_tuple_of([
         Value::Int(i64::from(m.ctype)),
         Value::Int(i64::from(m.quant)),
         name,

@@ -380,16 +380,13 @@ pub fn make_sockaddr(vm: &mut Vm, a: &SockAddr) -> Value {
             // SAFETY: the family says the storage holds a sockaddr_in.
             let sin = unsafe { &*a.as_ptr().cast::<libc::sockaddr_in>() };
             let host = vm.new_string(ip_text(a));
-            vm.new_tuple(vec![
-                host,
-                Value::Int(i64::from(u16::from_be(sin.sin_port))),
-            ])
+            vm.new_tuple_of([host, Value::Int(i64::from(u16::from_be(sin.sin_port)))])
         }
         libc::AF_INET6 => {
             // SAFETY: the family says the storage holds a sockaddr_in6.
             let sin = unsafe { &*a.as_ptr().cast::<libc::sockaddr_in6>() };
             let host = vm.new_string(ip_text(a));
-            vm.new_tuple(vec![
+            vm.new_tuple_of([
                 host,
                 Value::Int(i64::from(u16::from_be(sin.sin6_port))),
                 Value::Int(i64::from(u32::from_be(sin.sin6_flowinfo))),
@@ -426,7 +423,7 @@ pub fn make_sockaddr(vm: &mut Vm, a: &SockAddr) -> Value {
                 })
                 .unwrap_or_default();
             let d = vm.new_bytes(data);
-            vm.new_tuple(vec![Value::Int(i64::from(f)), d])
+            vm.new_tuple_of([Value::Int(i64::from(f)), d])
         }
     }
 }

@@ -90,7 +90,7 @@ fn socket_getaddrinfo(vm: &mut Vm, args: Args) -> PyResult<Value> {
     for i in infos {
         let canon = vm.new_string(i.canonname);
         let sa = make_sockaddr(vm, &i.addr);
-        out.push(vm.new_tuple(vec![
+        out.push(vm.new_tuple_of([
             Value::Int(i64::from(i.family)),
             Value::Int(i64::from(i.socktype)),
             Value::Int(i64::from(i.protocol)),
@@ -156,7 +156,7 @@ fn socket_getnameinfo(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let h = vm.new_string(h);
     let s = vm.new_string(s);
-    Ok(vm.new_tuple(vec![h, s]))
+    Ok(vm.new_tuple_of([h, s]))
 }
 
 fn socket_gethostname(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -218,7 +218,7 @@ fn socket_gethostbyname_ex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let aliases = vm.new_list(Vec::new());
     let ips: Vec<Value> = ips.into_iter().map(|s| vm.new_string(s)).collect();
     let ips = vm.new_list(ips);
-    Ok(vm.new_tuple(vec![canon, aliases, ips]))
+    Ok(vm.new_tuple_of([canon, aliases, ips]))
 }
 
 /// `gethostbyaddr(ip)` -> (name, aliases, addresses).
@@ -231,7 +231,7 @@ fn socket_gethostbyaddr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let aliases = vm.new_list(Vec::new());
     let ip = vm.new_string(ip_text(&addr));
     let ips = vm.new_list(vec![ip]);
-    Ok(vm.new_tuple(vec![host, aliases, ips]))
+    Ok(vm.new_tuple_of([host, aliases, ips]))
 }
 
 fn opt_proto(vm: &Vm, v: Option<&Value>, fname: &str) -> PyResult<Option<CString>> {

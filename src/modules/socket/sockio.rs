@@ -113,7 +113,7 @@ fn sock_recvfrom(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(a) => make_sockaddr(vm, &a),
         None => Value::None,
     };
-    Ok(vm.new_tuple(vec![b, addr]))
+    Ok(vm.new_tuple_of([b, addr]))
 }
 
 /// The size of a writable buffer, or CPython's TypeError.
@@ -214,7 +214,7 @@ fn recv_into_common(vm: &mut Vm, args: Args, meth: &'static str, from: bool) -> 
     match addr {
         Some(addr) => {
             let a = make_sockaddr(vm, &addr);
-            Ok(vm.new_tuple(vec![count, a]))
+            Ok(vm.new_tuple_of([count, a]))
         }
         None => Ok(count),
     }

@@ -486,7 +486,7 @@ fn sock_accept(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match r {
         Ok(fd) => {
             let a = make_sockaddr(vm, &addr);
-            Ok(vm.new_tuple(vec![Value::Int(fd as i64), a]))
+            Ok(vm.new_tuple_of([Value::Int(fd as i64), a]))
         }
         Err(e) => Err(vm.os_error(e, None, None)),
     }

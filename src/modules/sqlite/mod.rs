@@ -321,7 +321,7 @@ fn module_register_adapter(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     }
     let (proto, adapters) = with_state(vm, |s| (s.prepare_protocol.clone(), s.adapters.clone()))?;
-    let key = vm.new_tuple(vec![ty.clone(), Value::Obj(proto)]);
+    let key = vm.new_tuple_of([ty.clone(), Value::Obj(proto)]);
     vm.dict_set(&adapters, key, adapter.clone())?;
     Ok(Value::None)
 }
@@ -387,7 +387,7 @@ fn module_adapt(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn adapt_with(vm: &mut Vm, obj: &Value, proto: &Value) -> PyResult<Option<Value>> {
     let adapters = with_state(vm, |s| s.adapters.clone())?;
     let ty = Value::Obj(vm.type_of(obj));
-    let key = vm.new_tuple(vec![ty, proto.clone()]);
+    let key = vm.new_tuple_of([ty, proto.clone()]);
     if let Some(adapter) = vm.dict_get(&adapters, &key)? {
         return vm.call(&adapter, &[obj.clone()]).map(Some);
     }

@@ -185,7 +185,7 @@ fn match_span(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let md = this(vm, &args, "span")?;
     let i = group_arg(vm, md, args, "span")?;
     let (a, b) = md.span_of(i);
-    Ok(vm.new_tuple(vec![Value::Int(a), Value::Int(b)]))
+    Ok(vm.new_tuple_of([Value::Int(a), Value::Int(b)]))
 }
 
 fn match_expand(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -212,7 +212,7 @@ fn match_regs(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let out = (0..md.groups())
         .map(|i| {
             let (a, b) = md.span_of(i);
-            vm.new_tuple(vec![Value::Int(a), Value::Int(b)])
+            vm.new_tuple_of([Value::Int(a), Value::Int(b)])
         })
         .collect();
     Ok(vm.new_tuple(out))

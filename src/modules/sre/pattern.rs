@@ -344,7 +344,7 @@ fn pattern_subx(vm: &mut Vm, args: Args, name: &str, subn: bool) -> PyResult<Val
     }
     let joined = join_pieces(vm, pieces, subj.is_bytes)?;
     if subn {
-        Ok(vm.new_tuple(vec![joined, Value::Int(n as i64)]))
+        Ok(vm.new_tuple_of([joined, Value::Int(n as i64)]))
     } else {
         Ok(joined)
     }

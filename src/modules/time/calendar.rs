@@ -71,7 +71,7 @@ fn new_struct_time(
     zone: Value,
     gmtoff: Value,
 ) -> Value {
-    let o = vm.new_instance_of(ty, Payload::Tuple(items.into_boxed_slice()));
+    let o = vm.new_instance_of(ty, Payload::Tuple(items.into()));
     let d = vm.ensure_dict(&o);
     let k = vm.new_str("tm_zone");
     let _ = vm.dict_set_nocall(&d, k, zone);
@@ -405,7 +405,7 @@ fn init_timezone(vm: &mut Vm, m: &PyRef) {
     vm.set_attr_raw(m, "daylight", Value::Int(i64::from(janzone != julyzone)));
     let a = vm.new_string(names.0);
     let b = vm.new_string(names.1);
-    let tn = vm.new_tuple(vec![a, b]);
+    let tn = vm.new_tuple_of([a, b]);
     vm.set_attr_raw(m, "tzname", tn);
 }
 

@@ -17,12 +17,22 @@ impl Vm {
     /// The frame's value stack holds at least `n` values (verified code).
     #[inline(always)]
     pub(crate) unsafe fn build_seq_regs(&self, r: &mut crate::vm::regs::Regs, n: u32, list: bool) {
-        // SAFETY: the caller's contract.
-        let items = unsafe { r.take_n(n as usize) };
-        let v = if list {
-            self.new_list(items)
-        } else {
-            self.new_tuple(items)
+        let v = match (list, n) {
+            // SAFETY (both): the caller's contract (at least `n` values).
+            (false, 1) => self.new_tuple_of([unsafe { r.pop() }]),
+            (false, 2) => {
+                let (b, a) = unsafe { (r.pop(), r.pop()) };
+                self.new_tuple_of([a, b])
+            }
+            _ => {
+                // SAFETY: the caller's contract.
+                let items = unsafe { r.take_n(n as usize) };
+                if list {
+                    self.new_list(items)
+                } else {
+                    self.new_tuple(items)
+                }
+            }
         };
         // SAFETY: the slot of the first item taken is free.
         unsafe { r.push(v) };
@@ -409,12 +419,17 @@ pub(crate) unsafe fn unpack_regs(r: &mut Regs, n: u32) -> Option<Value> {
     let seq = unsafe { r.pop() };
     let done = match &seq {
         Value::Obj(o) if o.class_is_static() => match &o.payload {
-            Payload::Tuple(t) if t.len() == n => {
-                for v in t.iter().rev() {
-                    // SAFETY: the caller's contract: room for the items.
-                    unsafe { r.push(v.clone()) };
+            Payload::Tuple(t) => {
+                // One look at the layout (tuple_items.rs) for both the
+                // length and the items.
+                let items: &[Value] = t;
+                if items.len() == n {
+                    for v in items.iter().rev() {
+                        // SAFETY: the caller's contract: room for the items.
+                        unsafe { r.push(v.clone()) };
+                    }
                 }
-                true
+                items.len() == n
             }
             Payload::List(l) => match l.try_borrow() {
                 Ok(l) if l.len() == n => {

@@ -289,7 +289,7 @@ impl Vm {
                 return Ok((exc.clone(), Value::None));
             }
             // A naked exception: wrap it (without its traceback, as 3.11).
-            let t = self.new_tuple(vec![exc.clone()]);
+            let t = self.new_tuple_of([exc.clone()]);
             let wrapped = self.create_exception_group("", t)?;
             return Ok((wrapped, Value::None));
         }

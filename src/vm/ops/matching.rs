@@ -67,7 +67,7 @@ impl Vm {
         let subject = self.peek(1).clone();
         let keys = self.seq_items(&keys).unwrap_or_default();
         if keys.is_empty() {
-            let t = self.new_tuple(vec![]);
+            let t = self.new_tuple_of([]);
             return self.op_push(t);
         }
         let get = self.getattr_str(&subject, "get")?;
@@ -151,7 +151,7 @@ impl Vm {
                     .iter()
                     .any(|b| crate::objects::typeobj::is_subtype(t, b));
                     if self_matching && nargs == 1 && kw.is_empty() {
-                        let tuple = self.new_tuple(vec![subject.clone()]);
+                        let tuple = self.new_tuple_of([subject.clone()]);
                         return Ok(Some(tuple));
                     }
                     if self_matching && nargs == 1 {

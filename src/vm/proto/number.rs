@@ -229,7 +229,7 @@ impl Vm {
             if let (Value::Int(_) | Value::Bool(_), Value::Int(_) | Value::Bool(_)) = (a, b) {
                 let (q, r) = x.divmod(&y).map_err(|e| self.num_err(e))?;
                 let (q, r) = (self.new_int(q), self.new_int(r));
-                return Ok(self.new_tuple(vec![q, r]));
+                return Ok(self.new_tuple_of([q, r]));
             }
         }
         if let Some(r) = self.binary_op1_named(a, b, "__divmod__", "__rdivmod__")? {

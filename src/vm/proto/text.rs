@@ -290,7 +290,7 @@ impl Vm {
                 } else {
                     items
                         .into_iter()
-                        .map(|(k, x)| self.new_tuple(vec![k, x]))
+                        .map(|(k, x)| self.new_tuple_of([k, x]))
                         .collect()
                 };
                 format!("{name}([{}])", self.join_reprs(&vals)?)
