@@ -192,6 +192,16 @@ pub fn verify(co: &CodeObject) -> Result<(), VerifyError> {
 
 /// Verify one code object given as the parts the checks read.
 pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
+    if accepted_in_one_pass(co) {
+        return Ok(());
+    }
+    verify_full(co)
+}
+
+/// The full verifier: decoding, then the abstract interpretation of the
+/// stack depth over ranges; it decides (and words the error) whenever the
+/// quick path (`accepted_in_one_pass`) does not accept.
+fn verify_full(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     let code = co.code;
     if !code.len().is_multiple_of(2) {
         return Err(err(co, 0, "co_code has an odd length"));
@@ -336,6 +346,196 @@ pub fn verify_input(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
         }
     }
     stack_depths(co, &instrs, stacksize, &handlers)
+}
+
+/// `ArgKind`s whose argument indexes a table or needs a check of its own
+/// (LOAD_GLOBAL's name, the jumps): their number plus one.
+const ARG_KINDS: usize = ArgKind::MakeFunction as usize + 1;
+
+/// The verifier's quick path: one walk along the code in order, with one
+/// stack depth per instruction start (CPython's compiler gives every
+/// instruction one depth, and places code so that each one is reached by
+/// falling through, by a forward jump or from the exception table before
+/// any backward jump reaches it). True only when every check of
+/// `verify_input` holds: each rule of its pass 1 at every instruction, and
+/// a depth per reachable start consistent along every edge (fall-through,
+/// jump, handler entry), which is then exactly the range its abstract
+/// interpretation finds. Anything else (any error, an instruction reached
+/// only by a backward jump, two depths meeting) says false, and the full
+/// verifier decides and words the error. One allocation (the depths), no
+/// decoded copy of the instructions, no work list.
+fn accepted_in_one_pass(co: &VerifyInput<'_>) -> bool {
+    /// No depth yet (reached neither by a jump nor from the exception
+    /// table); the units inside an instruction stay so.
+    const UNSET: i32 = -1;
+    let code = co.code;
+    if !code.len().is_multiple_of(2) || co.kinds.len() != co.nlocalsplus {
+        return false;
+    }
+    let (units, _) = code.as_chunks::<2>();
+    let n = units.len();
+    let max = i64::try_from(co.stacksize).unwrap_or(i64::MAX);
+    let mut depth: Vec<i32> = vec![UNSET; n];
+    for h in crate::pyc::code::parse_exception_table(co.exceptiontable) {
+        let (start, end, target) = (
+            (h.start / 2) as usize,
+            (h.end / 2) as usize,
+            (h.target / 2) as usize,
+        );
+        let need = h.depth.saturating_add(1 + u64::from(h.lasti));
+        let Ok(d) = i32::try_from(need) else {
+            return false;
+        };
+        if start >= end || end > n || need > co.stacksize as u64 {
+            return false;
+        }
+        match depth.get_mut(target) {
+            Some(slot) if *slot == UNSET || *slot == d => *slot = d,
+            _ => return false,
+        }
+    }
+    // By kind: the table size an argument must stay below (the kinds
+    // with a check of their own take the slow branch at 0).
+    let mut limits = [usize::MAX; ARG_KINDS];
+    for (kind, limit) in [
+        (ArgKind::Const, co.nconsts),
+        (ArgKind::Name, co.nnames),
+        (ArgKind::GlobalName, 0),
+        (ArgKind::Local, co.nlocalsplus),
+        (ArgKind::Free, co.nlocalsplus),
+        (ArgKind::Compare, 6),
+        (ArgKind::BinaryOp, 26),
+        (ArgKind::JumpForward, 0),
+        (ArgKind::JumpBackward, 0),
+    ] {
+        limits[kind as usize] = limit;
+    }
+    // The depth falling into the next instruction (`falls`: execution
+    // can fall into it).
+    let (mut cur, mut falls) = (0i64, true);
+    let mut prev_precall: Option<u32> = None;
+    let mut i = 0;
+    while let Some(&[first, first_arg]) = units.get(i) {
+        let start = i;
+        // The instruction, its EXTENDED_ARG prefixes folded in.
+        let (mut opb, mut arg) = (first, u32::from(first_arg));
+        let mut at = i;
+        while opb == Op::ExtendedArg as u8 {
+            at += 1;
+            let Some(&[o, a]) = units.get(at) else {
+                return false;
+            };
+            opb = o;
+            arg = (arg << 8) | u32::from(a);
+        }
+        let info = &OP_INFO[opb as usize];
+        let Some(op) = info.op else {
+            return false;
+        };
+        let next = at + 1 + info.caches as usize;
+        if op == Op::Cache || next > n {
+            return false;
+        }
+        // No jump or handler lands inside the instruction.
+        if depth
+            .get(start + 1..next)
+            .is_none_or(|inner| inner.iter().any(|&d| d != UNSET))
+        {
+            return false;
+        }
+        if op == Op::Call && prev_precall != Some(arg) {
+            return false;
+        }
+        prev_precall = (op == Op::Precall).then_some(arg);
+        let kind = info.kind;
+        if arg as usize >= limits[kind as usize] {
+            let fine = match kind {
+                ArgKind::GlobalName => ((arg >> 1) as usize) < co.nnames,
+                ArgKind::JumpForward => next + (arg as usize) < n,
+                ArgKind::JumpBackward => arg as usize <= next,
+                _ => false,
+            };
+            if !fine {
+                return false;
+            }
+        }
+        // Its depth: the one falling into it, agreeing with any a jump or
+        // the exception table gave it.
+        let Some(slot) = depth.get_mut(start) else {
+            return false;
+        };
+        let d = match (falls, *slot) {
+            (true, UNSET) => cur,
+            (true, s) if i64::from(s) == cur => cur,
+            (false, s) if s != UNSET => i64::from(s),
+            _ => return false,
+        };
+        let Ok(d32) = i32::try_from(d) else {
+            return false;
+        };
+        *slot = d32;
+        let inputs = match info.inputs {
+            VARY_INPUTS => i64::from(op.stack_inputs(arg)),
+            k => i64::from(k),
+        };
+        if d < inputs {
+            return false;
+        }
+        let jumps = match kind {
+            ArgKind::JumpForward => Some(next + arg as usize),
+            ArgKind::JumpBackward => Some(next.saturating_sub(arg as usize)),
+            _ => None,
+        };
+        if let Some(t) = jumps {
+            let Some(after) = depth_after(info, op, arg, Some(true), d, max) else {
+                return false;
+            };
+            match depth.get_mut(t) {
+                // A target ahead takes the depth; one behind (already
+                // walked) must have it; none lands inside this one.
+                Some(s) if t >= next && (*s == UNSET || *s == after) => *s = after,
+                Some(s) if t <= start && *s == after => {}
+                _ => return false,
+            }
+        }
+        falls = !info.end;
+        if falls {
+            match depth_after(info, op, arg, jumps.map(|_| false), d, max) {
+                Some(after) => cur = i64::from(after),
+                None => return false,
+            }
+        }
+        i = next;
+    }
+    // Falling off the end is an error of the full verifier.
+    !falls
+}
+
+/// The depth after `op` (its argument `arg`) along one edge (`jump`, as
+/// `Op::stack_effect` takes it) from depth `d`, if it stays within
+/// 0..=`max` and the effect is defined.
+#[inline(always)]
+fn depth_after(
+    info: &OpInfo,
+    op: Op,
+    arg: u32,
+    jump: Option<bool>,
+    d: i64,
+    max: i64,
+) -> Option<i32> {
+    let e = match info.effect {
+        NOT_CONST => {
+            let a = op.has_arg().then_some(arg as i32);
+            op.stack_effect(a, jump).ok()?
+        }
+        i32::MAX => return None,
+        e => e,
+    };
+    let after = d + i64::from(e);
+    if after < 0 || after > max {
+        return None;
+    }
+    i32::try_from(after).ok()
 }
 
 /// The error for an argument beyond the table it indexes.
@@ -524,6 +724,72 @@ fn no_effect(co: &VerifyInput<'_>, at: usize, ins: &Instr) -> VerifyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick path accepts every code object CPython compiled in the
+    /// fixtures, and, for one-byte damages of their code, exception
+    /// tables and stack sizes, only what the full verifier accepts.
+    #[test]
+    fn one_pass_accepts_only_what_the_full_verifier_accepts() {
+        let (mut valid, mut damaged, mut refused) = (0, 0, 0);
+        for name in ["prog_bank_account", "prog_binary_tree", "exc11_chain"] {
+            let Ok(data) = std::fs::read(format!("fixtures/run/{name}.pyc")) else {
+                continue;
+            };
+            let (_, obj) = crate::pyc::load_pyc(&data).unwrap();
+            for co in crate::pyc::dis::all_code_objects(obj.as_code().unwrap()) {
+                let input = VerifyInput::of(co);
+                assert!(accepted_in_one_pass(&input), "{:?}", co.name());
+                valid += 1;
+                let check = |input: &VerifyInput<'_>, refused: &mut usize| {
+                    let full = verify_full(input);
+                    if accepted_in_one_pass(input) {
+                        assert!(full.is_ok(), "{:?}: {full:?}", co.name());
+                    }
+                    *refused += usize::from(full.is_err());
+                };
+                let code = co.code().to_vec();
+                for i in 0..code.len() {
+                    for flip in [0x01u8, 0x02, 0x10, 0x80, 0xff] {
+                        let mut c = code.clone();
+                        c[i] ^= flip;
+                        check(
+                            &VerifyInput {
+                                code: &c,
+                                ..VerifyInput::of(co)
+                            },
+                            &mut refused,
+                        );
+                        damaged += 1;
+                    }
+                }
+                let table = co.exceptiontable().to_vec();
+                for i in 0..table.len() {
+                    for flip in [0x01u8, 0x04, 0x3f, 0x40] {
+                        let mut t = table.clone();
+                        t[i] ^= flip;
+                        let damaged_table = VerifyInput {
+                            exceptiontable: &t,
+                            ..VerifyInput::of(co)
+                        };
+                        check(&damaged_table, &mut refused);
+                        damaged += 1;
+                    }
+                }
+                for less in 1..=2 {
+                    let smaller = VerifyInput {
+                        stacksize: input.stacksize.saturating_sub(less),
+                        ..VerifyInput::of(co)
+                    };
+                    check(&smaller, &mut refused);
+                    damaged += 1;
+                }
+            }
+        }
+        assert!(
+            valid > 20 && damaged > 5000 && refused > 1000,
+            "{valid} {damaged} {refused}"
+        );
+    }
 
     /// The const table agrees with `Op::stack_effect` for every opcode it
     /// covers, whatever the argument and jump.
