@@ -173,8 +173,14 @@ pub struct CtxV {
 }
 
 impl St {
-    /// The slot values of an exact `Decimal`.
-    fn parts(&self, v: &Value) -> Option<(bool, Digits, Value)> {
+    /// `f` of the sign, the coefficient slot and the exponent slot of an
+    /// exact finite `Decimal` (`_is_special` false, `_sign` 0 or 1), read
+    /// in place under one borrow of its slots.
+    fn with_finite<R>(
+        &self,
+        v: &Value,
+        f: impl FnOnce(bool, &Value, &Value) -> Option<R>,
+    ) -> Option<R> {
         let Value::Obj(o) = v else { return None };
         if !o.class_is(&self.dec) {
             return None;
@@ -192,46 +198,38 @@ impl St {
             Value::Int(1) => true,
             _ => return None,
         };
-        let digits = match s.get(ii)? {
-            Value::Obj(d) if matches!(d.payload, Payload::Str(_)) => Digits::Str(d.clone()),
-            Value::Int(n) => Digits::Small(u64::try_from(*n).ok()?),
-            _ => return None,
-        };
-        Some((neg, digits, s.get(ie)?.clone()))
+        f(neg, s.get(ii)?, s.get(ie)?)
     }
 
-    /// A finite exact `Decimal` of at most 38 digits.
-    fn fin(&self, v: &Value) -> Option<Fin> {
-        // `parts` read in place: nothing cloned.
-        let Value::Obj(o) = v else { return None };
-        if !o.class_is(&self.dec) {
-            return None;
-        }
-        let Payload::Instance(cell) = &o.payload else {
-            return None;
-        };
-        let s = cell.try_borrow().ok()?;
-        let [ie, ii, isp, isg] = self.slots;
-        if !matches!(s.get(isp)?, Value::Bool(t) if !t.get()) {
-            return None;
-        }
-        let neg = match s.get(isg)? {
-            Value::Int(0) => false,
-            Value::Int(1) => true,
-            _ => return None,
-        };
-        let coeff = match s.get(ii)? {
-            Value::Int(n) => u128::from(u64::try_from(*n).ok()?),
-            Value::Obj(d) => match &d.payload {
-                Payload::Str(_) => num::parse_coeff(crate::vm::proto::str_of(d))?,
+    /// The slot values of an exact `Decimal`.
+    fn parts(&self, v: &Value) -> Option<(bool, Digits, Value)> {
+        self.with_finite(v, |neg, coeff, exp| {
+            let digits = match coeff {
+                Value::Obj(d) if matches!(d.payload, Payload::Str(_)) => Digits::Str(d.clone()),
+                Value::Int(n) => Digits::Small(u64::try_from(*n).ok()?),
                 _ => return None,
-            },
-            _ => return None,
-        };
-        let Value::Int(exp) = s.get(ie)? else {
-            return None;
-        };
-        Some(Fin::new(neg, coeff, *exp))
+            };
+            Some((neg, digits, exp.clone()))
+        })
+    }
+
+    /// A finite exact `Decimal` of at most 38 digits (`parts` read in
+    /// place: nothing cloned).
+    fn fin(&self, v: &Value) -> Option<Fin> {
+        self.with_finite(v, |neg, coeff, exp| {
+            let coeff = match coeff {
+                Value::Int(n) => u128::from(u64::try_from(*n).ok()?),
+                Value::Obj(d) => match &d.payload {
+                    Payload::Str(_) => num::parse_coeff(crate::vm::proto::str_of(d))?,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let Value::Int(exp) = exp else {
+                return None;
+            };
+            Some(Fin::new(neg, coeff, *exp))
+        })
     }
 
     /// A finite `Decimal` or an exact int (`_convert_other`).
