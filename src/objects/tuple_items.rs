@@ -42,21 +42,9 @@ impl TupleItems {
             }
             TupleItems::One(v) => drop(v),
             TupleItems::Heap(b) => {
-                let mut n = b.len();
-                let raw: *mut [Value] = Box::into_raw(b);
-                let first = raw.cast::<Value>();
-                // SAFETY: `raw` is the boxed slice just given up by its
-                // box; each of its `n` items is dropped once, last first,
-                // and the block is then freed as a box of
-                // `MaybeUninit<Value>` (the same layout), which drops
-                // nothing. A panicking drop would leak the rest, never
-                // drop twice.
-                unsafe {
-                    while n > 0 {
-                        n -= 1;
-                        std::ptr::drop_in_place(first.add(n));
-                    }
-                    drop(Box::from_raw(raw as *mut [std::mem::MaybeUninit<Value>]));
+                let mut items = b.into_vec();
+                while let Some(v) = items.pop() {
+                    drop(v);
                 }
             }
         }

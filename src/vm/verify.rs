@@ -208,10 +208,7 @@ fn verify_full(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     }
     let (units, _) = code.as_chunks::<2>();
     let n = units.len();
-    let nconsts = co.nconsts;
-    let nnames = co.nnames;
-    let nlocals = co.nlocalsplus;
-    if co.kinds.len() != nlocals {
+    if co.kinds.len() != co.nlocalsplus {
         return Err(err(
             co,
             0,
@@ -224,6 +221,7 @@ fn verify_full(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     let mut i = 0;
     let mut ext: u32 = 0;
     let mut ext_start: Option<usize> = None;
+    let rule = ArgRule::new(co);
     let mut prev_precall: Option<u32> = None;
     while let Some(&[opb, argb]) = units.get(i) {
         let info = OP_INFO[opb as usize];
@@ -259,37 +257,8 @@ fn verify_full(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
         }
         prev_precall = (op == Op::Precall).then_some(arg);
         let kind = info.kind;
-        let limit = match kind {
-            ArgKind::Const => nconsts,
-            ArgKind::Name => nnames,
-            ArgKind::GlobalName if (arg >> 1) as usize >= nnames => {
-                return Err(err(
-                    co,
-                    i,
-                    format!("LOAD_GLOBAL name index {} is out of range", arg >> 1),
-                ));
-            }
-            ArgKind::Local | ArgKind::Free => nlocals,
-            ArgKind::Compare => 6,
-            ArgKind::BinaryOp => 26,
-            ArgKind::JumpForward if next + arg as usize >= n => {
-                return Err(err(
-                    co,
-                    i,
-                    format!("{} jumps past the end of the code", op.name()),
-                ));
-            }
-            ArgKind::JumpBackward if arg as usize > next => {
-                return Err(err(
-                    co,
-                    i,
-                    format!("{} jumps before the start of the code", op.name()),
-                ));
-            }
-            _ => usize::MAX,
-        };
-        if arg as usize >= limit {
-            return Err(out_of_range(co, i, op, arg, kind, limit));
+        if !rule.fits(kind, arg, next, n) {
+            return Err(arg_error(co, &rule, i, op, arg, kind));
         }
         // Jumps land on the first EXTENDED_ARG of an instruction.
         let start = ext_start.take().unwrap_or(i);
@@ -348,10 +317,6 @@ fn verify_full(co: &VerifyInput<'_>) -> Result<(), VerifyError> {
     stack_depths(co, &instrs, stacksize, &handlers)
 }
 
-/// `ArgKind`s whose argument indexes a table or needs a check of its own
-/// (LOAD_GLOBAL's name, the jumps): their number plus one.
-const ARG_KINDS: usize = ArgKind::MakeFunction as usize + 1;
-
 /// The verifier's quick path: one walk along the code in order, with one
 /// stack depth per instruction start (CPython's compiler gives every
 /// instruction one depth, and places code so that each one is reached by
@@ -394,25 +359,10 @@ fn accepted_in_one_pass(co: &VerifyInput<'_>) -> bool {
             _ => return false,
         }
     }
-    // By kind: the table size an argument must stay below (the kinds
-    // with a check of their own take the slow branch at 0).
-    let mut limits = [usize::MAX; ARG_KINDS];
-    for (kind, limit) in [
-        (ArgKind::Const, co.nconsts),
-        (ArgKind::Name, co.nnames),
-        (ArgKind::GlobalName, 0),
-        (ArgKind::Local, co.nlocalsplus),
-        (ArgKind::Free, co.nlocalsplus),
-        (ArgKind::Compare, 6),
-        (ArgKind::BinaryOp, 26),
-        (ArgKind::JumpForward, 0),
-        (ArgKind::JumpBackward, 0),
-    ] {
-        limits[kind as usize] = limit;
-    }
     // The depth falling into the next instruction (`falls`: execution
     // can fall into it).
     let (mut cur, mut falls) = (0i64, true);
+    let rule = ArgRule::new(co);
     let mut prev_precall: Option<u32> = None;
     let mut i = 0;
     while let Some(&[first, first_arg]) = units.get(i) {
@@ -448,16 +398,8 @@ fn accepted_in_one_pass(co: &VerifyInput<'_>) -> bool {
         }
         prev_precall = (op == Op::Precall).then_some(arg);
         let kind = info.kind;
-        if arg as usize >= limits[kind as usize] {
-            let fine = match kind {
-                ArgKind::GlobalName => ((arg >> 1) as usize) < co.nnames,
-                ArgKind::JumpForward => next + (arg as usize) < n,
-                ArgKind::JumpBackward => arg as usize <= next,
-                _ => false,
-            };
-            if !fine {
-                return false;
-            }
+        if !rule.fits(kind, arg, next, n) {
+            return false;
         }
         // Its depth: the one falling into it, agreeing with any a jump or
         // the exception table gave it.
@@ -536,6 +478,85 @@ fn depth_after(
         return None;
     }
     i32::try_from(after).ok()
+}
+
+/// `ArgKind`s, by number: their count.
+const ARG_KINDS: usize = ArgKind::MakeFunction as usize + 1;
+
+/// Both verifiers' rule for arguments, set up once per code object: by
+/// kind, the size of the table an argument indexes (`usize::MAX`: none),
+/// 0 for the kinds with a check of their own (LOAD_GLOBAL's name, the
+/// jumps), so the common case is one table read.
+struct ArgRule {
+    limits: [usize; ARG_KINDS],
+    nnames: usize,
+}
+
+impl ArgRule {
+    fn new(co: &VerifyInput<'_>) -> ArgRule {
+        let mut limits = [usize::MAX; ARG_KINDS];
+        for (kind, limit) in [
+            (ArgKind::Const, co.nconsts),
+            (ArgKind::Name, co.nnames),
+            (ArgKind::GlobalName, 0),
+            (ArgKind::Local, co.nlocalsplus),
+            (ArgKind::Free, co.nlocalsplus),
+            (ArgKind::Compare, 6),
+            (ArgKind::BinaryOp, 26),
+            (ArgKind::JumpForward, 0),
+            (ArgKind::JumpBackward, 0),
+        ] {
+            limits[kind as usize] = limit;
+        }
+        ArgRule {
+            limits,
+            nnames: co.nnames,
+        }
+    }
+
+    /// Whether argument `arg` of an instruction of `kind` is valid: inside
+    /// the table it indexes, or a jump to a unit inside the `n` units of
+    /// the code (`next`: the unit after the instruction).
+    #[inline(always)]
+    fn fits(&self, kind: ArgKind, arg: u32, next: usize, n: usize) -> bool {
+        (arg as usize) < self.limits[kind as usize]
+            || match kind {
+                ArgKind::GlobalName => ((arg >> 1) as usize) < self.nnames,
+                ArgKind::JumpForward => next + (arg as usize) < n,
+                ArgKind::JumpBackward => arg as usize <= next,
+                _ => false,
+            }
+    }
+}
+
+/// The error for an argument `ArgRule::fits` refuses.
+#[cold]
+fn arg_error(
+    co: &VerifyInput<'_>,
+    rule: &ArgRule,
+    at: usize,
+    op: Op,
+    arg: u32,
+    kind: ArgKind,
+) -> VerifyError {
+    match kind {
+        ArgKind::GlobalName => err(
+            co,
+            at,
+            format!("LOAD_GLOBAL name index {} is out of range", arg >> 1),
+        ),
+        ArgKind::JumpForward => err(
+            co,
+            at,
+            format!("{} jumps past the end of the code", op.name()),
+        ),
+        ArgKind::JumpBackward => err(
+            co,
+            at,
+            format!("{} jumps before the start of the code", op.name()),
+        ),
+        _ => out_of_range(co, at, op, arg, kind, rule.limits[kind as usize]),
+    }
 }
 
 /// The error for an argument beyond the table it indexes.
