@@ -107,13 +107,19 @@ impl Vm {
                 unsafe { &*crate::objects::rc::Rc::as_ptr(&frame.code) };
             let mut base = frame.base;
             let pc = frame.pc;
-            let mut instrs: &[super::code::Instr] = &code.instrs;
+            // The code's own instructions (the fetch table unless tracing):
+            // read through `code` where needed, not held by the loop.
+            macro_rules! instrs {
+                () => {
+                    &code.instrs[..]
+                };
+            }
             // Verified code (vm/verify.rs) keeps execution on instruction
             // starts inside the code from wherever it starts: where a frame
             // (re)starts is checked here, and so is every `pc` an `op_*`
             // function or a trace function gives; the instructions run
             // through the registers go on unchecked.
-            if pc >= instrs.len() {
+            if pc >= instrs!().len() {
                 return Err((past_end(self), false));
             }
             // The registers' pushes need the frame's whole value stack
@@ -141,15 +147,15 @@ impl Vm {
             // instruction to run after its trace (none: `usize::MAX`).
             let mut patched = usize::MAX;
             let mut table = if self.tracing {
-                trace_fill(&mut trace_buf, instrs.len())
+                trace_fill(&mut trace_buf, instrs!().len())
             } else {
-                instrs.as_ptr()
+                instrs!().as_ptr()
             };
             // The instruction to run next, as a pointer into the fetch
             // table (CPython's `next_instr`): the loop's head reads it
             // without an index computation, and `pc` (its index) is worked
             // out only by the arms that use it.
-            // SAFETY: `pc < instrs.len()` (checked above; the trace table
+            // SAFETY: `pc < instrs!().len()` (checked above; the trace table
             // is as long).
             let mut ip = unsafe { table.add(pc) };
             // Go on with the frame now on top of the frame stack (a call
@@ -181,9 +187,8 @@ impl Vm {
                     code = c;
                     base = fb;
                     floor = fl;
-                    instrs = &c.instrs;
-                    table = instrs.as_ptr();
-                    // SAFETY: `fpc < instrs.len()` (checked above).
+                    table = c.instrs.as_ptr();
+                    // SAFETY: `fpc < instrs!().len()` (checked above).
                     ip = unsafe { table.add(fpc) };
                     r = reload!();
                     continue;
@@ -191,7 +196,7 @@ impl Vm {
             }
             loop {
                 // SAFETY: `ip` points into the fetch table at an index
-                // below `instrs.len()` (the trace table is as long):
+                // below `instrs!().len()` (the trace table is as long):
                 // checked at the frame's (re)load and by `go_checked!` for
                 // every `pc` an `op_*` function or a trace function gives;
                 // the arms that go on with `go_on!` are instructions the
@@ -236,7 +241,10 @@ impl Vm {
                         (here!() + len!())
                     };
                 }
-                debug_assert!(here!() < instrs.len(), "pc past the end of verified code");
+                debug_assert!(
+                    here!() < instrs!().len(),
+                    "pc past the end of verified code"
+                );
                 // SAFETY: `at` stays valid through the arm: the code's
                 // instructions never change, and the trace table is only
                 // refilled by `on_breaker!` and the CACHE arm, after which
@@ -266,14 +274,14 @@ impl Vm {
                         self.on_eval_breaker();
                         // A trace function set or cleared: `ip` moves to
                         // the same index of the other table.
-                        if self.tracing != (table != instrs.as_ptr()) {
+                        if self.tracing != (table != instrs!().as_ptr()) {
                             // SAFETY: `ip` points into `table`.
                             let at_pc = unsafe { ip.offset_from(table) } as usize;
                             table = if self.tracing {
                                 patched = usize::MAX;
-                                trace_fill(&mut trace_buf, instrs.len())
+                                trace_fill(&mut trace_buf, instrs!().len())
                             } else {
-                                instrs.as_ptr()
+                                instrs!().as_ptr()
                             };
                             // SAFETY: the tables are equally long.
                             ip = unsafe { table.add(at_pc) };
@@ -300,10 +308,10 @@ impl Vm {
                 macro_rules! go_checked {
                     ($to:expr) => {{
                         let to = $to;
-                        if to >= instrs.len() {
+                        if to >= instrs!().len() {
                             return Err((past_end(self), false));
                         }
-                        // SAFETY: `to < instrs.len()` (the trace table is
+                        // SAFETY: `to < instrs!().len()` (the trace table is
                         // as long).
                         ip = unsafe { table.add(to) };
                         // The breaker is checked here anyway: a `release!`
@@ -393,28 +401,28 @@ impl Vm {
                     Op::Cache => {
                         // Worked out before `table` changes.
                         let cur = here!();
-                        // SAFETY: `cur < instrs.len()` (see the fetch).
-                        let real = unsafe { *instrs.as_ptr().add(cur) };
-                        if table != instrs.as_ptr() && real.op != Op::Cache {
+                        // SAFETY: `cur < instrs!().len()` (see the fetch).
+                        let real = unsafe { *instrs!().as_ptr().add(cur) };
+                        if table != instrs!().as_ptr() && real.op != Op::Cache {
                             // The trace table: the unit patched for the
                             // last instruction is a CACHE unit again.
                             let tp = table.cast_mut();
-                            if patched < instrs.len() {
+                            if patched < instrs!().len() {
                                 // SAFETY: the trace table holds
-                                // `instrs.len()` units.
+                                // `instrs!().len()` units.
                                 unsafe { *tp.add(patched) = super::code::Instr::NOT_A_START };
                             }
                             patched = usize::MAX;
                             r.sync(&mut self.stack);
                             self.on_eval_breaker();
                             if !self.tracing {
-                                table = instrs.as_ptr();
-                                // SAFETY: `pc < instrs.len()`.
+                                table = instrs!().as_ptr();
+                                // SAFETY: `pc < instrs!().len()`.
                                 ip = unsafe { table.add(cur) };
                                 r = reload!();
                                 continue;
                             }
-                            let prefixed = super::code::prefixed(instrs, cur);
+                            let prefixed = super::code::prefixed(instrs!(), cur);
                             if let Err(e) = self.trace_instruction(cur, real.op, prefixed) {
                                 self.mark_lasti(cur);
                                 return Err((e, true));
@@ -938,7 +946,7 @@ impl Vm {
                     Op::MakeFunction => {
                         r.sync(&mut self.stack);
                         // A comprehension called at once (vm/comp_inline.rs).
-                        if oparg!() == 0 && self.comp_call_inline(instrs, next!()) {
+                        if oparg!() == 0 && self.comp_call_inline(instrs!(), next!()) {
                             continue 'frame;
                         }
                         self.mark_lasti(pc!());
@@ -949,11 +957,11 @@ impl Vm {
                         // or str with small-int bounds: the subscript runs
                         // in the same step, without a slice object
                         // (ops/slice_subscr.rs), unless something traces.
-                        if let Some(&super::code::Instr {
+                        if let super::code::Instr {
                             op: sub @ (Op::BinarySubscr | Op::StoreSubscr),
                             len: sub_len,
                             ..
-                        }) = instrs.get(next!())
+                        } = peek!()
                         {
                             if !self.tracing {
                                 r.sync(&mut self.stack);
@@ -1041,14 +1049,15 @@ impl Vm {
                     Op::Precall => {
                         // The CALL right after it (`call_arg`, and where the
                         // caller goes on) runs in the same step, unless
-                        // something traces.
-                        let call = match instrs.get(next!()) {
-                            Some(&super::code::Instr {
+                        // something traces: the trace table's next unit is
+                        // a CACHE unit.
+                        let call = match peek!() {
+                            super::code::Instr {
                                 op: Op::Call,
                                 arg,
                                 len,
                                 ..
-                            }) if !self.tracing => Some((arg, next!() + len as usize)),
+                            } => Some((arg, next!() + len as usize)),
                             _ => None,
                         };
                         // A Python function (or a method LOAD_METHOD
@@ -1275,8 +1284,11 @@ fn past_end(vm: &mut Vm) -> PyErr {
     vm.system_error("bytecode ran past the end of the code")
 }
 
-/// A backward jump target (`next - oparg`), saturating on bad bytecode.
+/// A backward jump target (`next - oparg`). Verified code keeps it inside
+/// the code; on bad bytecode it wraps to a huge index, which `go_checked!`
+/// rejects (the `go_on!` paths are verified ones, where it simplifies to a
+/// move of the fetched unit's address, with no index worked out).
 #[inline]
 fn back(next: usize, oparg: u32) -> usize {
-    next.saturating_sub(oparg as usize)
+    next.wrapping_sub(oparg as usize)
 }
