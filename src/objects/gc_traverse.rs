@@ -317,9 +317,12 @@ fn traverse_iter<F: FnMut(&Value)>(st: &IterState, visit: &mut F) {
             visit(func);
             visit(sentinel);
         }
-        IterState::Enumerate { it, count, .. } => {
+        IterState::Enumerate { it, count, last } => {
             visit(it);
             visit(count);
+            if let Some(t) = last {
+                visit_ref(t, visit);
+            }
         }
         IterState::Zip { its, .. } => its.iter().for_each(visit),
         IterState::Map { func, its } => {

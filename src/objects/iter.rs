@@ -64,6 +64,9 @@ pub enum IterState {
         it: Value,
         /// The next index: an int, small or big (`enumerate(x, 2**70)`).
         count: Value,
+        /// The pair given last, refilled when nothing else holds it
+        /// (CPython's `en_result`; [`refill_pair`]).
+        last: Option<PyRef>,
     },
     Zip {
         its: Vec<Value>,
@@ -276,7 +279,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                 r
             }
             IterState::Callable { func, sentinel } => Step::Call(func.clone(), sentinel.clone()),
-            IterState::Enumerate { it, count } => {
+            IterState::Enumerate { it, count, .. } => {
                 let next = match &*count {
                     Value::Int(i) => match i.checked_add(1) {
                         Some(j) => Value::Int(j),
@@ -330,7 +333,13 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
             }
         }
         Step::Enumerate(it, count) => match vm.next(&it)? {
-            Some(v) => Ok(Some(vm.new_tuple_of([count, v]))),
+            Some(v) => {
+                let mut st = cell.borrow_mut();
+                let IterState::Enumerate { last, .. } = &mut *st else {
+                    return Ok(Some(vm.new_tuple_of([count, v])));
+                };
+                Ok(Some(pair_result(vm, last, count, v)))
+            }
             None => Ok(None),
         },
         Step::Zip(its, strict) => {
@@ -459,7 +468,11 @@ fn enumerate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let it = vm.iter(&iterable)?;
     Ok(vm.new_iter(
         &vm.types.enumerate.clone(),
-        IterState::Enumerate { it, count: start },
+        IterState::Enumerate {
+            it,
+            count: start,
+            last: None,
+        },
     ))
 }
 
@@ -671,4 +684,62 @@ pub fn install(vm: &mut Vm) {
         vm.add_staticmethods(&t, &[("__new__", f)]);
     }
     super::iter_reduce::install(vm);
+}
+
+/// The pair `(a, b)` an iterator gives: `last` (the pair it gave before)
+/// refilled when [`pair_slots`] allows, else a new tuple that becomes
+/// `last`.
+pub(crate) fn pair_result(vm: &Vm, last: &mut Option<PyRef>, a: Value, b: Value) -> Value {
+    if let Some(t) = last.as_mut() {
+        let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
+        if let Some(items) = pair_slots(t) {
+            let objects = fill_pair(items, a, b);
+            return refilled(t, tracked, objects);
+        }
+    }
+    let v = vm.new_tuple_of([a, b]);
+    if let Value::Obj(t) = &v {
+        *last = Some(t.clone());
+    }
+    v
+}
+
+/// CPython's reuse of an iterator's result pair (enumerate's `en_result`):
+/// when the iterator's reference is the pair's only one (the loop
+/// unpacked and dropped it), its two items can be replaced in place and
+/// the pair given again, with no allocation. Their slots, unless the pair
+/// is shared or an old item would be freed by the refill (its finalizer
+/// would wait for the eval loop's next check).
+pub(crate) fn pair_slots(last: &mut PyRef) -> Option<&mut [Value; 2]> {
+    // SAFETY: a tuple takes no user weakrefs; its weak references are the
+    // collector's generation entries, upgraded only while a collection
+    // runs, which does not happen while the slots are borrowed (no code
+    // runs in a refill).
+    let o = unsafe { crate::objects::rc::Rc::get_mut_strong(last) }?;
+    let Payload::Tuple(super::tuple_items::TupleItems::Two(items)) = &mut o.payload else {
+        return None;
+    };
+    let frees =
+        |v: &Value| matches!(v, Value::Obj(x) if crate::objects::rc::Rc::strong_count(x) == 1);
+    (!items.iter().any(frees)).then_some(items)
+}
+
+/// Put `a` and `b` in the slots [`pair_slots`] gave (the old items are
+/// not freed: checked there); whether either is an object.
+pub(crate) fn fill_pair(items: &mut [Value; 2], a: Value, b: Value) -> bool {
+    let objects = matches!(a, Value::Obj(_)) || matches!(b, Value::Obj(_));
+    let [x, y] = items;
+    drop(std::mem::replace(x, a));
+    drop(std::mem::replace(y, b));
+    objects
+}
+
+/// The refilled pair `t`, given again: tracked by the collector again if a
+/// collection untracked it (its items were all atomic, `tracked` false)
+/// and it now holds an object.
+pub(crate) fn refilled(t: &PyRef, tracked: bool, objects: bool) -> Value {
+    if !tracked && objects {
+        super::gc::track(t);
+    }
+    Value::Obj(t.clone())
 }

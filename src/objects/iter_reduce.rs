@@ -91,7 +91,9 @@ fn iter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let rev = Value::Obj(vm.types.reversed.clone());
             triple(vm, rev, seq.clone(), *idx)
         }
-        IterState::Enumerate { it: inner, count } => {
+        IterState::Enumerate {
+            it: inner, count, ..
+        } => {
             let a = vm.new_tuple_of([inner.clone(), count.clone()]);
             let e = Value::Obj(vm.types.enumerate.clone());
             vm.new_tuple_of([e, a])

@@ -209,6 +209,26 @@ impl<T> Rc<T> {
         }
     }
 
+    /// The value, mutable, if this is its only strong reference; weak
+    /// references may exist (a tuple's are the collector's generation
+    /// lists) and are not looked at.
+    ///
+    /// # Safety
+    /// No weak reference to the value is upgraded while the result is
+    /// borrowed (the collector upgrades its entries only while it runs,
+    /// and objects that take user weakrefs must not be passed here).
+    #[inline(always)]
+    pub unsafe fn get_mut_strong(this: &mut Self) -> Option<&mut T> {
+        if this.inner().strong.get() == 1 {
+            // SAFETY: `this` is the only strong reference and is borrowed
+            // mutably for the result's lifetime; the caller's contract
+            // keeps weak references from making another.
+            Some(unsafe { &mut (*this.ptr.as_ptr()).value })
+        } else {
+            None
+        }
+    }
+
     /// Tag the value as member `idx` of the running collection: its weak
     /// count is replaced by the tag, and returned (for [`Rc::gc_untag`]).
     /// None when it is tagged already or `idx` does not fit.

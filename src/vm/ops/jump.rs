@@ -67,8 +67,9 @@ impl Vm {
     }
 }
 
-/// The next item of a builtin range or sequence iterator, if it has one
-/// (None: exhausted, or another kind of iterator).
+/// The next item of a builtin range or sequence iterator, or of an
+/// `enumerate` over one, if it has one (None: exhausted, or another kind
+/// of iterator).
 #[inline(always)]
 pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
     use crate::objects::iter::IterState;
@@ -84,6 +85,49 @@ pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
     }
     let mut st = cell.try_borrow_mut().ok()?;
     match &mut *st {
+        // `enumerate` over a list, tuple or range whose last pair the loop
+        // dropped (objects/iter.rs's `pair_slots`): the pair is refilled.
+        IterState::Enumerate {
+            it,
+            count: Value::Int(c),
+            last: Some(t),
+        } => {
+            let next = c.checked_add(1)?;
+            let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
+            let items = crate::objects::iter::pair_slots(t)?;
+            let item = seq_next(it)?;
+            let objects = crate::objects::iter::fill_pair(items, Value::Int(*c), item);
+            *c = next;
+            Some(crate::objects::iter::refilled(t, tracked, objects))
+        }
+        other => state_next(other),
+    }
+}
+
+/// The next item of a builtin range, list or tuple iterator, if it is one
+/// and has one.
+#[inline(always)]
+fn seq_next(it: &Value) -> Option<Value> {
+    use crate::objects::Payload;
+    let Value::Obj(o) = it else {
+        return None;
+    };
+    let Payload::Iter(cell) = &o.payload else {
+        return None;
+    };
+    if !o.class_is_static() {
+        return None;
+    }
+    let mut st = cell.try_borrow_mut().ok()?;
+    state_next(&mut st)
+}
+
+/// The next item of a range, list or tuple iterator's state.
+#[inline(always)]
+fn state_next(st: &mut crate::objects::iter::IterState) -> Option<Value> {
+    use crate::objects::iter::IterState;
+    use crate::objects::Payload;
+    match st {
         IterState::Range {
             next,
             remaining,
