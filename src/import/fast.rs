@@ -809,10 +809,9 @@ impl Vm {
         let Some(body) = data.get(16..).filter(|_| valid) else {
             return Ok(None);
         };
-        let Ok((obj, _)) = crate::pyc::marshal::loads_prefix(body) else {
+        let Ok((code, _)) = self.load_marshal(body, false) else {
             return Ok(None);
         };
-        let code = self.const_value(&obj);
         let Value::Obj(co) = &code else {
             return Ok(None);
         };

@@ -129,11 +129,26 @@ fn imp_find_frozen(vm: &mut Vm, args: Args) -> PyResult<Value> {
     })
 }
 
+/// The code object of a stdlib module's .pyc `data`, loaded straight
+/// into the VM's objects (None when it is not a valid 3.11 .pyc of a
+/// code object).
+fn load_frozen_pyc(vm: &mut Vm, data: &[u8]) -> Option<Value> {
+    let hdr = crate::pyc::header::parse(data).ok()?;
+    if hdr.magic != crate::pyc::header::MAGIC_311 {
+        return None;
+    }
+    let (v, _) = vm.load_marshal(data.get(hdr.header_size..)?, false).ok()?;
+    match &v {
+        Value::Obj(o) if matches!(o.payload, crate::objects::Payload::Code(_)) => Some(v),
+        _ => None,
+    }
+}
+
 /// The code object of a frozen module.
 pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
     if let Some(f) = frozen::find(name) {
-        return match crate::pyc::marshal::loads(f.code) {
-            Ok(obj) => Ok(vm.const_value_trusted(&obj)),
+        return match vm.load_marshal(f.code, true) {
+            Ok((code, _)) => Ok(code),
             Err(e) => Err(vm.new_error(
                 ExcKind::ImportError,
                 format!("frozen object {name} is invalid: {e}"),
@@ -157,11 +172,14 @@ pub fn frozen_code(vm: &mut Vm, name: &str) -> PyResult<Value> {
         Ok(d) => d,
         Err(e) => return Err(bad(vm, e.to_string())),
     };
-    let code = match crate::pyc::load_pyc(&data) {
-        Ok((_, c)) => c,
-        Err(e) => return Err(bad(vm, e.to_string())),
+    let v = match load_frozen_pyc(vm, &data) {
+        Some(v) => v,
+        // Read again as a tree for the error's wording.
+        None => match crate::pyc::load_pyc(&data) {
+            Ok((_, c)) => vm.const_value(&c),
+            Err(e) => return Err(bad(vm, e.to_string())),
+        },
     };
-    let v = vm.const_value(&code);
     if let Value::Obj(o) = &v {
         if let crate::objects::Payload::Code(c) = &o.payload {
             let fname = vm.intern(&format!("<frozen {orig}>"));

@@ -213,14 +213,14 @@ impl Conv {
             self.count_nums(&c.consts, c.shared_consts(), 0);
         }
         self.code_depth += 1;
-        let [consts_id, names_id, lpn_id, lines_id, exc_id] = c.share_ids;
+        let [consts_id, names_id, lpn_id, lines_id, exc_id] = c.share_ids.get();
         let consts = match self.shared.get(&consts_id) {
             Some(t) if consts_id != 0 => {
                 self.code_depth -= 1;
                 t.clone()
             }
             _ => {
-                let extra = usize::from(c.shared_names & 4 != 0);
+                let extra = usize::from(c.shared_names.get() & 4 != 0);
                 let items = c
                     .consts
                     .iter()
@@ -238,8 +238,9 @@ impl Conv {
         // one object when they are equal (a top-level function's).
         let filename = self.str_field(vm, &c.filename(), Some(false), true)?;
         let held = live || Rc::ptr_eq(&c.name, &c.qualname);
-        let name = self.str_field(vm, &c.name, None, held || c.shared_names & 1 != 0)?;
-        let qualname = self.str_field(vm, &c.qualname, None, held || c.shared_names & 2 != 0)?;
+        let name = self.str_field(vm, &c.name, None, held || c.shared_names.get() & 1 != 0)?;
+        let qualname =
+            self.str_field(vm, &c.qualname, None, held || c.shared_names.get() & 2 != 0)?;
         let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(CodeObject {
             argcount: to_i32(c.argcount),

@@ -142,7 +142,7 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
     // The copy shares the tuples and tables it does not replace with the
     // original (marshal flags them for back-references); CPython builds
     // co_localsplusnames anew.
-    for (i, id) in new.share_ids.iter_mut().enumerate() {
+    for (i, id) in new.share_ids.get_mut().iter_mut().enumerate() {
         if *id == 0 && i != 2 {
             *id = vm.new_share_id();
         }
@@ -170,11 +170,11 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             "co_name" => {
                 new.name = replace_str(vm, v, &key)?;
-                new.shared_names &= !1;
+                *new.shared_names.get_mut() &= !1;
             }
             "co_qualname" => {
                 new.qualname = replace_str(vm, v, &key)?;
-                new.shared_names &= !2;
+                *new.shared_names.get_mut() &= !2;
             }
             "co_filename" => {
                 let f = replace_str(vm, v, &key)?;
@@ -189,9 +189,10 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
                         // (pycvm copies them); numbers in a new tuple come
                         // from elsewhere.
                         let alive = Rc::strong_count(o) > 1;
-                        new.share_ids[0] = if alive { vm.new_share_id() } else { 0 };
+                        new.share_ids.get_mut()[0] = if alive { vm.new_share_id() } else { 0 };
                         new.set_all_consts_shared();
-                        new.shared_names = (new.shared_names & !4) | (u8::from(alive) << 2);
+                        *new.shared_names.get_mut() =
+                            (new.shared_names.get() & !4) | (u8::from(alive) << 2);
                     }
                 }
                 _ => {
@@ -214,7 +215,7 @@ fn code_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
                     names.push(replace_str(vm, it, "co_names")?);
                 }
                 new.set_names(names.into_boxed_slice());
-                new.share_ids[1] = if shared { vm.new_share_id() } else { 0 };
+                new.share_ids.get_mut()[1] = if shared { vm.new_share_id() } else { 0 };
             }
             "co_code" | "co_linetable" | "co_exceptiontable" | "co_varnames" | "co_freevars"
             | "co_cellvars" | "co_nlocals" => {

@@ -161,15 +161,17 @@ pub struct Code {
     /// (0: one of its own). The compiler merges equal tuples and tables
     /// across a module's code objects and marshal writes a shared one
     /// once; `marshal.dumps` does the same for equal ids.
-    pub share_ids: [u32; 5],
+    /// Set when the load ends (vm/code_load.rs: back-references come
+    /// after the code object is made).
+    pub share_ids: std::cell::Cell<[u32; 5]>,
     /// Bit i: constant i is a number that other code objects of its
     /// module share (marshal then flags it for back-references).
-    shared_consts: Option<Box<SharedBits>>,
+    shared_consts: std::cell::OnceCell<Box<SharedBits>>,
     /// Bit 0: `co_name`, bit 1: `co_qualname` is shared with other code
     /// objects of its module (`<listcomp>`, `<lambda>`, ...); bit 2: the
     /// constants are a copy of a live tuple's items (`code.replace`), one
     /// reference more each than CPython counts.
-    pub shared_names: u8,
+    pub shared_names: std::cell::Cell<u8>,
     /// Bit `VERIFIED`: the bytecode verifier accepted this code (it runs
     /// before the code's first frame: most functions of an imported module
     /// never run, and loading stays one pass). Bit `PREPARED`: `instrs`,
@@ -274,15 +276,13 @@ impl Code {
     /// Bit i: constant i is a number that other code objects of its module
     /// share (see the field).
     pub fn shared_consts(&self) -> &[u64] {
-        self.shared_consts
-            .as_deref()
-            .map_or(&[], |v| v.0.as_slice())
+        self.shared_consts.get().map_or(&[], |v| v.0.as_slice())
     }
 
     /// Mark every constant as shared (`code.replace` with new constants).
     pub fn set_all_consts_shared(&mut self) {
         let bits = vec![u64::MAX; self.consts.len().div_ceil(64)];
-        self.shared_consts = Some(Box::new(SharedBits(bits)));
+        self.shared_consts = std::cell::OnceCell::from(Box::new(SharedBits(bits)));
     }
 
     pub fn nlocalsplus(&self) -> usize {
@@ -474,16 +474,10 @@ impl WrapperCell {
     }
 }
 
-/// The one block of `Code::tables`: `co`'s code, line table, exception
-/// table and slot kinds, and their lengths (each below 4 GiB, as the
-/// marshal reader's lengths are).
-fn tables_of(co: &CodeObject) -> (Box<[u8]>, u32, u32, u32) {
-    let parts = [
-        co.code(),
-        co.linetable(),
-        co.exceptiontable(),
-        co.localspluskinds(),
-    ];
+/// The one block of `Code::tables`: the code, line table, exception
+/// table and slot kinds, and the first three's lengths (each below 4 GiB,
+/// as the marshal reader's lengths are).
+fn tables_block(parts: [&[u8]; 4]) -> (Box<[u8]>, u32, u32, u32) {
     let mut block = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
     for p in parts {
         block.extend_from_slice(p);
@@ -495,6 +489,78 @@ fn tables_of(co: &CodeObject) -> (Box<[u8]>, u32, u32, u32) {
         len(parts[1]),
         len(parts[2]),
     )
+}
+
+/// What a loaded code object is made of (`Code::assemble`).
+pub struct CodeInit<'a> {
+    /// co_code, co_linetable, co_exceptiontable, co_localspluskinds.
+    pub tables: [&'a [u8]; 4],
+    /// argcount, posonlyargcount, kwonlyargcount, stacksize, flags.
+    pub header: [i32; 5],
+    pub firstlineno: i32,
+    pub consts: Box<[Value]>,
+    pub names: Box<[PyRef]>,
+    pub localsplusnames: Box<[PyRef]>,
+    pub name: PyRef,
+    pub qualname: PyRef,
+    pub filename: PyRef,
+    pub trusted: bool,
+}
+
+impl Code {
+    /// A code object from its loaded parts, its instructions waiting
+    /// (`Vm::ensure_prepared`) and nothing shared yet.
+    pub fn assemble(p: CodeInit<'_>) -> Code {
+        let (tables, code_len, lt_len, et_len) = tables_block(p.tables);
+        let [argcount, posonlyargcount, kwonlyargcount, stacksize, flags] = p.header;
+        Code {
+            tables,
+            code_len,
+            lt_len,
+            et_len,
+            instrs: Lazy::empty(),
+            ics: std::cell::RefCell::new(Box::new([])),
+            nslots: std::cell::Cell::new(0),
+            ic_misses: std::cell::Cell::new(0),
+            consts: Lazy::ready(p.consts),
+            names: Lazy::ready(p.names),
+            localsplusnames: p.localsplusnames,
+            handlers: Lazy::empty(),
+            argcount: argcount.max(0) as usize,
+            posonlyargcount: posonlyargcount.max(0) as usize,
+            kwonlyargcount: kwonlyargcount.max(0) as usize,
+            flags: flags as u32,
+            stacksize: stacksize.max(0) as usize,
+            name: p.name,
+            qualname: p.qualname,
+            filename: std::cell::RefCell::new(p.filename),
+            firstlineno: p.firstlineno,
+            wrapper: Default::default(),
+            share_ids: Default::default(),
+            shared_consts: Default::default(),
+            shared_names: Default::default(),
+            state: std::cell::Cell::new(0),
+            trusted: p.trusted,
+        }
+    }
+
+    /// Record what its load shares (vm/code_load.rs, when the load ends):
+    /// the ids of `share_ids`, the bits of `shared_names` and the
+    /// positions of the shared numbers among the constants.
+    pub fn set_load_sharing(&self, share_ids: [u32; 5], shared_names: u8, numbers: &[u32]) {
+        self.share_ids.set(share_ids);
+        self.shared_names.set(shared_names);
+        if numbers.is_empty() {
+            return;
+        }
+        let mut bits = vec![0u64; self.consts.len().div_ceil(64)];
+        for &i in numbers {
+            if let Some(w) = bits.get_mut(i as usize / 64) {
+                *w |= 1 << (i % 64);
+            }
+        }
+        let _ = self.shared_consts.set(Box::new(SharedBits(bits)));
+    }
 }
 
 fn str_of(r: &PyRef) -> &str {
@@ -626,37 +692,36 @@ impl Vm {
             self.share_id(&co.linetable),
             self.share_id(&co.exceptiontable),
         ];
-        let (tables, code_len, lt_len, et_len) = tables_of(co);
         let trusted = self.load_memo.current().trusted.get();
-        Code {
-            tables,
-            code_len,
-            lt_len,
-            et_len,
-            instrs: Lazy::empty(),
-            ics: std::cell::RefCell::new(Box::new([])),
-            nslots: std::cell::Cell::new(0),
-            ic_misses: std::cell::Cell::new(0),
-            consts: Lazy::ready(consts.into_boxed_slice()),
-            names: Lazy::ready(names.into_boxed_slice()),
+        let mut code = Code::assemble(CodeInit {
+            tables: [
+                co.code(),
+                co.linetable(),
+                co.exceptiontable(),
+                co.localspluskinds(),
+            ],
+            header: [
+                co.argcount,
+                co.posonlyargcount,
+                co.kwonlyargcount,
+                co.stacksize,
+                co.flags,
+            ],
+            firstlineno: co.firstlineno,
+            consts: consts.into_boxed_slice(),
+            names: names.into_boxed_slice(),
             localsplusnames: lnames.into_boxed_slice(),
-            handlers: Lazy::empty(),
-            argcount: co.argcount.max(0) as usize,
-            posonlyargcount: co.posonlyargcount.max(0) as usize,
-            kwonlyargcount: co.kwonlyargcount.max(0) as usize,
-            flags: co.flags(),
-            stacksize: co.stacksize.max(0) as usize,
             name,
             qualname,
-            filename: std::cell::RefCell::new(filename),
-            firstlineno: co.firstlineno,
-            wrapper: Default::default(),
-            share_ids,
-            shared_consts,
-            shared_names,
-            state: std::cell::Cell::new(0),
+            filename,
             trusted,
+        });
+        code.share_ids = std::cell::Cell::new(share_ids);
+        code.shared_names = std::cell::Cell::new(shared_names);
+        if let Some(bits) = shared_consts {
+            code.shared_consts = std::cell::OnceCell::from(bits);
         }
+        code
     }
 
     /// Make what `code_stub` left out (the decoded instructions, their

@@ -13,6 +13,7 @@ pub mod call;
 pub mod carets;
 pub mod code;
 pub mod code_lazy;
+pub mod code_load;
 mod comp_inline;
 pub mod errors;
 pub mod frame;

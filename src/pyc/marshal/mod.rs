@@ -9,6 +9,7 @@
 //! The writer ([`dumps`]) mirrors `w_object`: singletons as one byte,
 //! back-references by identity for objects that carry the reference flag.
 
+pub mod build;
 mod read;
 mod write;
 
@@ -119,5 +120,5 @@ impl MarshalError {
     }
 }
 
-pub use read::{loads, loads_at, loads_prefix};
+pub use read::{load_with, loads, loads_at, loads_prefix};
 pub use write::{dumps, dumps_version};

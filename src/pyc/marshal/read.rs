@@ -15,17 +15,16 @@
 //! writes: dict keys and set elements are kept in stream order without
 //! merging duplicates (hashability is checked as CPython does).
 
-use std::collections::HashSet;
-
 use nom::bytes::complete::take;
 use nom::number::complete::{le_f64, le_i32, le_i64, le_u16, le_u8};
 use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::ToPrimitive;
 
+use super::build::{Builder, CodeParts, SeqKind, Shape, Singleton, StrData, StrEnc, TreeBuilder};
 use super::types::*;
 use super::{MarshalError, MarshalErrorKind as K, MAX_MARSHAL_STACK_DEPTH};
-use crate::pyc::code::{CodeObject, CO_FAST_LOCAL, CO_VARARGS, CO_VARKEYWORDS};
-use crate::pyc::object::{validate_wtf8, Obj, Object, PyStr};
+use crate::pyc::code::{CO_FAST_LOCAL, CO_VARARGS, CO_VARKEYWORDS};
+use crate::pyc::object::{validate_wtf8, Obj};
 
 type Res<T> = Result<T, MarshalError>;
 type NomRes<'a, T> = nom::IResult<&'a [u8], T, ()>;
@@ -40,63 +39,57 @@ pub fn loads(data: &[u8]) -> Res<Obj> {
 /// (for a `.pyc` body after its 16-byte header, so errors name file
 /// offsets).
 pub fn loads_at(data: &[u8], base_offset: usize) -> Res<Obj> {
-    Reader::new(data, base_offset).read_object()
+    Reader::new(data, base_offset, TreeBuilder::default()).read_object()
 }
 
 /// Like [`loads`], also giving how many bytes the object took (what
 /// follows it is left alone, as `marshal.load` leaves it in the file).
 pub fn loads_prefix(data: &[u8]) -> Res<(Obj, usize)> {
-    let mut r = Reader::new(data, 0);
+    let (obj, used, _) = load_with(data, TreeBuilder::default())?;
+    Ok((obj, used))
+}
+
+/// Read one object from `data` with `builder` making its objects; also
+/// gives how many bytes it took, and the builder back.
+pub fn load_with<'a, B: Builder<'a>>(data: &'a [u8], builder: B) -> Res<(B::Item, usize, B)> {
+    let mut r = Reader::new(data, 0, builder);
     let obj = r.read_object()?;
-    Ok((obj, r.pos()))
+    let used = r.pos();
+    Ok((obj, used, r.b))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SeqKind {
-    Tuple,
-    List,
-    Set,
-    FrozenSet,
-}
-
-impl SeqKind {
-    fn name(self) -> &'static str {
-        match self {
-            SeqKind::Tuple => "tuple",
-            SeqKind::List => "list",
-            SeqKind::Set | SeqKind::FrozenSet => "set",
-        }
-    }
+/// A number read from `TYPE_LONG`.
+enum Num {
+    Small(i64),
+    Big(BigInt),
 }
 
 /// A container whose children are being read.
-enum Frame {
+enum Frame<T> {
     Seq {
         kind: SeqKind,
-        items: Vec<Obj>,
+        items: Vec<T>,
         len: usize,
         flag: bool,
         idx: usize,
     },
     Dict {
-        items: Vec<(Obj, Obj)>,
-        key: Option<Obj>,
+        items: Vec<(T, T)>,
+        key: Option<T>,
         flag: bool,
         idx: usize,
     },
     /// Boxed: a code object's frame is large, and the sequence frames
     /// pushed and popped far more often stay small.
-    Code(Box<CodeFrame>),
+    Code(Box<CodeFrame<T>>),
 }
 
-struct CodeFrame {
+struct CodeFrame<T> {
     /// argcount, posonlyargcount, kwonlyargcount, stacksize, flags.
     header: [i32; 5],
     /// code, consts, names, localsplusnames, localspluskinds, filename,
     /// name, qualname, linetable, exceptiontable (in stream order).
-    fields: [Option<Obj>; 10],
-    /// How many of `fields` are read.
-    nfields: usize,
+    fields: Vec<T>,
     firstlineno: i32,
     flag: bool,
     idx: usize,
@@ -105,9 +98,9 @@ struct CodeFrame {
 }
 
 /// What reading one type code produced.
-enum Step {
+enum Step<T> {
     /// A finished value; `None` is marshal's NULL.
-    Value(Option<Obj>),
+    Value(Option<T>),
     /// A container was opened; its children follow.
     Opened,
 }
@@ -123,28 +116,21 @@ enum Delivered {
     Null,
 }
 
-struct Reader<'a> {
+struct Reader<'a, B: Builder<'a>> {
     data: &'a [u8],
     rest: &'a [u8],
     base: usize,
     /// The reference table: `None` for an index reserved but not filled.
-    refs: Vec<Option<Obj>>,
+    refs: Vec<Option<B::Item>>,
     /// Bytes the open sequences still need after the current child (one
     /// per outstanding element), so nested length claims cannot add up to
     /// more memory than the input could fill.
     pending: usize,
-    /// Flagged tuples already found hashable (they stay alive in `refs`,
-    /// so their addresses are stable).
-    hashable: HashSet<usize>,
-    none: Obj,
-    true_: Obj,
-    false_: Obj,
-    ellipsis: Obj,
-    stopiter: Obj,
+    b: B,
 }
 
-impl<'a> Reader<'a> {
-    fn new(data: &'a [u8], base: usize) -> Reader<'a> {
+impl<'a, B: Builder<'a>> Reader<'a, B> {
+    fn new(data: &'a [u8], base: usize, b: B) -> Reader<'a, B> {
         Reader {
             data,
             rest: data,
@@ -153,12 +139,7 @@ impl<'a> Reader<'a> {
             // bodies: pre-size so the table is rarely grown.
             refs: Vec::with_capacity((data.len() / 16).min(1 << 16)),
             pending: 0,
-            hashable: HashSet::new(),
-            none: Obj::new(Object::None),
-            true_: Obj::new(Object::True),
-            false_: Obj::new(Object::False),
-            ellipsis: Obj::new(Object::Ellipsis),
-            stopiter: Obj::new(Object::StopIteration),
+            b,
         }
     }
 
@@ -245,31 +226,33 @@ impl<'a> Reader<'a> {
         Ok(idx)
     }
 
-    /// Make the handle for a finished object and fill its reserved index.
+    /// Fill the reserved index of a finished object.
     #[inline]
-    fn fill(&mut self, value: Object, flag: bool, idx: usize) -> Obj {
-        let obj = if flag {
-            Obj::with_ref_index(value, idx)
-        } else {
-            Obj::new(value)
-        };
+    fn fill(&mut self, item: B::Item, flag: bool, idx: usize) -> B::Item {
         if flag {
             if let Some(slot) = self.refs.get_mut(idx) {
-                *slot = Some(obj.clone());
+                *slot = Some(item.clone());
             }
         }
-        obj
+        item
     }
 
-    /// A leaf object (no children): reserve and fill at once (`R_REF`).
+    /// A leaf object (no children): reserve, make and fill at once
+    /// (`R_REF`).
     #[inline]
-    fn leaf(&mut self, value: Object, flag: bool, at: usize) -> Res<Option<Obj>> {
+    fn leaf(
+        &mut self,
+        flag: bool,
+        at: usize,
+        make: impl FnOnce(&mut B, Option<usize>) -> B::Item,
+    ) -> Res<Option<B::Item>> {
         let idx = self.reserve(flag, at)?;
-        Ok(Some(self.fill(value, flag, idx)))
+        let item = make(&mut self.b, flag.then_some(idx));
+        Ok(Some(self.fill(item, flag, idx)))
     }
 
-    fn read_object(&mut self) -> Res<Obj> {
-        let mut stack: Vec<Frame> = Vec::with_capacity(16);
+    fn read_object(&mut self) -> Res<B::Item> {
+        let mut stack: Vec<Frame<B::Item>> = Vec::with_capacity(16);
         loop {
             let start = self.pos();
             let Some(code) = self.byte() else {
@@ -298,7 +281,7 @@ impl<'a> Reader<'a> {
                         let Some(frame) = stack.pop() else {
                             break;
                         };
-                        result = Some(self.finish(frame)?);
+                        result = Some(self.finish(frame, start)?);
                     }
                 }
             }
@@ -306,64 +289,69 @@ impl<'a> Reader<'a> {
     }
 
     /// Read the object whose type byte `code` (at `start`) was just read.
-    fn read_one(&mut self, code: u8, start: usize, stack: &mut Vec<Frame>) -> Res<Step> {
+    fn read_one(
+        &mut self,
+        code: u8,
+        start: usize,
+        stack: &mut Vec<Frame<B::Item>>,
+    ) -> Res<Step<B::Item>> {
         let flag = code & FLAG_REF != 0;
         let value = match code & !FLAG_REF {
             TYPE_NULL => None,
-            TYPE_NONE => Some(self.none.clone()),
-            TYPE_TRUE => Some(self.true_.clone()),
-            TYPE_FALSE => Some(self.false_.clone()),
-            TYPE_ELLIPSIS => Some(self.ellipsis.clone()),
-            TYPE_STOPITER => Some(self.stopiter.clone()),
+            TYPE_NONE => Some(self.b.singleton(Singleton::None)),
+            TYPE_TRUE => Some(self.b.singleton(Singleton::True)),
+            TYPE_FALSE => Some(self.b.singleton(Singleton::False)),
+            TYPE_ELLIPSIS => Some(self.b.singleton(Singleton::Ellipsis)),
+            TYPE_STOPITER => Some(self.b.singleton(Singleton::StopIteration)),
             TYPE_INT => {
                 let v = self.long()?;
-                self.leaf(Object::Int(v.into()), flag, start)?
+                self.leaf(flag, start, |b, r| b.int(v.into(), r))?
             }
             TYPE_INT64 => {
                 let v = self.long64()?;
-                self.leaf(Object::Int(v), flag, start)?
+                self.leaf(flag, start, |b, r| b.int(v, r))?
             }
-            TYPE_LONG => {
-                let v = self.read_long()?;
-                self.leaf(v, flag, start)?
-            }
+            TYPE_LONG => match self.read_long()? {
+                Num::Small(v) => self.leaf(flag, start, |b, r| b.int(v, r))?,
+                Num::Big(v) => self.leaf(flag, start, |b, r| b.long(v, r))?,
+            },
             TYPE_FLOAT => {
                 let v = self.float_str()?;
-                self.leaf(Object::Float(v), flag, start)?
+                self.leaf(flag, start, |b, r| b.float(v, r))?
             }
             TYPE_BINARY_FLOAT => {
                 let v = self.float_bin()?;
-                self.leaf(Object::Float(v), flag, start)?
+                self.leaf(flag, start, |b, r| b.float(v, r))?
             }
             TYPE_COMPLEX => {
                 let re = self.float_str()?;
                 let im = self.float_str()?;
-                self.leaf(Object::Complex { re, im }, flag, start)?
+                self.leaf(flag, start, |b, r| b.complex(re, im, r))?
             }
             TYPE_BINARY_COMPLEX => {
                 let re = self.float_bin()?;
                 let im = self.float_bin()?;
-                self.leaf(Object::Complex { re, im }, flag, start)?
+                self.leaf(flag, start, |b, r| b.complex(re, im, r))?
             }
             TYPE_STRING => {
                 let n = self.size("bytes object")?;
-                let b = self.take(n)?;
-                self.leaf(Object::Bytes(b.to_vec()), flag, start)?
+                let bytes = self.take(n)?;
+                self.leaf(flag, start, |b, r| b.bytes(bytes, r))?
             }
             TYPE_ASCII | TYPE_ASCII_INTERNED => {
                 let n = self.size("string")?;
                 let s = self.ascii(n, code & !FLAG_REF == TYPE_ASCII_INTERNED)?;
-                self.leaf(Object::Str(s), flag, start)?
+                self.leaf(flag, start, |b, r| b.str(s, r))?
             }
             TYPE_SHORT_ASCII | TYPE_SHORT_ASCII_INTERNED => {
                 let n = self.len_byte()?;
                 let s = self.ascii(n, code & !FLAG_REF == TYPE_SHORT_ASCII_INTERNED)?;
-                self.leaf(Object::Str(s), flag, start)?
+                self.leaf(flag, start, |b, r| b.str(s, r))?
             }
             TYPE_UNICODE | TYPE_INTERNED => {
                 let n = self.size("string")?;
                 let s = self.unicode(n, code & !FLAG_REF == TYPE_INTERNED)?;
-                self.leaf(Object::Str(s), flag, start)?
+                self.leaf(flag, start, |b, r| b.str(s, r))?
             }
             TYPE_SMALL_TUPLE => {
                 let n = self.len_byte()?;
@@ -403,8 +391,7 @@ impl<'a> Reader<'a> {
                 }
                 stack.push(Frame::Code(Box::new(CodeFrame {
                     header,
-                    fields: Default::default(),
-                    nfields: 0,
+                    fields: Vec::with_capacity(10),
                     firstlineno: 0,
                     flag,
                     idx,
@@ -417,10 +404,12 @@ impl<'a> Reader<'a> {
                 let n = self.long()?;
                 let found = usize::try_from(n)
                     .ok()
-                    .and_then(|i| self.refs.get(i))
-                    .and_then(|slot| slot.clone());
+                    .and_then(|i| Some((i, self.refs.get(i)?.clone()?)));
                 match found {
-                    Some(o) => Some(o),
+                    Some((i, o)) => {
+                        self.b.on_ref(i);
+                        Some(o)
+                    }
                     None => return Err(self.err(K::InvalidReference, at)),
                 }
             }
@@ -436,12 +425,15 @@ impl<'a> Reader<'a> {
         len: usize,
         flag: bool,
         start: usize,
-        stack: &mut Vec<Frame>,
-    ) -> Res<Step> {
+        stack: &mut Vec<Frame<B::Item>>,
+    ) -> Res<Step<B::Item>> {
         let idx = self.reserve(flag, start)?;
         if len == 0 {
-            let value = seq_value(kind, Vec::new());
-            return Ok(Step::Value(Some(self.fill(value, flag, idx))));
+            let item = self
+                .b
+                .seq(kind, Vec::new(), flag.then_some(idx))
+                .map_err(|k| self.err(k, start))?;
+            return Ok(Step::Value(Some(self.fill(item, flag, idx))));
         }
         // A claim beyond the bytes left reads on until the data runs out
         // ("EOF read where object expected", as CPython). Pre-size only
@@ -461,7 +453,12 @@ impl<'a> Reader<'a> {
     }
 
     /// Give `value` (read at `at`) to the container `top`.
-    fn deliver(&mut self, top: &mut Frame, value: Option<Obj>, at: usize) -> Res<Delivered> {
+    fn deliver(
+        &mut self,
+        top: &mut Frame<B::Item>,
+        value: Option<B::Item>,
+        at: usize,
+    ) -> Res<Delivered> {
         match top {
             Frame::Seq {
                 kind, items, len, ..
@@ -498,11 +495,8 @@ impl<'a> Reader<'a> {
                 let Some(obj) = value else {
                     return Ok(Delivered::Null);
                 };
-                if let Some(slot) = c.fields.get_mut(c.nfields) {
-                    *slot = Some(obj);
-                }
-                c.nfields += 1;
-                match c.nfields {
+                c.fields.push(obj);
+                match c.fields.len() {
                     8 => {
                         c.firstlineno = self.long()?;
                         Ok(Delivered::More)
@@ -514,69 +508,48 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Build the object of a completed container.
-    fn finish(&mut self, frame: Frame) -> Res<Obj> {
-        match frame {
+    fn check_hashable(&mut self, item: &B::Item, at: usize) -> Res<()> {
+        self.b
+            .check_hashable(item)
+            .map_err(|t| self.err(K::Unhashable(t), at))
+    }
+
+    /// Build the object of a completed container (its last child was read
+    /// at `at`).
+    fn finish(&mut self, frame: Frame<B::Item>, at: usize) -> Res<B::Item> {
+        let (item, flag, idx) = match frame {
             Frame::Seq {
                 kind,
                 items,
                 flag,
                 idx,
                 ..
-            } => Ok(self.fill(seq_value(kind, items), flag, idx)),
+            } => {
+                let item = self.b.seq(kind, items, flag.then_some(idx));
+                (item.map_err(|k| self.err(k, at))?, flag, idx)
+            }
             Frame::Dict {
                 items, flag, idx, ..
-            } => Ok(self.fill(Object::Dict(items), flag, idx)),
+            } => {
+                let item = self.b.dict(items, flag.then_some(idx));
+                (item.map_err(|k| self.err(k, at))?, flag, idx)
+            }
             Frame::Code(c) => {
                 let (flag, idx) = (c.flag, c.idx);
-                let code = self.build_code(*c)?;
-                Ok(self.fill(Object::Code(Box::new(code)), flag, idx))
+                let parts = self.check_code(*c)?;
+                (self.b.code(parts, flag.then_some(idx)), flag, idx)
             }
-        }
-    }
-
-    /// `PyDict_SetItem` / `PySet_Add` refuse unhashable keys: lists, dicts,
-    /// sets, and tuples holding any of them.
-    fn check_hashable(&mut self, obj: &Obj, at: usize) -> Res<()> {
-        let unhashable = |o: &Object| match o {
-            Object::List(_) => Some("list"),
-            Object::Dict(_) => Some("dict"),
-            Object::Set(_) => Some("set"),
-            _ => None,
         };
-        if let Some(t) = unhashable(obj.value()) {
-            return Err(self.err(K::Unhashable(t), at));
-        }
-        if obj.as_tuple().is_none() {
-            return Ok(());
-        }
-        let mut todo: Vec<&Obj> = vec![obj];
-        while let Some(t) = todo.pop() {
-            let Some(items) = t.as_tuple() else {
-                continue;
-            };
-            if t.ref_flag() && !self.hashable.insert(t.addr()) {
-                continue;
-            }
-            for item in items {
-                if let Some(name) = unhashable(item.value()) {
-                    return Err(self.err(K::Unhashable(name), at));
-                }
-                if item.as_tuple().is_some() {
-                    todo.push(item);
-                }
-            }
-        }
-        Ok(())
+        Ok(self.fill(item, flag, idx))
     }
 
     /// `TYPE_LONG`: a signed count of 15-bit digits, least significant
     /// first; each digit below 2**15 and the top one nonzero.
-    fn read_long(&mut self) -> Res<Object> {
+    fn read_long(&mut self) -> Res<Num> {
         let at = self.pos();
         let n = self.long()?;
         if n == 0 {
-            return Ok(Object::Int(0));
+            return Ok(Num::Small(0));
         }
         if n == i32::MIN {
             return Err(self.err(K::SizeOutOfRange("long"), at));
@@ -608,7 +581,7 @@ impl<'a> Reader<'a> {
             for (i, d) in digits.enumerate() {
                 v |= (d as i64) << (15 * i);
             }
-            return Ok(Object::Int(if negative { -v } else { v }));
+            return Ok(Num::Small(if negative { -v } else { v }));
         }
         // Pack the 15-bit digits into 32-bit words.
         let mut words: Vec<u32> = Vec::with_capacity(ndigits * 15 / 32 + 1);
@@ -628,8 +601,8 @@ impl<'a> Reader<'a> {
         let sign = if negative { Sign::Minus } else { Sign::Plus };
         let big = BigInt::from_biguint(sign, BigUint::new(words));
         Ok(match big.to_i64() {
-            Some(v) => Object::Int(v),
-            None => Object::Long(big),
+            Some(v) => Num::Small(v),
+            None => Num::Big(big),
         })
     }
 
@@ -652,28 +625,32 @@ impl<'a> Reader<'a> {
     /// The ASCII string types. CPython builds them with the 1-byte kind,
     /// so bytes above 0x7f read as Latin-1.
     #[inline]
-    fn ascii(&mut self, n: usize, interned: bool) -> Res<PyStr> {
-        let b = self.take(n)?;
-        if let Some(s) = PyStr::from_ascii(b, interned) {
-            return Ok(s);
-        }
-        let text: String = b.iter().map(|&c| c as char).collect();
-        Ok(PyStr::from_text(text.into(), interned))
+    fn ascii(&mut self, n: usize, interned: bool) -> Res<StrData<'a>> {
+        let bytes = self.take(n)?;
+        let enc = if bytes.is_ascii() {
+            StrEnc::Ascii
+        } else {
+            StrEnc::Latin1
+        };
+        Ok(StrData::new(bytes, enc, interned))
     }
 
     /// `TYPE_UNICODE`/`TYPE_INTERNED`: UTF-8 decoded with `surrogatepass`.
-    fn unicode(&mut self, n: usize, interned: bool) -> Res<PyStr> {
+    fn unicode(&mut self, n: usize, interned: bool) -> Res<StrData<'a>> {
         let at = self.pos();
-        let b = self.take(n)?;
-        if let Err(pos) = validate_wtf8(b) {
-            return Err(self.err(utf8_error(b, pos), at + pos));
+        let bytes = self.take(n)?;
+        if std::str::from_utf8(bytes).is_ok() {
+            return Ok(StrData::new(bytes, StrEnc::Utf8, interned));
         }
-        Ok(PyStr::from_wtf8_unchecked(b.into(), interned))
+        if let Err(pos) = validate_wtf8(bytes) {
+            return Err(self.err(utf8_error(bytes, pos), at + pos));
+        }
+        Ok(StrData::new(bytes, StrEnc::Wtf8, interned))
     }
 
-    /// Build a code object after the checks of `_PyCode_Validate` and
-    /// `intern_strings`.
-    fn build_code(&self, c: CodeFrame) -> Res<CodeObject> {
+    /// The checks of `_PyCode_Validate` and `intern_strings` on a
+    /// complete code object's parts.
+    fn check_code(&self, c: CodeFrame<B::Item>) -> Res<CodeParts<B::Item>> {
         let bad = |msg: String| self.err(K::BadCode(msg), c.start);
         let [argcount, posonlyargcount, kwonlyargcount, stacksize, flags] = c.header;
         if argcount < posonlyargcount
@@ -686,48 +663,52 @@ impl<'a> Reader<'a> {
                 "code: negative or inconsistent argument counts, stack size or flags".into(),
             ));
         }
-        let mut it = c.fields.into_iter();
-        let mut next = || {
-            it.next()
-                .flatten()
-                .unwrap_or_else(|| Obj::new(Object::Null))
+        let Ok(fields) = <[B::Item; 10]>::try_from(c.fields) else {
+            return Err(bad("code: missing fields".into()));
         };
-        let (code, consts, names, localsplusnames, localspluskinds) =
-            (next(), next(), next(), next(), next());
-        let (filename, name, qualname, linetable, exceptiontable) =
-            (next(), next(), next(), next(), next());
-        // Checked by variant (the common case); the message names types.
-        let fields = [
-            (&code, "co_code", Want::Bytes),
-            (&consts, "co_consts", Want::Tuple),
-            (&names, "co_names", Want::Tuple),
-            (&localsplusnames, "co_localsplusnames", Want::Tuple),
-            (&localspluskinds, "co_localspluskinds", Want::Bytes),
-            (&filename, "co_filename", Want::Str),
-            (&name, "co_name", Want::Str),
-            (&qualname, "co_qualname", Want::Str),
-            (&linetable, "co_linetable", Want::Bytes),
-            (&exceptiontable, "co_exceptiontable", Want::Bytes),
+        const WANT: [(&str, Want); 10] = [
+            ("co_code", Want::Bytes),
+            ("co_consts", Want::Tuple),
+            ("co_names", Want::Tuple),
+            ("co_localsplusnames", Want::Tuple),
+            ("co_localspluskinds", Want::Bytes),
+            ("co_filename", Want::Str),
+            ("co_name", Want::Str),
+            ("co_qualname", Want::Str),
+            ("co_linetable", Want::Bytes),
+            ("co_exceptiontable", Want::Bytes),
         ];
-        for (o, field, want) in fields {
-            if !want.matches(o.value()) {
+        // Checked by shape (the common case); the message names types.
+        for (o, (field, want)) in fields.iter().zip(WANT) {
+            let shape = self.b.shape(o);
+            if !want.matches(shape) {
                 return Err(bad(format!(
                     "code: {field} is {} where {} is required",
-                    o.type_name(),
+                    shape_name(shape),
                     want.name()
                 )));
             }
         }
-        let lp_names = localsplusnames.as_tuple().unwrap_or(&[]);
-        let lp_kinds = localspluskinds.as_bytes().unwrap_or(&[]);
-        if lp_names.len() != lp_kinds.len() {
+        let [code, _, names, localsplusnames, localspluskinds, ..] = &fields;
+        let lp_len = match self.b.shape(localsplusnames) {
+            Shape::Tuple(n) => n,
+            _ => 0,
+        };
+        let lp_kinds = match self.b.shape(localspluskinds) {
+            Shape::Bytes(b) => b,
+            _ => &[],
+        };
+        if lp_len != lp_kinds.len() {
             return Err(bad(format!(
                 "code: {} localsplus names but {} kinds",
-                lp_names.len(),
+                lp_len,
                 lp_kinds.len()
             )));
         }
-        let code_len = code.as_bytes().map_or(0, |b| b.len());
+        let code_len = match self.b.shape(code) {
+            Shape::Bytes(b) => b.len(),
+            _ => 0,
+        };
         if code_len > i32::MAX as usize || code_len % 2 != 0 {
             return Err(bad("code: co_code is malformed".into()));
         }
@@ -741,32 +722,13 @@ impl<'a> Reader<'a> {
         if nplain < 0 {
             return Err(bad("code: co_varnames is too small".into()));
         }
-        let all_str = |t: &Obj| {
-            t.as_tuple()
-                .unwrap_or(&[])
-                .iter()
-                .all(|o| o.as_str().is_some())
-        };
-        if !all_str(&names) || !all_str(&localsplusnames) {
+        if !self.b.all_str(names) || !self.b.all_str(localsplusnames) {
             return Err(bad("non-string found in code slot".into()));
         }
-        Ok(CodeObject {
-            argcount,
-            posonlyargcount,
-            kwonlyargcount,
-            stacksize,
-            flags,
-            code,
-            consts,
-            names,
-            localsplusnames,
-            localspluskinds,
-            filename,
-            name,
-            qualname,
+        Ok(CodeParts {
+            header: c.header,
+            fields,
             firstlineno: c.firstlineno,
-            linetable,
-            exceptiontable,
         })
     }
 }
@@ -781,12 +743,12 @@ enum Want {
 
 impl Want {
     #[inline]
-    fn matches(self, o: &Object) -> bool {
+    fn matches(self, o: Shape<'_>) -> bool {
         matches!(
             (self, o),
-            (Want::Bytes, Object::Bytes(_))
-                | (Want::Tuple, Object::Tuple(_))
-                | (Want::Str, Object::Str(_))
+            (Want::Bytes, Shape::Bytes(_))
+                | (Want::Tuple, Shape::Tuple(_))
+                | (Want::Str, Shape::Str)
         )
     }
 
@@ -799,12 +761,12 @@ impl Want {
     }
 }
 
-fn seq_value(kind: SeqKind, items: Vec<Obj>) -> Object {
-    match kind {
-        SeqKind::Tuple => Object::Tuple(items),
-        SeqKind::List => Object::List(items),
-        SeqKind::Set => Object::Set(items),
-        SeqKind::FrozenSet => Object::FrozenSet(items),
+fn shape_name(s: Shape<'_>) -> &'static str {
+    match s {
+        Shape::Bytes(_) => "bytes",
+        Shape::Tuple(_) => "tuple",
+        Shape::Str => "str",
+        Shape::Other(name) => name,
     }
 }
 
