@@ -12,6 +12,7 @@ use crate::objects::exception::ExcKind;
 use crate::objects::function::Args;
 use crate::objects::native::NativeData;
 use crate::objects::typeobj::Layout;
+use crate::objects::Payload;
 use crate::vm::proto::CmpOp;
 use crate::vm::value::{PyRef, Value};
 use crate::vm::{PyResult, Vm};
@@ -20,9 +21,10 @@ pub type Vars = Rc<Vec<(PyRef, Value)>>;
 
 /// A context: its variables and whether `run` is in it (CPython's
 /// `ctx_prev` is `run`'s local here, and the variables are a `Cell` taken
-/// and put back to read them, so the state is a 16-byte block; two
-/// contexts a task in asyncio programs).
-struct Context {
+/// and put back to read them, so the state is two words, held inline in
+/// the object, `Payload::Context`: two contexts a task in asyncio
+/// programs, where a boxed state was a 16-byte block more for each).
+pub struct Context {
     /// Always `Some` but while [`Context::vars`] reads it.
     vars: Cell<Option<Vars>>,
     entered: Cell<bool>,
@@ -45,8 +47,9 @@ impl Context {
     }
 }
 
-impl NativeData for Context {
-    fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
+impl Context {
+    /// The references the context holds, for the cycle collector.
+    pub fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
         for (k, x) in self.vars().iter() {
             visit(&Value::Obj(k.clone()));
             visit(x);
@@ -54,7 +57,7 @@ impl NativeData for Context {
     }
 
     /// `context_tp_clear`: the variables' values go.
-    fn clear(&self, out: &mut Vec<Value>) {
+    pub fn clear(&self, out: &mut Vec<Value>) {
         self.traverse(&mut |v| out.push(v.clone()));
         changed();
         // Every value the old mapping held has a reference in `out`.
@@ -136,13 +139,24 @@ fn ty(vm: &Vm, pick: fn(&Types) -> Option<PyRef>) -> PyResult<PyRef> {
 
 fn new_context(vm: &Vm, vars: Vars) -> PyResult<PyRef> {
     let t = ty(vm, |t| t.context.clone())?;
-    Ok(vm.new_native(
+    Ok(vm.new_instance_of(
         &t,
-        Context {
+        Payload::Context(Context {
             vars: Cell::new(Some(vars)),
             entered: Cell::new(false),
-        },
+        }),
     ))
+}
+
+/// The context state of `v`, if `v` is a context.
+fn context_state(v: &Value) -> Option<&Context> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::Context(c) => Some(c),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The current context of this thread (made empty on first use).
@@ -179,8 +193,7 @@ pub fn lookup_in(vars: &Vars, var: &PyRef) -> Option<Value> {
 }
 
 fn ctx_of<'a>(vm: &Vm, v: &'a Value) -> PyResult<&'a Context> {
-    vm.native::<Context>(v)
-        .ok_or_else(|| vm.type_error("a Context object is required"))
+    context_state(v).ok_or_else(|| vm.type_error("a Context object is required"))
 }
 
 fn lookup(vars: &Vars, var: &PyRef) -> Option<Value> {
@@ -350,7 +363,7 @@ fn context_items(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn context_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
     let o = args.args.get(1).cloned().unwrap_or(Value::None);
-    let Some(other) = vm.native::<Context>(&o) else {
+    let Some(other) = context_state(&o) else {
         return Ok(vm.not_implemented());
     };
     let a = ctx_of(vm, &s)?.vars();

@@ -289,6 +289,7 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
         Payload::Member(d) => visit_ref(&d.owner, visit),
         Payload::Native(n) => n.traverse(visit),
         Payload::WeakRef(w) => w.traverse(visit),
+        Payload::Context(c) => c.traverse(visit),
         Payload::Object
         | Payload::Int(_)
         | Payload::Float(_)
@@ -458,6 +459,7 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
         }
         Payload::Native(n) => n.clear(out),
         Payload::WeakRef(w) => w.clear_callback(out),
+        Payload::Context(c) => c.clear(out),
         _ => {}
     }
     out.extend(o.take_values().into_iter().filter(|v| !v.is_null()));

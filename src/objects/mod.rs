@@ -285,6 +285,9 @@ pub enum Payload {
     /// weakly referenced objects have one (a WeakSet's member, an asyncio
     /// task in the loop's registry).
     WeakRef(weakref::WeakRefData),
+    /// A `contextvars.Context` (modules/contextvars.rs): inline, as
+    /// asyncio makes two for each task.
+    Context(crate::modules::contextvars::Context),
     /// An instance of a native module's type (`_collections.deque`,
     /// `_io.StringIO`, ...): state the module's file defines.
     Native(Box<dyn native::NativeData>),

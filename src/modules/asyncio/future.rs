@@ -41,12 +41,22 @@ pub struct Inner {
     // Task
     pub must_cancel: bool,
     pub log_destroy_pending: bool,
-    pub num_cancels_requested: i64,
+    /// CPython's `task_num_cancels_requested` is a C `int`.
+    pub num_cancels_requested: i32,
     /// (Objects: a future, a coroutine, a str. One word each, so a
     /// `Fut` fits a 160-byte block, tests/mem_layout.rs.)
     pub fut_waiter: Option<PyRef>,
     pub coro: Option<PyRef>,
     pub name: Option<PyRef>,
+    /// A Task named by the counter whose name str is not made yet: its
+    /// number (0: none). CPython 3.11 makes "Task-N" in `__init__`; the
+    /// str is made on the first `get_name` instead (as CPython 3.12 does)
+    /// and kept, so it is the same object from then on (a 64-byte block
+    /// less for each of the many tasks nobody names or asks the name of).
+    /// Four bytes beside `num_cancels_requested`, so `Fut` stays a
+    /// 160-byte block; a number past `u32::MAX` is made into its str at
+    /// once.
+    pub name_number: u32,
     pub context: Option<Value>,
 }
 
@@ -105,6 +115,7 @@ impl Fut {
                 fut_waiter: None,
                 coro: None,
                 name: None,
+                name_number: 0,
                 context: None,
                 must_cancel: false,
                 log_destroy_pending: false,

@@ -354,13 +354,17 @@ fn task_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
     } else {
         context
     };
-    let name = if name.is_none() {
-        vm.new_string(format!("Task-{}", super::next_task_number()))
+    let (name, name_number) = if name.is_none() {
+        let n = super::next_task_number();
+        match u32::try_from(n) {
+            Ok(small) if small != 0 => (Value::None, small),
+            _ => (vm.new_string(format!("Task-{n}")), 0),
+        }
     } else if matches!(&name, Value::Obj(o) if o.class_is(&vm.types.str)) {
-        name
+        (name, 0)
     } else {
         let s = Value::Obj(vm.types.str.clone());
-        vm.call(&s, &[name])?
+        (vm.call(&s, &[name])?, 0)
     };
     let old = {
         let mut i = f.inner.borrow_mut();
@@ -370,6 +374,7 @@ fn task_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
             std::mem::replace(&mut i.coro, coro.as_obj().cloned()),
             std::mem::replace(&mut i.name, name.as_obj().cloned()),
         );
+        i.name_number = name_number;
         i.must_cancel = false;
         i.log_destroy_pending = true;
         i.num_cancels_requested = 0;
@@ -398,7 +403,7 @@ fn t_cancel(vm: &mut Vm, args: Args) -> PyResult<Value> {
         if i.state != FState::Pending {
             return Ok(Value::bool(false));
         }
-        i.num_cancels_requested += 1;
+        i.num_cancels_requested = i.num_cancels_requested.saturating_add(1);
         i.fut_waiter.clone().map(Value::Obj)
     };
     if let Some(w) = waiter {
@@ -420,7 +425,7 @@ fn t_cancelling(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (_, f) = task_of(vm, &args)?;
     future::noargs(vm, &args, f, "cancelling")?;
     let n = f.inner.borrow().num_cancels_requested;
-    Ok(Value::Int(n))
+    Ok(Value::Int(i64::from(n)))
 }
 
 fn t_uncancel(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -430,7 +435,7 @@ fn t_uncancel(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if i.num_cancels_requested > 0 {
         i.num_cancels_requested -= 1;
     }
-    Ok(Value::Int(i.num_cancels_requested))
+    Ok(Value::Int(i64::from(i.num_cancels_requested)))
 }
 
 /// Keyword-only parameters: `f() takes no positional arguments`.
@@ -497,6 +502,17 @@ fn t_get_coro(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn t_get_name(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (_, f) = task_of(vm, &args)?;
     future::noargs(vm, &args, f, "get_name")?;
+    let n = f.inner.borrow().name_number;
+    if n != 0 {
+        // The counter's name, made on first use (see `Inner::name_number`).
+        let s = vm.new_string(format!("Task-{n}"));
+        let old = {
+            let mut i = f.inner.borrow_mut();
+            i.name_number = 0;
+            std::mem::replace(&mut i.name, s.as_obj().cloned())
+        };
+        drop(old);
+    }
     Ok(f.inner
         .borrow()
         .name
@@ -513,7 +529,11 @@ fn t_set_name(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let s = Value::Obj(vm.types.str.clone());
         vm.call(&s, &[v])?
     };
-    let old = std::mem::replace(&mut f.inner.borrow_mut().name, v.as_obj().cloned());
+    let old = {
+        let mut i = f.inner.borrow_mut();
+        i.name_number = 0;
+        std::mem::replace(&mut i.name, v.as_obj().cloned())
+    };
     drop(old);
     Ok(Value::None)
 }

@@ -107,6 +107,7 @@ pub(crate) fn check_weakrefable(vm: &Vm, obj: &Value) -> PyResult<PyRef> {
                 | Payload::Generator(_)
                 | Payload::MemoryView(_)
                 | Payload::Native(_)
+                | Payload::Context(_)
         );
         if by_type || by_layout {
             return Ok(o.clone());

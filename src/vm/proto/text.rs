@@ -357,6 +357,7 @@ impl Vm {
                             | Payload::MappingProxy(_)
                             | Payload::Native(_)
                             | Payload::WeakRef(_)
+                            | Payload::Context(_)
                     )
                 {
                     if let Some(m) = self.type_lookup_static(&ty, "__str__") {
