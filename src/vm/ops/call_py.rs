@@ -105,7 +105,7 @@ impl Vm {
         // lasts, so none is live here; the reference is not used after
         // the record below holds its own.
         let code = unsafe { &*fd.code.as_ptr() };
-        if code.argcount != len - args_start {
+        if code.argcount != len - args_start || self.pending_kwnames.is_some() {
             return self.call_py_other(meth_idx, call, after);
         }
         if !self.py_call_ok(code) {
@@ -134,24 +134,24 @@ impl Vm {
         true
     }
 
-    /// Whether a call of `code` with its positional parameters bound
-    /// (checked by the caller) runs in this loop: no keyword-only
-    /// parameters, `*args` or `**kwargs`, verified, no keyword names
-    /// pending, below the recursion limit.
+    /// Whether a call of `code` whose arguments bind in place (checked
+    /// by the caller) runs in this loop: no keyword-only parameters,
+    /// `*args` or `**kwargs`, verified, below the recursion limit.
     #[inline(always)]
     fn py_call_ok(&self, code: &Code) -> bool {
         code.kwonlyargcount == 0
             && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
             && code.is_verified()
             && self.frames.len() + self.c_recursion < self.recursion_limit
-            && self.pending_kwnames.is_none()
     }
 
     /// `call_py_exact` of a bound method object of a Python function
     /// (`[NULL, bound, args...]` becomes `[func, self, args...]`, CPython
     /// 3.11's PRECALL_BOUND_METHOD) or with fewer arguments than
     /// positional parameters, the defaults supplying the rest (pushed
-    /// after the arguments: CALL_PY_WITH_DEFAULTS).
+    /// after the arguments: CALL_PY_WITH_DEFAULTS), or with keyword
+    /// arguments that name positional parameters (`kw_plan`: moved to
+    /// their slots, the defaults supplying the parameters left unset).
     #[inline(never)]
     fn call_py_other(&mut self, meth_idx: usize, call: usize, after: usize) -> bool {
         // `[meth, self, args...]` after LOAD_METHOD, `[NULL, func,
@@ -172,29 +172,40 @@ impl Vm {
         // SAFETY: as in `call_py_exact`.
         let code = unsafe { &*fd.code.as_ptr() };
         let nargs = self.stack.len() - args_start;
-        if nargs > code.argcount || !self.py_call_ok(code) {
+        if !self.py_call_ok(code) {
             return false;
         }
-        let missing = code.argcount - nargs;
-        if missing != 0 {
-            let defaults = fd.defaults.borrow();
-            let Value::Obj(t) = &*defaults else {
+        if let Some(names) = &self.pending_kwnames {
+            let Some(plan) = Self::kw_plan(fd, code, names, nargs) else {
                 return false;
             };
-            let supplied = match &t.payload {
-                Payload::Tuple(d) if d.len() >= missing => d.get(d.len() - missing..),
-                _ => None,
-            };
-            let Some(supplied) = supplied else {
+            // The locals are all set (keywords, defaults, `Null`s).
+            self.bind_kw_in_place(fd, code, &plan, args_start, nargs);
+            self.pending_kwnames = None;
+        } else {
+            let Some(missing) = code.argcount.checked_sub(nargs) else {
                 return false;
             };
-            self.stack.extend(supplied.iter().cloned());
+            if missing != 0 {
+                let defaults = fd.defaults.borrow();
+                let Value::Obj(t) = &*defaults else {
+                    return false;
+                };
+                let supplied = match &t.payload {
+                    Payload::Tuple(d) if d.len() >= missing => d.get(d.len() - missing..),
+                    _ => None,
+                };
+                let Some(supplied) = supplied else {
+                    return false;
+                };
+                self.stack.extend(supplied.iter().cloned());
+            }
+            self.fill_nulls_to(args_start + code.nlocalsplus());
         }
         if let Some(caller) = self.frames.last_mut() {
             caller.pc = after;
             caller.lasti = call;
         }
-        self.fill_nulls_to(args_start + code.nlocalsplus());
         let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
         write_record(
             &mut self.frames,
