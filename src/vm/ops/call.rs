@@ -17,7 +17,7 @@ use crate::vm::{PyResult, Vm};
 const KW_MAX: usize = 8;
 
 /// The parameter slot of each keyword argument of a call (`kw_plan`).
-struct KwPlan {
+pub(super) struct KwPlan {
     slots: [u16; KW_MAX],
     k: usize,
 }
@@ -83,7 +83,12 @@ impl Vm {
     /// parameters: each keyword names a distinct positional-or-keyword
     /// parameter after the positional arguments, and the defaults cover
     /// every parameter left unset. `None`: the general binder decides.
-    fn kw_plan(f: &Function, code: &Code, kwnames: &PyRef, nargs: usize) -> Option<KwPlan> {
+    pub(super) fn kw_plan(
+        f: &Function,
+        code: &Code,
+        kwnames: &PyRef,
+        nargs: usize,
+    ) -> Option<KwPlan> {
         let Payload::Tuple(names) = &kwnames.payload else {
             return None;
         };
@@ -144,7 +149,7 @@ impl Vm {
     /// Bind a call checked by `kw_plan` in place: the keyword values move
     /// from the top of the stack to their parameters' slots of the new
     /// frame's locals (based at `base`), the unset ones take defaults.
-    fn bind_kw_in_place(
+    pub(super) fn bind_kw_in_place(
         &mut self,
         f: &Function,
         code: &Code,
@@ -153,16 +158,28 @@ impl Vm {
         nargs: usize,
     ) {
         let npos = nargs - plan.k;
-        let mut vals: [Value; KW_MAX] = Default::default();
-        for (j, v) in vals.iter_mut().take(plan.k).enumerate() {
-            if let Some(slot) = self.stack.get_mut(base + npos + j) {
-                *v = std::mem::take(slot);
+        // Keywords in the parameters' order right after the positional
+        // arguments (`f(x, b=1)` of `f(a, b)`) already lie in their slots.
+        let in_place = plan
+            .slots
+            .iter()
+            .take(plan.k)
+            .enumerate()
+            .all(|(j, &s)| usize::from(s) == npos + j);
+        if in_place {
+            self.fill_nulls_to(base + code.nlocalsplus());
+        } else {
+            let mut vals: [Value; KW_MAX] = Default::default();
+            for (j, v) in vals.iter_mut().take(plan.k).enumerate() {
+                if let Some(slot) = self.stack.get_mut(base + npos + j) {
+                    *v = std::mem::take(slot);
+                }
             }
-        }
-        self.fill_nulls_to(base + code.nlocalsplus());
-        for (j, v) in vals.iter_mut().take(plan.k).enumerate() {
-            if let Some(slot) = self.stack.get_mut(base + usize::from(plan.slots[j])) {
-                *slot = std::mem::take(v);
+            self.fill_nulls_to(base + code.nlocalsplus());
+            for (j, v) in vals.iter_mut().take(plan.k).enumerate() {
+                if let Some(slot) = self.stack.get_mut(base + usize::from(plan.slots[j])) {
+                    *slot = std::mem::take(v);
+                }
             }
         }
         if nargs < code.argcount {

@@ -1,9 +1,10 @@
-//! CALL of a plain Python function with exactly its positional
-//! parameters (CPython 3.11's CALL_PY_EXACT_ARGS): the arguments already
-//! lie where the new frame's first locals go, so the call is a frame
-//! record pushed over them and the rest of the locals set empty. Anything
-//! else (keywords, defaults, `*args`, a bound method object, a class, a
-//! builtin) takes `op_call`.
+//! CALL of a plain Python function with its positional parameters
+//! (CPython 3.11's CALL_PY_EXACT_ARGS, and CALL_PY_WITH_DEFAULTS when the
+//! defaults supply the last ones), also through a bound method object
+//! (PRECALL_BOUND_METHOD): the arguments already lie where the new
+//! frame's first locals go, so the call is a frame record pushed over
+//! them and the rest of the locals set empty. Anything else (keywords,
+//! `*args`, a builtin) takes `op_call`.
 
 use crate::objects::rc::Rc;
 
@@ -45,20 +46,35 @@ pub(crate) unsafe fn py_callable(r: &crate::vm::regs::Regs, n: usize) -> bool {
     // SAFETY: the caller's contract: slots `n + 1` and `n + 2` below the
     // top hold the callable (or NULL) and the receiver (or function).
     let (m, s) = unsafe { (&*r.at(n + 2), &*r.at(n + 1)) };
-    let f = match m {
-        Value::Null => s,
-        m => m,
-    };
-    matches!(f, Value::Obj(o) if matches!(o.payload, Payload::Function(_)))
+    match (m, s) {
+        (Value::Null, Value::Obj(o)) => match &o.payload {
+            Payload::Function(_) => true,
+            // A bound method object (`bm = obj.m; bm(x)`) of a Python
+            // function.
+            Payload::Method(bm) => is_function(&bm.func),
+            _ => false,
+        },
+        (m, _) => is_function(m),
+    }
+}
+
+/// Whether `v` is a Python function.
+#[inline(always)]
+fn is_function(v: &Value) -> bool {
+    matches!(v, Value::Obj(o) if matches!(o.payload, Payload::Function(_)))
 }
 
 impl Vm {
     /// PRECALL `n` + CALL `n` when the callee is a Python function whose
-    /// verified code takes exactly the `n` (or, after LOAD_METHOD, `n + 1`)
-    /// values as its positional parameters, with no keyword names pending
-    /// and the recursion limit not reached: push its frame (the caller's
-    /// `lasti` is the CALL at `call`, and it goes on at `after`) and give
-    /// `true`. `false`: nothing changed.
+    /// verified code takes the `n` (or, after LOAD_METHOD or through a
+    /// bound method object, `n + 1`) values as its first positional
+    /// parameters, its defaults supplying the rest, with no keyword names
+    /// pending and the recursion limit not reached: push its frame (the
+    /// caller's `lasti` is the CALL at `call`, and it goes on at `after`)
+    /// and give `true`. `false`: nothing changed but, for a bound method
+    /// object, its split into function and `self` (which PRECALL does
+    /// anyway). The exact case is inline; a bound method object and
+    /// defaults take `call_py_other`.
     #[inline(always)]
     pub(crate) fn call_py_exact(&mut self, n: u32, call: usize, after: usize) -> bool {
         let len = self.stack.len();
@@ -76,22 +92,23 @@ impl Vm {
             return false;
         };
         let Payload::Function(fd) = &f.payload else {
-            // `cls(args...)` (LOAD_GLOBAL/LOAD_NAME pushed a NULL).
-            let class_call = fidx != meth_idx && matches!(f.payload, Payload::Type(_));
-            return class_call && self.call_init_inline(meth_idx, call, after);
+            return fidx != meth_idx
+                && match f.payload {
+                    // `cls(args...)` (LOAD_GLOBAL/LOAD_NAME pushed a NULL).
+                    Payload::Type(_) => self.call_init_inline(meth_idx, call, after),
+                    Payload::Method(_) => self.call_py_other(meth_idx, call, after),
+                    _ => false,
+                };
         };
         // SAFETY: the one mutable borrow of a function's code (the
         // `__code__` setter, objects/function.rs) runs no code while it
         // lasts, so none is live here; the reference is not used after
         // the record below holds its own.
         let code = unsafe { &*fd.code.as_ptr() };
-        if code.argcount != len - args_start
-            || code.kwonlyargcount != 0
-            || code.flags & (CO_VARARGS | CO_VARKEYWORDS) != 0
-            || !code.is_verified()
-            || self.frames.len() + self.c_recursion >= self.recursion_limit
-            || self.pending_kwnames.is_some()
-        {
+        if code.argcount != len - args_start || self.pending_kwnames.is_some() {
+            return self.call_py_other(meth_idx, call, after);
+        }
+        if !self.py_call_ok(code) {
             return false;
         }
         let locals_end = args_start + code.nlocalsplus();
@@ -115,6 +132,120 @@ impl Vm {
         );
         self.fill_nulls_to(locals_end);
         true
+    }
+
+    /// Whether a call of `code` whose arguments bind in place (checked
+    /// by the caller) runs in this loop: no keyword-only parameters,
+    /// `*args` or `**kwargs`, verified, below the recursion limit.
+    #[inline(always)]
+    fn py_call_ok(&self, code: &Code) -> bool {
+        code.kwonlyargcount == 0
+            && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
+            && code.is_verified()
+            && self.frames.len() + self.c_recursion < self.recursion_limit
+    }
+
+    /// `call_py_exact` of a bound method object of a Python function
+    /// (`[NULL, bound, args...]` becomes `[func, self, args...]`, CPython
+    /// 3.11's PRECALL_BOUND_METHOD) or with fewer arguments than
+    /// positional parameters, the defaults supplying the rest (pushed
+    /// after the arguments: CALL_PY_WITH_DEFAULTS), or with keyword
+    /// arguments that name positional parameters (`kw_plan`: moved to
+    /// their slots, the defaults supplying the parameters left unset).
+    #[inline(never)]
+    fn call_py_other(&mut self, meth_idx: usize, call: usize, after: usize) -> bool {
+        // `[meth, self, args...]` after LOAD_METHOD, `[NULL, func,
+        // args...]`, or `[NULL, bound, args...]`, split here.
+        let null = self.stack.get(meth_idx).is_some_and(Value::is_null);
+        let (fidx, args_start) = if null && !self.split_bound_method(meth_idx) {
+            (meth_idx + 1, meth_idx + 2)
+        } else {
+            (meth_idx, meth_idx + 1)
+        };
+        let func = match self.stack.get(fidx) {
+            Some(Value::Obj(f)) if matches!(f.payload, Payload::Function(_)) => f.clone(),
+            _ => return false,
+        };
+        let Payload::Function(fd) = &func.payload else {
+            return false;
+        };
+        // SAFETY: as in `call_py_exact`.
+        let code = unsafe { &*fd.code.as_ptr() };
+        let nargs = self.stack.len() - args_start;
+        if !self.py_call_ok(code) {
+            return false;
+        }
+        if let Some(names) = &self.pending_kwnames {
+            let Some(plan) = Self::kw_plan(fd, code, names, nargs) else {
+                return false;
+            };
+            // The locals are all set (keywords, defaults, `Null`s).
+            self.bind_kw_in_place(fd, code, &plan, args_start, nargs);
+            self.pending_kwnames = None;
+        } else {
+            let Some(missing) = code.argcount.checked_sub(nargs) else {
+                return false;
+            };
+            if missing != 0 {
+                let defaults = fd.defaults.borrow();
+                let Value::Obj(t) = &*defaults else {
+                    return false;
+                };
+                let supplied = match &t.payload {
+                    Payload::Tuple(d) if d.len() >= missing => d.get(d.len() - missing..),
+                    _ => None,
+                };
+                let Some(supplied) = supplied else {
+                    return false;
+                };
+                self.stack.extend(supplied.iter().cloned());
+            }
+            self.fill_nulls_to(args_start + code.nlocalsplus());
+        }
+        if let Some(caller) = self.frames.last_mut() {
+            caller.pc = after;
+            caller.lasti = call;
+        }
+        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
+        write_record(
+            &mut self.frames,
+            Rc::clone(code),
+            Some(func),
+            globals,
+            builtins,
+            None,
+            args_start,
+            meth_idx,
+            false,
+        );
+        true
+    }
+
+    /// PRECALL's split of the bound method object in slot `meth_idx + 1`
+    /// (a `Null` below it) into its function and `self`, when the function
+    /// is a Python function. `false`: not such a method (nothing changed).
+    #[inline(always)]
+    fn split_bound_method(&mut self, meth_idx: usize) -> bool {
+        let Some(Value::Obj(o)) = self.stack.get(meth_idx + 1) else {
+            return false;
+        };
+        let Payload::Method(m) = &o.payload else {
+            return false;
+        };
+        if !is_function(&m.func) {
+            return false;
+        }
+        let (func, self_) = (m.func.clone(), m.self_.clone());
+        match self.stack.get_mut(meth_idx..meth_idx + 2) {
+            Some([slot, bound]) => {
+                *slot = func;
+                // The method object's drop runs no code (finalizers are
+                // queued).
+                *bound = self_;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// PRECALL `n` + CALL `n` of a class with its arguments
