@@ -324,6 +324,20 @@ impl PyObject {
         drop(old);
     }
 
+    /// The value at entry `pos` of the object's dict (not inline values)
+    /// while the dict's key-set version is `ver`, without a new reference
+    /// to the dict (a module attribute through its inline cache).
+    #[inline(always)]
+    pub fn dict_value_if_version(&self, ver: u64, pos: usize) -> Option<Value> {
+        self.attrs_view(
+            #[inline(always)]
+            |a| match a {
+                Attrs::Dict(d) => crate::objects::dict::value_at_if_version(d, ver, pos),
+                _ => None,
+            },
+        )
+    }
+
     /// Whether the object has a `__dict__` (inline values or a dict).
     pub fn has_attrs(&self) -> bool {
         self.attrs_view(|a| !matches!(a, Attrs::None))

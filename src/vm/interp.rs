@@ -696,9 +696,7 @@ impl Vm {
                     Op::BuildMap => marked!(self.op_build_map(oparg!())),
                     Op::LoadAttr => {
                         let owner = unsafe { &*r.at(1) };
-                        if let Some(v) =
-                            super::ops::cache::load_attr_fast(code, slot!(), owner, oparg!())
-                        {
+                        if let Some(v) = self.load_attr_fast(code, slot!(), owner, oparg!()) {
                             release!(unsafe { r.replace_top(v) });
                             go_on!(next!());
                         }
@@ -1033,6 +1031,21 @@ impl Vm {
                                 unsafe {
                                     let owner = r.replace_top(Value::Obj(m));
                                     r.push(owner);
+                                }
+                                go_on!(next!());
+                            }
+                            // A module's function, a class's attribute.
+                            if let Some((v, bind)) = self.load_method_more(code, slot!(), owner) {
+                                if bind {
+                                    // `[f, cls]`: the call binds the class.
+                                    unsafe {
+                                        let owner = r.replace_top(v);
+                                        r.push(owner);
+                                    }
+                                } else {
+                                    let owner = unsafe { r.replace_top(Value::Null) };
+                                    unsafe { r.push(v) };
+                                    release!(owner);
                                 }
                                 go_on!(next!());
                             }

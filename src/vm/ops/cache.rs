@@ -68,11 +68,19 @@ pub enum Ic {
     /// name (instances of a class usually share their attribute order);
     /// `vidx`: the name's index in the class's shared keys, the place of
     /// its inline value (`NO_KEY`: not a key; adding one changes `tver`).
+    /// `MODULE_KEY`: a module's attribute (CPython's LOAD_ATTR_MODULE):
+    /// the class is the `module` type itself, which has no attribute of
+    /// the name (`descr` Null), and the name is at entry `hint` of the
+    /// module's dict while that dict's key-set version is `dver`
+    /// (versions are unique across dicts: the same dict, the same keys;
+    /// no key comparison, which a native module's keys, not the code's
+    /// interned names, would need). `dver` is unused otherwise.
     Attr {
         tver: u64,
         descr: IcRef,
         hint: Cell<u32>,
         vidx: u32,
+        dver: u64,
     },
     /// LOAD_METHOD: the type at `tver` has the plain method `meth`.
     /// `dver`: the key-set version of the last instance dict seen without
@@ -137,12 +145,18 @@ enum Hit {
     Value(Value),
     /// A property's getter, a Python function.
     Getter(PyRef),
+    /// A Python function of the class, not shadowed by the instance: the
+    /// bound method of it.
+    Bind(PyRef),
     /// A cache to answer through.
     Cache(Ic),
 }
 
 /// `vidx` of a name that is not among the class's shared keys.
 const NO_KEY: u32 = u32::MAX;
+
+/// `vidx` of a module's attribute (see `Ic::Attr`).
+const MODULE_KEY: u32 = u32::MAX - 1;
 
 /// The index of `name` in the shared keys of `o`'s class, as a cache's
 /// `vidx`.
@@ -206,9 +220,12 @@ impl Ic {
 
     /// The type version guarding a LOAD_ATTR cache (attribute, slot or
     /// property), if this is one.
+    /// A module's (whose dict version changed: a refill makes a new one)
+    /// is not.
     #[inline]
     fn attr_version(&self) -> Option<u64> {
         match self {
+            Ic::Attr { vidx, .. } if *vidx == MODULE_KEY => None,
             Ic::Attr { tver, .. }
             | Ic::Slot { tver, .. }
             | Ic::Property { tver, .. }
@@ -332,30 +349,114 @@ fn dict_first(vm: &Vm, o: &PyRef, flags: u32) -> bool {
         && (flags & FLAG_HEAPTYPE != 0 || o.class_is(&vm.types.module))
 }
 
-/// LOAD_ATTR's cache hits that run no code: an instance-dict value at the
-/// cached entry position, or a `__slots__` value. Inlined into the loop so
-/// the value goes from the dict to the stack in registers.
-#[inline(always)]
-pub(crate) fn load_attr_fast(code: &Code, slot: u16, obj: &Value, oparg: u32) -> Option<Value> {
-    let (o, ver, _) = obj_class(obj)?;
-    let (dict, n, vidx) = code.ic_with(
-        slot,
-        #[inline(always)]
-        |ic| match ic {
-            Ic::Attr {
-                tver, hint, vidx, ..
-            } if *tver == ver => Some((true, hint.get() as usize, *vidx)),
-            Ic::Slot { tver, index } if *tver == ver => Some((false, *index, NO_KEY)),
-            _ => None,
-        },
-    )?;
-    if !dict {
-        slot_value(o, n)
-    } else if o.has_values() {
-        o.value_at(vidx as usize)
-    } else {
-        dict_value_at(o, n, code.names.get(oparg as usize)?)
+impl Vm {
+    /// LOAD_ATTR's cache hits that run no code: an instance-dict value at
+    /// the cached entry position, or a `__slots__` value, inlined into the
+    /// loop so the value goes from the dict to the stack in registers; the
+    /// other kinds out of line (`load_attr_more`), still without the
+    /// general path's cost.
+    #[inline(always)]
+    pub(crate) fn load_attr_fast(
+        &self,
+        code: &Code,
+        slot: u16,
+        obj: &Value,
+        oparg: u32,
+    ) -> Option<Value> {
+        let (o, ver, _) = obj_class(obj)?;
+        // Two kinds here (with `Poly`, three tags: compares, where a fourth
+        // makes a jump table).
+        let Some((dict, n, vidx, dver)) = code.ic_with(
+            slot,
+            #[inline(always)]
+            |ic| match ic {
+                Ic::Attr {
+                    tver,
+                    hint,
+                    vidx,
+                    dver,
+                    ..
+                } if *tver == ver => Some((true, hint.get() as usize, *vidx, *dver)),
+                Ic::Slot { tver, index } if *tver == ver => Some((false, *index, NO_KEY, 0)),
+                _ => None,
+            },
+        ) else {
+            return self.load_attr_more(code, slot, obj);
+        };
+        let v = if !dict {
+            slot_value(o, n)
+        } else if o.has_values() {
+            o.value_at(vidx as usize)
+        } else if vidx == MODULE_KEY {
+            o.dict_value_if_version(dver, n)
+        } else {
+            dict_value_at(o, n, code.names.get(oparg as usize)?)
+        };
+        match v {
+            Some(v) => Some(v),
+            None => self.load_attr_more(code, slot, obj),
+        }
     }
+
+    /// LOAD_ATTR's other hits that run no code and allocate nothing: a
+    /// class's attribute
+    /// (`Ic::ClassAttr`: `Strength.REQUIRED`), a class attribute without
+    /// `__get__` read through an instance that lacks the name.
+    #[inline(never)]
+    fn load_attr_more(&self, code: &Code, slot: u16, obj: &Value) -> Option<Value> {
+        if let Some((v, false)) = self.class_attr_hit(code, slot, obj) {
+            return Some(v);
+        }
+        let (o, ver, _) = obj_class(obj)?;
+        code.ic_with(slot, |ic| match ic {
+            Ic::Attr {
+                tver,
+                descr: IcRef::Val(v),
+                vidx,
+                ..
+            } if *tver == ver
+                && !v.is_null()
+                && o.has_values()
+                && (*vidx == NO_KEY || !o.has_value_at(*vidx as usize)) =>
+            {
+                Some(v.clone())
+            }
+            _ => None,
+        })
+    }
+
+    /// LOAD_METHOD's hits that `load_method_hit` leaves (out of line): a
+    /// module's function (`[NULL, f]`), a class's attribute (`[NULL, v]`,
+    /// or `[f, cls]` for a class method: `true`).
+    #[inline(never)]
+    pub(crate) fn load_method_more(
+        &self,
+        code: &Code,
+        slot: u16,
+        obj: &Value,
+    ) -> Option<(Value, bool)> {
+        if let Some(v) = module_attr_hit(code, slot, obj) {
+            return Some((v, false));
+        }
+        self.class_attr_hit(code, slot, obj)
+    }
+}
+
+/// A module attribute through the `Ic::Attr` at `slot`.
+#[inline(always)]
+fn module_attr_hit(code: &Code, slot: u16, obj: &Value) -> Option<Value> {
+    let (o, ver, _) = obj_class(obj)?;
+    let (dver, pos) = code.ic_with(slot, |ic| match ic {
+        Ic::Attr {
+            tver,
+            hint,
+            vidx: MODULE_KEY,
+            dver,
+            ..
+        } if *tver == ver => Some((*dver, hint.get() as usize)),
+        _ => None,
+    })?;
+    o.dict_value_if_version(dver, pos)
 }
 
 /// Whether `o`'s instance dict (if any) certainly lacks `name`: its key-set
@@ -398,6 +499,23 @@ fn slot_value(o: &PyRef, i: usize) -> Option<Value> {
             .ok()
             .and_then(|s| s.get(i).filter(|v| !v.is_null()).cloned()),
         _ => None,
+    }
+}
+
+/// Store `v` into `__slots__` slot `i` of `o`: the old value (Null if the
+/// slot was unset), to be dropped by the caller; `v` back when `o` has no
+/// such slot.
+#[inline(always)]
+fn slot_replace(o: &PyRef, i: usize, v: Value) -> Result<Value, Value> {
+    let Payload::Instance(slots) = &o.payload else {
+        return Err(v);
+    };
+    let Ok(mut slots) = slots.try_borrow_mut() else {
+        return Err(v);
+    };
+    match slots.get_mut(i) {
+        Some(s) => Ok(std::mem::replace(s, v)),
+        None => Err(v),
     }
 }
 
@@ -556,11 +674,32 @@ impl Vm {
                     Some(Hit::Value(v.clone()))
                 }
                 Ic::Property { tver, fget } if *tver == ver => fget.get_obj().map(Hit::Getter),
+                // A method read as a value (`f = obj.method`): bound here,
+                // without the instance lookup and `__get__` of the general
+                // way, when the instance cannot hold the name.
+                Ic::Attr {
+                    tver,
+                    descr: IcRef::Obj(w),
+                    vidx,
+                    ..
+                } if *tver == ver
+                    && (if o.has_values() {
+                        *vidx == NO_KEY || !o.has_value_at(*vidx as usize)
+                    } else {
+                        !o.has_attrs()
+                    }) =>
+                {
+                    match w.upgrade() {
+                        Some(f) if matches!(f.payload, Payload::Function(_)) => Some(Hit::Bind(f)),
+                        _ => Some(Hit::Cache(ic.clone())),
+                    }
+                }
                 ic if ic.attr_version() == Some(ver) => Some(Hit::Cache(ic.clone())),
                 _ => None,
             });
             let ic = match hit {
                 Some(Hit::Value(v)) => return Ok(v),
+                Some(Hit::Bind(f)) => return Ok(self.new_method(Value::Obj(f), obj.clone())),
                 Some(Hit::Getter(f)) => {
                     if self.property_inline(code, &f, obj, pc) {
                         return Ok(Value::Null);
@@ -735,6 +874,7 @@ impl Vm {
                     descr: IcRef::new(&descr),
                     hint: Cell::new(0),
                     vidx: NO_KEY,
+                    dver: 0,
                 }),
                 _ => None,
             },
@@ -750,6 +890,11 @@ impl Vm {
         }
         let ty = o.class()?;
         let descr = self.type_lookup(&ty, name).unwrap_or(Value::Null);
+        if descr.is_null() && o.class_is(&self.types.module) {
+            if let Some(ic) = module_ic(o, ver, name) {
+                return Some(ic);
+            }
+        }
         if !descr.is_null() && self.is_data_descr(&descr) {
             let Value::Obj(d) = &descr else {
                 return None;
@@ -788,6 +933,7 @@ impl Vm {
             descr: IcRef::new(&descr),
             hint: Cell::new(0),
             vidx: shared_key_index(o, name),
+            dver: 0,
         })
     }
 
@@ -837,11 +983,14 @@ impl Vm {
             slot,
             #[inline(always)]
             |ic| match ic {
-                Ic::Store { tver, vidx, .. } if *tver == ver && *vidx != NO_KEY => Some(*vidx),
+                Ic::Store { tver, vidx, .. } if *tver == ver && *vidx != NO_KEY => Some(Ok(*vidx)),
+                // STORE_ATTR_SLOT.
+                Ic::Slot { tver, index } if *tver == ver => Some(Err(*index)),
                 _ => None,
             },
         ) {
-            Some(vidx) => o.replace_value_at(vidx as usize, v),
+            Some(Ok(vidx)) => o.replace_value_at(vidx as usize, v),
+            Some(Err(index)) => slot_replace(o, index, v),
             None => Err(v),
         }
     }
@@ -856,6 +1005,12 @@ impl Vm {
         obj: Value,
         name: &PyRef,
     ) -> PyResult<()> {
+        // `module.function(...)`: `[NULL, attr]`.
+        if let Some(v) = module_attr_hit(code, slot, &obj) {
+            self.push(Value::Null);
+            self.push(v);
+            return Ok(());
+        }
         if let Some((v, bind)) = self.class_attr_hit(code, slot, &obj) {
             if bind {
                 // A class method: `[func, cls]`, the call binds the class.
@@ -889,7 +1044,8 @@ impl Vm {
                     dver,
                     vidx,
                 } if *tver == ver => meth.get().map(|m| Some((m, dver.get(), *vidx))),
-                Ic::Attr { tver, .. } if *tver == ver => Some(None),
+                // (A module's, missed, is refilled.)
+                Ic::Attr { tver, vidx, .. } if *tver == ver && *vidx != MODULE_KEY => Some(None),
                 _ => None,
             });
             if let Some(Some((meth, dv, vidx))) = &cached {
@@ -1212,18 +1368,13 @@ impl Vm {
                         return Ok(());
                     }
                 }
-                Some(Ok(i)) => {
-                    if let Payload::Instance(slots) = &o.payload {
-                        if let Ok(mut slots) = slots.try_borrow_mut() {
-                            if let Some(s) = slots.get_mut(i) {
-                                let old = std::mem::replace(s, v);
-                                drop(slots);
-                                drop(old);
-                                return Ok(());
-                            }
-                        }
+                Some(Ok(i)) => match slot_replace(o, i, v) {
+                    Ok(old) => {
+                        drop(old);
+                        return Ok(());
                     }
-                }
+                    Err(v) => return self.store_attr_fill(code, slot, obj, name, v),
+                },
                 None => {}
             }
         }
@@ -1291,6 +1442,21 @@ impl Vm {
         }
         Ok(())
     }
+}
+
+/// The module `Ic::Attr` for the attribute `name` of the module `o` (whose
+/// class, at `ver`, has none of the name) when its dict holds it.
+fn module_ic(o: &PyRef, ver: u64, name: &PyRef) -> Option<Ic> {
+    let d = o.dict_made()?;
+    let dver = key_version(&d)?;
+    let (pos, _) = find_str(&d, name)??;
+    Some(Ic::Attr {
+        tver: ver,
+        descr: IcRef::default(),
+        hint: Cell::new(u32::try_from(pos).ok()?),
+        vidx: MODULE_KEY,
+        dver,
+    })
 }
 
 /// A function or a builtin method descriptor: what LOAD_METHOD may push

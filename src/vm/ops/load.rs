@@ -204,7 +204,7 @@ impl Vm {
         if let Some(v) = self
             .stack
             .last()
-            .and_then(|obj| super::cache::load_attr_fast(code, slot, obj, oparg))
+            .and_then(|obj| self.load_attr_fast(code, slot, obj, oparg))
         {
             self.set_top(v);
             return Ok(Flow::Next);
