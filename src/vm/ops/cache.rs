@@ -310,6 +310,28 @@ fn addr(o: &PyRef) -> usize {
     crate::objects::rc::Rc::as_ptr(o) as usize
 }
 
+/// A class attribute that is an unboxed value (no `__get__`: `scale =
+/// 3`), cached in `ic` for instances of version `ver`, read through `o`,
+/// an instance with inline values that lacks the name.
+#[inline(always)]
+fn class_value_hit(ic: &Ic, o: &PyRef, ver: u64) -> Option<Value> {
+    match ic {
+        Ic::Attr {
+            tver,
+            descr: IcRef::Val(v),
+            vidx,
+            ..
+        } if *tver == ver
+            && !v.is_null()
+            && o.has_values()
+            && (*vidx == NO_KEY || !o.has_value_at(*vidx as usize)) =>
+        {
+            Some(v.clone())
+        }
+        _ => None,
+    }
+}
+
 /// The (version, flags) of `v`'s class when it is an object.
 #[inline(always)]
 fn obj_class(v: &Value) -> Option<(&PyRef, u64, u32)> {
@@ -408,21 +430,7 @@ impl Vm {
             return Some(v);
         }
         let (o, ver, _) = obj_class(obj)?;
-        code.ic_with(slot, |ic| match ic {
-            Ic::Attr {
-                tver,
-                descr: IcRef::Val(v),
-                vidx,
-                ..
-            } if *tver == ver
-                && !v.is_null()
-                && o.has_values()
-                && (*vidx == NO_KEY || !o.has_value_at(*vidx as usize)) =>
-            {
-                Some(v.clone())
-            }
-            _ => None,
-        })
+        code.ic_with(slot, |ic| class_value_hit(ic, o, ver))
     }
 
     /// LOAD_METHOD's hits that `load_method_hit` leaves (out of line): a
@@ -657,45 +665,37 @@ impl Vm {
             return Ok(v);
         }
         if let Some((o, ver, _)) = obj_class(obj) {
-            let hit = code.ic_with(slot, |ic| match ic {
-                // A class attribute that is an unboxed value (no
-                // `__get__`: `scale = 3`), which an instance with inline
-                // values lacks.
-                Ic::Attr {
-                    tver,
-                    descr: IcRef::Val(v),
-                    vidx,
-                    ..
-                } if *tver == ver
-                    && !v.is_null()
-                    && o.has_values()
-                    && (*vidx == NO_KEY || !o.has_value_at(*vidx as usize)) =>
-                {
-                    Some(Hit::Value(v.clone()))
+            let hit = code.ic_with(slot, |ic| {
+                if let Some(v) = class_value_hit(ic, o, ver) {
+                    return Some(Hit::Value(v));
                 }
-                Ic::Property { tver, fget } if *tver == ver => fget.get_obj().map(Hit::Getter),
-                // A method read as a value (`f = obj.method`): bound here,
-                // without the instance lookup and `__get__` of the general
-                // way, when the instance cannot hold the name.
-                Ic::Attr {
-                    tver,
-                    descr: IcRef::Obj(w),
-                    vidx,
-                    ..
-                } if *tver == ver
-                    && (if o.has_values() {
-                        *vidx == NO_KEY || !o.has_value_at(*vidx as usize)
-                    } else {
-                        !o.has_attrs()
-                    }) =>
-                {
-                    match w.upgrade() {
-                        Some(f) if matches!(f.payload, Payload::Function(_)) => Some(Hit::Bind(f)),
-                        _ => Some(Hit::Cache(ic.clone())),
+                match ic {
+                    Ic::Property { tver, fget } if *tver == ver => fget.get_obj().map(Hit::Getter),
+                    // A method read as a value (`f = obj.method`): bound here,
+                    // without the instance lookup and `__get__` of the general
+                    // way, when the instance cannot hold the name.
+                    Ic::Attr {
+                        tver,
+                        descr: IcRef::Obj(w),
+                        vidx,
+                        ..
+                    } if *tver == ver
+                        && (if o.has_values() {
+                            *vidx == NO_KEY || !o.has_value_at(*vidx as usize)
+                        } else {
+                            !o.has_attrs()
+                        }) =>
+                    {
+                        match w.upgrade() {
+                            Some(f) if matches!(f.payload, Payload::Function(_)) => {
+                                Some(Hit::Bind(f))
+                            }
+                            _ => Some(Hit::Cache(ic.clone())),
+                        }
                     }
+                    ic if ic.attr_version() == Some(ver) => Some(Hit::Cache(ic.clone())),
+                    _ => None,
                 }
-                ic if ic.attr_version() == Some(ver) => Some(Hit::Cache(ic.clone())),
-                _ => None,
             });
             let ic = match hit {
                 Some(Hit::Value(v)) => return Ok(v),

@@ -73,17 +73,7 @@ impl Vm {
 #[inline(always)]
 pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
     use crate::objects::iter::IterState;
-    use crate::objects::Payload;
-    let Value::Obj(o) = it else {
-        return None;
-    };
-    let Payload::Iter(cell) = &o.payload else {
-        return None;
-    };
-    if !o.class_is_static() {
-        return None;
-    }
-    let mut st = cell.try_borrow_mut().ok()?;
+    let mut st = builtin_iter_state(it)?;
     match &mut *st {
         // `enumerate` over a list, tuple or range whose last pair the loop
         // dropped (objects/iter.rs's `pair_slots`): the pair is refilled.
@@ -108,6 +98,15 @@ pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
 /// and has one.
 #[inline(always)]
 fn seq_next(it: &Value) -> Option<Value> {
+    state_next(&mut *builtin_iter_state(it)?)
+}
+
+/// The state of `it`, borrowed, if it is a builtin iterator (not an
+/// instance of a subclass) whose state is not borrowed already.
+#[inline(always)]
+fn builtin_iter_state(
+    it: &Value,
+) -> Option<std::cell::RefMut<'_, crate::objects::iter::IterState>> {
     use crate::objects::Payload;
     let Value::Obj(o) = it else {
         return None;
@@ -118,8 +117,7 @@ fn seq_next(it: &Value) -> Option<Value> {
     if !o.class_is_static() {
         return None;
     }
-    let mut st = cell.try_borrow_mut().ok()?;
-    state_next(&mut st)
+    cell.try_borrow_mut().ok()
 }
 
 /// The next item of a range, list or tuple iterator's state.
