@@ -311,7 +311,12 @@ fn traverse_iter<F: FnMut(&Value)>(st: &IterState, visit: &mut F) {
         IterState::Seq { seq, .. } => visit(seq),
         IterState::Str { s, .. } => visit_ref(s, visit),
         IterState::Bytes { b, .. } => visit(b),
-        IterState::Dict { dict, .. } => visit_ref(dict, visit),
+        IterState::Dict { dict, last, .. } => {
+            visit_ref(dict, visit);
+            if let Some(t) = last {
+                visit_ref(t, visit);
+            }
+        }
         IterState::Set { set, .. } => visit_ref(set, visit),
         IterState::GetItem { obj, .. } => visit(obj),
         IterState::Callable { func, sentinel } => {

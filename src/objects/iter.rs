@@ -43,6 +43,9 @@ pub enum IterState {
         remaining: usize,
         kind: u8,
         reverse: bool,
+        /// The items pair given last, refilled when nothing else holds it
+        /// (CPython's `di_result`; [`pair_slots`]).
+        last: Option<PyRef>,
     },
     /// A set or frozenset by slot position; `used` is the length it had
     /// when iteration started (`usize::MAX` once a change was reported).
@@ -202,6 +205,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                 remaining,
                 kind,
                 reverse,
+                last,
             } => {
                 let next = {
                     let Payload::Dict(t) = &dict.payload else {
@@ -248,7 +252,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                         Step::Done(Some(match *kind {
                             0 => k,
                             1 => v,
-                            _ => vm.new_tuple_of([k, v]),
+                            _ => pair_result(vm, last, k, v),
                         }))
                     }
                 }
@@ -704,7 +708,8 @@ pub(crate) fn pair_result(vm: &Vm, last: &mut Option<PyRef>, a: Value, b: Value)
     v
 }
 
-/// CPython's reuse of an iterator's result pair (enumerate's `en_result`):
+/// CPython's reuse of an iterator's result pair (enumerate's `en_result`,
+/// a dict items iterator's `di_result`):
 /// when the iterator's reference is the pair's only one (the loop
 /// unpacked and dropped it), its two items can be replaced in place and
 /// the pair given again, with no allocation. Their slots, unless the pair

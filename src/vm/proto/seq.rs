@@ -358,6 +358,7 @@ impl Vm {
             remaining: used,
             kind,
             reverse,
+            last: None,
         };
         self.new_iter(ty, st)
     }
