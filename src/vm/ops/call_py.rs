@@ -187,18 +187,10 @@ impl Vm {
                 return false;
             };
             if missing != 0 {
-                let defaults = fd.defaults.borrow();
-                let Value::Obj(t) = &*defaults else {
+                if !self.defaults_cover(fd, missing) {
                     return false;
-                };
-                let supplied = match &t.payload {
-                    Payload::Tuple(d) if d.len() >= missing => d.get(d.len() - missing..),
-                    _ => None,
-                };
-                let Some(supplied) = supplied else {
-                    return false;
-                };
-                self.stack.extend(supplied.iter().cloned());
+                }
+                self.push_defaults(fd, missing);
             }
             self.fill_nulls_to(args_start + code.nlocalsplus());
         }
