@@ -507,39 +507,29 @@ impl<K: SetKey> RawSet<K> {
     ) -> Option<Result<usize, Vacancy>> {
         // The probe order of `Probe` (runs of `linear_probes` + 1 slots,
         // then a perturbed jump), walked over slices of the table. Each
-        // slot's hash is tested first, as CPython does: a live slot of
-        // another hash is passed after two compares of the hash (with the
-        // probed one, and with 0 and -1: only empty and deleted slots, and
-        // keys hashing to 0, look at the key).
+        // slot's hash is tested first, as CPython does: a live or deleted
+        // slot of another hash is passed after two compares (with the
+        // probed hash, and with 0: only empty slots and keys hashing to 0
+        // look further). A deleted slot's hash is -1, which no key has.
         let table = self.table.as_slice();
         let mask = table.len().wrapping_sub(1);
         let mut i = (hash as u64 as usize) & mask;
         let mut perturb = hash as u64;
         let mut freeslot = usize::MAX;
-        // One slot at `j`: found, or the probe ends at an empty slot.
+        // The slot at `j`: found, or the probe ends at an empty slot.
         macro_rules! visit {
             ($slot:expr, $j:expr) => {{
                 let slot: &Slot<K> = $slot;
                 let h = slot.hash;
-                if h == hash || (h as u64).wrapping_add(1) <= 1 {
+                if h == hash {
                     match &slot.key {
                         Some(k) => {
-                            if h == hash && (k.same(key) || eq(k, key)?) {
+                            if k.same(key) || eq(k, key)? {
                                 return Some(Ok($j));
                             }
                         }
                         None if h != DUMMY_HASH => {
-                            return Some(Err(if VACANCY && freeslot != usize::MAX {
-                                Vacancy {
-                                    slot: freeslot,
-                                    dummy: true,
-                                }
-                            } else {
-                                Vacancy {
-                                    slot: $j,
-                                    dummy: false,
-                                }
-                            }));
+                            return Some(Err(self.vacancy::<VACANCY>(freeslot, $j)));
                         }
                         None => {
                             if VACANCY {
@@ -547,6 +537,12 @@ impl<K: SetKey> RawSet<K> {
                             }
                         }
                     }
+                } else if h == 0 {
+                    if slot.key.is_none() {
+                        return Some(Err(self.vacancy::<VACANCY>(freeslot, $j)));
+                    }
+                } else if VACANCY && h == DUMMY_HASH {
+                    freeslot = $j;
                 }
             }};
         }
@@ -564,8 +560,13 @@ impl<K: SetKey> RawSet<K> {
         }
         loop {
             let run = table.get(i..=i + linear_probes(i, mask))?;
-            for (j, slot) in (i..).zip(run) {
-                visit!(slot, j);
+            let base = run.as_ptr() as usize;
+            // One pointer walks the run; a slot's index is worked out
+            // from its address only when the probe ends there.
+            for slot in run {
+                let at =
+                    i + (slot as *const Slot<K> as usize - base) / std::mem::size_of::<Slot<K>>();
+                visit!(slot, at);
             }
             perturb >>= PERTURB_SHIFT;
             i = (i
@@ -573,6 +574,23 @@ impl<K: SetKey> RawSet<K> {
                 .wrapping_add(1)
                 .wrapping_add(perturb as usize))
                 & mask;
+        }
+    }
+
+    /// Where an absent key goes: the last deleted slot the probe passed
+    /// (with `VACANCY`), else the empty slot `j` that ended it.
+    #[inline(always)]
+    fn vacancy<const VACANCY: bool>(&self, freeslot: usize, j: usize) -> Vacancy {
+        if VACANCY && freeslot != usize::MAX {
+            Vacancy {
+                slot: freeslot,
+                dummy: true,
+            }
+        } else {
+            Vacancy {
+                slot: j,
+                dummy: false,
+            }
         }
     }
 
