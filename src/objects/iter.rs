@@ -5,7 +5,11 @@ use crate::vm::value::{PyRef, Value};
 
 pub use super::range::Range;
 
-/// The state of an iterator object.
+/// The state of an iterator object. An explicit tag byte (`repr(u8)`):
+/// FOR_ITER's fast path tells a range or sequence state with one compare
+/// (with the tag in the first variant's value, as rustc lays out the enum
+/// otherwise, it took five instructions).
+#[repr(u8)]
 pub enum IterState {
     /// list/tuple iteration by index (sees list growth, as CPython).
     Seq {
@@ -421,7 +425,13 @@ fn iter_self(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn iter_next_m(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let it = args.args.first().cloned().unwrap_or(Value::None);
-    match vm.next(&it)? {
+    // The native step itself (not `Vm::next`, which would find a
+    // subclass's `__next__` that calls this one through `super()`).
+    let step = match &it {
+        Value::Obj(o) if matches!(o.payload, Payload::Iter(_)) => iter_next(vm, o)?,
+        _ => vm.next(&it)?,
+    };
+    match step {
         Some(v) => Ok(v),
         None => Err(vm.new_error_noargs(ExcKind::StopIteration)),
     }
@@ -470,14 +480,37 @@ fn enumerate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => Value::Int(0),
     };
     let it = vm.iter(&iterable)?;
-    Ok(vm.new_iter(
-        &vm.types.enumerate.clone(),
+    let ty = vm.types.enumerate.clone();
+    new_iter_of(
+        vm,
+        &args,
+        &ty,
         IterState::Enumerate {
             it,
             count: start,
             last: None,
         },
-    ))
+    )
+}
+
+/// A new `enumerate`/`zip`/`map`/`filter` object of the class `__new__`
+/// was called with (its first argument): `ty` itself, or a subclass, whose
+/// instances get their attribute storage (and whose `__next__` then runs
+/// instead of the native one, as `Vm::next` checks the class).
+fn new_iter_of(vm: &mut Vm, args: &Args, ty: &PyRef, st: IterState) -> PyResult<Value> {
+    match args.pos().first() {
+        Some(Value::Obj(c))
+            if matches!(c.payload, Payload::Type(_)) && !crate::objects::rc::Rc::ptr_eq(c, ty) =>
+        {
+            if !super::typeobj::is_subtype(c, ty) {
+                let (n, t) = (vm.type_name(c), vm.type_name(ty));
+                return Err(vm.type_error(format!("{t}.__new__({n}): {n} is not a subtype of {t}")));
+            }
+            let payload = Payload::Iter(Box::new(std::cell::RefCell::new(st)));
+            Ok(Value::Obj(vm.new_instance_of(c, payload)))
+        }
+        _ => Ok(vm.new_iter(ty, st)),
+    }
 }
 
 fn zip_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -497,7 +530,8 @@ fn zip_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     for p in pos {
         its.push(vm.iter(p)?);
     }
-    Ok(vm.new_iter(&vm.types.zip.clone(), IterState::Zip { its, strict }))
+    let ty = vm.types.zip.clone();
+    new_iter_of(vm, &args, &ty, IterState::Zip { its, strict })
 }
 
 fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -509,13 +543,9 @@ fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     for p in &pos[1..] {
         its.push(vm.iter(p)?);
     }
-    Ok(vm.new_iter(
-        &vm.types.map.clone(),
-        IterState::Map {
-            func: pos[0].clone(),
-            its,
-        },
-    ))
+    let ty = vm.types.map.clone();
+    let func = pos[0].clone();
+    new_iter_of(vm, &args, &ty, IterState::Map { func, its })
 }
 
 fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -524,13 +554,9 @@ fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error(format!("filter expected 2 arguments, got {}", pos.len())));
     }
     let it = vm.iter(&pos[1])?;
-    Ok(vm.new_iter(
-        &vm.types.filter.clone(),
-        IterState::Filter {
-            func: pos[0].clone(),
-            it,
-        },
-    ))
+    let ty = vm.types.filter.clone();
+    let func = pos[0].clone();
+    new_iter_of(vm, &args, &ty, IterState::Filter { func, it })
 }
 
 fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -168,6 +168,33 @@ impl ListCell {
         Some(n - self.head().min(n))
     }
 
+    /// The item at live index `i` (negative from the end, as a subscript),
+    /// cloned: `None` when out of range or while the cell is borrowed
+    /// mutably. No borrow is taken: only a count is incremented.
+    #[inline(always)]
+    pub fn item_cloned(&self, i: i64) -> Option<Value> {
+        let w = self.state.get();
+        if w & COUNT == MUT {
+            return None;
+        }
+        // SAFETY: no mutable borrow exists, so no `&mut` to the vector is
+        // live; cloning a value only increments a count (no code runs that
+        // could borrow the cell) and the reference ends here.
+        let v = unsafe { &*self.vec.get() };
+        let head = (w >> 32) as usize;
+        let j = if i < 0 {
+            i.wrapping_add(v.len().wrapping_sub(head) as i64)
+        } else {
+            i
+        };
+        // `head <= v.len()`, so the one bounds check of `get` is the live
+        // range's (no wrap: `j < 2**63`, `head < 2**32`).
+        if j < 0 {
+            return None;
+        }
+        v.get(head + j as usize).cloned()
+    }
+
     /// `len(list)`; as `borrow().len()` (panics while borrowed mutably).
     #[inline]
     #[track_caller]

@@ -230,10 +230,7 @@ pub(crate) fn subscr_hit(obj: &Value, key: &Value) -> Option<Value> {
         return None;
     };
     match (&o.payload, key) {
-        (Payload::List(l), Value::Int(i)) if o.class_is_static() => {
-            let l = l.try_borrow().ok()?;
-            seq_index(l.len(), *i).and_then(|j| l.get(j)).cloned()
-        }
+        (Payload::List(l), Value::Int(i)) if o.class_is_static() => l.item_cloned(*i),
         (Payload::Tuple(t), Value::Int(i)) if o.class_is_static() => {
             seq_index(t.len(), *i).and_then(|j| t.get(j)).cloned()
         }

@@ -71,17 +71,20 @@ impl Vm {
 /// `enumerate` over one, if it has one (None: exhausted, or another kind
 /// of iterator).
 #[inline(always)]
-pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
+pub(crate) fn for_iter_fast(iterator: &Value) -> Option<Value> {
     use crate::objects::iter::IterState;
-    let mut st = builtin_iter_state(it)?;
+    let mut st = iter_state(iterator)?;
     match &mut *st {
+        // Range, list and tuple iterators: their types cannot be
+        // subclassed, so no class check.
+        st @ (IterState::Range { .. } | IterState::Seq { .. }) => state_next(st),
         // `enumerate` over a list, tuple or range whose last pair the loop
         // dropped (objects/iter.rs's `pair_slots`): the pair is refilled.
         IterState::Enumerate {
             it,
             count: Value::Int(c),
             last: Some(t),
-        } => {
+        } if builtin_class(iterator) => {
             let next = c.checked_add(1)?;
             let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
             let items = crate::objects::iter::pair_slots(t)?;
@@ -90,7 +93,7 @@ pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
             *c = next;
             Some(crate::objects::iter::refilled(t, tracked, objects))
         }
-        other => state_next(other),
+        _ => None,
     }
 }
 
@@ -99,6 +102,26 @@ pub(crate) fn for_iter_fast(it: &Value) -> Option<Value> {
 #[inline(always)]
 fn seq_next(it: &Value) -> Option<Value> {
     state_next(&mut *builtin_iter_state(it)?)
+}
+
+/// The state of `it`, borrowed, if it is an iterator (of a builtin class
+/// or a subclass of one) whose state is not borrowed already.
+#[inline(always)]
+fn iter_state(it: &Value) -> Option<std::cell::RefMut<'_, crate::objects::iter::IterState>> {
+    use crate::objects::Payload;
+    let Value::Obj(o) = it else {
+        return None;
+    };
+    let Payload::Iter(cell) = &o.payload else {
+        return None;
+    };
+    cell.try_borrow_mut().ok()
+}
+
+/// Whether `it` is an object of a builtin class (not of a subclass).
+#[inline(always)]
+fn builtin_class(it: &Value) -> bool {
+    matches!(it, Value::Obj(o) if o.class_is_static())
 }
 
 /// The state of `it`, borrowed, if it is a builtin iterator (not an
@@ -141,7 +164,7 @@ fn state_next(st: &mut crate::objects::iter::IterState) -> Option<Value> {
             idx,
         } => {
             let item = match &s.payload {
-                Payload::List(l) => l.try_borrow().ok()?.get(*idx).cloned(),
+                Payload::List(l) => l.item_cloned(*idx as i64),
                 Payload::Tuple(t) => t.get(*idx).cloned(),
                 _ => None,
             }?;
