@@ -183,8 +183,13 @@ fn read_into(path: &str, buf: &mut Vec<u8>) -> bool {
     let Ok(mut file) = std::fs::File::open(path) else {
         return false;
     };
-    let want = file.metadata().map_or(0, |m| m.len());
-    buf.reserve(usize::try_from(want).unwrap_or(0));
+    let want = file
+        .metadata()
+        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0));
+    if buf.capacity() < want {
+        // A new block: growing the old one would copy its stale bytes.
+        *buf = Vec::with_capacity(want);
+    }
     file.read_to_end(buf).is_ok()
 }
 
