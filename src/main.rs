@@ -61,7 +61,6 @@ fn run() -> ExitCode {
     // purging them at once cost ~25 page faults and a dozen `madvise`s.
     pycvm::vm::run::set_startup_end_hook(at_startup_end);
     pycvm::vm::run::set_program_end_hook(keep_freed_memory_until_exit);
-    pycvm::vm::run::set_import_hooks(purge_later_while_importing, purge_soon_after_importing);
     let args = cli::parse(cli::normalize_args(std::env::args_os().collect()));
     match cli::dispatch(args) {
         Ok(code) => code,
@@ -222,63 +221,37 @@ fn drop_startup_code_pages() {
 /// 1 ms `purge_delay` is set before the first allocation
 /// (`reserve_smaller_arenas`); the multiplier stays 10 during start-up.
 fn purge_freed_arena_memory_soon() {
-    // Called when the interpreter has started (vm/run.rs), on its thread.
-    set_arena_purge_mult(1);
-}
-
-/// Loading a module frees and allocates blocks in turn (the pyc's bytes,
-/// the verifier's and the unmarshaller's work space, a dict's old table):
-/// with the 1 ms delay of `purge_freed_arena_memory_soon`, mimalloc
-/// returned them during the import and they came back as fresh page
-/// faults (2.5-3 us each on the project's machine). While an import runs
-/// (`vm::run::import_span`), the delay is start-up's 10 ms. Measured:
-/// `import collections, json, re` 119 -> 95 `madvise` calls and ~30
-/// fewer page faults; benches/programs/import_stdlib 31,200 -> 27,900
-/// page faults, its peak RSS 55.7 -> 55.8-56.0 MB.
-fn purge_later_while_importing() {
-    if !PROGRAM_ENDED.load(std::sync::atomic::Ordering::Relaxed) {
-        set_arena_purge_mult(10);
-    }
-}
-
-/// The outermost import has ended: back to `purge_freed_arena_memory_soon`'s
-/// 1 ms (unless the program has ended and purging is off).
-fn purge_soon_after_importing() {
-    if !PROGRAM_ENDED.load(std::sync::atomic::Ordering::Relaxed) {
-        set_arena_purge_mult(1);
-    }
-}
-
-/// Sets `mi_option_arena_purge_mult` (mimalloc.h, v2 and v3 alike); called
-/// only on the interpreter's thread when no other Python thread runs (the
-/// starting thread only waits to join the interpreter's), as the
-/// allocator's options are not meant to change under threads that
-/// allocate.
-fn set_arena_purge_mult(mult: std::ffi::c_long) {
     extern "C" {
         fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
     }
+    /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
     const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
     // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
-    // allocator) stores an option value, with no other thread allocating.
+    // allocator) stores an option value; it is called when the interpreter
+    // has started (vm/run.rs), on its thread, while the only other thread
+    // waits to join it and allocates nothing.
     unsafe {
-        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, mult);
+        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, 1);
     }
 }
-
-/// Set once `keep_freed_memory_until_exit` turned purging off, which the
-/// import hooks then leave as it is.
-static PROGRAM_ENDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Once the program has ended, freed memory need not go back to the
 /// system page by page before the process exits: at exit that was some 30
 /// `madvise` calls (vm/run.rs calls this when no other Python thread runs;
 /// a negative multiplier turns purging off).
 fn keep_freed_memory_until_exit() {
-    // The interpreter calls this only when no other thread of the program
-    // runs Python code or allocates.
-    PROGRAM_ENDED.store(true, std::sync::atomic::Ordering::Relaxed);
-    set_arena_purge_mult(-1);
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    /// `mi_option_arena_purge_mult` in mimalloc.h (v2 and v3 alike).
+    const MI_OPTION_ARENA_PURGE_MULT: std::ffi::c_int = 24;
+    // SAFETY: mi_option_set (linked from libmimalloc-sys, the global
+    // allocator) stores an option value; the interpreter calls this only
+    // when no other thread of the program runs Python code or allocates
+    // (the starting thread only waits to join the interpreter's).
+    unsafe {
+        mi_option_set(MI_OPTION_ARENA_PURGE_MULT, -1);
+    }
 }
 
 /// mimalloc's arenas are eligible for transparent huge pages, and the

@@ -41,9 +41,6 @@ pub struct ImportState {
     /// The modules the fast path is running, innermost last, and the
     /// importlib module lock taken for each when a thread started.
     pub fast_stack: Vec<(Value, Option<Value>)>,
-    /// The buffer the fast path reads pyc files into, kept from one import
-    /// to the next (import/fast.rs, `PYC_BUF_KEEP`).
-    pub pyc_buf: Vec<u8>,
 }
 
 /// Where `sys.path[0]` comes from.

@@ -170,29 +170,6 @@ fn stat_of(path: &str) -> Option<(f64, u64)> {
     Some((mtime, m.size()))
 }
 
-/// The largest pyc buffer kept for the next import: reading each pyc into
-/// a new buffer touched fresh pages every time (mimalloc returns a freed
-/// block's pages within milliseconds), ~90 of the page faults of
-/// `import collections, json, re`. The stdlib's largest pycs are some
-/// 100 to 300 KB.
-const PYC_BUF_KEEP: usize = 512 * 1024;
-
-/// Reads the file at `path` into `buf` (empty), one `read` of its size.
-fn read_into(path: &str, buf: &mut Vec<u8>) -> bool {
-    use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let want = file
-        .metadata()
-        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0));
-    if buf.capacity() < want {
-        // A new block: growing the old one would copy its stale bytes.
-        *buf = Vec::with_capacity(want);
-    }
-    file.read_to_end(buf).is_ok()
-}
-
 fn is_file(path: &str) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
@@ -821,37 +798,14 @@ impl Vm {
             return Ok(None);
         };
         let pyc = cache_from_source(&src, tag);
-        // An import nested in this one's load (none today) would find the
-        // buffer taken and read into a new one.
-        let mut data = std::mem::take(&mut self.import.pyc_buf);
-        data.clear();
-        let got = if read_into(&pyc, &mut data) {
-            self.fast_code_from(&f, &data, source, mtime, size)
-        } else {
-            Ok(None)
+        let Ok(data) = std::fs::read(&pyc) else {
+            return Ok(None);
         };
-        data.clear();
-        if data.capacity() <= PYC_BUF_KEEP {
-            self.import.pyc_buf = data;
-        }
-        got
-    }
-
-    /// The code object of the pyc `data`, if its header is valid for the
-    /// source's `mtime` and `size`.
-    fn fast_code_from(
-        &mut self,
-        f: &FastImport,
-        data: &[u8],
-        source: &Value,
-        mtime: f64,
-        size: u64,
-    ) -> PyResult<Option<Value>> {
         let source_mtime = mtime.trunc() as i64;
         let valid = data.get(..4) == Some(&f.magic[..])
-            && u32_at(data, 4) == Some(0)
-            && u32_at(data, 8) == Some((source_mtime & 0xFFFF_FFFF) as u32)
-            && u32_at(data, 12) == Some((size & 0xFFFF_FFFF) as u32);
+            && u32_at(&data, 4) == Some(0)
+            && u32_at(&data, 8) == Some((source_mtime & 0xFFFF_FFFF) as u32)
+            && u32_at(&data, 12) == Some((size & 0xFFFF_FFFF) as u32);
         let Some(body) = data.get(16..).filter(|_| valid) else {
             return Ok(None);
         };

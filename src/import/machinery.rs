@@ -191,7 +191,6 @@ impl Vm {
             let n = self.str(abs_name)?;
             return self.load_module(&n);
         };
-        let _span = crate::vm::run::import_span();
         match self.fast_find_and_load(abs_name) {
             Ok(Some(m)) => return Ok(m),
             Ok(None) => {}

@@ -290,58 +290,6 @@ fn run_hook(hook: &std::sync::OnceLock<fn()>) {
     }
 }
 
-/// What the binary does while modules load (main.rs: let mimalloc keep
-/// freed memory for a few milliseconds instead of one, as during
-/// start-up), the first function when the outermost import that loads a
-/// module begins, the second when it ends.
-static AT_IMPORT: std::sync::OnceLock<ImportHooks> = std::sync::OnceLock::new();
-
-/// The functions run when the outermost module load begins and ends.
-type ImportHooks = (fn(), fn());
-
-/// Install the functions run around the loading of modules.
-pub fn set_import_hooks(begin: fn(), end: fn()) {
-    let _ = AT_IMPORT.set((begin, end));
-}
-
-thread_local! {
-    /// How many imports that load a module run on this thread.
-    static IMPORT_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// An import that loads a module runs while this lives; the outermost
-/// one, when no other Python thread runs, calls the import hooks.
-pub struct ImportSpan {
-    hooked: bool,
-}
-
-/// An import that loads a module begins (`IMPORT_NAME` missed
-/// `sys.modules`).
-pub fn import_span() -> ImportSpan {
-    let depth = IMPORT_DEPTH.try_with(|d| {
-        d.set(d.get() + 1);
-        d.get()
-    });
-    let hooked = depth == Ok(1) && !crate::modules::thread_start::others_running();
-    if hooked {
-        if let Some((begin, _)) = AT_IMPORT.get() {
-            begin();
-        }
-    }
-    ImportSpan { hooked }
-}
-
-impl Drop for ImportSpan {
-    fn drop(&mut self) {
-        let _ = IMPORT_DEPTH.try_with(|d| d.set(d.get().saturating_sub(1)));
-        if self.hooked {
-            if let Some((_, end)) = AT_IMPORT.get() {
-                end();
-            }
-        }
-    }
-}
-
 /// Install the hook run when the program has ended and no other Python
 /// thread runs (main.rs: stop mimalloc purging freed memory page by page
 /// before the process exits).
