@@ -202,10 +202,13 @@ impl PyObject {
         }
         // A finalizer revived the object (moved into a new allocation):
         // that one is freed later.
-        super::gc::note_free(
-            self as *const PyObject,
-            counted && (!has_del || self.ty.get_mut().is_some()),
-        );
+        // An untracked class's instance was never registered (nor counted).
+        if tflags & super::typeobj::FLAG_UNTRACKED == 0 {
+            super::gc::note_free(
+                self as *const PyObject,
+                counted && (!has_del || self.ty.get_mut().is_some()),
+            );
+        }
         if crate::modules::tracemalloc::tracing() {
             crate::modules::tracemalloc::on_free(self as *const PyObject as usize);
         }

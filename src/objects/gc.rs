@@ -193,6 +193,23 @@ pub fn track(o: &PyRef) {
     });
 }
 
+/// Forget the registered instances of `cls`, a class made untracked
+/// (`typeobj::FLAG_UNTRACKED`) after some of its instances were made.
+pub fn untrack_instances_of(cls: &PyRef) {
+    let _ = GENS.try_with(|g| {
+        if let Ok(mut g) = g.try_borrow_mut() {
+            let g = &mut *g;
+            let before = g.lists[0].len();
+            let [l0, l1, l2] = &mut g.lists;
+            for l in [l0, l1, l2, &mut g.permanent, &mut g.boot] {
+                l.retain(|w| w.upgrade().is_none_or(|o| !o.class_is(cls)));
+            }
+            let gone = before.saturating_sub(g.lists[0].len());
+            g.count0 = g.count0.saturating_sub(gone.try_into().unwrap_or(0));
+        }
+    });
+}
+
 /// How many of generation 0's newest entries a freed container looks
 /// through for its own (most objects die young, newest first).
 const TAIL: usize = 8;

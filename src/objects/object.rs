@@ -35,7 +35,8 @@ impl Vm {
         } else {
             PyObject::alloc_with(cls.clone(), attrs, payload)
         };
-        let track = heap || super::gc_traverse::is_container(&o.payload);
+        let track = (heap || super::gc_traverse::is_container(&o.payload))
+            && !td.is_some_and(|t| t.has_flag(super::typeobj::FLAG_UNTRACKED));
         // Instances of classes are containers (they reference their class).
         if track {
             super::gc::track(&o);

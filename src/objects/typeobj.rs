@@ -67,6 +67,11 @@ pub const FLAG_TRUTH_KNOWN: u32 = 4096;
 /// complex, tuple): hashing an instance is that base's hash, no lookup
 /// (kept by `update_type_flags`).
 pub const FLAG_BASE_HASH: u32 = 8192;
+/// Instances of this class (not of its subclasses: the flag is not
+/// inherited) are never tracked by the collector: a class pycvm writes in
+/// Python for a C type without `Py_TPFLAGS_HAVE_GC` (`_decimal.Decimal`),
+/// whose instances hold no container.
+pub const FLAG_UNTRACKED: u32 = 16384;
 
 pub struct TypeData {
     pub name: RefCell<String>,

@@ -694,6 +694,13 @@ pub fn install(vm: &mut Vm, m: &PyRef) -> PyResult<()> {
         cur_cx: RefCell::new(None),
     };
     STATE.with(|s| *s.borrow_mut() = Some(Rc::new(st)));
+    // C's Decimal is not a GC type: its instances are untracked
+    // (`gc.is_tracked(Decimal(1))` is False), unlike a subclass's.
+    if let Some(td) = crate::objects::typeobj::type_data(&dec) {
+        td.flags
+            .set(td.flags.get() | crate::objects::typeobj::FLAG_UNTRACKED);
+        crate::objects::gc::untrack_instances_of(&dec);
+    }
     set_descrs(vm, &dec, ops::DECIMAL_METHODS, DescrKind::Method)?;
     set_descrs(
         vm,

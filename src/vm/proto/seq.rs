@@ -323,6 +323,32 @@ impl Vm {
         }
     }
 
+    /// The keys, values or `(key, value)` pairs of the dict `d` of the
+    /// view `view` (of a builtin view class), in order: what iterating it
+    /// gives, without an iterator and a call per item (None: `d` is not
+    /// a dict, or is being changed). No code runs while they are read.
+    fn dict_view_items(&self, view: &PyRef, d: &PyRef) -> Option<Vec<Value>> {
+        let Payload::Dict(t) = &d.payload else {
+            return None;
+        };
+        let t = t.try_borrow().ok()?;
+        if view.class_is(&self.types.dict_keys) {
+            return Some(t.iter().map(|e| e.key.clone()).collect());
+        }
+        if view.class_is(&self.types.dict_values) {
+            return Some(t.iter().map(|e| e.value.clone()).collect());
+        }
+        let pairs: Vec<(Value, Value)> =
+            t.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
+        drop(t);
+        Some(
+            pairs
+                .into_iter()
+                .map(|(k, v)| self.new_tuple_of([k, v]))
+                .collect(),
+        )
+    }
+
     pub fn new_iter(&self, ty: &PyRef, state: IterState) -> Value {
         Value::Obj(self.new_obj(ty, Payload::Iter(Box::new(RefCell::new(state)))))
     }
@@ -493,6 +519,11 @@ impl Vm {
             if self.builtin_class(o) {
                 if let Some(items) = self.seq_items(v) {
                     return Ok(items);
+                }
+                if let Payload::DictView(d) = &o.payload {
+                    if let Some(items) = self.dict_view_items(o, d) {
+                        return Ok(items);
+                    }
                 }
                 // CPython preallocates from the length hint: a huge range
                 // is a MemoryError up front.
