@@ -34,6 +34,8 @@ use super::ic_ref::IcRef;
 /// cacheable instructions).
 pub const NO_SLOT: u16 = u16::MAX;
 
+const _: () = assert!(std::mem::size_of::<Ic>() == 56);
+
 /// One instruction's cache. An explicit tag byte: a niche-encoded
 /// discriminant costs several instructions to decode on every hit.
 #[derive(Clone, Default)]
@@ -54,6 +56,11 @@ pub enum Ic {
     /// is absent from globals tables of version `gver` and at entry `pos`
     /// of a builtins table of version `bver` (as for `Global`).
     GlobalBuiltin { gver: u64, bver: u64, pos: usize },
+    /// Never made: it keeps `Ic` at 56 bytes, where a slot's address is
+    /// one multiply (at 48 bytes it is two instructions, `lea` and `shl`,
+    /// on every LOAD_ATTR, STORE_ATTR and LOAD_METHOD).
+    #[allow(dead_code)]
+    Pad([u64; 6]),
     /// LOAD_NAME / STORE_NAME: the name was at entry `pos` of the locals
     /// dict last seen. A hint, checked by the entry's key being the name
     /// itself (a dict holds a key once), so it needs no version.
