@@ -205,6 +205,7 @@ pub fn add_module_functions(
             &vm.types.builtin_function,
             Payload::Builtin(Box::new(crate::objects::function::Builtin {
                 name,
+                guards: crate::vm::call::builtin_call_guards(name),
                 func: *f,
                 self_: Some(Value::Obj(m.clone())),
                 owner: None,

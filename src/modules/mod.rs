@@ -125,6 +125,7 @@ impl Vm {
             &self.types.builtin_function,
             Payload::Builtin(Box::new(Builtin {
                 name,
+                guards: crate::vm::call::builtin_call_guards(name),
                 func: f,
                 self_: None,
                 owner: None,
@@ -143,6 +144,7 @@ impl Vm {
                 &self.types.builtin_function,
                 Payload::Builtin(Box::new(Builtin {
                     name,
+                    guards: crate::vm::call::builtin_call_guards(name),
                     func: *f,
                     self_: None,
                     owner: None,

@@ -140,6 +140,15 @@ pub fn value_at_if_version(d: &PyRef, ver: u64, pos: usize) -> Option<Value> {
     t.entry(pos).map(|e| e.value.clone())
 }
 
+/// Whether the table's key-set version is `ver` (LOAD_GLOBAL's check
+/// that a builtin's name is still absent from the globals).
+#[inline(always)]
+pub fn has_version(d: &PyRef, ver: u64) -> bool {
+    // SAFETY: one field of the table is read, with no code run while the
+    // reference lives; a table mutably borrowed now makes this fail.
+    table(d).is_some_and(|t| unsafe { t.try_borrow_unguarded() }.is_ok_and(|t| t.version() == ver))
+}
+
 /// Replace the value at entry `pos` if its key is the object `key`
 /// (identity only); gives the value back otherwise. The old value is
 /// returned to be dropped by the caller after the table is released.

@@ -145,6 +145,9 @@ pub struct Method {
 /// A builtin function, possibly bound to an object (`[].append`).
 pub struct Builtin {
     pub name: &'static str,
+    /// Its `Py_EnterRecursiveCall` units when called unbound, from its
+    /// name once (`vm::call::builtin_call_guards`), not per call.
+    pub guards: u8,
     pub func: NativeFn,
     pub self_: Option<Value>,
     /// `__qualname__` prefix: the owning type's name for bound methods.

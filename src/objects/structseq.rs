@@ -121,6 +121,7 @@ impl Vm {
                 &self.types.builtin_function,
                 Payload::Builtin(Box::new(Builtin {
                     name: "field",
+                    guards: crate::vm::call::builtin_call_guards("field"),
                     func: field_get,
                     self_: Some(Value::Int(i as i64)),
                     owner: None,
@@ -130,6 +131,7 @@ impl Vm {
                 &self.types.builtin_function,
                 Payload::Builtin(Box::new(Builtin {
                     name: "readonly",
+                    guards: crate::vm::call::builtin_call_guards("readonly"),
                     func: field_readonly,
                     self_: None,
                     owner: None,

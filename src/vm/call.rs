@@ -114,7 +114,7 @@ impl Vm {
         }
         // CPython guards calls of its METH_O/METH_VARARGS builtins (print
         // also guards its `write` call).
-        let units = builtin_call_guards(b.name);
+        let units = b.guards;
         if units > 0 {
             self.enter_builtin_guards(units)?;
         }

@@ -20,14 +20,15 @@ fn reserve(size: usize) -> usize {
 }
 
 std::thread_local! {
-    /// (lowest usable address, reserve) of this thread's stack; (0, 0)
-    /// before the first look and when unknown.
-    /// `NOT_LOOKED` until the first look.
+    /// (lowest usable address, lowest address a native recursion may go
+    /// on from: that plus the reserve) of this thread's stack; (0, 0)
+    /// when unknown (nothing is ever below it), `NOT_LOOKED` until the
+    /// first look.
     static LIMIT: Cell<(usize, usize)> = const { Cell::new(NOT_LOOKED) };
 }
 
 /// `LIMIT` before the thread's stack bounds were read.
-const NOT_LOOKED: (usize, usize) = (usize::MAX, 0);
+const NOT_LOOKED: (usize, usize) = (usize::MAX, usize::MAX);
 
 /// The lowest address of the current thread's stack and its size.
 fn stack_bounds() -> Option<(usize, usize)> {
@@ -46,7 +47,7 @@ fn stack_bounds() -> Option<(usize, usize)> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn limit() -> (usize, usize) {
     let l = LIMIT.try_with(Cell::get).unwrap_or((0, 0));
     if l.0 == usize::MAX {
@@ -60,7 +61,7 @@ fn limit() -> (usize, usize) {
 #[inline(never)]
 fn limit_first_look() -> (usize, usize) {
     let l = stack_bounds()
-        .map(|(low, size)| (low, reserve(size)))
+        .map(|(low, size)| (low, low.saturating_add(reserve(size))))
         .unwrap_or((0, 0));
     let _ = LIMIT.try_with(|c| c.set(l));
     l
@@ -70,7 +71,7 @@ fn limit_first_look() -> (usize, usize) {
 #[inline(always)]
 fn current_sp() -> usize {
     let marker = 0u8;
-    std::hint::black_box(&marker) as *const u8 as usize
+    std::ptr::addr_of!(marker) as usize
 }
 
 /// Bytes of stack left on this thread, when known.
@@ -80,11 +81,11 @@ pub fn remaining() -> Option<usize> {
 }
 
 /// Whether the stack left is below the reserve: the next native
-/// recursion must raise RecursionError instead of going deeper.
-#[inline]
+/// recursion must raise RecursionError instead of going deeper. Inline:
+/// a thread-local load and a compare on every guarded builtin call.
+#[inline(always)]
 pub fn exhausted() -> bool {
-    let (low, reserve) = limit();
-    low != 0 && current_sp().saturating_sub(low) < reserve
+    current_sp() < limit().1
 }
 
 #[cfg(test)]

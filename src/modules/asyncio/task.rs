@@ -297,6 +297,7 @@ fn wakeup_method(vm: &mut Vm, tv: &Value) -> Value {
         &vm.types.builtin_function,
         Payload::Builtin(Box::new(Builtin {
             name: "task_wakeup",
+            guards: crate::vm::call::builtin_call_guards("task_wakeup"),
             func: task_wakeup,
             self_: Some(tv.clone()),
             owner: Some(vm.type_of(tv)),

@@ -331,6 +331,7 @@ pub(super) fn install(vm: &mut Vm, errors: &PyRef) -> PyResult<()> {
             &vm.types.builtin_function,
             Payload::Builtin(Box::new(Builtin {
                 name,
+                guards: crate::vm::call::builtin_call_guards(name),
                 func: *f,
                 self_: None,
                 owner: None,

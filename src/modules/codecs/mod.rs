@@ -470,6 +470,7 @@ fn bind(vm: &mut Vm, m: &PyRef, state: &Value, funcs: &[(&'static str, NativeFn)
             &vm.types.builtin_function,
             Payload::Builtin(Box::new(Builtin {
                 name,
+                guards: crate::vm::call::builtin_call_guards(name),
                 func: *f,
                 self_: Some(state.clone()),
                 owner: None,

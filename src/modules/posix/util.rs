@@ -75,6 +75,7 @@ pub fn add_bound_functions(vm: &mut Vm, m: &PyRef, funcs: &[(&'static str, Nativ
             &vm.types.builtin_function,
             Payload::Builtin(Box::new(Builtin {
                 name,
+                guards: crate::vm::call::builtin_call_guards(name),
                 func: *f,
                 self_: Some(Value::Obj(m.clone())),
                 owner: None,

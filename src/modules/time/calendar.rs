@@ -479,6 +479,7 @@ fn add_bound(vm: &mut Vm, m: &PyRef, funcs: &[(&'static str, NativeFn)]) {
             &vm.types.builtin_function,
             Payload::Builtin(Box::new(Builtin {
                 name,
+                guards: crate::vm::call::builtin_call_guards(name),
                 func: *f,
                 self_: Some(Value::Obj(m.clone())),
                 owner: None,

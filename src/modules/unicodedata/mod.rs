@@ -254,6 +254,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             &vm.types.builtin_function,
             Payload::Builtin(Box::new(Builtin {
                 name,
+                guards: crate::vm::call::builtin_call_guards(name),
                 func: *f,
                 self_: Some(this.clone()),
                 owner: None,

@@ -14,7 +14,7 @@
 //! an entry position under an unchanged version still holds the same key.
 
 use crate::objects::dict::{
-    find_str, key_version, last_entry_if_key, replace_at_if_key, value_at_if_key,
+    find_str, has_version, key_version, last_entry_if_key, replace_at_if_key, value_at_if_key,
     value_at_if_version,
 };
 use crate::objects::function::DescrKind;
@@ -34,6 +34,8 @@ use super::ic_ref::IcRef;
 /// cacheable instructions).
 pub const NO_SLOT: u16 = u16::MAX;
 
+const _: () = assert!(std::mem::size_of::<Ic>() == 56);
+
 /// One instruction's cache. An explicit tag byte: a niche-encoded
 /// discriminant costs several instructions to decode on every hit.
 #[derive(Clone, Default)]
@@ -41,21 +43,24 @@ pub const NO_SLOT: u16 = u16::MAX;
 pub enum Ic {
     #[default]
     Empty,
-    /// LOAD_GLOBAL: the name is at entry `pos` of the globals dict at
-    /// address `globals` (key-set version `gver`), or, with `bver` set,
-    /// absent from it at `gver` and at entry `pos` of the builtins dict at
-    /// `builtins` at `bver`. Addresses, not references, so a cache never
-    /// keeps a module's dict alive (or hides it from the collector); a
-    /// dict freed and another made at the same address has fresh versions
-    /// (only an empty, never changed dict has version 0, and then
-    /// "absent" is still true).
-    Global {
-        globals: usize,
-        gver: u64,
-        builtins: usize,
-        bver: Option<u64>,
-        pos: usize,
-    },
+    /// LOAD_GLOBAL of a module's name (CPython's LOAD_GLOBAL_MODULE): the
+    /// name is at entry `pos` of a globals table of key-set version `gver`.
+    /// No dict address: a version names one key layout of one table
+    /// (versions are unique over time; a table cloned keeps its layout
+    /// while it keeps the version, and only an empty, never changed table
+    /// has version 0), so the frame's globals at `gver` hold the name at
+    /// `pos` whichever dict they are. Versions, not references, so a cache
+    /// never keeps a module's dict alive (or hides it from the collector).
+    Global { gver: u64, pos: usize },
+    /// LOAD_GLOBAL of a builtin (CPython's LOAD_GLOBAL_BUILTIN): the name
+    /// is absent from globals tables of version `gver` and at entry `pos`
+    /// of a builtins table of version `bver` (as for `Global`).
+    GlobalBuiltin { gver: u64, bver: u64, pos: usize },
+    /// Never made: it keeps `Ic` at 56 bytes, where a slot's address is
+    /// one multiply (at 48 bytes it is two instructions, `lea` and `shl`,
+    /// on every LOAD_ATTR, STORE_ATTR and LOAD_METHOD).
+    #[allow(dead_code)]
+    Pad([u64; 6]),
     /// LOAD_NAME / STORE_NAME: the name was at entry `pos` of the locals
     /// dict last seen. A hint, checked by the entry's key being the name
     /// itself (a dict holds a key once), so it needs no version.
@@ -302,12 +307,6 @@ impl Code {
         };
         drop(gone);
     }
-}
-
-/// An object's address (identity only; never dereferenced).
-#[inline(always)]
-fn addr(o: &PyRef) -> usize {
-    crate::objects::rc::Rc::as_ptr(o) as usize
 }
 
 /// A class attribute that is an unboxed value (no `__get__`: `scale =
@@ -577,21 +576,10 @@ impl Vm {
         // reference is dropped), and no mutable borrow is live (`ic_with`).
         let ics = unsafe { &*code.ics.as_ptr() };
         match ics.get(slot as usize)? {
-            Ic::Global {
-                globals,
-                gver,
-                builtins,
-                bver,
-                pos,
-            } if addr(&f.globals) == *globals => match bver {
-                None => value_at_if_version(&f.globals, *gver, *pos),
-                Some(bv)
-                    if addr(&f.builtins) == *builtins && key_version(&f.globals) == Some(*gver) =>
-                {
-                    value_at_if_version(&f.builtins, *bv, *pos)
-                }
-                Some(_) => None,
-            },
+            Ic::Global { gver, pos } => value_at_if_version(&f.globals, *gver, *pos),
+            Ic::GlobalBuiltin { gver, bver, pos } if has_version(&f.globals, *gver) => {
+                value_at_if_version(&f.builtins, *bver, *pos)
+            }
             _ => None,
         }
     }
@@ -607,16 +595,7 @@ impl Vm {
             match find_str(&globals, name) {
                 Some(Some((pos, v))) => {
                     if let Some(gver) = gver {
-                        code.ic_set(
-                            slot,
-                            Ic::Global {
-                                globals: addr(&globals),
-                                gver,
-                                builtins: addr(&builtins),
-                                bver: None,
-                                pos,
-                            },
-                        );
+                        code.ic_set(slot, Ic::Global { gver, pos });
                     }
                     return Ok(v);
                 }
@@ -625,16 +604,7 @@ impl Vm {
                     if let (Some(gver), Some(bver), Some(Some((pos, v)))) =
                         (gver, bver, find_str(&builtins, name))
                     {
-                        code.ic_set(
-                            slot,
-                            Ic::Global {
-                                globals: addr(&globals),
-                                gver,
-                                builtins: addr(&builtins),
-                                bver: Some(bver),
-                                pos,
-                            },
-                        );
+                        code.ic_set(slot, Ic::GlobalBuiltin { gver, bver, pos });
                         return Ok(v);
                     }
                 }

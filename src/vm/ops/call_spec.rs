@@ -504,7 +504,7 @@ pub(crate) unsafe fn descr_target(r: &crate::vm::regs::Regs, n: usize) -> Option
             Some(NativeTarget {
                 func: b.func,
                 builtin: true,
-                guards: crate::vm::call::builtin_call_guards(b.name),
+                guards: b.guards,
             })
         }
         _ => None,

@@ -216,6 +216,7 @@ impl Vm {
             },
             Payload::Builtin(Box::new(Builtin {
                 name: md.name,
+                guards: crate::vm::call::builtin_call_guards(md.name),
                 func: md.func,
                 self_: Some(self_),
                 owner: Some(md.owner.clone()),
