@@ -549,6 +549,72 @@ fn method_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Int(if h == -1 { -2 } else { h }))
 }
 
+/// The bound object and C function of a builtin method or method-wrapper.
+fn builtin_parts(v: &Value) -> Option<(Value, &'static str, usize)> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            super::Payload::Builtin(b) => Some((
+                b.self_.clone().unwrap_or(Value::None),
+                b.name,
+                b.func as usize,
+            )),
+            // `object.__new__` and the other static builtins bound to their type
+            super::Payload::MethodDescr(m) => {
+                Some((Value::Obj(m.owner.clone()), m.name, m.func as usize))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `builtin_method == other` (CPython's meth_richcompare and
+/// wrapper_richcompare): the same C function bound to the same object.
+fn builtin_eq_impl(vm: &mut Vm, args: &Args) -> Option<bool> {
+    let _ = vm;
+    let (a, b) = (arg(args, 0), arg(args, 1));
+    if a.is(&b) {
+        return Some(true);
+    }
+    let (sa, na, fa) = builtin_parts(&a)?;
+    let (sb, nb, fb) = builtin_parts(&b)?;
+    Some(sa.is(&sb) && na == nb && fa == fb)
+}
+
+fn builtin_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(match builtin_eq_impl(vm, &args) {
+        Some(e) => Value::bool(e),
+        None => vm.not_implemented(),
+    })
+}
+
+fn builtin_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(match builtin_eq_impl(vm, &args) {
+        Some(e) => Value::bool(!e),
+        None => vm.not_implemented(),
+    })
+}
+
+/// `hash(builtin_method)`: the identity hash of `__self__` xor the
+/// function's address (CPython's meth_hash).
+fn builtin_hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let me = arg(&args, 0);
+    let Some((self_, _, f)) = builtin_parts(&me) else {
+        return Ok(match &me {
+            Value::Obj(o) => Value::Int(crate::pyhash::hash_pointer(
+                Rc::as_ptr(o) as *const u8 as usize
+            )),
+            other => Value::Int(vm.hash(other)?),
+        });
+    };
+    let x = match &self_ {
+        Value::Obj(o) => crate::pyhash::hash_pointer(Rc::as_ptr(o) as *const u8 as usize),
+        other => vm.hash(other)?,
+    };
+    let h = x ^ crate::pyhash::hash_pointer(f);
+    Ok(Value::Int(if h == -1 { -2 } else { h }))
+}
+
 fn builtin_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     match v {
         Value::Obj(o) => match &o.payload {
@@ -771,9 +837,14 @@ pub fn install(vm: &mut Vm) {
             ("__annotations__", get_annotations, Some(set_annotations)),
             ("__dict__", get_fdict, Some(set_fdict)),
             ("__code__", get_code, Some(set_code)),
-            ("__globals__", get_globals, None),
-            ("__closure__", get_closure, None),
-            ("__builtins__", get_builtins, None),
+        ],
+    );
+    vm.add_readonly_members(
+        &f,
+        &[
+            ("__globals__", get_globals),
+            ("__closure__", get_closure),
+            ("__builtins__", get_builtins),
         ],
     );
     vm.add_methods(&f, &[("__get__", func_get)]);
@@ -821,6 +892,19 @@ pub fn install(vm: &mut Vm) {
                 ("__name__", builtin_name, None),
                 ("__qualname__", builtin_qualname, None),
                 ("__self__", get_mself, None),
+            ],
+        );
+    }
+    for b in [
+        vm.types.builtin_function.clone(),
+        vm.types.method_wrapper.clone(),
+    ] {
+        vm.add_methods(
+            &b,
+            &[
+                ("__eq__", builtin_eq),
+                ("__ne__", builtin_ne),
+                ("__hash__", builtin_hash),
             ],
         );
     }

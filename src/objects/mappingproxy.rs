@@ -30,11 +30,13 @@ impl Vm {
 fn mp_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = vm.check_args("mappingproxy", args, 1, 1)?;
     let m = a[0].clone();
+    // CPython's PyMapping_Check: the type has `__getitem__` (a list or a
+    // tuple is not a mapping).
     let is_mapping = match &m {
         Value::Obj(o) => {
+            let ty = vm.type_of(&m);
             !matches!(o.payload, Payload::List(_) | Payload::Tuple(_))
-                && vm.getattr_opt(&m, "__getitem__")?.is_some()
-                && vm.getattr_opt(&m, "keys")?.is_some()
+                && vm.type_lookup_str(&ty, "__getitem__").is_some()
         }
         _ => false,
     };

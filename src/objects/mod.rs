@@ -380,6 +380,32 @@ impl Vm {
         }
     }
 
+    /// Install read-only native members (CPython's `PyMemberDef`s with
+    /// `READONLY`) in a builtin type's dict: their type is `member_descriptor`
+    /// (`types.MemberDescriptorType`), a write is "readonly attribute".
+    pub fn add_readonly_members(
+        &mut self,
+        ty: &PyRef,
+        items: &[(&'static str, function::GetterFn)],
+    ) {
+        let Some(dict) = ty.dict() else {
+            return;
+        };
+        for (name, get) in items {
+            let d = self.new_obj(
+                &self.types.member_descriptor,
+                Payload::GetSet(Box::new(function::GetSet {
+                    name,
+                    get: *get,
+                    set: Some(slots::readonly_member_set),
+                    owner: ty.clone(),
+                })),
+            );
+            let key = Value::Obj(self.intern(name));
+            let _ = self.dict_set_nocall(&dict, key, Value::Obj(d));
+        }
+    }
+
     /// Set a plain value in a type's dict.
     pub fn add_type_attr(&mut self, ty: &PyRef, name: &str, v: Value) {
         if let Some(dict) = ty.dict() {

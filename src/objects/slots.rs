@@ -236,8 +236,16 @@ impl Vm {
     }
 }
 
-fn get_weakref(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
-    Ok(Value::None)
+/// `obj.__weakref__`: the head of the object's weakref list (CPython's
+/// `tp_weaklistoffset` slot), None when it has none.
+fn get_weakref(_vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    Ok(match v {
+        Value::Obj(o) => super::weakref::weakrefs_of(o)
+            .into_iter()
+            .next()
+            .map_or(Value::None, Value::Obj),
+        _ => Value::None,
+    })
 }
 
 fn doesnt_apply(vm: &Vm, name: &str, owner: &PyRef, obj: &Value) -> crate::vm::PyErr {
@@ -349,7 +357,29 @@ fn arg(args: &Args, i: usize) -> Value {
     args.args.get(i).cloned().unwrap_or(Value::None)
 }
 
+/// A builtin type's native member (a read-only attribute CPython declares
+/// in a `PyMemberDef`, e.g. `function.__globals__`): a getset payload whose
+/// descriptor type is `member_descriptor`. Its name and owner.
+fn native_member(v: &Value) -> Option<(&'static str, PyRef)> {
+    match v {
+        Value::Obj(o) => match &o.payload {
+            Payload::GetSet(gs) => Some((gs.name, gs.owner.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The setter of a read-only native member.
+pub fn readonly_member_set(vm: &mut Vm, _obj: &Value, _v: Option<Value>) -> PyResult<()> {
+    Err(vm.attribute_error("readonly attribute"))
+}
+
 fn member_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if let Some((name, owner)) = native_member(&arg(&args, 0)) {
+        let s = format!("<member '{name}' of '{}' objects>", vm.type_name(&owner));
+        return Ok(vm.new_string(s));
+    }
     let s = with_member(vm, &arg(&args, 0), |vm, md| {
         Ok(format!(
             "<member '{}' of '{}' objects>",
@@ -366,26 +396,41 @@ fn member_dunder_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if obj.is_none() {
         return Ok(d);
     }
+    if native_member(&d).is_some() {
+        return getset_dunder_get(vm, args);
+    }
     with_member(vm, &d, |vm, md| vm.member_get(md, &obj))
 }
 
 fn member_dunder_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if native_member(&arg(&args, 0)).is_some() {
+        return getset_dunder_set(vm, args);
+    }
     let (d, obj, v) = (arg(&args, 0), arg(&args, 1), arg(&args, 2));
     with_member(vm, &d, |vm, md| vm.member_set(md, &obj, Some(v)))?;
     Ok(Value::None)
 }
 
 fn member_dunder_delete(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if native_member(&arg(&args, 0)).is_some() {
+        return getset_dunder_delete(vm, args);
+    }
     let (d, obj) = (arg(&args, 0), arg(&args, 1));
     with_member(vm, &d, |vm, md| vm.member_set(md, &obj, None))?;
     Ok(Value::None)
 }
 
 fn member_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    if native_member(v).is_some() {
+        return getset_name(vm, v);
+    }
     with_member(vm, v, |vm, md| Ok(vm.new_str(&md.name)))
 }
 
 fn member_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    if native_member(v).is_some() {
+        return getset_qualname(vm, v);
+    }
     with_member(vm, v, |vm, md| {
         let q = type_data(&md.owner)
             .map(|t| t.qualname.borrow().clone())
@@ -395,6 +440,9 @@ fn member_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn member_objclass(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    if native_member(v).is_some() {
+        return getset_objclass(vm, v);
+    }
     with_member(vm, v, |_vm, md| Ok(Value::Obj(md.owner.clone())))
 }
 
@@ -483,6 +531,9 @@ fn getset_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn member_doc(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    if native_member(v).is_some() {
+        return getset_doc(vm, v);
+    }
     with_member(vm, v, |vm, md| {
         Ok(super::doc_lookup::descr_doc_value(vm, &md.owner, &md.name))
     })

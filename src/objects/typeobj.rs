@@ -76,6 +76,10 @@ pub const FLAG_UNTRACKED: u32 = 16384;
 pub struct TypeData {
     pub name: RefCell<String>,
     pub qualname: RefCell<String>,
+    /// A heap type's `__name__` and `__qualname__` str objects, handed out
+    /// again while the name is unchanged (CPython's `ht_name`/`ht_qualname`:
+    /// `C.__name__ is C.__name__`).
+    pub name_objs: RefCell<[Option<Value>; 2]>,
     pub bases: RefCell<Vec<PyRef>>,
     pub mro: RefCell<Vec<PyRef>>,
     pub layout: Layout,
@@ -229,6 +233,7 @@ impl TypeData {
         TypeData {
             name: RefCell::new(name.to_string()),
             qualname: RefCell::new(name.to_string()),
+            name_objs: RefCell::new([None, None]),
             bases: RefCell::new(bases),
             mro: RefCell::new(Vec::new()),
             layout,
@@ -938,7 +943,27 @@ fn td_of(vm: &Vm, v: &Value) -> PyResult<PyRef> {
 fn get_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let t = td_of(vm, v)?;
     let name = type_data(&t).map(|td| td.name()).unwrap_or_default();
-    Ok(vm.new_string(name))
+    Ok(heap_name_obj(vm, &t, 0, name))
+}
+
+/// `name` as a str object; a heap type hands out the same object while the
+/// name is unchanged (slot 0 `__name__`, 1 `__qualname__`), a builtin type a
+/// new one each time (CPython's `PyUnicode_FromString(tp_name)`).
+fn heap_name_obj(vm: &mut Vm, t: &PyRef, slot: usize, name: String) -> Value {
+    let Some(td) = type_data(t).filter(|td| td.has_flag(FLAG_HEAPTYPE)) else {
+        return vm.new_string(name);
+    };
+    let cached = td.name_objs.borrow().get(slot).cloned().flatten();
+    if let Some(c) = cached {
+        if vm.as_str_obj(&c).is_some_and(|o| o.as_str() == name) {
+            return c;
+        }
+    }
+    let v = vm.new_string(name);
+    if let Some(cell) = td.name_objs.borrow_mut().get_mut(slot) {
+        *cell = Some(v.clone());
+    }
+    v
 }
 /// `type_setattro`'s checks before a special attribute's setter: builtin
 /// types are immutable and these attributes can't be deleted.
@@ -975,7 +1000,7 @@ fn get_qualname(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let q = type_data(&t)
         .map(|td| td.qualname.borrow().clone())
         .unwrap_or_default();
-    Ok(vm.new_string(q))
+    Ok(heap_name_obj(vm, &t, 1, q))
 }
 fn set_qualname(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
     let t = td_of(vm, v)?;

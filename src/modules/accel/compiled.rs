@@ -5,7 +5,7 @@
 pub const COMPILED: &[(&str, u64, &[u8])] = &[
     (
         "datetime",
-        0xc62932f25ccd7275,
+        0x4c63363efc7b390f,
         include_bytes!("compiled/datetime.marshal"),
     ),
     (

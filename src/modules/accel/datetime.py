@@ -521,7 +521,24 @@ datetime.isoformat = _isoformat_c
 _combine = datetime.__dict__["combine"].__func__
 
 
-def _combine_c(cls, date_, time_, tzinfo=True):
+def _combine_c(cls, *args, **kwargs):
+    # C's "O!O!|O:combine" with keywords date, time, tzinfo
+    if len(args) + len(kwargs) > 3:
+        raise TypeError(f"combine() takes at most 3 arguments ({len(args) + len(kwargs)} given)")
+    vals = list(args)
+    for i, name in enumerate(("date", "time", "tzinfo")):
+        if i < len(args):
+            if name in kwargs:
+                raise TypeError(f"argument for combine() given by name ('{name}') and position ({i + 1})")
+        elif name in kwargs:
+            vals.append(kwargs[name])
+        elif i < 2:
+            raise TypeError(f"combine() missing required argument '{name}' (pos {i + 1})")
+    for k in kwargs:
+        if k not in ("date", "time", "tzinfo"):
+            raise TypeError(f"'{k}' is an invalid keyword argument for combine()")
+    date_, time_ = vals[0], vals[1]
+    tzinfo = vals[2] if len(vals) > 2 else True
     if not isinstance(date_, date):
         raise TypeError(f"combine() argument 1 must be datetime.date, not {_argname(date_)}")
     if not isinstance(time_, time):

@@ -301,7 +301,7 @@ impl Vm {
             self.type_lookup_static(&tb, rname)
                 .filter(|d| !self.is_seq_slot(d, rname))
         };
-        if let Some(r) = self.binary_slots(a, b, &ta, &tb, slotv, slotw)? {
+        if let Some(r) = self.binary_slots(a, b, &ta, &tb, slotv, slotw, rname)? {
             return Ok(Some(r));
         }
         // The sequence slots: in place on `a`, else `a`'s concat or
@@ -347,13 +347,15 @@ impl Vm {
         } else {
             self.type_lookup_static(&tb, rname)
         };
-        self.binary_slots(a, b, &ta, &tb, slotv, slotw)
+        self.binary_slots(a, b, &ta, &tb, slotv, slotw, rname)
     }
 
     /// `binary_op1`'s order over the slot functions found for `a`'s type
-    /// (`slotv`) and `b`'s (`slotw`): `b`'s first when its type is a
-    /// subtype of `a`'s overriding the slot, then `a`'s, then `b`'s; the
-    /// first result that is not NotImplemented.
+    /// (`slotv`) and `b`'s (`slotw`, its `rname`): `b`'s first when its type
+    /// is a subtype of `a`'s overriding the reflected method (CPython's
+    /// `method_is_overloaded`: `b`'s `rname` is not `a`'s own `rname`), then
+    /// `a`'s, then `b`'s; the first result that is not NotImplemented.
+    #[allow(clippy::too_many_arguments)]
     fn binary_slots(
         &mut self,
         a: &Value,
@@ -362,10 +364,13 @@ impl Vm {
         tb: &PyRef,
         slotv: Option<Value>,
         slotw: Option<Value>,
+        rname: &'static str,
     ) -> PyResult<Option<Value>> {
         let mut w_done = false;
         if let Some(w) = &slotw {
-            let overrides = slotv.as_ref().is_none_or(|v| !v.is(w));
+            let overrides = self
+                .type_lookup_static(ta, rname)
+                .is_none_or(|own| !own.is(w));
             if overrides && crate::objects::typeobj::is_subtype(tb, ta) {
                 w_done = true;
                 if let Some(r) = self.call_unless_ni(w.clone(), b, tb, a)? {
