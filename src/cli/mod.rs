@@ -64,15 +64,50 @@ pub struct RunArgs {
     pub args: Vec<OsString>,
 }
 
-/// `pycvm FILE.pyc ARGS...` is shorthand for `pycvm run FILE.pyc ARGS...`.
+/// CPython's interpreter options that pycvm takes as `python3.11` does
+/// where its behaviour already is theirs: no `.pyc` is written (`-B`), no
+/// `site` processing (`-S`, `-s`, `-I`, `-E`), no banner (`-q`), and its
+/// output is written as CPython's (`-u`); `-X` options (any, as CPython
+/// accepts) change nothing in what a program prints. So a program that
+/// re-runs `sys.executable` as CPython's test support does
+/// (`[sys.executable, "-X", "faulthandler", "-I", "-c", code]`) runs.
+fn cpython_option(arg: &str) -> Option<usize> {
+    match arg {
+        "-B" | "-E" | "-I" | "-q" | "-s" | "-S" | "-u" => Some(1),
+        "-X" => Some(2),
+        _ if arg.starts_with("-X") => Some(1),
+        _ => None,
+    }
+}
+
+/// `pycvm FILE.pyc ARGS...` is shorthand for `pycvm run FILE.pyc ARGS...`;
+/// CPython's options that pycvm's behaviour already matches
+/// ([`cpython_option`]) may come first, as `python3.11` takes them.
 pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    while let Some(n) = args
+        .get(1)
+        .and_then(|a| cpython_option(&a.to_string_lossy()))
+    {
+        // A trailing `-X` without its option is left for the parser's
+        // error.
+        if args.len() <= n {
+            break;
+        }
+        args.drain(1..=n);
+    }
     if let Some(first) = args.get(1) {
         let s = first.to_string_lossy();
         let known = ["inspect", "dis", "run", "conform", "help"];
         // `pycvm -c CODE` and `pycvm -m MODULE` as `python` takes them
         // (`subprocess.run([sys.executable, "-c", ...])`).
-        if (!s.starts_with('-') && !known.contains(&s.as_ref())) || s == "-c" || s == "-m" {
+        let interp = s == "-c" || s == "-m";
+        if (!s.starts_with('-') && !known.contains(&s.as_ref())) || interp {
             args.insert(1, OsString::from("run"));
+            // As `python -m MODULE ARGS`: everything after the module or
+            // command is the program's (`-m json.tool --help`).
+            if interp && args.len() > 4 {
+                args.insert(4, OsString::from("--"));
+            }
         }
     }
     args
