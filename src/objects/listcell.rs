@@ -187,12 +187,10 @@ impl ListCell {
         } else {
             i
         };
-        // `head <= v.len()`, so the one bounds check of `get` is the live
-        // range's (no wrap: `j < 2**63`, `head < 2**32`).
-        if j < 0 {
-            return None;
-        }
-        v.get(head + j as usize).cloned()
+        // `head <= v.len()`, so the bounds check of `get` is the live
+        // range's (a negative or unrepresentable `j` is out of range).
+        let j = usize::try_from(j).ok()?;
+        v.get(head.checked_add(j)?).cloned()
     }
 
     /// `len(list)`; as `borrow().len()` (panics while borrowed mutably).
