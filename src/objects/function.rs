@@ -570,8 +570,7 @@ fn builtin_parts(v: &Value) -> Option<(Value, &'static str, usize)> {
 
 /// `builtin_method == other` (CPython's meth_richcompare and
 /// wrapper_richcompare): the same C function bound to the same object.
-fn builtin_eq_impl(vm: &mut Vm, args: &Args) -> Option<bool> {
-    let _ = vm;
+fn builtin_eq_impl(args: &Args) -> Option<bool> {
     let (a, b) = (arg(args, 0), arg(args, 1));
     if a.is(&b) {
         return Some(true);
@@ -582,14 +581,14 @@ fn builtin_eq_impl(vm: &mut Vm, args: &Args) -> Option<bool> {
 }
 
 fn builtin_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(match builtin_eq_impl(vm, &args) {
+    Ok(match builtin_eq_impl(&args) {
         Some(e) => Value::bool(e),
         None => vm.not_implemented(),
     })
 }
 
 fn builtin_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(match builtin_eq_impl(vm, &args) {
+    Ok(match builtin_eq_impl(&args) {
         Some(e) => Value::bool(!e),
         None => vm.not_implemented(),
     })

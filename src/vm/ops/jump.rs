@@ -101,7 +101,7 @@ pub(crate) fn for_iter_fast(iterator: &Value) -> Option<Value> {
 /// and has one.
 #[inline(always)]
 fn seq_next(it: &Value) -> Option<Value> {
-    state_next(&mut *builtin_iter_state(it)?)
+    state_next(&mut *iter_state(it)?)
 }
 
 /// The state of `it`, borrowed, if it is an iterator (of a builtin class
@@ -124,26 +124,8 @@ fn builtin_class(it: &Value) -> bool {
     matches!(it, Value::Obj(o) if o.class_is_static())
 }
 
-/// The state of `it`, borrowed, if it is a builtin iterator (not an
-/// instance of a subclass) whose state is not borrowed already.
-#[inline(always)]
-fn builtin_iter_state(
-    it: &Value,
-) -> Option<std::cell::RefMut<'_, crate::objects::iter::IterState>> {
-    use crate::objects::Payload;
-    let Value::Obj(o) = it else {
-        return None;
-    };
-    let Payload::Iter(cell) = &o.payload else {
-        return None;
-    };
-    if !o.class_is_static() {
-        return None;
-    }
-    cell.try_borrow_mut().ok()
-}
-
-/// The next item of a range, list or tuple iterator's state.
+/// The next item of a range, list or tuple iterator's state (no class
+/// check: those iterator types cannot be subclassed).
 #[inline(always)]
 fn state_next(st: &mut crate::objects::iter::IterState) -> Option<Value> {
     use crate::objects::iter::IterState;
