@@ -61,7 +61,14 @@ fn run() -> ExitCode {
     // purging them at once cost ~25 page faults and a dozen `madvise`s.
     pycvm::vm::run::set_startup_end_hook(at_startup_end);
     pycvm::vm::run::set_program_end_hook(keep_freed_memory_until_exit);
-    let args = cli::parse(cli::normalize_args(std::env::args_os().collect()));
+    let args = match cli::normalize_args(std::env::args_os().collect()) {
+        Ok(args) => cli::parse(args),
+        Err(err) => {
+            // As CPython's usage error (status 2).
+            eprintln!("{err}\nusage: pycvm [option] ... [-c cmd | -m mod | file] [arg] ...");
+            return ExitCode::from(2);
+        }
+    };
     match cli::dispatch(args) {
         Ok(code) => code,
         Err(err) => {

@@ -1171,7 +1171,9 @@ pub fn install(vm: &mut Vm) {
     vm.set_attr_raw(&b, "None", Value::None);
     vm.set_attr_raw(&b, "True", Value::Bool(Truth::True));
     vm.set_attr_raw(&b, "False", Value::Bool(Truth::False));
-    vm.set_attr_raw(&b, "__debug__", Value::Bool(Truth::True));
+    // False under -O (what the compiler folds `__debug__` to).
+    let debug = crate::vm::config::get().optimize == 0;
+    vm.set_attr_raw(&b, "__debug__", Value::bool(debug));
     let eg = vm.exc_type(ExcKind::OSError);
     vm.set_attr_raw(&b, "EnvironmentError", Value::Obj(eg.clone()));
     vm.set_attr_raw(&b, "IOError", Value::Obj(eg));

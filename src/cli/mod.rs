@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use pycvm::vm::config::{Config, OptionError};
 
 mod alloc_info;
 pub mod allocator;
@@ -64,37 +65,22 @@ pub struct RunArgs {
     pub args: Vec<OsString>,
 }
 
-/// CPython's interpreter options that pycvm takes as `python3.11` does
-/// where its behaviour already is theirs: no `.pyc` is written (`-B`), no
-/// `site` processing (`-S`, `-s`, `-I`, `-E`), no banner (`-q`), and its
-/// output is written as CPython's (`-u`); `-X` options (any, as CPython
-/// accepts) change nothing in what a program prints. So a program that
-/// re-runs `sys.executable` as CPython's test support does
-/// (`[sys.executable, "-X", "faulthandler", "-I", "-c", code]`) runs.
-fn cpython_option(arg: &str) -> Option<usize> {
-    match arg {
-        "-B" | "-E" | "-I" | "-q" | "-s" | "-S" | "-u" => Some(1),
-        "-X" => Some(2),
-        _ if arg.starts_with("-X") => Some(1),
-        _ => None,
-    }
-}
-
 /// `pycvm FILE.pyc ARGS...` is shorthand for `pycvm run FILE.pyc ARGS...`;
-/// CPython's options that pycvm's behaviour already matches
-/// ([`cpython_option`]) may come first, as `python3.11` takes them.
-pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
-    while let Some(n) = args
-        .get(1)
-        .and_then(|a| cpython_option(&a.to_string_lossy()))
-    {
-        // A trailing `-X` without its option is left for the parser's
-        // error.
-        if args.len() <= n {
-            break;
-        }
-        args.drain(1..=n);
-    }
+/// CPython's interpreter options (`-b -B -d -E -I -O -P -q -s -S -u -W -X`,
+/// [`pycvm::vm::config`]) may come first, as `python3.11` takes them, or
+/// right after `run`. They make the interpreter's configuration, fixed
+/// here; so a program that re-runs `sys.executable` as CPython's test
+/// support does (`[sys.executable, "-X", "faulthandler", "-I", "-c",
+/// code]`) runs as under CPython.
+pub fn normalize_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, OptionError> {
+    let at = if args.get(1).is_some_and(|a| a == "run") {
+        2
+    } else {
+        1
+    };
+    let (config, n) = Config::parse(args.get(at..).unwrap_or(&[]))?;
+    pycvm::vm::config::set(config);
+    args.drain(at..at + n);
     if let Some(first) = args.get(1) {
         let s = first.to_string_lossy();
         let known = ["inspect", "dis", "run", "conform", "help"];
@@ -103,14 +89,17 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
         let interp = s == "-c" || s == "-m";
         if (!s.starts_with('-') && !known.contains(&s.as_ref())) || interp {
             args.insert(1, OsString::from("run"));
-            // As `python -m MODULE ARGS`: everything after the module or
-            // command is the program's (`-m json.tool --help`).
-            if interp && args.len() > 4 {
-                args.insert(4, OsString::from("--"));
-            }
         }
     }
-    args
+    // As `python -m MODULE ARGS`: everything after the module or command
+    // is the program's (`-m json.tool --help`).
+    if args.get(1).is_some_and(|a| a == "run")
+        && args.get(2).is_some_and(|a| a == "-c" || a == "-m")
+        && args.len() > 4
+    {
+        args.insert(4, OsString::from("--"));
+    }
+    Ok(args)
 }
 
 /// Parse the (normalized) command line. The commonest one, `pycvm run

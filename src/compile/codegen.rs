@@ -88,6 +88,23 @@ pub struct Compiler<'a> {
     pub future_annotations: bool,
 }
 
+std::thread_local! {
+    /// The optimisation level of the compilations on this thread
+    /// (`compile()`'s `optimize`, else `-O`): at 1 `__debug__` is False and
+    /// `assert` compiles to nothing, at 2 docstrings are dropped too.
+    static OPTIMIZE: std::cell::Cell<u8> = const { std::cell::Cell::new(0) };
+}
+
+/// Set the optimisation level the next compilations on this thread use.
+pub fn set_optimize(level: u8) {
+    OPTIMIZE.with(|o| o.set(level));
+}
+
+/// The optimisation level of the running compilation.
+pub fn optimize() -> u8 {
+    OPTIMIZE.with(std::cell::Cell::get)
+}
+
 /// `CO_FUTURE_ANNOTATIONS` (also `compile()`'s flag for the feature).
 pub const CO_FUTURE_ANNOTATIONS: u32 = 0x100_0000;
 

@@ -17,6 +17,13 @@ use super::symtable::node_key;
 pub fn const_of(e: &Expr) -> Option<Const> {
     match &e.kind {
         ExprKind::Constant(c) => Some(c.clone()),
+        // The AST optimizer's fold: `__debug__` is a constant.
+        ExprKind::Name(n, Ctx::Load) if n == "__debug__" => {
+            Some(match super::codegen::optimize() {
+                0 => Const::True,
+                _ => Const::False,
+            })
+        }
         ExprKind::Tuple(items, Ctx::Load) => {
             let v: Option<Vec<Const>> = items.iter().map(const_of).collect();
             v.map(Const::Tuple)
@@ -94,7 +101,10 @@ impl<'a> Compiler<'a> {
     }
 
     fn expr_inner(&mut self, e: &Expr) -> CResult<()> {
-        if matches!(e.kind, ExprKind::UnaryOp(..) | ExprKind::BinOp(..)) {
+        if matches!(
+            e.kind,
+            ExprKind::UnaryOp(..) | ExprKind::BinOp(..) | ExprKind::Name(..)
+        ) {
             if let Some(c) = const_of(e) {
                 self.load_const(c);
                 return Ok(());

@@ -23,6 +23,15 @@ fn docstring(body: &[Stmt]) -> Option<Vec<u8>> {
     }
 }
 
+/// The docstring the code keeps: none under `-OO` (the statement is then
+/// compiled as any other constant expression).
+fn kept_docstring(body: &[Stmt]) -> Option<Vec<u8>> {
+    match super::codegen::optimize() {
+        0 | 1 => docstring(body),
+        _ => None,
+    }
+}
+
 fn has_annotations(body: &[Stmt]) -> bool {
     body.iter().any(|s| match &s.kind {
         StmtKind::AnnAssign(..) => true,
@@ -53,7 +62,7 @@ impl<'a> Compiler<'a> {
         }
         let mut rest = body;
         if !self.interactive {
-            if let Some(doc) = docstring(body) {
+            if let Some(doc) = kept_docstring(body) {
                 self.u().loc = body.first().map(|s| s.loc);
                 self.load_const(Const::Str(doc));
                 self.name_op("__doc__", Ctx::Store);
@@ -216,6 +225,9 @@ impl<'a> Compiler<'a> {
             StmtKind::Assert(test, msg) => {
                 if matches!(&test.kind, ExprKind::Tuple(items, _) if !items.is_empty()) {
                     self.warn("assertion is always true, perhaps remove parentheses?");
+                }
+                if super::codegen::optimize() > 0 {
+                    return Ok(());
                 }
                 let end = self.new_label();
                 self.jump_if(test, end, true)?;
@@ -709,7 +721,7 @@ impl<'a> Compiler<'a> {
         self.enter(scope, &f.name, first);
         self.set_arg_counts(&f.args);
         let mut body: &[Stmt] = &f.body;
-        match docstring(body) {
+        match kept_docstring(body) {
             Some(d) => {
                 self.add_const(Const::Str(d));
                 body = &body[1..];
@@ -808,7 +820,7 @@ impl<'a> Compiler<'a> {
         if has_annotations(body) {
             self.emit0(Op::SetupAnnotations);
         }
-        if let Some(d) = docstring(body) {
+        if let Some(d) = kept_docstring(body) {
             self.u().loc = body.first().map(|s| s.loc);
             self.load_const(Const::Str(d));
             self.name_op("__doc__", Ctx::Store);

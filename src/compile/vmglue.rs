@@ -106,6 +106,20 @@ impl Vm {
         mode: Mode,
         flags: u32,
     ) -> PyResult<Rc<Code>> {
+        self.compile_text_opt(source, filename, mode, flags, None)
+    }
+
+    /// Like `compile_text_flags`, at an optimisation level (`compile()`'s
+    /// `optimize`; None: the interpreter's, `-O`).
+    pub fn compile_text_opt(
+        &mut self,
+        source: &str,
+        filename: &str,
+        mode: Mode,
+        flags: u32,
+        optimize: Option<u8>,
+    ) -> PyResult<Rc<Code>> {
+        super::codegen::set_optimize(optimize.unwrap_or_else(|| crate::vm::config::get().optimize));
         // symtable.c's nesting limit: COMPILER_STACK_FRAME_SCALE (3) times
         // the recursion limit, less three times the current depth.
         let left = self.recursion_limit.saturating_sub(self.recursion_depth());
@@ -283,6 +297,7 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Bool(b)) => *b as i64,
         _ => 0,
     };
+    let optimize = optimize_arg(vm, vals[5].as_ref())?;
     let mode = match mode.as_str() {
         "exec" => Mode::Exec,
         "eval" => Mode::Eval,
@@ -299,6 +314,7 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
         if flags & 0x400 != 0 {
             return Ok(source);
         }
+        super::codegen::set_optimize(optimize.unwrap_or_else(|| crate::vm::config::get().optimize));
         let code = super::ast_compile::compile_ast(vm, &source, &filename, mode)?;
         return Ok(Value::Obj(vm.code_object(&code)));
     }
@@ -325,8 +341,29 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if !dont_inherit {
         future |= vm.inherited_future_flags();
     }
-    let code = vm.compile_text_flags(&text, &filename, mode, future)?;
+    let code = vm.compile_text_opt(&text, &filename, mode, future, optimize)?;
     Ok(Value::Obj(vm.code_object(&code)))
+}
+
+/// `compile()`'s `optimize`: -1 (the interpreter's level) or 0 to 2.
+fn optimize_arg(vm: &mut Vm, v: Option<&Value>) -> PyResult<Option<u8>> {
+    let n = match v {
+        None => -1,
+        Some(v) => match vm.index_value(v)? {
+            Some(n) => n,
+            None => {
+                return Err(vm.type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    vm.type_name_of(v)
+                )))
+            }
+        },
+    };
+    match n {
+        -1 => Ok(None),
+        0..=2 => Ok(u8::try_from(n).ok()),
+        _ => Err(vm.value_error("compile(): invalid optimize value")),
+    }
 }
 
 /// The code to run for `exec`/`eval` of source text.

@@ -49,6 +49,9 @@ pub enum MainPath<'a> {
     Script(&'a Path),
     /// `-m`: the current directory.
     Cwd,
+    /// `-c`: the empty string (the current directory, as it is when
+    /// imported from).
+    Empty,
 }
 
 impl Vm {
@@ -72,10 +75,47 @@ impl Vm {
             self.import.bootstrap = None;
             return;
         }
-        if self.import.stdlib.is_some() {
+        if self.import.stdlib.is_some() && !crate::vm::config::get().no_site {
             if let Err(e) = self.install_site_builtins() {
                 let text = self.format_exception(&e.0);
                 eprint!("pycvm: site builtins not installed:\n{text}");
+            }
+        }
+        if crate::vm::config::get().no_site {
+            // -S: none of what `site` adds to builtins, not even the
+            // stand-ins kept for a run without a stdlib.
+            if let Some(d) = self.builtins.dict() {
+                for name in ["exit", "quit"] {
+                    let key = self.new_str(name);
+                    let _ = self.dict_del(&d, &key);
+                }
+            }
+        }
+        self.import_for_options();
+    }
+
+    /// What CPython's `init_interp_main` imports for the command line:
+    /// `warnings` when there are warning options (it applies
+    /// `sys.warnoptions` as it loads), and `faulthandler` enabled under
+    /// `-X faulthandler`, `-X dev` or `PYTHONFAULTHANDLER`.
+    fn import_for_options(&mut self) {
+        let config = crate::vm::config::get();
+        if !config.warnoptions.is_empty() {
+            if let Err(e) = self.import_by_name("warnings") {
+                let text = self.format_exception(&e.0);
+                eprint!("'import warnings' failed; traceback:\n{text}");
+            }
+        }
+        let faulthandler = config.dev_mode
+            || config.xoptions.iter().any(|x| x == "faulthandler")
+            || crate::vm::config::env("PYTHONFAULTHANDLER").is_some();
+        if faulthandler {
+            let enabled = self
+                .import_by_name("faulthandler")
+                .and_then(|m| self.call_method(&m, "enable", &[]));
+            if let Err(e) = enabled {
+                let text = self.format_exception(&e.0);
+                eprint!("{text}");
             }
         }
     }
@@ -143,7 +183,10 @@ impl Vm {
 
     fn init_sys_path(&mut self, main: MainPath) {
         let mut path: Vec<String> = Vec::new();
+        let config = crate::vm::config::get();
         match main {
+            // -P, -I: nothing that could be unsafe goes first.
+            _ if config.safe_path => {}
             MainPath::Script(p) => {
                 let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
                 let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -154,8 +197,9 @@ impl Vm {
                     path.push(cwd.to_string_lossy().into_owned());
                 }
             }
+            MainPath::Empty => path.push(String::new()),
         }
-        if let Some(pp) = std::env::var_os("PYTHONPATH") {
+        if let Some(pp) = crate::vm::config::env("PYTHONPATH") {
             for p in std::env::split_paths(&pp) {
                 let s = p.to_string_lossy().into_owned();
                 if !s.is_empty() {
@@ -175,7 +219,8 @@ impl Vm {
                 path.push(d.to_string_lossy().into_owned());
             }
             let site = lib.join("site-packages");
-            if site.is_dir() {
+            // -S: no `site`, so no site-packages.
+            if site.is_dir() && !config.no_site {
                 path.push(site.to_string_lossy().into_owned());
             }
         }
@@ -278,9 +323,16 @@ fn source_to_code(vm: &mut Vm, args: Args) -> PyResult<Value> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // As `cache_from_source` names it: `.opt-N` under -O/-OO, which
+    // `compileall` writes when run with the same option.
+    let (tag, option) = match crate::vm::config::get().optimize {
+        0 => (String::new(), ""),
+        1 => (".opt-1".to_string(), " -O"),
+        n => (format!(".opt-{n}"), " -OO"),
+    };
     let cache = dir
         .join("__pycache__")
-        .join(format!("{stem}.cpython-311.pyc"));
+        .join(format!("{stem}.cpython-311{tag}.pyc"));
     let shown_dir = if dir.as_os_str().is_empty() {
         ".".to_string()
     } else {
@@ -288,7 +340,7 @@ fn source_to_code(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let msg = format!(
         "pycvm cannot compile '{p}': it has no up-to-date compiled file '{}' (pycvm runs \
-         bytecode only); compile it with: python3.11 -m compileall {shown_dir}",
+         bytecode only); compile it with: python3.11{option} -m compileall {shown_dir}",
         cache.display()
     );
     let e = vm.new_error(ExcKind::ImportError, msg);

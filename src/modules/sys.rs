@@ -38,7 +38,7 @@ enum Buffering {
 fn stdout_buffering() -> Buffering {
     static MODE: std::sync::OnceLock<Buffering> = std::sync::OnceLock::new();
     *MODE.get_or_init(|| {
-        if std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty()) {
+        if crate::vm::config::get().unbuffered {
             Buffering::Unbuffered
         } else if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
             Buffering::Line
@@ -216,7 +216,7 @@ fn stream_line_buffering(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     // terminal (stderr too when not a terminal: fixtures/run/
     // sys_stdout_methods still expects False there).
     let default = || {
-        let buffered = std::env::var_os("PYTHONUNBUFFERED").is_none_or(|v| v.is_empty());
+        let buffered = !crate::vm::config::get().unbuffered;
         // SAFETY: isatty only inspects the descriptor number.
         buffered && unsafe { libc::isatty(fd as libc::c_int) } == 1
     };
@@ -473,7 +473,7 @@ fn sys_addaudithook(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// names the hook (`0` disables it; default `pdb.set_trace`), imported and
 /// called with the arguments.
 fn sys_breakpointhook(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let hook = std::env::var("PYTHONBREAKPOINT").unwrap_or_default();
+    let hook = crate::vm::config::env("PYTHONBREAKPOINT").unwrap_or_default();
     if hook == "0" {
         return Ok(Value::None);
     }
@@ -729,16 +729,27 @@ fn install_info(vm: &mut Vm) {
         "int_max_str_digits",
     ];
     let flt = vm.new_structseq_type("sys", "flags", &flag_names, false);
-    let mut fv: Vec<Value> = flag_names.iter().map(|_| Value::Int(0)).collect();
-    for (i, n) in flag_names.iter().enumerate() {
-        if let Some(slot) = fv.get_mut(i) {
-            *slot = match *n {
-                "dev_mode" | "safe_path" => Value::Bool(Truth::False),
-                "int_max_str_digits" => Value::Int(-1),
-                _ => Value::Int(0),
-            };
-        }
-    }
+    let c = crate::vm::config::get();
+    let fv: Vec<Value> = flag_names
+        .iter()
+        .map(|n| match *n {
+            "debug" => Value::Int(i64::from(c.debug)),
+            "optimize" => Value::Int(i64::from(c.optimize)),
+            "dont_write_bytecode" => Value::Int(i64::from(c.dont_write_bytecode)),
+            "no_user_site" => Value::Int(i64::from(c.no_user_site)),
+            "no_site" => Value::Int(i64::from(c.no_site)),
+            "ignore_environment" => Value::Int(i64::from(c.ignore_environment)),
+            "bytes_warning" => Value::Int(i64::from(c.bytes_warning)),
+            "quiet" => Value::Int(i64::from(c.quiet)),
+            "isolated" => Value::Int(i64::from(c.isolated)),
+            "dev_mode" => Value::bool(c.dev_mode),
+            "utf8_mode" => Value::Int(i64::from(c.utf8_mode)),
+            "warn_default_encoding" => Value::Int(i64::from(c.warn_default_encoding)),
+            "safe_path" => Value::bool(c.safe_path),
+            "int_max_str_digits" => Value::Int(c.int_max_str_digits),
+            _ => Value::Int(0),
+        })
+        .collect();
     let fl = vm.new_structseq(&flt, fv);
     set(vm, "flags", fl);
     let tt = vm.new_structseq_type("sys", "thread_info", &["name", "lock", "version"], false);
@@ -917,20 +928,49 @@ pub fn install(vm: &mut Vm) {
         .unwrap_or_default();
     let exe = vm.new_string(exe);
     set(vm, "executable", exe);
-    set(vm, "dont_write_bytecode", Value::Bool(Truth::False));
-    set(vm, "pycache_prefix", Value::None);
+    let c = crate::vm::config::get();
+    set(
+        vm,
+        "dont_write_bytecode",
+        Value::bool(c.dont_write_bytecode),
+    );
+    let prefix = c
+        .xoptions
+        .iter()
+        .find_map(|x| x.strip_prefix("pycache_prefix=").map(str::to_string))
+        .or_else(|| crate::vm::config::env("PYTHONPYCACHEPREFIX"));
+    let prefix = match prefix {
+        Some(p) => vm.new_string(p),
+        None => Value::None,
+    };
+    set(vm, "pycache_prefix", prefix);
     let modules = Value::Obj(vm.modules.clone());
     set(vm, "modules", modules);
     let path = vm.new_list(vec![]);
     set(vm, "path", path);
-    for name in ["meta_path", "path_hooks", "warnoptions"] {
+    for name in ["meta_path", "path_hooks"] {
         let l = vm.new_list(vec![]);
         set(vm, name, l);
     }
+    let w: Vec<Value> = c.warnoptions.iter().map(|w| vm.new_str(w)).collect();
+    let w = vm.new_list(w);
+    set(vm, "warnoptions", w);
     let pic = Value::Obj(vm.new_dict());
     set(vm, "path_importer_cache", pic);
-    let xo = Value::Obj(vm.new_dict());
-    set(vm, "_xoptions", xo);
+    let xo = vm.new_dict();
+    for x in &c.xoptions {
+        // As CPython's `sys._xoptions`: `name=value` maps to the value,
+        // a bare name to True.
+        let (k, v) = match x.split_once('=') {
+            Some((k, v)) => (vm.new_str(k), vm.new_str(v)),
+            None => (vm.new_str(x), Value::Bool(Truth::True)),
+        };
+        let _ = vm.dict_set_nocall(&xo, k, v);
+    }
+    set(vm, "_xoptions", Value::Obj(xo));
+    if let Ok(n) = usize::try_from(c.int_max_str_digits) {
+        INT_MAX_STR_DIGITS.with(|d| d.set(n));
+    }
     // CPython's orig_argv is the interpreter's own argv: for pycvm, pycvm's.
     let orig: Vec<Value> = std::env::args_os()
         .map(|a| vm.new_string(a.to_string_lossy().into_owned()))

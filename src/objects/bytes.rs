@@ -661,8 +661,39 @@ fn bytes_cmp(vm: &mut Vm, args: Args, op: CmpOp) -> PyResult<Value> {
     };
     match b {
         Some(b) => Ok(Value::bool(op.test(a.cmp(&b)))),
-        None => Ok(vm.not_implemented()),
+        None => {
+            if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                warn_bytes_compare(vm, &arg(&args, 0), &other)?;
+            }
+            Ok(vm.not_implemented())
+        }
     }
+}
+
+/// Under `-b`, `bytes == str` (or int) and `bytearray == str` warn
+/// (BytesWarning) before comparing unequal, as CPython's richcompare.
+fn warn_bytes_compare(vm: &mut Vm, this: &Value, other: &Value) -> PyResult<()> {
+    if crate::vm::config::get().bytes_warning == 0 {
+        return Ok(());
+    }
+    let is = |vm: &Vm, v: &Value, ty: &PyRef| {
+        let t = vm.type_of(v);
+        crate::objects::typeobj::is_subtype(&t, ty)
+    };
+    let (str_t, int_t) = (vm.types.str.clone(), vm.types.int.clone());
+    let msg = if is_array(this) {
+        if !is(vm, other, &str_t) {
+            return Ok(());
+        }
+        "Comparison between bytearray and string"
+    } else if is(vm, other, &str_t) {
+        "Comparison between bytes and string"
+    } else if is(vm, other, &int_t) {
+        "Comparison between bytes and int"
+    } else {
+        return Ok(());
+    };
+    crate::modules::warnings::warn(vm, ExcKind::BytesWarning, msg, 1)
 }
 
 macro_rules! cmp_methods {

@@ -15,6 +15,7 @@ pub mod code;
 pub mod code_lazy;
 pub mod code_load;
 mod comp_inline;
+pub mod config;
 pub mod errors;
 pub mod frame;
 pub mod gen;

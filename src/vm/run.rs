@@ -235,7 +235,7 @@ pub fn run(target: Target, argv: Vec<String>, stdlib: Option<PathBuf>) -> Result
                     vm.run_module_main(name, &argv)
                 }
                 Target::Command(source) => {
-                    vm.init_import_system(search, MainPath::Cwd);
+                    vm.init_import_system(search, MainPath::Empty);
                     run_hook(&AT_STARTUP_END);
                     vm.run_command_main(source, &argv)
                 }

@@ -168,7 +168,7 @@ impl Vm {
     fn richcompare_slow(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Value> {
         // `==`/`!=` between a str and a bytes: both `__eq__`s answer
         // NotImplemented (no -b), so identity decides: never the same.
-        if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        if matches!(op, CmpOp::Eq | CmpOp::Ne) && crate::vm::config::get().bytes_warning == 0 {
             if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
                 let (s, by) = (&self.types.str, &self.types.bytes);
                 if (x.class_is(s) && y.class_is(by)) || (x.class_is(by) && y.class_is(s)) {

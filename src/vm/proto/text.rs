@@ -377,6 +377,9 @@ impl Vm {
                         }
                     }
                 }
+                if matches!(o.payload, Payload::Bytes(_) | Payload::ByteArray(_)) {
+                    self.warn_bytes_str(o)?;
+                }
                 if !heap {
                     return self.repr_unguarded(v);
                 }
@@ -384,6 +387,23 @@ impl Vm {
             }
             _ => self.repr_unguarded(v),
         }
+    }
+
+    /// `bytes.__str__`/`bytearray.__str__` under `-b`: a BytesWarning.
+    fn warn_bytes_str(&mut self, o: &PyRef) -> PyResult<()> {
+        if crate::vm::config::get().bytes_warning == 0 {
+            return Ok(());
+        }
+        let msg = match o.payload {
+            Payload::Bytes(_) => "str() on a bytes instance",
+            _ => "str() on a bytearray instance",
+        };
+        crate::modules::warnings::warn(
+            self,
+            crate::objects::exception::ExcKind::BytesWarning,
+            msg,
+            1,
+        )
     }
 
     /// `str(v)` as a str value (no copy for str objects).
