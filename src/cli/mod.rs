@@ -78,9 +78,21 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, OptionEr
     } else {
         1
     };
-    let (config, n) = Config::parse(args.get(at..).unwrap_or(&[]))?;
-    pycvm::vm::config::set(config);
-    args.drain(at..at + n);
+    let parsed = Config::parse(args.get(at..).unwrap_or(&[]))?;
+    pycvm::vm::config::set(parsed.config);
+    args.drain(at..at + parsed.consumed);
+    if let Some(program) = parsed.program_option {
+        args.insert(at, OsString::from(program));
+    }
+    // `-cCODE` and `-mMODULE` as `-c CODE` and `-m MODULE`.
+    if let Some(first) = args.get(at).and_then(|a| a.to_str()) {
+        let attached = first.len() > 2 && (first.starts_with("-c") || first.starts_with("-m"));
+        if attached {
+            let (opt, value) = first.split_at(2);
+            let (opt, value) = (OsString::from(opt), OsString::from(value));
+            args.splice(at..=at, [opt, value]);
+        }
+    }
     if let Some(first) = args.get(1) {
         let s = first.to_string_lossy();
         let known = ["inspect", "dis", "run", "conform", "help"];

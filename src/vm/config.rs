@@ -99,6 +99,16 @@ pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// What [`Config::parse`] found.
+#[derive(Debug)]
+pub struct Parsed {
+    pub config: Config,
+    /// How many arguments were interpreter options.
+    pub consumed: usize,
+    /// The `-c...`/`-m...` that ended the last group (`-Sc` gives `-c`).
+    pub program_option: Option<String>,
+}
+
 /// A command-line error, worded as CPython's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionError(pub String);
@@ -115,10 +125,13 @@ impl Config {
     /// with their value attached or next), then read the environment.
     /// Stops at the first argument that is not one of them (a file,
     /// `-c`, `-m`, `--`, or an option of pycvm's own). Returns the
-    /// configuration and how many arguments were options.
-    pub fn parse(args: &[OsString]) -> Result<(Config, usize), OptionError> {
+    /// configuration and how many arguments were options; a group that
+    /// ends in `-c` or `-m` (`-Sc CODE`, `-Im json`) counts as an option
+    /// and its `-c...`/`-m...` tail is returned to stand in its place.
+    pub fn parse(args: &[OsString]) -> Result<Parsed, OptionError> {
         let mut c = Config::default();
         let mut cmdline_w = Vec::new();
+        let mut tail = None;
         let mut i = 0;
         'args: while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
             let Some(letters) = arg.strip_prefix('-') else {
@@ -146,6 +159,11 @@ impl Config {
                     'S' => c.no_site = true,
                     'u' => c.unbuffered = true,
                     'R' => {}
+                    'c' | 'm' if at > 0 => {
+                        tail = Some(format!("-{}", &letters[at..]));
+                        i += 1;
+                        break 'args;
+                    }
                     'W' | 'X' => {
                         let rest = &letters[at + ch.len_utf8()..];
                         let value = if rest.is_empty() {
@@ -176,7 +194,11 @@ impl Config {
         }
         c.apply_xoptions()?;
         c.read_env(&cmdline_w);
-        Ok((c, i))
+        Ok(Parsed {
+            config: c,
+            consumed: i,
+            program_option: tail,
+        })
     }
 
     /// What the `-X` options set.
@@ -272,7 +294,7 @@ fn all_known(letters: &str) -> bool {
     for ch in letters.chars() {
         match ch {
             'b' | 'B' | 'd' | 'E' | 'I' | 'O' | 'P' | 'q' | 's' | 'S' | 'u' | 'R' => {}
-            'W' | 'X' => return true,
+            'W' | 'X' | 'c' | 'm' => return true,
             _ => return false,
         }
     }
@@ -292,9 +314,22 @@ mod tests {
     fn parse(args: &[&str]) -> (Config, usize) {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         match Config::parse(&args) {
-            Ok(r) => r,
+            Ok(r) => (r.config, r.consumed),
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn group_ending_in_program_option() {
+        let args: Vec<OsString> = ["-Sc", "print(1)"].iter().map(OsString::from).collect();
+        let r = Config::parse(&args).map_err(|e| e.0);
+        let r = r
+            .as_ref()
+            .map(|r| (r.config.no_site, r.consumed, r.program_option.clone()));
+        assert_eq!(r, Ok((true, 1, Some("-c".to_string()))));
+        let args: Vec<OsString> = ["-Imjson.tool"].iter().map(OsString::from).collect();
+        let r = Config::parse(&args).map(|r| r.program_option);
+        assert_eq!(r, Ok(Some("-mjson.tool".to_string())));
     }
 
     #[test]
