@@ -330,7 +330,12 @@ fn traverse_iter<F: FnMut(&Value)>(st: &IterState, visit: &mut F) {
                 visit_ref(t, visit);
             }
         }
-        IterState::Zip { its, .. } => its.iter().for_each(visit),
+        IterState::Zip { its, last, .. } => {
+            its.iter().for_each(&mut *visit);
+            if let Some(t) = last {
+                visit_ref(t, visit);
+            }
+        }
         IterState::Map { func, its } => {
             visit(func);
             its.iter().for_each(visit);

@@ -75,13 +75,18 @@ pub enum IterState {
         /// (CPython's `en_result`; [`refill_pair`]).
         last: Option<PyRef>,
     },
+    /// `its` is shared with each step (one count increment, no copy):
+    /// it never changes once made.
     Zip {
-        its: Vec<Value>,
+        its: std::rc::Rc<[Value]>,
         strict: bool,
+        /// The pair given last by a zip of two, refilled when nothing else
+        /// holds it (CPython's `ittuple` reuse in `zip_next`).
+        last: Option<PyRef>,
     },
     Map {
         func: Value,
-        its: Vec<Value>,
+        its: std::rc::Rc<[Value]>,
     },
     Filter {
         func: Value,
@@ -118,8 +123,8 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
         GetItem(Value, i64),
         Call(Value, Value),
         Enumerate(Value, Value),
-        Zip(Vec<Value>, bool),
-        Map(Value, Vec<Value>),
+        Zip(std::rc::Rc<[Value]>, bool),
+        Map(Value, std::rc::Rc<[Value]>),
         Map1(Value, Value),
         Filter(Value, Value),
     }
@@ -300,8 +305,8 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                 };
                 Step::Enumerate(it.clone(), std::mem::replace(count, next))
             }
-            IterState::Zip { its, strict } => Step::Zip(its.clone(), *strict),
-            IterState::Map { func, its } => match its.as_slice() {
+            IterState::Zip { its, strict, .. } => Step::Zip(its.clone(), *strict),
+            IterState::Map { func, its } => match &**its {
                 // One iterable (the usual case): no buffer.
                 [it] => Step::Map1(func.clone(), it.clone()),
                 _ => Step::Map(func.clone(), its.clone()),
@@ -354,7 +359,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
             if its.is_empty() {
                 return Ok(None);
             }
-            let mut out = Vec::with_capacity(its.len());
+            let mut out = crate::vm::call::ArgBuf::new();
             for (i, it) in its.iter().enumerate() {
                 match vm.next(it)? {
                     Some(v) => out.push(v),
@@ -384,7 +389,16 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                     }
                 }
             }
-            Ok(Some(vm.new_tuple(out)))
+            if let [a, b] = out.as_slice() {
+                let (a, b) = (a.clone(), b.clone());
+                drop(out);
+                let mut st = cell.borrow_mut();
+                if let IterState::Zip { last, .. } = &mut *st {
+                    return Ok(Some(pair_result(vm, last, a, b)));
+                }
+                return Ok(Some(vm.new_tuple_of([a, b])));
+            }
+            Ok(Some(vm.new_tuple(out.into_vec())))
         }
         Step::Map1(func, it) => match vm.next(&it)? {
             Some(v) => vm.call(&func, std::slice::from_ref(&v)).map(Some),
@@ -393,7 +407,7 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
         Step::Map(func, its) => {
             // On the Rust stack for up to 8 iterables: no heap buffer per item.
             let mut args = crate::vm::call::ArgBuf::new();
-            for it in &its {
+            for it in its.iter() {
                 match vm.next(it)? {
                     Some(v) => args.push(v),
                     None => return Ok(None),
@@ -531,7 +545,16 @@ fn zip_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         its.push(vm.iter(p)?);
     }
     let ty = vm.types.zip.clone();
-    new_iter_of(vm, &args, &ty, IterState::Zip { its, strict })
+    new_iter_of(
+        vm,
+        &args,
+        &ty,
+        IterState::Zip {
+            its: its.into(),
+            strict,
+            last: None,
+        },
+    )
 }
 
 fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -545,6 +568,7 @@ fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let ty = vm.types.map.clone();
     let func = pos[0].clone();
+    let its = its.into();
     new_iter_of(vm, &args, &ty, IterState::Map { func, its })
 }
 

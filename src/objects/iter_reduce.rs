@@ -98,8 +98,8 @@ fn iter_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let e = Value::Obj(vm.types.enumerate.clone());
             vm.new_tuple_of([e, a])
         }
-        IterState::Zip { its, strict } => {
-            let a = vm.new_tuple(its.clone());
+        IterState::Zip { its, strict, .. } => {
+            let a = vm.new_tuple(its.to_vec());
             let z = Value::Obj(vm.types.zip.clone());
             if *strict {
                 vm.new_tuple_of([z, a, Value::Bool(Truth::True)])

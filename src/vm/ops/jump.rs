@@ -93,8 +93,65 @@ pub(crate) fn for_iter_fast(iterator: &Value) -> Option<Value> {
             *c = next;
             Some(crate::objects::iter::refilled(t, tracked, objects))
         }
+        // A dict's keys, values or items, forwards (dict iterator types
+        // cannot be subclassed).
+        IterState::Dict {
+            dict,
+            pos,
+            used,
+            remaining,
+            kind,
+            reverse: false,
+            last,
+        } if *remaining > 0 => dict_next(dict, pos, *used, remaining, *kind, last),
         _ => None,
     }
+}
+
+/// The next entry of a dict iterator, when nothing is wrong (a change of
+/// size or keys, a table borrowed, an items pair that cannot be refilled
+/// all go to `iter_next`, which reports them; the state is then left as it
+/// was).
+#[inline(always)]
+fn dict_next(
+    dict: &crate::vm::value::PyRef,
+    pos: &mut usize,
+    used: usize,
+    remaining: &mut usize,
+    kind: u8,
+    last: &mut Option<crate::vm::value::PyRef>,
+) -> Option<Value> {
+    let crate::objects::Payload::Dict(t) = &dict.payload else {
+        return None;
+    };
+    let t = t.try_borrow().ok()?;
+    if t.len() != used {
+        return None;
+    }
+    let mut p = *pos;
+    let e = loop {
+        if p >= t.entry_slots() {
+            return None;
+        }
+        p += 1;
+        if let Some(e) = t.entry(p - 1) {
+            break e;
+        }
+    };
+    let item = match kind {
+        0 => e.key.clone(),
+        1 => e.value.clone(),
+        _ => {
+            let pair = last.as_mut()?;
+            let tracked = crate::objects::rc::Rc::weak_count(pair) > 0;
+            let items = crate::objects::iter::pair_slots(pair)?;
+            let objects = crate::objects::iter::fill_pair(items, e.key.clone(), e.value.clone());
+            crate::objects::iter::refilled(pair, tracked, objects)
+        }
+    };
+    *pos = p;
+    *remaining -= 1;
+    Some(item)
 }
 
 /// The next item of a builtin range, list or tuple iterator, if it is one

@@ -491,7 +491,12 @@ impl Vm {
         if let Value::Obj(o) = it {
             match &o.payload {
                 Payload::Iter(_) if self.builtin_class(o) => {
-                    return crate::objects::iter::iter_next(self, o)
+                    // Range, list, tuple and dict iterators without the
+                    // general step's set-up (`zip`, `map` call this).
+                    if let Some(v) = crate::vm::ops::jump::for_iter_fast(it) {
+                        return Ok(Some(v));
+                    }
+                    return crate::objects::iter::iter_next(self, o);
                 }
                 Payload::Generator(_) if self.builtin_class(o) => return self.gen_next(o),
                 Payload::Native(d) if self.builtin_class(o) => {
