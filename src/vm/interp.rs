@@ -625,6 +625,10 @@ impl Vm {
                         go_on!(next!())
                     }
                     Op::ForIter => {
+                        if let Some(v) = self.for_iter_more(unsafe { &*r.at(1) }) {
+                            unsafe { r.push(v) };
+                            go_on!(next!());
+                        }
                         // FOR_ITER_GEN: the generator's frame runs on in
                         // this loop (vm/gen_inline.rs).
                         if let Some(g) = super::gen_inline::as_generator(unsafe { &*r.at(1) }) {

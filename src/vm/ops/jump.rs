@@ -1,6 +1,7 @@
 //! Conditional jumps and the `for` loop.
 
 use super::Flow;
+use crate::objects::Payload;
 use crate::vm::value::Truth;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Vm};
@@ -105,6 +106,94 @@ pub(crate) fn for_iter_fast(iterator: &Value) -> Option<Value> {
             last,
         } if *remaining > 0 => dict_next(dict, pos, *used, remaining, *kind, last),
         _ => None,
+    }
+}
+
+impl Vm {
+    /// FOR_ITER's next item from the iterators [`for_iter_fast`] leaves
+    /// that need the VM's tables but run no code and allocate nothing: a
+    /// str's characters (the Latin-1 singletons once made), a reversed list
+    /// or exact tuple, a set, and an `enumerate` over a str (None:
+    /// exhausted, or the general step's case).
+    #[inline]
+    pub(crate) fn for_iter_more(&self, iterator: &Value) -> Option<Value> {
+        use crate::objects::iter::IterState;
+        let mut st = iter_state(iterator)?;
+        match &mut *st {
+            IterState::Str { s, pos } => self.str_next(s, pos),
+            IterState::Reversed {
+                seq: Value::Obj(s),
+                idx,
+            } if *idx >= 0 => {
+                let item = match &s.payload {
+                    // list.__reversed__'s iterator reads the list's items
+                    // (a subclass's `__getitem__` is not called).
+                    Payload::List(l) => l.item_cloned(*idx),
+                    Payload::Tuple(t) if s.class_is_static() => {
+                        usize::try_from(*idx).ok().and_then(|i| t.get(i).cloned())
+                    }
+                    _ => None,
+                }?;
+                *idx -= 1;
+                Some(item)
+            }
+            IterState::Set { set, pos, used } => {
+                let (len, next) = match &set.payload {
+                    Payload::Set(c) => {
+                        let t = c.try_borrow().ok()?;
+                        (t.len(), t.next_entry(*pos).map(|(i, _, k)| (i, k.clone())))
+                    }
+                    Payload::FrozenSet(t) => {
+                        (t.len(), t.next_entry(*pos).map(|(i, _, k)| (i, k.clone())))
+                    }
+                    _ => return None,
+                };
+                if len != *used {
+                    return None;
+                }
+                let (i, k) = next?;
+                *pos = i + 1;
+                Some(k)
+            }
+            IterState::Enumerate {
+                it,
+                count: Value::Int(c),
+                last: Some(t),
+            } if builtin_class(iterator) => {
+                let next = c.checked_add(1)?;
+                let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
+                let items = crate::objects::iter::pair_slots(t)?;
+                let item = {
+                    let mut inner = iter_state(it)?;
+                    match &mut *inner {
+                        IterState::Str { s, pos } => self.str_next(s, pos),
+                        _ => None,
+                    }
+                }?;
+                let objects = crate::objects::iter::fill_pair(items, Value::Int(*c), item);
+                *c = next;
+                Some(crate::objects::iter::refilled(t, tracked, objects))
+            }
+            _ => None,
+        }
+    }
+
+    /// The next character of a str iterator, when it is a Latin-1
+    /// character whose singleton exists (no lone surrogates in the str).
+    #[inline(always)]
+    fn str_next(&self, s: &crate::vm::value::PyRef, pos: &mut usize) -> Option<Value> {
+        let Payload::Str(t) = &s.payload else {
+            return None;
+        };
+        if t.surrogate_cps().is_some() {
+            return None;
+        }
+        let text = t.as_str();
+        let c = text.get(*pos..)?.chars().next()?;
+        let i = usize::try_from(u32::from(c)).ok()?;
+        let r = self.interned.chars.get(i)?.as_ref()?;
+        *pos += c.len_utf8();
+        Some(Value::Obj(r.clone()))
     }
 }
 

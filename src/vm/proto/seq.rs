@@ -496,6 +496,9 @@ impl Vm {
                     if let Some(v) = crate::vm::ops::jump::for_iter_fast(it) {
                         return Ok(Some(v));
                     }
+                    if let Some(v) = self.for_iter_more(it) {
+                        return Ok(Some(v));
+                    }
                     return crate::objects::iter::iter_next(self, o);
                 }
                 Payload::Generator(_) if self.builtin_class(o) => return self.gen_next(o),
