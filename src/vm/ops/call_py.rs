@@ -14,7 +14,7 @@ use crate::pyc::code::{
     CO_VARKEYWORDS,
 };
 use crate::vm::code::Code;
-use crate::vm::frame::{Frame, GenExit, OnReturn};
+use crate::vm::frame::{Frame, GenExit, NsRef, OnReturn};
 use crate::vm::value::PyRef;
 use crate::vm::value::Value;
 use crate::vm::PyResult;
@@ -119,12 +119,15 @@ impl Vm {
         }
         // The record's references are cloned straight into its slot (no
         // tuple of them moved through the stack first).
+        // SAFETY: `fd` is the function the record holds in `func`.
+        let (globals, builtins) =
+            unsafe { (NsRef::borrowed(&fd.globals), NsRef::borrowed(&fd.builtins)) };
         write_record(
             frames,
             Rc::clone(code),
             Some(f.clone()),
-            fd.globals.clone(),
-            fd.builtins.clone(),
+            globals,
+            builtins,
             None,
             args_start,
             meth_idx,
@@ -198,7 +201,9 @@ impl Vm {
             caller.pc = after;
             caller.lasti = call;
         }
-        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
+        // SAFETY: `fd` is the function the record holds in `func`.
+        let (globals, builtins) =
+            unsafe { (NsRef::borrowed(&fd.globals), NsRef::borrowed(&fd.builtins)) };
         write_record(
             &mut self.frames,
             Rc::clone(code),
@@ -382,8 +387,8 @@ impl Vm {
             &mut self.frames,
             code,
             func,
-            globals,
-            builtins,
+            NsRef::owned(globals),
+            NsRef::owned(builtins),
             locals,
             base,
             ret_base,
@@ -489,8 +494,8 @@ fn write_record(
     frames: &mut Vec<Frame>,
     code: Rc<Code>,
     func: Option<PyRef>,
-    globals: PyRef,
-    builtins: PyRef,
+    globals: NsRef,
+    builtins: NsRef,
     locals: Option<Value>,
     base: usize,
     ret_base: usize,
