@@ -236,13 +236,8 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
                     if let Some(f) = &frame.func {
                         visit_ref(f, visit);
                     }
-                    // A function's frame borrows them (vm/frame.rs).
-                    if let Some(g) = frame.globals.if_owned() {
-                        visit_ref(g, visit);
-                    }
-                    if let Some(b) = frame.builtins.if_owned() {
-                        visit_ref(b, visit);
-                    }
+                    visit_ref(&frame.globals, visit);
+                    visit_ref(&frame.builtins, visit);
                     visit_opt(&frame.locals, visit);
                 }
                 g.values.iter().for_each(&mut *visit);
@@ -457,8 +452,8 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
                         if let Some(l) = frame.locals {
                             out.push(l);
                         }
-                        out.extend(frame.globals.into_owned().map(Value::Obj));
-                        out.extend(frame.builtins.into_owned().map(Value::Obj));
+                        out.push(Value::Obj(frame.globals));
+                        out.push(Value::Obj(frame.builtins));
                     }
                     out.push(std::mem::replace(&mut g.exc_state, Value::None));
                     if let Some(f) = g.rare.as_deref_mut().and_then(|r| r.frame_obj.take()) {

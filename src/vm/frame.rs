@@ -2,7 +2,6 @@
 //! contiguous `stack`; the record says where.
 
 use crate::objects::rc::Rc;
-use std::mem::ManuallyDrop;
 
 use super::code::Code;
 use super::value::{PyRef, Value};
@@ -11,8 +10,8 @@ pub struct Frame {
     pub code: Rc<Code>,
     /// The function being run (for its closure and defaults), if any.
     pub func: Option<PyRef>,
-    pub globals: NsRef,
-    pub builtins: NsRef,
+    pub globals: PyRef,
+    pub builtins: PyRef,
     /// The locals mapping of module and class bodies (`LOAD_NAME`).
     pub locals: Option<Value>,
     /// Index in `vm.stack` of `localsplus[0]`.
@@ -38,80 +37,6 @@ pub struct Frame {
     /// The frame's Python frame object once one was made (`sys._getframe`,
     /// tracing), so that it keeps its identity and `f_trace`.
     pub obj: Option<PyRef>,
-}
-
-/// A frame's globals or builtins dict: its own reference, or, for a
-/// function's frame, the function's (`func` keeps the function alive as
-/// long as the record, and a function's `globals` and `builtins` never
-/// change), so that a call neither increments nor decrements them (as
-/// CPython 3.11's frames borrow `f_globals`/`f_builtins`). Derefs to the
-/// reference.
-pub struct NsRef {
-    r: ManuallyDrop<PyRef>,
-    owned: bool,
-}
-
-impl NsRef {
-    /// A reference the frame owns.
-    #[inline(always)]
-    pub fn owned(r: PyRef) -> NsRef {
-        NsRef {
-            r: ManuallyDrop::new(r),
-            owned: true,
-        }
-    }
-
-    /// `r` borrowed: no count changes now or when this is dropped.
-    ///
-    /// # Safety
-    /// `r` outlives the returned value: it is the `globals` or `builtins`
-    /// of the function that the frame record holding this value keeps in
-    /// its `func` (which no one replaces while the record lives).
-    #[inline(always)]
-    pub unsafe fn borrowed(r: &PyRef) -> NsRef {
-        NsRef {
-            // SAFETY: a bitwise copy that is never dropped (`owned` is
-            // false), so the count stays the owner's; the caller's
-            // contract keeps the object alive while the copy is used.
-            r: ManuallyDrop::new(unsafe { std::ptr::read(r) }),
-            owned: false,
-        }
-    }
-}
-
-impl NsRef {
-    /// The reference when the frame owns it (what the cycle collector
-    /// counts as the frame's; a borrowed one is the function's).
-    #[inline]
-    pub fn if_owned(&self) -> Option<&PyRef> {
-        self.owned.then_some(&*self.r)
-    }
-
-    /// The owned reference, given up; None when borrowed.
-    pub fn into_owned(self) -> Option<PyRef> {
-        let mut me = ManuallyDrop::new(self);
-        // SAFETY: `me` is never dropped, so its reference moves out once
-        // (owned) or not at all (borrowed).
-        me.owned.then(|| unsafe { ManuallyDrop::take(&mut me.r) })
-    }
-}
-
-impl std::ops::Deref for NsRef {
-    type Target = PyRef;
-    #[inline(always)]
-    fn deref(&self) -> &PyRef {
-        &self.r
-    }
-}
-
-impl Drop for NsRef {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if self.owned {
-            // SAFETY: an owned reference, dropped once (here).
-            unsafe { ManuallyDrop::drop(&mut self.r) }
-        }
-    }
 }
 
 /// What a frame's return does besides handing the value to its caller.
@@ -180,8 +105,8 @@ impl Frame {
         Frame {
             code,
             func,
-            globals: NsRef::owned(globals),
-            builtins: NsRef::owned(builtins),
+            globals,
+            builtins,
             locals,
             base,
             ret_base,

@@ -14,7 +14,7 @@ use crate::pyc::code::{
     CO_VARKEYWORDS,
 };
 use crate::vm::code::Code;
-use crate::vm::frame::{Frame, GenExit, NsRef, OnReturn};
+use crate::vm::frame::{Frame, GenExit, OnReturn};
 use crate::vm::value::PyRef;
 use crate::vm::value::Value;
 use crate::vm::PyResult;
@@ -119,15 +119,12 @@ impl Vm {
         }
         // The record's references are cloned straight into its slot (no
         // tuple of them moved through the stack first).
-        // SAFETY: `fd` is the function the record holds in `func`.
-        let (globals, builtins) =
-            unsafe { (NsRef::borrowed(&fd.globals), NsRef::borrowed(&fd.builtins)) };
         write_record(
             frames,
             Rc::clone(code),
             Some(f.clone()),
-            globals,
-            builtins,
+            fd.globals.clone(),
+            fd.builtins.clone(),
             None,
             args_start,
             meth_idx,
@@ -198,9 +195,7 @@ impl Vm {
             caller.pc = after;
             caller.lasti = call;
         }
-        // SAFETY: `fd` is the function the record holds in `func`.
-        let (globals, builtins) =
-            unsafe { (NsRef::borrowed(&fd.globals), NsRef::borrowed(&fd.builtins)) };
+        let (globals, builtins) = (fd.globals.clone(), fd.builtins.clone());
         write_record(
             &mut self.frames,
             Rc::clone(code),
@@ -384,8 +379,8 @@ impl Vm {
             &mut self.frames,
             code,
             func,
-            NsRef::owned(globals),
-            NsRef::owned(builtins),
+            globals,
+            builtins,
             locals,
             base,
             ret_base,
@@ -491,8 +486,8 @@ fn write_record(
     frames: &mut Vec<Frame>,
     code: Rc<Code>,
     func: Option<PyRef>,
-    globals: NsRef,
-    builtins: NsRef,
+    globals: PyRef,
+    builtins: PyRef,
     locals: Option<Value>,
     base: usize,
     ret_base: usize,
