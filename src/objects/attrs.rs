@@ -229,7 +229,7 @@ pub fn key_index(td: &TypeData, name: &PyObject) -> Option<usize> {
 /// The index of `name` in `td`'s shared keys, added if absent and there is
 /// room. Adding a key changes the class's version tag, so a cache that saw
 /// a name absent from the keys under a version may trust that.
-fn key_index_or_add(td: &TypeData, name: &PyRef) -> Option<usize> {
+fn key_index_or_add(td: &super::typeobj::TypeBox, name: &PyRef) -> Option<usize> {
     if let Some(i) = key_index(td, name) {
         return Some(i);
     }

@@ -233,7 +233,7 @@ pub enum Payload {
     /// CPython's set table (`set.rs`), so iteration order matches.
     Set(Box<RefCell<set::SetTable>>),
     FrozenSet(Box<set::SetTable>),
-    Type(Box<TypeData>),
+    Type(typeobj::TypeBox),
     Function(Box<function::Function>),
     Method(function::Method),
     Builtin(Box<function::Builtin>),

@@ -92,10 +92,6 @@ pub struct TypeData {
     pub slot_count: Cell<usize>,
     /// The classes that name this one as a base (`__subclasses__()`).
     pub subclasses: RefCell<Vec<crate::objects::rc::Weak<super::PyObject>>>,
-    /// Bumped whenever this type's or a base's dict changes: guards caches.
-    /// Unique across all types (a global counter), so a version names one
-    /// state of one type.
-    pub version: Cell<u64>,
     /// What `type_lookup` found on this type, by interned name (see
     /// `AttrCache`); emptied whenever `version` changes.
     pub attr_cache: RefCell<Option<AttrCache>>,
@@ -228,6 +224,48 @@ impl Default for AttrCache {
     }
 }
 
+/// A type object's payload: its version tag in the object itself (the
+/// inline caches' guard is one load from the class, as CPython's
+/// `tp_version_tag`), the rest boxed (the payload stays small for every
+/// other object). Derefs to the [`TypeData`].
+pub struct TypeBox {
+    /// Bumped whenever this type's or a base's dict changes: guards caches.
+    /// Unique across all types (a global counter), so a version names one
+    /// state of one type.
+    pub version: Cell<u64>,
+    data: Box<TypeData>,
+}
+
+impl TypeBox {
+    pub fn new(data: TypeData) -> TypeBox {
+        TypeBox {
+            version: Cell::new(next_type_version()),
+            data: Box::new(data),
+        }
+    }
+
+    /// This type's dict or MRO changed: a new version, and what was cached
+    /// from the old one goes (dropped after the borrow ends).
+    pub fn modified(&self) {
+        self.version.set(next_type_version());
+        let old = self
+            .data
+            .attr_cache
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut c| c.take());
+        drop(old);
+    }
+}
+
+impl std::ops::Deref for TypeBox {
+    type Target = TypeData;
+    #[inline(always)]
+    fn deref(&self) -> &TypeData {
+        &self.data
+    }
+}
+
 impl TypeData {
     pub fn new(name: &str, bases: Vec<PyRef>, layout: Layout, flags: u32) -> TypeData {
         TypeData {
@@ -241,23 +279,10 @@ impl TypeData {
             slots: RefCell::new(Vec::new()),
             slot_count: Cell::new(0),
             subclasses: RefCell::new(Vec::new()),
-            version: Cell::new(next_type_version()),
             attr_cache: RefCell::new(None),
             shared_keys: RefCell::new(Vec::new()),
             key_bloom: Cell::new(0),
         }
-    }
-
-    /// This type's dict or MRO changed: a new version, and what was cached
-    /// from the old one goes (dropped after the borrow ends).
-    pub fn modified(&self) {
-        self.version.set(next_type_version());
-        let old = self
-            .attr_cache
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut c| c.take());
-        drop(old);
     }
 
     pub fn name(&self) -> String {
@@ -270,7 +295,7 @@ impl TypeData {
 }
 
 /// The TypeData of a type object.
-pub fn type_data(t: &PyRef) -> Option<&TypeData> {
+pub fn type_data(t: &PyRef) -> Option<&TypeBox> {
     match &t.payload {
         Payload::Type(td) => Some(td),
         _ => None,
@@ -312,7 +337,7 @@ impl Vm {
             flags | FLAG_MODULE_IN_NAME
         };
         let td = TypeData::new(name, vec![base.clone()], layout, flags);
-        let t = self.new_obj(&self.types.type_, Payload::Type(Box::new(td)));
+        let t = self.new_obj(&self.types.type_, Payload::Type(TypeBox::new(td)));
         let mut mro = vec![t.clone()];
         if let Some(btd) = type_data(base) {
             mro.extend(btd.mro.borrow().iter().cloned());
@@ -513,7 +538,7 @@ impl Vm {
                 }
             }
         }
-        let cls = self.new_obj(meta, super::Payload::Type(Box::new(td)));
+        let cls = self.new_obj(meta, super::Payload::Type(TypeBox::new(td)));
         cls.set_dict(Some(dict.clone()));
         match c3_mro(&cls, &bases) {
             Ok(mro) => {

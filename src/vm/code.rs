@@ -179,7 +179,10 @@ pub struct Code {
     /// first runs or is looked into, `Vm::ensure_prepared`; until then
     /// they are empty). Bits `NATIVE_SHIFT..`: `c_accel::native_in_cpython`
     /// of this code, once asked (0: not yet, 1: no, 2: yes); reset when
-    /// `co_filename` changes. One byte (`Code` fits its 256-byte block).
+    /// `co_filename` changes. Bit `PLAIN_ARGS`: verified, and the
+    /// parameters are positional only as far as a call's binding in place
+    /// cares (no keyword-only ones, no `*args`/`**kwargs`): one test for
+    /// the eval loop's calls. One byte (`Code` fits its 256-byte block).
     state: std::cell::Cell<u8>,
     /// pycvm's own frozen import system (`Vm::const_value_trusted`) or a
     /// main program verified as a whole: the verifier does not run.
@@ -191,6 +194,7 @@ const VERIFIED: u8 = 1;
 const PREPARED: u8 = 2;
 const NATIVE_SHIFT: u8 = 2;
 const NATIVE_MASK: u8 = 3 << NATIVE_SHIFT;
+const PLAIN_ARGS: u8 = 16;
 
 impl Code {
     /// A copy of this code for `code.replace`: the same fields, no cached
@@ -249,12 +253,29 @@ impl Code {
         self.has(VERIFIED)
     }
 
+    /// Verified, with no keyword-only parameters, `*args` or `**kwargs`
+    /// (bit `PLAIN_ARGS`).
+    #[inline(always)]
+    pub fn is_plain_verified(&self) -> bool {
+        self.has(PLAIN_ARGS)
+    }
+
+    fn mark_verified(&self) {
+        use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
+        let plain = self.kwonlyargcount == 0 && self.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0;
+        self.mark(if plain {
+            VERIFIED | PLAIN_ARGS
+        } else {
+            VERIFIED
+        });
+    }
+
     #[cold]
     #[inline(never)]
     fn verify_now(&self, vm: &mut super::Vm) -> super::PyResult<()> {
         vm.ensure_prepared(self);
         if self.trusted {
-            self.mark(VERIFIED);
+            self.mark_verified();
             return Ok(());
         }
         // The original bytes (`code` has inline-cache slot numbers).
@@ -269,7 +290,7 @@ impl Code {
             exceptiontable: self.exceptiontable(),
         };
         super::verify::verify_input(&input).map_err(|e| vm.system_error(e.to_string()))?;
-        self.mark(VERIFIED);
+        self.mark_verified();
         Ok(())
     }
 

@@ -161,7 +161,10 @@ fn new_static_type(
     flags: u32,
 ) -> PyRef {
     let td = TypeData::new(name, bases, layout, flags);
-    let t = Rc::new(PyObject::new(meta.clone(), Payload::Type(Box::new(td))));
+    let t = Rc::new(PyObject::new(
+        meta.clone(),
+        Payload::Type(crate::objects::typeobj::TypeBox::new(td)),
+    ));
     init_type_mro(&t);
     t
 }
@@ -305,17 +308,22 @@ pub struct Vm {
 impl Vm {
     pub fn new() -> Vm {
         // Bootstrap `object` and `type`: type's class is type itself.
-        let object = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(
-            TypeData::new("object", vec![], Layout::Object, B),
-        ))));
-        let type_ = Rc::new(PyObject::new_bootstrap(Payload::Type(Box::new(
-            TypeData::new(
+        let object = Rc::new(PyObject::new_bootstrap(Payload::Type(
+            crate::objects::typeobj::TypeBox::new(TypeData::new(
+                "object",
+                vec![],
+                Layout::Object,
+                B,
+            )),
+        )));
+        let type_ = Rc::new(PyObject::new_bootstrap(Payload::Type(
+            crate::objects::typeobj::TypeBox::new(TypeData::new(
                 "type",
                 vec![object.clone()],
                 Layout::Type,
                 B | FLAG_HAS_DICT | crate::objects::typeobj::FLAG_HAS_WEAKREF,
-            ),
-        ))));
+            )),
+        )));
         object.set_class(type_.clone());
         type_.set_class(type_.clone());
         init_type_mro(&object);

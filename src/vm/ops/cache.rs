@@ -342,6 +342,7 @@ fn obj_class(v: &Value) -> Option<(&PyRef, u64, u32)> {
 
 /// The first entry of a polymorphic cache that `f` accepts (out of line:
 /// the eval loop inlines only the one-entry case of `ic_with`).
+#[cold]
 #[inline(never)]
 fn poly_find<R>(es: &[Ic], f: &impl Fn(&Ic) -> Option<R>) -> Option<R> {
     es.iter().find_map(f)

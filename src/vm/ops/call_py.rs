@@ -139,10 +139,7 @@ impl Vm {
     /// `*args` or `**kwargs`, verified, below the recursion limit.
     #[inline(always)]
     fn py_call_ok(&self, code: &Code) -> bool {
-        code.kwonlyargcount == 0
-            && code.flags & (CO_VARARGS | CO_VARKEYWORDS) == 0
-            && code.is_verified()
-            && self.frames.len() + self.c_recursion < self.recursion_limit
+        code.is_plain_verified() && self.frames.len() + self.c_recursion < self.recursion_limit
     }
 
     /// `call_py_exact` of a bound method object of a Python function
