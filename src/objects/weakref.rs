@@ -219,10 +219,78 @@ fn entry_removed(addr: usize) {
 
 type AddrMap<V> = HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
 
-/// An object's weakref objects. Most objects have one or two, held inline
-/// in the registry's entry (a `Vec`'s first allocation was a 32-byte block
-/// per weakly referenced object).
-type RefList = smallvec::SmallVec<[Weak<PyObject>; 2]>;
+/// An object's weakref objects, in CPython's list order. Most objects have
+/// one, held inline in the registry's entry; more go to one block of their
+/// own. Two words, so an entry with its address is three (a `SmallVec` of
+/// two was four, 40-byte entries: asyncio's task registry, a `WeakSet`,
+/// keeps one entry per live task).
+#[derive(Default)]
+enum RefList {
+    #[default]
+    Empty,
+    One(Weak<PyObject>),
+    Many(thin_vec::ThinVec<Weak<PyObject>>),
+}
+
+impl std::ops::Deref for RefList {
+    type Target = [Weak<PyObject>];
+
+    fn deref(&self) -> &[Weak<PyObject>] {
+        match self {
+            RefList::Empty => &[],
+            RefList::One(w) => std::slice::from_ref(w),
+            RefList::Many(v) => v,
+        }
+    }
+}
+
+impl RefList {
+    /// Keep the weakrefs `keep` accepts, in order.
+    fn retain(&mut self, keep: impl Fn(&Weak<PyObject>) -> bool) {
+        match self {
+            RefList::Empty => {}
+            RefList::One(w) => {
+                if !keep(w) {
+                    *self = RefList::Empty;
+                }
+            }
+            RefList::Many(v) => {
+                v.retain(|w| keep(w));
+                match v.len() {
+                    0 => *self = RefList::Empty,
+                    1 => {
+                        if let Some(w) = v.pop() {
+                            *self = RefList::One(w);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Insert `w` at `pos` (at most the length).
+    fn insert(&mut self, pos: usize, w: Weak<PyObject>) {
+        match std::mem::take(self) {
+            RefList::Empty => *self = RefList::One(w),
+            RefList::One(a) => {
+                let mut v = thin_vec::ThinVec::with_capacity(2);
+                if pos == 0 {
+                    v.push(w);
+                    v.push(a);
+                } else {
+                    v.push(a);
+                    v.push(w);
+                }
+                *self = RefList::Many(v);
+            }
+            RefList::Many(mut v) => {
+                v.insert(pos.min(v.len()), w);
+                *self = RefList::Many(v);
+            }
+        }
+    }
+}
 
 crate::interp_local! {
     /// Referent address -> its weakref objects, in CPython's list order.
@@ -300,7 +368,7 @@ pub fn register(target: &PyRef, wr: &PyRef) {
 /// return each one that had a callback, with the callback taken out.
 fn clear_refs(list: RefList) -> Vec<(PyRef, Value)> {
     let mut out = Vec::new();
-    for w in list {
+    for w in list.iter() {
         let Some(wr) = w.upgrade() else {
             continue;
         };
@@ -407,7 +475,7 @@ pub fn on_revive(old: usize, new: &PyRef) {
     let Some(list) = take_entry(old) else {
         return;
     };
-    for w in &list {
+    for w in list.iter() {
         if let Some(o) = w.upgrade() {
             if let Some(d) = data_of(&o) {
                 d.target.set(Rc::downgrade(new));
@@ -445,5 +513,17 @@ impl Vm {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_entry_is_three_words() {
+        // The address and a two-word list (asyncio keeps an entry per
+        // live task: 40-byte entries with a two-slot `SmallVec` before).
+        assert_eq!(std::mem::size_of::<(usize, RefList)>(), 24);
     }
 }

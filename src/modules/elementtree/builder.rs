@@ -168,8 +168,8 @@ impl Builder {
         if is_exact_element(&elem) {
             if let Some(e) = vm.native::<Elem>(&elem) {
                 let slot = if tail { &e.tail } else { &e.text };
-                if slot.borrow().is_none() {
-                    *slot.borrow_mut() = joined;
+                if slot.get().is_none() {
+                    slot.set(joined);
                     return Ok(());
                 }
             }

@@ -91,7 +91,7 @@ fn step(vm: &mut Vm, it: &ElemIter) -> PyResult<Option<Value>> {
                 Err(parent) => {
                     if it.text && !it.stack.borrow().is_empty() {
                         if let Some(p) = parent {
-                            let tail = elem(vm, &p)?.tail.borrow().clone();
+                            let tail = elem(vm, &p)?.tail.get();
                             if let Some(t) = text_value(vm, tail)? {
                                 return Ok(Some(t));
                             }
@@ -104,7 +104,7 @@ fn step(vm: &mut Vm, it: &ElemIter) -> PyResult<Option<Value>> {
         it.stack.borrow_mut().push((e.clone(), 0));
         let ed = elem(vm, &e)?;
         if it.text {
-            let text = ed.text.borrow().clone();
+            let text = ed.text.get();
             if let Some(t) = text_value(vm, text)? {
                 return Ok(Some(t));
             }

@@ -232,6 +232,20 @@ fn universal(vm: &Vm, p: &EtParser, name: &Name) -> Value {
     v
 }
 
+/// A str made from parsed text or an attribute value: one Latin-1
+/// character is CPython's singleton (`PyUnicode_DecodeUTF8` returns it),
+/// so the `"\n"` tails and one-letter texts of a document are one object
+/// each, as in CPython, instead of a block per element.
+fn text_str(vm: &mut Vm, s: String) -> Value {
+    let mut chars = s.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if let Some(r) = vm.latin1_char(c) {
+            return Value::Obj(r);
+        }
+    }
+    vm.new_string(s)
+}
+
 fn opt_str(vm: &Vm, s: Option<String>) -> Value {
     s.map_or(Value::None, |s| vm.new_string(s))
 }
@@ -254,7 +268,7 @@ fn dispatch(
                 let d = vm.new_dict();
                 for (k, v) in attrs {
                     let k = universal(vm, p, &k);
-                    let v = vm.new_string(v);
+                    let v = text_str(vm, v);
                     vm.dict_set(&d, k, v)?;
                 }
                 Some(d)
@@ -275,7 +289,7 @@ fn dispatch(
             }
         }
         Event::Chars(text) => {
-            let s = vm.new_string(text);
+            let s = text_str(vm, text);
             if let Some(b) = b {
                 b.handle_data(s);
             } else if let Some(h) = p.h.borrow().data.clone() {
