@@ -105,6 +105,14 @@ impl DictTable {
         self.indices.len()
     }
 
+    /// Room for `n` more entries at once, for a caller about to insert
+    /// that many (the unpickler's SETITEMS): the entries then grow by one
+    /// allocation instead of doubling. The index (what `__sizeof__` and
+    /// iteration see) still grows as CPython's does, insert by insert.
+    pub fn reserve_entries(&mut self, n: usize) {
+        self.entries.reserve_exact(n);
+    }
+
     /// Number of entry slots, deleted ones included (for iteration by position).
     pub fn entry_slots(&self) -> usize {
         self.entries.len()

@@ -112,6 +112,40 @@ use crate::objects::exception::ExcKind;
 use crate::vm::{PyResult, Vm};
 
 /// Advance a builtin iterator.
+/// Item `idx` of a native sequence through its `sq_item` hook, when `obj`
+/// is an instance of a native type (not a Python subclass) that has one.
+fn native_seq_item(vm: &Vm, obj: &Value, idx: i64) -> Option<Option<Value>> {
+    let Value::Obj(o) = obj else {
+        return None;
+    };
+    let Payload::Native(d) = &o.payload else {
+        return None;
+    };
+    let i = usize::try_from(idx).ok()?;
+    if !vm.builtin_class(o) {
+        return None;
+    }
+    d.seq_item(i)
+}
+
+/// The old protocol's step: `obj[idx]`, its IndexError (or StopIteration)
+/// ending the iteration.
+fn getitem_step(
+    vm: &mut Vm,
+    cell: &std::cell::RefCell<IterState>,
+    obj: &Value,
+    idx: i64,
+) -> PyResult<Option<Value>> {
+    match vm.getitem(obj, &Value::Int(idx)) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if vm.err_is(&e, ExcKind::IndexError) || vm.err_is(&e, ExcKind::StopIteration) => {
+            *cell.borrow_mut() = IterState::Exhausted;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
     let Payload::Iter(cell) = &o.payload else {
         return Ok(None);
@@ -326,16 +360,15 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
     };
     match step {
         Step::Done(v) => Ok(v),
-        Step::GetItem(obj, idx) => match vm.getitem(&obj, &Value::Int(idx)) {
-            Ok(v) => Ok(Some(v)),
-            Err(e)
-                if vm.err_is(&e, ExcKind::IndexError) || vm.err_is(&e, ExcKind::StopIteration) =>
-            {
-                *cell.borrow_mut() = IterState::Exhausted;
-                Ok(None)
+        Step::GetItem(obj, idx) => {
+            if let Some(item) = native_seq_item(vm, &obj, idx) {
+                if item.is_none() {
+                    *cell.borrow_mut() = IterState::Exhausted;
+                }
+                return Ok(item);
             }
-            Err(e) => Err(e),
-        },
+            getitem_step(vm, cell, &obj, idx)
+        }
         Step::Call(func, sentinel) => {
             let v = vm.call(&func, &[])?;
             if vm.eq(&v, &sentinel)? {

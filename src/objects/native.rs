@@ -57,6 +57,16 @@ pub trait NativeData: Any {
     fn iternext(&self) -> Option<IterNext> {
         None
     }
+
+    /// The type's `sq_item` at a non-negative index, for the old
+    /// iteration protocol (`iter()` of a type with `__getitem__` and no
+    /// `__iter__`): on instances of the native type itself, iteration reads
+    /// items here instead of calling `__getitem__` and catching its
+    /// IndexError, which must do the same. None: the type has no such
+    /// hook; Some(None): past the end.
+    fn seq_item(&self, _i: usize) -> Option<Option<Value>> {
+        None
+    }
 }
 
 /// A native iterator's step: Some(item), or None when it is exhausted.

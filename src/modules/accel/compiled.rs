@@ -15,7 +15,7 @@ pub const COMPILED: &[(&str, u64, &[u8])] = &[
     ),
     (
         "pickle",
-        0x1a02a5fd88070406,
+        0xd4ed5660baac1bc4,
         include_bytes!("compiled/pickle.marshal"),
     ),
     (

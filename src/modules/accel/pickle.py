@@ -188,7 +188,3 @@ def load(file, *, fix_imports=True, encoding="ASCII", errors="strict", buffers=N
     return _load(Unpickler(file, fix_imports=fix_imports, encoding=encoding,
                            errors=errors, buffers=buffers))
 
-
-def loads(data, /, *, fix_imports=True, encoding="ASCII", errors="strict", buffers=None):
-    _check_text_args("loads", encoding, errors)
-    return _loads(data, fix_imports, encoding, errors, buffers)

@@ -68,6 +68,10 @@ impl<T: PlainClone> Field<T> {
 }
 
 impl NativeData for Elem {
+    fn seq_item(&self, i: usize) -> Option<Option<Value>> {
+        Some(self.children.try_borrow().ok()?.get(i).cloned())
+    }
+
     fn traverse(&self, visit: &mut dyn FnMut(&Value)) {
         for c in [&self.tag, &self.text, &self.tail] {
             visit(&c.get());

@@ -398,12 +398,57 @@ pub fn load(vm: &mut Vm, args: Args) -> PyResult<Value> {
     finish(vm, &stv, &mut l, r)
 }
 
-/// `_loads(data, fix_imports, encoding, errors, buffers)`.
-pub fn loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (m, a) = margs(vm, &args, 5)?;
-    let st = super::new_unpickler_state(vm, Value::None, &a[1], &a[2], &a[3], &a[4])?;
+/// `loads(data, /, *, fix_imports=True, encoding="ASCII", errors="strict",
+/// buffers=None)`, as CPython's C function parses its arguments (Argument
+/// Clinic's messages; `encoding` and `errors` must be str).
+pub fn loads_fn(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let Some(Value::Obj(m)) = args.args.first() else {
+        return Err(vm.system_error("_pickle function called without its module"));
+    };
+    let m = m.clone();
+    // `_PyArg_UnpackKeywords` counts all the arguments first.
+    let given = args.pos().len().saturating_sub(1) + args.kwnames.len();
+    if given > 5 {
+        let kw = if args.pos().len() <= 1 {
+            "keyword "
+        } else {
+            ""
+        };
+        return Err(vm.type_error(format!(
+            "loads() takes at most 5 {kw}arguments ({given} given)"
+        )));
+    }
+    let b = crate::modules::binargs::Sig {
+        name: "loads",
+        pos: &["data"],
+        posonly: 1,
+        required: 1,
+        kwonly: &["fix_imports", "encoding", "errors", "buffers"],
+    }
+    .bind(vm, &args, 1)?;
+    let arg = |i: usize| b.get(i).cloned().flatten();
+    let data = arg(0).unwrap_or(Value::None);
+    let fix = match arg(1) {
+        Some(v) => Value::bool(vm.truthy(&v)?),
+        None => Value::bool(true),
+    };
+    let mut text = [Value::None, Value::None];
+    for (slot, (i, name)) in text.iter_mut().zip([(2, "encoding"), (3, "errors")]) {
+        if let Some(v) = arg(i) {
+            if !crate::modules::binargs::is_str(&v) {
+                return Err(vm.type_error(format!(
+                    "loads() argument '{name}' must be str, not {}",
+                    vm.arg_type_name(&v)
+                )));
+            }
+            *slot = v;
+        }
+    }
+    let [enc, err] = text;
+    let buffers = arg(4).unwrap_or(Value::None);
+    let st = super::new_unpickler_state(vm, Value::None, &fix, &enc, &err, &buffers)?;
     let mut l = Loader::new(m, &st);
-    l.data = buffer_bytes(vm, &a[0])?;
+    l.data = buffer_bytes(vm, &data)?;
     l.run(vm)
 }
 

@@ -643,6 +643,13 @@ impl Loader {
         let dict = self.stack.get(x - 1).cloned().unwrap_or(Value::None);
         let items = self.stack.split_off(x);
         let exact = super::exact(&dict, &vm.types.dict);
+        if exact {
+            if let Some(Payload::Dict(t)) = super::payload(&dict) {
+                if let Ok(mut t) = t.try_borrow_mut() {
+                    t.reserve_entries(items.len() / 2);
+                }
+            }
+        }
         let mut it = items.into_iter();
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
             match &dict {

@@ -126,7 +126,7 @@ pub fn init(vm: &mut Vm) -> PyResult<PyRef> {
             ("_memo_set", memo::memo_set),
             ("_unpickler_state", unpickler_state),
             ("_load", load::load),
-            ("_loads", load::loads),
+            ("loads", load::loads_fn),
             ("_find_class", load::find_class_fn),
             ("_umemo_copy", memo::umemo_copy),
             ("_umemo_clear", memo::umemo_clear),
