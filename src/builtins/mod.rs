@@ -682,15 +682,11 @@ fn b_pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn b_round(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let pos = args.pos();
-    let Some(x) = pos.first().cloned().or_else(|| Vm::kwarg(&args, "number")) else {
+    let a = crate::modules::binargs::named_args(vm, &args, 0, "round", &["number", "ndigits"])?;
+    let Some(x) = a.first().cloned().flatten() else {
         return Err(vm.type_error("round() missing required argument 'number' (pos 1)"));
     };
-    let nd = pos
-        .get(1)
-        .cloned()
-        .or_else(|| Vm::kwarg(&args, "ndigits"))
-        .unwrap_or(Value::None);
+    let nd = a.get(1).cloned().flatten().unwrap_or(Value::None);
     if let (Value::Float(f), Value::None) = (&x, &nd) {
         return match crate::num::float_round(f.get()) {
             Ok(r) => Ok(vm.new_int(r)),
@@ -987,9 +983,17 @@ fn check_class_cell(vm: &mut Vm, cell: &Value, name: &Value, cls: &Value) -> PyR
 
 /// `__import__(name, globals=None, locals=None, fromlist=(), level=0)`.
 fn b_import(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let pos = args.pos();
-    let get = |i: usize, kw: &str| pos.get(i).cloned().or_else(|| Vm::kwarg(&args, kw));
-    let name = get(0, "name").unwrap_or(Value::None);
+    let a = crate::modules::binargs::named_args(
+        vm,
+        &args,
+        0,
+        "__import__",
+        &["name", "globals", "locals", "fromlist", "level"],
+    )?;
+    let get = |i: usize, _kw: &str| a.get(i).cloned().flatten();
+    let Some(name) = get(0, "name") else {
+        return Err(vm.type_error("__import__() missing required argument 'name' (pos 1)"));
+    };
     if vm.as_str_obj(&name).is_none() {
         return Err(vm.type_error("module name must be a string"));
     }

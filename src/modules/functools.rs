@@ -215,11 +215,14 @@ fn partial_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let stored = p.kw.borrow().clone();
     if let Value::Obj(d) = &stored {
         for (k, v) in vm.dict_items(d) {
-            if let Value::Obj(ko) = &k {
-                if matches!(ko.payload, Payload::Str(_)) {
+            // Keys put into `keywords` by hand must still be strings
+            // (`_PyStack_UnpackDict`).
+            match &k {
+                Value::Obj(ko) if matches!(ko.payload, Payload::Str(_)) => {
                     names.push(ko.clone());
                     vals.push(v);
                 }
+                _ => return Err(vm.type_error("keywords must be strings")),
             }
         }
     }
@@ -280,16 +283,15 @@ fn partial_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = Value::Obj(vm.type_of(&s));
     let func = p.func.borrow().clone();
     let pargs = p.args.borrow().clone();
+    // `partial_reduce`: the keywords dict itself (even empty) and the
+    // instance dict if one was made (even empty), else None.
     let kwv = p.kw.borrow().clone();
-    let kwv = match &kwv {
-        Value::Obj(d) if vm.dict_len(d) > 0 => kwv.clone(),
-        _ => Value::None,
-    };
     let dict = match &s {
-        Value::Obj(o) => match o.dict() {
-            Some(d) if vm.dict_len(&d) > 0 => Value::Obj(d),
-            _ => Value::None,
-        },
+        // Attributes set (as inline values) count as a made dict.
+        Value::Obj(o) if o.inline_values().is_some_and(|v| !v.is_empty()) => {
+            o.dict().map_or(Value::None, Value::Obj)
+        }
+        Value::Obj(o) => o.dict_made().map_or(Value::None, Value::Obj),
         _ => Value::None,
     };
     let fa = vm.new_tuple_of([func.clone()]);
@@ -321,16 +323,21 @@ fn partial_setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(o) if o.class_is(&vm.types.tuple) => fargs.clone(),
         _ => vm.new_tuple(vm.seq_items(fargs).unwrap_or_default()),
     };
+    // An exact dict is kept (a copy shares it, as CPython's does).
     let kwv = match kwv {
+        Value::Obj(d) if d.class_is(&vm.types.dict) => kwv.clone(),
         Value::Obj(d) => Value::Obj(vm.dict_copy_of(d)?),
         _ => Value::Obj(vm.new_dict()),
     };
     *p.func.borrow_mut() = f.clone();
     *p.args.borrow_mut() = fargs;
     *p.kw.borrow_mut() = kwv;
-    if let (Value::Obj(o), Value::Obj(d)) = (&s, dict) {
-        if matches!(d.payload, Payload::Dict(_)) {
-            o.set_dict(Some(d.clone()));
+    if let Value::Obj(o) = &s {
+        match dict {
+            Value::Obj(d) if matches!(d.payload, Payload::Dict(_)) => o.set_dict(Some(d.clone())),
+            // None drops the instance dict; `__dict__` then makes a new one.
+            Value::None => o.set_lazy_dict(),
+            _ => {}
         }
     }
     Ok(Value::None)
@@ -452,6 +459,8 @@ const NIL: usize = usize::MAX;
 /// One cache entry, linked in recency order.
 struct Link {
     key: Value,
+    /// The key's hash, computed once (CPython's `link->hash`).
+    hash: i64,
     value: Value,
     prev: usize,
     next: usize,
@@ -630,15 +639,18 @@ fn lru_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = clinic::self_arg(&args);
     let l = lru(vm, &s)?;
     let bump = |c: &std::cell::Cell<i64>| c.set(c.get() + 1);
+    // The key is hashed once per call, as CPython's wrappers do (a key's
+    // `__hash__` may be costly or counted).
     let Some(maxsize) = l.maxsize else {
         let key = make_key(vm, l, &args);
-        if let Some(v) = vm.dict_get(&l.cache, &key)? {
+        let h = vm.hash(&key)?;
+        if let Some(v) = vm.dict_get_hashed(&l.cache, &key, h)? {
             bump(&l.hits);
             return Ok(v);
         }
         bump(&l.misses);
         let r = call_wrapped(vm, l, &args)?;
-        vm.dict_set(&l.cache, key, r.clone())?;
+        vm.dict_set_hashed(&l.cache, key, h, r.clone())?;
         return Ok(r);
     };
     if maxsize == 0 {
@@ -646,7 +658,8 @@ fn lru_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return call_wrapped(vm, l, &args);
     }
     let key = make_key(vm, l, &args);
-    if let Some(Value::Int(slot)) = vm.dict_get(&l.cache, &key)? {
+    let h = vm.hash(&key)?;
+    if let Some(Value::Int(slot)) = vm.dict_get_hashed(&l.cache, &key, h)? {
         let slot = slot as usize;
         let v = {
             let mut links = l.links.borrow_mut();
@@ -660,7 +673,7 @@ fn lru_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
     bump(&l.misses);
     let r = call_wrapped(vm, l, &args)?;
     // The call may have cached the same key meanwhile.
-    if vm.dict_get(&l.cache, &key)?.is_some() {
+    if vm.dict_get_hashed(&l.cache, &key, h)?.is_some() {
         return Ok(r);
     }
     if vm.dict_len(&l.cache) >= maxsize {
@@ -668,18 +681,23 @@ fn lru_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let old = {
             let mut links = l.links.borrow_mut();
             l.unlink(&mut links, oldest);
-            links
-                .get_mut(oldest)
-                .map(|x| (std::mem::take(&mut x.key), std::mem::take(&mut x.value)))
+            links.get_mut(oldest).map(|x| {
+                (
+                    std::mem::take(&mut x.key),
+                    x.hash,
+                    std::mem::take(&mut x.value),
+                )
+            })
         };
-        if let Some((k, v)) = old {
+        if let Some((k, kh, v)) = old {
             l.free.borrow_mut().push(oldest);
-            vm.dict_del(&l.cache, &k)?;
+            vm.dict_del_hashed(&l.cache, &k, kh)?;
             drop(v);
         }
     }
     let link = Link {
         key: key.clone(),
+        hash: h,
         value: r.clone(),
         prev: NIL,
         next: NIL,
@@ -702,7 +720,7 @@ fn lru_call(vm: &mut Vm, args: Args) -> PyResult<Value> {
         l.push_newest(&mut links, slot);
         slot
     };
-    vm.dict_set(&l.cache, key, Value::Int(slot as i64))?;
+    vm.dict_set_hashed(&l.cache, key, h, Value::Int(slot as i64))?;
     Ok(r)
 }
 

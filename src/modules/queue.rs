@@ -196,17 +196,18 @@ fn queue_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
     };
+    // A blocking get checks its timeout before looking at the queue, as
+    // `_queue_SimpleQueue_get_impl` does.
+    if block && timeout.is_some_and(|t| t < 0.0) {
+        return Err(vm.value_error("'timeout' must be a non-negative number"));
+    }
     if let Some(v) = q.items.borrow_mut().pop_front() {
         return Ok(v);
     }
     if !block {
         return Err(empty_error(vm));
     }
-    let deadline = match timeout {
-        Some(t) if t < 0.0 => return Err(vm.value_error("'timeout' must be a non-negative number")),
-        Some(t) => Some(Instant::now() + Duration::from_secs_f64(t.min(1e9))),
-        None => None,
-    };
+    let deadline = timeout.map(|t| Instant::now() + Duration::from_secs_f64(t.clamp(0.0, 1e9)));
     // Wait for a put; the main thread wakes every 50 ms for signals.
     let main = crate::vm::gil::is_main_thread();
     loop {

@@ -60,6 +60,36 @@ impl Vm {
         self.check_args(&format!("{owner}.{name}"), args, min, max)
     }
 
+    /// The arguments of a native `__new__` that takes no keywords, checked
+    /// as Argument Clinic does (`(type == &X_type || type->tp_init ==
+    /// X_type.tp_init) && !_PyArg_NoKeywords(name, kwargs)`, X's `__init__`
+    /// being object's): a subclass with an `__init__` of its own may be
+    /// called with keywords, which are for that `__init__` and are dropped
+    /// here; otherwise "name() takes no keyword arguments".
+    pub fn new_args_no_kwargs<'a>(&mut self, args: Args<'a>, name: &str) -> PyResult<Args<'a>> {
+        if !args.has_kwargs() {
+            return Ok(args);
+        }
+        let own_init = match args.args.first() {
+            Some(Value::Obj(c)) if matches!(c.payload, Payload::Type(_)) => {
+                let object = self.types.object.clone();
+                let init = self.type_lookup_static(c, "__init__");
+                let base = self.type_lookup_static(&object, "__init__");
+                match (init, base) {
+                    (Some(Value::Obj(a)), Some(Value::Obj(b))) => {
+                        !crate::objects::rc::Rc::ptr_eq(&a, &b)
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if !own_init {
+            return Err(self.type_error(format!("{name}() takes no keyword arguments")));
+        }
+        Ok(Args::new(args.pos()))
+    }
+
     /// "T.name() takes no keyword arguments" for a shared method `f`.
     pub fn check_shared_no_kwargs(&self, f: NativeFn, name: &str, args: &Args) -> PyResult<()> {
         if !args.has_kwargs() {

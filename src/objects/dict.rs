@@ -394,9 +394,21 @@ impl Vm {
         Ok(())
     }
 
+    /// `dict_get` with the key's hash known (`_PyDict_GetItem_KnownHash`):
+    /// the key's `__hash__` is not called again.
+    pub fn dict_get_hashed(&mut self, d: &PyRef, key: &Value, h: i64) -> PyResult<Option<Value>> {
+        let pos = self.dict_find(d, key, h)?;
+        Ok(pos.and_then(|p| table(d).and_then(|t| t.borrow().entry(p).map(|e| e.value.clone()))))
+    }
+
     /// Remove a key; the removed value, or None if absent.
     pub fn dict_del(&mut self, d: &PyRef, key: &Value) -> PyResult<Option<Value>> {
         let h = self.hash(key)?;
+        self.dict_del_hashed(d, key, h)
+    }
+
+    /// `dict_del` with the key's hash known (`_PyDict_Pop_KnownHash`).
+    pub fn dict_del_hashed(&mut self, d: &PyRef, key: &Value, h: i64) -> PyResult<Option<Value>> {
         let pos = self.dict_find(d, key, h)?;
         let Some(t) = table(d) else {
             return Ok(None);

@@ -591,6 +591,7 @@ fn zip_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let args = vm.new_args_no_kwargs(args, "map")?;
     let pos = &args.pos()[1.min(args.pos().len())..];
     if pos.len() < 2 {
         return Err(vm.type_error("map() must have at least two arguments."));
@@ -606,6 +607,7 @@ fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let args = vm.new_args_no_kwargs(args, "filter")?;
     let pos = &args.pos()[1.min(args.pos().len())..];
     if pos.len() != 2 {
         return Err(vm.type_error(format!("filter expected 2 arguments, got {}", pos.len())));
@@ -617,6 +619,7 @@ fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let args = vm.new_args_no_kwargs(args, "reversed")?;
     let pos = &args.pos()[1.min(args.pos().len())..];
     if pos.len() != 1 {
         return Err(vm.type_error(format!("reversed expected 1 argument, got {}", pos.len())));
@@ -632,10 +635,9 @@ fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error(format!("'{}' object is not reversible", vm.type_name(&ty))));
     }
     let n = vm.len(&seq)? as i64;
-    Ok(vm.new_iter(
-        &vm.types.reversed.clone(),
-        IterState::Reversed { seq, idx: n - 1 },
-    ))
+    // Of the class called (a subclass of reversed gets its own instances).
+    let ty = vm.types.reversed.clone();
+    new_iter_of(vm, &args, &ty, IterState::Reversed { seq, idx: n - 1 })
 }
 
 /// `__length_hint__` of the sequence-like builtin iterators: how many

@@ -229,8 +229,12 @@ impl Vm {
                     owner: cls.clone(),
                 })),
             );
+            // As `type_add_getset`'s PyDict_SetDefault: a `__dict__` (or
+            // `__weakref__`) the class body defines (a property) stays.
             let k = Value::Obj(self.intern(name));
-            self.dict_set(&dict, k, Value::Obj(d))?;
+            if self.dict_get(&dict, &k)?.is_none() {
+                self.dict_set(&dict, k, Value::Obj(d))?;
+            }
         }
         Ok(())
     }

@@ -508,7 +508,15 @@ impl Vm {
         }
         let mut flags = FLAG_HEAPTYPE | FLAG_BASETYPE;
         // `PyDict_Copy` of the namespace (a dict subclass's entries too).
-        let dict = self.dict_copy_of(ns)?;
+        // PyDict_Copy: a dict subclass that iterates its own way (an
+        // OrderedDict moved about) is copied in its iteration order.
+        let dict = if ns.class_is(&self.types.dict) {
+            self.dict_copy_of(ns)?
+        } else {
+            let d = self.new_dict();
+            super::dict::dict_update_from(self, &d, &Value::Obj(ns.clone()))?;
+            d
+        };
         let plan = self.plan_slots(name, &bases, layout, &dict)?;
         flags |= if plan.has_dict {
             FLAG_HAS_DICT

@@ -5,7 +5,7 @@
 pub const COMPILED: &[(&str, u64, &[u8])] = &[
     (
         "datetime",
-        0x4c63363efc7b390f,
+        0x8466748664d4dae6,
         include_bytes!("compiled/datetime.marshal"),
     ),
     (

@@ -467,6 +467,26 @@ def _parse_date(text):
 
 _fromisoformat_c(time, _parse_time)
 _fromisoformat_c(date, _parse_date)
+_dt_fromisoformat = datetime.__dict__["fromisoformat"].__func__
+
+
+def _dt_fromisoformat_c(cls, date_string):
+    # C parses a time after any separator: one with nothing after it
+    # ("2024-01-02T") is invalid (the pure version reads it as midnight).
+    if isinstance(date_string, str) and len(date_string) >= 7:
+        try:
+            sep = _py._find_isoformat_datetime_separator(date_string)
+        except Exception:
+            sep = None
+        if sep is not None and len(date_string) == sep + 1:
+            raise ValueError(f"Invalid isoformat string: {date_string!r}")
+    return _dt_fromisoformat(cls, date_string)
+
+
+_dt_fromisoformat_c.__name__ = "fromisoformat"
+_dt_fromisoformat_c.__qualname__ = "datetime.fromisoformat"
+_dt_fromisoformat_c.__doc__ = _dt_fromisoformat.__doc__
+datetime.fromisoformat = classmethod(_dt_fromisoformat_c)
 
 
 def _datetime_repr_c(self):

@@ -402,6 +402,7 @@ pub fn count_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 pub fn cycle_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = cls_arg(vm, &args, "cycle")?;
+    let args = vm.new_args_no_kwargs(args, "cycle")?;
     let a = positional(vm, &args, 1, "cycle", 1, 1)?;
     let it = vm.iter(&a[0])?;
     Ok(new_it(
@@ -480,9 +481,7 @@ pub fn accumulate_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 pub fn chain_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = cls_arg(vm, &args, "chain")?;
-    if args.has_kwargs() {
-        return Err(vm.type_error("chain() takes no keyword arguments"));
-    }
+    let args = vm.new_args_no_kwargs(args, "chain")?;
     let items = args.pos().get(1..).unwrap_or(&[]).to_vec();
     let tuple = vm.new_tuple(items);
     let source = vm.iter(&tuple)?;
@@ -534,7 +533,8 @@ pub fn compress_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// `(func, iter(iterable))` of the two-argument constructors.
 fn func_and_iter(vm: &mut Vm, args: &Args, name: &str) -> PyResult<(Value, Value)> {
-    let a = positional(vm, args, 1, name, 2, 2)?;
+    let args = vm.new_args_no_kwargs(*args, name)?;
+    let a = positional(vm, &args, 1, name, 2, 2)?;
     let it = vm.iter(&a[1])?;
     Ok((a[0].clone(), it))
 }
@@ -581,6 +581,7 @@ pub fn starmap_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 pub fn pairwise_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = cls_arg(vm, &args, "pairwise")?;
+    let args = vm.new_args_no_kwargs(args, "pairwise")?;
     let a = positional(vm, &args, 1, "pairwise", 1, 1)?;
     let it = vm.iter(&a[0])?;
     Ok(new_it(
@@ -611,6 +612,7 @@ fn islice_bound(vm: &mut Vm, v: &Value, msg: &str) -> PyResult<Option<usize>> {
 
 pub fn islice_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = cls_arg(vm, &args, "islice")?;
+    let args = vm.new_args_no_kwargs(args, "islice")?;
     let a = positional(vm, &args, 1, "islice", 2, 4)?;
     const STOP: &str =
         "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.";

@@ -446,8 +446,19 @@ impl Vm {
                                 }
                             }
                             Value::Bool(b) => b as i64,
+                            // slot_tp_hash: the value itself when it fits
+                            // a Py_ssize_t, else int's hash of it (never the
+                            // result's own `__hash__`: an int subclass may
+                            // return itself).
                             Value::Obj(ref ro) if matches!(ro.payload, Payload::Int(_)) => {
-                                self.hash(&r)?
+                                match &ro.payload {
+                                    Payload::Int(n) => match i64::try_from(n) {
+                                        Ok(-1) => -2,
+                                        Ok(i) => i,
+                                        Err(_) => pyhash::hash_bigint(n),
+                                    },
+                                    _ => pyhash::HASH_NONE,
+                                }
                             }
                             _ => {
                                 return Err(
@@ -552,13 +563,16 @@ impl Vm {
             Value::Int(i) if *i >= 0 => Ok(*i as usize),
             Value::Bool(b) => Ok(*b as usize),
             Value::Int(_) => Err(self.value_error("__len__() should return >= 0")),
-            Value::Obj(o) if matches!(o.payload, Payload::Int(_)) => {
-                Err(self.overflow_error("cannot fit 'int' into an index-sized integer"))
-            }
-            _ => Err(self.type_error(format!(
-                "'{}' object cannot be interpreted as an integer",
-                self.type_name_of(r)
-            ))),
+            // slot_sq_length: through `__index__` (int subclasses too); a
+            // negative value is a ValueError however large, a positive one
+            // past Py_ssize_t an OverflowError.
+            _ => match self.index_int(r)? {
+                crate::num::Int::Small(i) if i >= 0 => Ok(i as usize),
+                crate::num::Int::Big(b) if b.sign() != num_bigint::Sign::Minus => {
+                    Err(self.overflow_error("cannot fit 'int' into an index-sized integer"))
+                }
+                _ => Err(self.value_error("__len__() should return >= 0")),
+            },
         }
     }
 }
