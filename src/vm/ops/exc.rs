@@ -15,8 +15,12 @@ impl Vm {
     /// left (then the error is returned). `add_tb` says whether the top
     /// frame gets a traceback entry (not for RERAISE and bare `raise`).
     pub(crate) fn unwind(&mut self, mut err: PyErr, add_tb: bool) -> PyResult<()> {
-        if add_tb {
-            self.chain_context(&err);
+        // A fresh error (made by native code, no traceback yet) is chained
+        // to the exception being handled, as `_PyErr_SetObject` chains it
+        // where CPython sets it; one that comes up out of a Python frame
+        // was chained where it was raised (RAISE_VARARGS: `op_raise`).
+        if add_tb && !has_traceback(&err) {
+            self.chain_context(&err, false);
         }
         let mut add = add_tb;
         loop {
@@ -85,14 +89,17 @@ impl Vm {
                 // A generator resumed in this loop: its caller sees the
                 // error as `next()`/`send()` would have raised it.
                 err = self.gen_unwound(frame, err);
-                self.chain_context(&err);
+                if !has_traceback(&err) {
+                    self.chain_context(&err, false);
+                }
             }
         }
     }
 
     /// Set `__context__` of a newly raised exception to the exception
-    /// being handled (avoiding cycles), as `_PyErr_SetObject` does.
-    fn chain_context(&mut self, err: &PyErr) {
+    /// being handled (avoiding cycles), as `_PyErr_SetObject` does: always
+    /// for a `raise` statement (`overwrite`), else only when it has none.
+    fn chain_context(&mut self, err: &PyErr, overwrite: bool) {
         let cur = self.topmost_exc_info();
         let Value::Obj(c) = &cur else {
             return;
@@ -103,7 +110,7 @@ impl Vm {
         let Payload::Exception(d) = &err.0.payload else {
             return;
         };
-        if !d.borrow().context.is_none() {
+        if !overwrite && !d.borrow().context.is_none() {
             return;
         }
         // Break a cycle: if err is somewhere in cur's context chain, cut it.
@@ -367,8 +374,9 @@ impl Vm {
             },
             1 => {
                 let v = self.pop();
-                let e = self.make_exception(&v, "exceptions")?;
-                Err(PyErr(e))
+                let e = PyErr(self.make_exception(&v, "exceptions")?);
+                self.chain_context(&e, true);
+                Err(e)
             }
             _ => {
                 let cause = self.pop();
@@ -387,7 +395,9 @@ impl Vm {
                     d.cause = cause;
                     d.suppress_context = true;
                 }
-                Err(PyErr(e))
+                let e = PyErr(e);
+                self.chain_context(&e, true);
+                Err(e)
             }
         }
     }
@@ -432,5 +442,14 @@ impl Vm {
             },
             _ => Value::None,
         }
+    }
+}
+
+/// Whether an exception has traceback entries (it was raised in, or came
+/// up through, a Python frame).
+fn has_traceback(err: &PyErr) -> bool {
+    match &err.0.payload {
+        Payload::Exception(d) => !d.borrow().traceback.is_none(),
+        _ => false,
     }
 }
