@@ -220,9 +220,14 @@ fn stdin_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 // ---------------------------------------------------------------- binary
 
-fn check_buffer(vm: &mut Vm) -> PyResult<()> {
+/// `what`: CPython's BufferedReader names the operation on a closed
+/// buffer ("read of closed file"); None: `IOBase`'s message.
+fn check_buffer(vm: &mut Vm, what: Option<&str>) -> PyResult<()> {
     if is_closed(0) {
-        return Err(vm.value_error("I/O operation on closed file."));
+        return Err(match what {
+            Some(op) => vm.value_error(format!("{op} of closed file")),
+            None => super::sys_stream_close::closed_error(vm),
+        });
     }
     vm.flush_stdout();
     Ok(())
@@ -231,7 +236,7 @@ fn check_buffer(vm: &mut Vm) -> PyResult<()> {
 /// `sys.stdin.buffer.read(size=-1)`.
 fn buf_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = size_arg(vm, args, "read")?;
-    check_buffer(vm)?;
+    check_buffer(vm, Some("read"))?;
     let b = vm.allow_threads(move || read_bytes(n, false));
     Ok(vm.new_bytes(b))
 }
@@ -239,7 +244,7 @@ fn buf_read(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `sys.stdin.buffer.read1(size=-1)`.
 fn buf_read1(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = size_arg(vm, args, "read1")?;
-    check_buffer(vm)?;
+    check_buffer(vm, Some("read"))?;
     let b = vm.allow_threads(move || read_bytes(n, true));
     Ok(vm.new_bytes(b))
 }
@@ -247,7 +252,7 @@ fn buf_read1(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `sys.stdin.buffer.peek(size=0)`: buffered bytes, not consumed.
 fn buf_peek(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.check_args("peek", args, 0, 1)?;
-    check_buffer(vm)?;
+    check_buffer(vm, Some("peek"))?;
     let b = vm.allow_threads(|| {
         let stdin = std::io::stdin();
         let mut lock = stdin.lock();
@@ -259,7 +264,7 @@ fn buf_peek(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `sys.stdin.buffer.readline(size=-1)`.
 fn buf_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = size_arg(vm, args, "readline")?;
-    check_buffer(vm)?;
+    check_buffer(vm, Some("readline"))?;
     let b = vm.allow_threads(move || read_line_bytes(n));
     Ok(vm.new_bytes(b))
 }
@@ -267,7 +272,7 @@ fn buf_readline(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `sys.stdin.buffer.readlines(hint=-1)`.
 fn buf_readlines(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let hint = size_arg(vm, args, "readlines")?;
-    check_buffer(vm)?;
+    check_buffer(vm, None)?;
     let mut lines = Vec::new();
     let mut total = 0usize;
     loop {
@@ -286,7 +291,7 @@ fn buf_readlines(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// `next(sys.stdin.buffer)`.
 fn buf_next(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    check_buffer(vm)?;
+    check_buffer(vm, Some("readline"))?;
     let b = vm.allow_threads(|| read_line_bytes(-1));
     if b.is_empty() {
         return Err(vm.new_error_noargs(ExcKind::StopIteration));
@@ -322,6 +327,31 @@ fn buf_mode(vm: &mut Vm, _v: &Value) -> PyResult<Value> {
     Ok(vm.new_str("rb"))
 }
 
+fn buf_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    check_buffer(vm, None)?;
+    Ok(self_arg(&args))
+}
+
+fn buf_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.check_args("close", args, 0, 0)?;
+    super::sys_stream_close::close_fd(vm, 0);
+    Ok(Value::None)
+}
+
+/// `with sys.stdin.buffer as f:` gives the buffer (refused once closed).
+fn buf_enter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if is_closed(0) {
+        return Err(super::sys_stream_close::closed_error(vm));
+    }
+    Ok(self_arg(&args))
+}
+
+/// Leaving the `with` block closes it (as `IOBase.__exit__`).
+fn buf_exit(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    super::sys_stream_close::close_fd(vm, 0);
+    Ok(Value::None)
+}
+
 fn buf_closed(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
     Ok(Value::bool(is_closed(0)))
 }
@@ -347,7 +377,7 @@ pub(crate) fn stdin_buffer(vm: &mut Vm) -> Value {
             ("peek", buf_peek),
             ("readline", buf_readline),
             ("readlines", buf_readlines),
-            ("__iter__", stream_iter),
+            ("__iter__", buf_iter),
             ("__next__", buf_next),
             ("readable", buf_true),
             ("writable", buf_false),
@@ -356,6 +386,11 @@ pub(crate) fn stdin_buffer(vm: &mut Vm) -> Value {
             ("fileno", buf_fileno),
             ("flush", buf_none),
             ("__repr__", buf_repr),
+            // Closing the buffer closes descriptor 0, as the stream's
+            // `close` does (they share it, as in CPython).
+            ("close", buf_close),
+            ("__enter__", buf_enter),
+            ("__exit__", buf_exit),
         ],
     );
     vm.add_getsets(

@@ -36,8 +36,14 @@ pub fn stream_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let Some(fd) = super::sys::stream_fd(vm, &s) else {
         return Ok(Value::None);
     };
+    close_fd(vm, fd);
+    Ok(Value::None)
+}
+
+/// Close standard stream `fd` (0, 1, 2), once.
+pub fn close_fd(vm: &mut Vm, fd: i64) {
     if is_closed(fd) || !(0..3).contains(&fd) {
-        return Ok(Value::None);
+        return;
     }
     if fd == 0 {
         // SAFETY: closing descriptor 0 affects no Rust-owned handle; pycvm
@@ -49,7 +55,6 @@ pub fn stream_close(vm: &mut Vm, args: Args) -> PyResult<Value> {
         vm.flush_stdout();
     }
     let _ = CLOSED.try_with(|c| c.set(c.get() | (1 << fd)));
-    Ok(Value::None)
 }
 
 /// `sys.stdin.closed`.
