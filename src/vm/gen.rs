@@ -672,6 +672,9 @@ impl Vm {
         if self.tracing {
             self.trace_throw_entry();
         }
+        // `_PyErr_ChainStackItem`: the thrown exception, fresh or not, is
+        // chained to the one the generator is handling, if any.
+        self.chain_context(&e, true);
         let r = self.unwind(e, true);
         self.gen_exc.floor = floor;
         let r = match r {

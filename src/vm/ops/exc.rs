@@ -99,7 +99,7 @@ impl Vm {
     /// Set `__context__` of a newly raised exception to the exception
     /// being handled (avoiding cycles), as `_PyErr_SetObject` does: always
     /// for a `raise` statement (`overwrite`), else only when it has none.
-    fn chain_context(&mut self, err: &PyErr, overwrite: bool) {
+    pub(crate) fn chain_context(&mut self, err: &PyErr, overwrite: bool) {
         let cur = self.topmost_exc_info();
         let Value::Obj(c) = &cur else {
             return;
