@@ -349,15 +349,7 @@ pub fn builtin_compile(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn optimize_arg(vm: &mut Vm, v: Option<&Value>) -> PyResult<Option<u8>> {
     let n = match v {
         None => -1,
-        Some(v) => match vm.index_value(v)? {
-            Some(n) => n,
-            None => {
-                return Err(vm.type_error(format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    vm.type_name_of(v)
-                )))
-            }
-        },
+        Some(v) => crate::objects::bytes::index_arg(vm, v)?,
     };
     match n {
         -1 => Ok(None),

@@ -793,6 +793,21 @@ pub(crate) fn pair_result(vm: &Vm, last: &mut Option<PyRef>, a: Value, b: Value)
     v
 }
 
+/// The pair `t` refilled with what `make` gives and given again, when
+/// [`pair_slots`] allows and `make` gives a pair (`make` runs only then,
+/// so a state it advances is left as it was otherwise).
+#[inline(always)]
+pub(crate) fn refill_with(
+    t: &mut PyRef,
+    make: impl FnOnce() -> Option<(Value, Value)>,
+) -> Option<Value> {
+    let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
+    let items = pair_slots(t)?;
+    let (a, b) = make()?;
+    let objects = fill_pair(items, a, b);
+    Some(refilled(t, tracked, objects))
+}
+
 /// CPython's reuse of an iterator's result pair (enumerate's `en_result`,
 /// a dict items iterator's `di_result`):
 /// when the iterator's reference is the pair's only one (the loop

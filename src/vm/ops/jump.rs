@@ -1,6 +1,7 @@
 //! Conditional jumps and the `for` loop.
 
 use super::Flow;
+use crate::objects::iter::refill_with;
 use crate::objects::Payload;
 use crate::vm::value::Truth;
 use crate::vm::value::Value;
@@ -87,12 +88,9 @@ pub(crate) fn for_iter_fast(iterator: &Value) -> Option<Value> {
             last: Some(t),
         } if builtin_class(iterator) => {
             let next = c.checked_add(1)?;
-            let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
-            let items = crate::objects::iter::pair_slots(t)?;
-            let item = seq_next(it)?;
-            let objects = crate::objects::iter::fill_pair(items, Value::Int(*c), item);
+            let pair = refill_with(t, || Some((Value::Int(*c), seq_next(it)?)))?;
             *c = next;
-            Some(crate::objects::iter::refilled(t, tracked, objects))
+            Some(pair)
         }
         // A dict's keys, values or items, forwards (dict iterator types
         // cannot be subclassed).
@@ -161,18 +159,15 @@ impl Vm {
                 last: Some(t),
             } if builtin_class(iterator) => {
                 let next = c.checked_add(1)?;
-                let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
-                let items = crate::objects::iter::pair_slots(t)?;
-                let item = {
+                let pair = refill_with(t, || {
                     let mut inner = iter_state(it)?;
                     match &mut *inner {
-                        IterState::Str { s, pos } => self.str_next(s, pos),
+                        IterState::Str { s, pos } => Some((Value::Int(*c), self.str_next(s, pos)?)),
                         _ => None,
                     }
-                }?;
-                let objects = crate::objects::iter::fill_pair(items, Value::Int(*c), item);
+                })?;
                 *c = next;
-                Some(crate::objects::iter::refilled(t, tracked, objects))
+                Some(pair)
             }
             _ => None,
         }
@@ -230,13 +225,7 @@ fn dict_next(
     let item = match kind {
         0 => e.key.clone(),
         1 => e.value.clone(),
-        _ => {
-            let pair = last.as_mut()?;
-            let tracked = crate::objects::rc::Rc::weak_count(pair) > 0;
-            let items = crate::objects::iter::pair_slots(pair)?;
-            let objects = crate::objects::iter::fill_pair(items, e.key.clone(), e.value.clone());
-            crate::objects::iter::refilled(pair, tracked, objects)
-        }
+        _ => refill_with(last.as_mut()?, || Some((e.key.clone(), e.value.clone())))?,
     };
     *pos = p;
     *remaining -= 1;
