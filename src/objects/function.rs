@@ -45,22 +45,65 @@ pub struct Function {
     pub code: RefCell<Rc<Code>>,
     pub globals: PyRef,
     pub builtins: PyRef,
-    pub name: RefCell<Value>,
-    pub qualname: RefCell<Value>,
+    pub name: ValueCell,
+    pub qualname: ValueCell,
     /// A tuple or None.
-    pub defaults: RefCell<Value>,
+    pub defaults: ValueCell,
     /// `__kwdefaults__` and `__annotations__` (see [`FuncExtras`]).
     pub(crate) extras: RefCell<Option<Box<FuncExtras>>>,
     /// The cells of the free variables (a tuple of cells or None).
     pub closure: Value,
-    pub doc: RefCell<Value>,
-    pub module: RefCell<Value>,
+    pub doc: ValueCell,
+    pub module: ValueCell,
+}
+
+/// A `Value` field read by copy and replaced whole (a function's
+/// `__name__`, `__qualname__`, `__defaults__`, `__doc__`, `__module__`):
+/// no reference into it is ever handed out, so it needs no borrow flag
+/// (a `RefCell<Value>` is a word more; without the five flags `Function`
+/// fits a 160-byte block, not 192: an import makes thousands of
+/// functions). What a store replaces is handed back, to be dropped by the
+/// caller once the field holds the new value.
+pub struct ValueCell(std::cell::Cell<Value>);
+
+impl ValueCell {
+    pub fn new(v: Value) -> ValueCell {
+        ValueCell(std::cell::Cell::new(v))
+    }
+
+    /// A copy of the value.
+    #[inline]
+    pub fn get(&self) -> Value {
+        self.with(Value::clone)
+    }
+
+    /// Run `f` on the value in place (no reference count changes: the
+    /// collector's traversal reads it so). `f` must not read this field
+    /// (it reads as None meanwhile); it runs no Python code.
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(&Value) -> R) -> R {
+        let v = self.0.replace(Value::None);
+        let r = f(&v);
+        self.0.set(v);
+        r
+    }
+
+    /// Store `v`; the old value is returned (dropped by the caller after).
+    #[inline]
+    pub fn replace(&self, v: Value) -> Value {
+        self.0.replace(v)
+    }
+
+    /// Take the value out, leaving None (the collector clearing a cycle).
+    pub fn take(&self) -> Value {
+        self.0.replace(Value::None)
+    }
 }
 
 /// A function's `__kwdefaults__` (a dict or None) and `__annotations__`,
 /// boxed apart: most functions have neither, and without them in line
-/// `Function` fits a 192-byte block (it took 256; an import makes
-/// thousands of functions).
+/// `Function` fits a smaller block (it took 256; an import makes
+/// thousands of functions; see `ValueCell`).
 pub struct FuncExtras {
     pub kwdefaults: Value,
     pub annotations: Value,
@@ -227,7 +270,7 @@ macro_rules! func_field {
         fn $get(vm: &mut Vm, v: &Value) -> PyResult<Value> {
             let f = func_of(vm, v)?;
             match &f.payload {
-                super::Payload::Function(func) => Ok(func.$field.borrow().clone()),
+                super::Payload::Function(func) => Ok(func.$field.get()),
                 _ => Ok(Value::None),
             }
         }
@@ -236,7 +279,7 @@ macro_rules! func_field {
             let check: fn(&Vm, Option<Value>) -> PyResult<Value> = $check;
             let new = check(vm, new)?;
             if let super::Payload::Function(func) = &f.payload {
-                *func.$field.borrow_mut() = new;
+                drop(func.$field.replace(new));
             }
             Ok(())
         }
@@ -411,7 +454,7 @@ fn set_code(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
         };
         let nfree = (0..code.nlocalsplus()).filter(|i| code.is_free(*i)).count();
         if nfree != nclosure {
-            let name = func.name.borrow().clone();
+            let name = func.name.get();
             let name = vm
                 .as_str_obj(&name)
                 .map(|s| s.as_str().to_string())
@@ -808,13 +851,13 @@ fn function_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         code: RefCell::new(code.clone()),
         globals,
         builtins,
-        name: RefCell::new(name),
-        qualname: RefCell::new(Value::Obj(code.qualname.clone())),
-        defaults: RefCell::new(defaults),
+        name: ValueCell::new(name),
+        qualname: ValueCell::new(Value::Obj(code.qualname.clone())),
+        defaults: ValueCell::new(defaults),
         extras: RefCell::new(None),
         closure: if nfree == 0 { Value::None } else { closure },
-        doc: RefCell::new(doc),
-        module: RefCell::new(module),
+        doc: ValueCell::new(doc),
+        module: ValueCell::new(module),
     };
     let fo = vm.new_obj(&vm.types.function.clone(), Payload::Function(Box::new(f)));
     fo.set_lazy_dict();

@@ -133,9 +133,7 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
             visit_ref(&f.builtins, visit);
             visit(&f.closure);
             for c in [&f.name, &f.qualname, &f.defaults, &f.doc, &f.module] {
-                if let Ok(v) = c.try_borrow() {
-                    visit(&v);
-                }
+                c.with(|v| visit(v));
             }
             if let Some(e) = f.extras_for_gc() {
                 if let Some(e) = e.as_ref() {
@@ -398,9 +396,7 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
         }
         Payload::Function(f) => {
             for c in [&f.defaults, &f.doc, &f.module] {
-                if let Ok(mut v) = c.try_borrow_mut() {
-                    out.push(std::mem::replace(&mut *v, Value::None));
-                }
+                out.push(c.take());
             }
             if let Some(e) = f.take_extras() {
                 out.push(e.kwdefaults);

@@ -199,11 +199,11 @@ pub(crate) fn gen_names(frame: &Frame) -> Option<(Value, Value)> {
     let own = |v: &Value, o: &PyRef| matches!(v, Value::Obj(x) if Rc::ptr_eq(x, o));
     match frame.func.as_ref().map(|f| &f.payload) {
         Some(Payload::Function(f)) => {
-            let (n, q) = (f.name.borrow(), f.qualname.borrow());
+            let (n, q) = (f.name.get(), f.qualname.get());
             if own(&n, &frame.code.name) && own(&q, &frame.code.qualname) {
                 None
             } else {
-                Some((n.clone(), q.clone()))
+                Some((n, q))
             }
         }
         _ => None,

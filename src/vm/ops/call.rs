@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use crate::objects::function::{Args, Function};
+use crate::objects::function::{Args, Function, ValueCell};
 use crate::objects::Payload;
 use crate::pyc::code::{CO_VARARGS, CO_VARKEYWORDS};
 
@@ -58,16 +58,16 @@ impl Vm {
     /// Whether `f`'s defaults supply its last `missing` parameters.
     #[inline]
     pub(crate) fn defaults_cover(&self, f: &Function, missing: usize) -> bool {
-        match &*f.defaults.borrow() {
+        f.defaults.with(|d| match d {
             Value::Obj(t) => matches!(&t.payload, Payload::Tuple(d) if d.len() >= missing),
             _ => false,
-        }
+        })
     }
 
     /// Push the last `missing` defaults of `f` (checked by
     /// `defaults_cover`).
     pub(crate) fn push_defaults(&mut self, f: &Function, missing: usize) {
-        let d = f.defaults.borrow().clone();
+        let d = f.defaults.get();
         if let Value::Obj(t) = &d {
             if let Payload::Tuple(d) = &t.payload {
                 for v in d.get(d.len().saturating_sub(missing)..).unwrap_or(&[]) {
@@ -128,13 +128,13 @@ impl Vm {
         // default: the unset ones are the `argcount - nargs` lowest of
         // those not named, so the lowest unset one decides.
         if nargs < code.argcount {
-            let ndef = match &*f.defaults.borrow() {
+            let ndef = f.defaults.with(|d| match d {
                 Value::Obj(t) => match &t.payload {
                     Payload::Tuple(d) => d.len(),
                     _ => 0,
                 },
                 _ => 0,
-            };
+            });
             let first_default = code.argcount.saturating_sub(ndef);
             let lowest_unset = (npos..code.argcount)
                 .find(|i| !slots[..k].iter().any(|&s| usize::from(s) == *i))
@@ -183,7 +183,7 @@ impl Vm {
             }
         }
         if nargs < code.argcount {
-            let d = f.defaults.borrow().clone();
+            let d = f.defaults.get();
             if let Value::Obj(t) = &d {
                 if let Payload::Tuple(d) = &t.payload {
                     let first_default = code.argcount.saturating_sub(d.len());
@@ -557,13 +557,13 @@ impl Vm {
             code: RefCell::new(code.clone()),
             globals,
             builtins,
-            name: RefCell::new(Value::Obj(code.name.clone())),
-            qualname: RefCell::new(Value::Obj(code.qualname.clone())),
-            defaults: RefCell::new(defaults),
+            name: ValueCell::new(Value::Obj(code.name.clone())),
+            qualname: ValueCell::new(Value::Obj(code.qualname.clone())),
+            defaults: ValueCell::new(defaults),
             extras: Function::extras_of(kwdefaults, annotations),
             closure,
-            doc: RefCell::new(doc),
-            module: RefCell::new(module),
+            doc: ValueCell::new(doc),
+            module: ValueCell::new(module),
         };
         let fo = self.new_obj(&self.types.function, Payload::Function(Box::new(f)));
         fo.set_lazy_dict();

@@ -179,7 +179,7 @@ impl Vm {
             return Err(self.too_many_positional(f, npos, base));
         }
         if npos < argcount {
-            let defaults_v = f.defaults.borrow().clone();
+            let defaults_v = f.defaults.get();
             let defaults: &[Value] = match &defaults_v {
                 Value::Obj(t) => match &t.payload {
                     Payload::Tuple(items) => items,
@@ -316,7 +316,7 @@ impl Vm {
     fn too_many_positional(&self, f: &Function, given: usize, base: usize) -> PyErr {
         let code = f.code.borrow().clone();
         let argcount = code.argcount;
-        let ndefaults = tuple_len(&f.defaults.borrow());
+        let ndefaults = f.defaults.with(tuple_len);
         let kwonly_given = (argcount..argcount + code.kwonlyargcount)
             .filter(|i| !self.stack.get(base + i).is_some_and(Value::is_null))
             .count();
@@ -351,7 +351,7 @@ impl Vm {
 /// `func.__qualname__` (which the error messages of argument binding
 /// use, as CPython's do), falling back to the code's qualname.
 pub(crate) fn func_qualname(f: &Function) -> String {
-    match &*f.qualname.borrow() {
+    match &f.qualname.get() {
         Value::Obj(o) => match &o.payload {
             Payload::Str(s) => s.as_str().to_string(),
             _ => str_of(&f.code.borrow().qualname).to_string(),

@@ -184,7 +184,7 @@ impl Vm {
             Payload::Type(_) => format!("<class '{}'>", self.qualified_type_name(o)),
             Payload::Function(f) => format!(
                 "<function {} at {}>",
-                str_of_value(&f.qualname.borrow()),
+                f.qualname.with(str_of_value),
                 Self::addr(o)
             ),
             Payload::Builtin(b) if o.class_is(&self.types.method_wrapper) => {
@@ -235,7 +235,7 @@ impl Vm {
             Payload::Method(m) => {
                 let fname = match &m.func {
                     Value::Obj(f) => match &f.payload {
-                        Payload::Function(func) => str_of_value(&func.qualname.borrow()),
+                        Payload::Function(func) => func.qualname.with(str_of_value),
                         _ => "?".into(),
                     },
                     _ => "?".into(),
