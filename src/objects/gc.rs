@@ -231,28 +231,32 @@ pub fn note_free(p: *const PyObject, counted: bool) {
                 g.count0 = g.count0.saturating_sub(1);
             }
             let l = &mut g.lists[0];
-            let lo = l.len().saturating_sub(TAIL);
-            let found = l
-                .get(lo..)
-                .and_then(|t| t.iter().rposition(|w| std::ptr::eq(w.as_ptr(), p)));
-            if let Some(k) = found {
-                // Dropping the `Weak` only lowers the weak count: the
-                // object's own (implicit) weak reference keeps the block
-                // until the `Rc` that is freeing it lets go.
-                let i = lo + k;
-                let w = if i + 1 == l.len() {
-                    l.pop()
-                } else if i + 2 == l.len() {
-                    // The second newest: a temporary freed once the next
-                    // object was made (`t = (a, b)` in a loop frees the
-                    // old tuple after making the new one). The newest
-                    // takes its place (no `remove`'s memmove call).
-                    l.pop()
-                        .and_then(|last| l.get_mut(i).map(|s| std::mem::replace(s, last)))
-                } else {
-                    Some(l.remove(i))
-                };
+            let n = l.len();
+            // The newest entry (a container freed before the next one was
+            // made), then the second newest (a temporary freed once the
+            // next object was made: `t = (a, b)` in a loop frees the old
+            // tuple after making the new one; the newest takes its place,
+            // with no `remove`'s memmove call), then the rest of the tail.
+            // Dropping the `Weak` only lowers the weak count: the object's
+            // own (implicit) weak reference keeps the block until the `Rc`
+            // that is freeing it lets go.
+            if l.last().is_some_and(|w| w.points_to(p)) {
+                drop(l.pop());
+                return;
+            }
+            if n >= 2 && l.get(n - 2).is_some_and(|w| w.points_to(p)) {
+                let w = l
+                    .pop()
+                    .and_then(|last| l.get_mut(n - 2).map(|s| std::mem::replace(s, last)));
                 drop(w);
+                return;
+            }
+            let lo = n.saturating_sub(TAIL);
+            let found = l
+                .get(lo..n.saturating_sub(2))
+                .and_then(|t| t.iter().rposition(|w| w.points_to(p)));
+            if let Some(k) = found {
+                drop(l.remove(lo + k));
                 return;
             }
             if counted {

@@ -422,14 +422,9 @@ pub fn iter_next(vm: &mut Vm, o: &PyRef) -> PyResult<Option<Value>> {
                     }
                 }
             }
-            if let [a, b] = out.as_slice() {
-                let (a, b) = (a.clone(), b.clone());
-                drop(out);
-                let mut st = cell.borrow_mut();
-                if let IterState::Zip { last, .. } = &mut *st {
-                    return Ok(Some(pair_result(vm, last, a, b)));
-                }
-                return Ok(Some(vm.new_tuple_of([a, b])));
+            let mut st = cell.borrow_mut();
+            if let IterState::Zip { last, .. } = &mut *st {
+                return Ok(Some(tuple_result(vm, last, &mut out)));
             }
             Ok(Some(vm.new_tuple(out.into_vec())))
         }
@@ -791,6 +786,44 @@ pub(crate) fn pair_result(vm: &Vm, last: &mut Option<PyRef>, a: Value, b: Value)
         *last = Some(t.clone());
     }
     v
+}
+
+/// The tuple of `items` (moved out) an iterator gives: `last` (the tuple
+/// it gave before) refilled in place when nothing else holds it, it has
+/// as many items and no old item would be freed (CPython's result tuple
+/// reuse in `zip_next` and `zip_longest_next`), else a new tuple that
+/// becomes `last`.
+pub(crate) fn tuple_result(vm: &Vm, last: &mut Option<PyRef>, items: &mut [Value]) -> Value {
+    if let Some(t) = last.as_mut() {
+        let tracked = crate::objects::rc::Rc::weak_count(t) > 0;
+        if let Some(slots) = tuple_slots(t).filter(|s| s.len() == items.len()) {
+            let mut objects = false;
+            for (slot, v) in slots.iter_mut().zip(items.iter_mut()) {
+                objects |= matches!(v, Value::Obj(_));
+                drop(std::mem::replace(slot, std::mem::take(v)));
+            }
+            return refilled(t, tracked, objects);
+        }
+    }
+    let v = vm.new_tuple_items(items.iter_mut().map(std::mem::take).collect());
+    if let Value::Obj(t) = &v {
+        *last = Some(t.clone());
+    }
+    v
+}
+
+/// The items of the tuple `last` for a refill ([`pair_slots`]'s rule for a
+/// tuple of any length).
+fn tuple_slots(last: &mut PyRef) -> Option<&mut [Value]> {
+    // SAFETY: as in `pair_slots`: a tuple's weak references are the
+    // collector's generation entries, not upgraded while no code runs.
+    let o = unsafe { crate::objects::rc::Rc::get_mut_strong(last) }?;
+    let Payload::Tuple(items) = &mut o.payload else {
+        return None;
+    };
+    let frees =
+        |v: &Value| matches!(v, Value::Obj(x) if crate::objects::rc::Rc::strong_count(x) == 1);
+    (!items.iter().any(frees)).then_some(&mut **items)
 }
 
 /// The pair `t` refilled with what `make` gives and given again, when

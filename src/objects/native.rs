@@ -53,8 +53,10 @@ pub trait NativeData: Any {
     /// The type's `tp_iternext`, for a native iterator: `next()` and
     /// FOR_ITER call it directly on instances of the native type itself
     /// (a Python subclass may override `__next__`) instead of looking up
-    /// and calling `__next__`, which must do the same.
-    fn iternext(&self) -> Option<IterNext> {
+    /// and calling `__next__`, which must do the same. `me` is the object
+    /// whose state `self` is. None: the type has no such hook; else
+    /// Some(item), or None when exhausted.
+    fn iter_step(&self, _vm: &mut Vm, _me: &Value) -> Option<PyResult<Option<Value>>> {
         None
     }
 
@@ -68,9 +70,6 @@ pub trait NativeData: Any {
         None
     }
 }
-
-/// A native iterator's step: Some(item), or None when it is exhausted.
-pub type IterNext = fn(&mut Vm, &Value) -> PyResult<Option<Value>>;
 
 impl dyn NativeData {
     pub fn downcast_ref<T: NativeData>(&self) -> Option<&T> {

@@ -430,6 +430,19 @@ impl<T> Weak<T> {
         ptr::addr_eq(self.ptr.as_ptr(), other.ptr.as_ptr())
     }
 
+    /// Whether this is a reference to the value at `p` (an address
+    /// compare: no dangling test, as a dangling `Weak`'s address plus the
+    /// value's offset is never a value's address).
+    #[inline(always)]
+    pub fn points_to(&self, p: *const T) -> bool {
+        let value = self
+            .ptr
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(std::mem::offset_of!(RcBox<T>, value));
+        ptr::addr_eq(value, p)
+    }
+
     /// The value's address (not dereferenceable once the value is gone).
     pub fn as_ptr(&self) -> *const T {
         if self.is_dangling() {

@@ -40,12 +40,9 @@ fn pick(pool: &[Value], idx: &[usize]) -> Vec<Value> {
 }
 
 pub fn step(vm: &mut Vm, o: &ItObj) -> PyResult<Option<Value>> {
-    let zip = match &*o.st.borrow() {
-        St::ZipLongest { its, active, fill } => Some((its.clone(), *active, fill.clone())),
-        _ => None,
-    };
-    if let Some((its, active, fill)) = zip {
-        return zip_longest_step(vm, o, its, active, fill);
+    let zip = matches!(&*o.st.borrow(), St::ZipLongest { .. });
+    if zip {
+        return zip_longest_step(vm, o);
     }
     let items = {
         let mut st = o.st.borrow_mut();
@@ -180,53 +177,52 @@ fn permutations_advance(p: &mut Perm) -> Option<Vec<Value>> {
     None
 }
 
-fn zip_longest_step(
-    vm: &mut Vm,
-    o: &ItObj,
-    its: Vec<Option<Value>>,
-    mut active: usize,
-    fill: Value,
-) -> PyResult<Option<Value>> {
-    if its.is_empty() || active == 0 {
-        return Ok(None);
-    }
-    let mut out = Vec::with_capacity(its.len());
-    let mut its = its;
-    let set_active = |o: &ItObj, its: Option<&Vec<Option<Value>>>, n: usize| {
-        if let St::ZipLongest {
-            its: cur, active, ..
-        } = &mut *o.st.borrow_mut()
-        {
-            *active = n;
-            if let Some(i) = its {
-                *cur = i.clone();
-            }
-        }
+/// One step of `zip_longest`: the sub-iterators are read out of the state
+/// one at a time (no copy of the list per step) and the result tuple is
+/// reused when the loop dropped it (`zip_longest_next`'s `result`).
+fn zip_longest_step(vm: &mut Vm, o: &ItObj) -> PyResult<Option<Value>> {
+    let (n, fill) = match &*o.st.borrow() {
+        St::ZipLongest {
+            its, active, fill, ..
+        } if !its.is_empty() && *active > 0 => (its.len(), fill.clone()),
+        _ => return Ok(None),
     };
-    for slot in its.iter_mut() {
-        let Some(it) = slot.clone() else {
+    let mut out = crate::vm::call::ArgBuf::new();
+    for i in 0..n {
+        let it = match &*o.st.borrow() {
+            St::ZipLongest { its, .. } => its.get(i).cloned().flatten(),
+            _ => None,
+        };
+        let Some(it) = it else {
             out.push(fill.clone());
             continue;
         };
         match vm.next(&it) {
             Ok(Some(v)) => out.push(v),
             Ok(None) => {
-                active -= 1;
-                if active == 0 {
-                    set_active(o, None, 0);
-                    return Ok(None);
+                if let St::ZipLongest { its, active, .. } = &mut *o.st.borrow_mut() {
+                    *active = active.saturating_sub(1);
+                    if *active == 0 {
+                        return Ok(None);
+                    }
+                    if let Some(slot) = its.get_mut(i) {
+                        *slot = None;
+                    }
                 }
-                *slot = None;
                 out.push(fill.clone());
             }
             Err(e) => {
-                set_active(o, None, 0);
+                if let St::ZipLongest { active, .. } = &mut *o.st.borrow_mut() {
+                    *active = 0;
+                }
                 return Err(e);
             }
         }
     }
-    set_active(o, Some(&its), active);
-    Ok(Some(vm.new_tuple(out)))
+    if let St::ZipLongest { last, .. } = &mut *o.st.borrow_mut() {
+        return Ok(Some(crate::objects::iter::tuple_result(vm, last, &mut out)));
+    }
+    Ok(Some(vm.new_tuple(out.into_vec())))
 }
 
 pub fn zip_longest_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -244,7 +240,16 @@ pub fn zip_longest_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         its.push(Some(vm.iter(a)?));
     }
     let active = its.len();
-    Ok(new_it(vm, &cls, St::ZipLongest { its, active, fill }))
+    Ok(new_it(
+        vm,
+        &cls,
+        St::ZipLongest {
+            its,
+            active,
+            fill,
+            last: None,
+        },
+    ))
 }
 
 /// `tuple(iterable)` as a Vec.

@@ -98,6 +98,8 @@ pub enum St {
         its: Vec<Option<Value>>,
         active: usize,
         fill: Value,
+        /// The tuple given last, refilled when nothing else holds it.
+        last: Option<PyRef>,
     },
     Product(combinatoric::Indices),
     Combinations(combinatoric::Indices),
@@ -120,8 +122,8 @@ impl ItObj {
 }
 
 impl NativeData for ItObj {
-    fn iternext(&self) -> Option<crate::objects::native::IterNext> {
-        Some(step)
+    fn iter_step(&self, vm: &mut Vm, me: &Value) -> Option<PyResult<Option<Value>>> {
+        Some(step_of(vm, me, self))
     }
 
     /// The cycle collector's `tp_clear`: the iterator becomes exhausted;
@@ -184,9 +186,14 @@ impl NativeData for ItObj {
                 v(tgtkey)
             }
             St::Tee { .. } | St::Done => {}
-            St::ZipLongest { its, fill, .. } => {
+            St::ZipLongest {
+                its, fill, last, ..
+            } => {
                 its.iter().flatten().for_each(&mut v);
-                v(fill)
+                v(fill);
+                if let Some(t) = last {
+                    v(&Value::Obj(t.clone()))
+                }
             }
             St::Product(ix) | St::Combinations(ix) | St::CombWithRepl(ix) => {
                 ix.pool.iter().for_each(&mut v)
@@ -246,12 +253,48 @@ fn it_next(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// Advance an itertools iterator: Some(item) or None when exhausted.
 pub fn step(vm: &mut Vm, s: &Value) -> PyResult<Option<Value>> {
     let o = it_obj(vm, s)?;
+    step_of(vm, s, o)
+}
+
+/// Advance the itertools iterator `s`, whose state is `o`.
+fn step_of(vm: &mut Vm, s: &Value, o: &ItObj) -> PyResult<Option<Value>> {
     let kind = {
-        let st =
-            o.st.try_borrow()
-                .map_err(|_| vm.new_error(ExcKind::RuntimeError, "iterator already executing"))?;
-        match &*st {
-            St::Count { .. } | St::Repeat { .. } | St::Done => 0,
+        let Ok(mut st) = o.st.try_borrow_mut() else {
+            return Err(vm.new_error(ExcKind::RuntimeError, "iterator already executing"));
+        };
+        match &mut *st {
+            // The steps that run no code, in this one borrow.
+            St::Repeat { obj, left } => {
+                return Ok(match left {
+                    None => Some(obj.clone()),
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        Some(obj.clone())
+                    }
+                    Some(_) => None,
+                })
+            }
+            St::Count {
+                cur: Value::Int(a),
+                step: Value::Int(b),
+            } => {
+                if let Some(n) = a.checked_add(*b) {
+                    return Ok(Some(Value::Int(std::mem::replace(a, n))));
+                }
+                0
+            }
+            St::Cycle {
+                it: None,
+                saved,
+                idx,
+                ..
+            } if !saved.is_empty() => {
+                let v = saved.get(*idx).cloned();
+                *idx = (*idx + 1) % saved.len();
+                return Ok(v);
+            }
+            St::Done => return Ok(None),
+            St::Count { .. } => 0,
             St::GroupBy(_) | St::Grouper { .. } | St::Tee { .. } => 1,
             St::ZipLongest { .. }
             | St::Product(_)

@@ -55,8 +55,9 @@ impl Vm {
     pub(crate) fn op_for_iter(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
         // FOR_ITER_GEN (a generator's frame run on in this loop) was
         // tried by the eval loop (`Vm::for_iter_gen`).
-        let it = self.peek(0).clone();
-        match self.next(&it)? {
+        // The interpreter's FOR_ITER arm tried the fast paths already.
+        let it = self.peek(0);
+        match self.next_general(&it)? {
             Some(v) => self.op_push(v),
             None => {
                 if self.tracing {

@@ -489,8 +489,8 @@ impl Vm {
     /// `next(it)`: Some(value), or None when exhausted.
     pub fn next(&mut self, it: &Value) -> PyResult<Option<Value>> {
         if let Value::Obj(o) = it {
-            match &o.payload {
-                Payload::Iter(_) if self.builtin_class(o) => {
+            if let Payload::Iter(_) = &o.payload {
+                if o.class_is_static() {
                     // Range, list, tuple and dict iterators without the
                     // general step's set-up (`zip`, `map` call this).
                     if let Some(v) = crate::vm::ops::jump::for_iter_fast(it) {
@@ -499,17 +499,52 @@ impl Vm {
                     if let Some(v) = self.for_iter_more(it) {
                         return Ok(Some(v));
                     }
-                    return crate::objects::iter::iter_next(self, o);
+                    let r = crate::objects::iter::iter_next(self, o);
+                    return self.stop_ends(r);
                 }
-                Payload::Generator(_) if self.builtin_class(o) => return self.gen_next(o),
-                Payload::Native(d) if self.builtin_class(o) => {
-                    if let Some(step) = d.iternext() {
-                        return step(self, it);
-                    }
-                }
-                _ => {}
             }
         }
+        self.next_general(it)
+    }
+
+    /// A native step's result with a StopIteration it let through (raised
+    /// by a function `map` or `starmap` called) read as the end, as
+    /// `PyIter_Next` and FOR_ITER read a `tp_iternext` failing with it.
+    #[inline(always)]
+    fn stop_ends(&self, r: PyResult<Option<Value>>) -> PyResult<Option<Value>> {
+        match r {
+            Err(e) if self.err_is(&e, ExcKind::StopIteration) => Ok(None),
+            r => r,
+        }
+    }
+
+    /// `next(it)` once FOR_ITER's fast paths ([`crate::vm::ops::jump::for_iter_fast`],
+    /// [`Vm::for_iter_more`]) gave nothing: the iterator's own step.
+    #[inline]
+    pub(crate) fn next_general(&mut self, it: &Value) -> PyResult<Option<Value>> {
+        if let Value::Obj(o) = it {
+            if o.class_is_static() {
+                match &o.payload {
+                    Payload::Native(d) => {
+                        if let Some(r) = d.iter_step(self, it) {
+                            return self.stop_ends(r);
+                        }
+                    }
+                    Payload::Iter(_) => {
+                        let r = crate::objects::iter::iter_next(self, o);
+                        return self.stop_ends(r);
+                    }
+                    Payload::Generator(_) => return self.gen_next(o),
+                    _ => {}
+                }
+            }
+        }
+        self.next_special(it)
+    }
+
+    /// `next(it)` through the class's `__next__`.
+    #[inline(never)]
+    fn next_special(&mut self, it: &Value) -> PyResult<Option<Value>> {
         match self.call_special(it, "__next__", &[]) {
             Ok(Some(v)) => Ok(Some(v)),
             Ok(None) => Err(self.type_error(format!(
