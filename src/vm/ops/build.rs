@@ -312,20 +312,72 @@ impl Vm {
         let seq = self.pop();
         let n = n as usize;
         // (An exact tuple or list of `n` items took `unpack_regs` in the
-        // eval loop.)
-        let items = self.unpack_items(&seq)?;
-        if items.len() != n {
-            return Err(if items.len() > n {
-                self.value_error(format!("too many values to unpack (expected {n})"))
-            } else {
-                self.value_error(format!(
-                    "not enough values to unpack (expected {n}, got {})",
-                    items.len()
-                ))
-            });
+        // eval loop.) An exact bytes object: its ints, without an iterator.
+        if let Value::Obj(o) = &seq {
+            if !self.builtin_class(o) {
+                // A subclass may iterate its own way.
+            } else if let Payload::Bytes(b) = &o.payload {
+                if b.len() != n {
+                    return Err(self.unpack_count_error(n, b.len()));
+                }
+                self.stack
+                    .extend(b.iter().rev().map(|&x| Value::Int(i64::from(x))));
+                return Ok(Flow::Next);
+            } else if let Some(items) = self.seq_items(&seq) {
+                if items.len() != n {
+                    return Err(self.unpack_count_error(n, items.len()));
+                }
+                self.stack.extend(items.into_iter().rev());
+                return Ok(Flow::Next);
+            }
+        }
+        // As CPython's `unpack_iterable`: `n` items, then one more must not
+        // come (an endless iterator is not read beyond it).
+        let it = self.unpack_iter(&seq)?;
+        let mut items = Vec::with_capacity(n);
+        while items.len() < n {
+            match self.next(&it)? {
+                Some(v) => items.push(v),
+                None => return Err(self.unpack_count_error(n, items.len())),
+            }
+        }
+        if self.next(&it)?.is_some() {
+            return Err(self.unpack_count_error(n, n + 1));
         }
         self.stack.extend(items.into_iter().rev());
         Ok(Flow::Next)
+    }
+
+    /// `iter(seq)` for unpacking, with CPython's error for non-iterables.
+    fn unpack_iter(&mut self, seq: &Value) -> PyResult<Value> {
+        match self.iter(seq) {
+            Ok(it) => Ok(it),
+            Err(e) if self.err_is(&e, ExcKind::TypeError) => {
+                let ty = self.type_of(seq);
+                if self.type_lookup_static(&ty, "__iter__").is_none()
+                    && self.type_lookup_static(&ty, "__getitem__").is_none()
+                {
+                    return Err(self.type_error(format!(
+                        "cannot unpack non-iterable {} object",
+                        self.type_name(&ty)
+                    )));
+                }
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// UNPACK_SEQUENCE's ValueError for `got` items where `n` were
+    /// expected (`got > n`: too many).
+    fn unpack_count_error(&self, n: usize, got: usize) -> crate::vm::PyErr {
+        if got > n {
+            self.value_error(format!("too many values to unpack (expected {n})"))
+        } else {
+            self.value_error(format!(
+                "not enough values to unpack (expected {n}, got {got})"
+            ))
+        }
     }
 
     pub(crate) fn op_unpack_ex(&mut self, arg: u32) -> PyResult<Flow> {

@@ -383,10 +383,34 @@ impl Vm {
         let Payload::Builtin(bf) = &f.payload else {
             return None;
         };
-        if bf.self_.is_some() || !t.class_is(&self.types.type_) {
+        if bf.self_.is_some() {
             return None;
         }
         use crate::objects::typeobj::is_subtype;
+        if !t.class_is(&self.types.type_) {
+            // `isinstance(x, (A, B))`: an exact tuple of classes whose
+            // metaclass is `type`, tried in order as `PyObject_IsInstance`.
+            let Payload::Tuple(items) = &t.payload else {
+                return None;
+            };
+            if !fn_addr_eq(bf.func, ISINSTANCE) || !t.class_is(&self.types.tuple) {
+                return None;
+            }
+            let mut found = false;
+            for c in items.iter() {
+                let Value::Obj(c) = c else {
+                    return None;
+                };
+                if !c.class_is(&self.types.type_) {
+                    return None;
+                }
+                if self.isinstance_found(x, c)? {
+                    found = true;
+                    break;
+                }
+            }
+            return Some(unsafe { Self::isinstance_result(r, found) });
+        }
         let found = if fn_addr_eq(bf.func, ISINSTANCE) {
             self.isinstance_found(x, t)?
         } else if fn_addr_eq(bf.func, ISSUBCLASS) {
@@ -399,13 +423,28 @@ impl Vm {
         } else {
             return None;
         };
+        Some(unsafe { Self::isinstance_result(r, found) })
+    }
+
+    /// Replace PRECALL 2's four values with the bool `found`, giving back
+    /// the callable and the two arguments to release.
+    ///
+    /// # Safety
+    /// As [`Vm::isinstance_regs`]: the stack holds the call's four values.
+    #[inline(always)]
+    unsafe fn isinstance_result(
+        r: &mut crate::vm::regs::Regs,
+        found: bool,
+    ) -> (Value, Value, Value) {
+        // SAFETY: the caller's contract; the pops move the values out and
+        // the result replaces the bottom one.
         unsafe {
             let t = r.pop();
             let x = r.pop();
             let f = r.pop();
             // The `Null` owns nothing.
             drop(r.replace_top(Value::bool(found)));
-            Some((f, x, t))
+            (f, x, t)
         }
     }
 
