@@ -41,7 +41,7 @@ impl Vm {
     /// generator `gen` (FOR_ITER's iterator, in its stack slot) to run
     /// next, with None sent in; the caller resumes at `next` when it yields
     /// and goes to `exit_to` (popping the iterator) when it returns. False
-    /// when the general path (`op_for_iter`) must take it.
+    /// when the general path (`for_iter_general`) must take it.
     ///
     /// # Safety
     /// `gen` must point to the generator reference in a slot of the value

@@ -642,7 +642,22 @@ impl Vm {
                                 continue 'frame;
                             }
                         }
-                        marked!(step!(self.op_for_iter(next!(), oparg!())))
+                        // Any other iterator: its own step, which may run
+                        // code (ops/jump.rs).
+                        r.sync(&mut self.stack);
+                        self.mark_lasti(pc!());
+                        match self.for_iter_general() {
+                            Ok(Some(v)) => {
+                                r = reload!();
+                                unsafe { r.push(v) };
+                                go_checked!(next!())
+                            }
+                            Ok(None) => {
+                                r = reload!();
+                                go_checked!(next!() + oparg!() as usize)
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
                     Op::UnpackEx => marked!(self.op_unpack_ex(oparg!())),
                     Op::StoreAttr => {

@@ -52,19 +52,22 @@ impl Vm {
         self.op_push(it)
     }
 
-    pub(crate) fn op_for_iter(&mut self, next: usize, oparg: u32) -> PyResult<Flow> {
-        // FOR_ITER_GEN (a generator's frame run on in this loop) was
-        // tried by the eval loop (`Vm::for_iter_gen`).
-        // The interpreter's FOR_ITER arm tried the fast paths already.
+    /// FOR_ITER's general step, on the iterator on top: its next item to
+    /// push, or None when it is exhausted (then popped, as the jump past
+    /// the loop needs). The eval loop's arm tried the fast paths and
+    /// FOR_ITER_GEN (a generator's frame run on in the loop,
+    /// `Vm::for_iter_gen`) already, and pushes the item on its registers.
+    pub(crate) fn for_iter_general(&mut self) -> PyResult<Option<Value>> {
         let it = self.peek(0);
         match self.next_general(&it)? {
-            Some(v) => self.op_push(v),
+            Some(v) => Ok(Some(v)),
             None => {
                 if self.tracing {
                     self.trace_iter_stop(&it, None);
                 }
+                drop(it);
                 self.pop();
-                Ok(Flow::Jump(next + oparg as usize))
+                Ok(None)
             }
         }
     }
