@@ -74,17 +74,30 @@ impl Vm {
         if flush && r.is_ok() {
             r = self.stdout.flush();
         }
-        if r.is_err() {
-            return Err(self.new_error(
-                crate::objects::exception::ExcKind::BrokenPipeError,
-                "[Errno 32] Broken pipe",
-            ));
+        if let Err(e) = r {
+            return Err(self.stdout_write_error(&e));
         }
         Ok(())
     }
 
+    /// The OSError of a failed write to stdout, as CPython's
+    /// `OSError(errno, strerror)` (BrokenPipeError(32, 'Broken pipe') for a
+    /// closed pipe).
+    pub fn stdout_write_error(&mut self, e: &std::io::Error) -> crate::vm::PyErr {
+        self.os_error(e.raw_os_error().unwrap_or(libc::EPIPE), None, None)
+    }
+
     pub fn flush_stdout(&mut self) {
         let _ = self.stdout.flush();
+    }
+
+    /// `sys.stdout.flush()`: a failed write is the program's OSError
+    /// (BrokenPipeError when the reader has gone).
+    pub fn flush_stdout_checked(&mut self) -> PyResult<()> {
+        match self.stdout.flush() {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.stdout_write_error(&e)),
+        }
     }
 
     /// Write text to a file object: the builtin streams directly, anything
@@ -159,7 +172,7 @@ fn stream_writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn stream_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match stream_fd(vm, &self_arg(&args)) {
-        Some(1) => vm.flush_stdout(),
+        Some(1) => vm.flush_stdout_checked()?,
         Some(2) => {
             let _ = std::io::stderr().flush();
         }
@@ -295,11 +308,8 @@ fn buffer_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
             if r.is_ok() && stdout_buffering() == Buffering::Unbuffered {
                 r = vm.stdout.flush();
             }
-            if r.is_err() {
-                return Err(vm.new_error(
-                    crate::objects::exception::ExcKind::BrokenPipeError,
-                    "[Errno 32] Broken pipe",
-                ));
+            if let Err(e) = r {
+                return Err(vm.stdout_write_error(&e));
             }
         }
     }
@@ -328,7 +338,7 @@ fn buffer_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if buffer_fd(vm, &self_arg(&args)) == Some(2) {
         let _ = std::io::stderr().flush();
     } else {
-        vm.flush_stdout();
+        vm.flush_stdout_checked()?;
     }
     Ok(Value::None)
 }
