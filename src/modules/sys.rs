@@ -103,7 +103,11 @@ impl Vm {
     /// Write text to a file object: the builtin streams directly, anything
     /// else through its `write` method.
     pub fn write_to(&mut self, file: &Value, s: &str) -> PyResult<()> {
-        match stream_fd(self, file) {
+        let fd = stream_fd(self, file);
+        if let Some(fd @ (1 | 2)) = fd {
+            super::sys_stream_close::check_fd_usable(self, fd)?;
+        }
+        match fd {
             Some(fd @ (1 | 2)) if super::sys_stream_text::custom_encoding(fd) => {
                 self.write_stream_text(fd, s)
             }
@@ -133,9 +137,7 @@ fn self_arg(args: &Args) -> Value {
 }
 
 fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if stream_fd(vm, &self_arg(&args)).is_some_and(super::sys_stream_close::is_closed) {
-        return Err(super::sys_stream_close::closed_error(vm));
-    }
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     let a = vm.check_args("TextIOWrapper.write", args, 1, 1)?;
     let text = a[0].clone();
     let Some(t) = vm.as_str_obj(&text).map(|t| t.as_str().to_string()) else {
@@ -155,6 +157,7 @@ fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     let a = vm.check_args("writelines", args, 1, 1)?;
     let lines = vm.collect_iter(&a[0])?;
     let s = self_arg(&args);
@@ -171,6 +174,7 @@ fn stream_writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     match stream_fd(vm, &self_arg(&args)) {
         Some(1) => vm.flush_stdout_checked()?,
         Some(2) => {
@@ -182,6 +186,7 @@ fn stream_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_fileno(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     Ok(Value::Int(stream_fd(vm, &self_arg(&args)).unwrap_or(-1)))
 }
 
@@ -200,6 +205,7 @@ fn stream_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, v)?;
     Ok(match stream_fd(vm, v) {
         Some(0) => vm.new_str("<stdin>"),
         Some(1) => vm.new_str("<stdout>"),
@@ -251,8 +257,17 @@ fn stream_none(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
     Ok(Value::None)
 }
 
+/// `write_through`: False, as CPython's `create_stdio` makes them.
+fn stream_write_through(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
+    Ok(Value::Bool(Truth::False))
+}
+
 /// `sys.stdout.buffer`: the binary stream under a text stream.
 fn stream_buffer(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    // A member in CPython: None once detached.
+    if stream_fd(vm, v).is_some_and(super::sys_stream_close::is_detached) {
+        return Ok(Value::None);
+    }
     let fd = stream_fd(vm, v).unwrap_or(1);
     if fd == 0 {
         return Ok(super::sys_stdin::stdin_buffer(vm));
@@ -810,6 +825,10 @@ fn install_streams(vm: &mut Vm) {
             ("seekable", stream_false),
             ("__repr__", stream_repr),
             ("close", super::sys_stream_close::stream_close),
+            ("detach", super::sys_stream_close::stream_detach),
+            ("tell", super::sys_stream_close::stream_not_seekable),
+            ("seek", super::sys_stream_close::stream_not_seekable),
+            ("truncate", super::sys_stream_close::stream_truncate),
             ("__enter__", super::sys_stream_close::stream_enter),
             ("__exit__", super::sys_stream_close::stream_exit),
         ],
@@ -830,6 +849,7 @@ fn install_streams(vm: &mut Vm) {
             ("closed", super::sys_stream_close::stream_closed, None),
             ("line_buffering", stream_line_buffering, None),
             ("newlines", stream_none, None),
+            ("write_through", stream_write_through, None),
             ("buffer", stream_buffer, None),
         ],
     );
