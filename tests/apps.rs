@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 /// Apps that need the installed standard library.
-const NEEDS_STDLIB: [&str; 2] = ["dashm", "importlib_api"];
+const NEEDS_STDLIB: [&str; 3] = ["dashm", "importlib_api", "utdiscover"];
 
 fn apps_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/apps")

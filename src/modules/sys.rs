@@ -74,23 +74,40 @@ impl Vm {
         if flush && r.is_ok() {
             r = self.stdout.flush();
         }
-        if r.is_err() {
-            return Err(self.new_error(
-                crate::objects::exception::ExcKind::BrokenPipeError,
-                "[Errno 32] Broken pipe",
-            ));
+        if let Err(e) = r {
+            return Err(self.stdout_write_error(&e));
         }
         Ok(())
+    }
+
+    /// The OSError of a failed write to stdout, as CPython's
+    /// `OSError(errno, strerror)` (BrokenPipeError(32, 'Broken pipe') for a
+    /// closed pipe).
+    pub fn stdout_write_error(&mut self, e: &std::io::Error) -> crate::vm::PyErr {
+        self.os_error(e.raw_os_error().unwrap_or(libc::EPIPE), None, None)
     }
 
     pub fn flush_stdout(&mut self) {
         let _ = self.stdout.flush();
     }
 
+    /// `sys.stdout.flush()`: a failed write is the program's OSError
+    /// (BrokenPipeError when the reader has gone).
+    pub fn flush_stdout_checked(&mut self) -> PyResult<()> {
+        match self.stdout.flush() {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.stdout_write_error(&e)),
+        }
+    }
+
     /// Write text to a file object: the builtin streams directly, anything
     /// else through its `write` method.
     pub fn write_to(&mut self, file: &Value, s: &str) -> PyResult<()> {
-        match stream_fd(self, file) {
+        let fd = stream_fd(self, file);
+        if let Some(fd @ (1 | 2)) = fd {
+            super::sys_stream_close::check_fd_usable(self, fd)?;
+        }
+        match fd {
             Some(fd @ (1 | 2)) if super::sys_stream_text::custom_encoding(fd) => {
                 self.write_stream_text(fd, s)
             }
@@ -120,9 +137,7 @@ fn self_arg(args: &Args) -> Value {
 }
 
 fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if stream_fd(vm, &self_arg(&args)).is_some_and(super::sys_stream_close::is_closed) {
-        return Err(super::sys_stream_close::closed_error(vm));
-    }
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     let a = vm.check_args("TextIOWrapper.write", args, 1, 1)?;
     let text = a[0].clone();
     let Some(t) = vm.as_str_obj(&text).map(|t| t.as_str().to_string()) else {
@@ -142,6 +157,7 @@ fn stream_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     let a = vm.check_args("writelines", args, 1, 1)?;
     let lines = vm.collect_iter(&a[0])?;
     let s = self_arg(&args);
@@ -158,8 +174,9 @@ fn stream_writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     match stream_fd(vm, &self_arg(&args)) {
-        Some(1) => vm.flush_stdout(),
+        Some(1) => vm.flush_stdout_checked()?,
         Some(2) => {
             let _ = std::io::stderr().flush();
         }
@@ -169,6 +186,7 @@ fn stream_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_fileno(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, &self_arg(&args))?;
     Ok(Value::Int(stream_fd(vm, &self_arg(&args)).unwrap_or(-1)))
 }
 
@@ -187,6 +205,7 @@ fn stream_readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn stream_name(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    super::sys_stream_close::check_usable(vm, v)?;
     Ok(match stream_fd(vm, v) {
         Some(0) => vm.new_str("<stdin>"),
         Some(1) => vm.new_str("<stdout>"),
@@ -238,8 +257,17 @@ fn stream_none(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
     Ok(Value::None)
 }
 
+/// `write_through`: False, as CPython's `create_stdio` makes them.
+fn stream_write_through(_vm: &mut Vm, _v: &Value) -> PyResult<Value> {
+    Ok(Value::Bool(Truth::False))
+}
+
 /// `sys.stdout.buffer`: the binary stream under a text stream.
 fn stream_buffer(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    // A member in CPython: None once detached.
+    if stream_fd(vm, v).is_some_and(super::sys_stream_close::is_detached) {
+        return Ok(Value::None);
+    }
     let fd = stream_fd(vm, v).unwrap_or(1);
     if fd == 0 {
         return Ok(super::sys_stdin::stdin_buffer(vm));
@@ -295,11 +323,8 @@ fn buffer_write(vm: &mut Vm, args: Args) -> PyResult<Value> {
             if r.is_ok() && stdout_buffering() == Buffering::Unbuffered {
                 r = vm.stdout.flush();
             }
-            if r.is_err() {
-                return Err(vm.new_error(
-                    crate::objects::exception::ExcKind::BrokenPipeError,
-                    "[Errno 32] Broken pipe",
-                ));
+            if let Err(e) = r {
+                return Err(vm.stdout_write_error(&e));
             }
         }
     }
@@ -328,7 +353,7 @@ fn buffer_flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if buffer_fd(vm, &self_arg(&args)) == Some(2) {
         let _ = std::io::stderr().flush();
     } else {
-        vm.flush_stdout();
+        vm.flush_stdout_checked()?;
     }
     Ok(Value::None)
 }
@@ -800,6 +825,10 @@ fn install_streams(vm: &mut Vm) {
             ("seekable", stream_false),
             ("__repr__", stream_repr),
             ("close", super::sys_stream_close::stream_close),
+            ("detach", super::sys_stream_close::stream_detach),
+            ("tell", super::sys_stream_close::stream_not_seekable),
+            ("seek", super::sys_stream_close::stream_not_seekable),
+            ("truncate", super::sys_stream_close::stream_truncate),
             ("__enter__", super::sys_stream_close::stream_enter),
             ("__exit__", super::sys_stream_close::stream_exit),
         ],
@@ -820,6 +849,7 @@ fn install_streams(vm: &mut Vm) {
             ("closed", super::sys_stream_close::stream_closed, None),
             ("line_buffering", stream_line_buffering, None),
             ("newlines", stream_none, None),
+            ("write_through", stream_write_through, None),
             ("buffer", stream_buffer, None),
         ],
     );

@@ -3,7 +3,9 @@
 //! (as CPython's `FileIO.close`), so a later `os.open` may reuse it, and
 //! reading it then raises "I/O operation on closed file."; closing stdout
 //! or stderr flushes it and marks it closed (its descriptor stays open for
-//! pycvm's own reports).
+//! pycvm's own reports). `detach()` gives a stream's buffer and leaves the
+//! text stream unusable ("underlying buffer has been detached"), as
+//! `io.TextIOWrapper(sys.stdout.detach(), ...)` expects.
 
 use std::cell::Cell;
 
@@ -14,6 +16,81 @@ use crate::vm::{PyErr, PyResult, Vm};
 crate::interp_local! {
     /// Bit `fd` set: that standard stream was closed.
     static CLOSED: Cell<u8> = const { Cell::new(0) };
+}
+
+crate::interp_local! {
+    /// Bit `fd` set: that standard stream was detached from its buffer.
+    static DETACHED: Cell<u8> = const { Cell::new(0) };
+}
+
+/// Whether the standard stream for `fd` (0, 1, 2) was detached.
+pub fn is_detached(fd: i64) -> bool {
+    (0..3).contains(&fd)
+        && DETACHED
+            .try_with(|c| c.get() & (1 << fd) != 0)
+            .unwrap_or(false)
+}
+
+/// The error of an operation on standard stream `v` once it was detached
+/// or closed (CPython's CHECK_ATTACHED, then the closed check).
+pub fn check_usable(vm: &mut Vm, v: &Value) -> PyResult<()> {
+    match super::sys::stream_fd(vm, v) {
+        Some(fd) => check_fd_usable(vm, fd),
+        None => Ok(()),
+    }
+}
+
+/// [`check_usable`] for the standard stream of descriptor `fd`.
+pub fn check_fd_usable(vm: &mut Vm, fd: i64) -> PyResult<()> {
+    if is_detached(fd) {
+        Err(vm.value_error("underlying buffer has been detached"))
+    } else if is_closed(fd) {
+        Err(closed_error(vm))
+    } else {
+        Ok(())
+    }
+}
+
+/// `sys.stdout.detach()`: flush, then give the buffer; the text stream
+/// can no longer be used.
+pub fn stream_detach(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = args.args.first().cloned().unwrap_or(Value::None);
+    vm.check_args("detach", args, 0, 0)?;
+    check_usable(vm, &s)?;
+    vm.call_method(&s, "flush", &[])?;
+    let buffer = vm.getattr_str(&s, "buffer")?;
+    if let Some(fd @ 0..=2) = super::sys::stream_fd(vm, &s) {
+        let _ = DETACHED.try_with(|c| c.set(c.get() | (1 << fd)));
+    }
+    Ok(buffer)
+}
+
+/// `tell()` and `seek()`: pycvm's standard streams are not seekable
+/// (`seekable()` is False), so these are UnsupportedOperation.
+pub fn stream_not_seekable(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = args.args.first().cloned().unwrap_or(Value::None);
+    check_usable(vm, &s)?;
+    Err(super::io::unsupported(
+        vm,
+        "underlying stream is not seekable",
+    ))
+}
+
+/// `truncate()`: flushes, then the descriptor's own error, as FileIO's
+/// `truncate` finding the position (ESPIPE on a pipe or terminal).
+pub fn stream_truncate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = args.args.first().cloned().unwrap_or(Value::None);
+    check_usable(vm, &s)?;
+    vm.call_method(&s, "flush", &[])?;
+    let fd = super::sys::stream_fd(vm, &s).unwrap_or(1);
+    // SAFETY: lseek takes no pointers; it only queries the descriptor.
+    if unsafe { libc::lseek(fd as libc::c_int, 0, libc::SEEK_CUR) } < 0 {
+        return Err(vm.last_os_error(None));
+    }
+    Err(super::io::unsupported(
+        vm,
+        "underlying stream is not seekable",
+    ))
 }
 
 /// Whether the standard stream for `fd` (0, 1, 2) was closed.
@@ -59,6 +136,9 @@ pub fn close_fd(vm: &mut Vm, fd: i64) {
 
 /// `sys.stdin.closed`.
 pub fn stream_closed(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    if super::sys::stream_fd(vm, v).is_some_and(is_detached) {
+        return Err(vm.value_error("underlying buffer has been detached"));
+    }
     Ok(Value::bool(
         super::sys::stream_fd(vm, v).is_some_and(is_closed),
     ))

@@ -2,10 +2,10 @@
 //! `ImportError` variants (Objects/exceptions.c of CPython 3.11), so that
 //! exceptions pickle and copy as CPython's do.
 //!
-//! pycvm keeps the per-kind fields (`errno`, `filename`, `name`, `value`,
-//! ...) in the instance dict, where CPython has member slots; the state
-//! dict of a reduction leaves those keys out, as CPython's `__dict__`
-//! never holds them.
+//! pycvm keeps most per-kind fields (`name`, `value`, ...) in the
+//! instance dict, where CPython has member slots; the state dict of a
+//! reduction leaves those keys out, as CPython's `__dict__` never holds
+//! them. OSError's and SystemExit's are members (`ExcData::members`).
 
 use super::exception::ExcKind;
 use super::function::Args;
@@ -18,7 +18,6 @@ use crate::vm::{PyResult, Vm};
 const MEMBERS: &[(ExcKind, &[&str])] = &[
     (ExcKind::StopIteration, &["value"]),
     (ExcKind::StopAsyncIteration, &["value"]),
-    (ExcKind::SystemExit, &["code"]),
     (ExcKind::ImportError, &["msg", "name", "path"]),
     (
         ExcKind::SyntaxError,
@@ -32,10 +31,6 @@ const MEMBERS: &[(ExcKind, &[&str])] = &[
             "end_offset",
             "print_file_and_line",
         ],
-    ),
-    (
-        ExcKind::OSError,
-        &["errno", "strerror", "filename", "filename2"],
     ),
     (
         ExcKind::UnicodeError,
@@ -92,10 +87,10 @@ fn exc_reduce(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut a = exc_args(&o);
     let mut items = user_items(vm, &o);
     if vm.exc_is(&o, ExcKind::OSError) {
-        let filename = field(vm, &o, "filename");
+        let filename = vm.exc_member(&o, 2);
         let parts = vm.seq_items(&a).unwrap_or_default();
         if parts.len() == 2 && !filename.is_none() {
-            let filename2 = field(vm, &o, "filename2");
+            let filename2 = vm.exc_member(&o, 3);
             let mut t = parts;
             t.push(filename);
             if !filename2.is_none() {

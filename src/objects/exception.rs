@@ -109,7 +109,16 @@ pub struct ExcData {
     /// Null while unset, which the getters read as None.
     pub name: Value,
     pub obj: Value,
+    /// The member slots of OSError ([`OSERROR_MEMBERS`]) and SystemExit
+    /// (`code`), not in the instance dict: empty until `__init__` or a
+    /// setter fills them; an unset member reads as None.
+    pub members: Vec<Value>,
 }
+
+/// OSError's members, in `ExcData::members` order.
+pub const OSERROR_MEMBERS: [&str; 4] = ["errno", "strerror", "filename", "filename2"];
+/// `SystemExit.code`'s place in `ExcData::members`.
+pub const SYSTEMEXIT_CODE: usize = 0;
 
 /// The fields of a `BaseExceptionGroup`.
 pub struct GroupData {
@@ -129,6 +138,7 @@ impl ExcData {
             group: None,
             name: Value::Null,
             obj: Value::Null,
+            members: Vec::new(),
         }
     }
 }
@@ -290,6 +300,25 @@ impl Vm {
         o
     }
 
+    /// Member `i` of exception `o` (`ExcData::members`; None when unset).
+    pub fn exc_member(&self, o: &PyRef, i: usize) -> Value {
+        data(o)
+            .and_then(|d| d.try_borrow().ok()?.members.get(i).cloned())
+            .unwrap_or(Value::None)
+    }
+
+    /// Set member `i` of exception `o`.
+    pub fn set_exc_member(&self, o: &PyRef, i: usize, v: Value) {
+        if let Some(Ok(mut d)) = data(o).map(|d| d.try_borrow_mut()) {
+            if d.members.len() <= i {
+                d.members.resize(i + 1, Value::None);
+            }
+            if let Some(slot) = d.members.get_mut(i) {
+                *slot = v;
+            }
+        }
+    }
+
     pub(crate) fn exc_is(&self, o: &PyRef, kind: ExcKind) -> bool {
         let t = self.type_of(&Value::Obj(o.clone()));
         super::typeobj::is_subtype(&t, &self.exc_types[kind as usize])
@@ -356,9 +385,8 @@ impl Vm {
 
     /// `OSError_str`, or None to use the generic str.
     fn oserror_str(&mut self, o: &PyRef) -> PyResult<Option<String>> {
-        let get = |vm: &Vm, n: &str| vm.get_attr_raw(o, n).unwrap_or(Value::None);
-        let (errno, strerror) = (get(self, "errno"), get(self, "strerror"));
-        let (filename, filename2) = (get(self, "filename"), get(self, "filename2"));
+        let (errno, strerror) = (self.exc_member(o, 0), self.exc_member(o, 1));
+        let (filename, filename2) = (self.exc_member(o, 2), self.exc_member(o, 3));
         if !filename.is_none() {
             let e = self.str(&errno)?;
             let m = self.str(&strerror)?;
@@ -479,7 +507,7 @@ impl Vm {
                 1 => args[0].clone(),
                 _ => self.new_tuple(args.to_vec()),
             };
-            self.set_attr_raw(o, "code", code);
+            self.set_exc_member(o, SYSTEMEXIT_CODE, code);
         }
         if is(ExcKind::SyntaxError) {
             // SyntaxError_init: (msg, (filename, lineno, offset, text
@@ -538,10 +566,12 @@ impl Vm {
                     }
                 }
             }
-            self.set_attr_raw(o, "errno", errno);
-            self.set_attr_raw(o, "strerror", strerror);
-            self.set_attr_raw(o, "filename", filename);
-            self.set_attr_raw(o, "filename2", filename2);
+            for (i, v) in [errno, strerror, filename, filename2]
+                .into_iter()
+                .enumerate()
+            {
+                self.set_exc_member(o, i, v);
+            }
         }
         if is(ExcKind::UnicodeError) {
             let names: &[&str] = if is(ExcKind::UnicodeTranslateError) {
@@ -857,6 +887,26 @@ fn none_if_null(v: Value) -> Value {
     }
 }
 dict_attr!(get_value, set_value, "value");
+
+/// The getter and setter of member `$i` (`ExcData::members`).
+macro_rules! member_attr {
+    ($get:ident, $set:ident, $i:expr) => {
+        fn $get(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+            let o = exc_of(vm, v)?;
+            Ok(vm.exc_member(&o, $i))
+        }
+        fn $set(vm: &mut Vm, v: &Value, new: Option<Value>) -> PyResult<()> {
+            let o = exc_of(vm, v)?;
+            vm.set_exc_member(&o, $i, new.unwrap_or(Value::None));
+            Ok(())
+        }
+    };
+}
+member_attr!(get_errno, set_errno, 0);
+member_attr!(get_strerror, set_strerror, 1);
+member_attr!(get_filename, set_filename, 2);
+member_attr!(get_filename2, set_filename2, 3);
+member_attr!(get_code, set_code, SYSTEMEXIT_CODE);
 dict_attr!(get_path, set_path, "path");
 
 /// `ImportError.msg`: set by `__init__`; for one the VM raised without
@@ -915,6 +965,21 @@ pub fn install(vm: &mut Vm) {
             ("path", get_path, Some(set_path)),
         ],
     );
+    let os = vm.exc_type(ExcKind::OSError);
+    let getters: [(super::function::GetterFn, super::function::SetterFn); 4] = [
+        (get_errno, set_errno),
+        (get_strerror, set_strerror),
+        (get_filename, set_filename),
+        (get_filename2, set_filename2),
+    ];
+    let items: Vec<_> = OSERROR_MEMBERS
+        .iter()
+        .zip(getters)
+        .map(|(n, (g, st))| (*n, g, Some(st)))
+        .collect();
+    vm.add_members(&os, &items);
+    let exit = vm.exc_type(ExcKind::SystemExit);
+    vm.add_members(&exit, &[("code", get_code, Some(set_code))]);
     let name = vm.exc_type(ExcKind::NameError);
     vm.add_getsets(&name, &[("name", get_name, Some(set_name))]);
     for kind in [ExcKind::StopIteration, ExcKind::StopAsyncIteration] {

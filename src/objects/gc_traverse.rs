@@ -159,6 +159,9 @@ pub fn traverse_payload<F: FnMut(&Value)>(p: &Payload, visit: &mut F) {
                 visit(&d.context);
                 visit(&d.name);
                 visit(&d.obj);
+                for m in &d.members {
+                    visit(m);
+                }
                 if let Some(g) = &d.group {
                     visit(&g.message);
                     visit(&g.excs);
@@ -415,6 +418,7 @@ pub fn clear(o: &PyObject, out: &mut Vec<Value>) {
                 out.push(std::mem::replace(&mut d.context, Value::None));
                 out.push(std::mem::replace(&mut d.name, Value::Null));
                 out.push(std::mem::replace(&mut d.obj, Value::Null));
+                out.append(&mut d.members);
             }
         }
         Payload::Traceback(tb) => {

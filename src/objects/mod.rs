@@ -362,12 +362,33 @@ impl Vm {
         ty: &PyRef,
         items: &[(&'static str, function::GetterFn, Option<function::SetterFn>)],
     ) {
+        let meta = self.types.getset_descriptor.clone();
+        self.add_getset_descrs(&meta, ty, items);
+    }
+
+    /// Install writable native members (CPython's `PyMemberDef`s, as
+    /// `OSError.errno`): getsets whose type is `member_descriptor`.
+    pub fn add_members(
+        &mut self,
+        ty: &PyRef,
+        items: &[(&'static str, function::GetterFn, Option<function::SetterFn>)],
+    ) {
+        let meta = self.types.member_descriptor.clone();
+        self.add_getset_descrs(&meta, ty, items);
+    }
+
+    fn add_getset_descrs(
+        &mut self,
+        meta: &PyRef,
+        ty: &PyRef,
+        items: &[(&'static str, function::GetterFn, Option<function::SetterFn>)],
+    ) {
         let Some(dict) = ty.dict() else {
             return;
         };
         for (name, get, set) in items {
             let d = self.new_obj(
-                &self.types.getset_descriptor,
+                meta,
                 Payload::GetSet(Box::new(function::GetSet {
                     name,
                     get: *get,

@@ -141,7 +141,7 @@ impl Vm {
         self.flush_stdout();
         let e = super::PyErr(exc.clone());
         if self.err_is(&e, ExcKind::SystemExit) {
-            let code = self.get_attr_raw(exc, "code").unwrap_or(Value::None);
+            let code = self.exc_member(exc, crate::objects::exception::SYSTEMEXIT_CODE);
             return match code {
                 Value::None => 0,
                 Value::Int(i) => i as i32,

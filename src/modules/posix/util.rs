@@ -70,6 +70,10 @@ impl Vm {
 /// Bind native functions to module `m` (their `__self__`, passed as the
 /// first argument), for functions that need the module's types.
 pub fn add_bound_functions(vm: &mut Vm, m: &PyRef, funcs: &[(&'static str, NativeFn)]) {
+    // As `Vm::add_functions`: `__module__`, `__text_signature__`, `__doc__`.
+    if let Payload::Module(md) = &m.payload {
+        crate::objects::builtin_sigs::register_module_functions(&md.name, funcs);
+    }
     for (name, f) in funcs {
         let b = vm.new_obj(
             &vm.types.builtin_function,
