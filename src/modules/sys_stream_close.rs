@@ -14,21 +14,25 @@ use crate::vm::value::Value;
 use crate::vm::{PyErr, PyResult, Vm};
 
 crate::interp_local! {
-    /// Bit `fd` set: that standard stream was closed.
-    static CLOSED: Cell<u8> = const { Cell::new(0) };
+    /// Bit `fd` set: that standard stream was closed; bit `fd + 3`: it
+    /// was detached from its buffer. One cell, so `print` checks both
+    /// with one read.
+    static STATE: Cell<u8> = const { Cell::new(0) };
 }
 
-crate::interp_local! {
-    /// Bit `fd` set: that standard stream was detached from its buffer.
-    static DETACHED: Cell<u8> = const { Cell::new(0) };
+const DETACHED_SHIFT: i64 = 3;
+
+fn state() -> u8 {
+    STATE.try_with(Cell::get).unwrap_or(0)
+}
+
+fn mark(bit: i64) {
+    let _ = STATE.try_with(|c| c.set(c.get() | (1 << bit)));
 }
 
 /// Whether the standard stream for `fd` (0, 1, 2) was detached.
 pub fn is_detached(fd: i64) -> bool {
-    (0..3).contains(&fd)
-        && DETACHED
-            .try_with(|c| c.get() & (1 << fd) != 0)
-            .unwrap_or(false)
+    (0..3).contains(&fd) && state() & (1 << (fd + DETACHED_SHIFT)) != 0
 }
 
 /// The error of an operation on standard stream `v` once it was detached
@@ -42,6 +46,9 @@ pub fn check_usable(vm: &mut Vm, v: &Value) -> PyResult<()> {
 
 /// [`check_usable`] for the standard stream of descriptor `fd`.
 pub fn check_fd_usable(vm: &mut Vm, fd: i64) -> PyResult<()> {
+    if state() == 0 {
+        return Ok(());
+    }
     if is_detached(fd) {
         Err(vm.value_error("underlying buffer has been detached"))
     } else if is_closed(fd) {
@@ -60,7 +67,7 @@ pub fn stream_detach(vm: &mut Vm, args: Args) -> PyResult<Value> {
     vm.call_method(&s, "flush", &[])?;
     let buffer = vm.getattr_str(&s, "buffer")?;
     if let Some(fd @ 0..=2) = super::sys::stream_fd(vm, &s) {
-        let _ = DETACHED.try_with(|c| c.set(c.get() | (1 << fd)));
+        mark(fd + DETACHED_SHIFT);
     }
     Ok(buffer)
 }
@@ -95,10 +102,7 @@ pub fn stream_truncate(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// Whether the standard stream for `fd` (0, 1, 2) was closed.
 pub fn is_closed(fd: i64) -> bool {
-    (0..3).contains(&fd)
-        && CLOSED
-            .try_with(|c| c.get() & (1 << fd) != 0)
-            .unwrap_or(false)
+    (0..3).contains(&fd) && state() & (1 << fd) != 0
 }
 
 /// The error of an operation on a closed stream.
@@ -131,7 +135,7 @@ pub fn close_fd(vm: &mut Vm, fd: i64) {
     } else {
         vm.flush_stdout();
     }
-    let _ = CLOSED.try_with(|c| c.set(c.get() | (1 << fd)));
+    mark(fd);
 }
 
 /// `sys.stdin.closed`.
