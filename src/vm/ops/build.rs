@@ -290,22 +290,8 @@ impl Vm {
 
     /// Items for unpacking, with CPython's error for non-iterables.
     fn unpack_items(&mut self, seq: &Value) -> PyResult<Vec<Value>> {
-        match self.collect_iter(seq) {
-            Ok(items) => Ok(items),
-            Err(e) if self.err_is(&e, ExcKind::TypeError) => {
-                let ty = self.type_of(seq);
-                if self.type_lookup_static(&ty, "__iter__").is_none()
-                    && self.type_lookup_static(&ty, "__getitem__").is_none()
-                {
-                    return Err(self.type_error(format!(
-                        "cannot unpack non-iterable {} object",
-                        self.type_name(&ty)
-                    )));
-                }
-                Err(e)
-            }
-            Err(e) => Err(e),
-        }
+        self.collect_iter(seq)
+            .map_err(|e| self.unpack_type_error(seq, e))
     }
 
     pub(crate) fn op_unpack_sequence(&mut self, n: u32) -> PyResult<Flow> {
@@ -350,22 +336,26 @@ impl Vm {
 
     /// `iter(seq)` for unpacking, with CPython's error for non-iterables.
     fn unpack_iter(&mut self, seq: &Value) -> PyResult<Value> {
-        match self.iter(seq) {
-            Ok(it) => Ok(it),
-            Err(e) if self.err_is(&e, ExcKind::TypeError) => {
-                let ty = self.type_of(seq);
-                if self.type_lookup_static(&ty, "__iter__").is_none()
-                    && self.type_lookup_static(&ty, "__getitem__").is_none()
-                {
-                    return Err(self.type_error(format!(
-                        "cannot unpack non-iterable {} object",
-                        self.type_name(&ty)
-                    )));
-                }
-                Err(e)
-            }
-            Err(e) => Err(e),
+        self.iter(seq).map_err(|e| self.unpack_type_error(seq, e))
+    }
+
+    /// The error of unpacking `seq` when iterating it failed with `e`: a
+    /// TypeError of an object with neither `__iter__` nor `__getitem__`
+    /// becomes CPython's "cannot unpack non-iterable ... object".
+    fn unpack_type_error(&mut self, seq: &Value, e: crate::vm::PyErr) -> crate::vm::PyErr {
+        if !self.err_is(&e, ExcKind::TypeError) {
+            return e;
         }
+        let ty = self.type_of(seq);
+        if self.type_lookup_static(&ty, "__iter__").is_none()
+            && self.type_lookup_static(&ty, "__getitem__").is_none()
+        {
+            return self.type_error(format!(
+                "cannot unpack non-iterable {} object",
+                self.type_name(&ty)
+            ));
+        }
+        e
     }
 
     /// UNPACK_SEQUENCE's ValueError for `got` items where `n` were
