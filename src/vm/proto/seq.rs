@@ -499,8 +499,6 @@ impl Vm {
                     if let Some(v) = self.for_iter_more(it) {
                         return Ok(Some(v));
                     }
-                    let r = crate::objects::iter::iter_next(self, o);
-                    return self.stop_ends(r);
                 }
             }
         }
